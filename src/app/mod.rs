@@ -1,0 +1,5 @@
+//! Use cases over small storage ports. Still no `worker` types: the SQL is built here, as data, and
+//! the platform layer only sends it to D1.
+
+pub mod catalog;
+pub mod sql;

@@ -1,0 +1,50 @@
+//! HTTP caching rules: validators (`ETag` / `If-None-Match`) and the `Cache-Control` policies.
+
+use sha2::{Digest, Sha256};
+
+/// Catalog HTML and JSON: browsers revalidate after a minute; the edge keeps it for five and may
+/// serve a stale copy for a day while it refreshes. A catalog change bypasses all of it, because the
+/// catalog version is part of the edge cache key.
+pub const CATALOG: &str = "public, max-age=60, s-maxage=300, stale-while-revalidate=86400";
+/// Fingerprinted assets never change under the same URL.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Errors and anything personal.
+pub const NO_STORE: &str = "no-store";
+
+/// A strong validator from the body's content: equal bodies, equal tags, whichever isolate made them.
+pub fn etag(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether an `If-None-Match` header matches `etag` (RFC 9110 §13.1.2: weak comparison, lists, `*`).
+pub fn if_none_match_hits(header: &str, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_string();
+    let wanted = opaque(etag);
+    header.split(',').map(str::trim).any(|candidate| candidate == "*" || opaque(candidate) == wanted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_are_quoted_and_depend_on_content_only() {
+        let a = etag(b"<html>a</html>");
+        assert!(a.starts_with('"') && a.ends_with('"') && a.len() == 34);
+        assert_eq!(a, etag(b"<html>a</html>"));
+        assert_ne!(a, etag(b"<html>b</html>"));
+    }
+
+    #[test]
+    fn if_none_match_uses_weak_comparison_and_lists() {
+        let tag = "\"abc\"";
+        assert!(if_none_match_hits("\"abc\"", tag));
+        assert!(if_none_match_hits("W/\"abc\"", tag));
+        assert!(if_none_match_hits("\"x\", \"abc\"", tag));
+        assert!(if_none_match_hits("*", tag));
+        assert!(!if_none_match_hits("\"abcd\"", tag));
+        assert!(!if_none_match_hits("", tag));
+    }
+}

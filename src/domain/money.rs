@@ -1,0 +1,184 @@
+//! Money as integer minor units with its currency, and its formatting per locale.
+//!
+//! VND has no minor unit, so one unit of `amount` is one đồng; USD amounts are cents.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::locale::Locale;
+
+/// ISO 4217 currencies the shop handles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Currency {
+    #[serde(rename = "VND")]
+    Vnd,
+    #[serde(rename = "USD")]
+    Usd,
+}
+
+impl Currency {
+    pub fn code(self) -> &'static str {
+        match self {
+            Currency::Vnd => "VND",
+            Currency::Usd => "USD",
+        }
+    }
+
+    /// Digits after the decimal point in the currency's minor unit.
+    pub fn minor_digits(self) -> u32 {
+        match self {
+            Currency::Vnd => 0,
+            Currency::Usd => 2,
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Currency> {
+        match code {
+            "VND" => Some(Currency::Vnd),
+            "USD" => Some(Currency::Usd),
+            _ => None,
+        }
+    }
+}
+
+/// An amount of money in minor units. Arithmetic is checked: an overflow is a bug, never a wrap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Money {
+    amount: i64,
+    currency: Currency,
+}
+
+impl Money {
+    pub const fn new(amount: i64, currency: Currency) -> Money {
+        Money { amount, currency }
+    }
+
+    pub const fn vnd(amount: i64) -> Money {
+        Money::new(amount, Currency::Vnd)
+    }
+
+    pub fn amount(self) -> i64 {
+        self.amount
+    }
+
+    pub fn currency(self) -> Currency {
+        self.currency
+    }
+
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        if self.currency != other.currency {
+            return None;
+        }
+        self.amount.checked_add(other.amount).map(|amount| Money { amount, ..self })
+    }
+
+    pub fn checked_mul(self, quantity: i64) -> Option<Money> {
+        self.amount.checked_mul(quantity).map(|amount| Money { amount, ..self })
+    }
+
+    /// Whole percent saved going from `was` to `self`, rounded down (never overstates a discount).
+    pub fn percent_off_from(self, was: Money) -> Option<u8> {
+        if was.currency != self.currency || was.amount <= self.amount || was.amount <= 0 {
+            return None;
+        }
+        let saved = i128::from(was.amount - self.amount) * 100 / i128::from(was.amount);
+        u8::try_from(saved).ok().filter(|p| *p > 0)
+    }
+
+    /// Human formatting: `1.250.000 ₫` in Vietnamese, `₫1,250,000` in English; `$12.50` / `12,50 US$`.
+    pub fn format(self, locale: Locale) -> String {
+        let digits = self.currency.minor_digits();
+        let negative = self.amount < 0;
+        let abs = self.amount.unsigned_abs();
+        let scale = 10u64.pow(digits);
+        let (whole, frac) = (abs / scale, abs % scale);
+        let (group_sep, decimal_sep) = match locale {
+            Locale::Vi => ('.', ','),
+            Locale::En => (',', '.'),
+        };
+        let mut number = group_thousands(whole, group_sep);
+        if digits > 0 {
+            number.push(decimal_sep);
+            number.push_str(&format!("{frac:0width$}", width = digits as usize));
+        }
+        let sign = if negative { "-" } else { "" };
+        match (self.currency, locale) {
+            (Currency::Vnd, Locale::Vi) => format!("{sign}{number} ₫"),
+            (Currency::Vnd, Locale::En) => format!("{sign}₫{number}"),
+            (Currency::Usd, Locale::Vi) => format!("{sign}{number} US$"),
+            (Currency::Usd, Locale::En) => format!("{sign}${number}"),
+        }
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.format(Locale::Vi))
+    }
+}
+
+fn group_thousands(mut n: u64, sep: char) -> String {
+    let mut groups = Vec::new();
+    loop {
+        groups.push(n % 1000);
+        n /= 1000;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut out = String::new();
+    for (i, group) in groups.iter().rev().enumerate() {
+        if i == 0 {
+            out.push_str(&group.to_string());
+        } else {
+            out.push(sep);
+            out.push_str(&format!("{group:03}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vnd_is_formatted_per_locale() {
+        let cases = [
+            (0, "0 ₫", "₫0"),
+            (999, "999 ₫", "₫999"),
+            (1_000, "1.000 ₫", "₫1,000"),
+            (1_250_000, "1.250.000 ₫", "₫1,250,000"),
+            (12_345_678_901, "12.345.678.901 ₫", "₫12,345,678,901"),
+            (-50_000, "-50.000 ₫", "-₫50,000"),
+        ];
+        for (amount, vi, en) in cases {
+            assert_eq!(Money::vnd(amount).format(Locale::Vi), vi);
+            assert_eq!(Money::vnd(amount).format(Locale::En), en);
+        }
+    }
+
+    #[test]
+    fn usd_shows_cents() {
+        let m = Money::new(123_456, Currency::Usd);
+        assert_eq!(m.format(Locale::En), "$1,234.56");
+        assert_eq!(m.format(Locale::Vi), "1.234,56 US$");
+        assert_eq!(Money::new(5, Currency::Usd).format(Locale::En), "$0.05");
+    }
+
+    #[test]
+    fn adding_different_currencies_is_refused() {
+        assert_eq!(Money::vnd(1).checked_add(Money::new(1, Currency::Usd)), None);
+        assert_eq!(Money::vnd(1).checked_add(Money::vnd(2)), Some(Money::vnd(3)));
+        assert_eq!(Money::vnd(i64::MAX).checked_add(Money::vnd(1)), None);
+    }
+
+    #[test]
+    fn percent_off_rounds_down_and_ignores_non_discounts() {
+        assert_eq!(Money::vnd(750_000).percent_off_from(Money::vnd(1_000_000)), Some(25));
+        assert_eq!(Money::vnd(999_999).percent_off_from(Money::vnd(1_000_000)), None);
+        assert_eq!(Money::vnd(666_666).percent_off_from(Money::vnd(1_000_000)), Some(33));
+        assert_eq!(Money::vnd(1_000_000).percent_off_from(Money::vnd(900_000)), None);
+    }
+}

@@ -1,0 +1,71 @@
+//! `CatalogStore` over D1: each page's reads go out as one batch where they can.
+
+use super::d1::{rows, Db};
+use crate::app::catalog::{self, CardRow, CatalogStore, CountRow, FacetCount, Listing, PriceRange, ProductPage, Scope, SitemapRow, TagRow};
+use crate::domain::catalog::{Category, Color, Product, ProductCard, ProductImage, Variant};
+use crate::domain::error::AppError;
+use crate::domain::listing::ListingQuery;
+
+/// How many "you may also like" cards a product page shows.
+const RELATED: i64 = 4;
+
+impl CatalogStore for Db {
+    type Error = AppError;
+
+    async fn categories(&self) -> Result<Vec<Category>, AppError> {
+        self.all(&catalog::categories_sql()).await
+    }
+
+    async fn colors(&self) -> Result<Vec<Color>, AppError> {
+        self.all(&catalog::colors_sql()).await
+    }
+
+    async fn listing(&self, scope: &Scope, q: &ListingQuery) -> Result<Listing, AppError> {
+        let results = self.batch(&catalog::listing_batch(scope, q)).await?;
+        let [cards, count, sizes, colors, range] = results.as_slice() else {
+            return Err(AppError::Internal(format!("listing batch returned {} results", results.len())));
+        };
+        let cards: Vec<CardRow> = rows(cards)?;
+        let total = rows::<CountRow>(count)?.first().map_or(0, |r| r.total);
+        Ok(Listing {
+            cards: cards.into_iter().map(ProductCard::from).collect(),
+            total: u64::try_from(total).unwrap_or(0),
+            sizes: rows::<FacetCount>(sizes)?,
+            colors: rows::<FacetCount>(colors)?,
+            price_range: rows::<PriceRange>(range)?.into_iter().next().unwrap_or_default(),
+        })
+    }
+
+    async fn collection(&self, slug: &str, limit: i64) -> Result<Vec<ProductCard>, AppError> {
+        let cards: Vec<CardRow> = self.all(&catalog::collection_sql(slug, limit)).await?;
+        Ok(cards.into_iter().map(ProductCard::from).collect())
+    }
+
+    async fn product(&self, slug: &str) -> Result<Option<ProductPage>, AppError> {
+        let results = self
+            .batch(&[
+                catalog::product_by_slug_sql(slug),
+                catalog::variants_sql(slug),
+                catalog::images_sql(slug),
+                catalog::tags_sql(slug),
+                catalog::related_sql(slug, RELATED),
+            ])
+            .await?;
+        let [product, variants, images, tags, related] = results.as_slice() else {
+            return Err(AppError::Internal(format!("product batch returned {} results", results.len())));
+        };
+        let Some(product) = rows::<Product>(product)?.into_iter().next() else { return Ok(None) };
+        let related: Vec<CardRow> = rows(related)?;
+        Ok(Some(ProductPage {
+            product,
+            variants: rows::<Variant>(variants)?,
+            images: rows::<ProductImage>(images)?,
+            tags: rows::<TagRow>(tags)?.into_iter().map(|t| t.tag).collect(),
+            related: related.into_iter().map(ProductCard::from).collect(),
+        }))
+    }
+
+    async fn sitemap_products(&self) -> Result<Vec<SitemapRow>, AppError> {
+        self.all(&catalog::sitemap_products_sql()).await
+    }
+}

@@ -1,0 +1,125 @@
+//! The Workers Cache API in front of catalog pages and GET API responses.
+//!
+//! The cache key is the request URL under a synthetic host, prefixed with the catalog version kept in
+//! KV: a catalog change writes a new version, and every page is a miss at once, everywhere, without a
+//! purge. Validators are computed from the body, so `If-None-Match` gets a 304 whether the response
+//! came from the cache or was just rendered.
+
+use worker::{Cache, Context, Env, Headers, Response, ResponseBuilder};
+
+use super::KV;
+use crate::domain::http_cache;
+
+/// KV key holding the catalog version (any string; bumped on every catalog write).
+pub const CATALOG_VERSION_KEY: &str = "catalog_version";
+
+/// A response body ready to send: status, content type, bytes.
+pub struct Rendered {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+    /// Extra response headers (e.g. `X-Robots-Tag`).
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Rendered {
+    pub fn new(status: u16, content_type: &'static str, body: String) -> Rendered {
+        Rendered { status, content_type, body, headers: Vec::new() }
+    }
+}
+
+pub async fn catalog_version(env: &Env) -> String {
+    let Ok(kv) = env.kv(KV) else { return "0".into() };
+    match kv.get(CATALOG_VERSION_KEY).text().await {
+        Ok(Some(v)) => v,
+        _ => "0".into(),
+    }
+}
+
+fn cache_key(version: &str, path_and_query: &str) -> String {
+    format!("https://edge-cache.vestify.internal/v{version}{path_and_query}")
+}
+
+/// Serves from the edge cache, or renders, stores (200s only) and serves.
+pub async fn serve<F, Fut>(env: &Env, ctx: &Context, path_and_query: &str, if_none_match: Option<&str>, render: F) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Rendered>,
+{
+    let version = catalog_version(env).await;
+    let key = cache_key(&version, path_and_query);
+    let cache = Cache::default();
+    if let Ok(Some(hit)) = cache.get(key.as_str(), false).await {
+        let etag = hit.headers().get("etag").ok().flatten().unwrap_or_default();
+        if if_none_match.is_some_and(|inm| http_cache::if_none_match_hits(inm, &etag)) {
+            return not_modified(&etag, "hit");
+        }
+        let _ = hit.headers().set("x-edge-cache", "hit");
+        return hit;
+    }
+    let rendered = render().await;
+    let etag = http_cache::etag(rendered.body.as_bytes());
+    let cacheable = rendered.status == 200;
+    let policy = if cacheable { http_cache::CATALOG } else { http_cache::NO_STORE };
+    let mut response = respond(rendered, policy, Some(&etag));
+    if cacheable {
+        let _ = response.headers().set("x-edge-cache", "miss");
+        if let Ok(copy) = response.cloned() {
+            // Storing must not delay the shopper: the runtime keeps the task alive after we respond.
+            ctx.wait_until(async move {
+                if let Err(e) = Cache::default().put(key.as_str(), copy).await {
+                    worker::console_error!("edge cache put failed: {e}");
+                }
+            });
+        }
+        if if_none_match.is_some_and(|inm| http_cache::if_none_match_hits(inm, &etag)) {
+            return not_modified(&etag, "miss");
+        }
+    }
+    response
+}
+
+fn not_modified(etag: &str, cache_state: &str) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("etag", etag);
+    let _ = headers.set("cache-control", http_cache::CATALOG);
+    let _ = headers.set("vary", "Accept-Encoding");
+    let _ = headers.set("x-edge-cache", cache_state);
+    ResponseBuilder::new().with_status(304).with_headers(headers).empty()
+}
+
+/// Builds a response with the shop's standard headers.
+pub fn respond(rendered: Rendered, cache_control: &str, etag: Option<&str>) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("content-type", rendered.content_type);
+    let _ = headers.set("cache-control", cache_control);
+    let _ = headers.set("vary", "Accept-Encoding");
+    if let Some(tag) = etag {
+        let _ = headers.set("etag", tag);
+    }
+    for (name, value) in security_headers(rendered.content_type) {
+        let _ = headers.set(name, value);
+    }
+    for (name, value) in &rendered.headers {
+        let _ = headers.set(name, value);
+    }
+    ResponseBuilder::new().with_status(rendered.status).with_headers(headers).fixed(rendered.body.into_bytes())
+}
+
+/// Pages carry no inline script or style, so the policy needs neither nonces nor `unsafe-inline`, and
+/// a cached page stays valid for every visitor. JSON-LD blocks are data, not script, under CSP.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
+    font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+    frame-ancestors 'none'; upgrade-insecure-requests";
+
+fn security_headers(content_type: &str) -> Vec<(&'static str, &'static str)> {
+    let mut h = vec![("x-content-type-options", "nosniff"), ("referrer-policy", "strict-origin-when-cross-origin")];
+    if content_type.starts_with("text/html") {
+        h.push(("content-security-policy", CSP));
+        h.push(("strict-transport-security", "max-age=31536000; includeSubDomains"));
+        h.push(("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(self)"));
+        h.push(("x-frame-options", "DENY"));
+    }
+    h
+}
+

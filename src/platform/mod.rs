@@ -1,0 +1,18 @@
+//! Worker adapters (wasm32 only): the fetch entry point, D1, the edge cache and static assets.
+//! Thin on purpose: they move bytes between the runtime and the pure core.
+
+pub mod d1;
+pub mod edge_cache;
+pub mod catalog_store;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+/// Binding names, shared with `wrangler.toml`.
+pub const DB: &str = "DB";
+pub const KV: &str = "KV";
+pub const ASSETS: &str = "ASSETS";
+
+#[event(fetch)]
+pub async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    Ok(crate::routes::handle(req, env, ctx).await)
+}

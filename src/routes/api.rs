@@ -1,0 +1,217 @@
+//! The public JSON API (`/api/v1`): categories, product listings with facets, product detail,
+//! search, and the OpenAPI document that describes them. Errors are
+//! `{"error": {"code", "message", "fields"}}` with the matching status.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use worker::{Context, Env, Method, Response};
+
+use super::storefront::search_listing;
+use super::Incoming;
+use crate::app::catalog::{CatalogStore, FacetCount, Listing, PriceRange, ProductPage, Scope};
+use crate::assets;
+use crate::domain::catalog::{Category, ProductCard};
+use crate::domain::error::AppError;
+use crate::domain::http_cache;
+use crate::domain::listing::{parse_query, total_pages, ListingQuery};
+use crate::domain::slug::Slug;
+use crate::platform::d1::Db;
+use crate::platform::edge_cache::{self, respond, Rendered};
+use crate::platform::DB;
+use crate::views::i18n;
+use crate::views::paths;
+
+const JSON: &str = "application/json; charset=utf-8";
+/// The OpenAPI 3.1 description of this API; integration tests check responses against it.
+const OPENAPI: &str = include_str!("openapi.json");
+
+pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
+    if !matches!(req.method, Method::Get | Method::Head) {
+        let mut rendered = error_body(&AppError::MethodNotAllowed);
+        rendered.headers.push(("allow", "GET, HEAD".to_string()));
+        return with_cors(respond(rendered, http_cache::NO_STORE, None));
+    }
+    let path = req.path.clone();
+    let key = req.path_and_query();
+    let response = edge_cache::serve(env, ctx, &key, req.if_none_match.as_deref(), || async move {
+        match render(req, env, &path).await {
+            Ok(value) => Rendered::new(200, JSON, value),
+            Err(e) => error_body(&e),
+        }
+    })
+    .await;
+    with_cors(response)
+}
+
+fn with_cors(response: Response) -> Response {
+    // Read-only public data: any site may fetch it, without credentials.
+    let _ = response.headers().set("access-control-allow-origin", "*");
+    response
+}
+
+async fn render(req: &Incoming, env: &Env, path: &str) -> Result<String, AppError> {
+    let segments: Vec<&str> = path.trim_start_matches("/api/v1/").split('/').collect();
+    if !path.starts_with("/api/v1/") {
+        return Err(AppError::NotFound);
+    }
+    if segments.as_slice() == ["openapi.json"] {
+        return Ok(OPENAPI.to_string());
+    }
+    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    let value = match segments.as_slice() {
+        ["categories"] => categories(&db).await?,
+        ["products"] => products(&db, req).await?,
+        ["products", slug] => product(&db, req, slug).await?,
+        ["search"] => search(&db, req).await?,
+        _ => return Err(AppError::NotFound),
+    };
+    serde_json::to_string(&value).map_err(|e| AppError::internal("json", e))
+}
+
+fn error_body(error: &AppError) -> Rendered {
+    let en = i18n::t(crate::domain::locale::Locale::En);
+    let (message, fields) = match error {
+        AppError::NotFound => ("The requested resource does not exist.".to_string(), BTreeMap::new()),
+        AppError::Invalid(errors) => (
+            "Some parameters are not valid.".to_string(),
+            errors.iter().map(|e| (e.field.to_string(), en.field_error(e))).collect(),
+        ),
+        AppError::MethodNotAllowed => ("This endpoint only accepts GET.".to_string(), BTreeMap::new()),
+        AppError::Internal(cause) => {
+            worker::console_error!("api internal error: {cause}");
+            ("Something failed on our side. Please retry later.".to_string(), BTreeMap::new())
+        }
+    };
+    let body = json!({"error": {"code": error.code(), "message": message, "fields": fields}});
+    Rendered::new(error.status(), JSON, body.to_string())
+}
+
+#[derive(Serialize)]
+struct Localized<'a> {
+    vi: &'a str,
+    en: &'a str,
+}
+
+fn category_json(c: &Category) -> Value {
+    json!({
+        "id": c.id,
+        "slug": c.slug,
+        "parent_id": c.parent_id,
+        "name": Localized { vi: &c.name_vi, en: &c.name_en },
+        "description": Localized { vi: &c.description_vi, en: &c.description_en },
+        "url": paths::category(&c.slug),
+    })
+}
+
+fn card_json(origin: &str, card: &ProductCard) -> Value {
+    json!({
+        "id": card.id,
+        "slug": card.slug,
+        "name": Localized { vi: &card.name_vi, en: &card.name_en },
+        "price": card.price,
+        "compare_at_price": card.compare_at().map(|m| m.amount()),
+        "currency": "VND",
+        "available": card.available,
+        "in_stock": card.available > 0,
+        "image_url": card.image_url.as_deref().map(|u| format!("{origin}{}", assets::url(u))),
+        "url": format!("{origin}{}", paths::product(&card.slug)),
+    })
+}
+
+fn listing_json(origin: &str, q: &ListingQuery, listing: &Listing) -> Value {
+    let facet = |values: &[FacetCount]| values.iter().map(|f| json!({"value": f.value, "count": f.count})).collect::<Vec<_>>();
+    let PriceRange { min, max } = &listing.price_range;
+    json!({
+        "products": listing.cards.iter().map(|c| card_json(origin, c)).collect::<Vec<_>>(),
+        "total": listing.total,
+        "page": q.page,
+        "per_page": q.per_page,
+        "total_pages": total_pages(listing.total, q.per_page),
+        "sort": q.effective_sort().code(),
+        "facets": {
+            "size": facet(&listing.sizes),
+            "color": facet(&listing.colors),
+            "price": {"min": min, "max": max},
+        },
+    })
+}
+
+fn listing_query(req: &Incoming) -> Result<ListingQuery, AppError> {
+    let pairs = parse_query(&req.query);
+    Ok(ListingQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?)
+}
+
+async fn categories(db: &Db) -> Result<Value, AppError> {
+    let all = db.categories().await?;
+    Ok(json!({"categories": all.iter().map(category_json).collect::<Vec<_>>()}))
+}
+
+async fn products(db: &Db, req: &Incoming) -> Result<Value, AppError> {
+    let q = listing_query(req)?;
+    if q.q.is_some() {
+        return search(db, req).await;
+    }
+    let mut scope = Scope::default();
+    if let Some(slug) = &q.category {
+        let categories = db.categories().await?;
+        let category = categories.iter().find(|c| &c.slug == slug).ok_or_else(|| {
+            AppError::Invalid(vec![crate::domain::listing::FieldError {
+                field: "category",
+                problem: crate::domain::listing::Problem::UnknownChoice,
+            }])
+        })?;
+        scope.category_path = Some(category.path.clone());
+    }
+    let listing = db.listing(&scope, &q).await?;
+    Ok(listing_json(&req.origin, &q, &listing))
+}
+
+async fn search(db: &Db, req: &Incoming) -> Result<Value, AppError> {
+    let q = listing_query(req)?;
+    let (listing, partial) = search_listing(db, &q).await?;
+    let mut value = listing_json(&req.origin, &q, &listing);
+    value["query"] = json!(q.q);
+    value["partial"] = json!(partial);
+    Ok(value)
+}
+
+async fn product(db: &Db, req: &Incoming, slug: &str) -> Result<Value, AppError> {
+    let slug = Slug::parse(slug).ok_or(AppError::NotFound)?;
+    let ProductPage { product: p, variants, images, tags, related } =
+        db.product(slug.as_str()).await?.ok_or(AppError::NotFound)?;
+    let origin = &req.origin;
+    Ok(json!({
+        "product": {
+            "id": p.id,
+            "slug": p.slug,
+            "category_id": p.category_id,
+            "name": Localized { vi: &p.name_vi, en: &p.name_en },
+            "description": Localized { vi: &p.description_vi, en: &p.description_en },
+            "material": Localized { vi: &p.material_vi, en: &p.material_en },
+            "care": Localized { vi: &p.care_vi, en: &p.care_en },
+            "brand": p.brand,
+            "tags": tags,
+            "url": format!("{origin}{}", paths::product(&p.slug)),
+            "currency": "VND",
+            "images": images.iter().map(|i| json!({
+                "url": format!("{origin}{}", assets::url(&i.url)),
+                "alt": Localized { vi: &i.alt_vi, en: &i.alt_en },
+                "color": i.color,
+                "width": i.width,
+                "height": i.height,
+            })).collect::<Vec<_>>(),
+            "variants": variants.iter().filter(|v| v.is_active()).map(|v| json!({
+                "id": v.id,
+                "sku": v.sku,
+                "size": v.size,
+                "color": v.color,
+                "price": v.price,
+                "compare_at_price": v.compare_at().map(|m| m.amount()),
+                "available": v.available(),
+            })).collect::<Vec<_>>(),
+        },
+        "related": related.iter().map(|c| card_json(origin, c)).collect::<Vec<_>>(),
+    }))
+}

@@ -1,0 +1,85 @@
+//! The router: one request in, one response out, never an `Err` and never a panic.
+//!
+//! Paths are matched here; each area's handlers live in their own module and stay thin: parse the
+//! request into domain types, call the store, render.
+
+mod api;
+mod storefront;
+
+use worker::{Context, Env, Method, Request, Response, ResponseBuilder};
+
+use crate::assets;
+use crate::domain::http_cache;
+use crate::platform::edge_cache::{respond, Rendered};
+use crate::platform::ASSETS;
+
+/// What the router and handlers need from a request, read once.
+pub struct Incoming {
+    pub method: Method,
+    /// The path as requested, with its locale prefix.
+    pub path: String,
+    /// The raw query with its leading `?`, or empty.
+    pub query: String,
+    pub origin: String,
+    pub if_none_match: Option<String>,
+}
+
+impl Incoming {
+    pub fn path_and_query(&self) -> String {
+        format!("{}{}", self.path, self.query)
+    }
+}
+
+pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
+    let url = match req.url() {
+        Ok(url) => url,
+        Err(_) => return plain(400, "Bad Request"),
+    };
+    let origin = env
+        .var("PUBLIC_ORIGIN")
+        .map(|v| v.to_string())
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| url.origin().ascii_serialization());
+    let incoming = Incoming {
+        method: req.method(),
+        path: url.path().to_string(),
+        query: url.query().map(|q| format!("?{q}")).unwrap_or_default(),
+        origin,
+        if_none_match: req.headers().get("if-none-match").ok().flatten(),
+    };
+    let readable = matches!(incoming.method, Method::Get | Method::Head);
+    match incoming.path.as_str() {
+        "/healthz" => plain(200, "ok"),
+        p if p.starts_with(assets::STATIC_PREFIX) && readable => static_asset(&env, p).await,
+        p if p.starts_with("/api/") => api::handle(&incoming, &env, &ctx).await,
+        _ if !readable => storefront::method_not_allowed(&incoming, &env).await,
+        _ => storefront::handle(&incoming, &env, &ctx).await,
+    }
+}
+
+fn plain(status: u16, body: &str) -> Response {
+    respond(Rendered::new(status, "text/plain; charset=utf-8", body.to_string()), http_cache::NO_STORE, None)
+}
+
+/// Serves `/static/{path}.{hash}.{ext}` from the assets binding with immutable caching. Only the
+/// current fingerprint resolves, so an immutable URL can never hold different bytes.
+async fn static_asset(env: &Env, path: &str) -> Response {
+    let Some(rel) = assets::resolve(path) else { return plain(404, "Not Found") };
+    let Ok(fetcher) = env.assets(ASSETS) else { return plain(500, "assets binding missing") };
+    let mut upstream = match fetcher.fetch(format!("https://assets.local/{rel}"), None).await {
+        Ok(r) if r.status_code() == 200 => r,
+        Ok(_) => return plain(404, "Not Found"),
+        Err(e) => {
+            worker::console_error!("asset fetch failed for {rel}: {e}");
+            return plain(502, "Bad Gateway");
+        }
+    };
+    let Ok(bytes) = upstream.bytes().await else { return plain(502, "Bad Gateway") };
+    let headers = worker::Headers::new();
+    let _ = headers.set("content-type", assets::content_type(&rel));
+    let _ = headers.set("cache-control", http_cache::IMMUTABLE);
+    let _ = headers.set("x-content-type-options", "nosniff");
+    let _ = headers.set("access-control-allow-origin", "*");
+    ResponseBuilder::new().with_status(200).with_headers(headers).fixed(bytes)
+}

@@ -1,0 +1,185 @@
+//! Storefront pages: home, category listings, product pages, search, robots.txt and sitemap.xml.
+
+use maud::Markup;
+use worker::{Context, Env, Response};
+
+use super::Incoming;
+use crate::app::catalog::{CatalogStore, Listing, Scope};
+use crate::domain::error::AppError;
+use crate::domain::http_cache;
+use crate::domain::listing::{parse_query, FieldError, ListingQuery, Problem};
+use crate::domain::locale::Locale;
+use crate::domain::search::SearchQuery;
+use crate::domain::slug::Slug;
+use crate::platform::d1::Db;
+use crate::platform::edge_cache::{self, respond, Rendered};
+use crate::platform::DB;
+use crate::views::{errors, home, listing, paths, product, seo, PageCtx};
+
+const HTML: &str = "text/html; charset=utf-8";
+/// Cards per home-page section.
+const HOME_CARDS: i64 = 8;
+
+enum Page {
+    Home,
+    Category(Slug),
+    Product(Slug),
+    Search,
+    Robots,
+    Sitemap,
+    NotFound,
+}
+
+fn route(path: &str) -> Page {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segments.as_slice() {
+        [""] => Page::Home,
+        ["c", slug] => Slug::parse(slug).map_or(Page::NotFound, Page::Category),
+        ["p", slug] => Slug::parse(slug).map_or(Page::NotFound, Page::Product),
+        ["search"] => Page::Search,
+        _ => Page::NotFound,
+    }
+}
+
+pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
+    let page = match req.path.as_str() {
+        "/robots.txt" => Page::Robots,
+        "/sitemap.xml" => Page::Sitemap,
+        path => {
+            // One URL per page: `/c/x/` redirects to `/c/x` (the locale roots keep their slash).
+            if path.len() > 1 && path.ends_with('/') && path != "/en/" {
+                return redirect(&format!("{}{}", path.trim_end_matches('/'), req.query));
+            }
+            route(Locale::split_path(path).1)
+        }
+    };
+    let key = req.path_and_query();
+    edge_cache::serve(env, ctx, &key, req.if_none_match.as_deref(), || render(req, env, page)).await
+}
+
+pub async fn method_not_allowed(req: &Incoming, env: &Env) -> Response {
+    let (locale, path) = Locale::split_path(&req.path);
+    let page_ctx = page_ctx(req, env, locale, path).await;
+    let mut rendered = Rendered::new(405, HTML, errors::not_found(&page_ctx).into_string());
+    rendered.headers.push(("allow", "GET, HEAD".to_string()));
+    respond(rendered, http_cache::NO_STORE, None)
+}
+
+fn redirect(location: &str) -> Response {
+    let mut rendered = Rendered::new(301, "text/plain; charset=utf-8", String::new());
+    rendered.headers.push(("location", location.to_string()));
+    respond(rendered, http_cache::CATALOG, None)
+}
+
+async fn page_ctx(req: &Incoming, env: &Env, locale: Locale, path: &str) -> PageCtx {
+    let categories = match env.d1(DB) {
+        Ok(db) => Db(db).categories().await.unwrap_or_else(|e| {
+            worker::console_error!("categories: {e}");
+            Vec::new()
+        }),
+        Err(_) => Vec::new(),
+    };
+    PageCtx { locale, path: path.to_string(), query: req.query.clone(), origin: req.origin.clone(), categories }
+}
+
+async fn render(req: &Incoming, env: &Env, page: Page) -> Rendered {
+    let (locale, path) = Locale::split_path(&req.path);
+    let ctx = page_ctx(req, env, locale, path).await;
+    let db = match env.d1(DB) {
+        Ok(db) => Db(db),
+        Err(e) => return error_page(&ctx, AppError::internal("d1 binding", e)),
+    };
+    let result = match page {
+        Page::Home => home_page(&ctx, &db).await.map(|m| html(200, m)),
+        Page::Category(slug) => category_page(&ctx, &db, &slug).await.map(|m| html(200, m)),
+        Page::Product(slug) => product_page(&ctx, &db, &slug).await.map(|m| html(200, m)),
+        Page::Search => search_page(&ctx, &db).await.map(|m| html(200, m)),
+        Page::Robots => Ok(Rendered::new(200, "text/plain; charset=utf-8", seo::robots_txt(&ctx.origin))),
+        Page::Sitemap => sitemap(&ctx, &db).await,
+        Page::NotFound => Err(AppError::NotFound),
+    };
+    result.unwrap_or_else(|e| error_page(&ctx, e))
+}
+
+fn html(status: u16, markup: Markup) -> Rendered {
+    Rendered::new(status, HTML, markup.into_string())
+}
+
+fn error_page(ctx: &PageCtx, error: AppError) -> Rendered {
+    let markup = match &error {
+        AppError::NotFound | AppError::MethodNotAllowed => errors::not_found(ctx),
+        AppError::Invalid(fields) => errors::bad_request(ctx, fields),
+        AppError::Internal(cause) => {
+            worker::console_error!("internal error on {}: {cause}", ctx.path);
+            errors::internal(ctx)
+        }
+    };
+    html(error.status(), markup)
+}
+
+fn listing_query(ctx: &PageCtx) -> Result<ListingQuery, AppError> {
+    let pairs = parse_query(&ctx.query);
+    Ok(ListingQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?)
+}
+
+async fn home_page(ctx: &PageCtx, db: &Db) -> Result<Markup, AppError> {
+    let data = home::HomeData {
+        new_arrivals: db.collection("new-arrivals", HOME_CARDS).await?,
+        best_sellers: db.collection("best-sellers", HOME_CARDS).await?,
+    };
+    Ok(home::home(ctx, &data))
+}
+
+async fn category_page(ctx: &PageCtx, db: &Db, slug: &Slug) -> Result<Markup, AppError> {
+    let category = ctx.categories.iter().find(|c| c.slug == slug.as_str()).ok_or(AppError::NotFound)?;
+    let q = listing_query(ctx)?;
+    let scope = Scope { category_path: Some(category.path.clone()), fts_match: None };
+    let listing = db.listing(&scope, &q).await?;
+    let colors = db.colors().await?;
+    let view = listing::ListingView { kind: listing::Kind::Category(category), query: &q, listing: &listing, colors: &colors };
+    Ok(listing::listing_page(ctx, &view))
+}
+
+async fn product_page(ctx: &PageCtx, db: &Db, slug: &Slug) -> Result<Markup, AppError> {
+    let data = db.product(slug.as_str()).await?.ok_or(AppError::NotFound)?;
+    let colors = db.colors().await?;
+    let pairs = parse_query(&ctx.query);
+    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let choice = product::Choice { sku: get("variant"), color: get("color"), size: get("size") };
+    Ok(product::product_page(ctx, &data, &colors, &choice))
+}
+
+/// Runs a search listing: every word first; if that finds nothing, any word (`partial`).
+pub async fn search_listing(db: &Db, q: &ListingQuery) -> Result<(Listing, bool), AppError> {
+    let text = q.q.as_deref().unwrap_or_default();
+    let search = SearchQuery::parse(text).map_err(|e| vec![FieldError { field: "q", problem: Problem::Search(e) }])?;
+    let Some(search) = search else { return Ok((Listing::default(), false)) };
+    let all = Scope { fts_match: Some(search.match_all()), ..Scope::default() };
+    let listing = db.listing(&all, q).await?;
+    if listing.total > 0 || search.terms().len() < 2 {
+        return Ok((listing, false));
+    }
+    let any = Scope { fts_match: Some(search.match_any()), ..Scope::default() };
+    Ok((db.listing(&any, q).await?, true))
+}
+
+async fn search_page(ctx: &PageCtx, db: &Db) -> Result<Markup, AppError> {
+    let q = listing_query(ctx)?;
+    let (listing, partial) = search_listing(db, &q).await?;
+    let colors = db.colors().await?;
+    let view = listing::ListingView { kind: listing::Kind::Search { partial }, query: &q, listing: &listing, colors: &colors };
+    Ok(listing::listing_page(ctx, &view))
+}
+
+async fn sitemap(ctx: &PageCtx, db: &Db) -> Result<Rendered, AppError> {
+    let mut pages: Vec<(String, Option<String>)> = vec![("/".to_string(), None)];
+    pages.extend(ctx.categories.iter().map(|c| (paths::category(&c.slug), None)));
+    pages.extend(
+        db.sitemap_products()
+            .await?
+            .into_iter()
+            .map(|p| (paths::product(&p.slug), Some(p.updated_at.chars().take(10).collect()))),
+    );
+    Ok(Rendered::new(200, "application/xml; charset=utf-8", seo::sitemap_xml(&ctx.origin, &pages)))
+}
+

@@ -1,0 +1,145 @@
+//! Small pieces shared by pages: prices, stock badges, product cards, breadcrumbs, pagination.
+
+use maud::{html, Markup};
+
+use super::{paths, PageCtx};
+use crate::assets;
+use crate::domain::catalog::{ProductCard, StockLevel};
+use crate::domain::money::Money;
+
+/// A price, with the compare-at price struck through and the saving when on sale.
+pub fn price(ctx: &PageCtx, price: Money, compare_at: Option<Money>) -> Markup {
+    let t = ctx.t();
+    html! {
+        span.price {
+            @if let Some(was) = compare_at {
+                span.now.sale { (price.format(ctx.locale)) }
+                " "
+                s.was { span.visually-hidden { (t.was) ": " } (was.format(ctx.locale)) }
+                @if let Some(pct) = price.percent_off_from(was) {
+                    " " span.badge.sale-badge { "−" (pct) "%" }
+                }
+            } @else {
+                span.now { (price.format(ctx.locale)) }
+            }
+        }
+    }
+}
+
+pub fn stock_badge(ctx: &PageCtx, level: StockLevel) -> Markup {
+    let t = ctx.t();
+    html! {
+        @match level {
+            StockLevel::OutOfStock => span.stock.out data-stock="out" { (t.out_of_stock) },
+            StockLevel::Low(n) => span.stock.low data-stock="low" { ((t.only_left)(n)) },
+            StockLevel::InStock => span.stock.ok data-stock="in" { (t.in_stock) },
+        }
+    }
+}
+
+pub fn product_card(ctx: &PageCtx, card: &ProductCard) -> Markup {
+    let name = card.name(ctx.locale);
+    let alt = match ctx.locale {
+        crate::domain::locale::Locale::Vi => card.image_alt_vi.as_deref(),
+        crate::domain::locale::Locale::En => card.image_alt_en.as_deref(),
+    }
+    .unwrap_or(name);
+    html! {
+        article.card data-product=(card.slug) {
+            a href=(ctx.href(&paths::product(&card.slug))) {
+                @if let Some(url) = &card.image_url {
+                    img src=(assets::url(url)) alt=(alt) width="400" height="400" loading="lazy" decoding="async";
+                }
+                h3 { (name) }
+            }
+            p { (price(ctx, card.price(), card.compare_at())) }
+            @if card.stock() != StockLevel::InStock {
+                p { (stock_badge(ctx, card.stock())) }
+            }
+        }
+    }
+}
+
+pub fn card_grid(ctx: &PageCtx, cards: &[ProductCard]) -> Markup {
+    html! {
+        ul.grid {
+            @for card in cards {
+                li { (product_card(ctx, card)) }
+            }
+        }
+    }
+}
+
+/// A colour dot. An SVG `fill` attribute rather than an inline style, which the CSP forbids.
+pub fn swatch(hex: &str) -> Markup {
+    html! {
+        svg.swatch width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" focusable="false" {
+            circle cx="8" cy="8" r="7" fill=(hex) stroke="#0003" stroke-width="1" {}
+        }
+    }
+}
+
+/// Breadcrumb trail; the last item is the current page and is not a link.
+pub fn breadcrumbs(ctx: &PageCtx, trail: &[(String, String)]) -> Markup {
+    html! {
+        nav.breadcrumbs aria-label=(ctx.t().breadcrumb) {
+            ol {
+                @for (i, (name, path)) in trail.iter().enumerate() {
+                    @if i + 1 == trail.len() {
+                        li aria-current="page" { (name) }
+                    } @else {
+                        li { a href=(ctx.href(path)) { (name) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Previous / numbered / next links; `link(page)` builds each page's URL.
+pub fn pagination(ctx: &PageCtx, page: u32, pages: u32, link: impl Fn(u32) -> String) -> Markup {
+    let t = ctx.t();
+    let window = pages_to_show(page, pages);
+    html! {
+        @if pages > 1 {
+            nav.pagination aria-label=(t.pagination) {
+                @if page > 1 {
+                    a rel="prev" href=(link(page - 1)) { "‹ " (t.previous) }
+                }
+                @for (i, p) in window.iter().enumerate() {
+                    @if i > 0 && window[i - 1] + 1 != *p { span.gap { "…" } }
+                    @if *p == page {
+                        span aria-current="page" { (p) }
+                    } @else {
+                        a href=(link(*p)) aria-label=((t.page_of)(*p, pages)) { (p) }
+                    }
+                }
+                @if page < pages {
+                    a rel="next" href=(link(page + 1)) { (t.next) " ›" }
+                }
+            }
+        }
+    }
+}
+
+/// First, last, and two either side of the current page.
+fn pages_to_show(page: u32, pages: u32) -> Vec<u32> {
+    let mut shown: Vec<u32> = (1..=pages)
+        .filter(|p| *p == 1 || *p == pages || p.abs_diff(page) <= 2)
+        .collect();
+    shown.dedup();
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pagination_shows_ends_and_neighbours() {
+        assert_eq!(pages_to_show(1, 1), [1]);
+        assert_eq!(pages_to_show(1, 10), [1, 2, 3, 10]);
+        assert_eq!(pages_to_show(6, 10), [1, 4, 5, 6, 7, 8, 10]);
+        assert_eq!(pages_to_show(10, 10), [1, 8, 9, 10]);
+    }
+}

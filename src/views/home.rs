@@ -1,0 +1,83 @@
+//! The home page: hero, featured categories, new arrivals and best sellers.
+
+use maud::{html, Markup};
+use serde_json::json;
+
+use super::components::card_grid;
+use super::layout::{page, Head};
+use super::{paths, seo, PageCtx};
+use crate::assets;
+use crate::domain::catalog::ProductCard;
+
+pub struct HomeData {
+    pub new_arrivals: Vec<ProductCard>,
+    pub best_sellers: Vec<ProductCard>,
+}
+
+pub fn home(ctx: &PageCtx, data: &HomeData) -> Markup {
+    let t = ctx.t();
+    let featured: Vec<_> = ctx.categories.iter().filter(|c| c.featured != 0).collect();
+    let site = json!({
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": t.shop_name,
+        "url": ctx.absolute(&ctx.href("/")),
+        "inLanguage": ctx.locale.lang_tag(),
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": format!("{}?q={{search_term_string}}", ctx.absolute(&ctx.href(paths::SEARCH))),
+            "query-input": "required name=search_term_string"
+        }
+    });
+    let org = json!({
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": t.shop_name,
+        "url": ctx.absolute("/"),
+        "logo": ctx.absolute(&assets::url("img/logo.svg")),
+    });
+    let head = Head {
+        title: String::new(),
+        description: t.hero_text.to_string(),
+        canonical: Some(ctx.absolute(&ctx.href("/"))),
+        image: Some(ctx.absolute(&assets::url("img/hero.svg"))),
+        json_ld: vec![seo::json_ld(&site), seo::json_ld(&org)],
+        ..Head::default()
+    };
+    let main = html! {
+        section.hero {
+            div.hero-text {
+                h1 { (t.hero_title) }
+                p { (t.hero_text) }
+                a.button href="#new-arrivals" { (t.hero_cta) }
+            }
+            img src=(assets::url("img/hero.svg")) alt="" width="800" height="600" fetchpriority="high";
+        }
+        @if !featured.is_empty() {
+            section aria-labelledby="featured-title" {
+                h2 #featured-title { (t.featured_categories) }
+                ul.category-tiles {
+                    @for c in &featured {
+                        li {
+                            a href=(ctx.href(&paths::category(&c.slug))) {
+                                @if let Some(img) = &c.image_path {
+                                    img src=(assets::url(img)) alt="" width="300" height="300" loading="lazy";
+                                }
+                                span { (c.name(ctx.locale)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section #new-arrivals aria-labelledby="new-title" {
+            h2 #new-title { (t.new_arrivals) }
+            (card_grid(ctx, &data.new_arrivals))
+        }
+        section #best-sellers aria-labelledby="best-title" {
+            h2 #best-title { (t.best_sellers) }
+            (card_grid(ctx, &data.best_sellers))
+        }
+    };
+    page(ctx, head, main)
+}

@@ -1,0 +1,71 @@
+//! Server-rendered HTML with maud. Pure: every function takes data and a `PageCtx` and returns
+//! markup, so pages render in host tests exactly as in the Worker.
+
+pub mod components;
+pub mod errors;
+pub mod home;
+pub mod i18n;
+pub mod layout;
+pub mod listing;
+pub mod product;
+pub mod seo;
+
+use crate::domain::catalog::Category;
+use crate::domain::locale::Locale;
+
+/// What every page needs to know about the request it answers. Never global: one isolate serves many
+/// requests at once, in different languages.
+#[derive(Clone, Debug)]
+pub struct PageCtx {
+    pub locale: Locale,
+    /// The locale-free path (`/c/gile-phao`), for the language switcher and hreflang links.
+    pub path: String,
+    /// The raw query string with its `?`, or empty.
+    pub query: String,
+    /// Scheme and host (`https://vestify.vn`), for canonical and OpenGraph URLs.
+    pub origin: String,
+    pub categories: Vec<Category>,
+}
+
+impl PageCtx {
+    pub fn t(&self) -> &'static i18n::Texts {
+        i18n::t(self.locale)
+    }
+
+    /// A locale-free path as a link in the current language.
+    pub fn href(&self, path: &str) -> String {
+        self.locale.path(path)
+    }
+
+    pub fn absolute(&self, path_and_query: &str) -> String {
+        format!("{}{}", self.origin, path_and_query)
+    }
+
+    /// This page in another language, keeping its query.
+    pub fn in_locale(&self, locale: Locale) -> String {
+        format!("{}{}", locale.path(&self.path), self.query)
+    }
+
+    pub fn top_categories(&self) -> impl Iterator<Item = &Category> {
+        self.categories.iter().filter(|c| c.parent_id.is_none())
+    }
+
+    pub fn children_of(&self, id: i64) -> impl Iterator<Item = &Category> {
+        self.categories.iter().filter(move |c| c.parent_id == Some(id))
+    }
+}
+
+/// Paths shared by the router and the views.
+pub mod paths {
+    pub fn category(slug: &str) -> String {
+        format!("/c/{slug}")
+    }
+
+    pub fn product(slug: &str) -> String {
+        format!("/p/{slug}")
+    }
+
+    pub const SEARCH: &str = "/search";
+    pub const CART: &str = "/cart";
+    pub const CART_ITEMS: &str = "/cart/items";
+}
