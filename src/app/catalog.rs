@@ -29,6 +29,8 @@ enum Leave {
 }
 
 /// BM25 weights per FTS column (name, tags, body, variants): a word in the name counts most.
+/// Most search matches a listing considers (far more than a shopper pages through).
+const MAX_MATCHES: u32 = 1000;
 const BM25: &str = "bm25(product_fts, 10.0, 4.0, 1.0, 5.0)";
 
 fn from_where(scope: &Scope, q: &ListingQuery, leave: Leave) -> Sql {
@@ -39,7 +41,9 @@ fn from_where(scope: &Scope, q: &ListingQuery, leave: Leave) -> Sql {
     );
     if let Some(m) = &scope.fts_match {
         sql.push(
-            &format!(" JOIN (SELECT rowid AS pid, {BM25} AS rank FROM product_fts WHERE product_fts MATCH ?) s ON s.pid = p.id"),
+            // The LIMIT keeps SQLite from flattening the subquery into the grouped outer query, where
+            // bm25() cannot run; it also caps work on a very broad prefix query.
+            &format!(" JOIN (SELECT rowid AS pid, {BM25} AS rank FROM product_fts WHERE product_fts MATCH ? ORDER BY rank LIMIT {MAX_MATCHES}) s ON s.pid = p.id"),
             [SqlValue::from(m.as_str())],
         );
     }

@@ -54,8 +54,13 @@ where
         if if_none_match.is_some_and(|inm| http_cache::if_none_match_hits(inm, &etag)) {
             return not_modified(&etag, "hit");
         }
-        let _ = hit.headers().set("x-edge-cache", "hit");
-        return hit;
+        // A cached response's headers are immutable: mark the hit on a copy.
+        let headers = Headers::new();
+        for (name, value) in hit.headers().entries() {
+            let _ = headers.append(&name, &value);
+        }
+        let _ = headers.set("x-edge-cache", "hit");
+        return hit.with_headers(headers);
     }
     let rendered = render().await;
     let etag = http_cache::etag(rendered.body.as_bytes());

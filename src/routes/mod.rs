@@ -69,7 +69,10 @@ async fn static_asset(env: &Env, path: &str) -> Response {
     let Ok(fetcher) = env.assets(ASSETS) else { return plain(500, "assets binding missing") };
     let mut upstream = match fetcher.fetch(format!("https://assets.local/{rel}"), None).await {
         Ok(r) if r.status_code() == 200 => r,
-        Ok(_) => return plain(404, "Not Found"),
+        Ok(r) => {
+            worker::console_warn!("asset {rel}: upstream status {}", r.status_code());
+            return plain(404, "Not Found");
+        }
         Err(e) => {
             worker::console_error!("asset fetch failed for {rel}: {e}");
             return plain(502, "Bad Gateway");

@@ -1,0 +1,87 @@
+// Starts the built Worker under workerd (via scripts/serve) on a free port with fresh state, and
+// offers small HTTP helpers in the style of zero2prod's TestApp. Every test file gets its own shop.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a shop with fresh D1/KV state. `vars` become Worker vars (e.g. { CART_HOLD_SECONDS: '3' }).
+ * Returns { url, get, getJson, stop, logs }.
+ */
+export async function startShop({ vars = {}, timeoutMs = 120_000 } = {}) {
+  const port = await freePort();
+  const stateRoot = join(ROOT, 'tests', '.state');
+  mkdirSync(stateRoot, { recursive: true });
+  const stateDir = mkdtempSync(join(stateRoot, 'shop-'));
+  const logs = [];
+  const child = spawn(join(ROOT, 'scripts', 'serve'), [], {
+    cwd: ROOT,
+    env: { ...process.env, ...vars, PORT: String(port), STATE_DIR: stateDir, WRANGLER_LOG_LEVEL: 'warn' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (d) => logs.push(d.toString()));
+  child.stderr.on('data', (d) => logs.push(d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  let exited = null;
+  child.on('exit', (code) => { exited = code; });
+  for (;;) {
+    if (exited !== null) throw new Error(`shop exited with ${exited}:\n${logs.join('')}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.status === 200) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) {
+      stopChild(child);
+      throw new Error(`shop did not start within ${timeoutMs} ms:\n${logs.join('')}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const shop = {
+    url,
+    port,
+    logs,
+    /** GET (or other method) a path; returns { status, headers, text }. */
+    async request(path, init = {}) {
+      const res = await fetch(url + path, { redirect: 'manual', ...init });
+      return { status: res.status, headers: res.headers, text: await res.text() };
+    },
+    async get(path, headers = {}) {
+      return shop.request(path, { headers });
+    },
+    async getJson(path, headers = {}) {
+      const res = await shop.get(path, headers);
+      let json = null;
+      try { json = JSON.parse(res.text); } catch { /* left null: the test says what it expected */ }
+      return { ...res, json };
+    },
+    async stop() {
+      stopChild(child);
+      await new Promise((r) => (exited !== null ? r() : child.once('exit', r)));
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+  return shop;
+}
+
+function stopChild(child) {
+  try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+  setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 3000).unref();
+}
