@@ -13,6 +13,8 @@ pub const MAX_PAGE: u32 = 500;
 const MAX_VALUES_PER_FILTER: usize = 12;
 /// Prices above this are not a vest; they are a typo or a probe.
 pub const MAX_PRICE: i64 = 1_000_000_000;
+/// The query keys a listing reads.
+const FIELDS: [&str; 10] = ["q", "category", "size", "color", "min_price", "max_price", "in_stock", "sort", "page", "per_page"];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Sort {
@@ -59,6 +61,8 @@ pub enum Problem {
     TooMany,
     BadValue,
     MinAboveMax,
+    /// Not valid percent-encoded UTF-8 (`%zz`, `%FF`).
+    BadEncoding,
     Search(super::search::QueryError),
 }
 
@@ -156,6 +160,33 @@ impl ListingQuery {
             Ok(query)
         } else {
             Err(errors)
+        }
+    }
+
+    /// Parses a raw query string (`?a=b&c=d`). A listing parameter whose value is not valid
+    /// percent-encoded UTF-8 is reported with the other problems; other keys stay ignored.
+    pub fn from_query_string(query: &str) -> Result<ListingQuery, Vec<FieldError>> {
+        let mut pairs = Vec::new();
+        let mut malformed = Vec::new();
+        for (key, value) in split_query(query) {
+            let key = percent_decode(key);
+            match percent_decode_strict(value) {
+                Some(value) => pairs.push((key, value)),
+                None => {
+                    if let Some(field) = FIELDS.iter().find(|f| **f == key) {
+                        malformed.push(FieldError { field, problem: Problem::BadEncoding });
+                    }
+                }
+            }
+        }
+        let parsed = ListingQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        match parsed {
+            Ok(query) if malformed.is_empty() => Ok(query),
+            Ok(_) => Err(malformed),
+            Err(mut errors) => {
+                errors.extend(malformed);
+                Err(errors)
+            }
         }
     }
 
@@ -302,38 +333,57 @@ pub fn percent_encode(s: &str) -> String {
 /// Decodes an `application/x-www-form-urlencoded` string into pairs. Invalid UTF-8 is replaced,
 /// never panicked on.
 pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    split_query(query).map(|(k, v)| (percent_decode(k), percent_decode(v))).collect()
+}
+
+/// The raw `key=value` parts of a query string, still encoded.
+fn split_query(query: &str) -> impl Iterator<Item = (&str, &str)> {
     query
         .trim_start_matches('?')
         .split('&')
         .filter(|part| !part.is_empty())
-        .map(|part| {
-            let (k, v) = part.split_once('=').unwrap_or((part, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
+        .map(|part| part.split_once('=').unwrap_or((part, "")))
 }
 
+/// Decodes leniently: a `%` without two hex digits stays as it is, invalid UTF-8 is replaced.
 pub fn percent_decode(s: &str) -> String {
+    String::from_utf8_lossy(&decode_bytes(s).0).into_owned()
+}
+
+/// Decodes strictly: `None` for what no browser sends, a `%` without two hex digits (`%zz`) or
+/// bytes that are not UTF-8 (`%FF`).
+pub fn percent_decode_strict(s: &str) -> Option<String> {
+    let (bytes, well_formed) = decode_bytes(s);
+    if !well_formed {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// Decodes `+` and `%XX`; the flag is false when some `%` was not followed by two hex digits.
+fn decode_bytes(s: &str) -> (Vec<u8>, bool) {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
+    let mut well_formed = true;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' => match (bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
                 }
-            }
+                _ => {
+                    well_formed = false;
+                    out.push(b'%');
+                }
+            },
             b => out.push(b),
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    (out, well_formed)
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -432,5 +482,18 @@ mod tests {
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
         assert_eq!(percent_decode("%FF"), "\u{fffd}");
+        assert_eq!(percent_decode_strict(&encoded).as_deref(), Some(text));
+        for malformed in ["100%", "%zz", "%4", "a%g1", "%FF"] {
+            assert_eq!(percent_decode_strict(malformed), None, "{malformed}");
+        }
+    }
+
+    #[test]
+    fn malformed_encoding_is_reported_for_listing_fields_only() {
+        let errors = ListingQuery::from_query_string("?q=%zz&size=M&sort=cheapest&utm_source=%E0%A4").unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| (e.field, e.problem)).collect();
+        assert_eq!(fields, [("sort", Problem::UnknownChoice), ("q", Problem::BadEncoding)]);
+        let q = ListingQuery::from_query_string("?q=%C3%A1o+vest&utm_source=%zz&size=m").unwrap();
+        assert_eq!((q.q.as_deref(), q.sizes.as_slice()), (Some("áo vest"), ["M".to_string()].as_slice()));
     }
 }

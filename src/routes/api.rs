@@ -15,7 +15,7 @@ use crate::assets;
 use crate::domain::catalog::{Category, ProductCard};
 use crate::domain::error::AppError;
 use crate::domain::http_cache;
-use crate::domain::listing::{parse_query, total_pages, ListingQuery};
+use crate::domain::listing::{total_pages, ListingQuery};
 use crate::domain::slug::Slug;
 use crate::platform::d1::Db;
 use crate::platform::edge_cache::{self, respond, Rendered};
@@ -139,8 +139,7 @@ fn listing_json(origin: &str, q: &ListingQuery, listing: &Listing) -> Value {
 }
 
 fn listing_query(req: &Incoming) -> Result<ListingQuery, AppError> {
-    let pairs = parse_query(&req.query);
-    Ok(ListingQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?)
+    Ok(ListingQuery::from_query_string(&req.query)?)
 }
 
 async fn categories(db: &Db) -> Result<Value, AppError> {

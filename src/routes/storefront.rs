@@ -47,8 +47,9 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
         "/sitemap.xml" => Page::Sitemap,
         path => {
             // One URL per page: `/c/x/` redirects to `/c/x` (the locale roots keep their slash).
+            // Leading slashes collapse too: `//host/` must not become a protocol-relative Location.
             if path.len() > 1 && path.ends_with('/') && path != "/en/" {
-                return redirect(&format!("{}{}", path.trim_end_matches('/'), req.query));
+                return redirect(&format!("/{}{}", path.trim_matches('/'), req.query));
             }
             route(Locale::split_path(path).1)
         }
@@ -118,8 +119,7 @@ fn error_page(ctx: &PageCtx, error: AppError) -> Rendered {
 }
 
 fn listing_query(ctx: &PageCtx) -> Result<ListingQuery, AppError> {
-    let pairs = parse_query(&ctx.query);
-    Ok(ListingQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?)
+    Ok(ListingQuery::from_query_string(&ctx.query)?)
 }
 
 async fn home_page(ctx: &PageCtx, db: &Db) -> Result<Markup, AppError> {

@@ -37,18 +37,15 @@ pub fn stock_badge(ctx: &PageCtx, level: StockLevel) -> Markup {
     }
 }
 
+/// A product in a grid. The image has an empty `alt`: the product name beside it already names the
+/// link, and a described image would make a screen reader announce every card twice.
 pub fn product_card(ctx: &PageCtx, card: &ProductCard) -> Markup {
     let name = card.name(ctx.locale);
-    let alt = match ctx.locale {
-        crate::domain::locale::Locale::Vi => card.image_alt_vi.as_deref(),
-        crate::domain::locale::Locale::En => card.image_alt_en.as_deref(),
-    }
-    .unwrap_or(name);
     html! {
         article.card data-product=(card.slug) {
             a href=(ctx.href(&paths::product(&card.slug))) {
                 @if let Some(url) = &card.image_url {
-                    img src=(assets::url(url)) alt=(alt) width="400" height="400" loading="lazy" decoding="async";
+                    img src=(assets::url(url)) alt="" width="400" height="400" loading="lazy" decoding="async";
                 }
                 h3 { (name) }
             }

@@ -25,8 +25,11 @@ pub struct Head {
 
 pub fn page(ctx: &PageCtx, head: Head, main: Markup) -> Markup {
     let t = ctx.t();
+    // An SEO title an owner wrote may already name the shop; never say it twice.
     let full_title = if head.title.is_empty() {
         format!("{} — {}", t.shop_name, t.tagline)
+    } else if head.title.ends_with(t.shop_name) {
+        head.title.clone()
     } else {
         format!("{} | {}", head.title, t.shop_name)
     };
@@ -88,6 +91,23 @@ fn header(ctx: &PageCtx) -> Markup {
         .find(|(k, _)| k == "q")
         .map(|(_, v)| v)
         .unwrap_or_default();
+    // The top-level category holding the current listing is marked too, so a shopper on a
+    // subcategory still sees where they are in the navigation.
+    let section: Vec<i64> = ctx
+        .categories
+        .iter()
+        .find(|c| ctx.path == paths::category(&c.slug))
+        .map(|c| c.ancestry(&ctx.categories).iter().map(|a| a.id).collect())
+        .unwrap_or_default();
+    let current = |c: &crate::domain::catalog::Category| {
+        if ctx.path == paths::category(&c.slug) {
+            Some("page")
+        } else if section.contains(&c.id) {
+            Some("true")
+        } else {
+            None
+        }
+    };
     html! {
         header.site-header {
             div.bar {
@@ -111,8 +131,7 @@ fn header(ctx: &PageCtx) -> Markup {
                 ul {
                     @for c in ctx.top_categories() {
                         li {
-                            a href=(ctx.href(&paths::category(&c.slug)))
-                                aria-current=[(ctx.path == paths::category(&c.slug)).then_some("page")] { (c.name(ctx.locale)) }
+                            a href=(ctx.href(&paths::category(&c.slug))) aria-current=[current(c)] { (c.name(ctx.locale)) }
                         }
                     }
                 }
@@ -132,7 +151,9 @@ fn footer(ctx: &PageCtx) -> Markup {
                     p { (t.footer_shipping) }
                     p { (t.footer_contact) }
                 }
-                nav aria-label=(t.nav_label) {
+                // A different name from the header's category navigation: two landmarks with one name
+                // cannot be told apart in a screen reader's landmark list.
+                nav aria-label=(t.browse_categories) {
                     ul {
                         @for c in &ctx.categories {
                             li { a href=(ctx.href(&paths::category(&c.slug))) { (c.name(ctx.locale)) } }

@@ -99,6 +99,7 @@ pub fn listing_page(ctx: &PageCtx, view: &ListingView) -> Markup {
             div.listing {
                 (filters(ctx, view, &base))
                 div.results {
+                    h2.visually-hidden { (t.results) }
                     @if view.listing.cards.is_empty() {
                         p.empty { (t.no_products_match) }
                         p { a href=(link(&q.cleared())) { (t.clear_filters) } }
@@ -128,7 +129,9 @@ fn search_empty(ctx: &PageCtx, text: &str) -> Markup {
     }
 }
 
-/// The filter form: plain GET, so it works without JavaScript; `app.js` submits it on change.
+/// The filter form: plain GET, so it works without JavaScript; `app.js` submits it on change. The
+/// facets sit in a `<details>` that starts closed, so on a phone the results come first; `app.js` opens
+/// it on wide screens, where it is a sidebar.
 fn filters(ctx: &PageCtx, view: &ListingView, base: &str) -> Markup {
     let t = ctx.t();
     let q = view.query;
@@ -141,6 +144,10 @@ fn filters(ctx: &PageCtx, view: &ListingView, base: &str) -> Markup {
         &[Sort::Newest, Sort::PriceAsc, Sort::PriceDesc, Sort::BestSelling]
     };
     let range = &view.listing.price_range;
+    let active = q.sizes.len()
+        + q.colors.len()
+        + usize::from(q.min_price.is_some() || q.max_price.is_some())
+        + usize::from(q.in_stock);
     html! {
         form.filters method="get" action=(base) data-autosubmit="" aria-label=(t.filters) {
             @if let Some(text) = &q.q { input type="hidden" name="q" value=(text); }
@@ -152,38 +159,45 @@ fn filters(ctx: &PageCtx, view: &ListingView, base: &str) -> Markup {
                     }
                 }
             }
-            fieldset.facet data-facet="size" {
-                legend { (t.size) }
-                @for f in &sizes {
-                    label {
-                        input type="checkbox" name="size" value=(f.value) checked[q.sizes.contains(&f.value)];
-                        " " (f.value) " " span.facet-count { "(" (f.count) ")" }
+            details.filter-panel data-filter-panel="" {
+                summary { (t.filters) @if active > 0 { " (" (active) ")" } }
+                div.facets {
+                    fieldset.facet data-facet="size" {
+                        legend { (t.size) }
+                        @for f in &sizes {
+                            label {
+                                input type="checkbox" name="size" value=(f.value) checked[q.sizes.contains(&f.value)];
+                                " " (f.value) " " span.facet-count { "(" (f.count) ")" }
+                            }
+                        }
+                    }
+                    fieldset.facet data-facet="color" {
+                        legend { (t.color) }
+                        @for f in &colors {
+                            @let color = color_of(&f.value);
+                            label {
+                                input type="checkbox" name="color" value=(f.value) checked[q.colors.contains(&f.value)];
+                                " "
+                                @if let Some(c) = color { (swatch(&c.hex)) " " (c.name(ctx.locale)) }
+                                @else { (f.value) }
+                                " " span.facet-count { "(" (f.count) ")" }
+                            }
+                        }
+                    }
+                    fieldset.facet data-facet="price" {
+                        legend { (t.price) }
+                        @if let (Some(min), Some(max)) = (range.min, range.max) {
+                            p.range-hint { (Money::vnd(min).format(ctx.locale)) " – " (Money::vnd(max).format(ctx.locale)) }
+                        }
+                        div.price-inputs {
+                            label { span { (t.price_from) } input type="number" name="min_price" min="0" step="1000" inputmode="numeric" value=[q.min_price]; }
+                            label { span { (t.price_to) } input type="number" name="max_price" min="0" step="1000" inputmode="numeric" value=[q.max_price]; }
+                        }
+                    }
+                    div.facet {
+                        label { input type="checkbox" name="in_stock" value="1" checked[q.in_stock]; " " (t.in_stock_only) }
                     }
                 }
-            }
-            fieldset.facet data-facet="color" {
-                legend { (t.color) }
-                @for f in &colors {
-                    @let color = color_of(&f.value);
-                    label {
-                        input type="checkbox" name="color" value=(f.value) checked[q.colors.contains(&f.value)];
-                        " "
-                        @if let Some(c) = color { (swatch(&c.hex)) " " (c.name(ctx.locale)) }
-                        @else { (f.value) }
-                        " " span.facet-count { "(" (f.count) ")" }
-                    }
-                }
-            }
-            fieldset.facet data-facet="price" {
-                legend { (t.price) }
-                @if let (Some(min), Some(max)) = (range.min, range.max) {
-                    p.range-hint { (Money::vnd(min).format(ctx.locale)) " – " (Money::vnd(max).format(ctx.locale)) }
-                }
-                label { (t.price_from) " " input type="number" name="min_price" min="0" step="1000" inputmode="numeric" value=[q.min_price]; }
-                label { (t.price_to) " " input type="number" name="max_price" min="0" step="1000" inputmode="numeric" value=[q.max_price]; }
-            }
-            fieldset.facet {
-                label { input type="checkbox" name="in_stock" value="1" checked[q.in_stock]; " " (t.in_stock_only) }
             }
             @if q.per_page != crate::domain::listing::DEFAULT_PER_PAGE {
                 input type="hidden" name="per_page" value=(q.per_page);

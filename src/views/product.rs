@@ -138,7 +138,7 @@ pub fn product_page(ctx: &PageCtx, data: &ProductPage, colors: &[Color], choice:
                         input type="hidden" name="sku" value=(v.sku);
                         label for="qty" { (t.quantity) }
                         input #qty type="number" name="quantity" value="1" min="1"
-                            max=(v.available().clamp(1, MAX_PER_LINE)) inputmode="numeric" required;
+                            max=(v.available().clamp(1, MAX_PER_LINE)) inputmode="numeric" required disabled[!v.stock().can_buy()];
                         button type="submit" disabled[!v.stock().can_buy()] {
                             @if v.stock().can_buy() { (t.add_to_cart) } @else { (t.out_of_stock) }
                         }

@@ -1,10 +1,15 @@
 // Starts the built Worker under workerd (via scripts/serve) on a free port with fresh state, and
 // offers small HTTP helpers in the style of zero2prod's TestApp. Every test file gets its own shop.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { parseHtml } from './html.mjs';
+
+const run = promisify(execFile);
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -22,9 +27,21 @@ export async function freePort() {
 
 /**
  * Starts a shop with fresh D1/KV state. `vars` become Worker vars (e.g. { CART_HOLD_SECONDS: '3' }).
- * Returns { url, get, getJson, stop, logs }.
+ * Returns { url, stateDir, get, getJson, getHtml, sql, bumpCatalogVersion, stop, logs }.
  */
 export async function startShop({ vars = {}, timeoutMs = 120_000 } = {}) {
+  // Shops started in parallel (other test runs, a dev server) can race for wrangler's inspector port;
+  // a shop that lost that race is started again rather than failing the whole file.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startShopOnce({ vars, timeoutMs });
+    } catch (error) {
+      if (attempt >= 3 || !/Address already in use/.test(String(error.message))) throw error;
+    }
+  }
+}
+
+async function startShopOnce({ vars, timeoutMs }) {
   const port = await freePort();
   const stateRoot = join(ROOT, 'tests', '.state');
   mkdirSync(stateRoot, { recursive: true });
@@ -43,7 +60,10 @@ export async function startShop({ vars = {}, timeoutMs = 120_000 } = {}) {
   let exited = null;
   child.on('exit', (code) => { exited = code; });
   for (;;) {
-    if (exited !== null) throw new Error(`shop exited with ${exited}:\n${logs.join('')}`);
+    if (exited !== null) {
+      rmSync(stateDir, { recursive: true, force: true });
+      throw new Error(`shop exited with ${exited}:\n${logs.join('')}`);
+    }
     try {
       const res = await fetch(`${url}/healthz`);
       if (res.status === 200) break;
@@ -58,6 +78,8 @@ export async function startShop({ vars = {}, timeoutMs = 120_000 } = {}) {
     url,
     port,
     logs,
+    /** The shop's local D1/KV state (wrangler's --persist-to directory). */
+    stateDir,
     /** GET (or other method) a path; returns { status, headers, text }. */
     async request(path, init = {}) {
       const res = await fetch(url + path, { redirect: 'manual', ...init });
@@ -72,6 +94,25 @@ export async function startShop({ vars = {}, timeoutMs = 120_000 } = {}) {
       try { json = JSON.parse(res.text); } catch { /* left null: the test says what it expected */ }
       return { ...res, json };
     },
+    /** GET a page and parse it: { status, headers, text, doc } (see html.mjs for `doc`). */
+    async getHtml(path, headers = {}) {
+      const res = await shop.get(path, headers);
+      return { ...res, doc: parseHtml(res.text) };
+    },
+    /**
+     * Runs SQL on the shop's local D1 (as an admin would change the catalog) and returns the rows of
+     * the last statement. Caches are not told: call `bumpCatalogVersion()` as the admin flow does.
+     */
+    async sql(command) {
+      const { stdout } = await wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', stateDir, '--json', '--command', command]);
+      const results = JSON.parse(stdout);
+      return results[results.length - 1]?.results ?? [];
+    },
+    /** Writes a new catalog version to KV, so every edge-cached page is a miss; returns the version. */
+    async bumpCatalogVersion(version = `${Date.now()}${process.hrtime.bigint() % 1000000n}`) {
+      await wrangler(['kv', 'key', 'put', '--binding', 'KV', '--local', '--persist-to', stateDir, 'catalog_version', version]);
+      return version;
+    },
     async stop() {
       stopChild(child);
       await new Promise((r) => (exited !== null ? r() : child.once('exit', r)));
@@ -79,6 +120,14 @@ export async function startShop({ vars = {}, timeoutMs = 120_000 } = {}) {
     },
   };
   return shop;
+}
+
+async function wrangler(args) {
+  return run(join(ROOT, 'node_modules', '.bin', 'wrangler'), args, {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 function stopChild(child) {

@@ -1,0 +1,387 @@
+// Storefront benchmark: starts the shop on fresh seeded state (or uses --url), then drives each page
+// over loopback at a fixed concurrency with keep-alive connections — a warm-up, then a bounded
+// measurement — and reports requests/s, p50/p99 latency, the edge-cache hit ratio, and where the
+// machine's CPU went. Every page's throughput is compared with /healthz, a trivial response from the
+// same Worker, which is the ceiling on this machine. A measurement, not a test: it exits 0 whether
+// the targets are met or not, and non-zero only when it cannot measure at all.
+//
+//   node bench/storefront.mjs [--concurrency 16] [--warmup 2] [--duration 8] [--only home,product]
+//                             [--url http://127.0.0.1:8787]   # an already running shop
+//
+// Node built-ins only, so the client stays cheap: it shares the CPU with workerd.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { ROOT, startShop } from '../tests/support/shop.mjs';
+
+/** Throughput targets, as a fraction of /healthz (from the performance issue). */
+const CACHED_TARGET = 0.8;
+const UNCACHED_TARGET = 0.5;
+
+const { values: opts } = parseArgs({
+  options: {
+    concurrency: { type: 'string', default: '16' },
+    warmup: { type: 'string', default: '2' },
+    duration: { type: 'string', default: '8' },
+    only: { type: 'string' },
+    url: { type: 'string' },
+  },
+});
+const CONCURRENCY = positiveInt('concurrency', opts.concurrency);
+const WARMUP_MS = positiveNumber('warmup', opts.warmup) * 1000;
+const DURATION_MS = positiveNumber('duration', opts.duration) * 1000;
+
+function positiveInt(name, raw) {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) usage(`--${name} must be a positive integer, not ${raw}`);
+  return n;
+}
+function positiveNumber(name, raw) {
+  const n = Number(raw);
+  if (!(n > 0)) usage(`--${name} must be a positive number of seconds, not ${raw}`);
+  return n;
+}
+function usage(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Machine description
+
+function machine() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  const tryRun = (file, args) => {
+    try {
+      return execFileSync(file, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  const wrangler = JSON.parse(readFileSync(join(ROOT, 'node_modules/wrangler/package.json'), 'utf8')).version;
+  const dirty = tryRun('git', ['status', '--porcelain', '--', 'src', 'Cargo.toml', 'Cargo.lock']) ? ' (+ uncommitted src changes)' : '';
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    nproc: tryRun('nproc', []),
+    cpu: model,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    workerd: tryRun(join(ROOT, 'node_modules/.bin/workerd'), ['--version']),
+    wrangler,
+    commit: tryRun('git', ['rev-parse', '--short', 'HEAD']) + dirty,
+    loadavg: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// CPU accounting from /proc: the shop's processes, this client, and everything else on the machine.
+
+const CLK_TCK = 100; // USER_HZ on Linux; /proc times are in these ticks.
+
+function procStat(pid) {
+  try {
+    const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; the name itself may contain spaces.
+    const rest = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) };
+  } catch {
+    return null;
+  }
+}
+
+function cmdline(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The processes serving `port`: wrangler (node) and its two workerd children — the one listening on
+ * the port runs wrangler's proxy worker, the other runs the Vestify Worker itself.
+ */
+function shopProcesses(port) {
+  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const children = new Map();
+  for (const pid of pids) {
+    const s = procStat(pid);
+    if (!s) continue;
+    if (!children.has(s.ppid)) children.set(s.ppid, []);
+    children.get(s.ppid).push(pid);
+  }
+  const roots = pids.filter((pid) => {
+    const cmd = cmdline(pid);
+    return cmd.includes('wrangler') && cmd.includes(' dev ') && cmd.includes(`--port ${port} `);
+  });
+  const found = new Map();
+  const visit = (pid) => {
+    if (found.has(pid)) return;
+    const cmd = cmdline(pid);
+    let role = null;
+    if (/workerd serve/.test(cmd)) role = cmd.includes(`entry=127.0.0.1:${port} `) ? 'workerd (proxy)' : 'workerd (worker)';
+    else if (/\bnode\b/.test(cmd) && cmd.includes('wrangler')) role = 'wrangler (node)';
+    if (role) found.set(pid, role);
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  roots.forEach(visit);
+  return found;
+}
+
+function machineTicks() {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = line[3] + (line[4] ?? 0);
+  return { busy: line.slice(0, 8).reduce((a, b) => a + b, 0) - idle };
+}
+
+function cpuSnapshot(procs) {
+  const perRole = {};
+  for (const [pid, role] of procs) perRole[role] = (perRole[role] ?? 0) + (procStat(pid)?.ticks ?? 0);
+  const self = process.cpuUsage();
+  return { perRole, machine: machineTicks().busy, clientMs: (self.user + self.system) / 1000 };
+}
+
+/** CPU used between two snapshots, in percent of one core (the machine's whole is nproc × 100 %). */
+function cpuDelta(a, b, seconds) {
+  const pct = (ticks) => (100 * ticks) / CLK_TCK / seconds;
+  const shares = {};
+  let ours = 0;
+  for (const role of Object.keys(b.perRole)) {
+    const ticks = b.perRole[role] - (a.perRole[role] ?? 0);
+    shares[role] = pct(ticks);
+    ours += ticks;
+  }
+  shares.client = (b.clientMs - a.clientMs) / 10 / seconds;
+  const machineTotal = pct(b.machine - a.machine);
+  shares.other = Math.max(0, machineTotal - shares.client - pct(ours));
+  shares.total = machineTotal;
+  return shares;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Load generation
+
+/**
+ * Drives `pathFor()` with CONCURRENCY requests in flight for `ms`, over one keep-alive connection
+ * each, and returns what it saw. Latency is from sending the request to the end of the body.
+ */
+async function drive(base, agent, pathFor, ms) {
+  const latencies = [];
+  const cache = {};
+  const failures = {};
+  let bytes = 0;
+  const stopAt = performance.now() + ms;
+  const one = () =>
+    new Promise((resolve) => {
+      const started = performance.now();
+      const req = http.request({ agent, host: base.hostname, port: base.port, path: pathFor(), method: 'GET' }, (res) => {
+        const state = res.headers['x-edge-cache'] ?? 'none';
+        res.on('data', (chunk) => { bytes += chunk.length; });
+        res.on('end', () => {
+          if (res.statusCode === 200) {
+            latencies.push(performance.now() - started);
+            cache[state] = (cache[state] ?? 0) + 1;
+          } else {
+            failures[`HTTP ${res.statusCode}`] = (failures[`HTTP ${res.statusCode}`] ?? 0) + 1;
+          }
+          resolve();
+        });
+        res.on('error', (e) => { failures[e.code ?? e.message] = (failures[e.code ?? e.message] ?? 0) + 1; resolve(); });
+      });
+      req.on('error', (e) => {
+        failures[e.code ?? e.message] = (failures[e.code ?? e.message] ?? 0) + 1;
+        // A refused connection fails at once; do not spin on it.
+        setTimeout(resolve, 10);
+      });
+      req.end();
+    });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < stopAt) await one();
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  return { latencies, cache, failures, bytes, elapsed };
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
+}
+
+async function measure(base, agent, endpoint, procs) {
+  await drive(base, agent, endpoint.path, WARMUP_MS);
+  const before = cpuSnapshot(procs);
+  const run = await drive(base, agent, endpoint.path, DURATION_MS);
+  const cpu = cpuDelta(before, cpuSnapshot(procs), run.elapsed);
+  const sorted = Float64Array.from(run.latencies).sort();
+  const ok = sorted.length;
+  const errors = Object.values(run.failures).reduce((a, b) => a + b, 0);
+  return {
+    ...endpoint,
+    rps: ok / run.elapsed,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    ok,
+    errors,
+    failures: run.failures,
+    cache: run.cache,
+    hitRatio: ok ? (run.cache.hit ?? 0) / ok : 0,
+    avgBytes: ok ? run.bytes / (ok + errors) : 0,
+    cpu,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// What to measure: slugs come from the shop's own API, so a reseeded catalog needs no edit here.
+
+async function getJson(url) {
+  const res = await fetch(url);
+  if (res.status !== 200) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  return res.json();
+}
+
+async function endpoints(url) {
+  const { categories } = await getJson(`${url}/api/v1/categories`);
+  const category = categories[0]?.slug;
+  const { products } = await getJson(`${url}/api/v1/products?per_page=1&sort=best_selling`);
+  const slug = products[0]?.slug;
+  if (!category || !slug) throw new Error('the catalog is empty: was the shop seeded?');
+  const { product } = await getJson(`${url}/api/v1/products/${slug}`);
+  const sku = product.variants[0]?.sku ?? 'none';
+  let n = 0;
+  const fixed = (p) => () => p;
+  return [
+    { name: 'healthz', label: '/healthz', path: fixed('/healthz'), kind: 'ceiling' },
+    { name: 'home', label: '/', path: fixed('/'), kind: 'cached' },
+    { name: 'category', label: `/c/${category}`, path: fixed(`/c/${category}`), kind: 'cached' },
+    { name: 'product', label: `/p/${slug}`, path: fixed(`/p/${slug}`), kind: 'cached' },
+    { name: 'search', label: '/search?q=gile+len', path: fixed('/search?q=gile+len'), kind: 'cached' },
+    { name: 'api-product', label: `/api/v1/products/${slug}`, path: fixed(`/api/v1/products/${slug}`), kind: 'cached' },
+    // A unique query per request: the page ignores `n`, but the cache key includes the whole query,
+    // so every request renders (D1 reads, maud) and stores a new cache entry.
+    {
+      name: 'product-uncached',
+      label: `/p/${slug}?variant=${sku}&n=<counter>`,
+      path: () => `/p/${slug}?variant=${encodeURIComponent(sku)}&n=${++n}`,
+      kind: 'uncached',
+    },
+    // Measured again last, so drift (thermal, or other work on the machine) shows.
+    { name: 'healthz-again', label: '/healthz (again)', path: fixed('/healthz'), kind: 'ceiling' },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Report
+
+const ms = (v) => (Number.isFinite(v) ? v.toFixed(1) : '-');
+const pad = (s, n) => String(s).padEnd(n);
+const lpad = (s, n) => String(s).padStart(n);
+
+function printTable(results, ceiling) {
+  const rows = [['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'ok', 'errors', 'cache hit', 'KiB', '/healthz', 'target', '']];
+  for (const r of results) {
+    const ratio = r.rps / ceiling;
+    const target = r.kind === 'cached' ? CACHED_TARGET : r.kind === 'uncached' ? UNCACHED_TARGET : null;
+    const verdict = target === null ? '' : ratio >= target ? 'PASS' : 'FAIL';
+    const hits = r.kind === 'ceiling' ? '-' : `${(100 * r.hitRatio).toFixed(1)}%`;
+    rows.push([
+      r.label, r.rps.toFixed(0), ms(r.p50), ms(r.p99), r.ok, r.errors, hits, (r.avgBytes / 1024).toFixed(1),
+      `${(100 * ratio).toFixed(0)}%`, target === null ? '' : `>= ${target * 100}%`, verdict,
+    ]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
+  for (const row of rows) {
+    console.log(row.map((cell, i) => (i === 0 || i >= 9 ? pad(cell, widths[i]) : lpad(cell, widths[i]))).join('  ').trimEnd());
+  }
+}
+
+function printCpu(results, nproc) {
+  const roles = ['workerd (worker)', 'workerd (proxy)', 'wrangler (node)', 'client', 'other'];
+  console.log(`\nCPU during each measurement, % of one core (the machine has ${nproc} × 100 %):`);
+  console.log([pad('endpoint', 20), ...roles.map((r) => lpad(r, 16)), lpad('machine', 9)].join(' '));
+  for (const r of results) {
+    console.log([pad(r.name, 20), ...roles.map((role) => lpad((r.cpu[role] ?? 0).toFixed(0), 16)), lpad(r.cpu.total.toFixed(0), 9)].join(' '));
+  }
+}
+
+async function main() {
+  const m = machine();
+  console.log('Vestify storefront benchmark');
+  console.log(`  date      ${m.date}`);
+  console.log(`  machine   ${m.nproc} CPUs (${m.cpu}), ${m.memory} RAM, load average ${m.loadavg}`);
+  console.log(`  software  node ${m.node}, ${m.workerd}, wrangler ${m.wrangler}, commit ${m.commit}`);
+  console.log(`  load      ${CONCURRENCY} connections (keep-alive), ${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s measured per endpoint`);
+
+  let shop = null;
+  let url = opts.url?.replace(/\/$/, '');
+  if (!url) {
+    process.stdout.write('  shop      starting on fresh state… ');
+    shop = await startShop();
+    url = shop.url;
+    console.log(url);
+  } else {
+    console.log(`  shop      ${url} (already running)`);
+  }
+  const stopShop = async () => { if (shop) await shop.stop(); };
+  process.on('SIGINT', () => { stopShop().finally(() => process.exit(130)); });
+
+  try {
+    const base = new URL(url);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY, maxFreeSockets: CONCURRENCY });
+    const procs = shopProcesses(base.port);
+    const all = await endpoints(url);
+    const only = opts.only?.split(',').map((s) => s.trim());
+    const chosen = all.filter((e) => e.kind === 'ceiling' || !only || only.includes(e.name));
+    const logBytesBefore = shop ? shop.logs.join('').length : 0;
+    console.log('');
+
+    const results = [];
+    for (const endpoint of chosen) {
+      process.stdout.write(`  ${pad(endpoint.name, 18)} `);
+      const r = await measure(base, agent, endpoint, procs);
+      results.push(r);
+      console.log(`${r.rps.toFixed(0)} req/s, p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms${r.errors ? `, ${r.errors} errors ${JSON.stringify(r.failures)}` : ''}`);
+    }
+    agent.destroy();
+
+    const ceilings = results.filter((r) => r.kind === 'ceiling');
+    const ceiling = ceilings.reduce((a, r) => a + r.rps, 0) / ceilings.length;
+    console.log(`\nResults (ratios against the mean /healthz rate, ${ceiling.toFixed(0)} req/s):\n`);
+    printTable(results, ceiling);
+    printCpu(results, m.nproc);
+
+    const notes = [];
+    if (ceilings.length === 2) {
+      const drift = Math.abs(ceilings[0].rps - ceilings[1].rps) / ceiling;
+      if (drift > 0.1) notes.push(`/healthz moved ${(100 * drift).toFixed(0)}% between the first and last run: the machine was not steady, compare ratios with care.`);
+    }
+    const busy = results.filter((r) => r.cpu.other > 20);
+    if (busy.length) notes.push(`other processes used over 20% of a core during: ${busy.map((r) => r.name).join(', ')} — results are disturbed.`);
+    for (const r of results) {
+      if (r.kind === 'cached' && r.hitRatio < 0.99) notes.push(`${r.label}: only ${(100 * r.hitRatio).toFixed(1)}% cache hits — the edge cache is not doing its job.`);
+      if (r.kind === 'uncached' && (r.cache.hit ?? 0) > 0) notes.push(`${r.label}: ${r.cache.hit} cache hits where every request should miss.`);
+      if (r.errors) notes.push(`${r.label}: ${r.errors} failed requests ${JSON.stringify(r.failures)}.`);
+    }
+    if (shop) {
+      const logged = shop.logs.join('').length - logBytesBefore;
+      notes.push(`wrangler wrote ${logged} bytes of log during the run (per-request logging is off at WRANGLER_LOG_LEVEL=warn).`);
+    }
+    if (notes.length) console.log(`\nNotes:\n${notes.map((n) => `  - ${n}`).join('\n')}`);
+    console.log('\nA measurement, not a test: this exits 0 whether or not the targets are met.');
+  } finally {
+    await stopShop();
+  }
+}
+
+main().catch((e) => {
+  console.error(`bench: ${e.stack ?? e}`);
+  process.exit(1);
+});

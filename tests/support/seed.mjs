@@ -1,0 +1,98 @@
+// The demo catalog as data, read from seed/demo.sql, so tests derive what the shop should show from the
+// same rows the shop was seeded with instead of hard-coding results.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { ROOT } from './shop.mjs';
+
+/** Parses the SQL literals of one VALUES list: numbers, NULL and '…' strings ('' escapes a quote). */
+function parseValues(text) {
+  const values = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === ' ' || c === ',') {
+      i += 1;
+    } else if (c === "'") {
+      let s = '';
+      i += 1;
+      for (;;) {
+        if (text[i] === "'" && text[i + 1] === "'") { s += "'"; i += 2; }
+        else if (text[i] === "'") { i += 1; break; }
+        else { s += text[i]; i += 1; }
+      }
+      values.push(s);
+    } else {
+      const m = /^(NULL|-?\d+(?:\.\d+)?)/.exec(text.slice(i));
+      if (!m) throw new Error(`cannot parse SQL literal at: ${text.slice(i, i + 40)}`);
+      values.push(m[1] === 'NULL' ? null : Number(m[1]));
+      i += m[1].length;
+    }
+  }
+  return values;
+}
+
+/** Every row of every table the seed inserts into: `{ products: [{ id, slug, … }], … }`. */
+export function loadSeed(path = join(ROOT, 'seed', 'demo.sql')) {
+  const tables = {};
+  const insert = /^INSERT INTO (\w+) \(([^)]*)\) VALUES \((.*)\) ON CONFLICT DO NOTHING;$/;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const m = insert.exec(line);
+    if (!m) continue;
+    const columns = m[2].split(',').map((s) => s.trim());
+    const values = parseValues(m[3]);
+    if (values.length !== columns.length) throw new Error(`column/value mismatch in: ${line.slice(0, 120)}`);
+    const row = Object.fromEntries(columns.map((c, i) => [c, values[i]]));
+    (tables[m[1]] ??= []).push(row);
+  }
+  return tables;
+}
+
+/** Lowercases and strips Vietnamese marks and đ, the way the shop's search folds text. */
+export function fold(s) {
+  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
+}
+
+/** The seed with the views tests need: active products, their active variants, category subtrees. */
+export function catalog() {
+  const seed = loadSeed();
+  const categories = seed.categories;
+  const products = seed.products;
+  const variants = seed.variants;
+  const active = products.filter((p) => p.status === 'active');
+  const variantsOf = (p) => variants.filter((v) => v.product_id === p.id && v.status === 'active');
+  const available = (v) => Math.max(v.on_hand - (v.reserved ?? 0), 0);
+  const categoryBySlug = (slug) => categories.find((c) => c.slug === slug);
+  /** Active products whose category is `slug` or one under it. */
+  const inCategory = (slug) => {
+    const root = categoryBySlug(slug);
+    const ids = new Set(categories.filter((c) => c.path.startsWith(root.path)).map((c) => c.id));
+    return active.filter((p) => ids.has(p.category_id));
+  };
+  const tagsOf = (p) => (seed.product_tags ?? []).filter((t) => t.product_id === p.id).map((t) => t.tag);
+  const colors = seed.colors;
+  return {
+    seed,
+    categories,
+    products,
+    variants,
+    colors,
+    sizes: seed.sizes,
+    active,
+    drafts: products.filter((p) => p.status === 'draft'),
+    archived: products.filter((p) => p.status === 'archived'),
+    variantsOf,
+    available,
+    categoryBySlug,
+    inCategory,
+    tagsOf,
+    productById: (id) => products.find((p) => p.id === id),
+    childrenOf: (c) => categories.filter((x) => x.parent_id === c.id),
+  };
+}
+
+/** `1.250.000 ₫` (vi) or `₫1,250,000` (en), as the shop formats VND. */
+export function formatVnd(amount, locale) {
+  const digits = String(amount).replace(/\B(?=(\d{3})+(?!\d))/g, locale === 'vi' ? '.' : ',');
+  return locale === 'vi' ? `${digits} ₫` : `₫${digits}`;
+}
