@@ -10,7 +10,7 @@
 //
 // Node built-ins only, so the client stays cheap: it shares the CPU with workerd.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { ROOT, startShop } from '../tests/support/shop.mjs';
 /** Throughput targets, as a fraction of /healthz (from the performance issue). */
 const CACHED_TARGET = 0.8;
 const UNCACHED_TARGET = 0.5;
+const REQUEST_TIMEOUT_MS = 10_000;
 
 const { values: opts } = parseArgs({
   options: {
@@ -163,6 +164,27 @@ function cpuDelta(a, b, seconds) {
   return shares;
 }
 
+/**
+ * The newest modification time under what `wrangler dev` watches (src/, and the build it serves). A
+ * change mid-run means wrangler rebuilt and reloaded the Worker under load: that endpoint's figures
+ * are void.
+ */
+function treeStamp() {
+  let newest = 0;
+  for (const dir of ['src', 'build/worker', 'build']) {
+    let entries = [];
+    try {
+      entries = readdirSync(join(ROOT, dir), { recursive: dir === 'src' });
+    } catch { /* not built yet */ }
+    for (const entry of entries) {
+      try {
+        newest = Math.max(newest, statSync(join(ROOT, dir, entry)).mtimeMs);
+      } catch { /* removed meanwhile */ }
+    }
+  }
+  return newest;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Load generation
 
@@ -176,28 +198,34 @@ async function drive(base, agent, pathFor, ms) {
   const failures = {};
   let bytes = 0;
   const stopAt = performance.now() + ms;
+  const fail = (key) => { failures[key] = (failures[key] ?? 0) + 1; };
   const one = () =>
     new Promise((resolve) => {
       const started = performance.now();
+      let settled = false;
+      const finish = (failure) => {
+        if (settled) return;
+        settled = true;
+        if (failure) fail(failure);
+        // A refused connection fails at once; do not spin on it.
+        if (failure && failure !== 'timeout' && !failure.startsWith('HTTP')) setTimeout(resolve, 10);
+        else resolve();
+      };
       const req = http.request({ agent, host: base.hostname, port: base.port, path: pathFor(), method: 'GET' }, (res) => {
-        const state = res.headers['x-edge-cache'] ?? 'none';
         res.on('data', (chunk) => { bytes += chunk.length; });
         res.on('end', () => {
-          if (res.statusCode === 200) {
-            latencies.push(performance.now() - started);
-            cache[state] = (cache[state] ?? 0) + 1;
-          } else {
-            failures[`HTTP ${res.statusCode}`] = (failures[`HTTP ${res.statusCode}`] ?? 0) + 1;
-          }
-          resolve();
+          if (res.statusCode !== 200) return finish(`HTTP ${res.statusCode}`);
+          latencies.push(performance.now() - started);
+          const state = res.headers['x-edge-cache'] ?? 'none';
+          cache[state] = (cache[state] ?? 0) + 1;
+          finish(null);
         });
-        res.on('error', (e) => { failures[e.code ?? e.message] = (failures[e.code ?? e.message] ?? 0) + 1; resolve(); });
+        res.on('error', (e) => finish(e.code ?? e.message));
       });
-      req.on('error', (e) => {
-        failures[e.code ?? e.message] = (failures[e.code ?? e.message] ?? 0) + 1;
-        // A refused connection fails at once; do not spin on it.
-        setTimeout(resolve, 10);
-      });
+      // A request that never finishes (e.g. while wrangler rebuilds and reloads the Worker) counts as
+      // an error instead of holding the run.
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
+      req.on('error', (e) => finish(e.code ?? e.message));
       req.end();
     });
   const started = performance.now();
@@ -217,6 +245,7 @@ function percentile(sorted, p) {
 }
 
 async function measure(base, agent, endpoint, procs) {
+  const tree = treeStamp();
   await drive(base, agent, endpoint.path, WARMUP_MS);
   const before = cpuSnapshot(procs);
   const run = await drive(base, agent, endpoint.path, DURATION_MS);
@@ -236,6 +265,7 @@ async function measure(base, agent, endpoint, procs) {
     hitRatio: ok ? (run.cache.hit ?? 0) / ok : 0,
     avgBytes: ok ? run.bytes / (ok + errors) : 0,
     cpu,
+    treeChanged: treeStamp() !== tree,
   };
 }
 
@@ -290,7 +320,7 @@ function printTable(results, ceiling) {
   for (const r of results) {
     const ratio = r.rps / ceiling;
     const target = r.kind === 'cached' ? CACHED_TARGET : r.kind === 'uncached' ? UNCACHED_TARGET : null;
-    const verdict = target === null ? '' : ratio >= target ? 'PASS' : 'FAIL';
+    const verdict = target === null ? (r.treeChanged ? 'void' : '') : r.treeChanged ? 'void' : ratio >= target ? 'PASS' : 'FAIL';
     const hits = r.kind === 'ceiling' ? '-' : `${(100 * r.hitRatio).toFixed(1)}%`;
     rows.push([
       r.label, r.rps.toFixed(0), ms(r.p50), ms(r.p99), r.ok, r.errors, hits, (r.avgBytes / 1024).toFixed(1),
@@ -369,6 +399,7 @@ async function main() {
       if (r.kind === 'cached' && r.hitRatio < 0.99) notes.push(`${r.label}: only ${(100 * r.hitRatio).toFixed(1)}% cache hits — the edge cache is not doing its job.`);
       if (r.kind === 'uncached' && (r.cache.hit ?? 0) > 0) notes.push(`${r.label}: ${r.cache.hit} cache hits where every request should miss.`);
       if (r.errors) notes.push(`${r.label}: ${r.errors} failed requests ${JSON.stringify(r.failures)}.`);
+      if (r.treeChanged) notes.push(`${r.label}: src/ or build/ changed during this measurement, so wrangler rebuilt and reloaded the Worker — its figures are void.`);
     }
     if (shop) {
       const logged = shop.logs.join('').length - logBytesBefore;

@@ -1,10 +1,32 @@
 // Progressive enhancement only: every page works without this file.
 (() => {
   'use strict';
-  // Listing filters apply as soon as a choice changes; the Apply button stays for keyboards and no-JS.
+  const KEY = 'vestify:filters';
+  const wide = window.matchMedia('(min-width: 900px)');
+  let kept = null;
+  try {
+    kept = JSON.parse(sessionStorage.getItem(KEY));
+    sessionStorage.removeItem(KEY);
+  } catch { /* storage blocked: nothing to restore */ }
+
   for (const form of document.querySelectorAll('form[data-autosubmit]')) {
+    const panel = form.querySelector('details[data-filter-panel]');
+    const back = kept && kept.path === location.pathname;
+    // The facets are a sidebar on wide screens; on a phone they stay as the shopper left them.
+    if (panel && (wide.matches || (back && kept.open))) panel.open = true;
+    // After an automatic submit, put focus back on the control that caused it.
+    if (back) {
+      const control = [...form.elements].find((el) => el.name === kept.name && (el.type !== 'checkbox' || el.value === kept.value));
+      if (control) control.focus();
+    }
+    // Filters apply as soon as a choice changes; the Apply button stays for keyboards and no-JS.
     form.addEventListener('change', (event) => {
-      if (event.target.matches('input[type=checkbox], select')) form.requestSubmit();
+      const el = event.target;
+      if (!el.matches('input[type=checkbox], select')) return;
+      try {
+        sessionStorage.setItem(KEY, JSON.stringify({ path: location.pathname, open: panel?.open, name: el.name, value: el.value }));
+      } catch { /* fine: only focus and the open panel are lost */ }
+      form.requestSubmit();
     });
   }
 })();

@@ -1,5 +1,8 @@
 //! Use cases over small storage ports. Still no `worker` types: the SQL is built here, as data, and
 //! the platform layer only sends it to D1.
 
+pub mod cart;
 pub mod catalog;
+pub mod orders;
 pub mod sql;
+pub mod stock;

@@ -10,6 +10,8 @@ pub enum AppError {
     NotFound,
     /// The request is malformed; each field says what is wrong with it.
     Invalid(Vec<FieldError>),
+    /// A missing or wrong signature or credential (webhooks).
+    Unauthorized,
     /// The method is not allowed on this path.
     MethodNotAllowed,
     /// Something failed on our side. The message is for the log, never for the client.
@@ -21,6 +23,7 @@ impl AppError {
         match self {
             AppError::NotFound => 404,
             AppError::Invalid(_) => 400,
+            AppError::Unauthorized => 401,
             AppError::MethodNotAllowed => 405,
             AppError::Internal(_) => 500,
         }
@@ -31,6 +34,7 @@ impl AppError {
         match self {
             AppError::NotFound => "not_found",
             AppError::Invalid(_) => "invalid_parameters",
+            AppError::Unauthorized => "unauthorized",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Internal(_) => "internal_error",
         }
@@ -47,6 +51,7 @@ impl fmt::Display for AppError {
             AppError::NotFound => f.write_str("not found"),
             AppError::Invalid(errors) => write!(f, "invalid request ({} fields)", errors.len()),
             AppError::MethodNotAllowed => f.write_str("method not allowed"),
+            AppError::Unauthorized => f.write_str("unauthorized"),
             AppError::Internal(message) => write!(f, "internal error: {message}"),
         }
     }

@@ -64,6 +64,11 @@ pub enum Problem {
     /// Not valid percent-encoded UTF-8 (`%zz`, `%FF`).
     BadEncoding,
     Search(super::search::QueryError),
+    Required,
+    InvalidEmail,
+    InvalidPhone,
+    TooLong { max: usize },
+    InsufficientStock { available: i64 },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]

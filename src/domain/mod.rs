@@ -1,10 +1,16 @@
 //! The pure core: types and rules with no I/O and no `worker` import, tested on the host.
 
+pub mod cart;
 pub mod catalog;
+pub mod checkout;
 pub mod error;
 pub mod http_cache;
 pub mod listing;
 pub mod locale;
 pub mod money;
+pub mod orders;
+pub mod sandbox;
 pub mod search;
+pub mod signature;
 pub mod slug;
+pub mod time;

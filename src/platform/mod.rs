@@ -1,9 +1,14 @@
 //! Worker adapters (wasm32 only): the fetch entry point, D1, the edge cache and static assets.
 //! Thin on purpose: they move bytes between the runtime and the pure core.
 
+pub mod cart_do;
+pub mod config;
 pub mod d1;
 pub mod edge_cache;
 pub mod catalog_store;
+pub mod payments;
+pub mod random;
+pub mod sweep;
 
 use worker::{event, Context, Env, Request, Response, Result};
 
@@ -11,6 +16,7 @@ use worker::{event, Context, Env, Request, Response, Result};
 pub const DB: &str = "DB";
 pub const KV: &str = "KV";
 pub const ASSETS: &str = "ASSETS";
+pub const CART: &str = "CART";
 
 #[event(fetch)]
 pub async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {

@@ -70,7 +70,7 @@ async fn render(req: &Incoming, env: &Env, path: &str) -> Result<String, AppErro
     serde_json::to_string(&value).map_err(|e| AppError::internal("json", e))
 }
 
-fn error_body(error: &AppError) -> Rendered {
+pub(super) fn error_body(error: &AppError) -> Rendered {
     let en = i18n::t(crate::domain::locale::Locale::En);
     let (message, fields) = match error {
         AppError::NotFound => ("The requested resource does not exist.".to_string(), BTreeMap::new()),
@@ -78,7 +78,8 @@ fn error_body(error: &AppError) -> Rendered {
             "Some parameters are not valid.".to_string(),
             errors.iter().map(|e| (e.field.to_string(), en.field_error(e))).collect(),
         ),
-        AppError::MethodNotAllowed => ("This endpoint only accepts GET.".to_string(), BTreeMap::new()),
+        AppError::MethodNotAllowed => ("This method is not allowed on this endpoint.".to_string(), BTreeMap::new()),
+        AppError::Unauthorized => ("The signature or credential is missing or wrong.".to_string(), BTreeMap::new()),
         AppError::Internal(cause) => {
             worker::console_error!("api internal error: {cause}");
             ("Something failed on our side. Please retry later.".to_string(), BTreeMap::new())

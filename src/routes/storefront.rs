@@ -108,7 +108,7 @@ fn html(status: u16, markup: Markup) -> Rendered {
 
 fn error_page(ctx: &PageCtx, error: AppError) -> Rendered {
     let markup = match &error {
-        AppError::NotFound | AppError::MethodNotAllowed => errors::not_found(ctx),
+        AppError::NotFound | AppError::MethodNotAllowed | AppError::Unauthorized => errors::not_found(ctx),
         AppError::Invalid(fields) => errors::bad_request(ctx, fields),
         AppError::Internal(cause) => {
             worker::console_error!("internal error on {}: {cause}", ctx.path);

@@ -208,6 +208,11 @@ pub static VI: Texts = Texts {
         Problem::BadEncoding => "được mã hoá không đúng trong đường dẫn".to_string(),
         Problem::Search(QueryError::TooLong) => "quá dài (tối đa 100 ký tự)".to_string(),
         Problem::Search(QueryError::ControlCharacter) => "chứa ký tự không hợp lệ".to_string(),
+        Problem::Required => "không được để trống".to_string(),
+        Problem::InvalidEmail => "không phải địa chỉ email hợp lệ".to_string(),
+        Problem::InvalidPhone => "không phải số điện thoại hợp lệ (ví dụ 0912 345 678)".to_string(),
+        Problem::TooLong { max } => format!("quá dài (tối đa {max} ký tự)"),
+        Problem::InsufficientStock { available } => format!("không đủ hàng, chỉ còn {available}"),
     },
 };
 
@@ -318,5 +323,10 @@ pub static EN: Texts = Texts {
         Problem::BadEncoding => "is not correctly encoded in the address".to_string(),
         Problem::Search(QueryError::TooLong) => "is too long (100 characters at most)".to_string(),
         Problem::Search(QueryError::ControlCharacter) => "contains characters that are not allowed".to_string(),
+        Problem::Required => "is required".to_string(),
+        Problem::InvalidEmail => "is not a valid email address".to_string(),
+        Problem::InvalidPhone => "is not a valid phone number (e.g. 0912 345 678)".to_string(),
+        Problem::TooLong { max } => format!("is too long ({max} characters at most)"),
+        Problem::InsufficientStock { available } => format!("is more than we have; only {available} left"),
     },
 };

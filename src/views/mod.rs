@@ -1,14 +1,18 @@
 //! Server-rendered HTML with maud. Pure: every function takes data and a `PageCtx` and returns
 //! markup, so pages render in host tests exactly as in the Worker.
 
+pub mod cart;
+pub mod checkout;
 pub mod components;
 pub mod errors;
 pub mod home;
 pub mod i18n;
 pub mod layout;
 pub mod listing;
+pub mod order;
 pub mod product;
 pub mod seo;
+pub mod shop_i18n;
 
 use crate::domain::catalog::Category;
 use crate::domain::locale::Locale;

@@ -65,13 +65,14 @@ class Element {
 }
 
 /**
- * A selector is a compound of `tag`, `.class`, `#id` and `[attr]` / `[attr="value"]` parts, e.g.
- * `article.product[data-sku]`, `link[rel="alternate"][hreflang="en"]`; or a predicate function.
- * Descendant combinators are spaces: `form.filters input[name="size"]`.
+ * A selector is a compound of `tag`, `.class`, `#id` and `[attr]`, `[attr="v"]`, `[attr^="v"]`,
+ * `[attr*="v"]`, `[attr$="v"]` parts, e.g. `article.product[data-sku]`,
+ * `link[rel="alternate"][hreflang="en"]`; or a predicate function. Descendant combinators are spaces:
+ * `form.filters input[name="size"]`. Anything else throws, so a typo cannot silently match nothing.
  */
 function matches(el, selector) {
   if (typeof selector === 'function') return selector(el);
-  const parts = selector.trim().split(/\s+(?![^[]*\])/);
+  const parts = parseSelector(selector);
   if (!matchesCompound(el, parts[parts.length - 1])) return false;
   let node = el.parent;
   for (let i = parts.length - 2; i >= 0; i -= 1) {
@@ -82,25 +83,44 @@ function matches(el, selector) {
   return true;
 }
 
-function matchesCompound(el, compound) {
-  const re = /([.#]?)([\w-]+)|\[([\w:-]+)(?:="([^"]*)")?\]/g;
-  let m;
-  let consumed = 0;
-  while ((m = re.exec(compound))) {
-    consumed += m[0].length;
-    if (m[3] !== undefined) {
-      if (!(m[3] in el.attrs)) return false;
-      if (m[4] !== undefined && el.attrs[m[3]] !== m[4]) return false;
-    } else if (m[1] === '.') {
-      if (!el.hasClass(m[2])) return false;
-    } else if (m[1] === '#') {
-      if (el.attrs.id !== m[2]) return false;
-    } else if (el.tag !== m[2].toLowerCase()) {
-      return false;
+const parsedSelectors = new Map();
+
+/** Parses `a.b[c="d"] e` into compounds of simple tests, once per selector. */
+function parseSelector(selector) {
+  let parts = parsedSelectors.get(selector);
+  if (parts) return parts;
+  parts = selector.trim().split(/\s+(?![^[]*\])/).map((compound) => {
+    const tests = [];
+    const re = /([.#]?)([\w-]+)|\[([\w:-]+)(?:([\^*$]?)="([^"]*)")?\]/y;
+    let m;
+    while (re.lastIndex < compound.length && (m = re.exec(compound))) {
+      if (m[3] !== undefined) tests.push({ attr: m[3], op: m[4] ?? '', value: m[5] });
+      else if (m[1] === '.') tests.push({ cls: m[2] });
+      else if (m[1] === '#') tests.push({ id: m[2] });
+      else tests.push({ tag: m[2].toLowerCase() });
     }
-  }
-  if (consumed !== compound.length) throw new Error(`unsupported selector: ${compound}`);
-  return true;
+    if (re.lastIndex !== compound.length || tests.length === 0) throw new Error(`unsupported selector: ${selector}`);
+    return tests;
+  });
+  parsedSelectors.set(selector, parts);
+  return parts;
+}
+
+function matchesCompound(el, tests) {
+  return tests.every((t) => {
+    if (t.tag !== undefined) return el.tag === t.tag;
+    if (t.cls !== undefined) return el.hasClass(t.cls);
+    if (t.id !== undefined) return el.attrs.id === t.id;
+    const actual = el.attrs[t.attr];
+    if (actual === undefined) return false;
+    if (t.value === undefined) return true;
+    switch (t.op) {
+      case '^': return actual.startsWith(t.value);
+      case '*': return actual.includes(t.value);
+      case '$': return actual.endsWith(t.value);
+      default: return actual === t.value;
+    }
+  });
 }
 
 /** Parses a whole document; returns the root (an element with tag null). */

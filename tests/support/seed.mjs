@@ -53,6 +53,11 @@ export function fold(s) {
   return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
 }
 
+/** Words as SQLite's unicode61 tokenizer sees them: folded, split on everything but letters and digits. */
+export function tokens(s) {
+  return fold(s).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+}
+
 /** The seed with the views tests need: active products, their active variants, category subtrees. */
 export function catalog() {
   const seed = loadSeed();
@@ -71,6 +76,37 @@ export function catalog() {
   };
   const tagsOf = (p) => (seed.product_tags ?? []).filter((t) => t.product_id === p.id).map((t) => t.tag);
   const colors = seed.colors;
+  const colorNames = Object.fromEntries(colors.map((x) => [x.code, `${x.name_vi} ${x.name_en}`]));
+  /**
+   * A product's words per column of the search index, as the migration's triggers fill it: name (both
+   * languages), tags, body (brand, descriptions, materials), variants (every SKU and colour name).
+   */
+  const searchColumns = (p) => {
+    const vs = variants.filter((v) => v.product_id === p.id);
+    return {
+      name: tokens(`${p.name_vi} ${p.name_en}`),
+      tags: tokens(tagsOf(p).join(' ')),
+      body: tokens([p.brand, p.description_vi, p.description_en, p.material_vi, p.material_en].join(' ')),
+      variants: tokens(`${vs.map((v) => v.sku).join(' ')} ${[...new Set(vs.map((v) => colorNames[v.color]))].join(' ')}`),
+    };
+  };
+  /**
+   * Which active products a search should find: every word, the last one as a prefix; when that finds
+   * nothing and there are several words, any word (`partial`). Returns { slugs (sorted), partial }.
+   */
+  const searchModel = (q) => {
+    const terms = tokens(q).slice(0, 8);
+    if (terms.length === 0) return { slugs: [], partial: false };
+    const matches = (words, term, i) => (i === terms.length - 1 ? words.some((w) => w.startsWith(term)) : words.includes(term));
+    const words = (p) => Object.values(searchColumns(p)).flat();
+    let found = active.filter((p) => terms.every((t, i) => matches(words(p), t, i)));
+    let partial = false;
+    if (found.length === 0 && terms.length > 1) {
+      found = active.filter((p) => terms.some((t, i) => matches(words(p), t, i)));
+      partial = true;
+    }
+    return { slugs: found.map((p) => p.slug).sort(), partial };
+  };
   return {
     seed,
     categories,
@@ -86,6 +122,8 @@ export function catalog() {
     categoryBySlug,
     inCategory,
     tagsOf,
+    searchColumns,
+    searchModel,
     productById: (id) => products.find((p) => p.id === id),
     childrenOf: (c) => categories.filter((x) => x.parent_id === c.id),
   };

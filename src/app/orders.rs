@@ -1,0 +1,323 @@
+//! Orders: the checkout batch that turns a cart's holds into an order, and the reads behind the
+//! order page and API.
+
+use serde::{Deserialize, Serialize};
+
+use super::cart::LineVariant;
+use super::sql::{Sql, SqlValue};
+use crate::domain::checkout::{CheckoutRequest, Totals};
+use crate::domain::locale::Locale;
+
+/// A line as the order keeps it: what was bought, at what price, whatever the catalog does later.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OrderLine {
+    pub line_no: i64,
+    pub variant_id: i64,
+    pub product_id: i64,
+    pub sku: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub size: String,
+    pub color: String,
+    pub image_url: Option<String>,
+    pub unit_price: i64,
+    pub quantity: i64,
+    pub line_total: i64,
+}
+
+impl OrderLine {
+    pub fn snapshot(line_no: i64, v: &LineVariant, quantity: i64) -> OrderLine {
+        OrderLine {
+            line_no,
+            variant_id: v.id,
+            product_id: v.product_id,
+            sku: v.sku.clone(),
+            name_vi: v.name_vi.clone(),
+            name_en: v.name_en.clone(),
+            size: v.size.clone(),
+            color: v.color.clone(),
+            image_url: v.image_url.clone(),
+            unit_price: v.price,
+            quantity,
+            line_total: v.price.saturating_mul(quantity),
+        }
+    }
+}
+
+pub struct NewOrder<'a> {
+    pub id: &'a str,
+    pub access_token_hash: &'a str,
+    pub cart_id: &'a str,
+    pub idempotency_key: &'a str,
+    pub request: &'a CheckoutRequest,
+    pub locale: Locale,
+    pub lines: &'a [OrderLine],
+    /// The cart's holds that become the order's reservation: (hold id, units).
+    pub holds: &'a [(String, i64)],
+    pub totals: Totals,
+    pub payment_id: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+/// One transaction: number the order, convert the cart's holds, insert the order (only if every
+/// hold converted with the right quantity — otherwise its total is -1, the CHECK fails and the
+/// whole batch rolls back), its lines, first event, pending payment and outbox message.
+pub fn create_order_batch(o: &NewOrder) -> Vec<Sql> {
+    let mut batch = Vec::new();
+    batch.push(Sql::new("UPDATE counters SET value = value + 1 WHERE name = 'order_number'"));
+    let hold_ids: Vec<SqlValue> = o.holds.iter().map(|(id, _)| id.as_str().into()).collect();
+    let mut convert = Sql::new(format!(
+        "UPDATE holds SET state = 'converted', order_id = ?, updated_at = ? WHERE cart_id = ? AND state = 'held' AND id IN ({})",
+        Sql::placeholders(hold_ids.len().max(1))
+    ))
+    .bind(o.id)
+    .bind(o.now)
+    .bind(o.cart_id);
+    if hold_ids.is_empty() {
+        convert.params.push("".into());
+    }
+    convert.params.extend(hold_ids);
+    batch.push(convert);
+
+    let mut expected = String::new();
+    let mut expected_params: Vec<SqlValue> = Vec::new();
+    for (i, (id, qty)) in o.holds.iter().enumerate() {
+        if i > 0 {
+            expected.push_str(" OR ");
+        }
+        expected.push_str("(h.id = ? AND h.quantity = ?)");
+        expected_params.push(id.as_str().into());
+        expected_params.push((*qty).into());
+    }
+    if expected.is_empty() {
+        expected.push_str("0");
+    }
+    let r = o.request;
+    let mut insert = Sql::new(format!(
+        "INSERT INTO orders (id, number, access_token_hash, cart_id, idempotency_key, status, stock_state, locale, email, name, phone, \
+         address_line1, address_ward, address_district, address_province, address_country, shipping_method, note, payment_provider, \
+         currency, subtotal, shipping_fee, discount, total, expires_at, created_at, updated_at) \
+         VALUES (?, (SELECT printf('VS-%06d', value) FROM counters WHERE name = 'order_number'), ?, ?, ?, 'pending_payment', 'reserved', ?, ?, ?, ?, \
+         ?, ?, ?, ?, ?, ?, ?, ?, 'VND', ?, ?, ?, \
+         CASE WHEN (SELECT COUNT(*) FROM holds h WHERE h.order_id = ? AND h.state = 'converted' AND ({expected})) = ? THEN ? ELSE -1 END, \
+         ?, ?, ?)"
+    ))
+    .bind(o.id)
+    .bind(o.access_token_hash)
+    .bind(o.cart_id)
+    .bind(o.idempotency_key)
+    .bind(o.locale.code())
+    .bind(r.email.as_str())
+    .bind(r.name.as_str())
+    .bind(r.phone.as_str())
+    .bind(r.address.line1.as_str())
+    .bind(r.address.ward.as_str())
+    .bind(r.address.district.as_str())
+    .bind(r.address.province.as_str())
+    .bind(r.address.country.as_str())
+    .bind(r.shipping_method.code())
+    .bind(r.note.as_str())
+    .bind(r.payment_provider.as_str())
+    .bind(o.totals.subtotal)
+    .bind(o.totals.shipping)
+    .bind(o.totals.discount)
+    .bind(o.id);
+    insert.params.extend(expected_params);
+    insert = insert.bind(o.holds.len() as i64).bind(o.totals.total).bind(o.expires_at).bind(o.now).bind(o.now);
+    batch.push(insert);
+
+    for l in o.lines {
+        batch.push(
+            Sql::new(
+                "INSERT INTO order_lines (order_id, line_no, variant_id, product_id, sku, name_vi, name_en, size, color, image_url, \
+                 unit_price, quantity, line_total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(o.id)
+            .bind(l.line_no)
+            .bind(l.variant_id)
+            .bind(l.product_id)
+            .bind(l.sku.as_str())
+            .bind(l.name_vi.as_str())
+            .bind(l.name_en.as_str())
+            .bind(l.size.as_str())
+            .bind(l.color.as_str())
+            .bind(l.image_url.clone().map_or(SqlValue::Null, SqlValue::Text))
+            .bind(l.unit_price)
+            .bind(l.quantity)
+            .bind(l.line_total),
+        );
+    }
+    batch.push(
+        Sql::new("INSERT INTO order_events (order_id, at, from_status, to_status, actor, reason) VALUES (?, ?, NULL, 'pending_payment', 'shopper', 'order placed')")
+            .bind(o.id)
+            .bind(o.now),
+    );
+    batch.push(
+        Sql::new("INSERT INTO payments (id, order_id, provider, amount, currency, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'VND', 'pending', ?, ?)")
+            .bind(o.payment_id)
+            .bind(o.id)
+            .bind(r.payment_provider.as_str())
+            .bind(o.totals.total)
+            .bind(o.now)
+            .bind(o.now),
+    );
+    batch
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OrderRow {
+    pub id: String,
+    pub number: String,
+    pub access_token_hash: String,
+    pub status: String,
+    pub stock_state: String,
+    pub locale: String,
+    pub email: String,
+    pub name: String,
+    pub phone: String,
+    pub address_line1: String,
+    pub address_ward: String,
+    pub address_district: String,
+    pub address_province: String,
+    pub address_country: String,
+    pub shipping_method: String,
+    pub note: String,
+    pub payment_provider: String,
+    pub currency: String,
+    pub subtotal: i64,
+    pub shipping_fee: i64,
+    pub discount: i64,
+    pub total: i64,
+    pub expires_at: i64,
+    pub paid_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OrderEventRow {
+    pub at: i64,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PaymentRow {
+    pub id: String,
+    pub order_id: String,
+    pub provider: String,
+    pub amount: i64,
+    pub currency: String,
+    pub status: String,
+}
+
+/// Everything the order page and API show.
+#[derive(Clone, Debug)]
+pub struct OrderDetail {
+    pub order: OrderRow,
+    pub lines: Vec<OrderLine>,
+    pub events: Vec<OrderEventRow>,
+    pub payments: Vec<PaymentRow>,
+}
+
+const ORDER_COLUMNS: &str = "id, number, access_token_hash, status, stock_state, locale, email, name, phone, address_line1, address_ward, \
+    address_district, address_province, address_country, shipping_method, note, payment_provider, currency, subtotal, shipping_fee, \
+    discount, total, expires_at, paid_at, created_at";
+
+pub fn order_by_id_sql(id: &str) -> Sql {
+    Sql::new(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?")).bind(id)
+}
+
+pub fn order_by_idempotency_sql(key: &str) -> Sql {
+    Sql::new(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE idempotency_key = ?")).bind(key)
+}
+
+pub fn order_detail_batch(id: &str) -> [Sql; 4] {
+    [
+        order_by_id_sql(id),
+        Sql::new(
+            "SELECT line_no, variant_id, product_id, sku, name_vi, name_en, size, color, image_url, unit_price, quantity, line_total \
+             FROM order_lines WHERE order_id = ? ORDER BY line_no",
+        )
+        .bind(id),
+        Sql::new("SELECT at, from_status, to_status, actor, reason FROM order_events WHERE order_id = ? ORDER BY id").bind(id),
+        Sql::new("SELECT id, order_id, provider, amount, currency, status FROM payments WHERE order_id = ? ORDER BY created_at").bind(id),
+    ]
+}
+
+pub fn payment_by_id_sql(id: &str) -> Sql {
+    Sql::new("SELECT id, order_id, provider, amount, currency, status FROM payments WHERE id = ?").bind(id)
+}
+
+/// Records a provider notification; a redelivered event id inserts nothing.
+pub fn record_payment_event(provider: &str, event_id: &str, payment_id: &str, kind: &str, payload: &str, now: i64) -> Sql {
+    Sql::new(
+        "INSERT INTO payment_events (provider, event_id, payment_id, kind, payload, received_at) VALUES (?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (provider, event_id) DO NOTHING",
+    )
+    .bind(provider)
+    .bind(event_id)
+    .bind(payment_id)
+    .bind(kind)
+    .bind(payload)
+    .bind(now)
+}
+
+/// Moves a payment from pending to its outcome, once.
+pub fn settle_payment(payment_id: &str, status: &str, now: i64) -> Sql {
+    Sql::new("UPDATE payments SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending'").bind(status).bind(now).bind(payment_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::checkout::{validate, AddressForm, CheckoutForm};
+
+    #[test]
+    fn the_checkout_batch_binds_every_placeholder() {
+        let form = CheckoutForm {
+            email: "a@b.vn".into(),
+            name: "An".into(),
+            phone: "0912345678".into(),
+            address: AddressForm { line1: "1".into(), ward: "w".into(), district: "d".into(), province: "p".into(), country: "VN".into() },
+            shipping_method: "standard".into(),
+            payment_provider: "sandbox".into(),
+            note: None,
+        };
+        let request = validate(&form, &["sandbox"]).unwrap();
+        let line = OrderLine {
+            line_no: 1,
+            variant_id: 1,
+            product_id: 1,
+            sku: "S".into(),
+            name_vi: "A".into(),
+            name_en: "A".into(),
+            size: "M".into(),
+            color: "black".into(),
+            image_url: None,
+            unit_price: 100,
+            quantity: 2,
+            line_total: 200,
+        };
+        let holds = vec![("h1".to_string(), 2), ("h2".to_string(), 1)];
+        let order = NewOrder {
+            id: "o",
+            access_token_hash: "t",
+            cart_id: "c",
+            idempotency_key: "c:k",
+            request: &request,
+            locale: Locale::Vi,
+            lines: &[line],
+            holds: &holds,
+            totals: Totals { subtotal: 200, shipping: 30_000, discount: 0, total: 30_200 },
+            payment_id: "p",
+            now: 1,
+            expires_at: 901,
+        };
+        for sql in create_order_batch(&order) {
+            assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text);
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! Checkout input: the form or JSON body becomes a `CheckoutRequest` of valid domain values, or a
+//! list of field errors; and the order totals, always computed here from server-side prices.
+
+use serde::Deserialize;
+
+use super::listing::{FieldError, Problem};
+
+pub const MAX_NOTE_CHARS: usize = 500;
+pub const MAX_TEXT_CHARS: usize = 200;
+
+/// Raw checkout input, as it arrives from a form or JSON. Prices are never part of it.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CheckoutForm {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub address: AddressForm,
+    #[serde(default)]
+    pub shipping_method: String,
+    #[serde(default)]
+    pub payment_provider: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct AddressForm {
+    #[serde(default)]
+    pub line1: String,
+    #[serde(default)]
+    pub ward: String,
+    #[serde(default)]
+    pub district: String,
+    #[serde(default)]
+    pub province: String,
+    #[serde(default)]
+    pub country: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// A pragmatic check: one `@`, a non-empty local part, a dotted domain, no spaces. Lowercased.
+    pub fn parse(s: &str) -> Option<Email> {
+        let s = s.trim();
+        let (local, domain) = s.split_once('@')?;
+        let ok = !local.is_empty()
+            && s.len() <= 254
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && s.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '<' && c != '>');
+        ok.then(|| Email(s.to_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A phone number normalised to E.164 (`+84912345678`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phone(String);
+
+impl Phone {
+    /// Vietnamese numbers: mobile `0[35789]` + 8 digits, landline `02` + 9 digits, written with or
+    /// without `+84`/`84`, spaces, dots or dashes. Other countries: `+` and 8–15 digits.
+    pub fn parse(s: &str, country: &str) -> Option<Phone> {
+        let trimmed = s.trim();
+        let plus = trimmed.starts_with('+');
+        let digits: String = trimmed.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')')).collect();
+        let digits = digits.trim_start_matches('+');
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if country == "VN" || digits.starts_with("84") && plus {
+            let national = if let Some(rest) = digits.strip_prefix("84").filter(|_| plus || digits.len() >= 11) {
+                rest.to_string()
+            } else if let Some(rest) = digits.strip_prefix('0') {
+                rest.to_string()
+            } else {
+                return None;
+            };
+            let mobile = national.len() == 9 && matches!(national.as_bytes()[0], b'3' | b'5' | b'7' | b'8' | b'9');
+            let landline = national.len() == 10 && national.starts_with('2');
+            return (mobile || landline).then(|| Phone(format!("+84{national}")));
+        }
+        (plus && (8..=15).contains(&digits.len())).then(|| Phone(format!("+{digits}")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShippingMethod {
+    Standard,
+    Express,
+}
+
+impl ShippingMethod {
+    pub fn code(self) -> &'static str {
+        match self {
+            ShippingMethod::Standard => "standard",
+            ShippingMethod::Express => "express",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ShippingMethod> {
+        match s {
+            "standard" => Some(ShippingMethod::Standard),
+            "express" => Some(ShippingMethod::Express),
+            _ => None,
+        }
+    }
+}
+
+/// Fees from configuration (Worker vars), in VND.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShippingRates {
+    pub standard: i64,
+    pub express: i64,
+    /// Standard shipping is free at or above this subtotal.
+    pub free_standard_from: i64,
+}
+
+impl Default for ShippingRates {
+    fn default() -> Self {
+        ShippingRates { standard: 30_000, express: 60_000, free_standard_from: 1_000_000 }
+    }
+}
+
+impl ShippingRates {
+    pub fn fee(&self, method: ShippingMethod, subtotal: i64) -> i64 {
+        match method {
+            ShippingMethod::Standard if subtotal >= self.free_standard_from => 0,
+            ShippingMethod::Standard => self.standard,
+            ShippingMethod::Express => self.express,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Address {
+    pub line1: String,
+    pub ward: String,
+    pub district: String,
+    pub province: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckoutRequest {
+    pub email: Email,
+    pub name: String,
+    pub phone: Phone,
+    pub address: Address,
+    pub shipping_method: ShippingMethod,
+    pub payment_provider: String,
+    pub note: String,
+}
+
+/// Validates every field and reports all problems at once. `providers` are the payment providers
+/// offered right now.
+pub fn validate(form: &CheckoutForm, providers: &[&str]) -> Result<CheckoutRequest, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut fail = |field, problem| errors.push(FieldError { field, problem });
+    let text = |value: &str, field: &'static str, required: bool, errors: &mut dyn FnMut(&'static str, Problem)| {
+        let v = value.trim();
+        if v.chars().any(|c| c.is_control()) {
+            errors(field, Problem::BadValue);
+        } else if v.chars().count() > MAX_TEXT_CHARS {
+            errors(field, Problem::TooLong { max: MAX_TEXT_CHARS });
+        } else if required && v.is_empty() {
+            errors(field, Problem::Required);
+        }
+        v.to_string()
+    };
+    let email = Email::parse(&form.email);
+    if form.email.trim().is_empty() {
+        fail("email", Problem::Required);
+    } else if email.is_none() {
+        fail("email", Problem::InvalidEmail);
+    }
+    let name = text(&form.name, "name", true, &mut fail);
+    let country = {
+        let c = form.address.country.trim().to_ascii_uppercase();
+        if c.is_empty() { "VN".to_string() } else { c }
+    };
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        fail("address.country", Problem::BadValue);
+    }
+    let phone = Phone::parse(&form.phone, &country);
+    if form.phone.trim().is_empty() {
+        fail("phone", Problem::Required);
+    } else if phone.is_none() {
+        fail("phone", Problem::InvalidPhone);
+    }
+    let vn = country == "VN";
+    let line1 = text(&form.address.line1, "address.line1", true, &mut fail);
+    let ward = text(&form.address.ward, "address.ward", vn, &mut fail);
+    let district = text(&form.address.district, "address.district", vn, &mut fail);
+    let province = text(&form.address.province, "address.province", true, &mut fail);
+    let shipping = ShippingMethod::parse(form.shipping_method.trim());
+    if shipping.is_none() {
+        fail("shipping_method", Problem::UnknownChoice);
+    }
+    let provider = form.payment_provider.trim();
+    if !providers.contains(&provider) {
+        fail("payment_provider", Problem::UnknownChoice);
+    }
+    let note = form.note.as_deref().unwrap_or("").trim().to_string();
+    if note.chars().count() > MAX_NOTE_CHARS {
+        fail("note", Problem::TooLong { max: MAX_NOTE_CHARS });
+    } else if note.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        fail("note", Problem::BadValue);
+    }
+    match (email, phone, shipping, errors.is_empty()) {
+        (Some(email), Some(phone), Some(shipping_method), true) => Ok(CheckoutRequest {
+            email,
+            name,
+            phone,
+            address: Address { line1, ward, district, province, country },
+            shipping_method,
+            payment_provider: provider.to_string(),
+            note,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// A priced line: unit price from D1 at checkout time, never from the client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PricedLine {
+    pub variant_id: i64,
+    pub unit_price: i64,
+    pub quantity: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Totals {
+    pub subtotal: i64,
+    pub shipping: i64,
+    pub discount: i64,
+    pub total: i64,
+}
+
+/// Sums lines and shipping with checked arithmetic; `None` only on an absurd overflow.
+pub fn totals(lines: &[PricedLine], method: ShippingMethod, rates: &ShippingRates) -> Option<Totals> {
+    let subtotal = lines.iter().try_fold(0i64, |acc, l| acc.checked_add(l.unit_price.checked_mul(l.quantity)?))?;
+    let shipping = rates.fee(method, subtotal);
+    Some(Totals { subtotal, shipping, discount: 0, total: subtotal.checked_add(shipping)? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> CheckoutForm {
+        CheckoutForm {
+            email: "An.Nguyen@Example.vn".into(),
+            name: "Nguyễn Văn An".into(),
+            phone: "0912 345 678".into(),
+            address: AddressForm {
+                line1: "12 Lý Thường Kiệt".into(),
+                ward: "Phường Trần Hưng Đạo".into(),
+                district: "Quận Hoàn Kiếm".into(),
+                province: "Hà Nội".into(),
+                country: String::new(),
+            },
+            shipping_method: "standard".into(),
+            payment_provider: "sandbox".into(),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_complete_form_becomes_a_request() {
+        let req = validate(&form(), &["sandbox"]).unwrap();
+        assert_eq!(req.email.as_str(), "an.nguyen@example.vn");
+        assert_eq!(req.phone.as_str(), "+84912345678");
+        assert_eq!(req.address.country, "VN");
+        assert_eq!(req.shipping_method, ShippingMethod::Standard);
+    }
+
+    #[test]
+    fn vietnamese_phone_numbers_in_their_usual_forms() {
+        for ok in ["0912345678", "091 234 5678", "0912.345.678", "+84912345678", "84912345678", "+84 91 234 5678", "0243 825 1234", "0352345678"] {
+            assert!(Phone::parse(ok, "VN").is_some(), "{ok}");
+        }
+        for bad in ["091234567", "09123456789", "0112345678", "abc", "+1 415 555 0100x", "", "0912-345-67a"] {
+            assert!(Phone::parse(bad, "VN").is_none(), "{bad}");
+        }
+        assert_eq!(Phone::parse("+1 415 555 0100", "US").map(|p| p.0), Some("+14155550100".to_string()));
+        assert!(Phone::parse("4155550100", "US").is_none(), "abroad, the country code is required");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let bad = CheckoutForm {
+            email: "not-an-email".into(),
+            phone: "123".into(),
+            shipping_method: "teleport".into(),
+            payment_provider: "cash-in-envelope".into(),
+            ..CheckoutForm::default()
+        };
+        let fields: Vec<&str> = validate(&bad, &["sandbox"]).unwrap_err().iter().map(|e| e.field).collect();
+        for f in ["email", "name", "phone", "address.line1", "address.ward", "address.district", "address.province", "shipping_method", "payment_provider"] {
+            assert!(fields.contains(&f), "{f} missing from {fields:?}");
+        }
+    }
+
+    #[test]
+    fn abroad_ward_and_district_are_optional() {
+        let mut f = form();
+        f.address.country = "sg".into();
+        f.address.ward.clear();
+        f.address.district.clear();
+        f.phone = "+65 6123 4567".into();
+        assert_eq!(validate(&f, &["sandbox"]).unwrap().address.country, "SG");
+    }
+
+    #[test]
+    fn standard_shipping_is_free_from_the_threshold() {
+        let rates = ShippingRates::default();
+        let line = |p, q| PricedLine { variant_id: 1, unit_price: p, quantity: q };
+        let t = totals(&[line(450_000, 2)], ShippingMethod::Standard, &rates).unwrap();
+        assert_eq!((t.subtotal, t.shipping, t.total), (900_000, 30_000, 930_000));
+        let t = totals(&[line(500_000, 2)], ShippingMethod::Standard, &rates).unwrap();
+        assert_eq!((t.shipping, t.total), (0, 1_000_000));
+        let t = totals(&[line(500_000, 2)], ShippingMethod::Express, &rates).unwrap();
+        assert_eq!(t.total, 1_060_000);
+        assert_eq!(totals(&[line(i64::MAX, 2)], ShippingMethod::Express, &rates), None);
+    }
+
+    #[test]
+    fn emails_are_checked_pragmatically() {
+        for ok in ["a@b.vn", "first.last+tag@sub.example.com"] {
+            assert!(Email::parse(ok).is_some(), "{ok}");
+        }
+        for bad in ["", "a", "a@b", "@b.vn", "a@@b.vn", "a b@c.vn", "a@.vn", "a@b..vn", "<a@b.vn>"] {
+            assert!(Email::parse(bad).is_none(), "{bad}");
+        }
+    }
+}

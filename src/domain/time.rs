@@ -1,0 +1,31 @@
+//! Times as shoppers in Vietnam read them (GMT+7, no daylight saving).
+
+use chrono::{DateTime, FixedOffset};
+
+const VN_OFFSET_SECONDS: i32 = 7 * 3600;
+
+/// `14:05 25/11/2026` for a unix time, in Vietnam time.
+pub fn vn_time(unix_seconds: i64) -> String {
+    let Some(offset) = FixedOffset::east_opt(VN_OFFSET_SECONDS) else { return unix_seconds.to_string() };
+    match DateTime::from_timestamp(unix_seconds, 0) {
+        Some(utc) => utc.with_timezone(&offset).format("%H:%M %d/%m/%Y").to_string(),
+        None => unix_seconds.to_string(),
+    }
+}
+
+/// RFC 3339 in UTC, for APIs.
+pub fn rfc3339(unix_seconds: i64) -> String {
+    DateTime::from_timestamp(unix_seconds, 0).map_or_else(|| unix_seconds.to_string(), |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vietnam_is_seven_hours_ahead_of_utc() {
+        // 2026-11-25T17:30:00Z is 00:30 the next day in Hà Nội.
+        assert_eq!(vn_time(1_795_627_800), "00:30 26/11/2026");
+        assert_eq!(rfc3339(1_795_627_800), "2026-11-25T17:30:00Z");
+    }
+}

@@ -1,0 +1,57 @@
+//! Configuration from Worker vars and secrets, read once per request.
+
+use worker::Env;
+
+use crate::domain::checkout::ShippingRates;
+
+pub struct Config {
+    pub hold_seconds: i64,
+    pub order_ttl_seconds: i64,
+    pub rates: ShippingRates,
+    /// Signs cart cookies and tokens. A secret (`wrangler secret put SHOP_SECRET`).
+    pub shop_secret: Option<String>,
+    /// Signs the local sandbox provider's payment notifications.
+    pub sandbox_secret: Option<String>,
+    /// Enables `/internal/*` (forcing alarms, running the sweep) for tests and operators.
+    pub internal_token: Option<String>,
+}
+
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string()).or_else(|| env.secret(name).ok().map(|v| v.to_string())).filter(|v| !v.is_empty())
+}
+
+fn int(env: &Env, name: &str, default: i64, min: i64, max: i64) -> i64 {
+    var(env, name).and_then(|v| v.trim().parse().ok()).filter(|n| (min..=max).contains(n)).unwrap_or(default)
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> Config {
+        let defaults = ShippingRates::default();
+        Config {
+            hold_seconds: int(env, "CART_HOLD_SECONDS", 900, 1, 86_400),
+            order_ttl_seconds: int(env, "ORDER_TTL_SECONDS", 900, 1, 7 * 86_400),
+            rates: ShippingRates {
+                standard: int(env, "SHIPPING_STANDARD_FEE", defaults.standard, 0, 10_000_000),
+                express: int(env, "SHIPPING_EXPRESS_FEE", defaults.express, 0, 10_000_000),
+                free_standard_from: int(env, "FREE_SHIPPING_FROM", defaults.free_standard_from, 0, i64::MAX),
+            },
+            shop_secret: var(env, "SHOP_SECRET"),
+            sandbox_secret: var(env, "SANDBOX_WEBHOOK_SECRET"),
+            internal_token: var(env, "INTERNAL_TOKEN"),
+        }
+    }
+
+    /// Payment providers offered at checkout: the sandbox while its secret is configured.
+    pub fn providers(&self) -> Vec<&'static str> {
+        let mut providers = Vec::new();
+        if self.sandbox_secret.is_some() {
+            providers.push("sandbox");
+        }
+        providers
+    }
+}
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    (worker::Date::now().as_millis() / 1000) as i64
+}

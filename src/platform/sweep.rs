@@ -1,0 +1,44 @@
+//! The safety net behind the alarms: a cron trigger releases overdue holds and expires overdue
+//! unpaid orders. It runs the same gated statements as the alarms, so both together still change
+//! stock once.
+
+use serde_json::{json, Value};
+use worker::{event, Env, ScheduleContext, ScheduledEvent};
+
+use super::config::now;
+use super::d1::Db;
+use super::DB;
+use crate::app::stock;
+use crate::domain::error::AppError;
+
+/// Orders expired per run; the rest wait for the next minute.
+const BATCH: i64 = 200;
+
+#[derive(serde::Deserialize)]
+struct IdRow {
+    id: String,
+}
+
+pub async fn run(env: &Env) -> Result<Value, AppError> {
+    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    let now = now();
+    let holds = db.batch(&stock::release_holds(None, Some(now), now)).await?;
+    let released = holds.get(1).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    let overdue: Vec<IdRow> = db.all(&stock::overdue_orders(now, BATCH)).await?;
+    let mut expired = 0;
+    for row in &overdue {
+        let results = db.batch(&stock::expire_order(&row.id, now, "sweep")).await?;
+        // The flip of the order's status is the second-to-last statement (the last releases holds).
+        let flipped = results.iter().rev().nth(1).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        expired += flipped;
+    }
+    Ok(json!({"released_holds": released, "expired_orders": expired, "checked_orders": overdue.len()}))
+}
+
+#[event(scheduled)]
+pub async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    match run(&env).await {
+        Ok(report) => worker::console_log!("sweep: {report}"),
+        Err(e) => worker::console_error!("sweep failed: {e}"),
+    }
+}

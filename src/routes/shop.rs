@@ -1,0 +1,612 @@
+//! The shopping flow, HTML and JSON: cart, checkout, guest order pages, the sandbox payment
+//! provider and its signed webhook, and the internal endpoints that force an alarm or the sweep.
+//!
+//! Personal responses are never cached (`no-store`). Carts are reached only with the signed cookie
+//! (HTML) or the cart token (API); orders only with their access token. Anything else is a 404.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
+use worker::{Env, Headers, Method, Request, RequestInit, Response, ResponseBuilder};
+
+use super::Incoming;
+use crate::app::cart::CartView;
+use crate::app::orders::{order_detail_batch, payment_by_id_sql, OrderDetail, OrderRow, PaymentRow};
+use crate::domain::cart::{cart_token, cookie_value, is_cart_id, parse_cookie_value, verify_cart_token, verify_order_access_token};
+use crate::domain::checkout::{validate, AddressForm, CheckoutForm};
+use crate::domain::error::AppError;
+use crate::domain::http_cache;
+use crate::domain::listing::{parse_query, FieldError};
+use crate::domain::locale::Locale;
+use crate::domain::sandbox;
+use crate::domain::time::rfc3339;
+use crate::platform::cart_do::{CartCall, CartReply, CheckoutPayload};
+use crate::platform::config::{now, Config};
+use crate::platform::d1::{rows, Db};
+use crate::platform::edge_cache::{respond, Rendered};
+use crate::platform::payments::{self, PaymentNotice};
+use crate::platform::{random, CART, DB};
+use crate::views::cart::{cart_page, Flash};
+use crate::views::checkout::{checkout_page, CheckoutView};
+use crate::views::order::{order_page, sandbox_page};
+use crate::views::{errors, PageCtx};
+
+pub const CART_COOKIE: &str = "vestify_cart";
+/// Not secret: lets the static header script show the item count on cached pages.
+pub const COUNT_COOKIE: &str = "vestify_cart_count";
+const HTML: &str = "text/html; charset=utf-8";
+const JSON: &str = "application/json; charset=utf-8";
+const MAX_BODY: usize = 16 * 1024;
+
+/// Whether this module serves the path (locale prefix already removed for HTML paths).
+pub fn owns(path: &str) -> bool {
+    let (_, p) = Locale::split_path(path);
+    p == "/cart" || p.starts_with("/cart/") || p == "/checkout" || p.starts_with("/orders/") || p.starts_with("/pay/")
+        || path.starts_with("/webhooks/") || path.starts_with("/api/v1/carts") || path.starts_with("/api/v1/orders/")
+        || path.starts_with("/internal/")
+}
+
+pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Response {
+    let config = Config::from_env(env);
+    let path = incoming.path.clone();
+    if path.starts_with("/api/") || path.starts_with("/webhooks/") || path.starts_with("/internal/") {
+        let body = if matches!(incoming.method, Method::Post | Method::Patch | Method::Put) { read_body(&mut req).await } else { Ok(String::new()) };
+        let response = match body {
+            Ok(body) => api(&req, incoming, env, &config, &path, &body).await,
+            Err(e) => Err(e),
+        };
+        return response.unwrap_or_else(|e| api_error(&e));
+    }
+    let (locale, local) = Locale::split_path(&path);
+    let ctx = page_ctx(incoming, env, locale, local).await;
+    // Forms post only from our own pages: a cross-site POST is refused before it touches a cart.
+    if incoming.method == Method::Post && !same_origin(&req, incoming) {
+        return html(403, errors::not_found(&ctx).into_string(), Vec::new());
+    }
+    let body = if incoming.method == Method::Post { read_body(&mut req).await.unwrap_or_default() } else { String::new() };
+    let form = parse_query(&body);
+    let get = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string());
+    let cart_id = cart_from_cookie(&req, &config);
+    let result = match (incoming.method.clone(), local) {
+        (Method::Get, "/cart") => show_cart(&ctx, env, &config, cart_id.as_deref()).await,
+        (Method::Post, "/cart/items") => {
+            let variant = get("variant_id").and_then(|v| v.parse().ok()).unwrap_or(0);
+            let qty = get("quantity").and_then(|v| v.parse().ok()).unwrap_or(1);
+            change_line(&ctx, env, &config, cart_id, variant, qty, true).await
+        }
+        (Method::Post, p) if p.starts_with("/cart/items/") => {
+            let variant = p.trim_start_matches("/cart/items/").parse().unwrap_or(0);
+            let qty = get("quantity").and_then(|v| v.parse().ok()).unwrap_or(-1);
+            change_line(&ctx, env, &config, cart_id, variant, qty, false).await
+        }
+        (Method::Get, "/checkout") => show_checkout(&ctx, env, &config, cart_id.as_deref(), &CheckoutForm::default(), &[]).await,
+        (Method::Post, "/checkout") => submit_checkout(&ctx, env, &config, cart_id.as_deref(), &form).await,
+        (Method::Get, p) if p.starts_with("/orders/") => show_order(&ctx, env, &config, p.trim_start_matches("/orders/"), &incoming.query).await,
+        (Method::Get, p) if p.starts_with("/pay/sandbox/") => show_sandbox(&ctx, env, &config, p.trim_start_matches("/pay/sandbox/"), &incoming.query).await,
+        (Method::Post, p) if p.starts_with("/pay/sandbox/") => {
+            submit_sandbox(&ctx, env, &config, p.trim_start_matches("/pay/sandbox/"), get("result").as_deref(), get("t").as_deref()).await
+        }
+        _ => Err(AppError::NotFound),
+    };
+    result.unwrap_or_else(|e| {
+        if let AppError::Internal(cause) = &e {
+            worker::console_error!("{} {}: {cause}", incoming.method.to_string(), incoming.path);
+        }
+        let markup = match &e {
+            AppError::Invalid(fields) => errors::bad_request(&ctx, fields),
+            AppError::Internal(_) => errors::internal(&ctx),
+            _ => errors::not_found(&ctx),
+        };
+        html(e.status(), markup.into_string(), Vec::new())
+    })
+}
+
+async fn page_ctx(incoming: &Incoming, env: &Env, locale: Locale, path: &str) -> PageCtx {
+    use crate::app::catalog::CatalogStore;
+    let categories = match env.d1(DB) {
+        Ok(db) => Db(db).categories().await.unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    PageCtx { locale, path: path.to_string(), query: incoming.query.clone(), origin: incoming.origin.clone(), categories }
+}
+
+fn same_origin(req: &Request, incoming: &Incoming) -> bool {
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    if let Some(site) = header("sec-fetch-site") {
+        return site == "same-origin" || site == "none";
+    }
+    match header("origin") {
+        Some(origin) => origin == incoming.origin || req.url().is_ok_and(|u| origin == u.origin().ascii_serialization()),
+        None => true,
+    }
+}
+
+async fn read_body(req: &mut Request) -> Result<String, AppError> {
+    let bytes = req.bytes().await.map_err(|e| AppError::internal("read body", e))?;
+    if bytes.len() > MAX_BODY {
+        return Err(AppError::Invalid(vec![FieldError { field: "body", problem: crate::domain::listing::Problem::TooLong { max: MAX_BODY } }]));
+    }
+    String::from_utf8(bytes).map_err(|_| AppError::Invalid(vec![FieldError { field: "body", problem: crate::domain::listing::Problem::BadValue }]))
+}
+
+fn cart_from_cookie(req: &Request, config: &Config) -> Option<String> {
+    let secret = config.shop_secret.as_deref()?;
+    let cookies = req.headers().get("cookie").ok().flatten()?;
+    cookies
+        .split(';')
+        .filter_map(|c| c.trim().split_once('='))
+        .filter(|(name, _)| *name == CART_COOKIE)
+        .find_map(|(_, value)| parse_cookie_value(secret.as_bytes(), value))
+}
+
+/// Sends one call to the cart's Durable Object.
+async fn cart_call(env: &Env, cart_id: &str, call: &CartCall) -> Result<CartReply, AppError> {
+    let namespace = env.durable_object(CART).map_err(|e| AppError::internal("cart binding", e))?;
+    let stub = namespace.id_from_name(cart_id).and_then(|id| id.get_stub()).map_err(|e| AppError::internal("cart stub", e))?;
+    let body = serde_json::to_string(call).map_err(|e| AppError::internal("cart call", e))?;
+    let headers = Headers::new();
+    let _ = headers.set("x-cart-id", cart_id);
+    let _ = headers.set("content-type", "application/json");
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(JsValue::from_str(&body)));
+    let request = Request::new_with_init("https://cart.internal/", &init).map_err(|e| AppError::internal("cart request", e))?;
+    let mut response = stub.fetch_with_request(request).await.map_err(|e| AppError::internal("cart fetch", e))?;
+    response.json::<CartReply>().await.map_err(|e| AppError::internal("cart reply", e))
+}
+
+fn html(status: u16, body: String, headers: Vec<(&'static str, String)>) -> Response {
+    let mut rendered = Rendered::new(status, HTML, body);
+    rendered.headers = headers;
+    respond(rendered, http_cache::NO_STORE, None)
+}
+
+fn redirect(location: &str, cookies: Vec<String>) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("location", location);
+    let _ = headers.set("cache-control", http_cache::NO_STORE);
+    for cookie in cookies {
+        let _ = headers.append("set-cookie", &cookie);
+    }
+    ResponseBuilder::new().with_status(303).with_headers(headers).empty()
+}
+
+fn cookie(name: &str, value: &str, http_only: bool, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; Max-Age=2592000; SameSite=Lax{}{}",
+        if http_only { "; HttpOnly" } else { "" },
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+fn cart_cookies(ctx: &PageCtx, config: &Config, cart_id: &str, count: i64) -> Vec<String> {
+    let secure = ctx.origin.starts_with("https://");
+    let Some(secret) = config.shop_secret.as_deref() else { return Vec::new() };
+    vec![cookie(CART_COOKIE, &cookie_value(secret.as_bytes(), cart_id), true, secure), cookie(COUNT_COOKIE, &count.to_string(), false, secure)]
+}
+
+fn require_secret(config: &Config) -> Result<&str, AppError> {
+    config.shop_secret.as_deref().ok_or_else(|| AppError::Internal("SHOP_SECRET is not configured".into()))
+}
+
+async fn show_cart(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&str>) -> Result<Response, AppError> {
+    let flash = flash_from_query(&ctx.query);
+    let cart = match cart_id {
+        Some(id) => match cart_call(env, id, &CartCall::View).await? {
+            CartReply::Cart { cart } => Some(cart),
+            _ => None,
+        },
+        None => None,
+    };
+    let cookies = match (&cart, cart_id) {
+        (Some(c), Some(id)) => cart_cookies(ctx, config, id, c.item_count),
+        _ => Vec::new(),
+    };
+    Ok(html(200, cart_page(ctx, cart.as_ref(), flash).into_string(), cookies.into_iter().map(|c| ("set-cookie", c)).collect()))
+}
+
+fn flash_from_query(query: &str) -> Option<Flash> {
+    let pairs = parse_query(query);
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    match get("notice")? {
+        "insufficient_stock" => Some(Flash::Insufficient { available: get("available").and_then(|v| v.parse().ok()).unwrap_or(0) }),
+        "quantity_limit" => Some(Flash::QuantityLimit),
+        _ => Some(Flash::Unavailable),
+    }
+}
+
+async fn change_line(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<String>, variant_id: i64, quantity: i64, add: bool) -> Result<Response, AppError> {
+    require_secret(config)?;
+    let cart_id = match cart_id {
+        Some(id) => id,
+        None => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
+    };
+    let cart_path = ctx.href("/cart");
+    let reply = cart_call(env, &cart_id, &CartCall::SetQuantity { variant_id, quantity, add }).await?;
+    match reply {
+        CartReply::Cart { cart } => Ok(redirect(&cart_path, cart_cookies(ctx, config, &cart_id, cart.item_count))),
+        CartReply::Refused { code, available, cart, .. } => {
+            let count = cart.as_ref().map_or(0, |c| c.item_count);
+            let mut location = format!("{cart_path}?notice={code}");
+            if let Some(n) = available {
+                location.push_str(&format!("&available={n}"));
+            }
+            let cookies = if cart.is_some() { cart_cookies(ctx, config, &cart_id, count) } else { Vec::new() };
+            Ok(redirect(&location, cookies))
+        }
+        CartReply::Placed { .. } => Err(AppError::Internal("unexpected cart reply".into())),
+    }
+}
+
+async fn show_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&str>, form: &CheckoutForm, errors: &[FieldError]) -> Result<Response, AppError> {
+    let cart = match cart_id {
+        Some(id) => match cart_call(env, id, &CartCall::View).await? {
+            CartReply::Cart { cart } if !cart.lines.is_empty() => cart,
+            _ => return Ok(redirect(&ctx.href("/cart"), Vec::new())),
+        },
+        None => return Ok(redirect(&ctx.href("/cart"), Vec::new())),
+    };
+    let key = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    let providers = config.providers();
+    let view = CheckoutView { cart: &cart, form, errors, rates: config.rates, providers: &providers, idempotency_key: &key };
+    Ok(html(if errors.is_empty() { 200 } else { 422 }, checkout_page(ctx, &view).into_string(), Vec::new()))
+}
+
+fn checkout_form(form: &[(String, String)]) -> CheckoutForm {
+    let get = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
+    CheckoutForm {
+        email: get("email"),
+        name: get("name"),
+        phone: get("phone"),
+        address: AddressForm {
+            line1: get("address.line1"),
+            ward: get("address.ward"),
+            district: get("address.district"),
+            province: get("address.province"),
+            country: get("address.country"),
+        },
+        shipping_method: get("shipping_method"),
+        payment_provider: get("payment_provider"),
+        note: Some(get("note")),
+    }
+}
+
+async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&str>, pairs: &[(String, String)]) -> Result<Response, AppError> {
+    let secret = require_secret(config)?;
+    let Some(cart_id) = cart_id else { return Ok(redirect(&ctx.href("/cart"), Vec::new())) };
+    let form = checkout_form(pairs);
+    let request = match validate(&form, &config.providers()) {
+        Ok(r) => r,
+        Err(errors) => return show_checkout(ctx, env, config, Some(cart_id), &form, &errors).await,
+    };
+    let key = pairs.iter().find(|(k, _)| k == "idempotency_key").map(|(_, v)| v.clone()).filter(|k| !k.is_empty() && k.len() <= 64);
+    let key = match key {
+        Some(k) => k,
+        None => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
+    };
+    let call = CartCall::Checkout { form: CheckoutPayload::from(&request), idempotency_key: key, locale: ctx.locale.code().into() };
+    match cart_call(env, cart_id, &call).await? {
+        CartReply::Placed { order, access_token, .. } => {
+            let detail = load_order(env, &order.id).await?.ok_or(AppError::NotFound)?;
+            let location = pay_location(ctx, &detail, &access_token).unwrap_or_else(|| order_location(ctx, &order.id, &access_token));
+            Ok(redirect(&location, cart_cookies(ctx, config, cart_id, 0)))
+        }
+        CartReply::Refused { .. } => Ok(redirect(&ctx.href("/cart"), Vec::new())),
+        CartReply::Cart { .. } => {
+            let _ = secret;
+            Err(AppError::Internal("unexpected cart reply".into()))
+        }
+    }
+}
+
+fn order_location(ctx: &PageCtx, order_id: &str, token: &str) -> String {
+    format!("{}?t={token}", ctx.href(&format!("/orders/{order_id}")))
+}
+
+/// Where the shopper pays a pending order: the provider's page for its pending payment.
+fn pay_location(ctx: &PageCtx, detail: &OrderDetail, token: &str) -> Option<String> {
+    if detail.order.status != "pending_payment" {
+        return None;
+    }
+    let payment = detail.payments.iter().rev().find(|p| p.status == "pending" || p.status == "failed")?;
+    match payment.provider.as_str() {
+        "sandbox" => Some(format!("{}?t={token}", ctx.href(&format!("/pay/sandbox/{}", payment.id)))),
+        _ => None,
+    }
+}
+
+pub async fn load_order(env: &Env, order_id: &str) -> Result<Option<OrderDetail>, AppError> {
+    if !is_cart_id(order_id) {
+        return Ok(None);
+    }
+    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    let results = db.batch(&order_detail_batch(order_id)).await?;
+    let [order, lines, events, payments] = results.as_slice() else { return Err(AppError::Internal("order batch".into())) };
+    let Some(order) = rows::<OrderRow>(order)?.into_iter().next() else { return Ok(None) };
+    Ok(Some(OrderDetail { order, lines: rows(lines)?, events: rows(events)?, payments: rows(payments)? }))
+}
+
+/// The order, if the token is its access token; otherwise `NotFound` (never "forbidden": probing
+/// ids must not tell which exist).
+async fn authorized_order(env: &Env, config: &Config, order_id: &str, token: Option<&str>) -> Result<OrderDetail, AppError> {
+    let secret = require_secret(config)?;
+    let token = token.ok_or(AppError::NotFound)?;
+    if !verify_order_access_token(secret.as_bytes(), order_id, token) {
+        return Err(AppError::NotFound);
+    }
+    load_order(env, order_id).await?.ok_or(AppError::NotFound)
+}
+
+fn query_param(query: &str, key: &str) -> Option<String> {
+    parse_query(query).into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+async fn show_order(ctx: &PageCtx, env: &Env, config: &Config, order_id: &str, query: &str) -> Result<Response, AppError> {
+    let token = query_param(query, "t");
+    let detail = authorized_order(env, config, order_id, token.as_deref()).await?;
+    let pay = token.as_deref().and_then(|t| pay_location(ctx, &detail, t));
+    let declined = query_param(query, "payment").as_deref() == Some("failed");
+    Ok(html(200, order_page(ctx, &detail, pay.as_deref(), declined).into_string(), Vec::new()))
+}
+
+async fn sandbox_payment(env: &Env, config: &Config, payment_id: &str, token: Option<&str>) -> Result<(OrderDetail, PaymentRow), AppError> {
+    if !is_cart_id(payment_id) {
+        return Err(AppError::NotFound);
+    }
+    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    let payment: PaymentRow = db.all(&payment_by_id_sql(payment_id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
+    if payment.provider != "sandbox" {
+        return Err(AppError::NotFound);
+    }
+    let detail = authorized_order(env, config, &payment.order_id, token).await?;
+    Ok((detail, payment))
+}
+
+async fn show_sandbox(ctx: &PageCtx, env: &Env, config: &Config, payment_id: &str, query: &str) -> Result<Response, AppError> {
+    let token = query_param(query, "t").unwrap_or_default();
+    let (detail, payment) = sandbox_payment(env, config, payment_id, Some(&token)).await?;
+    let action = ctx.href(&format!("/pay/sandbox/{payment_id}"));
+    Ok(html(200, sandbox_page(ctx, &detail, &payment, &action, &token).into_string(), Vec::new()))
+}
+
+/// The sandbox's "Pay"/"Decline": it signs a notification exactly as a gateway would and feeds it
+/// to the same webhook handler, then sends the shopper to the order page.
+async fn submit_sandbox(ctx: &PageCtx, env: &Env, config: &Config, payment_id: &str, result: Option<&str>, token: Option<&str>) -> Result<Response, AppError> {
+    let (detail, payment) = sandbox_payment(env, config, payment_id, token).await?;
+    let secret = config.sandbox_secret.as_deref().ok_or(AppError::NotFound)?;
+    let status = if result == Some("succeeded") { "succeeded" } else { "failed" };
+    let notification = sandbox::Notification {
+        event_id: random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
+        payment_id: payment.id.clone(),
+        order_id: payment.order_id.clone(),
+        amount: payment.amount,
+        currency: payment.currency.clone(),
+        status: status.into(),
+    };
+    let body = serde_json::to_string(&notification).map_err(|e| AppError::internal("notification", e))?;
+    let header = sandbox::sign(secret.as_bytes(), now(), &body);
+    sandbox_webhook(env, config, &body, Some(&header)).await?;
+    let mut location = order_location(ctx, &detail.order.id, token.unwrap_or_default());
+    if status == "failed" {
+        location.push_str("&payment=failed");
+    }
+    Ok(redirect(&location, Vec::new()))
+}
+
+/// `POST /webhooks/sandbox`: verify the signature on the raw body, then apply.
+async fn sandbox_webhook(env: &Env, config: &Config, body: &str, header: Option<&str>) -> Result<payments::Applied, AppError> {
+    let secret = config.sandbox_secret.as_deref().ok_or(AppError::NotFound)?;
+    let header = header.ok_or(AppError::Unauthorized)?;
+    sandbox::verify(secret.as_bytes(), header, body, now()).map_err(|_| AppError::Unauthorized)?;
+    let n: sandbox::Notification = serde_json::from_str(body)
+        .map_err(|_| AppError::Invalid(vec![FieldError { field: "body", problem: crate::domain::listing::Problem::BadValue }]))?;
+    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    payments::apply(
+        &db,
+        &PaymentNotice {
+            provider: "sandbox",
+            event_id: &n.event_id,
+            payment_id: &n.payment_id,
+            order_id: &n.order_id,
+            amount: n.amount,
+            currency: &n.currency,
+            succeeded: n.status == "succeeded",
+            raw: body,
+        },
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON API
+// ---------------------------------------------------------------------------------------------
+
+fn json_response(status: u16, value: &Value) -> Response {
+    let mut rendered = Rendered::new(status, JSON, value.to_string());
+    rendered.headers.push(("access-control-allow-origin", "*".into()));
+    respond(rendered, http_cache::NO_STORE, None)
+}
+
+fn api_error(e: &AppError) -> Response {
+    let mut rendered = super::api::error_body(e);
+    rendered.headers.push(("access-control-allow-origin", "*".into()));
+    respond(rendered, http_cache::NO_STORE, None)
+}
+
+fn refusal(code: &str, message: &str, available: Option<i64>, cart: Option<&CartView>) -> Response {
+    let status = match code {
+        "insufficient_stock" | "cart_changed" | "cart_empty" => 409,
+        "variant_not_found" | "line_not_found" | "not_found" => 404,
+        "internal_error" | "bad_call" => 500,
+        _ => 422,
+    };
+    let mut error = json!({"code": code, "message": message, "fields": {}});
+    if let Some(n) = available {
+        error["available"] = json!(n);
+    }
+    let mut body = json!({"error": error});
+    if let Some(cart) = cart {
+        body["cart"] = cart_json(cart, None);
+    }
+    json_response(status, &body)
+}
+
+fn cart_json(cart: &CartView, token: Option<&str>) -> Value {
+    let mut v = serde_json::to_value(cart).unwrap_or(Value::Null);
+    if let Some(token) = token {
+        v["token"] = json!(token);
+    }
+    v["hold_expires_at"] = cart.hold_expires_at.map_or(Value::Null, |t| json!(rfc3339(t)));
+    v
+}
+
+#[derive(Deserialize)]
+struct ItemBody {
+    variant_id: Option<i64>,
+    quantity: Option<i64>,
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, AppError> {
+    serde_json::from_str(body).map_err(|_| AppError::Invalid(vec![FieldError { field: "body", problem: crate::domain::listing::Problem::BadValue }]))
+}
+
+fn api_cart_id(req: &Request, config: &Config, id: &str) -> Result<String, AppError> {
+    let secret = require_secret(config)?;
+    let token = req.headers().get("x-cart-token").ok().flatten().unwrap_or_default();
+    if verify_cart_token(secret.as_bytes(), id, &token) {
+        Ok(id.to_string())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+fn reply_json(reply: CartReply, created: bool) -> Response {
+    match reply {
+        CartReply::Cart { cart } => json_response(if created { 201 } else { 200 }, &cart_json(&cart, None)),
+        CartReply::Refused { code, message, available, cart } => refusal(&code, &message, available, cart.as_ref()),
+        CartReply::Placed { .. } => api_error(&AppError::Internal("unexpected cart reply".into())),
+    }
+}
+
+async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, path: &str, body: &str) -> Result<Response, AppError> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let method = incoming.method.clone();
+    match (method, segments.as_slice()) {
+        (Method::Post, ["api", "v1", "carts"]) => {
+            let secret = require_secret(config)?;
+            let id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+            let token = cart_token(secret.as_bytes(), &id);
+            match cart_call(env, &id, &CartCall::View).await? {
+                CartReply::Cart { cart } => Ok(json_response(201, &cart_json(&cart, Some(&token)))),
+                other => Ok(reply_json(other, false)),
+            }
+        }
+        (Method::Get, ["api", "v1", "carts", id]) => {
+            let id = api_cart_id(req, config, id)?;
+            Ok(reply_json(cart_call(env, &id, &CartCall::View).await?, false))
+        }
+        (Method::Post, ["api", "v1", "carts", id, "items"]) => {
+            let id = api_cart_id(req, config, id)?;
+            let item: ItemBody = parse_json(body)?;
+            let (Some(variant_id), Some(quantity)) = (item.variant_id, item.quantity) else {
+                return Err(AppError::Invalid(vec![
+                    FieldError { field: "variant_id", problem: crate::domain::listing::Problem::Required },
+                    FieldError { field: "quantity", problem: crate::domain::listing::Problem::Required },
+                ]));
+            };
+            Ok(reply_json(cart_call(env, &id, &CartCall::SetQuantity { variant_id, quantity, add: true }).await?, true))
+        }
+        (Method::Patch | Method::Delete, ["api", "v1", "carts", id, "items", line]) => {
+            let id = api_cart_id(req, config, id)?;
+            let variant_id: i64 = line.parse().map_err(|_| AppError::NotFound)?;
+            let quantity = if incoming.method == Method::Delete {
+                0
+            } else {
+                let item: ItemBody = parse_json(body)?;
+                item.quantity.ok_or_else(|| AppError::Invalid(vec![FieldError { field: "quantity", problem: crate::domain::listing::Problem::Required }]))?
+            };
+            Ok(reply_json(cart_call(env, &id, &CartCall::SetQuantity { variant_id, quantity, add: false }).await?, false))
+        }
+        (Method::Post, ["api", "v1", "carts", id, "checkout"]) => {
+            let id = api_cart_id(req, config, id)?;
+            let form: CheckoutForm = parse_json(body)?;
+            let request = validate(&form, &config.providers())?;
+            let key = req.headers().get("idempotency-key").ok().flatten().filter(|k| !k.is_empty() && k.len() <= 255);
+            let key = match key {
+                Some(k) => k,
+                None => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
+            };
+            let call = CartCall::Checkout { form: CheckoutPayload::from(&request), idempotency_key: key, locale: "vi".into() };
+            match cart_call(env, &id, &call).await? {
+                CartReply::Placed { order, access_token, .. } => {
+                    let detail = load_order(env, &order.id).await?.ok_or(AppError::NotFound)?;
+                    let ctx = PageCtx { locale: Locale::Vi, path: String::new(), query: String::new(), origin: incoming.origin.clone(), categories: Vec::new() };
+                    let redirect_url = pay_location(&ctx, &detail, &access_token).map(|p| format!("{}{p}", incoming.origin));
+                    let mut value = order_json(&detail);
+                    value["order"]["access_token"] = json!(access_token);
+                    value["payment"] = json!({"provider": order.payment_provider, "redirect_url": redirect_url});
+                    Ok(json_response(201, &value))
+                }
+                other => Ok(reply_json(other, false)),
+            }
+        }
+        (Method::Get, ["api", "v1", "orders", id]) => {
+            let token = req.headers().get("x-order-token").ok().flatten();
+            let detail = authorized_order(env, config, id, token.as_deref()).await?;
+            Ok(json_response(200, &order_json(&detail)))
+        }
+        (Method::Post, ["webhooks", "sandbox"]) => {
+            let header = req.headers().get(sandbox::SIGNATURE_HEADER).ok().flatten();
+            let applied = sandbox_webhook(env, config, body, header.as_deref()).await?;
+            Ok(json_response(200, &json!({"received": true, "applied": format!("{applied:?}")})))
+        }
+        (Method::Post, ["internal", "carts", id, "alarm"]) => {
+            internal_auth(req, config)?;
+            if !is_cart_id(id) {
+                return Err(AppError::NotFound);
+            }
+            Ok(reply_json(cart_call(env, id, &CartCall::RunAlarm).await?, false))
+        }
+        (Method::Post, ["internal", "sweep"]) => {
+            internal_auth(req, config)?;
+            let report = crate::platform::sweep::run(env).await?;
+            Ok(json_response(200, &report))
+        }
+        (_, ["api", "v1", "carts", ..] | ["api", "v1", "orders", ..] | ["webhooks", ..]) => Err(AppError::MethodNotAllowed),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn internal_auth(req: &Request, config: &Config) -> Result<(), AppError> {
+    let expected = config.internal_token.as_deref().ok_or(AppError::NotFound)?;
+    let given = req.headers().get("authorization").ok().flatten().unwrap_or_default();
+    let given = given.strip_prefix("Bearer ").unwrap_or_default();
+    if crate::domain::signature::constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+fn order_json(d: &OrderDetail) -> Value {
+    let o = &d.order;
+    json!({
+        "order": {
+            "id": o.id,
+            "number": o.number,
+            "status": o.status,
+            "expires_at": rfc3339(o.expires_at),
+            "paid_at": o.paid_at.map(rfc3339),
+            "created_at": rfc3339(o.created_at),
+            "currency": o.currency,
+            "totals": {"subtotal": o.subtotal, "shipping": o.shipping_fee, "discount": o.discount, "total": o.total},
+            "shipping_method": o.shipping_method,
+            "payment_provider": o.payment_provider,
+            "lines": d.lines.iter().map(|l| json!({
+                "sku": l.sku, "variant_id": l.variant_id, "name": {"vi": l.name_vi, "en": l.name_en},
+                "size": l.size, "color": l.color, "unit_price": l.unit_price, "quantity": l.quantity, "line_total": l.line_total,
+            })).collect::<Vec<_>>(),
+            "events": d.events.iter().map(|e| json!({"at": rfc3339(e.at), "from": e.from_status, "to": e.to_status, "actor": e.actor, "reason": e.reason})).collect::<Vec<_>>(),
+            "payments": d.payments.iter().map(|p| json!({"id": p.id, "provider": p.provider, "amount": p.amount, "currency": p.currency, "status": p.status})).collect::<Vec<_>>(),
+        }
+    })
+}

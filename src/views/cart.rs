@@ -1,0 +1,111 @@
+//! The cart page: lines with image, variant, price, quantity controls, subtotal, the hold-time
+//! notice, and "only N left" when a change could not be covered. Plain forms, no JS needed.
+
+use maud::{html, Markup};
+
+use super::layout::{page, Head};
+use super::shop_i18n::shop_t;
+use super::{paths, PageCtx};
+use crate::app::cart::{CartLineView, CartView, Notice};
+use crate::assets;
+use crate::domain::cart::MAX_PER_VARIANT;
+use crate::domain::money::Money;
+use crate::domain::time::vn_time;
+
+/// A refusal to show above the cart, from the redirect after a form post.
+pub enum Flash {
+    Insufficient { available: i64 },
+    QuantityLimit,
+    Unavailable,
+}
+
+pub fn line_name(ctx: &PageCtx, line: &CartLineView) -> String {
+    let color = match ctx.locale {
+        crate::domain::locale::Locale::Vi => line.color_vi.as_deref(),
+        crate::domain::locale::Locale::En => line.color_en.as_deref(),
+    }
+    .unwrap_or(&line.color);
+    format!("{} — {} / {}", ctx.locale.pick(&line.name_vi, &line.name_en), color, line.size)
+}
+
+fn notice_text(ctx: &PageCtx, cart: &CartView, notice: &Notice) -> String {
+    let s = shop_t(ctx.locale);
+    let name = |id: i64| cart.lines.iter().find(|l| l.variant_id == id).map_or_else(|| format!("#{id}"), |l| line_name(ctx, l));
+    match notice {
+        Notice::InsufficientStock { available, .. } => (s.insufficient)(*available),
+        Notice::Reduced { variant_id, from, to } => (s.reduced)(&name(*variant_id), *from, *to),
+        Notice::Removed { variant_id } => (s.removed)(&name(*variant_id)),
+    }
+}
+
+pub fn cart_page(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>) -> Markup {
+    let t = ctx.t();
+    let s = shop_t(ctx.locale);
+    let head = Head { title: s.cart_title.to_string(), description: s.cart_title.to_string(), noindex: true, ..Head::default() };
+    let money = |n: i64| Money::vnd(n).format(ctx.locale);
+    let main = html! {
+        h1 { (s.cart_title) }
+        @if let Some(flash) = &flash {
+            p.notice role="alert" data-notice="flash" {
+                @match flash {
+                    Flash::Insufficient { available } => { ((s.insufficient)(*available)) }
+                    Flash::QuantityLimit => { (s.quantity_limit) }
+                    Flash::Unavailable => { (s.unavailable) }
+                }
+            }
+        }
+        @match cart.filter(|c| !c.lines.is_empty()) {
+            None => {
+                p.empty-cart { (s.cart_empty) }
+                p { a.button href=(ctx.href("/")) { (s.continue_shopping) } }
+            }
+            Some(cart) => {
+                @for notice in &cart.notices {
+                    p.notice role="alert" data-notice="cart" { (notice_text(ctx, cart, notice)) }
+                }
+                @if let Some(until) = cart.hold_expires_at {
+                    p.hold-notice data-hold-expires=(until) { ((s.hold_notice)(&vn_time(until))) }
+                }
+                table.cart-lines {
+                    thead { tr { th scope="col" { (s.product) } th scope="col" { (s.unit_price) } th scope="col" { (t.quantity) } th scope="col" { (s.line_total) } } }
+                    tbody {
+                        @for line in &cart.lines {
+                            tr data-line=(line.line_id) data-sku=(line.sku) {
+                                td.line-product {
+                                    @if let Some(url) = &line.image_url {
+                                        img src=(assets::url(url)) alt="" width="64" height="64" loading="lazy";
+                                    }
+                                    a href=(format!("{}?variant={}", ctx.href(&paths::product(&line.slug)), line.sku)) { (line_name(ctx, line)) }
+                                    @if line.held < line.quantity { br; span.stock.low { (s.not_held) } }
+                                }
+                                td { (money(line.unit_price)) }
+                                td {
+                                    form.qty-form method="post" action=(ctx.href(&format!("{}/{}", paths::CART_ITEMS, line.line_id))) {
+                                        label.visually-hidden for=(format!("qty-{}", line.line_id)) { (t.quantity) }
+                                        input id=(format!("qty-{}", line.line_id)) type="number" name="quantity" value=(line.quantity)
+                                            min="0" max=(MAX_PER_VARIANT) inputmode="numeric" required;
+                                        button type="submit" { (s.update) }
+                                    }
+                                    form.remove-form method="post" action=(ctx.href(&format!("{}/{}", paths::CART_ITEMS, line.line_id))) {
+                                        input type="hidden" name="quantity" value="0";
+                                        button.link type="submit" { (s.remove) }
+                                    }
+                                }
+                                td.line-total { (money(line.line_total)) }
+                            }
+                        }
+                    }
+                    tfoot {
+                        tr { th scope="row" colspan="3" { (s.subtotal) } td data-subtotal=(cart.subtotal) { (money(cart.subtotal)) } }
+                    }
+                }
+                p.cart-actions {
+                    a href=(ctx.href("/")) { (s.continue_shopping) }
+                    " "
+                    a.button href=(ctx.href("/checkout")) { (s.checkout) }
+                }
+            }
+        }
+    };
+    page(ctx, head, main)
+}

@@ -1,0 +1,87 @@
+//! The guest order page (`/orders/{id}?t=…`) and the sandbox payment page.
+
+use maud::{html, Markup};
+
+use super::checkout::provider_name;
+use super::layout::{page, Head};
+use super::shop_i18n::shop_t;
+use super::PageCtx;
+use crate::app::orders::{OrderDetail, PaymentRow};
+use crate::domain::money::Money;
+use crate::domain::orders::OrderStatus;
+use crate::domain::time::vn_time;
+
+pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, declined: bool) -> Markup {
+    let t = ctx.t();
+    let s = shop_t(ctx.locale);
+    let o = &detail.order;
+    let money = |n: i64| Money::vnd(n).format(ctx.locale);
+    let status = OrderStatus::parse(&o.status);
+    let status_name = |code: &str| OrderStatus::parse(code).map_or(code.to_string(), |st| (s.status_name)(st).to_string());
+    let head = Head { title: (s.order_title)(&o.number), description: (s.order_title)(&o.number), noindex: true, ..Head::default() };
+    let main = html! {
+        h1 { ((s.order_title)(&o.number)) }
+        p.order-status { (s.order_status) ": " strong data-status=(o.status) { (status_name(&o.status)) } }
+        @if declined { p.notice role="alert" { (s.payment_declined) } }
+        @if status == Some(OrderStatus::Paid) { p.success { (s.thanks_paid) } }
+        @if status == Some(OrderStatus::PendingPayment) {
+            p.notice { ((s.pay_before)(&vn_time(o.expires_at))) }
+            @if let Some(url) = pay_url { p { a.button href=(url) { (s.pay_now) } } }
+        }
+        table.order-lines {
+            thead { tr { th scope="col" { (s.product) } th scope="col" { (s.unit_price) } th scope="col" { (t.quantity) } th scope="col" { (s.line_total) } } }
+            tbody {
+                @for l in &detail.lines {
+                    tr data-sku=(l.sku) {
+                        td { (ctx.locale.pick(&l.name_vi, &l.name_en)) " — " (l.color) " / " (l.size) br; small { (t.sku) ": " (l.sku) } }
+                        td { (money(l.unit_price)) }
+                        td { (l.quantity) }
+                        td { (money(l.line_total)) }
+                    }
+                }
+            }
+            tfoot {
+                tr { th scope="row" colspan="3" { (s.subtotal) } td { (money(o.subtotal)) } }
+                tr { th scope="row" colspan="3" { (s.shipping) } td { (money(o.shipping_fee)) } }
+                tr { th scope="row" colspan="3" { (s.total) } td data-total=(o.total) { strong { (money(o.total)) } } }
+            }
+        }
+        section.order-meta {
+            h2 { (s.ship_to) }
+            p { (o.name) br; (o.address_line1) br; (o.address_ward) ", " (o.address_district) br; (o.address_province) ", " (o.address_country) br; (o.phone) }
+            h2 { (s.payment) }
+            ul { @for p in &detail.payments { li { (payment_line(ctx, p)) } } }
+            h2 { (s.timeline) }
+            ol.timeline {
+                @for e in &detail.events {
+                    li data-to=(e.to_status) { time { (vn_time(e.at)) } " — " (status_name(&e.to_status)) }
+                }
+            }
+        }
+    };
+    page(ctx, head, main)
+}
+
+fn payment_line(ctx: &PageCtx, p: &PaymentRow) -> String {
+    let s = shop_t(ctx.locale);
+    format!("{} · {} · {}", provider_name(ctx, &p.provider), Money::vnd(p.amount).format(ctx.locale), (s.payment_status)(&p.status))
+}
+
+pub fn sandbox_page(ctx: &PageCtx, detail: &OrderDetail, payment: &PaymentRow, action: &str, token: &str) -> Markup {
+    let s = shop_t(ctx.locale);
+    let head = Head { title: s.sandbox_title.to_string(), description: s.sandbox_text.to_string(), noindex: true, ..Head::default() };
+    let main = html! {
+        section.sandbox {
+            h1 { (s.sandbox_title) }
+            p { (s.sandbox_text) }
+            p { ((s.order_title)(&detail.order.number)) ": " strong data-amount=(payment.amount) { (Money::vnd(payment.amount).format(ctx.locale)) } }
+            form method="post" action=(action) {
+                input type="hidden" name="t" value=(token);
+                button.button type="submit" name="result" value="succeeded" { (s.pay) }
+                " "
+                button type="submit" name="result" value="failed" { (s.decline) }
+            }
+        }
+    };
+    page(ctx, head, main)
+}

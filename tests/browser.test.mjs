@@ -1,0 +1,450 @@
+// What a shopper does, in real Chromium against the built Worker: browse from the home page to a
+// category, filter by size, open a product and pick a variant — with JavaScript and without — and the
+// same in English. Every expectation is derived from the JSON API of the same shop, not hard-coded.
+// Each page is also checked for console errors and CSP violations, and, on a phone-sized screen, for
+// tap targets, overflow and basic accessibility.
+//
+// Set SCREENSHOTS=1 to save a screenshot of every audited page to a temporary directory.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { chromium } from 'playwright-core';
+
+import { startShop } from './support/shop.mjs';
+
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run',
+];
+const DESKTOP = { viewport: { width: 1366, height: 900 } };
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+/** Mirrors LOW_STOCK_THRESHOLD in src/domain/catalog.rs: at or below it a variant shows "only N left". */
+const LOW_STOCK_THRESHOLD = 3;
+/** WCAG 2.5.5 / platform guidelines: a control a finger can hit reliably. */
+const MIN_TAP = 44;
+/** Workerd under a busy machine can take a while for the first render of a page. */
+const NAVIGATION_TIMEOUT = 120_000;
+
+let shop;
+let browser;
+let api;
+const shotDir = process.env.SCREENSHOTS ? mkdtempSync(join(tmpdir(), 'vestify-shots-')) : null;
+
+before(async () => {
+  // Generous: `wrangler dev` first runs scripts/build, which waits its turn behind any build in progress.
+  shop = await startShop({ timeoutMs: 600_000 });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  api = catalogApi(shop);
+  if (shotDir) console.log(`screenshots: ${shotDir}`);
+});
+
+after(async () => {
+  await browser?.close();
+  await shop?.stop();
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The API as the source of truth
+
+function catalogApi(shop) {
+  const cache = new Map();
+  const getJson = async (path) => {
+    if (!cache.has(path)) {
+      const res = await shop.getJson(path);
+      assert.equal(res.status, 200, `GET ${path}: ${res.text.slice(0, 200)}`);
+      cache.set(path, res.json);
+    }
+    return cache.get(path);
+  };
+  return {
+    async topCategories() {
+      const { categories } = await getJson('/api/v1/categories');
+      return categories.filter((c) => c.parent_id === null);
+    },
+    listing(params) {
+      return getJson(`/api/v1/products?${new URLSearchParams(params)}`);
+    },
+    async product(slug) {
+      return (await getJson(`/api/v1/products/${encodeURIComponent(slug)}`)).product;
+    },
+  };
+}
+
+/** The first top-level category with a size that narrows its listing without emptying it. */
+async function categoryWithNarrowingSize() {
+  for (const category of await api.topCategories()) {
+    const all = await api.listing({ category: category.slug });
+    const size = all.facets.size.find((f) => f.count > 0 && f.count < all.total);
+    if (size) return { category, size: size.value, total: all.total };
+  }
+  throw new Error('no category has a size that narrows its listing');
+}
+
+/** Colours of a product, each with its variants, in API order. */
+function variantsByColor(product) {
+  const colors = new Map();
+  for (const v of product.variants) {
+    if (!colors.has(v.color)) colors.set(v.color, []);
+    colors.get(v.color).push(v);
+  }
+  return colors;
+}
+
+/** A shown product with at least two colours, one of which (not `except`) comes in two sizes or more. */
+async function productWithChoices(slugs) {
+  for (const slug of slugs) {
+    const product = await api.product(slug);
+    const colors = variantsByColor(product);
+    if (colors.size >= 2 && [...colors.values()].some((vs) => vs.length >= 2)) return product;
+  }
+  throw new Error(`none of ${slugs.join(', ')} has two colours and two sizes`);
+}
+
+/** The shop's money format: 1.234.567 ₫ in Vietnamese, ₫1,234,567 in English. */
+function formatVnd(amount, locale) {
+  const digits = String(amount).replace(/\B(?=(\d{3})+(?!\d))/g, locale === 'vi' ? '.' : ',');
+  return locale === 'vi' ? `${digits} ₫` : `₫${digits}`;
+}
+
+function stockCode(available) {
+  if (available === 0) return 'out';
+  return available <= LOW_STOCK_THRESHOLD ? 'low' : 'in';
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Browser helpers
+
+/**
+ * A page in a fresh context that records console errors, uncaught exceptions and CSP violations.
+ * `allowed(message)` may excuse an expected error (the 404 status of a page under test).
+ */
+async function openPage(options = {}) {
+  const context = await browser.newContext({ ...DESKTOP, ...options });
+  context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT);
+  context.setDefaultTimeout(NAVIGATION_TIMEOUT);
+  // Runs before any page script (and is not itself subject to the page's CSP).
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
+    });
+  });
+  const page = await context.newPage();
+  const problems = [];
+  const expected = [];
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (msg.type() !== 'error' && !/Content Security Policy|Refused to/i.test(text)) return;
+    if (expected.some((allow) => allow(msg))) return;
+    problems.push(`console ${msg.type()} on ${page.url()}: ${text}`);
+  });
+  page.on('pageerror', (error) => problems.push(`uncaught ${error.name} on ${page.url()}: ${error.message}`));
+  return {
+    page,
+    context,
+    /** Excuses the "Failed to load resource: 404" Chromium logs for a page that is meant to be a 404. */
+    expectNotFound(url) {
+      expected.push((msg) => /status of 404/.test(msg.text()) && msg.location().url === url);
+    },
+    assertClean() {
+      assert.deepEqual(problems, [], 'no console errors, uncaught exceptions or CSP violations');
+    },
+    close: () => context.close(),
+  };
+}
+
+async function screenshot(page, name) {
+  if (shotDir) await page.screenshot({ path: join(shotDir, `${name}.png`), fullPage: true });
+}
+
+/** Clicks and waits until the URL satisfies `until` (a navigation the click starts). */
+async function clickAndWait(page, locator, until) {
+  await Promise.all([page.waitForURL(until), locator.click()]);
+  await page.waitForLoadState('load');
+}
+
+const text = async (locator) => (await locator.textContent()).replace(/\s+/g, ' ').trim();
+
+/** On narrow screens, or without JavaScript, the facets start folded away in a <details>. */
+async function revealFilters(page) {
+  const panel = page.locator('form.filters details[data-filter-panel]');
+  if ((await panel.count()) && !(await panel.evaluate((d) => d.open))) {
+    await panel.locator('summary').click();
+  }
+}
+
+async function cardSlugs(page) {
+  return page.locator('.results article.card[data-product]').evaluateAll((cards) => cards.map((c) => c.dataset.product));
+}
+
+/** The product page shows `v` as the chosen variant, in `locale`, consistently with the API. */
+async function assertVariantShown(page, v, locale) {
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get('variant'), v.sku, 'the URL names the variant');
+  assert.equal(await page.locator('article.product').getAttribute('data-sku'), v.sku, 'the article names the variant');
+  assert.equal(await page.locator('form.add-to-cart input[name=sku]').inputValue(), v.sku, 'the cart form adds it');
+
+  const price = page.locator('.buy .variant-price');
+  assert.equal(await price.getAttribute('data-price'), String(v.price));
+  assert.equal(await text(price.locator('.now')), formatVnd(v.price, locale));
+  if (v.compare_at_price) {
+    assert.ok((await text(price.locator('.was'))).endsWith(formatVnd(v.compare_at_price, locale)), 'the old price is shown');
+    assert.equal(await price.locator('.sale-badge').count(), 1);
+  } else {
+    assert.equal(await price.locator('.was').count(), 0, 'no old price without a sale');
+  }
+
+  const badge = page.locator('.buy .stock[data-stock]');
+  assert.equal(await badge.getAttribute('data-stock'), stockCode(v.available), `stock badge for ${v.available} available`);
+  if (stockCode(v.available) === 'low') assert.match(await text(badge), new RegExp(`\\b${v.available}\\b`));
+  assert.equal(await page.locator('form.add-to-cart button[type=submit]').isDisabled(), v.available === 0);
+
+  const current = page.locator('fieldset[data-picker=size] a[aria-current]');
+  assert.equal(await current.getAttribute('data-size'), v.size, 'the chosen size is marked');
+  const color = page.locator('fieldset[data-picker=color] a[aria-current]');
+  assert.equal(await color.getAttribute('data-color'), v.color, 'the chosen colour is marked');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The shopper's path, with or without JavaScript
+
+async function browseFilterAndChoose({ javaScriptEnabled }) {
+  const tab = await openPage({ javaScriptEnabled });
+  const { page } = tab;
+  const { category, size, total } = await categoryWithNarrowingSize();
+
+  // Home → category, through the navigation.
+  await page.goto(`${shop.url}/`);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'vi');
+  await clickAndWait(page, page.locator(`nav.categories a[href="/c/${category.slug}"]`), (u) => u.pathname === `/c/${category.slug}`);
+  assert.equal(await text(page.locator('main h1')), category.name.vi);
+  assert.equal(await page.locator('nav.categories a[aria-current=page]').getAttribute('href'), `/c/${category.slug}`);
+  assert.deepEqual(await cardSlugs(page), (await api.listing({ category: category.slug })).products.map((p) => p.slug));
+  await screenshot(page, `flow-js-${javaScriptEnabled}-category`);
+
+  // Filter by size: JavaScript submits on the tick; without it, the Apply button does.
+  await revealFilters(page);
+  const box = page.locator(`form.filters input[name=size][value="${size}"]`);
+  const filtered = (u) => u.searchParams.getAll('size').includes(size);
+  if (javaScriptEnabled) {
+    await Promise.all([page.waitForURL(filtered), box.click()]);
+  } else {
+    const before = page.url();
+    await box.check();
+    assert.equal(page.url(), before, 'without JavaScript a tick alone does not submit');
+    await clickAndWait(page, page.locator('form.filters button[type=submit]'), filtered);
+  }
+  await page.waitForLoadState('load');
+  const url = new URL(page.url());
+  assert.equal(url.pathname, `/c/${category.slug}`);
+  assert.deepEqual(url.searchParams.getAll('size'), [size]);
+  assert.ok(await page.locator(`form.filters input[name=size][value="${size}"]`).isChecked(), 'the tick survives the reload');
+
+  const shown = await cardSlugs(page);
+  const expected = await api.listing({ category: category.slug, size });
+  assert.deepEqual(shown, expected.products.map((p) => p.slug), 'the page lists what the API lists for the filter');
+  assert.ok(shown.length > 0 && shown.length < total, `size ${size} narrows ${category.slug} (${shown.length} of ${total})`);
+  for (const slug of shown) {
+    const product = await api.product(slug);
+    assert.ok(product.variants.some((v) => v.size === size), `${slug} comes in size ${size}`);
+  }
+  await screenshot(page, `flow-js-${javaScriptEnabled}-filtered`);
+
+  // Open a product that has real choices to make.
+  const product = await productWithChoices(shown);
+  await clickAndWait(page, page.locator(`article.card[data-product="${product.slug}"] > a`), (u) => u.pathname === `/p/${product.slug}`);
+  assert.equal(await text(page.locator('.buy h1')), product.name.vi);
+  const initialSku = await page.locator('article.product').getAttribute('data-sku');
+  const initial = product.variants.find((v) => v.sku === initialSku);
+  assert.ok(initial, `the page selects a real variant (${initialSku})`);
+
+  // Another colour that comes in two sizes or more…
+  const colors = variantsByColor(product);
+  const [color, ofColor] = [...colors].find(([c, vs]) => c !== initial.color && vs.length >= 2)
+    ?? [...colors].find(([, vs]) => vs.length >= 2);
+  const skusOfColor = new Set(ofColor.map((v) => v.sku));
+  await clickAndWait(page, page.locator(`fieldset[data-picker=color] a[data-color="${color}"]`), (u) => skusOfColor.has(u.searchParams.get('variant')));
+  const landed = ofColor.find((v) => v.sku === new URL(page.url()).searchParams.get('variant'));
+  await assertVariantShown(page, landed, 'vi');
+
+  // …then another size in it, preferring one that is nearly sold out, so the badge says so.
+  const others = ofColor.filter((v) => v.size !== landed.size);
+  const target = others.find((v) => stockCode(v.available) === 'low') ?? others[0];
+  await clickAndWait(page, page.locator(`fieldset[data-picker=size] a[data-size="${target.size}"]`), (u) => u.searchParams.get('variant') === target.sku);
+  await assertVariantShown(page, target, 'vi');
+  await screenshot(page, `flow-js-${javaScriptEnabled}-product`);
+
+  tab.assertClean();
+  await tab.close();
+}
+
+test('a shopper browses to a category, filters by size and picks a colour and a size', async () => {
+  await browseFilterAndChoose({ javaScriptEnabled: true });
+});
+
+test('the same works with JavaScript disabled: the Apply button submits the filters', async () => {
+  await browseFilterAndChoose({ javaScriptEnabled: false });
+});
+
+test('the header link switches to English, with English names and ₫1,234,567 prices', async () => {
+  const tab = await openPage();
+  const { page } = tab;
+  const top = await api.topCategories();
+  // A category with something on sale shows both price formats: the price and the struck-through one.
+  let category = top[0];
+  for (const c of top) {
+    if ((await api.listing({ category: c.slug })).products.some((p) => p.compare_at_price)) { category = c; break; }
+  }
+
+  await page.goto(`${shop.url}/`);
+  await clickAndWait(page, page.locator('header a.lang'), (u) => u.pathname === '/en/');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  const navNames = await page.locator('nav.categories a').evaluateAll((as) => as.map((a) => a.textContent.trim()));
+  assert.deepEqual(navNames, top.map((c) => c.name.en), 'the navigation names categories in English');
+
+  await clickAndWait(page, page.locator(`nav.categories a[href="/en/c/${category.slug}"]`), (u) => u.pathname === `/en/c/${category.slug}`);
+  assert.equal(await text(page.locator('main h1')), category.name.en);
+  const listing = await api.listing({ category: category.slug });
+  const bySlug = new Map(listing.products.map((p) => [p.slug, p]));
+  const cards = page.locator('.results article.card');
+  assert.equal(await cards.count(), listing.products.length);
+  for (const card of await cards.all()) {
+    const p = bySlug.get(await card.getAttribute('data-product'));
+    assert.equal(await text(card.locator('h3')), p.name.en);
+    const now = await text(card.locator('.price .now'));
+    assert.match(now, /^₫\d{1,3}(,\d{3})+$/);
+    assert.equal(now, formatVnd(p.price, 'en'));
+    if (p.compare_at_price) assert.ok((await text(card.locator('.price .was'))).endsWith(formatVnd(p.compare_at_price, 'en')));
+  }
+  await screenshot(page, 'english-category');
+
+  // A product page in English, then back to Vietnamese on the same product.
+  const slug = listing.products.find((p) => p.compare_at_price)?.slug ?? listing.products[0].slug;
+  await clickAndWait(page, page.locator(`article.card[data-product="${slug}"] > a`), (u) => u.pathname === `/en/p/${slug}`);
+  const product = await api.product(slug);
+  assert.equal(await text(page.locator('.buy h1')), product.name.en);
+  const sku = await page.locator('article.product').getAttribute('data-sku');
+  const chosen = product.variants.find((v) => v.sku === sku);
+  assert.equal(await text(page.locator('.buy .variant-price .now')), formatVnd(chosen.price, 'en'));
+  await clickAndWait(page, page.locator('header a.lang'), (u) => u.pathname === `/p/${slug}`);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'vi');
+  assert.equal(await text(page.locator('.buy h1')), product.name.vi);
+  assert.equal(await text(page.locator('.buy .variant-price .now')), formatVnd(chosen.price, 'vi'));
+
+  tab.assertClean();
+  await tab.close();
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Phone-sized screens and accessibility
+
+/** Problems a shopper on a phone or with assistive technology would meet on the current page. */
+async function audit(page) {
+  return page.evaluate(({ minTap }) => {
+    const problems = [];
+    const visible = (el) => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+    };
+    const describe = (el) => `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? `.${el.className.trim().replace(/\s+/g, '.')}` : ''} "${(el.textContent || el.value || el.name || '').trim().slice(0, 30)}"`;
+
+    if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+      problems.push(`page is ${document.documentElement.scrollWidth}px wide on a ${window.innerWidth}px screen`);
+    }
+    for (const img of document.images) {
+      if (!img.hasAttribute('alt')) problems.push(`img without alt: ${img.getAttribute('src')}`);
+      else if (img.complete && img.naturalWidth === 0) problems.push(`broken image: ${img.getAttribute('src')}`);
+    }
+    const headings = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')];
+    if (headings.filter((h) => h.tagName === 'H1').length !== 1) problems.push('not exactly one h1');
+    let level = 0;
+    for (const h of headings) {
+      const next = Number(h.tagName[1]);
+      if (next > level + 1) problems.push(`heading jumps from h${level} to h${next}: "${h.textContent.trim()}"`);
+      level = next;
+    }
+    for (const field of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+      if (!field.labels?.length && !field.getAttribute('aria-label')) problems.push(`unlabelled field ${describe(field)}`);
+    }
+    const navNames = [...document.querySelectorAll('nav')].map((n) => n.getAttribute('aria-label'));
+    if (new Set(navNames).size !== navNames.length) problems.push(`navigation landmarks share a name: ${navNames.join(', ')}`);
+    // Controls, not links inside running text: those are exempt (WCAG 2.5.8).
+    const controls = document.querySelectorAll(`header a, header button, header input, nav a, .breadcrumbs a, button,
+      select, summary, .facets label, .filters input[type=number], .pagination a, .subcategories a, .category-links a,
+      .swatches a, .sizes a, .add-to-cart input, .tags a, .actions a, footer a, .card > a`);
+    for (const el of controls) {
+      if (!visible(el)) continue;
+      const r = el.getBoundingClientRect();
+      if (Math.round(r.height) < minTap) problems.push(`tap target ${Math.round(r.width)}×${Math.round(r.height)}px: ${describe(el)}`);
+    }
+    return problems;
+  }, { minTap: MIN_TAP });
+}
+
+test('on a phone, pages fit the screen, controls are big enough to tap, and filters start folded away', async () => {
+  const tab = await openPage(PHONE);
+  const { page } = tab;
+  const { category } = await categoryWithNarrowingSize();
+  const onSale = (await api.listing({ per_page: 60 })).products.find((p) => p.compare_at_price);
+  const pages = [
+    ['home', '/'],
+    ['category', `/c/${category.slug}`],
+    ['product', `/p/${onSale.slug}`],
+    ['search', `/search?q=${encodeURIComponent(onSale.name.vi.split(' ').slice(0, 2).join(' '))}`],
+    ['search-empty', '/search?q=zzqxv'],
+    ['not-found', '/khong-co-trang-nay'],
+  ];
+  const problems = [];
+  for (const prefix of ['', '/en']) {
+    for (const [name, path] of pages) {
+      const url = `${shop.url}${prefix}${path}`;
+      if (name === 'not-found') tab.expectNotFound(url);
+      const res = await page.goto(url);
+      assert.equal(res.status(), name === 'not-found' ? 404 : 200, url);
+      // Open every disclosure, so what it hides is audited too.
+      await page.locator('details:not([open]) > summary').evaluateAll((ss) => ss.forEach((s) => s.click()));
+      problems.push(...(await audit(page)).map((p) => `${prefix}${path}: ${p}`));
+      await screenshot(page, `phone${prefix.replace('/', '-')}-${name}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+
+  // The listing: the facets are folded away so the products come first.
+  await page.goto(`${shop.url}/c/${category.slug}`);
+  const panel = page.locator('form.filters details[data-filter-panel]');
+  assert.equal(await panel.evaluate((d) => d.open), false, 'the filter panel starts closed on a phone');
+  assert.equal(await page.locator('form.filters input[name=size]').first().isVisible(), false);
+  const firstCard = await page.locator('.results article.card').first().boundingBox();
+  assert.ok(firstCard.y < PHONE.viewport.height, `the first product starts on the first screen (at ${firstCard.y}px)`);
+
+  // The header does not follow the shopper down the page taking a slice of the screen.
+  await page.evaluate(() => window.scrollTo(0, 1500));
+  const headerBottom = await page.locator('header.site-header').evaluate((h) => h.getBoundingClientRect().bottom);
+  assert.ok(headerBottom <= PHONE.viewport.height * 0.15, `after scrolling the header covers ${headerBottom}px`);
+
+  // Ticking a size submits; the panel comes back open with focus on the box that was ticked.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await panel.locator('summary').click();
+  const box = page.locator('form.filters input[name=size]').first();
+  const value = await box.getAttribute('value');
+  await Promise.all([page.waitForURL((u) => u.searchParams.get('size') === value), box.click()]);
+  await page.waitForLoadState('load');
+  assert.equal(await page.locator('form.filters details[data-filter-panel]').evaluate((d) => d.open), true, 'the panel stays open');
+  assert.equal(await page.evaluate(() => document.activeElement?.value), value, 'focus returns to the ticked size');
+
+  tab.assertClean();
+  await tab.close();
+});
+
+test('the filter sidebar is open on a wide screen with JavaScript', async () => {
+  const tab = await openPage();
+  const { page } = tab;
+  const { category } = await categoryWithNarrowingSize();
+  await page.goto(`${shop.url}/c/${category.slug}`);
+  assert.equal(await page.locator('form.filters details[data-filter-panel]').evaluate((d) => d.open), true);
+  assert.ok(await page.locator('form.filters input[name=size]').first().isVisible());
+  tab.assertClean();
+  await tab.close();
+});
