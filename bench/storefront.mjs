@@ -405,6 +405,9 @@ async function main() {
       const logged = shop.logs.join('').length - logBytesBefore;
       notes.push(`wrangler wrote ${logged} bytes of log during the run (per-request logging is off at WRANGLER_LOG_LEVEL=warn).`);
     }
+    if (shop && results.some((r) => r.errors)) {
+      console.log(`\nThe shop's last log lines:\n${shop.logs.join('').trimEnd().split('\n').slice(-20).join('\n')}`);
+    }
     if (notes.length) console.log(`\nNotes:\n${notes.map((n) => `  - ${n}`).join('\n')}`);
     console.log('\nA measurement, not a test: this exits 0 whether or not the targets are met.');
   } finally {

@@ -134,7 +134,11 @@ impl CartObject {
         storage.put(ID_KEY, cart_id).await.map_err(|e| e.to_string())?;
         storage.put(CART_KEY, cart).await.map_err(|e| e.to_string())?;
         match cart.next_alarm(config.hold_seconds) {
-            Some(at) => storage.set_alarm(at.saturating_mul(1000)).await.map_err(|e| e.to_string())?,
+            // An absolute time: an integer would be read as an offset from now.
+            Some(at) => {
+                let when = chrono::DateTime::from_timestamp(at, 0).ok_or("alarm time out of range")?;
+                storage.set_alarm(when).await.map_err(|e| e.to_string())?
+            }
             None => storage.delete_alarm().await.map_err(|e| e.to_string())?,
         }
         Ok(())

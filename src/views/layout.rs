@@ -121,7 +121,9 @@ fn header(ctx: &PageCtx) -> Markup {
                         maxlength="100" autocomplete="off" enterkeyhint="search";
                     button type="submit" { (t.search_button) }
                 }
-                nav.utility aria-label=(t.language) {
+                // Not a landmark: two links (language, cart) are not a navigation section, and a
+                // "Language" label would misname the cart link inside it.
+                div.utility {
                     a.lang href=(ctx.in_locale(ctx.locale.other())) hreflang=(ctx.locale.other().code())
                         lang=(ctx.locale.other().code()) { (t.switch_to) }
                     a.cart-link href=(ctx.href(paths::CART)) { (t.cart) span.cart-count data-cart-count="" {} }

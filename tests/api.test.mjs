@@ -1,0 +1,387 @@
+// The public JSON API (/api/v1) against the built Worker: every body is checked against the OpenAPI
+// document (src/routes/openapi.json), and every answer against the seeded catalog (seed/demo.sql).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { assertSchema, openapi, responseSchema } from './support/openapi.mjs';
+import { catalog } from './support/seed.mjs';
+import { startShop } from './support/shop.mjs';
+
+const c = catalog();
+let shop;
+
+before(async () => {
+  shop = await startShop();
+});
+
+after(async () => {
+  await shop?.stop();
+});
+
+// --- helpers (one per endpoint, in the style of zero2prod's TestApp) --------------------------------
+
+/** GETs an API path, asserting the status and that the body matches the documented schema. */
+async function api(path, status = 200) {
+  const res = await shop.getJson(path);
+  assert.equal(res.status, status, `${path}: ${res.status} ${res.text.slice(0, 300)}`);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/json/, path);
+  assert.ok(res.json !== null, `${path} answers JSON`);
+  const operation = path.split('?')[0].replace(/^\/api\/v1\/products\/[^/]+$/, '/api/v1/products/{slug}');
+  const schema = openapi.paths[operation] ? responseSchema(operation, status) : 'Error';
+  assertSchema(schema, res.json);
+  return res;
+}
+
+const listProducts = async (query = '', status = 200) => (await api(`/api/v1/products${query ? `?${query}` : ''}`, status)).json;
+const searchProducts = async (query, status = 200) => (await api(`/api/v1/search?${query}`, status)).json;
+const getProduct = async (slug, status = 200) => (await api(`/api/v1/products/${slug}`, status)).json;
+
+/** Every product of a listing query, following pages. */
+async function allPages(query) {
+  const first = await listProducts(`${query}&per_page=60`);
+  const products = [...first.products];
+  for (let page = 2; page <= first.total_pages; page += 1) {
+    products.push(...(await listProducts(`${query}&per_page=60&page=${page}`)).products);
+  }
+  return { ...first, products };
+}
+
+const slugsOf = (list) => list.products.map((p) => p.slug);
+const withVariant = (products, pred) => products.filter((p) => c.variantsOf(p).some(pred));
+const cheapest = (p, pred = () => true) => Math.min(...c.variantsOf(p).filter(pred).map((v) => v.price));
+
+// --- documents --------------------------------------------------------------------------------------
+
+describe('openapi document', () => {
+  it('serves the OpenAPI document the tests validate against', async () => {
+    const res = await shop.getJson('/api/v1/openapi.json');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json, openapi);
+    assert.equal(openapi.openapi.slice(0, 3), '3.1');
+  });
+});
+
+// --- categories -------------------------------------------------------------------------------------
+
+describe('GET /api/v1/categories', () => {
+  it('lists every category with its parent, names and URL', async () => {
+    const { json } = await api('/api/v1/categories');
+    const got = json.categories.map((x) => [x.id, x.slug, x.parent_id, x.name.vi, x.name.en, x.url]).sort((a, b) => a[0] - b[0]);
+    const want = c.categories.map((x) => [x.id, x.slug, x.parent_id, x.name_vi, x.name_en, `/c/${x.slug}`]).sort((a, b) => a[0] - b[0]);
+    assert.deepEqual(got, want);
+    for (const x of json.categories) {
+      const seed = c.categories.find((y) => y.id === x.id);
+      assert.deepEqual(x.description, { vi: seed.description_vi, en: seed.description_en });
+    }
+  });
+});
+
+// --- products ---------------------------------------------------------------------------------------
+
+describe('GET /api/v1/products', () => {
+  it('lists active products only, newest first, with paging defaults', async () => {
+    const list = await listProducts();
+    assert.equal(list.total, c.active.length);
+    assert.equal(list.page, 1);
+    assert.equal(list.per_page, 24);
+    assert.equal(list.total_pages, Math.ceil(c.active.length / 24));
+    assert.equal(list.sort, 'newest');
+    assert.equal(list.products.length, Math.min(24, c.active.length));
+    const all = await allPages('');
+    assert.deepEqual(slugsOf(all).sort(), c.active.map((p) => p.slug).sort());
+    for (const p of [...c.drafts, ...c.archived]) assert.ok(!slugsOf(all).includes(p.slug), `${p.slug} is hidden`);
+  });
+
+  it('describes each card as the seed says', async () => {
+    const all = await allPages('');
+    for (const card of all.products) {
+      const p = c.active.find((x) => x.slug === card.slug);
+      assert.equal(card.id, p.id);
+      assert.deepEqual(card.name, { vi: p.name_vi, en: p.name_en });
+      const v = c.variantsOf(p).reduce((a, b) => (b.price < a.price ? b : a));
+      assert.equal(card.price, cheapest(p));
+      assert.equal(card.compare_at_price, v.compare_at_price);
+      const available = c.variantsOf(p).reduce((n, x) => n + c.available(x), 0);
+      assert.equal(card.available, available);
+      assert.equal(card.in_stock, available > 0);
+      assert.equal(card.url, `${shop.url}/p/${p.slug}`);
+    }
+  });
+
+  it('sorts by newest, price and best selling', async () => {
+    const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+    const byNewest = [...c.active].sort((a, b) => cmp(b.created_at, a.created_at) || b.id - a.id);
+    const byPriceAsc = [...c.active].sort((a, b) => cheapest(a) - cheapest(b) || a.id - b.id);
+    const byPriceDesc = [...c.active].sort((a, b) => cheapest(b) - cheapest(a) || a.id - b.id);
+    const bySold = [...c.active].sort((a, b) => b.sold_count - a.sold_count || a.id - b.id);
+    for (const [sort, want] of [['newest', byNewest], ['price_asc', byPriceAsc], ['price_desc', byPriceDesc], ['best_selling', bySold]]) {
+      const list = await allPages(`sort=${sort}`);
+      assert.equal(list.sort, sort);
+      assert.deepEqual(slugsOf(list), want.map((p) => p.slug), sort);
+    }
+    // The orders really differ, so each check means something.
+    assert.notDeepEqual(byNewest, bySold);
+    assert.notDeepEqual(byNewest, byPriceAsc);
+    assert.ok(new Set(c.active.map((p) => cheapest(p))).size > 1, 'products have different prices');
+  });
+
+  it('pages consistently: page 2 continues page 1, totals agree', async () => {
+    const everything = slugsOf(await allPages('sort=price_asc'));
+    const perPage = 5;
+    const seen = [];
+    const first = await listProducts(`sort=price_asc&per_page=${perPage}`);
+    assert.equal(first.total_pages, Math.ceil(c.active.length / perPage));
+    for (let page = 1; page <= first.total_pages; page += 1) {
+      const list = await listProducts(`sort=price_asc&per_page=${perPage}&page=${page}`);
+      assert.equal(list.page, page);
+      assert.equal(list.total, first.total);
+      assert.equal(list.products.length, page < first.total_pages ? perPage : first.total - perPage * (first.total_pages - 1));
+      seen.push(...slugsOf(list));
+    }
+    assert.deepEqual(seen, everything);
+    const second = await listProducts(`sort=price_asc&per_page=${perPage}&page=2`);
+    assert.equal(new Set([...slugsOf(first), ...slugsOf(second)]).size, perPage * 2, 'page 2 differs from page 1');
+    const beyond = await listProducts(`per_page=${perPage}&page=${first.total_pages + 1}`);
+    assert.deepEqual(beyond.products, []);
+  });
+
+  it('filters by category, including subcategories', async () => {
+    for (const cat of c.categories) {
+      const list = await allPages(`category=${cat.slug}`);
+      assert.deepEqual(slugsOf(list).sort(), c.inCategory(cat.slug).map((p) => p.slug).sort(), cat.slug);
+    }
+    const parent = c.categories.find((x) => c.childrenOf(x).length > 0 && c.childrenOf(x).some((ch) => c.inCategory(ch.slug).length > 0));
+    const own = c.active.filter((p) => p.category_id === parent.id).length;
+    assert.ok(c.inCategory(parent.slug).length > own, 'the parent gathers its children\'s products');
+  });
+
+  it('filters by size, colour, price and stock at the variant level', async () => {
+    const prices = [...new Set(c.active.map((p) => cheapest(p)))].sort((a, b) => a - b);
+    const [low, high] = [prices[Math.floor(prices.length / 4)], prices[Math.floor((prices.length * 3) / 4)]];
+    const cases = [
+      ['size=XS', (v) => v.size === 'XS'],
+      ['size=m', (v) => v.size === 'M'],
+      ['size=S&size=XXL', (v) => ['S', 'XXL'].includes(v.size)],
+      ['size=S,XXL', (v) => ['S', 'XXL'].includes(v.size)],
+      ['color=red', (v) => v.color === 'red'],
+      ['color=navy&color=olive', (v) => ['navy', 'olive'].includes(v.color)],
+      ['color=navy,olive', (v) => ['navy', 'olive'].includes(v.color)],
+      ['size=M&color=burgundy', (v) => v.size === 'M' && v.color === 'burgundy'],
+      [`min_price=${low}`, (v) => v.price >= low],
+      [`max_price=${high}`, (v) => v.price <= high],
+      [`min_price=${low}&max_price=${high}`, (v) => v.price >= low && v.price <= high],
+      ['in_stock=1', (v) => c.available(v) > 0],
+      ['in_stock=true&size=XXL', (v) => c.available(v) > 0 && v.size === 'XXL'],
+      ['in_stock=0', () => true],
+    ];
+    for (const [query, pred] of cases) {
+      const want = withVariant(c.active, pred);
+      const list = await allPages(query);
+      assert.deepEqual(slugsOf(list).sort(), want.map((p) => p.slug).sort(), query);
+      assert.equal(list.total, want.length, query);
+      // A card shows the cheapest variant that matched, and how many of those can be bought.
+      for (const card of list.products) {
+        const p = want.find((x) => x.slug === card.slug);
+        assert.equal(card.price, cheapest(p, pred), `${query}: price of ${card.slug}`);
+        if (query.includes('in_stock=1')) assert.ok(card.in_stock && card.available > 0);
+      }
+    }
+    const some = (q) => withVariant(c.active, q).length;
+    assert.ok(some((v) => v.size === 'XS') < c.active.length && some((v) => c.available(v) > 0) < c.active.length, 'the filters narrow');
+  });
+
+  it('counts facets the way filtering would: the count of M is the total for size=M', async () => {
+    for (const base of ['', 'color=black', 'category=gile-da-ngoai&in_stock=1', `max_price=${cheapest(c.active[0])}`]) {
+      const prefix = base ? `${base}&` : '';
+      const list = await listProducts(base);
+      assert.ok(list.facets.size.length > 1 && list.facets.color.length > 1, `${base}: facets have values`);
+      for (const f of list.facets.size) {
+        const filtered = await listProducts(`${prefix}size=${f.value}`);
+        assert.equal(f.count, filtered.total, `${base} size=${f.value}`);
+      }
+      for (const f of list.facets.color) {
+        if (base.startsWith('color=')) continue; // the colour facet leaves out its own filter: checked below
+        const filtered = await listProducts(`${prefix}color=${f.value}`);
+        assert.equal(f.count, filtered.total, `${base} color=${f.value}`);
+      }
+      assert.ok(list.facets.size.every((f) => f.count > 0));
+    }
+    // A facet ignores its own filter: with color=black selected, the colour counts are the unfiltered ones.
+    const all = await listProducts('');
+    const black = await listProducts('color=black');
+    assert.deepEqual(black.facets.color, all.facets.color);
+    assert.notDeepEqual(black.facets.size, all.facets.size, 'but the other facets follow the filter');
+    // Facet counts match the seed too.
+    const sizes = [...c.sizes].sort((a, b) => a.sort_order - b.sort_order).map((s) => ({ value: s.code, count: withVariant(c.active, (v) => v.size === s.code).length })).filter((f) => f.count > 0);
+    assert.deepEqual(all.facets.size, sizes);
+    const prices = c.active.flatMap((p) => c.variantsOf(p).map((v) => v.price));
+    assert.deepEqual(all.facets.price, { min: Math.min(...prices), max: Math.max(...prices) });
+  });
+
+  it('delegates a q parameter to search', async () => {
+    const viaProducts = await listProducts('q=phao');
+    const viaSearch = await searchProducts('q=phao');
+    assert.deepEqual(slugsOf(viaProducts), slugsOf(viaSearch));
+    assert.deepEqual(slugsOf(viaProducts).sort(), c.searchModel('phao').slugs);
+  });
+});
+
+// --- product detail ---------------------------------------------------------------------------------
+
+describe('GET /api/v1/products/{slug}', () => {
+  it('returns a product with every variant: id, sku, size, colour, price, compare-at and stock', async () => {
+    for (const p of [c.active[0], c.active.find((x) => c.variantsOf(x).some((v) => v.compare_at_price)), c.active.at(-1)]) {
+      const { product, related } = await getProduct(p.slug);
+      assert.equal(product.id, p.id);
+      assert.equal(product.slug, p.slug);
+      assert.equal(product.category_id, p.category_id);
+      assert.deepEqual(product.name, { vi: p.name_vi, en: p.name_en });
+      assert.deepEqual(product.description, { vi: p.description_vi, en: p.description_en });
+      assert.equal(product.brand, p.brand);
+      assert.deepEqual([...product.tags].sort(), [...c.tagsOf(p)].sort());
+      assert.equal(product.url, `${shop.url}/p/${p.slug}`);
+      const want = c.variantsOf(p).map((v) => ({
+        id: v.id,
+        sku: v.sku,
+        size: v.size,
+        color: v.color,
+        price: v.price,
+        compare_at_price: v.compare_at_price,
+        available: c.available(v),
+      }));
+      const byId = (a, b) => a.id - b.id;
+      assert.deepEqual([...product.variants].sort(byId), want.sort(byId));
+      const images = c.seed.product_images.filter((i) => i.product_id === p.id);
+      assert.equal(product.images.length, images.length);
+      assert.ok(product.images.every((i) => i.url.startsWith(`${shop.url}/static/`)));
+      assert.ok(related.every((r) => r.slug !== p.slug && c.active.some((x) => x.slug === r.slug)), 'related products are other active ones');
+    }
+  });
+
+  it('answers 404 with an error body for unknown, draft and archived products', async () => {
+    for (const slug of ['unknown-product', c.drafts[0].slug, c.archived[0].slug, 'Not-A-Slug', '..']) {
+      const { json } = await api(`/api/v1/products/${slug}`, 404);
+      assert.equal(json.error.code, 'not_found');
+      assert.deepEqual(json.error.fields, {});
+    }
+  });
+});
+
+// --- search -----------------------------------------------------------------------------------------
+
+describe('GET /api/v1/search', () => {
+  it('finds what the seed says, ranked, echoing the query', async () => {
+    const sku = c.variantsOf(c.active[2]).at(-1).sku;
+    for (const q of ['áo vest', 'den', 'puffer', 'phao nu', sku, sku.toLowerCase()]) {
+      const res = await searchProducts(`q=${encodeURIComponent(q)}&per_page=60`);
+      assert.equal(res.query, q);
+      assert.equal(res.sort, 'relevance');
+      assert.equal(res.partial, false);
+      assert.deepEqual(slugsOf(res).sort(), c.searchModel(q).slugs, q);
+    }
+  });
+
+  it('says when it fell back to matching any word', async () => {
+    const res = await searchProducts(`q=${encodeURIComponent('denim xyzxyz')}&per_page=60`);
+    assert.equal(res.partial, true);
+    assert.deepEqual(slugsOf(res).sort(), c.searchModel('denim xyzxyz').slugs);
+  });
+
+  it('filters and sorts search results like a listing', async () => {
+    const model = c.searchModel('gile').slugs.map((s) => c.active.find((p) => p.slug === s));
+    const res = await searchProducts('q=gile&size=XS&sort=price_desc&per_page=60');
+    const want = withVariant(model, (v) => v.size === 'XS').sort((a, b) => cheapest(b) - cheapest(a) || a.id - b.id);
+    assert.ok(want.length > 0);
+    assert.deepEqual(slugsOf(res), want.map((p) => p.slug));
+    assert.equal(res.sort, 'price_desc');
+  });
+
+  it('returns an empty result, not an error, for no query or a nonsense one', async () => {
+    for (const query of ['', 'q=', 'q=xyzxyz', 'q=%22%22', 'q=NEAR(', 'q=*']) {
+      const res = await searchProducts(query);
+      assert.deepEqual(res.products, []);
+      assert.equal(res.total, 0);
+    }
+  });
+});
+
+// --- errors -----------------------------------------------------------------------------------------
+
+describe('bad input', () => {
+  const bad = [
+    ['sort=cheapest', 'sort'],
+    ['page=-1', 'page'],
+    ['page=0', 'page'],
+    ['page=abc', 'page'],
+    ['per_page=10000', 'per_page'],
+    ['per_page=0', 'per_page'],
+    ['min_price=abc', 'min_price'],
+    ['min_price=12.5', 'min_price'],
+    ['min_price=-1', 'min_price'],
+    ['max_price=99999999999999999999', 'max_price'],
+    ['min_price=900000&max_price=100000', 'min_price'],
+    ['size=%3Cscript%3E', 'size'],
+    ['size=%zz', 'size'],
+    ['color=Red!', 'color'],
+    ['in_stock=maybe', 'in_stock'],
+    ['sort=%zz', 'sort'],
+  ];
+  const badSearch = [
+    [`q=${'a'.repeat(101)}`, 'q'],
+    [`q=${encodeURIComponent('đ'.repeat(101))}`, 'q'],
+    ['q=gile%00', 'q'],
+    ['q=gile%0Aphao', 'q'],
+    ['q=%zz', 'q'],
+    ['q=gile%E0%A4', 'q'],
+  ];
+
+  it('answers 400 naming the field, never 500', async () => {
+    const targets = [
+      ...bad.map(([q, f]) => [`/api/v1/products?${q}`, f]),
+      ...bad.map(([q, f]) => [`/api/v1/search?q=gile&${q}`, f]),
+      ...badSearch.map(([q, f]) => [`/api/v1/search?${q}`, f]),
+      ...badSearch.map(([q, f]) => [`/api/v1/products?${q}`, f]),
+      ['/api/v1/products?category=no-such-category', 'category'],
+      ['/api/v1/products?category=Bad%20Slug', 'category'],
+    ];
+    for (const [path, field] of targets) {
+      const { json, headers } = await api(path, 400);
+      assert.equal(json.error.code, 'invalid_parameters', path);
+      assert.deepEqual(Object.keys(json.error.fields), [field], `${path} names ${field}`);
+      assert.ok(json.error.fields[field].length > 0);
+      assert.equal(headers.get('cache-control'), 'no-store', path);
+    }
+  });
+
+  it('accepts the longest query allowed', async () => {
+    await searchProducts(`q=${'a'.repeat(100)}`);
+    await searchProducts(`q=${encodeURIComponent('đ'.repeat(100))}`);
+  });
+
+  it('reports every bad field at once', async () => {
+    const { json } = await api('/api/v1/products?page=0&sort=x&min_price=abc&size=%3C', 400);
+    assert.deepEqual(Object.keys(json.error.fields).sort(), ['min_price', 'page', 'size', 'sort']);
+  });
+
+  it('answers other methods with 405 and a JSON error', async () => {
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+      for (const path of ['/api/v1/products', '/api/v1/categories', `/api/v1/products/${c.active[0].slug}`, '/api/v1/search?q=gile']) {
+        const res = await shop.request(path, { method, headers: { 'content-type': 'application/json' }, body: '{}' });
+        assert.equal(res.status, 405, `${method} ${path}`);
+        assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+        assert.match(res.headers.get('allow') ?? '', /\bGET\b/);
+        assert.equal(res.headers.get('cache-control'), 'no-store');
+        const json = JSON.parse(res.text);
+        assertSchema('Error', json);
+        assert.equal(json.error.code, 'method_not_allowed');
+      }
+    }
+  });
+
+  it('answers unknown endpoints with a 404 JSON error', async () => {
+    for (const path of ['/api/v1/nope', '/api/v2/products', '/api/v1/products/a/b', '/api/']) {
+      const { json } = await api(path, 404);
+      assert.equal(json.error.code, 'not_found');
+    }
+  });
+});

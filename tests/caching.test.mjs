@@ -1,0 +1,276 @@
+// HTTP caching against the built Worker: Cache-Control policies, the edge cache (Workers Cache API, keyed
+// by the catalog version in KV), validators and 304s, catalog changes showing at once, fingerprinted
+// static assets, and errors that are never stored.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { catalog, formatVnd } from './support/seed.mjs';
+import { ROOT, startShop } from './support/shop.mjs';
+
+const c = catalog();
+let shop;
+
+before(async () => {
+  shop = await startShop();
+});
+
+after(async () => {
+  await shop?.stop();
+});
+
+let unique = 0;
+/** The same page under a cache key no other test has used (unknown parameters are ignored by the shop). */
+const fresh = (path) => `${path}${path.includes('?') ? '&' : '?'}utm_content=t${(unique += 1)}`;
+
+/** Repeats a GET until the edge cache answers it (the store happens after the first response). */
+async function untilHit(path, headers = {}) {
+  for (let i = 0; i < 60; i += 1) {
+    const res = await shop.get(path, headers);
+    if (res.headers.get('x-edge-cache') === 'hit') return res;
+    await sleep(50);
+  }
+  assert.fail(`${path} was never served from the edge cache`);
+}
+
+function directives(cacheControl) {
+  return Object.fromEntries(
+    (cacheControl ?? '').split(',').map((d) => d.trim()).filter(Boolean).map((d) => {
+      const [k, v] = d.split('=');
+      return [k.toLowerCase(), v === undefined ? true : Number(v)];
+    }),
+  );
+}
+
+const category = c.categories.find((x) => c.inCategory(x.slug).length > 2);
+const product = c.active.find((p) => c.variantsOf(p).length > 2);
+const CATALOG_PATHS = [
+  '/',
+  '/en/',
+  `/c/${category.slug}`,
+  `/en/c/${category.slug}?size=M&sort=price_asc`,
+  `/p/${product.slug}`,
+  `/en/p/${product.slug}?variant=${c.variantsOf(product)[1].sku}`,
+  '/search?q=gile',
+  '/robots.txt',
+  '/sitemap.xml',
+  '/api/v1/categories',
+  '/api/v1/products?size=M&sort=price_desc',
+  `/api/v1/products/${product.slug}`,
+  '/api/v1/search?q=phao',
+  '/api/v1/openapi.json',
+];
+
+describe('cache headers', () => {
+  it('lets the edge keep catalog pages and API responses, revalidating in the background', async () => {
+    for (const path of CATALOG_PATHS) {
+      const res = await shop.get(fresh(path));
+      assert.equal(res.status, 200, path);
+      const cc = directives(res.headers.get('cache-control'));
+      assert.ok(cc.public, `${path}: public`);
+      assert.ok(cc['s-maxage'] > 0, `${path}: s-maxage`);
+      assert.ok(cc['stale-while-revalidate'] > 0, `${path}: stale-while-revalidate`);
+      assert.ok(cc['max-age'] === undefined || cc['max-age'] <= cc['s-maxage'], `${path}: browsers revalidate sooner than the edge`);
+      assert.ok(!cc['no-store'] && !cc.private, path);
+      assert.match(res.headers.get('etag') ?? '', /^"[^"]+"$/, `${path}: a strong ETag`);
+      assert.match(res.headers.get('vary') ?? '', /accept-encoding/i, `${path}: Vary`);
+      assert.equal(res.headers.get('x-edge-cache'), 'miss', `${path}: a new key is a miss`);
+    }
+  });
+
+  it('gives equal bodies equal ETags and different bodies different ones', async () => {
+    // The categories JSON does not echo the query, so two keys render the same bytes.
+    const a = await shop.get(fresh('/api/v1/categories'));
+    const b = await shop.get(fresh('/api/v1/categories'));
+    assert.equal(a.text, b.text);
+    assert.equal(a.headers.get('etag'), b.headers.get('etag'));
+    const other = await shop.get(fresh('/api/v1/products'));
+    assert.notEqual(other.headers.get('etag'), a.headers.get('etag'));
+  });
+});
+
+describe('edge cache', () => {
+  it('serves a second request from the edge cache, unchanged', async () => {
+    for (const base of CATALOG_PATHS) {
+      const path = fresh(base);
+      const first = await shop.get(path);
+      assert.equal(first.headers.get('x-edge-cache'), 'miss', path);
+      const hit = await untilHit(path);
+      assert.equal(hit.status, 200);
+      assert.equal(hit.text, first.text, `${path}: same body`);
+      assert.equal(hit.headers.get('etag'), first.headers.get('etag'));
+      assert.equal(hit.headers.get('cache-control'), first.headers.get('cache-control'));
+      assert.equal(hit.headers.get('content-type'), first.headers.get('content-type'));
+      assert.match(hit.headers.get('vary') ?? '', /accept-encoding/i);
+      if (first.headers.get('content-type').startsWith('text/html')) {
+        assert.equal(hit.headers.get('content-security-policy'), first.headers.get('content-security-policy'), `${path}: a hit keeps its CSP`);
+        assert.equal(hit.headers.get('x-content-type-options'), 'nosniff');
+      }
+      if (base.startsWith('/api/')) assert.equal(hit.headers.get('access-control-allow-origin'), '*');
+    }
+  });
+
+  it('answers If-None-Match with 304 and an empty body on a hit', async () => {
+    for (const base of [`/c/${category.slug}`, `/api/v1/products/${product.slug}`]) {
+      const path = fresh(base);
+      const first = await shop.get(path);
+      const etag = first.headers.get('etag');
+      await untilHit(path);
+      for (const inm of [etag, `W/${etag}`, `"nope", ${etag}`, '*']) {
+        const res = await shop.get(path, { 'if-none-match': inm });
+        assert.equal(res.status, 304, `${path} If-None-Match: ${inm}`);
+        assert.equal(res.text, '');
+        assert.equal(res.headers.get('etag'), etag);
+        assert.equal(res.headers.get('x-edge-cache'), 'hit');
+        assert.match(res.headers.get('cache-control') ?? '', /s-maxage/);
+      }
+      const changed = await shop.get(path, { 'if-none-match': '"something-else"' });
+      assert.equal(changed.status, 200);
+      assert.equal(changed.text, first.text);
+    }
+  });
+
+  it('answers If-None-Match with 304 on a miss too', async () => {
+    // Same bytes under a key the cache has never seen.
+    const a = await shop.get(fresh('/api/v1/categories'));
+    const res = await shop.get(fresh('/api/v1/categories'), { 'if-none-match': a.headers.get('etag') });
+    assert.equal(res.status, 304);
+    assert.equal(res.text, '');
+    assert.equal(res.headers.get('x-edge-cache'), 'miss');
+    assert.equal(res.headers.get('etag'), a.headers.get('etag'));
+    // A page whose cached copy was dropped by a catalog version bump, though nothing in it changed.
+    const path = fresh(`/en/p/${product.slug}`);
+    const page = await shop.get(path);
+    await untilHit(path);
+    await shop.bumpCatalogVersion();
+    const again = await shop.get(path, { 'if-none-match': page.headers.get('etag') });
+    assert.equal(again.status, 304);
+    assert.equal(again.text, '');
+    assert.equal(again.headers.get('x-edge-cache'), 'miss');
+  });
+
+  it('shows a catalog change at once after the version bump', async () => {
+    const p = c.active.find((x) => x.id !== product.id && c.variantsOf(x).length > 1 && c.variantsOf(x).every((v) => v.compare_at_price === null));
+    const v = c.variantsOf(p)[0];
+    const newPrice = v.price + 123_000;
+    const word = 'Zephyrine';
+    const cat = c.categories.find((x) => x.id === p.category_id);
+    const pages = {
+      product: `/p/${p.slug}?variant=${v.sku}`,
+      productEn: `/en/p/${p.slug}?variant=${v.sku}`,
+      api: `/api/v1/products/${p.slug}`,
+      listing: `/c/${cat.slug}?per_page=60`,
+      search: `/api/v1/search?q=${word.toLowerCase()}`,
+    };
+    const original = {};
+    for (const [name, path] of Object.entries(pages)) {
+      original[name] = await shop.get(path);
+      await untilHit(path);
+    }
+    assert.ok(original.product.text.includes(formatVnd(v.price, 'vi')));
+    assert.equal(JSON.parse(original.search.text).total, 0, `nothing is called ${word} yet`);
+
+    await shop.sql(
+      `UPDATE variants SET price = ${newPrice}, updated_at = '2031-01-01T00:00:00Z' WHERE sku = '${v.sku}'; ` +
+        `UPDATE products SET name_en = name_en || ' ${word}', updated_at = '2031-01-01T00:00:00Z' WHERE id = ${p.id};`,
+    );
+    const [row] = await shop.sql(`SELECT price FROM variants WHERE sku = '${v.sku}'`);
+    assert.equal(row.price, newPrice, 'the database changed');
+
+    // Until the version moves, the edge keeps serving what it has: the cache is really in the path.
+    const stale = await shop.get(pages.product);
+    assert.equal(stale.headers.get('x-edge-cache'), 'hit');
+    assert.equal(stale.text, original.product.text);
+
+    await shop.bumpCatalogVersion();
+
+    const page = await shop.getHtml(pages.product);
+    assert.equal(page.headers.get('x-edge-cache'), 'miss');
+    assert.equal(page.doc.find('.variant-price').attr('data-price'), String(newPrice));
+    assert.ok(page.doc.find('.variant-price').text.includes(formatVnd(newPrice, 'vi')));
+    assert.notEqual(page.headers.get('etag'), original.product.headers.get('etag'));
+    const revalidated = await shop.get(pages.product, { 'if-none-match': original.product.headers.get('etag') });
+    assert.equal(revalidated.status, 200, 'an old ETag no longer matches');
+
+    const en = await shop.getHtml(pages.productEn);
+    assert.ok(en.doc.find('main h1').text.includes(word));
+    assert.ok(en.doc.find('.variant-price').text.includes(formatVnd(newPrice, 'en')));
+
+    const api = JSON.parse((await shop.get(pages.api)).text);
+    assert.equal(api.product.variants.find((x) => x.sku === v.sku).price, newPrice);
+    assert.ok(api.product.name.en.endsWith(word));
+
+    const listing = await shop.getHtml(pages.listing);
+    const card = listing.doc.find(`article.card[data-product="${p.slug}"]`);
+    const cheapest = Math.min(newPrice, ...c.variantsOf(p).filter((x) => x.sku !== v.sku).map((x) => x.price));
+    assert.ok(card.text.includes(formatVnd(cheapest, 'vi')), 'the listing shows the new cheapest price');
+
+    const search = JSON.parse((await shop.get(pages.search)).text);
+    assert.deepEqual(search.products.map((x) => x.slug), [p.slug], 'search finds the new name');
+  });
+});
+
+describe('static assets', () => {
+  async function assetsOfHome() {
+    const { doc } = await shop.getHtml('/');
+    const css = doc.find('link[rel="stylesheet"]').attr('href');
+    const js = doc.find('script[src]').attr('src');
+    const img = doc.find('link[rel="icon"]').attr('href');
+    return { css, js, img };
+  }
+
+  it('serves fingerprinted files as immutable', async () => {
+    const { css, js, img } = await assetsOfHome();
+    assert.match(css, /^\/static\/css\/app\.[0-9a-f]{6,}\.css$/);
+    for (const [url, type, file] of [[css, /^text\/css/, 'css/app.css'], [js, /javascript/, 'js/app.js'], [img, /^image\/svg\+xml/, null]]) {
+      const res = await fetch(shop.url + url);
+      const body = await res.text();
+      assert.equal(res.status, 200, url);
+      assert.match(res.headers.get('content-type') ?? '', type, url);
+      const cc = directives(res.headers.get('cache-control'));
+      assert.ok(cc.immutable, `${url}: immutable`);
+      assert.ok(cc['max-age'] >= 31_536_000, `${url}: a year`);
+      if (file) assert.equal(body, readFileSync(join(ROOT, 'public', file), 'utf8'), `${url} is public/${file}`);
+    }
+  });
+
+  it('answers a wrong or unknown fingerprint with a 404 that is not stored', async () => {
+    const { css } = await assetsOfHome();
+    const hash = /\.([0-9a-f]+)\.css$/.exec(css)[1];
+    const flipped = hash.slice(0, -1) + (hash.at(-1) === '0' ? '1' : '0');
+    for (const url of [css.replace(hash, flipped), css.replace(`.${hash}`, ''), '/static/css/nope.0123456789.css', '/static/']) {
+      const res = await shop.get(url);
+      assert.equal(res.status, 404, url);
+      assert.equal(res.headers.get('cache-control'), 'no-store', url);
+    }
+  });
+});
+
+describe('errors', () => {
+  it('never lets a cache keep an error', async () => {
+    const targets = [
+      ['/nope', 404],
+      ['/en/p/unknown-product', 404],
+      [`/p/${c.drafts[0].slug}`, 404],
+      [`/c/${category.slug}?page=0`, 400],
+      ['/search?q=%00', 400],
+      ['/api/v1/products?sort=nope', 400],
+      ['/api/v1/products/unknown-product', 404],
+      ['/api/v1/nope', 404],
+    ];
+    for (const [path, status] of targets) {
+      for (let i = 0; i < 2; i += 1) {
+        const res = await shop.get(path);
+        assert.equal(res.status, status, path);
+        assert.equal(res.headers.get('cache-control'), 'no-store', path);
+        assert.notEqual(res.headers.get('x-edge-cache'), 'hit', `${path} is not served from the cache`);
+      }
+      await sleep(50);
+    }
+    const post = await shop.request('/api/v1/products', { method: 'POST' });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get('cache-control'), 'no-store');
+  });
+});
