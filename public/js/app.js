@@ -30,3 +30,14 @@
     });
   }
 })();
+
+// Cached pages carry no personal data, so the header's item count comes from a plain cookie that
+// the cart sets (`vestify_cart_count`; the cart itself is behind an HttpOnly cookie).
+(() => {
+  'use strict';
+  const match = document.cookie.match(/(?:^|;\s*)vestify_cart_count=(\d+)/);
+  const count = match ? Number(match[1]) : 0;
+  for (const el of document.querySelectorAll('[data-cart-count]')) {
+    el.textContent = count > 0 ? String(count) : '';
+  }
+})();
