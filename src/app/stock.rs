@@ -176,9 +176,22 @@ fn release_order_holds(order_id: &str, now: i64) -> Sql {
     Sql::new("UPDATE holds SET state = 'released', updated_at = ?2 WHERE order_id = ?1 AND state = 'converted'").bind(order_id).bind(now)
 }
 
+/// Counts the order's units as sold on their products (drives the best-selling sort), gated like
+/// the stock move it accompanies. Must run before the gate flips.
+fn count_sold(order_id: &str, gate: &str) -> Sql {
+    Sql::new(format!(
+        "UPDATE products SET sold_count = sold_count + \
+         (SELECT SUM(l.quantity) FROM order_lines l WHERE l.order_id = ?1 AND l.product_id = products.id) \
+         WHERE id IN (SELECT l.product_id FROM order_lines l WHERE l.order_id = ?1) \
+         AND EXISTS (SELECT 1 FROM orders o WHERE o.id = ?1 AND {gate})"
+    ))
+    .bind(order_id)
+}
+
 /// Marks a pending order paid and turns its reserved units into sold ones, once.
 pub fn pay_order(order_id: &str, now: i64, actor: &str) -> Vec<Sql> {
-    order_move(
+    let mut batch = vec![count_sold(order_id, PENDING_RESERVED)];
+    batch.extend(order_move(
         order_id,
         PENDING_RESERVED,
         Some(format!("on_hand = on_hand - {ORDER_QTY}, reserved = reserved - {ORDER_QTY}")),
@@ -188,7 +201,8 @@ pub fn pay_order(order_id: &str, now: i64, actor: &str) -> Vec<Sql> {
         "payment confirmed",
         now,
         ", paid_at = ?4",
-    )
+    ));
+    batch
 }
 
 const RELEASED_UNPAID: &str = "o.status IN ('expired', 'cancelled') AND o.stock_state = 'released'";
@@ -197,7 +211,9 @@ const RELEASED_UNPAID: &str = "o.status IN ('expired', 'cancelled') AND o.stock_
 /// If any variant is short, the `CHECK (reserved <= on_hand)` / `on_hand >= 0` constraints fail the
 /// whole batch, and the caller marks the order `needs_refund` instead.
 pub fn revive_paid_order(order_id: &str, now: i64, actor: &str) -> Vec<Sql> {
-    order_move(order_id, RELEASED_UNPAID, Some(format!("on_hand = on_hand - {ORDER_QTY}")), "paid", "committed", actor, "paid after expiry; stock still available", now, ", paid_at = ?4")
+    let mut batch = vec![count_sold(order_id, RELEASED_UNPAID)];
+    batch.extend(order_move(order_id, RELEASED_UNPAID, Some(format!("on_hand = on_hand - {ORDER_QTY}")), "paid", "committed", actor, "paid after expiry; stock still available", now, ", paid_at = ?4"));
+    batch
 }
 
 /// A late payment whose stock is gone: the order keeps the money on record for a refund.
