@@ -77,6 +77,14 @@ fn from_where(scope: &Scope, q: &ListingQuery, leave: Leave) -> Sql {
     sql
 }
 
+/// A product card's columns over `products p` joined with its active `variants v` (grouped by
+/// product): the cheapest variant's price and its compare-at price, total availability, and the first
+/// image packed as `url␟alt_vi␟alt_en`.
+const CARD_COLUMNS: &str = "SELECT p.id, p.slug, p.name_vi, p.name_en, MIN(v.price) AS price, v.compare_at_price, \
+    SUM(MAX(v.on_hand - v.reserved, 0)) AS available, p.created_at, \
+    (SELECT i.url || char(31) || i.alt_vi || char(31) || i.alt_en FROM product_images i \
+      WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image";
+
 /// The page of product cards.
 pub fn listing_sql(scope: &Scope, q: &ListingQuery) -> Sql {
     // With MIN() in the select list SQLite takes bare columns (compare_at_price) from the row holding
@@ -262,33 +270,27 @@ pub fn tags_sql(slug: &str) -> Sql {
 
 /// Up to `limit` other active products of the same category, best sellers first, then of the shop.
 pub fn related_sql(slug: &str, limit: i64) -> Sql {
-    Sql::new(
-        "SELECT p.id, p.slug, p.name_vi, p.name_en, MIN(v.price) AS price, v.compare_at_price, \
-         SUM(MAX(v.on_hand - v.reserved, 0)) AS available, p.created_at, \
-         (SELECT i.url || char(31) || i.alt_vi || char(31) || i.alt_en FROM product_images i \
-           WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image \
+    Sql::new(format!(
+        "{CARD_COLUMNS} \
          FROM products p JOIN variants v ON v.product_id = p.id AND v.status = 'active' \
          JOIN products me ON me.slug = ? \
          WHERE p.status = 'active' AND p.id <> me.id \
          GROUP BY p.id \
-         ORDER BY (p.category_id = me.category_id) DESC, p.sold_count DESC, p.id LIMIT ?",
-    )
+         ORDER BY (p.category_id = me.category_id) DESC, p.sold_count DESC, p.id LIMIT ?"
+    ))
     .bind(slug)
     .bind(limit)
 }
 
 /// Cards of a collection, in its order.
 pub fn collection_sql(collection_slug: &str, limit: i64) -> Sql {
-    Sql::new(
-        "SELECT p.id, p.slug, p.name_vi, p.name_en, MIN(v.price) AS price, v.compare_at_price, \
-         SUM(MAX(v.on_hand - v.reserved, 0)) AS available, p.created_at, \
-         (SELECT i.url || char(31) || i.alt_vi || char(31) || i.alt_en FROM product_images i \
-           WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image \
+    Sql::new(format!(
+        "{CARD_COLUMNS} \
          FROM collections col JOIN collection_products cp ON cp.collection_id = col.id \
          JOIN products p ON p.id = cp.product_id AND p.status = 'active' \
          JOIN variants v ON v.product_id = p.id AND v.status = 'active' \
-         WHERE col.slug = ? GROUP BY p.id ORDER BY MIN(cp.position), p.id LIMIT ?",
-    )
+         WHERE col.slug = ? GROUP BY p.id ORDER BY MIN(cp.position), p.id LIMIT ?"
+    ))
     .bind(collection_slug)
     .bind(limit)
 }
