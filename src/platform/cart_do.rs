@@ -4,7 +4,13 @@
 //! `CART_HOLD_SECONDS` of inactivity and expires the cart's unpaid orders at their `expires_at`.
 //!
 //! The Worker talks to it over an internal JSON protocol (`CartCall` in, `CartReply` out).
+//!
+//! The runtime delivers a new request while an earlier one awaits D1, so every request and the
+//! alarm take the object's lock first: each reads, changes and saves the cart without another
+//! interleaving (two quick adds would otherwise both start from the same lines, and one line and
+//! its hold would be lost).
 
+use futures::lock::Mutex;
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
@@ -86,11 +92,13 @@ const ID_KEY: &str = "id";
 pub struct CartObject {
     state: State,
     env: Env,
+    /// Held for the whole of each request and alarm run (see the module doc).
+    busy: Mutex<()>,
 }
 
 impl DurableObject for CartObject {
     fn new(state: State, env: Env) -> Self {
-        CartObject { state, env }
+        CartObject { state, env, busy: Mutex::new(()) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -99,6 +107,7 @@ impl DurableObject for CartObject {
             Ok(call) => call,
             Err(e) => return Response::from_json(&refused("bad_call", &e.to_string(), None, None)),
         };
+        let _turn = self.busy.lock().await;
         let reply = match self.handle(&cart_id, call).await {
             Ok(reply) => reply,
             Err(e) => {
@@ -110,6 +119,7 @@ impl DurableObject for CartObject {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        let _turn = self.busy.lock().await;
         let cart_id: String = self.state.storage().get(ID_KEY).await.ok().flatten().unwrap_or_default();
         if let Err(e) = self.run_alarm(&cart_id).await {
             // Returning an error makes the runtime retry the alarm; the work is idempotent.

@@ -1,0 +1,367 @@
+// What a guest buyer does, in real Chromium against the built Worker: pick a colour and a size on two
+// product pages, add both to the cart, change a quantity in the cart, check out (first with a phone
+// number the shop refuses, then corrected), pay on the sandbox gateway and land on the paid order.
+// The journey runs once on a phone and once on a desktop screen, one ending below the free-shipping
+// threshold and one above it, so both sides of the standard-shipping rule are paid through the UI.
+//
+// Every price is taken from the JSON API of the same shop; only the shipping rule is written here
+// (it is the shop's configuration, `ShippingRates::default` in src/domain/checkout.rs). Each page is
+// checked for console errors, uncaught exceptions, CSP violations and sideways overflow.
+//
+// Set SCREENSHOTS=1 to save a screenshot of every page of the journey to a temporary directory.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { chromium } from 'playwright-core';
+
+import { startShop } from './support/shop.mjs';
+
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run',
+];
+const PHONE = { name: 'phone', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+const DESKTOP = { name: 'desktop', viewport: { width: 1366, height: 900 } };
+/** Mirrors `ShippingRates::default` (src/domain/checkout.rs): the shop's configured shipping rule. */
+const STANDARD_FEE = 30_000;
+const FREE_STANDARD_FROM = 1_000_000;
+/** Workerd under a busy machine can take a while for the first render of a page. */
+const NAVIGATION_TIMEOUT = 120_000;
+/** A variant is only chosen if it has stock to spare for the largest quantity a journey sets. */
+const MIN_AVAILABLE = 6;
+
+let shop;
+let browser;
+const shotDir = process.env.SCREENSHOTS ? mkdtempSync(join(tmpdir(), 'vestify-checkout-shots-')) : null;
+
+before(async () => {
+  // Generous: `wrangler dev` first runs scripts/build, which waits its turn behind any build in progress.
+  shop = await startShop({ timeoutMs: 600_000 });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  if (shotDir) console.log(`screenshots: ${shotDir}`);
+});
+
+after(async () => {
+  await browser?.close();
+  await shop?.stop();
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The rules and the API as the source of truth
+
+/** The standard shipping fee for a subtotal, per the shop's rule. */
+const standardFee = (subtotal) => (subtotal >= FREE_STANDARD_FROM ? 0 : STANDARD_FEE);
+
+/** `1.250.000 ₫`, as the Vietnamese pages write an amount of đồng. */
+const vnd = (amount) => `${String(amount).replace(/\B(?=(\d{3})+(?!\d))/g, '.')} ₫`;
+
+async function apiJson(path, headers = {}) {
+  const res = await shop.getJson(path, headers);
+  assert.equal(res.status, 200, `GET ${path}: ${res.text.slice(0, 200)}`);
+  return res.json;
+}
+
+/** Every product with its variants, cheapest first. */
+async function productsByPrice() {
+  const listing = await apiJson('/api/v1/products?sort=price_asc&per_page=60');
+  assert.ok(listing.total <= listing.products.length, 'the whole catalog fits on one API page');
+  const products = [];
+  for (const card of listing.products) {
+    products.push((await apiJson(`/api/v1/products/${encodeURIComponent(card.slug)}`)).product);
+  }
+  return products;
+}
+
+/** The variant of `product` that a journey will pick: buyable with stock to spare, cheapest first. */
+function buyableVariant(product) {
+  const variants = product.variants.filter((v) => v.available >= MIN_AVAILABLE).sort((a, b) => a.price - b.price);
+  return variants[0] ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Browser helpers
+
+/**
+ * A page in a fresh context (its own cookies, so its own cart) that records console errors, uncaught
+ * exceptions and CSP violations. `expectStatus(code)` excuses the one "Failed to load resource" line
+ * Chromium logs for a page that is meant to answer with that status (the checkout form with errors).
+ */
+async function openPage(device) {
+  const { name, ...options } = device;
+  const context = await browser.newContext(options);
+  context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT);
+  context.setDefaultTimeout(NAVIGATION_TIMEOUT);
+  // Runs before any page script (and is not itself subject to the page's CSP).
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
+    });
+  });
+  const page = await context.newPage();
+  const problems = [];
+  const excused = [];
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (msg.type() !== 'error' && !/Content Security Policy|Refused to/i.test(text)) return;
+    const i = excused.findIndex((allow) => allow(msg));
+    if (i >= 0) {
+      excused.splice(i, 1);
+      return;
+    }
+    problems.push(`console ${msg.type()} on ${page.url()}: ${text}`);
+  });
+  page.on('pageerror', (error) => problems.push(`uncaught ${error.name} on ${page.url()}: ${error.message}`));
+  return {
+    page,
+    device: name,
+    expectStatus(status) {
+      excused.push((msg) => msg.text().includes(`status of ${status}`));
+    },
+    assertClean() {
+      assert.deepEqual(problems, [], 'no console errors, uncaught exceptions or CSP violations');
+    },
+    close: () => context.close(),
+  };
+}
+
+/** Runs `action` (a click that submits or follows a link) and waits for the page it leads to. */
+async function navigateBy(page, action) {
+  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), action()]);
+  return response;
+}
+
+const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
+
+async function cartCount(page) {
+  return (await page.locator('span[data-cart-count]').textContent()).trim();
+}
+
+/** A page must fit the screen: nothing may make the whole page scroll sideways. */
+async function assertFits(page, what) {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  assert.ok(scrollWidth <= innerWidth, `${what}: the page is ${scrollWidth}px wide on a ${innerWidth}px screen`);
+}
+
+async function screenshot(session, name) {
+  await assertFits(session.page, `${name} (${session.device})`);
+  if (shotDir) await session.page.screenshot({ path: join(shotDir, `${session.device}-${name}.png`), fullPage: true });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The shopper's steps
+
+/**
+ * Opens the product page, picks `variant` with the colour link and then the size link, checks the
+ * page shows that variant at the API's price, sets the quantity and adds it to the cart.
+ */
+async function addToCart(page, product, variant, quantity) {
+  await page.goto(`${shop.url}/p/${product.slug}`);
+  const colour = page.locator(`fieldset[data-picker=color] a[data-color="${variant.color}"]`);
+  if ((await colour.getAttribute('aria-current')) !== 'true') await navigateBy(page, () => colour.click());
+  assert.equal(await colour.getAttribute('aria-current'), 'true', `colour ${variant.color} is chosen`);
+  const size = page.locator(`fieldset[data-picker=size] a[data-size="${variant.size}"]`);
+  if ((await size.getAttribute('aria-current')) !== 'true') await navigateBy(page, () => size.click());
+  assert.equal(await size.getAttribute('aria-current'), 'true', `size ${variant.size} is chosen`);
+
+  assert.equal(new URL(page.url()).searchParams.get('variant'), variant.sku, 'the URL names the chosen variant');
+  assert.equal(await page.locator('article.product').getAttribute('data-sku'), variant.sku);
+  assert.equal(Number(await page.locator('.variant-price').getAttribute('data-price')), variant.price);
+  assert.match(await text(page.locator('.variant-price')), new RegExp(vnd(variant.price).replace(/\./g, '\\.')));
+
+  const form = page.locator('form.add-to-cart');
+  assert.equal(await form.locator('input[name=variant_id]').inputValue(), String(variant.id));
+  await form.getByLabel('Số lượng').fill(String(quantity));
+  await navigateBy(page, () => form.getByRole('button').click());
+  assert.equal(new URL(page.url()).pathname, '/cart', 'adding leads to the cart');
+}
+
+/** The cart's lines as shown: sku → { unit, quantity, total } (texts), and the subtotal. */
+async function readCart(page) {
+  const lines = {};
+  for (const row of await page.locator('table.cart-lines tbody tr').all()) {
+    lines[await row.getAttribute('data-sku')] = {
+      unit: await text(row.locator('td').nth(1)),
+      quantity: Number(await row.locator('input[name=quantity]').inputValue()),
+      total: await text(row.locator('td.line-total')),
+    };
+  }
+  const cell = page.locator('td[data-subtotal]');
+  return { lines, subtotal: Number(await cell.getAttribute('data-subtotal')), subtotalText: await text(cell) };
+}
+
+function assertCart(cart, expected) {
+  const want = {};
+  for (const { variant, quantity } of expected) {
+    want[variant.sku] = { unit: vnd(variant.price), quantity, total: vnd(variant.price * quantity) };
+  }
+  assert.deepEqual(cart.lines, want, 'the cart lines, their prices and quantities');
+  const subtotal = expected.reduce((sum, { variant, quantity }) => sum + variant.price * quantity, 0);
+  assert.equal(cart.subtotal, subtotal, 'the subtotal is the sum of the lines');
+  assert.equal(cart.subtotalText, vnd(subtotal));
+}
+
+const CONTACT = {
+  'Email': 'khach.hang@example.vn',
+  'Họ và tên': 'Nguyễn Thị Minh Anh',
+  'Số nhà, tên đường': '12 Lý Thường Kiệt',
+  'Phường/Xã': 'Phường Hàng Bài',
+  'Quận/Huyện': 'Quận Hoàn Kiếm',
+  'Tỉnh/Thành phố': 'Hà Nội',
+};
+const GOOD_PHONE = '0912 345 678';
+const BAD_PHONE = '0912 345';
+
+async function fillCheckout(page, phone) {
+  for (const [label, value] of Object.entries(CONTACT)) {
+    await page.getByLabel(label, { exact: true }).fill(value);
+  }
+  await page.getByLabel('Số điện thoại', { exact: true }).fill(phone);
+  await page.locator('input[name=shipping_method][value=standard]').check();
+  await page.locator('input[name=payment_provider][value=sandbox]').check();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The journeys
+
+/**
+ * `plan` picks two products and the quantities: each is added with `add` units, then the first line
+ * is changed to `change` units in the cart.
+ */
+async function buyTwoVests(device, plan) {
+  const products = await productsByPrice();
+  const [a, b] = plan.products(products.filter((p) => buyableVariant(p)));
+  const first = { product: a, variant: buyableVariant(a) };
+  const second = { product: b, variant: buyableVariant(b) };
+  const finalSubtotal = first.variant.price * plan.change + second.variant.price;
+  assert.equal(finalSubtotal >= FREE_STANDARD_FROM, plan.freeShipping,
+    `precondition: the catalog has products for a subtotal ${plan.freeShipping ? 'at or above' : 'below'} ${FREE_STANDARD_FROM}`);
+
+  const session = await openPage(device);
+  const { page } = session;
+  try {
+    // Two products into the cart; the header counts the items.
+    await addToCart(page, first.product, first.variant, plan.add);
+    assert.equal(await cartCount(page), String(plan.add), 'the header counts the first item');
+    await addToCart(page, second.product, second.variant, 1);
+    assert.equal(await cartCount(page), String(plan.add + 1), 'the header counts both items');
+    await page.goto(`${shop.url}/p/${second.product.slug}`);
+    assert.equal(await cartCount(page), String(plan.add + 1), 'the count shows on a cached product page too');
+
+    await page.goto(`${shop.url}/cart`);
+    assertCart(await readCart(page), [{ variant: first.variant, quantity: plan.add }, { variant: second.variant, quantity: 1 }]);
+
+    // A new quantity for the first line.
+    const row = page.locator(`table.cart-lines tr[data-sku="${first.variant.sku}"]`);
+    await row.getByLabel('Số lượng').fill(String(plan.change));
+    await navigateBy(page, () => row.getByRole('button', { name: 'Cập nhật' }).click());
+    const lines = [{ variant: first.variant, quantity: plan.change }, { variant: second.variant, quantity: 1 }];
+    assertCart(await readCart(page), lines);
+    assert.equal(await cartCount(page), String(plan.change + 1), 'the header follows the new quantity');
+    await screenshot(session, `cart-${plan.name}`);
+
+    // Checkout: the summary and the standard fee for this subtotal.
+    await navigateBy(page, () => page.locator('.cart-actions').getByRole('link', { name: 'Thanh toán' }).click());
+    assert.equal(new URL(page.url()).pathname, '/checkout');
+    const fee = standardFee(finalSubtotal);
+    assert.equal(Number(await page.locator('.summary [data-subtotal]').getAttribute('data-subtotal')), finalSubtotal);
+    const standard = page.locator('label.choice', { has: page.locator('input[value=standard]') });
+    assert.ok((await text(standard)).endsWith(vnd(fee)), `standard shipping is offered at ${vnd(fee)}: ${await text(standard)}`);
+
+    // A phone number the shop refuses: the form comes back with the error beside the field.
+    await fillCheckout(page, BAD_PHONE);
+    session.expectStatus(422);
+    const refused = await navigateBy(page, () => page.getByRole('button', { name: 'Đặt hàng' }).click());
+    assert.equal(refused.status(), 422, 'a refused form answers 422');
+    const phone = page.getByLabel('Số điện thoại', { exact: true });
+    assert.equal(await phone.getAttribute('aria-invalid'), 'true');
+    const errorId = await phone.getAttribute('aria-describedby');
+    assert.ok(errorId, 'the phone field points at its error');
+    const error = page.locator(`[id="${errorId}"]`);
+    assert.match(await text(error), /không phải số điện thoại hợp lệ/, 'the error is in Vietnamese');
+    assert.equal(await error.evaluate((el) => el.closest('.field')?.querySelector('input')?.name), 'phone',
+      'the error sits in the phone field');
+    const [inputBox, errorBox] = [await phone.boundingBox(), await error.boundingBox()];
+    assert.ok(errorBox.y >= inputBox.y + inputBox.height - 1 && errorBox.y - (inputBox.y + inputBox.height) < 40,
+      'the error shows just under the phone input');
+    assert.deepEqual(await page.locator('.field-error').evaluateAll((els) => els.map((el) => el.dataset.field)), ['phone'],
+      'only the phone is refused');
+    assert.match(await text(page.locator('main [role=alert]')), /không phải số điện thoại hợp lệ/, 'the summary names it too');
+    for (const [label, value] of Object.entries(CONTACT)) {
+      assert.equal(await page.getByLabel(label, { exact: true }).inputValue(), value, `${label} is kept`);
+    }
+    assert.equal(await phone.inputValue(), BAD_PHONE, 'the refused phone is kept to be corrected');
+    assert.ok(await page.locator('input[name=shipping_method][value=standard]').isChecked());
+    assert.ok(await page.locator('input[name=payment_provider][value=sandbox]').isChecked());
+    await screenshot(session, `checkout-errors-${plan.name}`);
+
+    // Corrected: the order is placed and the sandbox asks for subtotal + shipping.
+    await phone.fill(GOOD_PHONE);
+    await navigateBy(page, () => page.getByRole('button', { name: 'Đặt hàng' }).click());
+    assert.match(new URL(page.url()).pathname, /^\/pay\/sandbox\/[^/]+$/, 'the sandbox payment page');
+    const amount = page.locator('.sandbox [data-amount]');
+    assert.equal(Number(await amount.getAttribute('data-amount')), finalSubtotal + fee);
+    assert.equal(await text(amount), vnd(finalSubtotal + fee));
+    assert.equal(await cartCount(page), '', 'the placed cart no longer counts in the header');
+    await screenshot(session, `sandbox-${plan.name}`);
+
+    // Paid.
+    await navigateBy(page, () => page.getByRole('button', { name: 'Thanh toán', exact: true }).click());
+    const orderUrl = new URL(page.url());
+    assert.match(orderUrl.pathname, /^\/orders\/[^/]+$/, 'the order page');
+    assert.equal(await page.locator('[data-status]').getAttribute('data-status'), 'paid');
+    assert.equal(await text(page.locator('[data-status]')), 'Đã thanh toán');
+    const orderLines = [];
+    for (const tr of await page.locator('table.order-lines tbody tr').all()) {
+      const cells = await tr.locator('td').allInnerTexts();
+      orderLines.push({ sku: await tr.getAttribute('data-sku'), unit: cells[1].trim(), quantity: Number(cells[2]), total: cells[3].trim() });
+    }
+    assert.deepEqual(orderLines, lines.map(({ variant, quantity }) => (
+      { sku: variant.sku, unit: vnd(variant.price), quantity, total: vnd(variant.price * quantity) })), 'the order lines');
+    const foot = await page.locator('table.order-lines tfoot tr').evaluateAll((rows) => rows.map((r) => r.cells[1].innerText.trim()));
+    assert.deepEqual(foot, [vnd(finalSubtotal), vnd(fee), vnd(finalSubtotal + fee)], 'subtotal, shipping, total');
+    assert.equal(Number(await page.locator('[data-total]').getAttribute('data-total')), finalSubtotal + fee);
+    await screenshot(session, `order-${plan.name}`);
+
+    // The order as the API stores it agrees with the page.
+    const orderId = orderUrl.pathname.split('/').pop();
+    const { order } = await apiJson(`/api/v1/orders/${orderId}`, { 'x-order-token': orderUrl.searchParams.get('t') });
+    assert.equal(order.status, 'paid');
+    assert.deepEqual(order.totals, { subtotal: finalSubtotal, shipping: fee, discount: 0, total: finalSubtotal + fee });
+    assert.equal(order.shipping_method, 'standard');
+    assert.equal(order.payment_provider, 'sandbox');
+    assert.deepEqual(order.lines.map((l) => [l.sku, l.unit_price, l.quantity]),
+      lines.map(({ variant, quantity }) => [variant.sku, variant.price, quantity]));
+
+    session.assertClean();
+  } finally {
+    await session.close();
+  }
+}
+
+test('on a phone, a guest buys two vests below the free-shipping threshold and pays the standard fee', async () => {
+  await buyTwoVests(PHONE, {
+    name: 'paid-shipping',
+    // The two cheapest: two of the first, then one fewer in the cart.
+    products: (ps) => [ps[0], ps[1]],
+    add: 2,
+    change: 1,
+    freeShipping: false,
+  });
+});
+
+test('on a desktop screen, a guest buys two vests above the free-shipping threshold and ships free', async () => {
+  await buyTwoVests(DESKTOP, {
+    name: 'free-shipping',
+    // Two others, so the two journeys do not compete for one variant's stock.
+    products: (ps) => [ps[2], ps[3]],
+    add: 1,
+    change: 3,
+    freeShipping: true,
+  });
+});
