@@ -125,6 +125,7 @@ describe('edge cache', () => {
         assert.equal(res.headers.get('etag'), etag);
         assert.equal(res.headers.get('x-edge-cache'), 'hit');
         assert.match(res.headers.get('cache-control') ?? '', /s-maxage/);
+        assert.match(res.headers.get('vary') ?? '', /accept-encoding/i);
       }
       const changed = await shop.get(path, { 'if-none-match': '"something-else"' });
       assert.equal(changed.status, 200);

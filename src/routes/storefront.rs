@@ -51,6 +51,9 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
             if path.len() > 1 && path.ends_with('/') && path != "/en/" {
                 return redirect(&format!("/{}{}", path.trim_matches('/'), req.query));
             }
+            if path == "/en" {
+                return redirect(&format!("/en/{}", req.query));
+            }
             route(Locale::split_path(path).1)
         }
     };
