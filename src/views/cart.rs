@@ -75,11 +75,13 @@ pub fn cart_page(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>) -
                                     @if let Some(url) = &line.image_url {
                                         img src=(assets::url(url)) alt="" width="64" height="64" loading="lazy";
                                     }
-                                    a href=(format!("{}?variant={}", ctx.href(&paths::product(&line.slug)), line.sku)) { (line_name(ctx, line)) }
-                                    @if line.held < line.quantity { br; span.stock.low { (s.not_held) } }
+                                    span.line-name {
+                                        a href=(format!("{}?variant={}", ctx.href(&paths::product(&line.slug)), line.sku)) { (line_name(ctx, line)) }
+                                        @if line.held < line.quantity { span.stock.low { (s.not_held) } }
+                                    }
                                 }
-                                td { (money(line.unit_price)) }
-                                td {
+                                td.line-price data-label=(s.unit_price) { (money(line.unit_price)) }
+                                td.line-qty {
                                     form.qty-form method="post" action=(ctx.href(&format!("{}/{}", paths::CART_ITEMS, line.line_id))) {
                                         label.visually-hidden for=(format!("qty-{}", line.line_id)) { (t.quantity) }
                                         input id=(format!("qty-{}", line.line_id)) type="number" name="quantity" value=(line.quantity)
@@ -91,12 +93,12 @@ pub fn cart_page(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>) -
                                         button.link type="submit" { (s.remove) }
                                     }
                                 }
-                                td.line-total { (money(line.line_total)) }
+                                td.line-total data-label=(s.line_total) { (money(line.line_total)) }
                             }
                         }
                     }
                     tfoot {
-                        tr { th scope="row" colspan="3" { (s.subtotal) } td data-subtotal=(cart.subtotal) { (money(cart.subtotal)) } }
+                        tr { th scope="row" colspan="3" { (s.subtotal) } td.money data-subtotal=(cart.subtotal) { (money(cart.subtotal)) } }
                     }
                 }
                 p.cart-actions {

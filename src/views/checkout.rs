@@ -5,7 +5,7 @@ use maud::{html, Markup};
 
 use super::cart::line_name;
 use super::layout::{page, Head};
-use super::shop_i18n::shop_t;
+use super::shop_i18n::{shop_t, ShopTexts};
 use super::PageCtx;
 use crate::app::cart::CartView;
 use crate::domain::checkout::{CheckoutForm, ShippingMethod, ShippingRates};
@@ -26,33 +26,88 @@ fn field<'a>(v: &CheckoutView<'a>, name: &str) -> Option<&'a FieldError> {
     v.errors.iter().find(|e| e.field == name)
 }
 
+/// The id of the control a field's error points at (the first radio of a group).
+fn control_id(name: &str) -> String {
+    format!("f-{}", name.replace(['.', '_'], "-"))
+}
+
+/// The form's own label for a field, so an error names it the way the page does.
+fn field_label(s: &ShopTexts, name: &str) -> Option<&'static str> {
+    Some(match name {
+        "email" => s.email,
+        "name" => s.full_name,
+        "phone" => s.phone,
+        "address.line1" => s.street,
+        "address.ward" => s.ward,
+        "address.district" => s.district,
+        "address.province" => s.province,
+        "address.country" => s.country,
+        "shipping_method" => s.shipping_method,
+        "payment_provider" => s.payment_method,
+        "note" => s.note,
+        _ => return None,
+    })
+}
+
+/// The problem as a sentence of its own, shown under its field (whose label is just above).
+fn problem_sentence(ctx: &PageCtx, e: &FieldError) -> String {
+    let problem = (ctx.t().problem)(&e.problem);
+    let mut chars = problem.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+}
+
+/// The error under a field, with the id its control's `aria-describedby` names.
+fn field_error(ctx: &PageCtx, e: Option<&FieldError>, name: &str) -> Markup {
+    html! {
+        @if let Some(e) = e {
+            span.field-error id=(format!("{}-error", control_id(name))) data-field=(name) { (problem_sentence(ctx, e)) }
+        }
+    }
+}
+
 pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
     let t = ctx.t();
     let s = shop_t(ctx.locale);
     let money = |n: i64| Money::vnd(n).format(ctx.locale);
     let head = Head { title: s.checkout_title.to_string(), description: s.checkout_title.to_string(), noindex: true, ..Head::default() };
-    let err = |name: &str| field(v, name).map(|e| t.field_error(e));
-    let input = |name: &'static str, label: &str, value: &str, kind: &str, autocomplete: &str, required: bool| {
-        let id = format!("f-{}", name.replace('.', "-"));
-        let error = err(name);
+    let described_by = |name: &str, hint: bool| {
+        let id = control_id(name);
+        let ids: Vec<String> = [hint.then(|| format!("{id}-hint")), field(v, name).map(|_| format!("{id}-error"))].into_iter().flatten().collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    };
+    let input = |name: &'static str, label: &str, value: &str, kind: &str, autocomplete: &str, required: bool, hint: Option<&str>| {
+        let id = control_id(name);
+        let error = field(v, name);
         html! {
             div.field {
                 label for=(id) { (label) }
                 input id=(id) type=(kind) name=(name) value=(value) autocomplete=(autocomplete) required[required]
-                    maxlength="200" aria-invalid=[error.as_ref().map(|_| "true")] aria-describedby=[error.as_ref().map(|_| format!("{id}-error"))];
-                @if let Some(e) = &error { span.field-error id=(format!("{id}-error")) data-field=(name) { (e) } }
+                    maxlength="200" aria-invalid=[error.map(|_| "true")] aria-describedby=[described_by(name, hint.is_some())];
+                (field_error(ctx, error, name))
+                @if let Some(hint) = hint { span.hint id=(format!("{id}-hint")) { (hint) } }
             }
         }
     };
     let subtotal = v.cart.subtotal;
     let method = ShippingMethod::parse(&v.form.shipping_method).unwrap_or(ShippingMethod::Standard);
     let country = if v.form.address.country.is_empty() { "VN" } else { v.form.address.country.as_str() };
+    // Ward and district are required for a Vietnamese address only (as `validate` has it).
+    let in_vietnam = country.eq_ignore_ascii_case("VN");
     let main = html! {
         h1 { (s.checkout_title) }
         @if !v.errors.is_empty() {
             div.notice role="alert" {
                 p { (s.fix_errors) }
-                ul.errors { @for e in v.errors { li data-field=(e.field) { (t.field_error(e)) } } }
+                ul.errors {
+                    @for e in v.errors {
+                        li data-field=(e.field) {
+                            @match field_label(s, e.field) {
+                                Some(label) => { a href=(format!("#{}", control_id(e.field))) { (label) ": " ((t.problem)(&e.problem)) } }
+                                None => { (t.field_error(e)) }
+                            }
+                        }
+                    }
+                }
             }
         }
         div.checkout {
@@ -60,31 +115,31 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                 input type="hidden" name="idempotency_key" value=(v.idempotency_key);
                 fieldset {
                     legend { (s.contact) }
-                    (input("email", s.email, &v.form.email, "email", "email", true))
-                    (input("name", s.full_name, &v.form.name, "text", "name", true))
-                    (input("phone", s.phone, &v.form.phone, "tel", "tel", true))
-                    p.hint { (s.phone_hint) }
+                    (input("email", s.email, &v.form.email, "email", "email", true, None))
+                    (input("name", s.full_name, &v.form.name, "text", "name", true, None))
+                    (input("phone", s.phone, &v.form.phone, "tel", "tel", true, Some(s.phone_hint)))
                 }
                 fieldset {
                     legend { (s.address) }
-                    (input("address.line1", s.street, &v.form.address.line1, "text", "address-line1", true))
-                    (input("address.ward", s.ward, &v.form.address.ward, "text", "address-level3", false))
-                    (input("address.district", s.district, &v.form.address.district, "text", "address-level2", false))
-                    (input("address.province", s.province, &v.form.address.province, "text", "address-level1", true))
+                    (input("address.line1", s.street, &v.form.address.line1, "text", "address-line1", true, None))
+                    (input("address.ward", s.ward, &v.form.address.ward, "text", "address-level3", in_vietnam, None))
+                    (input("address.district", s.district, &v.form.address.district, "text", "address-level2", in_vietnam, None))
+                    (input("address.province", s.province, &v.form.address.province, "text", "address-level1", true, None))
                     div.field {
                         label for="f-address-country" { (s.country) }
-                        select #f-address-country name="address.country" autocomplete="country" {
+                        select #f-address-country name="address.country" autocomplete="country"
+                            aria-invalid=[field(v, "address.country").map(|_| "true")] aria-describedby=[described_by("address.country", false)] {
                             @for (code, vi, en) in COUNTRIES {
                                 option value=(code) selected[*code == country] { (ctx.locale.pick(vi, en)) }
                             }
                         }
-                        @if let Some(e) = err("address.country") { span.field-error data-field="address.country" { (e) } }
+                        (field_error(ctx, field(v, "address.country"), "address.country"))
                     }
                 }
                 fieldset {
                     legend { (s.shipping_method) }
                     label.choice {
-                        input type="radio" name="shipping_method" value="standard" checked[method == ShippingMethod::Standard];
+                        input #f-shipping-method type="radio" name="shipping_method" value="standard" checked[method == ShippingMethod::Standard];
                         " " ((s.standard)(&money(v.rates.fee(ShippingMethod::Standard, subtotal))))
                     }
                     label.choice {
@@ -92,24 +147,25 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                         " " ((s.express)(&money(v.rates.fee(ShippingMethod::Express, subtotal))))
                     }
                     p.hint { ((s.free_shipping_from)(&money(v.rates.free_standard_from))) }
-                    @if let Some(e) = err("shipping_method") { span.field-error data-field="shipping_method" { (e) } }
+                    (field_error(ctx, field(v, "shipping_method"), "shipping_method"))
                 }
                 fieldset {
                     legend { (s.payment_method) }
                     @if v.providers.is_empty() { p.notice { (s.no_payment_methods) } }
                     @for (i, p) in v.providers.iter().enumerate() {
                         label.choice {
-                            input type="radio" name="payment_provider" value=(p)
+                            input id=[(i == 0).then(|| control_id("payment_provider"))] type="radio" name="payment_provider" value=(p)
                                 checked[v.form.payment_provider == *p || (v.form.payment_provider.is_empty() && i == 0)];
                             " " (provider_name(ctx, p))
                         }
                     }
-                    @if let Some(e) = err("payment_provider") { span.field-error data-field="payment_provider" { (e) } }
+                    (field_error(ctx, field(v, "payment_provider"), "payment_provider"))
                 }
                 div.field {
                     label for="f-note" { (s.note) }
-                    textarea #f-note name="note" maxlength="500" rows="3" { (v.form.note.as_deref().unwrap_or("")) }
-                    @if let Some(e) = err("note") { span.field-error data-field="note" { (e) } }
+                    textarea #f-note name="note" maxlength="500" rows="3"
+                        aria-invalid=[field(v, "note").map(|_| "true")] aria-describedby=[described_by("note", false)] { (v.form.note.as_deref().unwrap_or("")) }
+                    (field_error(ctx, field(v, "note"), "note"))
                 }
                 button.place-order type="submit" disabled[v.providers.is_empty()] { (s.place_order) }
             }
@@ -117,10 +173,10 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                 h2 { (s.cart_title) }
                 ul.summary-lines {
                     @for line in &v.cart.lines {
-                        li { span { (line_name(ctx, line)) " × " (line.quantity) } span { (money(line.line_total)) } }
+                        li { span { (line_name(ctx, line)) " × " (line.quantity) } span.money { (money(line.line_total)) } }
                     }
                 }
-                p { (s.subtotal) ": " strong data-subtotal=(subtotal) { (money(subtotal)) } }
+                p.summary-subtotal { span { (s.subtotal) } strong.money data-subtotal=(subtotal) { (money(subtotal)) } }
             }
         }
     };
@@ -132,6 +188,11 @@ pub fn provider_name(ctx: &PageCtx, provider: &str) -> String {
         "sandbox" => shop_t(ctx.locale).sandbox_name.to_string(),
         other => other.to_string(),
     }
+}
+
+/// The country's name in the visitor's language, or the code itself for one we do not list.
+pub fn country_name<'a>(ctx: &PageCtx, code: &'a str) -> &'a str {
+    COUNTRIES.iter().find(|(c, _, _)| *c == code).map_or(code, |(_, vi, en)| ctx.locale.pick(vi, en))
 }
 
 /// Countries we ship to, Vietnam first.

@@ -2,7 +2,7 @@
 
 use maud::{html, Markup};
 
-use super::checkout::provider_name;
+use super::checkout::{country_name, provider_name};
 use super::layout::{page, Head};
 use super::shop_i18n::shop_t;
 use super::PageCtx;
@@ -33,22 +33,27 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
             tbody {
                 @for l in &detail.lines {
                     tr data-sku=(l.sku) {
-                        td { (ctx.locale.pick(&l.name_vi, &l.name_en)) " — " (l.color) " / " (l.size) br; small { (t.sku) ": " (l.sku) } }
-                        td { (money(l.unit_price)) }
-                        td { (l.quantity) }
-                        td { (money(l.line_total)) }
+                        td.line-product { (ctx.locale.pick(&l.name_vi, &l.name_en)) " — " (l.color) " / " (l.size) br; small { (t.sku) ": " (l.sku) } }
+                        td.line-price data-label=(s.unit_price) { (money(l.unit_price)) }
+                        td.line-qty data-label=(t.quantity) { (l.quantity) }
+                        td.line-total data-label=(s.line_total) { (money(l.line_total)) }
                     }
                 }
             }
             tfoot {
-                tr { th scope="row" colspan="3" { (s.subtotal) } td { (money(o.subtotal)) } }
-                tr { th scope="row" colspan="3" { (s.shipping) } td { (money(o.shipping_fee)) } }
-                tr { th scope="row" colspan="3" { (s.total) } td data-total=(o.total) { strong { (money(o.total)) } } }
+                tr { th scope="row" colspan="3" { (s.subtotal) } td.money { (money(o.subtotal)) } }
+                tr { th scope="row" colspan="3" { (s.shipping) } td.money { (money(o.shipping_fee)) } }
+                tr { th scope="row" colspan="3" { (s.total) } td.money data-total=(o.total) { strong { (money(o.total)) } } }
             }
         }
         section.order-meta {
             h2 { (s.ship_to) }
-            p { (o.name) br; (o.address_line1) br; (o.address_ward) ", " (o.address_district) br; (o.address_province) ", " (o.address_country) br; (o.phone) }
+            @let locality = [o.address_ward.as_str(), o.address_district.as_str()].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(", ");
+            p {
+                (o.name) br; (o.address_line1) br;
+                @if !locality.is_empty() { (locality) br; }
+                (o.address_province) ", " (country_name(ctx, &o.address_country)) br; (o.phone)
+            }
             h2 { (s.payment) }
             ul { @for p in &detail.payments { li { (payment_line(ctx, p)) } } }
             h2 { (s.timeline) }
@@ -75,11 +80,10 @@ pub fn sandbox_page(ctx: &PageCtx, detail: &OrderDetail, payment: &PaymentRow, a
             h1 { (s.sandbox_title) }
             p { (s.sandbox_text) }
             p { ((s.order_title)(&detail.order.number)) ": " strong data-amount=(payment.amount) { (Money::vnd(payment.amount).format(ctx.locale)) } }
-            form method="post" action=(action) {
+            form.sandbox-actions method="post" action=(action) {
                 input type="hidden" name="t" value=(token);
                 button.button type="submit" name="result" value="succeeded" { (s.pay) }
-                " "
-                button type="submit" name="result" value="failed" { (s.decline) }
+                button.button.secondary type="submit" name="result" value="failed" { (s.decline) }
             }
         }
     };
