@@ -19,6 +19,11 @@ pub struct OrderLine {
     pub name_en: String,
     pub size: String,
     pub color: String,
+    /// The colour's names, looked up when the order is read (the line stores the code).
+    #[serde(default)]
+    pub color_vi: Option<String>,
+    #[serde(default)]
+    pub color_en: Option<String>,
     pub image_url: Option<String>,
     pub unit_price: i64,
     pub quantity: i64,
@@ -36,6 +41,8 @@ impl OrderLine {
             name_en: v.name_en.clone(),
             size: v.size.clone(),
             color: v.color.clone(),
+            color_vi: v.color_vi.clone(),
+            color_en: v.color_en.clone(),
             image_url: v.image_url.clone(),
             unit_price: v.price,
             quantity,
@@ -238,8 +245,9 @@ pub fn order_detail_batch(id: &str) -> [Sql; 4] {
     [
         order_by_id_sql(id),
         Sql::new(
-            "SELECT line_no, variant_id, product_id, sku, name_vi, name_en, size, color, image_url, unit_price, quantity, line_total \
-             FROM order_lines WHERE order_id = ? ORDER BY line_no",
+            "SELECT l.line_no, l.variant_id, l.product_id, l.sku, l.name_vi, l.name_en, l.size, l.color, \
+             c.name_vi AS color_vi, c.name_en AS color_en, l.image_url, l.unit_price, l.quantity, l.line_total \
+             FROM order_lines l LEFT JOIN colors c ON c.code = l.color WHERE l.order_id = ? ORDER BY l.line_no",
         )
         .bind(id),
         Sql::new("SELECT at, from_status, to_status, actor, reason FROM order_events WHERE order_id = ? ORDER BY id").bind(id),
@@ -265,9 +273,11 @@ pub fn record_payment_event(provider: &str, event_id: &str, payment_id: &str, ki
     .bind(now)
 }
 
-/// Moves a payment from pending to its outcome, once.
+/// Moves a payment to its outcome, once. A success also settles a declined payment (the shopper may
+/// try again on the provider's page after a decline); a failure never undoes a success.
 pub fn settle_payment(payment_id: &str, status: &str, now: i64) -> Sql {
-    Sql::new("UPDATE payments SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending'").bind(status).bind(now).bind(payment_id)
+    let from = if status == "succeeded" { "('pending', 'failed')" } else { "('pending')" };
+    Sql::new(format!("UPDATE payments SET status = ?, updated_at = ? WHERE id = ? AND status IN {from}")).bind(status).bind(now).bind(payment_id)
 }
 
 #[cfg(test)]
@@ -296,6 +306,8 @@ mod tests {
             name_en: "A".into(),
             size: "M".into(),
             color: "black".into(),
+            color_vi: None,
+            color_en: None,
             image_url: None,
             unit_price: 100,
             quantity: 2,

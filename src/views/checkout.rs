@@ -177,6 +177,12 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                     }
                 }
                 p.summary-subtotal { span { (s.subtotal) } strong.money data-subtotal=(subtotal) { (money(subtotal)) } }
+                @let fee = v.rates.fee(method, subtotal);
+                p.summary-shipping {
+                    span { (s.shipping) }
+                    span.money data-shipping=(fee) { @if fee == 0 { (s.free) } @else { (money(fee)) } }
+                }
+                p.summary-total { span { (s.total) } strong.money data-total=(subtotal + fee) { (money(subtotal + fee)) } }
             }
         }
     };

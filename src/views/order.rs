@@ -33,7 +33,7 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
             tbody {
                 @for l in &detail.lines {
                     tr data-sku=(l.sku) {
-                        td.line-product { (ctx.locale.pick(&l.name_vi, &l.name_en)) " — " (l.color) " / " (l.size) br; small { (t.sku) ": " (l.sku) } }
+                        td.line-product { (ctx.locale.pick(&l.name_vi, &l.name_en)) " — " (ctx.locale.pick(l.color_vi.as_deref().unwrap_or(&l.color), l.color_en.as_deref().unwrap_or(&l.color))) " / " (l.size) br; small { (t.sku) ": " (l.sku) } }
                         td.line-price data-label=(s.unit_price) { (money(l.unit_price)) }
                         td.line-qty data-label=(t.quantity) { (l.quantity) }
                         td.line-total data-label=(s.line_total) { (money(l.line_total)) }
