@@ -17,6 +17,15 @@ fn main() {
         out.push_str(&format!("    ({path:?}, {hash:?}),\n"));
     }
     out.push_str("];\n");
+    // One digest of every asset's fingerprint: pages cached by an older build link to asset URLs
+    // that no longer resolve, so the edge-cache key includes it.
+    let mut all = Sha256::new();
+    for (path, hash) in &entries {
+        all.update(path.as_bytes());
+        all.update(hash.as_bytes());
+    }
+    let digest: String = all.finalize().iter().take(5).map(|b| format!("{b:02x}")).collect();
+    out.push_str(&format!("/// Changes whenever any file in public/ changes.\npub static ASSET_DIGEST: &str = {digest:?};\n"));
     let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("asset_manifest.rs");
     fs::write(dest, out).expect("write asset manifest");
 }
