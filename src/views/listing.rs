@@ -88,7 +88,10 @@ pub fn listing_page(ctx: &PageCtx, view: &ListingView) -> Markup {
                     }
                 }
             }
-            p.count role="status" { ((t.products_count)(view.listing.total)) }
+            // The empty search state says "nothing found" itself; a "0 products" above it repeats it.
+            @if !(is_search && view.listing.total == 0 && !q.has_filters()) {
+                p.count role="status" { ((t.products_count)(view.listing.total)) }
+            }
         }
         @if is_search && q.q.is_none() {
             p { (t.search_prompt) }
