@@ -1,6 +1,9 @@
 //! `CatalogStore` over D1: each page's reads go out as one batch where they can.
 
+use std::rc::Rc;
+
 use super::d1::{rows, Db};
+use super::memo;
 use crate::app::catalog::{self, CardRow, CatalogStore, CountRow, FacetCount, Listing, PriceRange, ProductPage, Scope, SitemapRow, TagRow};
 use crate::domain::catalog::{Category, Color, Product, ProductCard, ProductImage, Variant};
 use crate::domain::error::AppError;
@@ -67,5 +70,27 @@ impl CatalogStore for Db {
 
     async fn sitemap_products(&self) -> Result<Vec<SitemapRow>, AppError> {
         self.all(&catalog::sitemap_products_sql()).await
+    }
+}
+
+impl Db {
+    /// The category tree and colour palette for a catalog version: from isolate memory, or one D1
+    /// batch. Every page needs the first; listings and product pages the second.
+    pub async fn catalog_lists(&self, version: &str) -> Result<(Rc<Vec<Category>>, Rc<Vec<Color>>), AppError> {
+        if let Some(lists) = memo::lists(version) {
+            return Ok(lists);
+        }
+        let results = self.batch(&[catalog::categories_sql(), catalog::colors_sql()]).await?;
+        let [categories, colors] = results.as_slice() else {
+            return Err(AppError::Internal(format!("lists batch returned {} results", results.len())));
+        };
+        Ok(memo::keep_lists(version, rows(categories)?, rows(colors)?))
+    }
+
+    /// Several collections' cards in one round trip, in the order asked.
+    pub async fn collections(&self, wanted: &[(&str, i64)]) -> Result<Vec<Vec<ProductCard>>, AppError> {
+        let sqls: Vec<_> = wanted.iter().map(|(slug, limit)| catalog::collection_sql(slug, *limit)).collect();
+        let results = self.batch(&sqls).await?;
+        results.iter().map(|r| Ok(rows::<CardRow>(r)?.into_iter().map(ProductCard::from).collect())).collect()
     }
 }

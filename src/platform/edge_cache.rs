@@ -7,6 +7,7 @@
 
 use worker::{Cache, Context, Env, Headers, Response, ResponseBuilder};
 
+use super::memo::{self, Page};
 use super::KV;
 use crate::domain::http_cache;
 
@@ -42,48 +43,70 @@ fn cache_key(version: &str, path_and_query: &str) -> String {
     format!("https://edge-cache.vestify.internal/v{version}-{}{path_and_query}", crate::assets::ASSET_DIGEST)
 }
 
-/// Serves from the edge cache, or renders, stores (200s only) and serves.
+/// Serves from isolate memory or the edge cache, or renders, stores (200s only) and serves. `render`
+/// gets the catalog version, for anything it memoises itself.
 pub async fn serve<F, Fut>(env: &Env, ctx: &Context, path_and_query: &str, if_none_match: Option<&str>, render: F) -> Response
 where
-    F: FnOnce() -> Fut,
+    F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = Rendered>,
 {
     let version = catalog_version(env).await;
     let key = cache_key(&version, path_and_query);
+    if let Some(page) = memo::page(&version, &key) {
+        return answer(&page, if_none_match, "hit");
+    }
     let cache = Cache::default();
-    if let Ok(Some(hit)) = cache.get(key.as_str(), false).await {
-        let etag = hit.headers().get("etag").ok().flatten().unwrap_or_default();
-        if if_none_match.is_some_and(|inm| http_cache::if_none_match_hits(inm, &etag)) {
-            return not_modified(&etag, "hit");
+    if let Ok(Some(mut hit)) = cache.get(key.as_str(), false).await {
+        let header = |name: &str| hit.headers().get(name).ok().flatten();
+        let etag = header("etag").unwrap_or_default();
+        let content_type = header("content-type").unwrap_or_default();
+        if let Ok(body) = hit.text().await {
+            let page = Page { content_type: known_type(&content_type), body, etag, headers: Vec::new() };
+            let response = answer(&page, if_none_match, "hit");
+            memo::keep_page(&version, &key, page);
+            return response;
         }
-        // A cached response's headers are immutable: mark the hit on a copy.
-        let headers = Headers::new();
-        for (name, value) in hit.headers().entries() {
-            let _ = headers.append(&name, &value);
-        }
-        let _ = headers.set("x-edge-cache", "hit");
-        return hit.with_headers(headers);
     }
-    let rendered = render().await;
+    let rendered = render(version.clone()).await;
     let etag = http_cache::etag(rendered.body.as_bytes());
-    let cacheable = rendered.status == 200;
-    let policy = if cacheable { http_cache::CATALOG } else { http_cache::NO_STORE };
-    let mut response = respond(rendered, policy, Some(&etag));
-    if cacheable {
-        let _ = response.headers().set("x-edge-cache", "miss");
-        if let Ok(copy) = response.cloned() {
-            // Storing must not delay the shopper: the runtime keeps the task alive after we respond.
-            ctx.wait_until(async move {
-                if let Err(e) = Cache::default().put(key.as_str(), copy).await {
-                    worker::console_error!("edge cache put failed: {e}");
-                }
-            });
-        }
-        if if_none_match.is_some_and(|inm| http_cache::if_none_match_hits(inm, &etag)) {
-            return not_modified(&etag, "miss");
-        }
+    if rendered.status != 200 {
+        return respond(rendered, http_cache::NO_STORE, Some(&etag));
     }
+    let page = Page { content_type: rendered.content_type, body: rendered.body, etag, headers: rendered.headers };
+    let response = answer(&page, if_none_match, "miss");
+    if let Ok(copy) = build(&page, "miss").cloned() {
+        // Storing must not delay the shopper: the runtime keeps the task alive after we respond.
+        ctx.wait_until(async move {
+            if let Err(e) = Cache::default().put(key.as_str(), copy).await {
+                worker::console_error!("edge cache put failed: {e}");
+            }
+        });
+    }
+    memo::keep_page(&version, &cache_key(&version, path_and_query), page);
     response
+}
+
+/// The stored page, or a 304 when the client already has it.
+fn answer(page: &Page, if_none_match: Option<&str>, cache_state: &str) -> Response {
+    if if_none_match.is_some_and(|inm| http_cache::if_none_match_hits(inm, &page.etag)) {
+        return not_modified(&page.etag, cache_state);
+    }
+    build(page, cache_state)
+}
+
+fn build(page: &Page, cache_state: &str) -> Response {
+    let mut rendered = Rendered::new(200, page.content_type, page.body.clone());
+    rendered.headers = page.headers.clone();
+    rendered.headers.push(("x-edge-cache", cache_state.to_string()));
+    respond(rendered, http_cache::CATALOG, Some(&page.etag))
+}
+
+/// Content types this cache stores, as static strings (a stored response gives back its own).
+fn known_type(content_type: &str) -> &'static str {
+    ["text/html; charset=utf-8", "application/json; charset=utf-8", "application/xml; charset=utf-8", "text/plain; charset=utf-8"]
+        .into_iter()
+        .find(|t| t.eq_ignore_ascii_case(content_type))
+        .unwrap_or("application/octet-stream")
 }
 
 fn not_modified(etag: &str, cache_state: &str) -> Response {

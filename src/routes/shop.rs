@@ -58,7 +58,8 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
         return response.unwrap_or_else(|e| api_error(&e));
     }
     let (locale, local) = Locale::split_path(&path);
-    let ctx = page_ctx(incoming, env, locale, local).await;
+    let version = crate::platform::edge_cache::catalog_version(env).await;
+    let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
     // Forms post only from our own pages: a cross-site POST is refused before it touches a cart.
     if incoming.method == Method::Post && !same_origin(&req, incoming) {
         return html(403, errors::not_found(&ctx).into_string(), Vec::new());
@@ -99,15 +100,6 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
         };
         html(e.status(), markup.into_string(), Vec::new())
     })
-}
-
-async fn page_ctx(incoming: &Incoming, env: &Env, locale: Locale, path: &str) -> PageCtx {
-    use crate::app::catalog::CatalogStore;
-    let categories = match env.d1(DB) {
-        Ok(db) => Db(db).categories().await.unwrap_or_default(),
-        Err(_) => Vec::new(),
-    };
-    PageCtx { locale, path: path.to_string(), query: incoming.query.clone(), origin: incoming.origin.clone(), categories }
 }
 
 fn same_origin(req: &Request, incoming: &Incoming) -> bool {

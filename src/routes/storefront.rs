@@ -1,10 +1,13 @@
 //! Storefront pages: home, category listings, product pages, search, robots.txt and sitemap.xml.
 
+use std::rc::Rc;
+
 use maud::Markup;
 use worker::{Context, Env, Response};
 
 use super::Incoming;
 use crate::app::catalog::{CatalogStore, Listing, Scope};
+use crate::domain::catalog::{Category, Color};
 use crate::domain::error::AppError;
 use crate::domain::http_cache;
 use crate::domain::listing::{parse_query, FieldError, ListingQuery, Problem};
@@ -58,12 +61,13 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
         }
     };
     let key = req.path_and_query();
-    edge_cache::serve(env, ctx, &key, req.if_none_match.as_deref(), || render(req, env, page)).await
+    edge_cache::serve(env, ctx, &key, req.if_none_match.as_deref(), |version| render(req, env, page, version)).await
 }
 
 pub async fn method_not_allowed(req: &Incoming, env: &Env) -> Response {
     let (locale, path) = Locale::split_path(&req.path);
-    let page_ctx = page_ctx(req, env, locale, path).await;
+    let version = edge_cache::catalog_version(env).await;
+    let page_ctx = page_ctx(req, env, locale, path, &version).await;
     let mut rendered = Rendered::new(405, HTML, errors::not_found(&page_ctx).into_string());
     rendered.headers.push(("allow", "GET, HEAD".to_string()));
     respond(rendered, http_cache::NO_STORE, None)
@@ -75,29 +79,40 @@ fn redirect(location: &str) -> Response {
     respond(rendered, http_cache::CATALOG, None)
 }
 
-async fn page_ctx(req: &Incoming, env: &Env, locale: Locale, path: &str) -> PageCtx {
-    let categories = match env.d1(DB) {
-        Ok(db) => Db(db).categories().await.unwrap_or_else(|e| {
+/// The context every page needs; categories come from isolate memory when this catalog version was
+/// seen before. A storage failure still renders the page (with an empty menu), never an error.
+pub async fn page_ctx(req: &Incoming, env: &Env, locale: Locale, path: &str, version: &str) -> PageCtx {
+    let categories = match lists(env, version).await {
+        Ok((categories, _)) => categories.to_vec(),
+        Err(e) => {
             worker::console_error!("categories: {e}");
             Vec::new()
-        }),
-        Err(_) => Vec::new(),
+        }
     };
     PageCtx { locale, path: path.to_string(), query: req.query.clone(), origin: req.origin.clone(), categories }
 }
 
-async fn render(req: &Incoming, env: &Env, page: Page) -> Rendered {
+async fn lists(env: &Env, version: &str) -> Result<(Rc<Vec<Category>>, Rc<Vec<Color>>), AppError> {
+    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    db.catalog_lists(version).await
+}
+
+async fn render(req: &Incoming, env: &Env, page: Page, version: String) -> Rendered {
     let (locale, path) = Locale::split_path(&req.path);
-    let ctx = page_ctx(req, env, locale, path).await;
+    let ctx = page_ctx(req, env, locale, path, &version).await;
     let db = match env.d1(DB) {
         Ok(db) => Db(db),
         Err(e) => return error_page(&ctx, AppError::internal("d1 binding", e)),
     };
+    let colors = match db.catalog_lists(&version).await {
+        Ok((_, colors)) => colors,
+        Err(e) => return error_page(&ctx, e),
+    };
     let result = match page {
         Page::Home => home_page(&ctx, &db).await.map(|m| html(200, m)),
-        Page::Category(slug) => category_page(&ctx, &db, &slug).await.map(|m| html(200, m)),
-        Page::Product(slug) => product_page(&ctx, &db, &slug).await.map(|m| html(200, m)),
-        Page::Search => search_page(&ctx, &db).await.map(|m| html(200, m)),
+        Page::Category(slug) => category_page(&ctx, &db, &slug, &colors).await.map(|m| html(200, m)),
+        Page::Product(slug) => product_page(&ctx, &db, &slug, &colors).await.map(|m| html(200, m)),
+        Page::Search => search_page(&ctx, &db, &colors).await.map(|m| html(200, m)),
         Page::Robots => Ok(Rendered::new(200, "text/plain; charset=utf-8", seo::robots_txt(&ctx.origin))),
         Page::Sitemap => sitemap(&ctx, &db).await,
         Page::NotFound => Err(AppError::NotFound),
@@ -126,30 +141,26 @@ fn listing_query(ctx: &PageCtx) -> Result<ListingQuery, AppError> {
 }
 
 async fn home_page(ctx: &PageCtx, db: &Db) -> Result<Markup, AppError> {
-    let data = home::HomeData {
-        new_arrivals: db.collection("new-arrivals", HOME_CARDS).await?,
-        best_sellers: db.collection("best-sellers", HOME_CARDS).await?,
-    };
+    let mut sections = db.collections(&[("new-arrivals", HOME_CARDS), ("best-sellers", HOME_CARDS)]).await?.into_iter();
+    let data = home::HomeData { new_arrivals: sections.next().unwrap_or_default(), best_sellers: sections.next().unwrap_or_default() };
     Ok(home::home(ctx, &data))
 }
 
-async fn category_page(ctx: &PageCtx, db: &Db, slug: &Slug) -> Result<Markup, AppError> {
+async fn category_page(ctx: &PageCtx, db: &Db, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
     let category = ctx.categories.iter().find(|c| c.slug == slug.as_str()).ok_or(AppError::NotFound)?;
     let q = listing_query(ctx)?;
     let scope = Scope { category_path: Some(category.path.clone()), fts_match: None };
     let listing = db.listing(&scope, &q).await?;
-    let colors = db.colors().await?;
-    let view = listing::ListingView { kind: listing::Kind::Category(category), query: &q, listing: &listing, colors: &colors };
+    let view = listing::ListingView { kind: listing::Kind::Category(category), query: &q, listing: &listing, colors };
     Ok(listing::listing_page(ctx, &view))
 }
 
-async fn product_page(ctx: &PageCtx, db: &Db, slug: &Slug) -> Result<Markup, AppError> {
+async fn product_page(ctx: &PageCtx, db: &Db, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
     let data = db.product(slug.as_str()).await?.ok_or(AppError::NotFound)?;
-    let colors = db.colors().await?;
     let pairs = parse_query(&ctx.query);
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     let choice = product::Choice { sku: get("variant"), color: get("color"), size: get("size") };
-    Ok(product::product_page(ctx, &data, &colors, &choice))
+    Ok(product::product_page(ctx, &data, colors, &choice))
 }
 
 /// Runs a search listing: every word first; if that finds nothing, any word (`partial`).
@@ -166,11 +177,10 @@ pub async fn search_listing(db: &Db, q: &ListingQuery) -> Result<(Listing, bool)
     Ok((db.listing(&any, q).await?, true))
 }
 
-async fn search_page(ctx: &PageCtx, db: &Db) -> Result<Markup, AppError> {
+async fn search_page(ctx: &PageCtx, db: &Db, colors: &[Color]) -> Result<Markup, AppError> {
     let q = listing_query(ctx)?;
     let (listing, partial) = search_listing(db, &q).await?;
-    let colors = db.colors().await?;
-    let view = listing::ListingView { kind: listing::Kind::Search { partial }, query: &q, listing: &listing, colors: &colors };
+    let view = listing::ListingView { kind: listing::Kind::Search { partial }, query: &q, listing: &listing, colors };
     Ok(listing::listing_page(ctx, &view))
 }
 

@@ -1,0 +1,75 @@
+//! Isolate-local memory in front of the edge cache and D1.
+//!
+//! One isolate serves many requests, so what it has already rendered or read for the current catalog
+//! version can be answered from memory: rendered pages (bounded, oldest out first) and the category
+//! tree and colour palette every page needs. Everything is keyed by the catalog version read from KV
+//! on each request, so a catalog change is seen at once exactly as with the edge cache; a new
+//! version empties the memory.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+use crate::domain::catalog::{Category, Color};
+
+/// Rendered pages kept per isolate. At ~15 KB a page this is a few megabytes.
+const MAX_PAGES: usize = 256;
+
+/// A rendered 200 response, as stored.
+pub struct Page {
+    pub content_type: &'static str,
+    pub body: String,
+    pub etag: String,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+#[derive(Default)]
+struct Memory {
+    version: String,
+    pages: HashMap<String, Rc<Page>>,
+    order: VecDeque<String>,
+    lists: Option<(Rc<Vec<Category>>, Rc<Vec<Color>>)>,
+}
+
+impl Memory {
+    fn for_version(&mut self, version: &str) -> &mut Memory {
+        if self.version != version {
+            *self = Memory { version: version.to_string(), ..Memory::default() };
+        }
+        self
+    }
+}
+
+thread_local! {
+    // Workers run one thread per isolate; requests interleave only at awaits, never inside a borrow.
+    static MEMORY: RefCell<Memory> = RefCell::new(Memory::default());
+}
+
+pub fn page(version: &str, key: &str) -> Option<Rc<Page>> {
+    MEMORY.with(|m| m.borrow_mut().for_version(version).pages.get(key).cloned())
+}
+
+pub fn keep_page(version: &str, key: &str, page: Page) {
+    MEMORY.with(|m| {
+        let mut memory = m.borrow_mut();
+        let memory = memory.for_version(version);
+        if memory.pages.insert(key.to_string(), Rc::new(page)).is_none() {
+            memory.order.push_back(key.to_string());
+        }
+        while memory.order.len() > MAX_PAGES {
+            if let Some(oldest) = memory.order.pop_front() {
+                memory.pages.remove(&oldest);
+            }
+        }
+    });
+}
+
+pub fn lists(version: &str) -> Option<(Rc<Vec<Category>>, Rc<Vec<Color>>)> {
+    MEMORY.with(|m| m.borrow_mut().for_version(version).lists.clone())
+}
+
+pub fn keep_lists(version: &str, categories: Vec<Category>, colors: Vec<Color>) -> (Rc<Vec<Category>>, Rc<Vec<Color>>) {
+    let lists = (Rc::new(categories), Rc::new(colors));
+    MEMORY.with(|m| m.borrow_mut().for_version(version).lists = Some(lists.clone()));
+    lists
+}
