@@ -1,7 +1,7 @@
 // Starts the built Worker under workerd (via scripts/serve) on a free port with fresh state, and
 // offers small HTTP helpers in the style of zero2prod's TestApp. Every test file gets its own shop.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,9 +27,12 @@ export async function freePort() {
 
 /**
  * Starts a shop with fresh D1/KV state. `vars` become Worker vars (e.g. { CART_HOLD_SECONDS: '3' }).
- * Returns { url, stateDir, get, getJson, getHtml, sql, bumpCatalogVersion, stop, logs }.
+ * Returns { url, stateDir, secrets, get, getJson, getHtml, sql, sqlAll, bumpCatalogVersion, stop, logs }.
  */
 export async function startShop({ vars = {}, timeoutMs = 120_000 } = {}) {
+  // wrangler dev runs scripts/build before serving; running it first (a no-op when the build is
+  // current, as in ./scripts/test) keeps a rebuild after a source change out of the startup timeout.
+  await ensureBuilt();
   // Shops started in parallel (other test runs, a dev server) can race for wrangler's inspector port;
   // a shop that lost that race is started again rather than failing the whole file.
   for (let attempt = 1; ; attempt += 1) {
@@ -70,6 +73,8 @@ async function startShopOnce({ vars, timeoutMs }) {
     } catch { /* not up yet */ }
     if (Date.now() > deadline) {
       stopChild(child);
+      await new Promise((r) => (exited !== null ? r() : child.once('exit', r)));
+      rmSync(stateDir, { recursive: true, force: true });
       throw new Error(`shop did not start within ${timeoutMs} ms:\n${logs.join('')}`);
     }
     await new Promise((r) => setTimeout(r, 250));
@@ -80,10 +85,23 @@ async function startShopOnce({ vars, timeoutMs }) {
     logs,
     /** The shop's local D1/KV state (wrangler's --persist-to directory). */
     stateDir,
-    /** GET (or other method) a path; returns { status, headers, text }. */
+    /**
+     * The secrets scripts/serve made for this state directory: `shop` (signs cart and order tokens),
+     * `sandboxWebhook` (signs sandbox payment notifications), `internal` (bearer token of /internal/*).
+     */
+    secrets: {
+      shop: readFileSync(join(stateDir, 'shop-secret'), 'utf8').trim(),
+      sandboxWebhook: readFileSync(join(stateDir, 'sandbox-webhook-secret'), 'utf8').trim(),
+      internal: readFileSync(join(stateDir, 'internal-token'), 'utf8').trim(),
+    },
+    /** GET (or other method) a path; returns { status, headers, text }. Sent again if the proxy drops it. */
     async request(path, init = {}) {
-      const res = await fetch(url + path, { redirect: 'manual', ...init });
-      return { status: res.status, headers: res.headers, text: await res.text() };
+      for (let attempt = 1; ; attempt += 1) {
+        const res = await fetch(url + path, { redirect: 'manual', ...init });
+        const text = await res.text();
+        if (attempt < 3 && isProxyDrop(res.status, text)) continue;
+        return { status: res.status, headers: res.headers, text };
+      }
     },
     async get(path, headers = {}) {
       return shop.request(path, { headers });
@@ -108,6 +126,14 @@ async function startShopOnce({ vars, timeoutMs }) {
       const results = JSON.parse(stdout);
       return results[results.length - 1]?.results ?? [];
     },
+    /**
+     * Runs several `;`-separated statements in one wrangler call (each call starts a local runtime,
+     * so batching keeps tests fast) and returns the rows of each statement, in order.
+     */
+    async sqlAll(command) {
+      const { stdout } = await wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', stateDir, '--json', '--command', command]);
+      return JSON.parse(stdout).map((r) => r.results ?? []);
+    },
     /** Writes a new catalog version to KV, so every edge-cached page is a miss; returns the version. */
     async bumpCatalogVersion(version = `${Date.now()}${process.hrtime.bigint() % 1000000n}`) {
       await wrangler(['kv', 'key', 'put', '--binding', 'KV', '--local', '--persist-to', stateDir, 'catalog_version', version]);
@@ -120,6 +146,24 @@ async function startShopOnce({ vars, timeoutMs }) {
     },
   };
   return shop;
+}
+
+async function ensureBuilt() {
+  try {
+    await run(join(ROOT, 'scripts', 'build'), [], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    throw new Error(`scripts/build failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+  }
+}
+
+/**
+ * wrangler dev's proxy answers a request it could not pass on with 503 "Your worker restarted
+ * mid-request" — also when nothing restarted: it wrote the request into a pooled connection that the
+ * Worker's side was just closing after 5 s idle (cloudflare/workers-sdk#14641). The Worker never
+ * served it, so the harness sends it again (the body is always a string here).
+ */
+export function isProxyDrop(status, text) {
+  return status === 503 && text.startsWith('Your worker restarted mid-request');
 }
 
 async function wrangler(args) {

@@ -1,0 +1,207 @@
+// Cart race benchmark: starts the shop on fresh seeded state (or uses --url with --state-dir), sets
+// one variant to a few units, and lets many buyers — each with their own cart, a bounded number in
+// flight — add one unit and check out. Reports orders/s, p50/p99 latency of add-to-cart and of
+// checkout, how many buyers got one, and the oversell count (units sold or reserved beyond what
+// there was; it must be 0). A second round stocks the variant for every buyer, so that checkout
+// latency and orders/s are measured over many orders rather than the few a race lets through.
+// A measurement: it exits 0 unless it cannot measure, or an oversell is seen (exit 1).
+//
+//   node bench/race.mjs [--buyers 400] [--units 20] [--concurrency 50]
+//                       [--url http://127.0.0.1:8787 --state-dir .wrangler/state]   # a running shop
+//
+// Node built-ins only: the client shares the CPU with workerd.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { ROOT, isProxyDrop, startShop } from '../tests/support/shop.mjs';
+import { checkoutBody, mapLimit, newKey } from '../tests/support/shopping.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    buyers: { type: 'string', default: '400' },
+    units: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '50' },
+    url: { type: 'string' },
+    'state-dir': { type: 'string' },
+  },
+});
+const BUYERS = positiveInt('buyers', opts.buyers);
+const UNITS = positiveInt('units', opts.units);
+const CONCURRENCY = positiveInt('concurrency', opts.concurrency);
+const REQUEST_TIMEOUT_MS = 60_000;
+
+function positiveInt(name, raw) {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`bench-race: --${name} must be a positive integer, not ${raw}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+function machine() {
+  const tryRun = (file, args) => {
+    try {
+      return execFileSync(file, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cpu: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown',
+    nproc: tryRun('nproc', []),
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    workerd: tryRun(join(ROOT, 'node_modules/.bin/workerd'), ['--version']),
+    commit: process.env.VESTIFY_COMMIT ?? tryRun('git', ['rev-parse', '--short', 'HEAD']),
+    loadavg: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The shop: started here, or one already running (--url with the --state-dir it persists to).
+
+async function openShop() {
+  if (!opts.url) return startShop();
+  if (!opts['state-dir']) {
+    console.error('bench-race: --url needs --state-dir (stock is set and checked with SQL)');
+    process.exit(2);
+  }
+  const stateDir = opts['state-dir'];
+  const read = (name) => readFileSync(join(stateDir, name), 'utf8').trim();
+  const wrangler = join(ROOT, 'node_modules/.bin/wrangler');
+  const sql = async (command) => {
+    const out = execFileSync(wrangler, ['d1', 'execute', 'DB', '--local', '--persist-to', stateDir, '--json', '--command', command], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+    });
+    const results = JSON.parse(out);
+    return results[results.length - 1]?.results ?? [];
+  };
+  return { url: opts.url.replace(/\/$/, ''), stateDir, secrets: { shop: read('shop-secret') }, sql, stop: async () => {} };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// One buyer: a cart of their own, one unit, and a checkout if the unit was theirs.
+
+/** Requests wrangler dev's proxy dropped and this client sent again (see shop.mjs `isProxyDrop`). */
+let proxyRetries = 0;
+
+async function call(shop, method, path, { body, headers = {} } = {}) {
+  const started = performance.now();
+  for (let attempt = 1; ; attempt += 1) {
+    const res = await fetch(shop.url + path, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    const text = await res.text();
+    if (attempt < 3 && isProxyDrop(res.status, text)) {
+      proxyRetries += 1;
+      continue;
+    }
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* reported by the caller */ }
+    return { status: res.status, json, text, ms: performance.now() - started };
+  }
+}
+
+async function buyer(shop, variantId) {
+  const cart = await call(shop, 'POST', '/api/v1/carts');
+  if (cart.status !== 201) return { error: `create cart: ${cart.status} ${cart.text.slice(0, 200)}` };
+  const headers = { 'x-cart-token': cart.json.token };
+  const add = await call(shop, 'POST', `/api/v1/carts/${cart.json.id}/items`, { body: { variant_id: variantId, quantity: 1 }, headers });
+  if (add.status === 409 && add.json?.error?.code === 'insufficient_stock') return { addMs: add.ms, held: false, available: add.json.error.available };
+  if (add.status !== 201) return { addMs: add.ms, error: `add: ${add.status} ${add.text.slice(0, 200)}` };
+  const checkout = await call(shop, 'POST', `/api/v1/carts/${cart.json.id}/checkout`, { body: checkoutBody(), headers: { ...headers, 'idempotency-key': newKey() } });
+  if (checkout.status !== 201) return { addMs: add.ms, held: true, checkoutMs: checkout.ms, error: `checkout: ${checkout.status} ${checkout.text.slice(0, 200)}` };
+  return { addMs: add.ms, held: true, checkoutMs: checkout.ms, orderId: checkout.json.order.id };
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function latency(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
+/** Gives a fresh variant `units` free units, runs every buyer, then reads back what the database says. */
+async function round(shop, variantId, units) {
+  await shop.sql(`UPDATE variants SET on_hand = ${units}, reserved = 0 WHERE id = ${variantId}`);
+  const retriesBefore = proxyRetries;
+  const started = performance.now();
+  const results = await mapLimit(Array.from({ length: BUYERS }), CONCURRENCY, () => buyer(shop, variantId));
+  const seconds = (performance.now() - started) / 1000;
+  const [row] = await shop.sql(`
+    SELECT v.on_hand, v.reserved,
+      (SELECT COUNT(DISTINCT o.id) FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE l.variant_id = v.id) AS orders,
+      (SELECT COALESCE(SUM(l.quantity), 0) FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE l.variant_id = v.id) AS ordered,
+      (SELECT COALESCE(SUM(h.quantity), 0) FROM holds h WHERE h.variant_id = v.id AND h.state = 'held') AS held
+    FROM variants v WHERE v.id = ${variantId}`);
+  const orders = results.filter((r) => r.orderId).length;
+  const errors = results.filter((r) => r.error).map((r) => r.error);
+  const refused = results.filter((r) => r.held === false);
+  return {
+    units,
+    seconds,
+    orders,
+    ordersPerSecond: orders / seconds,
+    buyersPerSecond: BUYERS / seconds,
+    add: latency(results.filter((r) => r.addMs !== undefined).map((r) => r.addMs)),
+    checkout: latency(results.filter((r) => r.checkoutMs !== undefined).map((r) => r.checkoutMs)),
+    refused: refused.length,
+    refusedWithStockLeft: refused.filter((r) => r.available !== 0).length,
+    errors,
+    proxyRetries: proxyRetries - retriesBefore,
+    db: row,
+    // Units promised beyond the stock there was: by the database's own count and by the answers given.
+    oversell: Math.max(0, row.reserved - row.on_hand) + Math.max(0, row.ordered + row.held - units) + Math.max(0, orders - units),
+  };
+}
+
+const fmt = (ms) => (Number.isNaN(ms) ? '–' : `${ms.toFixed(0)} ms`);
+
+function report(title, r) {
+  console.log(`\n${title}: ${BUYERS} buyers, ${r.units} units, concurrency ${CONCURRENCY}`);
+  console.log(`  time              ${r.seconds.toFixed(2)} s  (${r.buyersPerSecond.toFixed(1)} buyers/s)`);
+  console.log(`  orders            ${r.orders} placed, ${r.ordersPerSecond.toFixed(1)} orders/s`);
+  console.log(`  add to cart       p50 ${fmt(r.add.p50)}  p99 ${fmt(r.add.p99)}  (n=${r.add.n})`);
+  console.log(`  checkout          p50 ${fmt(r.checkout.p50)}  p99 ${fmt(r.checkout.p99)}  (n=${r.checkout.n})`);
+  console.log(`  refused           ${r.refused} with insufficient_stock (${r.refusedWithStockLeft} of them told stock was left)`);
+  console.log(`  database          on_hand ${r.db.on_hand}, reserved ${r.db.reserved}, ${r.db.orders} orders of ${r.db.ordered} units, ${r.db.held} units still held`);
+  console.log(`  oversell          ${r.oversell}`);
+  if (r.proxyRetries) console.log(`  proxy drops       ${r.proxyRetries} requests sent again (wrangler dev's proxy, workers-sdk#14641)`);
+  if (r.errors.length) console.log(`  errors            ${r.errors.length}, first: ${r.errors[0]}`);
+}
+
+const shop = await openShop();
+try {
+  const m = machine();
+  console.log(`machine: ${m.cpu}, ${m.nproc} cores, ${m.memory}; node ${m.node}; workerd ${m.workerd}; commit ${m.commit}; load ${m.loadavg}; ${m.date}`);
+  // Two variants on sale in the seed, one per round, so each round's orders and figures are its own
+  // (orders stay pending for the default 15 minutes, longer than the benchmark).
+  const [raceVariant, stockedVariant] = (await shop.sql(`SELECT v.id FROM variants v JOIN products p ON p.id = v.product_id
+    WHERE v.status = 'active' AND p.status = 'active' ORDER BY v.id LIMIT 2`)).map((r) => r.id);
+  const race = await round(shop, raceVariant, UNITS);
+  report('race', race);
+  const stocked = await round(shop, stockedVariant, BUYERS);
+  report('stocked (every buyer orders)', stocked);
+  const oversold = race.oversell + stocked.oversell > 0 || race.orders > UNITS;
+  console.log(`\nsummary: race ${race.orders}/${UNITS} sold, oversell ${race.oversell}; ${stocked.ordersPerSecond.toFixed(1)} orders/s when every buyer orders`);
+  process.exitCode = oversold ? 1 : 0;
+  if ((race.errors.length || stocked.errors.length) && shop.logs) {
+    console.log(`\nthe shop's log (last 40 lines):\n${shop.logs.join('').split('\n').slice(-40).join('\n')}`);
+  }
+} finally {
+  await shop.stop();
+}

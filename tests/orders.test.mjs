@@ -1,0 +1,412 @@
+// Checkout, orders and payments against the built Worker: one order per idempotency key (JSON and
+// HTML, repeated and concurrent), totals only from server prices, checkout validation, the signed
+// sandbox webhook (duplicates, forgeries, failures) and who may see an order. Expected values come
+// from the database and the product API.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { startShop } from './support/shop.mjs';
+import { assertStockReconciles, checkoutBody, cookiesOf, newKey, shopping, signSandbox, variantPool } from './support/shopping.mjs';
+
+const pool = variantPool();
+const overrides = new Map();
+const baseline = (id) => overrides.get(id) ?? pool.seedOnHand(id);
+
+let shop;
+let s;
+
+before(async () => {
+  shop = await startShop();
+  s = shopping(shop);
+});
+
+after(async () => {
+  await shop?.stop();
+});
+
+const inList = (ids) => ids.join(', ');
+
+async function stock(variants) {
+  const rows = await shop.sql(`SELECT id, on_hand, reserved FROM variants WHERE id IN (${inList(variants.map((v) => v.id))}) ORDER BY id`);
+  return Object.fromEntries(rows.map((r) => [r.id, { on_hand: r.on_hand, reserved: r.reserved }]));
+}
+
+/** A cart holding `lines` ([[variant, qty], …]). */
+async function cartWith(lines) {
+  const cart = await s.createCart();
+  for (const [v, q] of lines) {
+    const res = await s.addItem(cart, v.id, q);
+    assert.equal(res.status, 201, res.text);
+  }
+  return cart;
+}
+
+/** An HTML shopper: adds with the form, so the cart lives in the cookie; returns { cookie, cartId }. */
+async function htmlCartWith(v, quantity) {
+  const res = await s.postForm('/cart/items', { variant_id: v.id, quantity });
+  assert.equal(res.status, 303);
+  const { header } = cookiesOf(res);
+  return { cookie: header, cartId: /vestify_cart=([0-9a-f]{32})/.exec(header)[1] };
+}
+
+/** The checkout page's form fields, filled in as a shopper would, with its hidden idempotency key. */
+async function filledCheckoutForm(cookie) {
+  const page = await s.getPage('/checkout', cookie);
+  assert.equal(page.status, 200, page.text.slice(0, 300));
+  const key = page.doc.find('input[name="idempotency_key"]')?.attr('value');
+  assert.match(key ?? '', /^[0-9a-f]{32}$/);
+  const b = checkoutBody();
+  return {
+    idempotency_key: key,
+    email: b.email,
+    name: b.name,
+    phone: b.phone,
+    'address.line1': b.address.line1,
+    'address.ward': b.address.ward,
+    'address.district': b.address.district,
+    'address.province': b.address.province,
+    'address.country': b.address.country,
+    shipping_method: 'standard',
+    payment_provider: 'sandbox',
+  };
+}
+
+const ordersOfCart = async (cartId) => shop.sql(`SELECT id, number, status FROM orders WHERE cart_id = '${cartId}'`);
+
+describe('idempotent checkout', () => {
+  it('answers a repeated key with the same order, and empties the cart only once', async () => {
+    const [v, w] = pool.take(2);
+    const before = await stock([v, w]);
+    const cart = await cartWith([[v, 2]]);
+    const key = newKey();
+    const first = await s.checkout(cart, checkoutBody(), key);
+    assert.equal(first.status, 201, first.text);
+    const again = await s.checkout(cart, checkoutBody(), key);
+    assert.equal(again.status, 201, again.text);
+    assert.deepEqual(
+      [again.json.order.id, again.json.order.number, again.json.order.access_token, again.json.payment.redirect_url],
+      [first.json.order.id, first.json.order.number, first.json.order.access_token, first.json.payment.redirect_url],
+    );
+    assert.deepEqual((await s.getCart(cart)).json.lines, [], 'the cart was emptied');
+
+    // The shopper fills the cart again; replaying the old key must not take the new line.
+    assert.equal((await s.addItem(cart, w.id, 1)).status, 201);
+    const replay = await s.checkout(cart, checkoutBody(), key);
+    assert.equal(replay.json.order.id, first.json.order.id);
+    assert.deepEqual((await s.getCart(cart)).json.lines.map((l) => [l.variant_id, l.quantity, l.held]), [[w.id, 1, 1]]);
+    // A new key with an empty cart would be refused; here it orders the new line.
+    const second = await s.checkout(cart, checkoutBody(), newKey());
+    assert.equal(second.status, 201);
+    assert.notEqual(second.json.order.id, first.json.order.id);
+    const empty = await s.checkout(cart, checkoutBody(), newKey());
+    assert.equal(empty.status, 409);
+    assert.equal(empty.json.error.code, 'cart_empty');
+
+    const orders = await ordersOfCart(cart.id);
+    assert.equal(orders.length, 2);
+    const after = await stock([v, w]);
+    assert.equal(after[v.id].reserved, before[v.id].reserved + 2, 'reserved once for the first order');
+    assert.equal(after[w.id].reserved, before[w.id].reserved + 1);
+  });
+
+  it('turns concurrent submissions with one key into one order', async () => {
+    const [v] = pool.take(1);
+    const before = await stock([v]);
+    const cart = await cartWith([[v, 3]]);
+    const key = newKey();
+    const results = await Promise.all(Array.from({ length: 6 }, () => s.checkout(cart, checkoutBody(), key)));
+    assert.deepEqual(results.map((r) => r.status), results.map(() => 201), results.map((r) => r.text).join('\n'));
+    assert.equal(new Set(results.map((r) => r.json.order.id)).size, 1, 'the same order for every submission');
+    const [orders, holds, stockRows] = await shop.sqlAll(`
+      SELECT id FROM orders WHERE cart_id = '${cart.id}';
+      SELECT state, quantity, order_id FROM holds WHERE cart_id = '${cart.id}';
+      SELECT reserved FROM variants WHERE id = ${v.id}`);
+    assert.deepEqual(orders, [{ id: results[0].json.order.id }]);
+    assert.deepEqual(holds, [{ state: 'converted', quantity: 3, order_id: results[0].json.order.id }]);
+    assert.deepEqual(stockRows, [{ reserved: before[v.id].reserved + 3 }], 'reserved is not double-counted');
+  });
+
+  it('turns a double-submitted HTML checkout form into one order', async () => {
+    const [v, w] = pool.take(2);
+    const before = await stock([v, w]);
+    // One after the other, as a second click after a slow answer...
+    const one = await htmlCartWith(v, 2);
+    const form = await filledCheckoutForm(one.cookie);
+    const first = await s.postForm('/checkout', form, { cookie: one.cookie });
+    const second = await s.postForm('/checkout', form, { cookie: one.cookie });
+    assert.equal(first.status, 303);
+    assert.match(first.headers.get('location'), /^\/pay\/sandbox\/[0-9a-f]{32}\?t=[0-9a-f]{64}$/);
+    assert.equal(second.status, 303);
+    assert.equal(second.headers.get('location'), first.headers.get('location'));
+    // ...and both at once, as a double click.
+    const two = await htmlCartWith(w, 1);
+    const form2 = await filledCheckoutForm(two.cookie);
+    const both = await Promise.all([s.postForm('/checkout', form2, { cookie: two.cookie }), s.postForm('/checkout', form2, { cookie: two.cookie })]);
+    assert.deepEqual(both.map((r) => r.status), [303, 303]);
+    assert.equal(both[0].headers.get('location'), both[1].headers.get('location'));
+    assert.match(both[0].headers.get('location'), /^\/pay\/sandbox\//);
+
+    assert.equal((await ordersOfCart(one.cartId)).length, 1);
+    assert.equal((await ordersOfCart(two.cartId)).length, 1);
+    const after = await stock([v, w]);
+    assert.equal(after[v.id].reserved, before[v.id].reserved + 2);
+    assert.equal(after[w.id].reserved, before[w.id].reserved + 1);
+  });
+});
+
+describe('order totals', () => {
+  /** Unit prices as the public product API shows them. */
+  async function apiPrice(v) {
+    const res = await shop.getJson(`/api/v1/products/${v.slug}`);
+    assert.equal(res.status, 200);
+    return res.json.product.variants.find((x) => x.id === v.id).price;
+  }
+
+  const shippingFor = (method, subtotal) => (method === 'express' ? 60_000 : subtotal >= 1_000_000 ? 0 : 30_000);
+
+  it('come from server prices and quantities, whatever price fields the body carries', async () => {
+    const [cheap, other, pricey] = pool.take(3, (v) => v.price < 500_000);
+    const cases = [
+      { lines: [[cheap, 1]], method: 'standard' },
+      { lines: [[other, 1], [pricey, 3]], method: 'standard' },
+      { lines: [[cheap, 2]], method: 'express' },
+    ];
+    for (const { lines, method } of cases) {
+      const priced = await Promise.all(lines.map(async ([v, q]) => ({ v, q, price: await apiPrice(v) })));
+      const subtotal = priced.reduce((sum, l) => sum + l.price * l.q, 0);
+      const cart = await cartWith(lines);
+      const tampered = {
+        ...checkoutBody({ shipping_method: method }),
+        subtotal: 1,
+        total: 1,
+        shipping: 0,
+        shipping_fee: 0,
+        discount: subtotal,
+        totals: { subtotal: 1, shipping: 0, discount: 0, total: 1 },
+        price: 1,
+        unit_price: 1,
+        currency: 'USD',
+        lines: lines.map(([v, q]) => ({ variant_id: v.id, quantity: q, unit_price: 1, line_total: 1 })),
+      };
+      const res = await s.checkout(cart, tampered);
+      assert.equal(res.status, 201, res.text);
+      const { order } = res.json;
+      const shipping = shippingFor(method, subtotal);
+      assert.deepEqual(order.totals, { subtotal, shipping, discount: 0, total: subtotal + shipping }, `${method}, subtotal ${subtotal}`);
+      assert.equal(order.currency, 'VND');
+      assert.deepEqual(
+        order.lines.map((l) => [l.variant_id, l.unit_price, l.quantity, l.line_total]),
+        priced.map((l) => [l.v.id, l.price, l.q, l.price * l.q]),
+      );
+      assert.deepEqual(order.payments.map((p) => p.amount), [subtotal + shipping], 'the payment asks for the real total');
+      const [row] = await shop.sql(`SELECT subtotal, shipping_fee, discount, total FROM orders WHERE id = '${order.id}'`);
+      assert.deepEqual(row, { subtotal, shipping_fee: shipping, discount: 0, total: subtotal + shipping });
+    }
+  });
+});
+
+describe('checkout validation', () => {
+  it('answers 400 with every bad field, and creates nothing', async () => {
+    const [v] = pool.take(1);
+    const cart = await cartWith([[v, 1]]);
+    const before = await stock([v]);
+    const noAddress = checkoutBody();
+    delete noAddress.address;
+    const cases = [
+      ['a bad email', checkoutBody({ email: 'an.nguyen@' }), ['email']],
+      ['a bad phone', checkoutBody({ phone: '12345' }), ['phone']],
+      ['a foreign-looking number for Vietnam', checkoutBody({ phone: '0112345678' }), ['phone']],
+      ['no address', noAddress, ['address.district', 'address.line1', 'address.province', 'address.ward']],
+      ['an unknown shipping method', checkoutBody({ shipping_method: 'drone' }), ['shipping_method']],
+      ['an unknown payment provider', checkoutBody({ payment_provider: 'cash' }), ['payment_provider']],
+      ['nothing at all', {}, ['address.district', 'address.line1', 'address.province', 'address.ward', 'email', 'name', 'payment_provider', 'phone', 'shipping_method']],
+    ];
+    for (const [what, body, fields] of cases) {
+      const res = await s.checkout(cart, body);
+      assert.equal(res.status, 400, `${what}: ${res.text}`);
+      assert.equal(res.json.error.code, 'invalid_parameters', what);
+      assert.deepEqual(Object.keys(res.json.error.fields).sort(), fields, what);
+    }
+    const malformed = await s.api('POST', `/api/v1/carts/${cart.id}/checkout`, { body: '{"email": ', headers: { 'x-cart-token': cart.token } });
+    assert.equal(malformed.status, 400);
+    assert.equal(malformed.json.error.code, 'invalid_parameters');
+
+    assert.deepEqual(await ordersOfCart(cart.id), [], 'no order');
+    assert.deepEqual(await stock([v]), before, 'no stock moved');
+    assert.deepEqual((await s.getCart(cart)).json.lines.map((l) => [l.variant_id, l.quantity, l.held]), [[v.id, 1, 1]], 'the cart is untouched');
+  });
+
+  it('accepts Vietnamese phone numbers as people write them, stored in one form', async () => {
+    const formats = ['0912345678', '091 234 5678', '0912.345.678', '0912-345-678', '+84912345678', '84912345678', '+84 91 234 5678', '0243 825 1234', '0352345678'];
+    const [v] = pool.take(1);
+    for (const phone of formats) {
+      const cart = await cartWith([[v, 1]]);
+      const res = await s.checkout(cart, checkoutBody({ phone }));
+      assert.equal(res.status, 201, `${phone}: ${res.text}`);
+      const digits = phone.replace(/\D/g, '');
+      const national = digits.startsWith('84') ? digits.slice(2) : digits.slice(1);
+      const [row] = await shop.sql(`SELECT phone FROM orders WHERE id = '${res.json.order.id}'`);
+      assert.equal(row.phone, `+84${national}`, phone);
+    }
+  });
+});
+
+describe('sandbox payments', () => {
+  const events = (order) => order.events.map((e) => `${e.from}>${e.to}`);
+  const fetchOrder = async (order) => (await s.getOrder(order.id, order.access_token)).json.order;
+
+  it('apply a notification delivered ten times once', async () => {
+    const [v] = pool.take(1);
+    const { order } = await s.placeOrder([[v.id, 2]]);
+    const before = await stock([v]);
+    const body = s.notification(order);
+    const results = await Promise.all(Array.from({ length: 10 }, () => s.webhook(body)));
+    assert.deepEqual(results.map((r) => r.status), results.map(() => 200), results.map((r) => r.text).join('\n'));
+    assert.deepEqual(results.map((r) => r.json.received), results.map(() => true));
+    assert.equal(results.filter((r) => r.json.applied === 'Paid').length, 1, 'one delivery changed the order');
+    const paid = await fetchOrder(order);
+    assert.equal(paid.status, 'paid');
+    assert.deepEqual(events(paid), ['null>pending_payment', 'pending_payment>paid']);
+    assert.deepEqual(paid.payments.map((p) => p.status), ['succeeded']);
+    const after = await stock([v]);
+    assert.deepEqual(after[v.id], { on_hand: before[v.id].on_hand - 2, reserved: before[v.id].reserved - 2 }, 'sold once');
+    const [recorded, outbox] = await shop.sqlAll(`
+      SELECT COUNT(*) AS n FROM payment_events WHERE event_id = '${JSON.parse(body).event_id}';
+      SELECT kind FROM outbox WHERE json_extract(payload, '$.order_id') = '${order.id}'`);
+    assert.deepEqual(recorded, [{ n: 1 }]);
+    assert.deepEqual(outbox, [{ kind: 'order_paid' }]);
+  });
+
+  it('change an order once when two different notifications confirm one payment', async () => {
+    const [v] = pool.take(1);
+    const { order } = await s.placeOrder([[v.id, 1]]);
+    const before = await stock([v]);
+    const results = await Promise.all([s.pay(order), s.pay(order)]);
+    assert.deepEqual(results.map((r) => r.status), [200, 200]);
+    assert.deepEqual(results.map((r) => r.json.applied).sort(), ['Paid', 'Unchanged']);
+    assert.deepEqual(events(await fetchOrder(order)), ['null>pending_payment', 'pending_payment>paid']);
+    assert.deepEqual((await stock([v]))[v.id], { on_hand: before[v.id].on_hand - 1, reserved: before[v.id].reserved - 1 });
+  });
+
+  it('refuse forged, stale, tampered and mismatched notifications, changing nothing', async () => {
+    const [v] = pool.take(1);
+    const { order } = await s.placeOrder([[v.id, 1]]);
+    const before = await stock([v]);
+    const now = Math.floor(Date.now() / 1000);
+    const ids = [];
+    const body = (options = {}) => {
+      const eventId = newKey();
+      ids.push(eventId);
+      return s.notification(order, { eventId, ...options });
+    };
+    const good = body();
+    const attempts = [
+      ['no signature', () => s.webhook(body(), { signature: null }), 401],
+      ['signed with another secret', () => { const b = body(); return s.webhook(b, { signature: signSandbox('not-the-secret', b) }); }, 401],
+      ['a signature of another body', () => s.webhook(good.replace('"succeeded"', '"succeeded" '), { signature: signSandbox(shop.secrets.sandboxWebhook, good) }), 401],
+      ['a stale timestamp', () => { const b = body(); return s.webhook(b, { signature: signSandbox(shop.secrets.sandboxWebhook, b, now - 301 - 60) }); }, 401],
+      ['a timestamp from the future', () => { const b = body(); return s.webhook(b, { signature: signSandbox(shop.secrets.sandboxWebhook, b, now + 301 + 60) }); }, 401],
+      ['a malformed signature header', () => s.webhook(body(), { signature: 'v1=deadbeef' }), 401],
+      ['the wrong amount, validly signed', () => s.webhook(body({ amount: order.payments[0].amount - 1 })), 400],
+      ['another order, validly signed', () => s.webhook(JSON.stringify({ ...JSON.parse(body()), order_id: '0'.repeat(32) })), 400],
+      ['an unknown payment, validly signed', () => s.webhook(JSON.stringify({ ...JSON.parse(body()), payment_id: '0'.repeat(32) })), 404],
+      ['a body that is not a notification, validly signed', () => s.webhook('{"hello": "world"}'), 400],
+    ];
+    for (const [what, attempt, status] of attempts) {
+      const res = await attempt();
+      assert.equal(res.status, status, `${what}: ${res.text}`);
+    }
+    const o = await fetchOrder(order);
+    assert.equal(o.status, 'pending_payment');
+    assert.deepEqual(o.payments.map((p) => p.status), ['pending']);
+    assert.deepEqual(await stock([v]), before);
+    const [recorded] = await shop.sqlAll(`SELECT COUNT(*) AS n FROM payment_events WHERE payment_id = '${order.payments[0].id}'`);
+    assert.deepEqual(recorded, [{ n: 0 }], 'no refused notification was recorded');
+    // The untouched good one still works.
+    assert.equal((await s.webhook(good)).json.applied, 'Paid');
+  });
+
+  it('leave the order pending when a payment fails, and let the shopper pay after', async () => {
+    const [v] = pool.take(1);
+    const { order } = await s.placeOrder([[v.id, 1]]);
+    const before = await stock([v]);
+    const failed = await s.pay(order, { status: 'failed' });
+    assert.equal(failed.status, 200, failed.text);
+    assert.equal(failed.json.applied, 'Failed');
+    const pending = await fetchOrder(order);
+    assert.equal(pending.status, 'pending_payment');
+    assert.deepEqual(events(pending), ['null>pending_payment']);
+    assert.deepEqual(pending.payments.map((p) => p.status), ['failed']);
+    assert.deepEqual(await stock([v]), before, 'the order keeps its units reserved');
+
+    const paid = await s.pay(order);
+    assert.equal(paid.json.applied, 'Paid');
+    const o = await fetchOrder(order);
+    assert.equal(o.status, 'paid');
+    assert.deepEqual(o.payments.map((p) => p.status), ['succeeded'], 'the payment says it succeeded in the end');
+    // A failure reported after the success changes nothing.
+    assert.equal((await s.pay(order, { status: 'failed' })).status, 200);
+    const still = await fetchOrder(order);
+    assert.equal(still.status, 'paid');
+    assert.deepEqual(still.payments.map((p) => p.status), ['succeeded']);
+  });
+
+  it('work from the sandbox page: decline, then pay, then see the paid order', async () => {
+    const [v] = pool.take(1);
+    const { cookie } = await htmlCartWith(v, 1);
+    const form = await filledCheckoutForm(cookie);
+    const placed = await s.postForm('/checkout', form, { cookie });
+    const payPath = placed.headers.get('location');
+    const [, paymentId, token] = /^\/pay\/sandbox\/([0-9a-f]{32})\?t=([0-9a-f]{64})$/.exec(payPath);
+    const page = await s.getPage(payPath);
+    assert.equal(page.status, 200);
+    assert.equal(page.doc.find('form.sandbox-actions input[name="t"]')?.attr('value'), token);
+
+    const declined = await s.postForm(`/pay/sandbox/${paymentId}`, { result: 'failed', t: token });
+    assert.equal(declined.status, 303);
+    const [, orderId] = /^\/orders\/([0-9a-f]{32})\?t=[0-9a-f]{64}&payment=failed$/.exec(declined.headers.get('location'));
+    assert.equal((await s.getOrder(orderId, token)).json.order.status, 'pending_payment');
+
+    const accepted = await s.postForm(`/pay/sandbox/${paymentId}`, { result: 'succeeded', t: token });
+    assert.equal(accepted.status, 303);
+    assert.equal(accepted.headers.get('location'), `/orders/${orderId}?t=${token}`);
+    const o = (await s.getOrder(orderId, token)).json.order;
+    assert.equal(o.status, 'paid');
+    assert.deepEqual(o.payments.map((p) => p.status), ['succeeded']);
+    const shown = await s.getPage(accepted.headers.get('location'));
+    assert.equal(shown.status, 200);
+    assert.ok(shown.text.includes(o.number));
+
+    const forged = await s.postForm(`/pay/sandbox/${paymentId}`, { result: 'succeeded', t: token.replace(/^./, (c) => (c === '0' ? '1' : '0')) });
+    assert.equal(forged.status, 404, 'the sandbox page needs the order token too');
+  });
+});
+
+describe('who may see an order', () => {
+  it('answers 404 without the order\'s own token, in the API and the HTML page', async () => {
+    const [v] = pool.take(1);
+    const mine = (await s.placeOrder([[v.id, 1]])).order;
+    const theirs = (await s.placeOrder([[v.id, 1]])).order;
+    const flip = (t) => t.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
+    for (const [what, token] of [['another order\'s token', mine.access_token], ['no token', undefined], ['a token with one digit changed', flip(theirs.access_token)]]) {
+      const res = await s.getOrder(theirs.id, token);
+      assert.equal(res.status, 404, what);
+      assert.equal(res.json.error.code, 'not_found', what);
+    }
+    assert.equal((await s.getOrder(theirs.id, theirs.access_token)).status, 200);
+    assert.equal((await s.getOrder('f'.repeat(32), theirs.access_token)).status, 404, 'an id that is no order');
+
+    assert.equal((await s.getPage(`/orders/${theirs.id}`)).status, 404, 'the page without t');
+    assert.equal((await s.getPage(`/orders/${theirs.id}?t=${mine.access_token}`)).status, 404, 'the page with another order\'s t');
+    const page = await s.getPage(`/orders/${theirs.id}?t=${theirs.access_token}`);
+    assert.equal(page.status, 200);
+    assert.ok(page.text.includes(theirs.number));
+    assert.equal((await s.getPage(`/pay/sandbox/${theirs.payments[0].id}?t=${mine.access_token}`)).status, 404, 'nor its payment page');
+  });
+});
+
+describe('stock reconciliation', () => {
+  it('explains every variant\'s reserved and on_hand by holds and orders, over the whole database', async () => {
+    await assertStockReconciles(assert, shop, baseline);
+  });
+});

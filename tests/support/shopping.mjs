@@ -1,0 +1,204 @@
+// Helpers for the cart, checkout, order and payment endpoints, one per endpoint in the style of
+// zero2prod's TestApp, plus the stock reconciliation the order tests assert after every race.
+import { createHmac, randomBytes } from 'node:crypto';
+
+import { parseHtml } from './html.mjs';
+import { catalog } from './seed.mjs';
+
+/** A complete, valid checkout body (Vietnamese address and mobile number). */
+export function checkoutBody(overrides = {}) {
+  return {
+    email: 'an.nguyen@example.vn',
+    name: 'Nguyễn Văn An',
+    phone: '0912 345 678',
+    address: { line1: '12 Lý Thường Kiệt', ward: 'Phường Trần Hưng Đạo', district: 'Quận Hoàn Kiếm', province: 'Hà Nội', country: 'VN' },
+    shipping_method: 'standard',
+    payment_provider: 'sandbox',
+    ...overrides,
+  };
+}
+
+/** `t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, as the sandbox provider signs. */
+export function signSandbox(secret, body, t = Math.floor(Date.now() / 1000)) {
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+}
+
+export const newKey = () => randomBytes(16).toString('hex');
+
+/** Resolves once `probe()` returns a truthy value; fails with `what` after `timeoutMs`. */
+export async function waitFor(what, probe, { timeoutMs = 30_000, intervalMs = 250 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
+export async function mapLimit(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next;
+      next += 1;
+      results[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * JSON and HTML helpers bound to one running shop (see shop.mjs `startShop`).
+ */
+export function shopping(shop) {
+  async function api(method, path, { body, headers = {} } = {}) {
+    const init = { method, headers: { ...headers } };
+    if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      init.headers['content-type'] ??= 'application/json';
+    }
+    const res = await shop.request(path, init);
+    let json = null;
+    try { json = JSON.parse(res.text); } catch { /* left null: the test says what it expected */ }
+    return { ...res, json };
+  }
+
+  const cartHeaders = (cart) => ({ 'x-cart-token': cart.token });
+
+  const s = {
+    api,
+    /** POST /api/v1/carts → { id, token, … } (asserts 201). */
+    async createCart() {
+      const res = await api('POST', '/api/v1/carts');
+      if (res.status !== 201) throw new Error(`create cart: ${res.status} ${res.text}`);
+      return res.json;
+    },
+    getCart: (cart) => api('GET', `/api/v1/carts/${cart.id}`, { headers: cartHeaders(cart) }),
+    addItem: (cart, variant_id, quantity = 1) => api('POST', `/api/v1/carts/${cart.id}/items`, { body: { variant_id, quantity }, headers: cartHeaders(cart) }),
+    setItem: (cart, lineId, quantity) => api('PATCH', `/api/v1/carts/${cart.id}/items/${lineId}`, { body: { quantity }, headers: cartHeaders(cart) }),
+    removeItem: (cart, lineId) => api('DELETE', `/api/v1/carts/${cart.id}/items/${lineId}`, { headers: cartHeaders(cart) }),
+    checkout: (cart, body = checkoutBody(), key = newKey()) =>
+      api('POST', `/api/v1/carts/${cart.id}/checkout`, { body, headers: { ...cartHeaders(cart), ...(key ? { 'idempotency-key': key } : {}) } }),
+    getOrder: (orderId, token) => api('GET', `/api/v1/orders/${orderId}`, { headers: token ? { 'x-order-token': token } : {} }),
+    /** Creates a cart, adds `lines` ([[variant, qty], …]) and checks out; returns { cart, order, payment }. */
+    async placeOrder(lines, body = checkoutBody()) {
+      const cart = await s.createCart();
+      for (const [variant, quantity] of lines) {
+        const res = await s.addItem(cart, variant, quantity);
+        if (res.status !== 201) throw new Error(`add ${variant}×${quantity}: ${res.status} ${res.text}`);
+      }
+      const res = await s.checkout(cart, body);
+      if (res.status !== 201) throw new Error(`checkout: ${res.status} ${res.text}`);
+      return { cart, order: res.json.order, payment: res.json.payment, res };
+    },
+    /** The body of a sandbox notification for an order's (first) payment. */
+    notification(order, { status = 'succeeded', eventId = newKey(), amount = order.payments[0].amount, payment = order.payments[0] } = {}) {
+      return JSON.stringify({ event_id: eventId, payment_id: payment.id, order_id: order.id, amount, currency: 'VND', status });
+    },
+    /** POST /webhooks/sandbox with a valid signature (unless `signature` is given). */
+    webhook(body, { signature = signSandbox(shop.secrets.sandboxWebhook, body) } = {}) {
+      return api('POST', '/webhooks/sandbox', { body, headers: signature === null ? {} : { 'sandbox-signature': signature } });
+    },
+    pay: (order, options = {}) => s.webhook(s.notification(order, options)),
+    /** POST /internal/carts/{id}/alarm: runs the cart's alarm work now. */
+    runAlarm: (cartId) => api('POST', `/internal/carts/${cartId}/alarm`, { headers: { authorization: `Bearer ${shop.secrets.internal}` } }),
+    /** POST /internal/sweep: runs the cron sweep now. */
+    sweep: () => api('POST', '/internal/sweep', { headers: { authorization: `Bearer ${shop.secrets.internal}` } }),
+
+    // --- HTML ----------------------------------------------------------------------------------
+
+    /** A browser-like form POST from the shop's own pages; `cookie` is the Cookie header. */
+    async postForm(path, fields, { cookie, headers = {} } = {}) {
+      return shop.request(path, {
+        method: 'POST',
+        body: new URLSearchParams(fields).toString(),
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          origin: shop.url,
+          'sec-fetch-site': 'same-origin',
+          ...(cookie ? { cookie } : {}),
+          ...headers,
+        },
+      });
+    },
+    async getPage(path, cookie) {
+      const res = await shop.request(path, { headers: cookie ? { cookie } : {} });
+      return { ...res, doc: parseHtml(res.text) };
+    },
+  };
+  return s;
+}
+
+/** `name=value` pairs of a response's Set-Cookie headers, as a Cookie header; and the raw headers. */
+export function cookiesOf(res) {
+  const raw = res.headers.getSetCookie();
+  return { raw, header: raw.map((c) => c.split(';')[0]).join('; ') };
+}
+
+/**
+ * Hands out seeded variants that are on sale (active, of an active product), each once, so the
+ * tests of one file never share a variant's stock; and each variant's seeded `on_hand`.
+ */
+export function variantPool({ minOnHand = 12 } = {}) {
+  const c = catalog();
+  const onSale = c.active
+    .flatMap((p) => c.variantsOf(p).map((v) => ({ ...v, slug: p.slug })))
+    .filter((v) => v.on_hand >= minOnHand)
+    .sort((a, b) => a.id - b.id);
+  const taken = new Set();
+  return {
+    /** `n` variants not handed out before, optionally only those `where(variant)` accepts. */
+    take(n = 1, where = () => true) {
+      const picked = onSale.filter((v) => !taken.has(v.id) && where(v)).slice(0, n);
+      if (picked.length < n) throw new Error('variant pool exhausted');
+      for (const v of picked) taken.add(v.id);
+      return picked;
+    },
+    seedOnHand: (id) => c.variants.find((v) => v.id === id).on_hand,
+    /** Seeded variants that are not on sale (inactive, or of a product that is not active). */
+    notOnSale: () => c.variants.filter((v) => v.status !== 'active' || c.productById(v.product_id).status !== 'active'),
+  };
+}
+
+/** Statuses in which an order's units are sold (stock committed). */
+export const PAID_STATUSES = ['paid', 'fulfilled', 'delivered', 'partially_refunded'];
+
+/**
+ * Every variant's stock next to what should explain it: units in live holds, in unpaid orders, and
+ * sold by paid orders; and every order's status next to where it says its stock is.
+ */
+export async function stockLedger(shop) {
+  const paid = PAID_STATUSES.map((x) => `'${x}'`).join(', ');
+  const [variants, orders] = await shop.sqlAll(`
+    SELECT v.id, v.on_hand, v.reserved,
+      COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.variant_id = v.id AND h.state = 'held'), 0) AS held,
+      COALESCE((SELECT SUM(l.quantity) FROM order_lines l JOIN orders o ON o.id = l.order_id
+                WHERE l.variant_id = v.id AND o.status = 'pending_payment'), 0) AS pending,
+      COALESCE((SELECT SUM(l.quantity) FROM order_lines l JOIN orders o ON o.id = l.order_id
+                WHERE l.variant_id = v.id AND o.status IN (${paid})), 0) AS sold
+    FROM variants v ORDER BY v.id;
+    SELECT id, status, stock_state FROM orders ORDER BY id`);
+  return { variants, orders };
+}
+
+/**
+ * Asserts the whole database's stock is explained: for every variant, `reserved` is exactly its live
+ * holds plus its unpaid orders' units, and `on_hand` is its starting stock (`baseline(variant)`)
+ * less the units of paid orders; every order's stock_state matches its status.
+ */
+export async function assertStockReconciles(assert, shop, baseline) {
+  const { variants, orders } = await stockLedger(shop);
+  const wrong = variants.filter((v) => v.reserved !== v.held + v.pending || v.on_hand !== baseline(v.id) - v.sold || v.on_hand - v.reserved < 0);
+  assert.deepEqual(
+    wrong.map((v) => ({ ...v, expected_reserved: v.held + v.pending, expected_on_hand: baseline(v.id) - v.sold })),
+    [],
+    'every variant reconciles',
+  );
+  const expectedStock = { pending_payment: 'reserved', paid: 'committed', expired: 'released', needs_refund: 'released' };
+  assert.deepEqual(orders.filter((o) => o.stock_state !== (expectedStock[o.status] ?? o.stock_state)), [], 'every order says where its stock is');
+  return { variants, orders };
+}
