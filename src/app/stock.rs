@@ -259,6 +259,32 @@ mod tests {
         }
     }
 
+    /// The SQL moves must be the state machine's moves: each batch is gated on a status the machine
+    /// allows the event from, and flips to the status the machine says.
+    #[test]
+    fn every_order_batch_agrees_with_the_state_machine() {
+        use crate::domain::orders::{transition, OrderEvent as E, OrderStatus as S};
+        let cases: [(Vec<Sql>, &[S], E); 5] = [
+            (expire_order("o", 10, "alarm"), &[S::PendingPayment], E::Expire),
+            (cancel_unpaid_order("o", 10, "shopper", ""), &[S::PendingPayment], E::Cancel),
+            (pay_order("o", 10, "payment:sandbox"), &[S::PendingPayment], E::PaymentSucceeded { stock_available: true }),
+            (revive_paid_order("o", 10, "payment:sandbox"), &[S::Expired, S::Cancelled], E::PaymentSucceeded { stock_available: true }),
+            (mark_needs_refund("o", 10, "payment:sandbox"), &[S::Expired, S::Cancelled], E::PaymentSucceeded { stock_available: false }),
+        ];
+        for (batch, from, event) in cases {
+            let flip = batch.iter().rev().find(|s| s.text.starts_with("UPDATE orders")).unwrap();
+            let SqlValue::Text(to) = &flip.params[1] else { panic!("status is bound second") };
+            for status in S::ALL {
+                let gated = flip.text.contains(&format!("'{}'", status.code()));
+                assert_eq!(gated, from.contains(&status), "{event:?} gate on {status}");
+            }
+            for status in from {
+                let (next, _) = transition(*status, event).unwrap();
+                assert_eq!(next.code(), to, "{event:?} from {status}");
+            }
+        }
+    }
+
     #[test]
     fn a_hold_is_inserted_only_when_the_reservation_succeeded() {
         let [reserve, insert] = take_hold("h", "c", 1, 2, 10, 20);
