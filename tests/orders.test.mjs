@@ -405,6 +405,28 @@ describe('who may see an order', () => {
   });
 });
 
+describe('a shopper cancelling an unpaid order', () => {
+  it('gives its units back once, records the event, and needs the order\'s token', async () => {
+    const [v] = pool.take(1);
+    const before = (await stock([v]))[v.id];
+    const { order } = await s.placeOrder([[v.id, 2]]);
+    assert.equal((await stock([v]))[v.id].reserved, before.reserved + 2, 'the order holds its units');
+
+    const forged = await s.postForm(`/orders/${order.id}/cancel`, { t: order.access_token.replace(/.$/, (c) => (c === '0' ? '1' : '0')) });
+    assert.equal(forged.status, 404, 'a wrong token cancels nothing');
+    assert.equal((await s.getOrder(order.id, order.access_token)).json.order.status, 'pending_payment');
+
+    for (let i = 0; i < 2; i++) {
+      const res = await s.postForm(`/orders/${order.id}/cancel`, { t: order.access_token });
+      assert.equal(res.status, 303, res.text);
+    }
+    const after = (await s.getOrder(order.id, order.access_token)).json.order;
+    assert.equal(after.status, 'cancelled');
+    assert.deepEqual(after.events.map((e) => e.to), ['pending_payment', 'cancelled'], 'one cancellation, however often it is asked for');
+    assert.deepEqual((await stock([v]))[v.id], before, 'the units are back, once');
+  });
+});
+
 describe('stock reconciliation', () => {
   it('explains every variant\'s reserved and on_hand by holds and orders, over the whole database', async () => {
     await assertStockReconciles(assert, shop, baseline);

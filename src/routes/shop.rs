@@ -82,6 +82,10 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
         }
         (Method::Get, "/checkout") => show_checkout(&ctx, env, &config, cart_id.as_deref(), &CheckoutForm::default(), &[]).await,
         (Method::Post, "/checkout") => submit_checkout(&ctx, env, &config, cart_id.as_deref(), &form).await,
+        (Method::Post, p) if p.starts_with("/orders/") && p.ends_with("/cancel") => {
+            let id = p.trim_start_matches("/orders/").trim_end_matches("/cancel");
+            cancel_order(&ctx, env, &config, id, get("t").as_deref()).await
+        }
         (Method::Get, p) if p.starts_with("/orders/") => show_order(&ctx, env, &config, p.trim_start_matches("/orders/"), &incoming.query).await,
         (Method::Get, p) if p.starts_with("/pay/sandbox/") => show_sandbox(&ctx, env, &config, p.trim_start_matches("/pay/sandbox/"), &incoming.query).await,
         (Method::Post, p) if p.starts_with("/pay/sandbox/") => {
@@ -337,7 +341,15 @@ async fn show_order(ctx: &PageCtx, env: &Env, config: &Config, order_id: &str, q
     let detail = authorized_order(env, config, order_id, token.as_deref()).await?;
     let pay = token.as_deref().and_then(|t| pay_location(ctx, &detail, t));
     let declined = query_param(query, "payment").as_deref() == Some("failed");
-    Ok(html(200, order_page(ctx, &detail, pay.as_deref(), declined).into_string(), Vec::new()))
+    Ok(html(200, order_page(ctx, &detail, pay.as_deref(), declined, token.as_deref().unwrap_or_default()).into_string(), Vec::new()))
+}
+
+/// The shopper cancels an unpaid order: its units go back on sale at once (once, like expiry).
+async fn cancel_order(ctx: &PageCtx, env: &Env, config: &Config, order_id: &str, token: Option<&str>) -> Result<Response, AppError> {
+    let detail = authorized_order(env, config, order_id, token).await?;
+    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    db.batch(&crate::app::stock::cancel_unpaid_order(&detail.order.id, now(), "shopper", "cancelled by the shopper")).await?;
+    Ok(redirect(&order_location(ctx, &detail.order.id, token.unwrap_or_default()), Vec::new()))
 }
 
 async fn sandbox_payment(env: &Env, config: &Config, payment_id: &str, token: Option<&str>) -> Result<(OrderDetail, PaymentRow), AppError> {

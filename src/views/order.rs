@@ -11,7 +11,8 @@ use crate::domain::money::Money;
 use crate::domain::orders::OrderStatus;
 use crate::domain::time::vn_time;
 
-pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, declined: bool) -> Markup {
+/// `token` is the order's access token, for the cancel form of an unpaid order.
+pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, declined: bool, token: &str) -> Markup {
     let t = ctx.t();
     let s = shop_t(ctx.locale);
     let o = &detail.order;
@@ -27,6 +28,10 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
         @if status == Some(OrderStatus::PendingPayment) {
             p.notice { ((s.pay_before)(&vn_time(o.expires_at))) }
             @if let Some(url) = pay_url { p { a.button href=(url) { (s.pay_now) } } }
+            form.cancel-order method="post" action=(ctx.href(&format!("/orders/{}/cancel", o.id))) {
+                input type="hidden" name="t" value=(token);
+                button type="submit" { (s.cancel_order) }
+            }
         }
         table.order-lines {
             thead { tr { th scope="col" { (s.product) } th scope="col" { (s.unit_price) } th scope="col" { (t.quantity) } th scope="col" { (s.line_total) } } }
