@@ -311,6 +311,7 @@ describe('sandbox payments', () => {
       ['another order, validly signed', () => s.webhook(JSON.stringify({ ...JSON.parse(body()), order_id: '0'.repeat(32) })), 400],
       ['an unknown payment, validly signed', () => s.webhook(JSON.stringify({ ...JSON.parse(body()), payment_id: '0'.repeat(32) })), 404],
       ['a body that is not a notification, validly signed', () => s.webhook('{"hello": "world"}'), 400],
+      ['a status the provider does not define, validly signed', () => s.webhook(body({ status: 'refunded' })), 400],
     ];
     for (const [what, attempt, status] of attempts) {
       const res = await attempt();

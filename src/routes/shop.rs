@@ -403,6 +403,11 @@ async fn sandbox_webhook(env: &Env, config: &Config, body: &str, header: Option<
     sandbox::verify(secret.as_bytes(), header, body, now()).map_err(|_| AppError::Unauthorized)?;
     let n: sandbox::Notification = serde_json::from_str(body)
         .map_err(|_| AppError::Invalid(vec![FieldError { field: "body", problem: crate::domain::listing::Problem::BadValue }]))?;
+    // Only the two outcomes the provider defines; anything else is a malformed notification, not a
+    // failed payment.
+    if !matches!(n.status.as_str(), "succeeded" | "failed") {
+        return Err(AppError::Invalid(vec![FieldError { field: "status", problem: crate::domain::listing::Problem::UnknownChoice }]));
+    }
     let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
     payments::apply(
         &db,
