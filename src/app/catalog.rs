@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::sql::{Sql, SqlValue};
-use crate::domain::catalog::{Category, Color, Product, ProductCard, ProductImage, Variant};
+use crate::domain::catalog::{Category, Product, ProductCard, ProductImage, Variant};
 use crate::domain::listing::{ListingQuery, Sort};
 
 /// What a listing draws from before filters apply.
@@ -327,9 +327,9 @@ pub struct TagRow {
 pub trait CatalogStore {
     type Error;
     async fn categories(&self) -> Result<Vec<Category>, Self::Error>;
-    async fn colors(&self) -> Result<Vec<Color>, Self::Error>;
     async fn listing(&self, scope: &Scope, q: &ListingQuery) -> Result<Listing, Self::Error>;
-    async fn collection(&self, slug: &str, limit: i64) -> Result<Vec<ProductCard>, Self::Error>;
+    /// Several collections' cards, in the order asked: `(collection slug, at most this many)`.
+    async fn collections(&self, wanted: &[(&str, i64)]) -> Result<Vec<Vec<ProductCard>>, Self::Error>;
     async fn product(&self, slug: &str) -> Result<Option<ProductPage>, Self::Error>;
     async fn sitemap_products(&self) -> Result<Vec<SitemapRow>, Self::Error>;
 }

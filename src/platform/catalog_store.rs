@@ -19,10 +19,6 @@ impl CatalogStore for Db {
         self.all(&catalog::categories_sql()).await
     }
 
-    async fn colors(&self) -> Result<Vec<Color>, AppError> {
-        self.all(&catalog::colors_sql()).await
-    }
-
     async fn listing(&self, scope: &Scope, q: &ListingQuery) -> Result<Listing, AppError> {
         let results = self.batch(&catalog::listing_batch(scope, q)).await?;
         let [cards, count, sizes, colors, range] = results.as_slice() else {
@@ -39,9 +35,10 @@ impl CatalogStore for Db {
         })
     }
 
-    async fn collection(&self, slug: &str, limit: i64) -> Result<Vec<ProductCard>, AppError> {
-        let cards: Vec<CardRow> = self.all(&catalog::collection_sql(slug, limit)).await?;
-        Ok(cards.into_iter().map(ProductCard::from).collect())
+    async fn collections(&self, wanted: &[(&str, i64)]) -> Result<Vec<Vec<ProductCard>>, AppError> {
+        let sqls: Vec<_> = wanted.iter().map(|(slug, limit)| catalog::collection_sql(slug, *limit)).collect();
+        let results = self.batch(&sqls).await?;
+        results.iter().map(|r| Ok(rows::<CardRow>(r)?.into_iter().map(ProductCard::from).collect())).collect()
     }
 
     async fn product(&self, slug: &str) -> Result<Option<ProductPage>, AppError> {
@@ -85,12 +82,5 @@ impl Db {
             return Err(AppError::Internal(format!("lists batch returned {} results", results.len())));
         };
         Ok(memo::keep_lists(version, rows(categories)?, rows(colors)?))
-    }
-
-    /// Several collections' cards in one round trip, in the order asked.
-    pub async fn collections(&self, wanted: &[(&str, i64)]) -> Result<Vec<Vec<ProductCard>>, AppError> {
-        let sqls: Vec<_> = wanted.iter().map(|(slug, limit)| catalog::collection_sql(slug, *limit)).collect();
-        let results = self.batch(&sqls).await?;
-        results.iter().map(|r| Ok(rows::<CardRow>(r)?.into_iter().map(ProductCard::from).collect())).collect()
     }
 }

@@ -267,7 +267,7 @@ fn checkout_form(form: &[(String, String)]) -> CheckoutForm {
 }
 
 async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&str>, pairs: &[(String, String)]) -> Result<Response, AppError> {
-    let secret = require_secret(config)?;
+    require_secret(config)?;
     let Some(cart_id) = cart_id else { return Ok(redirect(&ctx.href("/cart"), Vec::new())) };
     let form = checkout_form(pairs);
     let request = match validate(&form, &config.providers()) {
@@ -287,10 +287,7 @@ async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Opt
             Ok(redirect(&location, cart_cookies(ctx, config, cart_id, 0)))
         }
         CartReply::Refused { .. } => Ok(redirect(&ctx.href("/cart"), Vec::new())),
-        CartReply::Cart { .. } => {
-            let _ = secret;
-            Err(AppError::Internal("unexpected cart reply".into()))
-        }
+        CartReply::Cart { .. } => Err(AppError::Internal("unexpected cart reply".into())),
     }
 }
 
