@@ -1,9 +1,10 @@
 //! The Workers Cache API in front of catalog pages and GET API responses.
 //!
 //! The cache key is the request URL under a synthetic host, prefixed with the catalog version kept in
-//! KV: a catalog change writes a new version, and every page is a miss at once, everywhere, without a
-//! purge. Validators are computed from the body, so `If-None-Match` gets a 304 whether the response
-//! came from the cache or was just rendered.
+//! KV: a catalog change writes a new version, and every page is a miss everywhere, without a purge, as
+//! soon as KV delivers the new version (plus at most `VERSION_FRESH_MS`). Validators are computed from
+//! the body, so `If-None-Match` gets a 304 whether the response came from the cache or was just
+//! rendered.
 
 use worker::{Cache, Context, Env, Headers, Response, ResponseBuilder};
 
@@ -29,13 +30,33 @@ impl Rendered {
     }
 }
 
+/// How long an isolate trusts the catalog version it last read from KV. KV itself is eventually
+/// consistent (a write reaches every location within about a minute, and reads are cached at the edge
+/// for at least 60 s), so a one-second memory changes what a shopper can observe by at most one
+/// second, and saves a KV read on nearly every cached page — the largest cost left on a hit.
+const VERSION_FRESH_MS: f64 = 1_000.0;
+
+thread_local! {
+    static VERSION: std::cell::RefCell<Option<(String, f64)>> = const { std::cell::RefCell::new(None) };
+}
+
 pub async fn catalog_version(env: &Env) -> String {
+    let now = worker::Date::now().as_millis() as f64;
+    let remembered = VERSION.with(|v| v.borrow().clone());
+    if let Some((version, read_at)) = remembered {
+        if (0.0..VERSION_FRESH_MS).contains(&(now - read_at)) {
+            return version;
+        }
+    }
     let Ok(kv) = env.kv(KV) else { return "0".into() };
-    match kv.get(CATALOG_VERSION_KEY).text().await {
+    let version = match kv.get(CATALOG_VERSION_KEY).text().await {
         Ok(Some(v)) => v,
         _ => "0".into(),
-    }
+    };
+    VERSION.with(|v| *v.borrow_mut() = Some((version.clone(), now)));
+    version
 }
+
 
 /// The catalog version invalidates on data changes; the asset digest on a new build's assets (a page
 /// cached by an older build would link to stylesheets that no longer resolve).

@@ -2,8 +2,8 @@
 //!
 //! One isolate serves many requests, so what it has already rendered or read for the current catalog
 //! version can be answered from memory: rendered pages (bounded, oldest out first) and the category
-//! tree and colour palette every page needs. Everything is keyed by the catalog version read from KV
-//! on each request, so a catalog change is seen at once exactly as with the edge cache; a new
+//! tree and colour palette every page needs. Everything is keyed by the catalog version (read from KV,
+//! remembered for a second), so a catalog change is seen exactly when the edge cache sees it; a new
 //! version empties the memory.
 
 use std::cell::RefCell;

@@ -137,6 +137,8 @@ async function startShopOnce({ vars, timeoutMs }) {
     /** Writes a new catalog version to KV, so every edge-cached page is a miss; returns the version. */
     async bumpCatalogVersion(version = `${Date.now()}${process.hrtime.bigint() % 1000000n}`) {
       await wrangler(['kv', 'key', 'put', '--binding', 'KV', '--local', '--persist-to', stateDir, 'catalog_version', version]);
+      // An isolate trusts the version it read for one second (VERSION_FRESH_MS in edge_cache.rs).
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
       return version;
     },
     async stop() {
