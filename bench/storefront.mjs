@@ -9,6 +9,7 @@
 //
 //   node bench/storefront.mjs [--concurrency 16] [--warmup 2] [--duration 8] [--only home,product]
 //                             [--url http://127.0.0.1:8787]   # an already running shop
+//                             [--inspector off|on]   # off (default): scripts/serve-quiet.mjs; on: `wrangler dev`
 //
 // Node built-ins only, so the client stays cheap: it shares the CPU with workerd.
 import { execFileSync } from 'node:child_process';
@@ -32,8 +33,10 @@ const { values: opts } = parseArgs({
     duration: { type: 'string', default: '8' },
     only: { type: 'string' },
     url: { type: 'string' },
+    inspector: { type: 'string', default: 'off' },
   },
 });
+if (!['on', 'off'].includes(opts.inspector)) usage(`--inspector is on or off, not ${opts.inspector}`);
 const CONCURRENCY = positiveInt('concurrency', opts.concurrency);
 const WARMUP_MS = positiveNumber('warmup', opts.warmup) * 1000;
 const DURATION_MS = positiveNumber('duration', opts.duration) * 1000;
@@ -122,7 +125,7 @@ function shopProcesses(port) {
   }
   const roots = pids.filter((pid) => {
     const cmd = cmdline(pid);
-    return cmd.includes('wrangler') && cmd.includes(' dev ') && cmd.includes(`--port ${port} `);
+    return (cmd.includes('wrangler') && cmd.includes(' dev ') && cmd.includes(`--port ${port} `)) || cmd.includes(`serve-quiet.mjs --port ${port}`);
   });
   const found = new Map();
   const visit = (pid) => {
@@ -130,7 +133,7 @@ function shopProcesses(port) {
     const cmd = cmdline(pid);
     let role = null;
     if (/workerd serve/.test(cmd)) role = cmd.includes(`entry=127.0.0.1:${port} `) ? 'workerd (proxy)' : 'workerd (worker)';
-    else if (/\bnode\b/.test(cmd) && cmd.includes('wrangler')) role = 'wrangler (node)';
+    else if (/\bnode\b/.test(cmd) && (cmd.includes('wrangler') || cmd.includes('serve-quiet'))) role = 'wrangler (node)';
     if (role) found.set(pid, role);
     for (const child of children.get(pid) ?? []) visit(child);
   };
@@ -387,8 +390,8 @@ async function main() {
   let shop = null;
   let url = opts.url?.replace(/\/$/, '');
   if (!url) {
-    process.stdout.write('  shop      starting on fresh state… ');
-    shop = await startShop();
+    process.stdout.write(`  shop      starting on fresh state, DevTools inspector ${opts.inspector}… `);
+    shop = await startShop({ vars: { VESTIFY_INSPECTOR: opts.inspector } });
     url = shop.url;
     console.log(url);
   } else {
