@@ -1,8 +1,10 @@
 //! The pure core: types and rules with no I/O and no `worker` import, tested on the host.
 
+pub mod analytics;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
+pub mod csv;
 pub mod error;
 pub mod http_cache;
 pub mod listing;

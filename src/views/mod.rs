@@ -2,6 +2,7 @@
 //! markup, so pages render in host tests exactly as in the Worker.
 
 pub mod cart;
+pub mod charts;
 pub mod checkout;
 pub mod components;
 pub mod errors;
