@@ -148,7 +148,12 @@ impl Totals {
         }
     }
 
-    pub fn add(self, other: Totals) -> Totals {
+}
+
+impl std::ops::Add for Totals {
+    type Output = Totals;
+
+    fn add(self, other: Totals) -> Totals {
         Totals {
             revenue: self.revenue + other.revenue,
             orders: self.orders + other.orders,

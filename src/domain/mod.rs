@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod cart;
 pub mod catalog;
+pub mod catalog_csv;
 pub mod checkout;
 pub mod csv;
 pub mod error;
