@@ -1,6 +1,8 @@
 //! Use cases over small storage ports. Still no `worker` types: the SQL is built here, as data, and
 //! the platform layer only sends it to D1.
 
+pub mod analytics;
+pub mod inventory;
 pub mod cart;
 pub mod catalog;
 pub mod orders;

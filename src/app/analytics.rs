@@ -1,0 +1,189 @@
+//! Analytics as SQL: recording shop events, rolling a day up, and reading the dashboard.
+//!
+//! A roll-up recomputes one Vietnam day whole from the orders table (sales) and the captured events
+//! (funnel), in one batch (a transaction): running it twice, or while orders change, leaves the day
+//! exactly as the source tables say at that moment. The dashboard reads only the roll-ups, so its cost
+//! grows with the number of days shown, not with the number of orders.
+
+use chrono::NaiveDate;
+
+use super::sql::{Sql, SqlValue};
+use crate::domain::analytics::{vn_day_start, EventKind, Period};
+
+/// Order statuses whose payment counts as a sale (refunds are reported separately, on the day they
+/// succeed). `needs_refund` is money the shop must give back, not a sale.
+pub const SOLD_STATUSES: &str = "('paid', 'fulfilled', 'delivered', 'refunded', 'partially_refunded')";
+
+/// A day as the tables store it.
+pub fn day_key(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// Records an event. `visitor` is the caller's daily keyed hash of the client.
+pub fn record_event(kind: EventKind, now: i64, visitor: &str, product_id: Option<i64>, order_id: Option<&str>, amount: Option<i64>) -> Sql {
+    let day = day_key(crate::domain::analytics::vn_day(now));
+    Sql::new("INSERT INTO shop_events (kind, day, at, visitor, product_id, order_id, amount) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(kind.as_str())
+        .bind(day)
+        .bind(now)
+        .bind(visitor)
+        .bind(product_id.map_or(SqlValue::Null, SqlValue::Int))
+        .bind(order_id.map_or(SqlValue::Null, SqlValue::from))
+        .bind(amount.map_or(SqlValue::Null, SqlValue::Int))
+}
+
+/// Rebuilds one day's roll-ups, as one batch.
+pub fn rollup_day(day: NaiveDate) -> Vec<Sql> {
+    let key = day_key(day);
+    let start = vn_day_start(day);
+    let end = start + 86_400;
+    let paid = format!("o.paid_at >= {start} AND o.paid_at < {end} AND o.status IN {SOLD_STATUSES}");
+    vec![
+        Sql::new("DELETE FROM daily_sales WHERE day = ?").bind(key.as_str()),
+        Sql::new(format!(
+            "INSERT INTO daily_sales (day, revenue, orders, units, discount, refunded) \
+             SELECT ?, COALESCE(SUM(o.total), 0), COUNT(*), \
+               COALESCE((SELECT SUM(l.quantity) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE {paid}), 0), \
+               COALESCE(SUM(o.discount), 0), \
+               COALESCE((SELECT SUM(r.amount) FROM refunds r WHERE r.status = 'succeeded' AND r.updated_at >= {start} AND r.updated_at < {end}), 0) \
+             FROM orders o WHERE {paid}"
+        ))
+        .bind(key.as_str()),
+        Sql::new("DELETE FROM daily_provider_sales WHERE day = ?").bind(key.as_str()),
+        Sql::new(format!(
+            "INSERT INTO daily_provider_sales (day, provider, revenue, orders) \
+             SELECT ?, o.payment_provider, SUM(o.total), COUNT(*) FROM orders o WHERE {paid} GROUP BY o.payment_provider"
+        ))
+        .bind(key.as_str()),
+        Sql::new("DELETE FROM daily_product_sales WHERE day = ?").bind(key.as_str()),
+        Sql::new(format!(
+            "INSERT INTO daily_product_sales (day, product_id, units, revenue) \
+             SELECT ?, l.product_id, SUM(l.quantity), SUM(l.line_total - l.discount) \
+             FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE {paid} GROUP BY l.product_id"
+        ))
+        .bind(key.as_str()),
+        Sql::new("DELETE FROM daily_funnel WHERE day = ?").bind(key.as_str()),
+        Sql::new(
+            "INSERT INTO daily_funnel (day, sessions, product_views, added_to_cart, checkout, paid) \
+             SELECT ?1, COUNT(DISTINCT visitor), \
+               COUNT(DISTINCT CASE WHEN kind = 'product_viewed' THEN visitor END), \
+               COUNT(DISTINCT CASE WHEN kind = 'added_to_cart' THEN visitor END), \
+               COUNT(DISTINCT CASE WHEN kind = 'checkout_started' THEN visitor END), \
+               COUNT(DISTINCT CASE WHEN kind = 'order_paid' THEN visitor END) \
+             FROM shop_events WHERE day = ?1",
+        )
+        .bind(key.as_str()),
+    ]
+}
+
+fn range(period: &Period) -> (String, String) {
+    (day_key(period.from), day_key(period.to))
+}
+
+/// Totals of a period: revenue, orders, units, discount, refunded.
+pub fn totals_sql(period: &Period) -> Sql {
+    let (from, to) = range(period);
+    Sql::new(
+        "SELECT COALESCE(SUM(revenue), 0) AS revenue, COALESCE(SUM(orders), 0) AS orders, COALESCE(SUM(units), 0) AS units, \
+         COALESCE(SUM(discount), 0) AS discount, COALESCE(SUM(refunded), 0) AS refunded \
+         FROM daily_sales WHERE day BETWEEN ? AND ?",
+    )
+    .bind(from)
+    .bind(to)
+}
+
+/// Revenue and orders per day that has any (the caller fills the gaps with zero).
+pub fn daily_sql(period: &Period) -> Sql {
+    let (from, to) = range(period);
+    Sql::new("SELECT day, revenue, orders FROM daily_sales WHERE day BETWEEN ? AND ? ORDER BY day").bind(from).bind(to)
+}
+
+pub fn providers_sql(period: &Period) -> Sql {
+    let (from, to) = range(period);
+    Sql::new(
+        "SELECT provider, SUM(revenue) AS revenue, SUM(orders) AS orders FROM daily_provider_sales \
+         WHERE day BETWEEN ? AND ? GROUP BY provider ORDER BY revenue DESC, provider",
+    )
+    .bind(from)
+    .bind(to)
+}
+
+pub fn top_products_sql(period: &Period, limit: i64) -> Sql {
+    let (from, to) = range(period);
+    Sql::new(
+        "SELECT s.product_id AS id, p.slug, p.name_vi, p.name_en, SUM(s.units) AS units, SUM(s.revenue) AS revenue \
+         FROM daily_product_sales s JOIN products p ON p.id = s.product_id \
+         WHERE s.day BETWEEN ? AND ? GROUP BY s.product_id ORDER BY revenue DESC, units DESC, s.product_id LIMIT ?",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+}
+
+pub fn top_categories_sql(period: &Period, limit: i64) -> Sql {
+    let (from, to) = range(period);
+    Sql::new(
+        "SELECT c.id, c.slug, c.name_vi, c.name_en, SUM(s.units) AS units, SUM(s.revenue) AS revenue \
+         FROM daily_product_sales s JOIN products p ON p.id = s.product_id JOIN categories c ON c.id = p.category_id \
+         WHERE s.day BETWEEN ? AND ? GROUP BY c.id ORDER BY revenue DESC, units DESC, c.id LIMIT ?",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+}
+
+pub fn funnel_sql(period: &Period) -> Sql {
+    let (from, to) = range(period);
+    Sql::new(
+        "SELECT COALESCE(SUM(sessions), 0) AS sessions, COALESCE(SUM(product_views), 0) AS product_views, \
+         COALESCE(SUM(added_to_cart), 0) AS added_to_cart, COALESCE(SUM(checkout), 0) AS checkout, COALESCE(SUM(paid), 0) AS paid \
+         FROM daily_funnel WHERE day BETWEEN ? AND ?",
+    )
+    .bind(from)
+    .bind(to)
+}
+
+/// Variants whose sellable stock is at or below their threshold, fewest first.
+pub fn low_stock_sql(limit: i64) -> Sql {
+    Sql::new(
+        "SELECT v.id, v.sku, v.size, v.color, v.on_hand, v.reserved, v.low_stock_threshold, p.slug, p.name_vi, p.name_en \
+         FROM variants v JOIN products p ON p.id = v.product_id \
+         WHERE v.status = 'active' AND p.status = 'active' AND v.on_hand - v.reserved <= v.low_stock_threshold \
+         ORDER BY v.on_hand - v.reserved, p.id, v.id LIMIT ?",
+    )
+    .bind(limit)
+}
+
+/// The days whose sales can still change: a payment or refund lands on the day it happens, so only
+/// today and yesterday (a notification delivered just after midnight) need rolling up again.
+pub fn days_to_refresh(now: i64) -> [NaiveDate; 2] {
+    let today = crate::domain::analytics::vn_day(now);
+    [today.pred_opt().unwrap_or(today), today]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rollup_replaces_each_table_for_its_day_only() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let batch = rollup_day(day);
+        assert_eq!(batch.len(), 8);
+        for pair in batch.chunks(2) {
+            assert!(pair[0].text.starts_with("DELETE FROM daily_"));
+            assert!(pair[1].text.starts_with("INSERT INTO daily_"));
+            let table = pair[0].text.split_whitespace().nth(2).unwrap();
+            assert!(pair[1].text.contains(table));
+        }
+        // The day's bounds in unix seconds: 2026-11-26 00:00 in Hà Nội is 17:00 UTC the day before.
+        assert!(batch[1].text.contains("o.paid_at >= 1795626000 AND o.paid_at < 1795712400"));
+    }
+
+    #[test]
+    fn refresh_covers_yesterday_and_today_in_vietnam() {
+        // 2026-11-25T17:30Z is already the 26th in Hà Nội.
+        let [yesterday, today] = days_to_refresh(1_795_627_800);
+        assert_eq!((day_key(yesterday), day_key(today)), ("2026-11-25".to_string(), "2026-11-26".to_string()));
+    }
+}
