@@ -118,6 +118,16 @@ impl fmt::Display for Money {
     }
 }
 
+/// A count with the locale's thousands separator: `12.345` in Vietnamese, `12,345` in English.
+pub fn format_integer(n: i64, locale: Locale) -> String {
+    let sep = match locale {
+        Locale::Vi => '.',
+        Locale::En => ',',
+    };
+    let sign = if n < 0 { "-" } else { "" };
+    format!("{sign}{}", group_thousands(n.unsigned_abs(), sep))
+}
+
 fn group_thousands(mut n: u64, sep: char) -> String {
     let mut groups = Vec::new();
     loop {

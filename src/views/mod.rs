@@ -1,6 +1,7 @@
 //! Server-rendered HTML with maud. Pure: every function takes data and a `PageCtx` and returns
 //! markup, so pages render in host tests exactly as in the Worker.
 
+pub mod admin;
 pub mod cart;
 pub mod charts;
 pub mod checkout;

@@ -1,0 +1,386 @@
+//! The sales dashboard: figures for a period against the previous one, charts drawn as SVG on the
+//! server, and every number also as a table (and the daily figures as CSV).
+
+use maud::{html, Markup};
+
+use super::{page, AdminCtx, Section};
+use crate::domain::analytics::{change, daily_series, Funnel, Period, Totals};
+use crate::domain::csv;
+use crate::views::charts::{bar_chart, line_chart, BarChart, LineChart, Series};
+
+/// A product or category with what it sold in the period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ranked {
+    pub id: i64,
+    pub slug: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub units: i64,
+    pub revenue: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderSales {
+    pub provider: String,
+    pub revenue: i64,
+    pub orders: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LowStock {
+    pub sku: String,
+    pub product_slug: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub size: String,
+    pub color: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub threshold: i64,
+}
+
+/// Everything the dashboard shows, read from the daily roll-ups.
+#[derive(Clone, Debug)]
+pub struct Dashboard {
+    pub period: Period,
+    pub totals: Totals,
+    pub previous: Totals,
+    pub discount: i64,
+    pub previous_discount: i64,
+    /// (day, revenue, orders) rows as stored: days without sales are absent.
+    pub daily: Vec<(chrono::NaiveDate, i64, i64)>,
+    pub previous_daily: Vec<(chrono::NaiveDate, i64, i64)>,
+    pub providers: Vec<ProviderSales>,
+    pub top_products: Vec<Ranked>,
+    pub top_categories: Vec<Ranked>,
+    pub funnel: Funnel,
+    pub previous_funnel: Funnel,
+    pub low_stock: Vec<LowStock>,
+}
+
+impl Dashboard {
+    fn revenue_series(&self) -> (Vec<i64>, Vec<i64>, Vec<i64>) {
+        let rows = |d: &[(chrono::NaiveDate, i64, i64)], pick: fn(&(chrono::NaiveDate, i64, i64)) -> i64| {
+            d.iter().map(|r| (r.0, pick(r))).collect::<Vec<_>>()
+        };
+        let revenue = daily_series(&self.period, &rows(&self.daily, |r| r.1));
+        let orders = daily_series(&self.period, &rows(&self.daily, |r| r.2));
+        let previous = daily_series(&self.period.previous(), &rows(&self.previous_daily, |r| r.1));
+        (revenue, orders, previous)
+    }
+}
+
+fn day_label(ctx: &AdminCtx, day: chrono::NaiveDate) -> String {
+    match ctx.locale {
+        crate::domain::locale::Locale::Vi => day.format("%d/%m").to_string(),
+        crate::domain::locale::Locale::En => day.format("%b %-d").to_string(),
+    }
+}
+
+fn long_date(ctx: &AdminCtx, day: chrono::NaiveDate) -> String {
+    match ctx.locale {
+        crate::domain::locale::Locale::Vi => day.format("%d/%m/%Y").to_string(),
+        crate::domain::locale::Locale::En => day.format("%b %-d, %Y").to_string(),
+    }
+}
+
+pub fn dashboard_page(ctx: &AdminCtx, d: &Dashboard) -> Markup {
+    let t = ctx.t();
+    let previous = d.period.previous();
+    let (revenue, orders, previous_revenue) = d.revenue_series();
+    let labels: Vec<String> = d.period.each_day().map(|day| day_label(ctx, day)).collect();
+    let money = |v: i64| ctx.money(v);
+    let kpis: [(&str, i64, i64, bool); 7] = [
+        (t.revenue, d.totals.revenue, d.previous.revenue, true),
+        (t.orders, d.totals.orders, d.previous.orders, false),
+        (t.average_order_value, d.totals.average_order_value(), d.previous.average_order_value(), true),
+        (t.units, d.totals.units, d.previous.units, false),
+        (t.discounts, d.discount, d.previous_discount, true),
+        (t.refunds, d.totals.refunded, d.previous.refunded, true),
+        (t.net_revenue, d.totals.revenue - d.totals.refunded, d.previous.revenue - d.previous.refunded, true),
+    ];
+    let csv_href = format!("{}?from={}&to={}", ctx.href("/admin/dashboard.csv"), d.period.from, d.period.to);
+    let main = html! {
+        form.admin-filters method="get" action=(ctx.href("/admin")) {
+            fieldset {
+                legend { (t.period) }
+                label { (t.from) " " input type="date" name="from" value=(d.period.from.to_string()) required; }
+                label { (t.to) " " input type="date" name="to" value=(d.period.to.to_string()) required; }
+                button type="submit" { (t.show) }
+            }
+            p.admin-presets {
+                @for days in [7, 30, 90] {
+                    a href=(format!("{}?days={days}", ctx.href("/admin"))) { ((t.last_days)(days)) }
+                }
+            }
+        }
+        p.admin-muted { ((t.compared_with)(&long_date(ctx, previous.from), &long_date(ctx, previous.to))) }
+
+        section.admin-kpis aria-label=(t.dashboard) {
+            @for (label, now, before, is_money) in kpis {
+                div.kpi {
+                    h2 { (label) }
+                    p.kpi-value { @if is_money { (ctx.money(now)) } @else { (ctx.number(now)) } }
+                    p.kpi-change {
+                        (t.change(change(now, before), ctx.locale)) " · " (t.previous) ": "
+                        @if is_money { (ctx.money(before)) } @else { (ctx.number(before)) }
+                    }
+                }
+            }
+        }
+
+        section.admin-card {
+            h2 { (t.revenue_by_day) }
+            @if d.totals.orders == 0 && d.previous.orders == 0 {
+                p { (t.no_sales) }
+            }
+            (line_chart(&LineChart {
+                id: "revenue-chart",
+                title: t.revenue_by_day,
+                description: &(t.revenue_chart_desc)(&ctx.money(d.totals.revenue), &ctx.money(d.previous.revenue)),
+                labels: &labels,
+                series: &[
+                    Series { name: t.this_period, values: &revenue, muted: false },
+                    Series { name: t.previous_period, values: &previous_revenue, muted: true },
+                ],
+                format: &|v| compact_money(ctx, v),
+            }))
+            details {
+                summary { (t.revenue_by_day) " — " (t.day) }
+                table.admin-table {
+                    thead { tr { th scope="col" { (t.day) } th scope="col" { (t.revenue) } th scope="col" { (t.orders) } th scope="col" { (t.previous_period) } } }
+                    tbody {
+                        @for (i, day) in d.period.each_day().enumerate() {
+                            tr {
+                                th scope="row" { (long_date(ctx, day)) }
+                                td { (ctx.money(revenue.get(i).copied().unwrap_or(0))) }
+                                td { (ctx.number(orders.get(i).copied().unwrap_or(0))) }
+                                td { (ctx.money(previous_revenue.get(i).copied().unwrap_or(0))) }
+                            }
+                        }
+                    }
+                }
+            }
+            p { a href=(csv_href) download { (t.download_csv) } }
+        }
+
+        div.admin-grid {
+            (ranked_section(ctx, "top-products", t.top_products, t.product, &d.top_products, |r| format!("/p/{}", r.slug)))
+            (ranked_section(ctx, "top-categories", t.top_categories, t.category, &d.top_categories, |r| format!("/c/{}", r.slug)))
+        }
+
+        div.admin-grid {
+            section.admin-card {
+                h2 { (t.by_provider) }
+                @let bars: Vec<(String, i64)> = d.providers.iter().map(|p| (p.provider.clone(), p.revenue)).collect();
+                @if !bars.is_empty() {
+                    (bar_chart(&BarChart { id: "providers-chart", title: t.by_provider, description: t.chart_bars_desc, bars: &bars, format: &money }))
+                }
+                table.admin-table {
+                    thead { tr { th scope="col" { (t.provider) } th scope="col" { (t.revenue) } th scope="col" { (t.orders) } } }
+                    tbody {
+                        @for p in &d.providers {
+                            tr { th scope="row" { (p.provider) } td { (ctx.money(p.revenue)) } td { (ctx.number(p.orders)) } }
+                        }
+                    }
+                }
+            }
+            section.admin-card {
+                h2 { (t.funnel) }
+                p.admin-muted { (t.funnel_note) }
+                @let steps = d.funnel.steps();
+                @let bars: Vec<(String, i64)> = steps.iter().map(|(key, n, _)| (t.funnel_step(key).to_string(), *n)).collect();
+                (bar_chart(&BarChart { id: "funnel-chart", title: t.funnel, description: t.chart_bars_desc, bars: &bars, format: &|v| ctx.number(v) }))
+                table.admin-table {
+                    thead { tr { th scope="col" { (t.step) } th scope="col" { (t.visitors) } th scope="col" { (t.of_sessions) } th scope="col" { (t.previous_period) } } }
+                    tbody {
+                        @for ((key, n, share), (_, before, _)) in steps.iter().zip(d.previous_funnel.steps().iter()) {
+                            tr {
+                                th scope="row" { (t.funnel_step(key)) }
+                                td { (ctx.number(*n)) }
+                                td { (t.change(crate::domain::analytics::Change::PerMille(*share), ctx.locale).trim_start_matches('+')) }
+                                td { (ctx.number(*before)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        section.admin-card #low-stock {
+            h2 { (t.low_stock) }
+            @if d.low_stock.is_empty() {
+                p { (t.nothing_low) }
+            } @else {
+                table.admin-table {
+                    thead { tr { th scope="col" { (t.sku) } th scope="col" { (t.product) } th scope="col" { (t.available) } th scope="col" { (t.reserved) } th scope="col" { (t.threshold) } } }
+                    tbody {
+                        @for v in &d.low_stock {
+                            tr {
+                                th scope="row" { a href=(format!("{}?sku={}", ctx.href("/admin/stock"), v.sku)) { (v.sku) } }
+                                td { (localized(ctx, &v.name_vi, &v.name_en)) " · " (v.size) " · " (v.color) }
+                                td { (ctx.number(v.on_hand - v.reserved)) }
+                                td { (ctx.number(v.reserved)) }
+                                td { (ctx.number(v.threshold)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(ctx, Section::Dashboard, t.dashboard, main)
+}
+
+fn ranked_section(ctx: &AdminCtx, id: &str, title: &str, column: &str, rows: &[Ranked], link: impl Fn(&Ranked) -> String) -> Markup {
+    let t = ctx.t();
+    let bars: Vec<(String, i64)> = rows.iter().map(|r| (localized(ctx, &r.name_vi, &r.name_en).to_string(), r.revenue)).collect();
+    html! {
+        section.admin-card {
+            h2 { (title) }
+            @if rows.is_empty() {
+                p { (t.no_sales) }
+            } @else {
+                (bar_chart(&BarChart { id, title, description: t.chart_bars_desc, bars: &bars, format: &|v| ctx.money(v) }))
+                table.admin-table {
+                    thead { tr { th scope="col" { (column) } th scope="col" { (t.units) } th scope="col" { (t.revenue) } } }
+                    tbody {
+                        @for r in rows {
+                            tr {
+                                th scope="row" { a href=(ctx.locale.path(&link(r))) { (localized(ctx, &r.name_vi, &r.name_en)) } }
+                                td { (ctx.number(r.units)) }
+                                td { (ctx.money(r.revenue)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn localized<'a>(ctx: &AdminCtx, vi: &'a str, en: &'a str) -> &'a str {
+    match ctx.locale {
+        crate::domain::locale::Locale::Vi => vi,
+        crate::domain::locale::Locale::En => en,
+    }
+}
+
+/// Axis labels: `1,5 tr` / `1.5M`, `250 N` / `250K`.
+fn compact_money(ctx: &AdminCtx, v: i64) -> String {
+    let vi = ctx.locale == crate::domain::locale::Locale::Vi;
+    let (value, unit) = if v >= 1_000_000 {
+        (v as f64 / 1_000_000.0, if vi { " tr" } else { "M" })
+    } else if v >= 1_000 {
+        (v as f64 / 1_000.0, if vi { " N" } else { "K" })
+    } else {
+        return v.to_string();
+    };
+    let text = if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value:.1}") };
+    let text = if vi { text.replace('.', ",") } else { text };
+    format!("{text}{unit}")
+}
+
+/// The daily figures of a period as CSV (the dashboard's "Download CSV").
+pub fn dashboard_csv(d: &Dashboard) -> String {
+    let (revenue, orders, previous_revenue) = d.revenue_series();
+    let header = ["day", "revenue_vnd", "orders", "previous_period_day", "previous_period_revenue_vnd"].map(String::from).to_vec();
+    let previous = d.period.previous();
+    let rows = d.period.each_day().zip(previous.each_day()).enumerate().map(|(i, (day, before))| {
+        vec![
+            day.to_string(),
+            revenue.get(i).copied().unwrap_or(0).to_string(),
+            orders.get(i).copied().unwrap_or(0).to_string(),
+            before.to_string(),
+            previous_revenue.get(i).copied().unwrap_or(0).to_string(),
+        ]
+    });
+    csv::write(std::iter::once(header).chain(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::locale::Locale;
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn ctx(locale: Locale) -> AdminCtx {
+        AdminCtx {
+            locale,
+            path: "/admin".into(),
+            query: String::new(),
+            user: "owner@vestify.vn".into(),
+            role: "Chủ cửa hàng".into(),
+            sections: vec![Section::Dashboard, Section::Orders],
+            csrf_token: "tok".into(),
+        }
+    }
+
+    fn sample() -> Dashboard {
+        Dashboard {
+            period: Period { from: d("2026-11-01"), to: d("2026-11-03") },
+            totals: Totals { revenue: 3_000_000, orders: 4, units: 6, refunded: 500_000 },
+            previous: Totals { revenue: 2_000_000, orders: 2, units: 3, refunded: 0 },
+            discount: 100_000,
+            previous_discount: 0,
+            daily: vec![(d("2026-11-01"), 1_000_000, 1), (d("2026-11-03"), 2_000_000, 3)],
+            previous_daily: vec![(d("2026-10-30"), 2_000_000, 2)],
+            providers: vec![ProviderSales { provider: "stripe".into(), revenue: 3_000_000, orders: 4 }],
+            top_products: vec![Ranked { id: 1, slug: "gile-len".into(), name_vi: "Gile len".into(), name_en: "Knit vest".into(), units: 6, revenue: 2_900_000 }],
+            top_categories: vec![],
+            funnel: Funnel { sessions: 100, product_views: 60, added_to_cart: 10, checkout: 5, paid: 4 },
+            previous_funnel: Funnel::default(),
+            low_stock: vec![LowStock {
+                sku: "VS-1".into(),
+                product_slug: "gile-len".into(),
+                name_vi: "Gile len".into(),
+                name_en: "Knit vest".into(),
+                size: "M".into(),
+                color: "navy".into(),
+                on_hand: 3,
+                reserved: 1,
+                threshold: 3,
+            }],
+        }
+    }
+
+    #[test]
+    fn shows_the_figures_against_the_previous_period() {
+        let html = dashboard_page(&ctx(Locale::Vi), &sample()).into_string();
+        assert!(html.contains("3.000.000 ₫"));
+        assert!(html.contains("+50,0 %"), "revenue grew by half");
+        assert!(html.contains("750.000 ₫"), "average order value");
+        assert!(html.contains("2.500.000 ₫"), "net of refunds");
+        assert!(html.contains("So với 29/10/2026 – 31/10/2026"));
+        assert!(html.contains(r#"role="img""#));
+        assert!(html.contains("Gile len"));
+        assert!(html.contains(r#"href="/admin/stock?sku=VS-1""#));
+        assert!(html.contains(r#"name="csrf_token" value="tok""#));
+        assert!(!html.contains("style="));
+        let en = dashboard_page(&ctx(Locale::En), &sample()).into_string();
+        assert!(en.contains("₫3,000,000") && en.contains("+50.0%") && en.contains("Knit vest"));
+        assert!(en.contains(r#"href="/en/admin/orders""#));
+    }
+
+    #[test]
+    fn the_csv_has_every_day_with_zeros_filled_in() {
+        let text = dashboard_csv(&sample());
+        let rows = csv::parse(&text).unwrap();
+        let fields: Vec<Vec<String>> = rows.into_iter().map(|r| r.fields).collect();
+        assert_eq!(fields.len(), 4);
+        assert_eq!(fields[1], vec!["2026-11-01", "1000000", "1", "2026-10-29", "0"]);
+        assert_eq!(fields[2], vec!["2026-11-02", "0", "0", "2026-10-30", "2000000"]);
+        assert_eq!(fields[3][1], "2000000");
+    }
+
+    #[test]
+    fn compact_axis_labels() {
+        assert_eq!(compact_money(&ctx(Locale::Vi), 1_500_000), "1,5 tr");
+        assert_eq!(compact_money(&ctx(Locale::En), 250_000), "250K");
+        assert_eq!(compact_money(&ctx(Locale::En), 999), "999");
+    }
+}

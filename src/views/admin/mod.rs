@@ -1,0 +1,126 @@
+//! The admin panel's pages: server-rendered, usable on a phone, no script required. Every page gets
+//! an [`AdminCtx`] (who is signed in, in which language, and the form token), and the shell shows
+//! only the sections the signed-in role may open; the server checks the role again on every route.
+
+pub mod dashboard;
+pub mod texts;
+
+use maud::{html, Markup, DOCTYPE};
+
+use crate::assets;
+use crate::domain::locale::Locale;
+use crate::domain::money::Money;
+
+pub use texts::{admin_texts, AdminTexts};
+
+/// A section of the panel, as the navigation lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    Dashboard,
+    Products,
+    Stock,
+    Orders,
+    Promotions,
+    Audit,
+}
+
+impl Section {
+    pub const ALL: [Section; 6] = [Section::Dashboard, Section::Products, Section::Stock, Section::Orders, Section::Promotions, Section::Audit];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Section::Dashboard => "/admin",
+            Section::Products => "/admin/products",
+            Section::Stock => "/admin/stock",
+            Section::Orders => "/admin/orders",
+            Section::Promotions => "/admin/promotions",
+            Section::Audit => "/admin/audit",
+        }
+    }
+}
+
+/// What every admin page needs about the request.
+pub struct AdminCtx {
+    pub locale: Locale,
+    /// Locale-free path of this page (`/admin/orders`), for the language switch.
+    pub path: String,
+    /// The raw query with its `?`, or empty.
+    pub query: String,
+    /// Who is signed in, as shown in the header.
+    pub user: String,
+    /// The role's name in the viewer's language.
+    pub role: String,
+    /// The sections this role may open.
+    pub sections: Vec<Section>,
+    /// The session's form token, for every POST form (the logout button included).
+    pub csrf_token: String,
+}
+
+impl AdminCtx {
+    pub fn t(&self) -> &'static AdminTexts {
+        admin_texts(self.locale)
+    }
+
+    pub fn href(&self, path: &str) -> String {
+        self.locale.path(path)
+    }
+
+    pub fn money(&self, vnd: i64) -> String {
+        Money::vnd(vnd).format(self.locale)
+    }
+
+    /// A whole number with the locale's thousands separator.
+    pub fn number(&self, n: i64) -> String {
+        crate::domain::money::format_integer(n, self.locale)
+    }
+}
+
+/// The hidden field every admin POST form carries.
+pub fn csrf_field(ctx: &AdminCtx) -> Markup {
+    html! { input type="hidden" name="csrf_token" value=(ctx.csrf_token); }
+}
+
+/// The page shell: header with the sections, the signed-in user and logout, then the page.
+pub fn page(ctx: &AdminCtx, current: Section, title: &str, main: Markup) -> Markup {
+    let t = ctx.t();
+    html! {
+        (DOCTYPE)
+        html lang=(ctx.locale.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex, nofollow";
+                title { (title) " · " (t.panel) }
+                link rel="icon" href=(assets::url("img/favicon.svg")) type="image/svg+xml";
+                link rel="stylesheet" href=(assets::url("css/admin.css"));
+            }
+            body.admin {
+                a.skip-link href="#main" { (t.skip_to_content) }
+                header.admin-header {
+                    a.admin-brand href=(ctx.href("/admin")) { "Vestify " span { (t.panel) } }
+                    nav aria-label=(t.sections_label) {
+                        ul {
+                            @for section in &ctx.sections {
+                                li {
+                                    a href=(ctx.href(section.path())) aria-current=[(*section == current).then_some("page")] { (t.section(*section)) }
+                                }
+                            }
+                        }
+                    }
+                    div.admin-user {
+                        span { (ctx.user) " · " (ctx.role) }
+                        a href=(format!("{}{}", ctx.locale.other().path(&ctx.path), ctx.query)) lang=(ctx.locale.other().code()) { (t.other_language) }
+                        form method="post" action=(ctx.href("/admin/logout")) {
+                            (csrf_field(ctx))
+                            button type="submit" { (t.log_out) }
+                        }
+                    }
+                }
+                main #main tabindex="-1" {
+                    h1 { (title) }
+                    (main)
+                }
+            }
+        }
+    }
+}
