@@ -19,17 +19,33 @@ pub fn day_key(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
 
+/// The product an event is about, as the caller knows it (a cached product page knows its slug; a
+/// cart knows the variant). Resolved to the product id when the event is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProductRef<'a> {
+    None,
+    Slug(&'a str),
+    Variant(i64),
+}
+
 /// Records an event. `visitor` is the caller's daily keyed hash of the client.
-pub fn record_event(kind: EventKind, now: i64, visitor: &str, product_id: Option<i64>, order_id: Option<&str>, amount: Option<i64>) -> Sql {
+pub fn record_event(kind: EventKind, now: i64, visitor: &str, product: ProductRef, order_id: Option<&str>, amount: Option<i64>) -> Sql {
     let day = day_key(crate::domain::analytics::vn_day(now));
-    Sql::new("INSERT INTO shop_events (kind, day, at, visitor, product_id, order_id, amount) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(kind.as_str())
-        .bind(day)
-        .bind(now)
-        .bind(visitor)
-        .bind(product_id.map_or(SqlValue::Null, SqlValue::Int))
-        .bind(order_id.map_or(SqlValue::Null, SqlValue::from))
-        .bind(amount.map_or(SqlValue::Null, SqlValue::Int))
+    let (product_sql, product_value) = match product {
+        ProductRef::None => ("?", SqlValue::Null),
+        ProductRef::Slug(slug) => ("(SELECT id FROM products WHERE slug = ?)", SqlValue::from(slug)),
+        ProductRef::Variant(id) => ("(SELECT product_id FROM variants WHERE id = ?)", SqlValue::Int(id)),
+    };
+    Sql::new(format!(
+        "INSERT INTO shop_events (kind, day, at, visitor, product_id, order_id, amount) VALUES (?, ?, ?, ?, {product_sql}, ?, ?)"
+    ))
+    .bind(kind.as_str())
+    .bind(day)
+    .bind(now)
+    .bind(visitor)
+    .bind(product_value)
+    .bind(order_id.map_or(SqlValue::Null, SqlValue::from))
+    .bind(amount.map_or(SqlValue::Null, SqlValue::Int))
 }
 
 /// Rebuilds one day's roll-ups, as one batch.
@@ -178,6 +194,15 @@ mod tests {
         }
         // The day's bounds in unix seconds: 2026-11-26 00:00 in Hà Nội is 17:00 UTC the day before.
         assert!(batch[1].text.contains("o.paid_at >= 1795626000 AND o.paid_at < 1795712400"));
+    }
+
+    #[test]
+    fn an_event_binds_every_placeholder_whatever_it_knows_of_the_product() {
+        for product in [ProductRef::None, ProductRef::Slug("gile-len"), ProductRef::Variant(7)] {
+            let sql = record_event(EventKind::ProductViewed, 1_795_627_800, "v", product, Some("o1"), None);
+            assert_eq!(sql.placeholder_count(), sql.params.len());
+            assert_eq!(sql.params[1], SqlValue::from("2026-11-26"));
+        }
     }
 
     #[test]
