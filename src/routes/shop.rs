@@ -614,7 +614,11 @@ fn order_json(d: &OrderDetail) -> Value {
                 "size": l.size, "color": l.color, "unit_price": l.unit_price, "quantity": l.quantity, "line_total": l.line_total,
             })).collect::<Vec<_>>(),
             "events": d.events.iter().map(|e| json!({"at": rfc3339(e.at), "from": e.from_status, "to": e.to_status, "actor": e.actor, "reason": e.reason})).collect::<Vec<_>>(),
-            "payments": d.payments.iter().map(|p| json!({"id": p.id, "provider": p.provider, "amount": p.amount, "currency": p.currency, "status": p.status})).collect::<Vec<_>>(),
+            "refunded_total": o.refunded_total,
+            "payments": d.payments.iter().map(|p| json!({
+                "id": p.id, "provider": p.provider, "amount": p.amount, "currency": p.currency, "status": p.status,
+                "provider_amount": p.provider_amount, "provider_currency": p.provider_currency,
+            })).collect::<Vec<_>>(),
         }
     })
 }
