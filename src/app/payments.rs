@@ -64,7 +64,7 @@ pub fn new_attempt(order_id: &str, payment_id: &str, provider: &str, now: i64) -
         .bind(provider)
         .bind(now)
         .bind(order_id),
-        Sql::new("UPDATE payments SET status = 'cancelled', updated_at = ?1 WHERE order_id = ?2 AND id <> ?3 AND status IN ('pending', 'failed') AND EXISTS (SELECT 1 FROM payments WHERE id = ?3)")
+        Sql::new("UPDATE payments SET status = 'cancelled', updated_at = ?1 WHERE order_id = ?2 AND id <> ?3 AND status = 'pending' AND EXISTS (SELECT 1 FROM payments WHERE id = ?3)")
             .bind(now)
             .bind(order_id)
             .bind(payment_id),

@@ -26,7 +26,7 @@ use crate::platform::config::{now, Config};
 use crate::platform::d1::Db;
 use crate::platform::payments::{apply, Applied, PaymentNotice, Rejected};
 use crate::platform::{gateways, random, DB};
-use crate::views::payments::{confirming_page, unavailable_page, REFRESH_SECONDS};
+use crate::views::payments::{confirming_page, handoff_page, unavailable_page, REFRESH_SECONDS};
 use crate::views::PageCtx;
 
 const WEBHOOKS: [&str; 4] = ["/webhooks/stripe", "/webhooks/paypal", "/webhooks/momo", "/webhooks/zalopay"];
@@ -66,7 +66,10 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
     let body = if post { read_body(&mut req).await.unwrap_or_default() } else { String::new() };
     let form = parse_query(&body);
     let result = match (incoming.method.clone(), local) {
-        (Method::Get, p) if p.starts_with("/pay/") => start_payment(&ctx, env, &config, p.trim_start_matches("/pay/"), &incoming.query).await,
+        (Method::Get, p) if p.starts_with("/pay/") => {
+            let navigating = req.headers().get("sec-fetch-mode").ok().flatten().as_deref() == Some("navigate");
+            start_payment(&ctx, env, &config, p.trim_start_matches("/pay/"), &incoming.query, navigating).await
+        }
         (Method::Get, p) if p.starts_with("/checkout/return/") => {
             return_page(&ctx, env, &config, p.trim_start_matches("/checkout/return/"), &incoming.query).await
         }
@@ -107,9 +110,20 @@ fn failed_location(order_url: &str, code: Option<&str>) -> String {
     }
 }
 
+/// Sends the shopper to the provider's page: a 303 for API clients; for a browser's navigation
+/// (which may be the tail of a form submission, where the CSP forbids a cross-origin redirect) a
+/// hand-off page that moves on by itself.
+fn to_provider(ctx: &PageCtx, provider: &str, url: &str, navigating: bool) -> Response {
+    if navigating {
+        html(200, handoff_page(ctx, provider, url).into_string(), vec![("refresh", format!("0; url={url}"))])
+    } else {
+        redirect(url, Vec::new())
+    }
+}
+
 /// `GET /pay/{provider}/{payment}?t=…`: creates the provider's hosted payment (once) and sends
 /// the shopper there.
-async fn start_payment(ctx: &PageCtx, env: &Env, config: &Config, rest: &str, query: &str) -> Result<Response, AppError> {
+async fn start_payment(ctx: &PageCtx, env: &Env, config: &Config, rest: &str, query: &str, navigating: bool) -> Result<Response, AppError> {
     let (provider, payment_id) = rest.split_once('/').ok_or(AppError::NotFound)?;
     let token = query_param(query, "t").unwrap_or_default();
     let (payment, detail) = attempt_and_order(env, config, provider, payment_id, &token).await?;
@@ -122,7 +136,7 @@ async fn start_payment(ctx: &PageCtx, env: &Env, config: &Config, rest: &str, qu
         return Ok(redirect(&failed_location(&order_url, payment.failure_code.as_deref()), Vec::new()));
     }
     if let Some(url) = &payment.redirect_url {
-        return Ok(redirect(url, Vec::new()));
+        return Ok(to_provider(ctx, provider, url, navigating));
     }
     let back = format!("{}{}", ctx.origin, return_url(ctx, provider, payment_id, &token));
     let attempt = Attempt {
@@ -145,7 +159,7 @@ async fn start_payment(ctx: &PageCtx, env: &Env, config: &Config, rest: &str, qu
             // Two quick clicks may both start: the first recorded page wins.
             let recorded: Option<PaymentRow> = db.all(&payment_by_id_sql(payment_id)).await?.into_iter().next();
             let url = recorded.and_then(|p| p.redirect_url).unwrap_or(started.redirect_url);
-            Ok(redirect(&url, Vec::new()))
+            Ok(to_provider(ctx, provider, &url, navigating))
         }
         Err(AppError::NotFound) => Err(AppError::NotFound),
         Err(e) => {

@@ -47,3 +47,18 @@ pub fn unavailable_page(ctx: &PageCtx, provider: &str, order_url: &str) -> Marku
     };
     page(ctx, head, main)
 }
+
+/// The step from the shop to the provider's page in a browser. A form's submission may not be
+/// redirected to another origin (the CSP's `form-action 'self'`), so after "place order" the browser
+/// lands here and is sent on by a fresh navigation: a `Refresh` header, or the link.
+pub fn handoff_page(ctx: &PageCtx, provider: &str, url: &str) -> Markup {
+    let title = ctx.locale.pick("Đang chuyển đến cổng thanh toán…", "Taking you to the payment page…");
+    let head = Head { title: title.to_string(), description: title.to_string(), noindex: true, ..Head::default() };
+    let main = html! {
+        section.confirming data-status="handoff" {
+            h1 { (title) }
+            p { a.button href=(url) rel="noreferrer" { (ctx.locale.pick("Tiếp tục đến ", "Continue to ")) (provider_name(ctx, provider)) } }
+        }
+    };
+    page(ctx, head, main)
+}
