@@ -221,6 +221,9 @@ async fn return_page(ctx: &PageCtx, env: &Env, config: &Config, provider: &str, 
             return confirming();
         }
     };
+    if answer.outcome == Outcome::Pending {
+        return confirming();
+    }
     let raw = format!("status query: {:?}", answer.outcome);
     match apply(&db, &notice(provider, &answer, &raw)).await {
         Ok(_) => {}
