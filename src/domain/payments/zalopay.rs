@@ -39,6 +39,7 @@ pub fn payment_id_of(app_trans_id: &str) -> Option<&str> {
     app_trans_id.split_once('_').map(|(_, id)| id).filter(|id| !id.is_empty())
 }
 
+#[expect(clippy::too_many_arguments, reason = "one argument per documented field of the mac string")]
 pub fn create_mac(key1: &str, app_id: &str, app_trans_id: &str, app_user: &str, amount: i64, app_time: i64, embed_data: &str, item: &str) -> String {
     hmac_hex(key1.as_bytes(), format!("{app_id}|{app_trans_id}|{app_user}|{amount}|{app_time}|{embed_data}|{item}").as_bytes())
 }
