@@ -6,5 +6,6 @@ pub mod inventory;
 pub mod cart;
 pub mod catalog;
 pub mod orders;
+pub mod payments;
 pub mod sql;
 pub mod stock;

@@ -199,6 +199,9 @@ pub struct OrderRow {
     pub expires_at: i64,
     pub paid_at: Option<i64>,
     pub created_at: i64,
+    /// Đồng refunded so far (migration 0003).
+    #[serde(default)]
+    pub refunded_total: i64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -218,7 +221,30 @@ pub struct PaymentRow {
     pub amount: i64,
     pub currency: String,
     pub status: String,
+    /// What the provider was asked to charge (USD cents for PayPal); `None` until the attempt starts.
+    #[serde(default)]
+    pub provider_amount: Option<i64>,
+    #[serde(default)]
+    pub provider_currency: Option<String>,
+    #[serde(default)]
+    pub fx_rate: Option<String>,
+    /// The provider's id for the attempt (session, order, `orderId`, `app_trans_id`).
+    #[serde(default)]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub redirect_url: Option<String>,
+    /// What a refund names at the provider (PaymentIntent, capture, transId, zp_trans_id).
+    #[serde(default)]
+    pub charge_id: Option<String>,
+    #[serde(default)]
+    pub failure_code: Option<String>,
+    #[serde(default)]
+    pub created_at: i64,
 }
+
+/// The columns `PaymentRow` reads.
+pub const PAYMENT_COLUMNS: &str =
+    "id, order_id, provider, amount, currency, status, provider_amount, provider_currency, fx_rate, external_id, redirect_url, charge_id, failure_code, created_at";
 
 /// Everything the order page and API show.
 #[derive(Clone, Debug)]
@@ -231,7 +257,7 @@ pub struct OrderDetail {
 
 const ORDER_COLUMNS: &str = "id, number, access_token_hash, status, stock_state, locale, email, name, phone, address_line1, address_ward, \
     address_district, address_province, address_country, shipping_method, note, payment_provider, currency, subtotal, shipping_fee, \
-    discount, total, expires_at, paid_at, created_at";
+    discount, total, expires_at, paid_at, created_at, refunded_total";
 
 pub fn order_by_id_sql(id: &str) -> Sql {
     Sql::new(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?")).bind(id)
@@ -251,12 +277,12 @@ pub fn order_detail_batch(id: &str) -> [Sql; 4] {
         )
         .bind(id),
         Sql::new("SELECT at, from_status, to_status, actor, reason FROM order_events WHERE order_id = ? ORDER BY id").bind(id),
-        Sql::new("SELECT id, order_id, provider, amount, currency, status FROM payments WHERE order_id = ? ORDER BY created_at").bind(id),
+        Sql::new(format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE order_id = ? ORDER BY created_at, rowid")).bind(id),
     ]
 }
 
 pub fn payment_by_id_sql(id: &str) -> Sql {
-    Sql::new("SELECT id, order_id, provider, amount, currency, status FROM payments WHERE id = ?").bind(id)
+    Sql::new(format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = ?")).bind(id)
 }
 
 /// Records a provider notification; a redelivered event id inserts nothing.
@@ -274,9 +300,11 @@ pub fn record_payment_event(provider: &str, event_id: &str, payment_id: &str, ki
 }
 
 /// Moves a payment to its outcome, once. A success also settles a declined payment (the shopper may
-/// try again on the provider's page after a decline); a failure never undoes a success.
+/// try again on the provider's page after a decline); a failure or cancellation never undoes a success.
 pub fn settle_payment(payment_id: &str, status: &str, now: i64) -> Sql {
-    let from = if status == "succeeded" { "('pending', 'failed')" } else { "('pending')" };
+    // A success also settles an attempt recorded as cancelled: a session's "expired" event can be
+    // delivered before its "completed" one.
+    let from = if status == "succeeded" { "('pending', 'failed', 'cancelled')" } else { "('pending')" };
     Sql::new(format!("UPDATE payments SET status = ?, updated_at = ? WHERE id = ? AND status IN {from}")).bind(status).bind(now).bind(payment_id)
 }
 

@@ -12,6 +12,7 @@ pub mod listing;
 pub mod locale;
 pub mod money;
 pub mod orders;
+pub mod payments;
 pub mod sandbox;
 pub mod search;
 pub mod signature;

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::signature::{constant_time_eq, hmac_hex};
+use super::signature::{sign_timestamped, verify_timestamped};
 
 pub const SIGNATURE_HEADER: &str = "sandbox-signature";
 pub const TOLERANCE_SECONDS: i64 = 300;
@@ -22,38 +22,15 @@ pub struct Notification {
     pub status: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SignatureError {
-    Malformed,
-    Stale,
-    Mismatch,
-}
+pub use super::signature::SignatureError;
 
 pub fn sign(secret: &[u8], timestamp: i64, body: &str) -> String {
-    format!("t={timestamp},v1={}", hmac_hex(secret, format!("{timestamp}.{body}").as_bytes()))
+    sign_timestamped(secret, timestamp, body)
 }
 
 /// Checks a signature header against the raw body. Any `v1` entry may match (key rotation).
 pub fn verify(secret: &[u8], header: &str, body: &str, now: i64) -> Result<(), SignatureError> {
-    let mut timestamp = None;
-    let mut signatures = Vec::new();
-    for part in header.split(',') {
-        match part.trim().split_once('=') {
-            Some(("t", v)) => timestamp = v.parse::<i64>().ok(),
-            Some(("v1", v)) => signatures.push(v),
-            _ => {}
-        }
-    }
-    let (Some(t), false) = (timestamp, signatures.is_empty()) else { return Err(SignatureError::Malformed) };
-    if (now - t).abs() > TOLERANCE_SECONDS {
-        return Err(SignatureError::Stale);
-    }
-    let expected = hmac_hex(secret, format!("{t}.{body}").as_bytes());
-    if signatures.iter().any(|s| constant_time_eq(expected.as_bytes(), s.as_bytes())) {
-        Ok(())
-    } else {
-        Err(SignatureError::Mismatch)
-    }
+    verify_timestamped(secret, header, body, now, TOLERANCE_SECONDS)
 }
 
 #[cfg(test)]

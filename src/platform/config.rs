@@ -3,6 +3,7 @@
 use worker::Env;
 
 use crate::domain::checkout::ShippingRates;
+use crate::domain::payments::Gateways;
 
 pub struct Config {
     pub hold_seconds: i64,
@@ -14,6 +15,8 @@ pub struct Config {
     pub sandbox_secret: Option<String>,
     /// Enables `/internal/*` (forcing alarms, running the sweep) for tests and operators.
     pub internal_token: Option<String>,
+    /// Stripe, PayPal, MoMo, ZaloPay: each present only with all its credentials (`platform::gateways`).
+    pub gateways: Gateways,
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -38,15 +41,18 @@ impl Config {
             shop_secret: var(env, "SHOP_SECRET"),
             sandbox_secret: var(env, "SANDBOX_WEBHOOK_SECRET"),
             internal_token: var(env, "INTERNAL_TOKEN"),
+            gateways: super::gateways::from_env(env),
         }
     }
 
-    /// Payment providers offered at checkout: the sandbox while its secret is configured.
+    /// Payment providers offered at checkout: the sandbox while its secret is configured, then every
+    /// gateway with its credentials.
     pub fn providers(&self) -> Vec<&'static str> {
         let mut providers = Vec::new();
         if self.sandbox_secret.is_some() {
             providers.push("sandbox");
         }
+        providers.extend(self.gateways.offered());
         providers
     }
 }

@@ -6,6 +6,8 @@ pub mod cart_do;
 pub mod config;
 pub mod d1;
 pub mod edge_cache;
+pub mod gateways;
+pub mod http;
 pub mod memo;
 pub mod catalog_store;
 pub mod payments;

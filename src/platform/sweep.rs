@@ -32,7 +32,9 @@ pub async fn run(env: &Env) -> Result<Value, AppError> {
         let flipped = results.iter().rev().nth(1).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
         expired += flipped;
     }
-    Ok(json!({"released_holds": released, "expired_orders": expired, "checked_orders": overdue.len()}))
+    // Attempts whose order can no longer be paid get their provider page closed (Stripe sessions).
+    let closed = super::gateways::close_stale(&db, &super::config::Config::from_env(env), now).await?;
+    Ok(json!({"released_holds": released, "expired_orders": expired, "checked_orders": overdue.len(), "closed_sessions": closed}))
 }
 
 #[event(scheduled)]

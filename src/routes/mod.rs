@@ -4,6 +4,7 @@
 //! request into domain types, call the store, render.
 
 mod api;
+mod payments;
 mod shop;
 mod storefront;
 
@@ -53,6 +54,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     match incoming.path.as_str() {
         "/healthz" => plain(200, "ok"),
         p if p.starts_with(assets::STATIC_PREFIX) && readable => static_asset(&env, p).await,
+        p if payments::owns(p) => payments::handle(req, &incoming, &env).await,
         p if shop::owns(p) => shop::handle(req, &incoming, &env).await,
         p if p.starts_with("/api/") => api::handle(&incoming, &env, &ctx).await,
         _ if !readable => storefront::method_not_allowed(&incoming, &env).await,

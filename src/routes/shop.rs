@@ -24,11 +24,12 @@ use crate::platform::cart_do::{CartCall, CartReply, CheckoutPayload};
 use crate::platform::config::{now, Config};
 use crate::platform::d1::{rows, Db};
 use crate::platform::edge_cache::{respond, Rendered};
+use crate::domain::payments::Outcome;
 use crate::platform::payments::{self, PaymentNotice};
 use crate::platform::{random, CART, DB};
 use crate::views::cart::{cart_page, Flash};
 use crate::views::checkout::{checkout_page, CheckoutView};
-use crate::views::order::{order_page, sandbox_page};
+use crate::views::order::{order_page, sandbox_page, PayChoice};
 use crate::views::{errors, PageCtx};
 
 pub const CART_COOKIE: &str = "vestify_cart";
@@ -93,20 +94,23 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
         }
         _ => Err(AppError::NotFound),
     };
-    result.unwrap_or_else(|e| {
-        if let AppError::Internal(cause) = &e {
-            worker::console_error!("{} {}: {cause}", incoming.method.to_string(), incoming.path);
-        }
-        let markup = match &e {
-            AppError::Invalid(fields) => errors::bad_request(&ctx, fields),
-            AppError::Internal(_) => errors::internal(&ctx),
-            _ => errors::not_found(&ctx),
-        };
-        html(e.status(), markup.into_string(), Vec::new())
-    })
+    result.unwrap_or_else(|e| error_page(&ctx, incoming, &e))
 }
 
-fn same_origin(req: &Request, incoming: &Incoming) -> bool {
+/// An error as a page in the visitor's language; an internal one is logged with its cause.
+pub(super) fn error_page(ctx: &PageCtx, incoming: &Incoming, e: &AppError) -> Response {
+    if let AppError::Internal(cause) = e {
+        worker::console_error!("{} {}: {cause}", incoming.method.to_string(), incoming.path);
+    }
+    let markup = match e {
+        AppError::Invalid(fields) => errors::bad_request(ctx, fields),
+        AppError::Internal(_) => errors::internal(ctx),
+        _ => errors::not_found(ctx),
+    };
+    html(e.status(), markup.into_string(), Vec::new())
+}
+
+pub(super) fn same_origin(req: &Request, incoming: &Incoming) -> bool {
     let header = |name: &str| req.headers().get(name).ok().flatten();
     if let Some(site) = header("sec-fetch-site") {
         return site == "same-origin" || site == "none";
@@ -117,7 +121,7 @@ fn same_origin(req: &Request, incoming: &Incoming) -> bool {
     }
 }
 
-async fn read_body(req: &mut Request) -> Result<String, AppError> {
+pub(super) async fn read_body(req: &mut Request) -> Result<String, AppError> {
     let bytes = req.bytes().await.map_err(|e| AppError::internal("read body", e))?;
     if bytes.len() > MAX_BODY {
         return Err(AppError::Invalid(vec![FieldError { field: "body", problem: crate::domain::listing::Problem::TooLong { max: MAX_BODY } }]));
@@ -150,13 +154,13 @@ async fn cart_call(env: &Env, cart_id: &str, call: &CartCall) -> Result<CartRepl
     response.json::<CartReply>().await.map_err(|e| AppError::internal("cart reply", e))
 }
 
-fn html(status: u16, body: String, headers: Vec<(&'static str, String)>) -> Response {
+pub(super) fn html(status: u16, body: String, headers: Vec<(&'static str, String)>) -> Response {
     let mut rendered = Rendered::new(status, HTML, body);
     rendered.headers = headers;
     respond(rendered, http_cache::NO_STORE, None)
 }
 
-fn redirect(location: &str, cookies: Vec<String>) -> Response {
+pub(super) fn redirect(location: &str, cookies: Vec<String>) -> Response {
     let headers = Headers::new();
     let _ = headers.set("location", location);
     let _ = headers.set("cache-control", http_cache::NO_STORE);
@@ -180,7 +184,7 @@ fn cart_cookies(ctx: &PageCtx, config: &Config, cart_id: &str, count: i64) -> Ve
     vec![cookie(CART_COOKIE, &cookie_value(secret.as_bytes(), cart_id), true, secure), cookie(COUNT_COOKIE, &count.to_string(), false, secure)]
 }
 
-fn require_secret(config: &Config) -> Result<&str, AppError> {
+pub(super) fn require_secret(config: &Config) -> Result<&str, AppError> {
     config.shop_secret.as_deref().ok_or_else(|| AppError::Internal("SHOP_SECRET is not configured".into()))
 }
 
@@ -291,7 +295,7 @@ async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Opt
     }
 }
 
-fn order_location(ctx: &PageCtx, order_id: &str, token: &str) -> String {
+pub(super) fn order_location(ctx: &PageCtx, order_id: &str, token: &str) -> String {
     format!("{}?t={token}", ctx.href(&format!("/orders/{order_id}")))
 }
 
@@ -301,13 +305,10 @@ fn pay_location(ctx: &PageCtx, detail: &OrderDetail, token: &str) -> Option<Stri
         return None;
     }
     let payment = detail.payments.iter().rev().find(|p| p.status == "pending" || p.status == "failed")?;
-    match payment.provider.as_str() {
-        "sandbox" => Some(format!("{}?t={token}", ctx.href(&format!("/pay/sandbox/{}", payment.id)))),
-        _ => None,
-    }
+    Some(format!("{}?t={token}", ctx.href(&format!("/pay/{}/{}", payment.provider, payment.id))))
 }
 
-pub async fn load_order(env: &Env, order_id: &str) -> Result<Option<OrderDetail>, AppError> {
+pub(super) async fn load_order(env: &Env, order_id: &str) -> Result<Option<OrderDetail>, AppError> {
     if !is_cart_id(order_id) {
         return Ok(None);
     }
@@ -320,7 +321,7 @@ pub async fn load_order(env: &Env, order_id: &str) -> Result<Option<OrderDetail>
 
 /// The order, if the token is its access token; otherwise `NotFound` (never "forbidden": probing
 /// ids must not tell which exist).
-async fn authorized_order(env: &Env, config: &Config, order_id: &str, token: Option<&str>) -> Result<OrderDetail, AppError> {
+pub(super) async fn authorized_order(env: &Env, config: &Config, order_id: &str, token: Option<&str>) -> Result<OrderDetail, AppError> {
     let secret = require_secret(config)?;
     let token = token.ok_or(AppError::NotFound)?;
     if !verify_order_access_token(secret.as_bytes(), order_id, token) {
@@ -329,7 +330,7 @@ async fn authorized_order(env: &Env, config: &Config, order_id: &str, token: Opt
     load_order(env, order_id).await?.ok_or(AppError::NotFound)
 }
 
-fn query_param(query: &str, key: &str) -> Option<String> {
+pub(super) fn query_param(query: &str, key: &str) -> Option<String> {
     parse_query(query).into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
@@ -338,7 +339,9 @@ async fn show_order(ctx: &PageCtx, env: &Env, config: &Config, order_id: &str, q
     let detail = authorized_order(env, config, order_id, token.as_deref()).await?;
     let pay = token.as_deref().and_then(|t| pay_location(ctx, &detail, t));
     let declined = query_param(query, "payment").as_deref() == Some("failed");
-    Ok(html(200, order_page(ctx, &detail, pay.as_deref(), declined, token.as_deref().unwrap_or_default()).into_string(), Vec::new()))
+    let failure = super::payments::failure_text(ctx, &detail, query_param(query, "code").as_deref());
+    let choice = PayChoice { providers: &config.providers(), failure: failure.as_deref() };
+    Ok(html(200, order_page(ctx, &detail, pay.as_deref(), declined, token.as_deref().unwrap_or_default(), &choice).into_string(), Vec::new()))
 }
 
 /// The shopper cancels an unpaid order: its units go back on sale at once (once, like expiry).
@@ -406,33 +409,32 @@ async fn sandbox_webhook(env: &Env, config: &Config, body: &str, header: Option<
         return Err(AppError::Invalid(vec![FieldError { field: "status", problem: crate::domain::listing::Problem::UnknownChoice }]));
     }
     let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
-    payments::apply(
-        &db,
-        &PaymentNotice {
-            provider: "sandbox",
-            event_id: &n.event_id,
-            payment_id: &n.payment_id,
-            order_id: &n.order_id,
-            amount: n.amount,
-            currency: &n.currency,
-            succeeded: n.status == "succeeded",
-            raw: body,
-        },
-    )
-    .await
+    let outcome = if n.status == "succeeded" { Outcome::Paid { charge_id: Some(n.payment_id.clone()) } } else { Outcome::Failed { code: "declined".into() } };
+    let notice = PaymentNotice {
+        provider: "sandbox",
+        event_id: &n.event_id,
+        payment_id: &n.payment_id,
+        order_id: Some(&n.order_id),
+        amount: n.amount,
+        currency: &n.currency,
+        outcome: &outcome,
+        external_id: None,
+        raw: body,
+    };
+    payments::apply(&db, &notice).await.map_err(super::payments::rejection)
 }
 
 // ---------------------------------------------------------------------------------------------
 // JSON API
 // ---------------------------------------------------------------------------------------------
 
-fn json_response(status: u16, value: &Value) -> Response {
+pub(super) fn json_response(status: u16, value: &Value) -> Response {
     let mut rendered = Rendered::new(status, JSON, value.to_string());
     rendered.headers.push(("access-control-allow-origin", "*".into()));
     respond(rendered, http_cache::NO_STORE, None)
 }
 
-fn api_error(e: &AppError) -> Response {
+pub(super) fn api_error(e: &AppError) -> Response {
     let mut rendered = super::api::error_body(e);
     rendered.headers.push(("access-control-allow-origin", "*".into()));
     respond(rendered, http_cache::NO_STORE, None)
@@ -471,7 +473,7 @@ struct ItemBody {
     quantity: Option<i64>,
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, AppError> {
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, AppError> {
     serde_json::from_str(body).map_err(|_| AppError::Invalid(vec![FieldError { field: "body", problem: crate::domain::listing::Problem::BadValue }]))
 }
 
@@ -582,7 +584,7 @@ async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, pat
     }
 }
 
-fn internal_auth(req: &Request, config: &Config) -> Result<(), AppError> {
+pub(super) fn internal_auth(req: &Request, config: &Config) -> Result<(), AppError> {
     let expected = config.internal_token.as_deref().ok_or(AppError::NotFound)?;
     let given = req.headers().get("authorization").ok().flatten().unwrap_or_default();
     let given = given.strip_prefix("Bearer ").unwrap_or_default();
@@ -612,7 +614,11 @@ fn order_json(d: &OrderDetail) -> Value {
                 "size": l.size, "color": l.color, "unit_price": l.unit_price, "quantity": l.quantity, "line_total": l.line_total,
             })).collect::<Vec<_>>(),
             "events": d.events.iter().map(|e| json!({"at": rfc3339(e.at), "from": e.from_status, "to": e.to_status, "actor": e.actor, "reason": e.reason})).collect::<Vec<_>>(),
-            "payments": d.payments.iter().map(|p| json!({"id": p.id, "provider": p.provider, "amount": p.amount, "currency": p.currency, "status": p.status})).collect::<Vec<_>>(),
+            "refunded_total": o.refunded_total,
+            "payments": d.payments.iter().map(|p| json!({
+                "id": p.id, "provider": p.provider, "amount": p.amount, "currency": p.currency, "status": p.status,
+                "provider_amount": p.provider_amount, "provider_currency": p.provider_currency,
+            })).collect::<Vec<_>>(),
         }
     })
 }

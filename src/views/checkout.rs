@@ -192,6 +192,10 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
 pub fn provider_name(ctx: &PageCtx, provider: &str) -> String {
     match provider {
         "sandbox" => shop_t(ctx.locale).sandbox_name.to_string(),
+        "stripe" => ctx.locale.pick("Thẻ quốc tế (Stripe)", "Card (Stripe)").to_string(),
+        "paypal" => "PayPal".to_string(),
+        "momo" => ctx.locale.pick("Ví MoMo", "MoMo wallet").to_string(),
+        "zalopay" => "ZaloPay".to_string(),
         other => other.to_string(),
     }
 }

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod layout;
 pub mod listing;
 pub mod order;
+pub mod payments;
 pub mod product;
 pub mod seo;
 pub mod shop_i18n;

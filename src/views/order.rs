@@ -11,8 +11,14 @@ use crate::domain::money::Money;
 use crate::domain::orders::OrderStatus;
 use crate::domain::time::vn_time;
 
-/// `token` is the order's access token, for the cancel form of an unpaid order.
-pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, declined: bool, token: &str) -> Markup {
+/// The payment methods an unpaid order may switch to, and why the last attempt failed.
+pub struct PayChoice<'a> {
+    pub providers: &'a [&'a str],
+    pub failure: Option<&'a str>,
+}
+
+/// `token` is the order's access token, for the cancel and pay forms of an unpaid order.
+pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, declined: bool, token: &str, choice: &PayChoice) -> Markup {
     let t = ctx.t();
     let s = shop_t(ctx.locale);
     let o = &detail.order;
@@ -23,11 +29,26 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
     let main = html! {
         h1 { ((s.order_title)(&o.number)) }
         p.order-status { (s.order_status) ": " strong data-status=(o.status) { (status_name(&o.status)) } }
-        @if declined { p.notice role="alert" { (s.payment_declined) } }
+        @if declined { p.notice role="alert" { (s.payment_declined) @if let Some(why) = choice.failure { " " span.payment-failure { (why) } } } }
         @if status == Some(OrderStatus::Paid) { p.success { (s.thanks_paid) } }
         @if status == Some(OrderStatus::PendingPayment) {
             p.notice { ((s.pay_before)(&vn_time(o.expires_at))) }
             @if let Some(url) = pay_url { p { a.button href=(url) { (s.pay_now) } } }
+            @if !choice.providers.is_empty() {
+                form.pay-with method="post" action=(ctx.href(&format!("/orders/{}/pay", o.id))) {
+                    input type="hidden" name="t" value=(token);
+                    fieldset {
+                        legend { (ctx.locale.pick("Chọn cách thanh toán khác", "Pay another way")) }
+                        @for (i, p) in choice.providers.iter().enumerate() {
+                            label.choice {
+                                input type="radio" name="provider" value=(p) checked[*p == o.payment_provider || (i == 0 && !choice.providers.contains(&o.payment_provider.as_str()))];
+                                " " (provider_name(ctx, p))
+                            }
+                        }
+                    }
+                    button.button.secondary type="submit" { (ctx.locale.pick("Thanh toán bằng cách này", "Pay this way")) }
+                }
+            }
             form.cancel-order method="post" action=(ctx.href(&format!("/orders/{}/cancel", o.id))) {
                 input type="hidden" name="t" value=(token);
                 button type="submit" { (s.cancel_order) }
@@ -74,7 +95,15 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
 
 fn payment_line(ctx: &PageCtx, p: &PaymentRow) -> String {
     let s = shop_t(ctx.locale);
-    format!("{} · {} · {}", provider_name(ctx, &p.provider), Money::vnd(p.amount).format(ctx.locale), (s.payment_status)(&p.status))
+    let mut line = format!("{} · {}", provider_name(ctx, &p.provider), Money::vnd(p.amount).format(ctx.locale));
+    // PayPal charges dollars: show what the shopper was charged too.
+    if let (Some(amount), Some(currency)) = (p.provider_amount, p.provider_currency.as_deref()) {
+        if currency != p.currency {
+            line.push_str(&format!(" ({currency} {})", crate::domain::payments::paypal::format_usd(amount)));
+        }
+    }
+    line.push_str(&format!(" · {}", (s.payment_status)(&p.status)));
+    line
 }
 
 pub fn sandbox_page(ctx: &PageCtx, detail: &OrderDetail, payment: &PaymentRow, action: &str, token: &str) -> Markup {

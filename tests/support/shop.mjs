@@ -39,7 +39,8 @@ export async function startShop({ vars = {}, timeoutMs = 120_000 } = {}) {
     try {
       return await startShopOnce({ vars, timeoutMs });
     } catch (error) {
-      if (attempt >= 3 || !/Address already in use/.test(String(error.message))) throw error;
+      // A busy machine can also make workerd miss its startup ("The Workers runtime failed to start").
+      if (attempt >= 3 || !/Address already in use|Workers runtime failed to start/.test(String(error.message))) throw error;
     }
   }
 }

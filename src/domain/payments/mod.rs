@@ -1,0 +1,319 @@
+//! The payment gateways' pure parts: which gateways are configured, the requests each one is sent
+//! (bodies, headers, signatures), and what their answers and notifications mean. No I/O: the
+//! Worker adapter (`platform::gateways`) sends what is built here and hands the answers back.
+//!
+//! Each provider's module follows its own documentation; the tests use the providers' published
+//! samples where they exist.
+
+pub mod momo;
+pub mod paypal;
+pub mod stripe;
+pub mod zalopay;
+
+use serde_json::Value;
+
+/// The gateways a shop can offer, besides the local sandbox.
+pub const GATEWAYS: [&str; 4] = ["stripe", "paypal", "momo", "zalopay"];
+
+/// What a provider says about one payment attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The money is taken. `charge_id` is what a refund must name at the provider.
+    Paid { charge_id: Option<String> },
+    /// Declined or failed; `code` is the provider's reason.
+    Failed { code: String },
+    /// The attempt ended without payment (session expired, shopper cancelled).
+    Cancelled,
+    /// Not decided yet (the shopper has not finished, or the provider is still processing).
+    Pending,
+}
+
+impl Outcome {
+    /// The payment row's status this outcome leads to (`None`: leave it as it is).
+    pub fn payment_status(&self) -> Option<&'static str> {
+        match self {
+            Outcome::Paid { .. } => Some("succeeded"),
+            Outcome::Failed { .. } => Some("failed"),
+            Outcome::Cancelled => Some("cancelled"),
+            Outcome::Pending => None,
+        }
+    }
+}
+
+/// A notification (or query answer) after its signature was checked: which payment, how much, and
+/// what happened. `payment_id` is the shop's id, carried through the provider's metadata.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    pub event_id: String,
+    pub payment_id: String,
+    /// The shop's order id, when the provider echoes it (Stripe, PayPal's order).
+    pub order_id: Option<String>,
+    /// The provider-side amount in minor units of `currency` (USD cents for PayPal).
+    pub amount: i64,
+    pub currency: String,
+    pub outcome: Outcome,
+    /// The provider's id for the attempt (session, order, transaction), when the notice names one.
+    pub external_id: Option<String>,
+}
+
+/// A request for the Worker to send. Headers are lowercase.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outbound {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+impl Outbound {
+    pub fn post(url: String, content_type: &str, body: String) -> Outbound {
+        Outbound { method: "POST", url, headers: vec![("content-type".into(), content_type.into())], body: Some(body) }
+    }
+
+    pub fn get(url: String) -> Outbound {
+        Outbound { method: "GET", url, headers: Vec::new(), body: None }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Outbound {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+}
+
+/// Why a gateway call did not give the expected answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GatewayError {
+    /// The provider refused (with its code and message).
+    Refused { code: String, message: String },
+    /// The answer was not what the provider documents.
+    BadResponse(String),
+}
+
+impl std::fmt::Display for GatewayError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GatewayError::Refused { code, message } => write!(f, "refused ({code}): {message}"),
+            GatewayError::BadResponse(why) => write!(f, "unexpected response: {why}"),
+        }
+    }
+}
+
+/// A refund as a provider reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefundResult {
+    pub external_id: Option<String>,
+    /// `succeeded`, `pending` or `failed`.
+    pub status: &'static str,
+}
+
+/// What the shop knows about one payment attempt when it talks to the provider.
+#[derive(Clone, Debug)]
+pub struct Attempt<'a> {
+    pub payment_id: &'a str,
+    pub order_id: &'a str,
+    pub order_number: &'a str,
+    /// VND.
+    pub amount: i64,
+    pub email: &'a str,
+    pub locale: &'a str,
+    /// Where the provider sends the shopper back (`/checkout/return/{provider}?…`).
+    pub return_url: String,
+    /// Where a shopper who gives up on the provider's page goes.
+    pub cancel_url: String,
+    /// Where the provider posts its notification (MoMo, ZaloPay take it per request).
+    pub notify_url: String,
+    pub now: i64,
+    /// The order's expiry (unix seconds).
+    pub expires_at: i64,
+}
+
+/// A started payment: where to send the shopper, and what to remember about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Started {
+    pub external_id: String,
+    pub redirect_url: String,
+    pub provider_amount: i64,
+    pub provider_currency: String,
+    pub fx_rate: Option<String>,
+}
+
+pub struct StripeConfig {
+    pub api_base: String,
+    pub secret_key: String,
+    pub webhook_secret: String,
+}
+
+pub struct PaypalConfig {
+    pub api_base: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub webhook_id: String,
+    /// VND per US dollar, as configured (`PAYPAL_VND_PER_USD`).
+    pub vnd_per_usd: String,
+}
+
+pub struct MomoConfig {
+    pub api_base: String,
+    pub partner_code: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+pub struct ZalopayConfig {
+    pub api_base: String,
+    pub app_id: String,
+    pub key1: String,
+    pub key2: String,
+}
+
+/// Every gateway whose credentials are all present; the others are not offered.
+#[derive(Default)]
+pub struct Gateways {
+    pub stripe: Option<StripeConfig>,
+    pub paypal: Option<PaypalConfig>,
+    pub momo: Option<MomoConfig>,
+    pub zalopay: Option<ZalopayConfig>,
+}
+
+impl Gateways {
+    /// Reads the configuration through `get` (a Worker var or secret by name; empty counts as
+    /// missing). A gateway is configured only when every credential it needs is there.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Gateways {
+        let base = |name: &str, default: &str| get(name).unwrap_or_else(|| default.to_string()).trim_end_matches('/').to_string();
+        let stripe = match (get("STRIPE_SECRET_KEY"), get("STRIPE_WEBHOOK_SECRET")) {
+            (Some(secret_key), Some(webhook_secret)) => {
+                Some(StripeConfig { api_base: base("STRIPE_API_BASE", stripe::API_BASE), secret_key, webhook_secret })
+            }
+            _ => None,
+        };
+        let rate = get("PAYPAL_VND_PER_USD").filter(|r| paypal::parse_rate(r).is_some());
+        let paypal = match (get("PAYPAL_CLIENT_ID"), get("PAYPAL_CLIENT_SECRET"), get("PAYPAL_WEBHOOK_ID"), rate) {
+            (Some(client_id), Some(client_secret), Some(webhook_id), Some(vnd_per_usd)) => Some(PaypalConfig {
+                api_base: base("PAYPAL_API_BASE", paypal::API_BASE),
+                client_id,
+                client_secret,
+                webhook_id,
+                vnd_per_usd,
+            }),
+            _ => None,
+        };
+        let momo = match (get("MOMO_PARTNER_CODE"), get("MOMO_ACCESS_KEY"), get("MOMO_SECRET_KEY")) {
+            (Some(partner_code), Some(access_key), Some(secret_key)) => {
+                Some(MomoConfig { api_base: base("MOMO_API_BASE", momo::API_BASE), partner_code, access_key, secret_key })
+            }
+            _ => None,
+        };
+        let zalopay = match (get("ZALOPAY_APP_ID"), get("ZALOPAY_KEY1"), get("ZALOPAY_KEY2")) {
+            (Some(app_id), Some(key1), Some(key2)) if app_id.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(ZalopayConfig { api_base: base("ZALOPAY_API_BASE", zalopay::API_BASE), app_id, key1, key2 })
+            }
+            _ => None,
+        };
+        Gateways { stripe, paypal, momo, zalopay }
+    }
+
+    /// The configured gateways, in the order checkout lists them.
+    pub fn offered(&self) -> Vec<&'static str> {
+        let on = [self.stripe.is_some(), self.paypal.is_some(), self.momo.is_some(), self.zalopay.is_some()];
+        GATEWAYS.iter().zip(on).filter(|(_, on)| *on).map(|(g, _)| *g).collect()
+    }
+}
+
+/// A field of a JSON value as a string (strings as they are, numbers written out).
+pub(crate) fn text(v: &Value, key: &str) -> Option<String> {
+    match v.get(key)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A field of a JSON value as an integer (numbers, or strings of digits).
+pub(crate) fn int(v: &Value, key: &str) -> Option<i64> {
+    match v.get(key)? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// `application/x-www-form-urlencoded` from pairs, keys and values percent-encoded.
+pub fn form_body(pairs: &[(String, String)]) -> String {
+    use super::listing::percent_encode;
+    pairs.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&")
+}
+
+/// Standard base64 with padding (HTTP Basic credentials).
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk.first().copied().unwrap_or(0), chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()).filter(|v| !v.is_empty())
+    }
+
+    #[test]
+    fn a_gateway_without_all_its_credentials_is_not_offered() {
+        assert!(Gateways::from_lookup(lookup(&[])).offered().is_empty());
+        let partial = [("STRIPE_SECRET_KEY", "sk"), ("PAYPAL_CLIENT_ID", "id"), ("PAYPAL_CLIENT_SECRET", "s"), ("PAYPAL_WEBHOOK_ID", "w"), ("MOMO_PARTNER_CODE", "M")];
+        assert!(Gateways::from_lookup(lookup(&partial)).offered().is_empty(), "no webhook secret, no rate, no MoMo keys");
+        let all = [
+            ("STRIPE_SECRET_KEY", "sk"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec"),
+            ("PAYPAL_CLIENT_ID", "id"),
+            ("PAYPAL_CLIENT_SECRET", "s"),
+            ("PAYPAL_WEBHOOK_ID", "w"),
+            ("PAYPAL_VND_PER_USD", "25000"),
+            ("MOMO_PARTNER_CODE", "M"),
+            ("MOMO_ACCESS_KEY", "a"),
+            ("MOMO_SECRET_KEY", "s"),
+            ("ZALOPAY_APP_ID", "2553"),
+            ("ZALOPAY_KEY1", "k1"),
+            ("ZALOPAY_KEY2", "k2"),
+            ("STRIPE_API_BASE", "http://127.0.0.1:9/"),
+        ];
+        let g = Gateways::from_lookup(lookup(&all));
+        assert_eq!(g.offered(), vec!["stripe", "paypal", "momo", "zalopay"]);
+        assert_eq!(g.stripe.map(|s| s.api_base).as_deref(), Some("http://127.0.0.1:9"));
+        assert_eq!(g.momo.map(|m| m.api_base).as_deref(), Some(momo::API_BASE));
+    }
+
+    #[test]
+    fn a_paypal_rate_that_is_not_a_positive_number_disables_paypal() {
+        for bad in ["0", "-1", "abc", "25,000"] {
+            let g = Gateways::from_lookup(lookup(&[("PAYPAL_CLIENT_ID", "i"), ("PAYPAL_CLIENT_SECRET", "s"), ("PAYPAL_WEBHOOK_ID", "w"), ("PAYPAL_VND_PER_USD", bad)]));
+            assert!(g.paypal.is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        // RFC 4648 §10.
+        for (input, out) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")] {
+            assert_eq!(base64(input.as_bytes()), out);
+        }
+    }
+
+    #[test]
+    fn form_bodies_encode_brackets_and_spaces() {
+        let body = form_body(&[("line_items[0][quantity]".into(), "1".into()), ("name".into(), "Áo gile".into())]);
+        assert_eq!(body, "line_items%5B0%5D%5Bquantity%5D=1&name=%C3%81o+gile");
+    }
+}

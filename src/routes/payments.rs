@@ -1,0 +1,522 @@
+//! The real gateways' routes: starting a hosted payment (`/pay/{provider}/{payment}`), the return
+//! trip (`/checkout/return/{provider}`), paying an unpaid order another way
+//! (`POST /orders/{id}/pay`), the providers' signed notifications (`/webhooks/{provider}`) and
+//! refunds for operators (`/internal/orders/{id}/refunds`, bearer `INTERNAL_TOKEN`).
+//!
+//! Every notification and status answer ends in `platform::payments::apply`, like the sandbox's.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use worker::{Env, Method, Request, Response, ResponseBuilder};
+
+use super::shop::{
+    api_error, authorized_order, error_page, html, internal_auth, json_response, load_order, order_location, parse_json, query_param, read_body,
+    redirect, same_origin,
+};
+use super::Incoming;
+use crate::app::orders::{payment_by_id_sql, settle_payment, OrderDetail, PaymentRow};
+use crate::app::payments::{check_refund, claim_refund, complete_refund, fail_refund, new_attempt, record_started, refund_by_key_sql, refunded_sql, refunds_of_order_sql, NewRefund, RefundRefusal, RefundRow};
+use crate::domain::cart::is_cart_id;
+use crate::domain::error::AppError;
+use crate::domain::listing::{parse_query, FieldError, Problem};
+use crate::domain::locale::Locale;
+use crate::domain::payments::{momo, paypal, stripe, zalopay, Attempt, Outcome, Verified};
+use crate::domain::time::rfc3339;
+use crate::platform::config::{now, Config};
+use crate::platform::d1::Db;
+use crate::platform::payments::{apply, Applied, PaymentNotice, Rejected};
+use crate::platform::{gateways, random, DB};
+use crate::views::payments::{confirming_page, handoff_page, unavailable_page, REFRESH_SECONDS};
+use crate::views::PageCtx;
+
+const WEBHOOKS: [&str; 4] = ["/webhooks/stripe", "/webhooks/paypal", "/webhooks/momo", "/webhooks/zalopay"];
+
+/// Whether this module serves the path.
+pub fn owns(path: &str) -> bool {
+    let (_, p) = Locale::split_path(path);
+    (p.starts_with("/pay/") && !p.starts_with("/pay/sandbox/"))
+        || p.starts_with("/checkout/return/")
+        || (p.starts_with("/orders/") && p.ends_with("/pay"))
+        || WEBHOOKS.contains(&path)
+        || (path.starts_with("/internal/orders/") && path.ends_with("/refunds"))
+}
+
+fn db(env: &Env) -> Result<Db, AppError> {
+    Ok(Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?))
+}
+
+pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Response {
+    let config = Config::from_env(env);
+    let path = incoming.path.clone();
+    let post = incoming.method == Method::Post;
+    if path.starts_with("/webhooks/") || path.starts_with("/internal/") {
+        let body = if post { read_body(&mut req).await } else { Ok(String::new()) };
+        let response = match body {
+            Ok(body) => machine(&req, incoming, env, &config, &path, &body).await,
+            Err(e) => Err(e),
+        };
+        return response.unwrap_or_else(|e| api_error(&e));
+    }
+    let (locale, local) = Locale::split_path(&path);
+    let version = crate::platform::edge_cache::catalog_version(env).await;
+    let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
+    if post && !same_origin(&req, incoming) {
+        return error_page(&ctx, incoming, &AppError::NotFound);
+    }
+    let body = if post { read_body(&mut req).await.unwrap_or_default() } else { String::new() };
+    let form = parse_query(&body);
+    let result = match (incoming.method.clone(), local) {
+        (Method::Get, p) if p.starts_with("/pay/") => {
+            let navigating = req.headers().get("sec-fetch-mode").ok().flatten().as_deref() == Some("navigate");
+            start_payment(&ctx, env, &config, p.trim_start_matches("/pay/"), &incoming.query, navigating).await
+        }
+        (Method::Get, p) if p.starts_with("/checkout/return/") => {
+            return_page(&ctx, env, &config, p.trim_start_matches("/checkout/return/"), &incoming.query).await
+        }
+        (Method::Post, p) if p.starts_with("/orders/") => {
+            let id = p.trim_start_matches("/orders/").trim_end_matches("/pay");
+            pay_another_way(&ctx, env, &config, id, &form).await
+        }
+        _ => Err(AppError::NotFound),
+    };
+    result.unwrap_or_else(|e| error_page(&ctx, incoming, &e))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shopper pages
+// ---------------------------------------------------------------------------------------------
+
+/// The attempt and its order, if `token` opens the order; else `NotFound`.
+async fn attempt_and_order(env: &Env, config: &Config, provider: &str, payment_id: &str, token: &str) -> Result<(PaymentRow, OrderDetail), AppError> {
+    if !is_cart_id(payment_id) {
+        return Err(AppError::NotFound);
+    }
+    let payment: PaymentRow = db(env)?.all(&payment_by_id_sql(payment_id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
+    if payment.provider != provider {
+        return Err(AppError::NotFound);
+    }
+    let detail = authorized_order(env, config, &payment.order_id, Some(token)).await?;
+    Ok((payment, detail))
+}
+
+fn return_url(ctx: &PageCtx, provider: &str, payment_id: &str, token: &str) -> String {
+    format!("{}?p={payment_id}&t={token}", ctx.href(&format!("/checkout/return/{provider}")))
+}
+
+fn failed_location(order_url: &str, code: Option<&str>) -> String {
+    match code {
+        Some(code) => format!("{order_url}&payment=failed&code={}", crate::domain::listing::percent_encode(code)),
+        None => format!("{order_url}&payment=failed"),
+    }
+}
+
+/// Sends the shopper to the provider's page: a 303 for API clients; for a browser's navigation
+/// (which may be the tail of a form submission, where the CSP forbids a cross-origin redirect) a
+/// hand-off page that moves on by itself.
+fn to_provider(ctx: &PageCtx, provider: &str, url: &str, navigating: bool) -> Response {
+    if navigating {
+        html(200, handoff_page(ctx, provider, url).into_string(), vec![("refresh", format!("0; url={url}"))])
+    } else {
+        redirect(url, Vec::new())
+    }
+}
+
+/// `GET /pay/{provider}/{payment}?t=…`: creates the provider's hosted payment (once) and sends
+/// the shopper there.
+async fn start_payment(ctx: &PageCtx, env: &Env, config: &Config, rest: &str, query: &str, navigating: bool) -> Result<Response, AppError> {
+    let (provider, payment_id) = rest.split_once('/').ok_or(AppError::NotFound)?;
+    let token = query_param(query, "t").unwrap_or_default();
+    let (payment, detail) = attempt_and_order(env, config, provider, payment_id, &token).await?;
+    let order_url = order_location(ctx, &detail.order.id, &token);
+    let now = now();
+    if detail.order.status != "pending_payment" || payment.status == "succeeded" || detail.order.expires_at <= now {
+        return Ok(redirect(&order_url, Vec::new()));
+    }
+    if payment.status != "pending" {
+        return Ok(redirect(&failed_location(&order_url, payment.failure_code.as_deref()), Vec::new()));
+    }
+    if let Some(url) = &payment.redirect_url {
+        return Ok(to_provider(ctx, provider, url, navigating));
+    }
+    let back = format!("{}{}", ctx.origin, return_url(ctx, provider, payment_id, &token));
+    let attempt = Attempt {
+        payment_id,
+        order_id: &detail.order.id,
+        order_number: &detail.order.number,
+        amount: payment.amount,
+        email: &detail.order.email,
+        locale: ctx.locale.code(),
+        cancel_url: format!("{back}&cancelled=1"),
+        return_url: back,
+        notify_url: format!("{}/webhooks/{provider}", ctx.origin),
+        now,
+        expires_at: detail.order.expires_at,
+    };
+    match gateways::start(config, provider, &attempt).await {
+        Ok(started) => {
+            let db = db(env)?;
+            db.batch(&[record_started(payment_id, &started, now)]).await?;
+            // Two quick clicks may both start: the first recorded page wins.
+            let recorded: Option<PaymentRow> = db.all(&payment_by_id_sql(payment_id)).await?.into_iter().next();
+            let url = recorded.and_then(|p| p.redirect_url).unwrap_or(started.redirect_url);
+            Ok(to_provider(ctx, provider, &url, navigating))
+        }
+        Err(AppError::NotFound) => Err(AppError::NotFound),
+        Err(e) => {
+            worker::console_error!("starting {provider} payment {payment_id}: {e}");
+            Ok(html(502, unavailable_page(ctx, provider, &order_url).into_string(), Vec::new()))
+        }
+    }
+}
+
+fn notice<'a>(provider: &'a str, v: &'a Verified, raw: &'a str) -> PaymentNotice<'a> {
+    PaymentNotice {
+        provider,
+        event_id: &v.event_id,
+        payment_id: &v.payment_id,
+        order_id: v.order_id.as_deref(),
+        amount: v.amount,
+        currency: &v.currency,
+        outcome: &v.outcome,
+        external_id: v.external_id.as_deref(),
+        raw,
+    }
+}
+
+/// `GET /checkout/return/{provider}?p=…&t=…`: where the provider sends the shopper back. Paid →
+/// the order page; declined or cancelled → the order page with the reason and the other methods;
+/// not known yet → "confirming payment…", reloading itself, asking the provider each time.
+async fn return_page(ctx: &PageCtx, env: &Env, config: &Config, provider: &str, query: &str) -> Result<Response, AppError> {
+    let payment_id = query_param(query, "p").unwrap_or_default();
+    let token = query_param(query, "t").unwrap_or_default();
+    let (payment, detail) = attempt_and_order(env, config, provider, &payment_id, &token).await?;
+    let order_url = order_location(ctx, &detail.order.id, &token);
+    if detail.order.status != "pending_payment" {
+        return Ok(redirect(&order_url, Vec::new()));
+    }
+    let db = db(env)?;
+    let now = now();
+    if query_param(query, "cancelled").as_deref() == Some("1") {
+        if payment.status == "pending" {
+            if let Err(e) = gateways::close(config, &payment).await {
+                worker::console_warn!("closing {provider} payment {payment_id}: {e}");
+            }
+            db.batch(&[settle_payment(&payment.id, "cancelled", now)]).await?;
+        }
+        return Ok(redirect(&failed_location(&order_url, None), Vec::new()));
+    }
+    if matches!(payment.status.as_str(), "failed" | "cancelled") {
+        return Ok(redirect(&failed_location(&order_url, payment.failure_code.as_deref()), Vec::new()));
+    }
+    let check_url = return_url(ctx, provider, &payment_id, &token);
+    let confirming = || {
+        let page = confirming_page(ctx, &detail, provider, &check_url, &order_url).into_string();
+        Ok(html(200, page, vec![("refresh", format!("{REFRESH_SECONDS}; url={check_url}"))]))
+    };
+    let answer = match gateways::query(config, &payment, now).await {
+        Ok(Some(answer)) => answer,
+        Ok(None) => return confirming(),
+        Err(e) => {
+            worker::console_warn!("{provider} status query for payment {payment_id}: {e}");
+            return confirming();
+        }
+    };
+    if answer.outcome == Outcome::Pending {
+        return confirming();
+    }
+    let raw = format!("status query: {:?}", answer.outcome);
+    match apply(&db, &notice(provider, &answer, &raw)).await {
+        Ok(_) => {}
+        Err(Rejected::Failed(e)) => return Err(e),
+        Err(other) => {
+            worker::console_warn!("{provider} status answer for payment {payment_id} rejected: {other:?}");
+            return confirming();
+        }
+    }
+    match &answer.outcome {
+        Outcome::Paid { .. } => Ok(redirect(&order_url, Vec::new())),
+        Outcome::Failed { code } => Ok(redirect(&failed_location(&order_url, Some(code)), Vec::new())),
+        Outcome::Cancelled => Ok(redirect(&failed_location(&order_url, None), Vec::new())),
+        Outcome::Pending => confirming(),
+    }
+}
+
+/// What the order page says about a failed attempt (MoMo's documented result codes get their own
+/// sentence).
+pub fn failure_text(ctx: &PageCtx, detail: &OrderDetail, code: Option<&str>) -> Option<String> {
+    let code = code?;
+    let last = detail.payments.last()?;
+    (last.provider == "momo").then(|| momo::failure_message(code, ctx.locale == Locale::En).to_string())
+}
+
+/// `POST /orders/{id}/pay` (`provider`, `t`): a new attempt for an unpaid order with the method the
+/// shopper picked; its units stay reserved until the order expires.
+async fn pay_another_way(ctx: &PageCtx, env: &Env, config: &Config, order_id: &str, form: &[(String, String)]) -> Result<Response, AppError> {
+    let get = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let token = get("t");
+    let detail = authorized_order(env, config, order_id, Some(&token)).await?;
+    let order_url = order_location(ctx, &detail.order.id, &token);
+    let provider = get("provider");
+    let providers = config.providers();
+    let Some(provider) = providers.iter().find(|p| **p == provider) else {
+        return Err(AppError::Invalid(vec![FieldError { field: "payment_provider", problem: Problem::UnknownChoice }]));
+    };
+    let payment_id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    let results = db(env)?.batch(&new_attempt(&detail.order.id, &payment_id, provider, now())).await?;
+    let inserted = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) > 0;
+    if !inserted {
+        // No longer payable (paid, expired or cancelled meanwhile): the order page says which.
+        return Ok(redirect(&order_url, Vec::new()));
+    }
+    Ok(redirect(&format!("{}?t={token}", ctx.href(&format!("/pay/{provider}/{payment_id}"))), Vec::new()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks and refunds
+// ---------------------------------------------------------------------------------------------
+
+async fn machine(req: &Request, incoming: &Incoming, env: &Env, config: &Config, path: &str, body: &str) -> Result<Response, AppError> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (incoming.method.clone(), segments.as_slice()) {
+        (Method::Post, ["webhooks", "stripe"]) => stripe_webhook(req, env, config, body).await,
+        (Method::Post, ["webhooks", "paypal"]) => paypal_webhook(req, env, config, body).await,
+        (Method::Post, ["webhooks", "momo"]) => momo_ipn(env, config, body).await,
+        (Method::Post, ["webhooks", "zalopay"]) => zalopay_callback(env, config, body).await,
+        (Method::Post, ["internal", "orders", id, "refunds"]) => {
+            internal_auth(req, config)?;
+            refund_order(req, env, config, id, body).await
+        }
+        (Method::Get, ["internal", "orders", id, "refunds"]) => {
+            internal_auth(req, config)?;
+            list_refunds(env, id).await
+        }
+        (_, ["webhooks", ..]) | (_, ["internal", "orders", ..]) => Err(AppError::MethodNotAllowed),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn rejected_json(status: u16, code: &str, message: &str) -> Response {
+    json_response(status, &json!({"error": {"code": code, "message": message, "fields": {}}}))
+}
+
+/// Stripe, PayPal and MoMo answer a rejection with a 4xx (they retry on anything but 2xx).
+fn webhook_answer(result: Result<Applied, Rejected>, ok: impl FnOnce(Applied) -> Response) -> Result<Response, AppError> {
+    match result {
+        Ok(applied) => Ok(ok(applied)),
+        Err(Rejected::Unknown) => Ok(rejected_json(404, "unknown_payment", "No such payment.")),
+        Err(Rejected::Mismatch) => Ok(rejected_json(400, "mismatch", "The notification does not match the payment on record.")),
+        Err(Rejected::Failed(e)) => Err(e),
+    }
+}
+
+/// Maps a rejection of a sandbox notification to the errors the sandbox answers with.
+pub fn rejection(r: Rejected) -> AppError {
+    match r {
+        Rejected::Unknown => AppError::NotFound,
+        Rejected::Mismatch => AppError::Invalid(vec![FieldError { field: "amount", problem: Problem::BadValue }]),
+        Rejected::Failed(e) => e,
+    }
+}
+
+fn received(applied: Applied) -> Response {
+    json_response(200, &json!({"received": true, "applied": format!("{applied:?}")}))
+}
+
+/// `POST /webhooks/stripe`: `Stripe-Signature` checked on the raw body (400 when it fails, as
+/// Stripe's docs do), then the event applied.
+async fn stripe_webhook(req: &Request, env: &Env, config: &Config, body: &str) -> Result<Response, AppError> {
+    let c = config.gateways.stripe.as_ref().ok_or(AppError::NotFound)?;
+    let header = req.headers().get(stripe::SIGNATURE_HEADER).ok().flatten().unwrap_or_default();
+    if let Err(e) = stripe::verify(&c.webhook_secret, &header, body, now()) {
+        worker::console_warn!("stripe webhook refused: {e:?}");
+        return Ok(rejected_json(400, "bad_signature", "The Stripe-Signature header does not verify."));
+    }
+    match stripe::parse_event(body) {
+        Err(e) => Ok(rejected_json(400, "bad_event", &e.to_string())),
+        Ok(None) => Ok(json_response(200, &json!({"received": true, "applied": "Ignored"}))),
+        Ok(Some(v)) => webhook_answer(apply(&db(env)?, &notice("stripe", &v, body)).await, received),
+    }
+}
+
+/// `POST /webhooks/paypal`: PayPal's verify-webhook-signature API decides; then the event applied.
+async fn paypal_webhook(req: &Request, env: &Env, config: &Config, body: &str) -> Result<Response, AppError> {
+    config.gateways.paypal.as_ref().ok_or(AppError::NotFound)?;
+    let headers: Vec<(&str, String)> = paypal::WEBHOOK_HEADERS.iter().map(|(h, _)| (*h, req.headers().get(h).ok().flatten().unwrap_or_default())).collect();
+    if headers.iter().any(|(_, v)| v.is_empty()) || !gateways::paypal_verify(config, &headers, body).await? {
+        worker::console_warn!("paypal webhook refused: verification failed");
+        return Ok(rejected_json(400, "bad_signature", "PayPal did not verify this webhook."));
+    }
+    match paypal::parse_event(body) {
+        Err(e) => Ok(rejected_json(400, "bad_event", &e.to_string())),
+        Ok(None) => Ok(json_response(200, &json!({"received": true, "applied": "Ignored"}))),
+        Ok(Some(v)) => webhook_answer(apply(&db(env)?, &notice("paypal", &v, body)).await, received),
+    }
+}
+
+/// `POST /webhooks/momo`: the IPN's signature over its documented raw string; answered 204.
+async fn momo_ipn(env: &Env, config: &Config, body: &str) -> Result<Response, AppError> {
+    let c = config.gateways.momo.as_ref().ok_or(AppError::NotFound)?;
+    let Ok(ipn) = serde_json::from_str::<momo::Ipn>(body) else { return Ok(rejected_json(400, "bad_ipn", "Not a MoMo IPN.")) };
+    if !ipn.verify(c) {
+        worker::console_warn!("momo IPN for {} refused: bad signature", ipn.order_id);
+        return Ok(rejected_json(400, "bad_signature", "The IPN signature does not verify."));
+    }
+    let v = ipn.verified();
+    webhook_answer(apply(&db(env)?, &notice("momo", &v, body)).await, |_| ResponseBuilder::new().with_status(204).empty())
+}
+
+/// `POST /webhooks/zalopay`: mac over the raw `data` with key2; always answered 200 with the
+/// documented `return_code` (1 done, 2 already done, -1 bad mac, 0 not applied: retry).
+async fn zalopay_callback(env: &Env, config: &Config, body: &str) -> Result<Response, AppError> {
+    let c = config.gateways.zalopay.as_ref().ok_or(AppError::NotFound)?;
+    let reply = |code: i64, message: &str| {
+        let mut r = crate::platform::edge_cache::Rendered::new(200, "application/json; charset=utf-8", zalopay::callback_reply(code, message));
+        r.headers.push(("access-control-allow-origin", "*".into()));
+        crate::platform::edge_cache::respond(r, crate::domain::http_cache::NO_STORE, None)
+    };
+    let v = match zalopay::verify_callback(&c.key2, body) {
+        Ok(v) => v,
+        Err(zalopay::CallbackError::BadMac) => {
+            worker::console_warn!("zalopay callback refused: mac not equal");
+            return Ok(reply(-1, "mac not equal"));
+        }
+        Err(zalopay::CallbackError::Malformed) => return Ok(reply(-1, "invalid callback data")),
+    };
+    Ok(match apply(&db(env)?, &notice("zalopay", &v, body)).await {
+        Ok(Applied::Unchanged) => reply(2, "already processed"),
+        Ok(_) => reply(1, "success"),
+        Err(Rejected::Unknown) => reply(0, "unknown order"),
+        Err(Rejected::Mismatch) => reply(0, "order mismatch"),
+        Err(Rejected::Failed(e)) => {
+            worker::console_error!("zalopay callback: {e}");
+            reply(0, "try again")
+        }
+    })
+}
+
+#[derive(Deserialize)]
+struct RefundBody {
+    /// Đồng; the whole refundable amount when absent.
+    amount: Option<i64>,
+    #[serde(default)]
+    reason: String,
+    idempotency_key: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Refunded {
+    amount: i64,
+    provider_amount: i64,
+}
+
+fn refund_json(r: &RefundRow) -> Value {
+    json!({
+        "id": r.id, "order_id": r.order_id, "payment_id": r.payment_id, "provider": r.provider,
+        "amount": r.amount, "currency": r.currency, "provider_amount": r.provider_amount, "provider_currency": r.provider_currency,
+        "status": r.status, "reason": r.reason, "external_id": r.external_id, "failure": r.failure, "created_at": rfc3339(r.created_at),
+    })
+}
+
+async fn refund_reply(env: &Env, status: u16, refund: &RefundRow, replayed: bool) -> Result<Response, AppError> {
+    let detail = load_order(env, &refund.order_id).await?.ok_or(AppError::NotFound)?;
+    let o = &detail.order;
+    Ok(json_response(
+        status,
+        &json!({"refund": refund_json(refund), "replayed": replayed,
+                "order": {"id": o.id, "number": o.number, "status": o.status, "total": o.total, "refunded_total": o.refunded_total}}),
+    ))
+}
+
+/// `POST /internal/orders/{id}/refunds` `{amount?, reason?}` with an `Idempotency-Key` header (or
+/// `idempotency_key`): refunds by amount through the provider that was paid. The same key returns
+/// the same refund; a pending one (the provider did not answer) is asked again under its own id,
+/// which the provider deduplicates.
+async fn refund_order(req: &Request, env: &Env, config: &Config, order_id: &str, body: &str) -> Result<Response, AppError> {
+    let b: RefundBody = parse_json(if body.trim().is_empty() { "{}" } else { body })?;
+    let key = req.headers().get("idempotency-key").ok().flatten().or(b.idempotency_key).filter(|k| !k.is_empty() && k.len() <= 255);
+    let Some(key) = key else { return Err(AppError::Invalid(vec![FieldError { field: "idempotency_key", problem: Problem::Required }])) };
+    let db = db(env)?;
+    let existing: Option<RefundRow> = db.all(&refund_by_key_sql(&key)).await?.into_iter().next();
+    let refund = match existing {
+        Some(r) if r.order_id != order_id => return Ok(rejected_json(409, "idempotency_key_reused", "This key was used for another order's refund.")),
+        Some(r) if r.status != "pending" => return refund_reply(env, 200, &r, true).await,
+        Some(r) => r,
+        None => {
+            let detail = load_order(env, order_id).await?.ok_or(AppError::NotFound)?;
+            let Some(payment) = detail.payments.iter().find(|p| p.status == "succeeded") else {
+                return Ok(rejected_json(409, "not_refundable", "The order has no successful payment."));
+            };
+            let done: Refunded = db.all(&refunded_sql(&payment.id)).await?.into_iter().next().unwrap_or(Refunded { amount: 0, provider_amount: 0 });
+            let amount = b.amount.unwrap_or(payment.amount - done.amount);
+            match check_refund(&detail.order.status, payment.amount, done.amount, amount) {
+                Ok(_) => {}
+                Err(RefundRefusal::BadAmount) => return Err(AppError::Invalid(vec![FieldError { field: "amount", problem: Problem::OutOfRange { min: 1, max: payment.amount } }])),
+                Err(RefundRefusal::TooMuch { refundable }) => {
+                    return Ok(json_response(409, &json!({"error": {"code": "exceeds_refundable", "message": format!("At most {refundable} VND can still be refunded."), "refundable": refundable, "fields": {}}})))
+                }
+                Err(RefundRefusal::NotRefundable) => return Ok(rejected_json(409, "not_refundable", &format!("An order that is {} cannot be refunded by that amount.", detail.order.status))),
+            }
+            let provider_currency = payment.provider_currency.clone().unwrap_or_else(|| payment.currency.clone());
+            let provider_amount = if provider_currency == payment.currency {
+                Some(amount)
+            } else {
+                paypal::refund_cents(payment.amount, payment.provider_amount.unwrap_or(0), done.amount, done.provider_amount, amount)
+            };
+            let Some(provider_amount) = provider_amount else { return Ok(rejected_json(409, "not_refundable", "The amount cannot be converted for the provider.")) };
+            let id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+            let claim = NewRefund {
+                id: &id,
+                order_id,
+                payment_id: &payment.id,
+                provider: &payment.provider,
+                amount,
+                provider_amount,
+                provider_currency: &provider_currency,
+                key: &key,
+                reason: &b.reason,
+                actor: "admin",
+                now: now(),
+            };
+            db.batch(&[claim_refund(&claim)]).await?;
+            match db.all::<RefundRow>(&refund_by_key_sql(&key)).await?.into_iter().next() {
+                Some(r) if r.id == id => r,
+                // The same key won concurrently: answer with its refund.
+                Some(r) => return refund_reply(env, 200, &r, true).await,
+                None => return Ok(rejected_json(409, "exceeds_refundable", "Another refund took what was left to refund.")),
+            }
+        }
+    };
+    let payment: PaymentRow = db.all(&payment_by_id_sql(&refund.payment_id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
+    let number = load_order(env, order_id).await?.map(|d| d.order.number).unwrap_or_default();
+    let now = now();
+    match gateways::refund(config, &payment, &refund, &number, now).await {
+        Err(e) => {
+            worker::console_error!("refund {} at {}: {e}", refund.id, payment.provider);
+            Ok(json_response(502, &json!({"error": {"code": "provider_unavailable", "message": "The provider did not answer; retry with the same key.", "fields": {}}, "refund": refund_json(&refund)})))
+        }
+        Ok(Err(refusal)) => {
+            worker::console_warn!("refund {} refused by {}: {refusal}", refund.id, payment.provider);
+            db.batch(&[fail_refund(&refund.id, &refusal.to_string(), now)]).await?;
+            let failed: Option<RefundRow> = db.all(&refund_by_key_sql(&key)).await?.into_iter().next();
+            Ok(json_response(502, &json!({"error": {"code": "provider_refused", "message": refusal.to_string(), "fields": {}}, "refund": failed.as_ref().map(refund_json)})))
+        }
+        Ok(Ok(result)) => {
+            if result.status == "succeeded" {
+                db.batch(&complete_refund(&refund.id, result.external_id.as_deref(), "admin", now)).await?;
+            }
+            let r = db.all::<RefundRow>(&refund_by_key_sql(&key)).await?.into_iter().next().ok_or(AppError::NotFound)?;
+            refund_reply(env, if r.status == "succeeded" { 201 } else { 202 }, &r, false).await
+        }
+    }
+}
+
+/// `GET /internal/orders/{id}/refunds`: the order's refunds, newest last.
+async fn list_refunds(env: &Env, order_id: &str) -> Result<Response, AppError> {
+    let detail = load_order(env, order_id).await?.ok_or(AppError::NotFound)?;
+    let refunds: Vec<RefundRow> = db(env)?.all(&refunds_of_order_sql(order_id)).await?;
+    Ok(json_response(
+        200,
+        &json!({"order": {"id": detail.order.id, "status": detail.order.status, "total": detail.order.total, "refunded_total": detail.order.refunded_total},
+                "refunds": refunds.iter().map(refund_json).collect::<Vec<_>>()}),
+    ))
+}

@@ -1,0 +1,379 @@
+// The four real gateways against their local fakes (tests/support/fakes/), which check the shop's
+// signatures, keys and idempotency headers as the providers document them: a full payment through
+// each (checkout → redirect → provider page → notification or status query → paid), duplicate,
+// out-of-order, late and forged notifications, a declined payment and another method, and refunds
+// (full, partial, idempotent, never more than paid). Expected values come from the database, the
+// order API and the fakes' own records.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { startGatewayFakes, signStripe } from './support/fakes/index.mjs';
+import { startShop } from './support/shop.mjs';
+import { assertStockReconciles, checkoutBody, newKey, shopping, variantPool } from './support/shopping.mjs';
+
+const pool = variantPool();
+let shop;
+let s;
+let fakes;
+
+before(async () => {
+  fakes = await startGatewayFakes();
+  shop = await startShop({ vars: fakes.vars });
+  fakes.connect(shop.url);
+  s = shopping(shop);
+});
+
+after(async () => {
+  await shop?.stop();
+  await fakes?.stop();
+});
+
+const internal = () => ({ authorization: `Bearer ${shop.secrets.internal}` });
+
+/** Places an order for one unit of a fresh variant, paid with `provider`; returns { order, token, payUrl }. */
+async function order(provider, quantity = 1) {
+  const [v] = pool.take(1);
+  const { order: o, res } = await s.placeOrder([[v.id, quantity]], checkoutBody({ payment_provider: provider }));
+  const payUrl = new URL(res.json.payment.redirect_url);
+  assert.equal(payUrl.pathname, `/pay/${provider}/${o.payments[0].id}`);
+  return { order: o, token: o.access_token ?? res.json.order.access_token, payPath: payUrl.pathname + payUrl.search, variant: v };
+}
+
+/** Follows the shop's pay link: the shop creates the provider's payment and redirects there. */
+async function toProvider(payPath) {
+  const res = await shop.get(payPath);
+  assert.equal(res.status, 303, res.text.slice(0, 300));
+  return res.headers.get('location');
+}
+
+/** POSTs a fake's hosted-page form and returns where it sends the shopper back. */
+async function onProviderPage(url) {
+  const res = await fetch(url, { method: 'POST', redirect: 'manual' });
+  assert.equal(res.status, 303, await res.text());
+  return res.headers.get('location');
+}
+
+async function orderJson(o, token) {
+  const res = await s.getOrder(o.id, token);
+  assert.equal(res.status, 200, res.text);
+  return res.json.order;
+}
+
+async function paidEvents(orderId) {
+  return shop.sql(`SELECT to_status, actor FROM order_events WHERE order_id = '${orderId}' AND to_status = 'paid'`);
+}
+
+/**
+ * The stock ledger must explain every unit. A refund gives money back, not stock (the state machine's
+ * refund moves have no stock effect: returned goods are restocked by hand), so a fully refunded
+ * order's units stay sold; the shared ledger counts only paid statuses as sold, hence the baseline.
+ */
+async function stockReconciles() {
+  const rows = await shop.sql("SELECT l.variant_id AS id, SUM(l.quantity) AS q FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status = 'refunded' GROUP BY l.variant_id");
+  const refunded = new Map(rows.map((r) => [r.id, r.q]));
+  await assertStockReconciles(assert, shop, (id) => pool.seedOnHand(id) - (refunded.get(id) ?? 0));
+}
+
+function refund(orderId, body, key = newKey()) {
+  return s.api('POST', `/internal/orders/${orderId}/refunds`, { body, headers: { ...internal(), ...(key ? { 'idempotency-key': key } : {}) } });
+}
+
+describe('checkout offers every configured gateway', () => {
+  it('lists the sandbox and the four gateways, and refuses an unknown provider', async () => {
+    const cart = await s.createCart();
+    const [v] = pool.take(1);
+    await s.addItem(cart, v.id, 1);
+    const bad = await s.checkout(cart, checkoutBody({ payment_provider: 'vnpay' }));
+    assert.equal(bad.status, 400);
+    assert.ok(bad.json.error.fields.payment_provider, bad.text);
+    const { header } = await (async () => {
+      const res = await s.postForm('/cart/items', { variant_id: v.id, quantity: 1 });
+      return { header: res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') };
+    })();
+    const page = await s.getPage('/checkout', header);
+    const offered = page.doc.findAll('input[name="payment_provider"]').map((i) => i.attr('value'));
+    assert.deepEqual(offered, ['sandbox', 'stripe', 'paypal', 'momo', 'zalopay']);
+  });
+});
+
+describe('Stripe Checkout', () => {
+  it('pays through the hosted page and the signed webhook, charging the order total in đồng', async () => {
+    const { order: o, token, payPath } = await order('stripe', 2);
+    const hosted = await toProvider(payPath);
+    assert.ok(hosted.startsWith(fakes.stripe.url), hosted);
+    const session = fakes.stripe.sessionOf(o.payments[0].id);
+    assert.equal(session.amount_total, o.totals.total, 'VND is zero-decimal: the amount is the total in đồng');
+    assert.equal(session.client_reference_id, o.id);
+    const create = fakes.stripe.requests.find((r) => r.path === '/v1/checkout/sessions' && r.body.includes(o.payments[0].id));
+    assert.equal(create.headers['idempotency-key'], `session-${o.payments[0].id}`);
+    // A second click on "pay" reuses the session.
+    assert.equal(await toProvider(payPath), hosted);
+    const back = await onProviderPage(`${hosted}/complete`);
+    assert.ok(back.startsWith(`${shop.url}/checkout/return/stripe?`), back);
+    const ret = await shop.get(back.slice(shop.url.length));
+    assert.equal(ret.status, 303);
+    assert.match(ret.headers.get('location'), new RegExp(`/orders/${o.id}\\?t=`));
+    const after = await orderJson(o, token);
+    assert.equal(after.status, 'paid');
+    assert.equal(after.payments[0].status, 'succeeded');
+    await stockReconciles();
+  });
+
+  it('applies one event delivered ten times, and two events for one payment, once', async () => {
+    const { order: o, payPath } = await order('stripe');
+    await toProvider(payPath);
+    const session = fakes.stripe.sessionOf(o.payments[0].id);
+    const { body } = await fakes.stripe.complete(session.id, { deliver: false });
+    const answers = [];
+    for (let i = 0; i < 10; i += 1) answers.push((await fakes.stripe.send(body)).status);
+    assert.deepEqual(answers, Array(10).fill(200));
+    // A different event (new id) for the same payment changes nothing either.
+    assert.equal((await fakes.stripe.send(fakes.stripe.event('checkout.session.completed', session))).status, 200);
+    assert.equal((await paidEvents(o.id)).length, 1);
+    const [events] = await shop.sqlAll(`SELECT COUNT(*) AS n FROM payment_events WHERE payment_id = '${o.payments[0].id}'`);
+    assert.equal(events[0].n, 2, 'each distinct event recorded once');
+  });
+
+  it('ends paid when "expired" is delivered before "completed"', async () => {
+    const { order: o, token, payPath } = await order('stripe');
+    await toProvider(payPath);
+    const session = fakes.stripe.sessionOf(o.payments[0].id);
+    const expired = fakes.stripe.event('checkout.session.expired', { ...session, status: 'expired' });
+    const { body: completed } = await fakes.stripe.complete(session.id, { deliver: false });
+    assert.equal((await fakes.stripe.send(expired)).status, 200);
+    assert.equal((await orderJson(o, token)).payments[0].status, 'cancelled');
+    assert.equal((await fakes.stripe.send(completed)).status, 200);
+    const after = await orderJson(o, token);
+    assert.equal(after.status, 'paid');
+    assert.equal(after.payments[0].status, 'succeeded');
+  });
+
+  it('refuses forged, tampered, stale and unknown notifications and changes nothing', async () => {
+    const { order: o, token, payPath } = await order('stripe');
+    await toProvider(payPath);
+    const session = fakes.stripe.sessionOf(o.payments[0].id);
+    const { body } = await fakes.stripe.complete(session.id, { deliver: false });
+    const attempts = [
+      ['no signature', body, null],
+      ['wrong secret', body, signStripe('whsec_wrong', body)],
+      ['tampered body', body.replace(`"amount_total":${o.totals.total}`, '"amount_total":1'), signStripe(fakes.stripe.webhookSecret, body)],
+      ['stale timestamp', body, signStripe(fakes.stripe.webhookSecret, body, Math.floor(Date.now() / 1000) - 301)],
+    ];
+    for (const [what, b, signature] of attempts) {
+      const res = await fakes.stripe.send(b, { signature });
+      assert.equal(res.status, 400, `${what}: ${res.text}`);
+    }
+    // Correctly signed, but the amount is not the order's: rejected and logged.
+    const wrongAmount = fakes.stripe.event('checkout.session.completed', { ...session, amount_total: 1000 });
+    assert.equal((await fakes.stripe.send(wrongAmount)).status, 400);
+    const unknown = fakes.stripe.event('checkout.session.completed', { ...session, metadata: { payment_id: 'f'.repeat(32) } });
+    assert.equal((await fakes.stripe.send(unknown)).status, 404);
+    assert.equal((await orderJson(o, token)).status, 'pending_payment');
+  });
+
+  it('a payment completed after the order expired takes the stock again, and the sweep closes stale sessions', async () => {
+    const { order: o, token, payPath } = await order('stripe');
+    await toProvider(payPath);
+    const session = fakes.stripe.sessionOf(o.payments[0].id);
+    const { body } = await fakes.stripe.complete(session.id, { deliver: false });
+    session.status = 'open';
+    await shop.sql(`UPDATE orders SET expires_at = 1 WHERE id = '${o.id}'`);
+    const sweep = await s.sweep();
+    assert.equal(sweep.status, 200, sweep.text);
+    assert.equal(sweep.json.closed_sessions >= 1, true, sweep.text);
+    assert.equal(fakes.stripe.sessions.get(session.id).status, 'expired', 'the session was expired at Stripe');
+    assert.equal((await orderJson(o, token)).status, 'expired');
+    assert.equal((await fakes.stripe.send(body)).status, 200);
+    assert.equal((await orderJson(o, token)).status, 'paid', 'a late payment is never lost');
+    await stockReconciles();
+  });
+
+  it('refunds partially and fully, once per key, never more than was paid', async () => {
+    const { order: o, token, payPath } = await order('stripe', 2);
+    const hosted = await toProvider(payPath);
+    await onProviderPage(`${hosted}/complete`);
+    const total = o.totals.total;
+    const part = Math.floor(total / 3);
+    assert.equal((await s.api('POST', `/internal/orders/${o.id}/refunds`, { body: { amount: part } })).status, 404, 'needs the internal token');
+    assert.equal((await refund(o.id, { amount: part }, null)).status, 400, 'needs an idempotency key');
+    const key = newKey();
+    const first = await refund(o.id, { amount: part, reason: 'one vest returned' }, key);
+    assert.equal(first.status, 201, first.text);
+    assert.equal(first.json.order.status, 'partially_refunded');
+    assert.equal(first.json.order.refunded_total, part);
+    const again = await refund(o.id, { amount: part, reason: 'one vest returned' }, key);
+    assert.equal(again.status, 200);
+    assert.equal(again.json.replayed, true);
+    assert.equal(again.json.refund.id, first.json.refund.id);
+    assert.equal(fakes.stripe.refunds.filter((r) => r.metadata.refund_id === first.json.refund.id).length, 1, 'one refund at Stripe');
+    const tooMuch = await refund(o.id, { amount: total - part + 1 });
+    assert.equal(tooMuch.status, 409);
+    assert.equal(tooMuch.json.error.refundable, total - part);
+    const rest = await refund(o.id, {});
+    assert.equal(rest.status, 201, rest.text);
+    assert.equal(rest.json.refund.amount, total - part);
+    assert.equal(rest.json.order.status, 'refunded');
+    assert.equal((await refund(o.id, { amount: 1 })).status, 409);
+    const list = await s.api('GET', `/internal/orders/${o.id}/refunds`, { headers: internal() });
+    assert.deepEqual(list.json.refunds.map((r) => [r.amount, r.status]), [[part, 'succeeded'], [total - part, 'succeeded']]);
+    const stripeTotal = fakes.stripe.refunds.filter((r) => r.payment_intent === fakes.stripe.sessionOf(o.payments[0].id).payment_intent).reduce((a, r) => a + r.amount, 0);
+    assert.equal(stripeTotal, total);
+    const after = await orderJson(o, token);
+    assert.equal(after.status, 'refunded');
+    assert.equal(after.refunded_total, total);
+  });
+});
+
+describe('PayPal Orders v2', () => {
+  it('charges dollars at the configured rate, captures on return and records both amounts', async () => {
+    const { order: o, token, payPath } = await order('paypal');
+    const approve = await toProvider(payPath);
+    assert.ok(approve.startsWith(`${fakes.paypal.url}/checkoutnow?token=`), approve);
+    const pp = fakes.paypal.orderOf(o.payments[0].id);
+    const cents = Math.round((o.totals.total * 100) / 25000);
+    assert.equal(pp.purchase_units[0].amount.value, (cents / 100).toFixed(2));
+    const back = await onProviderPage(`${fakes.paypal.url}/checkoutnow/${pp.id}/approve`);
+    const ret = await shop.get(back.slice(shop.url.length));
+    assert.equal(ret.status, 303, ret.text.slice(0, 300));
+    const capture = fakes.paypal.requests.find((r) => r.path === `/v2/checkout/orders/${pp.id}/capture`);
+    assert.equal(capture.headers['paypal-request-id'], `capture-${o.payments[0].id}`);
+    const after = await orderJson(o, token);
+    assert.equal(after.status, 'paid');
+    const [row] = await shop.sql(`SELECT amount, currency, provider_amount, provider_currency, fx_rate, charge_id FROM payments WHERE id = '${o.payments[0].id}'`);
+    assert.deepEqual(row, { amount: o.totals.total, currency: 'VND', provider_amount: cents, provider_currency: 'USD', fx_rate: '25000', charge_id: pp.purchase_units[0].payments.captures[0].id });
+    // PayPal's own webhook for the same capture, verified through its API: no second change.
+    const dup = await fakes.paypal.sendWebhook(fakes.paypal.captureEvent(pp));
+    assert.equal(dup.status, 200, dup.text);
+    assert.equal((await paidEvents(o.id)).length, 1);
+    const forged = await fakes.paypal.sendWebhook(fakes.paypal.captureEvent(pp), { forged: true });
+    assert.equal(forged.status, 400);
+    // A partial refund in dollars, proportional.
+    const r = await refund(o.id, { amount: Math.floor(o.totals.total / 2) });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.refund.provider_currency, 'USD');
+    assert.equal(fakes.paypal.refunds.at(-1).cents, r.json.refund.provider_amount);
+  });
+
+  it('a completed order whose capture was declined is not paid, and the shopper may pay another way', async () => {
+    const { order: o, token, payPath } = await order('paypal');
+    await toProvider(payPath);
+    const pp = fakes.paypal.orderOf(o.payments[0].id);
+    const back = await onProviderPage(`${fakes.paypal.url}/checkoutnow/${pp.id}/approve`);
+    fakes.paypal.declineNext = true;
+    const ret = await shop.get(back.slice(shop.url.length));
+    assert.equal(ret.status, 303);
+    assert.match(ret.headers.get('location'), /payment=failed/);
+    const after = await orderJson(o, token);
+    assert.equal(after.status, 'pending_payment');
+    assert.equal(after.payments[0].status, 'failed');
+    const page = await s.getPage(ret.headers.get('location').replace(shop.url, ''));
+    assert.ok(page.doc.find('form.pay-with'), 'the order page offers the other methods');
+  });
+
+  it('a webhook for a captured payment marks it paid when the shopper never came back', async () => {
+    const { order: o, token, payPath } = await order('paypal');
+    await toProvider(payPath);
+    const pp = fakes.paypal.orderOf(o.payments[0].id);
+    const unit = pp.purchase_units[0];
+    unit.payments = { captures: [{ id: 'CAPLATE1', status: 'COMPLETED', amount: unit.amount, custom_id: unit.custom_id }] };
+    const res = await fakes.paypal.sendWebhook(fakes.paypal.captureEvent(pp));
+    assert.equal(res.status, 200, res.text);
+    assert.equal((await orderJson(o, token)).status, 'paid');
+  });
+});
+
+describe('MoMo captureWallet', () => {
+  it('pays by IPN (answered 204) and the return page shows the paid order', async () => {
+    const { order: o, token, payPath } = await order('momo');
+    const payUrl = await toProvider(payPath);
+    assert.equal(payUrl, `${fakes.momo.url}/pay/${o.payments[0].id}`);
+    const back = await onProviderPage(`${payUrl}/0`);
+    assert.equal(fakes.momo.ipns.at(-1).status, 204);
+    const ret = await shop.get(back.slice(shop.url.length));
+    assert.equal(ret.status, 303);
+    assert.equal((await orderJson(o, token)).status, 'paid');
+    // The same IPN again, and a forged one: nothing changes.
+    assert.equal((await fakes.momo.sendIpn(fakes.momo.ipn(o.payments[0].id))).status, 204);
+    assert.equal((await fakes.momo.sendIpn(fakes.momo.ipn(o.payments[0].id, { forge: true }))).status, 400);
+    assert.equal((await paidEvents(o.id)).length, 1);
+    const full = await refund(o.id, {});
+    assert.equal(full.status, 201, full.text);
+    assert.equal(full.json.order.status, 'refunded');
+    assert.equal(fakes.momo.refunds.length, 1);
+  });
+
+  it('asks MoMo on return when the IPN is late', async () => {
+    const { order: o, token, payPath } = await order('momo');
+    await toProvider(payPath);
+    fakes.momo.autoDeliver = false;
+    try {
+      const pending = await shop.get(`/checkout/return/momo?p=${o.payments[0].id}&t=${token}`);
+      assert.equal(pending.status, 200);
+      assert.match(pending.text, /Đang xác nhận thanh toán/);
+      assert.match(pending.headers.get('refresh') ?? '', /^3; url=/);
+      await fakes.momo.settle(o.payments[0].id, 0);
+      const ret = await shop.get(`/checkout/return/momo?p=${o.payments[0].id}&t=${token}`);
+      assert.equal(ret.status, 303);
+      assert.equal((await orderJson(o, token)).status, 'paid');
+    } finally {
+      fakes.momo.autoDeliver = true;
+    }
+  });
+
+  it('a declined payment returns the shopper with the reason, the stock still reserved, and another method works', async () => {
+    const { order: o, token, payPath, variant } = await order('momo');
+    const payUrl = await toProvider(payPath);
+    const back = await onProviderPage(`${payUrl}/1001`);
+    const ret = await shop.get(back.slice(shop.url.length));
+    assert.equal(ret.status, 303);
+    const location = ret.headers.get('location');
+    assert.match(location, /payment=failed&code=1001/);
+    const page = await s.getPage(location.replace(shop.url, ''));
+    assert.match(page.text, /không đủ số dư/);
+    const [held] = await shop.sql(`SELECT reserved FROM variants WHERE id = ${variant.id}`);
+    assert.ok(held.reserved >= 1, 'the order still holds its unit');
+    // Pay with ZaloPay instead.
+    const pick = await s.postForm(`/orders/${o.id}/pay`, { provider: 'zalopay', t: token });
+    assert.equal(pick.status, 303);
+    const zaloPath = new URL(pick.headers.get('location'), shop.url);
+    assert.match(zaloPath.pathname, /^\/pay\/zalopay\/[0-9a-f]{32}$/);
+    const zaloUrl = await toProvider(zaloPath.pathname + zaloPath.search);
+    await onProviderPage(`${zaloUrl}/pay`);
+    const after = await orderJson(o, token);
+    assert.equal(after.status, 'paid');
+    assert.deepEqual(after.payments.map((p) => [p.provider, p.status]), [['momo', 'failed'], ['zalopay', 'succeeded']]);
+    await stockReconciles();
+  });
+});
+
+describe('ZaloPay v2', () => {
+  it('pays by callback with the documented return codes, and asks ZaloPay when the callback is late', async () => {
+    const { order: o, token, payPath } = await order('zalopay');
+    const payUrl = await toProvider(payPath);
+    const transId = decodeURIComponent(payUrl.split('/pay/')[1]);
+    assert.match(transId, /^\d{6}_[0-9a-f]{32}$/);
+    // Forged callback first: -1, nothing changes.
+    fakes.zalopay.orders.get(transId).zp_trans_id = 123;
+    const forged = await fakes.zalopay.sendCallback(fakes.zalopay.callbackBody(transId, { key: 'wrong-key' }));
+    assert.deepEqual(forged.json, { return_code: -1, return_message: 'mac not equal' });
+    const wrongAmount = await fakes.zalopay.sendCallback(fakes.zalopay.callbackBody(transId, { amount: 1000 }));
+    assert.equal(wrongAmount.json.return_code, 0);
+    assert.equal((await orderJson(o, token)).status, 'pending_payment');
+    await fakes.zalopay.pay(transId);
+    assert.equal(fakes.zalopay.callbacks.at(-1).json.return_code, 1);
+    assert.equal((await fakes.zalopay.sendCallback(fakes.zalopay.callbackBody(transId))).json.return_code, 2, 'a repeated callback');
+    assert.equal((await orderJson(o, token)).status, 'paid');
+    const part = await refund(o.id, { amount: 10_000 });
+    assert.equal(part.status, 201, part.text);
+    assert.equal(part.json.order.status, 'partially_refunded');
+    assert.match(fakes.zalopay.refunds.at(-1).m_refund_id, new RegExp(`^\\d{6}_${fakes.zalopay.appId}_`));
+
+    const late = await order('zalopay');
+    const lateUrl = await toProvider(late.payPath);
+    const lateId = decodeURIComponent(lateUrl.split('/pay/')[1]);
+    await fakes.zalopay.pay(lateId, { deliver: false });
+    const ret = await shop.get(`/checkout/return/zalopay?p=${late.order.payments[0].id}&t=${late.token}`);
+    assert.equal(ret.status, 303, ret.text.slice(0, 200));
+    assert.equal((await orderJson(late.order, late.token)).status, 'paid');
+  });
+});
