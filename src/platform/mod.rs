@@ -5,6 +5,7 @@ pub mod cart_do;
 pub mod config;
 pub mod d1;
 pub mod edge_cache;
+pub mod invoice;
 pub mod memo;
 pub mod catalog_store;
 pub mod payments;
