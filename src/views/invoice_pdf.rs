@@ -52,10 +52,13 @@ const RIGHT: f32 = PAGE_W - MARGIN;
 /// Below this the footer lives; content that would cross it goes on the next page.
 const BOTTOM: f32 = MARGIN + 40.0;
 
-const INK: (f32, f32, f32) = (0.106, 0.122, 0.141);
-const MUTED: (f32, f32, f32) = (0.357, 0.392, 0.439);
-const ACCENT: (f32, f32, f32) = (0.122, 0.227, 0.373);
-const RULE: (f32, f32, f32) = (0.79, 0.81, 0.84);
+/// A fill or stroke colour, each component 0–1.
+type Rgb = (f32, f32, f32);
+
+const INK: Rgb = (0.106, 0.122, 0.141);
+const MUTED: Rgb = (0.357, 0.392, 0.439);
+const ACCENT: Rgb = (0.122, 0.227, 0.373);
+const RULE: Rgb = (0.79, 0.81, 0.84);
 
 const FONT_NAME: Name<'static> = Name(b"F1");
 
@@ -159,7 +162,7 @@ impl<'a> Writer<'a> {
 
     /// One line of text with its baseline at `y`; `x` is its left edge, or its right edge when
     /// right-aligned.
-    fn text(&mut self, x: f32, y: f32, size: f32, color: (f32, f32, f32), align: Align, text: &str) {
+    fn text(&mut self, x: f32, y: f32, size: f32, color: Rgb, align: Align, text: &str) {
         if text.is_empty() {
             return;
         }
@@ -177,7 +180,7 @@ impl<'a> Writer<'a> {
         page.end_text();
     }
 
-    fn rule(&mut self, x1: f32, x2: f32, y: f32, width: f32, color: (f32, f32, f32)) {
+    fn rule(&mut self, x1: f32, x2: f32, y: f32, width: f32, color: Rgb) {
         let page = self.page();
         page.set_stroke_rgb(color.0, color.1, color.2);
         page.set_line_width(width);
@@ -216,7 +219,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Wrapped text from the cursor down, left-aligned at `x`; returns the lines drawn.
-    fn paragraph(&mut self, x: f32, width: f32, size: f32, color: (f32, f32, f32), text: &str) -> usize {
+    fn paragraph(&mut self, x: f32, width: f32, size: f32, color: Rgb, text: &str) -> usize {
         let lines = self.wrap(text, width, size);
         let leading = size * 1.35;
         for line in &lines {
@@ -453,7 +456,7 @@ fn layout(invoice: &Invoice, w: &mut Writer) {
     }
 
     // Totals, kept together.
-    let mut rows: Vec<(String, String, f32, (f32, f32, f32))> = vec![
+    let mut rows: Vec<(String, String, f32, Rgb)> = vec![
         (t.subtotal.to_string(), money(invoice.order.subtotal), 9.5, INK),
         (t.shipping.to_string(), money(invoice.order.shipping), 9.5, INK),
     ];
