@@ -49,6 +49,7 @@ pub fn content_type(path: &str) -> &'static str {
         ".ico" => "image/x-icon",
         ".json" | ".webmanifest" => "application/manifest+json",
         ".woff2" => "font/woff2",
+        ".ttf" => "font/ttf",
         ".txt" => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }

@@ -8,6 +8,7 @@ pub mod checkout;
 pub mod csv;
 pub mod error;
 pub mod http_cache;
+pub mod invoice;
 pub mod listing;
 pub mod locale;
 pub mod money;

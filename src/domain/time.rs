@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, FixedOffset};
 
+use super::locale::Locale;
+
 const VN_OFFSET_SECONDS: i32 = 7 * 3600;
 
 /// `14:05 25/11/2026` for a unix time, in Vietnam time.
@@ -9,6 +11,20 @@ pub fn vn_time(unix_seconds: i64) -> String {
     let Some(offset) = FixedOffset::east_opt(VN_OFFSET_SECONDS) else { return unix_seconds.to_string() };
     match DateTime::from_timestamp(unix_seconds, 0) {
         Some(utc) => utc.with_timezone(&offset).format("%H:%M %d/%m/%Y").to_string(),
+        None => unix_seconds.to_string(),
+    }
+}
+
+/// The calendar day in Vietnam: `26/11/2026` in Vietnamese, `26 Nov 2026` in English (which has no
+/// day/month order all its readers agree on).
+pub fn vn_date(unix_seconds: i64, locale: Locale) -> String {
+    let Some(offset) = FixedOffset::east_opt(VN_OFFSET_SECONDS) else { return unix_seconds.to_string() };
+    let pattern = match locale {
+        Locale::Vi => "%d/%m/%Y",
+        Locale::En => "%-d %b %Y",
+    };
+    match DateTime::from_timestamp(unix_seconds, 0) {
+        Some(utc) => utc.with_timezone(&offset).format(pattern).to_string(),
         None => unix_seconds.to_string(),
     }
 }
@@ -27,5 +43,7 @@ mod tests {
         // 2026-11-25T17:30:00Z is 00:30 the next day in Hà Nội.
         assert_eq!(vn_time(1_795_627_800), "00:30 26/11/2026");
         assert_eq!(rfc3339(1_795_627_800), "2026-11-25T17:30:00Z");
+        assert_eq!(vn_date(1_795_627_800, Locale::Vi), "26/11/2026");
+        assert_eq!(vn_date(1_795_627_800, Locale::En), "26 Nov 2026");
     }
 }

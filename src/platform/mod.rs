@@ -8,6 +8,7 @@ pub mod d1;
 pub mod edge_cache;
 pub mod gateways;
 pub mod http;
+pub mod invoice;
 pub mod memo;
 pub mod catalog_store;
 pub mod payments;

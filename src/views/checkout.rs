@@ -10,6 +10,7 @@ use super::PageCtx;
 use crate::app::cart::CartView;
 use crate::domain::checkout::{CheckoutForm, ShippingMethod, ShippingRates};
 use crate::domain::listing::FieldError;
+use crate::domain::locale::Locale;
 use crate::domain::money::Money;
 
 pub struct CheckoutView<'a> {
@@ -190,11 +191,16 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
 }
 
 pub fn provider_name(ctx: &PageCtx, provider: &str) -> String {
+    provider_name_in(ctx.locale, provider)
+}
+
+/// The payment provider's name in a language (for documents rendered without a page context).
+pub fn provider_name_in(locale: Locale, provider: &str) -> String {
     match provider {
-        "sandbox" => shop_t(ctx.locale).sandbox_name.to_string(),
-        "stripe" => ctx.locale.pick("Thẻ quốc tế (Stripe)", "Card (Stripe)").to_string(),
+        "sandbox" => shop_t(locale).sandbox_name.to_string(),
+        "stripe" => locale.pick("Thẻ quốc tế (Stripe)", "Card (Stripe)").to_string(),
         "paypal" => "PayPal".to_string(),
-        "momo" => ctx.locale.pick("Ví MoMo", "MoMo wallet").to_string(),
+        "momo" => locale.pick("Ví MoMo", "MoMo wallet").to_string(),
         "zalopay" => "ZaloPay".to_string(),
         other => other.to_string(),
     }
@@ -202,7 +208,12 @@ pub fn provider_name(ctx: &PageCtx, provider: &str) -> String {
 
 /// The country's name in the visitor's language, or the code itself for one we do not list.
 pub fn country_name<'a>(ctx: &PageCtx, code: &'a str) -> &'a str {
-    COUNTRIES.iter().find(|(c, _, _)| *c == code).map_or(code, |(_, vi, en)| ctx.locale.pick(vi, en))
+    country_name_in(ctx.locale, code)
+}
+
+/// The country's name in a language, or the code itself for one we do not list.
+pub fn country_name_in(locale: Locale, code: &str) -> &str {
+    COUNTRIES.iter().find(|(c, _, _)| *c == code).map_or(code, |(_, vi, en)| locale.pick(vi, en))
 }
 
 /// Countries we ship to, Vietnam first.

@@ -9,6 +9,8 @@ pub mod components;
 pub mod errors;
 pub mod home;
 pub mod i18n;
+pub mod invoice;
+pub mod invoice_pdf;
 pub mod layout;
 pub mod listing;
 pub mod order;
