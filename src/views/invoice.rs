@@ -327,6 +327,7 @@ pub(crate) mod tests {
                 shipping_fee: 30_000,
                 discount: 100_000,
                 total: subtotal + 30_000 - 100_000,
+                refunded_total: 0,
                 expires_at: 1_795_628_700,
                 paid_at: Some(1_795_628_000),
                 created_at: 1_795_627_800,
