@@ -9,6 +9,7 @@ pub mod listing;
 pub mod locale;
 pub mod money;
 pub mod orders;
+pub mod promotions;
 pub mod sandbox;
 pub mod search;
 pub mod signature;
