@@ -4,5 +4,6 @@
 pub mod cart;
 pub mod catalog;
 pub mod orders;
+pub mod promotions;
 pub mod sql;
 pub mod stock;

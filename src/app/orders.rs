@@ -28,6 +28,9 @@ pub struct OrderLine {
     pub unit_price: i64,
     pub quantity: i64,
     pub line_total: i64,
+    /// The line's share of the order's discounts (`line_total - discount` is what it cost).
+    #[serde(default)]
+    pub discount: i64,
 }
 
 impl OrderLine {
@@ -47,6 +50,7 @@ impl OrderLine {
             unit_price: v.price,
             quantity,
             line_total: v.price.saturating_mul(quantity),
+            discount: 0,
         }
     }
 }
@@ -246,7 +250,7 @@ pub fn order_detail_batch(id: &str) -> [Sql; 4] {
         order_by_id_sql(id),
         Sql::new(
             "SELECT l.line_no, l.variant_id, l.product_id, l.sku, l.name_vi, l.name_en, l.size, l.color, \
-             c.name_vi AS color_vi, c.name_en AS color_en, l.image_url, l.unit_price, l.quantity, l.line_total \
+             c.name_vi AS color_vi, c.name_en AS color_en, l.image_url, l.unit_price, l.quantity, l.line_total, l.discount \
              FROM order_lines l LEFT JOIN colors c ON c.code = l.color WHERE l.order_id = ? ORDER BY l.line_no",
         )
         .bind(id),
@@ -312,6 +316,7 @@ mod tests {
             unit_price: 100,
             quantity: 2,
             line_total: 200,
+            discount: 0,
         };
         let holds = vec![("h1".to_string(), 2), ("h2".to_string(), 1)];
         let order = NewOrder {

@@ -391,3 +391,39 @@ pub fn parse_vn_datetime(s: &str) -> Option<i64> {
     let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"].iter().find_map(|f| chrono::NaiveDateTime::parse_from_str(&normal, f).ok())?;
     Some(naive.and_utc().timestamp() - 7 * 3600)
 }
+
+/// Letters and digits that cannot be misread for one another (no 0/O, 1/I/L).
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+/// Random characters after the prefix: 31^8 ≈ 8.5 × 10^11 codes, so guessing one is hopeless.
+pub const CODE_RANDOM_CHARS: usize = 8;
+pub const MAX_BULK_CODES: usize = 5_000;
+
+/// A prefix for bulk codes: 1–12 of `A–Z 0–9`, upper-cased.
+pub fn parse_code_prefix(s: &str) -> Option<String> {
+    let s = s.trim().trim_end_matches('-').to_ascii_uppercase();
+    ((1..=12).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())).then_some(s)
+}
+
+/// `count` distinct codes `PREFIX-XXXXXXXX` from the random bytes `random` gives. Bytes are mapped
+/// by rejection sampling (no modulo bias); storage still refuses a code that already exists.
+pub fn generate_codes(prefix: &str, count: usize, random: &mut dyn FnMut() -> u8) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let limit = (256 / CODE_ALPHABET.len()) * CODE_ALPHABET.len();
+    let mut out = Vec::with_capacity(count);
+    // Bounded even if the randomness is broken (all zeros): then fewer codes come back.
+    let mut attempts = 0;
+    while out.len() < count && attempts < count * 4 + 16 {
+        attempts += 1;
+        let mut code = format!("{prefix}-");
+        while code.len() < prefix.len() + 1 + CODE_RANDOM_CHARS {
+            let b = usize::from(random());
+            if b < limit {
+                code.push(char::from(CODE_ALPHABET[b % CODE_ALPHABET.len()]));
+            }
+        }
+        if seen.insert(code.clone()) {
+            out.push(code);
+        }
+    }
+    out
+}

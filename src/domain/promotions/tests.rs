@@ -299,7 +299,7 @@ impl Gen {
         lo + (self.next() % ((hi - lo + 1) as u64)) as i64
     }
     fn bool(&mut self) -> bool {
-        self.next() % 2 == 0
+        self.next().is_multiple_of(2)
     }
     fn lines(&mut self) -> Vec<Line> {
         (0..self.int(0, 5))
@@ -409,4 +409,22 @@ fn property_adding_a_discount_never_raises_the_total() {
         assert!(after.total <= before.total, "{} > {} with {:?}", after.total, before.total, promotions.last());
         invariants(&after, shipping);
     }
+}
+
+#[test]
+fn bulk_codes_are_distinct_valid_and_prefixed() {
+    let mut g = Gen(42);
+    let codes = generate_codes("BF26", 500, &mut || (g.next() >> 56) as u8);
+    assert_eq!(codes.len(), 500);
+    let distinct: std::collections::BTreeSet<&String> = codes.iter().collect();
+    assert_eq!(distinct.len(), 500);
+    for c in &codes {
+        assert!(c.starts_with("BF26-") && c.len() == 13, "{c}");
+        assert_eq!(CouponCode::parse(c).unwrap().as_str(), c);
+        assert!(!c[5..].contains(['0', 'O', '1', 'I', 'L']), "{c}");
+    }
+    // Broken randomness cannot loop forever.
+    assert_eq!(generate_codes("X", 10, &mut || 0).len(), 1);
+    assert_eq!(parse_code_prefix(" bf26- ").as_deref(), Some("BF26"));
+    assert_eq!(parse_code_prefix("no space"), None);
 }
