@@ -231,6 +231,8 @@ pub struct OrderDetail {
     pub lines: Vec<OrderLine>,
     pub events: Vec<OrderEventRow>,
     pub payments: Vec<PaymentRow>,
+    /// The promotions it used, as snapshotted when it was placed.
+    pub discounts: Vec<super::promotions::RedemptionRow>,
 }
 
 const ORDER_COLUMNS: &str = "id, number, access_token_hash, status, stock_state, locale, email, name, phone, address_line1, address_ward, \

@@ -99,8 +99,8 @@ fn in_list(values: impl IntoIterator<Item = SqlValue>) -> (String, Vec<SqlValue>
 }
 
 /// Three statements for one batch: the live automatic promotions plus those of the entered codes,
-/// the entered codes, and the places of the cart's products.
-pub fn pricing_batch(codes: &[String], product_ids: &[i64], now: i64) -> [Sql; 3] {
+/// the entered codes, and the catalog places of the cart's variants' products.
+pub fn pricing_batch(codes: &[String], variant_ids: &[i64], now: i64) -> [Sql; 3] {
     let (code_marks, code_values) = in_list(codes.iter().map(|c| SqlValue::from(c.as_str())));
     let mut promotions = Sql::new(format!(
         "SELECT {PROMOTION_COLUMNS} FROM promotions WHERE (automatic = 1 AND status = 'active' AND (starts_at IS NULL OR starts_at <= ?) \
@@ -111,15 +111,40 @@ pub fn pricing_batch(codes: &[String], product_ids: &[i64], now: i64) -> [Sql; 3
     promotions.params.extend(code_values.clone());
     let mut code_rows = Sql::new(format!("SELECT code, promotion_id, max_uses, used FROM promotion_codes WHERE code IN ({code_marks})"));
     code_rows.params.extend(code_values);
-    let (marks, ids) = in_list(product_ids.iter().map(|id| SqlValue::from(*id)));
+    let (marks, ids) = in_list(variant_ids.iter().map(|id| SqlValue::from(*id)));
+    let products = format!("SELECT v.product_id FROM variants v WHERE v.id IN ({marks})");
     let mut places = Sql::new(format!(
         "SELECT p.id AS product_id, 'category' AS kind, a.id AS ref_id FROM products p JOIN categories c ON c.id = p.category_id \
-         JOIN categories a ON substr(c.path, 1, length(a.path)) = a.path WHERE p.id IN ({marks}) \
-         UNION ALL SELECT cp.product_id, 'collection', cp.collection_id FROM collection_products cp WHERE cp.product_id IN ({marks})"
+         JOIN categories a ON substr(c.path, 1, length(a.path)) = a.path WHERE p.id IN ({products}) \
+         UNION ALL SELECT cp.product_id, 'collection', cp.collection_id FROM collection_products cp WHERE cp.product_id IN ({products})"
     ));
     places.params.extend(ids.clone());
     places.params.extend(ids);
     [promotions, code_rows, places]
+}
+
+/// What storage said, for pricing a cart.
+#[derive(Clone, Debug, Default)]
+pub struct PricingData {
+    pub promotions: Vec<Promotion>,
+    pub codes: Vec<CodeRow>,
+    pub places: Vec<PlaceRow>,
+}
+
+/// Prices the cart's lines (in the cart's order) with `shipping` as the fee.
+pub fn price_cart(cart: &crate::domain::cart::Cart, variants: &[LineVariant], data: &PricingData, customer: &Customer, shipping: i64, now: i64) -> Pricing {
+    let items: Vec<(&LineVariant, i64)> =
+        cart.lines.iter().filter_map(|l| variants.iter().find(|v| v.id == l.variant_id).map(|v| (v, l.quantity))).collect();
+    let lines = engine_lines(&items, &data.places);
+    let codes = entered_codes(&cart.codes, &data.codes);
+    crate::domain::promotions::price(&crate::domain::promotions::PricingInput {
+        lines: &lines,
+        shipping,
+        promotions: &data.promotions,
+        codes: &codes,
+        customer,
+        now,
+    })
 }
 
 /// The entered codes with what storage knows of them.
@@ -467,23 +492,11 @@ fn opt(v: Option<i64>) -> SqlValue {
 
 /// Creates a promotion and its codes in one batch; the last statement reads it back.
 pub fn create_promotion(p: &Promotion, codes: &[CouponCode], now: i64) -> Vec<Sql> {
-    let mut batch = vec![Sql::new(
+    let insert = Sql::new(
         "INSERT INTO promotions (name_vi, name_en, automatic, status, rule, priority, combinable, starts_at, ends_at, usage_limit, \
-         per_customer_limit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(p.name_vi.as_str())
-    .bind(p.name_en.as_str())
-    .bind(i64::from(p.automatic))
-    .bind(if p.active { "active" } else { "disabled" })
-    .bind(rule_json(p))
-    .bind(p.priority)
-    .bind(i64::from(p.combinable))
-    .bind(opt(p.conditions.starts_at))
-    .bind(opt(p.conditions.ends_at))
-    .bind(opt(p.usage.limit))
-    .bind(opt(p.per_customer_limit))
-    .bind(now)
-    .bind(now)];
+         per_customer_limit, updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    let mut batch = vec![bind_settings(insert, p, now).bind(now)];
     for code in codes {
         batch.push(
             Sql::new("INSERT INTO promotion_codes (code, promotion_id, max_uses, created_at) SELECT ?, MAX(id), NULL, ? FROM promotions")
@@ -497,12 +510,16 @@ pub fn create_promotion(p: &Promotion, codes: &[CouponCode], now: i64) -> Vec<Sq
 
 /// Replaces a promotion's rule and settings (its uses so far stay).
 pub fn update_promotion(id: i64, p: &Promotion, now: i64) -> Vec<Sql> {
-    vec![
-        Sql::new(
-            "UPDATE promotions SET name_vi = ?, name_en = ?, automatic = ?, status = ?, rule = ?, priority = ?, combinable = ?, starts_at = ?, \
-             ends_at = ?, usage_limit = ?, per_customer_limit = ?, updated_at = ? WHERE id = ?",
-        )
-        .bind(p.name_vi.as_str())
+    let update = Sql::new(
+        "UPDATE promotions SET name_vi = ?, name_en = ?, automatic = ?, status = ?, rule = ?, priority = ?, combinable = ?, starts_at = ?, \
+         ends_at = ?, usage_limit = ?, per_customer_limit = ?, updated_at = ? WHERE id = ?",
+    );
+    vec![bind_settings(update, p, now).bind(id), promotion_sql(id)]
+}
+
+/// Binds the owner-set columns, in the order both statements above name them, then `updated_at`.
+fn bind_settings(sql: Sql, p: &Promotion, now: i64) -> Sql {
+    sql.bind(p.name_vi.as_str())
         .bind(p.name_en.as_str())
         .bind(i64::from(p.automatic))
         .bind(if p.active { "active" } else { "disabled" })
@@ -514,9 +531,6 @@ pub fn update_promotion(id: i64, p: &Promotion, now: i64) -> Vec<Sql> {
         .bind(opt(p.usage.limit))
         .bind(opt(p.per_customer_limit))
         .bind(now)
-        .bind(id),
-        promotion_sql(id),
-    ]
 }
 
 pub fn promotion_sql(id: i64) -> Sql {
@@ -537,11 +551,11 @@ pub fn live_automatic_sql(now: i64) -> Sql {
     .bind(now)
 }
 
-/// The next moment a live automatic promotion starts or ends after `now` (for cache lifetimes).
-pub fn next_change_sql(now: i64) -> Sql {
+/// Every coming start or end of an active automatic promotion, soonest first (`n`: unix seconds).
+pub fn schedule_sql(now: i64) -> Sql {
     Sql::new(
-        "SELECT MIN(t) AS n FROM (SELECT starts_at AS t FROM promotions WHERE automatic = 1 AND status = 'active' AND starts_at > ?1 \
-         UNION ALL SELECT ends_at FROM promotions WHERE automatic = 1 AND status = 'active' AND ends_at > ?1)",
+        "SELECT t AS n FROM (SELECT starts_at AS t FROM promotions WHERE automatic = 1 AND status = 'active' AND starts_at > ?1 \
+         UNION SELECT ends_at FROM promotions WHERE automatic = 1 AND status = 'active' AND ends_at > ?1) ORDER BY t LIMIT 500",
     )
     .bind(now)
 }
@@ -683,6 +697,10 @@ mod tests {
         balanced(&claim_batch("o", &pricing(), &[1], &buyer, 5));
         balanced(&give_back("o", "o.status = 'pending_payment'", 5));
         balanced(&insert_codes(1, &["X".into()], "b", 5));
+        let input: PromotionInput = serde_json::from_str(r#"{"name_vi":"a","name_en":"a","benefit":{"type":"amount_off","amount":5}}"#).unwrap();
+        let (promotion, _) = validate_input(&input).unwrap();
+        balanced(&create_promotion(&promotion, &[CouponCode::parse("ABC").unwrap()], 5));
+        balanced(&update_promotion(1, &promotion, 5));
         balanced(&[codes_sql(1, Some("b")), analytics_sql(Some(1)), live_automatic_sql(1), promotion_sql(1), order_redemptions_sql("o")]);
     }
 

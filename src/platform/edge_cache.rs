@@ -29,11 +29,23 @@ impl Rendered {
     }
 }
 
+/// KV key holding the instants (unix seconds, comma-separated) at which a live automatic promotion
+/// starts or ends; written by every promotion change (`routes::promotions`).
+pub const PROMOTION_SCHEDULE_KEY: &str = "promotion_schedule";
+
+/// The version pages are keyed by: the catalog version, plus how many promotion start/end instants
+/// have passed, so a promotion that starts or ends while nothing is written is still a cache miss
+/// at that moment (pages show promotion badges).
 pub async fn catalog_version(env: &Env) -> String {
     let Ok(kv) = env.kv(KV) else { return "0".into() };
-    match kv.get(CATALOG_VERSION_KEY).text().await {
+    let (version, schedule) = futures::join!(kv.get(CATALOG_VERSION_KEY).text(), kv.get(PROMOTION_SCHEDULE_KEY).text());
+    let version = match version {
         Ok(Some(v)) => v,
         _ => "0".into(),
+    };
+    match schedule {
+        Ok(Some(s)) if !s.is_empty() => format!("{version}.p{}", crate::domain::promotions::schedule_epoch(&s, super::config::now())),
+        _ => version,
     }
 }
 

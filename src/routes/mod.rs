@@ -4,6 +4,7 @@
 //! request into domain types, call the store, render.
 
 mod api;
+mod promotions;
 mod shop;
 mod storefront;
 

@@ -11,6 +11,7 @@ pub mod layout;
 pub mod listing;
 pub mod order;
 pub mod product;
+pub mod promotions;
 pub mod seo;
 pub mod shop_i18n;
 

@@ -427,3 +427,9 @@ pub fn generate_codes(prefix: &str, count: usize, random: &mut dyn FnMut() -> u8
     }
     out
 }
+
+/// How many of the comma-separated instants in `schedule` are at or before `now`: it changes exactly
+/// when a promotion starts or ends, so it can be part of a cache key.
+pub fn schedule_epoch(schedule: &str, now: i64) -> usize {
+    schedule.split(',').filter_map(|t| t.trim().parse::<i64>().ok()).filter(|t| *t <= now).count()
+}

@@ -428,3 +428,13 @@ fn bulk_codes_are_distinct_valid_and_prefixed() {
     assert_eq!(parse_code_prefix(" bf26- ").as_deref(), Some("BF26"));
     assert_eq!(parse_code_prefix("no space"), None);
 }
+
+#[test]
+fn the_schedule_epoch_moves_exactly_at_each_start_and_end() {
+    let schedule = "100,200,junk,300";
+    assert_eq!(schedule_epoch(schedule, 99), 0);
+    assert_eq!(schedule_epoch(schedule, 100), 1);
+    assert_eq!(schedule_epoch(schedule, 299), 2);
+    assert_eq!(schedule_epoch(schedule, 300), 3);
+    assert_eq!(schedule_epoch("", 300), 0);
+}
