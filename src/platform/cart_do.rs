@@ -264,9 +264,11 @@ impl CartObject {
             }
             cart.codes.push(code.clone());
         }
-        let cart_view = self.view(db, cart_id, &cart, config, Vec::new()).await?;
+        let mut cart_view = self.view(db, cart_id, &cart, config, Vec::new()).await?;
         if cart_view.discounts.rejected.iter().any(|r| r.code == code) {
-            // Not kept: the view answered with it shows why.
+            // Not kept (unless it was already there): the view answered with it shows why.
+            let kept = self.load().await.codes;
+            cart_view.discounts.codes = kept;
             return Ok(refused("coupon_rejected", "the code cannot be used on this cart; see cart.discounts.rejected", None, Some(cart_view)));
         }
         self.save(cart_id, &cart, config).await?;
