@@ -103,6 +103,21 @@ describe('the owner', () => {
   });
 });
 
+describe('the demo promotions (seed/promotions.sql)', () => {
+  it('offer VESTIFY10 from 500.000 ₫ and FREESHIP, which combine', async () => {
+    const cheap = pool.take(1, (v) => v.price < 500_000)[0];
+    const { cart } = await cartWith(1, cheap);
+    const short = await applyCode(cart, 'VESTIFY10');
+    assert.equal(short.status, 422, short.text);
+    assert.deepEqual(short.json.error.rejected[0].rejection, { reason: 'min_subtotal', required: 500_000, missing: 500_000 - cheap.price });
+    const ship = await applyCode(cart, 'freeship');
+    assert.equal(ship.status, 200, ship.text);
+    const standard = ship.json.discounts.shipping.find((q) => q.method === 'standard');
+    assert.equal(standard.discount, standard.fee, 'standard shipping is free');
+    assert.ok(standard.fee > 0);
+  });
+});
+
 describe('a coupon through the API', () => {
   it('applies, shows what it took off each line and why, and comes off again', async () => {
     const code = uniqueCode('TEN');

@@ -34,6 +34,12 @@ pub struct OrderLine {
 }
 
 impl OrderLine {
+    /// What the shopper paid for the line: its total less its share of the discounts. A refund of
+    /// the line gives back at most this.
+    pub fn paid(&self) -> i64 {
+        self.line_total.saturating_sub(self.discount).max(0)
+    }
+
     pub fn snapshot(line_no: i64, v: &LineVariant, quantity: i64) -> OrderLine {
         OrderLine {
             line_no,

@@ -200,7 +200,7 @@ async fn generate_bulk(db: &Db, promotion_id: i64, prefix: &str, count: usize, b
         // D1 takes a bounded number of statements per batch; 100 codes per round trip.
         for chunk in insert_codes(promotion_id, &codes, batch_id, now()).chunks(100) {
             for result in db.batch(chunk).await? {
-                made += usize::try_from(result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0)).unwrap_or(0);
+                made += result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0);
             }
         }
     }
