@@ -326,6 +326,8 @@ mod tests {
             line_total: 200,
             discount: 0,
         };
+        // A line refund gives back at most what the line cost after its share of the discounts.
+        assert_eq!(OrderLine { discount: 50, ..line.clone() }.paid(), 150);
         let holds = vec![("h1".to_string(), 2), ("h2".to_string(), 1)];
         let order = NewOrder {
             id: "o",
