@@ -86,6 +86,9 @@ pub struct CartLineView {
     pub quantity: i64,
     pub held: i64,
     pub line_total: i64,
+    /// This line's share of the cart's discounts (see `discounts`).
+    #[serde(default)]
+    pub discount: i64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -98,6 +101,9 @@ pub struct CartView {
     /// Unix seconds when the holds run out without activity; `None` when nothing is held.
     pub hold_expires_at: Option<i64>,
     pub notices: Vec<Notice>,
+    /// Entered codes, applied promotions and rejected codes (`app::promotions::decorate`).
+    #[serde(default)]
+    pub discounts: super::promotions::CartDiscounts,
 }
 
 pub fn view(cart_id: &str, cart: &Cart, variants: &[LineVariant], hold_seconds: i64, notices: Vec<Notice>) -> CartView {
@@ -123,6 +129,7 @@ pub fn view(cart_id: &str, cart: &Cart, variants: &[LineVariant], hold_seconds: 
                 quantity: line.quantity,
                 held: line.held,
                 line_total: v.price.saturating_mul(line.quantity),
+                discount: 0,
             })
         })
         .collect();
@@ -135,5 +142,6 @@ pub fn view(cart_id: &str, cart: &Cart, variants: &[LineVariant], hold_seconds: 
         hold_expires_at: cart.lines.iter().any(|l| l.held > 0).then(|| cart.hold_deadline(hold_seconds)),
         lines,
         notices,
+        discounts: Default::default(),
     }
 }

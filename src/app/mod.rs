@@ -7,5 +7,6 @@ pub mod cart;
 pub mod catalog;
 pub mod orders;
 pub mod payments;
+pub mod promotions;
 pub mod sql;
 pub mod stock;

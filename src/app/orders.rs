@@ -28,9 +28,18 @@ pub struct OrderLine {
     pub unit_price: i64,
     pub quantity: i64,
     pub line_total: i64,
+    /// The line's share of the order's discounts (`line_total - discount` is what it cost).
+    #[serde(default)]
+    pub discount: i64,
 }
 
 impl OrderLine {
+    /// What the shopper paid for the line: its total less its share of the discounts. A refund of
+    /// the line gives back at most this.
+    pub fn paid(&self) -> i64 {
+        self.line_total.saturating_sub(self.discount).max(0)
+    }
+
     pub fn snapshot(line_no: i64, v: &LineVariant, quantity: i64) -> OrderLine {
         OrderLine {
             line_no,
@@ -47,6 +56,7 @@ impl OrderLine {
             unit_price: v.price,
             quantity,
             line_total: v.price.saturating_mul(quantity),
+            discount: 0,
         }
     }
 }
@@ -253,6 +263,8 @@ pub struct OrderDetail {
     pub lines: Vec<OrderLine>,
     pub events: Vec<OrderEventRow>,
     pub payments: Vec<PaymentRow>,
+    /// The promotions it used, as snapshotted when it was placed.
+    pub discounts: Vec<super::promotions::RedemptionRow>,
 }
 
 const ORDER_COLUMNS: &str = "id, number, access_token_hash, status, stock_state, locale, email, name, phone, address_line1, address_ward, \
@@ -272,7 +284,7 @@ pub fn order_detail_batch(id: &str) -> [Sql; 4] {
         order_by_id_sql(id),
         Sql::new(
             "SELECT l.line_no, l.variant_id, l.product_id, l.sku, l.name_vi, l.name_en, l.size, l.color, \
-             c.name_vi AS color_vi, c.name_en AS color_en, l.image_url, l.unit_price, l.quantity, l.line_total \
+             c.name_vi AS color_vi, c.name_en AS color_en, l.image_url, l.unit_price, l.quantity, l.line_total, l.discount \
              FROM order_lines l LEFT JOIN colors c ON c.code = l.color WHERE l.order_id = ? ORDER BY l.line_no",
         )
         .bind(id),
@@ -340,7 +352,10 @@ mod tests {
             unit_price: 100,
             quantity: 2,
             line_total: 200,
+            discount: 0,
         };
+        // A line refund gives back at most what the line cost after its share of the discounts.
+        assert_eq!(OrderLine { discount: 50, ..line.clone() }.paid(), 150);
         let holds = vec![("h1".to_string(), 2), ("h2".to_string(), 1)];
         let order = NewOrder {
             id: "o",

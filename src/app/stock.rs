@@ -161,6 +161,7 @@ const PENDING_RESERVED: &str = "o.status = 'pending_payment' AND o.stock_state =
 pub fn expire_order(order_id: &str, now: i64, actor: &str) -> Vec<Sql> {
     let gate = format!("{PENDING_RESERVED} AND o.expires_at <= {now}");
     let mut batch = order_move(order_id, &gate, Some(format!("reserved = reserved - {ORDER_QTY}")), "expired", "released", actor, "unpaid when it expired", now, "");
+    super::promotions::before_flip(&mut batch, super::promotions::give_back(order_id, &gate, now));
     batch.push(release_order_holds(order_id, now));
     batch
 }
@@ -168,6 +169,7 @@ pub fn expire_order(order_id: &str, now: i64, actor: &str) -> Vec<Sql> {
 /// Cancels an unpaid order (shopper or admin) and gives its units back, once.
 pub fn cancel_unpaid_order(order_id: &str, now: i64, actor: &str, reason: &str) -> Vec<Sql> {
     let mut batch = order_move(order_id, PENDING_RESERVED, Some(format!("reserved = reserved - {ORDER_QTY}")), "cancelled", "released", actor, reason, now, "");
+    super::promotions::before_flip(&mut batch, super::promotions::give_back(order_id, PENDING_RESERVED, now));
     batch.push(release_order_holds(order_id, now));
     batch
 }
@@ -213,6 +215,7 @@ const RELEASED_UNPAID: &str = "o.status IN ('expired', 'cancelled') AND o.stock_
 pub fn revive_paid_order(order_id: &str, now: i64, actor: &str) -> Vec<Sql> {
     let mut batch = vec![count_sold(order_id, RELEASED_UNPAID)];
     batch.extend(order_move(order_id, RELEASED_UNPAID, Some(format!("on_hand = on_hand - {ORDER_QTY}")), "paid", "committed", actor, "paid after expiry; stock still available", now, ", paid_at = ?4"));
+    super::promotions::before_flip(&mut batch, super::promotions::take_again(order_id, RELEASED_UNPAID, now));
     batch
 }
 

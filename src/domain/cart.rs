@@ -29,6 +29,9 @@ pub struct Cart {
     /// Orders created from this cart that are still waiting for payment: (order id, expires at).
     #[serde(default)]
     pub pending_orders: Vec<(String, i64)>,
+    /// Coupon codes the shopper entered (normalised), kept until removed or the order is placed.
+    #[serde(default)]
+    pub codes: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

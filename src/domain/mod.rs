@@ -14,6 +14,7 @@ pub mod locale;
 pub mod money;
 pub mod orders;
 pub mod payments;
+pub mod promotions;
 pub mod sandbox;
 pub mod search;
 pub mod signature;

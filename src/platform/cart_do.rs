@@ -21,7 +21,12 @@ use crate::app::cart::{line_variants_sql, view, CartView, LineVariant, Notice};
 use crate::app::orders::{create_order_batch, order_by_id_sql, order_by_idempotency_sql, NewOrder, OrderLine, OrderRow};
 use crate::app::stock;
 use crate::domain::cart::{Cart, CartError, HoldChange, MAX_PER_VARIANT};
-use crate::domain::checkout::{totals, CheckoutRequest, PricedLine};
+use crate::app::promotions::{
+    claim_batch, customer, customer_batch, decorate, price_cart, pricing_batch, promotions_of, Buyer, CountRow, PricingData, PromotionRow, UseRow,
+};
+use crate::domain::checkout::{totals, CheckoutRequest, PricedLine, ShippingMethod, Totals};
+use crate::domain::promotions::{CouponCode, Customer, Pricing};
+use super::d1::rows;
 use crate::domain::locale::Locale;
 use crate::domain::cart::order_access_token;
 use crate::domain::signature::sha256_hex;
@@ -36,6 +41,10 @@ pub enum CartCall {
     Checkout { form: CheckoutPayload, idempotency_key: String, locale: String },
     /// Runs the alarm's work now (tests and operators; the work is idempotent).
     RunAlarm,
+    /// Adds a coupon code; refused (`coupon_rejected`, the reason in the cart's `discounts.rejected`)
+    /// when it would not apply to this cart now.
+    ApplyCode { code: String },
+    RemoveCode { code: String },
 }
 
 /// A validated checkout request in a serialisable shape.
@@ -86,6 +95,8 @@ fn refused(code: &str, message: &str, available: Option<i64>, cart: Option<CartV
 }
 
 const CART_KEY: &str = "cart";
+/// Codes one cart may carry at once.
+const MAX_CODES: usize = 5;
 const ID_KEY: &str = "id";
 
 #[durable_object]
@@ -169,6 +180,18 @@ impl CartObject {
             }
             CartCall::SetQuantity { variant_id, quantity, add } => self.set_quantity(&db, cart_id, variant_id, quantity, add, &config).await,
             CartCall::Checkout { form, idempotency_key, locale } => self.checkout(&db, cart_id, form, &idempotency_key, &locale, &config).await,
+            CartCall::ApplyCode { code } => self.apply_code(&db, cart_id, &code, &config).await,
+            CartCall::RemoveCode { code } => {
+                let mut cart = self.load().await;
+                let before = cart.codes.len();
+                let wanted = CouponCode::parse(&code).map_or(code.clone(), |c| c.as_str().to_string());
+                cart.codes.retain(|c| *c != wanted);
+                if cart.codes.len() == before {
+                    return Ok(refused("coupon_not_found", "that code is not in this cart", None, None));
+                }
+                self.save(cart_id, &cart, &config).await?;
+                Ok(CartReply::Cart { cart: self.view(&db, cart_id, &cart, &config, Vec::new()).await? })
+            }
             CartCall::RunAlarm => {
                 self.run_alarm(cart_id).await?;
                 let cart = self.load().await;
@@ -184,7 +207,72 @@ impl CartObject {
     async fn view(&self, db: &Db, cart_id: &str, cart: &Cart, config: &Config, notices: Vec<Notice>) -> std::result::Result<CartView, String> {
         let ids: Vec<i64> = cart.lines.iter().map(|l| l.variant_id).collect();
         let variants = self.variants(db, &ids).await?;
-        Ok(view(cart_id, cart, &variants, config.hold_seconds, notices))
+        let mut cart_view = view(cart_id, cart, &variants, config.hold_seconds, notices);
+        let now = now();
+        let data = self.pricing_data(db, cart, &ids, now).await?;
+        // Nobody is known in the cart: conditions about the buyer are checked at checkout.
+        let quotes: Vec<(&str, Pricing)> = [ShippingMethod::Standard, ShippingMethod::Express]
+            .into_iter()
+            .map(|m| (m.code(), price_cart(cart, &variants, &data, &Customer::default(), config.rates.fee(m, cart_view.subtotal), now)))
+            .collect();
+        decorate(&mut cart_view, &cart.codes, &quotes);
+        Ok(cart_view)
+    }
+
+    /// Live promotions, the entered codes and the lines' catalog places, in one batch.
+    async fn pricing_data(&self, db: &Db, cart: &Cart, variant_ids: &[i64], now: i64) -> std::result::Result<PricingData, String> {
+        let results = db.batch(&pricing_batch(&cart.codes, variant_ids, now)).await.map_err(|e| e.to_string())?;
+        let [promotions, codes, places] = results.as_slice() else { return Err("pricing batch".into()) };
+        Ok(PricingData {
+            promotions: promotions_of(&rows::<PromotionRow>(promotions).map_err(|e| e.to_string())?),
+            codes: rows(codes).map_err(|e| e.to_string())?,
+            places: rows(places).map_err(|e| e.to_string())?,
+        })
+    }
+
+    /// Prices the cart for the buyer at checkout: their history decides first-order, per-customer
+    /// and specific-customer conditions.
+    async fn checkout_pricing(&self, db: &Db, cart: &Cart, variants: &[LineVariant], request: &CheckoutRequest, shipping: i64, now: i64) -> std::result::Result<Pricing, String> {
+        let ids: Vec<i64> = cart.lines.iter().map(|l| l.variant_id).collect();
+        let data = self.pricing_data(db, cart, &ids, now).await?;
+        let results = db.batch(&customer_batch(request.email.as_str(), request.phone.as_str())).await.map_err(|e| e.to_string())?;
+        let [orders, uses] = results.as_slice() else { return Err("customer batch".into()) };
+        let prior = rows::<CountRow>(orders).map_err(|e| e.to_string())?.first().map_or(0, |r| r.n);
+        let uses: Vec<UseRow> = rows(uses).map_err(|e| e.to_string())?;
+        let buyer = customer(request.email.as_str(), request.phone.as_str(), prior, &uses);
+        Ok(price_cart(cart, variants, &data, &buyer, shipping, now))
+    }
+
+    /// A refusal that shows the cart priced for this buyer, so its `discounts.rejected` says why.
+    async fn coupon_refusal(&self, db: &Db, cart_id: &str, cart: &Cart, config: &Config, pricing: Pricing, method: &str) -> std::result::Result<CartReply, String> {
+        let mut cart_view = self.view(db, cart_id, cart, config, Vec::new()).await?;
+        decorate(&mut cart_view, &cart.codes, &[(method, pricing)]);
+        Ok(refused("coupon_rejected", "a coupon code in the cart cannot be used; see cart.discounts.rejected", None, Some(cart_view)))
+    }
+
+    async fn apply_code(&self, db: &Db, cart_id: &str, raw: &str, config: &Config) -> std::result::Result<CartReply, String> {
+        let mut cart = self.load().await;
+        let Some(code) = CouponCode::parse(raw) else {
+            let cart_view = self.view(db, cart_id, &cart, config, Vec::new()).await?;
+            return Ok(refused("coupon_invalid", "a code is 3 to 32 letters, digits, '-' or '_'", None, Some(cart_view)));
+        };
+        let code = code.as_str().to_string();
+        if !cart.codes.contains(&code) {
+            if cart.codes.len() >= MAX_CODES {
+                let cart_view = self.view(db, cart_id, &cart, config, Vec::new()).await?;
+                return Ok(refused("too_many_codes", "a cart takes at most 5 codes", None, Some(cart_view)));
+            }
+            cart.codes.push(code.clone());
+        }
+        let mut cart_view = self.view(db, cart_id, &cart, config, Vec::new()).await?;
+        if cart_view.discounts.rejected.iter().any(|r| r.code == code) {
+            // Not kept (unless it was already there): the view answered with it shows why.
+            let kept = self.load().await.codes;
+            cart_view.discounts.codes = kept;
+            return Ok(refused("coupon_rejected", "the code cannot be used on this cart; see cart.discounts.rejected", None, Some(cart_view)));
+        }
+        self.save(cart_id, &cart, config).await?;
+        Ok(CartReply::Cart { cart: cart_view })
     }
 
     /// Runs a two-statement stock batch; true when both statements changed a row.
@@ -369,8 +457,18 @@ impl CartObject {
             priced.push(PricedLine { variant_id: v.id, unit_price: v.price, quantity: line.quantity });
             holds.push((line.hold_id.clone().unwrap_or_default(), line.held));
         }
-        let totals = totals(&priced, request.shipping_method, &config.rates).ok_or("order total overflows")?;
+        let base = totals(&priced, request.shipping_method, &config.rates).ok_or("order total overflows")?;
         let now = now();
+        // Prices are recomputed here, for this buyer; a code that no longer applies stops the order
+        // (the shopper sees why and decides) rather than silently charging more.
+        let pricing = self.checkout_pricing(db, &cart, &variants, &request, base.shipping, now).await?;
+        if !pricing.rejected.is_empty() {
+            return self.coupon_refusal(db, cart_id, &cart, config, pricing, request.shipping_method.code()).await;
+        }
+        for (line, priced) in lines.iter_mut().zip(&pricing.lines) {
+            line.discount = priced.discount;
+        }
+        let totals = Totals { subtotal: pricing.subtotal, shipping: pricing.shipping, discount: pricing.discount, total: pricing.total };
         let order_id = random::id().ok_or("no randomness")?;
         let access_token = order_access_token(secret.as_bytes(), &order_id);
         let payment_id = random::id().ok_or("no randomness")?;
@@ -390,11 +488,22 @@ impl CartObject {
             now,
             expires_at,
         };
-        if let Err(e) = db.batch(&create_order_batch(&new_order)).await {
+        let mut batch = create_order_batch(&new_order);
+        let line_nos: Vec<i64> = lines.iter().map(|l| l.line_no).collect();
+        let buyer = Buyer { email: request.email.as_str(), phone: request.phone.as_str(), account: None };
+        batch.extend(claim_batch(&order_id, &pricing, &line_nos, &buyer, now));
+        if let Err(e) = db.batch(&batch).await {
             let message = e.to_string();
             // A concurrent submission with the same key won: answer with its order.
             if let Some(order) = db.all::<OrderRow>(&order_by_idempotency_sql(&key)).await.map_err(|e| e.to_string())?.into_iter().next() {
                 return Ok(placed(&secret, order, true));
+            }
+            // Another order took the last use of a code meanwhile: say so.
+            if !pricing.applied.is_empty() {
+                let fresh = self.checkout_pricing(db, &cart, &variants, &request, base.shipping, now).await?;
+                if !fresh.rejected.is_empty() {
+                    return self.coupon_refusal(db, cart_id, &cart, config, fresh, request.shipping_method.code()).await;
+                }
             }
             worker::console_warn!("checkout of cart {cart_id} refused: {message}");
             let notices = self.rehold(db, cart_id, &mut cart, config).await?;
@@ -410,6 +519,7 @@ impl CartObject {
             .next()
             .ok_or("order vanished after insert")?;
         cart.lines.clear();
+        cart.codes.clear();
         cart.pending_orders.push((order_id.clone(), expires_at));
         cart.touched_at = now;
         self.save(cart_id, &cart, config).await?;

@@ -30,31 +30,53 @@ impl Rendered {
     }
 }
 
-/// How long an isolate trusts the catalog version it last read from KV. KV itself is eventually
-/// consistent (a write reaches every location within about a minute, and reads are cached at the edge
-/// for at least 60 s), so a one-second memory changes what a shopper can observe by at most one
-/// second, and saves a KV read on nearly every cached page — the largest cost left on a hit.
+/// How long an isolate trusts the catalog version (and promotion schedule) it last read from KV. KV
+/// itself is eventually consistent (a write reaches every location within about a minute, and reads
+/// are cached at the edge for at least 60 s), so a one-second memory changes what a shopper can
+/// observe by at most one second, and saves the KV reads on nearly every cached page — the largest
+/// cost left on a hit. The schedule's instants are compared with the clock on every request, so a
+/// promotion still starts and ends on the second.
 const VERSION_FRESH_MS: f64 = 1_000.0;
 
 thread_local! {
-    static VERSION: std::cell::RefCell<Option<(String, f64)>> = const { std::cell::RefCell::new(None) };
+    static VERSION: std::cell::RefCell<Option<(String, String, f64)>> = const { std::cell::RefCell::new(None) };
 }
 
+/// Drops this isolate's remembered version, after a write of the version or schedule here, so the
+/// writer's own next page reflects the change at once.
+pub fn forget_version() {
+    VERSION.with(|v| *v.borrow_mut() = None);
+}
+
+/// KV key holding the instants (unix seconds, comma-separated) at which a live automatic promotion
+/// starts or ends; written by every promotion change (`routes::promotions`).
+pub const PROMOTION_SCHEDULE_KEY: &str = "promotion_schedule";
+
+/// The version pages are keyed by: the catalog version, plus how many promotion start/end instants
+/// have passed, so a promotion that starts or ends while nothing is written is still a cache miss
+/// at that moment (pages show promotion badges).
 pub async fn catalog_version(env: &Env) -> String {
     let now = worker::Date::now().as_millis() as f64;
     let remembered = VERSION.with(|v| v.borrow().clone());
-    if let Some((version, read_at)) = remembered {
-        if (0.0..VERSION_FRESH_MS).contains(&(now - read_at)) {
-            return version;
+    let (version, schedule) = match remembered {
+        Some((version, schedule, read_at)) if (0.0..VERSION_FRESH_MS).contains(&(now - read_at)) => (version, schedule),
+        _ => {
+            let Ok(kv) = env.kv(KV) else { return "0".into() };
+            let (version, schedule) = futures::join!(kv.get(CATALOG_VERSION_KEY).text(), kv.get(PROMOTION_SCHEDULE_KEY).text());
+            let version = match version {
+                Ok(Some(v)) => v,
+                _ => "0".into(),
+            };
+            let schedule = schedule.ok().flatten().unwrap_or_default();
+            VERSION.with(|v| *v.borrow_mut() = Some((version.clone(), schedule.clone(), now)));
+            (version, schedule)
         }
-    }
-    let Ok(kv) = env.kv(KV) else { return "0".into() };
-    let version = match kv.get(CATALOG_VERSION_KEY).text().await {
-        Ok(Some(v)) => v,
-        _ => "0".into(),
     };
-    VERSION.with(|v| *v.borrow_mut() = Some((version.clone(), now)));
-    version
+    if schedule.is_empty() {
+        version
+    } else {
+        format!("{version}.p{}", crate::domain::promotions::schedule_epoch(&schedule, super::config::now()))
+    }
 }
 
 

@@ -21,3 +21,12 @@ pub fn token(bytes: usize) -> Option<String> {
 pub fn id() -> Option<String> {
     token(16)
 }
+
+/// `n` random bytes (filled in pieces: `getRandomValues` takes at most 65 536 bytes a call).
+pub fn bytes(n: usize) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; n];
+    for chunk in buf.chunks_mut(65_536) {
+        get_random_values(chunk).ok()?;
+    }
+    Some(buf)
+}

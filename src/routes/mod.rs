@@ -5,6 +5,7 @@
 
 mod api;
 mod payments;
+mod promotions;
 mod shop;
 mod storefront;
 

@@ -81,6 +81,13 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
             let qty = get("quantity").and_then(|v| v.parse().ok()).unwrap_or(-1);
             change_line(&ctx, env, &config, cart_id, variant, qty, false).await
         }
+        (Method::Post, super::promotions::COUPONS) => {
+            super::promotions::apply_coupon(&ctx, env, &config, cart_id.as_deref(), &get("code").unwrap_or_default(), get("return").as_deref()).await
+        }
+        (Method::Post, p) if p.starts_with("/cart/coupons/") && p.ends_with("/remove") => {
+            let code = p.trim_start_matches("/cart/coupons/").trim_end_matches("/remove");
+            super::promotions::remove_coupon(&ctx, env, cart_id.as_deref(), code, get("return").as_deref()).await
+        }
         (Method::Get, "/checkout") => show_checkout(&ctx, env, &config, cart_id.as_deref(), &CheckoutForm::default(), &[]).await,
         (Method::Post, "/checkout") => submit_checkout(&ctx, env, &config, cart_id.as_deref(), &form).await,
         (Method::Post, p) if p.starts_with("/orders/") && p.ends_with("/cancel") => {
@@ -140,7 +147,7 @@ fn cart_from_cookie(req: &Request, config: &Config) -> Option<String> {
 }
 
 /// Sends one call to the cart's Durable Object.
-async fn cart_call(env: &Env, cart_id: &str, call: &CartCall) -> Result<CartReply, AppError> {
+pub(super) async fn cart_call(env: &Env, cart_id: &str, call: &CartCall) -> Result<CartReply, AppError> {
     let namespace = env.durable_object(CART).map_err(|e| AppError::internal("cart binding", e))?;
     let stub = namespace.id_from_name(cart_id).and_then(|id| id.get_stub()).map_err(|e| AppError::internal("cart stub", e))?;
     let body = serde_json::to_string(call).map_err(|e| AppError::internal("cart call", e))?;
@@ -178,7 +185,7 @@ fn cookie(name: &str, value: &str, http_only: bool, secure: bool) -> String {
     )
 }
 
-fn cart_cookies(ctx: &PageCtx, config: &Config, cart_id: &str, count: i64) -> Vec<String> {
+pub(super) fn cart_cookies(ctx: &PageCtx, config: &Config, cart_id: &str, count: i64) -> Vec<String> {
     let secure = ctx.origin.starts_with("https://");
     let Some(secret) = config.shop_secret.as_deref() else { return Vec::new() };
     vec![cookie(CART_COOKIE, &cookie_value(secret.as_bytes(), cart_id), true, secure), cookie(COUNT_COOKIE, &count.to_string(), false, secure)]
@@ -245,10 +252,23 @@ async fn show_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Optio
         },
         None => return Ok(redirect(&ctx.href("/cart"), Vec::new())),
     };
+    render_checkout(ctx, config, &cart, form, errors, None, if errors.is_empty() { 200 } else { 422 })
+}
+
+/// The checkout page for a cart already fetched (`coupon_tried`: a code the coupon box refused).
+pub(super) fn render_checkout(
+    ctx: &PageCtx,
+    config: &Config,
+    cart: &CartView,
+    form: &CheckoutForm,
+    errors: &[FieldError],
+    coupon_tried: Option<&str>,
+    status: u16,
+) -> Result<Response, AppError> {
     let key = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
     let providers = config.providers();
-    let view = CheckoutView { cart: &cart, form, errors, rates: config.rates, providers: &providers, idempotency_key: &key };
-    Ok(html(if errors.is_empty() { 200 } else { 422 }, checkout_page(ctx, &view).into_string(), Vec::new()))
+    let view = CheckoutView { cart, form, errors, rates: config.rates, providers: &providers, idempotency_key: &key, coupon_tried };
+    Ok(html(status, checkout_page(ctx, &view).into_string(), Vec::new()))
 }
 
 fn checkout_form(form: &[(String, String)]) -> CheckoutForm {
@@ -290,6 +310,8 @@ async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Opt
             let location = pay_location(ctx, &detail, &access_token).unwrap_or_else(|| order_location(ctx, &order.id, &access_token));
             Ok(redirect(&location, cart_cookies(ctx, config, cart_id, 0)))
         }
+        // A code stopped applying (used up meanwhile, first order only…): the page says why.
+        CartReply::Refused { code, cart: Some(cart), .. } if code == "coupon_rejected" => render_checkout(ctx, config, &cart, &form, &[], None, 409),
         CartReply::Refused { .. } => Ok(redirect(&ctx.href("/cart"), Vec::new())),
         CartReply::Cart { .. } => Err(AppError::Internal("unexpected cart reply".into())),
     }
@@ -316,7 +338,8 @@ pub(super) async fn load_order(env: &Env, order_id: &str) -> Result<Option<Order
     let results = db.batch(&order_detail_batch(order_id)).await?;
     let [order, lines, events, payments] = results.as_slice() else { return Err(AppError::Internal("order batch".into())) };
     let Some(order) = rows::<OrderRow>(order)?.into_iter().next() else { return Ok(None) };
-    Ok(Some(OrderDetail { order, lines: rows(lines)?, events: rows(events)?, payments: rows(payments)? }))
+    let discounts = db.all(&crate::app::promotions::order_redemptions_sql(order_id)).await?;
+    Ok(Some(OrderDetail { order, lines: rows(lines)?, events: rows(events)?, payments: rows(payments)?, discounts }))
 }
 
 /// The order, if the token is its access token; otherwise `NotFound` (never "forbidden": probing
@@ -443,13 +466,16 @@ pub(super) fn api_error(e: &AppError) -> Response {
 fn refusal(code: &str, message: &str, available: Option<i64>, cart: Option<&CartView>) -> Response {
     let status = match code {
         "insufficient_stock" | "cart_changed" | "cart_empty" => 409,
-        "variant_not_found" | "line_not_found" | "not_found" => 404,
+        "variant_not_found" | "line_not_found" | "not_found" | "coupon_not_found" => 404,
         "internal_error" | "bad_call" => 500,
         _ => 422,
     };
     let mut error = json!({"code": code, "message": message, "fields": {}});
     if let Some(n) = available {
         error["available"] = json!(n);
+    }
+    if let Some(rejected) = cart.map(|c| &c.discounts.rejected).filter(|r| code == "coupon_rejected" && !r.is_empty()) {
+        error["rejected"] = json!(rejected);
     }
     let mut body = json!({"error": error});
     if let Some(cart) = cart {
@@ -477,7 +503,7 @@ pub(super) fn parse_json<T: serde::de::DeserializeOwned>(body: &str) -> Result<T
     serde_json::from_str(body).map_err(|_| AppError::Invalid(vec![FieldError { field: "body", problem: crate::domain::listing::Problem::BadValue }]))
 }
 
-fn api_cart_id(req: &Request, config: &Config, id: &str) -> Result<String, AppError> {
+pub(super) fn api_cart_id(req: &Request, config: &Config, id: &str) -> Result<String, AppError> {
     let secret = require_secret(config)?;
     let token = req.headers().get("x-cart-token").ok().flatten().unwrap_or_default();
     if verify_cart_token(secret.as_bytes(), id, &token) {
@@ -487,7 +513,7 @@ fn api_cart_id(req: &Request, config: &Config, id: &str) -> Result<String, AppEr
     }
 }
 
-fn reply_json(reply: CartReply, created: bool) -> Response {
+pub(super) fn reply_json(reply: CartReply, created: bool) -> Response {
     match reply {
         CartReply::Cart { cart } => json_response(if created { 201 } else { 200 }, &cart_json(&cart, None)),
         CartReply::Refused { code, message, available, cart } => refusal(&code, &message, available, cart.as_ref()),
@@ -574,6 +600,18 @@ async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, pat
             }
             Ok(reply_json(cart_call(env, id, &CartCall::RunAlarm).await?, false))
         }
+        (Method::Post, ["api", "v1", "carts", id, "coupons"]) => {
+            let id = api_cart_id(req, config, id)?;
+            super::promotions::api_apply(env, &id, body).await
+        }
+        (Method::Delete, ["api", "v1", "carts", id, "coupons", code]) => {
+            let id = api_cart_id(req, config, id)?;
+            Ok(reply_json(cart_call(env, &id, &CartCall::RemoveCode { code: (*code).to_string() }).await?, false))
+        }
+        (_, ["internal", "promotions", ..]) => {
+            internal_auth(req, config)?;
+            super::promotions::internal(req, incoming, env, &segments, body).await
+        }
         (Method::Post, ["internal", "sweep"]) => {
             internal_auth(req, config)?;
             let report = crate::platform::sweep::run(env).await?;
@@ -612,6 +650,11 @@ fn order_json(d: &OrderDetail) -> Value {
             "lines": d.lines.iter().map(|l| json!({
                 "sku": l.sku, "variant_id": l.variant_id, "name": {"vi": l.name_vi, "en": l.name_en},
                 "size": l.size, "color": l.color, "unit_price": l.unit_price, "quantity": l.quantity, "line_total": l.line_total,
+                "discount": l.discount,
+            })).collect::<Vec<_>>(),
+            "discounts": d.discounts.iter().map(|r| json!({
+                "promotion_id": r.promotion_id, "code": r.code, "class": r.class, "name": {"vi": r.name_vi, "en": r.name_en},
+                "benefit": serde_json::from_str::<Value>(&r.benefit).unwrap_or(Value::Null), "amount": r.amount,
             })).collect::<Vec<_>>(),
             "events": d.events.iter().map(|e| json!({"at": rfc3339(e.at), "from": e.from_status, "to": e.to_status, "actor": e.actor, "reason": e.reason})).collect::<Vec<_>>(),
             "refunded_total": o.refunded_total,

@@ -152,7 +152,9 @@ async fn category_page(ctx: &PageCtx, db: &Db, slug: &Slug, colors: &[Color]) ->
     let scope = Scope { category_path: Some(category.path.clone()), fts_match: None };
     let listing = db.listing(&scope, &q).await?;
     let view = listing::ListingView { kind: listing::Kind::Category(category), query: &q, listing: &listing, colors };
-    Ok(listing::listing_page(ctx, &view))
+    let ancestry: Vec<i64> = category.ancestry(&ctx.categories).iter().map(|c| c.id).collect();
+    let badges = super::promotions::badges_for(ctx, db, None, &ancestry, &[]).await;
+    Ok(listing::listing_page_with(ctx, &view, &badges))
 }
 
 async fn product_page(ctx: &PageCtx, db: &Db, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
@@ -160,7 +162,9 @@ async fn product_page(ctx: &PageCtx, db: &Db, slug: &Slug, colors: &[Color]) -> 
     let pairs = parse_query(&ctx.query);
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     let choice = product::Choice { sku: get("variant"), color: get("color"), size: get("size") };
-    Ok(product::product_page(ctx, &data, colors, &choice))
+    let ancestry: Vec<i64> = ctx.categories.iter().find(|c| c.id == data.product.category_id).map_or_else(Vec::new, |c| c.ancestry(&ctx.categories).iter().map(|a| a.id).collect());
+    let badges = super::promotions::badges_for(ctx, db, Some(data.product.id), &ancestry, &[]).await;
+    Ok(product::product_page_with(ctx, &data, colors, &choice, &badges))
 }
 
 /// Runs a search listing: every word first; if that finds nothing, any word (`partial`).
@@ -181,7 +185,8 @@ async fn search_page(ctx: &PageCtx, db: &Db, colors: &[Color]) -> Result<Markup,
     let q = listing_query(ctx)?;
     let (listing, partial) = search_listing(db, &q).await?;
     let view = listing::ListingView { kind: listing::Kind::Search { partial }, query: &q, listing: &listing, colors };
-    Ok(listing::listing_page(ctx, &view))
+    let badges = super::promotions::badges_for(ctx, db, None, &[], &[]).await;
+    Ok(listing::listing_page_with(ctx, &view, &badges))
 }
 
 async fn sitemap(ctx: &PageCtx, db: &Db) -> Result<Rendered, AppError> {

@@ -5,7 +5,9 @@ use maud::{html, Markup};
 
 use super::layout::{page, Head};
 use super::shop_i18n::shop_t;
+use super::promotions::{self, CouponProblem};
 use super::{paths, PageCtx};
+use crate::domain::promotions::Class;
 use crate::app::cart::{CartLineView, CartView, Notice};
 use crate::assets;
 use crate::domain::cart::MAX_PER_VARIANT;
@@ -39,6 +41,11 @@ fn notice_text(ctx: &PageCtx, cart: &CartView, notice: &Notice) -> String {
 }
 
 pub fn cart_page(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>) -> Markup {
+    cart_page_with_coupon(ctx, cart, flash, None, None)
+}
+
+/// The cart page after a coupon attempt: `tried` is the code typed, `problem` a form-level error.
+pub fn cart_page_with_coupon(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>, tried: Option<&str>, problem: Option<&CouponProblem>) -> Markup {
     let t = ctx.t();
     let s = shop_t(ctx.locale);
     let head = Head { title: s.cart_title.to_string(), description: s.cart_title.to_string(), noindex: true, ..Head::default() };
@@ -78,6 +85,7 @@ pub fn cart_page(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>) -
                                     span.line-name {
                                         a href=(format!("{}?variant={}", ctx.href(&paths::product(&line.slug)), line.sku)) { (line_name(ctx, line)) }
                                         @if line.held < line.quantity { span.stock.low { (s.not_held) } }
+                                        (promotions::line_savings(ctx, cart, line))
                                     }
                                 }
                                 td.line-price data-label=(s.unit_price) { (money(line.unit_price)) }
@@ -93,14 +101,27 @@ pub fn cart_page(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>) -
                                         button.link type="submit" { (s.remove) }
                                     }
                                 }
-                                td.line-total data-label=(s.line_total) { (money(line.line_total)) }
+                                td.line-total data-label=(s.line_total) {
+                                    @if line.discount > 0 {
+                                        del { (money(line.line_total)) } " " ins data-line-net=(line.line_total - line.discount) { (money(line.line_total - line.discount)) }
+                                    } @else { (money(line.line_total)) }
+                                }
                             }
                         }
                     }
                     tfoot {
                         tr { th scope="row" colspan="3" { (s.subtotal) } td.money data-subtotal=(cart.subtotal) { (money(cart.subtotal)) } }
+                        @let items: Vec<_> = cart.discounts.applied.iter().filter(|a| a.class != Class::Shipping).cloned().collect();
+                        (promotions::discount_rows(ctx, &items, 3))
+                        @if cart.discounts.items_discount > 0 {
+                            tr.items-total { th scope="row" colspan="3" { (s.total) } td.money data-items-total=(cart.discounts.items_total) { (money(cart.discounts.items_total)) } }
+                        }
                     }
                 }
+                @for a in cart.discounts.applied.iter().filter(|a| a.class == Class::Shipping) {
+                    p.shipping-promo data-promotion=(a.promotion_id) { (ctx.locale.pick(&a.name_vi, &a.name_en)) ": " (promotions::benefit_text(ctx, &a.benefit)) }
+                }
+                (promotions::coupon_box(ctx, cart, "cart", tried, problem))
                 p.cart-actions {
                     a href=(ctx.href("/")) { (s.continue_shopping) }
                     " "

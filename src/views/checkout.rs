@@ -6,7 +6,9 @@ use maud::{html, Markup};
 use super::cart::line_name;
 use super::layout::{page, Head};
 use super::shop_i18n::{shop_t, ShopTexts};
+use super::promotions;
 use super::PageCtx;
+use crate::domain::promotions::Class;
 use crate::app::cart::CartView;
 use crate::domain::checkout::{CheckoutForm, ShippingMethod, ShippingRates};
 use crate::domain::listing::FieldError;
@@ -21,6 +23,8 @@ pub struct CheckoutView<'a> {
     pub providers: &'a [&'a str],
     /// The hidden key that makes a double submission create one order.
     pub idempotency_key: &'a str,
+    /// A code just typed into the coupon box that was refused (its reason is in the cart's discounts).
+    pub coupon_tried: Option<&'a str>,
 }
 
 fn field<'a>(v: &CheckoutView<'a>, name: &str) -> Option<&'a FieldError> {
@@ -174,16 +178,33 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                 h2 { (s.cart_title) }
                 ul.summary-lines {
                     @for line in &v.cart.lines {
-                        li { span { (line_name(ctx, line)) " × " (line.quantity) } span.money { (money(line.line_total)) } }
+                        li {
+                            span { (line_name(ctx, line)) " × " (line.quantity) (promotions::line_savings(ctx, v.cart, line)) }
+                            span.money { (money(line.line_total - line.discount)) }
+                        }
                     }
                 }
                 p.summary-subtotal { span { (s.subtotal) } strong.money data-subtotal=(subtotal) { (money(subtotal)) } }
+                @let d = &v.cart.discounts;
+                @for a in d.applied.iter().filter(|a| a.class != Class::Shipping) {
+                    p.summary-discount data-promotion=(a.promotion_id) {
+                        span { (ctx.locale.pick(&a.name_vi, &a.name_en)) @if let Some(code) = &a.code { " · " (code) } }
+                        span.money data-discount=(a.amount) { "−" (money(a.amount)) }
+                    }
+                }
                 @let fee = v.rates.fee(method, subtotal);
+                // What shipping promotions take off the chosen method's fee (priced by the cart).
+                @let ship_off = d.shipping.iter().find(|q| q.method == method.code() && q.fee == fee).map_or(0, |q| q.discount);
                 p.summary-shipping {
                     span { (s.shipping) }
-                    span.money data-shipping=(fee) { @if fee == 0 { (s.free) } @else { (money(fee)) } }
+                    span.money data-shipping=(fee - ship_off) {
+                        @if ship_off > 0 { del { (money(fee)) } " " }
+                        @if fee - ship_off == 0 { (s.free) } @else { (money(fee - ship_off)) }
+                    }
                 }
-                p.summary-total { span { (s.total) } strong.money data-total=(subtotal + fee) { (money(subtotal + fee)) } }
+                @let total = subtotal - d.items_discount + fee - ship_off;
+                p.summary-total { span { (s.total) } strong.money data-total=(total) { (money(total)) } }
+                (promotions::coupon_box(ctx, v.cart, "checkout", v.coupon_tried, None))
             }
         }
     };

@@ -296,6 +296,7 @@ pub(crate) mod tests {
             unit_price: price,
             quantity: qty,
             line_total: price * qty,
+            discount: 0,
         };
         let lines = vec![
             line(1, "GL-PHAO-DEN-M", "Gilê phao siêu nhẹ", "Ultralight puffer vest", ("Đen", "Black"), "M", 459_000, 2),
@@ -335,6 +336,7 @@ pub(crate) mod tests {
             lines,
             events: vec![],
             payments: vec![],
+            discounts: vec![],
         }
     }
 

@@ -34,6 +34,11 @@ impl ListingView<'_> {
 }
 
 pub fn listing_page(ctx: &PageCtx, view: &ListingView) -> Markup {
+    listing_page_with(ctx, view, &html! {})
+}
+
+/// The listing with `extra` under its heading (the live promotions that reach it).
+pub fn listing_page_with(ctx: &PageCtx, view: &ListingView, extra: &Markup) -> Markup {
     let t = ctx.t();
     let q = view.query;
     let base = ctx.href(&view.base_path());
@@ -77,6 +82,7 @@ pub fn listing_page(ctx: &PageCtx, view: &ListingView) -> Markup {
         @if !trail.is_empty() { (breadcrumbs(ctx, &trail)) }
         header.listing-head {
             h1 { (heading) }
+            (extra)
             @if let Kind::Category(c) = &view.kind {
                 @if !c.description(ctx.locale).is_empty() { p.lead { (c.description(ctx.locale)) } }
                 @let children: Vec<_> = ctx.children_of(c.id).collect();

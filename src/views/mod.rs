@@ -16,6 +16,7 @@ pub mod listing;
 pub mod order;
 pub mod payments;
 pub mod product;
+pub mod promotions;
 pub mod seo;
 pub mod shop_i18n;
 

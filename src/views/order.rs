@@ -62,12 +62,17 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
                         td.line-product { (ctx.locale.pick(&l.name_vi, &l.name_en)) " — " (ctx.locale.pick(l.color_vi.as_deref().unwrap_or(&l.color), l.color_en.as_deref().unwrap_or(&l.color))) " / " (l.size) br; small { (t.sku) ": " (l.sku) } }
                         td.line-price data-label=(s.unit_price) { (money(l.unit_price)) }
                         td.line-qty data-label=(t.quantity) { (l.quantity) }
-                        td.line-total data-label=(s.line_total) { (money(l.line_total)) }
+                        td.line-total data-label=(s.line_total) {
+                            @if l.discount > 0 {
+                                del { (money(l.line_total)) } " " ins data-line-net=(l.line_total - l.discount) { (money(l.line_total - l.discount)) }
+                            } @else { (money(l.line_total)) }
+                        }
                     }
                 }
             }
             tfoot {
                 tr { th scope="row" colspan="3" { (s.subtotal) } td.money { (money(o.subtotal)) } }
+                (super::promotions::order_discounts(ctx, &detail.discounts, 3))
                 tr { th scope="row" colspan="3" { (s.shipping) } td.money { (money(o.shipping_fee)) } }
                 tr { th scope="row" colspan="3" { (s.total) } td.money data-total=(o.total) { strong { (money(o.total)) } } }
             }

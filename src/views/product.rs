@@ -25,6 +25,11 @@ pub struct Choice<'a> {
 }
 
 pub fn product_page(ctx: &PageCtx, data: &ProductPage, colors: &[Color], choice: &Choice) -> Markup {
+    product_page_with(ctx, data, colors, choice, &html! {})
+}
+
+/// The product page with `extra` under its name (the live promotions that reach it).
+pub fn product_page_with(ctx: &PageCtx, data: &ProductPage, colors: &[Color], choice: &Choice, extra: &Markup) -> Markup {
     let t = ctx.t();
     let p = &data.product;
     let matrix = VariantMatrix::new(&data.variants, choice.sku, choice.color, choice.size);
@@ -86,6 +91,7 @@ pub fn product_page(ctx: &PageCtx, data: &ProductPage, colors: &[Color], choice:
             }
             section.buy {
                 h1 { (p.name(ctx.locale)) }
+                (extra)
                 p.brand { (t.brand) ": " (p.brand) }
                 @if let Some(v) = selected {
                     p.variant-price data-price=(v.price) { (price(ctx, v.price(), v.compare_at())) }

@@ -1,0 +1,440 @@
+//! Table-driven tests for every discount type and combination rule, the rounding rules, and
+//! property tests over generated carts and promotions (a small deterministic generator: the
+//! properties run the same cases on every machine, with no extra crate).
+
+use super::engine::allocate;
+use super::*;
+
+const NOW: i64 = 1_795_600_000;
+
+fn line(variant_id: i64, product_id: i64, unit_price: i64, quantity: i64) -> Line {
+    Line { variant_id, product_id, categories: vec![10], collections: vec![], unit_price, quantity, on_sale: false }
+}
+
+fn promo(id: i64, benefit: Benefit) -> Promotion {
+    Promotion {
+        id,
+        name_vi: format!("KM {id}"),
+        name_en: format!("Promo {id}"),
+        automatic: true,
+        active: true,
+        benefit,
+        target: Target::Order,
+        exclusions: Exclusions::default(),
+        conditions: Conditions::default(),
+        priority: 0,
+        combinable: true,
+        usage: Usage::default(),
+        per_customer_limit: None,
+    }
+}
+
+fn coded(mut p: Promotion) -> Promotion {
+    p.automatic = false;
+    p
+}
+
+fn code(s: &str, promotion_id: i64) -> EnteredCode {
+    EnteredCode { code: CouponCode::parse(s).unwrap(), found: Some(CodeInfo { promotion_id, usage: Usage::default() }) }
+}
+
+fn run(lines: &[Line], shipping: i64, promotions: &[Promotion], codes: &[EnteredCode], customer: &Customer) -> Pricing {
+    price(&PricingInput { lines, shipping, promotions, codes, customer, now: NOW })
+}
+
+fn simple(lines: &[Line], promotions: &[Promotion]) -> Pricing {
+    run(lines, 30_000, promotions, &[], &Customer::default())
+}
+
+#[test]
+fn every_discount_type_gives_what_it_says() {
+    let two_lines = [line(1, 1, 300_000, 2), line(2, 2, 200_000, 1)]; // 800.000 ₫
+    let cases: Vec<(&str, Promotion, i64, i64)> = vec![
+        // (what, promotion, items discount, shipping discount)
+        ("10% off the order", promo(1, Benefit::PercentOff { percent: 10 }), 80_000, 0),
+        ("fixed 50.000 off", promo(1, Benefit::AmountOff { amount: 50_000 }), 50_000, 0),
+        ("fixed amount larger than the order stops at the order", promo(1, Benefit::AmountOff { amount: 5_000_000 }), 800_000, 0),
+        ("free shipping", promo(1, Benefit::FreeShipping { max_discount: None }), 0, 30_000),
+        ("shipping at most 20.000 off", promo(1, Benefit::FreeShipping { max_discount: Some(20_000) }), 0, 20_000),
+        ("shipping discount larger than shipping stops at shipping", promo(1, Benefit::FreeShipping { max_discount: Some(99_000) }), 0, 30_000),
+        ("buy 2 get 1 free: the cheapest unit", promo(1, Benefit::BuyXGetY { buy: 2, get: 1, percent: 100 }), 200_000, 0),
+        ("buy 1 get 1 half price", promo(1, Benefit::BuyXGetY { buy: 1, get: 1, percent: 50 }), 100_000, 0),
+        (
+            "tiered spend takes the highest tier reached",
+            promo(1, Benefit::TieredSpend { tiers: vec![Tier { min_subtotal: 500_000, amount: 30_000 }, Tier { min_subtotal: 700_000, amount: 70_000 }, Tier { min_subtotal: 1_000_000, amount: 150_000 }] }),
+            70_000,
+            0,
+        ),
+        ("tiered spend below every tier gives nothing", promo(1, Benefit::TieredSpend { tiers: vec![Tier { min_subtotal: 1_000_000, amount: 100_000 }] }), 0, 0),
+        ("bundle of products 1 and 2 for 400.000", promo(1, Benefit::BundlePrice { products: vec![1, 2], price: 400_000 }), 100_000, 0),
+        ("bundle with a product missing gives nothing", promo(1, Benefit::BundlePrice { products: vec![1, 3], price: 1 }), 0, 0),
+        ("gift: variant 2 free above 500.000 of other items", promo(1, Benefit::Gift { variant_id: 2, min_subtotal: 500_000 }), 200_000, 0),
+        ("gift below its threshold gives nothing", promo(1, Benefit::Gift { variant_id: 2, min_subtotal: 700_000 }), 0, 0),
+    ];
+    for (what, p, items, ship) in cases {
+        let r = simple(&two_lines, &[p]);
+        assert_eq!((r.items_discount, r.shipping_discount), (items, ship), "{what}");
+        assert_eq!(r.total, 800_000 + 30_000 - items - ship, "{what}");
+        assert_eq!(r.applied.len(), usize::from(items + ship > 0), "{what}");
+        let line_sum: i64 = r.lines.iter().map(|l| l.discount).sum();
+        assert_eq!(line_sum, items, "{what}: the lines carry the whole items discount");
+    }
+}
+
+#[test]
+fn targets_and_exclusions_choose_the_lines() {
+    let mut lines = vec![line(1, 1, 100_000, 1), line(2, 2, 100_000, 1), line(3, 3, 100_000, 1)];
+    lines[0].categories = vec![10, 11];
+    lines[1].collections = vec![7];
+    lines[2].on_sale = true;
+    let ten = |target: Target, exclusions: Exclusions| Promotion { target, exclusions, ..promo(1, Benefit::PercentOff { percent: 10 }) };
+    let cases = [
+        ("a category reaches its subcategories' products", ten(Target::Categories(vec![11]), Exclusions::default()), vec![10_000, 0, 0]),
+        ("a collection", ten(Target::Collections(vec![7]), Exclusions::default()), vec![0, 10_000, 0]),
+        ("products", ten(Target::Products(vec![2, 3]), Exclusions::default()), vec![0, 10_000, 10_000]),
+        ("variants", ten(Target::Variants(vec![3]), Exclusions::default()), vec![0, 0, 10_000]),
+        ("not on sale items", ten(Target::Categories(vec![10]), Exclusions { on_sale: true, ..Exclusions::default() }), vec![10_000, 10_000, 0]),
+        ("excluded product", ten(Target::Categories(vec![10]), Exclusions { products: vec![1], ..Exclusions::default() }), vec![0, 10_000, 10_000]),
+        ("excluded variant", ten(Target::Categories(vec![10]), Exclusions { variants: vec![2], ..Exclusions::default() }), vec![10_000, 0, 10_000]),
+    ];
+    for (what, p, expected) in cases {
+        assert_eq!(p.class(), Class::Product, "{what}");
+        let r = simple(&lines, &[p]);
+        let got: Vec<i64> = r.lines.iter().map(|l| l.discount).collect();
+        assert_eq!(got, expected, "{what}");
+    }
+    // The whole order minus its exclusions is still the order class.
+    let order = ten(Target::Order, Exclusions { on_sale: true, ..Exclusions::default() });
+    assert_eq!(order.class(), Class::Order);
+    assert_eq!(simple(&lines, &[order]).items_discount, 20_000);
+}
+
+#[test]
+fn conditions_refuse_a_code_with_a_typed_reason() {
+    let lines = [line(1, 1, 300_000, 2)]; // 600.000 ₫, 2 units
+    let known = Customer { known: true, keys: vec!["email:an@example.vn".into()], prior_orders: 1, uses: vec![(1, 2)], ..Customer::default() };
+    let with = |f: &dyn Fn(&mut Promotion)| {
+        let mut p = coded(promo(1, Benefit::PercentOff { percent: 10 }));
+        f(&mut p);
+        p
+    };
+    let cases: Vec<(&str, Promotion, Customer, Rejection)> = vec![
+        ("disabled", with(&|p| p.active = false), Customer::default(), Rejection::Disabled),
+        ("not started", with(&|p| p.conditions.starts_at = Some(NOW + 1)), Customer::default(), Rejection::NotStarted { starts_at: NOW + 1 }),
+        ("ended (the end is exclusive)", with(&|p| p.conditions.ends_at = Some(NOW)), Customer::default(), Rejection::Expired { ended_at: NOW }),
+        ("minimum subtotal", with(&|p| p.conditions.min_subtotal = Some(1_000_000)), Customer::default(), Rejection::MinSubtotal { required: 1_000_000, missing: 400_000 }),
+        ("minimum quantity", with(&|p| p.conditions.min_quantity = Some(3)), Customer::default(), Rejection::MinQuantity { required: 3, missing: 1 }),
+        ("used up", with(&|p| p.usage = Usage { used: 5, limit: Some(5) }), Customer::default(), Rejection::UsedUp),
+        ("first order only", with(&|p| p.conditions.first_order_only = true), known.clone(), Rejection::FirstOrderOnly),
+        ("signed-in customers only", with(&|p| p.conditions.eligibility = Eligibility::SignedIn), Customer::default(), Rejection::SignedInOnly),
+        ("specific customers", with(&|p| p.conditions.eligibility = Eligibility::Customers(vec!["email:binh@example.vn".into()])), known.clone(), Rejection::NotForYou),
+        ("per-customer limit", with(&|p| p.per_customer_limit = Some(2)), known.clone(), Rejection::CustomerLimit),
+        ("nothing it targets is in the cart", with(&|p| p.target = Target::Products(vec![99])), Customer::default(), Rejection::NoEligibleItems),
+    ];
+    for (what, p, customer, expected) in cases {
+        let r = run(&lines, 30_000, &[p], &[code("SALE10", 1)], &customer);
+        assert_eq!(r.rejected, vec![RejectedCode { code: "SALE10".into(), rejection: expected }], "{what}");
+        assert!(r.applied.is_empty(), "{what}");
+        assert_eq!(r.total, 630_000, "{what}");
+    }
+    let unknown = run(&lines, 0, &[], &[EnteredCode { code: CouponCode::parse("nope").unwrap(), found: None }], &Customer::default());
+    assert_eq!(unknown.rejected[0].rejection, Rejection::UnknownCode);
+    // A used-up code (its own limit) is refused even while its promotion has uses left.
+    let single_use = EnteredCode { code: CouponCode::parse("ONE-1").unwrap(), found: Some(CodeInfo { promotion_id: 1, usage: Usage { used: 1, limit: Some(1) } }) };
+    let r = run(&lines, 0, &[coded(promo(1, Benefit::PercentOff { percent: 10 }))], &[single_use], &Customer::default());
+    assert_eq!(r.rejected[0].rejection, Rejection::UsedUp);
+}
+
+#[test]
+fn customer_conditions_wait_for_checkout_while_the_buyer_is_unknown() {
+    let lines = [line(1, 1, 300_000, 1)];
+    let mut p = coded(promo(1, Benefit::PercentOff { percent: 10 }));
+    p.conditions.first_order_only = true;
+    p.conditions.eligibility = Eligibility::Customers(vec!["email:an@example.vn".into()]);
+    p.per_customer_limit = Some(1);
+    let in_cart = run(&lines, 0, std::slice::from_ref(&p), &[code("WELCOME", 1)], &Customer::default());
+    assert_eq!(in_cart.items_discount, 30_000);
+    let first_time = Customer { known: true, keys: vec!["email:an@example.vn".into()], ..Customer::default() };
+    assert_eq!(run(&lines, 0, std::slice::from_ref(&p), &[code("WELCOME", 1)], &first_time).items_discount, 30_000);
+}
+
+#[test]
+fn start_and_end_are_read_in_vietnam_time() {
+    // Midnight on 28/11/2026 in Hà Nội is 17:00 UTC the day before.
+    assert_eq!(parse_vn_datetime("2026-11-28T00:00"), parse_vn_datetime("2026-11-27T17:00:00Z"));
+    assert_eq!(parse_vn_datetime("2026-11-28 00:00:00"), Some(1_795_798_800));
+    assert_eq!(parse_vn_datetime("28/11/2026"), None);
+    let mut p = promo(1, Benefit::PercentOff { percent: 20 });
+    p.conditions.starts_at = parse_vn_datetime("2026-11-28T00:00");
+    p.conditions.ends_at = parse_vn_datetime("2026-11-30T00:00");
+    let at = |now| price(&PricingInput { lines: &[line(1, 1, 100_000, 1)], shipping: 0, promotions: std::slice::from_ref(&p), codes: &[], customer: &Customer::default(), now }).items_discount;
+    assert_eq!(at(1_795_798_800 - 1), 0, "one second before midnight in Vietnam");
+    assert_eq!(at(1_795_798_800), 20_000);
+    assert_eq!(at(1_795_798_800 + 2 * 86_400 - 1), 20_000);
+    assert_eq!(at(1_795_798_800 + 2 * 86_400), 0, "the end is exclusive");
+}
+
+#[test]
+fn combination_rules_by_class_priority_and_flag() {
+    let lines = [line(1, 1, 500_000, 2)]; // 1.000.000 ₫
+    let pct = |id, percent, priority, combinable| Promotion { priority, combinable, ..promo(id, Benefit::PercentOff { percent }) };
+    let on_product = |mut p: Promotion| {
+        p.target = Target::Products(vec![1]);
+        p
+    };
+    let ship = |id, combinable| Promotion { combinable, ..promo(id, Benefit::FreeShipping { max_discount: None }) };
+    struct Case {
+        what: &'static str,
+        promotions: Vec<Promotion>,
+        codes: Vec<EnteredCode>,
+        applied: Vec<i64>,
+        rejected: Vec<(&'static str, &'static str)>,
+    }
+    let cases = vec![
+        Case { what: "two combinable order discounts stack", promotions: vec![pct(1, 10, 0, true), pct(2, 5, 0, true)], codes: vec![], applied: vec![1, 2], rejected: vec![] },
+        Case { what: "a non-combinable one applies alone in its class; priority picks it", promotions: vec![pct(1, 10, 0, true), pct(2, 5, 9, false)], codes: vec![], applied: vec![2], rejected: vec![] },
+        Case { what: "a non-combinable one of lower priority is left out", promotions: vec![pct(1, 10, 5, true), pct(2, 50, 0, false)], codes: vec![], applied: vec![1], rejected: vec![] },
+        Case { what: "equal priority: the lower id first", promotions: vec![pct(2, 10, 0, false), pct(1, 5, 0, false)], codes: vec![], applied: vec![1], rejected: vec![] },
+        Case { what: "different classes stack even when not combinable", promotions: vec![on_product(pct(1, 10, 0, false)), pct(2, 10, 0, false), ship(3, false)], codes: vec![], applied: vec![1, 2, 3], rejected: vec![] },
+        Case {
+            what: "one code per order unless both are combinable",
+            promotions: vec![coded(on_product(pct(1, 10, 0, false))), coded(ship(2, true))],
+            codes: vec![code("TENOFF", 1), code("SHIPFREE", 2)],
+            applied: vec![1],
+            rejected: vec![("SHIPFREE", "not_combinable")],
+        },
+        Case {
+            what: "two combinable codes of different classes both apply",
+            promotions: vec![coded(on_product(pct(1, 10, 0, true))), coded(ship(2, true))],
+            codes: vec![code("TENOFF", 1), code("SHIPFREE", 2)],
+            applied: vec![1, 2],
+            rejected: vec![],
+        },
+        Case {
+            what: "a code cannot join a non-combinable automatic promotion of its class",
+            promotions: vec![pct(1, 10, 5, false), coded(pct(2, 20, 0, true))],
+            codes: vec![code("TWENTY", 2)],
+            applied: vec![1],
+            rejected: vec![("TWENTY", "not_combinable")],
+        },
+        Case {
+            what: "two codes of one promotion count once",
+            promotions: vec![coded(pct(1, 10, 0, true))],
+            codes: vec![code("AAA-1", 1), code("AAA-2", 1)],
+            applied: vec![1],
+            rejected: vec![("AAA-2", "already_applied")],
+        },
+    ];
+    for c in cases {
+        let r = run(&lines, 30_000, &c.promotions, &c.codes, &Customer::default());
+        let applied: Vec<i64> = r.applied.iter().map(|a| a.promotion_id).collect();
+        assert_eq!(applied, c.applied, "{}", c.what);
+        let rejected: Vec<(&str, &str)> = r.rejected.iter().map(|x| (x.code.as_str(), x.rejection.code())).collect();
+        assert_eq!(rejected, c.rejected, "{}", c.what);
+    }
+}
+
+#[test]
+fn stacked_discounts_apply_in_class_order_on_what_is_left() {
+    let lines = [line(1, 1, 500_000, 2)];
+    let mut product = promo(1, Benefit::PercentOff { percent: 10 });
+    product.target = Target::Products(vec![1]);
+    let order = promo(2, Benefit::AmountOff { amount: 100_000 });
+    let r = simple(&lines, &[order, product]);
+    // 1.000.000 − 10% = 900.000, then − 100.000 = 800.000; shipping untouched.
+    assert_eq!(r.applied.iter().map(|a| (a.class, a.amount)).collect::<Vec<_>>(), vec![(Class::Product, 100_000), (Class::Order, 100_000)]);
+    assert_eq!(r.total, 830_000);
+    assert_eq!(r.lines[0].shares, vec![Share { promotion_id: 1, amount: 100_000 }, Share { promotion_id: 2, amount: 100_000 }]);
+}
+
+#[test]
+fn rounding_is_down_to_the_minor_unit_and_shares_add_up() {
+    // VND: 15% of 99.999 ₫ is 14.999,85 ₫ → 14.999 ₫.
+    assert_eq!(simple(&[line(1, 1, 99_999, 1)], &[promo(1, Benefit::PercentOff { percent: 15 })]).items_discount, 14_999);
+    // USD cents: 33% of $10.01 is 330.33 cents → $3.30.
+    assert_eq!(simple(&[line(1, 1, 1_001, 1)], &[promo(1, Benefit::PercentOff { percent: 33 })]).items_discount, 330);
+    // 100 split over three equal lines: 34 + 33 + 33 (the earlier line takes the odd unit).
+    assert_eq!(allocate(100, &[1, 1, 1]), vec![34, 33, 33]);
+    assert_eq!(allocate(10, &[0, 5, 0]), vec![0, 10, 0]);
+    assert_eq!(allocate(7, &[]), Vec::<i64>::new());
+    // An order discount on three lines of 1 ₫, 2 ₫, 3 ₫ with 5 ₫ off: each share ≤ its line.
+    let r = simple(&[line(1, 1, 1, 1), line(2, 2, 2, 1), line(3, 3, 3, 1)], &[promo(1, Benefit::AmountOff { amount: 5 })]);
+    assert_eq!(r.lines.iter().map(|l| l.discount).collect::<Vec<_>>(), vec![1, 2, 2]);
+}
+
+#[test]
+fn coupon_codes_are_normalised() {
+    assert_eq!(CouponCode::parse("  sale-10 ").unwrap().as_str(), "SALE-10");
+    for bad in ["", "ab", "has space", "ÉTÉ2026", &"X".repeat(33), "semi;colon"] {
+        assert!(CouponCode::parse(bad).is_none(), "{bad}");
+    }
+}
+
+#[test]
+fn an_owner_cannot_save_a_promotion_that_can_never_work() {
+    assert!(promo(1, Benefit::PercentOff { percent: 10 }).problems().is_empty());
+    assert_eq!(promo(1, Benefit::PercentOff { percent: 0 }).problems(), vec!["benefit"]);
+    assert_eq!(promo(1, Benefit::BuyXGetY { buy: 0, get: 1, percent: 100 }).problems(), vec!["benefit"]);
+    let mut p = promo(1, Benefit::AmountOff { amount: 1 });
+    p.conditions.starts_at = Some(10);
+    p.conditions.ends_at = Some(10);
+    assert_eq!(p.problems(), vec!["ends_at"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Properties over generated carts and promotions
+// ---------------------------------------------------------------------------------------------
+
+/// xorshift64*: small, deterministic, good enough to spread cases.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn int(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next() % ((hi - lo + 1) as u64)) as i64
+    }
+    fn bool(&mut self) -> bool {
+        self.next().is_multiple_of(2)
+    }
+    fn lines(&mut self) -> Vec<Line> {
+        (0..self.int(0, 5))
+            .map(|i| Line {
+                variant_id: i + 1,
+                product_id: self.int(1, 4),
+                categories: vec![self.int(1, 3)],
+                collections: vec![self.int(1, 3)],
+                unit_price: self.int(0, 2_000_000),
+                quantity: self.int(1, 10),
+                on_sale: self.bool(),
+            })
+            .collect()
+    }
+    fn promotion(&mut self, id: i64, combinable: bool) -> Promotion {
+        let benefit = match self.int(0, 6) {
+            0 => Benefit::PercentOff { percent: self.int(1, 100) as u8 },
+            1 => Benefit::AmountOff { amount: self.int(1, 1_500_000) },
+            2 => Benefit::FreeShipping { max_discount: self.bool().then(|| self.int(1, 80_000)) },
+            3 => Benefit::BuyXGetY { buy: self.int(1, 3) as u32, get: self.int(1, 2) as u32, percent: self.int(1, 100) as u8 },
+            4 => Benefit::TieredSpend { tiers: (0..self.int(1, 3)).map(|_| Tier { min_subtotal: self.int(0, 3_000_000), amount: self.int(1, 500_000) }).collect() },
+            5 => Benefit::BundlePrice { products: vec![self.int(1, 4), self.int(1, 4)], price: self.int(0, 2_000_000) },
+            _ => Benefit::Gift { variant_id: self.int(1, 5), min_subtotal: self.int(0, 2_000_000) },
+        };
+        let target = match self.int(0, 4) {
+            0 | 1 => Target::Order,
+            2 => Target::Categories(vec![self.int(1, 3)]),
+            3 => Target::Collections(vec![self.int(1, 3)]),
+            _ => Target::Products(vec![self.int(1, 4)]),
+        };
+        Promotion {
+            id,
+            priority: self.int(0, 3),
+            combinable,
+            target,
+            exclusions: Exclusions { on_sale: self.bool(), ..Exclusions::default() },
+            conditions: Conditions { min_subtotal: self.bool().then(|| self.int(0, 2_000_000)), ..Conditions::default() },
+            ..promo(id, benefit)
+        }
+    }
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = self.int(0, i as i64) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
+const CASES: u64 = 3_000;
+
+fn invariants(r: &Pricing, shipping: i64) {
+    assert!(r.total >= 0 && r.discount >= 0 && r.items_discount >= 0);
+    assert!(r.shipping_discount >= 0 && r.shipping_discount <= shipping, "shipping discount ≤ shipping");
+    assert!(r.total <= r.subtotal + r.shipping, "a discount never adds to the price");
+    assert_eq!(r.total, r.subtotal + r.shipping - r.discount);
+    for l in &r.lines {
+        assert!(l.total >= 0 && l.discount >= 0 && l.discount <= l.subtotal, "{l:?}");
+        assert_eq!(l.shares.iter().map(|s| s.amount).sum::<i64>(), l.discount, "shares add up to the line's discount");
+    }
+    let applied_items: i64 = r.applied.iter().filter(|a| a.class != Class::Shipping).map(|a| a.amount).sum();
+    assert_eq!(applied_items, r.items_discount, "what applied is what the lines carry");
+}
+
+#[test]
+fn property_money_never_goes_negative_and_shipping_discount_never_exceeds_shipping() {
+    let mut g = Gen(0x5EED_0001);
+    for _ in 0..CASES {
+        let lines = g.lines();
+        let shipping = g.int(0, 100_000);
+        let promotions: Vec<Promotion> = (1..=g.int(0, 6)).map(|id| { let c = g.bool(); g.promotion(id, c) }).collect();
+        invariants(&run(&lines, shipping, &promotions, &[], &Customer::default()), shipping);
+    }
+}
+
+#[test]
+fn property_evaluation_order_does_not_change_the_result() {
+    let mut g = Gen(0x5EED_0002);
+    for _ in 0..CASES {
+        let lines = g.lines();
+        let mut promotions: Vec<Promotion> = (1..=g.int(1, 6)).map(|id| { let c = g.bool(); g.promotion(id, c) }).collect();
+        // Some of them as codes, entered in some order.
+        let mut codes = Vec::new();
+        for p in promotions.iter_mut() {
+            if g.bool() {
+                p.automatic = false;
+                codes.push(code(&format!("CODE{}", p.id), p.id));
+            }
+        }
+        let first = run(&lines, 30_000, &promotions, &codes, &Customer::default());
+        g.shuffle(&mut promotions);
+        g.shuffle(&mut codes);
+        assert_eq!(run(&lines, 30_000, &promotions, &codes, &Customer::default()), first);
+    }
+}
+
+#[test]
+fn property_adding_a_discount_never_raises_the_total() {
+    let mut g = Gen(0x5EED_0003);
+    for _ in 0..CASES {
+        let lines = g.lines();
+        let shipping = g.int(0, 100_000);
+        // Combinable promotions always stack, so one more can only take more off.
+        let mut promotions: Vec<Promotion> = (1..=g.int(0, 5)).map(|id| g.promotion(id, true)).collect();
+        let before = run(&lines, shipping, &promotions, &[], &Customer::default());
+        promotions.push(g.promotion(99, true));
+        let after = run(&lines, shipping, &promotions, &[], &Customer::default());
+        assert!(after.total <= before.total, "{} > {} with {:?}", after.total, before.total, promotions.last());
+        invariants(&after, shipping);
+    }
+}
+
+#[test]
+fn bulk_codes_are_distinct_valid_and_prefixed() {
+    let mut g = Gen(42);
+    let codes = generate_codes("BF26", 500, &mut || (g.next() >> 56) as u8);
+    assert_eq!(codes.len(), 500);
+    let distinct: std::collections::BTreeSet<&String> = codes.iter().collect();
+    assert_eq!(distinct.len(), 500);
+    for c in &codes {
+        assert!(c.starts_with("BF26-") && c.len() == 13, "{c}");
+        assert_eq!(CouponCode::parse(c).unwrap().as_str(), c);
+        assert!(!c[5..].contains(['0', 'O', '1', 'I', 'L']), "{c}");
+    }
+    // Broken randomness cannot loop forever.
+    assert_eq!(generate_codes("X", 10, &mut || 0).len(), 1);
+    assert_eq!(parse_code_prefix(" bf26- ").as_deref(), Some("BF26"));
+    assert_eq!(parse_code_prefix("no space"), None);
+}
+
+#[test]
+fn the_schedule_epoch_moves_exactly_at_each_start_and_end() {
+    let schedule = "100,200,junk,300";
+    assert_eq!(schedule_epoch(schedule, 99), 0);
+    assert_eq!(schedule_epoch(schedule, 100), 1);
+    assert_eq!(schedule_epoch(schedule, 299), 2);
+    assert_eq!(schedule_epoch(schedule, 300), 3);
+    assert_eq!(schedule_epoch("", 300), 0);
+}

@@ -1,0 +1,136 @@
+// A shopper uses a coupon in real Chromium against the built Worker: the owner creates a code
+// through the internal endpoint; the shopper adds a vest on a phone, types a wrong code (told why, in
+// Vietnamese), then the right one, sees the line and the total discounted, sees the same at checkout,
+// places the order, pays on the sandbox and finds the discount on the paid order. Each page is checked
+// for console errors, uncaught exceptions, CSP violations and sideways overflow.
+//
+// Prices come from the JSON API of the same shop; the discount is computed from the rule created here.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { chromium } from 'playwright-core';
+
+import { startShop } from './support/shop.mjs';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+const NAVIGATION_TIMEOUT = 120_000;
+/** Mirrors `ShippingRates::default` (src/domain/checkout.rs). */
+const STANDARD_FEE = 30_000;
+const FREE_STANDARD_FROM = 1_000_000;
+const PERCENT = 15;
+const CODE = 'CHAOXUAN15';
+
+let shop;
+let browser;
+
+before(async () => {
+  // Generous: `wrangler dev` first runs scripts/build, which waits its turn behind any build in progress.
+  shop = await startShop({ timeoutMs: 600_000 });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await shop?.stop();
+});
+
+const vnd = (amount) => `${String(amount).replace(/\B(?=(\d{3})+(?!\d))/g, '.')} ₫`;
+const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
+
+async function navigateBy(page, action) {
+  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), action()]);
+  return response;
+}
+
+async function assertFits(page, what) {
+  const screen = page.viewportSize().width;
+  const width = await page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth));
+  assert.ok(width <= screen, `${what}: the page is ${width}px wide on a ${screen}px screen`);
+}
+
+test('on a phone, a shopper applies a coupon in the cart, checks out and pays the discounted total', async () => {
+  const created = await shop.request('/internal/promotions', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${shop.secrets.internal}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name_vi: 'Chào xuân', name_en: 'Spring welcome', benefit: { type: 'percent_off', percent: PERCENT }, codes: [CODE] }),
+  });
+  assert.equal(created.status, 201, created.text);
+
+  const listing = (await shop.getJson('/api/v1/products?sort=price_asc&per_page=60')).json;
+  const product = (await shop.getJson(`/api/v1/products/${encodeURIComponent(listing.products[0].slug)}`)).json.product;
+  const variant = product.variants.filter((v) => v.available >= 2).sort((a, b) => a.price - b.price)[0];
+  assert.ok(variant, 'precondition: the cheapest product has a variant in stock');
+
+  const context = await browser.newContext(PHONE);
+  context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT);
+  context.setDefaultTimeout(NAVIGATION_TIMEOUT);
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective}`));
+  });
+  const page = await context.newPage();
+  const problems = [];
+  let excused = 0;
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    // The one "Failed to load resource: 422" of the refused code's page is what it should answer.
+    if (excused > 0 && msg.text().includes('status of 422')) { excused -= 1; return; }
+    problems.push(`${page.url()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+  try {
+    await page.goto(`${shop.url}/p/${product.slug}?variant=${encodeURIComponent(variant.sku)}`);
+    const form = page.locator('form.add-to-cart');
+    await form.getByLabel('Số lượng').fill('2');
+    await navigateBy(page, () => form.getByRole('button').click());
+    assert.equal(new URL(page.url()).pathname, '/cart');
+
+    // A code that does not exist: the cart says so, in Vietnamese, beside the form.
+    await page.getByLabel('Nhập mã').fill('KHONGCO');
+    excused += 1;
+    const refused = await navigateBy(page, () => page.getByRole('button', { name: 'Áp dụng' }).click());
+    assert.equal(refused.status(), 422);
+    assert.equal(await text(page.locator('[data-coupon-error]')), 'Mã KHONGCO không tồn tại.');
+    await assertFits(page, 'cart with a refused code');
+
+    // The right code, typed in lower case.
+    await page.getByLabel('Nhập mã').fill(CODE.toLowerCase());
+    await navigateBy(page, () => page.getByRole('button', { name: 'Áp dụng' }).click());
+    const subtotal = variant.price * 2;
+    const discount = Math.floor((subtotal * PERCENT) / 100);
+    const row = page.locator('tr.discount-row');
+    assert.match(await text(row), new RegExp(`Chào xuân · ${CODE} — −${PERCENT}%`));
+    assert.equal(Number(await row.locator('[data-discount]').getAttribute('data-discount')), discount);
+    assert.equal(await text(page.locator(`tr[data-sku="${variant.sku}"] ins[data-line-net]`)), vnd(subtotal - discount));
+    assert.equal(Number(await page.locator('[data-items-total]').getAttribute('data-items-total')), subtotal - discount);
+    assert.equal(await page.locator(`li[data-code="${CODE}"]`).getAttribute('data-state'), 'applied');
+    await assertFits(page, 'cart with a coupon');
+
+    // Checkout shows the same discount, and the total the shopper will pay.
+    await navigateBy(page, () => page.locator('.cart-actions').getByRole('link', { name: 'Thanh toán' }).click());
+    const fee = subtotal >= FREE_STANDARD_FROM ? 0 : STANDARD_FEE;
+    const total = subtotal - discount + fee;
+    assert.equal(Number(await page.locator('.summary [data-discount]').getAttribute('data-discount')), discount);
+    assert.equal(Number(await page.locator('.summary [data-total]').getAttribute('data-total')), total);
+    assert.equal(await text(page.locator('.summary [data-total]')), vnd(total));
+    await assertFits(page, 'checkout with a coupon');
+    for (const [label, value] of Object.entries({
+      'Email': 'xuan@example.vn', 'Họ và tên': 'Trần Thị Xuân', 'Số điện thoại': '0987 654 321', 'Số nhà, tên đường': '5 Nguyễn Huệ',
+      'Phường/Xã': 'Phường Bến Nghé', 'Quận/Huyện': 'Quận 1', 'Tỉnh/Thành phố': 'TP. Hồ Chí Minh',
+    })) {
+      await page.getByLabel(label, { exact: true }).fill(value);
+    }
+    await navigateBy(page, () => page.getByRole('button', { name: 'Đặt hàng' }).click());
+    assert.match(new URL(page.url()).pathname, /^\/pay\/sandbox\//);
+    assert.equal(Number(await page.locator('.sandbox [data-amount]').getAttribute('data-amount')), total, 'the gateway asks for the discounted total');
+
+    await navigateBy(page, () => page.getByRole('button', { name: 'Thanh toán', exact: true }).click());
+    assert.equal(await page.locator('[data-status]').getAttribute('data-status'), 'paid');
+    assert.match(await text(page.locator('table.order-lines tr.discount-row')), /Chào xuân/);
+    assert.equal(Number(await page.locator('[data-total]').getAttribute('data-total')), total);
+    await assertFits(page, 'paid order with a discount');
+    assert.deepEqual(problems, [], 'no console errors, uncaught exceptions or CSP violations');
+  } finally {
+    await context.close();
+  }
+});
