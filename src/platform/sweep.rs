@@ -1,6 +1,6 @@
 //! The safety net behind the alarms: a cron trigger releases overdue holds and expires overdue
-//! unpaid orders. It runs the same gated statements as the alarms, so both together still change
-//! stock once.
+//! unpaid orders, running the same gated statements as the alarms, so both together still change
+//! stock once. It also rolls up today's and yesterday's sales analytics.
 
 use serde_json::{json, Value};
 use worker::{event, Env, ScheduleContext, ScheduledEvent};
@@ -34,7 +34,15 @@ pub async fn run(env: &Env) -> Result<Value, AppError> {
     }
     // Attempts whose order can no longer be paid get their provider page closed (Stripe sessions).
     let closed = super::gateways::close_stale(&db, &super::config::Config::from_env(env), now).await?;
-    Ok(json!({"released_holds": released, "expired_orders": expired, "checked_orders": overdue.len(), "closed_sessions": closed}))
+    // Sales analytics: the days whose figures can still change are recomputed whole.
+    let rolled_up = super::analytics::rollup(&db, crate::app::analytics::days_to_refresh(now)).await?;
+    Ok(json!({
+        "released_holds": released,
+        "expired_orders": expired,
+        "checked_orders": overdue.len(),
+        "closed_sessions": closed,
+        "rolled_up_days": rolled_up,
+    }))
 }
 
 #[event(scheduled)]

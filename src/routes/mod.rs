@@ -3,6 +3,7 @@
 //! Paths are matched here; each area's handlers live in their own module and stay thin: parse the
 //! request into domain types, call the store, render.
 
+mod analytics;
 mod api;
 mod payments;
 mod promotions;

@@ -612,6 +612,7 @@ async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, pat
             internal_auth(req, config)?;
             super::promotions::internal(req, incoming, env, &segments, body).await
         }
+        (_, ["internal", "analytics" | "analytics.csv", ..]) => super::analytics::internal(req, incoming, env, &segments).await,
         (Method::Post, ["internal", "sweep"]) => {
             internal_auth(req, config)?;
             let report = crate::platform::sweep::run(env).await?;

@@ -9,7 +9,7 @@ use crate::domain::csv;
 use crate::views::charts::{bar_chart, line_chart, BarChart, LineChart, Series};
 
 /// A product or category with what it sold in the period.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Ranked {
     pub id: i64,
     pub slug: String,
@@ -19,14 +19,14 @@ pub struct Ranked {
     pub revenue: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ProviderSales {
     pub provider: String,
     pub revenue: i64,
     pub orders: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct LowStock {
     pub sku: String,
     pub product_slug: String,
@@ -59,6 +59,41 @@ pub struct Dashboard {
 }
 
 impl Dashboard {
+    /// The dashboard as JSON (the internal API and the reconciliation tests read this).
+    pub fn to_json(&self) -> serde_json::Value {
+        let (revenue, orders, previous_revenue) = self.revenue_series();
+        let totals = |t: &Totals, discount: i64| {
+            serde_json::json!({
+                "revenue": t.revenue, "orders": t.orders, "units": t.units, "discount": discount,
+                "refunded": t.refunded, "net_revenue": t.revenue - t.refunded,
+                "average_order_value": t.average_order_value(),
+            })
+        };
+        let funnel = |f: &Funnel| serde_json::json!({
+            "sessions": f.sessions, "product_views": f.product_views, "added_to_cart": f.added_to_cart,
+            "checkout": f.checkout, "paid": f.paid,
+        });
+        let previous = self.period.previous();
+        serde_json::json!({
+            "period": {"from": self.period.from.to_string(), "to": self.period.to.to_string()},
+            "previous_period": {"from": previous.from.to_string(), "to": previous.to.to_string()},
+            "totals": totals(&self.totals, self.discount),
+            "previous_totals": totals(&self.previous, self.previous_discount),
+            "daily": self.period.each_day().enumerate().map(|(i, day)| serde_json::json!({
+                "day": day.to_string(),
+                "revenue": revenue.get(i).copied().unwrap_or(0),
+                "orders": orders.get(i).copied().unwrap_or(0),
+                "previous_revenue": previous_revenue.get(i).copied().unwrap_or(0),
+            })).collect::<Vec<_>>(),
+            "providers": self.providers,
+            "top_products": self.top_products,
+            "top_categories": self.top_categories,
+            "funnel": funnel(&self.funnel),
+            "previous_funnel": funnel(&self.previous_funnel),
+            "low_stock": self.low_stock,
+        })
+    }
+
     fn revenue_series(&self) -> (Vec<i64>, Vec<i64>, Vec<i64>) {
         let rows = |d: &[(chrono::NaiveDate, i64, i64)], pick: fn(&(chrono::NaiveDate, i64, i64)) -> i64| {
             d.iter().map(|r| (r.0, pick(r))).collect::<Vec<_>>()

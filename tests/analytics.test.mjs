@@ -1,0 +1,159 @@
+// Sales analytics against the built Worker: a generated history of a few thousand orders (every
+// status, four providers, refunds, funnel events), rolled up by day, must reconcile exactly with
+// the orders, order_lines, refunds and shop_events tables — every figure the dashboard shows,
+// computed here independently with SQL over the source tables.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { DAY, daysBefore, historySql, vnDayStart, vnToday } from './support/history.mjs';
+import { startShop } from './support/shop.mjs';
+import { shopping } from './support/shopping.mjs';
+
+/** Sales count on the day of payment for these statuses (refunds count on the day they succeed). */
+const SOLD = `('paid', 'fulfilled', 'delivered', 'refunded', 'partially_refunded')`;
+const ORDERS = 3000;
+const DAYS = 60;
+
+let shop;
+let s;
+const today = vnToday().day;
+
+before(async () => {
+  shop = await startShop();
+  s = shopping(shop);
+  await shop.sqlAll(historySql({ count: ORDERS, days: DAYS }).join(';\n'));
+});
+
+after(async () => {
+  await shop?.stop();
+});
+
+const auth = () => ({ authorization: `Bearer ${shop.secrets.internal}` });
+const internal = (method, path) => s.api(method, path, { headers: auth() });
+
+/** What the source tables say for the days from..to (inclusive, Vietnam time). */
+async function expected(from, to) {
+  const start = vnDayStart(from);
+  const end = vnDayStart(to) + DAY;
+  const sold = `o.paid_at >= ${start} AND o.paid_at < ${end} AND o.status IN ${SOLD}`;
+  const [[totals], [units], [refunded], providers, products, daily, [funnel]] = await shop.sqlAll(
+    [
+      `SELECT COALESCE(SUM(o.total), 0) AS revenue, COUNT(*) AS orders, COALESCE(SUM(o.discount), 0) AS discount FROM orders o WHERE ${sold}`,
+      `SELECT COALESCE(SUM(l.quantity), 0) AS units FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE ${sold}`,
+      `SELECT COALESCE(SUM(amount), 0) AS refunded FROM refunds WHERE status = 'succeeded' AND updated_at >= ${start} AND updated_at < ${end}`,
+      `SELECT o.payment_provider AS provider, SUM(o.total) AS revenue, COUNT(*) AS orders FROM orders o WHERE ${sold}
+         GROUP BY o.payment_provider ORDER BY revenue DESC, provider`,
+      `SELECT l.product_id AS id, SUM(l.quantity) AS units, SUM(l.line_total - l.discount) AS revenue
+         FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE ${sold}
+         GROUP BY l.product_id ORDER BY revenue DESC, units DESC, l.product_id LIMIT 10`,
+      `SELECT strftime('%Y-%m-%d', o.paid_at + 25200, 'unixepoch') AS day, SUM(o.total) AS revenue, COUNT(*) AS orders
+         FROM orders o WHERE ${sold} GROUP BY day ORDER BY day`,
+      `SELECT COALESCE(SUM(sessions), 0) AS sessions, COALESCE(SUM(views), 0) AS product_views, COALESCE(SUM(carts), 0) AS added_to_cart,
+         COALESCE(SUM(checkouts), 0) AS checkout, COALESCE(SUM(paid), 0) AS paid FROM (
+         SELECT day, COUNT(DISTINCT visitor) AS sessions,
+           COUNT(DISTINCT CASE WHEN kind = 'product_viewed' THEN visitor END) AS views,
+           COUNT(DISTINCT CASE WHEN kind = 'added_to_cart' THEN visitor END) AS carts,
+           COUNT(DISTINCT CASE WHEN kind = 'checkout_started' THEN visitor END) AS checkouts,
+           COUNT(DISTINCT CASE WHEN kind = 'order_paid' THEN visitor END) AS paid
+         FROM shop_events WHERE day BETWEEN '${from}' AND '${to}' GROUP BY day)`,
+    ].join(';\n'),
+  );
+  return { totals: { ...totals, units: units.units, refunded: refunded.refunded }, providers, products, daily, funnel };
+}
+
+describe('sales analytics', () => {
+  it('needs the internal token and a sensible period', async () => {
+    assert.equal((await s.api('GET', '/internal/analytics')).status, 404);
+    const bad = await internal('GET', '/internal/analytics?from=2026-13-01');
+    assert.equal(bad.status, 400, bad.text);
+    assert.ok(bad.json.error.fields.from, bad.text);
+    const backwards = await internal('GET', `/internal/analytics?from=${today}&to=${daysBefore(today, 3)}`);
+    assert.equal(backwards.status, 400);
+  });
+
+  it('reconciles exactly with the orders after a roll-up, for this and the previous period', async () => {
+    const roll = await internal('POST', '/internal/analytics/rollup?days=30');
+    assert.equal(roll.status, 200, roll.text);
+    assert.equal(roll.json.rolled_up_days, 60);
+    // Rolling up again changes nothing (each day is recomputed whole).
+    assert.equal((await internal('POST', '/internal/analytics/rollup?days=30')).status, 200);
+
+    const res = await internal('GET', '/internal/analytics?days=30');
+    assert.equal(res.status, 200, res.text);
+    const d = res.json;
+    const from = daysBefore(today, 29);
+    assert.deepEqual(d.period, { from, to: today });
+    assert.deepEqual(d.previous_period, { from: daysBefore(today, 59), to: daysBefore(today, 30) });
+
+    const now = await expected(from, today);
+    const before = await expected(daysBefore(today, 59), daysBefore(today, 30));
+    assert.ok(now.totals.orders > 500 && before.totals.orders > 500, `a real history: ${now.totals.orders} and ${before.totals.orders} orders`);
+    assert.ok(now.totals.refunded > 0);
+
+    for (const [got, want] of [[d.totals, now.totals], [d.previous_totals, before.totals]]) {
+      assert.equal(got.revenue, want.revenue);
+      assert.equal(got.orders, want.orders);
+      assert.equal(got.units, want.units);
+      assert.equal(got.discount, want.discount);
+      assert.equal(got.refunded, want.refunded);
+      assert.equal(got.net_revenue, want.revenue - want.refunded);
+      assert.equal(got.average_order_value, Math.floor((2 * want.revenue + want.orders) / (2 * want.orders)));
+    }
+    assert.deepEqual(d.providers, now.providers);
+    assert.deepEqual(
+      d.top_products.map(({ id, units, revenue }) => ({ id, units, revenue })),
+      now.products,
+    );
+    // Every day of the period is listed, zero where nothing sold, and the days add up.
+    assert.equal(d.daily.length, 30);
+    const byDay = Object.fromEntries(now.daily.map((r) => [r.day, r]));
+    for (const row of d.daily) {
+      assert.equal(row.revenue, byDay[row.day]?.revenue ?? 0, row.day);
+      assert.equal(row.orders, byDay[row.day]?.orders ?? 0, row.day);
+    }
+    assert.equal(d.daily.reduce((a, r) => a + r.revenue, 0), now.totals.revenue);
+    assert.equal(d.daily.reduce((a, r) => a + r.previous_revenue, 0), before.totals.revenue);
+    assert.deepEqual(d.funnel, now.funnel);
+    assert.ok(d.funnel.sessions > d.funnel.product_views && d.funnel.product_views > d.funnel.paid);
+    // Categories add up to the products they hold.
+    const [catTotal] = await shop.sql(
+      `SELECT SUM(l.line_total - l.discount) AS revenue FROM order_lines l JOIN orders o ON o.id = l.order_id
+       WHERE o.paid_at >= ${vnDayStart(from)} AND o.paid_at < ${vnDayStart(today) + DAY} AND o.status IN ${SOLD}`,
+    );
+    const allCategories = await internal('GET', '/internal/analytics?days=30');
+    assert.ok(allCategories.json.top_categories.reduce((a, c) => a + c.revenue, 0) <= catTotal.revenue);
+  });
+
+  it('moves with a new payment and a refund today, without a manual roll-up', async () => {
+    const before = (await internal('GET', '/internal/analytics?days=1')).json.totals;
+    const t = Math.floor(Date.now() / 1000) - 5;
+    await shop.sqlAll(
+      [
+        `UPDATE orders SET status = 'paid', stock_state = 'committed', paid_at = ${t} WHERE id = 'gen-7'`,
+        `INSERT INTO payments (id, order_id, provider, amount, currency, status, created_at, updated_at)
+           SELECT 'pay-late-7', id, payment_provider, total, 'VND', 'succeeded', ${t}, ${t} FROM orders WHERE id = 'gen-7'`,
+        `INSERT INTO refunds (id, order_id, payment_id, provider, amount, currency, provider_amount, provider_currency, status, idempotency_key, actor, created_at, updated_at)
+           VALUES ('ref-today', 'gen-7', 'pay-late-7', 'sandbox', 12345, 'VND', 12345, 'VND', 'succeeded', 'idem-today', 'admin:test', ${t}, ${t})`,
+      ].join(';\n'),
+    );
+    const [order] = await shop.sql(`SELECT total FROM orders WHERE id = 'gen-7'`);
+    const after = (await internal('GET', '/internal/analytics?days=1')).json.totals;
+    assert.equal(after.revenue, before.revenue + order.total);
+    assert.equal(after.orders, before.orders + 1);
+    assert.equal(after.refunded, before.refunded + 12345);
+  });
+
+  it('exports the daily figures as CSV', async () => {
+    const res = await fetch(`${shop.url}/internal/analytics.csv?days=7`, { headers: auth() });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type'), /^text\/csv/);
+    assert.match(res.headers.get('content-disposition'), /attachment; filename="vestify-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv"/);
+    const text = await res.text();
+    assert.ok(text.startsWith('\ufeffday,revenue_vnd,orders,previous_period_day,previous_period_revenue_vnd\r\n'));
+    const rows = text.trim().split('\r\n').slice(1).map((l) => l.split(','));
+    assert.equal(rows.length, 7);
+    assert.equal(rows[6][0], today);
+    const json = (await internal('GET', '/internal/analytics?days=7')).json;
+    assert.deepEqual(rows.map((r) => Number(r[1])), json.daily.map((r) => r.revenue));
+  });
+});
