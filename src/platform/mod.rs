@@ -9,6 +9,8 @@ pub mod memo;
 pub mod catalog_store;
 pub mod payments;
 pub mod random;
+pub mod security;
+pub mod webcrypto;
 pub mod sweep;
 
 use worker::{event, Context, Env, Request, Response, Result};

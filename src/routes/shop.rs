@@ -25,6 +25,7 @@ use crate::platform::config::{now, Config};
 use crate::platform::d1::{rows, Db};
 use crate::platform::edge_cache::{respond, Rendered};
 use crate::platform::payments::{self, PaymentNotice};
+use crate::platform::security::check_form;
 use crate::platform::{random, CART, DB};
 use crate::views::cart::{cart_page, Flash};
 use crate::views::checkout::{checkout_page, CheckoutView};
@@ -60,12 +61,13 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
     let (locale, local) = Locale::split_path(&path);
     let version = crate::platform::edge_cache::catalog_version(env).await;
     let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
-    // Forms post only from our own pages: a cross-site POST is refused before it touches a cart.
-    if incoming.method == Method::Post && !same_origin(&req, incoming) {
-        return html(403, errors::not_found(&ctx).into_string(), Vec::new());
-    }
     let body = if incoming.method == Method::Post { read_body(&mut req).await.unwrap_or_default() } else { String::new() };
     let form = parse_query(&body);
+    // Forms post only from our own pages, with the visitor's CSRF token: anything else is refused
+    // before it touches a cart.
+    if incoming.method == Method::Post && !check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
+        return html(403, errors::forbidden(&ctx).into_string(), Vec::new());
+    }
     let get = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string());
     let cart_id = cart_from_cookie(&req, &config);
     let result = match (incoming.method.clone(), local) {
@@ -104,17 +106,6 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
         };
         html(e.status(), markup.into_string(), Vec::new())
     })
-}
-
-fn same_origin(req: &Request, incoming: &Incoming) -> bool {
-    let header = |name: &str| req.headers().get(name).ok().flatten();
-    if let Some(site) = header("sec-fetch-site") {
-        return site == "same-origin" || site == "none";
-    }
-    match header("origin") {
-        Some(origin) => origin == incoming.origin || req.url().is_ok_and(|u| origin == u.origin().ascii_serialization()),
-        None => true,
-    }
 }
 
 async fn read_body(req: &mut Request) -> Result<String, AppError> {

@@ -72,7 +72,7 @@ pub fn page(ctx: &PageCtx, head: Head, main: Markup) -> Markup {
                 @for doc in &head.json_ld {
                     script type="application/ld+json" { (PreEscaped(doc)) }
                 }
-                script src=(assets::url("js/app.js")) defer {}
+                script src=(assets::url("js/app.js")) nonce=(super::security::nonce()) defer {}
             }
             body {
                 a.skip-link href="#main" { (t.skip_to_content) }

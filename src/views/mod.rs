@@ -2,6 +2,7 @@
 //! markup, so pages render in host tests exactly as in the Worker.
 
 pub mod cart;
+pub mod account_i18n;
 pub mod checkout;
 pub mod components;
 pub mod errors;
@@ -11,6 +12,7 @@ pub mod layout;
 pub mod listing;
 pub mod order;
 pub mod product;
+pub mod security;
 pub mod seo;
 pub mod shop_i18n;
 

@@ -29,6 +29,7 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
             p.notice { ((s.pay_before)(&vn_time(o.expires_at))) }
             @if let Some(url) = pay_url { p { a.button href=(url) { (s.pay_now) } } }
             form.cancel-order method="post" action=(ctx.href(&format!("/orders/{}/cancel", o.id))) {
+                (crate::views::security::csrf_field())
                 input type="hidden" name="t" value=(token);
                 button type="submit" { (s.cancel_order) }
             }
@@ -86,6 +87,7 @@ pub fn sandbox_page(ctx: &PageCtx, detail: &OrderDetail, payment: &PaymentRow, a
             p { (s.sandbox_text) }
             p { ((s.order_title)(&detail.order.number)) ": " strong data-amount=(payment.amount) { (Money::vnd(payment.amount).format(ctx.locale)) } }
             form.sandbox-actions method="post" action=(action) {
+                (crate::views::security::csrf_field())
                 input type="hidden" name="t" value=(token);
                 button.button type="submit" name="result" value="succeeded" { (s.pay) }
                 button.button.secondary type="submit" name="result" value="failed" { (s.decline) }
