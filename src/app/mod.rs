@@ -2,6 +2,7 @@
 //! the platform layer only sends it to D1.
 
 pub mod cart;
+pub mod accounts;
 pub mod catalog;
 pub mod orders;
 pub mod sql;

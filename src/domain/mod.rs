@@ -16,4 +16,5 @@ pub mod session;
 pub mod security;
 pub mod signature;
 pub mod slug;
+pub mod throttle;
 pub mod time;

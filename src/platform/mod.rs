@@ -1,6 +1,7 @@
 //! Worker adapters (wasm32 only): the fetch entry point, D1, the edge cache and static assets.
 //! Thin on purpose: they move bytes between the runtime and the pure core.
 
+pub mod accounts;
 pub mod cart_do;
 pub mod config;
 pub mod d1;

@@ -17,6 +17,13 @@ pub fn token(bytes: usize) -> Option<String> {
     Some(hex(&buf))
 }
 
+/// `n` random bytes (salts).
+pub fn bytes(n: usize) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; n];
+    get_random_values(&mut buf).ok()?;
+    Some(buf)
+}
+
 /// A 128-bit id (32 hex digits).
 pub fn id() -> Option<String> {
     token(16)

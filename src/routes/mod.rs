@@ -3,6 +3,7 @@
 //! Paths are matched here; each area's handlers live in their own module and stay thin: parse the
 //! request into domain types, call the store, render.
 
+mod account;
 mod api;
 mod shop;
 mod storefront;
@@ -68,6 +69,7 @@ async fn dispatch(req: Request, incoming: &Incoming, env: &Env, ctx: &Context) -
     match incoming.path.as_str() {
         "/healthz" => plain(200, "ok"),
         p if p.starts_with(assets::STATIC_PREFIX) && readable => static_asset(env, p).await,
+        p if account::owns(p) => account::handle(req, incoming, env).await,
         p if shop::owns(p) => shop::handle(req, incoming, env).await,
         p if p.starts_with("/api/") => api::handle(incoming, env, ctx).await,
         _ if !readable => storefront::method_not_allowed(incoming, env).await,

@@ -108,7 +108,7 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
     })
 }
 
-async fn read_body(req: &mut Request) -> Result<String, AppError> {
+pub(super) async fn read_body(req: &mut Request) -> Result<String, AppError> {
     let bytes = req.bytes().await.map_err(|e| AppError::internal("read body", e))?;
     if bytes.len() > MAX_BODY {
         return Err(AppError::Invalid(vec![FieldError { field: "body", problem: crate::domain::listing::Problem::TooLong { max: MAX_BODY } }]));
@@ -116,7 +116,7 @@ async fn read_body(req: &mut Request) -> Result<String, AppError> {
     String::from_utf8(bytes).map_err(|_| AppError::Invalid(vec![FieldError { field: "body", problem: crate::domain::listing::Problem::BadValue }]))
 }
 
-fn cart_from_cookie(req: &Request, config: &Config) -> Option<String> {
+pub(super) fn cart_from_cookie(req: &Request, config: &Config) -> Option<String> {
     let secret = config.shop_secret.as_deref()?;
     let cookies = req.headers().get("cookie").ok().flatten()?;
     cookies
@@ -127,7 +127,7 @@ fn cart_from_cookie(req: &Request, config: &Config) -> Option<String> {
 }
 
 /// Sends one call to the cart's Durable Object.
-async fn cart_call(env: &Env, cart_id: &str, call: &CartCall) -> Result<CartReply, AppError> {
+pub(super) async fn cart_call(env: &Env, cart_id: &str, call: &CartCall) -> Result<CartReply, AppError> {
     let namespace = env.durable_object(CART).map_err(|e| AppError::internal("cart binding", e))?;
     let stub = namespace.id_from_name(cart_id).and_then(|id| id.get_stub()).map_err(|e| AppError::internal("cart stub", e))?;
     let body = serde_json::to_string(call).map_err(|e| AppError::internal("cart call", e))?;
@@ -141,13 +141,13 @@ async fn cart_call(env: &Env, cart_id: &str, call: &CartCall) -> Result<CartRepl
     response.json::<CartReply>().await.map_err(|e| AppError::internal("cart reply", e))
 }
 
-fn html(status: u16, body: String, headers: Vec<(&'static str, String)>) -> Response {
+pub(super) fn html(status: u16, body: String, headers: Vec<(&'static str, String)>) -> Response {
     let mut rendered = Rendered::new(status, HTML, body);
     rendered.headers = headers;
     respond(rendered, http_cache::NO_STORE, None)
 }
 
-fn redirect(location: &str, cookies: Vec<String>) -> Response {
+pub(super) fn redirect(location: &str, cookies: Vec<String>) -> Response {
     let headers = Headers::new();
     let _ = headers.set("location", location);
     let _ = headers.set("cache-control", http_cache::NO_STORE);
@@ -171,7 +171,7 @@ fn cart_cookies(ctx: &PageCtx, config: &Config, cart_id: &str, count: i64) -> Ve
     vec![cookie(CART_COOKIE, &cookie_value(secret.as_bytes(), cart_id), true, secure), cookie(COUNT_COOKIE, &count.to_string(), false, secure)]
 }
 
-fn require_secret(config: &Config) -> Result<&str, AppError> {
+pub(super) fn require_secret(config: &Config) -> Result<&str, AppError> {
     config.shop_secret.as_deref().ok_or_else(|| AppError::Internal("SHOP_SECRET is not configured".into()))
 }
 

@@ -2,6 +2,7 @@
 //! markup, so pages render in host tests exactly as in the Worker.
 
 pub mod cart;
+pub mod account;
 pub mod account_i18n;
 pub mod checkout;
 pub mod components;
