@@ -3,6 +3,7 @@
 
 pub mod cart;
 pub mod accounts;
+pub mod admin;
 pub mod catalog;
 pub mod orders;
 pub mod sql;

@@ -1,5 +1,6 @@
 //! The pure core: types and rules with no I/O and no `worker` import, tested on the host.
 
+pub mod admin;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;

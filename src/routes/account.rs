@@ -8,7 +8,7 @@
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
 
-use super::shop::{html, read_body, redirect};
+use super::shop::{error_page, html, read_body, redirect};
 use super::Incoming;
 use crate::app::accounts::{
     add_address_sql, addresses_sql, attach_guest_orders_sql, clear_failures_sql, create_customer_sql, customer_by_email_sql,
@@ -79,17 +79,7 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
     let (locale, local) = Locale::split_path(&incoming.path);
     let version = crate::platform::edge_cache::catalog_version(env).await;
     let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
-    let fail = |ctx: &PageCtx, e: AppError| {
-        if let AppError::Internal(cause) = &e {
-            worker::console_error!("{} {}: {cause}", incoming.method.to_string(), incoming.path);
-        }
-        let markup = match &e {
-            AppError::Invalid(fields) => errors::bad_request(ctx, fields),
-            AppError::Internal(_) => errors::internal(ctx),
-            _ => errors::not_found(ctx),
-        };
-        html(e.status(), markup.into_string(), Vec::new())
-    };
+    let fail = |ctx: &PageCtx, e: AppError| error_page(ctx, incoming, e);
     let db = match env.d1(DB) {
         Ok(db) => Db(db),
         Err(e) => return fail(&ctx, AppError::internal("d1 binding", e)),

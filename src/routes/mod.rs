@@ -4,6 +4,7 @@
 //! request into domain types, call the store, render.
 
 mod account;
+mod admin;
 mod api;
 mod shop;
 mod storefront;
@@ -70,6 +71,7 @@ async fn dispatch(req: Request, incoming: &Incoming, env: &Env, ctx: &Context) -
         "/healthz" => plain(200, "ok"),
         p if p.starts_with(assets::STATIC_PREFIX) && readable => static_asset(env, p).await,
         p if account::owns(p) => account::handle(req, incoming, env).await,
+        p if admin::owns(p) => admin::handle(req, incoming, env).await,
         p if shop::owns(p) => shop::handle(req, incoming, env).await,
         p if p.starts_with("/api/") => api::handle(incoming, env, ctx).await,
         _ if !readable => storefront::method_not_allowed(incoming, env).await,

@@ -95,17 +95,20 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
         }
         _ => Err(AppError::NotFound),
     };
-    result.unwrap_or_else(|e| {
-        if let AppError::Internal(cause) = &e {
-            worker::console_error!("{} {}: {cause}", incoming.method.to_string(), incoming.path);
-        }
-        let markup = match &e {
-            AppError::Invalid(fields) => errors::bad_request(&ctx, fields),
-            AppError::Internal(_) => errors::internal(&ctx),
-            _ => errors::not_found(&ctx),
-        };
-        html(e.status(), markup.into_string(), Vec::new())
-    })
+    result.unwrap_or_else(|e| error_page(&ctx, incoming, e))
+}
+
+/// An HTML handler's error as a page in the visitor's language (internal causes go to the log only).
+pub(super) fn error_page(ctx: &PageCtx, incoming: &Incoming, e: AppError) -> Response {
+    if let AppError::Internal(cause) = &e {
+        worker::console_error!("{} {}: {cause}", incoming.method.to_string(), incoming.path);
+    }
+    let markup = match &e {
+        AppError::Invalid(fields) => errors::bad_request(ctx, fields),
+        AppError::Internal(_) => errors::internal(ctx),
+        _ => errors::not_found(ctx),
+    };
+    html(e.status(), markup.into_string(), Vec::new())
 }
 
 pub(super) async fn read_body(req: &mut Request) -> Result<String, AppError> {

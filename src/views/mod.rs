@@ -4,6 +4,7 @@
 pub mod cart;
 pub mod account;
 pub mod account_i18n;
+pub mod admin;
 pub mod checkout;
 pub mod components;
 pub mod errors;
