@@ -10,6 +10,7 @@ pub mod memo;
 pub mod catalog_store;
 pub mod payments;
 pub mod random;
+pub mod rate_limit_do;
 pub mod security;
 pub mod webcrypto;
 pub mod sweep;
@@ -21,6 +22,7 @@ pub const DB: &str = "DB";
 pub const KV: &str = "KV";
 pub const ASSETS: &str = "ASSETS";
 pub const CART: &str = "CART";
+pub const RATE_LIMITER: &str = "RATE_LIMITER";
 
 #[event(fetch)]
 pub async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {

@@ -24,7 +24,7 @@ use crate::domain::listing::{parse_query, FieldError, Problem};
 use crate::domain::locale::Locale;
 use crate::domain::password::NewPassword;
 use crate::domain::session::Realm;
-use crate::domain::throttle::login_retry_after;
+use crate::domain::throttle::{login_retry_after, Action};
 use crate::platform::accounts::{
     changed, clear_cookie, current_shopper, hash_password, session_cookie, start_session, verify_password, Shopper,
 };
@@ -32,7 +32,7 @@ use crate::platform::config::{now, Config};
 use crate::platform::d1::{rows, Db};
 use crate::platform::edge_cache::{respond, Rendered};
 use crate::platform::security::{check_form, cookie, SESSION_COOKIE};
-use crate::platform::{random, DB};
+use crate::platform::{random, rate_limit_do, DB};
 use crate::views::account::{self, paths, AccountView, AddressRow, OrderSummary};
 use crate::views::account_i18n::account_t;
 use crate::views::{errors, PageCtx};
@@ -45,6 +45,7 @@ pub fn owns(path: &str) -> bool {
 /// What every handler here gets.
 struct Call<'a> {
     req: &'a Request,
+    env: &'a Env,
     ctx: PageCtx,
     config: Config,
     db: Db,
@@ -94,7 +95,7 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
         Ok(s) => s,
         Err(e) => return fail(&ctx, e),
     };
-    let call = Call { req: &req, ctx, config, db, form, shopper };
+    let call = Call { req: &req, env, ctx, config, db, form, shopper };
     let local = local.to_string();
     let segments: Vec<&str> = local.trim_start_matches('/').split('/').collect();
     let result = match (incoming.method.clone(), segments.as_slice()) {
@@ -144,6 +145,11 @@ fn login_form(call: &Call<'_>) -> Response {
     call.page(200, account::login_page(&call.ctx, "", notice_text(&call.ctx, &call.ctx.query), None))
 }
 
+/// Counts the request against the client's limit for `action`; the 429 to send when over it.
+async fn limited(call: &Call<'_>, action: Action) -> Result<Option<Response>, AppError> {
+    Ok(rate_limit_do::check(call.env, call.req, action).await?.map(|wait| too_many(call, wait)))
+}
+
 fn too_many(call: &Call<'_>, retry_after: i64) -> Response {
     let mut rendered = Rendered::new(429, "text/html; charset=utf-8", errors::too_many(&call.ctx, retry_after).into_string());
     rendered.headers.push(("retry-after", retry_after.to_string()));
@@ -164,6 +170,9 @@ async fn login(call: &Call<'_>) -> Result<Response, AppError> {
     let a = account_t(call.ctx.locale);
     let email = call.field("email").trim().to_lowercase();
     let password = call.field("password");
+    if let Some(refusal) = limited(call, Action::Login).await? {
+        return Ok(refusal);
+    }
     let account_key = format!("customer:{email}");
     let now = now();
     if let Some(f) = call.db.all::<Failures>(&failures_sql(&account_key)).await?.into_iter().next() {
@@ -195,6 +204,9 @@ fn required(field: &'static str, value: &str, max: usize) -> Result<String, Fiel
 
 async fn signup(call: &Call<'_>) -> Result<Response, AppError> {
     let a = account_t(call.ctx.locale);
+    if let Some(refusal) = limited(call, Action::SignUp).await? {
+        return Ok(refusal);
+    }
     let (raw_email, raw_name, raw_password) = (call.field("email"), call.field("name"), call.field("password"));
     let mut errors = Vec::new();
     let name = required("name", &raw_name, 100).map_err(|e| errors.push(e)).ok();
@@ -241,6 +253,9 @@ async fn logout(call: &Call<'_>, everywhere: bool) -> Result<Response, AppError>
 }
 
 async fn request_reset(call: &Call<'_>) -> Result<Response, AppError> {
+    if let Some(refusal) = limited(call, Action::PasswordReset).await? {
+        return Ok(refusal);
+    }
     let email = call.field("email").trim().to_lowercase();
     if let Some(customer) = call.db.all::<CustomerRow>(&customer_by_email_sql(&email)).await?.into_iter().next() {
         send_link(call, Purpose::PasswordReset, &customer, paths::RESET).await?;

@@ -21,13 +21,13 @@ use crate::domain::listing::parse_query;
 use crate::domain::locale::Locale;
 use crate::domain::password::NewPassword;
 use crate::domain::session::Realm;
-use crate::domain::throttle::login_retry_after;
+use crate::domain::throttle::{login_retry_after, Action};
 use crate::platform::accounts::{changed, clear_cookie, hash_password, read_session, session_cookie, start_session, verify_password};
 use crate::platform::config::{now, Config};
 use crate::platform::d1::Db;
 use crate::platform::edge_cache::{respond, Rendered};
 use crate::platform::security::{check_form, cookie, ADMIN_COOKIE};
-use crate::platform::{random, DB};
+use crate::platform::{random, rate_limit_do, DB};
 use crate::views::admin;
 use crate::views::{errors, PageCtx};
 
@@ -64,7 +64,12 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
     let path = incoming.path.trim_end_matches('/');
     match (method.as_str(), path) {
         ("GET", "/admin/login") => return Ok(page(200, admin::login_page("", None))),
-        ("POST", "/admin/login") => return login(req, &db, config, &field("email"), &field("password"), secure).await,
+        ("POST", "/admin/login") => {
+            if let Some(wait) = rate_limit_do::check(env, req, Action::Login).await? {
+                return Ok(too_many(wait, &field("email")));
+            }
+            return login(req, &db, config, &field("email"), &field("password"), secure).await;
+        }
         ("POST", "/admin/logout") => {
             if let Some(id) = cookie(req, ADMIN_COOKIE) {
                 db.batch(&[end_session_sql(&id)]).await?;
@@ -121,9 +126,7 @@ async fn login(req: &Request, db: &Db, config: &Config, email: &str, password: &
     let now = now();
     if let Some(f) = db.all::<Failures>(&failures_sql(&key)).await?.into_iter().next() {
         if let Some(wait) = login_retry_after(f.failures, f.last_at, now) {
-            let mut rendered = Rendered::new(429, "text/html; charset=utf-8", admin::login_page(&email, Some("Quá nhiều lần thử. Vui lòng thử lại sau.")).into_string());
-            rendered.headers.push(("retry-after", wait.to_string()));
-            return Ok(respond(rendered, http_cache::NO_STORE, None));
+            return Ok(too_many(wait, &email));
         }
     }
     let found = db.all::<AdminRow>(&admin_by_email_sql(&email)).await?.into_iter().next();
@@ -139,6 +142,13 @@ async fn login(req: &Request, db: &Db, config: &Config, email: &str, password: &
     db.batch(&batch).await?;
     let id = start_session(db, Realm::Admin, &found.id, config.admin_sessions).await?;
     Ok(redirect("/admin", vec![session_cookie(ADMIN_COOKIE, &id, "/admin", config.admin_sessions, secure)]))
+}
+
+fn too_many(retry_after: i64, email: &str) -> Response {
+    let message = format!("Quá nhiều lần thử. Vui lòng thử lại sau {retry_after} giây.");
+    let mut rendered = Rendered::new(429, "text/html; charset=utf-8", admin::login_page(email, Some(&message)).into_string());
+    rendered.headers.push(("retry-after", retry_after.to_string()));
+    respond(rendered, http_cache::NO_STORE, None)
 }
 
 async fn users(db: &Db, signed: &Signed, error: Option<&str>) -> Result<Response, AppError> {

@@ -19,6 +19,7 @@ use crate::domain::http_cache;
 use crate::domain::listing::{parse_query, FieldError};
 use crate::domain::locale::Locale;
 use crate::domain::sandbox;
+use crate::domain::throttle::Action;
 use crate::domain::time::rfc3339;
 use crate::platform::cart_do::{CartCall, CartReply, CheckoutPayload};
 use crate::platform::config::{now, Config};
@@ -83,7 +84,15 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
             change_line(&ctx, env, &config, cart_id, variant, qty, false).await
         }
         (Method::Get, "/checkout") => show_checkout(&ctx, env, &config, cart_id.as_deref(), &CheckoutForm::default(), &[]).await,
-        (Method::Post, "/checkout") => submit_checkout(&ctx, env, &config, cart_id.as_deref(), &form).await,
+        (Method::Post, "/checkout") => match crate::platform::rate_limit_do::check(env, &req, Action::Checkout).await {
+            Ok(Some(wait)) => {
+                let mut rendered = Rendered::new(429, HTML, errors::too_many(&ctx, wait).into_string());
+                rendered.headers.push(("retry-after", wait.to_string()));
+                Ok(respond(rendered, http_cache::NO_STORE, None))
+            }
+            Ok(None) => submit_checkout(&ctx, env, &config, cart_id.as_deref(), &form).await,
+            Err(e) => Err(e),
+        },
         (Method::Post, p) if p.starts_with("/orders/") && p.ends_with("/cancel") => {
             let id = p.trim_start_matches("/orders/").trim_end_matches("/cancel");
             cancel_order(&ctx, env, &config, id, get("t").as_deref()).await
@@ -528,6 +537,13 @@ async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, pat
         }
         (Method::Post, ["api", "v1", "carts", id, "checkout"]) => {
             let id = api_cart_id(req, config, id)?;
+            if let Some(wait) = crate::platform::rate_limit_do::check(env, req, Action::Checkout).await? {
+                let body = json!({"error": {"code": "too_many_requests", "message": format!("Too many checkouts; retry in {wait} seconds."), "fields": {}}});
+                let mut rendered = Rendered::new(429, JSON, body.to_string());
+                rendered.headers.push(("retry-after", wait.to_string()));
+                rendered.headers.push(("access-control-allow-origin", "*".into()));
+                return Ok(respond(rendered, http_cache::NO_STORE, None));
+            }
             let form: CheckoutForm = parse_json(body)?;
             let request = validate(&form, &config.providers())?;
             let key = req.headers().get("idempotency-key").ok().flatten().filter(|k| !k.is_empty() && k.len() <= 255);
