@@ -228,7 +228,9 @@ describe('the HTML cart', () => {
   it('refuses cross-site form posts with 403 before touching a cart', async () => {
     const [v] = pool.take(1);
     const ok = await s.postForm('/cart/items', { variant_id: v.id, quantity: 1 });
-    const { header } = cookiesOf(ok);
+    // A valid token and its cookie: what fails below is the origin check alone.
+    const held = await s.formToken(cookiesOf(ok).header);
+    const header = held.cookie;
     const cartId = /vestify_cart=([0-9a-f]{32})/.exec(header)[1];
     const before = await snapshot([v], [{ id: cartId }]);
     const attacks = [
@@ -240,19 +242,60 @@ describe('the HTML cart', () => {
       const clean = Object.fromEntries(Object.entries(headers).filter(([, x]) => x !== undefined));
       const attack = await shop.request('/cart/items', {
         method: 'POST',
-        body: new URLSearchParams({ variant_id: v.id, quantity: 1 }).toString(),
+        body: new URLSearchParams({ variant_id: v.id, quantity: 1, csrf: held.token }).toString(),
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: header, origin: shop.url, ...clean },
       });
       assert.equal(attack.status, 403, what);
       assert.deepEqual(attack.headers.getSetCookie(), [], `${what}: no cookie is set`);
       const checkout = await shop.request('/checkout', {
         method: 'POST',
-        body: 'email=a%40b.vn',
+        body: `email=a%40b.vn&csrf=${held.token}`,
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: header, origin: shop.url, ...clean },
       });
       assert.equal(checkout.status, 403, `${what}: checkout`);
     }
     assert.deepEqual(await snapshot([v], [{ id: cartId }]), before, 'no stock or hold changed');
+  });
+});
+
+describe('CSRF tokens', () => {
+  it('refuses a form without the token, with a forged one, or with another visitor\'s, with 403', async () => {
+    const [v] = pool.take(1);
+    const ok = await s.postForm('/cart/items', { variant_id: v.id, quantity: 1 });
+    assert.equal(ok.status, 303, 'a form with its token works');
+    const mine = await s.formToken(cookiesOf(ok).header);
+    const cartId = /vestify_cart=([0-9a-f]{32})/.exec(mine.cookie)[1];
+    const theirs = await s.formToken();
+    assert.notEqual(theirs.token, mine.token, 'each visitor has their own token');
+    const before = await snapshot([v], [{ id: cartId }]);
+    const forged = mine.token.replace(/^./, (ch) => (ch === '0' ? '1' : '0'));
+    for (const [what, csrf, cookie] of [
+      ['no token', null, mine.cookie],
+      ['an empty token', '', mine.cookie],
+      ['a forged token', forged, mine.cookie],
+      ["another visitor's token", theirs.token, mine.cookie],
+      ['a token without its binding cookie', mine.token, mine.cookie.replace(/vestify_csrf=[^;]*;? ?/, '')],
+    ]) {
+      const add = await s.postForm('/cart/items', { variant_id: v.id, quantity: 1, csrf }, { cookie });
+      assert.equal(add.status, 403, what);
+      assert.match(add.text, /Yêu cầu bị từ chối/, `${what}: a page that says why`);
+      const checkout = await s.postForm('/checkout', { email: 'a@b.vn', csrf }, { cookie });
+      assert.equal(checkout.status, 403, `${what}: checkout`);
+      const line = await s.postForm(`/cart/items/${v.id}`, { quantity: 0, csrf }, { cookie });
+      assert.equal(line.status, 403, `${what}: remove a line`);
+    }
+    assert.deepEqual(await snapshot([v], [{ id: cartId }]), before, 'nothing changed');
+  });
+
+  it('puts the token into every form of a cached page per visitor, and keeps it out of shared caches', async () => {
+    const path = `/p/${pool.take(1)[0].slug}`;
+    const a = await shop.get(path);
+    const b = await shop.get(path);
+    const token = (res) => /name="csrf" value="([0-9a-f]{64})"/.exec(res.text)?.[1];
+    assert.ok(token(a) && token(b) && token(a) !== token(b), 'two visitors, two tokens');
+    assert.equal(a.headers.get('cache-control'), 'private, no-cache');
+    assert.notEqual(a.headers.get('etag'), b.headers.get('etag'), "one visitor's ETag does not revalidate another's page");
+    assert.ok(!a.text.includes('<%'), 'no slot is left unfilled');
   });
 });
 

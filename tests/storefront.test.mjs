@@ -96,7 +96,8 @@ describe('pages', () => {
     for (const cat of topCategories()) {
       assert.ok(links.some(([href, text]) => href === `/c/${cat.slug}` && text === cat.name_vi), `nav links to ${cat.slug}`);
     }
-    assert.match(headers.get('cache-control') ?? '', /s-maxage=\d+/);
+    // Each response has its own CSP nonce: browsers revalidate, shared caches keep nothing.
+    assert.equal(headers.get('cache-control'), 'private, no-cache');
   });
 
   it('shows the seeded collections on the home page, in their order and in both languages', async () => {
@@ -828,6 +829,14 @@ describe('security headers', () => {
       assert.match(csp, /frame-ancestors 'none'/);
       assert.match(csp, /default-src 'self'/);
       assert.match(csp, /object-src 'none'/);
+      assert.match(res.headers.get('strict-transport-security') ?? '', /max-age=\d{7,}/, `${path}: HSTS`);
+      assert.match(res.headers.get('permissions-policy') ?? '', /camera=\(\)/, `${path}: Permissions-Policy`);
+      // Scripts run only with this response's nonce, and every script tag carries it.
+      const nonce = /script-src 'nonce-([0-9a-f]{32})' 'strict-dynamic'/.exec(csp)?.[1];
+      assert.ok(nonce, `${path}: a nonce in script-src: ${csp}`);
+      for (const s of res.doc.findAll('script[src]')) assert.equal(s.attr('nonce'), nonce, `${path}: script nonce`);
+      const again = await page(path, status);
+      assert.notEqual(again.headers.get('content-security-policy'), csp, `${path}: a new nonce per response`);
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
       assert.ok(res.headers.get('referrer-policy'), `${path} has a referrer policy`);
       // What the CSP allows is all the page needs: no inline script, style or handler.

@@ -4,6 +4,8 @@
 pub mod analytics;
 pub mod inventory;
 pub mod cart;
+pub mod accounts;
+pub mod admin;
 pub mod catalog;
 pub mod orders;
 pub mod payments;

@@ -68,6 +68,7 @@ pub enum Problem {
     InvalidEmail,
     InvalidPhone,
     TooLong { max: usize },
+    TooShort { min: usize },
     InsufficientStock { available: i64 },
 }
 

@@ -4,6 +4,7 @@ use worker::Env;
 
 use crate::domain::checkout::ShippingRates;
 use crate::domain::payments::Gateways;
+use crate::domain::session::Policy;
 
 pub struct Config {
     pub hold_seconds: i64,
@@ -17,6 +18,10 @@ pub struct Config {
     pub internal_token: Option<String>,
     /// Stripe, PayPal, MoMo, ZaloPay: each present only with all its credentials (`platform::gateways`).
     pub gateways: Gateways,
+    /// Shopper sessions: `CUSTOMER_SESSION_IDLE_SECONDS`, `CUSTOMER_SESSION_MAX_SECONDS`.
+    pub customer_sessions: Policy,
+    /// Admin sessions: `ADMIN_SESSION_IDLE_SECONDS` (15 min), `ADMIN_SESSION_MAX_SECONDS` (12 h).
+    pub admin_sessions: Policy,
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -42,6 +47,14 @@ impl Config {
             sandbox_secret: var(env, "SANDBOX_WEBHOOK_SECRET"),
             internal_token: var(env, "INTERNAL_TOKEN"),
             gateways: super::gateways::from_env(env),
+            customer_sessions: Policy {
+                idle: int(env, "CUSTOMER_SESSION_IDLE_SECONDS", Policy::CUSTOMER.idle, 1, 365 * 86_400),
+                absolute: int(env, "CUSTOMER_SESSION_MAX_SECONDS", Policy::CUSTOMER.absolute, 1, 365 * 86_400),
+            },
+            admin_sessions: Policy {
+                idle: int(env, "ADMIN_SESSION_IDLE_SECONDS", Policy::ADMIN.idle, 1, 86_400),
+                absolute: int(env, "ADMIN_SESSION_MAX_SECONDS", Policy::ADMIN.absolute, 1, 7 * 86_400),
+            },
         }
     }
 

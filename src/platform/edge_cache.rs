@@ -132,7 +132,7 @@ where
 /// The stored page, or a 304 when the client already has it.
 fn answer(page: &Page, if_none_match: Option<&str>, cache_state: &str) -> Response {
     if if_none_match.is_some_and(|inm| http_cache::if_none_match_hits(inm, &page.etag)) {
-        return not_modified(&page.etag, cache_state);
+        return not_modified(&page.etag, page.content_type, cache_state);
     }
     build(page, cache_state)
 }
@@ -152,10 +152,12 @@ fn known_type(content_type: &str) -> &'static str {
         .unwrap_or("application/octet-stream")
 }
 
-fn not_modified(etag: &str, cache_state: &str) -> Response {
+fn not_modified(etag: &str, content_type: &str, cache_state: &str) -> Response {
     let headers = Headers::new();
     let _ = headers.set("etag", etag);
-    let _ = headers.set("cache-control", http_cache::CATALOG);
+    // HTML is personalised per response (nonce, CSRF token): its 304 must not widen the policy.
+    let policy = if content_type.starts_with("text/html") { super::security::PERSONALISED } else { http_cache::CATALOG };
+    let _ = headers.set("cache-control", policy);
     let _ = headers.set("vary", "Accept-Encoding");
     let _ = headers.set("x-edge-cache", cache_state);
     ResponseBuilder::new().with_status(304).with_headers(headers).empty()
@@ -179,20 +181,14 @@ pub fn respond(rendered: Rendered, cache_control: &str, etag: Option<&str>) -> R
     ResponseBuilder::new().with_status(rendered.status).with_headers(headers).fixed(rendered.body.into_bytes())
 }
 
-/// Pages carry no inline script or style, so the policy needs neither nonces nor `unsafe-inline`, and
-/// a cached page stays valid for every visitor. JSON-LD blocks are data, not script, under CSP.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
-    font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
-    frame-ancestors 'none'; upgrade-insecure-requests";
-
+/// The headers every response carries. HTML's Content-Security-Policy has a per-response nonce, so
+/// `platform::security::seal` sets it on the way out (and fills the page's slots).
 fn security_headers(content_type: &str) -> Vec<(&'static str, &'static str)> {
     let mut h = vec![("x-content-type-options", "nosniff"), ("referrer-policy", "strict-origin-when-cross-origin")];
     if content_type.starts_with("text/html") {
-        h.push(("content-security-policy", CSP));
         h.push(("strict-transport-security", "max-age=31536000; includeSubDomains"));
         h.push(("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(self)"));
         h.push(("x-frame-options", "DENY"));
     }
     h
 }
-

@@ -2,6 +2,7 @@
 //! Thin on purpose: they move bytes between the runtime and the pure core.
 
 pub mod analytics;
+pub mod accounts;
 pub mod cart_do;
 pub mod config;
 pub mod d1;
@@ -13,6 +14,9 @@ pub mod memo;
 pub mod catalog_store;
 pub mod payments;
 pub mod random;
+pub mod rate_limit_do;
+pub mod security;
+pub mod webcrypto;
 pub mod sweep;
 
 use worker::{event, Context, Env, Request, Response, Result};
@@ -22,6 +26,7 @@ pub const DB: &str = "DB";
 pub const KV: &str = "KV";
 pub const ASSETS: &str = "ASSETS";
 pub const CART: &str = "CART";
+pub const RATE_LIMITER: &str = "RATE_LIMITER";
 
 #[event(fetch)]
 pub async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {

@@ -3,6 +3,8 @@
 //! Paths are matched here; each area's handlers live in their own module and stay thin: parse the
 //! request into domain types, call the store, render.
 
+mod account;
+mod admin;
 mod analytics;
 mod api;
 mod payments;
@@ -15,7 +17,7 @@ use worker::{Context, Env, Method, Request, Response, ResponseBuilder};
 use crate::assets;
 use crate::domain::http_cache;
 use crate::platform::edge_cache::{respond, Rendered};
-use crate::platform::ASSETS;
+use crate::platform::{security, ASSETS};
 
 /// What the router and handlers need from a request, read once.
 pub struct Incoming {
@@ -45,22 +47,39 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
         .ok()
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| url.origin().ascii_serialization());
+    let secret = crate::platform::config::Config::from_env(&env).shop_secret;
+    let visitor = security::Visitor::from_request(&req, url.path(), &origin, secret.as_deref());
+    // An ETag made for this visitor's CSRF binding revalidates without its suffix; one made for
+    // another binding must not match (see `domain::security::untag_if_none_match`).
+    let (if_none_match, tagged) = match (req.headers().get("if-none-match").ok().flatten(), visitor.tag()) {
+        (Some(inm), Some(tag)) => {
+            let (inm, tagged) = crate::domain::security::untag_if_none_match(&inm, &tag);
+            (Some(inm).filter(|v| !v.is_empty()), tagged)
+        }
+        (inm, _) => (inm, false),
+    };
     let incoming = Incoming {
         method: req.method(),
         path: url.path().to_string(),
         query: url.query().map(|q| format!("?{q}")).unwrap_or_default(),
         origin,
-        if_none_match: req.headers().get("if-none-match").ok().flatten(),
+        if_none_match,
     };
+    security::seal(dispatch(req, &incoming, &env, &ctx).await, &visitor, tagged).await
+}
+
+async fn dispatch(req: Request, incoming: &Incoming, env: &Env, ctx: &Context) -> Response {
     let readable = matches!(incoming.method, Method::Get | Method::Head);
     match incoming.path.as_str() {
         "/healthz" => plain(200, "ok"),
-        p if p.starts_with(assets::STATIC_PREFIX) && readable => static_asset(&env, p).await,
-        p if payments::owns(p) => payments::handle(req, &incoming, &env).await,
-        p if shop::owns(p) => shop::handle(req, &incoming, &env).await,
-        p if p.starts_with("/api/") => api::handle(&incoming, &env, &ctx).await,
-        _ if !readable => storefront::method_not_allowed(&incoming, &env).await,
-        _ => storefront::handle(&incoming, &env, &ctx).await,
+        p if p.starts_with(assets::STATIC_PREFIX) && readable => static_asset(env, p).await,
+        p if account::owns(p) => account::handle(req, incoming, env).await,
+        p if admin::owns(p) => admin::handle(req, incoming, env).await,
+        p if payments::owns(p) => payments::handle(req, incoming, env).await,
+        p if shop::owns(p) => shop::handle(req, incoming, env).await,
+        p if p.starts_with("/api/") => api::handle(incoming, env, ctx).await,
+        _ if !readable => storefront::method_not_allowed(incoming, env).await,
+        _ => storefront::handle(incoming, env, ctx).await,
     }
 }
 

@@ -11,7 +11,7 @@ use worker::{Env, Method, Request, Response, ResponseBuilder};
 
 use super::shop::{
     api_error, authorized_order, error_page, html, internal_auth, json_response, load_order, order_location, parse_json, query_param, read_body,
-    redirect, same_origin,
+    redirect,
 };
 use super::Incoming;
 use crate::app::orders::{payment_by_id_sql, settle_payment, OrderDetail, PaymentRow};
@@ -60,11 +60,12 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
     let (locale, local) = Locale::split_path(&path);
     let version = crate::platform::edge_cache::catalog_version(env).await;
     let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
-    if post && !same_origin(&req, incoming) {
-        return error_page(&ctx, incoming, &AppError::NotFound);
-    }
     let body = if post { read_body(&mut req).await.unwrap_or_default() } else { String::new() };
     let form = parse_query(&body);
+    // Like every form: same origin and the visitor's CSRF token, or a 403 that changes nothing.
+    if post && !crate::platform::security::check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
+        return super::shop::html(403, crate::views::errors::forbidden(&ctx).into_string(), Vec::new());
+    }
     let result = match (incoming.method.clone(), local) {
         (Method::Get, p) if p.starts_with("/pay/") => {
             let navigating = req.headers().get("sec-fetch-mode").ok().flatten().as_deref() == Some("navigate");
@@ -79,7 +80,7 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
         }
         _ => Err(AppError::NotFound),
     };
-    result.unwrap_or_else(|e| error_page(&ctx, incoming, &e))
+    result.unwrap_or_else(|e| error_page(&ctx, incoming, e))
 }
 
 // ---------------------------------------------------------------------------------------------

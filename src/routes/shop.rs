@@ -19,6 +19,7 @@ use crate::domain::http_cache;
 use crate::domain::listing::{parse_query, FieldError};
 use crate::domain::locale::Locale;
 use crate::domain::sandbox;
+use crate::domain::throttle::Action;
 use crate::domain::time::rfc3339;
 use crate::platform::cart_do::{CartCall, CartReply, CheckoutPayload};
 use crate::platform::config::{now, Config};
@@ -26,6 +27,7 @@ use crate::platform::d1::{rows, Db};
 use crate::platform::edge_cache::{respond, Rendered};
 use crate::domain::payments::Outcome;
 use crate::platform::payments::{self, PaymentNotice};
+use crate::platform::security::check_form;
 use crate::platform::{random, CART, DB};
 use crate::views::cart::{cart_page, Flash};
 use crate::views::checkout::{checkout_page, CheckoutView};
@@ -61,12 +63,13 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
     let (locale, local) = Locale::split_path(&path);
     let version = crate::platform::edge_cache::catalog_version(env).await;
     let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
-    // Forms post only from our own pages: a cross-site POST is refused before it touches a cart.
-    if incoming.method == Method::Post && !same_origin(&req, incoming) {
-        return html(403, errors::not_found(&ctx).into_string(), Vec::new());
-    }
     let body = if incoming.method == Method::Post { read_body(&mut req).await.unwrap_or_default() } else { String::new() };
     let form = parse_query(&body);
+    // Forms post only from our own pages, with the visitor's CSRF token: anything else is refused
+    // before it touches a cart.
+    if incoming.method == Method::Post && !check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
+        return html(403, errors::forbidden(&ctx).into_string(), Vec::new());
+    }
     let get = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string());
     let cart_id = cart_from_cookie(&req, &config);
     let result = match (incoming.method.clone(), local) {
@@ -89,7 +92,15 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
             super::promotions::remove_coupon(&ctx, env, cart_id.as_deref(), code, get("return").as_deref()).await
         }
         (Method::Get, "/checkout") => show_checkout(&ctx, env, &config, cart_id.as_deref(), &CheckoutForm::default(), &[]).await,
-        (Method::Post, "/checkout") => submit_checkout(&ctx, env, &config, cart_id.as_deref(), &form).await,
+        (Method::Post, "/checkout") => match crate::platform::rate_limit_do::check(env, &req, Action::Checkout).await {
+            Ok(Some(wait)) => {
+                let mut rendered = Rendered::new(429, HTML, errors::too_many(&ctx, wait).into_string());
+                rendered.headers.push(("retry-after", wait.to_string()));
+                Ok(respond(rendered, http_cache::NO_STORE, None))
+            }
+            Ok(None) => submit_checkout(&ctx, env, &config, cart_id.as_deref(), &form).await,
+            Err(e) => Err(e),
+        },
         (Method::Post, p) if p.starts_with("/orders/") && p.ends_with("/cancel") => {
             let id = p.trim_start_matches("/orders/").trim_end_matches("/cancel");
             cancel_order(&ctx, env, &config, id, get("t").as_deref()).await
@@ -101,31 +112,20 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
         }
         _ => Err(AppError::NotFound),
     };
-    result.unwrap_or_else(|e| error_page(&ctx, incoming, &e))
+    result.unwrap_or_else(|e| error_page(&ctx, incoming, e))
 }
 
-/// An error as a page in the visitor's language; an internal one is logged with its cause.
-pub(super) fn error_page(ctx: &PageCtx, incoming: &Incoming, e: &AppError) -> Response {
-    if let AppError::Internal(cause) = e {
+/// An HTML handler's error as a page in the visitor's language (internal causes go to the log only).
+pub(super) fn error_page(ctx: &PageCtx, incoming: &Incoming, e: AppError) -> Response {
+    if let AppError::Internal(cause) = &e {
         worker::console_error!("{} {}: {cause}", incoming.method.to_string(), incoming.path);
     }
-    let markup = match e {
+    let markup = match &e {
         AppError::Invalid(fields) => errors::bad_request(ctx, fields),
         AppError::Internal(_) => errors::internal(ctx),
         _ => errors::not_found(ctx),
     };
     html(e.status(), markup.into_string(), Vec::new())
-}
-
-pub(super) fn same_origin(req: &Request, incoming: &Incoming) -> bool {
-    let header = |name: &str| req.headers().get(name).ok().flatten();
-    if let Some(site) = header("sec-fetch-site") {
-        return site == "same-origin" || site == "none";
-    }
-    match header("origin") {
-        Some(origin) => origin == incoming.origin || req.url().is_ok_and(|u| origin == u.origin().ascii_serialization()),
-        None => true,
-    }
 }
 
 pub(super) async fn read_body(req: &mut Request) -> Result<String, AppError> {
@@ -136,7 +136,7 @@ pub(super) async fn read_body(req: &mut Request) -> Result<String, AppError> {
     String::from_utf8(bytes).map_err(|_| AppError::Invalid(vec![FieldError { field: "body", problem: crate::domain::listing::Problem::BadValue }]))
 }
 
-fn cart_from_cookie(req: &Request, config: &Config) -> Option<String> {
+pub(super) fn cart_from_cookie(req: &Request, config: &Config) -> Option<String> {
     let secret = config.shop_secret.as_deref()?;
     let cookies = req.headers().get("cookie").ok().flatten()?;
     cookies
@@ -562,6 +562,13 @@ async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, pat
         }
         (Method::Post, ["api", "v1", "carts", id, "checkout"]) => {
             let id = api_cart_id(req, config, id)?;
+            if let Some(wait) = crate::platform::rate_limit_do::check(env, req, Action::Checkout).await? {
+                let body = json!({"error": {"code": "too_many_requests", "message": format!("Too many checkouts; retry in {wait} seconds."), "fields": {}}});
+                let mut rendered = Rendered::new(429, JSON, body.to_string());
+                rendered.headers.push(("retry-after", wait.to_string()));
+                rendered.headers.push(("access-control-allow-origin", "*".into()));
+                return Ok(respond(rendered, http_cache::NO_STORE, None));
+            }
             let form: CheckoutForm = parse_json(body)?;
             let request = validate(&form, &config.providers())?;
             let key = req.headers().get("idempotency-key").ok().flatten().filter(|k| !k.is_empty() && k.len() <= 255);

@@ -91,12 +91,14 @@ pub fn cart_page_with_coupon(ctx: &PageCtx, cart: Option<&CartView>, flash: Opti
                                 td.line-price data-label=(s.unit_price) { (money(line.unit_price)) }
                                 td.line-qty {
                                     form.qty-form method="post" action=(ctx.href(&format!("{}/{}", paths::CART_ITEMS, line.line_id))) {
+                                        (crate::views::security::csrf_field())
                                         label.visually-hidden for=(format!("qty-{}", line.line_id)) { (t.quantity) }
                                         input id=(format!("qty-{}", line.line_id)) type="number" name="quantity" value=(line.quantity)
                                             min="0" max=(MAX_PER_VARIANT) inputmode="numeric" required;
                                         button type="submit" { (s.update) }
                                     }
                                     form.remove-form method="post" action=(ctx.href(&format!("{}/{}", paths::CART_ITEMS, line.line_id))) {
+                                        (crate::views::security::csrf_field())
                                         input type="hidden" name="quantity" value="0";
                                         button.link type="submit" { (s.remove) }
                                     }

@@ -117,6 +117,7 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
         }
         div.checkout {
             form.checkout-form method="post" action=(ctx.href("/checkout")) novalidate {
+                (crate::views::security::csrf_field())
                 input type="hidden" name="idempotency_key" value=(v.idempotency_key);
                 fieldset {
                     legend { (s.contact) }

@@ -51,3 +51,15 @@ pub fn internal(ctx: &PageCtx) -> Markup {
     let t = ctx.t();
     error_page(ctx, t.error_title, html! { p { (t.error_text) } })
 }
+
+/// A form that did not come from our own page (missing or wrong CSRF token, foreign origin).
+pub fn forbidden(ctx: &PageCtx) -> Markup {
+    let a = super::account_i18n::account_t(ctx.locale);
+    error_page(ctx, a.forbidden_title, html! { p { (a.forbidden_text) } })
+}
+
+/// Too many attempts: the shopper is told when to try again.
+pub fn too_many(ctx: &PageCtx, retry_after: i64) -> Markup {
+    let a = super::account_i18n::account_t(ctx.locale);
+    error_page(ctx, a.too_many_title, html! { p { ((a.too_many_text)(retry_after)) } })
+}

@@ -227,6 +227,7 @@ pub static VI: Texts = Texts {
         Problem::InvalidEmail => "không phải địa chỉ email hợp lệ".to_string(),
         Problem::InvalidPhone => "không phải số điện thoại hợp lệ (ví dụ 0912 345 678)".to_string(),
         Problem::TooLong { max } => format!("quá dài (tối đa {max} ký tự)"),
+        Problem::TooShort { min } => format!("quá ngắn (ít nhất {min} ký tự)"),
         Problem::InsufficientStock { available } => format!("không đủ hàng, chỉ còn {available}"),
     },
 };
@@ -357,6 +358,7 @@ pub static EN: Texts = Texts {
         Problem::InvalidEmail => "is not a valid email address".to_string(),
         Problem::InvalidPhone => "is not a valid phone number (e.g. 0912 345 678)".to_string(),
         Problem::TooLong { max } => format!("is too long ({max} characters at most)"),
+        Problem::TooShort { min } => format!("is too short ({min} characters at least)"),
         Problem::InsufficientStock { available } => format!("is more than we have; only {available} left"),
     },
 };

@@ -72,7 +72,7 @@ pub fn page(ctx: &PageCtx, head: Head, main: Markup) -> Markup {
                 @for doc in &head.json_ld {
                     script type="application/ld+json" { (PreEscaped(doc)) }
                 }
-                script src=(assets::url("js/app.js")) defer {}
+                script src=(assets::url("js/app.js")) nonce=(super::security::nonce()) defer {}
             }
             body {
                 a.skip-link href="#main" { (t.skip_to_content) }
@@ -121,11 +121,13 @@ fn header(ctx: &PageCtx) -> Markup {
                         maxlength="100" autocomplete="off" enterkeyhint="search";
                     button type="submit" { (t.search_button) }
                 }
-                // Not a landmark: two links (language, cart) are not a navigation section, and a
-                // "Language" label would misname the cart link inside it.
+                // Not a landmark: three links (language, account, cart) are not a navigation section, and a
+                // "Language" label would misname the other links inside it.
                 div.utility {
                     a.lang href=(ctx.in_locale(ctx.locale.other())) hreflang=(ctx.locale.other().code())
                         lang=(ctx.locale.other().code()) { (t.switch_to) }
+                    // The same link for everyone: cached pages never say who is signed in.
+                    a.account-link href=(ctx.href(super::account::paths::ACCOUNT)) { (super::account_i18n::account_t(ctx.locale).account) }
                     a.cart-link href=(ctx.href(paths::CART)) { (t.cart) span.cart-count data-cart-count="" {} }
                 }
             }

@@ -4,6 +4,8 @@
 pub mod admin;
 pub mod cart;
 pub mod charts;
+pub mod account;
+pub mod account_i18n;
 pub mod checkout;
 pub mod components;
 pub mod errors;
@@ -17,6 +19,7 @@ pub mod order;
 pub mod payments;
 pub mod product;
 pub mod promotions;
+pub mod security;
 pub mod seo;
 pub mod shop_i18n;
 

@@ -36,6 +36,7 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
             @if let Some(url) = pay_url { p { a.button href=(url) { (s.pay_now) } } }
             @if !choice.providers.is_empty() {
                 form.pay-with method="post" action=(ctx.href(&format!("/orders/{}/pay", o.id))) {
+                    (crate::views::security::csrf_field())
                     input type="hidden" name="t" value=(token);
                     fieldset {
                         legend { (ctx.locale.pick("Chọn cách thanh toán khác", "Pay another way")) }
@@ -50,6 +51,7 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
                 }
             }
             form.cancel-order method="post" action=(ctx.href(&format!("/orders/{}/cancel", o.id))) {
+                (crate::views::security::csrf_field())
                 input type="hidden" name="t" value=(token);
                 button type="submit" { (s.cancel_order) }
             }
@@ -120,6 +122,7 @@ pub fn sandbox_page(ctx: &PageCtx, detail: &OrderDetail, payment: &PaymentRow, a
             p { (s.sandbox_text) }
             p { ((s.order_title)(&detail.order.number)) ": " strong data-amount=(payment.amount) { (Money::vnd(payment.amount).format(ctx.locale)) } }
             form.sandbox-actions method="post" action=(action) {
+                (crate::views::security::csrf_field())
                 input type="hidden" name="t" value=(token);
                 button.button type="submit" name="result" value="succeeded" { (s.pay) }
                 button.button.secondary type="submit" name="result" value="failed" { (s.decline) }

@@ -140,6 +140,7 @@ pub fn product_page_with(ctx: &PageCtx, data: &ProductPage, colors: &[Color], ch
                 }
                 @if let Some(v) = selected {
                     form.add-to-cart method="post" action=(ctx.href(paths::CART_ITEMS)) {
+                        (crate::views::security::csrf_field())
                         input type="hidden" name="variant_id" value=(v.id);
                         input type="hidden" name="sku" value=(v.sku);
                         label for="qty" { (t.quantity) }

@@ -134,6 +134,7 @@ pub fn coupon_box(ctx: &PageCtx, cart: &CartView, return_to: &str, tried: Option
                                 " — " span.stock.low { (rejection_text(ctx, &r.code, &r.rejection)) }
                             }
                             form.inline-form method="post" action=(ctx.href(&format!("{COUPONS}/{code}/remove"))) {
+                                (crate::views::security::csrf_field())
                                 input type="hidden" name="return" value=(return_to);
                                 button.link type="submit" { (if v { "Bỏ mã" } else { "Remove" }) }
                             }
@@ -142,6 +143,7 @@ pub fn coupon_box(ctx: &PageCtx, cart: &CartView, return_to: &str, tried: Option
                 }
             }
             form.coupon-form method="post" action=(ctx.href(COUPONS)) {
+                (crate::views::security::csrf_field())
                 input type="hidden" name="return" value=(return_to);
                 label for="f-coupon" { (if v { "Nhập mã" } else { "Enter a code" }) }
                 input #f-coupon type="text" name="code" value=(tried.unwrap_or("")) autocomplete="off" autocapitalize="characters"

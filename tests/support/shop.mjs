@@ -25,11 +25,16 @@ export async function freePort() {
   });
 }
 
+const LIFTED_RATE_LIMITS = ['login', 'signup', 'password_reset', 'checkout', 'token_refresh', 'reviews'].map((a) => `${a}=100000/60`).join(' ');
+
 /**
  * Starts a shop with fresh D1/KV state. `vars` become Worker vars (e.g. { CART_HOLD_SECONDS: '3' }).
  * Returns { url, stateDir, secrets, get, getJson, getHtml, sql, sqlAll, bumpCatalogVersion, stop, logs }.
  */
-export async function startShop({ vars = {}, timeoutMs = 120_000 } = {}) {
+export async function startShop({ vars: given = {}, timeoutMs = 120_000 } = {}) {
+  // Every test client (and benchmark buyer) comes from one address, so the per-client rate limits
+  // are lifted unless a test sets its own (tests/ratelimit.test.mjs does).
+  const vars = { RATE_LIMITS: LIFTED_RATE_LIMITS, ...given };
   // wrangler dev runs scripts/build before serving; running it first (a no-op when the build is
   // current, as in ./scripts/test) keeps a rebuild after a source change out of the startup timeout.
   await ensureBuilt();

@@ -111,16 +111,41 @@ export function shopping(shop) {
 
     // --- HTML ----------------------------------------------------------------------------------
 
-    /** A browser-like form POST from the shop's own pages; `cookie` is the Cookie header. */
-    async postForm(path, fields, { cookie, headers = {} } = {}) {
+    /**
+     * What a browser holds after loading one of the shop's forms: the CSRF token rendered into the
+     * form and the Cookie header including the binding cookie the page set (a guest's
+     * `vestify_csrf`; a signed-in shopper's token is bound to their session cookie instead).
+     * `page` is any page with a POST form; the default is a product page's add-to-cart form.
+     */
+    async formToken(cookie, page = `/p/${catalog().active[0].slug}`) {
+      const res = await shop.request(page, { headers: cookie ? { cookie } : {} });
+      const token = parseHtml(res.text).find('form[method="post"] input[name="csrf"]')?.attr('value');
+      if (!token) throw new Error(`no CSRF token on ${page}: ${res.status}`);
+      return { token, cookie: mergeCookies(cookie, cookiesOf(res).header) };
+    },
+    /**
+     * A browser-like form POST from the shop's own pages; `cookie` is the Cookie header. The CSRF
+     * token comes from a page as a browser would get it (`formToken`), unless `fields.csrf` is given
+     * (`null` sends none).
+     */
+    async postForm(path, fields, { cookie, headers = {}, tokenPage } = {}) {
+      let body = { ...fields };
+      let sent = cookie;
+      if (!('csrf' in fields)) {
+        const held = await s.formToken(cookie, tokenPage);
+        body.csrf = held.token;
+        sent = held.cookie;
+      } else if (fields.csrf === null) {
+        delete body.csrf;
+      }
       return shop.request(path, {
         method: 'POST',
-        body: new URLSearchParams(fields).toString(),
+        body: new URLSearchParams(body).toString(),
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
           origin: shop.url,
           'sec-fetch-site': 'same-origin',
-          ...(cookie ? { cookie } : {}),
+          ...(sent ? { cookie: sent } : {}),
           ...headers,
         },
       });
@@ -131,6 +156,19 @@ export function shopping(shop) {
     },
   };
   return s;
+}
+
+/** A Cookie header with `extra`'s cookies added to (or replacing those of the same name in) `base`. */
+export function mergeCookies(base, extra) {
+  const jar = new Map();
+  for (const part of [base, extra].filter(Boolean).join('; ').split(';')) {
+    const [name, ...rest] = part.trim().split('=');
+    if (!name) continue;
+    const value = rest.join('=');
+    if (value === '') jar.delete(name);
+    else jar.set(name, value);
+  }
+  return [...jar].map(([n, v]) => `${n}=${v}`).join('; ');
 }
 
 /** `name=value` pairs of a response's Set-Cookie headers, as a Cookie header; and the raw headers. */

@@ -351,7 +351,6 @@ mod tests {
             user: "owner@vestify.vn".into(),
             role: "Chủ cửa hàng".into(),
             sections: vec![Section::Dashboard, Section::Orders],
-            csrf_token: "tok".into(),
         }
     }
 
@@ -394,7 +393,7 @@ mod tests {
         assert!(html.contains(r#"role="img""#));
         assert!(html.contains("Gile len"));
         assert!(html.contains(r#"href="/admin/stock?sku=VS-1""#));
-        assert!(html.contains(r#"name="csrf_token" value="tok""#));
+        assert!(html.contains(crate::domain::security::CSRF_SLOT), "the logout form carries the token slot");
         assert!(!html.contains("style="));
         let en = dashboard_page(&ctx(Locale::En), &sample()).into_string();
         assert!(en.contains("₫3,000,000") && en.contains("+50.0%") && en.contains("Knit vest"));

@@ -2,6 +2,7 @@
 //! an [`AdminCtx`] (who is signed in, in which language, and the form token), and the shell shows
 //! only the sections the signed-in role may open; the server checks the role again on every route.
 
+pub mod access;
 pub mod dashboard;
 pub mod texts;
 
@@ -11,6 +12,7 @@ use crate::assets;
 use crate::domain::locale::Locale;
 use crate::domain::money::Money;
 
+pub use access::*;
 pub use texts::{admin_texts, AdminTexts};
 
 /// A section of the panel, as the navigation lists it.
@@ -52,8 +54,6 @@ pub struct AdminCtx {
     pub role: String,
     /// The sections this role may open.
     pub sections: Vec<Section>,
-    /// The session's form token, for every POST form (the logout button included).
-    pub csrf_token: String,
 }
 
 impl AdminCtx {
@@ -75,9 +75,9 @@ impl AdminCtx {
     }
 }
 
-/// The hidden field every admin POST form carries.
-pub fn csrf_field(ctx: &AdminCtx) -> Markup {
-    html! { input type="hidden" name="csrf_token" value=(ctx.csrf_token); }
+/// The hidden field every admin POST form carries (filled per response: `views::security`).
+pub fn csrf_field() -> Markup {
+    crate::views::security::csrf_field()
 }
 
 /// The page shell: header with the sections, the signed-in user and logout, then the page.
@@ -111,7 +111,7 @@ pub fn page(ctx: &AdminCtx, current: Section, title: &str, main: Markup) -> Mark
                         span { (ctx.user) " · " (ctx.role) }
                         a href=(format!("{}{}", ctx.locale.other().path(&ctx.path), ctx.query)) lang=(ctx.locale.other().code()) { (t.other_language) }
                         form method="post" action=(ctx.href("/admin/logout")) {
-                            (csrf_field(ctx))
+                            (csrf_field())
                             button type="submit" { (t.log_out) }
                         }
                     }

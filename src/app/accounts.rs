@@ -1,0 +1,361 @@
+//! Customer accounts as data: the SQL behind sign-up, sign-in, sessions, one-time links (password
+//! reset, email verification), the per-account sign-in slow-down, and the account's own data.
+//! Every statement that consumes something (a link, a session) is conditional, so a replay or a
+//! race changes nothing the second time.
+
+use serde::{Deserialize, Serialize};
+
+use super::sql::Sql;
+use crate::domain::session::{id_hash, Policy, Realm};
+
+/// A customer as the account pages and sign-in need them.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CustomerRow {
+    pub id: String,
+    pub email: String,
+    pub email_verified_at: Option<i64>,
+    pub name: String,
+    pub phone: String,
+    pub password_hash: Option<String>,
+    pub cart_id: Option<String>,
+    pub created_at: i64,
+}
+
+const CUSTOMER_COLUMNS: &str = "c.id, c.email, c.email_verified_at, c.name, c.phone, c.password_hash, c.cart_id, c.created_at";
+
+pub fn customer_by_email_sql(email: &str) -> Sql {
+    Sql::new(format!("SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.email = ? AND c.deleted_at IS NULL")).bind(email)
+}
+
+pub fn customer_by_id_sql(id: &str) -> Sql {
+    Sql::new(format!("SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.id = ? AND c.deleted_at IS NULL")).bind(id)
+}
+
+/// Inserts the customer unless the email is taken (the caller checks `changes()`).
+pub fn create_customer_sql(id: &str, email: &str, name: &str, password_hash: Option<&str>, now: i64) -> Sql {
+    let mut sql = Sql::new(
+        "INSERT INTO customers (id, email, name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) \
+         ON CONFLICT(email) DO NOTHING",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(name);
+    sql.params.push(password_hash.map_or(super::sql::SqlValue::Null, Into::into));
+    sql.bind(now).bind(now)
+}
+
+pub fn set_password_sql(customer_id: &str, password_hash: &str, now: i64) -> Sql {
+    Sql::new("UPDATE customers SET password_hash = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL").bind(password_hash).bind(now).bind(customer_id)
+}
+
+// --- sessions ----------------------------------------------------------------------------------
+
+pub fn insert_session_sql(realm: Realm, session_id: &str, subject_id: &str, now: i64, policy: Policy) -> Sql {
+    Sql::new("INSERT INTO sessions (id_hash, realm, subject_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(id_hash(session_id))
+        .bind(realm.code())
+        .bind(subject_id)
+        .bind(now)
+        .bind(now)
+        .bind(now + policy.absolute)
+}
+
+pub fn session_sql(realm: Realm, session_id: &str) -> Sql {
+    Sql::new("SELECT subject_id, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = ? AND realm = ?")
+        .bind(id_hash(session_id))
+        .bind(realm.code())
+}
+
+/// Records activity; only moves forward, so interleaved requests cannot move it back.
+pub fn touch_session_sql(session_id: &str, now: i64) -> Sql {
+    Sql::new("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ? AND last_seen_at < ?").bind(now).bind(id_hash(session_id)).bind(now)
+}
+
+pub fn end_session_sql(session_id: &str) -> Sql {
+    Sql::new("DELETE FROM sessions WHERE id_hash = ?").bind(id_hash(session_id))
+}
+
+/// Ends every session of a subject ("log out everywhere", password change or reset, deletion).
+pub fn end_all_sessions_sql(realm: Realm, subject_id: &str) -> Sql {
+    Sql::new("DELETE FROM sessions WHERE realm = ? AND subject_id = ?").bind(realm.code()).bind(subject_id)
+}
+
+/// Ends every other session of a subject, keeping `keep` (the one that just changed the password).
+pub fn end_other_sessions_sql(realm: Realm, subject_id: &str, keep: &str) -> Sql {
+    Sql::new("DELETE FROM sessions WHERE realm = ? AND subject_id = ? AND id_hash <> ?").bind(realm.code()).bind(subject_id).bind(id_hash(keep))
+}
+
+// --- one-time links ----------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    PasswordReset,
+    VerifyEmail,
+}
+
+impl Purpose {
+    pub fn code(self) -> &'static str {
+        match self {
+            Purpose::PasswordReset => "password_reset",
+            Purpose::VerifyEmail => "verify_email",
+        }
+    }
+
+    /// How long a link works.
+    pub fn lifetime(self) -> i64 {
+        match self {
+            Purpose::PasswordReset => 3_600,
+            Purpose::VerifyEmail => 7 * 86_400,
+        }
+    }
+}
+
+pub fn token_hash(token: &str) -> String {
+    crate::domain::signature::sha256_hex(format!("account-token:{token}").as_bytes())
+}
+
+/// The link's row and its outbox message, in one batch.
+pub fn issue_token_batch(purpose: Purpose, token: &str, customer: &CustomerRow, url: &str, locale: &str, now: i64) -> Vec<Sql> {
+    let payload = serde_json::json!({"to": customer.email, "locale": locale, "url": url, "customer_id": customer.id}).to_string();
+    vec![
+        Sql::new("INSERT INTO account_tokens (token_hash, purpose, customer_id, email, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(token_hash(token))
+            .bind(purpose.code())
+            .bind(customer.id.as_str())
+            .bind(customer.email.as_str())
+            .bind(now)
+            .bind(now + purpose.lifetime()),
+        Sql::new("INSERT INTO outbox (dedupe_key, kind, payload, created_at) VALUES (?, ?, ?, ?)")
+            .bind(format!("{}:{}", purpose.code(), token_hash(token)))
+            .bind(purpose.code())
+            .bind(payload)
+            .bind(now),
+    ]
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct TokenRow {
+    pub customer_id: String,
+    pub email: String,
+}
+
+/// The link's customer while it is unused and unexpired.
+pub fn live_token_sql(purpose: Purpose, token: &str, now: i64) -> Sql {
+    Sql::new("SELECT customer_id, email FROM account_tokens WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?")
+        .bind(token_hash(token))
+        .bind(purpose.code())
+        .bind(now)
+}
+
+/// Consumes the link; `changes() = 1` only for the first use.
+pub fn use_token_sql(purpose: Purpose, token: &str, now: i64) -> Sql {
+    Sql::new("UPDATE account_tokens SET used_at = ? WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?")
+        .bind(now)
+        .bind(token_hash(token))
+        .bind(purpose.code())
+        .bind(now)
+}
+
+/// Marks the email verified (if it is still the account's email) and attaches the guest orders
+/// placed with it.
+pub fn verify_email_batch(customer_id: &str, email: &str, now: i64) -> Vec<Sql> {
+    vec![
+        Sql::new("UPDATE customers SET email_verified_at = COALESCE(email_verified_at, ?), updated_at = ? WHERE id = ? AND email = ? AND deleted_at IS NULL")
+            .bind(now)
+            .bind(now)
+            .bind(customer_id)
+            .bind(email),
+        attach_guest_orders_sql(customer_id),
+    ]
+}
+
+/// Guest orders placed with the customer's verified email become theirs.
+pub fn attach_guest_orders_sql(customer_id: &str) -> Sql {
+    Sql::new(
+        "UPDATE orders SET customer_id = ?1 WHERE customer_id IS NULL AND lower(email) = \
+         (SELECT email FROM customers WHERE id = ?1 AND email_verified_at IS NOT NULL AND deleted_at IS NULL)",
+    )
+    .bind(customer_id)
+}
+
+// --- sign-in slow-down -------------------------------------------------------------------------
+
+pub fn failures_sql(account: &str) -> Sql {
+    Sql::new("SELECT failures, last_at FROM login_failures WHERE account = ?").bind(account)
+}
+
+pub fn record_failure_sql(account: &str, now: i64) -> Sql {
+    Sql::new(
+        "INSERT INTO login_failures (account, failures, last_at) VALUES (?, 1, ?) \
+         ON CONFLICT(account) DO UPDATE SET failures = failures + 1, last_at = excluded.last_at",
+    )
+    .bind(account)
+    .bind(now)
+}
+
+pub fn clear_failures_sql(account: &str) -> Sql {
+    Sql::new("DELETE FROM login_failures WHERE account = ?").bind(account)
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub struct Failures {
+    pub failures: i64,
+    pub last_at: i64,
+}
+
+
+// --- the account's own data --------------------------------------------------------------------
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OrderSummaryRow {
+    pub id: String,
+    pub number: String,
+    pub status: String,
+    pub total: i64,
+    pub created_at: i64,
+}
+
+/// The customer's orders, newest first (guest orders with their verified email are attached first).
+pub fn orders_sql(customer_id: &str) -> Sql {
+    Sql::new("SELECT id, number, status, total, created_at FROM orders WHERE customer_id = ? ORDER BY created_at DESC, id LIMIT 200").bind(customer_id)
+}
+
+/// A signed-in checkout's order is the shopper's.
+pub fn claim_order_sql(order_id: &str, customer_id: &str) -> Sql {
+    Sql::new("UPDATE orders SET customer_id = ? WHERE id = ? AND customer_id IS NULL").bind(customer_id).bind(order_id)
+}
+
+pub fn update_profile_sql(customer_id: &str, name: &str, phone: &str, now: i64) -> Sql {
+    Sql::new("UPDATE customers SET name = ?, phone = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL").bind(name).bind(phone).bind(now).bind(customer_id)
+}
+
+pub fn addresses_sql(customer_id: &str) -> Sql {
+    Sql::new("SELECT id, name, phone, line1, ward, district, province, country FROM addresses WHERE customer_id = ? ORDER BY created_at, id").bind(customer_id)
+}
+
+pub struct NewAddress<'a> {
+    pub name: &'a str,
+    pub phone: &'a str,
+    pub line1: &'a str,
+    pub ward: &'a str,
+    pub district: &'a str,
+    pub province: &'a str,
+    pub country: &'a str,
+}
+
+/// At most 20 addresses per account: the insert is gated on the count.
+pub fn add_address_sql(id: &str, customer_id: &str, a: &NewAddress, now: i64) -> Sql {
+    Sql::new(
+        "INSERT INTO addresses (id, customer_id, name, phone, line1, ward, district, province, country, created_at) \
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM addresses WHERE customer_id = ?) < 20",
+    )
+    .bind(id)
+    .bind(customer_id)
+    .bind(a.name)
+    .bind(a.phone)
+    .bind(a.line1)
+    .bind(a.ward)
+    .bind(a.district)
+    .bind(a.province)
+    .bind(a.country)
+    .bind(now)
+    .bind(customer_id)
+}
+
+/// Removes an address only if it is the customer's (otherwise nothing changes: a 404).
+pub fn delete_address_sql(id: &str, customer_id: &str) -> Sql {
+    Sql::new("DELETE FROM addresses WHERE id = ? AND customer_id = ?").bind(id).bind(customer_id)
+}
+
+/// Everything the export contains besides the customer row and addresses: orders with their lines,
+/// and linked social identities.
+pub fn export_batch(customer_id: &str) -> Vec<Sql> {
+    vec![
+        Sql::new(
+            "SELECT id, number, status, email, name, phone, address_line1, address_ward, address_district, address_province, \
+             address_country, shipping_method, note, payment_provider, currency, subtotal, shipping_fee, discount, total, created_at, paid_at \
+             FROM orders WHERE customer_id = ? ORDER BY created_at",
+        )
+        .bind(customer_id),
+        Sql::new(
+            "SELECT l.order_id, l.sku, l.name_vi, l.name_en, l.size, l.color, l.unit_price, l.quantity, l.line_total \
+             FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.customer_id = ? ORDER BY l.order_id, l.line_no",
+        )
+        .bind(customer_id),
+        Sql::new("SELECT provider, email, created_at FROM social_identities WHERE customer_id = ?").bind(customer_id),
+    ]
+}
+
+/// Erases the account: personal data goes, orders stay for accounting with their personal fields
+/// blanked, every session, token and link ends. One batch, one transaction.
+pub fn delete_account_batch(customer_id: &str, now: i64) -> Vec<Sql> {
+    let erased_email = format!("deleted:{customer_id}");
+    vec![
+        Sql::new(
+            "UPDATE orders SET email = ?, name = '', phone = '', address_line1 = '', address_ward = '', address_district = '', \
+             address_province = '', note = '', updated_at = ? WHERE customer_id = ?",
+        )
+        .bind(erased_email.as_str())
+        .bind(now)
+        .bind(customer_id),
+        Sql::new("DELETE FROM login_failures WHERE account = 'customer:' || (SELECT email FROM customers WHERE id = ?)").bind(customer_id),
+        Sql::new("DELETE FROM addresses WHERE customer_id = ?").bind(customer_id),
+        Sql::new("DELETE FROM account_tokens WHERE customer_id = ?").bind(customer_id),
+        Sql::new("DELETE FROM refresh_tokens WHERE customer_id = ?").bind(customer_id),
+        Sql::new("DELETE FROM social_identities WHERE customer_id = ?").bind(customer_id),
+        end_all_sessions_sql(Realm::Customer, customer_id),
+        Sql::new(
+            "UPDATE customers SET email = ?, email_verified_at = NULL, name = '', phone = '', password_hash = NULL, cart_id = NULL, \
+             updated_at = ?, deleted_at = ? WHERE id = ?",
+        )
+        .bind(erased_email.as_str())
+        .bind(now)
+        .bind(now)
+        .bind(customer_id),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_bind_as_many_values_as_they_have_placeholders() {
+        let c = CustomerRow { id: "c".into(), email: "a@b.vn".into(), email_verified_at: None, name: String::new(), phone: String::new(), password_hash: None, cart_id: None, created_at: 0 };
+        let mut all = vec![
+            customer_by_email_sql("a@b.vn"),
+            customer_by_id_sql("c"),
+            create_customer_sql("c", "a@b.vn", "An", Some("h"), 1),
+            create_customer_sql("c", "a@b.vn", "An", None, 1),
+            set_password_sql("c", "h", 1),
+            insert_session_sql(Realm::Customer, "s", "c", 1, Policy::CUSTOMER),
+            session_sql(Realm::Admin, "s"),
+            touch_session_sql("s", 1),
+            end_session_sql("s"),
+            end_all_sessions_sql(Realm::Customer, "c"),
+            end_other_sessions_sql(Realm::Customer, "c", "s"),
+            live_token_sql(Purpose::PasswordReset, "t", 1),
+            use_token_sql(Purpose::VerifyEmail, "t", 1),
+            failures_sql("a"),
+            record_failure_sql("a", 1),
+            clear_failures_sql("a"),
+        ];
+        all.extend(issue_token_batch(Purpose::PasswordReset, "t", &c, "/u", "vi", 1));
+        all.extend(verify_email_batch("c", "a@b.vn", 1));
+        all.extend(export_batch("c"));
+        all.extend(delete_account_batch("c", 1));
+        let a = NewAddress { name: "n", phone: "p", line1: "l", ward: "w", district: "d", province: "p", country: "VN" };
+        all.extend([orders_sql("c"), claim_order_sql("o", "c"), update_profile_sql("c", "n", "p", 1), addresses_sql("c"), add_address_sql("a", "c", &a, 1), delete_address_sql("a", "c")]);
+        for sql in all {
+            let numbered = sql.text.contains("?1");
+            assert!(numbered || sql.placeholder_count() == sql.params.len(), "{}", sql.text);
+        }
+    }
+
+    #[test]
+    fn session_rows_store_only_the_hash_of_the_id() {
+        let sql = insert_session_sql(Realm::Customer, "secret-id", "c", 10, Policy::CUSTOMER);
+        assert!(!sql.params.contains(&"secret-id".into()));
+        assert!(sql.params.contains(&(10 + Policy::CUSTOMER.absolute).into()));
+    }
+}

@@ -1,0 +1,162 @@
+//! Admin roles and the permission matrix (written out in `docs/SECURITY.md`), and the table that
+//! says which permission each admin route needs. The router consults the table before any admin
+//! handler runs, so a route cannot be reached without its permission, whatever the menus show.
+
+/// An admin's role. Each role has everything the one below it has, and more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Owner,
+    Manager,
+    Staff,
+    Support,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Manager, Role::Staff, Role::Support];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Manager => "manager",
+            Role::Staff => "staff",
+            Role::Support => "support",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == s)
+    }
+
+    pub fn can(self, permission: Permission) -> bool {
+        use Permission::*;
+        match permission {
+            ViewDashboard | ViewOrders | ViewCustomers | ViewProducts => true,
+            EditProducts | EditStock => matches!(self, Role::Owner | Role::Manager | Role::Staff),
+            EditPrices | ManageDiscounts | IssueRefunds | ViewReports => matches!(self, Role::Owner | Role::Manager),
+            ManageAdmins | ManageSettings | ViewAuditLog => self == Role::Owner,
+        }
+    }
+}
+
+/// What an admin may do. Routes name the one they need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    ViewDashboard,
+    ViewOrders,
+    ViewCustomers,
+    ViewProducts,
+    EditProducts,
+    EditStock,
+    EditPrices,
+    ManageDiscounts,
+    IssueRefunds,
+    ViewReports,
+    ManageAdmins,
+    ManageSettings,
+    ViewAuditLog,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 13] = [
+        Permission::ViewDashboard,
+        Permission::ViewOrders,
+        Permission::ViewCustomers,
+        Permission::ViewProducts,
+        Permission::EditProducts,
+        Permission::EditStock,
+        Permission::EditPrices,
+        Permission::ManageDiscounts,
+        Permission::IssueRefunds,
+        Permission::ViewReports,
+        Permission::ManageAdmins,
+        Permission::ManageSettings,
+        Permission::ViewAuditLog,
+    ];
+}
+
+/// The admin routes behind a sign-in, as `(method, path pattern, permission)`; `{id}` matches one
+/// segment. Sign-in and sign-out are the only admin paths not listed (they need no session).
+pub const ROUTES: &[(&str, &str, Permission)] = &[
+    ("GET", "/admin", Permission::ViewDashboard),
+    ("GET", "/admin/customers", Permission::ViewCustomers),
+    ("GET", "/admin/audit", Permission::ViewAuditLog),
+    ("GET", "/admin/users", Permission::ManageAdmins),
+    ("POST", "/admin/users", Permission::ManageAdmins),
+    ("POST", "/admin/users/{id}/role", Permission::ManageAdmins),
+    ("POST", "/admin/users/{id}/disable", Permission::ManageAdmins),
+];
+
+/// The permission a request needs, or `None` when no such admin route exists (a 404).
+pub fn required(method: &str, path: &str) -> Option<Permission> {
+    ROUTES.iter().find(|(m, pattern, _)| *m == method && matches_pattern(pattern, path)).map(|(_, _, p)| *p)
+}
+
+fn matches_pattern(pattern: &str, path: &str) -> bool {
+    let (mut a, mut b) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some("{id}"), Some(seg)) if !seg.is_empty() => {}
+            (Some(x), Some(y)) if x == y => {}
+            _ => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Permission::*;
+
+    #[test]
+    fn the_matrix_is_as_documented() {
+        // (permission, owner, manager, staff, support) — the table in docs/SECURITY.md.
+        let table = [
+            (ViewDashboard, true, true, true, true),
+            (ViewOrders, true, true, true, true),
+            (ViewCustomers, true, true, true, true),
+            (ViewProducts, true, true, true, true),
+            (EditProducts, true, true, true, false),
+            (EditStock, true, true, true, false),
+            (EditPrices, true, true, false, false),
+            (ManageDiscounts, true, true, false, false),
+            (IssueRefunds, true, true, false, false),
+            (ViewReports, true, true, false, false),
+            (ManageAdmins, true, false, false, false),
+            (ManageSettings, true, false, false, false),
+            (ViewAuditLog, true, false, false, false),
+        ];
+        assert_eq!(table.len(), Permission::ALL.len());
+        for (p, owner, manager, staff, support) in table {
+            assert_eq!([Role::Owner, Role::Manager, Role::Staff, Role::Support].map(|r| r.can(p)), [owner, manager, staff, support], "{p:?}");
+        }
+    }
+
+    #[test]
+    fn each_role_has_everything_the_one_below_has() {
+        for p in Permission::ALL {
+            assert!(!Role::Support.can(p) || Role::Staff.can(p));
+            assert!(!Role::Staff.can(p) || Role::Manager.can(p));
+            assert!(!Role::Manager.can(p) || Role::Owner.can(p));
+        }
+    }
+
+    #[test]
+    fn routes_resolve_to_their_permission_and_unknown_ones_to_none() {
+        assert_eq!(required("GET", "/admin"), Some(ViewDashboard));
+        assert_eq!(required("GET", "/admin/audit"), Some(ViewAuditLog));
+        assert_eq!(required("POST", "/admin/users/abc/role"), Some(ManageAdmins));
+        assert_eq!(required("POST", "/admin/users//role"), None);
+        assert_eq!(required("DELETE", "/admin/users"), None);
+        assert_eq!(required("GET", "/admin/nope"), None);
+        assert_eq!(required("GET", "/admin/users/abc/role/x"), None);
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_codes() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.code()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

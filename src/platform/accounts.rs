@@ -1,0 +1,87 @@
+//! Accounts at the edge: password hashing through WebCrypto, server-side sessions (start, read with
+//! idle/absolute timeouts, rotate, end), shared by the shopper and admin areas.
+
+use worker::Request;
+
+use super::config::now;
+use super::d1::{rows, Db};
+use super::security::{cookie, set_cookie};
+use super::{random, webcrypto};
+use crate::app::accounts::{
+    end_session_sql, insert_session_sql, session_sql, touch_session_sql, CustomerRow, customer_by_id_sql,
+};
+use crate::domain::error::AppError;
+use crate::domain::password::{decoy, StoredHash, ITERATIONS, SALT_BYTES};
+use crate::domain::session::{is_session_id, Policy, Realm, SessionRow};
+
+fn no_randomness() -> AppError {
+    AppError::Internal("no randomness".into())
+}
+
+/// A new stored hash for `password` (random salt, the current iteration count).
+pub async fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = random::bytes(SALT_BYTES).ok_or_else(no_randomness)?;
+    let hash = webcrypto::pbkdf2(password.as_bytes(), &salt, ITERATIONS).await?;
+    Ok(StoredHash { iterations: ITERATIONS, salt, hash }.format())
+}
+
+/// Whether `password` matches `stored`; with no (or an unreadable) stored hash, the same work is done
+/// against a decoy and the answer is no, so timing does not tell which accounts exist.
+pub async fn verify_password(password: &str, stored: Option<&str>) -> Result<bool, AppError> {
+    let parsed = stored.and_then(StoredHash::parse);
+    let target = parsed.clone().unwrap_or_else(decoy);
+    let derived = webcrypto::pbkdf2(password.as_bytes(), &target.salt, target.iterations).await?;
+    Ok(parsed.is_some() && target.matches(&derived))
+}
+
+/// Starts a session for `subject_id` and returns its id (for the cookie). Always a new id: sign-in and
+/// any change of privilege call this, never reuse the visitor's old id.
+pub async fn start_session(db: &Db, realm: Realm, subject_id: &str, policy: Policy) -> Result<String, AppError> {
+    let id = random::token(32).ok_or_else(no_randomness)?;
+    db.batch(&[insert_session_sql(realm, &id, subject_id, now(), policy)]).await?;
+    Ok(id)
+}
+
+/// The live session behind the cookie, touched (idle timer restarted); an expired one is deleted.
+pub async fn read_session(req: &Request, db: &Db, realm: Realm, cookie_name: &str, policy: Policy) -> Result<Option<(String, SessionRow)>, AppError> {
+    let Some(id) = cookie(req, cookie_name).filter(|id| is_session_id(id)) else { return Ok(None) };
+    let Some(row) = db.all::<SessionRow>(&session_sql(realm, &id)).await?.into_iter().next() else { return Ok(None) };
+    let now = now();
+    if !row.is_alive(policy, now) {
+        db.batch(&[end_session_sql(&id)]).await?;
+        return Ok(None);
+    }
+    db.batch(&[touch_session_sql(&id, now)]).await?;
+    Ok(Some((id, row)))
+}
+
+/// A signed-in shopper.
+pub struct Shopper {
+    pub customer: CustomerRow,
+    pub session_id: String,
+}
+
+pub async fn current_shopper(req: &Request, db: &Db, policy: Policy) -> Result<Option<Shopper>, AppError> {
+    let Some((session_id, row)) = read_session(req, db, Realm::Customer, super::security::SESSION_COOKIE, policy).await? else {
+        return Ok(None);
+    };
+    let customer = db.all::<CustomerRow>(&customer_by_id_sql(&row.subject_id)).await?.into_iter().next();
+    Ok(customer.map(|customer| Shopper { customer, session_id }))
+}
+
+/// The session cookie: lives as long as the session may (the server decides earlier ends).
+pub fn session_cookie(name: &str, id: &str, path: &str, policy: Policy, secure: bool) -> String {
+    set_cookie(name, id, path, Some(policy.absolute), secure)
+}
+
+pub fn clear_cookie(name: &str, path: &str, secure: bool) -> String {
+    set_cookie(name, "", path, Some(0), secure)
+}
+
+/// Runs a batch and says whether its first statement changed a row.
+pub async fn changed(db: &Db, sqls: &[crate::app::sql::Sql]) -> Result<bool, AppError> {
+    let results = db.batch(sqls).await?;
+    let first = results.first().ok_or_else(|| AppError::Internal("empty batch".into()))?;
+    rows::<serde_json::Value>(first)?;
+    Ok(first.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0)
+}

@@ -1,0 +1,130 @@
+//! The security baseline at the edge: who the visitor is for CSRF purposes, the one check every
+//! state-changing form runs (`check_form`), and `seal`, through which every response passes on its
+//! way out: it fills the page's nonce and CSRF slots, sets the per-response CSP, and keeps pages that
+//! carry a token out of shared caches. See `docs/SECURITY.md`.
+
+use worker::{Headers, Request, Response, ResponseBuilder};
+
+use super::random;
+use crate::domain::security::{binding_tag, csp, csrf_token, fill_slots, same_origin, tag_etag, verify_csrf, CSRF_FIELD, CSRF_SLOT};
+
+/// The guest's CSRF binding (random, HttpOnly) until they sign in.
+pub const CSRF_COOKIE: &str = "vestify_csrf";
+/// The shopper's session id.
+pub const SESSION_COOKIE: &str = "vestify_session";
+/// The admin's session id: a separate cookie, scoped to `/admin`.
+pub const ADMIN_COOKIE: &str = "vestify_admin";
+
+/// HTML pages get their nonce and token per response, so no shared cache may keep them; the
+/// Worker's own edge cache and isolate memory keep the slotted page, and a 304 still saves the body.
+pub const PERSONALISED: &str = "private, no-cache";
+
+/// A cookie's value from the request's `Cookie` header.
+pub fn cookie(req: &Request, name: &str) -> Option<String> {
+    let header = req.headers().get("cookie").ok().flatten()?;
+    header
+        .split(';')
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(n, v)| *n == name && !v.is_empty())
+        .map(|(_, v)| v.to_string())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure on https.
+pub fn set_cookie(name: &str, value: &str, path: &str, max_age: Option<i64>, secure: bool) -> String {
+    let age = max_age.map(|s| format!("; Max-Age={s}")).unwrap_or_default();
+    format!("{name}={value}; Path={path}{age}; HttpOnly; SameSite=Lax{}", if secure { "; Secure" } else { "" })
+}
+
+/// What the CSRF token of this request is bound to.
+pub struct Visitor {
+    secret: Option<String>,
+    /// The admin session on `/admin`, else the shopper's session, else the guest cookie.
+    binding: Option<String>,
+    secure: bool,
+}
+
+impl Visitor {
+    pub fn from_request(req: &Request, path: &str, origin: &str, secret: Option<&str>) -> Visitor {
+        let admin = path == "/admin" || path.starts_with("/admin/");
+        let binding = admin
+            .then(|| cookie(req, ADMIN_COOKIE))
+            .flatten()
+            .or_else(|| (!admin).then(|| cookie(req, SESSION_COOKIE)).flatten())
+            .or_else(|| cookie(req, CSRF_COOKIE));
+        Visitor { secret: secret.map(str::to_string), binding, secure: origin.starts_with("https://") }
+    }
+
+    /// The ETag suffix for pages made for this visitor.
+    pub fn tag(&self) -> Option<String> {
+        Some(binding_tag(self.secret.as_deref()?.as_bytes(), self.binding.as_deref()?))
+    }
+}
+
+/// The check every state-changing form runs: same origin (`Sec-Fetch-Site`/`Origin`) and a CSRF
+/// token bound to the visitor's session. `false` → answer 403 without touching anything.
+pub fn check_form(req: &Request, path: &str, origin: &str, secret: Option<&str>, form: &[(String, String)]) -> bool {
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let url_origin = req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    if !same_origin(header("sec-fetch-site").as_deref(), header("origin").as_deref(), &[origin, &url_origin]) {
+        return false;
+    }
+    let visitor = Visitor::from_request(req, path, origin, secret);
+    let token = form.iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.as_str()).unwrap_or_default();
+    match (secret, visitor.binding.as_deref()) {
+        (Some(secret), Some(binding)) => verify_csrf(secret.as_bytes(), binding, token),
+        _ => false,
+    }
+}
+
+/// Every response on its way out. HTML gets a fresh nonce and its CSP, its CSRF slots filled (a
+/// guest without a binding gets one), an ETag tagged with the binding when it carries a token, and
+/// `private, no-cache` instead of a shared-cache policy. A 304 answering a tagged ETag keeps its tag.
+pub async fn seal(mut response: Response, visitor: &Visitor, tagged_if_none_match: bool) -> Response {
+    let status = response.status_code();
+    let header = |r: &Response, name: &str| r.headers().get(name).ok().flatten();
+    if status == 304 {
+        if let (true, Some(tag), Some(etag)) = (tagged_if_none_match, visitor.tag(), header(&response, "etag")) {
+            let _ = response.headers().set("etag", &tag_etag(&etag, &tag));
+        }
+        return response;
+    }
+    if !header(&response, "content-type").unwrap_or_default().starts_with("text/html") {
+        return response;
+    }
+    let body = match response.text().await {
+        Ok(body) => body,
+        Err(e) => {
+            worker::console_error!("seal: reading the body failed: {e}");
+            return ResponseBuilder::new().with_status(500).fixed(b"Internal Server Error".to_vec());
+        }
+    };
+    let headers = Headers::new();
+    for (name, value) in response.headers().entries() {
+        let _ = headers.append(&name, &value);
+    }
+    let Some(nonce) = random::token(16) else {
+        return ResponseBuilder::new().with_status(500).fixed(b"Internal Server Error".to_vec());
+    };
+    let _ = headers.set("content-security-policy", &csp(&nonce));
+    let mut token = String::new();
+    if body.contains(CSRF_SLOT) {
+        let minted = match &visitor.binding {
+            Some(_) => None,
+            None => random::token(16),
+        };
+        let binding = visitor.binding.clone().or_else(|| minted.clone());
+        if let (Some(secret), Some(binding)) = (visitor.secret.as_deref(), binding.as_deref()) {
+            token = csrf_token(secret.as_bytes(), binding);
+            if let Some(etag) = header(&response, "etag") {
+                let _ = headers.set("etag", &tag_etag(&etag, &binding_tag(secret.as_bytes(), binding)));
+            }
+        }
+        if let Some(value) = minted {
+            let _ = headers.append("set-cookie", &set_cookie(CSRF_COOKIE, &value, "/", Some(30 * 86_400), visitor.secure));
+        }
+    }
+    if header(&response, "cache-control").is_some_and(|cc| cc.starts_with("public")) {
+        let _ = headers.set("cache-control", PERSONALISED);
+    }
+    ResponseBuilder::new().with_status(status).with_headers(headers).fixed(fill_slots(&body, &nonce, &token).into_bytes())
+}

@@ -1,0 +1,483 @@
+//! The shopper's account: sign up, sign in/out (here and everywhere), password reset by emailed link
+//! (the message goes to the outbox), email verification, change password, and the account pages
+//! (order history, profile, addresses, export, deletion).
+//!
+//! Every page here is personal (`no-store`); every POST passes `check_form` first. Sign-in and any
+//! change of privilege start a new session id. Anything that is not the shopper's is a 404.
+
+use serde_json::json;
+use worker::{Env, Method, Request, Response};
+
+use super::shop::{error_page, html, read_body, redirect};
+use super::Incoming;
+use crate::app::accounts::{
+    add_address_sql, addresses_sql, attach_guest_orders_sql, clear_failures_sql, create_customer_sql, customer_by_email_sql,
+    delete_account_batch, delete_address_sql, end_all_sessions_sql, end_other_sessions_sql, end_session_sql, export_batch,
+    failures_sql, issue_token_batch, live_token_sql, orders_sql, record_failure_sql, set_password_sql, update_profile_sql,
+    use_token_sql, verify_email_batch, CustomerRow, Failures, NewAddress, OrderSummaryRow, Purpose, TokenRow,
+};
+use crate::domain::cart::order_access_token;
+use crate::domain::checkout::{Email, Phone};
+use crate::domain::error::AppError;
+use crate::domain::http_cache;
+use crate::domain::listing::{parse_query, FieldError, Problem};
+use crate::domain::locale::Locale;
+use crate::domain::password::NewPassword;
+use crate::domain::session::Realm;
+use crate::domain::throttle::{login_retry_after, Action};
+use crate::platform::accounts::{
+    changed, clear_cookie, current_shopper, hash_password, session_cookie, start_session, verify_password, Shopper,
+};
+use crate::platform::config::{now, Config};
+use crate::platform::d1::{rows, Db};
+use crate::platform::edge_cache::{respond, Rendered};
+use crate::platform::security::{check_form, cookie, SESSION_COOKIE};
+use crate::platform::{random, rate_limit_do, DB};
+use crate::views::account::{self, paths, AccountView, AddressRow, OrderSummary};
+use crate::views::account_i18n::account_t;
+use crate::views::{errors, PageCtx};
+
+pub fn owns(path: &str) -> bool {
+    let (_, p) = Locale::split_path(path);
+    p == paths::ACCOUNT || p.starts_with("/account/")
+}
+
+/// What every handler here gets.
+struct Call<'a> {
+    req: &'a Request,
+    env: &'a Env,
+    ctx: PageCtx,
+    config: Config,
+    db: Db,
+    form: Vec<(String, String)>,
+    shopper: Option<Shopper>,
+}
+
+impl Call<'_> {
+    fn field(&self, key: &str) -> String {
+        self.form.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    fn secure(&self) -> bool {
+        self.ctx.origin.starts_with("https://")
+    }
+
+    fn href(&self, path: &str) -> String {
+        self.ctx.href(path)
+    }
+
+    fn page(&self, status: u16, markup: maud::Markup) -> Response {
+        html(status, markup.into_string(), Vec::new())
+    }
+
+    fn shopper(&self) -> Result<&Shopper, Response> {
+        self.shopper.as_ref().ok_or_else(|| redirect(&self.href(paths::LOGIN), Vec::new()))
+    }
+}
+
+pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Response {
+    let config = Config::from_env(env);
+    let (locale, local) = Locale::split_path(&incoming.path);
+    let version = crate::platform::edge_cache::catalog_version(env).await;
+    let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
+    let fail = |ctx: &PageCtx, e: AppError| error_page(ctx, incoming, e);
+    let db = match env.d1(DB) {
+        Ok(db) => Db(db),
+        Err(e) => return fail(&ctx, AppError::internal("d1 binding", e)),
+    };
+    let post = incoming.method == Method::Post;
+    let body = if post { read_body(&mut req).await.unwrap_or_default() } else { String::new() };
+    let form = parse_query(&body);
+    if post && !check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
+        return html(403, errors::forbidden(&ctx).into_string(), Vec::new());
+    }
+    let shopper = match current_shopper(&req, &db, config.customer_sessions).await {
+        Ok(s) => s,
+        Err(e) => return fail(&ctx, e),
+    };
+    let call = Call { req: &req, env, ctx, config, db, form, shopper };
+    let local = local.to_string();
+    let segments: Vec<&str> = local.trim_start_matches('/').split('/').collect();
+    let result = match (incoming.method.clone(), segments.as_slice()) {
+        (Method::Get, ["account"]) => show_account(&call, None, &[], None).await,
+        (Method::Get, ["account", "login"]) => Ok(login_form(&call)),
+        (Method::Post, ["account", "login"]) => login(&call).await,
+        (Method::Get, ["account", "signup"]) => Ok(call.page(200, account::signup_page(&call.ctx, "", "", &[], None))),
+        (Method::Post, ["account", "signup"]) => signup(&call).await,
+        (Method::Post, ["account", "logout"]) => logout(&call, false).await,
+        (Method::Post, ["account", "logout-everywhere"]) => logout(&call, true).await,
+        (Method::Get, ["account", "reset"]) => Ok(call.page(200, account::reset_request_page(&call.ctx, false))),
+        (Method::Post, ["account", "reset"]) => request_reset(&call).await,
+        (Method::Get, ["account", "reset", token]) => reset_form(&call, token).await,
+        (Method::Post, ["account", "reset", token]) => reset_password(&call, token).await,
+        (Method::Get, ["account", "verify", token]) => verify_email(&call, token).await,
+        (Method::Post, ["account", "password"]) => change_password(&call).await,
+        (Method::Post, ["account", "profile"]) => update_profile(&call).await,
+        (Method::Post, ["account", "addresses"]) => add_address(&call).await,
+        (Method::Post, ["account", "addresses", id, "delete"]) => delete_address(&call, id).await,
+        (Method::Get, ["account", "export"]) => export(&call).await,
+        (Method::Post, ["account", "delete"]) => delete_account(&call).await,
+        _ => Err(AppError::NotFound),
+    };
+    result.unwrap_or_else(|e| fail(&call.ctx, e))
+}
+
+fn notice_text(ctx: &PageCtx, query: &str) -> Option<&'static str> {
+    let a = account_t(ctx.locale);
+    let code = parse_query(query).into_iter().find(|(k, _)| k == "notice").map(|(_, v)| v)?;
+    Some(match code.as_str() {
+        "signed_out" => a.signed_out,
+        "reset_done" => a.reset_done,
+        "password_changed" => a.password_changed,
+        "verified" => a.verify_done,
+        "profile_saved" => a.profile_saved,
+        "address_saved" => a.address_saved,
+        "address_removed" => a.address_removed,
+        "deleted" => a.account_deleted,
+        _ => return None,
+    })
+}
+
+fn login_form(call: &Call<'_>) -> Response {
+    if call.shopper.is_some() {
+        return redirect(&call.href(paths::ACCOUNT), Vec::new());
+    }
+    call.page(200, account::login_page(&call.ctx, "", notice_text(&call.ctx, &call.ctx.query), None))
+}
+
+/// Counts the request against the client's limit for `action`; the 429 to send when over it.
+async fn limited(call: &Call<'_>, action: Action) -> Result<Option<Response>, AppError> {
+    Ok(rate_limit_do::check(call.env, call.req, action).await?.map(|wait| too_many(call, wait)))
+}
+
+fn too_many(call: &Call<'_>, retry_after: i64) -> Response {
+    let mut rendered = Rendered::new(429, "text/html; charset=utf-8", errors::too_many(&call.ctx, retry_after).into_string());
+    rendered.headers.push(("retry-after", retry_after.to_string()));
+    respond(rendered, http_cache::NO_STORE, None)
+}
+
+/// Signs `customer` in: a new session id (any old one ends), its cookie, and a redirect.
+async fn sign_in(call: &Call<'_>, customer: &CustomerRow, location: &str) -> Result<Response, AppError> {
+    if let Some(old) = cookie(call.req, SESSION_COOKIE) {
+        call.db.batch(&[end_session_sql(&old)]).await?;
+    }
+    let id = start_session(&call.db, Realm::Customer, &customer.id, call.config.customer_sessions).await?;
+    let cookies = vec![session_cookie(SESSION_COOKIE, &id, "/", call.config.customer_sessions, call.secure())];
+    Ok(redirect(location, cookies))
+}
+
+async fn login(call: &Call<'_>) -> Result<Response, AppError> {
+    let a = account_t(call.ctx.locale);
+    let email = call.field("email").trim().to_lowercase();
+    let password = call.field("password");
+    if let Some(refusal) = limited(call, Action::Login).await? {
+        return Ok(refusal);
+    }
+    let account_key = format!("customer:{email}");
+    let now = now();
+    if let Some(f) = call.db.all::<Failures>(&failures_sql(&account_key)).await?.into_iter().next() {
+        if let Some(wait) = login_retry_after(f.failures, f.last_at, now) {
+            return Ok(too_many(call, wait));
+        }
+    }
+    let customer = call.db.all::<CustomerRow>(&customer_by_email_sql(&email)).await?.into_iter().next();
+    let ok = verify_password(&password, customer.as_ref().and_then(|c| c.password_hash.as_deref())).await?;
+    let Some(customer) = customer.filter(|_| ok) else {
+        call.db.batch(&[record_failure_sql(&account_key, now)]).await?;
+        return Ok(call.page(401, account::login_page(&call.ctx, &email, None, Some(a.bad_credentials))));
+    };
+    call.db.batch(&[clear_failures_sql(&account_key), attach_guest_orders_sql(&customer.id)]).await?;
+    let response = sign_in(call, &customer, &call.href(paths::ACCOUNT)).await?;
+    Ok(response)
+}
+
+fn required(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
+    let v = value.trim();
+    if v.is_empty() {
+        Err(FieldError { field, problem: Problem::Required })
+    } else if v.chars().count() > max {
+        Err(FieldError { field, problem: Problem::TooLong { max } })
+    } else {
+        Ok(v.to_string())
+    }
+}
+
+async fn signup(call: &Call<'_>) -> Result<Response, AppError> {
+    let a = account_t(call.ctx.locale);
+    if let Some(refusal) = limited(call, Action::SignUp).await? {
+        return Ok(refusal);
+    }
+    let (raw_email, raw_name, raw_password) = (call.field("email"), call.field("name"), call.field("password"));
+    let mut errors = Vec::new();
+    let name = required("name", &raw_name, 100).map_err(|e| errors.push(e)).ok();
+    let email = match Email::parse(&raw_email) {
+        Some(e) if raw_email.len() <= 254 => Some(e),
+        _ if raw_email.trim().is_empty() => {
+            errors.push(FieldError { field: "email", problem: Problem::Required });
+            None
+        }
+        _ => {
+            errors.push(FieldError { field: "email", problem: Problem::InvalidEmail });
+            None
+        }
+    };
+    let password = NewPassword::parse("password", &raw_password).map_err(|e| errors.push(e)).ok();
+    let (Some(name), Some(email), Some(password), true) = (name, email, password, errors.is_empty()) else {
+        return Ok(call.page(422, account::signup_page(&call.ctx, raw_email.trim(), raw_name.trim(), &errors, None)));
+    };
+    let id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    let hash = hash_password(password.as_str()).await?;
+    if !changed(&call.db, &[create_customer_sql(&id, email.as_str(), &name, Some(&hash), now())]).await? {
+        return Ok(call.page(409, account::signup_page(&call.ctx, email.as_str(), &name, &[], Some(a.email_taken))));
+    }
+    let customer = call.db.all::<CustomerRow>(&customer_by_email_sql(email.as_str())).await?.into_iter().next().ok_or(AppError::NotFound)?;
+    send_link(call, Purpose::VerifyEmail, &customer, paths::VERIFY).await?;
+    sign_in(call, &customer, &call.href(paths::ACCOUNT)).await
+}
+
+/// Issues a one-time link and queues its email in the outbox.
+async fn send_link(call: &Call<'_>, purpose: Purpose, customer: &CustomerRow, base: &str) -> Result<(), AppError> {
+    let token = random::token(32).ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    let url = call.ctx.absolute(&call.href(&format!("{base}/{token}")));
+    call.db.batch(&issue_token_batch(purpose, &token, customer, &url, call.ctx.locale.code(), now())).await?;
+    Ok(())
+}
+
+async fn logout(call: &Call<'_>, everywhere: bool) -> Result<Response, AppError> {
+    if let Some(s) = &call.shopper {
+        let end = if everywhere { end_all_sessions_sql(Realm::Customer, &s.customer.id) } else { end_session_sql(&s.session_id) };
+        call.db.batch(&[end]).await?;
+    }
+    let location = format!("{}?notice=signed_out", call.href(paths::LOGIN));
+    Ok(redirect(&location, vec![clear_cookie(SESSION_COOKIE, "/", call.secure())]))
+}
+
+async fn request_reset(call: &Call<'_>) -> Result<Response, AppError> {
+    if let Some(refusal) = limited(call, Action::PasswordReset).await? {
+        return Ok(refusal);
+    }
+    let email = call.field("email").trim().to_lowercase();
+    if let Some(customer) = call.db.all::<CustomerRow>(&customer_by_email_sql(&email)).await?.into_iter().next() {
+        send_link(call, Purpose::PasswordReset, &customer, paths::RESET).await?;
+    }
+    // The same answer either way: the page does not tell which emails have accounts.
+    Ok(call.page(200, account::reset_request_page(&call.ctx, true)))
+}
+
+fn is_token(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+async fn live_token(call: &Call<'_>, purpose: Purpose, token: &str) -> Result<Option<TokenRow>, AppError> {
+    if !is_token(token) {
+        return Ok(None);
+    }
+    Ok(call.db.all::<TokenRow>(&live_token_sql(purpose, token, now())).await?.into_iter().next())
+}
+
+async fn reset_form(call: &Call<'_>, token: &str) -> Result<Response, AppError> {
+    Ok(match live_token(call, Purpose::PasswordReset, token).await? {
+        Some(_) => call.page(200, account::reset_page(&call.ctx, Some(token), &[])),
+        None => call.page(404, account::reset_page(&call.ctx, None, &[])),
+    })
+}
+
+async fn reset_password(call: &Call<'_>, token: &str) -> Result<Response, AppError> {
+    let Some(row) = live_token(call, Purpose::PasswordReset, token).await? else {
+        return Ok(call.page(404, account::reset_page(&call.ctx, None, &[])));
+    };
+    let password = match NewPassword::parse("password", &call.field("password")) {
+        Ok(p) => p,
+        Err(e) => return Ok(call.page(422, account::reset_page(&call.ctx, Some(token), &[e]))),
+    };
+    let hash = hash_password(password.as_str()).await?;
+    // Only the first use of the link changes anything.
+    if !changed(&call.db, &[use_token_sql(Purpose::PasswordReset, token, now())]).await? {
+        return Ok(call.page(404, account::reset_page(&call.ctx, None, &[])));
+    }
+    let mut batch = vec![
+        set_password_sql(&row.customer_id, &hash, now()),
+        end_all_sessions_sql(Realm::Customer, &row.customer_id),
+        clear_failures_sql(&format!("customer:{}", row.email)),
+    ];
+    // The link reached the inbox: that proves the email.
+    batch.extend(verify_email_batch(&row.customer_id, &row.email, now()));
+    call.db.batch(&batch).await?;
+    let location = format!("{}?notice=reset_done", call.href(paths::LOGIN));
+    Ok(redirect(&location, vec![clear_cookie(SESSION_COOKIE, "/", call.secure())]))
+}
+
+async fn verify_email(call: &Call<'_>, token: &str) -> Result<Response, AppError> {
+    let Some(row) = live_token(call, Purpose::VerifyEmail, token).await? else {
+        let a = account_t(call.ctx.locale);
+        return Ok(call.page(404, account::login_page(&call.ctx, "", None, Some(a.verify_invalid))));
+    };
+    if changed(&call.db, &[use_token_sql(Purpose::VerifyEmail, token, now())]).await? {
+        call.db.batch(&verify_email_batch(&row.customer_id, &row.email, now())).await?;
+    }
+    let target = if call.shopper.is_some() { paths::ACCOUNT } else { paths::LOGIN };
+    Ok(redirect(&format!("{}?notice=verified", call.href(target)), Vec::new()))
+}
+
+async fn show_account(call: &Call<'_>, notice: Option<&str>, errors: &[FieldError], error: Option<&str>) -> Result<Response, AppError> {
+    let shopper = match call.shopper() {
+        Ok(s) => s,
+        Err(r) => return Ok(r),
+    };
+    let c = &shopper.customer;
+    let secret = super::shop::require_secret(&call.config)?;
+    let results = call.db.batch(&[attach_guest_orders_sql(&c.id), orders_sql(&c.id), addresses_sql(&c.id)]).await?;
+    let [_, orders, addresses] = results.as_slice() else { return Err(AppError::Internal("account batch".into())) };
+    let orders: Vec<OrderSummary> = rows::<OrderSummaryRow>(orders)?
+        .into_iter()
+        .map(|o| OrderSummary {
+            url: format!("{}?t={}", call.href(&format!("/orders/{}", o.id)), order_access_token(secret.as_bytes(), &o.id)),
+            id: o.id,
+            number: o.number,
+            status: o.status,
+            total: o.total,
+            created_at: o.created_at,
+        })
+        .collect();
+    let addresses: Vec<AddressRow> = rows(addresses)?;
+    let notice = notice.or_else(|| notice_text(&call.ctx, &call.ctx.query));
+    let view = AccountView { customer: c, orders: &orders, addresses: &addresses, notice, errors, error };
+    let status = if errors.is_empty() && error.is_none() { 200 } else { 422 };
+    Ok(call.page(status, account::account_page(&call.ctx, &view)))
+}
+
+async fn change_password(call: &Call<'_>) -> Result<Response, AppError> {
+    let a = account_t(call.ctx.locale);
+    let shopper = match call.shopper() {
+        Ok(s) => s,
+        Err(r) => return Ok(r),
+    };
+    let new = match NewPassword::parse("password", &call.field("password")) {
+        Ok(p) => p,
+        Err(e) => return show_account(call, None, &[e], None).await,
+    };
+    if !verify_password(&call.field("current_password"), shopper.customer.password_hash.as_deref()).await? {
+        return show_account(call, None, &[], Some(a.wrong_current_password)).await;
+    }
+    let hash = hash_password(new.as_str()).await?;
+    let id = &shopper.customer.id;
+    call.db.batch(&[set_password_sql(id, &hash, now()), end_other_sessions_sql(Realm::Customer, id, &shopper.session_id)]).await?;
+    // A change of privilege: this device continues under a new session id.
+    sign_in(call, &shopper.customer, &format!("{}?notice=password_changed", call.href(paths::ACCOUNT))).await
+}
+
+async fn update_profile(call: &Call<'_>) -> Result<Response, AppError> {
+    let shopper = match call.shopper() {
+        Ok(s) => s,
+        Err(r) => return Ok(r),
+    };
+    let mut errors = Vec::new();
+    let name = required("name", &call.field("name"), 100).map_err(|e| errors.push(e)).ok();
+    let raw_phone = call.field("phone");
+    let phone = if raw_phone.trim().is_empty() {
+        Some(String::new())
+    } else {
+        Phone::parse(&raw_phone, "VN").map(|p| p.as_str().to_string()).or_else(|| {
+            errors.push(FieldError { field: "phone", problem: Problem::InvalidPhone });
+            None
+        })
+    };
+    let (Some(name), Some(phone)) = (name, phone) else { return show_account(call, None, &errors, None).await };
+    call.db.batch(&[update_profile_sql(&shopper.customer.id, &name, &phone, now())]).await?;
+    Ok(redirect(&format!("{}?notice=profile_saved", call.href(paths::ACCOUNT)), Vec::new()))
+}
+
+async fn add_address(call: &Call<'_>) -> Result<Response, AppError> {
+    let shopper = match call.shopper() {
+        Ok(s) => s,
+        Err(r) => return Ok(r),
+    };
+    let mut errors = Vec::new();
+    let mut take = |field: &'static str, max: usize| required(field, &call.field(field), max).map_err(|e| errors.push(e)).unwrap_or_default();
+    let name = take("name", 100);
+    let line1 = take("address.line1", 200);
+    let ward = take("address.ward", 100);
+    let district = take("address.district", 100);
+    let province = take("address.province", 100);
+    let country = call.field("address.country");
+    let country = if country.trim().is_empty() { "VN".to_string() } else { country.trim().to_uppercase() };
+    let phone = Phone::parse(&call.field("phone"), &country).map(|p| p.as_str().to_string());
+    if phone.is_none() {
+        errors.push(FieldError { field: "phone", problem: Problem::InvalidPhone });
+    }
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        errors.push(FieldError { field: "address.country", problem: Problem::UnknownChoice });
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    let phone = phone.unwrap_or_default();
+    let address = NewAddress { name: &name, phone: &phone, line1: &line1, ward: &ward, district: &district, province: &province, country: &country };
+    if !changed(&call.db, &[add_address_sql(&id, &shopper.customer.id, &address, now())]).await? {
+        return Err(AppError::Invalid(vec![FieldError { field: "addresses", problem: Problem::TooMany }]));
+    }
+    Ok(redirect(&format!("{}?notice=address_saved", call.href(paths::ACCOUNT)), Vec::new()))
+}
+
+async fn delete_address(call: &Call<'_>, id: &str) -> Result<Response, AppError> {
+    let shopper = match call.shopper() {
+        Ok(s) => s,
+        Err(r) => return Ok(r),
+    };
+    // Someone else's address (or none): nothing changes, and the answer is the same as for no address.
+    if !changed(&call.db, &[delete_address_sql(id, &shopper.customer.id)]).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(redirect(&format!("{}?notice=address_removed", call.href(paths::ACCOUNT)), Vec::new()))
+}
+
+async fn export(call: &Call<'_>) -> Result<Response, AppError> {
+    let shopper = match call.shopper() {
+        Ok(s) => s,
+        Err(r) => return Ok(r),
+    };
+    let c = &shopper.customer;
+    let mut batch = vec![addresses_sql(&c.id)];
+    batch.extend(export_batch(&c.id));
+    let results = call.db.batch(&batch).await?;
+    let [addresses, orders, lines, identities] = results.as_slice() else { return Err(AppError::Internal("export batch".into())) };
+    let lines: Vec<serde_json::Value> = rows(lines)?;
+    let orders: Vec<serde_json::Value> = rows::<serde_json::Value>(orders)?
+        .into_iter()
+        .map(|mut o| {
+            let id = o["id"].clone();
+            o["lines"] = json!(lines.iter().filter(|l| l["order_id"] == id).collect::<Vec<_>>());
+            o
+        })
+        .collect();
+    let body = json!({
+        "exported_at": crate::domain::time::rfc3339(now()),
+        "account": {
+            "id": c.id, "email": c.email, "email_verified": c.email_verified_at.is_some(), "name": c.name, "phone": c.phone,
+            "created_at": crate::domain::time::rfc3339(c.created_at), "has_password": c.password_hash.is_some(),
+        },
+        "addresses": rows::<serde_json::Value>(addresses)?,
+        "orders": orders,
+        "social_identities": rows::<serde_json::Value>(identities)?,
+    });
+    let text = serde_json::to_string_pretty(&body).map_err(|e| AppError::internal("export json", e))?;
+    let mut rendered = Rendered::new(200, "application/json; charset=utf-8", text);
+    rendered.headers.push(("content-disposition", "attachment; filename=\"vestify-my-data.json\"".into()));
+    Ok(respond(rendered, http_cache::NO_STORE, None))
+}
+
+async fn delete_account(call: &Call<'_>) -> Result<Response, AppError> {
+    let a = account_t(call.ctx.locale);
+    let shopper = match call.shopper() {
+        Ok(s) => s,
+        Err(r) => return Ok(r),
+    };
+    let c = &shopper.customer;
+    if c.password_hash.is_some() && !verify_password(&call.field("confirm_password"), c.password_hash.as_deref()).await? {
+        return show_account(call, None, &[], Some(a.wrong_current_password)).await;
+    }
+    call.db.batch(&delete_account_batch(&c.id, now())).await?;
+    let location = format!("{}?notice=deleted", call.href(paths::LOGIN));
+    Ok(redirect(&location, vec![clear_cookie(SESSION_COOKIE, "/", call.secure())]))
+}

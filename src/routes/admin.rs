@@ -1,0 +1,212 @@
+//! The admin area: its own sign-in (`/admin/login`), its own session cookie (scoped to `/admin`,
+//! 15 minutes idle / 12 hours at most by default), and every route checked against the permission
+//! table in `domain::admin` before its handler runs. Every write leaves an audit row in the same
+//! batch. See `docs/SECURITY.md`.
+
+use serde_json::json;
+use worker::{Env, Method, Request, Response};
+
+use super::shop::{error_page, html, read_body, redirect};
+use super::Incoming;
+use crate::app::accounts::{clear_failures_sql, end_all_sessions_sql, end_session_sql, failures_sql, record_failure_sql, Failures};
+use crate::app::admin::{
+    admin_by_email_sql, admin_by_id_sql, admins_sql, audit_page_sql, audit_sql, create_admin_sql, customers_sql, disable_sql, set_role_sql, Actor,
+    AdminRow, AuditRow, CustomerListRow,
+};
+use crate::domain::admin::{required, Role};
+use crate::domain::checkout::Email;
+use crate::domain::error::AppError;
+use crate::domain::http_cache;
+use crate::domain::listing::parse_query;
+use crate::domain::locale::Locale;
+use crate::domain::password::NewPassword;
+use crate::domain::session::Realm;
+use crate::domain::throttle::{login_retry_after, Action};
+use crate::platform::accounts::{changed, clear_cookie, hash_password, read_session, session_cookie, start_session, verify_password};
+use crate::platform::config::{now, Config};
+use crate::platform::d1::Db;
+use crate::platform::edge_cache::{respond, Rendered};
+use crate::platform::security::{check_form, cookie, ADMIN_COOKIE};
+use crate::platform::{random, rate_limit_do, DB};
+use crate::views::admin;
+use crate::views::{errors, PageCtx};
+
+const AUDIT_PAGE: i64 = 100;
+
+pub fn owns(path: &str) -> bool {
+    path == "/admin" || path.starts_with("/admin/")
+}
+
+/// A signed-in admin.
+struct Signed {
+    admin: AdminRow,
+    role: Role,
+}
+
+pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Response {
+    let config = Config::from_env(env);
+    let ctx = PageCtx { locale: Locale::Vi, path: incoming.path.clone(), query: incoming.query.clone(), origin: incoming.origin.clone(), categories: Vec::new() };
+    let result = run(&mut req, incoming, env, &config, &ctx).await;
+    result.unwrap_or_else(|e| error_page(&ctx, incoming, e))
+}
+
+async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config, ctx: &PageCtx) -> Result<Response, AppError> {
+    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    let post = incoming.method == Method::Post;
+    let body = if post { read_body(req).await? } else { String::new() };
+    let form = parse_query(&body);
+    if post && !check_form(req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
+        return Ok(html(403, errors::forbidden(ctx).into_string(), Vec::new()));
+    }
+    let field = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let secure = incoming.origin.starts_with("https://");
+    let method = incoming.method.to_string().to_uppercase();
+    let path = incoming.path.trim_end_matches('/');
+    match (method.as_str(), path) {
+        ("GET", "/admin/login") => return Ok(page(200, admin::login_page("", None))),
+        ("POST", "/admin/login") => {
+            if let Some(wait) = rate_limit_do::check(env, req, Action::Login).await? {
+                return Ok(too_many(wait, &field("email")));
+            }
+            return login(req, &db, config, &field("email"), &field("password"), secure).await;
+        }
+        ("POST", "/admin/logout") => {
+            if let Some(id) = cookie(req, ADMIN_COOKIE) {
+                db.batch(&[end_session_sql(&id)]).await?;
+            }
+            return Ok(redirect("/admin/login", vec![clear_cookie(ADMIN_COOKIE, "/admin", secure)]));
+        }
+        _ => {}
+    }
+    // Everything else needs a route in the table, a live admin session, and the route's permission.
+    let Some(permission) = required(&method, if path.is_empty() { "/admin" } else { path }) else { return Err(AppError::NotFound) };
+    let Some(signed) = signed_in(req, &db, config).await? else {
+        return Ok(redirect("/admin/login", vec![clear_cookie(ADMIN_COOKIE, "/admin", secure)]));
+    };
+    if !signed.role.can(permission) {
+        return Ok(page(403, admin::forbidden_page(&signed.admin)));
+    }
+    let ip = req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_default();
+    let actor = Actor { id: &signed.admin.id, email: &signed.admin.email, ip: &ip };
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (method.as_str(), segments.as_slice()) {
+        ("GET", ["admin"]) => Ok(page(200, admin::landing_page(&signed.admin, signed.role))),
+        ("GET", ["admin", "customers"]) => {
+            let q = parse_query(&incoming.query).into_iter().find(|(k, _)| k == "q").map(|(_, v)| v.trim().to_lowercase()).unwrap_or_default();
+            let rows: Vec<CustomerListRow> = if q.is_empty() { Vec::new() } else { db.all(&customers_sql(&q)).await? };
+            Ok(page(200, admin::customers_page(&signed.admin, &q, &rows)))
+        }
+        ("GET", ["admin", "audit"]) => {
+            let before = parse_query(&incoming.query).into_iter().find(|(k, _)| k == "before").and_then(|(_, v)| v.parse().ok());
+            let rows: Vec<AuditRow> = db.all(&audit_page_sql(before, AUDIT_PAGE)).await?;
+            let next = (rows.len() as i64 == AUDIT_PAGE).then(|| rows.last().map(|r| r.id)).flatten();
+            Ok(page(200, admin::audit_page(&signed.admin, &rows, next)))
+        }
+        ("GET", ["admin", "users"]) => users(&db, &signed, None).await,
+        ("POST", ["admin", "users"]) => create_admin(&db, &signed, &actor, &field("email"), &field("name"), &field("role"), &field("password")).await,
+        ("POST", ["admin", "users", id, "role"]) => change_role(&db, &signed, &actor, id, &field("role")).await,
+        ("POST", ["admin", "users", id, "disable"]) => disable(&db, &signed, &actor, id).await,
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn page(status: u16, markup: maud::Markup) -> Response {
+    html(status, markup.into_string(), Vec::new())
+}
+
+async fn signed_in(req: &Request, db: &Db, config: &Config) -> Result<Option<Signed>, AppError> {
+    let Some((_, session)) = read_session(req, db, Realm::Admin, ADMIN_COOKIE, config.admin_sessions).await? else { return Ok(None) };
+    let admin = db.all::<AdminRow>(&admin_by_id_sql(&session.subject_id)).await?.into_iter().next();
+    Ok(admin.filter(|a| a.disabled_at.is_none()).and_then(|admin| Role::parse(&admin.role).map(|role| Signed { admin, role })))
+}
+
+async fn login(req: &Request, db: &Db, config: &Config, email: &str, password: &str, secure: bool) -> Result<Response, AppError> {
+    let email = email.to_lowercase();
+    let key = format!("admin:{email}");
+    let now = now();
+    if let Some(f) = db.all::<Failures>(&failures_sql(&key)).await?.into_iter().next() {
+        if let Some(wait) = login_retry_after(f.failures, f.last_at, now) {
+            return Ok(too_many(wait, &email));
+        }
+    }
+    let found = db.all::<AdminRow>(&admin_by_email_sql(&email)).await?.into_iter().next();
+    let ok = verify_password(password, found.as_ref().map(|a| a.password_hash.as_str())).await?;
+    let Some(found) = found.filter(|_| ok) else {
+        db.batch(&[record_failure_sql(&key, now)]).await?;
+        return Ok(page(401, admin::login_page(&email, Some("Email hoặc mật khẩu không đúng."))));
+    };
+    let mut batch = vec![clear_failures_sql(&key)];
+    if let Some(old) = cookie(req, ADMIN_COOKIE) {
+        batch.push(end_session_sql(&old));
+    }
+    db.batch(&batch).await?;
+    let id = start_session(db, Realm::Admin, &found.id, config.admin_sessions).await?;
+    Ok(redirect("/admin", vec![session_cookie(ADMIN_COOKIE, &id, "/admin", config.admin_sessions, secure)]))
+}
+
+fn too_many(retry_after: i64, email: &str) -> Response {
+    let message = format!("Quá nhiều lần thử. Vui lòng thử lại sau {retry_after} giây.");
+    let mut rendered = Rendered::new(429, "text/html; charset=utf-8", admin::login_page(email, Some(&message)).into_string());
+    rendered.headers.push(("retry-after", retry_after.to_string()));
+    respond(rendered, http_cache::NO_STORE, None)
+}
+
+async fn users(db: &Db, signed: &Signed, error: Option<&str>) -> Result<Response, AppError> {
+    let all: Vec<AdminRow> = db.all(&admins_sql()).await?;
+    Ok(page(if error.is_some() { 422 } else { 200 }, admin::users_page(&signed.admin, &all, error)))
+}
+
+/// What the audit log keeps of an admin user (never the password hash).
+fn public(a: &AdminRow) -> serde_json::Value {
+    json!({"email": a.email, "name": a.name, "role": a.role, "disabled": a.disabled_at.is_some()})
+}
+
+async fn create_admin(db: &Db, signed: &Signed, actor: &Actor<'_>, email: &str, name: &str, role: &str, password: &str) -> Result<Response, AppError> {
+    let (Some(email), Some(role)) = (Email::parse(email), Role::parse(role)) else {
+        return users(db, signed, Some("Email hoặc vai trò không hợp lệ.")).await;
+    };
+    let Ok(password) = NewPassword::parse("password", password) else {
+        return users(db, signed, Some("Mật khẩu cần ít nhất 10 ký tự.")).await;
+    };
+    if name.chars().count() > 100 {
+        return users(db, signed, Some("Tên quá dài.")).await;
+    }
+    let id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    let hash = hash_password(password.as_str()).await?;
+    let after = json!({"email": email.as_str(), "name": name, "role": role.code(), "disabled": false});
+    let batch = [create_admin_sql(&id, email.as_str(), name, role.code(), &hash, now()), audit_sql(actor, "admin_user.create", "admin_user", &id, None, Some(&after), now())];
+    if !changed(db, &batch).await? {
+        return users(db, signed, Some("Email này đã có tài khoản quản trị.")).await;
+    }
+    Ok(redirect("/admin/users", Vec::new()))
+}
+
+async fn change_role(db: &Db, signed: &Signed, actor: &Actor<'_>, id: &str, role: &str) -> Result<Response, AppError> {
+    let Some(role) = Role::parse(role) else { return users(db, signed, Some("Vai trò không hợp lệ.")).await };
+    let Some(before) = db.all::<AdminRow>(&admin_by_id_sql(id)).await?.into_iter().next() else { return Err(AppError::NotFound) };
+    let after = json!({"email": before.email, "name": before.name, "role": role.code(), "disabled": false});
+    // A change of privilege: the admin's sessions end, so their next sign-in gets a new id.
+    let batch = [
+        set_role_sql(id, role.code(), now()),
+        audit_sql(actor, "admin_user.role", "admin_user", id, Some(&public(&before)), Some(&after), now()),
+        end_all_sessions_sql(Realm::Admin, id),
+    ];
+    if !changed(db, &batch).await? {
+        return users(db, signed, Some("Không đổi được vai trò (không thể bỏ chủ cửa hàng cuối cùng).")).await;
+    }
+    Ok(redirect("/admin/users", Vec::new()))
+}
+
+async fn disable(db: &Db, signed: &Signed, actor: &Actor<'_>, id: &str) -> Result<Response, AppError> {
+    let Some(before) = db.all::<AdminRow>(&admin_by_id_sql(id)).await?.into_iter().next() else { return Err(AppError::NotFound) };
+    let after = json!({"email": before.email, "name": before.name, "role": before.role, "disabled": true});
+    let batch = [
+        disable_sql(id, now()),
+        audit_sql(actor, "admin_user.disable", "admin_user", id, Some(&public(&before)), Some(&after), now()),
+        end_all_sessions_sql(Realm::Admin, id),
+    ];
+    if !changed(db, &batch).await? {
+        return users(db, signed, Some("Không khoá được tài khoản này.")).await;
+    }
+    Ok(redirect("/admin/users", Vec::new()))
+}

@@ -1,0 +1,187 @@
+//! The admin area's pages: sign-in, the landing page (what this role may do), the customers lookup,
+//! admin users (owners), and the read-only audit log (owners). Vietnamese by default, English under
+//! `?lang=en` is not offered: the back office is for the shop's own staff.
+
+use maud::{html, Markup, DOCTYPE};
+
+use crate::views::security::csrf_field;
+use crate::app::admin::{AdminRow, AuditRow, CustomerListRow};
+use crate::assets;
+use crate::domain::admin::{Permission, Role};
+use crate::domain::time::vn_time;
+
+fn shell(title: &str, admin: Option<&AdminRow>, main: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="vi" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex, nofollow";
+                title { (title) " | Vestify Admin" }
+                link rel="stylesheet" href=(assets::url("css/app.css"));
+            }
+            body.admin {
+                header.site-header {
+                    div.bar {
+                        a.logo href="/admin" { span { "Vestify Admin" } }
+                        @if let Some(a) = admin {
+                            div.utility {
+                                span.admin-who data-role=(a.role) { (a.email) " (" (a.role) ")" }
+                                form.logout method="post" action="/admin/logout" {
+                                    (csrf_field())
+                                    button.link type="submit" { "Đăng xuất" }
+                                }
+                            }
+                        }
+                    }
+                }
+                main #main { (main) }
+            }
+        }
+    }
+}
+
+pub fn login_page(email: &str, error: Option<&str>) -> Markup {
+    shell(
+        "Đăng nhập quản trị",
+        None,
+        html! {
+            section.account-form {
+                h1 { "Đăng nhập quản trị" }
+                @if let Some(e) = error { p.notice role="alert" { (e) } }
+                form.admin-login method="post" action="/admin/login" {
+                    (csrf_field())
+                    div.field { label for="f-email" { "Email" } input #f-email type="email" name="email" value=(email) autocomplete="username" required; }
+                    div.field { label for="f-password" { "Mật khẩu" } input #f-password type="password" name="password" autocomplete="current-password" required; }
+                    button.button type="submit" { "Đăng nhập" }
+                }
+            }
+        },
+    )
+}
+
+/// The sections of the back office, with the permission each needs.
+const SECTIONS: &[(&str, &str, Permission)] = &[
+    ("/admin/customers", "Khách hàng", Permission::ViewCustomers),
+    ("/admin/users", "Tài khoản quản trị", Permission::ManageAdmins),
+    ("/admin/audit", "Nhật ký thao tác", Permission::ViewAuditLog),
+];
+
+pub fn landing_page(admin: &AdminRow, role: Role) -> Markup {
+    shell(
+        "Tổng quan",
+        Some(admin),
+        html! {
+            h1 { "Xin chào, " (if admin.name.is_empty() { &admin.email } else { &admin.name }) }
+            nav.admin-sections aria-label="Quản trị" {
+                ul {
+                    @for (href, label, p) in SECTIONS {
+                        @if role.can(*p) { li { a href=(href) { (label) } } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub fn customers_page(admin: &AdminRow, q: &str, rows: &[CustomerListRow]) -> Markup {
+    shell(
+        "Khách hàng",
+        Some(admin),
+        html! {
+            h1 { "Khách hàng" }
+            form.search method="get" action="/admin/customers" {
+                label for="f-q" { "Email bắt đầu bằng" }
+                input #f-q type="search" name="q" value=(q) maxlength="254";
+                button type="submit" { "Tìm" }
+            }
+            table.admin-customers {
+                thead { tr { th { "Email" } th { "Tên" } th { "Ngày tạo" } th { "Đơn hàng" } } }
+                tbody {
+                    @for c in rows {
+                        tr data-customer=(c.id) { td { (c.email) } td { (c.name) } td { (vn_time(c.created_at)) } td { (c.orders) } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub fn users_page(admin: &AdminRow, users: &[AdminRow], error: Option<&str>) -> Markup {
+    shell(
+        "Tài khoản quản trị",
+        Some(admin),
+        html! {
+            h1 { "Tài khoản quản trị" }
+            @if let Some(e) = error { p.notice role="alert" { (e) } }
+            table.admin-users {
+                thead { tr { th { "Email" } th { "Vai trò" } th { "Trạng thái" } th { "Đổi vai trò" } } }
+                tbody {
+                    @for u in users {
+                        tr data-admin=(u.id) {
+                            td { (u.email) }
+                            td data-role=(u.role) { (u.role) }
+                            td { @if u.disabled_at.is_some() { "Đã khoá" } @else { "Hoạt động" } }
+                            td {
+                                @if u.disabled_at.is_none() {
+                                    form.set-role method="post" action=(format!("/admin/users/{}/role", u.id)) {
+                                        (csrf_field())
+                                        select name="role" aria-label="Vai trò" {
+                                            @for r in Role::ALL { option value=(r.code()) selected[r.code() == u.role] { (r.code()) } }
+                                        }
+                                        button type="submit" { "Lưu" }
+                                    }
+                                    form.disable method="post" action=(format!("/admin/users/{}/disable", u.id)) {
+                                        (csrf_field())
+                                        button.link type="submit" { "Khoá" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "Thêm tài khoản" }
+            form.create-admin method="post" action="/admin/users" {
+                (csrf_field())
+                div.field { label for="f-email" { "Email" } input #f-email type="email" name="email" required; }
+                div.field { label for="f-name" { "Tên" } input #f-name type="text" name="name"; }
+                div.field { label for="f-role" { "Vai trò" } select #f-role name="role" { @for r in Role::ALL { option value=(r.code()) { (r.code()) } } } }
+                div.field { label for="f-password" { "Mật khẩu tạm thời" } input #f-password type="password" name="password" autocomplete="new-password" required; }
+                button.button type="submit" { "Tạo" }
+            }
+        },
+    )
+}
+
+pub fn audit_page(admin: &AdminRow, rows: &[AuditRow], next: Option<i64>) -> Markup {
+    shell(
+        "Nhật ký thao tác",
+        Some(admin),
+        html! {
+            h1 { "Nhật ký thao tác" }
+            table.audit-log {
+                thead { tr { th { "Lúc" } th { "Ai" } th { "Thao tác" } th { "Đối tượng" } th { "Trước" } th { "Sau" } th { "IP" } } }
+                tbody {
+                    @for r in rows {
+                        tr data-audit=(r.id) data-action=(r.action) {
+                            td { (vn_time(r.at)) }
+                            td { (r.actor_email) }
+                            td { (r.action) }
+                            td { (r.entity) " " (r.entity_id) }
+                            td { code { (r.before.as_deref().unwrap_or("")) } }
+                            td { code { (r.after.as_deref().unwrap_or("")) } }
+                            td { (r.ip) }
+                        }
+                    }
+                }
+            }
+            @if let Some(id) = next { p { a href=(format!("/admin/audit?before={id}")) { "Cũ hơn" } } }
+        },
+    )
+}
+
+pub fn forbidden_page(admin: &AdminRow) -> Markup {
+    shell("Không có quyền", Some(admin), html! { h1 { "Không có quyền" } p { "Vai trò của bạn không được phép làm việc này." } })
+}

@@ -1,0 +1,208 @@
+// The admin area against the built Worker: the first-owner command (no default password), admin
+// sign-in and its own session (15 min idle, 12 h absolute), every role against every admin route (a
+// table), the audit row of every admin write, and the audit log being append-only.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+
+import { browser, newEmail } from './support/accounts.mjs';
+import { ROOT, startShop } from './support/shop.mjs';
+
+const run = promisify(execFile);
+const OWNER_PASSWORD = 'owner password for tests';
+let shop;
+const owner = newEmail('owner');
+
+before(async () => {
+  shop = await startShop();
+});
+
+after(async () => {
+  await shop?.stop();
+});
+
+async function createOwner(email, password = OWNER_PASSWORD) {
+  try {
+    const { stdout } = await run(join(ROOT, 'scripts', 'create-owner'), [email], { cwd: ROOT, env: { ...process.env, STATE_DIR: shop.stateDir, OWNER_PASSWORD: password } });
+    return { code: 0, out: stdout };
+  } catch (error) {
+    return { code: error.code, out: `${error.stdout}${error.stderr}` };
+  }
+}
+
+/** An admin's browser, signed in. */
+async function adminSession(email, password) {
+  const b = browser(shop);
+  const res = await b.submit('/admin/login', { email, password });
+  assert.equal(res.status, 303, `${email} signs in: ${res.status} ${res.text.slice(0, 200)}`);
+  assert.equal(res.headers.get('location'), '/admin');
+  b.csrf = () => b.token('/admin', '/admin/logout');
+  return b;
+}
+
+const PASSWORDS = { manager: 'manager password 1', staff: 'staff password 12', support: 'support password 1' };
+const admins = {};
+
+describe('the first owner', () => {
+  it('is created by the documented command, once, and there is no admin before it', async () => {
+    assert.deepEqual(await shop.sql('SELECT id FROM admin_users'), [], 'no seeded or default admin');
+    assert.equal((await browser(shop).submit('/admin/login', { email: 'admin@vestify.vn', password: 'admin' })).status, 401);
+    const first = await createOwner(owner);
+    assert.equal(first.code, 0, first.out);
+    const second = await createOwner(newEmail('owner2'));
+    assert.equal(second.code, 1, 'a second owner is refused');
+    assert.match(second.out, /already exists/);
+    const rows = await shop.sql('SELECT email, role, password_hash FROM admin_users');
+    assert.deepEqual(rows.map((r) => [r.email, r.role]), [[owner, 'owner']]);
+    assert.match(rows[0].password_hash, /^pbkdf2-sha256\$100000\$[0-9a-f]{32}\$[0-9a-f]{64}$/);
+    const [audit] = await shop.sql("SELECT actor_id, action FROM audit_log WHERE entity = 'admin_user'");
+    assert.deepEqual(audit, { actor_id: 'cli', action: 'admin_user.create' });
+  });
+
+  it('signs in at /admin/login with a cookie of its own, scoped to /admin', async () => {
+    const b = browser(shop);
+    const wrong = await b.submit('/admin/login', { email: owner, password: 'not the password' });
+    assert.equal(wrong.status, 401);
+    const res = await b.submit('/admin/login', { email: owner, password: OWNER_PASSWORD });
+    assert.equal(res.status, 303);
+    const raw = res.headers.getSetCookie().find((c) => c.startsWith('vestify_admin='));
+    assert.match(raw, /^vestify_admin=[0-9a-f]{64}; Path=\/admin; Max-Age=43200; HttpOnly; SameSite=Lax/);
+    const landing = await b.get('/admin');
+    assert.equal(landing.status, 200);
+    assert.equal(landing.headers.get('cache-control'), 'no-store');
+    assert.deepEqual(landing.doc.findAll('nav.admin-sections a').map((a) => a.attr('href')), ['/admin/customers', '/admin/users', '/admin/audit']);
+    b.csrf = () => b.token('/admin', '/admin/logout');
+    admins.owner = b;
+  });
+
+  it('adds a manager, a staff member and a support agent, each write in the audit log', async () => {
+    const b = admins.owner;
+    for (const role of ['manager', 'staff', 'support']) {
+      const email = newEmail(role);
+      const res = await b.submit('/admin/users', { email, name: `The ${role}`, role, password: PASSWORDS[role] }, { page: '/admin/users' });
+      assert.equal(res.status, 303, res.text.slice(0, 300));
+      const [row] = await shop.sql(`SELECT id, role FROM admin_users WHERE email = '${email}'`);
+      assert.equal(row.role, role);
+      const [audit] = await shop.sql(`SELECT actor_email, action, entity, entity_id, before, after FROM audit_log WHERE entity_id = '${row.id}'`);
+      assert.equal(audit.actor_email, owner);
+      assert.equal(audit.action, 'admin_user.create');
+      assert.equal(audit.before, null);
+      assert.deepEqual(JSON.parse(audit.after), { email, name: `The ${role}`, role, disabled: false });
+      assert.ok(!audit.after.includes('pbkdf2'), 'no password hash in the log');
+      admins[role] = await adminSession(email, PASSWORDS[role]);
+    }
+  });
+});
+
+describe('every role against every admin route', () => {
+  // [method, path, permitted roles, fields]: the routes of domain::admin::ROUTES.
+  const target = async () => {
+    const email = newEmail('target');
+    await admins.owner.submit('/admin/users', { email, name: 'Target', role: 'support', password: 'target password 1' }, { page: '/admin/users' });
+    return (await shop.sql(`SELECT id FROM admin_users WHERE email = '${email}'`))[0].id;
+  };
+  const ROUTES = [
+    ['GET', '/admin', ['owner', 'manager', 'staff', 'support']],
+    ['GET', '/admin/customers?q=a', ['owner', 'manager', 'staff', 'support']],
+    ['GET', '/admin/audit', ['owner']],
+    ['GET', '/admin/users', ['owner']],
+    ['POST', '/admin/users', ['owner'], async () => ({ email: newEmail('new'), name: 'N', role: 'staff', password: 'new admin password' })],
+    ['POST', '/admin/users/{id}/role', ['owner'], async () => ({ role: 'staff' })],
+    ['POST', '/admin/users/{id}/disable', ['owner'], async () => ({})],
+  ];
+
+  for (const [method, path, allowed, fields] of ROUTES) {
+    for (const role of ['owner', 'manager', 'staff', 'support', 'nobody']) {
+      const ok = allowed.includes(role);
+      it(`${method} ${path} as ${role}: ${ok ? 'allowed' : role === 'nobody' ? 'sign in first' : '403'}`, async () => {
+        const b = role === 'nobody' ? browser(shop) : admins[role];
+        const id = path.includes('{id}') ? await target() : null;
+        const url = path.replace('{id}', id);
+        // Reads cannot write; only writes are counted (each count is a wrangler call).
+        const audits = async () => (method === 'POST' ? (await shop.sql('SELECT COUNT(*) AS n FROM audit_log'))[0].n : 0);
+        const auditBefore = await audits();
+        let res;
+        if (method === 'GET') {
+          res = await b.get(url);
+        } else {
+          const csrf = role === 'nobody' ? await b.token('/admin/login', '/admin/login') : await b.csrf();
+          res = await b.submit(url, await fields(), { csrf });
+        }
+        const auditAfter = await audits();
+        if (role === 'nobody') {
+          assert.equal(res.status, 303);
+          assert.equal(res.headers.get('location'), '/admin/login');
+        } else if (ok) {
+          assert.ok([200, 303].includes(res.status), `${res.status}: ${res.text.slice(0, 300)}`);
+          if (method === 'POST') assert.equal(auditAfter, auditBefore + 1, 'one audit row for the write');
+        } else {
+          assert.equal(res.status, 403);
+        }
+        if (!ok) assert.equal(auditAfter, auditBefore, 'nothing written');
+        if (!ok && id) {
+          const [row] = await shop.sql(`SELECT role, disabled_at FROM admin_users WHERE id = '${id}'`);
+          assert.deepEqual(row, { role: 'support', disabled_at: null }, 'the target is untouched');
+        }
+      });
+    }
+  }
+
+  it('answers an admin path that is not a route with 404, whatever the role', async () => {
+    for (const role of ['owner', 'support']) assert.equal((await admins[role].get('/admin/nope')).status, 404);
+  });
+});
+
+describe('admin writes', () => {
+  it('record before and after, and end the changed admin\'s sessions', async () => {
+    const email = newEmail('promoted');
+    await admins.owner.submit('/admin/users', { email, name: 'P', role: 'support', password: 'promoted password' }, { page: '/admin/users' });
+    const [row] = await shop.sql(`SELECT id FROM admin_users WHERE email = '${email}'`);
+    const them = await adminSession(email, 'promoted password');
+    const res = await admins.owner.submit(`/admin/users/${row.id}/role`, { role: 'manager' }, { csrf: await admins.owner.csrf() });
+    assert.equal(res.status, 303);
+    const [audit] = await shop.sql(`SELECT action, before, after, ip FROM audit_log WHERE entity_id = '${row.id}' AND action = 'admin_user.role'`);
+    assert.equal(JSON.parse(audit.before).role, 'support');
+    assert.equal(JSON.parse(audit.after).role, 'manager');
+    assert.equal((await them.get('/admin')).status, 303, 'signed out by the change of privilege');
+    const audit2 = await admins.owner.get('/admin/audit');
+    assert.ok(audit2.doc.findAll('tr[data-action="admin_user.role"]').length >= 1, 'the owner sees it in the audit view');
+  });
+
+  it('never leaves the shop without an owner', async () => {
+    const [me] = await shop.sql(`SELECT id FROM admin_users WHERE email = '${owner}'`);
+    const res = await admins.owner.submit(`/admin/users/${me.id}/role`, { role: 'staff' }, { csrf: await admins.owner.csrf() });
+    assert.equal(res.status, 422);
+    assert.equal((await shop.sql(`SELECT role FROM admin_users WHERE id = '${me.id}'`))[0].role, 'owner');
+  });
+
+  it('keeps the audit log append-only: the database refuses updates and deletions', async () => {
+    const refused = (e) => /append-only/.test(`${e.message}${e.stdout}${e.stderr}`);
+    await assert.rejects(shop.sql("UPDATE audit_log SET actor_email = 'someone else'"), refused);
+    await assert.rejects(shop.sql('DELETE FROM audit_log'), refused);
+    assert.ok((await shop.sql('SELECT COUNT(*) AS n FROM audit_log'))[0].n > 0);
+  });
+});
+
+describe('admin sessions', () => {
+  it('end after 15 idle minutes and after 12 hours in any case', async () => {
+    const b = await adminSession(owner, OWNER_PASSWORD);
+    const [me] = await shop.sql(`SELECT id FROM admin_users WHERE email = '${owner}'`);
+    const now = Math.floor(Date.now() / 1000);
+    await shop.sql(`UPDATE sessions SET last_seen_at = ${now - 14 * 60} WHERE realm = 'admin' AND subject_id = '${me.id}'`);
+    assert.equal((await b.get('/admin')).status, 200, 'fourteen minutes idle is fine');
+    await shop.sql(`UPDATE sessions SET last_seen_at = ${now - 15 * 60 - 1} WHERE realm = 'admin' AND subject_id = '${me.id}'`);
+    assert.equal((await b.get('/admin')).status, 303, 'fifteen is not');
+    const again = await adminSession(owner, OWNER_PASSWORD);
+    await shop.sql(`UPDATE sessions SET created_at = ${now - 43200}, expires_at = ${now - 1} WHERE realm = 'admin' AND subject_id = '${me.id}'`);
+    assert.equal((await again.get('/admin')).status, 303, 'twelve hours, however active');
+  });
+
+  it('are not shopper sessions: a shopper cookie opens nothing here', async () => {
+    const b = browser(shop);
+    await b.signUp(newEmail('shopper'));
+    const sid = b.session();
+    assert.equal((await shop.get('/admin', { cookie: `vestify_admin=${sid}` })).status, 303);
+  });
+});
