@@ -221,6 +221,8 @@ describe('Stripe Checkout', () => {
     const after = await orderJson(o, token);
     assert.equal(after.status, 'refunded');
     assert.equal(after.refunded_total, total);
+    const orderPage = await s.getPage(`/orders/${o.id}?t=${token}`);
+    assert.equal(orderPage.doc.find('td[data-refunded]')?.attr('data-refunded'), String(total), 'the order page shows what was refunded');
   });
 });
 

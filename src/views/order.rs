@@ -77,6 +77,9 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
                 (super::promotions::order_discounts(ctx, &detail.discounts, 3))
                 tr { th scope="row" colspan="3" { (s.shipping) } td.money { (money(o.shipping_fee)) } }
                 tr { th scope="row" colspan="3" { (s.total) } td.money data-total=(o.total) { strong { (money(o.total)) } } }
+                @if o.refunded_total > 0 {
+                    tr.refunded { th scope="row" colspan="3" { (ctx.locale.pick("Đã hoàn tiền", "Refunded")) } td.money data-refunded=(o.refunded_total) { (money(o.refunded_total)) } }
+                }
             }
         }
         section.order-meta {
