@@ -206,10 +206,15 @@ impl CartObject {
 
     async fn view(&self, db: &Db, cart_id: &str, cart: &Cart, config: &Config, notices: Vec<Notice>) -> std::result::Result<CartView, String> {
         let ids: Vec<i64> = cart.lines.iter().map(|l| l.variant_id).collect();
-        let variants = self.variants(db, &ids).await?;
-        let mut cart_view = view(cart_id, cart, &variants, config.hold_seconds, notices);
         let now = now();
-        let data = self.pricing_data(db, cart, &ids, now).await?;
+        // The lines' variants and what pricing needs, in one round trip.
+        let mut batch = vec![line_variants_sql(&ids)];
+        batch.extend(pricing_batch(&cart.codes, &ids, now));
+        let results = db.batch(&batch).await.map_err(|e| e.to_string())?;
+        let (Some(variants), Some(pricing)) = (results.first(), results.get(1..4)) else { return Err("cart view batch".into()) };
+        let variants: Vec<LineVariant> = rows(variants).map_err(|e| e.to_string())?;
+        let data = pricing_data(pricing)?;
+        let mut cart_view = view(cart_id, cart, &variants, config.hold_seconds, notices);
         // Nobody is known in the cart: conditions about the buyer are checked at checkout.
         let quotes: Vec<(&str, Pricing)> = [ShippingMethod::Standard, ShippingMethod::Express]
             .into_iter()
@@ -219,24 +224,15 @@ impl CartObject {
         Ok(cart_view)
     }
 
-    /// Live promotions, the entered codes and the lines' catalog places, in one batch.
-    async fn pricing_data(&self, db: &Db, cart: &Cart, variant_ids: &[i64], now: i64) -> std::result::Result<PricingData, String> {
-        let results = db.batch(&pricing_batch(&cart.codes, variant_ids, now)).await.map_err(|e| e.to_string())?;
-        let [promotions, codes, places] = results.as_slice() else { return Err("pricing batch".into()) };
-        Ok(PricingData {
-            promotions: promotions_of(&rows::<PromotionRow>(promotions).map_err(|e| e.to_string())?),
-            codes: rows(codes).map_err(|e| e.to_string())?,
-            places: rows(places).map_err(|e| e.to_string())?,
-        })
-    }
-
     /// Prices the cart for the buyer at checkout: their history decides first-order, per-customer
-    /// and specific-customer conditions.
+    /// and specific-customer conditions. One round trip.
     async fn checkout_pricing(&self, db: &Db, cart: &Cart, variants: &[LineVariant], request: &CheckoutRequest, shipping: i64, now: i64) -> std::result::Result<Pricing, String> {
         let ids: Vec<i64> = cart.lines.iter().map(|l| l.variant_id).collect();
-        let data = self.pricing_data(db, cart, &ids, now).await?;
-        let results = db.batch(&customer_batch(request.email.as_str(), request.phone.as_str())).await.map_err(|e| e.to_string())?;
-        let [orders, uses] = results.as_slice() else { return Err("customer batch".into()) };
+        let mut batch = pricing_batch(&cart.codes, &ids, now).to_vec();
+        batch.extend(customer_batch(request.email.as_str(), request.phone.as_str()));
+        let results = db.batch(&batch).await.map_err(|e| e.to_string())?;
+        let (Some(pricing), Some([orders, uses])) = (results.get(0..3), results.get(3..5)) else { return Err("checkout pricing batch".into()) };
+        let data = pricing_data(pricing)?;
         let prior = rows::<CountRow>(orders).map_err(|e| e.to_string())?.first().map_or(0, |r| r.n);
         let uses: Vec<UseRow> = rows(uses).map_err(|e| e.to_string())?;
         let buyer = customer(request.email.as_str(), request.phone.as_str(), prior, &uses);
@@ -574,4 +570,14 @@ fn to_form(p: &CheckoutPayload) -> crate::domain::checkout::CheckoutForm {
         payment_provider: p.payment_provider.clone(),
         note: Some(p.note.clone()),
     }
+}
+
+/// Live promotions, the entered codes and the lines' catalog places: the results of `pricing_batch`.
+fn pricing_data(results: &[worker::D1Result]) -> std::result::Result<PricingData, String> {
+    let [promotions, codes, places] = results else { return Err("pricing batch".into()) };
+    Ok(PricingData {
+        promotions: promotions_of(&rows::<PromotionRow>(promotions).map_err(|e| e.to_string())?),
+        codes: rows(codes).map_err(|e| e.to_string())?,
+        places: rows(places).map_err(|e| e.to_string())?,
+    })
 }

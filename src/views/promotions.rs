@@ -288,6 +288,63 @@ mod tests {
     }
 
     #[test]
+    fn the_cart_page_shows_each_discount_its_line_savings_and_a_refused_code() {
+        use crate::app::cart::{view, LineVariant};
+        use crate::app::promotions::{decorate, PricingData};
+        use crate::domain::cart::Cart;
+        use crate::domain::promotions::{Conditions, Customer, Exclusions, Target, Usage};
+        let variant = LineVariant {
+            id: 7,
+            product_id: 3,
+            sku: "GP-M-BLK".into(),
+            size: "M".into(),
+            color: "black".into(),
+            price: 400_000,
+            compare_at_price: None,
+            on_hand: 5,
+            reserved: 2,
+            status: "active".into(),
+            product_status: "active".into(),
+            slug: "gile-phao".into(),
+            name_vi: "Gi lê phao".into(),
+            name_en: "Puffer vest".into(),
+            color_vi: None,
+            color_en: None,
+            image_url: None,
+        };
+        let mut cart = Cart::default();
+        cart.apply(7, 2, Some("h".into()), 2);
+        cart.codes = vec!["SALE10".into(), "EXPIRED".into()];
+        let promotion = |id: i64, automatic: bool, ends_at: Option<i64>| Promotion {
+            id,
+            name_vi: format!("Giảm 10% số {id}"),
+            name_en: format!("10% off no. {id}"),
+            automatic,
+            active: true,
+            benefit: Benefit::PercentOff { percent: 10 },
+            target: Target::Order,
+            exclusions: Exclusions::default(),
+            conditions: Conditions { ends_at, ..Conditions::default() },
+            priority: 0,
+            combinable: true,
+            usage: Usage::default(),
+            per_customer_limit: None,
+        };
+        let code = |code: &str, id| crate::app::promotions::CodeRow { code: code.into(), promotion_id: id, max_uses: None, used: 0 };
+        let data = PricingData { promotions: vec![promotion(1, false, None), promotion(2, false, Some(10))], codes: vec![code("SALE10", 1), code("EXPIRED", 2)], places: vec![] };
+        let pricing = crate::app::promotions::price_cart(&cart, std::slice::from_ref(&variant), &data, &Customer::default(), 30_000, 100);
+        let mut cart_view = view("c", &cart, &[variant], 900, Vec::new());
+        decorate(&mut cart_view, &cart.codes, &[("standard", pricing)]);
+        let html = crate::views::cart::cart_page(&ctx(Locale::Vi), Some(&cart_view), None).into_string();
+        assert!(html.contains(r#"data-discount="80000""#), "the discount row: {html}");
+        assert!(html.contains("Tiết kiệm 80.000 ₫"), "the line says what it saved");
+        assert!(html.contains(r#"data-line-net="720000""#));
+        assert!(html.contains(r#"data-code="SALE10" data-state="applied""#));
+        assert!(html.contains(r#"data-code="EXPIRED" data-state="rejected""#));
+        assert!(html.contains("Mã EXPIRED đã hết hạn lúc"), "the refused code says why");
+    }
+
+    #[test]
     fn benefits_read_as_the_shop_advertises_them() {
         let c = ctx(Locale::Vi);
         assert_eq!(benefit_text(&c, &Benefit::PercentOff { percent: 20 }), "−20%");
