@@ -9,6 +9,7 @@ pub mod admin;
 pub mod catalog;
 pub mod orders;
 pub mod payments;
+pub mod promotion_form;
 pub mod promotions;
 pub mod sql;
 pub mod stock;

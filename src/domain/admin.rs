@@ -84,6 +84,13 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/users", Permission::ManageAdmins),
     ("POST", "/admin/users/{id}/role", Permission::ManageAdmins),
     ("POST", "/admin/users/{id}/disable", Permission::ManageAdmins),
+    // Promotions (issue #7): managers and owners.
+    ("GET", "/admin/promotions", Permission::ManageDiscounts),
+    ("POST", "/admin/promotions", Permission::ManageDiscounts),
+    ("POST", "/admin/promotions/{id}/enable", Permission::ManageDiscounts),
+    ("POST", "/admin/promotions/{id}/disable", Permission::ManageDiscounts),
+    ("POST", "/admin/promotions/{id}/codes", Permission::ManageDiscounts),
+    ("GET", "/admin/promotions/{id}/codes.csv", Permission::ManageDiscounts),
 ];
 
 /// The permission a request needs, or `None` when no such admin route exists (a 404).

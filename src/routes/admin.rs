@@ -106,6 +106,10 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
         ("POST", ["admin", "users"]) => create_admin(&db, &signed, &actor, &field("email"), &field("name"), &field("role"), &field("password")).await,
         ("POST", ["admin", "users", id, "role"]) => change_role(&db, &signed, &actor, id, &field("role")).await,
         ("POST", ["admin", "users", id, "disable"]) => disable(&db, &signed, &actor, id).await,
+        (m, ["admin", "promotions", ..]) => {
+            let admin_ctx = crate::views::admin::AdminCtx::new(ctx.locale, path, &incoming.query, &signed.admin.email, signed.role);
+            super::admin_promotions::handle(env, &db, &admin_ctx, ctx, &actor, m, &segments, &incoming.query, &form).await.unwrap_or(Err(AppError::NotFound))
+        }
         _ => Err(AppError::NotFound),
     }
 }

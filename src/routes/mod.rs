@@ -5,6 +5,7 @@
 
 mod account;
 mod admin;
+mod admin_promotions;
 mod analytics;
 mod api;
 mod payments;

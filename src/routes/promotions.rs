@@ -87,7 +87,7 @@ fn db(env: &Env) -> Result<Db, AppError> {
 
 /// A new catalog version (cached pages show live automatic promotions, so they must miss at once),
 /// and the schedule of coming starts and ends (so pages also miss when one passes).
-async fn bump_catalog_version(env: &Env, db: &Db) -> Result<(), AppError> {
+pub(super) async fn bump_catalog_version(env: &Env, db: &Db) -> Result<(), AppError> {
     let kv = env.kv(KV).map_err(|e| AppError::internal("kv binding", e))?;
     let instants: Vec<crate::app::promotions::CountRow> = db.all(&crate::app::promotions::schedule_sql(now())).await?;
     let schedule: Vec<String> = instants.iter().map(|r| r.n.to_string()).collect();
@@ -189,7 +189,7 @@ pub async fn internal(req: &Request, incoming: &Incoming, env: &Env, segments: &
 }
 
 /// Inserts `count` new single-use codes, topping up when a generated code already existed.
-async fn generate_bulk(db: &Db, promotion_id: i64, prefix: &str, count: usize, batch_id: &str) -> Result<usize, AppError> {
+pub(super) async fn generate_bulk(db: &Db, promotion_id: i64, prefix: &str, count: usize, batch_id: &str) -> Result<usize, AppError> {
     let mut made = 0;
     for _ in 0..4 {
         if made >= count {

@@ -4,11 +4,13 @@
 
 pub mod access;
 pub mod dashboard;
+pub mod promotions;
 pub mod texts;
 
 use maud::{html, Markup, DOCTYPE};
 
 use crate::assets;
+use crate::domain::admin::{Permission, Role};
 use crate::domain::locale::Locale;
 use crate::domain::money::Money;
 
@@ -28,6 +30,17 @@ pub enum Section {
 
 impl Section {
     pub const ALL: [Section; 6] = [Section::Dashboard, Section::Products, Section::Stock, Section::Orders, Section::Promotions, Section::Audit];
+
+    /// What a role needs to see the section in the menu (the routes check their own permission).
+    pub fn permission(self) -> Permission {
+        match self {
+            Section::Dashboard => Permission::ViewDashboard,
+            Section::Products | Section::Stock => Permission::ViewProducts,
+            Section::Orders => Permission::ViewOrders,
+            Section::Promotions => Permission::ManageDiscounts,
+            Section::Audit => Permission::ViewAuditLog,
+        }
+    }
 
     pub fn path(self) -> &'static str {
         match self {
@@ -57,6 +70,28 @@ pub struct AdminCtx {
 }
 
 impl AdminCtx {
+    /// The context for a signed-in admin: the menu lists the sections the role may open.
+    pub fn new(locale: Locale, path: &str, query: &str, user: &str, role: Role) -> AdminCtx {
+        let role_name = match (role, locale) {
+            (Role::Owner, Locale::Vi) => "Chủ cửa hàng",
+            (Role::Manager, Locale::Vi) => "Quản lý",
+            (Role::Staff, Locale::Vi) => "Nhân viên",
+            (Role::Support, Locale::Vi) => "Hỗ trợ",
+            (Role::Owner, Locale::En) => "Owner",
+            (Role::Manager, Locale::En) => "Manager",
+            (Role::Staff, Locale::En) => "Staff",
+            (Role::Support, Locale::En) => "Support",
+        };
+        AdminCtx {
+            locale,
+            path: path.to_string(),
+            query: query.to_string(),
+            user: user.to_string(),
+            role: role_name.to_string(),
+            sections: Section::ALL.into_iter().filter(|s| role.can(s.permission())).collect(),
+        }
+    }
+
     pub fn t(&self) -> &'static AdminTexts {
         admin_texts(self.locale)
     }

@@ -1,0 +1,188 @@
+//! Promotions in the admin panel (ManageDiscounts: managers and owners). The same validation and
+//! storage as the internal JSON endpoints (`routes::promotions`), an audit row in the batch of every
+//! write, and a new catalog version after it so storefront badges change at once.
+
+use serde_json::json;
+use worker::{Env, Response};
+
+use super::promotions::{bump_catalog_version, generate_bulk};
+use super::shop::{html, redirect};
+use crate::app::admin::{audit_sql, Actor};
+use crate::app::promotions::{
+    analytics_sql, codes_csv, codes_sql, create_promotion, list_promotions_sql, promotion_sql, validate_input, AnalyticsRow, CodeRow, PromotionRow,
+};
+use crate::app::sql::Sql;
+use crate::domain::error::AppError;
+use crate::domain::listing::{parse_query, FieldError, Problem};
+use crate::domain::promotions::{parse_code_prefix, MAX_BULK_CODES};
+use crate::platform::config::now;
+use crate::platform::d1::{rows, Db};
+use crate::platform::edge_cache::{respond, Rendered};
+use crate::views::admin::promotions::{promotions_page, Listed, Notice};
+use crate::views::admin::AdminCtx;
+use crate::views::PageCtx;
+
+/// Where an admin request for promotions goes; `None` when the path is not one of ours.
+pub async fn handle(
+    env: &Env,
+    db: &Db,
+    ctx: &AdminCtx,
+    shop: &PageCtx,
+    actor: &Actor<'_>,
+    method: &str,
+    segments: &[&str],
+    query: &str,
+    form: &[(String, String)],
+) -> Option<Result<Response, AppError>> {
+    let result = match (method, segments) {
+        ("GET", ["admin", "promotions"]) => {
+            let notice = notice_from(query);
+            list(db, ctx, shop, notice.as_ref(), &[], &[], 200).await
+        }
+        ("POST", ["admin", "promotions"]) => create(env, db, ctx, shop, actor, form).await,
+        ("POST", ["admin", "promotions", id, action @ ("enable" | "disable")]) => switch(env, db, ctx, actor, id, *action == "enable").await,
+        ("POST", ["admin", "promotions", id, "codes"]) => codes(db, ctx, shop, actor, id, form).await,
+        ("GET", ["admin", "promotions", id, "codes.csv"]) => csv(db, id, query).await,
+        _ => return None,
+    };
+    Some(result)
+}
+
+/// After a redirect, what to say: `?created=Name`, `?on=Name`/`?off=Name`, `?codes=N&csv=…`.
+fn notice_from(query: &str) -> Option<Notice> {
+    let q = parse_query(query);
+    let get = |k: &str| q.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    if let Some(name) = get("created") {
+        return Some(Notice::Created(name));
+    }
+    if let Some(name) = get("on") {
+        return Some(Notice::Switched { name, active: true });
+    }
+    if let Some(name) = get("off") {
+        return Some(Notice::Switched { name, active: false });
+    }
+    let count = get("codes").and_then(|c| c.parse().ok())?;
+    let csv = get("csv").filter(|c| c.starts_with("/admin/promotions/") || c.starts_with("/en/admin/promotions/"))?;
+    Some(Notice::CodesMade { count, csv })
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+async fn list(db: &Db, ctx: &AdminCtx, shop: &PageCtx, notice: Option<&Notice>, errors: &[FieldError], form: &[(String, String)], status: u16) -> Result<Response, AppError> {
+    let results = db
+        .batch(&[
+            list_promotions_sql(),
+            analytics_sql(None),
+            Sql::new("SELECT promotion_id AS n, COUNT(*) AS c FROM promotion_codes GROUP BY promotion_id"),
+        ])
+        .await?;
+    let [promotions, analytics, counts] = results.as_slice() else { return Err(AppError::Internal("promotions batch".into())) };
+    let promotions: Vec<PromotionRow> = rows(promotions)?;
+    let analytics: Vec<AnalyticsRow> = rows(analytics)?;
+    #[derive(serde::Deserialize)]
+    struct Count {
+        n: i64,
+        c: i64,
+    }
+    let counts: Vec<Count> = rows(counts)?;
+    let listed: Vec<Listed> = promotions
+        .iter()
+        .map(|row| Listed {
+            row,
+            analytics: analytics.iter().find(|a| a.promotion_id == row.id),
+            codes: counts.iter().find(|c| c.n == row.id).map_or(0, |c| c.c),
+        })
+        .collect();
+    Ok(html(status, promotions_page(ctx, shop, &listed, notice, errors, form).into_string(), Vec::new()))
+}
+
+async fn create(env: &Env, db: &Db, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, form: &[(String, String)]) -> Result<Response, AppError> {
+    let validated = crate::app::promotion_form::read(form).and_then(|input| validate_input(&input).map(|v| (input, v)));
+    let (input, (promotion, codes)) = match validated {
+        Ok(v) => v,
+        Err(errors) => return list(db, ctx, shop, None, &errors, form, 422).await,
+    };
+    let now = now();
+    let mut batch = create_promotion(&promotion, &codes, now);
+    // The created promotion's row is the batch's last statement (a SELECT); the audit row goes just
+    // before it, after the writes, and names the new id.
+    let select = batch.pop();
+    let after = json!({"name_vi": input.name_vi, "name_en": input.name_en, "automatic": input.automatic, "codes": input.codes,
+        "benefit": promotion.benefit, "starts_at": promotion.conditions.starts_at, "ends_at": promotion.conditions.ends_at});
+    let mut audit = audit_sql(actor, "promotion.create", "promotion", "", None, Some(&after), now);
+    audit.text = audit.text.replacen("SELECT ?, ?, ?, ?, ?, ?,", "SELECT ?, ?, ?, ?, ?, (SELECT MAX(id) FROM promotions),", 1);
+    audit.params.remove(5);
+    batch.push(audit);
+    batch.extend(select);
+    match db.batch(&batch).await {
+        Ok(_) => {}
+        Err(AppError::Internal(m)) if m.contains("UNIQUE") => {
+            let errors = vec![FieldError { field: "codes", problem: Problem::BadValue }];
+            return list(db, ctx, shop, None, &errors, form, 422).await;
+        }
+        Err(e) => return Err(e),
+    }
+    bump_catalog_version(env, db).await?;
+    let name = ctx.locale.pick(&input.name_vi, &input.name_en).to_string();
+    Ok(redirect(&format!("{}?created={}", ctx.href("/admin/promotions"), encode(&name)), Vec::new()))
+}
+
+async fn switch(env: &Env, db: &Db, ctx: &AdminCtx, actor: &Actor<'_>, id: &str, active: bool) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let row = db.all::<PromotionRow>(&promotion_sql(id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
+    let (from, to) = if active { ("disabled", "active") } else { ("active", "disabled") };
+    let now = now();
+    db.batch(&[
+        Sql::new("UPDATE promotions SET status = ?, updated_at = ? WHERE id = ? AND status = ?").bind(to).bind(now).bind(id).bind(from),
+        audit_sql(actor, if active { "promotion.enable" } else { "promotion.disable" }, "promotion", &id.to_string(), Some(&json!({"status": from})), Some(&json!({"status": to})), now),
+    ])
+    .await?;
+    bump_catalog_version(env, db).await?;
+    let name = ctx.locale.pick(&row.name_vi, &row.name_en).to_string();
+    Ok(redirect(&format!("{}?{}={}", ctx.href("/admin/promotions"), if active { "on" } else { "off" }, encode(&name)), Vec::new()))
+}
+
+async fn codes(db: &Db, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, id: &str, form: &[(String, String)]) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let get = |k: &str| form.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim()).unwrap_or("");
+    let mut errors = Vec::new();
+    let prefix = parse_code_prefix(get("prefix"));
+    if prefix.is_none() {
+        errors.push(FieldError { field: "prefix", problem: Problem::BadValue });
+    }
+    let count = get("count").parse::<usize>().ok().filter(|n| (1..=MAX_BULK_CODES).contains(n));
+    if count.is_none() {
+        errors.push(FieldError { field: "count", problem: Problem::OutOfRange { min: 1, max: MAX_BULK_CODES as i64 } });
+    }
+    let (Some(prefix), Some(count)) = (prefix, count) else { return list(db, ctx, shop, None, &errors, &[], 422).await };
+    let row = db.all::<PromotionRow>(&promotion_sql(id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
+    if row.automatic == 1 {
+        return Err(AppError::NotFound);
+    }
+    let batch_id = crate::platform::random::token(6).ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    let made = generate_bulk(db, id, &prefix, count, &batch_id).await?;
+    // The audit row is gated on a change: the codes of this batch exist.
+    let now = now();
+    db.batch(&[
+        Sql::new("SELECT COUNT(*) AS n FROM promotion_codes WHERE batch = ?").bind(batch_id.as_str()),
+        Sql::new("UPDATE promotions SET updated_at = ? WHERE id = ?").bind(now).bind(id),
+        audit_sql(actor, "promotion.codes", "promotion", &id.to_string(), None, Some(&json!({"batch": batch_id, "prefix": prefix, "created": made})), now),
+    ])
+    .await?;
+    let csv = format!("{}?batch={batch_id}", ctx.href(&format!("/admin/promotions/{id}/codes.csv")));
+    Ok(redirect(&format!("{}?codes={made}&csv={}", ctx.href("/admin/promotions"), encode(&csv)), Vec::new()))
+}
+
+async fn csv(db: &Db, id: &str, query: &str) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    db.all::<PromotionRow>(&promotion_sql(id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
+    let batch = parse_query(query).into_iter().find(|(k, _)| k == "batch").map(|(_, v)| v);
+    let codes: Vec<CodeRow> = db.all(&codes_sql(id, batch.as_deref())).await?;
+    let mut rendered = Rendered::new(200, "text/csv; charset=utf-8", codes_csv(&codes));
+    rendered.headers.push(("content-disposition", format!("attachment; filename=\"promotion-{id}-codes.csv\"")));
+    Ok(respond(rendered, crate::domain::http_cache::NO_STORE, None))
+}

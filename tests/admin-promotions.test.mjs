@@ -1,0 +1,147 @@
+// Promotions in the admin panel against the built Worker: managers and owners create a coupon or an
+// automatic promotion from the form (the same validation as the JSON endpoints, errors per field),
+// switch it off and on, and make single-use codes with their CSV; staff and support get 403; every
+// write leaves an audit row; a shopper's cart sees the code work and stop working.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+
+import { browser, newEmail } from './support/accounts.mjs';
+import { ROOT, startShop } from './support/shop.mjs';
+import { shopping, variantPool } from './support/shopping.mjs';
+
+const run = promisify(execFile);
+let shop;
+let s;
+const pool = variantPool();
+const admins = {};
+
+async function signIn(email, password) {
+  const b = browser(shop);
+  const res = await b.submit('/admin/login', { email, password });
+  assert.equal(res.status, 303, `${email} signs in: ${res.status}`);
+  return b;
+}
+
+before(async () => {
+  shop = await startShop();
+  s = shopping(shop);
+  const owner = newEmail('owner');
+  await run(join(ROOT, 'scripts', 'create-owner'), [owner], { cwd: ROOT, env: { ...process.env, STATE_DIR: shop.stateDir, OWNER_PASSWORD: 'owner password for tests' } });
+  admins.owner = await signIn(owner, 'owner password for tests');
+  for (const role of ['manager', 'staff', 'support']) {
+    const email = newEmail(role);
+    const res = await admins.owner.submit('/admin/users', { email, name: role, role, password: `${role} password 123` }, { page: '/admin/users' });
+    assert.equal(res.status, 303);
+    admins[role] = await signIn(email, `${role} password 123`);
+  }
+});
+
+after(async () => {
+  await shop?.stop();
+});
+
+const coupon = (code, extra = {}) => ({
+  name_vi: `Giảm 15% ${code}`,
+  name_en: `15% off ${code}`,
+  kind: 'code',
+  codes: code,
+  benefit: 'percent_off',
+  percent: '15',
+  target: 'order',
+  usage_limit: '10',
+  ...extra,
+});
+
+/** A cart with one unit of a variant. */
+async function cart() {
+  const [v] = pool.take();
+  const c = await s.createCart();
+  assert.equal((await s.addItem(c, v.id, 1)).status, 201);
+  return c;
+}
+
+describe('promotions in the admin panel', () => {
+  it('is for managers and owners only', async () => {
+    for (const role of ['staff', 'support']) {
+      assert.equal((await admins[role].get('/admin/promotions')).status, 403, role);
+      const post = await admins[role].submit('/admin/promotions', coupon('NOPE'), { csrf: await admins[role].token('/admin', '/admin/logout') });
+      assert.equal(post.status, 403, `${role} cannot create`);
+    }
+    assert.deepEqual(await shop.sql("SELECT code FROM promotion_codes WHERE code = 'NOPE'"), []);
+    const page = await admins.manager.get('/admin/promotions');
+    assert.equal(page.status, 200);
+    assert.ok(page.doc.find('form[action="/admin/promotions"]'), 'the create form');
+    assert.ok(page.doc.findAll('nav a').some((a) => a.attr('href') === '/admin/promotions'), 'in the menu');
+  });
+
+  it('creates a coupon from the form, audited, and the code works in a cart', async () => {
+    const res = await admins.manager.submit('/admin/promotions', coupon('ADMIN15'), { page: '/admin/promotions' });
+    assert.equal(res.status, 303, res.text.slice(0, 400));
+    const list = await admins.manager.get(res.headers.get('location'));
+    assert.ok(list.text.includes('Giảm 15% ADMIN15'));
+    assert.ok(list.doc.find('p.notice'), 'says it was created');
+    const [promo] = await shop.sql("SELECT p.id, p.usage_limit FROM promotions p JOIN promotion_codes c ON c.promotion_id = p.id WHERE c.code = 'ADMIN15'");
+    assert.equal(promo.usage_limit, 10);
+    const [audit] = await shop.sql(`SELECT action, entity, entity_id, after FROM audit_log WHERE action = 'promotion.create' AND entity_id = '${promo.id}'`);
+    assert.ok(audit, 'audit row names the new promotion');
+    assert.equal(JSON.parse(audit.after).codes[0], 'ADMIN15');
+
+    const c = await cart();
+    const applied = await s.api('POST', `/api/v1/carts/${c.id}/coupons`, { body: { code: 'admin15' }, headers: { 'x-cart-token': c.token } });
+    assert.equal(applied.status, 200, applied.text);
+    assert.deepEqual(applied.json.discounts.codes, ['ADMIN15']);
+    assert.ok(applied.json.discounts.applied.some((d) => d.code === 'ADMIN15'), 'and it gives its discount');
+    admins.promo = promo.id;
+  });
+
+  it('refuses a bad form with every field named and creates nothing', async () => {
+    const before = await shop.sql('SELECT COUNT(*) AS n FROM promotions');
+    const res = await admins.owner.submit('/admin/promotions', coupon('BAD1', { name_vi: '', percent: 'lots', target: 'products', target_ids: '1,x' }), { page: '/admin/promotions' });
+    assert.equal(res.status, 422);
+    const text = res.text;
+    assert.match(text, /role="alert"/);
+    assert.ok(text.includes('value="BAD1"'), 'what was typed is kept');
+    assert.deepEqual(await shop.sql('SELECT COUNT(*) AS n FROM promotions'), before);
+    const dup = await admins.owner.submit('/admin/promotions', coupon('ADMIN15'), { page: '/admin/promotions' });
+    assert.equal(dup.status, 422, 'a code that exists already');
+  });
+
+  it('switches a promotion off and on, audited, and the cart follows', async () => {
+    const off = await admins.manager.submit(`/admin/promotions/${admins.promo}/disable`, {}, { page: '/admin/promotions' });
+    assert.equal(off.status, 303);
+    const [row] = await shop.sql(`SELECT status FROM promotions WHERE id = ${admins.promo}`);
+    assert.equal(row.status, 'disabled');
+    const c = await cart();
+    const refused = await s.api('POST', `/api/v1/carts/${c.id}/coupons`, { body: { code: 'ADMIN15' }, headers: { 'x-cart-token': c.token } });
+    assert.equal(refused.status, 422, refused.text);
+    // Switching off twice (a resubmitted form) changes nothing and leaves no second audit row.
+    const csrf = await admins.manager.token('/admin/promotions', '/admin/promotions');
+    assert.equal((await admins.manager.submit(`/admin/promotions/${admins.promo}/disable`, {}, { csrf })).status, 303);
+    const audits = await shop.sql(`SELECT action FROM audit_log WHERE entity = 'promotion' AND entity_id = '${admins.promo}' AND action = 'promotion.disable'`);
+    assert.equal(audits.length, 1);
+    assert.equal((await admins.manager.submit(`/admin/promotions/${admins.promo}/enable`, {}, { page: '/admin/promotions' })).status, 303);
+    const again = await s.api('POST', `/api/v1/carts/${c.id}/coupons`, { body: { code: 'ADMIN15' }, headers: { 'x-cart-token': c.token } });
+    assert.equal(again.status, 200, again.text);
+  });
+
+  it('makes single-use codes and serves them as CSV', async () => {
+    const res = await admins.owner.submit(`/admin/promotions/${admins.promo}/codes`, { prefix: 'XMAS', count: '25' }, { page: '/admin/promotions' });
+    assert.equal(res.status, 303, res.text.slice(0, 300));
+    const list = await admins.owner.get(res.headers.get('location'));
+    const link = list.doc.find('p.notice a')?.attr('href');
+    assert.match(link ?? '', /^\/admin\/promotions\/\d+\/codes\.csv\?batch=[0-9a-f]{12}$/);
+    const csv = await admins.owner.get(link);
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers.get('content-type'), /^text\/csv/);
+    const codes = csv.text.trim().split('\r\n').slice(1).map((l) => l.split(',')[0]);
+    assert.equal(codes.length, 25);
+    assert.equal(new Set(codes).size, 25);
+    assert.ok(codes.every((c) => c.startsWith('XMAS')));
+    const bad = await admins.owner.submit(`/admin/promotions/${admins.promo}/codes`, { prefix: '!', count: '0' }, { page: '/admin/promotions' });
+    assert.equal(bad.status, 422);
+    assert.equal((await admins.staff.get(link)).status, 403);
+  });
+});
