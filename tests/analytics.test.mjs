@@ -148,8 +148,10 @@ describe('sales analytics', () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type'), /^text\/csv/);
     assert.match(res.headers.get('content-disposition'), /attachment; filename="vestify-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv"/);
-    const text = await res.text();
-    assert.ok(text.startsWith('\ufeffday,revenue_vnd,orders,previous_period_day,previous_period_revenue_vnd\r\n'));
+    const bytes = Buffer.from(await res.arrayBuffer());
+    assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a UTF-8 byte order mark for spreadsheet programs');
+    const text = bytes.subarray(3).toString('utf8');
+    assert.ok(text.startsWith('day,revenue_vnd,orders,previous_period_day,previous_period_revenue_vnd\r\n'), text.slice(0, 100));
     const rows = text.trim().split('\r\n').slice(1).map((l) => l.split(','));
     assert.equal(rows.length, 7);
     assert.equal(rows[6][0], today);

@@ -50,12 +50,13 @@ export function historySql({ count, days, now = Math.floor(Date.now() / 1000), p
        0, CASE i % 4 WHEN 0 THEN 60000 WHEN 1 THEN 0 ELSE 30000 END, (i % 6) * 10000, 0,
        ${created} + 900, CASE WHEN ${paid} THEN ${created} + 60 + i % 600 END, ${created}, ${created} + 60
      FROM n`,
-    `${seq}, l(no) AS (SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3)
+    `${seq}, l(no) AS (SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3),
+       v AS (SELECT id, product_id, sku, size, color, price, ROW_NUMBER() OVER (ORDER BY id) - 1 AS rn FROM variants),
+       c(n) AS (SELECT COUNT(*) FROM variants)
      INSERT INTO order_lines (order_id, line_no, variant_id, product_id, sku, name_vi, name_en, size, color, unit_price, quantity, line_total, discount)
      SELECT '${prefix}-' || i, no, v.id, v.product_id, v.sku, 'Gile', 'Vest', v.size, v.color, v.price, 1 + (i + no) % 3, v.price * (1 + (i + no) % 3),
        CASE WHEN no = 1 THEN (i % 6) * 10000 ELSE 0 END
-     FROM n JOIN l ON no <= 1 + i % 3
-     JOIN variants v ON v.id = (SELECT id FROM variants ORDER BY id LIMIT 1 OFFSET (i * 31 + no * 7) % (SELECT COUNT(*) FROM variants))`,
+     FROM n JOIN l ON no <= 1 + i % 3 JOIN c JOIN v ON v.rn = (i * 31 + no * 7) % c.n`,
     `UPDATE orders SET subtotal = (SELECT SUM(line_total) FROM order_lines WHERE order_id = orders.id),
        total = (SELECT SUM(line_total) FROM order_lines WHERE order_id = orders.id) + shipping_fee - discount
      WHERE id LIKE '${prefix}-%'`,
