@@ -236,6 +236,21 @@ describe('the account', () => {
     assert.equal((await shop.get(link)).status, 200, 'the history links to the order page');
   });
 
+  it('makes an order placed while signed in the shopper\'s at once, whatever email it names', async () => {
+    const { b } = await signedUp();
+    const [v] = pool.take(1);
+    const added = await b.submit('/cart/items', { variant_id: v.id, quantity: 1 }, { page: `/p/${v.slug}` });
+    assert.equal(added.status, 303);
+    const body = checkoutBody({ email: newEmail('gift') });
+    const fields = { email: body.email, name: body.name, phone: body.phone, shipping_method: 'standard', payment_provider: 'sandbox' };
+    for (const [k, value] of Object.entries(body.address)) fields[`address.${k}`] = value;
+    const placed = await b.submit('/checkout', fields);
+    assert.equal(placed.status, 303, placed.text.slice(0, 300));
+    const [order] = await shop.sql(`SELECT id FROM orders WHERE email = '${body.email}'`);
+    const page = await b.get('/account');
+    assert.deepEqual(page.doc.findAll('tr[data-order]').map((r) => r.attr('data-order')), [order.id]);
+  });
+
   it('keeps addresses per account: another account\'s address id is a 404', async () => {
     const one = await signedUp();
     const two = await signedUp();

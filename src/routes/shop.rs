@@ -98,7 +98,14 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
                 rendered.headers.push(("retry-after", wait.to_string()));
                 Ok(respond(rendered, http_cache::NO_STORE, None))
             }
-            Ok(None) => submit_checkout(&ctx, env, &config, cart_id.as_deref(), &form).await,
+            Ok(None) => {
+                // A signed-in shopper's order is theirs at once (guest orders attach once the email is verified).
+                let shopper = match env.d1(DB) {
+                    Ok(db) => crate::platform::accounts::current_shopper(&req, &Db(db), config.customer_sessions).await.ok().flatten(),
+                    Err(_) => None,
+                };
+                submit_checkout(&ctx, env, &config, cart_id.as_deref(), &form, shopper.map(|s| s.customer.id)).await
+            }
             Err(e) => Err(e),
         },
         (Method::Post, p) if p.starts_with("/orders/") && p.ends_with("/cancel") => {
@@ -290,7 +297,7 @@ fn checkout_form(form: &[(String, String)]) -> CheckoutForm {
     }
 }
 
-async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&str>, pairs: &[(String, String)]) -> Result<Response, AppError> {
+async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&str>, pairs: &[(String, String)], customer_id: Option<String>) -> Result<Response, AppError> {
     require_secret(config)?;
     let Some(cart_id) = cart_id else { return Ok(redirect(&ctx.href("/cart"), Vec::new())) };
     let form = checkout_form(pairs);
@@ -306,6 +313,10 @@ async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Opt
     let call = CartCall::Checkout { form: CheckoutPayload::from(&request), idempotency_key: key, locale: ctx.locale.code().into() };
     match cart_call(env, cart_id, &call).await? {
         CartReply::Placed { order, access_token, .. } => {
+            if let Some(customer_id) = customer_id {
+                let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+                db.batch(&[crate::app::accounts::claim_order_sql(&order.id, &customer_id)]).await?;
+            }
             let detail = load_order(env, &order.id).await?.ok_or(AppError::NotFound)?;
             let location = pay_location(ctx, &detail, &access_token).unwrap_or_else(|| order_location(ctx, &order.id, &access_token));
             Ok(redirect(&location, cart_cookies(ctx, config, cart_id, 0)))

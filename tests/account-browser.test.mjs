@@ -1,0 +1,74 @@
+// A shopper in real Chromium against the built Worker: signs up, verifies the email from the link the
+// shop queued, signs out, signs in again and sees the order they had placed as a guest with that
+// email in their order history, with a link to the order. Every page is checked for console errors
+// and CSP violations (the per-response nonce must let the shop's own script run).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { chromium } from 'playwright-core';
+
+import { newEmail, outbox } from './support/accounts.mjs';
+import { startShop } from './support/shop.mjs';
+import { checkoutBody, shopping, variantPool } from './support/shopping.mjs';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const TIMEOUT = 120_000;
+let shop;
+let browser;
+
+before(async () => {
+  shop = await startShop({ timeoutMs: 600_000 });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await shop?.stop();
+});
+
+test('sign up, verify, sign out, sign in, and see the order history', async () => {
+  const email = newEmail('browser');
+  const password = 'một mật khẩu dài';
+  const [v] = variantPool().take(1);
+  const placed = await shopping(shop).placeOrder([[v.id, 1]], checkoutBody({ email }));
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+
+  await page.goto(`${shop.url}/`);
+  await Promise.all([page.waitForURL((u) => u.pathname === '/account/login'), page.click('header a.account-link')]);
+  await Promise.all([page.waitForURL((u) => u.pathname === '/account/signup'), page.click('a[href="/account/signup"]')]);
+  await page.fill('#f-name', 'Phạm Minh Châu');
+  await page.fill('#f-email', email);
+  await page.fill('#f-password', password);
+  await Promise.all([page.waitForURL((u) => u.pathname === '/account'), page.click('form.signup button[type=submit]')]);
+  assert.match(await page.textContent('.signed-in'), new RegExp(email.replace(/[.]/g, '\\.')));
+  assert.equal(await page.locator('tr[data-order]').count(), 0, 'no orders before the email is verified');
+
+  const [message] = await outbox(shop, 'verify_email', email);
+  await page.goto(message.url);
+  await page.waitForURL((u) => u.pathname === '/account');
+
+  await Promise.all([page.waitForURL((u) => u.pathname === '/account/login'), page.click('form.logout button[type=submit]')]);
+  await page.fill('#f-email', email);
+  await page.fill('#f-password', password);
+  await Promise.all([page.waitForURL((u) => u.pathname === '/account'), page.click('form.login button[type=submit]')]);
+
+  const rows = page.locator('table.order-history tr[data-order]');
+  assert.equal(await rows.count(), 1);
+  assert.equal(await rows.first().getAttribute('data-order'), placed.order.id);
+  assert.equal((await rows.first().locator('a').textContent()).trim(), placed.order.number);
+  await Promise.all([page.waitForURL((u) => u.pathname === `/orders/${placed.order.id}`), rows.first().locator('a').click()]);
+  assert.match(await page.textContent('h1'), new RegExp(placed.order.number));
+
+  // The shop's own script ran under the nonce: the header's cart count is filled in from its cookie.
+  await context.addCookies([{ name: 'vestify_cart_count', value: '3', url: shop.url }]);
+  await page.goto(`${shop.url}/`);
+  assert.equal((await page.textContent('[data-cart-count]')).trim(), '3');
+  assert.deepEqual(problems, [], 'no console errors or CSP violations');
+  await context.close();
+});
