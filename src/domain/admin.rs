@@ -84,6 +84,13 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/users", Permission::ManageAdmins),
     ("POST", "/admin/users/{id}/role", Permission::ManageAdmins),
     ("POST", "/admin/users/{id}/disable", Permission::ManageAdmins),
+    // Catalog and stock (routes::admin_catalog).
+    ("GET", "/admin/products", Permission::ViewProducts),
+    ("POST", "/admin/products/bulk", Permission::EditProducts),
+    ("GET", "/admin/stock", Permission::ViewProducts),
+    ("GET", "/admin/stock/{id}", Permission::ViewProducts),
+    ("POST", "/admin/stock/{id}/adjust", Permission::EditStock),
+    ("POST", "/admin/stock/{id}/threshold", Permission::EditStock),
 ];
 
 /// The permission a request needs, or `None` when no such admin route exists (a 404).

@@ -5,6 +5,7 @@
 
 mod account;
 mod admin;
+mod admin_catalog;
 mod analytics;
 mod api;
 mod payments;
