@@ -204,3 +204,89 @@ describe('stock', () => {
     assert.equal(bad.status, 422);
   });
 });
+
+describe('creating and editing a product', () => {
+  let id;
+  let slug;
+  const fields = (over = {}) => ({
+    name_vi: 'Gile len thử nghiệm', name_en: 'Test wool vest', slug, category: '', status: 'draft', tags: 'len, ấm',
+    description_vi: 'Mô tả', description_en: 'Description', seo_title_vi: '', seo_title_en: '', seo_description_vi: '', seo_description_en: '', ...over,
+  });
+
+  before(() => {
+    slug = `gile-thu-${process.pid}`;
+  });
+
+  it('is refused to support, and explains bad fields to staff', async () => {
+    const [c] = await shop.sql('SELECT id FROM categories ORDER BY id LIMIT 1');
+    assert.equal((await admins.support.get('/admin/products/new')).status, 403);
+    const bad = await admins.staff.submit('/admin/products/new', fields({ category: String(c.id), slug: 'Gile Len', name_en: '' }));
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /Đường dẫn chỉ gồm chữ thường/);
+    assert.match(bad.text, /Bắt buộc/);
+  });
+
+  it('is created by staff as a draft (audited) and appears on the storefront once published', async () => {
+    const [c] = await shop.sql('SELECT id FROM categories ORDER BY id LIMIT 1');
+    const res = await admins.staff.submit('/admin/products/new', fields({ category: String(c.id) }));
+    assert.equal(res.status, 303, res.text.slice(0, 400));
+    id = Number(/\/admin\/products\/(\d+)/.exec(res.headers.get('location'))[1]);
+    const [row] = await shop.sql(`SELECT status, name_en FROM products WHERE id = ${id}`);
+    assert.deepEqual(row, { status: 'draft', name_en: 'Test wool vest' });
+    assert.deepEqual((await shop.sql(`SELECT tag FROM product_tags WHERE product_id = ${id} ORDER BY tag`)).map((t) => t.tag), ['len', 'ấm']);
+    const [audit] = await shop.sql(`SELECT action FROM audit_log WHERE entity = 'product' AND entity_id = '${id}'`);
+    assert.equal(audit.action, 'product.create');
+    assert.equal((await shop.get(`/p/${slug}`)).status, 404, 'a draft is not on sale');
+  });
+
+  it('takes variants and prices only from a role with the price permission', async () => {
+    const variant = { sku: `TST-${process.pid}-M`, size: 'M', color: '', price: '450.000', compare_at_price: '', barcode: '', weight_grams: '300' };
+    const [color] = await shop.sql('SELECT code FROM colors ORDER BY sort_order LIMIT 1');
+    variant.color = color.code;
+    const csrf = await admins.staff.token(`/admin/products/${id}`, '/admin/logout');
+    assert.equal((await admins.staff.submit(`/admin/products/${id}/variants`, variant, { csrf })).status, 403, 'staff may not set prices');
+    const badPrice = await admins.manager.submit(`/admin/products/${id}/variants`, { ...variant, compare_at_price: '400000' }, { page: `/admin/products/${id}` });
+    assert.equal(badPrice.status, 422);
+    assert.match(badPrice.text, /Giá so sánh phải cao hơn giá bán/);
+    const ok = await admins.manager.submit(`/admin/products/${id}/variants`, variant, { page: `/admin/products/${id}` });
+    assert.equal(ok.status, 303, ok.text.slice(0, 400));
+    const dup = await admins.manager.submit(`/admin/products/${id}/variants`, variant, { page: `/admin/products/${id}` });
+    assert.equal(dup.status, 422, 'the same SKU twice');
+    const [v] = await shop.sql(`SELECT id, price, weight_grams FROM variants WHERE product_id = ${id}`);
+    assert.deepEqual([v.price, v.weight_grams], [450000, 300]);
+    const price = await admins.manager.submit(`/admin/products/${id}/variants/${v.id}/price`, { price: '420000', compare_at_price: '450000' }, { page: `/admin/products/${id}` });
+    assert.equal(price.status, 303);
+    const [audit] = await shop.sql(`SELECT before, after FROM audit_log WHERE action = 'variant.price' AND entity_id = '${v.id}'`);
+    assert.deepEqual([JSON.parse(audit.before).price, JSON.parse(audit.after).price], [450000, 420000]);
+
+    const second = await admins.manager.submit(`/admin/products/${id}/variants`, { ...variant, sku: `TST-${process.pid}-L`, size: 'L' }, { page: `/admin/products/${id}` });
+    assert.equal(second.status, 303, second.text.slice(0, 300));
+    const [l] = await shop.sql(`SELECT id FROM variants WHERE sku = 'TST-${process.pid}-L'`);
+    const remove = `/admin/products/${id}/variants/${l.id}/remove`;
+    const unconfirmed = await admins.staff.submit(remove, {}, { page: `/admin/products/${id}` });
+    assert.equal(unconfirmed.status, 422, 'removal asks for confirmation');
+    assert.equal((await admins.staff.submit(remove, { confirm: '1' }, { page: `/admin/products/${id}` })).status, 303);
+    assert.deepEqual(await shop.sql(`SELECT id FROM variants WHERE id = ${l.id}`), []);
+    const [removed] = await shop.sql(`SELECT action, before FROM audit_log WHERE action = 'variant.remove' AND entity_id = '${id}'`);
+    assert.equal(JSON.parse(removed.before).sku, `TST-${process.pid}-L`);
+  });
+
+  it('goes draft → active → archived by staff, the storefront following at once; archived cannot go straight back', async () => {
+    const [c] = await shop.sql('SELECT id FROM categories ORDER BY id LIMIT 1');
+    const publish = await admins.staff.submit(`/admin/products/${id}`, fields({ category: String(c.id), status: 'active' }));
+    assert.equal(publish.status, 303, publish.text.slice(0, 400));
+    const live = await shop.get(`/p/${slug}`);
+    assert.equal(live.status, 200);
+    assert.match(live.text, /Gile len thử nghiệm/);
+    const renamed = await admins.staff.submit(`/admin/products/${id}`, fields({ category: String(c.id), status: 'active', name_vi: 'Gile len đổi tên' }));
+    assert.equal(renamed.status, 303);
+    assert.match((await shop.get(`/p/${slug}`)).text, /Gile len đổi tên/, 'the new name at once');
+    const [audit] = await shop.sql(`SELECT before, after FROM audit_log WHERE action = 'product.update' AND entity_id = '${id}' ORDER BY id DESC LIMIT 1`);
+    assert.deepEqual([JSON.parse(audit.before).name_vi, JSON.parse(audit.after).name_vi], ['Gile len thử nghiệm', 'Gile len đổi tên']);
+    assert.equal((await admins.staff.submit(`/admin/products/${id}`, fields({ category: String(c.id), status: 'archived', name_vi: 'Gile len đổi tên' }))).status, 303);
+    assert.equal((await shop.get(`/p/${slug}`)).status, 404);
+    const back = await admins.staff.submit(`/admin/products/${id}`, fields({ category: String(c.id), status: 'active', name_vi: 'Gile len đổi tên' }));
+    assert.equal(back.status, 422);
+    assert.match(back.text, /về bản nháp trước/);
+  });
+});

@@ -87,6 +87,13 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     // Catalog and stock (routes::admin_catalog).
     ("GET", "/admin/products", Permission::ViewProducts),
     ("POST", "/admin/products/bulk", Permission::EditProducts),
+    ("GET", "/admin/products/new", Permission::EditProducts),
+    ("POST", "/admin/products/new", Permission::EditProducts),
+    ("GET", "/admin/products/{id}", Permission::ViewProducts),
+    ("POST", "/admin/products/{id}", Permission::EditProducts),
+    ("POST", "/admin/products/{id}/variants", Permission::EditPrices),
+    ("POST", "/admin/products/{id}/variants/{id}/price", Permission::EditPrices),
+    ("POST", "/admin/products/{id}/variants/{id}/remove", Permission::EditProducts),
     ("GET", "/admin/stock", Permission::ViewProducts),
     ("GET", "/admin/stock/{id}", Permission::ViewProducts),
     ("POST", "/admin/stock/{id}/adjust", Permission::EditStock),

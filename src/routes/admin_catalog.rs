@@ -12,6 +12,10 @@ use crate::app::admin_catalog::{
     bulk_status, categories_sql, parse_count, products_sql, statuses_sql, stock_sql, threshold_batch, variant_stock_sql, CategoryRow, LedgerRow, OutcomeRow,
     ProductFilter, ProductListRow, Status, StatusRow, StockRow, PAGE_SIZE,
 };
+use crate::app::admin_product::{
+    add_variant_batch, can_move, colors_sql, create_batch, next_id_sql, prices, product_sql, remove_variant_batch, set_price_batch, sizes_sql, update_batch, variants_sql,
+    CodeRow, ProductInput, ProductRow, VariantInput, VariantRow,
+};
 use crate::app::inventory::{adjust, ledger_sql, outcome, outcome_sql, Adjustment, Outcome, Reason};
 use crate::domain::admin::{required, Permission, Role};
 use crate::domain::error::AppError;
@@ -22,7 +26,7 @@ use crate::platform::config::now;
 use crate::platform::d1::Db;
 use crate::platform::edge_cache::CATALOG_VERSION_KEY;
 use crate::platform::{random, KV};
-use crate::views::admin::catalog::{self, ProductsView, StockView, VariantView};
+use crate::views::admin::catalog::{self, ProductFormView, ProductsView, StockView, VariantView};
 use crate::views::admin::{AdminCtx, Section};
 
 /// Who is asking, and what the request carries.
@@ -60,6 +64,24 @@ pub async fn dispatch(r: &Req<'_>, method: &str, segments: &[&str]) -> Option<Re
     Some(match (method, segments) {
         ("GET", ["admin", "products"]) => products(r, None).await,
         ("POST", ["admin", "products", "bulk"]) => bulk(r).await,
+        ("GET", ["admin", "products", "new"]) => product_form(r, None, None, &[], None).await,
+        ("POST", ["admin", "products", "new"]) => save_product(r, None).await,
+        ("GET", ["admin", "products", id]) => match id.parse() {
+            Ok(id) => product_page(r, id).await,
+            Err(_) => Err(AppError::NotFound),
+        },
+        ("POST", ["admin", "products", id]) => match id.parse() {
+            Ok(id) => save_product(r, Some(id)).await,
+            Err(_) => Err(AppError::NotFound),
+        },
+        ("POST", ["admin", "products", id, "variants"]) => match id.parse() {
+            Ok(id) => add_variant(r, id).await,
+            Err(_) => Err(AppError::NotFound),
+        },
+        ("POST", ["admin", "products", id, "variants", vid, action]) => match (id.parse(), vid.parse()) {
+            (Ok(id), Ok(vid)) => variant_action(r, id, vid, action).await,
+            _ => Err(AppError::NotFound),
+        },
         ("GET", ["admin", "stock"]) => stock(r).await,
         ("GET", ["admin", "stock", id]) => match id.parse() {
             Ok(id) => variant(r, id, 200, None).await,
@@ -195,4 +217,131 @@ async fn threshold(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
     };
     changed(r.db, &threshold_batch(r.actor, &row, value, now())).await?;
     Ok(redirect(&format!("/admin/stock/{id}"), Vec::new()))
+}
+
+async fn product_form(r: &Req<'_>, id: Option<i64>, input: Option<ProductInput>, errors: &[(&'static str, &'static str)], message: Option<(bool, String)>) -> Result<Response, AppError> {
+    let categories: Vec<CategoryRow> = r.db.all(&categories_sql()).await?;
+    let (input, variants) = match id {
+        Some(id) => {
+            let Some(row) = r.db.all::<ProductRow>(&product_sql(id)).await?.into_iter().next() else { return Err(AppError::NotFound) };
+            (input.unwrap_or_else(|| row.input()), r.db.all::<VariantRow>(&variants_sql(id)).await?)
+        }
+        None => (
+            input.unwrap_or(ProductInput {
+                slug: String::new(),
+                category_id: 0,
+                name_vi: String::new(),
+                name_en: String::new(),
+                description_vi: String::new(),
+                description_en: String::new(),
+                seo_title_vi: String::new(),
+                seo_title_en: String::new(),
+                seo_description_vi: String::new(),
+                seo_description_en: String::new(),
+                status: Status::Draft.code().into(),
+                tags: Vec::new(),
+            }),
+            Vec::new(),
+        ),
+    };
+    let sizes: Vec<String> = r.db.all::<CodeRow>(&sizes_sql()).await?.into_iter().map(|c| c.code).collect();
+    let colors: Vec<String> = r.db.all::<CodeRow>(&colors_sql()).await?.into_iter().map(|c| c.code).collect();
+    let status = if !errors.is_empty() || matches!(message, Some((false, _))) { 422 } else { 200 };
+    let view = ProductFormView {
+        id,
+        input: &input,
+        categories: &categories,
+        variants: &variants,
+        sizes: &sizes,
+        colors: &colors,
+        errors,
+        can_edit: r.role.can(Permission::EditProducts),
+        can_price: r.role.can(Permission::EditPrices),
+        message,
+    };
+    let path = id.map_or("/admin/products/new".to_string(), |id| format!("/admin/products/{id}"));
+    Ok(page(status, catalog::product_form_page(&r.ctx(&path), &view)))
+}
+
+async fn product_page(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
+    let message = (r.param("saved") == "1").then(|| (true, "Đã lưu.".to_string()));
+    product_form(r, Some(id), None, &[], message).await
+}
+
+async fn save_product(r: &Req<'_>, id: Option<i64>) -> Result<Response, AppError> {
+    let input = match ProductInput::parse(r.form) {
+        Ok(input) => input,
+        Err(errors) => {
+            let partial = ProductInput::parse_lenient(r.form);
+            return product_form(r, id, Some(partial), &errors, None).await;
+        }
+    };
+    let now = now();
+    match id {
+        None => {
+            if input.status == Status::Archived.code() {
+                return product_form(r, None, Some(input), &[("status", "Sản phẩm mới là bản nháp hoặc đang bán.")], None).await;
+            }
+            let next = r.db.all::<crate::app::promotions::CountRow>(&next_id_sql()).await?.into_iter().next().map_or(1, |c| c.n);
+            if !changed(r.db, &create_batch(r.actor, next, &input, now)).await? {
+                return product_form(r, None, Some(input), &[("slug", "Đường dẫn này đã có sản phẩm khác dùng (hoặc danh mục không còn).")], None).await;
+            }
+            bump_catalog_version(r.env).await?;
+            Ok(redirect(&format!("/admin/products/{next}?saved=1"), Vec::new()))
+        }
+        Some(id) => {
+            let Some(before) = r.db.all::<ProductRow>(&product_sql(id)).await?.into_iter().next() else { return Err(AppError::NotFound) };
+            if !can_move(&before.status, &input.status) {
+                return product_form(r, Some(id), Some(input), &[("status", "Sản phẩm lưu trữ phải về bản nháp trước khi bán lại.")], None).await;
+            }
+            if !changed(r.db, &update_batch(r.actor, &before, &input, now)).await? {
+                return product_form(r, Some(id), Some(input), &[("slug", "Đường dẫn này đã có sản phẩm khác dùng, hoặc sản phẩm vừa được người khác sửa.")], None).await;
+            }
+            bump_catalog_version(r.env).await?;
+            Ok(redirect(&format!("/admin/products/{id}?saved=1"), Vec::new()))
+        }
+    }
+}
+
+async fn add_variant(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
+    let input = match VariantInput::parse(r.form) {
+        Ok(v) => v,
+        Err(errors) => {
+            let text = errors.iter().map(|(_, m)| *m).collect::<Vec<_>>().join(" ");
+            return product_form(r, Some(id), None, &[], Some((false, text))).await;
+        }
+    };
+    if !changed(r.db, &add_variant_batch(r.actor, id, &input, now())).await? {
+        return product_form(r, Some(id), None, &[], Some((false, "Không thêm được: SKU, mã vạch hoặc cặp cỡ × màu đã có, hoặc cỡ/màu không tồn tại.".into()))).await;
+    }
+    bump_catalog_version(r.env).await?;
+    Ok(redirect(&format!("/admin/products/{id}?saved=1"), Vec::new()))
+}
+
+async fn variant_action(r: &Req<'_>, id: i64, vid: i64, action: &str) -> Result<Response, AppError> {
+    let Some(variant) = r.db.all::<VariantRow>(&variants_sql(id)).await?.into_iter().find(|v| v.id == vid) else { return Err(AppError::NotFound) };
+    match action {
+        "price" => {
+            let (price, compare) = match prices(r.form) {
+                Ok(p) => p,
+                Err(errors) => {
+                    let text = errors.iter().map(|(_, m)| *m).collect::<Vec<_>>().join(" ");
+                    return product_form(r, Some(id), None, &[], Some((false, text))).await;
+                }
+            };
+            changed(r.db, &set_price_batch(r.actor, id, &variant, price, compare, now())).await?;
+        }
+        "remove" => {
+            if r.field("confirm") != "1" {
+                return product_form(r, Some(id), None, &[], Some((false, "Hãy đánh dấu “Chắc chắn” để xoá biến thể.".into()))).await;
+            }
+            if !changed(r.db, &remove_variant_batch(r.actor, id, vid, &variant.sku, now())).await? {
+                let msg = "Không xoá được biến thể đã có đơn hàng, đang được giữ hoặc đã có lịch sử tồn kho; hãy đặt tồn kho về 0 thay vì xoá.";
+                return product_form(r, Some(id), None, &[], Some((false, msg.into()))).await;
+            }
+        }
+        _ => return Err(AppError::NotFound),
+    }
+    bump_catalog_version(r.env).await?;
+    Ok(redirect(&format!("/admin/products/{id}?saved=1"), Vec::new()))
 }

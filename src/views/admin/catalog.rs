@@ -62,6 +62,37 @@ pub struct ProductsView<'a> {
     pub message: Option<(bool, String)>,
 }
 
+fn products_table(ctx: &AdminCtx, v: &ProductsView) -> Markup {
+    html! {
+        div.table-scroll {
+            table.admin-table {
+                thead { tr {
+                    @if v.can_edit { th { span.visually-hidden { (w(ctx, "Chọn", "Select")) } } }
+                    th { (w(ctx, "Sản phẩm", "Product")) }
+                    th { (w(ctx, "Danh mục", "Category")) }
+                    th { (w(ctx, "Trạng thái", "Status")) }
+                    th { (w(ctx, "Có thể bán", "Sellable")) }
+                    th { (w(ctx, "Tồn kho", "Stock")) }
+                } }
+                tbody {
+                    @for r in v.rows {
+                        tr data-product=(r.id) {
+                            @if v.can_edit {
+                                td { input type="checkbox" name="id" value=(r.id) aria-label=(format!("{} {}", w(ctx, "Chọn", "Select"), r.name_vi)); }
+                            }
+                            td { (if ctx.locale == Locale::Vi { &r.name_vi } else { &r.name_en }) br; small { (r.slug) " · " (r.variants) " " (w(ctx, "biến thể", "variants")) } }
+                            td { (r.category) }
+                            td.status { (status_name(ctx, &r.status)) }
+                            td.num { (ctx.number(r.available)) }
+                            td { a href=(ctx.href(&format!("/admin/stock?q={}", r.slug))) { (stock_name(ctx, r.stock_state())) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub fn products_page(ctx: &AdminCtx, v: &ProductsView) -> Markup {
     let f = v.filter;
     let main = html! {
@@ -93,40 +124,17 @@ pub fn products_page(ctx: &AdminCtx, v: &ProductsView) -> Markup {
         @if v.rows.is_empty() {
             p { (w(ctx, "Không có sản phẩm nào khớp.", "No product matches.")) }
         } @else {
-            form #bulk method="post" action=(ctx.href("/admin/products/bulk")) {
-                (csrf_field())
-                div.table-scroll {
-                    table.admin-table {
-                        thead { tr {
-                            @if v.can_edit { th { span.visually-hidden { (w(ctx, "Chọn", "Select")) } } }
-                            th { (w(ctx, "Sản phẩm", "Product")) }
-                            th { (w(ctx, "Danh mục", "Category")) }
-                            th { (w(ctx, "Trạng thái", "Status")) }
-                            th { (w(ctx, "Có thể bán", "Sellable")) }
-                            th { (w(ctx, "Tồn kho", "Stock")) }
-                        } }
-                        tbody {
-                            @for r in v.rows {
-                                tr data-product=(r.id) {
-                                    @if v.can_edit {
-                                        td { input type="checkbox" name="id" value=(r.id) aria-label=(format!("{} {}", w(ctx, "Chọn", "Select"), r.name_vi)); }
-                                    }
-                                    td { (if ctx.locale == Locale::Vi { &r.name_vi } else { &r.name_en }) br; small { (r.slug) " · " (r.variants) " " (w(ctx, "biến thể", "variants")) } }
-                                    td { (r.category) }
-                                    td.status { (status_name(ctx, &r.status)) }
-                                    td.num { (ctx.number(r.available)) }
-                                    td { a href=(ctx.href(&format!("/admin/stock?q={}", r.slug))) { (stock_name(ctx, r.stock_state())) } }
-                                }
-                            }
-                        }
-                    }
-                }
-                @if v.can_edit {
+            @if v.can_edit {
+                form #bulk method="post" action=(ctx.href("/admin/products/bulk")) {
+                    (csrf_field())
+                    (products_table(ctx, v))
                     div.bulk-actions {
                         button type="submit" name="action" value="publish" { (w(ctx, "Đăng bán các mục đã chọn", "Publish selected")) }
                         button type="submit" name="action" value="unpublish" { (w(ctx, "Ngừng bán các mục đã chọn", "Unpublish selected")) }
                     }
                 }
+            } @else {
+                (products_table(ctx, v))
             }
         }
         nav.pager aria-label=(w(ctx, "Trang", "Pages")) {
@@ -257,4 +265,145 @@ pub fn variant_page(ctx: &AdminCtx, v: &VariantView) -> Markup {
         p { a href=(ctx.href("/admin/stock")) { (w(ctx, "← Tồn kho", "← Stock")) } }
     };
     page(ctx, Section::Stock, &r.sku, main)
+}
+
+pub struct ProductFormView<'a> {
+    /// `None` for a new product.
+    pub id: Option<i64>,
+    pub input: &'a crate::app::admin_product::ProductInput,
+    pub categories: &'a [CategoryRow],
+    pub variants: &'a [crate::app::admin_product::VariantRow],
+    pub sizes: &'a [String],
+    pub colors: &'a [String],
+    pub errors: &'a [(&'static str, &'static str)],
+    pub can_edit: bool,
+    pub can_price: bool,
+    pub message: Option<(bool, String)>,
+}
+
+fn field_error(v: &ProductFormView, field: &str) -> Markup {
+    html! {
+        @for (f, msg) in v.errors.iter().filter(|(f, _)| *f == field) {
+            span.field-error id=(format!("{f}-error")) { (msg) }
+        }
+    }
+}
+
+fn text_input(v: &ProductFormView, label: &str, name: &'static str, value: &str, textarea: bool) -> Markup {
+    let invalid = v.errors.iter().any(|(f, _)| *f == name);
+    html! {
+        label {
+            (label)
+            @if textarea {
+                textarea name=(name) rows="4" aria-invalid=[invalid.then_some("true")] disabled[!v.can_edit] { (value) }
+            } @else {
+                input type="text" name=(name) value=(value) aria-invalid=[invalid.then_some("true")] disabled[!v.can_edit];
+            }
+            (field_error(v, name))
+        }
+    }
+}
+
+pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
+    let p = v.input;
+    let action = match v.id {
+        Some(id) => format!("/admin/products/{id}"),
+        None => "/admin/products/new".to_string(),
+    };
+    let main = html! {
+        (notice(v.message.as_ref()))
+        @if !v.errors.is_empty() {
+            p.notice.error role="alert" { (w(ctx, "Vui lòng sửa các ô được đánh dấu bên dưới.", "Please correct the marked fields below.")) }
+        }
+        form.product-form method="post" action=(ctx.href(&action)) {
+            (csrf_field())
+            fieldset {
+                legend { (w(ctx, "Thông tin", "Details")) }
+                (text_input(v, w(ctx, "Tên (tiếng Việt)", "Name (Vietnamese)"), "name_vi", &p.name_vi, false))
+                (text_input(v, w(ctx, "Tên (tiếng Anh)", "Name (English)"), "name_en", &p.name_en, false))
+                (text_input(v, w(ctx, "Đường dẫn", "URL slug"), "slug", &p.slug, false))
+                (text_input(v, w(ctx, "Mô tả (tiếng Việt)", "Description (Vietnamese)"), "description_vi", &p.description_vi, true))
+                (text_input(v, w(ctx, "Mô tả (tiếng Anh)", "Description (English)"), "description_en", &p.description_en, true))
+                label { (w(ctx, "Danh mục", "Category"))
+                    select name="category" disabled[!v.can_edit] {
+                        option value="" { "—" }
+                        @for c in v.categories { option value=(c.id) selected[p.category_id == c.id] { (c.name_vi) } }
+                    }
+                    (field_error(v, "category"))
+                }
+                (text_input(v, w(ctx, "Thẻ (cách nhau bởi dấu phẩy)", "Tags (comma-separated)"), "tags", &p.tags.join(", "), false))
+                label { (w(ctx, "Trạng thái", "Status"))
+                    select name="status" disabled[!v.can_edit] {
+                        @for s in Status::ALL { option value=(s.code()) selected[p.status == s.code()] { (status_name(ctx, s.code())) } }
+                    }
+                    (field_error(v, "status"))
+                }
+            }
+            fieldset {
+                legend { "SEO" }
+                (text_input(v, w(ctx, "Tiêu đề SEO (tiếng Việt, ≤ 70)", "SEO title (Vietnamese, ≤ 70)"), "seo_title_vi", &p.seo_title_vi, false))
+                (text_input(v, w(ctx, "Tiêu đề SEO (tiếng Anh, ≤ 70)", "SEO title (English, ≤ 70)"), "seo_title_en", &p.seo_title_en, false))
+                (text_input(v, w(ctx, "Mô tả SEO (tiếng Việt, ≤ 160)", "SEO description (Vietnamese, ≤ 160)"), "seo_description_vi", &p.seo_description_vi, false))
+                (text_input(v, w(ctx, "Mô tả SEO (tiếng Anh, ≤ 160)", "SEO description (English, ≤ 160)"), "seo_description_en", &p.seo_description_en, false))
+            }
+            @if v.can_edit { button type="submit" { (w(ctx, "Lưu sản phẩm", "Save product")) } }
+        }
+        @if let Some(id) = v.id {
+            h2 { (w(ctx, "Biến thể (cỡ × màu)", "Variants (size × colour)")) }
+            div.table-scroll {
+                table.admin-table.variants {
+                    thead { tr { th { "SKU" } th { (w(ctx, "Cỡ", "Size")) } th { (w(ctx, "Màu", "Colour")) } th { (w(ctx, "Giá", "Price")) } th { (w(ctx, "Mã vạch", "Barcode")) } th { (w(ctx, "Gam", "Grams")) } th { (w(ctx, "Tồn", "On hand")) } th {} } }
+                    tbody {
+                        @for r in v.variants {
+                            tr data-variant=(r.id) {
+                                td { (r.sku) } td { (r.size) } td { (r.color) }
+                                td {
+                                    @if v.can_price {
+                                        form method="post" action=(ctx.href(&format!("/admin/products/{id}/variants/{}/price", r.id))) {
+                                            (csrf_field())
+                                            input type="text" inputmode="numeric" name="price" value=(r.price) size="9" aria-label=(w(ctx, "Giá", "Price"));
+                                            input type="text" inputmode="numeric" name="compare_at_price" value=[r.compare_at_price] size="9" aria-label=(w(ctx, "Giá so sánh", "Compare-at price"));
+                                            button type="submit" { (w(ctx, "Đổi giá", "Set price")) }
+                                        }
+                                    } @else {
+                                        (ctx.money(r.price))
+                                    }
+                                }
+                                td { (r.barcode.as_deref().unwrap_or("")) }
+                                td.num { (r.weight_grams) }
+                                td.num { (r.on_hand) }
+                                td {
+                                    @if v.can_edit {
+                                        form method="post" action=(ctx.href(&format!("/admin/products/{id}/variants/{}/remove", r.id))) {
+                                            (csrf_field())
+                                            label.check { input type="checkbox" name="confirm" value="1" required; (w(ctx, "Chắc chắn", "I am sure")) }
+                                            button type="submit" { (w(ctx, "Xoá", "Remove")) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if v.can_price {
+                h3 { (w(ctx, "Thêm biến thể", "Add a variant")) }
+                form.variant-form method="post" action=(ctx.href(&format!("/admin/products/{id}/variants"))) {
+                    (csrf_field())
+                    label { "SKU" input type="text" name="sku" required maxlength="40"; }
+                    label { (w(ctx, "Cỡ", "Size")) select name="size" { @for s in v.sizes { option value=(s) { (s) } } } }
+                    label { (w(ctx, "Màu", "Colour")) select name="color" { @for c in v.colors { option value=(c) { (c) } } } }
+                    label { (w(ctx, "Giá (₫)", "Price (₫)")) input type="text" inputmode="numeric" name="price" required; }
+                    label { (w(ctx, "Giá so sánh (₫)", "Compare-at price (₫)")) input type="text" inputmode="numeric" name="compare_at_price"; }
+                    label { (w(ctx, "Mã vạch", "Barcode")) input type="text" inputmode="numeric" name="barcode"; }
+                    label { (w(ctx, "Khối lượng (gam)", "Weight (grams)")) input type="number" min="0" max="100000" name="weight_grams"; }
+                    button type="submit" { (w(ctx, "Thêm", "Add")) }
+                }
+            } @else if v.can_edit {
+                p { (w(ctx, "Thêm biến thể và đổi giá cần quyền sửa giá (quản lý hoặc chủ cửa hàng).", "Adding variants and changing prices needs the price permission (manager or owner).")) }
+            }
+        }
+    };
+    let title = if v.id.is_some() { p.name_vi.clone() } else { w(ctx, "Sản phẩm mới", "New product").to_string() };
+    page(ctx, Section::Products, &title, main)
 }
