@@ -290,3 +290,18 @@ describe('creating and editing a product', () => {
     assert.match(back.text, /về bản nháp trước/);
   });
 });
+
+describe('CSV export', () => {
+  it('gives one row per variant with the documented columns, to any admin, never cached', async () => {
+    const res = await admins.support.get('/admin/products.csv');
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type'), /^text\/csv/);
+    assert.match(res.headers.get('content-disposition'), /attachment/);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    const lines = res.text.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    assert.equal(lines[0], 'product_slug,product_status,category_slug,name_vi,name_en,sku,size,color,price,compare_at_price,on_hand,barcode,weight_grams,variant_status');
+    const [{ n }] = await shop.sql('SELECT COUNT(*) AS n FROM variants');
+    assert.equal(lines.length - 1, n);
+    assert.equal((await browser(shop).get('/admin/products.csv')).status, 303, 'not without signing in');
+  });
+});

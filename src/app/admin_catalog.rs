@@ -105,9 +105,7 @@ impl ProductFilter {
 }
 
 fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 fn like(s: &str) -> String {
@@ -294,6 +292,55 @@ pub struct OutcomeRow {
     pub applied_on_hand: Option<i64>,
 }
 
+/// A variant as the CSV export reads it from D1.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ExportRow {
+    pub product_slug: String,
+    pub product_status: String,
+    pub category_slug: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub sku: String,
+    pub size: String,
+    pub color: String,
+    pub price: i64,
+    pub compare_at_price: Option<i64>,
+    pub on_hand: i64,
+    pub barcode: Option<String>,
+    pub weight_grams: i64,
+    pub variant_status: String,
+}
+
+impl From<ExportRow> for crate::domain::catalog_csv::VariantRow {
+    fn from(r: ExportRow) -> Self {
+        crate::domain::catalog_csv::VariantRow {
+            product_slug: r.product_slug,
+            product_status: r.product_status,
+            category_slug: r.category_slug,
+            name_vi: r.name_vi,
+            name_en: r.name_en,
+            sku: r.sku,
+            size: r.size,
+            color: r.color,
+            price: r.price,
+            compare_at_price: r.compare_at_price,
+            on_hand: r.on_hand,
+            barcode: r.barcode,
+            weight_grams: r.weight_grams,
+            variant_status: r.variant_status,
+        }
+    }
+}
+
+/// Every variant, one row each, products in id order.
+pub fn export_sql() -> Sql {
+    Sql::new(
+        "SELECT p.slug AS product_slug, p.status AS product_status, c.slug AS category_slug, p.name_vi, p.name_en, v.sku, v.size, v.color, \
+         v.price, v.compare_at_price, v.on_hand, v.barcode, v.weight_grams, v.status AS variant_status \
+         FROM variants v JOIN products p ON p.id = v.product_id JOIN categories c ON c.id = p.category_id ORDER BY p.id, v.position, v.id",
+    )
+}
+
 /// Parses a whole number typed into a form (spaces, `+` and thousands dots/commas allowed).
 pub fn parse_count(s: &str) -> Option<i64> {
     let cleaned: String = s.trim().trim_start_matches('+').chars().filter(|c| !matches!(c, ' ' | '.' | ',')).collect();
@@ -321,8 +368,26 @@ mod tests {
     fn statements_bind_every_placeholder() {
         let actor = Actor { id: "a", email: "a@x.vn", ip: "" };
         let full = ProductFilter { q: "a_b".into(), category: Some(1), status: Some(Status::Draft), stock: Some(StockState::Out), page: 3 };
-        let row = StockRow { id: 1, product_id: 1, product: "p".into(), sku: "s".into(), size: "M".into(), color: "black".into(), on_hand: 5, reserved: 1, low_stock_threshold: 3 };
-        let mut all = vec![products_sql(&full), products_sql(&ProductFilter::default()), categories_sql(), statuses_sql(&[1, 2]), stock_sql("x", true, 10), stock_sql("", false, 10), variant_stock_sql(1)];
+        let row = StockRow {
+            id: 1,
+            product_id: 1,
+            product: "p".into(),
+            sku: "s".into(),
+            size: "M".into(),
+            color: "black".into(),
+            on_hand: 5,
+            reserved: 1,
+            low_stock_threshold: 3,
+        };
+        let mut all = vec![
+            products_sql(&full),
+            products_sql(&ProductFilter::default()),
+            categories_sql(),
+            statuses_sql(&[1, 2]),
+            stock_sql("x", true, 10),
+            stock_sql("", false, 10),
+            variant_stock_sql(1),
+        ];
         all.extend(bulk_status(&actor, &[StatusRow { id: 1, status: "draft".into() }], Status::Active, 1));
         all.extend(threshold_batch(&actor, &row, 4, 1));
         for sql in all {
@@ -345,7 +410,17 @@ mod tests {
 
     #[test]
     fn stock_states_and_counts() {
-        let row = |available, low| ProductListRow { id: 1, slug: "s".into(), name_vi: "".into(), name_en: "".into(), status: "active".into(), category: "".into(), variants: 2, available, low };
+        let row = |available, low| ProductListRow {
+            id: 1,
+            slug: "s".into(),
+            name_vi: "".into(),
+            name_en: "".into(),
+            status: "active".into(),
+            category: "".into(),
+            variants: 2,
+            available,
+            low,
+        };
         assert_eq!(row(0, 2).stock_state(), StockState::Out);
         assert_eq!(row(4, 1).stock_state(), StockState::Low);
         assert_eq!(row(40, 0).stock_state(), StockState::In);

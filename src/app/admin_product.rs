@@ -74,7 +74,20 @@ impl ProductInput {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(ProductInput { slug, category_id, name_vi, name_en, description_vi, description_en, seo_title_vi, seo_title_en, seo_description_vi, seo_description_en, status, tags })
+        Ok(ProductInput {
+            slug,
+            category_id,
+            name_vi,
+            name_en,
+            description_vi,
+            description_en,
+            seo_title_vi,
+            seo_title_en,
+            seo_description_vi,
+            seo_description_en,
+            status,
+            tags,
+        })
     }
 
     /// The form as typed, for showing it again beside its errors.
@@ -164,16 +177,9 @@ fn tag_statements(id: i64, tags: &[String]) -> Vec<Sql> {
     out
 }
 
-/// A new product (its id chosen by the caller): insert unless the slug is taken, audit, tags.
-pub fn create_batch(actor: &Actor, id: i64, p: &ProductInput, now: i64) -> Vec<Sql> {
-    let mut batch = vec![
-        Sql::new(
-            "INSERT INTO products (id, slug, category_id, name_vi, name_en, description_vi, description_en, seo_title_vi, seo_title_en, \
-             seo_description_vi, seo_description_en, status) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
-             WHERE EXISTS (SELECT 1 FROM categories WHERE id = ?) AND NOT EXISTS (SELECT 1 FROM products WHERE slug = ? OR id = ?)",
-        )
-        .bind(id)
-        .bind(p.slug.as_str())
+/// Binds the form's fields in column order: slug, category, names, descriptions, SEO, status.
+fn bind_fields(sql: Sql, p: &ProductInput) -> Sql {
+    sql.bind(p.slug.as_str())
         .bind(p.category_id)
         .bind(p.name_vi.as_str())
         .bind(p.name_en.as_str())
@@ -184,6 +190,20 @@ pub fn create_batch(actor: &Actor, id: i64, p: &ProductInput, now: i64) -> Vec<S
         .bind(p.seo_description_vi.as_str())
         .bind(p.seo_description_en.as_str())
         .bind(p.status.as_str())
+}
+
+/// A new product (its id chosen by the caller): insert unless the slug is taken, audit, tags.
+pub fn create_batch(actor: &Actor, id: i64, p: &ProductInput, now: i64) -> Vec<Sql> {
+    let mut batch = vec![
+        bind_fields(
+            Sql::new(
+                "INSERT INTO products (id, slug, category_id, name_vi, name_en, description_vi, description_en, seo_title_vi, seo_title_en, \
+             seo_description_vi, seo_description_en, status) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
+             WHERE EXISTS (SELECT 1 FROM categories WHERE id = ?) AND NOT EXISTS (SELECT 1 FROM products WHERE slug = ? OR id = ?)",
+            )
+            .bind(id),
+            p,
+        )
         .bind(p.category_id)
         .bind(p.slug.as_str())
         .bind(id),
@@ -196,23 +216,15 @@ pub fn create_batch(actor: &Actor, id: i64, p: &ProductInput, now: i64) -> Vec<S
 /// An edit, applied only if the product is still in the status it was read in.
 pub fn update_batch(actor: &Actor, before: &ProductRow, p: &ProductInput, now: i64) -> Vec<Sql> {
     let mut batch = vec![
-        Sql::new(
-            "UPDATE products SET slug = ?, category_id = ?, name_vi = ?, name_en = ?, description_vi = ?, description_en = ?, \
+        bind_fields(
+            Sql::new(
+                "UPDATE products SET slug = ?, category_id = ?, name_vi = ?, name_en = ?, description_vi = ?, description_en = ?, \
              seo_title_vi = ?, seo_title_en = ?, seo_description_vi = ?, seo_description_en = ?, status = ?, \
              updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND status = ? \
              AND EXISTS (SELECT 1 FROM categories WHERE id = ?) AND NOT EXISTS (SELECT 1 FROM products WHERE slug = ? AND id <> ?)",
+            ),
+            p,
         )
-        .bind(p.slug.as_str())
-        .bind(p.category_id)
-        .bind(p.name_vi.as_str())
-        .bind(p.name_en.as_str())
-        .bind(p.description_vi.as_str())
-        .bind(p.description_en.as_str())
-        .bind(p.seo_title_vi.as_str())
-        .bind(p.seo_title_en.as_str())
-        .bind(p.seo_description_vi.as_str())
-        .bind(p.seo_description_en.as_str())
-        .bind(p.status.as_str())
         .bind(before.id)
         .bind(before.status.as_str())
         .bind(p.category_id)
@@ -274,13 +286,23 @@ impl VariantInput {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(VariantInput { sku, size, color, price, compare_at_price, barcode: (!barcode.is_empty()).then_some(barcode), weight_grams: weight_grams.unwrap_or(0) })
+        Ok(VariantInput {
+            sku,
+            size,
+            color,
+            price,
+            compare_at_price,
+            barcode: (!barcode.is_empty()).then_some(barcode),
+            weight_grams: weight_grams.unwrap_or(0),
+        })
     }
 }
 
 /// The price and compare-at price fields (VND, whole đồng; thousands dots allowed).
 pub fn prices(form: &[(String, String)]) -> Result<(i64, Option<i64>), Errors> {
-    let Some(price) = money(&get(form, "price")) else { return Err(vec![("price", "Giá là số đồng từ 0 đến 1.000.000.000.")]) };
+    let Some(price) = money(&get(form, "price")) else {
+        return Err(vec![("price", "Giá là số đồng từ 0 đến 1.000.000.000.")]);
+    };
     let compare = get(form, "compare_at_price");
     if compare.is_empty() {
         return Ok((price, None));
@@ -341,7 +363,9 @@ pub fn remove_variant_batch(actor: &Actor, product_id: i64, variant_id: i64, sku
 }
 
 pub fn set_price_batch(actor: &Actor, product_id: i64, variant: &VariantRow, price: i64, compare: Option<i64>, now: i64) -> [Sql; 2] {
-    let mut update = Sql::new("UPDATE variants SET price = ?, compare_at_price = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND product_id = ?").bind(price);
+    let mut update =
+        Sql::new("UPDATE variants SET price = ?, compare_at_price = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND product_id = ?")
+            .bind(price);
     update.params.push(compare.map_or(SqlValue::Null, SqlValue::Int));
     let update = update.bind(variant.id).bind(product_id);
     [
@@ -423,9 +447,19 @@ mod tests {
 
     #[test]
     fn a_variant_form_parses_prices_and_refuses_nonsense() {
-        let v = VariantInput::parse(&form(&[("sku", "gl-m-nv"), ("size", "M"), ("color", "navy"), ("price", "450.000"), ("compare_at_price", "500.000"), ("weight_grams", "300")])).unwrap();
+        let v = VariantInput::parse(&form(&[
+            ("sku", "gl-m-nv"),
+            ("size", "M"),
+            ("color", "navy"),
+            ("price", "450.000"),
+            ("compare_at_price", "500.000"),
+            ("weight_grams", "300"),
+        ]))
+        .unwrap();
         assert_eq!((v.sku.as_str(), v.price, v.compare_at_price, v.barcode.clone(), v.weight_grams), ("GL-M-NV", 450_000, Some(500_000), None, 300));
-        let errors = VariantInput::parse(&form(&[("sku", "áo"), ("price", "450000"), ("compare_at_price", "400000"), ("barcode", "12ab"), ("weight_grams", "-1")])).unwrap_err();
+        let errors =
+            VariantInput::parse(&form(&[("sku", "áo"), ("price", "450000"), ("compare_at_price", "400000"), ("barcode", "12ab"), ("weight_grams", "-1")]))
+                .unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|(f, _)| *f).collect();
         assert_eq!(fields, vec!["sku", "size", "color", "compare_at_price", "barcode", "weight_grams"]);
         assert!(prices(&form(&[("price", "-5")])).is_err());
@@ -451,8 +485,27 @@ mod tests {
             tags: Some("b,a".into()),
         };
         assert_eq!(row.input().tags, vec!["a".to_string(), "b".to_string()]);
-        let v = VariantInput { sku: "S".into(), size: "M".into(), color: "navy".into(), price: 1, compare_at_price: None, barcode: Some("12345678".into()), weight_grams: 0 };
-        let vr = VariantRow { id: 3, sku: "S".into(), size: "M".into(), color: "navy".into(), price: 1, compare_at_price: None, barcode: None, weight_grams: 0, on_hand: 0, reserved: 0 };
+        let v = VariantInput {
+            sku: "S".into(),
+            size: "M".into(),
+            color: "navy".into(),
+            price: 1,
+            compare_at_price: None,
+            barcode: Some("12345678".into()),
+            weight_grams: 0,
+        };
+        let vr = VariantRow {
+            id: 3,
+            sku: "S".into(),
+            size: "M".into(),
+            color: "navy".into(),
+            price: 1,
+            compare_at_price: None,
+            barcode: None,
+            weight_grams: 0,
+            on_hand: 0,
+            reserved: 0,
+        };
         let mut all = create_batch(&actor, 9, &p, 1);
         all.extend(update_batch(&actor, &row, &p, 1));
         all.extend(add_variant_batch(&actor, 9, &v, 1));

@@ -86,6 +86,7 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/users/{id}/disable", Permission::ManageAdmins),
     // Catalog and stock (routes::admin_catalog).
     ("GET", "/admin/products", Permission::ViewProducts),
+    ("GET", "/admin/products.csv", Permission::ViewProducts),
     ("POST", "/admin/products/bulk", Permission::EditProducts),
     ("GET", "/admin/products/new", Permission::EditProducts),
     ("POST", "/admin/products/new", Permission::EditProducts),

@@ -19,6 +19,8 @@ use crate::app::admin_product::{
 use crate::app::inventory::{adjust, ledger_sql, outcome, outcome_sql, Adjustment, Outcome, Reason};
 use crate::domain::admin::{required, Permission, Role};
 use crate::domain::error::AppError;
+use crate::domain::http_cache;
+use crate::platform::edge_cache::{respond, Rendered};
 use crate::domain::listing::parse_query;
 use crate::domain::locale::Locale;
 use crate::platform::accounts::changed;
@@ -63,6 +65,7 @@ impl Req<'_> {
 pub async fn dispatch(r: &Req<'_>, method: &str, segments: &[&str]) -> Option<Result<Response, AppError>> {
     Some(match (method, segments) {
         ("GET", ["admin", "products"]) => products(r, None).await,
+        ("GET", ["admin", "products.csv"]) => export_csv(r).await,
         ("POST", ["admin", "products", "bulk"]) => bulk(r).await,
         ("GET", ["admin", "products", "new"]) => product_form(r, None, None, &[], None).await,
         ("POST", ["admin", "products", "new"]) => save_product(r, None).await,
@@ -344,4 +347,12 @@ async fn variant_action(r: &Req<'_>, id: i64, vid: i64, action: &str) -> Result<
     }
     bump_catalog_version(r.env).await?;
     Ok(redirect(&format!("/admin/products/{id}?saved=1"), Vec::new()))
+}
+
+async fn export_csv(r: &Req<'_>) -> Result<Response, AppError> {
+    let rows: Vec<crate::app::admin_catalog::ExportRow> = r.db.all(&crate::app::admin_catalog::export_sql()).await?;
+    let rows: Vec<crate::domain::catalog_csv::VariantRow> = rows.into_iter().map(Into::into).collect();
+    let mut rendered = Rendered::new(200, "text/csv; charset=utf-8", crate::domain::catalog_csv::export(&rows));
+    rendered.headers.push(("content-disposition", "attachment; filename=\"vestify-products.csv\"".to_string()));
+    Ok(respond(rendered, http_cache::NO_STORE, None))
 }

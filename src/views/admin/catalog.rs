@@ -137,6 +137,7 @@ pub fn products_page(ctx: &AdminCtx, v: &ProductsView) -> Markup {
                 (products_table(ctx, v))
             }
         }
+        p { a href=(ctx.href("/admin/products.csv")) download { (w(ctx, "Tải CSV sản phẩm và tồn kho", "Download products and stock as CSV")) } }
         nav.pager aria-label=(w(ctx, "Trang", "Pages")) {
             @if f.page > 1 { a rel="prev" href=(format!("{}{}", ctx.href("/admin/products"), f.query_for_page(f.page - 1))) { (w(ctx, "← Trang trước", "← Previous")) } }
             span { (w(ctx, "Trang ", "Page ")) (f.page) }
