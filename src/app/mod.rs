@@ -6,6 +6,8 @@ pub mod inventory;
 pub mod cart;
 pub mod accounts;
 pub mod admin;
+pub mod admin_catalog;
+pub mod admin_product;
 pub mod catalog;
 pub mod orders;
 pub mod payments;

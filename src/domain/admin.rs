@@ -91,6 +91,21 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/promotions/{id}/disable", Permission::ManageDiscounts),
     ("POST", "/admin/promotions/{id}/codes", Permission::ManageDiscounts),
     ("GET", "/admin/promotions/{id}/codes.csv", Permission::ManageDiscounts),
+    // Catalog and stock (routes::admin_catalog).
+    ("GET", "/admin/products", Permission::ViewProducts),
+    ("GET", "/admin/products.csv", Permission::ViewProducts),
+    ("POST", "/admin/products/bulk", Permission::EditProducts),
+    ("GET", "/admin/products/new", Permission::EditProducts),
+    ("POST", "/admin/products/new", Permission::EditProducts),
+    ("GET", "/admin/products/{id}", Permission::ViewProducts),
+    ("POST", "/admin/products/{id}", Permission::EditProducts),
+    ("POST", "/admin/products/{id}/variants", Permission::EditPrices),
+    ("POST", "/admin/products/{id}/variants/{id}/price", Permission::EditPrices),
+    ("POST", "/admin/products/{id}/variants/{id}/remove", Permission::EditProducts),
+    ("GET", "/admin/stock", Permission::ViewProducts),
+    ("GET", "/admin/stock/{id}", Permission::ViewProducts),
+    ("POST", "/admin/stock/{id}/adjust", Permission::EditStock),
+    ("POST", "/admin/stock/{id}/threshold", Permission::EditStock),
 ];
 
 /// The permission a request needs, or `None` when no such admin route exists (a 404).

@@ -89,6 +89,10 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
     let ip = req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_default();
     let actor = Actor { id: &signed.admin.id, email: &signed.admin.email, ip: &ip };
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let catalog = super::admin_catalog::Req { db: &db, env, role: signed.role, user: &signed.admin.email, actor: &actor, query: &incoming.query, form: &form };
+    if let Some(result) = super::admin_catalog::dispatch(&catalog, &method, &segments).await {
+        return result;
+    }
     match (method.as_str(), segments.as_slice()) {
         ("GET", ["admin"]) => Ok(page(200, admin::landing_page(&signed.admin, signed.role))),
         ("GET", ["admin", "customers"]) => {

@@ -5,6 +5,7 @@
 
 mod account;
 mod admin;
+mod admin_catalog;
 mod admin_promotions;
 mod analytics;
 mod api;

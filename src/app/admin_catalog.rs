@@ -1,0 +1,432 @@
+//! The admin panel's catalog and stock pages as data: the product list (search, filters, paging),
+//! bulk publish/unpublish, and the per-variant stock view. Every write is one batch: the guarded
+//! UPDATE, then its audit row gated on `changes()` (see `app::admin::audit_sql`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::admin::{audit_sql, Actor};
+use super::sql::{Sql, SqlValue};
+
+/// Products per page of the admin list.
+pub const PAGE_SIZE: i64 = 50;
+
+/// A product's publication state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Draft,
+    Active,
+    Archived,
+}
+
+impl Status {
+    pub const ALL: [Status; 3] = [Status::Draft, Status::Active, Status::Archived];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Active => "active",
+            Status::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.code() == s)
+    }
+}
+
+/// How a product stands on stock: nothing sellable, some variant at or below its threshold, or fine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StockState {
+    Out,
+    Low,
+    In,
+}
+
+impl StockState {
+    pub const ALL: [StockState; 3] = [StockState::In, StockState::Low, StockState::Out];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            StockState::Out => "out",
+            StockState::Low => "low",
+            StockState::In => "in",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<StockState> {
+        StockState::ALL.into_iter().find(|x| x.code() == s)
+    }
+}
+
+/// The list's filters, read from the query string; anything unrecognised is ignored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProductFilter {
+    /// Matches the Vietnamese or English name, or any variant's SKU (case-insensitive substring).
+    pub q: String,
+    pub category: Option<i64>,
+    pub status: Option<Status>,
+    pub stock: Option<StockState>,
+    /// 1-based.
+    pub page: i64,
+}
+
+impl ProductFilter {
+    pub fn from_query(pairs: &[(String, String)]) -> ProductFilter {
+        let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+        let q: String = get("q").chars().take(100).collect();
+        ProductFilter {
+            q,
+            category: get("category").parse().ok(),
+            status: Status::parse(&get("status")),
+            stock: StockState::parse(&get("stock")),
+            page: get("page").parse::<i64>().ok().filter(|p| (1..=10_000).contains(p)).unwrap_or(1),
+        }
+    }
+
+    /// The query string of these filters on another page (for the pager links).
+    pub fn query_for_page(&self, page: i64) -> String {
+        let mut parts = Vec::new();
+        if !self.q.is_empty() {
+            parts.push(format!("q={}", encode(&self.q)));
+        }
+        if let Some(c) = self.category {
+            parts.push(format!("category={c}"));
+        }
+        if let Some(s) = self.status {
+            parts.push(format!("status={}", s.code()));
+        }
+        if let Some(s) = self.stock {
+            parts.push(format!("stock={}", s.code()));
+        }
+        parts.push(format!("page={page}"));
+        format!("?{}", parts.join("&"))
+    }
+}
+
+fn encode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+fn like(s: &str) -> String {
+    let escaped: String = s.to_lowercase().chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+    format!("%{escaped}%")
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProductListRow {
+    pub id: i64,
+    pub slug: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub status: String,
+    pub category: String,
+    pub variants: i64,
+    pub available: i64,
+    pub low: i64,
+}
+
+impl ProductListRow {
+    pub fn stock_state(&self) -> StockState {
+        if self.available <= 0 {
+            StockState::Out
+        } else if self.low > 0 {
+            StockState::Low
+        } else {
+            StockState::In
+        }
+    }
+}
+
+/// One page of the list (one row more than a page, so the caller knows whether there is a next).
+pub fn products_sql(f: &ProductFilter) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT * FROM (SELECT p.id, p.slug, p.name_vi, p.name_en, p.status, c.name_vi AS category, \
+         (SELECT COUNT(*) FROM variants v WHERE v.product_id = p.id) AS variants, \
+         (SELECT COALESCE(SUM(v.on_hand - v.reserved), 0) FROM variants v WHERE v.product_id = p.id) AS available, \
+         (SELECT COUNT(*) FROM variants v WHERE v.product_id = p.id AND v.on_hand - v.reserved <= v.low_stock_threshold) AS low \
+         FROM products p JOIN categories c ON c.id = p.category_id WHERE 1 = 1",
+    );
+    if !f.q.is_empty() {
+        let pattern = like(&f.q);
+        sql.push(
+            " AND (lower(p.name_vi) LIKE ? ESCAPE '\\' OR lower(p.name_en) LIKE ? ESCAPE '\\' \
+             OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND lower(v.sku) LIKE ? ESCAPE '\\'))",
+            [SqlValue::Text(pattern.clone()), SqlValue::Text(pattern.clone()), SqlValue::Text(pattern)],
+        );
+    }
+    if let Some(c) = f.category {
+        sql.push(" AND p.category_id = ?", [SqlValue::Int(c)]);
+    }
+    if let Some(s) = f.status {
+        sql.push(" AND p.status = ?", [SqlValue::Text(s.code().into())]);
+    }
+    sql.push(") WHERE 1 = 1", []);
+    match f.stock {
+        Some(StockState::Out) => sql.push(" AND available <= 0", []),
+        Some(StockState::Low) => sql.push(" AND available > 0 AND low > 0", []),
+        Some(StockState::In) => sql.push(" AND available > 0 AND low = 0", []),
+        None => {}
+    }
+    sql.push(" ORDER BY id DESC LIMIT ? OFFSET ?", [SqlValue::Int(PAGE_SIZE + 1), SqlValue::Int((f.page - 1) * PAGE_SIZE)]);
+    sql
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CategoryRow {
+    pub id: i64,
+    pub name_vi: String,
+    pub name_en: String,
+}
+
+pub fn categories_sql() -> Sql {
+    Sql::new("SELECT id, name_vi, name_en FROM categories ORDER BY path")
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StatusRow {
+    pub id: i64,
+    pub status: String,
+}
+
+/// The current status of the named products (at most 200 per bulk action).
+pub fn statuses_sql(ids: &[i64]) -> Sql {
+    let mut sql = Sql::new(format!("SELECT id, status FROM products WHERE id IN ({})", Sql::placeholders(ids.len())));
+    sql.params.extend(ids.iter().map(|i| SqlValue::Int(*i)));
+    sql
+}
+
+/// Publish (`Active`) or unpublish (`Draft`) products: per product a guarded UPDATE (only from the
+/// status it was read in, and never an archived product) and its audit row.
+pub fn bulk_status(actor: &Actor, rows: &[StatusRow], to: Status, now: i64) -> Vec<Sql> {
+    let mut batch = Vec::new();
+    for row in rows.iter().filter(|r| r.status != to.code() && r.status != Status::Archived.code()) {
+        batch.push(
+            Sql::new("UPDATE products SET status = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND status = ?")
+                .bind(to.code())
+                .bind(row.id)
+                .bind(row.status.as_str()),
+        );
+        let action = if to == Status::Active { "product.publish" } else { "product.unpublish" };
+        batch.push(audit_sql(actor, action, "product", &row.id.to_string(), Some(&json!({"status": row.status})), Some(&json!({"status": to.code()})), now));
+    }
+    batch
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StockRow {
+    pub id: i64,
+    pub product_id: i64,
+    pub product: String,
+    pub sku: String,
+    pub size: String,
+    pub color: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub low_stock_threshold: i64,
+}
+
+impl StockRow {
+    pub fn available(&self) -> i64 {
+        self.on_hand - self.reserved
+    }
+
+    pub fn is_low(&self) -> bool {
+        self.available() <= self.low_stock_threshold
+    }
+}
+
+const STOCK_COLUMNS: &str = "v.id, v.product_id, p.name_vi AS product, v.sku, v.size, v.color, v.on_hand, v.reserved, v.low_stock_threshold";
+
+/// Variants for the stock page: matching a SKU or product name, optionally only the low ones.
+pub fn stock_sql(q: &str, low_only: bool, limit: i64) -> Sql {
+    let mut sql = Sql::new(format!("SELECT {STOCK_COLUMNS} FROM variants v JOIN products p ON p.id = v.product_id WHERE 1 = 1"));
+    if !q.is_empty() {
+        let pattern = like(q);
+        sql.push(" AND (lower(v.sku) LIKE ? ESCAPE '\\' OR lower(p.name_vi) LIKE ? ESCAPE '\\')", [SqlValue::Text(pattern.clone()), SqlValue::Text(pattern)]);
+    }
+    if low_only {
+        sql.push(" AND v.on_hand - v.reserved <= v.low_stock_threshold AND p.status <> 'archived'", []);
+        sql.push(" ORDER BY v.on_hand - v.reserved, v.sku LIMIT ?", [SqlValue::Int(limit)]);
+    } else {
+        sql.push(" ORDER BY p.id DESC, v.position, v.id LIMIT ?", [SqlValue::Int(limit)]);
+    }
+    sql
+}
+
+pub fn variant_stock_sql(variant_id: i64) -> Sql {
+    Sql::new(format!("SELECT {STOCK_COLUMNS} FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = ?")).bind(variant_id)
+}
+
+/// Sets a variant's low-stock threshold (audited).
+pub fn threshold_batch(actor: &Actor, row: &StockRow, threshold: i64, now: i64) -> [Sql; 2] {
+    [
+        Sql::new("UPDATE variants SET low_stock_threshold = ? WHERE id = ? AND low_stock_threshold <> ?").bind(threshold).bind(row.id).bind(threshold),
+        audit_sql(
+            actor,
+            "variant.threshold",
+            "variant",
+            &row.id.to_string(),
+            Some(&json!({"low_stock_threshold": row.low_stock_threshold})),
+            Some(&json!({"low_stock_threshold": threshold})),
+            now,
+        ),
+    ]
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LedgerRow {
+    pub id: i64,
+    pub delta: i64,
+    pub reason: String,
+    pub note: String,
+    pub on_hand_after: i64,
+    pub actor: String,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OutcomeRow {
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub applied_on_hand: Option<i64>,
+}
+
+/// A variant as the CSV export reads it from D1.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ExportRow {
+    pub product_slug: String,
+    pub product_status: String,
+    pub category_slug: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub sku: String,
+    pub size: String,
+    pub color: String,
+    pub price: i64,
+    pub compare_at_price: Option<i64>,
+    pub on_hand: i64,
+    pub barcode: Option<String>,
+    pub weight_grams: i64,
+    pub variant_status: String,
+}
+
+impl From<ExportRow> for crate::domain::catalog_csv::VariantRow {
+    fn from(r: ExportRow) -> Self {
+        crate::domain::catalog_csv::VariantRow {
+            product_slug: r.product_slug,
+            product_status: r.product_status,
+            category_slug: r.category_slug,
+            name_vi: r.name_vi,
+            name_en: r.name_en,
+            sku: r.sku,
+            size: r.size,
+            color: r.color,
+            price: r.price,
+            compare_at_price: r.compare_at_price,
+            on_hand: r.on_hand,
+            barcode: r.barcode,
+            weight_grams: r.weight_grams,
+            variant_status: r.variant_status,
+        }
+    }
+}
+
+/// Every variant, one row each, products in id order.
+pub fn export_sql() -> Sql {
+    Sql::new(
+        "SELECT p.slug AS product_slug, p.status AS product_status, c.slug AS category_slug, p.name_vi, p.name_en, v.sku, v.size, v.color, \
+         v.price, v.compare_at_price, v.on_hand, v.barcode, v.weight_grams, v.status AS variant_status \
+         FROM variants v JOIN products p ON p.id = v.product_id JOIN categories c ON c.id = p.category_id ORDER BY p.id, v.position, v.id",
+    )
+}
+
+/// Parses a whole number typed into a form (spaces, `+` and thousands dots/commas allowed).
+pub fn parse_count(s: &str) -> Option<i64> {
+    let cleaned: String = s.trim().trim_start_matches('+').chars().filter(|c| !matches!(c, ' ' | '.' | ',')).collect();
+    cleaned.parse::<i64>().ok().filter(|n| n.abs() <= 1_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(q: &str) -> Vec<(String, String)> {
+        crate::domain::listing::parse_query(q)
+    }
+
+    #[test]
+    fn filters_parse_and_ignore_nonsense() {
+        let f = ProductFilter::from_query(&pairs("q=%20Gile%20&category=3&status=active&stock=low&page=2"));
+        assert_eq!(f, ProductFilter { q: "Gile".into(), category: Some(3), status: Some(Status::Active), stock: Some(StockState::Low), page: 2 });
+        let f = ProductFilter::from_query(&pairs("category=x&status=gone&stock=&page=-4"));
+        assert_eq!(f, ProductFilter { page: 1, ..ProductFilter::default() });
+        assert_eq!(ProductFilter { q: "áo & gile".into(), page: 1, ..ProductFilter::default() }.query_for_page(3), "?q=%C3%A1o%20%26%20gile&page=3");
+    }
+
+    #[test]
+    fn statements_bind_every_placeholder() {
+        let actor = Actor { id: "a", email: "a@x.vn", ip: "" };
+        let full = ProductFilter { q: "a_b".into(), category: Some(1), status: Some(Status::Draft), stock: Some(StockState::Out), page: 3 };
+        let row = StockRow {
+            id: 1,
+            product_id: 1,
+            product: "p".into(),
+            sku: "s".into(),
+            size: "M".into(),
+            color: "black".into(),
+            on_hand: 5,
+            reserved: 1,
+            low_stock_threshold: 3,
+        };
+        let mut all = vec![
+            products_sql(&full),
+            products_sql(&ProductFilter::default()),
+            categories_sql(),
+            statuses_sql(&[1, 2]),
+            stock_sql("x", true, 10),
+            stock_sql("", false, 10),
+            variant_stock_sql(1),
+        ];
+        all.extend(bulk_status(&actor, &[StatusRow { id: 1, status: "draft".into() }], Status::Active, 1));
+        all.extend(threshold_batch(&actor, &row, 4, 1));
+        for sql in all {
+            assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text);
+        }
+        assert!(products_sql(&full).params.contains(&SqlValue::Text("%a\\_b%".into())));
+        assert!(products_sql(&full).params.contains(&SqlValue::Int(100)), "page 3 starts at 100");
+    }
+
+    #[test]
+    fn bulk_status_skips_unchanged_and_archived_and_audits_each_write() {
+        let actor = Actor { id: "a", email: "a@x.vn", ip: "" };
+        let rows = [StatusRow { id: 1, status: "draft".into() }, StatusRow { id: 2, status: "active".into() }, StatusRow { id: 3, status: "archived".into() }];
+        let batch = bulk_status(&actor, &rows, Status::Active, 1);
+        assert_eq!(batch.len(), 2);
+        assert!(batch[0].text.starts_with("UPDATE products") && batch[0].params.contains(&SqlValue::Int(1)));
+        assert!(batch[1].text.contains("audit_log") && batch[1].params.contains(&SqlValue::Text("product.publish".into())));
+        assert_eq!(bulk_status(&actor, &rows, Status::Draft, 1).len(), 2, "only the active one is unpublished");
+    }
+
+    #[test]
+    fn stock_states_and_counts() {
+        let row = |available, low| ProductListRow {
+            id: 1,
+            slug: "s".into(),
+            name_vi: "".into(),
+            name_en: "".into(),
+            status: "active".into(),
+            category: "".into(),
+            variants: 2,
+            available,
+            low,
+        };
+        assert_eq!(row(0, 2).stock_state(), StockState::Out);
+        assert_eq!(row(4, 1).stock_state(), StockState::Low);
+        assert_eq!(row(40, 0).stock_state(), StockState::In);
+        assert_eq!(parse_count("+1.000"), Some(1000));
+        assert_eq!(parse_count("-3"), Some(-3));
+        assert_eq!(parse_count("abc"), None);
+        assert_eq!(parse_count("99999999"), None);
+    }
+}

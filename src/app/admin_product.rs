@@ -1,0 +1,520 @@
+//! Creating and editing a product in the admin panel: the form's fields validated into a
+//! [`ProductInput`] / [`VariantInput`] (each error names its field, in Vietnamese), and the audited
+//! batches that write them. Prices are set only by routes that need `EditPrices`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::admin::{audit_sql, Actor};
+use super::admin_catalog::Status;
+use super::sql::{Sql, SqlValue};
+use crate::domain::slug::Slug;
+
+/// `(field, message)` pairs.
+pub type Errors = Vec<(&'static str, &'static str)>;
+
+fn get(form: &[(String, String)], key: &str) -> String {
+    form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductInput {
+    pub slug: String,
+    pub category_id: i64,
+    pub name_vi: String,
+    pub name_en: String,
+    pub description_vi: String,
+    pub description_en: String,
+    pub seo_title_vi: String,
+    pub seo_title_en: String,
+    pub seo_description_vi: String,
+    pub seo_description_en: String,
+    pub status: String,
+    pub tags: Vec<String>,
+}
+
+impl ProductInput {
+    pub fn parse(form: &[(String, String)]) -> Result<ProductInput, Errors> {
+        let mut errors = Errors::new();
+        let mut text = |key: &'static str, max: usize, required: bool| {
+            let v = get(form, key);
+            if required && v.is_empty() {
+                errors.push((key, "Bắt buộc."));
+            } else if v.chars().count() > max {
+                errors.push((key, "Quá dài."));
+            }
+            v
+        };
+        let name_vi = text("name_vi", 200, true);
+        let name_en = text("name_en", 200, true);
+        let description_vi = text("description_vi", 5000, false);
+        let description_en = text("description_en", 5000, false);
+        let seo_title_vi = text("seo_title_vi", 70, false);
+        let seo_title_en = text("seo_title_en", 70, false);
+        let seo_description_vi = text("seo_description_vi", 160, false);
+        let seo_description_en = text("seo_description_en", 160, false);
+        let slug = get(form, "slug");
+        if Slug::parse(&slug).is_none() {
+            errors.push(("slug", "Đường dẫn chỉ gồm chữ thường không dấu, số và dấu gạch ngang (ví dụ: gile-len-xam)."));
+        }
+        let category_id = get(form, "category").parse::<i64>().unwrap_or(0);
+        if category_id <= 0 {
+            errors.push(("category", "Hãy chọn danh mục."));
+        }
+        let status = get(form, "status");
+        if Status::parse(&status).is_none() {
+            errors.push(("status", "Trạng thái không hợp lệ."));
+        }
+        let mut tags: Vec<String> = get(form, "tags").split(',').map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect();
+        tags.sort();
+        tags.dedup();
+        if tags.len() > 20 || tags.iter().any(|t| t.chars().count() > 40) {
+            errors.push(("tags", "Tối đa 20 thẻ, mỗi thẻ tối đa 40 ký tự."));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ProductInput {
+            slug,
+            category_id,
+            name_vi,
+            name_en,
+            description_vi,
+            description_en,
+            seo_title_vi,
+            seo_title_en,
+            seo_description_vi,
+            seo_description_en,
+            status,
+            tags,
+        })
+    }
+
+    /// The form as typed, for showing it again beside its errors.
+    pub fn parse_lenient(form: &[(String, String)]) -> ProductInput {
+        ProductInput {
+            slug: get(form, "slug"),
+            category_id: get(form, "category").parse().unwrap_or(0),
+            name_vi: get(form, "name_vi"),
+            name_en: get(form, "name_en"),
+            description_vi: get(form, "description_vi"),
+            description_en: get(form, "description_en"),
+            seo_title_vi: get(form, "seo_title_vi"),
+            seo_title_en: get(form, "seo_title_en"),
+            seo_description_vi: get(form, "seo_description_vi"),
+            seo_description_en: get(form, "seo_description_en"),
+            status: get(form, "status"),
+            tags: get(form, "tags").split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
+        }
+    }
+
+    fn audit_json(&self) -> Value {
+        json!(self)
+    }
+}
+
+/// Whether a product may move from one status to another: draft → active → archived, back to
+/// draft from either, never straight from archived to active.
+pub fn can_move(from: &str, to: &str) -> bool {
+    from == to || !(from == "archived" && to == "active")
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProductRow {
+    pub id: i64,
+    pub slug: String,
+    pub category_id: i64,
+    pub name_vi: String,
+    pub name_en: String,
+    pub description_vi: String,
+    pub description_en: String,
+    pub seo_title_vi: String,
+    pub seo_title_en: String,
+    pub seo_description_vi: String,
+    pub seo_description_en: String,
+    pub status: String,
+    pub tags: Option<String>,
+}
+
+impl ProductRow {
+    pub fn input(&self) -> ProductInput {
+        let mut tags: Vec<String> = self.tags.as_deref().unwrap_or("").split(',').filter(|t| !t.is_empty()).map(str::to_string).collect();
+        tags.sort();
+        ProductInput {
+            slug: self.slug.clone(),
+            category_id: self.category_id,
+            name_vi: self.name_vi.clone(),
+            name_en: self.name_en.clone(),
+            description_vi: self.description_vi.clone(),
+            description_en: self.description_en.clone(),
+            seo_title_vi: self.seo_title_vi.clone(),
+            seo_title_en: self.seo_title_en.clone(),
+            seo_description_vi: self.seo_description_vi.clone(),
+            seo_description_en: self.seo_description_en.clone(),
+            status: self.status.clone(),
+            tags,
+        }
+    }
+}
+
+pub fn product_sql(id: i64) -> Sql {
+    Sql::new(
+        "SELECT id, slug, category_id, name_vi, name_en, description_vi, description_en, seo_title_vi, seo_title_en, \
+         seo_description_vi, seo_description_en, status, (SELECT group_concat(tag) FROM product_tags WHERE product_id = products.id) AS tags \
+         FROM products WHERE id = ?",
+    )
+    .bind(id)
+}
+
+/// The id a new product gets (the create batch refuses it if someone took it meanwhile).
+pub fn next_id_sql() -> Sql {
+    Sql::new("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM products")
+}
+
+fn tag_statements(id: i64, tags: &[String]) -> Vec<Sql> {
+    let mut out = vec![Sql::new("DELETE FROM product_tags WHERE product_id = ?").bind(id)];
+    out.extend(tags.iter().map(|t| Sql::new("INSERT OR IGNORE INTO product_tags (product_id, tag) VALUES (?, ?)").bind(id).bind(t.as_str())));
+    out
+}
+
+/// Binds the form's fields in column order: slug, category, names, descriptions, SEO, status.
+fn bind_fields(sql: Sql, p: &ProductInput) -> Sql {
+    sql.bind(p.slug.as_str())
+        .bind(p.category_id)
+        .bind(p.name_vi.as_str())
+        .bind(p.name_en.as_str())
+        .bind(p.description_vi.as_str())
+        .bind(p.description_en.as_str())
+        .bind(p.seo_title_vi.as_str())
+        .bind(p.seo_title_en.as_str())
+        .bind(p.seo_description_vi.as_str())
+        .bind(p.seo_description_en.as_str())
+        .bind(p.status.as_str())
+}
+
+/// A new product (its id chosen by the caller): insert unless the slug is taken, audit, tags.
+pub fn create_batch(actor: &Actor, id: i64, p: &ProductInput, now: i64) -> Vec<Sql> {
+    let mut batch = vec![
+        bind_fields(
+            Sql::new(
+                "INSERT INTO products (id, slug, category_id, name_vi, name_en, description_vi, description_en, seo_title_vi, seo_title_en, \
+             seo_description_vi, seo_description_en, status) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
+             WHERE EXISTS (SELECT 1 FROM categories WHERE id = ?) AND NOT EXISTS (SELECT 1 FROM products WHERE slug = ? OR id = ?)",
+            )
+            .bind(id),
+            p,
+        )
+        .bind(p.category_id)
+        .bind(p.slug.as_str())
+        .bind(id),
+        audit_sql(actor, "product.create", "product", &id.to_string(), None, Some(&p.audit_json()), now),
+    ];
+    batch.extend(tag_statements(id, &p.tags));
+    batch
+}
+
+/// An edit, applied only if the product is still in the status it was read in.
+pub fn update_batch(actor: &Actor, before: &ProductRow, p: &ProductInput, now: i64) -> Vec<Sql> {
+    let mut batch = vec![
+        bind_fields(
+            Sql::new(
+                "UPDATE products SET slug = ?, category_id = ?, name_vi = ?, name_en = ?, description_vi = ?, description_en = ?, \
+             seo_title_vi = ?, seo_title_en = ?, seo_description_vi = ?, seo_description_en = ?, status = ?, \
+             updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND status = ? \
+             AND EXISTS (SELECT 1 FROM categories WHERE id = ?) AND NOT EXISTS (SELECT 1 FROM products WHERE slug = ? AND id <> ?)",
+            ),
+            p,
+        )
+        .bind(before.id)
+        .bind(before.status.as_str())
+        .bind(p.category_id)
+        .bind(p.slug.as_str())
+        .bind(before.id),
+        audit_sql(actor, "product.update", "product", &before.id.to_string(), Some(&before.input().audit_json()), Some(&p.audit_json()), now),
+    ];
+    batch.extend(tag_statements(before.id, &p.tags));
+    batch
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VariantInput {
+    pub sku: String,
+    pub size: String,
+    pub color: String,
+    pub price: i64,
+    pub compare_at_price: Option<i64>,
+    pub barcode: Option<String>,
+    pub weight_grams: i64,
+}
+
+fn money(s: &str) -> Option<i64> {
+    let cleaned: String = s.chars().filter(|c| !matches!(c, ' ' | '.' | ',' | '₫')).collect();
+    cleaned.parse::<i64>().ok().filter(|n| (0..=1_000_000_000).contains(n))
+}
+
+impl VariantInput {
+    pub fn parse(form: &[(String, String)]) -> Result<VariantInput, Errors> {
+        let mut errors = Errors::new();
+        let sku = get(form, "sku").to_uppercase();
+        if sku.is_empty() || sku.len() > 40 || !sku.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-') {
+            errors.push(("sku", "SKU gồm chữ không dấu, số và dấu gạch ngang, tối đa 40 ký tự."));
+        }
+        let size = get(form, "size");
+        let color = get(form, "color");
+        if size.is_empty() || size.len() > 10 {
+            errors.push(("size", "Hãy chọn cỡ."));
+        }
+        if color.is_empty() || color.len() > 30 {
+            errors.push(("color", "Hãy chọn màu."));
+        }
+        let (price, compare_at_price) = match prices(form) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.extend(e);
+                (0, None)
+            }
+        };
+        let barcode = get(form, "barcode");
+        if !barcode.is_empty() && !(8..=14).contains(&barcode.len()) || !barcode.bytes().all(|b| b.is_ascii_digit()) {
+            errors.push(("barcode", "Mã vạch gồm 8 đến 14 chữ số (hoặc để trống)."));
+        }
+        let weight = get(form, "weight_grams");
+        let weight_grams = if weight.is_empty() { Some(0) } else { weight.parse::<i64>().ok().filter(|w| (0..=100_000).contains(w)) };
+        if weight_grams.is_none() {
+            errors.push(("weight_grams", "Khối lượng là số gam từ 0 đến 100000."));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(VariantInput {
+            sku,
+            size,
+            color,
+            price,
+            compare_at_price,
+            barcode: (!barcode.is_empty()).then_some(barcode),
+            weight_grams: weight_grams.unwrap_or(0),
+        })
+    }
+}
+
+/// The price and compare-at price fields (VND, whole đồng; thousands dots allowed).
+pub fn prices(form: &[(String, String)]) -> Result<(i64, Option<i64>), Errors> {
+    let Some(price) = money(&get(form, "price")) else {
+        return Err(vec![("price", "Giá là số đồng từ 0 đến 1.000.000.000.")]);
+    };
+    let compare = get(form, "compare_at_price");
+    if compare.is_empty() {
+        return Ok((price, None));
+    }
+    match money(&compare) {
+        Some(c) if c > price => Ok((price, Some(c))),
+        _ => Err(vec![("compare_at_price", "Giá so sánh phải cao hơn giá bán (hoặc để trống).")]),
+    }
+}
+
+pub fn add_variant_batch(actor: &Actor, product_id: i64, v: &VariantInput, now: i64) -> [Sql; 2] {
+    let mut insert = Sql::new(
+        "INSERT INTO variants (product_id, sku, size, color, price, compare_at_price, barcode, weight_grams, position) \
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM variants WHERE product_id = ?) \
+         WHERE EXISTS (SELECT 1 FROM products WHERE id = ?) AND EXISTS (SELECT 1 FROM sizes WHERE code = ?) AND EXISTS (SELECT 1 FROM colors WHERE code = ?) \
+         AND NOT EXISTS (SELECT 1 FROM variants WHERE sku = ? OR (product_id = ? AND size = ? AND color = ?) OR (? IS NOT NULL AND barcode = ?))",
+    )
+    .bind(product_id)
+    .bind(v.sku.as_str())
+    .bind(v.size.as_str())
+    .bind(v.color.as_str())
+    .bind(v.price);
+    let compare = v.compare_at_price.map_or(SqlValue::Null, SqlValue::Int);
+    let barcode = v.barcode.clone().map_or(SqlValue::Null, SqlValue::Text);
+    insert.params.push(compare);
+    insert.params.push(barcode.clone());
+    let insert = insert
+        .bind(v.weight_grams)
+        .bind(product_id)
+        .bind(product_id)
+        .bind(v.size.as_str())
+        .bind(v.color.as_str())
+        .bind(v.sku.as_str())
+        .bind(product_id)
+        .bind(v.size.as_str())
+        .bind(v.color.as_str())
+        .bind(barcode.clone())
+        .bind(barcode);
+    [insert, audit_sql(actor, "variant.create", "product", &product_id.to_string(), None, Some(&json!(v)), now)]
+}
+
+/// Removes a variant nobody holds, ordered or counted: no reservation, no order line, no hold, no
+/// ledger row (such a variant is kept; set its stock to zero instead).
+pub fn remove_variant_batch(actor: &Actor, product_id: i64, variant_id: i64, sku: &str, now: i64) -> [Sql; 2] {
+    [
+        Sql::new(
+            "DELETE FROM variants WHERE id = ? AND product_id = ? AND reserved = 0 \
+             AND NOT EXISTS (SELECT 1 FROM order_lines WHERE variant_id = ?) AND NOT EXISTS (SELECT 1 FROM holds WHERE variant_id = ?) \
+             AND NOT EXISTS (SELECT 1 FROM stock_ledger WHERE variant_id = ?)",
+        )
+        .bind(variant_id)
+        .bind(product_id)
+        .bind(variant_id)
+        .bind(variant_id)
+        .bind(variant_id),
+        audit_sql(actor, "variant.remove", "product", &product_id.to_string(), Some(&json!({"variant_id": variant_id, "sku": sku})), None, now),
+    ]
+}
+
+pub fn set_price_batch(actor: &Actor, product_id: i64, variant: &VariantRow, price: i64, compare: Option<i64>, now: i64) -> [Sql; 2] {
+    let mut update =
+        Sql::new("UPDATE variants SET price = ?, compare_at_price = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND product_id = ?")
+            .bind(price);
+    update.params.push(compare.map_or(SqlValue::Null, SqlValue::Int));
+    let update = update.bind(variant.id).bind(product_id);
+    [
+        update,
+        audit_sql(
+            actor,
+            "variant.price",
+            "variant",
+            &variant.id.to_string(),
+            Some(&json!({"price": variant.price, "compare_at_price": variant.compare_at_price})),
+            Some(&json!({"price": price, "compare_at_price": compare})),
+            now,
+        ),
+    ]
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct VariantRow {
+    pub id: i64,
+    pub sku: String,
+    pub size: String,
+    pub color: String,
+    pub price: i64,
+    pub compare_at_price: Option<i64>,
+    pub barcode: Option<String>,
+    pub weight_grams: i64,
+    pub on_hand: i64,
+    pub reserved: i64,
+}
+
+pub fn variants_sql(product_id: i64) -> Sql {
+    Sql::new(
+        "SELECT v.id, v.sku, v.size, v.color, v.price, v.compare_at_price, v.barcode, v.weight_grams, v.on_hand, v.reserved \
+         FROM variants v LEFT JOIN sizes s ON s.code = v.size WHERE v.product_id = ? ORDER BY v.color, s.sort_order, v.id",
+    )
+    .bind(product_id)
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CodeRow {
+    pub code: String,
+}
+
+pub fn sizes_sql() -> Sql {
+    Sql::new("SELECT code FROM sizes ORDER BY sort_order")
+}
+
+pub fn colors_sql() -> Sql {
+    Sql::new("SELECT code FROM colors ORDER BY sort_order")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn good_product() -> Vec<(String, String)> {
+        form(&[("slug", "gile-len"), ("category", "2"), ("name_vi", "Gile len"), ("name_en", "Wool vest"), ("status", "draft"), ("tags", " Len, ấm ,len")])
+    }
+
+    #[test]
+    fn a_product_form_parses_or_names_each_bad_field() {
+        let p = ProductInput::parse(&good_product()).unwrap();
+        assert_eq!(p.tags, vec!["len".to_string(), "ấm".to_string()]);
+        assert_eq!(p.category_id, 2);
+        let errors = ProductInput::parse(&form(&[("slug", "Gile Len"), ("status", "live"), ("seo_title_vi", &"x".repeat(71))])).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, vec!["name_vi", "name_en", "seo_title_vi", "slug", "category", "status"]);
+    }
+
+    #[test]
+    fn status_moves() {
+        assert!(can_move("draft", "active") && can_move("active", "archived") && can_move("archived", "draft") && can_move("active", "draft"));
+        assert!(!can_move("archived", "active"));
+    }
+
+    #[test]
+    fn a_variant_form_parses_prices_and_refuses_nonsense() {
+        let v = VariantInput::parse(&form(&[
+            ("sku", "gl-m-nv"),
+            ("size", "M"),
+            ("color", "navy"),
+            ("price", "450.000"),
+            ("compare_at_price", "500.000"),
+            ("weight_grams", "300"),
+        ]))
+        .unwrap();
+        assert_eq!((v.sku.as_str(), v.price, v.compare_at_price, v.barcode.clone(), v.weight_grams), ("GL-M-NV", 450_000, Some(500_000), None, 300));
+        let errors =
+            VariantInput::parse(&form(&[("sku", "áo"), ("price", "450000"), ("compare_at_price", "400000"), ("barcode", "12ab"), ("weight_grams", "-1")]))
+                .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, vec!["sku", "size", "color", "compare_at_price", "barcode", "weight_grams"]);
+        assert!(prices(&form(&[("price", "-5")])).is_err());
+    }
+
+    #[test]
+    fn batches_bind_every_placeholder_and_audit() {
+        let actor = Actor { id: "a", email: "a@x.vn", ip: "" };
+        let p = ProductInput::parse(&good_product()).unwrap();
+        let row = ProductRow {
+            id: 9,
+            slug: "a".into(),
+            category_id: 1,
+            name_vi: "".into(),
+            name_en: "".into(),
+            description_vi: "".into(),
+            description_en: "".into(),
+            seo_title_vi: "".into(),
+            seo_title_en: "".into(),
+            seo_description_vi: "".into(),
+            seo_description_en: "".into(),
+            status: "draft".into(),
+            tags: Some("b,a".into()),
+        };
+        assert_eq!(row.input().tags, vec!["a".to_string(), "b".to_string()]);
+        let v = VariantInput {
+            sku: "S".into(),
+            size: "M".into(),
+            color: "navy".into(),
+            price: 1,
+            compare_at_price: None,
+            barcode: Some("12345678".into()),
+            weight_grams: 0,
+        };
+        let vr = VariantRow {
+            id: 3,
+            sku: "S".into(),
+            size: "M".into(),
+            color: "navy".into(),
+            price: 1,
+            compare_at_price: None,
+            barcode: None,
+            weight_grams: 0,
+            on_hand: 0,
+            reserved: 0,
+        };
+        let mut all = create_batch(&actor, 9, &p, 1);
+        all.extend(update_batch(&actor, &row, &p, 1));
+        all.extend(add_variant_batch(&actor, 9, &v, 1));
+        all.extend(remove_variant_batch(&actor, 9, 3, "S", 1));
+        all.extend(set_price_batch(&actor, 9, &vr, 2, Some(3), 1));
+        all.extend([product_sql(1), next_id_sql(), variants_sql(1), sizes_sql(), colors_sql()]);
+        for sql in &all {
+            assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text);
+        }
+        assert!(create_batch(&actor, 9, &p, 1)[1].text.contains("audit_log"));
+    }
+}

@@ -1,0 +1,358 @@
+//! Catalog and stock in the admin panel: `/admin/products` (list, bulk publish/unpublish) and
+//! `/admin/stock` (per-variant counts, adjust through `app::inventory`, thresholds, ledger). The
+//! router in `routes::admin` has already checked the session and the route's permission; handlers
+//! here check the finer permissions a form may need. Every write is audited in its own batch and
+//! any change the storefront shows bumps the catalog version.
+
+use worker::{Env, Response};
+
+use super::shop::{html, redirect};
+use crate::app::admin::Actor;
+use crate::app::admin_catalog::{
+    bulk_status, categories_sql, parse_count, products_sql, statuses_sql, stock_sql, threshold_batch, variant_stock_sql, CategoryRow, LedgerRow, OutcomeRow,
+    ProductFilter, ProductListRow, Status, StatusRow, StockRow, PAGE_SIZE,
+};
+use crate::app::admin_product::{
+    add_variant_batch, can_move, colors_sql, create_batch, next_id_sql, prices, product_sql, remove_variant_batch, set_price_batch, sizes_sql, update_batch, variants_sql,
+    CodeRow, ProductInput, ProductRow, VariantInput, VariantRow,
+};
+use crate::app::inventory::{adjust, ledger_sql, outcome, outcome_sql, Adjustment, Outcome, Reason};
+use crate::domain::admin::{required, Permission, Role};
+use crate::domain::error::AppError;
+use crate::domain::http_cache;
+use crate::platform::edge_cache::{respond, Rendered};
+use crate::domain::listing::parse_query;
+use crate::domain::locale::Locale;
+use crate::platform::accounts::changed;
+use crate::platform::config::now;
+use crate::platform::d1::Db;
+use crate::platform::edge_cache::CATALOG_VERSION_KEY;
+use crate::platform::{random, KV};
+use crate::views::admin::catalog::{self, ProductFormView, ProductsView, StockView, VariantView};
+use crate::views::admin::{AdminCtx, Section};
+
+/// Who is asking, and what the request carries.
+pub struct Req<'a> {
+    pub db: &'a Db,
+    pub env: &'a Env,
+    pub role: Role,
+    pub user: &'a str,
+    pub actor: &'a Actor<'a>,
+    pub query: &'a str,
+    pub form: &'a [(String, String)],
+}
+
+impl Req<'_> {
+    fn field(&self, key: &str) -> String {
+        self.form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+    }
+
+    fn param(&self, key: &str) -> String {
+        parse_query(self.query).into_iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+    }
+
+    fn ctx(&self, path: &str) -> AdminCtx {
+        let role = self.role;
+        let sections = Section::ALL
+            .into_iter()
+            .filter(|s| required("GET", s.path()).is_some_and(|p| role.can(p)))
+            .collect();
+        AdminCtx { locale: Locale::Vi, path: path.into(), query: self.query.into(), user: self.user.into(), role: role.code().into(), sections }
+    }
+}
+
+/// Handles the catalog routes; `None` when the path is not one of them.
+pub async fn dispatch(r: &Req<'_>, method: &str, segments: &[&str]) -> Option<Result<Response, AppError>> {
+    Some(match (method, segments) {
+        ("GET", ["admin", "products"]) => products(r, None).await,
+        ("GET", ["admin", "products.csv"]) => export_csv(r).await,
+        ("POST", ["admin", "products", "bulk"]) => bulk(r).await,
+        ("GET", ["admin", "products", "new"]) => product_form(r, None, None, &[], None).await,
+        ("POST", ["admin", "products", "new"]) => save_product(r, None).await,
+        ("GET", ["admin", "products", id]) => match id.parse() {
+            Ok(id) => product_page(r, id).await,
+            Err(_) => Err(AppError::NotFound),
+        },
+        ("POST", ["admin", "products", id]) => match id.parse() {
+            Ok(id) => save_product(r, Some(id)).await,
+            Err(_) => Err(AppError::NotFound),
+        },
+        ("POST", ["admin", "products", id, "variants"]) => match id.parse() {
+            Ok(id) => add_variant(r, id).await,
+            Err(_) => Err(AppError::NotFound),
+        },
+        ("POST", ["admin", "products", id, "variants", vid, action]) => match (id.parse(), vid.parse()) {
+            (Ok(id), Ok(vid)) => variant_action(r, id, vid, action).await,
+            _ => Err(AppError::NotFound),
+        },
+        ("GET", ["admin", "stock"]) => stock(r).await,
+        ("GET", ["admin", "stock", id]) => match id.parse() {
+            Ok(id) => variant(r, id, 200, None).await,
+            Err(_) => Err(AppError::NotFound),
+        },
+        ("POST", ["admin", "stock", id, "adjust"]) => match id.parse() {
+            Ok(id) => adjust_stock(r, id).await,
+            Err(_) => Err(AppError::NotFound),
+        },
+        ("POST", ["admin", "stock", id, "threshold"]) => match id.parse() {
+            Ok(id) => threshold(r, id).await,
+            Err(_) => Err(AppError::NotFound),
+        },
+        _ => return None,
+    })
+}
+
+fn page(status: u16, markup: maud::Markup) -> Response {
+    html(status, markup.into_string(), Vec::new())
+}
+
+/// Writes a new catalog version so cached storefront pages are missed at once.
+pub async fn bump_catalog_version(env: &Env) -> Result<(), AppError> {
+    let kv = env.kv(KV).map_err(|e| AppError::internal("kv binding", e))?;
+    let version = format!("{}a{}", worker::Date::now().as_millis(), random::token(4).unwrap_or_default());
+    let written = kv.put(CATALOG_VERSION_KEY, version).map_err(|e| AppError::internal("kv put", e))?.execute().await.map_err(|e| AppError::internal("kv put", e));
+    crate::platform::edge_cache::forget_version();
+    written
+}
+
+async fn products(r: &Req<'_>, message: Option<(bool, String)>) -> Result<Response, AppError> {
+    let filter = ProductFilter::from_query(&parse_query(r.query));
+    let mut rows: Vec<ProductListRow> = r.db.all(&products_sql(&filter)).await?;
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let categories: Vec<CategoryRow> = r.db.all(&categories_sql()).await?;
+    let status = match &message {
+        Some((false, _)) => 422,
+        _ => 200,
+    };
+    let view = ProductsView { filter: &filter, categories: &categories, rows: &rows, has_next, can_edit: r.role.can(Permission::EditProducts), message };
+    Ok(page(status, catalog::products_page(&r.ctx("/admin/products"), &view)))
+}
+
+async fn bulk(r: &Req<'_>) -> Result<Response, AppError> {
+    let to = match r.field("action").as_str() {
+        "publish" => Status::Active,
+        "unpublish" => Status::Draft,
+        _ => return products(r, Some((false, "Hãy chọn Đăng bán hoặc Ngừng bán.".into()))).await,
+    };
+    let ids: Vec<i64> = r.form.iter().filter(|(k, _)| k == "id").filter_map(|(_, v)| v.parse().ok()).take(200).collect();
+    if ids.is_empty() {
+        return products(r, Some((false, "Chưa chọn sản phẩm nào.".into()))).await;
+    }
+    let rows: Vec<StatusRow> = r.db.all(&statuses_sql(&ids)).await?;
+    let batch = bulk_status(r.actor, &rows, to, now());
+    let count = batch.len() / 2;
+    if !batch.is_empty() {
+        r.db.batch(&batch).await?;
+        bump_catalog_version(r.env).await?;
+    }
+    let verb = if to == Status::Active { "Đã đăng bán" } else { "Đã ngừng bán" };
+    products(r, Some((true, format!("{verb} {count} sản phẩm.")))).await
+}
+
+async fn stock(r: &Req<'_>) -> Result<Response, AppError> {
+    let q: String = r.param("q").chars().take(100).collect();
+    let low_only = r.param("low") == "1";
+    let rows: Vec<StockRow> = r.db.all(&stock_sql(&q, low_only, 200)).await?;
+    let rows: Vec<(StockRow, String)> = rows.into_iter().map(|row| (row, random::id().unwrap_or_default())).collect();
+    let view = StockView { q: &q, low_only, rows: &rows, can_edit: r.role.can(Permission::EditStock) };
+    Ok(page(200, catalog::stock_page(&r.ctx("/admin/stock"), &view)))
+}
+
+async fn variant(r: &Req<'_>, id: i64, status: u16, message: Option<(bool, String)>) -> Result<Response, AppError> {
+    let Some(row) = r.db.all::<StockRow>(&variant_stock_sql(id)).await?.into_iter().next() else { return Err(AppError::NotFound) };
+    let ledger: Vec<LedgerRow> = r.db.all(&ledger_sql(id, 100)).await?;
+    let request_id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    let message = message.or_else(|| (r.param("applied") == "1").then(|| (true, "Đã cập nhật tồn kho.".to_string())));
+    let view = VariantView { row: &row, ledger: &ledger, request_id: &request_id, can_edit: r.role.can(Permission::EditStock), message };
+    Ok(page(status, catalog::variant_page(&r.ctx(&format!("/admin/stock/{id}")), &view)))
+}
+
+async fn adjust_stock(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
+    let request_id = r.field("request_id");
+    let note: String = r.field("note").chars().take(200).collect();
+    let Some(reason) = Reason::parse(&r.field("reason")).filter(|x| *x != Reason::Import) else {
+        return variant(r, id, 422, Some((false, "Lý do không hợp lệ.".into()))).await;
+    };
+    let Some(delta) = parse_count(&r.field("delta")) else {
+        return variant(r, id, 422, Some((false, "Số lượng thay đổi phải là số nguyên, ví dụ 5 hoặc -2.".into()))).await;
+    };
+    if !reason.allows(delta) {
+        let why = match reason {
+            Reason::Received | Reason::Return => "Nhập hàng và khách trả hàng phải là số dương.",
+            Reason::Damaged => "Hàng hư hỏng phải là số âm (bớt đi).",
+            _ => "Số lượng thay đổi không được bằng 0.",
+        };
+        return variant(r, id, 422, Some((false, why.into()))).await;
+    }
+    if request_id.len() < 16 || request_id.len() > 64 || !request_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return variant(r, id, 422, Some((false, "Biểu mẫu đã cũ; vui lòng thử lại.".into()))).await;
+    }
+    let actor = format!("admin:{}", r.actor.id);
+    let a = Adjustment { variant_id: id, delta, reason, note: &note, actor: &actor, request_id: &request_id, expected_on_hand: None, now: now() };
+    let [update, ledger] = adjust(&a);
+    let after = serde_json::json!({"delta": delta, "reason": reason.as_str(), "note": note, "request_id": request_id});
+    let audit = crate::app::admin::audit_sql(r.actor, "stock.adjust", "variant", &id.to_string(), None, Some(&after), now());
+    let applied_now = changed(r.db, &[update, ledger, audit]).await?;
+    let row = r.db.all::<OutcomeRow>(&outcome_sql(id, &request_id)).await?.into_iter().next();
+    match outcome(&a, row.map(|o| (o.on_hand, o.reserved, o.applied_on_hand))) {
+        Outcome::Applied { .. } => {
+            if applied_now {
+                bump_catalog_version(r.env).await?;
+            }
+            Ok(redirect(&format!("/admin/stock/{id}?applied=1"), Vec::new()))
+        }
+        Outcome::BelowReserved { on_hand, reserved } => {
+            let msg = format!(
+                "Không thể giảm: còn {on_hand} trong kho nhưng {reserved} đang được giữ cho giỏ hàng và đơn chưa thanh toán; tồn kho không được thấp hơn số đang giữ."
+            );
+            variant(r, id, 409, Some((false, msg))).await
+        }
+        Outcome::Stale { on_hand } => variant(r, id, 409, Some((false, format!("Tồn kho đã thay đổi (hiện là {on_hand}); vui lòng xem lại.")))).await,
+        Outcome::UnknownVariant => Err(AppError::NotFound),
+    }
+}
+
+async fn threshold(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
+    let Some(row) = r.db.all::<StockRow>(&variant_stock_sql(id)).await?.into_iter().next() else { return Err(AppError::NotFound) };
+    let Some(value) = parse_count(&r.field("threshold")).filter(|n| (0..=100_000).contains(n)) else {
+        return variant(r, id, 422, Some((false, "Ngưỡng phải là số nguyên từ 0 đến 100000.".into()))).await;
+    };
+    changed(r.db, &threshold_batch(r.actor, &row, value, now())).await?;
+    Ok(redirect(&format!("/admin/stock/{id}"), Vec::new()))
+}
+
+async fn product_form(r: &Req<'_>, id: Option<i64>, input: Option<ProductInput>, errors: &[(&'static str, &'static str)], message: Option<(bool, String)>) -> Result<Response, AppError> {
+    let categories: Vec<CategoryRow> = r.db.all(&categories_sql()).await?;
+    let (input, variants) = match id {
+        Some(id) => {
+            let Some(row) = r.db.all::<ProductRow>(&product_sql(id)).await?.into_iter().next() else { return Err(AppError::NotFound) };
+            (input.unwrap_or_else(|| row.input()), r.db.all::<VariantRow>(&variants_sql(id)).await?)
+        }
+        None => (
+            input.unwrap_or(ProductInput {
+                slug: String::new(),
+                category_id: 0,
+                name_vi: String::new(),
+                name_en: String::new(),
+                description_vi: String::new(),
+                description_en: String::new(),
+                seo_title_vi: String::new(),
+                seo_title_en: String::new(),
+                seo_description_vi: String::new(),
+                seo_description_en: String::new(),
+                status: Status::Draft.code().into(),
+                tags: Vec::new(),
+            }),
+            Vec::new(),
+        ),
+    };
+    let sizes: Vec<String> = r.db.all::<CodeRow>(&sizes_sql()).await?.into_iter().map(|c| c.code).collect();
+    let colors: Vec<String> = r.db.all::<CodeRow>(&colors_sql()).await?.into_iter().map(|c| c.code).collect();
+    let status = if !errors.is_empty() || matches!(message, Some((false, _))) { 422 } else { 200 };
+    let view = ProductFormView {
+        id,
+        input: &input,
+        categories: &categories,
+        variants: &variants,
+        sizes: &sizes,
+        colors: &colors,
+        errors,
+        can_edit: r.role.can(Permission::EditProducts),
+        can_price: r.role.can(Permission::EditPrices),
+        message,
+    };
+    let path = id.map_or("/admin/products/new".to_string(), |id| format!("/admin/products/{id}"));
+    Ok(page(status, catalog::product_form_page(&r.ctx(&path), &view)))
+}
+
+async fn product_page(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
+    let message = (r.param("saved") == "1").then(|| (true, "Đã lưu.".to_string()));
+    product_form(r, Some(id), None, &[], message).await
+}
+
+async fn save_product(r: &Req<'_>, id: Option<i64>) -> Result<Response, AppError> {
+    let input = match ProductInput::parse(r.form) {
+        Ok(input) => input,
+        Err(errors) => {
+            let partial = ProductInput::parse_lenient(r.form);
+            return product_form(r, id, Some(partial), &errors, None).await;
+        }
+    };
+    let now = now();
+    match id {
+        None => {
+            if input.status == Status::Archived.code() {
+                return product_form(r, None, Some(input), &[("status", "Sản phẩm mới là bản nháp hoặc đang bán.")], None).await;
+            }
+            let next = r.db.all::<crate::app::promotions::CountRow>(&next_id_sql()).await?.into_iter().next().map_or(1, |c| c.n);
+            if !changed(r.db, &create_batch(r.actor, next, &input, now)).await? {
+                return product_form(r, None, Some(input), &[("slug", "Đường dẫn này đã có sản phẩm khác dùng (hoặc danh mục không còn).")], None).await;
+            }
+            bump_catalog_version(r.env).await?;
+            Ok(redirect(&format!("/admin/products/{next}?saved=1"), Vec::new()))
+        }
+        Some(id) => {
+            let Some(before) = r.db.all::<ProductRow>(&product_sql(id)).await?.into_iter().next() else { return Err(AppError::NotFound) };
+            if !can_move(&before.status, &input.status) {
+                return product_form(r, Some(id), Some(input), &[("status", "Sản phẩm lưu trữ phải về bản nháp trước khi bán lại.")], None).await;
+            }
+            if !changed(r.db, &update_batch(r.actor, &before, &input, now)).await? {
+                return product_form(r, Some(id), Some(input), &[("slug", "Đường dẫn này đã có sản phẩm khác dùng, hoặc sản phẩm vừa được người khác sửa.")], None).await;
+            }
+            bump_catalog_version(r.env).await?;
+            Ok(redirect(&format!("/admin/products/{id}?saved=1"), Vec::new()))
+        }
+    }
+}
+
+async fn add_variant(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
+    let input = match VariantInput::parse(r.form) {
+        Ok(v) => v,
+        Err(errors) => {
+            let text = errors.iter().map(|(_, m)| *m).collect::<Vec<_>>().join(" ");
+            return product_form(r, Some(id), None, &[], Some((false, text))).await;
+        }
+    };
+    if !changed(r.db, &add_variant_batch(r.actor, id, &input, now())).await? {
+        return product_form(r, Some(id), None, &[], Some((false, "Không thêm được: SKU, mã vạch hoặc cặp cỡ × màu đã có, hoặc cỡ/màu không tồn tại.".into()))).await;
+    }
+    bump_catalog_version(r.env).await?;
+    Ok(redirect(&format!("/admin/products/{id}?saved=1"), Vec::new()))
+}
+
+async fn variant_action(r: &Req<'_>, id: i64, vid: i64, action: &str) -> Result<Response, AppError> {
+    let Some(variant) = r.db.all::<VariantRow>(&variants_sql(id)).await?.into_iter().find(|v| v.id == vid) else { return Err(AppError::NotFound) };
+    match action {
+        "price" => {
+            let (price, compare) = match prices(r.form) {
+                Ok(p) => p,
+                Err(errors) => {
+                    let text = errors.iter().map(|(_, m)| *m).collect::<Vec<_>>().join(" ");
+                    return product_form(r, Some(id), None, &[], Some((false, text))).await;
+                }
+            };
+            changed(r.db, &set_price_batch(r.actor, id, &variant, price, compare, now())).await?;
+        }
+        "remove" => {
+            if r.field("confirm") != "1" {
+                return product_form(r, Some(id), None, &[], Some((false, "Hãy đánh dấu “Chắc chắn” để xoá biến thể.".into()))).await;
+            }
+            if !changed(r.db, &remove_variant_batch(r.actor, id, vid, &variant.sku, now())).await? {
+                let msg = "Không xoá được biến thể đã có đơn hàng, đang được giữ hoặc đã có lịch sử tồn kho; hãy đặt tồn kho về 0 thay vì xoá.";
+                return product_form(r, Some(id), None, &[], Some((false, msg.into()))).await;
+            }
+        }
+        _ => return Err(AppError::NotFound),
+    }
+    bump_catalog_version(r.env).await?;
+    Ok(redirect(&format!("/admin/products/{id}?saved=1"), Vec::new()))
+}
+
+async fn export_csv(r: &Req<'_>) -> Result<Response, AppError> {
+    let rows: Vec<crate::app::admin_catalog::ExportRow> = r.db.all(&crate::app::admin_catalog::export_sql()).await?;
+    let rows: Vec<crate::domain::catalog_csv::VariantRow> = rows.into_iter().map(Into::into).collect();
+    let mut rendered = Rendered::new(200, "text/csv; charset=utf-8", crate::domain::catalog_csv::export(&rows));
+    rendered.headers.push(("content-disposition", "attachment; filename=\"vestify-products.csv\"".to_string()));
+    Ok(respond(rendered, http_cache::NO_STORE, None))
+}

@@ -1,0 +1,410 @@
+//! The catalog and stock pages of the admin panel: the product list with search, filters, paging
+//! and bulk publish/unpublish; the stock list with per-variant adjust forms, the low-stock list and
+//! a variant's ledger. No script needed; every POST form carries the CSRF field.
+
+use maud::{html, Markup};
+
+use super::{csrf_field, page, AdminCtx, Section};
+use crate::app::admin_catalog::{CategoryRow, LedgerRow, ProductFilter, ProductListRow, Status, StockRow, StockState};
+use crate::app::inventory::Reason;
+use crate::domain::locale::Locale;
+
+/// A word in the viewer's language.
+fn w(ctx: &AdminCtx, vi: &'static str, en: &'static str) -> &'static str {
+    match ctx.locale {
+        Locale::Vi => vi,
+        Locale::En => en,
+    }
+}
+
+fn status_name(ctx: &AdminCtx, status: &str) -> &'static str {
+    match status {
+        "draft" => w(ctx, "Nháp", "Draft"),
+        "active" => w(ctx, "Đang bán", "Active"),
+        "archived" => w(ctx, "Lưu trữ", "Archived"),
+        _ => "?",
+    }
+}
+
+fn stock_name(ctx: &AdminCtx, s: StockState) -> &'static str {
+    match s {
+        StockState::In => w(ctx, "Còn hàng", "In stock"),
+        StockState::Low => w(ctx, "Sắp hết", "Low"),
+        StockState::Out => w(ctx, "Hết hàng", "Out of stock"),
+    }
+}
+
+pub fn reason_name(ctx: &AdminCtx, r: Reason) -> &'static str {
+    match r {
+        Reason::Received => w(ctx, "Nhập hàng", "Received"),
+        Reason::Damaged => w(ctx, "Hư hỏng", "Damaged"),
+        Reason::Correction => w(ctx, "Điều chỉnh kiểm kê", "Correction"),
+        Reason::Return => w(ctx, "Khách trả hàng", "Return"),
+        Reason::Import => w(ctx, "Nhập CSV", "CSV import"),
+    }
+}
+
+/// A message above the page's content: `(ok, text)`.
+fn notice(message: Option<&(bool, String)>) -> Markup {
+    html! {
+        @if let Some((ok, text)) = message {
+            p class=(if *ok { "notice ok" } else { "notice error" }) role=(if *ok { "status" } else { "alert" }) { (text) }
+        }
+    }
+}
+
+pub struct ProductsView<'a> {
+    pub filter: &'a ProductFilter,
+    pub categories: &'a [CategoryRow],
+    pub rows: &'a [ProductListRow],
+    pub has_next: bool,
+    pub can_edit: bool,
+    pub message: Option<(bool, String)>,
+}
+
+fn products_table(ctx: &AdminCtx, v: &ProductsView) -> Markup {
+    html! {
+        div.table-scroll {
+            table.admin-table {
+                thead { tr {
+                    @if v.can_edit { th { span.visually-hidden { (w(ctx, "Chọn", "Select")) } } }
+                    th { (w(ctx, "Sản phẩm", "Product")) }
+                    th { (w(ctx, "Danh mục", "Category")) }
+                    th { (w(ctx, "Trạng thái", "Status")) }
+                    th { (w(ctx, "Có thể bán", "Sellable")) }
+                    th { (w(ctx, "Tồn kho", "Stock")) }
+                } }
+                tbody {
+                    @for r in v.rows {
+                        tr data-product=(r.id) {
+                            @if v.can_edit {
+                                td { input type="checkbox" name="id" value=(r.id) aria-label=(format!("{} {}", w(ctx, "Chọn", "Select"), r.name_vi)); }
+                            }
+                            td { (if ctx.locale == Locale::Vi { &r.name_vi } else { &r.name_en }) br; small { (r.slug) " · " (r.variants) " " (w(ctx, "biến thể", "variants")) } }
+                            td { (r.category) }
+                            td.status { (status_name(ctx, &r.status)) }
+                            td.num { (ctx.number(r.available)) }
+                            td { a href=(ctx.href(&format!("/admin/stock?q={}", r.slug))) { (stock_name(ctx, r.stock_state())) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn products_page(ctx: &AdminCtx, v: &ProductsView) -> Markup {
+    let f = v.filter;
+    let main = html! {
+        (notice(v.message.as_ref()))
+        form.admin-filters method="get" action=(ctx.href("/admin/products")) {
+            label { (w(ctx, "Tìm theo tên hoặc SKU", "Search name or SKU")) input type="search" name="q" value=(f.q); }
+            label { (w(ctx, "Danh mục", "Category"))
+                select name="category" {
+                    option value="" { (w(ctx, "Tất cả", "All")) }
+                    @for c in v.categories {
+                        option value=(c.id) selected[f.category == Some(c.id)] { (if ctx.locale == Locale::Vi { &c.name_vi } else { &c.name_en }) }
+                    }
+                }
+            }
+            label { (w(ctx, "Trạng thái", "Status"))
+                select name="status" {
+                    option value="" { (w(ctx, "Tất cả", "All")) }
+                    @for s in Status::ALL { option value=(s.code()) selected[f.status == Some(s)] { (status_name(ctx, s.code())) } }
+                }
+            }
+            label { (w(ctx, "Tồn kho", "Stock"))
+                select name="stock" {
+                    option value="" { (w(ctx, "Tất cả", "All")) }
+                    @for s in StockState::ALL { option value=(s.code()) selected[f.stock == Some(s)] { (stock_name(ctx, s)) } }
+                }
+            }
+            button type="submit" { (w(ctx, "Lọc", "Filter")) }
+        }
+        @if v.rows.is_empty() {
+            p { (w(ctx, "Không có sản phẩm nào khớp.", "No product matches.")) }
+        } @else {
+            @if v.can_edit {
+                form #bulk method="post" action=(ctx.href("/admin/products/bulk")) {
+                    (csrf_field())
+                    (products_table(ctx, v))
+                    div.bulk-actions {
+                        button type="submit" name="action" value="publish" { (w(ctx, "Đăng bán các mục đã chọn", "Publish selected")) }
+                        button type="submit" name="action" value="unpublish" { (w(ctx, "Ngừng bán các mục đã chọn", "Unpublish selected")) }
+                    }
+                }
+            } @else {
+                (products_table(ctx, v))
+            }
+        }
+        p { a href=(ctx.href("/admin/products.csv")) download { (w(ctx, "Tải CSV sản phẩm và tồn kho", "Download products and stock as CSV")) } }
+        nav.pager aria-label=(w(ctx, "Trang", "Pages")) {
+            @if f.page > 1 { a rel="prev" href=(format!("{}{}", ctx.href("/admin/products"), f.query_for_page(f.page - 1))) { (w(ctx, "← Trang trước", "← Previous")) } }
+            span { (w(ctx, "Trang ", "Page ")) (f.page) }
+            @if v.has_next { a rel="next" href=(format!("{}{}", ctx.href("/admin/products"), f.query_for_page(f.page + 1))) { (w(ctx, "Trang sau →", "Next →")) } }
+        }
+    };
+    page(ctx, Section::Products, w(ctx, "Sản phẩm", "Products"), main)
+}
+
+/// The adjust form of one variant; `request_id` is fresh per rendering, so a resubmitted form is
+/// recognised and applied once.
+fn adjust_form(ctx: &AdminCtx, row: &StockRow, request_id: &str) -> Markup {
+    html! {
+        form.adjust method="post" action=(ctx.href(&format!("/admin/stock/{}/adjust", row.id))) {
+            (csrf_field())
+            input type="hidden" name="request_id" value=(request_id);
+            label { (w(ctx, "Thay đổi (+/−)", "Change (+/−)")) input type="text" inputmode="numeric" name="delta" required size="5"; }
+            label { (w(ctx, "Lý do", "Reason"))
+                select name="reason" {
+                    @for r in Reason::ALL.into_iter().filter(|r| *r != Reason::Import) { option value=(r.as_str()) { (reason_name(ctx, r)) } }
+                }
+            }
+            label { (w(ctx, "Ghi chú", "Note")) input type="text" name="note" maxlength="200"; }
+            button type="submit" { (w(ctx, "Cập nhật", "Apply")) }
+        }
+    }
+}
+
+pub struct StockView<'a> {
+    pub q: &'a str,
+    pub low_only: bool,
+    /// Each variant with the request id of its adjust form.
+    pub rows: &'a [(StockRow, String)],
+    pub can_edit: bool,
+}
+
+pub fn stock_page(ctx: &AdminCtx, v: &StockView) -> Markup {
+    let title = if v.low_only { w(ctx, "Sắp hết hàng", "Low stock") } else { w(ctx, "Tồn kho", "Stock") };
+    let main = html! {
+        form.admin-filters method="get" action=(ctx.href("/admin/stock")) {
+            label { (w(ctx, "Tìm theo SKU hoặc tên", "Search SKU or name")) input type="search" name="q" value=(v.q); }
+            label.check { input type="checkbox" name="low" value="1" checked[v.low_only]; (w(ctx, "Chỉ hàng sắp hết", "Low stock only")) }
+            button type="submit" { (w(ctx, "Lọc", "Filter")) }
+        }
+        @if v.rows.is_empty() {
+            p { (w(ctx, "Không có biến thể nào.", "No variant.")) }
+        }
+        div.table-scroll {
+            table.admin-table.stock {
+                thead { tr {
+                    th { "SKU" } th { (w(ctx, "Sản phẩm", "Product")) }
+                    th { (w(ctx, "Tồn thực tế", "On hand")) } th { (w(ctx, "Đang giữ", "Reserved")) }
+                    th { (w(ctx, "Có thể bán", "Sellable")) } th { (w(ctx, "Ngưỡng", "Threshold")) }
+                    @if v.can_edit { th { (w(ctx, "Điều chỉnh", "Adjust")) } }
+                } }
+                tbody {
+                    @for (r, request_id) in v.rows {
+                        tr data-variant=(r.id) class=[r.is_low().then_some("low")] {
+                            td { a href=(ctx.href(&format!("/admin/stock/{}", r.id))) { (r.sku) } }
+                            td { (r.product) " · " (r.size) " · " (r.color) }
+                            td.num.on-hand { (ctx.number(r.on_hand)) }
+                            td.num { (ctx.number(r.reserved)) }
+                            td.num.available { (ctx.number(r.available())) }
+                            td.num { (r.low_stock_threshold) }
+                            @if v.can_edit { td { (adjust_form(ctx, r, request_id)) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(ctx, Section::Stock, title, main)
+}
+
+pub struct VariantView<'a> {
+    pub row: &'a StockRow,
+    pub ledger: &'a [LedgerRow],
+    pub request_id: &'a str,
+    pub can_edit: bool,
+    pub message: Option<(bool, String)>,
+}
+
+pub fn variant_page(ctx: &AdminCtx, v: &VariantView) -> Markup {
+    let r = v.row;
+    let main = html! {
+        (notice(v.message.as_ref()))
+        p { (r.product) " · " (r.size) " · " (r.color) }
+        dl.stock-figures {
+            dt { (w(ctx, "Tồn thực tế", "On hand")) } dd.on-hand { (ctx.number(r.on_hand)) }
+            dt { (w(ctx, "Đang giữ (giỏ hàng, đơn chưa trả)", "Reserved (carts, unpaid orders)")) } dd { (ctx.number(r.reserved)) }
+            dt { (w(ctx, "Có thể bán", "Sellable")) } dd.available { (ctx.number(r.available())) }
+            dt { (w(ctx, "Ngưỡng sắp hết", "Low-stock threshold")) } dd { (r.low_stock_threshold) }
+        }
+        @if v.can_edit {
+            h2 { (w(ctx, "Điều chỉnh tồn kho", "Adjust stock")) }
+            (adjust_form(ctx, r, v.request_id))
+            h2 { (w(ctx, "Ngưỡng sắp hết", "Low-stock threshold")) }
+            form method="post" action=(ctx.href(&format!("/admin/stock/{}/threshold", r.id))) {
+                (csrf_field())
+                label { (w(ctx, "Ngưỡng", "Threshold")) input type="number" min="0" max="100000" name="threshold" value=(r.low_stock_threshold) required; }
+                button type="submit" { (w(ctx, "Lưu", "Save")) }
+            }
+        }
+        h2 { (w(ctx, "Lịch sử tồn kho", "Stock ledger")) }
+        @if v.ledger.is_empty() {
+            p { (w(ctx, "Chưa có thay đổi nào.", "No change yet.")) }
+        } @else {
+            div.table-scroll {
+                table.admin-table.ledger {
+                    thead { tr { th { (w(ctx, "Thời điểm", "When")) } th { (w(ctx, "Thay đổi", "Change")) } th { (w(ctx, "Lý do", "Reason")) } th { (w(ctx, "Sau đó", "After")) } th { (w(ctx, "Người làm", "By")) } th { (w(ctx, "Ghi chú", "Note")) } } }
+                    tbody {
+                        @for l in v.ledger {
+                            tr {
+                                td { (crate::domain::time::rfc3339(l.created_at)) }
+                                td.num { @if l.delta > 0 { "+" } (l.delta) }
+                                td { (Reason::parse(&l.reason).map_or("?", |x| reason_name(ctx, x))) }
+                                td.num { (l.on_hand_after) }
+                                td { (l.actor) }
+                                td { (l.note) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p { a href=(ctx.href("/admin/stock")) { (w(ctx, "← Tồn kho", "← Stock")) } }
+    };
+    page(ctx, Section::Stock, &r.sku, main)
+}
+
+pub struct ProductFormView<'a> {
+    /// `None` for a new product.
+    pub id: Option<i64>,
+    pub input: &'a crate::app::admin_product::ProductInput,
+    pub categories: &'a [CategoryRow],
+    pub variants: &'a [crate::app::admin_product::VariantRow],
+    pub sizes: &'a [String],
+    pub colors: &'a [String],
+    pub errors: &'a [(&'static str, &'static str)],
+    pub can_edit: bool,
+    pub can_price: bool,
+    pub message: Option<(bool, String)>,
+}
+
+fn field_error(v: &ProductFormView, field: &str) -> Markup {
+    html! {
+        @for (f, msg) in v.errors.iter().filter(|(f, _)| *f == field) {
+            span.field-error id=(format!("{f}-error")) { (msg) }
+        }
+    }
+}
+
+fn text_input(v: &ProductFormView, label: &str, name: &'static str, value: &str, textarea: bool) -> Markup {
+    let invalid = v.errors.iter().any(|(f, _)| *f == name);
+    html! {
+        label {
+            (label)
+            @if textarea {
+                textarea name=(name) rows="4" aria-invalid=[invalid.then_some("true")] disabled[!v.can_edit] { (value) }
+            } @else {
+                input type="text" name=(name) value=(value) aria-invalid=[invalid.then_some("true")] disabled[!v.can_edit];
+            }
+            (field_error(v, name))
+        }
+    }
+}
+
+pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
+    let p = v.input;
+    let action = match v.id {
+        Some(id) => format!("/admin/products/{id}"),
+        None => "/admin/products/new".to_string(),
+    };
+    let main = html! {
+        (notice(v.message.as_ref()))
+        @if !v.errors.is_empty() {
+            p.notice.error role="alert" { (w(ctx, "Vui lòng sửa các ô được đánh dấu bên dưới.", "Please correct the marked fields below.")) }
+        }
+        form.product-form method="post" action=(ctx.href(&action)) {
+            (csrf_field())
+            fieldset {
+                legend { (w(ctx, "Thông tin", "Details")) }
+                (text_input(v, w(ctx, "Tên (tiếng Việt)", "Name (Vietnamese)"), "name_vi", &p.name_vi, false))
+                (text_input(v, w(ctx, "Tên (tiếng Anh)", "Name (English)"), "name_en", &p.name_en, false))
+                (text_input(v, w(ctx, "Đường dẫn", "URL slug"), "slug", &p.slug, false))
+                (text_input(v, w(ctx, "Mô tả (tiếng Việt)", "Description (Vietnamese)"), "description_vi", &p.description_vi, true))
+                (text_input(v, w(ctx, "Mô tả (tiếng Anh)", "Description (English)"), "description_en", &p.description_en, true))
+                label { (w(ctx, "Danh mục", "Category"))
+                    select name="category" disabled[!v.can_edit] {
+                        option value="" { "—" }
+                        @for c in v.categories { option value=(c.id) selected[p.category_id == c.id] { (c.name_vi) } }
+                    }
+                    (field_error(v, "category"))
+                }
+                (text_input(v, w(ctx, "Thẻ (cách nhau bởi dấu phẩy)", "Tags (comma-separated)"), "tags", &p.tags.join(", "), false))
+                label { (w(ctx, "Trạng thái", "Status"))
+                    select name="status" disabled[!v.can_edit] {
+                        @for s in Status::ALL { option value=(s.code()) selected[p.status == s.code()] { (status_name(ctx, s.code())) } }
+                    }
+                    (field_error(v, "status"))
+                }
+            }
+            fieldset {
+                legend { "SEO" }
+                (text_input(v, w(ctx, "Tiêu đề SEO (tiếng Việt, ≤ 70)", "SEO title (Vietnamese, ≤ 70)"), "seo_title_vi", &p.seo_title_vi, false))
+                (text_input(v, w(ctx, "Tiêu đề SEO (tiếng Anh, ≤ 70)", "SEO title (English, ≤ 70)"), "seo_title_en", &p.seo_title_en, false))
+                (text_input(v, w(ctx, "Mô tả SEO (tiếng Việt, ≤ 160)", "SEO description (Vietnamese, ≤ 160)"), "seo_description_vi", &p.seo_description_vi, false))
+                (text_input(v, w(ctx, "Mô tả SEO (tiếng Anh, ≤ 160)", "SEO description (English, ≤ 160)"), "seo_description_en", &p.seo_description_en, false))
+            }
+            @if v.can_edit { button type="submit" { (w(ctx, "Lưu sản phẩm", "Save product")) } }
+        }
+        @if let Some(id) = v.id {
+            h2 { (w(ctx, "Biến thể (cỡ × màu)", "Variants (size × colour)")) }
+            div.table-scroll {
+                table.admin-table.variants {
+                    thead { tr { th { "SKU" } th { (w(ctx, "Cỡ", "Size")) } th { (w(ctx, "Màu", "Colour")) } th { (w(ctx, "Giá", "Price")) } th { (w(ctx, "Mã vạch", "Barcode")) } th { (w(ctx, "Gam", "Grams")) } th { (w(ctx, "Tồn", "On hand")) } th {} } }
+                    tbody {
+                        @for r in v.variants {
+                            tr data-variant=(r.id) {
+                                td { (r.sku) } td { (r.size) } td { (r.color) }
+                                td {
+                                    @if v.can_price {
+                                        form method="post" action=(ctx.href(&format!("/admin/products/{id}/variants/{}/price", r.id))) {
+                                            (csrf_field())
+                                            input type="text" inputmode="numeric" name="price" value=(r.price) size="9" aria-label=(w(ctx, "Giá", "Price"));
+                                            input type="text" inputmode="numeric" name="compare_at_price" value=[r.compare_at_price] size="9" aria-label=(w(ctx, "Giá so sánh", "Compare-at price"));
+                                            button type="submit" { (w(ctx, "Đổi giá", "Set price")) }
+                                        }
+                                    } @else {
+                                        (ctx.money(r.price))
+                                    }
+                                }
+                                td { (r.barcode.as_deref().unwrap_or("")) }
+                                td.num { (r.weight_grams) }
+                                td.num { (r.on_hand) }
+                                td {
+                                    @if v.can_edit {
+                                        form method="post" action=(ctx.href(&format!("/admin/products/{id}/variants/{}/remove", r.id))) {
+                                            (csrf_field())
+                                            label.check { input type="checkbox" name="confirm" value="1" required; (w(ctx, "Chắc chắn", "I am sure")) }
+                                            button type="submit" { (w(ctx, "Xoá", "Remove")) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if v.can_price {
+                h3 { (w(ctx, "Thêm biến thể", "Add a variant")) }
+                form.variant-form method="post" action=(ctx.href(&format!("/admin/products/{id}/variants"))) {
+                    (csrf_field())
+                    label { "SKU" input type="text" name="sku" required maxlength="40"; }
+                    label { (w(ctx, "Cỡ", "Size")) select name="size" { @for s in v.sizes { option value=(s) { (s) } } } }
+                    label { (w(ctx, "Màu", "Colour")) select name="color" { @for c in v.colors { option value=(c) { (c) } } } }
+                    label { (w(ctx, "Giá (₫)", "Price (₫)")) input type="text" inputmode="numeric" name="price" required; }
+                    label { (w(ctx, "Giá so sánh (₫)", "Compare-at price (₫)")) input type="text" inputmode="numeric" name="compare_at_price"; }
+                    label { (w(ctx, "Mã vạch", "Barcode")) input type="text" inputmode="numeric" name="barcode"; }
+                    label { (w(ctx, "Khối lượng (gam)", "Weight (grams)")) input type="number" min="0" max="100000" name="weight_grams"; }
+                    button type="submit" { (w(ctx, "Thêm", "Add")) }
+                }
+            } @else if v.can_edit {
+                p { (w(ctx, "Thêm biến thể và đổi giá cần quyền sửa giá (quản lý hoặc chủ cửa hàng).", "Adding variants and changing prices needs the price permission (manager or owner).")) }
+            }
+        }
+    };
+    let title = if v.id.is_some() { p.name_vi.clone() } else { w(ctx, "Sản phẩm mới", "New product").to_string() };
+    page(ctx, Section::Products, &title, main)
+}
