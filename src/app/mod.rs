@@ -6,6 +6,7 @@ pub mod inventory;
 pub mod cart;
 pub mod accounts;
 pub mod admin;
+pub mod admin_orders;
 pub mod catalog;
 pub mod orders;
 pub mod payments;

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod dashboard;
+pub mod orders;
 pub mod texts;
 
 use maud::{html, Markup, DOCTYPE};
