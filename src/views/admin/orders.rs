@@ -129,7 +129,7 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
         Section::Orders,
         &title,
         html! {
-            @if let Some(n) = notice { p.admin-notice role="status" { (n) } }
+            @if let Some(n) = notice { p.notice role="status" { (n) } }
             p { span class=(format!("order-status status-{}", o.status)) { (status_name(ctx, &o.status)) }
                 " · " (vn_time(o.created_at))
                 " · " a href=(ctx.href(&format!("/admin/orders/{}/invoice", o.id))) { (tr(ctx, "Hoá đơn", "Invoice")) }
@@ -214,8 +214,8 @@ fn action_form(ctx: &AdminCtx, order_id: &str, a: Action, refundable: i64) -> Ma
             (csrf_field())
             @match a {
                 Action::Fulfil => {
-                    label { (tr(ctx, "Đơn vị vận chuyển", "Carrier")) input name="carrier" required maxlength="60"; }
-                    label { (tr(ctx, "Mã vận đơn", "Tracking number")) input name="tracking_number" required maxlength="100"; }
+                    label { (tr(ctx, "Đơn vị vận chuyển", "Carrier")) input name="carrier" maxlength="60" required; }
+                    label { (tr(ctx, "Mã vận đơn", "Tracking number")) input name="tracking_number" maxlength="100" required; }
                 }
                 Action::Refund => {
                     label { (tr(ctx, "Số tiền (đ)", "Amount (VND)")) input name="amount" type="number" min="1" max=(refundable) value=(refundable) required; }
@@ -223,7 +223,7 @@ fn action_form(ctx: &AdminCtx, order_id: &str, a: Action, refundable: i64) -> Ma
                 }
                 _ => {}
             }
-            button.secondary[a != Action::Cancel && a != Action::Refund].danger[a == Action::Cancel || a == Action::Refund] type="submit" { (action_name(ctx, a)) "…" }
+            button class=(if matches!(a, Action::Cancel | Action::Refund) { "danger" } else { "secondary" }) type="submit" { (action_name(ctx, a)) "…" }
         }
     }
 }
@@ -237,7 +237,7 @@ pub fn confirm_page(ctx: &AdminCtx, d: &OrderDetail, a: Action, fields: &[(&str,
         Section::Orders,
         &title,
         html! {
-            @if let Some(e) = error { p.admin-error role="alert" { (e) } }
+            @if let Some(e) = error { p.notice.error role="alert" { (e) } }
             section.admin-card {
                 p { (tr(ctx, "Đơn ", "Order ")) strong { (o.number) } " · " (status_name(ctx, &o.status)) " · " (ctx.money(o.total)) " · " (o.email) }
                 dl {
@@ -273,7 +273,7 @@ fn field_label(ctx: &AdminCtx, key: &str) -> &'static str {
 /// A 400 page for a filter or period the panel cannot read.
 pub fn bad_request_page(ctx: &AdminCtx, current: Section, message: &str) -> Markup {
     page(ctx, current, tr(ctx, "Yêu cầu không hợp lệ", "Bad request"), html! {
-        p.admin-error role="alert" { (message) }
+        p.notice.error role="alert" { (message) }
         p { a href=(ctx.href(current.path())) { (tr(ctx, "Bỏ lọc", "Clear the filters")) } }
     })
 }
