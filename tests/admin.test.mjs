@@ -72,7 +72,8 @@ describe('the first owner', () => {
     const landing = await b.get('/admin');
     assert.equal(landing.status, 200);
     assert.equal(landing.headers.get('cache-control'), 'no-store');
-    assert.deepEqual(landing.doc.findAll('nav.admin-sections a').map((a) => a.attr('href')), ['/admin/customers', '/admin/users', '/admin/audit']);
+    // An owner lands on the sales dashboard (reports), in the panel's shell with its sections.
+    assert.deepEqual(landing.doc.findAll('header.admin-header nav a').map((a) => a.attr('href')), ['/admin', '/admin/orders', '/admin/audit']);
     b.csrf = () => b.token('/admin', '/admin/logout');
     admins.owner = b;
   });
@@ -107,6 +108,8 @@ describe('every role against every admin route', () => {
     ['GET', '/admin', ['owner', 'manager', 'staff', 'support']],
     ['GET', '/admin/customers?q=a', ['owner', 'manager', 'staff', 'support']],
     ['GET', '/admin/audit', ['owner']],
+    ['GET', '/admin/orders', ['owner', 'manager', 'staff', 'support']],
+    ['GET', '/admin/dashboard.csv', ['owner', 'manager']],
     ['GET', '/admin/users', ['owner']],
     ['POST', '/admin/users', ['owner'], async () => ({ email: newEmail('new'), name: 'N', role: 'staff', password: 'new admin password' })],
     ['POST', '/admin/users/{id}/role', ['owner'], async () => ({ role: 'staff' })],

@@ -7,6 +7,7 @@ pub mod cart;
 pub mod accounts;
 pub mod admin;
 pub mod admin_catalog;
+pub mod admin_orders;
 pub mod admin_product;
 pub mod catalog;
 pub mod orders;

@@ -113,7 +113,7 @@ const ORDER_VARIANTS: &str = "id IN (SELECT l.variant_id FROM order_lines l WHER
 
 /// The statements that move an order from `from` (a SQL condition on `orders o`) to `to`, with
 /// its event row and outbox message, all gated on the same condition and the last one flipping it.
-fn order_move(order_id: &str, gate: &str, stock: Option<String>, to_status: &str, to_stock: &str, actor: &str, reason: &str, now: i64, extra_set: &str) -> Vec<Sql> {
+pub(crate) fn order_move(order_id: &str, gate: &str, stock: Option<String>, to_status: &str, to_stock: &str, actor: &str, reason: &str, now: i64, extra_set: &str) -> Vec<Sql> {
     let gated = format!("EXISTS (SELECT 1 FROM orders o WHERE o.id = ?1 AND {gate})");
     let mut out = Vec::new();
     if let Some(set) = stock {

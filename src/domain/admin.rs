@@ -106,6 +106,17 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("GET", "/admin/stock/{id}", Permission::ViewProducts),
     ("POST", "/admin/stock/{id}/adjust", Permission::EditStock),
     ("POST", "/admin/stock/{id}/threshold", Permission::EditStock),
+    // Orders, invoices and the sales dashboard (issue #6; `routes::admin_orders`). `/admin` itself
+    // shows the dashboard to roles with `ViewReports` and the landing page to the others.
+    ("GET", "/admin/dashboard.csv", Permission::ViewReports),
+    ("GET", "/admin/orders", Permission::ViewOrders),
+    ("GET", "/admin/orders/{id}", Permission::ViewOrders),
+    ("GET", "/admin/orders/{id}/invoice", Permission::ViewOrders),
+    ("GET", "/admin/orders/{id}/invoice.pdf", Permission::ViewOrders),
+    ("POST", "/admin/orders/{id}/fulfil", Permission::EditStock),
+    ("POST", "/admin/orders/{id}/deliver", Permission::EditStock),
+    ("POST", "/admin/orders/{id}/cancel", Permission::EditStock),
+    ("POST", "/admin/orders/{id}/refund", Permission::IssueRefunds),
 ];
 
 /// The permission a request needs, or `None` when no such admin route exists (a 404).
@@ -172,6 +183,11 @@ mod tests {
         assert_eq!(required("DELETE", "/admin/users"), None);
         assert_eq!(required("GET", "/admin/nope"), None);
         assert_eq!(required("GET", "/admin/users/abc/role/x"), None);
+        assert_eq!(required("GET", "/admin/orders/abc/invoice.pdf"), Some(ViewOrders));
+        assert_eq!(required("POST", "/admin/orders/abc/refund"), Some(IssueRefunds));
+        assert_eq!(required("POST", "/admin/orders/abc/fulfil"), Some(EditStock));
+        assert_eq!(required("GET", "/admin/dashboard.csv"), Some(ViewReports));
+        assert_eq!(required("POST", "/admin/orders/abc/explode"), None);
     }
 
     #[test]

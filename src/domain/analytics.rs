@@ -15,6 +15,8 @@ pub const VN_OFFSET: i64 = 7 * 3600;
 /// What the storefront records as it happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
+    /// Any other storefront page (home, category, search): counts the visitor as a session.
+    PageViewed,
     ProductViewed,
     AddedToCart,
     CheckoutStarted,
@@ -23,11 +25,12 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 5] =
-        [EventKind::ProductViewed, EventKind::AddedToCart, EventKind::CheckoutStarted, EventKind::OrderPaid, EventKind::Refunded];
+    pub const ALL: [EventKind; 6] =
+        [EventKind::PageViewed, EventKind::ProductViewed, EventKind::AddedToCart, EventKind::CheckoutStarted, EventKind::OrderPaid, EventKind::Refunded];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            EventKind::PageViewed => "page_viewed",
             EventKind::ProductViewed => "product_viewed",
             EventKind::AddedToCart => "added_to_cart",
             EventKind::CheckoutStarted => "checkout_started",

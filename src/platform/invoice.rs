@@ -19,13 +19,11 @@ thread_local! {
 
 /// Shop details and VAT rate from the Worker's vars (`SHOP_LEGAL_NAME`, `SHOP_ADDRESS`,
 /// `SHOP_TAX_CODE`, `SHOP_EMAIL`, `SHOP_PHONE`, `INVOICE_VAT_RATE`), with demo defaults.
-#[expect(dead_code, reason = "the admin panel mounts the invoice routes (issue #6)")]
 pub fn invoice_settings(env: &Env) -> InvoiceSettings {
     InvoiceSettings::from_vars(|name| env.var(name).ok().map(|v| v.to_string()))
 }
 
 /// The invoice font's bytes: read once per isolate from `public/` through the assets binding.
-#[expect(dead_code, reason = "the admin panel mounts the invoice routes (issue #6)")]
 pub async fn invoice_font(env: &Env) -> Result<Rc<Vec<u8>>, String> {
     if let Some(font) = FONT.with(|f| f.borrow().clone()) {
         return Ok(font);

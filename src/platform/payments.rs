@@ -127,6 +127,12 @@ pub async fn apply(db: &Db, n: &PaymentNotice<'_>) -> Result<Applied, Rejected> 
         // Not decided: nothing is recorded, so the decision, when it comes, is not taken for a duplicate.
         Outcome::Pending => return Ok(Applied::Unchanged),
     };
+    if matches!(outcome, Applied::Paid | Applied::Revived) {
+        // The funnel's last step; best-effort (a failure is logged, the payment stands).
+        if let Err(e) = db.batch(&[crate::app::admin_orders::paid_event_sql(order_id, now)]).await {
+            worker::console_warn!("order_paid event of {order_id} not recorded: {e}");
+        }
+    }
     let kind = n.outcome.payment_status().unwrap_or("pending");
     db.batch(&[record_payment_event(n.provider, n.event_id, n.payment_id, kind, n.raw, now)]).await?;
     Ok(outcome)

@@ -7,7 +7,7 @@ use serde_json::json;
 use worker::{Env, Method, Request, Response};
 
 use super::shop::{error_page, html, read_body, redirect};
-use super::Incoming;
+use super::{admin_orders, Incoming};
 use crate::app::accounts::{clear_failures_sql, end_all_sessions_sql, end_session_sql, failures_sql, record_failure_sql, Failures};
 use crate::app::admin::{
     admin_by_email_sql, admin_by_id_sql, admins_sql, audit_page_sql, audit_sql, create_admin_sql, customers_sql, disable_sql, set_role_sql, Actor,
@@ -88,13 +88,21 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
     }
     let ip = req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_default();
     let actor = Actor { id: &signed.admin.id, email: &signed.admin.email, ip: &ip };
+    let staff = admin_orders::Staff { admin: &signed.admin, role: signed.role, actor: &actor };
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let catalog = super::admin_catalog::Req { db: &db, env, role: signed.role, user: &signed.admin.email, actor: &actor, query: &incoming.query, form: &form };
     if let Some(result) = super::admin_catalog::dispatch(&catalog, &method, &segments).await {
         return result;
     }
     match (method.as_str(), segments.as_slice()) {
+        ("GET", ["admin"]) if signed.role.can(crate::domain::admin::Permission::ViewReports) => admin_orders::dashboard(&db, &staff, &incoming.query).await,
         ("GET", ["admin"]) => Ok(page(200, admin::landing_page(&signed.admin, signed.role))),
+        ("GET", ["admin", "dashboard.csv"]) => admin_orders::dashboard_download(&db, &staff, &incoming.query).await,
+        ("GET", ["admin", "orders"]) => admin_orders::list(&db, &staff, &incoming.query).await,
+        ("GET", ["admin", "orders", id]) => admin_orders::show(env, &db, &staff, id, &incoming.query).await,
+        ("GET", ["admin", "orders", id, "invoice"]) => admin_orders::invoice(env, id, false).await,
+        ("GET", ["admin", "orders", id, "invoice.pdf"]) => admin_orders::invoice(env, id, true).await,
+        ("POST", ["admin", "orders", id, action]) => admin_orders::act(env, config, &db, &staff, id, action, &form).await,
         ("GET", ["admin", "customers"]) => {
             let q = parse_query(&incoming.query).into_iter().find(|(k, _)| k == "q").map(|(_, v)| v.trim().to_lowercase()).unwrap_or_default();
             let rows: Vec<CustomerListRow> = if q.is_empty() { Vec::new() } else { db.all(&customers_sql(&q)).await? };

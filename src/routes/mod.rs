@@ -6,6 +6,7 @@
 mod account;
 mod admin;
 mod admin_catalog;
+mod admin_orders;
 mod admin_promotions;
 mod analytics;
 mod api;
@@ -13,6 +14,7 @@ mod payments;
 mod promotions;
 mod shop;
 mod storefront;
+mod track;
 
 use worker::{Context, Env, Method, Request, Response, ResponseBuilder};
 
@@ -30,6 +32,9 @@ pub struct Incoming {
     pub query: String,
     pub origin: String,
     pub if_none_match: Option<String>,
+    /// The client's address (`cf-connecting-ip`) and user agent, for the analytics visitor key.
+    pub client_ip: String,
+    pub user_agent: String,
 }
 
 impl Incoming {
@@ -66,6 +71,8 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
         query: url.query().map(|q| format!("?{q}")).unwrap_or_default(),
         origin,
         if_none_match,
+        client_ip: req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_default(),
+        user_agent: req.headers().get("user-agent").ok().flatten().unwrap_or_default(),
     };
     security::seal(dispatch(req, &incoming, &env, &ctx).await, &visitor, tagged).await
 }
@@ -78,7 +85,7 @@ async fn dispatch(req: Request, incoming: &Incoming, env: &Env, ctx: &Context) -
         p if account::owns(p) => account::handle(req, incoming, env).await,
         p if admin::owns(p) => admin::handle(req, incoming, env).await,
         p if payments::owns(p) => payments::handle(req, incoming, env).await,
-        p if shop::owns(p) => shop::handle(req, incoming, env).await,
+        p if shop::owns(p) => shop::handle(req, incoming, env, ctx).await,
         p if p.starts_with("/api/") => api::handle(incoming, env, ctx).await,
         _ if !readable => storefront::method_not_allowed(incoming, env).await,
         _ => storefront::handle(incoming, env, ctx).await,

@@ -429,33 +429,73 @@ async fn refund_reply(env: &Env, status: u16, refund: &RefundRow, replayed: bool
 }
 
 /// `POST /internal/orders/{id}/refunds` `{amount?, reason?}` with an `Idempotency-Key` header (or
-/// `idempotency_key`): refunds by amount through the provider that was paid. The same key returns
-/// the same refund; a pending one (the provider did not answer) is asked again under its own id,
-/// which the provider deduplicates.
+/// `idempotency_key`): refunds by amount through the provider that was paid (see [`refund`]).
 async fn refund_order(req: &Request, env: &Env, config: &Config, order_id: &str, body: &str) -> Result<Response, AppError> {
     let b: RefundBody = parse_json(if body.trim().is_empty() { "{}" } else { body })?;
     let key = req.headers().get("idempotency-key").ok().flatten().or(b.idempotency_key).filter(|k| !k.is_empty() && k.len() <= 255);
     let Some(key) = key else { return Err(AppError::Invalid(vec![FieldError { field: "idempotency_key", problem: Problem::Required }])) };
+    match refund(env, config, order_id, &key, b.amount, &b.reason, "admin", Vec::new()).await? {
+        RefundResult::Done { status, refund, replayed } => refund_reply(env, status, &refund, replayed).await,
+        RefundResult::Refused { status, code, message, refundable, refund } => {
+            let mut error = json!({"code": code, "message": message, "fields": {}});
+            if let Some(r) = refundable {
+                error["refundable"] = json!(r);
+            }
+            let mut body = json!({"error": error});
+            if let Some(r) = refund {
+                body["refund"] = refund_json(&r);
+            }
+            Ok(json_response(status, &body))
+        }
+    }
+}
+
+/// How a refund request ended.
+pub(super) enum RefundResult {
+    /// Claimed (and, unless still pending at the provider, completed); `status` is 201 when it
+    /// succeeded now, 202 while pending, 200 when the key replays an earlier refund.
+    Done { status: u16, refund: RefundRow, replayed: bool },
+    /// Refused before or by the provider; `refund` is the failed claim when one was made.
+    Refused { status: u16, code: &'static str, message: String, refundable: Option<i64>, refund: Option<RefundRow> },
+}
+
+fn refused(status: u16, code: &'static str, message: impl Into<String>) -> RefundResult {
+    RefundResult::Refused { status, code, message: message.into(), refundable: None, refund: None }
+}
+
+/// Refunds `amount` đồng (everything left when `None`) of an order through the provider that was
+/// paid, under an idempotency key: the same key returns the same refund; a pending one (the
+/// provider did not answer) is asked again under its own id, which the provider deduplicates.
+/// `on_success` runs in the batch that completes the refund, right after the refund's gate flips
+/// (an audit row gated on `changes()` belongs there). The internal API and the admin panel share it.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn refund(env: &Env, config: &Config, order_id: &str, key: &str, amount: Option<i64>, reason: &str, actor: &str, on_success: Vec<crate::app::sql::Sql>) -> Result<RefundResult, AppError> {
     let db = db(env)?;
-    let existing: Option<RefundRow> = db.all(&refund_by_key_sql(&key)).await?.into_iter().next();
+    let existing: Option<RefundRow> = db.all(&refund_by_key_sql(key)).await?.into_iter().next();
     let refund = match existing {
-        Some(r) if r.order_id != order_id => return Ok(rejected_json(409, "idempotency_key_reused", "This key was used for another order's refund.")),
-        Some(r) if r.status != "pending" => return refund_reply(env, 200, &r, true).await,
+        Some(r) if r.order_id != order_id => return Ok(refused(409, "idempotency_key_reused", "This key was used for another order's refund.")),
+        Some(r) if r.status != "pending" => return Ok(RefundResult::Done { status: 200, refund: r, replayed: true }),
         Some(r) => r,
         None => {
             let detail = load_order(env, order_id).await?.ok_or(AppError::NotFound)?;
             let Some(payment) = detail.payments.iter().find(|p| p.status == "succeeded") else {
-                return Ok(rejected_json(409, "not_refundable", "The order has no successful payment."));
+                return Ok(refused(409, "not_refundable", "The order has no successful payment."));
             };
             let done: Refunded = db.all(&refunded_sql(&payment.id)).await?.into_iter().next().unwrap_or(Refunded { amount: 0, provider_amount: 0 });
-            let amount = b.amount.unwrap_or(payment.amount - done.amount);
+            let amount = amount.unwrap_or(payment.amount - done.amount);
             match check_refund(&detail.order.status, payment.amount, done.amount, amount) {
                 Ok(_) => {}
                 Err(RefundRefusal::BadAmount) => return Err(AppError::Invalid(vec![FieldError { field: "amount", problem: Problem::OutOfRange { min: 1, max: payment.amount } }])),
                 Err(RefundRefusal::TooMuch { refundable }) => {
-                    return Ok(json_response(409, &json!({"error": {"code": "exceeds_refundable", "message": format!("At most {refundable} VND can still be refunded."), "refundable": refundable, "fields": {}}})))
+                    return Ok(RefundResult::Refused {
+                        status: 409,
+                        code: "exceeds_refundable",
+                        message: format!("At most {refundable} VND can still be refunded."),
+                        refundable: Some(refundable),
+                        refund: None,
+                    })
                 }
-                Err(RefundRefusal::NotRefundable) => return Ok(rejected_json(409, "not_refundable", &format!("An order that is {} cannot be refunded by that amount.", detail.order.status))),
+                Err(RefundRefusal::NotRefundable) => return Ok(refused(409, "not_refundable", format!("An order that is {} cannot be refunded by that amount.", detail.order.status))),
             }
             let provider_currency = payment.provider_currency.clone().unwrap_or_else(|| payment.currency.clone());
             let provider_amount = if provider_currency == payment.currency {
@@ -463,7 +503,7 @@ async fn refund_order(req: &Request, env: &Env, config: &Config, order_id: &str,
             } else {
                 paypal::refund_cents(payment.amount, payment.provider_amount.unwrap_or(0), done.amount, done.provider_amount, amount)
             };
-            let Some(provider_amount) = provider_amount else { return Ok(rejected_json(409, "not_refundable", "The amount cannot be converted for the provider.")) };
+            let Some(provider_amount) = provider_amount else { return Ok(refused(409, "not_refundable", "The amount cannot be converted for the provider.")) };
             let id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
             let claim = NewRefund {
                 id: &id,
@@ -473,17 +513,17 @@ async fn refund_order(req: &Request, env: &Env, config: &Config, order_id: &str,
                 amount,
                 provider_amount,
                 provider_currency: &provider_currency,
-                key: &key,
-                reason: &b.reason,
-                actor: "admin",
+                key,
+                reason,
+                actor,
                 now: now(),
             };
             db.batch(&[claim_refund(&claim)]).await?;
-            match db.all::<RefundRow>(&refund_by_key_sql(&key)).await?.into_iter().next() {
+            match db.all::<RefundRow>(&refund_by_key_sql(key)).await?.into_iter().next() {
                 Some(r) if r.id == id => r,
                 // The same key won concurrently: answer with its refund.
-                Some(r) => return refund_reply(env, 200, &r, true).await,
-                None => return Ok(rejected_json(409, "exceeds_refundable", "Another refund took what was left to refund.")),
+                Some(r) => return Ok(RefundResult::Done { status: 200, refund: r, replayed: true }),
+                None => return Ok(refused(409, "exceeds_refundable", "Another refund took what was left to refund.")),
             }
         }
     };
@@ -493,20 +533,29 @@ async fn refund_order(req: &Request, env: &Env, config: &Config, order_id: &str,
     match gateways::refund(config, &payment, &refund, &number, now).await {
         Err(e) => {
             worker::console_error!("refund {} at {}: {e}", refund.id, payment.provider);
-            Ok(json_response(502, &json!({"error": {"code": "provider_unavailable", "message": "The provider did not answer; retry with the same key.", "fields": {}}, "refund": refund_json(&refund)})))
+            Ok(RefundResult::Refused {
+                status: 502,
+                code: "provider_unavailable",
+                message: "The provider did not answer; retry with the same key.".into(),
+                refundable: None,
+                refund: Some(refund),
+            })
         }
         Ok(Err(refusal)) => {
             worker::console_warn!("refund {} refused by {}: {refusal}", refund.id, payment.provider);
             db.batch(&[fail_refund(&refund.id, &refusal.to_string(), now)]).await?;
-            let failed: Option<RefundRow> = db.all(&refund_by_key_sql(&key)).await?.into_iter().next();
-            Ok(json_response(502, &json!({"error": {"code": "provider_refused", "message": refusal.to_string(), "fields": {}}, "refund": failed.as_ref().map(refund_json)})))
+            let failed: Option<RefundRow> = db.all(&refund_by_key_sql(key)).await?.into_iter().next();
+            Ok(RefundResult::Refused { status: 502, code: "provider_refused", message: refusal.to_string(), refundable: None, refund: failed })
         }
         Ok(Ok(result)) => {
             if result.status == "succeeded" {
-                db.batch(&complete_refund(&refund.id, result.external_id.as_deref(), "admin", now)).await?;
+                let mut batch = complete_refund(&refund.id, result.external_id.as_deref(), actor, now);
+                batch.extend(on_success);
+                batch.push(crate::app::admin_orders::refunded_event_sql(&refund.id, now));
+                db.batch(&batch).await?;
             }
-            let r = db.all::<RefundRow>(&refund_by_key_sql(&key)).await?.into_iter().next().ok_or(AppError::NotFound)?;
-            refund_reply(env, if r.status == "succeeded" { 201 } else { 202 }, &r, false).await
+            let r = db.all::<RefundRow>(&refund_by_key_sql(key)).await?.into_iter().next().ok_or(AppError::NotFound)?;
+            Ok(RefundResult::Done { status: if r.status == "succeeded" { 201 } else { 202 }, refund: r, replayed: false })
         }
     }
 }

@@ -10,6 +10,8 @@ use wasm_bindgen::JsValue;
 use worker::{Env, Headers, Method, Request, RequestInit, Response, ResponseBuilder};
 
 use super::Incoming;
+use crate::app::analytics::ProductRef;
+use crate::domain::analytics::EventKind;
 use crate::app::cart::CartView;
 use crate::app::orders::{order_detail_batch, payment_by_id_sql, OrderDetail, OrderRow, PaymentRow};
 use crate::domain::cart::{cart_token, cookie_value, is_cart_id, parse_cookie_value, verify_cart_token, verify_order_access_token};
@@ -49,13 +51,14 @@ pub fn owns(path: &str) -> bool {
         || path.starts_with("/internal/")
 }
 
-pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Response {
+pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env, wctx: &worker::Context) -> Response {
     let config = Config::from_env(env);
+    let track = super::track::Tracker::new(env, wctx, incoming);
     let path = incoming.path.clone();
     if path.starts_with("/api/") || path.starts_with("/webhooks/") || path.starts_with("/internal/") {
         let body = if matches!(incoming.method, Method::Post | Method::Patch | Method::Put) { read_body(&mut req).await } else { Ok(String::new()) };
         let response = match body {
-            Ok(body) => api(&req, incoming, env, &config, &path, &body).await,
+            Ok(body) => api(&req, incoming, env, &config, &path, &body, &track).await,
             Err(e) => Err(e),
         };
         return response.unwrap_or_else(|e| api_error(&e));
@@ -77,7 +80,12 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
         (Method::Post, "/cart/items") => {
             let variant = get("variant_id").and_then(|v| v.parse().ok()).unwrap_or(0);
             let qty = get("quantity").and_then(|v| v.parse().ok()).unwrap_or(1);
-            change_line(&ctx, env, &config, cart_id, variant, qty, true).await
+            let added = change_line(&ctx, env, &config, cart_id, variant, qty, true).await;
+            // Added when the cart page is reached without a notice (a refusal carries one).
+            if added.as_ref().is_ok_and(|r| r.headers().get("location").ok().flatten().is_some_and(|l| !l.contains("notice="))) {
+                track.record(EventKind::AddedToCart, ProductRef::Variant(variant), None);
+            }
+            added
         }
         (Method::Post, p) if p.starts_with("/cart/items/") => {
             let variant = p.trim_start_matches("/cart/items/").parse().unwrap_or(0);
@@ -104,7 +112,7 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
                     Ok(db) => crate::platform::accounts::current_shopper(&req, &Db(db), config.customer_sessions).await.ok().flatten(),
                     Err(_) => None,
                 };
-                submit_checkout(&ctx, env, &config, cart_id.as_deref(), &form, shopper.map(|s| s.customer.id)).await
+                submit_checkout(&ctx, env, &config, cart_id.as_deref(), &form, shopper.map(|s| s.customer.id), &track).await
             }
             Err(e) => Err(e),
         },
@@ -297,7 +305,7 @@ fn checkout_form(form: &[(String, String)]) -> CheckoutForm {
     }
 }
 
-async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&str>, pairs: &[(String, String)], customer_id: Option<String>) -> Result<Response, AppError> {
+async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&str>, pairs: &[(String, String)], customer_id: Option<String>, track: &super::track::Tracker<'_>) -> Result<Response, AppError> {
     require_secret(config)?;
     let Some(cart_id) = cart_id else { return Ok(redirect(&ctx.href("/cart"), Vec::new())) };
     let form = checkout_form(pairs);
@@ -313,6 +321,7 @@ async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Opt
     let call = CartCall::Checkout { form: CheckoutPayload::from(&request), idempotency_key: key, locale: ctx.locale.code().into() };
     match cart_call(env, cart_id, &call).await? {
         CartReply::Placed { order, access_token, .. } => {
+            track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&order.id));
             if let Some(customer_id) = customer_id {
                 let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
                 db.batch(&[crate::app::accounts::claim_order_sql(&order.id, &customer_id)]).await?;
@@ -532,7 +541,7 @@ pub(super) fn reply_json(reply: CartReply, created: bool) -> Response {
     }
 }
 
-async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, path: &str, body: &str) -> Result<Response, AppError> {
+async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, path: &str, body: &str, track: &super::track::Tracker<'_>) -> Result<Response, AppError> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let method = incoming.method.clone();
     match (method, segments.as_slice()) {
@@ -558,7 +567,11 @@ async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, pat
                     FieldError { field: "quantity", problem: crate::domain::listing::Problem::Required },
                 ]));
             };
-            Ok(reply_json(cart_call(env, &id, &CartCall::SetQuantity { variant_id, quantity, add: true }).await?, true))
+            let reply = cart_call(env, &id, &CartCall::SetQuantity { variant_id, quantity, add: true }).await?;
+            if matches!(reply, CartReply::Cart { .. }) {
+                track.record(EventKind::AddedToCart, ProductRef::Variant(variant_id), None);
+            }
+            Ok(reply_json(reply, true))
         }
         (Method::Patch | Method::Delete, ["api", "v1", "carts", id, "items", line]) => {
             let id = api_cart_id(req, config, id)?;
@@ -590,6 +603,7 @@ async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, pat
             let call = CartCall::Checkout { form: CheckoutPayload::from(&request), idempotency_key: key, locale: "vi".into() };
             match cart_call(env, &id, &call).await? {
                 CartReply::Placed { order, access_token, .. } => {
+                    track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&order.id));
                     let detail = load_order(env, &order.id).await?.ok_or(AppError::NotFound)?;
                     let ctx = PageCtx { locale: Locale::Vi, path: String::new(), query: String::new(), origin: incoming.origin.clone(), categories: Vec::new() };
                     let redirect_url = pay_location(&ctx, &detail, &access_token).map(|p| format!("{}{p}", incoming.origin));

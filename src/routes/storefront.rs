@@ -19,6 +19,9 @@ use crate::platform::edge_cache::{self, respond, Rendered};
 use crate::platform::DB;
 use crate::views::{errors, home, listing, paths, product, seo, PageCtx};
 
+use crate::app::analytics::ProductRef;
+use crate::domain::analytics::EventKind;
+
 const HTML: &str = "text/html; charset=utf-8";
 /// Cards per home-page section.
 const HOME_CARDS: i64 = 8;
@@ -61,7 +64,17 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
         }
     };
     let key = req.path_and_query();
-    edge_cache::serve(env, ctx, &key, req.if_none_match.as_deref(), |version| render(req, env, page, version)).await
+    let event = match &page {
+        Page::Product(slug) => Some((EventKind::ProductViewed, Some(slug.as_str().to_string()))),
+        Page::Home | Page::Category(_) | Page::Search => Some((EventKind::PageViewed, None)),
+        Page::Robots | Page::Sitemap | Page::NotFound => None,
+    };
+    let response = edge_cache::serve(env, ctx, &key, req.if_none_match.as_deref(), |version| render(req, env, page, version)).await;
+    if let Some((kind, slug)) = event.filter(|_| matches!(response.status_code(), 200 | 304)) {
+        let product = slug.as_deref().map_or(ProductRef::None, ProductRef::Slug);
+        super::track::Tracker::new(env, ctx, req).record(kind, product, None);
+    }
+    response
 }
 
 pub async fn method_not_allowed(req: &Incoming, env: &Env) -> Response {

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod catalog;
 pub mod dashboard;
+pub mod orders;
 pub mod promotions;
 pub mod texts;
 

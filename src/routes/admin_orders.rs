@@ -1,0 +1,294 @@
+//! The admin panel's orders, invoices and sales dashboard. The router (`routes::admin`) has already
+//! checked the session and the route's permission (`domain::admin::ROUTES`); these handlers check
+//! the state machine, ask for confirmation, and write each action with its order event and audit row.
+
+use serde_json::json;
+use worker::{Env, Headers, Response, ResponseBuilder};
+
+use super::payments::{refund, RefundResult};
+use super::shop::{html, load_order, query_param, redirect};
+use crate::app::admin::{audit_sql, Actor, AdminRow};
+use crate::app::admin_orders::{deliver_order, fulfil_order, orders_list_sql, with_audit, Action, OrderFilter, OrderListRow, PER_PAGE};
+use crate::app::orders::OrderDetail;
+use crate::app::payments::{refunds_of_order_sql, RefundRow};
+use crate::app::stock::cancel_unpaid_order;
+use crate::domain::admin::{Permission, Role};
+use crate::domain::analytics::{vn_day, Period};
+use crate::domain::error::AppError;
+use crate::domain::http_cache;
+use crate::domain::listing::FieldError;
+use crate::domain::locale::Locale;
+use crate::domain::orders::OrderStatus;
+use crate::platform::analytics;
+use crate::platform::config::{now, Config};
+use crate::platform::d1::Db;
+use crate::platform::edge_cache::{respond, Rendered};
+use crate::platform::invoice::{invoice_font, invoice_settings};
+use crate::platform::random;
+use crate::views::admin::dashboard::{dashboard_csv, dashboard_page};
+use crate::views::admin::orders::{bad_request_page, confirm_page, order_page, orders_page, Offer};
+use crate::views::admin::{AdminCtx, Section};
+use crate::views::invoice::{invoice_for_order, invoice_html};
+use crate::views::invoice_pdf::invoice_pdf;
+
+/// Who is acting, as the handlers need it.
+pub(super) struct Staff<'a> {
+    pub admin: &'a AdminRow,
+    pub role: Role,
+    pub actor: &'a Actor<'a>,
+}
+
+impl Staff<'_> {
+    fn label(&self) -> String {
+        format!("admin:{}", self.admin.email)
+    }
+}
+
+fn role_name(role: Role, locale: Locale) -> &'static str {
+    match role {
+        Role::Owner => locale.pick("Chủ cửa hàng", "Owner"),
+        Role::Manager => locale.pick("Quản lý", "Manager"),
+        Role::Staff => locale.pick("Nhân viên", "Staff"),
+        Role::Support => locale.pick("Hỗ trợ", "Support"),
+    }
+}
+
+/// The page context of a signed-in admin: the sections their role may open.
+pub(super) fn admin_ctx(staff: &Staff, path: &str, query: &str) -> AdminCtx {
+    let locale = Locale::Vi;
+    let sections = Section::ALL
+        .into_iter()
+        .filter(|s| crate::domain::admin::required("GET", s.path()).is_some_and(|p| staff.role.can(p)))
+        .collect();
+    AdminCtx {
+        locale,
+        path: path.to_string(),
+        query: query.to_string(),
+        user: if staff.admin.name.is_empty() { staff.admin.email.clone() } else { staff.admin.name.clone() },
+        role: role_name(staff.role, locale).to_string(),
+        sections,
+    }
+}
+
+fn page(status: u16, markup: maud::Markup) -> Response {
+    html(status, markup.into_string(), Vec::new())
+}
+
+fn problems(errors: &[FieldError]) -> String {
+    let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+    format!("Giá trị không hợp lệ: {}.", fields.join(", "))
+}
+
+fn period(query: &str) -> Result<Period, Vec<FieldError>> {
+    let get = |k: &str| query_param(query, k);
+    Period::from_query(get("from").as_deref(), get("to").as_deref(), get("days").as_deref(), vn_day(now()))
+}
+
+/// `GET /admin` for roles with reports: the sales dashboard of `?from&to|days`.
+pub(super) async fn dashboard(db: &Db, staff: &Staff<'_>, query: &str) -> Result<Response, AppError> {
+    let ctx = admin_ctx(staff, "/admin", query);
+    let period = match period(query) {
+        Ok(p) => p,
+        Err(errors) => return Ok(page(400, bad_request_page(&ctx, Section::Dashboard, &problems(&errors)))),
+    };
+    let d = analytics::dashboard(db, period, now()).await?;
+    Ok(page(200, dashboard_page(&ctx, &d)))
+}
+
+/// `GET /admin/dashboard.csv?from&to|days`.
+pub(super) async fn dashboard_download(db: &Db, staff: &Staff<'_>, query: &str) -> Result<Response, AppError> {
+    let period = match period(query) {
+        Ok(p) => p,
+        Err(errors) => return Ok(page(400, bad_request_page(&admin_ctx(staff, "/admin", query), Section::Dashboard, &problems(&errors)))),
+    };
+    let d = analytics::dashboard(db, period, now()).await?;
+    let mut rendered = Rendered::new(200, "text/csv; charset=utf-8", dashboard_csv(&d));
+    rendered.headers.push(("content-disposition", format!("attachment; filename=\"vestify-{}-{}.csv\"", period.from, period.to)));
+    Ok(respond(rendered, http_cache::NO_STORE, None))
+}
+
+/// `GET /admin/orders?status&provider&from&to&q&page`.
+pub(super) async fn list(db: &Db, staff: &Staff<'_>, query: &str) -> Result<Response, AppError> {
+    let ctx = admin_ctx(staff, "/admin/orders", query);
+    let filter = match OrderFilter::parse(query) {
+        Ok(f) => f,
+        Err(errors) => return Ok(page(400, bad_request_page(&ctx, Section::Orders, &problems(&errors)))),
+    };
+    let rows: Vec<OrderListRow> = db.all(&orders_list_sql(&filter)).await?;
+    let has_next = rows.len() as i64 > PER_PAGE;
+    Ok(page(200, orders_page(&ctx, &filter, &rows, has_next)))
+}
+
+/// What is left to refund: the successful payment less refunds that succeeded or are in flight.
+fn refundable(d: &OrderDetail, refunds: &[RefundRow]) -> i64 {
+    let paid = d.payments.iter().find(|p| p.status == "succeeded").map_or(0, |p| p.amount);
+    let committed: i64 = refunds.iter().filter(|r| r.status == "pending" || r.status == "succeeded").map(|r| r.amount).sum();
+    (paid - committed).max(0)
+}
+
+fn offer(staff: &Staff, d: &OrderDetail, refunds: &[RefundRow]) -> Offer {
+    let status = OrderStatus::parse(&d.order.status);
+    let left = refundable(d, refunds);
+    let actions = Action::ALL
+        .into_iter()
+        .filter(|a| status.is_some_and(|s| a.allowed(s)))
+        .filter(|a| staff.role.can(permission(*a)))
+        .filter(|a| *a != Action::Refund || left > 0)
+        .collect();
+    Offer { actions, refundable: left }
+}
+
+/// The permission each action needs (also in `domain::admin::ROUTES`).
+pub(super) fn permission(a: Action) -> Permission {
+    match a {
+        Action::Refund => Permission::IssueRefunds,
+        Action::Fulfil | Action::Deliver | Action::Cancel => Permission::EditStock,
+    }
+}
+
+fn done_notice(query: &str) -> Option<&'static str> {
+    match query_param(query, "done").as_deref() {
+        Some("fulfil") => Some("Đã đánh dấu đơn đã gửi hàng."),
+        Some("deliver") => Some("Đã đánh dấu đơn đã giao."),
+        Some("cancel") => Some("Đã huỷ đơn và trả hàng về kho."),
+        Some("refund") => Some("Đã hoàn tiền."),
+        _ => None,
+    }
+}
+
+async fn order_view(env: &Env, db: &Db, staff: &Staff<'_>, id: &str, query: &str, status: u16, notice: Option<&str>) -> Result<Response, AppError> {
+    let d = load_order(env, id).await?.ok_or(AppError::NotFound)?;
+    let refunds: Vec<RefundRow> = db.all(&refunds_of_order_sql(id)).await?;
+    let ctx = admin_ctx(staff, &format!("/admin/orders/{id}"), query);
+    Ok(page(status, order_page(&ctx, &d, &refunds, &offer(staff, &d, &refunds), notice.or(done_notice(query)))))
+}
+
+/// `GET /admin/orders/{id}`.
+pub(super) async fn show(env: &Env, db: &Db, staff: &Staff<'_>, id: &str, query: &str) -> Result<Response, AppError> {
+    order_view(env, db, staff, id, query, 200, None).await
+}
+
+/// `GET /admin/orders/{id}/invoice` (HTML, print-styled) and `/invoice.pdf`.
+pub(super) async fn invoice(env: &Env, id: &str, pdf: bool) -> Result<Response, AppError> {
+    let d = load_order(env, id).await?.ok_or(AppError::NotFound)?;
+    let inv = invoice_for_order(&d, &invoice_settings(env), None).map_err(|e| AppError::Internal(format!("invoice of {id}: {e}")))?;
+    if !pdf {
+        return Ok(html(200, invoice_html(&inv, Some(&format!("/admin/orders/{id}/invoice.pdf"))).into_string(), Vec::new()));
+    }
+    let font = invoice_font(env).await.map_err(AppError::Internal)?;
+    let bytes = invoice_pdf(&inv, &font).map_err(|e| AppError::Internal(format!("invoice pdf of {id}: {e:?}")))?;
+    let headers = Headers::new();
+    let _ = headers.set("content-type", "application/pdf");
+    let _ = headers.set("content-disposition", &format!("inline; filename=\"{}.pdf\"", d.order.number));
+    let _ = headers.set("cache-control", http_cache::NO_STORE);
+    let _ = headers.set("x-content-type-options", "nosniff");
+    Ok(ResponseBuilder::new().with_status(200).with_headers(headers).fixed(bytes))
+}
+
+fn snapshot(d: &OrderDetail) -> serde_json::Value {
+    let o = &d.order;
+    json!({"number": o.number, "status": o.status, "total": o.total, "refunded_total": o.refunded_total})
+}
+
+/// `POST /admin/orders/{id}/{fulfil|deliver|cancel|refund}`: without `confirm=yes` it shows the
+/// confirmation step; with it, it acts once (a repeated confirmation changes nothing twice).
+pub(super) async fn act(env: &Env, config: &Config, db: &Db, staff: &Staff<'_>, id: &str, code: &str, form: &[(String, String)]) -> Result<Response, AppError> {
+    let action = Action::parse(code).ok_or(AppError::NotFound)?;
+    let field = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let d = load_order(env, id).await?.ok_or(AppError::NotFound)?;
+    let refunds: Vec<RefundRow> = db.all(&refunds_of_order_sql(id)).await?;
+    let path = format!("/admin/orders/{id}");
+    let ctx = admin_ctx(staff, &path, "");
+    let status = OrderStatus::parse(&d.order.status);
+    if !staff.role.can(permission(action)) {
+        return Err(AppError::NotFound);
+    }
+    if !status.is_some_and(|s| action.allowed(s)) {
+        return order_view(env, db, staff, id, "", 409, Some("Thao tác này không áp dụng được cho đơn ở trạng thái hiện tại.")).await;
+    }
+    // The values the action carries, checked before the confirmation step shows them.
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    let mut error = None;
+    match action {
+        Action::Fulfil => {
+            let (carrier, tracking) = (field("carrier"), field("tracking_number"));
+            if carrier.is_empty() || carrier.chars().count() > 60 || tracking.is_empty() || tracking.chars().count() > 100 {
+                error = Some("Cần đơn vị vận chuyển (tối đa 60 ký tự) và mã vận đơn (tối đa 100 ký tự).");
+            }
+            fields.push(("carrier", carrier));
+            fields.push(("tracking_number", tracking));
+        }
+        Action::Refund => {
+            let left = refundable(&d, &refunds);
+            let raw = field("amount");
+            let amount = if raw.is_empty() { Some(left) } else { raw.replace(['.', ',', ' '], "").parse::<i64>().ok() };
+            match amount {
+                Some(a) if a >= 1 && a <= left => fields.push(("amount", a.to_string())),
+                _ => {
+                    error = Some("Số tiền hoàn phải từ 1 đ đến số tiền còn có thể hoàn.");
+                    fields.push(("amount", raw));
+                }
+            }
+            let reason = field("reason");
+            if reason.chars().count() > 200 {
+                error = Some("Lý do tối đa 200 ký tự.");
+            }
+            fields.push(("reason", reason));
+            let key = match field("idempotency_key") {
+                k if !k.is_empty() && k.len() <= 64 => k,
+                _ => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
+            };
+            fields.push(("idempotency_key", key));
+        }
+        Action::Deliver | Action::Cancel => {}
+    }
+    if let Some(e) = error {
+        return Ok(page(422, confirm_page(&ctx, &d, action, &fields, Some(e))));
+    }
+    if field("confirm") != "yes" {
+        return Ok(page(200, confirm_page(&ctx, &d, action, &fields, None)));
+    }
+    let now = now();
+    let label = staff.label();
+    let before = snapshot(&d);
+    let after = |status: &str| {
+        let mut v = before.clone();
+        v["status"] = json!(status);
+        for (k, val) in &fields {
+            if *k != "idempotency_key" {
+                v[*k] = json!(val);
+            }
+        }
+        v
+    };
+    let get = |k: &str| fields.iter().find(|(key, _)| *key == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let batch = match action {
+        Action::Fulfil => Some((fulfil_order(id, &get("carrier"), &get("tracking_number"), &label, now), "fulfilled")),
+        Action::Deliver => Some((deliver_order(id, &label, now), "delivered")),
+        Action::Cancel => Some((cancel_unpaid_order(id, now, &label, "cancelled by staff"), "cancelled")),
+        Action::Refund => None,
+    };
+    if let Some((batch, to)) = batch {
+        let audit = audit_sql(staff.actor, &format!("order.{}", action.code()), "order", id, Some(&before), Some(&after(to)), now);
+        db.batch(&with_audit(batch, audit)).await?;
+        let moved = load_order(env, id).await?.is_some_and(|d| d.order.status == to);
+        if !moved {
+            return order_view(env, db, staff, id, "", 409, Some("Đơn đã thay đổi trong lúc bạn thao tác; không có gì được ghi.")).await;
+        }
+        return Ok(redirect(&format!("{path}?done={}", action.code()), Vec::new()));
+    }
+    // A refund through the gateway; its audit row joins the batch that completes it.
+    let amount = get("amount").parse::<i64>().ok();
+    let audit_after = json!({"refund_amount": amount, "reason": get("reason")});
+    let audit = audit_sql(staff.actor, "order.refund", "order", id, Some(&before), Some(&audit_after), now);
+    match refund(env, config, id, &get("idempotency_key"), amount, &get("reason"), &label, vec![audit]).await? {
+        RefundResult::Done { status: 202, .. } => {
+            order_view(env, db, staff, id, "", 202, Some("Cổng thanh toán đang xử lý yêu cầu hoàn tiền; trạng thái sẽ cập nhật khi có kết quả.")).await
+        }
+        RefundResult::Done { .. } => Ok(redirect(&format!("{path}?done=refund"), Vec::new())),
+        RefundResult::Refused { status, message, .. } => {
+            let note = format!("Không hoàn tiền được: {message}");
+            order_view(env, db, staff, id, "", if status == 502 { 502 } else { 409 }, Some(&note)).await
+        }
+    }
+}
