@@ -292,46 +292,6 @@ pub struct OutcomeRow {
     pub applied_on_hand: Option<i64>,
 }
 
-/// A variant as the CSV export reads it from D1.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ExportRow {
-    pub product_slug: String,
-    pub product_status: String,
-    pub category_slug: String,
-    pub name_vi: String,
-    pub name_en: String,
-    pub sku: String,
-    pub size: String,
-    pub color: String,
-    pub price: i64,
-    pub compare_at_price: Option<i64>,
-    pub on_hand: i64,
-    pub barcode: Option<String>,
-    pub weight_grams: i64,
-    pub variant_status: String,
-}
-
-impl From<ExportRow> for crate::domain::catalog_csv::VariantRow {
-    fn from(r: ExportRow) -> Self {
-        crate::domain::catalog_csv::VariantRow {
-            product_slug: r.product_slug,
-            product_status: r.product_status,
-            category_slug: r.category_slug,
-            name_vi: r.name_vi,
-            name_en: r.name_en,
-            sku: r.sku,
-            size: r.size,
-            color: r.color,
-            price: r.price,
-            compare_at_price: r.compare_at_price,
-            on_hand: r.on_hand,
-            barcode: r.barcode,
-            weight_grams: r.weight_grams,
-            variant_status: r.variant_status,
-        }
-    }
-}
-
 /// Every variant, one row each, products in id order.
 pub fn export_sql() -> Sql {
     Sql::new(

@@ -34,8 +34,9 @@ pub const COLUMNS: [&str; 14] = [
 /// The most rows one import takes (the Worker reads the whole file into memory).
 pub const MAX_ROWS: usize = 5_000;
 
-/// A variant as exported (and as an import's comparison sees the catalog).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A variant as exported (and as an import's comparison sees the catalog); D1's export query
+/// (`app::admin_catalog::export_sql`) reads straight into it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub struct VariantRow {
     pub product_slug: String,
     pub product_status: String,

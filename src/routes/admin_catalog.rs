@@ -350,8 +350,7 @@ async fn variant_action(r: &Req<'_>, id: i64, vid: i64, action: &str) -> Result<
 }
 
 async fn export_csv(r: &Req<'_>) -> Result<Response, AppError> {
-    let rows: Vec<crate::app::admin_catalog::ExportRow> = r.db.all(&crate::app::admin_catalog::export_sql()).await?;
-    let rows: Vec<crate::domain::catalog_csv::VariantRow> = rows.into_iter().map(Into::into).collect();
+    let rows: Vec<crate::domain::catalog_csv::VariantRow> = r.db.all(&crate::app::admin_catalog::export_sql()).await?;
     let mut rendered = Rendered::new(200, "text/csv; charset=utf-8", crate::domain::catalog_csv::export(&rows));
     rendered.headers.push(("content-disposition", "attachment; filename=\"vestify-products.csv\"".to_string()));
     Ok(respond(rendered, http_cache::NO_STORE, None))
