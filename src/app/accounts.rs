@@ -225,6 +225,30 @@ pub fn claim_order_sql(order_id: &str, customer_id: &str) -> Sql {
     Sql::new("UPDATE orders SET customer_id = ? WHERE id = ? AND customer_id IS NULL").bind(customer_id).bind(order_id)
 }
 
+/// Makes `cart_id` the account's cart unless the account has one already or another account owns
+/// that cart; then reads which cart the account has.
+pub fn claim_cart_batch(customer_id: &str, cart_id: &str) -> [Sql; 2] {
+    [
+        Sql::new(
+            "UPDATE customers SET cart_id = ?1 WHERE id = ?2 AND cart_id IS NULL AND deleted_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM customers other WHERE other.cart_id = ?1)",
+        )
+        .bind(cart_id)
+        .bind(customer_id),
+        Sql::new("SELECT cart_id FROM customers WHERE id = ? AND deleted_at IS NULL").bind(customer_id),
+    ]
+}
+
+/// The account whose cart `cart_id` is.
+pub fn cart_owner_sql(cart_id: &str) -> Sql {
+    Sql::new("SELECT id FROM customers WHERE cart_id = ? AND deleted_at IS NULL").bind(cart_id)
+}
+
+/// How many other accounts own `cart_id` (0 for a guest's cart).
+pub fn cart_owners_sql(customer_id: &str, cart_id: &str) -> Sql {
+    Sql::new("SELECT COUNT(*) AS n FROM customers WHERE cart_id = ? AND id != ?").bind(cart_id).bind(customer_id)
+}
+
 pub fn update_profile_sql(customer_id: &str, name: &str, phone: &str, now: i64) -> Sql {
     Sql::new("UPDATE customers SET name = ?, phone = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL").bind(name).bind(phone).bind(now).bind(customer_id)
 }
@@ -345,7 +369,8 @@ mod tests {
         all.extend(export_batch("c"));
         all.extend(delete_account_batch("c", 1));
         let a = NewAddress { name: "n", phone: "p", line1: "l", ward: "w", district: "d", province: "p", country: "VN" };
-        all.extend([orders_sql("c"), claim_order_sql("o", "c"), update_profile_sql("c", "n", "p", 1), addresses_sql("c"), add_address_sql("a", "c", &a, 1), delete_address_sql("a", "c")]);
+        all.extend(claim_cart_batch("c", "k"));
+        all.extend([cart_owner_sql("k"), cart_owners_sql("c", "k"), orders_sql("c"), claim_order_sql("o", "c"), update_profile_sql("c", "n", "p", 1), addresses_sql("c"), add_address_sql("a", "c", &a, 1), delete_address_sql("a", "c")]);
         for sql in all {
             let numbered = sql.text.contains("?1");
             assert!(numbered || sql.placeholder_count() == sql.params.len(), "{}", sql.text);

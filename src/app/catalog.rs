@@ -232,6 +232,8 @@ pub struct ProductPage {
     pub images: Vec<ProductImage>,
     pub tags: Vec<String>,
     pub related: Vec<ProductCard>,
+    /// Ids of the collections the product is in (promotions can target collections).
+    pub collections: Vec<i64>,
 }
 
 pub fn product_by_slug_sql(slug: &str) -> Sql {
@@ -266,6 +268,15 @@ pub fn images_sql(slug: &str) -> Sql {
 pub fn tags_sql(slug: &str) -> Sql {
     Sql::new("SELECT t.tag FROM product_tags t JOIN products p ON p.id = t.product_id WHERE p.slug = ? ORDER BY t.tag")
         .bind(slug)
+}
+
+pub fn product_collections_sql(slug: &str) -> Sql {
+    Sql::new("SELECT cp.collection_id AS id FROM collection_products cp JOIN products p ON p.id = cp.product_id WHERE p.slug = ?").bind(slug)
+}
+
+#[derive(Deserialize)]
+pub struct IdRow {
+    pub id: i64,
 }
 
 /// Up to `limit` other active products of the same category, best sellers first, then of the shop.

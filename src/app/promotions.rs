@@ -47,6 +47,11 @@ pub struct PromotionRow {
 }
 
 impl PromotionRow {
+    /// Running at `now` (start inclusive, end exclusive) and not used up.
+    pub fn live_at(&self, now: i64) -> bool {
+        self.starts_at.is_none_or(|t| t <= now) && self.ends_at.is_none_or(|t| t > now) && self.usage_limit.is_none_or(|l| self.used_count < l)
+    }
+
     /// The domain promotion; `None` for a rule this build cannot read (it is then ignored).
     pub fn promotion(&self) -> Option<Promotion> {
         let rule: Rule = serde_json::from_str(&self.rule).ok()?;
@@ -196,24 +201,29 @@ pub struct UseRow {
     pub n: i64,
 }
 
-/// The buyer's history, keyed by verified email and phone (guests; accounts come later): orders
-/// that count (not expired or cancelled) and the promotions they used.
-pub fn customer_batch(email: &str, phone: &str) -> [Sql; 2] {
+/// The buyer's history, keyed by email and phone, and by account when signed in: orders that
+/// count (not expired or cancelled) and the promotions they used.
+pub fn customer_batch(email: &str, phone: &str, account: Option<&str>) -> [Sql; 2] {
+    let account = || account.map_or(SqlValue::Null, SqlValue::from);
     [
-        Sql::new("SELECT COUNT(*) AS n FROM orders WHERE (email = ? OR phone = ?) AND status NOT IN ('expired', 'cancelled')").bind(email).bind(phone),
-        Sql::new(
-            "SELECT promotion_id, COUNT(*) AS n FROM promotion_redemptions WHERE state = 'claimed' AND (customer_email = ? OR customer_phone = ?) \
-             GROUP BY promotion_id",
-        )
-        .bind(email)
-        .bind(phone),
+        Sql::new(format!("SELECT COUNT(*) AS n FROM orders o WHERE {PRIOR_ORDER}")).bind(email).bind(phone).bind(account()),
+        Sql::new(format!("SELECT promotion_id, COUNT(*) AS n FROM promotion_redemptions r WHERE r.state = 'claimed' AND {SAME_BUYER} GROUP BY promotion_id"))
+            .bind(email)
+            .bind(phone)
+            .bind(account()),
     ]
 }
 
-pub fn customer(email: &str, phone: &str, prior_orders: i64, uses: &[UseRow]) -> Customer {
+/// An order of the same buyer that counts (placed and not expired or cancelled); binds email,
+/// phone, account.
+const PRIOR_ORDER: &str = "(o.email = ? OR o.phone = ? OR o.customer_id = ?) AND o.status NOT IN ('expired', 'cancelled')";
+/// A redemption by the same buyer; binds email, phone, account.
+const SAME_BUYER: &str = "(r.customer_email = ? OR r.customer_phone = ? OR r.customer_account = ?)";
+
+pub fn customer(email: &str, phone: &str, account: Option<&str>, prior_orders: i64, uses: &[UseRow]) -> Customer {
     Customer {
         known: true,
-        account: None,
+        account: account.map(|id| format!("account:{id}")),
         keys: vec![format!("email:{email}"), format!("phone:{phone}")],
         prior_orders,
         uses: uses.iter().map(|u| (u.promotion_id, u.n)).collect(),
@@ -249,17 +259,27 @@ pub fn claim_batch(order_id: &str, pricing: &Pricing, line_nos: &[i64], buyer: &
             );
             promotion_gate.push_str(" AND changes() = 1");
         }
+        // The limits and the first-order condition are decided here, inside the batch that creates
+        // the order, so two checkouts racing for the last use (or for a first order) cannot both win.
+        let account = || buyer.account.map_or(SqlValue::Null, SqlValue::from);
         out.push(
             Sql::new(format!(
                 "UPDATE promotions SET used_count = used_count + 1, updated_at = ? WHERE id = ? AND status = 'active'{promotion_gate} \
                  AND (usage_limit IS NULL OR used_count < usage_limit) \
                  AND (per_customer_limit IS NULL OR (SELECT COUNT(*) FROM promotion_redemptions r WHERE r.promotion_id = promotions.id \
-                   AND r.state = 'claimed' AND (r.customer_email = ? OR r.customer_phone = ?)) < per_customer_limit)"
+                   AND r.state = 'claimed' AND {SAME_BUYER}) < per_customer_limit) \
+                 AND (COALESCE(json_extract(rule, '$.conditions.first_order_only'), 0) = 0 \
+                   OR NOT EXISTS (SELECT 1 FROM orders o WHERE o.id != ? AND {PRIOR_ORDER}))"
             ))
             .bind(now)
             .bind(a.promotion_id)
             .bind(buyer.email)
-            .bind(buyer.phone),
+            .bind(buyer.phone)
+            .bind(account())
+            .bind(order_id)
+            .bind(buyer.email)
+            .bind(buyer.phone)
+            .bind(account()),
         );
         out.push(
             Sql::new(
@@ -542,13 +562,10 @@ pub fn list_promotions_sql() -> Sql {
 }
 
 /// Live automatic promotions, for product and listing pages.
-pub fn live_automatic_sql(now: i64) -> Sql {
-    Sql::new(format!(
-        "SELECT {PROMOTION_COLUMNS} FROM promotions WHERE automatic = 1 AND status = 'active' AND (starts_at IS NULL OR starts_at <= ?) \
-         AND (ends_at IS NULL OR ends_at > ?) AND (usage_limit IS NULL OR used_count < usage_limit) ORDER BY priority DESC, id"
-    ))
-    .bind(now)
-    .bind(now)
+/// Every switched-on automatic promotion, whenever it runs (pages keep them per catalog version and
+/// pick the live ones with `PromotionRow::live_at`).
+pub fn automatic_sql() -> Sql {
+    Sql::new(format!("SELECT {PROMOTION_COLUMNS} FROM promotions WHERE automatic = 1 AND status = 'active' ORDER BY priority DESC, id"))
 }
 
 /// Every coming start or end of an active automatic promotion, soonest first (`n`: unix seconds).
@@ -692,7 +709,7 @@ mod tests {
     fn every_statement_binds_its_placeholders() {
         balanced(&pricing_batch(&["A".into(), "B".into()], &[1, 2], 5));
         balanced(&pricing_batch(&[], &[], 5));
-        balanced(&customer_batch("a@b.vn", "+84912345678"));
+        balanced(&customer_batch("a@b.vn", "+84912345678", Some("c1")));
         let buyer = Buyer { email: "a@b.vn", phone: "+84", account: None };
         balanced(&claim_batch("o", &pricing(), &[1], &buyer, 5));
         balanced(&give_back("o", "o.status = 'pending_payment'", 5));
@@ -701,7 +718,7 @@ mod tests {
         let (promotion, _) = validate_input(&input).unwrap();
         balanced(&create_promotion(&promotion, &[CouponCode::parse("ABC").unwrap()], 5));
         balanced(&update_promotion(1, &promotion, 5));
-        balanced(&[codes_sql(1, Some("b")), analytics_sql(Some(1)), live_automatic_sql(1), promotion_sql(1), order_redemptions_sql("o")]);
+        balanced(&[codes_sql(1, Some("b")), analytics_sql(Some(1)), automatic_sql(), promotion_sql(1), order_redemptions_sql("o")]);
     }
 
     #[test]

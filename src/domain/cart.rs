@@ -32,6 +32,20 @@ pub struct Cart {
     /// Coupon codes the shopper entered (normalised), kept until removed or the order is placed.
     #[serde(default)]
     pub codes: Vec<String>,
+    /// Guest carts already merged into this one (newest last), so a repeated sign-in merges once.
+    #[serde(default)]
+    pub absorbed: Vec<String>,
+}
+
+/// How many merged guest carts a cart remembers.
+const ABSORBED_KEPT: usize = 20;
+
+/// What a guest cart hands over when its shopper signs in: the quantities asked for and the codes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handover {
+    /// (variant id, quantity)
+    pub lines: Vec<(i64, i64)>,
+    pub codes: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +111,43 @@ impl Cart {
         }
     }
 
+    /// The guest cart's contents as they are now, for merging elsewhere.
+    pub fn handover(&self) -> Handover {
+        Handover { lines: self.lines.iter().map(|l| (l.variant_id, l.quantity)).collect(), codes: self.codes.clone() }
+    }
+
+    /// Merges a guest cart into this one, once per `source`: quantities of the same variant add up
+    /// (capped at the per-variant limit), new variants join while there is room, codes join up to
+    /// `max_codes`. Holds are not touched: lines now asking for more than they hold are topped up by
+    /// the cart's usual re-hold. Returns false when `source` was merged before.
+    pub fn absorb(&mut self, source: &str, handover: &Handover, max_codes: usize) -> bool {
+        if self.absorbed.iter().any(|s| s == source) {
+            return false;
+        }
+        for &(variant_id, quantity) in &handover.lines {
+            let quantity = quantity.clamp(0, MAX_PER_VARIANT);
+            if quantity == 0 {
+                continue;
+            }
+            let room = self.lines.len() < MAX_LINES;
+            match self.lines.iter_mut().find(|l| l.variant_id == variant_id) {
+                Some(line) => line.quantity = (line.quantity + quantity).min(MAX_PER_VARIANT),
+                None if room => self.lines.push(CartLine { variant_id, quantity, hold_id: None, held: 0 }),
+                None => {}
+            }
+        }
+        for code in &handover.codes {
+            if self.codes.len() < max_codes && !self.codes.contains(code) {
+                self.codes.push(code.clone());
+            }
+        }
+        self.absorbed.push(source.to_string());
+        if self.absorbed.len() > ABSORBED_KEPT {
+            self.absorbed.remove(0);
+        }
+        true
+    }
+
     /// When holds taken now run out.
     pub fn hold_deadline(&self, hold_seconds: i64) -> i64 {
         self.touched_at + hold_seconds
@@ -157,6 +208,41 @@ mod tests {
         let mut cart = Cart::default();
         cart.apply(variant_id, quantity, Some("h1".into()), held);
         cart
+    }
+
+    #[test]
+    fn a_guest_cart_merges_once_adding_up_quantities_within_the_limits() {
+        let mut account = cart_with(7, 6, 6);
+        account.codes.push("SALE10".into());
+        let guest = Handover { lines: vec![(7, 6), (8, 2), (9, 0)], codes: vec!["SALE10".into(), "SHIP".into()] };
+        assert!(account.absorb("g1", &guest, 5));
+        assert_eq!(account.line(7).map(|l| (l.quantity, l.held)), Some((MAX_PER_VARIANT, 6)), "capped; the old hold stays and is topped up later");
+        assert_eq!(account.line(8).map(|l| (l.quantity, l.held)), Some((2, 0)));
+        assert!(account.line(9).is_none());
+        assert_eq!(account.codes, vec!["SALE10".to_string(), "SHIP".to_string()]);
+        let before = account.clone();
+        assert!(!account.absorb("g1", &guest, 5), "the same guest cart twice changes nothing");
+        assert_eq!(account, before);
+    }
+
+    #[test]
+    fn a_merge_respects_line_and_code_limits() {
+        let mut account = Cart::default();
+        for v in 0..MAX_LINES as i64 {
+            account.apply(v, 1, None, 0);
+        }
+        account.codes = vec!["A".into()];
+        let guest = Handover { lines: vec![(0, 2), (999, 1)], codes: vec!["B".into(), "C".into()] };
+        assert!(account.absorb("g", &guest, 2));
+        assert_eq!(account.lines.len(), MAX_LINES);
+        assert_eq!(account.line(0).map(|l| l.quantity), Some(3));
+        assert!(account.line(999).is_none());
+        assert_eq!(account.codes, vec!["A".to_string(), "B".to_string()]);
+        for i in 0..30 {
+            account.absorb(&format!("s{i}"), &Handover::default(), 2);
+        }
+        assert_eq!(account.absorbed.len(), ABSORBED_KEPT);
+        assert_eq!(account.absorbed.last().map(String::as_str), Some("s29"));
     }
 
     #[test]

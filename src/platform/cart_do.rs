@@ -20,7 +20,7 @@ use super::{random, DB};
 use crate::app::cart::{line_variants_sql, view, CartView, LineVariant, Notice};
 use crate::app::orders::{create_order_batch, order_by_id_sql, order_by_idempotency_sql, NewOrder, OrderLine, OrderRow};
 use crate::app::stock;
-use crate::domain::cart::{Cart, CartError, HoldChange, MAX_PER_VARIANT};
+use crate::domain::cart::{Cart, CartError, Handover, HoldChange, MAX_PER_VARIANT};
 use crate::app::promotions::{
     claim_batch, customer, customer_batch, decorate, price_cart, pricing_batch, promotions_of, Buyer, CountRow, PricingData, PromotionRow, UseRow,
 };
@@ -38,13 +38,28 @@ pub enum CartCall {
     View,
     /// `add`: add to what the line has; otherwise set the line to `quantity` (0 removes it).
     SetQuantity { variant_id: i64, quantity: i64, add: bool },
-    Checkout { form: CheckoutPayload, idempotency_key: String, locale: String },
+    /// `account`: the signed-in shopper's customer id; account-only promotions and per-account
+    /// limits count against it.
+    Checkout {
+        form: CheckoutPayload,
+        idempotency_key: String,
+        locale: String,
+        #[serde(default)]
+        account: Option<String>,
+    },
     /// Runs the alarm's work now (tests and operators; the work is idempotent).
     RunAlarm,
     /// Adds a coupon code; refused (`coupon_rejected`, the reason in the cart's `discounts.rejected`)
     /// when it would not apply to this cart now.
     ApplyCode { code: String },
     RemoveCode { code: String },
+    /// A guest cart whose shopper signed in: gives its holds back and answers with its contents
+    /// (kept until `Clear`, so a failed merge loses nothing).
+    Vacate,
+    /// Merges a guest cart's contents into this (account) cart, once per `source`.
+    Absorb { source: String, contents: Handover },
+    /// Empties the lines and codes (after a merge); pending orders stay.
+    Clear,
 }
 
 /// A validated checkout request in a serialisable shape.
@@ -88,10 +103,16 @@ pub enum CartReply {
     Cart { cart: CartView },
     Placed { order: OrderRow, access_token: String, replayed: bool },
     Refused { code: String, message: String, available: Option<i64>, cart: Option<CartView> },
+    Contents { contents: Handover },
 }
 
 fn refused(code: &str, message: &str, available: Option<i64>, cart: Option<CartView>) -> CartReply {
     CartReply::Refused { code: code.into(), message: message.into(), available, cart }
+}
+
+#[derive(Deserialize)]
+struct OwnerRow {
+    id: String,
 }
 
 const CART_KEY: &str = "cart";
@@ -179,7 +200,7 @@ impl CartObject {
                 Ok(CartReply::Cart { cart: self.view(&db, cart_id, &cart, &config, notices).await? })
             }
             CartCall::SetQuantity { variant_id, quantity, add } => self.set_quantity(&db, cart_id, variant_id, quantity, add, &config).await,
-            CartCall::Checkout { form, idempotency_key, locale } => self.checkout(&db, cart_id, form, &idempotency_key, &locale, &config).await,
+            CartCall::Checkout { form, idempotency_key, locale, account } => self.checkout(&db, cart_id, form, &idempotency_key, &locale, account.as_deref(), &config).await,
             CartCall::ApplyCode { code } => self.apply_code(&db, cart_id, &code, &config).await,
             CartCall::RemoveCode { code } => {
                 let mut cart = self.load().await;
@@ -189,6 +210,31 @@ impl CartObject {
                 if cart.codes.len() == before {
                     return Ok(refused("coupon_not_found", "that code is not in this cart", None, None));
                 }
+                self.save(cart_id, &cart, &config).await?;
+                Ok(CartReply::Cart { cart: self.view(&db, cart_id, &cart, &config, Vec::new()).await? })
+            }
+            CartCall::Vacate => {
+                let mut cart = self.load().await;
+                let now = now();
+                for line in cart.lines.iter_mut().filter(|l| l.held > 0) {
+                    if let Some(id) = line.hold_id.take() {
+                        db.batch(&stock::release_hold(&id, now)).await.map_err(|e| e.to_string())?;
+                    }
+                    line.held = 0;
+                }
+                self.save(cart_id, &cart, &config).await?;
+                Ok(CartReply::Contents { contents: cart.handover() })
+            }
+            CartCall::Absorb { source, contents } => {
+                let mut cart = self.load().await;
+                let notices = if cart.absorb(&source, &contents, MAX_CODES) { self.rehold(&db, cart_id, &mut cart, &config).await? } else { Vec::new() };
+                self.save(cart_id, &cart, &config).await?;
+                Ok(CartReply::Cart { cart: self.view(&db, cart_id, &cart, &config, notices).await? })
+            }
+            CartCall::Clear => {
+                let mut cart = self.load().await;
+                cart.lines.clear();
+                cart.codes.clear();
                 self.save(cart_id, &cart, &config).await?;
                 Ok(CartReply::Cart { cart: self.view(&db, cart_id, &cart, &config, Vec::new()).await? })
             }
@@ -210,15 +256,19 @@ impl CartObject {
         // The lines' variants and what pricing needs, in one round trip.
         let mut batch = vec![line_variants_sql(&ids)];
         batch.extend(pricing_batch(&cart.codes, &ids, now));
+        batch.push(crate::app::accounts::cart_owner_sql(cart_id));
         let results = db.batch(&batch).await.map_err(|e| e.to_string())?;
-        let (Some(variants), Some(pricing)) = (results.first(), results.get(1..4)) else { return Err("cart view batch".into()) };
+        let (Some(variants), Some(pricing), Some(owner)) = (results.first(), results.get(1..4), results.get(4)) else { return Err("cart view batch".into()) };
         let variants: Vec<LineVariant> = rows(variants).map_err(|e| e.to_string())?;
         let data = pricing_data(pricing)?;
+        let owner: Option<OwnerRow> = rows(owner).map_err(|e| e.to_string())?.into_iter().next();
         let mut cart_view = view(cart_id, cart, &variants, config.hold_seconds, notices);
-        // Nobody is known in the cart: conditions about the buyer are checked at checkout.
+        // In the cart the buyer is only known as the account owning it (if any): history-based
+        // conditions (first order, uses per customer) are checked at checkout.
+        let viewer = Customer { account: owner.map(|o| format!("account:{}", o.id)), ..Customer::default() };
         let quotes: Vec<(&str, Pricing)> = [ShippingMethod::Standard, ShippingMethod::Express]
             .into_iter()
-            .map(|m| (m.code(), price_cart(cart, &variants, &data, &Customer::default(), config.rates.fee(m, cart_view.subtotal), now)))
+            .map(|m| (m.code(), price_cart(cart, &variants, &data, &viewer, config.rates.fee(m, cart_view.subtotal), now)))
             .collect();
         decorate(&mut cart_view, &cart.codes, &quotes);
         Ok(cart_view)
@@ -226,16 +276,17 @@ impl CartObject {
 
     /// Prices the cart for the buyer at checkout: their history decides first-order, per-customer
     /// and specific-customer conditions. One round trip.
-    async fn checkout_pricing(&self, db: &Db, cart: &Cart, variants: &[LineVariant], request: &CheckoutRequest, shipping: i64, now: i64) -> std::result::Result<Pricing, String> {
+    #[allow(clippy::too_many_arguments)]
+    async fn checkout_pricing(&self, db: &Db, cart: &Cart, variants: &[LineVariant], request: &CheckoutRequest, account: Option<&str>, shipping: i64, now: i64) -> std::result::Result<Pricing, String> {
         let ids: Vec<i64> = cart.lines.iter().map(|l| l.variant_id).collect();
         let mut batch = pricing_batch(&cart.codes, &ids, now).to_vec();
-        batch.extend(customer_batch(request.email.as_str(), request.phone.as_str()));
+        batch.extend(customer_batch(request.email.as_str(), request.phone.as_str(), account));
         let results = db.batch(&batch).await.map_err(|e| e.to_string())?;
         let (Some(pricing), Some([orders, uses])) = (results.get(0..3), results.get(3..5)) else { return Err("checkout pricing batch".into()) };
         let data = pricing_data(pricing)?;
         let prior = rows::<CountRow>(orders).map_err(|e| e.to_string())?.first().map_or(0, |r| r.n);
         let uses: Vec<UseRow> = rows(uses).map_err(|e| e.to_string())?;
-        let buyer = customer(request.email.as_str(), request.phone.as_str(), prior, &uses);
+        let buyer = customer(request.email.as_str(), request.phone.as_str(), account, prior, &uses);
         Ok(price_cart(cart, variants, &data, &buyer, shipping, now))
     }
 
@@ -425,7 +476,8 @@ impl CartObject {
         Ok(notices)
     }
 
-    async fn checkout(&self, db: &Db, cart_id: &str, form: CheckoutPayload, client_key: &str, locale: &str, config: &Config) -> std::result::Result<CartReply, String> {
+    #[allow(clippy::too_many_arguments)]
+    async fn checkout(&self, db: &Db, cart_id: &str, form: CheckoutPayload, client_key: &str, locale: &str, account: Option<&str>, config: &Config) -> std::result::Result<CartReply, String> {
         let key = format!("{cart_id}:{client_key}");
         let secret = config.shop_secret.clone().ok_or("SHOP_SECRET is not configured")?;
         if let Some(order) = db.all::<OrderRow>(&order_by_idempotency_sql(&key)).await.map_err(|e| e.to_string())?.into_iter().next() {
@@ -457,7 +509,7 @@ impl CartObject {
         let now = now();
         // Prices are recomputed here, for this buyer; a code that no longer applies stops the order
         // (the shopper sees why and decides) rather than silently charging more.
-        let pricing = self.checkout_pricing(db, &cart, &variants, &request, base.shipping, now).await?;
+        let pricing = self.checkout_pricing(db, &cart, &variants, &request, account, base.shipping, now).await?;
         if !pricing.rejected.is_empty() {
             return self.coupon_refusal(db, cart_id, &cart, config, pricing, request.shipping_method.code()).await;
         }
@@ -485,8 +537,11 @@ impl CartObject {
             expires_at,
         };
         let mut batch = create_order_batch(&new_order);
+        if let Some(account) = account {
+            batch.push(crate::app::accounts::claim_order_sql(&order_id, account));
+        }
         let line_nos: Vec<i64> = lines.iter().map(|l| l.line_no).collect();
-        let buyer = Buyer { email: request.email.as_str(), phone: request.phone.as_str(), account: None };
+        let buyer = Buyer { email: request.email.as_str(), phone: request.phone.as_str(), account };
         batch.extend(claim_batch(&order_id, &pricing, &line_nos, &buyer, now));
         if let Err(e) = db.batch(&batch).await {
             let message = e.to_string();
@@ -496,7 +551,7 @@ impl CartObject {
             }
             // Another order took the last use of a code meanwhile: say so.
             if !pricing.applied.is_empty() {
-                let fresh = self.checkout_pricing(db, &cart, &variants, &request, base.shipping, now).await?;
+                let fresh = self.checkout_pricing(db, &cart, &variants, &request, account, base.shipping, now).await?;
                 if !fresh.rejected.is_empty() {
                     return self.coupon_refusal(db, cart_id, &cart, config, fresh, request.shipping_method.code()).await;
                 }

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use super::d1::{rows, Db};
 use super::memo;
-use crate::app::catalog::{self, CardRow, CatalogStore, CountRow, FacetCount, Listing, PriceRange, ProductPage, Scope, SitemapRow, TagRow};
+use crate::app::catalog::{self, CardRow, CatalogStore, CountRow, FacetCount, IdRow, Listing, PriceRange, ProductPage, Scope, SitemapRow, TagRow};
 use crate::domain::catalog::{Category, Color, Product, ProductCard, ProductImage, Variant};
 use crate::domain::error::AppError;
 use crate::domain::listing::ListingQuery;
@@ -49,9 +49,10 @@ impl CatalogStore for Db {
                 catalog::images_sql(slug),
                 catalog::tags_sql(slug),
                 catalog::related_sql(slug, RELATED),
+                catalog::product_collections_sql(slug),
             ])
             .await?;
-        let [product, variants, images, tags, related] = results.as_slice() else {
+        let [product, variants, images, tags, related, collections] = results.as_slice() else {
             return Err(AppError::Internal(format!("product batch returned {} results", results.len())));
         };
         let Some(product) = rows::<Product>(product)?.into_iter().next() else { return Ok(None) };
@@ -62,6 +63,7 @@ impl CatalogStore for Db {
             images: rows::<ProductImage>(images)?,
             tags: rows::<TagRow>(tags)?.into_iter().map(|t| t.tag).collect(),
             related: related.into_iter().map(ProductCard::from).collect(),
+            collections: rows::<IdRow>(collections)?.into_iter().map(|r| r.id).collect(),
         }))
     }
 

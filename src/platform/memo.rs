@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
+use crate::app::promotions::PromotionRow;
 use crate::domain::catalog::{Category, Color};
 
 /// Rendered pages kept per isolate. At ~15 KB a page this is a few megabytes.
@@ -29,6 +30,7 @@ struct Memory {
     pages: HashMap<String, Rc<Page>>,
     order: VecDeque<String>,
     lists: Option<(Rc<Vec<Category>>, Rc<Vec<Color>>)>,
+    automatic: Option<Rc<Vec<PromotionRow>>>,
 }
 
 impl Memory {
@@ -72,4 +74,16 @@ pub fn keep_lists(version: &str, categories: Vec<Category>, colors: Vec<Color>) 
     let lists = (Rc::new(categories), Rc::new(colors));
     MEMORY.with(|m| m.borrow_mut().for_version(version).lists = Some(lists.clone()));
     lists
+}
+
+/// The shop's automatic promotions (live or not) for a catalog version: a promotion change bumps
+/// the version.
+pub fn automatic(version: &str) -> Option<Rc<Vec<PromotionRow>>> {
+    MEMORY.with(|m| m.borrow_mut().for_version(version).automatic.clone())
+}
+
+pub fn keep_automatic(version: &str, rows: Vec<PromotionRow>) -> Rc<Vec<PromotionRow>> {
+    let rows = Rc::new(rows);
+    MEMORY.with(|m| m.borrow_mut().for_version(version).automatic = Some(rows.clone()));
+    rows
 }

@@ -8,7 +8,7 @@
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
 
-use super::shop::{error_page, html, read_body, redirect};
+use super::shop::{cart_cookies, clear_cart_cookies, error_page, html, read_body, redirect};
 use super::Incoming;
 use crate::app::accounts::{
     add_address_sql, addresses_sql, attach_guest_orders_sql, clear_failures_sql, create_customer_sql, customer_by_email_sql,
@@ -162,7 +162,15 @@ async fn sign_in(call: &Call<'_>, customer: &CustomerRow, location: &str) -> Res
         call.db.batch(&[end_session_sql(&old)]).await?;
     }
     let id = start_session(&call.db, Realm::Customer, &customer.id, call.config.customer_sessions).await?;
-    let cookies = vec![session_cookie(SESSION_COOKIE, &id, "/", call.config.customer_sessions, call.secure())];
+    let mut cookies = vec![session_cookie(SESSION_COOKIE, &id, "/", call.config.customer_sessions, call.secure())];
+    // The device's cart joins the account's; a failed merge must not block signing in (the guest
+    // cart keeps its contents and the next sign-in merges it).
+    let device = super::shop::cart_from_cookie(call.req, &call.config);
+    match super::account_cart::on_sign_in(call.env, &call.db, customer, device).await {
+        Ok(Some((cart, count))) => cookies.extend(cart_cookies(&call.ctx, &call.config, &cart, count)),
+        Ok(None) => {}
+        Err(e) => worker::console_error!("cart merge for {}: {e}", customer.id),
+    }
     Ok(redirect(location, cookies))
 }
 
@@ -249,7 +257,9 @@ async fn logout(call: &Call<'_>, everywhere: bool) -> Result<Response, AppError>
         call.db.batch(&[end]).await?;
     }
     let location = format!("{}?notice=signed_out", call.href(paths::LOGIN));
-    Ok(redirect(&location, vec![clear_cookie(SESSION_COOKIE, "/", call.secure())]))
+    let mut cookies = vec![clear_cookie(SESSION_COOKIE, "/", call.secure())];
+    cookies.extend(clear_cart_cookies(&call.ctx));
+    Ok(redirect(&location, cookies))
 }
 
 async fn request_reset(call: &Call<'_>) -> Result<Response, AppError> {
@@ -479,5 +489,7 @@ async fn delete_account(call: &Call<'_>) -> Result<Response, AppError> {
     }
     call.db.batch(&delete_account_batch(&c.id, now())).await?;
     let location = format!("{}?notice=deleted", call.href(paths::LOGIN));
-    Ok(redirect(&location, vec![clear_cookie(SESSION_COOKIE, "/", call.secure())]))
+    let mut cookies = vec![clear_cookie(SESSION_COOKIE, "/", call.secure())];
+    cookies.extend(clear_cart_cookies(&call.ctx));
+    Ok(redirect(&location, cookies))
 }

@@ -179,7 +179,7 @@ async fn search(db: &Db, req: &Incoming) -> Result<Value, AppError> {
 
 async fn product(db: &Db, req: &Incoming, slug: &str) -> Result<Value, AppError> {
     let slug = Slug::parse(slug).ok_or(AppError::NotFound)?;
-    let ProductPage { product: p, variants, images, tags, related } =
+    let ProductPage { product: p, variants, images, tags, related, .. } =
         db.product(slug.as_str()).await?.ok_or(AppError::NotFound)?;
     let origin = &req.origin;
     Ok(json!({

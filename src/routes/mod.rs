@@ -4,6 +4,7 @@
 //! request into domain types, call the store, render.
 
 mod account;
+mod account_cart;
 mod admin;
 mod admin_catalog;
 mod admin_orders;

@@ -210,32 +210,26 @@ pub(super) async fn generate_bulk(db: &Db, promotion_id: i64, prefix: &str, coun
 }
 
 
-/// Badges of the live automatic promotions that reach a product (`product_id`) or a listing (its
-/// category ancestry; none for search). A storage failure renders no badges, never an error.
-pub async fn badges_for(ctx: &PageCtx, db: &Db, product_id: Option<i64>, categories: &[i64], collections: &[i64]) -> maud::Markup {
-    let mut batch = vec![crate::app::promotions::live_automatic_sql(now())];
-    if let Some(pid) = product_id {
-        batch.push(crate::app::sql::Sql::new("SELECT collection_id AS n FROM collection_products WHERE product_id = ?").bind(pid));
-    }
-    let loaded = async {
-        let results = db.batch(&batch).await?;
-        let promotions: Vec<PromotionRow> = results.first().map(rows).transpose()?.unwrap_or_default();
-        let in_collections: Vec<crate::app::promotions::CountRow> = results.get(1).map(rows).transpose()?.unwrap_or_default();
-        Ok::<_, AppError>((promotions, in_collections))
+/// Badges of the live automatic promotions that reach a product (`product_id`, in `collections`) or
+/// a listing (its category ancestry; none for search). The promotions are read once per catalog
+/// version and isolate; a storage failure renders no badges, never an error.
+pub async fn badges_for(ctx: &PageCtx, db: &Db, version: &str, product_id: Option<i64>, categories: &[i64], collections: &[i64]) -> maud::Markup {
+    let automatic = match crate::platform::memo::automatic(version) {
+        Some(rows) => rows,
+        None => match db.all::<PromotionRow>(&crate::app::promotions::automatic_sql()).await {
+            Ok(rows) => crate::platform::memo::keep_automatic(version, rows),
+            Err(e) => {
+                worker::console_error!("promotion badges: {e}");
+                return maud::html! {};
+            }
+        },
     };
-    let (promotions, in_collections) = match loaded.await {
-        Ok(found) => found,
-        Err(e) => {
-            worker::console_error!("promotion badges: {e}");
-            return maud::html! {};
-        }
-    };
-    let mut collections = collections.to_vec();
-    collections.extend(in_collections.iter().map(|r| r.n));
-    let reaching: Vec<_> = crate::app::promotions::promotions_of(&promotions)
+    let now = now();
+    let live: Vec<PromotionRow> = automatic.iter().filter(|p| p.live_at(now)).cloned().collect();
+    let reaching: Vec<_> = crate::app::promotions::promotions_of(&live)
         .into_iter()
         .filter(|p| match product_id {
-            Some(pid) => crate::views::promotions::reaches(p, pid, categories, &collections),
+            Some(pid) => crate::views::promotions::reaches(p, pid, categories, collections),
             None => crate::views::promotions::reaches_listing(p, categories),
         })
         .collect();

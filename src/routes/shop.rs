@@ -74,7 +74,25 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env, wctx: &wor
         return html(403, errors::forbidden(&ctx).into_string(), Vec::new());
     }
     let get = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string());
-    let cart_id = cart_from_cookie(&req, &config);
+    let device_cart = cart_from_cookie(&req, &config);
+    // A signed-in shopper's cart is the account's, on every device.
+    let shopper = if local == "/cart" || local.starts_with("/cart/") || local == "/checkout" {
+        match env.d1(DB) {
+            Ok(db) => crate::platform::accounts::current_shopper(&req, &Db(db), config.customer_sessions).await.ok().flatten(),
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+    let creates = incoming.method == Method::Post && local == "/cart/items";
+    let cart_id = match (&shopper, env.d1(DB)) {
+        (Some(s), Ok(db)) => super::account_cart::resolve(&Db(db), Some(&s.customer), device_cart, creates).await,
+        _ => Ok(device_cart),
+    };
+    let cart_id = match cart_id {
+        Ok(id) => id,
+        Err(e) => return error_page(&ctx, incoming, e),
+    };
     let result = match (incoming.method.clone(), local) {
         (Method::Get, "/cart") => show_cart(&ctx, env, &config, cart_id.as_deref()).await,
         (Method::Post, "/cart/items") => {
@@ -106,14 +124,8 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env, wctx: &wor
                 rendered.headers.push(("retry-after", wait.to_string()));
                 Ok(respond(rendered, http_cache::NO_STORE, None))
             }
-            Ok(None) => {
-                // A signed-in shopper's order is theirs at once (guest orders attach once the email is verified).
-                let shopper = match env.d1(DB) {
-                    Ok(db) => crate::platform::accounts::current_shopper(&req, &Db(db), config.customer_sessions).await.ok().flatten(),
-                    Err(_) => None,
-                };
-                submit_checkout(&ctx, env, &config, cart_id.as_deref(), &form, shopper.map(|s| s.customer.id), &track).await
-            }
+            // A signed-in shopper's order is theirs at once (guest orders attach once the email is verified).
+            Ok(None) => submit_checkout(&ctx, env, &config, cart_id.as_deref(), &form, shopper.map(|s| s.customer.id), &track).await,
             Err(e) => Err(e),
         },
         (Method::Post, p) if p.starts_with("/orders/") && p.ends_with("/cancel") => {
@@ -206,6 +218,12 @@ pub(super) fn cart_cookies(ctx: &PageCtx, config: &Config, cart_id: &str, count:
     vec![cookie(CART_COOKIE, &cookie_value(secret.as_bytes(), cart_id), true, secure), cookie(COUNT_COOKIE, &count.to_string(), false, secure)]
 }
 
+/// Forgets the device's cart (signing out, deleting the account): the account's cart stays with the account.
+pub(super) fn clear_cart_cookies(ctx: &PageCtx) -> Vec<String> {
+    let secure = if ctx.origin.starts_with("https://") { "; Secure" } else { "" };
+    [CART_COOKIE, COUNT_COOKIE].iter().map(|name| format!("{name}=; Path=/; Max-Age=0; SameSite=Lax{secure}")).collect()
+}
+
 pub(super) fn require_secret(config: &Config) -> Result<&str, AppError> {
     config.shop_secret.as_deref().ok_or_else(|| AppError::Internal("SHOP_SECRET is not configured".into()))
 }
@@ -255,7 +273,7 @@ async fn change_line(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<
             let cookies = if cart.is_some() { cart_cookies(ctx, config, &cart_id, count) } else { Vec::new() };
             Ok(redirect(&location, cookies))
         }
-        CartReply::Placed { .. } => Err(AppError::Internal("unexpected cart reply".into())),
+        CartReply::Placed { .. } | CartReply::Contents { .. } => Err(AppError::Internal("unexpected cart reply".into())),
     }
 }
 
@@ -318,14 +336,10 @@ async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Opt
         Some(k) => k,
         None => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
     };
-    let call = CartCall::Checkout { form: CheckoutPayload::from(&request), idempotency_key: key, locale: ctx.locale.code().into() };
+    let call = CartCall::Checkout { form: CheckoutPayload::from(&request), idempotency_key: key, locale: ctx.locale.code().into(), account: customer_id };
     match cart_call(env, cart_id, &call).await? {
         CartReply::Placed { order, access_token, .. } => {
             track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&order.id));
-            if let Some(customer_id) = customer_id {
-                let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
-                db.batch(&[crate::app::accounts::claim_order_sql(&order.id, &customer_id)]).await?;
-            }
             let detail = load_order(env, &order.id).await?.ok_or(AppError::NotFound)?;
             let location = pay_location(ctx, &detail, &access_token).unwrap_or_else(|| order_location(ctx, &order.id, &access_token));
             Ok(redirect(&location, cart_cookies(ctx, config, cart_id, 0)))
@@ -333,7 +347,7 @@ async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Opt
         // A code stopped applying (used up meanwhile, first order only…): the page says why.
         CartReply::Refused { code, cart: Some(cart), .. } if code == "coupon_rejected" => render_checkout(ctx, config, &cart, &form, &[], None, 409),
         CartReply::Refused { .. } => Ok(redirect(&ctx.href("/cart"), Vec::new())),
-        CartReply::Cart { .. } => Err(AppError::Internal("unexpected cart reply".into())),
+        CartReply::Cart { .. } | CartReply::Contents { .. } => Err(AppError::Internal("unexpected cart reply".into())),
     }
 }
 
@@ -537,7 +551,7 @@ pub(super) fn reply_json(reply: CartReply, created: bool) -> Response {
     match reply {
         CartReply::Cart { cart } => json_response(if created { 201 } else { 200 }, &cart_json(&cart, None)),
         CartReply::Refused { code, message, available, cart } => refusal(&code, &message, available, cart.as_ref()),
-        CartReply::Placed { .. } => api_error(&AppError::Internal("unexpected cart reply".into())),
+        CartReply::Placed { .. } | CartReply::Contents { .. } => api_error(&AppError::Internal("unexpected cart reply".into())),
     }
 }
 
@@ -600,7 +614,7 @@ async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, pat
                 Some(k) => k,
                 None => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
             };
-            let call = CartCall::Checkout { form: CheckoutPayload::from(&request), idempotency_key: key, locale: "vi".into() };
+            let call = CartCall::Checkout { form: CheckoutPayload::from(&request), idempotency_key: key, locale: "vi".into(), account: None };
             match cart_call(env, &id, &call).await? {
                 CartReply::Placed { order, access_token, .. } => {
                     track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&order.id));

@@ -123,9 +123,9 @@ async fn render(req: &Incoming, env: &Env, page: Page, version: String) -> Rende
     };
     let result = match page {
         Page::Home => home_page(&ctx, &db).await.map(|m| html(200, m)),
-        Page::Category(slug) => category_page(&ctx, &db, &slug, &colors).await.map(|m| html(200, m)),
-        Page::Product(slug) => product_page(&ctx, &db, &slug, &colors).await.map(|m| html(200, m)),
-        Page::Search => search_page(&ctx, &db, &colors).await.map(|m| html(200, m)),
+        Page::Category(slug) => category_page(&ctx, &db, &version, &slug, &colors).await.map(|m| html(200, m)),
+        Page::Product(slug) => product_page(&ctx, &db, &version, &slug, &colors).await.map(|m| html(200, m)),
+        Page::Search => search_page(&ctx, &db, &version, &colors).await.map(|m| html(200, m)),
         Page::Robots => Ok(Rendered::new(200, "text/plain; charset=utf-8", seo::robots_txt(&ctx.origin))),
         Page::Sitemap => sitemap(&ctx, &db).await,
         Page::NotFound => Err(AppError::NotFound),
@@ -159,24 +159,24 @@ async fn home_page(ctx: &PageCtx, db: &Db) -> Result<Markup, AppError> {
     Ok(home::home(ctx, &data))
 }
 
-async fn category_page(ctx: &PageCtx, db: &Db, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
+async fn category_page(ctx: &PageCtx, db: &Db, version: &str, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
     let category = ctx.categories.iter().find(|c| c.slug == slug.as_str()).ok_or(AppError::NotFound)?;
     let q = listing_query(ctx)?;
     let scope = Scope { category_path: Some(category.path.clone()), fts_match: None };
     let listing = db.listing(&scope, &q).await?;
     let view = listing::ListingView { kind: listing::Kind::Category(category), query: &q, listing: &listing, colors };
     let ancestry: Vec<i64> = category.ancestry(&ctx.categories).iter().map(|c| c.id).collect();
-    let badges = super::promotions::badges_for(ctx, db, None, &ancestry, &[]).await;
+    let badges = super::promotions::badges_for(ctx, db, version, None, &ancestry, &[]).await;
     Ok(listing::listing_page_with(ctx, &view, &badges))
 }
 
-async fn product_page(ctx: &PageCtx, db: &Db, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
+async fn product_page(ctx: &PageCtx, db: &Db, version: &str, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
     let data = db.product(slug.as_str()).await?.ok_or(AppError::NotFound)?;
     let pairs = parse_query(&ctx.query);
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     let choice = product::Choice { sku: get("variant"), color: get("color"), size: get("size") };
     let ancestry: Vec<i64> = ctx.categories.iter().find(|c| c.id == data.product.category_id).map_or_else(Vec::new, |c| c.ancestry(&ctx.categories).iter().map(|a| a.id).collect());
-    let badges = super::promotions::badges_for(ctx, db, Some(data.product.id), &ancestry, &[]).await;
+    let badges = super::promotions::badges_for(ctx, db, version, Some(data.product.id), &ancestry, &data.collections).await;
     Ok(product::product_page_with(ctx, &data, colors, &choice, &badges))
 }
 
@@ -194,11 +194,11 @@ pub async fn search_listing(db: &Db, q: &ListingQuery) -> Result<(Listing, bool)
     Ok((db.listing(&any, q).await?, true))
 }
 
-async fn search_page(ctx: &PageCtx, db: &Db, colors: &[Color]) -> Result<Markup, AppError> {
+async fn search_page(ctx: &PageCtx, db: &Db, version: &str, colors: &[Color]) -> Result<Markup, AppError> {
     let q = listing_query(ctx)?;
     let (listing, partial) = search_listing(db, &q).await?;
     let view = listing::ListingView { kind: listing::Kind::Search { partial }, query: &q, listing: &listing, colors };
-    let badges = super::promotions::badges_for(ctx, db, None, &[], &[]).await;
+    let badges = super::promotions::badges_for(ctx, db, version, None, &[], &[]).await;
     Ok(listing::listing_page_with(ctx, &view, &badges))
 }
 

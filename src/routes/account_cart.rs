@@ -1,0 +1,96 @@
+//! The signed-in shopper's cart: one cart per account (`customers.cart_id`), reached from every
+//! device they sign in on. On sign-in the device's guest cart merges into it.
+//!
+//! The merge is three idempotent cart calls: the guest cart gives its holds back and tells what it
+//! holds (`Vacate`, contents kept), the account cart merges that once per guest cart id (`Absorb`,
+//! re-holding stock), and the guest cart empties (`Clear`). A failure between steps loses nothing:
+//! the next sign-in repeats what is missing, and the account cart never merges the same cart twice.
+
+use super::shop::cart_call;
+use crate::app::accounts::{cart_owners_sql, claim_cart_batch, CustomerRow};
+use crate::domain::error::AppError;
+use crate::platform::cart_do::{CartCall, CartReply};
+use crate::platform::d1::{rows, Db};
+use crate::platform::random;
+use serde::Deserialize;
+use worker::Env;
+
+#[derive(Deserialize)]
+struct CartIdRow {
+    cart_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: i64,
+}
+
+/// Makes `cart_id` the account's cart if it has none; answers with the account's cart afterwards
+/// (`None` when `cart_id` belongs to another account and this one has no cart).
+async fn claim(db: &Db, customer_id: &str, cart_id: &str) -> Result<Option<String>, AppError> {
+    let results = db.batch(&claim_cart_batch(customer_id, cart_id)).await?;
+    let row = match results.get(1) {
+        Some(r) => rows::<CartIdRow>(r)?.into_iter().next(),
+        None => None,
+    };
+    Ok(row.and_then(|r| r.cart_id))
+}
+
+/// The cart a cart page or action works on. A guest uses the device's cart. A signed-in shopper
+/// uses the account's cart; without one, the device's cart becomes it, or (`create`) a new one.
+pub async fn resolve(db: &Db, customer: Option<&CustomerRow>, device: Option<String>, create: bool) -> Result<Option<String>, AppError> {
+    let Some(customer) = customer else { return Ok(device) };
+    if let Some(id) = &customer.cart_id {
+        return Ok(Some(id.clone()));
+    }
+    if let Some(device) = device {
+        if let Some(id) = claim(db, &customer.id, &device).await? {
+            return Ok(Some(id));
+        }
+    }
+    if !create {
+        return Ok(None);
+    }
+    let fresh = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    claim(db, &customer.id, &fresh).await
+}
+
+/// On sign-in: the cart the device should carry from now on and its item count, after merging the
+/// device's guest cart into the account's cart.
+pub async fn on_sign_in(env: &Env, db: &Db, customer: &CustomerRow, device: Option<String>) -> Result<Option<(String, i64)>, AppError> {
+    let account = match (&customer.cart_id, &device) {
+        (Some(a), _) => Some(a.clone()),
+        (None, Some(d)) => claim(db, &customer.id, d).await?,
+        (None, None) => None,
+    };
+    let Some(account) = account else { return Ok(None) };
+    if let Some(guest) = device.filter(|d| *d != account) {
+        merge(env, db, &customer.id, &guest, &account).await?;
+    }
+    let count = match cart_call(env, &account, &CartCall::View).await? {
+        CartReply::Cart { cart } => cart.item_count,
+        _ => 0,
+    };
+    Ok(Some((account, count)))
+}
+
+async fn merge(env: &Env, db: &Db, customer_id: &str, guest: &str, account: &str) -> Result<(), AppError> {
+    // A cart another account owns is not a guest cart: never merge it (a cookie left on a shared device).
+    let owners = db.all::<CountRow>(&cart_owners_sql(customer_id, guest)).await?.first().map_or(0, |r| r.n);
+    if owners > 0 {
+        return Ok(());
+    }
+    let contents = match cart_call(env, guest, &CartCall::Vacate).await? {
+        CartReply::Contents { contents } => contents,
+        _ => return Err(AppError::Internal("unexpected reply to vacate".into())),
+    };
+    if contents.lines.is_empty() && contents.codes.is_empty() {
+        return Ok(());
+    }
+    match cart_call(env, account, &CartCall::Absorb { source: guest.to_string(), contents }).await? {
+        CartReply::Cart { .. } => {}
+        _ => return Err(AppError::Internal("the account cart refused the merge".into())),
+    }
+    cart_call(env, guest, &CartCall::Clear).await?;
+    Ok(())
+}

@@ -1,0 +1,210 @@
+// The cart follows the signed-in shopper: one cart per account reached from every device, a guest
+// cart merged into it on sign-in (once, holds moved not doubled), forgotten by the device on
+// sign-out; and promotions that depend on the account (signed-in only, uses per account, first
+// order) decided at checkout — the first-order one inside the order's batch, so a race cannot win
+// it twice.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { browser, newEmail } from './support/accounts.mjs';
+import { startShop } from './support/shop.mjs';
+import { newKey, shopping, variantPool } from './support/shopping.mjs';
+
+const pool = variantPool();
+let shop;
+let s;
+
+before(async () => {
+  shop = await startShop({ timeoutMs: 300_000 });
+  s = shopping(shop);
+});
+
+after(async () => {
+  await shop?.stop();
+});
+
+/** Adds `quantity` of `variant` from its product page's form, as a browser does. */
+async function add(b, variant, quantity = 1) {
+  const res = await b.submit('/cart/items', { variant_id: String(variant.id), quantity: String(quantity) }, { page: `/p/${variant.slug}` });
+  assert.equal(res.status, 303, res.text);
+  assert.doesNotMatch(res.headers.get('location') ?? '', /notice=/, 'added without a refusal');
+}
+
+/** The cart page's lines as { sku: quantity }. */
+async function lines(b) {
+  const page = await b.get('/cart');
+  assert.equal(page.status, 200);
+  const out = {};
+  for (const row of page.doc.findAll('tr[data-sku]')) {
+    out[row.attr('data-sku')] = Number(row.find('input[name="quantity"]')?.attr('value'));
+  }
+  return out;
+}
+
+const accountCart = async (email) => (await shop.sql(`SELECT cart_id FROM customers WHERE email = '${email}'`))[0]?.cart_id ?? null;
+
+/** Units of `variant` in live holds, per cart, and the variant's `reserved`. */
+async function holds(variant) {
+  const [rows, [v]] = await shop.sqlAll(`
+    SELECT cart_id, SUM(quantity) AS n FROM holds WHERE variant_id = ${variant.id} AND state = 'held' GROUP BY cart_id ORDER BY cart_id;
+    SELECT reserved FROM variants WHERE id = ${variant.id}`);
+  return { byCart: Object.fromEntries(rows.map((r) => [r.cart_id, r.n])), reserved: v.reserved };
+}
+
+async function newShopper() {
+  const email = newEmail('cart');
+  const b = browser(shop);
+  assert.equal((await b.signUp(email)).status, 303);
+  return { email, b };
+}
+
+describe('the cart follows the signed-in shopper', () => {
+  it('is the same cart on every device the shopper signs in on', async () => {
+    const [v, w] = pool.take(2);
+    const { email, b: phone } = await newShopper();
+    await add(phone, v, 2);
+    const cartId = await accountCart(email);
+    assert.match(cartId ?? '', /^[0-9a-f]{32}$/, 'the first cart of a signed-in shopper becomes the account cart');
+
+    const laptop = browser(shop);
+    assert.equal((await laptop.logIn(email)).status, 303);
+    assert.deepEqual(await lines(laptop), { [v.sku]: 2 }, 'the laptop sees what the phone added');
+    await add(laptop, w, 1);
+    assert.deepEqual(await lines(phone), { [v.sku]: 2, [w.sku]: 1 }, 'and the phone what the laptop added');
+    assert.equal(await accountCart(email), cartId);
+
+    // Signing out forgets the cart on that device only; signing back in brings it back.
+    assert.equal((await laptop.logOut()).status, 303);
+    assert.deepEqual(await lines(laptop), {}, 'a signed-out device shows no cart');
+    assert.deepEqual(await lines(phone), { [v.sku]: 2, [w.sku]: 1 });
+    assert.equal((await laptop.logIn(email)).status, 303);
+    assert.deepEqual(await lines(laptop), { [v.sku]: 2, [w.sku]: 1 });
+  });
+
+  it('merges a guest cart on sign-in once, moving its holds instead of doubling them', async () => {
+    const [v, w] = pool.take(2);
+    const { email, b: first } = await newShopper();
+    await add(first, v, 1);
+    assert.equal((await first.logOut()).status, 303);
+
+    const guest = browser(shop);
+    await add(guest, v, 2);
+    await add(guest, w, 3);
+    const guestCookie = guest.cookie;
+    const guestCart = /vestify_cart=([0-9a-f]{32})\./.exec(guestCookie)?.[1];
+    assert.ok(guestCart, 'the guest has a cart cookie');
+    const before = await holds(v);
+    assert.equal(before.byCart[guestCart], 2);
+
+    assert.equal((await guest.logIn(email)).status, 303);
+    const account = await accountCart(email);
+    assert.notEqual(account, guestCart);
+    assert.deepEqual(await lines(guest), { [v.sku]: 3, [w.sku]: 3 }, 'quantities of the same variant add up');
+    const afterV = await holds(v);
+    assert.deepEqual(afterV.byCart, { [account]: 3 }, 'the account cart holds everything; the guest cart nothing');
+    assert.equal(afterV.reserved, before.reserved, "the guest's units moved; none are reserved twice");
+    assert.deepEqual((await holds(w)).byCart, { [account]: 3 });
+
+    // The same guest cookie signing in again (a replayed or doubled sign-in) merges nothing more.
+    const replay = browser(shop);
+    replay.cookie = guestCookie;
+    assert.equal((await replay.logIn(email)).status, 303);
+    assert.deepEqual(await lines(replay), { [v.sku]: 3, [w.sku]: 3 });
+    assert.deepEqual((await holds(v)).byCart, { [account]: 3 });
+  });
+
+  it('never merges a cart that belongs to another account', async () => {
+    const [v] = pool.take(1);
+    const a = await newShopper();
+    await add(a.b, v, 1);
+    const aCart = await accountCart(a.email);
+    const leftover = a.b.cookie.replace(/(?:^|; )vestify_session=[^;]*/, '');
+    const b = await newShopper();
+    assert.equal((await b.b.logOut()).status, 303);
+    const shared = browser(shop);
+    shared.cookie = leftover; // A's cart cookie left on a shared device without A's session
+    assert.equal((await shared.logIn(b.email)).status, 303);
+    assert.deepEqual(await lines(shared), {}, "B does not get A's cart");
+    assert.notEqual(await accountCart(b.email), aCart);
+    assert.deepEqual((await holds(v)).byCart, { [aCart]: 1 }, "A's cart is untouched");
+  });
+});
+
+describe('promotions that depend on the account', () => {
+  const auth = () => ({ authorization: `Bearer ${shop.secrets.internal}` });
+  async function promotion(fields) {
+    const res = await s.api('POST', '/internal/promotions', { body: { name_vi: 'Ưu đãi thành viên', name_en: 'Members', ...fields }, headers: auth() });
+    assert.equal(res.status, 201, res.text);
+    return res.json;
+  }
+  const code = (stem) => `${stem}${newKey().slice(0, 6).toUpperCase()}`;
+  const form = (email) => ({
+    email,
+    name: 'Nguyễn Thị Bình',
+    phone: '0912 345 678',
+    'address.line1': '12 Lý Thường Kiệt',
+    'address.ward': 'Phường Trần Hưng Đạo',
+    'address.district': 'Quận Hoàn Kiếm',
+    'address.province': 'Hà Nội',
+    'address.country': 'VN',
+    shipping_method: 'standard',
+    payment_provider: 'sandbox',
+  });
+  /** Adds a variant and enters `coupon` in the cart; returns the coupon form's response. */
+  async function enter(b, coupon) {
+    await add(b, pool.take(1)[0], 1);
+    return b.submit('/cart/coupons', { code: coupon }, { page: '/cart' });
+  }
+  /** …then submits the checkout form; returns the response. */
+  async function checkoutWith(b, coupon, email) {
+    const applied = await enter(b, coupon);
+    assert.equal(applied.status, 303, applied.text);
+    return b.submit('/checkout', { ...form(email), idempotency_key: newKey() }, { page: '/checkout' });
+  }
+  const redemptions = (id) => shop.sql(`SELECT r.customer_account, o.customer_id FROM promotion_redemptions r JOIN orders o ON o.id = r.order_id WHERE r.promotion_id = ${id} AND r.state = 'claimed'`);
+
+  it('gives a signed-in-only code to signed-in shoppers, counting uses per account', async () => {
+    const c = code('MEMBER');
+    const promo = await promotion({ benefit: { type: 'percent_off', percent: 10 }, codes: [c], eligibility: { type: 'signed_in' }, per_customer_limit: 1 });
+
+    const refused = await enter(browser(shop), c);
+    assert.equal(refused.status, 422, 'a guest cannot use it');
+    assert.match(refused.text, new RegExp(`Mã ${c} chỉ dành cho khách đã đăng nhập`));
+
+    const { email, b } = await newShopper();
+    const first = await checkoutWith(b, c, email);
+    assert.equal(first.status, 303, first.text.replace(/[\s\S]*<main/, '').slice(0, 3000));
+    const [row] = await redemptions(promo.id);
+    assert.ok(row.customer_account, 'the use is recorded against the account');
+    assert.equal(row.customer_account, row.customer_id, 'and the order belongs to the account');
+
+    // Another email and phone, same account: the per-account limit still counts.
+    const again = await checkoutWith(b, c, newEmail('other'));
+    assert.equal(again.status, 409, again.text);
+    assert.match(again.text, new RegExp(`Bạn đã dùng hết lượt của mã ${c}`));
+    assert.equal((await redemptions(promo.id)).length, 1);
+  });
+
+  it('lets only one of two racing first orders of one shopper use a first-order code', async () => {
+    const c = code('FIRST');
+    const promo = await promotion({ benefit: { type: 'amount_off', amount: 50000 }, codes: [c], first_order_only: true, combinable: true });
+    const email = newEmail('race');
+    const carts = [];
+    for (let i = 0; i < 4; i += 1) {
+      const cart = await s.createCart();
+      assert.equal((await s.addItem(cart, pool.take(1)[0].id, 1)).status, 201);
+      assert.equal((await s.api('POST', `/api/v1/carts/${cart.id}/coupons`, { body: { code: c }, headers: { 'x-cart-token': cart.token } })).status, 200);
+      carts.push(cart);
+    }
+    const body = { email, name: 'Trần Văn Cường', phone: '0987 654 321', address: { line1: '1 Lê Lợi', ward: 'Bến Nghé', district: 'Quận 1', province: 'TP Hồ Chí Minh', country: 'VN' }, shipping_method: 'standard', payment_provider: 'sandbox' };
+    const results = await Promise.all(carts.map((cart) => s.checkout(cart, body)));
+    const placed = results.filter((r) => r.status === 201);
+    assert.equal(placed.length, 1, results.map((r) => `${r.status} ${r.text.slice(0, 200)}`).join('\n'));
+    for (const r of results.filter((x) => x.status !== 201)) {
+      assert.equal(r.status, 422, r.text);
+      assert.equal(r.json.error.rejected[0].rejection.reason, 'first_order_only');
+    }
+    const [row] = await shop.sql(`SELECT used_count FROM promotions WHERE id = ${promo.id}`);
+    assert.equal(row.used_count, 1);
+  });
+});
