@@ -85,6 +85,20 @@ async function startShopOnce({ vars, timeoutMs }) {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+  // A second process opening the shop's SQLite file while the shop writes can find it locked
+  // (SQLITE_BUSY: nothing was run); that is the harness's problem, not the test's, so it waits and
+  // tries again.
+  async function d1(command) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const { stdout } = await wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', stateDir, '--json', '--command', command]);
+        return JSON.parse(stdout);
+      } catch (error) {
+        if (attempt >= 5 || !/SQLITE_BUSY|database is locked/.test(String(error.message))) throw error;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
+  }
   const shop = {
     url,
     port,
@@ -128,8 +142,7 @@ async function startShopOnce({ vars, timeoutMs }) {
      * the last statement. Caches are not told: call `bumpCatalogVersion()` as the admin flow does.
      */
     async sql(command) {
-      const { stdout } = await wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', stateDir, '--json', '--command', command]);
-      const results = JSON.parse(stdout);
+      const results = await d1(command);
       return results[results.length - 1]?.results ?? [];
     },
     /**
@@ -137,8 +150,7 @@ async function startShopOnce({ vars, timeoutMs }) {
      * so batching keeps tests fast) and returns the rows of each statement, in order.
      */
     async sqlAll(command) {
-      const { stdout } = await wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', stateDir, '--json', '--command', command]);
-      return JSON.parse(stdout).map((r) => r.results ?? []);
+      return (await d1(command)).map((r) => r.results ?? []);
     },
     /** Writes a new catalog version to KV, so every edge-cached page is a miss; returns the version. */
     async bumpCatalogVersion(version = `${Date.now()}${process.hrtime.bigint() % 1000000n}`) {
