@@ -10,11 +10,18 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
+use crate::app::catalog::ProductPage;
 use crate::app::promotions::PromotionRow;
 use crate::domain::catalog::{Category, Color};
 
 /// Rendered pages kept per isolate. At ~15 KB a page this is a few megabytes.
 const MAX_PAGES: usize = 256;
+/// Product data kept per isolate (the demo catalog has 31 products; a few KB each).
+const MAX_PRODUCTS: usize = 256;
+/// How long product data read from D1 is used without reading it again. Stock figures on product
+/// pages change without a catalog version (carts, orders): they may be this much older than D1, well
+/// inside what the edge cache already allows (`s-maxage=300`).
+pub const PRODUCT_FRESH_MS: f64 = 30_000.0;
 
 /// A rendered 200 response, as stored.
 pub struct Page {
@@ -31,6 +38,8 @@ struct Memory {
     order: VecDeque<String>,
     lists: Option<(Rc<Vec<Category>>, Rc<Vec<Color>>)>,
     automatic: Option<Rc<Vec<PromotionRow>>>,
+    /// Product page data by slug, with when it was read (ms).
+    products: HashMap<String, (f64, Rc<ProductPage>)>,
 }
 
 impl Memory {
@@ -86,4 +95,30 @@ pub fn keep_automatic(version: &str, rows: Vec<PromotionRow>) -> Rc<Vec<Promotio
     let rows = Rc::new(rows);
     MEMORY.with(|m| m.borrow_mut().for_version(version).automatic = Some(rows.clone()));
     rows
+}
+
+/// A product's page data if it was read for this catalog version less than `PRODUCT_FRESH_MS` ago.
+pub fn product(version: &str, slug: &str, now_ms: f64) -> Option<Rc<ProductPage>> {
+    MEMORY.with(|m| {
+        let mut memory = m.borrow_mut();
+        let (read_at, data) = memory.for_version(version).products.get(slug)?;
+        (0.0..PRODUCT_FRESH_MS).contains(&(now_ms - read_at)).then(|| data.clone())
+    })
+}
+
+pub fn keep_product(version: &str, slug: &str, now_ms: f64, data: ProductPage) -> Rc<ProductPage> {
+    let data = Rc::new(data);
+    MEMORY.with(|m| {
+        let mut memory = m.borrow_mut();
+        let memory = memory.for_version(version);
+        if memory.products.len() >= MAX_PRODUCTS && !memory.products.contains_key(slug) {
+            // Full: forget everything older than the freshness window, or else everything.
+            memory.products.retain(|_, (at, _)| (0.0..PRODUCT_FRESH_MS).contains(&(now_ms - *at)));
+            if memory.products.len() >= MAX_PRODUCTS {
+                memory.products.clear();
+            }
+        }
+        memory.products.insert(slug.to_string(), (now_ms, data.clone()));
+    });
+    data
 }

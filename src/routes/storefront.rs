@@ -171,7 +171,14 @@ async fn category_page(ctx: &PageCtx, db: &Db, version: &str, slug: &Slug, color
 }
 
 async fn product_page(ctx: &PageCtx, db: &Db, version: &str, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
-    let data = db.product(slug.as_str()).await?.ok_or(AppError::NotFound)?;
+    let now_ms = worker::Date::now().as_millis() as f64;
+    let data = match crate::platform::memo::product(version, slug.as_str(), now_ms) {
+        Some(data) => data,
+        None => {
+            let found = db.product(slug.as_str()).await?.ok_or(AppError::NotFound)?;
+            crate::platform::memo::keep_product(version, slug.as_str(), now_ms, found)
+        }
+    };
     let pairs = parse_query(&ctx.query);
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     let choice = product::Choice { sku: get("variant"), color: get("color"), size: get("size") };
