@@ -231,3 +231,83 @@ fn size_guide(ctx: &PageCtx) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod render_cost {
+    //! How long the product page takes to render natively, from the demo catalog's biggest product:
+    //! `cargo test --release render_cost -- --ignored --nocapture`. A figure, not a test.
+    use super::*;
+    use crate::domain::catalog::{Category, Product, ProductCard};
+    use crate::domain::locale::Locale;
+    use crate::seed::demo_catalog;
+
+    #[test]
+    #[ignore]
+    fn product_page_render_cost() {
+        let c = demo_catalog();
+        let p = c.products.iter().max_by_key(|p| c.variants.iter().filter(|v| v.product_id == p.id).count()).expect("a product");
+        let product = Product {
+            id: p.id,
+            slug: p.slug.into(),
+            category_id: p.category_id,
+            name_vi: p.name_vi.into(),
+            name_en: p.name_en.into(),
+            description_vi: p.description_vi.into(),
+            description_en: p.description_en.into(),
+            material_vi: p.material_vi.into(),
+            material_en: p.material_en.into(),
+            care_vi: p.care_vi.into(),
+            care_en: p.care_en.into(),
+            brand: p.brand.into(),
+            status: p.status.into(),
+            seo_title_vi: p.seo_title_vi.clone(),
+            seo_title_en: p.seo_title_en.clone(),
+            seo_description_vi: p.seo_description_vi.clone(),
+            seo_description_en: p.seo_description_en.clone(),
+            sold_count: p.sold_count,
+            created_at: p.created_at.into(),
+            updated_at: p.created_at.into(),
+        };
+        let variants: Vec<Variant> = c
+            .variants
+            .iter()
+            .filter(|v| v.product_id == p.id)
+            .map(|v| Variant { id: v.id, sku: v.sku.clone(), size: v.size.into(), color: v.color.into(), price: v.price, compare_at_price: v.compare_at_price, on_hand: v.on_hand, reserved: 0, status: "active".into() })
+            .collect();
+        let images: Vec<ProductImage> = c
+            .images
+            .iter()
+            .filter(|i| i.product_id == p.id)
+            .map(|i| ProductImage { url: i.url.clone(), alt_vi: i.alt_vi.clone(), alt_en: i.alt_en.clone(), color: Some(i.color.into()), width: i.width, height: i.height })
+            .collect();
+        let related: Vec<ProductCard> = c
+            .products
+            .iter()
+            .filter(|o| o.id != p.id)
+            .take(4)
+            .map(|o| ProductCard { id: o.id, slug: o.slug.into(), name_vi: o.name_vi.into(), name_en: o.name_en.into(), price: 500_000, compare_at_price: None, available: 5, image_url: None, image_alt_vi: None, image_alt_en: None, created_at: o.created_at.into() })
+            .collect();
+        let data = ProductPage { product, variants, images, tags: p.tags.iter().map(|t| t.to_string()).collect(), related, collections: vec![] };
+        let colors: Vec<Color> = c.colors.iter().map(|k| Color { code: k.code.into(), name_vi: k.name_vi.into(), name_en: k.name_en.into(), hex: k.hex.into() }).collect();
+        let categories: Vec<Category> = c
+            .categories
+            .iter()
+            .map(|k| Category { id: k.id, parent_id: k.parent_id, slug: k.slug.into(), path: k.path.clone(), name_vi: k.name_vi.into(), name_en: k.name_en.into(), description_vi: k.description_vi.into(), description_en: k.description_en.into(), image_path: Some(k.image_path.clone()), sort_order: k.sort_order, featured: i64::from(k.featured) })
+            .collect();
+        let ctx = PageCtx { locale: Locale::Vi, path: format!("/p/{}", p.slug), query: String::new(), origin: "https://vestify.vn".into(), categories };
+        let runs = 2_000;
+        let started = std::time::Instant::now();
+        let mut bytes = 0;
+        for _ in 0..runs {
+            bytes = product_page(&ctx, &data, &colors, &Choice::default()).into_string().len();
+        }
+        let per = started.elapsed().as_secs_f64() * 1000.0 / runs as f64;
+        let hash_start = std::time::Instant::now();
+        let body = product_page(&ctx, &data, &colors, &Choice::default()).into_string();
+        for _ in 0..runs {
+            std::hint::black_box(crate::domain::http_cache::etag(body.as_bytes()));
+        }
+        let hash = hash_start.elapsed().as_secs_f64() * 1000.0 / runs as f64;
+        println!("product page ({} variants): {bytes} bytes, render {per:.3} ms, etag {hash:.3} ms (native)", data.variants.len());
+    }
+}
