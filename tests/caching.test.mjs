@@ -41,7 +41,8 @@ const cspShape = (csp) => (csp ?? '').replace(/'nonce-[0-9a-f]{32}'/g, "'nonce-'
 
 let unique = 0;
 /** The same page under a cache key no other test has used (unknown parameters are ignored by the shop). */
-const fresh = (path) => `${path}${path.includes('?') ? '&' : '?'}utm_content=t${(unique += 1)}`;
+// A parameter pages ignore but the cache key keeps (tracking tags such as utm_* are dropped from it).
+const fresh = (path) => `${path}${path.includes('?') ? '&' : '?'}n=t${(unique += 1)}`;
 
 /** Repeats a GET until the edge cache answers it (the store happens after the first response). */
 async function untilHit(path, headers = {}) {
@@ -134,6 +135,19 @@ describe('edge cache', () => {
         assert.equal(hit.headers.get('x-content-type-options'), 'nosniff');
       }
       if (base.startsWith('/api/')) assert.equal(hit.headers.get('access-control-allow-origin'), '*');
+    }
+  });
+
+  it('serves links with tracking tags (fbclid, utm_*) from the entry of the clean URL', async () => {
+    const base = fresh(`/p/${c.active[0].slug}`);
+    const clean = await browser.get(base);
+    assert.equal(clean.headers.get('x-edge-cache'), 'miss');
+    await untilHit(base);
+    for (const tag of ['fbclid=IwAR3x', 'utm_source=zalo&utm_medium=share', 'zarsrc=30&gclid=abc']) {
+      const shared = await browser.get(`${base}&${tag}`);
+      assert.equal(shared.status, 200);
+      assert.equal(shared.headers.get('x-edge-cache'), 'hit', `${tag} shares the clean page's entry`);
+      assert.equal(unNonced(shared.text), unNonced(clean.text), `${tag}: the same page, no tag echoed into it`);
     }
   });
 

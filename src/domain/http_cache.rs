@@ -11,6 +11,28 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Errors and anything personal.
 pub const NO_STORE: &str = "no-store";
 
+/// Query parameters that only say where a visitor came from (ads, shares from Facebook, Zalo, X,
+/// Pinterest, newsletters). Pages never read them, so they are dropped before a page is looked up or
+/// rendered: a link shared on Facebook (`?fbclid=…`, unique per click) is then an edge-cache hit.
+const TRACKING: &[&str] = &["fbclid", "gclid", "gbraid", "wbraid", "dclid", "msclkid", "ttclid", "twclid", "igshid", "zarsrc", "epik", "mc_cid", "mc_eid", "_ga", "_gl", "ref_src"];
+
+fn is_tracking(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("utm_") || TRACKING.contains(&lower.as_str())
+}
+
+/// The query a catalog page is cached and rendered under: the given one (with its `?`) minus
+/// tracking parameters, other parameters untouched and in order; empty when nothing is left.
+pub fn page_query(query: &str) -> String {
+    let raw = query.strip_prefix('?').unwrap_or(query);
+    let kept: Vec<&str> = raw.split('&').filter(|p| !p.is_empty() && !is_tracking(p.split('=').next().unwrap_or(p))).collect();
+    if kept.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", kept.join("&"))
+    }
+}
+
 /// A strong validator from the body's content: equal bodies, equal tags, whichever isolate made them.
 pub fn etag(body: &[u8]) -> String {
     let digest = Sha256::digest(body);
@@ -28,6 +50,17 @@ pub fn if_none_match_hits(header: &str, etag: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tracking_parameters_leave_the_page_query() {
+        assert_eq!(page_query("?fbclid=IwAR0abc"), "");
+        assert_eq!(page_query("?size=M&utm_source=zalo&UTM_Medium=share&color=den&zarsrc=30"), "?size=M&color=den");
+        assert_eq!(page_query("?q=gile+len&gclid=x&page=2"), "?q=gile+len&page=2");
+        assert_eq!(page_query("?variant=VS-PUF01-BLK-S"), "?variant=VS-PUF01-BLK-S");
+        assert_eq!(page_query(""), "");
+        assert_eq!(page_query("?&&"), "");
+        assert_eq!(page_query("?utm=1"), "?utm=1", "only utm_* is tracking");
+    }
 
     #[test]
     fn etags_are_quoted_and_depend_on_content_only() {

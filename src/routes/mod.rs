@@ -25,6 +25,7 @@ use crate::platform::edge_cache::{respond, Rendered};
 use crate::platform::{security, ASSETS};
 
 /// What the router and handlers need from a request, read once.
+#[derive(Clone)]
 pub struct Incoming {
     pub method: Method,
     /// The path as requested, with its locale prefix.

@@ -48,6 +48,14 @@ fn route(path: &str) -> Page {
 }
 
 pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
+    // Tracking parameters (`fbclid`, `utm_*`…) neither change the page nor split its cache entry.
+    let cleaned;
+    let req = if http_cache::page_query(&req.query) == req.query {
+        req
+    } else {
+        cleaned = Incoming { query: http_cache::page_query(&req.query), ..req.clone() };
+        &cleaned
+    };
     let page = match req.path.as_str() {
         "/robots.txt" => Page::Robots,
         "/sitemap.xml" => Page::Sitemap,
