@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { browser, newEmail, PASSWORD } from './support/accounts.mjs';
+import { browser, newEmail, outbox, PASSWORD } from './support/accounts.mjs';
 import { startIdpFake } from './support/fakes/idp.mjs';
 import { parseHtml } from './support/html.mjs';
 import { startShop } from './support/shop.mjs';
@@ -148,6 +148,8 @@ describe('happy paths', () => {
     assert.match(me.query.get('appsecret_proof'), /^[0-9a-f]{64}$/);
     const c = await customerByEmail(user.email);
     assert.equal(c.email_verified_at, null);
+    const [link] = await outbox(shop, 'verify_email', user.email);
+    assert.match(link.url, /\/account\/verify\/[0-9a-f]{64}$/, 'a verification link is sent, as after a sign-up');
     assert.equal((await identity('facebook', user.sub)).customer_id, c.id);
   });
 

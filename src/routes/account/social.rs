@@ -15,7 +15,7 @@
 use worker::{Method, Response};
 
 use super::{limited, show_account, sign_in, too_many, Call};
-use crate::app::accounts::{attach_guest_orders_sql, clear_failures_sql, customer_by_email_sql, failures_sql, record_failure_sql, CustomerRow, Failures};
+use crate::app::accounts::{attach_guest_orders_sql, Purpose, clear_failures_sql, customer_by_email_sql, failures_sql, record_failure_sql, CustomerRow, Failures};
 use crate::app::social::{create_with_identity_batch, customer_by_identity_sql, identities_sql, link_batch, unlink_sql, IdentityRow};
 use crate::domain::checkout::Email;
 use crate::domain::error::AppError;
@@ -195,6 +195,10 @@ async fn signed_in(call: &Call<'_>, flow: &Flow, profile: &Profile, secret: &[u8
         let batch = create_with_identity_batch(&id, email, &display_name(profile), profile.email_verified, p, &profile.subject, now);
         if changed(&call.db, &batch).await? {
             let Some(c) = customer(call, &customer_by_identity_sql(p, &profile.subject)).await? else { return Err(AppError::NotFound) };
+            if !profile.email_verified {
+                // As after a sign-up: the emailed link proves the address (and attaches guest orders).
+                super::send_link(call, Purpose::VerifyEmail, &c, account_paths::VERIFY).await?;
+            }
             return Ok(Ok(sign_in(call, &c, &flow.return_to).await?));
         }
     }
