@@ -1,13 +1,15 @@
 // A shopper in real Chromium against the built Worker: signs up, verifies the email from the link the
 // shop queued, signs out, signs in again and sees the order they had placed as a guest with that
 // email in their order history, with a link to the order. Every page is checked for console errors
-// and CSP violations (the per-response nonce must let the shop's own script run).
+// and CSP violations (the per-response nonce must let the shop's own script run). A second shopper
+// signs in with Google (the local identity provider of support/fakes/idp.mjs) from the sign-in page.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { chromium } from 'playwright-core';
 
 import { newEmail, outbox } from './support/accounts.mjs';
+import { startIdpFake } from './support/fakes/idp.mjs';
 import { startShop } from './support/shop.mjs';
 import { checkoutBody, shopping, variantPool } from './support/shopping.mjs';
 
@@ -15,15 +17,18 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const TIMEOUT = 120_000;
 let shop;
 let browser;
+let idp;
 
 before(async () => {
-  shop = await startShop({ timeoutMs: 600_000 });
+  idp = await startIdpFake();
+  shop = await startShop({ vars: idp.vars, timeoutMs: 600_000 });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
 
 after(async () => {
   await browser?.close();
   await shop?.stop();
+  await idp?.stop();
 });
 
 test('sign up, verify, sign out, sign in, and see the order history', async () => {
@@ -69,6 +74,28 @@ test('sign up, verify, sign out, sign in, and see the order history', async () =
   await context.addCookies([{ name: 'vestify_cart_count', value: '3', url: shop.url }]);
   await page.goto(`${shop.url}/`);
   assert.equal((await page.textContent('[data-cart-count]')).trim(), '3');
+  assert.deepEqual(problems, [], 'no console errors or CSP violations');
+  await context.close();
+});
+
+test('continue with Google from the sign-in page', async () => {
+  const user = idp.newUser('google', { name: 'Lê Văn Google' });
+  idp.next('google', { user });
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+
+  await page.goto(`${shop.url}/en/account/login`);
+  // The provider's page answers at once (the test chose the user); the browser follows it back.
+  await Promise.all([page.waitForURL((u) => u.pathname === '/en/account'), page.click('a.social[data-provider="google"]')]);
+  assert.match(await page.textContent('.signed-in'), new RegExp(user.email.replace(/[.]/g, '\\.')));
+  assert.equal(await page.getAttribute('li[data-provider="google"]', 'data-linked'), 'true');
+  const cookies = await context.cookies();
+  assert.ok(cookies.some((c) => c.name === 'vestify_session' && c.httpOnly), 'signed in with an HttpOnly session');
+  assert.ok(!cookies.some((c) => c.name.startsWith('vestify_oauth_')), 'the flow cookie is spent');
   assert.deepEqual(problems, [], 'no console errors or CSP violations');
   await context.close();
 });

@@ -73,6 +73,12 @@ describe('sign-up', () => {
 });
 
 describe('sign-in and sessions', () => {
+  it('offers no social sign-in while no provider is configured', async () => {
+    const page = await shop.getHtml('/account/login');
+    assert.equal(page.doc.findAll('a.social').length, 0);
+    assert.equal((await shop.get('/auth/google/start')).status, 404);
+  });
+
   it('signs in with a new session id each time, and out again', async () => {
     const { b, email, customer: c } = await signedUp();
     const first = b.session();

@@ -14,5 +14,6 @@ pub mod orders;
 pub mod payments;
 pub mod promotion_form;
 pub mod promotions;
+pub mod social;
 pub mod sql;
 pub mod stock;

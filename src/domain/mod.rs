@@ -16,6 +16,7 @@ pub mod money;
 pub mod orders;
 pub mod payments;
 pub mod promotions;
+pub mod oauth;
 pub mod password;
 pub mod sandbox;
 pub mod search;

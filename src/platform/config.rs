@@ -22,6 +22,8 @@ pub struct Config {
     pub customer_sessions: Policy,
     /// Admin sessions: `ADMIN_SESSION_IDLE_SECONDS` (15 min), `ADMIN_SESSION_MAX_SECONDS` (12 h).
     pub admin_sessions: Policy,
+    /// Social sign-in providers with their client id and secret (`GOOGLE_*`, `FACEBOOK_*`, `APPLE_*`).
+    pub social: crate::domain::oauth::SocialConfig,
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -55,6 +57,7 @@ impl Config {
                 idle: int(env, "ADMIN_SESSION_IDLE_SECONDS", Policy::ADMIN.idle, 1, 86_400),
                 absolute: int(env, "ADMIN_SESSION_MAX_SECONDS", Policy::ADMIN.absolute, 1, 7 * 86_400),
             },
+            social: crate::domain::oauth::SocialConfig::from_lookup(|name| var(env, name)),
         }
     }
 

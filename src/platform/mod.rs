@@ -16,6 +16,7 @@ pub mod payments;
 pub mod random;
 pub mod rate_limit_do;
 pub mod security;
+pub mod social;
 pub mod webcrypto;
 pub mod sweep;
 

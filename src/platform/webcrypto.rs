@@ -1,6 +1,7 @@
-//! WebCrypto (`crypto.subtle`) from Rust: PBKDF2-HMAC-SHA256 for passwords. The runtime does the
-//! work in native code; the pure part (the stored format, the comparison) lives in
-//! `domain::password`.
+//! WebCrypto (`crypto.subtle`) from Rust: PBKDF2-HMAC-SHA256 for passwords and RSASSA-PKCS1-v1_5
+//! SHA-256 (RS256) signature checks for OpenID Connect ID tokens. The runtime does the work in
+//! native code; the pure parts (formats, comparisons) live in `domain::password` and
+//! `domain::oauth::jwt`.
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -15,6 +16,8 @@ extern "C" {
     fn import_key(format: &str, key: &JsValue, algorithm: &JsValue, extractable: bool, usages: &Array) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = deriveBits, catch)]
     fn derive_bits(algorithm: &JsValue, key: &JsValue, length: u32) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = verify, catch)]
+    fn verify(algorithm: &JsValue, key: &JsValue, signature: &Uint8Array, data: &Uint8Array) -> Result<Promise, JsValue>;
 }
 
 fn object(pairs: &[(&str, JsValue)]) -> JsValue {
@@ -46,4 +49,21 @@ pub async fn pbkdf2(password: &[u8], salt: &[u8], iterations: u32) -> Result<Vec
     ]);
     let bits = settle(derive_bits(&algorithm, &key, 256), "pbkdf2 derive").await?;
     Ok(Uint8Array::new(&bits).to_vec())
+}
+
+/// Verifies an RS256 signature with an RSA public key given as a JWK's `n` and `e` (base64url).
+/// A key the runtime cannot import is an error; a signature that does not match is `Ok(false)`.
+pub async fn verify_rs256(n: &str, e: &str, signature: &[u8], data: &[u8]) -> Result<bool, AppError> {
+    let jwk = object(&[
+        ("kty", JsValue::from_str("RSA")),
+        ("n", JsValue::from_str(n)),
+        ("e", JsValue::from_str(e)),
+        ("alg", JsValue::from_str("RS256")),
+        ("ext", JsValue::TRUE),
+    ]);
+    let algorithm = object(&[("name", JsValue::from_str("RSASSA-PKCS1-v1_5")), ("hash", JsValue::from_str("SHA-256"))]);
+    let usages = Array::of1(&JsValue::from_str("verify"));
+    let key = settle(import_key("jwk", &jwk, &algorithm, false, &usages), "rsa import").await?;
+    let ok = settle(verify(&algorithm, &key, &Uint8Array::from(signature), &Uint8Array::from(data)), "rsa verify").await?;
+    Ok(ok.as_bool().unwrap_or(false))
 }

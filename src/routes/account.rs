@@ -37,9 +37,12 @@ use crate::views::account::{self, paths, AccountView, AddressRow, OrderSummary};
 use crate::views::account_i18n::account_t;
 use crate::views::{errors, PageCtx};
 
+/// Social sign-in (`/auth/{provider}/…`): the same calls, sign-in and pages as the rest of the account.
+mod social;
+
 pub fn owns(path: &str) -> bool {
     let (_, p) = Locale::split_path(path);
-    p == paths::ACCOUNT || p.starts_with("/account/")
+    p == paths::ACCOUNT || p.starts_with("/account/") || p.starts_with("/auth/")
 }
 
 /// What every handler here gets.
@@ -88,7 +91,8 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
     let post = incoming.method == Method::Post;
     let body = if post { read_body(&mut req).await.unwrap_or_default() } else { String::new() };
     let form = parse_query(&body);
-    if post && !check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
+    // Apple's form_post callback is a cross-site POST by design; its state and PKCE protect it.
+    if post && !social::is_cross_site_callback(local) && !check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
         return html(403, errors::forbidden(&ctx).into_string(), Vec::new());
     }
     let shopper = match current_shopper(&req, &db, config.customer_sessions).await {
@@ -117,6 +121,7 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
         (Method::Post, ["account", "addresses", id, "delete"]) => delete_address(&call, id).await,
         (Method::Get, ["account", "export"]) => export(&call).await,
         (Method::Post, ["account", "delete"]) => delete_account(&call).await,
+        (method, ["auth", provider, action]) => social::handle(&call, method, provider, action).await,
         _ => Err(AppError::NotFound),
     };
     result.unwrap_or_else(|e| fail(&call.ctx, e))
@@ -134,6 +139,7 @@ fn notice_text(ctx: &PageCtx, query: &str) -> Option<&'static str> {
         "address_saved" => a.address_saved,
         "address_removed" => a.address_removed,
         "deleted" => a.account_deleted,
+        code if code.starts_with("social_") => return social::notice(ctx, code),
         _ => return None,
     })
 }
@@ -142,7 +148,7 @@ fn login_form(call: &Call<'_>) -> Response {
     if call.shopper.is_some() {
         return redirect(&call.href(paths::ACCOUNT), Vec::new());
     }
-    call.page(200, account::login_page(&call.ctx, "", notice_text(&call.ctx, &call.ctx.query), None))
+    call.page(200, account::login_page(&call.ctx, "", notice_text(&call.ctx, &call.ctx.query), None, &call.config.social.offered()))
 }
 
 /// Counts the request against the client's limit for `action`; the 429 to send when over it.
@@ -192,7 +198,7 @@ async fn login(call: &Call<'_>) -> Result<Response, AppError> {
     let ok = verify_password(&password, customer.as_ref().and_then(|c| c.password_hash.as_deref())).await?;
     let Some(customer) = customer.filter(|_| ok) else {
         call.db.batch(&[record_failure_sql(&account_key, now)]).await?;
-        return Ok(call.page(401, account::login_page(&call.ctx, &email, None, Some(a.bad_credentials))));
+        return Ok(call.page(401, account::login_page(&call.ctx, &email, None, Some(a.bad_credentials), &call.config.social.offered())));
     };
     call.db.batch(&[clear_failures_sql(&account_key), attach_guest_orders_sql(&customer.id)]).await?;
     let response = sign_in(call, &customer, &call.href(paths::ACCOUNT)).await?;
@@ -320,7 +326,7 @@ async fn reset_password(call: &Call<'_>, token: &str) -> Result<Response, AppErr
 async fn verify_email(call: &Call<'_>, token: &str) -> Result<Response, AppError> {
     let Some(row) = live_token(call, Purpose::VerifyEmail, token).await? else {
         let a = account_t(call.ctx.locale);
-        return Ok(call.page(404, account::login_page(&call.ctx, "", None, Some(a.verify_invalid))));
+        return Ok(call.page(404, account::login_page(&call.ctx, "", None, Some(a.verify_invalid), &call.config.social.offered())));
     };
     if changed(&call.db, &[use_token_sql(Purpose::VerifyEmail, token, now())]).await? {
         call.db.batch(&verify_email_batch(&row.customer_id, &row.email, now())).await?;
@@ -336,8 +342,9 @@ async fn show_account(call: &Call<'_>, notice: Option<&str>, errors: &[FieldErro
     };
     let c = &shopper.customer;
     let secret = super::shop::require_secret(&call.config)?;
-    let results = call.db.batch(&[attach_guest_orders_sql(&c.id), orders_sql(&c.id), addresses_sql(&c.id)]).await?;
-    let [_, orders, addresses] = results.as_slice() else { return Err(AppError::Internal("account batch".into())) };
+    let batch = [attach_guest_orders_sql(&c.id), orders_sql(&c.id), addresses_sql(&c.id), crate::app::social::identities_sql(&c.id)];
+    let results = call.db.batch(&batch).await?;
+    let [_, orders, addresses, identities] = results.as_slice() else { return Err(AppError::Internal("account batch".into())) };
     let orders: Vec<OrderSummary> = rows::<OrderSummaryRow>(orders)?
         .into_iter()
         .map(|o| OrderSummary {
@@ -351,7 +358,8 @@ async fn show_account(call: &Call<'_>, notice: Option<&str>, errors: &[FieldErro
         .collect();
     let addresses: Vec<AddressRow> = rows(addresses)?;
     let notice = notice.or_else(|| notice_text(&call.ctx, &call.ctx.query));
-    let view = AccountView { customer: c, orders: &orders, addresses: &addresses, notice, errors, error };
+    let social = social::methods(&call.config, &rows(identities)?);
+    let view = AccountView { customer: c, orders: &orders, addresses: &addresses, notice, errors, error, social: &social };
     let status = if errors.is_empty() && error.is_none() { 200 } else { 422 };
     Ok(call.page(status, account::account_page(&call.ctx, &view)))
 }

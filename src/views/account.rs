@@ -10,6 +10,7 @@ use super::PageCtx;
 use crate::app::accounts::CustomerRow;
 use crate::domain::listing::FieldError;
 use crate::domain::money::Money;
+use crate::domain::oauth::Provider;
 use crate::domain::time::vn_time;
 
 /// Paths of the account area (locale-free), shared by the router and the views.
@@ -59,7 +60,7 @@ fn message(notice: Option<&str>, error: Option<&str>) -> Markup {
     }
 }
 
-pub fn login_page(ctx: &PageCtx, email: &str, notice: Option<&str>, error: Option<&str>) -> Markup {
+pub fn login_page(ctx: &PageCtx, email: &str, notice: Option<&str>, error: Option<&str>, social: &[Provider]) -> Markup {
     let a = account_t(ctx.locale);
     let main = html! {
         section.account-form {
@@ -71,6 +72,7 @@ pub fn login_page(ctx: &PageCtx, email: &str, notice: Option<&str>, error: Optio
                 (input(ctx, "password", a.password, "password", "", "current-password", &[]))
                 button.button type="submit" { (a.sign_in) }
             }
+            (super::social::sign_in_buttons(ctx, social))
             p { a href=(ctx.href(paths::RESET)) { (a.forgot_password) } }
             p { (a.no_account) " " a href=(ctx.href(paths::SIGNUP)) { (a.sign_up) } }
         }
@@ -174,6 +176,8 @@ pub struct AccountView<'a> {
     pub notice: Option<&'a str>,
     pub errors: &'a [FieldError],
     pub error: Option<&'a str>,
+    /// Configured social providers, linked or not (`views::social`).
+    pub social: &'a [super::social::Method],
 }
 
 fn security_section(ctx: &PageCtx, a: &AccountTexts, v: &AccountView) -> Markup {
@@ -268,6 +272,7 @@ pub fn account_page(ctx: &PageCtx, v: &AccountView) -> Markup {
             }
         }
         (security_section(ctx, a, v))
+        (super::social::account_section(ctx, v.social, c.password_hash.is_some()))
         section.account-privacy aria-labelledby="privacy-h" {
             h2 #privacy-h { (a.privacy) }
             p { a.button.secondary href=(ctx.href(paths::EXPORT)) download { (a.export) } }

@@ -22,6 +22,7 @@ pub mod promotions;
 pub mod security;
 pub mod seo;
 pub mod shop_i18n;
+pub mod social;
 
 use crate::domain::catalog::Category;
 use crate::domain::locale::Locale;
