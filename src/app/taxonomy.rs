@@ -10,11 +10,7 @@ use super::admin::{audit_sql, Actor};
 use super::sql::{Sql, SqlValue};
 use crate::domain::slug::Slug;
 
-pub type Errors = Vec<(&'static str, &'static str)>;
-
-fn get(form: &[(String, String)], key: &str) -> String {
-    form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
-}
+use super::admin_product::{get, Errors};
 
 /// The fields categories and collections share.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -233,8 +229,7 @@ pub fn moved(order: &[i64], id: i64, dir: Direction) -> Option<Vec<i64>> {
     Some(out)
 }
 
-/// Writes a new order (`sort_order`/`position` = 1, 2, …) and one audit row. `table` and `column`
-/// are from this module's callers only, never from input.
+/// A new order's updates, then a statement that always changes a row and one audit row.
 fn reorder_batch(actor: &Actor, action: &str, entity: &str, entity_id: &str, touch: Sql, updates: Vec<Sql>, before: &[i64], after: &[i64], now: i64) -> Vec<Sql> {
     let mut batch = updates;
     // The audit row follows a statement that always changes its row, so it is always written.
@@ -243,8 +238,13 @@ fn reorder_batch(actor: &Actor, action: &str, entity: &str, entity_id: &str, tou
     batch
 }
 
+/// `sort_order` = 1, 2, … in the given order; `table` is one of this module's, never input.
+fn sort_order_updates(table: &'static str, after: &[i64]) -> Vec<Sql> {
+    after.iter().enumerate().map(|(i, id)| Sql::new(format!("UPDATE {table} SET sort_order = ? WHERE id = ?")).bind(i as i64 + 1).bind(*id)).collect()
+}
+
 pub fn reorder_categories_batch(actor: &Actor, moved_id: i64, before: &[i64], after: &[i64], now: i64) -> Vec<Sql> {
-    let updates = after.iter().enumerate().map(|(i, id)| Sql::new("UPDATE categories SET sort_order = ? WHERE id = ?").bind(i as i64 + 1).bind(*id)).collect();
+    let updates = sort_order_updates("categories", after);
     let touch = Sql::new("UPDATE categories SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?").bind(moved_id);
     reorder_batch(actor, "category.reorder", "category", &moved_id.to_string(), touch, updates, before, after, now)
 }
@@ -317,7 +317,7 @@ pub fn update_collection_batch(actor: &Actor, before: &CollectionRow, n: &Names,
 }
 
 pub fn reorder_collections_batch(actor: &Actor, moved_id: i64, before: &[i64], after: &[i64], now: i64) -> Vec<Sql> {
-    let updates = after.iter().enumerate().map(|(i, id)| Sql::new("UPDATE collections SET sort_order = ? WHERE id = ?").bind(i as i64 + 1).bind(*id)).collect();
+    let updates = sort_order_updates("collections", after);
     // Collections have no timestamp; the touch rewrites the moved one's slug with itself.
     let touch = Sql::new("UPDATE collections SET slug = slug WHERE id = ?").bind(moved_id);
     reorder_batch(actor, "collection.reorder", "collection", &moved_id.to_string(), touch, updates, before, after, now)
