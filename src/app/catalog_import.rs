@@ -153,14 +153,58 @@ pub fn vocabulary_sets(rows: &[VocabularyRow]) -> (HashSet<String>, HashSet<Stri
 
 // --- the draft -------------------------------------------------------------------------------
 
-pub fn save_draft_sql(id: &str, admin_id: &str, csv_sha256: &str, steps: &[Step], now: i64) -> Result<Sql, serde_json::Error> {
-    let plan = serde_json::to_string(steps)?;
-    Ok(Sql::new("INSERT INTO import_drafts (id, admin_id, csv_sha256, plan, created_at) VALUES (?, ?, ?, ?, ?)")
+/// The most JSON one part of a draft holds (D1 rows stay under 2 MB).
+pub const PART_CHARS: usize = 900_000;
+
+/// The draft row and its parts: the steps as JSON arrays of at most [`PART_CHARS`] each.
+pub fn save_draft_sql(id: &str, admin_id: &str, csv_sha256: &str, steps: &[Step], now: i64) -> Result<Vec<Sql>, serde_json::Error> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut size = 0;
+    for step in steps {
+        let json = serde_json::to_string(step)?;
+        if size + json.len() > PART_CHARS && !current.is_empty() {
+            parts.push(format!("[{}]", current.join(",")));
+            current.clear();
+            size = 0;
+        }
+        size += json.len() + 1;
+        current.push(json);
+    }
+    if !current.is_empty() || parts.is_empty() {
+        parts.push(format!("[{}]", current.join(",")));
+    }
+    let mut out = vec![Sql::new("INSERT INTO import_drafts (id, admin_id, csv_sha256, parts, created_at) VALUES (?, ?, ?, ?, ?)")
         .bind(id)
         .bind(admin_id)
         .bind(csv_sha256)
-        .bind(plan)
-        .bind(now))
+        .bind(parts.len() as i64)
+        .bind(now)];
+    out.extend(parts.into_iter().enumerate().map(|(i, steps)| {
+        Sql::new("INSERT INTO import_draft_parts (draft_id, part, steps) VALUES (?, ?, ?)").bind(id).bind(i as i64).bind(steps)
+    }));
+    Ok(out)
+}
+
+pub fn draft_parts_sql(id: &str) -> Sql {
+    Sql::new("SELECT steps FROM import_draft_parts WHERE draft_id = ? ORDER BY part").bind(id)
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct PartRow {
+    pub steps: String,
+}
+
+/// The steps back from a draft's parts, in order; `None` if a part is missing.
+pub fn steps_from_parts(draft: &DraftRow, parts: &[PartRow]) -> Result<Option<Vec<Step>>, serde_json::Error> {
+    if parts.len() as i64 != draft.parts {
+        return Ok(None);
+    }
+    let mut steps = Vec::new();
+    for part in parts {
+        steps.extend(serde_json::from_str::<Vec<Step>>(&part.steps)?);
+    }
+    Ok(Some(steps))
 }
 
 /// Claims a draft for applying: only its author, only with the CSV hash it was made from, only
@@ -175,7 +219,7 @@ pub fn claim_draft_sql(id: &str, admin_id: &str, csv_sha256: &str, now: i64) -> 
 }
 
 pub fn draft_sql(id: &str) -> Sql {
-    Sql::new("SELECT id, admin_id, csv_sha256, plan, created_at, applied_at FROM import_drafts WHERE id = ?").bind(id)
+    Sql::new("SELECT id, admin_id, csv_sha256, parts, created_at, applied_at FROM import_drafts WHERE id = ?").bind(id)
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -183,7 +227,7 @@ pub struct DraftRow {
     pub id: String,
     pub admin_id: String,
     pub csv_sha256: String,
-    pub plan: String,
+    pub parts: i64,
     pub created_at: i64,
     pub applied_at: Option<i64>,
 }
@@ -511,7 +555,8 @@ mod tests {
         let mut all: Vec<Sql> = r.steps.iter().flat_map(|s| step_statements(&actor, s, 1)).collect();
         all.extend(stock_statements(&actor, "d", 1, 2, "A", 3, 2, 1));
         all.extend([variant_ids_sql(&["A", "B"]), reserved_sql(), vocabulary_sql(), claim_draft_sql("d", "a", "h", 1), draft_sql("d")]);
-        all.push(save_draft_sql("d", "a", "h", &r.steps, 1).unwrap());
+        all.extend(save_draft_sql("d", "a", "h", &r.steps, 1).unwrap());
+        all.push(draft_parts_sql("d"));
         for sql in &all {
             assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text);
         }
@@ -525,5 +570,20 @@ mod tests {
         assert_eq!(kinds, vec!["cp", "up", "uv", "st", "cv", "st", "cv", "st"]);
         let back: Vec<Step> = serde_json::from_str(&serde_json::to_string(&r.steps).unwrap()).unwrap();
         assert_eq!(back, r.steps);
+    }
+
+    #[test]
+    fn a_large_plan_is_kept_in_parts_and_read_back_whole() {
+        let step = Step { change: Change::CreateVariant { line: 2, row: VariantRow { name_vi: "x".repeat(2000), ..row("A", "M", 1) } }, before: None };
+        let steps: Vec<Step> = (0..1000).map(|i| Step { change: match &step.change { Change::CreateVariant { row, .. } => Change::CreateVariant { line: i + 2, row: row.clone() }, c => c.clone() }, before: None }).collect();
+        let sql = save_draft_sql("d", "a", "h", &steps, 1).unwrap();
+        let parts: Vec<PartRow> = sql[1..].iter().map(|s| match s.params.get(2) { Some(SqlValue::Text(t)) => PartRow { steps: t.clone() }, _ => PartRow { steps: String::new() } }).collect();
+        assert!(parts.len() >= 3, "{} parts", parts.len());
+        assert!(parts.iter().all(|p| p.steps.len() <= PART_CHARS + 1));
+        let draft = DraftRow { id: "d".into(), admin_id: "a".into(), csv_sha256: "h".into(), parts: parts.len() as i64, created_at: 1, applied_at: None };
+        assert_eq!(steps_from_parts(&draft, &parts).unwrap(), Some(steps.clone()));
+        assert_eq!(steps_from_parts(&draft, &parts[1..]).unwrap(), None, "a missing part is noticed");
+        let empty = save_draft_sql("e", "a", "h", &[], 1).unwrap();
+        assert_eq!(empty.len(), 2);
     }
 }

@@ -6,8 +6,8 @@ use worker::Response;
 use super::admin_catalog::{bump_catalog_version, Req};
 use super::shop::html;
 use crate::app::catalog_import::{
-    claim_draft_sql, draft_sql, existing_map, reserved_sql, file_problem_text, review, save_draft_sql, step_statements, stock_statements, variant_ids_sql,
-    vocabulary_sets, vocabulary_sql, why_refused, DraftRefusal, DraftRow, ReservedRow, Step, VariantIdRow, VocabularyRow,
+    claim_draft_sql, draft_parts_sql, draft_sql, existing_map, reserved_sql, file_problem_text, review, save_draft_sql, step_statements, steps_from_parts, stock_statements, variant_ids_sql,
+    vocabulary_sets, vocabulary_sql, why_refused, DraftRefusal, DraftRow, PartRow, ReservedRow, Step, VariantIdRow, VocabularyRow,
 };
 use crate::app::sql::Sql;
 use crate::domain::admin::Permission;
@@ -60,8 +60,8 @@ pub async fn dry_run(r: &Req<'_>) -> Result<Response, AppError> {
     let mut draft_id = None;
     if reviewed.is_clean() && !reviewed.steps.is_empty() {
         let id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
-        let sql = save_draft_sql(&id, r.actor.id, &hash, &reviewed.steps, now()).map_err(|e| AppError::internal("import draft", e))?;
-        r.db.batch(&[sql]).await?;
+        let batch = save_draft_sql(&id, r.actor.id, &hash, &reviewed.steps, now()).map_err(|e| AppError::internal("import draft", e))?;
+        r.db.batch(&batch).await?;
         draft_id = Some(id);
     }
     let view = DryRunView { review: Some(&reviewed), file_problem: None, draft: draft_id.as_deref().map(|id| (id, hash.as_str())) };
@@ -137,7 +137,10 @@ pub async fn confirm(r: &Req<'_>) -> Result<Response, AppError> {
         return Ok(page(409, result_page(&ctx, 0, &[], Some(why))));
     }
     let Some(draft) = draft else { return Err(AppError::Internal("claimed draft vanished".into())) };
-    let steps: Vec<Step> = serde_json::from_str(&draft.plan).map_err(|e| AppError::internal("import draft", e))?;
+    let parts: Vec<PartRow> = r.db.all(&draft_parts_sql(&id)).await?;
+    let Some(steps) = steps_from_parts(&draft, &parts).map_err(|e| AppError::internal("import draft", e))? else {
+        return Err(AppError::Internal("import draft: a part is missing".into()));
+    };
     let mut applied = 0;
     let mut conflicts = Vec::new();
 
