@@ -13,7 +13,8 @@ use crate::domain::slug::Slug;
 /// `(field, message)` pairs.
 pub type Errors = Vec<(&'static str, &'static str)>;
 
-fn get(form: &[(String, String)], key: &str) -> String {
+/// A form field, trimmed; empty when absent.
+pub(crate) fn get(form: &[(String, String)], key: &str) -> String {
     form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
 }
 

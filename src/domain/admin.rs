@@ -117,6 +117,27 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/orders/{id}/deliver", Permission::EditStock),
     ("POST", "/admin/orders/{id}/cancel", Permission::EditStock),
     ("POST", "/admin/orders/{id}/refund", Permission::IssueRefunds),
+    // Catalog, second part: CSV import with dry run, product images, categories and collections
+    // (`routes::admin_import`, `admin_media`, `admin_taxonomy`).
+    ("POST", "/admin/import", Permission::EditProducts),
+    ("POST", "/admin/import/confirm", Permission::EditProducts),
+    ("POST", "/admin/products/{id}/images", Permission::EditProducts),
+    ("POST", "/admin/products/{id}/images/{id}", Permission::EditProducts),
+    ("POST", "/admin/products/{id}/images/{id}/move", Permission::EditProducts),
+    ("POST", "/admin/products/{id}/images/{id}/delete", Permission::EditProducts),
+    ("GET", "/admin/categories", Permission::ViewProducts),
+    ("POST", "/admin/categories", Permission::EditProducts),
+    ("GET", "/admin/categories/{id}", Permission::ViewProducts),
+    ("POST", "/admin/categories/{id}", Permission::EditProducts),
+    ("POST", "/admin/categories/{id}/move", Permission::EditProducts),
+    ("GET", "/admin/collections", Permission::ViewProducts),
+    ("POST", "/admin/collections", Permission::EditProducts),
+    ("GET", "/admin/collections/{id}", Permission::ViewProducts),
+    ("POST", "/admin/collections/{id}", Permission::EditProducts),
+    ("POST", "/admin/collections/{id}/move", Permission::EditProducts),
+    ("POST", "/admin/collections/{id}/products", Permission::EditProducts),
+    ("POST", "/admin/collections/{id}/products/{id}/move", Permission::EditProducts),
+    ("POST", "/admin/collections/{id}/products/{id}/remove", Permission::EditProducts),
 ];
 
 /// The permission a request needs, or `None` when no such admin route exists (a 404).

@@ -36,7 +36,7 @@ pub const MAX_ROWS: usize = 5_000;
 
 /// A variant as exported (and as an import's comparison sees the catalog); D1's export query
 /// (`app::admin_catalog::export_sql`) reads straight into it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VariantRow {
     pub product_slug: String,
     pub product_status: String,
@@ -105,8 +105,8 @@ pub enum FileProblem {
     DuplicateColumn(String),
 }
 
-/// One row's effect.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One row's effect (serialisable: a dry run's plan is kept as a draft until it is confirmed).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Change {
     /// A product that does not exist yet (created once, before its variants).
     CreateProduct { line: usize, row: VariantRow },

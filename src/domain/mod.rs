@@ -12,6 +12,7 @@ pub mod http_cache;
 pub mod invoice;
 pub mod listing;
 pub mod locale;
+pub mod media;
 pub mod money;
 pub mod orders;
 pub mod payments;

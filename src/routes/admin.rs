@@ -6,7 +6,7 @@
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
 
-use super::shop::{error_page, html, read_body, redirect};
+use super::shop::{error_page, html, redirect};
 use super::{admin_orders, Incoming};
 use crate::app::accounts::{clear_failures_sql, end_all_sessions_sql, end_session_sql, failures_sql, record_failure_sql, Failures};
 use crate::app::admin::{
@@ -53,8 +53,10 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
 async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config, ctx: &PageCtx) -> Result<Response, AppError> {
     let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
     let post = incoming.method == Method::Post;
-    let body = if post { read_body(req).await? } else { String::new() };
-    let form = parse_query(&body);
+    let (form, upload) = match super::admin_upload::read_form(req, env, post).await? {
+        Ok(read) => read,
+        Err(too_large) => return Ok(too_large),
+    };
     if post && !check_form(req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
         return Ok(html(403, errors::forbidden(ctx).into_string(), Vec::new()));
     }
@@ -90,7 +92,7 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
     let actor = Actor { id: &signed.admin.id, email: &signed.admin.email, ip: &ip };
     let staff = admin_orders::Staff { admin: &signed.admin, role: signed.role, actor: &actor };
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let catalog = super::admin_catalog::Req { db: &db, env, role: signed.role, user: &signed.admin.email, actor: &actor, query: &incoming.query, form: &form };
+    let catalog = super::admin_catalog::Req { db: &db, env, role: signed.role, user: &signed.admin.email, actor: &actor, query: &incoming.query, form: &form, upload: upload.as_ref() };
     if let Some(result) = super::admin_catalog::dispatch(&catalog, &method, &segments).await {
         return result;
     }

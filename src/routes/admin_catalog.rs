@@ -40,18 +40,20 @@ pub struct Req<'a> {
     pub actor: &'a Actor<'a>,
     pub query: &'a str,
     pub form: &'a [(String, String)],
+    /// The file of a multipart form (CSV import, image upload).
+    pub upload: Option<&'a super::admin_upload::Upload>,
 }
 
 impl Req<'_> {
-    fn field(&self, key: &str) -> String {
+    pub(super) fn field(&self, key: &str) -> String {
         self.form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
     }
 
-    fn param(&self, key: &str) -> String {
+    pub(super) fn param(&self, key: &str) -> String {
         parse_query(self.query).into_iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
     }
 
-    fn ctx(&self, path: &str) -> AdminCtx {
+    pub(super) fn ctx(&self, path: &str) -> AdminCtx {
         let role = self.role;
         let sections = Section::ALL
             .into_iter()
@@ -85,6 +87,18 @@ pub async fn dispatch(r: &Req<'_>, method: &str, segments: &[&str]) -> Option<Re
             (Ok(id), Ok(vid)) => variant_action(r, id, vid, action).await,
             _ => Err(AppError::NotFound),
         },
+        // CSV import, product images, categories and collections (issue #6, second part).
+        ("POST", ["admin", "import"]) => super::admin_import::dry_run(r).await,
+        ("POST", ["admin", "import", "confirm"]) => super::admin_import::confirm(r).await,
+        ("POST", ["admin", "products", id, "images"]) => match id.parse() {
+            Ok(id) => super::admin_media::upload(r, id).await,
+            Err(_) => Err(AppError::NotFound),
+        },
+        ("POST", ["admin", "products", id, "images", image, rest @ ..]) if rest.len() <= 1 => match (id.parse(), image.parse()) {
+            (Ok(id), Ok(image)) => super::admin_media::act(r, id, image, rest.first().copied()).await,
+            _ => Err(AppError::NotFound),
+        },
+        (_, ["admin", "categories" | "collections", ..]) => return super::admin_taxonomy::dispatch(r, method, segments).await,
         ("GET", ["admin", "stock"]) => stock(r).await,
         ("GET", ["admin", "stock", id]) => match id.parse() {
             Ok(id) => variant(r, id, 200, None).await,
@@ -247,6 +261,10 @@ async fn product_form(r: &Req<'_>, id: Option<i64>, input: Option<ProductInput>,
             Vec::new(),
         ),
     };
+    let images: Vec<crate::app::product_media::ImageRow> = match id {
+        Some(id) => r.db.all(&crate::app::product_media::images_sql(id)).await?,
+        None => Vec::new(),
+    };
     let sizes: Vec<String> = r.db.all::<CodeRow>(&sizes_sql()).await?.into_iter().map(|c| c.code).collect();
     let colors: Vec<String> = r.db.all::<CodeRow>(&colors_sql()).await?.into_iter().map(|c| c.code).collect();
     let status = if !errors.is_empty() || matches!(message, Some((false, _))) { 422 } else { 200 };
@@ -261,9 +279,15 @@ async fn product_form(r: &Req<'_>, id: Option<i64>, input: Option<ProductInput>,
         can_edit: r.role.can(Permission::EditProducts),
         can_price: r.role.can(Permission::EditPrices),
         message,
+        images: &images,
     };
     let path = id.map_or("/admin/products/new".to_string(), |id| format!("/admin/products/{id}"));
     Ok(page(status, catalog::product_form_page(&r.ctx(&path), &view)))
+}
+
+/// A product's page with an error message above it (for the image forms).
+pub(super) async fn product_form_with(r: &Req<'_>, id: i64, message: String) -> Result<Response, AppError> {
+    product_form(r, Some(id), None, &[], Some((false, message))).await
 }
 
 async fn product_page(r: &Req<'_>, id: i64) -> Result<Response, AppError> {

@@ -11,6 +11,11 @@ mod admin_orders;
 mod admin_promotions;
 mod analytics;
 mod api;
+mod admin_import;
+mod admin_media;
+mod admin_taxonomy;
+mod admin_upload;
+mod media;
 mod payments;
 mod promotions;
 mod shop;
@@ -84,6 +89,7 @@ async fn dispatch(req: Request, incoming: &Incoming, env: &Env, ctx: &Context) -
     match incoming.path.as_str() {
         "/healthz" => plain(200, "ok"),
         p if p.starts_with(assets::STATIC_PREFIX) && readable => static_asset(env, p).await,
+        p if p.starts_with(crate::domain::media::PREFIX) && readable => media::serve(incoming, env).await,
         p if account::owns(p) => account::handle(req, incoming, env).await,
         p if admin::owns(p) => admin::handle(req, incoming, env).await,
         p if payments::owns(p) => payments::handle(req, incoming, env).await,

@@ -96,6 +96,11 @@ fn products_table(ctx: &AdminCtx, v: &ProductsView) -> Markup {
 pub fn products_page(ctx: &AdminCtx, v: &ProductsView) -> Markup {
     let f = v.filter;
     let main = html! {
+        nav.subnav aria-label=(w(ctx, "Danh mục sản phẩm", "Catalog")) {
+            a href=(ctx.href("/admin/categories")) { (w(ctx, "Danh mục", "Categories")) }
+            a href=(ctx.href("/admin/collections")) { (w(ctx, "Bộ sưu tập", "Collections")) }
+            @if v.can_edit { a href=(ctx.href("/admin/products/new")) { (w(ctx, "Thêm sản phẩm", "New product")) } }
+        }
         (notice(v.message.as_ref()))
         form.admin-filters method="get" action=(ctx.href("/admin/products")) {
             label { (w(ctx, "Tìm theo tên hoặc SKU", "Search name or SKU")) input type="search" name="q" value=(f.q); }
@@ -138,6 +143,7 @@ pub fn products_page(ctx: &AdminCtx, v: &ProductsView) -> Markup {
             }
         }
         p { a href=(ctx.href("/admin/products.csv")) download { (w(ctx, "Tải CSV sản phẩm và tồn kho", "Download products and stock as CSV")) } }
+        @if v.can_edit { (super::import::upload_form(ctx)) }
         nav.pager aria-label=(w(ctx, "Trang", "Pages")) {
             @if f.page > 1 { a rel="prev" href=(format!("{}{}", ctx.href("/admin/products"), f.query_for_page(f.page - 1))) { (w(ctx, "← Trang trước", "← Previous")) } }
             span { (w(ctx, "Trang ", "Page ")) (f.page) }
@@ -280,6 +286,7 @@ pub struct ProductFormView<'a> {
     pub can_edit: bool,
     pub can_price: bool,
     pub message: Option<(bool, String)>,
+    pub images: &'a [crate::app::product_media::ImageRow],
 }
 
 fn field_error(v: &ProductFormView, field: &str) -> Markup {
@@ -404,6 +411,10 @@ pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
                 p { (w(ctx, "Thêm biến thể và đổi giá cần quyền sửa giá (quản lý hoặc chủ cửa hàng).", "Adding variants and changing prices needs the price permission (manager or owner).")) }
             }
         }
+    };
+    let main = html! {
+        (main)
+        @if let Some(id) = v.id { (super::media::images_section(ctx, id, v.images, v.variants, v.can_edit)) }
     };
     let title = if v.id.is_some() { p.name_vi.clone() } else { w(ctx, "Sản phẩm mới", "New product").to_string() };
     page(ctx, Section::Products, &title, main)

@@ -5,8 +5,11 @@
 pub mod access;
 pub mod catalog;
 pub mod dashboard;
+pub mod import;
+pub mod media;
 pub mod orders;
 pub mod promotions;
+pub mod taxonomy;
 pub mod texts;
 
 use maud::{html, Markup, DOCTYPE};

@@ -1,0 +1,589 @@
+//! Importing the products CSV: the dry run's review (the pure `domain::catalog_csv::plan` plus the
+//! checks that need the signed-in role or the whole file), the draft that carries a reviewed plan
+//! to its confirmation, and the statements that apply it.
+//!
+//! Nothing is written by a dry run except the draft (`import_drafts`, keyed by a random id and the
+//! CSV's SHA-256). Confirming applies exactly the stored plan, never a re-read file: every update
+//! is guarded by the values the dry run saw, and every stock move is compare-and-set through
+//! `app::inventory` (`on_hand = expected`, checked by `changes()`), so a row that changed meanwhile
+//! is reported as a conflict instead of overwritten. Each write carries its audit row.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::admin::{audit_sql, Actor};
+use super::inventory::{adjust, Adjustment, Reason};
+use super::sql::{Sql, SqlValue};
+use crate::domain::catalog_csv::{Change, Existing, FileProblem, ImportError, Plan, RowProblem, VariantRow};
+use crate::domain::locale::Locale;
+
+/// How long a dry run can be confirmed.
+pub const DRAFT_SECONDS: i64 = 3600;
+
+/// A planned change with what the dry run saw before it (for the guards and the audit's "before").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub change: Change,
+    pub before: Option<VariantRow>,
+}
+
+/// A problem the review adds to the CSV's own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Issue {
+    Csv(RowProblem),
+    /// Setting or changing a price needs the "change prices" permission.
+    NeedsPricePermission,
+    /// An archived product must go back to draft before it is sold again.
+    ArchivedToActive,
+    /// Two variants of one product with the same size and colour.
+    DuplicateSizeColor { sku: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowIssue {
+    pub line: usize,
+    pub column: &'static str,
+    pub issue: Issue,
+}
+
+/// The dry run as shown.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Review {
+    pub steps: Vec<Step>,
+    pub issues: Vec<RowIssue>,
+    pub unchanged: usize,
+}
+
+impl Review {
+    pub fn is_clean(&self) -> bool {
+        self.issues.is_empty()
+    }
+}
+
+/// Reviews a plan: the CSV's errors, then what this role may not do and what the file cannot mean.
+pub fn review(plan: Plan, existing: &HashMap<String, Existing>, can_price: bool) -> Review {
+    let mut issues: Vec<RowIssue> = plan.errors.iter().map(|e: &ImportError| RowIssue { line: e.line, column: e.column, issue: Issue::Csv(e.problem.clone()) }).collect();
+    let product_before: HashMap<&str, &VariantRow> = existing.values().map(|e| (e.row.product_slug.as_str(), &e.row)).collect();
+    // Size × colour per product after the import: the catalog's, overridden by the file's rows.
+    let mut final_rows: HashMap<String, (String, String, String)> =
+        existing.values().map(|e| (e.row.sku.clone(), (e.row.product_slug.clone(), e.row.size.clone(), e.row.color.clone()))).collect();
+    let mut steps = Vec::new();
+    for change in plan.changes {
+        let before = match &change {
+            Change::UpdateVariant { row, .. } => existing.get(&row.sku).map(|e| e.row.clone()),
+            Change::UpdateProduct { row, .. } => product_before.get(row.product_slug.as_str()).map(|r| (*r).clone()),
+            _ => None,
+        };
+        match (&change, &before) {
+            (Change::CreateVariant { line, .. }, _) if !can_price => issues.push(RowIssue { line: *line, column: "price", issue: Issue::NeedsPricePermission }),
+            (Change::UpdateVariant { line, row }, Some(b)) if !can_price && (b.price != row.price || b.compare_at_price != row.compare_at_price) => {
+                issues.push(RowIssue { line: *line, column: "price", issue: Issue::NeedsPricePermission })
+            }
+            (Change::UpdateProduct { line, row }, Some(b)) if b.product_status == "archived" && row.product_status == "active" => {
+                issues.push(RowIssue { line: *line, column: "product_status", issue: Issue::ArchivedToActive })
+            }
+            _ => {}
+        }
+        if let Change::CreateVariant { row, .. } | Change::UpdateVariant { row, .. } = &change {
+            final_rows.insert(row.sku.clone(), (row.product_slug.clone(), row.size.clone(), row.color.clone()));
+        }
+        steps.push(Step { change, before });
+    }
+    let mut owner: HashMap<&(String, String, String), &str> = HashMap::new();
+    let mut skus: Vec<&String> = final_rows.keys().collect();
+    skus.sort();
+    let mut clashes: HashMap<&str, String> = HashMap::new();
+    for sku in skus {
+        if let Some(key) = final_rows.get(sku) {
+            if let Some(first) = owner.insert(key, sku) {
+                clashes.insert(sku.as_str(), first.to_string());
+                clashes.insert(first, sku.to_string());
+            }
+        }
+    }
+    for step in &steps {
+        if let Change::CreateVariant { line, row } | Change::UpdateVariant { line, row } = &step.change {
+            if let Some(other) = clashes.get(row.sku.as_str()) {
+                issues.push(RowIssue { line: *line, column: "size", issue: Issue::DuplicateSizeColor { sku: other.clone() } });
+            }
+        }
+    }
+    issues.sort_by_key(|i| (i.line, i.column));
+    issues.dedup();
+    Review { steps, issues, unchanged: plan.unchanged }
+}
+
+/// What each variant has reserved; the rows themselves are the export's (`admin_catalog::export_sql`).
+pub fn reserved_sql() -> Sql {
+    Sql::new("SELECT sku, reserved FROM variants")
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ReservedRow {
+    pub sku: String,
+    pub reserved: i64,
+}
+
+/// The catalog as the plan compares with it: the exported rows with what each SKU has reserved.
+pub fn existing_map(rows: Vec<VariantRow>, reserved: &[ReservedRow]) -> HashMap<String, Existing> {
+    let held: HashMap<&str, i64> = reserved.iter().map(|r| (r.sku.as_str(), r.reserved)).collect();
+    rows.into_iter().map(|row| {
+        let reserved = held.get(row.sku.as_str()).copied().unwrap_or(0);
+        (row.sku.clone(), Existing { row, reserved })
+    }).collect()
+}
+
+/// Category slugs, size codes and colour codes, as `(kind, code)` rows.
+pub fn vocabulary_sql() -> Sql {
+    Sql::new("SELECT 'category' AS kind, slug AS code FROM categories UNION ALL SELECT 'size', code FROM sizes UNION ALL SELECT 'color', code FROM colors")
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct VocabularyRow {
+    pub kind: String,
+    pub code: String,
+}
+
+pub fn vocabulary_sets(rows: &[VocabularyRow]) -> (HashSet<String>, HashSet<String>, HashSet<String>) {
+    let set = |kind: &str| rows.iter().filter(|r| r.kind == kind).map(|r| r.code.clone()).collect::<HashSet<String>>();
+    (set("category"), set("size"), set("color"))
+}
+
+// --- the draft -------------------------------------------------------------------------------
+
+/// The most JSON one part of a draft holds (D1 rows stay under 2 MB).
+pub const PART_CHARS: usize = 900_000;
+
+/// The draft row and its parts: the steps as JSON arrays of at most [`PART_CHARS`] each.
+pub fn save_draft_sql(id: &str, admin_id: &str, csv_sha256: &str, steps: &[Step], now: i64) -> Result<Vec<Sql>, serde_json::Error> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut size = 0;
+    for step in steps {
+        let json = serde_json::to_string(step)?;
+        if size + json.len() > PART_CHARS && !current.is_empty() {
+            parts.push(format!("[{}]", current.join(",")));
+            current.clear();
+            size = 0;
+        }
+        size += json.len() + 1;
+        current.push(json);
+    }
+    if !current.is_empty() || parts.is_empty() {
+        parts.push(format!("[{}]", current.join(",")));
+    }
+    let mut out = vec![Sql::new("INSERT INTO import_drafts (id, admin_id, csv_sha256, parts, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(id)
+        .bind(admin_id)
+        .bind(csv_sha256)
+        .bind(parts.len() as i64)
+        .bind(now)];
+    out.extend(parts.into_iter().enumerate().map(|(i, steps)| {
+        Sql::new("INSERT INTO import_draft_parts (draft_id, part, steps) VALUES (?, ?, ?)").bind(id).bind(i as i64).bind(steps)
+    }));
+    Ok(out)
+}
+
+pub fn draft_parts_sql(id: &str) -> Sql {
+    Sql::new("SELECT steps FROM import_draft_parts WHERE draft_id = ? ORDER BY part").bind(id)
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct PartRow {
+    pub steps: String,
+}
+
+/// The steps back from a draft's parts, in order; `None` if a part is missing.
+pub fn steps_from_parts(draft: &DraftRow, parts: &[PartRow]) -> Result<Option<Vec<Step>>, serde_json::Error> {
+    if parts.len() as i64 != draft.parts {
+        return Ok(None);
+    }
+    let mut steps = Vec::new();
+    for part in parts {
+        steps.extend(serde_json::from_str::<Vec<Step>>(&part.steps)?);
+    }
+    Ok(Some(steps))
+}
+
+/// Claims a draft for applying: only its author, only with the CSV hash it was made from, only
+/// once, only while fresh. `changes() = 1` says the claim worked.
+pub fn claim_draft_sql(id: &str, admin_id: &str, csv_sha256: &str, now: i64) -> Sql {
+    Sql::new("UPDATE import_drafts SET applied_at = ? WHERE id = ? AND admin_id = ? AND csv_sha256 = ? AND applied_at IS NULL AND created_at > ?")
+        .bind(now)
+        .bind(id)
+        .bind(admin_id)
+        .bind(csv_sha256)
+        .bind(now - DRAFT_SECONDS)
+}
+
+pub fn draft_sql(id: &str) -> Sql {
+    Sql::new("SELECT id, admin_id, csv_sha256, parts, created_at, applied_at FROM import_drafts WHERE id = ?").bind(id)
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct DraftRow {
+    pub id: String,
+    pub admin_id: String,
+    pub csv_sha256: String,
+    pub parts: i64,
+    pub created_at: i64,
+    pub applied_at: Option<i64>,
+}
+
+/// Why a draft could not be confirmed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DraftRefusal {
+    Missing,
+    Expired,
+    AlreadyApplied,
+    /// The confirmation names another file than the one reviewed.
+    OtherFile,
+}
+
+pub fn why_refused(draft: Option<&DraftRow>, admin_id: &str, csv_sha256: &str, now: i64) -> DraftRefusal {
+    match draft {
+        None => DraftRefusal::Missing,
+        Some(d) if d.admin_id != admin_id => DraftRefusal::Missing,
+        Some(d) if d.applied_at.is_some() => DraftRefusal::AlreadyApplied,
+        Some(d) if d.csv_sha256 != csv_sha256 => DraftRefusal::OtherFile,
+        Some(d) if d.created_at <= now - DRAFT_SECONDS => DraftRefusal::Expired,
+        Some(_) => DraftRefusal::Missing,
+    }
+}
+
+// --- applying --------------------------------------------------------------------------------
+
+fn opt_int(v: Option<i64>) -> SqlValue {
+    v.map_or(SqlValue::Null, SqlValue::Int)
+}
+
+fn opt_text(v: &Option<String>) -> SqlValue {
+    v.clone().map_or(SqlValue::Null, SqlValue::Text)
+}
+
+/// The statements of one product or variant step: the guarded write first (its `changes()` says
+/// whether it applied), then its audit row. Stock steps are written by [`stock_statements`].
+pub fn step_statements(actor: &Actor, step: &Step, now: i64) -> Vec<Sql> {
+    match &step.change {
+        Change::CreateProduct { row, .. } => vec![
+            Sql::new(
+                "INSERT INTO products (slug, category_id, name_vi, name_en, status) SELECT ?, c.id, ?, ?, ? FROM categories c \
+                 WHERE c.slug = ? AND NOT EXISTS (SELECT 1 FROM products WHERE slug = ?)",
+            )
+            .bind(row.product_slug.as_str())
+            .bind(row.name_vi.as_str())
+            .bind(row.name_en.as_str())
+            .bind(row.product_status.as_str())
+            .bind(row.category_slug.as_str())
+            .bind(row.product_slug.as_str()),
+            audit_sql(actor, "import.product.create", "product", &row.product_slug, None, Some(&product_json(row)), now),
+        ],
+        Change::UpdateProduct { row, .. } => {
+            let Some(b) = &step.before else { return Vec::new() };
+            vec![
+                Sql::new(
+                    "UPDATE products SET status = ?, category_id = (SELECT id FROM categories WHERE slug = ?), name_vi = ?, name_en = ?, \
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') \
+                     WHERE slug = ? AND status = ? AND name_vi = ? AND name_en = ? AND category_id = (SELECT id FROM categories WHERE slug = ?) \
+                     AND EXISTS (SELECT 1 FROM categories WHERE slug = ?)",
+                )
+                .bind(row.product_status.as_str())
+                .bind(row.category_slug.as_str())
+                .bind(row.name_vi.as_str())
+                .bind(row.name_en.as_str())
+                .bind(row.product_slug.as_str())
+                .bind(b.product_status.as_str())
+                .bind(b.name_vi.as_str())
+                .bind(b.name_en.as_str())
+                .bind(b.category_slug.as_str())
+                .bind(row.category_slug.as_str()),
+                audit_sql(actor, "import.product.update", "product", &row.product_slug, Some(&product_json(b)), Some(&product_json(row)), now),
+            ]
+        }
+        Change::CreateVariant { row, .. } => {
+            let mut insert = Sql::new(
+                "INSERT INTO variants (product_id, sku, size, color, price, compare_at_price, barcode, weight_grams, status, position) \
+                 SELECT p.id, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM variants WHERE product_id = p.id) \
+                 FROM products p WHERE p.slug = ? AND EXISTS (SELECT 1 FROM sizes WHERE code = ?) AND EXISTS (SELECT 1 FROM colors WHERE code = ?) \
+                 AND NOT EXISTS (SELECT 1 FROM variants WHERE sku = ? OR (product_id = p.id AND size = ? AND color = ?) OR (? IS NOT NULL AND barcode = ?))",
+            )
+            .bind(row.sku.as_str())
+            .bind(row.size.as_str())
+            .bind(row.color.as_str())
+            .bind(row.price);
+            insert.params.extend([opt_int(row.compare_at_price), opt_text(&row.barcode)]);
+            let insert = insert
+                .bind(row.weight_grams)
+                .bind(row.variant_status.as_str())
+                .bind(row.product_slug.as_str())
+                .bind(row.size.as_str())
+                .bind(row.color.as_str())
+                .bind(row.sku.as_str())
+                .bind(row.size.as_str())
+                .bind(row.color.as_str())
+                .bind(opt_text(&row.barcode))
+                .bind(opt_text(&row.barcode));
+            vec![insert, audit_sql(actor, "import.variant.create", "variant", &row.sku, None, Some(&variant_json(row)), now)]
+        }
+        Change::UpdateVariant { row, .. } => {
+            let Some(b) = &step.before else { return Vec::new() };
+            let mut update = Sql::new(
+                "UPDATE variants SET size = ?, color = ?, price = ?, compare_at_price = ?, barcode = ?, weight_grams = ?, status = ?, \
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') \
+                 WHERE sku = ? AND size = ? AND color = ? AND price = ? AND compare_at_price IS ? AND barcode IS ? AND weight_grams = ? AND status = ? \
+                 AND NOT EXISTS (SELECT 1 FROM variants o WHERE o.sku <> ? AND ((o.product_id = variants.product_id AND o.size = ? AND o.color = ?) OR (? IS NOT NULL AND o.barcode = ?)))",
+            )
+            .bind(row.size.as_str())
+            .bind(row.color.as_str())
+            .bind(row.price);
+            update.params.extend([opt_int(row.compare_at_price), opt_text(&row.barcode)]);
+            let mut update = update
+                .bind(row.weight_grams)
+                .bind(row.variant_status.as_str())
+                .bind(row.sku.as_str())
+                .bind(b.size.as_str())
+                .bind(b.color.as_str())
+                .bind(b.price);
+            update.params.extend([opt_int(b.compare_at_price), opt_text(&b.barcode)]);
+            let update = update
+                .bind(b.weight_grams)
+                .bind(b.variant_status.as_str())
+                .bind(row.sku.as_str())
+                .bind(row.size.as_str())
+                .bind(row.color.as_str())
+                .bind(opt_text(&row.barcode))
+                .bind(opt_text(&row.barcode));
+            vec![update, audit_sql(actor, "import.variant.update", "variant", &row.sku, Some(&variant_json(b)), Some(&variant_json(row)), now)]
+        }
+        Change::Stock { .. } => Vec::new(),
+    }
+}
+
+/// The request id of a stock move: one per draft and line, so a retried confirmation moves once.
+pub fn stock_request_id(draft: &str, line: usize) -> String {
+    format!("import-{draft}-{line}")
+}
+
+/// A stock step as the ledger batch (conditional on the count the dry run saw) and its audit row.
+pub fn stock_statements(actor: &Actor, draft: &str, variant_id: i64, line: usize, sku: &str, expected: i64, delta: i64, now: i64) -> Vec<Sql> {
+    let who = format!("admin:{}", actor.id);
+    let request_id = stock_request_id(draft, line);
+    let note = format!("CSV import, line {line}");
+    let a = Adjustment { variant_id, delta, reason: Reason::Import, note: &note, actor: &who, request_id: &request_id, expected_on_hand: Some(expected), now };
+    let mut out: Vec<Sql> = adjust(&a).into();
+    out.push(audit_sql(
+        actor,
+        "import.stock",
+        "variant",
+        &variant_id.to_string(),
+        Some(&json!({"sku": sku, "on_hand": expected})),
+        Some(&json!({"sku": sku, "on_hand": expected + delta, "delta": delta, "request_id": request_id})),
+        now,
+    ));
+    out
+}
+
+/// Ids of the named SKUs.
+pub fn variant_ids_sql(skus: &[&str]) -> Sql {
+    let mut sql = Sql::new(format!("SELECT id, sku, on_hand, reserved FROM variants WHERE sku IN ({})", Sql::placeholders(skus.len())));
+    sql.params.extend(skus.iter().map(|s| SqlValue::Text(s.to_string())));
+    sql
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct VariantIdRow {
+    pub id: i64,
+    pub sku: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+}
+
+fn product_json(r: &VariantRow) -> serde_json::Value {
+    json!({"slug": r.product_slug, "status": r.product_status, "category": r.category_slug, "name_vi": r.name_vi, "name_en": r.name_en})
+}
+
+fn variant_json(r: &VariantRow) -> serde_json::Value {
+    json!({"sku": r.sku, "size": r.size, "color": r.color, "price": r.price, "compare_at_price": r.compare_at_price, "barcode": r.barcode,
+        "weight_grams": r.weight_grams, "status": r.variant_status})
+}
+
+// --- words -----------------------------------------------------------------------------------
+
+/// A row problem in the reader's language.
+pub fn issue_text(issue: &Issue, locale: Locale) -> String {
+    let vi = locale == Locale::Vi;
+    let s = |a: &str, b: &str| if vi { a.to_string() } else { b.to_string() };
+    match issue {
+        Issue::Csv(p) => match p {
+            RowProblem::Missing => s("Bắt buộc, đang để trống.", "Required, but empty."),
+            RowProblem::NotANumber => s("Không phải số nguyên.", "Not a whole number."),
+            RowProblem::Negative => s("Không được âm.", "Must not be negative."),
+            RowProblem::CompareAtNotAbovePrice => s("Giá so sánh phải cao hơn giá bán.", "The compare-at price must be above the price."),
+            RowProblem::UnknownValue => s("Giá trị không có trong cửa hàng.", "Not a value the shop knows."),
+            RowProblem::BadSlug => s("Đường dẫn chỉ gồm chữ thường không dấu, số và dấu gạch ngang.", "A slug is lowercase letters, digits and hyphens."),
+            RowProblem::DuplicateSku => s("SKU này đã xuất hiện ở dòng trên.", "This SKU appears on an earlier line."),
+            RowProblem::BelowReserved { reserved } => {
+                if vi {
+                    format!("Thấp hơn số đang được giữ cho giỏ hàng và đơn chưa thanh toán ({reserved}).")
+                } else {
+                    format!("Below what carts and unpaid orders hold ({reserved}).")
+                }
+            }
+            RowProblem::ProductMismatch { line } => {
+                if vi {
+                    format!("Thông tin sản phẩm khác với dòng {line} của cùng sản phẩm.")
+                } else {
+                    format!("Product fields differ from line {line} of the same product.")
+                }
+            }
+            RowProblem::DuplicateBarcode => s("Mã vạch này thuộc về SKU khác.", "This barcode belongs to another SKU."),
+            RowProblem::SkuOfAnotherProduct => s("SKU này thuộc về sản phẩm khác.", "This SKU belongs to another product."),
+        },
+        Issue::NeedsPricePermission => s("Đặt hoặc đổi giá cần quyền đổi giá (quản lý, chủ cửa hàng).", "Setting or changing a price needs the change-prices permission (manager, owner)."),
+        Issue::ArchivedToActive => s("Sản phẩm lưu trữ phải về bản nháp trước khi bán lại.", "An archived product must go back to draft before it is sold again."),
+        Issue::DuplicateSizeColor { sku } => {
+            if vi {
+                format!("Cỡ × màu này trùng với SKU {sku} của cùng sản phẩm.")
+            } else {
+                format!("This size × colour is already SKU {sku} of the same product.")
+            }
+        }
+    }
+}
+
+/// A problem with the file as a whole, in the reader's language.
+pub fn file_problem_text(p: &FileProblem, locale: Locale) -> String {
+    let vi = locale == Locale::Vi;
+    match p {
+        FileProblem::Unreadable(e) => {
+            if vi {
+                format!("Không đọc được tệp CSV: {e}.")
+            } else {
+                format!("The CSV file could not be read: {e}.")
+            }
+        }
+        FileProblem::Empty => (if vi { "Tệp trống." } else { "The file is empty." }).to_string(),
+        FileProblem::TooManyRows => {
+            if vi {
+                format!("Tối đa {} dòng mỗi lần nhập.", crate::domain::catalog_csv::MAX_ROWS)
+            } else {
+                format!("At most {} rows per import.", crate::domain::catalog_csv::MAX_ROWS)
+            }
+        }
+        FileProblem::UnknownColumn(c) => if vi { format!("Cột không rõ: “{c}”.") } else { format!("Unknown column: “{c}”.") },
+        FileProblem::MissingColumn(c) => if vi { format!("Thiếu cột “{c}”.") } else { format!("Missing column “{c}”.") },
+        FileProblem::DuplicateColumn(c) => if vi { format!("Cột “{c}” xuất hiện hai lần.") } else { format!("Column “{c}” appears twice.") },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog_csv::{export, plan, Vocabulary};
+
+    fn row(sku: &str, size: &str, on_hand: i64) -> VariantRow {
+        VariantRow {
+            product_slug: "gile-len".into(),
+            product_status: "active".into(),
+            category_slug: "gile".into(),
+            name_vi: "Gile len".into(),
+            name_en: "Knit vest".into(),
+            sku: sku.into(),
+            size: size.into(),
+            color: "navy".into(),
+            price: 450_000,
+            compare_at_price: None,
+            on_hand,
+            barcode: None,
+            weight_grams: 300,
+            variant_status: "active".into(),
+        }
+    }
+
+    fn run(existing: &[VariantRow], file: &[VariantRow], can_price: bool) -> Review {
+        let set = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<HashSet<String>>();
+        let (c, s, k) = (set(&["gile"]), set(&["S", "M", "L"]), set(&["navy"]));
+        let existing: HashMap<String, Existing> = existing.iter().map(|r| (r.sku.clone(), Existing { row: r.clone(), reserved: 0 })).collect();
+        let p = plan(&export(file), &existing, &Vocabulary { categories: &c, sizes: &s, colors: &k }).unwrap();
+        review(p, &existing, can_price)
+    }
+
+    #[test]
+    fn an_unchanged_export_reviews_to_nothing() {
+        let rows = [row("A", "M", 3), row("B", "L", 0)];
+        let r = run(&rows, &rows, false);
+        assert_eq!((r.steps.len(), r.issues.len(), r.unchanged), (0, 0, 2));
+    }
+
+    #[test]
+    fn prices_need_the_price_permission_but_stock_does_not() {
+        let existing = [row("A", "M", 3)];
+        let r = run(&existing, &[VariantRow { price: 1, ..row("A", "M", 5) }, row("B", "L", 1)], false);
+        let got: Vec<(usize, Issue)> = r.issues.iter().map(|i| (i.line, i.issue.clone())).collect();
+        assert_eq!(got, vec![(2, Issue::NeedsPricePermission), (3, Issue::NeedsPricePermission)]);
+        assert!(run(&existing, &[row("A", "M", 9)], false).is_clean());
+        let manager = run(&existing, &[VariantRow { price: 1, ..row("A", "M", 5) }, row("B", "L", 1)], true);
+        assert!(manager.is_clean());
+        assert_eq!(manager.steps[0].before.as_ref().map(|b| b.price), Some(450_000));
+    }
+
+    #[test]
+    fn two_skus_with_one_size_and_colour_are_refused() {
+        let r = run(&[row("A", "M", 3)], &[row("A", "M", 3), row("B", "M", 1)], true);
+        assert_eq!(r.issues.iter().map(|i| (i.line, i.issue.clone())).collect::<Vec<_>>(), vec![(3, Issue::DuplicateSizeColor { sku: "A".into() })]);
+    }
+
+    #[test]
+    fn archived_products_do_not_jump_to_active() {
+        let old = VariantRow { product_status: "archived".into(), ..row("A", "M", 3) };
+        let r = run(&[old], &[row("A", "M", 3)], true);
+        assert_eq!(r.issues.first().map(|i| i.issue.clone()), Some(Issue::ArchivedToActive));
+    }
+
+    #[test]
+    fn every_statement_binds_its_placeholders() {
+        let actor = Actor { id: "a", email: "a@x.vn", ip: "" };
+        let r = run(&[row("A", "M", 3), VariantRow { product_slug: "old".into(), name_vi: "Cũ".into(), ..row("Z", "S", 0) }], &[
+            VariantRow { price: 1, barcode: Some("12345678".into()), ..row("A", "M", 5) },
+            row("B", "L", 1),
+            VariantRow { product_slug: "moi".into(), ..row("C", "M", 2) },
+            VariantRow { product_slug: "old".into(), name_vi: "Mới".into(), ..row("Z", "S", 0) },
+        ], true);
+        assert!(r.is_clean(), "{:?}", r.issues);
+        let mut all: Vec<Sql> = r.steps.iter().flat_map(|s| step_statements(&actor, s, 1)).collect();
+        all.extend(stock_statements(&actor, "d", 1, 2, "A", 3, 2, 1));
+        all.extend([variant_ids_sql(&["A", "B"]), reserved_sql(), vocabulary_sql(), claim_draft_sql("d", "a", "h", 1), draft_sql("d")]);
+        all.extend(save_draft_sql("d", "a", "h", &r.steps, 1).unwrap());
+        all.push(draft_parts_sql("d"));
+        for sql in &all {
+            assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text);
+        }
+        let kinds: Vec<&str> = r.steps.iter().map(|s| match s.change {
+            Change::CreateProduct { .. } => "cp",
+            Change::UpdateProduct { .. } => "up",
+            Change::CreateVariant { .. } => "cv",
+            Change::UpdateVariant { .. } => "uv",
+            Change::Stock { .. } => "st",
+        }).collect();
+        assert_eq!(kinds, vec!["cp", "up", "uv", "st", "cv", "st", "cv", "st"]);
+        let back: Vec<Step> = serde_json::from_str(&serde_json::to_string(&r.steps).unwrap()).unwrap();
+        assert_eq!(back, r.steps);
+    }
+
+    #[test]
+    fn a_large_plan_is_kept_in_parts_and_read_back_whole() {
+        let step = Step { change: Change::CreateVariant { line: 2, row: VariantRow { name_vi: "x".repeat(2000), ..row("A", "M", 1) } }, before: None };
+        let steps: Vec<Step> = (0..1000).map(|i| Step { change: match &step.change { Change::CreateVariant { row, .. } => Change::CreateVariant { line: i + 2, row: row.clone() }, c => c.clone() }, before: None }).collect();
+        let sql = save_draft_sql("d", "a", "h", &steps, 1).unwrap();
+        let parts: Vec<PartRow> = sql[1..].iter().map(|s| match s.params.get(2) { Some(SqlValue::Text(t)) => PartRow { steps: t.clone() }, _ => PartRow { steps: String::new() } }).collect();
+        assert!(parts.len() >= 3, "{} parts", parts.len());
+        assert!(parts.iter().all(|p| p.steps.len() <= PART_CHARS + 1));
+        let draft = DraftRow { id: "d".into(), admin_id: "a".into(), csv_sha256: "h".into(), parts: parts.len() as i64, created_at: 1, applied_at: None };
+        assert_eq!(steps_from_parts(&draft, &parts).unwrap(), Some(steps.clone()));
+        assert_eq!(steps_from_parts(&draft, &parts[1..]).unwrap(), None, "a missing part is noticed");
+        let empty = save_draft_sql("e", "a", "h", &[], 1).unwrap();
+        assert_eq!(empty.len(), 2);
+    }
+}

@@ -1,0 +1,334 @@
+//! Uploaded product images: the type is read from the bytes (magic numbers), never from the file
+//! name or the browser's `Content-Type`; SVG (text that a browser would run script from if it were
+//! opened as a page) is accepted only without active content; an image is named by the SHA-256 of
+//! its bytes, so one URL always means the same bytes and can be cached forever.
+
+use sha2::{Digest, Sha256};
+
+/// The upload size limit when `MEDIA_MAX_BYTES` is not set.
+pub const DEFAULT_MAX_BYTES: usize = 5 * 1024 * 1024;
+
+/// The URL prefix images are served under: `/media/{hash}.{ext}`.
+pub const PREFIX: &str = "/media/";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Jpeg,
+    Png,
+    Webp,
+    Avif,
+    Svg,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [Kind::Jpeg, Kind::Png, Kind::Webp, Kind::Avif, Kind::Svg];
+
+    pub fn ext(self) -> &'static str {
+        match self {
+            Kind::Jpeg => "jpg",
+            Kind::Png => "png",
+            Kind::Webp => "webp",
+            Kind::Avif => "avif",
+            Kind::Svg => "svg",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Kind::Jpeg => "image/jpeg",
+            Kind::Png => "image/png",
+            Kind::Webp => "image/webp",
+            Kind::Avif => "image/avif",
+            Kind::Svg => "image/svg+xml",
+        }
+    }
+
+    pub fn from_ext(ext: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.ext() == ext)
+    }
+}
+
+/// Why an upload was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    Empty,
+    TooLarge { max: usize },
+    /// Not one of the accepted image formats (whatever its name says).
+    NotAnImage,
+    /// An SVG with script, event handlers, embedded documents or outside references.
+    UnsafeSvg(&'static str),
+}
+
+/// A checked upload: its kind, its content hash and its size in pixels (800 × 800 when the format's
+/// header does not say, as the storefront's layout only needs the ratio).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    pub kind: Kind,
+    pub hash: String,
+    pub width: i64,
+    pub height: i64,
+}
+
+impl Checked {
+    /// The path it is served at.
+    pub fn url(&self) -> String {
+        format!("{PREFIX}{}.{}", self.hash, self.kind.ext())
+    }
+
+    /// The KV key its bytes are stored under.
+    pub fn key(&self) -> String {
+        key(&self.hash)
+    }
+}
+
+pub fn key(hash: &str) -> String {
+    format!("media:{hash}")
+}
+
+/// Checks an upload: size, type by content, SVG safety; computes its hash.
+pub fn check(bytes: &[u8], max: usize) -> Result<Checked, Problem> {
+    if bytes.is_empty() {
+        return Err(Problem::Empty);
+    }
+    if bytes.len() > max {
+        return Err(Problem::TooLarge { max });
+    }
+    let kind = sniff(bytes).ok_or(Problem::NotAnImage)?;
+    if kind == Kind::Svg {
+        let text = std::str::from_utf8(bytes).map_err(|_| Problem::NotAnImage)?;
+        svg_is_safe(text)?;
+    }
+    let (width, height) = dimensions(kind, bytes).unwrap_or((800, 800));
+    Ok(Checked { kind, hash: sha256_hex(bytes), width, height })
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The format by its magic bytes (SVG: XML text whose root element is `<svg`).
+pub fn sniff(b: &[u8]) -> Option<Kind> {
+    if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Some(Kind::Jpeg);
+    }
+    if b.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        return Some(Kind::Png);
+    }
+    if b.len() >= 12 && &b[0..4] == b"RIFF" && &b[8..12] == b"WEBP" {
+        return Some(Kind::Webp);
+    }
+    // ISO BMFF: a `ftyp` box whose major or compatible brands include `avif`/`avis`.
+    if b.len() >= 16 && &b[4..8] == b"ftyp" {
+        let size = u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        let end = size.min(b.len()).min(256);
+        let brands = b.get(8..end).unwrap_or(&[]);
+        if brands.chunks(4).any(|c| c == b"avif" || c == b"avis") {
+            return Some(Kind::Avif);
+        }
+        return None;
+    }
+    let text = std::str::from_utf8(b.get(..b.len().min(4096)).unwrap_or(b)).ok().or_else(|| {
+        // The cut may split a character; read up to the last whole one.
+        let cut = &b[..b.len().min(4096)];
+        std::str::from_utf8(cut).map_err(|e| e.valid_up_to()).err().and_then(|n| std::str::from_utf8(&cut[..n]).ok())
+    })?;
+    root_is_svg(text).then_some(Kind::Svg)
+}
+
+/// Skips a BOM, whitespace, the XML declaration, comments and a doctype; the first element must be `<svg`.
+fn root_is_svg(text: &str) -> bool {
+    let mut rest = text.trim_start_matches('\u{feff}');
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("<?") {
+            let Some(end) = r.find("?>") else { return false };
+            rest = &r[end + 2..];
+        } else if let Some(r) = rest.strip_prefix("<!--") {
+            let Some(end) = r.find("-->") else { return false };
+            rest = &r[end + 3..];
+        } else if let Some(r) = rest.strip_prefix("<!DOCTYPE").or_else(|| rest.strip_prefix("<!doctype")) {
+            let Some(end) = r.find('>') else { return false };
+            rest = &r[end + 1..];
+        } else {
+            return rest.starts_with("<svg") && rest[4..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/');
+        }
+    }
+}
+
+/// Refuses SVG that could run script or pull in other documents when opened on its own. This is a
+/// deny-list over the lower-cased text; the `/media` responses add `Content-Security-Policy:
+/// sandbox` as the second wall (no script runs in a sandboxed document even if something slipped
+/// through), and inside `<img>` a browser never runs an SVG's script at all.
+fn svg_is_safe(text: &str) -> Result<(), Problem> {
+    let lower = text.to_lowercase();
+    let forbidden = [
+        ("<script", "script"),
+        ("<!entity", "entity"),
+        ("<foreignobject", "foreignObject"),
+        ("<iframe", "iframe"),
+        ("<embed", "embed"),
+        ("<object", "object"),
+        ("<handler", "handler"),
+        ("<set", "set"),
+        ("<animate", "animate"),
+        ("javascript:", "javascript: URL"),
+        ("vbscript:", "vbscript: URL"),
+        ("data:text", "data:text URL"),
+        ("<?xml-stylesheet", "stylesheet"),
+        ("@import", "@import"),
+        ("url(http", "outside URL"),
+        ("url(//", "outside URL"),
+    ];
+    if let Some((_, what)) = forbidden.iter().find(|(needle, _)| lower.contains(needle)) {
+        return Err(Problem::UnsafeSvg(what));
+    }
+    // Event handler attributes: `on…=` preceded by whitespace (onload, onclick, onbegin, …).
+    let bytes = lower.as_bytes();
+    for (i, w) in bytes.windows(2).enumerate() {
+        if w == b"on" && i > 0 && bytes[i - 1].is_ascii_whitespace() {
+            let name_end = bytes[i + 2..].iter().position(|c| !c.is_ascii_alphanumeric()).map_or(bytes.len(), |p| i + 2 + p);
+            let after = lower[name_end..].trim_start();
+            if name_end > i + 2 && after.starts_with('=') {
+                return Err(Problem::UnsafeSvg("event handler"));
+            }
+        }
+    }
+    // References must stay inside the document (`#id`) or be inline raster data.
+    for attr in ["href=", "href ="] {
+        let mut from = 0;
+        while let Some(p) = lower[from..].find(attr) {
+            let value = lower[from + p + attr.len()..].trim_start().trim_start_matches(['"', '\'']);
+            if !(value.starts_with('#') || value.starts_with("data:image/png") || value.starts_with("data:image/jpeg") || value.starts_with("data:image/webp")) {
+                return Err(Problem::UnsafeSvg("outside reference"));
+            }
+            from += p + attr.len();
+        }
+    }
+    Ok(())
+}
+
+/// Width and height from the format's header, where it is simple to read.
+fn dimensions(kind: Kind, b: &[u8]) -> Option<(i64, i64)> {
+    let be32 = |i: usize| b.get(i..i + 4).map(|s| i64::from(u32::from_be_bytes([s[0], s[1], s[2], s[3]])));
+    let be16 = |i: usize| b.get(i..i + 2).map(|s| i64::from(u16::from_be_bytes([s[0], s[1]])));
+    let size = match kind {
+        Kind::Png => (be32(16)?, be32(20)?),
+        Kind::Jpeg => {
+            // Walk the segments to the first start-of-frame marker (SOF0–SOF15 but DHT, JPG, DAC).
+            let mut i = 2;
+            loop {
+                if *b.get(i)? != 0xFF {
+                    return None;
+                }
+                let marker = *b.get(i + 1)?;
+                let len = be16(i + 2)? as usize;
+                if (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker) {
+                    break (be16(i + 7)?, be16(i + 5)?);
+                }
+                i += 2 + len;
+            }
+        }
+        Kind::Svg => {
+            let text = std::str::from_utf8(b).ok()?;
+            let start = text.find("<svg")?;
+            let tag = &text[start..start + text[start..].find('>')?];
+            let attr = |name: &str| -> Option<f64> {
+                let p = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+                let v = &tag[p..p + tag[p..].find('"')?];
+                v.trim_end_matches("px").parse::<f64>().ok()
+            };
+            match (attr("width"), attr("height")) {
+                (Some(w), Some(h)) => (w.round() as i64, h.round() as i64),
+                _ => {
+                    let p = tag.find("viewBox=\"")? + 9;
+                    let v: Vec<f64> = tag[p..p + tag[p..].find('"')?].split([' ', ',']).filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect();
+                    (v.get(2)?.round() as i64, v.get(3)?.round() as i64)
+                }
+            }
+        }
+        Kind::Webp | Kind::Avif => return None,
+    };
+    Some(size).filter(|(w, h)| (1..=100_000).contains(w) && (1..=100_000).contains(h))
+}
+
+/// Reads `/media/{hash}.{ext}`: a 64-hex-digit hash and a known extension.
+pub fn parse_path(path: &str) -> Option<(String, Kind)> {
+    let name = path.strip_prefix(PREFIX)?;
+    let (hash, ext) = name.split_once('.')?;
+    let ok = hash.len() == 64 && hash.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
+    ok.then(|| (hash.to_string(), Kind::from_ext(ext))).and_then(|(h, k)| k.map(|k| (h, k)))
+}
+
+/// The headers every `/media` response carries besides its type: an immutable cache (the name is
+/// the content's hash), no sniffing, and a policy that makes an SVG opened on its own a sandboxed,
+/// script-less document.
+pub const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+pub const CSP: &str = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let mut b = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
+        b.extend(w.to_be_bytes());
+        b.extend(h.to_be_bytes());
+        b.extend([8, 6, 0, 0, 0]);
+        b
+    }
+
+    #[test]
+    fn the_type_comes_from_the_bytes() {
+        assert_eq!(sniff(&png(1, 1)), Some(Kind::Png));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 16]), Some(Kind::Jpeg));
+        assert_eq!(sniff(b"RIFF\x10\0\0\0WEBPVP8 "), Some(Kind::Webp));
+        assert_eq!(sniff(b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf"), Some(Kind::Avif));
+        assert_eq!(sniff(b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom"), None);
+        assert_eq!(sniff(b"<?xml version=\"1.0\"?>\n<!-- x --><svg xmlns=\"http://www.w3.org/2000/svg\"/>"), Some(Kind::Svg));
+        assert_eq!(sniff(b"hello, I am a text file pretending to be a PNG"), None);
+        assert_eq!(sniff(b"<html><svg></svg></html>"), None);
+        assert_eq!(sniff(b"<svgx>"), None);
+    }
+
+    #[test]
+    fn a_checked_image_is_named_by_its_hash_with_its_size() {
+        let c = check(&png(640, 480), DEFAULT_MAX_BYTES).unwrap();
+        assert_eq!((c.kind, c.width, c.height), (Kind::Png, 640, 480));
+        assert_eq!(c.hash.len(), 64);
+        assert_eq!(c.url(), format!("/media/{}.png", c.hash));
+        assert_eq!(parse_path(&c.url()), Some((c.hash.clone(), Kind::Png)));
+        assert_eq!(parse_path("/media/abc.png"), None);
+        assert_eq!(parse_path(&format!("/media/{}.gif", c.hash)), None);
+        let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xC0, 0, 11, 8, 0, 200, 1, 44, 3];
+        assert_eq!(check(&jpeg, 100).map(|c| (c.width, c.height)), Ok((300, 200)));
+        let svg = br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 90"><rect width="10" height="10" fill="#123"/></svg>"##;
+        assert_eq!(check(svg, 1000).map(|c| (c.kind, c.width, c.height)), Ok((Kind::Svg, 120, 90)));
+    }
+
+    #[test]
+    fn refuses_empty_oversize_and_unknown_uploads() {
+        assert_eq!(check(b"", 10), Err(Problem::Empty));
+        assert_eq!(check(&png(1, 1), 10), Err(Problem::TooLarge { max: 10 }));
+        assert_eq!(check(b"just text", 100), Err(Problem::NotAnImage));
+    }
+
+    #[test]
+    fn refuses_svg_that_could_run_script_or_fetch() {
+        let cases = [
+            r#"<svg><script>alert(1)</script></svg>"#,
+            r#"<svg onload="alert(1)"></svg>"#,
+            r#"<svg><rect ONCLICK = "x"/></svg>"#,
+            r#"<svg><a href="javascript:alert(1)"><text>x</text></a></svg>"#,
+            r#"<svg><foreignObject><div/></foreignObject></svg>"#,
+            r#"<svg><image href="https://evil.example/x.png"/></svg>"#,
+            r#"<svg><use xlink:href="other.svg#a"/></svg>"#,
+            r#"<svg><style>@import url(https://x)</style></svg>"#,
+            r#"<svg><set attributeName="href" to="javascript:x"/></svg>"#,
+        ];
+        for svg in cases {
+            assert!(matches!(check(svg.as_bytes(), 1000), Err(Problem::UnsafeSvg(_))), "{svg}");
+        }
+        let fine = r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs><g id="a"/></defs><use href="#a"/><text font="x">only</text></svg>"##;
+        assert!(check(fine.as_bytes(), 1000).is_ok());
+    }
+}

@@ -1,0 +1,85 @@
+//! Reading an admin form body: urlencoded as before, or `multipart/form-data` (file uploads: the
+//! products CSV, product images). A body larger than the upload limit (`MEDIA_MAX_BYTES`, default
+//! 5 MB, plus room for the other fields) is refused with a 413 before it is read.
+
+use wasm_bindgen::JsValue;
+use worker::{Env, FormEntry, Request, Response};
+
+use super::shop::{html, read_body};
+use crate::domain::error::AppError;
+use crate::domain::listing::{parse_query, FieldError, Problem};
+use crate::domain::media::DEFAULT_MAX_BYTES;
+
+/// The one file a multipart form may carry (its field is named `file`).
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The upload limit in bytes.
+pub fn max_bytes(env: &Env) -> usize {
+    env.var("MEDIA_MAX_BYTES").ok().and_then(|v| v.to_string().trim().parse::<usize>().ok()).filter(|n| *n > 0).unwrap_or(DEFAULT_MAX_BYTES)
+}
+
+/// Room for the form's other fields beside the file.
+const FIELDS_ROOM: usize = 64 * 1024;
+
+fn bad_body() -> AppError {
+    AppError::Invalid(vec![FieldError { field: "body", problem: Problem::BadValue }])
+}
+
+/// The form's text fields and its file, or the 413 page to answer with.
+pub async fn read_form(req: &mut Request, env: &Env, post: bool) -> Result<Result<(Vec<(String, String)>, Option<Upload>), Response>, AppError> {
+    if !post {
+        return Ok(Ok((Vec::new(), None)));
+    }
+    let multipart = req.headers().get("content-type").ok().flatten().is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return Ok(Ok((parse_query(&read_body(req).await?), None)));
+    }
+    let max = max_bytes(env);
+    let declared = req.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max + FIELDS_ROOM) {
+        return Ok(Err(too_large(max)));
+    }
+    let data = req.form_data().await.map_err(|_| bad_body())?;
+    let js: JsValue = data.into();
+    let mut form = Vec::new();
+    if let Ok(Some(entries)) = js_sys::try_iter(&js) {
+        for entry in entries.flatten() {
+            let pair = js_sys::Array::from(&entry);
+            if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                form.push((k, v));
+            }
+        }
+    }
+    let data = worker::FormData::from(js);
+    let upload = match data.get("file") {
+        Some(FormEntry::File(file)) if file.size() > 0 => {
+            if file.size() > max {
+                return Ok(Err(too_large(max)));
+            }
+            let bytes = file.bytes().await.map_err(|_| bad_body())?;
+            Some(Upload { name: file.name(), bytes })
+        }
+        _ => None,
+    };
+    Ok(Ok((form, upload)))
+}
+
+/// The 413 page (the admin area is in Vietnamese; the English follows).
+pub fn too_large(max: usize) -> Response {
+    let mb = max as f64 / (1024.0 * 1024.0);
+    let body = maud::html! {
+        (maud::DOCTYPE)
+        html lang="vi" {
+            head { meta charset="utf-8"; title { "413" } }
+            body {
+                h1 { "Tệp quá lớn" }
+                p { (format!("Tệp tải lên tối đa {mb:.1} MB. Hãy chọn tệp nhỏ hơn.")) }
+                p lang="en" { (format!("The upload limit is {mb:.1} MB. Please choose a smaller file.")) }
+            }
+        }
+    };
+    html(413, body.into_string(), Vec::new())
+}

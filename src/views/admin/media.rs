@@ -1,0 +1,87 @@
+//! A product's images on its edit page: the gallery in order with alt texts (vi/en), the variant
+//! each shows, move up/down, delete (with confirmation), and the upload form. No script needed.
+
+use maud::{html, Markup};
+
+use super::{csrf_field, AdminCtx};
+use crate::app::admin_product::VariantRow;
+use crate::app::product_media::ImageRow;
+use crate::domain::locale::Locale;
+
+fn w(ctx: &AdminCtx, vi: &'static str, en: &'static str) -> &'static str {
+    match ctx.locale {
+        Locale::Vi => vi,
+        Locale::En => en,
+    }
+}
+
+fn variant_select(ctx: &AdminCtx, variants: &[VariantRow], selected: Option<i64>) -> Markup {
+    html! {
+        label { (w(ctx, "Biến thể", "Variant"))
+            select name="variant" {
+                option value="" { (w(ctx, "Mọi biến thể", "All variants")) }
+                @for v in variants { option value=(v.id) selected[selected == Some(v.id)] { (v.sku) " · " (v.size) " · " (v.color) } }
+            }
+        }
+    }
+}
+
+pub fn images_section(ctx: &AdminCtx, product_id: i64, images: &[ImageRow], variants: &[VariantRow], can_edit: bool) -> Markup {
+    let base = format!("/admin/products/{product_id}/images");
+    html! {
+        section.product-images #images {
+            h2 { (w(ctx, "Hình ảnh", "Images")) }
+            @if images.is_empty() { p { (w(ctx, "Chưa có hình nào.", "No images yet.")) } }
+            ol.image-list {
+                @for (i, img) in images.iter().enumerate() {
+                    li data-image=(img.id) {
+                        img src=(img.url) alt=(img.alt_vi) width="120" height=(img.height * 120 / img.width.max(1)) loading="lazy";
+                        @if can_edit {
+                            form method="post" action=(ctx.href(&format!("{base}/{}", img.id))) {
+                                (csrf_field())
+                                label { (w(ctx, "Mô tả ảnh (tiếng Việt)", "Alt text (Vietnamese)")) input type="text" name="alt_vi" maxlength="200" value=(img.alt_vi); }
+                                label { (w(ctx, "Mô tả ảnh (tiếng Anh)", "Alt text (English)")) input type="text" name="alt_en" maxlength="200" value=(img.alt_en); }
+                                (variant_select(ctx, variants, img.variant_id))
+                                button type="submit" { (w(ctx, "Lưu ảnh", "Save image")) }
+                            }
+                            div.image-actions {
+                                @if i > 0 {
+                                    form method="post" action=(ctx.href(&format!("{base}/{}/move", img.id))) {
+                                        (csrf_field()) input type="hidden" name="dir" value="up";
+                                        button type="submit" aria-label=(w(ctx, "Lên trước", "Move up")) { "↑" }
+                                    }
+                                }
+                                @if i + 1 < images.len() {
+                                    form method="post" action=(ctx.href(&format!("{base}/{}/move", img.id))) {
+                                        (csrf_field()) input type="hidden" name="dir" value="down";
+                                        button type="submit" aria-label=(w(ctx, "Xuống sau", "Move down")) { "↓" }
+                                    }
+                                }
+                                form method="post" action=(ctx.href(&format!("{base}/{}/delete", img.id))) {
+                                    (csrf_field())
+                                    label.check { input type="checkbox" name="confirm" value="1" required; (w(ctx, "Chắc chắn", "I am sure")) }
+                                    button type="submit" { (w(ctx, "Xoá ảnh", "Delete image")) }
+                                }
+                            }
+                        } @else {
+                            p { (img.alt_vi) " / " (img.alt_en) }
+                        }
+                    }
+                }
+            }
+            @if can_edit {
+                form.image-upload method="post" action=(ctx.href(&base)) enctype="multipart/form-data" {
+                    (csrf_field())
+                    h3 { (w(ctx, "Tải ảnh lên", "Upload an image")) }
+                    p.hint { (w(ctx, "JPEG, PNG, WebP, AVIF hoặc SVG (không có script), tối đa 5 MB. Loại tệp được kiểm tra theo nội dung.",
+                        "JPEG, PNG, WebP, AVIF or SVG (without script), up to 5 MB. The type is checked from the content.")) }
+                    label { (w(ctx, "Tệp ảnh", "Image file")) input type="file" name="file" accept="image/jpeg,image/png,image/webp,image/avif,image/svg+xml" required; }
+                    label { (w(ctx, "Mô tả ảnh (tiếng Việt)", "Alt text (Vietnamese)")) input type="text" name="alt_vi" maxlength="200"; }
+                    label { (w(ctx, "Mô tả ảnh (tiếng Anh)", "Alt text (English)")) input type="text" name="alt_en" maxlength="200"; }
+                    (variant_select(ctx, variants, None))
+                    button type="submit" { (w(ctx, "Tải lên", "Upload")) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+// What the admins do, in real Chromium against the built Worker (issue #6's proof): a staff member
+// signs in, creates a product, uploads a generated PNG, publishes it and sees it (image loaded) on
+// the storefront, then adjusts stock and sees the storefront's availability change; a manager adds
+// the product's two variants (setting prices needs the price permission, which staff lack: see
+// docs/SECURITY.md), refunds a paid order made through the sandbox payment flow, and sees the
+// dashboard's refund figure change. Every step goes through the pages' own forms.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { chromium } from 'playwright-core';
+
+import { adminsByRole, PASSWORDS } from './support/admins.mjs';
+import { png } from './support/images.mjs';
+import { checkoutBody, shopping, variantPool } from './support/shopping.mjs';
+import { startShop } from './support/shop.mjs';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const TIMEOUT = 120_000;
+
+let shop;
+let browser;
+let admins;
+
+before(async () => {
+  shop = await startShop({ timeoutMs: 600_000 });
+  admins = await adminsByRole(shop);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await shop?.stop();
+});
+
+/** A fresh browser context signed in through the sign-in form; fails on any CSP violation. */
+async function signIn(role, password) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  page.setDefaultNavigationTimeout(TIMEOUT);
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy|Refused/.test(m.text())) problems.push(m.text()); });
+  await page.goto(`${shop.url}/admin/login`);
+  await page.fill('input[name="email"]', admins.emails[role]);
+  await page.fill('input[name="password"]', password);
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/admin/login"] button[type="submit"]')]);
+  assert.ok(!page.url().endsWith('/admin/login'), `${role} signed in`);
+  return { context, page, problems };
+}
+
+/** Submits the form `selector` by its submit button and waits for the next page. */
+async function submit(page, selector) {
+  await Promise.all([page.waitForNavigation(), page.locator(`${selector} button[type="submit"]`).first().click()]);
+}
+
+const stockState = async (page, slug) => {
+  await page.goto(`${shop.url}/p/${slug}`);
+  return page.locator('article.product [data-stock]').first().getAttribute('data-stock');
+};
+
+test('staff create, illustrate, publish and stock a product; a manager refunds an order and the dashboard follows', async () => {
+  const slug = `gile-trinh-duyet-${process.pid}`;
+  const staff = await signIn('staff', PASSWORDS.staff);
+
+  // Create the product (a draft).
+  await staff.page.goto(`${shop.url}/admin/products/new`);
+  await staff.page.fill('input[name="name_vi"]', 'Gile thử trên trình duyệt');
+  await staff.page.fill('input[name="name_en"]', 'Browser test vest');
+  await staff.page.fill('input[name="slug"]', slug);
+  await staff.page.selectOption('select[name="category"]', { index: 1 });
+  await submit(staff.page, 'form.product-form');
+  const id = Number(/\/admin\/products\/(\d+)/.exec(staff.page.url())?.[1]);
+  assert.ok(id > 0, staff.page.url());
+
+  // Upload a generated PNG with alt texts.
+  await staff.page.setInputFiles('form.image-upload input[name="file"]', { name: 'vest.png', mimeType: 'image/png', buffer: png(64, 48, [30, 90, 160]) });
+  await staff.page.fill('form.image-upload input[name="alt_vi"]', 'Gile xanh, mặt trước');
+  await staff.page.fill('form.image-upload input[name="alt_en"]', 'Blue vest, front');
+  await submit(staff.page, 'form.image-upload');
+  const src = await staff.page.locator('li[data-image] img').first().getAttribute('src');
+  assert.match(src, /^\/media\/[0-9a-f]{64}\.png$/);
+
+  // The manager adds the two variants (prices are theirs to set).
+  const manager = await signIn('manager', PASSWORDS.manager);
+  const sizes = (await shop.sql('SELECT code FROM sizes ORDER BY sort_order')).map((r) => r.code);
+  const [color] = (await shop.sql('SELECT code FROM colors ORDER BY sort_order LIMIT 1')).map((r) => r.code);
+  for (const [i, size] of sizes.slice(0, 2).entries()) {
+    await manager.page.goto(`${shop.url}/admin/products/${id}`);
+    const form = `form[action="/admin/products/${id}/variants"]`;
+    await manager.page.fill(`${form} input[name="sku"]`, `BR-${process.pid}-${i}`);
+    await manager.page.selectOption(`${form} select[name="size"]`, size);
+    await manager.page.selectOption(`${form} select[name="color"]`, color);
+    await manager.page.fill(`${form} input[name="price"]`, '390000');
+    await submit(manager.page, form);
+  }
+  const variants = await shop.sql(`SELECT id, sku FROM variants WHERE product_id = ${id} ORDER BY id`);
+  assert.equal(variants.length, 2);
+
+  // Staff publish it and see it on the storefront, image loaded.
+  await staff.page.goto(`${shop.url}/admin/products/${id}`);
+  await staff.page.selectOption('form.product-form select[name="status"]', 'active');
+  await submit(staff.page, 'form.product-form');
+  await staff.page.goto(`${shop.url}/p/${slug}`);
+  assert.equal(await staff.page.locator('h1').first().textContent(), 'Gile thử trên trình duyệt');
+  const img = staff.page.locator(`section.gallery img[src="${src}"]`);
+  assert.equal(await img.count(), 1, 'the uploaded image is in the gallery');
+  await img.scrollIntoViewIfNeeded();
+  await staff.page.waitForFunction((s) => { const i = document.querySelector(`section.gallery img[src="${s}"]`); return i && i.complete && i.naturalWidth === 64; }, src);
+  assert.equal(await img.getAttribute('alt'), 'Gile xanh, mặt trước');
+  assert.equal(await stockState(staff.page, slug), 'out', 'nothing in stock yet');
+
+  // Staff receive ten units of the first variant; the storefront shows it in stock at once.
+  await staff.page.goto(`${shop.url}/admin/stock/${variants[0].id}`);
+  await staff.page.fill(`form[action="/admin/stock/${variants[0].id}/adjust"] input[name="delta"]`, '10');
+  await staff.page.selectOption(`form[action="/admin/stock/${variants[0].id}/adjust"] select[name="reason"]`, 'received');
+  await submit(staff.page, `form[action="/admin/stock/${variants[0].id}/adjust"]`);
+  assert.match(staff.page.url(), /applied=1/);
+  assert.equal(await stockState(staff.page, slug), 'in', 'in stock after the adjustment');
+  assert.deepEqual(staff.problems, [], 'no CSP violations on the staff pages');
+
+  // A paid order through the sandbox flow, then the manager refunds it from its page.
+  const s = shopping(shop);
+  const [v] = variantPool().take(1);
+  const { order } = await s.placeOrder([[v.id, 1]], checkoutBody());
+  assert.equal((await s.pay(order)).status, 200);
+  const refundsFigure = async () => {
+    await manager.page.goto(`${shop.url}/admin?days=7`);
+    const kpi = manager.page.locator('div.kpi').filter({ has: manager.page.locator('h2', { hasText: /^Hoàn tiền$/ }) });
+    return (await kpi.locator('p.kpi-value').textContent()).trim();
+  };
+  const before = await refundsFigure();
+  await manager.page.goto(`${shop.url}/admin/orders/${order.id}`);
+  await submit(manager.page, `form[action="/admin/orders/${order.id}/refund"]`);
+  await submit(manager.page, `form[action="/admin/orders/${order.id}/refund"]`);
+  const [o] = await shop.sql(`SELECT status, refunded_total, total FROM orders WHERE id = '${order.id}'`);
+  assert.deepEqual([o.status, o.refunded_total], ['refunded', o.total]);
+  const afterFigure = await refundsFigure();
+  assert.notEqual(afterFigure, before, 'the dashboard shows the refund');
+  const digits = (t) => Number(t.replace(/[^\d]/g, ''));
+  assert.equal(digits(afterFigure) - digits(before), o.total);
+  assert.deepEqual(manager.problems, [], 'no CSP violations on the manager pages');
+  await staff.context.close();
+  await manager.context.close();
+});
