@@ -1,8 +1,8 @@
 // What the admins do, in real Chromium against the built Worker (issue #6's proof): a staff member
-// signs in, creates a product, uploads a generated PNG, publishes it and sees it (image loaded) on
-// the storefront, then adjusts stock and sees the storefront's availability change; a manager adds
-// the product's two variants (setting prices needs the price permission, which staff lack: see
-// docs/SECURITY.md), refunds a paid order made through the sandbox payment flow, and sees the
+// signs in, creates a product with two variants (a draft's first prices are staff's to set; changing
+// prices later is a manager's: see docs/SECURITY.md) and an uploaded PNG, publishes it and sees it
+// (image loaded) on the storefront, then adjusts stock and sees the storefront's availability
+// change; a manager refunds a paid order made through the sandbox payment flow and sees the
 // dashboard's refund figure change. Every step goes through the pages' own forms.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -80,18 +80,17 @@ test('staff create, illustrate, publish and stock a product; a manager refunds a
   const src = await staff.page.locator('li[data-image] img').first().getAttribute('src');
   assert.match(src, /^\/media\/[0-9a-f]{64}\.png$/);
 
-  // The manager adds the two variants (prices are theirs to set).
-  const manager = await signIn('manager', PASSWORDS.manager);
+  // Staff add the two variants while the product is a draft.
   const sizes = (await shop.sql('SELECT code FROM sizes ORDER BY sort_order')).map((r) => r.code);
   const [color] = (await shop.sql('SELECT code FROM colors ORDER BY sort_order LIMIT 1')).map((r) => r.code);
   for (const [i, size] of sizes.slice(0, 2).entries()) {
-    await manager.page.goto(`${shop.url}/admin/products/${id}`);
+    await staff.page.goto(`${shop.url}/admin/products/${id}`);
     const form = `form[action="/admin/products/${id}/variants"]`;
-    await manager.page.fill(`${form} input[name="sku"]`, `BR-${process.pid}-${i}`);
-    await manager.page.selectOption(`${form} select[name="size"]`, size);
-    await manager.page.selectOption(`${form} select[name="color"]`, color);
-    await manager.page.fill(`${form} input[name="price"]`, '390000');
-    await submit(manager.page, form);
+    await staff.page.fill(`${form} input[name="sku"]`, `BR-${process.pid}-${i}`);
+    await staff.page.selectOption(`${form} select[name="size"]`, size);
+    await staff.page.selectOption(`${form} select[name="color"]`, color);
+    await staff.page.fill(`${form} input[name="price"]`, '390000');
+    await submit(staff.page, form);
   }
   const variants = await shop.sql(`SELECT id, sku FROM variants WHERE product_id = ${id} ORDER BY id`);
   assert.equal(variants.length, 2);
@@ -119,6 +118,7 @@ test('staff create, illustrate, publish and stock a product; a manager refunds a
   assert.deepEqual(staff.problems, [], 'no CSP violations on the staff pages');
 
   // A paid order through the sandbox flow, then the manager refunds it from its page.
+  const manager = await signIn('manager', PASSWORDS.manager);
   const s = shopping(shop);
   const [v] = variantPool().take(1);
   const { order } = await s.placeOrder([[v.id, 1]], checkoutBody());

@@ -239,12 +239,24 @@ describe('creating and editing a product', () => {
     assert.equal((await shop.get(`/p/${slug}`)).status, 404, 'a draft is not on sale');
   });
 
-  it('takes variants and prices only from a role with the price permission', async () => {
+  it('takes variants from staff only while the product is a draft, and price changes only from a role with the price permission', async () => {
     const variant = { sku: `TST-${process.pid}-M`, size: 'M', color: '', price: '450.000', compare_at_price: '', barcode: '', weight_grams: '300' };
     const [color] = await shop.sql('SELECT code FROM colors ORDER BY sort_order LIMIT 1');
     variant.color = color.code;
+    // Staff give the draft its first variant (and first price)…
+    const first = await admins.staff.submit(`/admin/products/${id}/variants`, { ...variant, sku: `TST-${process.pid}-S`, size: 'S' }, { page: `/admin/products/${id}` });
+    assert.equal(first.status, 303, first.text.slice(0, 300));
+    const [s] = await shop.sql(`SELECT id, price FROM variants WHERE sku = 'TST-${process.pid}-S'`);
+    assert.equal(s.price, 450000);
+    // …but may not change a price, nor add to a product on sale.
     const csrf = await admins.staff.token(`/admin/products/${id}`, '/admin/logout');
-    assert.equal((await admins.staff.submit(`/admin/products/${id}/variants`, variant, { csrf })).status, 403, 'staff may not set prices');
+    assert.equal((await admins.staff.submit(`/admin/products/${id}/variants/${s.id}/price`, { price: '1000', compare_at_price: '' }, { csrf })).status, 403, 'staff may not change prices');
+    const [live] = await shop.sql("SELECT id FROM products WHERE status = 'active' ORDER BY id LIMIT 1");
+    const onSale = await admins.staff.submit(`/admin/products/${live.id}/variants`, { ...variant, sku: `TST-${process.pid}-LIVE`, size: 'XXL' }, { page: `/admin/products/${live.id}` });
+    assert.equal(onSale.status, 403, 'staff may not add a variant (a new price) to a product on sale');
+    assert.match(onSale.text, /chỉ quản lý mới thêm được biến thể/);
+    assert.deepEqual(await shop.sql(`SELECT id FROM variants WHERE sku = 'TST-${process.pid}-LIVE'`), []);
+    assert.equal((await shop.sql(`SELECT price FROM variants WHERE id = ${s.id}`))[0].price, 450000);
     const badPrice = await admins.manager.submit(`/admin/products/${id}/variants`, { ...variant, compare_at_price: '400000' }, { page: `/admin/products/${id}` });
     assert.equal(badPrice.status, 422);
     assert.match(badPrice.text, /Giá so sánh phải cao hơn giá bán/);
@@ -252,7 +264,7 @@ describe('creating and editing a product', () => {
     assert.equal(ok.status, 303, ok.text.slice(0, 400));
     const dup = await admins.manager.submit(`/admin/products/${id}/variants`, variant, { page: `/admin/products/${id}` });
     assert.equal(dup.status, 422, 'the same SKU twice');
-    const [v] = await shop.sql(`SELECT id, price, weight_grams FROM variants WHERE product_id = ${id}`);
+    const [v] = await shop.sql(`SELECT id, price, weight_grams FROM variants WHERE sku = 'TST-${process.pid}-M'`);
     assert.deepEqual([v.price, v.weight_grams], [450000, 300]);
     const price = await admins.manager.submit(`/admin/products/${id}/variants/${v.id}/price`, { price: '420000', compare_at_price: '450000' }, { page: `/admin/products/${id}` });
     assert.equal(price.status, 303);

@@ -314,11 +314,13 @@ pub fn prices(form: &[(String, String)]) -> Result<(i64, Option<i64>), Errors> {
     }
 }
 
-pub fn add_variant_batch(actor: &Actor, product_id: i64, v: &VariantInput, now: i64) -> [Sql; 2] {
+/// `drafts_only`: the actor may not set prices, so the variant is added only while the product is
+/// still a draft (its first prices, not a change to what shoppers see).
+pub fn add_variant_batch(actor: &Actor, product_id: i64, v: &VariantInput, drafts_only: bool, now: i64) -> [Sql; 2] {
     let mut insert = Sql::new(
         "INSERT INTO variants (product_id, sku, size, color, price, compare_at_price, barcode, weight_grams, position) \
          SELECT ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM variants WHERE product_id = ?) \
-         WHERE EXISTS (SELECT 1 FROM products WHERE id = ?) AND EXISTS (SELECT 1 FROM sizes WHERE code = ?) AND EXISTS (SELECT 1 FROM colors WHERE code = ?) \
+         WHERE EXISTS (SELECT 1 FROM products WHERE id = ? AND (? = 0 OR status = 'draft')) AND EXISTS (SELECT 1 FROM sizes WHERE code = ?) AND EXISTS (SELECT 1 FROM colors WHERE code = ?) \
          AND NOT EXISTS (SELECT 1 FROM variants WHERE sku = ? OR (product_id = ? AND size = ? AND color = ?) OR (? IS NOT NULL AND barcode = ?))",
     )
     .bind(product_id)
@@ -334,6 +336,7 @@ pub fn add_variant_batch(actor: &Actor, product_id: i64, v: &VariantInput, now: 
         .bind(v.weight_grams)
         .bind(product_id)
         .bind(product_id)
+        .bind(i64::from(drafts_only))
         .bind(v.size.as_str())
         .bind(v.color.as_str())
         .bind(v.sku.as_str())
@@ -509,7 +512,7 @@ mod tests {
         };
         let mut all = create_batch(&actor, 9, &p, 1);
         all.extend(update_batch(&actor, &row, &p, 1));
-        all.extend(add_variant_batch(&actor, 9, &v, 1));
+        all.extend(add_variant_batch(&actor, 9, &v, true, 1));
         all.extend(remove_variant_batch(&actor, 9, 3, "S", 1));
         all.extend(set_price_batch(&actor, 9, &vr, 2, Some(3), 1));
         all.extend([product_sql(1), next_id_sql(), variants_sql(1), sizes_sql(), colors_sql()]);

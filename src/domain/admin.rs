@@ -99,7 +99,9 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/products/new", Permission::EditProducts),
     ("GET", "/admin/products/{id}", Permission::ViewProducts),
     ("POST", "/admin/products/{id}", Permission::EditProducts),
-    ("POST", "/admin/products/{id}/variants", Permission::EditPrices),
+    // Staff may give a draft product its variants (and their first prices); adding to a product on
+    // sale, or changing a price, needs EditPrices (checked in the handler and the SQL).
+    ("POST", "/admin/products/{id}/variants", Permission::EditProducts),
     ("POST", "/admin/products/{id}/variants/{id}/price", Permission::EditPrices),
     ("POST", "/admin/products/{id}/variants/{id}/remove", Permission::EditProducts),
     ("GET", "/admin/stock", Permission::ViewProducts),

@@ -278,6 +278,7 @@ async fn product_form(r: &Req<'_>, id: Option<i64>, input: Option<ProductInput>,
         errors,
         can_edit: r.role.can(Permission::EditProducts),
         can_price: r.role.can(Permission::EditPrices),
+        can_add_variant: r.role.can(Permission::EditPrices) || (r.role.can(Permission::EditProducts) && input.status == "draft"),
         message,
         images: &images,
     };
@@ -338,7 +339,15 @@ async fn add_variant(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
             return product_form(r, Some(id), None, &[], Some((false, text))).await;
         }
     };
-    if !changed(r.db, &add_variant_batch(r.actor, id, &input, now())).await? {
+    let drafts_only = !r.role.can(Permission::EditPrices);
+    if drafts_only {
+        let product = r.db.all::<ProductRow>(&product_sql(id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
+        if product.status != "draft" {
+            let why = "Sản phẩm đang bán: chỉ quản lý mới thêm được biến thể (và đặt giá) cho nó. Nhân viên thêm biến thể khi sản phẩm còn là bản nháp.";
+            return Ok(product_form(r, Some(id), None, &[], Some((false, why.into()))).await?.with_status(403));
+        }
+    }
+    if !changed(r.db, &add_variant_batch(r.actor, id, &input, drafts_only, now())).await? {
         return product_form(r, Some(id), None, &[], Some((false, "Không thêm được: SKU, mã vạch hoặc cặp cỡ × màu đã có, hoặc cỡ/màu không tồn tại.".into()))).await;
     }
     bump_catalog_version(r.env).await?;

@@ -285,6 +285,8 @@ pub struct ProductFormView<'a> {
     pub errors: &'a [(&'static str, &'static str)],
     pub can_edit: bool,
     pub can_price: bool,
+    /// Managers on any product; staff while it is a draft (its first prices).
+    pub can_add_variant: bool,
     pub message: Option<(bool, String)>,
     pub images: &'a [crate::app::product_media::ImageRow],
 }
@@ -394,7 +396,7 @@ pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
                     }
                 }
             }
-            @if v.can_price {
+            @if v.can_add_variant {
                 h3 { (w(ctx, "Thêm biến thể", "Add a variant")) }
                 form.variant-form method="post" action=(ctx.href(&format!("/admin/products/{id}/variants"))) {
                     (csrf_field())
