@@ -10,6 +10,7 @@ mod admin_orders;
 mod admin_promotions;
 mod analytics;
 mod api;
+mod api_auth;
 mod payments;
 mod promotions;
 mod shop;
@@ -84,6 +85,7 @@ async fn dispatch(req: Request, incoming: &Incoming, env: &Env, ctx: &Context) -
         p if p.starts_with(assets::STATIC_PREFIX) && readable => static_asset(env, p).await,
         p if account::owns(p) => account::handle(req, incoming, env).await,
         p if admin::owns(p) => admin::handle(req, incoming, env).await,
+        p if api_auth::owns(p) => api_auth::handle(req, incoming, env).await,
         p if payments::owns(p) => payments::handle(req, incoming, env).await,
         p if shop::owns(p) => shop::handle(req, incoming, env, ctx).await,
         p if p.starts_with("/api/") => api::handle(incoming, env, ctx).await,
