@@ -111,6 +111,9 @@ describe('B probing A\'s and a guest\'s ids gets 404 and changes nothing', () =>
       ['remove a code from A\'s cart', () => s.api('DELETE', `/api/v1/carts/${A.cart.id}/coupons/VESTIFY10`, { headers: { 'x-cart-token': B.cart.token } })],
       ['check A\'s cart out', () => s.checkout(theirs)],
       ['check A\'s cart out with B\'s bearer token', () => s.api('POST', `/api/v1/carts/${A.cart.id}/checkout`, { body: checkoutBody(), headers: bearer(B) })],
+
+      ['A\'s refunds through /internal with B\'s bearer token', () => s.api('GET', `/internal/orders/${A.order.id}/refunds`, { headers: bearer(B) })],
+      ['refund A\'s order through /internal with B\'s bearer token', () => s.api('POST', `/internal/orders/${A.order.id}/refunds`, { body: {}, headers: { ...bearer(B), 'idempotency-key': 'idor-probe' } })],
     ];
     for (const [what, probe] of [...orderProbes, ...cartProbes]) {
       const res = await probe();
@@ -157,8 +160,9 @@ describe('B probing A\'s and a guest\'s ids gets 404 and changes nothing', () =>
     assert404(await B.b.submit(`/en${removal}`, {}, { csrf: B.csrf }), 'the same in English');
     // Signed out, the form sends the visitor to sign in, whether or not the id exists.
     const guest = browser(shop);
-    const signedOut = await guest.submit(removal, {}, { page: '/account/login' });
-    const nothing = await guest.submit(`/account/addresses/${'0'.repeat(32)}/delete`, {}, { page: '/account/login' });
+    const csrf = await guest.token('/account/login');
+    const signedOut = await guest.submit(removal, {}, { csrf });
+    const nothing = await guest.submit(`/account/addresses/${'0'.repeat(32)}/delete`, {}, { csrf });
     assert.deepEqual([signedOut.status, signedOut.headers.get('location')], [nothing.status, nothing.headers.get('location')]);
     assert.notEqual(signedOut.status, 200);
 
