@@ -21,7 +21,7 @@ pub struct CustomerRow {
     pub created_at: i64,
 }
 
-const CUSTOMER_COLUMNS: &str = "c.id, c.email, c.email_verified_at, c.name, c.phone, c.password_hash, c.cart_id, c.created_at";
+pub(crate) const CUSTOMER_COLUMNS: &str = "c.id, c.email, c.email_verified_at, c.name, c.phone, c.password_hash, c.cart_id, c.created_at";
 
 pub fn customer_by_email_sql(email: &str) -> Sql {
     Sql::new(format!("SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.email = ? AND c.deleted_at IS NULL")).bind(email)

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod admin_catalog;
 pub mod admin_orders;
 pub mod admin_product;
+pub mod api_tokens;
 pub mod catalog;
 pub mod catalog_import;
 pub mod product_media;

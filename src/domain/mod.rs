@@ -10,6 +10,7 @@ pub mod csv;
 pub mod error;
 pub mod http_cache;
 pub mod invoice;
+pub mod jwt;
 pub mod listing;
 pub mod locale;
 pub mod media;

@@ -38,6 +38,9 @@ pub enum Action {
     SignUp,
     PasswordReset,
     Checkout,
+    /// Issuing API tokens for an email and password (`POST /api/v1/auth/token`).
+    Token,
+    /// Rotating (and revoking) API refresh tokens.
     TokenRefresh,
     Reviews,
 }
@@ -49,6 +52,7 @@ impl Action {
             Action::SignUp => "signup",
             Action::PasswordReset => "password_reset",
             Action::Checkout => "checkout",
+            Action::Token => "token",
             Action::TokenRefresh => "token_refresh",
             Action::Reviews => "reviews",
         }
@@ -60,6 +64,7 @@ impl Action {
             Action::SignUp => Limit { limit: 5, window: 600 },
             Action::PasswordReset => Limit { limit: 5, window: 600 },
             Action::Checkout => Limit { limit: 20, window: 60 },
+            Action::Token => Limit { limit: 10, window: 60 },
             Action::TokenRefresh => Limit { limit: 30, window: 60 },
             Action::Reviews => Limit { limit: 5, window: 600 },
         }

@@ -16,6 +16,9 @@ pub struct Config {
     pub sandbox_secret: Option<String>,
     /// Enables `/internal/*` (forcing alarms, running the sweep) for tests and operators.
     pub internal_token: Option<String>,
+    /// Signs the API's access tokens (HS256). A secret (`wrangler secret put API_TOKEN_SECRET`), at
+    /// least 32 bytes; shorter or missing, the token endpoints answer 500 and no token is accepted.
+    pub api_token_secret: Option<String>,
     /// Stripe, PayPal, MoMo, ZaloPay: each present only with all its credentials (`platform::gateways`).
     pub gateways: Gateways,
     /// Shopper sessions: `CUSTOMER_SESSION_IDLE_SECONDS`, `CUSTOMER_SESSION_MAX_SECONDS`.
@@ -48,6 +51,7 @@ impl Config {
             shop_secret: var(env, "SHOP_SECRET"),
             sandbox_secret: var(env, "SANDBOX_WEBHOOK_SECRET"),
             internal_token: var(env, "INTERNAL_TOKEN"),
+            api_token_secret: var(env, "API_TOKEN_SECRET").filter(|s| s.len() >= crate::domain::jwt::MIN_SECRET_BYTES),
             gateways: super::gateways::from_env(env),
             customer_sessions: Policy {
                 idle: int(env, "CUSTOMER_SESSION_IDLE_SECONDS", Policy::CUSTOMER.idle, 1, 365 * 86_400),

@@ -16,6 +16,7 @@ use crate::app::accounts::{
     failures_sql, issue_token_batch, live_token_sql, orders_sql, record_failure_sql, set_password_sql, update_profile_sql,
     use_token_sql, verify_email_batch, CustomerRow, Failures, NewAddress, OrderSummaryRow, Purpose, TokenRow,
 };
+use crate::app::api_tokens::revoke_customer_sql;
 use crate::domain::cart::order_access_token;
 use crate::domain::checkout::{Email, Phone};
 use crate::domain::error::AppError;
@@ -259,8 +260,12 @@ async fn send_link(call: &Call<'_>, purpose: Purpose, customer: &CustomerRow, ba
 
 async fn logout(call: &Call<'_>, everywhere: bool) -> Result<Response, AppError> {
     if let Some(s) = &call.shopper {
-        let end = if everywhere { end_all_sessions_sql(Realm::Customer, &s.customer.id) } else { end_session_sql(&s.session_id) };
-        call.db.batch(&[end]).await?;
+        let mut batch = vec![if everywhere { end_all_sessions_sql(Realm::Customer, &s.customer.id) } else { end_session_sql(&s.session_id) }];
+        if everywhere {
+            // Everywhere includes the apps signed in with API tokens.
+            batch.push(revoke_customer_sql(&s.customer.id, now()));
+        }
+        call.db.batch(&batch).await?;
     }
     let location = format!("{}?notice=signed_out", call.href(paths::LOGIN));
     let mut cookies = vec![clear_cookie(SESSION_COOKIE, "/", call.secure())];
@@ -314,6 +319,7 @@ async fn reset_password(call: &Call<'_>, token: &str) -> Result<Response, AppErr
     let mut batch = vec![
         set_password_sql(&row.customer_id, &hash, now()),
         end_all_sessions_sql(Realm::Customer, &row.customer_id),
+        revoke_customer_sql(&row.customer_id, now()),
         clear_failures_sql(&format!("customer:{}", row.email)),
     ];
     // The link reached the inbox: that proves the email.
@@ -379,7 +385,9 @@ async fn change_password(call: &Call<'_>) -> Result<Response, AppError> {
     }
     let hash = hash_password(new.as_str()).await?;
     let id = &shopper.customer.id;
-    call.db.batch(&[set_password_sql(id, &hash, now()), end_other_sessions_sql(Realm::Customer, id, &shopper.session_id)]).await?;
+    call.db
+        .batch(&[set_password_sql(id, &hash, now()), end_other_sessions_sql(Realm::Customer, id, &shopper.session_id), revoke_customer_sql(id, now())])
+        .await?;
     // A change of privilege: this device continues under a new session id.
     sign_in(call, &shopper.customer, &format!("{}?notice=password_changed", call.href(paths::ACCOUNT))).await
 }

@@ -15,6 +15,7 @@ mod admin_import;
 mod admin_media;
 mod admin_taxonomy;
 mod admin_upload;
+mod api_auth;
 mod media;
 mod payments;
 mod promotions;
@@ -92,6 +93,7 @@ async fn dispatch(req: Request, incoming: &Incoming, env: &Env, ctx: &Context) -
         p if p.starts_with(crate::domain::media::PREFIX) && readable => media::serve(incoming, env).await,
         p if account::owns(p) => account::handle(req, incoming, env).await,
         p if admin::owns(p) => admin::handle(req, incoming, env).await,
+        p if api_auth::owns(p) => api_auth::handle(req, incoming, env).await,
         p if payments::owns(p) => payments::handle(req, incoming, env).await,
         p if shop::owns(p) => shop::handle(req, incoming, env, ctx).await,
         p if p.starts_with("/api/") => api::handle(incoming, env, ctx).await,

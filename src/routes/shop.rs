@@ -614,7 +614,18 @@ async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, pat
                 Some(k) => k,
                 None => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
             };
-            let call = CartCall::Checkout { form: CheckoutPayload::from(&request), idempotency_key: key, locale: "vi".into(), account: None };
+            // An app signed in with a bearer token places the order for its account (a bad token is a
+            // 401, not a silent guest order); without one it is a guest order.
+            let account = if req.headers().has("authorization").unwrap_or(false) {
+                let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+                match super::api_auth::bearer_customer(req, &db, config).await? {
+                    Ok(customer) => Some(customer.id),
+                    Err(refusal) => return Ok(refusal),
+                }
+            } else {
+                None
+            };
+            let call = CartCall::Checkout { form: CheckoutPayload::from(&request), idempotency_key: key, locale: "vi".into(), account };
             match cart_call(env, &id, &call).await? {
                 CartReply::Placed { order, access_token, .. } => {
                     track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&order.id));
@@ -631,6 +642,10 @@ async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, pat
         }
         (Method::Get, ["api", "v1", "orders", id]) => {
             let token = req.headers().get("x-order-token").ok().flatten();
+            // An app signed in with an access token reads its customer's orders without order tokens.
+            if token.is_none() && req.headers().has("authorization").unwrap_or(false) {
+                return super::api_auth::order_by_bearer(req, env, config, id).await;
+            }
             let detail = authorized_order(env, config, id, token.as_deref()).await?;
             Ok(json_response(200, &order_json(&detail)))
         }
@@ -680,7 +695,7 @@ pub(super) fn internal_auth(req: &Request, config: &Config) -> Result<(), AppErr
     }
 }
 
-fn order_json(d: &OrderDetail) -> Value {
+pub(super) fn order_json(d: &OrderDetail) -> Value {
     let o = &d.order;
     json!({
         "order": {

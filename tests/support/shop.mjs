@@ -25,7 +25,7 @@ export async function freePort() {
   });
 }
 
-const LIFTED_RATE_LIMITS = ['login', 'signup', 'password_reset', 'checkout', 'token_refresh', 'reviews'].map((a) => `${a}=100000/60`).join(' ');
+const LIFTED_RATE_LIMITS = ['login', 'signup', 'password_reset', 'checkout', 'token', 'token_refresh', 'reviews'].map((a) => `${a}=100000/60`).join(' ');
 
 /**
  * Starts a shop with fresh D1/KV state. `vars` become Worker vars (e.g. { CART_HOLD_SECONDS: '3' }).
@@ -107,12 +107,14 @@ async function startShopOnce({ vars, timeoutMs }) {
     stateDir,
     /**
      * The secrets scripts/serve made for this state directory: `shop` (signs cart and order tokens),
-     * `sandboxWebhook` (signs sandbox payment notifications), `internal` (bearer token of /internal/*).
+     * `sandboxWebhook` (signs sandbox payment notifications), `internal` (bearer token of /internal/*),
+     * `apiToken` (signs the API's HS256 access tokens).
      */
     secrets: {
       shop: readFileSync(join(stateDir, 'shop-secret'), 'utf8').trim(),
       sandboxWebhook: readFileSync(join(stateDir, 'sandbox-webhook-secret'), 'utf8').trim(),
       internal: readFileSync(join(stateDir, 'internal-token'), 'utf8').trim(),
+      apiToken: readFileSync(join(stateDir, 'api-token-secret'), 'utf8').trim(),
     },
     /** GET (or other method) a path; returns { status, headers, text }. Sent again if the proxy drops it. */
     async request(path, init = {}) {
