@@ -8,6 +8,7 @@
 
 use super::shop::cart_call;
 use crate::app::accounts::{cart_owners_sql, claim_cart_batch, CustomerRow};
+use crate::app::promotions::CountRow;
 use crate::domain::error::AppError;
 use crate::platform::cart_do::{CartCall, CartReply};
 use crate::platform::d1::{rows, Db};
@@ -18,11 +19,6 @@ use worker::Env;
 #[derive(Deserialize)]
 struct CartIdRow {
     cart_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct CountRow {
-    n: i64,
 }
 
 /// Makes `cart_id` the account's cart if it has none; answers with the account's cart afterwards

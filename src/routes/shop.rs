@@ -76,17 +76,15 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env, wctx: &wor
     let get = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string());
     let device_cart = cart_from_cookie(&req, &config);
     // A signed-in shopper's cart is the account's, on every device.
-    let shopper = if local == "/cart" || local.starts_with("/cart/") || local == "/checkout" {
-        match env.d1(DB) {
-            Ok(db) => crate::platform::accounts::current_shopper(&req, &Db(db), config.customer_sessions).await.ok().flatten(),
-            Err(_) => None,
-        }
-    } else {
-        None
+    let cart_page = local == "/cart" || local.starts_with("/cart/") || local == "/checkout";
+    let db = env.d1(DB).ok().filter(|_| cart_page).map(Db);
+    let shopper = match &db {
+        Some(db) => crate::platform::accounts::current_shopper(&req, db, config.customer_sessions).await.ok().flatten(),
+        None => None,
     };
     let creates = incoming.method == Method::Post && local == "/cart/items";
-    let cart_id = match (&shopper, env.d1(DB)) {
-        (Some(s), Ok(db)) => super::account_cart::resolve(&Db(db), Some(&s.customer), device_cart, creates).await,
+    let cart_id = match (&shopper, &db) {
+        (Some(s), Some(db)) => super::account_cart::resolve(db, Some(&s.customer), device_cart, creates).await,
         _ => Ok(device_cart),
     };
     let cart_id = match cart_id {
@@ -220,8 +218,8 @@ pub(super) fn cart_cookies(ctx: &PageCtx, config: &Config, cart_id: &str, count:
 
 /// Forgets the device's cart (signing out, deleting the account): the account's cart stays with the account.
 pub(super) fn clear_cart_cookies(ctx: &PageCtx) -> Vec<String> {
-    let secure = if ctx.origin.starts_with("https://") { "; Secure" } else { "" };
-    [CART_COOKIE, COUNT_COOKIE].iter().map(|name| format!("{name}=; Path=/; Max-Age=0; SameSite=Lax{secure}")).collect()
+    let secure = ctx.origin.starts_with("https://");
+    [CART_COOKIE, COUNT_COOKIE].iter().map(|name| crate::platform::accounts::clear_cookie(name, "/", secure)).collect()
 }
 
 pub(super) fn require_secret(config: &Config) -> Result<&str, AppError> {

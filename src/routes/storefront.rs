@@ -49,11 +49,12 @@ fn route(path: &str) -> Page {
 
 pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     // Tracking parameters (`fbclid`, `utm_*`…) neither change the page nor split its cache entry.
+    let query = http_cache::page_query(&req.query);
     let cleaned;
-    let req = if http_cache::page_query(&req.query) == req.query {
+    let req = if query == req.query {
         req
     } else {
-        cleaned = Incoming { query: http_cache::page_query(&req.query), ..req.clone() };
+        cleaned = Incoming { query, ..req.clone() };
         &cleaned
     };
     let page = match req.path.as_str() {
