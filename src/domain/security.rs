@@ -58,9 +58,50 @@ pub fn csp(nonce: &str) -> String {
     )
 }
 
+/// A slot in a rendered page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    Nonce,
+    Csrf,
+}
+
+impl Slot {
+    fn text(self) -> &'static str {
+        match self {
+            Slot::Nonce => NONCE_SLOT,
+            Slot::Csrf => CSRF_SLOT,
+        }
+    }
+}
+
+/// Where a page's slots are (byte offsets, in order): found once when a page is rendered, so each
+/// response that shares the page fills them without searching its body again.
+pub fn find_slots(body: &str) -> Vec<(usize, Slot)> {
+    body.match_indices("<%")
+        .filter_map(|(at, _)| [Slot::Nonce, Slot::Csrf].into_iter().find(|slot| body[at..].starts_with(slot.text())).map(|slot| (at, slot)))
+        .collect()
+}
+
+/// Fills the slots of a rendered page for one response, at the offsets `find_slots` gave.
+pub fn fill_found(body: &str, slots: &[(usize, Slot)], nonce: &str, csrf: &str) -> String {
+    let mut out = String::with_capacity(body.len() + slots.len() * nonce.len().max(csrf.len()));
+    let mut from = 0;
+    for &(at, slot) in slots {
+        let Some(before) = body.get(from..at) else { break };
+        out.push_str(before);
+        out.push_str(match slot {
+            Slot::Nonce => nonce,
+            Slot::Csrf => csrf,
+        });
+        from = at + slot.text().len();
+    }
+    out.push_str(body.get(from..).unwrap_or_default());
+    out
+}
+
 /// Fills the slots of a rendered page for one response.
 pub fn fill_slots(body: &str, nonce: &str, csrf: &str) -> String {
-    body.replace(NONCE_SLOT, nonce).replace(CSRF_SLOT, csrf)
+    fill_found(body, &find_slots(body), nonce, csrf)
 }
 
 /// `"abc"` → `"abc-k{tag}"`: the ETag of a page that carries the visitor's token.
@@ -137,6 +178,18 @@ mod tests {
         assert_eq!(fill_slots(&page, "n1", "t1"), "<script nonce=\"n1\"></script><input value=\"t1\">");
         let escaped = maud::html! { p { (NONCE_SLOT) (CSRF_SLOT) } }.into_string();
         assert_eq!(fill_slots(&escaped, "n1", "t1"), escaped, "shopper text never becomes a slot");
+    }
+
+    #[test]
+    fn slots_found_once_fill_like_a_search() {
+        let page = format!("<p>a<%b</p><script nonce=\"{NONCE_SLOT}\"></script><%<input value=\"{CSRF_SLOT}\"><i>{CSRF_SLOT}</i>é{NONCE_SLOT}");
+        let slots = find_slots(&page);
+        assert_eq!(slots.iter().map(|s| s.1).collect::<Vec<_>>(), [Slot::Nonce, Slot::Csrf, Slot::Csrf, Slot::Nonce]);
+        let filled = fill_found(&page, &slots, "n1", "t1");
+        assert_eq!(filled, page.replace(NONCE_SLOT, "n1").replace(CSRF_SLOT, "t1"));
+        assert_eq!(fill_found("plain", &[], "n", "t"), "plain");
+        assert_eq!(fill_found("", &find_slots(""), "n", "t"), "");
+        assert_eq!(fill_found(NONCE_SLOT, &find_slots(NONCE_SLOT), "", ""), "");
     }
 
     #[test]

@@ -1,4 +1,7 @@
-//! Configuration from Worker vars and secrets, read once per request.
+//! Configuration from Worker vars and secrets, read once per isolate.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use worker::Env;
 
@@ -27,6 +30,11 @@ pub struct Config {
     pub admin_sessions: Policy,
     /// Social sign-in providers with their client id and secret (`GOOGLE_*`, `FACEBOOK_*`, `APPLE_*`).
     pub social: crate::domain::oauth::SocialConfig,
+    /// `ANALYTICS_FLUSH_EVENTS`: shop events per D1 batch (tests set 1, so each event is written at once).
+    pub analytics_flush_events: Option<usize>,
+    /// `EDGE_CACHE = "off"`: catalog pages are rendered for every request, never looked up or stored
+    /// (template work under `wrangler dev`; the benchmark's uncached pages). On by default.
+    pub edge_cache: bool,
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -37,8 +45,24 @@ fn int(env: &Env, name: &str, default: i64, min: i64, max: i64) -> i64 {
     var(env, name).and_then(|v| v.trim().parse().ok()).filter(|n| (min..=max).contains(n)).unwrap_or(default)
 }
 
+thread_local! {
+    static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
+}
+
 impl Config {
-    pub fn from_env(env: &Env) -> Config {
+    /// The configuration, read from the environment on an isolate's first request and then kept:
+    /// vars and secrets are fixed for an isolate's life (changing one deploys a new version, which
+    /// starts new isolates), and reading them costs about a hundred calls into JavaScript.
+    pub fn from_env(env: &Env) -> Rc<Config> {
+        if let Some(config) = CONFIG.with(|c| c.borrow().clone()) {
+            return config;
+        }
+        let config = Rc::new(Config::read(env));
+        CONFIG.with(|c| *c.borrow_mut() = Some(config.clone()));
+        config
+    }
+
+    fn read(env: &Env) -> Config {
         let defaults = ShippingRates::default();
         Config {
             hold_seconds: int(env, "CART_HOLD_SECONDS", 900, 1, 86_400),
@@ -62,6 +86,8 @@ impl Config {
                 absolute: int(env, "ADMIN_SESSION_MAX_SECONDS", Policy::ADMIN.absolute, 1, 7 * 86_400),
             },
             social: crate::domain::oauth::SocialConfig::from_lookup(|name| var(env, name)),
+            edge_cache: var(env, "EDGE_CACHE").is_none_or(|v| !v.trim().eq_ignore_ascii_case("off")),
+            analytics_flush_events: var(env, "ANALYTICS_FLUSH_EVENTS").and_then(|v| v.trim().parse::<usize>().ok()).filter(|n| *n > 0),
         }
     }
 

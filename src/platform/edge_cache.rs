@@ -9,6 +9,7 @@
 use worker::{Cache, Context, Env, Headers, Response, ResponseBuilder};
 
 use super::memo::{self, Page};
+use super::security::{self, Visitor};
 use super::KV;
 use crate::domain::http_cache;
 
@@ -87,16 +88,29 @@ fn cache_key(version: &str, path_and_query: &str) -> String {
 }
 
 /// Serves from isolate memory or the edge cache, or renders, stores (200s only) and serves. `render`
-/// gets the catalog version, for anything it memoises itself.
-pub async fn serve<F, Fut>(env: &Env, ctx: &Context, path_and_query: &str, if_none_match: Option<&str>, render: F) -> Response
+/// gets the catalog version, for anything it memoises itself. HTML is sealed here for `visitor`
+/// (its slots filled while the response is built, instead of by `security::seal` re-reading it).
+///
+/// With the `EDGE_CACHE` var set to `off` nothing is looked up or stored: every request renders (for
+/// template work under `wrangler dev`, and the benchmark's uncached measurement).
+pub async fn serve<F, Fut>(env: &Env, ctx: &Context, path_and_query: &str, if_none_match: Option<&str>, visitor: Option<&Visitor>, render: F) -> Response
 where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = Rendered>,
 {
     let version = catalog_version(env).await;
+    if !super::config::Config::from_env(env).edge_cache {
+        let rendered = render(version).await;
+        let etag = http_cache::etag(rendered.body.as_bytes());
+        if rendered.status != 200 {
+            return respond(rendered, http_cache::NO_STORE, Some(&etag));
+        }
+        let page = Page::new(rendered.content_type, rendered.body, etag, rendered.headers);
+        return answer(&page, if_none_match, "off", visitor);
+    }
     let key = cache_key(&version, path_and_query);
     if let Some(page) = memo::page(&version, &key) {
-        return answer(&page, if_none_match, "hit");
+        return answer(&page, if_none_match, "hit", visitor);
     }
     let cache = Cache::default();
     if let Ok(Some(mut hit)) = cache.get(key.as_str(), false).await {
@@ -104,8 +118,8 @@ where
         let etag = header("etag").unwrap_or_default();
         let content_type = header("content-type").unwrap_or_default();
         if let Ok(body) = hit.text().await {
-            let page = Page { content_type: known_type(&content_type), body, etag, headers: Vec::new() };
-            let response = answer(&page, if_none_match, "hit");
+            let page = Page::new(known_type(&content_type), body, etag, Vec::new());
+            let response = answer(&page, if_none_match, "hit", visitor);
             memo::keep_page(&version, &key, page);
             return response;
         }
@@ -115,33 +129,45 @@ where
     if rendered.status != 200 {
         return respond(rendered, http_cache::NO_STORE, Some(&etag));
     }
-    let page = Page { content_type: rendered.content_type, body: rendered.body, etag, headers: rendered.headers };
-    let response = answer(&page, if_none_match, "miss");
-    if let Ok(copy) = build(&page, "miss").cloned() {
-        // Storing must not delay the shopper: the runtime keeps the task alive after we respond.
-        ctx.wait_until(async move {
-            if let Err(e) = Cache::default().put(key.as_str(), copy).await {
-                worker::console_error!("edge cache put failed: {e}");
-            }
-        });
-    }
+    let page = Page::new(rendered.content_type, rendered.body, etag, rendered.headers);
+    let response = answer(&page, if_none_match, "miss", visitor);
+    // The stored copy keeps its slots (and the shared-cache policy); a fresh response, not a clone.
+    let copy = build(&page, "miss", None);
+    // Storing must not delay the shopper: the runtime keeps the task alive after we respond.
+    ctx.wait_until(async move {
+        if let Err(e) = Cache::default().put(key.as_str(), copy).await {
+            worker::console_error!("edge cache put failed: {e}");
+        }
+    });
     memo::keep_page(&version, &cache_key(&version, path_and_query), page);
     response
 }
 
 /// The stored page, or a 304 when the client already has it.
-fn answer(page: &Page, if_none_match: Option<&str>, cache_state: &str) -> Response {
+fn answer(page: &Page, if_none_match: Option<&str>, cache_state: &str, visitor: Option<&Visitor>) -> Response {
     if if_none_match.is_some_and(|inm| http_cache::if_none_match_hits(inm, &page.etag)) {
         return not_modified(&page.etag, page.content_type, cache_state);
     }
-    build(page, cache_state)
+    build(page, cache_state, visitor)
 }
 
-fn build(page: &Page, cache_state: &str) -> Response {
-    let mut rendered = Rendered::new(200, page.content_type, page.body.clone());
+/// The page as a response: sealed for `visitor` when it is HTML and one is given, else as stored.
+fn build(page: &Page, cache_state: &str, visitor: Option<&Visitor>) -> Response {
+    let mut rendered = Rendered::new(200, page.content_type, String::new());
     rendered.headers = page.headers.clone();
     rendered.headers.push(("x-edge-cache", cache_state.to_string()));
-    respond(rendered, http_cache::CATALOG, Some(&page.etag))
+    let visitor = visitor.filter(|_| page.content_type.starts_with("text/html"));
+    let Some(visitor) = visitor else {
+        rendered.body = page.body.clone();
+        return respond(rendered, http_cache::CATALOG, Some(&page.etag));
+    };
+    let Some(sealed) = security::seal_html(&page.body, &page.slots, Some(&page.etag), visitor) else {
+        return ResponseBuilder::new().with_status(500).fixed(b"Internal Server Error".to_vec());
+    };
+    rendered.body = sealed.body;
+    rendered.headers.push(("content-security-policy", sealed.csp));
+    rendered.headers.extend(sealed.set_cookie.map(|cookie| ("set-cookie", cookie)));
+    respond(rendered, security::PERSONALISED, Some(sealed.etag.as_deref().unwrap_or(&page.etag)))
 }
 
 /// Content types this cache stores, as static strings (a stored response gives back its own).

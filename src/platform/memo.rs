@@ -13,6 +13,7 @@ use std::rc::Rc;
 use crate::app::catalog::ProductPage;
 use crate::app::promotions::PromotionRow;
 use crate::domain::catalog::{Category, Color};
+use crate::domain::security::{find_slots, Slot};
 
 /// Rendered pages kept per isolate. At ~15 KB a page this is a few megabytes.
 const MAX_PAGES: usize = 256;
@@ -29,6 +30,15 @@ pub struct Page {
     pub body: String,
     pub etag: String,
     pub headers: Vec<(&'static str, String)>,
+    /// Where the body's nonce and CSRF slots are (`domain::security::find_slots`), for HTML.
+    pub slots: Vec<(usize, Slot)>,
+}
+
+impl Page {
+    pub fn new(content_type: &'static str, body: String, etag: String, headers: Vec<(&'static str, String)>) -> Page {
+        let slots = if content_type.starts_with("text/html") { find_slots(&body) } else { Vec::new() };
+        Page { content_type, body, etag, headers, slots }
+    }
 }
 
 #[derive(Default)]

@@ -6,7 +6,7 @@
 use worker::{Headers, Request, Response, ResponseBuilder};
 
 use super::random;
-use crate::domain::security::{binding_tag, csp, csrf_token, fill_slots, same_origin, tag_etag, verify_csrf, CSRF_FIELD, CSRF_SLOT};
+use crate::domain::security::{binding_tag, csp, csrf_token, fill_found, find_slots, same_origin, tag_etag, verify_csrf, Slot, CSRF_FIELD};
 
 /// The guest's CSRF binding (random, HttpOnly) until they sign in.
 pub const CSRF_COOKIE: &str = "vestify_csrf";
@@ -36,6 +36,7 @@ pub fn set_cookie(name: &str, value: &str, path: &str, max_age: Option<i64>, sec
 }
 
 /// What the CSRF token of this request is bound to.
+#[derive(Clone)]
 pub struct Visitor {
     secret: Option<String>,
     /// The admin session on `/admin`, else the shopper's session, else the guest cookie.
@@ -76,9 +77,42 @@ pub fn check_form(req: &Request, path: &str, origin: &str, secret: Option<&str>,
     }
 }
 
+/// An HTML page with its slots filled for one response, and the headers that go with it.
+pub struct Sealed {
+    pub body: String,
+    /// The Content-Security-Policy with this response's nonce.
+    pub csp: String,
+    /// The ETag tagged with the visitor's CSRF binding, when the page carries a token.
+    pub etag: Option<String>,
+    /// The guest's new CSRF binding cookie, when the page carries a token and they had none.
+    pub set_cookie: Option<String>,
+}
+
+/// Fills an HTML page's nonce and CSRF slots (found in it by `find_slots`) for this visitor (a
+/// guest without a binding gets one). `None` when the platform gave no randomness: answer 500 rather
+/// than a page without a nonce.
+pub fn seal_html(body: &str, slots: &[(usize, Slot)], etag: Option<&str>, visitor: &Visitor) -> Option<Sealed> {
+    let nonce = random::token(16)?;
+    let (mut token, mut tagged, mut set_cookie_value) = (String::new(), None, None);
+    if slots.iter().any(|(_, slot)| *slot == Slot::Csrf) {
+        let minted = match &visitor.binding {
+            Some(_) => None,
+            None => random::token(16),
+        };
+        let binding = visitor.binding.clone().or_else(|| minted.clone());
+        if let (Some(secret), Some(binding)) = (visitor.secret.as_deref(), binding.as_deref()) {
+            token = csrf_token(secret.as_bytes(), binding);
+            tagged = etag.map(|etag| tag_etag(etag, &binding_tag(secret.as_bytes(), binding)));
+        }
+        set_cookie_value = minted.map(|value| set_cookie(CSRF_COOKIE, &value, "/", Some(30 * 86_400), visitor.secure));
+    }
+    Some(Sealed { body: fill_found(body, slots, &nonce, &token), csp: csp(&nonce), etag: tagged, set_cookie: set_cookie_value })
+}
+
 /// Every response on its way out. HTML gets a fresh nonce and its CSP, its CSRF slots filled (a
 /// guest without a binding gets one), an ETag tagged with the binding when it carries a token, and
-/// `private, no-cache` instead of a shared-cache policy. A 304 answering a tagged ETag keeps its tag.
+/// `private, no-cache` instead of a shared-cache policy; a page that already has its CSP was sealed
+/// where it was built (`platform::edge_cache`). A 304 answering a tagged ETag keeps its tag.
 pub async fn seal(mut response: Response, visitor: &Visitor, tagged_if_none_match: bool) -> Response {
     let status = response.status_code();
     let header = |r: &Response, name: &str| r.headers().get(name).ok().flatten();
@@ -88,43 +122,31 @@ pub async fn seal(mut response: Response, visitor: &Visitor, tagged_if_none_matc
         }
         return response;
     }
-    if !header(&response, "content-type").unwrap_or_default().starts_with("text/html") {
+    if !header(&response, "content-type").unwrap_or_default().starts_with("text/html") || header(&response, "content-security-policy").is_some() {
         return response;
     }
+    let failed = || ResponseBuilder::new().with_status(500).fixed(b"Internal Server Error".to_vec());
     let body = match response.text().await {
         Ok(body) => body,
         Err(e) => {
             worker::console_error!("seal: reading the body failed: {e}");
-            return ResponseBuilder::new().with_status(500).fixed(b"Internal Server Error".to_vec());
+            return failed();
         }
     };
+    let Some(sealed) = seal_html(&body, &find_slots(&body), header(&response, "etag").as_deref(), visitor) else { return failed() };
     let headers = Headers::new();
     for (name, value) in response.headers().entries() {
         let _ = headers.append(&name, &value);
     }
-    let Some(nonce) = random::token(16) else {
-        return ResponseBuilder::new().with_status(500).fixed(b"Internal Server Error".to_vec());
-    };
-    let _ = headers.set("content-security-policy", &csp(&nonce));
-    let mut token = String::new();
-    if body.contains(CSRF_SLOT) {
-        let minted = match &visitor.binding {
-            Some(_) => None,
-            None => random::token(16),
-        };
-        let binding = visitor.binding.clone().or_else(|| minted.clone());
-        if let (Some(secret), Some(binding)) = (visitor.secret.as_deref(), binding.as_deref()) {
-            token = csrf_token(secret.as_bytes(), binding);
-            if let Some(etag) = header(&response, "etag") {
-                let _ = headers.set("etag", &tag_etag(&etag, &binding_tag(secret.as_bytes(), binding)));
-            }
-        }
-        if let Some(value) = minted {
-            let _ = headers.append("set-cookie", &set_cookie(CSRF_COOKIE, &value, "/", Some(30 * 86_400), visitor.secure));
-        }
+    let _ = headers.set("content-security-policy", &sealed.csp);
+    if let Some(etag) = &sealed.etag {
+        let _ = headers.set("etag", etag);
+    }
+    if let Some(cookie) = &sealed.set_cookie {
+        let _ = headers.append("set-cookie", cookie);
     }
     if header(&response, "cache-control").is_some_and(|cc| cc.starts_with("public")) {
         let _ = headers.set("cache-control", PERSONALISED);
     }
-    ResponseBuilder::new().with_status(status).with_headers(headers).fixed(fill_slots(&body, &nonce, &token).into_bytes())
+    ResponseBuilder::new().with_status(status).with_headers(headers).fixed(sealed.body.into_bytes())
 }

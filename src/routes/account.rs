@@ -51,7 +51,7 @@ struct Call<'a> {
     req: &'a Request,
     env: &'a Env,
     ctx: PageCtx,
-    config: Config,
+    config: std::rc::Rc<Config>,
     db: Db,
     form: Vec<(String, String)>,
     shopper: Option<Shopper>,

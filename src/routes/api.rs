@@ -35,7 +35,7 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     }
     let path = req.path.clone();
     let key = req.path_and_query();
-    let response = edge_cache::serve(env, ctx, &key, req.if_none_match.as_deref(), |_version| async move {
+    let response = edge_cache::serve(env, ctx, &key, req.if_none_match.as_deref(), None, |_version| async move {
         match render(req, env, &path).await {
             Ok(value) => Rendered::new(200, JSON, value),
             Err(e) => error_body(&e),

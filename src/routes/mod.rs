@@ -43,6 +43,8 @@ pub struct Incoming {
     /// The client's address (`cf-connecting-ip`) and user agent, for the analytics visitor key.
     pub client_ip: String,
     pub user_agent: String,
+    /// Who the CSRF token and the page's ETag tag are bound to; HTML is sealed for them.
+    pub visitor: security::Visitor,
 }
 
 impl Incoming {
@@ -62,7 +64,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
         .ok()
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| url.origin().ascii_serialization());
-    let secret = crate::platform::config::Config::from_env(&env).shop_secret;
+    let secret = crate::platform::config::Config::from_env(&env).shop_secret.clone();
     let visitor = security::Visitor::from_request(&req, url.path(), &origin, secret.as_deref());
     // An ETag made for this visitor's CSRF binding revalidates without its suffix; one made for
     // another binding must not match (see `domain::security::untag_if_none_match`).
@@ -81,8 +83,10 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
         if_none_match,
         client_ip: req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_default(),
         user_agent: req.headers().get("user-agent").ok().flatten().unwrap_or_default(),
+        visitor,
     };
-    security::seal(dispatch(req, &incoming, &env, &ctx).await, &visitor, tagged).await
+    let response = dispatch(req, &incoming, &env, &ctx).await;
+    security::seal(response, &incoming.visitor, tagged).await
 }
 
 async fn dispatch(req: Request, incoming: &Incoming, env: &Env, ctx: &Context) -> Response {

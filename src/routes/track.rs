@@ -21,10 +21,9 @@ pub(super) struct Tracker<'a> {
 
 impl<'a> Tracker<'a> {
     pub fn new(env: &'a Env, ctx: &'a Context, incoming: &Incoming) -> Tracker<'a> {
-        let secret = Config::from_env(env).shop_secret.unwrap_or_default();
-        let visitor = visitor_key(&secret, now(), &incoming.client_ip, &incoming.user_agent);
-        // `ANALYTICS_FLUSH_EVENTS`: events per D1 batch (tests set 1, so each event is written at once).
-        let flush_every = env.var("ANALYTICS_FLUSH_EVENTS").ok().and_then(|v| v.to_string().trim().parse::<usize>().ok()).filter(|n| *n > 0);
+        let config = Config::from_env(env);
+        let visitor = visitor_key(config.shop_secret.as_deref().unwrap_or_default(), now(), &incoming.client_ip, &incoming.user_agent);
+        let flush_every = config.analytics_flush_events;
         Tracker { env, ctx, visitor, flush_every }
     }
 
