@@ -8,6 +8,8 @@ use sha2::{Digest, Sha256};
 
 fn main() {
     println!("cargo:rerun-if-changed=public");
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=Cargo.lock");
     let mut entries = Vec::new();
     collect(Path::new("public"), Path::new("public"), &mut entries);
     entries.sort();
@@ -24,8 +26,22 @@ fn main() {
         all.update(path.as_bytes());
         all.update(hash.as_bytes());
     }
-    let digest: String = all.finalize().iter().take(5).map(|b| format!("{b:02x}")).collect();
+    let digest: String = all.clone().finalize().iter().take(5).map(|b| format!("{b:02x}")).collect();
     out.push_str(&format!("/// Changes whenever any file in public/ changes.\npub static ASSET_DIGEST: &str = {digest:?};\n"));
+    // The build: the assets, the code and the locked dependencies. A page cached by another build
+    // was rendered by other templates, so the edge-cache key includes this (a deploy, or a rebuild
+    // under `wrangler dev`, never serves pages the running code would not render).
+    let mut sources = Vec::new();
+    collect(Path::new("src"), Path::new("src"), &mut sources);
+    sources.sort();
+    let lock = fs::read("Cargo.lock").unwrap_or_default();
+    for (path, hash) in &sources {
+        all.update(path.as_bytes());
+        all.update(hash.as_bytes());
+    }
+    all.update(&lock);
+    let build: String = all.finalize().iter().take(5).map(|b| format!("{b:02x}")).collect();
+    out.push_str(&format!("/// Changes whenever public/, src/ or Cargo.lock changes.\npub static BUILD_DIGEST: &str = {build:?};\n"));
     let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("asset_manifest.rs");
     fs::write(dest, out).expect("write asset manifest");
 }

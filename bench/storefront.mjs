@@ -13,6 +13,8 @@
 //   node bench/storefront.mjs [--concurrency 16] [--warmup 2] [--duration 8] [--only home,product]
 //                             [--url http://127.0.0.1:8787]   # an already running shop
 //                             [--inspector off|on]   # off (default): scripts/serve-quiet.mjs; on: `wrangler dev`
+//                             [--cookies on|off]     # on (default): each connection keeps its cookies, like a
+//                                                    # browser; off: every request is a first visit
 //
 // Node built-ins only, so the client stays cheap: it shares the CPU with workerd.
 import { execFileSync } from 'node:child_process';
@@ -37,8 +39,10 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     url: { type: 'string' },
     inspector: { type: 'string', default: 'off' },
+    cookies: { type: 'string', default: 'on' },
   },
 });
+if (!['on', 'off'].includes(opts.cookies)) usage(`--cookies is on or off, not ${opts.cookies}`);
 if (!['on', 'off'].includes(opts.inspector)) usage(`--inspector is on or off, not ${opts.inspector}`);
 const CONCURRENCY = positiveInt('concurrency', opts.concurrency);
 const WARMUP_MS = positiveNumber('warmup', opts.warmup) * 1000;
@@ -202,14 +206,14 @@ function treeStamp() {
  * Drives `pathFor()` with CONCURRENCY requests in flight for `ms`, over one keep-alive connection
  * each, and returns what it saw. Latency is from sending the request to the end of the body.
  */
-async function drive(base, agent, pathFor, ms) {
+async function drive(base, agent, pathFor, ms, jars) {
   const latencies = [];
   const cache = {};
   const failures = {};
   let bytes = 0;
   const stopAt = performance.now() + ms;
   const fail = (key) => { failures[key] = (failures[key] ?? 0) + 1; };
-  const one = () =>
+  const one = (jar) =>
     new Promise((resolve) => {
       const started = performance.now();
       let settled = false;
@@ -221,7 +225,13 @@ async function drive(base, agent, pathFor, ms) {
         if (failure && failure !== 'timeout' && !failure.startsWith('HTTP')) setTimeout(resolve, 10);
         else resolve();
       };
-      const req = http.request({ agent, host: base.hostname, port: base.port, path: pathFor(), method: 'GET' }, (res) => {
+      const headers = jar?.size ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
+      const req = http.request({ agent, host: base.hostname, port: base.port, path: pathFor(), method: 'GET', headers }, (res) => {
+        for (const line of jar ? res.headers['set-cookie'] ?? [] : []) {
+          const [pair] = line.split(';');
+          const at = pair.indexOf('=');
+          if (at > 0) jar.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
+        }
         res.on('data', (chunk) => { bytes += chunk.length; });
         res.on('end', () => {
           if (res.statusCode !== 200) return finish(`HTTP ${res.statusCode}`);
@@ -240,8 +250,8 @@ async function drive(base, agent, pathFor, ms) {
     });
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < stopAt) await one();
+    Array.from({ length: CONCURRENCY }, async (_, i) => {
+      while (performance.now() < stopAt) await one(jars?.[i]);
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
@@ -256,9 +266,12 @@ function percentile(sorted, p) {
 
 async function measure(base, agent, endpoint, procs) {
   const tree = treeStamp();
-  await drive(base, agent, endpoint.path, WARMUP_MS);
+  // One visitor per connection; with --cookies on (the default) each keeps the cookies the shop sets,
+  // as a browser does, so after its first page it is a returning visitor.
+  const jars = opts.cookies === 'on' ? Array.from({ length: CONCURRENCY }, () => new Map()) : null;
+  await drive(base, agent, endpoint.path, WARMUP_MS, jars);
   const before = cpuSnapshot(procs);
-  const run = await drive(base, agent, endpoint.path, DURATION_MS);
+  const run = await drive(base, agent, endpoint.path, DURATION_MS, jars);
   const cpu = cpuDelta(before, cpuSnapshot(procs), run.elapsed);
   const sorted = Float64Array.from(run.latencies).sort();
   const ok = sorted.length;
@@ -404,7 +417,7 @@ async function main() {
   console.log(`  date      ${m.date}`);
   console.log(`  machine   ${m.nproc} CPUs (${m.cpu}), ${m.memory} RAM, load average ${m.loadavg}`);
   console.log(`  software  node ${m.node}, ${m.workerd}, wrangler ${m.wrangler}, commit ${m.commit}`);
-  console.log(`  load      ${CONCURRENCY} connections (keep-alive), ${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s measured per endpoint`);
+  console.log(`  load      ${CONCURRENCY} connections (keep-alive), ${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s measured per endpoint, cookies ${opts.cookies === 'on' ? 'kept (one visitor per connection)' : 'not kept (every request a first visit)'}`);
 
   const given = opts.url?.replace(/\/$/, '');
   let shop = null;

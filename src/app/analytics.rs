@@ -28,24 +28,50 @@ pub enum ProductRef<'a> {
     Variant(i64),
 }
 
-/// Records an event. `visitor` is the caller's daily keyed hash of the client.
-pub fn record_event(kind: EventKind, now: i64, visitor: &str, product: ProductRef, order_id: Option<&str>, amount: Option<i64>) -> Sql {
+/// One event to record: its row of `shop_events` as a parenthesised SQL tuple and its values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventRow {
+    tuple: String,
+    params: Vec<SqlValue>,
+}
+
+/// An event as a row. `visitor` is the caller's daily keyed hash of the client.
+pub fn record_event(kind: EventKind, now: i64, visitor: &str, product: ProductRef, order_id: Option<&str>, amount: Option<i64>) -> EventRow {
     let day = day_key(crate::domain::analytics::vn_day(now));
     let (product_sql, product_value) = match product {
         ProductRef::None => ("?", SqlValue::Null),
         ProductRef::Slug(slug) => ("(SELECT id FROM products WHERE slug = ?)", SqlValue::from(slug)),
         ProductRef::Variant(id) => ("(SELECT product_id FROM variants WHERE id = ?)", SqlValue::Int(id)),
     };
-    Sql::new(format!(
-        "INSERT INTO shop_events (kind, day, at, visitor, product_id, order_id, amount) VALUES (?, ?, ?, ?, {product_sql}, ?, ?)"
-    ))
-    .bind(kind.as_str())
-    .bind(day)
-    .bind(now)
-    .bind(visitor)
-    .bind(product_value)
-    .bind(order_id.map_or(SqlValue::Null, SqlValue::from))
-    .bind(amount.map_or(SqlValue::Null, SqlValue::Int))
+    EventRow {
+        tuple: format!("(?, ?, ?, ?, {product_sql}, ?, ?)"),
+        params: vec![
+            SqlValue::from(kind.as_str()),
+            SqlValue::from(day),
+            SqlValue::Int(now),
+            SqlValue::from(visitor),
+            product_value,
+            order_id.map_or(SqlValue::Null, SqlValue::from),
+            amount.map_or(SqlValue::Null, SqlValue::Int),
+        ],
+    }
+}
+
+/// D1 binds at most 100 values to one statement.
+const MAX_PARAMS: usize = 100;
+
+/// The statements that write `rows`: multi-row inserts of as many rows as D1's limit on bound values
+/// allows (14 events per statement), so a batch of 50 page views is four statements, not fifty.
+pub fn insert_events(rows: &[EventRow]) -> Vec<Sql> {
+    let per_statement = rows.first().map_or(1, |r| (MAX_PARAMS / r.params.len().max(1)).max(1));
+    rows.chunks(per_statement)
+        .map(|chunk| {
+            let tuples: Vec<&str> = chunk.iter().map(|r| r.tuple.as_str()).collect();
+            let mut sql = Sql::new(format!("INSERT INTO shop_events (kind, day, at, visitor, product_id, order_id, amount) VALUES {}", tuples.join(", ")));
+            sql.params = chunk.iter().flat_map(|r| r.params.iter().cloned()).collect();
+            sql
+        })
+        .collect()
 }
 
 /// Rebuilds one day's roll-ups, as one batch.
@@ -201,10 +227,27 @@ mod tests {
     #[test]
     fn an_event_binds_every_placeholder_whatever_it_knows_of_the_product() {
         for product in [ProductRef::None, ProductRef::Slug("gile-len"), ProductRef::Variant(7)] {
-            let sql = record_event(EventKind::ProductViewed, 1_795_627_800, "v", product, Some("o1"), None);
+            let row = record_event(EventKind::ProductViewed, 1_795_627_800, "v", product, Some("o1"), None);
+            let [sql] = insert_events(&[row]).try_into().expect("one statement");
             assert_eq!(sql.placeholder_count(), sql.params.len());
             assert_eq!(sql.params[1], SqlValue::from("2026-11-26"));
         }
+    }
+
+    #[test]
+    fn events_are_written_many_rows_per_statement_within_the_bound_value_limit() {
+        let products = [ProductRef::None, ProductRef::Slug("gile-len"), ProductRef::Variant(7)];
+        let rows: Vec<EventRow> = (0..50).map(|i| record_event(EventKind::PageViewed, 1_795_627_800 + i, "v", products[i as usize % 3], None, Some(i))).collect();
+        let statements = insert_events(&rows);
+        assert_eq!(statements.len(), 4, "14 + 14 + 14 + 8 rows");
+        for sql in &statements {
+            assert!(sql.params.len() <= MAX_PARAMS);
+            assert_eq!(sql.placeholder_count(), sql.params.len());
+        }
+        let written: Vec<SqlValue> = statements.iter().flat_map(|s| s.params.clone()).collect();
+        let expected: Vec<SqlValue> = rows.iter().flat_map(|r| r.params.clone()).collect();
+        assert_eq!(written, expected, "every event, in order");
+        assert!(insert_events(&[]).is_empty());
     }
 
     #[test]

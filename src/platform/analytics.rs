@@ -21,6 +21,16 @@ const TOP: i64 = 10;
 /// secret. It counts distinct visitors per day without a cookie, and cannot be turned back into an
 /// address or linked across days.
 pub fn visitor_key(secret: &str, now: i64, ip: &str, user_agent: &str) -> String {
+    // The same visitor's page views on the same day derive it once per isolate.
+    let day = (now + crate::domain::analytics::VN_OFFSET).div_euclid(86_400);
+    super::memo::derived(&VISITORS, &format!("{day}\n{ip}\n{user_agent}"), || derive_visitor_key(secret, now, ip, user_agent))
+}
+
+thread_local! {
+    static VISITORS: std::cell::RefCell<std::collections::HashMap<String, String>> = std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+fn derive_visitor_key(secret: &str, now: i64, ip: &str, user_agent: &str) -> String {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return String::new() };
     mac.update(sql::day_key(vn_day(now)).as_bytes());
     mac.update(b"\n");
@@ -47,28 +57,29 @@ const FLUSH_EVENTS: usize = 50;
 const FLUSH_MS: f64 = 10_000.0;
 
 thread_local! {
-    static BUFFER: std::cell::RefCell<(Vec<crate::app::sql::Sql>, f64)> = const { std::cell::RefCell::new((Vec::new(), 0.0)) };
+    static BUFFER: std::cell::RefCell<(Vec<sql::EventRow>, f64)> = const { std::cell::RefCell::new((Vec::new(), 0.0)) };
 }
 
 /// Records the event without delaying the response; a failure is logged, never shown.
 /// `flush_every` (the `ANALYTICS_FLUSH_EVENTS` var; tests set 1) overrides the batch size.
 pub fn record(env: &Env, ctx: &Context, now: i64, event: Event, flush_every: Option<usize>) {
-    let statement = sql::record_event(event.kind, now, &event.visitor, event.product, event.order_id, event.amount);
+    let row = sql::record_event(event.kind, now, &event.visitor, event.product, event.order_id, event.amount);
     let clock = worker::Date::now().as_millis() as f64;
     let due = BUFFER.with(|b| {
         let mut b = b.borrow_mut();
         if b.0.is_empty() {
             b.1 = clock;
         }
-        b.0.push(statement);
+        b.0.push(row);
         let full = b.0.len() >= flush_every.unwrap_or(FLUSH_EVENTS).max(1);
         (full || clock - b.1 >= FLUSH_MS).then(|| std::mem::take(&mut b.0))
     });
-    let Some(batch) = due else { return };
+    let Some(rows) = due else { return };
+    let batch = sql::insert_events(&rows);
     let Ok(db) = env.d1(DB) else { return };
     ctx.wait_until(async move {
         if let Err(e) = Db(db).batch(&batch).await {
-            worker::console_error!("{} analytics events not recorded: {e:?}", batch.len());
+            worker::console_error!("{} analytics events not recorded: {e:?}", rows.len());
         }
     });
 }

@@ -81,10 +81,10 @@ pub async fn catalog_version(env: &Env) -> String {
 }
 
 
-/// The catalog version invalidates on data changes; the asset digest on a new build's assets (a page
-/// cached by an older build would link to stylesheets that no longer resolve).
+/// The catalog version invalidates on data changes; the build digest on a new build (a page cached
+/// by an older build was rendered by other templates, and may link to assets that no longer resolve).
 fn cache_key(version: &str, path_and_query: &str) -> String {
-    format!("https://edge-cache.vestify.internal/v{version}-{}{path_and_query}", crate::assets::ASSET_DIGEST)
+    format!("https://edge-cache.vestify.internal/v{version}-{}{path_and_query}", crate::assets::BUILD_DIGEST)
 }
 
 /// Serves from isolate memory or the edge cache, or renders, stores (200s only) and serves. `render`

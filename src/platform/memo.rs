@@ -61,6 +61,27 @@ impl Memory {
     }
 }
 
+/// Entries in each table of derived values (`derived`) before it is emptied.
+const MAX_DERIVED: usize = 4096;
+
+/// A value derived from `key` by a costly pure function of it (an HMAC under the shop secret, which
+/// is fixed for an isolate's life), from `table` when this isolate derived it before. Each table is
+/// emptied when it reaches `MAX_DERIVED` entries: at ~150 bytes an entry, well under a megabyte.
+pub fn derived<V: Clone>(table: &'static std::thread::LocalKey<RefCell<HashMap<String, V>>>, key: &str, derive: impl FnOnce() -> V) -> V {
+    if let Some(value) = table.with(|t| t.borrow().get(key).cloned()) {
+        return value;
+    }
+    let value = derive();
+    table.with(|t| {
+        let mut t = t.borrow_mut();
+        if t.len() >= MAX_DERIVED {
+            t.clear();
+        }
+        t.insert(key.to_string(), value.clone());
+    });
+    value
+}
+
 thread_local! {
     // Workers run one thread per isolate; requests interleave only at awaits, never inside a borrow.
     static MEMORY: RefCell<Memory> = RefCell::new(Memory::default());

@@ -3,6 +3,9 @@
 //! way out: it fills the page's nonce and CSRF slots, sets the per-response CSP, and keeps pages that
 //! carry a token out of shared caches. See `docs/SECURITY.md`.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use worker::{Headers, Request, Response, ResponseBuilder};
 
 use super::random;
@@ -35,6 +38,16 @@ pub fn set_cookie(name: &str, value: &str, path: &str, max_age: Option<i64>, sec
     format!("{name}={value}; Path={path}{age}; HttpOnly; SameSite=Lax{}", if secure { "; Secure" } else { "" })
 }
 
+thread_local! {
+    /// A binding's CSRF token and ETag tag: two HMACs a returning visitor's pages need each time.
+    static BOUND: RefCell<HashMap<String, (String, String)>> = RefCell::new(HashMap::new());
+}
+
+/// The CSRF token and the ETag tag of a binding, derived once per isolate.
+fn bound(secret: &str, binding: &str) -> (String, String) {
+    super::memo::derived(&BOUND, binding, || (csrf_token(secret.as_bytes(), binding), binding_tag(secret.as_bytes(), binding)))
+}
+
 /// What the CSRF token of this request is bound to.
 #[derive(Clone)]
 pub struct Visitor {
@@ -57,7 +70,7 @@ impl Visitor {
 
     /// The ETag suffix for pages made for this visitor.
     pub fn tag(&self) -> Option<String> {
-        Some(binding_tag(self.secret.as_deref()?.as_bytes(), self.binding.as_deref()?))
+        Some(bound(self.secret.as_deref()?, self.binding.as_deref()?).1)
     }
 }
 
@@ -101,8 +114,9 @@ pub fn seal_html(body: &str, slots: &[(usize, Slot)], etag: Option<&str>, visito
         };
         let binding = visitor.binding.clone().or_else(|| minted.clone());
         if let (Some(secret), Some(binding)) = (visitor.secret.as_deref(), binding.as_deref()) {
-            token = csrf_token(secret.as_bytes(), binding);
-            tagged = etag.map(|etag| tag_etag(etag, &binding_tag(secret.as_bytes(), binding)));
+            let (csrf, tag) = bound(secret, binding);
+            token = csrf;
+            tagged = etag.map(|etag| tag_etag(etag, &tag));
         }
         set_cookie_value = minted.map(|value| set_cookie(CSRF_COOKIE, &value, "/", Some(30 * 86_400), visitor.secure));
     }
