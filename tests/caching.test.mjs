@@ -314,3 +314,38 @@ describe('errors', () => {
     assert.equal(post.headers.get('cache-control'), 'no-store');
   });
 });
+
+describe('EDGE_CACHE=off', () => {
+  let plain;
+  before(async () => {
+    plain = await startShop({ vars: { EDGE_CACHE: 'off' } });
+  });
+  after(async () => {
+    await plain?.stop();
+  });
+
+  it('renders every request, with the same headers, validators and sealed slots as a cached page', async () => {
+    const path = `/en/p/${product.slug}?variant=${c.variantsOf(product)[1].sku}`;
+    const first = await plain.get(path);
+    const second = await plain.get(path);
+    for (const res of [first, second]) {
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-edge-cache'), 'off', 'never looked up or stored');
+      const cc = directives(res.headers.get('cache-control'));
+      assert.ok(cc.private && cc['no-cache'], 'HTML stays private, no-cache');
+      assert.match(res.headers.get('content-security-policy') ?? '', /'nonce-[0-9a-f]{32}'/);
+      assert.ok(!res.text.includes('<%nonce%>') && !res.text.includes('<%csrf%>'), 'slots filled');
+      const nonce = /'nonce-([0-9a-f]{32})'/.exec(res.headers.get('content-security-policy'))[1];
+      assert.ok(res.text.includes(`nonce="${nonce}"`), 'the page carries the CSP nonce of its response');
+    }
+    assert.equal(unNonced(second.text).replace(/name="csrf" value="[0-9a-f]+"/g, ''), unNonced(first.text).replace(/name="csrf" value="[0-9a-f]+"/g, ''));
+    const cookie = first.headers.getSetCookie().map((x) => x.split(';')[0]).join('; ');
+    const again = await plain.get(path, { cookie });
+    const revalidated = await plain.get(path, { cookie, 'if-none-match': again.headers.get('etag') });
+    assert.equal(revalidated.status, 304, 'a rendered page still answers If-None-Match');
+    const api = await plain.get(`/api/v1/products/${product.slug}`);
+    assert.equal(api.status, 200);
+    assert.equal(api.headers.get('x-edge-cache'), 'off');
+    assert.ok(directives(api.headers.get('cache-control')).public, 'JSON keeps its public policy');
+  });
+});

@@ -16,7 +16,9 @@ pub const SOLD_STATUSES: &str = "('paid', 'fulfilled', 'delivered', 'refunded', 
 
 /// A day as the tables store it.
 pub fn day_key(day: NaiveDate) -> String {
-    day.format("%Y-%m-%d").to_string()
+    use chrono::Datelike;
+    // Written directly: chrono's strftime parses its pattern on every call, once per page view here.
+    format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day())
 }
 
 /// The product an event is about, as the caller knows it (a cached product page knows its slug; a

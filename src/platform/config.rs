@@ -13,6 +13,9 @@ pub struct Config {
     pub hold_seconds: i64,
     pub order_ttl_seconds: i64,
     pub rates: ShippingRates,
+    /// `PUBLIC_ORIGIN`: the shop's origin as shoppers reach it (links, CSRF origin check); else the
+    /// request's own.
+    pub public_origin: Option<String>,
     /// Signs cart cookies and tokens. A secret (`wrangler secret put SHOP_SECRET`).
     pub shop_secret: Option<String>,
     /// Signs the local sandbox provider's payment notifications.
@@ -72,6 +75,7 @@ impl Config {
                 express: int(env, "SHIPPING_EXPRESS_FEE", defaults.express, 0, 10_000_000),
                 free_standard_from: int(env, "FREE_SHIPPING_FROM", defaults.free_standard_from, 0, i64::MAX),
             },
+            public_origin: env.var("PUBLIC_ORIGIN").ok().map(|v| v.to_string()).filter(|v| !v.is_empty()),
             shop_secret: var(env, "SHOP_SECRET"),
             sandbox_secret: var(env, "SANDBOX_WEBHOOK_SECRET"),
             internal_token: var(env, "INTERNAL_TOKEN"),

@@ -39,14 +39,21 @@ impl Rendered {
 /// promotion still starts and ends on the second.
 const VERSION_FRESH_MS: f64 = 1_000.0;
 
+/// How long a request that found the remembered version stale waits for another request's KV read
+/// before it reads KV itself (a read that failed or never returned must not pin the old version).
+const REFRESH_WAIT_MS: f64 = 5_000.0;
+
 thread_local! {
     static VERSION: std::cell::RefCell<Option<(String, String, f64)>> = const { std::cell::RefCell::new(None) };
+    /// When this isolate's KV read of the version began, while it is in flight (else 0).
+    static REFRESHING: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
 }
 
 /// Drops this isolate's remembered version, after a write of the version or schedule here, so the
 /// writer's own next page reflects the change at once.
 pub fn forget_version() {
     VERSION.with(|v| *v.borrow_mut() = None);
+    REFRESHING.with(|r| r.set(0.0));
 }
 
 /// KV key holding the instants (unix seconds, comma-separated) at which a live automatic promotion
@@ -59,10 +66,18 @@ pub const PROMOTION_SCHEDULE_KEY: &str = "promotion_schedule";
 pub async fn catalog_version(env: &Env) -> String {
     let now = worker::Date::now().as_millis() as f64;
     let remembered = VERSION.with(|v| v.borrow().clone());
+    let refreshing = REFRESHING.with(|r| r.get());
     let (version, schedule) = match remembered {
         Some((version, schedule, read_at)) if (0.0..VERSION_FRESH_MS).contains(&(now - read_at)) => (version, schedule),
+        // Another request is reading it: the version it replaces serves until then, so a busy
+        // isolate makes one KV read a second, not one per request in flight at that moment.
+        Some((version, schedule, _)) if refreshing > 0.0 && now - refreshing < REFRESH_WAIT_MS => (version, schedule),
         _ => {
-            let Ok(kv) = env.kv(KV) else { return "0".into() };
+            REFRESHING.with(|r| r.set(now));
+            let Ok(kv) = env.kv(KV) else {
+                REFRESHING.with(|r| r.set(0.0));
+                return "0".into();
+            };
             let (version, schedule) = futures::join!(kv.get(CATALOG_VERSION_KEY).text(), kv.get(PROMOTION_SCHEDULE_KEY).text());
             let version = match version {
                 Ok(Some(v)) => v,
@@ -70,6 +85,7 @@ pub async fn catalog_version(env: &Env) -> String {
             };
             let schedule = schedule.ok().flatten().unwrap_or_default();
             VERSION.with(|v| *v.borrow_mut() = Some((version.clone(), schedule.clone(), now)));
+            REFRESHING.with(|r| r.set(0.0));
             (version, schedule)
         }
     };
@@ -189,17 +205,43 @@ fn not_modified(etag: &str, content_type: &str, cache_state: &str) -> Response {
     ResponseBuilder::new().with_status(304).with_headers(headers).empty()
 }
 
+thread_local! {
+    /// Per content type, the headers every response of that type starts with.
+    static STANDARD: std::cell::RefCell<Vec<(&'static str, worker::worker_sys::web_sys::Headers)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A new `Headers` with the standard headers of `content_type`: copied from one kept per isolate in a
+/// single call, instead of a call into JavaScript (and two strings decoded) per header and response.
+fn standard_headers(content_type: &'static str) -> Headers {
+    let fresh = || {
+        let headers = Headers::new();
+        let _ = headers.set("content-type", content_type);
+        let _ = headers.set("vary", "Accept-Encoding");
+        for (name, value) in security_headers(content_type) {
+            let _ = headers.set(name, value);
+        }
+        headers
+    };
+    STANDARD.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        let template = match kept.iter().find(|(t, _)| *t == content_type) {
+            Some((_, template)) => template.clone(),
+            None => {
+                let template = fresh().0;
+                kept.push((content_type, template.clone()));
+                template
+            }
+        };
+        worker::worker_sys::web_sys::Headers::new_with_headers(&template).map(Headers).unwrap_or_else(|_| fresh())
+    })
+}
+
 /// Builds a response with the shop's standard headers.
 pub fn respond(rendered: Rendered, cache_control: &str, etag: Option<&str>) -> Response {
-    let headers = Headers::new();
-    let _ = headers.set("content-type", rendered.content_type);
+    let headers = standard_headers(rendered.content_type);
     let _ = headers.set("cache-control", cache_control);
-    let _ = headers.set("vary", "Accept-Encoding");
     if let Some(tag) = etag {
         let _ = headers.set("etag", tag);
-    }
-    for (name, value) in security_headers(rendered.content_type) {
-        let _ = headers.set(name, value);
     }
     for (name, value) in &rendered.headers {
         let _ = headers.set(name, value);

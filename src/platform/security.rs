@@ -24,7 +24,11 @@ pub const PERSONALISED: &str = "private, no-cache";
 
 /// A cookie's value from the request's `Cookie` header.
 pub fn cookie(req: &Request, name: &str) -> Option<String> {
-    let header = req.headers().get("cookie").ok().flatten()?;
+    cookie_in(&req.headers().get("cookie").ok().flatten()?, name)
+}
+
+/// A cookie's value from a `Cookie` header's value.
+fn cookie_in(header: &str, name: &str) -> Option<String> {
     header
         .split(';')
         .filter_map(|c| c.trim().split_once('='))
@@ -60,11 +64,8 @@ pub struct Visitor {
 impl Visitor {
     pub fn from_request(req: &Request, path: &str, origin: &str, secret: Option<&str>) -> Visitor {
         let admin = path == "/admin" || path.starts_with("/admin/");
-        let binding = admin
-            .then(|| cookie(req, ADMIN_COOKIE))
-            .flatten()
-            .or_else(|| (!admin).then(|| cookie(req, SESSION_COOKIE)).flatten())
-            .or_else(|| cookie(req, CSRF_COOKIE));
+        let header = req.headers().get("cookie").ok().flatten().unwrap_or_default();
+        let binding = cookie_in(&header, if admin { ADMIN_COOKIE } else { SESSION_COOKIE }).or_else(|| cookie_in(&header, CSRF_COOKIE));
         Visitor { secret: secret.map(str::to_string), binding, secure: origin.starts_with("https://") }
     }
 

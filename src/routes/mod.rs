@@ -58,13 +58,9 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
         Ok(url) => url,
         Err(_) => return plain(400, "Bad Request"),
     };
-    let origin = env
-        .var("PUBLIC_ORIGIN")
-        .map(|v| v.to_string())
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| url.origin().ascii_serialization());
-    let secret = crate::platform::config::Config::from_env(&env).shop_secret.clone();
+    let config = crate::platform::config::Config::from_env(&env);
+    let origin = config.public_origin.clone().unwrap_or_else(|| url.origin().ascii_serialization());
+    let secret = config.shop_secret.clone();
     let visitor = security::Visitor::from_request(&req, url.path(), &origin, secret.as_deref());
     // An ETag made for this visitor's CSRF binding revalidates without its suffix; one made for
     // another binding must not match (see `domain::security::untag_if_none_match`).
