@@ -116,13 +116,10 @@ where
 {
     let version = catalog_version(env).await;
     if !super::config::Config::from_env(env).edge_cache {
-        let rendered = render(version).await;
-        let etag = http_cache::etag(rendered.body.as_bytes());
-        if rendered.status != 200 {
-            return respond(rendered, http_cache::NO_STORE, Some(&etag));
-        }
-        let page = Page::new(rendered.content_type, rendered.body, etag, rendered.headers);
-        return answer(&page, if_none_match, "off", visitor);
+        return match into_page(render(version).await) {
+            Ok(page) => answer(&page, if_none_match, "off", visitor),
+            Err(response) => response,
+        };
     }
     let key = cache_key(&version, path_and_query);
     if let Some(page) = memo::page(&version, &key) {
@@ -140,12 +137,10 @@ where
             return response;
         }
     }
-    let rendered = render(version.clone()).await;
-    let etag = http_cache::etag(rendered.body.as_bytes());
-    if rendered.status != 200 {
-        return respond(rendered, http_cache::NO_STORE, Some(&etag));
-    }
-    let page = Page::new(rendered.content_type, rendered.body, etag, rendered.headers);
+    let page = match into_page(render(version.clone()).await) {
+        Ok(page) => page,
+        Err(response) => return response,
+    };
     let response = answer(&page, if_none_match, "miss", visitor);
     // The stored copy keeps its slots (and the shared-cache policy); a fresh response, not a clone.
     let copy = build(&page, "miss", None);
@@ -157,6 +152,16 @@ where
     });
     memo::keep_page(&version, &cache_key(&version, path_and_query), page);
     response
+}
+
+/// A rendered 200 as a page (its ETag from the body), or any other status as the response to send:
+/// errors are never stored.
+fn into_page(rendered: Rendered) -> Result<Page, Response> {
+    let etag = http_cache::etag(rendered.body.as_bytes());
+    if rendered.status != 200 {
+        return Err(respond(rendered, http_cache::NO_STORE, Some(&etag)));
+    }
+    Ok(Page::new(rendered.content_type, rendered.body, etag, rendered.headers))
 }
 
 /// The stored page, or a 304 when the client already has it.
