@@ -19,23 +19,16 @@ fn main() {
         out.push_str(&format!("    ({path:?}, {hash:?}),\n"));
     }
     out.push_str("];\n");
-    // One digest of every asset's fingerprint: pages cached by an older build link to asset URLs
-    // that no longer resolve, so the edge-cache key includes it.
-    let mut all = Sha256::new();
-    for (path, hash) in &entries {
-        all.update(path.as_bytes());
-        all.update(hash.as_bytes());
-    }
-    let digest: String = all.clone().finalize().iter().take(5).map(|b| format!("{b:02x}")).collect();
-    out.push_str(&format!("/// Changes whenever any file in public/ changes.\npub static ASSET_DIGEST: &str = {digest:?};\n"));
-    // The build: the assets, the code and the locked dependencies. A page cached by another build
-    // was rendered by other templates, so the edge-cache key includes this (a deploy, or a rebuild
-    // under `wrangler dev`, never serves pages the running code would not render).
+    // One digest of the build: the assets, the code and the locked dependencies. A page cached by
+    // another build was rendered by other templates and may link to asset URLs that no longer
+    // resolve, so the edge-cache key includes it (a deploy, or a rebuild under `wrangler dev`, never
+    // serves pages the running code would not render).
     let mut sources = Vec::new();
     collect(Path::new("src"), Path::new("src"), &mut sources);
     sources.sort();
     let lock = fs::read("Cargo.lock").unwrap_or_default();
-    for (path, hash) in &sources {
+    let mut all = Sha256::new();
+    for (path, hash) in entries.iter().chain(&sources) {
         all.update(path.as_bytes());
         all.update(hash.as_bytes());
     }

@@ -44,10 +44,14 @@ impl EventKind {
     }
 }
 
+/// The Vietnam calendar day of a unix time, as days since 1970-01-01.
+pub fn vn_day_number(unix_seconds: i64) -> i64 {
+    (unix_seconds + VN_OFFSET).div_euclid(86_400)
+}
+
 /// The Vietnam calendar day of a unix time.
 pub fn vn_day(unix_seconds: i64) -> NaiveDate {
-    let days = (unix_seconds + VN_OFFSET).div_euclid(86_400);
-    NaiveDate::from_num_days_from_ce_opt(719_163 + days as i32).unwrap_or_default()
+    NaiveDate::from_num_days_from_ce_opt(719_163 + vn_day_number(unix_seconds) as i32).unwrap_or_default()
 }
 
 /// The unix time at which a Vietnam calendar day starts.

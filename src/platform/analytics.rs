@@ -22,7 +22,7 @@ const TOP: i64 = 10;
 /// address or linked across days.
 pub fn visitor_key(secret: &str, now: i64, ip: &str, user_agent: &str) -> String {
     // The same visitor's page views on the same day derive it once per isolate.
-    let day = (now + crate::domain::analytics::VN_OFFSET).div_euclid(86_400);
+    let day = crate::domain::analytics::vn_day_number(now);
     super::memo::derived(&VISITORS, &format!("{day}\n{ip}\n{user_agent}"), || derive_visitor_key(secret, now, ip, user_agent))
 }
 

@@ -75,7 +75,7 @@ impl Config {
                 express: int(env, "SHIPPING_EXPRESS_FEE", defaults.express, 0, 10_000_000),
                 free_standard_from: int(env, "FREE_SHIPPING_FROM", defaults.free_standard_from, 0, i64::MAX),
             },
-            public_origin: env.var("PUBLIC_ORIGIN").ok().map(|v| v.to_string()).filter(|v| !v.is_empty()),
+            public_origin: var(env, "PUBLIC_ORIGIN"),
             shop_secret: var(env, "SHOP_SECRET"),
             sandbox_secret: var(env, "SANDBOX_WEBHOOK_SECRET"),
             internal_token: var(env, "INTERNAL_TOKEN"),

@@ -144,13 +144,13 @@ where
     let response = answer(&page, if_none_match, "miss", visitor);
     // The stored copy keeps its slots (and the shared-cache policy); a fresh response, not a clone.
     let copy = build(&page, "miss", None);
+    memo::keep_page(&version, &key, page);
     // Storing must not delay the shopper: the runtime keeps the task alive after we respond.
     ctx.wait_until(async move {
         if let Err(e) = Cache::default().put(key.as_str(), copy).await {
             worker::console_error!("edge cache put failed: {e}");
         }
     });
-    memo::keep_page(&version, &cache_key(&version, path_and_query), page);
     response
 }
 
@@ -183,7 +183,7 @@ fn build(page: &Page, cache_state: &str, visitor: Option<&Visitor>) -> Response 
         return respond(rendered, http_cache::CATALOG, Some(&page.etag));
     };
     let Some(sealed) = security::seal_html(&page.body, &page.slots, Some(&page.etag), visitor) else {
-        return ResponseBuilder::new().with_status(500).fixed(b"Internal Server Error".to_vec());
+        return security::internal_error();
     };
     rendered.body = sealed.body;
     rendered.headers.push(("content-security-policy", sealed.csp));

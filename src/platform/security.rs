@@ -91,6 +91,11 @@ pub fn check_form(req: &Request, path: &str, origin: &str, secret: Option<&str>,
     }
 }
 
+/// A plain 500, for a page that cannot be sealed (no randomness, an unreadable body).
+pub fn internal_error() -> Response {
+    ResponseBuilder::new().with_status(500).fixed(b"Internal Server Error".to_vec())
+}
+
 /// An HTML page with its slots filled for one response, and the headers that go with it.
 pub struct Sealed {
     pub body: String,
@@ -140,15 +145,14 @@ pub async fn seal(mut response: Response, visitor: &Visitor, tagged_if_none_matc
     if !header(&response, "content-type").unwrap_or_default().starts_with("text/html") || header(&response, "content-security-policy").is_some() {
         return response;
     }
-    let failed = || ResponseBuilder::new().with_status(500).fixed(b"Internal Server Error".to_vec());
     let body = match response.text().await {
         Ok(body) => body,
         Err(e) => {
             worker::console_error!("seal: reading the body failed: {e}");
-            return failed();
+            return internal_error();
         }
     };
-    let Some(sealed) = seal_html(&body, &find_slots(&body), header(&response, "etag").as_deref(), visitor) else { return failed() };
+    let Some(sealed) = seal_html(&body, &find_slots(&body), header(&response, "etag").as_deref(), visitor) else { return internal_error() };
     let headers = Headers::new();
     for (name, value) in response.headers().entries() {
         let _ = headers.append(&name, &value);
