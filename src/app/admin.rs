@@ -41,17 +41,38 @@ pub struct Actor<'a> {
 
 /// The audit row of a write, inserted only if the statement before it in the batch changed a row.
 pub fn audit_sql(actor: &Actor, action: &str, entity: &str, entity_id: &str, before: Option<&Value>, after: Option<&Value>, now: i64) -> Sql {
+    audit(actor, action, entity, AuditedId::Given(entity_id), before, after, now)
+}
+
+/// The audit row of a row inserted earlier in the same batch (its id is not known yet: it is the
+/// table's newest).
+pub fn audit_created_sql(actor: &Actor, action: &str, entity: &str, table: &'static str, after: &Value, now: i64) -> Sql {
+    audit(actor, action, entity, AuditedId::Newest(table), None, Some(after), now)
+}
+
+enum AuditedId<'a> {
+    Given(&'a str),
+    Newest(&'static str),
+}
+
+fn audit(actor: &Actor, action: &str, entity: &str, id: AuditedId, before: Option<&Value>, after: Option<&Value>, now: i64) -> Sql {
     let json = |v: Option<&Value>| v.map_or(SqlValue::Null, |v| SqlValue::Text(v.to_string()));
-    let mut sql = Sql::new(
+    let id_expr = match id {
+        AuditedId::Given(_) => "?".to_string(),
+        AuditedId::Newest(table) => format!("(SELECT MAX(id) FROM {table})"),
+    };
+    let mut sql = Sql::new(format!(
         "INSERT INTO audit_log (at, actor_id, actor_email, action, entity, entity_id, before, after, ip) \
-         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() > 0",
-    )
+         SELECT ?, ?, ?, ?, ?, {id_expr}, ?, ?, ? WHERE changes() > 0"
+    ))
     .bind(now)
     .bind(actor.id)
     .bind(actor.email)
     .bind(action)
-    .bind(entity)
-    .bind(entity_id);
+    .bind(entity);
+    if let AuditedId::Given(entity_id) = id {
+        sql.params.push(entity_id.into());
+    }
     sql.params.push(json(before));
     sql.params.push(json(after));
     sql.bind(actor.ip)

@@ -12,6 +12,7 @@ pub mod admin_product;
 pub mod api_tokens;
 pub mod catalog;
 pub mod catalog_import;
+pub mod db;
 pub mod product_media;
 pub mod taxonomy;
 pub mod orders;
@@ -21,3 +22,5 @@ pub mod promotions;
 pub mod social;
 pub mod sql;
 pub mod stock;
+#[cfg(test)]
+pub mod testing;

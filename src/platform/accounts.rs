@@ -4,7 +4,8 @@
 use worker::Request;
 
 use super::config::now;
-use super::d1::{rows, Db};
+use super::d1::D1;
+use crate::app::db::Db;
 use super::security::{cookie, set_cookie};
 use super::{random, webcrypto};
 use crate::app::accounts::{
@@ -36,14 +37,14 @@ pub async fn verify_password(password: &str, stored: Option<&str>) -> Result<boo
 
 /// Starts a session for `subject_id` and returns its id (for the cookie). Always a new id: sign-in and
 /// any change of privilege call this, never reuse the visitor's old id.
-pub async fn start_session(db: &Db, realm: Realm, subject_id: &str, policy: Policy) -> Result<String, AppError> {
+pub async fn start_session(db: &D1, realm: Realm, subject_id: &str, policy: Policy) -> Result<String, AppError> {
     let id = random::token(32).ok_or_else(no_randomness)?;
     db.batch(&[insert_session_sql(realm, &id, subject_id, now(), policy)]).await?;
     Ok(id)
 }
 
 /// The live session behind the cookie, touched (idle timer restarted); an expired one is deleted.
-pub async fn read_session(req: &Request, db: &Db, realm: Realm, cookie_name: &str, policy: Policy) -> Result<Option<(String, SessionRow)>, AppError> {
+pub async fn read_session(req: &Request, db: &D1, realm: Realm, cookie_name: &str, policy: Policy) -> Result<Option<(String, SessionRow)>, AppError> {
     let Some(id) = cookie(req, cookie_name).filter(|id| is_session_id(id)) else { return Ok(None) };
     let Some(row) = db.all::<SessionRow>(&session_sql(realm, &id)).await?.into_iter().next() else { return Ok(None) };
     let now = now();
@@ -61,7 +62,7 @@ pub struct Shopper {
     pub session_id: String,
 }
 
-pub async fn current_shopper(req: &Request, db: &Db, policy: Policy) -> Result<Option<Shopper>, AppError> {
+pub async fn current_shopper(req: &Request, db: &D1, policy: Policy) -> Result<Option<Shopper>, AppError> {
     let Some((session_id, row)) = read_session(req, db, Realm::Customer, super::security::SESSION_COOKIE, policy).await? else {
         return Ok(None);
     };
@@ -79,9 +80,9 @@ pub fn clear_cookie(name: &str, path: &str, secure: bool) -> String {
 }
 
 /// Runs a batch and says whether its first statement changed a row.
-pub async fn changed(db: &Db, sqls: &[crate::app::sql::Sql]) -> Result<bool, AppError> {
+pub async fn changed(db: &D1, sqls: &[crate::app::sql::Sql]) -> Result<bool, AppError> {
     let results = db.batch(sqls).await?;
     let first = results.first().ok_or_else(|| AppError::Internal("empty batch".into()))?;
-    rows::<serde_json::Value>(first)?;
-    Ok(first.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0)
+    first.decode::<serde_json::Value>()?;
+    Ok(first.changes() > 0)
 }

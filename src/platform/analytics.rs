@@ -7,7 +7,8 @@ use serde::Deserialize;
 use sha2::Sha256;
 use worker::{Context, Env};
 
-use super::d1::{rows, Db};
+use super::d1::D1;
+use crate::app::db::Db;
 use super::DB;
 use crate::app::analytics as sql;
 use crate::domain::analytics::{vn_day, EventKind, Funnel, Period, Totals};
@@ -78,14 +79,14 @@ pub fn record(env: &Env, ctx: &Context, now: i64, event: Event, flush_every: Opt
     let batch = sql::insert_events(&rows);
     let Ok(db) = env.d1(DB) else { return };
     ctx.wait_until(async move {
-        if let Err(e) = Db(db).batch(&batch).await {
+        if let Err(e) = D1(db).batch(&batch).await {
             worker::console_error!("{} analytics events not recorded: {e:?}", rows.len());
         }
     });
 }
 
 /// Rebuilds the roll-ups of the given days (each its own batch).
-pub async fn rollup(db: &Db, days: impl IntoIterator<Item = NaiveDate>) -> Result<usize, AppError> {
+pub async fn rollup(db: &D1, days: impl IntoIterator<Item = NaiveDate>) -> Result<usize, AppError> {
     let mut n = 0;
     for day in days {
         db.batch(&sql::rollup_day(day)).await?;
@@ -171,7 +172,7 @@ fn funnel(r: FunnelRow) -> Funnel {
 
 /// The dashboard of a period. Today and yesterday are rolled up first, so the figures match the
 /// orders table at the moment of reading; older days were rolled up by the schedule.
-pub async fn dashboard(db: &Db, period: Period, now: i64) -> Result<Dashboard, AppError> {
+pub async fn dashboard(db: &D1, period: Period, now: i64) -> Result<Dashboard, AppError> {
     rollup(db, sql::days_to_refresh(now)).await?;
     let previous = period.previous();
     let results = db
@@ -189,10 +190,10 @@ pub async fn dashboard(db: &Db, period: Period, now: i64) -> Result<Dashboard, A
         ])
         .await?;
     let [totals, prev_totals, days, prev_days, providers, products, categories, funnel_now, funnel_prev, low] = results.as_slice() else {
-        return Err(AppError::Internal(format!("dashboard batch returned {} results", results.len())));
+        return Err(AppError::Internal(format!("dashboard batch returned {} results", results.len()).into()));
     };
-    let totals: TotalsRow = first(rows(totals)?)?;
-    let prev: TotalsRow = first(rows(prev_totals)?)?;
+    let totals: TotalsRow = first(totals.decode()?)?;
+    let prev: TotalsRow = first(prev_totals.decode()?)?;
     let as_totals = |t: &TotalsRow| Totals { revenue: t.revenue, orders: t.orders, units: t.units, refunded: t.refunded };
     Ok(Dashboard {
         period,
@@ -200,17 +201,17 @@ pub async fn dashboard(db: &Db, period: Period, now: i64) -> Result<Dashboard, A
         previous: as_totals(&prev),
         discount: totals.discount,
         previous_discount: prev.discount,
-        daily: daily(rows(days)?),
-        previous_daily: daily(rows(prev_days)?),
-        providers: rows::<ProviderRow>(providers)?
+        daily: daily(days.decode()?),
+        previous_daily: daily(prev_days.decode()?),
+        providers: providers.decode::<ProviderRow>()?
             .into_iter()
             .map(|p| ProviderSales { provider: p.provider, revenue: p.revenue, orders: p.orders })
             .collect(),
-        top_products: ranked(rows(products)?),
-        top_categories: ranked(rows(categories)?),
-        funnel: funnel(first(rows(funnel_now)?)?),
-        previous_funnel: funnel(first(rows(funnel_prev)?)?),
-        low_stock: rows::<LowStockRow>(low)?
+        top_products: ranked(products.decode()?),
+        top_categories: ranked(categories.decode()?),
+        funnel: funnel(first(funnel_now.decode()?)?),
+        previous_funnel: funnel(first(funnel_prev.decode()?)?),
+        low_stock: low.decode::<LowStockRow>()?
             .into_iter()
             .map(|v| LowStock {
                 sku: v.sku,

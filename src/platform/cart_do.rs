@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use super::config::{now, Config};
-use super::d1::Db;
+use super::d1::D1;
+use crate::app::db::{Db, Rows};
 use super::{random, DB};
 use crate::app::cart::{line_variants_sql, view, CartView, LineVariant, Notice};
 use crate::app::orders::{create_order_batch, order_by_id_sql, order_by_idempotency_sql, NewOrder, OrderLine, OrderRow};
@@ -26,7 +27,6 @@ use crate::app::promotions::{
 };
 use crate::domain::checkout::{totals, CheckoutRequest, PricedLine, ShippingMethod, Totals};
 use crate::domain::promotions::{CouponCode, Customer, Pricing};
-use super::d1::rows;
 use crate::domain::locale::Locale;
 use crate::domain::cart::order_access_token;
 use crate::domain::signature::sha256_hex;
@@ -163,8 +163,8 @@ impl DurableObject for CartObject {
 }
 
 impl CartObject {
-    fn db(&self) -> std::result::Result<Db, String> {
-        self.env.d1(DB).map(Db).map_err(|e| e.to_string())
+    fn db(&self) -> std::result::Result<D1, String> {
+        self.env.d1(DB).map(D1).map_err(|e| e.to_string())
     }
 
     async fn load(&self) -> Cart {
@@ -246,11 +246,11 @@ impl CartObject {
         }
     }
 
-    async fn variants(&self, db: &Db, ids: &[i64]) -> std::result::Result<Vec<LineVariant>, String> {
+    async fn variants(&self, db: &D1, ids: &[i64]) -> std::result::Result<Vec<LineVariant>, String> {
         db.all(&line_variants_sql(ids)).await.map_err(|e| e.to_string())
     }
 
-    async fn view(&self, db: &Db, cart_id: &str, cart: &Cart, config: &Config, notices: Vec<Notice>) -> std::result::Result<CartView, String> {
+    async fn view(&self, db: &D1, cart_id: &str, cart: &Cart, config: &Config, notices: Vec<Notice>) -> std::result::Result<CartView, String> {
         let ids: Vec<i64> = cart.lines.iter().map(|l| l.variant_id).collect();
         let now = now();
         // The lines' variants and what pricing needs, in one round trip.
@@ -259,9 +259,9 @@ impl CartObject {
         batch.push(crate::app::accounts::cart_owner_sql(cart_id));
         let results = db.batch(&batch).await.map_err(|e| e.to_string())?;
         let (Some(variants), Some(pricing), Some(owner)) = (results.first(), results.get(1..4), results.get(4)) else { return Err("cart view batch".into()) };
-        let variants: Vec<LineVariant> = rows(variants).map_err(|e| e.to_string())?;
+        let variants: Vec<LineVariant> = variants.decode().map_err(|e| e.to_string())?;
         let data = pricing_data(pricing)?;
-        let owner: Option<OwnerRow> = rows(owner).map_err(|e| e.to_string())?.into_iter().next();
+        let owner: Option<OwnerRow> = owner.decode().map_err(|e| e.to_string())?.into_iter().next();
         let mut cart_view = view(cart_id, cart, &variants, config.hold_seconds, notices);
         // In the cart the buyer is only known as the account owning it (if any): history-based
         // conditions (first order, uses per customer) are checked at checkout.
@@ -277,27 +277,27 @@ impl CartObject {
     /// Prices the cart for the buyer at checkout: their history decides first-order, per-customer
     /// and specific-customer conditions. One round trip.
     #[allow(clippy::too_many_arguments)]
-    async fn checkout_pricing(&self, db: &Db, cart: &Cart, variants: &[LineVariant], request: &CheckoutRequest, account: Option<&str>, shipping: i64, now: i64) -> std::result::Result<Pricing, String> {
+    async fn checkout_pricing(&self, db: &D1, cart: &Cart, variants: &[LineVariant], request: &CheckoutRequest, account: Option<&str>, shipping: i64, now: i64) -> std::result::Result<Pricing, String> {
         let ids: Vec<i64> = cart.lines.iter().map(|l| l.variant_id).collect();
         let mut batch = pricing_batch(&cart.codes, &ids, now).to_vec();
         batch.extend(customer_batch(request.email.as_str(), request.phone.as_str(), account));
         let results = db.batch(&batch).await.map_err(|e| e.to_string())?;
         let (Some(pricing), Some([orders, uses])) = (results.get(0..3), results.get(3..5)) else { return Err("checkout pricing batch".into()) };
         let data = pricing_data(pricing)?;
-        let prior = rows::<CountRow>(orders).map_err(|e| e.to_string())?.first().map_or(0, |r| r.n);
-        let uses: Vec<UseRow> = rows(uses).map_err(|e| e.to_string())?;
+        let prior = orders.decode::<CountRow>().map_err(|e| e.to_string())?.first().map_or(0, |r| r.n);
+        let uses: Vec<UseRow> = uses.decode().map_err(|e| e.to_string())?;
         let buyer = customer(request.email.as_str(), request.phone.as_str(), account, prior, &uses);
         Ok(price_cart(cart, variants, &data, &buyer, shipping, now))
     }
 
     /// A refusal that shows the cart priced for this buyer, so its `discounts.rejected` says why.
-    async fn coupon_refusal(&self, db: &Db, cart_id: &str, cart: &Cart, config: &Config, pricing: Pricing, method: &str) -> std::result::Result<CartReply, String> {
+    async fn coupon_refusal(&self, db: &D1, cart_id: &str, cart: &Cart, config: &Config, pricing: Pricing, method: &str) -> std::result::Result<CartReply, String> {
         let mut cart_view = self.view(db, cart_id, cart, config, Vec::new()).await?;
         decorate(&mut cart_view, &cart.codes, &[(method, pricing)]);
         Ok(refused("coupon_rejected", "a coupon code in the cart cannot be used; see cart.discounts.rejected", None, Some(cart_view)))
     }
 
-    async fn apply_code(&self, db: &Db, cart_id: &str, raw: &str, config: &Config) -> std::result::Result<CartReply, String> {
+    async fn apply_code(&self, db: &D1, cart_id: &str, raw: &str, config: &Config) -> std::result::Result<CartReply, String> {
         let mut cart = self.load().await;
         let Some(code) = CouponCode::parse(raw) else {
             let cart_view = self.view(db, cart_id, &cart, config, Vec::new()).await?;
@@ -323,24 +323,24 @@ impl CartObject {
     }
 
     /// Runs a two-statement stock batch; true when both statements changed a row.
-    async fn apply_pair(&self, db: &Db, pair: [crate::app::sql::Sql; 2]) -> std::result::Result<bool, String> {
+    async fn apply_pair(&self, db: &D1, pair: [crate::app::sql::Sql; 2]) -> std::result::Result<bool, String> {
         let results = db.batch(&pair).await.map_err(|e| e.to_string())?;
-        let changed = |i: usize| results.get(i).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        let changed = |i: usize| results.get(i).map_or(0, Rows::changes);
         Ok(changed(0) >= 1 && changed(1) >= 1)
     }
 
-    async fn free_units(&self, db: &Db, variant_id: i64) -> std::result::Result<i64, String> {
+    async fn free_units(&self, db: &D1, variant_id: i64) -> std::result::Result<i64, String> {
         Ok(self.variants(db, &[variant_id]).await?.first().map_or(0, LineVariant::available))
     }
 
     /// Takes a fresh hold of `quantity`; on shortage takes what is free (when `partial`).
-    async fn take(&self, db: &Db, cart_id: &str, variant_id: i64, quantity: i64, expires_at: i64, now: i64) -> std::result::Result<Option<String>, String> {
+    async fn take(&self, db: &D1, cart_id: &str, variant_id: i64, quantity: i64, expires_at: i64, now: i64) -> std::result::Result<Option<String>, String> {
         let hold_id = random::id().ok_or("no randomness")?;
         let ok = self.apply_pair(db, stock::take_hold(&hold_id, cart_id, variant_id, quantity, now, expires_at)).await?;
         Ok(ok.then_some(hold_id))
     }
 
-    async fn set_quantity(&self, db: &Db, cart_id: &str, variant_id: i64, quantity: i64, add: bool, config: &Config) -> std::result::Result<CartReply, String> {
+    async fn set_quantity(&self, db: &D1, cart_id: &str, variant_id: i64, quantity: i64, add: bool, config: &Config) -> std::result::Result<CartReply, String> {
         let now = now();
         let mut cart = self.load().await;
         let current = cart.line(variant_id).map_or(0, |l| l.quantity);
@@ -407,14 +407,14 @@ impl CartObject {
     }
 
     /// Activity extends every live hold of the cart.
-    async fn extend(&self, db: &Db, cart_id: &str, cart: &Cart, config: &Config, now: i64) -> std::result::Result<(), String> {
+    async fn extend(&self, db: &D1, cart_id: &str, cart: &Cart, config: &Config, now: i64) -> std::result::Result<(), String> {
         if cart.lines.iter().any(|l| l.held > 0) {
             db.all::<serde_json::Value>(&stock::extend_holds(cart_id, now + config.hold_seconds, now)).await.map_err(|e| e.to_string())?;
         }
         Ok(())
     }
 
-    async fn hold_is_live(&self, db: &Db, hold_id: &str) -> std::result::Result<bool, String> {
+    async fn hold_is_live(&self, db: &D1, hold_id: &str) -> std::result::Result<bool, String> {
         #[derive(Deserialize)]
         struct Row {
             n: i64,
@@ -426,7 +426,7 @@ impl CartObject {
 
     /// Makes every line hold what it asks for again after its hold expired (or was swept): takes
     /// all it can, reduces the line to what was free, drops lines no longer sold.
-    async fn rehold(&self, db: &Db, cart_id: &str, cart: &mut Cart, config: &Config) -> std::result::Result<Vec<Notice>, String> {
+    async fn rehold(&self, db: &D1, cart_id: &str, cart: &mut Cart, config: &Config) -> std::result::Result<Vec<Notice>, String> {
         let now = now();
         let expires_at = now + config.hold_seconds;
         let mut notices = Vec::new();
@@ -477,7 +477,7 @@ impl CartObject {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn checkout(&self, db: &Db, cart_id: &str, form: CheckoutPayload, client_key: &str, locale: &str, account: Option<&str>, config: &Config) -> std::result::Result<CartReply, String> {
+    async fn checkout(&self, db: &D1, cart_id: &str, form: CheckoutPayload, client_key: &str, locale: &str, account: Option<&str>, config: &Config) -> std::result::Result<CartReply, String> {
         let key = format!("{cart_id}:{client_key}");
         let secret = config.shop_secret.clone().ok_or("SHOP_SECRET is not configured")?;
         if let Some(order) = db.all::<OrderRow>(&order_by_idempotency_sql(&key)).await.map_err(|e| e.to_string())?.into_iter().next() {
@@ -628,11 +628,11 @@ fn to_form(p: &CheckoutPayload) -> crate::domain::checkout::CheckoutForm {
 }
 
 /// Live promotions, the entered codes and the lines' catalog places: the results of `pricing_batch`.
-fn pricing_data(results: &[worker::D1Result]) -> std::result::Result<PricingData, String> {
+fn pricing_data(results: &[Rows]) -> std::result::Result<PricingData, String> {
     let [promotions, codes, places] = results else { return Err("pricing batch".into()) };
     Ok(PricingData {
-        promotions: promotions_of(&rows::<PromotionRow>(promotions).map_err(|e| e.to_string())?),
-        codes: rows(codes).map_err(|e| e.to_string())?,
-        places: rows(places).map_err(|e| e.to_string())?,
+        promotions: promotions_of(&promotions.decode::<PromotionRow>().map_err(|e| e.to_string())?),
+        codes: codes.decode().map_err(|e| e.to_string())?,
+        places: places.decode().map_err(|e| e.to_string())?,
     })
 }

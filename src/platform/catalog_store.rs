@@ -2,7 +2,8 @@
 
 use std::rc::Rc;
 
-use super::d1::{rows, Db};
+use super::d1::D1;
+use crate::app::db::Db;
 use super::memo;
 use crate::app::catalog::{self, CardRow, CatalogStore, CountRow, FacetCount, IdRow, Listing, PriceRange, ProductPage, Scope, SitemapRow, TagRow};
 use crate::domain::catalog::{Category, Color, Product, ProductCard, ProductImage, Variant};
@@ -12,33 +13,33 @@ use crate::domain::listing::ListingQuery;
 /// How many "you may also like" cards a product page shows.
 const RELATED: i64 = 4;
 
-impl CatalogStore for Db {
+impl CatalogStore for D1 {
     type Error = AppError;
 
     async fn categories(&self) -> Result<Vec<Category>, AppError> {
-        self.all(&catalog::categories_sql()).await
+        Ok(self.all(&catalog::categories_sql()).await?)
     }
 
     async fn listing(&self, scope: &Scope, q: &ListingQuery) -> Result<Listing, AppError> {
         let results = self.batch(&catalog::listing_batch(scope, q)).await?;
         let [cards, count, sizes, colors, range] = results.as_slice() else {
-            return Err(AppError::Internal(format!("listing batch returned {} results", results.len())));
+            return Err(AppError::Internal(format!("listing batch returned {} results", results.len()).into()));
         };
-        let cards: Vec<CardRow> = rows(cards)?;
-        let total = rows::<CountRow>(count)?.first().map_or(0, |r| r.total);
+        let cards: Vec<CardRow> = cards.decode()?;
+        let total = count.decode::<CountRow>()?.first().map_or(0, |r| r.total);
         Ok(Listing {
             cards: cards.into_iter().map(ProductCard::from).collect(),
             total: u64::try_from(total).unwrap_or(0),
-            sizes: rows::<FacetCount>(sizes)?,
-            colors: rows::<FacetCount>(colors)?,
-            price_range: rows::<PriceRange>(range)?.into_iter().next().unwrap_or_default(),
+            sizes: sizes.decode::<FacetCount>()?,
+            colors: colors.decode::<FacetCount>()?,
+            price_range: range.decode::<PriceRange>()?.into_iter().next().unwrap_or_default(),
         })
     }
 
     async fn collections(&self, wanted: &[(&str, i64)]) -> Result<Vec<Vec<ProductCard>>, AppError> {
         let sqls: Vec<_> = wanted.iter().map(|(slug, limit)| catalog::collection_sql(slug, *limit)).collect();
         let results = self.batch(&sqls).await?;
-        results.iter().map(|r| Ok(rows::<CardRow>(r)?.into_iter().map(ProductCard::from).collect())).collect()
+        results.iter().map(|r| Ok(r.decode::<CardRow>()?.into_iter().map(ProductCard::from).collect())).collect()
     }
 
     async fn product(&self, slug: &str) -> Result<Option<ProductPage>, AppError> {
@@ -53,26 +54,26 @@ impl CatalogStore for Db {
             ])
             .await?;
         let [product, variants, images, tags, related, collections] = results.as_slice() else {
-            return Err(AppError::Internal(format!("product batch returned {} results", results.len())));
+            return Err(AppError::Internal(format!("product batch returned {} results", results.len()).into()));
         };
-        let Some(product) = rows::<Product>(product)?.into_iter().next() else { return Ok(None) };
-        let related: Vec<CardRow> = rows(related)?;
+        let Some(product) = product.decode::<Product>()?.into_iter().next() else { return Ok(None) };
+        let related: Vec<CardRow> = related.decode()?;
         Ok(Some(ProductPage {
             product,
-            variants: rows::<Variant>(variants)?,
-            images: rows::<ProductImage>(images)?,
-            tags: rows::<TagRow>(tags)?.into_iter().map(|t| t.tag).collect(),
+            variants: variants.decode::<Variant>()?,
+            images: images.decode::<ProductImage>()?,
+            tags: tags.decode::<TagRow>()?.into_iter().map(|t| t.tag).collect(),
             related: related.into_iter().map(ProductCard::from).collect(),
-            collections: rows::<IdRow>(collections)?.into_iter().map(|r| r.id).collect(),
+            collections: collections.decode::<IdRow>()?.into_iter().map(|r| r.id).collect(),
         }))
     }
 
     async fn sitemap_products(&self) -> Result<Vec<SitemapRow>, AppError> {
-        self.all(&catalog::sitemap_products_sql()).await
+        Ok(self.all(&catalog::sitemap_products_sql()).await?)
     }
 }
 
-impl Db {
+impl D1 {
     /// The category tree and colour palette for a catalog version: from isolate memory, or one D1
     /// batch. Every page needs the first; listings and product pages the second.
     pub async fn catalog_lists(&self, version: &str) -> Result<(Rc<Vec<Category>>, Rc<Vec<Color>>), AppError> {
@@ -81,8 +82,8 @@ impl Db {
         }
         let results = self.batch(&[catalog::categories_sql(), catalog::colors_sql()]).await?;
         let [categories, colors] = results.as_slice() else {
-            return Err(AppError::Internal(format!("lists batch returned {} results", results.len())));
+            return Err(AppError::Internal(format!("lists batch returned {} results", results.len()).into()));
         };
-        Ok(memo::keep_lists(version, rows(categories)?, rows(colors)?))
+        Ok(memo::keep_lists(version, categories.decode()?, colors.decode()?))
     }
 }

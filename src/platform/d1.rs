@@ -1,13 +1,40 @@
-//! Runs `app::sql::Sql` statements on D1 and turns its failures into `AppError`s.
+//! The storage port (`app::db::Db`) over a D1 binding: binds `Sql` values, sends a batch in one
+//! round trip, and reads D1's answers and errors into `Rows` and `DbError`.
 
-use serde::de::DeserializeOwned;
+use std::cell::Cell;
+
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result};
+use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
-use crate::app::sql::{Sql, SqlValue};
+use super::DB;
+use crate::app::db::{Db, DbError, Rows, Sql, SqlValue};
 use crate::domain::error::AppError;
 
-pub struct Db(pub D1Database);
+thread_local! {
+    /// D1 round trips made by the request being served (one isolate thread serves its requests in
+    /// turn between awaits, so the count is approximate when requests overlap); read by the
+    /// request log.
+    static ROUND_TRIPS: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Round trips counted since the last call (the request log takes the count at its end).
+pub fn take_round_trips() -> u32 {
+    ROUND_TRIPS.with(|c| c.replace(0))
+}
+
+pub struct D1(pub D1Database);
+
+impl D1 {
+    /// The shop's database binding.
+    pub fn open(env: &Env) -> Result<D1, AppError> {
+        env.d1(DB).map(D1).map_err(|e| AppError::internal("d1 binding", e))
+    }
+
+    fn statement(&self, sql: &Sql) -> Result<D1PreparedStatement, DbError> {
+        let params: Vec<JsValue> = sql.params.iter().map(to_js).collect();
+        self.0.prepare(sql.text.as_str()).bind(&params).map_err(|e| DbError::Failed(format!("bind: {e}")))
+    }
+}
 
 fn to_js(value: &SqlValue) -> JsValue {
     match value {
@@ -18,27 +45,20 @@ fn to_js(value: &SqlValue) -> JsValue {
     }
 }
 
-impl Db {
-    pub fn statement(&self, sql: &Sql) -> Result<D1PreparedStatement, AppError> {
-        let params: Vec<JsValue> = sql.params.iter().map(to_js).collect();
-        self.0.prepare(sql.text.as_str()).bind(&params).map_err(|e| AppError::internal("d1 bind", e))
+fn read(result: &D1Result) -> Result<Rows, DbError> {
+    if let Some(error) = result.error() {
+        return Err(DbError::from_message(&error));
     }
-
-    pub async fn all<T: DeserializeOwned>(&self, sql: &Sql) -> Result<Vec<T>, AppError> {
-        let result = self.statement(sql)?.all().await.map_err(|e| AppError::internal("d1 query", e))?;
-        rows(&result)
-    }
-
-    /// Sends several statements in one round trip; results come back in the same order.
-    pub async fn batch(&self, sqls: &[Sql]) -> Result<Vec<D1Result>, AppError> {
-        let statements = sqls.iter().map(|s| self.statement(s)).collect::<Result<Vec<_>, _>>()?;
-        self.0.batch(statements).await.map_err(|e| AppError::internal("d1 batch", e))
-    }
+    let rows = result.results::<serde_json::Value>().map_err(|e| DbError::Decode(e.to_string()))?;
+    let changes = result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) as u64;
+    Ok(Rows::new(rows, changes))
 }
 
-pub fn rows<T: DeserializeOwned>(result: &D1Result) -> Result<Vec<T>, AppError> {
-    if let Some(error) = result.error() {
-        return Err(AppError::internal("d1 result", error));
+impl Db for D1 {
+    async fn batch(&self, sqls: &[Sql]) -> Result<Vec<Rows>, DbError> {
+        let statements = sqls.iter().map(|s| self.statement(s)).collect::<Result<Vec<_>, _>>()?;
+        ROUND_TRIPS.with(|c| c.set(c.get() + 1));
+        let results = self.0.batch(statements).await.map_err(|e| DbError::from_message(&e.to_string()))?;
+        results.iter().map(read).collect()
     }
-    result.results::<T>().map_err(|e| AppError::internal("d1 decode", e))
 }

@@ -5,7 +5,8 @@
 use worker::Env;
 
 use super::config::Config;
-use super::d1::Db;
+use super::d1::D1;
+use crate::app::db::Db;
 use super::http::{send, Answer};
 use crate::app::orders::PaymentRow;
 use crate::app::payments::{stale_attempts_sql, RefundRow};
@@ -20,7 +21,7 @@ pub fn from_env(env: &Env) -> Gateways {
 }
 
 fn refused(provider: &str, what: &str, e: GatewayError) -> AppError {
-    AppError::Internal(format!("{provider} {what}: {e}"))
+    AppError::Internal(format!("{provider} {what}: {e}").into())
 }
 
 async fn paypal_token(c: &crate::domain::payments::PaypalConfig) -> Result<String, AppError> {
@@ -138,7 +139,7 @@ pub async fn close(config: &Config, payment: &PaymentRow) -> Result<(), AppError
         let a = send(&stripe::expire_session(c, session)).await?;
         // 400 when it is already expired or complete: nothing left to close.
         if a.status >= 500 {
-            return Err(AppError::Internal(format!("stripe expire {session}: {}", a.status)));
+            return Err(AppError::Internal(format!("stripe expire {session}: {}", a.status).into()));
         }
     }
     Ok(())
@@ -146,7 +147,7 @@ pub async fn close(config: &Config, payment: &PaymentRow) -> Result<(), AppError
 
 /// The sweep's part: attempts whose order expired or was cancelled get their provider page
 /// closed, so the shopper cannot pay for an order that no longer holds stock. Returns how many.
-pub async fn close_stale(db: &Db, config: &Config, now: i64) -> Result<i64, AppError> {
+pub async fn close_stale(db: &D1, config: &Config, now: i64) -> Result<i64, AppError> {
     let mut closed = 0;
     if config.gateways.stripe.is_some() {
         let stale: Vec<PaymentRow> = db.all(&stale_attempts_sql("stripe", 50)).await?;

@@ -4,7 +4,8 @@
 //! the provider's event id is recorded last, and an id already recorded is answered at once.
 
 use super::config::now;
-use super::d1::Db;
+use super::d1::D1;
+use crate::app::db::Db;
 use crate::app::orders::{order_by_id_sql, payment_by_id_sql, record_payment_event, settle_payment, OrderRow, PaymentRow};
 use crate::app::payments::{event_seen_sql, note_notification};
 use crate::app::stock;
@@ -54,6 +55,12 @@ impl From<AppError> for Rejected {
     }
 }
 
+impl From<crate::app::db::DbError> for Rejected {
+    fn from(e: crate::app::db::DbError) -> Self {
+        Rejected::Failed(e.into())
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct Seen {
     #[expect(dead_code, reason = "only the row's existence matters")]
@@ -61,7 +68,7 @@ struct Seen {
 }
 
 /// Cross-checks the notice against D1 (payment, order, amount, currency, provider) and applies it.
-pub async fn apply(db: &Db, n: &PaymentNotice<'_>) -> Result<Applied, Rejected> {
+pub async fn apply(db: &D1, n: &PaymentNotice<'_>) -> Result<Applied, Rejected> {
     if !db.all::<Seen>(&event_seen_sql(n.provider, n.event_id)).await?.is_empty() {
         return Ok(Applied::Unchanged);
     }
@@ -93,7 +100,7 @@ pub async fn apply(db: &Db, n: &PaymentNotice<'_>) -> Result<Applied, Rejected> 
         Outcome::Paid { .. } => {
             db.batch(&[settle_payment(n.payment_id, "succeeded", now)]).await?;
             let results = db.batch(&stock::pay_order(order_id, now, &actor)).await?;
-            let flipped = results.last().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) > 0;
+            let flipped = results.last().map(|r| r.changes()).unwrap_or(0) > 0;
             let order: OrderRow = db.all(&order_by_id_sql(order_id)).await?.into_iter().next().ok_or(Rejected::Unknown)?;
             match OrderStatus::parse(&order.status) {
                 Some(OrderStatus::Expired | OrderStatus::Cancelled) if order.stock_state == "released" => {

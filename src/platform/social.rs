@@ -37,7 +37,7 @@ async fn jwks(url: &str, fresh: bool) -> Result<Vec<Jwk>, AppError> {
     let answer = send(&Outbound::get(url.to_string()).header("accept", "application/json")).await?;
     let keys = match (answer.status, parse_jwks(&answer.body)) {
         (200, Some(keys)) => keys,
-        _ => return Err(AppError::Internal(format!("jwks {url}: status {}", answer.status))),
+        _ => return Err(AppError::Internal(format!("jwks {url}: status {}", answer.status).into())),
     };
     JWKS.with(|m| m.borrow_mut().insert(url.to_string(), (now_ms(), keys.clone())));
     Ok(keys)

@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 use worker::{event, Env, ScheduleContext, ScheduledEvent};
 
 use super::config::now;
-use super::d1::Db;
-use super::DB;
+use super::d1::D1;
+use crate::app::db::Db;
 use crate::app::stock;
 use crate::domain::error::AppError;
 
@@ -20,16 +20,16 @@ struct IdRow {
 }
 
 pub async fn run(env: &Env) -> Result<Value, AppError> {
-    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    let db = D1::open(env)?;
     let now = now();
     let holds = db.batch(&stock::release_holds(None, Some(now), now)).await?;
-    let released = holds.get(1).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    let released = holds.get(1).map(|r| r.changes()).unwrap_or(0);
     let overdue: Vec<IdRow> = db.all(&stock::overdue_orders(now, BATCH)).await?;
     let mut expired = 0;
     for row in &overdue {
         let results = db.batch(&stock::expire_order(&row.id, now, "sweep")).await?;
         // The flip of the order's status is the second-to-last statement (the last releases holds).
-        let flipped = results.iter().rev().nth(1).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        let flipped = results.iter().rev().nth(1).map(|r| r.changes()).unwrap_or(0);
         expired += flipped;
     }
     // Attempts whose order can no longer be paid get their provider page closed (Stripe sessions).

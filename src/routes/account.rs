@@ -30,7 +30,8 @@ use crate::platform::accounts::{
     changed, clear_cookie, current_shopper, hash_password, session_cookie, start_session, verify_password, Shopper,
 };
 use crate::platform::config::{now, Config};
-use crate::platform::d1::{rows, Db};
+use crate::platform::d1::D1;
+use crate::app::db::Db;
 use crate::platform::edge_cache::{respond, Rendered};
 use crate::platform::security::{check_form, cookie, SESSION_COOKIE};
 use crate::platform::{random, rate_limit_do, DB};
@@ -52,7 +53,7 @@ struct Call<'a> {
     env: &'a Env,
     ctx: PageCtx,
     config: std::rc::Rc<Config>,
-    db: Db,
+    db: D1,
     form: Vec<(String, String)>,
     shopper: Option<Shopper>,
 }
@@ -86,7 +87,7 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
     let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
     let fail = |ctx: &PageCtx, e: AppError| error_page(ctx, incoming, e);
     let db = match env.d1(DB) {
-        Ok(db) => Db(db),
+        Ok(db) => D1(db),
         Err(e) => return fail(&ctx, AppError::internal("d1 binding", e)),
     };
     let post = incoming.method == Method::Post;
@@ -351,7 +352,7 @@ async fn show_account(call: &Call<'_>, notice: Option<&str>, errors: &[FieldErro
     let batch = [attach_guest_orders_sql(&c.id), orders_sql(&c.id), addresses_sql(&c.id), crate::app::social::identities_sql(&c.id)];
     let results = call.db.batch(&batch).await?;
     let [_, orders, addresses, identities] = results.as_slice() else { return Err(AppError::Internal("account batch".into())) };
-    let orders: Vec<OrderSummary> = rows::<OrderSummaryRow>(orders)?
+    let orders: Vec<OrderSummary> = orders.decode::<OrderSummaryRow>()?
         .into_iter()
         .map(|o| OrderSummary {
             url: format!("{}?t={}", call.href(&format!("/orders/{}", o.id)), order_access_token(secret.as_bytes(), &o.id)),
@@ -362,9 +363,9 @@ async fn show_account(call: &Call<'_>, notice: Option<&str>, errors: &[FieldErro
             created_at: o.created_at,
         })
         .collect();
-    let addresses: Vec<AddressRow> = rows(addresses)?;
+    let addresses: Vec<AddressRow> = addresses.decode()?;
     let notice = notice.or_else(|| notice_text(&call.ctx, &call.ctx.query));
-    let social = social::methods(&call.config, &rows(identities)?);
+    let social = social::methods(&call.config, &identities.decode()?);
     let view = AccountView { customer: c, orders: &orders, addresses: &addresses, notice, errors, error, social: &social };
     let status = if errors.is_empty() && error.is_none() { 200 } else { 422 };
     Ok(call.page(status, account::account_page(&call.ctx, &view)))
@@ -468,8 +469,8 @@ async fn export(call: &Call<'_>) -> Result<Response, AppError> {
     batch.extend(export_batch(&c.id));
     let results = call.db.batch(&batch).await?;
     let [addresses, orders, lines, identities] = results.as_slice() else { return Err(AppError::Internal("export batch".into())) };
-    let lines: Vec<serde_json::Value> = rows(lines)?;
-    let orders: Vec<serde_json::Value> = rows::<serde_json::Value>(orders)?
+    let lines: Vec<serde_json::Value> = lines.decode()?;
+    let orders: Vec<serde_json::Value> = orders.decode::<serde_json::Value>()?
         .into_iter()
         .map(|mut o| {
             let id = o["id"].clone();
@@ -483,9 +484,9 @@ async fn export(call: &Call<'_>) -> Result<Response, AppError> {
             "id": c.id, "email": c.email, "email_verified": c.email_verified_at.is_some(), "name": c.name, "phone": c.phone,
             "created_at": crate::domain::time::rfc3339(c.created_at), "has_password": c.password_hash.is_some(),
         },
-        "addresses": rows::<serde_json::Value>(addresses)?,
+        "addresses": addresses.decode::<serde_json::Value>()?,
         "orders": orders,
-        "social_identities": rows::<serde_json::Value>(identities)?,
+        "social_identities": identities.decode::<serde_json::Value>()?,
     });
     let text = serde_json::to_string_pretty(&body).map_err(|e| AppError::internal("export json", e))?;
     let mut rendered = Rendered::new(200, "application/json; charset=utf-8", text);

@@ -11,7 +11,8 @@ use crate::app::accounts::{cart_owners_sql, claim_cart_batch, CustomerRow};
 use crate::app::promotions::CountRow;
 use crate::domain::error::AppError;
 use crate::platform::cart_do::{CartCall, CartReply};
-use crate::platform::d1::{rows, Db};
+use crate::platform::d1::D1;
+use crate::app::db::Db;
 use crate::platform::random;
 use serde::Deserialize;
 use worker::Env;
@@ -23,10 +24,10 @@ struct CartIdRow {
 
 /// Makes `cart_id` the account's cart if it has none; answers with the account's cart afterwards
 /// (`None` when `cart_id` belongs to another account and this one has no cart).
-async fn claim(db: &Db, customer_id: &str, cart_id: &str) -> Result<Option<String>, AppError> {
+async fn claim(db: &D1, customer_id: &str, cart_id: &str) -> Result<Option<String>, AppError> {
     let results = db.batch(&claim_cart_batch(customer_id, cart_id)).await?;
     let row = match results.get(1) {
-        Some(r) => rows::<CartIdRow>(r)?.into_iter().next(),
+        Some(r) => r.decode::<CartIdRow>()?.into_iter().next(),
         None => None,
     };
     Ok(row.and_then(|r| r.cart_id))
@@ -34,7 +35,7 @@ async fn claim(db: &Db, customer_id: &str, cart_id: &str) -> Result<Option<Strin
 
 /// The cart a cart page or action works on. A guest uses the device's cart. A signed-in shopper
 /// uses the account's cart; without one, the device's cart becomes it, or (`create`) a new one.
-pub async fn resolve(db: &Db, customer: Option<&CustomerRow>, device: Option<String>, create: bool) -> Result<Option<String>, AppError> {
+pub async fn resolve(db: &D1, customer: Option<&CustomerRow>, device: Option<String>, create: bool) -> Result<Option<String>, AppError> {
     let Some(customer) = customer else { return Ok(device) };
     if let Some(id) = &customer.cart_id {
         return Ok(Some(id.clone()));
@@ -53,7 +54,7 @@ pub async fn resolve(db: &Db, customer: Option<&CustomerRow>, device: Option<Str
 
 /// On sign-in: the cart the device should carry from now on and its item count, after merging the
 /// device's guest cart into the account's cart.
-pub async fn on_sign_in(env: &Env, db: &Db, customer: &CustomerRow, device: Option<String>) -> Result<Option<(String, i64)>, AppError> {
+pub async fn on_sign_in(env: &Env, db: &D1, customer: &CustomerRow, device: Option<String>) -> Result<Option<(String, i64)>, AppError> {
     let account = match (&customer.cart_id, &device) {
         (Some(a), _) => Some(a.clone()),
         (None, Some(d)) => claim(db, &customer.id, d).await?,
@@ -70,7 +71,7 @@ pub async fn on_sign_in(env: &Env, db: &Db, customer: &CustomerRow, device: Opti
     Ok(Some((account, count)))
 }
 
-async fn merge(env: &Env, db: &Db, customer_id: &str, guest: &str, account: &str) -> Result<(), AppError> {
+async fn merge(env: &Env, db: &D1, customer_id: &str, guest: &str, account: &str) -> Result<(), AppError> {
     // A cart another account owns is not a guest cart: never merge it (a cookie left on a shared device).
     let owners = db.all::<CountRow>(&cart_owners_sql(customer_id, guest)).await?.first().map_or(0, |r| r.n);
     if owners > 0 {

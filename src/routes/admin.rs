@@ -24,10 +24,11 @@ use crate::domain::session::Realm;
 use crate::domain::throttle::{login_retry_after, Action};
 use crate::platform::accounts::{changed, clear_cookie, hash_password, read_session, session_cookie, start_session, verify_password};
 use crate::platform::config::{now, Config};
-use crate::platform::d1::Db;
+use crate::platform::d1::D1;
+use crate::app::db::Db;
 use crate::platform::edge_cache::{respond, Rendered};
 use crate::platform::security::{check_form, cookie, ADMIN_COOKIE};
-use crate::platform::{random, rate_limit_do, DB};
+use crate::platform::{random, rate_limit_do};
 use crate::views::admin;
 use crate::views::{errors, PageCtx};
 
@@ -51,7 +52,7 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
 }
 
 async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config, ctx: &PageCtx) -> Result<Response, AppError> {
-    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    let db = D1::open(env)?;
     let post = incoming.method == Method::Post;
     let (form, upload) = match super::admin_upload::read_form(req, env, post).await? {
         Ok(read) => read,
@@ -132,13 +133,13 @@ fn page(status: u16, markup: maud::Markup) -> Response {
     html(status, markup.into_string(), Vec::new())
 }
 
-async fn signed_in(req: &Request, db: &Db, config: &Config) -> Result<Option<Signed>, AppError> {
+async fn signed_in(req: &Request, db: &D1, config: &Config) -> Result<Option<Signed>, AppError> {
     let Some((_, session)) = read_session(req, db, Realm::Admin, ADMIN_COOKIE, config.admin_sessions).await? else { return Ok(None) };
     let admin = db.all::<AdminRow>(&admin_by_id_sql(&session.subject_id)).await?.into_iter().next();
     Ok(admin.filter(|a| a.disabled_at.is_none()).and_then(|admin| Role::parse(&admin.role).map(|role| Signed { admin, role })))
 }
 
-async fn login(req: &Request, db: &Db, config: &Config, email: &str, password: &str, secure: bool) -> Result<Response, AppError> {
+async fn login(req: &Request, db: &D1, config: &Config, email: &str, password: &str, secure: bool) -> Result<Response, AppError> {
     let email = email.to_lowercase();
     let key = format!("admin:{email}");
     let now = now();
@@ -169,7 +170,7 @@ fn too_many(retry_after: i64, email: &str) -> Response {
     respond(rendered, http_cache::NO_STORE, None)
 }
 
-async fn users(db: &Db, signed: &Signed, error: Option<&str>) -> Result<Response, AppError> {
+async fn users(db: &D1, signed: &Signed, error: Option<&str>) -> Result<Response, AppError> {
     let all: Vec<AdminRow> = db.all(&admins_sql()).await?;
     Ok(page(if error.is_some() { 422 } else { 200 }, admin::users_page(&signed.admin, &all, error)))
 }
@@ -179,7 +180,7 @@ fn public(a: &AdminRow) -> serde_json::Value {
     json!({"email": a.email, "name": a.name, "role": a.role, "disabled": a.disabled_at.is_some()})
 }
 
-async fn create_admin(db: &Db, signed: &Signed, actor: &Actor<'_>, email: &str, name: &str, role: &str, password: &str) -> Result<Response, AppError> {
+async fn create_admin(db: &D1, signed: &Signed, actor: &Actor<'_>, email: &str, name: &str, role: &str, password: &str) -> Result<Response, AppError> {
     let (Some(email), Some(role)) = (Email::parse(email), Role::parse(role)) else {
         return users(db, signed, Some("Email hoặc vai trò không hợp lệ.")).await;
     };
@@ -199,7 +200,7 @@ async fn create_admin(db: &Db, signed: &Signed, actor: &Actor<'_>, email: &str, 
     Ok(redirect("/admin/users", Vec::new()))
 }
 
-async fn change_role(db: &Db, signed: &Signed, actor: &Actor<'_>, id: &str, role: &str) -> Result<Response, AppError> {
+async fn change_role(db: &D1, signed: &Signed, actor: &Actor<'_>, id: &str, role: &str) -> Result<Response, AppError> {
     let Some(role) = Role::parse(role) else { return users(db, signed, Some("Vai trò không hợp lệ.")).await };
     let Some(before) = db.all::<AdminRow>(&admin_by_id_sql(id)).await?.into_iter().next() else { return Err(AppError::NotFound) };
     let after = json!({"email": before.email, "name": before.name, "role": role.code(), "disabled": false});
@@ -215,7 +216,7 @@ async fn change_role(db: &Db, signed: &Signed, actor: &Actor<'_>, id: &str, role
     Ok(redirect("/admin/users", Vec::new()))
 }
 
-async fn disable(db: &Db, signed: &Signed, actor: &Actor<'_>, id: &str) -> Result<Response, AppError> {
+async fn disable(db: &D1, signed: &Signed, actor: &Actor<'_>, id: &str) -> Result<Response, AppError> {
     let Some(before) = db.all::<AdminRow>(&admin_by_id_sql(id)).await?.into_iter().next() else { return Err(AppError::NotFound) };
     let after = json!({"email": before.email, "name": before.name, "role": before.role, "disabled": true});
     let batch = [

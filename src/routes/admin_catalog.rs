@@ -25,7 +25,8 @@ use crate::domain::listing::parse_query;
 use crate::domain::locale::Locale;
 use crate::platform::accounts::changed;
 use crate::platform::config::now;
-use crate::platform::d1::Db;
+use crate::platform::d1::D1;
+use crate::app::db::Db;
 use crate::platform::edge_cache::CATALOG_VERSION_KEY;
 use crate::platform::{random, KV};
 use crate::views::admin::catalog::{self, ProductFormView, ProductsView, StockView, VariantView};
@@ -33,7 +34,7 @@ use crate::views::admin::{AdminCtx, Section};
 
 /// Who is asking, and what the request carries.
 pub struct Req<'a> {
-    pub db: &'a Db,
+    pub db: &'a D1,
     pub env: &'a Env,
     pub role: Role,
     pub user: &'a str,

@@ -1,6 +1,7 @@
 //! `POST /admin/import` (the dry run) and `POST /admin/import/confirm` (apply the reviewed plan).
 //! See `app::catalog_import` for the rules; this module only reads, batches and renders.
 
+use crate::app::db::Db;
 use worker::Response;
 
 use super::admin_catalog::{bump_catalog_version, Req};
@@ -68,8 +69,8 @@ pub async fn dry_run(r: &Req<'_>) -> Result<Response, AppError> {
     Ok(page(if reviewed.is_clean() { 200 } else { 422 }, dry_run_page(&ctx, &view)))
 }
 
-fn changes(result: &worker::D1Result) -> i64 {
-    result.meta().ok().flatten().and_then(|m| m.changes).map_or(0, |c| c as i64)
+fn changes(result: &crate::app::db::Rows) -> i64 {
+    result.changes() as i64
 }
 
 fn step_item(step: &Step) -> (usize, String) {

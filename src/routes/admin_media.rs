@@ -2,6 +2,7 @@
 //! SHA-256), alt texts and variant, order, delete. Each write is audited and bumps the catalog
 //! version, so the storefront shows the change at once.
 
+use crate::app::db::Db;
 use worker::Response;
 
 use super::admin_catalog::{bump_catalog_version, product_form_with, Req};

@@ -21,7 +21,8 @@ use crate::domain::locale::Locale;
 use crate::domain::orders::OrderStatus;
 use crate::platform::analytics;
 use crate::platform::config::{now, Config};
-use crate::platform::d1::Db;
+use crate::platform::d1::D1;
+use crate::app::db::Db;
 use crate::platform::edge_cache::{respond, Rendered};
 use crate::platform::invoice::{invoice_font, invoice_settings};
 use crate::platform::random;
@@ -85,7 +86,7 @@ fn period(query: &str) -> Result<Period, Vec<FieldError>> {
 }
 
 /// `GET /admin` for roles with reports: the sales dashboard of `?from&to|days`.
-pub(super) async fn dashboard(db: &Db, staff: &Staff<'_>, query: &str) -> Result<Response, AppError> {
+pub(super) async fn dashboard(db: &D1, staff: &Staff<'_>, query: &str) -> Result<Response, AppError> {
     let ctx = admin_ctx(staff, "/admin", query);
     let period = match period(query) {
         Ok(p) => p,
@@ -96,7 +97,7 @@ pub(super) async fn dashboard(db: &Db, staff: &Staff<'_>, query: &str) -> Result
 }
 
 /// `GET /admin/dashboard.csv?from&to|days`.
-pub(super) async fn dashboard_download(db: &Db, staff: &Staff<'_>, query: &str) -> Result<Response, AppError> {
+pub(super) async fn dashboard_download(db: &D1, staff: &Staff<'_>, query: &str) -> Result<Response, AppError> {
     let period = match period(query) {
         Ok(p) => p,
         Err(errors) => return Ok(page(400, bad_request_page(&admin_ctx(staff, "/admin", query), Section::Dashboard, &problems(&errors)))),
@@ -108,7 +109,7 @@ pub(super) async fn dashboard_download(db: &Db, staff: &Staff<'_>, query: &str) 
 }
 
 /// `GET /admin/orders?status&provider&from&to&q&page`.
-pub(super) async fn list(db: &Db, staff: &Staff<'_>, query: &str) -> Result<Response, AppError> {
+pub(super) async fn list(db: &D1, staff: &Staff<'_>, query: &str) -> Result<Response, AppError> {
     let ctx = admin_ctx(staff, "/admin/orders", query);
     let filter = match OrderFilter::parse(query) {
         Ok(f) => f,
@@ -156,7 +157,7 @@ fn done_notice(query: &str) -> Option<&'static str> {
     }
 }
 
-async fn order_view(env: &Env, db: &Db, staff: &Staff<'_>, id: &str, query: &str, status: u16, notice: Option<&str>) -> Result<Response, AppError> {
+async fn order_view(env: &Env, db: &D1, staff: &Staff<'_>, id: &str, query: &str, status: u16, notice: Option<&str>) -> Result<Response, AppError> {
     let d = load_order(env, id).await?.ok_or(AppError::NotFound)?;
     let refunds: Vec<RefundRow> = db.all(&refunds_of_order_sql(id)).await?;
     let ctx = admin_ctx(staff, &format!("/admin/orders/{id}"), query);
@@ -164,19 +165,19 @@ async fn order_view(env: &Env, db: &Db, staff: &Staff<'_>, id: &str, query: &str
 }
 
 /// `GET /admin/orders/{id}`.
-pub(super) async fn show(env: &Env, db: &Db, staff: &Staff<'_>, id: &str, query: &str) -> Result<Response, AppError> {
+pub(super) async fn show(env: &Env, db: &D1, staff: &Staff<'_>, id: &str, query: &str) -> Result<Response, AppError> {
     order_view(env, db, staff, id, query, 200, None).await
 }
 
 /// `GET /admin/orders/{id}/invoice` (HTML, print-styled) and `/invoice.pdf`.
 pub(super) async fn invoice(env: &Env, id: &str, pdf: bool) -> Result<Response, AppError> {
     let d = load_order(env, id).await?.ok_or(AppError::NotFound)?;
-    let inv = invoice_for_order(&d, &invoice_settings(env), None).map_err(|e| AppError::Internal(format!("invoice of {id}: {e}")))?;
+    let inv = invoice_for_order(&d, &invoice_settings(env), None).map_err(|e| AppError::Internal(format!("invoice of {id}: {e}").into()))?;
     if !pdf {
         return Ok(html(200, invoice_html(&inv, Some(&format!("/admin/orders/{id}/invoice.pdf"))).into_string(), Vec::new()));
     }
-    let font = invoice_font(env).await.map_err(AppError::Internal)?;
-    let bytes = invoice_pdf(&inv, &font).map_err(|e| AppError::Internal(format!("invoice pdf of {id}: {e:?}")))?;
+    let font = invoice_font(env).await.map_err(|e| AppError::Internal(e.into()))?;
+    let bytes = invoice_pdf(&inv, &font).map_err(|e| AppError::Internal(format!("invoice pdf of {id}: {e:?}").into()))?;
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/pdf");
     let _ = headers.set("content-disposition", &format!("inline; filename=\"{}.pdf\"", d.order.number));
@@ -192,7 +193,7 @@ fn snapshot(d: &OrderDetail) -> serde_json::Value {
 
 /// `POST /admin/orders/{id}/{fulfil|deliver|cancel|refund}`: without `confirm=yes` it shows the
 /// confirmation step; with it, it acts once (a repeated confirmation changes nothing twice).
-pub(super) async fn act(env: &Env, config: &Config, db: &Db, staff: &Staff<'_>, id: &str, code: &str, form: &[(String, String)]) -> Result<Response, AppError> {
+pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, id: &str, code: &str, form: &[(String, String)]) -> Result<Response, AppError> {
     let action = Action::parse(code).ok_or(AppError::NotFound)?;
     let field = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
     let d = load_order(env, id).await?.ok_or(AppError::NotFound)?;

@@ -7,7 +7,7 @@ use worker::{Env, Response};
 
 use super::promotions::{bump_catalog_version, generate_bulk};
 use super::shop::{html, redirect};
-use crate::app::admin::{audit_sql, Actor};
+use crate::app::admin::{audit_created_sql, audit_sql, Actor};
 use crate::app::promotions::{
     analytics_sql, codes_csv, codes_sql, create_promotion, list_promotions_sql, promotion_sql, validate_input, AnalyticsRow, CodeRow, PromotionRow,
 };
@@ -16,7 +16,8 @@ use crate::domain::error::AppError;
 use crate::domain::listing::{parse_query, FieldError, Problem};
 use crate::domain::promotions::{parse_code_prefix, MAX_BULK_CODES};
 use crate::platform::config::now;
-use crate::platform::d1::{rows, Db};
+use crate::platform::d1::D1;
+use crate::app::db::Db;
 use crate::platform::edge_cache::{respond, Rendered};
 use crate::views::admin::promotions::{promotions_page, Listed, Notice};
 use crate::views::admin::AdminCtx;
@@ -25,7 +26,7 @@ use crate::views::PageCtx;
 /// Where an admin request for promotions goes; `None` when the path is not one of ours.
 pub async fn handle(
     env: &Env,
-    db: &Db,
+    db: &D1,
     ctx: &AdminCtx,
     shop: &PageCtx,
     actor: &Actor<'_>,
@@ -72,7 +73,7 @@ fn encode(s: &str) -> String {
         .collect()
 }
 
-async fn list(db: &Db, ctx: &AdminCtx, shop: &PageCtx, notice: Option<&Notice>, errors: &[FieldError], form: &[(String, String)], status: u16) -> Result<Response, AppError> {
+async fn list(db: &D1, ctx: &AdminCtx, shop: &PageCtx, notice: Option<&Notice>, errors: &[FieldError], form: &[(String, String)], status: u16) -> Result<Response, AppError> {
     let results = db
         .batch(&[
             list_promotions_sql(),
@@ -81,14 +82,14 @@ async fn list(db: &Db, ctx: &AdminCtx, shop: &PageCtx, notice: Option<&Notice>, 
         ])
         .await?;
     let [promotions, analytics, counts] = results.as_slice() else { return Err(AppError::Internal("promotions batch".into())) };
-    let promotions: Vec<PromotionRow> = rows(promotions)?;
-    let analytics: Vec<AnalyticsRow> = rows(analytics)?;
+    let promotions: Vec<PromotionRow> = promotions.decode()?;
+    let analytics: Vec<AnalyticsRow> = analytics.decode()?;
     #[derive(serde::Deserialize)]
     struct Count {
         n: i64,
         c: i64,
     }
-    let counts: Vec<Count> = rows(counts)?;
+    let counts: Vec<Count> = counts.decode()?;
     let listed: Vec<Listed> = promotions
         .iter()
         .map(|row| Listed {
@@ -100,7 +101,7 @@ async fn list(db: &Db, ctx: &AdminCtx, shop: &PageCtx, notice: Option<&Notice>, 
     Ok(html(status, promotions_page(ctx, shop, &listed, notice, errors, form).into_string(), Vec::new()))
 }
 
-async fn create(env: &Env, db: &Db, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, form: &[(String, String)]) -> Result<Response, AppError> {
+async fn create(env: &Env, db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, form: &[(String, String)]) -> Result<Response, AppError> {
     let validated = crate::app::promotion_form::read(form).and_then(|input| validate_input(&input).map(|v| (input, v)));
     let (input, (promotion, codes)) = match validated {
         Ok(v) => v,
@@ -113,25 +114,22 @@ async fn create(env: &Env, db: &Db, ctx: &AdminCtx, shop: &PageCtx, actor: &Acto
     let select = batch.pop();
     let after = json!({"name_vi": input.name_vi, "name_en": input.name_en, "automatic": input.automatic, "codes": input.codes,
         "benefit": promotion.benefit, "starts_at": promotion.conditions.starts_at, "ends_at": promotion.conditions.ends_at});
-    let mut audit = audit_sql(actor, "promotion.create", "promotion", "", None, Some(&after), now);
-    audit.text = audit.text.replacen("SELECT ?, ?, ?, ?, ?, ?,", "SELECT ?, ?, ?, ?, ?, (SELECT MAX(id) FROM promotions),", 1);
-    audit.params.remove(5);
-    batch.push(audit);
+    batch.push(audit_created_sql(actor, "promotion.create", "promotion", "promotions", &after, now));
     batch.extend(select);
     match db.batch(&batch).await {
         Ok(_) => {}
-        Err(AppError::Internal(m)) if m.contains("UNIQUE") => {
+        Err(e) if e.is_unique("promotion_codes", "") => {
             let errors = vec![FieldError { field: "codes", problem: Problem::BadValue }];
             return list(db, ctx, shop, None, &errors, form, 422).await;
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     }
     bump_catalog_version(env, db).await?;
     let name = ctx.locale.pick(&input.name_vi, &input.name_en).to_string();
     Ok(redirect(&format!("{}?created={}", ctx.href("/admin/promotions"), encode(&name)), Vec::new()))
 }
 
-async fn switch(env: &Env, db: &Db, ctx: &AdminCtx, actor: &Actor<'_>, id: &str, active: bool) -> Result<Response, AppError> {
+async fn switch(env: &Env, db: &D1, ctx: &AdminCtx, actor: &Actor<'_>, id: &str, active: bool) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let row = db.all::<PromotionRow>(&promotion_sql(id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
     let (from, to) = if active { ("disabled", "active") } else { ("active", "disabled") };
@@ -146,7 +144,7 @@ async fn switch(env: &Env, db: &Db, ctx: &AdminCtx, actor: &Actor<'_>, id: &str,
     Ok(redirect(&format!("{}?{}={}", ctx.href("/admin/promotions"), if active { "on" } else { "off" }, encode(&name)), Vec::new()))
 }
 
-async fn codes(db: &Db, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, id: &str, form: &[(String, String)]) -> Result<Response, AppError> {
+async fn codes(db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, id: &str, form: &[(String, String)]) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let get = |k: &str| form.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim()).unwrap_or("");
     let mut errors = Vec::new();
@@ -177,7 +175,7 @@ async fn codes(db: &Db, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, id: &
     Ok(redirect(&format!("{}?codes={made}&csv={}", ctx.href("/admin/promotions"), encode(&csv)), Vec::new()))
 }
 
-async fn csv(db: &Db, id: &str, query: &str) -> Result<Response, AppError> {
+async fn csv(db: &D1, id: &str, query: &str) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     db.all::<PromotionRow>(&promotion_sql(id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
     let batch = parse_query(query).into_iter().find(|(k, _)| k == "batch").map(|(_, v)| v);

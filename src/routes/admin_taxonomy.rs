@@ -2,6 +2,7 @@
 //! collection's products. The router has checked the route's permission; every write is audited
 //! (`app::taxonomy`) and bumps the catalog version so the storefront changes at once.
 
+use crate::app::db::Db;
 use worker::Response;
 
 use super::admin_catalog::{bump_catalog_version, Req};

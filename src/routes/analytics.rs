@@ -12,9 +12,8 @@ use crate::domain::error::AppError;
 use crate::domain::http_cache;
 use crate::platform::analytics;
 use crate::platform::config::{now, Config};
-use crate::platform::d1::Db;
+use crate::platform::d1::D1;
 use crate::platform::edge_cache::{respond, Rendered};
-use crate::platform::DB;
 use crate::views::admin::dashboard::dashboard_csv;
 
 /// The period asked for by `from`, `to` and `days`, as the dashboard reads it.
@@ -26,7 +25,7 @@ pub(super) fn period(query: &str) -> Result<Period, AppError> {
 /// `GET /internal/analytics[.csv]?from&to|days`, `POST /internal/analytics/rollup?from&to|days`.
 pub async fn internal(req: &Request, incoming: &Incoming, env: &Env, segments: &[&str]) -> Result<Response, AppError> {
     internal_auth(req, &Config::from_env(env))?;
-    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    let db = D1::open(env)?;
     let period = period(&incoming.query)?;
     match (incoming.method.clone(), segments) {
         (Method::Get, ["internal", "analytics"]) => Ok(json_response(200, &analytics::dashboard(&db, period, now()).await?.to_json())),

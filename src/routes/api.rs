@@ -17,9 +17,8 @@ use crate::domain::error::AppError;
 use crate::domain::http_cache;
 use crate::domain::listing::{total_pages, ListingQuery};
 use crate::domain::slug::Slug;
-use crate::platform::d1::Db;
+use crate::platform::d1::D1;
 use crate::platform::edge_cache::{self, respond, Rendered};
-use crate::platform::DB;
 use crate::views::i18n;
 use crate::views::paths;
 
@@ -59,7 +58,7 @@ async fn render(req: &Incoming, env: &Env, path: &str) -> Result<String, AppErro
     if segments.as_slice() == ["openapi.json"] {
         return Ok(OPENAPI.to_string());
     }
-    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    let db = D1::open(env)?;
     let value = match segments.as_slice() {
         ["categories"] => categories(&db).await?,
         ["products"] => products(&db, req).await?,
@@ -80,6 +79,8 @@ pub(super) fn error_body(error: &AppError) -> Rendered {
         ),
         AppError::MethodNotAllowed => ("This method is not allowed on this endpoint.".to_string(), BTreeMap::new()),
         AppError::Unauthorized => ("The signature or credential is missing or wrong.".to_string(), BTreeMap::new()),
+        AppError::Forbidden(r) | AppError::Conflict(r) => (r.message.clone(), BTreeMap::new()),
+        AppError::TooManyRequests { retry_after } => (format!("Too many requests; try again in {retry_after} seconds."), BTreeMap::new()),
         AppError::Internal(cause) => {
             worker::console_error!("api internal error: {cause}");
             ("Something failed on our side. Please retry later.".to_string(), BTreeMap::new())
@@ -143,12 +144,12 @@ fn listing_query(req: &Incoming) -> Result<ListingQuery, AppError> {
     Ok(ListingQuery::from_query_string(&req.query)?)
 }
 
-async fn categories(db: &Db) -> Result<Value, AppError> {
+async fn categories(db: &D1) -> Result<Value, AppError> {
     let all = db.categories().await?;
     Ok(json!({"categories": all.iter().map(category_json).collect::<Vec<_>>()}))
 }
 
-async fn products(db: &Db, req: &Incoming) -> Result<Value, AppError> {
+async fn products(db: &D1, req: &Incoming) -> Result<Value, AppError> {
     let q = listing_query(req)?;
     if q.q.is_some() {
         return search(db, req).await;
@@ -168,7 +169,7 @@ async fn products(db: &Db, req: &Incoming) -> Result<Value, AppError> {
     Ok(listing_json(&req.origin, &q, &listing))
 }
 
-async fn search(db: &Db, req: &Incoming) -> Result<Value, AppError> {
+async fn search(db: &D1, req: &Incoming) -> Result<Value, AppError> {
     let q = listing_query(req)?;
     let (listing, partial) = search_listing(db, &q).await?;
     let mut value = listing_json(&req.origin, &q, &listing);
@@ -177,7 +178,7 @@ async fn search(db: &Db, req: &Incoming) -> Result<Value, AppError> {
     Ok(value)
 }
 
-async fn product(db: &Db, req: &Incoming, slug: &str) -> Result<Value, AppError> {
+async fn product(db: &D1, req: &Incoming, slug: &str) -> Result<Value, AppError> {
     let slug = Slug::parse(slug).ok_or(AppError::NotFound)?;
     let ProductPage { product: p, variants, images, tags, related, .. } =
         db.product(slug.as_str()).await?.ok_or(AppError::NotFound)?;

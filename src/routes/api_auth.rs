@@ -32,9 +32,10 @@ use crate::domain::throttle::{login_retry_after, Action};
 use crate::domain::time::rfc3339;
 use crate::platform::accounts::verify_password;
 use crate::platform::config::{now, Config};
-use crate::platform::d1::{rows, Db};
+use crate::platform::d1::D1;
+use crate::app::db::{Db, Rows};
 use crate::platform::edge_cache::{respond, Rendered};
-use crate::platform::{random, rate_limit_do, DB};
+use crate::platform::{random, rate_limit_do};
 
 const JSON: &str = "application/json; charset=utf-8";
 /// The realm named in `WWW-Authenticate` challenges.
@@ -146,12 +147,8 @@ fn secret(config: &Config) -> Result<&str, AppError> {
     config.api_token_secret.as_deref().ok_or_else(|| AppError::Internal("API_TOKEN_SECRET is not configured (at least 32 bytes)".into()))
 }
 
-fn db(env: &Env) -> Result<Db, AppError> {
-    Ok(Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?))
-}
-
-fn changes(results: &[worker::D1Result], index: usize) -> i64 {
-    results.get(index).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) as i64
+fn changes(results: &[Rows], index: usize) -> i64 {
+    results.get(index).map_or(0, |r| r.changes() as i64)
 }
 
 fn new_token() -> Result<String, AppError> {
@@ -173,7 +170,7 @@ async fn issue(req: &Request, env: &Env, config: &Config, body: &Value) -> Resul
         (Ok(e), Ok(p)) => (e.trim().to_lowercase(), p),
         (e, p) => return Err(AppError::Invalid([e.err(), p.err()].into_iter().flatten().collect())),
     };
-    let db = db(env)?;
+    let db = D1::open(env)?;
     let account_key = format!("customer:{email}");
     let now = now();
     if let Some(f) = db.all::<Failures>(&failures_sql(&account_key)).await?.into_iter().next() {
@@ -214,12 +211,12 @@ async fn refresh(req: &Request, env: &Env, config: &Config, body: &Value) -> Res
         return Ok(invalid_grant());
     }
     let new = new_token()?;
-    let results = db(env)?.batch(&rotate_batch(&old, &new, now())).await?;
+    let results = D1::open(env)?.batch(&rotate_batch(&old, &new, now())).await?;
     if changes(&results, 0) > 0 {
         worker::console_warn!("a spent refresh token was presented again: its family is revoked");
     }
     let rotated = match results.get(ROTATE_RESULT) {
-        Some(r) => rows::<RefreshRow>(r)?.into_iter().next(),
+        Some(r) => r.decode::<RefreshRow>()?.into_iter().next(),
         None => None,
     };
     match rotated {
@@ -236,7 +233,7 @@ async fn logout(req: &Request, env: &Env, body: &Value) -> Result<Response, AppE
     }
     let token = refresh_field(body)?;
     if is_refresh_token(&token) {
-        db(env)?.batch(&[revoke_family_sql(&token, now())]).await?;
+        D1::open(env)?.batch(&[revoke_family_sql(&token, now())]).await?;
     }
     Ok(respond(Rendered::new(204, JSON, String::new()), http_cache::NO_STORE, None))
 }
@@ -246,7 +243,7 @@ async fn logout(req: &Request, env: &Env, body: &Value) -> Result<Response, AppE
 /// The customer an `Authorization: Bearer` access token stands for, or the 401 to answer: the
 /// signature and claims (`domain::jwt::verify`), then the account and the token's refresh family,
 /// which must still be live (signed out, replayed or revoked families end their access tokens).
-pub(super) async fn bearer_customer(req: &Request, db: &Db, config: &Config) -> Result<Result<CustomerRow, Response>, AppError> {
+pub(super) async fn bearer_customer(req: &Request, db: &D1, config: &Config) -> Result<Result<CustomerRow, Response>, AppError> {
     let secret = secret(config)?;
     let Some(header) = req.headers().get("authorization").ok().flatten() else { return Ok(Err(no_token())) };
     let Some(token) = jwt::bearer(&header) else { return Ok(Err(invalid_token())) };
@@ -256,7 +253,7 @@ pub(super) async fn bearer_customer(req: &Request, db: &Db, config: &Config) -> 
 }
 
 async fn me(req: &Request, env: &Env, config: &Config) -> Result<Response, AppError> {
-    let db = db(env)?;
+    let db = D1::open(env)?;
     let c = match bearer_customer(req, &db, config).await? {
         Ok(c) => c,
         Err(refusal) => return Ok(refusal),
@@ -273,7 +270,7 @@ async fn me(req: &Request, env: &Env, config: &Config) -> Result<Response, AppEr
 }
 
 async fn my_orders(req: &Request, env: &Env, config: &Config) -> Result<Response, AppError> {
-    let db = db(env)?;
+    let db = D1::open(env)?;
     let c = match bearer_customer(req, &db, config).await? {
         Ok(c) => c,
         Err(refusal) => return Ok(refusal),
@@ -281,7 +278,7 @@ async fn my_orders(req: &Request, env: &Env, config: &Config) -> Result<Response
     // Guest orders placed with the verified email become the shopper's first, as on the account page.
     let results = db.batch(&[attach_guest_orders_sql(&c.id), orders_sql(&c.id)]).await?;
     let orders: Vec<OrderSummaryRow> = match results.get(1) {
-        Some(r) => rows(r)?,
+        Some(r) => r.decode()?,
         None => return Err(AppError::Internal("orders batch".into())),
     };
     let orders: Vec<Value> = orders
@@ -292,7 +289,7 @@ async fn my_orders(req: &Request, env: &Env, config: &Config) -> Result<Response
 }
 
 /// An order if it is `customer_id`'s; `NotFound` for any other (or no) order.
-pub(super) async fn owned_order_json(env: &Env, db: &Db, customer_id: &str, order_id: &str) -> Result<Value, AppError> {
+pub(super) async fn owned_order_json(env: &Env, db: &D1, customer_id: &str, order_id: &str) -> Result<Value, AppError> {
     let owned = Sql::new("SELECT id FROM orders WHERE id = ? AND customer_id = ?").bind(order_id).bind(customer_id);
     if db.all::<Value>(&owned).await?.is_empty() {
         return Err(AppError::NotFound);
@@ -307,7 +304,7 @@ pub(super) async fn order_by_bearer(req: &Request, env: &Env, config: &Config, i
 }
 
 async fn my_order(req: &Request, env: &Env, config: &Config, id: &str) -> Result<Response, AppError> {
-    let db = db(env)?;
+    let db = D1::open(env)?;
     let c = match bearer_customer(req, &db, config).await? {
         Ok(c) => c,
         Err(refusal) => return Ok(refusal),

@@ -23,9 +23,10 @@ use crate::domain::locale::Locale;
 use crate::domain::payments::{momo, paypal, stripe, zalopay, Attempt, Outcome, Verified};
 use crate::domain::time::rfc3339;
 use crate::platform::config::{now, Config};
-use crate::platform::d1::Db;
+use crate::platform::d1::D1;
+use crate::app::db::Db;
 use crate::platform::payments::{apply, Applied, PaymentNotice, Rejected};
-use crate::platform::{gateways, random, DB};
+use crate::platform::{gateways, random};
 use crate::views::payments::{confirming_page, handoff_page, unavailable_page, REFRESH_SECONDS};
 use crate::views::PageCtx;
 
@@ -39,10 +40,6 @@ pub fn owns(path: &str) -> bool {
         || (p.starts_with("/orders/") && p.ends_with("/pay"))
         || WEBHOOKS.contains(&path)
         || (path.starts_with("/internal/orders/") && path.ends_with("/refunds"))
-}
-
-fn db(env: &Env) -> Result<Db, AppError> {
-    Ok(Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?))
 }
 
 pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Response {
@@ -92,7 +89,7 @@ async fn attempt_and_order(env: &Env, config: &Config, provider: &str, payment_i
     if !is_cart_id(payment_id) {
         return Err(AppError::NotFound);
     }
-    let payment: PaymentRow = db(env)?.all(&payment_by_id_sql(payment_id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
+    let payment: PaymentRow = D1::open(env)?.all(&payment_by_id_sql(payment_id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
     if payment.provider != provider {
         return Err(AppError::NotFound);
     }
@@ -155,7 +152,7 @@ async fn start_payment(ctx: &PageCtx, env: &Env, config: &Config, rest: &str, qu
     };
     match gateways::start(config, provider, &attempt).await {
         Ok(started) => {
-            let db = db(env)?;
+            let db = D1::open(env)?;
             db.batch(&[record_started(payment_id, &started, now)]).await?;
             // Two quick clicks may both start: the first recorded page wins.
             let recorded: Option<PaymentRow> = db.all(&payment_by_id_sql(payment_id)).await?.into_iter().next();
@@ -195,7 +192,7 @@ async fn return_page(ctx: &PageCtx, env: &Env, config: &Config, provider: &str, 
     if detail.order.status != "pending_payment" {
         return Ok(redirect(&order_url, Vec::new()));
     }
-    let db = db(env)?;
+    let db = D1::open(env)?;
     let now = now();
     if query_param(query, "cancelled").as_deref() == Some("1") {
         if payment.status == "pending" {
@@ -263,8 +260,8 @@ async fn pay_another_way(ctx: &PageCtx, env: &Env, config: &Config, order_id: &s
         return Err(AppError::Invalid(vec![FieldError { field: "payment_provider", problem: Problem::UnknownChoice }]));
     };
     let payment_id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
-    let results = db(env)?.batch(&new_attempt(&detail.order.id, &payment_id, provider, now())).await?;
-    let inserted = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) > 0;
+    let results = D1::open(env)?.batch(&new_attempt(&detail.order.id, &payment_id, provider, now())).await?;
+    let inserted = results.first().is_some_and(|r| r.changes() > 0);
     if !inserted {
         // No longer payable (paid, expired or cancelled meanwhile): the order page says which.
         return Ok(redirect(&order_url, Vec::new()));
@@ -335,7 +332,7 @@ async fn stripe_webhook(req: &Request, env: &Env, config: &Config, body: &str) -
     match stripe::parse_event(body) {
         Err(e) => Ok(rejected_json(400, "bad_event", &e.to_string())),
         Ok(None) => Ok(json_response(200, &json!({"received": true, "applied": "Ignored"}))),
-        Ok(Some(v)) => webhook_answer(apply(&db(env)?, &notice("stripe", &v, body)).await, received),
+        Ok(Some(v)) => webhook_answer(apply(&D1::open(env)?, &notice("stripe", &v, body)).await, received),
     }
 }
 
@@ -350,7 +347,7 @@ async fn paypal_webhook(req: &Request, env: &Env, config: &Config, body: &str) -
     match paypal::parse_event(body) {
         Err(e) => Ok(rejected_json(400, "bad_event", &e.to_string())),
         Ok(None) => Ok(json_response(200, &json!({"received": true, "applied": "Ignored"}))),
-        Ok(Some(v)) => webhook_answer(apply(&db(env)?, &notice("paypal", &v, body)).await, received),
+        Ok(Some(v)) => webhook_answer(apply(&D1::open(env)?, &notice("paypal", &v, body)).await, received),
     }
 }
 
@@ -363,7 +360,7 @@ async fn momo_ipn(env: &Env, config: &Config, body: &str) -> Result<Response, Ap
         return Ok(rejected_json(400, "bad_signature", "The IPN signature does not verify."));
     }
     let v = ipn.verified();
-    webhook_answer(apply(&db(env)?, &notice("momo", &v, body)).await, |_| ResponseBuilder::new().with_status(204).empty())
+    webhook_answer(apply(&D1::open(env)?, &notice("momo", &v, body)).await, |_| ResponseBuilder::new().with_status(204).empty())
 }
 
 /// `POST /webhooks/zalopay`: mac over the raw `data` with key2; always answered 200 with the
@@ -383,7 +380,7 @@ async fn zalopay_callback(env: &Env, config: &Config, body: &str) -> Result<Resp
         }
         Err(zalopay::CallbackError::Malformed) => return Ok(reply(-1, "invalid callback data")),
     };
-    Ok(match apply(&db(env)?, &notice("zalopay", &v, body)).await {
+    Ok(match apply(&D1::open(env)?, &notice("zalopay", &v, body)).await {
         Ok(Applied::Unchanged) => reply(2, "already processed"),
         Ok(_) => reply(1, "success"),
         Err(Rejected::Unknown) => reply(0, "unknown order"),
@@ -470,7 +467,7 @@ fn refused(status: u16, code: &'static str, message: impl Into<String>) -> Refun
 /// (an audit row gated on `changes()` belongs there). The internal API and the admin panel share it.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn refund(env: &Env, config: &Config, order_id: &str, key: &str, amount: Option<i64>, reason: &str, actor: &str, on_success: Vec<crate::app::sql::Sql>) -> Result<RefundResult, AppError> {
-    let db = db(env)?;
+    let db = D1::open(env)?;
     let existing: Option<RefundRow> = db.all(&refund_by_key_sql(key)).await?.into_iter().next();
     let refund = match existing {
         Some(r) if r.order_id != order_id => return Ok(refused(409, "idempotency_key_reused", "This key was used for another order's refund.")),
@@ -563,7 +560,7 @@ pub(super) async fn refund(env: &Env, config: &Config, order_id: &str, key: &str
 /// `GET /internal/orders/{id}/refunds`: the order's refunds, newest last.
 async fn list_refunds(env: &Env, order_id: &str) -> Result<Response, AppError> {
     let detail = load_order(env, order_id).await?.ok_or(AppError::NotFound)?;
-    let refunds: Vec<RefundRow> = db(env)?.all(&refunds_of_order_sql(order_id)).await?;
+    let refunds: Vec<RefundRow> = D1::open(env)?.all(&refunds_of_order_sql(order_id)).await?;
     Ok(json_response(
         200,
         &json!({"order": {"id": detail.order.id, "status": detail.order.status, "total": detail.order.total, "refunded_total": detail.order.refunded_total},

@@ -26,9 +26,10 @@ use crate::domain::listing::{parse_query, FieldError, Problem};
 use crate::domain::promotions::{generate_codes, parse_code_prefix, CouponCode, MAX_BULK_CODES};
 use crate::platform::cart_do::{CartCall, CartReply};
 use crate::platform::config::{now, Config};
-use crate::platform::d1::{rows, Db};
+use crate::platform::d1::D1;
+use crate::app::db::{Db, Rows};
 use crate::platform::edge_cache::{respond, Rendered, CATALOG_VERSION_KEY, PROMOTION_SCHEDULE_KEY};
-use crate::platform::{DB, KV};
+use crate::platform::KV;
 use crate::views::cart::cart_page_with_coupon;
 use crate::views::promotions::CouponProblem;
 use crate::views::PageCtx;
@@ -81,13 +82,9 @@ pub async fn api_apply(env: &Env, cart_id: &str, body: &str) -> Result<Response,
     Ok(reply_json(cart_call(env, cart_id, &CartCall::ApplyCode { code }).await?, false))
 }
 
-fn db(env: &Env) -> Result<Db, AppError> {
-    Ok(Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?))
-}
-
 /// A new catalog version (cached pages show live automatic promotions, so they must miss at once),
 /// and the schedule of coming starts and ends (so pages also miss when one passes).
-pub(super) async fn bump_catalog_version(env: &Env, db: &Db) -> Result<(), AppError> {
+pub(super) async fn bump_catalog_version(env: &Env, db: &D1) -> Result<(), AppError> {
     let kv = env.kv(KV).map_err(|e| AppError::internal("kv binding", e))?;
     let instants: Vec<crate::app::promotions::CountRow> = db.all(&crate::app::promotions::schedule_sql(now())).await?;
     let schedule: Vec<String> = instants.iter().map(|r| r.n.to_string()).collect();
@@ -109,11 +106,11 @@ fn promotion_json(row: &PromotionRow, analytics: Option<&AnalyticsRow>) -> Value
     v
 }
 
-async fn one(db: &Db, id: i64) -> Result<Value, AppError> {
+async fn one(db: &D1, id: i64) -> Result<Value, AppError> {
     let results = db.batch(&[promotion_sql(id), analytics_sql(Some(id))]).await?;
     let [promotion, analytics] = results.as_slice() else { return Err(AppError::Internal("promotion batch".into())) };
-    let row = rows::<PromotionRow>(promotion)?.into_iter().next().ok_or(AppError::NotFound)?;
-    let analytics = rows::<AnalyticsRow>(analytics)?.into_iter().next();
+    let row = promotion.decode::<PromotionRow>()?.into_iter().next().ok_or(AppError::NotFound)?;
+    let analytics = analytics.decode::<AnalyticsRow>()?.into_iter().next();
     Ok(promotion_json(&row, analytics.as_ref()))
 }
 
@@ -124,14 +121,14 @@ struct BulkBody {
 }
 
 pub async fn internal(req: &Request, incoming: &Incoming, env: &Env, segments: &[&str], body: &str) -> Result<Response, AppError> {
-    let db = db(env)?;
+    let db = D1::open(env)?;
     let id = |s: &str| s.parse::<i64>().map_err(|_| AppError::NotFound);
     match (req.method(), segments) {
         (Method::Get, ["internal", "promotions"]) => {
             let results = db.batch(&[list_promotions_sql(), analytics_sql(None)]).await?;
             let [list, analytics] = results.as_slice() else { return Err(AppError::Internal("promotion batch".into())) };
-            let analytics: Vec<AnalyticsRow> = rows(analytics)?;
-            let items: Vec<Value> = rows::<PromotionRow>(list)?.iter().map(|r| promotion_json(r, analytics.iter().find(|a| a.promotion_id == r.id))).collect();
+            let analytics: Vec<AnalyticsRow> = analytics.decode()?;
+            let items: Vec<Value> = list.decode::<PromotionRow>()?.iter().map(|r| promotion_json(r, analytics.iter().find(|a| a.promotion_id == r.id))).collect();
             Ok(json_response(200, &json!({ "promotions": items })))
         }
         (Method::Post, ["internal", "promotions"]) => {
@@ -139,10 +136,10 @@ pub async fn internal(req: &Request, incoming: &Incoming, env: &Env, segments: &
             let (promotion, codes) = validate_input(&input)?;
             let results = db.batch(&create_promotion(&promotion, &codes, now())).await.map_err(|e| match e {
                 // A code that exists already (the codes' primary key) is the owner's mistake, not ours.
-                AppError::Internal(m) if m.contains("UNIQUE") => AppError::Invalid(vec![FieldError { field: "codes", problem: Problem::BadValue }]),
-                other => other,
+                e if e.is_unique("promotion_codes", "") => AppError::Invalid(vec![FieldError { field: "codes", problem: Problem::BadValue }]),
+                other => other.into(),
             })?;
-            let row = results.last().map(rows::<PromotionRow>).transpose()?.and_then(|r| r.into_iter().next()).ok_or(AppError::Internal("created promotion".into()))?;
+            let row = results.last().map(Rows::decode::<PromotionRow>).transpose()?.and_then(|r| r.into_iter().next()).ok_or(AppError::Internal("created promotion".into()))?;
             bump_catalog_version(env, &db).await?;
             Ok(json_response(201, &promotion_json(&row, None)))
         }
@@ -152,7 +149,7 @@ pub async fn internal(req: &Request, incoming: &Incoming, env: &Env, segments: &
             let input: PromotionInput = parse_json(body)?;
             let (promotion, _) = validate_input(&input)?;
             let results = db.batch(&update_promotion(pid, &promotion, now())).await?;
-            if results.last().map(rows::<PromotionRow>).transpose()?.is_none_or(|r| r.is_empty()) {
+            if results.last().map(Rows::decode::<PromotionRow>).transpose()?.is_none_or(|r| r.is_empty()) {
                 return Err(AppError::NotFound);
             }
             bump_catalog_version(env, &db).await?;
@@ -189,7 +186,7 @@ pub async fn internal(req: &Request, incoming: &Incoming, env: &Env, segments: &
 }
 
 /// Inserts `count` new single-use codes, topping up when a generated code already existed.
-pub(super) async fn generate_bulk(db: &Db, promotion_id: i64, prefix: &str, count: usize, batch_id: &str) -> Result<usize, AppError> {
+pub(super) async fn generate_bulk(db: &D1, promotion_id: i64, prefix: &str, count: usize, batch_id: &str) -> Result<usize, AppError> {
     let mut made = 0;
     for _ in 0..4 {
         if made >= count {
@@ -202,7 +199,7 @@ pub(super) async fn generate_bulk(db: &Db, promotion_id: i64, prefix: &str, coun
         // D1 takes a bounded number of statements per batch; 100 codes per round trip.
         for chunk in insert_codes(promotion_id, &codes, batch_id, now()).chunks(100) {
             for result in db.batch(chunk).await? {
-                made += result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0);
+                made += result.changes() as usize;
             }
         }
     }
@@ -213,7 +210,7 @@ pub(super) async fn generate_bulk(db: &Db, promotion_id: i64, prefix: &str, coun
 /// Badges of the live automatic promotions that reach a product (`product_id`, in `collections`) or
 /// a listing (its category ancestry; none for search). The promotions are read once per catalog
 /// version and isolate; a storage failure renders no badges, never an error.
-pub async fn badges_for(ctx: &PageCtx, db: &Db, version: &str, product_id: Option<i64>, categories: &[i64], collections: &[i64]) -> maud::Markup {
+pub async fn badges_for(ctx: &PageCtx, db: &D1, version: &str, product_id: Option<i64>, categories: &[i64], collections: &[i64]) -> maud::Markup {
     let automatic = match crate::platform::memo::automatic(version) {
         Some(rows) => rows,
         None => match db.all::<PromotionRow>(&crate::app::promotions::automatic_sql()).await {

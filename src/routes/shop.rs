@@ -25,7 +25,8 @@ use crate::domain::throttle::Action;
 use crate::domain::time::rfc3339;
 use crate::platform::cart_do::{CartCall, CartReply, CheckoutPayload};
 use crate::platform::config::{now, Config};
-use crate::platform::d1::{rows, Db};
+use crate::platform::d1::D1;
+use crate::app::db::Db;
 use crate::platform::edge_cache::{respond, Rendered};
 use crate::domain::payments::Outcome;
 use crate::platform::payments::{self, PaymentNotice};
@@ -77,7 +78,7 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env, wctx: &wor
     let device_cart = cart_from_cookie(&req, &config);
     // A signed-in shopper's cart is the account's, on every device.
     let cart_page = local == "/cart" || local.starts_with("/cart/") || local == "/checkout";
-    let db = env.d1(DB).ok().filter(|_| cart_page).map(Db);
+    let db = env.d1(DB).ok().filter(|_| cart_page).map(D1);
     let shopper = match &db {
         Some(db) => crate::platform::accounts::current_shopper(&req, db, config.customer_sessions).await.ok().flatten(),
         None => None,
@@ -366,12 +367,12 @@ pub(super) async fn load_order(env: &Env, order_id: &str) -> Result<Option<Order
     if !is_cart_id(order_id) {
         return Ok(None);
     }
-    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    let db = D1::open(env)?;
     let results = db.batch(&order_detail_batch(order_id)).await?;
     let [order, lines, events, payments] = results.as_slice() else { return Err(AppError::Internal("order batch".into())) };
-    let Some(order) = rows::<OrderRow>(order)?.into_iter().next() else { return Ok(None) };
+    let Some(order) = order.decode::<OrderRow>()?.into_iter().next() else { return Ok(None) };
     let discounts = db.all(&crate::app::promotions::order_redemptions_sql(order_id)).await?;
-    Ok(Some(OrderDetail { order, lines: rows(lines)?, events: rows(events)?, payments: rows(payments)?, discounts }))
+    Ok(Some(OrderDetail { order, lines: lines.decode()?, events: events.decode()?, payments: payments.decode()?, discounts }))
 }
 
 /// The order, if the token is its access token; otherwise `NotFound` (never "forbidden": probing
@@ -402,7 +403,7 @@ async fn show_order(ctx: &PageCtx, env: &Env, config: &Config, order_id: &str, q
 /// The shopper cancels an unpaid order: its units go back on sale at once (once, like expiry).
 async fn cancel_order(ctx: &PageCtx, env: &Env, config: &Config, order_id: &str, token: Option<&str>) -> Result<Response, AppError> {
     let detail = authorized_order(env, config, order_id, token).await?;
-    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    let db = D1::open(env)?;
     db.batch(&crate::app::stock::cancel_unpaid_order(&detail.order.id, now(), "shopper", "cancelled by the shopper")).await?;
     Ok(redirect(&order_location(ctx, &detail.order.id, token.unwrap_or_default()), Vec::new()))
 }
@@ -411,7 +412,7 @@ async fn sandbox_payment(env: &Env, config: &Config, payment_id: &str, token: Op
     if !is_cart_id(payment_id) {
         return Err(AppError::NotFound);
     }
-    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    let db = D1::open(env)?;
     let payment: PaymentRow = db.all(&payment_by_id_sql(payment_id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
     if payment.provider != "sandbox" {
         return Err(AppError::NotFound);
@@ -463,7 +464,7 @@ async fn sandbox_webhook(env: &Env, config: &Config, body: &str, header: Option<
     if !matches!(n.status.as_str(), "succeeded" | "failed") {
         return Err(AppError::Invalid(vec![FieldError { field: "status", problem: crate::domain::listing::Problem::UnknownChoice }]));
     }
-    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    let db = D1::open(env)?;
     let outcome = if n.status == "succeeded" { Outcome::Paid { charge_id: Some(n.payment_id.clone()) } } else { Outcome::Failed { code: "declined".into() } };
     let notice = PaymentNotice {
         provider: "sandbox",
@@ -615,7 +616,7 @@ async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, pat
             // An app signed in with a bearer token places the order for its account (a bad token is a
             // 401, not a silent guest order); without one it is a guest order.
             let account = if req.headers().has("authorization").unwrap_or(false) {
-                let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+                let db = D1::open(env)?;
                 match super::api_auth::bearer_customer(req, &db, config).await? {
                     Ok(customer) => Some(customer.id),
                     Err(refusal) => return Ok(refusal),

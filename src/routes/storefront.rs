@@ -14,7 +14,7 @@ use crate::domain::listing::{parse_query, FieldError, ListingQuery, Problem};
 use crate::domain::locale::Locale;
 use crate::domain::search::SearchQuery;
 use crate::domain::slug::Slug;
-use crate::platform::d1::Db;
+use crate::platform::d1::D1;
 use crate::platform::edge_cache::{self, respond, Rendered};
 use crate::platform::DB;
 use crate::views::{errors, home, listing, paths, product, seo, PageCtx};
@@ -115,7 +115,7 @@ pub async fn page_ctx(req: &Incoming, env: &Env, locale: Locale, path: &str, ver
 }
 
 async fn lists(env: &Env, version: &str) -> Result<(Rc<Vec<Category>>, Rc<Vec<Color>>), AppError> {
-    let db = Db(env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?);
+    let db = D1::open(env)?;
     db.catalog_lists(version).await
 }
 
@@ -123,7 +123,7 @@ async fn render(req: &Incoming, env: &Env, page: Page, version: String) -> Rende
     let (locale, path) = Locale::split_path(&req.path);
     let ctx = page_ctx(req, env, locale, path, &version).await;
     let db = match env.d1(DB) {
-        Ok(db) => Db(db),
+        Ok(db) => D1(db),
         Err(e) => return error_page(&ctx, AppError::internal("d1 binding", e)),
     };
     let colors = match db.catalog_lists(&version).await {
@@ -148,7 +148,9 @@ fn html(status: u16, markup: Markup) -> Rendered {
 
 fn error_page(ctx: &PageCtx, error: AppError) -> Rendered {
     let markup = match &error {
-        AppError::NotFound | AppError::MethodNotAllowed | AppError::Unauthorized => errors::not_found(ctx),
+        AppError::NotFound | AppError::MethodNotAllowed | AppError::Unauthorized | AppError::Conflict(_) => errors::not_found(ctx),
+        AppError::Forbidden(_) => errors::forbidden(ctx),
+        AppError::TooManyRequests { retry_after } => errors::too_many(ctx, *retry_after),
         AppError::Invalid(fields) => errors::bad_request(ctx, fields),
         AppError::Internal(cause) => {
             worker::console_error!("internal error on {}: {cause}", ctx.path);
@@ -162,13 +164,13 @@ fn listing_query(ctx: &PageCtx) -> Result<ListingQuery, AppError> {
     Ok(ListingQuery::from_query_string(&ctx.query)?)
 }
 
-async fn home_page(ctx: &PageCtx, db: &Db) -> Result<Markup, AppError> {
+async fn home_page(ctx: &PageCtx, db: &D1) -> Result<Markup, AppError> {
     let mut sections = db.collections(&[("new-arrivals", HOME_CARDS), ("best-sellers", HOME_CARDS)]).await?.into_iter();
     let data = home::HomeData { new_arrivals: sections.next().unwrap_or_default(), best_sellers: sections.next().unwrap_or_default() };
     Ok(home::home(ctx, &data))
 }
 
-async fn category_page(ctx: &PageCtx, db: &Db, version: &str, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
+async fn category_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
     let category = ctx.categories.iter().find(|c| c.slug == slug.as_str()).ok_or(AppError::NotFound)?;
     let q = listing_query(ctx)?;
     let scope = Scope { category_path: Some(category.path.clone()), fts_match: None };
@@ -179,7 +181,7 @@ async fn category_page(ctx: &PageCtx, db: &Db, version: &str, slug: &Slug, color
     Ok(listing::listing_page_with(ctx, &view, &badges))
 }
 
-async fn product_page(ctx: &PageCtx, db: &Db, version: &str, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
+async fn product_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
     let now_ms = worker::Date::now().as_millis() as f64;
     let data = match crate::platform::memo::product(version, slug.as_str(), now_ms) {
         Some(data) => data,
@@ -197,7 +199,7 @@ async fn product_page(ctx: &PageCtx, db: &Db, version: &str, slug: &Slug, colors
 }
 
 /// Runs a search listing: every word first; if that finds nothing, any word (`partial`).
-pub async fn search_listing(db: &Db, q: &ListingQuery) -> Result<(Listing, bool), AppError> {
+pub async fn search_listing(db: &D1, q: &ListingQuery) -> Result<(Listing, bool), AppError> {
     let text = q.q.as_deref().unwrap_or_default();
     let search = SearchQuery::parse(text).map_err(|e| vec![FieldError { field: "q", problem: Problem::Search(e) }])?;
     let Some(search) = search else { return Ok((Listing::default(), false)) };
@@ -210,7 +212,7 @@ pub async fn search_listing(db: &Db, q: &ListingQuery) -> Result<(Listing, bool)
     Ok((db.listing(&any, q).await?, true))
 }
 
-async fn search_page(ctx: &PageCtx, db: &Db, version: &str, colors: &[Color]) -> Result<Markup, AppError> {
+async fn search_page(ctx: &PageCtx, db: &D1, version: &str, colors: &[Color]) -> Result<Markup, AppError> {
     let q = listing_query(ctx)?;
     let (listing, partial) = search_listing(db, &q).await?;
     let view = listing::ListingView { kind: listing::Kind::Search { partial }, query: &q, listing: &listing, colors };
@@ -218,7 +220,7 @@ async fn search_page(ctx: &PageCtx, db: &Db, version: &str, colors: &[Color]) ->
     Ok(listing::listing_page_with(ctx, &view, &badges))
 }
 
-async fn sitemap(ctx: &PageCtx, db: &Db) -> Result<Rendered, AppError> {
+async fn sitemap(ctx: &PageCtx, db: &D1) -> Result<Rendered, AppError> {
     let mut pages: Vec<(String, Option<String>)> = vec![("/".to_string(), None)];
     pages.extend(ctx.categories.iter().map(|c| (paths::category(&c.slug), None)));
     pages.extend(

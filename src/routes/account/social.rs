@@ -12,6 +12,7 @@
 //!
 //! Any failure is a 400 page in the shopper's language with a way back to sign-in; nothing is made.
 
+use crate::app::db::Db;
 use worker::{Method, Response};
 
 use super::{limited, show_account, sign_in, too_many, Call};
