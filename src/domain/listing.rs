@@ -495,6 +495,28 @@ mod tests {
     }
 
     #[test]
+    fn percent_encoding_is_pinned_byte_for_byte() {
+        // Listing links become edge-cache keys and gateway URLs: their bytes must not drift.
+        let cases = [
+            ("áo vest đỏ & xanh", "%C3%A1o+vest+%C4%91%E1%BB%8F+%26+xanh"),
+            ("Áo gile cổ V", "%C3%81o+gile+c%E1%BB%95+V"),
+            ("Đầm ½ 🙂", "%C4%90%E1%BA%A7m+%C2%BD+%F0%9F%99%82"),
+            ("a+b=c&d/e?f#g%h", "a%2Bb%3Dc%26d%2Fe%3Ff%23g%25h"),
+            ("*'()!$,;:@[]", "%2A%27%28%29%21%24%2C%3B%3A%40%5B%5D"),
+            ("\t\n\"<>\\^`{|}\u{7f}", "%09%0A%22%3C%3E%5C%5E%60%7B%7C%7D%7F"),
+            ("AZaz09-_.~", "AZaz09-_.~"),
+            ("", ""),
+        ];
+        for (text, encoded) in cases {
+            assert_eq!(percent_encode(text), encoded, "{text:?}");
+            assert_eq!(percent_decode(encoded), text, "{encoded}");
+            assert_eq!(percent_decode_strict(encoded).as_deref(), Some(text), "{encoded}");
+        }
+        let q = parse("q=%C3%A1o+vest%2Bgile&size=xl&sort=price_asc&page=2").unwrap();
+        assert_eq!(q.query_string(), "?q=%C3%A1o+vest%2Bgile&size=XL&sort=price_asc&page=2");
+    }
+
+    #[test]
     fn malformed_encoding_is_reported_for_listing_fields_only() {
         let errors = ListingQuery::from_query_string("?q=%zz&size=M&sort=cheapest&utm_source=%E0%A4").unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| (e.field, e.problem)).collect();
