@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::admin::{audit_sql, Actor};
 use super::sql::{Sql, SqlValue};
+use crate::domain::listing::percent_encode_component;
 
 /// Products per page of the admin list.
 pub const PAGE_SIZE: i64 = 50;
@@ -88,7 +89,7 @@ impl ProductFilter {
     pub fn query_for_page(&self, page: i64) -> String {
         let mut parts = Vec::new();
         if !self.q.is_empty() {
-            parts.push(format!("q={}", encode(&self.q)));
+            parts.push(format!("q={}", percent_encode_component(&self.q)));
         }
         if let Some(c) = self.category {
             parts.push(format!("category={c}"));
@@ -102,10 +103,6 @@ impl ProductFilter {
         parts.push(format!("page={page}"));
         format!("?{}", parts.join("&"))
     }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 fn like(s: &str) -> String {

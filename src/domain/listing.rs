@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
 pub const DEFAULT_PER_PAGE: u32 = 24;
 pub const MAX_PER_PAGE: u32 = 60;
 pub const MAX_PAGE: u32 = 500;
@@ -323,17 +325,21 @@ pub fn encode_pairs(pairs: &[(&str, String)]) -> String {
     format!("?{}", body.join("&"))
 }
 
-/// Percent-encodes everything but unreserved characters (RFC 3986), spaces as `+`.
+/// What percent-encoding leaves as it is: RFC 3986's unreserved characters (letters, digits,
+/// `-`, `_`, `.`, `~`); every other byte, UTF-8 included, becomes `%XX` with upper-case hex.
+const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// Percent-encodes everything but unreserved characters (RFC 3986), spaces as `+`
+/// (`application/x-www-form-urlencoded`, as query strings and form bodies carry them).
 pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    // Every `%` of the encoded text starts an escape (a literal `%` is `%25`), so each `%20` is a space.
+    percent_encode_component(s).replace("%20", "+")
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986), spaces as `%20`: a URL
+/// component that is read back as it is, not as a form.
+pub fn percent_encode_component(s: &str) -> String {
+    utf8_percent_encode(s, ESCAPED).to_string()
 }
 
 /// Decodes an `application/x-www-form-urlencoded` string into pairs. Invalid UTF-8 is replaced,
@@ -351,54 +357,20 @@ fn split_query(query: &str) -> impl Iterator<Item = (&str, &str)> {
         .map(|part| part.split_once('=').unwrap_or((part, "")))
 }
 
-/// Decodes leniently: a `%` without two hex digits stays as it is, invalid UTF-8 is replaced.
+/// Decodes leniently: `+` is a space, a `%` without two hex digits stays as it is, invalid UTF-8
+/// is replaced.
 pub fn percent_decode(s: &str) -> String {
-    String::from_utf8_lossy(&decode_bytes(s).0).into_owned()
+    percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned()
 }
 
 /// Decodes strictly: `None` for what no browser sends, a `%` without two hex digits (`%zz`) or
 /// bytes that are not UTF-8 (`%FF`).
 pub fn percent_decode_strict(s: &str) -> Option<String> {
-    let (bytes, well_formed) = decode_bytes(s);
+    let well_formed = s.split('%').skip(1).all(|rest| rest.as_bytes().get(..2).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)));
     if !well_formed {
         return None;
     }
-    String::from_utf8(bytes).ok()
-}
-
-/// Decodes `+` and `%XX`; the flag is false when some `%` was not followed by two hex digits.
-fn decode_bytes(s: &str) -> (Vec<u8>, bool) {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut well_formed = true;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => match (bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 2;
-                }
-                _ => {
-                    well_formed = false;
-                    out.push(b'%');
-                }
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    (out, well_formed)
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+    percent_decode_str(&s.replace('+', " ")).decode_utf8().ok().map(|text| text.into_owned())
 }
 
 /// Groups repeated keys, for callers that want `size=M&size=L` as one list.
@@ -512,6 +484,9 @@ mod tests {
             assert_eq!(percent_decode(encoded), text, "{encoded}");
             assert_eq!(percent_decode_strict(encoded).as_deref(), Some(text), "{encoded}");
         }
+        // As a URL component (admin links and redirects), spaces stay `%20`.
+        assert_eq!(percent_encode_component("Áo gile cổ V"), "%C3%81o%20gile%20c%E1%BB%95%20V");
+        assert_eq!(percent_encode_component("a+b %20/ơ"), "a%2Bb%20%2520%2F%C6%A1");
         let q = parse("q=%C3%A1o+vest%2Bgile&size=xl&sort=price_asc&page=2").unwrap();
         assert_eq!(q.query_string(), "?q=%C3%A1o+vest%2Bgile&size=XL&sort=price_asc&page=2");
     }

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod catalog_csv;
 pub mod checkout;
 pub mod csv;
+pub mod encoding;
 pub mod error;
 pub mod http_cache;
 pub mod invoice;

@@ -13,7 +13,7 @@ use crate::app::promotions::{
 };
 use crate::app::sql::Sql;
 use crate::domain::error::AppError;
-use crate::domain::listing::{parse_query, FieldError, Problem};
+use crate::domain::listing::{parse_query, percent_encode_component, FieldError, Problem};
 use crate::domain::promotions::{parse_code_prefix, MAX_BULK_CODES};
 use crate::platform::config::now;
 use crate::platform::d1::D1;
@@ -65,12 +65,6 @@ fn notice_from(query: &str) -> Option<Notice> {
     let count = get("codes").and_then(|c| c.parse().ok())?;
     let csv = get("csv").filter(|c| c.starts_with("/admin/promotions/") || c.starts_with("/en/admin/promotions/"))?;
     Some(Notice::CodesMade { count, csv })
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
 
 async fn list(db: &D1, ctx: &AdminCtx, shop: &PageCtx, notice: Option<&Notice>, errors: &[FieldError], form: &[(String, String)], status: u16) -> Result<Response, AppError> {
@@ -126,7 +120,7 @@ async fn create(env: &Env, db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Acto
     }
     bump_catalog_version(env, db).await?;
     let name = ctx.locale.pick(&input.name_vi, &input.name_en).to_string();
-    Ok(redirect(&format!("{}?created={}", ctx.href("/admin/promotions"), encode(&name)), Vec::new()))
+    Ok(redirect(&format!("{}?created={}", ctx.href("/admin/promotions"), percent_encode_component(&name)), Vec::new()))
 }
 
 async fn switch(env: &Env, db: &D1, ctx: &AdminCtx, actor: &Actor<'_>, id: &str, active: bool) -> Result<Response, AppError> {
@@ -141,7 +135,7 @@ async fn switch(env: &Env, db: &D1, ctx: &AdminCtx, actor: &Actor<'_>, id: &str,
     .await?;
     bump_catalog_version(env, db).await?;
     let name = ctx.locale.pick(&row.name_vi, &row.name_en).to_string();
-    Ok(redirect(&format!("{}?{}={}", ctx.href("/admin/promotions"), if active { "on" } else { "off" }, encode(&name)), Vec::new()))
+    Ok(redirect(&format!("{}?{}={}", ctx.href("/admin/promotions"), if active { "on" } else { "off" }, percent_encode_component(&name)), Vec::new()))
 }
 
 async fn codes(db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, id: &str, form: &[(String, String)]) -> Result<Response, AppError> {
@@ -172,7 +166,7 @@ async fn codes(db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, id: &
     ])
     .await?;
     let csv = format!("{}?batch={batch_id}", ctx.href(&format!("/admin/promotions/{id}/codes.csv")));
-    Ok(redirect(&format!("{}?codes={made}&csv={}", ctx.href("/admin/promotions"), encode(&csv)), Vec::new()))
+    Ok(redirect(&format!("{}?codes={made}&csv={}", ctx.href("/admin/promotions"), percent_encode_component(&csv)), Vec::new()))
 }
 
 async fn csv(db: &D1, id: &str, query: &str) -> Result<Response, AppError> {

@@ -1,4 +1,4 @@
-//! OpenID Connect ID tokens as data: base64url, a compact JWS split into header, claims, signing
+//! OpenID Connect ID tokens as data: a compact JWS split into header, claims, signing
 //! input and signature, a JWKS and the key a token names (`kid`), and the claim checks of
 //! [OpenID Connect Core §3.1.3.7](https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation):
 //! issuer, audience (our client id), expiry and issue time with a small leeway, and the nonce bound
@@ -8,51 +8,10 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::domain::encoding::base64url_decode_lenient;
+
 /// Clock skew tolerated on `exp` and `iat`, in seconds.
 pub const LEEWAY: i64 = 60;
-
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// base64url without padding (RFC 4648 §5), as JWTs and PKCE use it.
-pub fn b64url(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [chunk.first().copied().unwrap_or(0), chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        let chars = chunk.len() + 1;
-        for i in 0..chars {
-            let index = ((n >> (18 - 6 * i)) & 63) as usize;
-            out.push(char::from(ALPHABET.get(index).copied().unwrap_or(b'A')));
-        }
-    }
-    out
-}
-
-/// Decodes base64url; padding is tolerated, anything else outside the alphabet is `None`.
-pub fn b64url_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    // A lone sixth of a byte cannot come from any input.
-    (bits < 6).then_some(out)
-}
 
 /// A compact JWS taken apart (not yet trusted).
 #[derive(Clone, Debug)]
@@ -78,12 +37,12 @@ impl Jwt {
         if parts.next().is_some() || token.len() > 16_384 {
             return None;
         }
-        let h: Header = serde_json::from_slice(&b64url_decode(header)?).ok()?;
-        let claims: Value = serde_json::from_slice(&b64url_decode(payload)?).ok()?;
+        let h: Header = serde_json::from_slice(&base64url_decode_lenient(header)?).ok()?;
+        let claims: Value = serde_json::from_slice(&base64url_decode_lenient(payload)?).ok()?;
         if !claims.is_object() {
             return None;
         }
-        Some(Jwt { alg: h.alg, kid: h.kid, claims, signing_input: format!("{header}.{payload}"), signature: b64url_decode(signature)? })
+        Some(Jwt { alg: h.alg, kid: h.kid, claims, signing_input: format!("{header}.{payload}"), signature: base64url_decode_lenient(signature)? })
     }
 }
 
@@ -220,22 +179,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    #[test]
-    fn base64url_round_trips_every_length_and_refuses_other_alphabets() {
-        for len in 0..40u8 {
-            let bytes: Vec<u8> = (0..len).map(|i| i.wrapping_mul(37).wrapping_add(250)).collect();
-            let text = b64url(&bytes);
-            assert!(!text.contains(['+', '/', '=']));
-            assert_eq!(b64url_decode(&text), Some(bytes));
-        }
-        assert_eq!(b64url(b"\xfb\xff"), "-_8");
-        assert_eq!(b64url_decode("a+b/"), None);
-        assert_eq!(b64url_decode("A"), None);
-    }
+    use crate::domain::encoding::base64url;
 
     fn token(header: Value, claims: Value) -> String {
-        format!("{}.{}.{}", b64url(header.to_string().as_bytes()), b64url(claims.to_string().as_bytes()), b64url(b"sig"))
+        format!("{}.{}.{}", base64url(header.to_string().as_bytes()), base64url(claims.to_string().as_bytes()), base64url(b"sig"))
     }
 
     #[test]
@@ -243,7 +190,7 @@ mod tests {
         let t = token(json!({"alg": "RS256", "kid": "k1"}), json!({"sub": "1"}));
         let jwt = Jwt::parse(&t).expect("parses");
         assert_eq!((jwt.alg.as_str(), jwt.kid.as_deref(), jwt.signature.as_slice()), ("RS256", Some("k1"), &b"sig"[..]));
-        assert_eq!(format!("{}.{}", jwt.signing_input, b64url(b"sig")), t);
+        assert_eq!(format!("{}.{}", jwt.signing_input, base64url(b"sig")), t);
         for bad in ["", "a.b", "a.b.c.d", &format!("{t}.x"), "e30.W10.c2ln", "!!.e30.c2ln"] {
             assert!(Jwt::parse(bad).is_none(), "{bad}");
         }

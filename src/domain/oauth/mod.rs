@@ -11,10 +11,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::encoding::{base64url, base64url_decode_lenient};
 use super::listing::percent_encode;
 use super::payments::Outbound;
 use super::signature::{hmac_hex, sha256_hex, verify_hex};
-use jwt::{b64url, b64url_decode, IdTokenError};
+use jwt::IdTokenError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -173,13 +174,13 @@ impl SocialConfig {
 
 /// A code verifier from 32 random bytes: 43 characters of base64url (RFC 7636 §4.1).
 pub fn code_verifier(random: &[u8]) -> String {
-    b64url(random)
+    base64url(random)
 }
 
 /// `S256`: base64url(SHA-256(verifier)) (RFC 7636 §4.2).
 pub fn code_challenge(verifier: &str) -> String {
     use sha2::{Digest, Sha256};
-    b64url(&Sha256::digest(verifier.as_bytes()))
+    base64url(&Sha256::digest(verifier.as_bytes()))
 }
 
 /// How long a started sign-in may take before its flow cookie is refused.
@@ -223,7 +224,7 @@ pub struct PendingLink {
 /// `base64url(json).hmac` — readable by the browser, unforgeable without `SHOP_SECRET`. `purpose`
 /// keeps one kind of sealed value from being replayed as another.
 pub fn seal<T: Serialize>(secret: &[u8], purpose: &str, value: &T) -> String {
-    let payload = b64url(serde_json::to_string(value).unwrap_or_default().as_bytes());
+    let payload = base64url(serde_json::to_string(value).unwrap_or_default().as_bytes());
     let mac = hmac_hex(secret, format!("{purpose}:{payload}").as_bytes());
     format!("{payload}.{mac}")
 }
@@ -233,7 +234,7 @@ pub fn open<T: DeserializeOwned>(secret: &[u8], purpose: &str, sealed: &str) -> 
     if !verify_hex(secret, format!("{purpose}:{payload}").as_bytes(), mac) {
         return None;
     }
-    serde_json::from_slice(&b64url_decode(payload)?).ok()
+    serde_json::from_slice(&base64url_decode_lenient(payload)?).ok()
 }
 
 /// A return path after sign-in: only a local path (no scheme, no `//host`, no backslash).

@@ -12,7 +12,9 @@
 
 use serde_json::{json, Value};
 
-use super::{base64, form_body, text, Attempt, GatewayError, Outbound, Outcome, PaypalConfig, RefundResult, Started, Verified};
+use crate::domain::encoding::base64;
+
+use super::{form_body, text, Attempt, GatewayError, Outbound, Outcome, PaypalConfig, RefundResult, Started, Verified};
 
 pub const API_BASE: &str = "https://api-m.paypal.com";
 
