@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::checkout::{place_order, CheckoutError, Placed, Submission};
 use super::db::{expect_n, Db, DbError, Rows};
 use super::promotions::{decorate, price_cart, pricing_batch, promotions_of, PricingData, PromotionRow};
-use super::sql::{Sql, SqlValue};
+use super::sql::Sql;
 use super::stock;
 use crate::domain::cart::{Cart, CartId, Handover, HoldChange, PlanError, MAX_CODES, MAX_PER_VARIANT};
 use crate::domain::checkout::{ShippingMethod, ShippingRates};
@@ -46,7 +46,7 @@ pub struct LineVariant {
 
 impl LineVariant {
     pub fn is_buyable(&self) -> bool {
-        self.status == "active" && self.product_status == "active"
+        crate::domain::cart::is_sellable(&self.status, &self.product_status)
     }
 
     pub fn available(&self) -> i64 {
@@ -221,7 +221,7 @@ pub enum Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Db(e) => write!(f, "{e}"),
+            Failure::Db(_) => f.write_str("storage"),
             Failure::NoRandomness => f.write_str("no randomness"),
             Failure::NoSecret => f.write_str("SHOP_SECRET is not configured"),
             Failure::Overflow => f.write_str("order total overflows"),
@@ -623,7 +623,7 @@ pub(crate) fn pricing_data(promotions: &Rows, codes: &Rows, places: &Rows) -> Re
 pub(crate) async fn rehold<D: Db>(cx: &Context<'_, D>, cart: &mut Cart) -> Result<Vec<Notice>, Failure> {
     let held: Vec<String> = cart.lines.iter().filter(|l| l.held > 0).filter_map(|l| l.hold_id.clone()).collect();
     // Which holds are still live, and the lines' variants, in one round trip.
-    let [live, variants] = expect_n::<2>(cx.db.batch(&[live_holds_sql(&held), line_variants_sql(&cart.variant_ids())]).await?, "rehold")?;
+    let [live, variants] = expect_n::<2>(cx.db.batch(&[stock::live_holds(&held), line_variants_sql(&cart.variant_ids())]).await?, "rehold")?;
     let live: Vec<String> = live.decode::<IdRow>()?.into_iter().map(|r| r.id).collect();
     let variants: Vec<LineVariant> = variants.decode()?;
     for line in cart.lines.iter_mut().filter(|l| l.held > 0) {
@@ -670,18 +670,8 @@ struct IdRow {
     id: String,
 }
 
-/// Which of these holds are still held.
-fn live_holds_sql(hold_ids: &[String]) -> Sql {
-    let mut sql = Sql::new(format!("SELECT id FROM holds WHERE state = 'held' AND id IN ({})", Sql::placeholders(hold_ids.len().max(1))));
-    if hold_ids.is_empty() {
-        sql.params.push(SqlValue::Null);
-    }
-    sql.params.extend(hold_ids.iter().map(|id| SqlValue::from(id.as_str())));
-    sql
-}
-
 async fn live_holds(db: &impl Db, hold_ids: &[String]) -> Result<Vec<String>, DbError> {
-    Ok(db.all::<IdRow>(&live_holds_sql(hold_ids)).await?.into_iter().map(|r| r.id).collect())
+    Ok(db.all::<IdRow>(&stock::live_holds(hold_ids)).await?.into_iter().map(|r| r.id).collect())
 }
 
 /// Takes a fresh hold of `quantity` units; `None` when stock is short.

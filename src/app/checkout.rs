@@ -190,7 +190,7 @@ async fn coupon_rejected<D: Db>(cx: &Context<'_, D>, cart: &Cart, pricing: Prici
 mod tests {
     use super::*;
     use crate::app::cart::fixtures::{request, Shop, HOLD, NOW, ORDER_TTL};
-    use crate::app::cart::{alarm, apply_code, set_quantity, CartView, Notice};
+    use crate::app::cart::{alarm, apply_code, set_quantity, Notice};
     use crate::app::stock;
     use crate::app::testing::block_on;
     use crate::domain::cart::CartId;
@@ -302,7 +302,6 @@ mod tests {
         assert_eq!(orders_of(&shop, &now), 0);
         assert_eq!(cart.lines.len(), 1, "the cart keeps its line and code for the shopper to decide");
         assert_eq!(shop.reserved(w), 1);
-        let _: &CartView = &shown;
     }
 
     #[test]

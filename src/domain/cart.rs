@@ -291,6 +291,12 @@ pub fn verify_order_access_token(secret: &[u8], order_id: &str, token: &str) -> 
     verify_hex(secret, format!("order:{order_id}").as_bytes(), token)
 }
 
+/// Whether a cart may hold a variant: the variant (`variants.status`) and its product
+/// (`products.status`) are both on sale.
+pub fn is_sellable(variant_status: &str, product_status: &str) -> bool {
+    variant_status == "active" && product_status == "active"
+}
+
 /// Cart ids are 32 lowercase hex digits (128 random bits).
 pub fn is_cart_id(s: &str) -> bool {
     s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
