@@ -1,10 +1,26 @@
-//! What a cart shows: its lines joined with current variant data, prices from D1, and notices
-//! when a hold could not cover what the shopper wanted.
+//! The cart's use cases: showing it (taking back holds that ran out), setting a line's quantity
+//! under a stock hold, coupon codes, the guest-cart merge at sign-in and the alarm; and the cart
+//! object's protocol (`CartCall` in, `CartReply` out) with `serve`, which answers one call.
+//!
+//! The cart's state (`domain::cart::Cart`) lives in its Durable Object, which passes it in and saves
+//! it afterwards; stock lives in D1 and changes only through `app::stock`'s conditional writes, so
+//! a decision here never trusts what the cart remembers about stock: a hold the alarm or the sweep
+//! released is found gone and taken again. Every use case takes `now` and an id source (`Ids`), and
+//! answers with a typed refusal (`CartError`) that `routes` maps to HTTP in one place.
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::checkout::{place_order, CheckoutError, Placed, Submission};
+use super::db::{expect_n, Db, DbError, Rows};
+use super::promotions::{decorate, price_cart, pricing_batch, promotions_of, PricingData, PromotionRow};
 use super::sql::Sql;
-use crate::domain::cart::Cart;
+use super::stock;
+use crate::domain::cart::{Cart, CartId, Handover, HoldChange, PlanError, MAX_CODES, MAX_PER_VARIANT};
+use crate::domain::checkout::{ShippingMethod, ShippingRates};
+use crate::domain::error::{AppError, Cause};
+use crate::domain::promotions::{CouponCode, Customer, Pricing};
 
 /// A variant as a cart line needs it.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -30,7 +46,7 @@ pub struct LineVariant {
 
 impl LineVariant {
     pub fn is_buyable(&self) -> bool {
-        self.status == "active" && self.product_status == "active"
+        crate::domain::cart::is_sellable(&self.status, &self.product_status)
     }
 
     pub fn available(&self) -> i64 {
@@ -143,5 +159,853 @@ pub fn view(cart_id: &str, cart: &Cart, variants: &[LineVariant], hold_seconds: 
         lines,
         notices,
         discounts: Default::default(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a cart call runs with, and how it fails
+// ---------------------------------------------------------------------------------------------
+
+/// The shop's settings a cart needs.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// How long a hold lasts without activity (`CART_HOLD_SECONDS`).
+    pub hold_seconds: i64,
+    /// How long an order waits for payment (`ORDER_TTL_SECONDS`).
+    pub order_ttl_seconds: i64,
+    pub rates: ShippingRates,
+    /// Signs order access tokens; checkout fails without it.
+    pub shop_secret: Option<String>,
+}
+
+/// Where new ids come from (holds, orders, payments): the runtime's CSPRNG in the Worker, a
+/// sequence in tests. `None` when the source has none to give.
+pub trait Ids {
+    fn new_id(&self) -> Option<String>;
+}
+
+/// One call on one cart: storage, the cart's id, settings, the time and an id source.
+pub struct Context<'a, D> {
+    pub db: &'a D,
+    pub cart_id: &'a CartId,
+    pub settings: &'a Settings,
+    pub now: i64,
+    pub ids: &'a dyn Ids,
+}
+
+impl<D> Context<'_, D> {
+    fn new_id(&self) -> Result<String, Failure> {
+        self.ids.new_id().ok_or(Failure::NoRandomness)
+    }
+
+    fn hold_expiry(&self) -> i64 {
+        self.now + self.settings.hold_seconds
+    }
+}
+
+/// A failure on our side while serving a cart call: the cause is for the log, never the shopper.
+#[derive(Debug)]
+pub enum Failure {
+    Db(DbError),
+    NoRandomness,
+    /// `SHOP_SECRET` is not configured.
+    NoSecret,
+    /// An order total beyond `i64`.
+    Overflow,
+    /// A line's variant disappeared between two reads of one checkout.
+    VariantVanished(i64),
+    /// The order just inserted could not be read back.
+    OrderVanished,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Db(_) => f.write_str("storage"),
+            Failure::NoRandomness => f.write_str("no randomness"),
+            Failure::NoSecret => f.write_str("SHOP_SECRET is not configured"),
+            Failure::Overflow => f.write_str("order total overflows"),
+            Failure::VariantVanished(id) => write!(f, "variant {id} vanished during checkout"),
+            Failure::OrderVanished => f.write_str("order vanished after insert"),
+        }
+    }
+}
+
+impl std::error::Error for Failure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Failure::Db(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<DbError> for Failure {
+    fn from(e: DbError) -> Self {
+        Failure::Db(e)
+    }
+}
+
+impl From<Failure> for AppError {
+    fn from(f: Failure) -> Self {
+        AppError::Internal(Cause::wrap("cart", &f))
+    }
+}
+
+/// Why the cart refused a call: one variant per refusal, with what the shopper needs to see (the
+/// cart as it is now, how many are left). Crosses from the cart object to the Worker as JSON
+/// (`code` names the variant); `Internal` never does.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum CartError {
+    /// The call named no cart.
+    NotFound,
+    VariantNotFound,
+    /// The variant (or its product) is no longer sold.
+    VariantUnavailable,
+    /// Adding less than one, or setting outside 0 to `MAX_PER_VARIANT`.
+    InvalidQuantity,
+    /// More than `MAX_PER_VARIANT` of one variant.
+    QuantityLimit { cart: Box<CartView> },
+    TooManyLines,
+    LineNotFound,
+    /// Stock could not cover the quantity: `available` more could be held (what is free plus what
+    /// the line already holds).
+    InsufficientStock { available: i64, cart: Box<CartView> },
+    /// Not a well-formed code.
+    CouponInvalid { cart: Box<CartView> },
+    TooManyCodes { cart: Box<CartView> },
+    /// A code that does not apply to this cart now; the cart's `discounts.rejected` says why.
+    CouponRejected { cart: Box<CartView> },
+    CouponNotFound,
+    CartEmpty,
+    /// Stock changed since the shopper last saw the cart (the cart shows the changes).
+    CartChanged { cart: Box<CartView> },
+    #[serde(skip)]
+    Internal(Failure),
+}
+
+impl CartError {
+    /// The refusal's code in the API (the same name the variant has on the wire).
+    pub fn code(&self) -> &'static str {
+        match self {
+            CartError::NotFound => "not_found",
+            CartError::VariantNotFound => "variant_not_found",
+            CartError::VariantUnavailable => "variant_unavailable",
+            CartError::InvalidQuantity => "invalid_quantity",
+            CartError::QuantityLimit { .. } => "quantity_limit",
+            CartError::TooManyLines => "too_many_lines",
+            CartError::LineNotFound => "line_not_found",
+            CartError::InsufficientStock { .. } => "insufficient_stock",
+            CartError::CouponInvalid { .. } => "coupon_invalid",
+            CartError::TooManyCodes { .. } => "too_many_codes",
+            CartError::CouponRejected { .. } => "coupon_rejected",
+            CartError::CouponNotFound => "coupon_not_found",
+            CartError::CartEmpty => "cart_empty",
+            CartError::CartChanged { .. } => "cart_changed",
+            CartError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// A sentence for the API's `message`.
+    pub fn message(&self) -> &'static str {
+        match self {
+            CartError::NotFound => "no such cart",
+            CartError::VariantNotFound => "no such variant",
+            CartError::VariantUnavailable => "this variant is no longer sold",
+            CartError::InvalidQuantity => "quantity must be at least 1 to add, and between 0 and 10 to set",
+            CartError::QuantityLimit { .. } => "at most 10 of one variant per cart",
+            CartError::TooManyLines => "a cart holds at most 50 lines",
+            CartError::LineNotFound => "no such line in this cart",
+            CartError::InsufficientStock { .. } => "not enough stock for that quantity",
+            CartError::CouponInvalid { .. } => "a code is 3 to 32 letters, digits, '-' or '_'",
+            CartError::TooManyCodes { .. } => "a cart takes at most 5 codes",
+            CartError::CouponRejected { .. } => "a coupon code cannot be used on this cart; see cart.discounts.rejected",
+            CartError::CouponNotFound => "that code is not in this cart",
+            CartError::CartEmpty => "the cart is empty",
+            CartError::CartChanged { .. } => "some items are no longer available in the quantity asked; please review the cart",
+            CartError::Internal(_) => "cart operation failed",
+        }
+    }
+
+    /// How many the shopper may still have: what is free for `insufficient_stock`, the per-variant
+    /// limit for `quantity_limit`.
+    pub fn available(&self) -> Option<i64> {
+        match self {
+            CartError::InsufficientStock { available, .. } => Some(*available),
+            CartError::QuantityLimit { .. } => Some(MAX_PER_VARIANT),
+            _ => None,
+        }
+    }
+
+    /// The cart as it is after the refusal, where the shopper needs it to decide.
+    pub fn cart(&self) -> Option<&CartView> {
+        match self {
+            CartError::QuantityLimit { cart }
+            | CartError::InsufficientStock { cart, .. }
+            | CartError::CouponInvalid { cart }
+            | CartError::TooManyCodes { cart }
+            | CartError::CouponRejected { cart }
+            | CartError::CartChanged { cart } => Some(cart),
+            _ => None,
+        }
+    }
+}
+
+impl From<Failure> for CartError {
+    fn from(f: Failure) -> Self {
+        CartError::Internal(f)
+    }
+}
+
+impl From<DbError> for CartError {
+    fn from(e: DbError) -> Self {
+        CartError::Internal(Failure::Db(e))
+    }
+}
+
+impl From<PlanError> for CartError {
+    fn from(e: PlanError) -> Self {
+        match e {
+            PlanError::QuantityOutOfRange => CartError::InvalidQuantity,
+            PlanError::TooManyLines => CartError::TooManyLines,
+            PlanError::NoSuchLine => CartError::LineNotFound,
+        }
+    }
+}
+
+impl From<CheckoutError> for CartError {
+    fn from(e: CheckoutError) -> Self {
+        match e {
+            CheckoutError::CartEmpty => CartError::CartEmpty,
+            CheckoutError::CartChanged { cart } => CartError::CartChanged { cart },
+            CheckoutError::CouponRejected { cart } => CartError::CouponRejected { cart },
+            CheckoutError::Internal(f) => CartError::Internal(f),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cart object's protocol
+// ---------------------------------------------------------------------------------------------
+
+/// What the Worker asks of a cart.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum CartCall {
+    /// The cart, its holds taken again where they ran out.
+    View,
+    /// `add`: add to what the line has; otherwise set the line to `quantity` (0 removes it).
+    SetQuantity { variant_id: i64, quantity: i64, add: bool },
+    /// Places the order (idempotent per cart and key).
+    Checkout(Box<Submission>),
+    /// Runs the alarm's work now (tests and operators; the work is idempotent).
+    RunAlarm,
+    /// Adds a coupon code; refused (`coupon_rejected`) when it would not apply to this cart now.
+    ApplyCode { code: String },
+    RemoveCode { code: String },
+    /// A guest cart whose shopper signed in: gives its holds back and answers with its contents
+    /// (kept until `Clear`, so a failed merge loses nothing).
+    Vacate,
+    /// Merges a guest cart's contents into this (account) cart, once per `source`.
+    Absorb { source: CartId, contents: Handover },
+    /// Empties the lines and codes (after a merge); pending orders stay.
+    Clear,
+}
+
+/// The cart's answer. A failure on our side is no reply: the object answers 500.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum CartReply {
+    Cart { cart: Box<CartView> },
+    Placed(Box<Placed>),
+    Contents { contents: Handover },
+    Refused { refusal: CartError },
+}
+
+/// Answers one call, changing `cart` in place (the object saves it when it changed). Refusals are
+/// replies; only a failure on our side is an error.
+pub async fn serve<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, call: CartCall) -> Result<CartReply, Failure> {
+    let shown = |cart: CartView| CartReply::Cart { cart: Box::new(cart) };
+    let answer = match call {
+        CartCall::View => show(cx, cart).await.map(shown),
+        CartCall::SetQuantity { variant_id, quantity, add } => set_quantity(cx, cart, variant_id, quantity, add).await.map(shown),
+        CartCall::Checkout(submission) => place_order(cx, cart, &submission).await.map(|placed| CartReply::Placed(Box::new(placed))).map_err(CartError::from),
+        CartCall::RunAlarm => run_alarm(cx, cart).await.map(shown),
+        CartCall::ApplyCode { code } => apply_code(cx, cart, &code).await.map(shown),
+        CartCall::RemoveCode { code } => remove_code(cx, cart, &code).await.map(shown),
+        CartCall::Vacate => vacate(cx, cart).await.map(|contents| CartReply::Contents { contents }),
+        CartCall::Absorb { source, contents } => absorb(cx, cart, &source, &contents).await.map(shown),
+        CartCall::Clear => clear(cx, cart).await.map(shown),
+    };
+    match answer {
+        Ok(reply) => Ok(reply),
+        Err(CartError::Internal(failure)) => Err(failure),
+        Err(refusal) => Ok(CartReply::Refused { refusal }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Use cases
+// ---------------------------------------------------------------------------------------------
+
+/// The cart as the shopper sees it now: holds that ran out (or were swept) are taken again, lines
+/// reduced to what is free or removed when no longer sold, each change told in `notices`.
+pub async fn show<D: Db>(cx: &Context<'_, D>, cart: &mut Cart) -> Result<CartView, CartError> {
+    let notices = rehold(cx, cart).await?;
+    Ok(render(cx, cart, notices).await?)
+}
+
+/// Sets a line to `quantity` (or adds `quantity` to it), taking, adjusting or giving back its
+/// stock hold with one conditional write. Refused without a change when the limits or the variant
+/// forbid it; refused with `insufficient_stock` when stock is short (the line is unchanged, its
+/// hold extended as any activity does).
+pub async fn set_quantity<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, variant_id: i64, quantity: i64, add: bool) -> Result<CartView, CartError> {
+    if add && quantity < 1 {
+        return Err(CartError::InvalidQuantity);
+    }
+    let current = cart.line(variant_id).map_or(0, |l| l.quantity);
+    let desired = if add { current.saturating_add(quantity) } else { quantity };
+    if desired > MAX_PER_VARIANT {
+        return Err(CartError::QuantityLimit { cart: Box::new(render(cx, cart, Vec::new()).await?) });
+    }
+    let Some(variant) = cx.db.first::<LineVariant>(&line_variants_sql(&[variant_id])).await? else {
+        return Err(CartError::VariantNotFound);
+    };
+    if desired > 0 && !variant.is_buyable() {
+        return Err(CartError::VariantUnavailable);
+    }
+    let plan = cart.plan(variant_id, desired)?;
+    let hold_id = cart.line(variant_id).and_then(|l| l.hold_id.clone());
+    let held = cart.line(variant_id).map_or(0, |l| l.held);
+    let outcome = match (plan, &hold_id) {
+        (HoldChange::Nothing, _) => Some((hold_id.clone(), held)),
+        (HoldChange::Release, _) => {
+            if let Some(id) = &hold_id {
+                cx.db.batch(&stock::release_hold(id, cx.now)).await?;
+            }
+            Some((None, 0))
+        }
+        (HoldChange::Create { quantity }, _) => take(cx, variant_id, quantity).await?.map(|id| (Some(id), quantity)),
+        (HoldChange::Adjust { delta }, Some(id)) => {
+            if both_changed(cx.db, stock::adjust_hold(id, variant_id, delta, cx.now, cx.hold_expiry())).await? {
+                Some((hold_id.clone(), held + delta))
+            } else if !live_holds(cx.db, std::slice::from_ref(id)).await?.contains(id) {
+                // The alarm or the sweep gave the hold back meanwhile: take the whole quantity anew.
+                take(cx, variant_id, desired).await?.map(|id| (Some(id), desired))
+            } else {
+                None
+            }
+        }
+        // A plan adjusts only a line that has a hold.
+        (HoldChange::Adjust { .. }, None) => take(cx, variant_id, desired).await?.map(|id| (Some(id), desired)),
+    };
+    cart.touched_at = cx.now;
+    let Some((hold_id, held)) = outcome else {
+        let available = free_units(cx.db, variant_id).await? + held;
+        extend(cx, cart).await?;
+        let notices = vec![Notice::InsufficientStock { variant_id, requested: desired, available }];
+        return Err(CartError::InsufficientStock { available, cart: Box::new(render(cx, cart, notices).await?) });
+    };
+    cart.apply(variant_id, desired, hold_id, held);
+    extend(cx, cart).await?;
+    Ok(render(cx, cart, Vec::new()).await?)
+}
+
+/// Adds a coupon code. Kept only when it applies to this cart now; otherwise refused with the cart
+/// priced as if it were there, so `discounts.rejected` says why (and `discounts.codes` what is kept).
+pub async fn apply_code<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, raw: &str) -> Result<CartView, CartError> {
+    let Some(code) = CouponCode::parse(raw) else {
+        return Err(CartError::CouponInvalid { cart: Box::new(render(cx, cart, Vec::new()).await?) });
+    };
+    let mut tried = cart.clone();
+    if tried.add_code(code.as_str()).is_err() {
+        return Err(CartError::TooManyCodes { cart: Box::new(render(cx, cart, Vec::new()).await?) });
+    }
+    let mut shown = render(cx, &tried, Vec::new()).await?;
+    if shown.discounts.rejected.iter().any(|r| r.code == code.as_str()) {
+        shown.discounts.codes = cart.codes.clone();
+        return Err(CartError::CouponRejected { cart: Box::new(shown) });
+    }
+    *cart = tried;
+    Ok(shown)
+}
+
+pub async fn remove_code<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, raw: &str) -> Result<CartView, CartError> {
+    let code = CouponCode::parse(raw).map_or_else(|| raw.to_string(), |c| c.as_str().to_string());
+    if !cart.remove_code(&code) {
+        return Err(CartError::CouponNotFound);
+    }
+    Ok(render(cx, cart, Vec::new()).await?)
+}
+
+/// A guest cart whose shopper signed in: gives every hold back (one transaction) and answers with
+/// what it contains; the lines stay until `clear`.
+pub async fn vacate<D: Db>(cx: &Context<'_, D>, cart: &mut Cart) -> Result<Handover, CartError> {
+    let releases: Vec<Sql> = cart.lines.iter().filter(|l| l.held > 0).filter_map(|l| l.hold_id.as_deref()).flat_map(|id| stock::release_hold(id, cx.now)).collect();
+    if !releases.is_empty() {
+        cx.db.batch(&releases).await?;
+    }
+    cart.drop_holds();
+    Ok(cart.handover())
+}
+
+/// Merges a guest cart's contents once per `source`, then takes stock for what it added.
+pub async fn absorb<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, source: &CartId, contents: &Handover) -> Result<CartView, CartError> {
+    let notices = if cart.absorb(source.as_str(), contents, MAX_CODES) { rehold(cx, cart).await? } else { Vec::new() };
+    Ok(render(cx, cart, notices).await?)
+}
+
+pub async fn clear<D: Db>(cx: &Context<'_, D>, cart: &mut Cart) -> Result<CartView, CartError> {
+    cart.clear();
+    Ok(render(cx, cart, Vec::new()).await?)
+}
+
+/// The alarm: gives the holds back once they ran out without activity, and expires the cart's
+/// unpaid orders that are due. Each step is gated in SQL on the state it changes, so running it
+/// twice, or racing the sweep or a late payment, changes stock once.
+pub async fn alarm<D: Db>(cx: &Context<'_, D>, cart: &mut Cart) -> Result<(), Failure> {
+    if cart.holds_due(cx.settings.hold_seconds, cx.now) {
+        cx.db.batch(&stock::release_holds(Some(cx.cart_id.as_str()), None, cx.now)).await?;
+        cart.drop_holds();
+    }
+    for order_id in cart.take_due_orders(cx.now) {
+        cx.db.batch(&stock::expire_order(&order_id, cx.now, "alarm")).await?;
+    }
+    Ok(())
+}
+
+/// `RunAlarm`: the alarm's work, then the cart as it is (holds are not taken again).
+async fn run_alarm<D: Db>(cx: &Context<'_, D>, cart: &mut Cart) -> Result<CartView, CartError> {
+    alarm(cx, cart).await?;
+    Ok(render(cx, cart, Vec::new()).await?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps shared with checkout
+// ---------------------------------------------------------------------------------------------
+
+/// The cart's lines with current variant data and prices for both shipping methods, in one round
+/// trip.
+pub(crate) async fn render<D: Db>(cx: &Context<'_, D>, cart: &Cart, notices: Vec<Notice>) -> Result<CartView, Failure> {
+    let ids = cart.variant_ids();
+    let mut batch = vec![line_variants_sql(&ids)];
+    batch.extend(pricing_batch(&cart.codes, &ids, cx.now));
+    batch.push(super::accounts::cart_owner_sql(cx.cart_id.as_str()));
+    let [variants, promotions, codes, places, owner] = expect_n::<5>(cx.db.batch(&batch).await?, "cart view")?;
+    let variants: Vec<LineVariant> = variants.decode()?;
+    let data = pricing_data(&promotions, &codes, &places)?;
+    let owner: Option<OwnerRow> = owner.first()?;
+    let mut shown = view(cx.cart_id.as_str(), cart, &variants, cx.settings.hold_seconds, notices);
+    // In the cart the buyer is only known as the account owning it (if any): history-based
+    // conditions (first order, uses per customer) are checked at checkout.
+    let viewer = Customer { account: owner.map(|o| format!("account:{}", o.id)), ..Customer::default() };
+    let quotes: Vec<(&str, Pricing)> = [ShippingMethod::Standard, ShippingMethod::Express]
+        .into_iter()
+        .map(|m| (m.code(), price_cart(cart, &variants, &data, &viewer, cx.settings.rates.fee(m, shown.subtotal), cx.now)))
+        .collect();
+    decorate(&mut shown, &cart.codes, &quotes);
+    Ok(shown)
+}
+
+#[derive(Deserialize)]
+struct OwnerRow {
+    id: String,
+}
+
+/// Live promotions, the entered codes and the lines' catalog places: the results of `pricing_batch`.
+pub(crate) fn pricing_data(promotions: &Rows, codes: &Rows, places: &Rows) -> Result<PricingData, DbError> {
+    Ok(PricingData { promotions: promotions_of(&promotions.decode::<PromotionRow>()?), codes: codes.decode()?, places: places.decode()? })
+}
+
+/// Makes every line hold what it asks for again after its hold ran out (or was swept): takes all
+/// it can, reduces the line to what is free, drops lines no longer sold; then extends the holds.
+pub(crate) async fn rehold<D: Db>(cx: &Context<'_, D>, cart: &mut Cart) -> Result<Vec<Notice>, Failure> {
+    let held: Vec<String> = cart.lines.iter().filter(|l| l.held > 0).filter_map(|l| l.hold_id.clone()).collect();
+    // Which holds are still live, and the lines' variants, in one round trip.
+    let [live, variants] = expect_n::<2>(cx.db.batch(&[stock::live_holds(&held), line_variants_sql(&cart.variant_ids())]).await?, "rehold")?;
+    let live: Vec<String> = live.decode::<IdRow>()?.into_iter().map(|r| r.id).collect();
+    let variants: Vec<LineVariant> = variants.decode()?;
+    for line in cart.lines.iter_mut().filter(|l| l.held > 0) {
+        if !line.hold_id.as_ref().is_some_and(|id| live.contains(id)) {
+            line.hold_id = None;
+            line.held = 0;
+        }
+    }
+    let mut notices = Vec::new();
+    let mut next = cart.clone();
+    for line in cart.lines.iter().filter(|l| l.held < l.quantity) {
+        let buyable = variants.iter().find(|v| v.id == line.variant_id).is_some_and(LineVariant::is_buyable);
+        // Give back a partial hold (or the hold of a variant no longer sold).
+        if let Some(id) = &line.hold_id {
+            cx.db.batch(&stock::release_hold(id, cx.now)).await?;
+        }
+        if !buyable {
+            next.apply(line.variant_id, 0, None, 0);
+            notices.push(Notice::Removed { variant_id: line.variant_id });
+            continue;
+        }
+        // Take the whole quantity again, falling back to what is free.
+        let mut want = line.quantity;
+        let mut taken = None;
+        while want > 0 && taken.is_none() {
+            taken = take(cx, line.variant_id, want).await?;
+            if taken.is_none() {
+                want = free_units(cx.db, line.variant_id).await?.min(want - 1);
+            }
+        }
+        if want < line.quantity {
+            notices.push(Notice::Reduced { variant_id: line.variant_id, from: line.quantity, to: want });
+        }
+        next.apply(line.variant_id, want, taken, want);
+    }
+    next.touched_at = cx.now;
+    *cart = next;
+    extend(cx, cart).await?;
+    Ok(notices)
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: String,
+}
+
+async fn live_holds(db: &impl Db, hold_ids: &[String]) -> Result<Vec<String>, DbError> {
+    Ok(db.all::<IdRow>(&stock::live_holds(hold_ids)).await?.into_iter().map(|r| r.id).collect())
+}
+
+/// Takes a fresh hold of `quantity` units; `None` when stock is short.
+async fn take<D: Db>(cx: &Context<'_, D>, variant_id: i64, quantity: i64) -> Result<Option<String>, Failure> {
+    let hold_id = cx.new_id()?;
+    let taken = both_changed(cx.db, stock::take_hold(&hold_id, cx.cart_id.as_str(), variant_id, quantity, cx.now, cx.hold_expiry())).await?;
+    Ok(taken.then_some(hold_id))
+}
+
+/// Runs a two-statement stock batch; true when both statements changed a row.
+async fn both_changed(db: &impl Db, pair: [Sql; 2]) -> Result<bool, DbError> {
+    let [first, second] = expect_n::<2>(db.batch(&pair).await?, "stock pair")?;
+    Ok(first.changes() >= 1 && second.changes() >= 1)
+}
+
+async fn free_units(db: &impl Db, variant_id: i64) -> Result<i64, DbError> {
+    Ok(db.first::<LineVariant>(&line_variants_sql(&[variant_id])).await?.map_or(0, |v| v.available()))
+}
+
+/// Activity extends every live hold of the cart.
+async fn extend<D: Db>(cx: &Context<'_, D>, cart: &Cart) -> Result<(), DbError> {
+    if cart.holds_stock() {
+        cx.db.run(&stock::extend_holds(cx.cart_id.as_str(), cx.hold_expiry(), cx.now)).await?;
+    }
+    Ok(())
+}
+
+/// Set-up shared by the cart and checkout host tests: the demo shop on SQLite, settings, ids.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use std::cell::Cell;
+
+    use super::{Context, Ids, Settings};
+    use crate::app::testing::Sqlite;
+    use crate::domain::cart::CartId;
+    use crate::domain::checkout::{validate, AddressForm, CheckoutForm, CheckoutRequest, ShippingRates};
+
+    /// Unix seconds the tests start at.
+    pub const NOW: i64 = 1_800_000_000;
+    pub const HOLD: i64 = 900;
+    pub const ORDER_TTL: i64 = 1_800;
+
+    /// Ids 1, 2, 3… as 32 hex digits.
+    pub struct Sequence(Cell<u64>);
+
+    impl Ids for Sequence {
+        fn new_id(&self) -> Option<String> {
+            self.0.set(self.0.get() + 1);
+            Some(format!("{:032x}", self.0.get()))
+        }
+    }
+
+    pub struct Shop {
+        pub db: Sqlite,
+        pub settings: Settings,
+        pub ids: Sequence,
+    }
+
+    impl Shop {
+        pub fn demo() -> Shop {
+            let settings = Settings { hold_seconds: HOLD, order_ttl_seconds: ORDER_TTL, rates: ShippingRates::default(), shop_secret: Some("test secret".into()) };
+            Shop { db: Sqlite::demo(), settings, ids: Sequence(Cell::new(1 << 40)) }
+        }
+
+        pub fn cart_id(n: u64) -> CartId {
+            CartId::parse(&format!("{:032x}", 0xca27_0000 + n)).unwrap()
+        }
+
+        pub fn at<'a>(&'a self, cart_id: &'a CartId, now: i64) -> Context<'a, Sqlite> {
+            Context { db: &self.db, cart_id, settings: &self.settings, now, ids: &self.ids }
+        }
+
+        /// The `nth` sellable variant (not on sale, so demo codes apply), with `on_hand` units and none reserved.
+        pub fn variant(&self, nth: i64, on_hand: i64) -> i64 {
+            let id = self.db.int(&format!(
+                "SELECT v.id FROM variants v JOIN products p ON p.id = v.product_id WHERE v.status = 'active' AND p.status = 'active' \
+                 AND (v.compare_at_price IS NULL OR v.compare_at_price <= v.price) ORDER BY v.id LIMIT 1 OFFSET {nth}"
+            ));
+            self.db.exec(&format!("UPDATE variants SET on_hand = {on_hand}, reserved = 0 WHERE id = {id}"));
+            id
+        }
+
+        pub fn reserved(&self, variant_id: i64) -> i64 {
+            self.db.int(&format!("SELECT reserved FROM variants WHERE id = {variant_id}"))
+        }
+
+        pub fn on_hand(&self, variant_id: i64) -> i64 {
+            self.db.int(&format!("SELECT on_hand FROM variants WHERE id = {variant_id}"))
+        }
+
+        /// The sweep's hold release, as the cron trigger runs it.
+        pub fn sweep_holds_sql(now: i64) -> [crate::app::sql::Sql; 2] {
+            crate::app::stock::release_holds(None, Some(now), now)
+        }
+    }
+
+    pub fn request(email: &str) -> CheckoutRequest {
+        let form = CheckoutForm {
+            email: email.into(),
+            name: "Nguyễn Văn An".into(),
+            phone: "0912345678".into(),
+            address: AddressForm { line1: "12 Lý Thường Kiệt".into(), ward: "Trần Hưng Đạo".into(), district: "Hoàn Kiếm".into(), province: "Hà Nội".into(), country: "VN".into() },
+            shipping_method: "standard".into(),
+            payment_provider: "sandbox".into(),
+            note: None,
+        };
+        validate(&form, &["sandbox"]).unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{Shop, HOLD, NOW};
+    use super::*;
+    use crate::app::testing::block_on;
+
+    fn lines(view: &CartView) -> Vec<(i64, i64, i64)> {
+        view.lines.iter().map(|l| (l.variant_id, l.quantity, l.held)).collect()
+    }
+
+    #[test]
+    fn two_carts_racing_for_the_last_units_one_gets_them_and_the_other_is_told_what_is_left() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 3);
+        let (a, b) = (Shop::cart_id(1), Shop::cart_id(2));
+        let (mut cart_a, mut cart_b) = (Cart::default(), Cart::default());
+        let (cx_a, cx_b) = (shop.at(&a, NOW), shop.at(&b, NOW));
+        let (first, second) = block_on(async { futures::join!(set_quantity(&cx_a, &mut cart_a, v, 2, true), set_quantity(&cx_b, &mut cart_b, v, 2, true)) });
+        let (won, lost, loser) = match (first, second) {
+            (Ok(won), Err(lost)) => (won, lost, &cart_b),
+            (Err(lost), Ok(won)) => (won, lost, &cart_a),
+            (first, second) => panic!("exactly one cart must win: {first:?} / {second:?}"),
+        };
+        assert_eq!(lines(&won), vec![(v, 2, 2)]);
+        let CartError::InsufficientStock { available, cart } = lost else { panic!("{lost:?}") };
+        assert_eq!(available, 1, "the loser is told what is left");
+        assert!(cart.lines.is_empty() && loser.lines.is_empty(), "and keeps an empty cart");
+        assert_eq!(shop.reserved(v), 2);
+        assert!(shop.reserved(v) <= shop.on_hand(v));
+        assert_eq!(shop.db.int("SELECT COUNT(*) FROM holds WHERE state = 'held'"), 1);
+    }
+
+    #[test]
+    fn carts_racing_line_by_line_never_reserve_more_than_is_on_hand() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 5);
+        let (a, b) = (Shop::cart_id(1), Shop::cart_id(2));
+        let (mut cart_a, mut cart_b) = (Cart::default(), Cart::default());
+        async fn shopper(cx: &Context<'_, crate::app::testing::Sqlite>, cart: &mut Cart, v: i64) {
+            for quantity in [1, 3, 4, 2, 5] {
+                let _ = set_quantity(cx, cart, v, quantity, false).await;
+            }
+        }
+        let (cx_a, cx_b) = (shop.at(&a, NOW), shop.at(&b, NOW));
+        block_on(async { futures::join!(shopper(&cx_a, &mut cart_a, v), shopper(&cx_b, &mut cart_b, v)) });
+        let held = |cart: &Cart| cart.line(v).map_or(0, |l| l.held);
+        assert_eq!(shop.reserved(v), held(&cart_a) + held(&cart_b), "what the carts hold is what is reserved");
+        assert!(shop.reserved(v) <= shop.on_hand(v));
+        assert_eq!(shop.db.int(&format!("SELECT COALESCE(SUM(quantity), 0) FROM holds WHERE state = 'held' AND variant_id = {v}")), shop.reserved(v));
+    }
+
+    #[test]
+    fn refusals_change_neither_stock_nor_the_cart() {
+        let shop = Shop::demo();
+        let (v, w) = (shop.variant(0, 20), shop.variant(1, 20));
+        let id = Shop::cart_id(1);
+        let cx = shop.at(&id, NOW);
+        let mut cart = Cart::default();
+        block_on(set_quantity(&cx, &mut cart, v, 6, true)).unwrap();
+        shop.db.exec(&format!("UPDATE variants SET status = 'inactive' WHERE id = {w}"));
+        let before = cart.clone();
+        let cases: Vec<(&str, Result<CartView, CartError>)> = vec![
+            ("quantity_limit", block_on(set_quantity(&cx, &mut cart, v, 5, true))),
+            ("variant_not_found", block_on(set_quantity(&cx, &mut cart, 999_999, 1, true))),
+            ("variant_unavailable", block_on(set_quantity(&cx, &mut cart, w, 1, true))),
+            ("invalid_quantity", block_on(set_quantity(&cx, &mut cart, v, 0, true))),
+            ("invalid_quantity", block_on(set_quantity(&cx, &mut cart, v, -1, false))),
+            ("line_not_found", block_on(set_quantity(&cx, &mut cart, w, 0, false))),
+            ("coupon_invalid", block_on(apply_code(&cx, &mut cart, "X"))),
+            ("coupon_rejected", block_on(apply_code(&cx, &mut cart, "NO-SUCH-CODE"))),
+            ("coupon_not_found", block_on(remove_code(&cx, &mut cart, "FREESHIP"))),
+        ];
+        for (code, result) in cases {
+            let refusal = result.expect_err(code);
+            assert_eq!(refusal.code(), code);
+        }
+        assert_eq!(cart, before);
+        assert_eq!(shop.reserved(v), 6);
+    }
+
+    #[test]
+    fn a_hold_the_sweep_released_is_taken_anew_on_the_next_view() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 3);
+        let id = Shop::cart_id(1);
+        let mut cart = Cart::default();
+        block_on(set_quantity(&shop.at(&id, NOW), &mut cart, v, 3, true)).unwrap();
+        let later = NOW + HOLD;
+        block_on(shop.db.batch(&Shop::sweep_holds_sql(later))).unwrap();
+        assert_eq!(shop.reserved(v), 0, "the sweep gave the units back");
+        let shown = block_on(show(&shop.at(&id, later + 1), &mut cart)).unwrap();
+        assert_eq!(lines(&shown), vec![(v, 3, 3)]);
+        assert!(shown.notices.is_empty());
+        assert_eq!(shop.reserved(v), 3);
+        assert_eq!(shown.hold_expires_at, Some(later + 1 + HOLD));
+    }
+
+    #[test]
+    fn a_hold_taken_anew_is_reduced_to_what_is_left_when_stock_is_short() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 3);
+        let (mine, theirs) = (Shop::cart_id(1), Shop::cart_id(2));
+        let mut cart = Cart::default();
+        block_on(set_quantity(&shop.at(&mine, NOW), &mut cart, v, 3, true)).unwrap();
+        let later = NOW + HOLD;
+        block_on(shop.db.batch(&Shop::sweep_holds_sql(later))).unwrap();
+        block_on(set_quantity(&shop.at(&theirs, later), &mut Cart::default(), v, 2, true)).unwrap();
+        let shown = block_on(show(&shop.at(&mine, later + 1), &mut cart)).unwrap();
+        assert_eq!(lines(&shown), vec![(v, 1, 1)]);
+        assert_eq!(shown.notices, vec![Notice::Reduced { variant_id: v, from: 3, to: 1 }]);
+        assert_eq!(shop.reserved(v), 3);
+        let holds: Vec<i64> = block_on(shop.db.all::<serde_json::Value>(&Sql::new("SELECT quantity FROM holds WHERE cart_id = ? ORDER BY created_at, quantity DESC").bind(mine.as_str())))
+            .unwrap()
+            .iter()
+            .map(|r| r["quantity"].as_i64().unwrap())
+            .collect();
+        assert_eq!(holds, vec![3, 1], "the old hold of 3, then a new one of 1");
+    }
+
+    #[test]
+    fn the_alarm_and_the_sweep_release_the_same_overdue_holds_once() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 5);
+        let (mine, theirs) = (Shop::cart_id(1), Shop::cart_id(2));
+        let mut cart = Cart::default();
+        block_on(set_quantity(&shop.at(&mine, NOW), &mut cart, v, 2, true)).unwrap();
+        // Another cart's hold, not yet due: a second release of mine would eat into it.
+        block_on(set_quantity(&shop.at(&theirs, NOW + 100), &mut Cart::default(), v, 1, true)).unwrap();
+        let due = NOW + HOLD;
+        let mut again = cart.clone();
+        let cx = shop.at(&mine, due);
+        let sweep = Shop::sweep_holds_sql(due);
+        let (alarm_run, sweep_run, second_alarm) = block_on(async { futures::join!(alarm(&cx, &mut cart), shop.db.batch(&sweep), alarm(&cx, &mut again)) });
+        alarm_run.unwrap();
+        sweep_run.unwrap();
+        second_alarm.unwrap();
+        assert_eq!(shop.reserved(v), 1, "only the other cart's unit is still reserved");
+        assert!(!cart.holds_stock());
+        assert_eq!(shop.db.int(&format!("SELECT COUNT(*) FROM holds WHERE cart_id = '{mine}' AND state = 'released'")), 1);
+    }
+
+    #[test]
+    fn a_guest_cart_hands_over_its_lines_and_the_account_cart_takes_their_stock() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 5);
+        let (guest_id, account_id) = (Shop::cart_id(1), Shop::cart_id(2));
+        let mut guest = Cart::default();
+        block_on(set_quantity(&shop.at(&guest_id, NOW), &mut guest, v, 2, true)).unwrap();
+        let contents = block_on(vacate(&shop.at(&guest_id, NOW + 1), &mut guest)).unwrap();
+        assert_eq!(shop.reserved(v), 0, "the guest cart gave its hold back");
+        assert_eq!(contents.lines, vec![(v, 2)]);
+        let mut account = Cart::default();
+        let merged = block_on(absorb(&shop.at(&account_id, NOW + 2), &mut account, &guest_id, &contents)).unwrap();
+        assert_eq!(lines(&merged), vec![(v, 2, 2)]);
+        let again = block_on(absorb(&shop.at(&account_id, NOW + 3), &mut account, &guest_id, &contents)).unwrap();
+        assert_eq!(lines(&again), vec![(v, 2, 2)], "the same guest cart merges once");
+        assert_eq!(shop.reserved(v), 2);
+        assert!(block_on(clear(&shop.at(&guest_id, NOW + 4), &mut guest)).unwrap().lines.is_empty());
+    }
+
+    #[test]
+    fn a_code_is_kept_only_when_it_applies() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 5);
+        let id = Shop::cart_id(1);
+        let cx = shop.at(&id, NOW);
+        let mut cart = Cart::default();
+        block_on(set_quantity(&cx, &mut cart, v, 1, true)).unwrap();
+        let applied = block_on(apply_code(&cx, &mut cart, "freeship")).unwrap();
+        assert_eq!(applied.discounts.codes, vec!["FREESHIP".to_string()]);
+        assert_eq!(cart.codes, vec!["FREESHIP".to_string()]);
+        let refused = block_on(apply_code(&cx, &mut cart, "NOPE-NOPE")).unwrap_err();
+        let shown = refused.cart().unwrap();
+        assert_eq!(shown.discounts.rejected[0].code, "NOPE-NOPE");
+        assert_eq!(shown.discounts.codes, vec!["FREESHIP".to_string()], "the refused code is not kept");
+        assert_eq!(cart.codes, vec!["FREESHIP".to_string()]);
+        assert!(block_on(remove_code(&cx, &mut cart, "freeship")).unwrap().discounts.codes.is_empty());
+    }
+
+    #[test]
+    fn a_refusal_crosses_to_the_worker_under_its_own_code() {
+        let shop = Shop::demo();
+        let id = Shop::cart_id(1);
+        let empty = block_on(render(&shop.at(&id, NOW), &Cart::default(), Vec::new())).unwrap();
+        let boxed = || Box::new(empty.clone());
+        let refusals = [
+            CartError::NotFound,
+            CartError::VariantNotFound,
+            CartError::VariantUnavailable,
+            CartError::InvalidQuantity,
+            CartError::QuantityLimit { cart: boxed() },
+            CartError::TooManyLines,
+            CartError::LineNotFound,
+            CartError::InsufficientStock { available: 2, cart: boxed() },
+            CartError::CouponInvalid { cart: boxed() },
+            CartError::TooManyCodes { cart: boxed() },
+            CartError::CouponRejected { cart: boxed() },
+            CartError::CouponNotFound,
+            CartError::CartEmpty,
+            CartError::CartChanged { cart: boxed() },
+        ];
+        for refusal in refusals {
+            let code = refusal.code();
+            let wire = serde_json::to_string(&CartReply::Refused { refusal }).unwrap();
+            let value: serde_json::Value = serde_json::from_str(&wire).unwrap();
+            assert_eq!(value["refusal"]["code"], code);
+            let CartReply::Refused { refusal: back } = serde_json::from_str(&wire).unwrap() else { panic!("{wire}") };
+            assert_eq!(back.code(), code);
+            assert_eq!(back.available(), if code == "insufficient_stock" { Some(2) } else if code == "quantity_limit" { Some(MAX_PER_VARIANT) } else { None });
+        }
+        assert!(serde_json::to_string(&CartError::Internal(Failure::NoRandomness)).is_err(), "a failure never crosses as a refusal");
+    }
+
+    #[test]
+    fn serve_answers_a_call_and_turns_a_refusal_into_a_reply() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 1);
+        let id = Shop::cart_id(1);
+        let cx = shop.at(&id, NOW);
+        let mut cart = Cart::default();
+        let call: CartCall = serde_json::from_value(serde_json::json!({"op": "set_quantity", "variant_id": v, "quantity": 1, "add": true})).unwrap();
+        assert!(matches!(block_on(serve(&cx, &mut cart, call)), Ok(CartReply::Cart { .. })));
+        let more = CartCall::SetQuantity { variant_id: v, quantity: 1, add: true };
+        let reply = block_on(serve(&cx, &mut cart, more)).unwrap();
+        assert!(matches!(reply, CartReply::Refused { refusal: CartError::InsufficientStock { available: 1, .. } }), "{reply:?}");
     }
 }

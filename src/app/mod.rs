@@ -12,6 +12,7 @@ pub mod admin_product;
 pub mod api_tokens;
 pub mod catalog;
 pub mod catalog_import;
+pub mod checkout;
 pub mod db;
 pub mod product_media;
 pub mod taxonomy;

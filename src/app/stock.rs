@@ -99,6 +99,17 @@ pub fn release_holds(cart_id: Option<&str>, overdue_at: Option<i64>, now: i64) -
     [reserve, mark]
 }
 
+/// Which of these holds are still held (`id` rows): the others were released by the alarm or the
+/// sweep, or converted into an order.
+pub fn live_holds(hold_ids: &[String]) -> Sql {
+    let mut sql = Sql::new(format!("SELECT id FROM holds WHERE state = 'held' AND id IN ({})", Sql::placeholders(hold_ids.len().max(1))));
+    if hold_ids.is_empty() {
+        sql.params.push(SqlValue::Null);
+    }
+    sql.params.extend(hold_ids.iter().map(|id| SqlValue::from(id.as_str())));
+    sql
+}
+
 /// Pushes back the expiry of a cart's live holds (activity extends the hold).
 pub fn extend_holds(cart_id: &str, expires_at: i64, now: i64) -> Sql {
     Sql::new("UPDATE holds SET expires_at = ?, updated_at = ? WHERE cart_id = ? AND state = 'held'")

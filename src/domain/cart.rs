@@ -1,7 +1,10 @@
-//! Cart rules: limits, line changes as reservation deltas, and the token that proves a cart is yours.
+//! Cart rules: the cart's id, limits, line changes as reservation deltas, codes, what the alarm
+//! finds due, and the token that proves a cart is yours.
 //!
 //! The cart itself lives in a Durable Object; stock truth lives in D1. A line remembers how many
 //! units its hold covers, so every change is a delta the D1 conditional write can accept or refuse.
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +12,43 @@ use super::signature::{hmac_hex, verify_hex};
 
 pub const MAX_PER_VARIANT: i64 = 10;
 pub const MAX_LINES: usize = 50;
+/// Codes one cart may carry at once.
+pub const MAX_CODES: usize = 5;
+
+/// A cart's id: 32 lowercase hex digits (128 random bits). Parsed once where it enters (cookie,
+/// path, account row), so everything past the edge holds a well-formed id.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CartId(String);
+
+impl CartId {
+    pub fn parse(s: &str) -> Option<CartId> {
+        is_cart_id(s).then(|| CartId(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CartId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for CartId {
+    type Error = &'static str;
+    fn try_from(s: String) -> Result<CartId, Self::Error> {
+        if is_cart_id(&s) { Ok(CartId(s)) } else { Err("not a cart id") }
+    }
+}
+
+impl From<CartId> for String {
+    fn from(id: CartId) -> String {
+        id.0
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CartLine {
@@ -48,8 +88,9 @@ pub struct Handover {
     pub codes: Vec<String>,
 }
 
+/// Why a line change cannot be planned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CartError {
+pub enum PlanError {
     QuantityOutOfRange,
     TooManyLines,
     NoSuchLine,
@@ -76,14 +117,63 @@ impl Cart {
         self.lines.iter().map(|l| l.quantity).sum()
     }
 
+    pub fn variant_ids(&self) -> Vec<i64> {
+        self.lines.iter().map(|l| l.variant_id).collect()
+    }
+
+    /// Whether any line holds stock.
+    pub fn holds_stock(&self) -> bool {
+        self.lines.iter().any(|l| l.held > 0)
+    }
+
+    /// Forgets every line's hold (after the holds were given back in D1).
+    pub fn drop_holds(&mut self) {
+        for line in &mut self.lines {
+            line.hold_id = None;
+            line.held = 0;
+        }
+    }
+
+    /// Adds a normalised code. `Ok(false)` when it is there already; refused past `MAX_CODES`.
+    pub fn add_code(&mut self, code: &str) -> Result<bool, TooManyCodes> {
+        if self.codes.iter().any(|c| c == code) {
+            return Ok(false);
+        }
+        if self.codes.len() >= MAX_CODES {
+            return Err(TooManyCodes);
+        }
+        self.codes.push(code.to_string());
+        Ok(true)
+    }
+
+    /// Removes a normalised code; false when the cart did not have it.
+    pub fn remove_code(&mut self, code: &str) -> bool {
+        let before = self.codes.len();
+        self.codes.retain(|c| c != code);
+        self.codes.len() != before
+    }
+
+    /// Empties the lines and codes (after a merge); pending orders stay.
+    pub fn clear(&mut self) {
+        self.lines.clear();
+        self.codes.clear();
+    }
+
+    /// The cart became an order: it empties, and remembers the order until it is paid or expires.
+    pub fn ordered(&mut self, order_id: &str, expires_at: i64, now: i64) {
+        self.clear();
+        self.pending_orders.push((order_id.to_string(), expires_at));
+        self.touched_at = now;
+    }
+
     /// Plans setting a line to `quantity` (0 removes it). `add` is relative to what is in the cart.
-    pub fn plan(&self, variant_id: i64, quantity: i64) -> Result<HoldChange, CartError> {
+    pub fn plan(&self, variant_id: i64, quantity: i64) -> Result<HoldChange, PlanError> {
         if !(0..=MAX_PER_VARIANT).contains(&quantity) {
-            return Err(CartError::QuantityOutOfRange);
+            return Err(PlanError::QuantityOutOfRange);
         }
         match self.line(variant_id) {
-            None if quantity == 0 => Err(CartError::NoSuchLine),
-            None if self.lines.len() >= MAX_LINES => Err(CartError::TooManyLines),
+            None if quantity == 0 => Err(PlanError::NoSuchLine),
+            None if self.lines.len() >= MAX_LINES => Err(PlanError::TooManyLines),
             None => Ok(HoldChange::Create { quantity }),
             Some(line) => Ok(match (&line.hold_id, quantity) {
                 (Some(_), 0) if line.held > 0 => HoldChange::Release,
@@ -153,10 +243,22 @@ impl Cart {
         self.touched_at + hold_seconds
     }
 
+    /// Whether the holds have run out without activity and must go back.
+    pub fn holds_due(&self, hold_seconds: i64, now: i64) -> bool {
+        self.holds_stock() && now >= self.hold_deadline(hold_seconds)
+    }
+
+    /// Takes the pending orders whose time is up (the alarm expires them); the rest stay.
+    pub fn take_due_orders(&mut self, now: i64) -> Vec<String> {
+        let (due, later): (Vec<_>, Vec<_>) = self.pending_orders.drain(..).partition(|(_, at)| *at <= now);
+        self.pending_orders = later;
+        due.into_iter().map(|(id, _)| id).collect()
+    }
+
     /// The next moment the cart's alarm must run: hold expiry while it holds stock, or the earliest
     /// pending order's expiry.
     pub fn next_alarm(&self, hold_seconds: i64) -> Option<i64> {
-        let holds = self.lines.iter().any(|l| l.held > 0).then(|| self.hold_deadline(hold_seconds));
+        let holds = self.holds_stock().then(|| self.hold_deadline(hold_seconds));
         let orders = self.pending_orders.iter().map(|(_, at)| *at).min();
         match (holds, orders) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -165,14 +267,18 @@ impl Cart {
     }
 }
 
+/// A cart holds `MAX_CODES` codes already.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooManyCodes;
+
 /// The token that proves a cart belongs to its holder: an HMAC of the cart id under the shop's
 /// secret, so it needs no storage and cannot be guessed from the id.
-pub fn cart_token(secret: &[u8], cart_id: &str) -> String {
+pub fn cart_token(secret: &[u8], cart_id: &CartId) -> String {
     hmac_hex(secret, format!("cart:{cart_id}").as_bytes())
 }
 
-pub fn verify_cart_token(secret: &[u8], cart_id: &str, token: &str) -> bool {
-    is_cart_id(cart_id) && verify_hex(secret, format!("cart:{cart_id}").as_bytes(), token)
+pub fn verify_cart_token(secret: &[u8], cart_id: &CartId, token: &str) -> bool {
+    verify_hex(secret, format!("cart:{cart_id}").as_bytes(), token)
 }
 
 /// The guest's key to an order page: an HMAC of the order id, so a repeated checkout submission can
@@ -185,19 +291,26 @@ pub fn verify_order_access_token(secret: &[u8], order_id: &str, token: &str) -> 
     verify_hex(secret, format!("order:{order_id}").as_bytes(), token)
 }
 
+/// Whether a cart may hold a variant: the variant (`variants.status`) and its product
+/// (`products.status`) are both on sale.
+pub fn is_sellable(variant_status: &str, product_status: &str) -> bool {
+    variant_status == "active" && product_status == "active"
+}
+
 /// Cart ids are 32 lowercase hex digits (128 random bits).
 pub fn is_cart_id(s: &str) -> bool {
     s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// The cookie value `{id}.{token}` and its parse.
-pub fn cookie_value(secret: &[u8], cart_id: &str) -> String {
+pub fn cookie_value(secret: &[u8], cart_id: &CartId) -> String {
     format!("{cart_id}.{}", cart_token(secret, cart_id))
 }
 
-pub fn parse_cookie_value(secret: &[u8], value: &str) -> Option<String> {
+pub fn parse_cookie_value(secret: &[u8], value: &str) -> Option<CartId> {
     let (id, token) = value.split_once('.')?;
-    verify_cart_token(secret, id, token).then(|| id.to_string())
+    let id = CartId::parse(id)?;
+    verify_cart_token(secret, &id, token).then_some(id)
 }
 
 #[cfg(test)]
@@ -269,14 +382,14 @@ mod tests {
 
     #[test]
     fn limits_are_enforced() {
-        assert_eq!(Cart::default().plan(1, 11), Err(CartError::QuantityOutOfRange));
-        assert_eq!(Cart::default().plan(1, -1), Err(CartError::QuantityOutOfRange));
-        assert_eq!(Cart::default().plan(1, 0), Err(CartError::NoSuchLine));
+        assert_eq!(Cart::default().plan(1, 11), Err(PlanError::QuantityOutOfRange));
+        assert_eq!(Cart::default().plan(1, -1), Err(PlanError::QuantityOutOfRange));
+        assert_eq!(Cart::default().plan(1, 0), Err(PlanError::NoSuchLine));
         let mut full = Cart::default();
         for v in 0..MAX_LINES as i64 {
             full.apply(v, 1, None, 0);
         }
-        assert_eq!(full.plan(999, 1), Err(CartError::TooManyLines));
+        assert_eq!(full.plan(999, 1), Err(PlanError::TooManyLines));
         assert_eq!(full.plan(0, 2), Ok(HoldChange::Create { quantity: 2 }));
     }
 
@@ -295,14 +408,52 @@ mod tests {
 
     #[test]
     fn tokens_prove_ownership() {
-        let id = "0123456789abcdef0123456789abcdef";
-        let token = cart_token(b"secret", id);
-        assert!(verify_cart_token(b"secret", id, &token));
-        assert!(!verify_cart_token(b"other", id, &token));
-        assert!(!verify_cart_token(b"secret", "0123456789abcdef0123456789abcdee", &token));
-        assert!(!verify_cart_token(b"secret", "../etc", &token));
-        let cookie = cookie_value(b"secret", id);
-        assert_eq!(parse_cookie_value(b"secret", &cookie).as_deref(), Some(id));
+        let id = CartId::parse("0123456789abcdef0123456789abcdef").unwrap();
+        let other = CartId::parse("0123456789abcdef0123456789abcdee").unwrap();
+        let token = cart_token(b"secret", &id);
+        assert!(verify_cart_token(b"secret", &id, &token));
+        assert!(!verify_cart_token(b"other", &id, &token));
+        assert!(!verify_cart_token(b"secret", &other, &token));
+        let cookie = cookie_value(b"secret", &id);
+        assert_eq!(parse_cookie_value(b"secret", &cookie), Some(id));
         assert_eq!(parse_cookie_value(b"secret", &cookie.replace('a', "b")), None);
+        assert_eq!(parse_cookie_value(b"secret", &format!("../etc.{token}")), None);
+    }
+
+    #[test]
+    fn a_cart_id_is_32_lowercase_hex_digits_wherever_it_comes_from() {
+        assert!(CartId::parse("0123456789abcdef0123456789abcdef").is_some());
+        for bad in ["", "0123456789ABCDEF0123456789ABCDEF", "0123456789abcdef0123456789abcde", "g".repeat(32).as_str(), "../etc"] {
+            assert_eq!(CartId::parse(bad), None, "{bad}");
+        }
+        let id: CartId = serde_json::from_str("\"0123456789abcdef0123456789abcdef\"").unwrap();
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"0123456789abcdef0123456789abcdef\"");
+        assert!(serde_json::from_str::<CartId>("\"../etc\"").is_err(), "a call cannot smuggle in a malformed id");
+    }
+
+    #[test]
+    fn codes_are_kept_once_and_at_most_five() {
+        let mut cart = Cart::default();
+        for code in ["A1A", "B2B", "C3C", "D4D", "E5E"] {
+            assert_eq!(cart.add_code(code), Ok(true));
+        }
+        assert_eq!(cart.add_code("A1A"), Ok(false), "a code already there is not added twice");
+        assert_eq!(cart.add_code("F6F"), Err(TooManyCodes));
+        assert!(cart.remove_code("C3C"));
+        assert!(!cart.remove_code("C3C"));
+        assert_eq!(cart.codes.len(), MAX_CODES - 1);
+    }
+
+    #[test]
+    fn the_alarm_takes_only_the_orders_that_are_due() {
+        let mut cart = cart_with(7, 1, 1);
+        cart.touched_at = 1_000;
+        cart.pending_orders = vec![("late".into(), 2_000), ("due".into(), 1_500)];
+        assert!(!cart.holds_due(900, 1_899));
+        assert!(cart.holds_due(900, 1_900));
+        assert_eq!(cart.take_due_orders(1_500), vec!["due".to_string()]);
+        assert_eq!(cart.pending_orders, vec![("late".to_string(), 2_000)]);
+        cart.drop_holds();
+        assert!(!cart.holds_due(900, 5_000), "nothing held, nothing due");
     }
 }

@@ -1,7 +1,10 @@
 //! Checkout input: the form or JSON body becomes a `CheckoutRequest` of valid domain values, or a
 //! list of field errors; and the order totals, always computed here from server-side prices.
+//!
+//! A `CheckoutRequest` is validated once, at the edge; it travels to the cart object as it is
+//! (serde), and nothing past the edge validates it again.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::listing::{FieldError, Problem};
 
@@ -41,7 +44,8 @@ pub struct AddressForm {
     pub country: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Email(String);
 
 impl Email {
@@ -66,7 +70,8 @@ impl Email {
 }
 
 /// A phone number normalised to E.164 (`+84912345678`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Phone(String);
 
 impl Phone {
@@ -100,7 +105,8 @@ impl Phone {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ShippingMethod {
     Standard,
     Express,
@@ -148,7 +154,7 @@ impl ShippingRates {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
     pub line1: String,
     pub ward: String,
@@ -158,7 +164,8 @@ pub struct Address {
     pub country: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A checkout that passed `validate`: every field a valid domain value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckoutRequest {
     pub email: Email,
     pub name: String,
@@ -246,7 +253,7 @@ pub struct PricedLine {
     pub quantity: i64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Totals {
     pub subtotal: i64,
     pub shipping: i64,
@@ -290,6 +297,15 @@ mod tests {
         assert_eq!(req.phone.as_str(), "+84912345678");
         assert_eq!(req.address.country, "VN");
         assert_eq!(req.shipping_method, ShippingMethod::Standard);
+    }
+
+    #[test]
+    fn a_request_crosses_to_the_cart_object_unchanged() {
+        let req = validate(&form(), &["sandbox"]).unwrap();
+        let wire = serde_json::to_value(&req).unwrap();
+        assert_eq!(wire["email"], "an.nguyen@example.vn");
+        assert_eq!(wire["shipping_method"], "standard");
+        assert_eq!(serde_json::from_value::<CheckoutRequest>(wire).unwrap(), req);
     }
 
     #[test]

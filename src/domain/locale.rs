@@ -1,8 +1,8 @@
 //! The two shop languages and how they appear in URLs: Vietnamese at the root, English under `/en`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Locale {
     #[serde(rename = "vi")]
     Vi,

@@ -6,14 +6,14 @@
 //! re-holding stock), and the guest cart empties (`Clear`). A failure between steps loses nothing:
 //! the next sign-in repeats what is missing, and the account cart never merges the same cart twice.
 
-use super::shop::cart_call;
+use super::shop::{cart_call, new_cart_id};
 use crate::app::accounts::{cart_owners_sql, claim_cart_batch, CustomerRow};
+use crate::app::cart::{CartCall, CartReply};
+use crate::app::db::{expect_n, Db};
 use crate::app::promotions::CountRow;
+use crate::domain::cart::CartId;
 use crate::domain::error::AppError;
-use crate::platform::cart_do::{CartCall, CartReply};
 use crate::platform::d1::D1;
-use crate::app::db::Db;
-use crate::platform::random;
 use serde::Deserialize;
 use worker::Env;
 
@@ -22,23 +22,25 @@ struct CartIdRow {
     cart_id: Option<String>,
 }
 
+/// The account's cart as its row names it (a malformed id in the row counts as none).
+fn account_cart(customer: &CustomerRow) -> Option<CartId> {
+    customer.cart_id.as_deref().and_then(CartId::parse)
+}
+
 /// Makes `cart_id` the account's cart if it has none; answers with the account's cart afterwards
 /// (`None` when `cart_id` belongs to another account and this one has no cart).
-async fn claim(db: &D1, customer_id: &str, cart_id: &str) -> Result<Option<String>, AppError> {
-    let results = db.batch(&claim_cart_batch(customer_id, cart_id)).await?;
-    let row = match results.get(1) {
-        Some(r) => r.decode::<CartIdRow>()?.into_iter().next(),
-        None => None,
-    };
-    Ok(row.and_then(|r| r.cart_id))
+async fn claim(db: &D1, customer_id: &str, cart_id: &CartId) -> Result<Option<CartId>, AppError> {
+    let [_, owned] = expect_n::<2>(db.batch(&claim_cart_batch(customer_id, cart_id.as_str())).await?, "claim cart")?;
+    let row: Option<CartIdRow> = owned.first()?;
+    Ok(row.and_then(|r| r.cart_id).as_deref().and_then(CartId::parse))
 }
 
 /// The cart a cart page or action works on. A guest uses the device's cart. A signed-in shopper
 /// uses the account's cart; without one, the device's cart becomes it, or (`create`) a new one.
-pub async fn resolve(db: &D1, customer: Option<&CustomerRow>, device: Option<String>, create: bool) -> Result<Option<String>, AppError> {
+pub async fn resolve(db: &D1, customer: Option<&CustomerRow>, device: Option<CartId>, create: bool) -> Result<Option<CartId>, AppError> {
     let Some(customer) = customer else { return Ok(device) };
-    if let Some(id) = &customer.cart_id {
-        return Ok(Some(id.clone()));
+    if let Some(id) = account_cart(customer) {
+        return Ok(Some(id));
     }
     if let Some(device) = device {
         if let Some(id) = claim(db, &customer.id, &device).await? {
@@ -48,15 +50,14 @@ pub async fn resolve(db: &D1, customer: Option<&CustomerRow>, device: Option<Str
     if !create {
         return Ok(None);
     }
-    let fresh = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
-    claim(db, &customer.id, &fresh).await
+    claim(db, &customer.id, &new_cart_id()?).await
 }
 
 /// On sign-in: the cart the device should carry from now on and its item count, after merging the
 /// device's guest cart into the account's cart.
-pub async fn on_sign_in(env: &Env, db: &D1, customer: &CustomerRow, device: Option<String>) -> Result<Option<(String, i64)>, AppError> {
-    let account = match (&customer.cart_id, &device) {
-        (Some(a), _) => Some(a.clone()),
+pub async fn on_sign_in(env: &Env, db: &D1, customer: &CustomerRow, device: Option<CartId>) -> Result<Option<(CartId, i64)>, AppError> {
+    let account = match (account_cart(customer), &device) {
+        (Some(a), _) => Some(a),
         (None, Some(d)) => claim(db, &customer.id, d).await?,
         (None, None) => None,
     };
@@ -71,9 +72,9 @@ pub async fn on_sign_in(env: &Env, db: &D1, customer: &CustomerRow, device: Opti
     Ok(Some((account, count)))
 }
 
-async fn merge(env: &Env, db: &D1, customer_id: &str, guest: &str, account: &str) -> Result<(), AppError> {
+async fn merge(env: &Env, db: &D1, customer_id: &str, guest: &CartId, account: &CartId) -> Result<(), AppError> {
     // A cart another account owns is not a guest cart: never merge it (a cookie left on a shared device).
-    let owners = db.all::<CountRow>(&cart_owners_sql(customer_id, guest)).await?.first().map_or(0, |r| r.n);
+    let owners = db.first::<CountRow>(&cart_owners_sql(customer_id, guest.as_str())).await?.map_or(0, |r| r.n);
     if owners > 0 {
         return Ok(());
     }
@@ -84,7 +85,7 @@ async fn merge(env: &Env, db: &D1, customer_id: &str, guest: &str, account: &str
     if contents.lines.is_empty() && contents.codes.is_empty() {
         return Ok(());
     }
-    match cart_call(env, account, &CartCall::Absorb { source: guest.to_string(), contents }).await? {
+    match cart_call(env, account, &CartCall::Absorb { source: guest.clone(), contents }).await? {
         CartReply::Cart { .. } => {}
         _ => return Err(AppError::Internal("the account cart refused the merge".into())),
     }

@@ -24,7 +24,8 @@ use crate::domain::checkout::CheckoutForm;
 use crate::domain::error::AppError;
 use crate::domain::listing::{parse_query, FieldError, Problem};
 use crate::domain::promotions::{generate_codes, parse_code_prefix, CouponCode, MAX_BULK_CODES};
-use crate::platform::cart_do::{CartCall, CartReply};
+use crate::app::cart::{CartCall, CartError, CartReply};
+use crate::domain::cart::CartId;
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::app::db::{Db, Rows};
@@ -38,31 +39,32 @@ pub use crate::views::promotions::COUPONS;
 
 /// `POST /cart/coupons`: applied → back to the cart or checkout; refused → the same page, 422,
 /// saying why.
-pub async fn apply_coupon(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&str>, code: &str, return_to: Option<&str>) -> Result<Response, AppError> {
+pub async fn apply_coupon(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&CartId>, code: &str, return_to: Option<&str>) -> Result<Response, AppError> {
     let to_checkout = return_to == Some("checkout");
     let back = ctx.href(if to_checkout { "/checkout" } else { "/cart" });
     let Some(cart_id) = cart_id else { return Ok(redirect(&ctx.href("/cart"), Vec::new())) };
     match cart_call(env, cart_id, &CartCall::ApplyCode { code: code.to_string() }).await? {
         CartReply::Cart { .. } => Ok(redirect(&back, Vec::new())),
-        CartReply::Refused { code: reason, cart: Some(cart), .. } => {
+        CartReply::Refused { refusal } => {
+            let Some(cart) = refusal.cart() else { return Ok(redirect(&back, Vec::new())) };
             let normal = CouponCode::parse(code).map(|c| c.as_str().to_string());
-            let problem = match reason.as_str() {
-                "coupon_invalid" => Some(CouponProblem::Invalid),
-                "too_many_codes" => Some(CouponProblem::TooMany),
+            let problem = match refusal {
+                CartError::CouponInvalid { .. } => Some(CouponProblem::Invalid),
+                CartError::TooManyCodes { .. } => Some(CouponProblem::TooMany),
                 _ => None,
             };
             if to_checkout && problem.is_none() && !cart.lines.is_empty() {
-                return render_checkout(ctx, config, &cart, &CheckoutForm::default(), &[], normal.as_deref(), 422);
+                return render_checkout(ctx, config, cart, &CheckoutForm::default(), &[], normal.as_deref(), 422);
             }
             let tried = normal.as_deref().or(Some(code).filter(|c| c.len() <= 32));
-            Ok(html(422, cart_page_with_coupon(ctx, Some(&cart), None, tried, problem.as_ref()).into_string(), Vec::new()))
+            Ok(html(422, cart_page_with_coupon(ctx, Some(cart), None, tried, problem.as_ref()).into_string(), Vec::new()))
         }
         _ => Ok(redirect(&back, Vec::new())),
     }
 }
 
 /// `POST /cart/coupons/{code}/remove`.
-pub async fn remove_coupon(ctx: &PageCtx, env: &Env, cart_id: Option<&str>, code: &str, return_to: Option<&str>) -> Result<Response, AppError> {
+pub async fn remove_coupon(ctx: &PageCtx, env: &Env, cart_id: Option<&CartId>, code: &str, return_to: Option<&str>) -> Result<Response, AppError> {
     let back = ctx.href(if return_to == Some("checkout") { "/checkout" } else { "/cart" });
     if let Some(cart_id) = cart_id {
         cart_call(env, cart_id, &CartCall::RemoveCode { code: code.to_string() }).await?;
@@ -76,7 +78,7 @@ struct CodeBody {
 }
 
 /// `POST /api/v1/carts/{id}/coupons {code}`.
-pub async fn api_apply(env: &Env, cart_id: &str, body: &str) -> Result<Response, AppError> {
+pub async fn api_apply(env: &Env, cart_id: &CartId, body: &str) -> Result<Response, AppError> {
     let CodeBody { code } = parse_json(body)?;
     let code = code.filter(|c| !c.trim().is_empty()).ok_or_else(|| AppError::Invalid(vec![FieldError { field: "code", problem: Problem::Required }]))?;
     Ok(reply_json(cart_call(env, cart_id, &CartCall::ApplyCode { code }).await?, false))

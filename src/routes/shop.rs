@@ -12,9 +12,10 @@ use worker::{Env, Headers, Method, Request, RequestInit, Response, ResponseBuild
 use super::Incoming;
 use crate::app::analytics::ProductRef;
 use crate::domain::analytics::EventKind;
-use crate::app::cart::CartView;
+use crate::app::cart::{CartCall, CartError, CartReply, CartView};
+use crate::app::checkout::Submission;
 use crate::app::orders::{order_detail_batch, payment_by_id_sql, OrderDetail, OrderRow, PaymentRow};
-use crate::domain::cart::{cart_token, cookie_value, is_cart_id, parse_cookie_value, verify_cart_token, verify_order_access_token};
+use crate::domain::cart::{cart_token, cookie_value, is_cart_id, parse_cookie_value, verify_cart_token, verify_order_access_token, CartId};
 use crate::domain::checkout::{validate, AddressForm, CheckoutForm};
 use crate::domain::error::AppError;
 use crate::domain::http_cache;
@@ -23,7 +24,7 @@ use crate::domain::locale::Locale;
 use crate::domain::sandbox;
 use crate::domain::throttle::Action;
 use crate::domain::time::rfc3339;
-use crate::platform::cart_do::{CartCall, CartReply, CheckoutPayload};
+use crate::platform::cart_do::CART_ID_HEADER;
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::app::db::Db;
@@ -93,7 +94,7 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env, wctx: &wor
         Err(e) => return error_page(&ctx, incoming, e),
     };
     let result = match (incoming.method.clone(), local) {
-        (Method::Get, "/cart") => show_cart(&ctx, env, &config, cart_id.as_deref()).await,
+        (Method::Get, "/cart") => show_cart(&ctx, env, &config, cart_id.as_ref()).await,
         (Method::Post, "/cart/items") => {
             let variant = get("variant_id").and_then(|v| v.parse().ok()).unwrap_or(0);
             let qty = get("quantity").and_then(|v| v.parse().ok()).unwrap_or(1);
@@ -110,13 +111,13 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env, wctx: &wor
             change_line(&ctx, env, &config, cart_id, variant, qty, false).await
         }
         (Method::Post, super::promotions::COUPONS) => {
-            super::promotions::apply_coupon(&ctx, env, &config, cart_id.as_deref(), &get("code").unwrap_or_default(), get("return").as_deref()).await
+            super::promotions::apply_coupon(&ctx, env, &config, cart_id.as_ref(), &get("code").unwrap_or_default(), get("return").as_deref()).await
         }
         (Method::Post, p) if p.starts_with("/cart/coupons/") && p.ends_with("/remove") => {
             let code = p.trim_start_matches("/cart/coupons/").trim_end_matches("/remove");
-            super::promotions::remove_coupon(&ctx, env, cart_id.as_deref(), code, get("return").as_deref()).await
+            super::promotions::remove_coupon(&ctx, env, cart_id.as_ref(), code, get("return").as_deref()).await
         }
-        (Method::Get, "/checkout") => show_checkout(&ctx, env, &config, cart_id.as_deref(), &CheckoutForm::default(), &[]).await,
+        (Method::Get, "/checkout") => show_checkout(&ctx, env, &config, cart_id.as_ref(), &CheckoutForm::default(), &[]).await,
         (Method::Post, "/checkout") => match crate::platform::rate_limit_do::check(env, &req, Action::Checkout).await {
             Ok(Some(wait)) => {
                 let mut rendered = Rendered::new(429, HTML, errors::too_many(&ctx, wait).into_string());
@@ -124,7 +125,7 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env, wctx: &wor
                 Ok(respond(rendered, http_cache::NO_STORE, None))
             }
             // A signed-in shopper's order is theirs at once (guest orders attach once the email is verified).
-            Ok(None) => submit_checkout(&ctx, env, &config, cart_id.as_deref(), &form, shopper.map(|s| s.customer.id), &track).await,
+            Ok(None) => submit_checkout(&ctx, env, &config, cart_id.as_ref(), &form, shopper.map(|s| s.customer.id), &track).await,
             Err(e) => Err(e),
         },
         (Method::Post, p) if p.starts_with("/orders/") && p.ends_with("/cancel") => {
@@ -162,7 +163,7 @@ pub(super) async fn read_body(req: &mut Request) -> Result<String, AppError> {
     String::from_utf8(bytes).map_err(|_| AppError::Invalid(vec![FieldError { field: "body", problem: crate::domain::listing::Problem::BadValue }]))
 }
 
-pub(super) fn cart_from_cookie(req: &Request, config: &Config) -> Option<String> {
+pub(super) fn cart_from_cookie(req: &Request, config: &Config) -> Option<CartId> {
     let secret = config.shop_secret.as_deref()?;
     let cookies = req.headers().get("cookie").ok().flatten()?;
     cookies
@@ -172,18 +173,22 @@ pub(super) fn cart_from_cookie(req: &Request, config: &Config) -> Option<String>
         .find_map(|(_, value)| parse_cookie_value(secret.as_bytes(), value))
 }
 
-/// Sends one call to the cart's Durable Object.
-pub(super) async fn cart_call(env: &Env, cart_id: &str, call: &CartCall) -> Result<CartReply, AppError> {
+/// Sends one call to the cart's Durable Object. A refusal is a reply; a failure inside the object
+/// (it answers 500 and logs the cause) is an internal error here.
+pub(super) async fn cart_call(env: &Env, cart_id: &CartId, call: &CartCall) -> Result<CartReply, AppError> {
     let namespace = env.durable_object(CART).map_err(|e| AppError::internal("cart binding", e))?;
-    let stub = namespace.id_from_name(cart_id).and_then(|id| id.get_stub()).map_err(|e| AppError::internal("cart stub", e))?;
+    let stub = namespace.id_from_name(cart_id.as_str()).and_then(|id| id.get_stub()).map_err(|e| AppError::internal("cart stub", e))?;
     let body = serde_json::to_string(call).map_err(|e| AppError::internal("cart call", e))?;
     let headers = Headers::new();
-    let _ = headers.set("x-cart-id", cart_id);
+    let _ = headers.set(CART_ID_HEADER, cart_id.as_str());
     let _ = headers.set("content-type", "application/json");
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_headers(headers).with_body(Some(JsValue::from_str(&body)));
     let request = Request::new_with_init("https://cart.internal/", &init).map_err(|e| AppError::internal("cart request", e))?;
     let mut response = stub.fetch_with_request(request).await.map_err(|e| AppError::internal("cart fetch", e))?;
+    if response.status_code() != 200 {
+        return Err(AppError::internal("cart object", format!("answered {}", response.status_code())));
+    }
     response.json::<CartReply>().await.map_err(|e| AppError::internal("cart reply", e))
 }
 
@@ -211,7 +216,7 @@ fn cookie(name: &str, value: &str, http_only: bool, secure: bool) -> String {
     )
 }
 
-pub(super) fn cart_cookies(ctx: &PageCtx, config: &Config, cart_id: &str, count: i64) -> Vec<String> {
+pub(super) fn cart_cookies(ctx: &PageCtx, config: &Config, cart_id: &CartId, count: i64) -> Vec<String> {
     let secure = ctx.origin.starts_with("https://");
     let Some(secret) = config.shop_secret.as_deref() else { return Vec::new() };
     vec![cookie(CART_COOKIE, &cookie_value(secret.as_bytes(), cart_id), true, secure), cookie(COUNT_COOKIE, &count.to_string(), false, secure)]
@@ -227,7 +232,7 @@ pub(super) fn require_secret(config: &Config) -> Result<&str, AppError> {
     config.shop_secret.as_deref().ok_or_else(|| AppError::Internal("SHOP_SECRET is not configured".into()))
 }
 
-async fn show_cart(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&str>) -> Result<Response, AppError> {
+async fn show_cart(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&CartId>) -> Result<Response, AppError> {
     let flash = flash_from_query(&ctx.query);
     let cart = match cart_id {
         Some(id) => match cart_call(env, id, &CartCall::View).await? {
@@ -240,7 +245,7 @@ async fn show_cart(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&s
         (Some(c), Some(id)) => cart_cookies(ctx, config, id, c.item_count),
         _ => Vec::new(),
     };
-    Ok(html(200, cart_page(ctx, cart.as_ref(), flash).into_string(), cookies.into_iter().map(|c| ("set-cookie", c)).collect()))
+    Ok(html(200, cart_page(ctx, cart.as_deref(), flash).into_string(), cookies.into_iter().map(|c| ("set-cookie", c)).collect()))
 }
 
 fn flash_from_query(query: &str) -> Option<Flash> {
@@ -253,30 +258,34 @@ fn flash_from_query(query: &str) -> Option<Flash> {
     }
 }
 
-async fn change_line(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<String>, variant_id: i64, quantity: i64, add: bool) -> Result<Response, AppError> {
+async fn change_line(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<CartId>, variant_id: i64, quantity: i64, add: bool) -> Result<Response, AppError> {
     require_secret(config)?;
     let cart_id = match cart_id {
         Some(id) => id,
-        None => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
+        None => new_cart_id()?,
     };
     let cart_path = ctx.href("/cart");
     let reply = cart_call(env, &cart_id, &CartCall::SetQuantity { variant_id, quantity, add }).await?;
     match reply {
         CartReply::Cart { cart } => Ok(redirect(&cart_path, cart_cookies(ctx, config, &cart_id, cart.item_count))),
-        CartReply::Refused { code, available, cart, .. } => {
-            let count = cart.as_ref().map_or(0, |c| c.item_count);
-            let mut location = format!("{cart_path}?notice={code}");
-            if let Some(n) = available {
+        CartReply::Refused { refusal } => {
+            let mut location = format!("{cart_path}?notice={}", refusal.code());
+            if let Some(n) = refusal.available() {
                 location.push_str(&format!("&available={n}"));
             }
-            let cookies = if cart.is_some() { cart_cookies(ctx, config, &cart_id, count) } else { Vec::new() };
+            let cookies = refusal.cart().map_or_else(Vec::new, |cart| cart_cookies(ctx, config, &cart_id, cart.item_count));
             Ok(redirect(&location, cookies))
         }
-        CartReply::Placed { .. } | CartReply::Contents { .. } => Err(AppError::Internal("unexpected cart reply".into())),
+        CartReply::Placed(_) | CartReply::Contents { .. } => Err(AppError::Internal("unexpected cart reply".into())),
     }
 }
 
-async fn show_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&str>, form: &CheckoutForm, errors: &[FieldError]) -> Result<Response, AppError> {
+/// A fresh cart id from the runtime's CSPRNG.
+pub(super) fn new_cart_id() -> Result<CartId, AppError> {
+    random::id().and_then(|id| CartId::parse(&id)).ok_or_else(|| AppError::Internal("no randomness".into()))
+}
+
+async fn show_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&CartId>, form: &CheckoutForm, errors: &[FieldError]) -> Result<Response, AppError> {
     let cart = match cart_id {
         Some(id) => match cart_call(env, id, &CartCall::View).await? {
             CartReply::Cart { cart } if !cart.lines.is_empty() => cart,
@@ -322,7 +331,7 @@ fn checkout_form(form: &[(String, String)]) -> CheckoutForm {
     }
 }
 
-async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&str>, pairs: &[(String, String)], customer_id: Option<String>, track: &super::track::Tracker<'_>) -> Result<Response, AppError> {
+async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&CartId>, pairs: &[(String, String)], customer_id: Option<String>, track: &super::track::Tracker<'_>) -> Result<Response, AppError> {
     require_secret(config)?;
     let Some(cart_id) = cart_id else { return Ok(redirect(&ctx.href("/cart"), Vec::new())) };
     let form = checkout_form(pairs);
@@ -335,16 +344,16 @@ async fn submit_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Opt
         Some(k) => k,
         None => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
     };
-    let call = CartCall::Checkout { form: CheckoutPayload::from(&request), idempotency_key: key, locale: ctx.locale.code().into(), account: customer_id };
+    let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: ctx.locale, account: customer_id }));
     match cart_call(env, cart_id, &call).await? {
-        CartReply::Placed { order, access_token, .. } => {
-            track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&order.id));
-            let detail = load_order(env, &order.id).await?.ok_or(AppError::NotFound)?;
-            let location = pay_location(ctx, &detail, &access_token).unwrap_or_else(|| order_location(ctx, &order.id, &access_token));
+        CartReply::Placed(placed) => {
+            track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&placed.order.id));
+            let detail = load_order(env, &placed.order.id).await?.ok_or(AppError::NotFound)?;
+            let location = pay_location(ctx, &detail, &placed.access_token).unwrap_or_else(|| order_location(ctx, &placed.order.id, &placed.access_token));
             Ok(redirect(&location, cart_cookies(ctx, config, cart_id, 0)))
         }
         // A code stopped applying (used up meanwhile, first order only…): the page says why.
-        CartReply::Refused { code, cart: Some(cart), .. } if code == "coupon_rejected" => render_checkout(ctx, config, &cart, &form, &[], None, 409),
+        CartReply::Refused { refusal: CartError::CouponRejected { cart } } => render_checkout(ctx, config, &cart, &form, &[], None, 409),
         CartReply::Refused { .. } => Ok(redirect(&ctx.href("/cart"), Vec::new())),
         CartReply::Cart { .. } | CartReply::Contents { .. } => Err(AppError::Internal("unexpected cart reply".into())),
     }
@@ -496,22 +505,32 @@ pub(super) fn api_error(e: &AppError) -> Response {
     respond(rendered, http_cache::NO_STORE, None)
 }
 
-fn refusal(code: &str, message: &str, available: Option<i64>, cart: Option<&CartView>) -> Response {
-    let status = match code {
-        "insufficient_stock" | "cart_changed" | "cart_empty" => 409,
-        "variant_not_found" | "line_not_found" | "not_found" | "coupon_not_found" => 404,
-        "internal_error" | "bad_call" => 500,
-        _ => 422,
+/// A refused cart call in the API: its status, and the error envelope with what the shopper needs
+/// (`available`, the codes `rejected` and why, the cart as it is now).
+fn refusal(refusal: &CartError) -> Response {
+    let status = match refusal {
+        CartError::NotFound | CartError::VariantNotFound | CartError::LineNotFound | CartError::CouponNotFound => 404,
+        CartError::InsufficientStock { .. } | CartError::CartChanged { .. } | CartError::CartEmpty => 409,
+        CartError::VariantUnavailable
+        | CartError::InvalidQuantity
+        | CartError::QuantityLimit { .. }
+        | CartError::TooManyLines
+        | CartError::CouponInvalid { .. }
+        | CartError::TooManyCodes { .. }
+        | CartError::CouponRejected { .. } => 422,
+        CartError::Internal(_) => 500,
     };
-    let mut error = json!({"code": code, "message": message, "fields": {}});
-    if let Some(n) = available {
+    let mut error = json!({"code": refusal.code(), "message": refusal.message(), "fields": {}});
+    if let Some(n) = refusal.available() {
         error["available"] = json!(n);
     }
-    if let Some(rejected) = cart.map(|c| &c.discounts.rejected).filter(|r| code == "coupon_rejected" && !r.is_empty()) {
-        error["rejected"] = json!(rejected);
+    if let CartError::CouponRejected { cart } = refusal {
+        if !cart.discounts.rejected.is_empty() {
+            error["rejected"] = json!(cart.discounts.rejected);
+        }
     }
     let mut body = json!({"error": error});
-    if let Some(cart) = cart {
+    if let Some(cart) = refusal.cart() {
         body["cart"] = cart_json(cart, None);
     }
     json_response(status, &body)
@@ -536,11 +555,13 @@ pub(super) fn parse_json<T: serde::de::DeserializeOwned>(body: &str) -> Result<T
     serde_json::from_str(body).map_err(|_| AppError::Invalid(vec![FieldError { field: "body", problem: crate::domain::listing::Problem::BadValue }]))
 }
 
-pub(super) fn api_cart_id(req: &Request, config: &Config, id: &str) -> Result<String, AppError> {
+/// The cart a path names, if the request carries its token; otherwise `NotFound`.
+pub(super) fn api_cart_id(req: &Request, config: &Config, id: &str) -> Result<CartId, AppError> {
     let secret = require_secret(config)?;
+    let id = CartId::parse(id).ok_or(AppError::NotFound)?;
     let token = req.headers().get("x-cart-token").ok().flatten().unwrap_or_default();
-    if verify_cart_token(secret.as_bytes(), id, &token) {
-        Ok(id.to_string())
+    if verify_cart_token(secret.as_bytes(), &id, &token) {
+        Ok(id)
     } else {
         Err(AppError::NotFound)
     }
@@ -549,8 +570,8 @@ pub(super) fn api_cart_id(req: &Request, config: &Config, id: &str) -> Result<St
 pub(super) fn reply_json(reply: CartReply, created: bool) -> Response {
     match reply {
         CartReply::Cart { cart } => json_response(if created { 201 } else { 200 }, &cart_json(&cart, None)),
-        CartReply::Refused { code, message, available, cart } => refusal(&code, &message, available, cart.as_ref()),
-        CartReply::Placed { .. } | CartReply::Contents { .. } => api_error(&AppError::Internal("unexpected cart reply".into())),
+        CartReply::Refused { refusal: refused } => refusal(&refused),
+        CartReply::Placed(_) | CartReply::Contents { .. } => api_error(&AppError::Internal("unexpected cart reply".into())),
     }
 }
 
@@ -560,7 +581,7 @@ async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, pat
     match (method, segments.as_slice()) {
         (Method::Post, ["api", "v1", "carts"]) => {
             let secret = require_secret(config)?;
-            let id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+            let id = new_cart_id()?;
             let token = cart_token(secret.as_bytes(), &id);
             match cart_call(env, &id, &CartCall::View).await? {
                 CartReply::Cart { cart } => Ok(json_response(201, &cart_json(&cart, Some(&token)))),
@@ -624,9 +645,10 @@ async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, pat
             } else {
                 None
             };
-            let call = CartCall::Checkout { form: CheckoutPayload::from(&request), idempotency_key: key, locale: "vi".into(), account };
+            let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: Locale::Vi, account }));
             match cart_call(env, &id, &call).await? {
-                CartReply::Placed { order, access_token, .. } => {
+                CartReply::Placed(placed) => {
+                    let crate::app::checkout::Placed { order, access_token, .. } = *placed;
                     track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&order.id));
                     let detail = load_order(env, &order.id).await?.ok_or(AppError::NotFound)?;
                     let ctx = PageCtx { locale: Locale::Vi, path: String::new(), query: String::new(), origin: incoming.origin.clone(), categories: Vec::new() };
@@ -655,10 +677,8 @@ async fn api(req: &Request, incoming: &Incoming, env: &Env, config: &Config, pat
         }
         (Method::Post, ["internal", "carts", id, "alarm"]) => {
             internal_auth(req, config)?;
-            if !is_cart_id(id) {
-                return Err(AppError::NotFound);
-            }
-            Ok(reply_json(cart_call(env, id, &CartCall::RunAlarm).await?, false))
+            let id = CartId::parse(id).ok_or(AppError::NotFound)?;
+            Ok(reply_json(cart_call(env, &id, &CartCall::RunAlarm).await?, false))
         }
         (Method::Post, ["api", "v1", "carts", id, "coupons"]) => {
             let id = api_cart_id(req, config, id)?;

@@ -1,0 +1,336 @@
+//! Placing an order from a cart: once per cart and client key, priced on the server for this buyer,
+//! with the cart's holds handed over to the order and coupon uses claimed in the same transaction.
+//!
+//! The request arrives validated (`domain::checkout::CheckoutRequest`); what can still stop the order
+//! is the cart itself: empty, stock that changed since the shopper saw it, or a code that no longer
+//! applies to this buyer. Each is a `CheckoutError` the shopper is shown.
+
+use serde::{Deserialize, Serialize};
+
+use super::cart::{pricing_data, rehold, render, Context, Failure, LineVariant};
+use super::db::{expect_n, Db, DbError};
+use super::orders::{create_order_batch, order_by_id_sql, order_by_idempotency_sql, NewOrder, OrderLine, OrderRow};
+use super::promotions::{claim_batch, customer, customer_batch, decorate, price_cart, pricing_batch, Buyer, CountRow, UseRow};
+use crate::domain::cart::{order_access_token, Cart};
+use crate::domain::checkout::{totals, CheckoutRequest, PricedLine, Totals};
+use crate::domain::locale::Locale;
+use crate::domain::promotions::Pricing;
+use crate::domain::signature::sha256_hex;
+
+/// A checkout as the Worker hands it to the cart.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Submission {
+    pub request: CheckoutRequest,
+    /// The client's key: the same key on the same cart places one order.
+    pub idempotency_key: String,
+    /// The language of the order's messages.
+    pub locale: Locale,
+    /// The signed-in shopper's customer id: the order is theirs, and account-only promotions and
+    /// per-account limits count against it.
+    #[serde(default)]
+    pub account: Option<String>,
+}
+
+/// The order placed (or, `replayed`, placed before under the same key).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Placed {
+    pub order: OrderRow,
+    /// The guest's key to the order page.
+    pub access_token: String,
+    pub replayed: bool,
+}
+
+#[derive(Debug)]
+pub enum CheckoutError {
+    CartEmpty,
+    /// Holds ran out and could not all be taken again, or stock changed while ordering: the cart
+    /// shows what changed (its `notices`).
+    CartChanged { cart: Box<super::cart::CartView> },
+    /// A code no longer applies for this buyer (first order only, used up…): the cart priced for
+    /// them says why.
+    CouponRejected { cart: Box<super::cart::CartView> },
+    Internal(Failure),
+}
+
+impl From<Failure> for CheckoutError {
+    fn from(f: Failure) -> Self {
+        CheckoutError::Internal(f)
+    }
+}
+
+impl From<DbError> for CheckoutError {
+    fn from(e: DbError) -> Self {
+        CheckoutError::Internal(Failure::Db(e))
+    }
+}
+
+/// Places the cart's order. A key seen before answers with its order (`replayed`) whatever the cart
+/// holds now. Otherwise the holds are checked (and taken again where they ran out): any change
+/// refuses with the changed cart rather than ordering something the shopper has not seen. Prices
+/// and discounts are computed here for this buyer; the order, its lines, the held stock and the
+/// coupon uses are written in one transaction that either all happens or not at all.
+pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission: &Submission) -> Result<Placed, CheckoutError> {
+    let secret = cx.settings.shop_secret.as_deref().ok_or(Failure::NoSecret)?;
+    let key = format!("{}:{}", cx.cart_id, submission.idempotency_key);
+    if let Some(order) = cx.db.first::<OrderRow>(&order_by_idempotency_sql(&key)).await? {
+        return Ok(placed(secret, order, true));
+    }
+    if cart.lines.is_empty() {
+        return Err(CheckoutError::CartEmpty);
+    }
+    let notices = rehold(cx, cart).await?;
+    if !notices.is_empty() || cart.lines.is_empty() {
+        return Err(CheckoutError::CartChanged { cart: Box::new(render(cx, cart, notices).await?) });
+    }
+    let request = &submission.request;
+    let account = submission.account.as_deref();
+    let variants: Vec<LineVariant> = cx.db.all(&super::cart::line_variants_sql(&cart.variant_ids())).await?;
+    let mut lines = Vec::new();
+    let mut priced = Vec::new();
+    let mut holds = Vec::new();
+    for (i, line) in cart.lines.iter().enumerate() {
+        let v = variants.iter().find(|v| v.id == line.variant_id).ok_or(Failure::VariantVanished(line.variant_id))?;
+        lines.push(OrderLine::snapshot(i as i64 + 1, v, line.quantity));
+        priced.push(PricedLine { variant_id: v.id, unit_price: v.price, quantity: line.quantity });
+        holds.push((line.hold_id.clone().unwrap_or_default(), line.held));
+    }
+    let base = totals(&priced, request.shipping_method, &cx.settings.rates).ok_or(Failure::Overflow)?;
+    // A code that no longer applies stops the order (the shopper sees why and decides) rather than
+    // silently charging more.
+    let pricing = price_for_buyer(cx, cart, &variants, request, account, base.shipping).await?;
+    if !pricing.rejected.is_empty() {
+        return Err(coupon_rejected(cx, cart, pricing, request).await?);
+    }
+    for (line, priced) in lines.iter_mut().zip(&pricing.lines) {
+        line.discount = priced.discount;
+    }
+    let order_id = cx.ids.new_id().ok_or(Failure::NoRandomness)?;
+    let payment_id = cx.ids.new_id().ok_or(Failure::NoRandomness)?;
+    let token_hash = sha256_hex(order_access_token(secret.as_bytes(), &order_id).as_bytes());
+    let expires_at = cx.now + cx.settings.order_ttl_seconds;
+    let new_order = NewOrder {
+        id: &order_id,
+        access_token_hash: &token_hash,
+        cart_id: cx.cart_id.as_str(),
+        idempotency_key: &key,
+        request,
+        locale: submission.locale,
+        lines: &lines,
+        holds: &holds,
+        totals: Totals { subtotal: pricing.subtotal, shipping: pricing.shipping, discount: pricing.discount, total: pricing.total },
+        payment_id: &payment_id,
+        now: cx.now,
+        expires_at,
+    };
+    let mut batch = create_order_batch(&new_order);
+    if let Some(account) = account {
+        batch.push(super::accounts::claim_order_sql(&order_id, account));
+    }
+    let line_nos: Vec<i64> = lines.iter().map(|l| l.line_no).collect();
+    let buyer = Buyer { email: request.email.as_str(), phone: request.phone.as_str(), account };
+    batch.extend(claim_batch(&order_id, &pricing, &line_nos, &buyer, cx.now));
+    if let Err(e) = cx.db.batch(&batch).await {
+        // A concurrent submission with the same key won: answer with its order.
+        if let Some(order) = cx.db.first::<OrderRow>(&order_by_idempotency_sql(&key)).await? {
+            return Ok(placed(secret, order, true));
+        }
+        // Another order took the last use of a code meanwhile: say so.
+        if !pricing.applied.is_empty() {
+            let fresh = price_for_buyer(cx, cart, &variants, request, account, base.shipping).await?;
+            if !fresh.rejected.is_empty() {
+                return Err(coupon_rejected(cx, cart, fresh, request).await?);
+            }
+        }
+        // A guard of the batch refused (a hold no longer held as counted): stock changed under the
+        // cart. Anything else failed on our side.
+        if !e.is_constraint() {
+            return Err(Failure::Db(e).into());
+        }
+        let notices = rehold(cx, cart).await?;
+        return Err(CheckoutError::CartChanged { cart: Box::new(render(cx, cart, notices).await?) });
+    }
+    let order = cx.db.first::<OrderRow>(&order_by_id_sql(&order_id)).await?.ok_or(Failure::OrderVanished)?;
+    cart.ordered(&order_id, expires_at, cx.now);
+    Ok(placed(secret, order, false))
+}
+
+fn placed(secret: &str, order: OrderRow, replayed: bool) -> Placed {
+    let access_token = order_access_token(secret.as_bytes(), &order.id);
+    Placed { order, access_token, replayed }
+}
+
+/// Prices the cart for the buyer: their history decides first-order, per-customer and
+/// specific-customer conditions. One round trip.
+async fn price_for_buyer<D: Db>(
+    cx: &Context<'_, D>,
+    cart: &Cart,
+    variants: &[LineVariant],
+    request: &CheckoutRequest,
+    account: Option<&str>,
+    shipping: i64,
+) -> Result<Pricing, Failure> {
+    let mut batch = pricing_batch(&cart.codes, &cart.variant_ids(), cx.now).to_vec();
+    batch.extend(customer_batch(request.email.as_str(), request.phone.as_str(), account));
+    let [promotions, codes, places, orders, uses] = expect_n::<5>(cx.db.batch(&batch).await?, "checkout pricing")?;
+    let data = pricing_data(&promotions, &codes, &places)?;
+    let prior = orders.first::<CountRow>()?.map_or(0, |r| r.n);
+    let uses: Vec<UseRow> = uses.decode()?;
+    let buyer = customer(request.email.as_str(), request.phone.as_str(), account, prior, &uses);
+    Ok(price_cart(cart, variants, &data, &buyer, shipping, cx.now))
+}
+
+/// The refusal that shows the cart priced for this buyer, so its `discounts.rejected` says why.
+async fn coupon_rejected<D: Db>(cx: &Context<'_, D>, cart: &Cart, pricing: Pricing, request: &CheckoutRequest) -> Result<CheckoutError, Failure> {
+    let mut shown = render(cx, cart, Vec::new()).await?;
+    decorate(&mut shown, &cart.codes, &[(request.shipping_method.code(), pricing)]);
+    Ok(CheckoutError::CouponRejected { cart: Box::new(shown) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::cart::fixtures::{request, Shop, HOLD, NOW, ORDER_TTL};
+    use crate::app::cart::{alarm, apply_code, set_quantity, Notice};
+    use crate::app::stock;
+    use crate::app::testing::block_on;
+    use crate::domain::cart::CartId;
+    use crate::domain::orders::OrderStatus;
+    use crate::domain::promotions::Rejection;
+
+    fn submission(key: &str, email: &str) -> Submission {
+        Submission { request: request(email), idempotency_key: key.into(), locale: Locale::Vi, account: None }
+    }
+
+    /// A cart holding `quantity` of `variant_id`, filled at `NOW`.
+    fn filled(shop: &Shop, id: &CartId, variant_id: i64, quantity: i64) -> Cart {
+        let mut cart = Cart::default();
+        block_on(set_quantity(&shop.at(id, NOW), &mut cart, variant_id, quantity, true)).unwrap();
+        cart
+    }
+
+    fn orders_of(shop: &Shop, id: &CartId) -> i64 {
+        shop.db.int(&format!("SELECT COUNT(*) FROM orders WHERE cart_id = '{id}'"))
+    }
+
+    #[test]
+    fn the_same_key_twice_places_one_order_and_the_second_is_replayed() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 5);
+        let id = Shop::cart_id(1);
+        let mut cart = filled(&shop, &id, v, 2);
+        let cx = shop.at(&id, NOW + 10);
+        let first = block_on(place_order(&cx, &mut cart, &submission("k1", "an@example.vn"))).unwrap();
+        assert!(!first.replayed);
+        assert!(cart.lines.is_empty(), "the cart emptied");
+        assert_eq!(cart.pending_orders, vec![(first.order.id.clone(), NOW + 10 + ORDER_TTL)]);
+        let again = block_on(place_order(&cx, &mut cart, &submission("k1", "an@example.vn"))).unwrap();
+        assert!(again.replayed);
+        assert_eq!((again.order.id, again.access_token), (first.order.id, first.access_token));
+        assert_eq!(orders_of(&shop, &id), 1);
+        assert_eq!(shop.reserved(v), 2, "reserved once, by the order");
+        assert!(matches!(block_on(place_order(&cx, &mut cart, &submission("k2", "an@example.vn"))), Err(CheckoutError::CartEmpty)));
+    }
+
+    #[test]
+    fn two_submissions_with_one_key_at_once_place_one_order() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 5);
+        let id = Shop::cart_id(1);
+        // Each submission with its own copy of the cart: only storage keeps them to one order.
+        let mut one = filled(&shop, &id, v, 3);
+        let mut two = one.clone();
+        let cx = shop.at(&id, NOW + 10);
+        let (sub_one, sub_two) = (submission("same", "an@example.vn"), submission("same", "an@example.vn"));
+        let (a, b) = block_on(async { futures::join!(place_order(&cx, &mut one, &sub_one), place_order(&cx, &mut two, &sub_two)) });
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.order.id, b.order.id, "the same order for both");
+        assert_eq!([a.replayed, b.replayed].iter().filter(|r| **r).count(), 1, "one placed it, the other was answered with it");
+        assert_eq!(orders_of(&shop, &id), 1);
+        assert_eq!(shop.reserved(v), 3, "reserved is not double-counted");
+        assert_eq!(shop.db.int(&format!("SELECT COUNT(*) FROM holds WHERE cart_id = '{id}' AND state = 'converted' AND quantity = 3")), 1);
+    }
+
+    #[test]
+    fn an_empty_cart_is_refused() {
+        let shop = Shop::demo();
+        let id = Shop::cart_id(1);
+        let refused = block_on(place_order(&shop.at(&id, NOW), &mut Cart::default(), &submission("k", "an@example.vn")));
+        assert!(matches!(refused, Err(CheckoutError::CartEmpty)), "{refused:?}");
+        assert_eq!(orders_of(&shop, &id), 0);
+    }
+
+    #[test]
+    fn a_cart_whose_stock_changed_is_refused_with_the_changed_cart_then_ordered_as_seen() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 3);
+        let id = Shop::cart_id(1);
+        let mut cart = filled(&shop, &id, v, 3);
+        let later = NOW + HOLD;
+        block_on(shop.db.batch(&stock::release_holds(None, Some(later), later))).unwrap();
+        shop.db.exec(&format!("UPDATE variants SET on_hand = 1 WHERE id = {v}"));
+        let cx = shop.at(&id, later + 1);
+        let refused = block_on(place_order(&cx, &mut cart, &submission("k", "an@example.vn")));
+        let Err(CheckoutError::CartChanged { cart: shown }) = refused else { panic!("{refused:?}") };
+        assert_eq!(shown.notices, vec![Notice::Reduced { variant_id: v, from: 3, to: 1 }]);
+        assert_eq!(shown.lines.iter().map(|l| (l.quantity, l.held)).collect::<Vec<_>>(), vec![(1, 1)]);
+        assert_eq!(orders_of(&shop, &id), 0, "no order for a cart the shopper has not seen");
+        let placed = block_on(place_order(&cx, &mut cart, &submission("k", "an@example.vn"))).unwrap();
+        assert_eq!(shop.db.int(&format!("SELECT SUM(quantity) FROM order_lines WHERE order_id = '{}'", placed.order.id)), 1);
+        assert_eq!(shop.reserved(v), 1);
+    }
+
+    #[test]
+    fn a_code_refused_at_checkout_shows_the_reason() {
+        let shop = Shop::demo();
+        shop.db.exec(
+            "INSERT INTO promotions (id, name_vi, name_en, automatic, status, rule, combinable, created_at, updated_at) VALUES \
+             (900, 'Đơn đầu', 'First order', 0, 'active', \
+              '{\"benefit\":{\"type\":\"percent_off\",\"percent\":10},\"target\":{\"type\":\"order\"},\"conditions\":{\"first_order_only\":true}}', 0, 0, 0); \
+             INSERT INTO promotion_codes (code, promotion_id, max_uses, created_at) VALUES ('FIRST10', 900, NULL, 0);",
+        );
+        let (v, w) = (shop.variant(0, 5), shop.variant(1, 5));
+        let (before, now) = (Shop::cart_id(1), Shop::cart_id(2));
+        let mut earlier = filled(&shop, &before, v, 1);
+        block_on(place_order(&shop.at(&before, NOW), &mut earlier, &submission("k", "an@example.vn"))).unwrap();
+        let mut cart = filled(&shop, &now, w, 1);
+        let cx = shop.at(&now, NOW + 10);
+        block_on(apply_code(&cx, &mut cart, "FIRST10")).expect("in the cart nobody is known yet");
+        let refused = block_on(place_order(&cx, &mut cart, &submission("k", "AN@example.vn")));
+        let Err(CheckoutError::CouponRejected { cart: shown }) = refused else { panic!("{refused:?}") };
+        let reasons: Vec<(&str, &Rejection)> = shown.discounts.rejected.iter().map(|r| (r.code.as_str(), &r.rejection)).collect();
+        assert_eq!(reasons, vec![("FIRST10", &Rejection::FirstOrderOnly)]);
+        assert_eq!(orders_of(&shop, &now), 0);
+        assert_eq!(cart.lines.len(), 1, "the cart keeps its line and code for the shopper to decide");
+        assert_eq!(shop.reserved(w), 1);
+    }
+
+    #[test]
+    fn the_alarm_and_the_sweep_expire_the_same_unpaid_order_once() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 5);
+        let id = Shop::cart_id(1);
+        let mut cart = filled(&shop, &id, v, 2);
+        let placed = block_on(place_order(&shop.at(&id, NOW), &mut cart, &submission("k", "an@example.vn"))).unwrap();
+        let order_id = placed.order.id;
+        assert_eq!(shop.reserved(v), 2);
+        let due = NOW + ORDER_TTL;
+        let cx = shop.at(&id, due);
+        let mut again = cart.clone();
+        let sweep = || async {
+            for row in shop.db.all::<serde_json::Value>(&stock::overdue_orders(due, 200)).await? {
+                let overdue = row["id"].as_str().unwrap_or_default().to_string();
+                shop.db.batch(&stock::expire_order(&overdue, due, "sweep")).await?;
+            }
+            Ok::<(), DbError>(())
+        };
+        let (by_alarm, by_sweep, by_alarm_again) = block_on(async { futures::join!(alarm(&cx, &mut cart), sweep(), alarm(&cx, &mut again)) });
+        by_alarm.unwrap();
+        by_sweep.unwrap();
+        by_alarm_again.unwrap();
+        let status = shop.db.text(&format!("SELECT status FROM orders WHERE id = '{order_id}'"));
+        assert_eq!(OrderStatus::parse(&status), Some(OrderStatus::Expired));
+        assert_eq!(shop.reserved(v), 0, "the units came back once");
+        assert_eq!(shop.db.int(&format!("SELECT COUNT(*) FROM order_events WHERE order_id = '{order_id}' AND to_status = 'expired'")), 1);
+        assert!(cart.pending_orders.is_empty(), "the alarm forgets the order it expired");
+    }
+}
