@@ -1,12 +1,17 @@
-//! Orders: the checkout batch that turns a cart's holds into an order, and the reads behind the
-//! order page and API.
+//! Orders: the checkout batch that turns a cart's holds into an order, the reads behind the order
+//! page and API (rows typed from the column on: `OrderStatus`, `StockState`, `PaymentStatus`), and
+//! the expiry sweep that releases overdue holds and expires overdue unpaid orders.
 
 use serde::{Deserialize, Serialize};
 
 use super::cart::LineVariant;
+use super::db::{Db, DbError};
 use super::sql::{Sql, SqlValue};
+use super::stock;
 use crate::domain::checkout::{CheckoutRequest, Totals};
 use crate::domain::locale::Locale;
+use crate::domain::orders::{OrderStatus, StockState};
+use crate::domain::payments::PaymentStatus;
 
 /// A line as the order keeps it: what was bought, at what price, whatever the catalog does later.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -187,8 +192,8 @@ pub struct OrderRow {
     pub id: String,
     pub number: String,
     pub access_token_hash: String,
-    pub status: String,
-    pub stock_state: String,
+    pub status: OrderStatus,
+    pub stock_state: StockState,
     pub locale: String,
     pub email: String,
     pub name: String,
@@ -217,8 +222,8 @@ pub struct OrderRow {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OrderEventRow {
     pub at: i64,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<OrderStatus>,
+    pub to_status: OrderStatus,
     pub actor: String,
     pub reason: String,
 }
@@ -230,7 +235,7 @@ pub struct PaymentRow {
     pub provider: String,
     pub amount: i64,
     pub currency: String,
-    pub status: String,
+    pub status: PaymentStatus,
     /// What the provider was asked to charge (USD cents for PayPal); `None` until the attempt starts.
     #[serde(default)]
     pub provider_amount: Option<i64>,
@@ -297,6 +302,11 @@ pub fn payment_by_id_sql(id: &str) -> Sql {
     Sql::new(format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = ?")).bind(id)
 }
 
+/// The order a payment attempt belongs to.
+pub fn order_of_payment_sql(payment_id: &str) -> Sql {
+    Sql::new(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = (SELECT order_id FROM payments WHERE id = ?)")).bind(payment_id)
+}
+
 /// Records a provider notification; a redelivered event id inserts nothing.
 pub fn record_payment_event(provider: &str, event_id: &str, payment_id: &str, kind: &str, payload: &str, now: i64) -> Sql {
     Sql::new(
@@ -311,13 +321,67 @@ pub fn record_payment_event(provider: &str, event_id: &str, payment_id: &str, ki
     .bind(now)
 }
 
-/// Moves a payment to its outcome, once. A success also settles a declined payment (the shopper may
-/// try again on the provider's page after a decline); a failure or cancellation never undoes a success.
-pub fn settle_payment(payment_id: &str, status: &str, now: i64) -> Sql {
-    // A success also settles an attempt recorded as cancelled: a session's "expired" event can be
-    // delivered before its "completed" one.
-    let from = if status == "succeeded" { "('pending', 'failed', 'cancelled')" } else { "('pending')" };
-    Sql::new(format!("UPDATE payments SET status = ?, updated_at = ? WHERE id = ? AND status IN {from}")).bind(status).bind(now).bind(payment_id)
+/// Moves a payment to its outcome, once, from the statuses `PaymentStatus::settles_from` allows (a
+/// success also settles a declined or cancelled attempt; a failure never undoes a success).
+pub fn settle_payment(payment_id: &str, status: PaymentStatus, now: i64) -> Sql {
+    let from = status.settles_from();
+    let mut sql = Sql::new(format!("UPDATE payments SET status = ?, updated_at = ? WHERE id = ? AND status IN ({})", Sql::placeholders(from.len().max(1))))
+        .bind(status.code())
+        .bind(now)
+        .bind(payment_id);
+    if from.is_empty() {
+        sql.params.push(SqlValue::Null);
+    }
+    sql.params.extend(from.iter().map(|s| SqlValue::from(s.code())));
+    sql
+}
+
+// ---------------------------------------------------------------------------------------------
+// The expiry sweep
+// ---------------------------------------------------------------------------------------------
+
+/// Orders expired per sweep; the rest wait for the next run.
+pub const SWEEP_ORDERS: i64 = 200;
+/// Orders expired per round trip: each is its own gated move, so a batch of them stays correct
+/// whoever else (the cart's alarm, a late payment) moves one of them meanwhile.
+const EXPIRE_CHUNK: usize = 25;
+
+/// What one sweep changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SweepReport {
+    /// Overdue cart holds given back.
+    pub released_holds: u64,
+    /// Unpaid orders this run expired (an order the alarm expired first is not counted).
+    pub expired_orders: u64,
+    /// Overdue unpaid orders found.
+    pub checked_orders: u64,
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: String,
+}
+
+/// The safety net behind the carts' alarms: releases every overdue hold and expires every overdue
+/// unpaid order (up to [`SWEEP_ORDERS`]), through the same gated statements as the alarms, so the
+/// two together, or two sweeps, still change stock once.
+pub async fn sweep(db: &impl Db, now: i64) -> Result<SweepReport, DbError> {
+    let [reserve, mark] = stock::release_holds(None, Some(now), now);
+    let [_, released, overdue] = super::db::expect_n::<3>(db.batch(&[reserve, mark, stock::overdue_orders(now, SWEEP_ORDERS)]).await?, "sweep holds")?;
+    let overdue: Vec<IdRow> = overdue.decode()?;
+    let mut report = SweepReport { released_holds: released.changes(), expired_orders: 0, checked_orders: overdue.len() as u64 };
+    for chunk in overdue.chunks(EXPIRE_CHUNK) {
+        let mut batch = Vec::new();
+        let mut flips = Vec::with_capacity(chunk.len());
+        for row in chunk {
+            let moves = stock::expire_order(&row.id, now, "sweep");
+            flips.push(batch.len() + stock::flip_index(&moves).unwrap_or(moves.len()));
+            batch.extend(moves);
+        }
+        let results = db.batch(&batch).await?;
+        report.expired_orders += flips.iter().map(|&i| results.get(i).map_or(0, |r| r.changes())).sum::<u64>();
+    }
+    Ok(report)
 }
 
 #[cfg(test)]
