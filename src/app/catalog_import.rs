@@ -820,4 +820,93 @@ mod tests {
         let empty = save_draft_sql("e", "a", "h", &[], 1).unwrap();
         assert_eq!(empty.len(), 2);
     }
+
+    mod confirming {
+        use super::super::*;
+        use crate::app::admin_catalog::export_sql;
+        use crate::app::testing::{block_on, Sqlite};
+        use crate::domain::catalog_csv::{export, plan, Vocabulary};
+        use crate::domain::media::sha256_hex;
+
+        const NOW: i64 = 1_800_000_000;
+        const OWNER: Actor<'static> = Actor { id: "admin-1", email: "owner@vestify.vn", ip: "127.0.0.1" };
+
+        /// The dry run as the panel makes it: the catalog read through the port, the edited export
+        /// planned and reviewed, the draft saved. Answers the file's SHA-256.
+        fn dry_run(db: &Sqlite, draft: &str, edit: impl FnOnce(&mut [VariantRow])) -> String {
+            let rows: Vec<VariantRow> = block_on(db.all(&export_sql())).unwrap();
+            let reserved: Vec<ReservedRow> = block_on(db.all(&reserved_sql())).unwrap();
+            let mut file = rows.clone();
+            edit(&mut file);
+            let existing = existing_map(rows, &reserved);
+            let words: Vec<VocabularyRow> = block_on(db.all(&vocabulary_sql())).unwrap();
+            let (categories, sizes, colors) = vocabulary_sets(&words);
+            let text = export(&file);
+            let planned = plan(&text, &existing, &Vocabulary { categories: &categories, sizes: &sizes, colors: &colors }).unwrap();
+            let reviewed = review(planned, &existing, true);
+            assert!(reviewed.is_clean(), "{:?}", reviewed.issues);
+            let hash = sha256_hex(text.as_bytes());
+            block_on(db.batch(&save_draft_sql(draft, OWNER.id, &hash, &reviewed.steps, NOW).unwrap())).unwrap();
+            hash
+        }
+
+        fn on_hand(db: &Sqlite, sku: &str) -> i64 {
+            db.int(&format!("SELECT on_hand FROM variants WHERE sku = '{sku}'"))
+        }
+
+        #[test]
+        fn a_draft_confirmed_twice_changes_the_catalog_once() {
+            let db = Sqlite::demo();
+            let (mut priced, mut counted) = (String::new(), String::new());
+            let hash = dry_run(&db, "d1", |rows| {
+                rows[0].price += 10_000;
+                rows[1].on_hand += 5;
+                (priced, counted) = (rows[0].sku.clone(), rows[1].sku.clone());
+            });
+            let price = db.int(&format!("SELECT price FROM variants WHERE sku = '{priced}'"));
+            let stock = on_hand(&db, &counted);
+
+            let done = block_on(confirm(&db, &OWNER, "d1", &hash, NOW + 60)).unwrap();
+            assert_eq!((done.applied, done.conflicts.as_slice()), (2, &[][..]));
+            let again = block_on(confirm(&db, &OWNER, "d1", &hash, NOW + 61));
+            assert!(matches!(again, Err(ConfirmError::Refused(DraftRefusal::AlreadyApplied))), "{again:?}");
+
+            assert_eq!(db.int(&format!("SELECT price FROM variants WHERE sku = '{priced}'")), price + 10_000, "priced once");
+            assert_eq!(on_hand(&db, &counted), stock + 5, "counted once");
+            assert_eq!(db.int("SELECT COUNT(*) FROM stock_ledger"), 1);
+            assert_eq!(db.int("SELECT COUNT(*) FROM audit_log WHERE action = 'import.confirm'"), 1);
+        }
+
+        #[test]
+        fn stock_that_moved_since_the_dry_run_is_reported_not_overwritten() {
+            let db = Sqlite::demo();
+            let mut sku = String::new();
+            let hash = dry_run(&db, "d1", |rows| {
+                rows[0].on_hand += 5;
+                sku = rows[0].sku.clone();
+            });
+            let seen = on_hand(&db, &sku);
+            db.exec(&format!("UPDATE variants SET on_hand = on_hand + 1 WHERE sku = '{sku}'"));
+            let done = block_on(confirm(&db, &OWNER, "d1", &hash, NOW + 60)).unwrap();
+            assert_eq!(done.applied, 0);
+            assert_eq!(done.conflicts, [ImportConflict { line: 2, item: sku.clone(), why: ConflictReason::StockChanged { expected: seen, now: seen + 1 } }]);
+            assert_eq!(on_hand(&db, &sku), seen + 1);
+        }
+
+        #[test]
+        fn only_its_author_may_confirm_a_fresh_draft_of_the_same_file() {
+            let db = Sqlite::demo();
+            let hash = dry_run(&db, "d1", |rows| rows[0].on_hand += 1);
+            let stranger = Actor { id: "admin-2", ..OWNER };
+            let refusal = |r: Result<Confirmed, ConfirmError>| match r {
+                Err(ConfirmError::Refused(why)) => why,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(refusal(block_on(confirm(&db, &stranger, "d1", &hash, NOW + 60))), DraftRefusal::Missing);
+            assert_eq!(refusal(block_on(confirm(&db, &OWNER, "d1", "0", NOW + 60))), DraftRefusal::OtherFile);
+            assert_eq!(refusal(block_on(confirm(&db, &OWNER, "d1", &hash, NOW + DRAFT_SECONDS))), DraftRefusal::Expired);
+            assert_eq!(refusal(block_on(confirm(&db, &OWNER, "d2", &hash, NOW + 60))), DraftRefusal::Missing);
+            assert_eq!(block_on(confirm(&db, &OWNER, "d1", &hash, NOW + 60)).unwrap().applied, 1);
+        }
+    }
 }

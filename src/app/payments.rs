@@ -329,4 +329,218 @@ mod tests {
             balanced(&[settle_payment("p", status, 1)]);
         }
     }
+
+    mod notices {
+        use super::super::*;
+        use crate::app::orders::fixtures::{free_variant, id, place_order, stock, Placed};
+        use crate::app::orders::sweep;
+        use crate::app::testing::{block_on, Sqlite};
+
+        const NOW: i64 = 1_800_000_000;
+
+        fn paid() -> Outcome {
+            Outcome::Paid { charge_id: Some("ch_1".into()) }
+        }
+
+        fn notice<'a>(o: &'a Placed, event_id: &'a str, outcome: &'a Outcome) -> PaymentNotice<'a> {
+            PaymentNotice {
+                provider: "sandbox",
+                event_id,
+                payment_id: &o.payment_id,
+                order_id: Some(&o.id),
+                amount: o.total,
+                currency: "VND",
+                outcome,
+                external_id: None,
+                raw: "{}",
+            }
+        }
+
+        fn status(db: &Sqlite, o: &Placed) -> (String, String, String) {
+            (
+                db.text(&format!("SELECT status FROM orders WHERE id = '{}'", o.id)),
+                db.text(&format!("SELECT stock_state FROM orders WHERE id = '{}'", o.id)),
+                db.text(&format!("SELECT status FROM payments WHERE id = '{}'", o.payment_id)),
+            )
+        }
+
+        fn count(db: &Sqlite, sql: &str) -> i64 {
+            db.int(&format!("SELECT COUNT(*) FROM {sql}"))
+        }
+
+        fn placed(db: &Sqlite, seed: u32, quantity: i64) -> Placed {
+            let v = free_variant(db, quantity, i64::from(seed));
+            place_order(db, seed, v, quantity, "sandbox", NOW - 60, NOW + 840)
+        }
+
+        #[test]
+        fn the_same_notice_applied_twice_pays_once_records_one_event_and_commits_stock_once() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 2);
+            let (on_hand, reserved) = stock(&db, o.variant_id);
+            let outcome = paid();
+            let n = notice(&o, "evt_1", &outcome);
+            let trips = db.round_trips.get();
+            assert_eq!(block_on(apply_notice(&db, &n, NOW)).unwrap(), Applied::Paid);
+            assert_eq!(db.round_trips.get() - trips, 2, "one round trip reads, one writes");
+            assert_eq!(block_on(apply_notice(&db, &n, NOW + 5)).unwrap(), Applied::Unchanged);
+
+            assert_eq!(status(&db, &o), ("paid".into(), "committed".into(), "succeeded".into()));
+            assert_eq!(stock(&db, o.variant_id), (on_hand - 2, reserved - 2), "sold once");
+            assert_eq!(count(&db, &format!("payment_events WHERE payment_id = '{}'", o.payment_id)), 1);
+            assert_eq!(count(&db, &format!("order_events WHERE order_id = '{}' AND to_status = 'paid'", o.id)), 1);
+            assert_eq!(count(&db, &format!("outbox WHERE kind = 'order_paid' AND json_extract(payload, '$.order_id') = '{}'", o.id)), 1);
+            assert_eq!(count(&db, &format!("shop_events WHERE kind = 'order_paid' AND order_id = '{}'", o.id)), 1);
+            assert_eq!(db.text(&format!("SELECT charge_id FROM payments WHERE id = '{}'", o.payment_id)), "ch_1");
+        }
+
+        #[test]
+        fn the_same_notice_delivered_twice_at_once_pays_once() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 1);
+            let (on_hand, _) = stock(&db, o.variant_id);
+            let outcome = paid();
+            let (a, b) = (notice(&o, "evt_1", &outcome), notice(&o, "evt_2", &outcome));
+            let (first, second) = block_on(async { futures::join!(apply_notice(&db, &a, NOW), apply_notice(&db, &b, NOW)) });
+            let mut answers = [first.unwrap(), second.unwrap()];
+            answers.sort_by_key(|a| format!("{a:?}"));
+            assert_eq!(answers, [Applied::Paid, Applied::Unchanged]);
+            assert_eq!(stock(&db, o.variant_id).0, on_hand - 1);
+            assert_eq!(count(&db, &format!("order_events WHERE order_id = '{}' AND to_status = 'paid'", o.id)), 1);
+            assert_eq!(count(&db, &format!("payment_events WHERE payment_id = '{}'", o.payment_id)), 2, "each distinct event recorded once");
+        }
+
+        #[test]
+        fn a_notice_that_disagrees_with_the_payment_is_rejected_and_changes_nothing() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 1);
+            let before = (stock(&db, o.variant_id), status(&db, &o));
+            let outcome = paid();
+            let good = notice(&o, "evt_1", &outcome);
+            let other_order = id(1, 99);
+            let unknown = id(2, 99);
+            let cases: [(PaymentNotice, &str); 5] = [
+                (PaymentNotice { amount: o.total - 1, ..good }, "amount"),
+                (PaymentNotice { currency: "USD", ..good }, "currency"),
+                (PaymentNotice { order_id: Some(&other_order), ..good }, "order_id"),
+                (PaymentNotice { provider: "momo", ..good }, "provider"),
+                (PaymentNotice { payment_id: &unknown, ..good }, "unknown"),
+            ];
+            for (n, what) in cases {
+                match block_on(apply_notice(&db, &n, NOW)) {
+                    Err(NoticeError::Mismatch { field, .. }) => assert_eq!(field, what),
+                    Err(NoticeError::Unknown) => assert_eq!(what, "unknown"),
+                    other => panic!("{what}: {other:?}"),
+                }
+            }
+            assert_eq!((stock(&db, o.variant_id), status(&db, &o)), before);
+            assert_eq!(count(&db, "payment_events"), 0, "no rejected notice was recorded");
+            assert_eq!(block_on(apply_notice(&db, &good, NOW)).unwrap(), Applied::Paid, "the good one still applies");
+        }
+
+        #[test]
+        fn a_recorded_provider_attempt_must_match_the_notice() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 1);
+            db.exec(&format!("UPDATE payments SET external_id = 'cs_1' WHERE id = '{}'", o.payment_id));
+            let outcome = paid();
+            let n = PaymentNotice { external_id: Some("cs_2"), ..notice(&o, "evt_1", &outcome) };
+            assert!(matches!(block_on(apply_notice(&db, &n, NOW)), Err(NoticeError::Mismatch { field: "external_id", .. })));
+            let n = PaymentNotice { external_id: Some("cs_1"), ..n };
+            assert_eq!(block_on(apply_notice(&db, &n, NOW)).unwrap(), Applied::Paid);
+        }
+
+        #[test]
+        fn a_late_payment_revives_an_expired_order_when_its_stock_is_there() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 2);
+            let (on_hand, reserved) = stock(&db, o.variant_id);
+            assert_eq!(block_on(sweep(&db, NOW + 900)).unwrap().expired_orders, 1);
+            assert_eq!(stock(&db, o.variant_id), (on_hand, reserved - 2), "expiry gave the units back");
+            let outcome = paid();
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_1", &outcome), NOW + 960)).unwrap(), Applied::Revived);
+            assert_eq!(status(&db, &o), ("paid".into(), "committed".into(), "succeeded".into()));
+            assert_eq!(stock(&db, o.variant_id), (on_hand - 2, reserved - 2), "taken again and sold, once");
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_2", &outcome), NOW + 970)).unwrap(), Applied::Unchanged);
+            assert_eq!(stock(&db, o.variant_id), (on_hand - 2, reserved - 2));
+        }
+
+        #[test]
+        fn a_late_payment_flags_a_refund_when_the_stock_is_gone_and_leaves_stock_alone() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 2);
+            block_on(sweep(&db, NOW + 900)).unwrap();
+            // Meanwhile all but one unit were sold elsewhere.
+            db.exec(&format!("UPDATE variants SET on_hand = reserved + 1 WHERE id = {}", o.variant_id));
+            let before = stock(&db, o.variant_id);
+            let outcome = paid();
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_1", &outcome), NOW + 960)).unwrap(), Applied::NeedsRefund);
+            assert_eq!(status(&db, &o), ("needs_refund".into(), "released".into(), "succeeded".into()), "the money is on record for the refund");
+            assert_eq!(stock(&db, o.variant_id), before);
+            assert_eq!(count(&db, &format!("payment_events WHERE payment_id = '{}'", o.payment_id)), 1);
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_1", &outcome), NOW + 970)).unwrap(), Applied::Unchanged);
+        }
+
+        /// Interleaved round trip by round trip: the notice's write lands just before the sweep's
+        /// expiry (paid), or just after it (the order read as unpaid is revived in the same write).
+        #[test]
+        fn a_payment_racing_the_sweep_at_expiry_sells_the_units_once() {
+            for sweep_first in [false, true] {
+                let db = Sqlite::demo();
+                let o = placed(&db, 1, 2);
+                let (on_hand, reserved) = stock(&db, o.variant_id);
+                let outcome = paid();
+                let n = notice(&o, "evt_1", &outcome);
+                let (applied, report) = if sweep_first {
+                    let (report, applied) = block_on(async { futures::join!(sweep(&db, NOW + 900), apply_notice(&db, &n, NOW + 900)) });
+                    (applied, report)
+                } else {
+                    block_on(async { futures::join!(apply_notice(&db, &n, NOW + 900), sweep(&db, NOW + 900)) })
+                };
+                let expected = if sweep_first { Applied::Revived } else { Applied::Paid };
+                assert_eq!(applied.unwrap(), expected);
+                assert_eq!(report.unwrap().expired_orders, u64::from(sweep_first));
+                assert_eq!(status(&db, &o).0, "paid");
+                assert_eq!(stock(&db, o.variant_id), (on_hand - 2, reserved - 2), "sold once");
+            }
+        }
+
+        #[test]
+        fn a_failure_never_undoes_a_success() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 1);
+            let declined = Outcome::Failed { code: "declined".into() };
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_1", &declined), NOW)).unwrap(), Applied::Failed);
+            assert_eq!(status(&db, &o), ("pending_payment".into(), "reserved".into(), "failed".into()), "the order keeps its units");
+            let outcome = paid();
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_2", &outcome), NOW + 1)).unwrap(), Applied::Paid);
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_3", &declined), NOW + 2)).unwrap(), Applied::Failed);
+            assert_eq!(status(&db, &o), ("paid".into(), "committed".into(), "succeeded".into()));
+        }
+
+        #[test]
+        fn a_pending_status_records_nothing() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 1);
+            let before = status(&db, &o);
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_1", &Outcome::Pending), NOW)).unwrap(), Applied::Unchanged);
+            assert_eq!(status(&db, &o), before);
+            assert_eq!(count(&db, "payment_events"), 0, "the decision, when it comes, is not taken for a duplicate");
+        }
+
+        #[test]
+        fn a_second_attempt_that_succeeds_after_the_order_was_paid_is_paid_twice() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 1);
+            let second = id(9, 1);
+            block_on(db.batch(&new_attempt(&o.id, &second, "sandbox", NOW))).unwrap();
+            let outcome = paid();
+            // The first attempt was cancelled by the new one, and pays anyway (a late provider answer).
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_1", &outcome), NOW + 1)).unwrap(), Applied::Paid);
+            let n = PaymentNotice { payment_id: &second, ..notice(&o, "evt_2", &outcome) };
+            assert_eq!(block_on(apply_notice(&db, &n, NOW + 2)).unwrap(), Applied::PaidTwice);
+            assert_eq!(count(&db, &format!("order_events WHERE order_id = '{}' AND to_status = 'paid'", o.id)), 1);
+            assert_eq!(count(&db, &format!("payments WHERE order_id = '{}' AND status = 'succeeded'", o.id)), 2);
+        }
+    }
 }

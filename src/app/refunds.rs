@@ -377,3 +377,209 @@ async fn record(db: &impl Db, ask: &RefundAsk, answer: ProviderAnswer, req: Refu
     let [_, failed] = expect_n::<2>(db.batch(&[fail_refund(id, &refusal, now), refund_by_key_sql(req.key)]).await?, "refund failure")?;
     Err(RefundError::ProviderRefused { message: refusal, refund: failed.first()? })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::app::orders::fixtures::{free_variant, place_order, Placed};
+    use crate::app::payments::{apply_notice, Applied, PaymentNotice};
+    use crate::app::testing::{block_on, Sqlite};
+    use crate::domain::payments::Outcome;
+
+    const NOW: i64 = 1_800_000_000;
+
+    #[test]
+    fn every_statement_binds_its_placeholders() {
+        let sqls = [refund_by_key_sql("k"), refunds_of_order_sql("o"), payment_of_refund_sql("k"), refundable_payment_sql("o"), fail_refund("r", "x", 1)];
+        let r = NewRefund { id: "r", order_id: "o", payment_id: "p", provider: "stripe", amount: 1, provider_amount: 1, provider_currency: "VND", key: "k", reason: "", actor: "a", now: 1 };
+        for sql in sqls.iter().chain(&[claim_refund(&r)]).chain(&complete_refund("r", Some("re"), "admin", 1)) {
+            let highest = (1..=12).rev().find(|n| sql.text.contains(&format!("?{n}")));
+            match highest {
+                Some(n) => assert_eq!(n, sql.params.len(), "{}", sql.text),
+                None => assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text),
+            }
+        }
+    }
+
+    #[test]
+    fn refunds_are_checked_against_what_is_left_and_the_order_state() {
+        use OrderStatus as S;
+        assert_eq!(check_refund(S::Paid, 450_000, 0, 450_000), Ok(true));
+        assert_eq!(check_refund(S::Paid, 450_000, 0, 150_000), Ok(false));
+        assert_eq!(check_refund(S::PartiallyRefunded, 450_000, 150_000, 300_000), Ok(true));
+        assert_eq!(check_refund(S::PartiallyRefunded, 450_000, 150_000, 300_001), Err(RefundRefusal::TooMuch { refundable: 300_000 }));
+        assert_eq!(check_refund(S::Paid, 450_000, 0, 0), Err(RefundRefusal::BadAmount));
+        assert_eq!(check_refund(S::PendingPayment, 450_000, 0, 1), Err(RefundRefusal::NotRefundable));
+        assert_eq!(check_refund(S::Refunded, 450_000, 450_000, 1), Err(RefundRefusal::TooMuch { refundable: 0 }));
+        assert_eq!(check_refund(S::NeedsRefund, 450_000, 0, 450_000), Ok(true));
+        assert_eq!(check_refund(S::NeedsRefund, 450_000, 0, 1), Err(RefundRefusal::NotRefundable), "a late payment is refunded whole");
+    }
+
+    #[test]
+    fn staff_amounts_are_read_with_separators_and_kept_within_what_is_left() {
+        assert_eq!(parse_amount("", 450_000), Some(450_000), "empty means everything left");
+        assert_eq!(parse_amount("150.000", 450_000), Some(150_000));
+        assert_eq!(parse_amount("150 000", 450_000), Some(150_000));
+        assert_eq!(parse_amount("450,001", 450_000), None);
+        assert_eq!(parse_amount("0", 450_000), None);
+        assert_eq!(parse_amount("abc", 450_000), None);
+        assert_eq!(parse_amount("", 0), None, "nothing left to refund");
+    }
+
+    /// The refund batch's status moves are the state machine's refund moves.
+    #[test]
+    fn a_completed_refund_moves_the_order_as_the_state_machine_says() {
+        use OrderStatus as S;
+        for from in [S::Paid, S::Fulfilled, S::Delivered, S::PartiallyRefunded] {
+            assert_eq!(transition(from, OrderEvent::Refund { full: true }).map(|t| t.0), Ok(S::Refunded));
+            assert_eq!(transition(from, OrderEvent::Refund { full: false }).map(|t| t.0), Ok(S::PartiallyRefunded));
+        }
+        assert_eq!(transition(S::NeedsRefund, OrderEvent::Refund { full: true }).map(|t| t.0), Ok(S::Refunded));
+        let batch = complete_refund("r", None, "admin", 1);
+        assert!(batch[0].text.contains("'refunded'") && batch[0].text.contains("'partially_refunded'"));
+        assert!(batch.last().is_some_and(|s| s.text.starts_with("UPDATE refunds SET status = 'succeeded'")), "the gate flips last");
+    }
+
+    /// A provider that answers from a script (success once the script is empty) and counts calls.
+    #[derive(Default)]
+    struct Fake {
+        script: RefCell<Vec<ProviderAnswer>>,
+        asked: RefCell<Vec<(String, i64)>>,
+    }
+
+    impl Fake {
+        fn answering(answers: Vec<ProviderAnswer>) -> Fake {
+            Fake { script: RefCell::new(answers), ..Fake::default() }
+        }
+    }
+
+    impl RefundGateway for Fake {
+        async fn refund(&self, ask: &RefundAsk, _now: i64) -> ProviderAnswer {
+            self.asked.borrow_mut().push((ask.refund.id.clone(), ask.refund.amount));
+            let mut script = self.script.borrow_mut();
+            if script.is_empty() {
+                ProviderAnswer::Accepted(RefundResult { external_id: Some(format!("re_{}", ask.refund.id)), status: RefundStatus::Succeeded })
+            } else {
+                script.remove(0)
+            }
+        }
+    }
+
+    fn paid_order(db: &Sqlite, seed: u32) -> Placed {
+        let v = free_variant(db, 1, i64::from(seed));
+        let o = place_order(db, seed, v, 1, "sandbox", NOW - 60, NOW + 840);
+        let outcome = Outcome::Paid { charge_id: Some(o.payment_id.clone()) };
+        let event = format!("evt-{}", o.payment_id);
+        let n = PaymentNotice { provider: "sandbox", event_id: &event, payment_id: &o.payment_id, order_id: None, amount: o.total, currency: "VND", outcome: &outcome, external_id: None, raw: "{}" };
+        assert_eq!(block_on(apply_notice(db, &n, NOW)).unwrap(), Applied::Paid);
+        o
+    }
+
+    fn ask<'a>(o: &'a Placed, key: &'a str, amount: Option<i64>) -> RefundRequest<'a> {
+        RefundRequest { order_id: &o.id, key, amount, reason: "returned", actor: "admin", on_success: Vec::new() }
+    }
+
+    fn run(db: &Sqlite, gateway: &Fake, req: RefundRequest, id: &str) -> Result<Refunded, RefundError> {
+        block_on(refund(db, gateway, req, id, NOW + 100))
+    }
+
+    #[test]
+    fn a_refund_over_the_paid_amount_is_refused_before_the_provider_is_asked() {
+        let db = Sqlite::demo();
+        let o = paid_order(&db, 1);
+        let gateway = Fake::default();
+        let refused = run(&db, &gateway, ask(&o, "k1", Some(o.total + 1)), "r1");
+        assert!(matches!(refused, Err(RefundError::ExceedsRefundable { refundable }) if refundable == o.total), "{refused:?}");
+        assert!(matches!(run(&db, &gateway, ask(&o, "k2", Some(0)), "r2"), Err(RefundError::BadAmount { .. })));
+        assert!(gateway.asked.borrow().is_empty());
+        assert_eq!(db.int("SELECT COUNT(*) FROM refunds"), 0);
+    }
+
+    #[test]
+    fn a_partial_then_a_full_refund_sum_to_what_was_paid_and_nothing_more_goes_back() {
+        let db = Sqlite::demo();
+        let o = paid_order(&db, 1);
+        let gateway = Fake::default();
+        let part = run(&db, &gateway, ask(&o, "k1", Some(10_000)), "r1").unwrap();
+        assert_eq!((part.refund.status, part.refund.amount, part.replayed), (RefundStatus::Succeeded, 10_000, false));
+        assert_eq!((part.order.status, part.order.refunded_total), (OrderStatus::PartiallyRefunded, 10_000));
+        let rest = run(&db, &gateway, ask(&o, "k2", None), "r2").unwrap();
+        assert_eq!(rest.refund.amount, o.total - 10_000, "everything left");
+        assert_eq!((rest.order.status, rest.order.refunded_total), (OrderStatus::Refunded, o.total));
+        let more = run(&db, &gateway, ask(&o, "k3", Some(1)), "r3");
+        assert!(matches!(more, Err(RefundError::ExceedsRefundable { refundable: 0 })), "{more:?}");
+        assert_eq!(gateway.asked.borrow().iter().map(|(_, a)| a).sum::<i64>(), o.total, "the provider gave back what was paid");
+        assert_eq!(db.int(&format!("SELECT COUNT(*) FROM order_events WHERE order_id = '{}' AND reason LIKE 'refund of %'", o.id)), 2);
+        assert_eq!(db.int(&format!("SELECT COUNT(*) FROM shop_events WHERE kind = 'refunded' AND order_id = '{}'", o.id)), 2);
+    }
+
+    #[test]
+    fn a_repeated_idempotency_key_answers_the_first_outcome() {
+        let db = Sqlite::demo();
+        let (o, other) = (paid_order(&db, 1), paid_order(&db, 2));
+        let gateway = Fake::default();
+        let first = run(&db, &gateway, ask(&o, "k1", Some(10_000)), "r1").unwrap();
+        let again = run(&db, &gateway, ask(&o, "k1", Some(20_000)), "r2").unwrap();
+        assert!(again.replayed);
+        assert_eq!((again.refund.id.as_str(), again.refund.amount), (first.refund.id.as_str(), 10_000));
+        assert_eq!(again.order.refunded_total, 10_000);
+        assert_eq!(gateway.asked.borrow().len(), 1, "the provider was asked once");
+        assert!(matches!(run(&db, &gateway, ask(&other, "k1", None), "r3"), Err(RefundError::KeyReused)));
+    }
+
+    #[test]
+    fn two_refunds_racing_for_what_is_left_take_it_once() {
+        let db = Sqlite::demo();
+        let o = paid_order(&db, 1);
+        let gateway = Fake::default();
+        let (a, b) = block_on(async { futures::join!(refund(&db, &gateway, ask(&o, "k1", None), "r1", NOW), refund(&db, &gateway, ask(&o, "k2", None), "r2", NOW)) });
+        let outcomes = [a, b];
+        assert_eq!(outcomes.iter().filter(|r| r.is_ok()).count(), 1, "{outcomes:?}");
+        assert!(outcomes.iter().any(|r| matches!(r, Err(RefundError::Taken))));
+        assert_eq!(db.int(&format!("SELECT refunded_total FROM orders WHERE id = '{}'", o.id)), o.total);
+    }
+
+    #[test]
+    fn a_refused_refund_frees_its_amount_and_an_unanswered_one_is_asked_again_under_its_key() {
+        let db = Sqlite::demo();
+        let o = paid_order(&db, 1);
+        let refusal = GatewayError::Refused { code: "charge_disputed".into(), message: "disputed".into() };
+        let gateway = Fake::answering(vec![ProviderAnswer::Refused(refusal), ProviderAnswer::Unreachable]);
+        let refused = run(&db, &gateway, ask(&o, "k1", None), "r1");
+        let Err(RefundError::ProviderRefused { refund: Some(failed), .. }) = refused else { panic!("{refused:?}") };
+        assert_eq!(failed.status, RefundStatus::Failed);
+        let pending = run(&db, &gateway, ask(&o, "k2", None), "r2");
+        let Err(RefundError::ProviderUnavailable { refund }) = pending else { panic!("{pending:?}") };
+        assert_eq!((refund.status, refund.amount), (RefundStatus::Pending, o.total), "the whole amount: the refused one freed it");
+        let retried = run(&db, &gateway, ask(&o, "k2", None), "r3").unwrap();
+        assert_eq!((retried.refund.id.as_str(), retried.refund.status, retried.replayed), ("r2", RefundStatus::Succeeded, false));
+        assert_eq!(gateway.asked.borrow().iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["r1", "r2", "r2"]);
+        assert_eq!(retried.order.status, OrderStatus::Refunded);
+    }
+
+    #[test]
+    fn an_unpaid_order_has_nothing_to_refund() {
+        let db = Sqlite::demo();
+        let v = free_variant(&db, 1, 0);
+        let o = place_order(&db, 1, v, 1, "sandbox", NOW - 60, NOW + 840);
+        let gateway = Fake::default();
+        assert!(matches!(run(&db, &gateway, ask(&o, "k1", None), "r1"), Err(RefundError::NoPayment)));
+        let missing = Placed { id: "f".repeat(32), ..o };
+        assert!(matches!(run(&db, &gateway, ask(&missing, "k2", None), "r2"), Err(RefundError::NotFound)));
+    }
+
+    #[test]
+    fn the_admins_audit_row_joins_the_batch_that_completes_the_refund() {
+        let db = Sqlite::demo();
+        let o = paid_order(&db, 1);
+        let audit = Sql::new("INSERT INTO audit_log (at, actor_id, actor_email, action, entity, entity_id) SELECT 1, 'a', 'a@x.vn', 'order.refund', 'order', 'o' WHERE changes() > 0");
+        let gateway = Fake::answering(vec![ProviderAnswer::Unreachable]);
+        let req = |key| RefundRequest { on_success: vec![audit.clone()], ..ask(&o, key, Some(10_000)) };
+        assert!(run(&db, &gateway, req("k1"), "r1").is_err());
+        assert_eq!(db.int("SELECT COUNT(*) FROM audit_log WHERE action = 'order.refund'"), 0, "not while the refund is pending");
+        run(&db, &gateway, req("k1"), "r2").unwrap();
+        assert_eq!(db.int("SELECT COUNT(*) FROM audit_log WHERE action = 'order.refund'"), 1);
+    }
+}

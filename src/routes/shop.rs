@@ -395,7 +395,7 @@ async fn show_order(ctx: &PageCtx, env: &Env, config: &Config, order_id: &str, q
     let token = query_param(query, "t");
     let detail = authorized_order(env, config, order_id, token.as_deref()).await?;
     let pay = token.as_deref().and_then(|t| pay_location(ctx, &detail, t));
-    let declined = query_param(query, "payment").as_deref() == Some("failed");
+    let declined = query_param(query, "payment").as_deref() == Some(PaymentStatus::Failed.code());
     let failure = super::payments::failure_text(ctx, &detail, query_param(query, "code").as_deref());
     let choice = PayChoice { providers: &config.providers(), failure: failure.as_deref() };
     Ok(html(200, order_page(ctx, &detail, pay.as_deref(), declined, token.as_deref().unwrap_or_default(), &choice).into_string(), Vec::new()))
