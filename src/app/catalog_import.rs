@@ -480,6 +480,8 @@ impl fmt::Display for ConfirmError {
     }
 }
 
+impl std::error::Error for ConfirmError {}
+
 fn step_item(step: &Step) -> (usize, String) {
     match &step.change {
         Change::CreateProduct { line, row } | Change::UpdateProduct { line, row } => (*line, row.product_slug.clone()),

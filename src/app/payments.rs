@@ -169,6 +169,8 @@ impl fmt::Display for NoticeError {
     }
 }
 
+impl std::error::Error for NoticeError {}
+
 fn mismatch(field: &'static str, on_record: impl Into<String>, notified: impl Into<String>) -> NoticeError {
     NoticeError::Mismatch { field, on_record: on_record.into(), notified: notified.into() }
 }

@@ -285,6 +285,8 @@ impl fmt::Display for RefundError {
     }
 }
 
+impl std::error::Error for RefundError {}
+
 fn row<T: serde::de::DeserializeOwned>(rows: &Rows, what: &'static str) -> Result<T, RefundError> {
     rows.first()?.ok_or(RefundError::Db(DbError::Shape(what)))
 }
