@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::sql::{Sql, SqlValue};
 use crate::domain::analytics::vn_day_start;
 use crate::domain::listing::{parse_query, FieldError, Problem};
-use crate::domain::orders::{transition, OrderEvent, OrderStatus};
+use crate::domain::orders::{transition, OrderEvent, OrderStatus, StockState};
 
 /// Orders on one page of the list.
 pub const PER_PAGE: i64 = 50;
@@ -107,7 +107,7 @@ impl OrderFilter {
 pub struct OrderListRow {
     pub id: String,
     pub number: String,
-    pub status: String,
+    pub status: OrderStatus,
     pub email: String,
     pub name: String,
     pub phone: String,
@@ -198,7 +198,7 @@ impl Action {
 
 /// Marks a paid order shipped, with its carrier and tracking number, once.
 pub fn fulfil_order(order_id: &str, carrier: &str, tracking: &str, actor: &str, now: i64) -> Vec<Sql> {
-    let mut batch = super::stock::order_move(order_id, "o.status = 'paid'", None, "fulfilled", "committed", actor, &format!("{carrier} {tracking}"), now, ", carrier = ?5, tracking_number = ?6");
+    let mut batch = super::stock::order_move(order_id, "o.status = 'paid'", None, OrderStatus::Fulfilled, StockState::Committed, actor, &format!("{carrier} {tracking}"), now, ", carrier = ?5, tracking_number = ?6");
     if let Some(flip) = batch.pop() {
         batch.push(flip.bind(carrier).bind(tracking));
     }
@@ -207,13 +207,13 @@ pub fn fulfil_order(order_id: &str, carrier: &str, tracking: &str, actor: &str, 
 
 /// Marks a shipped order delivered, once.
 pub fn deliver_order(order_id: &str, actor: &str, now: i64) -> Vec<Sql> {
-    super::stock::order_move(order_id, "o.status = 'fulfilled'", None, "delivered", "committed", actor, "delivered", now, "")
+    super::stock::order_move(order_id, "o.status = 'fulfilled'", None, OrderStatus::Delivered, StockState::Committed, actor, "delivered", now, "")
 }
 
 /// Puts `audit` right after the statement that flips the order's status, so its `changes()` gate
 /// sees that statement.
 pub fn with_audit(mut batch: Vec<Sql>, audit: Sql) -> Vec<Sql> {
-    let at = batch.iter().rposition(|s| s.text.starts_with("UPDATE orders SET status")).map_or(batch.len(), |i| i + 1);
+    let at = super::stock::flip_index(&batch).map_or(batch.len(), |i| i + 1);
     batch.insert(at, audit);
     batch
 }

@@ -7,13 +7,18 @@
 //! is guarded by the values the dry run saw, and every stock move is compare-and-set through
 //! `app::inventory` (`on_hand = expected`, checked by `changes()`), so a row that changed meanwhile
 //! is reported as a conflict instead of overwritten. Each write carries its audit row.
+//!
+//! [`confirm`] is the confirmation as a use case: claim the draft (once), apply its steps in
+//! batches, and report what applied and what conflicted.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::admin::{audit_sql, Actor};
+use super::db::{expect_n, Db, DbError};
 use super::inventory::{adjust, Adjustment, Reason};
 use super::sql::{Sql, SqlValue};
 use crate::domain::catalog_csv::{Change, Existing, FileProblem, ImportError, Plan, RowProblem, VariantRow};
@@ -409,7 +414,238 @@ fn variant_json(r: &VariantRow) -> serde_json::Value {
         "weight_grams": r.weight_grams, "status": r.variant_status})
 }
 
+// --- confirming ------------------------------------------------------------------------------
+
+/// Steps per batch when applying (each is two or three statements).
+const CHUNK: usize = 25;
+/// SKUs per lookup (D1 binds at most 100 values per statement).
+const SKUS_PER_LOOKUP: usize = 90;
+
+/// Why one step of a confirmed draft did not apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConflictReason {
+    /// The product or variant changed since the dry run, or clashes with another item.
+    Changed,
+    /// The variant of a stock step does not exist (its creation did not apply).
+    NoVariant,
+    /// On hand is no longer what the dry run saw.
+    StockChanged { expected: i64, now: i64 },
+    /// The new count would be below what carts and unpaid orders hold.
+    BelowHeld { reserved: i64 },
+    /// The variant is gone.
+    Gone,
+}
+
+/// A step that did not apply: its CSV line and SKU or product slug.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportConflict {
+    pub line: usize,
+    pub item: String,
+    pub why: ConflictReason,
+}
+
+/// What confirming a draft did.
+#[derive(Debug, Default)]
+pub struct Confirmed {
+    /// Steps applied.
+    pub applied: usize,
+    /// Steps not applied, by line.
+    pub conflicts: Vec<ImportConflict>,
+    /// Why single steps failed in the database (for the log; each is also a conflict).
+    pub failures: Vec<DbError>,
+}
+
+/// Why a draft was not applied at all.
+#[derive(Debug)]
+pub enum ConfirmError {
+    Refused(DraftRefusal),
+    /// The draft's stored steps cannot be read back.
+    BadDraft(String),
+    Db(DbError),
+}
+
+impl From<DbError> for ConfirmError {
+    fn from(e: DbError) -> Self {
+        ConfirmError::Db(e)
+    }
+}
+
+impl fmt::Display for ConfirmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfirmError::Refused(r) => write!(f, "draft refused: {r:?}"),
+            ConfirmError::BadDraft(why) => write!(f, "import draft: {why}"),
+            ConfirmError::Db(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfirmError {}
+
+fn step_item(step: &Step) -> (usize, String) {
+    match &step.change {
+        Change::CreateProduct { line, row } | Change::UpdateProduct { line, row } => (*line, row.product_slug.clone()),
+        Change::CreateVariant { line, row } | Change::UpdateVariant { line, row } => (*line, row.sku.clone()),
+        Change::Stock { line, sku, .. } => (*line, sku.clone()),
+    }
+}
+
+/// Sends groups of statements in batches of [`CHUNK`] groups; for each group, whether its first
+/// statement changed a row (`None` when it failed: a batch that fails, e.g. on a constraint the
+/// guards missed, is retried one group at a time, so one bad row spoils only itself).
+async fn run_groups(db: &impl Db, groups: &[Vec<Sql>], failures: &mut Vec<DbError>) -> Vec<Option<bool>> {
+    let mut out = Vec::with_capacity(groups.len());
+    for chunk in groups.chunks(CHUNK) {
+        let flat: Vec<Sql> = chunk.iter().flatten().cloned().collect();
+        match db.batch(&flat).await {
+            Ok(results) => {
+                let mut at = 0;
+                for g in chunk {
+                    out.push(Some(!g.is_empty() && results.get(at).is_some_and(|r| r.changes() > 0)));
+                    at += g.len();
+                }
+            }
+            Err(_) => {
+                for g in chunk {
+                    out.push(match db.batch(g).await {
+                        Ok(results) => Some(results.first().is_some_and(|r| r.changes() > 0)),
+                        Err(e) => {
+                            failures.push(e);
+                            None
+                        }
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+async fn variants_by_sku(db: &impl Db, skus: &[&str]) -> Result<HashMap<String, VariantIdRow>, DbError> {
+    let mut out = HashMap::new();
+    for chunk in skus.chunks(SKUS_PER_LOOKUP) {
+        for row in db.all::<VariantIdRow>(&variant_ids_sql(chunk)).await? {
+            out.insert(row.sku.clone(), row);
+        }
+    }
+    Ok(out)
+}
+
+/// Applies a reviewed draft: claims it (its author, the same file, once, while fresh) with the
+/// confirmation's audit row, then writes products, then variants, each guarded by what the dry run
+/// saw, then the stock moves (compare-and-set on the count the dry run saw, each in the ledger).
+/// A step that no longer fits is reported, never forced.
+pub async fn confirm(db: &impl Db, actor: &Actor<'_>, draft_id: &str, sha256: &str, now: i64) -> Result<Confirmed, ConfirmError> {
+    let summary = json!({"draft": draft_id, "sha256": sha256});
+    let claim = [
+        claim_draft_sql(draft_id, actor.id, sha256, now),
+        audit_sql(actor, "import.confirm", "import", draft_id, None, Some(&summary), now),
+        draft_sql(draft_id),
+        draft_parts_sql(draft_id),
+    ];
+    let [claimed, _, draft, parts] = expect_n::<4>(db.batch(&claim).await?, "import claim")?;
+    let draft: Option<DraftRow> = draft.first()?;
+    if claimed.changes() == 0 {
+        return Err(ConfirmError::Refused(why_refused(draft.as_ref(), actor.id, sha256, now)));
+    }
+    let draft = draft.ok_or(DbError::Shape("claimed draft"))?;
+    let steps = steps_from_parts(&draft, &parts.decode::<PartRow>()?)
+        .map_err(|e| ConfirmError::BadDraft(e.to_string()))?
+        .ok_or_else(|| ConfirmError::BadDraft("a part is missing".into()))?;
+    let mut done = Confirmed::default();
+
+    // Products first, then variants (each guarded by what the dry run saw).
+    let (catalog_steps, stock_steps): (Vec<&Step>, Vec<&Step>) = steps.iter().partition(|s| !matches!(s.change, Change::Stock { .. }));
+    let groups: Vec<Vec<Sql>> = catalog_steps.iter().map(|s| step_statements(actor, s, now)).collect();
+    for (step, result) in catalog_steps.iter().zip(run_groups(db, &groups, &mut done.failures).await) {
+        if result == Some(true) {
+            done.applied += 1;
+        } else {
+            let (line, item) = step_item(step);
+            done.conflicts.push(ImportConflict { line, item, why: ConflictReason::Changed });
+        }
+    }
+
+    // Stock: compare-and-set against the count the dry run saw, each move in the ledger.
+    let skus: Vec<&str> = stock_steps.iter().filter_map(|s| if let Change::Stock { sku, .. } = &s.change { Some(sku.as_str()) } else { None }).collect();
+    let ids = variants_by_sku(db, &skus).await?;
+    let mut moves = Vec::new();
+    let mut groups = Vec::new();
+    for step in &stock_steps {
+        let Change::Stock { line, sku, expected, delta } = &step.change else { continue };
+        match ids.get(sku) {
+            Some(v) => {
+                groups.push(stock_statements(actor, &draft.id, v.id, *line, sku, *expected, *delta, now));
+                moves.push((*line, sku.clone(), *expected));
+            }
+            None => done.conflicts.push(ImportConflict { line: *line, item: sku.clone(), why: ConflictReason::NoVariant }),
+        }
+    }
+    let results = run_groups(db, &groups, &mut done.failures).await;
+    let lost: Vec<&str> = moves.iter().zip(&results).filter(|(_, ok)| **ok != Some(true)).map(|((_, sku, _), _)| sku.as_str()).collect();
+    let now_counts = variants_by_sku(db, &lost).await?;
+    for ((line, sku, expected), ok) in moves.into_iter().zip(results) {
+        if ok == Some(true) {
+            done.applied += 1;
+            continue;
+        }
+        let why = match now_counts.get(&sku) {
+            Some(v) if v.on_hand != expected => ConflictReason::StockChanged { expected, now: v.on_hand },
+            Some(v) => ConflictReason::BelowHeld { reserved: v.reserved },
+            None => ConflictReason::Gone,
+        };
+        done.conflicts.push(ImportConflict { line, item: sku, why });
+    }
+    done.conflicts.sort_by_key(|c| c.line);
+    Ok(done)
+}
+
 // --- words -----------------------------------------------------------------------------------
+
+/// Why a confirmation was refused, in the reader's language.
+pub fn refusal_text(r: DraftRefusal, locale: Locale) -> &'static str {
+    let vi = locale == Locale::Vi;
+    match r {
+        DraftRefusal::AlreadyApplied => if vi { "Lần nhập này đã được áp dụng." } else { "This import has already been applied." },
+        DraftRefusal::OtherFile => {
+            if vi {
+                "Mã SHA-256 không khớp với tệp đã chạy thử; hãy chạy thử lại tệp này."
+            } else {
+                "The SHA-256 does not match the file of the dry run; run this file again."
+            }
+        }
+        DraftRefusal::Expired => if vi { "Lần chạy thử đã quá một giờ; hãy chạy thử lại." } else { "The dry run is over an hour old; run it again." },
+        DraftRefusal::Missing => if vi { "Không tìm thấy lần chạy thử này." } else { "No such dry run." },
+    }
+}
+
+/// Why a step did not apply, in the reader's language.
+pub fn conflict_text(why: &ConflictReason, locale: Locale) -> String {
+    let vi = locale == Locale::Vi;
+    match why {
+        ConflictReason::Changed => {
+            (if vi { "Đã thay đổi kể từ lần chạy thử (hoặc trùng với mục khác); không ghi đè." } else { "Changed since the dry run (or clashes with another item); not overwritten." }).into()
+        }
+        ConflictReason::NoVariant => {
+            (if vi { "Biến thể không tồn tại (chưa tạo được); tồn kho không đổi." } else { "The variant does not exist (it could not be created); stock unchanged." }).into()
+        }
+        ConflictReason::StockChanged { expected, now } => {
+            if vi {
+                format!("Tồn kho đã thay đổi: lúc chạy thử là {expected}, bây giờ là {now}; không ghi đè.")
+            } else {
+                format!("Stock changed: {expected} at the dry run, {now} now; not overwritten.")
+            }
+        }
+        ConflictReason::BelowHeld { reserved } => {
+            if vi {
+                format!("Tồn kho mới thấp hơn số đang được giữ ({reserved}); không đổi.")
+            } else {
+                format!("The new count is below what is held ({reserved}); unchanged.")
+            }
+        }
+        ConflictReason::Gone => (if vi { "Biến thể không còn; không đổi." } else { "The variant is gone; unchanged." }).into(),
+    }
+}
 
 /// A row problem in the reader's language.
 pub fn issue_text(issue: &Issue, locale: Locale) -> String {
@@ -585,5 +821,94 @@ mod tests {
         assert_eq!(steps_from_parts(&draft, &parts[1..]).unwrap(), None, "a missing part is noticed");
         let empty = save_draft_sql("e", "a", "h", &[], 1).unwrap();
         assert_eq!(empty.len(), 2);
+    }
+
+    mod confirming {
+        use super::super::*;
+        use crate::app::admin_catalog::export_sql;
+        use crate::app::testing::{block_on, Sqlite};
+        use crate::domain::catalog_csv::{export, plan, Vocabulary};
+        use crate::domain::media::sha256_hex;
+
+        const NOW: i64 = 1_800_000_000;
+        const OWNER: Actor<'static> = Actor { id: "admin-1", email: "owner@vestify.vn", ip: "127.0.0.1" };
+
+        /// The dry run as the panel makes it: the catalog read through the port, the edited export
+        /// planned and reviewed, the draft saved. Answers the file's SHA-256.
+        fn dry_run(db: &Sqlite, draft: &str, edit: impl FnOnce(&mut [VariantRow])) -> String {
+            let rows: Vec<VariantRow> = block_on(db.all(&export_sql())).unwrap();
+            let reserved: Vec<ReservedRow> = block_on(db.all(&reserved_sql())).unwrap();
+            let mut file = rows.clone();
+            edit(&mut file);
+            let existing = existing_map(rows, &reserved);
+            let words: Vec<VocabularyRow> = block_on(db.all(&vocabulary_sql())).unwrap();
+            let (categories, sizes, colors) = vocabulary_sets(&words);
+            let text = export(&file);
+            let planned = plan(&text, &existing, &Vocabulary { categories: &categories, sizes: &sizes, colors: &colors }).unwrap();
+            let reviewed = review(planned, &existing, true);
+            assert!(reviewed.is_clean(), "{:?}", reviewed.issues);
+            let hash = sha256_hex(text.as_bytes());
+            block_on(db.batch(&save_draft_sql(draft, OWNER.id, &hash, &reviewed.steps, NOW).unwrap())).unwrap();
+            hash
+        }
+
+        fn on_hand(db: &Sqlite, sku: &str) -> i64 {
+            db.int(&format!("SELECT on_hand FROM variants WHERE sku = '{sku}'"))
+        }
+
+        #[test]
+        fn a_draft_confirmed_twice_changes_the_catalog_once() {
+            let db = Sqlite::demo();
+            let (mut priced, mut counted) = (String::new(), String::new());
+            let hash = dry_run(&db, "d1", |rows| {
+                rows[0].price += 10_000;
+                rows[1].on_hand += 5;
+                (priced, counted) = (rows[0].sku.clone(), rows[1].sku.clone());
+            });
+            let price = db.int(&format!("SELECT price FROM variants WHERE sku = '{priced}'"));
+            let stock = on_hand(&db, &counted);
+
+            let done = block_on(confirm(&db, &OWNER, "d1", &hash, NOW + 60)).unwrap();
+            assert_eq!((done.applied, done.conflicts.as_slice()), (2, &[][..]));
+            let again = block_on(confirm(&db, &OWNER, "d1", &hash, NOW + 61));
+            assert!(matches!(again, Err(ConfirmError::Refused(DraftRefusal::AlreadyApplied))), "{again:?}");
+
+            assert_eq!(db.int(&format!("SELECT price FROM variants WHERE sku = '{priced}'")), price + 10_000, "priced once");
+            assert_eq!(on_hand(&db, &counted), stock + 5, "counted once");
+            assert_eq!(db.int("SELECT COUNT(*) FROM stock_ledger"), 1);
+            assert_eq!(db.int("SELECT COUNT(*) FROM audit_log WHERE action = 'import.confirm'"), 1);
+        }
+
+        #[test]
+        fn stock_that_moved_since_the_dry_run_is_reported_not_overwritten() {
+            let db = Sqlite::demo();
+            let mut sku = String::new();
+            let hash = dry_run(&db, "d1", |rows| {
+                rows[0].on_hand += 5;
+                sku = rows[0].sku.clone();
+            });
+            let seen = on_hand(&db, &sku);
+            db.exec(&format!("UPDATE variants SET on_hand = on_hand + 1 WHERE sku = '{sku}'"));
+            let done = block_on(confirm(&db, &OWNER, "d1", &hash, NOW + 60)).unwrap();
+            assert_eq!(done.applied, 0);
+            assert_eq!(done.conflicts, [ImportConflict { line: 2, item: sku.clone(), why: ConflictReason::StockChanged { expected: seen, now: seen + 1 } }]);
+            assert_eq!(on_hand(&db, &sku), seen + 1);
+        }
+
+        #[test]
+        fn only_its_author_may_confirm_a_fresh_draft_of_the_same_file() {
+            let db = Sqlite::demo();
+            let hash = dry_run(&db, "d1", |rows| rows[0].on_hand += 1);
+            let stranger = Actor { id: "admin-2", ..OWNER };
+            let refusal = |r: Result<Confirmed, ConfirmError>| match r {
+                Err(ConfirmError::Refused(why)) => why,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(refusal(block_on(confirm(&db, &stranger, "d1", &hash, NOW + 60))), DraftRefusal::Missing);
+            assert_eq!(refusal(block_on(confirm(&db, &OWNER, "d1", "0", NOW + 60))), DraftRefusal::OtherFile);
+            assert_eq!(refusal(block_on(confirm(&db, &OWNER, "d1", &hash, NOW + DRAFT_SECONDS))), DraftRefusal::Expired);
+            assert_eq!(refusal(block_on(confirm(&db, &OWNER, "d2", &hash, NOW + 60))), DraftRefusal::Missing);
+            assert_eq!(block_on(confirm(&db, &OWNER, "d1", &hash, NOW + 60)).unwrap().applied, 1);
+        }
     }
 }

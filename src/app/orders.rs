@@ -1,12 +1,17 @@
-//! Orders: the checkout batch that turns a cart's holds into an order, and the reads behind the
-//! order page and API.
+//! Orders: the checkout batch that turns a cart's holds into an order, the reads behind the order
+//! page and API (rows typed from the column on: `OrderStatus`, `StockState`, `PaymentStatus`), and
+//! the expiry sweep that releases overdue holds and expires overdue unpaid orders.
 
 use serde::{Deserialize, Serialize};
 
 use super::cart::LineVariant;
+use super::db::{Db, DbError};
 use super::sql::{Sql, SqlValue};
+use super::stock;
 use crate::domain::checkout::{CheckoutRequest, Totals};
 use crate::domain::locale::Locale;
+use crate::domain::orders::{OrderStatus, StockState};
+use crate::domain::payments::PaymentStatus;
 
 /// A line as the order keeps it: what was bought, at what price, whatever the catalog does later.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -187,8 +192,8 @@ pub struct OrderRow {
     pub id: String,
     pub number: String,
     pub access_token_hash: String,
-    pub status: String,
-    pub stock_state: String,
+    pub status: OrderStatus,
+    pub stock_state: StockState,
     pub locale: String,
     pub email: String,
     pub name: String,
@@ -217,8 +222,8 @@ pub struct OrderRow {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OrderEventRow {
     pub at: i64,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<OrderStatus>,
+    pub to_status: OrderStatus,
     pub actor: String,
     pub reason: String,
 }
@@ -230,7 +235,7 @@ pub struct PaymentRow {
     pub provider: String,
     pub amount: i64,
     pub currency: String,
-    pub status: String,
+    pub status: PaymentStatus,
     /// What the provider was asked to charge (USD cents for PayPal); `None` until the attempt starts.
     #[serde(default)]
     pub provider_amount: Option<i64>,
@@ -297,6 +302,11 @@ pub fn payment_by_id_sql(id: &str) -> Sql {
     Sql::new(format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = ?")).bind(id)
 }
 
+/// The order a payment attempt belongs to.
+pub fn order_of_payment_sql(payment_id: &str) -> Sql {
+    Sql::new(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = (SELECT order_id FROM payments WHERE id = ?)")).bind(payment_id)
+}
+
 /// Records a provider notification; a redelivered event id inserts nothing.
 pub fn record_payment_event(provider: &str, event_id: &str, payment_id: &str, kind: &str, payload: &str, now: i64) -> Sql {
     Sql::new(
@@ -311,13 +321,156 @@ pub fn record_payment_event(provider: &str, event_id: &str, payment_id: &str, ki
     .bind(now)
 }
 
-/// Moves a payment to its outcome, once. A success also settles a declined payment (the shopper may
-/// try again on the provider's page after a decline); a failure or cancellation never undoes a success.
-pub fn settle_payment(payment_id: &str, status: &str, now: i64) -> Sql {
-    // A success also settles an attempt recorded as cancelled: a session's "expired" event can be
-    // delivered before its "completed" one.
-    let from = if status == "succeeded" { "('pending', 'failed', 'cancelled')" } else { "('pending')" };
-    Sql::new(format!("UPDATE payments SET status = ?, updated_at = ? WHERE id = ? AND status IN {from}")).bind(status).bind(now).bind(payment_id)
+/// Moves a payment to its outcome, once, from the statuses `PaymentStatus::settles_from` allows (a
+/// success also settles a declined or cancelled attempt; a failure never undoes a success).
+pub fn settle_payment(payment_id: &str, status: PaymentStatus, now: i64) -> Sql {
+    let from = status.settles_from();
+    let mut sql = Sql::new(format!("UPDATE payments SET status = ?, updated_at = ? WHERE id = ? AND status IN ({})", Sql::placeholders(from.len().max(1))))
+        .bind(status.code())
+        .bind(now)
+        .bind(payment_id);
+    if from.is_empty() {
+        sql.params.push(SqlValue::Null);
+    }
+    sql.params.extend(from.iter().map(|s| SqlValue::from(s.code())));
+    sql
+}
+
+// ---------------------------------------------------------------------------------------------
+// The expiry sweep
+// ---------------------------------------------------------------------------------------------
+
+/// Orders expired per sweep; the rest wait for the next run.
+pub const SWEEP_ORDERS: i64 = 200;
+/// Orders expired per round trip: each is its own gated move, so a batch of them stays correct
+/// whoever else (the cart's alarm, a late payment) moves one of them meanwhile.
+const EXPIRE_CHUNK: usize = 25;
+
+/// What one sweep changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SweepReport {
+    /// Overdue cart holds given back.
+    pub released_holds: u64,
+    /// Unpaid orders this run expired (an order the alarm expired first is not counted).
+    pub expired_orders: u64,
+    /// Overdue unpaid orders found.
+    pub checked_orders: u64,
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: String,
+}
+
+/// The safety net behind the carts' alarms: releases every overdue hold and expires every overdue
+/// unpaid order (up to [`SWEEP_ORDERS`]), through the same gated statements as the alarms, so the
+/// two together, or two sweeps, still change stock once.
+pub async fn sweep(db: &impl Db, now: i64) -> Result<SweepReport, DbError> {
+    let [reserve, mark] = stock::release_holds(None, Some(now), now);
+    let [_, released, overdue] = super::db::expect_n::<3>(db.batch(&[reserve, mark, stock::overdue_orders(now, SWEEP_ORDERS)]).await?, "sweep holds")?;
+    let overdue: Vec<IdRow> = overdue.decode()?;
+    let mut report = SweepReport { released_holds: released.changes(), expired_orders: 0, checked_orders: overdue.len() as u64 };
+    for chunk in overdue.chunks(EXPIRE_CHUNK) {
+        let mut batch = Vec::new();
+        let mut flips = Vec::with_capacity(chunk.len());
+        for row in chunk {
+            let moves = stock::expire_order(&row.id, now, "sweep");
+            flips.push(batch.len() + stock::flip_index(&moves).unwrap_or(moves.len()));
+            batch.extend(moves);
+        }
+        let results = db.batch(&batch).await?;
+        report.expired_orders += flips.iter().map(|&i| results.get(i).map_or(0, |r| r.changes())).sum::<u64>();
+    }
+    Ok(report)
+}
+
+/// Orders placed in a test database through the checkout's own statements, for the flows' tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+    use crate::app::testing::{block_on, Sqlite};
+    use crate::domain::checkout::{validate, AddressForm, CheckoutForm};
+
+    /// An order as placed: its ids, what it took and what it costs.
+    pub struct Placed {
+        pub id: String,
+        pub payment_id: String,
+        pub variant_id: i64,
+        pub total: i64,
+    }
+
+    /// The `nth` variant (of an active product) with at least `units` free.
+    pub fn free_variant(db: &Sqlite, units: i64, nth: i64) -> i64 {
+        db.int(&format!(
+            "SELECT v.id FROM variants v JOIN products p ON p.id = v.product_id WHERE v.status = 'active' AND p.status = 'active' \
+             AND v.on_hand - v.reserved >= {units} ORDER BY v.id LIMIT 1 OFFSET {nth}"
+        ))
+    }
+
+    /// `(on_hand, reserved)` of a variant.
+    pub fn stock(db: &Sqlite, variant_id: i64) -> (i64, i64) {
+        (db.int(&format!("SELECT on_hand FROM variants WHERE id = {variant_id}")), db.int(&format!("SELECT reserved FROM variants WHERE id = {variant_id}")))
+    }
+
+    /// Ids unique to `seed`, shaped like the Worker's (32 hex digits).
+    pub fn id(kind: u32, seed: u32) -> String {
+        format!("{kind:08x}{seed:024x}")
+    }
+
+    /// A cart (numbered `seed`) takes `quantity` units of `variant_id` at `now` and checks out,
+    /// paying with `provider`; the order expires at `expires_at`.
+    pub fn place_order(db: &Sqlite, seed: u32, variant_id: i64, quantity: i64, provider: &str, now: i64, expires_at: i64) -> Placed {
+        let (order_id, payment_id, cart_id, hold_id) = (id(1, seed), id(2, seed), id(3, seed), id(4, seed));
+        let held = block_on(db.batch(&stock::take_hold(&hold_id, &cart_id, variant_id, quantity, now, expires_at))).expect("hold");
+        assert_eq!(held[1].changes(), 1, "the cart's hold was taken");
+        let price = db.int(&format!("SELECT price FROM variants WHERE id = {variant_id}"));
+        let line = OrderLine {
+            line_no: 1,
+            variant_id,
+            product_id: db.int(&format!("SELECT product_id FROM variants WHERE id = {variant_id}")),
+            sku: db.text(&format!("SELECT sku FROM variants WHERE id = {variant_id}")),
+            name_vi: "Gile len".into(),
+            name_en: "Knit vest".into(),
+            size: db.text(&format!("SELECT size FROM variants WHERE id = {variant_id}")),
+            color: db.text(&format!("SELECT color FROM variants WHERE id = {variant_id}")),
+            color_vi: None,
+            color_en: None,
+            image_url: None,
+            unit_price: price,
+            quantity,
+            line_total: price * quantity,
+            discount: 0,
+        };
+        let form = CheckoutForm {
+            email: "an@example.vn".into(),
+            name: "Nguyễn An".into(),
+            phone: "0912345678".into(),
+            address: AddressForm { line1: "1 Lý Thái Tổ".into(), ward: "Tràng Tiền".into(), district: "Hoàn Kiếm".into(), province: "Hà Nội".into(), country: "VN".into() },
+            shipping_method: "standard".into(),
+            payment_provider: provider.into(),
+            note: None,
+        };
+        let request = validate(&form, &[provider]).expect("a valid checkout");
+        let totals = Totals { subtotal: price * quantity, shipping: 30_000, discount: 0, total: price * quantity + 30_000 };
+        let key = format!("{cart_id}:k");
+        let holds = [(hold_id, quantity)];
+        let order = NewOrder {
+            id: &order_id,
+            access_token_hash: "t",
+            cart_id: &cart_id,
+            idempotency_key: &key,
+            request: &request,
+            locale: Locale::Vi,
+            lines: std::slice::from_ref(&line),
+            holds: &holds,
+            totals,
+            payment_id: &payment_id,
+            now,
+            expires_at,
+        };
+        block_on(db.batch(&create_order_batch(&order))).expect("the order is placed");
+        Placed { id: order_id, payment_id, variant_id, total: totals.total }
+    }
 }
 
 #[cfg(test)]
@@ -373,6 +526,58 @@ mod tests {
         };
         for sql in create_order_batch(&order) {
             assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text);
+        }
+    }
+
+    mod sweep {
+        use super::super::fixtures::{free_variant, place_order, stock};
+        use super::super::*;
+        use crate::app::testing::{block_on, Sqlite};
+
+        const NOW: i64 = 1_800_000_000;
+
+        #[test]
+        fn the_sweep_run_twice_expires_once_and_releases_once() {
+            let db = Sqlite::demo();
+            let (v, w) = (free_variant(&db, 3, 0), free_variant(&db, 3, 1));
+            let before = (stock(&db, v), stock(&db, w));
+            // An unpaid order past its expiry, and another cart's hold past its own.
+            let order = place_order(&db, 1, v, 2, "sandbox", NOW - 1_000, NOW - 100);
+            block_on(db.batch(&stock::take_hold("hold-w", "cart-w", w, 3, NOW - 1_000, NOW - 10))).unwrap();
+            assert_eq!(stock(&db, w).1, before.1 .1 + 3);
+
+            let first = block_on(sweep(&db, NOW)).unwrap();
+            assert_eq!(first, SweepReport { released_holds: 1, expired_orders: 1, checked_orders: 1 });
+            let second = block_on(sweep(&db, NOW + 60)).unwrap();
+            assert_eq!(second, SweepReport::default(), "nothing is left to release or expire");
+
+            assert_eq!((stock(&db, v), stock(&db, w)), before, "every unit is back on sale, once");
+            assert_eq!(db.text(&format!("SELECT status FROM orders WHERE id = '{}'", order.id)), "expired");
+            assert_eq!(db.int(&format!("SELECT COUNT(*) FROM order_events WHERE order_id = '{}' AND to_status = 'expired'", order.id)), 1);
+            assert_eq!(db.int("SELECT COUNT(*) FROM holds WHERE state = 'held'"), 0);
+        }
+
+        #[test]
+        fn the_sweep_leaves_orders_and_holds_that_are_not_due() {
+            let db = Sqlite::demo();
+            let v = free_variant(&db, 2, 0);
+            place_order(&db, 1, v, 2, "sandbox", NOW - 10, NOW + 900);
+            let report = block_on(sweep(&db, NOW)).unwrap();
+            assert_eq!(report, SweepReport::default());
+            assert_eq!(db.int("SELECT COUNT(*) FROM orders WHERE status = 'pending_payment'"), 1);
+        }
+
+        #[test]
+        fn a_sweep_and_an_alarm_racing_for_one_order_expire_it_once() {
+            let db = Sqlite::demo();
+            let v = free_variant(&db, 2, 0);
+            let before = stock(&db, v);
+            let order = place_order(&db, 1, v, 2, "sandbox", NOW - 1_000, NOW - 100);
+            let alarm = async { db.batch(&stock::expire_order(&order.id, NOW, "alarm")).await.map(|r| r[stock::flip_index(&stock::expire_order(&order.id, NOW, "alarm")).unwrap()].changes()) };
+            let (report, alarm) = block_on(async { futures::join!(sweep(&db, NOW), alarm) });
+            assert_eq!(report.unwrap().expired_orders + alarm.unwrap(), 1, "one of them expired it");
+            assert_eq!(stock(&db, v), before);
+            assert_eq!(db.int("SELECT COUNT(*) FROM order_events WHERE to_status = 'expired'"), 1);
         }
     }
 }

@@ -1,10 +1,20 @@
-//! Payment attempts and refunds as SQL: starting an attempt with a provider, choosing another
-//! method for an unpaid order, remembering what each notification said, and refunds that can never
-//! add up to more than was paid.
+//! Payment attempts: starting one with a provider, choosing another method for an unpaid order, and
+//! applying what a provider says about one ([`apply_notice`]: a webhook, or the answer to a status
+//! query) — cross-checked against the attempt on record, then applied to its order once.
+//!
+//! Every write is gated in SQL on the state it moves from, and a notice's writes go in one batch
+//! (one transaction) that ends by recording the provider's event id; an id already recorded is
+//! answered at once. So a redelivered, duplicated or out-of-order notice changes nothing twice.
 
-use super::orders::PAYMENT_COLUMNS;
+use std::fmt;
+
+use super::admin_orders::paid_event_sql;
+use super::db::{expect_n, Db, DbError};
+use super::orders::{order_of_payment_sql, payment_by_id_sql, record_payment_event, settle_payment, OrderRow, PaymentRow, PAYMENT_COLUMNS};
 use super::sql::Sql;
-use crate::domain::payments::Started;
+use super::stock;
+use crate::domain::orders::{transition, OrderEvent, OrderStatus};
+use crate::domain::payments::{Outcome, PaymentStatus, Started, Verified};
 
 /// What the provider gave back when the attempt started; recorded once.
 pub fn record_started(payment_id: &str, s: &Started, now: i64) -> Sql {
@@ -77,149 +87,224 @@ pub fn new_attempt(order_id: &str, payment_id: &str, provider: &str, now: i64) -
 }
 
 // ---------------------------------------------------------------------------------------------
-// Refunds
+// Notices
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct RefundRow {
-    pub id: String,
-    pub order_id: String,
-    pub payment_id: String,
-    pub provider: String,
-    pub amount: i64,
-    pub currency: String,
-    pub provider_amount: i64,
-    pub provider_currency: String,
-    pub status: String,
-    pub idempotency_key: String,
-    pub reason: String,
-    pub external_id: Option<String>,
-    pub failure: Option<String>,
-    pub created_at: i64,
-}
-
-const REFUND_COLUMNS: &str =
-    "id, order_id, payment_id, provider, amount, currency, provider_amount, provider_currency, status, idempotency_key, reason, external_id, failure, created_at";
-
-pub fn refund_by_key_sql(key: &str) -> Sql {
-    Sql::new(format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE idempotency_key = ?")).bind(key)
-}
-
-pub fn refunds_of_order_sql(order_id: &str) -> Sql {
-    Sql::new(format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE order_id = ? ORDER BY created_at, rowid")).bind(order_id)
-}
-
-/// What is committed against a payment: refunds that succeeded or may still succeed.
-const COMMITTED: &str = "(SELECT COALESCE(SUM(x.amount), 0) FROM refunds x WHERE x.payment_id = ?2 AND x.status IN ('pending', 'succeeded'))";
-const COMMITTED_PROVIDER: &str = "(SELECT COALESCE(SUM(x.provider_amount), 0) FROM refunds x WHERE x.payment_id = ?2 AND x.status IN ('pending', 'succeeded'))";
-
-pub struct NewRefund<'a> {
-    pub id: &'a str,
-    pub order_id: &'a str,
-    pub payment_id: &'a str,
+/// A verified notification (or status answer) about one attempt, as the provider states it.
+#[derive(Clone, Copy, Debug)]
+pub struct PaymentNotice<'a> {
     pub provider: &'a str,
+    pub event_id: &'a str,
+    pub payment_id: &'a str,
+    /// The order the provider echoes back, when it does; must be the payment's.
+    pub order_id: Option<&'a str>,
+    /// The provider-side amount and currency (USD cents for PayPal).
     pub amount: i64,
-    pub provider_amount: i64,
-    pub provider_currency: &'a str,
-    pub key: &'a str,
-    pub reason: &'a str,
-    pub actor: &'a str,
-    pub now: i64,
+    pub currency: &'a str,
+    pub outcome: &'a Outcome,
+    /// The provider's id for the attempt, when the notice names it; must be the one recorded.
+    pub external_id: Option<&'a str>,
+    /// What the provider sent, kept with the payment and the event.
+    pub raw: &'a str,
 }
 
-/// Claims a refund: inserted only while the payment succeeded and `amount` fits in what is left
-/// (paid − pending − succeeded refunds, in đồng and in the provider's currency). Two concurrent
-/// claims are two transactions, so they cannot both take the same remainder.
-pub fn claim_refund(r: &NewRefund) -> Sql {
-    Sql::new(format!(
-        "INSERT INTO refunds (id, order_id, payment_id, provider, amount, currency, provider_amount, provider_currency, status, idempotency_key, reason, actor, created_at, updated_at) \
-         SELECT ?1, p.order_id, ?2, p.provider, ?3, p.currency, ?4, ?5, 'pending', ?6, ?7, ?8, ?9, ?9 FROM payments p \
-         WHERE p.id = ?2 AND p.order_id = ?10 AND p.status = 'succeeded' AND p.amount - {COMMITTED} >= ?3 \
-         AND COALESCE(p.provider_amount, p.amount) - {COMMITTED_PROVIDER} >= ?4 \
-         ON CONFLICT (idempotency_key) DO NOTHING"
-    ))
-    .bind(r.id)
-    .bind(r.payment_id)
-    .bind(r.amount)
-    .bind(r.provider_amount)
-    .bind(r.provider_currency)
-    .bind(r.key)
-    .bind(r.reason)
-    .bind(r.actor)
-    .bind(r.now)
-    .bind(r.order_id)
+impl<'a> PaymentNotice<'a> {
+    /// The notice a provider module's verified answer makes.
+    pub fn verified(provider: &'a str, v: &'a Verified, raw: &'a str) -> PaymentNotice<'a> {
+        PaymentNotice {
+            provider,
+            event_id: &v.event_id,
+            payment_id: &v.payment_id,
+            order_id: v.order_id.as_deref(),
+            amount: v.amount,
+            currency: &v.currency,
+            outcome: &v.outcome,
+            external_id: v.external_id.as_deref(),
+            raw,
+        }
+    }
 }
 
-/// Why a refund is refused before any provider is asked.
+/// What applying a notice did (its name is what the webhooks answer with).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RefundRefusal {
-    /// The order is not in a state that can be refunded (unpaid, already fully refunded…).
-    NotRefundable,
-    /// Zero or negative.
-    BadAmount,
-    /// More than paid − already refunded; carries what is left.
-    TooMuch { refundable: i64 },
+pub enum Applied {
+    /// The order was waiting for this payment: it is paid and its units sold.
+    Paid,
+    /// Paid after it expired or was cancelled, and its units were still there: paid again.
+    Revived,
+    /// Paid after it expired or was cancelled, and its units are gone: the money goes back.
+    NeedsRefund,
+    Failed,
+    Cancelled,
+    /// This attempt succeeded for an order another attempt had already paid (or that is past
+    /// payment): the order is unchanged, and this money must go back.
+    PaidTwice,
+    /// Nothing to change: a duplicate, a still-pending status, or an order already past this point.
+    Unchanged,
 }
 
-/// Checks a refund of `amount` đồng against the order's status and what is left to refund
-/// (`paid − refunded`, refunds in flight included); `Ok(full)` says whether it refunds everything.
-pub fn check_refund(status: &str, paid: i64, refunded: i64, amount: i64) -> Result<bool, RefundRefusal> {
-    use crate::domain::orders::{transition, OrderEvent, OrderStatus};
-    let status = OrderStatus::parse(status).ok_or(RefundRefusal::NotRefundable)?;
-    if amount <= 0 {
-        return Err(RefundRefusal::BadAmount);
+/// Why a notice was not applied.
+#[derive(Debug)]
+pub enum NoticeError {
+    /// No such payment.
+    Unknown,
+    /// The notice disagrees with the attempt on record about `field`.
+    Mismatch { field: &'static str, on_record: String, notified: String },
+    Db(DbError),
+}
+
+impl From<DbError> for NoticeError {
+    fn from(e: DbError) -> Self {
+        NoticeError::Db(e)
     }
-    let refundable = (paid - refunded).max(0);
-    if amount > refundable {
-        return Err(RefundRefusal::TooMuch { refundable });
+}
+
+impl fmt::Display for NoticeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NoticeError::Unknown => f.write_str("no such payment"),
+            NoticeError::Mismatch { field, on_record, notified } => write!(f, "{field} is {notified:?}, the payment on record says {on_record:?}"),
+            NoticeError::Db(e) => write!(f, "{e}"),
+        }
     }
-    let full = amount == refundable;
-    transition(status, OrderEvent::Refund { full }).map_err(|_| RefundRefusal::NotRefundable)?;
-    Ok(full)
 }
 
-/// Đồng and provider units already committed to refunds of a payment.
-pub fn refunded_sql(payment_id: &str) -> Sql {
-    Sql::new(
-        "SELECT COALESCE(SUM(amount), 0) AS amount, COALESCE(SUM(provider_amount), 0) AS provider_amount FROM refunds \
-         WHERE payment_id = ? AND status IN ('pending', 'succeeded')",
-    )
-    .bind(payment_id)
+impl std::error::Error for NoticeError {}
+
+fn mismatch(field: &'static str, on_record: impl Into<String>, notified: impl Into<String>) -> NoticeError {
+    NoticeError::Mismatch { field, on_record: on_record.into(), notified: notified.into() }
 }
 
-/// A refund the provider confirmed: the order's refunded total grows, its status moves to
-/// `refunded` (everything paid is back) or `partially_refunded`, with an event — once, gated on the
-/// refund still being pending, which the last statement flips.
-pub fn complete_refund(refund_id: &str, external_id: Option<&str>, actor: &str, now: i64) -> Vec<Sql> {
-    let pending = "SELECT r.order_id, r.amount FROM refunds r WHERE r.id = ?1 AND r.status = 'pending'";
-    let next_status = "CASE WHEN o.refunded_total + r.amount >= o.total THEN 'refunded' \
-                       WHEN o.status = 'needs_refund' THEN 'needs_refund' ELSE 'partially_refunded' END";
-    vec![
-        Sql::new(format!(
-            "INSERT INTO order_events (order_id, at, from_status, to_status, actor, reason) \
-             SELECT o.id, ?2, o.status, {next_status}, ?3, 'refund of ' || r.amount || ' ' || r.currency \
-             FROM orders o JOIN refunds r ON r.order_id = o.id WHERE r.id = ?1 AND r.status = 'pending'"
-        ))
-        .bind(refund_id)
-        .bind(now)
-        .bind(actor),
-        Sql::new(format!(
-            "UPDATE orders SET status = (SELECT {next_status} FROM orders o JOIN refunds r ON r.order_id = o.id WHERE r.id = ?1 AND o.id = orders.id), \
-             refunded_total = refunded_total + (SELECT amount FROM ({pending})), updated_at = ?2 \
-             WHERE id = (SELECT order_id FROM ({pending}))"
-        ))
-        .bind(refund_id)
-        .bind(now),
-        Sql::new("UPDATE refunds SET status = 'succeeded', external_id = COALESCE(?2, external_id), updated_at = ?3 WHERE id = ?1 AND status = 'pending'")
-            .bind(refund_id)
-            .bind(external_id.map_or(super::sql::SqlValue::Null, |e| e.into()))
-            .bind(now),
-    ]
+/// Checks a notice against the attempt on record: provider, order, the provider's attempt id,
+/// amount and currency (the provider's, which differ from the order's for PayPal) must all agree.
+pub fn check_notice(payment: &PaymentRow, n: &PaymentNotice) -> Result<(), NoticeError> {
+    if payment.provider != n.provider {
+        return Err(mismatch("provider", payment.provider.as_str(), n.provider));
+    }
+    if let Some(order) = n.order_id.filter(|o| *o != payment.order_id) {
+        return Err(mismatch("order_id", payment.order_id.as_str(), order));
+    }
+    if let (Some(given), Some(recorded)) = (n.external_id, payment.external_id.as_deref()) {
+        if given != recorded {
+            return Err(mismatch("external_id", recorded, given));
+        }
+    }
+    let amount = payment.provider_amount.unwrap_or(payment.amount);
+    if amount != n.amount {
+        return Err(mismatch("amount", amount.to_string(), n.amount.to_string()));
+    }
+    let currency = payment.provider_currency.as_deref().unwrap_or(&payment.currency);
+    if !currency.eq_ignore_ascii_case(n.currency) {
+        return Err(mismatch("currency", currency, n.currency));
+    }
+    Ok(())
 }
 
-/// A refund the provider refused: it frees its amount again.
-pub fn fail_refund(refund_id: &str, failure: &str, now: i64) -> Sql {
-    Sql::new("UPDATE refunds SET status = 'failed', failure = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'pending'").bind(refund_id).bind(failure).bind(now)
+/// The order moves a success may make, chosen by the state machine from the order as read: an
+/// order awaiting payment is paid (and, should its expiry win the race to the database meanwhile,
+/// revived instead — both moves are gated, at most one applies); an expired or cancelled one is
+/// revived. Anything else is past payment and does not move.
+struct PaidMoves {
+    batch: Vec<Sql>,
+    pay_flip: Option<usize>,
+    revive_flip: Option<usize>,
+}
+
+impl PaidMoves {
+    /// Appends a move; answers where its flip is.
+    fn push(&mut self, batch: Vec<Sql>) -> Option<usize> {
+        let flip = stock::flip_index(&batch).map(|i| self.batch.len() + i);
+        self.batch.extend(batch);
+        flip
+    }
+}
+
+fn paid_moves(order: &OrderRow, now: i64, actor: &str) -> PaidMoves {
+    let mut moves = PaidMoves { batch: Vec::new(), pay_flip: None, revive_flip: None };
+    let from = order.status;
+    if transition(from, OrderEvent::PaymentSucceeded { stock_available: true }).is_err() {
+        return moves;
+    }
+    if from == OrderStatus::PendingPayment {
+        moves.pay_flip = moves.push(stock::pay_order(&order.id, now, actor));
+    }
+    moves.revive_flip = moves.push(stock::revive_paid_order(&order.id, now, actor));
+    moves
+}
+
+fn changed(results: &[super::db::Rows], at: Option<usize>) -> bool {
+    at.and_then(|i| results.get(i)).is_some_and(|r| r.changes() > 0)
+}
+
+/// Applies a verified notice to its attempt and order, once.
+///
+/// One round trip reads whether the event was seen, the attempt and its order; a second writes
+/// everything the notice changes as one transaction: the notification noted, the attempt settled,
+/// the order moved (paid, or revived after expiry), the funnel's `order_paid` event and, last, the
+/// provider's event id. A late payment whose units are gone makes the revival's stock checks fail
+/// that transaction whole; a third round trip then flags the order for a refund instead.
+pub async fn apply_notice(db: &impl Db, n: &PaymentNotice<'_>, now: i64) -> Result<Applied, NoticeError> {
+    let reads = [event_seen_sql(n.provider, n.event_id), payment_by_id_sql(n.payment_id), order_of_payment_sql(n.payment_id)];
+    let [seen, payment, order] = expect_n::<3>(db.batch(&reads).await?, "notice reads")?;
+    if !seen.is_empty() {
+        return Ok(Applied::Unchanged);
+    }
+    let payment: PaymentRow = payment.first()?.ok_or(NoticeError::Unknown)?;
+    check_notice(&payment, n)?;
+    let order: OrderRow = order.first()?.ok_or(NoticeError::Unknown)?;
+    // Not decided yet: nothing is recorded, so the decision, when it comes, is not taken for a duplicate.
+    let Some(status) = n.outcome.payment_status() else { return Ok(Applied::Unchanged) };
+    let (charge, failure) = match n.outcome {
+        Outcome::Paid { charge_id } => (charge_id.as_deref(), None),
+        Outcome::Failed { code } => (None, Some(code.as_str())),
+        Outcome::Cancelled | Outcome::Pending => (None, None),
+    };
+    let settle = [note_notification(n.payment_id, charge, failure, n.raw, now), settle_payment(n.payment_id, status, now)];
+    const SETTLED: usize = 1;
+    let record = record_payment_event(n.provider, n.event_id, n.payment_id, status.code(), n.raw, now);
+    if status != PaymentStatus::Succeeded {
+        let mut batch = settle.to_vec();
+        batch.push(record);
+        db.batch(&batch).await?;
+        return Ok(if status == PaymentStatus::Failed { Applied::Failed } else { Applied::Cancelled });
+    }
+
+    let actor = format!("payment:{}", n.provider);
+    let offset = settle.len();
+    let moves = paid_moves(&order, now, &actor);
+    let mut batch = settle.to_vec();
+    batch.extend(moves.batch);
+    batch.push(paid_event_sql(&order.id, now));
+    batch.push(record.clone());
+    let results = match db.batch(&batch).await {
+        Ok(results) => results,
+        Err(e) if e.is_constraint() && moves.revive_flip.is_some() => {
+            // The revival could not take the units again: keep the money on record for a refund.
+            let needs_refund = stock::mark_needs_refund(&order.id, now, &actor);
+            let flip = stock::flip_index(&needs_refund).map(|i| offset + i);
+            let mut batch = settle.to_vec();
+            batch.extend(needs_refund);
+            batch.push(record);
+            let results = db.batch(&batch).await?;
+            return Ok(if changed(&results, flip) {
+                Applied::NeedsRefund
+            } else if changed(&results, Some(SETTLED)) {
+                Applied::PaidTwice
+            } else {
+                Applied::Unchanged
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(if changed(&results, moves.pay_flip.map(|i| offset + i)) {
+        Applied::Paid
+    } else if changed(&results, moves.revive_flip.map(|i| offset + i)) {
+        Applied::Revived
+    } else if changed(&results, Some(SETTLED)) {
+        Applied::PaidTwice
+    } else {
+        Applied::Unchanged
+    })
 }
 
 #[cfg(test)]
@@ -240,37 +325,224 @@ mod tests {
     fn every_statement_binds_its_placeholders() {
         let started = Started { external_id: "cs".into(), redirect_url: "u".into(), provider_amount: 1, provider_currency: "VND".into(), fx_rate: None };
         balanced(&[record_started("p", &started, 1), payment_by_external_sql("stripe", "cs"), stale_attempts_sql("stripe", 5), event_seen_sql("s", "e")]);
-        balanced(&[note_notification("p", Some("pi"), None, "{}", 1), refund_by_key_sql("k"), refunds_of_order_sql("o"), refunded_sql("p"), fail_refund("r", "x", 1)]);
+        balanced(&[note_notification("p", Some("pi"), None, "{}", 1), order_of_payment_sql("p")]);
         balanced(&new_attempt("o", "p", "momo", 1));
-        balanced(&complete_refund("r", Some("re"), "admin", 1));
-        let r = NewRefund { id: "r", order_id: "o", payment_id: "p", provider: "stripe", amount: 1, provider_amount: 1, provider_currency: "VND", key: "k", reason: "", actor: "a", now: 1 };
-        balanced(&[claim_refund(&r)]);
-    }
-
-    #[test]
-    fn refunds_are_checked_against_what_is_left_and_the_order_state() {
-        assert_eq!(check_refund("paid", 450_000, 0, 450_000), Ok(true));
-        assert_eq!(check_refund("paid", 450_000, 0, 150_000), Ok(false));
-        assert_eq!(check_refund("partially_refunded", 450_000, 150_000, 300_000), Ok(true));
-        assert_eq!(check_refund("partially_refunded", 450_000, 150_000, 300_001), Err(RefundRefusal::TooMuch { refundable: 300_000 }));
-        assert_eq!(check_refund("paid", 450_000, 0, 0), Err(RefundRefusal::BadAmount));
-        assert_eq!(check_refund("pending_payment", 450_000, 0, 1), Err(RefundRefusal::NotRefundable));
-        assert_eq!(check_refund("refunded", 450_000, 450_000, 1), Err(RefundRefusal::TooMuch { refundable: 0 }));
-        assert_eq!(check_refund("needs_refund", 450_000, 0, 450_000), Ok(true));
-        assert_eq!(check_refund("needs_refund", 450_000, 0, 1), Err(RefundRefusal::NotRefundable), "a late payment is refunded whole");
-    }
-
-    /// The refund batch's status moves are the state machine's refund moves.
-    #[test]
-    fn a_completed_refund_moves_the_order_as_the_state_machine_says() {
-        use crate::domain::orders::{transition, OrderEvent, OrderStatus as S};
-        for from in [S::Paid, S::Fulfilled, S::Delivered, S::PartiallyRefunded] {
-            assert_eq!(transition(from, OrderEvent::Refund { full: true }).map(|t| t.0), Ok(S::Refunded));
-            assert_eq!(transition(from, OrderEvent::Refund { full: false }).map(|t| t.0), Ok(S::PartiallyRefunded));
+        for status in [PaymentStatus::Succeeded, PaymentStatus::Failed, PaymentStatus::Cancelled] {
+            balanced(&[settle_payment("p", status, 1)]);
         }
-        assert_eq!(transition(S::NeedsRefund, OrderEvent::Refund { full: true }).map(|t| t.0), Ok(S::Refunded));
-        let batch = complete_refund("r", None, "admin", 1);
-        assert!(batch[0].text.contains("'refunded'") && batch[0].text.contains("'partially_refunded'"));
-        assert!(batch.last().is_some_and(|s| s.text.starts_with("UPDATE refunds SET status = 'succeeded'")), "the gate flips last");
+    }
+
+    mod notices {
+        use super::super::*;
+        use crate::app::orders::fixtures::{free_variant, id, place_order, stock, Placed};
+        use crate::app::orders::sweep;
+        use crate::app::testing::{block_on, Sqlite};
+
+        const NOW: i64 = 1_800_000_000;
+
+        fn paid() -> Outcome {
+            Outcome::Paid { charge_id: Some("ch_1".into()) }
+        }
+
+        fn notice<'a>(o: &'a Placed, event_id: &'a str, outcome: &'a Outcome) -> PaymentNotice<'a> {
+            PaymentNotice {
+                provider: "sandbox",
+                event_id,
+                payment_id: &o.payment_id,
+                order_id: Some(&o.id),
+                amount: o.total,
+                currency: "VND",
+                outcome,
+                external_id: None,
+                raw: "{}",
+            }
+        }
+
+        fn status(db: &Sqlite, o: &Placed) -> (String, String, String) {
+            (
+                db.text(&format!("SELECT status FROM orders WHERE id = '{}'", o.id)),
+                db.text(&format!("SELECT stock_state FROM orders WHERE id = '{}'", o.id)),
+                db.text(&format!("SELECT status FROM payments WHERE id = '{}'", o.payment_id)),
+            )
+        }
+
+        fn count(db: &Sqlite, sql: &str) -> i64 {
+            db.int(&format!("SELECT COUNT(*) FROM {sql}"))
+        }
+
+        fn placed(db: &Sqlite, seed: u32, quantity: i64) -> Placed {
+            let v = free_variant(db, quantity, i64::from(seed));
+            place_order(db, seed, v, quantity, "sandbox", NOW - 60, NOW + 840)
+        }
+
+        #[test]
+        fn the_same_notice_applied_twice_pays_once_records_one_event_and_commits_stock_once() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 2);
+            let (on_hand, reserved) = stock(&db, o.variant_id);
+            let outcome = paid();
+            let n = notice(&o, "evt_1", &outcome);
+            let trips = db.round_trips.get();
+            assert_eq!(block_on(apply_notice(&db, &n, NOW)).unwrap(), Applied::Paid);
+            assert_eq!(db.round_trips.get() - trips, 2, "one round trip reads, one writes");
+            assert_eq!(block_on(apply_notice(&db, &n, NOW + 5)).unwrap(), Applied::Unchanged);
+
+            assert_eq!(status(&db, &o), ("paid".into(), "committed".into(), "succeeded".into()));
+            assert_eq!(stock(&db, o.variant_id), (on_hand - 2, reserved - 2), "sold once");
+            assert_eq!(count(&db, &format!("payment_events WHERE payment_id = '{}'", o.payment_id)), 1);
+            assert_eq!(count(&db, &format!("order_events WHERE order_id = '{}' AND to_status = 'paid'", o.id)), 1);
+            assert_eq!(count(&db, &format!("outbox WHERE kind = 'order_paid' AND json_extract(payload, '$.order_id') = '{}'", o.id)), 1);
+            assert_eq!(count(&db, &format!("shop_events WHERE kind = 'order_paid' AND order_id = '{}'", o.id)), 1);
+            assert_eq!(db.text(&format!("SELECT charge_id FROM payments WHERE id = '{}'", o.payment_id)), "ch_1");
+        }
+
+        #[test]
+        fn the_same_notice_delivered_twice_at_once_pays_once() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 1);
+            let (on_hand, _) = stock(&db, o.variant_id);
+            let outcome = paid();
+            let (a, b) = (notice(&o, "evt_1", &outcome), notice(&o, "evt_2", &outcome));
+            let (first, second) = block_on(async { futures::join!(apply_notice(&db, &a, NOW), apply_notice(&db, &b, NOW)) });
+            let mut answers = [first.unwrap(), second.unwrap()];
+            answers.sort_by_key(|a| format!("{a:?}"));
+            assert_eq!(answers, [Applied::Paid, Applied::Unchanged]);
+            assert_eq!(stock(&db, o.variant_id).0, on_hand - 1);
+            assert_eq!(count(&db, &format!("order_events WHERE order_id = '{}' AND to_status = 'paid'", o.id)), 1);
+            assert_eq!(count(&db, &format!("payment_events WHERE payment_id = '{}'", o.payment_id)), 2, "each distinct event recorded once");
+        }
+
+        #[test]
+        fn a_notice_that_disagrees_with_the_payment_is_rejected_and_changes_nothing() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 1);
+            let before = (stock(&db, o.variant_id), status(&db, &o));
+            let outcome = paid();
+            let good = notice(&o, "evt_1", &outcome);
+            let other_order = id(1, 99);
+            let unknown = id(2, 99);
+            let cases: [(PaymentNotice, &str); 5] = [
+                (PaymentNotice { amount: o.total - 1, ..good }, "amount"),
+                (PaymentNotice { currency: "USD", ..good }, "currency"),
+                (PaymentNotice { order_id: Some(&other_order), ..good }, "order_id"),
+                (PaymentNotice { provider: "momo", ..good }, "provider"),
+                (PaymentNotice { payment_id: &unknown, ..good }, "unknown"),
+            ];
+            for (n, what) in cases {
+                match block_on(apply_notice(&db, &n, NOW)) {
+                    Err(NoticeError::Mismatch { field, .. }) => assert_eq!(field, what),
+                    Err(NoticeError::Unknown) => assert_eq!(what, "unknown"),
+                    other => panic!("{what}: {other:?}"),
+                }
+            }
+            assert_eq!((stock(&db, o.variant_id), status(&db, &o)), before);
+            assert_eq!(count(&db, "payment_events"), 0, "no rejected notice was recorded");
+            assert_eq!(block_on(apply_notice(&db, &good, NOW)).unwrap(), Applied::Paid, "the good one still applies");
+        }
+
+        #[test]
+        fn a_recorded_provider_attempt_must_match_the_notice() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 1);
+            db.exec(&format!("UPDATE payments SET external_id = 'cs_1' WHERE id = '{}'", o.payment_id));
+            let outcome = paid();
+            let n = PaymentNotice { external_id: Some("cs_2"), ..notice(&o, "evt_1", &outcome) };
+            assert!(matches!(block_on(apply_notice(&db, &n, NOW)), Err(NoticeError::Mismatch { field: "external_id", .. })));
+            let n = PaymentNotice { external_id: Some("cs_1"), ..n };
+            assert_eq!(block_on(apply_notice(&db, &n, NOW)).unwrap(), Applied::Paid);
+        }
+
+        #[test]
+        fn a_late_payment_revives_an_expired_order_when_its_stock_is_there() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 2);
+            let (on_hand, reserved) = stock(&db, o.variant_id);
+            assert_eq!(block_on(sweep(&db, NOW + 900)).unwrap().expired_orders, 1);
+            assert_eq!(stock(&db, o.variant_id), (on_hand, reserved - 2), "expiry gave the units back");
+            let outcome = paid();
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_1", &outcome), NOW + 960)).unwrap(), Applied::Revived);
+            assert_eq!(status(&db, &o), ("paid".into(), "committed".into(), "succeeded".into()));
+            assert_eq!(stock(&db, o.variant_id), (on_hand - 2, reserved - 2), "taken again and sold, once");
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_2", &outcome), NOW + 970)).unwrap(), Applied::Unchanged);
+            assert_eq!(stock(&db, o.variant_id), (on_hand - 2, reserved - 2));
+        }
+
+        #[test]
+        fn a_late_payment_flags_a_refund_when_the_stock_is_gone_and_leaves_stock_alone() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 2);
+            block_on(sweep(&db, NOW + 900)).unwrap();
+            // Meanwhile all but one unit were sold elsewhere.
+            db.exec(&format!("UPDATE variants SET on_hand = reserved + 1 WHERE id = {}", o.variant_id));
+            let before = stock(&db, o.variant_id);
+            let outcome = paid();
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_1", &outcome), NOW + 960)).unwrap(), Applied::NeedsRefund);
+            assert_eq!(status(&db, &o), ("needs_refund".into(), "released".into(), "succeeded".into()), "the money is on record for the refund");
+            assert_eq!(stock(&db, o.variant_id), before);
+            assert_eq!(count(&db, &format!("payment_events WHERE payment_id = '{}'", o.payment_id)), 1);
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_1", &outcome), NOW + 970)).unwrap(), Applied::Unchanged);
+        }
+
+        /// Interleaved round trip by round trip: the notice's write lands just before the sweep's
+        /// expiry (paid), or just after it (the order read as unpaid is revived in the same write).
+        #[test]
+        fn a_payment_racing_the_sweep_at_expiry_sells_the_units_once() {
+            for sweep_first in [false, true] {
+                let db = Sqlite::demo();
+                let o = placed(&db, 1, 2);
+                let (on_hand, reserved) = stock(&db, o.variant_id);
+                let outcome = paid();
+                let n = notice(&o, "evt_1", &outcome);
+                let (applied, report) = if sweep_first {
+                    let (report, applied) = block_on(async { futures::join!(sweep(&db, NOW + 900), apply_notice(&db, &n, NOW + 900)) });
+                    (applied, report)
+                } else {
+                    block_on(async { futures::join!(apply_notice(&db, &n, NOW + 900), sweep(&db, NOW + 900)) })
+                };
+                let expected = if sweep_first { Applied::Revived } else { Applied::Paid };
+                assert_eq!(applied.unwrap(), expected);
+                assert_eq!(report.unwrap().expired_orders, u64::from(sweep_first));
+                assert_eq!(status(&db, &o).0, "paid");
+                assert_eq!(stock(&db, o.variant_id), (on_hand - 2, reserved - 2), "sold once");
+            }
+        }
+
+        #[test]
+        fn a_failure_never_undoes_a_success() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 1);
+            let declined = Outcome::Failed { code: "declined".into() };
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_1", &declined), NOW)).unwrap(), Applied::Failed);
+            assert_eq!(status(&db, &o), ("pending_payment".into(), "reserved".into(), "failed".into()), "the order keeps its units");
+            let outcome = paid();
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_2", &outcome), NOW + 1)).unwrap(), Applied::Paid);
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_3", &declined), NOW + 2)).unwrap(), Applied::Failed);
+            assert_eq!(status(&db, &o), ("paid".into(), "committed".into(), "succeeded".into()));
+        }
+
+        #[test]
+        fn a_pending_status_records_nothing() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 1);
+            let before = status(&db, &o);
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_1", &Outcome::Pending), NOW)).unwrap(), Applied::Unchanged);
+            assert_eq!(status(&db, &o), before);
+            assert_eq!(count(&db, "payment_events"), 0, "the decision, when it comes, is not taken for a duplicate");
+        }
+
+        #[test]
+        fn a_second_attempt_that_succeeds_after_the_order_was_paid_is_paid_twice() {
+            let db = Sqlite::demo();
+            let o = placed(&db, 1, 1);
+            let second = id(9, 1);
+            block_on(db.batch(&new_attempt(&o.id, &second, "sandbox", NOW))).unwrap();
+            let outcome = paid();
+            // The first attempt was cancelled by the new one, and pays anyway (a late provider answer).
+            assert_eq!(block_on(apply_notice(&db, &notice(&o, "evt_1", &outcome), NOW + 1)).unwrap(), Applied::Paid);
+            let n = PaymentNotice { payment_id: &second, ..notice(&o, "evt_2", &outcome) };
+            assert_eq!(block_on(apply_notice(&db, &n, NOW + 2)).unwrap(), Applied::PaidTwice);
+            assert_eq!(count(&db, &format!("order_events WHERE order_id = '{}' AND to_status = 'paid'", o.id)), 1);
+            assert_eq!(count(&db, &format!("payments WHERE order_id = '{}' AND status = 'succeeded'", o.id)), 2);
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! a duplicate webhook) finds nothing to do.
 
 use super::sql::{Sql, SqlValue};
+use crate::domain::orders::{OrderStatus, StockState};
 
 /// Takes `quantity` units of a variant for a cart under a new hold: the reservation succeeds only
 /// if enough units are unreserved, and the hold row exists only if the reservation did
@@ -124,7 +125,8 @@ const ORDER_VARIANTS: &str = "id IN (SELECT l.variant_id FROM order_lines l WHER
 
 /// The statements that move an order from `from` (a SQL condition on `orders o`) to `to`, with
 /// its event row and outbox message, all gated on the same condition and the last one flipping it.
-pub(crate) fn order_move(order_id: &str, gate: &str, stock: Option<String>, to_status: &str, to_stock: &str, actor: &str, reason: &str, now: i64, extra_set: &str) -> Vec<Sql> {
+pub(crate) fn order_move(order_id: &str, gate: &str, stock: Option<String>, to: OrderStatus, to_stock: StockState, actor: &str, reason: &str, now: i64, extra_set: &str) -> Vec<Sql> {
+    let (to_status, to_stock) = (to.code(), to_stock.code());
     let gated = format!("EXISTS (SELECT 1 FROM orders o WHERE o.id = ?1 AND {gate})");
     let mut out = Vec::new();
     if let Some(set) = stock {
@@ -165,13 +167,18 @@ pub(crate) fn order_move(order_id: &str, gate: &str, stock: Option<String>, to_s
     out
 }
 
+/// Where an order move flips the order's status: its `changes()` says whether the move happened.
+pub fn flip_index(batch: &[Sql]) -> Option<usize> {
+    batch.iter().rposition(|s| s.text.starts_with("UPDATE orders SET status"))
+}
+
 const PENDING_RESERVED: &str = "o.status = 'pending_payment' AND o.stock_state = 'reserved'";
 
 /// Expires an unpaid order whose time is up and gives its units back — once, whoever runs it first
 /// (the order's alarm or the sweep).
 pub fn expire_order(order_id: &str, now: i64, actor: &str) -> Vec<Sql> {
     let gate = format!("{PENDING_RESERVED} AND o.expires_at <= {now}");
-    let mut batch = order_move(order_id, &gate, Some(format!("reserved = reserved - {ORDER_QTY}")), "expired", "released", actor, "unpaid when it expired", now, "");
+    let mut batch = order_move(order_id, &gate, Some(format!("reserved = reserved - {ORDER_QTY}")), OrderStatus::Expired, StockState::Released, actor, "unpaid when it expired", now, "");
     super::promotions::before_flip(&mut batch, super::promotions::give_back(order_id, &gate, now));
     batch.push(release_order_holds(order_id, now));
     batch
@@ -179,7 +186,7 @@ pub fn expire_order(order_id: &str, now: i64, actor: &str) -> Vec<Sql> {
 
 /// Cancels an unpaid order (shopper or admin) and gives its units back, once.
 pub fn cancel_unpaid_order(order_id: &str, now: i64, actor: &str, reason: &str) -> Vec<Sql> {
-    let mut batch = order_move(order_id, PENDING_RESERVED, Some(format!("reserved = reserved - {ORDER_QTY}")), "cancelled", "released", actor, reason, now, "");
+    let mut batch = order_move(order_id, PENDING_RESERVED, Some(format!("reserved = reserved - {ORDER_QTY}")), OrderStatus::Cancelled, StockState::Released, actor, reason, now, "");
     super::promotions::before_flip(&mut batch, super::promotions::give_back(order_id, PENDING_RESERVED, now));
     batch.push(release_order_holds(order_id, now));
     batch
@@ -208,8 +215,8 @@ pub fn pay_order(order_id: &str, now: i64, actor: &str) -> Vec<Sql> {
         order_id,
         PENDING_RESERVED,
         Some(format!("on_hand = on_hand - {ORDER_QTY}, reserved = reserved - {ORDER_QTY}")),
-        "paid",
-        "committed",
+        OrderStatus::Paid,
+        StockState::Committed,
         actor,
         "payment confirmed",
         now,
@@ -225,14 +232,14 @@ const RELEASED_UNPAID: &str = "o.status IN ('expired', 'cancelled') AND o.stock_
 /// whole batch, and the caller marks the order `needs_refund` instead.
 pub fn revive_paid_order(order_id: &str, now: i64, actor: &str) -> Vec<Sql> {
     let mut batch = vec![count_sold(order_id, RELEASED_UNPAID)];
-    batch.extend(order_move(order_id, RELEASED_UNPAID, Some(format!("on_hand = on_hand - {ORDER_QTY}")), "paid", "committed", actor, "paid after expiry; stock still available", now, ", paid_at = ?4"));
+    batch.extend(order_move(order_id, RELEASED_UNPAID, Some(format!("on_hand = on_hand - {ORDER_QTY}")), OrderStatus::Paid, StockState::Committed, actor, "paid after expiry; stock still available", now, ", paid_at = ?4"));
     super::promotions::before_flip(&mut batch, super::promotions::take_again(order_id, RELEASED_UNPAID, now));
     batch
 }
 
 /// A late payment whose stock is gone: the order keeps the money on record for a refund.
 pub fn mark_needs_refund(order_id: &str, now: i64, actor: &str) -> Vec<Sql> {
-    order_move(order_id, RELEASED_UNPAID, None, "needs_refund", "released", actor, "paid after expiry; stock no longer available", now, ", paid_at = ?4")
+    order_move(order_id, RELEASED_UNPAID, None, OrderStatus::NeedsRefund, StockState::Released, actor, "paid after expiry; stock no longer available", now, ", paid_at = ?4")
 }
 
 /// Unpaid orders past their expiry, for the sweep.

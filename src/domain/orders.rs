@@ -63,6 +63,32 @@ impl fmt::Display for OrderStatus {
     }
 }
 
+/// Where an order's units stand: held for it while unpaid, sold once paid, or back on sale after it
+/// expired or was cancelled unpaid. Stock moves are gated on it in SQL (`app::stock`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StockState {
+    Reserved,
+    Committed,
+    Released,
+}
+
+impl StockState {
+    pub fn code(self) -> &'static str {
+        match self {
+            StockState::Reserved => "reserved",
+            StockState::Committed => "committed",
+            StockState::Released => "released",
+        }
+    }
+}
+
+impl fmt::Display for StockState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 /// What happened to an order; the state machine decides where that leads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OrderEvent {
@@ -198,6 +224,10 @@ mod tests {
     fn status_codes_round_trip() {
         for s in OrderStatus::ALL {
             assert_eq!(OrderStatus::parse(s.code()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.code()), "serde writes the stored text");
+        }
+        for s in [StockState::Reserved, StockState::Committed, StockState::Released] {
+            assert_eq!(serde_json::from_value::<StockState>(serde_json::json!(s.code())).unwrap(), s);
         }
         assert_eq!(order_number(123), "VS-000123");
         assert_eq!(order_number(1_234_567), "VS-1234567");

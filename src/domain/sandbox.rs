@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::payments::{Outcome, PaymentStatus};
 use super::signature::{sign_timestamped, verify_timestamped};
 
 pub const SIGNATURE_HEADER: &str = "sandbox-signature";
@@ -20,6 +21,18 @@ pub struct Notification {
     pub currency: String,
     /// `succeeded` or `failed`.
     pub status: String,
+}
+
+impl Notification {
+    /// What it says happened. Only the two outcomes the sandbox defines; anything else is a
+    /// malformed notification (`None`), not a failed payment.
+    pub fn outcome(&self) -> Option<Outcome> {
+        match serde_json::from_value::<PaymentStatus>(serde_json::Value::String(self.status.clone())).ok()? {
+            PaymentStatus::Succeeded => Some(Outcome::Paid { charge_id: Some(self.payment_id.clone()) }),
+            PaymentStatus::Failed => Some(Outcome::Failed { code: "declined".into() }),
+            PaymentStatus::Pending | PaymentStatus::Cancelled => None,
+        }
+    }
 }
 
 pub use super::signature::SignatureError;
@@ -38,6 +51,16 @@ mod tests {
     use super::*;
 
     const BODY: &str = r#"{"event_id":"e1","payment_id":"p1","order_id":"o1","amount":450000,"currency":"VND","status":"succeeded"}"#;
+
+    #[test]
+    fn only_succeeded_and_failed_are_outcomes() {
+        let n: Notification = serde_json::from_str(BODY).unwrap();
+        assert_eq!(n.outcome(), Some(Outcome::Paid { charge_id: Some("p1".into()) }));
+        assert_eq!(Notification { status: "failed".into(), ..n.clone() }.outcome(), Some(Outcome::Failed { code: "declined".into() }));
+        for other in ["pending", "cancelled", "paid", ""] {
+            assert_eq!(Notification { status: other.into(), ..n.clone() }.outcome(), None, "{other}");
+        }
+    }
 
     #[test]
     fn a_signed_body_verifies() {

@@ -1,6 +1,7 @@
 //! The gateways over HTTP: sends what `domain::payments` builds to each provider's API (base URL
 //! from a Worker var, so tests point it at a local fake) and reads the answers back with the same
-//! module. Thin: every request body, header and signature is built and tested in the domain.
+//! module. Thin: every request body, header and signature is built and tested in the domain, and
+//! what a refund answer means is decided in `app::refunds` ([`Provider`] is its `RefundGateway`).
 
 use worker::Env;
 
@@ -9,9 +10,10 @@ use super::d1::D1;
 use crate::app::db::Db;
 use super::http::{send, Answer};
 use crate::app::orders::PaymentRow;
-use crate::app::payments::{stale_attempts_sql, RefundRow};
+use crate::app::payments::stale_attempts_sql;
+use crate::app::refunds::{ProviderAnswer, RefundAsk, RefundGateway, RefundRow};
 use crate::domain::error::AppError;
-use crate::domain::payments::{momo, paypal, stripe, zalopay, Attempt, GatewayError, Gateways, RefundResult, Started, Verified};
+use crate::domain::payments::{momo, paypal, stripe, zalopay, Attempt, GatewayError, Gateways, PaymentStatus, RefundResult, RefundStatus, Started, Verified};
 
 /// Reads every gateway's configuration from the Worker's vars and secrets.
 pub fn from_env(env: &Env) -> Gateways {
@@ -95,14 +97,34 @@ pub async fn query(config: &Config, payment: &PaymentRow, now: i64) -> Result<Op
     answer.map(Some).map_err(|e| refused(&payment.provider, "query", e))
 }
 
+/// The providers' refund APIs, for `app::refunds::refund`.
+pub struct Provider<'a>(pub &'a Config);
+
+impl RefundGateway for Provider<'_> {
+    async fn refund(&self, ask: &RefundAsk, now: i64) -> ProviderAnswer {
+        let (id, provider) = (&ask.refund.id, &ask.payment.provider);
+        match refund(self.0, &ask.payment, &ask.refund, &ask.order_number, now).await {
+            Ok(Ok(result)) => ProviderAnswer::Accepted(result),
+            Ok(Err(refusal)) => {
+                worker::console_warn!("refund {id} refused by {provider}: {refusal}");
+                ProviderAnswer::Refused(refusal)
+            }
+            Err(e) => {
+                worker::console_error!("refund {id} at {provider}: {e}");
+                ProviderAnswer::Unreachable
+            }
+        }
+    }
+}
+
 /// Refunds at the provider. The outer error is a transport failure (the refund stays pending and a
 /// retry with the same key asks again); the inner one is the provider's refusal.
-pub async fn refund(config: &Config, payment: &PaymentRow, r: &RefundRow, number: &str, now: i64) -> Result<Result<RefundResult, GatewayError>, AppError> {
+async fn refund(config: &Config, payment: &PaymentRow, r: &RefundRow, number: &str, now: i64) -> Result<Result<RefundResult, GatewayError>, AppError> {
     let g = &config.gateways;
     let missing = || GatewayError::Refused { code: "no_charge".into(), message: "the payment has no charge id to refund".into() };
     if payment.provider == "sandbox" {
         // The local provider holds no money: its refunds succeed at once.
-        return Ok(Ok(RefundResult { external_id: Some(format!("sandbox-refund-{}", r.id)), status: "succeeded" }));
+        return Ok(Ok(RefundResult { external_id: Some(format!("sandbox-refund-{}", r.id)), status: RefundStatus::Succeeded }));
     }
     let Some(charge) = payment.charge_id.as_deref() else { return Ok(Err(missing())) };
     let description = format!("Vestify refund {number}");
@@ -154,7 +176,7 @@ pub async fn close_stale(db: &D1, config: &Config, now: i64) -> Result<i64, AppE
         for p in &stale {
             match close(config, p).await {
                 Ok(()) => {
-                    db.batch(&[crate::app::orders::settle_payment(&p.id, "cancelled", now)]).await?;
+                    db.batch(&[crate::app::orders::settle_payment(&p.id, PaymentStatus::Cancelled, now)]).await?;
                     closed += 1;
                 }
                 Err(e) => worker::console_warn!("closing stripe session of payment {}: {e}", p.id),

@@ -12,7 +12,6 @@ pub mod http;
 pub mod invoice;
 pub mod memo;
 pub mod catalog_store;
-pub mod payments;
 pub mod random;
 pub mod rate_limit_do;
 pub mod security;

@@ -5,12 +5,12 @@
 use serde_json::json;
 use worker::{Env, Headers, Response, ResponseBuilder};
 
-use super::payments::{refund, RefundResult};
+use super::payments::{refund, refund_refused, refund_status};
 use super::shop::{html, load_order, query_param, redirect};
 use crate::app::admin::{audit_sql, Actor, AdminRow};
 use crate::app::admin_orders::{deliver_order, fulfil_order, orders_list_sql, with_audit, Action, OrderFilter, OrderListRow, PER_PAGE};
 use crate::app::orders::OrderDetail;
-use crate::app::payments::{refunds_of_order_sql, RefundRow};
+use crate::app::refunds::{parse_amount, refundable, refunds_of_order_sql, RefundRequest, RefundRow};
 use crate::app::stock::cancel_unpaid_order;
 use crate::domain::admin::{Permission, Role};
 use crate::domain::analytics::{vn_day, Period};
@@ -120,19 +120,11 @@ pub(super) async fn list(db: &D1, staff: &Staff<'_>, query: &str) -> Result<Resp
     Ok(page(200, orders_page(&ctx, &filter, &rows, has_next)))
 }
 
-/// What is left to refund: the successful payment less refunds that succeeded or are in flight.
-fn refundable(d: &OrderDetail, refunds: &[RefundRow]) -> i64 {
-    let paid = d.payments.iter().find(|p| p.status == "succeeded").map_or(0, |p| p.amount);
-    let committed: i64 = refunds.iter().filter(|r| r.status == "pending" || r.status == "succeeded").map(|r| r.amount).sum();
-    (paid - committed).max(0)
-}
-
 fn offer(staff: &Staff, d: &OrderDetail, refunds: &[RefundRow]) -> Offer {
-    let status = OrderStatus::parse(&d.order.status);
-    let left = refundable(d, refunds);
+    let left = refundable(&d.payments, refunds);
     let actions = Action::ALL
         .into_iter()
-        .filter(|a| status.is_some_and(|s| a.allowed(s)))
+        .filter(|a| a.allowed(d.order.status))
         .filter(|a| staff.role.can(permission(*a)))
         .filter(|a| *a != Action::Refund || left > 0)
         .collect();
@@ -200,11 +192,10 @@ pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, 
     let refunds: Vec<RefundRow> = db.all(&refunds_of_order_sql(id)).await?;
     let path = format!("/admin/orders/{id}");
     let ctx = admin_ctx(staff, &path, "");
-    let status = OrderStatus::parse(&d.order.status);
     if !staff.role.can(permission(action)) {
         return Err(AppError::NotFound);
     }
-    if !status.is_some_and(|s| action.allowed(s)) {
+    if !action.allowed(d.order.status) {
         return order_view(env, db, staff, id, "", 409, Some("Thao tác này không áp dụng được cho đơn ở trạng thái hiện tại.")).await;
     }
     // The values the action carries, checked before the confirmation step shows them.
@@ -220,12 +211,10 @@ pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, 
             fields.push(("tracking_number", tracking));
         }
         Action::Refund => {
-            let left = refundable(&d, &refunds);
             let raw = field("amount");
-            let amount = if raw.is_empty() { Some(left) } else { raw.replace(['.', ',', ' '], "").parse::<i64>().ok() };
-            match amount {
-                Some(a) if a >= 1 && a <= left => fields.push(("amount", a.to_string())),
-                _ => {
+            match parse_amount(&raw, refundable(&d.payments, &refunds)) {
+                Some(a) => fields.push(("amount", a.to_string())),
+                None => {
                     error = Some("Số tiền hoàn phải từ 1 đ đến số tiền còn có thể hoàn.");
                     fields.push(("amount", raw));
                 }
@@ -252,7 +241,7 @@ pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, 
     let now = now();
     let label = staff.label();
     let before = snapshot(&d);
-    let after = |status: &str| {
+    let after = |status: OrderStatus| {
         let mut v = before.clone();
         v["status"] = json!(status);
         for (k, val) in &fields {
@@ -264,9 +253,9 @@ pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, 
     };
     let get = |k: &str| fields.iter().find(|(key, _)| *key == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let batch = match action {
-        Action::Fulfil => Some((fulfil_order(id, &get("carrier"), &get("tracking_number"), &label, now), "fulfilled")),
-        Action::Deliver => Some((deliver_order(id, &label, now), "delivered")),
-        Action::Cancel => Some((cancel_unpaid_order(id, now, &label, "cancelled by staff"), "cancelled")),
+        Action::Fulfil => Some((fulfil_order(id, &get("carrier"), &get("tracking_number"), &label, now), OrderStatus::Fulfilled)),
+        Action::Deliver => Some((deliver_order(id, &label, now), OrderStatus::Delivered)),
+        Action::Cancel => Some((cancel_unpaid_order(id, now, &label, "cancelled by staff"), OrderStatus::Cancelled)),
         Action::Refund => None,
     };
     if let Some((batch, to)) = batch {
@@ -282,14 +271,17 @@ pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, 
     let amount = get("amount").parse::<i64>().ok();
     let audit_after = json!({"refund_amount": amount, "reason": get("reason")});
     let audit = audit_sql(staff.actor, "order.refund", "order", id, Some(&before), Some(&audit_after), now);
-    match refund(env, config, id, &get("idempotency_key"), amount, &get("reason"), &label, vec![audit]).await? {
-        RefundResult::Done { status: 202, .. } => {
+    let (key, reason) = (get("idempotency_key"), get("reason"));
+    let request = RefundRequest { order_id: id, key: &key, amount, reason: &reason, actor: &label, on_success: vec![audit] };
+    match refund(db, config, request).await? {
+        Ok(done) if refund_status(&done) == 202 => {
             order_view(env, db, staff, id, "", 202, Some("Cổng thanh toán đang xử lý yêu cầu hoàn tiền; trạng thái sẽ cập nhật khi có kết quả.")).await
         }
-        RefundResult::Done { .. } => Ok(redirect(&format!("{path}?done=refund"), Vec::new())),
-        RefundResult::Refused { status, message, .. } => {
-            let note = format!("Không hoàn tiền được: {message}");
-            order_view(env, db, staff, id, "", if status == 502 { 502 } else { 409 }, Some(&note)).await
+        Ok(_) => Ok(redirect(&format!("{path}?done=refund"), Vec::new())),
+        Err(e) => {
+            let refused = refund_refused(e)?;
+            let note = format!("Không hoàn tiền được: {}", refused.message);
+            order_view(env, db, staff, id, "", if refused.status == 502 { 502 } else { 409 }, Some(&note)).await
         }
     }
 }

@@ -3,7 +3,8 @@
 //! (`POST /orders/{id}/pay`), the providers' signed notifications (`/webhooks/{provider}`) and
 //! refunds for operators (`/internal/orders/{id}/refunds`, bearer `INTERNAL_TOKEN`).
 //!
-//! Every notification and status answer ends in `platform::payments::apply`, like the sandbox's.
+//! Every notification and status answer ends in `app::payments::apply_notice`, like the sandbox's;
+//! every refund in `app::refunds::refund`, like the admin panel's.
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -14,18 +15,19 @@ use super::shop::{
     redirect,
 };
 use super::Incoming;
-use crate::app::orders::{payment_by_id_sql, settle_payment, OrderDetail, PaymentRow};
-use crate::app::payments::{check_refund, claim_refund, complete_refund, fail_refund, new_attempt, record_started, refund_by_key_sql, refunded_sql, refunds_of_order_sql, NewRefund, RefundRefusal, RefundRow};
+use crate::app::db::Db;
+use crate::app::orders::{payment_by_id_sql, settle_payment, OrderDetail, OrderRow, PaymentRow};
+use crate::app::payments::{apply_notice, new_attempt, record_started, Applied, NoticeError, PaymentNotice};
+use crate::app::refunds::{refunds_of_order_sql, RefundError, RefundRequest, RefundRow, Refunded};
 use crate::domain::cart::is_cart_id;
 use crate::domain::error::AppError;
 use crate::domain::listing::{parse_query, FieldError, Problem};
 use crate::domain::locale::Locale;
-use crate::domain::payments::{momo, paypal, stripe, zalopay, Attempt, Outcome, Verified};
+use crate::domain::orders::OrderStatus;
+use crate::domain::payments::{momo, paypal, stripe, zalopay, Attempt, Outcome, PaymentStatus, RefundStatus};
 use crate::domain::time::rfc3339;
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
-use crate::app::db::Db;
-use crate::platform::payments::{apply, Applied, PaymentNotice, Rejected};
 use crate::platform::{gateways, random};
 use crate::views::payments::{confirming_page, handoff_page, unavailable_page, REFRESH_SECONDS};
 use crate::views::PageCtx;
@@ -127,10 +129,10 @@ async fn start_payment(ctx: &PageCtx, env: &Env, config: &Config, rest: &str, qu
     let (payment, detail) = attempt_and_order(env, config, provider, payment_id, &token).await?;
     let order_url = order_location(ctx, &detail.order.id, &token);
     let now = now();
-    if detail.order.status != "pending_payment" || payment.status == "succeeded" || detail.order.expires_at <= now {
+    if detail.order.status != OrderStatus::PendingPayment || payment.status == PaymentStatus::Succeeded || detail.order.expires_at <= now {
         return Ok(redirect(&order_url, Vec::new()));
     }
-    if payment.status != "pending" {
+    if payment.status != PaymentStatus::Pending {
         return Ok(redirect(&failed_location(&order_url, payment.failure_code.as_deref()), Vec::new()));
     }
     if let Some(url) = &payment.redirect_url {
@@ -167,18 +169,13 @@ async fn start_payment(ctx: &PageCtx, env: &Env, config: &Config, rest: &str, qu
     }
 }
 
-fn notice<'a>(provider: &'a str, v: &'a Verified, raw: &'a str) -> PaymentNotice<'a> {
-    PaymentNotice {
-        provider,
-        event_id: &v.event_id,
-        payment_id: &v.payment_id,
-        order_id: v.order_id.as_deref(),
-        amount: v.amount,
-        currency: &v.currency,
-        outcome: &v.outcome,
-        external_id: v.external_id.as_deref(),
-        raw,
+/// Applies a verified notice now; a rejection is logged with what disagreed.
+pub(super) async fn apply(db: &D1, n: &PaymentNotice<'_>) -> Result<Applied, NoticeError> {
+    let applied = apply_notice(db, n, now()).await;
+    if let Err(e @ (NoticeError::Unknown | NoticeError::Mismatch { .. })) = &applied {
+        worker::console_warn!("{} notice {} for payment {} rejected: {e}", n.provider, n.event_id, n.payment_id);
     }
+    applied
 }
 
 /// `GET /checkout/return/{provider}?p=…&t=…`: where the provider sends the shopper back. Paid →
@@ -189,21 +186,20 @@ async fn return_page(ctx: &PageCtx, env: &Env, config: &Config, provider: &str, 
     let token = query_param(query, "t").unwrap_or_default();
     let (payment, detail) = attempt_and_order(env, config, provider, &payment_id, &token).await?;
     let order_url = order_location(ctx, &detail.order.id, &token);
-    if detail.order.status != "pending_payment" {
+    if detail.order.status != OrderStatus::PendingPayment {
         return Ok(redirect(&order_url, Vec::new()));
     }
-    let db = D1::open(env)?;
     let now = now();
     if query_param(query, "cancelled").as_deref() == Some("1") {
-        if payment.status == "pending" {
+        if payment.status == PaymentStatus::Pending {
             if let Err(e) = gateways::close(config, &payment).await {
                 worker::console_warn!("closing {provider} payment {payment_id}: {e}");
             }
-            db.batch(&[settle_payment(&payment.id, "cancelled", now)]).await?;
+            D1::open(env)?.batch(&[settle_payment(&payment.id, PaymentStatus::Cancelled, now)]).await?;
         }
         return Ok(redirect(&failed_location(&order_url, None), Vec::new()));
     }
-    if matches!(payment.status.as_str(), "failed" | "cancelled") {
+    if payment.status.is_unsuccessful() {
         return Ok(redirect(&failed_location(&order_url, payment.failure_code.as_deref()), Vec::new()));
     }
     let check_url = return_url(ctx, provider, &payment_id, &token);
@@ -223,13 +219,10 @@ async fn return_page(ctx: &PageCtx, env: &Env, config: &Config, provider: &str, 
         return confirming();
     }
     let raw = format!("status query: {:?}", answer.outcome);
-    match apply(&db, &notice(provider, &answer, &raw)).await {
+    match apply(&D1::open(env)?, &PaymentNotice::verified(provider, &answer, &raw)).await {
         Ok(_) => {}
-        Err(Rejected::Failed(e)) => return Err(e),
-        Err(other) => {
-            worker::console_warn!("{provider} status answer for payment {payment_id} rejected: {other:?}");
-            return confirming();
-        }
+        Err(NoticeError::Db(e)) => return Err(e.into()),
+        Err(NoticeError::Unknown | NoticeError::Mismatch { .. }) => return confirming(),
     }
     match &answer.outcome {
         Outcome::Paid { .. } => Ok(redirect(&order_url, Vec::new())),
@@ -298,21 +291,21 @@ fn rejected_json(status: u16, code: &str, message: &str) -> Response {
 }
 
 /// Stripe, PayPal and MoMo answer a rejection with a 4xx (they retry on anything but 2xx).
-fn webhook_answer(result: Result<Applied, Rejected>, ok: impl FnOnce(Applied) -> Response) -> Result<Response, AppError> {
+fn webhook_answer(result: Result<Applied, NoticeError>, ok: impl FnOnce(Applied) -> Response) -> Result<Response, AppError> {
     match result {
         Ok(applied) => Ok(ok(applied)),
-        Err(Rejected::Unknown) => Ok(rejected_json(404, "unknown_payment", "No such payment.")),
-        Err(Rejected::Mismatch) => Ok(rejected_json(400, "mismatch", "The notification does not match the payment on record.")),
-        Err(Rejected::Failed(e)) => Err(e),
+        Err(NoticeError::Unknown) => Ok(rejected_json(404, "unknown_payment", "No such payment.")),
+        Err(NoticeError::Mismatch { .. }) => Ok(rejected_json(400, "mismatch", "The notification does not match the payment on record.")),
+        Err(NoticeError::Db(e)) => Err(e.into()),
     }
 }
 
 /// Maps a rejection of a sandbox notification to the errors the sandbox answers with.
-pub fn rejection(r: Rejected) -> AppError {
+pub fn rejection(r: NoticeError) -> AppError {
     match r {
-        Rejected::Unknown => AppError::NotFound,
-        Rejected::Mismatch => AppError::Invalid(vec![FieldError { field: "amount", problem: Problem::BadValue }]),
-        Rejected::Failed(e) => e,
+        NoticeError::Unknown => AppError::NotFound,
+        NoticeError::Mismatch { .. } => AppError::Invalid(vec![FieldError { field: "amount", problem: Problem::BadValue }]),
+        NoticeError::Db(e) => e.into(),
     }
 }
 
@@ -332,7 +325,7 @@ async fn stripe_webhook(req: &Request, env: &Env, config: &Config, body: &str) -
     match stripe::parse_event(body) {
         Err(e) => Ok(rejected_json(400, "bad_event", &e.to_string())),
         Ok(None) => Ok(json_response(200, &json!({"received": true, "applied": "Ignored"}))),
-        Ok(Some(v)) => webhook_answer(apply(&D1::open(env)?, &notice("stripe", &v, body)).await, received),
+        Ok(Some(v)) => webhook_answer(apply(&D1::open(env)?, &PaymentNotice::verified("stripe", &v, body)).await, received),
     }
 }
 
@@ -347,7 +340,7 @@ async fn paypal_webhook(req: &Request, env: &Env, config: &Config, body: &str) -
     match paypal::parse_event(body) {
         Err(e) => Ok(rejected_json(400, "bad_event", &e.to_string())),
         Ok(None) => Ok(json_response(200, &json!({"received": true, "applied": "Ignored"}))),
-        Ok(Some(v)) => webhook_answer(apply(&D1::open(env)?, &notice("paypal", &v, body)).await, received),
+        Ok(Some(v)) => webhook_answer(apply(&D1::open(env)?, &PaymentNotice::verified("paypal", &v, body)).await, received),
     }
 }
 
@@ -360,7 +353,7 @@ async fn momo_ipn(env: &Env, config: &Config, body: &str) -> Result<Response, Ap
         return Ok(rejected_json(400, "bad_signature", "The IPN signature does not verify."));
     }
     let v = ipn.verified();
-    webhook_answer(apply(&D1::open(env)?, &notice("momo", &v, body)).await, |_| ResponseBuilder::new().with_status(204).empty())
+    webhook_answer(apply(&D1::open(env)?, &PaymentNotice::verified("momo", &v, body)).await, |_| ResponseBuilder::new().with_status(204).empty())
 }
 
 /// `POST /webhooks/zalopay`: mac over the raw `data` with key2; always answered 200 with the
@@ -380,12 +373,12 @@ async fn zalopay_callback(env: &Env, config: &Config, body: &str) -> Result<Resp
         }
         Err(zalopay::CallbackError::Malformed) => return Ok(reply(-1, "invalid callback data")),
     };
-    Ok(match apply(&D1::open(env)?, &notice("zalopay", &v, body)).await {
+    Ok(match apply(&D1::open(env)?, &PaymentNotice::verified("zalopay", &v, body)).await {
         Ok(Applied::Unchanged) => reply(2, "already processed"),
         Ok(_) => reply(1, "success"),
-        Err(Rejected::Unknown) => reply(0, "unknown order"),
-        Err(Rejected::Mismatch) => reply(0, "order mismatch"),
-        Err(Rejected::Failed(e)) => {
+        Err(NoticeError::Unknown) => reply(0, "unknown order"),
+        Err(NoticeError::Mismatch { .. }) => reply(0, "order mismatch"),
+        Err(NoticeError::Db(e)) => {
             worker::console_error!("zalopay callback: {e}");
             reply(0, "try again")
         }
@@ -401,12 +394,6 @@ struct RefundBody {
     idempotency_key: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct Refunded {
-    amount: i64,
-    provider_amount: i64,
-}
-
 fn refund_json(r: &RefundRow) -> Value {
     json!({
         "id": r.id, "order_id": r.order_id, "payment_id": r.payment_id, "provider": r.provider,
@@ -415,146 +402,85 @@ fn refund_json(r: &RefundRow) -> Value {
     })
 }
 
-async fn refund_reply(env: &Env, status: u16, refund: &RefundRow, replayed: bool) -> Result<Response, AppError> {
-    let detail = load_order(env, &refund.order_id).await?.ok_or(AppError::NotFound)?;
-    let o = &detail.order;
-    Ok(json_response(
-        status,
-        &json!({"refund": refund_json(refund), "replayed": replayed,
-                "order": {"id": o.id, "number": o.number, "status": o.status, "total": o.total, "refunded_total": o.refunded_total}}),
-    ))
+fn order_json(o: &OrderRow) -> Value {
+    json!({"id": o.id, "number": o.number, "status": o.status, "total": o.total, "refunded_total": o.refunded_total})
 }
 
 /// `POST /internal/orders/{id}/refunds` `{amount?, reason?}` with an `Idempotency-Key` header (or
-/// `idempotency_key`): refunds by amount through the provider that was paid (see [`refund`]).
+/// `idempotency_key`): refunds by amount through the provider that was paid (`app::refunds`).
 async fn refund_order(req: &Request, env: &Env, config: &Config, order_id: &str, body: &str) -> Result<Response, AppError> {
     let b: RefundBody = parse_json(if body.trim().is_empty() { "{}" } else { body })?;
     let key = req.headers().get("idempotency-key").ok().flatten().or(b.idempotency_key).filter(|k| !k.is_empty() && k.len() <= 255);
     let Some(key) = key else { return Err(AppError::Invalid(vec![FieldError { field: "idempotency_key", problem: Problem::Required }])) };
-    match refund(env, config, order_id, &key, b.amount, &b.reason, "admin", Vec::new()).await? {
-        RefundResult::Done { status, refund, replayed } => refund_reply(env, status, &refund, replayed).await,
-        RefundResult::Refused { status, code, message, refundable, refund } => {
-            let mut error = json!({"code": code, "message": message, "fields": {}});
-            if let Some(r) = refundable {
+    let request = RefundRequest { order_id, key: &key, amount: b.amount, reason: &b.reason, actor: "admin", on_success: Vec::new() };
+    match refund(&D1::open(env)?, config, request).await? {
+        Ok(done) => {
+            let status = refund_status(&done);
+            Ok(json_response(status, &json!({"refund": refund_json(&done.refund), "replayed": done.replayed, "order": order_json(&done.order)})))
+        }
+        Err(e) => {
+            let refused = refund_refused(e)?;
+            let mut error = json!({"code": refused.code, "message": refused.message, "fields": {}});
+            if let Some(r) = refused.refundable {
                 error["refundable"] = json!(r);
             }
             let mut body = json!({"error": error});
-            if let Some(r) = refund {
-                body["refund"] = refund_json(&r);
+            if let Some(r) = &refused.refund {
+                body["refund"] = refund_json(r);
             }
-            Ok(json_response(status, &body))
+            Ok(json_response(refused.status, &body))
         }
     }
 }
 
-/// How a refund request ended.
-pub(super) enum RefundResult {
-    /// Claimed (and, unless still pending at the provider, completed); `status` is 201 when it
-    /// succeeded now, 202 while pending, 200 when the key replays an earlier refund.
-    Done { status: u16, refund: RefundRow, replayed: bool },
-    /// Refused before or by the provider; `refund` is the failed claim when one was made.
-    Refused { status: u16, code: &'static str, message: String, refundable: Option<i64>, refund: Option<RefundRow> },
+/// Runs `app::refunds::refund` against D1 and the providers, with a fresh id for a new claim.
+pub(super) async fn refund(db: &D1, config: &Config, request: RefundRequest<'_>) -> Result<Result<Refunded, RefundError>, AppError> {
+    let id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    Ok(crate::app::refunds::refund(db, &gateways::Provider(config), request, &id, now()).await)
 }
 
-fn refused(status: u16, code: &'static str, message: impl Into<String>) -> RefundResult {
-    RefundResult::Refused { status, code, message: message.into(), refundable: None, refund: None }
-}
-
-/// Refunds `amount` đồng (everything left when `None`) of an order through the provider that was
-/// paid, under an idempotency key: the same key returns the same refund; a pending one (the
-/// provider did not answer) is asked again under its own id, which the provider deduplicates.
-/// `on_success` runs in the batch that completes the refund, right after the refund's gate flips
-/// (an audit row gated on `changes()` belongs there). The internal API and the admin panel share it.
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn refund(env: &Env, config: &Config, order_id: &str, key: &str, amount: Option<i64>, reason: &str, actor: &str, on_success: Vec<crate::app::sql::Sql>) -> Result<RefundResult, AppError> {
-    let db = D1::open(env)?;
-    let existing: Option<RefundRow> = db.all(&refund_by_key_sql(key)).await?.into_iter().next();
-    let refund = match existing {
-        Some(r) if r.order_id != order_id => return Ok(refused(409, "idempotency_key_reused", "This key was used for another order's refund.")),
-        Some(r) if r.status != "pending" => return Ok(RefundResult::Done { status: 200, refund: r, replayed: true }),
-        Some(r) => r,
-        None => {
-            let detail = load_order(env, order_id).await?.ok_or(AppError::NotFound)?;
-            let Some(payment) = detail.payments.iter().find(|p| p.status == "succeeded") else {
-                return Ok(refused(409, "not_refundable", "The order has no successful payment."));
-            };
-            let done: Refunded = db.all(&refunded_sql(&payment.id)).await?.into_iter().next().unwrap_or(Refunded { amount: 0, provider_amount: 0 });
-            let amount = amount.unwrap_or(payment.amount - done.amount);
-            match check_refund(&detail.order.status, payment.amount, done.amount, amount) {
-                Ok(_) => {}
-                Err(RefundRefusal::BadAmount) => return Err(AppError::Invalid(vec![FieldError { field: "amount", problem: Problem::OutOfRange { min: 1, max: payment.amount } }])),
-                Err(RefundRefusal::TooMuch { refundable }) => {
-                    return Ok(RefundResult::Refused {
-                        status: 409,
-                        code: "exceeds_refundable",
-                        message: format!("At most {refundable} VND can still be refunded."),
-                        refundable: Some(refundable),
-                        refund: None,
-                    })
-                }
-                Err(RefundRefusal::NotRefundable) => return Ok(refused(409, "not_refundable", format!("An order that is {} cannot be refunded by that amount.", detail.order.status))),
-            }
-            let provider_currency = payment.provider_currency.clone().unwrap_or_else(|| payment.currency.clone());
-            let provider_amount = if provider_currency == payment.currency {
-                Some(amount)
-            } else {
-                paypal::refund_cents(payment.amount, payment.provider_amount.unwrap_or(0), done.amount, done.provider_amount, amount)
-            };
-            let Some(provider_amount) = provider_amount else { return Ok(refused(409, "not_refundable", "The amount cannot be converted for the provider.")) };
-            let id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
-            let claim = NewRefund {
-                id: &id,
-                order_id,
-                payment_id: &payment.id,
-                provider: &payment.provider,
-                amount,
-                provider_amount,
-                provider_currency: &provider_currency,
-                key,
-                reason,
-                actor,
-                now: now(),
-            };
-            db.batch(&[claim_refund(&claim)]).await?;
-            match db.all::<RefundRow>(&refund_by_key_sql(key)).await?.into_iter().next() {
-                Some(r) if r.id == id => r,
-                // The same key won concurrently: answer with its refund.
-                Some(r) => return Ok(RefundResult::Done { status: 200, refund: r, replayed: true }),
-                None => return Ok(refused(409, "exceeds_refundable", "Another refund took what was left to refund.")),
-            }
-        }
-    };
-    let payment: PaymentRow = db.all(&payment_by_id_sql(&refund.payment_id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
-    let number = load_order(env, order_id).await?.map(|d| d.order.number).unwrap_or_default();
-    let now = now();
-    match gateways::refund(config, &payment, &refund, &number, now).await {
-        Err(e) => {
-            worker::console_error!("refund {} at {}: {e}", refund.id, payment.provider);
-            Ok(RefundResult::Refused {
-                status: 502,
-                code: "provider_unavailable",
-                message: "The provider did not answer; retry with the same key.".into(),
-                refundable: None,
-                refund: Some(refund),
-            })
-        }
-        Ok(Err(refusal)) => {
-            worker::console_warn!("refund {} refused by {}: {refusal}", refund.id, payment.provider);
-            db.batch(&[fail_refund(&refund.id, &refusal.to_string(), now)]).await?;
-            let failed: Option<RefundRow> = db.all(&refund_by_key_sql(key)).await?.into_iter().next();
-            Ok(RefundResult::Refused { status: 502, code: "provider_refused", message: refusal.to_string(), refundable: None, refund: failed })
-        }
-        Ok(Ok(result)) => {
-            if result.status == "succeeded" {
-                let mut batch = complete_refund(&refund.id, result.external_id.as_deref(), actor, now);
-                batch.extend(on_success);
-                batch.push(crate::app::admin_orders::refunded_event_sql(&refund.id, now));
-                db.batch(&batch).await?;
-            }
-            let r = db.all::<RefundRow>(&refund_by_key_sql(key)).await?.into_iter().next().ok_or(AppError::NotFound)?;
-            Ok(RefundResult::Done { status: if r.status == "succeeded" { 201 } else { 202 }, refund: r, replayed: false })
-        }
+/// The status of a refund that went through: 200 when the key replays an earlier refund, 201 when
+/// it succeeded now, 202 while the provider is still processing it.
+pub(super) fn refund_status(done: &Refunded) -> u16 {
+    match (done.replayed, done.refund.status) {
+        (true, _) => 200,
+        (false, RefundStatus::Succeeded) => 201,
+        (false, _) => 202,
     }
+}
+
+/// A refused refund, as the internal API and the admin panel answer it.
+pub(super) struct RefundRefused {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+    pub refundable: Option<i64>,
+    /// The claim, when one was made (pending or failed).
+    pub refund: Option<RefundRow>,
+}
+
+/// The one mapping of a refund's refusal to HTTP; errors that are not refusals (an unknown order,
+/// a bad amount, the database) become the `AppError` they are.
+pub(super) fn refund_refused(e: RefundError) -> Result<RefundRefused, AppError> {
+    let refused = |status: u16, code: &'static str, message: String| RefundRefused { status, code, message, refundable: None, refund: None };
+    Ok(match e {
+        RefundError::NotFound => return Err(AppError::NotFound),
+        RefundError::BadAmount { max } => return Err(AppError::Invalid(vec![FieldError { field: "amount", problem: Problem::OutOfRange { min: 1, max } }])),
+        RefundError::Db(e) => return Err(e.into()),
+        RefundError::KeyReused => refused(409, "idempotency_key_reused", "This key was used for another order's refund.".into()),
+        RefundError::NoPayment => refused(409, "not_refundable", "The order has no successful payment.".into()),
+        RefundError::ExceedsRefundable { refundable } => RefundRefused {
+            refundable: Some(refundable),
+            ..refused(409, "exceeds_refundable", format!("At most {refundable} VND can still be refunded."))
+        },
+        RefundError::NotRefundable { status } => refused(409, "not_refundable", format!("An order that is {status} cannot be refunded by that amount.")),
+        RefundError::Unconvertible => refused(409, "not_refundable", "The amount cannot be converted for the provider.".into()),
+        RefundError::Taken => refused(409, "exceeds_refundable", "Another refund took what was left to refund.".into()),
+        RefundError::ProviderUnavailable { refund } => {
+            RefundRefused { refund: Some(refund), ..refused(502, "provider_unavailable", "The provider did not answer; retry with the same key.".into()) }
+        }
+        RefundError::ProviderRefused { message, refund } => RefundRefused { refund, ..refused(502, "provider_refused", message) },
+    })
 }
 
 /// `GET /internal/orders/{id}/refunds`: the order's refunds, newest last.

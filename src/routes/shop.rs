@@ -29,8 +29,9 @@ use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::app::db::Db;
 use crate::platform::edge_cache::{respond, Rendered};
-use crate::domain::payments::Outcome;
-use crate::platform::payments::{self, PaymentNotice};
+use crate::app::payments::{Applied, PaymentNotice};
+use crate::domain::orders::OrderStatus;
+use crate::domain::payments::PaymentStatus;
 use crate::platform::security::check_form;
 use crate::platform::{random, CART, DB};
 use crate::views::cart::{cart_page, Flash};
@@ -365,10 +366,10 @@ pub(super) fn order_location(ctx: &PageCtx, order_id: &str, token: &str) -> Stri
 
 /// Where the shopper pays a pending order: the provider's page for its pending payment.
 fn pay_location(ctx: &PageCtx, detail: &OrderDetail, token: &str) -> Option<String> {
-    if detail.order.status != "pending_payment" {
+    if detail.order.status != OrderStatus::PendingPayment {
         return None;
     }
-    let payment = detail.payments.iter().rev().find(|p| p.status == "pending" || p.status == "failed")?;
+    let payment = detail.payments.iter().rev().find(|p| matches!(p.status, PaymentStatus::Pending | PaymentStatus::Failed))?;
     Some(format!("{}?t={token}", ctx.href(&format!("/pay/{}/{}", payment.provider, payment.id))))
 }
 
@@ -403,7 +404,7 @@ async fn show_order(ctx: &PageCtx, env: &Env, config: &Config, order_id: &str, q
     let token = query_param(query, "t");
     let detail = authorized_order(env, config, order_id, token.as_deref()).await?;
     let pay = token.as_deref().and_then(|t| pay_location(ctx, &detail, t));
-    let declined = query_param(query, "payment").as_deref() == Some("failed");
+    let declined = query_param(query, "payment").as_deref() == Some(PaymentStatus::Failed.code());
     let failure = super::payments::failure_text(ctx, &detail, query_param(query, "code").as_deref());
     let choice = PayChoice { providers: &config.providers(), failure: failure.as_deref() };
     Ok(html(200, order_page(ctx, &detail, pay.as_deref(), declined, token.as_deref().unwrap_or_default(), &choice).into_string(), Vec::new()))
@@ -442,27 +443,27 @@ async fn show_sandbox(ctx: &PageCtx, env: &Env, config: &Config, payment_id: &st
 async fn submit_sandbox(ctx: &PageCtx, env: &Env, config: &Config, payment_id: &str, result: Option<&str>, token: Option<&str>) -> Result<Response, AppError> {
     let (detail, payment) = sandbox_payment(env, config, payment_id, token).await?;
     let secret = config.sandbox_secret.as_deref().ok_or(AppError::NotFound)?;
-    let status = if result == Some("succeeded") { "succeeded" } else { "failed" };
+    let status = if result == Some(PaymentStatus::Succeeded.code()) { PaymentStatus::Succeeded } else { PaymentStatus::Failed };
     let notification = sandbox::Notification {
         event_id: random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
         payment_id: payment.id.clone(),
         order_id: payment.order_id.clone(),
         amount: payment.amount,
         currency: payment.currency.clone(),
-        status: status.into(),
+        status: status.code().into(),
     };
     let body = serde_json::to_string(&notification).map_err(|e| AppError::internal("notification", e))?;
     let header = sandbox::sign(secret.as_bytes(), now(), &body);
     sandbox_webhook(env, config, &body, Some(&header)).await?;
     let mut location = order_location(ctx, &detail.order.id, token.unwrap_or_default());
-    if status == "failed" {
+    if status == PaymentStatus::Failed {
         location.push_str("&payment=failed");
     }
     Ok(redirect(&location, Vec::new()))
 }
 
 /// `POST /webhooks/sandbox`: verify the signature on the raw body, then apply.
-async fn sandbox_webhook(env: &Env, config: &Config, body: &str, header: Option<&str>) -> Result<payments::Applied, AppError> {
+async fn sandbox_webhook(env: &Env, config: &Config, body: &str, header: Option<&str>) -> Result<Applied, AppError> {
     let secret = config.sandbox_secret.as_deref().ok_or(AppError::NotFound)?;
     let header = header.ok_or(AppError::Unauthorized)?;
     sandbox::verify(secret.as_bytes(), header, body, now()).map_err(|_| AppError::Unauthorized)?;
@@ -470,11 +471,9 @@ async fn sandbox_webhook(env: &Env, config: &Config, body: &str, header: Option<
         .map_err(|_| AppError::Invalid(vec![FieldError { field: "body", problem: crate::domain::listing::Problem::BadValue }]))?;
     // Only the two outcomes the provider defines; anything else is a malformed notification, not a
     // failed payment.
-    if !matches!(n.status.as_str(), "succeeded" | "failed") {
+    let Some(outcome) = n.outcome() else {
         return Err(AppError::Invalid(vec![FieldError { field: "status", problem: crate::domain::listing::Problem::UnknownChoice }]));
-    }
-    let db = D1::open(env)?;
-    let outcome = if n.status == "succeeded" { Outcome::Paid { charge_id: Some(n.payment_id.clone()) } } else { Outcome::Failed { code: "declined".into() } };
+    };
     let notice = PaymentNotice {
         provider: "sandbox",
         event_id: &n.event_id,
@@ -486,7 +485,7 @@ async fn sandbox_webhook(env: &Env, config: &Config, body: &str, header: Option<
         external_id: None,
         raw: body,
     };
-    payments::apply(&db, &notice).await.map_err(super::payments::rejection)
+    super::payments::apply(&D1::open(env)?, &notice).await.map_err(super::payments::rejection)
 }
 
 // ---------------------------------------------------------------------------------------------

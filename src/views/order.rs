@@ -9,6 +9,7 @@ use super::PageCtx;
 use crate::app::orders::{OrderDetail, PaymentRow};
 use crate::domain::money::Money;
 use crate::domain::orders::OrderStatus;
+use crate::domain::payments::PaymentStatus;
 use crate::domain::time::vn_time;
 
 /// The payment methods an unpaid order may switch to, and why the last attempt failed.
@@ -23,15 +24,14 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
     let s = shop_t(ctx.locale);
     let o = &detail.order;
     let money = |n: i64| Money::vnd(n).format(ctx.locale);
-    let status = OrderStatus::parse(&o.status);
-    let status_name = |code: &str| OrderStatus::parse(code).map_or(code.to_string(), |st| (s.status_name)(st).to_string());
+    let status_name = s.status_name;
     let head = Head { title: (s.order_title)(&o.number), description: (s.order_title)(&o.number), noindex: true, ..Head::default() };
     let main = html! {
         h1 { ((s.order_title)(&o.number)) }
-        p.order-status { (s.order_status) ": " strong data-status=(o.status) { (status_name(&o.status)) } }
+        p.order-status { (s.order_status) ": " strong data-status=(o.status) { (status_name(o.status)) } }
         @if declined { p.notice role="alert" { (s.payment_declined) @if let Some(why) = choice.failure { " " span.payment-failure { (why) } } } }
-        @if status == Some(OrderStatus::Paid) { p.success { (s.thanks_paid) } }
-        @if status == Some(OrderStatus::PendingPayment) {
+        @if o.status == OrderStatus::Paid { p.success { (s.thanks_paid) } }
+        @if o.status == OrderStatus::PendingPayment {
             p.notice { ((s.pay_before)(&vn_time(o.expires_at))) }
             @if let Some(url) = pay_url { p { a.button href=(url) { (s.pay_now) } } }
             @if !choice.providers.is_empty() {
@@ -95,7 +95,7 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
             h2 { (s.timeline) }
             ol.timeline {
                 @for e in &detail.events {
-                    li data-to=(e.to_status) { time { (vn_time(e.at)) } " — " (status_name(&e.to_status)) }
+                    li data-to=(e.to_status) { time { (vn_time(e.at)) } " — " (status_name(e.to_status)) }
                 }
             }
         }
@@ -112,7 +112,7 @@ fn payment_line(ctx: &PageCtx, p: &PaymentRow) -> String {
             line.push_str(&format!(" ({currency} {})", crate::domain::payments::paypal::format_usd(amount)));
         }
     }
-    line.push_str(&format!(" · {}", (s.payment_status)(&p.status)));
+    line.push_str(&format!(" · {}", (s.payment_status)(p.status)));
     line
 }
 
@@ -127,8 +127,8 @@ pub fn sandbox_page(ctx: &PageCtx, detail: &OrderDetail, payment: &PaymentRow, a
             form.sandbox-actions method="post" action=(action) {
                 (crate::views::security::csrf_field())
                 input type="hidden" name="t" value=(token);
-                button.button type="submit" name="result" value="succeeded" { (s.pay) }
-                button.button.secondary type="submit" name="result" value="failed" { (s.decline) }
+                button.button type="submit" name="result" value=(PaymentStatus::Succeeded) { (s.pay) }
+                button.button.secondary type="submit" name="result" value=(PaymentStatus::Failed) { (s.decline) }
             }
         }
     };

@@ -2,6 +2,7 @@
 
 use crate::domain::locale::Locale;
 use crate::domain::orders::OrderStatus;
+use crate::domain::payments::PaymentStatus;
 
 pub struct ShopTexts {
     pub cart_title: &'static str,
@@ -61,7 +62,7 @@ pub struct ShopTexts {
     pub decline: &'static str,
     pub payment_declined: &'static str,
     pub status_name: fn(OrderStatus) -> &'static str,
-    pub payment_status: fn(&str) -> &'static str,
+    pub payment_status: fn(PaymentStatus) -> &'static str,
 }
 
 pub fn shop_t(locale: Locale) -> &'static ShopTexts {
@@ -140,11 +141,10 @@ static VI: ShopTexts = ShopTexts {
         OrderStatus::NeedsRefund => "Cần hoàn tiền",
     },
     payment_status: |s| match s {
-        "pending" => "Đang chờ",
-        "succeeded" => "Thành công",
-        "failed" => "Thất bại",
-        "cancelled" => "Đã huỷ",
-        _ => "Không rõ",
+        PaymentStatus::Pending => "Đang chờ",
+        PaymentStatus::Succeeded => "Thành công",
+        PaymentStatus::Failed => "Thất bại",
+        PaymentStatus::Cancelled => "Đã huỷ",
     },
 };
 
@@ -217,10 +217,9 @@ static EN: ShopTexts = ShopTexts {
         OrderStatus::NeedsRefund => "Needs refund",
     },
     payment_status: |s| match s {
-        "pending" => "Pending",
-        "succeeded" => "Succeeded",
-        "failed" => "Failed",
-        "cancelled" => "Cancelled",
-        _ => "Unknown",
+        PaymentStatus::Pending => "Pending",
+        PaymentStatus::Succeeded => "Succeeded",
+        PaymentStatus::Failed => "Failed",
+        PaymentStatus::Cancelled => "Cancelled",
     },
 };

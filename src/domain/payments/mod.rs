@@ -10,6 +10,7 @@ pub mod paypal;
 pub mod stripe;
 pub mod zalopay;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The gateways a shop can offer, besides the local sandbox.
@@ -30,13 +31,87 @@ pub enum Outcome {
 
 impl Outcome {
     /// The payment row's status this outcome leads to (`None`: leave it as it is).
-    pub fn payment_status(&self) -> Option<&'static str> {
+    pub fn payment_status(&self) -> Option<PaymentStatus> {
         match self {
-            Outcome::Paid { .. } => Some("succeeded"),
-            Outcome::Failed { .. } => Some("failed"),
-            Outcome::Cancelled => Some("cancelled"),
+            Outcome::Paid { .. } => Some(PaymentStatus::Succeeded),
+            Outcome::Failed { .. } => Some(PaymentStatus::Failed),
+            Outcome::Cancelled => Some(PaymentStatus::Cancelled),
             Outcome::Pending => None,
         }
+    }
+}
+
+/// Where one payment attempt stands, as `payments.status` stores it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    Pending,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl PaymentStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::Succeeded => "succeeded",
+            PaymentStatus::Failed => "failed",
+            PaymentStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// The statuses an attempt may be settled from to reach `self`, once: a success also settles a
+    /// declined or cancelled attempt (the shopper may try again on the provider's page after a
+    /// decline, and a session's "expired" event can arrive before its "completed" one); a failure
+    /// or cancellation only settles a pending attempt, and never undoes a success.
+    pub fn settles_from(self) -> &'static [PaymentStatus] {
+        match self {
+            PaymentStatus::Succeeded => &[PaymentStatus::Pending, PaymentStatus::Failed, PaymentStatus::Cancelled],
+            PaymentStatus::Failed | PaymentStatus::Cancelled => &[PaymentStatus::Pending],
+            PaymentStatus::Pending => &[],
+        }
+    }
+
+    /// Whether the attempt ended without taking the money.
+    pub fn is_unsuccessful(self) -> bool {
+        matches!(self, PaymentStatus::Failed | PaymentStatus::Cancelled)
+    }
+}
+
+impl std::fmt::Display for PaymentStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Where one refund stands, as `refunds.status` stores it (and as a provider reports it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatus {
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+impl RefundStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            RefundStatus::Pending => "pending",
+            RefundStatus::Succeeded => "succeeded",
+            RefundStatus::Failed => "failed",
+        }
+    }
+
+    /// Whether the refund's amount counts against what is left to refund (it succeeded, or may).
+    pub fn commits_amount(self) -> bool {
+        matches!(self, RefundStatus::Pending | RefundStatus::Succeeded)
+    }
+}
+
+impl std::fmt::Display for RefundStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
     }
 }
 
@@ -102,8 +177,7 @@ impl std::fmt::Display for GatewayError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefundResult {
     pub external_id: Option<String>,
-    /// `succeeded`, `pending` or `failed`.
-    pub status: &'static str,
+    pub status: RefundStatus,
 }
 
 /// What the shop knows about one payment attempt when it talks to the provider.
@@ -283,6 +357,19 @@ mod tests {
             let g = Gateways::from_lookup(lookup(&[("PAYPAL_CLIENT_ID", "i"), ("PAYPAL_CLIENT_SECRET", "s"), ("PAYPAL_WEBHOOK_ID", "w"), ("PAYPAL_VND_PER_USD", bad)]));
             assert!(g.paypal.is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn statuses_read_and_write_the_stored_text() {
+        for s in [PaymentStatus::Pending, PaymentStatus::Succeeded, PaymentStatus::Failed, PaymentStatus::Cancelled] {
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.code()));
+            assert_eq!(serde_json::from_value::<PaymentStatus>(serde_json::json!(s.code())).unwrap(), s);
+        }
+        for s in [RefundStatus::Pending, RefundStatus::Succeeded, RefundStatus::Failed] {
+            assert_eq!(serde_json::from_value::<RefundStatus>(serde_json::json!(s.code())).unwrap(), s);
+        }
+        assert!(!PaymentStatus::Failed.settles_from().contains(&PaymentStatus::Succeeded), "a failure never undoes a success");
+        assert!(PaymentStatus::Succeeded.settles_from().contains(&PaymentStatus::Cancelled));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{int, text, Attempt, GatewayError, MomoConfig, Outbound, Outcome, RefundResult, Started, Verified};
+use super::{int, text, Attempt, GatewayError, MomoConfig, Outbound, Outcome, RefundResult, RefundStatus, Started, Verified};
 use crate::domain::signature::{hmac_hex, verify_hex};
 
 pub const API_BASE: &str = "https://payment.momo.vn";
@@ -226,8 +226,8 @@ pub fn parse_query(body: &str) -> Result<Verified, GatewayError> {
 pub fn parse_refund(body: &str) -> Result<RefundResult, GatewayError> {
     let v = json_of(body)?;
     match int(&v, "resultCode") {
-        Some(0) => Ok(RefundResult { external_id: text(&v, "transId"), status: "succeeded" }),
-        Some(1000 | 7000 | 7002) => Ok(RefundResult { external_id: text(&v, "transId"), status: "pending" }),
+        Some(0) => Ok(RefundResult { external_id: text(&v, "transId"), status: RefundStatus::Succeeded }),
+        Some(1000 | 7000 | 7002) => Ok(RefundResult { external_id: text(&v, "transId"), status: RefundStatus::Pending }),
         _ => Err(refused(&v)),
     }
 }

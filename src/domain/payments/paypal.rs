@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::domain::encoding::base64;
 
-use super::{form_body, text, Attempt, GatewayError, Outbound, Outcome, PaypalConfig, RefundResult, Started, Verified};
+use super::{form_body, text, Attempt, GatewayError, Outbound, Outcome, PaypalConfig, RefundResult, RefundStatus, Started, Verified};
 
 pub const API_BASE: &str = "https://api-m.paypal.com";
 
@@ -237,9 +237,9 @@ pub fn parse_event(body: &str) -> Result<Option<Verified>, GatewayError> {
 pub fn parse_refund(status: u16, body: &str) -> Result<RefundResult, GatewayError> {
     let v = json_ok(status, body)?;
     let status = match text(&v, "status").as_deref() {
-        Some("COMPLETED") => "succeeded",
-        Some("PENDING") => "pending",
-        Some("FAILED" | "CANCELLED") => "failed",
+        Some("COMPLETED") => RefundStatus::Succeeded,
+        Some("PENDING") => RefundStatus::Pending,
+        Some("FAILED" | "CANCELLED") => RefundStatus::Failed,
         _ => return Err(GatewayError::BadResponse("refund without a known status".into())),
     };
     Ok(RefundResult { external_id: text(&v, "id"), status })

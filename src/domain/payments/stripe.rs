@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use super::{form_body, int, text, Attempt, GatewayError, Outbound, Outcome, RefundResult, Started, StripeConfig, Verified};
+use super::{form_body, int, text, Attempt, GatewayError, Outbound, Outcome, RefundResult, RefundStatus, Started, StripeConfig, Verified};
 use crate::domain::signature::{verify_timestamped, SignatureError};
 
 pub const API_BASE: &str = "https://api.stripe.com";
@@ -155,9 +155,9 @@ pub fn parse_refund(status: u16, body: &str) -> Result<RefundResult, GatewayErro
         return Err(error_of(&v));
     }
     let status = match text(&v, "status").as_deref() {
-        Some("succeeded") => "succeeded",
-        Some("pending" | "requires_action") => "pending",
-        Some("failed" | "canceled") => "failed",
+        Some("succeeded") => RefundStatus::Succeeded,
+        Some("pending" | "requires_action") => RefundStatus::Pending,
+        Some("failed" | "canceled") => RefundStatus::Failed,
         _ => return Err(GatewayError::BadResponse("refund without a known status".into())),
     };
     Ok(RefundResult { external_id: text(&v, "id"), status })
@@ -264,7 +264,7 @@ mod tests {
 
     #[test]
     fn refund_and_creation_answers_are_read_as_documented() {
-        assert_eq!(parse_refund(200, r#"{"id":"re_1","status":"succeeded"}"#).unwrap(), RefundResult { external_id: Some("re_1".into()), status: "succeeded" });
+        assert_eq!(parse_refund(200, r#"{"id":"re_1","status":"succeeded"}"#).unwrap(), RefundResult { external_id: Some("re_1".into()), status: RefundStatus::Succeeded });
         assert!(matches!(parse_refund(400, r#"{"error":{"code":"charge_already_refunded","message":"x"}}"#), Err(GatewayError::Refused { .. })));
         let started = parse_created(200, r#"{"id":"cs_1","url":"https://checkout.stripe.com/c/pay/cs_1","amount_total":450000}"#).unwrap();
         assert_eq!(started.external_id, "cs_1");

@@ -14,7 +14,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{form_body, int, text, Attempt, GatewayError, Outbound, Outcome, RefundResult, Started, Verified, ZalopayConfig};
+use super::{form_body, int, text, Attempt, GatewayError, Outbound, Outcome, RefundResult, RefundStatus, Started, Verified, ZalopayConfig};
 use crate::domain::signature::{hmac_hex, verify_hex};
 
 pub const API_BASE: &str = "https://openapi.zalopay.vn";
@@ -178,8 +178,8 @@ pub fn parse_query(body: &str, app_trans_id: &str) -> Result<Verified, GatewayEr
 pub fn parse_refund(body: &str) -> Result<RefundResult, GatewayError> {
     let v = json_of(body)?;
     match int(&v, "return_code") {
-        Some(1) => Ok(RefundResult { external_id: text(&v, "refund_id"), status: "succeeded" }),
-        Some(3) => Ok(RefundResult { external_id: text(&v, "refund_id"), status: "pending" }),
+        Some(1) => Ok(RefundResult { external_id: text(&v, "refund_id"), status: RefundStatus::Succeeded }),
+        Some(3) => Ok(RefundResult { external_id: text(&v, "refund_id"), status: RefundStatus::Pending }),
         _ => Err(refused(&v)),
     }
 }

@@ -6,7 +6,7 @@ use maud::{html, Markup};
 use super::{csrf_field, page, AdminCtx, Section};
 use crate::app::admin_orders::{Action, OrderFilter, OrderListRow};
 use crate::app::orders::OrderDetail;
-use crate::app::payments::RefundRow;
+use crate::app::refunds::RefundRow;
 use crate::domain::orders::OrderStatus;
 use crate::domain::time::vn_time;
 use crate::views::checkout::provider_name_in;
@@ -17,18 +17,17 @@ fn tr(ctx: &AdminCtx, vi: &'static str, en: &'static str) -> &'static str {
     ctx.locale.pick(vi, en)
 }
 
-pub fn status_name(ctx: &AdminCtx, status: &str) -> &'static str {
-    match OrderStatus::parse(status) {
-        Some(OrderStatus::PendingPayment) => tr(ctx, "Chờ thanh toán", "Awaiting payment"),
-        Some(OrderStatus::Paid) => tr(ctx, "Đã thanh toán", "Paid"),
-        Some(OrderStatus::Fulfilled) => tr(ctx, "Đã gửi hàng", "Shipped"),
-        Some(OrderStatus::Delivered) => tr(ctx, "Đã giao", "Delivered"),
-        Some(OrderStatus::Expired) => tr(ctx, "Hết hạn", "Expired"),
-        Some(OrderStatus::Cancelled) => tr(ctx, "Đã huỷ", "Cancelled"),
-        Some(OrderStatus::Refunded) => tr(ctx, "Đã hoàn tiền", "Refunded"),
-        Some(OrderStatus::PartiallyRefunded) => tr(ctx, "Hoàn tiền một phần", "Partially refunded"),
-        Some(OrderStatus::NeedsRefund) => tr(ctx, "Cần hoàn tiền", "Needs refund"),
-        None => tr(ctx, "Không rõ", "Unknown"),
+pub fn status_name(ctx: &AdminCtx, status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::PendingPayment => tr(ctx, "Chờ thanh toán", "Awaiting payment"),
+        OrderStatus::Paid => tr(ctx, "Đã thanh toán", "Paid"),
+        OrderStatus::Fulfilled => tr(ctx, "Đã gửi hàng", "Shipped"),
+        OrderStatus::Delivered => tr(ctx, "Đã giao", "Delivered"),
+        OrderStatus::Expired => tr(ctx, "Hết hạn", "Expired"),
+        OrderStatus::Cancelled => tr(ctx, "Đã huỷ", "Cancelled"),
+        OrderStatus::Refunded => tr(ctx, "Đã hoàn tiền", "Refunded"),
+        OrderStatus::PartiallyRefunded => tr(ctx, "Hoàn tiền một phần", "Partially refunded"),
+        OrderStatus::NeedsRefund => tr(ctx, "Cần hoàn tiền", "Needs refund"),
     }
 }
 
@@ -58,7 +57,7 @@ pub fn orders_page(ctx: &AdminCtx, f: &OrderFilter, rows: &[OrderListRow], has_n
                         select name="status" {
                             option value="" { (tr(ctx, "Tất cả", "All")) }
                             @for s in OrderStatus::ALL {
-                                option value=(s.code()) selected[f.status == Some(s)] { (status_name(ctx, s.code())) }
+                                option value=(s.code()) selected[f.status == Some(s)] { (status_name(ctx, s)) }
                             }
                         }
                     }
@@ -95,7 +94,7 @@ pub fn orders_page(ctx: &AdminCtx, f: &OrderFilter, rows: &[OrderListRow], has_n
                                     td { a href=(ctx.href(&format!("/admin/orders/{}", o.id))) { (o.number) } }
                                     td { (vn_time(o.created_at)) }
                                     td { (o.name) br; span.admin-muted { (o.email) " · " (o.phone) } }
-                                    td { span class=(format!("order-status status-{}", o.status)) { (status_name(ctx, &o.status)) } }
+                                    td { span class=(format!("order-status status-{}", o.status)) { (status_name(ctx, o.status)) } }
                                     td { (provider_name_in(ctx.locale, &o.payment_provider)) }
                                     td class="num" { (ctx.money(o.total)) @if o.refunded_total > 0 { br; span.admin-muted { "−" (ctx.money(o.refunded_total)) } } }
                                 }
@@ -130,7 +129,7 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
         &title,
         html! {
             @if let Some(n) = notice { p.notice role="status" { (n) } }
-            p { span class=(format!("order-status status-{}", o.status)) { (status_name(ctx, &o.status)) }
+            p { span class=(format!("order-status status-{}", o.status)) { (status_name(ctx, o.status)) }
                 " · " (vn_time(o.created_at))
                 " · " a href=(ctx.href(&format!("/admin/orders/{}/invoice", o.id))) { (tr(ctx, "Hoá đơn", "Invoice")) }
                 " · " a href=(ctx.href(&format!("/admin/orders/{}/invoice.pdf", o.id))) { "PDF" } }
@@ -198,7 +197,7 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
                 h2 { (tr(ctx, "Diễn biến", "Timeline")) }
                 ol.admin-timeline {
                     @for e in &d.events {
-                        li { time { (vn_time(e.at)) } " — " (e.from_status.as_deref().map(|s| status_name(ctx, s)).unwrap_or("∅")) " → " strong { (status_name(ctx, &e.to_status)) }
+                        li { time { (vn_time(e.at)) } " — " (e.from_status.map(|s| status_name(ctx, s)).unwrap_or("∅")) " → " strong { (status_name(ctx, e.to_status)) }
                             " · " span.admin-muted { (e.actor) @if !e.reason.is_empty() { " · " (e.reason) } } }
                     }
                 }
@@ -239,7 +238,7 @@ pub fn confirm_page(ctx: &AdminCtx, d: &OrderDetail, a: Action, fields: &[(&str,
         html! {
             @if let Some(e) = error { p.notice.error role="alert" { (e) } }
             section.admin-card {
-                p { (tr(ctx, "Đơn ", "Order ")) strong { (o.number) } " · " (status_name(ctx, &o.status)) " · " (ctx.money(o.total)) " · " (o.email) }
+                p { (tr(ctx, "Đơn ", "Order ")) strong { (o.number) } " · " (status_name(ctx, o.status)) " · " (ctx.money(o.total)) " · " (o.email) }
                 dl {
                     @for (k, v) in fields.iter().filter(|(k, _)| *k != "idempotency_key") {
                         dt { (field_label(ctx, k)) }
