@@ -7,34 +7,11 @@ use serde_json::json;
 
 use super::admin::{audit_sql, Actor};
 use super::sql::{Sql, SqlValue};
+use crate::domain::catalog::ProductStatus;
 use crate::domain::listing::percent_encode_component;
 
 /// Products per page of the admin list.
 pub const PAGE_SIZE: i64 = 50;
-
-/// A product's publication state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Draft,
-    Active,
-    Archived,
-}
-
-impl Status {
-    pub const ALL: [Status; 3] = [Status::Draft, Status::Active, Status::Archived];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Active => "active",
-            Status::Archived => "archived",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|x| x.code() == s)
-    }
-}
 
 /// How a product stands on stock: nothing sellable, some variant at or below its threshold, or fine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +43,7 @@ pub struct ProductFilter {
     /// Matches the Vietnamese or English name, or any variant's SKU (case-insensitive substring).
     pub q: String,
     pub category: Option<i64>,
-    pub status: Option<Status>,
+    pub status: Option<ProductStatus>,
     pub stock: Option<StockState>,
     /// 1-based.
     pub page: i64,
@@ -79,7 +56,7 @@ impl ProductFilter {
         ProductFilter {
             q,
             category: get("category").parse().ok(),
-            status: Status::parse(&get("status")),
+            status: ProductStatus::parse(&get("status")),
             stock: StockState::parse(&get("stock")),
             page: get("page").parse::<i64>().ok().filter(|p| (1..=10_000).contains(p)).unwrap_or(1),
         }
@@ -116,7 +93,7 @@ pub struct ProductListRow {
     pub slug: String,
     pub name_vi: String,
     pub name_en: String,
-    pub status: String,
+    pub status: ProductStatus,
     pub category: String,
     pub variants: i64,
     pub available: i64,
@@ -183,7 +160,7 @@ pub fn categories_sql() -> Sql {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct StatusRow {
     pub id: i64,
-    pub status: String,
+    pub status: ProductStatus,
 }
 
 /// The current status of the named products (at most 200 per bulk action).
@@ -195,17 +172,17 @@ pub fn statuses_sql(ids: &[i64]) -> Sql {
 
 /// Publish (`Active`) or unpublish (`Draft`) products: per product a guarded UPDATE (only from the
 /// status it was read in, and never an archived product) and its audit row.
-pub fn bulk_status(actor: &Actor, rows: &[StatusRow], to: Status, now: i64) -> Vec<Sql> {
+pub fn bulk_status(actor: &Actor, rows: &[StatusRow], to: ProductStatus, now: i64) -> Vec<Sql> {
     let mut batch = Vec::new();
-    for row in rows.iter().filter(|r| r.status != to.code() && r.status != Status::Archived.code()) {
+    for row in rows.iter().filter(|r| r.status != to && r.status != ProductStatus::Archived) {
         batch.push(
             Sql::new("UPDATE products SET status = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND status = ?")
                 .bind(to.code())
                 .bind(row.id)
-                .bind(row.status.as_str()),
+                .bind(row.status.code()),
         );
-        let action = if to == Status::Active { "product.publish" } else { "product.unpublish" };
-        batch.push(audit_sql(actor, action, "product", &row.id.to_string(), Some(&json!({"status": row.status})), Some(&json!({"status": to.code()})), now));
+        let action = if to == ProductStatus::Active { "product.publish" } else { "product.unpublish" };
+        batch.push(audit_sql(actor, action, "product", &row.id.to_string(), Some(&json!({"status": row.status})), Some(&json!({"status": to})), now));
     }
     batch
 }
@@ -315,7 +292,7 @@ mod tests {
     #[test]
     fn filters_parse_and_ignore_nonsense() {
         let f = ProductFilter::from_query(&pairs("q=%20Gile%20&category=3&status=active&stock=low&page=2"));
-        assert_eq!(f, ProductFilter { q: "Gile".into(), category: Some(3), status: Some(Status::Active), stock: Some(StockState::Low), page: 2 });
+        assert_eq!(f, ProductFilter { q: "Gile".into(), category: Some(3), status: Some(ProductStatus::Active), stock: Some(StockState::Low), page: 2 });
         let f = ProductFilter::from_query(&pairs("category=x&status=gone&stock=&page=-4"));
         assert_eq!(f, ProductFilter { page: 1, ..ProductFilter::default() });
         assert_eq!(ProductFilter { q: "áo & gile".into(), page: 1, ..ProductFilter::default() }.query_for_page(3), "?q=%C3%A1o%20%26%20gile&page=3");
@@ -324,7 +301,7 @@ mod tests {
     #[test]
     fn statements_bind_every_placeholder() {
         let actor = Actor { id: "a", email: "a@x.vn", ip: "" };
-        let full = ProductFilter { q: "a_b".into(), category: Some(1), status: Some(Status::Draft), stock: Some(StockState::Out), page: 3 };
+        let full = ProductFilter { q: "a_b".into(), category: Some(1), status: Some(ProductStatus::Draft), stock: Some(StockState::Out), page: 3 };
         let row = StockRow {
             id: 1,
             product_id: 1,
@@ -345,7 +322,7 @@ mod tests {
             stock_sql("", false, 10),
             variant_stock_sql(1),
         ];
-        all.extend(bulk_status(&actor, &[StatusRow { id: 1, status: "draft".into() }], Status::Active, 1));
+        all.extend(bulk_status(&actor, &[StatusRow { id: 1, status: ProductStatus::Draft }], ProductStatus::Active, 1));
         all.extend(threshold_batch(&actor, &row, 4, 1));
         for sql in all {
             assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text);
@@ -357,12 +334,16 @@ mod tests {
     #[test]
     fn bulk_status_skips_unchanged_and_archived_and_audits_each_write() {
         let actor = Actor { id: "a", email: "a@x.vn", ip: "" };
-        let rows = [StatusRow { id: 1, status: "draft".into() }, StatusRow { id: 2, status: "active".into() }, StatusRow { id: 3, status: "archived".into() }];
-        let batch = bulk_status(&actor, &rows, Status::Active, 1);
+        let rows = [
+            StatusRow { id: 1, status: ProductStatus::Draft },
+            StatusRow { id: 2, status: ProductStatus::Active },
+            StatusRow { id: 3, status: ProductStatus::Archived },
+        ];
+        let batch = bulk_status(&actor, &rows, ProductStatus::Active, 1);
         assert_eq!(batch.len(), 2);
         assert!(batch[0].text.starts_with("UPDATE products") && batch[0].params.contains(&SqlValue::Int(1)));
         assert!(batch[1].text.contains("audit_log") && batch[1].params.contains(&SqlValue::Text("product.publish".into())));
-        assert_eq!(bulk_status(&actor, &rows, Status::Draft, 1).len(), 2, "only the active one is unpublished");
+        assert_eq!(bulk_status(&actor, &rows, ProductStatus::Draft, 1).len(), 2, "only the active one is unpublished");
     }
 
     #[test]
@@ -372,7 +353,7 @@ mod tests {
             slug: "s".into(),
             name_vi: "".into(),
             name_en: "".into(),
-            status: "active".into(),
+            status: ProductStatus::Active,
             category: "".into(),
             variants: 2,
             available,

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::admin::{audit_sql, Actor};
-use super::admin_catalog::Status;
 use super::sql::{Sql, SqlValue};
+use crate::domain::catalog::ProductStatus;
 use crate::domain::slug::Slug;
 
 /// `(field, message)` pairs.
@@ -30,7 +30,7 @@ pub struct ProductInput {
     pub seo_title_en: String,
     pub seo_description_vi: String,
     pub seo_description_en: String,
-    pub status: String,
+    pub status: ProductStatus,
     pub tags: Vec<String>,
 }
 
@@ -62,8 +62,8 @@ impl ProductInput {
         if category_id <= 0 {
             errors.push(("category", "Hãy chọn danh mục."));
         }
-        let status = get(form, "status");
-        if Status::parse(&status).is_none() {
+        let status = ProductStatus::parse(&get(form, "status"));
+        if status.is_none() {
             errors.push(("status", "Trạng thái không hợp lệ."));
         }
         let mut tags: Vec<String> = get(form, "tags").split(',').map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect();
@@ -72,9 +72,7 @@ impl ProductInput {
         if tags.len() > 20 || tags.iter().any(|t| t.chars().count() > 40) {
             errors.push(("tags", "Tối đa 20 thẻ, mỗi thẻ tối đa 40 ký tự."));
         }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        let Some(status) = status.filter(|_| errors.is_empty()) else { return Err(errors) };
         Ok(ProductInput {
             slug,
             category_id,
@@ -91,7 +89,8 @@ impl ProductInput {
         })
     }
 
-    /// The form as typed, for showing it again beside its errors.
+    /// The form as typed, for showing it again beside its errors (a status it cannot read shows as
+    /// a draft, the first choice of the list).
     pub fn parse_lenient(form: &[(String, String)]) -> ProductInput {
         ProductInput {
             slug: get(form, "slug"),
@@ -104,7 +103,7 @@ impl ProductInput {
             seo_title_en: get(form, "seo_title_en"),
             seo_description_vi: get(form, "seo_description_vi"),
             seo_description_en: get(form, "seo_description_en"),
-            status: get(form, "status"),
+            status: ProductStatus::parse(&get(form, "status")).unwrap_or(ProductStatus::Draft),
             tags: get(form, "tags").split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
         }
     }
@@ -112,12 +111,6 @@ impl ProductInput {
     fn audit_json(&self) -> Value {
         json!(self)
     }
-}
-
-/// Whether a product may move from one status to another: draft → active → archived, back to
-/// draft from either, never straight from archived to active.
-pub fn can_move(from: &str, to: &str) -> bool {
-    from == to || !(from == "archived" && to == "active")
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -133,7 +126,7 @@ pub struct ProductRow {
     pub seo_title_en: String,
     pub seo_description_vi: String,
     pub seo_description_en: String,
-    pub status: String,
+    pub status: ProductStatus,
     pub tags: Option<String>,
 }
 
@@ -152,7 +145,7 @@ impl ProductRow {
             seo_title_en: self.seo_title_en.clone(),
             seo_description_vi: self.seo_description_vi.clone(),
             seo_description_en: self.seo_description_en.clone(),
-            status: self.status.clone(),
+            status: self.status,
             tags,
         }
     }
@@ -190,7 +183,7 @@ fn bind_fields(sql: Sql, p: &ProductInput) -> Sql {
         .bind(p.seo_title_en.as_str())
         .bind(p.seo_description_vi.as_str())
         .bind(p.seo_description_en.as_str())
-        .bind(p.status.as_str())
+        .bind(p.status.code())
 }
 
 /// A new product (its id chosen by the caller): insert unless the slug is taken, audit, tags.
@@ -227,7 +220,7 @@ pub fn update_batch(actor: &Actor, before: &ProductRow, p: &ProductInput, now: i
             p,
         )
         .bind(before.id)
-        .bind(before.status.as_str())
+        .bind(before.status.code())
         .bind(p.category_id)
         .bind(p.slug.as_str())
         .bind(before.id),
@@ -437,16 +430,16 @@ mod tests {
     fn a_product_form_parses_or_names_each_bad_field() {
         let p = ProductInput::parse(&good_product()).unwrap();
         assert_eq!(p.tags, vec!["len".to_string(), "ấm".to_string()]);
-        assert_eq!(p.category_id, 2);
-        let errors = ProductInput::parse(&form(&[("slug", "Gile Len"), ("status", "live"), ("seo_title_vi", &"x".repeat(71))])).unwrap_err();
+        assert_eq!((p.category_id, p.status), (2, ProductStatus::Draft));
+        let bad = form(&[("slug", "Gile Len"), ("status", "live"), ("seo_title_vi", &"x".repeat(71))]);
+        let errors = ProductInput::parse(&bad).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|(f, _)| *f).collect();
         assert_eq!(fields, vec!["name_vi", "name_en", "seo_title_vi", "slug", "category", "status"]);
-    }
-
-    #[test]
-    fn status_moves() {
-        assert!(can_move("draft", "active") && can_move("active", "archived") && can_move("archived", "draft") && can_move("active", "draft"));
-        assert!(!can_move("archived", "active"));
+        assert_eq!(errors.last(), Some(&("status", "Trạng thái không hợp lệ.")), "an unknown status is named for the person");
+        assert_eq!(ProductInput::parse_lenient(&bad).status, ProductStatus::Draft);
+        let mut only_status_wrong = good_product();
+        only_status_wrong.retain(|(k, _)| k != "status");
+        assert_eq!(ProductInput::parse(&only_status_wrong).unwrap_err(), vec![("status", "Trạng thái không hợp lệ.")]);
     }
 
     #[test]
@@ -485,7 +478,7 @@ mod tests {
             seo_title_en: "".into(),
             seo_description_vi: "".into(),
             seo_description_en: "".into(),
-            status: "draft".into(),
+            status: ProductStatus::Draft,
             tags: Some("b,a".into()),
         };
         assert_eq!(row.input().tags, vec!["a".to_string(), "b".to_string()]);

@@ -18,6 +18,7 @@ use super::promotions::{decorate, price_cart, pricing_batch, promotions_of, Pric
 use super::sql::Sql;
 use super::stock;
 use crate::domain::cart::{Cart, CartId, Handover, HoldChange, PlanError, MAX_CODES, MAX_PER_VARIANT};
+use crate::domain::catalog::{ProductStatus, VariantStatus};
 use crate::domain::checkout::{ShippingMethod, ShippingRates};
 use crate::domain::error::{AppError, Cause};
 use crate::domain::promotions::{CouponCode, Customer, Pricing};
@@ -34,8 +35,8 @@ pub struct LineVariant {
     pub compare_at_price: Option<i64>,
     pub on_hand: i64,
     pub reserved: i64,
-    pub status: String,
-    pub product_status: String,
+    pub status: VariantStatus,
+    pub product_status: ProductStatus,
     pub slug: String,
     pub name_vi: String,
     pub name_en: String,
@@ -46,7 +47,7 @@ pub struct LineVariant {
 
 impl LineVariant {
     pub fn is_buyable(&self) -> bool {
-        crate::domain::cart::is_sellable(&self.status, &self.product_status)
+        crate::domain::cart::is_sellable(self.status, self.product_status)
     }
 
     pub fn available(&self) -> i64 {

@@ -86,7 +86,7 @@ pub fn review(plan: Plan, existing: &HashMap<String, Existing>, can_price: bool)
             (Change::UpdateVariant { line, row }, Some(b)) if !can_price && (b.price != row.price || b.compare_at_price != row.compare_at_price) => {
                 issues.push(RowIssue { line: *line, column: "price", issue: Issue::NeedsPricePermission })
             }
-            (Change::UpdateProduct { line, row }, Some(b)) if b.product_status == "archived" && row.product_status == "active" => {
+            (Change::UpdateProduct { line, row }, Some(b)) if !b.product_status.can_move_to(row.product_status) => {
                 issues.push(RowIssue { line: *line, column: "product_status", issue: Issue::ArchivedToActive })
             }
             _ => {}
@@ -280,7 +280,7 @@ pub fn step_statements(actor: &Actor, step: &Step, now: i64) -> Vec<Sql> {
             .bind(row.product_slug.as_str())
             .bind(row.name_vi.as_str())
             .bind(row.name_en.as_str())
-            .bind(row.product_status.as_str())
+            .bind(row.product_status.code())
             .bind(row.category_slug.as_str())
             .bind(row.product_slug.as_str()),
             audit_sql(actor, "import.product.create", "product", &row.product_slug, None, Some(&product_json(row)), now),
@@ -294,12 +294,12 @@ pub fn step_statements(actor: &Actor, step: &Step, now: i64) -> Vec<Sql> {
                      WHERE slug = ? AND status = ? AND name_vi = ? AND name_en = ? AND category_id = (SELECT id FROM categories WHERE slug = ?) \
                      AND EXISTS (SELECT 1 FROM categories WHERE slug = ?)",
                 )
-                .bind(row.product_status.as_str())
+                .bind(row.product_status.code())
                 .bind(row.category_slug.as_str())
                 .bind(row.name_vi.as_str())
                 .bind(row.name_en.as_str())
                 .bind(row.product_slug.as_str())
-                .bind(b.product_status.as_str())
+                .bind(b.product_status.code())
                 .bind(b.name_vi.as_str())
                 .bind(b.name_en.as_str())
                 .bind(b.category_slug.as_str())
@@ -321,7 +321,7 @@ pub fn step_statements(actor: &Actor, step: &Step, now: i64) -> Vec<Sql> {
             insert.params.extend([opt_int(row.compare_at_price), opt_text(&row.barcode)]);
             let insert = insert
                 .bind(row.weight_grams)
-                .bind(row.variant_status.as_str())
+                .bind(row.variant_status.code())
                 .bind(row.product_slug.as_str())
                 .bind(row.size.as_str())
                 .bind(row.color.as_str())
@@ -346,7 +346,7 @@ pub fn step_statements(actor: &Actor, step: &Step, now: i64) -> Vec<Sql> {
             update.params.extend([opt_int(row.compare_at_price), opt_text(&row.barcode)]);
             let mut update = update
                 .bind(row.weight_grams)
-                .bind(row.variant_status.as_str())
+                .bind(row.variant_status.code())
                 .bind(row.sku.as_str())
                 .bind(b.size.as_str())
                 .bind(b.color.as_str())
@@ -354,7 +354,7 @@ pub fn step_statements(actor: &Actor, step: &Step, now: i64) -> Vec<Sql> {
             update.params.extend([opt_int(b.compare_at_price), opt_text(&b.barcode)]);
             let update = update
                 .bind(b.weight_grams)
-                .bind(b.variant_status.as_str())
+                .bind(b.variant_status.code())
                 .bind(row.sku.as_str())
                 .bind(row.size.as_str())
                 .bind(row.color.as_str())
@@ -717,12 +717,13 @@ pub fn file_problem_text(p: &FileProblem, locale: Locale) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::catalog::{ProductStatus, VariantStatus};
     use crate::domain::catalog_csv::{export, plan, Vocabulary};
 
     fn row(sku: &str, size: &str, on_hand: i64) -> VariantRow {
         VariantRow {
             product_slug: "gile-len".into(),
-            product_status: "active".into(),
+            product_status: ProductStatus::Active,
             category_slug: "gile".into(),
             name_vi: "Gile len".into(),
             name_en: "Knit vest".into(),
@@ -734,7 +735,7 @@ mod tests {
             on_hand,
             barcode: None,
             weight_grams: 300,
-            variant_status: "active".into(),
+            variant_status: VariantStatus::Active,
         }
     }
 
@@ -773,7 +774,7 @@ mod tests {
 
     #[test]
     fn archived_products_do_not_jump_to_active() {
-        let old = VariantRow { product_status: "archived".into(), ..row("A", "M", 3) };
+        let old = VariantRow { product_status: ProductStatus::Archived, ..row("A", "M", 3) };
         let r = run(&[old], &[row("A", "M", 3)], true);
         assert_eq!(r.issues.first().map(|i| i.issue.clone()), Some(Issue::ArchivedToActive));
     }

@@ -14,7 +14,7 @@ use super::cart::{CartView, LineVariant};
 use super::sql::{Sql, SqlValue};
 use crate::domain::listing::{FieldError, Problem};
 use crate::domain::promotions::{
-    Benefit, CodeInfo, Conditions, CouponCode, Customer, EnteredCode, Exclusions, Line, Pricing, Promotion, Target, Usage,
+    Benefit, CodeInfo, Conditions, CouponCode, Customer, EnteredCode, Exclusions, Line, Pricing, Promotion, PromotionStatus, Target, Usage,
 };
 
 /// The parts of a promotion stored as JSON in `promotions.rule`.
@@ -35,7 +35,7 @@ pub struct PromotionRow {
     pub name_vi: String,
     pub name_en: String,
     pub automatic: i64,
-    pub status: String,
+    pub status: PromotionStatus,
     pub rule: String,
     pub priority: i64,
     pub combinable: i64,
@@ -62,7 +62,7 @@ impl PromotionRow {
             name_vi: self.name_vi.clone(),
             name_en: self.name_en.clone(),
             automatic: self.automatic == 1,
-            active: self.status == "active",
+            active: self.status.is_on(),
             benefit: rule.benefit,
             target: rule.target,
             exclusions: rule.exclusions,
@@ -542,7 +542,7 @@ fn bind_settings(sql: Sql, p: &Promotion, now: i64) -> Sql {
     sql.bind(p.name_vi.as_str())
         .bind(p.name_en.as_str())
         .bind(i64::from(p.automatic))
-        .bind(if p.active { "active" } else { "disabled" })
+        .bind(PromotionStatus::switched(p.active).code())
         .bind(rule_json(p))
         .bind(p.priority)
         .bind(i64::from(p.combinable))
@@ -762,7 +762,7 @@ mod tests {
             name_vi: p.name_vi.clone(),
             name_en: p.name_en.clone(),
             automatic: 0,
-            status: "active".into(),
+            status: PromotionStatus::Active,
             rule: rule_json(&p),
             priority: 0,
             combinable: 0,

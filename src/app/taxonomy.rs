@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::admin::{audit_sql, Actor};
 use super::sql::{Sql, SqlValue};
+use crate::domain::catalog::ProductStatus;
 use crate::domain::slug::Slug;
 
 use super::admin_product::{get, Errors};
@@ -328,7 +329,7 @@ pub struct MemberRow {
     pub product_id: i64,
     pub slug: String,
     pub name_vi: String,
-    pub status: String,
+    pub status: ProductStatus,
     pub position: i64,
 }
 

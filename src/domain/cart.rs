@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::catalog::{ProductStatus, VariantStatus};
 use super::signature::{hmac_hex, verify_hex};
 
 pub const MAX_PER_VARIANT: i64 = 10;
@@ -293,8 +294,8 @@ pub fn verify_order_access_token(secret: &[u8], order_id: &str, token: &str) -> 
 
 /// Whether a cart may hold a variant: the variant (`variants.status`) and its product
 /// (`products.status`) are both on sale.
-pub fn is_sellable(variant_status: &str, product_status: &str) -> bool {
-    variant_status == "active" && product_status == "active"
+pub fn is_sellable(variant_status: VariantStatus, product_status: ProductStatus) -> bool {
+    variant_status == VariantStatus::Active && product_status.is_on_sale()
 }
 
 /// Cart ids are 32 lowercase hex digits (128 random bits).
@@ -321,6 +322,15 @@ mod tests {
         let mut cart = Cart::default();
         cart.apply(variant_id, quantity, Some("h1".into()), held);
         cart
+    }
+
+    #[test]
+    fn only_an_active_variant_of_an_active_product_is_sellable() {
+        assert!(is_sellable(VariantStatus::Active, ProductStatus::Active));
+        assert!(!is_sellable(VariantStatus::Inactive, ProductStatus::Active));
+        for product in [ProductStatus::Draft, ProductStatus::Archived] {
+            assert!(!is_sellable(VariantStatus::Active, product));
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! Catalog types as the shop shows them, and the rules over them: availability, stock levels, the
-//! size × colour variant matrix.
+//! Catalog types as the shop shows them, and the rules over them: product and variant statuses,
+//! availability, stock levels, the size × colour variant matrix.
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -8,6 +10,79 @@ use super::money::Money;
 
 /// At or below this many units a variant shows "only N left".
 pub const LOW_STOCK_THRESHOLD: i64 = 3;
+
+/// A product's publication state, as `products.status` stores it: a draft is being prepared, an
+/// active product is on sale, an archived one is kept for its orders but shown nowhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductStatus {
+    Draft,
+    Active,
+    Archived,
+}
+
+impl ProductStatus {
+    /// In the order the admin panel lists them.
+    pub const ALL: [ProductStatus; 3] = [ProductStatus::Draft, ProductStatus::Active, ProductStatus::Archived];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ProductStatus::Draft => "draft",
+            ProductStatus::Active => "active",
+            ProductStatus::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProductStatus> {
+        ProductStatus::ALL.into_iter().find(|st| st.code() == s)
+    }
+
+    /// Whether shoppers see it and may buy it.
+    pub fn is_on_sale(self) -> bool {
+        self == ProductStatus::Active
+    }
+
+    /// Draft → active → archived, and back to draft from either; never straight from archived to
+    /// active (an archived product is checked again as a draft before it is sold again).
+    pub fn can_move_to(self, to: ProductStatus) -> bool {
+        self == to || !(self == ProductStatus::Archived && to == ProductStatus::Active)
+    }
+}
+
+impl fmt::Display for ProductStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Whether a variant is offered, as `variants.status` stores it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VariantStatus {
+    Active,
+    Inactive,
+}
+
+impl VariantStatus {
+    pub const ALL: [VariantStatus; 2] = [VariantStatus::Active, VariantStatus::Inactive];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            VariantStatus::Active => "active",
+            VariantStatus::Inactive => "inactive",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<VariantStatus> {
+        VariantStatus::ALL.into_iter().find(|st| st.code() == s)
+    }
+}
+
+impl fmt::Display for VariantStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Category {
@@ -110,7 +185,7 @@ pub struct Product {
     pub care_vi: String,
     pub care_en: String,
     pub brand: String,
-    pub status: String,
+    pub status: ProductStatus,
     pub seo_title_vi: String,
     pub seo_title_en: String,
     pub seo_description_vi: String,
@@ -158,7 +233,7 @@ pub struct Variant {
     pub compare_at_price: Option<i64>,
     pub on_hand: i64,
     pub reserved: i64,
-    pub status: String,
+    pub status: VariantStatus,
 }
 
 impl Variant {
@@ -168,7 +243,7 @@ impl Variant {
     }
 
     pub fn is_active(&self) -> bool {
-        self.status == "active"
+        self.status == VariantStatus::Active
     }
 
     pub fn stock(&self) -> StockLevel {
@@ -299,7 +374,7 @@ mod tests {
             compare_at_price: None,
             on_hand,
             reserved,
-            status: "active".into(),
+            status: VariantStatus::Active,
         }
     }
 
@@ -343,10 +418,35 @@ mod tests {
     #[test]
     fn inactive_variants_are_never_selected() {
         let mut vs = vec![variant(1, "S", "black", 5, 0), variant(2, "M", "black", 5, 0)];
-        vs[0].status = "inactive".into();
+        vs[0].status = VariantStatus::Inactive;
         let m = VariantMatrix::new(&vs, Some("SKU-1"), None, None);
         assert_eq!(m.selected.map(|v| v.id), Some(2));
         assert_eq!(m.sizes, ["M"]);
+    }
+
+    #[test]
+    fn statuses_read_and_write_the_stored_text() {
+        for s in ProductStatus::ALL {
+            assert_eq!(ProductStatus::parse(s.code()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.code()));
+            assert_eq!(serde_json::from_value::<ProductStatus>(serde_json::json!(s.code())).unwrap(), s);
+        }
+        for s in VariantStatus::ALL {
+            assert_eq!(VariantStatus::parse(s.code()), Some(s));
+            assert_eq!(serde_json::from_value::<VariantStatus>(serde_json::json!(s.code())).unwrap(), s);
+        }
+        assert_eq!(ProductStatus::ALL.map(ProductStatus::code), ["draft", "active", "archived"], "as the CHECK constraint has them");
+        assert_eq!(VariantStatus::ALL.map(VariantStatus::code), ["active", "inactive"]);
+        assert_eq!(ProductStatus::parse("live"), None);
+        assert_eq!(VariantStatus::parse("Active"), None);
+    }
+
+    #[test]
+    fn an_archived_product_goes_back_to_draft_before_it_is_sold_again() {
+        use ProductStatus::*;
+        assert!(Draft.can_move_to(Active) && Active.can_move_to(Archived) && Archived.can_move_to(Draft) && Active.can_move_to(Draft));
+        assert!(Archived.can_move_to(Archived));
+        assert!(!Archived.can_move_to(Active));
     }
 
     #[test]

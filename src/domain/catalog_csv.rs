@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::catalog::{ProductStatus, VariantStatus};
 use super::csv::{self, Record};
 
 /// The columns, in export order. An import needs the header row, in any order; unknown columns are
@@ -39,7 +40,7 @@ pub const MAX_ROWS: usize = 5_000;
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VariantRow {
     pub product_slug: String,
-    pub product_status: String,
+    pub product_status: ProductStatus,
     pub category_slug: String,
     pub name_vi: String,
     pub name_en: String,
@@ -51,7 +52,7 @@ pub struct VariantRow {
     pub on_hand: i64,
     pub barcode: Option<String>,
     pub weight_grams: i64,
-    pub variant_status: String,
+    pub variant_status: VariantStatus,
 }
 
 /// What the catalog holds for a SKU, as the dry run saw it.
@@ -137,7 +138,7 @@ pub fn export(rows: &[VariantRow]) -> String {
     csv::write(std::iter::once(header).chain(rows.iter().map(|r| {
         vec![
             r.product_slug.clone(),
-            r.product_status.clone(),
+            r.product_status.code().to_string(),
             r.category_slug.clone(),
             r.name_vi.clone(),
             r.name_en.clone(),
@@ -149,7 +150,7 @@ pub fn export(rows: &[VariantRow]) -> String {
             r.on_hand.to_string(),
             r.barcode.clone().unwrap_or_default(),
             r.weight_grams.to_string(),
-            r.variant_status.clone(),
+            r.variant_status.code().to_string(),
         ]
     })))
 }
@@ -280,8 +281,8 @@ fn read_row(record: &Record, index: &HashMap<&'static str, usize>, vocabulary: &
     let sku = text("sku");
     let size = text("size");
     let color = text("color");
-    let product_status = cell("product_status").to_string();
-    let variant_status = cell("variant_status").to_string();
+    let product_status = ProductStatus::parse(cell("product_status"));
+    let variant_status = VariantStatus::parse(cell("variant_status"));
     let barcode = Some(cell("barcode").to_string()).filter(|b| !b.is_empty());
     let mut number = |column: &'static str, required: bool| -> Option<i64> {
         let raw = cell(column).replace(['.', ','], "");
@@ -320,11 +321,12 @@ fn read_row(record: &Record, index: &HashMap<&'static str, usize>, vocabulary: &
     if !color.is_empty() && !vocabulary.colors.contains(&color) {
         fail("color", RowProblem::UnknownValue);
     }
-    if !["draft", "active", "archived"].contains(&product_status.as_str()) {
-        fail("product_status", if product_status.is_empty() { RowProblem::Missing } else { RowProblem::UnknownValue });
+    let unknown_or_missing = |column| if cell(column).is_empty() { RowProblem::Missing } else { RowProblem::UnknownValue };
+    if product_status.is_none() {
+        fail("product_status", unknown_or_missing("product_status"));
     }
-    if !["active", "inactive"].contains(&variant_status.as_str()) {
-        fail("variant_status", if variant_status.is_empty() { RowProblem::Missing } else { RowProblem::UnknownValue });
+    if variant_status.is_none() {
+        fail("variant_status", unknown_or_missing("variant_status"));
     }
     if let (Some(price), Some(compare)) = (price, compare_at_price) {
         if compare <= price {
@@ -336,7 +338,7 @@ fn read_row(record: &Record, index: &HashMap<&'static str, usize>, vocabulary: &
     }
     Some(VariantRow {
         product_slug,
-        product_status,
+        product_status: product_status?,
         category_slug,
         name_vi,
         name_en,
@@ -348,7 +350,7 @@ fn read_row(record: &Record, index: &HashMap<&'static str, usize>, vocabulary: &
         on_hand: on_hand?,
         barcode,
         weight_grams,
-        variant_status,
+        variant_status: variant_status?,
     })
 }
 
@@ -377,7 +379,7 @@ mod tests {
     fn row(sku: &str, on_hand: i64) -> VariantRow {
         VariantRow {
             product_slug: "gile-len".into(),
-            product_status: "active".into(),
+            product_status: ProductStatus::Active,
             category_slug: "gile-len-det-kim".into(),
             name_vi: "Gile len".into(),
             name_en: "Knit vest".into(),
@@ -389,7 +391,7 @@ mod tests {
             on_hand,
             barcode: None,
             weight_grams: 300,
-            variant_status: "active".into(),
+            variant_status: VariantStatus::Active,
         }
     }
 

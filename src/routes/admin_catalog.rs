@@ -10,14 +10,15 @@ use super::shop::{html, redirect};
 use crate::app::admin::Actor;
 use crate::app::admin_catalog::{
     bulk_status, categories_sql, parse_count, products_sql, statuses_sql, stock_sql, threshold_batch, variant_stock_sql, CategoryRow, LedgerRow, OutcomeRow,
-    ProductFilter, ProductListRow, Status, StatusRow, StockRow, PAGE_SIZE,
+    ProductFilter, ProductListRow, StatusRow, StockRow, PAGE_SIZE,
 };
 use crate::app::admin_product::{
-    add_variant_batch, can_move, colors_sql, create_batch, next_id_sql, prices, product_sql, remove_variant_batch, set_price_batch, sizes_sql, update_batch, variants_sql,
+    add_variant_batch, colors_sql, create_batch, next_id_sql, prices, product_sql, remove_variant_batch, set_price_batch, sizes_sql, update_batch, variants_sql,
     CodeRow, ProductInput, ProductRow, VariantInput, VariantRow,
 };
 use crate::app::inventory::{adjust, ledger_sql, outcome, outcome_sql, Adjustment, Outcome, Reason};
 use crate::domain::admin::{required, Permission, Role};
+use crate::domain::catalog::ProductStatus;
 use crate::domain::error::AppError;
 use crate::domain::http_cache;
 use crate::platform::edge_cache::{respond, Rendered};
@@ -146,8 +147,8 @@ async fn products(r: &Req<'_>, message: Option<(bool, String)>) -> Result<Respon
 
 async fn bulk(r: &Req<'_>) -> Result<Response, AppError> {
     let to = match r.field("action").as_str() {
-        "publish" => Status::Active,
-        "unpublish" => Status::Draft,
+        "publish" => ProductStatus::Active,
+        "unpublish" => ProductStatus::Draft,
         _ => return products(r, Some((false, "Hãy chọn Đăng bán hoặc Ngừng bán.".into()))).await,
     };
     let ids: Vec<i64> = r.form.iter().filter(|(k, _)| k == "id").filter_map(|(_, v)| v.parse().ok()).take(200).collect();
@@ -161,7 +162,7 @@ async fn bulk(r: &Req<'_>) -> Result<Response, AppError> {
         r.db.batch(&batch).await?;
         bump_catalog_version(r.env).await?;
     }
-    let verb = if to == Status::Active { "Đã đăng bán" } else { "Đã ngừng bán" };
+    let verb = if to == ProductStatus::Active { "Đã đăng bán" } else { "Đã ngừng bán" };
     products(r, Some((true, format!("{verb} {count} sản phẩm.")))).await
 }
 
@@ -256,7 +257,7 @@ async fn product_form(r: &Req<'_>, id: Option<i64>, input: Option<ProductInput>,
                 seo_title_en: String::new(),
                 seo_description_vi: String::new(),
                 seo_description_en: String::new(),
-                status: Status::Draft.code().into(),
+                status: ProductStatus::Draft,
                 tags: Vec::new(),
             }),
             Vec::new(),
@@ -279,7 +280,7 @@ async fn product_form(r: &Req<'_>, id: Option<i64>, input: Option<ProductInput>,
         errors,
         can_edit: r.role.can(Permission::EditProducts),
         can_price: r.role.can(Permission::EditPrices),
-        can_add_variant: r.role.can(Permission::EditPrices) || (r.role.can(Permission::EditProducts) && input.status == "draft"),
+        can_add_variant: r.role.can(Permission::EditPrices) || (r.role.can(Permission::EditProducts) && input.status == ProductStatus::Draft),
         message,
         images: &images,
     };
@@ -308,7 +309,7 @@ async fn save_product(r: &Req<'_>, id: Option<i64>) -> Result<Response, AppError
     let now = now();
     match id {
         None => {
-            if input.status == Status::Archived.code() {
+            if input.status == ProductStatus::Archived {
                 return product_form(r, None, Some(input), &[("status", "Sản phẩm mới là bản nháp hoặc đang bán.")], None).await;
             }
             let next = r.db.all::<crate::app::promotions::CountRow>(&next_id_sql()).await?.into_iter().next().map_or(1, |c| c.n);
@@ -320,7 +321,7 @@ async fn save_product(r: &Req<'_>, id: Option<i64>) -> Result<Response, AppError
         }
         Some(id) => {
             let Some(before) = r.db.all::<ProductRow>(&product_sql(id)).await?.into_iter().next() else { return Err(AppError::NotFound) };
-            if !can_move(&before.status, &input.status) {
+            if !before.status.can_move_to(input.status) {
                 return product_form(r, Some(id), Some(input), &[("status", "Sản phẩm lưu trữ phải về bản nháp trước khi bán lại.")], None).await;
             }
             if !changed(r.db, &update_batch(r.actor, &before, &input, now)).await? {
@@ -343,7 +344,7 @@ async fn add_variant(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
     let drafts_only = !r.role.can(Permission::EditPrices);
     if drafts_only {
         let product = r.db.all::<ProductRow>(&product_sql(id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
-        if product.status != "draft" {
+        if product.status != ProductStatus::Draft {
             let why = "Sản phẩm đang bán: chỉ quản lý mới thêm được biến thể (và đặt giá) cho nó. Nhân viên thêm biến thể khi sản phẩm còn là bản nháp.";
             return Ok(product_form(r, Some(id), None, &[], Some((false, why.into()))).await?.with_status(403));
         }

@@ -14,7 +14,7 @@ use crate::app::promotions::{
 use crate::app::sql::Sql;
 use crate::domain::error::AppError;
 use crate::domain::listing::{parse_query, percent_encode_component, FieldError, Problem};
-use crate::domain::promotions::{parse_code_prefix, MAX_BULK_CODES};
+use crate::domain::promotions::{parse_code_prefix, PromotionStatus, MAX_BULK_CODES};
 use crate::platform::config::now;
 use crate::platform::d1::D1;
 use crate::app::db::Db;
@@ -126,10 +126,10 @@ async fn create(env: &Env, db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Acto
 async fn switch(env: &Env, db: &D1, ctx: &AdminCtx, actor: &Actor<'_>, id: &str, active: bool) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let row = db.all::<PromotionRow>(&promotion_sql(id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
-    let (from, to) = if active { ("disabled", "active") } else { ("active", "disabled") };
+    let (from, to) = (PromotionStatus::switched(!active), PromotionStatus::switched(active));
     let now = now();
     db.batch(&[
-        Sql::new("UPDATE promotions SET status = ?, updated_at = ? WHERE id = ? AND status = ?").bind(to).bind(now).bind(id).bind(from),
+        Sql::new("UPDATE promotions SET status = ?, updated_at = ? WHERE id = ? AND status = ?").bind(to.code()).bind(now).bind(id).bind(from.code()),
         audit_sql(actor, if active { "promotion.enable" } else { "promotion.disable" }, "promotion", &id.to_string(), Some(&json!({"status": from})), Some(&json!({"status": to})), now),
     ])
     .await?;

@@ -13,8 +13,10 @@ mod sql;
 use std::fmt::Write;
 
 use art::{Art, View};
-use data::{Pick, Status, Stock};
+use data::{Pick, Stock};
 use sql::Value;
+
+use crate::domain::catalog::{ProductStatus, VariantStatus};
 
 /// A size option.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,7 +67,7 @@ pub struct ProductRow {
     pub care_vi: &'static str,
     pub care_en: &'static str,
     pub brand: &'static str,
-    /// `active`, `draft` or `archived`.
+    /// `active`, `draft` or `archived` (`ProductStatus::code`).
     pub status: &'static str,
     pub seo_title_vi: String,
     pub seo_title_en: String,
@@ -215,7 +217,7 @@ pub fn demo_catalog() -> Catalog {
             care_vi: spec.care.vi,
             care_en: spec.care.en,
             brand: spec.brand,
-            status: spec.status.as_str(),
+            status: spec.status.code(),
             seo_title_vi: format!("{} | Vestify", spec.name_vi),
             seo_title_en: format!("{} | Vestify", spec.name_en),
             seo_description_vi: summary(spec.description_vi),
@@ -461,7 +463,7 @@ impl Catalog {
                         v.on_hand.into(),
                         v.weight_grams.into(),
                         v.barcode.as_str().into(),
-                        "active".into(),
+                        VariantStatus::Active.code().into(),
                         v.position.into(),
                         v.created_at.into(),
                         v.created_at.into(),
@@ -604,7 +606,7 @@ fn summary(text: &str) -> String {
 
 /// Products for a collection, from the active ones, in display order.
 fn pick(rule: Pick) -> Vec<i64> {
-    let mut active: Vec<_> = data::PRODUCTS.iter().filter(|p| p.status == Status::Active).collect();
+    let mut active: Vec<_> = data::PRODUCTS.iter().filter(|p| p.status == ProductStatus::Active).collect();
     match rule {
         Pick::Newest(n) => {
             active.sort_by(|a, b| b.created.cmp(a.created).then(a.id.cmp(&b.id)));

@@ -237,7 +237,7 @@ mod render_cost {
     //! How long the product page takes to render natively, from the demo catalog's biggest product:
     //! `cargo test --release render_cost -- --ignored --nocapture`. A figure, not a test.
     use super::*;
-    use crate::domain::catalog::{Category, Product, ProductCard};
+    use crate::domain::catalog::{Category, Product, ProductCard, ProductStatus, VariantStatus};
     use crate::domain::locale::Locale;
     use crate::seed::demo_catalog;
 
@@ -259,7 +259,7 @@ mod render_cost {
             care_vi: p.care_vi.into(),
             care_en: p.care_en.into(),
             brand: p.brand.into(),
-            status: p.status.into(),
+            status: ProductStatus::parse(p.status).expect("a stored status"),
             seo_title_vi: p.seo_title_vi.clone(),
             seo_title_en: p.seo_title_en.clone(),
             seo_description_vi: p.seo_description_vi.clone(),
@@ -272,7 +272,7 @@ mod render_cost {
             .variants
             .iter()
             .filter(|v| v.product_id == p.id)
-            .map(|v| Variant { id: v.id, sku: v.sku.clone(), size: v.size.into(), color: v.color.into(), price: v.price, compare_at_price: v.compare_at_price, on_hand: v.on_hand, reserved: 0, status: "active".into() })
+            .map(|v| Variant { id: v.id, sku: v.sku.clone(), size: v.size.into(), color: v.color.into(), price: v.price, compare_at_price: v.compare_at_price, on_hand: v.on_hand, reserved: 0, status: VariantStatus::Active })
             .collect();
         let images: Vec<ProductImage> = c
             .images

@@ -292,6 +292,7 @@ mod tests {
         use crate::app::cart::{view, LineVariant};
         use crate::app::promotions::{decorate, PricingData};
         use crate::domain::cart::Cart;
+        use crate::domain::catalog::{ProductStatus, VariantStatus};
         use crate::domain::promotions::{Conditions, Customer, Exclusions, Target, Usage};
         let variant = LineVariant {
             id: 7,
@@ -303,8 +304,8 @@ mod tests {
             compare_at_price: None,
             on_hand: 5,
             reserved: 2,
-            status: "active".into(),
-            product_status: "active".into(),
+            status: VariantStatus::Active,
+            product_status: ProductStatus::Active,
             slug: "gile-phao".into(),
             name_vi: "Gi lê phao".into(),
             name_en: "Puffer vest".into(),

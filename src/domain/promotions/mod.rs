@@ -154,6 +154,49 @@ impl Usage {
     }
 }
 
+/// Whether the owner has a promotion switched on, as `promotions.status` stores it. A promotion
+/// that is on still applies only within its dates and limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromotionStatus {
+    Active,
+    Disabled,
+}
+
+impl PromotionStatus {
+    pub const ALL: [PromotionStatus; 2] = [PromotionStatus::Active, PromotionStatus::Disabled];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PromotionStatus::Active => "active",
+            PromotionStatus::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PromotionStatus> {
+        PromotionStatus::ALL.into_iter().find(|st| st.code() == s)
+    }
+
+    /// The status of a promotion switched on (`true`) or off.
+    pub fn switched(on: bool) -> PromotionStatus {
+        if on {
+            PromotionStatus::Active
+        } else {
+            PromotionStatus::Disabled
+        }
+    }
+
+    pub fn is_on(self) -> bool {
+        self == PromotionStatus::Active
+    }
+}
+
+impl std::fmt::Display for PromotionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Promotion {
     pub id: i64,

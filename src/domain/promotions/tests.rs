@@ -438,3 +438,15 @@ fn the_schedule_epoch_moves_exactly_at_each_start_and_end() {
     assert_eq!(schedule_epoch(schedule, 300), 3);
     assert_eq!(schedule_epoch("", 300), 0);
 }
+
+#[test]
+fn a_promotion_status_reads_and_writes_the_stored_text() {
+    assert_eq!(PromotionStatus::ALL.map(PromotionStatus::code), ["active", "disabled"], "as the CHECK constraint has them");
+    for s in PromotionStatus::ALL {
+        assert_eq!(PromotionStatus::parse(s.code()), Some(s));
+        assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.code()));
+        assert_eq!(serde_json::from_value::<PromotionStatus>(serde_json::json!(s.code())).unwrap(), s);
+        assert_eq!(PromotionStatus::switched(s.is_on()), s);
+    }
+    assert_eq!(PromotionStatus::parse("on"), None);
+}

@@ -5,8 +5,9 @@
 use maud::{html, Markup};
 
 use super::{csrf_field, page, AdminCtx, Section};
-use crate::app::admin_catalog::{CategoryRow, LedgerRow, ProductFilter, ProductListRow, Status, StockRow, StockState};
+use crate::app::admin_catalog::{CategoryRow, LedgerRow, ProductFilter, ProductListRow, StockRow, StockState};
 use crate::app::inventory::Reason;
+use crate::domain::catalog::ProductStatus;
 use crate::domain::locale::Locale;
 
 /// A word in the viewer's language.
@@ -17,12 +18,11 @@ fn w(ctx: &AdminCtx, vi: &'static str, en: &'static str) -> &'static str {
     }
 }
 
-fn status_name(ctx: &AdminCtx, status: &str) -> &'static str {
+fn status_name(ctx: &AdminCtx, status: ProductStatus) -> &'static str {
     match status {
-        "draft" => w(ctx, "Nháp", "Draft"),
-        "active" => w(ctx, "Đang bán", "Active"),
-        "archived" => w(ctx, "Lưu trữ", "Archived"),
-        _ => "?",
+        ProductStatus::Draft => w(ctx, "Nháp", "Draft"),
+        ProductStatus::Active => w(ctx, "Đang bán", "Active"),
+        ProductStatus::Archived => w(ctx, "Lưu trữ", "Archived"),
     }
 }
 
@@ -82,7 +82,7 @@ fn products_table(ctx: &AdminCtx, v: &ProductsView) -> Markup {
                             }
                             td { (if ctx.locale == Locale::Vi { &r.name_vi } else { &r.name_en }) br; small { (r.slug) " · " (r.variants) " " (w(ctx, "biến thể", "variants")) } }
                             td { (r.category) }
-                            td.status { (status_name(ctx, &r.status)) }
+                            td.status { (status_name(ctx, r.status)) }
                             td.num { (ctx.number(r.available)) }
                             td { a href=(ctx.href(&format!("/admin/stock?q={}", r.slug))) { (stock_name(ctx, r.stock_state())) } }
                         }
@@ -115,7 +115,7 @@ pub fn products_page(ctx: &AdminCtx, v: &ProductsView) -> Markup {
             label { (w(ctx, "Trạng thái", "Status"))
                 select name="status" {
                     option value="" { (w(ctx, "Tất cả", "All")) }
-                    @for s in Status::ALL { option value=(s.code()) selected[f.status == Some(s)] { (status_name(ctx, s.code())) } }
+                    @for s in ProductStatus::ALL { option value=(s.code()) selected[f.status == Some(s)] { (status_name(ctx, s)) } }
                 }
             }
             label { (w(ctx, "Tồn kho", "Stock"))
@@ -344,7 +344,7 @@ pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
                 (text_input(v, w(ctx, "Thẻ (cách nhau bởi dấu phẩy)", "Tags (comma-separated)"), "tags", &p.tags.join(", "), false))
                 label { (w(ctx, "Trạng thái", "Status"))
                     select name="status" disabled[!v.can_edit] {
-                        @for s in Status::ALL { option value=(s.code()) selected[p.status == s.code()] { (status_name(ctx, s.code())) } }
+                        @for s in ProductStatus::ALL { option value=(s.code()) selected[p.status == s] { (status_name(ctx, s)) } }
                     }
                     (field_error(v, "status"))
                 }

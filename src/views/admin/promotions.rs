@@ -95,7 +95,7 @@ pub fn promotions_page(ctx: &AdminCtx, shop: &PageCtx, list: &[Listed], notice: 
                     tbody {
                         @for p in list {
                             @let row = p.row;
-                            @let active = row.status == "active";
+                            @let active = row.status.is_on();
                             tr {
                                 th scope="row" {
                                     (l.pick(&row.name_vi, &row.name_en)) br;
