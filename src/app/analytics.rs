@@ -1,4 +1,5 @@
-//! Analytics as SQL: recording shop events, rolling a day up, and reading the dashboard.
+//! Sales analytics: the statements that record shop events, and the two use cases over the storage
+//! port, [`rollup`] (rebuild the daily roll-ups of some days) and [`dashboard`] (a period's figures).
 //!
 //! A roll-up recomputes one Vietnam day whole from the orders table (sales) and the captured events
 //! (funnel), in one batch (a transaction): running it twice, or while orders change, leaves the day
@@ -6,9 +7,11 @@
 //! grows with the number of days shown, not with the number of orders.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
+use super::db::{expect_n, Db, DbError};
 use super::sql::{Sql, SqlValue};
-use crate::domain::analytics::{vn_day_start, EventKind, Period};
+use crate::domain::analytics::{daily_series, vn_day_start, EventKind, Funnel, Period, Totals};
 
 /// Order statuses whose payment counts as a sale (refunds are reported separately, on the day they
 /// succeed). `needs_refund` is money the shop must give back, not a sale.
@@ -207,6 +210,200 @@ pub fn days_to_refresh(now: i64) -> [NaiveDate; 2] {
     [today.pred_opt().unwrap_or(today), today]
 }
 
+// ---------------------------------------------------------------------------------------------
+// Use cases
+// ---------------------------------------------------------------------------------------------
+
+/// How many products, categories and low-stock variants the dashboard lists.
+pub const TOP: i64 = 10;
+
+/// A product or category with what it sold in the period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ranked {
+    pub id: i64,
+    pub slug: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub units: i64,
+    pub revenue: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderSales {
+    pub provider: String,
+    pub revenue: i64,
+    pub orders: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LowStock {
+    pub sku: String,
+    pub product_slug: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub size: String,
+    pub color: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub threshold: i64,
+}
+
+/// Everything the dashboard shows, read from the daily roll-ups.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dashboard {
+    pub period: Period,
+    pub totals: Totals,
+    pub previous: Totals,
+    pub discount: i64,
+    pub previous_discount: i64,
+    /// (day, revenue, orders) rows as stored: days without sales are absent.
+    pub daily: Vec<(NaiveDate, i64, i64)>,
+    pub previous_daily: Vec<(NaiveDate, i64, i64)>,
+    pub providers: Vec<ProviderSales>,
+    pub top_products: Vec<Ranked>,
+    pub top_categories: Vec<Ranked>,
+    pub funnel: Funnel,
+    pub previous_funnel: Funnel,
+    pub low_stock: Vec<LowStock>,
+}
+
+impl Dashboard {
+    /// Revenue and orders for every day of the period, and the previous period's revenue aligned
+    /// day by day with it (days without sales are zero).
+    pub fn revenue_series(&self) -> (Vec<i64>, Vec<i64>, Vec<i64>) {
+        let rows = |d: &[(NaiveDate, i64, i64)], pick: fn(&(NaiveDate, i64, i64)) -> i64| d.iter().map(|r| (r.0, pick(r))).collect::<Vec<_>>();
+        let revenue = daily_series(&self.period, &rows(&self.daily, |r| r.1));
+        let orders = daily_series(&self.period, &rows(&self.daily, |r| r.2));
+        let previous = daily_series(&self.period.previous(), &rows(&self.previous_daily, |r| r.1));
+        (revenue, orders, previous)
+    }
+}
+
+#[derive(Deserialize)]
+struct TotalsRow {
+    revenue: i64,
+    orders: i64,
+    units: i64,
+    discount: i64,
+    refunded: i64,
+}
+
+impl TotalsRow {
+    fn totals(&self) -> Totals {
+        Totals { revenue: self.revenue, orders: self.orders, units: self.units, refunded: self.refunded }
+    }
+}
+
+#[derive(Deserialize)]
+struct DailyRow {
+    day: String,
+    revenue: i64,
+    orders: i64,
+}
+
+#[derive(Deserialize)]
+struct FunnelRow {
+    sessions: i64,
+    product_views: i64,
+    added_to_cart: i64,
+    checkout: i64,
+    paid: i64,
+}
+
+impl From<FunnelRow> for Funnel {
+    fn from(r: FunnelRow) -> Funnel {
+        Funnel { sessions: r.sessions, product_views: r.product_views, added_to_cart: r.added_to_cart, checkout: r.checkout, paid: r.paid }
+    }
+}
+
+#[derive(Deserialize)]
+struct LowStockRow {
+    sku: String,
+    size: String,
+    color: String,
+    on_hand: i64,
+    reserved: i64,
+    low_stock_threshold: i64,
+    slug: String,
+    name_vi: String,
+    name_en: String,
+}
+
+impl From<LowStockRow> for LowStock {
+    fn from(v: LowStockRow) -> LowStock {
+        LowStock {
+            sku: v.sku,
+            product_slug: v.slug,
+            name_vi: v.name_vi,
+            name_en: v.name_en,
+            size: v.size,
+            color: v.color,
+            on_hand: v.on_hand,
+            reserved: v.reserved,
+            threshold: v.low_stock_threshold,
+        }
+    }
+}
+
+/// The one row of an aggregate (`SUM` without `GROUP BY` always answers one).
+fn aggregate<T: serde::de::DeserializeOwned>(rows: &super::db::Rows) -> Result<T, DbError> {
+    rows.first()?.ok_or(DbError::Shape("aggregate returned no row"))
+}
+
+fn daily(rows: Vec<DailyRow>) -> Vec<(NaiveDate, i64, i64)> {
+    rows.into_iter().filter_map(|r| NaiveDate::parse_from_str(&r.day, "%Y-%m-%d").ok().map(|d| (d, r.revenue, r.orders))).collect()
+}
+
+/// Rebuilds the roll-ups of the given days, one batch (one transaction) per day; answers how many.
+pub async fn rollup(db: &impl Db, days: impl IntoIterator<Item = NaiveDate>) -> Result<usize, DbError> {
+    let mut n = 0;
+    for day in days {
+        db.batch(&rollup_day(day)).await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The dashboard of a period, in one read after the roll-up. Today and yesterday are rolled up
+/// first, so the figures match the orders table at the moment of reading; older days were rolled up
+/// by the schedule.
+pub async fn dashboard(db: &impl Db, period: Period, now: i64) -> Result<Dashboard, DbError> {
+    rollup(db, days_to_refresh(now)).await?;
+    let previous = period.previous();
+    let results = db
+        .batch(&[
+            totals_sql(&period),
+            totals_sql(&previous),
+            daily_sql(&period),
+            daily_sql(&previous),
+            providers_sql(&period),
+            top_products_sql(&period, TOP),
+            top_categories_sql(&period, TOP),
+            funnel_sql(&period),
+            funnel_sql(&previous),
+            low_stock_sql(TOP * 2),
+        ])
+        .await?;
+    let [totals, prev_totals, days, prev_days, providers, products, categories, funnel_now, funnel_prev, low] = expect_n::<10>(results, "dashboard reads")?;
+    let totals: TotalsRow = aggregate(&totals)?;
+    let prev: TotalsRow = aggregate(&prev_totals)?;
+    Ok(Dashboard {
+        period,
+        totals: totals.totals(),
+        previous: prev.totals(),
+        discount: totals.discount,
+        previous_discount: prev.discount,
+        daily: daily(days.decode()?),
+        previous_daily: daily(prev_days.decode()?),
+        providers: providers.decode()?,
+        top_products: products.decode()?,
+        top_categories: categories.decode()?,
+        funnel: aggregate::<FunnelRow>(&funnel_now)?.into(),
+        previous_funnel: aggregate::<FunnelRow>(&funnel_prev)?.into(),
+        low_stock: low.decode::<LowStockRow>()?.into_iter().map(LowStock::from).collect(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +447,108 @@ mod tests {
         let expected: Vec<SqlValue> = rows.iter().flat_map(|r| r.params.clone()).collect();
         assert_eq!(written, expected, "every event, in order");
         assert!(insert_events(&[]).is_empty());
+    }
+
+    mod over_sqlite {
+        use super::super::*;
+        use crate::app::orders::fixtures::{free_variant, place_order, Placed};
+        use crate::app::payments::{apply_notice, Applied, PaymentNotice};
+        use crate::app::testing::{block_on, Sqlite};
+        use crate::domain::analytics::vn_day;
+        use crate::domain::payments::Outcome;
+
+        /// 15:00 in Hà Nội: the whole test day stays one Vietnam day.
+        const NOW: i64 = 1_800_000_000;
+
+        /// A shopper's visit as the storefront records it: the product seen and added to the cart,
+        /// then the checkout of `order`.
+        fn visit(db: &Sqlite, visitor: &str, order: &Placed, at: i64) {
+            let product = ProductRef::Variant(order.variant_id);
+            let rows = [
+                record_event(EventKind::ProductViewed, at, visitor, product, None, None),
+                record_event(EventKind::AddedToCart, at + 10, visitor, product, None, None),
+                record_event(EventKind::CheckoutStarted, at + 20, visitor, ProductRef::None, Some(&order.id), Some(order.total)),
+            ];
+            block_on(db.batch(&insert_events(&rows))).expect("events written");
+        }
+
+        /// The provider's notice that the order was paid, applied as the webhook applies it.
+        fn pay(db: &Sqlite, order: &Placed, at: i64) {
+            let outcome = Outcome::Paid { charge_id: Some("ch_1".into()) };
+            let notice = PaymentNotice {
+                provider: "sandbox",
+                event_id: "evt_1",
+                payment_id: &order.payment_id,
+                order_id: Some(&order.id),
+                amount: order.total,
+                currency: "VND",
+                outcome: &outcome,
+                external_id: None,
+                raw: "{}",
+            };
+            assert_eq!(block_on(apply_notice(db, &notice, at)).unwrap(), Applied::Paid);
+        }
+
+        fn today() -> Period {
+            let day = vn_day(NOW);
+            Period { from: day, to: day }
+        }
+
+        /// Every roll-up row of every day, as text (for comparing two states of the tables).
+        fn rollups(db: &Sqlite) -> String {
+            db.text(
+                "SELECT COALESCE((SELECT group_concat(day || ':' || revenue || ':' || orders || ':' || units || ':' || discount || ':' || refunded, ' ') FROM daily_sales), '') \
+                 || ' | ' || COALESCE((SELECT group_concat(day || ':' || provider || ':' || revenue || ':' || orders, ' ') FROM daily_provider_sales), '') \
+                 || ' | ' || COALESCE((SELECT group_concat(day || ':' || product_id || ':' || units || ':' || revenue, ' ') FROM daily_product_sales), '') \
+                 || ' | ' || COALESCE((SELECT group_concat(day || ':' || sessions || ':' || product_views || ':' || added_to_cart || ':' || checkout || ':' || paid, ' ') FROM daily_funnel), '')",
+            )
+        }
+
+        #[test]
+        fn a_paid_order_shows_in_todays_totals_top_products_and_funnel() {
+            let db = Sqlite::demo();
+            let variant = free_variant(&db, 2, 0);
+            let product = db.int(&format!("SELECT product_id FROM variants WHERE id = {variant}"));
+            let price = db.int(&format!("SELECT price FROM variants WHERE id = {variant}"));
+            let order = place_order(&db, 1, variant, 2, "sandbox", NOW - 600, NOW + 300);
+            visit(&db, "visitor-1", &order, NOW - 600);
+
+            let unpaid = block_on(dashboard(&db, today(), NOW)).unwrap();
+            assert_eq!(unpaid.totals, Totals::default(), "an unpaid order is not a sale");
+            assert_eq!(unpaid.funnel, Funnel { sessions: 1, product_views: 1, added_to_cart: 1, checkout: 1, paid: 0 });
+
+            pay(&db, &order, NOW - 60);
+            let d = block_on(dashboard(&db, today(), NOW)).unwrap();
+            assert_eq!(d.totals, Totals { revenue: order.total, orders: 1, units: 2, refunded: 0 });
+            assert_eq!(d.daily, vec![(vn_day(NOW), order.total, 1)]);
+            assert_eq!(d.providers, vec![ProviderSales { provider: "sandbox".into(), revenue: order.total, orders: 1 }]);
+            let top: Vec<(i64, i64, i64)> = d.top_products.iter().map(|r| (r.id, r.units, r.revenue)).collect();
+            assert_eq!(top, vec![(product, 2, 2 * price)], "goods only: shipping is not a product's revenue");
+            assert_eq!(d.top_categories.len(), 1);
+            assert_eq!(d.funnel, Funnel { sessions: 1, product_views: 1, added_to_cart: 1, checkout: 1, paid: 1 }, "paid under the checkout's visitor");
+            assert_eq!((d.previous, d.previous_funnel), (Totals::default(), Funnel::default()), "yesterday sold nothing");
+        }
+
+        #[test]
+        fn rolling_up_the_same_day_twice_gives_the_same_figures() {
+            let db = Sqlite::demo();
+            let order = place_order(&db, 1, free_variant(&db, 1, 0), 1, "sandbox", NOW - 600, NOW + 300);
+            visit(&db, "visitor-1", &order, NOW - 600);
+            pay(&db, &order, NOW - 60);
+            let day = vn_day(NOW);
+
+            assert_eq!(block_on(rollup(&db, [day])).unwrap(), 1);
+            let once = rollups(&db);
+            assert!(once.contains(&format!(":sandbox:{}:1", order.total)), "{once}");
+            assert_eq!(block_on(rollup(&db, [day, day])).unwrap(), 2);
+            assert_eq!(rollups(&db), once, "each day's rows are replaced, never added to");
+            assert_eq!(db.int("SELECT COUNT(*) FROM daily_sales"), 1);
+
+            let first = block_on(dashboard(&db, today(), NOW)).unwrap();
+            let second = block_on(dashboard(&db, today(), NOW + 5)).unwrap();
+            assert_eq!(first, second);
+            assert_eq!(first.totals.orders, 1);
+        }
     }
 
     #[test]

@@ -1,22 +1,15 @@
-//! Analytics in the Worker: events written after the response, roll-ups on the schedule, and the
-//! dashboard read from the roll-ups.
+//! Analytics in the Worker: the daily visitor key, and the isolate's buffer of shop events, written
+//! to D1 after the response. Roll-ups and the dashboard are `app::analytics::{rollup, dashboard}`.
 
-use chrono::NaiveDate;
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
 use sha2::Sha256;
 use worker::{Context, Env};
 
 use super::d1::D1;
-use crate::app::db::Db;
 use super::DB;
 use crate::app::analytics as sql;
-use crate::domain::analytics::{vn_day, EventKind, Funnel, Period, Totals};
-use crate::domain::error::AppError;
-use crate::views::admin::dashboard::{Dashboard, LowStock, ProviderSales, Ranked};
-
-/// How many products, categories and low-stock variants the dashboard lists.
-const TOP: i64 = 10;
+use crate::app::db::Db;
+use crate::domain::analytics::{vn_day, EventKind};
 
 /// The daily visitor key: HMAC of the day, the client's address and its user agent under the shop
 /// secret. It counts distinct visitors per day without a cookie, and cannot be turned back into an
@@ -83,147 +76,4 @@ pub fn record(env: &Env, ctx: &Context, now: i64, event: Event, flush_every: Opt
             worker::console_error!("{} analytics events not recorded: {e:?}", rows.len());
         }
     });
-}
-
-/// Rebuilds the roll-ups of the given days (each its own batch).
-pub async fn rollup(db: &D1, days: impl IntoIterator<Item = NaiveDate>) -> Result<usize, AppError> {
-    let mut n = 0;
-    for day in days {
-        db.batch(&sql::rollup_day(day)).await?;
-        n += 1;
-    }
-    Ok(n)
-}
-
-#[derive(Deserialize)]
-struct TotalsRow {
-    revenue: i64,
-    orders: i64,
-    units: i64,
-    discount: i64,
-    refunded: i64,
-}
-
-#[derive(Deserialize)]
-struct DailyRow {
-    day: String,
-    revenue: i64,
-    orders: i64,
-}
-
-#[derive(Deserialize)]
-struct ProviderRow {
-    provider: String,
-    revenue: i64,
-    orders: i64,
-}
-
-#[derive(Deserialize)]
-struct RankedRow {
-    id: i64,
-    slug: String,
-    name_vi: String,
-    name_en: String,
-    units: i64,
-    revenue: i64,
-}
-
-#[derive(Deserialize)]
-struct FunnelRow {
-    sessions: i64,
-    product_views: i64,
-    added_to_cart: i64,
-    checkout: i64,
-    paid: i64,
-}
-
-#[derive(Deserialize)]
-struct LowStockRow {
-    sku: String,
-    size: String,
-    color: String,
-    on_hand: i64,
-    reserved: i64,
-    low_stock_threshold: i64,
-    slug: String,
-    name_vi: String,
-    name_en: String,
-}
-
-fn first<T>(v: Vec<T>) -> Result<T, AppError> {
-    v.into_iter().next().ok_or_else(|| AppError::Internal("aggregate returned no row".into()))
-}
-
-fn daily(rows: Vec<DailyRow>) -> Vec<(NaiveDate, i64, i64)> {
-    rows.into_iter()
-        .filter_map(|r| NaiveDate::parse_from_str(&r.day, "%Y-%m-%d").ok().map(|d| (d, r.revenue, r.orders)))
-        .collect()
-}
-
-fn ranked(rows: Vec<RankedRow>) -> Vec<Ranked> {
-    rows.into_iter()
-        .map(|r| Ranked { id: r.id, slug: r.slug, name_vi: r.name_vi, name_en: r.name_en, units: r.units, revenue: r.revenue })
-        .collect()
-}
-
-fn funnel(r: FunnelRow) -> Funnel {
-    Funnel { sessions: r.sessions, product_views: r.product_views, added_to_cart: r.added_to_cart, checkout: r.checkout, paid: r.paid }
-}
-
-/// The dashboard of a period. Today and yesterday are rolled up first, so the figures match the
-/// orders table at the moment of reading; older days were rolled up by the schedule.
-pub async fn dashboard(db: &D1, period: Period, now: i64) -> Result<Dashboard, AppError> {
-    rollup(db, sql::days_to_refresh(now)).await?;
-    let previous = period.previous();
-    let results = db
-        .batch(&[
-            sql::totals_sql(&period),
-            sql::totals_sql(&previous),
-            sql::daily_sql(&period),
-            sql::daily_sql(&previous),
-            sql::providers_sql(&period),
-            sql::top_products_sql(&period, TOP),
-            sql::top_categories_sql(&period, TOP),
-            sql::funnel_sql(&period),
-            sql::funnel_sql(&previous),
-            sql::low_stock_sql(TOP * 2),
-        ])
-        .await?;
-    let [totals, prev_totals, days, prev_days, providers, products, categories, funnel_now, funnel_prev, low] = results.as_slice() else {
-        return Err(AppError::Internal(format!("dashboard batch returned {} results", results.len()).into()));
-    };
-    let totals: TotalsRow = first(totals.decode()?)?;
-    let prev: TotalsRow = first(prev_totals.decode()?)?;
-    let as_totals = |t: &TotalsRow| Totals { revenue: t.revenue, orders: t.orders, units: t.units, refunded: t.refunded };
-    Ok(Dashboard {
-        period,
-        totals: as_totals(&totals),
-        previous: as_totals(&prev),
-        discount: totals.discount,
-        previous_discount: prev.discount,
-        daily: daily(days.decode()?),
-        previous_daily: daily(prev_days.decode()?),
-        providers: providers.decode::<ProviderRow>()?
-            .into_iter()
-            .map(|p| ProviderSales { provider: p.provider, revenue: p.revenue, orders: p.orders })
-            .collect(),
-        top_products: ranked(products.decode()?),
-        top_categories: ranked(categories.decode()?),
-        funnel: funnel(first(funnel_now.decode()?)?),
-        previous_funnel: funnel(first(funnel_prev.decode()?)?),
-        low_stock: low.decode::<LowStockRow>()?
-            .into_iter()
-            .map(|v| LowStock {
-                sku: v.sku,
-                product_slug: v.slug,
-                name_vi: v.name_vi,
-                name_en: v.name_en,
-                size: v.size,
-                color: v.color,
-                on_hand: v.on_hand,
-                reserved: v.reserved,
-                threshold: v.low_stock_threshold,
-            })
-            .collect(),
-    })
 }

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use worker::Env;
 
 use super::ASSETS;
+use crate::domain::error::AppError;
 use crate::domain::invoice::InvoiceSettings;
 use crate::views::invoice_pdf::INVOICE_FONT;
 
@@ -24,16 +25,16 @@ pub fn invoice_settings(env: &Env) -> InvoiceSettings {
 }
 
 /// The invoice font's bytes: read once per isolate from `public/` through the assets binding.
-pub async fn invoice_font(env: &Env) -> Result<Rc<Vec<u8>>, String> {
+pub async fn invoice_font(env: &Env) -> Result<Rc<Vec<u8>>, AppError> {
     if let Some(font) = FONT.with(|f| f.borrow().clone()) {
         return Ok(font);
     }
-    let fetcher = env.assets(ASSETS).map_err(|e| format!("assets binding: {e}"))?;
-    let mut response = fetcher.fetch(format!("https://assets.local/{INVOICE_FONT}"), None).await.map_err(|e| format!("font fetch: {e}"))?;
+    let fetcher = env.assets(ASSETS).map_err(|e| AppError::internal("invoice font: assets binding", e))?;
+    let mut response = fetcher.fetch(format!("https://assets.local/{INVOICE_FONT}"), None).await.map_err(|e| AppError::internal("invoice font: fetch", e))?;
     if response.status_code() != 200 {
-        return Err(format!("font fetch: status {}", response.status_code()));
+        return Err(AppError::internal("invoice font: fetch", format!("status {}", response.status_code())));
     }
-    let font = Rc::new(response.bytes().await.map_err(|e| format!("font body: {e}"))?);
+    let font = Rc::new(response.bytes().await.map_err(|e| AppError::internal("invoice font: body", e))?);
     FONT.with(|f| *f.borrow_mut() = Some(Rc::clone(&font)));
     Ok(font)
 }

@@ -8,6 +8,7 @@ use worker::{event, Env, ScheduleContext, ScheduledEvent};
 
 use super::config::{now, Config};
 use super::d1::D1;
+use crate::app::analytics;
 use crate::app::orders::sweep;
 use crate::domain::error::AppError;
 
@@ -18,7 +19,7 @@ pub async fn run(env: &Env) -> Result<Value, AppError> {
     // Attempts whose order can no longer be paid get their provider page closed (Stripe sessions).
     let closed = super::gateways::close_stale(&db, &Config::from_env(env), now).await?;
     // Sales analytics: the days whose figures can still change are recomputed whole.
-    let rolled_up = super::analytics::rollup(&db, crate::app::analytics::days_to_refresh(now)).await?;
+    let rolled_up = analytics::rollup(&db, analytics::days_to_refresh(now)).await?;
     Ok(json!({
         "released_holds": report.released_holds,
         "expired_orders": report.expired_orders,

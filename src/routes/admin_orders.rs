@@ -7,6 +7,7 @@ use worker::{Env, Headers, Response, ResponseBuilder};
 
 use super::payments::{refund, refund_refused, refund_status};
 use super::shop::{html, load_order, query_param, redirect};
+use crate::app::analytics;
 use crate::app::admin::{audit_sql, Actor, AdminRow};
 use crate::app::admin_orders::{deliver_order, fulfil_order, orders_list_sql, with_audit, Action, OrderFilter, OrderListRow, PER_PAGE};
 use crate::app::orders::OrderDetail;
@@ -19,7 +20,6 @@ use crate::domain::http_cache;
 use crate::domain::listing::FieldError;
 use crate::domain::locale::Locale;
 use crate::domain::orders::OrderStatus;
-use crate::platform::analytics;
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::app::db::Db;
@@ -168,7 +168,7 @@ pub(super) async fn invoice(env: &Env, id: &str, pdf: bool) -> Result<Response, 
     if !pdf {
         return Ok(html(200, invoice_html(&inv, Some(&format!("/admin/orders/{id}/invoice.pdf"))).into_string(), Vec::new()));
     }
-    let font = invoice_font(env).await.map_err(|e| AppError::Internal(e.into()))?;
+    let font = invoice_font(env).await?;
     let bytes = invoice_pdf(&inv, &font).map_err(|e| AppError::Internal(format!("invoice pdf of {id}: {e:?}").into()))?;
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/pdf");

@@ -7,14 +7,14 @@ use worker::{Env, Method, Request, Response};
 
 use super::shop::{internal_auth, json_response, query_param};
 use super::Incoming;
+use crate::app::analytics;
 use crate::domain::analytics::{vn_day, Period};
 use crate::domain::error::AppError;
 use crate::domain::http_cache;
-use crate::platform::analytics;
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::platform::edge_cache::{respond, Rendered};
-use crate::views::admin::dashboard::dashboard_csv;
+use crate::views::admin::dashboard::{dashboard_csv, dashboard_json};
 
 /// The period asked for by `from`, `to` and `days`, as the dashboard reads it.
 pub(super) fn period(query: &str) -> Result<Period, AppError> {
@@ -28,7 +28,7 @@ pub async fn internal(req: &Request, incoming: &Incoming, env: &Env, segments: &
     let db = D1::open(env)?;
     let period = period(&incoming.query)?;
     match (incoming.method.clone(), segments) {
-        (Method::Get, ["internal", "analytics"]) => Ok(json_response(200, &analytics::dashboard(&db, period, now()).await?.to_json())),
+        (Method::Get, ["internal", "analytics"]) => Ok(json_response(200, &dashboard_json(&analytics::dashboard(&db, period, now()).await?))),
         (Method::Get, ["internal", "analytics.csv"]) => {
             let dashboard = analytics::dashboard(&db, period, now()).await?;
             let mut rendered = Rendered::new(200, "text/csv; charset=utf-8", dashboard_csv(&dashboard));

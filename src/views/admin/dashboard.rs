@@ -4,105 +4,44 @@
 use maud::{html, Markup};
 
 use super::{page, AdminCtx, Section};
-use crate::domain::analytics::{change, daily_series, Funnel, Period, Totals};
+use crate::app::analytics::{Dashboard, Ranked};
+use crate::domain::analytics::{change, Funnel, Totals};
 use crate::domain::csv;
 use crate::views::charts::{bar_chart, line_chart, BarChart, LineChart, Series};
 
-/// A product or category with what it sold in the period.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Ranked {
-    pub id: i64,
-    pub slug: String,
-    pub name_vi: String,
-    pub name_en: String,
-    pub units: i64,
-    pub revenue: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct ProviderSales {
-    pub provider: String,
-    pub revenue: i64,
-    pub orders: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct LowStock {
-    pub sku: String,
-    pub product_slug: String,
-    pub name_vi: String,
-    pub name_en: String,
-    pub size: String,
-    pub color: String,
-    pub on_hand: i64,
-    pub reserved: i64,
-    pub threshold: i64,
-}
-
-/// Everything the dashboard shows, read from the daily roll-ups.
-#[derive(Clone, Debug)]
-pub struct Dashboard {
-    pub period: Period,
-    pub totals: Totals,
-    pub previous: Totals,
-    pub discount: i64,
-    pub previous_discount: i64,
-    /// (day, revenue, orders) rows as stored: days without sales are absent.
-    pub daily: Vec<(chrono::NaiveDate, i64, i64)>,
-    pub previous_daily: Vec<(chrono::NaiveDate, i64, i64)>,
-    pub providers: Vec<ProviderSales>,
-    pub top_products: Vec<Ranked>,
-    pub top_categories: Vec<Ranked>,
-    pub funnel: Funnel,
-    pub previous_funnel: Funnel,
-    pub low_stock: Vec<LowStock>,
-}
-
-impl Dashboard {
-    /// The dashboard as JSON (the internal API and the reconciliation tests read this).
-    pub fn to_json(&self) -> serde_json::Value {
-        let (revenue, orders, previous_revenue) = self.revenue_series();
-        let totals = |t: &Totals, discount: i64| {
-            serde_json::json!({
-                "revenue": t.revenue, "orders": t.orders, "units": t.units, "discount": discount,
-                "refunded": t.refunded, "net_revenue": t.revenue - t.refunded,
-                "average_order_value": t.average_order_value(),
-            })
-        };
-        let funnel = |f: &Funnel| serde_json::json!({
-            "sessions": f.sessions, "product_views": f.product_views, "added_to_cart": f.added_to_cart,
-            "checkout": f.checkout, "paid": f.paid,
-        });
-        let previous = self.period.previous();
+/// The dashboard as JSON (the internal API and the reconciliation tests read this).
+pub fn dashboard_json(d: &Dashboard) -> serde_json::Value {
+    let (revenue, orders, previous_revenue) = d.revenue_series();
+    let totals = |t: &Totals, discount: i64| {
         serde_json::json!({
-            "period": {"from": self.period.from.to_string(), "to": self.period.to.to_string()},
-            "previous_period": {"from": previous.from.to_string(), "to": previous.to.to_string()},
-            "totals": totals(&self.totals, self.discount),
-            "previous_totals": totals(&self.previous, self.previous_discount),
-            "daily": self.period.each_day().enumerate().map(|(i, day)| serde_json::json!({
-                "day": day.to_string(),
-                "revenue": revenue.get(i).copied().unwrap_or(0),
-                "orders": orders.get(i).copied().unwrap_or(0),
-                "previous_revenue": previous_revenue.get(i).copied().unwrap_or(0),
-            })).collect::<Vec<_>>(),
-            "providers": self.providers,
-            "top_products": self.top_products,
-            "top_categories": self.top_categories,
-            "funnel": funnel(&self.funnel),
-            "previous_funnel": funnel(&self.previous_funnel),
-            "low_stock": self.low_stock,
+            "revenue": t.revenue, "orders": t.orders, "units": t.units, "discount": discount,
+            "refunded": t.refunded, "net_revenue": t.revenue - t.refunded,
+            "average_order_value": t.average_order_value(),
         })
-    }
-
-    fn revenue_series(&self) -> (Vec<i64>, Vec<i64>, Vec<i64>) {
-        let rows = |d: &[(chrono::NaiveDate, i64, i64)], pick: fn(&(chrono::NaiveDate, i64, i64)) -> i64| {
-            d.iter().map(|r| (r.0, pick(r))).collect::<Vec<_>>()
-        };
-        let revenue = daily_series(&self.period, &rows(&self.daily, |r| r.1));
-        let orders = daily_series(&self.period, &rows(&self.daily, |r| r.2));
-        let previous = daily_series(&self.period.previous(), &rows(&self.previous_daily, |r| r.1));
-        (revenue, orders, previous)
-    }
+    };
+    let funnel = |f: &Funnel| serde_json::json!({
+        "sessions": f.sessions, "product_views": f.product_views, "added_to_cart": f.added_to_cart,
+        "checkout": f.checkout, "paid": f.paid,
+    });
+    let previous = d.period.previous();
+    serde_json::json!({
+        "period": {"from": d.period.from.to_string(), "to": d.period.to.to_string()},
+        "previous_period": {"from": previous.from.to_string(), "to": previous.to.to_string()},
+        "totals": totals(&d.totals, d.discount),
+        "previous_totals": totals(&d.previous, d.previous_discount),
+        "daily": d.period.each_day().enumerate().map(|(i, day)| serde_json::json!({
+            "day": day.to_string(),
+            "revenue": revenue.get(i).copied().unwrap_or(0),
+            "orders": orders.get(i).copied().unwrap_or(0),
+            "previous_revenue": previous_revenue.get(i).copied().unwrap_or(0),
+        })).collect::<Vec<_>>(),
+        "providers": d.providers,
+        "top_products": d.top_products,
+        "top_categories": d.top_categories,
+        "funnel": funnel(&d.funnel),
+        "previous_funnel": funnel(&d.previous_funnel),
+        "low_stock": d.low_stock,
+    })
 }
 
 fn day_label(ctx: &AdminCtx, day: chrono::NaiveDate) -> String {
@@ -336,6 +275,8 @@ pub fn dashboard_csv(d: &Dashboard) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::analytics::{LowStock, ProviderSales};
+    use crate::domain::analytics::Period;
     use crate::domain::locale::Locale;
     use chrono::NaiveDate;
 
@@ -409,6 +350,18 @@ mod tests {
         assert_eq!(fields[1], vec!["2026-11-01", "1000000", "1", "2026-10-29", "0"]);
         assert_eq!(fields[2], vec!["2026-11-02", "0", "0", "2026-10-30", "2000000"]);
         assert_eq!(fields[3][1], "2000000");
+    }
+
+    #[test]
+    fn the_json_has_every_day_and_the_net_figures() {
+        let json = dashboard_json(&sample());
+        assert_eq!(json["totals"]["net_revenue"], 2_500_000);
+        assert_eq!(json["totals"]["average_order_value"], 750_000);
+        assert_eq!(json["previous_period"], serde_json::json!({"from": "2026-10-29", "to": "2026-10-31"}));
+        let days: Vec<(&str, i64)> = json["daily"].as_array().unwrap().iter().map(|d| (d["day"].as_str().unwrap(), d["revenue"].as_i64().unwrap())).collect();
+        assert_eq!(days, [("2026-11-01", 1_000_000), ("2026-11-02", 0), ("2026-11-03", 2_000_000)]);
+        assert_eq!(json["top_products"][0]["slug"], "gile-len");
+        assert_eq!(json["low_stock"][0]["threshold"], 3);
     }
 
     #[test]
