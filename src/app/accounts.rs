@@ -1,12 +1,15 @@
 //! Customer accounts as data: the SQL behind sign-up, sign-in, sessions, one-time links (password
-//! reset, email verification), the per-account sign-in slow-down, and the account's own data.
+//! reset, email verification), the per-account sign-in slow-down, and the account's own data; and
+//! [`resume_session`], the use case that decides whether a session read back from its cookie is
+//! still alive (shared by the shopper and admin realms).
 //! Every statement that consumes something (a link, a session) is conditional, so a replay or a
 //! race changes nothing the second time.
 
 use serde::{Deserialize, Serialize};
 
+use super::db::{Db, DbError};
 use super::sql::Sql;
-use crate::domain::session::{id_hash, Policy, Realm};
+use crate::domain::session::{id_hash, Policy, Realm, SessionRow};
 
 /// A customer as the account pages and sign-in need them.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -73,6 +76,19 @@ pub fn touch_session_sql(session_id: &str, now: i64) -> Sql {
 
 pub fn end_session_sql(session_id: &str) -> Sql {
     Sql::new("DELETE FROM sessions WHERE id_hash = ?").bind(id_hash(session_id))
+}
+
+/// The session with this id in `realm` if it is still alive at `now`, touched (its idle timer
+/// restarted) and returned as it was read. One past its idle or absolute limit is ended (deleted)
+/// and not returned; an unknown id is `None`.
+pub async fn resume_session(db: &impl Db, realm: Realm, id: &str, policy: Policy, now: i64) -> Result<Option<SessionRow>, DbError> {
+    let Some(row) = db.first::<SessionRow>(&session_sql(realm, id)).await? else { return Ok(None) };
+    if !row.is_alive(policy, now) {
+        db.run(&end_session_sql(id)).await?;
+        return Ok(None);
+    }
+    db.run(&touch_session_sql(id, now)).await?;
+    Ok(Some(row))
 }
 
 /// Ends every session of a subject ("log out everywhere", password change or reset, deletion).
@@ -374,6 +390,70 @@ mod tests {
         for sql in all {
             let numbered = sql.text.contains("?1");
             assert!(numbered || sql.placeholder_count() == sql.params.len(), "{}", sql.text);
+        }
+    }
+
+    mod sessions {
+        use super::super::*;
+        use crate::app::testing::{block_on, Sqlite};
+
+        const NOW: i64 = 1_800_000_000;
+        const POLICY: Policy = Policy::CUSTOMER;
+
+        fn session_id(n: u8) -> String {
+            format!("{n:02x}").repeat(32)
+        }
+
+        /// A customer session signed in at `created` and last used at `seen`.
+        fn started(db: &Sqlite, id: &str, created: i64, seen: i64) {
+            block_on(db.batch(&[insert_session_sql(Realm::Customer, id, "cust-1", created, POLICY)])).expect("session stored");
+            db.exec(&format!("UPDATE sessions SET last_seen_at = {seen} WHERE id_hash = '{}'", id_hash(id)));
+        }
+
+        fn stored(db: &Sqlite, id: &str) -> i64 {
+            db.int(&format!("SELECT COUNT(*) FROM sessions WHERE id_hash = '{}'", id_hash(id)))
+        }
+
+        fn last_seen(db: &Sqlite, id: &str) -> i64 {
+            db.int(&format!("SELECT last_seen_at FROM sessions WHERE id_hash = '{}'", id_hash(id)))
+        }
+
+        #[test]
+        fn a_live_session_is_returned_and_touched() {
+            let db = Sqlite::migrated();
+            let id = session_id(1);
+            started(&db, &id, NOW - 86_400, NOW - 3_600);
+            let row = block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW)).unwrap().expect("alive");
+            assert_eq!((row.subject_id.as_str(), row.last_seen_at), ("cust-1", NOW - 3_600), "returned as read");
+            assert_eq!(last_seen(&db, &id), NOW, "its idle timer restarts");
+        }
+
+        #[test]
+        fn an_idle_expired_session_is_ended_and_not_returned() {
+            let db = Sqlite::migrated();
+            let id = session_id(2);
+            started(&db, &id, NOW - POLICY.idle - 100, NOW - POLICY.idle);
+            assert_eq!(block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW)).unwrap(), None);
+            assert_eq!(stored(&db, &id), 0, "the session is ended");
+            assert_eq!(block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW - POLICY.idle + 1)).unwrap(), None, "and stays ended");
+        }
+
+        #[test]
+        fn a_session_past_its_absolute_end_is_ended_however_recently_used() {
+            let db = Sqlite::migrated();
+            let id = session_id(3);
+            started(&db, &id, NOW - POLICY.absolute, NOW - 60);
+            assert_eq!(block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW)).unwrap(), None);
+            assert_eq!(stored(&db, &id), 0);
+        }
+
+        #[test]
+        fn a_session_of_the_other_realm_is_not_found_and_left_alone() {
+            let db = Sqlite::migrated();
+            let id = session_id(4);
+            started(&db, &id, NOW - 60, NOW - 60);
+            assert_eq!(block_on(resume_session(&db, Realm::Admin, &id, Policy::ADMIN, NOW)).unwrap(), None);
+            assert_eq!((stored(&db, &id), last_seen(&db, &id)), (1, NOW - 60));
         }
     }
 

@@ -1,5 +1,6 @@
-//! Accounts at the edge: password hashing through WebCrypto, server-side sessions (start, read with
-//! idle/absolute timeouts, rotate, end), shared by the shopper and admin areas.
+//! Accounts at the edge: password hashing through WebCrypto, and server-side sessions (a new random
+//! id to start one; the cookie read before `app::accounts::resume_session` decides whether it is still
+//! alive), shared by the shopper and admin areas.
 
 use worker::Request;
 
@@ -8,9 +9,7 @@ use super::d1::D1;
 use crate::app::db::Db;
 use super::security::{cookie, set_cookie};
 use super::{random, webcrypto};
-use crate::app::accounts::{
-    end_session_sql, insert_session_sql, session_sql, touch_session_sql, CustomerRow, customer_by_id_sql,
-};
+use crate::app::accounts::{customer_by_id_sql, insert_session_sql, resume_session, CustomerRow};
 use crate::domain::error::AppError;
 use crate::domain::password::{decoy, StoredHash, ITERATIONS, SALT_BYTES};
 use crate::domain::session::{is_session_id, Policy, Realm, SessionRow};
@@ -43,17 +42,11 @@ pub async fn start_session(db: &D1, realm: Realm, subject_id: &str, policy: Poli
     Ok(id)
 }
 
-/// The live session behind the cookie, touched (idle timer restarted); an expired one is deleted.
+/// The live session behind the cookie (`app::accounts::resume_session`: touched if alive, ended
+/// if not).
 pub async fn read_session(req: &Request, db: &D1, realm: Realm, cookie_name: &str, policy: Policy) -> Result<Option<(String, SessionRow)>, AppError> {
     let Some(id) = cookie(req, cookie_name).filter(|id| is_session_id(id)) else { return Ok(None) };
-    let Some(row) = db.all::<SessionRow>(&session_sql(realm, &id)).await?.into_iter().next() else { return Ok(None) };
-    let now = now();
-    if !row.is_alive(policy, now) {
-        db.batch(&[end_session_sql(&id)]).await?;
-        return Ok(None);
-    }
-    db.batch(&[touch_session_sql(&id, now)]).await?;
-    Ok(Some((id, row)))
+    Ok(resume_session(db, realm, &id, policy, now()).await?.map(|row| (id, row)))
 }
 
 /// A signed-in shopper.
