@@ -6,7 +6,8 @@ use serde_json::json;
 use worker::{Env, Headers, Response, ResponseBuilder};
 
 use super::payments::{refund, RefundResult};
-use super::shop::{html, load_order, query_param, redirect};
+use super::http::{html, query_param, redirect, Form};
+use super::shop::load_order;
 use crate::app::admin::{audit_sql, Actor, AdminRow};
 use crate::app::admin_orders::{deliver_order, fulfil_order, orders_list_sql, with_audit, Action, OrderFilter, OrderListRow, PER_PAGE};
 use crate::app::orders::OrderDetail;
@@ -193,9 +194,9 @@ fn snapshot(d: &OrderDetail) -> serde_json::Value {
 
 /// `POST /admin/orders/{id}/{fulfil|deliver|cancel|refund}`: without `confirm=yes` it shows the
 /// confirmation step; with it, it acts once (a repeated confirmation changes nothing twice).
-pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, id: &str, code: &str, form: &[(String, String)]) -> Result<Response, AppError> {
+pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, id: &str, code: &str, form: &Form) -> Result<Response, AppError> {
     let action = Action::parse(code).ok_or(AppError::NotFound)?;
-    let field = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let field = |key: &str| form.trimmed(key).to_string();
     let d = load_order(env, id).await?.ok_or(AppError::NotFound)?;
     let refunds: Vec<RefundRow> = db.all(&refunds_of_order_sql(id)).await?;
     let path = format!("/admin/orders/{id}");

@@ -5,7 +5,7 @@
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
 
-use super::shop::{internal_auth, json_response, query_param};
+use super::http::{internal_auth, json_response, query_param};
 use super::Incoming;
 use crate::domain::analytics::{vn_day, Period};
 use crate::domain::error::AppError;
