@@ -6,7 +6,7 @@
 
 use worker::{Env, Response};
 
-use super::http::{html, query_param, redirect, Form};
+use super::http::{attachment, html, query_param, redirect, Form};
 use crate::app::admin::Actor;
 use crate::app::admin_catalog::{
     bulk_status, categories_sql, parse_count, products_sql, statuses_sql, stock_sql, threshold_batch, variant_stock_sql, CategoryRow, LedgerRow, OutcomeRow,
@@ -19,8 +19,6 @@ use crate::app::admin_product::{
 use crate::app::inventory::{adjust, ledger_sql, outcome, outcome_sql, Adjustment, Outcome, Reason};
 use crate::domain::admin::{required, Permission, Role};
 use crate::domain::error::AppError;
-use crate::domain::http_cache;
-use crate::platform::edge_cache::{respond, Rendered};
 use crate::domain::locale::Locale;
 use crate::platform::accounts::changed;
 use crate::platform::config::now;
@@ -384,7 +382,5 @@ async fn variant_action(r: &Req<'_>, id: i64, vid: i64, action: &str) -> Result<
 
 async fn export_csv(r: &Req<'_>) -> Result<Response, AppError> {
     let rows: Vec<crate::domain::catalog_csv::VariantRow> = r.db.all(&crate::app::admin_catalog::export_sql()).await?;
-    let mut rendered = Rendered::new(200, "text/csv; charset=utf-8", crate::domain::catalog_csv::export(&rows));
-    rendered.headers.push(("content-disposition", "attachment; filename=\"vestify-products.csv\"".to_string()));
-    Ok(respond(rendered, http_cache::NO_STORE, None))
+    Ok(attachment("text/csv; charset=utf-8", crate::domain::catalog_csv::export(&rows), "vestify-products.csv"))
 }

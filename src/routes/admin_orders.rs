@@ -6,7 +6,7 @@ use serde_json::json;
 use worker::{Env, Headers, Response, ResponseBuilder};
 
 use super::payments::{refund, RefundResult};
-use super::http::{html, query_param, redirect, Form};
+use super::http::{attachment, html, query_param, redirect, Form};
 use super::shop::load_order;
 use crate::app::admin::{audit_sql, Actor, AdminRow};
 use crate::app::admin_orders::{deliver_order, fulfil_order, orders_list_sql, with_audit, Action, OrderFilter, OrderListRow, PER_PAGE};
@@ -24,7 +24,6 @@ use crate::platform::analytics;
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::app::db::Db;
-use crate::platform::edge_cache::{respond, Rendered};
 use crate::platform::invoice::{invoice_font, invoice_settings};
 use crate::platform::random;
 use crate::views::admin::dashboard::{dashboard_csv, dashboard_page};
@@ -104,9 +103,7 @@ pub(super) async fn dashboard_download(db: &D1, staff: &Staff<'_>, query: &str) 
         Err(errors) => return Ok(page(400, bad_request_page(&admin_ctx(staff, "/admin", query), Section::Dashboard, &problems(&errors)))),
     };
     let d = analytics::dashboard(db, period, now()).await?;
-    let mut rendered = Rendered::new(200, "text/csv; charset=utf-8", dashboard_csv(&d));
-    rendered.headers.push(("content-disposition", format!("attachment; filename=\"vestify-{}-{}.csv\"", period.from, period.to)));
-    Ok(respond(rendered, http_cache::NO_STORE, None))
+    Ok(attachment("text/csv; charset=utf-8", dashboard_csv(&d), &format!("vestify-{}-{}.csv", period.from, period.to)))
 }
 
 /// `GET /admin/orders?status&provider&from&to&q&page`.

@@ -6,7 +6,7 @@ use serde_json::json;
 use worker::{Env, Response};
 
 use super::promotions::{bump_catalog_version, generate_bulk};
-use super::http::{html, query_param, redirect, Form};
+use super::http::{attachment, html, query_param, redirect, Form};
 use crate::app::admin::{audit_created_sql, audit_sql, Actor};
 use crate::app::promotions::{
     analytics_sql, codes_csv, codes_sql, create_promotion, list_promotions_sql, promotion_sql, validate_input, AnalyticsRow, CodeRow, PromotionRow,
@@ -18,7 +18,6 @@ use crate::domain::promotions::{parse_code_prefix, MAX_BULK_CODES};
 use crate::platform::config::now;
 use crate::platform::d1::D1;
 use crate::app::db::Db;
-use crate::platform::edge_cache::{respond, Rendered};
 use crate::views::admin::promotions::{promotions_page, Listed, Notice};
 use crate::views::admin::AdminCtx;
 use crate::views::PageCtx;
@@ -180,7 +179,5 @@ async fn csv(db: &D1, id: &str, query: &str) -> Result<Response, AppError> {
     db.all::<PromotionRow>(&promotion_sql(id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
     let batch = query_param(query, "batch");
     let codes: Vec<CodeRow> = db.all(&codes_sql(id, batch.as_deref())).await?;
-    let mut rendered = Rendered::new(200, "text/csv; charset=utf-8", codes_csv(&codes));
-    rendered.headers.push(("content-disposition", format!("attachment; filename=\"promotion-{id}-codes.csv\"")));
-    Ok(respond(rendered, crate::domain::http_cache::NO_STORE, None))
+    Ok(attachment("text/csv; charset=utf-8", codes_csv(&codes), &format!("promotion-{id}-codes.csv")))
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response};
 
-use super::http::{html, json_response, parse_json, query_param, redirect};
+use super::http::{attachment, html, json_response, parse_json, query_param, redirect};
 use super::shop::{cart_call, render_checkout, reply_json};
 use super::Incoming;
 use crate::app::promotions::{
@@ -29,7 +29,7 @@ use crate::platform::cart_do::{CartCall, CartReply};
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::app::db::{Db, Rows};
-use crate::platform::edge_cache::{respond, Rendered, CATALOG_VERSION_KEY, PROMOTION_SCHEDULE_KEY};
+use crate::platform::edge_cache::{CATALOG_VERSION_KEY, PROMOTION_SCHEDULE_KEY};
 use crate::platform::KV;
 use crate::views::cart::cart_page_with_coupon;
 use crate::views::promotions::CouponProblem;
@@ -178,9 +178,7 @@ pub async fn internal(req: &Request, incoming: &Incoming, env: &Env, segments: &
             let pid = id(pid)?;
             let batch = query_param(&incoming.query, "batch");
             let codes: Vec<CodeRow> = db.all(&codes_sql(pid, batch.as_deref())).await?;
-            let mut rendered = Rendered::new(200, "text/csv; charset=utf-8", codes_csv(&codes));
-            rendered.headers.push(("content-disposition", format!("attachment; filename=\"promotion-{pid}-codes.csv\"")));
-            Ok(respond(rendered, crate::domain::http_cache::NO_STORE, None))
+            Ok(attachment("text/csv; charset=utf-8", codes_csv(&codes), &format!("promotion-{pid}-codes.csv")))
         }
         _ => Err(AppError::NotFound),
     }
