@@ -27,7 +27,7 @@ const worker = await unstable_startWorker({
     server: { hostname: '127.0.0.1', port },
     watch: false,
     testScheduled: true,
-    logLevel: process.env.WRANGLER_LOG_LEVEL ?? 'info',
+    logLevel: process.env.WRANGLER_LOG_LEVEL ?? 'log',
   },
 });
 await worker.ready;

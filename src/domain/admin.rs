@@ -147,6 +147,11 @@ pub fn required(method: &str, path: &str) -> Option<Permission> {
     ROUTES.iter().find(|(m, pattern, _)| *m == method && matches_pattern(pattern, path)).map(|(_, _, p)| *p)
 }
 
+/// The table's pattern for a request (`/admin/orders/{id}`), which names the route in the log.
+pub fn route_pattern(method: &str, path: &str) -> Option<&'static str> {
+    ROUTES.iter().find(|(m, pattern, _)| *m == method && matches_pattern(pattern, path)).map(|(_, pattern, _)| *pattern)
+}
+
 fn matches_pattern(pattern: &str, path: &str) -> bool {
     let (mut a, mut b) = (pattern.split('/'), path.split('/'));
     loop {

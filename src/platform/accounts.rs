@@ -7,10 +7,10 @@ use worker::Request;
 use super::config::now;
 use super::d1::D1;
 use crate::app::db::Db;
-use super::security::{cookie, set_cookie};
 use super::{random, webcrypto};
 use crate::app::accounts::{customer_by_id_sql, insert_session_sql, resume_session, CustomerRow};
 use crate::domain::error::AppError;
+use crate::domain::http::{cookie, SetCookie};
 use crate::domain::password::{decoy, StoredHash, ITERATIONS, SALT_BYTES};
 use crate::domain::session::{is_session_id, Policy, Realm, SessionRow};
 
@@ -45,7 +45,8 @@ pub async fn start_session(db: &D1, realm: Realm, subject_id: &str, policy: Poli
 /// The live session behind the cookie (`app::accounts::resume_session`: touched if alive, ended
 /// if not).
 pub async fn read_session(req: &Request, db: &D1, realm: Realm, cookie_name: &str, policy: Policy) -> Result<Option<(String, SessionRow)>, AppError> {
-    let Some(id) = cookie(req, cookie_name).filter(|id| is_session_id(id)) else { return Ok(None) };
+    let header = req.headers().get("cookie").ok().flatten().unwrap_or_default();
+    let Some(id) = cookie(&header, cookie_name).filter(|id| is_session_id(id)).map(str::to_string) else { return Ok(None) };
     Ok(resume_session(db, realm, &id, policy, now()).await?.map(|row| (id, row)))
 }
 
@@ -65,11 +66,7 @@ pub async fn current_shopper(req: &Request, db: &D1, policy: Policy) -> Result<O
 
 /// The session cookie: lives as long as the session may (the server decides earlier ends).
 pub fn session_cookie(name: &str, id: &str, path: &str, policy: Policy, secure: bool) -> String {
-    set_cookie(name, id, path, Some(policy.absolute), secure)
-}
-
-pub fn clear_cookie(name: &str, path: &str, secure: bool) -> String {
-    set_cookie(name, "", path, Some(0), secure)
+    SetCookie::new(name, id, secure).path(path).max_age(policy.absolute).to_string()
 }
 
 /// Runs a batch and says whether its first statement changed a row.

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use worker::{Headers, Request, Response, ResponseBuilder};
 
 use super::random;
+use crate::domain::http::{cookie, Form, SetCookie};
 use crate::domain::security::{binding_tag, csp, csrf_token, fill_found, find_slots, same_origin, tag_etag, verify_csrf, Slot, CSRF_FIELD};
 
 /// The guest's CSRF binding (random, HttpOnly) until they sign in.
@@ -21,26 +22,6 @@ pub const ADMIN_COOKIE: &str = "vestify_admin";
 /// HTML pages get their nonce and token per response, so no shared cache may keep them; the
 /// Worker's own edge cache and isolate memory keep the slotted page, and a 304 still saves the body.
 pub const PERSONALISED: &str = "private, no-cache";
-
-/// A cookie's value from the request's `Cookie` header.
-pub fn cookie(req: &Request, name: &str) -> Option<String> {
-    cookie_in(&req.headers().get("cookie").ok().flatten()?, name)
-}
-
-/// A cookie's value from a `Cookie` header's value.
-fn cookie_in(header: &str, name: &str) -> Option<String> {
-    header
-        .split(';')
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(n, v)| *n == name && !v.is_empty())
-        .map(|(_, v)| v.to_string())
-}
-
-/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure on https.
-pub fn set_cookie(name: &str, value: &str, path: &str, max_age: Option<i64>, secure: bool) -> String {
-    let age = max_age.map(|s| format!("; Max-Age={s}")).unwrap_or_default();
-    format!("{name}={value}; Path={path}{age}; HttpOnly; SameSite=Lax{}", if secure { "; Secure" } else { "" })
-}
 
 thread_local! {
     /// A binding's CSRF token and ETag tag: two HMACs a returning visitor's pages need each time.
@@ -65,7 +46,7 @@ impl Visitor {
     pub fn from_request(req: &Request, path: &str, origin: &str, secret: Option<&str>) -> Visitor {
         let admin = path == "/admin" || path.starts_with("/admin/");
         let header = req.headers().get("cookie").ok().flatten().unwrap_or_default();
-        let binding = cookie_in(&header, if admin { ADMIN_COOKIE } else { SESSION_COOKIE }).or_else(|| cookie_in(&header, CSRF_COOKIE));
+        let binding = cookie(&header, if admin { ADMIN_COOKIE } else { SESSION_COOKIE }).or_else(|| cookie(&header, CSRF_COOKIE)).map(str::to_string);
         Visitor { secret: secret.map(str::to_string), binding, secure: origin.starts_with("https://") }
     }
 
@@ -77,14 +58,14 @@ impl Visitor {
 
 /// The check every state-changing form runs: same origin (`Sec-Fetch-Site`/`Origin`) and a CSRF
 /// token bound to the visitor's session. `false` → answer 403 without touching anything.
-pub fn check_form(req: &Request, path: &str, origin: &str, secret: Option<&str>, form: &[(String, String)]) -> bool {
+pub fn check_form(req: &Request, path: &str, origin: &str, secret: Option<&str>, form: &Form) -> bool {
     let header = |name: &str| req.headers().get(name).ok().flatten();
     let url_origin = req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
     if !same_origin(header("sec-fetch-site").as_deref(), header("origin").as_deref(), &[origin, &url_origin]) {
         return false;
     }
     let visitor = Visitor::from_request(req, path, origin, secret);
-    let token = form.iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.as_str()).unwrap_or_default();
+    let token = form.value(CSRF_FIELD);
     match (secret, visitor.binding.as_deref()) {
         (Some(secret), Some(binding)) => verify_csrf(secret.as_bytes(), binding, token),
         _ => false,
@@ -124,7 +105,7 @@ pub fn seal_html(body: &str, slots: &[(usize, Slot)], etag: Option<&str>, visito
             token = csrf;
             tagged = etag.map(|etag| tag_etag(etag, &tag));
         }
-        set_cookie_value = minted.map(|value| set_cookie(CSRF_COOKIE, &value, "/", Some(30 * 86_400), visitor.secure));
+        set_cookie_value = minted.map(|value| SetCookie::new(CSRF_COOKIE, &value, visitor.secure).max_age(30 * 86_400).to_string());
     }
     Some(Sealed { body: fill_found(body, slots, &nonce, &token), csp: csp(&nonce), etag: tagged, set_cookie: set_cookie_value })
 }

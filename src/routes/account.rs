@@ -8,7 +8,7 @@
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
 
-use super::shop::{cart_cookies, clear_cart_cookies, error_page, html, read_body, redirect};
+use super::http::{attachment, cart_cookies, cart_from_cookie, clear_cart_cookies, cookie, error_page, foreign_form, html, read_form, redirect, require_secret, Form, SetCookie};
 use super::Incoming;
 use crate::app::accounts::{
     add_address_sql, addresses_sql, attach_guest_orders_sql, clear_failures_sql, create_customer_sql, customer_by_email_sql,
@@ -20,47 +20,39 @@ use crate::app::api_tokens::revoke_customer_sql;
 use crate::domain::cart::order_access_token;
 use crate::domain::checkout::{Email, Phone};
 use crate::domain::error::AppError;
-use crate::domain::http_cache;
-use crate::domain::listing::{parse_query, FieldError, Problem};
+use crate::domain::listing::{FieldError, Problem};
 use crate::domain::locale::Locale;
 use crate::domain::password::NewPassword;
 use crate::domain::session::Realm;
 use crate::domain::throttle::{login_retry_after, Action};
-use crate::platform::accounts::{
-    changed, clear_cookie, current_shopper, hash_password, session_cookie, start_session, verify_password, Shopper,
-};
+use crate::platform::accounts::{changed, current_shopper, hash_password, session_cookie, start_session, verify_password, Shopper};
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::app::db::Db;
-use crate::platform::edge_cache::{respond, Rendered};
-use crate::platform::security::{check_form, cookie, SESSION_COOKIE};
+use crate::platform::security::{check_form, SESSION_COOKIE};
 use crate::platform::{random, rate_limit_do, DB};
 use crate::views::account::{self, paths, AccountView, AddressRow, OrderSummary};
 use crate::views::account_i18n::account_t;
-use crate::views::{errors, PageCtx};
+use crate::views::PageCtx;
 
 /// Social sign-in (`/auth/{provider}/…`): the same calls, sign-in and pages as the rest of the account.
 mod social;
 
-pub fn owns(path: &str) -> bool {
-    let (_, p) = Locale::split_path(path);
-    p == paths::ACCOUNT || p.starts_with("/account/") || p.starts_with("/auth/")
-}
-
 /// What every handler here gets.
 struct Call<'a> {
     req: &'a Request,
+    incoming: &'a Incoming,
     env: &'a Env,
     ctx: PageCtx,
     config: std::rc::Rc<Config>,
     db: D1,
-    form: Vec<(String, String)>,
+    form: Form,
     shopper: Option<Shopper>,
 }
 
 impl Call<'_> {
     fn field(&self, key: &str) -> String {
-        self.form.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
+        self.form.value(key).to_string()
     }
 
     fn secure(&self) -> bool {
@@ -91,17 +83,16 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
         Err(e) => return fail(&ctx, AppError::internal("d1 binding", e)),
     };
     let post = incoming.method == Method::Post;
-    let body = if post { read_body(&mut req).await.unwrap_or_default() } else { String::new() };
-    let form = parse_query(&body);
+    let form = read_form(&mut req, post).await;
     // Apple's form_post callback is a cross-site POST by design; its state and PKCE protect it.
     if post && !social::is_cross_site_callback(local) && !check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
-        return html(403, errors::forbidden(&ctx).into_string(), Vec::new());
+        return foreign_form(&ctx, incoming);
     }
     let shopper = match current_shopper(&req, &db, config.customer_sessions).await {
         Ok(s) => s,
         Err(e) => return fail(&ctx, e),
     };
-    let call = Call { req: &req, env, ctx, config, db, form, shopper };
+    let call = Call { req: &req, incoming, env, ctx, config, db, form, shopper };
     let local = local.to_string();
     let segments: Vec<&str> = local.trim_start_matches('/').split('/').collect();
     let result = match (incoming.method.clone(), segments.as_slice()) {
@@ -131,7 +122,7 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
 
 fn notice_text(ctx: &PageCtx, query: &str) -> Option<&'static str> {
     let a = account_t(ctx.locale);
-    let code = parse_query(query).into_iter().find(|(k, _)| k == "notice").map(|(_, v)| v)?;
+    let code = super::http::query_param(query, "notice")?;
     Some(match code.as_str() {
         "signed_out" => a.signed_out,
         "reset_done" => a.reset_done,
@@ -159,9 +150,7 @@ async fn limited(call: &Call<'_>, action: Action) -> Result<Option<Response>, Ap
 }
 
 fn too_many(call: &Call<'_>, retry_after: i64) -> Response {
-    let mut rendered = Rendered::new(429, "text/html; charset=utf-8", errors::too_many(&call.ctx, retry_after).into_string());
-    rendered.headers.push(("retry-after", retry_after.to_string()));
-    respond(rendered, http_cache::NO_STORE, None)
+    error_page(&call.ctx, call.incoming, AppError::TooManyRequests { retry_after })
 }
 
 /// Signs `customer` in: a new session id (any old one ends), its cookie, and a redirect.
@@ -173,7 +162,7 @@ async fn sign_in(call: &Call<'_>, customer: &CustomerRow, location: &str) -> Res
     let mut cookies = vec![session_cookie(SESSION_COOKIE, &id, "/", call.config.customer_sessions, call.secure())];
     // The device's cart joins the account's; a failed merge must not block signing in (the guest
     // cart keeps its contents and the next sign-in merges it).
-    let device = super::shop::cart_from_cookie(call.req, &call.config);
+    let device = cart_from_cookie(call.req, &call.config);
     match super::account_cart::on_sign_in(call.env, &call.db, customer, device).await {
         Ok(Some((cart, count))) => cookies.extend(cart_cookies(&call.ctx, &call.config, &cart, count)),
         Ok(None) => {}
@@ -269,7 +258,7 @@ async fn logout(call: &Call<'_>, everywhere: bool) -> Result<Response, AppError>
         call.db.batch(&batch).await?;
     }
     let location = format!("{}?notice=signed_out", call.href(paths::LOGIN));
-    let mut cookies = vec![clear_cookie(SESSION_COOKIE, "/", call.secure())];
+    let mut cookies = vec![SetCookie::removal(SESSION_COOKIE, "/", call.secure()).to_string()];
     cookies.extend(clear_cart_cookies(&call.ctx));
     Ok(redirect(&location, cookies))
 }
@@ -327,7 +316,7 @@ async fn reset_password(call: &Call<'_>, token: &str) -> Result<Response, AppErr
     batch.extend(verify_email_batch(&row.customer_id, &row.email, now()));
     call.db.batch(&batch).await?;
     let location = format!("{}?notice=reset_done", call.href(paths::LOGIN));
-    Ok(redirect(&location, vec![clear_cookie(SESSION_COOKIE, "/", call.secure())]))
+    Ok(redirect(&location, vec![SetCookie::removal(SESSION_COOKIE, "/", call.secure()).to_string()]))
 }
 
 async fn verify_email(call: &Call<'_>, token: &str) -> Result<Response, AppError> {
@@ -348,7 +337,7 @@ async fn show_account(call: &Call<'_>, notice: Option<&str>, errors: &[FieldErro
         Err(r) => return Ok(r),
     };
     let c = &shopper.customer;
-    let secret = super::shop::require_secret(&call.config)?;
+    let secret = require_secret(&call.config)?;
     let batch = [attach_guest_orders_sql(&c.id), orders_sql(&c.id), addresses_sql(&c.id), crate::app::social::identities_sql(&c.id)];
     let results = call.db.batch(&batch).await?;
     let [_, orders, addresses, identities] = results.as_slice() else { return Err(AppError::Internal("account batch".into())) };
@@ -489,9 +478,7 @@ async fn export(call: &Call<'_>) -> Result<Response, AppError> {
         "social_identities": identities.decode::<serde_json::Value>()?,
     });
     let text = serde_json::to_string_pretty(&body).map_err(|e| AppError::internal("export json", e))?;
-    let mut rendered = Rendered::new(200, "application/json; charset=utf-8", text);
-    rendered.headers.push(("content-disposition", "attachment; filename=\"vestify-my-data.json\"".into()));
-    Ok(respond(rendered, http_cache::NO_STORE, None))
+    Ok(attachment("application/json; charset=utf-8", text, "vestify-my-data.json"))
 }
 
 async fn delete_account(call: &Call<'_>) -> Result<Response, AppError> {
@@ -506,7 +493,7 @@ async fn delete_account(call: &Call<'_>) -> Result<Response, AppError> {
     }
     call.db.batch(&delete_account_batch(&c.id, now())).await?;
     let location = format!("{}?notice=deleted", call.href(paths::LOGIN));
-    let mut cookies = vec![clear_cookie(SESSION_COOKIE, "/", call.secure())];
+    let mut cookies = vec![SetCookie::removal(SESSION_COOKIE, "/", call.secure()).to_string()];
     cookies.extend(clear_cart_cookies(&call.ctx));
     Ok(redirect(&location, cookies))
 }

@@ -6,7 +6,7 @@
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
 
-use super::shop::{error_page, html, redirect};
+use super::http::{cookie, error_page, foreign_form, html, page, query_param, redirect, SetCookie};
 use super::{admin_orders, Incoming};
 use crate::app::accounts::{clear_failures_sql, end_all_sessions_sql, end_session_sql, failures_sql, record_failure_sql, Failures};
 use crate::app::admin::{
@@ -16,27 +16,20 @@ use crate::app::admin::{
 use crate::domain::admin::{required, Role};
 use crate::domain::checkout::Email;
 use crate::domain::error::AppError;
-use crate::domain::http_cache;
-use crate::domain::listing::parse_query;
 use crate::domain::locale::Locale;
 use crate::domain::password::NewPassword;
 use crate::domain::session::Realm;
 use crate::domain::throttle::{login_retry_after, Action};
-use crate::platform::accounts::{changed, clear_cookie, hash_password, read_session, session_cookie, start_session, verify_password};
+use crate::platform::accounts::{changed, hash_password, read_session, session_cookie, start_session, verify_password};
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::app::db::Db;
-use crate::platform::edge_cache::{respond, Rendered};
-use crate::platform::security::{check_form, cookie, ADMIN_COOKIE};
+use crate::platform::security::{check_form, ADMIN_COOKIE};
 use crate::platform::{random, rate_limit_do};
 use crate::views::admin;
-use crate::views::{errors, PageCtx};
+use crate::views::PageCtx;
 
 const AUDIT_PAGE: i64 = 100;
-
-pub fn owns(path: &str) -> bool {
-    path == "/admin" || path.starts_with("/admin/")
-}
 
 /// A signed-in admin.
 struct Signed {
@@ -59,9 +52,9 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
         Err(too_large) => return Ok(too_large),
     };
     if post && !check_form(req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
-        return Ok(html(403, errors::forbidden(ctx).into_string(), Vec::new()));
+        return Ok(foreign_form(ctx, incoming));
     }
-    let field = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let field = |key: &str| form.trimmed(key).to_string();
     let secure = incoming.origin.starts_with("https://");
     let method = incoming.method.to_string().to_uppercase();
     let path = incoming.path.trim_end_matches('/');
@@ -77,14 +70,14 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
             if let Some(id) = cookie(req, ADMIN_COOKIE) {
                 db.batch(&[end_session_sql(&id)]).await?;
             }
-            return Ok(redirect("/admin/login", vec![clear_cookie(ADMIN_COOKIE, "/admin", secure)]));
+            return Ok(redirect("/admin/login", vec![SetCookie::removal(ADMIN_COOKIE, "/admin", secure).to_string()]));
         }
         _ => {}
     }
     // Everything else needs a route in the table, a live admin session, and the route's permission.
     let Some(permission) = required(&method, if path.is_empty() { "/admin" } else { path }) else { return Err(AppError::NotFound) };
     let Some(signed) = signed_in(req, &db, config).await? else {
-        return Ok(redirect("/admin/login", vec![clear_cookie(ADMIN_COOKIE, "/admin", secure)]));
+        return Ok(redirect("/admin/login", vec![SetCookie::removal(ADMIN_COOKIE, "/admin", secure).to_string()]));
     };
     if !signed.role.can(permission) {
         return Ok(page(403, admin::forbidden_page(&signed.admin)));
@@ -107,12 +100,12 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
         ("GET", ["admin", "orders", id, "invoice.pdf"]) => admin_orders::invoice(env, id, true).await,
         ("POST", ["admin", "orders", id, action]) => admin_orders::act(env, config, &db, &staff, id, action, &form).await,
         ("GET", ["admin", "customers"]) => {
-            let q = parse_query(&incoming.query).into_iter().find(|(k, _)| k == "q").map(|(_, v)| v.trim().to_lowercase()).unwrap_or_default();
+            let q = query_param(&incoming.query, "q").map(|v| v.trim().to_lowercase()).unwrap_or_default();
             let rows: Vec<CustomerListRow> = if q.is_empty() { Vec::new() } else { db.all(&customers_sql(&q)).await? };
             Ok(page(200, admin::customers_page(&signed.admin, &q, &rows)))
         }
         ("GET", ["admin", "audit"]) => {
-            let before = parse_query(&incoming.query).into_iter().find(|(k, _)| k == "before").and_then(|(_, v)| v.parse().ok());
+            let before = query_param(&incoming.query, "before").and_then(|v| v.parse().ok());
             let rows: Vec<AuditRow> = db.all(&audit_page_sql(before, AUDIT_PAGE)).await?;
             let next = (rows.len() as i64 == AUDIT_PAGE).then(|| rows.last().map(|r| r.id)).flatten();
             Ok(page(200, admin::audit_page(&signed.admin, &rows, next)))
@@ -127,10 +120,6 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
         }
         _ => Err(AppError::NotFound),
     }
-}
-
-fn page(status: u16, markup: maud::Markup) -> Response {
-    html(status, markup.into_string(), Vec::new())
 }
 
 async fn signed_in(req: &Request, db: &D1, config: &Config) -> Result<Option<Signed>, AppError> {
@@ -165,9 +154,7 @@ async fn login(req: &Request, db: &D1, config: &Config, email: &str, password: &
 
 fn too_many(retry_after: i64, email: &str) -> Response {
     let message = format!("Quá nhiều lần thử. Vui lòng thử lại sau {retry_after} giây.");
-    let mut rendered = Rendered::new(429, "text/html; charset=utf-8", admin::login_page(email, Some(&message)).into_string());
-    rendered.headers.push(("retry-after", retry_after.to_string()));
-    respond(rendered, http_cache::NO_STORE, None)
+    html(429, admin::login_page(email, Some(&message)).into_string(), vec![("retry-after", retry_after.to_string())])
 }
 
 async fn users(db: &D1, signed: &Signed, error: Option<&str>) -> Result<Response, AppError> {

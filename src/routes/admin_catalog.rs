@@ -6,7 +6,7 @@
 
 use worker::{Env, Response};
 
-use super::shop::{html, redirect};
+use super::http::{attachment, html, query_param, redirect, Form};
 use crate::app::admin::Actor;
 use crate::app::admin_catalog::{
     bulk_status, categories_sql, parse_count, products_sql, statuses_sql, stock_sql, threshold_batch, variant_stock_sql, CategoryRow, LedgerRow, OutcomeRow,
@@ -20,9 +20,6 @@ use crate::app::inventory::{adjust, ledger_sql, outcome, outcome_sql, Adjustment
 use crate::domain::admin::{required, Permission, Role};
 use crate::domain::catalog::ProductStatus;
 use crate::domain::error::AppError;
-use crate::domain::http_cache;
-use crate::platform::edge_cache::{respond, Rendered};
-use crate::domain::listing::parse_query;
 use crate::domain::locale::Locale;
 use crate::platform::accounts::changed;
 use crate::platform::config::now;
@@ -41,18 +38,18 @@ pub struct Req<'a> {
     pub user: &'a str,
     pub actor: &'a Actor<'a>,
     pub query: &'a str,
-    pub form: &'a [(String, String)],
+    pub form: &'a Form,
     /// The file of a multipart form (CSV import, image upload).
     pub upload: Option<&'a super::admin_upload::Upload>,
 }
 
 impl Req<'_> {
     pub(super) fn field(&self, key: &str) -> String {
-        self.form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+        self.form.trimmed(key).to_string()
     }
 
     pub(super) fn param(&self, key: &str) -> String {
-        parse_query(self.query).into_iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+        query_param(self.query, key).map(|v| v.trim().to_string()).unwrap_or_default()
     }
 
     pub(super) fn ctx(&self, path: &str) -> AdminCtx {
@@ -132,7 +129,7 @@ pub async fn bump_catalog_version(env: &Env) -> Result<(), AppError> {
 }
 
 async fn products(r: &Req<'_>, message: Option<(bool, String)>) -> Result<Response, AppError> {
-    let filter = ProductFilter::from_query(&parse_query(r.query));
+    let filter = ProductFilter::from_query(&Form::parse(r.query));
     let mut rows: Vec<ProductListRow> = r.db.all(&products_sql(&filter)).await?;
     let has_next = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
@@ -386,7 +383,5 @@ async fn variant_action(r: &Req<'_>, id: i64, vid: i64, action: &str) -> Result<
 
 async fn export_csv(r: &Req<'_>) -> Result<Response, AppError> {
     let rows: Vec<crate::domain::catalog_csv::VariantRow> = r.db.all(&crate::app::admin_catalog::export_sql()).await?;
-    let mut rendered = Rendered::new(200, "text/csv; charset=utf-8", crate::domain::catalog_csv::export(&rows));
-    rendered.headers.push(("content-disposition", "attachment; filename=\"vestify-products.csv\"".to_string()));
-    Ok(respond(rendered, http_cache::NO_STORE, None))
+    Ok(attachment("text/csv; charset=utf-8", crate::domain::catalog_csv::export(&rows), "vestify-products.csv"))
 }

@@ -5,7 +5,7 @@ use crate::app::db::Db;
 use worker::Response;
 
 use super::admin_catalog::{bump_catalog_version, Req};
-use super::shop::html;
+use super::http::html;
 use crate::app::catalog_import::{
     self, conflict_text, existing_map, file_problem_text, refusal_text, reserved_sql, review, save_draft_sql, vocabulary_sets, vocabulary_sql, ConfirmError, ReservedRow,
     VocabularyRow,
@@ -34,7 +34,7 @@ pub async fn dry_run(r: &Req<'_>) -> Result<Response, AppError> {
                 return Ok(page(422, dry_run_page(&ctx, &DryRunView { review: None, file_problem: Some(msg.into()), draft: None })));
             }
         },
-        None => r.form.iter().find(|(k, _)| k == "text").map(|(_, v)| v.clone()).unwrap_or_default(),
+        None => r.form.value("text").to_string(),
     };
     if text.trim().is_empty() {
         let msg = if vi { "Hãy chọn một tệp CSV hoặc dán nội dung CSV." } else { "Choose a CSV file or paste the CSV text." };

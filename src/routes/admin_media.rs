@@ -7,7 +7,7 @@ use worker::Response;
 
 use super::admin_catalog::{bump_catalog_version, product_form_with, Req};
 use super::admin_upload::{max_bytes, too_large};
-use super::shop::redirect;
+use super::http::redirect;
 use crate::app::product_media::{add_batch, alt, delete_batch, images_sql, reorder_batch, update_batch, ImageRow};
 use crate::app::taxonomy::{moved, Direction};
 use crate::domain::error::AppError;

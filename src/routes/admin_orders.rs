@@ -6,7 +6,8 @@ use serde_json::json;
 use worker::{Env, Headers, Response, ResponseBuilder};
 
 use super::payments::{refund, refund_refused, refund_status};
-use super::shop::{html, load_order, query_param, redirect};
+use super::http::{attachment, html, query_param, redirect, Form};
+use super::shop::load_order;
 use crate::app::analytics;
 use crate::app::admin::{audit_sql, Actor, AdminRow};
 use crate::app::admin_orders::{deliver_order, fulfil_order, orders_list_sql, with_audit, Action, OrderFilter, OrderListRow, PER_PAGE};
@@ -23,7 +24,6 @@ use crate::domain::orders::OrderStatus;
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::app::db::Db;
-use crate::platform::edge_cache::{respond, Rendered};
 use crate::platform::invoice::{invoice_font, invoice_settings};
 use crate::platform::random;
 use crate::views::admin::dashboard::{dashboard_csv, dashboard_page};
@@ -103,9 +103,7 @@ pub(super) async fn dashboard_download(db: &D1, staff: &Staff<'_>, query: &str) 
         Err(errors) => return Ok(page(400, bad_request_page(&admin_ctx(staff, "/admin", query), Section::Dashboard, &problems(&errors)))),
     };
     let d = analytics::dashboard(db, period, now()).await?;
-    let mut rendered = Rendered::new(200, "text/csv; charset=utf-8", dashboard_csv(&d));
-    rendered.headers.push(("content-disposition", format!("attachment; filename=\"vestify-{}-{}.csv\"", period.from, period.to)));
-    Ok(respond(rendered, http_cache::NO_STORE, None))
+    Ok(attachment("text/csv; charset=utf-8", dashboard_csv(&d), &format!("vestify-{}-{}.csv", period.from, period.to)))
 }
 
 /// `GET /admin/orders?status&provider&from&to&q&page`.
@@ -185,9 +183,9 @@ fn snapshot(d: &OrderDetail) -> serde_json::Value {
 
 /// `POST /admin/orders/{id}/{fulfil|deliver|cancel|refund}`: without `confirm=yes` it shows the
 /// confirmation step; with it, it acts once (a repeated confirmation changes nothing twice).
-pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, id: &str, code: &str, form: &[(String, String)]) -> Result<Response, AppError> {
+pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, id: &str, code: &str, form: &Form) -> Result<Response, AppError> {
     let action = Action::parse(code).ok_or(AppError::NotFound)?;
-    let field = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let field = |key: &str| form.trimmed(key).to_string();
     let d = load_order(env, id).await?.ok_or(AppError::NotFound)?;
     let refunds: Vec<RefundRow> = db.all(&refunds_of_order_sql(id)).await?;
     let path = format!("/admin/orders/{id}");

@@ -6,19 +6,18 @@ use serde_json::json;
 use worker::{Env, Response};
 
 use super::promotions::{bump_catalog_version, generate_bulk};
-use super::shop::{html, redirect};
+use super::http::{attachment, html, query_param, redirect, Form};
 use crate::app::admin::{audit_created_sql, audit_sql, Actor};
 use crate::app::promotions::{
     analytics_sql, codes_csv, codes_sql, create_promotion, list_promotions_sql, promotion_sql, validate_input, AnalyticsRow, CodeRow, PromotionRow,
 };
 use crate::app::sql::Sql;
 use crate::domain::error::AppError;
-use crate::domain::listing::{parse_query, percent_encode_component, FieldError, Problem};
+use crate::domain::listing::{percent_encode_component, FieldError, Problem};
 use crate::domain::promotions::{parse_code_prefix, PromotionStatus, MAX_BULK_CODES};
 use crate::platform::config::now;
 use crate::platform::d1::D1;
 use crate::app::db::Db;
-use crate::platform::edge_cache::{respond, Rendered};
 use crate::views::admin::promotions::{promotions_page, Listed, Notice};
 use crate::views::admin::AdminCtx;
 use crate::views::PageCtx;
@@ -33,7 +32,7 @@ pub async fn handle(
     method: &str,
     segments: &[&str],
     query: &str,
-    form: &[(String, String)],
+    form: &Form,
 ) -> Option<Result<Response, AppError>> {
     let result = match (method, segments) {
         ("GET", ["admin", "promotions"]) => {
@@ -51,8 +50,8 @@ pub async fn handle(
 
 /// After a redirect, what to say: `?created=Name`, `?on=Name`/`?off=Name`, `?codes=N&csv=…`.
 fn notice_from(query: &str) -> Option<Notice> {
-    let q = parse_query(query);
-    let get = |k: &str| q.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let q = Form::parse(query);
+    let get = |k: &str| q.get(k).map(str::to_string);
     if let Some(name) = get("created") {
         return Some(Notice::Created(name));
     }
@@ -95,7 +94,7 @@ async fn list(db: &D1, ctx: &AdminCtx, shop: &PageCtx, notice: Option<&Notice>, 
     Ok(html(status, promotions_page(ctx, shop, &listed, notice, errors, form).into_string(), Vec::new()))
 }
 
-async fn create(env: &Env, db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, form: &[(String, String)]) -> Result<Response, AppError> {
+async fn create(env: &Env, db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, form: &Form) -> Result<Response, AppError> {
     let validated = crate::app::promotion_form::read(form).and_then(|input| validate_input(&input).map(|v| (input, v)));
     let (input, (promotion, codes)) = match validated {
         Ok(v) => v,
@@ -138,9 +137,9 @@ async fn switch(env: &Env, db: &D1, ctx: &AdminCtx, actor: &Actor<'_>, id: &str,
     Ok(redirect(&format!("{}?{}={}", ctx.href("/admin/promotions"), if active { "on" } else { "off" }, percent_encode_component(&name)), Vec::new()))
 }
 
-async fn codes(db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, id: &str, form: &[(String, String)]) -> Result<Response, AppError> {
+async fn codes(db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, id: &str, form: &Form) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let get = |k: &str| form.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim()).unwrap_or("");
+    let get = |k: &str| form.trimmed(k);
     let mut errors = Vec::new();
     let prefix = parse_code_prefix(get("prefix"));
     if prefix.is_none() {
@@ -172,9 +171,7 @@ async fn codes(db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, id: &
 async fn csv(db: &D1, id: &str, query: &str) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     db.all::<PromotionRow>(&promotion_sql(id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
-    let batch = parse_query(query).into_iter().find(|(k, _)| k == "batch").map(|(_, v)| v);
+    let batch = query_param(query, "batch");
     let codes: Vec<CodeRow> = db.all(&codes_sql(id, batch.as_deref())).await?;
-    let mut rendered = Rendered::new(200, "text/csv; charset=utf-8", codes_csv(&codes));
-    rendered.headers.push(("content-disposition", format!("attachment; filename=\"promotion-{id}-codes.csv\"")));
-    Ok(respond(rendered, crate::domain::http_cache::NO_STORE, None))
+    Ok(attachment("text/csv; charset=utf-8", codes_csv(&codes), &format!("promotion-{id}-codes.csv")))
 }

@@ -6,7 +6,7 @@ use crate::app::db::Db;
 use worker::Response;
 
 use super::admin_catalog::{bump_catalog_version, Req};
-use super::shop::{html, redirect};
+use super::http::{html, redirect};
 use crate::app::taxonomy::{
     add_member_batch, categories_sql, collections_sql, create_category_batch, create_collection_batch, members_sql, moved, parent_refusal, remove_member_batch,
     reorder_categories_batch, reorder_collections_batch, reorder_members_batch, siblings, tree, update_category_batch, update_collection_batch, CategoryRow,

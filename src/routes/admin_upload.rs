@@ -5,9 +5,9 @@
 use wasm_bindgen::JsValue;
 use worker::{Env, FormEntry, Request, Response};
 
-use super::shop::{html, read_body};
+use super::http::{html, read_body, Form};
 use crate::domain::error::AppError;
-use crate::domain::listing::{parse_query, FieldError, Problem};
+use crate::domain::listing::{FieldError, Problem};
 use crate::domain::media::DEFAULT_MAX_BYTES;
 
 /// The one file a multipart form may carry (its field is named `file`).
@@ -29,13 +29,13 @@ fn bad_body() -> AppError {
 }
 
 /// The form's text fields and its file, or the 413 page to answer with.
-pub async fn read_form(req: &mut Request, env: &Env, post: bool) -> Result<Result<(Vec<(String, String)>, Option<Upload>), Response>, AppError> {
+pub async fn read_form(req: &mut Request, env: &Env, post: bool) -> Result<Result<(Form, Option<Upload>), Response>, AppError> {
     if !post {
-        return Ok(Ok((Vec::new(), None)));
+        return Ok(Ok((Form::default(), None)));
     }
     let multipart = req.headers().get("content-type").ok().flatten().is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"));
     if !multipart {
-        return Ok(Ok((parse_query(&read_body(req).await?), None)));
+        return Ok(Ok((Form::parse(&read_body(req).await?), None)));
     }
     let max = max_bytes(env);
     let declared = req.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<usize>().ok());
@@ -64,7 +64,7 @@ pub async fn read_form(req: &mut Request, env: &Env, post: bool) -> Result<Resul
         }
         _ => None,
     };
-    Ok(Ok((form, upload)))
+    Ok(Ok((Form::from_pairs(form), upload)))
 }
 
 /// The 413 page (the admin area is in Vietnamese; the English follows).

@@ -5,15 +5,13 @@
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
 
-use super::shop::{internal_auth, json_response, query_param};
+use super::http::{attachment, internal_auth, json_response, query_param};
 use super::Incoming;
 use crate::app::analytics;
 use crate::domain::analytics::{vn_day, Period};
 use crate::domain::error::AppError;
-use crate::domain::http_cache;
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
-use crate::platform::edge_cache::{respond, Rendered};
 use crate::views::admin::dashboard::{dashboard_csv, dashboard_json};
 
 /// The period asked for by `from`, `to` and `days`, as the dashboard reads it.
@@ -31,9 +29,7 @@ pub async fn internal(req: &Request, incoming: &Incoming, env: &Env, segments: &
         (Method::Get, ["internal", "analytics"]) => Ok(json_response(200, &dashboard_json(&analytics::dashboard(&db, period, now()).await?))),
         (Method::Get, ["internal", "analytics.csv"]) => {
             let dashboard = analytics::dashboard(&db, period, now()).await?;
-            let mut rendered = Rendered::new(200, "text/csv; charset=utf-8", dashboard_csv(&dashboard));
-            rendered.headers.push(("content-disposition", format!("attachment; filename=\"vestify-{}-{}.csv\"", period.from, period.to)));
-            Ok(respond(rendered, http_cache::NO_STORE, None))
+            Ok(attachment("text/csv; charset=utf-8", dashboard_csv(&dashboard), &format!("vestify-{}-{}.csv", period.from, period.to)))
         }
         (Method::Post, ["internal", "analytics", "rollup"]) => {
             // The previous period too, so the comparison the dashboard draws is complete.

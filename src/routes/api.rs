@@ -1,13 +1,13 @@
 //! The public JSON API (`/api/v1`): categories, product listings with facets, product detail,
 //! search, and the OpenAPI document that describes them. Errors are
-//! `{"error": {"code", "message", "fields"}}` with the matching status.
-
-use std::collections::BTreeMap;
+//! `{"error": {"code", "message", "fields", "request_id"}}` with the matching status
+//! (`routes::http::error_body`).
 
 use serde::Serialize;
 use serde_json::{json, Value};
 use worker::{Context, Env, Method, Response};
 
+use super::http::error_body;
 use super::storefront::search_listing;
 use super::Incoming;
 use crate::app::catalog::{CatalogStore, FacetCount, Listing, PriceRange, ProductPage, Scope};
@@ -19,7 +19,6 @@ use crate::domain::listing::{total_pages, ListingQuery};
 use crate::domain::slug::Slug;
 use crate::platform::d1::D1;
 use crate::platform::edge_cache::{self, respond, Rendered};
-use crate::views::i18n;
 use crate::views::paths;
 
 const JSON: &str = "application/json; charset=utf-8";
@@ -28,7 +27,7 @@ const OPENAPI: &str = include_str!("openapi.json");
 
 pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     if !matches!(req.method, Method::Get | Method::Head) {
-        let mut rendered = error_body(&AppError::MethodNotAllowed);
+        let mut rendered = error_body(req, &AppError::MethodNotAllowed);
         rendered.headers.push(("allow", "GET, HEAD".to_string()));
         return with_cors(respond(rendered, http_cache::NO_STORE, None));
     }
@@ -37,7 +36,7 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     let response = edge_cache::serve(env, ctx, &key, req.if_none_match.as_deref(), None, |_version| async move {
         match render(req, env, &path).await {
             Ok(value) => Rendered::new(200, JSON, value),
-            Err(e) => error_body(&e),
+            Err(e) => error_body(req, &e),
         }
     })
     .await;
@@ -67,27 +66,6 @@ async fn render(req: &Incoming, env: &Env, path: &str) -> Result<String, AppErro
         _ => return Err(AppError::NotFound),
     };
     serde_json::to_string(&value).map_err(|e| AppError::internal("json", e))
-}
-
-pub(super) fn error_body(error: &AppError) -> Rendered {
-    let en = i18n::t(crate::domain::locale::Locale::En);
-    let (message, fields) = match error {
-        AppError::NotFound => ("The requested resource does not exist.".to_string(), BTreeMap::new()),
-        AppError::Invalid(errors) => (
-            "Some parameters are not valid.".to_string(),
-            errors.iter().map(|e| (e.field.to_string(), en.field_error(e))).collect(),
-        ),
-        AppError::MethodNotAllowed => ("This method is not allowed on this endpoint.".to_string(), BTreeMap::new()),
-        AppError::Unauthorized => ("The signature or credential is missing or wrong.".to_string(), BTreeMap::new()),
-        AppError::Forbidden(r) | AppError::Conflict(r) => (r.message.clone(), BTreeMap::new()),
-        AppError::TooManyRequests { retry_after } => (format!("Too many requests; try again in {retry_after} seconds."), BTreeMap::new()),
-        AppError::Internal(cause) => {
-            worker::console_error!("api internal error: {cause}");
-            ("Something failed on our side. Please retry later.".to_string(), BTreeMap::new())
-        }
-    };
-    let body = json!({"error": {"code": error.code(), "message": message, "fields": fields}});
-    Rendered::new(error.status(), JSON, body.to_string())
 }
 
 #[derive(Serialize)]

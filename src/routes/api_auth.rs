@@ -14,7 +14,8 @@
 use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response};
 
-use super::shop::{load_order, order_json, read_body};
+use super::http::{error_body, read_body};
+use super::shop::{load_order, order_json};
 use super::Incoming;
 use crate::app::accounts::{
     addresses_sql, attach_guest_orders_sql, clear_failures_sql, customer_by_email_sql, failures_sql, orders_sql, record_failure_sql, CustomerRow,
@@ -41,16 +42,12 @@ const JSON: &str = "application/json; charset=utf-8";
 /// The realm named in `WWW-Authenticate` challenges.
 const REALM: &str = "vestify-api";
 
-pub fn owns(path: &str) -> bool {
-    path.starts_with("/api/v1/auth/") || path == "/api/v1/me" || path.starts_with("/api/v1/me/")
-}
-
 pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Response {
     let config = Config::from_env(env);
     let segments: Vec<&str> = incoming.path.trim_start_matches("/api/v1/").split('/').collect();
     let method = incoming.method.clone();
     let result = match (method, segments.as_slice()) {
-        (Method::Post, ["auth", action @ ("token" | "refresh" | "logout")]) => match json_body(&mut req).await {
+        (Method::Post, ["auth", action @ ("token" | "refresh" | "logout")]) => match json_body(&mut req, incoming).await {
             Ok(body) => match *action {
                 "token" => issue(&req, env, &config, &body).await,
                 "refresh" => refresh(&req, env, &config, &body).await,
@@ -61,11 +58,11 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
         (Method::Get, ["me"]) => me(&req, env, &config).await,
         (Method::Get, ["me", "orders"]) => my_orders(&req, env, &config).await,
         (Method::Get, ["me", "orders", id]) => my_order(&req, env, &config, id).await,
-        (_, ["auth", "token" | "refresh" | "logout"]) => Ok(not_allowed("POST")),
-        (_, ["me"] | ["me", "orders"] | ["me", "orders", _]) => Ok(not_allowed("GET")),
+        (_, ["auth", "token" | "refresh" | "logout"]) => Ok(not_allowed(incoming, "POST")),
+        (_, ["me"] | ["me", "orders"] | ["me", "orders", _]) => Ok(not_allowed(incoming, "GET")),
         _ => Err(AppError::NotFound),
     };
-    result.unwrap_or_else(|e| error(&e))
+    result.unwrap_or_else(|e| error(incoming, &e))
 }
 
 // --- answers -----------------------------------------------------------------------------------
@@ -76,8 +73,8 @@ fn answer(status: u16, value: &Value, headers: Vec<(&'static str, String)>) -> R
     respond(rendered, http_cache::NO_STORE, None)
 }
 
-fn error(e: &AppError) -> Response {
-    respond(super::api::error_body(e), http_cache::NO_STORE, None)
+fn error(incoming: &Incoming, e: &AppError) -> Response {
+    respond(error_body(incoming, e), http_cache::NO_STORE, None)
 }
 
 /// An error in the API's format with its own code.
@@ -85,8 +82,8 @@ fn refuse(status: u16, code: &str, message: &str) -> Response {
     answer(status, &json!({"error": {"code": code, "message": message, "fields": {}}}), Vec::new())
 }
 
-fn not_allowed(allow: &str) -> Response {
-    let response = error(&AppError::MethodNotAllowed);
+fn not_allowed(incoming: &Incoming, allow: &str) -> Response {
+    let response = error(incoming, &AppError::MethodNotAllowed);
     let _ = response.headers().set("allow", allow);
     response
 }
@@ -125,13 +122,13 @@ fn bad_body() -> AppError {
 }
 
 /// The JSON body of a POST; a 415 unless it is declared `application/json`.
-async fn json_body(req: &mut Request) -> Result<Value, Response> {
+async fn json_body(req: &mut Request, incoming: &Incoming) -> Result<Value, Response> {
     let content_type = req.headers().get("content-type").ok().flatten().unwrap_or_default().to_ascii_lowercase();
     if content_type.split(';').next().map(str::trim) != Some("application/json") {
         return Err(refuse(415, "unsupported_media_type", "Send the body as application/json."));
     }
-    let text = read_body(req).await.map_err(|e| error(&e))?;
-    serde_json::from_str::<Value>(&text).ok().filter(Value::is_object).ok_or_else(|| error(&bad_body()))
+    let text = read_body(req).await.map_err(|e| error(incoming, &e))?;
+    serde_json::from_str::<Value>(&text).ok().filter(Value::is_object).ok_or_else(|| error(incoming, &bad_body()))
 }
 
 /// A required string field of the body.

@@ -1,7 +1,9 @@
 //! The router: one request in, one response out, never an `Err` and never a panic.
 //!
-//! Paths are matched here; each area's handlers live in their own module and stay thin: parse the
-//! request into domain types, call the store, render.
+//! `domain::routing` picks the one area that answers a path and names the route; `dispatch` calls
+//! that area's handler module, whose handlers stay thin: parse the request into domain types, call
+//! the use case, render. What the modules share (bodies, forms, cookies, responses, error pages and
+//! the JSON error envelope, the request log) is in `http`.
 
 mod account;
 mod account_cart;
@@ -16,6 +18,7 @@ mod admin_media;
 mod admin_taxonomy;
 mod admin_upload;
 mod api_auth;
+pub(crate) mod http;
 mod media;
 mod payments;
 mod promotions;
@@ -25,9 +28,10 @@ mod track;
 
 use worker::{Context, Env, Method, Request, Response, ResponseBuilder};
 
+use self::http::plain;
 use crate::assets;
 use crate::domain::http_cache;
-use crate::platform::edge_cache::{respond, Rendered};
+use crate::domain::routing::{self, Area};
 use crate::platform::{security, ASSETS};
 
 /// What the router and handlers need from a request, read once.
@@ -45,6 +49,11 @@ pub struct Incoming {
     pub user_agent: String,
     /// Who the CSRF token and the page's ETag tag are bound to; HTML is sealed for them.
     pub visitor: security::Visitor,
+    /// This request's id (`cf-ray`, or generated): in the log, the `x-request-id` header, and on
+    /// error pages and JSON errors.
+    pub request_id: String,
+    /// The route's name in the log (`"cart.add_item"`).
+    pub route: &'static str,
 }
 
 impl Incoming {
@@ -54,17 +63,25 @@ impl Incoming {
 }
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
+    let started_ms = worker::Date::now().as_millis() as f64;
+    let method = req.method();
+    let request_id = crate::domain::http::request_id(http::header(&req, "cf-ray").as_deref(), || crate::platform::random::token(8).unwrap_or_default());
     let url = match req.url() {
         Ok(url) => url,
-        Err(_) => return plain(400, "Bad Request"),
+        Err(_) => {
+            let response = plain(400, "Bad Request");
+            let _ = response.headers().set("x-request-id", &request_id);
+            return response;
+        }
     };
+    let route = routing::route(method.as_ref(), url.path());
     let config = crate::platform::config::Config::from_env(&env);
     let origin = config.public_origin.clone().unwrap_or_else(|| url.origin().ascii_serialization());
     let secret = config.shop_secret.clone();
     let visitor = security::Visitor::from_request(&req, url.path(), &origin, secret.as_deref());
     // An ETag made for this visitor's CSRF binding revalidates without its suffix; one made for
     // another binding must not match (see `domain::security::untag_if_none_match`).
-    let (if_none_match, tagged) = match (req.headers().get("if-none-match").ok().flatten(), visitor.tag()) {
+    let (if_none_match, tagged) = match (http::header(&req, "if-none-match"), visitor.tag()) {
         (Some(inm), Some(tag)) => {
             let (inm, tagged) = crate::domain::security::untag_if_none_match(&inm, &tag);
             (Some(inm).filter(|v| !v.is_empty()), tagged)
@@ -72,38 +89,37 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
         (inm, _) => (inm, false),
     };
     let incoming = Incoming {
-        method: req.method(),
+        method,
         path: url.path().to_string(),
         query: url.query().map(|q| format!("?{q}")).unwrap_or_default(),
         origin,
         if_none_match,
-        client_ip: req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_default(),
-        user_agent: req.headers().get("user-agent").ok().flatten().unwrap_or_default(),
+        client_ip: http::header(&req, "cf-connecting-ip").unwrap_or_default(),
+        user_agent: http::header(&req, "user-agent").unwrap_or_default(),
         visitor,
+        request_id,
+        route: route.name,
     };
-    let response = dispatch(req, &incoming, &env, &ctx).await;
-    security::seal(response, &incoming.visitor, tagged).await
+    let response = dispatch(route.area, req, &incoming, &env, &ctx).await;
+    let response = security::seal(response, &incoming.visitor, tagged).await;
+    http::finish(response, &incoming, started_ms).await
 }
 
-async fn dispatch(req: Request, incoming: &Incoming, env: &Env, ctx: &Context) -> Response {
-    let readable = matches!(incoming.method, Method::Get | Method::Head);
-    match incoming.path.as_str() {
-        "/healthz" => plain(200, "ok"),
-        p if p.starts_with(assets::STATIC_PREFIX) && readable => static_asset(env, p).await,
-        p if p.starts_with(crate::domain::media::PREFIX) && readable => media::serve(incoming, env).await,
-        p if account::owns(p) => account::handle(req, incoming, env).await,
-        p if admin::owns(p) => admin::handle(req, incoming, env).await,
-        p if api_auth::owns(p) => api_auth::handle(req, incoming, env).await,
-        p if payments::owns(p) => payments::handle(req, incoming, env).await,
-        p if shop::owns(p) => shop::handle(req, incoming, env, ctx).await,
-        p if p.starts_with("/api/") => api::handle(incoming, env, ctx).await,
-        _ if !readable => storefront::method_not_allowed(incoming, env).await,
-        _ => storefront::handle(incoming, env, ctx).await,
+/// The area's handler. Each area answers every path the table gives it, including its own 404s.
+async fn dispatch(area: Area, req: Request, incoming: &Incoming, env: &Env, ctx: &Context) -> Response {
+    match area {
+        Area::Health => plain(200, "ok"),
+        Area::Static => static_asset(env, &incoming.path).await,
+        Area::Media => media::serve(incoming, env).await,
+        Area::Account => account::handle(req, incoming, env).await,
+        Area::Admin => admin::handle(req, incoming, env).await,
+        Area::ApiAccount => api_auth::handle(req, incoming, env).await,
+        Area::Payments => payments::handle(req, incoming, env).await,
+        Area::Cart | Area::Checkout | Area::Orders | Area::Webhooks | Area::Internal => shop::handle(req, incoming, env, ctx).await,
+        Area::Api => api::handle(incoming, env, ctx).await,
+        Area::Storefront if matches!(incoming.method, Method::Get | Method::Head) => storefront::handle(incoming, env, ctx).await,
+        Area::Storefront => storefront::method_not_allowed(incoming, env).await,
     }
-}
-
-fn plain(status: u16, body: &str) -> Response {
-    respond(Rendered::new(status, "text/plain; charset=utf-8", body.to_string()), http_cache::NO_STORE, None)
 }
 
 /// Serves `/static/{path}.{hash}.{ext}` from the assets binding with immutable caching. Only the

@@ -10,10 +10,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response, ResponseBuilder};
 
-use super::shop::{
-    api_error, authorized_order, error_page, html, internal_auth, json_response, load_order, order_location, parse_json, query_param, read_body,
-    redirect,
-};
+use super::http::{api_error, error_page, foreign_form, html, internal_auth, json_response, parse_json, query_param, read_body, read_form, redirect, Form};
+use super::shop::{authorized_order, load_order, order_location};
 use super::Incoming;
 use crate::app::db::Db;
 use crate::app::orders::{payment_by_id_sql, settle_payment, OrderDetail, OrderRow, PaymentRow};
@@ -21,7 +19,7 @@ use crate::app::payments::{apply_notice, new_attempt, record_started, Applied, N
 use crate::app::refunds::{refunds_of_order_sql, RefundError, RefundRequest, RefundRow, Refunded};
 use crate::domain::cart::is_cart_id;
 use crate::domain::error::AppError;
-use crate::domain::listing::{parse_query, FieldError, Problem};
+use crate::domain::listing::{FieldError, Problem};
 use crate::domain::locale::Locale;
 use crate::domain::orders::OrderStatus;
 use crate::domain::payments::{momo, paypal, stripe, zalopay, Attempt, Outcome, PaymentStatus, RefundStatus};
@@ -32,18 +30,7 @@ use crate::platform::{gateways, random};
 use crate::views::payments::{confirming_page, handoff_page, unavailable_page, REFRESH_SECONDS};
 use crate::views::PageCtx;
 
-const WEBHOOKS: [&str; 4] = ["/webhooks/stripe", "/webhooks/paypal", "/webhooks/momo", "/webhooks/zalopay"];
-
-/// Whether this module serves the path.
-pub fn owns(path: &str) -> bool {
-    let (_, p) = Locale::split_path(path);
-    (p.starts_with("/pay/") && !p.starts_with("/pay/sandbox/"))
-        || p.starts_with("/checkout/return/")
-        || (p.starts_with("/orders/") && p.ends_with("/pay"))
-        || WEBHOOKS.contains(&path)
-        || (path.starts_with("/internal/orders/") && path.ends_with("/refunds"))
-}
-
+/// The payments area of `domain::routing`: the gateways' pages, notifications and refunds.
 pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Response {
     let config = Config::from_env(env);
     let path = incoming.path.clone();
@@ -54,16 +41,15 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
             Ok(body) => machine(&req, incoming, env, &config, &path, &body).await,
             Err(e) => Err(e),
         };
-        return response.unwrap_or_else(|e| api_error(&e));
+        return response.unwrap_or_else(|e| api_error(incoming, &e));
     }
     let (locale, local) = Locale::split_path(&path);
     let version = crate::platform::edge_cache::catalog_version(env).await;
     let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
-    let body = if post { read_body(&mut req).await.unwrap_or_default() } else { String::new() };
-    let form = parse_query(&body);
+    let form = read_form(&mut req, post).await;
     // Like every form: same origin and the visitor's CSRF token, or a 403 that changes nothing.
     if post && !crate::platform::security::check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
-        return super::shop::html(403, crate::views::errors::forbidden(&ctx).into_string(), Vec::new());
+        return foreign_form(&ctx, incoming);
     }
     let result = match (incoming.method.clone(), local) {
         (Method::Get, p) if p.starts_with("/pay/") => {
@@ -242,8 +228,8 @@ pub fn failure_text(ctx: &PageCtx, detail: &OrderDetail, code: Option<&str>) -> 
 
 /// `POST /orders/{id}/pay` (`provider`, `t`): a new attempt for an unpaid order with the method the
 /// shopper picked; its units stay reserved until the order expires.
-async fn pay_another_way(ctx: &PageCtx, env: &Env, config: &Config, order_id: &str, form: &[(String, String)]) -> Result<Response, AppError> {
-    let get = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+async fn pay_another_way(ctx: &PageCtx, env: &Env, config: &Config, order_id: &str, form: &Form) -> Result<Response, AppError> {
+    let get = |key: &str| form.trimmed(key).to_string();
     let token = get("t");
     let detail = authorized_order(env, config, order_id, Some(&token)).await?;
     let order_url = order_location(ctx, &detail.order.id, &token);

@@ -14,7 +14,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response};
 
-use super::shop::{cart_call, html, json_response, parse_json, redirect, render_checkout, reply_json};
+use super::http::{attachment, html, json_response, parse_json, query_param, redirect};
+use super::shop::{cart_call, render_checkout, reply_json};
 use super::Incoming;
 use crate::app::promotions::{
     analytics_sql, codes_csv, codes_sql, create_promotion, insert_codes, list_promotions_sql, promotion_sql, update_promotion, validate_input,
@@ -22,14 +23,14 @@ use crate::app::promotions::{
 };
 use crate::domain::checkout::CheckoutForm;
 use crate::domain::error::AppError;
-use crate::domain::listing::{parse_query, FieldError, Problem};
+use crate::domain::listing::{FieldError, Problem};
 use crate::domain::promotions::{generate_codes, parse_code_prefix, CouponCode, MAX_BULK_CODES};
 use crate::app::cart::{CartCall, CartError, CartReply};
 use crate::domain::cart::CartId;
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::app::db::{Db, Rows};
-use crate::platform::edge_cache::{respond, Rendered, CATALOG_VERSION_KEY, PROMOTION_SCHEDULE_KEY};
+use crate::platform::edge_cache::{CATALOG_VERSION_KEY, PROMOTION_SCHEDULE_KEY};
 use crate::platform::KV;
 use crate::views::cart::cart_page_with_coupon;
 use crate::views::promotions::CouponProblem;
@@ -81,7 +82,7 @@ struct CodeBody {
 pub async fn api_apply(env: &Env, cart_id: &CartId, body: &str) -> Result<Response, AppError> {
     let CodeBody { code } = parse_json(body)?;
     let code = code.filter(|c| !c.trim().is_empty()).ok_or_else(|| AppError::Invalid(vec![FieldError { field: "code", problem: Problem::Required }]))?;
-    Ok(reply_json(cart_call(env, cart_id, &CartCall::ApplyCode { code }).await?, false))
+    reply_json(cart_call(env, cart_id, &CartCall::ApplyCode { code }).await?, false)
 }
 
 /// A new catalog version (cached pages show live automatic promotions, so they must miss at once),
@@ -177,11 +178,9 @@ pub async fn internal(req: &Request, incoming: &Incoming, env: &Env, segments: &
         }
         (Method::Get, ["internal", "promotions", pid, "codes.csv"]) => {
             let pid = id(pid)?;
-            let batch = parse_query(&incoming.query).into_iter().find(|(k, _)| k == "batch").map(|(_, v)| v);
+            let batch = query_param(&incoming.query, "batch");
             let codes: Vec<CodeRow> = db.all(&codes_sql(pid, batch.as_deref())).await?;
-            let mut rendered = Rendered::new(200, "text/csv; charset=utf-8", codes_csv(&codes));
-            rendered.headers.push(("content-disposition", format!("attachment; filename=\"promotion-{pid}-codes.csv\"")));
-            Ok(respond(rendered, crate::domain::http_cache::NO_STORE, None))
+            Ok(attachment("text/csv; charset=utf-8", codes_csv(&codes), &format!("promotion-{pid}-codes.csv")))
         }
         _ => Err(AppError::NotFound),
     }

@@ -5,19 +5,20 @@ use std::rc::Rc;
 use maud::Markup;
 use worker::{Context, Env, Response};
 
+use super::http::{error_page, error_rendered, moved_permanently, Form};
 use super::Incoming;
 use crate::app::catalog::{CatalogStore, Listing, Scope};
 use crate::domain::catalog::{Category, Color};
 use crate::domain::error::AppError;
 use crate::domain::http_cache;
-use crate::domain::listing::{parse_query, FieldError, ListingQuery, Problem};
+use crate::domain::listing::{FieldError, ListingQuery, Problem};
 use crate::domain::locale::Locale;
 use crate::domain::search::SearchQuery;
 use crate::domain::slug::Slug;
 use crate::platform::d1::D1;
-use crate::platform::edge_cache::{self, respond, Rendered};
+use crate::platform::edge_cache::{self, Rendered};
 use crate::platform::DB;
-use crate::views::{errors, home, listing, paths, product, seo, PageCtx};
+use crate::views::{home, listing, paths, product, seo, PageCtx};
 
 use crate::app::analytics::ProductRef;
 use crate::domain::analytics::EventKind;
@@ -64,10 +65,10 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
             // One URL per page: `/c/x/` redirects to `/c/x` (the locale roots keep their slash).
             // Leading slashes collapse too: `//host/` must not become a protocol-relative Location.
             if path.len() > 1 && path.ends_with('/') && path != "/en/" {
-                return redirect(&format!("/{}{}", path.trim_matches('/'), req.query));
+                return moved_permanently(&format!("/{}{}", path.trim_matches('/'), req.query));
             }
             if path == "/en" {
-                return redirect(&format!("/en/{}", req.query));
+                return moved_permanently(&format!("/en/{}", req.query));
             }
             route(Locale::split_path(path).1)
         }
@@ -90,15 +91,9 @@ pub async fn method_not_allowed(req: &Incoming, env: &Env) -> Response {
     let (locale, path) = Locale::split_path(&req.path);
     let version = edge_cache::catalog_version(env).await;
     let page_ctx = page_ctx(req, env, locale, path, &version).await;
-    let mut rendered = Rendered::new(405, HTML, errors::not_found(&page_ctx).into_string());
-    rendered.headers.push(("allow", "GET, HEAD".to_string()));
-    respond(rendered, http_cache::NO_STORE, None)
-}
-
-fn redirect(location: &str) -> Response {
-    let mut rendered = Rendered::new(301, "text/plain; charset=utf-8", String::new());
-    rendered.headers.push(("location", location.to_string()));
-    respond(rendered, http_cache::CATALOG, None)
+    let response = error_page(&page_ctx, req, AppError::MethodNotAllowed);
+    let _ = response.headers().set("allow", "GET, HEAD");
+    response
 }
 
 /// The context every page needs; categories come from isolate memory when this catalog version was
@@ -124,11 +119,11 @@ async fn render(req: &Incoming, env: &Env, page: Page, version: String) -> Rende
     let ctx = page_ctx(req, env, locale, path, &version).await;
     let db = match env.d1(DB) {
         Ok(db) => D1(db),
-        Err(e) => return error_page(&ctx, AppError::internal("d1 binding", e)),
+        Err(e) => return error_rendered(&ctx, req, &AppError::internal("d1 binding", e)),
     };
     let colors = match db.catalog_lists(&version).await {
         Ok((_, colors)) => colors,
-        Err(e) => return error_page(&ctx, e),
+        Err(e) => return error_rendered(&ctx, req, &e),
     };
     let result = match page {
         Page::Home => home_page(&ctx, &db).await.map(|m| html(200, m)),
@@ -139,25 +134,11 @@ async fn render(req: &Incoming, env: &Env, page: Page, version: String) -> Rende
         Page::Sitemap => sitemap(&ctx, &db).await,
         Page::NotFound => Err(AppError::NotFound),
     };
-    result.unwrap_or_else(|e| error_page(&ctx, e))
+    result.unwrap_or_else(|e| error_rendered(&ctx, req, &e))
 }
 
 fn html(status: u16, markup: Markup) -> Rendered {
     Rendered::new(status, HTML, markup.into_string())
-}
-
-fn error_page(ctx: &PageCtx, error: AppError) -> Rendered {
-    let markup = match &error {
-        AppError::NotFound | AppError::MethodNotAllowed | AppError::Unauthorized | AppError::Conflict(_) => errors::not_found(ctx),
-        AppError::Forbidden(_) => errors::forbidden(ctx),
-        AppError::TooManyRequests { retry_after } => errors::too_many(ctx, *retry_after),
-        AppError::Invalid(fields) => errors::bad_request(ctx, fields),
-        AppError::Internal(cause) => {
-            worker::console_error!("internal error on {}: {cause}", ctx.path);
-            errors::internal(ctx)
-        }
-    };
-    html(error.status(), markup)
 }
 
 fn listing_query(ctx: &PageCtx) -> Result<ListingQuery, AppError> {
@@ -190,9 +171,8 @@ async fn product_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors
             crate::platform::memo::keep_product(version, slug.as_str(), now_ms, found)
         }
     };
-    let pairs = parse_query(&ctx.query);
-    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-    let choice = product::Choice { sku: get("variant"), color: get("color"), size: get("size") };
+    let pairs = Form::parse(&ctx.query);
+    let choice = product::Choice { sku: pairs.get("variant"), color: pairs.get("color"), size: pairs.get("size") };
     let ancestry: Vec<i64> = ctx.categories.iter().find(|c| c.id == data.product.category_id).map_or_else(Vec::new, |c| c.ancestry(&ctx.categories).iter().map(|a| a.id).collect());
     let badges = super::promotions::badges_for(ctx, db, version, Some(data.product.id), &ancestry, &data.collections).await;
     Ok(product::product_page_with(ctx, &data, colors, &choice, &badges))

@@ -1,10 +1,50 @@
-//! Error pages in the visitor's language: what happened and where to go next.
+//! What a visitor is told when a request fails: the error page in their language (what happened,
+//! where to go next, and the request id to quote to support), and the API's JSON error envelope.
+//! `routes::http` picks between them; error pages are never cached, so the id is this request's.
+
+use std::collections::BTreeMap;
 
 use maud::{html, Markup};
+use serde_json::{json, Value};
 
 use super::layout::{page, Head};
 use super::{paths, PageCtx};
+use crate::domain::error::AppError;
 use crate::domain::listing::FieldError;
+use crate::domain::locale::Locale;
+
+/// The page for `error`, with the request id in small print.
+pub fn for_error(ctx: &PageCtx, error: &AppError, request_id: &str) -> Markup {
+    let (title, body) = match error {
+        AppError::NotFound | AppError::MethodNotAllowed | AppError::Unauthorized | AppError::Conflict(_) => not_found(ctx),
+        AppError::Forbidden(_) => forbidden(ctx),
+        AppError::TooManyRequests { retry_after } => too_many(ctx, *retry_after),
+        AppError::Invalid(fields) => bad_request(ctx, fields),
+        AppError::Internal(_) => internal(ctx),
+    };
+    let label = match ctx.locale {
+        Locale::Vi => "Mã yêu cầu",
+        Locale::En => "Request id",
+    };
+    let body = html! { (body) p.request-id { small { (label) ": " code { (request_id) } } } };
+    error_page(ctx, title, body)
+}
+
+/// The API's error body: `{"error": {"code", "message", "fields"}}` (the edge adds `request_id`).
+/// Field messages are in English; an internal error says nothing of its cause.
+pub fn envelope(error: &AppError) -> Value {
+    let en = super::i18n::t(Locale::En);
+    let (message, fields) = match error {
+        AppError::NotFound => ("The requested resource does not exist.".to_string(), BTreeMap::new()),
+        AppError::Invalid(errors) => ("Some parameters are not valid.".to_string(), errors.iter().map(|e| (e.field.to_string(), en.field_error(e))).collect()),
+        AppError::MethodNotAllowed => ("This method is not allowed on this endpoint.".to_string(), BTreeMap::new()),
+        AppError::Unauthorized => ("The signature or credential is missing or wrong.".to_string(), BTreeMap::new()),
+        AppError::Forbidden(r) | AppError::Conflict(r) => (r.message.clone(), BTreeMap::new()),
+        AppError::TooManyRequests { retry_after } => (format!("Too many requests; try again in {retry_after} seconds."), BTreeMap::new()),
+        AppError::Internal(_) => ("Something failed on our side. Please retry later.".to_string(), BTreeMap::new()),
+    };
+    json!({"error": {"code": error.code(), "message": message, "fields": fields}})
+}
 
 fn error_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
     let t = ctx.t();
@@ -30,36 +70,80 @@ fn error_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
     page(ctx, head, main)
 }
 
-pub fn not_found(ctx: &PageCtx) -> Markup {
+fn not_found(ctx: &PageCtx) -> (&'static str, Markup) {
     let t = ctx.t();
-    error_page(ctx, t.not_found_title, html! { p { (t.not_found_text) } })
+    (t.not_found_title, html! { p { (t.not_found_text) } })
 }
 
-pub fn bad_request(ctx: &PageCtx, errors: &[FieldError]) -> Markup {
+fn bad_request(ctx: &PageCtx, errors: &[FieldError]) -> (&'static str, Markup) {
     let t = ctx.t();
-    error_page(
-        ctx,
-        t.bad_request_title,
-        html! {
-            p { (t.bad_request_text) }
-            ul.errors { @for e in errors { li data-field=(e.field) { (t.field_error(e)) } } }
-        },
-    )
+    let body = html! {
+        p { (t.bad_request_text) }
+        ul.errors { @for e in errors { li data-field=(e.field) { (t.field_error(e)) } } }
+    };
+    (t.bad_request_title, body)
 }
 
-pub fn internal(ctx: &PageCtx) -> Markup {
+fn internal(ctx: &PageCtx) -> (&'static str, Markup) {
     let t = ctx.t();
-    error_page(ctx, t.error_title, html! { p { (t.error_text) } })
+    (t.error_title, html! { p { (t.error_text) } })
 }
 
-/// A form that did not come from our own page (missing or wrong CSRF token, foreign origin).
-pub fn forbidden(ctx: &PageCtx) -> Markup {
+/// A form that did not come from our own page (missing or wrong CSRF token, foreign origin), or a
+/// request the visitor may not make.
+fn forbidden(ctx: &PageCtx) -> (&'static str, Markup) {
     let a = super::account_i18n::account_t(ctx.locale);
-    error_page(ctx, a.forbidden_title, html! { p { (a.forbidden_text) } })
+    (a.forbidden_title, html! { p { (a.forbidden_text) } })
 }
 
 /// Too many attempts: the shopper is told when to try again.
-pub fn too_many(ctx: &PageCtx, retry_after: i64) -> Markup {
+fn too_many(ctx: &PageCtx, retry_after: i64) -> (&'static str, Markup) {
     let a = super::account_i18n::account_t(ctx.locale);
-    error_page(ctx, a.too_many_title, html! { p { ((a.too_many_text)(retry_after)) } })
+    (a.too_many_title, html! { p { ((a.too_many_text)(retry_after)) } })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::error::Cause;
+    use crate::domain::listing::Problem;
+
+    fn ctx(locale: Locale) -> PageCtx {
+        PageCtx { locale, path: "/x".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new() }
+    }
+
+    #[test]
+    fn an_error_page_speaks_the_visitors_language_and_shows_the_request_id() {
+        let vi = for_error(&ctx(Locale::Vi), &AppError::NotFound, "8f1a-SIN").into_string();
+        let en = for_error(&ctx(Locale::En), &AppError::NotFound, "8f1a-SIN").into_string();
+        assert!(vi.contains(i18n_title(Locale::Vi)) && vi.contains("Mã yêu cầu: <code>8f1a-SIN</code>"), "{vi}");
+        assert!(en.contains(i18n_title(Locale::En)) && en.contains("Request id: <code>8f1a-SIN</code>"), "{en}");
+    }
+
+    fn i18n_title(locale: Locale) -> &'static str {
+        super::super::i18n::t(locale).not_found_title
+    }
+
+    #[test]
+    fn each_error_gets_its_own_page_and_an_internal_one_hides_its_cause() {
+        let c = ctx(Locale::En);
+        let a = super::super::account_i18n::account_t(Locale::En);
+        assert!(for_error(&c, &AppError::forbidden("csrf", "x"), "r").into_string().contains(a.forbidden_title));
+        assert!(for_error(&c, &AppError::TooManyRequests { retry_after: 30 }, "r").into_string().contains(a.too_many_title));
+        let invalid = AppError::Invalid(vec![FieldError { field: "page", problem: Problem::NotANumber }]);
+        assert!(for_error(&c, &invalid, "r").into_string().contains(r#"data-field="page""#));
+        let internal = for_error(&c, &AppError::Internal(Cause::from("D1_ERROR: secret table")), "r").into_string();
+        assert!(internal.contains(c.t().error_title) && !internal.contains("secret table"));
+    }
+
+    #[test]
+    fn the_json_envelope_has_code_message_and_fields_and_no_internal_text() {
+        let invalid = envelope(&AppError::Invalid(vec![FieldError { field: "page", problem: Problem::NotANumber }]));
+        assert_eq!(invalid["error"]["code"], "invalid_parameters");
+        assert!(invalid["error"]["fields"]["page"].is_string());
+        let internal = envelope(&AppError::Internal(Cause::from("D1_ERROR: secret table")));
+        assert_eq!(internal["error"]["code"], "internal_error");
+        assert!(!internal.to_string().contains("secret"));
+        assert_eq!(envelope(&AppError::conflict("cart_empty", "The cart is empty."))["error"]["message"], "The cart is empty.");
+    }
 }

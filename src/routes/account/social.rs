@@ -20,15 +20,14 @@ use crate::app::accounts::{attach_guest_orders_sql, Purpose, clear_failures_sql,
 use crate::app::social::{create_with_identity_batch, customer_by_identity_sql, identities_sql, link_batch, unlink_sql, IdentityRow};
 use crate::domain::checkout::Email;
 use crate::domain::error::AppError;
-use crate::domain::listing::parse_query;
 use crate::domain::oauth::{
     apple_user_name, authorize_url, code_verifier, display_name, open, safe_return, seal, Flow, PendingLink, Profile, Provider, ProviderConfig,
     SocialError, FLOW_SECONDS,
 };
 use crate::domain::throttle::{login_retry_after, Action};
-use crate::platform::accounts::{changed, clear_cookie, verify_password};
+use crate::platform::accounts::{changed, verify_password};
 use crate::platform::config::{now, Config};
-use crate::platform::security::{cookie, set_cookie};
+use super::super::http::{cookie, query_param, require_secret, Form, SetCookie};
 use crate::platform::{random, social as idp};
 use crate::views::account::paths as account_paths;
 use crate::views::social::{self as view, paths, Method as SignInMethod};
@@ -59,13 +58,12 @@ pub(super) fn notice(ctx: &PageCtx, code: &str) -> Option<&'static str> {
 }
 
 pub(super) async fn handle(call: &Call<'_>, method: Method, provider: &str, action: &str) -> Result<Response, AppError> {
-    let (Some(p), secret) = (Provider::parse(provider), super::super::shop::require_secret(&call.config)?) else { return Err(AppError::NotFound) };
+    let (Some(p), secret) = (Provider::parse(provider), require_secret(&call.config)?) else { return Err(AppError::NotFound) };
     let Some(c) = call.config.social.get(p) else { return Err(AppError::NotFound) };
     let secret = secret.as_bytes();
     match (method, action) {
         (Method::Get, "start") => {
-            let query = parse_query(&call.ctx.query);
-            let back = query.iter().find(|(k, _)| k == "return").and_then(|(_, v)| safe_return(v)).unwrap_or_else(|| call.href(account_paths::ACCOUNT));
+            let back = query_param(&call.ctx.query, "return").and_then(|v| safe_return(&v)).unwrap_or_else(|| call.href(account_paths::ACCOUNT));
             start(call, c, secret, back, None)
         }
         (Method::Post, "link") => match call.shopper() {
@@ -90,12 +88,9 @@ fn redirect_uri(call: &Call<'_>, p: Provider) -> String {
 /// The flow cookie. Apple's answer arrives as a cross-site POST, which carries only a
 /// `SameSite=None` cookie (and browsers take those only with `Secure`, i.e. over https).
 fn flow_set_cookie(call: &Call<'_>, p: Provider, value: &str, max_age: i64) -> String {
-    if p.posts_back() {
-        let secure = if call.secure() { "; Secure" } else { "" };
-        format!("{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=None{secure}", flow_cookie(p))
-    } else {
-        set_cookie(&flow_cookie(p), value, "/", Some(max_age), call.secure())
-    }
+    let name = flow_cookie(p);
+    let cookie = SetCookie::new(&name, value, call.secure()).max_age(max_age);
+    if p.posts_back() { cookie.cross_site() } else { cookie }.to_string()
 }
 
 fn start(call: &Call<'_>, c: &ProviderConfig, secret: &[u8], return_to: String, link_to: Option<String>) -> Result<Response, AppError> {
@@ -127,8 +122,8 @@ fn with_cookie(mut response: Response, set_cookie: &str) -> Response {
 
 async fn callback(call: &Call<'_>, c: &ProviderConfig, secret: &[u8]) -> Result<Response, AppError> {
     let p = c.provider;
-    let params = if call.form.is_empty() { parse_query(&call.ctx.query) } else { call.form.clone() };
-    let param = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()).unwrap_or_default();
+    let params = if call.form.is_empty() { Form::parse(&call.ctx.query) } else { call.form.clone() };
+    let param = |k: &str| params.value(k);
     if !param("error").is_empty() {
         return Ok(failed(call, p, &SocialError::Denied(param("error").chars().take(64).collect())));
     }
@@ -212,7 +207,7 @@ async fn signed_in(call: &Call<'_>, flow: &Flow, profile: &Profile, secret: &[u8
         return Ok(Ok(sign_in(call, &account, &linked_location(call)).await?));
     }
     let pending = PendingLink { provider: p, subject: profile.subject.clone(), email: email.to_string(), email_verified: profile.email_verified, expires: now + FLOW_SECONDS };
-    let set = set_cookie(PENDING_COOKIE, &seal(secret, PENDING, &pending), "/", Some(FLOW_SECONDS), call.secure());
+    let set = SetCookie::new(PENDING_COOKIE, &seal(secret, PENDING, &pending), call.secure()).max_age(FLOW_SECONDS).to_string();
     let page = view::confirm_link_page(&call.ctx, p, email, account.password_hash.is_some(), false);
     Ok(Ok(super::html(200, page.into_string(), vec![("set-cookie", set)])))
 }
@@ -246,7 +241,7 @@ async fn confirm(call: &Call<'_>, p: Provider, secret: &[u8]) -> Result<Response
     }
     call.db.batch(&[clear_failures_sql(&account_key)]).await?;
     let response = sign_in(call, account, &linked_location(call)).await?;
-    Ok(with_cookie(response, &clear_cookie(PENDING_COOKIE, "/", call.secure())))
+    Ok(with_cookie(response, &SetCookie::removal(PENDING_COOKIE, "/", call.secure()).to_string()))
 }
 
 async fn unlink(call: &Call<'_>, p: Provider) -> Result<Response, AppError> {

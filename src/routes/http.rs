@@ -1,0 +1,245 @@
+//! What every route module shares: reading a request (bodies within a size limit, forms, JSON,
+//! cookies), building responses (HTML, redirects, JSON, plain text), `AppError → Response` in one
+//! place (an error page in the visitor's language, or the API's JSON envelope), and the request's
+//! log line and id. The pure rules live in `domain::http`, where they are tested on the host.
+
+use maud::Markup;
+use serde_json::Value;
+use worker::{Headers, Request, Response, ResponseBuilder};
+
+use super::Incoming;
+use crate::domain::cart::{cookie_value, parse_cookie_value, CartId};
+use crate::domain::error::AppError;
+use crate::domain::http::{body_text, stamp_request_id, ErrorLog, RequestLog, MAX_BODY};
+use crate::domain::http_cache;
+use crate::platform::config::Config;
+use crate::platform::edge_cache::{respond, Rendered};
+use crate::views::{errors, PageCtx};
+
+pub use crate::domain::http::{json_body as parse_json, query_param, Form, SetCookie};
+
+const HTML: &str = "text/html; charset=utf-8";
+const JSON: &str = "application/json; charset=utf-8";
+
+// --- reading a request -------------------------------------------------------------------------
+
+/// The body as text, at most `MAX_BODY` bytes of UTF-8 (else a 400).
+pub async fn read_body(req: &mut Request) -> Result<String, AppError> {
+    read_body_within(req, MAX_BODY).await
+}
+
+/// The body as text, at most `max` bytes of UTF-8 (else a 400).
+pub async fn read_body_within(req: &mut Request, max: usize) -> Result<String, AppError> {
+    let bytes = req.bytes().await.map_err(|e| AppError::internal("read body", e))?;
+    body_text(bytes, max)
+}
+
+/// A POST's form fields; a body that is too large or not UTF-8 reads as an empty form (whose CSRF
+/// check then fails), anything but a POST as no fields.
+pub async fn read_form(req: &mut Request, post: bool) -> Form {
+    if !post {
+        return Form::default();
+    }
+    read_body(req).await.map(|body| Form::parse(&body)).unwrap_or_default()
+}
+
+/// A header's value, if present.
+pub fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+/// The first non-empty value of cookie `name`.
+pub fn cookie(req: &Request, name: &str) -> Option<String> {
+    crate::domain::http::cookie(&header(req, "cookie")?, name).map(str::to_string)
+}
+
+/// The first value of cookie `name` that `accept` turns into something (a signed value that verifies).
+pub fn cookie_where<T>(req: &Request, name: &str, accept: impl FnMut(&str) -> Option<T>) -> Option<T> {
+    crate::domain::http::cookies(&header(req, "cookie")?, name).find_map(accept)
+}
+
+// --- the device's cart -------------------------------------------------------------------------
+
+/// The device's cart id, signed with `SHOP_SECRET`.
+pub const CART_COOKIE: &str = "vestify_cart";
+/// Not secret: lets the static header script show the item count on cached pages.
+pub const COUNT_COOKIE: &str = "vestify_cart_count";
+/// How long a device keeps its cart: 30 days.
+const CART_COOKIE_SECONDS: i64 = 30 * 86_400;
+
+/// The device's cart id, when its cookie carries a valid signature.
+pub fn cart_from_cookie(req: &Request, config: &Config) -> Option<CartId> {
+    let secret = config.shop_secret.as_deref()?;
+    cookie_where(req, CART_COOKIE, |value| parse_cookie_value(secret.as_bytes(), value))
+}
+
+/// The cart's two cookies: its signed id (HttpOnly) and its item count (for the header script).
+pub fn cart_cookies(ctx: &PageCtx, config: &Config, cart_id: &CartId, count: i64) -> Vec<String> {
+    let secure = ctx.origin.starts_with("https://");
+    let Some(secret) = config.shop_secret.as_deref() else { return Vec::new() };
+    let count = count.to_string();
+    vec![
+        SetCookie::new(CART_COOKIE, &cookie_value(secret.as_bytes(), cart_id), secure).max_age(CART_COOKIE_SECONDS).to_string(),
+        SetCookie::new(COUNT_COOKIE, &count, secure).max_age(CART_COOKIE_SECONDS).readable_by_scripts().to_string(),
+    ]
+}
+
+/// Forgets the device's cart (signing out, deleting the account): the account's cart stays with the account.
+pub fn clear_cart_cookies(ctx: &PageCtx) -> Vec<String> {
+    let secure = ctx.origin.starts_with("https://");
+    [CART_COOKIE, COUNT_COOKIE].iter().map(|name| SetCookie::removal(name, "/", secure).to_string()).collect()
+}
+
+// --- credentials of the shop -------------------------------------------------------------------
+
+/// `SHOP_SECRET`, which signs cart cookies and order links; a 500 when it is not configured.
+pub fn require_secret(config: &Config) -> Result<&str, AppError> {
+    config.shop_secret.as_deref().ok_or_else(|| AppError::Internal("SHOP_SECRET is not configured".into()))
+}
+
+/// The operators' bearer `INTERNAL_TOKEN`; without it (or without the setting) the endpoint does not
+/// exist (404).
+pub fn internal_auth(req: &Request, config: &Config) -> Result<(), AppError> {
+    let expected = config.internal_token.as_deref().ok_or(AppError::NotFound)?;
+    let given = header(req, "authorization").unwrap_or_default();
+    let given = given.strip_prefix("Bearer ").unwrap_or_default();
+    if crate::domain::signature::constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+// --- responses ---------------------------------------------------------------------------------
+
+/// A personal HTML response (`no-store`) with extra headers (`set-cookie`, `refresh`…).
+pub fn html(status: u16, body: String, headers: Vec<(&'static str, String)>) -> Response {
+    let mut rendered = Rendered::new(status, HTML, body);
+    rendered.headers = headers;
+    respond(rendered, http_cache::NO_STORE, None)
+}
+
+/// A personal HTML page (`no-store`).
+pub fn page(status: u16, markup: Markup) -> Response {
+    html(status, markup.into_string(), Vec::new())
+}
+
+/// `303 See Other` after a form, with the cookies it sets.
+pub fn redirect(location: &str, cookies: Vec<String>) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("location", location);
+    let _ = headers.set("cache-control", http_cache::NO_STORE);
+    for cookie in cookies {
+        let _ = headers.append("set-cookie", &cookie);
+    }
+    ResponseBuilder::new().with_status(303).with_headers(headers).empty()
+}
+
+/// `301` to a page's one URL (trailing slash, `/en`): shared caches may keep it like the catalog.
+pub fn moved_permanently(location: &str) -> Response {
+    let mut rendered = Rendered::new(301, "text/plain; charset=utf-8", String::new());
+    rendered.headers.push(("location", location.to_string()));
+    respond(rendered, http_cache::CATALOG, None)
+}
+
+/// A JSON answer of the shop's machine endpoints: `no-store`, readable from any origin.
+pub fn json_response(status: u16, value: &Value) -> Response {
+    let mut rendered = Rendered::new(status, JSON, value.to_string());
+    rendered.headers.push(("access-control-allow-origin", "*".into()));
+    respond(rendered, http_cache::NO_STORE, None)
+}
+
+/// A personal file to download (`no-store`, `content-disposition: attachment`).
+pub fn attachment(content_type: &'static str, body: String, filename: &str) -> Response {
+    let mut rendered = Rendered::new(200, content_type, body);
+    rendered.headers.push(("content-disposition", format!("attachment; filename=\"{filename}\"")));
+    respond(rendered, http_cache::NO_STORE, None)
+}
+
+/// A plain-text answer (`no-store`).
+pub fn plain(status: u16, body: &str) -> Response {
+    respond(Rendered::new(status, "text/plain; charset=utf-8", body.to_string()), http_cache::NO_STORE, None)
+}
+
+// --- errors ------------------------------------------------------------------------------------
+
+/// Logs an internal error's cause chain with the request id; other errors are answers, not failures.
+pub fn log_error(incoming: &Incoming, error: &AppError) {
+    if let Some(line) = ErrorLog::of(error, &incoming.request_id, incoming.route) {
+        worker::console_error!("{}", line.line());
+    }
+}
+
+/// An error as the page in the visitor's language (never cached; it shows the request id).
+pub fn error_page(ctx: &PageCtx, incoming: &Incoming, error: AppError) -> Response {
+    respond(error_rendered(ctx, incoming, &error), http_cache::NO_STORE, None)
+}
+
+/// The error page as a body, for callers that respond themselves (the edge cache, which never
+/// stores it: only 200s are stored).
+pub fn error_rendered(ctx: &PageCtx, incoming: &Incoming, error: &AppError) -> Rendered {
+    log_error(incoming, error);
+    let mut rendered = Rendered::new(error.status(), HTML, errors::for_error(ctx, error, &incoming.request_id).into_string());
+    if let AppError::TooManyRequests { retry_after } = error {
+        rendered.headers.push(("retry-after", retry_after.to_string()));
+    }
+    rendered
+}
+
+/// A form that did not come from our own page: 403, nothing changed.
+pub fn foreign_form(ctx: &PageCtx, incoming: &Incoming) -> Response {
+    error_page(ctx, incoming, AppError::forbidden("foreign_form", "The form did not come from this shop."))
+}
+
+/// An error as the API's JSON envelope (`request_id` is added on the way out, see `finish`).
+pub fn error_body(incoming: &Incoming, error: &AppError) -> Rendered {
+    log_error(incoming, error);
+    let mut rendered = Rendered::new(error.status(), JSON, errors::envelope(error).to_string());
+    if let AppError::TooManyRequests { retry_after } = error {
+        rendered.headers.push(("retry-after", retry_after.to_string()));
+    }
+    rendered
+}
+
+/// An error of the shop's machine endpoints (carts, orders, webhooks, internal): the JSON envelope,
+/// `no-store`, readable from any origin.
+pub fn api_error(incoming: &Incoming, error: &AppError) -> Response {
+    let mut rendered = error_body(incoming, error);
+    rendered.headers.push(("access-control-allow-origin", "*".into()));
+    respond(rendered, http_cache::NO_STORE, None)
+}
+
+// --- the way out -------------------------------------------------------------------------------
+
+/// Every response on its way out: the request id in the `x-request-id` header and inside a JSON
+/// error envelope, and the request's log line. A cached page is sent as it is, with one header more.
+pub async fn finish(mut response: Response, incoming: &Incoming, started_ms: f64) -> Response {
+    let status = response.status_code();
+    if status >= 400 && header_of(&response, "content-type").is_some_and(|t| t.starts_with("application/json")) {
+        if let Ok(body) = response.text().await {
+            let body = stamp_request_id(&body, &incoming.request_id).unwrap_or(body);
+            let headers = Headers::new();
+            for (name, value) in response.headers().entries() {
+                let _ = headers.append(&name, &value);
+            }
+            response = ResponseBuilder::new().with_status(status).with_headers(headers).fixed(body.into_bytes());
+        }
+    }
+    let _ = response.headers().set("x-request-id", &incoming.request_id);
+    let cache = header_of(&response, "x-edge-cache");
+    let line = RequestLog {
+        request_id: &incoming.request_id,
+        method: incoming.method.as_ref(),
+        route: incoming.route,
+        status,
+        duration_ms: (worker::Date::now().as_millis() as f64 - started_ms).max(0.0) as u64,
+        cache: cache.as_deref().unwrap_or("none"),
+        d1_round_trips: crate::platform::d1::take_round_trips(),
+    };
+    worker::console_log!("{}", line.line());
+    response
+}
+
+fn header_of(response: &Response, name: &str) -> Option<String> {
+    response.headers().get(name).ok().flatten()
+}
