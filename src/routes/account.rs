@@ -72,7 +72,45 @@ impl Call<'_> {
     }
 }
 
-pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Response {
+/// The account area's routes, each named here for the request log.
+pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
+    let segments = incoming.segments();
+    match (incoming.method.clone(), segments.as_slice()) {
+        (Method::Get, ["account"]) => serve(req, incoming, env, "account.show", async |c| show_account(c, None, &[], None).await).await,
+        (Method::Get, ["account", "login"]) => serve(req, incoming, env, "account.login_form", async |c| Ok(login_form(c))).await,
+        (Method::Post, ["account", "login"]) => serve(req, incoming, env, "account.login", login).await,
+        (Method::Get, ["account", "signup"]) => {
+            serve(req, incoming, env, "account.signup_form", async |c| Ok(c.page(200, account::signup_page(&c.ctx, "", "", &[], None)))).await
+        }
+        (Method::Post, ["account", "signup"]) => serve(req, incoming, env, "account.signup", signup).await,
+        (Method::Post, ["account", "logout"]) => serve(req, incoming, env, "account.logout", async |c| logout(c, false).await).await,
+        (Method::Post, ["account", "logout-everywhere"]) => serve(req, incoming, env, "account.logout_everywhere", async |c| logout(c, true).await).await,
+        (Method::Get, ["account", "reset"]) => {
+            serve(req, incoming, env, "account.reset_form", async |c| Ok(c.page(200, account::reset_request_page(&c.ctx, false)))).await
+        }
+        (Method::Post, ["account", "reset"]) => serve(req, incoming, env, "account.request_reset", request_reset).await,
+        (Method::Get, ["account", "reset", token]) => serve(req, incoming, env, "account.new_password_form", async |c| reset_form(c, token).await).await,
+        (Method::Post, ["account", "reset", token]) => serve(req, incoming, env, "account.reset_password", async |c| reset_password(c, token).await).await,
+        (Method::Get, ["account", "verify", token]) => serve(req, incoming, env, "account.verify_email", async |c| verify_email(c, token).await).await,
+        (Method::Post, ["account", "password"]) => serve(req, incoming, env, "account.change_password", change_password).await,
+        (Method::Post, ["account", "profile"]) => serve(req, incoming, env, "account.update_profile", update_profile).await,
+        (Method::Post, ["account", "addresses"]) => serve(req, incoming, env, "account.add_address", add_address).await,
+        (Method::Post, ["account", "addresses", id, "delete"]) => serve(req, incoming, env, "account.delete_address", async |c| delete_address(c, id).await).await,
+        (Method::Get, ["account", "export"]) => serve(req, incoming, env, "account.export", export).await,
+        (Method::Post, ["account", "delete"]) => serve(req, incoming, env, "account.delete", delete_account).await,
+        (method, ["auth", provider, action]) => serve(req, incoming, env, "account.social", async |c| social::handle(c, method, provider, action).await).await,
+        _ => serve(req, incoming, env, "account.unknown", async |_| Err(AppError::NotFound)).await,
+    }
+}
+
+/// Runs the route `route`: names it, then what every account page does first (the page context,
+/// the form and its CSRF check, the signed-in shopper), then `handler`; its error is the page in
+/// the visitor's language.
+async fn serve<H>(mut req: Request, incoming: &Incoming, env: &Env, route: &'static str, handler: H) -> Response
+where
+    H: AsyncFnOnce(&Call<'_>) -> Result<Response, AppError>,
+{
+    incoming.name(route);
     let config = Config::from_env(env);
     let (locale, local) = Locale::split_path(&incoming.path);
     let version = crate::platform::edge_cache::catalog_version(env).await;
@@ -93,31 +131,7 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
         Err(e) => return fail(&ctx, e),
     };
     let call = Call { req: &req, incoming, env, ctx, config, db, form, shopper };
-    let local = local.to_string();
-    let segments: Vec<&str> = local.trim_start_matches('/').split('/').collect();
-    let result = match (incoming.method.clone(), segments.as_slice()) {
-        (Method::Get, ["account"]) => show_account(&call, None, &[], None).await,
-        (Method::Get, ["account", "login"]) => Ok(login_form(&call)),
-        (Method::Post, ["account", "login"]) => login(&call).await,
-        (Method::Get, ["account", "signup"]) => Ok(call.page(200, account::signup_page(&call.ctx, "", "", &[], None))),
-        (Method::Post, ["account", "signup"]) => signup(&call).await,
-        (Method::Post, ["account", "logout"]) => logout(&call, false).await,
-        (Method::Post, ["account", "logout-everywhere"]) => logout(&call, true).await,
-        (Method::Get, ["account", "reset"]) => Ok(call.page(200, account::reset_request_page(&call.ctx, false))),
-        (Method::Post, ["account", "reset"]) => request_reset(&call).await,
-        (Method::Get, ["account", "reset", token]) => reset_form(&call, token).await,
-        (Method::Post, ["account", "reset", token]) => reset_password(&call, token).await,
-        (Method::Get, ["account", "verify", token]) => verify_email(&call, token).await,
-        (Method::Post, ["account", "password"]) => change_password(&call).await,
-        (Method::Post, ["account", "profile"]) => update_profile(&call).await,
-        (Method::Post, ["account", "addresses"]) => add_address(&call).await,
-        (Method::Post, ["account", "addresses", id, "delete"]) => delete_address(&call, id).await,
-        (Method::Get, ["account", "export"]) => export(&call).await,
-        (Method::Post, ["account", "delete"]) => delete_account(&call).await,
-        (method, ["auth", provider, action]) => social::handle(&call, method, provider, action).await,
-        _ => Err(AppError::NotFound),
-    };
-    result.unwrap_or_else(|e| fail(&call.ctx, e))
+    handler(&call).await.unwrap_or_else(|e| fail(&call.ctx, e))
 }
 
 fn notice_text(ctx: &PageCtx, query: &str) -> Option<&'static str> {

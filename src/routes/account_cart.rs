@@ -6,7 +6,7 @@
 //! re-holding stock), and the guest cart empties (`Clear`). A failure between steps loses nothing:
 //! the next sign-in repeats what is missing, and the account cart never merges the same cart twice.
 
-use super::shop::{cart_call, new_cart_id};
+use super::cart::{cart_call, new_cart_id};
 use crate::app::accounts::{cart_owners_sql, claim_cart_batch, CustomerRow};
 use crate::app::cart::{CartCall, CartReply};
 use crate::app::db::{expect_n, Db};

@@ -13,7 +13,7 @@ use crate::app::admin::{
     admin_by_email_sql, admin_by_id_sql, admins_sql, audit_page_sql, audit_sql, create_admin_sql, customers_sql, disable_sql, set_role_sql, Actor,
     AdminRow, AuditRow, CustomerListRow,
 };
-use crate::domain::admin::{required, Role};
+use crate::domain::admin::{required, route_pattern, Role};
 use crate::domain::checkout::Email;
 use crate::domain::error::AppError;
 use crate::domain::locale::Locale;
@@ -44,9 +44,29 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
     result.unwrap_or_else(|e| error_page(&ctx, incoming, e))
 }
 
+/// The routes outside the permission table.
+enum SignIn {
+    Form,
+    Login,
+    Logout,
+}
+
+/// The admin area's routes: the sign-in pages by their own names, every other route by its pattern
+/// in the permission table (`domain::admin::ROUTES`), which is also what it needs to be opened.
 async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config, ctx: &PageCtx) -> Result<Response, AppError> {
     let db = D1::open(env)?;
     let post = incoming.method == Method::Post;
+    let secure = incoming.origin.starts_with("https://");
+    let method = incoming.method.to_string().to_uppercase();
+    let path = incoming.path.trim_end_matches('/');
+    let path = if path.is_empty() { "/admin" } else { path };
+    let signing_in = match (method.as_str(), path) {
+        ("GET", "/admin/login") => Some(("admin.login_form", SignIn::Form)),
+        ("POST", "/admin/login") => Some(("admin.login", SignIn::Login)),
+        ("POST", "/admin/logout") => Some(("admin.logout", SignIn::Logout)),
+        _ => None,
+    };
+    incoming.name(signing_in.as_ref().map(|(name, _)| *name).or_else(|| route_pattern(&method, path)).unwrap_or("admin.unknown"));
     let (form, upload) = match super::admin_upload::read_form(req, env, post).await? {
         Ok(read) => read,
         Err(too_large) => return Ok(too_large),
@@ -55,27 +75,24 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
         return Ok(foreign_form(ctx, incoming));
     }
     let field = |key: &str| form.trimmed(key).to_string();
-    let secure = incoming.origin.starts_with("https://");
-    let method = incoming.method.to_string().to_uppercase();
-    let path = incoming.path.trim_end_matches('/');
-    match (method.as_str(), path) {
-        ("GET", "/admin/login") => return Ok(page(200, admin::login_page("", None))),
-        ("POST", "/admin/login") => {
+    match signing_in.map(|(_, step)| step) {
+        Some(SignIn::Form) => return Ok(page(200, admin::login_page("", None))),
+        Some(SignIn::Login) => {
             if let Some(wait) = rate_limit_do::check(env, req, Action::Login).await? {
                 return Ok(too_many(wait, &field("email")));
             }
             return login(req, &db, config, &field("email"), &field("password"), secure).await;
         }
-        ("POST", "/admin/logout") => {
+        Some(SignIn::Logout) => {
             if let Some(id) = cookie(req, ADMIN_COOKIE) {
                 db.batch(&[end_session_sql(&id)]).await?;
             }
             return Ok(redirect("/admin/login", vec![SetCookie::removal(ADMIN_COOKIE, "/admin", secure).to_string()]));
         }
-        _ => {}
+        None => {}
     }
     // Everything else needs a route in the table, a live admin session, and the route's permission.
-    let Some(permission) = required(&method, if path.is_empty() { "/admin" } else { path }) else { return Err(AppError::NotFound) };
+    let Some(permission) = required(&method, path) else { return Err(AppError::NotFound) };
     let Some(signed) = signed_in(req, &db, config).await? else {
         return Ok(redirect("/admin/login", vec![SetCookie::removal(ADMIN_COOKIE, "/admin", secure).to_string()]));
     };

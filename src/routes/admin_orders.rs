@@ -7,7 +7,7 @@ use worker::{Env, Headers, Response, ResponseBuilder};
 
 use super::payments::{refund, refund_refused, refund_status};
 use super::http::{attachment, html, query_param, redirect, Form};
-use super::shop::load_order;
+use super::orders::load_order;
 use crate::app::analytics;
 use crate::app::admin::{audit_sql, Actor, AdminRow};
 use crate::app::admin_orders::{deliver_order, fulfil_order, orders_list_sql, with_audit, Action, OrderFilter, OrderListRow, PER_PAGE};

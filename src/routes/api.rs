@@ -25,16 +25,36 @@ const JSON: &str = "application/json; charset=utf-8";
 /// The OpenAPI 3.1 description of this API; integration tests check responses against it.
 const OPENAPI: &str = include_str!("openapi.json");
 
+/// The API area's routes, each named here for the request log before the edge cache answers.
 pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     if !matches!(req.method, Method::Get | Method::Head) {
+        req.name("api.unknown");
         let mut rendered = error_body(req, &AppError::MethodNotAllowed);
         rendered.headers.push(("allow", "GET, HEAD".to_string()));
         return with_cors(respond(rendered, http_cache::NO_STORE, None));
     }
-    let path = req.path.clone();
+    let path = req.path.as_str();
+    let segments: Vec<&str> = path.strip_prefix("/api/v1/").map_or_else(Vec::new, |rest| rest.split('/').collect());
+    match segments.as_slice() {
+        ["openapi.json"] => serve(req, env, ctx, "api.openapi", async || Ok(OPENAPI.to_string())).await,
+        ["categories"] => serve(req, env, ctx, "api.categories", async || to_json(categories(&D1::open(env)?).await?)).await,
+        ["products"] => serve(req, env, ctx, "api.products", async || to_json(products(&D1::open(env)?, req).await?)).await,
+        ["products", slug] => serve(req, env, ctx, "api.product", async || to_json(product(&D1::open(env)?, req, slug).await?)).await,
+        ["search"] => serve(req, env, ctx, "api.search", async || to_json(search(&D1::open(env)?, req).await?)).await,
+        _ => serve(req, env, ctx, "api.unknown", async || Err(AppError::NotFound)).await,
+    }
+}
+
+/// Runs the route `route` through the edge cache: `render` runs on a miss, its error is the JSON
+/// envelope (never stored).
+async fn serve<H>(req: &Incoming, env: &Env, ctx: &Context, route: &'static str, render: H) -> Response
+where
+    H: AsyncFnOnce() -> Result<String, AppError>,
+{
+    req.name(route);
     let key = req.path_and_query();
     let response = edge_cache::serve(env, ctx, &key, req.if_none_match.as_deref(), None, |_version| async move {
-        match render(req, env, &path).await {
+        match render().await {
             Ok(value) => Rendered::new(200, JSON, value),
             Err(e) => error_body(req, &e),
         }
@@ -49,22 +69,7 @@ fn with_cors(response: Response) -> Response {
     response
 }
 
-async fn render(req: &Incoming, env: &Env, path: &str) -> Result<String, AppError> {
-    let segments: Vec<&str> = path.trim_start_matches("/api/v1/").split('/').collect();
-    if !path.starts_with("/api/v1/") {
-        return Err(AppError::NotFound);
-    }
-    if segments.as_slice() == ["openapi.json"] {
-        return Ok(OPENAPI.to_string());
-    }
-    let db = D1::open(env)?;
-    let value = match segments.as_slice() {
-        ["categories"] => categories(&db).await?,
-        ["products"] => products(&db, req).await?,
-        ["products", slug] => product(&db, req, slug).await?,
-        ["search"] => search(&db, req).await?,
-        _ => return Err(AppError::NotFound),
-    };
+fn to_json(value: Value) -> Result<String, AppError> {
     serde_json::to_string(&value).map_err(|e| AppError::internal("json", e))
 }
 

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response};
 
 use super::http::{error_body, read_body};
-use super::shop::{load_order, order_json};
+use super::orders::{load_order, order_json};
 use super::Incoming;
 use crate::app::accounts::{
     addresses_sql, attach_guest_orders_sql, clear_failures_sql, customer_by_email_sql, failures_sql, orders_sql, record_failure_sql, CustomerRow,
@@ -42,27 +42,61 @@ const JSON: &str = "application/json; charset=utf-8";
 /// The realm named in `WWW-Authenticate` challenges.
 const REALM: &str = "vestify-api";
 
+/// The API account area's routes; each arm names its route for the request log, then runs it.
 pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Response {
     let config = Config::from_env(env);
     let segments: Vec<&str> = incoming.path.trim_start_matches("/api/v1/").split('/').collect();
     let method = incoming.method.clone();
     let result = match (method, segments.as_slice()) {
-        (Method::Post, ["auth", action @ ("token" | "refresh" | "logout")]) => match json_body(&mut req, incoming).await {
-            Ok(body) => match *action {
-                "token" => issue(&req, env, &config, &body).await,
-                "refresh" => refresh(&req, env, &config, &body).await,
-                _ => logout(&req, env, &body).await,
-            },
-            Err(refusal) => Ok(refusal),
-        },
-        (Method::Get, ["me"]) => me(&req, env, &config).await,
-        (Method::Get, ["me", "orders"]) => my_orders(&req, env, &config).await,
-        (Method::Get, ["me", "orders", id]) => my_order(&req, env, &config, id).await,
-        (_, ["auth", "token" | "refresh" | "logout"]) => Ok(not_allowed(incoming, "POST")),
-        (_, ["me"] | ["me", "orders"] | ["me", "orders", _]) => Ok(not_allowed(incoming, "GET")),
-        _ => Err(AppError::NotFound),
+        (Method::Post, ["auth", "token"]) => {
+            incoming.name("api.auth.token");
+            with_json_body(&mut req, incoming, async |req, body| issue(req, env, &config, body).await).await
+        }
+        (Method::Post, ["auth", "refresh"]) => {
+            incoming.name("api.auth.refresh");
+            with_json_body(&mut req, incoming, async |req, body| refresh(req, env, &config, body).await).await
+        }
+        (Method::Post, ["auth", "logout"]) => {
+            incoming.name("api.auth.logout");
+            with_json_body(&mut req, incoming, async |req, body| logout(req, env, body).await).await
+        }
+        (Method::Get, ["me"]) => {
+            incoming.name("api.me");
+            me(&req, env, &config).await
+        }
+        (Method::Get, ["me", "orders"]) => {
+            incoming.name("api.me.orders");
+            my_orders(&req, env, &config).await
+        }
+        (Method::Get, ["me", "orders", id]) => {
+            incoming.name("api.me.order");
+            my_order(&req, env, &config, id).await
+        }
+        (_, ["auth", "token" | "refresh" | "logout"]) => {
+            incoming.name("api.account.unknown");
+            Ok(not_allowed(incoming, "POST"))
+        }
+        (_, ["me"] | ["me", "orders"] | ["me", "orders", _]) => {
+            incoming.name("api.account.unknown");
+            Ok(not_allowed(incoming, "GET"))
+        }
+        _ => {
+            incoming.name("api.account.unknown");
+            Err(AppError::NotFound)
+        }
     };
     result.unwrap_or_else(|e| error(incoming, &e))
+}
+
+/// Runs `handler` with the request's JSON object body, or answers the body's refusal (415, 400).
+async fn with_json_body<H>(req: &mut Request, incoming: &Incoming, handler: H) -> Result<Response, AppError>
+where
+    H: AsyncFnOnce(&Request, &Value) -> Result<Response, AppError>,
+{
+    match json_body(req, incoming).await {
+        Ok(body) => handler(req, &body).await,
+        Err(refusal) => Ok(refusal),
+    }
 }
 
 // --- answers -----------------------------------------------------------------------------------

@@ -1,17 +1,22 @@
 //! What every route module shares: reading a request (bodies within a size limit, forms, JSON,
-//! cookies), building responses (HTML, redirects, JSON, plain text), `AppError → Response` in one
-//! place (an error page in the visitor's language, or the API's JSON envelope), and the request's
-//! log line and id. The pure rules live in `domain::http`, where they are tested on the host.
+//! cookies), the two ways an area's match runs a named route (`serve_page` for a shopper's page or
+//! form, `serve_machine` for a JSON endpoint), building responses (HTML, redirects, JSON, plain
+//! text), `AppError → Response` in one place (an error page in the visitor's language, or the API's
+//! JSON envelope), and the request's log line and id. The pure rules live in `domain::http`, where
+//! they are tested on the host.
+
+use std::rc::Rc;
 
 use maud::Markup;
 use serde_json::Value;
-use worker::{Headers, Request, Response, ResponseBuilder};
+use worker::{Env, Headers, Method, Request, Response, ResponseBuilder};
 
 use super::Incoming;
 use crate::domain::cart::{cookie_value, parse_cookie_value, CartId};
 use crate::domain::error::AppError;
 use crate::domain::http::{body_text, stamp_request_id, ErrorLog, RequestLog, MAX_BODY};
 use crate::domain::http_cache;
+use crate::domain::locale::Locale;
 use crate::platform::config::Config;
 use crate::platform::edge_cache::{respond, Rendered};
 use crate::views::{errors, PageCtx};
@@ -56,6 +61,76 @@ pub fn cookie(req: &Request, name: &str) -> Option<String> {
 /// The first value of cookie `name` that `accept` turns into something (a signed value that verifies).
 pub fn cookie_where<T>(req: &Request, name: &str, accept: impl FnMut(&str) -> Option<T>) -> Option<T> {
     crate::domain::http::cookies(&header(req, "cookie")?, name).find_map(accept)
+}
+
+// --- running a named route ---------------------------------------------------------------------
+
+/// A shopper's page or form past what every one of them does first: its page context (locale,
+/// menu), its form fields, and for a POST the form's origin and CSRF token checked.
+pub struct Page<'a> {
+    pub req: &'a Request,
+    pub incoming: &'a Incoming,
+    pub env: &'a Env,
+    pub config: Rc<Config>,
+    pub ctx: PageCtx,
+    pub form: Form,
+}
+
+impl Page<'_> {
+    /// A form field, trimmed (`None` when absent).
+    pub fn field(&self, key: &str) -> Option<String> {
+        self.form.get(key).map(|v| v.trim().to_string())
+    }
+}
+
+/// Runs the route `route` of a page area: names it, builds the page context, reads the form and
+/// refuses a foreign one (403), then `handler`; its error is the page in the visitor's language.
+pub async fn serve_page<H>(mut req: Request, incoming: &Incoming, env: &Env, route: &'static str, handler: H) -> Response
+where
+    H: AsyncFnOnce(&Page<'_>) -> Result<Response, AppError>,
+{
+    incoming.name(route);
+    let config = Config::from_env(env);
+    let (locale, local) = Locale::split_path(&incoming.path);
+    let version = crate::platform::edge_cache::catalog_version(env).await;
+    let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
+    let post = incoming.method == Method::Post;
+    let form = read_form(&mut req, post).await;
+    // Forms post only from our own pages, with the visitor's CSRF token: anything else is refused
+    // before it touches a cart or an order.
+    if post && !crate::platform::security::check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
+        return foreign_form(&ctx, incoming);
+    }
+    let page = Page { req: &req, incoming, env, config, ctx, form };
+    match handler(&page).await {
+        Ok(response) => response,
+        Err(e) => error_page(&page.ctx, incoming, e),
+    }
+}
+
+/// A JSON endpoint's request with its body read (empty but for POST, PATCH and PUT).
+pub struct Machine<'a> {
+    pub req: &'a Request,
+    pub incoming: &'a Incoming,
+    pub env: &'a Env,
+    pub config: Rc<Config>,
+    pub body: String,
+}
+
+/// Runs the route `route` of a JSON endpoint: names it, reads the body within the limit, then
+/// `handler`; its error is the JSON envelope.
+pub async fn serve_machine<H>(mut req: Request, incoming: &Incoming, env: &Env, route: &'static str, handler: H) -> Response
+where
+    H: AsyncFnOnce(&Machine<'_>) -> Result<Response, AppError>,
+{
+    incoming.name(route);
+    let body = if matches!(incoming.method, Method::Post | Method::Patch | Method::Put) { read_body(&mut req).await } else { Ok(String::new()) };
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => return api_error(incoming, &e),
+    };
+    let call = Machine { req: &req, incoming, env, config: Config::from_env(env), body };
+    handler(&call).await.unwrap_or_else(|e| api_error(incoming, &e))
 }
 
 // --- the device's cart -------------------------------------------------------------------------
@@ -165,7 +240,7 @@ pub fn plain(status: u16, body: &str) -> Response {
 
 /// Logs an internal error's cause chain with the request id; other errors are answers, not failures.
 pub fn log_error(incoming: &Incoming, error: &AppError) {
-    if let Some(line) = ErrorLog::of(error, &incoming.request_id, incoming.route) {
+    if let Some(line) = ErrorLog::of(error, &incoming.request_id, incoming.route()) {
         worker::console_error!("{}", line.line());
     }
 }
@@ -230,7 +305,7 @@ pub async fn finish(mut response: Response, incoming: &Incoming, started_ms: f64
     let line = RequestLog {
         request_id: &incoming.request_id,
         method: incoming.method.as_ref(),
-        route: incoming.route,
+        route: incoming.route(),
         status,
         duration_ms: (worker::Date::now().as_millis() as f64 - started_ms).max(0.0) as u64,
         cache: cache.as_deref().unwrap_or("none"),

@@ -1,9 +1,11 @@
 //! The router: one request in, one response out, never an `Err` and never a panic.
 //!
-//! `domain::routing` picks the one area that answers a path and names the route; `dispatch` calls
-//! that area's handler module, whose handlers stay thin: parse the request into domain types, call
-//! the use case, render. What the modules share (bodies, forms, cookies, responses, error pages and
-//! the JSON error envelope, the request log) is in `http`.
+//! `domain::routing` picks the one area that answers a path; `dispatch` calls that area's module.
+//! Each area module has one `match` on (method, path segments) in which every arm both names the
+//! route for the request log and picks its handler (`http::serve_page`, `http::serve_machine`), so a
+//! path is matched once. Handlers stay thin: parse the request into domain types, call the use case,
+//! respond. What the modules share (bodies, forms, cookies, responses, error pages and the JSON
+//! error envelope, the request log) is in `http`.
 
 mod account;
 mod account_cart;
@@ -18,19 +20,26 @@ mod admin_media;
 mod admin_taxonomy;
 mod admin_upload;
 mod api_auth;
+mod cart;
+mod checkout;
 pub(crate) mod http;
+mod internal;
 mod media;
+mod orders;
 mod payments;
 mod promotions;
-mod shop;
 mod storefront;
 mod track;
+mod webhooks;
+
+use std::cell::Cell;
 
 use worker::{Context, Env, Method, Request, Response, ResponseBuilder};
 
 use self::http::plain;
 use crate::assets;
 use crate::domain::http_cache;
+use crate::domain::locale::Locale;
 use crate::domain::routing::{self, Area};
 use crate::platform::{security, ASSETS};
 
@@ -52,13 +61,37 @@ pub struct Incoming {
     /// This request's id (`cf-ray`, or generated): in the log, the `x-request-id` header, and on
     /// error pages and JSON errors.
     pub request_id: String,
-    /// The route's name in the log (`"cart.add_item"`).
-    pub route: &'static str,
+    /// The route's name in the log (`"cart.add_item"`), set by the area's match before its handler
+    /// runs (so an error logged on the way names it too).
+    route: Cell<&'static str>,
 }
 
 impl Incoming {
     pub fn path_and_query(&self) -> String {
         format!("{}{}", self.path, self.query)
+    }
+
+    /// The route's name in the log.
+    pub fn route(&self) -> &'static str {
+        self.route.get()
+    }
+
+    /// Names the route; called by the arm of the area's match that picks the handler.
+    pub fn name(&self, route: &'static str) {
+        self.route.set(route);
+    }
+
+    /// The path's segments as the area matches them: a machine path (`/api/…`, `/webhooks/…`,
+    /// `/internal/…`) with its slashes trimmed (`/api/v1/carts/` is `["api", "v1", "carts"]`), a
+    /// page's path without its locale prefix (`/en/cart` is `["cart"]`, `/` is `[""]`).
+    pub fn segments(&self) -> Vec<&str> {
+        let path = self.path.as_str();
+        if ["/api/", "/webhooks/", "/internal/"].iter().any(|prefix| path.starts_with(prefix)) {
+            path.trim_matches('/').split('/').collect()
+        } else {
+            let local = Locale::split_path(path).1;
+            local.strip_prefix('/').unwrap_or(local).split('/').collect()
+        }
     }
 }
 
@@ -74,7 +107,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
             return response;
         }
     };
-    let route = routing::route(method.as_ref(), url.path());
+    let area = routing::area(url.path(), matches!(method, Method::Get | Method::Head));
     let config = crate::platform::config::Config::from_env(&env);
     let origin = config.public_origin.clone().unwrap_or_else(|| url.origin().ascii_serialization());
     let secret = config.shop_secret.clone();
@@ -98,27 +131,40 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
         user_agent: http::header(&req, "user-agent").unwrap_or_default(),
         visitor,
         request_id,
-        route: route.name,
+        route: Cell::new("unknown"),
     };
-    let response = dispatch(route.area, req, &incoming, &env, &ctx).await;
+    let response = dispatch(area, req, &incoming, &env, &ctx).await;
     let response = security::seal(response, &incoming.visitor, tagged).await;
     http::finish(response, &incoming, started_ms).await
 }
 
-/// The area's handler. Each area answers every path the table gives it, including its own 404s.
+/// The area's module. Each area names its routes and answers every path the table gives it,
+/// including its own 404s; the three areas of one route each are named here.
 async fn dispatch(area: Area, req: Request, incoming: &Incoming, env: &Env, ctx: &Context) -> Response {
     match area {
-        Area::Health => plain(200, "ok"),
-        Area::Static => static_asset(env, &incoming.path).await,
-        Area::Media => media::serve(incoming, env).await,
+        Area::Health => {
+            incoming.name("health");
+            plain(200, "ok")
+        }
+        Area::Static => {
+            incoming.name("static.asset");
+            static_asset(env, &incoming.path).await
+        }
+        Area::Media => {
+            incoming.name("media.image");
+            media::serve(incoming, env).await
+        }
         Area::Account => account::handle(req, incoming, env).await,
         Area::Admin => admin::handle(req, incoming, env).await,
         Area::ApiAccount => api_auth::handle(req, incoming, env).await,
         Area::Payments => payments::handle(req, incoming, env).await,
-        Area::Cart | Area::Checkout | Area::Orders | Area::Webhooks | Area::Internal => shop::handle(req, incoming, env, ctx).await,
+        Area::Cart => cart::handle(req, incoming, env, ctx).await,
+        Area::Checkout => checkout::handle(req, incoming, env, ctx).await,
+        Area::Orders => orders::handle(req, incoming, env).await,
+        Area::Webhooks => webhooks::handle(req, incoming, env).await,
+        Area::Internal => internal::handle(req, incoming, env).await,
         Area::Api => api::handle(incoming, env, ctx).await,
-        Area::Storefront if matches!(incoming.method, Method::Get | Method::Head) => storefront::handle(incoming, env, ctx).await,
-        Area::Storefront => storefront::method_not_allowed(incoming, env).await,
+        Area::Storefront => storefront::handle(incoming, env, ctx).await,
     }
 }
 

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response, ResponseBuilder};
 
-use super::http::{api_error, error_page, foreign_form, html, internal_auth, json_response, parse_json, query_param, read_body, read_form, redirect, Form};
-use super::shop::{authorized_order, load_order, order_location};
+use super::http::{api_error, html, internal_auth, json_response, parse_json, query_param, redirect, serve_machine, serve_page, Form, Machine, Page};
+use super::orders::{authorized_order, load_order, order_location};
 use super::Incoming;
 use crate::app::db::Db;
 use crate::app::orders::{payment_by_id_sql, settle_payment, OrderDetail, OrderRow, PaymentRow};
@@ -30,42 +30,32 @@ use crate::platform::{gateways, random};
 use crate::views::payments::{confirming_page, handoff_page, unavailable_page, REFRESH_SECONDS};
 use crate::views::PageCtx;
 
-/// The payments area of `domain::routing`: the gateways' pages, notifications and refunds.
-pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Response {
-    let config = Config::from_env(env);
-    let path = incoming.path.clone();
-    let post = incoming.method == Method::Post;
-    if path.starts_with("/webhooks/") || path.starts_with("/internal/") {
-        let body = if post { read_body(&mut req).await } else { Ok(String::new()) };
-        let response = match body {
-            Ok(body) => machine(&req, incoming, env, &config, &path, &body).await,
-            Err(e) => Err(e),
-        };
-        return response.unwrap_or_else(|e| api_error(incoming, &e));
+/// The payments area's routes (the gateways' pages, notifications and refunds), each named here
+/// for the request log.
+pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
+    let segments = incoming.segments();
+    match (incoming.method.clone(), segments.as_slice()) {
+        (Method::Get, ["pay", rest @ ..]) => serve_page(req, incoming, env, "payments.start", async |p| start_payment(p, &rest.join("/")).await).await,
+        (Method::Get, ["checkout", "return", provider @ ..]) => {
+            serve_page(req, incoming, env, "payments.return", async |p| return_page(&p.ctx, p.env, &p.config, &provider.join("/"), &p.incoming.query).await).await
+        }
+        (Method::Post, ["orders", id @ .., "pay"]) => {
+            serve_page(req, incoming, env, "payments.pay_another_way", async |p| pay_another_way(&p.ctx, p.env, &p.config, &id.join("/"), &p.form).await).await
+        }
+        (Method::Post, ["webhooks", "stripe"]) => serve_machine(req, incoming, env, "payments.webhook", async |m| stripe_webhook(m.req, m.env, &m.config, &m.body).await).await,
+        (Method::Post, ["webhooks", "paypal"]) => serve_machine(req, incoming, env, "payments.webhook", async |m| paypal_webhook(m.req, m.env, &m.config, &m.body).await).await,
+        (Method::Post, ["webhooks", "momo"]) => serve_machine(req, incoming, env, "payments.webhook", async |m| momo_ipn(m.env, &m.config, &m.body).await).await,
+        (Method::Post, ["webhooks", "zalopay"]) => serve_machine(req, incoming, env, "payments.webhook", async |m| zalopay_callback(m.env, &m.config, &m.body).await).await,
+        (Method::Post, ["internal", "orders", id, "refunds"]) => serve_machine(req, incoming, env, "payments.refund", async |m| refund_order(m, id).await).await,
+        (Method::Get, ["internal", "orders", id, "refunds"]) => serve_machine(req, incoming, env, "payments.refunds", async |m| list_refunds(m, id).await).await,
+        // Only a POST's body is read here.
+        (Method::Post, ["webhooks" | "internal", ..]) => serve_machine(req, incoming, env, "payments.unknown", async |_| Err(AppError::MethodNotAllowed)).await,
+        (_, ["webhooks" | "internal", ..]) => {
+            incoming.name("payments.unknown");
+            api_error(incoming, &AppError::MethodNotAllowed)
+        }
+        _ => serve_page(req, incoming, env, "payments.unknown", async |_| Err(AppError::NotFound)).await,
     }
-    let (locale, local) = Locale::split_path(&path);
-    let version = crate::platform::edge_cache::catalog_version(env).await;
-    let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
-    let form = read_form(&mut req, post).await;
-    // Like every form: same origin and the visitor's CSRF token, or a 403 that changes nothing.
-    if post && !crate::platform::security::check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
-        return foreign_form(&ctx, incoming);
-    }
-    let result = match (incoming.method.clone(), local) {
-        (Method::Get, p) if p.starts_with("/pay/") => {
-            let navigating = req.headers().get("sec-fetch-mode").ok().flatten().as_deref() == Some("navigate");
-            start_payment(&ctx, env, &config, p.trim_start_matches("/pay/"), &incoming.query, navigating).await
-        }
-        (Method::Get, p) if p.starts_with("/checkout/return/") => {
-            return_page(&ctx, env, &config, p.trim_start_matches("/checkout/return/"), &incoming.query).await
-        }
-        (Method::Post, p) if p.starts_with("/orders/") => {
-            let id = p.trim_start_matches("/orders/").trim_end_matches("/pay");
-            pay_another_way(&ctx, env, &config, id, &form).await
-        }
-        _ => Err(AppError::NotFound),
-    };
-    result.unwrap_or_else(|e| error_page(&ctx, incoming, e))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -109,7 +99,9 @@ fn to_provider(ctx: &PageCtx, provider: &str, url: &str, navigating: bool) -> Re
 
 /// `GET /pay/{provider}/{payment}?t=…`: creates the provider's hosted payment (once) and sends
 /// the shopper there.
-async fn start_payment(ctx: &PageCtx, env: &Env, config: &Config, rest: &str, query: &str, navigating: bool) -> Result<Response, AppError> {
+async fn start_payment(p: &Page<'_>, rest: &str) -> Result<Response, AppError> {
+    let (ctx, env, config, query) = (&p.ctx, p.env, &*p.config, &p.incoming.query);
+    let navigating = p.req.headers().get("sec-fetch-mode").ok().flatten().as_deref() == Some("navigate");
     let (provider, payment_id) = rest.split_once('/').ok_or(AppError::NotFound)?;
     let token = query_param(query, "t").unwrap_or_default();
     let (payment, detail) = attempt_and_order(env, config, provider, payment_id, &token).await?;
@@ -252,26 +244,6 @@ async fn pay_another_way(ctx: &PageCtx, env: &Env, config: &Config, order_id: &s
 // Webhooks and refunds
 // ---------------------------------------------------------------------------------------------
 
-async fn machine(req: &Request, incoming: &Incoming, env: &Env, config: &Config, path: &str, body: &str) -> Result<Response, AppError> {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match (incoming.method.clone(), segments.as_slice()) {
-        (Method::Post, ["webhooks", "stripe"]) => stripe_webhook(req, env, config, body).await,
-        (Method::Post, ["webhooks", "paypal"]) => paypal_webhook(req, env, config, body).await,
-        (Method::Post, ["webhooks", "momo"]) => momo_ipn(env, config, body).await,
-        (Method::Post, ["webhooks", "zalopay"]) => zalopay_callback(env, config, body).await,
-        (Method::Post, ["internal", "orders", id, "refunds"]) => {
-            internal_auth(req, config)?;
-            refund_order(req, env, config, id, body).await
-        }
-        (Method::Get, ["internal", "orders", id, "refunds"]) => {
-            internal_auth(req, config)?;
-            list_refunds(env, id).await
-        }
-        (_, ["webhooks", ..]) | (_, ["internal", "orders", ..]) => Err(AppError::MethodNotAllowed),
-        _ => Err(AppError::NotFound),
-    }
-}
-
 fn rejected_json(status: u16, code: &str, message: &str) -> Response {
     json_response(status, &json!({"error": {"code": code, "message": message, "fields": {}}}))
 }
@@ -394,7 +366,9 @@ fn order_json(o: &OrderRow) -> Value {
 
 /// `POST /internal/orders/{id}/refunds` `{amount?, reason?}` with an `Idempotency-Key` header (or
 /// `idempotency_key`): refunds by amount through the provider that was paid (`app::refunds`).
-async fn refund_order(req: &Request, env: &Env, config: &Config, order_id: &str, body: &str) -> Result<Response, AppError> {
+async fn refund_order(m: &Machine<'_>, order_id: &str) -> Result<Response, AppError> {
+    internal_auth(m.req, &m.config)?;
+    let (req, env, config, body) = (m.req, m.env, &*m.config, m.body.as_str());
     let b: RefundBody = parse_json(if body.trim().is_empty() { "{}" } else { body })?;
     let key = req.headers().get("idempotency-key").ok().flatten().or(b.idempotency_key).filter(|k| !k.is_empty() && k.len() <= 255);
     let Some(key) = key else { return Err(AppError::Invalid(vec![FieldError { field: "idempotency_key", problem: Problem::Required }])) };
@@ -470,7 +444,9 @@ pub(super) fn refund_refused(e: RefundError) -> Result<RefundRefused, AppError> 
 }
 
 /// `GET /internal/orders/{id}/refunds`: the order's refunds, newest last.
-async fn list_refunds(env: &Env, order_id: &str) -> Result<Response, AppError> {
+async fn list_refunds(m: &Machine<'_>, order_id: &str) -> Result<Response, AppError> {
+    internal_auth(m.req, &m.config)?;
+    let env = m.env;
     let detail = load_order(env, order_id).await?.ok_or(AppError::NotFound)?;
     let refunds: Vec<RefundRow> = D1::open(env)?.all(&refunds_of_order_sql(order_id)).await?;
     Ok(json_response(

@@ -15,7 +15,8 @@ use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response};
 
 use super::http::{attachment, html, json_response, parse_json, query_param, redirect};
-use super::shop::{cart_call, render_checkout, reply_json};
+use super::cart::{cart_call, reply_json};
+use super::checkout::render_checkout;
 use super::Incoming;
 use crate::app::promotions::{
     analytics_sql, codes_csv, codes_sql, create_promotion, insert_codes, list_promotions_sql, promotion_sql, update_promotion, validate_input,
@@ -35,8 +36,6 @@ use crate::platform::KV;
 use crate::views::cart::cart_page_with_coupon;
 use crate::views::promotions::CouponProblem;
 use crate::views::PageCtx;
-
-pub use crate::views::promotions::COUPONS;
 
 /// `POST /cart/coupons`: applied → back to the cart or checkout; refused → the same page, 422,
 /// saying why.

@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use maud::Markup;
-use worker::{Context, Env, Response};
+use worker::{Context, Env, Method, Response};
 
 use super::http::{error_page, error_rendered, moved_permanently, Form};
 use super::Incoming;
@@ -37,41 +37,47 @@ enum Page {
     NotFound,
 }
 
-fn route(path: &str) -> Page {
+/// A page of the storefront by its path without the locale prefix, named for the request log.
+fn route(path: &str) -> (&'static str, Page) {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match segments.as_slice() {
-        [""] => Page::Home,
-        ["c", slug] => Slug::parse(slug).map_or(Page::NotFound, Page::Category),
-        ["p", slug] => Slug::parse(slug).map_or(Page::NotFound, Page::Product),
-        ["search"] => Page::Search,
-        _ => Page::NotFound,
+        [""] => ("storefront.home", Page::Home),
+        ["c", slug] => ("storefront.category", Slug::parse(slug).map_or(Page::NotFound, Page::Category)),
+        ["p", slug] => ("storefront.product", Slug::parse(slug).map_or(Page::NotFound, Page::Product)),
+        ["search"] => ("storefront.search", Page::Search),
+        _ => ("storefront.not_found", Page::NotFound),
     }
 }
 
+/// The storefront area: every path no other area claims. Its routes are named here for the log.
 pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
+    if !matches!(req.method, Method::Get | Method::Head) {
+        return method_not_allowed(req, env).await;
+    }
     // Tracking parameters (`fbclid`, `utm_*`…) neither change the page nor split its cache entry.
     let query = http_cache::page_query(&req.query);
+    let (name, page) = match req.path.as_str() {
+        "/robots.txt" => ("storefront.robots", Page::Robots),
+        "/sitemap.xml" => ("storefront.sitemap", Page::Sitemap),
+        // One URL per page: `/c/x/` redirects to `/c/x` (the locale roots keep their slash).
+        // Leading slashes collapse too: `//host/` must not become a protocol-relative Location.
+        path if path.len() > 1 && path.ends_with('/') && path != "/en/" => {
+            req.name("storefront.redirect");
+            return moved_permanently(&format!("/{}{query}", path.trim_matches('/')));
+        }
+        "/en" => {
+            req.name("storefront.redirect");
+            return moved_permanently(&format!("/en/{query}"));
+        }
+        path => route(Locale::split_path(path).1),
+    };
+    req.name(name);
     let cleaned;
     let req = if query == req.query {
         req
     } else {
         cleaned = Incoming { query, ..req.clone() };
         &cleaned
-    };
-    let page = match req.path.as_str() {
-        "/robots.txt" => Page::Robots,
-        "/sitemap.xml" => Page::Sitemap,
-        path => {
-            // One URL per page: `/c/x/` redirects to `/c/x` (the locale roots keep their slash).
-            // Leading slashes collapse too: `//host/` must not become a protocol-relative Location.
-            if path.len() > 1 && path.ends_with('/') && path != "/en/" {
-                return moved_permanently(&format!("/{}{}", path.trim_matches('/'), req.query));
-            }
-            if path == "/en" {
-                return moved_permanently(&format!("/en/{}", req.query));
-            }
-            route(Locale::split_path(path).1)
-        }
     };
     let key = req.path_and_query();
     let event = match &page {
@@ -87,7 +93,9 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     response
 }
 
-pub async fn method_not_allowed(req: &Incoming, env: &Env) -> Response {
+/// A write to a storefront path: 405 with `allow: GET, HEAD`.
+async fn method_not_allowed(req: &Incoming, env: &Env) -> Response {
+    req.name("storefront.method_not_allowed");
     let (locale, path) = Locale::split_path(&req.path);
     let version = edge_cache::catalog_version(env).await;
     let page_ctx = page_ctx(req, env, locale, path, &version).await;

@@ -1,0 +1,327 @@
+//! The cart area: the cart page and its forms (`/cart…`), the cart API (`/api/v1/carts…`, reached
+//! with the cart token), and `cart_call`, the one way a request talks to a cart's Durable Object.
+//!
+//! Personal responses are never cached (`no-store`). A cart is reached only with the signed cookie
+//! (HTML, or the signed-in shopper's account) or the cart token (API); anything else is a 404.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
+use worker::{Context, Env, Headers, Method, Request, RequestInit, Response};
+
+use super::http::{cart_cookies, cart_from_cookie, html, json_response, parse_json, redirect, require_secret, serve_machine, serve_page, Form, Machine, Page};
+use super::track::Tracker;
+use super::Incoming;
+use crate::app::analytics::ProductRef;
+use crate::app::cart::{CartCall, CartError, CartReply, CartView};
+use crate::domain::analytics::EventKind;
+use crate::domain::cart::{cart_token, verify_cart_token, CartId};
+use crate::domain::error::AppError;
+use crate::domain::listing::{FieldError, Problem};
+use crate::domain::time::rfc3339;
+use crate::platform::accounts::{current_shopper, Shopper};
+use crate::platform::cart_do::CART_ID_HEADER;
+use crate::platform::config::Config;
+use crate::platform::d1::D1;
+use crate::platform::{random, CART, DB};
+use crate::views::cart::{cart_page, Flash};
+
+/// The cart area's routes, each named here for the request log.
+pub async fn handle(req: Request, incoming: &Incoming, env: &Env, wctx: &Context) -> Response {
+    let track = Tracker::new(env, wctx, incoming);
+    let track = &track;
+    let segments = incoming.segments();
+    match (incoming.method.clone(), segments.as_slice()) {
+        (Method::Get, ["cart"]) => serve_page(req, incoming, env, "cart.show", show_cart).await,
+        (Method::Post, ["cart", "items"]) => serve_page(req, incoming, env, "cart.add_item", async |p| add_cart_item(p, track).await).await,
+        (Method::Post, ["cart", "items", variant @ ..]) if !variant.is_empty() => {
+            serve_page(req, incoming, env, "cart.set_item", async |p| set_cart_item(p, &variant.join("/")).await).await
+        }
+        (Method::Post, ["cart", "coupons"]) => serve_page(req, incoming, env, "cart.apply_coupon", apply_coupon).await,
+        (Method::Post, ["cart", "coupons", code @ .., "remove"]) => {
+            serve_page(req, incoming, env, "cart.remove_coupon", async |p| remove_coupon(p, &code.join("/")).await).await
+        }
+        (Method::Post, ["api", "v1", "carts"]) => serve_machine(req, incoming, env, "api.cart.create", create_cart).await,
+        (Method::Get, ["api", "v1", "carts", id]) => serve_machine(req, incoming, env, "api.cart.show", async |m| cart_json_of(m, id).await).await,
+        (Method::Post, ["api", "v1", "carts", id, "items"]) => {
+            serve_machine(req, incoming, env, "api.cart.add_item", async |m| add_cart_item_json(m, id, track).await).await
+        }
+        (Method::Patch, ["api", "v1", "carts", id, "items", line]) => {
+            serve_machine(req, incoming, env, "api.cart.set_item", async |m| set_cart_item_json(m, id, line).await).await
+        }
+        (Method::Delete, ["api", "v1", "carts", id, "items", line]) => {
+            serve_machine(req, incoming, env, "api.cart.remove_item", async |m| remove_cart_item_json(m, id, line).await).await
+        }
+        (Method::Post, ["api", "v1", "carts", id, "checkout"]) => {
+            serve_machine(req, incoming, env, "api.checkout", async |m| super::checkout::submit_checkout_json(m, id, track).await).await
+        }
+        (Method::Post, ["api", "v1", "carts", id, "coupons"]) => {
+            serve_machine(req, incoming, env, "api.cart.apply_coupon", async |m| apply_coupon_json(m, id).await).await
+        }
+        (Method::Delete, ["api", "v1", "carts", id, "coupons", code]) => {
+            serve_machine(req, incoming, env, "api.cart.remove_coupon", async |m| remove_coupon_json(m, id, code).await).await
+        }
+        (_, ["api", ..]) => serve_machine(req, incoming, env, "cart.unknown", async |_| Err(AppError::MethodNotAllowed)).await,
+        _ => serve_page(req, incoming, env, "cart.unknown", async |_| Err(AppError::NotFound)).await,
+    }
+}
+
+/// Sends one call to the cart's Durable Object. A refusal is a reply; a failure inside the object
+/// (it answers 500 and logs the cause) is an internal error here.
+pub(super) async fn cart_call(env: &Env, cart_id: &CartId, call: &CartCall) -> Result<CartReply, AppError> {
+    let namespace = env.durable_object(CART).map_err(|e| AppError::internal("cart binding", e))?;
+    let stub = namespace.id_from_name(cart_id.as_str()).and_then(|id| id.get_stub()).map_err(|e| AppError::internal("cart stub", e))?;
+    let body = serde_json::to_string(call).map_err(|e| AppError::internal("cart call", e))?;
+    let headers = Headers::new();
+    let _ = headers.set(CART_ID_HEADER, cart_id.as_str());
+    let _ = headers.set("content-type", "application/json");
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(JsValue::from_str(&body)));
+    let request = Request::new_with_init("https://cart.internal/", &init).map_err(|e| AppError::internal("cart request", e))?;
+    let mut response = stub.fetch_with_request(request).await.map_err(|e| AppError::internal("cart fetch", e))?;
+    if response.status_code() != 200 {
+        return Err(AppError::internal("cart object", format!("answered {}", response.status_code())));
+    }
+    response.json::<CartReply>().await.map_err(|e| AppError::internal("cart reply", e))
+}
+
+/// A fresh cart id from the runtime's CSPRNG.
+pub(super) fn new_cart_id() -> Result<CartId, AppError> {
+    random::id().and_then(|id| CartId::parse(&id)).ok_or_else(|| AppError::Internal("no randomness".into()))
+}
+
+/// The cart a page works on and the signed-in shopper, if any. A guest uses the device's cart; a
+/// signed-in shopper the account's, on every device (`creates`: a new one when there is none).
+pub(super) async fn shopper_cart(p: &Page<'_>, creates: bool) -> Result<(Option<CartId>, Option<Shopper>), AppError> {
+    let device_cart = cart_from_cookie(p.req, &p.config);
+    let Some(db) = p.env.d1(DB).ok().map(D1) else { return Ok((device_cart, None)) };
+    let shopper = current_shopper(p.req, &db, p.config.customer_sessions).await.ok().flatten();
+    let cart_id = match &shopper {
+        Some(s) => super::account_cart::resolve(&db, Some(&s.customer), device_cart, creates).await?,
+        None => device_cart,
+    };
+    Ok((cart_id, shopper))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+// ---------------------------------------------------------------------------------------------
+
+/// `GET /cart`.
+async fn show_cart(p: &Page<'_>) -> Result<Response, AppError> {
+    let (cart_id, _) = shopper_cart(p, false).await?;
+    let flash = flash_from_query(&p.ctx.query);
+    let cart = match &cart_id {
+        Some(id) => match cart_call(p.env, id, &CartCall::View).await? {
+            CartReply::Cart { cart } => Some(cart),
+            _ => None,
+        },
+        None => None,
+    };
+    let cookies = match (&cart, &cart_id) {
+        (Some(c), Some(id)) => cart_cookies(&p.ctx, &p.config, id, c.item_count),
+        _ => Vec::new(),
+    };
+    Ok(html(200, cart_page(&p.ctx, cart.as_deref(), flash).into_string(), cookies.into_iter().map(|c| ("set-cookie", c)).collect()))
+}
+
+fn flash_from_query(query: &str) -> Option<Flash> {
+    let pairs = Form::parse(query);
+    let get = |k: &str| pairs.get(k);
+    match get("notice")? {
+        "insufficient_stock" => Some(Flash::Insufficient { available: get("available").and_then(|v| v.parse().ok()).unwrap_or(0) }),
+        "quantity_limit" => Some(Flash::QuantityLimit),
+        _ => Some(Flash::Unavailable),
+    }
+}
+
+/// `POST /cart/items` `variant_id`, `quantity` (default 1): adds to the line (a new cart when the
+/// shopper has none).
+async fn add_cart_item(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, AppError> {
+    let variant = p.field("variant_id").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let qty = p.field("quantity").and_then(|v| v.parse().ok()).unwrap_or(1);
+    let (cart_id, _) = shopper_cart(p, true).await?;
+    let (response, added) = change_line(p, cart_id, variant, qty, true).await?;
+    if added {
+        track.record(EventKind::AddedToCart, ProductRef::Variant(variant), None);
+    }
+    Ok(response)
+}
+
+/// `POST /cart/items/{variant}` `quantity`: sets the line (0 removes it).
+async fn set_cart_item(p: &Page<'_>, variant: &str) -> Result<Response, AppError> {
+    let variant = variant.parse().unwrap_or(0);
+    let qty = p.field("quantity").and_then(|v| v.parse().ok()).unwrap_or(-1);
+    let (cart_id, _) = shopper_cart(p, false).await?;
+    Ok(change_line(p, cart_id, variant, qty, false).await?.0)
+}
+
+/// Back to the cart page, with a notice when the cart refused (and whether it took the change).
+async fn change_line(p: &Page<'_>, cart_id: Option<CartId>, variant_id: i64, quantity: i64, add: bool) -> Result<(Response, bool), AppError> {
+    let (ctx, config) = (&p.ctx, &p.config);
+    require_secret(config)?;
+    let cart_id = match cart_id {
+        Some(id) => id,
+        None => new_cart_id()?,
+    };
+    let cart_path = ctx.href("/cart");
+    let reply = cart_call(p.env, &cart_id, &CartCall::SetQuantity { variant_id, quantity, add }).await?;
+    match reply {
+        CartReply::Cart { cart } => Ok((redirect(&cart_path, cart_cookies(ctx, config, &cart_id, cart.item_count)), true)),
+        CartReply::Refused { refusal } => {
+            let mut location = format!("{cart_path}?notice={}", refusal.code());
+            if let Some(n) = refusal.available() {
+                location.push_str(&format!("&available={n}"));
+            }
+            let cookies = refusal.cart().map_or_else(Vec::new, |cart| cart_cookies(ctx, config, &cart_id, cart.item_count));
+            Ok((redirect(&location, cookies), false))
+        }
+        CartReply::Placed(_) | CartReply::Contents { .. } => Err(AppError::Internal("unexpected cart reply".into())),
+    }
+}
+
+/// `POST /cart/coupons` `code`, `return`.
+async fn apply_coupon(p: &Page<'_>) -> Result<Response, AppError> {
+    let (cart_id, _) = shopper_cart(p, false).await?;
+    super::promotions::apply_coupon(&p.ctx, p.env, &p.config, cart_id.as_ref(), &p.field("code").unwrap_or_default(), p.field("return").as_deref()).await
+}
+
+/// `POST /cart/coupons/{code}/remove` `return`.
+async fn remove_coupon(p: &Page<'_>, code: &str) -> Result<Response, AppError> {
+    let (cart_id, _) = shopper_cart(p, false).await?;
+    super::promotions::remove_coupon(&p.ctx, p.env, cart_id.as_ref(), code, p.field("return").as_deref()).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON API
+// ---------------------------------------------------------------------------------------------
+
+/// A refused cart call in the API: its status, and the error envelope with what the shopper needs
+/// (`available`, the codes `rejected` and why, the cart as it is now).
+fn refusal(refusal: &CartError) -> Response {
+    let status = match refusal {
+        CartError::NotFound | CartError::VariantNotFound | CartError::LineNotFound | CartError::CouponNotFound => 404,
+        CartError::InsufficientStock { .. } | CartError::CartChanged { .. } | CartError::CartEmpty => 409,
+        CartError::VariantUnavailable
+        | CartError::InvalidQuantity
+        | CartError::QuantityLimit { .. }
+        | CartError::TooManyLines
+        | CartError::CouponInvalid { .. }
+        | CartError::TooManyCodes { .. }
+        | CartError::CouponRejected { .. } => 422,
+        CartError::Internal(_) => 500,
+    };
+    let mut error = json!({"code": refusal.code(), "message": refusal.message(), "fields": {}});
+    if let Some(n) = refusal.available() {
+        error["available"] = json!(n);
+    }
+    if let CartError::CouponRejected { cart } = refusal {
+        if !cart.discounts.rejected.is_empty() {
+            error["rejected"] = json!(cart.discounts.rejected);
+        }
+    }
+    let mut body = json!({"error": error});
+    if let Some(cart) = refusal.cart() {
+        body["cart"] = cart_json(cart, None);
+    }
+    json_response(status, &body)
+}
+
+fn cart_json(cart: &CartView, token: Option<&str>) -> Value {
+    let mut v = serde_json::to_value(cart).unwrap_or(Value::Null);
+    if let Some(token) = token {
+        v["token"] = json!(token);
+    }
+    v["hold_expires_at"] = cart.hold_expires_at.map_or(Value::Null, |t| json!(rfc3339(t)));
+    v
+}
+
+#[derive(Deserialize)]
+struct ItemBody {
+    variant_id: Option<i64>,
+    quantity: Option<i64>,
+}
+
+/// The cart a path names, if the request carries its token; otherwise `NotFound`.
+pub(super) fn api_cart_id(req: &Request, config: &Config, id: &str) -> Result<CartId, AppError> {
+    let secret = require_secret(config)?;
+    let id = CartId::parse(id).ok_or(AppError::NotFound)?;
+    let token = req.headers().get("x-cart-token").ok().flatten().unwrap_or_default();
+    if verify_cart_token(secret.as_bytes(), &id, &token) {
+        Ok(id)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The API's answer to a cart call: the cart (201 when `created`), or the refusal's envelope.
+pub(super) fn reply_json(reply: CartReply, created: bool) -> Result<Response, AppError> {
+    match reply {
+        CartReply::Cart { cart } => Ok(json_response(if created { 201 } else { 200 }, &cart_json(&cart, None))),
+        CartReply::Refused { refusal: refused } => Ok(refusal(&refused)),
+        CartReply::Placed(_) | CartReply::Contents { .. } => Err(AppError::Internal("unexpected cart reply".into())),
+    }
+}
+
+/// `POST /api/v1/carts`: a new cart and its token.
+async fn create_cart(m: &Machine<'_>) -> Result<Response, AppError> {
+    let secret = require_secret(&m.config)?;
+    let id = new_cart_id()?;
+    let token = cart_token(secret.as_bytes(), &id);
+    match cart_call(m.env, &id, &CartCall::View).await? {
+        CartReply::Cart { cart } => Ok(json_response(201, &cart_json(&cart, Some(&token)))),
+        other => reply_json(other, false),
+    }
+}
+
+/// `GET /api/v1/carts/{id}`.
+async fn cart_json_of(m: &Machine<'_>, id: &str) -> Result<Response, AppError> {
+    let id = api_cart_id(m.req, &m.config, id)?;
+    reply_json(cart_call(m.env, &id, &CartCall::View).await?, false)
+}
+
+/// `POST /api/v1/carts/{id}/items` `{variant_id, quantity}`: adds to the line.
+async fn add_cart_item_json(m: &Machine<'_>, id: &str, track: &Tracker<'_>) -> Result<Response, AppError> {
+    let id = api_cart_id(m.req, &m.config, id)?;
+    let item: ItemBody = parse_json(&m.body)?;
+    let (Some(variant_id), Some(quantity)) = (item.variant_id, item.quantity) else {
+        return Err(AppError::Invalid(vec![
+            FieldError { field: "variant_id", problem: Problem::Required },
+            FieldError { field: "quantity", problem: Problem::Required },
+        ]));
+    };
+    let reply = cart_call(m.env, &id, &CartCall::SetQuantity { variant_id, quantity, add: true }).await?;
+    if matches!(reply, CartReply::Cart { .. }) {
+        track.record(EventKind::AddedToCart, ProductRef::Variant(variant_id), None);
+    }
+    reply_json(reply, true)
+}
+
+/// `PATCH /api/v1/carts/{id}/items/{variant}` `{quantity}`: sets the line.
+async fn set_cart_item_json(m: &Machine<'_>, id: &str, line: &str) -> Result<Response, AppError> {
+    let id = api_cart_id(m.req, &m.config, id)?;
+    let variant_id: i64 = line.parse().map_err(|_| AppError::NotFound)?;
+    let item: ItemBody = parse_json(&m.body)?;
+    let quantity = item.quantity.ok_or_else(|| AppError::Invalid(vec![FieldError { field: "quantity", problem: Problem::Required }]))?;
+    reply_json(cart_call(m.env, &id, &CartCall::SetQuantity { variant_id, quantity, add: false }).await?, false)
+}
+
+/// `DELETE /api/v1/carts/{id}/items/{variant}`.
+async fn remove_cart_item_json(m: &Machine<'_>, id: &str, line: &str) -> Result<Response, AppError> {
+    let id = api_cart_id(m.req, &m.config, id)?;
+    let variant_id: i64 = line.parse().map_err(|_| AppError::NotFound)?;
+    reply_json(cart_call(m.env, &id, &CartCall::SetQuantity { variant_id, quantity: 0, add: false }).await?, false)
+}
+
+/// `POST /api/v1/carts/{id}/coupons` `{code}`.
+async fn apply_coupon_json(m: &Machine<'_>, id: &str) -> Result<Response, AppError> {
+    let id = api_cart_id(m.req, &m.config, id)?;
+    super::promotions::api_apply(m.env, &id, &m.body).await
+}
+
+/// `DELETE /api/v1/carts/{id}/coupons/{code}`.
+async fn remove_coupon_json(m: &Machine<'_>, id: &str, code: &str) -> Result<Response, AppError> {
+    let id = api_cart_id(m.req, &m.config, id)?;
+    reply_json(cart_call(m.env, &id, &CartCall::RemoveCode { code: code.to_string() }).await?, false)
+}
+

@@ -1,0 +1,250 @@
+//! The checkout area: the checkout form and its submission (`/checkout`), the API's checkout of a
+//! cart (`POST /api/v1/carts/{id}/checkout`, routed by the cart area), and the sandbox provider's
+//! pay page (`/pay/sandbox/{payment}`), which signs its notice as a gateway would.
+//!
+//! Placing the order is the cart object's `CartCall::Checkout`, carrying the validated
+//! `CheckoutRequest`; the same idempotency key places one order.
+
+use serde_json::json;
+use worker::{Context, Env, Method, Request, Response};
+
+use super::cart::{api_cart_id, cart_call, reply_json, shopper_cart};
+use super::http::{cart_cookies, html, json_response, parse_json, query_param, redirect, require_secret, serve_page, Form, Machine, Page};
+use super::orders::{authorized_order, load_order, order_json, order_location, pay_location};
+use super::track::Tracker;
+use super::Incoming;
+use crate::app::analytics::ProductRef;
+use crate::app::cart::{CartCall, CartError, CartReply, CartView};
+use crate::app::checkout::{Placed, Submission};
+use crate::app::db::Db;
+use crate::app::orders::{payment_by_id_sql, OrderDetail, PaymentRow};
+use crate::domain::analytics::EventKind;
+use crate::domain::cart::{is_cart_id, CartId};
+use crate::domain::checkout::{validate, AddressForm, CheckoutForm};
+use crate::domain::error::AppError;
+use crate::domain::http_cache;
+use crate::domain::listing::FieldError;
+use crate::domain::locale::Locale;
+use crate::domain::payments::PaymentStatus;
+use crate::domain::sandbox;
+use crate::domain::throttle::Action;
+use crate::platform::config::{now, Config};
+use crate::platform::d1::D1;
+use crate::platform::edge_cache::{respond, Rendered};
+use crate::platform::random;
+use crate::views::checkout::{checkout_page, CheckoutView};
+use crate::views::order::sandbox_page;
+use crate::views::PageCtx;
+
+const JSON: &str = "application/json; charset=utf-8";
+
+/// The checkout area's routes, each named here for the request log.
+pub async fn handle(req: Request, incoming: &Incoming, env: &Env, wctx: &Context) -> Response {
+    let track = Tracker::new(env, wctx, incoming);
+    let track = &track;
+    let segments = incoming.segments();
+    match (incoming.method.clone(), segments.as_slice()) {
+        (Method::Get, ["checkout"]) => serve_page(req, incoming, env, "checkout.form", checkout_form).await,
+        (Method::Post, ["checkout"]) => serve_page(req, incoming, env, "checkout.submit", async |p| submit_checkout(p, track).await).await,
+        (Method::Get, ["pay", "sandbox", payment @ ..]) => {
+            serve_page(req, incoming, env, "checkout.sandbox_page", async |p| sandbox_pay_page(p, &payment.join("/")).await).await
+        }
+        (Method::Post, ["pay", "sandbox", payment @ ..]) => {
+            serve_page(req, incoming, env, "checkout.sandbox_pay", async |p| sandbox_pay(p, &payment.join("/")).await).await
+        }
+        _ => serve_page(req, incoming, env, "checkout.unknown", async |_| Err(AppError::NotFound)).await,
+    }
+}
+
+/// `GET /checkout`.
+async fn checkout_form(p: &Page<'_>) -> Result<Response, AppError> {
+    let (cart_id, _) = shopper_cart(p, false).await?;
+    show_checkout(&p.ctx, p.env, &p.config, cart_id.as_ref(), &CheckoutForm::default(), &[]).await
+}
+
+async fn show_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&CartId>, form: &CheckoutForm, errors: &[FieldError]) -> Result<Response, AppError> {
+    let cart = match cart_id {
+        Some(id) => match cart_call(env, id, &CartCall::View).await? {
+            CartReply::Cart { cart } if !cart.lines.is_empty() => cart,
+            _ => return Ok(redirect(&ctx.href("/cart"), Vec::new())),
+        },
+        None => return Ok(redirect(&ctx.href("/cart"), Vec::new())),
+    };
+    render_checkout(ctx, config, &cart, form, errors, None, if errors.is_empty() { 200 } else { 422 })
+}
+
+/// The checkout page for a cart already fetched (`coupon_tried`: a code the coupon box refused).
+pub(super) fn render_checkout(
+    ctx: &PageCtx,
+    config: &Config,
+    cart: &CartView,
+    form: &CheckoutForm,
+    errors: &[FieldError],
+    coupon_tried: Option<&str>,
+    status: u16,
+) -> Result<Response, AppError> {
+    let key = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    let providers = config.providers();
+    let view = CheckoutView { cart, form, errors, rates: config.rates, providers: &providers, idempotency_key: &key, coupon_tried };
+    Ok(html(status, checkout_page(ctx, &view).into_string(), Vec::new()))
+}
+
+/// The checkout form's fields as they were typed.
+fn parse_checkout_form(form: &Form) -> CheckoutForm {
+    let get = |key: &str| form.value(key).to_string();
+    CheckoutForm {
+        email: get("email"),
+        name: get("name"),
+        phone: get("phone"),
+        address: AddressForm {
+            line1: get("address.line1"),
+            ward: get("address.ward"),
+            district: get("address.district"),
+            province: get("address.province"),
+            country: get("address.country"),
+        },
+        shipping_method: get("shipping_method"),
+        payment_provider: get("payment_provider"),
+        note: Some(get("note")),
+    }
+}
+
+/// `POST /checkout`: places the order (once per idempotency key) and sends the shopper to pay it,
+/// or back to the form with what to fix.
+async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, AppError> {
+    let (cart_id, shopper) = shopper_cart(p, false).await?;
+    if let Some(wait) = crate::platform::rate_limit_do::check(p.env, p.req, Action::Checkout).await? {
+        return Err(AppError::TooManyRequests { retry_after: wait });
+    }
+    let (ctx, config) = (&p.ctx, &p.config);
+    require_secret(config)?;
+    let Some(cart_id) = cart_id.as_ref() else { return Ok(redirect(&ctx.href("/cart"), Vec::new())) };
+    let form = parse_checkout_form(&p.form);
+    let request = match validate(&form, &config.providers()) {
+        Ok(r) => r,
+        Err(errors) => return show_checkout(ctx, p.env, config, Some(cart_id), &form, &errors).await,
+    };
+    let key = p.form.get("idempotency_key").map(str::to_string).filter(|k| !k.is_empty() && k.len() <= 64);
+    let key = match key {
+        Some(k) => k,
+        None => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
+    };
+    // A signed-in shopper's order is theirs at once (guest orders attach once the email is verified).
+    let account = shopper.map(|s| s.customer.id);
+    let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: ctx.locale, account }));
+    match cart_call(p.env, cart_id, &call).await? {
+        CartReply::Placed(placed) => {
+            track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&placed.order.id));
+            let detail = load_order(p.env, &placed.order.id).await?.ok_or(AppError::NotFound)?;
+            let location = pay_location(ctx, &detail, &placed.access_token).unwrap_or_else(|| order_location(ctx, &placed.order.id, &placed.access_token));
+            Ok(redirect(&location, cart_cookies(ctx, config, cart_id, 0)))
+        }
+        // A code stopped applying (used up meanwhile, first order only…): the page says why.
+        CartReply::Refused { refusal: CartError::CouponRejected { cart } } => render_checkout(ctx, config, &cart, &form, &[], None, 409),
+        CartReply::Refused { .. } => Ok(redirect(&ctx.href("/cart"), Vec::new())),
+        CartReply::Cart { .. } | CartReply::Contents { .. } => Err(AppError::Internal("unexpected cart reply".into())),
+    }
+}
+
+/// `POST /api/v1/carts/{id}/checkout` (a `CheckoutForm` as JSON, `Idempotency-Key`): the order, its
+/// access token and where to pay it (201), or the cart's refusal.
+pub(super) async fn submit_checkout_json(m: &Machine<'_>, id: &str, track: &Tracker<'_>) -> Result<Response, AppError> {
+    let (req, env, config, incoming) = (m.req, m.env, &m.config, m.incoming);
+    let id = api_cart_id(req, config, id)?;
+    if let Some(wait) = crate::platform::rate_limit_do::check(env, req, Action::Checkout).await? {
+        let body = json!({"error": {"code": "too_many_requests", "message": format!("Too many checkouts; retry in {wait} seconds."), "fields": {}}});
+        let mut rendered = Rendered::new(429, JSON, body.to_string());
+        rendered.headers.push(("retry-after", wait.to_string()));
+        rendered.headers.push(("access-control-allow-origin", "*".into()));
+        return Ok(respond(rendered, http_cache::NO_STORE, None));
+    }
+    let form: CheckoutForm = parse_json(&m.body)?;
+    let request = validate(&form, &config.providers())?;
+    let key = req.headers().get("idempotency-key").ok().flatten().filter(|k| !k.is_empty() && k.len() <= 255);
+    let key = match key {
+        Some(k) => k,
+        None => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
+    };
+    // An app signed in with a bearer token places the order for its account (a bad token is a
+    // 401, not a silent guest order); without one it is a guest order.
+    let account = if req.headers().has("authorization").unwrap_or(false) {
+        let db = D1::open(env)?;
+        match super::api_auth::bearer_customer(req, &db, config).await? {
+            Ok(customer) => Some(customer.id),
+            Err(refusal) => return Ok(refusal),
+        }
+    } else {
+        None
+    };
+    let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: Locale::Vi, account }));
+    match cart_call(env, &id, &call).await? {
+        CartReply::Placed(placed) => {
+            let Placed { order, access_token, .. } = *placed;
+            track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&order.id));
+            let detail = load_order(env, &order.id).await?.ok_or(AppError::NotFound)?;
+            let redirect_url = pay_location(&api_ctx(incoming), &detail, &access_token).map(|p| format!("{}{p}", incoming.origin));
+            let mut value = order_json(&detail);
+            value["order"]["access_token"] = json!(access_token);
+            value["payment"] = json!({"provider": order.payment_provider, "redirect_url": redirect_url});
+            Ok(json_response(201, &value))
+        }
+        other => reply_json(other, false),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The sandbox provider's pay page
+// ---------------------------------------------------------------------------------------------
+
+/// The sandbox payment `payment_id` and its order, if `token` opens the order; else `NotFound`.
+async fn sandbox_payment(env: &Env, config: &Config, payment_id: &str, token: Option<&str>) -> Result<(OrderDetail, PaymentRow), AppError> {
+    if !is_cart_id(payment_id) {
+        return Err(AppError::NotFound);
+    }
+    let db = D1::open(env)?;
+    let payment: PaymentRow = db.all(&payment_by_id_sql(payment_id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
+    if payment.provider != "sandbox" {
+        return Err(AppError::NotFound);
+    }
+    let detail = authorized_order(env, config, &payment.order_id, token).await?;
+    Ok((detail, payment))
+}
+
+/// `GET /pay/sandbox/{payment}?t=…`: the sandbox's "Pay" and "Decline".
+async fn sandbox_pay_page(p: &Page<'_>, payment_id: &str) -> Result<Response, AppError> {
+    let token = query_param(&p.incoming.query, "t").unwrap_or_default();
+    let (detail, payment) = sandbox_payment(p.env, &p.config, payment_id, Some(&token)).await?;
+    let action = p.ctx.href(&format!("/pay/sandbox/{payment_id}"));
+    Ok(html(200, sandbox_page(&p.ctx, &detail, &payment, &action, &token).into_string(), Vec::new()))
+}
+
+/// `POST /pay/sandbox/{payment}` `result`, `t`: signs a notification exactly as a gateway would and
+/// applies it as the sandbox webhook does, then sends the shopper to the order page.
+async fn sandbox_pay(p: &Page<'_>, payment_id: &str) -> Result<Response, AppError> {
+    let (result, token) = (p.field("result"), p.field("t"));
+    let token = token.as_deref();
+    let (detail, payment) = sandbox_payment(p.env, &p.config, payment_id, token).await?;
+    let secret = p.config.sandbox_secret.as_deref().ok_or(AppError::NotFound)?;
+    let status = if result.as_deref() == Some(PaymentStatus::Succeeded.code()) { PaymentStatus::Succeeded } else { PaymentStatus::Failed };
+    let notification = sandbox::Notification {
+        event_id: random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
+        payment_id: payment.id.clone(),
+        order_id: payment.order_id.clone(),
+        amount: payment.amount,
+        currency: payment.currency.clone(),
+        status: status.code().into(),
+    };
+    let body = serde_json::to_string(&notification).map_err(|e| AppError::internal("notification", e))?;
+    let header = sandbox::sign(secret.as_bytes(), now(), &body);
+    super::webhooks::apply_sandbox_notice(p.env, &p.config, &body, Some(&header)).await?;
+    let mut location = order_location(&p.ctx, &detail.order.id, token.unwrap_or_default());
+    if status == PaymentStatus::Failed {
+        location.push_str("&payment=failed");
+    }
+    Ok(redirect(&location, Vec::new()))
+}
+
+/// The page context a JSON answer builds its links with (the API's orders are in Vietnamese).
+fn api_ctx(incoming: &Incoming) -> PageCtx {
+    PageCtx { locale: Locale::Vi, path: String::new(), query: String::new(), origin: incoming.origin.clone(), categories: Vec::new() }
+}

@@ -1,0 +1,46 @@
+//! The internal area: operators' endpoints behind the bearer `INTERNAL_TOKEN` (`/internal/…`):
+//! forcing a cart's alarm, running the expiry sweep, promotions and analytics. Refunds
+//! (`/internal/orders/{id}/refunds`) are the payments area's.
+
+use worker::{Env, Method, Request, Response};
+
+use super::cart::{cart_call, reply_json};
+use super::http::{internal_auth, json_response, serve_machine, Machine};
+use super::Incoming;
+use crate::app::cart::CartCall;
+use crate::domain::cart::CartId;
+use crate::domain::error::AppError;
+
+/// The internal area's routes, each named here for the request log.
+pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
+    let segments = incoming.segments();
+    match (incoming.method.clone(), segments.as_slice()) {
+        (Method::Post, ["internal", "carts", id, "alarm"]) => serve_machine(req, incoming, env, "internal.cart_alarm", async |m| run_cart_alarm(m, id).await).await,
+        (_, ["internal", "promotions", ..]) => serve_machine(req, incoming, env, "internal.promotions", async |m| promotions(m, &segments).await).await,
+        (_, ["internal", "analytics" | "analytics.csv", ..]) => {
+            serve_machine(req, incoming, env, "internal.analytics", async |m| super::analytics::internal(m.req, m.incoming, m.env, &segments).await).await
+        }
+        (Method::Post, ["internal", "sweep"]) => serve_machine(req, incoming, env, "internal.sweep", run_sweep).await,
+        _ => serve_machine(req, incoming, env, "internal.unknown", async |_| Err(AppError::NotFound)).await,
+    }
+}
+
+/// `POST /internal/carts/{id}/alarm`: runs the cart's alarm now (tests, operators).
+async fn run_cart_alarm(m: &Machine<'_>, id: &str) -> Result<Response, AppError> {
+    internal_auth(m.req, &m.config)?;
+    let id = CartId::parse(id).ok_or(AppError::NotFound)?;
+    reply_json(cart_call(m.env, &id, &CartCall::RunAlarm).await?, false)
+}
+
+/// `/internal/promotions…` (see `routes::promotions`).
+async fn promotions(m: &Machine<'_>, segments: &[&str]) -> Result<Response, AppError> {
+    internal_auth(m.req, &m.config)?;
+    super::promotions::internal(m.req, m.incoming, m.env, segments, &m.body).await
+}
+
+/// `POST /internal/sweep`: the cron's sweep, now.
+async fn run_sweep(m: &Machine<'_>) -> Result<Response, AppError> {
+    internal_auth(m.req, &m.config)?;
+    let report = crate::platform::sweep::run(m.env).await?;
+    Ok(json_response(200, &report))
+}

@@ -1,0 +1,139 @@
+//! The orders area: a guest's order page (`/orders/{id}?t=…`), cancelling an unpaid order
+//! (`POST /orders/{id}/cancel`) and the order as JSON (`GET /api/v1/orders/{id}`), each reached with
+//! the order's access token (or, in the API, the account's bearer token); and the order reads the
+//! other areas share (`load_order`, `authorized_order`, `order_json`, `order_location`).
+//!
+//! Anything not opened by its token is a 404, never "forbidden": probing ids must not tell which exist.
+
+use serde_json::{json, Value};
+use worker::{Env, Method, Request, Response};
+
+use super::http::{html, json_response, query_param, redirect, require_secret, serve_machine, serve_page, Machine, Page};
+use super::Incoming;
+use crate::app::db::Db;
+use crate::app::orders::{order_detail_batch, OrderDetail, OrderRow};
+use crate::domain::cart::{is_cart_id, verify_order_access_token};
+use crate::domain::error::AppError;
+use crate::domain::orders::OrderStatus;
+use crate::domain::payments::PaymentStatus;
+use crate::domain::time::rfc3339;
+use crate::platform::config::{now, Config};
+use crate::platform::d1::D1;
+use crate::views::order::{order_page, PayChoice};
+use crate::views::PageCtx;
+
+/// The orders area's routes, each named here for the request log.
+pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
+    let segments = incoming.segments();
+    match (incoming.method.clone(), segments.as_slice()) {
+        (Method::Post, ["orders", id @ .., "cancel"]) => serve_page(req, incoming, env, "orders.cancel", async |p| cancel_order(p, &id.join("/")).await).await,
+        (Method::Get, ["orders", id @ ..]) => serve_page(req, incoming, env, "orders.show", async |p| show_order(p, &id.join("/")).await).await,
+        (Method::Get, ["api", "v1", "orders", id]) => serve_machine(req, incoming, env, "api.orders.show", async |m| order_json_of(m, id).await).await,
+        (_, ["api", ..]) => serve_machine(req, incoming, env, "orders.unknown", async |_| Err(AppError::MethodNotAllowed)).await,
+        _ => serve_page(req, incoming, env, "orders.unknown", async |_| Err(AppError::NotFound)).await,
+    }
+}
+
+/// The order page's address, opened by the order's access token.
+pub(super) fn order_location(ctx: &PageCtx, order_id: &str, token: &str) -> String {
+    format!("{}?t={token}", ctx.href(&format!("/orders/{order_id}")))
+}
+
+/// Where the shopper pays a pending order: the provider's page for its pending payment.
+pub(super) fn pay_location(ctx: &PageCtx, detail: &OrderDetail, token: &str) -> Option<String> {
+    if detail.order.status != OrderStatus::PendingPayment {
+        return None;
+    }
+    let payment = detail.payments.iter().rev().find(|p| matches!(p.status, PaymentStatus::Pending | PaymentStatus::Failed))?;
+    Some(format!("{}?t={token}", ctx.href(&format!("/pay/{}/{}", payment.provider, payment.id))))
+}
+
+/// The order with its lines, events, payments and discounts (`None` when there is no such order).
+pub(super) async fn load_order(env: &Env, order_id: &str) -> Result<Option<OrderDetail>, AppError> {
+    if !is_cart_id(order_id) {
+        return Ok(None);
+    }
+    let db = D1::open(env)?;
+    let results = db.batch(&order_detail_batch(order_id)).await?;
+    let [order, lines, events, payments] = results.as_slice() else { return Err(AppError::Internal("order batch".into())) };
+    let Some(order) = order.decode::<OrderRow>()?.into_iter().next() else { return Ok(None) };
+    let discounts = db.all(&crate::app::promotions::order_redemptions_sql(order_id)).await?;
+    Ok(Some(OrderDetail { order, lines: lines.decode()?, events: events.decode()?, payments: payments.decode()?, discounts }))
+}
+
+/// The order, if the token is its access token; otherwise `NotFound` (never "forbidden": probing
+/// ids must not tell which exist).
+pub(super) async fn authorized_order(env: &Env, config: &Config, order_id: &str, token: Option<&str>) -> Result<OrderDetail, AppError> {
+    let secret = require_secret(config)?;
+    let token = token.ok_or(AppError::NotFound)?;
+    if !verify_order_access_token(secret.as_bytes(), order_id, token) {
+        return Err(AppError::NotFound);
+    }
+    load_order(env, order_id).await?.ok_or(AppError::NotFound)
+}
+
+/// `GET /orders/{id}?t=…[&payment=failed&code=…]`.
+async fn show_order(p: &Page<'_>, order_id: &str) -> Result<Response, AppError> {
+    let (ctx, query) = (&p.ctx, &p.incoming.query);
+    let token = query_param(query, "t");
+    let detail = authorized_order(p.env, &p.config, order_id, token.as_deref()).await?;
+    let pay = token.as_deref().and_then(|t| pay_location(ctx, &detail, t));
+    let declined = query_param(query, "payment").as_deref() == Some(PaymentStatus::Failed.code());
+    let failure = super::payments::failure_text(ctx, &detail, query_param(query, "code").as_deref());
+    let choice = PayChoice { providers: &p.config.providers(), failure: failure.as_deref() };
+    Ok(html(200, order_page(ctx, &detail, pay.as_deref(), declined, token.as_deref().unwrap_or_default(), &choice).into_string(), Vec::new()))
+}
+
+/// `POST /orders/{id}/cancel` `t`: the shopper cancels an unpaid order; its units go back on sale at
+/// once (once, like expiry).
+async fn cancel_order(p: &Page<'_>, order_id: &str) -> Result<Response, AppError> {
+    let token = p.field("t");
+    let detail = authorized_order(p.env, &p.config, order_id, token.as_deref()).await?;
+    let db = D1::open(p.env)?;
+    db.batch(&crate::app::stock::cancel_unpaid_order(&detail.order.id, now(), "shopper", "cancelled by the shopper")).await?;
+    Ok(redirect(&order_location(&p.ctx, &detail.order.id, token.as_deref().unwrap_or_default()), Vec::new()))
+}
+
+/// `GET /api/v1/orders/{id}` with `X-Order-Token`, or an app's bearer token for its customer's orders.
+async fn order_json_of(m: &Machine<'_>, id: &str) -> Result<Response, AppError> {
+    let token = m.req.headers().get("x-order-token").ok().flatten();
+    if token.is_none() && m.req.headers().has("authorization").unwrap_or(false) {
+        return super::api_auth::order_by_bearer(m.req, m.env, &m.config, id).await;
+    }
+    let detail = authorized_order(m.env, &m.config, id, token.as_deref()).await?;
+    Ok(json_response(200, &order_json(&detail)))
+}
+
+/// An order as the API shows it.
+pub(super) fn order_json(d: &OrderDetail) -> Value {
+    let o = &d.order;
+    json!({
+        "order": {
+            "id": o.id,
+            "number": o.number,
+            "status": o.status,
+            "expires_at": rfc3339(o.expires_at),
+            "paid_at": o.paid_at.map(rfc3339),
+            "created_at": rfc3339(o.created_at),
+            "currency": o.currency,
+            "totals": {"subtotal": o.subtotal, "shipping": o.shipping_fee, "discount": o.discount, "total": o.total},
+            "shipping_method": o.shipping_method,
+            "payment_provider": o.payment_provider,
+            "lines": d.lines.iter().map(|l| json!({
+                "sku": l.sku, "variant_id": l.variant_id, "name": {"vi": l.name_vi, "en": l.name_en},
+                "size": l.size, "color": l.color, "unit_price": l.unit_price, "quantity": l.quantity, "line_total": l.line_total,
+                "discount": l.discount,
+            })).collect::<Vec<_>>(),
+            "discounts": d.discounts.iter().map(|r| json!({
+                "promotion_id": r.promotion_id, "code": r.code, "class": r.class, "name": {"vi": r.name_vi, "en": r.name_en},
+                "benefit": serde_json::from_str::<Value>(&r.benefit).unwrap_or(Value::Null), "amount": r.amount,
+            })).collect::<Vec<_>>(),
+            "events": d.events.iter().map(|e| json!({"at": rfc3339(e.at), "from": e.from_status, "to": e.to_status, "actor": e.actor, "reason": e.reason})).collect::<Vec<_>>(),
+            "refunded_total": o.refunded_total,
+            "payments": d.payments.iter().map(|p| json!({
+                "id": p.id, "provider": p.provider, "amount": p.amount, "currency": p.currency, "status": p.status,
+                "provider_amount": p.provider_amount, "provider_currency": p.provider_currency,
+            })).collect::<Vec<_>>(),
+        }
+    })
+}

@@ -1,0 +1,56 @@
+//! The webhooks area: notifications under `/webhooks/` that are not a real gateway's (those are the
+//! payments area's) — the sandbox provider's signed notice (`POST /webhooks/sandbox`), which the
+//! sandbox pay page also applies through `apply_sandbox_notice`.
+
+use serde_json::json;
+use worker::{Env, Method, Request, Response};
+
+use super::http::{json_response, serve_machine, Machine};
+use super::Incoming;
+use crate::app::payments::{Applied, PaymentNotice};
+use crate::domain::error::AppError;
+use crate::domain::listing::{FieldError, Problem};
+use crate::domain::sandbox;
+use crate::platform::config::{now, Config};
+use crate::platform::d1::D1;
+
+/// The webhooks area's routes, each named here for the request log.
+pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
+    let segments = incoming.segments();
+    match (incoming.method.clone(), segments.as_slice()) {
+        (Method::Post, ["webhooks", "sandbox"]) => serve_machine(req, incoming, env, "webhooks.sandbox", sandbox_webhook).await,
+        _ => serve_machine(req, incoming, env, "webhooks.unknown", async |_| Err(AppError::MethodNotAllowed)).await,
+    }
+}
+
+/// `POST /webhooks/sandbox` with the signature header: applied (200) or refused.
+async fn sandbox_webhook(m: &Machine<'_>) -> Result<Response, AppError> {
+    let header = m.req.headers().get(sandbox::SIGNATURE_HEADER).ok().flatten();
+    let applied = apply_sandbox_notice(m.env, &m.config, &m.body, header.as_deref()).await?;
+    Ok(json_response(200, &json!({"received": true, "applied": format!("{applied:?}")})))
+}
+
+/// Verifies the sandbox's signature on the raw body, then applies the notice like a gateway's.
+pub(super) async fn apply_sandbox_notice(env: &Env, config: &Config, body: &str, header: Option<&str>) -> Result<Applied, AppError> {
+    let secret = config.sandbox_secret.as_deref().ok_or(AppError::NotFound)?;
+    let header = header.ok_or(AppError::Unauthorized)?;
+    sandbox::verify(secret.as_bytes(), header, body, now()).map_err(|_| AppError::Unauthorized)?;
+    let n: sandbox::Notification = serde_json::from_str(body).map_err(|_| AppError::Invalid(vec![FieldError { field: "body", problem: Problem::BadValue }]))?;
+    // Only the two outcomes the provider defines; anything else is a malformed notification, not a
+    // failed payment.
+    let Some(outcome) = n.outcome() else {
+        return Err(AppError::Invalid(vec![FieldError { field: "status", problem: Problem::UnknownChoice }]));
+    };
+    let notice = PaymentNotice {
+        provider: "sandbox",
+        event_id: &n.event_id,
+        payment_id: &n.payment_id,
+        order_id: Some(&n.order_id),
+        amount: n.amount,
+        currency: &n.currency,
+        outcome: &outcome,
+        external_id: None,
+        raw: body,
+    };
+    super::payments::apply(&D1::open(env)?, &notice).await.map_err(super::payments::rejection)
+}
