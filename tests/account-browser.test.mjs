@@ -4,38 +4,30 @@
 // and CSP violations (the per-response nonce must let the shop's own script run). A second shopper
 // signs in with Google (the local identity provider of support/fakes/idp.mjs) from the sign-in page.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-
-import { chromium } from 'playwright-core';
+import { after, test } from 'node:test';
 
 import { newEmail, outbox } from './support/accounts.mjs';
+import { browser, TIMEOUT, useBrowser } from './support/browser.mjs';
 import { startIdpFake } from './support/fakes/idp.mjs';
-import { startShop } from './support/shop.mjs';
-import { checkoutBody, shopping, variantPool } from './support/shopping.mjs';
+import { beforeAll, s, shop, useShop } from './support/setup.mjs';
+import { checkoutBody, variantPool } from './support/shopping.mjs';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const TIMEOUT = 120_000;
-let shop;
-let browser;
 let idp;
 
-before(async () => {
+beforeAll(async () => {
   idp = await startIdpFake();
-  shop = await startShop({ vars: idp.vars, timeoutMs: 600_000 });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
-
+useShop(() => ({ vars: idp.vars, timeoutMs: 600_000 }));
 after(async () => {
-  await browser?.close();
-  await shop?.stop();
   await idp?.stop();
 });
+useBrowser();
 
 test('sign up, verify, sign out, sign in, and see the order history', async () => {
   const email = newEmail('browser');
   const password = 'một mật khẩu dài';
   const [v] = variantPool().take(1);
-  const placed = await shopping(shop).placeOrder([[v.id, 1]], checkoutBody({ email }));
+  const placed = await s.placeOrder([[v.id, 1]], checkoutBody({ email }));
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();

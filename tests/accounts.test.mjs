@@ -3,35 +3,22 @@
 // reset through the outbox, change of password, the per-account slow-down, email verification and
 // guest orders, export and deletion, CSRF on every account form, and IDOR probes.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { browser, checkStoredHash, newEmail, outbox, PASSWORD } from './support/accounts.mjs';
-import { startShop } from './support/shop.mjs';
-import { checkoutBody, shopping, variantPool } from './support/shopping.mjs';
+import { browser, checkStoredHash, customerByEmail, newEmail, newShopper, outbox, PASSWORD } from './support/accounts.mjs';
+import { s, shop, useShop } from './support/setup.mjs';
+import { sqlText } from './support/shop.mjs';
+import { checkoutBody, variantPool } from './support/shopping.mjs';
 
-let shop;
-let s;
 const pool = variantPool();
 
-before(async () => {
-  shop = await startShop();
-  s = shopping(shop);
-});
+useShop();
 
-after(async () => {
-  await shop?.stop();
-});
-
-const sqlText = (v) => `'${String(v).replace(/'/g, "''")}'`;
-const customer = async (email) => (await shop.sql(`SELECT * FROM customers WHERE email = ${sqlText(email)}`))[0];
 const sessionsOf = async (id) => shop.sql(`SELECT * FROM sessions WHERE subject_id = ${sqlText(id)} ORDER BY created_at`);
 
 async function signedUp() {
-  const email = newEmail();
-  const b = browser(shop);
-  const res = await b.signUp(email);
-  assert.equal(res.status, 303, res.text.slice(0, 400));
-  return { b, email, customer: await customer(email) };
+  const { b, email } = await newShopper(shop);
+  return { b, email, customer: await customerByEmail(shop, email) };
 }
 
 describe('sign-up', () => {
@@ -43,7 +30,7 @@ describe('sign-up', () => {
     assert.equal(res.headers.get('location'), '/account');
     const raw = res.headers.getSetCookie().find((c) => c.startsWith('vestify_session='));
     assert.match(raw, /^vestify_session=[0-9a-f]{64}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax/);
-    const row = await customer(email);
+    const row = await customerByEmail(shop, email);
     assert.ok(row, 'stored with the email lowercased');
     const check = checkStoredHash(row.password_hash, PASSWORD);
     assert.deepEqual(check, { alg: 'pbkdf2-sha256', iterations: 100000, saltBytes: 16, matches: true });
@@ -182,7 +169,7 @@ describe('password reset and change', () => {
     assert.equal((await b.get('/account')).status, 303);
     assert.equal((await browser(shop).logIn(email)).status, 401, 'the old password is gone');
     assert.equal((await browser(shop).logIn(email, 'a brand new password')).status, 303);
-    assert.ok((await customer(email)).email_verified_at, 'the link proved the email');
+    assert.ok((await customerByEmail(shop, email)).email_verified_at, 'the link proved the email');
     const reuse = await stranger.get(path);
     assert.equal(reuse.status, 404, 'the link works once');
     assert.equal((await browser(shop).get('/account/reset/' + 'ab'.repeat(32))).status, 404);
@@ -201,7 +188,7 @@ describe('password reset and change', () => {
     assert.equal((await sessionsOf(c.id)).length, 1);
     assert.equal((await other.get('/account')).status, 303, 'the other device is signed out');
     assert.equal((await b.get('/account')).status, 200);
-    assert.ok(checkStoredHash((await customer(email)).password_hash, 'another long password').matches);
+    assert.ok(checkStoredHash((await customerByEmail(shop, email)).password_hash, 'another long password').matches);
   });
 });
 

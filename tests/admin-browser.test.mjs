@@ -5,32 +5,21 @@
 // change; a manager refunds a paid order made through the sandbox payment flow and sees the
 // dashboard's refund figure change. Every step goes through the pages' own forms.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-
-import { chromium } from 'playwright-core';
+import { test } from 'node:test';
 
 import { adminsByRole, PASSWORDS } from './support/admins.mjs';
+import { browser, TIMEOUT, useBrowser } from './support/browser.mjs';
 import { png } from './support/images.mjs';
-import { checkoutBody, shopping, variantPool } from './support/shopping.mjs';
-import { startShop } from './support/shop.mjs';
+import { beforeAll, s, shop, useShop } from './support/setup.mjs';
+import { checkoutBody, variantPool } from './support/shopping.mjs';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const TIMEOUT = 120_000;
-
-let shop;
-let browser;
 let admins;
 
-before(async () => {
-  shop = await startShop({ timeoutMs: 600_000 });
+useShop({ timeoutMs: 600_000 });
+beforeAll(async () => {
   admins = await adminsByRole(shop);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
-
-after(async () => {
-  await browser?.close();
-  await shop?.stop();
-});
+useBrowser();
 
 /** A fresh browser context signed in through the sign-in form; fails on any CSP violation. */
 async function signIn(role, password) {
@@ -119,7 +108,6 @@ test('staff create, illustrate, publish and stock a product; a manager refunds a
 
   // A paid order through the sandbox flow, then the manager refunds it from its page.
   const manager = await signIn('manager', PASSWORDS.manager);
-  const s = shopping(shop);
   const [v] = variantPool().take(1);
   const { order } = await s.placeOrder([[v.id, 1]], checkoutBody());
   assert.equal((await s.pay(order)).status, 200);

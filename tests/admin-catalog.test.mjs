@@ -3,42 +3,17 @@
 // changing at once, and stock adjustments through the ledger (idempotent by request id, refused
 // below what is reserved, each audited), with their thresholds and the low-stock list.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
+import { before, describe, it } from 'node:test';
 
-import { browser, newEmail } from './support/accounts.mjs';
-import { ROOT, startShop } from './support/shop.mjs';
+import { browser } from './support/accounts.mjs';
+import { adminsByRole, auditCount } from './support/admins.mjs';
+import { beforeAll, shop, useShop } from './support/setup.mjs';
 
-const run = promisify(execFile);
-const OWNER_PASSWORD = 'owner password for tests';
-const PASSWORDS = { manager: 'manager password 1', staff: 'staff password 12', support: 'support password 1' };
-const admins = {};
-let shop;
+let admins;
 
-async function adminSession(email, password) {
-  const b = browser(shop);
-  const res = await b.submit('/admin/login', { email, password });
-  assert.equal(res.status, 303, `${email} signs in: ${res.status}`);
-  return b;
-}
-
-before(async () => {
-  shop = await startShop();
-  const owner = newEmail('owner');
-  await run(join(ROOT, 'scripts', 'create-owner'), [owner], { cwd: ROOT, env: { ...process.env, STATE_DIR: shop.stateDir, OWNER_PASSWORD } });
-  admins.owner = await adminSession(owner, OWNER_PASSWORD);
-  for (const role of ['manager', 'staff', 'support']) {
-    const email = newEmail(role);
-    const res = await admins.owner.submit('/admin/users', { email, name: role, role, password: PASSWORDS[role] }, { page: '/admin/users' });
-    assert.equal(res.status, 303);
-    admins[role] = await adminSession(email, PASSWORDS[role]);
-  }
-});
-
-after(async () => {
-  await shop?.stop();
+useShop();
+beforeAll(async () => {
+  admins = await adminsByRole(shop);
 });
 
 /** Every field of the form `action` on `page` (hidden ones included), as a browser would send it. */
@@ -50,8 +25,6 @@ async function formFields(b, page, action) {
   for (const input of form.findAll('input')) if (input.attr('name') && input.attr('type') === 'hidden') fields[input.attr('name')] = input.attr('value');
   return fields;
 }
-
-const auditCount = async () => (await shop.sql('SELECT COUNT(*) AS n FROM audit_log'))[0].n;
 
 describe('the product list', () => {
   it('is open to every role, with the bulk form only for those who may edit', async () => {
@@ -93,10 +66,10 @@ describe('bulk publish and unpublish', () => {
   it('is refused to support, with nothing written', async () => {
     const [p] = await shop.sql("SELECT id FROM products WHERE status = 'active' ORDER BY id DESC LIMIT 1");
     const csrf = await admins.support.token('/admin/products', '/admin/logout');
-    const before = await auditCount();
+    const before = await auditCount(shop);
     const res = await admins.support.submit('/admin/products/bulk', { id: String(p.id), action: 'unpublish' }, { csrf });
     assert.equal(res.status, 403);
-    assert.equal(await auditCount(), before);
+    assert.equal(await auditCount(shop), before);
     assert.equal((await shop.sql(`SELECT status FROM products WHERE id = ${p.id}`))[0].status, 'active');
   });
 
@@ -150,7 +123,7 @@ describe('stock', () => {
 
   it('applies a resubmitted adjustment once, with one ledger row and one audit row', async () => {
     const before = await onHand();
-    const audits = await auditCount();
+    const audits = await auditCount(shop);
     const fields = { ...(await formFields(admins.staff, `/admin/stock/${variant.id}`, action())), delta: '5', reason: 'received', note: 'lô hàng 12' };
     const first = await admins.staff.submit(action(), fields, { csrf: fields.csrf });
     assert.equal(first.status, 303, first.text.slice(0, 300));
@@ -159,7 +132,7 @@ describe('stock', () => {
     assert.equal(await onHand(), before + 5, 'applied once');
     const ledger = await shop.sql(`SELECT delta, reason, note, on_hand_after, request_id FROM stock_ledger WHERE variant_id = ${variant.id}`);
     assert.deepEqual(ledger, [{ delta: 5, reason: 'received', note: 'lô hàng 12', on_hand_after: before + 5, request_id: fields.request_id }]);
-    assert.equal(await auditCount(), audits + 1);
+    assert.equal(await auditCount(shop), audits + 1);
     const [audit] = await shop.sql(`SELECT action, after FROM audit_log WHERE entity = 'variant' AND entity_id = '${variant.id}'`);
     assert.equal(audit.action, 'stock.adjust');
     assert.equal(JSON.parse(audit.after).delta, 5);

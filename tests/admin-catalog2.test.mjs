@@ -5,24 +5,19 @@
 // collections (create, edit, reorder, seen on the storefront), each by role and audited.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 
-import { adminsByRole } from './support/admins.mjs';
+import { adminsByRole, auditCount } from './support/admins.mjs';
 import { parseHtml } from './support/html.mjs';
 import { jpeg, png, svg, svgWithScript } from './support/images.mjs';
-import { startShop } from './support/shop.mjs';
+import { beforeAll, shop, useShop } from './support/setup.mjs';
 
 const MAX_BYTES = 200_000;
 let admins;
-let shop;
 
-before(async () => {
-  shop = await startShop({ vars: { MEDIA_MAX_BYTES: String(MAX_BYTES) } });
+useShop({ vars: { MEDIA_MAX_BYTES: String(MAX_BYTES) } });
+beforeAll(async () => {
   admins = await adminsByRole(shop);
-});
-
-after(async () => {
-  await shop?.stop();
 });
 
 /**
@@ -44,7 +39,6 @@ async function postMultipart(b, action, fields, file, { page = action } = {}) {
   return { ...res, doc: parseHtml(res.text) };
 }
 
-const auditCount = async () => (await shop.sql('SELECT COUNT(*) AS n FROM audit_log'))[0].n;
 const snapshot = async () => JSON.stringify(await shop.sql('SELECT id, sku, price, compare_at_price, on_hand, size, color, status FROM variants ORDER BY id'));
 
 /** Reads CSV text (RFC 4180: quoted fields, doubled quotes, CRLF) into rows of fields. */
@@ -83,14 +77,14 @@ const col = (header, name) => header.indexOf(name);
 describe('CSV import', () => {
   it('an unchanged export imports as no change at all', async () => {
     const rows = await exportCsv(admins.manager);
-    const before = await auditCount();
+    const before = await auditCount(shop);
     const res = await postMultipart(admins.manager, '/admin/import', { text: toCsv(rows) }, null, { page: '/admin/products' });
     assert.equal(res.status, 200, res.text.slice(0, 500));
     assert.equal(res.doc.find('strong.changes-count').text, '0');
     assert.equal(res.doc.find('strong.errors-count').text, '0');
     assert.match(res.text, /Không có gì thay đổi/);
     assert.equal(res.doc.find('form.confirm-import'), null, 'nothing to confirm');
-    assert.equal(await auditCount(), before);
+    assert.equal(await auditCount(shop), before);
   });
 
   it('a dry run with errors lists them by line and column and writes nothing', async () => {
@@ -100,7 +94,7 @@ describe('CSV import', () => {
     bad[1][col(header, 'size')] = 'XXXL';
     bad[2][col(header, 'on_hand')] = '-4';
     const beforeRows = await snapshot();
-    const beforeAudit = await auditCount();
+    const beforeAudit = await auditCount(shop);
     const res = await postMultipart(admins.manager, '/admin/import', {}, { name: 'products.csv', bytes: Buffer.from(toCsv([header, ...bad])), type: 'text/csv' }, { page: '/admin/products' });
     assert.equal(res.status, 422);
     const errors = res.doc.findAll('table.import-errors tr[data-line]').map((tr) => [Number(tr.attr('data-line')), tr.attr('data-column')]);
@@ -110,7 +104,7 @@ describe('CSV import', () => {
     assert.match(res.text, /Không được âm/);
     assert.equal(res.doc.find('form.confirm-import'), null);
     assert.equal(await snapshot(), beforeRows, 'nothing written');
-    assert.equal(await auditCount(), beforeAudit);
+    assert.equal(await auditCount(shop), beforeAudit);
     assert.deepEqual(await shop.sql('SELECT id FROM import_drafts'), [], 'no draft for a file with errors');
   });
 
@@ -212,10 +206,10 @@ describe('CSV import', () => {
     const res = await postMultipart(admins.staff, '/admin/import', { text: toCsv([header, ...edited]) }, null, { page: '/admin/products' });
     assert.equal(res.status, 422);
     assert.match(res.text, /cần quyền đổi giá/);
-    const before = await auditCount();
+    const before = await auditCount(shop);
     const support = await postMultipart(admins.support, '/admin/import', { text: toCsv([header, ...rows]) }, null, { page: '/admin/products' });
     assert.equal(support.status, 403);
-    assert.equal(await auditCount(), before);
+    assert.equal(await auditCount(shop), before);
     assert.equal(support.doc.find('form[action="/admin/import"]'), null);
     assert.equal((await admins.support.get('/admin/products')).doc.find('form[action="/admin/import"]'), null, 'no upload form for support');
   });
@@ -273,7 +267,7 @@ describe('images', () => {
 
   it('refuses a .png that is really text, an SVG with script, and an oversize file; nothing stored', async () => {
     const before = (await images()).length;
-    const auditBefore = await auditCount();
+    const auditBefore = await auditCount(shop);
     const text = await postMultipart(admins.staff, action(), {}, { name: 'photo.png', bytes: Buffer.from('I am plain text, not a picture.'), type: 'image/png' }, { page: page() });
     assert.equal(text.status, 400);
     assert.match(text.text, /không phải ảnh JPEG, PNG, WebP, AVIF hay SVG/);
@@ -285,7 +279,7 @@ describe('images', () => {
     assert.equal(oversize.status, 413);
     assert.match(oversize.text, /Tệp quá lớn/);
     assert.equal((await images()).length, before);
-    assert.equal(await auditCount(), auditBefore);
+    assert.equal(await auditCount(shop), auditBefore);
   });
 
   it('alt text, variant, order and deletion are edited and audited; support may not', async () => {

@@ -3,46 +3,20 @@
 // order event and the audit row), a refund through the sandbox provider, the invoice as HTML and PDF,
 // the dashboard moving after a paid order, and the funnel events the storefront records.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
 
-import { browser, newEmail } from './support/accounts.mjs';
-import { ROOT, startShop } from './support/shop.mjs';
-import { checkoutBody, shopping, variantPool, waitFor } from './support/shopping.mjs';
+import { newEmail } from './support/accounts.mjs';
+import { adminsByRole } from './support/admins.mjs';
+import { vnToday } from './support/history.mjs';
+import { beforeAll, s, shop, useShop } from './support/setup.mjs';
+import { checkoutBody, variantPool, waitFor } from './support/shopping.mjs';
 
-const run = promisify(execFile);
-const PASSWORDS = { owner: 'owner password for tests', manager: 'manager password 1', staff: 'staff password 12', support: 'support password 1' };
-let shop;
-let s;
-let pool;
-const admins = {};
+const pool = variantPool();
+let admins;
 
-async function adminSession(email, password) {
-  const b = browser(shop);
-  const res = await b.submit('/admin/login', { email, password });
-  assert.equal(res.status, 303, `${email} signs in: ${res.status}`);
-  return b;
-}
-
-before(async () => {
-  shop = await startShop({ vars: { ANALYTICS_FLUSH_EVENTS: '1' } });
-  s = shopping(shop);
-  pool = variantPool();
-  const owner = newEmail('owner');
-  await run(join(ROOT, 'scripts', 'create-owner'), [owner], { cwd: ROOT, env: { ...process.env, STATE_DIR: shop.stateDir, OWNER_PASSWORD: PASSWORDS.owner } });
-  admins.owner = await adminSession(owner, PASSWORDS.owner);
-  for (const role of ['manager', 'staff', 'support']) {
-    const email = newEmail(role);
-    const res = await admins.owner.submit('/admin/users', { email, name: `The ${role}`, role, password: PASSWORDS[role] }, { page: '/admin/users' });
-    assert.equal(res.status, 303);
-    admins[role] = await adminSession(email, PASSWORDS[role]);
-  }
-});
-
-after(async () => {
-  await shop?.stop();
+useShop({ vars: { ANALYTICS_FLUSH_EVENTS: '1' } });
+beforeAll(async () => {
+  admins = await adminsByRole(shop, { name: (role) => `The ${role}` });
 });
 
 /** A paid order of one unit (paid through the sandbox webhook), fresh from the API. */
@@ -202,7 +176,7 @@ describe('invoices', () => {
 });
 
 describe('the dashboard', () => {
-  const today = () => new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 10);
+  const today = () => vnToday().day;
   const todayRow = async () => {
     const res = await admins.manager.get(`/admin/dashboard.csv?from=${today()}&to=${today()}`);
     assert.equal(res.status, 200);

@@ -3,44 +3,18 @@
 // switch it off and on, and make single-use codes with their CSV; staff and support get 403; every
 // write leaves an audit row; a shopper's cart sees the code work and stop working.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
 
-import { browser, newEmail } from './support/accounts.mjs';
-import { ROOT, startShop } from './support/shop.mjs';
-import { shopping, variantPool } from './support/shopping.mjs';
+import { adminsByRole } from './support/admins.mjs';
+import { beforeAll, s, shop, useShop } from './support/setup.mjs';
+import { variantPool } from './support/shopping.mjs';
 
-const run = promisify(execFile);
-let shop;
-let s;
 const pool = variantPool();
-const admins = {};
+let admins;
 
-async function signIn(email, password) {
-  const b = browser(shop);
-  const res = await b.submit('/admin/login', { email, password });
-  assert.equal(res.status, 303, `${email} signs in: ${res.status}`);
-  return b;
-}
-
-before(async () => {
-  shop = await startShop();
-  s = shopping(shop);
-  const owner = newEmail('owner');
-  await run(join(ROOT, 'scripts', 'create-owner'), [owner], { cwd: ROOT, env: { ...process.env, STATE_DIR: shop.stateDir, OWNER_PASSWORD: 'owner password for tests' } });
-  admins.owner = await signIn(owner, 'owner password for tests');
-  for (const role of ['manager', 'staff', 'support']) {
-    const email = newEmail(role);
-    const res = await admins.owner.submit('/admin/users', { email, name: role, role, password: `${role} password 123` }, { page: '/admin/users' });
-    assert.equal(res.status, 303);
-    admins[role] = await signIn(email, `${role} password 123`);
-  }
-});
-
-after(async () => {
-  await shop?.stop();
+useShop();
+beforeAll(async () => {
+  admins = await adminsByRole(shop, { password: (role) => `${role} password 123` });
 });
 
 const coupon = (code, extra = {}) => ({
@@ -58,9 +32,7 @@ const coupon = (code, extra = {}) => ({
 /** A cart with one unit of a variant. */
 async function cart() {
   const [v] = pool.take();
-  const c = await s.createCart();
-  assert.equal((await s.addItem(c, v.id, 1)).status, 201);
-  return c;
+  return (await s.cartWith([[v, 1]])).cart;
 }
 
 describe('promotions in the admin panel', () => {
@@ -90,7 +62,7 @@ describe('promotions in the admin panel', () => {
     assert.equal(JSON.parse(audit.after).codes[0], 'ADMIN15');
 
     const c = await cart();
-    const applied = await s.api('POST', `/api/v1/carts/${c.id}/coupons`, { body: { code: 'admin15' }, headers: { 'x-cart-token': c.token } });
+    const applied = await s.applyCode(c, 'admin15');
     assert.equal(applied.status, 200, applied.text);
     assert.deepEqual(applied.json.discounts.codes, ['ADMIN15']);
     assert.ok(applied.json.discounts.applied.some((d) => d.code === 'ADMIN15'), 'and it gives its discount');
@@ -115,7 +87,7 @@ describe('promotions in the admin panel', () => {
     const [row] = await shop.sql(`SELECT status FROM promotions WHERE id = ${admins.promo}`);
     assert.equal(row.status, 'disabled');
     const c = await cart();
-    const refused = await s.api('POST', `/api/v1/carts/${c.id}/coupons`, { body: { code: 'ADMIN15' }, headers: { 'x-cart-token': c.token } });
+    const refused = await s.applyCode(c, 'ADMIN15');
     assert.equal(refused.status, 422, refused.text);
     // Switching off twice (a resubmitted form) changes nothing and leaves no second audit row.
     const csrf = await admins.manager.token('/admin/promotions', '/admin/promotions');
@@ -123,7 +95,7 @@ describe('promotions in the admin panel', () => {
     const audits = await shop.sql(`SELECT action FROM audit_log WHERE entity = 'promotion' AND entity_id = '${admins.promo}' AND action = 'promotion.disable'`);
     assert.equal(audits.length, 1);
     assert.equal((await admins.manager.submit(`/admin/promotions/${admins.promo}/enable`, {}, { page: '/admin/promotions' })).status, 303);
-    const again = await s.api('POST', `/api/v1/carts/${c.id}/coupons`, { body: { code: 'ADMIN15' }, headers: { 'x-cart-token': c.token } });
+    const again = await s.applyCode(c, 'ADMIN15');
     assert.equal(again.status, 200, again.text);
   });
 

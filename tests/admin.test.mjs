@@ -2,56 +2,28 @@
 // sign-in and its own session (15 min idle, 12 h absolute), every role against every admin route (a
 // table), the audit row of every admin write, and the audit log being append-only.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
 
 import { browser, newEmail } from './support/accounts.mjs';
-import { ROOT, startShop } from './support/shop.mjs';
+import { adminSession as signIn, auditCount, createOwner, OWNER_PASSWORD, PASSWORDS } from './support/admins.mjs';
+import { shop, useShop } from './support/setup.mjs';
 
-const run = promisify(execFile);
-const OWNER_PASSWORD = 'owner password for tests';
-let shop;
 const owner = newEmail('owner');
 
-before(async () => {
-  shop = await startShop();
-});
+useShop();
 
-after(async () => {
-  await shop?.stop();
-});
+/** An admin's browser, signed in; it lands on /admin. */
+const adminSession = (email, password) => signIn(shop, email, password, { landing: '/admin' });
 
-async function createOwner(email, password = OWNER_PASSWORD) {
-  try {
-    const { stdout } = await run(join(ROOT, 'scripts', 'create-owner'), [email], { cwd: ROOT, env: { ...process.env, STATE_DIR: shop.stateDir, OWNER_PASSWORD: password } });
-    return { code: 0, out: stdout };
-  } catch (error) {
-    return { code: error.code, out: `${error.stdout}${error.stderr}` };
-  }
-}
-
-/** An admin's browser, signed in. */
-async function adminSession(email, password) {
-  const b = browser(shop);
-  const res = await b.submit('/admin/login', { email, password });
-  assert.equal(res.status, 303, `${email} signs in: ${res.status} ${res.text.slice(0, 200)}`);
-  assert.equal(res.headers.get('location'), '/admin');
-  b.csrf = () => b.token('/admin', '/admin/logout');
-  return b;
-}
-
-const PASSWORDS = { manager: 'manager password 1', staff: 'staff password 12', support: 'support password 1' };
 const admins = {};
 
 describe('the first owner', () => {
   it('is created by the documented command, once, and there is no admin before it', async () => {
     assert.deepEqual(await shop.sql('SELECT id FROM admin_users'), [], 'no seeded or default admin');
     assert.equal((await browser(shop).submit('/admin/login', { email: 'admin@vestify.vn', password: 'admin' })).status, 401);
-    const first = await createOwner(owner);
+    const first = await createOwner(shop, owner);
     assert.equal(first.code, 0, first.out);
-    const second = await createOwner(newEmail('owner2'));
+    const second = await createOwner(shop, newEmail('owner2'));
     assert.equal(second.code, 1, 'a second owner is refused');
     assert.match(second.out, /already exists/);
     const rows = await shop.sql('SELECT email, role, password_hash FROM admin_users');
@@ -124,7 +96,7 @@ describe('every role against every admin route', () => {
         const id = path.includes('{id}') ? await target() : null;
         const url = path.replace('{id}', id);
         // Reads cannot write; only writes are counted (each count is a wrangler call).
-        const audits = async () => (method === 'POST' ? (await shop.sql('SELECT COUNT(*) AS n FROM audit_log'))[0].n : 0);
+        const audits = async () => (method === 'POST' ? auditCount(shop) : 0);
         const auditBefore = await audits();
         let res;
         if (method === 'GET') {

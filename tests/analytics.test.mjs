@@ -3,33 +3,22 @@
 // the orders, order_lines, refunds and shop_events tables — every figure the dashboard shows,
 // computed here independently with SQL over the source tables.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { DAY, daysBefore, historySql, vnDayStart, vnToday } from './support/history.mjs';
-import { startShop } from './support/shop.mjs';
-import { shopping } from './support/shopping.mjs';
+import { beforeAll, s, shop, useShop } from './support/setup.mjs';
 
 /** Sales count on the day of payment for these statuses (refunds count on the day they succeed). */
 const SOLD = `('paid', 'fulfilled', 'delivered', 'refunded', 'partially_refunded')`;
 const ORDERS = 3000;
 const DAYS = 60;
 
-let shop;
-let s;
 const today = vnToday().day;
 
-before(async () => {
-  shop = await startShop();
-  s = shopping(shop);
+useShop();
+beforeAll(async () => {
   await shop.sqlAll(historySql({ count: ORDERS, days: DAYS }).join(';\n'));
 });
-
-after(async () => {
-  await shop?.stop();
-});
-
-const auth = () => ({ authorization: `Bearer ${shop.secrets.internal}` });
-const internal = (method, path) => s.api(method, path, { headers: auth() });
 
 /** What the source tables say for the days from..to (inclusive, Vietnam time). */
 async function expected(from, to) {
@@ -64,21 +53,21 @@ async function expected(from, to) {
 describe('sales analytics', () => {
   it('needs the internal token and a sensible period', async () => {
     assert.equal((await s.api('GET', '/internal/analytics')).status, 404);
-    const bad = await internal('GET', '/internal/analytics?from=2026-13-01');
+    const bad = await s.internal('GET', '/internal/analytics?from=2026-13-01');
     assert.equal(bad.status, 400, bad.text);
     assert.ok(bad.json.error.fields.from, bad.text);
-    const backwards = await internal('GET', `/internal/analytics?from=${today}&to=${daysBefore(today, 3)}`);
+    const backwards = await s.internal('GET', `/internal/analytics?from=${today}&to=${daysBefore(today, 3)}`);
     assert.equal(backwards.status, 400);
   });
 
   it('reconciles exactly with the orders after a roll-up, for this and the previous period', async () => {
-    const roll = await internal('POST', '/internal/analytics/rollup?days=30');
+    const roll = await s.internal('POST', '/internal/analytics/rollup?days=30');
     assert.equal(roll.status, 200, roll.text);
     assert.equal(roll.json.rolled_up_days, 60);
     // Rolling up again changes nothing (each day is recomputed whole).
-    assert.equal((await internal('POST', '/internal/analytics/rollup?days=30')).status, 200);
+    assert.equal((await s.internal('POST', '/internal/analytics/rollup?days=30')).status, 200);
 
-    const res = await internal('GET', '/internal/analytics?days=30');
+    const res = await s.internal('GET', '/internal/analytics?days=30');
     assert.equal(res.status, 200, res.text);
     const d = res.json;
     const from = daysBefore(today, 29);
@@ -120,12 +109,12 @@ describe('sales analytics', () => {
       `SELECT SUM(l.line_total - l.discount) AS revenue FROM order_lines l JOIN orders o ON o.id = l.order_id
        WHERE o.paid_at >= ${vnDayStart(from)} AND o.paid_at < ${vnDayStart(today) + DAY} AND o.status IN ${SOLD}`,
     );
-    const allCategories = await internal('GET', '/internal/analytics?days=30');
+    const allCategories = await s.internal('GET', '/internal/analytics?days=30');
     assert.ok(allCategories.json.top_categories.reduce((a, c) => a + c.revenue, 0) <= catTotal.revenue);
   });
 
   it('moves with a new payment and a refund today, without a manual roll-up', async () => {
-    const before = (await internal('GET', '/internal/analytics?days=1')).json.totals;
+    const before = (await s.internal('GET', '/internal/analytics?days=1')).json.totals;
     const t = Math.floor(Date.now() / 1000) - 5;
     await shop.sqlAll(
       [
@@ -137,14 +126,14 @@ describe('sales analytics', () => {
       ].join(';\n'),
     );
     const [order] = await shop.sql(`SELECT total FROM orders WHERE id = 'gen-7'`);
-    const after = (await internal('GET', '/internal/analytics?days=1')).json.totals;
+    const after = (await s.internal('GET', '/internal/analytics?days=1')).json.totals;
     assert.equal(after.revenue, before.revenue + order.total);
     assert.equal(after.orders, before.orders + 1);
     assert.equal(after.refunded, before.refunded + 12345);
   });
 
   it('exports the daily figures as CSV', async () => {
-    const res = await fetch(`${shop.url}/internal/analytics.csv?days=7`, { headers: auth() });
+    const res = await fetch(`${shop.url}/internal/analytics.csv?days=7`, { headers: s.internalAuth() });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type'), /^text\/csv/);
     assert.match(res.headers.get('content-disposition'), /attachment; filename="vestify-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv"/);
@@ -155,7 +144,7 @@ describe('sales analytics', () => {
     const rows = text.trim().split('\r\n').slice(1).map((l) => l.split(','));
     assert.equal(rows.length, 7);
     assert.equal(rows[6][0], today);
-    const json = (await internal('GET', '/internal/analytics?days=7')).json;
+    const json = (await s.internal('GET', '/internal/analytics?days=7')).json;
     assert.deepEqual(rows.map((r) => Number(r[1])), json.daily.map((r) => r.revenue));
   });
 });

@@ -6,28 +6,19 @@
 // limits. Responses are checked against src/routes/openapi.json.
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { browser, newEmail, outbox, PASSWORD } from './support/accounts.mjs';
+import { browser, newEmail, newShopper, outbox, PASSWORD } from './support/accounts.mjs';
 import { assertSchema } from './support/openapi.mjs';
-import { startShop } from './support/shop.mjs';
-import { checkoutBody, newKey, shopping, variantPool } from './support/shopping.mjs';
+import { s, shop, useShop } from './support/setup.mjs';
+import { checkoutBody, newKey, variantPool } from './support/shopping.mjs';
 
-let shop;
-let s;
 const pool = variantPool();
 
-before(async () => {
-  // Every other limit stays lifted (the harness's default); token issuance and refresh get small
-  // ones, counted per client address, so each test below comes from its own address.
-  const lifted = ['login', 'signup', 'password_reset', 'checkout', 'reviews'].map((a) => `${a}=100000/60`).join(' ');
-  shop = await startShop({ vars: { RATE_LIMITS: `${lifted} token=4/60 token_refresh=4/60` } });
-  s = shopping(shop);
-});
-
-after(async () => {
-  await shop?.stop();
-});
+// Every other limit stays lifted (the harness's default); token issuance and refresh get small
+// ones, counted per client address, so each test below comes from its own address.
+const lifted = ['login', 'signup', 'password_reset', 'checkout', 'reviews'].map((a) => `${a}=100000/60`).join(' ');
+useShop({ vars: { RATE_LIMITS: `${lifted} token=4/60 token_refresh=4/60` } });
 
 let clients = 0;
 /** A client address of its own (the rate limits count per CF-Connecting-IP). */
@@ -51,9 +42,7 @@ const logout = (token, options) => post('/api/v1/auth/logout', { refresh_token: 
 const bearer = (path, access) => s.api('GET', path, { headers: access === undefined ? {} : { authorization: `Bearer ${access}` } });
 
 async function account() {
-  const email = newEmail('app');
-  const b = browser(shop);
-  assert.equal((await b.signUp(email)).status, 303);
+  const { b, email } = await newShopper(shop, 'app');
   const [row] = await shop.sql(`SELECT id FROM customers WHERE email = '${email}'`);
   return { b, email, id: row.id };
 }
@@ -205,8 +194,7 @@ describe('bearer access', () => {
 
   it("places an app's checkout for the bearer's account, and refuses a bad bearer rather than ordering as a guest", async () => {
     const a = await signedIn();
-    const cart = await s.createCart();
-    assert.equal((await s.addItem(cart, pool.take(1)[0].id, 1)).status, 201);
+    const { cart } = await s.cartWith([[pool.take(1)[0], 1]]);
     const forged = await s.api('POST', `/api/v1/carts/${cart.id}/checkout`, {
       body: checkoutBody({ email: newEmail('other') }),
       headers: { 'x-cart-token': cart.token, 'idempotency-key': newKey(), authorization: `Bearer ${forge({ sub: a.id })}` },

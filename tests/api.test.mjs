@@ -1,22 +1,16 @@
 // The public JSON API (/api/v1) against the built Worker: every body is checked against the OpenAPI
 // document (src/routes/openapi.json), and every answer against the seeded catalog (seed/demo.sql).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { assertSchema, openapi, responseSchema } from './support/openapi.mjs';
 import { catalog } from './support/seed.mjs';
-import { startShop } from './support/shop.mjs';
+import { shop, useShop } from './support/setup.mjs';
 
 const c = catalog();
-let shop;
+const { withVariant } = c;
 
-before(async () => {
-  shop = await startShop();
-});
-
-after(async () => {
-  await shop?.stop();
-});
+useShop();
 
 // --- helpers (one per endpoint, in the style of zero2prod's TestApp) --------------------------------
 
@@ -47,7 +41,6 @@ async function allPages(query) {
 }
 
 const slugsOf = (list) => list.products.map((p) => p.slug);
-const withVariant = (products, pred) => products.filter((p) => c.variantsOf(p).some(pred));
 const cheapest = (p, pred = () => true) => Math.min(...c.variantsOf(p).filter(pred).map((v) => v.price));
 
 // --- documents --------------------------------------------------------------------------------------

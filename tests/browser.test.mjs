@@ -6,57 +6,31 @@
 //
 // Set SCREENSHOTS=1 to save a screenshot of every audited page to a temporary directory.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { chromium } from 'playwright-core';
+import { openPage, PHONE, screenshot, screenshotDir, textContent as text, useBrowser } from './support/browser.mjs';
+import { formatVnd } from './support/seed.mjs';
+import { shop, useShop } from './support/setup.mjs';
 
-import { startShop } from './support/shop.mjs';
-
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run',
-];
-const DESKTOP = { viewport: { width: 1366, height: 900 } };
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 /** Mirrors LOW_STOCK_THRESHOLD in src/domain/catalog.rs: at or below it a variant shows "only N left". */
 const LOW_STOCK_THRESHOLD = 3;
 /** WCAG 2.5.5 / platform guidelines: a control a finger can hit reliably. */
 const MIN_TAP = 44;
-/** Workerd under a busy machine can take a while for the first render of a page. */
-const NAVIGATION_TIMEOUT = 120_000;
 
-let shop;
-let browser;
-let api;
-const shotDir = process.env.SCREENSHOTS ? mkdtempSync(join(tmpdir(), 'vestify-shots-')) : null;
+const shotDir = screenshotDir('vestify-shots-');
 
-before(async () => {
-  // Generous: `wrangler dev` first runs scripts/build, which waits its turn behind any build in progress.
-  shop = await startShop({ timeoutMs: 600_000 });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  api = catalogApi(shop);
-  if (shotDir) console.log(`screenshots: ${shotDir}`);
-});
-
-after(async () => {
-  await browser?.close();
-  await shop?.stop();
-});
+// Generous: `wrangler dev` first runs scripts/build, which waits its turn behind any build in progress.
+useShop({ timeoutMs: 600_000 });
+useBrowser();
 
 // ---------------------------------------------------------------------------------------------------
 // The API as the source of truth
 
-function catalogApi(shop) {
+/** The catalog API of the file's shop, each path asked once. */
+function catalogApi() {
   const cache = new Map();
   const getJson = async (path) => {
-    if (!cache.has(path)) {
-      const res = await shop.getJson(path);
-      assert.equal(res.status, 200, `GET ${path}: ${res.text.slice(0, 200)}`);
-      cache.set(path, res.json);
-    }
+    if (!cache.has(path)) cache.set(path, await shop.apiJson(path));
     return cache.get(path);
   };
   return {
@@ -72,6 +46,8 @@ function catalogApi(shop) {
     },
   };
 }
+
+const api = catalogApi();
 
 /** The first top-level category with a size that narrows its listing without emptying it. */
 async function categoryWithNarrowingSize() {
@@ -103,12 +79,6 @@ async function productWithChoices(slugs) {
   throw new Error(`none of ${slugs.join(', ')} has two colours and two sizes`);
 }
 
-/** The shop's money format: 1.234.567 ₫ in Vietnamese, ₫1,234,567 in English. */
-function formatVnd(amount, locale) {
-  const digits = String(amount).replace(/\B(?=(\d{3})+(?!\d))/g, locale === 'vi' ? '.' : ',');
-  return locale === 'vi' ? `${digits} ₫` : `₫${digits}`;
-}
-
 function stockCode(available) {
   if (available === 0) return 'out';
   return available <= LOW_STOCK_THRESHOLD ? 'low' : 'in';
@@ -117,55 +87,11 @@ function stockCode(available) {
 // ---------------------------------------------------------------------------------------------------
 // Browser helpers
 
-/**
- * A page in a fresh context that records console errors, uncaught exceptions and CSP violations.
- * `allowed(message)` may excuse an expected error (the 404 status of a page under test).
- */
-async function openPage(options = {}) {
-  const context = await browser.newContext({ ...DESKTOP, ...options });
-  context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT);
-  context.setDefaultTimeout(NAVIGATION_TIMEOUT);
-  // Runs before any page script (and is not itself subject to the page's CSP).
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
-    });
-  });
-  const page = await context.newPage();
-  const problems = [];
-  const expected = [];
-  page.on('console', (msg) => {
-    const text = msg.text();
-    if (msg.type() !== 'error' && !/Content Security Policy|Refused to/i.test(text)) return;
-    if (expected.some((allow) => allow(msg))) return;
-    problems.push(`console ${msg.type()} on ${page.url()}: ${text}`);
-  });
-  page.on('pageerror', (error) => problems.push(`uncaught ${error.name} on ${page.url()}: ${error.message}`));
-  return {
-    page,
-    context,
-    /** Excuses the "Failed to load resource: 404" Chromium logs for a page that is meant to be a 404. */
-    expectNotFound(url) {
-      expected.push((msg) => /status of 404/.test(msg.text()) && msg.location().url === url);
-    },
-    assertClean() {
-      assert.deepEqual(problems, [], 'no console errors, uncaught exceptions or CSP violations');
-    },
-    close: () => context.close(),
-  };
-}
-
-async function screenshot(page, name) {
-  if (shotDir) await page.screenshot({ path: join(shotDir, `${name}.png`), fullPage: true });
-}
-
 /** Clicks and waits until the URL satisfies `until` (a navigation the click starts). */
 async function clickAndWait(page, locator, until) {
   await Promise.all([page.waitForURL(until), locator.click()]);
   await page.waitForLoadState('load');
 }
-
-const text = async (locator) => (await locator.textContent()).replace(/\s+/g, ' ').trim();
 
 /** On narrow screens, or without JavaScript, the facets start folded away in a <details>. */
 async function revealFilters(page) {
@@ -222,7 +148,7 @@ async function browseFilterAndChoose({ javaScriptEnabled }) {
   assert.equal(await text(page.locator('main h1')), category.name.vi);
   assert.equal(await page.locator('nav.categories a[aria-current=page]').getAttribute('href'), `/c/${category.slug}`);
   assert.deepEqual(await cardSlugs(page), (await api.listing({ category: category.slug })).products.map((p) => p.slug));
-  await screenshot(page, `flow-js-${javaScriptEnabled}-category`);
+  await screenshot(page, shotDir, `flow-js-${javaScriptEnabled}-category`);
 
   // Filter by size: JavaScript submits on the tick; without it, the Apply button does.
   await revealFilters(page);
@@ -250,7 +176,7 @@ async function browseFilterAndChoose({ javaScriptEnabled }) {
     const product = await api.product(slug);
     assert.ok(product.variants.some((v) => v.size === size), `${slug} comes in size ${size}`);
   }
-  await screenshot(page, `flow-js-${javaScriptEnabled}-filtered`);
+  await screenshot(page, shotDir, `flow-js-${javaScriptEnabled}-filtered`);
 
   // Open a product that has real choices to make.
   const product = await productWithChoices(shown);
@@ -274,7 +200,7 @@ async function browseFilterAndChoose({ javaScriptEnabled }) {
   const target = others.find((v) => stockCode(v.available) === 'low') ?? others[0];
   await clickAndWait(page, page.locator(`fieldset[data-picker=size] a[data-size="${target.size}"]`), (u) => u.searchParams.get('variant') === target.sku);
   await assertVariantShown(page, target, 'vi');
-  await screenshot(page, `flow-js-${javaScriptEnabled}-product`);
+  await screenshot(page, shotDir, `flow-js-${javaScriptEnabled}-product`);
 
   tab.assertClean();
   await tab.close();
@@ -318,7 +244,7 @@ test('the header link switches to English, with English names and ₫1,234,567 p
     assert.equal(now, formatVnd(p.price, 'en'));
     if (p.compare_at_price) assert.ok((await text(card.locator('.price .was'))).endsWith(formatVnd(p.compare_at_price, 'en')));
   }
-  await screenshot(page, 'english-category');
+  await screenshot(page, shotDir, 'english-category');
 
   // A product page in English, then back to Vietnamese on the same product.
   const slug = listing.products.find((p) => p.compare_at_price)?.slug ?? listing.products[0].slug;
@@ -406,7 +332,7 @@ test('on a phone, pages fit the screen, controls are big enough to tap, and filt
       // Open every disclosure, so what it hides is audited too.
       await page.locator('details:not([open]) > summary').evaluateAll((ss) => ss.forEach((s) => s.click()));
       problems.push(...(await audit(page)).map((p) => `${prefix}${path}: ${p}`));
-      await screenshot(page, `phone${prefix.replace('/', '-')}-${name}`);
+      await screenshot(page, shotDir, `phone${prefix.replace('/', '-')}-${name}`);
     }
   }
   assert.deepEqual(problems, []);

@@ -8,18 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { catalog, formatVnd } from './support/seed.mjs';
+import { shop, useShop } from './support/setup.mjs';
 import { ROOT, startShop } from './support/shop.mjs';
+import { cookiesOf } from './support/shopping.mjs';
 
 const c = catalog();
-let shop;
 
-before(async () => {
-  shop = await startShop();
-});
-
-after(async () => {
-  await shop?.stop();
-});
+useShop();
 
 /**
  * A browser: it keeps the cookies the shop sets (a page with a form binds its CSRF token to a guest
@@ -339,7 +334,7 @@ describe('EDGE_CACHE=off', () => {
       assert.ok(res.text.includes(`nonce="${nonce}"`), 'the page carries the CSP nonce of its response');
     }
     assert.equal(unNonced(second.text).replace(/name="csrf" value="[0-9a-f]+"/g, ''), unNonced(first.text).replace(/name="csrf" value="[0-9a-f]+"/g, ''));
-    const cookie = first.headers.getSetCookie().map((x) => x.split(';')[0]).join('; ');
+    const cookie = cookiesOf(first).header;
     const again = await plain.get(path, { cookie });
     const revalidated = await plain.get(path, { cookie, 'if-none-match': again.headers.get('etag') });
     assert.equal(revalidated.status, 304, 'a rendered page still answers If-None-Match');

@@ -4,24 +4,15 @@
 // order) decided at checkout — the first-order one inside the order's batch, so a race cannot win
 // it twice.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { browser, newEmail } from './support/accounts.mjs';
-import { startShop } from './support/shop.mjs';
-import { newKey, shopping, variantPool } from './support/shopping.mjs';
+import { browser, newEmail, newShopper } from './support/accounts.mjs';
+import { s, shop, useShop } from './support/setup.mjs';
+import { checkoutBody, checkoutForm, newKey, variantPool } from './support/shopping.mjs';
 
 const pool = variantPool();
-let shop;
-let s;
 
-before(async () => {
-  shop = await startShop({ timeoutMs: 300_000 });
-  s = shopping(shop);
-});
-
-after(async () => {
-  await shop?.stop();
-});
+useShop({ timeoutMs: 300_000 });
 
 /** Adds `quantity` of `variant` from its product page's form, as a browser does. */
 async function add(b, variant, quantity = 1) {
@@ -51,17 +42,10 @@ async function holds(variant) {
   return { byCart: Object.fromEntries(rows.map((r) => [r.cart_id, r.n])), reserved: v.reserved };
 }
 
-async function newShopper() {
-  const email = newEmail('cart');
-  const b = browser(shop);
-  assert.equal((await b.signUp(email)).status, 303);
-  return { email, b };
-}
-
 describe('the cart follows the signed-in shopper', () => {
   it('is the same cart on every device the shopper signs in on', async () => {
     const [v, w] = pool.take(2);
-    const { email, b: phone } = await newShopper();
+    const { email, b: phone } = await newShopper(shop, 'cart');
     await add(phone, v, 2);
     const cartId = await accountCart(email);
     assert.match(cartId ?? '', /^[0-9a-f]{32}$/, 'the first cart of a signed-in shopper becomes the account cart');
@@ -83,7 +67,7 @@ describe('the cart follows the signed-in shopper', () => {
 
   it('merges a guest cart on sign-in once, moving its holds instead of doubling them', async () => {
     const [v, w] = pool.take(2);
-    const { email, b: first } = await newShopper();
+    const { email, b: first } = await newShopper(shop, 'cart');
     await add(first, v, 1);
     assert.equal((await first.logOut()).status, 303);
 
@@ -115,11 +99,11 @@ describe('the cart follows the signed-in shopper', () => {
 
   it('never merges a cart that belongs to another account', async () => {
     const [v] = pool.take(1);
-    const a = await newShopper();
+    const a = await newShopper(shop, 'cart');
     await add(a.b, v, 1);
     const aCart = await accountCart(a.email);
     const leftover = a.b.cookie.replace(/(?:^|; )vestify_session=[^;]*/, '');
-    const b = await newShopper();
+    const b = await newShopper(shop, 'cart');
     assert.equal((await b.b.logOut()).status, 303);
     const shared = browser(shop);
     shared.cookie = leftover; // A's cart cookie left on a shared device without A's session
@@ -131,25 +115,13 @@ describe('the cart follows the signed-in shopper', () => {
 });
 
 describe('promotions that depend on the account', () => {
-  const auth = () => ({ authorization: `Bearer ${shop.secrets.internal}` });
   async function promotion(fields) {
-    const res = await s.api('POST', '/internal/promotions', { body: { name_vi: 'Ưu đãi thành viên', name_en: 'Members', ...fields }, headers: auth() });
+    const res = await s.internal('POST', '/internal/promotions', { name_vi: 'Ưu đãi thành viên', name_en: 'Members', ...fields });
     assert.equal(res.status, 201, res.text);
     return res.json;
   }
   const code = (stem) => `${stem}${newKey().slice(0, 6).toUpperCase()}`;
-  const form = (email) => ({
-    email,
-    name: 'Nguyễn Thị Bình',
-    phone: '0912 345 678',
-    'address.line1': '12 Lý Thường Kiệt',
-    'address.ward': 'Phường Trần Hưng Đạo',
-    'address.district': 'Quận Hoàn Kiếm',
-    'address.province': 'Hà Nội',
-    'address.country': 'VN',
-    shipping_method: 'standard',
-    payment_provider: 'sandbox',
-  });
+  const form = (email) => checkoutForm(checkoutBody({ email, name: 'Nguyễn Thị Bình' }));
   /** Adds a variant and enters `coupon` in the cart; returns the coupon form's response. */
   async function enter(b, coupon) {
     await add(b, pool.take(1)[0], 1);
@@ -171,7 +143,7 @@ describe('promotions that depend on the account', () => {
     assert.equal(refused.status, 422, 'a guest cannot use it');
     assert.match(refused.text, new RegExp(`Mã ${c} chỉ dành cho khách đã đăng nhập`));
 
-    const { email, b } = await newShopper();
+    const { email, b } = await newShopper(shop, 'cart');
     const first = await checkoutWith(b, c, email);
     assert.equal(first.status, 303, first.text.replace(/[\s\S]*<main/, '').slice(0, 3000));
     const [row] = await redemptions(promo.id);
@@ -191,9 +163,8 @@ describe('promotions that depend on the account', () => {
     const email = newEmail('race');
     const carts = [];
     for (let i = 0; i < 4; i += 1) {
-      const cart = await s.createCart();
-      assert.equal((await s.addItem(cart, pool.take(1)[0].id, 1)).status, 201);
-      assert.equal((await s.api('POST', `/api/v1/carts/${cart.id}/coupons`, { body: { code: c }, headers: { 'x-cart-token': cart.token } })).status, 200);
+      const { cart } = await s.cartWith([[pool.take(1)[0], 1]]);
+      assert.equal((await s.applyCode(cart, c)).status, 200);
       carts.push(cart);
     }
     const body = { email, name: 'Trần Văn Cường', phone: '0987 654 321', address: { line1: '1 Lê Lợi', ward: 'Bến Nghé', district: 'Quận 1', province: 'TP Hồ Chí Minh', country: 'VN' }, shipping_method: 'standard', payment_provider: 'sandbox' };

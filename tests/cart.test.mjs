@@ -3,26 +3,14 @@
 // flow with its cookie and cross-site refusal. Expected values come from the database and the
 // product API, never from constants that could drift from the seed.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { startShop } from './support/shop.mjs';
-import { assertStockReconciles, cookiesOf, mapLimit, shopping, variantPool } from './support/shopping.mjs';
+import { s, shop, useShop } from './support/setup.mjs';
+import { assertStockReconciles, cookiesOf, flip, mapLimit, variantPool } from './support/shopping.mjs';
 
 const pool = variantPool();
-const overrides = new Map();
-const baseline = (id) => overrides.get(id) ?? pool.seedOnHand(id);
 
-let shop;
-let s;
-
-before(async () => {
-  shop = await startShop();
-  s = shopping(shop);
-});
-
-after(async () => {
-  await shop?.stop();
-});
+useShop();
 
 const inList = (variants) => variants.map((v) => v.id ?? v).join(', ');
 
@@ -42,7 +30,7 @@ describe('a race for the last units', () => {
   it(`lets exactly ${N} of ${10 * N} concurrent shoppers hold the ${N} units left, and all ${N} check out`, async () => {
     const [v] = pool.take(1);
     await shop.sql(`UPDATE variants SET on_hand = ${N}, reserved = 0 WHERE id = ${v.id}`);
-    overrides.set(v.id, N);
+    pool.override(v.id, N);
     const carts = await mapLimit(Array.from({ length: 10 * N }), 10, () => s.createCart());
     const results = await Promise.all(carts.map((cart) => s.addItem(cart, v.id, 1)));
 
@@ -185,7 +173,7 @@ describe('who may touch a cart', () => {
       ['checkout', () => s.checkout(forged)],
       ['view without a token', () => s.api('GET', `/api/v1/carts/${theirs.id}`)],
       ['add without a token', () => s.api('POST', `/api/v1/carts/${theirs.id}/items`, { body: { variant_id: v.id, quantity: 1 } })],
-      ['a token with one digit changed', () => s.getCart({ id: theirs.id, token: theirs.token.replace(/.$/, (c) => (c === '0' ? '1' : '0')) })],
+      ['a token with one digit changed', () => s.getCart({ id: theirs.id, token: flip(theirs.token) })],
       ['an id that is not a cart id', () => s.getCart({ id: 'g'.repeat(32), token: mine.token })],
     ];
     for (const [what, attempt] of attempts) {
@@ -301,6 +289,6 @@ describe('CSRF tokens', () => {
 
 describe('stock reconciliation', () => {
   it('explains every variant\'s reserved and on_hand by holds and orders, over the whole database', async () => {
-    await assertStockReconciles(assert, shop, baseline);
+    await assertStockReconciles(assert, shop, pool.baseline);
   });
 });

@@ -4,73 +4,39 @@
 // The journey runs once on a phone and once on a desktop screen, one ending below the free-shipping
 // threshold and one above it, so both sides of the standard-shipping rule are paid through the UI.
 //
-// Every price is taken from the JSON API of the same shop; only the shipping rule is written here
-// (it is the shop's configuration, `ShippingRates::default` in src/domain/checkout.rs). Each page is
-// checked for console errors, uncaught exceptions, CSP violations and sideways overflow.
+// Every price is taken from the JSON API of the same shop; only the shipping rule is written down
+// (it is the shop's configuration, `ShippingRates::default` in src/domain/checkout.rs, mirrored in
+// support/shopping.mjs). Each page is checked for console errors, uncaught exceptions, CSP
+// violations and sideways overflow.
 //
 // Set SCREENSHOTS=1 to save a screenshot of every page of the journey to a temporary directory.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { chromium } from 'playwright-core';
+import { assertFits, DESKTOP, navigateBy, openPage, PHONE, screenshot as saveScreenshot, screenshotDir, text, useBrowser } from './support/browser.mjs';
+import { vnd } from './support/seed.mjs';
+import { shop, useShop } from './support/setup.mjs';
+import { FREE_STANDARD_FROM, standardFee } from './support/shopping.mjs';
 
-import { startShop } from './support/shop.mjs';
-
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run',
-];
-const PHONE = { name: 'phone', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
-const DESKTOP = { name: 'desktop', viewport: { width: 1366, height: 900 } };
-/** Mirrors `ShippingRates::default` (src/domain/checkout.rs): the shop's configured shipping rule. */
-const STANDARD_FEE = 30_000;
-const FREE_STANDARD_FROM = 1_000_000;
-/** Workerd under a busy machine can take a while for the first render of a page. */
-const NAVIGATION_TIMEOUT = 120_000;
 /** A variant is only chosen if it has stock to spare for the largest quantity a journey sets. */
 const MIN_AVAILABLE = 6;
 
-let shop;
-let browser;
-const shotDir = process.env.SCREENSHOTS ? mkdtempSync(join(tmpdir(), 'vestify-checkout-shots-')) : null;
+const shotDir = screenshotDir('vestify-checkout-shots-');
 
-before(async () => {
-  // Generous: `wrangler dev` first runs scripts/build, which waits its turn behind any build in progress.
-  shop = await startShop({ timeoutMs: 600_000 });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  if (shotDir) console.log(`screenshots: ${shotDir}`);
-});
-
-after(async () => {
-  await browser?.close();
-  await shop?.stop();
-});
+// Generous: `wrangler dev` first runs scripts/build, which waits its turn behind any build in progress.
+useShop({ timeoutMs: 600_000 });
+useBrowser();
 
 // ---------------------------------------------------------------------------------------------------
-// The rules and the API as the source of truth
-
-/** The standard shipping fee for a subtotal, per the shop's rule. */
-const standardFee = (subtotal) => (subtotal >= FREE_STANDARD_FROM ? 0 : STANDARD_FEE);
-
-/** `1.250.000 ₫`, as the Vietnamese pages write an amount of đồng. */
-const vnd = (amount) => `${String(amount).replace(/\B(?=(\d{3})+(?!\d))/g, '.')} ₫`;
-
-async function apiJson(path, headers = {}) {
-  const res = await shop.getJson(path, headers);
-  assert.equal(res.status, 200, `GET ${path}: ${res.text.slice(0, 200)}`);
-  return res.json;
-}
+// The API as the source of truth
 
 /** Every product with its variants, cheapest first. */
 async function productsByPrice() {
-  const listing = await apiJson('/api/v1/products?sort=price_asc&per_page=60');
+  const listing = await shop.apiJson('/api/v1/products?sort=price_asc&per_page=60');
   assert.ok(listing.total <= listing.products.length, 'the whole catalog fits on one API page');
   const products = [];
   for (const card of listing.products) {
-    products.push((await apiJson(`/api/v1/products/${encodeURIComponent(card.slug)}`)).product);
+    products.push((await shop.apiJson(`/api/v1/products/${encodeURIComponent(card.slug)}`)).product);
   }
   return products;
 }
@@ -83,74 +49,14 @@ function buyableVariants(product) {
 // ---------------------------------------------------------------------------------------------------
 // Browser helpers
 
-/**
- * A page in a fresh context (its own cookies, so its own cart) that records console errors, uncaught
- * exceptions and CSP violations. `expectStatus(code)` excuses the one "Failed to load resource" line
- * Chromium logs for a page that is meant to answer with that status (the checkout form with errors).
- */
-async function openPage(device) {
-  const { name, ...options } = device;
-  const context = await browser.newContext(options);
-  context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT);
-  context.setDefaultTimeout(NAVIGATION_TIMEOUT);
-  // Runs before any page script (and is not itself subject to the page's CSP).
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
-    });
-  });
-  const page = await context.newPage();
-  const problems = [];
-  const excused = [];
-  page.on('console', (msg) => {
-    const text = msg.text();
-    if (msg.type() !== 'error' && !/Content Security Policy|Refused to/i.test(text)) return;
-    const i = excused.findIndex((allow) => allow(msg));
-    if (i >= 0) {
-      excused.splice(i, 1);
-      return;
-    }
-    problems.push(`console ${msg.type()} on ${page.url()}: ${text}`);
-  });
-  page.on('pageerror', (error) => problems.push(`uncaught ${error.name} on ${page.url()}: ${error.message}`));
-  return {
-    page,
-    device: name,
-    expectStatus(status) {
-      excused.push((msg) => msg.text().includes(`status of ${status}`));
-    },
-    assertClean() {
-      assert.deepEqual(problems, [], 'no console errors, uncaught exceptions or CSP violations');
-    },
-    close: () => context.close(),
-  };
-}
-
-/** Runs `action` (a click that submits or follows a link) and waits for the page it leads to. */
-async function navigateBy(page, action) {
-  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), action()]);
-  return response;
-}
-
-const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
-
 async function cartCount(page) {
   return (await page.locator('span[data-cart-count]').textContent()).trim();
 }
 
-/**
- * A page must fit the screen: nothing may make the whole page scroll sideways. (A phone widens its
- * layout viewport to fit wide content, so the measure is the screen, not `innerWidth`.)
- */
-async function assertFits(page, what) {
-  const screen = page.viewportSize().width;
-  const width = await page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth));
-  assert.ok(width <= screen, `${what}: the page is ${width}px wide on a ${screen}px screen`);
-}
-
+/** Checks that the page fits the screen, then saves a screenshot named after the step and the device. */
 async function screenshot(session, name) {
   await assertFits(session.page, `${name} (${session.device})`);
-  if (shotDir) await session.page.screenshot({ path: join(shotDir, `${session.device}-${name}.png`), fullPage: true });
+  await saveScreenshot(session.page, shotDir, `${session.device}-${name}`);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -352,7 +258,7 @@ async function buyTwoVests(device, plan) {
 
     // The order as the API stores it agrees with the page.
     const orderId = orderUrl.pathname.split('/').pop();
-    const { order } = await apiJson(`/api/v1/orders/${orderId}`, { 'x-order-token': orderUrl.searchParams.get('t') });
+    const { order } = await shop.apiJson(`/api/v1/orders/${orderId}`, { 'x-order-token': orderUrl.searchParams.get('t') });
     assert.equal(order.status, 'paid');
     assert.deepEqual(order.totals, { subtotal: finalSubtotal, shipping: fee, discount: 0, total: finalSubtotal + fee });
     assert.equal(order.shipping_method, 'standard');
@@ -367,7 +273,7 @@ async function buyTwoVests(device, plan) {
 }
 
 test('on a phone, a guest buys two vests below the free-shipping threshold and pays the standard fee', async () => {
-  await buyTwoVests(PHONE, {
+  await buyTwoVests({ name: 'phone', ...PHONE }, {
     name: 'paid-shipping',
     // The two cheapest: two of the first, then one fewer in the cart.
     products: (ps) => [ps[0], ps[1]],
@@ -378,7 +284,7 @@ test('on a phone, a guest buys two vests below the free-shipping threshold and p
 });
 
 test('on a desktop screen, a guest buys two vests above the free-shipping threshold and ships free', async () => {
-  await buyTwoVests(DESKTOP, {
+  await buyTwoVests({ name: 'desktop', ...DESKTOP }, {
     name: 'free-shipping',
     // Two others, so the two journeys do not compete for one variant's stock.
     products: (ps) => [ps[2], ps[3]],

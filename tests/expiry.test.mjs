@@ -2,40 +2,22 @@
 // time, unpaid orders expire on time, a late payment revives an order or flags it for a refund, and
 // the cart's alarm, the cron sweep and a late payment racing each other change stock exactly once.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { startShop } from './support/shop.mjs';
-import { assertStockReconciles, shopping, variantPool, waitFor } from './support/shopping.mjs';
+import { s, shop, useShop } from './support/setup.mjs';
+import { assertStockReconciles, variantPool, waitFor } from './support/shopping.mjs';
 
 const HOLD_SECONDS = 3;
 const ORDER_TTL_SECONDS = 4;
 /** How late after its deadline an alarm may run and still be "on time" (a busy 2-core CI machine). */
 const ON_TIME_SLACK_SECONDS = 5;
 
+/** Variants handed out once each; `pool.override` records those whose on_hand a test set by SQL. */
 const pool = variantPool();
-/** Variants whose on_hand a test set by SQL: their starting stock for the reconciliation. */
-const overrides = new Map();
-const baseline = (id) => overrides.get(id) ?? pool.seedOnHand(id);
 
-let shop;
-let s;
-
-before(async () => {
-  shop = await startShop({ vars: { CART_HOLD_SECONDS: String(HOLD_SECONDS), ORDER_TTL_SECONDS: String(ORDER_TTL_SECONDS) } });
-  s = shopping(shop);
-});
-
-after(async () => {
-  await shop?.stop();
-});
+useShop({ vars: { CART_HOLD_SECONDS: String(HOLD_SECONDS), ORDER_TTL_SECONDS: String(ORDER_TTL_SECONDS) } });
 
 const unix = (iso) => Date.parse(iso) / 1000;
-const ids = (variants) => variants.map((v) => v.id).join(', ');
-
-async function stock(variants) {
-  const rows = await shop.sql(`SELECT id, on_hand, reserved FROM variants WHERE id IN (${ids(variants)}) ORDER BY id`);
-  return Object.fromEntries(rows.map((r) => [r.id, r]));
-}
 
 /** Polls the order API (read-only) until the order has `status`. */
 function orderReaches(order, status, timeoutMs = 30_000) {
@@ -55,7 +37,7 @@ describe('cart holds', () => {
   it('go back on sale when the hold runs out, and are taken again when the cart is viewed', async () => {
     const [a, b] = pool.take(2);
     const cart = await s.createCart();
-    const before = await stock([a, b]);
+    const before = await s.stockRows([a, b]);
     assert.equal((await s.addItem(cart, a.id, 2)).status, 201);
     const added = await s.addItem(cart, b.id, 1);
     assert.equal(added.status, 201, added.text);
@@ -71,7 +53,7 @@ describe('cart holds', () => {
       assert.ok(h.updated_at >= deadline, `released at ${h.updated_at}, not before ${deadline}`);
       assert.ok(h.updated_at <= deadline + ON_TIME_SLACK_SECONDS, `released at ${h.updated_at}, on time for ${deadline}`);
     }
-    assert.deepEqual(await stock([a, b]), before, 'reserved is back where it was');
+    assert.deepEqual(await s.stockRows([a, b]), before, 'reserved is back where it was');
 
     // The cart still has its lines, holding nothing (the alarm's own answer does not re-hold)...
     const idle = await s.runAlarm(cart.id);
@@ -92,7 +74,7 @@ describe('cart holds', () => {
   it('are released once when the sweep and the alarm race for them; a view then takes what is left', async () => {
     const [v] = pool.take(1);
     await shop.sql(`UPDATE variants SET on_hand = 3 WHERE id = ${v.id}`);
-    overrides.set(v.id, 3);
+    pool.override(v.id, 3);
     const mine = await s.createCart();
     const added = await s.addItem(mine, v.id, 3);
     assert.equal(added.status, 201, added.text);
@@ -101,7 +83,7 @@ describe('cart holds', () => {
     const raced = await Promise.all([s.sweep(), s.sweep(), s.runAlarm(mine.id), s.runAlarm(mine.id)]);
     assert.deepEqual(raced.map((r) => r.status), [200, 200, 200, 200], raced.map((r) => r.text).join('\n'));
     assert.ok(raced[0].json.released_holds + raced[1].json.released_holds <= 1, 'the sweeps released it at most once');
-    assert.deepEqual(await stock([v]), { [v.id]: { id: v.id, on_hand: 3, reserved: 0 } });
+    assert.deepEqual(await s.stockRows([v]), { [v.id]: { id: v.id, on_hand: 3, reserved: 0 } });
     // Someone else takes two of the three while the cart holds nothing.
     const other = await s.createCart();
     assert.equal((await s.addItem(other, v.id, 2)).status, 201);
@@ -130,7 +112,7 @@ describe('checking out a cart whose holds ran out', () => {
     assert.equal((await s.addItem(short, v.id, 3)).status, 201);
     await waitFor('the hold to run out', async () => (await s.runAlarm(short.id)).json?.lines?.[0]?.held === 0, { timeoutMs: 30_000, intervalMs: 500 });
     await shop.sql(`UPDATE variants SET on_hand = 1 WHERE id = ${v.id}`);
-    overrides.set(v.id, 1);
+    pool.override(v.id, 1);
     const refused = await s.checkout(short);
     assert.equal(refused.status, 409, refused.text);
     assert.equal(refused.json.error.code, 'cart_changed');
@@ -148,7 +130,7 @@ describe('checking out a cart whose holds ran out', () => {
 describe('unpaid orders', () => {
   it('expire on time: status, history, outbox message and stock all move once', async () => {
     const [v] = pool.take(1);
-    const before = await stock([v]);
+    const before = await s.stockRows([v]);
     const { order } = await s.placeOrder([[v.id, 2]]);
     assert.equal(order.status, 'pending_payment');
 
@@ -167,7 +149,7 @@ describe('unpaid orders', () => {
     assert.deepEqual(outbox, [{ kind: 'order_expired', dedupe_key: `order_expired:${order.id}`, status: 'expired' }]);
     assert.deepEqual(holds, [{ state: 'released' }]);
     assert.deepEqual(row, [{ status: 'expired', stock_state: 'released' }]);
-    assert.deepEqual(await stock([v]), before, 'its units are back on sale');
+    assert.deepEqual(await s.stockRows([v]), before, 'its units are back on sale');
   });
 });
 
@@ -176,7 +158,7 @@ describe('a payment after expiry', () => {
     const [v] = pool.take(1);
     const { order } = await s.placeOrder([[v.id, 2]]);
     await orderReaches(order, 'expired');
-    const before = await stock([v]);
+    const before = await s.stockRows([v]);
     const res = await s.pay(order);
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json.applied, 'Revived');
@@ -185,12 +167,12 @@ describe('a payment after expiry', () => {
     assert.deepEqual(paid.events.map((e) => [e.from, e.to]), [[null, 'pending_payment'], ['pending_payment', 'expired'], ['expired', 'paid']]);
     assert.deepEqual(paid.payments.map((p) => p.status), ['succeeded']);
     assert.notEqual(paid.paid_at, null);
-    const after = await stock([v]);
+    const after = await s.stockRows([v]);
     assert.equal(after[v.id].on_hand, before[v.id].on_hand - 2, 'sold once');
     assert.equal(after[v.id].reserved, before[v.id].reserved, 'nothing left reserved for it');
     // Redelivered: nothing more happens.
     assert.equal((await s.pay(order)).json.applied, 'Unchanged');
-    assert.deepEqual(await stock([v]), after);
+    assert.deepEqual(await s.stockRows([v]), after);
   });
 
   it('flags the order for a refund when its stock is gone, leaving stock alone', async () => {
@@ -199,8 +181,8 @@ describe('a payment after expiry', () => {
     await orderReaches(order, 'expired');
     // Meanwhile the shop sold all but one of them elsewhere.
     await shop.sql(`UPDATE variants SET on_hand = 1 WHERE id = ${v.id}`);
-    overrides.set(v.id, 1);
-    const before = await stock([v]);
+    pool.override(v.id, 1);
+    const before = await s.stockRows([v]);
     assert.deepEqual(before[v.id], { id: v.id, on_hand: 1, reserved: 0 });
     const res = await s.pay(order);
     assert.equal(res.status, 200, res.text);
@@ -209,7 +191,7 @@ describe('a payment after expiry', () => {
     assert.equal(flagged.status, 'needs_refund');
     assert.deepEqual(flagged.events.map((e) => [e.from, e.to]), [[null, 'pending_payment'], ['pending_payment', 'expired'], ['expired', 'needs_refund']]);
     assert.deepEqual(flagged.payments.map((p) => p.status), ['succeeded'], 'the money is on record for the refund');
-    assert.deepEqual(await stock([v]), before, 'stock unchanged');
+    assert.deepEqual(await s.stockRows([v]), before, 'stock unchanged');
     const [outbox] = await shop.sqlAll(`SELECT kind FROM outbox WHERE json_extract(payload, '$.order_id') = '${order.id}' ORDER BY id`);
     assert.deepEqual(outbox.map((o) => o.kind), ['order_expired', 'order_needs_refund']);
   });
@@ -218,7 +200,7 @@ describe('a payment after expiry', () => {
 describe('the alarm, the sweep and a late payment racing at expiry', () => {
   it('release or sell each order\'s stock exactly once', async () => {
     const variants = pool.take(4);
-    const before = await stock(variants);
+    const before = await s.stockRows(variants);
     // Two orders will be paid as they expire, two left to expire; each on its own variant.
     const placed = await Promise.all(variants.map(async (v, i) => ({ ...(await s.placeOrder([[v.id, i + 1]])), variant: v, quantity: i + 1, pays: i % 2 === 0 })));
     const lastDeadline = Math.max(...placed.map((p) => unix(p.order.expires_at)));
@@ -231,7 +213,7 @@ describe('the alarm, the sweep and a late payment racing at expiry', () => {
     ]));
     assert.deepEqual(results.filter((r) => r.status !== 200).map((r) => r.text), [], 'every call succeeds');
 
-    const after = await stock(variants);
+    const after = await s.stockRows(variants);
     for (const p of placed) {
       const o = (await s.getOrder(p.order.id, p.order.access_token)).json.order;
       const moves = o.events.map((e) => `${e.from}>${e.to}`);
@@ -251,13 +233,13 @@ describe('the alarm, the sweep and a late payment racing at expiry', () => {
       }
       assert.equal(after[v].reserved, before[v].reserved, 'released once: never below what it was');
     }
-    await assertStockReconciles(assert, shop, baseline);
+    await assertStockReconciles(assert, shop, pool.baseline);
   });
 });
 
 describe('stock reconciliation', () => {
   it('explains every variant\'s reserved and on_hand by holds and orders, over the whole database', async () => {
-    const { orders } = await assertStockReconciles(assert, shop, baseline);
+    const { orders } = await assertStockReconciles(assert, shop, pool.baseline);
     assert.ok(orders.length >= 7, 'the orders of this file are all there');
   });
 });

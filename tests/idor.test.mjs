@@ -6,14 +6,12 @@
 // a 404 (never a 403 or a 200) and change nothing; A's own access is the control that shows each
 // probe could have succeeded.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { browser, newEmail, outbox } from './support/accounts.mjs';
-import { startShop } from './support/shop.mjs';
-import { checkoutBody, shopping, variantPool } from './support/shopping.mjs';
+import { browser, newEmail, newShopper, outbox, PASSWORD } from './support/accounts.mjs';
+import { beforeAll, s, shop, useShop } from './support/setup.mjs';
+import { checkoutBody, flip, variantPool } from './support/shopping.mjs';
 
-let shop;
-let s;
 const pool = variantPool();
 let A;
 let B;
@@ -23,9 +21,7 @@ const ADDRESS = { name: 'Phạm Thị Hoa', phone: '0903 111 222', 'address.line
 
 /** A shopper with an account (email verified), an order attached to it, an API cart, an address and API tokens. */
 async function shopper(tag, line1) {
-  const email = newEmail(tag);
-  const b = browser(shop);
-  assert.equal((await b.signUp(email)).status, 303);
+  const { b, email } = await newShopper(shop, tag);
   const [v, w] = pool.take(2);
   const placed = await s.placeOrder([[v.id, 1]], checkoutBody({ email }));
   const [message] = await outbox(shop, 'verify_email', email);
@@ -33,27 +29,20 @@ async function shopper(tag, line1) {
   assert.equal((await b.submit('/account/addresses', { ...ADDRESS, 'address.line1': line1 }, { page: '/account' })).status, 303);
   const [row] = await shop.sql(`SELECT id FROM customers WHERE email = '${email}'`);
   const [address] = await shop.sql(`SELECT id FROM addresses WHERE customer_id = '${row.id}'`);
-  const cart = await s.createCart();
-  assert.equal((await s.addItem(cart, w.id, 2)).status, 201);
-  const tokens = await s.api('POST', '/api/v1/auth/token', { body: { email, password: 'mật khẩu đủ dài 123' } });
+  const { cart } = await s.cartWith([[w, 2]]);
+  const tokens = await s.api('POST', '/api/v1/auth/token', { body: { email, password: PASSWORD } });
   assert.equal(tokens.status, 200, tokens.text);
   return { b, email, id: row.id, order: placed.order, cart, address: address.id, line1, access: tokens.json.access_token, csrf: await b.token('/account', '/account/logout') };
 }
 
-before(async () => {
-  shop = await startShop();
-  s = shopping(shop);
+useShop();
+beforeAll(async () => {
   A = await shopper('a', '1 Nhà của A');
   B = await shopper('b', '2 Nhà của B');
   G = (await s.placeOrder([[pool.take(1)[0].id, 1]], checkoutBody({ email: newEmail('guest') }))).order;
 });
 
-after(async () => {
-  await shop?.stop();
-});
-
 const bearer = (who) => ({ authorization: `Bearer ${who.access}` });
-const flip = (t) => t.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
 
 /** Everything of A's and G's that a probe could change. */
 async function state() {

@@ -3,43 +3,14 @@
 // sandbox webhook (duplicates, forgeries, failures) and who may see an order. Expected values come
 // from the database and the product API.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { startShop } from './support/shop.mjs';
-import { assertStockReconciles, checkoutBody, cookiesOf, newKey, shopping, signSandbox, variantPool } from './support/shopping.mjs';
+import { s, shop, useShop } from './support/setup.mjs';
+import { assertStockReconciles, checkoutBody, checkoutForm, cookiesOf, EXPRESS_FEE, flip, newKey, signSandbox, standardFee, variantPool } from './support/shopping.mjs';
 
 const pool = variantPool();
-const overrides = new Map();
-const baseline = (id) => overrides.get(id) ?? pool.seedOnHand(id);
 
-let shop;
-let s;
-
-before(async () => {
-  shop = await startShop();
-  s = shopping(shop);
-});
-
-after(async () => {
-  await shop?.stop();
-});
-
-const inList = (ids) => ids.join(', ');
-
-async function stock(variants) {
-  const rows = await shop.sql(`SELECT id, on_hand, reserved FROM variants WHERE id IN (${inList(variants.map((v) => v.id))}) ORDER BY id`);
-  return Object.fromEntries(rows.map((r) => [r.id, { on_hand: r.on_hand, reserved: r.reserved }]));
-}
-
-/** A cart holding `lines` ([[variant, qty], …]). */
-async function cartWith(lines) {
-  const cart = await s.createCart();
-  for (const [v, q] of lines) {
-    const res = await s.addItem(cart, v.id, q);
-    assert.equal(res.status, 201, res.text);
-  }
-  return cart;
-}
+useShop();
 
 /** An HTML shopper: adds with the form, so the cart lives in the cookie; returns { cookie, cartId }. */
 async function htmlCartWith(v, quantity) {
@@ -55,20 +26,7 @@ async function filledCheckoutForm(cookie) {
   assert.equal(page.status, 200, page.text.slice(0, 300));
   const key = page.doc.find('input[name="idempotency_key"]')?.attr('value');
   assert.match(key ?? '', /^[0-9a-f]{32}$/);
-  const b = checkoutBody();
-  return {
-    idempotency_key: key,
-    email: b.email,
-    name: b.name,
-    phone: b.phone,
-    'address.line1': b.address.line1,
-    'address.ward': b.address.ward,
-    'address.district': b.address.district,
-    'address.province': b.address.province,
-    'address.country': b.address.country,
-    shipping_method: 'standard',
-    payment_provider: 'sandbox',
-  };
+  return { idempotency_key: key, ...checkoutForm() };
 }
 
 const ordersOfCart = async (cartId) => shop.sql(`SELECT id, number, status FROM orders WHERE cart_id = '${cartId}'`);
@@ -76,8 +34,8 @@ const ordersOfCart = async (cartId) => shop.sql(`SELECT id, number, status FROM 
 describe('idempotent checkout', () => {
   it('answers a repeated key with the same order, and empties the cart only once', async () => {
     const [v, w] = pool.take(2);
-    const before = await stock([v, w]);
-    const cart = await cartWith([[v, 2]]);
+    const before = await s.stock([v, w]);
+    const { cart } = await s.cartWith([[v, 2]]);
     const key = newKey();
     const first = await s.checkout(cart, checkoutBody(), key);
     assert.equal(first.status, 201, first.text);
@@ -104,15 +62,15 @@ describe('idempotent checkout', () => {
 
     const orders = await ordersOfCart(cart.id);
     assert.equal(orders.length, 2);
-    const after = await stock([v, w]);
+    const after = await s.stock([v, w]);
     assert.equal(after[v.id].reserved, before[v.id].reserved + 2, 'reserved once for the first order');
     assert.equal(after[w.id].reserved, before[w.id].reserved + 1);
   });
 
   it('turns concurrent submissions with one key into one order', async () => {
     const [v] = pool.take(1);
-    const before = await stock([v]);
-    const cart = await cartWith([[v, 3]]);
+    const before = await s.stock([v]);
+    const { cart } = await s.cartWith([[v, 3]]);
     const key = newKey();
     const results = await Promise.all(Array.from({ length: 6 }, () => s.checkout(cart, checkoutBody(), key)));
     assert.deepEqual(results.map((r) => r.status), results.map(() => 201), results.map((r) => r.text).join('\n'));
@@ -128,7 +86,7 @@ describe('idempotent checkout', () => {
 
   it('turns a double-submitted HTML checkout form into one order', async () => {
     const [v, w] = pool.take(2);
-    const before = await stock([v, w]);
+    const before = await s.stock([v, w]);
     // One after the other, as a second click after a slow answer...
     const one = await htmlCartWith(v, 2);
     const form = await filledCheckoutForm(one.cookie);
@@ -148,7 +106,7 @@ describe('idempotent checkout', () => {
 
     assert.equal((await ordersOfCart(one.cartId)).length, 1);
     assert.equal((await ordersOfCart(two.cartId)).length, 1);
-    const after = await stock([v, w]);
+    const after = await s.stock([v, w]);
     assert.equal(after[v.id].reserved, before[v.id].reserved + 2);
     assert.equal(after[w.id].reserved, before[w.id].reserved + 1);
   });
@@ -162,7 +120,7 @@ describe('order totals', () => {
     return res.json.product.variants.find((x) => x.id === v.id).price;
   }
 
-  const shippingFor = (method, subtotal) => (method === 'express' ? 60_000 : subtotal >= 1_000_000 ? 0 : 30_000);
+  const shippingFor = (method, subtotal) => (method === 'express' ? EXPRESS_FEE : standardFee(subtotal));
 
   it('come from server prices and quantities, whatever price fields the body carries', async () => {
     const [cheap, other, pricey] = pool.take(3, (v) => v.price < 500_000);
@@ -174,7 +132,7 @@ describe('order totals', () => {
     for (const { lines, method } of cases) {
       const priced = await Promise.all(lines.map(async ([v, q]) => ({ v, q, price: await apiPrice(v) })));
       const subtotal = priced.reduce((sum, l) => sum + l.price * l.q, 0);
-      const cart = await cartWith(lines);
+      const { cart } = await s.cartWith(lines);
       const tampered = {
         ...checkoutBody({ shipping_method: method }),
         subtotal: 1,
@@ -208,8 +166,8 @@ describe('order totals', () => {
 describe('checkout validation', () => {
   it('answers 400 with every bad field, and creates nothing', async () => {
     const [v] = pool.take(1);
-    const cart = await cartWith([[v, 1]]);
-    const before = await stock([v]);
+    const { cart } = await s.cartWith([[v, 1]]);
+    const before = await s.stock([v]);
     const noAddress = checkoutBody();
     delete noAddress.address;
     const cases = [
@@ -232,7 +190,7 @@ describe('checkout validation', () => {
     assert.equal(malformed.json.error.code, 'invalid_parameters');
 
     assert.deepEqual(await ordersOfCart(cart.id), [], 'no order');
-    assert.deepEqual(await stock([v]), before, 'no stock moved');
+    assert.deepEqual(await s.stock([v]), before, 'no stock moved');
     assert.deepEqual((await s.getCart(cart)).json.lines.map((l) => [l.variant_id, l.quantity, l.held]), [[v.id, 1, 1]], 'the cart is untouched');
   });
 
@@ -240,7 +198,7 @@ describe('checkout validation', () => {
     const formats = ['0912345678', '091 234 5678', '0912.345.678', '0912-345-678', '+84912345678', '84912345678', '+84 91 234 5678', '0243 825 1234', '0352345678'];
     const [v] = pool.take(1);
     for (const phone of formats) {
-      const cart = await cartWith([[v, 1]]);
+      const { cart } = await s.cartWith([[v, 1]]);
       const res = await s.checkout(cart, checkoutBody({ phone }));
       assert.equal(res.status, 201, `${phone}: ${res.text}`);
       const digits = phone.replace(/\D/g, '');
@@ -258,7 +216,7 @@ describe('sandbox payments', () => {
   it('apply a notification delivered ten times once', async () => {
     const [v] = pool.take(1);
     const { order } = await s.placeOrder([[v.id, 2]]);
-    const before = await stock([v]);
+    const before = await s.stock([v]);
     const body = s.notification(order);
     const results = await Promise.all(Array.from({ length: 10 }, () => s.webhook(body)));
     assert.deepEqual(results.map((r) => r.status), results.map(() => 200), results.map((r) => r.text).join('\n'));
@@ -268,7 +226,7 @@ describe('sandbox payments', () => {
     assert.equal(paid.status, 'paid');
     assert.deepEqual(events(paid), ['null>pending_payment', 'pending_payment>paid']);
     assert.deepEqual(paid.payments.map((p) => p.status), ['succeeded']);
-    const after = await stock([v]);
+    const after = await s.stock([v]);
     assert.deepEqual(after[v.id], { on_hand: before[v.id].on_hand - 2, reserved: before[v.id].reserved - 2 }, 'sold once');
     const [recorded, outbox] = await shop.sqlAll(`
       SELECT COUNT(*) AS n FROM payment_events WHERE event_id = '${JSON.parse(body).event_id}';
@@ -280,18 +238,18 @@ describe('sandbox payments', () => {
   it('change an order once when two different notifications confirm one payment', async () => {
     const [v] = pool.take(1);
     const { order } = await s.placeOrder([[v.id, 1]]);
-    const before = await stock([v]);
+    const before = await s.stock([v]);
     const results = await Promise.all([s.pay(order), s.pay(order)]);
     assert.deepEqual(results.map((r) => r.status), [200, 200]);
     assert.deepEqual(results.map((r) => r.json.applied).sort(), ['Paid', 'Unchanged']);
     assert.deepEqual(events(await fetchOrder(order)), ['null>pending_payment', 'pending_payment>paid']);
-    assert.deepEqual((await stock([v]))[v.id], { on_hand: before[v.id].on_hand - 1, reserved: before[v.id].reserved - 1 });
+    assert.deepEqual((await s.stock([v]))[v.id], { on_hand: before[v.id].on_hand - 1, reserved: before[v.id].reserved - 1 });
   });
 
   it('refuse forged, stale, tampered and mismatched notifications, changing nothing', async () => {
     const [v] = pool.take(1);
     const { order } = await s.placeOrder([[v.id, 1]]);
-    const before = await stock([v]);
+    const before = await s.stock([v]);
     const now = Math.floor(Date.now() / 1000);
     const ids = [];
     const body = (options = {}) => {
@@ -320,7 +278,7 @@ describe('sandbox payments', () => {
     const o = await fetchOrder(order);
     assert.equal(o.status, 'pending_payment');
     assert.deepEqual(o.payments.map((p) => p.status), ['pending']);
-    assert.deepEqual(await stock([v]), before);
+    assert.deepEqual(await s.stock([v]), before);
     const [recorded] = await shop.sqlAll(`SELECT COUNT(*) AS n FROM payment_events WHERE payment_id = '${order.payments[0].id}'`);
     assert.deepEqual(recorded, [{ n: 0 }], 'no refused notification was recorded');
     // The untouched good one still works.
@@ -330,7 +288,7 @@ describe('sandbox payments', () => {
   it('leave the order pending when a payment fails, and let the shopper pay after', async () => {
     const [v] = pool.take(1);
     const { order } = await s.placeOrder([[v.id, 1]]);
-    const before = await stock([v]);
+    const before = await s.stock([v]);
     const failed = await s.pay(order, { status: 'failed' });
     assert.equal(failed.status, 200, failed.text);
     assert.equal(failed.json.applied, 'Failed');
@@ -338,7 +296,7 @@ describe('sandbox payments', () => {
     assert.equal(pending.status, 'pending_payment');
     assert.deepEqual(events(pending), ['null>pending_payment']);
     assert.deepEqual(pending.payments.map((p) => p.status), ['failed']);
-    assert.deepEqual(await stock([v]), before, 'the order keeps its units reserved');
+    assert.deepEqual(await s.stock([v]), before, 'the order keeps its units reserved');
 
     const paid = await s.pay(order);
     assert.equal(paid.json.applied, 'Paid');
@@ -388,7 +346,6 @@ describe('who may see an order', () => {
     const [v] = pool.take(1);
     const mine = (await s.placeOrder([[v.id, 1]])).order;
     const theirs = (await s.placeOrder([[v.id, 1]])).order;
-    const flip = (t) => t.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
     for (const [what, token] of [['another order\'s token', mine.access_token], ['no token', undefined], ['a token with one digit changed', flip(theirs.access_token)]]) {
       const res = await s.getOrder(theirs.id, token);
       assert.equal(res.status, 404, what);
@@ -409,11 +366,11 @@ describe('who may see an order', () => {
 describe('a shopper cancelling an unpaid order', () => {
   it('gives its units back once, records the event, and needs the order\'s token', async () => {
     const [v] = pool.take(1);
-    const before = (await stock([v]))[v.id];
+    const before = (await s.stock([v]))[v.id];
     const { order } = await s.placeOrder([[v.id, 2]]);
-    assert.equal((await stock([v]))[v.id].reserved, before.reserved + 2, 'the order holds its units');
+    assert.equal((await s.stock([v]))[v.id].reserved, before.reserved + 2, 'the order holds its units');
 
-    const forged = await s.postForm(`/orders/${order.id}/cancel`, { t: order.access_token.replace(/.$/, (c) => (c === '0' ? '1' : '0')) });
+    const forged = await s.postForm(`/orders/${order.id}/cancel`, { t: flip(order.access_token) });
     assert.equal(forged.status, 404, 'a wrong token cancels nothing');
     assert.equal((await s.getOrder(order.id, order.access_token)).json.order.status, 'pending_payment');
 
@@ -424,12 +381,12 @@ describe('a shopper cancelling an unpaid order', () => {
     const after = (await s.getOrder(order.id, order.access_token)).json.order;
     assert.equal(after.status, 'cancelled');
     assert.deepEqual(after.events.map((e) => e.to), ['pending_payment', 'cancelled'], 'one cancellation, however often it is asked for');
-    assert.deepEqual((await stock([v]))[v.id], before, 'the units are back, once');
+    assert.deepEqual((await s.stock([v]))[v.id], before, 'the units are back, once');
   });
 });
 
 describe('stock reconciliation', () => {
   it('explains every variant\'s reserved and on_hand by holds and orders, over the whole database', async () => {
-    await assertStockReconciles(assert, shop, baseline);
+    await assertStockReconciles(assert, shop, pool.baseline);
   });
 });

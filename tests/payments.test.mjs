@@ -5,30 +5,23 @@
 // (full, partial, idempotent, never more than paid). Expected values come from the database, the
 // order API and the fakes' own records.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 
 import { startGatewayFakes, signStripe } from './support/fakes/index.mjs';
-import { startShop } from './support/shop.mjs';
-import { assertStockReconciles, checkoutBody, newKey, shopping, variantPool } from './support/shopping.mjs';
+import { beforeAll, s, shop, useShop } from './support/setup.mjs';
+import { assertStockReconciles, checkoutBody, cookiesOf, newKey, variantPool } from './support/shopping.mjs';
 
 const pool = variantPool();
-let shop;
-let s;
 let fakes;
 
-before(async () => {
+beforeAll(async () => {
   fakes = await startGatewayFakes();
-  shop = await startShop({ vars: fakes.vars });
-  fakes.connect(shop.url);
-  s = shopping(shop);
 });
-
+useShop(() => ({ vars: fakes.vars }));
+beforeAll(() => fakes.connect(shop.url));
 after(async () => {
-  await shop?.stop();
   await fakes?.stop();
 });
-
-const internal = () => ({ authorization: `Bearer ${shop.secrets.internal}` });
 
 /** Places an order for one unit of a fresh variant, paid with `provider`; returns { order, token, payUrl }. */
 async function order(provider, quantity = 1) {
@@ -75,7 +68,7 @@ async function stockReconciles() {
 }
 
 function refund(orderId, body, key = newKey()) {
-  return s.api('POST', `/internal/orders/${orderId}/refunds`, { body, headers: { ...internal(), ...(key ? { 'idempotency-key': key } : {}) } });
+  return s.internal('POST', `/internal/orders/${orderId}/refunds`, body, key ? { 'idempotency-key': key } : {});
 }
 
 describe('checkout offers every configured gateway', () => {
@@ -86,10 +79,7 @@ describe('checkout offers every configured gateway', () => {
     const bad = await s.checkout(cart, checkoutBody({ payment_provider: 'vnpay' }));
     assert.equal(bad.status, 400);
     assert.ok(bad.json.error.fields.payment_provider, bad.text);
-    const { header } = await (async () => {
-      const res = await s.postForm('/cart/items', { variant_id: v.id, quantity: 1 });
-      return { header: res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') };
-    })();
+    const { header } = cookiesOf(await s.postForm('/cart/items', { variant_id: v.id, quantity: 1 }));
     const page = await s.getPage('/checkout', header);
     const offered = page.doc.findAll('input[name="payment_provider"]').map((i) => i.attr('value'));
     assert.deepEqual(offered, ['sandbox', 'stripe', 'paypal', 'momo', 'zalopay']);
@@ -214,7 +204,7 @@ describe('Stripe Checkout', () => {
     assert.equal(rest.json.refund.amount, total - part);
     assert.equal(rest.json.order.status, 'refunded');
     assert.equal((await refund(o.id, { amount: 1 })).status, 409);
-    const list = await s.api('GET', `/internal/orders/${o.id}/refunds`, { headers: internal() });
+    const list = await s.internal('GET', `/internal/orders/${o.id}/refunds`);
     assert.deepEqual(list.json.refunds.map((r) => [r.amount, r.status]), [[part, 'succeeded'], [total - part, 'succeeded']]);
     const stripeTotal = fakes.stripe.refunds.filter((r) => r.payment_intent === fakes.stripe.sessionOf(o.payments[0].id).payment_intent).reduce((a, r) => a + r.amount, 0);
     assert.equal(stripeTotal, total);

@@ -6,55 +6,22 @@
 //
 // Prices come from the JSON API of the same shop; the discount is computed from the rule created here.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { chromium } from 'playwright-core';
+import { assertFits, browser, navigateBy, PHONE, text, TIMEOUT, useBrowser } from './support/browser.mjs';
+import { vnd } from './support/seed.mjs';
+import { s, shop, useShop } from './support/setup.mjs';
+import { standardFee } from './support/shopping.mjs';
 
-import { startShop } from './support/shop.mjs';
-
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
-const NAVIGATION_TIMEOUT = 120_000;
-/** Mirrors `ShippingRates::default` (src/domain/checkout.rs). */
-const STANDARD_FEE = 30_000;
-const FREE_STANDARD_FROM = 1_000_000;
 const PERCENT = 15;
 const CODE = 'CHAOXUAN15';
 
-let shop;
-let browser;
-
-before(async () => {
-  // Generous: `wrangler dev` first runs scripts/build, which waits its turn behind any build in progress.
-  shop = await startShop({ timeoutMs: 600_000 });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close();
-  await shop?.stop();
-});
-
-const vnd = (amount) => `${String(amount).replace(/\B(?=(\d{3})+(?!\d))/g, '.')} ₫`;
-const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
-
-async function navigateBy(page, action) {
-  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), action()]);
-  return response;
-}
-
-async function assertFits(page, what) {
-  const screen = page.viewportSize().width;
-  const width = await page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth));
-  assert.ok(width <= screen, `${what}: the page is ${width}px wide on a ${screen}px screen`);
-}
+// Generous: `wrangler dev` first runs scripts/build, which waits its turn behind any build in progress.
+useShop({ timeoutMs: 600_000 });
+useBrowser();
 
 test('on a phone, a shopper applies a coupon in the cart, checks out and pays the discounted total', async () => {
-  const created = await shop.request('/internal/promotions', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${shop.secrets.internal}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name_vi: 'Chào xuân', name_en: 'Spring welcome', benefit: { type: 'percent_off', percent: PERCENT }, codes: [CODE] }),
-  });
+  const created = await s.internal('POST', '/internal/promotions', { name_vi: 'Chào xuân', name_en: 'Spring welcome', benefit: { type: 'percent_off', percent: PERCENT }, codes: [CODE] });
   assert.equal(created.status, 201, created.text);
 
   const listing = (await shop.getJson('/api/v1/products?sort=price_asc&per_page=60')).json;
@@ -63,8 +30,8 @@ test('on a phone, a shopper applies a coupon in the cart, checks out and pays th
   assert.ok(variant, 'precondition: the cheapest product has a variant in stock');
 
   const context = await browser.newContext(PHONE);
-  context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT);
-  context.setDefaultTimeout(NAVIGATION_TIMEOUT);
+  context.setDefaultNavigationTimeout(TIMEOUT);
+  context.setDefaultTimeout(TIMEOUT);
   await context.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective}`));
   });
@@ -108,7 +75,7 @@ test('on a phone, a shopper applies a coupon in the cart, checks out and pays th
 
     // Checkout shows the same discount, and the total the shopper will pay.
     await navigateBy(page, () => page.locator('.cart-actions').getByRole('link', { name: 'Thanh toán' }).click());
-    const fee = subtotal >= FREE_STANDARD_FROM ? 0 : STANDARD_FEE;
+    const fee = standardFee(subtotal);
     const total = subtotal - discount + fee;
     assert.equal(Number(await page.locator('.summary [data-discount]').getAttribute('data-discount')), discount);
     assert.equal(Number(await page.locator('.summary [data-total]').getAttribute('data-total')), total);

@@ -4,42 +4,30 @@
 // product pages that follow a promotion's start time through the edge cache. Expected amounts are
 // computed from the seeded prices, never written down.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { assertSchema } from './support/openapi.mjs';
 import { catalog } from './support/seed.mjs';
-import { startShop } from './support/shop.mjs';
-import { checkoutBody, cookiesOf, mapLimit, newKey, shopping, variantPool } from './support/shopping.mjs';
+import { s, shop, useShop } from './support/setup.mjs';
+import { checkoutBody, cookiesOf, mapLimit, newKey, variantPool } from './support/shopping.mjs';
 
 const pool = variantPool();
 const c = catalog();
-let shop;
-let s;
 
-before(async () => {
-  // Generous: other builds on the machine can hold the build lock while wrangler starts.
-  shop = await startShop({ timeoutMs: 300_000 });
-  s = shopping(shop);
-});
-
-after(async () => {
-  await shop?.stop();
-});
-
-const auth = () => ({ authorization: `Bearer ${shop.secrets.internal}` });
-const internal = (method, path, body) => s.api(method, path, { body, headers: auth() });
+// Generous: other builds on the machine can hold the build lock while wrangler starts.
+useShop({ timeoutMs: 300_000 });
 
 /** Creates a promotion through the owner's endpoint; returns its JSON (asserts 201). */
 async function createPromotion(fields) {
   const input = { name_vi: 'Khuyến mãi', name_en: 'Promotion', ...fields };
-  const res = await internal('POST', '/internal/promotions', input);
+  const res = await s.internal('POST', '/internal/promotions', input);
   assert.equal(res.status, 201, res.text);
   return { ...res.json, input };
 }
 
 /** Switches a promotion off through the owner's edit endpoint (automatic ones would reach later tests). */
 async function switchOff(promo) {
-  const res = await internal('PUT', `/internal/promotions/${promo.id}`, { ...promo.input, active: false });
+  const res = await s.internal('PUT', `/internal/promotions/${promo.id}`, { ...promo.input, active: false });
   assert.equal(res.status, 200, res.text);
   assert.equal(res.json.active, false);
 }
@@ -47,15 +35,10 @@ async function switchOff(promo) {
 let codeSeq = 0;
 const uniqueCode = (stem) => `${stem}${(codeSeq += 1)}${newKey().slice(0, 4).toUpperCase()}`;
 
-const applyCode = (cart, code) => s.api('POST', `/api/v1/carts/${cart.id}/coupons`, { body: { code }, headers: { 'x-cart-token': cart.token } });
-const removeCode = (cart, code) => s.api('DELETE', `/api/v1/carts/${cart.id}/coupons/${code}`, { headers: { 'x-cart-token': cart.token } });
-
 /** A cart holding `quantity` of a fresh variant; returns { cart, variant }. */
 async function cartWith(quantity = 1, variant = pool.take(1)[0]) {
-  const cart = await s.createCart();
-  const res = await s.addItem(cart, variant.id, quantity);
-  assert.equal(res.status, 201, res.text);
-  return { cart, variant, view: res.json };
+  const { cart, view } = await s.cartWith([[variant, quantity]]);
+  return { cart, variant, view };
 }
 
 const percentOf = (amount, percent) => Math.floor((amount * percent) / 100);
@@ -69,17 +52,17 @@ describe('the owner', () => {
   });
 
   it('gets field errors for a promotion that could never work', async () => {
-    const res = await internal('POST', '/internal/promotions', { name_vi: '', name_en: 'x', benefit: { type: 'percent_off', percent: 0 }, starts_at: 'soon' });
+    const res = await s.internal('POST', '/internal/promotions', { name_vi: '', name_en: 'x', benefit: { type: 'percent_off', percent: 0 }, starts_at: 'soon' });
     assert.equal(res.status, 400, res.text);
     assert.deepEqual(Object.keys(res.json.error.fields).sort(), ['benefit', 'name_vi', 'starts_at']);
   });
 
   it('generates 500 unique single-use codes with a prefix and exports them as CSV', async () => {
     const promo = await createPromotion({ benefit: { type: 'amount_off', amount: 50000 } });
-    const res = await internal('POST', `/internal/promotions/${promo.id}/codes`, { prefix: 'bf26', count: 500 });
+    const res = await s.internal('POST', `/internal/promotions/${promo.id}/codes`, { prefix: 'bf26', count: 500 });
     assert.equal(res.status, 201, res.text);
     assert.equal(res.json.created, 500);
-    const csv = await shop.request(res.json.csv, { headers: auth() });
+    const csv = await shop.request(res.json.csv, { headers: s.internalAuth() });
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get('content-type'), /^text\/csv/);
     const rows = csv.text.trim().split('\r\n');
@@ -93,11 +76,11 @@ describe('the owner', () => {
     // One code is good for one order: the second cart that tries it after an order used it is told so.
     const [code] = codes;
     const first = await cartWith(1);
-    assert.equal((await applyCode(first.cart, code)).status, 200);
+    assert.equal((await s.applyCode(first.cart, code)).status, 200);
     const placed = await s.checkout(first.cart, checkoutBody({ email: 'single-use-1@example.vn' }));
     assert.equal(placed.status, 201, placed.text);
     const second = await cartWith(1);
-    const again = await applyCode(second.cart, code);
+    const again = await s.applyCode(second.cart, code);
     assert.equal(again.status, 422, again.text);
     assert.equal(again.json.error.rejected[0].rejection.reason, 'used_up');
   });
@@ -107,10 +90,10 @@ describe('the demo promotions (seed/promotions.sql)', () => {
   it('offer VESTIFY10 from 500.000 ₫ and FREESHIP, which combine', async () => {
     const cheap = pool.take(1, (v) => v.price < 500_000)[0];
     const { cart } = await cartWith(1, cheap);
-    const short = await applyCode(cart, 'VESTIFY10');
+    const short = await s.applyCode(cart, 'VESTIFY10');
     assert.equal(short.status, 422, short.text);
     assert.deepEqual(short.json.error.rejected[0].rejection, { reason: 'min_subtotal', required: 500_000, missing: 500_000 - cheap.price });
-    const ship = await applyCode(cart, 'freeship');
+    const ship = await s.applyCode(cart, 'freeship');
     assert.equal(ship.status, 200, ship.text);
     const standard = ship.json.discounts.shipping.find((q) => q.method === 'standard');
     assert.equal(standard.discount, standard.fee, 'standard shipping is free');
@@ -123,7 +106,7 @@ describe('a coupon through the API', () => {
     const code = uniqueCode('TEN');
     await createPromotion({ name_vi: 'Giảm 10%', name_en: '10% off', benefit: { type: 'percent_off', percent: 10 }, codes: [code] });
     const { cart, variant } = await cartWith(2);
-    const res = await applyCode(cart, code.toLowerCase());
+    const res = await s.applyCode(cart, code.toLowerCase());
     assert.equal(res.status, 200, res.text);
     assertSchema('Cart', res.json);
     const subtotal = variant.price * 2;
@@ -135,11 +118,11 @@ describe('a coupon through the API', () => {
     assert.equal(d.items_total, subtotal - percentOf(subtotal, 10));
     assert.equal(res.json.lines[0].discount, percentOf(subtotal, 10), 'the line carries the order discount');
 
-    const removed = await removeCode(cart, code);
+    const removed = await s.removeCode(cart, code);
     assert.equal(removed.status, 200, removed.text);
     assert.deepEqual(removed.json.discounts.codes, []);
     assert.equal(removed.json.discounts.items_discount, 0);
-    assert.equal((await removeCode(cart, code)).status, 404);
+    assert.equal((await s.removeCode(cart, code)).status, 404);
   });
 
   it('refuses codes with the exact reason', async () => {
@@ -159,16 +142,16 @@ describe('a coupon through the API', () => {
       [big, 'min_subtotal'],
     ];
     for (const [code, reason] of cases) {
-      const res = await applyCode(cart, code);
+      const res = await s.applyCode(cart, code);
       assert.equal(res.status, 422, `${code}: ${res.text}`);
       assertSchema('Error', res.json);
       assert.equal(res.json.error.code, 'coupon_rejected');
       assert.equal(res.json.error.rejected[0].rejection.reason, reason, code);
       assert.deepEqual(res.json.cart.discounts.codes, [], 'a refused code is not kept');
     }
-    const short = await applyCode(cart, big);
+    const short = await s.applyCode(cart, big);
     assert.equal(short.json.error.rejected[0].rejection.missing, 50_000_000 - variant.price);
-    const bad = await applyCode(cart, 'x!');
+    const bad = await s.applyCode(cart, 'x!');
     assert.equal(bad.status, 422);
     assert.equal(bad.json.error.code, 'coupon_invalid');
     assert.equal((await s.api('POST', `/api/v1/carts/${cart.id}/coupons`, { body: { code: 'X' } })).status, 404, 'no cart token, no cart');
@@ -180,8 +163,8 @@ describe('a coupon through the API', () => {
     await createPromotion({ name_vi: 'Giảm 15%', name_en: '15% off', benefit: { type: 'percent_off', percent: 15 }, codes: [a] });
     await createPromotion({ benefit: { type: 'free_shipping' }, codes: [b], combinable: true });
     const { cart } = await cartWith(1);
-    assert.equal((await applyCode(cart, a)).status, 200);
-    const res = await applyCode(cart, b);
+    assert.equal((await s.applyCode(cart, a)).status, 200);
+    const res = await s.applyCode(cart, b);
     assert.equal(res.status, 422, res.text);
     assert.deepEqual(res.json.error.rejected[0].rejection, { reason: 'not_combinable', with_vi: 'Giảm 15%', with_en: '15% off' });
   });
@@ -238,7 +221,7 @@ describe('checkout', () => {
     const [v1, v2] = pool.take(2);
     const { cart } = await cartWith(1, v1);
     assert.equal((await s.addItem(cart, v2.id, 1)).status, 201);
-    assert.equal((await applyCode(cart, code)).status, 200);
+    assert.equal((await s.applyCode(cart, code)).status, 200);
     // The price changes after the code was applied: checkout uses the new one.
     await shop.sql(`UPDATE variants SET price = price + 1000 WHERE id = ${v1.id}`);
     const res = await s.checkout(cart, checkoutBody({ email: 'snapshot@example.vn' }));
@@ -260,7 +243,7 @@ describe('checkout', () => {
     assert.ok(page.doc.find(`tr.discount-row[data-promotion="${promo.id}"]`), 'the order page lists the discount');
 
     assert.equal((await s.pay(o)).status, 200);
-    const stats = await internal('GET', `/internal/promotions/${promo.id}`);
+    const stats = await s.internal('GET', `/internal/promotions/${promo.id}`);
     assert.equal(stats.status, 200, stats.text);
     assert.deepEqual(stats.json.analytics, { promotion_id: promo.id, uses: 1, orders: 1, revenue: o.totals.total, discount_given: 20000, pending_orders: 0 });
   });
@@ -271,7 +254,7 @@ describe('checkout', () => {
     const email = 'returning@example.vn';
     await s.placeOrder([[pool.take(1)[0].id, 1]], checkoutBody({ email }));
     const { cart } = await cartWith(1);
-    assert.equal((await applyCode(cart, code)).status, 200, 'in the cart nobody is known yet');
+    assert.equal((await s.applyCode(cart, code)).status, 200, 'in the cart nobody is known yet');
     const res = await s.checkout(cart, checkoutBody({ email }));
     assert.equal(res.status, 422, res.text);
     assert.equal(res.json.error.rejected[0].rejection.reason, 'first_order_only');
@@ -283,7 +266,7 @@ describe('checkout', () => {
     const orders = [];
     for (let i = 0; i < 2; i += 1) {
       const { cart } = await cartWith(1);
-      assert.equal((await applyCode(cart, code)).status, 200);
+      assert.equal((await s.applyCode(cart, code)).status, 200);
       const res = await s.checkout(cart, checkoutBody({ email: `back-${i}@example.vn` }));
       assert.equal(res.status, 201, res.text);
       orders.push(res.json.order);
@@ -291,7 +274,7 @@ describe('checkout', () => {
     const used = async () => (await shop.sql(`SELECT used_count FROM promotions WHERE id = ${promo.id}`))[0].used_count;
     assert.equal(await used(), 2);
     const full = await cartWith(1);
-    assert.equal((await applyCode(full.cart, code)).json.error.rejected[0].rejection.reason, 'used_up');
+    assert.equal((await s.applyCode(full.cart, code)).json.error.rejected[0].rejection.reason, 'used_up');
 
     // Cancel the first twice (form posted twice): one use comes back.
     const [o1, o2] = orders;
@@ -307,7 +290,7 @@ describe('checkout', () => {
     assert.equal(await used(), 0);
     const states = await shop.sql(`SELECT state FROM promotion_redemptions WHERE promotion_id = ${promo.id} ORDER BY order_id`);
     assert.deepEqual(states.map((r) => r.state), ['released', 'released']);
-    assert.equal((await applyCode(full.cart, code)).status, 200, 'the code works again');
+    assert.equal((await s.applyCode(full.cart, code)).status, 200, 'the code works again');
   });
 
   it('lets exactly 5 of 50 concurrent checkouts use a code with 5 uses left', async () => {
@@ -318,7 +301,7 @@ describe('checkout', () => {
     await shop.sql(`UPDATE variants SET on_hand = 200, reserved = 0 WHERE id = ${v.id}`);
     const carts = await mapLimit(Array.from({ length: 50 }), 10, async () => {
       const { cart } = await cartWith(1, v);
-      const res = await applyCode(cart, code);
+      const res = await s.applyCode(cart, code);
       assert.equal(res.status, 200, res.text);
       return cart;
     });

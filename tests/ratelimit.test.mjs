@@ -2,24 +2,15 @@
 // reset and checkout answer 429 with Retry-After once a client is over its limit, while another
 // client is unaffected. This shop runs with small limits; the client is the CF-Connecting-IP address.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { browser, newEmail, PASSWORD } from './support/accounts.mjs';
-import { startShop } from './support/shop.mjs';
-import { checkoutBody, shopping, variantPool } from './support/shopping.mjs';
+import { s, shop, useShop } from './support/setup.mjs';
+import { checkoutBody, variantPool } from './support/shopping.mjs';
 
-let shop;
-let s;
 const pool = variantPool();
 
-before(async () => {
-  shop = await startShop({ vars: { RATE_LIMITS: 'login=3/60 signup=2/600 password_reset=2/600 checkout=2/60' } });
-  s = shopping(shop);
-});
-
-after(async () => {
-  await shop?.stop();
-});
+useShop({ vars: { RATE_LIMITS: 'login=3/60 signup=2/600 password_reset=2/600 checkout=2/60' } });
 
 const from = (ip) => ({ headers: { 'cf-connecting-ip': ip } });
 
@@ -58,8 +49,7 @@ describe('rate limits', () => {
     const [v] = pool.take(1);
     const carts = [];
     for (let i = 0; i < 3; i += 1) {
-      const cart = await s.createCart();
-      assert.equal((await s.addItem(cart, v.id, 1)).status, 201);
+      const { cart } = await s.cartWith([[v, 1]]);
       carts.push(cart);
     }
     const checkout = (cart) => s.api('POST', `/api/v1/carts/${cart.id}/checkout`, { body: checkoutBody(), headers: { 'x-cart-token': cart.token, 'cf-connecting-ip': '203.0.113.5' } });

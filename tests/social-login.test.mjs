@@ -5,28 +5,24 @@
 // identity to an existing account only with its password, linking from the account page, unlinking
 // (never the last way to sign in), and the export and deletion of identities.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 
-import { browser, newEmail, outbox, PASSWORD } from './support/accounts.mjs';
+import { browser, customerByEmail, newShopper, outbox, PASSWORD } from './support/accounts.mjs';
 import { startIdpFake } from './support/fakes/idp.mjs';
 import { parseHtml } from './support/html.mjs';
-import { startShop } from './support/shop.mjs';
+import { beforeAll, shop, useShop } from './support/setup.mjs';
+import { sqlText as q } from './support/shop.mjs';
 
-let shop;
 let idp;
 
-before(async () => {
+beforeAll(async () => {
   idp = await startIdpFake();
-  shop = await startShop({ vars: idp.vars });
 });
-
+useShop(() => ({ vars: idp.vars }));
 after(async () => {
-  await shop?.stop();
   await idp?.stop();
 });
 
-const q = (v) => `'${String(v).replace(/'/g, "''")}'`;
-const customerByEmail = async (email) => (await shop.sql(`SELECT * FROM customers WHERE email = ${q(email)}`))[0];
 const identity = async (p, sub) => (await shop.sql(`SELECT * FROM social_identities WHERE provider = ${q(p)} AND subject = ${q(sub)}`))[0];
 const local = (url) => { const u = new URL(url); return u.pathname + u.search; };
 
@@ -110,7 +106,7 @@ describe('happy paths', () => {
     assert.equal(res.headers.get('location'), '/account');
     assert.ok(b.session(), 'signed in');
     assert.ok(!/vestify_oauth_google=/.test(b.cookie), 'the flow cookie is spent');
-    const c = await customerByEmail(user.email);
+    const c = await customerByEmail(shop, user.email);
     assert.ok(c.email_verified_at, 'Google said the email is verified');
     assert.equal(c.password_hash, null);
     assert.equal(c.name, user.name);
@@ -146,7 +142,7 @@ describe('happy paths', () => {
     const me = idp.requests.filter((r) => r.path === '/facebook/me').at(-1);
     assert.equal(me.query.get('fields'), 'id,name,email');
     assert.match(me.query.get('appsecret_proof'), /^[0-9a-f]{64}$/);
-    const c = await customerByEmail(user.email);
+    const c = await customerByEmail(shop, user.email);
     assert.equal(c.email_verified_at, null);
     const [link] = await outbox(shop, 'verify_email', user.email);
     assert.match(link.url, /\/account\/verify\/[0-9a-f]{64}$/, 'a verification link is sent, as after a sign-up');
@@ -158,7 +154,7 @@ describe('happy paths', () => {
     const { b, res } = await socialSignIn('apple', { options: { user } });
     assert.equal(res.status, 303, res.text.slice(0, 400));
     assert.ok(b.session());
-    const c = await customerByEmail(user.email);
+    const c = await customerByEmail(shop, user.email);
     assert.ok(c.email_verified_at, 'Apple\'s "true" string counts');
     assert.equal(c.name, 'Minh');
     assert.equal((await identity('apple', user.sub)).customer_id, c.id);
@@ -224,7 +220,7 @@ describe('refusals: a 400 page, nothing created', () => {
     const mine = new URL(v.headers.get('location'));
     mine.searchParams.set('code', stolenCode);
     assertRefused(await victim.get(local(mine.toString())), 'token');
-    assert.equal(await customerByEmail(user.email), undefined);
+    assert.equal(await customerByEmail(shop, user.email), undefined);
   });
 
   it('says so in English under /en/', async () => {
@@ -243,10 +239,8 @@ describe('refusals: a 400 page, nothing created', () => {
 });
 
 async function passwordAccount() {
-  const email = newEmail('social');
-  const b = browser(shop);
-  assert.equal((await b.signUp(email)).status, 303);
-  return { b, email, customer: await customerByEmail(email) };
+  const { b, email } = await newShopper(shop, 'social');
+  return { b, email, customer: await customerByEmail(shop, email) };
 }
 
 describe('linking', () => {
@@ -333,7 +327,7 @@ describe('unlinking, export and deletion', () => {
   it('unlinks while another way to sign in remains, never the last one', async () => {
     const user = idp.newUser('google');
     const { b } = await socialSignIn('google', { options: { user } });
-    const c = await customerByEmail(user.email);
+    const c = await customerByEmail(shop, user.email);
     const page = await b.get('/account');
     assert.equal(page.doc.find('form[action="/auth/google/unlink"]'), null, 'not offered for the only way in');
     const refused = await b.submit('/auth/google/unlink', {}, { page: '/account', csrf: await b.token('/account', '/account/logout') });
@@ -366,6 +360,6 @@ describe('unlinking, export and deletion', () => {
     // Signing in with it again makes a new account: the old one is gone.
     const again = await socialSignIn('google', { options: { user } });
     assert.equal(again.res.status, 303);
-    assert.notEqual((await customerByEmail(user.email)).id, customer.id);
+    assert.notEqual((await customerByEmail(shop, user.email)).id, customer.id);
   });
 });

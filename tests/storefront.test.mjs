@@ -1,22 +1,16 @@
 // Storefront pages against the built Worker: what a shopper and a search engine see, in both languages.
 // Expectations come from seed/demo.sql (tests/support/seed.mjs), never from the pages themselves.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { squash } from './support/html.mjs';
 import { catalog, formatVnd, tokens } from './support/seed.mjs';
-import { startShop } from './support/shop.mjs';
+import { shop, useShop } from './support/setup.mjs';
 
 const c = catalog();
-let shop;
+const { withVariant } = c;
 
-before(async () => {
-  shop = await startShop();
-});
-
-after(async () => {
-  await shop?.stop();
-});
+useShop();
 
 // --- helpers ---------------------------------------------------------------------------------------
 
@@ -68,9 +62,6 @@ function parentWithChildren() {
   if (trees.length === 0) throw new Error('the seed has no category tree with products under a subcategory');
   return trees[0];
 }
-
-/** Active products of a category subtree that have an active variant matching `pred`. */
-const withVariant = (products, pred) => products.filter((p) => c.variantsOf(p).some(pred));
 
 /** Active variants of active products, each with its product. */
 const allVariants = () => c.active.flatMap((p) => c.variantsOf(p).map((v) => ({ p, v })));

@@ -4,45 +4,30 @@
 // "Pay", and comes back through /checkout/return/stripe to the order page, which says paid. The
 // price comes from the shop's JSON API; the paid status from the page and from the order API.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 
-import { chromium } from 'playwright-core';
-
+import { browser, TIMEOUT, useBrowser } from './support/browser.mjs';
 import { startGatewayFakes } from './support/fakes/index.mjs';
-import { startShop } from './support/shop.mjs';
+import { beforeAll, shop, useShop } from './support/setup.mjs';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const TIMEOUT = 120_000;
-
-let shop;
 let fakes;
-let browser;
 
-before(async () => {
+beforeAll(async () => {
   fakes = await startGatewayFakes();
-  shop = await startShop({ vars: fakes.vars, timeoutMs: 600_000 });
-  fakes.connect(shop.url);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
-
+useShop(() => ({ vars: fakes.vars, timeoutMs: 600_000 }));
+beforeAll(() => fakes.connect(shop.url));
 after(async () => {
-  await browser?.close();
-  await shop?.stop();
   await fakes?.stop();
 });
-
-async function apiJson(path) {
-  const res = await shop.getJson(path);
-  assert.equal(res.status, 200, `GET ${path}: ${res.text.slice(0, 200)}`);
-  return res.json;
-}
+useBrowser();
 
 test('a shopper pays on the Stripe hosted page and sees the order paid', async () => {
-  const listing = await apiJson('/api/v1/products?sort=price_asc&per_page=60');
+  const listing = await shop.apiJson('/api/v1/products?sort=price_asc&per_page=60');
   let product;
   let variant;
   for (const card of listing.products) {
-    product = (await apiJson(`/api/v1/products/${encodeURIComponent(card.slug)}`)).product;
+    product = (await shop.apiJson(`/api/v1/products/${encodeURIComponent(card.slug)}`)).product;
     variant = product.variants.find((v) => v.available >= 2);
     if (variant) break;
   }

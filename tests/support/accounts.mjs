@@ -1,8 +1,10 @@
 // A browser-like client for the account flows: it keeps a cookie jar, reads each form's CSRF token
 // from the page that shows the form (as a browser would), and posts same-origin like a browser.
+import assert from 'node:assert/strict';
 import { pbkdf2Sync } from 'node:crypto';
 
 import { parseHtml } from './html.mjs';
+import { sqlText } from './shop.mjs';
 import { cookiesOf, mergeCookies } from './shopping.mjs';
 
 let unique = 0;
@@ -52,6 +54,20 @@ export function browser(shop) {
     logOut: () => b.submit('/account/logout', {}, { page: '/account' }),
   };
   return b;
+}
+
+/** A shopper who just signed up (and so is signed in) in a browser of their own: { b, email } (asserts the 303). */
+export async function newShopper(shop, tag) {
+  const email = newEmail(tag);
+  const b = browser(shop);
+  const res = await b.signUp(email);
+  assert.equal(res.status, 303, res.text.slice(0, 400));
+  return { b, email };
+}
+
+/** The `customers` row of `email` (every column), or undefined. */
+export async function customerByEmail(shop, email) {
+  return (await shop.sql(`SELECT * FROM customers WHERE email = ${sqlText(email)}`))[0];
 }
 
 /** The outbox messages of `kind` sent to `email`, oldest first, with their payload parsed. */

@@ -124,6 +124,8 @@ export function catalog() {
     tagsOf,
     searchColumns,
     searchModel,
+    /** Those of `products` that have an active variant matching `pred`. */
+    withVariant: (list, pred) => list.filter((p) => variantsOf(p).some(pred)),
     productById: (id) => products.find((p) => p.id === id),
     childrenOf: (c) => categories.filter((x) => x.parent_id === c.id),
   };
@@ -134,3 +136,6 @@ export function formatVnd(amount, locale) {
   const digits = String(amount).replace(/\B(?=(\d{3})+(?!\d))/g, locale === 'vi' ? '.' : ',');
   return locale === 'vi' ? `${digits} ₫` : `₫${digits}`;
 }
+
+/** `1.250.000 ₫`, as the Vietnamese pages write an amount of đồng. */
+export const vnd = (amount) => formatVnd(amount, 'vi');

@@ -1,5 +1,6 @@
 // Starts the built Worker under workerd (via scripts/serve) on a free port with fresh state, and
 // offers small HTTP helpers in the style of zero2prod's TestApp. Every test file gets its own shop.
+import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -27,9 +28,12 @@ export async function freePort() {
 
 const LIFTED_RATE_LIMITS = ['login', 'signup', 'password_reset', 'checkout', 'token', 'token_refresh', 'reviews'].map((a) => `${a}=100000/60`).join(' ');
 
+/** `v` as an SQL string literal (quotes doubled), for the queries tests run with `shop.sql`. */
+export const sqlText = (v) => `'${String(v).replace(/'/g, "''")}'`;
+
 /**
  * Starts a shop with fresh D1/KV state. `vars` become Worker vars (e.g. { CART_HOLD_SECONDS: '3' }).
- * Returns { url, stateDir, secrets, get, getJson, getHtml, sql, sqlAll, bumpCatalogVersion, stop, logs }.
+ * Returns { url, stateDir, secrets, get, getJson, apiJson, getHtml, sql, sqlAll, bumpCatalogVersion, stop, logs }.
  */
 export async function startShop({ vars: given = {}, timeoutMs = 120_000 } = {}) {
   // Every test client (and benchmark buyer) comes from one address, so the per-client rate limits
@@ -133,6 +137,12 @@ async function startShopOnce({ vars, timeoutMs }) {
       let json = null;
       try { json = JSON.parse(res.text); } catch { /* left null: the test says what it expected */ }
       return { ...res, json };
+    },
+    /** GET a JSON path that must answer 200 (asserted); returns the parsed body. */
+    async apiJson(path, headers = {}) {
+      const res = await shop.getJson(path, headers);
+      assert.equal(res.status, 200, `GET ${path}: ${res.text.slice(0, 200)}`);
+      return res.json;
     },
     /** GET a page and parse it: { status, headers, text, doc } (see html.mjs for `doc`). */
     async getHtml(path, headers = {}) {

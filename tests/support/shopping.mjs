@@ -1,5 +1,7 @@
-// Helpers for the cart, checkout, order and payment endpoints, one per endpoint in the style of
-// zero2prod's TestApp, plus the stock reconciliation the order tests assert after every race.
+// Helpers for the cart, checkout, order, payment and /internal endpoints, one per endpoint in the
+// style of zero2prod's TestApp, plus reading a variant's stock and the stock reconciliation the
+// order tests assert after every race.
+import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 
 import { parseHtml } from './html.mjs';
@@ -18,12 +20,39 @@ export function checkoutBody(overrides = {}) {
   };
 }
 
+/** The checkout page's form fields (`address.line1`, …) for a checkout body, as a shopper fills them in. */
+export function checkoutForm(body = checkoutBody()) {
+  return {
+    email: body.email,
+    name: body.name,
+    phone: body.phone,
+    'address.line1': body.address.line1,
+    'address.ward': body.address.ward,
+    'address.district': body.address.district,
+    'address.province': body.address.province,
+    'address.country': body.address.country,
+    shipping_method: body.shipping_method,
+    payment_provider: body.payment_provider,
+  };
+}
+
 /** `t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, as the sandbox provider signs. */
 export function signSandbox(secret, body, t = Math.floor(Date.now() / 1000)) {
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
 }
 
 export const newKey = () => randomBytes(16).toString('hex');
+
+/** `token` with its last hex digit changed: a forgery one digit away from the real thing. */
+export const flip = (token) => token.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
+
+/** Mirrors `ShippingRates::default` (src/domain/checkout.rs): the shop's configured shipping rule. */
+export const STANDARD_FEE = 30_000;
+export const FREE_STANDARD_FROM = 1_000_000;
+export const EXPRESS_FEE = 60_000;
+
+/** The standard shipping fee for a subtotal, per the shop's rule. */
+export const standardFee = (subtotal) => (subtotal >= FREE_STANDARD_FROM ? 0 : STANDARD_FEE);
 
 /** Resolves once `probe()` returns a truthy value; fails with `what` after `timeoutMs`. */
 export async function waitFor(what, probe, { timeoutMs = 30_000, intervalMs = 250 } = {}) {
@@ -81,16 +110,30 @@ export function shopping(shop) {
     addItem: (cart, variant_id, quantity = 1) => api('POST', `/api/v1/carts/${cart.id}/items`, { body: { variant_id, quantity }, headers: cartHeaders(cart) }),
     setItem: (cart, lineId, quantity) => api('PATCH', `/api/v1/carts/${cart.id}/items/${lineId}`, { body: { quantity }, headers: cartHeaders(cart) }),
     removeItem: (cart, lineId) => api('DELETE', `/api/v1/carts/${cart.id}/items/${lineId}`, { headers: cartHeaders(cart) }),
+    /**
+     * A new cart holding `lines` ([[variant or variant id, quantity], …]), each add asserted 201;
+     * returns { cart, view } (`view`: the cart as the last add answered it).
+     */
+    async cartWith(lines) {
+      const cart = await s.createCart();
+      let view = null;
+      for (const [variant, quantity] of lines) {
+        const res = await s.addItem(cart, variant?.id ?? variant, quantity);
+        assert.equal(res.status, 201, res.text);
+        view = res.json;
+      }
+      return { cart, view };
+    },
+    /** POST /api/v1/carts/{id}/coupons: enters `code` in the cart. */
+    applyCode: (cart, code) => api('POST', `/api/v1/carts/${cart.id}/coupons`, { body: { code }, headers: cartHeaders(cart) }),
+    /** DELETE /api/v1/carts/{id}/coupons/{code}. */
+    removeCode: (cart, code) => api('DELETE', `/api/v1/carts/${cart.id}/coupons/${code}`, { headers: cartHeaders(cart) }),
     checkout: (cart, body = checkoutBody(), key = newKey()) =>
       api('POST', `/api/v1/carts/${cart.id}/checkout`, { body, headers: { ...cartHeaders(cart), ...(key ? { 'idempotency-key': key } : {}) } }),
     getOrder: (orderId, token) => api('GET', `/api/v1/orders/${orderId}`, { headers: token ? { 'x-order-token': token } : {} }),
-    /** Creates a cart, adds `lines` ([[variant, qty], …]) and checks out; returns { cart, order, payment }. */
+    /** Creates a cart, adds `lines` (as `cartWith`) and checks out; returns { cart, order, payment, res }. */
     async placeOrder(lines, body = checkoutBody()) {
-      const cart = await s.createCart();
-      for (const [variant, quantity] of lines) {
-        const res = await s.addItem(cart, variant, quantity);
-        if (res.status !== 201) throw new Error(`add ${variant}×${quantity}: ${res.status} ${res.text}`);
-      }
+      const { cart } = await s.cartWith(lines);
       const res = await s.checkout(cart, body);
       if (res.status !== 201) throw new Error(`checkout: ${res.status} ${res.text}`);
       return { cart, order: res.json.order, payment: res.json.payment, res };
@@ -104,10 +147,30 @@ export function shopping(shop) {
       return api('POST', '/webhooks/sandbox', { body, headers: signature === null ? {} : { 'sandbox-signature': signature } });
     },
     pay: (order, options = {}) => s.webhook(s.notification(order, options)),
+
+    // --- /internal/* (the owner's and the cron's endpoints) -------------------------------------
+
+    /** The Authorization header of /internal/*: the shop's internal bearer token. */
+    internalAuth: () => ({ authorization: `Bearer ${shop.secrets.internal}` }),
+    /** A call to /internal/* with the internal token (and `headers`); `body`, when given, is sent as JSON. */
+    internal: (method, path, body, headers = {}) => api(method, path, { body, headers: { ...s.internalAuth(), ...headers } }),
     /** POST /internal/carts/{id}/alarm: runs the cart's alarm work now. */
-    runAlarm: (cartId) => api('POST', `/internal/carts/${cartId}/alarm`, { headers: { authorization: `Bearer ${shop.secrets.internal}` } }),
+    runAlarm: (cartId) => s.internal('POST', `/internal/carts/${cartId}/alarm`),
     /** POST /internal/sweep: runs the cron sweep now. */
-    sweep: () => api('POST', '/internal/sweep', { headers: { authorization: `Bearer ${shop.secrets.internal}` } }),
+    sweep: () => s.internal('POST', '/internal/sweep'),
+
+    // --- stock ---------------------------------------------------------------------------------
+
+    /** Stock of `variants` (objects with an `id`): `{ [id]: { on_hand, reserved } }`. */
+    async stock(variants) {
+      const rows = await s.stockRows(variants);
+      return Object.fromEntries(Object.values(rows).map(({ id, on_hand, reserved }) => [id, { on_hand, reserved }]));
+    },
+    /** The same as `stock`, each value the whole row: `{ [id]: { id, on_hand, reserved } }`. */
+    async stockRows(variants) {
+      const rows = await shop.sql(`SELECT id, on_hand, reserved FROM variants WHERE id IN (${variants.map((v) => v.id).join(', ')}) ORDER BY id`);
+      return Object.fromEntries(rows.map((r) => [r.id, r]));
+    },
 
     // --- HTML ----------------------------------------------------------------------------------
 
@@ -179,7 +242,9 @@ export function cookiesOf(res) {
 
 /**
  * Hands out seeded variants that are on sale (active, of an active product), each once, so the
- * tests of one file never share a variant's stock; and each variant's seeded `on_hand`.
+ * tests of one file never share a variant's stock; each variant's seeded `on_hand`; and the starting
+ * stock the reconciliation expects (`baseline`), which follows the `on_hand` a test set by SQL
+ * (`override`).
  */
 export function variantPool({ minOnHand = 12 } = {}) {
   const c = catalog();
@@ -188,6 +253,8 @@ export function variantPool({ minOnHand = 12 } = {}) {
     .filter((v) => v.on_hand >= minOnHand)
     .sort((a, b) => a.id - b.id);
   const taken = new Set();
+  const overrides = new Map();
+  const seedOnHand = (id) => c.variants.find((v) => v.id === id).on_hand;
   return {
     /** `n` variants not handed out before, optionally only those `where(variant)` accepts. */
     take(n = 1, where = () => true) {
@@ -196,7 +263,11 @@ export function variantPool({ minOnHand = 12 } = {}) {
       for (const v of picked) taken.add(v.id);
       return picked;
     },
-    seedOnHand: (id) => c.variants.find((v) => v.id === id).on_hand,
+    seedOnHand,
+    /** Records that a test set variant `id`'s on_hand to `onHand` by SQL. */
+    override: (id, onHand) => overrides.set(id, onHand),
+    /** A variant's starting stock for `assertStockReconciles`: as seeded, unless a test overrode it. */
+    baseline: (id) => overrides.get(id) ?? seedOnHand(id),
     /** Seeded variants that are not on sale (inactive, or of a product that is not active). */
     notOnSale: () => c.variants.filter((v) => v.status !== 'active' || c.productById(v.product_id).status !== 'active'),
   };
