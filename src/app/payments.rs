@@ -46,6 +46,36 @@ pub fn stale_attempts_sql(provider: &str, limit: i64) -> Sql {
     .bind(limit)
 }
 
+/// The port to the providers' hosted payment pages: closing one so that it can no longer be paid.
+#[expect(async_fn_in_trait, reason = "used generically (`impl PageCloser`), never as a `Send` future or a trait object")]
+pub trait PageCloser {
+    /// The providers whose pages this closer can close (those configured, with such a call).
+    fn providers(&self) -> &[&'static str];
+    /// True when the page is closed (or was already); false when the provider could not be asked.
+    async fn close(&self, payment: &PaymentRow) -> bool;
+}
+
+/// Attempts closed per provider per pass; the rest wait for the next pass.
+const CLOSE_BATCH: i64 = 50;
+
+/// The sweep's part for payments: attempts still pending at a provider whose order expired or was
+/// cancelled get their hosted page closed, so the shopper cannot pay for an order that no longer
+/// holds stock, and are recorded as cancelled (gated on still being pending, so a second pass or a
+/// late webhook changes nothing twice). An attempt the provider could not be asked about stays
+/// pending for the next pass. Returns how many were closed.
+pub async fn close_stale_attempts(db: &impl Db, closer: &impl PageCloser, now: i64) -> Result<u64, DbError> {
+    let mut closed = 0;
+    for provider in closer.providers() {
+        let stale: Vec<PaymentRow> = db.all(&stale_attempts_sql(provider, CLOSE_BATCH)).await?;
+        for payment in &stale {
+            if closer.close(payment).await {
+                closed += db.run(&settle_payment(&payment.id, PaymentStatus::Cancelled, now)).await?;
+            }
+        }
+    }
+    Ok(closed)
+}
+
 pub fn event_seen_sql(provider: &str, event_id: &str) -> Sql {
     Sql::new("SELECT event_id FROM payment_events WHERE provider = ? AND event_id = ?").bind(provider).bind(event_id)
 }
@@ -543,6 +573,46 @@ mod tests {
             assert_eq!(block_on(apply_notice(&db, &n, NOW + 2)).unwrap(), Applied::PaidTwice);
             assert_eq!(count(&db, &format!("order_events WHERE order_id = '{}' AND to_status = 'paid'", o.id)), 1);
             assert_eq!(count(&db, &format!("payments WHERE order_id = '{}' AND status = 'succeeded'", o.id)), 2);
+        }
+    }
+
+    mod stale_pages {
+        use super::*;
+        use crate::app::orders::fixtures;
+        use crate::app::testing::{block_on, Sqlite};
+
+        struct Closer {
+            asked: std::cell::RefCell<Vec<String>>,
+            reachable: bool,
+        }
+
+        impl PageCloser for Closer {
+            fn providers(&self) -> &[&'static str] {
+                &["stripe"]
+            }
+            async fn close(&self, payment: &PaymentRow) -> bool {
+                self.asked.borrow_mut().push(payment.id.clone());
+                self.reachable
+            }
+        }
+
+        #[test]
+        fn the_page_of_an_expired_orders_attempt_is_closed_once_and_the_attempt_cancelled() {
+            let db = Sqlite::demo();
+            let variant = fixtures::free_variant(&db, 1, 0);
+            let order = fixtures::place_order(&db, 71, variant, 1, "stripe", 1_000, 1_900);
+            db.exec(&format!("UPDATE payments SET external_id = 'cs_test_71' WHERE id = '{}'", order.payment_id));
+            let live = Closer { asked: Default::default(), reachable: true };
+            assert_eq!(block_on(close_stale_attempts(&db, &live, 1_500)).unwrap(), 0, "a payable order's page stays open");
+            assert!(live.asked.borrow().is_empty());
+            block_on(db.batch(&stock::expire_order(&order.id, 2_000, "sweep"))).unwrap();
+            let down = Closer { asked: Default::default(), reachable: false };
+            assert_eq!(block_on(close_stale_attempts(&db, &down, 2_000)).unwrap(), 0, "an unreachable provider leaves the attempt for the next pass");
+            assert_eq!(db.text(&format!("SELECT status FROM payments WHERE id = '{}'", order.payment_id)), "pending");
+            assert_eq!(block_on(close_stale_attempts(&db, &live, 2_001)).unwrap(), 1);
+            assert_eq!(db.text(&format!("SELECT status FROM payments WHERE id = '{}'", order.payment_id)), "cancelled");
+            assert_eq!(block_on(close_stale_attempts(&db, &live, 2_002)).unwrap(), 0, "a second pass finds nothing to close");
+            assert_eq!(live.asked.borrow().len(), 1);
         }
     }
 }

@@ -6,14 +6,12 @@
 use worker::Env;
 
 use super::config::Config;
-use super::d1::D1;
-use crate::app::db::Db;
 use super::http::{send, Answer};
 use crate::app::orders::PaymentRow;
-use crate::app::payments::stale_attempts_sql;
+use crate::app::payments::PageCloser;
 use crate::app::refunds::{ProviderAnswer, RefundAsk, RefundGateway, RefundRow};
 use crate::domain::error::AppError;
-use crate::domain::payments::{momo, paypal, stripe, zalopay, Attempt, GatewayError, Gateways, PaymentStatus, RefundResult, RefundStatus, Started, Verified};
+use crate::domain::payments::{momo, paypal, stripe, zalopay, Attempt, GatewayError, Gateways, RefundResult, RefundStatus, Started, Verified};
 
 /// Reads every gateway's configuration from the Worker's vars and secrets.
 pub fn from_env(env: &Env) -> Gateways {
@@ -167,23 +165,28 @@ pub async fn close(config: &Config, payment: &PaymentRow) -> Result<(), AppError
     Ok(())
 }
 
-/// The sweep's part: attempts whose order expired or was cancelled get their provider page
-/// closed, so the shopper cannot pay for an order that no longer holds stock. Returns how many.
-pub async fn close_stale(db: &D1, config: &Config, now: i64) -> Result<i64, AppError> {
-    let mut closed = 0;
-    if config.gateways.stripe.is_some() {
-        let stale: Vec<PaymentRow> = db.all(&stale_attempts_sql("stripe", 50)).await?;
-        for p in &stale {
-            match close(config, p).await {
-                Ok(()) => {
-                    db.batch(&[crate::app::orders::settle_payment(&p.id, PaymentStatus::Cancelled, now)]).await?;
-                    closed += 1;
-                }
-                Err(e) => worker::console_warn!("closing stripe session of payment {}: {e}", p.id),
+/// Closes hosted pages through the providers' APIs: the sweep's `app::payments::PageCloser`.
+/// Only Stripe has such a call; it is offered once Stripe is configured.
+pub struct Pages<'a>(pub &'a Config);
+
+impl PageCloser for Pages<'_> {
+    fn providers(&self) -> &[&'static str] {
+        if self.0.gateways.stripe.is_some() {
+            &["stripe"]
+        } else {
+            &[]
+        }
+    }
+
+    async fn close(&self, payment: &PaymentRow) -> bool {
+        match close(self.0, payment).await {
+            Ok(()) => true,
+            Err(e) => {
+                worker::console_warn!("closing the {} page of payment {}: {e}", payment.provider, payment.id);
+                false
             }
         }
     }
-    Ok(closed)
 }
 
 /// Asks PayPal whether a webhook is genuine (its verify-webhook-signature API).

@@ -17,7 +17,7 @@ pub async fn run(env: &Env) -> Result<Value, AppError> {
     let now = now();
     let report = sweep(&db, now).await?;
     // Attempts whose order can no longer be paid get their provider page closed (Stripe sessions).
-    let closed = super::gateways::close_stale(&db, &Config::from_env(env), now).await?;
+    let closed = crate::app::payments::close_stale_attempts(&db, &super::gateways::Pages(&Config::from_env(env)), now).await?;
     // Sales analytics: the days whose figures can still change are recomputed whole.
     let rolled_up = analytics::rollup(&db, analytics::days_to_refresh(now)).await?;
     Ok(json!({
