@@ -2,21 +2,13 @@
 // and JSON errors show the same id, so a shopper or an app can quote it; a page served from the edge
 // cache never carries one visitor's id.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { catalog } from './support/seed.mjs';
-import { startShop } from './support/shop.mjs';
+import { shop, useShop } from './support/setup.mjs';
 
 const c = catalog();
-let shop;
-
-before(async () => {
-  shop = await startShop();
-});
-
-after(async () => {
-  await shop?.stop();
-});
+useShop();
 
 const idOf = (res) => res.headers.get('x-request-id') ?? '';
 
