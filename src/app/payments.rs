@@ -69,7 +69,11 @@ pub async fn close_stale_attempts(db: &impl Db, closer: &impl PageCloser, now: i
         let stale: Vec<PaymentRow> = db.all(&stale_attempts_sql(provider, CLOSE_BATCH)).await?;
         for payment in &stale {
             if closer.close(payment).await {
-                closed += db.run(&settle_payment(&payment.id, PaymentStatus::Cancelled, now)).await?;
+                // The provider may announce the closing by webhook before this update runs (Stripe
+                // sends `checkout.session.expired`); either records it once, and the page counts as
+                // closed by this pass either way.
+                db.run(&settle_payment(&payment.id, PaymentStatus::Cancelled, now)).await?;
+                closed += 1;
             }
         }
     }
@@ -613,6 +617,32 @@ mod tests {
             assert_eq!(db.text(&format!("SELECT status FROM payments WHERE id = '{}'", order.payment_id)), "cancelled");
             assert_eq!(block_on(close_stale_attempts(&db, &live, 2_002)).unwrap(), 0, "a second pass finds nothing to close");
             assert_eq!(live.asked.borrow().len(), 1);
+        }
+
+        /// Stripe may deliver `checkout.session.expired` while the expire call is still answering:
+        /// the webhook records the cancellation first, and the pass still counts the page it closed.
+        struct AnnouncingCloser<'a>(&'a Sqlite);
+
+        impl PageCloser for AnnouncingCloser<'_> {
+            fn providers(&self) -> &[&'static str] {
+                &["stripe"]
+            }
+            async fn close(&self, payment: &PaymentRow) -> bool {
+                self.0.exec(&format!("UPDATE payments SET status = 'cancelled' WHERE id = '{}'", payment.id));
+                true
+            }
+        }
+
+        #[test]
+        fn a_page_whose_closing_the_provider_announced_first_still_counts_once() {
+            let db = Sqlite::demo();
+            let variant = fixtures::free_variant(&db, 1, 0);
+            let order = fixtures::place_order(&db, 72, variant, 1, "stripe", 1_000, 1_900);
+            db.exec(&format!("UPDATE payments SET external_id = 'cs_test_72' WHERE id = '{}'", order.payment_id));
+            block_on(db.batch(&stock::expire_order(&order.id, 2_000, "sweep"))).unwrap();
+            assert_eq!(block_on(close_stale_attempts(&db, &AnnouncingCloser(&db), 2_001)).unwrap(), 1);
+            assert_eq!(db.text(&format!("SELECT status FROM payments WHERE id = '{}'", order.payment_id)), "cancelled");
+            assert_eq!(block_on(close_stale_attempts(&db, &AnnouncingCloser(&db), 2_002)).unwrap(), 0);
         }
     }
 }
