@@ -4,16 +4,24 @@
 //!
 //! Two types, one for each way an amount reaches the code:
 //! - [`Vnd`]: an amount in the shop's own currency. Catalog prices, carts, orders, discounts,
-//!   promotions, refunds and the analytics of sales are all in đồng (the order and payment rows
-//!   carry a `currency` column, and every row the shop writes puts `'VND'` there), so these amounts
-//!   carry their currency in their type. `Vnd` is `#[serde(transparent)]`: a row struct reads it
-//!   straight from a D1/SQLite integer column and writes it back as the same integer, so the JSON
-//!   the API emits and the values bound into SQL are unchanged. It is deliberately not `Display`:
-//!   a view says whether it wants the figure (`minor()`, for `data-*` attributes and JSON) or the
-//!   money (`format(locale)`), and cannot print one for the other by accident.
-//! - [`Money`]: an amount with a currency known only at run time, such as what a payment provider
-//!   was asked to charge (PayPal charges USD cents). Rows with their own currency column keep the
-//!   amount and a typed [`Currency`] and expose the pair as `Money`.
+//!   promotions, shipping fees, refunds and the sales figures are all in đồng (the order, payment
+//!   and refund rows carry a `currency` column, and every row the shop writes puts `'VND'` there;
+//!   the invoice refuses an order that says otherwise), so these amounts carry their currency in
+//!   their type. `Vnd` is `#[serde(transparent)]`: a row struct reads it straight from a D1/SQLite
+//!   integer column, JSON shows it as the same integer, and it binds into SQL as that integer
+//!   (`From<Vnd> for SqlValue`), so rows, API answers and statements are unchanged. It is
+//!   deliberately not `Display`: a view says whether it wants the figure (`minor()`, for `data-*`
+//!   attributes, form values and CSV) or the money (`format(locale)`), and cannot print one for
+//!   the other by accident. Input (forms, JSON bodies, query strings, vars) becomes a `Vnd` where
+//!   it is parsed.
+//! - [`Money`]: an amount with a currency known only at run time: what a payment provider was asked
+//!   to charge or to give back (PayPal charges USD cents). Such rows keep the provider's amount in
+//!   its minor units beside a typed [`Currency`] (two columns, as stored) and expose the pair as
+//!   `Money` (`PaymentRow::charged`, `RefundRow::provider_money`, `Started::provider_money`).
+//!
+//! What a provider *states* in a notification (`Verified`, MoMo's IPN, the sandbox's notice) stays
+//! the number and currency text it sent: it is only compared with what was asked, and an unknown
+//! currency must reach that comparison to be reported.
 
 use std::fmt;
 
