@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::db::{Db, DbError};
 use super::sql::Sql;
+use crate::domain::money::Vnd;
 use crate::domain::session::{id_hash, Policy, Realm, SessionRow};
 
 /// A customer as the account pages and sign-in need them.
@@ -227,7 +228,7 @@ pub struct OrderSummaryRow {
     pub id: String,
     pub number: String,
     pub status: String,
-    pub total: i64,
+    pub total: Vnd,
     pub created_at: i64,
 }
 

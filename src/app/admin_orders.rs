@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::sql::{Sql, SqlValue};
 use crate::domain::analytics::vn_day_start;
 use crate::domain::listing::{parse_query, FieldError, Problem};
+use crate::domain::money::Vnd;
 use crate::domain::orders::{transition, OrderEvent, OrderStatus, StockState};
 
 /// Orders on one page of the list.
@@ -112,8 +113,8 @@ pub struct OrderListRow {
     pub name: String,
     pub phone: String,
     pub payment_provider: String,
-    pub total: i64,
-    pub refunded_total: i64,
+    pub total: Vnd,
+    pub refunded_total: Vnd,
     pub created_at: i64,
 }
 

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::admin::{audit_sql, Actor};
 use super::sql::{Sql, SqlValue};
 use crate::domain::catalog::ProductStatus;
+use crate::domain::money::Vnd;
 use crate::domain::slug::Slug;
 
 /// `(field, message)` pairs.
@@ -235,15 +236,15 @@ pub struct VariantInput {
     pub sku: String,
     pub size: String,
     pub color: String,
-    pub price: i64,
-    pub compare_at_price: Option<i64>,
+    pub price: Vnd,
+    pub compare_at_price: Option<Vnd>,
     pub barcode: Option<String>,
     pub weight_grams: i64,
 }
 
-fn money(s: &str) -> Option<i64> {
+fn money(s: &str) -> Option<Vnd> {
     let cleaned: String = s.chars().filter(|c| !matches!(c, ' ' | '.' | ',' | '₫')).collect();
-    cleaned.parse::<i64>().ok().filter(|n| (0..=1_000_000_000).contains(n))
+    cleaned.parse::<i64>().ok().filter(|n| (0..=1_000_000_000).contains(n)).map(Vnd::new)
 }
 
 impl VariantInput {
@@ -265,7 +266,7 @@ impl VariantInput {
             Ok(p) => p,
             Err(e) => {
                 errors.extend(e);
-                (0, None)
+                (Vnd::ZERO, None)
             }
         };
         let barcode = get(form, "barcode");
@@ -293,7 +294,7 @@ impl VariantInput {
 }
 
 /// The price and compare-at price fields (VND, whole đồng; thousands dots allowed).
-pub fn prices(form: &[(String, String)]) -> Result<(i64, Option<i64>), Errors> {
+pub fn prices(form: &[(String, String)]) -> Result<(Vnd, Option<Vnd>), Errors> {
     let Some(price) = money(&get(form, "price")) else {
         return Err(vec![("price", "Giá là số đồng từ 0 đến 1.000.000.000.")]);
     };
@@ -321,7 +322,7 @@ pub fn add_variant_batch(actor: &Actor, product_id: i64, v: &VariantInput, draft
     .bind(v.size.as_str())
     .bind(v.color.as_str())
     .bind(v.price);
-    let compare = v.compare_at_price.map_or(SqlValue::Null, SqlValue::Int);
+    let compare = SqlValue::from(v.compare_at_price);
     let barcode = v.barcode.clone().map_or(SqlValue::Null, SqlValue::Text);
     insert.params.push(compare);
     insert.params.push(barcode.clone());
@@ -359,11 +360,11 @@ pub fn remove_variant_batch(actor: &Actor, product_id: i64, variant_id: i64, sku
     ]
 }
 
-pub fn set_price_batch(actor: &Actor, product_id: i64, variant: &VariantRow, price: i64, compare: Option<i64>, now: i64) -> [Sql; 2] {
+pub fn set_price_batch(actor: &Actor, product_id: i64, variant: &VariantRow, price: Vnd, compare: Option<Vnd>, now: i64) -> [Sql; 2] {
     let mut update =
         Sql::new("UPDATE variants SET price = ?, compare_at_price = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND product_id = ?")
             .bind(price);
-    update.params.push(compare.map_or(SqlValue::Null, SqlValue::Int));
+    update.params.push(compare.into());
     let update = update.bind(variant.id).bind(product_id);
     [
         update,
@@ -385,8 +386,8 @@ pub struct VariantRow {
     pub sku: String,
     pub size: String,
     pub color: String,
-    pub price: i64,
-    pub compare_at_price: Option<i64>,
+    pub price: Vnd,
+    pub compare_at_price: Option<Vnd>,
     pub barcode: Option<String>,
     pub weight_grams: i64,
     pub on_hand: i64,
@@ -453,7 +454,7 @@ mod tests {
             ("weight_grams", "300"),
         ]))
         .unwrap();
-        assert_eq!((v.sku.as_str(), v.price, v.compare_at_price, v.barcode.clone(), v.weight_grams), ("GL-M-NV", 450_000, Some(500_000), None, 300));
+        assert_eq!((v.sku.as_str(), v.price, v.compare_at_price, v.barcode.clone(), v.weight_grams), ("GL-M-NV", Vnd::new(450_000), Some(Vnd::new(500_000)), None, 300));
         let errors =
             VariantInput::parse(&form(&[("sku", "áo"), ("price", "450000"), ("compare_at_price", "400000"), ("barcode", "12ab"), ("weight_grams", "-1")]))
                 .unwrap_err();
@@ -486,7 +487,7 @@ mod tests {
             sku: "S".into(),
             size: "M".into(),
             color: "navy".into(),
-            price: 1,
+            price: Vnd::new(1),
             compare_at_price: None,
             barcode: Some("12345678".into()),
             weight_grams: 0,
@@ -496,7 +497,7 @@ mod tests {
             sku: "S".into(),
             size: "M".into(),
             color: "navy".into(),
-            price: 1,
+            price: Vnd::new(1),
             compare_at_price: None,
             barcode: None,
             weight_grams: 0,
@@ -507,7 +508,7 @@ mod tests {
         all.extend(update_batch(&actor, &row, &p, 1));
         all.extend(add_variant_batch(&actor, 9, &v, true, 1));
         all.extend(remove_variant_batch(&actor, 9, 3, "S", 1));
-        all.extend(set_price_batch(&actor, 9, &vr, 2, Some(3), 1));
+        all.extend(set_price_batch(&actor, 9, &vr, Vnd::new(2), Some(Vnd::new(3)), 1));
         all.extend([product_sql(1), next_id_sql(), variants_sql(1), sizes_sql(), colors_sql()]);
         for sql in &all {
             assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text);

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::db::{expect_n, Db, DbError};
 use super::sql::{Sql, SqlValue};
 use crate::domain::analytics::{daily_series, vn_day_start, EventKind, Funnel, Period, Totals};
+use crate::domain::money::Vnd;
 
 /// Order statuses whose payment counts as a sale (refunds are reported separately, on the day they
 /// succeed). `needs_refund` is money the shop must give back, not a sale.
@@ -41,7 +42,7 @@ pub struct EventRow {
 }
 
 /// An event as a row. `visitor` is the caller's daily keyed hash of the client.
-pub fn record_event(kind: EventKind, now: i64, visitor: &str, product: ProductRef, order_id: Option<&str>, amount: Option<i64>) -> EventRow {
+pub fn record_event(kind: EventKind, now: i64, visitor: &str, product: ProductRef, order_id: Option<&str>, amount: Option<Vnd>) -> EventRow {
     let day = day_key(crate::domain::analytics::vn_day(now));
     let (product_sql, product_value) = match product {
         ProductRef::None => ("?", SqlValue::Null),
@@ -57,7 +58,7 @@ pub fn record_event(kind: EventKind, now: i64, visitor: &str, product: ProductRe
             SqlValue::from(visitor),
             product_value,
             order_id.map_or(SqlValue::Null, SqlValue::from),
-            amount.map_or(SqlValue::Null, SqlValue::Int),
+            SqlValue::from(amount),
         ],
     }
 }
@@ -225,13 +226,13 @@ pub struct Ranked {
     pub name_vi: String,
     pub name_en: String,
     pub units: i64,
-    pub revenue: i64,
+    pub revenue: Vnd,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderSales {
     pub provider: String,
-    pub revenue: i64,
+    pub revenue: Vnd,
     pub orders: i64,
 }
 
@@ -254,11 +255,11 @@ pub struct Dashboard {
     pub period: Period,
     pub totals: Totals,
     pub previous: Totals,
-    pub discount: i64,
-    pub previous_discount: i64,
+    pub discount: Vnd,
+    pub previous_discount: Vnd,
     /// (day, revenue, orders) rows as stored: days without sales are absent.
-    pub daily: Vec<(NaiveDate, i64, i64)>,
-    pub previous_daily: Vec<(NaiveDate, i64, i64)>,
+    pub daily: Vec<(NaiveDate, Vnd, i64)>,
+    pub previous_daily: Vec<(NaiveDate, Vnd, i64)>,
     pub providers: Vec<ProviderSales>,
     pub top_products: Vec<Ranked>,
     pub top_categories: Vec<Ranked>,
@@ -269,23 +270,23 @@ pub struct Dashboard {
 
 impl Dashboard {
     /// Revenue and orders for every day of the period, and the previous period's revenue aligned
-    /// day by day with it (days without sales are zero).
+    /// day by day with it (days without sales are zero): numbers to plot, revenue in đồng.
     pub fn revenue_series(&self) -> (Vec<i64>, Vec<i64>, Vec<i64>) {
-        let rows = |d: &[(NaiveDate, i64, i64)], pick: fn(&(NaiveDate, i64, i64)) -> i64| d.iter().map(|r| (r.0, pick(r))).collect::<Vec<_>>();
-        let revenue = daily_series(&self.period, &rows(&self.daily, |r| r.1));
+        let rows = |d: &[(NaiveDate, Vnd, i64)], pick: fn(&(NaiveDate, Vnd, i64)) -> i64| d.iter().map(|r| (r.0, pick(r))).collect::<Vec<_>>();
+        let revenue = daily_series(&self.period, &rows(&self.daily, |r| r.1.minor()));
         let orders = daily_series(&self.period, &rows(&self.daily, |r| r.2));
-        let previous = daily_series(&self.period.previous(), &rows(&self.previous_daily, |r| r.1));
+        let previous = daily_series(&self.period.previous(), &rows(&self.previous_daily, |r| r.1.minor()));
         (revenue, orders, previous)
     }
 }
 
 #[derive(Deserialize)]
 struct TotalsRow {
-    revenue: i64,
+    revenue: Vnd,
     orders: i64,
     units: i64,
-    discount: i64,
-    refunded: i64,
+    discount: Vnd,
+    refunded: Vnd,
 }
 
 impl TotalsRow {
@@ -297,7 +298,7 @@ impl TotalsRow {
 #[derive(Deserialize)]
 struct DailyRow {
     day: String,
-    revenue: i64,
+    revenue: Vnd,
     orders: i64,
 }
 
@@ -350,7 +351,7 @@ fn aggregate<T: serde::de::DeserializeOwned>(rows: &super::db::Rows) -> Result<T
     rows.first()?.ok_or(DbError::Shape("aggregate returned no row"))
 }
 
-fn daily(rows: Vec<DailyRow>) -> Vec<(NaiveDate, i64, i64)> {
+fn daily(rows: Vec<DailyRow>) -> Vec<(NaiveDate, Vnd, i64)> {
     rows.into_iter().filter_map(|r| NaiveDate::parse_from_str(&r.day, "%Y-%m-%d").ok().map(|d| (d, r.revenue, r.orders))).collect()
 }
 
@@ -436,7 +437,7 @@ mod tests {
     #[test]
     fn events_are_written_many_rows_per_statement_within_the_bound_value_limit() {
         let products = [ProductRef::None, ProductRef::Slug("gile-len"), ProductRef::Variant(7)];
-        let rows: Vec<EventRow> = (0..50).map(|i| record_event(EventKind::PageViewed, 1_795_627_800 + i, "v", products[i as usize % 3], None, Some(i))).collect();
+        let rows: Vec<EventRow> = (0..50).map(|i| record_event(EventKind::PageViewed, 1_795_627_800 + i, "v", products[i as usize % 3], None, Some(Vnd::new(i)))).collect();
         let statements = insert_events(&rows);
         assert_eq!(statements.len(), 4, "14 + 14 + 14 + 8 rows");
         for sql in &statements {
@@ -480,7 +481,7 @@ mod tests {
                 event_id: "evt_1",
                 payment_id: &order.payment_id,
                 order_id: Some(&order.id),
-                amount: order.total,
+                amount: order.total.minor(),
                 currency: "VND",
                 outcome: &outcome,
                 external_id: None,
@@ -519,10 +520,10 @@ mod tests {
 
             pay(&db, &order, NOW - 60);
             let d = block_on(dashboard(&db, today(), NOW)).unwrap();
-            assert_eq!(d.totals, Totals { revenue: order.total, orders: 1, units: 2, refunded: 0 });
+            assert_eq!(d.totals, Totals { revenue: order.total, orders: 1, units: 2, refunded: Vnd::ZERO });
             assert_eq!(d.daily, vec![(vn_day(NOW), order.total, 1)]);
             assert_eq!(d.providers, vec![ProviderSales { provider: "sandbox".into(), revenue: order.total, orders: 1 }]);
-            let top: Vec<(i64, i64, i64)> = d.top_products.iter().map(|r| (r.id, r.units, r.revenue)).collect();
+            let top: Vec<(i64, i64, i64)> = d.top_products.iter().map(|r| (r.id, r.units, r.revenue.minor())).collect();
             assert_eq!(top, vec![(product, 2, 2 * price)], "goods only: shipping is not a product's revenue");
             assert_eq!(d.top_categories.len(), 1);
             assert_eq!(d.funnel, Funnel { sessions: 1, product_views: 1, added_to_cart: 1, checkout: 1, paid: 1 }, "paid under the checkout's visitor");
@@ -539,7 +540,7 @@ mod tests {
 
             assert_eq!(block_on(rollup(&db, [day])).unwrap(), 1);
             let once = rollups(&db);
-            assert!(once.contains(&format!(":sandbox:{}:1", order.total)), "{once}");
+            assert!(once.contains(&format!(":sandbox:{}:1", order.total.minor())), "{once}");
             assert_eq!(block_on(rollup(&db, [day, day])).unwrap(), 2);
             assert_eq!(rollups(&db), once, "each day's rows are replaced, never added to");
             assert_eq!(db.int("SELECT COUNT(*) FROM daily_sales"), 1);

@@ -21,6 +21,7 @@ use crate::domain::cart::{Cart, CartId, Handover, HoldChange, PlanError, MAX_COD
 use crate::domain::catalog::{ProductStatus, VariantStatus};
 use crate::domain::checkout::{ShippingMethod, ShippingRates};
 use crate::domain::error::{AppError, Cause};
+use crate::domain::money::Vnd;
 use crate::domain::promotions::{CouponCode, Customer, Pricing};
 
 /// A variant as a cart line needs it.
@@ -31,8 +32,8 @@ pub struct LineVariant {
     pub sku: String,
     pub size: String,
     pub color: String,
-    pub price: i64,
-    pub compare_at_price: Option<i64>,
+    pub price: Vnd,
+    pub compare_at_price: Option<Vnd>,
     pub on_hand: i64,
     pub reserved: i64,
     pub status: VariantStatus,
@@ -98,14 +99,14 @@ pub struct CartLineView {
     pub color_vi: Option<String>,
     pub color_en: Option<String>,
     pub image_url: Option<String>,
-    pub unit_price: i64,
-    pub compare_at_price: Option<i64>,
+    pub unit_price: Vnd,
+    pub compare_at_price: Option<Vnd>,
     pub quantity: i64,
     pub held: i64,
-    pub line_total: i64,
+    pub line_total: Vnd,
     /// This line's share of the cart's discounts (see `discounts`).
     #[serde(default)]
-    pub discount: i64,
+    pub discount: Vnd,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -113,7 +114,7 @@ pub struct CartView {
     pub id: String,
     pub lines: Vec<CartLineView>,
     pub item_count: i64,
-    pub subtotal: i64,
+    pub subtotal: Vnd,
     pub currency: String,
     /// Unix seconds when the holds run out without activity; `None` when nothing is held.
     pub hold_expires_at: Option<i64>,
@@ -146,11 +147,11 @@ pub fn view(cart_id: &str, cart: &Cart, variants: &[LineVariant], hold_seconds: 
                 quantity: line.quantity,
                 held: line.held,
                 line_total: v.price.saturating_mul(line.quantity),
-                discount: 0,
+                discount: Vnd::ZERO,
             })
         })
         .collect();
-    let subtotal = lines.iter().map(|l| l.line_total).fold(0i64, i64::saturating_add);
+    let subtotal = Vnd::saturating_sum(lines.iter().map(|l| l.line_total));
     CartView {
         id: cart_id.to_string(),
         item_count: lines.iter().map(|l| l.quantity).sum(),

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::sql::{Sql, SqlValue};
 use crate::domain::catalog::{Category, Product, ProductCard, ProductImage, Variant};
 use crate::domain::listing::{ListingQuery, Sort};
+use crate::domain::money::Vnd;
 
 /// What a listing draws from before filters apply.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -65,10 +66,10 @@ fn from_where(scope: &Scope, q: &ListingQuery, leave: Leave) -> Sql {
     }
     if leave != Leave::Price {
         if let Some(min) = q.min_price {
-            sql.push(" AND v.price >= ?", [SqlValue::Int(min)]);
+            sql.push(" AND v.price >= ?", [SqlValue::from(min)]);
         }
         if let Some(max) = q.max_price {
-            sql.push(" AND v.price <= ?", [SqlValue::Int(max)]);
+            sql.push(" AND v.price <= ?", [SqlValue::from(max)]);
         }
     }
     if q.in_stock {
@@ -168,8 +169,8 @@ pub struct CardRow {
     pub slug: String,
     pub name_vi: String,
     pub name_en: String,
-    pub price: i64,
-    pub compare_at_price: Option<i64>,
+    pub price: Vnd,
+    pub compare_at_price: Option<Vnd>,
     pub available: i64,
     pub created_at: String,
     pub image: Option<String>,
@@ -205,8 +206,8 @@ pub struct FacetCount {
 
 #[derive(Clone, Debug, Deserialize, Default, PartialEq, Eq)]
 pub struct PriceRange {
-    pub min: Option<i64>,
-    pub max: Option<i64>,
+    pub min: Option<Vnd>,
+    pub max: Option<Vnd>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -404,7 +405,7 @@ mod tests {
             slug: "a".into(),
             name_vi: "A".into(),
             name_en: "A".into(),
-            price: 1,
+            price: Vnd::new(1),
             compare_at_price: None,
             available: 0,
             created_at: String::new(),

@@ -260,10 +260,6 @@ pub fn why_refused(draft: Option<&DraftRow>, admin_id: &str, csv_sha256: &str, n
 
 // --- applying --------------------------------------------------------------------------------
 
-fn opt_int(v: Option<i64>) -> SqlValue {
-    v.map_or(SqlValue::Null, SqlValue::Int)
-}
-
 fn opt_text(v: &Option<String>) -> SqlValue {
     v.clone().map_or(SqlValue::Null, SqlValue::Text)
 }
@@ -318,7 +314,7 @@ pub fn step_statements(actor: &Actor, step: &Step, now: i64) -> Vec<Sql> {
             .bind(row.size.as_str())
             .bind(row.color.as_str())
             .bind(row.price);
-            insert.params.extend([opt_int(row.compare_at_price), opt_text(&row.barcode)]);
+            insert.params.extend([SqlValue::from(row.compare_at_price), opt_text(&row.barcode)]);
             let insert = insert
                 .bind(row.weight_grams)
                 .bind(row.variant_status.code())
@@ -343,7 +339,7 @@ pub fn step_statements(actor: &Actor, step: &Step, now: i64) -> Vec<Sql> {
             .bind(row.size.as_str())
             .bind(row.color.as_str())
             .bind(row.price);
-            update.params.extend([opt_int(row.compare_at_price), opt_text(&row.barcode)]);
+            update.params.extend([SqlValue::from(row.compare_at_price), opt_text(&row.barcode)]);
             let mut update = update
                 .bind(row.weight_grams)
                 .bind(row.variant_status.code())
@@ -351,7 +347,7 @@ pub fn step_statements(actor: &Actor, step: &Step, now: i64) -> Vec<Sql> {
                 .bind(b.size.as_str())
                 .bind(b.color.as_str())
                 .bind(b.price);
-            update.params.extend([opt_int(b.compare_at_price), opt_text(&b.barcode)]);
+            update.params.extend([SqlValue::from(b.compare_at_price), opt_text(&b.barcode)]);
             let update = update
                 .bind(b.weight_grams)
                 .bind(b.variant_status.code())
@@ -719,6 +715,7 @@ mod tests {
     use super::*;
     use crate::domain::catalog::{ProductStatus, VariantStatus};
     use crate::domain::catalog_csv::{export, plan, Vocabulary};
+    use crate::domain::money::Vnd;
 
     fn row(sku: &str, size: &str, on_hand: i64) -> VariantRow {
         VariantRow {
@@ -730,7 +727,7 @@ mod tests {
             sku: sku.into(),
             size: size.into(),
             color: "navy".into(),
-            price: 450_000,
+            price: Vnd::new(450_000),
             compare_at_price: None,
             on_hand,
             barcode: None,
@@ -757,13 +754,13 @@ mod tests {
     #[test]
     fn prices_need_the_price_permission_but_stock_does_not() {
         let existing = [row("A", "M", 3)];
-        let r = run(&existing, &[VariantRow { price: 1, ..row("A", "M", 5) }, row("B", "L", 1)], false);
+        let r = run(&existing, &[VariantRow { price: Vnd::new(1), ..row("A", "M", 5) }, row("B", "L", 1)], false);
         let got: Vec<(usize, Issue)> = r.issues.iter().map(|i| (i.line, i.issue.clone())).collect();
         assert_eq!(got, vec![(2, Issue::NeedsPricePermission), (3, Issue::NeedsPricePermission)]);
         assert!(run(&existing, &[row("A", "M", 9)], false).is_clean());
-        let manager = run(&existing, &[VariantRow { price: 1, ..row("A", "M", 5) }, row("B", "L", 1)], true);
+        let manager = run(&existing, &[VariantRow { price: Vnd::new(1), ..row("A", "M", 5) }, row("B", "L", 1)], true);
         assert!(manager.is_clean());
-        assert_eq!(manager.steps[0].before.as_ref().map(|b| b.price), Some(450_000));
+        assert_eq!(manager.steps[0].before.as_ref().map(|b| b.price), Some(Vnd::new(450_000)));
     }
 
     #[test]
@@ -783,7 +780,7 @@ mod tests {
     fn every_statement_binds_its_placeholders() {
         let actor = Actor { id: "a", email: "a@x.vn", ip: "" };
         let r = run(&[row("A", "M", 3), VariantRow { product_slug: "old".into(), name_vi: "Cũ".into(), ..row("Z", "S", 0) }], &[
-            VariantRow { price: 1, barcode: Some("12345678".into()), ..row("A", "M", 5) },
+            VariantRow { price: Vnd::new(1), barcode: Some("12345678".into()), ..row("A", "M", 5) },
             row("B", "L", 1),
             VariantRow { product_slug: "moi".into(), ..row("C", "M", 2) },
             VariantRow { product_slug: "old".into(), name_vi: "Mới".into(), ..row("Z", "S", 0) },
@@ -830,6 +827,7 @@ mod tests {
         use crate::app::testing::{block_on, Sqlite};
         use crate::domain::catalog_csv::{export, plan, Vocabulary};
         use crate::domain::media::sha256_hex;
+        use crate::domain::money::Vnd;
 
         const NOW: i64 = 1_800_000_000;
         const OWNER: Actor<'static> = Actor { id: "admin-1", email: "owner@vestify.vn", ip: "127.0.0.1" };
@@ -862,7 +860,7 @@ mod tests {
             let db = Sqlite::demo();
             let (mut priced, mut counted) = (String::new(), String::new());
             let hash = dry_run(&db, "d1", |rows| {
-                rows[0].price += 10_000;
+                rows[0].price = rows[0].price.checked_add(Vnd::new(10_000)).unwrap();
                 rows[1].on_hand += 5;
                 (priced, counted) = (rows[0].sku.clone(), rows[1].sku.clone());
             });

@@ -14,6 +14,7 @@ use super::promotions::{claim_batch, customer, customer_batch, decorate, price_c
 use crate::domain::cart::{order_access_token, Cart};
 use crate::domain::checkout::{totals, CheckoutRequest, PricedLine, Totals};
 use crate::domain::locale::Locale;
+use crate::domain::money::Vnd;
 use crate::domain::promotions::Pricing;
 use crate::domain::signature::sha256_hex;
 
@@ -167,7 +168,7 @@ async fn price_for_buyer<D: Db>(
     variants: &[LineVariant],
     request: &CheckoutRequest,
     account: Option<&str>,
-    shipping: i64,
+    shipping: Vnd,
 ) -> Result<Pricing, Failure> {
     let mut batch = pricing_batch(&cart.codes, &cart.variant_ids(), cx.now).to_vec();
     batch.extend(customer_batch(request.email.as_str(), request.phone.as_str(), account));

@@ -10,6 +10,7 @@ use super::sql::{Sql, SqlValue};
 use super::stock;
 use crate::domain::checkout::{CheckoutRequest, Totals};
 use crate::domain::locale::Locale;
+use crate::domain::money::{Currency, Money, Vnd};
 use crate::domain::orders::{OrderStatus, StockState};
 use crate::domain::payments::PaymentStatus;
 
@@ -30,19 +31,19 @@ pub struct OrderLine {
     #[serde(default)]
     pub color_en: Option<String>,
     pub image_url: Option<String>,
-    pub unit_price: i64,
+    pub unit_price: Vnd,
     pub quantity: i64,
-    pub line_total: i64,
+    pub line_total: Vnd,
     /// The line's share of the order's discounts (`line_total - discount` is what it cost).
     #[serde(default)]
-    pub discount: i64,
+    pub discount: Vnd,
 }
 
 impl OrderLine {
     /// What the shopper paid for the line: its total less its share of the discounts. A refund of
     /// the line gives back at most this.
-    pub fn paid(&self) -> i64 {
-        self.line_total.saturating_sub(self.discount).max(0)
+    pub fn paid(&self) -> Vnd {
+        self.line_total.saturating_sub(self.discount).max(Vnd::ZERO)
     }
 
     pub fn snapshot(line_no: i64, v: &LineVariant, quantity: i64) -> OrderLine {
@@ -61,7 +62,7 @@ impl OrderLine {
             unit_price: v.price,
             quantity,
             line_total: v.price.saturating_mul(quantity),
-            discount: 0,
+            discount: Vnd::ZERO,
         }
     }
 }
@@ -207,16 +208,16 @@ pub struct OrderRow {
     pub note: String,
     pub payment_provider: String,
     pub currency: String,
-    pub subtotal: i64,
-    pub shipping_fee: i64,
-    pub discount: i64,
-    pub total: i64,
+    pub subtotal: Vnd,
+    pub shipping_fee: Vnd,
+    pub discount: Vnd,
+    pub total: Vnd,
     pub expires_at: i64,
     pub paid_at: Option<i64>,
     pub created_at: i64,
     /// Đồng refunded so far (migration 0003).
     #[serde(default)]
-    pub refunded_total: i64,
+    pub refunded_total: Vnd,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -233,14 +234,15 @@ pub struct PaymentRow {
     pub id: String,
     pub order_id: String,
     pub provider: String,
-    pub amount: i64,
-    pub currency: String,
+    pub amount: Vnd,
+    pub currency: Currency,
     pub status: PaymentStatus,
-    /// What the provider was asked to charge (USD cents for PayPal); `None` until the attempt starts.
+    /// What the provider was asked to charge, in minor units of `provider_currency` (USD cents for
+    /// PayPal); `None` until the attempt starts. See [`PaymentRow::charged`].
     #[serde(default)]
     pub provider_amount: Option<i64>,
     #[serde(default)]
-    pub provider_currency: Option<String>,
+    pub provider_currency: Option<Currency>,
     #[serde(default)]
     pub fx_rate: Option<String>,
     /// The provider's id for the attempt (session, order, `orderId`, `app_trans_id`).
@@ -255,6 +257,14 @@ pub struct PaymentRow {
     pub failure_code: Option<String>,
     #[serde(default)]
     pub created_at: i64,
+}
+
+impl PaymentRow {
+    /// What the provider was asked to charge: its amount in its currency once the attempt started,
+    /// the payment's own amount before.
+    pub fn charged(&self) -> Money {
+        Money::new(self.provider_amount.unwrap_or(self.amount.minor()), self.provider_currency.unwrap_or(self.currency))
+    }
 }
 
 /// The columns `PaymentRow` reads.
@@ -396,7 +406,7 @@ pub(crate) mod fixtures {
         pub id: String,
         pub payment_id: String,
         pub variant_id: i64,
-        pub total: i64,
+        pub total: Vnd,
     }
 
     /// The `nth` variant (of an active product) with at least `units` free.
@@ -423,7 +433,8 @@ pub(crate) mod fixtures {
         let (order_id, payment_id, cart_id, hold_id) = (id(1, seed), id(2, seed), id(3, seed), id(4, seed));
         let held = block_on(db.batch(&stock::take_hold(&hold_id, &cart_id, variant_id, quantity, now, expires_at))).expect("hold");
         assert_eq!(held[1].changes(), 1, "the cart's hold was taken");
-        let price = db.int(&format!("SELECT price FROM variants WHERE id = {variant_id}"));
+        let price = Vnd::new(db.int(&format!("SELECT price FROM variants WHERE id = {variant_id}")));
+        let subtotal = price.checked_mul(quantity).expect("a sane price");
         let line = OrderLine {
             line_no: 1,
             variant_id,
@@ -438,8 +449,8 @@ pub(crate) mod fixtures {
             image_url: None,
             unit_price: price,
             quantity,
-            line_total: price * quantity,
-            discount: 0,
+            line_total: subtotal,
+            discount: Vnd::ZERO,
         };
         let form = CheckoutForm {
             email: "an@example.vn".into(),
@@ -451,7 +462,8 @@ pub(crate) mod fixtures {
             note: None,
         };
         let request = validate(&form, &[provider]).expect("a valid checkout");
-        let totals = Totals { subtotal: price * quantity, shipping: 30_000, discount: 0, total: price * quantity + 30_000 };
+        let shipping = Vnd::new(30_000);
+        let totals = Totals { subtotal, shipping, discount: Vnd::ZERO, total: subtotal.checked_add(shipping).expect("a sane total") };
         let key = format!("{cart_id}:k");
         let holds = [(hold_id, quantity)];
         let order = NewOrder {
@@ -502,13 +514,13 @@ mod tests {
             color_vi: None,
             color_en: None,
             image_url: None,
-            unit_price: 100,
+            unit_price: Vnd::new(100),
             quantity: 2,
-            line_total: 200,
-            discount: 0,
+            line_total: Vnd::new(200),
+            discount: Vnd::ZERO,
         };
         // A line refund gives back at most what the line cost after its share of the discounts.
-        assert_eq!(OrderLine { discount: 50, ..line.clone() }.paid(), 150);
+        assert_eq!(OrderLine { discount: Vnd::new(50), ..line.clone() }.paid(), Vnd::new(150));
         let holds = vec![("h1".to_string(), 2), ("h2".to_string(), 1)];
         let order = NewOrder {
             id: "o",
@@ -519,7 +531,7 @@ mod tests {
             locale: Locale::Vi,
             lines: &[line],
             holds: &holds,
-            totals: Totals { subtotal: 200, shipping: 30_000, discount: 0, total: 30_200 },
+            totals: Totals { subtotal: Vnd::new(200), shipping: Vnd::new(30_000), discount: Vnd::ZERO, total: Vnd::new(30_200) },
             payment_id: "p",
             now: 1,
             expires_at: 901,

@@ -25,7 +25,7 @@ pub fn record_started(payment_id: &str, s: &Started, now: i64) -> Sql {
     .bind(s.external_id.as_str())
     .bind(s.redirect_url.as_str())
     .bind(s.provider_amount)
-    .bind(s.provider_currency.as_str())
+    .bind(s.provider_currency.code())
     .bind(s.fx_rate.clone().map_or(super::sql::SqlValue::Null, super::sql::SqlValue::Text))
     .bind(now)
     .bind(payment_id)
@@ -132,7 +132,8 @@ pub struct PaymentNotice<'a> {
     pub payment_id: &'a str,
     /// The order the provider echoes back, when it does; must be the payment's.
     pub order_id: Option<&'a str>,
-    /// The provider-side amount and currency (USD cents for PayPal).
+    /// The provider-side amount and currency (USD cents for PayPal), as the provider states them:
+    /// checked against `PaymentRow::charged`, never computed with.
     pub amount: i64,
     pub currency: &'a str,
     pub outcome: &'a Outcome,
@@ -223,11 +224,11 @@ pub fn check_notice(payment: &PaymentRow, n: &PaymentNotice) -> Result<(), Notic
             return Err(mismatch("external_id", recorded, given));
         }
     }
-    let amount = payment.provider_amount.unwrap_or(payment.amount);
-    if amount != n.amount {
-        return Err(mismatch("amount", amount.to_string(), n.amount.to_string()));
+    let charged = payment.charged();
+    if charged.amount() != n.amount {
+        return Err(mismatch("amount", charged.amount().to_string(), n.amount.to_string()));
     }
-    let currency = payment.provider_currency.as_deref().unwrap_or(&payment.currency);
+    let currency = charged.currency().code();
     if !currency.eq_ignore_ascii_case(n.currency) {
         return Err(mismatch("currency", currency, n.currency));
     }
@@ -344,6 +345,7 @@ pub async fn apply_notice(db: &impl Db, n: &PaymentNotice<'_>, now: i64) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::money::Currency;
 
     fn balanced(sqls: &[Sql]) {
         for sql in sqls {
@@ -357,7 +359,7 @@ mod tests {
 
     #[test]
     fn every_statement_binds_its_placeholders() {
-        let started = Started { external_id: "cs".into(), redirect_url: "u".into(), provider_amount: 1, provider_currency: "VND".into(), fx_rate: None };
+        let started = Started { external_id: "cs".into(), redirect_url: "u".into(), provider_amount: 1, provider_currency: Currency::Vnd, fx_rate: None };
         balanced(&[record_started("p", &started, 1), payment_by_external_sql("stripe", "cs"), stale_attempts_sql("stripe", 5), event_seen_sql("s", "e")]);
         balanced(&[note_notification("p", Some("pi"), None, "{}", 1), order_of_payment_sql("p")]);
         balanced(&new_attempt("o", "p", "momo", 1));
@@ -384,7 +386,7 @@ mod tests {
                 event_id,
                 payment_id: &o.payment_id,
                 order_id: Some(&o.id),
-                amount: o.total,
+                amount: o.total.minor(),
                 currency: "VND",
                 outcome,
                 external_id: None,
@@ -456,7 +458,7 @@ mod tests {
             let other_order = id(1, 99);
             let unknown = id(2, 99);
             let cases: [(PaymentNotice, &str); 5] = [
-                (PaymentNotice { amount: o.total - 1, ..good }, "amount"),
+                (PaymentNotice { amount: o.total.minor() - 1, ..good }, "amount"),
                 (PaymentNotice { currency: "USD", ..good }, "currency"),
                 (PaymentNotice { order_id: Some(&other_order), ..good }, "order_id"),
                 (PaymentNotice { provider: "momo", ..good }, "provider"),

@@ -161,7 +161,7 @@ mod tests {
         ]))
         .unwrap();
         assert!(!input.automatic && input.combinable && input.active);
-        assert_eq!(input.min_subtotal, Some(500_000));
+        assert_eq!(input.min_subtotal, Some(crate::domain::money::Vnd::new(500_000)));
         assert_eq!(input.codes, vec!["LEN20", "len-vip"]);
         let (promotion, codes) = validate_input(&input).unwrap();
         assert_eq!(codes.len(), 2);

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::cart::{CartView, LineVariant};
 use super::sql::{Sql, SqlValue};
 use crate::domain::listing::{FieldError, Problem};
+use crate::domain::money::Vnd;
 use crate::domain::promotions::{
     Benefit, CodeInfo, Conditions, CouponCode, Customer, EnteredCode, Exclusions, Line, Pricing, Promotion, PromotionStatus, Target, Usage,
 };
@@ -137,7 +138,7 @@ pub struct PricingData {
 }
 
 /// Prices the cart's lines (in the cart's order) with `shipping` as the fee.
-pub fn price_cart(cart: &crate::domain::cart::Cart, variants: &[LineVariant], data: &PricingData, customer: &Customer, shipping: i64, now: i64) -> Pricing {
+pub fn price_cart(cart: &crate::domain::cart::Cart, variants: &[LineVariant], data: &PricingData, customer: &Customer, shipping: Vnd, now: i64) -> Pricing {
     let items: Vec<(&LineVariant, i64)> =
         cart.lines.iter().filter_map(|l| variants.iter().find(|v| v.id == l.variant_id).map(|v| (v, l.quantity))).collect();
     let lines = engine_lines(&items, &data.places);
@@ -244,7 +245,7 @@ pub struct Buyer<'a> {
 pub fn claim_batch(order_id: &str, pricing: &Pricing, line_nos: &[i64], buyer: &Buyer, now: i64) -> Vec<Sql> {
     let mut out = Vec::new();
     for (line, line_no) in pricing.lines.iter().zip(line_nos) {
-        if line.discount > 0 {
+        if line.discount.is_positive() {
             let shares = serde_json::to_string(&line.shares).unwrap_or_else(|_| "[]".into());
             out.push(Sql::new("UPDATE order_lines SET discount = ?, discounts = ? WHERE order_id = ? AND line_no = ?").bind(line.discount).bind(shares).bind(order_id).bind(*line_no));
         }
@@ -352,9 +353,9 @@ pub struct CartDiscounts {
     pub applied: Vec<crate::domain::promotions::Applied>,
     pub rejected: Vec<crate::domain::promotions::RejectedCode>,
     /// Product- and order-class discounts together.
-    pub items_discount: i64,
+    pub items_discount: Vnd,
     /// Subtotal less `items_discount`.
-    pub items_total: i64,
+    pub items_total: Vnd,
     /// Shipping per method with what the shipping promotions take off it.
     pub shipping: Vec<ShippingQuote>,
 }
@@ -362,8 +363,8 @@ pub struct CartDiscounts {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ShippingQuote {
     pub method: String,
-    pub fee: i64,
-    pub discount: i64,
+    pub fee: Vnd,
+    pub discount: Vnd,
 }
 
 /// Puts the pricing on the cart view: each line's discount, and the cart's discounts. `pricings`
@@ -380,7 +381,8 @@ pub fn decorate(view: &mut CartView, codes: &[String], pricings: &[(&str, Pricin
         applied: main.applied.clone(),
         rejected: main.rejected.clone(),
         items_discount: main.items_discount,
-        items_total: main.subtotal - main.items_discount,
+        // The items' discounts never exceed the subtotal (the engine caps them), so this is exact.
+        items_total: main.subtotal.saturating_sub(main.items_discount),
         shipping: pricings.iter().map(|(m, p)| ShippingQuote { method: (*m).to_string(), fee: p.shipping, discount: p.shipping_discount }).collect(),
     };
 }
@@ -406,7 +408,7 @@ pub struct PromotionInput {
     #[serde(default)]
     pub exclusions: Exclusions,
     #[serde(default)]
-    pub min_subtotal: Option<i64>,
+    pub min_subtotal: Option<Vnd>,
     #[serde(default)]
     pub min_quantity: Option<i64>,
     #[serde(default)]
@@ -621,9 +623,9 @@ pub struct AnalyticsRow {
     /// Orders that used it and were paid (or went further).
     pub orders: i64,
     /// Those orders' totals, after discounts.
-    pub revenue: i64,
+    pub revenue: Vnd,
     /// What it took off those orders.
-    pub discount_given: i64,
+    pub discount_given: Vnd,
     /// Orders still waiting for payment with it.
     pub pending_orders: i64,
 }
@@ -657,7 +659,7 @@ pub struct RedemptionRow {
     pub name_vi: String,
     pub name_en: String,
     pub benefit: String,
-    pub amount: i64,
+    pub amount: Vnd,
     pub state: String,
 }
 
@@ -683,7 +685,7 @@ mod tests {
     }
 
     fn pricing() -> Pricing {
-        let lines = [Line { variant_id: 1, product_id: 1, categories: vec![], collections: vec![], unit_price: 100, quantity: 2, on_sale: false }];
+        let lines = [Line { variant_id: 1, product_id: 1, categories: vec![], collections: vec![], unit_price: Vnd::new(100), quantity: 2, on_sale: false }];
         let mut p = Promotion {
             id: 7,
             name_vi: "a".into(),
@@ -702,7 +704,7 @@ mod tests {
         let auto = Promotion { id: 8, automatic: true, benefit: Benefit::FreeShipping { max_discount: None }, ..p.clone() };
         p.automatic = false;
         let codes = [EnteredCode { code: CouponCode::parse("SALE10").unwrap(), found: Some(CodeInfo { promotion_id: 7, usage: Usage::default() }) }];
-        price(&PricingInput { lines: &lines, shipping: 30, promotions: &[p, auto], codes: &codes, customer: &Customer::default(), now: 0 })
+        price(&PricingInput { lines: &lines, shipping: Vnd::new(30), promotions: &[p, auto], codes: &codes, customer: &Customer::default(), now: 0 })
     }
 
     #[test]
@@ -788,10 +790,10 @@ mod tests {
     fn the_cart_view_carries_each_lines_discount() {
         let p = pricing();
         let applied: &Applied = &p.applied[0];
-        assert_eq!(applied.amount, 20);
+        assert_eq!(applied.amount, Vnd::new(20));
         let mut view = crate::app::cart::view("c", &crate::domain::cart::Cart::default(), &[], 900, Vec::new());
         decorate(&mut view, &["SALE10".into()], &[("standard", p)]);
-        assert_eq!(view.discounts.items_total, 180);
-        assert_eq!(view.discounts.shipping[0].discount, 30);
+        assert_eq!(view.discounts.items_total, Vnd::new(180));
+        assert_eq!(view.discounts.shipping[0].discount, Vnd::new(30));
     }
 }

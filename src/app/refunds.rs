@@ -15,6 +15,7 @@ use super::admin_orders::refunded_event_sql;
 use super::db::{expect_n, Db, DbError, Rows};
 use super::orders::{order_by_id_sql, OrderRow, PaymentRow, PAYMENT_COLUMNS};
 use super::sql::{Sql, SqlValue};
+use crate::domain::money::{Currency, Money, Vnd};
 use crate::domain::orders::{transition, OrderEvent, OrderStatus};
 use crate::domain::payments::{paypal, GatewayError, PaymentStatus, RefundResult, RefundStatus};
 
@@ -24,16 +25,24 @@ pub struct RefundRow {
     pub order_id: String,
     pub payment_id: String,
     pub provider: String,
-    pub amount: i64,
-    pub currency: String,
+    pub amount: Vnd,
+    pub currency: Currency,
+    /// What the provider gives back, in minor units of `provider_currency` (USD cents for PayPal).
     pub provider_amount: i64,
-    pub provider_currency: String,
+    pub provider_currency: Currency,
     pub status: RefundStatus,
     pub idempotency_key: String,
     pub reason: String,
     pub external_id: Option<String>,
     pub failure: Option<String>,
     pub created_at: i64,
+}
+
+impl RefundRow {
+    /// What the provider gives back, in its currency.
+    pub fn provider_money(&self) -> Money {
+        Money::new(self.provider_amount, self.provider_currency)
+    }
 }
 
 const REFUND_COLUMNS: &str =
@@ -68,7 +77,7 @@ fn refundable_payment_sql(order_id: &str) -> Sql {
 struct RefundablePayment {
     #[serde(flatten)]
     payment: PaymentRow,
-    refunded: i64,
+    refunded: Vnd,
     refunded_provider: i64,
 }
 
@@ -81,9 +90,10 @@ pub struct NewRefund<'a> {
     pub order_id: &'a str,
     pub payment_id: &'a str,
     pub provider: &'a str,
-    pub amount: i64,
+    pub amount: Vnd,
+    /// In minor units of `provider_currency`.
     pub provider_amount: i64,
-    pub provider_currency: &'a str,
+    pub provider_currency: Currency,
     pub key: &'a str,
     pub reason: &'a str,
     pub actor: &'a str,
@@ -105,7 +115,7 @@ pub fn claim_refund(r: &NewRefund) -> Sql {
     .bind(r.payment_id)
     .bind(r.amount)
     .bind(r.provider_amount)
-    .bind(r.provider_currency)
+    .bind(r.provider_currency.code())
     .bind(r.key)
     .bind(r.reason)
     .bind(r.actor)
@@ -122,16 +132,16 @@ pub enum RefundRefusal {
     /// Zero or negative.
     BadAmount,
     /// More than paid − already refunded; carries what is left.
-    TooMuch { refundable: i64 },
+    TooMuch { refundable: Vnd },
 }
 
 /// Checks a refund of `amount` đồng against the order's status and what is left to refund
 /// (`paid − refunded`, refunds in flight included); `Ok(full)` says whether it refunds everything.
-pub fn check_refund(status: OrderStatus, paid: i64, refunded: i64, amount: i64) -> Result<bool, RefundRefusal> {
-    if amount <= 0 {
+pub fn check_refund(status: OrderStatus, paid: Vnd, refunded: Vnd, amount: Vnd) -> Result<bool, RefundRefusal> {
+    if !amount.is_positive() {
         return Err(RefundRefusal::BadAmount);
     }
-    let refundable = (paid - refunded).max(0);
+    let refundable = paid.saturating_sub(refunded).max(Vnd::ZERO);
     if amount > refundable {
         return Err(RefundRefusal::TooMuch { refundable });
     }
@@ -142,17 +152,18 @@ pub fn check_refund(status: OrderStatus, paid: i64, refunded: i64, amount: i64) 
 
 /// What is left to refund of an order: its successful payment less the refunds that succeeded or
 /// are in flight.
-pub fn refundable(payments: &[PaymentRow], refunds: &[RefundRow]) -> i64 {
-    let paid = payments.iter().find(|p| p.status == PaymentStatus::Succeeded).map_or(0, |p| p.amount);
-    let committed: i64 = refunds.iter().filter(|r| r.status.commits_amount()).map(|r| r.amount).sum();
-    (paid - committed).max(0)
+pub fn refundable(payments: &[PaymentRow], refunds: &[RefundRow]) -> Vnd {
+    let paid = payments.iter().find(|p| p.status == PaymentStatus::Succeeded).map_or(Vnd::ZERO, |p| p.amount);
+    // Saturating errs on the side of refunding less, never more.
+    let committed = Vnd::saturating_sum(refunds.iter().filter(|r| r.status.commits_amount()).map(|r| r.amount));
+    paid.saturating_sub(committed).max(Vnd::ZERO)
 }
 
 /// An amount typed by staff (`450.000`, `450,000`, `450 000`; everything left when empty), if it is
 /// between 1 đồng and what is left.
-pub fn parse_amount(raw: &str, left: i64) -> Option<i64> {
-    let amount = if raw.trim().is_empty() { left } else { raw.replace(['.', ',', ' '], "").parse::<i64>().ok()? };
-    (1..=left).contains(&amount).then_some(amount)
+pub fn parse_amount(raw: &str, left: Vnd) -> Option<Vnd> {
+    let amount = if raw.trim().is_empty() { left } else { Vnd::new(raw.replace(['.', ',', ' '], "").parse::<i64>().ok()?) };
+    (amount.is_positive() && amount <= left).then_some(amount)
 }
 
 /// A refund the provider confirmed: the order's refunded total grows, its status moves to
@@ -201,7 +212,7 @@ pub struct RefundRequest<'a> {
     /// The caller's idempotency key: the same key answers with the same refund.
     pub key: &'a str,
     /// Đồng; everything left to refund when `None`.
-    pub amount: Option<i64>,
+    pub amount: Option<Vnd>,
     pub reason: &'a str,
     /// Who asks (`admin`, `admin:{email}`), for the order's event.
     pub actor: &'a str,
@@ -253,9 +264,9 @@ pub enum RefundError {
     /// The order has no successful payment.
     NoPayment,
     /// Zero or negative; at most `max` was paid.
-    BadAmount { max: i64 },
+    BadAmount { max: Vnd },
     /// More than is left to refund.
-    ExceedsRefundable { refundable: i64 },
+    ExceedsRefundable { refundable: Vnd },
     /// The order's state does not allow a refund of that amount.
     NotRefundable { status: OrderStatus },
     /// The amount has no equivalent in the provider's currency.
@@ -313,15 +324,15 @@ pub async fn refund(db: &impl Db, gateway: &impl RefundGateway, req: RefundReque
         None => {
             let order = order.ok_or(RefundError::NotFound)?;
             let RefundablePayment { payment, refunded, refunded_provider } = payable.first()?.ok_or(RefundError::NoPayment)?;
-            let amount = req.amount.unwrap_or(payment.amount - refunded);
+            let amount = req.amount.unwrap_or(payment.amount.saturating_sub(refunded));
             check_refund(order.status, payment.amount, refunded, amount).map_err(|e| match e {
                 RefundRefusal::BadAmount => RefundError::BadAmount { max: payment.amount },
                 RefundRefusal::TooMuch { refundable } => RefundError::ExceedsRefundable { refundable },
                 RefundRefusal::NotRefundable => RefundError::NotRefundable { status: order.status },
             })?;
-            let provider_currency = payment.provider_currency.clone().unwrap_or_else(|| payment.currency.clone());
+            let provider_currency = payment.provider_currency.unwrap_or(payment.currency);
             let provider_amount = if provider_currency == payment.currency {
-                Some(amount)
+                Some(amount.minor())
             } else {
                 paypal::refund_cents(payment.amount, payment.provider_amount.unwrap_or(0), refunded, refunded_provider, amount)
             };
@@ -333,7 +344,7 @@ pub async fn refund(db: &impl Db, gateway: &impl RefundGateway, req: RefundReque
                 provider: &payment.provider,
                 amount,
                 provider_amount,
-                provider_currency: &provider_currency,
+                provider_currency,
                 key: req.key,
                 reason: req.reason,
                 actor: req.actor,
@@ -395,7 +406,7 @@ mod tests {
     #[test]
     fn every_statement_binds_its_placeholders() {
         let sqls = [refund_by_key_sql("k"), refunds_of_order_sql("o"), payment_of_refund_sql("k"), refundable_payment_sql("o"), fail_refund("r", "x", 1)];
-        let r = NewRefund { id: "r", order_id: "o", payment_id: "p", provider: "stripe", amount: 1, provider_amount: 1, provider_currency: "VND", key: "k", reason: "", actor: "a", now: 1 };
+        let r = NewRefund { id: "r", order_id: "o", payment_id: "p", provider: "stripe", amount: Vnd::new(1), provider_amount: 1, provider_currency: Currency::Vnd, key: "k", reason: "", actor: "a", now: 1 };
         for sql in sqls.iter().chain(&[claim_refund(&r)]).chain(&complete_refund("r", Some("re"), "admin", 1)) {
             let highest = (1..=12).rev().find(|n| sql.text.contains(&format!("?{n}")));
             match highest {
@@ -408,26 +419,26 @@ mod tests {
     #[test]
     fn refunds_are_checked_against_what_is_left_and_the_order_state() {
         use OrderStatus as S;
-        assert_eq!(check_refund(S::Paid, 450_000, 0, 450_000), Ok(true));
-        assert_eq!(check_refund(S::Paid, 450_000, 0, 150_000), Ok(false));
-        assert_eq!(check_refund(S::PartiallyRefunded, 450_000, 150_000, 300_000), Ok(true));
-        assert_eq!(check_refund(S::PartiallyRefunded, 450_000, 150_000, 300_001), Err(RefundRefusal::TooMuch { refundable: 300_000 }));
-        assert_eq!(check_refund(S::Paid, 450_000, 0, 0), Err(RefundRefusal::BadAmount));
-        assert_eq!(check_refund(S::PendingPayment, 450_000, 0, 1), Err(RefundRefusal::NotRefundable));
-        assert_eq!(check_refund(S::Refunded, 450_000, 450_000, 1), Err(RefundRefusal::TooMuch { refundable: 0 }));
-        assert_eq!(check_refund(S::NeedsRefund, 450_000, 0, 450_000), Ok(true));
-        assert_eq!(check_refund(S::NeedsRefund, 450_000, 0, 1), Err(RefundRefusal::NotRefundable), "a late payment is refunded whole");
+        assert_eq!(check_refund(S::Paid, Vnd::new(450_000), Vnd::new(0), Vnd::new(450_000)), Ok(true));
+        assert_eq!(check_refund(S::Paid, Vnd::new(450_000), Vnd::new(0), Vnd::new(150_000)), Ok(false));
+        assert_eq!(check_refund(S::PartiallyRefunded, Vnd::new(450_000), Vnd::new(150_000), Vnd::new(300_000)), Ok(true));
+        assert_eq!(check_refund(S::PartiallyRefunded, Vnd::new(450_000), Vnd::new(150_000), Vnd::new(300_001)), Err(RefundRefusal::TooMuch { refundable: Vnd::new(300_000) }));
+        assert_eq!(check_refund(S::Paid, Vnd::new(450_000), Vnd::new(0), Vnd::new(0)), Err(RefundRefusal::BadAmount));
+        assert_eq!(check_refund(S::PendingPayment, Vnd::new(450_000), Vnd::new(0), Vnd::new(1)), Err(RefundRefusal::NotRefundable));
+        assert_eq!(check_refund(S::Refunded, Vnd::new(450_000), Vnd::new(450_000), Vnd::new(1)), Err(RefundRefusal::TooMuch { refundable: Vnd::new(0) }));
+        assert_eq!(check_refund(S::NeedsRefund, Vnd::new(450_000), Vnd::new(0), Vnd::new(450_000)), Ok(true));
+        assert_eq!(check_refund(S::NeedsRefund, Vnd::new(450_000), Vnd::new(0), Vnd::new(1)), Err(RefundRefusal::NotRefundable), "a late payment is refunded whole");
     }
 
     #[test]
     fn staff_amounts_are_read_with_separators_and_kept_within_what_is_left() {
-        assert_eq!(parse_amount("", 450_000), Some(450_000), "empty means everything left");
-        assert_eq!(parse_amount("150.000", 450_000), Some(150_000));
-        assert_eq!(parse_amount("150 000", 450_000), Some(150_000));
-        assert_eq!(parse_amount("450,001", 450_000), None);
-        assert_eq!(parse_amount("0", 450_000), None);
-        assert_eq!(parse_amount("abc", 450_000), None);
-        assert_eq!(parse_amount("", 0), None, "nothing left to refund");
+        assert_eq!(parse_amount("", Vnd::new(450_000)), Some(Vnd::new(450_000)), "empty means everything left");
+        assert_eq!(parse_amount("150.000", Vnd::new(450_000)), Some(Vnd::new(150_000)));
+        assert_eq!(parse_amount("150 000", Vnd::new(450_000)), Some(Vnd::new(150_000)));
+        assert_eq!(parse_amount("450,001", Vnd::new(450_000)), None);
+        assert_eq!(parse_amount("0", Vnd::new(450_000)), None);
+        assert_eq!(parse_amount("abc", Vnd::new(450_000)), None);
+        assert_eq!(parse_amount("", Vnd::new(0)), None, "nothing left to refund");
     }
 
     /// The refund batch's status moves are the state machine's refund moves.
@@ -448,7 +459,7 @@ mod tests {
     #[derive(Default)]
     struct Fake {
         script: RefCell<Vec<ProviderAnswer>>,
-        asked: RefCell<Vec<(String, i64)>>,
+        asked: RefCell<Vec<(String, Vnd)>>,
     }
 
     impl Fake {
@@ -474,13 +485,13 @@ mod tests {
         let o = place_order(db, seed, v, 1, "sandbox", NOW - 60, NOW + 840);
         let outcome = Outcome::Paid { charge_id: Some(o.payment_id.clone()) };
         let event = format!("evt-{}", o.payment_id);
-        let n = PaymentNotice { provider: "sandbox", event_id: &event, payment_id: &o.payment_id, order_id: None, amount: o.total, currency: "VND", outcome: &outcome, external_id: None, raw: "{}" };
+        let n = PaymentNotice { provider: "sandbox", event_id: &event, payment_id: &o.payment_id, order_id: None, amount: o.total.minor(), currency: "VND", outcome: &outcome, external_id: None, raw: "{}" };
         assert_eq!(block_on(apply_notice(db, &n, NOW)).unwrap(), Applied::Paid);
         o
     }
 
     fn ask<'a>(o: &'a Placed, key: &'a str, amount: Option<i64>) -> RefundRequest<'a> {
-        RefundRequest { order_id: &o.id, key, amount, reason: "returned", actor: "admin", on_success: Vec::new() }
+        RefundRequest { order_id: &o.id, key, amount: amount.map(Vnd::new), reason: "returned", actor: "admin", on_success: Vec::new() }
     }
 
     fn run(db: &Sqlite, gateway: &Fake, req: RefundRequest, id: &str) -> Result<Refunded, RefundError> {
@@ -492,7 +503,7 @@ mod tests {
         let db = Sqlite::demo();
         let o = paid_order(&db, 1);
         let gateway = Fake::default();
-        let refused = run(&db, &gateway, ask(&o, "k1", Some(o.total + 1)), "r1");
+        let refused = run(&db, &gateway, ask(&o, "k1", Some(o.total.minor() + 1)), "r1");
         assert!(matches!(refused, Err(RefundError::ExceedsRefundable { refundable }) if refundable == o.total), "{refused:?}");
         assert!(matches!(run(&db, &gateway, ask(&o, "k2", Some(0)), "r2"), Err(RefundError::BadAmount { .. })));
         assert!(gateway.asked.borrow().is_empty());
@@ -505,14 +516,14 @@ mod tests {
         let o = paid_order(&db, 1);
         let gateway = Fake::default();
         let part = run(&db, &gateway, ask(&o, "k1", Some(10_000)), "r1").unwrap();
-        assert_eq!((part.refund.status, part.refund.amount, part.replayed), (RefundStatus::Succeeded, 10_000, false));
-        assert_eq!((part.order.status, part.order.refunded_total), (OrderStatus::PartiallyRefunded, 10_000));
+        assert_eq!((part.refund.status, part.refund.amount, part.replayed), (RefundStatus::Succeeded, Vnd::new(10_000), false));
+        assert_eq!((part.order.status, part.order.refunded_total), (OrderStatus::PartiallyRefunded, Vnd::new(10_000)));
         let rest = run(&db, &gateway, ask(&o, "k2", None), "r2").unwrap();
-        assert_eq!(rest.refund.amount, o.total - 10_000, "everything left");
+        assert_eq!(rest.refund.amount.minor(), o.total.minor() - 10_000, "everything left");
         assert_eq!((rest.order.status, rest.order.refunded_total), (OrderStatus::Refunded, o.total));
         let more = run(&db, &gateway, ask(&o, "k3", Some(1)), "r3");
-        assert!(matches!(more, Err(RefundError::ExceedsRefundable { refundable: 0 })), "{more:?}");
-        assert_eq!(gateway.asked.borrow().iter().map(|(_, a)| a).sum::<i64>(), o.total, "the provider gave back what was paid");
+        assert!(matches!(more, Err(RefundError::ExceedsRefundable { refundable: Vnd::ZERO })), "{more:?}");
+        assert_eq!(Vnd::checked_sum(gateway.asked.borrow().iter().map(|(_, a)| *a)), Some(o.total), "the provider gave back what was paid");
         assert_eq!(db.int(&format!("SELECT COUNT(*) FROM order_events WHERE order_id = '{}' AND reason LIKE 'refund of %'", o.id)), 2);
         assert_eq!(db.int(&format!("SELECT COUNT(*) FROM shop_events WHERE kind = 'refunded' AND order_id = '{}'", o.id)), 2);
     }
@@ -525,8 +536,8 @@ mod tests {
         let first = run(&db, &gateway, ask(&o, "k1", Some(10_000)), "r1").unwrap();
         let again = run(&db, &gateway, ask(&o, "k1", Some(20_000)), "r2").unwrap();
         assert!(again.replayed);
-        assert_eq!((again.refund.id.as_str(), again.refund.amount), (first.refund.id.as_str(), 10_000));
-        assert_eq!(again.order.refunded_total, 10_000);
+        assert_eq!((again.refund.id.as_str(), again.refund.amount), (first.refund.id.as_str(), Vnd::new(10_000)));
+        assert_eq!(again.order.refunded_total, Vnd::new(10_000));
         assert_eq!(gateway.asked.borrow().len(), 1, "the provider was asked once");
         assert!(matches!(run(&db, &gateway, ask(&other, "k1", None), "r3"), Err(RefundError::KeyReused)));
     }
@@ -540,7 +551,7 @@ mod tests {
         let outcomes = [a, b];
         assert_eq!(outcomes.iter().filter(|r| r.is_ok()).count(), 1, "{outcomes:?}");
         assert!(outcomes.iter().any(|r| matches!(r, Err(RefundError::Taken))));
-        assert_eq!(db.int(&format!("SELECT refunded_total FROM orders WHERE id = '{}'", o.id)), o.total);
+        assert_eq!(db.int(&format!("SELECT refunded_total FROM orders WHERE id = '{}'", o.id)), o.total.minor());
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::domain::money::Vnd;
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum SqlValue {
@@ -13,6 +15,19 @@ pub enum SqlValue {
 impl From<i64> for SqlValue {
     fn from(n: i64) -> Self {
         SqlValue::Int(n)
+    }
+}
+
+/// An amount binds as its đồng, the integer its column stores.
+impl From<Vnd> for SqlValue {
+    fn from(v: Vnd) -> Self {
+        SqlValue::Int(v.minor())
+    }
+}
+
+impl From<Option<Vnd>> for SqlValue {
+    fn from(v: Option<Vnd>) -> Self {
+        v.map_or(SqlValue::Null, SqlValue::from)
     }
 }
 

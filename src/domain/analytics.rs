@@ -8,6 +8,7 @@
 use chrono::{Datelike, Duration, NaiveDate};
 
 use super::listing::{FieldError, Problem};
+use super::money::Vnd;
 
 /// Seconds Vietnam is ahead of UTC (no daylight saving).
 pub const VN_OFFSET: i64 = 7 * 3600;
@@ -139,19 +140,21 @@ impl Period {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
     /// Paid orders' totals (goods + shipping − discounts), VND.
-    pub revenue: i64,
+    pub revenue: Vnd,
     pub orders: i64,
     pub units: i64,
-    pub refunded: i64,
+    pub refunded: Vnd,
 }
 
 impl Totals {
     /// Average order value, rounded half up to the đồng; zero without orders.
-    pub fn average_order_value(&self) -> i64 {
+    pub fn average_order_value(&self) -> Vnd {
         if self.orders == 0 {
-            0
+            Vnd::ZERO
         } else {
-            (2 * self.revenue + self.orders) / (2 * self.orders)
+            // In i128, so twice the revenue cannot overflow; the quotient is at most the revenue.
+            let (revenue, orders) = (i128::from(self.revenue.minor()), i128::from(self.orders));
+            i64::try_from((2 * revenue + orders) / (2 * orders)).map_or(self.revenue, Vnd::new)
         }
     }
 
@@ -162,10 +165,10 @@ impl std::ops::Add for Totals {
 
     fn add(self, other: Totals) -> Totals {
         Totals {
-            revenue: self.revenue + other.revenue,
+            revenue: self.revenue.saturating_add(other.revenue),
             orders: self.orders + other.orders,
             units: self.units + other.units,
-            refunded: self.refunded + other.refunded,
+            refunded: self.refunded.saturating_add(other.refunded),
         }
     }
 }
@@ -268,8 +271,8 @@ mod tests {
 
     #[test]
     fn average_order_value_and_change() {
-        assert_eq!(Totals { revenue: 1_000_001, orders: 2, ..Totals::default() }.average_order_value(), 500_001);
-        assert_eq!(Totals::default().average_order_value(), 0);
+        assert_eq!(Totals { revenue: Vnd::new(1_000_001), orders: 2, ..Totals::default() }.average_order_value(), Vnd::new(500_001));
+        assert_eq!(Totals::default().average_order_value(), Vnd::ZERO);
         assert_eq!(change(1125, 1000), Change::PerMille(125));
         assert_eq!(change(875, 1000), Change::PerMille(-125));
         assert_eq!(change(1, 3), Change::PerMille(-667));

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::locale::Locale;
-use super::money::Money;
+use super::money::{Money, Vnd};
 
 /// At or below this many units a variant shows "only N left".
 pub const LOW_STOCK_THRESHOLD: i64 = 3;
@@ -144,8 +144,8 @@ pub struct ProductCard {
     pub slug: String,
     pub name_vi: String,
     pub name_en: String,
-    pub price: i64,
-    pub compare_at_price: Option<i64>,
+    pub price: Vnd,
+    pub compare_at_price: Option<Vnd>,
     pub available: i64,
     pub image_url: Option<String>,
     pub image_alt_vi: Option<String>,
@@ -159,11 +159,11 @@ impl ProductCard {
     }
 
     pub fn price(&self) -> Money {
-        Money::vnd(self.price)
+        self.price.money()
     }
 
     pub fn compare_at(&self) -> Option<Money> {
-        self.compare_at_price.filter(|c| *c > self.price).map(Money::vnd)
+        self.compare_at_price.filter(|c| *c > self.price).map(Vnd::money)
     }
 
     pub fn stock(&self) -> StockLevel {
@@ -229,8 +229,8 @@ pub struct Variant {
     pub sku: String,
     pub size: String,
     pub color: String,
-    pub price: i64,
-    pub compare_at_price: Option<i64>,
+    pub price: Vnd,
+    pub compare_at_price: Option<Vnd>,
     pub on_hand: i64,
     pub reserved: i64,
     pub status: VariantStatus,
@@ -255,11 +255,11 @@ impl Variant {
     }
 
     pub fn price(&self) -> Money {
-        Money::vnd(self.price)
+        self.price.money()
     }
 
     pub fn compare_at(&self) -> Option<Money> {
-        self.compare_at_price.filter(|c| *c > self.price).map(Money::vnd)
+        self.compare_at_price.filter(|c| *c > self.price).map(Vnd::money)
     }
 }
 
@@ -352,7 +352,7 @@ impl<'a> VariantMatrix<'a> {
         let prices = self.variants.iter().filter(|v| v.is_active()).map(|v| v.price);
         let min = prices.clone().min()?;
         let max = prices.max()?;
-        Some((Money::vnd(min), Money::vnd(max)))
+        Some((min.money(), max.money()))
     }
 
     pub fn total_available(&self) -> i64 {
@@ -370,7 +370,7 @@ mod tests {
             sku: format!("SKU-{id}"),
             size: size.into(),
             color: color.into(),
-            price: 500_000 + id * 1000,
+            price: Vnd::new(500_000 + id * 1000),
             compare_at_price: None,
             on_hand,
             reserved,

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::catalog::{ProductStatus, VariantStatus};
 use super::csv::{self, Record};
+use super::money::Vnd;
 
 /// The columns, in export order. An import needs the header row, in any order; unknown columns are
 /// an error (a typo would otherwise be silently ignored).
@@ -47,8 +48,8 @@ pub struct VariantRow {
     pub sku: String,
     pub size: String,
     pub color: String,
-    pub price: i64,
-    pub compare_at_price: Option<i64>,
+    pub price: Vnd,
+    pub compare_at_price: Option<Vnd>,
     pub on_hand: i64,
     pub barcode: Option<String>,
     pub weight_grams: i64,
@@ -145,8 +146,8 @@ pub fn export(rows: &[VariantRow]) -> String {
             r.sku.clone(),
             r.size.clone(),
             r.color.clone(),
-            r.price.to_string(),
-            r.compare_at_price.map(|p| p.to_string()).unwrap_or_default(),
+            r.price.minor().to_string(),
+            r.compare_at_price.map(|p| p.minor().to_string()).unwrap_or_default(),
             r.on_hand.to_string(),
             r.barcode.clone().unwrap_or_default(),
             r.weight_grams.to_string(),
@@ -304,8 +305,8 @@ fn read_row(record: &Record, index: &HashMap<&'static str, usize>, vocabulary: &
             }
         }
     };
-    let price = number("price", true);
-    let compare_at_price = number("compare_at_price", false);
+    let price = number("price", true).map(Vnd::new);
+    let compare_at_price = number("compare_at_price", false).map(Vnd::new);
     let on_hand = number("on_hand", true);
     let weight_grams = number("weight_grams", false).unwrap_or(0);
     let mut fail = |column, problem| errors.push(ImportError { line, column, problem });
@@ -386,8 +387,8 @@ mod tests {
             sku: sku.into(),
             size: "M".into(),
             color: "navy".into(),
-            price: 450_000,
-            compare_at_price: Some(590_000),
+            price: Vnd::new(450_000),
+            compare_at_price: Some(Vnd::new(590_000)),
             on_hand,
             barcode: None,
             weight_grams: 300,
@@ -415,7 +416,7 @@ mod tests {
     #[test]
     fn plans_creations_updates_and_stock_moves() {
         let existing = [(row("VS-1", 5), 2)];
-        let mut rows = vec![VariantRow { price: 420_000, ..row("VS-1", 9) }, VariantRow { size: "L".into(), ..row("VS-2", 3) }];
+        let mut rows = vec![VariantRow { price: Vnd::new(420_000), ..row("VS-1", 9) }, VariantRow { size: "L".into(), ..row("VS-2", 3) }];
         rows.push(VariantRow { product_slug: "gile-moi".into(), name_vi: "Gile mới".into(), ..row("VS-9", 0) });
         let plan = with(&existing, &export(&rows)).unwrap();
         assert!(plan.is_clean(), "{:?}", plan.errors);

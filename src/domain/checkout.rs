@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::listing::{FieldError, Problem};
+use super::money::Vnd;
 
 pub const MAX_NOTE_CHARS: usize = 500;
 pub const MAX_TEXT_CHARS: usize = 200;
@@ -132,22 +133,22 @@ impl ShippingMethod {
 /// Fees from configuration (Worker vars), in VND.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ShippingRates {
-    pub standard: i64,
-    pub express: i64,
+    pub standard: Vnd,
+    pub express: Vnd,
     /// Standard shipping is free at or above this subtotal.
-    pub free_standard_from: i64,
+    pub free_standard_from: Vnd,
 }
 
 impl Default for ShippingRates {
     fn default() -> Self {
-        ShippingRates { standard: 30_000, express: 60_000, free_standard_from: 1_000_000 }
+        ShippingRates { standard: Vnd::new(30_000), express: Vnd::new(60_000), free_standard_from: Vnd::new(1_000_000) }
     }
 }
 
 impl ShippingRates {
-    pub fn fee(&self, method: ShippingMethod, subtotal: i64) -> i64 {
+    pub fn fee(&self, method: ShippingMethod, subtotal: Vnd) -> Vnd {
         match method {
-            ShippingMethod::Standard if subtotal >= self.free_standard_from => 0,
+            ShippingMethod::Standard if subtotal >= self.free_standard_from => Vnd::ZERO,
             ShippingMethod::Standard => self.standard,
             ShippingMethod::Express => self.express,
         }
@@ -249,23 +250,23 @@ pub fn validate(form: &CheckoutForm, providers: &[&str]) -> Result<CheckoutReque
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PricedLine {
     pub variant_id: i64,
-    pub unit_price: i64,
+    pub unit_price: Vnd,
     pub quantity: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Totals {
-    pub subtotal: i64,
-    pub shipping: i64,
-    pub discount: i64,
-    pub total: i64,
+    pub subtotal: Vnd,
+    pub shipping: Vnd,
+    pub discount: Vnd,
+    pub total: Vnd,
 }
 
 /// Sums lines and shipping with checked arithmetic; `None` only on an absurd overflow.
 pub fn totals(lines: &[PricedLine], method: ShippingMethod, rates: &ShippingRates) -> Option<Totals> {
-    let subtotal = lines.iter().try_fold(0i64, |acc, l| acc.checked_add(l.unit_price.checked_mul(l.quantity)?))?;
+    let subtotal = lines.iter().try_fold(Vnd::ZERO, |acc, l| acc.checked_add(l.unit_price.checked_mul(l.quantity)?))?;
     let shipping = rates.fee(method, subtotal);
-    Some(Totals { subtotal, shipping, discount: 0, total: subtotal.checked_add(shipping)? })
+    Some(Totals { subtotal, shipping, discount: Vnd::ZERO, total: subtotal.checked_add(shipping)? })
 }
 
 #[cfg(test)]
@@ -348,13 +349,13 @@ mod tests {
     #[test]
     fn standard_shipping_is_free_from_the_threshold() {
         let rates = ShippingRates::default();
-        let line = |p, q| PricedLine { variant_id: 1, unit_price: p, quantity: q };
+        let line = |p, q| PricedLine { variant_id: 1, unit_price: Vnd::new(p), quantity: q };
         let t = totals(&[line(450_000, 2)], ShippingMethod::Standard, &rates).unwrap();
-        assert_eq!((t.subtotal, t.shipping, t.total), (900_000, 30_000, 930_000));
+        assert_eq!((t.subtotal, t.shipping, t.total), (Vnd::new(900_000), Vnd::new(30_000), Vnd::new(930_000)));
         let t = totals(&[line(500_000, 2)], ShippingMethod::Standard, &rates).unwrap();
-        assert_eq!((t.shipping, t.total), (0, 1_000_000));
+        assert_eq!((t.shipping, t.total), (Vnd::ZERO, Vnd::new(1_000_000)));
         let t = totals(&[line(500_000, 2)], ShippingMethod::Express, &rates).unwrap();
-        assert_eq!(t.total, 1_060_000);
+        assert_eq!(t.total, Vnd::new(1_060_000));
         assert_eq!(totals(&[line(i64::MAX, 2)], ShippingMethod::Express, &rates), None);
     }
 

@@ -8,12 +8,15 @@
 //! `total × rate / (1 + rate)` rounded to the nearest whole đồng with halves rounded up; the amount
 //! before VAT is `total − VAT`. Working on the total rather than per line means rounding cannot make
 //! the lines' VAT disagree with the total's, and the two printed figures always add up to the total
-//! exactly. For a currency with a minor unit the same rule applies to its minor units.
+//! exactly.
+//!
+//! Amounts are [`Vnd`]: an order is placed in the shop's currency, and [`Invoice::new`] refuses an
+//! order whose `currency` column says otherwise rather than print đồng under another currency.
 
 use std::fmt;
 
 use super::locale::Locale;
-use super::money::{Currency, Money};
+use super::money::{Currency, Vnd};
 
 /// A VAT rate in basis points (1000 = 10%).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,9 +63,9 @@ impl VatRate {
     }
 
     /// The VAT contained in a VAT-inclusive amount, by the rounding rule in the module doc.
-    pub fn included_in(self, gross: i64) -> i64 {
+    pub fn included_in(self, gross: Vnd) -> Vnd {
         let bp = i128::from(self.0);
-        let numerator = i128::from(gross) * bp;
+        let numerator = i128::from(gross.minor()) * bp;
         let denominator = 10_000 + bp;
         // Round half up (away from zero for a negative amount, which an invoice never has).
         let rounded = if numerator >= 0 {
@@ -71,7 +74,7 @@ impl VatRate {
             -((-2 * numerator + denominator) / (2 * denominator))
         };
         // |rounded| <= |gross|, so it fits.
-        i64::try_from(rounded).unwrap_or(gross)
+        i64::try_from(rounded).map_or(gross, Vnd::new)
     }
 }
 
@@ -159,9 +162,9 @@ pub struct InvoiceLine {
     pub name: String,
     /// Colour and size, e.g. `Đen / M`.
     pub variant: String,
-    pub unit_price: i64,
+    pub unit_price: Vnd,
     pub quantity: i64,
-    pub line_total: i64,
+    pub line_total: Vnd,
 }
 
 /// The VAT contained in the total.
@@ -169,19 +172,18 @@ pub struct InvoiceLine {
 pub struct VatLine {
     pub rate: VatRate,
     /// The VAT inside the total.
-    pub amount: i64,
+    pub amount: Vnd,
     /// The total less its VAT.
-    pub net: i64,
+    pub net: Vnd,
 }
 
-/// Everything an invoice shows, already in its language; amounts in the currency's minor units.
+/// Everything an invoice shows, already in its language; amounts in đồng.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Invoice {
     /// `INV-VS-000123`: one invoice per order, so the same order always gets the same number.
     pub number: String,
     /// The invoice date: when the order was paid, or placed if it is not paid.
     pub issued_at: i64,
-    pub currency: Currency,
     pub shop: ShopDetails,
     /// The order as invoiced; its figures add up (checked by [`Invoice::new`]).
     pub order: InvoiceOrder,
@@ -191,6 +193,7 @@ pub struct Invoice {
 /// Why an order cannot be invoiced as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InvoiceError {
+    /// The order's `currency` is not the shop's (VND), which its amounts are in.
     UnknownCurrency(String),
     NoLines,
     /// A figure that does not follow from the others; the message names it, for the log.
@@ -222,10 +225,10 @@ pub struct InvoiceOrder {
     pub payment_method: String,
     pub note: String,
     pub lines: Vec<InvoiceLine>,
-    pub subtotal: i64,
-    pub shipping: i64,
-    pub discount: i64,
-    pub total: i64,
+    pub subtotal: Vnd,
+    pub shipping: Vnd,
+    pub discount: Vnd,
+    pub total: Vnd,
 }
 
 impl Invoice {
@@ -233,34 +236,46 @@ impl Invoice {
     /// subtotal, subtotal + shipping − discount is the total) and works out the VAT. An order that
     /// does not add up is refused rather than printed with figures that contradict each other.
     pub fn new(input: InvoiceOrder, settings: &InvoiceSettings) -> Result<Invoice, InvoiceError> {
-        let currency = Currency::parse(&input.currency).ok_or_else(|| InvoiceError::UnknownCurrency(input.currency.clone()))?;
+        if Currency::parse(&input.currency) != Some(Currency::Vnd) {
+            return Err(InvoiceError::UnknownCurrency(input.currency.clone()));
+        }
         if input.lines.is_empty() {
             return Err(InvoiceError::NoLines);
         }
-        let mut sum: i64 = 0;
+        let mut sum = Vnd::ZERO;
         for l in &input.lines {
-            if l.quantity <= 0 || l.unit_price < 0 || l.unit_price.checked_mul(l.quantity) != Some(l.line_total) {
-                return Err(InvoiceError::Inconsistent(format!("line {} is {} × {} = {}", l.sku, l.unit_price, l.quantity, l.line_total)));
+            if l.quantity <= 0 || l.unit_price.is_negative() || l.unit_price.checked_mul(l.quantity) != Some(l.line_total) {
+                return Err(InvoiceError::Inconsistent(format!(
+                    "line {} is {} × {} = {}",
+                    l.sku,
+                    l.unit_price.minor(),
+                    l.quantity,
+                    l.line_total.minor()
+                )));
             }
             sum = sum.checked_add(l.line_total).ok_or_else(|| InvoiceError::Inconsistent("the lines overflow".into()))?;
         }
         if sum != input.subtotal {
-            return Err(InvoiceError::Inconsistent(format!("lines sum to {sum}, subtotal is {}", input.subtotal)));
+            return Err(InvoiceError::Inconsistent(format!("lines sum to {}, subtotal is {}", sum.minor(), input.subtotal.minor())));
         }
         let expected = input.subtotal.checked_add(input.shipping).and_then(|n| n.checked_sub(input.discount));
-        if input.shipping < 0 || input.discount < 0 || input.total < 0 || expected != Some(input.total) {
+        if input.shipping.is_negative() || input.discount.is_negative() || input.total.is_negative() || expected != Some(input.total) {
             return Err(InvoiceError::Inconsistent(format!(
                 "{} + {} − {} is not the total {}",
-                input.subtotal, input.shipping, input.discount, input.total
+                input.subtotal.minor(),
+                input.shipping.minor(),
+                input.discount.minor(),
+                input.total.minor()
             )));
         }
         let amount = settings.vat_rate.included_in(input.total);
+        // 0 <= amount <= total (the rate is at most 100%), so the difference cannot overflow.
+        let net = input.total.checked_sub(amount).ok_or_else(|| InvoiceError::Inconsistent("the VAT exceeds the total".into()))?;
         Ok(Invoice {
             number: format!("INV-{}", input.number),
             issued_at: input.paid_at.unwrap_or(input.ordered_at),
-            currency,
             shop: settings.shop.clone(),
-            vat: VatLine { rate: settings.vat_rate, amount, net: input.total - amount },
+            vat: VatLine { rate: settings.vat_rate, amount, net },
             order: input,
         })
     }
@@ -269,9 +284,9 @@ impl Invoice {
         self.order.locale
     }
 
-    /// An amount of this invoice's currency, formatted for its language.
-    pub fn money(&self, amount: i64) -> String {
-        Money::new(amount, self.currency).format(self.order.locale)
+    /// An amount, formatted for the invoice's language.
+    pub fn money(&self, amount: Vnd) -> String {
+        amount.format(self.order.locale)
     }
 
     /// Units sold, over all lines.
@@ -285,11 +300,12 @@ mod tests {
     use super::*;
 
     fn line(sku: &str, unit_price: i64, quantity: i64) -> InvoiceLine {
-        InvoiceLine { sku: sku.into(), name: sku.into(), variant: "Đen / M".into(), unit_price, quantity, line_total: unit_price * quantity }
+        let (unit_price, line_total) = (Vnd::new(unit_price), Vnd::new(unit_price * quantity));
+        InvoiceLine { sku: sku.into(), name: sku.into(), variant: "Đen / M".into(), unit_price, quantity, line_total }
     }
 
     fn input(lines: Vec<InvoiceLine>, shipping: i64, discount: i64) -> InvoiceOrder {
-        let subtotal = lines.iter().map(|l| l.line_total).sum::<i64>();
+        let subtotal = lines.iter().map(|l| l.line_total.minor()).sum::<i64>();
         InvoiceOrder {
             number: "VS-000123".into(),
             ordered_at: 1_795_627_800,
@@ -300,10 +316,10 @@ mod tests {
             payment_method: "Sandbox".into(),
             note: String::new(),
             lines,
-            subtotal,
-            shipping,
-            discount,
-            total: subtotal + shipping - discount,
+            subtotal: Vnd::new(subtotal),
+            shipping: Vnd::new(shipping),
+            discount: Vnd::new(discount),
+            total: Vnd::new(subtotal + shipping - discount),
         }
     }
 
@@ -321,28 +337,29 @@ mod tests {
             (999_999_999, 90_909_091),
         ];
         for (gross, vat) in cases {
-            assert_eq!(ten.included_in(gross), vat, "VAT in {gross}");
+            assert_eq!(ten.included_in(Vnd::new(gross)), Vnd::new(vat), "VAT in {gross}");
         }
         // 8% (the reduced rate): 1,080,000 contains exactly 80,000; 100,000 contains 7,407.4…
         let eight = VatRate::parse_percent("8").unwrap();
-        assert_eq!(eight.included_in(1_080_000), 80_000);
-        assert_eq!(eight.included_in(100_000), 7_407);
+        assert_eq!(eight.included_in(Vnd::new(1_080_000)), Vnd::new(80_000));
+        assert_eq!(eight.included_in(Vnd::new(100_000)), Vnd::new(7_407));
         // A half rounds up: at 100%, 3 contains 1.5.
         let hundred = VatRate::from_basis_points(10_000).unwrap();
-        assert_eq!(hundred.included_in(3), 2);
-        assert_eq!(hundred.included_in(5), 3);
-        assert_eq!(VatRate::from_basis_points(0).unwrap().included_in(1_000_000), 0);
+        assert_eq!(hundred.included_in(Vnd::new(3)), Vnd::new(2));
+        assert_eq!(hundred.included_in(Vnd::new(5)), Vnd::new(3));
+        assert_eq!(VatRate::from_basis_points(0).unwrap().included_in(Vnd::new(1_000_000)), Vnd::ZERO);
         // No overflow near the limit.
-        assert_eq!(ten.included_in(i64::MAX), ((i128::from(i64::MAX) * 2000 + 11_000) / 22_000) as i64);
+        assert_eq!(ten.included_in(Vnd::new(i64::MAX)).minor(), ((i128::from(i64::MAX) * 2000 + 11_000) / 22_000) as i64);
     }
 
     #[test]
     fn net_and_vat_always_add_up_to_the_total() {
         for total in (0..50_000).step_by(7) {
             let inv = Invoice::new(input(vec![line("A", total, 1)], 0, 0), &InvoiceSettings::default()).unwrap();
-            assert_eq!(inv.vat.net + inv.vat.amount, total);
+            assert_eq!(inv.vat.net.checked_add(inv.vat.amount), Some(Vnd::new(total)));
             // The nearest whole đồng to total / 11 is at most 5/11 đồng away.
-            assert!((inv.vat.amount * 11 - total).abs() <= 5, "{total}: {}", inv.vat.amount);
+            let vat = inv.vat.amount.minor();
+            assert!((vat * 11 - total).abs() <= 5, "{total}: {vat}");
         }
     }
 
@@ -366,9 +383,10 @@ mod tests {
     fn the_invoice_keeps_the_orders_totals_and_numbers_itself_after_the_order() {
         let inv = Invoice::new(input(vec![line("A", 450_000, 2), line("B", 379_000, 1)], 30_000, 50_000), &InvoiceSettings::default()).unwrap();
         assert_eq!(inv.number, "INV-VS-000123");
-        assert_eq!((inv.order.subtotal, inv.order.shipping, inv.order.discount, inv.order.total), (1_279_000, 30_000, 50_000, 1_259_000));
-        assert_eq!(inv.vat.amount, 114_455); // 1,259,000 / 11 = 114,454.54…
-        assert_eq!(inv.vat.net, 1_144_545);
+        let figures = [inv.order.subtotal, inv.order.shipping, inv.order.discount, inv.order.total].map(Vnd::minor);
+        assert_eq!(figures, [1_279_000, 30_000, 50_000, 1_259_000]);
+        assert_eq!(inv.vat.amount, Vnd::new(114_455)); // 1,259,000 / 11 = 114,454.54…
+        assert_eq!(inv.vat.net, Vnd::new(1_144_545));
         assert_eq!(inv.units(), 3);
         assert_eq!(inv.issued_at, inv.order.ordered_at);
         let mut paid = input(vec![line("A", 1, 1)], 0, 0);
@@ -380,20 +398,23 @@ mod tests {
     fn an_order_whose_figures_do_not_add_up_is_not_invoiced() {
         let settings = InvoiceSettings::default();
         let mut bad_line = input(vec![line("A", 100, 2)], 0, 0);
-        bad_line.lines[0].line_total = 201;
-        bad_line.subtotal = 201;
-        bad_line.total = 201;
+        bad_line.lines[0].line_total = Vnd::new(201);
+        bad_line.subtotal = Vnd::new(201);
+        bad_line.total = Vnd::new(201);
         assert!(matches!(Invoice::new(bad_line, &settings), Err(InvoiceError::Inconsistent(_))));
         let mut bad_subtotal = input(vec![line("A", 100, 2)], 0, 0);
-        bad_subtotal.subtotal = 300;
+        bad_subtotal.subtotal = Vnd::new(300);
         assert!(matches!(Invoice::new(bad_subtotal, &settings), Err(InvoiceError::Inconsistent(_))));
         let mut bad_total = input(vec![line("A", 100, 2)], 30, 0);
-        bad_total.total = 200;
+        bad_total.total = Vnd::new(200);
         assert!(matches!(Invoice::new(bad_total, &settings), Err(InvoiceError::Inconsistent(_))));
         assert_eq!(Invoice::new(input(vec![], 0, 0), &settings), Err(InvoiceError::NoLines));
         let mut bad_currency = input(vec![line("A", 1, 1)], 0, 0);
         bad_currency.currency = "EUR".into();
-        assert_eq!(Invoice::new(bad_currency, &settings), Err(InvoiceError::UnknownCurrency("EUR".into())));
+        assert_eq!(Invoice::new(bad_currency.clone(), &settings), Err(InvoiceError::UnknownCurrency("EUR".into())));
+        // Its amounts are đồng: an order that says it is in dollars is not printed as dollars.
+        bad_currency.currency = "USD".into();
+        assert_eq!(Invoice::new(bad_currency, &settings), Err(InvoiceError::UnknownCurrency("USD".into())));
     }
 
     #[test]

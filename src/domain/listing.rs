@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use super::money::Vnd;
+
 pub const DEFAULT_PER_PAGE: u32 = 24;
 pub const MAX_PER_PAGE: u32 = 60;
 pub const MAX_PAGE: u32 = 500;
@@ -80,8 +82,8 @@ pub struct ListingQuery {
     pub category: Option<String>,
     pub sizes: Vec<String>,
     pub colors: Vec<String>,
-    pub min_price: Option<i64>,
-    pub max_price: Option<i64>,
+    pub min_price: Option<Vnd>,
+    pub max_price: Option<Vnd>,
     pub in_stock: bool,
     pub sort: Sort,
     pub page: u32,
@@ -126,11 +128,11 @@ impl ListingQuery {
                     }
                 }
                 "min_price" if !value.is_empty() => match parse_int(value, 0, MAX_PRICE) {
-                    Ok(n) => query.min_price = Some(n),
+                    Ok(n) => query.min_price = Some(Vnd::new(n)),
                     Err(p) => fail("min_price", p),
                 },
                 "max_price" if !value.is_empty() => match parse_int(value, 0, MAX_PRICE) {
-                    Ok(n) => query.max_price = Some(n),
+                    Ok(n) => query.max_price = Some(Vnd::new(n)),
                     Err(p) => fail("max_price", p),
                 },
                 "in_stock" => match value {
@@ -236,10 +238,10 @@ impl ListingQuery {
             pairs.push(("color", c.clone()));
         }
         if let Some(n) = self.min_price {
-            pairs.push(("min_price", n.to_string()));
+            pairs.push(("min_price", n.minor().to_string()));
         }
         if let Some(n) = self.max_price {
-            pairs.push(("max_price", n.to_string()));
+            pairs.push(("max_price", n.minor().to_string()));
         }
         if self.in_stock {
             pairs.push(("in_stock", "1".to_string()));
@@ -409,7 +411,7 @@ mod tests {
         let q = parse("size=m&size=L,XL&color=navy&color=black&min_price=100000&max_price=900000&in_stock=1&sort=price_asc&page=2&utm_source=fb").unwrap();
         assert_eq!(q.sizes, ["M", "L", "XL"]);
         assert_eq!(q.colors, ["navy", "black"]);
-        assert_eq!((q.min_price, q.max_price, q.in_stock, q.sort, q.page), (Some(100_000), Some(900_000), true, Sort::PriceAsc, 2));
+        assert_eq!((q.min_price, q.max_price, q.in_stock, q.sort, q.page), (Some(Vnd::new(100_000)), Some(Vnd::new(900_000)), true, Sort::PriceAsc, 2));
         assert!(q.is_noindex());
         let again = parse(&q.query_string()).unwrap();
         assert_eq!(again, q);

@@ -1,6 +1,27 @@
 //! Money as integer minor units with its currency, and its formatting per locale.
 //!
 //! VND has no minor unit, so one unit of `amount` is one đồng; USD amounts are cents.
+//!
+//! Two types, one for each way an amount reaches the code:
+//! - [`Vnd`]: an amount in the shop's own currency. Catalog prices, carts, orders, discounts,
+//!   promotions, shipping fees, refunds and the sales figures are all in đồng (the order, payment
+//!   and refund rows carry a `currency` column, and every row the shop writes puts `'VND'` there;
+//!   the invoice refuses an order that says otherwise), so these amounts carry their currency in
+//!   their type. `Vnd` is `#[serde(transparent)]`: a row struct reads it straight from a D1/SQLite
+//!   integer column, JSON shows it as the same integer, and it binds into SQL as that integer
+//!   (`From<Vnd> for SqlValue`), so rows, API answers and statements are unchanged. It is
+//!   deliberately not `Display`: a view says whether it wants the figure (`minor()`, for `data-*`
+//!   attributes, form values and CSV) or the money (`format(locale)`), and cannot print one for
+//!   the other by accident. Input (forms, JSON bodies, query strings, vars) becomes a `Vnd` where
+//!   it is parsed.
+//! - [`Money`]: an amount with a currency known only at run time: what a payment provider was asked
+//!   to charge or to give back (PayPal charges USD cents). Such rows keep the provider's amount in
+//!   its minor units beside a typed [`Currency`] (two columns, as stored) and expose the pair as
+//!   `Money` (`PaymentRow::charged`, `RefundRow::provider_money`, `Started::provider_money`).
+//!
+//! What a provider *states* in a notification (`Verified`, MoMo's IPN, the sandbox's notice) stays
+//! the number and currency text it sent: it is only compared with what was asked, and an unknown
+//! currency must reach that comparison to be reported.
 
 use std::fmt;
 
@@ -118,6 +139,89 @@ impl fmt::Display for Money {
     }
 }
 
+/// An amount in the shop's currency (VND), in đồng. Signed: a difference between two amounts (a
+/// period-over-period change, what is left to refund) is an amount too; the rules that need it
+/// non-negative say so where they decide.
+///
+/// Arithmetic is checked (`None` on overflow) except for the `saturating_*` forms, which the
+/// pricing engine uses where its contract is to clamp (a discount never exceeds what it applies to);
+/// nothing wraps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Vnd(i64);
+
+impl Vnd {
+    pub const ZERO: Vnd = Vnd(0);
+
+    /// `dong` đồng.
+    pub const fn new(dong: i64) -> Vnd {
+        Vnd(dong)
+    }
+
+    /// The amount in minor units (đồng): what SQL binds and JSON carries.
+    pub const fn minor(self) -> i64 {
+        self.0
+    }
+
+    pub const fn money(self) -> Money {
+        Money::vnd(self.0)
+    }
+
+    /// `1.250.000 ₫` in Vietnamese, `₫1,250,000` in English.
+    pub fn format(self, locale: Locale) -> String {
+        self.money().format(locale)
+    }
+
+    pub fn is_positive(self) -> bool {
+        self.0 > 0
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+
+    pub fn checked_add(self, other: Vnd) -> Option<Vnd> {
+        self.0.checked_add(other.0).map(Vnd)
+    }
+
+    pub fn checked_sub(self, other: Vnd) -> Option<Vnd> {
+        self.0.checked_sub(other.0).map(Vnd)
+    }
+
+    /// The price of `quantity` units at this unit price.
+    pub fn checked_mul(self, quantity: i64) -> Option<Vnd> {
+        self.0.checked_mul(quantity).map(Vnd)
+    }
+
+    /// The sum of `amounts`, `None` on overflow.
+    pub fn checked_sum(amounts: impl IntoIterator<Item = Vnd>) -> Option<Vnd> {
+        amounts.into_iter().try_fold(Vnd::ZERO, Vnd::checked_add)
+    }
+
+    pub fn saturating_add(self, other: Vnd) -> Vnd {
+        Vnd(self.0.saturating_add(other.0))
+    }
+
+    pub fn saturating_sub(self, other: Vnd) -> Vnd {
+        Vnd(self.0.saturating_sub(other.0))
+    }
+
+    pub fn saturating_mul(self, quantity: i64) -> Vnd {
+        Vnd(self.0.saturating_mul(quantity))
+    }
+
+    /// The sum of `amounts`, clamped at the bounds of `i64`.
+    pub fn saturating_sum(amounts: impl IntoIterator<Item = Vnd>) -> Vnd {
+        amounts.into_iter().fold(Vnd::ZERO, Vnd::saturating_add)
+    }
+}
+
+impl From<Vnd> for Money {
+    fn from(v: Vnd) -> Money {
+        v.money()
+    }
+}
+
 /// A count with the locale's thousands separator: `12.345` in Vietnamese, `12,345` in English.
 pub fn format_integer(n: i64, locale: Locale) -> String {
     let sep = match locale {
@@ -182,6 +286,38 @@ mod tests {
         assert_eq!(Money::vnd(1).checked_add(Money::new(1, Currency::Usd)), None);
         assert_eq!(Money::vnd(1).checked_add(Money::vnd(2)), Some(Money::vnd(3)));
         assert_eq!(Money::vnd(i64::MAX).checked_add(Money::vnd(1)), None);
+    }
+
+    #[test]
+    fn vnd_crosses_json_and_rows_as_a_plain_integer() {
+        assert_eq!(serde_json::to_string(&Vnd::new(1_250_000)).unwrap(), "1250000");
+        assert_eq!(serde_json::from_str::<Vnd>("1250000").unwrap(), Vnd::new(1_250_000));
+        assert_eq!(serde_json::from_str::<Option<Vnd>>("null").unwrap(), None);
+        assert!(serde_json::from_str::<Vnd>("\"1250000\"").is_err());
+    }
+
+    #[test]
+    fn vnd_arithmetic_is_checked_or_saturating_never_wrapping() {
+        let a = Vnd::new(450_000);
+        assert_eq!(a.checked_mul(2), Some(Vnd::new(900_000)));
+        assert_eq!(a.checked_add(Vnd::new(30_000)), Some(Vnd::new(480_000)));
+        assert_eq!(a.checked_sub(Vnd::new(500_000)), Some(Vnd::new(-50_000)));
+        assert_eq!(Vnd::new(i64::MAX).checked_add(Vnd::new(1)), None);
+        assert_eq!(Vnd::new(i64::MIN).checked_sub(Vnd::new(1)), None);
+        assert_eq!(Vnd::new(i64::MAX).checked_mul(2), None);
+        assert_eq!(Vnd::checked_sum([a, a, Vnd::new(1)]), Some(Vnd::new(900_001)));
+        assert_eq!(Vnd::checked_sum([Vnd::new(i64::MAX), Vnd::new(1)]), None);
+        assert_eq!(Vnd::new(i64::MAX).saturating_add(Vnd::new(1)), Vnd::new(i64::MAX));
+        assert_eq!(Vnd::saturating_sum([Vnd::new(i64::MAX), Vnd::new(1)]), Vnd::new(i64::MAX));
+        assert!(Vnd::new(1) > Vnd::ZERO && Vnd::new(-1).is_negative() && !Vnd::ZERO.is_positive());
+    }
+
+    #[test]
+    fn vnd_formats_as_money_in_dong() {
+        assert_eq!(Vnd::new(1_250_000).format(Locale::Vi), "1.250.000 ₫");
+        assert_eq!(Vnd::new(1_250_000).format(Locale::En), "₫1,250,000");
+        assert_eq!(Money::from(Vnd::new(5)), Money::vnd(5));
+        assert_eq!(Vnd::new(5).minor(), 5);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub struct Notification {
     pub event_id: String,
     pub payment_id: String,
     pub order_id: String,
+    /// Minor units of `currency`, as the provider states them (compared with the payment's).
     pub amount: i64,
     pub currency: String,
     /// `succeeded` or `failed`.

@@ -10,6 +10,7 @@ use super::DB;
 use crate::app::analytics as sql;
 use crate::app::db::Db;
 use crate::domain::analytics::{vn_day, EventKind};
+use crate::domain::money::Vnd;
 
 /// The daily visitor key: HMAC of the day, the client's address and its user agent under the shop
 /// secret. It counts distinct visitors per day without a cookie, and cannot be turned back into an
@@ -40,7 +41,7 @@ pub struct Event<'a> {
     pub visitor: String,
     pub product: sql::ProductRef<'a>,
     pub order_id: Option<&'a str>,
-    pub amount: Option<i64>,
+    pub amount: Option<Vnd>,
 }
 
 /// Events are kept in the isolate and written together: one D1 batch per `FLUSH_EVENTS` events or

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use worker::Env;
 
 use crate::domain::checkout::ShippingRates;
+use crate::domain::money::Vnd;
 use crate::domain::payments::Gateways;
 use crate::domain::session::Policy;
 
@@ -48,6 +49,11 @@ fn int(env: &Env, name: &str, default: i64, min: i64, max: i64) -> i64 {
     var(env, name).and_then(|v| v.trim().parse().ok()).filter(|n| (min..=max).contains(n)).unwrap_or(default)
 }
 
+/// An amount in đồng, from 0 to `max`.
+fn vnd(env: &Env, name: &str, default: Vnd, max: i64) -> Vnd {
+    Vnd::new(int(env, name, default.minor(), 0, max))
+}
+
 thread_local! {
     static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
 }
@@ -71,9 +77,9 @@ impl Config {
             hold_seconds: int(env, "CART_HOLD_SECONDS", 900, 1, 86_400),
             order_ttl_seconds: int(env, "ORDER_TTL_SECONDS", 900, 1, 7 * 86_400),
             rates: ShippingRates {
-                standard: int(env, "SHIPPING_STANDARD_FEE", defaults.standard, 0, 10_000_000),
-                express: int(env, "SHIPPING_EXPRESS_FEE", defaults.express, 0, 10_000_000),
-                free_standard_from: int(env, "FREE_SHIPPING_FROM", defaults.free_standard_from, 0, i64::MAX),
+                standard: vnd(env, "SHIPPING_STANDARD_FEE", defaults.standard, 10_000_000),
+                express: vnd(env, "SHIPPING_EXPRESS_FEE", defaults.express, 10_000_000),
+                free_standard_from: vnd(env, "FREE_SHIPPING_FROM", defaults.free_standard_from, i64::MAX),
             },
             public_origin: var(env, "PUBLIC_ORIGIN"),
             shop_secret: var(env, "SHOP_SECRET"),

@@ -20,6 +20,7 @@ use crate::domain::error::AppError;
 use crate::domain::http_cache;
 use crate::domain::listing::FieldError;
 use crate::domain::locale::Locale;
+use crate::domain::money::Vnd;
 use crate::domain::orders::OrderStatus;
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
@@ -124,7 +125,7 @@ fn offer(staff: &Staff, d: &OrderDetail, refunds: &[RefundRow]) -> Offer {
         .into_iter()
         .filter(|a| a.allowed(d.order.status))
         .filter(|a| staff.role.can(permission(*a)))
-        .filter(|a| *a != Action::Refund || left > 0)
+        .filter(|a| *a != Action::Refund || left.is_positive())
         .collect();
     Offer { actions, refundable: left }
 }
@@ -211,7 +212,7 @@ pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, 
         Action::Refund => {
             let raw = field("amount");
             match parse_amount(&raw, refundable(&d.payments, &refunds)) {
-                Some(a) => fields.push(("amount", a.to_string())),
+                Some(a) => fields.push(("amount", a.minor().to_string())),
                 None => {
                     error = Some("Số tiền hoàn phải từ 1 đ đến số tiền còn có thể hoàn.");
                     fields.push(("amount", raw));
@@ -266,7 +267,7 @@ pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, 
         return Ok(redirect(&format!("{path}?done={}", action.code()), Vec::new()));
     }
     // A refund through the gateway; its audit row joins the batch that completes it.
-    let amount = get("amount").parse::<i64>().ok();
+    let amount = get("amount").parse::<i64>().ok().map(Vnd::new);
     let audit_after = json!({"refund_amount": amount, "reason": get("reason")});
     let audit = audit_sql(staff.actor, "order.refund", "order", id, Some(&before), Some(&audit_after), now);
     let (key, reason) = (get("idempotency_key"), get("reason"));

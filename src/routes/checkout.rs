@@ -230,8 +230,8 @@ async fn sandbox_pay(p: &Page<'_>, payment_id: &str) -> Result<Response, AppErro
         event_id: random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
         payment_id: payment.id.clone(),
         order_id: payment.order_id.clone(),
-        amount: payment.amount,
-        currency: payment.currency.clone(),
+        amount: payment.amount.minor(),
+        currency: payment.currency.code().into(),
         status: status.code().into(),
     };
     let body = serde_json::to_string(&notification).map_err(|e| AppError::internal("notification", e))?;

@@ -21,6 +21,7 @@ use crate::domain::cart::is_cart_id;
 use crate::domain::error::AppError;
 use crate::domain::listing::{FieldError, Problem};
 use crate::domain::locale::Locale;
+use crate::domain::money::Vnd;
 use crate::domain::orders::OrderStatus;
 use crate::domain::payments::{momo, paypal, stripe, zalopay, Attempt, Outcome, PaymentStatus, RefundStatus};
 use crate::domain::time::rfc3339;
@@ -345,8 +346,8 @@ async fn zalopay_callback(env: &Env, config: &Config, body: &str) -> Result<Resp
 
 #[derive(Deserialize)]
 struct RefundBody {
-    /// Đồng; the whole refundable amount when absent.
-    amount: Option<i64>,
+    /// The whole refundable amount when absent.
+    amount: Option<Vnd>,
     #[serde(default)]
     reason: String,
     idempotency_key: Option<String>,
@@ -414,7 +415,7 @@ pub(super) struct RefundRefused {
     pub status: u16,
     pub code: &'static str,
     pub message: String,
-    pub refundable: Option<i64>,
+    pub refundable: Option<Vnd>,
     /// The claim, when one was made (pending or failed).
     pub refund: Option<RefundRow>,
 }
@@ -425,13 +426,13 @@ pub(super) fn refund_refused(e: RefundError) -> Result<RefundRefused, AppError> 
     let refused = |status: u16, code: &'static str, message: String| RefundRefused { status, code, message, refundable: None, refund: None };
     Ok(match e {
         RefundError::NotFound => return Err(AppError::NotFound),
-        RefundError::BadAmount { max } => return Err(AppError::Invalid(vec![FieldError { field: "amount", problem: Problem::OutOfRange { min: 1, max } }])),
+        RefundError::BadAmount { max } => return Err(AppError::Invalid(vec![FieldError { field: "amount", problem: Problem::OutOfRange { min: 1, max: max.minor() } }])),
         RefundError::Db(e) => return Err(e.into()),
         RefundError::KeyReused => refused(409, "idempotency_key_reused", "This key was used for another order's refund.".into()),
         RefundError::NoPayment => refused(409, "not_refundable", "The order has no successful payment.".into()),
         RefundError::ExceedsRefundable { refundable } => RefundRefused {
             refundable: Some(refundable),
-            ..refused(409, "exceeds_refundable", format!("At most {refundable} VND can still be refunded."))
+            ..refused(409, "exceeds_refundable", format!("At most {} VND can still be refunded.", refundable.minor()))
         },
         RefundError::NotRefundable { status } => refused(409, "not_refundable", format!("An order that is {status} cannot be refunded by that amount.")),
         RefundError::Unconvertible => refused(409, "not_refundable", "The amount cannot be converted for the provider.".into()),

@@ -17,6 +17,7 @@ use data::{Pick, Stock};
 use sql::Value;
 
 use crate::domain::catalog::{ProductStatus, VariantStatus};
+use crate::domain::money::Vnd;
 
 /// A size option.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,9 +87,8 @@ pub struct VariantRow {
     pub sku: String,
     pub size: &'static str,
     pub color: &'static str,
-    /// VND.
-    pub price: i64,
-    pub compare_at_price: Option<i64>,
+    pub price: Vnd,
+    pub compare_at_price: Option<Vnd>,
     pub on_hand: i64,
     pub weight_grams: i64,
     /// EAN-13 in the restricted-circulation range (prefix 2), so it can never clash with a real product.
@@ -618,7 +618,7 @@ fn pick(rule: Pick) -> Vec<i64> {
         }
         Pick::OnSale => {
             active.retain(|p| p.compare_at.is_some());
-            let off = |p: &data::ProductSpec| p.compare_at.map_or(0, |c| (c - p.price) * 1000 / c);
+            let off = |p: &data::ProductSpec| p.compare_at.map_or(0, |c| (c.minor() - p.price.minor()) * 1000 / c.minor());
             active.sort_by(|a, b| off(b).cmp(&off(a)).then(a.id.cmp(&b.id)));
         }
     }

@@ -14,6 +14,12 @@ impl From<i64> for Value<'_> {
     }
 }
 
+impl From<crate::domain::money::Vnd> for Value<'_> {
+    fn from(v: crate::domain::money::Vnd) -> Self {
+        Value::Int(v.minor())
+    }
+}
+
 impl<'a> From<&'a str> for Value<'a> {
     fn from(s: &'a str) -> Self {
         Value::Text(s)

@@ -9,7 +9,7 @@ use super::security::csrf_field;
 use super::PageCtx;
 use crate::app::accounts::CustomerRow;
 use crate::domain::listing::FieldError;
-use crate::domain::money::Money;
+use crate::domain::money::Vnd;
 use crate::domain::oauth::Provider;
 use crate::domain::time::vn_time;
 
@@ -150,7 +150,7 @@ pub struct OrderSummary {
     pub id: String,
     pub number: String,
     pub status: String,
-    pub total: i64,
+    pub total: Vnd,
     pub created_at: i64,
     /// The order page's link (with its access token).
     pub url: String,
@@ -229,7 +229,7 @@ pub fn account_page(ctx: &PageCtx, v: &AccountView) -> Markup {
                                 td { a href=(o.url) { (o.number) } }
                                 td { (vn_time(o.created_at)) }
                                 td data-status=(o.status) { (status(&o.status)) }
-                                td { (Money::vnd(o.total).format(ctx.locale)) }
+                                td { (o.total.format(ctx.locale)) }
                             }
                         }
                     }

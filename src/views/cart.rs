@@ -11,7 +11,7 @@ use crate::domain::promotions::Class;
 use crate::app::cart::{CartLineView, CartView, Notice};
 use crate::assets;
 use crate::domain::cart::MAX_PER_VARIANT;
-use crate::domain::money::Money;
+use crate::domain::money::Vnd;
 use crate::domain::time::vn_time;
 
 /// A refusal to show above the cart, from the redirect after a form post.
@@ -49,7 +49,7 @@ pub fn cart_page_with_coupon(ctx: &PageCtx, cart: Option<&CartView>, flash: Opti
     let t = ctx.t();
     let s = shop_t(ctx.locale);
     let head = Head { title: s.cart_title.to_string(), description: s.cart_title.to_string(), noindex: true, ..Head::default() };
-    let money = |n: i64| Money::vnd(n).format(ctx.locale);
+    let money = |n: Vnd| n.format(ctx.locale);
     let main = html! {
         h1 { (s.cart_title) }
         @if let Some(flash) = &flash {
@@ -104,19 +104,20 @@ pub fn cart_page_with_coupon(ctx: &PageCtx, cart: Option<&CartView>, flash: Opti
                                     }
                                 }
                                 td.line-total data-label=(s.line_total) {
-                                    @if line.discount > 0 {
-                                        del { (money(line.line_total)) } " " ins data-line-net=(line.line_total - line.discount) { (money(line.line_total - line.discount)) }
+                                    @if line.discount.is_positive() {
+                                        @let net = line.line_total.saturating_sub(line.discount);
+                                        del { (money(line.line_total)) } " " ins data-line-net=(net.minor()) { (money(net)) }
                                     } @else { (money(line.line_total)) }
                                 }
                             }
                         }
                     }
                     tfoot {
-                        tr { th scope="row" colspan="3" { (s.subtotal) } td.money data-subtotal=(cart.subtotal) { (money(cart.subtotal)) } }
+                        tr { th scope="row" colspan="3" { (s.subtotal) } td.money data-subtotal=(cart.subtotal.minor()) { (money(cart.subtotal)) } }
                         @let items: Vec<_> = cart.discounts.applied.iter().filter(|a| a.class != Class::Shipping).cloned().collect();
                         (promotions::discount_rows(ctx, &items, 3))
-                        @if cart.discounts.items_discount > 0 {
-                            tr.items-total { th scope="row" colspan="3" { (s.total) } td.money data-items-total=(cart.discounts.items_total) { (money(cart.discounts.items_total)) } }
+                        @if cart.discounts.items_discount.is_positive() {
+                            tr.items-total { th scope="row" colspan="3" { (s.total) } td.money data-items-total=(cart.discounts.items_total.minor()) { (money(cart.discounts.items_total)) } }
                         }
                     }
                 }

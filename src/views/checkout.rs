@@ -13,7 +13,7 @@ use crate::app::cart::CartView;
 use crate::domain::checkout::{CheckoutForm, ShippingMethod, ShippingRates};
 use crate::domain::listing::FieldError;
 use crate::domain::locale::Locale;
-use crate::domain::money::Money;
+use crate::domain::money::Vnd;
 
 pub struct CheckoutView<'a> {
     pub cart: &'a CartView,
@@ -73,7 +73,7 @@ fn field_error(ctx: &PageCtx, e: Option<&FieldError>, name: &str) -> Markup {
 pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
     let t = ctx.t();
     let s = shop_t(ctx.locale);
-    let money = |n: i64| Money::vnd(n).format(ctx.locale);
+    let money = |n: Vnd| n.format(ctx.locale);
     let head = Head { title: s.checkout_title.to_string(), description: s.checkout_title.to_string(), noindex: true, ..Head::default() };
     let described_by = |name: &str, hint: bool| {
         let id = control_id(name);
@@ -181,30 +181,32 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                     @for line in &v.cart.lines {
                         li {
                             span { (line_name(ctx, line)) " × " (line.quantity) (promotions::line_savings(ctx, v.cart, line)) }
-                            span.money { (money(line.line_total - line.discount)) }
+                            span.money { (money(line.line_total.saturating_sub(line.discount))) }
                         }
                     }
                 }
-                p.summary-subtotal { span { (s.subtotal) } strong.money data-subtotal=(subtotal) { (money(subtotal)) } }
+                p.summary-subtotal { span { (s.subtotal) } strong.money data-subtotal=(subtotal.minor()) { (money(subtotal)) } }
                 @let d = &v.cart.discounts;
                 @for a in d.applied.iter().filter(|a| a.class != Class::Shipping) {
                     p.summary-discount data-promotion=(a.promotion_id) {
                         span { (ctx.locale.pick(&a.name_vi, &a.name_en)) @if let Some(code) = &a.code { " · " (code) } }
-                        span.money data-discount=(a.amount) { "−" (money(a.amount)) }
+                        span.money data-discount=(a.amount.minor()) { "−" (money(a.amount)) }
                     }
                 }
                 @let fee = v.rates.fee(method, subtotal);
                 // What shipping promotions take off the chosen method's fee (priced by the cart).
-                @let ship_off = d.shipping.iter().find(|q| q.method == method.code() && q.fee == fee).map_or(0, |q| q.discount);
+                @let ship_off = d.shipping.iter().find(|q| q.method == method.code() && q.fee == fee).map_or(Vnd::ZERO, |q| q.discount);
+                // A shipping discount never exceeds the fee, nor the items' discounts the subtotal.
+                @let shipping = fee.saturating_sub(ship_off);
                 p.summary-shipping {
                     span { (s.shipping) }
-                    span.money data-shipping=(fee - ship_off) {
-                        @if ship_off > 0 { del { (money(fee)) } " " }
-                        @if fee - ship_off == 0 { (s.free) } @else { (money(fee - ship_off)) }
+                    span.money data-shipping=(shipping.minor()) {
+                        @if ship_off.is_positive() { del { (money(fee)) } " " }
+                        @if shipping == Vnd::ZERO { (s.free) } @else { (money(shipping)) }
                     }
                 }
-                @let total = subtotal - d.items_discount + fee - ship_off;
-                p.summary-total { span { (s.total) } strong.money data-total=(total) { (money(total)) } }
+                @let total = subtotal.saturating_sub(d.items_discount).saturating_add(shipping);
+                p.summary-total { span { (s.total) } strong.money data-total=(total.minor()) { (money(total)) } }
                 (promotions::coupon_box(ctx, v.cart, "checkout", v.coupon_tried, None))
             }
         }

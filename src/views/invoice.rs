@@ -9,6 +9,7 @@ use crate::app::orders::OrderDetail;
 use crate::assets;
 use crate::domain::invoice::{Buyer, Invoice, InvoiceError, InvoiceOrder, InvoiceLine, InvoiceSettings};
 use crate::domain::locale::Locale;
+use crate::domain::money::Vnd;
 use crate::domain::time::{vn_date, vn_time};
 
 /// The invoice of a stored order in `locale`, or in the language the shopper ordered in when `None`.
@@ -59,7 +60,7 @@ pub fn invoice_for_order(detail: &OrderDetail, settings: &InvoiceSettings, local
 /// own document (no shop header or footer): what is on screen is what is printed.
 pub fn invoice_html(invoice: &Invoice, pdf_url: Option<&str>) -> Markup {
     let t = invoice_t(invoice.locale());
-    let money = |n: i64| invoice.money(n);
+    let money = |n: Vnd| invoice.money(n);
     html! {
         (DOCTYPE)
         html lang=(invoice.locale().code()) {
@@ -138,14 +139,14 @@ pub fn invoice_html(invoice: &Invoice, pdf_url: Option<&str>) -> Markup {
                     }
                     table.invoice-totals {
                         tbody {
-                            tr { th scope="row" { (t.subtotal) } td.num data-subtotal=(invoice.order.subtotal) { (money(invoice.order.subtotal)) } }
-                            tr { th scope="row" { (t.shipping) } td.num data-shipping=(invoice.order.shipping) { (money(invoice.order.shipping)) } }
-                            @if invoice.order.discount > 0 {
-                                tr { th scope="row" { (t.discount) } td.num data-discount=(invoice.order.discount) { "−" (money(invoice.order.discount)) } }
+                            tr { th scope="row" { (t.subtotal) } td.num data-subtotal=(invoice.order.subtotal.minor()) { (money(invoice.order.subtotal)) } }
+                            tr { th scope="row" { (t.shipping) } td.num data-shipping=(invoice.order.shipping.minor()) { (money(invoice.order.shipping)) } }
+                            @if invoice.order.discount.is_positive() {
+                                tr { th scope="row" { (t.discount) } td.num data-discount=(invoice.order.discount.minor()) { "−" (money(invoice.order.discount)) } }
                             }
-                            tr.grand { th scope="row" { (t.total) } td.num data-total=(invoice.order.total) { (money(invoice.order.total)) } }
-                            tr.vat { th scope="row" { ((t.vat)(&invoice.vat.rate.format(invoice.locale()))) } td.num data-vat=(invoice.vat.amount) { (money(invoice.vat.amount)) } }
-                            tr.net { th scope="row" { (t.net) } td.num data-net=(invoice.vat.net) { (money(invoice.vat.net)) } }
+                            tr.grand { th scope="row" { (t.total) } td.num data-total=(invoice.order.total.minor()) { (money(invoice.order.total)) } }
+                            tr.vat { th scope="row" { ((t.vat)(&invoice.vat.rate.format(invoice.locale()))) } td.num data-vat=(invoice.vat.amount.minor()) { (money(invoice.vat.amount)) } }
+                            tr.net { th scope="row" { (t.net) } td.num data-net=(invoice.vat.net.minor()) { (money(invoice.vat.net)) } }
                         }
                     }
                     @if !invoice.order.note.trim().is_empty() { p.invoice-note { (t.note) ": " (invoice.order.note) } }
@@ -293,17 +294,17 @@ pub(crate) mod tests {
             color_vi: Some(color.0.into()),
             color_en: Some(color.1.into()),
             image_url: None,
-            unit_price: price,
+            unit_price: Vnd::new(price),
             quantity: qty,
-            line_total: price * qty,
-            discount: 0,
+            line_total: Vnd::new(price * qty),
+            discount: Vnd::ZERO,
         };
         let lines = vec![
             line(1, "GL-PHAO-DEN-M", "Gilê phao siêu nhẹ", "Ultralight puffer vest", ("Đen", "Black"), "M", 459_000, 2),
             line(2, "GL-LEN-XAM-L", "Gilê len dệt kim cổ chữ V", "V-neck knitted wool vest", ("Xám", "Grey"), "L", 389_000, 1),
             line(3, "GL-DU-KAKI-XL", "Áo gilê dù nhiều túi đựng đồ", "Utility multi-pocket vest", ("Kaki", "Khaki"), "XL", 629_000, 3),
         ];
-        let subtotal: i64 = lines.iter().map(|l| l.line_total).sum();
+        let subtotal: i64 = lines.iter().map(|l| l.line_total.minor()).sum();
         OrderDetail {
             order: OrderRow {
                 id: "abc".into(),
@@ -324,11 +325,11 @@ pub(crate) mod tests {
                 note: "Giao giờ hành chính".into(),
                 payment_provider: "sandbox".into(),
                 currency: "VND".into(),
-                subtotal,
-                shipping_fee: 30_000,
-                discount: 100_000,
-                total: subtotal + 30_000 - 100_000,
-                refunded_total: 0,
+                subtotal: Vnd::new(subtotal),
+                shipping_fee: Vnd::new(30_000),
+                discount: Vnd::new(100_000),
+                total: Vnd::new(subtotal + 30_000 - 100_000),
+                refunded_total: Vnd::ZERO,
                 expires_at: 1_795_628_700,
                 paid_at: Some(1_795_628_000),
                 created_at: 1_795_627_800,

@@ -21,6 +21,7 @@ use ttf_parser::{Face, GlyphId};
 
 use super::invoice::invoice_t;
 use crate::domain::invoice::Invoice;
+use crate::domain::money::Vnd;
 use crate::domain::time::{vn_date, vn_time};
 
 /// The font the Worker passes in: a file under `public/`, read through the assets binding.
@@ -365,7 +366,7 @@ const COLUMNS: Columns = Columns {
 
 fn layout(invoice: &Invoice, w: &mut Writer) {
     let t = invoice_t(invoice.locale());
-    let money = |n: i64| invoice.money(n);
+    let money = |n: Vnd| invoice.money(n);
     let half = (RIGHT - LEFT) / 2.0;
 
     // Header: the seller on the left, the invoice's title and numbers on the right.
@@ -460,7 +461,7 @@ fn layout(invoice: &Invoice, w: &mut Writer) {
         (t.subtotal.to_string(), money(invoice.order.subtotal), 9.5, INK),
         (t.shipping.to_string(), money(invoice.order.shipping), 9.5, INK),
     ];
-    if invoice.order.discount > 0 {
+    if invoice.order.discount.is_positive() {
         rows.push((t.discount.to_string(), format!("−{}", money(invoice.order.discount)), 9.5, INK));
     }
     let total_row = rows.len();
@@ -768,8 +769,8 @@ mod tests {
                 l
             })
             .collect();
-        detail.order.subtotal = detail.lines.iter().map(|l| l.line_total).sum();
-        detail.order.total = detail.order.subtotal + detail.order.shipping_fee - detail.order.discount;
+        detail.order.subtotal = Vnd::checked_sum(detail.lines.iter().map(|l| l.line_total)).unwrap();
+        detail.order.total = detail.order.subtotal.checked_add(detail.order.shipping_fee).and_then(|t| t.checked_sub(detail.order.discount)).unwrap();
         let inv = invoice_for_order(&detail, &InvoiceSettings::default(), None).unwrap();
         let pdf = invoice_pdf(&inv, FONT).unwrap();
         let objs = objects(&pdf);

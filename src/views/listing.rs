@@ -9,7 +9,7 @@ use super::{paths, seo, PageCtx};
 use crate::app::catalog::{FacetCount, Listing};
 use crate::domain::catalog::{Category, Color};
 use crate::domain::listing::{total_pages, ListingQuery, Sort};
-use crate::domain::money::Money;
+use crate::domain::money::Vnd;
 
 pub enum Kind<'a> {
     Category(&'a Category),
@@ -196,11 +196,11 @@ fn filters(ctx: &PageCtx, view: &ListingView, base: &str) -> Markup {
                     fieldset.facet data-facet="price" {
                         legend { (t.price) }
                         @if let (Some(min), Some(max)) = (range.min, range.max) {
-                            p.range-hint { (Money::vnd(min).format(ctx.locale)) " – " (Money::vnd(max).format(ctx.locale)) }
+                            p.range-hint { (min.format(ctx.locale)) " – " (max.format(ctx.locale)) }
                         }
                         div.price-inputs {
-                            label { span { (t.price_from) } input type="number" name="min_price" min="0" step="1000" inputmode="numeric" value=[q.min_price]; }
-                            label { span { (t.price_to) } input type="number" name="max_price" min="0" step="1000" inputmode="numeric" value=[q.max_price]; }
+                            label { span { (t.price_from) } input type="number" name="min_price" min="0" step="1000" inputmode="numeric" value=[q.min_price.map(Vnd::minor)]; }
+                            label { span { (t.price_to) } input type="number" name="max_price" min="0" step="1000" inputmode="numeric" value=[q.max_price.map(Vnd::minor)]; }
                         }
                     }
                     div.facet {

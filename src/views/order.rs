@@ -7,7 +7,7 @@ use super::layout::{page, Head};
 use super::shop_i18n::shop_t;
 use super::PageCtx;
 use crate::app::orders::{OrderDetail, PaymentRow};
-use crate::domain::money::Money;
+use crate::domain::money::Vnd;
 use crate::domain::orders::OrderStatus;
 use crate::domain::payments::PaymentStatus;
 use crate::domain::time::vn_time;
@@ -23,7 +23,7 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
     let t = ctx.t();
     let s = shop_t(ctx.locale);
     let o = &detail.order;
-    let money = |n: i64| Money::vnd(n).format(ctx.locale);
+    let money = |n: Vnd| n.format(ctx.locale);
     let status_name = s.status_name;
     let head = Head { title: (s.order_title)(&o.number), description: (s.order_title)(&o.number), noindex: true, ..Head::default() };
     let main = html! {
@@ -65,8 +65,9 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
                         td.line-price data-label=(s.unit_price) { (money(l.unit_price)) }
                         td.line-qty data-label=(t.quantity) { (l.quantity) }
                         td.line-total data-label=(s.line_total) {
-                            @if l.discount > 0 {
-                                del { (money(l.line_total)) } " " ins data-line-net=(l.line_total - l.discount) { (money(l.line_total - l.discount)) }
+                            @if l.discount.is_positive() {
+                                @let net = l.line_total.saturating_sub(l.discount);
+                                del { (money(l.line_total)) } " " ins data-line-net=(net.minor()) { (money(net)) }
                             } @else { (money(l.line_total)) }
                         }
                     }
@@ -76,9 +77,9 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
                 tr { th scope="row" colspan="3" { (s.subtotal) } td.money { (money(o.subtotal)) } }
                 (super::promotions::order_discounts(ctx, &detail.discounts, 3))
                 tr { th scope="row" colspan="3" { (s.shipping) } td.money { (money(o.shipping_fee)) } }
-                tr { th scope="row" colspan="3" { (s.total) } td.money data-total=(o.total) { strong { (money(o.total)) } } }
-                @if o.refunded_total > 0 {
-                    tr.refunded { th scope="row" colspan="3" { (ctx.locale.pick("Đã hoàn tiền", "Refunded")) } td.money data-refunded=(o.refunded_total) { (money(o.refunded_total)) } }
+                tr { th scope="row" colspan="3" { (s.total) } td.money data-total=(o.total.minor()) { strong { (money(o.total)) } } }
+                @if o.refunded_total.is_positive() {
+                    tr.refunded { th scope="row" colspan="3" { (ctx.locale.pick("Đã hoàn tiền", "Refunded")) } td.money data-refunded=(o.refunded_total.minor()) { (money(o.refunded_total)) } }
                 }
             }
         }
@@ -105,11 +106,11 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
 
 fn payment_line(ctx: &PageCtx, p: &PaymentRow) -> String {
     let s = shop_t(ctx.locale);
-    let mut line = format!("{} · {}", provider_name(ctx, &p.provider), Money::vnd(p.amount).format(ctx.locale));
+    let mut line = format!("{} · {}", provider_name(ctx, &p.provider), p.amount.format(ctx.locale));
     // PayPal charges dollars: show what the shopper was charged too.
-    if let (Some(amount), Some(currency)) = (p.provider_amount, p.provider_currency.as_deref()) {
+    if let (Some(amount), Some(currency)) = (p.provider_amount, p.provider_currency) {
         if currency != p.currency {
-            line.push_str(&format!(" ({currency} {})", crate::domain::payments::paypal::format_usd(amount)));
+            line.push_str(&format!(" ({} {})", currency.code(), crate::domain::payments::paypal::format_usd(amount)));
         }
     }
     line.push_str(&format!(" · {}", (s.payment_status)(p.status)));
@@ -123,7 +124,7 @@ pub fn sandbox_page(ctx: &PageCtx, detail: &OrderDetail, payment: &PaymentRow, a
         section.sandbox {
             h1 { (s.sandbox_title) }
             p { (s.sandbox_text) }
-            p { ((s.order_title)(&detail.order.number)) ": " strong data-amount=(payment.amount) { (Money::vnd(payment.amount).format(ctx.locale)) } }
+            p { ((s.order_title)(&detail.order.number)) ": " strong data-amount=(payment.amount.minor()) { (payment.amount.format(ctx.locale)) } }
             form.sandbox-actions method="post" action=(action) {
                 (crate::views::security::csrf_field())
                 input type="hidden" name="t" value=(token);

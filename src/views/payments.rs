@@ -7,7 +7,6 @@ use super::checkout::provider_name;
 use super::layout::{page, Head};
 use super::PageCtx;
 use crate::app::orders::OrderDetail;
-use crate::domain::money::Money;
 
 /// Seconds between the confirming page's reloads (a `Refresh` header; no script needed).
 pub const REFRESH_SECONDS: u32 = 3;
@@ -22,7 +21,7 @@ pub fn confirming_page(ctx: &PageCtx, detail: &OrderDetail, provider: &str, chec
                 (ctx.locale.pick("Chúng tôi đang chờ xác nhận từ ", "We are waiting for confirmation from "))
                 strong { (provider_name(ctx, provider)) }
                 (ctx.locale.pick(" cho đơn hàng ", " for order "))
-                strong { (detail.order.number) } " (" (Money::vnd(detail.order.total).format(ctx.locale)) ")."
+                strong { (detail.order.number) } " (" (detail.order.total.format(ctx.locale)) ")."
             }
             p { (ctx.locale.pick("Trang này tự tải lại sau vài giây.", "This page reloads itself in a few seconds.")) }
             p { a.button href=(check_url) { (ctx.locale.pick("Kiểm tra lại", "Check again")) } " " a href=(order_url) { (ctx.locale.pick("Xem đơn hàng", "View the order")) } }

@@ -61,7 +61,7 @@ pub fn product_page_with(ctx: &PageCtx, data: &ProductPage, colors: &[Color], ch
             "@type": "Offer",
             "sku": v.sku,
             "name": format!("{} — {} / {}", p.name(ctx.locale), color_name(&v.color), v.size),
-            "price": v.price.to_string(),
+            "price": v.price.minor().to_string(),
             "priceCurrency": "VND",
             "availability": if v.stock().can_buy() { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" },
             "url": ctx.absolute(&variant_href(v)),
@@ -94,7 +94,7 @@ pub fn product_page_with(ctx: &PageCtx, data: &ProductPage, colors: &[Color], ch
                 (extra)
                 p.brand { (t.brand) ": " (p.brand) }
                 @if let Some(v) = selected {
-                    p.variant-price data-price=(v.price) { (price(ctx, v.price(), v.compare_at())) }
+                    p.variant-price data-price=(v.price.minor()) { (price(ctx, v.price(), v.compare_at())) }
                     p { (stock_badge(ctx, v.stock())) }
                 }
                 fieldset.picker data-picker="color" {
@@ -285,7 +285,7 @@ mod render_cost {
             .iter()
             .filter(|o| o.id != p.id)
             .take(4)
-            .map(|o| ProductCard { id: o.id, slug: o.slug.into(), name_vi: o.name_vi.into(), name_en: o.name_en.into(), price: 500_000, compare_at_price: None, available: 5, image_url: None, image_alt_vi: None, image_alt_en: None, created_at: o.created_at.into() })
+            .map(|o| ProductCard { id: o.id, slug: o.slug.into(), name_vi: o.name_vi.into(), name_en: o.name_en.into(), price: crate::domain::money::Vnd::new(500_000), compare_at_price: None, available: 5, image_url: None, image_alt_vi: None, image_alt_en: None, created_at: o.created_at.into() })
             .collect();
         let data = ProductPage { product, variants, images, tags: p.tags.iter().map(|t| t.to_string()).collect(), related, collections: vec![] };
         let colors: Vec<Color> = c.colors.iter().map(|k| Color { code: k.code.into(), name_vi: k.name_vi.into(), name_en: k.name_en.into(), hex: k.hex.into() }).collect();

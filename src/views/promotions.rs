@@ -8,15 +8,15 @@ use super::PageCtx;
 use crate::app::cart::{CartLineView, CartView};
 use crate::app::promotions::RedemptionRow;
 use crate::domain::locale::Locale;
-use crate::domain::money::Money;
+use crate::domain::money::Vnd;
 use crate::domain::promotions::{Applied, Benefit, Class, Promotion, Rejection};
 use crate::domain::time::vn_time;
 
 /// Where the coupon forms post.
 pub const COUPONS: &str = "/cart/coupons";
 
-fn money(ctx: &PageCtx, n: i64) -> String {
-    Money::vnd(n).format(ctx.locale)
+fn money(ctx: &PageCtx, n: Vnd) -> String {
+    n.format(ctx.locale)
 }
 
 fn vi(ctx: &PageCtx) -> bool {
@@ -158,8 +158,8 @@ pub fn coupon_box(ctx: &PageCtx, cart: &CartView, return_to: &str, tried: Option
 pub fn line_savings(ctx: &PageCtx, cart: &CartView, line: &CartLineView) -> Markup {
     let names: Vec<&Applied> = cart.discounts.applied.iter().filter(|a| a.lines.contains(&line.variant_id) && a.class == Class::Product).collect();
     html! {
-        @if line.discount > 0 {
-            span.line-discount data-line-discount=(line.discount) {
+        @if line.discount.is_positive() {
+            span.line-discount data-line-discount=(line.discount.minor()) {
                 (if vi(ctx) { "Tiết kiệm " } else { "You save " }) (money(ctx, line.discount))
                 @if !names.is_empty() {
                     " (" @for (i, a) in names.iter().enumerate() { @if i > 0 { ", " } (ctx.locale.pick(&a.name_vi, &a.name_en)) } ")"
@@ -180,7 +180,7 @@ pub fn discount_rows(ctx: &PageCtx, applied: &[Applied], cols: u8) -> Markup {
                     @if let Some(code) = &a.code { " · " (code) }
                     " — " (benefit_text(ctx, &a.benefit))
                 }
-                td.money data-discount=(a.amount) { "−" (money(ctx, a.amount)) }
+                td.money data-discount=(a.amount.minor()) { "−" (money(ctx, a.amount)) }
             }
         }
     }
@@ -197,7 +197,7 @@ pub fn order_discounts(ctx: &PageCtx, redemptions: &[RedemptionRow], cols: u8) -
                     @if let Some(code) = &r.code { " · " (code) }
                     @if let Some(b) = &benefit { " — " (benefit_text(ctx, b)) }
                 }
-                td.money data-discount=(r.amount) { "−" (money(ctx, r.amount)) }
+                td.money data-discount=(r.amount.minor()) { "−" (money(ctx, r.amount)) }
             }
         }
     }
@@ -264,7 +264,7 @@ mod tests {
             Rejection::Disabled,
             Rejection::NotStarted { starts_at: 1_795_798_800 },
             Rejection::Expired { ended_at: 1_795_798_800 },
-            Rejection::MinSubtotal { required: 1_000_000, missing: 250_000 },
+            Rejection::MinSubtotal { required: Vnd::new(1_000_000), missing: Vnd::new(250_000) },
             Rejection::MinQuantity { required: 3, missing: 1 },
             Rejection::FirstOrderOnly,
             Rejection::SignedInOnly,
@@ -281,7 +281,7 @@ mod tests {
             assert!(vi.contains("SALE") && en.contains("SALE") && vi != en, "{r:?}");
         }
         assert_eq!(
-            rejection_text(&ctx(Locale::Vi), "SALE", &Rejection::MinSubtotal { required: 1_000_000, missing: 250_000 }),
+            rejection_text(&ctx(Locale::Vi), "SALE", &Rejection::MinSubtotal { required: Vnd::new(1_000_000), missing: Vnd::new(250_000) }),
             "Mã SALE cần đơn tối thiểu 1.000.000 ₫: mua thêm 250.000 ₫."
         );
         assert_eq!(rejection_text(&ctx(Locale::En), "SALE", &Rejection::Expired { ended_at: 1_795_798_800 }), "The code SALE expired at 00:00 28/11/2026 (Vietnam time).");
@@ -300,7 +300,7 @@ mod tests {
             sku: "GP-M-BLK".into(),
             size: "M".into(),
             color: "black".into(),
-            price: 400_000,
+            price: Vnd::new(400_000),
             compare_at_price: None,
             on_hand: 5,
             reserved: 2,
@@ -333,7 +333,7 @@ mod tests {
         };
         let code = |code: &str, id| crate::app::promotions::CodeRow { code: code.into(), promotion_id: id, max_uses: None, used: 0 };
         let data = PricingData { promotions: vec![promotion(1, false, None), promotion(2, false, Some(10))], codes: vec![code("SALE10", 1), code("EXPIRED", 2)], places: vec![] };
-        let pricing = crate::app::promotions::price_cart(&cart, std::slice::from_ref(&variant), &data, &Customer::default(), 30_000, 100);
+        let pricing = crate::app::promotions::price_cart(&cart, std::slice::from_ref(&variant), &data, &Customer::default(), Vnd::new(30_000), 100);
         let mut cart_view = view("c", &cart, &[variant], 900, Vec::new());
         decorate(&mut cart_view, &cart.codes, &[("standard", pricing)]);
         let html = crate::views::cart::cart_page(&ctx(Locale::Vi), Some(&cart_view), None).into_string();
@@ -351,7 +351,7 @@ mod tests {
         assert_eq!(benefit_text(&c, &Benefit::PercentOff { percent: 20 }), "−20%");
         assert_eq!(benefit_text(&c, &Benefit::BuyXGetY { buy: 2, get: 1, percent: 100 }), "Mua 2 tặng 1");
         assert_eq!(benefit_text(&ctx(Locale::En), &Benefit::BuyXGetY { buy: 2, get: 1, percent: 100 }), "Buy 2 get 1 free");
-        let tiers = Benefit::TieredSpend { tiers: vec![crate::domain::promotions::Tier { min_subtotal: 1_000_000, amount: 100_000 }] };
+        let tiers = Benefit::TieredSpend { tiers: vec![crate::domain::promotions::Tier { min_subtotal: Vnd::new(1_000_000), amount: Vnd::new(100_000) }] };
         assert_eq!(benefit_text(&c, &tiers), "Mua từ 1.000.000 ₫ giảm 100.000 ₫");
     }
 }

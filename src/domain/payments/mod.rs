@@ -13,6 +13,8 @@ pub mod zalopay;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::money::{Currency, Money, Vnd};
+
 /// The gateways a shop can offer, besides the local sandbox.
 pub const GATEWAYS: [&str; 4] = ["stripe", "paypal", "momo", "zalopay"];
 
@@ -123,7 +125,9 @@ pub struct Verified {
     pub payment_id: String,
     /// The shop's order id, when the provider echoes it (Stripe, PayPal's order).
     pub order_id: Option<String>,
-    /// The provider-side amount in minor units of `currency` (USD cents for PayPal).
+    /// The provider-side amount in minor units of `currency` (USD cents for PayPal), as the
+    /// provider states it: compared with what it was asked to charge, never computed with, and an
+    /// unknown currency must still reach that comparison to be reported, so both stay as received.
     pub amount: i64,
     pub currency: String,
     pub outcome: Outcome,
@@ -186,8 +190,7 @@ pub struct Attempt<'a> {
     pub payment_id: &'a str,
     pub order_id: &'a str,
     pub order_number: &'a str,
-    /// VND.
-    pub amount: i64,
+    pub amount: Vnd,
     pub email: &'a str,
     pub locale: &'a str,
     /// Where the provider sends the shopper back (`/checkout/return/{provider}?…`).
@@ -206,9 +209,17 @@ pub struct Attempt<'a> {
 pub struct Started {
     pub external_id: String,
     pub redirect_url: String,
+    /// What the provider is asked to charge, in minor units of `provider_currency`.
     pub provider_amount: i64,
-    pub provider_currency: String,
+    pub provider_currency: Currency,
     pub fx_rate: Option<String>,
+}
+
+impl Started {
+    /// What the provider is asked to charge.
+    pub fn provider_money(&self) -> Money {
+        Money::new(self.provider_amount, self.provider_currency)
+    }
 }
 
 pub struct StripeConfig {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{int, text, Attempt, GatewayError, MomoConfig, Outbound, Outcome, RefundResult, RefundStatus, Started, Verified};
+use crate::domain::money::{Currency, Vnd};
 use crate::domain::signature::{hmac_hex, verify_hex};
 
 pub const API_BASE: &str = "https://payment.momo.vn";
@@ -47,7 +48,7 @@ fn signed(secret_key: &str, pairs: &[(&'static str, String)]) -> String {
 /// `POST /v2/gateway/api/create`. The payment id is both `orderId` and `requestId` (unique per
 /// attempt); MoMo's page expires with the order (`orderExpireTime`, minutes).
 pub fn create(c: &MomoConfig, a: &Attempt) -> Outbound {
-    let amount = a.amount.to_string();
+    let amount = a.amount.minor().to_string();
     let info = format!("Vestify {}", a.order_number);
     let raw = create_raw(&c.access_key, &amount, "", &a.notify_url, a.payment_id, &info, &c.partner_code, &a.return_url, a.payment_id, REQUEST_TYPE);
     let minutes = ((a.expires_at - a.now) / 60).clamp(1, 100);
@@ -102,6 +103,7 @@ pub struct Ipn {
     pub partner_code: String,
     pub order_id: String,
     pub request_id: String,
+    /// Đồng, as MoMo states it (signed, then compared with what it was asked to charge).
     pub amount: i64,
     #[serde(default)]
     pub order_info: String,
@@ -198,10 +200,10 @@ fn refused(v: &Value) -> GatewayError {
     GatewayError::Refused { code: int(v, "resultCode").unwrap_or(-1).to_string(), message: text(v, "message").unwrap_or_default() }
 }
 
-pub fn parse_created(body: &str, amount: i64) -> Result<Started, GatewayError> {
+pub fn parse_created(body: &str, amount: Vnd) -> Result<Started, GatewayError> {
     let v = json_of(body)?;
     match (int(&v, "resultCode"), text(&v, "payUrl"), text(&v, "orderId")) {
-        (Some(0), Some(url), Some(order_id)) => Ok(Started { external_id: order_id, redirect_url: url, provider_amount: amount, provider_currency: "VND".into(), fx_rate: None }),
+        (Some(0), Some(url), Some(order_id)) => Ok(Started { external_id: order_id, redirect_url: url, provider_amount: amount.minor(), provider_currency: Currency::Vnd, fx_rate: None }),
         _ => Err(refused(&v)),
     }
 }

@@ -13,6 +13,7 @@
 use serde_json::{json, Value};
 
 use crate::domain::encoding::base64;
+use crate::domain::money::{Currency, Vnd};
 
 use super::{form_body, text, Attempt, GatewayError, Outbound, Outcome, PaypalConfig, RefundResult, RefundStatus, Started, Verified};
 
@@ -43,9 +44,9 @@ pub fn parse_rate(rate: &str) -> Option<i128> {
 }
 
 /// US cents for an amount of đồng at `rate` VND per USD, rounded half up; at least one cent.
-pub fn usd_cents(vnd: i64, rate: &str) -> Option<i64> {
+pub fn usd_cents(vnd: Vnd, rate: &str) -> Option<i64> {
     let rate = parse_rate(rate)?;
-    let numerator = i128::from(vnd).checked_mul(100 * RATE_SCALE)?;
+    let numerator = i128::from(vnd.minor()).checked_mul(100 * RATE_SCALE)?;
     let cents = (numerator * 2 + rate) / (rate * 2);
     i64::try_from(cents).ok().map(|c| c.max(1))
 }
@@ -68,14 +69,16 @@ pub fn parse_usd(value: &str) -> Option<i64> {
 
 /// The USD part of a refund of `refund_vnd` out of a payment of `paid_vnd` charged as `paid_cents`:
 /// proportional, and exactly the rest when it refunds everything that is left.
-pub fn refund_cents(paid_vnd: i64, paid_cents: i64, refunded_vnd: i64, refunded_cents: i64, refund_vnd: i64) -> Option<i64> {
-    if paid_vnd <= 0 || refund_vnd <= 0 || refunded_vnd + refund_vnd > paid_vnd {
+pub fn refund_cents(paid_vnd: Vnd, paid_cents: i64, refunded_vnd: Vnd, refunded_cents: i64, refund_vnd: Vnd) -> Option<i64> {
+    let after = refunded_vnd.checked_add(refund_vnd)?;
+    if !paid_vnd.is_positive() || !refund_vnd.is_positive() || after > paid_vnd {
         return None;
     }
-    if refunded_vnd + refund_vnd == paid_vnd {
+    if after == paid_vnd {
         return Some(paid_cents - refunded_cents).filter(|c| *c > 0);
     }
-    let cents = (i128::from(refund_vnd) * i128::from(paid_cents) * 2 + i128::from(paid_vnd)) / (i128::from(paid_vnd) * 2);
+    let (paid_vnd, refund_vnd) = (i128::from(paid_vnd.minor()), i128::from(refund_vnd.minor()));
+    let cents = (refund_vnd * i128::from(paid_cents) * 2 + paid_vnd) / (paid_vnd * 2);
     i64::try_from(cents).ok().map(|c| c.clamp(1, (paid_cents - refunded_cents).max(1)))
 }
 
@@ -174,7 +177,7 @@ pub fn parse_created(status: u16, body: &str, cents: i64, rate: &str) -> Result<
     let links = v.get("links").and_then(Value::as_array).cloned().unwrap_or_default();
     let approve = links.iter().find(|l| matches!(text(l, "rel").as_deref(), Some("payer-action" | "approve"))).and_then(|l| text(l, "href"));
     let (Some(id), Some(url)) = (text(&v, "id"), approve) else { return Err(GatewayError::BadResponse("order without id or approve link".into())) };
-    Ok(Started { external_id: id, redirect_url: url, provider_amount: cents, provider_currency: "USD".into(), fx_rate: Some(rate.to_string()) })
+    Ok(Started { external_id: id, redirect_url: url, provider_amount: cents, provider_currency: Currency::Usd, fx_rate: Some(rate.to_string()) })
 }
 
 /// A capture's outcome by its status (<https://developer.paypal.com/docs/api/orders/v2/#definition-capture_status>).
@@ -251,13 +254,13 @@ mod tests {
 
     #[test]
     fn dong_become_cents_at_the_configured_rate_rounded_half_up() {
-        assert_eq!(usd_cents(450_000, "25000"), Some(1800));
-        assert_eq!(usd_cents(1_000, "25000"), Some(4));
-        assert_eq!(usd_cents(125, "25000"), Some(1), "half a cent rounds up");
-        assert_eq!(usd_cents(124, "25000"), Some(1), "never below one cent");
-        assert_eq!(usd_cents(1_234_567, "25431.25"), Some(4855), "4854.53 cents");
-        assert_eq!(usd_cents(100, "0"), None);
-        assert_eq!(usd_cents(100, "1e4"), None);
+        assert_eq!(usd_cents(Vnd::new(450_000), "25000"), Some(1800));
+        assert_eq!(usd_cents(Vnd::new(1_000), "25000"), Some(4));
+        assert_eq!(usd_cents(Vnd::new(125), "25000"), Some(1), "half a cent rounds up");
+        assert_eq!(usd_cents(Vnd::new(124), "25000"), Some(1), "never below one cent");
+        assert_eq!(usd_cents(Vnd::new(1_234_567), "25431.25"), Some(4855), "4854.53 cents");
+        assert_eq!(usd_cents(Vnd::new(100), "0"), None);
+        assert_eq!(usd_cents(Vnd::new(100), "1e4"), None);
         assert_eq!(format_usd(4854), "48.54");
         assert_eq!(format_usd(5), "0.05");
         assert_eq!(parse_usd("48.5"), Some(4850));
@@ -268,10 +271,10 @@ mod tests {
     #[test]
     fn partial_refunds_are_proportional_and_the_last_one_takes_the_rest() {
         // 450 000 ₫ charged as $18.00.
-        assert_eq!(refund_cents(450_000, 1800, 0, 0, 150_000), Some(600));
-        assert_eq!(refund_cents(450_000, 1800, 150_000, 600, 300_000), Some(1200));
-        assert_eq!(refund_cents(450_000, 1801, 100_000, 400, 350_000), Some(1401), "the rest, to the cent");
-        assert_eq!(refund_cents(450_000, 1800, 400_000, 1600, 100_000), None, "more than is left");
+        assert_eq!(refund_cents(Vnd::new(450_000), 1800, Vnd::ZERO, 0, Vnd::new(150_000)), Some(600));
+        assert_eq!(refund_cents(Vnd::new(450_000), 1800, Vnd::new(150_000), 600, Vnd::new(300_000)), Some(1200));
+        assert_eq!(refund_cents(Vnd::new(450_000), 1801, Vnd::new(100_000), 400, Vnd::new(350_000)), Some(1401), "the rest, to the cent");
+        assert_eq!(refund_cents(Vnd::new(450_000), 1800, Vnd::new(400_000), 1600, Vnd::new(100_000)), None, "more than is left");
     }
 
     fn config() -> PaypalConfig {

@@ -12,6 +12,7 @@
 use serde_json::Value;
 
 use super::{form_body, int, text, Attempt, GatewayError, Outbound, Outcome, RefundResult, RefundStatus, Started, StripeConfig, Verified};
+use crate::domain::money::Currency;
 use crate::domain::signature::{verify_timestamped, SignatureError};
 
 pub const API_BASE: &str = "https://api.stripe.com";
@@ -45,7 +46,7 @@ pub fn create_session(c: &StripeConfig, a: &Attempt) -> Outbound {
         ("payment_intent_data[metadata][payment_id]", a.payment_id.to_string()),
         ("line_items[0][quantity]", "1".to_string()),
         ("line_items[0][price_data][currency]", "vnd".to_string()),
-        ("line_items[0][price_data][unit_amount]", a.amount.to_string()),
+        ("line_items[0][price_data][unit_amount]", a.amount.minor().to_string()),
         ("line_items[0][price_data][product_data][name]", format!("Vestify {}", a.order_number)),
         ("customer_email", a.email.to_string()),
         ("locale", if a.locale == "en" { "en" } else { "vi" }.to_string()),
@@ -95,7 +96,7 @@ pub fn parse_created(status: u16, body: &str) -> Result<Started, GatewayError> {
     let (Some(id), Some(url), Some(amount)) = (text(&v, "id"), text(&v, "url"), int(&v, "amount_total")) else {
         return Err(GatewayError::BadResponse("session without id, url or amount_total".into()));
     };
-    Ok(Started { external_id: id, redirect_url: url, provider_amount: amount, provider_currency: "VND".into(), fx_rate: None })
+    Ok(Started { external_id: id, redirect_url: url, provider_amount: amount, provider_currency: Currency::Vnd, fx_rate: None })
 }
 
 /// What a Checkout Session says about its payment.
@@ -198,7 +199,7 @@ mod tests {
             payment_id: "p1",
             order_id: "o1",
             order_number: "VS-000101",
-            amount: 450_000,
+            amount: crate::domain::money::Vnd::new(450_000),
             email: "an@example.vn",
             locale: "vi",
             return_url: "https://shop.example/checkout/return/stripe?p=p1&t=tok".into(),

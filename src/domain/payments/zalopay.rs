@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{form_body, int, text, Attempt, GatewayError, Outbound, Outcome, RefundResult, RefundStatus, Started, Verified, ZalopayConfig};
+use crate::domain::money::{Currency, Vnd};
 use crate::domain::signature::{hmac_hex, verify_hex};
 
 pub const API_BASE: &str = "https://openapi.zalopay.vn";
@@ -51,7 +52,7 @@ pub fn create(c: &ZalopayConfig, a: &Attempt) -> (Outbound, String) {
     let app_user = "vestify";
     let embed = json!({"redirecturl": a.return_url, "payment_id": a.payment_id}).to_string();
     let item = "[]";
-    let mac = create_mac(&c.key1, &c.app_id, &trans_id, app_user, a.amount, app_time, &embed, item);
+    let mac = create_mac(&c.key1, &c.app_id, &trans_id, app_user, a.amount.minor(), app_time, &embed, item);
     let expire = (a.expires_at - a.now).clamp(300, 2_592_000);
     let pairs: Vec<(String, String)> = [
         ("app_id", c.app_id.clone()),
@@ -59,7 +60,7 @@ pub fn create(c: &ZalopayConfig, a: &Attempt) -> (Outbound, String) {
         ("app_trans_id", trans_id.clone()),
         ("app_time", app_time.to_string()),
         ("expire_duration_seconds", expire.to_string()),
-        ("amount", a.amount.to_string()),
+        ("amount", a.amount.minor().to_string()),
         ("item", item.to_string()),
         ("description", format!("Vestify - Thanh toán đơn hàng #{}", a.order_number)),
         ("embed_data", embed),
@@ -145,10 +146,10 @@ fn refused(v: &Value) -> GatewayError {
     GatewayError::Refused { code: code.to_string(), message: text(v, "sub_return_message").or_else(|| text(v, "return_message")).unwrap_or_default() }
 }
 
-pub fn parse_created(body: &str, app_trans_id: &str, amount: i64) -> Result<Started, GatewayError> {
+pub fn parse_created(body: &str, app_trans_id: &str, amount: Vnd) -> Result<Started, GatewayError> {
     let v = json_of(body)?;
     match (int(&v, "return_code"), text(&v, "order_url")) {
-        (Some(1), Some(url)) => Ok(Started { external_id: app_trans_id.to_string(), redirect_url: url, provider_amount: amount, provider_currency: "VND".into(), fx_rate: None }),
+        (Some(1), Some(url)) => Ok(Started { external_id: app_trans_id.to_string(), redirect_url: url, provider_amount: amount.minor(), provider_currency: Currency::Vnd, fx_rate: None }),
         _ => Err(refused(&v)),
     }
 }

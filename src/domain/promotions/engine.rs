@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use super::super::money::Vnd;
 use super::{Applied, Benefit, Class, EnteredCode, Line, LinePrice, Pricing, PricingInput, Promotion, RejectedCode, Rejection, Share, Target, Usage};
 
 /// A promotion considered for this cart, through a code or by itself.
@@ -15,14 +16,14 @@ struct Candidate<'a> {
 
 /// What one promotion would take: per-line amounts (same order as the lines) or shipping.
 enum Effect {
-    Lines(Vec<i64>),
-    Shipping(i64),
+    Lines(Vec<Vnd>),
+    Shipping(Vnd),
 }
 
 impl Effect {
-    fn total(&self) -> i64 {
+    fn total(&self) -> Vnd {
         match self {
-            Effect::Lines(v) => v.iter().fold(0i64, |a, b| a.saturating_add(*b)),
+            Effect::Lines(v) => Vnd::saturating_sum(v.iter().copied()),
             Effect::Shipping(n) => *n,
         }
     }
@@ -30,10 +31,10 @@ impl Effect {
 
 pub fn price(input: &PricingInput) -> Pricing {
     let lines = input.lines;
-    let line_subtotals: Vec<i64> = lines.iter().map(|l| l.unit_price.max(0).saturating_mul(l.quantity.max(0))).collect();
-    let subtotal = line_subtotals.iter().fold(0i64, |a, b| a.saturating_add(*b));
+    let line_subtotals: Vec<Vnd> = lines.iter().map(|l| l.unit_price.max(Vnd::ZERO).saturating_mul(l.quantity.max(0))).collect();
+    let subtotal = Vnd::saturating_sum(line_subtotals.iter().copied());
     let quantity = lines.iter().map(|l| l.quantity.max(0)).fold(0i64, i64::saturating_add);
-    let shipping = input.shipping.max(0);
+    let shipping = input.shipping.max(Vnd::ZERO);
 
     let mut remaining = line_subtotals.clone();
     let mut shares: Vec<Vec<Share>> = vec![Vec::new(); lines.len()];
@@ -53,7 +54,7 @@ pub fn price(input: &PricingInput) -> Pricing {
             continue;
         }
         let effect = effect(p, lines, &remaining, shipping_left, subtotal);
-        if effect.total() <= 0 {
+        if !effect.total().is_positive() {
             if let Some(code) = c.code {
                 rejected.push(RejectedCode { code: code.to_string(), rejection: Rejection::NoEligibleItems });
             }
@@ -73,16 +74,18 @@ pub fn price(input: &PricingInput) -> Pricing {
         match effect {
             Effect::Lines(per_line) => {
                 for (i, take) in per_line.into_iter().enumerate() {
-                    if take > 0 {
+                    if take.is_positive() {
                         if let (Some(r), Some(s), Some(l)) = (remaining.get_mut(i), shares.get_mut(i), lines.get(i)) {
-                            *r -= take;
+                            // take <= *r (effects are capped at what each line still costs).
+                            *r = r.saturating_sub(take);
                             s.push(Share { promotion_id: p.id, amount: take });
                             touched.push(l.variant_id);
                         }
                     }
                 }
             }
-            Effect::Shipping(n) => shipping_left -= n,
+            // n <= shipping_left (a shipping effect is capped at what is left of the fee).
+            Effect::Shipping(n) => shipping_left = shipping_left.saturating_sub(n),
         }
         applied.push(Applied {
             promotion_id: p.id,
@@ -101,10 +104,10 @@ pub fn price(input: &PricingInput) -> Pricing {
         .iter()
         .zip(line_subtotals.iter().zip(remaining.iter()))
         .zip(shares)
-        .map(|((l, (sub, left)), shares)| LinePrice { variant_id: l.variant_id, subtotal: *sub, discount: sub - left, total: *left, shares })
+        .map(|((l, (sub, left)), shares)| LinePrice { variant_id: l.variant_id, subtotal: *sub, discount: sub.saturating_sub(*left), total: *left, shares })
         .collect();
-    let items_discount = priced.iter().map(|l| l.discount).fold(0i64, i64::saturating_add);
-    let shipping_discount = shipping - shipping_left;
+    let items_discount = Vnd::saturating_sum(priced.iter().map(|l| l.discount));
+    let shipping_discount = shipping.saturating_sub(shipping_left);
     let discount = items_discount.saturating_add(shipping_discount);
     Pricing {
         lines: priced,
@@ -113,7 +116,7 @@ pub fn price(input: &PricingInput) -> Pricing {
         shipping,
         shipping_discount,
         discount,
-        total: subtotal.saturating_add(shipping).saturating_sub(discount).max(0),
+        total: subtotal.saturating_add(shipping).saturating_sub(discount).max(Vnd::ZERO),
         applied,
         rejected,
     }
@@ -144,7 +147,7 @@ fn candidates<'a>(input: &'a PricingInput, rejected: &mut Vec<RejectedCode>) -> 
 
 struct Ctx<'a> {
     input: &'a PricingInput<'a>,
-    subtotal: i64,
+    subtotal: Vnd,
     quantity: i64,
 }
 
@@ -168,7 +171,7 @@ impl Ctx<'_> {
             return Err(Rejection::UsedUp);
         }
         if let Some(min) = cond.min_subtotal.filter(|m| self.subtotal < *m) {
-            return Err(Rejection::MinSubtotal { required: min, missing: min - self.subtotal });
+            return Err(Rejection::MinSubtotal { required: min, missing: min.saturating_sub(self.subtotal) });
         }
         if let Some(min) = cond.min_quantity.filter(|m| self.quantity < *m) {
             return Err(Rejection::MinQuantity { required: min, missing: min - self.quantity });
@@ -229,33 +232,33 @@ fn matches(p: &Promotion, l: &Line) -> bool {
     }
 }
 
-fn percent_of(amount: i64, percent: u8) -> i64 {
+fn percent_of(amount: Vnd, percent: u8) -> Vnd {
     // Exact in i128, rounded down to the minor unit.
-    i64::try_from(i128::from(amount.max(0)) * i128::from(percent.min(100)) / 100).unwrap_or(0)
+    Vnd::new(i64::try_from(i128::from(amount.minor().max(0)) * i128::from(percent.min(100)) / 100).unwrap_or(0))
 }
 
-fn effect(p: &Promotion, lines: &[Line], remaining: &[i64], shipping_left: i64, subtotal: i64) -> Effect {
+fn effect(p: &Promotion, lines: &[Line], remaining: &[Vnd], shipping_left: Vnd, subtotal: Vnd) -> Effect {
     let matched: Vec<bool> = lines.iter().map(|l| matches(p, l)).collect();
-    let pool_weights: Vec<i64> = remaining.iter().zip(&matched).map(|(r, m)| if *m { *r } else { 0 }).collect();
-    let pool = pool_weights.iter().fold(0i64, |a, b| a.saturating_add(*b));
-    let capped = |proposal: Vec<i64>| Effect::Lines(proposal.iter().zip(remaining).map(|(p, r)| (*p).clamp(0, *r)).collect());
+    let pool_weights: Vec<Vnd> = remaining.iter().zip(&matched).map(|(r, m)| if *m { *r } else { Vnd::ZERO }).collect();
+    let pool = Vnd::saturating_sum(pool_weights.iter().copied());
+    let capped = |proposal: Vec<Vnd>| Effect::Lines(proposal.iter().zip(remaining).map(|(p, r)| (*p).clamp(Vnd::ZERO, *r)).collect());
     match &p.benefit {
         Benefit::PercentOff { percent } => Effect::Lines(allocate(percent_of(pool, *percent), &pool_weights)),
-        Benefit::AmountOff { amount } => Effect::Lines(allocate((*amount).clamp(0, pool), &pool_weights)),
+        Benefit::AmountOff { amount } => Effect::Lines(allocate((*amount).clamp(Vnd::ZERO, pool), &pool_weights)),
         Benefit::TieredSpend { tiers } => {
-            let basis = lines.iter().zip(&matched).filter(|(_, m)| **m).map(|(l, _)| l.unit_price.saturating_mul(l.quantity)).fold(0i64, i64::saturating_add);
-            let best = tiers.iter().filter(|t| basis >= t.min_subtotal).max_by_key(|t| (t.min_subtotal, t.amount)).map_or(0, |t| t.amount);
-            Effect::Lines(allocate(best.clamp(0, pool), &pool_weights))
+            let basis = Vnd::saturating_sum(lines.iter().zip(&matched).filter(|(_, m)| **m).map(|(l, _)| l.unit_price.saturating_mul(l.quantity)));
+            let best = tiers.iter().filter(|t| basis >= t.min_subtotal).max_by_key(|t| (t.min_subtotal, t.amount)).map_or(Vnd::ZERO, |t| t.amount);
+            Effect::Lines(allocate(best.clamp(Vnd::ZERO, pool), &pool_weights))
         }
         Benefit::FreeShipping { max_discount } => {
             let any = matched.iter().any(|m| *m);
-            let amount = if any { max_discount.map_or(shipping_left, |m| m.min(shipping_left)) } else { 0 };
-            Effect::Shipping(amount.max(0))
+            let amount = if any { max_discount.map_or(shipping_left, |m| m.min(shipping_left)) } else { Vnd::ZERO };
+            Effect::Shipping(amount.max(Vnd::ZERO))
         }
         Benefit::BuyXGetY { buy, get, percent } => {
             let group = i64::from(*buy) + i64::from(*get);
             // Every unit, dearest first (ties by line order), so the discounted ones are the cheapest.
-            let mut units: Vec<(i64, usize)> = Vec::new();
+            let mut units: Vec<(Vnd, usize)> = Vec::new();
             for (i, l) in lines.iter().enumerate().filter(|(i, _)| matched.get(*i).copied().unwrap_or(false)) {
                 for _ in 0..l.quantity.clamp(0, 1_000) {
                     units.push((l.unit_price, i));
@@ -263,7 +266,7 @@ fn effect(p: &Promotion, lines: &[Line], remaining: &[i64], shipping_left: i64, 
             }
             units.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             let free = usize::try_from((units.len() as i64 / group.max(1)) * i64::from(*get)).unwrap_or(0);
-            let mut proposal = vec![0i64; lines.len()];
+            let mut proposal = vec![Vnd::ZERO; lines.len()];
             for (price, i) in units.iter().rev().take(free) {
                 if let Some(slot) = proposal.get_mut(*i) {
                     *slot = slot.saturating_add(percent_of(*price, *percent));
@@ -278,10 +281,10 @@ fn effect(p: &Promotion, lines: &[Line], remaining: &[i64], shipping_left: i64, 
             let ex = &p.exclusions;
             let usable = |l: &Line| !(ex.products.contains(&l.product_id) || ex.variants.contains(&l.variant_id) || (ex.on_sale && l.on_sale));
             // Units of each bundled product, cheapest first.
-            let per_product: Vec<Vec<(i64, usize)>> = wanted
+            let per_product: Vec<Vec<(Vnd, usize)>> = wanted
                 .iter()
                 .map(|pid| {
-                    let mut units: Vec<(i64, usize)> = Vec::new();
+                    let mut units: Vec<(Vnd, usize)> = Vec::new();
                     for (i, l) in lines.iter().enumerate().filter(|(_, l)| l.product_id == *pid && usable(l)) {
                         for _ in 0..l.quantity.clamp(0, 1_000) {
                             units.push((l.unit_price, i));
@@ -292,12 +295,12 @@ fn effect(p: &Promotion, lines: &[Line], remaining: &[i64], shipping_left: i64, 
                 })
                 .collect();
             let bundles = per_product.iter().map(Vec::len).min().unwrap_or(0);
-            let mut proposal = vec![0i64; lines.len()];
+            let mut proposal = vec![Vnd::ZERO; lines.len()];
             for k in 0..bundles {
-                let units: Vec<(i64, usize)> = per_product.iter().filter_map(|u| u.get(k).copied()).collect();
-                let value = units.iter().map(|u| u.0).fold(0i64, i64::saturating_add);
-                let off = value.saturating_sub(*price).max(0);
-                let weights: Vec<i64> = units.iter().map(|u| u.0).collect();
+                let units: Vec<(Vnd, usize)> = per_product.iter().filter_map(|u| u.get(k).copied()).collect();
+                let value = Vnd::saturating_sum(units.iter().map(|u| u.0));
+                let off = value.saturating_sub(*price).max(Vnd::ZERO);
+                let weights: Vec<Vnd> = units.iter().map(|u| u.0).collect();
                 for ((_, i), share) in units.iter().zip(allocate(off, &weights)) {
                     if let Some(slot) = proposal.get_mut(*i) {
                         *slot = slot.saturating_add(share);
@@ -307,12 +310,12 @@ fn effect(p: &Promotion, lines: &[Line], remaining: &[i64], shipping_left: i64, 
             capped(proposal)
         }
         Benefit::Gift { variant_id, min_subtotal } => {
-            let mut proposal = vec![0i64; lines.len()];
+            let mut proposal = vec![Vnd::ZERO; lines.len()];
             let gift_line = lines.iter().position(|l| l.variant_id == *variant_id && l.quantity > 0);
             // The gift is named by the benefit, so only the exclusions (not the target) apply to it.
             let excluded = |l: &Line| p.exclusions.variants.contains(&l.variant_id) || p.exclusions.products.contains(&l.product_id);
             if let Some(i) = gift_line.filter(|i| lines.get(*i).is_some_and(|l| !excluded(l))) {
-                let gift_subtotal = lines.get(i).map_or(0, |l| l.unit_price.saturating_mul(l.quantity));
+                let gift_subtotal = lines.get(i).map_or(Vnd::ZERO, |l| l.unit_price.saturating_mul(l.quantity));
                 if subtotal.saturating_sub(gift_subtotal) >= *min_subtotal {
                     if let (Some(slot), Some(l)) = (proposal.get_mut(i), lines.get(i)) {
                         *slot = l.unit_price;
@@ -326,16 +329,17 @@ fn effect(p: &Promotion, lines: &[Line], remaining: &[i64], shipping_left: i64, 
 
 /// Splits `amount` across lines in proportion to `weights` by the largest-remainder method; ties
 /// go to the earlier line. With `amount <= sum(weights)` no share exceeds its weight.
-pub fn allocate(amount: i64, weights: &[i64]) -> Vec<i64> {
-    let total: i128 = weights.iter().map(|w| i128::from((*w).max(0))).sum();
-    if amount <= 0 || total <= 0 {
-        return vec![0; weights.len()];
+pub fn allocate(amount: Vnd, weights: &[Vnd]) -> Vec<Vnd> {
+    let total: i128 = weights.iter().map(|w| i128::from(w.minor().max(0))).sum();
+    if !amount.is_positive() || total <= 0 {
+        return vec![Vnd::ZERO; weights.len()];
     }
-    let amount = i128::from(amount);
+    // Exact in i128: amount × weight cannot overflow it.
+    let amount = i128::from(amount.minor());
     let mut shares: Vec<i128> = Vec::with_capacity(weights.len());
     let mut remainders: Vec<(i128, usize)> = Vec::with_capacity(weights.len());
     for (i, w) in weights.iter().enumerate() {
-        let exact = amount * i128::from((*w).max(0));
+        let exact = amount * i128::from(w.minor().max(0));
         shares.push(exact / total);
         remainders.push((exact % total, i));
     }
@@ -352,5 +356,5 @@ pub fn allocate(amount: i64, weights: &[i64]) -> Vec<i64> {
             }
         }
     }
-    shares.into_iter().map(|s| i64::try_from(s).unwrap_or(0)).collect()
+    shares.into_iter().map(|s| Vnd::new(i64::try_from(s).unwrap_or(0))).collect()
 }

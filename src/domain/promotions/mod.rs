@@ -39,6 +39,8 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 
+use super::money::Vnd;
+
 pub use engine::price;
 
 /// The three classes, in the order they are applied.
@@ -67,27 +69,27 @@ pub enum Benefit {
     /// `percent` off the targeted lines (or the whole order when the target is the order).
     PercentOff { percent: u8 },
     /// A fixed amount off the targeted lines together (or the order), at most what they cost.
-    AmountOff { amount: i64 },
+    AmountOff { amount: Vnd },
     /// Shipping free, or at most `max_discount` off it.
     FreeShipping {
         #[serde(default)]
-        max_discount: Option<i64>,
+        max_discount: Option<Vnd>,
     },
     /// For every `buy + get` targeted units, the `get` cheapest are `percent` off (100 = free).
     BuyXGetY { buy: u32, get: u32, percent: u8 },
     /// The highest tier whose `min_subtotal` the order reaches gives its `amount` off the order.
     TieredSpend { tiers: Vec<Tier> },
     /// One unit of each listed product, together, for `price`.
-    BundlePrice { products: Vec<i64>, price: i64 },
+    BundlePrice { products: Vec<i64>, price: Vnd },
     /// One unit of `variant_id` free once the rest of the order reaches `min_subtotal`. The shopper
     /// adds the gift to the cart (so it is held like any line); the engine makes one unit free.
-    Gift { variant_id: i64, min_subtotal: i64 },
+    Gift { variant_id: i64, min_subtotal: Vnd },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tier {
-    pub min_subtotal: i64,
-    pub amount: i64,
+    pub min_subtotal: Vnd,
+    pub amount: Vnd,
 }
 
 /// Which lines a promotion looks at.
@@ -131,7 +133,7 @@ pub struct Conditions {
     #[serde(default)]
     pub ends_at: Option<i64>,
     #[serde(default)]
-    pub min_subtotal: Option<i64>,
+    pub min_subtotal: Option<Vnd>,
     #[serde(default)]
     pub min_quantity: Option<i64>,
     #[serde(default)]
@@ -241,12 +243,12 @@ impl Promotion {
         }
         let bad = match &self.benefit {
             Benefit::PercentOff { percent } => !(1..=100).contains(percent),
-            Benefit::AmountOff { amount } => *amount <= 0,
-            Benefit::FreeShipping { max_discount } => max_discount.is_some_and(|m| m <= 0),
+            Benefit::AmountOff { amount } => !amount.is_positive(),
+            Benefit::FreeShipping { max_discount } => max_discount.is_some_and(|m| !m.is_positive()),
             Benefit::BuyXGetY { buy, get, percent } => *buy == 0 || *get == 0 || *buy > 100 || *get > 100 || !(1..=100).contains(percent),
-            Benefit::TieredSpend { tiers } => tiers.is_empty() || tiers.iter().any(|t| t.amount <= 0 || t.min_subtotal < 0),
-            Benefit::BundlePrice { products, price } => products.len() < 2 || *price < 0,
-            Benefit::Gift { min_subtotal, .. } => *min_subtotal < 0,
+            Benefit::TieredSpend { tiers } => tiers.is_empty() || tiers.iter().any(|t| !t.amount.is_positive() || t.min_subtotal.is_negative()),
+            Benefit::BundlePrice { products, price } => products.len() < 2 || price.is_negative(),
+            Benefit::Gift { min_subtotal, .. } => min_subtotal.is_negative(),
         };
         if bad {
             out.push("benefit");
@@ -300,7 +302,7 @@ pub struct Line {
     /// The product's category and its ancestors.
     pub categories: Vec<i64>,
     pub collections: Vec<i64>,
-    pub unit_price: i64,
+    pub unit_price: Vnd,
     pub quantity: i64,
     pub on_sale: bool,
 }
@@ -324,7 +326,7 @@ pub struct Customer {
 #[derive(Clone, Debug)]
 pub struct PricingInput<'a> {
     pub lines: &'a [Line],
-    pub shipping: i64,
+    pub shipping: Vnd,
     pub promotions: &'a [Promotion],
     pub codes: &'a [EnteredCode],
     pub customer: &'a Customer,
@@ -339,7 +341,7 @@ pub enum Rejection {
     Disabled,
     NotStarted { starts_at: i64 },
     Expired { ended_at: i64 },
-    MinSubtotal { required: i64, missing: i64 },
+    MinSubtotal { required: Vnd, missing: Vnd },
     MinQuantity { required: i64, missing: i64 },
     FirstOrderOnly,
     SignedInOnly,
@@ -382,7 +384,7 @@ pub struct Applied {
     pub class: Class,
     /// The rule that gave it (the explanation a page renders).
     pub benefit: Benefit,
-    pub amount: i64,
+    pub amount: Vnd,
     /// Variants whose lines carry a share of it (empty for shipping).
     pub lines: Vec<i64>,
 }
@@ -397,28 +399,28 @@ pub struct RejectedCode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Share {
     pub promotion_id: i64,
-    pub amount: i64,
+    pub amount: Vnd,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinePrice {
     pub variant_id: i64,
-    pub subtotal: i64,
-    pub discount: i64,
-    pub total: i64,
+    pub subtotal: Vnd,
+    pub discount: Vnd,
+    pub total: Vnd,
     pub shares: Vec<Share>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pricing {
     pub lines: Vec<LinePrice>,
-    pub subtotal: i64,
+    pub subtotal: Vnd,
     /// Product- and order-class discounts (the lines' shares added up).
-    pub items_discount: i64,
-    pub shipping: i64,
-    pub shipping_discount: i64,
-    pub discount: i64,
-    pub total: i64,
+    pub items_discount: Vnd,
+    pub shipping: Vnd,
+    pub shipping_discount: Vnd,
+    pub discount: Vnd,
+    pub total: Vnd,
     pub applied: Vec<Applied>,
     pub rejected: Vec<RejectedCode>,
 }

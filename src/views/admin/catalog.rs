@@ -9,6 +9,7 @@ use crate::app::admin_catalog::{CategoryRow, LedgerRow, ProductFilter, ProductLi
 use crate::app::inventory::Reason;
 use crate::domain::catalog::ProductStatus;
 use crate::domain::locale::Locale;
+use crate::domain::money::Vnd;
 
 /// A word in the viewer's language.
 fn w(ctx: &AdminCtx, vi: &'static str, en: &'static str) -> &'static str {
@@ -371,8 +372,8 @@ pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
                                     @if v.can_price {
                                         form method="post" action=(ctx.href(&format!("/admin/products/{id}/variants/{}/price", r.id))) {
                                             (csrf_field())
-                                            input type="text" inputmode="numeric" name="price" value=(r.price) size="9" aria-label=(w(ctx, "Giá", "Price"));
-                                            input type="text" inputmode="numeric" name="compare_at_price" value=[r.compare_at_price] size="9" aria-label=(w(ctx, "Giá so sánh", "Compare-at price"));
+                                            input type="text" inputmode="numeric" name="price" value=(r.price.minor()) size="9" aria-label=(w(ctx, "Giá", "Price"));
+                                            input type="text" inputmode="numeric" name="compare_at_price" value=[r.compare_at_price.map(Vnd::minor)] size="9" aria-label=(w(ctx, "Giá so sánh", "Compare-at price"));
                                             button type="submit" { (w(ctx, "Đổi giá", "Set price")) }
                                         }
                                     } @else {

@@ -7,15 +7,16 @@ use super::{page, AdminCtx, Section};
 use crate::app::analytics::{Dashboard, Ranked};
 use crate::domain::analytics::{change, Funnel, Totals};
 use crate::domain::csv;
+use crate::domain::money::Vnd;
 use crate::views::charts::{bar_chart, line_chart, BarChart, LineChart, Series};
 
 /// The dashboard as JSON (the internal API and the reconciliation tests read this).
 pub fn dashboard_json(d: &Dashboard) -> serde_json::Value {
     let (revenue, orders, previous_revenue) = d.revenue_series();
-    let totals = |t: &Totals, discount: i64| {
+    let totals = |t: &Totals, discount: Vnd| {
         serde_json::json!({
             "revenue": t.revenue, "orders": t.orders, "units": t.units, "discount": discount,
-            "refunded": t.refunded, "net_revenue": t.revenue - t.refunded,
+            "refunded": t.refunded, "net_revenue": t.revenue.saturating_sub(t.refunded),
             "average_order_value": t.average_order_value(),
         })
     };
@@ -63,15 +64,17 @@ pub fn dashboard_page(ctx: &AdminCtx, d: &Dashboard) -> Markup {
     let previous = d.period.previous();
     let (revenue, orders, previous_revenue) = d.revenue_series();
     let labels: Vec<String> = d.period.each_day().map(|day| day_label(ctx, day)).collect();
-    let money = |v: i64| ctx.money(v);
-    let kpis: [(&str, i64, i64, bool); 7] = [
-        (t.revenue, d.totals.revenue, d.previous.revenue, true),
-        (t.orders, d.totals.orders, d.previous.orders, false),
-        (t.average_order_value, d.totals.average_order_value(), d.previous.average_order_value(), true),
-        (t.units, d.totals.units, d.previous.units, false),
-        (t.discounts, d.discount, d.previous_discount, true),
-        (t.refunds, d.totals.refunded, d.previous.refunded, true),
-        (t.net_revenue, d.totals.revenue - d.totals.refunded, d.previous.revenue - d.previous.refunded, true),
+    // Chart values are plotted numbers; for revenue charts they are đồng.
+    let money = |v: i64| ctx.money(Vnd::new(v));
+    let net = |t: &Totals| Figure::Money(t.revenue.saturating_sub(t.refunded));
+    let kpis: [(&str, Figure, Figure); 7] = [
+        (t.revenue, Figure::Money(d.totals.revenue), Figure::Money(d.previous.revenue)),
+        (t.orders, Figure::Count(d.totals.orders), Figure::Count(d.previous.orders)),
+        (t.average_order_value, Figure::Money(d.totals.average_order_value()), Figure::Money(d.previous.average_order_value())),
+        (t.units, Figure::Count(d.totals.units), Figure::Count(d.previous.units)),
+        (t.discounts, Figure::Money(d.discount), Figure::Money(d.previous_discount)),
+        (t.refunds, Figure::Money(d.totals.refunded), Figure::Money(d.previous.refunded)),
+        (t.net_revenue, net(&d.totals), net(&d.previous)),
     ];
     let csv_href = format!("{}?from={}&to={}", ctx.href("/admin/dashboard.csv"), d.period.from, d.period.to);
     let main = html! {
@@ -91,13 +94,13 @@ pub fn dashboard_page(ctx: &AdminCtx, d: &Dashboard) -> Markup {
         p.admin-muted { ((t.compared_with)(&long_date(ctx, previous.from), &long_date(ctx, previous.to))) }
 
         section.admin-kpis aria-label=(t.dashboard) {
-            @for (label, now, before, is_money) in kpis {
+            @for (label, now, before) in kpis {
                 div.kpi {
                     h2 { (label) }
-                    p.kpi-value { @if is_money { (ctx.money(now)) } @else { (ctx.number(now)) } }
+                    p.kpi-value { (now.show(ctx)) }
                     p.kpi-change {
-                        (t.change(change(now, before), ctx.locale)) " · " (t.previous) ": "
-                        @if is_money { (ctx.money(before)) } @else { (ctx.number(before)) }
+                        (t.change(change(now.value(), before.value()), ctx.locale)) " · " (t.previous) ": "
+                        (before.show(ctx))
                     }
                 }
             }
@@ -127,9 +130,9 @@ pub fn dashboard_page(ctx: &AdminCtx, d: &Dashboard) -> Markup {
                         @for (i, day) in d.period.each_day().enumerate() {
                             tr {
                                 th scope="row" { (long_date(ctx, day)) }
-                                td { (ctx.money(revenue.get(i).copied().unwrap_or(0))) }
+                                td { (money(revenue.get(i).copied().unwrap_or(0))) }
                                 td { (ctx.number(orders.get(i).copied().unwrap_or(0))) }
-                                td { (ctx.money(previous_revenue.get(i).copied().unwrap_or(0))) }
+                                td { (money(previous_revenue.get(i).copied().unwrap_or(0))) }
                             }
                         }
                     }
@@ -146,7 +149,7 @@ pub fn dashboard_page(ctx: &AdminCtx, d: &Dashboard) -> Markup {
         div.admin-grid {
             section.admin-card {
                 h2 { (t.by_provider) }
-                @let bars: Vec<(String, i64)> = d.providers.iter().map(|p| (p.provider.clone(), p.revenue)).collect();
+                @let bars: Vec<(String, i64)> = d.providers.iter().map(|p| (p.provider.clone(), p.revenue.minor())).collect();
                 @if !bars.is_empty() {
                     (bar_chart(&BarChart { id: "providers-chart", title: t.by_provider, description: t.chart_bars_desc, bars: &bars, format: &money }))
                 }
@@ -208,14 +211,14 @@ pub fn dashboard_page(ctx: &AdminCtx, d: &Dashboard) -> Markup {
 
 fn ranked_section(ctx: &AdminCtx, id: &str, title: &str, column: &str, rows: &[Ranked], link: impl Fn(&Ranked) -> String) -> Markup {
     let t = ctx.t();
-    let bars: Vec<(String, i64)> = rows.iter().map(|r| (localized(ctx, &r.name_vi, &r.name_en).to_string(), r.revenue)).collect();
+    let bars: Vec<(String, i64)> = rows.iter().map(|r| (localized(ctx, &r.name_vi, &r.name_en).to_string(), r.revenue.minor())).collect();
     html! {
         section.admin-card {
             h2 { (title) }
             @if rows.is_empty() {
                 p { (t.no_sales) }
             } @else {
-                (bar_chart(&BarChart { id, title, description: t.chart_bars_desc, bars: &bars, format: &|v| ctx.money(v) }))
+                (bar_chart(&BarChart { id, title, description: t.chart_bars_desc, bars: &bars, format: &|v| ctx.money(Vnd::new(v)) }))
                 table.admin-table {
                     thead { tr { th scope="col" { (column) } th scope="col" { (t.units) } th scope="col" { (t.revenue) } } }
                     tbody {
@@ -229,6 +232,29 @@ fn ranked_section(ctx: &AdminCtx, id: &str, title: &str, column: &str, rows: &[R
                     }
                 }
             }
+        }
+    }
+}
+
+/// A KPI's figure: money shows as money, a count as a number; both compare as numbers.
+#[derive(Clone, Copy)]
+enum Figure {
+    Money(Vnd),
+    Count(i64),
+}
+
+impl Figure {
+    fn value(self) -> i64 {
+        match self {
+            Figure::Money(v) => v.minor(),
+            Figure::Count(n) => n,
+        }
+    }
+
+    fn show(self, ctx: &AdminCtx) -> String {
+        match self {
+            Figure::Money(v) => ctx.money(v),
+            Figure::Count(n) => ctx.number(n),
         }
     }
 }
@@ -298,14 +324,14 @@ mod tests {
     fn sample() -> Dashboard {
         Dashboard {
             period: Period { from: d("2026-11-01"), to: d("2026-11-03") },
-            totals: Totals { revenue: 3_000_000, orders: 4, units: 6, refunded: 500_000 },
-            previous: Totals { revenue: 2_000_000, orders: 2, units: 3, refunded: 0 },
-            discount: 100_000,
-            previous_discount: 0,
-            daily: vec![(d("2026-11-01"), 1_000_000, 1), (d("2026-11-03"), 2_000_000, 3)],
-            previous_daily: vec![(d("2026-10-30"), 2_000_000, 2)],
-            providers: vec![ProviderSales { provider: "stripe".into(), revenue: 3_000_000, orders: 4 }],
-            top_products: vec![Ranked { id: 1, slug: "gile-len".into(), name_vi: "Gile len".into(), name_en: "Knit vest".into(), units: 6, revenue: 2_900_000 }],
+            totals: Totals { revenue: Vnd::new(3_000_000), orders: 4, units: 6, refunded: Vnd::new(500_000) },
+            previous: Totals { revenue: Vnd::new(2_000_000), orders: 2, units: 3, refunded: Vnd::ZERO },
+            discount: Vnd::new(100_000),
+            previous_discount: Vnd::ZERO,
+            daily: vec![(d("2026-11-01"), Vnd::new(1_000_000), 1), (d("2026-11-03"), Vnd::new(2_000_000), 3)],
+            previous_daily: vec![(d("2026-10-30"), Vnd::new(2_000_000), 2)],
+            providers: vec![ProviderSales { provider: "stripe".into(), revenue: Vnd::new(3_000_000), orders: 4 }],
+            top_products: vec![Ranked { id: 1, slug: "gile-len".into(), name_vi: "Gile len".into(), name_en: "Knit vest".into(), units: 6, revenue: Vnd::new(2_900_000) }],
             top_categories: vec![],
             funnel: Funnel { sessions: 100, product_views: 60, added_to_cart: 10, checkout: 5, paid: 4 },
             previous_funnel: Funnel::default(),

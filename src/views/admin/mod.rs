@@ -17,7 +17,7 @@ use maud::{html, Markup, DOCTYPE};
 use crate::assets;
 use crate::domain::admin::{Permission, Role};
 use crate::domain::locale::Locale;
-use crate::domain::money::Money;
+use crate::domain::money::Vnd;
 
 pub use access::*;
 pub use texts::{admin_texts, AdminTexts};
@@ -105,8 +105,8 @@ impl AdminCtx {
         self.locale.path(path)
     }
 
-    pub fn money(&self, vnd: i64) -> String {
-        Money::vnd(vnd).format(self.locale)
+    pub fn money(&self, amount: Vnd) -> String {
+        amount.format(self.locale)
     }
 
     /// A whole number with the locale's thousands separator.

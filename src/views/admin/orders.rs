@@ -7,6 +7,7 @@ use super::{csrf_field, page, AdminCtx, Section};
 use crate::app::admin_orders::{Action, OrderFilter, OrderListRow};
 use crate::app::orders::OrderDetail;
 use crate::app::refunds::RefundRow;
+use crate::domain::money::Vnd;
 use crate::domain::orders::OrderStatus;
 use crate::domain::time::vn_time;
 use crate::views::checkout::provider_name_in;
@@ -96,7 +97,7 @@ pub fn orders_page(ctx: &AdminCtx, f: &OrderFilter, rows: &[OrderListRow], has_n
                                     td { (o.name) br; span.admin-muted { (o.email) " · " (o.phone) } }
                                     td { span class=(format!("order-status status-{}", o.status)) { (status_name(ctx, o.status)) } }
                                     td { (provider_name_in(ctx.locale, &o.payment_provider)) }
-                                    td class="num" { (ctx.money(o.total)) @if o.refunded_total > 0 { br; span.admin-muted { "−" (ctx.money(o.refunded_total)) } } }
+                                    td class="num" { (ctx.money(o.total)) @if o.refunded_total.is_positive() { br; span.admin-muted { "−" (ctx.money(o.refunded_total)) } } }
                                 }
                             }
                         }
@@ -115,8 +116,8 @@ pub fn orders_page(ctx: &AdminCtx, f: &OrderFilter, rows: &[OrderListRow], has_n
 /// What an order's page may offer the signed-in role.
 pub struct Offer {
     pub actions: Vec<Action>,
-    /// What is left to refund, in đồng (paid − refunded − pending refunds).
-    pub refundable: i64,
+    /// What is left to refund (paid − refunded − pending refunds).
+    pub refundable: Vnd,
 }
 
 /// `/admin/orders/{id}`.
@@ -157,15 +158,15 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
                     thead { tr { th scope="col" { "SKU" } th scope="col" { (tr(ctx, "Sản phẩm", "Product")) } th scope="col" class="num" { (tr(ctx, "SL", "Qty")) } th scope="col" class="num" { (tr(ctx, "Đơn giá", "Unit price")) } th scope="col" class="num" { (tr(ctx, "Thành tiền", "Line total")) } } }
                     tbody {
                         @for l in &d.lines {
-                            tr { td { (l.sku) } td { (ctx.locale.pick(&l.name_vi, &l.name_en)) " · " (l.size) " · " (l.color) } td.num { (l.quantity) } td.num { (ctx.money(l.unit_price)) } td.num { (ctx.money(l.line_total - l.discount)) } }
+                            tr { td { (l.sku) } td { (ctx.locale.pick(&l.name_vi, &l.name_en)) " · " (l.size) " · " (l.color) } td.num { (l.quantity) } td.num { (ctx.money(l.unit_price)) } td.num { (ctx.money(l.line_total.saturating_sub(l.discount))) } }
                         }
                     }
                     tfoot {
                         tr { th colspan="4" scope="row" { (tr(ctx, "Tạm tính", "Subtotal")) } td.num { (ctx.money(o.subtotal)) } }
                         tr { th colspan="4" scope="row" { (tr(ctx, "Phí giao hàng", "Shipping")) } td.num { (ctx.money(o.shipping_fee)) } }
-                        @if o.discount > 0 { tr { th colspan="4" scope="row" { (tr(ctx, "Giảm giá", "Discount")) } td.num { "−" (ctx.money(o.discount)) } } }
+                        @if o.discount.is_positive() { tr { th colspan="4" scope="row" { (tr(ctx, "Giảm giá", "Discount")) } td.num { "−" (ctx.money(o.discount)) } } }
                         tr { th colspan="4" scope="row" { (tr(ctx, "Tổng cộng", "Total")) } td.num { strong { (ctx.money(o.total)) } } }
-                        @if o.refunded_total > 0 { tr { th colspan="4" scope="row" { (tr(ctx, "Đã hoàn", "Refunded")) } td.num { "−" (ctx.money(o.refunded_total)) } } }
+                        @if o.refunded_total.is_positive() { tr { th colspan="4" scope="row" { (tr(ctx, "Đã hoàn", "Refunded")) } td.num { "−" (ctx.money(o.refunded_total)) } } }
                     }
                 } }
             }
@@ -207,7 +208,7 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
 }
 
 /// The form that starts an action; submitting it shows the confirmation step.
-fn action_form(ctx: &AdminCtx, order_id: &str, a: Action, refundable: i64) -> Markup {
+fn action_form(ctx: &AdminCtx, order_id: &str, a: Action, refundable: Vnd) -> Markup {
     html! {
         form.admin-action method="post" action=(ctx.href(&format!("/admin/orders/{order_id}/{}", a.code()))) {
             (csrf_field())
@@ -217,7 +218,7 @@ fn action_form(ctx: &AdminCtx, order_id: &str, a: Action, refundable: i64) -> Ma
                     label { (tr(ctx, "Mã vận đơn", "Tracking number")) input name="tracking_number" maxlength="100" required; }
                 }
                 Action::Refund => {
-                    label { (tr(ctx, "Số tiền (đ)", "Amount (VND)")) input name="amount" type="number" min="1" max=(refundable) value=(refundable) required; }
+                    label { (tr(ctx, "Số tiền (đ)", "Amount (VND)")) input name="amount" type="number" min="1" max=(refundable.minor()) value=(refundable.minor()) required; }
                     label { (tr(ctx, "Lý do", "Reason")) input name="reason" maxlength="200"; }
                 }
                 _ => {}
@@ -242,7 +243,7 @@ pub fn confirm_page(ctx: &AdminCtx, d: &OrderDetail, a: Action, fields: &[(&str,
                 dl {
                     @for (k, v) in fields.iter().filter(|(k, _)| *k != "idempotency_key") {
                         dt { (field_label(ctx, k)) }
-                        dd { @if *k == "amount" { (v.parse::<i64>().map(|n| ctx.money(n)).unwrap_or_else(|_| v.clone())) } @else { (v) } }
+                        dd { @if *k == "amount" { (v.parse::<i64>().map(|n| ctx.money(Vnd::new(n))).unwrap_or_else(|_| v.clone())) } @else { (v) } }
                     }
                 }
                 p { (tr(ctx, "Bạn có chắc không? Thao tác này được ghi vào nhật ký.", "Are you sure? This is recorded in the audit log.")) }

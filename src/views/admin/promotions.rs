@@ -8,6 +8,7 @@ use super::{csrf_field, page, AdminCtx, Section};
 use crate::app::promotion_form::{BENEFITS, TARGETS};
 use crate::app::promotions::{AnalyticsRow, PromotionRow};
 use crate::domain::listing::FieldError;
+use crate::domain::money::Vnd;
 use crate::domain::time::vn_time;
 use crate::views::promotions::benefit_text;
 use crate::views::PageCtx;
@@ -110,8 +111,8 @@ pub fn promotions_page(ctx: &AdminCtx, shop: &PageCtx, list: &[Listed], notice: 
                                 }
                                 td { (row.used_count) @if let Some(limit) = row.usage_limit { " / " (limit) } }
                                 td { (p.analytics.map_or(0, |a| a.orders)) }
-                                td { (ctx.money(p.analytics.map_or(0, |a| a.revenue))) }
-                                td { (ctx.money(p.analytics.map_or(0, |a| a.discount_given))) }
+                                td { (ctx.money(p.analytics.map_or(Vnd::ZERO, |a| a.revenue))) }
+                                td { (ctx.money(p.analytics.map_or(Vnd::ZERO, |a| a.discount_given))) }
                                 td {
                                     form method="post" action=(ctx.href(&format!("/admin/promotions/{}/{}", row.id, if active { "disable" } else { "enable" }))) {
                                         (csrf_field())
