@@ -13,7 +13,7 @@ use crate::app::admin_catalog::{
     ProductFilter, ProductListRow, StatusRow, StockRow, PAGE_SIZE,
 };
 use crate::app::admin_product::{
-    add_variant, colors_sql, create_batch, next_id_sql, prices, product_sql, remove_variant_batch, set_price_batch, sizes_sql, update_batch, variants_sql,
+    colors_sql, create_batch, next_id_sql, prices, product_sql, remove_variant_batch, set_price_batch, sizes_sql, update_batch, variants_sql,
     CodeRow, ProductInput, ProductRow, VariantError, VariantInput, VariantRow,
 };
 use crate::app::inventory::{adjust, ledger_sql, outcome, outcome_sql, Adjustment, Outcome, Reason};
@@ -340,7 +340,7 @@ async fn add_variant(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
             return product_form(r, Some(id), None, &[], Some((false, text))).await;
         }
     };
-    match add_variant(r.db, r.actor, id, &input, r.role.can(Permission::EditPrices), now()).await {
+    match crate::app::admin_product::add_variant(r.db, r.actor, id, &input, r.role.can(Permission::EditPrices), now()).await {
         Ok(()) => {}
         Err(VariantError::NotFound) => return Err(AppError::NotFound),
         Err(VariantError::NeedsPricePermission) => {
