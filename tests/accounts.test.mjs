@@ -126,7 +126,7 @@ describe('sign-in and sessions', () => {
     assert.equal((await b.get('/account')).status, 303, 'the other device is signed out too');
   });
 
-  it('slows sign-in to an account down after five failures, even with the right password', async () => {
+  it('slows sign-in to an account down after five failures from one client, even with the right password', async () => {
     const { email } = await signedUp();
     const b = browser(shop);
     for (let i = 0; i < 5; i += 1) assert.equal((await b.logIn(email, `wrong-${i}-password`)).status, 401);
@@ -135,13 +135,26 @@ describe('sign-in and sessions', () => {
     const retry = Number(blocked.headers.get('retry-after'));
     assert.ok(retry > 0 && retry <= 30, `Retry-After ${retry}`);
     assert.match(blocked.text, /thử lại sau \d+ giây/);
-    // Another account is not affected.
+    // Another account is not affected, nor this account from another client (the owner's network).
     const other = await signedUp();
     assert.equal((await browser(shop).logIn(other.email)).status, 303);
-    // After the wait, the right password works and clears the count.
+    const owner = browser(shop);
+    assert.equal((await owner.submit('/account/login', { email, password: PASSWORD }, { headers: { 'cf-connecting-ip': '192.0.2.44' } })).status, 303);
+    // After the wait, the right password works and clears that client's count.
     await shop.sql(`UPDATE login_failures SET last_at = last_at - 60 WHERE account = 'customer:${email}'`);
     assert.equal((await b.logIn(email)).status, 303);
     assert.deepEqual(await shop.sql(`SELECT * FROM login_failures WHERE account = 'customer:${email}'`), []);
+  });
+
+  it('checks no more passwords than the free tries when wrong ones arrive all at once', async () => {
+    const { email } = await signedUp();
+    const b = browser(shop);
+    const csrf = await b.token('/account/login', '/account/login');
+    const headers = { 'cf-connecting-ip': '192.0.2.77' };
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => b.submit('/account/login', { email, password: `wrong-${i}-password` }, { csrf, headers })));
+    const statuses = answers.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 401).length, 5, statuses.join(' '));
+    assert.equal(statuses.filter((s) => s === 429).length, 25);
   });
 });
 

@@ -1,5 +1,5 @@
 //! Customer accounts as data: the SQL behind sign-up, sign-in, sessions, one-time links (password
-//! reset, email verification), the per-account sign-in slow-down, and the account's own data; and
+//! reset, email verification), and the account's own data; and
 //! [`resume_session`], the use case that decides whether a session read back from its cookie is
 //! still alive (shared by the shopper and admin realms).
 //! Every statement that consumes something (a link, a session) is conditional, so a replay or a
@@ -194,32 +194,6 @@ pub fn attach_guest_orders_sql(customer_id: &str) -> Sql {
     .bind(customer_id)
 }
 
-// --- sign-in slow-down -------------------------------------------------------------------------
-
-pub fn failures_sql(account: &str) -> Sql {
-    Sql::new("SELECT failures, last_at FROM login_failures WHERE account = ?").bind(account)
-}
-
-pub fn record_failure_sql(account: &str, now: i64) -> Sql {
-    Sql::new(
-        "INSERT INTO login_failures (account, failures, last_at) VALUES (?, 1, ?) \
-         ON CONFLICT(account) DO UPDATE SET failures = failures + 1, last_at = excluded.last_at",
-    )
-    .bind(account)
-    .bind(now)
-}
-
-pub fn clear_failures_sql(account: &str) -> Sql {
-    Sql::new("DELETE FROM login_failures WHERE account = ?").bind(account)
-}
-
-#[derive(Clone, Copy, Debug, Deserialize)]
-pub struct Failures {
-    pub failures: i64,
-    pub last_at: i64,
-}
-
-
 // --- the account's own data --------------------------------------------------------------------
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -376,9 +350,6 @@ mod tests {
             end_other_sessions_sql(Realm::Customer, "c", "s"),
             live_token_sql(Purpose::PasswordReset, "t", 1),
             use_token_sql(Purpose::VerifyEmail, "t", 1),
-            failures_sql("a"),
-            record_failure_sql("a", 1),
-            clear_failures_sql("a"),
         ];
         all.extend(issue_token_batch(Purpose::PasswordReset, "t", &c, "/u", "vi", 1));
         all.extend(verify_email_batch("c", "a@b.vn", 1));

@@ -383,7 +383,8 @@ pub async fn add_variant(db: &impl Db, actor: &Actor<'_>, product_id: i64, v: &V
         return Ok(());
     }
     let product = db.first::<ProductRow>(&product_sql(product_id)).await?.ok_or(VariantError::NotFound)?;
-    if !can_price && !(product.status == ProductStatus::Draft && product.staff_may_price()) {
+    let staff_may_add = product.status == ProductStatus::Draft && product.staff_may_price();
+    if !(can_price || staff_may_add) {
         return Err(VariantError::NeedsPricePermission);
     }
     Err(VariantError::Taken)

@@ -11,11 +11,12 @@ use worker::{Env, Method, Request, Response};
 use super::http::{attachment, cart_cookies, cart_from_cookie, clear_cart_cookies, cookie, error_page, foreign_form, html, read_form, redirect, require_secret, Form, SetCookie};
 use super::Incoming;
 use crate::app::accounts::{
-    add_address_sql, addresses_sql, attach_guest_orders_sql, clear_failures_sql, create_customer_sql, customer_by_email_sql,
+    add_address_sql, addresses_sql, attach_guest_orders_sql, create_customer_sql, customer_by_email_sql,
     delete_account_batch, delete_address_sql, end_all_sessions_sql, end_other_sessions_sql, end_session_sql, export_batch,
-    failures_sql, issue_token_batch, live_token_sql, orders_sql, record_failure_sql, set_password_sql, update_profile_sql,
-    use_token_sql, verify_email_batch, CustomerRow, Failures, NewAddress, OrderSummaryRow, Purpose, TokenRow,
+    issue_token_batch, live_token_sql, orders_sql, set_password_sql, update_profile_sql,
+    use_token_sql, verify_email_batch, CustomerRow, NewAddress, OrderSummaryRow, Purpose, TokenRow,
 };
+use crate::app::sign_in::{attempt, clear_failures_sql, Attempt};
 use crate::app::api_tokens::revoke_customer_sql;
 use crate::domain::cart::order_access_token;
 use crate::domain::checkout::{Email, Phone};
@@ -24,7 +25,7 @@ use crate::domain::listing::{FieldError, Problem};
 use crate::domain::locale::Locale;
 use crate::domain::password::NewPassword;
 use crate::domain::session::Realm;
-use crate::domain::throttle::{login_retry_after, Action};
+use crate::domain::throttle::Action;
 use crate::platform::accounts::{changed, current_shopper, hash_password, session_cookie, start_session, verify_password, Shopper};
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
@@ -193,19 +194,20 @@ async fn login(call: &Call<'_>) -> Result<Response, AppError> {
         return Ok(refusal);
     }
     let account_key = format!("customer:{email}");
-    let now = now();
-    if let Some(f) = call.db.all::<Failures>(&failures_sql(&account_key)).await?.into_iter().next() {
-        if let Some(wait) = login_retry_after(f.failures, f.last_at, now) {
-            return Ok(too_many(call, wait));
+    let client = rate_limit_do::client(call.req);
+    let tried = attempt(&call.db, &account_key, &client, now(), async || {
+        let customer = call.db.all::<CustomerRow>(&customer_by_email_sql(&email)).await?.into_iter().next();
+        let ok = verify_password(&password, customer.as_ref().and_then(|c| c.password_hash.as_deref())).await?;
+        Ok(customer.filter(|_| ok))
+    });
+    let customer = match tried.await? {
+        Attempt::Passed(customer) => customer,
+        Attempt::Wait(wait) => return Ok(too_many(call, wait)),
+        Attempt::Refused => {
+            return Ok(call.page(401, account::login_page(&call.ctx, &email, None, Some(a.bad_credentials), &call.config.social.offered())));
         }
-    }
-    let customer = call.db.all::<CustomerRow>(&customer_by_email_sql(&email)).await?.into_iter().next();
-    let ok = verify_password(&password, customer.as_ref().and_then(|c| c.password_hash.as_deref())).await?;
-    let Some(customer) = customer.filter(|_| ok) else {
-        call.db.batch(&[record_failure_sql(&account_key, now)]).await?;
-        return Ok(call.page(401, account::login_page(&call.ctx, &email, None, Some(a.bad_credentials), &call.config.social.offered())));
     };
-    call.db.batch(&[clear_failures_sql(&account_key), attach_guest_orders_sql(&customer.id)]).await?;
+    call.db.batch(&[attach_guest_orders_sql(&customer.id)]).await?;
     let response = sign_in(call, &customer, &call.href(paths::ACCOUNT)).await?;
     Ok(response)
 }
