@@ -78,17 +78,37 @@ pub fn end_session_sql(session_id: &str) -> Sql {
     Sql::new("DELETE FROM sessions WHERE id_hash = ?").bind(id_hash(session_id))
 }
 
-/// The session with this id in `realm` if it is still alive at `now`, touched (its idle timer
-/// restarted) and returned as it was read. One past its idle or absolute limit is ended (deleted)
-/// and not returned; an unknown id is `None`.
-pub async fn resume_session(db: &impl Db, realm: Realm, id: &str, policy: Policy, now: i64) -> Result<Option<SessionRow>, DbError> {
-    let Some(row) = db.first::<SessionRow>(&session_sql(realm, id)).await? else { return Ok(None) };
+/// What a session id from a cookie amounts to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resumed {
+    /// Alive: touched (its idle timer restarted) and returned as it was read.
+    Live(SessionRow),
+    /// Past its idle or absolute limit: ended (deleted) now. Whose it was, for the sign-in that
+    /// follows (`domain::session::KeptForm`).
+    Expired { subject_id: String },
+    /// No such session in the realm (never, or ended before).
+    Unknown,
+}
+
+impl Resumed {
+    pub fn live(self) -> Option<SessionRow> {
+        match self {
+            Resumed::Live(row) => Some(row),
+            _ => None,
+        }
+    }
+}
+
+/// The session with this id in `realm`, as it stands at `now`: a live one is touched, one past
+/// its idle or absolute limit is ended.
+pub async fn resume_session(db: &impl Db, realm: Realm, id: &str, policy: Policy, now: i64) -> Result<Resumed, DbError> {
+    let Some(row) = db.first::<SessionRow>(&session_sql(realm, id)).await? else { return Ok(Resumed::Unknown) };
     if !row.is_alive(policy, now) {
         db.run(&end_session_sql(id)).await?;
-        return Ok(None);
+        return Ok(Resumed::Expired { subject_id: row.subject_id });
     }
     db.run(&touch_session_sql(id, now)).await?;
-    Ok(Some(row))
+    Ok(Resumed::Live(row))
 }
 
 /// Ends every session of a subject ("log out everywhere", password change or reset, deletion).
@@ -394,7 +414,7 @@ mod tests {
             let db = Sqlite::migrated();
             let id = session_id(1);
             started(&db, &id, NOW - 86_400, NOW - 3_600);
-            let row = block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW)).unwrap().expect("alive");
+            let row = block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW)).unwrap().live().expect("alive");
             assert_eq!((row.subject_id.as_str(), row.last_seen_at), ("cust-1", NOW - 3_600), "returned as read");
             assert_eq!(last_seen(&db, &id), NOW, "its idle timer restarts");
         }
@@ -404,9 +424,9 @@ mod tests {
             let db = Sqlite::migrated();
             let id = session_id(2);
             started(&db, &id, NOW - POLICY.idle - 100, NOW - POLICY.idle);
-            assert_eq!(block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW)).unwrap(), None);
+            assert_eq!(block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW)).unwrap(), Resumed::Expired { subject_id: "cust-1".into() });
             assert_eq!(stored(&db, &id), 0, "the session is ended");
-            assert_eq!(block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW - POLICY.idle + 1)).unwrap(), None, "and stays ended");
+            assert_eq!(block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW - POLICY.idle + 1)).unwrap(), Resumed::Unknown, "and stays ended");
         }
 
         #[test]
@@ -414,7 +434,7 @@ mod tests {
             let db = Sqlite::migrated();
             let id = session_id(3);
             started(&db, &id, NOW - POLICY.absolute, NOW - 60);
-            assert_eq!(block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW)).unwrap(), None);
+            assert!(matches!(block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW)).unwrap(), Resumed::Expired { .. }));
             assert_eq!(stored(&db, &id), 0);
         }
 
@@ -423,7 +443,7 @@ mod tests {
             let db = Sqlite::migrated();
             let id = session_id(4);
             started(&db, &id, NOW - 60, NOW - 60);
-            assert_eq!(block_on(resume_session(&db, Realm::Admin, &id, Policy::ADMIN, NOW)).unwrap(), None);
+            assert_eq!(block_on(resume_session(&db, Realm::Admin, &id, Policy::ADMIN, NOW)).unwrap(), Resumed::Unknown);
             assert_eq!((stored(&db, &id), last_seen(&db, &id)), (1, NOW - 60));
         }
     }

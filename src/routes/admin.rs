@@ -141,7 +141,7 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
 }
 
 async fn signed_in(req: &Request, db: &D1, config: &Config) -> Result<Option<Signed>, AppError> {
-    let Some((_, session)) = read_session(req, db, Realm::Admin, ADMIN_COOKIE, config.admin_sessions).await? else { return Ok(None) };
+    let Some((_, session)) = read_session(req, db, Realm::Admin, ADMIN_COOKIE, config.admin_sessions).await?.live() else { return Ok(None) };
     let admin = db.all::<AdminRow>(&admin_by_id_sql(&session.subject_id)).await?.into_iter().next();
     Ok(admin.filter(|a| a.disabled_at.is_none()).and_then(|admin| Role::parse(&admin.role).map(|role| Signed { admin, role })))
 }
