@@ -87,7 +87,6 @@ mod tests {
 
     use super::*;
     use crate::app::testing::{block_on, Sqlite};
-    use crate::domain::throttle::FREE_FAILURES;
 
     const OWNER: &str = "customer:an@example.vn";
     const ATTACKER_IP: &str = "203.0.113.9";
