@@ -89,7 +89,8 @@ describe('sign-in and sessions', () => {
     assert.deepEqual(await sessionsOf(c.id), []);
     const after = await shop.get('/account', { cookie: `vestify_session=${second}` });
     assert.equal(after.status, 303);
-    assert.equal(after.headers.get('location'), '/account/login');
+    assert.equal(after.headers.get('location'), '/account/login?notice=session_expired&return=%2Faccount', 'an ended session is named as such');
+    assert.equal((await shop.get('/account')).headers.get('location'), '/account/login', 'no session at all: just the sign-in page');
   });
 
   it('ends a session after the idle timeout and after the absolute timeout, however active', async () => {
@@ -104,6 +105,35 @@ describe('sign-in and sessions', () => {
     assert.equal((await b.get('/account')).status, 200);
     await shop.sql(`UPDATE sessions SET expires_at = ${now - 1} WHERE subject_id = '${c.id}'`);
     assert.equal((await b.get('/account')).status, 303, 'past the absolute end');
+  });
+
+  it('after the idle timeout, an account form leads to a sign-in that says so, back to the account, with what was typed', async () => {
+    const { b, customer: c } = await signedUp();
+    const csrf = await b.token('/account', '/account/addresses');
+    const now = Math.floor(Date.now() / 1000);
+    await shop.sql(`UPDATE sessions SET last_seen_at = ${now - 7 * 86400 - 5} WHERE subject_id = '${c.id}'`);
+    const address = { name: 'Trần Văn Cường', phone: '0901234567', 'address.line1': '12 Lý Thái Tổ', 'address.ward': 'Phường 1', 'address.district': 'Quận 10', 'address.province': 'TP. Hồ Chí Minh', 'address.country': 'VN' };
+    const sent = await b.submit('/account/addresses', address, { csrf });
+    assert.equal(sent.status, 303);
+    const location = sent.headers.get('location');
+    assert.equal(location, '/account/login?notice=session_expired&return=%2Faccount');
+    const cookies = sent.headers.getSetCookie();
+    assert.ok(cookies.some((k) => /^vestify_session=;/.test(k)), 'the stale session cookie goes');
+    assert.match(cookies.find((k) => k.startsWith('vestify_kept=')), /HttpOnly; SameSite=Lax/);
+    assert.equal((await shop.sql(`SELECT COUNT(*) AS n FROM addresses WHERE customer_id = '${c.id}'`))[0].n, 0, 'nothing saved signed out');
+    const login = await b.get(location);
+    assert.equal(login.status, 200);
+    assert.match(login.doc.find('p.success').text, /Phiên đăng nhập của bạn đã hết hạn/);
+    assert.match((await browser(shop).get('/en/account/login?notice=session_expired')).text, /Your session has expired/);
+    const back = await b.submit('/account/login?return=%2Faccount', { email: c.email, password: PASSWORD }, { page: location });
+    assert.equal(back.status, 303);
+    assert.equal(back.headers.get('location'), '/account');
+    const page = await b.get('/account');
+    assert.match(page.text, /Những gì bạn đã nhập vẫn còn bên dưới/);
+    const typed = (name) => page.doc.find(`form.add-address input[name="${name}"]`).attr('value');
+    assert.deepEqual(['name', 'phone', 'address.line1', 'address.province'].map(typed), ['Trần Văn Cường', '0901234567', '12 Lý Thái Tổ', 'TP. Hồ Chí Minh']);
+    assert.ok(page.headers.getSetCookie().some((k) => /^vestify_kept=;/.test(k)), 'shown once');
+    assert.equal((await b.get('/account')).doc.find('form.add-address input[name="address.line1"]').attr('value'), '');
   });
 
   it('keeps a session alive while it is used', async () => {
@@ -126,7 +156,7 @@ describe('sign-in and sessions', () => {
     assert.equal((await b.get('/account')).status, 303, 'the other device is signed out too');
   });
 
-  it('slows sign-in to an account down after five failures, even with the right password', async () => {
+  it('slows sign-in to an account down after five failures from one client, even with the right password', async () => {
     const { email } = await signedUp();
     const b = browser(shop);
     for (let i = 0; i < 5; i += 1) assert.equal((await b.logIn(email, `wrong-${i}-password`)).status, 401);
@@ -135,13 +165,26 @@ describe('sign-in and sessions', () => {
     const retry = Number(blocked.headers.get('retry-after'));
     assert.ok(retry > 0 && retry <= 30, `Retry-After ${retry}`);
     assert.match(blocked.text, /thử lại sau \d+ giây/);
-    // Another account is not affected.
+    // Another account is not affected, nor this account from another client (the owner's network).
     const other = await signedUp();
     assert.equal((await browser(shop).logIn(other.email)).status, 303);
-    // After the wait, the right password works and clears the count.
+    const owner = browser(shop);
+    assert.equal((await owner.submit('/account/login', { email, password: PASSWORD }, { headers: { 'cf-connecting-ip': '192.0.2.44' } })).status, 303);
+    // After the wait, the right password works and clears that client's count.
     await shop.sql(`UPDATE login_failures SET last_at = last_at - 60 WHERE account = 'customer:${email}'`);
     assert.equal((await b.logIn(email)).status, 303);
     assert.deepEqual(await shop.sql(`SELECT * FROM login_failures WHERE account = 'customer:${email}'`), []);
+  });
+
+  it('checks no more passwords than the free tries when wrong ones arrive all at once', async () => {
+    const { email } = await signedUp();
+    const b = browser(shop);
+    const csrf = await b.token('/account/login', '/account/login');
+    const headers = { 'cf-connecting-ip': '192.0.2.77' };
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => b.submit('/account/login', { email, password: `wrong-${i}-password` }, { csrf, headers })));
+    const statuses = answers.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 401).length, 5, statuses.join(' '));
+    assert.equal(statuses.filter((s) => s === 429).length, 25);
   });
 });
 

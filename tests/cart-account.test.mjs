@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { browser, newEmail, newShopper } from './support/accounts.mjs';
+import { browser, newEmail, newShopper, PASSWORD } from './support/accounts.mjs';
+import { parseHtml } from './support/html.mjs';
 import { s, shop, useShop } from './support/setup.mjs';
 import { checkoutBody, checkoutForm, newKey, variantPool } from './support/shopping.mjs';
 
@@ -111,6 +112,54 @@ describe('the cart follows the signed-in shopper', () => {
     assert.deepEqual(await lines(shared), {}, "B does not get A's cart");
     assert.notEqual(await accountCart(b.email), aCart);
     assert.deepEqual((await holds(v)).byCart, { [aCart]: 1 }, "A's cart is untouched");
+  });
+});
+
+describe('a checkout after the session expired', () => {
+  /** A signed-in shopper with one item, their checkout page shown, then idle past the timeout. */
+  async function expiredAtCheckout(tag) {
+    const { email, b } = await newShopper(shop, tag);
+    await add(b, pool.take(1)[0], 1);
+    const csrf = await b.token('/checkout', '/checkout');
+    const [c] = await shop.sql(`SELECT id FROM customers WHERE email = '${email}'`);
+    await shop.sql(`UPDATE sessions SET last_seen_at = last_seen_at - ${7 * 86400 + 5} WHERE subject_id = '${c.id}'`);
+    const fields = { ...checkoutForm(checkoutBody({ email, name: 'Nguyễn Thị Bình' })), idempotency_key: newKey() };
+    return { b, email, id: c.id, csrf, fields };
+  }
+  const ordersOf = (email) => shop.sql(`SELECT customer_id FROM orders WHERE email = '${email}'`);
+
+  it('asks instead of silently placing a guest order, keeping what was typed, and signs in back to the checkout', async () => {
+    const { b, email, id, csrf, fields } = await expiredAtCheckout('expired');
+    const asked = await b.submit('/checkout', fields, { csrf });
+    assert.equal(asked.status, 409, asked.text.slice(0, 500));
+    assert.match(asked.text, /Phiên đăng nhập của bạn đã hết hạn/);
+    assert.deepEqual(await ordersOf(email), [], 'no order placed');
+    const doc = parseHtml(asked.text);
+    const signIn = doc.findAll('.session-ended a').map((a) => a.attr('href'));
+    assert.deepEqual(signIn, ['/account/login?notice=session_expired&return=%2Fcheckout']);
+    assert.equal(doc.find('form.checkout-form input[name="email"]').attr('value'), email, 'what was typed is kept');
+    assert.equal(doc.find('form.checkout-form input[name="as_guest"]').attr('value'), '1');
+    assert.match(doc.find('button.place-order').text, /Đặt hàng với tư cách khách/);
+    // The sign-in page says why, and leads back to the checkout; the order is then the account's.
+    const login = await b.get(signIn[0]);
+    assert.match(login.text, /Phiên đăng nhập của bạn đã hết hạn/);
+    const back = await b.submit('/account/login?return=%2Fcheckout', { email, password: PASSWORD }, { page: signIn[0] });
+    assert.equal(back.status, 303);
+    assert.equal(back.headers.get('location'), '/checkout');
+    const placed = await b.submit('/checkout', { ...fields, idempotency_key: newKey() }, { page: '/checkout' });
+    assert.equal(placed.status, 303, placed.text.slice(0, 500));
+    assert.deepEqual(await ordersOf(email), [{ customer_id: id }]);
+  });
+
+  it('places a guest order only when the shopper chooses to, and then forgets the ended session', async () => {
+    const { b, email, csrf, fields } = await expiredAtCheckout('guest');
+    const en = await b.get('/en/checkout');
+    assert.match(en.text, /Your session has expired/, 'the page says so before anything is typed');
+    assert.equal((await b.submit('/checkout', fields, { csrf })).status, 409);
+    const placed = await b.submit('/checkout', { ...fields, as_guest: '1' }, { csrf });
+    assert.equal(placed.status, 303, placed.text.slice(0, 500));
+    assert.deepEqual(await ordersOf(email), [{ customer_id: null }]);
+    assert.ok(placed.headers.getSetCookie().some((c) => /^vestify_session=;/.test(c)), 'the stale session cookie goes');
   });
 });
 

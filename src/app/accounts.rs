@@ -1,5 +1,5 @@
 //! Customer accounts as data: the SQL behind sign-up, sign-in, sessions, one-time links (password
-//! reset, email verification), the per-account sign-in slow-down, and the account's own data; and
+//! reset, email verification), and the account's own data; and
 //! [`resume_session`], the use case that decides whether a session read back from its cookie is
 //! still alive (shared by the shopper and admin realms).
 //! Every statement that consumes something (a link, a session) is conditional, so a replay or a
@@ -79,17 +79,37 @@ pub fn end_session_sql(session_id: &str) -> Sql {
     Sql::new("DELETE FROM sessions WHERE id_hash = ?").bind(id_hash(session_id))
 }
 
-/// The session with this id in `realm` if it is still alive at `now`, touched (its idle timer
-/// restarted) and returned as it was read. One past its idle or absolute limit is ended (deleted)
-/// and not returned; an unknown id is `None`.
-pub async fn resume_session(db: &impl Db, realm: Realm, id: &str, policy: Policy, now: i64) -> Result<Option<SessionRow>, DbError> {
-    let Some(row) = db.first::<SessionRow>(&session_sql(realm, id)).await? else { return Ok(None) };
+/// What a session id from a cookie amounts to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resumed {
+    /// Alive: touched (its idle timer restarted) and returned as it was read.
+    Live(SessionRow),
+    /// Past its idle or absolute limit: ended (deleted) now. Whose it was, for the sign-in that
+    /// follows (`domain::session::KeptForm`).
+    Expired { subject_id: String },
+    /// No such session in the realm (never, or ended before).
+    Unknown,
+}
+
+impl Resumed {
+    pub fn live(self) -> Option<SessionRow> {
+        match self {
+            Resumed::Live(row) => Some(row),
+            _ => None,
+        }
+    }
+}
+
+/// The session with this id in `realm`, as it stands at `now`: a live one is touched, one past
+/// its idle or absolute limit is ended.
+pub async fn resume_session(db: &impl Db, realm: Realm, id: &str, policy: Policy, now: i64) -> Result<Resumed, DbError> {
+    let Some(row) = db.first::<SessionRow>(&session_sql(realm, id)).await? else { return Ok(Resumed::Unknown) };
     if !row.is_alive(policy, now) {
         db.run(&end_session_sql(id)).await?;
-        return Ok(None);
+        return Ok(Resumed::Expired { subject_id: row.subject_id });
     }
     db.run(&touch_session_sql(id, now)).await?;
-    Ok(Some(row))
+    Ok(Resumed::Live(row))
 }
 
 /// Ends every session of a subject ("log out everywhere", password change or reset, deletion).
@@ -194,32 +214,6 @@ pub fn attach_guest_orders_sql(customer_id: &str) -> Sql {
     )
     .bind(customer_id)
 }
-
-// --- sign-in slow-down -------------------------------------------------------------------------
-
-pub fn failures_sql(account: &str) -> Sql {
-    Sql::new("SELECT failures, last_at FROM login_failures WHERE account = ?").bind(account)
-}
-
-pub fn record_failure_sql(account: &str, now: i64) -> Sql {
-    Sql::new(
-        "INSERT INTO login_failures (account, failures, last_at) VALUES (?, 1, ?) \
-         ON CONFLICT(account) DO UPDATE SET failures = failures + 1, last_at = excluded.last_at",
-    )
-    .bind(account)
-    .bind(now)
-}
-
-pub fn clear_failures_sql(account: &str) -> Sql {
-    Sql::new("DELETE FROM login_failures WHERE account = ?").bind(account)
-}
-
-#[derive(Clone, Copy, Debug, Deserialize)]
-pub struct Failures {
-    pub failures: i64,
-    pub last_at: i64,
-}
-
 
 // --- the account's own data --------------------------------------------------------------------
 
@@ -377,9 +371,6 @@ mod tests {
             end_other_sessions_sql(Realm::Customer, "c", "s"),
             live_token_sql(Purpose::PasswordReset, "t", 1),
             use_token_sql(Purpose::VerifyEmail, "t", 1),
-            failures_sql("a"),
-            record_failure_sql("a", 1),
-            clear_failures_sql("a"),
         ];
         all.extend(issue_token_batch(Purpose::PasswordReset, "t", &c, "/u", "vi", 1));
         all.extend(verify_email_batch("c", "a@b.vn", 1));
@@ -424,7 +415,7 @@ mod tests {
             let db = Sqlite::migrated();
             let id = session_id(1);
             started(&db, &id, NOW - 86_400, NOW - 3_600);
-            let row = block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW)).unwrap().expect("alive");
+            let row = block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW)).unwrap().live().expect("alive");
             assert_eq!((row.subject_id.as_str(), row.last_seen_at), ("cust-1", NOW - 3_600), "returned as read");
             assert_eq!(last_seen(&db, &id), NOW, "its idle timer restarts");
         }
@@ -434,9 +425,9 @@ mod tests {
             let db = Sqlite::migrated();
             let id = session_id(2);
             started(&db, &id, NOW - POLICY.idle - 100, NOW - POLICY.idle);
-            assert_eq!(block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW)).unwrap(), None);
+            assert_eq!(block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW)).unwrap(), Resumed::Expired { subject_id: "cust-1".into() });
             assert_eq!(stored(&db, &id), 0, "the session is ended");
-            assert_eq!(block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW - POLICY.idle + 1)).unwrap(), None, "and stays ended");
+            assert_eq!(block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW - POLICY.idle + 1)).unwrap(), Resumed::Unknown, "and stays ended");
         }
 
         #[test]
@@ -444,7 +435,7 @@ mod tests {
             let db = Sqlite::migrated();
             let id = session_id(3);
             started(&db, &id, NOW - POLICY.absolute, NOW - 60);
-            assert_eq!(block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW)).unwrap(), None);
+            assert!(matches!(block_on(resume_session(&db, Realm::Customer, &id, POLICY, NOW)).unwrap(), Resumed::Expired { .. }));
             assert_eq!(stored(&db, &id), 0);
         }
 
@@ -453,7 +444,7 @@ mod tests {
             let db = Sqlite::migrated();
             let id = session_id(4);
             started(&db, &id, NOW - 60, NOW - 60);
-            assert_eq!(block_on(resume_session(&db, Realm::Admin, &id, Policy::ADMIN, NOW)).unwrap(), None);
+            assert_eq!(block_on(resume_session(&db, Realm::Admin, &id, Policy::ADMIN, NOW)).unwrap(), Resumed::Unknown);
             assert_eq!((stored(&db, &id), last_seen(&db, &id)), (1, NOW - 60));
         }
     }

@@ -1,11 +1,15 @@
 //! Creating and editing a product in the admin panel: the form's fields validated into a
 //! [`ProductInput`] / [`VariantInput`] (each error names its field, in Vietnamese), and the audited
-//! batches that write them. Prices are set only by routes that need `EditPrices`.
+//! batches that write them. Prices are set only by routes that need `EditPrices`, and a variant
+//! added without it ([`add_variant`]) only to a product that has never been on sale: its first
+//! prices, not a change to what shoppers have seen (the insert itself is gated on
+//! `products.published_at IS NULL`, which triggers set when a product first becomes active).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::admin::{audit_sql, Actor};
+use super::db::{Db, DbError};
 use super::sql::{Sql, SqlValue};
 use crate::domain::catalog::ProductStatus;
 use crate::domain::money::Vnd;
@@ -129,9 +133,18 @@ pub struct ProductRow {
     pub seo_description_en: String,
     pub status: ProductStatus,
     pub tags: Option<String>,
+    /// When it first went on sale (`None`: never); taking it back to draft keeps this.
+    #[serde(default)]
+    pub published_at: Option<String>,
 }
 
 impl ProductRow {
+    /// Whether someone without the price permission may still give it variants and their first
+    /// prices: only while it has never been on sale.
+    pub fn staff_may_price(&self) -> bool {
+        self.published_at.is_none()
+    }
+
     pub fn input(&self) -> ProductInput {
         let mut tags: Vec<String> = self.tags.as_deref().unwrap_or("").split(',').filter(|t| !t.is_empty()).map(str::to_string).collect();
         tags.sort();
@@ -155,8 +168,8 @@ impl ProductRow {
 pub fn product_sql(id: i64) -> Sql {
     Sql::new(
         "SELECT id, slug, category_id, name_vi, name_en, description_vi, description_en, seo_title_vi, seo_title_en, \
-         seo_description_vi, seo_description_en, status, (SELECT group_concat(tag) FROM product_tags WHERE product_id = products.id) AS tags \
-         FROM products WHERE id = ?",
+         seo_description_vi, seo_description_en, status, (SELECT group_concat(tag) FROM product_tags WHERE product_id = products.id) AS tags, \
+         published_at FROM products WHERE id = ?",
     )
     .bind(id)
 }
@@ -308,13 +321,16 @@ pub fn prices(form: &[(String, String)]) -> Result<(Vnd, Option<Vnd>), Errors> {
     }
 }
 
-/// `drafts_only`: the actor may not set prices, so the variant is added only while the product is
-/// still a draft (its first prices, not a change to what shoppers see).
-pub fn add_variant_batch(actor: &Actor, product_id: i64, v: &VariantInput, drafts_only: bool, now: i64) -> [Sql; 2] {
+/// `unpublished_only`: the actor may not set prices, so the variant is added only to a product that
+/// has never been on sale (its first prices, not a change to what shoppers have seen) and is a
+/// draft now. A product once active keeps `published_at`, so draft → add → active cannot be used
+/// to price a product that was on sale.
+pub fn add_variant_batch(actor: &Actor, product_id: i64, v: &VariantInput, unpublished_only: bool, now: i64) -> [Sql; 2] {
     let mut insert = Sql::new(
         "INSERT INTO variants (product_id, sku, size, color, price, compare_at_price, barcode, weight_grams, position) \
          SELECT ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM variants WHERE product_id = ?) \
-         WHERE EXISTS (SELECT 1 FROM products WHERE id = ? AND (? = 0 OR status = 'draft')) AND EXISTS (SELECT 1 FROM sizes WHERE code = ?) AND EXISTS (SELECT 1 FROM colors WHERE code = ?) \
+         WHERE EXISTS (SELECT 1 FROM products WHERE id = ? AND (? = 0 OR (status = 'draft' AND published_at IS NULL))) \
+         AND EXISTS (SELECT 1 FROM sizes WHERE code = ?) AND EXISTS (SELECT 1 FROM colors WHERE code = ?) \
          AND NOT EXISTS (SELECT 1 FROM variants WHERE sku = ? OR (product_id = ? AND size = ? AND color = ?) OR (? IS NOT NULL AND barcode = ?))",
     )
     .bind(product_id)
@@ -330,7 +346,7 @@ pub fn add_variant_batch(actor: &Actor, product_id: i64, v: &VariantInput, draft
         .bind(v.weight_grams)
         .bind(product_id)
         .bind(product_id)
-        .bind(i64::from(drafts_only))
+        .bind(i64::from(unpublished_only))
         .bind(v.size.as_str())
         .bind(v.color.as_str())
         .bind(v.sku.as_str())
@@ -340,6 +356,39 @@ pub fn add_variant_batch(actor: &Actor, product_id: i64, v: &VariantInput, draft
         .bind(barcode.clone())
         .bind(barcode);
     [insert, audit_sql(actor, "variant.create", "product", &product_id.to_string(), None, Some(&json!(v)), now)]
+}
+
+/// Why a variant was not added.
+#[derive(Debug)]
+pub enum VariantError {
+    NotFound,
+    /// The product is or has been on sale, and the actor may not set prices.
+    NeedsPricePermission,
+    /// The SKU, barcode or size × colour is taken, or the size or colour does not exist.
+    Taken,
+    Db(DbError),
+}
+
+impl From<DbError> for VariantError {
+    fn from(e: DbError) -> Self {
+        VariantError::Db(e)
+    }
+}
+
+/// Adds a variant to a product. `can_price`: the actor has the price permission; without it the
+/// insert happens only for a product that has never been on sale (decided by the insert's own
+/// condition, so no sequence of status changes gets round it). On refusal, says why.
+pub async fn add_variant(db: &impl Db, actor: &Actor<'_>, product_id: i64, v: &VariantInput, can_price: bool, now: i64) -> Result<(), VariantError> {
+    let done = db.batch(&add_variant_batch(actor, product_id, v, !can_price, now)).await?;
+    if done.first().is_some_and(|r| r.changes() > 0) {
+        return Ok(());
+    }
+    let product = db.first::<ProductRow>(&product_sql(product_id)).await?.ok_or(VariantError::NotFound)?;
+    let staff_may_add = product.status == ProductStatus::Draft && product.staff_may_price();
+    if !(can_price || staff_may_add) {
+        return Err(VariantError::NeedsPricePermission);
+    }
+    Err(VariantError::Taken)
 }
 
 /// Removes a variant nobody holds, ordered or counted: no reservation, no order line, no hold, no
@@ -481,6 +530,7 @@ mod tests {
             seo_description_en: "".into(),
             status: ProductStatus::Draft,
             tags: Some("b,a".into()),
+            published_at: None,
         };
         assert_eq!(row.input().tags, vec!["a".to_string(), "b".to_string()]);
         let v = VariantInput {
@@ -514,5 +564,100 @@ mod tests {
             assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text);
         }
         assert!(create_batch(&actor, 9, &p, 1)[1].text.contains("audit_log"));
+    }
+}
+
+#[cfg(test)]
+mod flow_tests {
+    use super::*;
+    use crate::app::db::Db;
+    use crate::app::testing::{block_on, Sqlite};
+
+    const STAFF: Actor = Actor { id: "staff", email: "staff@x.vn", ip: "" };
+
+    /// An active product of the demo catalog and a size × colour it has no variant for.
+    fn on_sale(db: &Sqlite) -> (i64, String, String) {
+        let id = db.int("SELECT id FROM products WHERE status = 'active' ORDER BY id LIMIT 1");
+        let size = db.text(&format!("SELECT s.code FROM sizes s, colors c WHERE NOT EXISTS (SELECT 1 FROM variants v WHERE v.product_id = {id} AND v.size = s.code AND v.color = c.code) ORDER BY s.sort_order, c.sort_order LIMIT 1"));
+        let color = db.text(&format!("SELECT c.code FROM sizes s, colors c WHERE s.code = '{size}' AND NOT EXISTS (SELECT 1 FROM variants v WHERE v.product_id = {id} AND v.size = s.code AND v.color = c.code) ORDER BY c.sort_order LIMIT 1"));
+        (id, size, color)
+    }
+
+    fn set_status(db: &Sqlite, id: i64, status: ProductStatus) {
+        let before: ProductRow = block_on(db.first(&product_sql(id))).unwrap().unwrap();
+        let input = ProductInput { status, ..before.input() };
+        let done = block_on(db.batch(&update_batch(&STAFF, &before, &input, 1))).unwrap();
+        assert_eq!(done[0].changes(), 1, "status {status:?}");
+    }
+
+    fn cheap(size: &str, color: &str) -> VariantInput {
+        VariantInput { sku: "CHEAP-1".into(), size: size.into(), color: color.into(), price: Vnd::new(1_000), compare_at_price: None, barcode: None, weight_grams: 0 }
+    }
+
+    #[test]
+    fn staff_cannot_price_a_product_on_sale_by_taking_it_back_to_draft() {
+        let db = Sqlite::demo();
+        let (id, size, color) = on_sale(&db);
+        // The probe's sequence: draft, add a variant at 1.000 ₫, active again.
+        set_status(&db, id, ProductStatus::Draft);
+        let added = block_on(add_variant(&db, &STAFF, id, &cheap(&size, &color), false, 2));
+        assert!(matches!(added, Err(VariantError::NeedsPricePermission)), "{added:?}");
+        set_status(&db, id, ProductStatus::Active);
+        assert_eq!(db.int("SELECT COUNT(*) FROM variants WHERE sku = 'CHEAP-1'"), 0, "staff priced a product that was on sale");
+        // The write itself refuses it, whatever a handler checked before.
+        set_status(&db, id, ProductStatus::Draft);
+        let done = block_on(db.batch(&add_variant_batch(&STAFF, id, &cheap(&size, &color), true, 3))).unwrap();
+        assert_eq!((done[0].changes(), done[1].changes()), (0, 0), "no insert, no audit row");
+        assert!(db.int(&format!("SELECT published_at IS NOT NULL FROM products WHERE id = {id}")) == 1, "the mark survives the drafts");
+    }
+
+    #[test]
+    fn a_manager_still_adds_a_variant_to_a_product_on_sale() {
+        let db = Sqlite::demo();
+        let (id, size, color) = on_sale(&db);
+        let manager = Actor { id: "manager", email: "manager@x.vn", ip: "" };
+        block_on(add_variant(&db, &manager, id, &cheap(&size, &color), true, 2)).unwrap();
+        assert_eq!(db.int("SELECT price FROM variants WHERE sku = 'CHEAP-1'"), 1_000);
+        let again = block_on(add_variant(&db, &manager, id, &cheap(&size, &color), true, 3));
+        assert!(matches!(again, Err(VariantError::Taken)), "{again:?}");
+    }
+
+    #[test]
+    fn staff_give_a_new_product_its_first_prices_until_it_goes_on_sale() {
+        let db = Sqlite::demo();
+        let category = db.int("SELECT MIN(id) FROM categories");
+        let input = ProductInput {
+            slug: "gile-moi".into(),
+            category_id: category,
+            name_vi: "Gile mới".into(),
+            name_en: "New vest".into(),
+            description_vi: String::new(),
+            description_en: String::new(),
+            seo_title_vi: String::new(),
+            seo_title_en: String::new(),
+            seo_description_vi: String::new(),
+            seo_description_en: String::new(),
+            status: ProductStatus::Draft,
+            tags: Vec::new(),
+        };
+        let id = 9_000;
+        assert_eq!(block_on(db.batch(&create_batch(&STAFF, id, &input, 1))).unwrap()[0].changes(), 1);
+        block_on(add_variant(&db, &STAFF, id, &cheap("M", "navy"), false, 2)).unwrap();
+        set_status(&db, id, ProductStatus::Active);
+        set_status(&db, id, ProductStatus::Draft);
+        let later = VariantInput { sku: "CHEAP-2".into(), size: "L".into(), ..cheap("L", "navy") };
+        assert!(matches!(block_on(add_variant(&db, &STAFF, id, &later, false, 3)), Err(VariantError::NeedsPricePermission)));
+        // Created straight into sale, it is marked at once.
+        let live = ProductInput { slug: "gile-ban-ngay".into(), status: ProductStatus::Active, ..input };
+        block_on(db.batch(&create_batch(&STAFF, id + 1, &live, 4))).unwrap();
+        assert_eq!(db.int(&format!("SELECT published_at IS NOT NULL FROM products WHERE id = {}", id + 1)), 1);
+    }
+
+    #[test]
+    fn the_first_publication_cannot_be_erased() {
+        let db = Sqlite::demo();
+        let (id, _, _) = on_sale(&db);
+        let erase = block_on(db.batch(&[Sql::new("UPDATE products SET published_at = NULL WHERE id = ?").bind(id)]));
+        assert!(erase.is_err());
     }
 }

@@ -99,8 +99,9 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/products/new", Permission::EditProducts),
     ("GET", "/admin/products/{id}", Permission::ViewProducts),
     ("POST", "/admin/products/{id}", Permission::EditProducts),
-    // Staff may give a draft product its variants (and their first prices); adding to a product on
-    // sale, or changing a price, needs EditPrices (checked in the handler and the SQL).
+    // Staff may give a product that has never been on sale its variants (and their first prices);
+    // adding to a product that is or was on sale, or changing a price, needs EditPrices (checked
+    // in the variant insert itself: `app::admin_product::add_variant`).
     ("POST", "/admin/products/{id}/variants", Permission::EditProducts),
     ("POST", "/admin/products/{id}/variants/{id}/price", Permission::EditPrices),
     ("POST", "/admin/products/{id}/variants/{id}/remove", Permission::EditProducts),

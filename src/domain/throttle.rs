@@ -5,17 +5,22 @@ use serde::{Deserialize, Serialize};
 
 /// Failures allowed before sign-in to that account slows down.
 pub const FREE_FAILURES: i64 = 5;
+/// The wait after the first failure past the free ones; it doubles with each further failure.
+pub const FIRST_DELAY: i64 = 30;
+/// Doublings counted at most (the wait is capped by [`MAX_DELAY`] well before).
+pub const MAX_DOUBLINGS: i64 = 10;
 /// The longest wait between two attempts on one account.
 pub const MAX_DELAY: i64 = 15 * 60;
 
 /// Seconds the account must wait after `failures` failures: none for the first few, then 30 s,
-/// doubling with each further failure, at most 15 minutes.
+/// doubling with each further failure, at most 15 minutes. (`app::sign_in` states the same rule in
+/// SQL, tested against this.)
 pub fn login_delay(failures: i64) -> i64 {
     if failures < FREE_FAILURES {
         return 0;
     }
-    let doublings = (failures - FREE_FAILURES).min(10) as u32;
-    (30_i64 << doublings).min(MAX_DELAY)
+    let doublings = (failures - FREE_FAILURES).min(MAX_DOUBLINGS) as u32;
+    (FIRST_DELAY << doublings).min(MAX_DELAY)
 }
 
 /// How long until the account may try again, if it must wait.

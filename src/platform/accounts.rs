@@ -8,11 +8,11 @@ use super::config::now;
 use super::d1::D1;
 use crate::app::db::Db;
 use super::{random, webcrypto};
-use crate::app::accounts::{customer_by_id_sql, insert_session_sql, resume_session, CustomerRow};
+use crate::app::accounts::{customer_by_id_sql, insert_session_sql, resume_session, CustomerRow, Resumed};
 use crate::domain::error::AppError;
 use crate::domain::http::{cookie, SetCookie};
 use crate::domain::password::{decoy, StoredHash, ITERATIONS, SALT_BYTES};
-use crate::domain::session::{is_session_id, Policy, Realm, SessionRow};
+use crate::domain::session::{is_session_id, Ended, Policy, Realm, SessionRow};
 
 fn no_randomness() -> AppError {
     AppError::Internal("no randomness".into())
@@ -42,12 +42,43 @@ pub async fn start_session(db: &D1, realm: Realm, subject_id: &str, policy: Poli
     Ok(id)
 }
 
-/// The live session behind the cookie (`app::accounts::resume_session`: touched if alive, ended
-/// if not).
-pub async fn read_session(req: &Request, db: &D1, realm: Realm, cookie_name: &str, policy: Policy) -> Result<Option<(String, SessionRow)>, AppError> {
+/// What the request's session cookie amounts to.
+pub enum Session {
+    /// No (well-formed) session cookie: a visitor who has not signed in on this device.
+    None,
+    /// A live session (touched), with its id.
+    Live(String, SessionRow),
+    /// The cookie names a session that is no longer alive.
+    Ended(Ended),
+}
+
+impl Session {
+    pub fn live(self) -> Option<(String, SessionRow)> {
+        match self {
+            Session::Live(id, row) => Some((id, row)),
+            _ => None,
+        }
+    }
+}
+
+fn session_id(req: &Request, cookie_name: &str) -> Option<String> {
     let header = req.headers().get("cookie").ok().flatten().unwrap_or_default();
-    let Some(id) = cookie(&header, cookie_name).filter(|id| is_session_id(id)).map(str::to_string) else { return Ok(None) };
-    Ok(resume_session(db, realm, &id, policy, now()).await?.map(|row| (id, row)))
+    cookie(&header, cookie_name).filter(|id| is_session_id(id)).map(str::to_string)
+}
+
+/// Whether the request carries a session cookie at all (live or not).
+pub fn has_session_cookie(req: &Request) -> bool {
+    session_id(req, super::security::SESSION_COOKIE).is_some()
+}
+
+/// The session behind the cookie (`app::accounts::resume_session`: touched if alive, ended if not).
+pub async fn read_session(req: &Request, db: &D1, realm: Realm, cookie_name: &str, policy: Policy) -> Result<Session, AppError> {
+    let Some(id) = session_id(req, cookie_name) else { return Ok(Session::None) };
+    Ok(match resume_session(db, realm, &id, policy, now()).await? {
+        Resumed::Live(row) => Session::Live(id, row),
+        Resumed::Expired { subject_id } => Session::Ended(Ended { subject_id: Some(subject_id) }),
+        Resumed::Unknown => Session::Ended(Ended { subject_id: None }),
+    })
 }
 
 /// A signed-in shopper.
@@ -57,11 +88,18 @@ pub struct Shopper {
 }
 
 pub async fn current_shopper(req: &Request, db: &D1, policy: Policy) -> Result<Option<Shopper>, AppError> {
-    let Some((session_id, row)) = read_session(req, db, Realm::Customer, super::security::SESSION_COOKIE, policy).await? else {
-        return Ok(None);
+    Ok(shopper_or_ended(req, db, policy).await?.0)
+}
+
+/// The signed-in shopper, or else the session this device had, if it has ended.
+pub async fn shopper_or_ended(req: &Request, db: &D1, policy: Policy) -> Result<(Option<Shopper>, Option<Ended>), AppError> {
+    let (session_id, row) = match read_session(req, db, Realm::Customer, super::security::SESSION_COOKIE, policy).await? {
+        Session::Live(id, row) => (id, row),
+        Session::Ended(ended) => return Ok((None, Some(ended))),
+        Session::None => return Ok((None, None)),
     };
     let customer = db.all::<CustomerRow>(&customer_by_id_sql(&row.subject_id)).await?.into_iter().next();
-    Ok(customer.map(|customer| Shopper { customer, session_id }))
+    Ok((customer.map(|customer| Shopper { customer, session_id }), None))
 }
 
 /// The session cookie: lives as long as the session may (the server decides earlier ends).

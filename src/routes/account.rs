@@ -8,14 +8,18 @@
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
 
-use super::http::{attachment, cart_cookies, cart_from_cookie, clear_cart_cookies, cookie, error_page, foreign_form, html, read_form, redirect, require_secret, Form, SetCookie};
+use super::http::{
+    attachment, cart_cookies, cart_from_cookie, clear_cart_cookies, cookie, error_page, foreign_form, html, query_param, read_form, redirect, require_secret, Form,
+    SetCookie,
+};
 use super::Incoming;
 use crate::app::accounts::{
-    add_address_sql, addresses_sql, attach_guest_orders_sql, clear_failures_sql, create_customer_sql, customer_by_email_sql,
+    add_address_sql, addresses_sql, attach_guest_orders_sql, create_customer_sql, customer_by_email_sql,
     delete_account_batch, delete_address_sql, end_all_sessions_sql, end_other_sessions_sql, end_session_sql, export_batch,
-    failures_sql, issue_token_batch, live_token_sql, orders_sql, record_failure_sql, set_password_sql, update_profile_sql,
-    use_token_sql, verify_email_batch, CustomerRow, Failures, NewAddress, OrderSummaryRow, Purpose, TokenRow,
+    issue_token_batch, live_token_sql, orders_sql, set_password_sql, update_profile_sql,
+    use_token_sql, verify_email_batch, CustomerRow, NewAddress, OrderSummaryRow, Purpose, TokenRow,
 };
+use crate::app::sign_in::{attempt, clear_failures_sql, Attempt};
 use crate::app::api_tokens::revoke_customer_sql;
 use crate::domain::cart::order_access_token;
 use crate::domain::checkout::{Email, Phone};
@@ -23,9 +27,10 @@ use crate::domain::error::AppError;
 use crate::domain::listing::{FieldError, Problem};
 use crate::domain::locale::Locale;
 use crate::domain::password::NewPassword;
-use crate::domain::session::Realm;
-use crate::domain::throttle::{login_retry_after, Action};
-use crate::platform::accounts::{changed, current_shopper, hash_password, session_cookie, start_session, verify_password, Shopper};
+use crate::domain::oauth::{open, safe_return, seal};
+use crate::domain::session::{sign_in_again, Ended, KeptForm, KeptKind, Realm, KEPT_SECONDS, SESSION_EXPIRED};
+use crate::domain::throttle::Action;
+use crate::platform::accounts::{changed, hash_password, session_cookie, shopper_or_ended, start_session, verify_password, Shopper};
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::app::db::Db;
@@ -48,6 +53,8 @@ struct Call<'a> {
     db: D1,
     form: Form,
     shopper: Option<Shopper>,
+    /// The session this device had, when it has ended (the shopper is then `None`).
+    ended: Option<Ended>,
 }
 
 impl Call<'_> {
@@ -67,10 +74,50 @@ impl Call<'_> {
         html(status, markup.into_string(), Vec::new())
     }
 
+    /// The signed-in shopper, or the way to the sign-in page. After an ended session that page says
+    /// so and leads back to the account, the stale cookie goes, and a profile or address form
+    /// keeps what was typed for the person whose session it was (`KeptForm`).
     fn shopper(&self) -> Result<&Shopper, Response> {
-        self.shopper.as_ref().ok_or_else(|| redirect(&self.href(paths::LOGIN), Vec::new()))
+        self.shopper.as_ref().ok_or_else(|| match &self.ended {
+            None => redirect(&self.href(paths::LOGIN), Vec::new()),
+            Some(ended) => {
+                let mut cookies = vec![SetCookie::removal(SESSION_COOKIE, "/", self.secure()).to_string()];
+                cookies.extend(self.kept_cookie(ended));
+                redirect(&sign_in_again(&self.href(paths::LOGIN), &self.href(paths::ACCOUNT)), cookies)
+            }
+        })
+    }
+
+    /// The sealed cookie with what was typed into a profile or address form sent after its session
+    /// ended (none for other forms, or when whose session it was is not known).
+    fn kept_cookie(&self, ended: &Ended) -> Option<String> {
+        let (subject, secret) = (ended.subject_id.as_deref()?, self.config.shop_secret.as_deref()?);
+        let (_, local) = Locale::split_path(&self.incoming.path);
+        let kind = match (self.incoming.method == Method::Post, local) {
+            (true, paths::PROFILE) => KeptKind::Profile,
+            (true, paths::ADDRESSES) => KeptKind::Address,
+            _ => return None,
+        };
+        let kept = KeptForm::new(subject, kind, |name| self.field(name), now());
+        Some(SetCookie::new(KEPT_COOKIE, &seal(secret.as_bytes(), KEPT_COOKIE, &kept), self.secure()).max_age(KEPT_SECONDS).to_string())
+    }
+
+    /// The typed values kept for the signed-in shopper, if this device holds any for them.
+    fn kept_form(&self, shopper: &Shopper) -> Option<KeptForm> {
+        let secret = self.config.shop_secret.as_deref()?;
+        let kept: KeptForm = open(secret.as_bytes(), KEPT_COOKIE, &cookie(self.req, KEPT_COOKIE)?)?;
+        kept.for_subject(&shopper.customer.id, now())
+    }
+
+    /// Where a sign-in goes on to: the page the visitor came from (`?return=`, a local path), or
+    /// the account.
+    fn back(&self) -> String {
+        query_param(&self.ctx.query, "return").and_then(|r| safe_return(&r)).unwrap_or_else(|| self.href(paths::ACCOUNT))
     }
 }
+
+/// What an account form sent after its session ended keeps, sealed, until the sign-in that follows.
+const KEPT_COOKIE: &str = "vestify_kept";
 
 /// The account area's routes, each named here for the request log.
 pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
@@ -126,11 +173,11 @@ where
     if post && !social::is_cross_site_callback(local) && !check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
         return foreign_form(&ctx, incoming);
     }
-    let shopper = match current_shopper(&req, &db, config.customer_sessions).await {
+    let (shopper, ended) = match shopper_or_ended(&req, &db, config.customer_sessions).await {
         Ok(s) => s,
         Err(e) => return fail(&ctx, e),
     };
-    let call = Call { req: &req, incoming, env, ctx, config, db, form, shopper };
+    let call = Call { req: &req, incoming, env, ctx, config, db, form, shopper, ended };
     handler(&call).await.unwrap_or_else(|e| fail(&call.ctx, e))
 }
 
@@ -146,6 +193,7 @@ fn notice_text(ctx: &PageCtx, query: &str) -> Option<&'static str> {
         "address_saved" => a.address_saved,
         "address_removed" => a.address_removed,
         "deleted" => a.account_deleted,
+        SESSION_EXPIRED => a.session_expired,
         code if code.starts_with("social_") => return social::notice(ctx, code),
         _ => return None,
     })
@@ -153,7 +201,7 @@ fn notice_text(ctx: &PageCtx, query: &str) -> Option<&'static str> {
 
 fn login_form(call: &Call<'_>) -> Response {
     if call.shopper.is_some() {
-        return redirect(&call.href(paths::ACCOUNT), Vec::new());
+        return redirect(&call.back(), Vec::new());
     }
     call.page(200, account::login_page(&call.ctx, "", notice_text(&call.ctx, &call.ctx.query), None, &call.config.social.offered()))
 }
@@ -193,20 +241,21 @@ async fn login(call: &Call<'_>) -> Result<Response, AppError> {
         return Ok(refusal);
     }
     let account_key = format!("customer:{email}");
-    let now = now();
-    if let Some(f) = call.db.all::<Failures>(&failures_sql(&account_key)).await?.into_iter().next() {
-        if let Some(wait) = login_retry_after(f.failures, f.last_at, now) {
-            return Ok(too_many(call, wait));
+    let client = rate_limit_do::client(call.req);
+    let tried = attempt(&call.db, &account_key, &client, now(), async || {
+        let customer = call.db.all::<CustomerRow>(&customer_by_email_sql(&email)).await?.into_iter().next();
+        let ok = verify_password(&password, customer.as_ref().and_then(|c| c.password_hash.as_deref())).await?;
+        Ok(customer.filter(|_| ok))
+    });
+    let customer = match tried.await? {
+        Attempt::Passed(customer) => customer,
+        Attempt::Wait(wait) => return Ok(too_many(call, wait)),
+        Attempt::Refused => {
+            return Ok(call.page(401, account::login_page(&call.ctx, &email, None, Some(a.bad_credentials), &call.config.social.offered())));
         }
-    }
-    let customer = call.db.all::<CustomerRow>(&customer_by_email_sql(&email)).await?.into_iter().next();
-    let ok = verify_password(&password, customer.as_ref().and_then(|c| c.password_hash.as_deref())).await?;
-    let Some(customer) = customer.filter(|_| ok) else {
-        call.db.batch(&[record_failure_sql(&account_key, now)]).await?;
-        return Ok(call.page(401, account::login_page(&call.ctx, &email, None, Some(a.bad_credentials), &call.config.social.offered())));
     };
-    call.db.batch(&[clear_failures_sql(&account_key), attach_guest_orders_sql(&customer.id)]).await?;
-    let response = sign_in(call, &customer, &call.href(paths::ACCOUNT)).await?;
+    call.db.batch(&[attach_guest_orders_sql(&customer.id)]).await?;
+    let response = sign_in(call, &customer, &call.back()).await?;
     Ok(response)
 }
 
@@ -367,11 +416,16 @@ async fn show_account(call: &Call<'_>, notice: Option<&str>, errors: &[FieldErro
         })
         .collect();
     let addresses: Vec<AddressRow> = addresses.decode()?;
-    let notice = notice.or_else(|| notice_text(&call.ctx, &call.ctx.query));
+    // What was typed before the session ended: shown once, then the cookie goes.
+    let kept = call.kept_form(shopper);
+    let notice = notice.or_else(|| kept.as_ref().map(|_| account_t(call.ctx.locale).kept_form)).or_else(|| notice_text(&call.ctx, &call.ctx.query));
     let social = social::methods(&call.config, &identities.decode()?);
-    let view = AccountView { customer: c, orders: &orders, addresses: &addresses, notice, errors, error, social: &social };
+    let view = AccountView { customer: c, orders: &orders, addresses: &addresses, notice, errors, error, social: &social, kept: kept.as_ref() };
     let status = if errors.is_empty() && error.is_none() { 200 } else { 422 };
-    Ok(call.page(status, account::account_page(&call.ctx, &view)))
+    let page = account::account_page(&call.ctx, &view).into_string();
+    let holds_kept = cookie(call.req, KEPT_COOKIE).is_some();
+    let cookies = if holds_kept { vec![("set-cookie", SetCookie::removal(KEPT_COOKIE, "/", call.secure()).to_string())] } else { Vec::new() };
+    Ok(html(status, page, cookies))
 }
 
 async fn change_password(call: &Call<'_>) -> Result<Response, AppError> {

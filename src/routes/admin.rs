@@ -8,7 +8,8 @@ use worker::{Env, Method, Request, Response};
 
 use super::http::{cookie, error_page, foreign_form, html, page, query_param, redirect, SetCookie};
 use super::{admin_orders, Incoming};
-use crate::app::accounts::{clear_failures_sql, end_all_sessions_sql, end_session_sql, failures_sql, record_failure_sql, Failures};
+use crate::app::accounts::{end_all_sessions_sql, end_session_sql};
+use crate::app::sign_in::{attempt, Attempt};
 use crate::app::admin::{
     admin_by_email_sql, admin_by_id_sql, admins_sql, audit_page_sql, audit_sql, create_admin_sql, customers_sql, disable_sql, set_role_sql, Actor,
     AdminRow, AuditRow, CustomerListRow,
@@ -19,7 +20,7 @@ use crate::domain::error::AppError;
 use crate::domain::locale::Locale;
 use crate::domain::password::NewPassword;
 use crate::domain::session::Realm;
-use crate::domain::throttle::{login_retry_after, Action};
+use crate::domain::throttle::Action;
 use crate::platform::accounts::{changed, hash_password, read_session, session_cookie, start_session, verify_password};
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
@@ -140,7 +141,7 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
 }
 
 async fn signed_in(req: &Request, db: &D1, config: &Config) -> Result<Option<Signed>, AppError> {
-    let Some((_, session)) = read_session(req, db, Realm::Admin, ADMIN_COOKIE, config.admin_sessions).await? else { return Ok(None) };
+    let Some((_, session)) = read_session(req, db, Realm::Admin, ADMIN_COOKIE, config.admin_sessions).await?.live() else { return Ok(None) };
     let admin = db.all::<AdminRow>(&admin_by_id_sql(&session.subject_id)).await?.into_iter().next();
     Ok(admin.filter(|a| a.disabled_at.is_none()).and_then(|admin| Role::parse(&admin.role).map(|role| Signed { admin, role })))
 }
@@ -148,23 +149,20 @@ async fn signed_in(req: &Request, db: &D1, config: &Config) -> Result<Option<Sig
 async fn login(req: &Request, db: &D1, config: &Config, email: &str, password: &str, secure: bool) -> Result<Response, AppError> {
     let email = email.to_lowercase();
     let key = format!("admin:{email}");
-    let now = now();
-    if let Some(f) = db.all::<Failures>(&failures_sql(&key)).await?.into_iter().next() {
-        if let Some(wait) = login_retry_after(f.failures, f.last_at, now) {
-            return Ok(too_many(wait, &email));
-        }
-    }
-    let found = db.all::<AdminRow>(&admin_by_email_sql(&email)).await?.into_iter().next();
-    let ok = verify_password(password, found.as_ref().map(|a| a.password_hash.as_str())).await?;
-    let Some(found) = found.filter(|_| ok) else {
-        db.batch(&[record_failure_sql(&key, now)]).await?;
-        return Ok(page(401, admin::login_page(&email, Some("Email hoặc mật khẩu không đúng."))));
+    let client = rate_limit_do::client(req);
+    let tried = attempt(db, &key, &client, now(), async || {
+        let found = db.all::<AdminRow>(&admin_by_email_sql(&email)).await?.into_iter().next();
+        let ok = verify_password(password, found.as_ref().map(|a| a.password_hash.as_str())).await?;
+        Ok(found.filter(|_| ok))
+    });
+    let found = match tried.await? {
+        Attempt::Passed(found) => found,
+        Attempt::Wait(wait) => return Ok(too_many(wait, &email)),
+        Attempt::Refused => return Ok(page(401, admin::login_page(&email, Some("Email hoặc mật khẩu không đúng.")))),
     };
-    let mut batch = vec![clear_failures_sql(&key)];
     if let Some(old) = cookie(req, ADMIN_COOKIE) {
-        batch.push(end_session_sql(&old));
+        db.batch(&[end_session_sql(&old)]).await?;
     }
-    db.batch(&batch).await?;
     let id = start_session(db, Realm::Admin, &found.id, config.admin_sessions).await?;
     Ok(redirect("/admin", vec![session_cookie(ADMIN_COOKIE, &id, "/admin", config.admin_sessions, secure)]))
 }

@@ -13,8 +13,8 @@ use crate::app::admin_catalog::{
     ProductFilter, ProductListRow, StatusRow, StockRow, PAGE_SIZE,
 };
 use crate::app::admin_product::{
-    add_variant_batch, colors_sql, create_batch, next_id_sql, prices, product_sql, remove_variant_batch, set_price_batch, sizes_sql, update_batch, variants_sql,
-    CodeRow, ProductInput, ProductRow, VariantInput, VariantRow,
+    colors_sql, create_batch, next_id_sql, prices, product_sql, remove_variant_batch, set_price_batch, sizes_sql, update_batch, variants_sql,
+    CodeRow, ProductInput, ProductRow, VariantError, VariantInput, VariantRow,
 };
 use crate::app::inventory::{adjust, ledger_sql, outcome, outcome_sql, Adjustment, Outcome, Reason};
 use crate::domain::admin::{required, Permission, Role};
@@ -237,10 +237,11 @@ async fn threshold(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
 
 async fn product_form(r: &Req<'_>, id: Option<i64>, input: Option<ProductInput>, errors: &[(&'static str, &'static str)], message: Option<(bool, String)>) -> Result<Response, AppError> {
     let categories: Vec<CategoryRow> = r.db.all(&categories_sql()).await?;
-    let (input, variants) = match id {
+    let (input, variants, staff_may_price) = match id {
         Some(id) => {
             let Some(row) = r.db.all::<ProductRow>(&product_sql(id)).await?.into_iter().next() else { return Err(AppError::NotFound) };
-            (input.unwrap_or_else(|| row.input()), r.db.all::<VariantRow>(&variants_sql(id)).await?)
+            let staff_may_price = row.status == ProductStatus::Draft && row.staff_may_price();
+            (input.unwrap_or_else(|| row.input()), r.db.all::<VariantRow>(&variants_sql(id)).await?, staff_may_price)
         }
         None => (
             input.unwrap_or(ProductInput {
@@ -258,6 +259,7 @@ async fn product_form(r: &Req<'_>, id: Option<i64>, input: Option<ProductInput>,
                 tags: Vec::new(),
             }),
             Vec::new(),
+            true,
         ),
     };
     let images: Vec<crate::app::product_media::ImageRow> = match id {
@@ -277,7 +279,7 @@ async fn product_form(r: &Req<'_>, id: Option<i64>, input: Option<ProductInput>,
         errors,
         can_edit: r.role.can(Permission::EditProducts),
         can_price: r.role.can(Permission::EditPrices),
-        can_add_variant: r.role.can(Permission::EditPrices) || (r.role.can(Permission::EditProducts) && input.status == ProductStatus::Draft),
+        can_add_variant: r.role.can(Permission::EditPrices) || (r.role.can(Permission::EditProducts) && staff_may_price),
         message,
         images: &images,
     };
@@ -338,16 +340,17 @@ async fn add_variant(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
             return product_form(r, Some(id), None, &[], Some((false, text))).await;
         }
     };
-    let drafts_only = !r.role.can(Permission::EditPrices);
-    if drafts_only {
-        let product = r.db.all::<ProductRow>(&product_sql(id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
-        if product.status != ProductStatus::Draft {
-            let why = "Sản phẩm đang bán: chỉ quản lý mới thêm được biến thể (và đặt giá) cho nó. Nhân viên thêm biến thể khi sản phẩm còn là bản nháp.";
+    match crate::app::admin_product::add_variant(r.db, r.actor, id, &input, r.role.can(Permission::EditPrices), now()).await {
+        Ok(()) => {}
+        Err(VariantError::NotFound) => return Err(AppError::NotFound),
+        Err(VariantError::NeedsPricePermission) => {
+            let why = "Sản phẩm này đang hoặc đã từng được bán: chỉ quản lý mới thêm được biến thể (và đặt giá) cho nó. Nhân viên chỉ thêm biến thể cho sản phẩm chưa từng bán.";
             return Ok(product_form(r, Some(id), None, &[], Some((false, why.into()))).await?.with_status(403));
         }
-    }
-    if !changed(r.db, &add_variant_batch(r.actor, id, &input, drafts_only, now())).await? {
-        return product_form(r, Some(id), None, &[], Some((false, "Không thêm được: SKU, mã vạch hoặc cặp cỡ × màu đã có, hoặc cỡ/màu không tồn tại.".into()))).await;
+        Err(VariantError::Taken) => {
+            return product_form(r, Some(id), None, &[], Some((false, "Không thêm được: SKU, mã vạch hoặc cặp cỡ × màu đã có, hoặc cỡ/màu không tồn tại.".into()))).await;
+        }
+        Err(VariantError::Db(e)) => return Err(e.into()),
     }
     bump_catalog_version(r.env).await?;
     Ok(redirect(&format!("/admin/products/{id}?saved=1"), Vec::new()))

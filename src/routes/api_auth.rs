@@ -17,10 +17,8 @@ use worker::{Env, Method, Request, Response};
 use super::http::{error_body, read_body};
 use super::orders::{load_order, order_json};
 use super::Incoming;
-use crate::app::accounts::{
-    addresses_sql, attach_guest_orders_sql, clear_failures_sql, customer_by_email_sql, failures_sql, orders_sql, record_failure_sql, CustomerRow,
-    Failures, OrderSummaryRow,
-};
+use crate::app::accounts::{addresses_sql, attach_guest_orders_sql, customer_by_email_sql, orders_sql, CustomerRow, OrderSummaryRow};
+use crate::app::sign_in::{attempt, Attempt};
 use crate::app::api_tokens::{
     insert_first_sql, is_refresh_token, live_family_customer_sql, revoke_family_sql, rotate_batch, RefreshRow, ROTATE_RESULT, ROTATE_SPEND,
 };
@@ -29,7 +27,7 @@ use crate::domain::error::AppError;
 use crate::domain::http_cache;
 use crate::domain::jwt::{self, Claims, ACCESS_TOKEN_SECONDS};
 use crate::domain::listing::{FieldError, Problem};
-use crate::domain::throttle::{login_retry_after, Action};
+use crate::domain::throttle::Action;
 use crate::domain::time::rfc3339;
 use crate::platform::accounts::verify_password;
 use crate::platform::config::{now, Config};
@@ -204,21 +202,20 @@ async fn issue(req: &Request, env: &Env, config: &Config, body: &Value) -> Resul
     let db = D1::open(env)?;
     let account_key = format!("customer:{email}");
     let now = now();
-    if let Some(f) = db.all::<Failures>(&failures_sql(&account_key)).await?.into_iter().next() {
-        if let Some(wait) = login_retry_after(f.failures, f.last_at, now) {
-            return Ok(too_many(wait));
-        }
-    }
-    let customer = db.all::<CustomerRow>(&customer_by_email_sql(&email)).await?.into_iter().next();
-    let ok = verify_password(&password, customer.as_ref().and_then(|c| c.password_hash.as_deref())).await?;
-    let Some(customer) = customer.filter(|_| ok) else {
-        db.batch(&[record_failure_sql(&account_key, now)]).await?;
-        return Ok(refuse(401, "invalid_credentials", "The email or password is wrong."));
+    let client = rate_limit_do::client(req);
+    let tried = attempt(&db, &account_key, &client, now, async || {
+        let customer = db.all::<CustomerRow>(&customer_by_email_sql(&email)).await?.into_iter().next();
+        let ok = verify_password(&password, customer.as_ref().and_then(|c| c.password_hash.as_deref())).await?;
+        Ok(customer.filter(|_| ok))
+    });
+    let customer = match tried.await? {
+        Attempt::Passed(customer) => customer,
+        Attempt::Wait(wait) => return Ok(too_many(wait)),
+        Attempt::Refused => return Ok(refuse(401, "invalid_credentials", "The email or password is wrong.")),
     };
     let family = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
     let refresh_token = new_token()?;
-    db.batch(&[clear_failures_sql(&account_key), attach_guest_orders_sql(&customer.id), insert_first_sql(&refresh_token, &family, &customer.id, now)])
-        .await?;
+    db.batch(&[attach_guest_orders_sql(&customer.id), insert_first_sql(&refresh_token, &family, &customer.id, now)]).await?;
     Ok(tokens(secret, &customer.id, &family, &refresh_token))
 }
 

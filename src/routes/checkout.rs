@@ -9,7 +9,7 @@ use serde_json::json;
 use worker::{Context, Env, Method, Request, Response};
 
 use super::cart::{api_cart_id, cart_call, reply_json, shopper_cart};
-use super::http::{cart_cookies, html, json_response, parse_json, query_param, redirect, require_secret, serve_page, Form, Machine, Page};
+use super::http::{cart_cookies, html, json_response, parse_json, query_param, redirect, require_secret, serve_page, Form, Machine, Page, SetCookie};
 use super::orders::{authorized_order, load_order, order_json, order_location, pay_location};
 use super::track::Tracker;
 use super::Incoming;
@@ -27,11 +27,15 @@ use crate::domain::listing::FieldError;
 use crate::domain::locale::Locale;
 use crate::domain::payments::PaymentStatus;
 use crate::domain::sandbox;
+use crate::domain::session::{checkout_buyer, sign_in_again, Buyer};
 use crate::domain::throttle::Action;
+use crate::platform::accounts::{has_session_cookie, Shopper};
 use crate::platform::config::{now, Config};
+use crate::platform::security::SESSION_COOKIE;
 use crate::platform::d1::D1;
 use crate::platform::edge_cache::{respond, Rendered};
 use crate::platform::random;
+use crate::views::account::paths as account_paths;
 use crate::views::checkout::{checkout_page, CheckoutView};
 use crate::views::order::sandbox_page;
 use crate::views::PageCtx;
@@ -56,21 +60,42 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env, wctx: &Context
     }
 }
 
-/// `GET /checkout`.
+/// `GET /checkout`. If the shopper's session has ended, the page says so before anything is typed.
 async fn checkout_form(p: &Page<'_>) -> Result<Response, AppError> {
-    let (cart_id, _) = shopper_cart(p, false).await?;
-    show_checkout(&p.ctx, p.env, &p.config, cart_id.as_ref(), &CheckoutForm::default(), &[]).await
+    let (cart_id, shopper) = shopper_cart(p, false).await?;
+    let ended = session_ended(p, shopper.as_ref());
+    show_checkout(p, cart_id.as_ref(), &CheckoutForm::default(), &[], ended, 200).await
 }
 
-async fn show_checkout(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Option<&CartId>, form: &CheckoutForm, errors: &[FieldError]) -> Result<Response, AppError> {
+/// The request names a session (its cookie) that is no longer alive: it was signed in on this
+/// device and is not any more.
+fn session_ended(p: &Page<'_>, shopper: Option<&Shopper>) -> bool {
+    shopper.is_none() && has_session_cookie(p.req)
+}
+
+/// The checkout page for the shopper's cart (back to the cart when it is empty); `ended`: it asks
+/// to sign in again or go on as a guest.
+async fn show_checkout(p: &Page<'_>, cart_id: Option<&CartId>, form: &CheckoutForm, errors: &[FieldError], ended: bool, status: u16) -> Result<Response, AppError> {
+    let ctx = &p.ctx;
     let cart = match cart_id {
-        Some(id) => match cart_call(env, id, &CartCall::View).await? {
+        Some(id) => match cart_call(p.env, id, &CartCall::View).await? {
             CartReply::Cart { cart } if !cart.lines.is_empty() => cart,
             _ => return Ok(redirect(&ctx.href("/cart"), Vec::new())),
         },
         None => return Ok(redirect(&ctx.href("/cart"), Vec::new())),
     };
-    render_checkout(ctx, config, &cart, form, errors, None, if errors.is_empty() { 200 } else { 422 })
+    let sign_in = ended.then(|| sign_in_again(&ctx.href(account_paths::LOGIN), &ctx.href("/checkout")));
+    let status = if errors.is_empty() { status } else { 422 };
+    render(ctx, &p.config, Shown { cart: &cart, form, errors, coupon_tried: None, sign_in_again: sign_in.as_deref() }, status)
+}
+
+/// What the checkout page shows besides the cart's own figures.
+struct Shown<'a> {
+    cart: &'a CartView,
+    form: &'a CheckoutForm,
+    errors: &'a [FieldError],
+    coupon_tried: Option<&'a str>,
+    sign_in_again: Option<&'a str>,
 }
 
 /// The checkout page for a cart already fetched (`coupon_tried`: a code the coupon box refused).
@@ -83,9 +108,22 @@ pub(super) fn render_checkout(
     coupon_tried: Option<&str>,
     status: u16,
 ) -> Result<Response, AppError> {
+    render(ctx, config, Shown { cart, form, errors, coupon_tried, sign_in_again: None }, status)
+}
+
+fn render(ctx: &PageCtx, config: &Config, shown: Shown<'_>, status: u16) -> Result<Response, AppError> {
     let key = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
     let providers = config.providers();
-    let view = CheckoutView { cart, form, errors, rates: config.rates, providers: &providers, idempotency_key: &key, coupon_tried };
+    let view = CheckoutView {
+        cart: shown.cart,
+        form: shown.form,
+        errors: shown.errors,
+        rates: config.rates,
+        providers: &providers,
+        idempotency_key: &key,
+        coupon_tried: shown.coupon_tried,
+        sign_in_again: shown.sign_in_again,
+    };
     Ok(html(status, checkout_page(ctx, &view).into_string(), Vec::new()))
 }
 
@@ -120,24 +158,37 @@ async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, 
     require_secret(config)?;
     let Some(cart_id) = cart_id.as_ref() else { return Ok(redirect(&ctx.href("/cart"), Vec::new())) };
     let form = parse_checkout_form(&p.form);
+    // A signed-in shopper's order is theirs at once (guest orders attach once the email is
+    // verified). A form sent after the session ended is not silently turned into a guest order:
+    // the page asks first, and its button then says "as a guest".
+    let ended = session_ended(p, shopper.as_ref());
+    let buyer = checkout_buyer(shopper.map(|s| s.customer.id), ended, p.form.value("as_guest") == "1");
     let request = match validate(&form, &config.providers()) {
         Ok(r) => r,
-        Err(errors) => return show_checkout(ctx, p.env, config, Some(cart_id), &form, &errors).await,
+        Err(errors) => return show_checkout(p, Some(cart_id), &form, &errors, buyer == Buyer::AskFirst, 422).await,
+    };
+    let account = match buyer {
+        Buyer::Account(id) => Some(id),
+        Buyer::Guest => None,
+        Buyer::AskFirst => return show_checkout(p, Some(cart_id), &form, &[], true, 409).await,
     };
     let key = p.form.get("idempotency_key").map(str::to_string).filter(|k| !k.is_empty() && k.len() <= 64);
     let key = match key {
         Some(k) => k,
         None => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
     };
-    // A signed-in shopper's order is theirs at once (guest orders attach once the email is verified).
-    let account = shopper.map(|s| s.customer.id);
     let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: ctx.locale, account }));
     match cart_call(p.env, cart_id, &call).await? {
         CartReply::Placed(placed) => {
             track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&placed.order.id));
             let detail = load_order(p.env, &placed.order.id).await?.ok_or(AppError::NotFound)?;
             let location = pay_location(ctx, &detail, &placed.access_token).unwrap_or_else(|| order_location(ctx, &placed.order.id, &placed.access_token));
-            Ok(redirect(&location, cart_cookies(ctx, config, cart_id, 0)))
+            let mut cookies = cart_cookies(ctx, config, cart_id, 0);
+            if ended {
+                // Placed as a guest by choice: the ended session's cookie goes.
+                cookies.push(SetCookie::removal(SESSION_COOKIE, "/", ctx.origin.starts_with("https://")).to_string());
+            }
+            Ok(redirect(&location, cookies))
         }
         // A code stopped applying (used up meanwhile, first order only…): the page says why.
         CartReply::Refused { refusal: CartError::CouponRejected { cart } } => render_checkout(ctx, config, &cart, &form, &[], None, 409),

@@ -9,8 +9,11 @@ use super::security::csrf_field;
 use super::PageCtx;
 use crate::app::accounts::CustomerRow;
 use crate::domain::listing::FieldError;
+use crate::domain::http::query_param;
+use crate::domain::listing::percent_encode_component;
 use crate::domain::money::Vnd;
-use crate::domain::oauth::Provider;
+use crate::domain::oauth::{safe_return, Provider};
+use crate::domain::session::{KeptForm, KeptKind};
 use crate::domain::time::vn_time;
 
 /// Paths of the account area (locale-free), shared by the router and the views.
@@ -60,13 +63,24 @@ fn message(notice: Option<&str>, error: Option<&str>) -> Markup {
     }
 }
 
+/// `?return=` of the page, when it is a local path: where a sign-in goes on to.
+pub fn return_path(ctx: &PageCtx) -> Option<String> {
+    query_param(&ctx.query, "return").and_then(|r| safe_return(&r))
+}
+
+/// The sign-in page. A `?return=` path is kept in the form's action, so a wrong password
+/// does not lose the way back.
 pub fn login_page(ctx: &PageCtx, email: &str, notice: Option<&str>, error: Option<&str>, social: &[Provider]) -> Markup {
     let a = account_t(ctx.locale);
+    let action = match return_path(ctx) {
+        Some(back) => format!("{}?return={}", ctx.href(paths::LOGIN), percent_encode_component(&back)),
+        None => ctx.href(paths::LOGIN),
+    };
     let main = html! {
         section.account-form {
             h1 { (a.sign_in) }
             (message(notice, error))
-            form.login method="post" action=(ctx.href(paths::LOGIN)) {
+            form.login method="post" action=(action) {
                 (csrf_field())
                 (input(ctx, "email", a.email, "email", email, "username", &[]))
                 (input(ctx, "password", a.password, "password", "", "current-password", &[]))
@@ -178,6 +192,8 @@ pub struct AccountView<'a> {
     pub error: Option<&'a str>,
     /// Configured social providers, linked or not (`views::social`).
     pub social: &'a [super::social::Method],
+    /// What was typed into the profile or address form before the session ended, shown again.
+    pub kept: Option<&'a KeptForm>,
 }
 
 fn security_section(ctx: &PageCtx, a: &AccountTexts, v: &AccountView) -> Markup {
@@ -204,13 +220,15 @@ fn security_section(ctx: &PageCtx, a: &AccountTexts, v: &AccountView) -> Markup 
     }
 }
 
-pub fn account_page(ctx: &PageCtx, v: &AccountView) -> Markup {
+pub fn account_page<'a>(ctx: &PageCtx, v: &AccountView<'a>) -> Markup {
     let a = account_t(ctx.locale);
     let c = v.customer;
     let status = |code: &str| {
         crate::domain::orders::OrderStatus::parse(code)
             .map_or(code.to_string(), |st| (super::shop_i18n::shop_t(ctx.locale).status_name)(st).to_string())
     };
+    let kept = |kind: KeptKind, name: &str| v.kept.filter(|k| k.kind == kind).map_or("", |k| k.value(name));
+    let profile = |name: &str, saved: &'a str| v.kept.filter(|k| k.kind == KeptKind::Profile).map_or(saved, |k| k.value(name));
     let main = html! {
         h1 { (a.account) }
         p.signed-in data-email=(c.email) { ((a.signed_in_as)(&c.email)) }
@@ -240,8 +258,8 @@ pub fn account_page(ctx: &PageCtx, v: &AccountView) -> Markup {
             h2 #profile-h { (a.profile) }
             form.profile method="post" action=(ctx.href(paths::PROFILE)) novalidate {
                 (csrf_field())
-                (input(ctx, "name", a.name, "text", &c.name, "name", v.errors))
-                (input(ctx, "phone", a.phone, "tel", &c.phone, "tel", v.errors))
+                (input(ctx, "name", a.name, "text", profile("name", &c.name), "name", v.errors))
+                (input(ctx, "phone", a.phone, "tel", profile("phone", &c.phone), "tel", v.errors))
                 button.button type="submit" { (a.save) }
             }
         }
@@ -261,12 +279,12 @@ pub fn account_page(ctx: &PageCtx, v: &AccountView) -> Markup {
             }
             form.add-address method="post" action=(ctx.href(paths::ADDRESSES)) novalidate {
                 (csrf_field())
-                (input(ctx, "name", a.name, "text", "", "name", &[]))
-                (input(ctx, "phone", a.phone, "tel", "", "tel", &[]))
-                (input(ctx, "address.line1", a.street, "text", "", "address-line1", &[]))
-                (input(ctx, "address.ward", a.ward, "text", "", "address-level3", &[]))
-                (input(ctx, "address.district", a.district, "text", "", "address-level2", &[]))
-                (input(ctx, "address.province", a.province, "text", "", "address-level1", &[]))
+                (input(ctx, "name", a.name, "text", kept(KeptKind::Address, "name"), "name", &[]))
+                (input(ctx, "phone", a.phone, "tel", kept(KeptKind::Address, "phone"), "tel", &[]))
+                (input(ctx, "address.line1", a.street, "text", kept(KeptKind::Address, "address.line1"), "address-line1", &[]))
+                (input(ctx, "address.ward", a.ward, "text", kept(KeptKind::Address, "address.ward"), "address-level3", &[]))
+                (input(ctx, "address.district", a.district, "text", kept(KeptKind::Address, "address.district"), "address-level2", &[]))
+                (input(ctx, "address.province", a.province, "text", kept(KeptKind::Address, "address.province"), "address-level1", &[]))
                 input type="hidden" name="address.country" value="VN";
                 button.button type="submit" { (a.add_address) }
             }

@@ -42,6 +42,10 @@ pub struct AccountTexts {
     pub verify_invalid: &'static str,
     pub member_since: &'static str,
     pub signed_out: &'static str,
+    /// The sign-in page after a session ended on its own (idle or absolute timeout).
+    pub session_expired: &'static str,
+    /// The account page showing what was typed into a form sent after the session ended.
+    pub kept_form: &'static str,
     pub order_history: &'static str,
     pub no_orders: &'static str,
     pub order_number: &'static str,
@@ -116,6 +120,8 @@ static VI: AccountTexts = AccountTexts {
     verify_invalid: "Đường dẫn xác minh không hợp lệ hoặc đã hết hạn.",
     member_since: "Thành viên từ",
     signed_out: "Bạn đã đăng xuất.",
+    session_expired: "Phiên đăng nhập của bạn đã hết hạn. Vui lòng đăng nhập lại để tiếp tục.",
+    kept_form: "Phiên đăng nhập đã hết hạn trước khi biểu mẫu được lưu. Những gì bạn đã nhập vẫn còn bên dưới: hãy kiểm tra rồi bấm lưu.",
     order_history: "Lịch sử đơn hàng",
     no_orders: "Bạn chưa có đơn hàng nào.",
     order_number: "Mã đơn",
@@ -183,6 +189,8 @@ static EN: AccountTexts = AccountTexts {
     verify_invalid: "This verification link is not valid or has expired.",
     member_since: "Member since",
     signed_out: "You are signed out.",
+    session_expired: "Your session has expired. Please sign in again to continue.",
+    kept_form: "Your session expired before the form was saved. What you typed is still below: check it and save.",
     order_history: "Order history",
     no_orders: "You have no orders yet.",
     order_number: "Order",

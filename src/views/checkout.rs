@@ -25,6 +25,9 @@ pub struct CheckoutView<'a> {
     pub idempotency_key: &'a str,
     /// A code just typed into the coupon box that was refused (its reason is in the cart's discounts).
     pub coupon_tried: Option<&'a str>,
+    /// The shopper's session has ended: the sign-in page that leads back here. The page says so and
+    /// offers it, and its button places the order as a guest only as an explicit choice.
+    pub sign_in_again: Option<&'a str>,
 }
 
 fn field<'a>(v: &CheckoutView<'a>, name: &str) -> Option<&'a FieldError> {
@@ -115,10 +118,17 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                 }
             }
         }
+        @if let Some(sign_in) = v.sign_in_again {
+            div.notice.session-ended role="alert" {
+                p { (s.session_ended_checkout) }
+                p { a.button href=(sign_in) { (s.sign_in_to_order) } }
+            }
+        }
         div.checkout {
             form.checkout-form method="post" action=(ctx.href("/checkout")) novalidate {
                 (crate::views::security::csrf_field())
                 input type="hidden" name="idempotency_key" value=(v.idempotency_key);
+                @if v.sign_in_again.is_some() { input type="hidden" name="as_guest" value="1"; }
                 fieldset {
                     legend { (s.contact) }
                     (input("email", s.email, &v.form.email, "email", "email", true, None))
@@ -173,7 +183,7 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                         aria-invalid=[field(v, "note").map(|_| "true")] aria-describedby=[described_by("note", false)] { (v.form.note.as_deref().unwrap_or("")) }
                     (field_error(ctx, field(v, "note"), "note"))
                 }
-                button.place-order type="submit" disabled[v.providers.is_empty()] { (s.place_order) }
+                button.place-order type="submit" disabled[v.providers.is_empty()] { (if v.sign_in_again.is_some() { s.place_order_as_guest } else { s.place_order }) }
             }
             aside.summary {
                 h2 { (s.cart_title) }

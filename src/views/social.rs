@@ -133,6 +133,15 @@ fn head(title: &str) -> Head {
 
 /// "Continue with …" for each configured provider: plain links (the start is a GET; `state`, not a
 /// form token, ties the answer to this browser).
+/// A provider's start link, carrying the page's `?return=` path (after an ended session, the page
+/// the visitor was on).
+fn start_href(ctx: &PageCtx, p: Provider) -> String {
+    match super::account::return_path(ctx) {
+        Some(back) => format!("{}?return={}", ctx.href(&paths::start(p)), crate::domain::listing::percent_encode_component(&back)),
+        None => ctx.href(&paths::start(p)),
+    }
+}
+
 pub fn sign_in_buttons(ctx: &PageCtx, providers: &[Provider]) -> Markup {
     let s = t(ctx.locale);
     html! {
@@ -140,7 +149,7 @@ pub fn sign_in_buttons(ctx: &PageCtx, providers: &[Provider]) -> Markup {
             div.social-sign-in {
                 p.or { (s.or) }
                 @for p in providers {
-                    p { a.button.secondary.social data-provider=(p.code()) href=(ctx.href(&paths::start(*p))) { ((s.continue_with)(p.name())) } }
+                    p { a.button.secondary.social data-provider=(p.code()) href=(start_href(ctx, *p)) { ((s.continue_with)(p.name())) } }
                 }
             }
         }

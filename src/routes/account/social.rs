@@ -16,7 +16,8 @@ use crate::app::db::Db;
 use worker::{Method, Response};
 
 use super::{limited, show_account, sign_in, too_many, Call};
-use crate::app::accounts::{attach_guest_orders_sql, Purpose, clear_failures_sql, customer_by_email_sql, failures_sql, record_failure_sql, CustomerRow, Failures};
+use crate::app::accounts::{attach_guest_orders_sql, Purpose, customer_by_email_sql, CustomerRow};
+use crate::app::sign_in::{attempt, Attempt};
 use crate::app::social::{create_with_identity_batch, customer_by_identity_sql, identities_sql, link_batch, unlink_sql, IdentityRow};
 use crate::domain::checkout::Email;
 use crate::domain::error::AppError;
@@ -24,11 +25,11 @@ use crate::domain::oauth::{
     apple_user_name, authorize_url, code_verifier, display_name, open, safe_return, seal, Flow, PendingLink, Profile, Provider, ProviderConfig,
     SocialError, FLOW_SECONDS,
 };
-use crate::domain::throttle::{login_retry_after, Action};
+use crate::domain::throttle::Action;
 use crate::platform::accounts::{changed, verify_password};
 use crate::platform::config::{now, Config};
 use super::super::http::{cookie, query_param, require_secret, Form, SetCookie};
-use crate::platform::{random, social as idp};
+use crate::platform::{random, rate_limit_do, social as idp};
 use crate::views::account::paths as account_paths;
 use crate::views::social::{self as view, paths, Method as SignInMethod};
 use crate::views::PageCtx;
@@ -220,18 +221,24 @@ async fn confirm(call: &Call<'_>, p: Provider, secret: &[u8]) -> Result<Response
         return Ok(refusal);
     }
     let account_key = format!("customer:{}", pending.email);
-    if let Some(f) = call.db.all::<Failures>(&failures_sql(&account_key)).await?.into_iter().next() {
-        if let Some(wait) = login_retry_after(f.failures, f.last_at, now()) {
-            return Ok(too_many(call, wait));
+    let mut has_password = false;
+    let client = rate_limit_do::client(call.req);
+    let tried = attempt(&call.db, &account_key, &client, now(), async || {
+        let account = customer(call, &customer_by_email_sql(&pending.email)).await?;
+        let hash = account.as_ref().and_then(|a| a.password_hash.as_deref());
+        has_password = hash.is_some();
+        let ok = verify_password(&call.field("password"), hash).await?;
+        Ok(account.filter(|_| ok))
+    });
+    let account = match tried.await? {
+        Attempt::Passed(account) => account,
+        Attempt::Wait(wait) => return Ok(too_many(call, wait)),
+        Attempt::Refused => {
+            let page = view::confirm_link_page(&call.ctx, p, &pending.email, has_password, true);
+            return Ok(super::html(401, page.into_string(), Vec::new()));
         }
-    }
-    let account = customer(call, &customer_by_email_sql(&pending.email)).await?;
-    let hash = account.as_ref().and_then(|a| a.password_hash.as_deref());
-    let (true, Some(account)) = (verify_password(&call.field("password"), hash).await?, &account) else {
-        call.db.batch(&[record_failure_sql(&account_key, now())]).await?;
-        let page = view::confirm_link_page(&call.ctx, p, &pending.email, hash.is_some(), true);
-        return Ok(super::html(401, page.into_string(), Vec::new()));
     };
+    let account = &account;
     let batch = link_batch(p, &pending.subject, &account.id, &pending.email, pending.email_verified, now());
     if !changed(&call.db, &batch).await? {
         let owner = customer(call, &customer_by_identity_sql(p, &pending.subject)).await?;
@@ -239,7 +246,6 @@ async fn confirm(call: &Call<'_>, p: Provider, secret: &[u8]) -> Result<Response
             return Ok(failed(call, p, &SocialError::LinkedElsewhere));
         }
     }
-    call.db.batch(&[clear_failures_sql(&account_key)]).await?;
     let response = sign_in(call, account, &linked_location(call)).await?;
     Ok(with_cookie(response, &SetCookie::removal(PENDING_COOKIE, "/", call.secure()).to_string()))
 }
