@@ -271,6 +271,23 @@ describe('static assets', () => {
     }
   });
 
+  it('serves every file, fingerprinted or at its own path, with nosniff and a sandboxing CSP', async () => {
+    const { css, js, img } = await assetsOfHome();
+    // The plain paths are answered by the assets binding (public/_headers), the /static/ ones by the Worker.
+    for (const url of [css, js, img, '/img/logo.svg', '/img/hero.svg', '/js/app.js', '/js/invoice.js', '/css/app.css']) {
+      const res = await fetch(shop.url + url);
+      await res.arrayBuffer();
+      assert.equal(res.status, 200, url);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', `${url}: nosniff`);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /default-src 'none'/, `${url}: ${csp}`);
+      assert.match(csp, /\bsandbox\b/, `${url}: ${csp}`);
+    }
+    const rules = await fetch(`${shop.url}/_headers`);
+    await rules.arrayBuffer();
+    assert.notEqual(rules.status, 200, 'the rules file itself is not served');
+  });
+
   it('answers a wrong or unknown fingerprint with a 404 that is not stored', async () => {
     const { css } = await assetsOfHome();
     const hash = /\.([0-9a-f]+)\.css$/.exec(css)[1];

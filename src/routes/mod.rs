@@ -189,6 +189,8 @@ async fn static_asset(env: &Env, path: &str) -> Response {
     let _ = headers.set("content-type", assets::content_type(&rel));
     let _ = headers.set("cache-control", http_cache::IMMUTABLE);
     let _ = headers.set("x-content-type-options", "nosniff");
+    let _ = headers.set("content-security-policy", crate::domain::security::ASSET_CSP);
+    let _ = headers.set("referrer-policy", "strict-origin-when-cross-origin");
     let _ = headers.set("access-control-allow-origin", "*");
     ResponseBuilder::new().with_status(200).with_headers(headers).fixed(bytes)
 }
