@@ -218,6 +218,23 @@ describe('password reset and change', () => {
     assert.equal((await browser(shop).get('/account/reset/' + 'ab'.repeat(32))).status, 404);
   });
 
+  it('links to the configured origin only: a reset asked for under another Host is refused and sends nothing', async () => {
+    const { email } = await signedUp();
+    const stranger = browser(shop);
+    const csrf = await stranger.token('/account/reset', '/account/reset');
+    const body = new URLSearchParams({ email, csrf }).toString();
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)), cookie: stranger.cookie };
+    for (const host of ['evil.example', `evil.example:${shop.port}`]) {
+      const res = await shop.requestWithHost(host, '/account/reset', { method: 'POST', headers: { ...headers, origin: `http://${host}` }, body });
+      assert.equal(res.status, 421, `${host}: ${res.text.slice(0, 200)}`);
+    }
+    assert.deepEqual(await outbox(shop, 'password_reset', email), [], 'no mail was written');
+    const res = await stranger.submit('/account/reset', { email });
+    assert.equal(res.status, 200);
+    const [message] = await outbox(shop, 'password_reset', email);
+    assert.ok(message.url.startsWith(`${shop.url}/account/reset/`), message.url);
+  });
+
   it('changes the password with the current one, ends other sessions and rotates this one', async () => {
     const { b, email, customer: c } = await signedUp();
     const other = browser(shop);

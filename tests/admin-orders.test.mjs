@@ -167,6 +167,12 @@ describe('invoices', () => {
     assert.equal(htmlRes.status, 200);
     assert.match(htmlRes.headers.get('content-type'), /^text\/html/);
     assert.match(htmlRes.text, new RegExp(order.number));
+    // The print button is shown by invoice.js, which the page's CSP runs only with its nonce.
+    const nonce = /script-src 'nonce-([^']+)'/.exec(htmlRes.headers.get('content-security-policy') ?? '')?.[1];
+    assert.ok(nonce, `the page has a CSP with a script nonce: ${htmlRes.headers.get('content-security-policy')}`);
+    const script = /<script src="(\/static\/js\/invoice\.[0-9a-f]+\.js)"([^>]*)>/.exec(htmlRes.text);
+    assert.ok(script, 'the page loads its print script');
+    assert.match(script[2], new RegExp(`\\bnonce="${nonce}"`), `the print script carries the response's nonce: ${script[0]}`);
     const pdf = await shop.request(`/admin/orders/${order.id}/invoice.pdf`, { headers: { cookie: admins.staff.cookie } });
     assert.equal(pdf.status, 200);
     assert.equal(pdf.headers.get('content-type'), 'application/pdf');

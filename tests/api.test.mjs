@@ -334,7 +334,6 @@ describe('bad input', () => {
       ...bad.map(([q, f]) => [`/api/v1/search?q=gile&${q}`, f]),
       ...badSearch.map(([q, f]) => [`/api/v1/search?${q}`, f]),
       ...badSearch.map(([q, f]) => [`/api/v1/products?${q}`, f]),
-      ['/api/v1/products?category=no-such-category', 'category'],
       ['/api/v1/products?category=Bad%20Slug', 'category'],
     ];
     for (const [path, field] of targets) {
@@ -369,6 +368,57 @@ describe('bad input', () => {
         assert.equal(json.error.code, 'method_not_allowed');
       }
     }
+  });
+
+  it('answers methods no route serves (QUERY, PROPFIND…) with 405 and Allow, never as a GET', async () => {
+    const cart = (await shop.request('/api/v1/carts', { method: 'POST' }));
+    const { id } = JSON.parse(cart.text);
+    const targets = [
+      ['/api/v1/me', 'GET'],
+      ['/api/v1/me/orders', 'GET'],
+      ['/api/v1/auth/token', 'POST'],
+      ['/api/v1/products', 'GET, HEAD'],
+      [`/api/v1/products/${c.active[0].slug}`, 'GET, HEAD'],
+      ['/api/v1/openapi.json', 'GET, HEAD'],
+      [`/api/v1/carts/${id}`, 'GET'],
+      [`/api/v1/carts/${id}/items`, 'POST'],
+      [`/api/v1/carts/${id}/items/1`, 'PATCH, DELETE'],
+      ['/api/v1/orders/0123456789abcdef0123456789abcdef', 'GET'],
+    ];
+    for (const method of ['QUERY', 'PROPFIND', 'MKCOL']) {
+      for (const [path, allow] of targets) {
+        const res = await shop.request(path, { method });
+        assert.equal(res.status, 405, `${method} ${path}: ${res.text.slice(0, 200)}`);
+        assert.equal(res.headers.get('allow'), allow, `${method} ${path}`);
+        const json = JSON.parse(res.text);
+        assertSchema('Error', json);
+        assert.equal(json.error.code, 'method_not_allowed');
+      }
+      for (const path of ['/', '/healthz', `/p/${c.active[0].slug}`]) {
+        const res = await shop.request(path, { method });
+        assert.equal(res.status, 405, `${method} ${path}`);
+        assert.match(res.headers.get('allow') ?? '', /^GET, HEAD$/, `${method} ${path}`);
+      }
+    }
+    const unknownPath = await shop.request(`/api/v1/carts/${id}/nope/nope`, { method: 'QUERY' });
+    assert.equal(unknownPath.status, 404, 'a path no route has is a 404 whatever the method');
+  });
+
+  it('accepts what the document says is valid: a well-formed unknown category is a 404, an empty refresh token an unknown one', async () => {
+    for (const category of ['0', 'no-such-category']) {
+      const { json } = await api(`/api/v1/products?category=${category}`, 404);
+      assert.equal(json.error.code, 'not_found', category);
+    }
+    for (const [path, status] of [['/api/v1/auth/refresh', 401], ['/api/v1/auth/logout', 204]]) {
+      const res = await shop.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: '' }) });
+      assert.equal(res.status, status, `${path}: ${res.text}`);
+      assert.ok(Object.keys(openapi.paths[path].post.responses).includes(String(status)), `${path}: ${status} is documented`);
+      if (status === 401) assert.equal(JSON.parse(res.text).error.code, 'invalid_grant');
+    }
+    const missing = await shop.request('/api/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(missing.status, 400, 'a missing token is a bad request');
+    const checkout = openapi.paths['/api/v1/carts/{id}/checkout'].post.responses;
+    assert.ok(checkout['429'], 'the checkout documents its rate limit');
   });
 
   it('answers unknown endpoints with a 404 JSON error', async () => {

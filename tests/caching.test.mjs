@@ -247,6 +247,50 @@ describe('edge cache', () => {
   });
 });
 
+describe("the shop's origin", () => {
+  /** Every absolute URL of a product listing: the products' pages and images. */
+  const urlsOf = (json) => json.products.flatMap((p) => [p.url, p.image_url]).filter(Boolean);
+
+  it('refuses a host it does not serve, so no cached response carries that host', async () => {
+    // The probe: one request with a foreign Host, then the same URL as everyone asks for it.
+    for (const path of [fresh('/api/v1/products?per_page=1&q=len'), fresh('/'), fresh(`/p/${c.active[0].slug}`)]) {
+      for (const host of ['evil.example', `evil.example:${shop.port}`, `127.0.0.1.evil.example:${shop.port}`]) {
+        const poisoned = await shop.requestWithHost(host, path);
+        assert.equal(poisoned.status, 421, `${host} ${path}: ${poisoned.text.slice(0, 200)}`);
+        assert.doesNotMatch(poisoned.text, /evil/, 'the answer does not echo the host');
+      }
+      const res = await browser.get(path);
+      assert.equal(res.status, 200, path);
+      assert.doesNotMatch(res.text, /evil\.example/, `${path}: nothing from the foreign Host`);
+      if (path.startsWith('/api/')) {
+        const urls = urlsOf(JSON.parse(res.text));
+        assert.ok(urls.length > 0);
+        for (const url of urls) assert.ok(url.startsWith(`${shop.url}/`), `${url} starts with the configured origin`);
+      } else {
+        const canonical = /<link rel="canonical" href="([^"]+)"/.exec(res.text)?.[1];
+        assert.ok(canonical?.startsWith(`${shop.url}/`), `${path}: canonical ${canonical}`);
+      }
+    }
+  });
+
+  it('answers a local shop under localhost too, with its own links and its own cache entries', async () => {
+    const path = fresh('/api/v1/products?per_page=2');
+    const local = await shop.requestWithHost(`localhost:${shop.port}`, path);
+    assert.equal(local.status, 200, local.text.slice(0, 200));
+    for (const url of urlsOf(JSON.parse(local.text))) assert.ok(url.startsWith(`http://localhost:${shop.port}/`), url);
+    const again = await shop.requestWithHost(`localhost:${shop.port}`, path);
+    assert.equal(again.status, 200);
+    // The same URL under the configured name: not the entry made for localhost.
+    const ip = await browser.get(path);
+    assert.equal(ip.status, 200);
+    for (const url of urlsOf(JSON.parse(ip.text))) assert.ok(url.startsWith(`${shop.url}/`), url);
+    const page = await shop.requestWithHost(`localhost:${shop.port}`, fresh('/'));
+    assert.equal(page.status, 200);
+    assert.match(page.text, new RegExp(`<link rel="canonical" href="http://localhost:${shop.port}/`));
+    assert.equal((await shop.requestWithHost(`localhost:${shop.port + 1}`, '/')).status, 421, 'another port is another shop');
+  });
+});
+
 describe('static assets', () => {
   async function assetsOfHome() {
     const { doc } = await shop.getHtml('/');
@@ -269,6 +313,23 @@ describe('static assets', () => {
       assert.ok(cc['max-age'] >= 31_536_000, `${url}: a year`);
       if (file) assert.equal(body, readFileSync(join(ROOT, 'public', file), 'utf8'), `${url} is public/${file}`);
     }
+  });
+
+  it('serves every file, fingerprinted or at its own path, with nosniff and a sandboxing CSP', async () => {
+    const { css, js, img } = await assetsOfHome();
+    // The plain paths are answered by the assets binding (public/_headers), the /static/ ones by the Worker.
+    for (const url of [css, js, img, '/img/logo.svg', '/img/hero.svg', '/js/app.js', '/js/invoice.js', '/css/app.css']) {
+      const res = await fetch(shop.url + url);
+      await res.arrayBuffer();
+      assert.equal(res.status, 200, url);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', `${url}: nosniff`);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /default-src 'none'/, `${url}: ${csp}`);
+      assert.match(csp, /\bsandbox\b/, `${url}: ${csp}`);
+    }
+    const rules = await fetch(`${shop.url}/_headers`);
+    await rules.arrayBuffer();
+    assert.notEqual(rules.status, 200, 'the rules file itself is not served');
   });
 
   it('answers a wrong or unknown fingerprint with a 404 that is not stored', async () => {

@@ -24,6 +24,9 @@ async function snapshot(variants, carts = []) {
 
 const linesOf = (cart) => cart.lines.map((l) => [l.variant_id, l.quantity, l.held]);
 
+/** POST /api/v1/carts/{id}/items with `body` sent as written (numbers JSON.stringify would round). */
+const rawItem = (cart, body) => s.api('POST', `/api/v1/carts/${cart.id}/items`, { body, headers: { 'x-cart-token': cart.token } });
+
 describe('a race for the last units', () => {
   const N = 5;
 
@@ -125,11 +128,21 @@ describe('cart limits', () => {
       ['malformed JSON on a line', () => s.api('PATCH', `/api/v1/carts/${cart.id}/items/${v.id}`, { body: 'quantity=2', headers: { 'x-cart-token': cart.token } }), 400, 'invalid_parameters'],
       ['a line the cart does not have', () => s.removeItem(cart, w.id), 404, 'line_not_found'],
       ['a line id that is not a variant id', () => s.setItem(cart, 'abc', 1), 404, 'not_found'],
+      // Integers from 2^53 on: JavaScript numbers (D1, the cart object) no longer hold them exactly.
+      ['a quantity of 2^53', () => rawItem(cart, `{"variant_id":${w.id},"quantity":9007199254740992}`), 422, 'quantity_limit'],
+      ['a quantity of 2^53 + 1', () => rawItem(cart, `{"variant_id":${w.id},"quantity":9007199254740993}`), 422, 'quantity_limit'],
+      ['a quantity past 2^63', () => rawItem(cart, `{"variant_id":${w.id},"quantity":99999999999999999999}`), 400, 'invalid_parameters'],
+      ['a variant id of 2^53', () => rawItem(cart, '{"variant_id":9007199254740992,"quantity":1}'), 400, 'invalid_parameters'],
+      ['a variant id of 2^53 + 1901', () => rawItem(cart, '{"variant_id":9007199254742893,"quantity":1}'), 400, 'invalid_parameters'],
+      ['setting a line to 2^53', () => s.api('PATCH', `/api/v1/carts/${cart.id}/items/${v.id}`, { body: '{"quantity":9007199254740992}', headers: { 'x-cart-token': cart.token } }), 422, 'quantity_limit'],
+      ['a line id of 2^53', () => s.setItem(cart, '9007199254740992', 1), 404, 'not_found'],
+      ['removing a line id of 2^53', () => s.removeItem(cart, '9007199254740992'), 404, 'not_found'],
     ];
     for (const [what, request, status, code] of refusals) {
       const res = await request();
       assert.equal(res.status, status, `${what}: ${res.text}`);
       assert.equal(res.json?.error?.code, code, what);
+      assert.doesNotMatch(res.text, /invalid type|floating|serde|Error:/i, `${what}: no internal error text`);
     }
     const limit = await s.addItem(cart, w.id, 11);
     assert.equal(limit.json.error.available, 10, 'the limit says how many one variant may have');
@@ -243,6 +256,26 @@ describe('the HTML cart', () => {
       assert.equal(checkout.status, 403, `${what}: checkout`);
     }
     assert.deepEqual(await snapshot([v], [{ id: cartId }]), before, 'no stock or hold changed');
+  });
+});
+
+describe('bodies over the limit', () => {
+  const big = 'x'.repeat(20 * 1024);
+
+  it('answers an oversized form or JSON body with 413 before touching a cart', async () => {
+    const [v] = pool.take(1);
+    const cart = await s.createCart();
+    const before = await snapshot([v], [cart]);
+    const form = await s.postForm('/cart/items', { variant_id: v.id, quantity: 1, note: big });
+    assert.equal(form.status, 413, form.text.slice(0, 300));
+    assert.match(form.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(form.text, /quá lớn/, 'the page says so in the visitor\'s language');
+    const json = await s.api('POST', `/api/v1/carts/${cart.id}/items`, { body: JSON.stringify({ variant_id: v.id, quantity: 1, note: big }), headers: { 'x-cart-token': cart.token } });
+    assert.equal(json.status, 413, json.text.slice(0, 300));
+    assert.equal(json.json?.error?.code, 'payload_too_large');
+    const token = await s.api('POST', '/api/v1/auth/token', { body: JSON.stringify({ email: 'a@b.vn', password: big }) });
+    assert.equal(token.status, 413, token.text.slice(0, 300));
+    assert.deepEqual(await snapshot([v], [cart]), before, 'no stock or hold changed');
   });
 });
 

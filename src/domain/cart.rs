@@ -15,6 +15,14 @@ pub const MAX_PER_VARIANT: i64 = 10;
 pub const MAX_LINES: usize = 50;
 /// Codes one cart may carry at once.
 pub const MAX_CODES: usize = 5;
+/// The largest id a client may name. Ids cross into JavaScript (D1's parameters, the cart object's
+/// calls) as numbers, exact only up to 2^53 − 1: a larger one could stand for another row.
+pub const MAX_CLIENT_ID: i64 = (1 << 53) - 1;
+
+/// An id a client sent (a path segment, a form or JSON field), if the shop could have issued it.
+pub fn client_id(n: i64) -> Option<i64> {
+    (1..=MAX_CLIENT_ID).contains(&n).then_some(n)
+}
 
 /// A cart's id: 32 lowercase hex digits (128 random bits). Parsed once where it enters (cookie,
 /// path, account row), so everything past the edge holds a well-formed id.
@@ -317,6 +325,15 @@ pub fn parse_cookie_value(secret: &[u8], value: &str) -> Option<CartId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_ids_a_javascript_number_holds_exactly_are_taken_from_a_client() {
+        assert_eq!(client_id(1901), Some(1901));
+        assert_eq!(client_id(MAX_CLIENT_ID), Some(MAX_CLIENT_ID));
+        for n in [0, -1, 1 << 53, (1 << 53) + 1, i64::MAX, i64::MIN] {
+            assert_eq!(client_id(n), None, "{n}");
+        }
+    }
 
     fn cart_with(variant_id: i64, quantity: i64, held: i64) -> Cart {
         let mut cart = Cart::default();

@@ -19,6 +19,8 @@ pub enum AppError {
     Forbidden(Refusal),
     /// The method is not allowed on this path.
     MethodNotAllowed,
+    /// The request body is larger than the route reads (`max` bytes).
+    PayloadTooLarge { max: usize },
     /// The request is valid but the resource's state does not allow it now (stock, a used code).
     Conflict(Refusal),
     /// Too many attempts; the caller may try again after this many seconds.
@@ -99,6 +101,7 @@ impl AppError {
             AppError::Unauthorized => 401,
             AppError::Forbidden(_) => 403,
             AppError::MethodNotAllowed => 405,
+            AppError::PayloadTooLarge { .. } => 413,
             AppError::Conflict(_) => 409,
             AppError::TooManyRequests { .. } => 429,
             AppError::Internal(_) => 500,
@@ -113,6 +116,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(r) | AppError::Conflict(r) => r.code,
             AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Internal(_) => "internal_error",
         }
@@ -148,6 +152,7 @@ impl fmt::Display for AppError {
             AppError::Unauthorized => f.write_str("unauthorized"),
             AppError::Forbidden(r) => write!(f, "forbidden ({})", r.code),
             AppError::MethodNotAllowed => f.write_str("method not allowed"),
+            AppError::PayloadTooLarge { max } => write!(f, "payload too large (over {max} bytes)"),
             AppError::Conflict(r) => write!(f, "conflict ({})", r.code),
             AppError::TooManyRequests { retry_after } => write!(f, "too many requests (retry after {retry_after} s)"),
             AppError::Internal(cause) => write!(f, "internal error: {cause}"),
@@ -172,6 +177,7 @@ mod tests {
         assert_eq!(AppError::forbidden("role", "managers only").status(), 403);
         assert_eq!(AppError::conflict("insufficient_stock", "x").code(), "insufficient_stock");
         assert_eq!(AppError::TooManyRequests { retry_after: 3 }.status(), 429);
+        assert_eq!((AppError::PayloadTooLarge { max: 16 }.status(), AppError::PayloadTooLarge { max: 16 }.code()), (413, "payload_too_large"));
     }
 
     #[test]

@@ -14,10 +14,51 @@ fn body_error(problem: Problem) -> AppError {
     AppError::Invalid(vec![FieldError { field: "body", problem }])
 }
 
-/// A request body as text: at most `max` bytes of UTF-8, else a 400 naming the body.
+/// The methods some route of the shop serves. Any other (`QUERY`, `PROPFIND`, `TRACE`…) must reach
+/// no handler: workers-rs reads a method it does not name as GET (`routes::handle`).
+pub fn is_served_method(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS")
+}
+
+/// A body declared larger than `max` (`Content-Length`) is refused (413) before a byte of it is
+/// read. A missing or unreadable length is left to `BodyLimit`, which counts what arrives.
+pub fn declared_within(content_length: Option<&str>, max: usize) -> Result<(), AppError> {
+    match content_length.and_then(|v| v.trim().parse::<u64>().ok()) {
+        Some(n) if n > max as u64 => Err(AppError::PayloadTooLarge { max }),
+        _ => Ok(()),
+    }
+}
+
+/// A body read chunk by chunk: the first chunk that takes it past `max` bytes is a 413, and the
+/// reader stops there instead of reading the rest.
+pub struct BodyLimit {
+    bytes: Vec<u8>,
+    max: usize,
+}
+
+impl BodyLimit {
+    pub fn new(max: usize) -> BodyLimit {
+        BodyLimit { bytes: Vec::new(), max }
+    }
+
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), AppError> {
+        if self.bytes.len() + chunk.len() > self.max {
+            return Err(AppError::PayloadTooLarge { max: self.max });
+        }
+        self.bytes.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    /// What was read.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+/// A request body as text: at most `max` bytes (else a 413) of UTF-8 (else a 400 naming the body).
 pub fn body_text(bytes: Vec<u8>, max: usize) -> Result<String, AppError> {
     if bytes.len() > max {
-        return Err(body_error(Problem::TooLong { max }));
+        return Err(AppError::PayloadTooLarge { max });
     }
     String::from_utf8(bytes).map_err(|_| body_error(Problem::BadValue))
 }
@@ -229,11 +270,41 @@ mod tests {
     use crate::domain::error::Cause;
 
     #[test]
-    fn a_body_over_the_limit_or_not_utf8_is_a_400_naming_the_body() {
+    fn a_body_over_the_limit_is_a_413_and_one_not_utf8_a_400_naming_the_body() {
         assert_eq!(body_text(b"a=1".to_vec(), 3).ok().as_deref(), Some("a=1"));
         let too_long = body_text(vec![b'a'; 4], 3).unwrap_err();
-        assert!(matches!(&too_long, AppError::Invalid(f) if f[0].field == "body" && f[0].problem == Problem::TooLong { max: 3 }));
-        assert_eq!(body_text(vec![0xff, 0xfe], 16).unwrap_err().status(), 400);
+        assert!(matches!(too_long, AppError::PayloadTooLarge { max: 3 }), "{too_long:?}");
+        assert_eq!(too_long.status(), 413);
+        let not_utf8 = body_text(vec![0xff, 0xfe], 16).unwrap_err();
+        assert!(matches!(&not_utf8, AppError::Invalid(f) if f[0].field == "body"), "{not_utf8:?}");
+    }
+
+    #[test]
+    fn a_body_declared_too_large_is_refused_before_it_is_read() {
+        assert!(declared_within(Some("16384"), 16_384).is_ok());
+        assert!(declared_within(None, 16_384).is_ok(), "no length: counted as it arrives");
+        assert!(declared_within(Some("chunked"), 16_384).is_ok());
+        for declared in ["16385", " 99999999999 ", "18446744073709551615"] {
+            assert!(matches!(declared_within(Some(declared), 16_384), Err(AppError::PayloadTooLarge { max: 16_384 })), "{declared}");
+        }
+    }
+
+    #[test]
+    fn a_body_is_read_only_up_to_its_limit() {
+        let mut body = BodyLimit::new(8);
+        assert!(body.push(b"abcd").is_ok() && body.push(b"efgh").is_ok());
+        assert!(matches!(body.push(b"i"), Err(AppError::PayloadTooLarge { max: 8 })), "the ninth byte is refused");
+        assert_eq!(body.into_bytes(), b"abcdefgh", "nothing past the limit was kept");
+    }
+
+    #[test]
+    fn only_the_methods_the_shop_serves_reach_a_route() {
+        for served in ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] {
+            assert!(is_served_method(served), "{served}");
+        }
+        for other in ["QUERY", "PROPFIND", "TRACE", "CONNECT", "REPORT", "MKCOL", "patch", "get", ""] {
+            assert!(!is_served_method(other), "{other}");
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod locale;
 pub mod media;
 pub mod money;
 pub mod orders;
+pub mod origin;
 pub mod payments;
 pub mod promotions;
 pub mod routing;

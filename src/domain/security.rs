@@ -15,6 +15,10 @@ pub const NONCE_SLOT: &str = "<%nonce%>";
 pub const CSRF_SLOT: &str = "<%csrf%>";
 /// The form field that carries the token.
 pub const CSRF_FIELD: &str = "csrf";
+/// The policy of the shop's own static files (`public/`, at their plain paths through
+/// `public/_headers` and fingerprinted through the Worker): none of them is a page, so opened on its
+/// own (an SVG typed into the address bar) a file is a sandboxed document that runs nothing.
+pub const ASSET_CSP: &str = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox";
 
 /// The visitor's CSRF token: an HMAC of what binds it (the session id when signed in, otherwise the
 /// guest's random `vestify_csrf` cookie). Needs no storage, and a new session means new tokens.
@@ -133,6 +137,17 @@ pub fn untag_if_none_match(header: &str, tag: &str) -> (String, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_static_file_is_served_with_nosniff_and_the_assets_policy() {
+        // The assets binding answers `/img/…`, `/js/…` without the Worker: its `_headers` file must
+        // give every path the headers the Worker gives `/static/…`.
+        let headers = include_str!("../../public/_headers");
+        let rules: Vec<&str> = headers.lines().filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty()).collect();
+        assert_eq!(rules.first().copied(), Some("/*"), "one rule for every path: {headers}");
+        assert!(rules.contains(&"  X-Content-Type-Options: nosniff"), "{headers}");
+        assert!(rules.contains(&format!("  Content-Security-Policy: {ASSET_CSP}").as_str()), "{headers}");
+    }
 
     #[test]
     fn a_token_works_only_for_its_binding_and_secret() {

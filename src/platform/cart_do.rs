@@ -60,12 +60,12 @@ impl DurableObject for CartObject {
         let Some(cart_id) = req.headers().get(CART_ID_HEADER).ok().flatten().and_then(|id| CartId::parse(&id)) else {
             return Response::from_json(&CartReply::Refused { refusal: CartError::NotFound });
         };
-        let call: CartCall = match req.json().await {
-            Ok(call) => call,
-            Err(e) => {
-                worker::console_error!("cart {cart_id}: undecodable call: {e}");
-                return Response::error("bad cart call", 400);
-            }
+        // Decoded by serde from the text, not through a JavaScript value: a number read by
+        // JavaScript is a double, and an integer past 2^53 would arrive changed or not at all.
+        let call: Option<CartCall> = req.text().await.ok().and_then(|text| serde_json::from_str(&text).ok());
+        let Some(call) = call else {
+            worker::console_error!("cart {cart_id}: undecodable call");
+            return Response::error("bad cart call", 400);
         };
         let _turn = self.busy.lock().await;
         match self.answer(&cart_id, call).await {

@@ -7,6 +7,7 @@ use worker::Env;
 
 use crate::domain::checkout::ShippingRates;
 use crate::domain::money::Vnd;
+use crate::domain::origin::PublicOrigin;
 use crate::domain::payments::Gateways;
 use crate::domain::session::Policy;
 
@@ -14,9 +15,9 @@ pub struct Config {
     pub hold_seconds: i64,
     pub order_ttl_seconds: i64,
     pub rates: ShippingRates,
-    /// `PUBLIC_ORIGIN`: the shop's origin as shoppers reach it (links, CSRF origin check); else the
-    /// request's own.
-    pub public_origin: Option<String>,
+    /// `PUBLIC_ORIGIN`: the shop's origin as shoppers reach it, the only source of absolute URLs
+    /// and the hosts the shop answers (`domain::origin`). Unset or malformed, every request is a 500.
+    pub public_origin: Option<PublicOrigin>,
     /// Signs cart cookies and tokens. A secret (`wrangler secret put SHOP_SECRET`).
     pub shop_secret: Option<String>,
     /// Signs the local sandbox provider's payment notifications.
@@ -81,7 +82,7 @@ impl Config {
                 express: vnd(env, "SHIPPING_EXPRESS_FEE", defaults.express, 10_000_000),
                 free_standard_from: vnd(env, "FREE_SHIPPING_FROM", defaults.free_standard_from, i64::MAX),
             },
-            public_origin: var(env, "PUBLIC_ORIGIN"),
+            public_origin: var(env, "PUBLIC_ORIGIN").and_then(|o| PublicOrigin::parse(&o)),
             shop_secret: var(env, "SHOP_SECRET"),
             sandbox_secret: var(env, "SANDBOX_WEBHOOK_SECRET"),
             internal_token: var(env, "INTERNAL_TOKEN"),

@@ -1,8 +1,10 @@
 //! The Workers Cache API in front of catalog pages and GET API responses.
 //!
-//! The cache key is the request URL under a synthetic host, prefixed with the catalog version kept in
-//! KV: a catalog change writes a new version, and every page is a miss everywhere, without a purge, as
-//! soon as KV delivers the new version (plus at most `VERSION_FRESH_MS`). Validators are computed from
+//! The cache key is the request's origin (one the shop serves, from `PUBLIC_ORIGIN`: absolute URLs in
+//! a response are made from it) and path and query under a synthetic host, prefixed with the catalog
+//! version kept in KV: a catalog change writes a new version, and every page is a miss everywhere,
+//! without a purge, as soon as KV delivers the new version (plus at most `VERSION_FRESH_MS`). Nothing
+//! else of the request goes into a stored response. Validators are computed from
 //! the body, so `If-None-Match` gets a 304 whether the response came from the cache or was just
 //! rendered.
 
@@ -99,8 +101,10 @@ pub async fn catalog_version(env: &Env) -> String {
 
 /// The catalog version invalidates on data changes; the build digest on a new build (a page cached
 /// by an older build was rendered by other templates, and may link to assets that no longer resolve).
-fn cache_key(version: &str, path_and_query: &str) -> String {
-    format!("https://edge-cache.vestify.internal/v{version}-{}{path_and_query}", crate::assets::BUILD_DIGEST)
+/// The origin (`https://vestify.vn` → `/https/vestify.vn`) keys the absolute URLs a page holds: a local
+/// shop serves `127.0.0.1` and `localhost` each under its own.
+fn cache_key(version: &str, origin: &str, path_and_query: &str) -> String {
+    format!("https://edge-cache.vestify.internal/v{version}-{}/{}{path_and_query}", crate::assets::BUILD_DIGEST, origin.replacen("://", "/", 1))
 }
 
 /// Serves from isolate memory or the edge cache, or renders, stores (200s only) and serves. `render`
@@ -109,7 +113,7 @@ fn cache_key(version: &str, path_and_query: &str) -> String {
 ///
 /// With the `EDGE_CACHE` var set to `off` nothing is looked up or stored: every request renders (for
 /// template work under `wrangler dev`, and the benchmark's uncached measurement).
-pub async fn serve<F, Fut>(env: &Env, ctx: &Context, path_and_query: &str, if_none_match: Option<&str>, visitor: Option<&Visitor>, render: F) -> Response
+pub async fn serve<F, Fut>(env: &Env, ctx: &Context, origin: &str, path_and_query: &str, if_none_match: Option<&str>, visitor: Option<&Visitor>, render: F) -> Response
 where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = Rendered>,
@@ -121,7 +125,7 @@ where
             Err(response) => response,
         };
     }
-    let key = cache_key(&version, path_and_query);
+    let key = cache_key(&version, origin, path_and_query);
     if let Some(page) = memo::page(&version, &key) {
         return answer(&page, if_none_match, "hit", visitor);
     }

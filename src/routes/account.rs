@@ -168,7 +168,10 @@ where
         Err(e) => return fail(&ctx, AppError::internal("d1 binding", e)),
     };
     let post = incoming.method == Method::Post;
-    let form = read_form(&mut req, post).await;
+    let form = match read_form(&mut req, post).await {
+        Ok(form) => form,
+        Err(e) => return fail(&ctx, e),
+    };
     // Apple's form_post callback is a cross-site POST by design; its state and PKCE protect it.
     if post && !social::is_cross_site_callback(local) && !check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
         return foreign_form(&ctx, incoming);

@@ -1,11 +1,12 @@
 //! Reading an admin form body: urlencoded as before, or `multipart/form-data` (file uploads: the
 //! products CSV, product images). A body larger than the upload limit (`MEDIA_MAX_BYTES`, default
-//! 5 MB, plus room for the other fields) is refused with a 413 before it is read.
+//! 5 MB, plus room for the other fields) is refused with a 413: before it is read when its length
+//! is declared, at the first chunk past the limit when it is not.
 
 use wasm_bindgen::JsValue;
-use worker::{Env, FormEntry, Request, Response};
+use worker::{Env, FormEntry, Headers, Method, Request, RequestInit, Response};
 
-use super::http::{html, read_body, Form};
+use super::http::{html, read_body, read_bytes_within, Form};
 use crate::domain::error::AppError;
 use crate::domain::listing::{FieldError, Problem};
 use crate::domain::media::DEFAULT_MAX_BYTES;
@@ -38,11 +39,14 @@ pub async fn read_form(req: &mut Request, env: &Env, post: bool) -> Result<Resul
         return Ok(Ok((Form::parse(&read_body(req).await?), None)));
     }
     let max = max_bytes(env);
-    let declared = req.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<usize>().ok());
-    if declared.is_some_and(|n| n > max + FIELDS_ROOM) {
-        return Ok(Err(too_large(max)));
-    }
-    let data = req.form_data().await.map_err(|_| bad_body())?;
+    // At most the limit is read (a larger Content-Length is refused before anything is), then the
+    // bytes are parsed as the form they are.
+    let bytes = match read_bytes_within(req, max + FIELDS_ROOM).await {
+        Ok(bytes) => bytes,
+        Err(AppError::PayloadTooLarge { .. }) => return Ok(Err(too_large(max))),
+        Err(e) => return Err(e),
+    };
+    let data = multipart_form(req, bytes).await?;
     let js: JsValue = data.into();
     let mut form = Vec::new();
     if let Ok(Some(entries)) = js_sys::try_iter(&js) {
@@ -65,6 +69,17 @@ pub async fn read_form(req: &mut Request, env: &Env, post: bool) -> Result<Resul
         _ => None,
     };
     Ok(Ok((Form::from_pairs(form), upload)))
+}
+
+/// The multipart body read, parsed by the runtime as the form data it is (its boundary is in the
+/// request's `content-type`).
+async fn multipart_form(req: &Request, bytes: Vec<u8>) -> Result<worker::FormData, AppError> {
+    let headers = Headers::new();
+    let _ = headers.set("content-type", &req.headers().get("content-type").ok().flatten().unwrap_or_default());
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(js_sys::Uint8Array::from(bytes.as_slice()).into()));
+    let mut read = Request::new_with_init("https://upload.local/", &init).map_err(|e| AppError::internal("upload request", e))?;
+    read.form_data().await.map_err(|_| bad_body())
 }
 
 /// The 413 page (the admin area is in Vietnamese; the English follows).

@@ -53,7 +53,7 @@ where
 {
     req.name(route);
     let key = req.path_and_query();
-    let response = edge_cache::serve(env, ctx, &key, req.if_none_match.as_deref(), None, |_version| async move {
+    let response = edge_cache::serve(env, ctx, &req.origin, &key, req.if_none_match.as_deref(), None, |_version| async move {
         match render().await {
             Ok(value) => Rendered::new(200, JSON, value),
             Err(e) => error_body(req, &e),
@@ -139,13 +139,10 @@ async fn products(db: &D1, req: &Incoming) -> Result<Value, AppError> {
     }
     let mut scope = Scope::default();
     if let Some(slug) = &q.category {
+        // A well-formed slug that names no category is a resource that does not exist (404), as
+        // `/c/{slug}` is; only a malformed one is a bad parameter (400).
         let categories = db.categories().await?;
-        let category = categories.iter().find(|c| &c.slug == slug).ok_or_else(|| {
-            AppError::Invalid(vec![crate::domain::listing::FieldError {
-                field: "category",
-                problem: crate::domain::listing::Problem::UnknownChoice,
-            }])
-        })?;
+        let category = categories.iter().find(|c| &c.slug == slug).ok_or(AppError::NotFound)?;
         scope.category_path = Some(category.path.clone());
     }
     let listing = db.listing(&scope, &q).await?;

@@ -219,8 +219,15 @@ async fn issue(req: &Request, env: &Env, config: &Config, body: &Value) -> Resul
     Ok(tokens(secret, &customer.id, &family, &refresh_token))
 }
 
+/// The presented refresh token. Any string is one (an empty or malformed one is answered as an
+/// unknown token, 401 `invalid_grant`, or 204 at logout); only a missing or non-string one is a 400.
 fn refresh_field(body: &Value) -> Result<String, AppError> {
-    field(body, "refresh_token").map_err(|e| AppError::Invalid(vec![e]))
+    let problem = match body.get("refresh_token") {
+        Some(Value::String(token)) => return Ok(token.clone()),
+        None | Some(Value::Null) => Problem::Required,
+        Some(_) => Problem::BadValue,
+    };
+    Err(AppError::Invalid(vec![FieldError { field: "refresh_token", problem }]))
 }
 
 fn invalid_grant() -> Response {

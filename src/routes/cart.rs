@@ -9,13 +9,13 @@ use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
 use worker::{Context, Env, Headers, Method, Request, RequestInit, Response};
 
-use super::http::{cart_cookies, cart_from_cookie, html, json_response, parse_json, redirect, require_secret, serve_machine, serve_page, Form, Machine, Page};
+use super::http::{cart_cookies, cart_from_cookie, html, json_response, not_served, parse_json, redirect, require_secret, serve_machine, serve_page, Form, Machine, Page};
 use super::track::Tracker;
 use super::Incoming;
 use crate::app::analytics::ProductRef;
 use crate::app::cart::{CartCall, CartError, CartReply, CartView};
 use crate::domain::analytics::EventKind;
-use crate::domain::cart::{cart_token, verify_cart_token, CartId};
+use crate::domain::cart::{cart_token, client_id, verify_cart_token, CartId, MAX_CLIENT_ID};
 use crate::domain::error::AppError;
 use crate::domain::listing::{FieldError, Problem};
 use crate::domain::time::rfc3339;
@@ -61,8 +61,23 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env, wctx: &Context
         (Method::Delete, ["api", "v1", "carts", id, "coupons", code]) => {
             serve_machine(req, incoming, env, "api.cart.remove_coupon", async |m| remove_coupon_json(m, id, code).await).await
         }
-        (_, ["api", ..]) => serve_machine(req, incoming, env, "cart.unknown", async |_| Err(AppError::MethodNotAllowed)).await,
+        (_, ["api", ..]) => {
+            incoming.name("cart.unknown");
+            not_served(incoming, cart_api_allow(&segments))
+        }
         _ => serve_page(req, incoming, env, "cart.unknown", async |_| Err(AppError::NotFound)).await,
+    }
+}
+
+/// The methods a cart API path serves, for the `Allow` of its 405; `None`: no such path.
+fn cart_api_allow(segments: &[&str]) -> Option<&'static str> {
+    match segments {
+        ["api", "v1", "carts"] => Some("POST"),
+        ["api", "v1", "carts", _] => Some("GET"),
+        ["api", "v1", "carts", _, "items" | "checkout" | "coupons"] => Some("POST"),
+        ["api", "v1", "carts", _, "items", _] => Some("PATCH, DELETE"),
+        ["api", "v1", "carts", _, "coupons", _] => Some("DELETE"),
+        _ => None,
     }
 }
 
@@ -138,7 +153,7 @@ fn flash_from_query(query: &str) -> Option<Flash> {
 /// `POST /cart/items` `variant_id`, `quantity` (default 1): adds to the line (a new cart when the
 /// shopper has none).
 async fn add_cart_item(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, AppError> {
-    let variant = p.field("variant_id").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let variant = p.field("variant_id").and_then(|v| v.parse().ok()).and_then(client_id).unwrap_or(0);
     let qty = p.field("quantity").and_then(|v| v.parse().ok()).unwrap_or(1);
     let (cart_id, _) = shopper_cart(p, true).await?;
     let (response, added) = change_line(p, cart_id, variant, qty, true).await?;
@@ -150,7 +165,7 @@ async fn add_cart_item(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, Ap
 
 /// `POST /cart/items/{variant}` `quantity`: sets the line (0 removes it).
 async fn set_cart_item(p: &Page<'_>, variant: &str) -> Result<Response, AppError> {
-    let variant = variant.parse().unwrap_or(0);
+    let variant = variant.parse().ok().and_then(client_id).unwrap_or(0);
     let qty = p.field("quantity").and_then(|v| v.parse().ok()).unwrap_or(-1);
     let (cart_id, _) = shopper_cart(p, false).await?;
     Ok(change_line(p, cart_id, variant, qty, false).await?.0)
@@ -290,6 +305,7 @@ async fn add_cart_item_json(m: &Machine<'_>, id: &str, track: &Tracker<'_>) -> R
             FieldError { field: "quantity", problem: Problem::Required },
         ]));
     };
+    let variant_id = client_id(variant_id).ok_or_else(|| AppError::Invalid(vec![FieldError { field: "variant_id", problem: Problem::OutOfRange { min: 1, max: MAX_CLIENT_ID } }]))?;
     let reply = cart_call(m.env, &id, &CartCall::SetQuantity { variant_id, quantity, add: true }).await?;
     if matches!(reply, CartReply::Cart { .. }) {
         track.record(EventKind::AddedToCart, ProductRef::Variant(variant_id), None);
@@ -300,7 +316,7 @@ async fn add_cart_item_json(m: &Machine<'_>, id: &str, track: &Tracker<'_>) -> R
 /// `PATCH /api/v1/carts/{id}/items/{variant}` `{quantity}`: sets the line.
 async fn set_cart_item_json(m: &Machine<'_>, id: &str, line: &str) -> Result<Response, AppError> {
     let id = api_cart_id(m.req, &m.config, id)?;
-    let variant_id: i64 = line.parse().map_err(|_| AppError::NotFound)?;
+    let variant_id = line.parse().ok().and_then(client_id).ok_or(AppError::NotFound)?;
     let item: ItemBody = parse_json(&m.body)?;
     let quantity = item.quantity.ok_or_else(|| AppError::Invalid(vec![FieldError { field: "quantity", problem: Problem::Required }]))?;
     reply_json(cart_call(m.env, &id, &CartCall::SetQuantity { variant_id, quantity, add: false }).await?, false)
@@ -309,7 +325,7 @@ async fn set_cart_item_json(m: &Machine<'_>, id: &str, line: &str) -> Result<Res
 /// `DELETE /api/v1/carts/{id}/items/{variant}`.
 async fn remove_cart_item_json(m: &Machine<'_>, id: &str, line: &str) -> Result<Response, AppError> {
     let id = api_cart_id(m.req, &m.config, id)?;
-    let variant_id: i64 = line.parse().map_err(|_| AppError::NotFound)?;
+    let variant_id = line.parse().ok().and_then(client_id).ok_or(AppError::NotFound)?;
     reply_json(cart_call(m.env, &id, &CartCall::SetQuantity { variant_id, quantity: 0, add: false }).await?, false)
 }
 

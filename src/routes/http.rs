@@ -7,6 +7,7 @@
 
 use std::rc::Rc;
 
+use futures::StreamExt;
 use maud::Markup;
 use serde_json::Value;
 use worker::{Env, Headers, Method, Request, Response, ResponseBuilder};
@@ -14,7 +15,7 @@ use worker::{Env, Headers, Method, Request, Response, ResponseBuilder};
 use super::Incoming;
 use crate::domain::cart::{cookie_value, parse_cookie_value, CartId};
 use crate::domain::error::AppError;
-use crate::domain::http::{body_text, stamp_request_id, ErrorLog, RequestLog, MAX_BODY};
+use crate::domain::http::{body_text, declared_within, stamp_request_id, BodyLimit, ErrorLog, RequestLog, MAX_BODY};
 use crate::domain::http_cache;
 use crate::domain::locale::Locale;
 use crate::platform::config::Config;
@@ -28,24 +29,38 @@ const JSON: &str = "application/json; charset=utf-8";
 
 // --- reading a request -------------------------------------------------------------------------
 
-/// The body as text, at most `MAX_BODY` bytes of UTF-8 (else a 400).
+/// The body as text, at most `MAX_BODY` bytes (else a 413) of UTF-8 (else a 400).
 pub async fn read_body(req: &mut Request) -> Result<String, AppError> {
-    read_body_within(req, MAX_BODY).await
+    body_text(read_bytes_within(req, MAX_BODY).await?, MAX_BODY)
 }
 
-/// The body as text, at most `max` bytes of UTF-8 (else a 400).
-pub async fn read_body_within(req: &mut Request, max: usize) -> Result<String, AppError> {
-    let bytes = req.bytes().await.map_err(|e| AppError::internal("read body", e))?;
-    body_text(bytes, max)
-}
-
-/// A POST's form fields; a body that is too large or not UTF-8 reads as an empty form (whose CSRF
-/// check then fails), anything but a POST as no fields.
-pub async fn read_form(req: &mut Request, post: bool) -> Form {
-    if !post {
-        return Form::default();
+/// The body's bytes, at most `max` of them: a larger `Content-Length` is a 413 before anything is
+/// read, and a body without one is read as it arrives and refused at the first chunk past the limit
+/// (the rest is never read).
+pub async fn read_bytes_within(req: &mut Request, max: usize) -> Result<Vec<u8>, AppError> {
+    declared_within(header(req, "content-length").as_deref(), max)?;
+    if req.inner().body().is_none() {
+        return Ok(Vec::new());
     }
-    read_body(req).await.map(|body| Form::parse(&body)).unwrap_or_default()
+    let mut stream = req.stream().map_err(|e| AppError::internal("read body", e))?;
+    let mut body = BodyLimit::new(max);
+    while let Some(chunk) = stream.next().await {
+        body.push(&chunk.map_err(|e| AppError::internal("read body", e))?)?;
+    }
+    Ok(body.into_bytes())
+}
+
+/// A POST's form fields (anything but a POST has none). A body over the limit is a 413; one that is
+/// not UTF-8 reads as an empty form, whose CSRF check then fails.
+pub async fn read_form(req: &mut Request, post: bool) -> Result<Form, AppError> {
+    if !post {
+        return Ok(Form::default());
+    }
+    match read_body(req).await {
+        Ok(body) => Ok(Form::parse(&body)),
+        Err(e @ (AppError::PayloadTooLarge { .. } | AppError::Internal(_))) => Err(e),
+        Err(_) => Ok(Form::default()),
+    }
 }
 
 /// A header's value, if present.
@@ -95,7 +110,10 @@ where
     let version = crate::platform::edge_cache::catalog_version(env).await;
     let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
     let post = incoming.method == Method::Post;
-    let form = read_form(&mut req, post).await;
+    let form = match read_form(&mut req, post).await {
+        Ok(form) => form,
+        Err(e) => return error_page(&ctx, incoming, e),
+    };
     // Forms post only from our own pages, with the visitor's CSRF token: anything else is refused
     // before it touches a cart or an order.
     if post && !crate::platform::security::check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
@@ -284,6 +302,19 @@ pub fn api_error(incoming: &Incoming, error: &AppError) -> Response {
     respond(rendered, http_cache::NO_STORE, None)
 }
 
+/// A machine path answered without running anything: 405 with the methods it serves in `Allow`,
+/// or 404 when there is no such path (`allow` is `None`).
+pub fn not_served(incoming: &Incoming, allow: Option<&str>) -> Response {
+    match allow {
+        Some(allow) => {
+            let response = api_error(incoming, &AppError::MethodNotAllowed);
+            let _ = response.headers().set("allow", allow);
+            response
+        }
+        None => api_error(incoming, &AppError::NotFound),
+    }
+}
+
 // --- the way out -------------------------------------------------------------------------------
 
 /// Every response on its way out: the request id in the `x-request-id` header and inside a JSON
@@ -304,7 +335,7 @@ pub async fn finish(mut response: Response, incoming: &Incoming, started_ms: f64
     let cache = header_of(&response, "x-edge-cache");
     let line = RequestLog {
         request_id: &incoming.request_id,
-        method: incoming.method.as_ref(),
+        method: &incoming.method_name,
         route: incoming.route(),
         status,
         duration_ms: (worker::Date::now().as_millis() as f64 - started_ms).max(0.0) as u64,

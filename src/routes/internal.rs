@@ -35,7 +35,7 @@ async fn run_cart_alarm(m: &Machine<'_>, id: &str) -> Result<Response, AppError>
 /// `/internal/promotions…` (see `routes::promotions`).
 async fn promotions(m: &Machine<'_>, segments: &[&str]) -> Result<Response, AppError> {
     internal_auth(m.req, &m.config)?;
-    super::promotions::internal(m.req, m.incoming, m.env, segments, &m.body).await
+    super::promotions::internal(m.incoming, m.env, segments, &m.body).await
 }
 
 /// `POST /internal/sweep`: the cron's sweep, now.

@@ -46,7 +46,10 @@ use crate::platform::{security, ASSETS};
 /// What the router and handlers need from a request, read once.
 #[derive(Clone)]
 pub struct Incoming {
+    /// The method routes match on: a method no route serves is `Report` (see `handle`).
     pub method: Method,
+    /// The method as the client sent it, for the log.
+    pub method_name: String,
     /// The path as requested, with its locale prefix.
     pub path: String,
     /// The raw query with its leading `?`, or empty.
@@ -97,19 +100,31 @@ impl Incoming {
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     let started_ms = worker::Date::now().as_millis() as f64;
-    let method = req.method();
+    // workers-rs reads a method it does not name (QUERY, PROPFIND…) as GET. Such a request is routed
+    // as REPORT, which no route serves, so every area answers it as a method it does not serve
+    // (405 with `Allow`, or its 404) and no handler runs; the log names the method as sent.
+    let method_name = req.inner().method();
+    let method = if crate::domain::http::is_served_method(&method_name) { req.method() } else { Method::Report };
     let request_id = crate::domain::http::request_id(http::header(&req, "cf-ray").as_deref(), || crate::platform::random::token(8).unwrap_or_default());
+    let answer = |response: Response| {
+        let _ = response.headers().set("x-request-id", &request_id);
+        response
+    };
     let url = match req.url() {
         Ok(url) => url,
-        Err(_) => {
-            let response = plain(400, "Bad Request");
-            let _ = response.headers().set("x-request-id", &request_id);
-            return response;
-        }
+        Err(_) => return answer(plain(400, "Bad Request")),
+    };
+    let config = crate::platform::config::Config::from_env(&env);
+    // Absolute URLs come from configuration only; a host the shop does not serve is refused before
+    // anything is rendered, cached or sent (docs/SECURITY.md, "The shop's origin").
+    let Some(public_origin) = config.public_origin.as_ref() else {
+        worker::console_error!("PUBLIC_ORIGIN is missing or malformed: every request is refused until it is set (e.g. https://vestify.vn)");
+        return answer(plain(500, "Internal Server Error"));
+    };
+    let Some(origin) = url.host_str().and_then(|host| public_origin.serves(host, url.port())) else {
+        return answer(plain(421, "Misdirected Request: this shop does not serve this host."));
     };
     let area = routing::area(url.path(), matches!(method, Method::Get | Method::Head));
-    let config = crate::platform::config::Config::from_env(&env);
-    let origin = config.public_origin.clone().unwrap_or_else(|| url.origin().ascii_serialization());
     let secret = config.shop_secret.clone();
     let visitor = security::Visitor::from_request(&req, url.path(), &origin, secret.as_deref());
     // An ETag made for this visitor's CSRF binding revalidates without its suffix; one made for
@@ -123,6 +138,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     };
     let incoming = Incoming {
         method,
+        method_name,
         path: url.path().to_string(),
         query: url.query().map(|q| format!("?{q}")).unwrap_or_default(),
         origin,
@@ -144,7 +160,13 @@ async fn dispatch(area: Area, req: Request, incoming: &Incoming, env: &Env, ctx:
     match area {
         Area::Health => {
             incoming.name("health");
-            plain(200, "ok")
+            if matches!(incoming.method, Method::Get | Method::Head) {
+                plain(200, "ok")
+            } else {
+                let response = plain(405, "Method Not Allowed");
+                let _ = response.headers().set("allow", "GET, HEAD");
+                response
+            }
         }
         Area::Static => {
             incoming.name("static.asset");
@@ -189,6 +211,8 @@ async fn static_asset(env: &Env, path: &str) -> Response {
     let _ = headers.set("content-type", assets::content_type(&rel));
     let _ = headers.set("cache-control", http_cache::IMMUTABLE);
     let _ = headers.set("x-content-type-options", "nosniff");
+    let _ = headers.set("content-security-policy", crate::domain::security::ASSET_CSP);
+    let _ = headers.set("referrer-policy", "strict-origin-when-cross-origin");
     let _ = headers.set("access-control-allow-origin", "*");
     ResponseBuilder::new().with_status(200).with_headers(headers).fixed(bytes)
 }

@@ -8,7 +8,7 @@
 use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response};
 
-use super::http::{html, json_response, query_param, redirect, require_secret, serve_machine, serve_page, Machine, Page};
+use super::http::{html, json_response, not_served, query_param, redirect, require_secret, serve_machine, serve_page, Machine, Page};
 use super::Incoming;
 use crate::app::db::Db;
 use crate::app::orders::{order_detail_batch, OrderDetail, OrderRow};
@@ -29,7 +29,14 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
         (Method::Post, ["orders", id @ .., "cancel"]) => serve_page(req, incoming, env, "orders.cancel", async |p| cancel_order(p, &id.join("/")).await).await,
         (Method::Get, ["orders", id @ ..]) => serve_page(req, incoming, env, "orders.show", async |p| show_order(p, &id.join("/")).await).await,
         (Method::Get, ["api", "v1", "orders", id]) => serve_machine(req, incoming, env, "api.orders.show", async |m| order_json_of(m, id).await).await,
-        (_, ["api", ..]) => serve_machine(req, incoming, env, "orders.unknown", async |_| Err(AppError::MethodNotAllowed)).await,
+        (_, ["api", "v1", "orders", _]) => {
+            incoming.name("orders.unknown");
+            not_served(incoming, Some("GET"))
+        }
+        (_, ["api", ..]) => {
+            incoming.name("orders.unknown");
+            not_served(incoming, None)
+        }
         _ => serve_page(req, incoming, env, "orders.unknown", async |_| Err(AppError::NotFound)).await,
     }
 }

@@ -12,7 +12,7 @@
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{Env, Method, Request, Response};
+use worker::{Env, Method, Response};
 
 use super::http::{attachment, html, json_response, parse_json, query_param, redirect};
 use super::cart::{cart_call, reply_json};
@@ -122,10 +122,10 @@ struct BulkBody {
     count: Option<usize>,
 }
 
-pub async fn internal(req: &Request, incoming: &Incoming, env: &Env, segments: &[&str], body: &str) -> Result<Response, AppError> {
+pub async fn internal(incoming: &Incoming, env: &Env, segments: &[&str], body: &str) -> Result<Response, AppError> {
     let db = D1::open(env)?;
     let id = |s: &str| s.parse::<i64>().map_err(|_| AppError::NotFound);
-    match (req.method(), segments) {
+    match (incoming.method.clone(), segments) {
         (Method::Get, ["internal", "promotions"]) => {
             let results = db.batch(&[list_promotions_sql(), analytics_sql(None)]).await?;
             let [list, analytics] = results.as_slice() else { return Err(AppError::Internal("promotion batch".into())) };

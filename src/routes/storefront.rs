@@ -85,7 +85,7 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
         Page::Home | Page::Category(_) | Page::Search => Some((EventKind::PageViewed, None)),
         Page::Robots | Page::Sitemap | Page::NotFound => None,
     };
-    let response = edge_cache::serve(env, ctx, &key, req.if_none_match.as_deref(), Some(&req.visitor), |version| render(req, env, page, version)).await;
+    let response = edge_cache::serve(env, ctx, &req.origin, &key, req.if_none_match.as_deref(), Some(&req.visitor), |version| render(req, env, page, version)).await;
     if let Some((kind, slug)) = event.filter(|_| matches!(response.status_code(), 200 | 304)) {
         let product = slug.as_deref().map_or(ProductRef::None, ProductRef::Slug);
         super::track::Tracker::new(env, ctx, req).record(kind, product, None);

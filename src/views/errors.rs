@@ -19,6 +19,7 @@ pub fn for_error(ctx: &PageCtx, error: &AppError, request_id: &str) -> Markup {
         AppError::NotFound | AppError::MethodNotAllowed | AppError::Unauthorized | AppError::Conflict(_) => not_found(ctx),
         AppError::Forbidden(_) => forbidden(ctx),
         AppError::TooManyRequests { retry_after } => too_many(ctx, *retry_after),
+        AppError::PayloadTooLarge { .. } => too_large(ctx),
         AppError::Invalid(fields) => bad_request(ctx, fields),
         AppError::Internal(_) => internal(ctx),
     };
@@ -41,6 +42,7 @@ pub fn envelope(error: &AppError) -> Value {
         AppError::Unauthorized => ("The signature or credential is missing or wrong.".to_string(), BTreeMap::new()),
         AppError::Forbidden(r) | AppError::Conflict(r) => (r.message.clone(), BTreeMap::new()),
         AppError::TooManyRequests { retry_after } => (format!("Too many requests; try again in {retry_after} seconds."), BTreeMap::new()),
+        AppError::PayloadTooLarge { max } => (format!("The request body is too large: at most {max} bytes."), BTreeMap::new()),
         AppError::Internal(_) => ("Something failed on our side. Please retry later.".to_string(), BTreeMap::new()),
     };
     json!({"error": {"code": error.code(), "message": message, "fields": fields}})
@@ -96,6 +98,15 @@ fn forbidden(ctx: &PageCtx) -> (&'static str, Markup) {
     (a.forbidden_title, html! { p { (a.forbidden_text) } })
 }
 
+/// A form or body larger than the shop reads (413).
+fn too_large(ctx: &PageCtx) -> (&'static str, Markup) {
+    let (title, text) = match ctx.locale {
+        Locale::Vi => ("Nội dung gửi quá lớn", "Biểu mẫu bạn gửi dài hơn mức cửa hàng nhận. Hãy rút gọn rồi gửi lại."),
+        Locale::En => ("What you sent is too large", "The form you sent is longer than the shop accepts. Please shorten it and send it again."),
+    };
+    (title, html! { p { (text) } })
+}
+
 /// Too many attempts: the shopper is told when to try again.
 fn too_many(ctx: &PageCtx, retry_after: i64) -> (&'static str, Markup) {
     let a = super::account_i18n::account_t(ctx.locale);
@@ -134,6 +145,8 @@ mod tests {
         assert!(for_error(&c, &invalid, "r").into_string().contains(r#"data-field="page""#));
         let internal = for_error(&c, &AppError::Internal(Cause::from("D1_ERROR: secret table")), "r").into_string();
         assert!(internal.contains(c.t().error_title) && !internal.contains("secret table"));
+        let vi = for_error(&ctx(Locale::Vi), &AppError::PayloadTooLarge { max: 16_384 }, "r").into_string();
+        assert!(vi.contains("Nội dung gửi quá lớn"), "{vi}");
     }
 
     #[test]
@@ -145,5 +158,7 @@ mod tests {
         assert_eq!(internal["error"]["code"], "internal_error");
         assert!(!internal.to_string().contains("secret"));
         assert_eq!(envelope(&AppError::conflict("cart_empty", "The cart is empty."))["error"]["message"], "The cart is empty.");
+        let too_large = envelope(&AppError::PayloadTooLarge { max: 16_384 });
+        assert_eq!((too_large["error"]["code"].as_str(), too_large["error"]["message"].as_str()), (Some("payload_too_large"), Some("The request body is too large: at most 16384 bytes.")));
     }
 }

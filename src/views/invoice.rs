@@ -71,7 +71,8 @@ pub fn invoice_html(invoice: &Invoice, pdf_url: Option<&str>) -> Markup {
                 title { ((t.doc_title)(&invoice.number)) " — " (invoice.shop.legal_name) }
                 link rel="icon" href=(assets::url("img/favicon.svg")) type="image/svg+xml";
                 link rel="stylesheet" href=(assets::url("css/invoice.css"));
-                script src=(assets::url("js/invoice.js")) defer {}
+                // The page's CSP lets a script run only with this response's nonce.
+                script src=(assets::url("js/invoice.js")) nonce=(super::security::nonce()) defer {}
             }
             body {
                 div.invoice-toolbar {
@@ -412,6 +413,10 @@ pub(crate) mod tests {
         assert!(!handler, "no inline event handlers");
         assert!(html.contains(&assets::url("css/invoice.css")) && assets::url("css/invoice.css").starts_with("/static/"));
         assert!(html.contains(&assets::url("js/invoice.js")) && assets::url("js/invoice.js").starts_with("/static/"));
+        assert!(
+            html.contains(&format!(r#"<script src="{}" nonce="{}" defer>"#, assets::url("js/invoice.js"), crate::domain::security::NONCE_SLOT)),
+            "the print script carries the slot of the response's CSP nonce, or the CSP blocks it: {html}"
+        );
         assert!(html.contains(r#"<button id="print-invoice" type="button" hidden>"#));
     }
 

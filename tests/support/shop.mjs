@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +34,7 @@ export const sqlText = (v) => `'${String(v).replace(/'/g, "''")}'`;
 
 /**
  * Starts a shop with fresh D1/KV state. `vars` become Worker vars (e.g. { CART_HOLD_SECONDS: '3' }).
- * Returns { url, stateDir, secrets, get, getJson, apiJson, getHtml, sql, sqlAll, bumpCatalogVersion, stop, logs }.
+ * Returns { url, stateDir, secrets, get, getJson, apiJson, getHtml, requestWithHost, sql, sqlAll, bumpCatalogVersion, stop, logs }.
  */
 export async function startShop({ vars: given = {}, timeoutMs = 120_000 } = {}) {
   // Every test client (and benchmark buyer) comes from one address, so the per-client rate limits
@@ -131,6 +132,26 @@ async function startShopOnce({ vars, timeoutMs }) {
     },
     async get(path, headers = {}) {
       return shop.request(path, { headers });
+    },
+    /**
+     * A request to the shop's address whose `Host` header names `host` (fetch cannot set it), as a
+     * client that reached the shop under another name would send it; returns { status, headers, text }.
+     */
+    async requestWithHost(host, path, { method = 'GET', headers = {}, body } = {}) {
+      return new Promise((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path, method, headers: { ...headers, host } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk) => { text += chunk; });
+          res.on('end', () => {
+            const pairs = Object.entries(res.headers).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]]));
+            resolve({ status: res.statusCode, headers: new Headers(pairs), text });
+          });
+        });
+        req.on('error', reject);
+        if (body !== undefined) req.write(body);
+        req.end();
+      });
     },
     async getJson(path, headers = {}) {
       const res = await shop.get(path, headers);

@@ -237,10 +237,20 @@ pub fn open<T: DeserializeOwned>(secret: &[u8], purpose: &str, sealed: &str) -> 
     serde_json::from_slice(&base64url_decode_lenient(payload)?).ok()
 }
 
-/// A return path after sign-in: only a local path (no scheme, no `//host`, no backslash).
+/// A return path after sign-in, honoured only if it is a path on this shop: one leading `/` (not
+/// `//` or `/\`, which browsers read as another host), at most 512 bytes, and only the characters of
+/// a URL's path and query (RFC 3986's unreserved and sub-delims, `:@/?%`; no space, tab or other
+/// control, no backslash, nothing outside ASCII). Decoded once more, it must still start with one
+/// `/` and hold no control or backslash, so that no later decoding (`/%2F…`, `/%5C…`, `/%09…`)
+/// turns it into another origin.
 pub fn safe_return(path: &str) -> Option<String> {
-    let ok = path.starts_with('/') && !path.starts_with("//") && !path.contains(['\\', '\r', '\n']) && path.len() <= 512;
-    ok.then(|| path.to_string())
+    fn one_leading_slash(p: &str) -> bool {
+        p.starts_with('/') && !p[1..].starts_with(['/', '\\'])
+    }
+    let plain = path.len() <= 512 && one_leading_slash(path) && path.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b));
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8().ok()?;
+    let still_local = one_leading_slash(&decoded) && !decoded.chars().any(|c| c.is_control() || c == '\\');
+    (plain && still_local).then(|| path.to_string())
 }
 
 // --- the provider's endpoints ------------------------------------------------------------------
@@ -547,10 +557,32 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_returned_to() {
-        assert_eq!(safe_return("/en/cart"), Some("/en/cart".into()));
-        for bad in ["https://evil.example/", "//evil.example", "/\\evil", "evil", ""] {
-            assert_eq!(safe_return(bad), None, "{bad}");
+        for good in ["/en/cart", "/", "/account?tab=orders", "/search?q=%C3%A1o%20gile&page=2", "/p/gile-phao-nam"] {
+            assert_eq!(safe_return(good).as_deref(), Some(good), "{good}");
         }
+        for bad in ["https://evil.example/", "//evil.example", "/\\evil", "evil", "", "/\t/localhost:8792/pwned", "/\t//evil.example"] {
+            assert_eq!(safe_return(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_probes_return_path_is_refused_however_it_is_written() {
+        // `GET /auth/google/start?return=/%09/localhost:8792/pwned`: the parameter arrives decoded.
+        let decoded = crate::domain::http::query_param("?return=/%09/localhost:8792/pwned", "return").unwrap();
+        assert_eq!(decoded, "/\t/localhost:8792/pwned");
+        assert_eq!(safe_return(&decoded), None);
+        // Every control character, and the encoded forms a later decoding would turn into `//`,
+        // `/\`, or a control.
+        for c in (0u8..0x20).chain([0x7f]) {
+            let raw = format!("/{}/evil.example", c as char);
+            assert_eq!(safe_return(&raw), None, "{raw:?}");
+            let encoded = format!("/%{c:02X}/evil.example");
+            assert_eq!(safe_return(&encoded), None, "{encoded}");
+        }
+        for bad in ["/%2F/evil.example", "/%2f%2fevil.example", "/%5Cevil.example", "/%5c/evil.example", "/%C2%85/x", "/\u{a0}/x", "/ /evil", "/é", "/x\"<script>"] {
+            assert_eq!(safe_return(bad), None, "{bad:?}");
+        }
+        assert_eq!(safe_return(&format!("/{}", "a".repeat(512))), None, "too long");
     }
 
     #[test]
