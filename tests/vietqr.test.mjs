@@ -1,0 +1,53 @@
+// VietQR payloads (src/domain/payments/vietqr.rs) against an independent encoder and decoder, the npm
+// package vietnam-qr-pay. The payloads come from tests/fixtures/vietqr.json, which the host test
+// tests/vietqr.rs keeps equal to what our encoder makes; no shop is started.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { QRPay } from 'vietnam-qr-pay';
+import { crc16ccitt } from 'vietnam-qr-pay/dist/crc16.js';
+
+import { ROOT } from './support/shop.mjs';
+
+const { cases } = JSON.parse(readFileSync(join(ROOT, 'tests', 'fixtures', 'vietqr.json'), 'utf8'));
+
+describe('VietQR payloads', () => {
+  it('has the transfers to compare', () => {
+    assert.ok(cases.length >= 8, `${cases.length} cases`);
+    assert.ok(cases.some((c) => c.amount === null) && cases.some((c) => c.memo === null));
+  });
+
+  it('uses the same CRC-16/CCITT-FALSE as vietnam-qr-pay', () => {
+    assert.equal(crc16ccitt('123456789'), 0x29b1);
+  });
+
+  for (const c of cases) {
+    const name = `${c.bank_bin} ${c.account_no} ${c.amount ?? 'no amount'} ${c.memo ?? 'no memo'}`;
+
+    it(`encodes as vietnam-qr-pay does: ${name}`, () => {
+      const theirs = QRPay.initVietQR({
+        bankBin: c.bank_bin,
+        bankNumber: c.account_no,
+        amount: c.amount === null ? undefined : String(c.amount),
+        purpose: c.memo ?? undefined,
+      }).build();
+      assert.equal(c.payload, theirs);
+    });
+
+    it(`decodes with vietnam-qr-pay to the transfer: ${name}`, () => {
+      const qr = new QRPay(c.payload);
+      assert.ok(qr.isValid, 'CRC and field lengths check out');
+      assert.equal(qr.provider.name, 'VIETQR');
+      assert.equal(qr.provider.service, 'QRIBFTTA');
+      assert.equal(qr.consumer.bankBin, c.bank_bin);
+      assert.equal(qr.consumer.bankNumber, c.account_no);
+      assert.equal(qr.amount, c.amount === null ? undefined : String(c.amount));
+      assert.equal(qr.additionalData.purpose, c.memo ?? undefined);
+      assert.equal(qr.currency, '704');
+      assert.equal(qr.nation, 'VN');
+      assert.equal(qr.initMethod, c.amount === null ? '11' : '12');
+    });
+  }
+});
