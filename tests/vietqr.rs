@@ -1,12 +1,14 @@
-//! VietQR payloads for a fixed set of transfers, kept in `tests/fixtures/vietqr.json` so that
-//! `tests/vietqr.test.mjs` can compare them with an independent encoder (the npm package
-//! `vietnam-qr-pay`). This test fails when the encoder's output and the committed file differ;
-//! `VESTIFY_WRITE_FIXTURES=1 cargo test --test vietqr` rewrites the file.
+//! VietQR payloads and their SVG QR codes for a fixed set of transfers, kept in
+//! `tests/fixtures/vietqr.json` so that `tests/vietqr.test.mjs` can compare the payloads with an
+//! independent encoder (the npm package `vietnam-qr-pay`) and decode the SVGs, rasterised by
+//! Chromium, with a QR decoder (`jsqr`). This test fails when our output and the committed file
+//! differ; `VESTIFY_WRITE_FIXTURES=1 cargo test --test vietqr` rewrites the file.
 
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
 use vestify::domain::payments::vietqr::{payload, BankAccount, TransferMemo};
+use vestify::views::qr::qr_svg;
 
 /// (bank BIN, account number, amount in đồng, memo): common banks, the limits of each field, a
 /// static QR (no amount, no memo), and each optional field alone.
@@ -33,7 +35,8 @@ fn generated() -> String {
             let bank = BankAccount::parse(bin, account).expect("valid account");
             let memo_value = memo.map(|m| TransferMemo::parse(m).expect("valid memo"));
             let payload = payload(&bank, amount, memo_value.as_ref()).expect("valid transfer");
-            json!({"bank_bin": bin, "account_no": account, "amount": amount, "memo": memo, "payload": payload})
+            let svg = qr_svg(&payload, "VietQR").expect("fits a QR code").into_string();
+            json!({"bank_bin": bin, "account_no": account, "amount": amount, "memo": memo, "payload": payload, "svg": svg})
         })
         .collect();
     let mut text = serde_json::to_string_pretty(&json!({
