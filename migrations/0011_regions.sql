@@ -2,6 +2,7 @@
 -- scripts/gen-regions from the PyPI package vietnam-provinces 2025.10.1 (data of 2025-10-18):
 -- 34 provinces, 3321 wards. Do not edit; change the script and run it again.
 -- Codes are the GSO's, zero-padded; region is North/Central/South (the script's REGIONS table).
+-- Names are NFC with single spaces (10 of the package's names had a double space).
 
 CREATE TABLE provinces (
   code TEXT PRIMARY KEY CHECK (length(code) = 2),
@@ -1258,7 +1259,7 @@ INSERT INTO wards (code, province_code, name) VALUES
   ('12694', '33', 'Xã Bắc Đông Hưng'),
   ('12700', '33', 'Xã Bắc Tiên Hưng'),
   ('12736', '33', 'Xã Đông Tiên Hưng'),
-  ('12745', '33', 'Xã  Bắc Đông Quan'),
+  ('12745', '33', 'Xã Bắc Đông Quan'),
   ('12754', '33', 'Xã Tiên Hưng');
 
 INSERT INTO wards (code, province_code, name) VALUES
@@ -1374,7 +1375,7 @@ INSERT INTO wards (code, province_code, name) VALUES
   ('14077', '37', 'Xã Ninh Cường'),
   ('14089', '37', 'Xã Xuân Trường'),
   ('14095', '37', 'Xã Xuân Hồng'),
-  ('14104', '37', 'Xã  Xuân Giang'),
+  ('14104', '37', 'Xã Xuân Giang'),
   ('14122', '37', 'Xã Xuân Hưng'),
   ('14161', '37', 'Xã Giao Minh'),
   ('14167', '37', 'Xã Giao Thuỷ'),
@@ -2388,10 +2389,10 @@ INSERT INTO wards (code, province_code, name) VALUES
   ('24100', '52', 'Xã Ia Dreh'),
   ('24109', '52', 'Xã Uar'),
   ('24112', '52', 'Xã Ia Rsai'),
-  ('24121', '66', 'Phường  Tân Lập'),
-  ('24133', '66', 'Phường  Buôn Ma Thuột'),
-  ('24154', '66', 'Phường  Thành Nhất'),
-  ('24163', '66', 'Phường  Tân An'),
+  ('24121', '66', 'Phường Tân Lập'),
+  ('24133', '66', 'Phường Buôn Ma Thuột'),
+  ('24154', '66', 'Phường Thành Nhất'),
+  ('24163', '66', 'Phường Tân An'),
   ('24169', '66', 'Phường Ea Kao'),
   ('24175', '66', 'Xã Hòa Phú'),
   ('24181', '66', 'Xã Ea Drăng'),
@@ -2706,7 +2707,7 @@ INSERT INTO wards (code, province_code, name) VALUES
   ('26503', '75', 'Xã Phước An'),
   ('26506', '79', 'Phường Vũng Tàu'),
   ('26526', '79', 'Phường Tam Thắng'),
-  ('26536', '79', 'Phường  Rạch Dừa'),
+  ('26536', '79', 'Phường Rạch Dừa'),
   ('26542', '79', 'Phường Phước Thắng'),
   ('26545', '79', 'Xã Long Sơn'),
   ('26560', '79', 'Phường Bà Rịa'),
@@ -2755,7 +2756,7 @@ INSERT INTO wards (code, province_code, name) VALUES
   ('26878', '79', 'Phường An Hội Đông'),
   ('26882', '79', 'Phường An Hội Tây'),
   ('26884', '79', 'Phường Gò Vấp'),
-  ('26887', '79', 'Phường  An Nhơn'),
+  ('26887', '79', 'Phường An Nhơn'),
   ('26899', '79', 'Phường Thông Tây Hội'),
   ('26902', '79', 'Phường Hạnh Thông'),
   ('26905', '79', 'Phường Bình Lợi Trung'),
@@ -3269,7 +3270,7 @@ INSERT INTO wards (code, province_code, name) VALUES
   ('31360', '92', 'Xã Thạnh Xuân'),
   ('31366', '92', 'Xã Châu Thành'),
   ('31369', '92', 'Xã Đông Phước'),
-  ('31378', '92', 'Xã  Phú Hữu'),
+  ('31378', '92', 'Xã Phú Hữu'),
   ('31393', '92', 'Xã Hòa An'),
   ('31396', '92', 'Xã Hiệp Hưng'),
   ('31399', '92', 'Xã Tân Bình'),
@@ -3295,7 +3296,7 @@ INSERT INTO wards (code, province_code, name) VALUES
   ('31537', '92', 'Xã Phong Nẫm'),
   ('31540', '92', 'Xã Thới An Hội'),
   ('31552', '92', 'Xã Nhơn Mỹ'),
-  ('31561', '92', 'Xã  Đại Hải'),
+  ('31561', '92', 'Xã Đại Hải'),
   ('31567', '92', 'Xã Mỹ Tú'),
   ('31569', '92', 'Xã Phú Tâm'),
   ('31570', '92', 'Xã Hồ Đắc Kiện'),

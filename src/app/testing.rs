@@ -162,6 +162,8 @@ mod tests {
         assert_eq!(db.text("SELECT group_concat(n, ' ') FROM (SELECT region || ':' || COUNT(*) AS n FROM provinces GROUP BY region ORDER BY region)"), "central:11 north:15 south:8");
         assert_eq!(db.text("SELECT name || ' / ' || name_en || ' / ' || region FROM provinces WHERE code = '79'"), "Thành phố Hồ Chí Minh / Ho Chi Minh City / south");
         assert_eq!(db.text("SELECT name || ' / ' || province_code FROM wards WHERE code = '00070'"), "Phường Hoàn Kiếm / 01");
+        assert_eq!(db.int("SELECT COUNT(*) FROM (SELECT name FROM wards UNION ALL SELECT name FROM provinces) WHERE name LIKE '%  %' OR name <> trim(name)"), 0, "single spaces");
+        assert_eq!(db.text("SELECT name FROM wards WHERE code = '26536'"), "Phường Rạch Dừa");
     }
 
     #[test]
