@@ -20,6 +20,7 @@ pub mod money;
 pub mod orders;
 pub mod payments;
 pub mod promotions;
+pub mod regions;
 pub mod routing;
 pub mod oauth;
 pub mod password;
