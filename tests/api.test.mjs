@@ -20,7 +20,9 @@ async function api(path, status = 200) {
   assert.equal(res.status, status, `${path}: ${res.status} ${res.text.slice(0, 300)}`);
   assert.match(res.headers.get('content-type') ?? '', /^application\/json/, path);
   assert.ok(res.json !== null, `${path} answers JSON`);
-  const operation = path.split('?')[0].replace(/^\/api\/v1\/products\/[^/]+$/, '/api/v1/products/{slug}');
+  const operation = path.split('?')[0]
+    .replace(/^\/api\/v1\/products\/[^/]+$/, '/api/v1/products/{slug}')
+    .replace(/^\/api\/v1\/regions\/provinces\/[^/]+\/wards$/, '/api/v1/regions/provinces/{code}/wards');
   const schema = openapi.paths[operation] ? responseSchema(operation, status) : 'Error';
   assertSchema(schema, res.json);
   return res;
@@ -256,6 +258,70 @@ describe('GET /api/v1/products/{slug}', () => {
       const { json } = await api(`/api/v1/products/${slug}`, 404);
       assert.equal(json.error.code, 'not_found');
       assert.deepEqual(json.error.fields, {});
+    }
+  });
+});
+
+// --- regions ----------------------------------------------------------------------------------------
+
+/**
+ * Asserts that names are in Vietnamese alphabetical order of what follows their type word, as ICU's
+ * Vietnamese collation (Node's Intl) has it, letters only: apostrophes in minority names ("Xã Ea
+ * H’leo") are ignored by the shop's order, where ICU would put them before every letter.
+ */
+function assertVietnameseOrder(names, what) {
+  const collator = new Intl.Collator('vi', { sensitivity: 'base' });
+  const key = (name) => name.replace(/^(Thành phố|Phường|Xã|Đặc khu) /, '').replace(/['’]/g, '');
+  for (let i = 1; i < names.length; i += 1) {
+    assert.ok(collator.compare(key(names[i - 1]), key(names[i])) <= 0, `${what}: "${names[i - 1]}" before "${names[i]}"`);
+  }
+}
+
+describe('GET /api/v1/regions/provinces and /{code}/wards', () => {
+  it('lists the 34 provinces and their 3,321 wards by name, with official codes, cacheable for a day', async () => {
+    const res = await api('/api/v1/regions/provinces');
+    const { provinces } = res.json;
+    assert.equal(provinces.length, 34);
+    assert.equal(new Set(provinces.map((p) => p.code)).size, 34);
+    assert.deepEqual(provinces.find((p) => p.code === '79'), { code: '79', name: 'Thành phố Hồ Chí Minh', name_en: 'Ho Chi Minh City' });
+    // Vietnamese order of the names after "Thành phố": Cao before Cần (a < â), Đ after D.
+    assert.deepEqual(provinces.slice(0, 5).map((p) => p.name), ['An Giang', 'Bắc Ninh', 'Cà Mau', 'Cao Bằng', 'Thành phố Cần Thơ']);
+    assert.equal(provinces.at(-1).name, 'Vĩnh Long');
+    assertVietnameseOrder(provinces.map((p) => p.name), 'provinces');
+    assert.match(res.headers.get('cache-control') ?? '', /^public, max-age=86400\b/);
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    const again = await shop.get('/api/v1/regions/provinces', { 'if-none-match': res.headers.get('etag') });
+    assert.equal(again.status, 304);
+    assert.equal(again.headers.get('cache-control'), res.headers.get('cache-control'), 'a 304 keeps the long policy');
+
+    const wardCodes = new Set();
+    for (const p of provinces) {
+      const { json, headers } = await api(`/api/v1/regions/provinces/${p.code}/wards`);
+      assert.ok(json.wards.length > 0, `${p.name} has wards`);
+      for (const w of json.wards) wardCodes.add(w.code);
+      assertVietnameseOrder(json.wards.map((w) => w.name), p.name);
+      assert.match(headers.get('cache-control') ?? '', /^public, max-age=86400\b/);
+    }
+    assert.equal(wardCodes.size, 3321, 'every ward once, in one province');
+  });
+
+  it('lists a province\'s wards by the name after their type word', async () => {
+    const { json } = await api('/api/v1/regions/provinces/79/wards');
+    assert.equal(json.wards.length, 168);
+    assert.ok(json.wards.some((w) => w.code === '26743' && w.name === 'Phường Bến Thành'));
+    const names = json.wards.map((w) => w.name);
+    // "Phường An Khánh" (Thủ Đức's) sorts among the A's, "Phường Bến Thành" among the B's, "Xã Bình Chánh" after it.
+    const at = (name) => names.indexOf(name);
+    assert.ok(at('Phường An Khánh') >= 0 && at('Phường An Khánh') < at('Phường Bến Thành'));
+    assert.ok(at('Phường Bến Thành') < at('Xã Bình Chánh'));
+    assert.ok(names.slice(0, 5).every((n) => /^(Phường|Xã|Đặc khu) A/.test(n)), names.slice(0, 5).join(', '));
+  });
+
+  it('answers 404 in the error envelope for an unknown or malformed province code, not cached', async () => {
+    for (const code of ['02', '99', '1', '079', 'xx']) {
+      const { json, headers } = await api(`/api/v1/regions/provinces/${code}/wards`, 404);
+      assert.equal(json.error.code, 'not_found');
+      assert.equal(headers.get('cache-control'), 'no-store');
     }
   });
 });

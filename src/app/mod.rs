@@ -19,6 +19,7 @@ pub mod taxonomy;
 pub mod orders;
 pub mod payments;
 pub mod refunds;
+pub mod regions;
 pub mod sign_in;
 pub mod promotion_form;
 pub mod promotions;

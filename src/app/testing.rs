@@ -153,6 +153,20 @@ mod tests {
     }
 
     #[test]
+    fn the_2025_provinces_and_wards_load_with_their_regions() {
+        let db = Sqlite::migrated();
+        assert_eq!(db.int("SELECT COUNT(*) FROM provinces"), 34);
+        assert_eq!(db.int("SELECT COUNT(*) FROM wards"), 3321);
+        assert_eq!(db.int("SELECT COUNT(*) FROM provinces p WHERE NOT EXISTS (SELECT 1 FROM wards w WHERE w.province_code = p.code)"), 0);
+        assert_eq!(db.int("SELECT COUNT(*) FROM wards w WHERE NOT EXISTS (SELECT 1 FROM provinces p WHERE p.code = w.province_code)"), 0);
+        assert_eq!(db.text("SELECT group_concat(n, ' ') FROM (SELECT region || ':' || COUNT(*) AS n FROM provinces GROUP BY region ORDER BY region)"), "central:11 north:15 south:8");
+        assert_eq!(db.text("SELECT name || ' / ' || name_en || ' / ' || region FROM provinces WHERE code = '79'"), "Thành phố Hồ Chí Minh / Ho Chi Minh City / south");
+        assert_eq!(db.text("SELECT name || ' / ' || province_code FROM wards WHERE code = '00070'"), "Phường Hoàn Kiếm / 01");
+        assert_eq!(db.int("SELECT COUNT(*) FROM (SELECT name FROM wards UNION ALL SELECT name FROM provinces) WHERE name LIKE '%  %' OR name <> trim(name)"), 0, "single spaces");
+        assert_eq!(db.text("SELECT name FROM wards WHERE code = '26536'"), "Phường Rạch Dừa");
+    }
+
+    #[test]
     fn a_batch_is_all_or_nothing() {
         let db = Sqlite::migrated();
         db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)");

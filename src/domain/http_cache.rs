@@ -6,6 +6,9 @@ use sha2::{Digest, Sha256};
 /// serve a stale copy for a day while it refreshes. A catalog change bypasses all of it, because the
 /// catalog version is part of the edge cache key.
 pub const CATALOG: &str = "public, max-age=60, s-maxage=300, stale-while-revalidate=86400";
+/// Reference data that changes only with a deploy (the province and ward lists): browsers keep it
+/// a day, the edge a week (its cache key has the build digest, so a deploy with new data is a miss).
+pub const REFERENCE: &str = "public, max-age=86400, s-maxage=604800, stale-while-revalidate=604800";
 /// Fingerprinted assets never change under the same URL.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Errors and anything personal.

@@ -21,6 +21,7 @@ pub mod orders;
 pub mod origin;
 pub mod payments;
 pub mod promotions;
+pub mod regions;
 pub mod routing;
 pub mod oauth;
 pub mod password;

@@ -152,6 +152,8 @@ mod tests {
             ("/api/", true, Api),
             ("/api/v2/products", true, Api),
             ("/api/v1/products", false, Api),
+            ("/api/v1/regions/provinces", true, Api),
+            ("/api/v1/regions/provinces/79/wards", true, Api),
         ];
         for (path, readable, expected) in table {
             assert_eq!(area(path, *readable), *expected, "{path} (readable: {readable})");

@@ -6,7 +6,8 @@
 //! without a purge, as soon as KV delivers the new version (plus at most `VERSION_FRESH_MS`). Nothing
 //! else of the request goes into a stored response. Validators are computed from
 //! the body, so `If-None-Match` gets a 304 whether the response came from the cache or was just
-//! rendered.
+//! rendered. Responses are shared with the catalog's `Cache-Control` unless the render gives its own
+//! (the province and ward lists: `http_cache::REFERENCE`), which a hit and a 304 then keep.
 
 use worker::{Cache, Context, Env, Headers, Response, ResponseBuilder};
 
@@ -134,8 +135,10 @@ where
         let header = |name: &str| hit.headers().get(name).ok().flatten();
         let etag = header("etag").unwrap_or_default();
         let content_type = header("content-type").unwrap_or_default();
+        // A response stored with its own policy (`Rendered` headers: reference data) keeps it.
+        let policy: Vec<(&'static str, String)> = header("cache-control").filter(|c| c != http_cache::CATALOG).map(|c| ("cache-control", c)).into_iter().collect();
         if let Ok(body) = hit.text().await {
-            let page = Page::new(known_type(&content_type), body, etag, Vec::new());
+            let page = Page::new(known_type(&content_type), body, etag, policy);
             let response = answer(&page, if_none_match, "hit", visitor);
             memo::keep_page(&version, &key, page);
             return response;
@@ -171,7 +174,8 @@ fn into_page(rendered: Rendered) -> Result<Page, Response> {
 /// The stored page, or a 304 when the client already has it.
 fn answer(page: &Page, if_none_match: Option<&str>, cache_state: &str, visitor: Option<&Visitor>) -> Response {
     if if_none_match.is_some_and(|inm| http_cache::if_none_match_hits(inm, &page.etag)) {
-        return not_modified(&page.etag, page.content_type, cache_state);
+        let own_policy = page.headers.iter().find(|(name, _)| *name == "cache-control").map(|(_, value)| value.as_str());
+        return not_modified(&page.etag, page.content_type, own_policy, cache_state);
     }
     build(page, cache_state, visitor)
 }
@@ -203,11 +207,11 @@ fn known_type(content_type: &str) -> &'static str {
         .unwrap_or("application/octet-stream")
 }
 
-fn not_modified(etag: &str, content_type: &str, cache_state: &str) -> Response {
+fn not_modified(etag: &str, content_type: &str, own_policy: Option<&str>, cache_state: &str) -> Response {
     let headers = Headers::new();
     let _ = headers.set("etag", etag);
     // HTML is personalised per response (nonce, CSRF token): its 304 must not widen the policy.
-    let policy = if content_type.starts_with("text/html") { super::security::PERSONALISED } else { http_cache::CATALOG };
+    let policy = if content_type.starts_with("text/html") { super::security::PERSONALISED } else { own_policy.unwrap_or(http_cache::CATALOG) };
     let _ = headers.set("cache-control", policy);
     let _ = headers.set("vary", "Accept-Encoding");
     let _ = headers.set("x-edge-cache", cache_state);

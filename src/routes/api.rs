@@ -1,5 +1,5 @@
 //! The public JSON API (`/api/v1`): categories, product listings with facets, product detail,
-//! search, and the OpenAPI document that describes them. Errors are
+//! search, Vietnam's provinces and wards, and the OpenAPI document that describes them. Errors are
 //! `{"error": {"code", "message", "fields", "request_id"}}` with the matching status
 //! (`routes::http::error_body`).
 
@@ -11,11 +11,13 @@ use super::http::error_body;
 use super::storefront::search_listing;
 use super::Incoming;
 use crate::app::catalog::{CatalogStore, FacetCount, Listing, PriceRange, ProductPage, Scope};
+use crate::app::regions;
 use crate::assets;
 use crate::domain::catalog::{Category, ProductCard};
 use crate::domain::error::AppError;
 use crate::domain::http_cache;
 use crate::domain::listing::{total_pages, ListingQuery};
+use crate::domain::regions::ProvinceCode;
 use crate::domain::slug::Slug;
 use crate::platform::d1::D1;
 use crate::platform::edge_cache::{self, respond, Rendered};
@@ -41,6 +43,8 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
         ["products"] => serve(req, env, ctx, "api.products", async || to_json(products(&D1::open(env)?, req).await?)).await,
         ["products", slug] => serve(req, env, ctx, "api.product", async || to_json(product(&D1::open(env)?, req, slug).await?)).await,
         ["search"] => serve(req, env, ctx, "api.search", async || to_json(search(&D1::open(env)?, req).await?)).await,
+        ["regions", "provinces"] => serve_as(req, env, ctx, "api.provinces", Some(http_cache::REFERENCE), async || to_json(provinces(&D1::open(env)?).await?)).await,
+        ["regions", "provinces", code, "wards"] => serve_as(req, env, ctx, "api.wards", Some(http_cache::REFERENCE), async || to_json(wards(&D1::open(env)?, code).await?)).await,
         _ => serve(req, env, ctx, "api.unknown", async || Err(AppError::NotFound)).await,
     }
 }
@@ -51,11 +55,23 @@ async fn serve<H>(req: &Incoming, env: &Env, ctx: &Context, route: &'static str,
 where
     H: AsyncFnOnce() -> Result<String, AppError>,
 {
+    serve_as(req, env, ctx, route, None, render).await
+}
+
+/// `serve`, with `policy` as the success's Cache-Control instead of the catalog's.
+async fn serve_as<H>(req: &Incoming, env: &Env, ctx: &Context, route: &'static str, policy: Option<&'static str>, render: H) -> Response
+where
+    H: AsyncFnOnce() -> Result<String, AppError>,
+{
     req.name(route);
     let key = req.path_and_query();
     let response = edge_cache::serve(env, ctx, &req.origin, &key, req.if_none_match.as_deref(), None, |_version| async move {
         match render().await {
-            Ok(value) => Rendered::new(200, JSON, value),
+            Ok(value) => {
+                let mut rendered = Rendered::new(200, JSON, value);
+                rendered.headers.extend(policy.map(|p| ("cache-control", p.to_string())));
+                rendered
+            }
             Err(e) => error_body(req, &e),
         }
     })
@@ -147,6 +163,18 @@ async fn products(db: &D1, req: &Incoming) -> Result<Value, AppError> {
     }
     let listing = db.listing(&scope, &q).await?;
     Ok(listing_json(&req.origin, &q, &listing))
+}
+
+async fn provinces(db: &D1) -> Result<Value, AppError> {
+    let all = regions::provinces(db).await?;
+    Ok(json!({"provinces": all.iter().map(|p| json!({"code": p.code, "name": p.name, "name_en": p.name_en})).collect::<Vec<_>>()}))
+}
+
+/// An unknown or malformed province code is a 404, as an unknown product is.
+async fn wards(db: &D1, code: &str) -> Result<Value, AppError> {
+    let code = ProvinceCode::parse(code).ok_or(AppError::NotFound)?;
+    let wards = regions::wards(db, &code).await?.ok_or(AppError::NotFound)?;
+    Ok(json!({"wards": wards.iter().map(|w| json!({"code": w.code, "name": w.name})).collect::<Vec<_>>()}))
 }
 
 async fn search(db: &D1, req: &Incoming) -> Result<Value, AppError> {

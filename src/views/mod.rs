@@ -19,6 +19,7 @@ pub mod order;
 pub mod payments;
 pub mod product;
 pub mod promotions;
+pub mod qr;
 pub mod security;
 pub mod seo;
 pub mod shop_i18n;

@@ -8,6 +8,7 @@
 pub mod momo;
 pub mod paypal;
 pub mod stripe;
+pub mod vietqr;
 pub mod zalopay;
 
 use serde::{Deserialize, Serialize};
