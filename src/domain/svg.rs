@@ -85,9 +85,10 @@ const ATTRIBUTES: &[&str] = &[
     "unicode-bidi", "white-space",
 ];
 
-/// Attributes whose value is free text or a list of numbers, never read as CSS.
+/// Attributes whose value is free text, a list of numbers or a reference (checked on its own),
+/// never read as CSS.
 const PLAIN_ATTRIBUTES: &[&str] = &[
-    "id", "class", "lang", "role", "version", "viewBox", "preserveAspectRatio", "d", "points", "values",
+    "href", "id", "class", "lang", "role", "version", "viewBox", "preserveAspectRatio", "d", "points", "values",
     "tableValues", "kernelMatrix", "systemLanguage", "in", "in2", "result", "type", "media",
 ];
 
@@ -396,7 +397,7 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_written_without_recursion() {
-        let depth = 5000;
+        let depth = 50_000;
         let svg = format!("{HEAD}{}{}</svg>", "<g>".repeat(depth), "</g>".repeat(depth));
         let out = String::from_utf8(sanitize(&svg).unwrap().bytes).unwrap();
         assert_eq!(out.matches("<g").count(), depth);
