@@ -337,17 +337,30 @@ describe('the account', () => {
     assert.equal(data.account.email_verified, true);
     assert.deepEqual(data.orders.map((o) => o.id), [placed.order.id]);
     assert.deepEqual(data.orders[0].lines.map((l) => [l.sku, l.quantity]), [[v.sku, 2]]);
+    assert.deepEqual(data.orders[0].payments.map((p) => [p.provider, p.status]), [['sandbox', 'pending']]);
+    assert.deepEqual(data.orders[0].events.map((e) => e.to_status), ['pending_payment']);
+    assert.ok(data.sessions.length >= 1 && Array.isArray(data.messages) && Array.isArray(data.one_time_links));
+    const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+    for (const t of [data.exported_at, data.account.created_at, data.orders[0].created_at, data.orders[0].expires_at, data.sessions[0].last_seen_at]) {
+      assert.match(t, rfc3339, 'one timestamp format throughout');
+    }
     assert.ok(!('password_hash' in data.account) && !res.text.includes('pbkdf2'), 'no secrets in the export');
     assert.equal((await shop.get('/account/export')).status, 303, 'signed out: to the sign-in page');
   });
 
-  it('deletes the account: personal data erased, orders kept without personal fields', async () => {
+  it('deletes the account: personal data erased, an open order keeps its delivery details and the page says so first', async () => {
     const { b, email, customer: c } = await signedUp();
     const [v] = pool.take(1);
     const placed = await s.placeOrder([[v.id, 1]], checkoutBody({ email }));
     const [message] = await outbox(shop, 'verify_email', email);
     await b.get(new URL(message.url).pathname);
-    await b.get('/account');
+    const page = await b.get('/account');
+    const form = page.doc.find('form.delete-account');
+    assert.ok(form.find(`[data-open-order="${placed.order.id}"]`), 'the unfinished order is listed before confirming');
+    assert.match(form.text, /giữ tên, số điện thoại, email và địa chỉ giao hàng/);
+    assert.match(form.text, /Giữ lại cho kế toán/);
+    const en = await b.get('/en/account');
+    assert.match(en.doc.find('form.delete-account').text, /we keep your name, phone, email and delivery address on them until they are delivered/);
     const wrong = await b.submit('/account/delete', { confirm_password: 'not my password' }, { page: '/account' });
     assert.equal(wrong.status, 422);
     const res = await b.submit('/account/delete', { confirm_password: PASSWORD }, { page: '/account' });
@@ -357,8 +370,9 @@ describe('the account', () => {
     assert.equal(row.password_hash, null);
     assert.equal(row.name, '');
     assert.ok(row.deleted_at);
-    const [order] = await shop.sql(`SELECT email, name, phone, address_line1, total, status FROM orders WHERE id = '${placed.order.id}'`);
-    assert.deepEqual({ ...order, total: undefined, status: undefined }, { email: `deleted:${c.id}`, name: '', phone: '', address_line1: '', total: undefined, status: undefined });
+    const [order] = await shop.sql(`SELECT email, name, address_line1, total, status FROM orders WHERE id = '${placed.order.id}'`);
+    assert.equal(order.status, 'pending_payment');
+    assert.deepEqual([order.email, order.name, order.address_line1], [email, checkoutBody().name, checkoutBody().address.line1], 'an open order can still be delivered');
     assert.equal(order.total, placed.order.totals.total, 'kept for accounting');
     assert.deepEqual(await sessionsOf(c.id), []);
     assert.equal((await browser(shop).logIn(email)).status, 401);

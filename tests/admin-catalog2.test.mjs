@@ -261,6 +261,9 @@ describe('images', () => {
     assert.match(url, /\.svg$/);
     const media = await fetch(shop.url + url);
     assert.equal(media.headers.get('content-type'), 'image/svg+xml');
+    const stored = Buffer.from(await media.clone().arrayBuffer());
+    assert.equal(stored.toString(), svg().toString().replace(/^<\?xml[^>]*>\n/, '').trim(), 'stored as the sanitiser wrote it');
+    assert.equal(url, `/media/${createHash('sha256').update(stored).digest('hex')}.svg`, 'named by the stored bytes');
     assert.match(media.headers.get('content-security-policy'), /sandbox/);
     assert.match(media.headers.get('content-security-policy'), /default-src 'none'/);
   });

@@ -302,54 +302,6 @@ pub fn delete_address_sql(id: &str, customer_id: &str) -> Sql {
     Sql::new("DELETE FROM addresses WHERE id = ? AND customer_id = ?").bind(id).bind(customer_id)
 }
 
-/// Everything the export contains besides the customer row and addresses: orders with their lines,
-/// and linked social identities.
-pub fn export_batch(customer_id: &str) -> Vec<Sql> {
-    vec![
-        Sql::new(
-            "SELECT id, number, status, email, name, phone, address_line1, address_ward, address_district, address_province, \
-             address_country, shipping_method, note, payment_provider, currency, subtotal, shipping_fee, discount, total, created_at, paid_at \
-             FROM orders WHERE customer_id = ? ORDER BY created_at",
-        )
-        .bind(customer_id),
-        Sql::new(
-            "SELECT l.order_id, l.sku, l.name_vi, l.name_en, l.size, l.color, l.unit_price, l.quantity, l.line_total \
-             FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.customer_id = ? ORDER BY l.order_id, l.line_no",
-        )
-        .bind(customer_id),
-        Sql::new("SELECT provider, email, created_at FROM social_identities WHERE customer_id = ?").bind(customer_id),
-    ]
-}
-
-/// Erases the account: personal data goes, orders stay for accounting with their personal fields
-/// blanked, every session, token and link ends. One batch, one transaction.
-pub fn delete_account_batch(customer_id: &str, now: i64) -> Vec<Sql> {
-    let erased_email = format!("deleted:{customer_id}");
-    vec![
-        Sql::new(
-            "UPDATE orders SET email = ?, name = '', phone = '', address_line1 = '', address_ward = '', address_district = '', \
-             address_province = '', note = '', updated_at = ? WHERE customer_id = ?",
-        )
-        .bind(erased_email.as_str())
-        .bind(now)
-        .bind(customer_id),
-        Sql::new("DELETE FROM login_failures WHERE account = 'customer:' || (SELECT email FROM customers WHERE id = ?)").bind(customer_id),
-        Sql::new("DELETE FROM addresses WHERE customer_id = ?").bind(customer_id),
-        Sql::new("DELETE FROM account_tokens WHERE customer_id = ?").bind(customer_id),
-        Sql::new("DELETE FROM refresh_tokens WHERE customer_id = ?").bind(customer_id),
-        Sql::new("DELETE FROM social_identities WHERE customer_id = ?").bind(customer_id),
-        end_all_sessions_sql(Realm::Customer, customer_id),
-        Sql::new(
-            "UPDATE customers SET email = ?, email_verified_at = NULL, name = '', phone = '', password_hash = NULL, cart_id = NULL, \
-             updated_at = ?, deleted_at = ? WHERE id = ?",
-        )
-        .bind(erased_email.as_str())
-        .bind(now)
-        .bind(now)
-        .bind(customer_id),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,8 +326,6 @@ mod tests {
         ];
         all.extend(issue_token_batch(Purpose::PasswordReset, "t", &c, "/u", "vi", 1));
         all.extend(verify_email_batch("c", "a@b.vn", 1));
-        all.extend(export_batch("c"));
-        all.extend(delete_account_batch("c", 1));
         let a = NewAddress { name: "n", phone: "p", line1: "l", ward: "w", district: "d", province: "p", country: "VN" };
         all.extend(claim_cart_batch("c", "k"));
         all.extend([cart_owner_sql("k"), cart_owners_sql("c", "k"), orders_sql("c"), claim_order_sql("o", "c"), update_profile_sql("c", "n", "p", 1), addresses_sql("c"), add_address_sql("a", "c", &a, 1), delete_address_sql("a", "c")]);

@@ -18,6 +18,7 @@ pub mod product_media;
 pub mod taxonomy;
 pub mod orders;
 pub mod payments;
+pub mod privacy;
 pub mod refunds;
 pub mod regions;
 pub mod sign_in;

@@ -120,7 +120,7 @@ mod tests {
     #[test]
     fn batches_bind_every_placeholder_and_audit() {
         let actor = Actor { id: "a", email: "a@x.vn", ip: "" };
-        let image = Checked { kind: Kind::Png, hash: "0".repeat(64), width: 10, height: 20 };
+        let image = Checked { kind: Kind::Png, bytes: Vec::new(), hash: "0".repeat(64), width: 10, height: 20 };
         let row = ImageRow { id: 3, url: image.url(), alt_vi: "".into(), alt_en: "".into(), variant_id: None, color: None, width: 10, height: 20, position: 1 };
         let mut all = add_batch(&actor, 1, &image, "a", "b", Some(4), 1);
         all.extend(add_batch(&actor, 1, &image, "a", "b", None, 1));

@@ -42,7 +42,7 @@ fn delay_sql() -> String {
 
 /// Claims a try: the pair's first, or one more once the delay its tries so far impose has passed
 /// since the last one. `changes() = 0`: not now.
-fn claim_sql(account: &str, client: &str, now: i64) -> Sql {
+pub(crate) fn claim_sql(account: &str, client: &str, now: i64) -> Sql {
     Sql::new(format!(
         "INSERT INTO login_failures (account, client, tries, last_at) VALUES (?1, ?2, 1, ?3) \
          ON CONFLICT(account, client) DO UPDATE SET tries = tries + 1, last_at = excluded.last_at \

@@ -1,9 +1,12 @@
 //! Uploaded product images: the type is read from the bytes (magic numbers), never from the file
 //! name or the browser's `Content-Type`; SVG (text that a browser would run script from if it were
-//! opened as a page) is accepted only without active content; an image is named by the SHA-256 of
-//! its bytes, so one URL always means the same bytes and can be cached forever.
+//! opened as a page) is parsed, checked against an allow-list and written anew (`domain::svg`); an
+//! image is named by the SHA-256 of the bytes stored, so one URL always means the same bytes and
+//! can be cached forever.
 
 use sha2::{Digest, Sha256};
+
+use super::svg::{self, Refusal};
 
 /// The upload size limit when `MEDIA_MAX_BYTES` is not set.
 pub const DEFAULT_MAX_BYTES: usize = 5 * 1024 * 1024;
@@ -57,13 +60,17 @@ pub enum Problem {
     NotAnImage,
     /// An SVG with script, event handlers, embedded documents or outside references.
     UnsafeSvg(&'static str),
+    /// An SVG that is not well-formed XML, has a DOCTYPE, or whose root is not SVG's `<svg>`.
+    InvalidSvg(&'static str),
 }
 
-/// A checked upload: its kind, its content hash and its size in pixels (800 × 800 when the format's
-/// header does not say, as the storefront's layout only needs the ratio).
+/// A checked upload: its kind, the bytes to store (a raster image as uploaded, an SVG as written
+/// anew by the sanitiser), their hash and the size in pixels (800 × 800 when the format's header
+/// does not say, as the storefront's layout only needs the ratio).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checked {
     pub kind: Kind,
+    pub bytes: Vec<u8>,
     pub hash: String,
     pub width: i64,
     pub height: i64,
@@ -85,7 +92,8 @@ pub fn key(hash: &str) -> String {
     format!("media:{hash}")
 }
 
-/// Checks an upload: size, type by content, SVG safety; computes its hash.
+/// Checks an upload: size, type by content; an SVG is sanitised and the result is what is stored
+/// and hashed.
 pub fn check(bytes: &[u8], max: usize) -> Result<Checked, Problem> {
     if bytes.is_empty() {
         return Err(Problem::Empty);
@@ -94,12 +102,18 @@ pub fn check(bytes: &[u8], max: usize) -> Result<Checked, Problem> {
         return Err(Problem::TooLarge { max });
     }
     let kind = sniff(bytes).ok_or(Problem::NotAnImage)?;
-    if kind == Kind::Svg {
+    let (stored, size) = if kind == Kind::Svg {
         let text = std::str::from_utf8(bytes).map_err(|_| Problem::NotAnImage)?;
-        svg_is_safe(text)?;
-    }
-    let (width, height) = dimensions(kind, bytes).unwrap_or((800, 800));
-    Ok(Checked { kind, hash: sha256_hex(bytes), width, height })
+        let clean = svg::sanitize(text).map_err(|r| match r {
+            Refusal::Active(what) => Problem::UnsafeSvg(what),
+            Refusal::Invalid(what) => Problem::InvalidSvg(what),
+        })?;
+        (clean.bytes, clean.size)
+    } else {
+        (bytes.to_vec(), dimensions(kind, bytes))
+    };
+    let (width, height) = size.unwrap_or((800, 800));
+    Ok(Checked { kind, hash: sha256_hex(&stored), bytes: stored, width, height })
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -155,58 +169,6 @@ fn root_is_svg(text: &str) -> bool {
     }
 }
 
-/// Refuses SVG that could run script or pull in other documents when opened on its own. This is a
-/// deny-list over the lower-cased text; the `/media` responses add `Content-Security-Policy:
-/// sandbox` as the second wall (no script runs in a sandboxed document even if something slipped
-/// through), and inside `<img>` a browser never runs an SVG's script at all.
-fn svg_is_safe(text: &str) -> Result<(), Problem> {
-    let lower = text.to_lowercase();
-    let forbidden = [
-        ("<script", "script"),
-        ("<!entity", "entity"),
-        ("<foreignobject", "foreignObject"),
-        ("<iframe", "iframe"),
-        ("<embed", "embed"),
-        ("<object", "object"),
-        ("<handler", "handler"),
-        ("<set", "set"),
-        ("<animate", "animate"),
-        ("javascript:", "javascript: URL"),
-        ("vbscript:", "vbscript: URL"),
-        ("data:text", "data:text URL"),
-        ("<?xml-stylesheet", "stylesheet"),
-        ("@import", "@import"),
-        ("url(http", "outside URL"),
-        ("url(//", "outside URL"),
-    ];
-    if let Some((_, what)) = forbidden.iter().find(|(needle, _)| lower.contains(needle)) {
-        return Err(Problem::UnsafeSvg(what));
-    }
-    // Event handler attributes: `on…=` preceded by whitespace (onload, onclick, onbegin, …).
-    let bytes = lower.as_bytes();
-    for (i, w) in bytes.windows(2).enumerate() {
-        if w == b"on" && i > 0 && bytes[i - 1].is_ascii_whitespace() {
-            let name_end = bytes[i + 2..].iter().position(|c| !c.is_ascii_alphanumeric()).map_or(bytes.len(), |p| i + 2 + p);
-            let after = lower[name_end..].trim_start();
-            if name_end > i + 2 && after.starts_with('=') {
-                return Err(Problem::UnsafeSvg("event handler"));
-            }
-        }
-    }
-    // References must stay inside the document (`#id`) or be inline raster data.
-    for attr in ["href=", "href ="] {
-        let mut from = 0;
-        while let Some(p) = lower[from..].find(attr) {
-            let value = lower[from + p + attr.len()..].trim_start().trim_start_matches(['"', '\'']);
-            if !(value.starts_with('#') || value.starts_with("data:image/png") || value.starts_with("data:image/jpeg") || value.starts_with("data:image/webp")) {
-                return Err(Problem::UnsafeSvg("outside reference"));
-            }
-            from += p + attr.len();
-        }
-    }
-    Ok(())
-}
-
 /// Width and height from the format's header, where it is simple to read.
 fn dimensions(kind: Kind, b: &[u8]) -> Option<(i64, i64)> {
     let be32 = |i: usize| b.get(i..i + 4).map(|s| i64::from(u32::from_be_bytes([s[0], s[1], s[2], s[3]])));
@@ -228,25 +190,7 @@ fn dimensions(kind: Kind, b: &[u8]) -> Option<(i64, i64)> {
                 i += 2 + len;
             }
         }
-        Kind::Svg => {
-            let text = std::str::from_utf8(b).ok()?;
-            let start = text.find("<svg")?;
-            let tag = &text[start..start + text[start..].find('>')?];
-            let attr = |name: &str| -> Option<f64> {
-                let p = tag.find(&format!(" {name}=\""))? + name.len() + 3;
-                let v = &tag[p..p + tag[p..].find('"')?];
-                v.trim_end_matches("px").parse::<f64>().ok()
-            };
-            match (attr("width"), attr("height")) {
-                (Some(w), Some(h)) => (w.round() as i64, h.round() as i64),
-                _ => {
-                    let p = tag.find("viewBox=\"")? + 9;
-                    let v: Vec<f64> = tag[p..p + tag[p..].find('"')?].split([' ', ',']).filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect();
-                    (v.get(2)?.round() as i64, v.get(3)?.round() as i64)
-                }
-            }
-        }
-        Kind::Webp | Kind::Avif => return None,
+        Kind::Svg | Kind::Webp | Kind::Avif => return None,
     };
     Some(size).filter(|(w, h)| (1..=100_000).contains(w) && (1..=100_000).contains(h))
 }
@@ -315,20 +259,51 @@ mod tests {
     #[test]
     fn refuses_svg_that_could_run_script_or_fetch() {
         let cases = [
-            r#"<svg><script>alert(1)</script></svg>"#,
-            r#"<svg onload="alert(1)"></svg>"#,
-            r#"<svg><rect ONCLICK = "x"/></svg>"#,
-            r#"<svg><a href="javascript:alert(1)"><text>x</text></a></svg>"#,
-            r#"<svg><foreignObject><div/></foreignObject></svg>"#,
-            r#"<svg><image href="https://evil.example/x.png"/></svg>"#,
-            r#"<svg><use xlink:href="other.svg#a"/></svg>"#,
-            r#"<svg><style>@import url(https://x)</style></svg>"#,
-            r#"<svg><set attributeName="href" to="javascript:x"/></svg>"#,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:s="http://www.w3.org/2000/svg"><s:script>alert(1)</s:script></svg>"#,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:s="http://www.w3.org/2000/svg"><s:foreignObject/></svg>"#,
+            r#"<svg xmlns="http://www.w3.org/2000/svg"><set attributeName="href" to="jav&#x61;script:x"/></svg>"#,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><a href\n=\"jav&#x61;script:x\"><text>x</text></a></svg>",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><use href\t=\"https://evil.example/x.svg#a\"/></svg>",
+            r#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>"#,
         ];
         for svg in cases {
             assert!(matches!(check(svg.as_bytes(), 1000), Err(Problem::UnsafeSvg(_))), "{svg}");
         }
-        let fine = r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs><g id="a"/></defs><use href="#a"/><text font="x">only</text></svg>"##;
-        assert!(check(fine.as_bytes(), 1000).is_ok());
+        let undeclared = r#"<svg xmlns="http://www.w3.org/2000/svg"><svg:script>alert(1)</svg:script></svg>"#;
+        assert_eq!(check(undeclared.as_bytes(), 1000), Err(Problem::InvalidSvg("not well-formed XML")));
+        let fine = r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs><g id="a"/></defs><use href="#a"/><text font-family="x">only</text></svg>"##;
+        let checked = check(fine.as_bytes(), 1000).unwrap();
+        assert_eq!(checked.bytes, fine.as_bytes(), "a clean file is stored as it came");
+        assert_eq!(checked.hash, sha256_hex(fine.as_bytes()));
+    }
+
+    #[test]
+    fn what_is_stored_and_hashed_is_the_sanitised_svg() {
+        let svg = "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 40 30\"><!-- c --><rect width=\"40\" height=\"30\" fill=\"#2a6\"/></svg>\n";
+        let c = check(svg.as_bytes(), 1000).unwrap();
+        let stored = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 30"><rect width="40" height="30" fill="#2a6"/></svg>"##;
+        assert_eq!(std::str::from_utf8(&c.bytes).unwrap(), stored);
+        assert_eq!((c.hash.as_str(), c.width, c.height), (sha256_hex(stored.as_bytes()).as_str(), 40, 30));
+        assert_eq!(sniff(&c.bytes), Some(Kind::Svg), "served again as SVG");
+    }
+
+    #[test]
+    fn every_demo_svg_in_public_is_accepted_unchanged() {
+        let mut dirs = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/public/img"))];
+        let mut seen = 0;
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "svg") {
+                    let bytes = std::fs::read(&path).unwrap();
+                    let c = check(&bytes, DEFAULT_MAX_BYTES).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+                    assert_eq!(std::str::from_utf8(&c.bytes).unwrap(), std::str::from_utf8(&bytes).unwrap().trim_end(), "{}", path.display());
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 100, "{seen} demo SVGs");
     }
 }

@@ -31,5 +31,6 @@ pub mod session;
 pub mod security;
 pub mod signature;
 pub mod slug;
+pub mod svg;
 pub mod throttle;
 pub mod time;

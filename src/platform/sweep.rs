@@ -1,7 +1,8 @@
 //! The cron entry of the expiry sweep (`app::orders::sweep`: overdue holds released, overdue unpaid
 //! orders expired, by the same gated statements as the carts' alarms), followed by the I/O around
-//! it: closing stale provider pages and rolling up the sales analytics of the days that can still
-//! change.
+//! it: closing stale provider pages, erasing the buyer's details from orders of deleted accounts
+//! that have closed since (`app::privacy`), and rolling up the sales analytics of the days that can
+//! still change.
 
 use serde_json::{json, Value};
 use worker::{event, Env, ScheduleContext, ScheduledEvent};
@@ -18,6 +19,8 @@ pub async fn run(env: &Env) -> Result<Value, AppError> {
     let report = sweep(&db, now).await?;
     // Attempts whose order can no longer be paid get their provider page closed (Stripe sessions).
     let closed = crate::app::payments::close_stale_attempts(&db, &super::gateways::Pages(&Config::from_env(env)), now).await?;
+    // Orders that were still open when their account was deleted lose the buyer's details once closed.
+    let erased = crate::app::privacy::erase_closed_orders_of_deleted_accounts(&db, now).await?;
     // Sales analytics: the days whose figures can still change are recomputed whole.
     let rolled_up = analytics::rollup(&db, analytics::days_to_refresh(now)).await?;
     Ok(json!({
@@ -25,6 +28,7 @@ pub async fn run(env: &Env) -> Result<Value, AppError> {
         "expired_orders": report.expired_orders,
         "checked_orders": report.checked_orders,
         "closed_sessions": closed,
+        "erased_orders": erased,
         "rolled_up_days": rolled_up,
     }))
 }

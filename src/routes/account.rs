@@ -5,7 +5,6 @@
 //! Every page here is personal (`no-store`); every POST passes `check_form` first. Sign-in and any
 //! change of privilege start a new session id. Anything that is not the shopper's is a 404.
 
-use serde_json::json;
 use worker::{Env, Method, Request, Response};
 
 use super::http::{
@@ -15,12 +14,13 @@ use super::http::{
 use super::Incoming;
 use crate::app::accounts::{
     add_address_sql, addresses_sql, attach_guest_orders_sql, create_customer_sql, customer_by_email_sql,
-    delete_account_batch, delete_address_sql, end_all_sessions_sql, end_other_sessions_sql, end_session_sql, export_batch,
+    delete_address_sql, end_all_sessions_sql, end_other_sessions_sql, end_session_sql,
     issue_token_batch, live_token_sql, orders_sql, set_password_sql, update_profile_sql,
     use_token_sql, verify_email_batch, CustomerRow, NewAddress, OrderSummaryRow, Purpose, TokenRow,
 };
 use crate::app::sign_in::{attempt, clear_failures_sql, Attempt};
 use crate::app::api_tokens::revoke_customer_sql;
+use crate::app::privacy::{self, open_orders_sql, OpenOrderRow};
 use crate::domain::cart::order_access_token;
 use crate::domain::checkout::{Email, Phone};
 use crate::domain::error::AppError;
@@ -404,9 +404,9 @@ async fn show_account(call: &Call<'_>, notice: Option<&str>, errors: &[FieldErro
     };
     let c = &shopper.customer;
     let secret = require_secret(&call.config)?;
-    let batch = [attach_guest_orders_sql(&c.id), orders_sql(&c.id), addresses_sql(&c.id), crate::app::social::identities_sql(&c.id)];
+    let batch = [attach_guest_orders_sql(&c.id), orders_sql(&c.id), addresses_sql(&c.id), crate::app::social::identities_sql(&c.id), open_orders_sql(&c.id)];
     let results = call.db.batch(&batch).await?;
-    let [_, orders, addresses, identities] = results.as_slice() else { return Err(AppError::Internal("account batch".into())) };
+    let [_, orders, addresses, identities, open] = results.as_slice() else { return Err(AppError::Internal("account batch".into())) };
     let orders: Vec<OrderSummary> = orders.decode::<OrderSummaryRow>()?
         .into_iter()
         .map(|o| OrderSummary {
@@ -423,7 +423,8 @@ async fn show_account(call: &Call<'_>, notice: Option<&str>, errors: &[FieldErro
     let kept = call.kept_form(shopper);
     let notice = notice.or_else(|| kept.as_ref().map(|_| account_t(call.ctx.locale).kept_form)).or_else(|| notice_text(&call.ctx, &call.ctx.query));
     let social = social::methods(&call.config, &identities.decode()?);
-    let view = AccountView { customer: c, orders: &orders, addresses: &addresses, notice, errors, error, social: &social, kept: kept.as_ref() };
+    let open_orders: Vec<OpenOrderRow> = open.decode()?;
+    let view = AccountView { customer: c, orders: &orders, addresses: &addresses, notice, errors, error, social: &social, kept: kept.as_ref(), open_orders: &open_orders };
     let status = if errors.is_empty() && error.is_none() { 200 } else { 422 };
     let page = account::account_page(&call.ctx, &view).into_string();
     let holds_kept = cookie(call.req, KEPT_COOKIE).is_some();
@@ -524,30 +525,7 @@ async fn export(call: &Call<'_>) -> Result<Response, AppError> {
         Ok(s) => s,
         Err(r) => return Ok(r),
     };
-    let c = &shopper.customer;
-    let mut batch = vec![addresses_sql(&c.id)];
-    batch.extend(export_batch(&c.id));
-    let results = call.db.batch(&batch).await?;
-    let [addresses, orders, lines, identities] = results.as_slice() else { return Err(AppError::Internal("export batch".into())) };
-    let lines: Vec<serde_json::Value> = lines.decode()?;
-    let orders: Vec<serde_json::Value> = orders.decode::<serde_json::Value>()?
-        .into_iter()
-        .map(|mut o| {
-            let id = o["id"].clone();
-            o["lines"] = json!(lines.iter().filter(|l| l["order_id"] == id).collect::<Vec<_>>());
-            o
-        })
-        .collect();
-    let body = json!({
-        "exported_at": crate::domain::time::rfc3339(now()),
-        "account": {
-            "id": c.id, "email": c.email, "email_verified": c.email_verified_at.is_some(), "name": c.name, "phone": c.phone,
-            "created_at": crate::domain::time::rfc3339(c.created_at), "has_password": c.password_hash.is_some(),
-        },
-        "addresses": addresses.decode::<serde_json::Value>()?,
-        "orders": orders,
-        "social_identities": identities.decode::<serde_json::Value>()?,
-    });
+    let body = privacy::export(&call.db, &shopper.customer, now()).await?;
     let text = serde_json::to_string_pretty(&body).map_err(|e| AppError::internal("export json", e))?;
     Ok(attachment("application/json; charset=utf-8", text, "vestify-my-data.json"))
 }
@@ -562,7 +540,7 @@ async fn delete_account(call: &Call<'_>) -> Result<Response, AppError> {
     if c.password_hash.is_some() && !verify_password(&call.field("confirm_password"), c.password_hash.as_deref()).await? {
         return show_account(call, None, &[], Some(a.wrong_current_password)).await;
     }
-    call.db.batch(&delete_account_batch(&c.id, now())).await?;
+    call.db.batch(&privacy::delete_account_batch(&c.id, now())).await?;
     let location = format!("{}?notice=deleted", call.href(paths::LOGIN));
     let mut cookies = vec![SetCookie::removal(SESSION_COOKIE, "/", call.secure()).to_string()];
     cookies.extend(clear_cart_cookies(&call.ctx));

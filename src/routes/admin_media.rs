@@ -41,11 +41,16 @@ pub async fn upload(r: &Req<'_>, product_id: i64) -> Result<Response, AppError> 
             let msg = format!("Ảnh SVG này chứa nội dung có thể chạy mã ({what}); hãy xuất lại SVG không có script, sự kiện hay liên kết ra ngoài.");
             return refuse(r, product_id, 400, msg).await;
         }
+        Err(Problem::InvalidSvg(what)) => {
+            let msg = format!("Tệp SVG này không đọc được như một ảnh SVG ({what}); hãy xuất lại SVG thường (không DOCTYPE, có xmlns của SVG).");
+            return refuse(r, product_id, 400, msg).await;
+        }
     };
     let kv = r.env.kv(KV).map_err(|e| AppError::internal("kv binding", e))?;
-    // Same hash, same bytes: an upload already stored needs no second write.
+    // Same hash, same bytes: an upload already stored needs no second write. What is stored is
+    // what was checked (an SVG as the sanitiser wrote it), never the bytes as they came.
     if kv.get(&checked.key()).bytes().await.ok().flatten().is_none() {
-        kv.put_bytes(&checked.key(), &file.bytes)
+        kv.put_bytes(&checked.key(), &checked.bytes)
             .map_err(|e| AppError::internal("kv put", e))?
             .execute()
             .await

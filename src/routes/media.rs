@@ -2,7 +2,8 @@
 //! answer never changes: a year of immutable caching, the hash as the ETag. The type is read from
 //! the stored bytes again and must match the extension asked for. Every answer carries
 //! `nosniff` and a sandboxing CSP, so an SVG opened on its own is a document that cannot run
-//! script (uploads with script are refused anyway: `domain::media`).
+//! script (an uploaded SVG was already checked against an allow-list and written anew:
+//! `domain::svg`).
 
 use worker::{Env, Headers, ResponseBuilder, Response};
 

@@ -8,6 +8,7 @@ use super::layout::{page, Head};
 use super::security::csrf_field;
 use super::PageCtx;
 use crate::app::accounts::CustomerRow;
+use crate::app::privacy::OpenOrderRow;
 use crate::domain::listing::FieldError;
 use crate::domain::http::query_param;
 use crate::domain::listing::percent_encode_component;
@@ -194,6 +195,8 @@ pub struct AccountView<'a> {
     pub social: &'a [super::social::Method],
     /// What was typed into the profile or address form before the session ended, shown again.
     pub kept: Option<&'a KeptForm>,
+    /// Orders whose delivery details deletion would keep until they close (`app::privacy`).
+    pub open_orders: &'a [OpenOrderRow],
 }
 
 fn security_section(ctx: &PageCtx, a: &AccountTexts, v: &AccountView) -> Markup {
@@ -297,6 +300,17 @@ pub fn account_page<'a>(ctx: &PageCtx, v: &AccountView<'a>) -> Markup {
             form.delete-account method="post" action=(ctx.href(paths::DELETE)) {
                 (csrf_field())
                 p.hint { (a.delete_hint) }
+                @if !v.open_orders.is_empty() {
+                    div.delete-open-orders role="note" {
+                        p { (a.delete_open_orders) }
+                        ul {
+                            @for o in v.open_orders {
+                                li data-open-order=(o.id) { (o.number) " · " (vn_time(o.created_at)) " · " ((super::shop_i18n::shop_t(ctx.locale).status_name)(o.status)) }
+                            }
+                        }
+                    }
+                }
+                p.hint.delete-kept { (a.delete_kept) }
                 (input(ctx, "confirm_password", a.current_password, "password", "", "current-password", &[]))
                 button.button.danger type="submit" { (a.delete) }
             }

@@ -69,6 +69,10 @@ pub struct AccountTexts {
     pub privacy: &'static str,
     pub export: &'static str,
     pub delete_hint: &'static str,
+    /// What deletion keeps for accounting, said before the customer confirms.
+    pub delete_kept: &'static str,
+    /// Above the list of open orders whose delivery details deletion keeps until they close.
+    pub delete_open_orders: &'static str,
     pub delete: &'static str,
     pub account_deleted: &'static str,
 }
@@ -144,7 +148,9 @@ static VI: AccountTexts = AccountTexts {
     province: "Tỉnh/Thành phố",
     privacy: "Quyền riêng tư",
     export: "Tải xuống dữ liệu của tôi (JSON)",
-    delete_hint: "Xoá tài khoản: thông tin cá nhân bị xoá vĩnh viễn; đơn hàng được giữ lại cho kế toán nhưng không còn thông tin cá nhân. Nhập mật khẩu để xác nhận.",
+    delete_hint: "Xoá tài khoản: hồ sơ, địa chỉ đã lưu, cách đăng nhập, phiên đăng nhập và thư gửi bạn bị xoá vĩnh viễn, ở mọi nơi chúng tôi lưu. Nhập mật khẩu để xác nhận.",
+    delete_kept: "Giữ lại cho kế toán (thời hạn lưu chứng từ kế toán, 10 năm theo Luật Kế toán): số đơn, ngày, sản phẩm, số tiền, thuế GTGT, thanh toán và hoàn tiền — không kèm tên, email, số điện thoại hay địa chỉ của bạn.",
+    delete_open_orders: "Các đơn dưới đây chưa hoàn tất và vẫn sẽ được giao: chúng tôi giữ tên, số điện thoại, email và địa chỉ giao hàng trên các đơn này đến khi giao xong (hoặc đơn bị huỷ, hết hạn), rồi xoá cả những thông tin đó.",
     delete: "Xoá tài khoản",
     account_deleted: "Tài khoản của bạn đã được xoá.",
 };
@@ -213,7 +219,9 @@ static EN: AccountTexts = AccountTexts {
     province: "Province/City",
     privacy: "Privacy",
     export: "Download my data (JSON)",
-    delete_hint: "Delete my account: personal data is erased for good; orders are kept for accounting without personal details. Enter your password to confirm.",
+    delete_hint: "Delete my account: your profile, saved addresses, sign-in methods, sessions and the messages we hold for you are erased for good, everywhere we keep them. Enter your password to confirm.",
+    delete_kept: "Kept for accounting (the retention period for accounting records, 10 years under Vietnam's Law on Accounting): order numbers, dates, products, amounts, VAT, payments and refunds — without your name, email, phone or address.",
+    delete_open_orders: "These orders are not finished and will still be delivered: we keep your name, phone, email and delivery address on them until they are delivered (or cancelled or expired), then erase those too.",
     delete: "Delete my account",
     account_deleted: "Your account has been deleted.",
 };
