@@ -108,7 +108,9 @@ pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission
     let order_id = cx.ids.new_id().ok_or(Failure::NoRandomness)?;
     let payment_id = cx.ids.new_id().ok_or(Failure::NoRandomness)?;
     let token_hash = sha256_hex(order_access_token(secret.as_bytes(), &order_id).as_bytes());
-    let expires_at = cx.now + cx.settings.order_ttl_seconds;
+    // A bank transfer takes longer than a hosted payment page: the order holds its units longer.
+    let ttl = if request.payment_provider == crate::domain::payments::bank::PROVIDER { cx.settings.bank_transfer_ttl_seconds } else { cx.settings.order_ttl_seconds };
+    let expires_at = cx.now + ttl;
     let new_order = NewOrder {
         id: &order_id,
         access_token_hash: &token_hash,
