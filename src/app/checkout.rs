@@ -216,6 +216,24 @@ mod tests {
     }
 
     #[test]
+    fn a_bank_transfer_order_waits_for_the_transfer_ttl_holding_its_units() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 5);
+        let id = Shop::cart_id(7);
+        let mut cart = filled(&shop, &id, v, 1);
+        let cx = shop.at(&id, NOW + 10);
+        let mut request = request("an@example.vn");
+        request.payment_provider = crate::domain::payments::bank::PROVIDER.into();
+        let submission = Submission { request, idempotency_key: "kb".into(), locale: Locale::Vi, account: None };
+        let placed = block_on(place_order(&cx, &mut cart, &submission)).unwrap();
+        let ttl = shop.settings.bank_transfer_ttl_seconds;
+        assert_ne!(ttl, ORDER_TTL);
+        assert_eq!(placed.order.expires_at, NOW + 10 + ttl);
+        assert_eq!(cart.pending_orders, vec![(placed.order.id.clone(), NOW + 10 + ttl)], "the cart's alarm expires it then");
+        assert_eq!(shop.db.text(&format!("SELECT stock_state FROM orders WHERE id = '{}'", placed.order.id)), "reserved");
+    }
+
+    #[test]
     fn the_same_key_twice_places_one_order_and_the_second_is_replayed() {
         let shop = Shop::demo();
         let v = shop.variant(0, 5);
