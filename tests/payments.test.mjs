@@ -417,7 +417,7 @@ describe('Bank transfer with VietQR', () => {
     await stockReconciles();
   });
 
-  it('refuses a wrong or missing key with 401 and stores nothing', async () => {
+  it('refuses a wrong or missing key with 401 and stores nothing; another account\'s money pays nothing', async () => {
     const { order: o, token, memo } = await bankOrder();
     for (const key of [null, 'wrong', `${fakes.bank.apiKey}x`]) {
       const tx = fakes.bank.transaction({ amount: o.totals.total, content: memo });
@@ -425,6 +425,9 @@ describe('Bank transfer with VietQR', () => {
       assert.equal(res.status, 401, `${key}: ${res.text}`);
       assert.equal(await countOf(`SELECT COUNT(*) AS n FROM bank_transactions WHERE id = '${tx.id}'`), 0);
     }
+    const elsewhere = fakes.bank.transaction({ amount: o.totals.total, content: memo, accountNumber: '0071000999999' });
+    const other = await fakes.bank.deliver(elsewhere);
+    assert.deepEqual([other.status, other.json.outcome], [200, 'other_account'], 'money into another account of the feed pays nothing');
     const bearer = await fetch(`${shop.url}/webhooks/bank`, { method: 'POST', headers: { authorization: `Bearer ${fakes.bank.apiKey}` }, body: '{}' });
     assert.equal(bearer.status, 401);
     assert.equal((await orderJson(o, token)).status, 'pending_payment');

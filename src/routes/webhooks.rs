@@ -71,6 +71,10 @@ async fn bank_webhook(m: &Machine<'_>) -> Result<Response, AppError> {
         return Err(AppError::Unauthorized);
     }
     let transfer = bank::parse_transfer(&m.body).map_err(|bank::BadTransfer(field)| AppError::Invalid(vec![FieldError { field, problem: Problem::BadValue }]))?;
+    // A feed watching several accounts: only money into the shop's own account pays an order.
+    if m.config.bank.as_ref().is_some_and(|b| !transfer.is_for(&b.account)) {
+        return Ok(json_response(200, &json!({"success": true, "outcome": "other_account"})));
+    }
     let received = receive_transfer(&D1::open(m.env)?, &transfer, &m.body, now()).await.map_err(|e| match e {
         NoticeError::Db(e) => AppError::from(e),
         other => AppError::Internal(format!("bank transaction {}: {other}", transfer.id).into()),

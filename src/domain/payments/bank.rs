@@ -102,6 +102,15 @@ pub struct Transfer {
     pub incoming: bool,
 }
 
+impl Transfer {
+    /// Whether the transaction is on `account` (a feed may watch several accounts): the account
+    /// number it names, leading zeros and spaces as written, or none named.
+    pub fn is_for(&self, account: &BankAccount) -> bool {
+        let named: String = self.account_number.chars().filter(|c| !c.is_whitespace()).collect();
+        named.is_empty() || named.eq_ignore_ascii_case(account.number())
+    }
+}
+
 /// Why a feed body was refused (400): the field at fault.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BadTransfer(pub &'static str);
@@ -282,6 +291,16 @@ mod tests {
         assert_eq!(parse_transfer(r#"{"id":1,"transferType":"in"}"#), Err(BadTransfer("transferAmount")));
         assert_eq!(parse_transfer(r#"{"id":1,"transferType":"sideways","transferAmount":1}"#), Err(BadTransfer("transferType")));
         assert_eq!(parse_transfer("not json"), Err(BadTransfer("body")));
+    }
+
+    #[test]
+    fn a_transaction_on_another_account_is_told_apart() {
+        let ours = BankAccount::parse("970436", "0071000123456").unwrap();
+        let t = parse_transfer(r#"{"id":1,"transferType":"in","transferAmount":5,"accountNumber":"0071000123456"}"#).unwrap();
+        assert!(t.is_for(&ours));
+        assert!(Transfer { account_number: String::new(), ..t.clone() }.is_for(&ours), "none named");
+        assert!(!Transfer { account_number: "0071000999999".into(), ..t.clone() }.is_for(&ours));
+        assert!(!Transfer { account_number: "71000123456".into(), ..t }.is_for(&ours), "leading zeros count");
     }
 
     #[test]
