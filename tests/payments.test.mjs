@@ -7,7 +7,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
+import { QRPay } from 'vietnam-qr-pay';
+
+import { adminsByRole } from './support/admins.mjs';
+import { PHONE, openPage, useBrowser } from './support/browser.mjs';
 import { startGatewayFakes, signStripe } from './support/fakes/index.mjs';
+import { decodeSvgQr } from './support/qr.mjs';
 import { beforeAll, s, shop, useShop } from './support/setup.mjs';
 import { assertStockReconciles, checkoutBody, cookiesOf, newKey, variantPool } from './support/shopping.mjs';
 
@@ -18,6 +23,7 @@ beforeAll(async () => {
   fakes = await startGatewayFakes();
 });
 useShop(() => ({ vars: fakes.vars }));
+useBrowser();
 beforeAll(() => fakes.connect(shop.url));
 after(async () => {
   await fakes?.stop();
@@ -72,7 +78,7 @@ function refund(orderId, body, key = newKey()) {
 }
 
 describe('checkout offers every configured gateway', () => {
-  it('lists the sandbox and the four gateways, and refuses an unknown provider', async () => {
+  it('lists the sandbox, the four gateways and the bank transfer, and refuses an unknown provider', async () => {
     const cart = await s.createCart();
     const [v] = pool.take(1);
     await s.addItem(cart, v.id, 1);
@@ -82,7 +88,7 @@ describe('checkout offers every configured gateway', () => {
     const { header } = cookiesOf(await s.postForm('/cart/items', { variant_id: v.id, quantity: 1 }));
     const page = await s.getPage('/checkout', header);
     const offered = page.doc.findAll('input[name="payment_provider"]').map((i) => i.attr('value'));
-    assert.deepEqual(offered, ['sandbox', 'stripe', 'paypal', 'momo', 'zalopay']);
+    assert.deepEqual(offered, ['sandbox', 'stripe', 'paypal', 'momo', 'zalopay', 'bank']);
   });
 });
 
@@ -367,5 +373,126 @@ describe('ZaloPay v2', () => {
     const ret = await shop.get(`/checkout/return/zalopay?p=${late.order.payments[0].id}&t=${late.token}`);
     assert.equal(ret.status, 303, ret.text.slice(0, 200));
     assert.equal((await orderJson(late.order, late.token)).status, 'paid');
+  });
+});
+
+describe('Bank transfer with VietQR', () => {
+  /** A bank-transfer order for one unit; its memo is its number without the dash. */
+  async function bankOrder() {
+    const [v] = pool.take(1);
+    const { order: o, res } = await s.placeOrder([[v.id, 1]], checkoutBody({ payment_provider: 'bank' }));
+    assert.equal(res.json.payment.provider, 'bank');
+    assert.equal(res.json.payment.redirect_url, null, 'paid from the order page, not a provider page');
+    return { order: o, token: o.access_token ?? res.json.order.access_token, memo: o.number.replace('-', ''), variant: v };
+  }
+
+  const countOf = async (sql) => (await shop.sql(sql))[0].n;
+
+  it('holds the order for BANK_TRANSFER_TTL_SECONDS; an exact transfer with the memo pays it once, a redelivery has no second effect', async () => {
+    const { order: o, token, memo } = await bankOrder();
+    const waits = (Date.parse(o.expires_at) - Date.parse(o.created_at)) / 1000;
+    assert.ok(Math.abs(waits - 7200) <= 2, `waits ${waits} s`);
+    const tx = fakes.bank.transaction({ amount: o.totals.total, content: `MBVCB.5512 ${memo.toLowerCase()} chuyen tien` });
+    const first = await fakes.bank.deliver(tx);
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.json.success, true);
+    assert.equal((await orderJson(o, token)).status, 'paid');
+    const again = await fakes.bank.deliver(tx);
+    assert.equal(again.status, 200, again.text);
+    assert.deepEqual([again.json.success, again.json.outcome], [true, 'duplicate']);
+    const [counts] = await shop.sql(`SELECT (SELECT COUNT(*) FROM order_events WHERE order_id = '${o.id}' AND to_status = 'paid') AS paid,
+      (SELECT COUNT(*) FROM payment_events WHERE provider = 'bank' AND event_id = '${tx.id}') AS events`);
+    assert.deepEqual({ ...counts }, { paid: 1, events: 1 });
+    await stockReconciles();
+  });
+
+  it('two deliveries of one transaction at the same moment have one effect', async () => {
+    const { order: o, token, memo } = await bankOrder();
+    const tx = fakes.bank.transaction({ amount: o.totals.total, content: memo });
+    const answers = await Promise.all([fakes.bank.deliver(tx), fakes.bank.deliver(tx), fakes.bank.deliver(tx)]);
+    for (const a of answers) assert.deepEqual([a.status, a.json?.success], [200, true], a.text);
+    assert.equal(answers.filter((a) => a.json.outcome === 'paid').length, 1, answers.map((a) => a.json.outcome).join());
+    assert.equal((await orderJson(o, token)).status, 'paid');
+    const [counts] = await shop.sql(`SELECT (SELECT COUNT(*) FROM order_events WHERE order_id = '${o.id}' AND to_status = 'paid') AS paid,
+      (SELECT COUNT(*) FROM bank_transactions WHERE id = '${tx.id}') AS stored`);
+    assert.deepEqual({ ...counts }, { paid: 1, stored: 1 });
+    await stockReconciles();
+  });
+
+  it('refuses a wrong or missing key with 401 and stores nothing; another account\'s money pays nothing', async () => {
+    const { order: o, token, memo } = await bankOrder();
+    const refused = [];
+    for (const key of [null, 'wrong', `${fakes.bank.apiKey}x`]) {
+      const tx = fakes.bank.transaction({ amount: o.totals.total, content: memo });
+      const res = await fakes.bank.deliver(tx, { key });
+      assert.equal(res.status, 401, `${key}: ${res.text}`);
+      refused.push(`'${tx.id}'`);
+    }
+    const elsewhere = fakes.bank.transaction({ amount: o.totals.total, content: memo, accountNumber: '0071000999999' });
+    const other = await fakes.bank.deliver(elsewhere);
+    assert.deepEqual([other.status, other.json.outcome], [200, 'other_account'], 'money into another account of the feed pays nothing');
+    const bearer = await fetch(`${shop.url}/webhooks/bank`, { method: 'POST', headers: { authorization: `Bearer ${fakes.bank.apiKey}` }, body: '{}' });
+    assert.equal(bearer.status, 401);
+    assert.equal((await orderJson(o, token)).status, 'pending_payment');
+    assert.equal(await countOf(`SELECT COUNT(*) AS n FROM bank_transactions WHERE id IN (${refused.join(', ')}, '${elsewhere.id}')`), 0, 'nothing stored');
+  });
+
+  it('an under-payment waits in the admin queue, and a manager matches it to the order (audited)', async () => {
+    const { order: o, token, memo } = await bankOrder();
+    const short = fakes.bank.transaction({ amount: o.totals.total - 10_000, content: `${memo} thieu` });
+    const queued = await fakes.bank.deliver(short);
+    assert.deepEqual([queued.status, queued.json.success, queued.json.outcome], [200, true, 'queued:underpaid']);
+    const stranger = fakes.bank.transaction({ amount: 123_000, content: 'chuyen tien hang' });
+    assert.equal((await fakes.bank.deliver(stranger)).json.outcome, 'queued:unknown_memo');
+    assert.equal((await orderJson(o, token)).status, 'pending_payment', 'nothing applied');
+
+    const admins = await adminsByRole(shop);
+    const list = await admins.staff.get('/admin/bank-transfers');
+    assert.equal(list.status, 200);
+    assert.ok(list.doc.find(`tr[data-transaction="${short.id}"] td[data-reason="underpaid"]`), 'the short transfer waits with its reason');
+    assert.ok(list.doc.find(`tr[data-transaction="${stranger.id}"]`));
+    assert.equal(list.doc.find(`form[action="/admin/bank-transfers/${short.id}/match"]`), null, 'staff may look, not match');
+    const csrf = await admins.manager.token('/admin/bank-transfers', `/admin/bank-transfers/${short.id}/match`);
+    const refused = await admins.staff.submit(`/admin/bank-transfers/${short.id}/match`, { order_number: o.number }, { csrf: await admins.staff.csrf() });
+    assert.equal(refused.status, 403);
+
+    const matched = await admins.manager.submit(`/admin/bank-transfers/${short.id}/match`, { order_number: o.number }, { csrf });
+    assert.equal(matched.status, 303, matched.text.slice(0, 300));
+    assert.equal((await orderJson(o, token)).status, 'paid');
+    const [[audit], paid] = await shop.sqlAll(`SELECT actor_email, after FROM audit_log WHERE action = 'bank_transfer.match' AND entity_id = '${short.id}';
+      SELECT to_status FROM order_events WHERE order_id = '${o.id}' AND to_status = 'paid'`);
+    assert.equal(paid.length, 1);
+    assert.equal(audit.actor_email, admins.emails.manager);
+    assert.equal(JSON.parse(audit.after).order, o.number);
+    const after = await admins.manager.get('/admin/bank-transfers');
+    assert.equal(after.doc.find(`tr[data-transaction="${short.id}"]`), null, 'no longer waiting');
+    const twice = await admins.manager.submit(`/admin/bank-transfers/${short.id}/match`, { order_number: o.number }, { csrf });
+    assert.equal(twice.status, 404, 'matched once');
+    assert.equal((await orderJson(o, token)).status, 'paid');
+    await stockReconciles();
+  });
+
+  it('the order page shows, at phone size, a VietQR code that decodes to the transfer, and the same details as text', async () => {
+    const { order: o, token, memo } = await bankOrder();
+    const expected = QRPay.initVietQR({ bankBin: fakes.bank.bankBin, bankNumber: fakes.bank.accountNo, amount: String(o.totals.total), purpose: memo }).build();
+    const { page, assertClean } = await openPage(PHONE);
+    await page.goto(`${shop.url}/orders/${o.id}?t=${token}`);
+    const svg = await page.locator('.bank-transfer .bank-qr svg').evaluate((e) => e.outerHTML);
+    const box = await page.locator('.bank-transfer .bank-qr svg').boundingBox();
+    assert.ok(box.width <= 390 && box.width >= 150, `drawn ${box.width} px wide`);
+    assert.equal(await decodeSvgQr(page, svg, Math.round(box.width)), expected);
+    const field = (name) => page.locator(`.bank-details [data-field="${name}"] .value`).innerText();
+    assert.equal(await field('account'), fakes.bank.accountNo);
+    assert.equal(await field('name'), fakes.bank.accountName);
+    assert.equal(await field('bank'), 'Vietcombank');
+    assert.equal(await field('memo'), memo);
+    assert.match(await field('amount'), new RegExp(o.totals.total.toLocaleString('de-DE').replace(/\./g, '\\.')));
+    const copy = page.locator('.bank-details [data-field="memo"] button[data-copy]');
+    assert.ok(await copy.isVisible(), 'app.js shows the copy buttons');
+    assert.equal(await copy.getAttribute('data-copy'), memo);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: shop.url });
+    await copy.click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), memo);
+    await assertClean();
   });
 });

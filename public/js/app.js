@@ -41,3 +41,21 @@
     el.textContent = count > 0 ? String(count) : '';
   }
 })();
+
+// Copy buttons (the bank-transfer details on an order page): shown only where copying works; the
+// text beside each stays selectable without them.
+if (navigator.clipboard) {
+  for (const button of document.querySelectorAll('button[data-copy]')) {
+    const label = button.textContent;
+    button.hidden = false;
+    button.addEventListener('click', async () => {
+      try {
+        await navigator.clipboard.writeText(button.dataset.copy);
+        button.textContent = document.documentElement.lang === 'en' ? 'Copied' : 'Đã chép';
+        setTimeout(() => { button.textContent = label; }, 2000);
+      } catch {
+        // Copying was refused (permissions): the text is still there to select.
+      }
+    });
+  }
+}

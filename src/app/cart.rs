@@ -175,6 +175,8 @@ pub struct Settings {
     pub hold_seconds: i64,
     /// How long an order waits for payment (`ORDER_TTL_SECONDS`).
     pub order_ttl_seconds: i64,
+    /// How long an order paid by bank transfer waits for the money (`BANK_TRANSFER_TTL_SECONDS`).
+    pub bank_transfer_ttl_seconds: i64,
     pub rates: ShippingRates,
     /// Signs order access tokens; checkout fails without it.
     pub shop_secret: Option<String>,
@@ -734,7 +736,7 @@ pub(crate) mod fixtures {
 
     impl Shop {
         pub fn demo() -> Shop {
-            let settings = Settings { hold_seconds: HOLD, order_ttl_seconds: ORDER_TTL, rates: ShippingRates::default(), shop_secret: Some("test secret".into()) };
+            let settings = Settings { hold_seconds: HOLD, order_ttl_seconds: ORDER_TTL, bank_transfer_ttl_seconds: 7200, rates: ShippingRates::default(), shop_secret: Some("test secret".into()) };
             Shop { db: Sqlite::demo(), settings, ids: Sequence(Cell::new(1 << 40)) }
         }
 

@@ -108,7 +108,9 @@ pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission
     let order_id = cx.ids.new_id().ok_or(Failure::NoRandomness)?;
     let payment_id = cx.ids.new_id().ok_or(Failure::NoRandomness)?;
     let token_hash = sha256_hex(order_access_token(secret.as_bytes(), &order_id).as_bytes());
-    let expires_at = cx.now + cx.settings.order_ttl_seconds;
+    // A bank transfer takes longer than a hosted payment page: the order holds its units longer.
+    let ttl = if request.payment_provider == crate::domain::payments::bank::PROVIDER { cx.settings.bank_transfer_ttl_seconds } else { cx.settings.order_ttl_seconds };
+    let expires_at = cx.now + ttl;
     let new_order = NewOrder {
         id: &order_id,
         access_token_hash: &token_hash,
@@ -211,6 +213,24 @@ mod tests {
 
     fn orders_of(shop: &Shop, id: &CartId) -> i64 {
         shop.db.int(&format!("SELECT COUNT(*) FROM orders WHERE cart_id = '{id}'"))
+    }
+
+    #[test]
+    fn a_bank_transfer_order_waits_for_the_transfer_ttl_holding_its_units() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 5);
+        let id = Shop::cart_id(7);
+        let mut cart = filled(&shop, &id, v, 1);
+        let cx = shop.at(&id, NOW + 10);
+        let mut request = request("an@example.vn");
+        request.payment_provider = crate::domain::payments::bank::PROVIDER.into();
+        let submission = Submission { request, idempotency_key: "kb".into(), locale: Locale::Vi, account: None };
+        let placed = block_on(place_order(&cx, &mut cart, &submission)).unwrap();
+        let ttl = shop.settings.bank_transfer_ttl_seconds;
+        assert_ne!(ttl, ORDER_TTL);
+        assert_eq!(placed.order.expires_at, NOW + 10 + ttl);
+        assert_eq!(cart.pending_orders, vec![(placed.order.id.clone(), NOW + 10 + ttl)], "the cart's alarm expires it then");
+        assert_eq!(shop.db.text(&format!("SELECT stock_state FROM orders WHERE id = '{}'", placed.order.id)), "reserved");
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod db;
 pub mod product_media;
 pub mod taxonomy;
 pub mod orders;
+pub mod bank;
 pub mod payments;
 pub mod privacy;
 pub mod refunds;

@@ -120,6 +120,9 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/orders/{id}/deliver", Permission::EditStock),
     ("POST", "/admin/orders/{id}/cancel", Permission::EditStock),
     ("POST", "/admin/orders/{id}/refund", Permission::IssueRefunds),
+    ("GET", "/admin/bank-transfers", Permission::ViewOrders),
+    ("POST", "/admin/bank-transfers/mark-paid", Permission::IssueRefunds),
+    ("POST", "/admin/bank-transfers/{id}/match", Permission::IssueRefunds),
     // Catalog, second part: CSV import with dry run, product images, categories and collections
     // (`routes::admin_import`, `admin_media`, `admin_taxonomy`).
     ("POST", "/admin/import", Permission::EditProducts),

@@ -8,6 +8,7 @@ use worker::Env;
 use crate::domain::checkout::ShippingRates;
 use crate::domain::money::Vnd;
 use crate::domain::origin::PublicOrigin;
+use crate::domain::payments::bank::BankConfig;
 use crate::domain::payments::Gateways;
 use crate::domain::session::Policy;
 
@@ -29,6 +30,13 @@ pub struct Config {
     pub api_token_secret: Option<String>,
     /// Stripe, PayPal, MoMo, ZaloPay: each present only with all its credentials (`platform::gateways`).
     pub gateways: Gateways,
+    /// Bank transfer with VietQR: the receiving account (`VIETQR_BANK_BIN`, `VIETQR_ACCOUNT_NO`,
+    /// `VIETQR_ACCOUNT_NAME`, optional `VIETQR_BANK_NAME`) and `BANK_TRANSFER_TTL_SECONDS`; offered
+    /// at checkout only when complete and valid.
+    pub bank: Option<BankConfig>,
+    /// `BANK_WEBHOOK_API_KEY`: the bank feed's key (`Authorization: Apikey …`); without it
+    /// `/webhooks/bank` is not served.
+    pub bank_webhook_key: Option<String>,
     /// Shopper sessions: `CUSTOMER_SESSION_IDLE_SECONDS`, `CUSTOMER_SESSION_MAX_SECONDS`.
     pub customer_sessions: Policy,
     /// Admin sessions: `ADMIN_SESSION_IDLE_SECONDS` (15 min), `ADMIN_SESSION_MAX_SECONDS` (12 h).
@@ -88,6 +96,8 @@ impl Config {
             internal_token: var(env, "INTERNAL_TOKEN"),
             api_token_secret: var(env, "API_TOKEN_SECRET").filter(|s| s.len() >= crate::domain::jwt::MIN_SECRET_BYTES),
             gateways: super::gateways::from_env(env),
+            bank: BankConfig::from_lookup(|name| var(env, name)),
+            bank_webhook_key: var(env, "BANK_WEBHOOK_API_KEY"),
             customer_sessions: Policy {
                 idle: int(env, "CUSTOMER_SESSION_IDLE_SECONDS", Policy::CUSTOMER.idle, 1, 365 * 86_400),
                 absolute: int(env, "CUSTOMER_SESSION_MAX_SECONDS", Policy::CUSTOMER.absolute, 1, 365 * 86_400),
@@ -110,6 +120,9 @@ impl Config {
             providers.push("sandbox");
         }
         providers.extend(self.gateways.offered());
+        if self.bank.is_some() {
+            providers.push(crate::domain::payments::bank::PROVIDER);
+        }
         providers
     }
 }

@@ -117,6 +117,9 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
         ("GET", ["admin", "orders", id, "invoice"]) => admin_orders::invoice(env, id, false).await,
         ("GET", ["admin", "orders", id, "invoice.pdf"]) => admin_orders::invoice(env, id, true).await,
         ("POST", ["admin", "orders", id, action]) => admin_orders::act(env, config, &db, &staff, id, action, &form).await,
+        ("GET", ["admin", "bank-transfers"]) => admin_orders::bank_queue(&db, &staff, &incoming.query).await,
+        ("POST", ["admin", "bank-transfers", "mark-paid"]) => admin_orders::bank_mark_paid(&db, &staff, &form).await,
+        ("POST", ["admin", "bank-transfers", id, "match"]) => admin_orders::bank_match(&db, &staff, id, &form).await,
         ("GET", ["admin", "customers"]) => {
             let q = query_param(&incoming.query, "q").map(|v| v.trim().to_lowercase()).unwrap_or_default();
             let rows: Vec<CustomerListRow> = if q.is_empty() { Vec::new() } else { db.all(&customers_sql(&q)).await? };

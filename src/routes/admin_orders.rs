@@ -9,6 +9,8 @@ use super::payments::{refund, refund_refused, refund_status};
 use super::http::{attachment, html, query_param, redirect, Form};
 use super::orders::load_order;
 use crate::app::analytics;
+use crate::app::bank::{self, ManualError, QueuedTransfer};
+use crate::app::payments::Applied;
 use crate::app::admin::{audit_sql, Actor, AdminRow};
 use crate::app::admin_orders::{deliver_order, fulfil_order, orders_list_sql, with_audit, Action, OrderFilter, OrderListRow, PER_PAGE};
 use crate::app::orders::OrderDetail;
@@ -28,7 +30,7 @@ use crate::app::db::Db;
 use crate::platform::invoice::{invoice_font, invoice_settings};
 use crate::platform::random;
 use crate::views::admin::dashboard::{dashboard_csv, dashboard_page};
-use crate::views::admin::orders::{bad_request_page, confirm_page, order_page, orders_page, Offer};
+use crate::views::admin::orders::{bank_queue_page, bad_request_page, confirm_page, order_page, orders_page, Offer};
 use crate::views::admin::{AdminCtx, Section};
 use crate::views::invoice::{invoice_for_order, invoice_html};
 use crate::views::invoice_pdf::invoice_pdf;
@@ -117,6 +119,58 @@ pub(super) async fn list(db: &D1, staff: &Staff<'_>, query: &str) -> Result<Resp
     let rows: Vec<OrderListRow> = db.all(&orders_list_sql(&filter)).await?;
     let has_next = rows.len() as i64 > PER_PAGE;
     Ok(page(200, orders_page(&ctx, &filter, &rows, has_next)))
+}
+
+/// `GET /admin/bank-transfers[?done=…]`: the reconciliation queue.
+pub(super) async fn bank_queue(db: &D1, staff: &Staff<'_>, query: &str) -> Result<Response, AppError> {
+    let ctx = admin_ctx(staff, "/admin/bank-transfers", query);
+    let rows: Vec<QueuedTransfer> = db.all(&bank::queue_sql(200)).await?;
+    let notice = query_param(query, "done").map(|n| match n.as_str() {
+        "matched" => "Đã khớp giao dịch và xác nhận đơn đã thanh toán.",
+        "paid" => "Đã xác nhận đơn đã thanh toán.",
+        "refund" => "Đã ghi nhận tiền, nhưng hàng đã hết: đơn cần hoàn tiền.",
+        _ => "Không có gì thay đổi.",
+    });
+    Ok(page(200, bank_queue_page(&ctx, &rows, staff.role.can(Permission::IssueRefunds), notice)))
+}
+
+fn bank_done(applied: Applied) -> &'static str {
+    match applied {
+        Applied::Paid | Applied::Revived => "paid",
+        Applied::NeedsRefund => "refund",
+        _ => "unchanged",
+    }
+}
+
+/// The queue again with why a manager's action was refused (409/404), or the error.
+async fn bank_refused(db: &D1, staff: &Staff<'_>, e: ManualError) -> Result<Response, AppError> {
+    let (status, why) = match e {
+        ManualError::NoSuchTransaction => (404, "Không còn giao dịch này trong hàng chờ."),
+        ManualError::NoSuchOrder => (404, "Không có đơn hàng với mã này."),
+        ManualError::NotPayable => (409, "Đơn này không còn chờ thanh toán (đã thanh toán hoặc đã giao)."),
+        ManualError::Db(e) => return Err(e.into()),
+    };
+    let ctx = admin_ctx(staff, "/admin/bank-transfers", "");
+    let rows: Vec<QueuedTransfer> = db.all(&bank::queue_sql(200)).await?;
+    Ok(page(status, bank_queue_page(&ctx, &rows, true, Some(why))))
+}
+
+/// `POST /admin/bank-transfers/{id}/match` `order_number`: this transfer paid that order (audited).
+pub(super) async fn bank_match(db: &D1, staff: &Staff<'_>, tx_id: &str, form: &Form) -> Result<Response, AppError> {
+    let payment_id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    match bank::match_transaction(db, staff.actor, tx_id, form.trimmed("order_number"), &payment_id, now()).await {
+        Ok(applied) => Ok(redirect(&format!("/admin/bank-transfers?done={}", if bank_done(applied) == "paid" { "matched" } else { bank_done(applied) }), Vec::new())),
+        Err(e) => bank_refused(db, staff, e).await,
+    }
+}
+
+/// `POST /admin/bank-transfers/mark-paid` `order_number`: an order paid by hand (audited).
+pub(super) async fn bank_mark_paid(db: &D1, staff: &Staff<'_>, form: &Form) -> Result<Response, AppError> {
+    let payment_id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    match bank::mark_paid(db, staff.actor, form.trimmed("order_number"), &payment_id, now()).await {
+        Ok(applied) => Ok(redirect(&format!("/admin/bank-transfers?done={}", bank_done(applied)), Vec::new())),
+        Err(e) => bank_refused(db, staff, e).await,
+    }
 }
 
 fn offer(staff: &Staff, d: &OrderDetail, refunds: &[RefundRow]) -> Offer {

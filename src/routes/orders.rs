@@ -19,7 +19,9 @@ use crate::domain::payments::PaymentStatus;
 use crate::domain::time::rfc3339;
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
-use crate::views::order::{order_page, PayChoice};
+use crate::domain::payments::bank;
+use crate::domain::payments::vietqr::{self, TransferMemo};
+use crate::views::order::{order_page, BankTransfer, PayChoice};
 use crate::views::PageCtx;
 
 /// The orders area's routes, each named here for the request log.
@@ -52,6 +54,10 @@ pub(super) fn pay_location(ctx: &PageCtx, detail: &OrderDetail, token: &str) -> 
         return None;
     }
     let payment = detail.payments.iter().rev().find(|p| matches!(p.status, PaymentStatus::Pending | PaymentStatus::Failed))?;
+    // A bank transfer is paid from the order page itself (QR code and details).
+    if payment.provider == crate::domain::payments::bank::PROVIDER {
+        return None;
+    }
     Some(format!("{}?t={token}", ctx.href(&format!("/pay/{}/{}", payment.provider, payment.id))))
 }
 
@@ -87,8 +93,34 @@ async fn show_order(p: &Page<'_>, order_id: &str) -> Result<Response, AppError> 
     let pay = token.as_deref().and_then(|t| pay_location(ctx, &detail, t));
     let declined = query_param(query, "payment").as_deref() == Some(PaymentStatus::Failed.code());
     let failure = super::payments::failure_text(ctx, &detail, query_param(query, "code").as_deref());
-    let choice = PayChoice { providers: &p.config.providers(), failure: failure.as_deref() };
+    let transfer = bank_transfer_of(&p.config, &detail);
+    let bank = transfer.as_ref().map(|(memo, payload)| BankTransfer {
+        bank_name: p.config.bank.as_ref().map_or("", |b| b.bank_name.as_str()),
+        account_number: p.config.bank.as_ref().map_or("", |b| b.account.number()),
+        account_name: p.config.bank.as_ref().map_or("", |b| b.account_name.as_str()),
+        amount: detail.order.total,
+        memo: memo.as_str(),
+        payload: payload.as_str(),
+    });
+    let choice = PayChoice { providers: &p.config.providers(), failure: failure.as_deref(), bank };
     Ok(html(200, order_page(ctx, &detail, pay.as_deref(), declined, token.as_deref().unwrap_or_default(), &choice).into_string(), Vec::new()))
+}
+
+/// The memo and VietQR payload of an order waiting for a bank transfer (its latest attempt is a
+/// pending bank transfer and the shop's account is configured); `None` otherwise.
+pub(super) fn bank_transfer_of(config: &Config, detail: &OrderDetail) -> Option<(String, String)> {
+    let bank = config.bank.as_ref()?;
+    if detail.order.status != OrderStatus::PendingPayment {
+        return None;
+    }
+    let latest = detail.payments.iter().rev().find(|p| matches!(p.status, PaymentStatus::Pending | PaymentStatus::Failed))?;
+    if latest.provider != bank::PROVIDER {
+        return None;
+    }
+    let memo = TransferMemo::for_order(&detail.order.number).ok()?;
+    let amount = u64::try_from(detail.order.total.minor()).ok()?;
+    let payload = vietqr::payload(&bank.account, Some(amount), Some(&memo)).ok()?;
+    Some((memo.as_str().to_string(), payload))
 }
 
 /// `POST /orders/{id}/cancel` `t`: the shopper cancels an unpaid order; its units go back on sale at

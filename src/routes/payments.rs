@@ -108,6 +108,9 @@ async fn start_payment(p: &Page<'_>, rest: &str) -> Result<Response, AppError> {
     let (payment, detail) = attempt_and_order(env, config, provider, payment_id, &token).await?;
     let order_url = order_location(ctx, &detail.order.id, &token);
     let now = now();
+    if provider == crate::domain::payments::bank::PROVIDER {
+        return Ok(redirect(&order_url, Vec::new()));
+    }
     if detail.order.status != OrderStatus::PendingPayment || payment.status == PaymentStatus::Succeeded || detail.order.expires_at <= now {
         return Ok(redirect(&order_url, Vec::new()));
     }
@@ -234,7 +237,8 @@ async fn pay_another_way(ctx: &PageCtx, env: &Env, config: &Config, order_id: &s
     let payment_id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
     let results = D1::open(env)?.batch(&new_attempt(&detail.order.id, &payment_id, provider, now())).await?;
     let inserted = results.first().is_some_and(|r| r.changes() > 0);
-    if !inserted {
+    // A bank transfer is paid from the order page (its QR code and details), not a provider's page.
+    if !inserted || *provider == crate::domain::payments::bank::PROVIDER {
         // No longer payable (paid, expired or cancelled meanwhile): the order page says which.
         return Ok(redirect(&order_url, Vec::new()));
     }

@@ -1,15 +1,18 @@
 //! The webhooks area: notifications under `/webhooks/` that are not a real gateway's (those are the
 //! payments area's) — the sandbox provider's signed notice (`POST /webhooks/sandbox`), which the
-//! sandbox pay page also applies through `apply_sandbox_notice`.
+//! sandbox pay page also applies through `apply_sandbox_notice` — and the bank feed's transactions
+//! (`POST /webhooks/bank`, bank transfer with VietQR; `app::bank`).
 
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
 
 use super::http::{json_response, serve_machine, Machine};
 use super::Incoming;
-use crate::app::payments::{Applied, PaymentNotice};
+use crate::app::bank::{receive_transfer, Received};
+use crate::app::payments::{Applied, NoticeError, PaymentNotice};
 use crate::domain::error::AppError;
 use crate::domain::listing::{FieldError, Problem};
+use crate::domain::payments::bank;
 use crate::domain::sandbox;
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
@@ -19,6 +22,7 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
     let segments = incoming.segments();
     match (incoming.method.clone(), segments.as_slice()) {
         (Method::Post, ["webhooks", "sandbox"]) => serve_machine(req, incoming, env, "webhooks.sandbox", sandbox_webhook).await,
+        (Method::Post, ["webhooks", "bank"]) => serve_machine(req, incoming, env, "webhooks.bank", bank_webhook).await,
         _ => serve_machine(req, incoming, env, "webhooks.unknown", async |_| Err(AppError::MethodNotAllowed)).await,
     }
 }
@@ -53,4 +57,36 @@ pub(super) async fn apply_sandbox_notice(env: &Env, config: &Config, body: &str,
         raw: body,
     };
     super::payments::apply(&D1::open(env)?, &notice).await.map_err(super::payments::rejection)
+}
+
+/// `POST /webhooks/bank`: one transaction of the bank feed (SePay's JSON), authenticated by
+/// `Authorization: Apikey <BANK_WEBHOOK_API_KEY>` (401 otherwise). Stored once under its id and
+/// applied or queued for a manager (`app::bank::receive_transfer`); answered `{"success": true}`
+/// with 200 as SePay expects, for a duplicate too, so the feed stops retrying. Not served (404)
+/// without a key configured.
+async fn bank_webhook(m: &Machine<'_>) -> Result<Response, AppError> {
+    let key = m.config.bank_webhook_key.as_deref().ok_or(AppError::NotFound)?;
+    let header = m.req.headers().get("authorization").ok().flatten();
+    if !bank::authorized(header.as_deref(), key) {
+        return Err(AppError::Unauthorized);
+    }
+    let transfer = bank::parse_transfer(&m.body).map_err(|bank::BadTransfer(field)| AppError::Invalid(vec![FieldError { field, problem: Problem::BadValue }]))?;
+    // A feed watching several accounts: only money into the shop's own account pays an order.
+    if m.config.bank.as_ref().is_some_and(|b| !transfer.is_for(&b.account)) {
+        return Ok(json_response(200, &json!({"success": true, "outcome": "other_account"})));
+    }
+    let received = receive_transfer(&D1::open(m.env)?, &transfer, &m.body, now()).await.map_err(|e| match e {
+        NoticeError::Db(e) => AppError::from(e),
+        other => AppError::Internal(format!("bank transaction {}: {other}", transfer.id).into()),
+    })?;
+    if let Received::Queued(reason) = received {
+        worker::console_warn!("bank transaction {} waits for reconciliation: {}", transfer.id, reason.code());
+    }
+    let outcome = match received {
+        Received::Applied(applied) => format!("{applied:?}").to_lowercase(),
+        Received::Queued(reason) => format!("queued:{}", reason.code()),
+        Received::Duplicate => "duplicate".into(),
+        Received::Ignored => "ignored".into(),
+    };
+    Ok(json_response(200, &json!({"success": true, "outcome": outcome})))
 }

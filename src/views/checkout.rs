@@ -236,6 +236,7 @@ pub fn provider_name_in(locale: Locale, provider: &str) -> String {
         "paypal" => "PayPal".to_string(),
         "momo" => locale.pick("Ví MoMo", "MoMo wallet").to_string(),
         "zalopay" => "ZaloPay".to_string(),
+        "bank" => locale.pick("Chuyển khoản ngân hàng (VietQR)", "Bank transfer (VietQR)").to_string(),
         other => other.to_string(),
     }
 }

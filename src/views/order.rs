@@ -16,6 +16,58 @@ use crate::domain::time::vn_time;
 pub struct PayChoice<'a> {
     pub providers: &'a [&'a str],
     pub failure: Option<&'a str>,
+    /// The transfer to make, when the order waits for a bank transfer.
+    pub bank: Option<BankTransfer<'a>>,
+}
+
+/// What the shopper needs to pay an order by bank transfer: the QR code's payload and the same
+/// details as text.
+pub struct BankTransfer<'a> {
+    pub bank_name: &'a str,
+    pub account_number: &'a str,
+    pub account_name: &'a str,
+    pub amount: Vnd,
+    pub memo: &'a str,
+    /// The VietQR payload (`domain::payments::vietqr::payload`).
+    pub payload: &'a str,
+}
+
+/// The bank-transfer box: the VietQR code (SVG, drawn on the server) and each detail with a copy
+/// button (shown by `app.js`; without JavaScript the text is there to select).
+fn bank_transfer(ctx: &PageCtx, b: &BankTransfer) -> Markup {
+    let l = ctx.locale;
+    let rows: [(&str, &str, String, String); 5] = [
+        ("bank", l.pick("Ngân hàng", "Bank"), b.bank_name.to_string(), b.bank_name.to_string()),
+        ("account", l.pick("Số tài khoản", "Account number"), b.account_number.to_string(), b.account_number.to_string()),
+        ("name", l.pick("Chủ tài khoản", "Account name"), b.account_name.to_string(), b.account_name.to_string()),
+        ("amount", l.pick("Số tiền", "Amount"), b.amount.format(l), b.amount.minor().to_string()),
+        ("memo", l.pick("Nội dung chuyển khoản", "Transfer memo"), b.memo.to_string(), b.memo.to_string()),
+    ];
+    html! {
+        section.bank-transfer data-payload=(b.payload) {
+            h2 { (l.pick("Chuyển khoản ngân hàng (VietQR)", "Bank transfer (VietQR)")) }
+            p { (l.pick(
+                "Quét mã bằng ứng dụng ngân hàng, hoặc chuyển khoản với đúng số tiền và nội dung dưới đây. Đơn hàng được xác nhận tự động khi tiền về.",
+                "Scan the code with your banking app, or transfer exactly the amount with the memo below. The order is confirmed automatically when the money arrives.",
+            )) }
+            @match crate::views::qr::qr_svg(b.payload, "VietQR") {
+                Ok(svg) => div.bank-qr { (svg) },
+                Err(_) => {},
+            }
+            dl.bank-details {
+                @for (key, label, shown, copied) in &rows {
+                    div data-field=(key) {
+                        dt { (label) }
+                        dd {
+                            span.value { (shown) }
+                            " "
+                            button.copy type="button" data-copy=(copied) hidden { (l.pick("Sao chép", "Copy")) }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `token` is the order's access token, for the cancel and pay forms of an unpaid order.
@@ -34,6 +86,7 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
         @if o.status == OrderStatus::PendingPayment {
             p.notice { ((s.pay_before)(&vn_time(o.expires_at))) }
             @if let Some(url) = pay_url { p { a.button href=(url) { (s.pay_now) } } }
+            @if let Some(b) = &choice.bank { (bank_transfer(ctx, b)) }
             @if !choice.providers.is_empty() {
                 form.pay-with method="post" action=(ctx.href(&format!("/orders/{}/pay", o.id))) {
                     (crate::views::security::csrf_field())

@@ -5,6 +5,7 @@
 //! Each provider's module follows its own documentation; the tests use the providers' published
 //! samples where they exist.
 
+pub mod bank;
 pub mod momo;
 pub mod paypal;
 pub mod stripe;

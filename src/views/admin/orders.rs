@@ -12,7 +12,7 @@ use crate::domain::orders::OrderStatus;
 use crate::domain::time::vn_time;
 use crate::views::checkout::provider_name_in;
 
-const PROVIDERS: [&str; 5] = ["sandbox", "stripe", "paypal", "momo", "zalopay"];
+const PROVIDERS: [&str; 6] = ["sandbox", "stripe", "paypal", "momo", "zalopay", "bank"];
 
 fn tr(ctx: &AdminCtx, vi: &'static str, en: &'static str) -> &'static str {
     ctx.locale.pick(vi, en)
@@ -76,6 +76,7 @@ pub fn orders_page(ctx: &AdminCtx, f: &OrderFilter, rows: &[OrderListRow], has_n
                     button type="submit" { (tr(ctx, "Lọc", "Filter")) }
                 }
             }
+            p { a href=(ctx.href("/admin/bank-transfers")) { (tr(ctx, "Chuyển khoản chờ đối soát", "Bank transfers to reconcile")) } }
             @if rows.is_empty() {
                 p.admin-muted { (tr(ctx, "Không có đơn hàng nào khớp.", "No orders match.")) }
             } @else {
@@ -276,4 +277,80 @@ pub fn bad_request_page(ctx: &AdminCtx, current: Section, message: &str) -> Mark
         p.notice.error role="alert" { (message) }
         p { a href=(ctx.href(current.path())) { (tr(ctx, "Bỏ lọc", "Clear the filters")) } }
     })
+}
+
+fn review_reason(ctx: &AdminCtx, code: Option<&str>) -> &'static str {
+    use crate::domain::payments::bank::ReviewReason;
+    match code.and_then(ReviewReason::parse) {
+        Some(ReviewReason::Underpaid) => tr(ctx, "Chuyển thiếu", "Underpaid"),
+        Some(ReviewReason::Overpaid) => tr(ctx, "Chuyển thừa", "Overpaid"),
+        Some(ReviewReason::UnknownMemo) => tr(ctx, "Nội dung không khớp đơn nào", "Memo matches no order"),
+        Some(ReviewReason::Ambiguous) => tr(ctx, "Nội dung khớp nhiều đơn", "Memo matches several orders"),
+        Some(ReviewReason::NotAwaitingTransfer) => tr(ctx, "Đơn không chờ chuyển khoản", "Order not awaiting a transfer"),
+        None => "",
+    }
+}
+
+/// The reconciliation queue ("chờ đối soát"): bank transactions that paid no order by themselves,
+/// each with a form to match it to an order, and a form to mark an order paid by hand. `notice`:
+/// what the last action did, or why it was refused.
+pub fn bank_queue_page(ctx: &AdminCtx, rows: &[crate::app::bank::QueuedTransfer], can_act: bool, notice: Option<&str>) -> Markup {
+    page(
+        ctx,
+        Section::Orders,
+        tr(ctx, "Chuyển khoản chờ đối soát", "Bank transfers to reconcile"),
+        html! {
+            @if let Some(n) = notice { p.admin-notice role="status" { (n) } }
+            @if rows.is_empty() {
+                p.admin-muted { (tr(ctx, "Không có giao dịch nào chờ đối soát.", "No transactions waiting.")) }
+            } @else {
+                div.admin-table-wrap {
+                    table.admin-table.bank-queue {
+                        thead { tr {
+                            th scope="col" { (tr(ctx, "Mã giao dịch", "Transaction")) }
+                            th scope="col" { (tr(ctx, "Nhận lúc", "Received")) }
+                            th scope="col" class="num" { (tr(ctx, "Số tiền", "Amount")) }
+                            th scope="col" { (tr(ctx, "Nội dung", "Content")) }
+                            th scope="col" { (tr(ctx, "Lý do", "Reason")) }
+                            th scope="col" { (tr(ctx, "Khớp với đơn", "Match to order")) }
+                        } }
+                        tbody {
+                            @for t in rows {
+                                tr data-transaction=(t.id) {
+                                    td { (t.id) br; span.admin-muted { (t.gateway) @if let Some(r) = &t.reference_code { " · " (r) } } }
+                                    td { (vn_time(t.received_at)) @if let Some(d) = &t.transaction_date { br; span.admin-muted { (d) } } }
+                                    td class="num" data-amount=(t.amount.minor()) { (ctx.money(t.amount)) }
+                                    td { (t.content) }
+                                    td data-reason=[t.reason.as_deref()] {
+                                        (review_reason(ctx, t.reason.as_deref()))
+                                        @if let (Some(n), Some(total)) = (&t.order_number, t.order_total) { br; span.admin-muted { (n) " · " (ctx.money(total)) } }
+                                    }
+                                    td {
+                                        @if can_act {
+                                            form method="post" action=(ctx.href(&format!("/admin/bank-transfers/{}/match", t.id))) {
+                                                (csrf_field())
+                                                label { span.visually-hidden { (tr(ctx, "Mã đơn", "Order number")) }
+                                                    input type="text" name="order_number" required maxlength="20" placeholder="VS-000123" value=[t.order_number.as_deref()]; }
+                                                " "
+                                                button type="submit" { (tr(ctx, "Khớp và xác nhận đã thanh toán", "Match and mark paid")) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if can_act {
+                h2 { (tr(ctx, "Xác nhận đã thanh toán bằng tay", "Mark an order paid by hand")) }
+                form.mark-paid method="post" action=(ctx.href("/admin/bank-transfers/mark-paid")) {
+                    (csrf_field())
+                    label { (tr(ctx, "Mã đơn", "Order number")) " " input type="text" name="order_number" required maxlength="20" placeholder="VS-000123"; }
+                    " "
+                    button type="submit" { (tr(ctx, "Xác nhận đã thanh toán", "Mark paid")) }
+                }
+            }
+        },
+    )
 }
