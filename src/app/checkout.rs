@@ -128,7 +128,7 @@ pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission
         batch.push(super::accounts::claim_order_sql(&order_id, account));
     }
     let line_nos: Vec<i64> = lines.iter().map(|l| l.line_no).collect();
-    let buyer = Buyer { email: request.email.as_str(), phone: request.phone.as_str(), account };
+    let buyer = Buyer { email: request.email_str(), phone: request.phone.as_str(), account };
     batch.extend(claim_batch(&order_id, &pricing, &line_nos, &buyer, cx.now));
     if let Err(e) = cx.db.batch(&batch).await {
         // A concurrent submission with the same key won: answer with its order.
@@ -171,12 +171,12 @@ async fn price_for_buyer<D: Db>(
     shipping: Vnd,
 ) -> Result<Pricing, Failure> {
     let mut batch = pricing_batch(&cart.codes, &cart.variant_ids(), cx.now).to_vec();
-    batch.extend(customer_batch(request.email.as_str(), request.phone.as_str(), account));
+    batch.extend(customer_batch(request.email_str(), request.phone.as_str(), account));
     let [promotions, codes, places, orders, uses] = expect_n::<5>(cx.db.batch(&batch).await?, "checkout pricing")?;
     let data = pricing_data(&promotions, &codes, &places)?;
     let prior = orders.first::<CountRow>()?.map_or(0, |r| r.n);
     let uses: Vec<UseRow> = uses.decode()?;
-    let buyer = customer(request.email.as_str(), request.phone.as_str(), account, prior, &uses);
+    let buyer = customer(request.email_str(), request.phone.as_str(), account, prior, &uses);
     Ok(price_cart(cart, variants, &data, &buyer, shipping, cx.now))
 }
 

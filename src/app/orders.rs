@@ -131,7 +131,7 @@ pub fn create_order_batch(o: &NewOrder) -> Vec<Sql> {
     .bind(o.cart_id)
     .bind(o.idempotency_key)
     .bind(o.locale.code())
-    .bind(r.email.as_str())
+    .bind(r.email_str())
     .bind(r.name.as_str())
     .bind(r.phone.as_str())
     .bind(r.address.line1.as_str())

@@ -20,6 +20,7 @@ pub mod money;
 pub mod orders;
 pub mod origin;
 pub mod payments;
+pub mod phone;
 pub mod promotions;
 pub mod regions;
 pub mod routing;
