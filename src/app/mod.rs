@@ -16,6 +16,7 @@ pub mod checkout;
 pub mod db;
 pub mod product_media;
 pub mod taxonomy;
+pub mod order_lookup;
 pub mod orders;
 pub mod payments;
 pub mod privacy;
