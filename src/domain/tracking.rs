@@ -87,6 +87,24 @@ pub enum Step {
     Expired,
 }
 
+impl Step {
+    pub fn code(self) -> &'static str {
+        match self {
+            Step::Placed => "placed",
+            Step::Confirmed => "confirmed",
+            Step::Paid => "paid",
+            Step::Packed => "packed",
+            Step::Shipped => "shipped",
+            Step::Delivered => "delivered",
+            Step::Returned => "returned",
+            Step::Refunded => "refunded",
+            Step::RefundDue => "refund_due",
+            Step::Cancelled => "cancelled",
+            Step::Expired => "expired",
+        }
+    }
+}
+
 /// The parcel as the shop recorded it when shipping.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Shipment {

@@ -125,15 +125,17 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
             }
         }
         div.checkout {
-            form.checkout-form method="post" action=(ctx.href("/checkout")) novalidate {
+            form #checkout-form .checkout-form method="post" action=(ctx.href("/checkout")) novalidate {
                 (crate::views::security::csrf_field())
                 input type="hidden" name="idempotency_key" value=(v.idempotency_key);
                 @if v.sign_in_again.is_some() { input type="hidden" name="as_guest" value="1"; }
                 fieldset {
                     legend { (s.contact) }
-                    (input("email", s.email, &v.form.email, "email", "email", true, None))
+                    // Phone first: in Vietnam it is how the shop and the carrier reach the
+                    // shopper, and the email is optional (as `validate` has it).
+                    (input("phone", s.phone, &v.form.phone, "tel", "tel", true, Some(phone_hint(ctx))))
                     (input("name", s.full_name, &v.form.name, "text", "name", true, None))
-                    (input("phone", s.phone, &v.form.phone, "tel", "tel", true, Some(s.phone_hint)))
+                    (input("email", email_label(ctx, in_vietnam), &v.form.email, "email", "email", !in_vietnam, None))
                 }
                 fieldset {
                     legend { (s.address) }
@@ -183,7 +185,6 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                         aria-invalid=[field(v, "note").map(|_| "true")] aria-describedby=[described_by("note", false)] { (v.form.note.as_deref().unwrap_or("")) }
                     (field_error(ctx, field(v, "note"), "note"))
                 }
-                button.place-order type="submit" disabled[v.providers.is_empty()] { (if v.sign_in_again.is_some() { s.place_order_as_guest } else { s.place_order }) }
             }
             aside.summary {
                 h2 { (s.cart_title) }
@@ -219,9 +220,28 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                 p.summary-total { span { (s.total) } strong.money data-total=(total.minor()) { (money(total)) } }
                 (promotions::coupon_box(ctx, v.cart, "checkout", v.coupon_tried, None))
             }
+            // After the summary in the page's order, so on a phone the lines and the total are
+            // read before the button; it submits the form above by its id.
+            div.place-order-bar {
+                button.place-order type="submit" form="checkout-form" disabled[v.providers.is_empty()] { (if v.sign_in_again.is_some() { s.place_order_as_guest } else { s.place_order }) }
+            }
         }
     };
     page(ctx, head, main)
+}
+
+fn email_label(ctx: &PageCtx, optional: bool) -> &'static str {
+    match optional {
+        true => ctx.locale.pick("Email (không bắt buộc)", "Email (optional)"),
+        false => shop_t(ctx.locale).email,
+    }
+}
+
+fn phone_hint(ctx: &PageCtx) -> &'static str {
+    ctx.locale.pick(
+        "Ví dụ: 0912 345 678. Số nước ngoài ghi kèm mã quốc gia, ví dụ +1 415 555 0100.",
+        "For example: 0912 345 678. A foreign number with its country code, e.g. +1 415 555 0100.",
+    )
 }
 
 pub fn provider_name(ctx: &PageCtx, provider: &str) -> String {
