@@ -18,6 +18,7 @@ pub mod product_media;
 pub mod taxonomy;
 pub mod order_lookup;
 pub mod orders;
+pub mod prefill;
 pub mod payments;
 pub mod privacy;
 pub mod refunds;

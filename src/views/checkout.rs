@@ -10,6 +10,8 @@ use super::promotions;
 use super::PageCtx;
 use crate::domain::promotions::Class;
 use crate::app::cart::CartView;
+use crate::app::prefill::{SavedAddress, NEW_ADDRESS};
+use crate::domain::phone::display_phone;
 use crate::domain::checkout::{CheckoutForm, ShippingMethod, ShippingRates};
 use crate::domain::listing::FieldError;
 use crate::domain::locale::Locale;
@@ -28,6 +30,11 @@ pub struct CheckoutView<'a> {
     /// The shopper's session has ended: the sign-in page that leads back here. The page says so and
     /// offers it, and its button places the order as a guest only as an explicit choice.
     pub sign_in_again: Option<&'a str>,
+    /// Signed in: the saved addresses to choose from, the chosen one (an id or `NEW_ADDRESS`;
+    /// empty for a guest) and whether a new address is to be saved to the book.
+    pub saved_addresses: &'a [SavedAddress],
+    pub address_choice: &'a str,
+    pub save_address: bool,
 }
 
 fn field<'a>(v: &CheckoutView<'a>, name: &str) -> Option<&'a FieldError> {
@@ -137,6 +144,22 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                     (input("name", s.full_name, &v.form.name, "text", "name", true, None))
                     (input("email", email_label(ctx, in_vietnam), &v.form.email, "email", "email", !in_vietnam, None))
                 }
+                @if !v.saved_addresses.is_empty() {
+                    fieldset.saved-addresses {
+                        legend { (ctx.locale.pick("Địa chỉ đã lưu", "Saved addresses")) }
+                        @for a in v.saved_addresses {
+                            label.choice {
+                                input type="radio" name="saved_address" value=(a.id) checked[v.address_choice == a.id]
+                                    data-line1=(a.line1) data-ward=(a.ward) data-district=(a.district) data-province=(a.province) data-country=(a.country);
+                                " " span { (a.name) " · " (display_phone(&a.phone)) br; (address_summary(ctx, a)) }
+                            }
+                        }
+                        label.choice {
+                            input type="radio" name="saved_address" value=(NEW_ADDRESS) checked[v.address_choice == NEW_ADDRESS];
+                            " " (ctx.locale.pick("Một địa chỉ mới", "A new address"))
+                        }
+                    }
+                }
                 fieldset {
                     legend { (s.address) }
                     (input("address.line1", s.street, &v.form.address.line1, "text", "address-line1", true, None))
@@ -152,6 +175,13 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                             }
                         }
                         (field_error(ctx, field(v, "address.country"), "address.country"))
+                    }
+                    @if !v.address_choice.is_empty() {
+                        // Shown for a new address; a saved one is in the book already.
+                        label.choice.save-address hidden[v.address_choice != NEW_ADDRESS && !v.saved_addresses.is_empty()] {
+                            input type="checkbox" name="save_address" value="1" checked[v.save_address];
+                            " " (ctx.locale.pick("Lưu địa chỉ này vào sổ địa chỉ", "Save this address to my address book"))
+                        }
                     }
                 }
                 fieldset {
@@ -228,6 +258,15 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
         }
     };
     page(ctx, head, main)
+}
+
+/// A saved address on one line: street, ward, district, province, country.
+fn address_summary(ctx: &PageCtx, a: &SavedAddress) -> String {
+    [a.line1.as_str(), a.ward.as_str(), a.district.as_str(), a.province.as_str(), country_name(ctx, &a.country)]
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn email_label(ctx: &PageCtx, optional: bool) -> &'static str {
