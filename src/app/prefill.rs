@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::accounts::{add_address_sql, CustomerRow, NewAddress};
 use super::sql::Sql;
 use crate::domain::checkout::{AddressForm, CheckoutForm, CheckoutRequest};
-use crate::domain::phone::display_phone;
+use crate::domain::phone::{display_phone, Phone};
 
 /// The value of the address choice that means "the fields below, a new address".
 pub const NEW_ADDRESS: &str = "new";
@@ -30,7 +30,7 @@ pub struct SavedAddress {
 pub fn saved_addresses_sql(customer_id: &str) -> Sql {
     Sql::new(
         "SELECT id, name, phone, line1, ward, district, province, country, created_at FROM addresses WHERE customer_id = ? \
-         ORDER BY created_at DESC, id DESC",
+         ORDER BY created_at DESC, rowid DESC",
     )
     .bind(customer_id)
 }
@@ -38,7 +38,8 @@ pub fn saved_addresses_sql(customer_id: &str) -> Sql {
 /// The address checkout selects first: the most recent one (the book has no default flag yet; when
 /// it has one, that one wins here). `saved` is newest first, as `saved_addresses_sql` reads it.
 pub fn default_address(saved: &[SavedAddress]) -> Option<&SavedAddress> {
-    saved.iter().max_by_key(|a| a.created_at)
+    // Among addresses saved in the same second, the first read (the later saved).
+    saved.iter().rev().max_by_key(|a| a.created_at)
 }
 
 /// The address fields as a saved address fills them.
@@ -56,11 +57,16 @@ pub fn prefill(customer: &CustomerRow, saved: &[SavedAddress]) -> (CheckoutForm,
     let form = CheckoutForm {
         email: customer.email.clone(),
         name: pick(&customer.name, chosen.map(|a| a.name.as_str())),
-        phone: display_phone(&pick(&customer.phone, chosen.map(|a| a.phone.as_str()))),
+        phone: readable(&pick(&customer.phone, chosen.map(|a| a.phone.as_str()))),
         address: chosen.map(address_form).unwrap_or_default(),
         ..CheckoutForm::default()
     };
     (form, chosen.map_or_else(|| NEW_ADDRESS.to_string(), |a| a.id.clone()))
+}
+
+/// A stored phone as people read it (one stored in another spelling is read first).
+fn readable(phone: &str) -> String {
+    Phone::parse(phone, "VN").map_or_else(|| display_phone(phone), |p| p.display())
 }
 
 /// What the submitted choice means for the order.
