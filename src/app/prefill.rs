@@ -44,7 +44,10 @@ pub fn default_address(saved: &[SavedAddress]) -> Option<&SavedAddress> {
 
 /// The address fields as a saved address fills them.
 fn address_form(a: &SavedAddress) -> AddressForm {
-    AddressForm { line1: a.line1.clone(), ward: a.ward.clone(), district: a.district.clone(), province: a.province.clone(), country: a.country.clone(), ..AddressForm::default() }
+    // The rest from the defaults, so fields the form gains (province and ward codes) start empty.
+    #[allow(clippy::needless_update)]
+    let form = AddressForm { line1: a.line1.clone(), ward: a.ward.clone(), district: a.district.clone(), province: a.province.clone(), country: a.country.clone(), ..AddressForm::default() };
+    form
 }
 
 /// The checkout form a signed-in shopper first sees, and which address choice is selected: contact
