@@ -126,8 +126,7 @@ function assertCart(cart, expected) {
 }
 
 const CONTACT = {
-  // For a delivery in Vietnam the email is optional (the phone is required).
-  'Email (không bắt buộc)': 'khach.hang@example.vn',
+  'Email': 'khach.hang@example.vn',
   'Họ và tên': 'Nguyễn Thị Minh Anh',
   'Số nhà, tên đường': '12 Lý Thường Kiệt',
   'Phường/Xã': 'Phường Hàng Bài',

@@ -142,7 +142,7 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                     // shopper, and the email is optional (as `validate` has it).
                     (input("phone", s.phone, &v.form.phone, "tel", "tel", true, Some(phone_hint(ctx))))
                     (input("name", s.full_name, &v.form.name, "text", "name", true, None))
-                    (input("email", email_label(ctx, in_vietnam), &v.form.email, "email", "email", !in_vietnam, None))
+                    (input("email", s.email, &v.form.email, "email", "email", !in_vietnam, in_vietnam.then(|| email_hint(ctx))))
                 }
                 @if !v.saved_addresses.is_empty() {
                     fieldset.saved-addresses {
@@ -269,11 +269,11 @@ fn address_summary(ctx: &PageCtx, a: &SavedAddress) -> String {
         .join(", ")
 }
 
-fn email_label(ctx: &PageCtx, optional: bool) -> &'static str {
-    match optional {
-        true => ctx.locale.pick("Email (không bắt buộc)", "Email (optional)"),
-        false => shop_t(ctx.locale).email,
-    }
+fn email_hint(ctx: &PageCtx) -> &'static str {
+    ctx.locale.pick(
+        "Không bắt buộc khi giao hàng trong Việt Nam; nếu có, chúng tôi gửi thông tin đơn hàng qua email.",
+        "Optional for a delivery in Vietnam; if given, we send the order's news by email.",
+    )
 }
 
 fn phone_hint(ctx: &PageCtx) -> &'static str {
