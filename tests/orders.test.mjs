@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { browser } from './support/accounts.mjs';
+import { parseHtml } from './support/html.mjs';
 import { s, shop, useShop } from './support/setup.mjs';
 import { assertStockReconciles, checkoutBody, checkoutForm, cookiesOf, EXPRESS_FEE, flip, newKey, signSandbox, standardFee, variantPool } from './support/shopping.mjs';
 
@@ -177,7 +179,9 @@ describe('checkout validation', () => {
       ['no address', noAddress, ['address.district', 'address.line1', 'address.province', 'address.ward']],
       ['an unknown shipping method', checkoutBody({ shipping_method: 'drone' }), ['shipping_method']],
       ['an unknown payment provider', checkoutBody({ payment_provider: 'cash' }), ['payment_provider']],
-      ['nothing at all', {}, ['address.district', 'address.line1', 'address.province', 'address.ward', 'email', 'name', 'payment_provider', 'phone', 'shipping_method']],
+      // A Vietnamese delivery (the default) needs a phone, not an email.
+      ['nothing at all', {}, ['address.district', 'address.line1', 'address.province', 'address.ward', 'name', 'payment_provider', 'phone', 'shipping_method']],
+      ['no email abroad', checkoutBody({ email: '', phone: '+65 6123 4567', address: { ...checkoutBody().address, country: 'SG' } }), ['email']],
     ];
     for (const [what, body, fields] of cases) {
       const res = await s.checkout(cart, body);
@@ -206,6 +210,101 @@ describe('checkout validation', () => {
       const [row] = await shop.sql(`SELECT phone FROM orders WHERE id = '${res.json.order.id}'`);
       assert.equal(row.phone, `+84${national}`, phone);
     }
+  });
+});
+
+describe('phone-first checkout', () => {
+  it('places a Vietnamese order with a phone and no email (API and form); its page shows the phone as read in Vietnam and the note', async () => {
+    const [v] = pool.take(1);
+    const { cart } = await s.cartWith([[v, 1]]);
+    const res = await s.checkout(cart, checkoutBody({ email: '', phone: '84912345678', note: 'Gọi trước khi giao' }));
+    assert.equal(res.status, 201, res.text);
+    const order = res.json.order;
+    const [row] = await shop.sql(`SELECT email, phone, note FROM orders WHERE id = '${order.id}'`);
+    assert.deepEqual(row, { email: '', phone: '+84912345678', note: 'Gọi trước khi giao' });
+    const page = await s.getPage(`/orders/${order.id}?t=${order.access_token}`);
+    assert.equal(page.status, 200);
+    assert.equal(page.doc.find('[data-phone]').text.trim(), '0912 345 678');
+    assert.equal(page.doc.find('.order-note').text.trim(), 'Gọi trước khi giao');
+    // Cancelling works as for any order, and queues no email to nobody.
+    assert.equal((await s.postForm(`/orders/${order.id}/cancel`, { t: order.access_token })).status, 303);
+    assert.deepEqual(await shop.sql(`SELECT status FROM orders WHERE id = '${order.id}'`), [{ status: 'cancelled' }]);
+    assert.deepEqual(await shop.sql(`SELECT kind FROM outbox WHERE json_extract(payload, '$.order_id') = '${order.id}'`), []);
+
+    // The HTML form: no email, the form still places the order.
+    const html = await htmlCartWith(v, 1);
+    const fields = { ...(await filledCheckoutForm(html.cookie)), email: '', note: 'Giao giờ hành chính' };
+    const placed = await s.postForm('/checkout', fields, { cookie: html.cookie });
+    assert.equal(placed.status, 303, placed.text?.slice(0, 300));
+    const [made] = await ordersOfCart(html.cartId);
+    const [stored] = await shop.sql(`SELECT email, phone, note FROM orders WHERE id = '${made.id}'`);
+    assert.deepEqual(stored, { email: '', phone: '+84912345678', note: 'Giao giờ hành chính' });
+  });
+
+  it("accepts a tourist's foreign mobile for a delivery in Vietnam, shown in international format", async () => {
+    const [v] = pool.take(1);
+    const { cart } = await s.cartWith([[v, 1]]);
+    const body = checkoutBody({ phone: '+1 (415) 555-0100', address: { ...checkoutBody().address, line1: 'Khách sạn Rex, 141 Nguyễn Huệ', ward: 'Phường Bến Nghé', district: 'Quận 1', province: 'TP. Hồ Chí Minh' } });
+    const res = await s.checkout(cart, body);
+    assert.equal(res.status, 201, res.text);
+    const [row] = await shop.sql(`SELECT phone FROM orders WHERE id = '${res.json.order.id}'`);
+    assert.equal(row.phone, '+14155550100');
+    const page = await s.getPage(`/orders/${res.json.order.id}?t=${res.json.order.access_token}`);
+    assert.equal(page.doc.find('[data-phone]').text.trim(), '+1 415 555 0100');
+    // Without its country code a foreign number is not a Vietnamese one.
+    const bad = await s.checkout((await s.cartWith([[v, 1]])).cart, checkoutBody({ phone: '415 555 0100' }));
+    assert.equal(bad.status, 400);
+    assert.deepEqual(Object.keys(bad.json.error.fields), ['phone']);
+  });
+});
+
+describe('order lookup', () => {
+  const from = (ip) => ({ headers: { 'cf-connecting-ip': ip } });
+  const notFoundText = (res) => parseHtml(res.text).find('.lookup-not-found')?.text.trim();
+
+  it('opens the order by a signed link for its number with its phone or email, and answers a wrong pair exactly as an unknown order', async () => {
+    const [v] = pool.take(1);
+    const { order } = await s.placeOrder([[v.id, 1]], checkoutBody({ email: 'tra.cuu@example.vn', phone: '0987 654 321' }));
+    const b = browser(shop);
+    const ip = from('198.51.100.10');
+    for (const [number, contact] of [[order.number, '0987654321'], [order.number.toLowerCase(), '+84 987 654 321'], [order.number.replace(/^VS-0*/, ''), 'TRA.CUU@example.vn']]) {
+      const res = await b.submit('/orders/lookup', { number, contact }, ip);
+      assert.equal(res.status, 303, `${number} ${contact}: ${res.status}`);
+      const location = res.headers.get('location');
+      assert.equal(location, `/orders/${order.id}?t=${order.access_token}`);
+      const page = await s.getPage(location);
+      assert.equal(page.status, 200);
+      assert.ok(page.text.includes(order.number));
+    }
+    // A wrong phone, a wrong email, an unknown number: one answer, no link.
+    const answers = [];
+    for (const [number, contact] of [[order.number, '0912 000 111'], [order.number, 'someone@example.vn'], ['VS-987654', '0987654321'], ['VS-987654', 'tra.cuu@example.vn']]) {
+      const res = await b.submit('/orders/lookup', { number, contact }, ip);
+      assert.equal(res.headers.get('location'), null);
+      answers.push([res.status, notFoundText(res), res.text.includes(order.id)]);
+    }
+    assert.equal(answers[0][0], 404);
+    assert.match(answers[0][1], /Không tìm thấy đơn hàng/);
+    assert.deepEqual(answers, Array(4).fill(answers[0]), 'the same answer whatever was wrong');
+    // English, and a malformed field is a 422 about the field only.
+    const en = await b.submit('/en/orders/lookup', { number: 'VS-987654', contact: '0987654321' }, ip);
+    assert.equal(en.status, 404);
+    assert.match(notFoundText(en), /No order matches/);
+    const malformed = await b.submit('/orders/lookup', { number: 'abc', contact: '' }, ip);
+    assert.equal(malformed.status, 422);
+    assert.deepEqual(parseHtml(malformed.text).findAll('.field-error').map((e) => e.attr('data-field')), ['number', 'contact']);
+  });
+
+  it('is rate-limited per client', async () => {
+    const b = browser(shop);
+    const token = await b.token('/orders/lookup', '/orders/lookup');
+    const statuses = [];
+    for (let i = 0; i < 11; i += 1) {
+      statuses.push((await b.submit('/orders/lookup', { number: 'VS-987654', contact: '0987654321' }, { ...from('198.51.100.20'), csrf: token })).status);
+    }
+    assert.deepEqual(statuses, [...Array(10).fill(404), 429]);
+    const other = await b.submit('/orders/lookup', { number: 'VS-987654', contact: '0987654321' }, { ...from('198.51.100.21'), csrf: token });
+    assert.equal(other.status, 404, 'another client is not limited');
   });
 });
 

@@ -59,3 +59,24 @@ if (navigator.clipboard) {
     });
   }
 }
+
+// Checkout, signed in: choosing a saved address fills the address fields with it ("a new address"
+// empties them). Without this the server still uses the chosen address, whatever the fields say.
+(() => {
+  'use strict';
+  const fields = ['line1', 'ward', 'district', 'province', 'country'];
+  for (const radio of document.querySelectorAll('input[name=saved_address]')) {
+    radio.addEventListener('change', () => {
+      const form = radio.form;
+      if (!form || !radio.checked) return;
+      for (const f of fields) {
+        const el = form.elements.namedItem(`address.${f}`);
+        if (!el) continue;
+        const value = radio.value === 'new' ? (f === 'country' ? 'VN' : '') : (radio.dataset[f] ?? '');
+        el.value = value;
+      }
+      const save = form.elements.namedItem('save_address');
+      if (save) save.closest('.save-address').hidden = radio.value !== 'new';
+    });
+  }
+})();

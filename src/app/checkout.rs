@@ -130,7 +130,7 @@ pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission
         batch.push(super::accounts::claim_order_sql(&order_id, account));
     }
     let line_nos: Vec<i64> = lines.iter().map(|l| l.line_no).collect();
-    let buyer = Buyer { email: request.email.as_str(), phone: request.phone.as_str(), account };
+    let buyer = Buyer { email: request.email_str(), phone: request.phone.as_str(), account };
     batch.extend(claim_batch(&order_id, &pricing, &line_nos, &buyer, cx.now));
     if let Err(e) = cx.db.batch(&batch).await {
         // A concurrent submission with the same key won: answer with its order.
@@ -173,12 +173,12 @@ async fn price_for_buyer<D: Db>(
     shipping: Vnd,
 ) -> Result<Pricing, Failure> {
     let mut batch = pricing_batch(&cart.codes, &cart.variant_ids(), cx.now).to_vec();
-    batch.extend(customer_batch(request.email.as_str(), request.phone.as_str(), account));
+    batch.extend(customer_batch(request.email_str(), request.phone.as_str(), account));
     let [promotions, codes, places, orders, uses] = expect_n::<5>(cx.db.batch(&batch).await?, "checkout pricing")?;
     let data = pricing_data(&promotions, &codes, &places)?;
     let prior = orders.first::<CountRow>()?.map_or(0, |r| r.n);
     let uses: Vec<UseRow> = uses.decode()?;
-    let buyer = customer(request.email.as_str(), request.phone.as_str(), account, prior, &uses);
+    let buyer = customer(request.email_str(), request.phone.as_str(), account, prior, &uses);
     Ok(price_cart(cart, variants, &data, &buyer, shipping, cx.now))
 }
 
@@ -323,6 +323,40 @@ mod tests {
         assert_eq!(orders_of(&shop, &now), 0);
         assert_eq!(cart.lines.len(), 1, "the cart keeps its line and code for the shopper to decide");
         assert_eq!(shop.reserved(w), 1);
+    }
+
+    #[test]
+    fn phone_only_buyers_are_told_apart_by_phone_and_get_no_email() {
+        let shop = Shop::demo();
+        shop.db.exec(
+            "INSERT INTO promotions (id, name_vi, name_en, automatic, status, rule, combinable, created_at, updated_at) VALUES \
+             (900, 'Đơn đầu', 'First order', 0, 'active', \
+              '{\"benefit\":{\"type\":\"percent_off\",\"percent\":10},\"target\":{\"type\":\"order\"},\"conditions\":{\"first_order_only\":true}}', 0, 0, 0); \
+             INSERT INTO promotion_codes (code, promotion_id, max_uses, created_at) VALUES ('FIRST10', 900, NULL, 0);",
+        );
+        let (v, w) = (shop.variant(0, 5), shop.variant(1, 5));
+        let (first, second) = (Shop::cart_id(1), Shop::cart_id(2));
+        let mut cart = filled(&shop, &first, v, 1);
+        let placed = block_on(place_order(&shop.at(&first, NOW), &mut cart, &submission("k", ""))).unwrap();
+        assert_eq!((placed.order.email.as_str(), placed.order.phone.as_str()), ("", "+84912345678"));
+        // Another shopper without an email, with another phone: their first order still.
+        let mut other = filled(&shop, &second, w, 1);
+        let cx = shop.at(&second, NOW + 10);
+        block_on(apply_code(&cx, &mut other, "FIRST10")).unwrap();
+        let mut sub = submission("k", "");
+        sub.request.phone = crate::domain::phone::Phone::parse("+1 415 555 0100", "VN").unwrap();
+        let discounted = block_on(place_order(&cx, &mut other, &sub)).unwrap();
+        assert!(discounted.order.discount.is_positive(), "first order of this phone");
+        // Cancelling queues a message for an order with an email only.
+        let mut with_email = filled(&shop, &Shop::cart_id(3), v, 1);
+        let emailed = block_on(place_order(&shop.at(&Shop::cart_id(3), NOW), &mut with_email, &submission("k", "an@example.vn"))).unwrap();
+        for id in [&placed.order.id, &emailed.order.id] {
+            block_on(shop.db.batch(&stock::cancel_unpaid_order(id, NOW + 20, "shopper", "test"))).unwrap();
+        }
+        let messages = |id: &str| shop.db.int(&format!("SELECT COUNT(*) FROM outbox WHERE json_extract(payload, '$.order_id') = '{id}'"));
+        assert_eq!((messages(&placed.order.id), messages(&emailed.order.id)), (0, 1));
+        let status = shop.db.text(&format!("SELECT status FROM orders WHERE id = '{}'", placed.order.id));
+        assert_eq!(status, "cancelled", "everything else works without an email");
     }
 
     #[test]

@@ -131,7 +131,7 @@ pub fn create_order_batch(o: &NewOrder) -> Vec<Sql> {
     .bind(o.cart_id)
     .bind(o.idempotency_key)
     .bind(o.locale.code())
-    .bind(r.email.as_str())
+    .bind(r.email_str())
     .bind(r.name.as_str())
     .bind(r.phone.as_str())
     .bind(r.address.line1.as_str())
@@ -218,6 +218,11 @@ pub struct OrderRow {
     /// Đồng refunded so far (migration 0003).
     #[serde(default)]
     pub refunded_total: Vnd,
+    /// What the shop entered when it shipped the order (migration 0006).
+    #[serde(default)]
+    pub carrier: Option<String>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -284,7 +289,7 @@ pub struct OrderDetail {
 
 const ORDER_COLUMNS: &str = "id, number, access_token_hash, status, stock_state, locale, email, name, phone, address_line1, address_ward, \
     address_district, address_province, address_country, shipping_method, note, payment_provider, currency, subtotal, shipping_fee, \
-    discount, total, expires_at, paid_at, created_at, refunded_total";
+    discount, total, expires_at, paid_at, created_at, refunded_total, carrier, tracking_number";
 
 pub fn order_by_id_sql(id: &str) -> Sql {
     Sql::new(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?")).bind(id)

@@ -207,12 +207,18 @@ pub struct UseRow {
 pub fn customer_batch(email: &str, phone: &str, account: Option<&str>) -> [Sql; 2] {
     let account = || account.map_or(SqlValue::Null, SqlValue::from);
     [
-        Sql::new(format!("SELECT COUNT(*) AS n FROM orders o WHERE {PRIOR_ORDER}")).bind(email).bind(phone).bind(account()),
+        Sql::new(format!("SELECT COUNT(*) AS n FROM orders o WHERE {PRIOR_ORDER}")).bind(email_key(email)).bind(phone).bind(account()),
         Sql::new(format!("SELECT promotion_id, COUNT(*) AS n FROM promotion_redemptions r WHERE r.state = 'claimed' AND {SAME_BUYER} GROUP BY promotion_id"))
-            .bind(email)
+            .bind(email_key(email))
             .bind(phone)
             .bind(account()),
     ]
+}
+
+/// The email as a key of the buyer's history: none (NULL, which equals nothing) for an order
+/// placed without one, so phone-only buyers are not all one buyer.
+fn email_key(email: &str) -> SqlValue {
+    if email.is_empty() { SqlValue::Null } else { SqlValue::from(email) }
 }
 
 /// An order of the same buyer that counts (placed and not expired or cancelled); binds email,
@@ -225,7 +231,7 @@ pub fn customer(email: &str, phone: &str, account: Option<&str>, prior_orders: i
     Customer {
         known: true,
         account: account.map(|id| format!("account:{id}")),
-        keys: vec![format!("email:{email}"), format!("phone:{phone}")],
+        keys: [(!email.is_empty()).then(|| format!("email:{email}")), Some(format!("phone:{phone}"))].into_iter().flatten().collect(),
         prior_orders,
         uses: uses.iter().map(|u| (u.promotion_id, u.n)).collect(),
     }
@@ -274,11 +280,11 @@ pub fn claim_batch(order_id: &str, pricing: &Pricing, line_nos: &[i64], buyer: &
             ))
             .bind(now)
             .bind(a.promotion_id)
-            .bind(buyer.email)
+            .bind(email_key(buyer.email))
             .bind(buyer.phone)
             .bind(account())
             .bind(order_id)
-            .bind(buyer.email)
+            .bind(email_key(buyer.email))
             .bind(buyer.phone)
             .bind(account()),
         );

@@ -148,7 +148,7 @@ pub(crate) fn order_move(order_id: &str, gate: &str, stock: Option<String>, to: 
             "INSERT INTO outbox (dedupe_key, kind, payload, created_at) \
              SELECT 'order_' || ?3 || ':' || o.id, 'order_' || ?3, \
                     json_object('order_id', o.id, 'number', o.number, 'email', o.email, 'locale', o.locale, 'status', ?3), ?2 \
-             FROM orders o WHERE o.id = ?1 AND {gate} ON CONFLICT (dedupe_key) DO NOTHING"
+             FROM orders o WHERE o.id = ?1 AND o.email <> '' AND {gate} ON CONFLICT (dedupe_key) DO NOTHING"
         ))
         .bind(order_id)
         .bind(now)

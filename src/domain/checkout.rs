@@ -70,41 +70,7 @@ impl Email {
     }
 }
 
-/// A phone number normalised to E.164 (`+84912345678`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Phone(String);
-
-impl Phone {
-    /// Vietnamese numbers: mobile `0[35789]` + 8 digits, landline `02` + 9 digits, written with or
-    /// without `+84`/`84`, spaces, dots or dashes. Other countries: `+` and 8–15 digits.
-    pub fn parse(s: &str, country: &str) -> Option<Phone> {
-        let trimmed = s.trim();
-        let plus = trimmed.starts_with('+');
-        let digits: String = trimmed.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')')).collect();
-        let digits = digits.trim_start_matches('+');
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        if country == "VN" || digits.starts_with("84") && plus {
-            let national = if let Some(rest) = digits.strip_prefix("84").filter(|_| plus || digits.len() >= 11) {
-                rest.to_string()
-            } else if let Some(rest) = digits.strip_prefix('0') {
-                rest.to_string()
-            } else {
-                return None;
-            };
-            let mobile = national.len() == 9 && matches!(national.as_bytes()[0], b'3' | b'5' | b'7' | b'8' | b'9');
-            let landline = national.len() == 10 && national.starts_with('2');
-            return (mobile || landline).then(|| Phone(format!("+84{national}")));
-        }
-        (plus && (8..=15).contains(&digits.len())).then(|| Phone(format!("+{digits}")))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+pub use super::phone::Phone;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -168,13 +134,30 @@ pub struct Address {
 /// A checkout that passed `validate`: every field a valid domain value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckoutRequest {
-    pub email: Email,
+    /// Optional for a delivery in Vietnam, where the phone is how the shop and the carrier reach
+    /// the shopper; an order without one gets no email (its page is reached by its link or the
+    /// order lookup).
+    #[serde(default)]
+    pub email: Option<Email>,
     pub name: String,
     pub phone: Phone,
     pub address: Address,
     pub shipping_method: ShippingMethod,
     pub payment_provider: String,
     pub note: String,
+}
+
+impl CheckoutRequest {
+    /// The email as the order stores it: empty when none was given.
+    pub fn email_str(&self) -> &str {
+        self.email.as_ref().map_or("", Email::as_str)
+    }
+}
+
+/// Whether a delivery to `country` (ISO alpha-2) may be ordered without an email: in Vietnam the
+/// phone is required and the email optional; abroad both are required.
+pub fn email_optional(country: &str) -> bool {
+    country.trim().is_empty() || country.trim().eq_ignore_ascii_case("VN")
 }
 
 /// Validates every field and reports all problems at once. `providers` are the payment providers
@@ -193,17 +176,19 @@ pub fn validate(form: &CheckoutForm, providers: &[&str]) -> Result<CheckoutReque
         }
         v.to_string()
     };
-    let email = Email::parse(&form.email);
-    if form.email.trim().is_empty() {
-        fail("email", Problem::Required);
-    } else if email.is_none() {
-        fail("email", Problem::InvalidEmail);
-    }
-    let name = text(&form.name, "name", true, &mut fail);
     let country = {
         let c = form.address.country.trim().to_ascii_uppercase();
         if c.is_empty() { "VN".to_string() } else { c }
     };
+    let email = Email::parse(&form.email);
+    if form.email.trim().is_empty() {
+        if !email_optional(&country) {
+            fail("email", Problem::Required);
+        }
+    } else if email.is_none() {
+        fail("email", Problem::InvalidEmail);
+    }
+    let name = text(&form.name, "name", true, &mut fail);
     if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
         fail("address.country", Problem::BadValue);
     }
@@ -232,8 +217,8 @@ pub fn validate(form: &CheckoutForm, providers: &[&str]) -> Result<CheckoutReque
     } else if note.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
         fail("note", Problem::BadValue);
     }
-    match (email, phone, shipping, errors.is_empty()) {
-        (Some(email), Some(phone), Some(shipping_method), true) => Ok(CheckoutRequest {
+    match (phone, shipping, errors.is_empty()) {
+        (Some(phone), Some(shipping_method), true) => Ok(CheckoutRequest {
             email,
             name,
             phone,
@@ -294,7 +279,7 @@ mod tests {
     #[test]
     fn a_complete_form_becomes_a_request() {
         let req = validate(&form(), &["sandbox"]).unwrap();
-        assert_eq!(req.email.as_str(), "an.nguyen@example.vn");
+        assert_eq!(req.email.as_ref().map(Email::as_str), Some("an.nguyen@example.vn"));
         assert_eq!(req.phone.as_str(), "+84912345678");
         assert_eq!(req.address.country, "VN");
         assert_eq!(req.shipping_method, ShippingMethod::Standard);
@@ -317,7 +302,7 @@ mod tests {
         for bad in ["091234567", "09123456789", "0112345678", "abc", "+1 415 555 0100x", "", "0912-345-67a"] {
             assert!(Phone::parse(bad, "VN").is_none(), "{bad}");
         }
-        assert_eq!(Phone::parse("+1 415 555 0100", "US").map(|p| p.0), Some("+14155550100".to_string()));
+        assert_eq!(Phone::parse("+1 415 555 0100", "US").map(|p| p.as_str().to_string()), Some("+14155550100".to_string()));
         assert!(Phone::parse("4155550100", "US").is_none(), "abroad, the country code is required");
     }
 
@@ -334,6 +319,35 @@ mod tests {
         for f in ["email", "name", "phone", "address.line1", "address.ward", "address.district", "address.province", "shipping_method", "payment_provider"] {
             assert!(fields.contains(&f), "{f} missing from {fields:?}");
         }
+    }
+
+    #[test]
+    fn in_vietnam_the_phone_is_required_and_the_email_optional() {
+        let mut f = form();
+        f.email = "  ".into();
+        let req = validate(&f, &["sandbox"]).unwrap();
+        assert_eq!((req.email, req.phone.as_str()), (None, "+84912345678"));
+        f.phone.clear();
+        let fields: Vec<&str> = validate(&f, &["sandbox"]).unwrap_err().iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["phone"]);
+        // An email that is given must still be an email.
+        let mut f = form();
+        f.email = "an@".into();
+        assert_eq!(validate(&f, &["sandbox"]).unwrap_err().iter().map(|e| e.field).collect::<Vec<_>>(), ["email"]);
+        // Abroad, both are required.
+        let mut f = form();
+        f.address.country = "SG".into();
+        f.phone = "+65 6123 4567".into();
+        f.email.clear();
+        assert_eq!(validate(&f, &["sandbox"]).unwrap_err().iter().map(|e| e.field).collect::<Vec<_>>(), ["email"]);
+    }
+
+    #[test]
+    fn a_tourists_foreign_mobile_is_accepted_for_a_delivery_in_vietnam() {
+        let mut f = form();
+        f.phone = "+1 415 555 0100".into();
+        f.email.clear();
+        assert_eq!(validate(&f, &["sandbox"]).unwrap().phone.as_str(), "+14155550100");
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub enum Action {
     /// Rotating (and revoking) API refresh tokens.
     TokenRefresh,
     Reviews,
+    /// Finding an order by its number and phone or email (`/orders/lookup`): few tries, so the
+    /// form cannot be used to guess pairs.
+    OrderLookup,
 }
 
 impl Action {
@@ -60,6 +63,7 @@ impl Action {
             Action::Token => "token",
             Action::TokenRefresh => "token_refresh",
             Action::Reviews => "reviews",
+            Action::OrderLookup => "order_lookup",
         }
     }
 
@@ -72,6 +76,7 @@ impl Action {
             Action::Token => Limit { limit: 10, window: 60 },
             Action::TokenRefresh => Limit { limit: 30, window: 60 },
             Action::Reviews => Limit { limit: 5, window: 600 },
+            Action::OrderLookup => Limit { limit: 10, window: 600 },
         }
     }
 }

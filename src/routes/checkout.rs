@@ -18,6 +18,7 @@ use crate::app::cart::{CartCall, CartError, CartReply, CartView};
 use crate::app::checkout::{Placed, Submission};
 use crate::app::db::Db;
 use crate::app::orders::{payment_by_id_sql, OrderDetail, PaymentRow};
+use crate::app::prefill::{apply_choice, prefill, save_address_sql, saved_addresses_sql, AddressChoice, SavedAddress};
 use crate::domain::analytics::EventKind;
 use crate::domain::cart::{is_cart_id, CartId};
 use crate::domain::checkout::{validate, AddressForm, CheckoutForm};
@@ -64,8 +65,34 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env, wctx: &Context
 async fn checkout_form(p: &Page<'_>) -> Result<Response, AppError> {
     let (cart_id, shopper) = shopper_cart(p, false).await?;
     let ended = session_ended(p, shopper.as_ref());
-    show_checkout(p, cart_id.as_ref(), &CheckoutForm::default(), &[], ended, 200).await
+    // Signed in: the profile's contact details and the default saved address, ready to order.
+    let book = address_book(p, shopper.as_ref()).await?;
+    let (form, choice) = match &shopper {
+        Some(s) => prefill(&s.customer, &book),
+        None => (CheckoutForm::default(), String::new()),
+    };
+    let saved = Saved { book: &book, choice: &choice, save: false };
+    show_checkout(p, cart_id.as_ref(), &form, &[], ended, &saved, 200).await
 }
+
+/// The signed-in shopper's saved addresses (none for a guest).
+async fn address_book(p: &Page<'_>, shopper: Option<&Shopper>) -> Result<Vec<SavedAddress>, AppError> {
+    match shopper {
+        Some(s) => Ok(D1::open(p.env)?.all(&saved_addresses_sql(&s.customer.id)).await?),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The address book as the checkout page offers it: the addresses, the chosen one (an id,
+/// `NEW_ADDRESS`, or empty for a guest) and whether a new address is to be saved.
+#[derive(Clone, Copy)]
+struct Saved<'a> {
+    book: &'a [SavedAddress],
+    choice: &'a str,
+    save: bool,
+}
+
+const NO_BOOK: Saved<'static> = Saved { book: &[], choice: "", save: false };
 
 /// The request names a session (its cookie) that is no longer alive: it was signed in on this
 /// device and is not any more.
@@ -75,7 +102,7 @@ fn session_ended(p: &Page<'_>, shopper: Option<&Shopper>) -> bool {
 
 /// The checkout page for the shopper's cart (back to the cart when it is empty); `ended`: it asks
 /// to sign in again or go on as a guest.
-async fn show_checkout(p: &Page<'_>, cart_id: Option<&CartId>, form: &CheckoutForm, errors: &[FieldError], ended: bool, status: u16) -> Result<Response, AppError> {
+async fn show_checkout(p: &Page<'_>, cart_id: Option<&CartId>, form: &CheckoutForm, errors: &[FieldError], ended: bool, saved: &Saved<'_>, status: u16) -> Result<Response, AppError> {
     let ctx = &p.ctx;
     let cart = match cart_id {
         Some(id) => match cart_call(p.env, id, &CartCall::View).await? {
@@ -86,7 +113,7 @@ async fn show_checkout(p: &Page<'_>, cart_id: Option<&CartId>, form: &CheckoutFo
     };
     let sign_in = ended.then(|| sign_in_again(&ctx.href(account_paths::LOGIN), &ctx.href("/checkout")));
     let status = if errors.is_empty() { status } else { 422 };
-    render(ctx, &p.config, Shown { cart: &cart, form, errors, coupon_tried: None, sign_in_again: sign_in.as_deref() }, status)
+    render(ctx, &p.config, Shown { cart: &cart, form, errors, coupon_tried: None, sign_in_again: sign_in.as_deref(), saved: *saved }, status)
 }
 
 /// What the checkout page shows besides the cart's own figures.
@@ -96,6 +123,7 @@ struct Shown<'a> {
     errors: &'a [FieldError],
     coupon_tried: Option<&'a str>,
     sign_in_again: Option<&'a str>,
+    saved: Saved<'a>,
 }
 
 /// The checkout page for a cart already fetched (`coupon_tried`: a code the coupon box refused).
@@ -108,7 +136,7 @@ pub(super) fn render_checkout(
     coupon_tried: Option<&str>,
     status: u16,
 ) -> Result<Response, AppError> {
-    render(ctx, config, Shown { cart, form, errors, coupon_tried, sign_in_again: None }, status)
+    render(ctx, config, Shown { cart, form, errors, coupon_tried, sign_in_again: None, saved: NO_BOOK }, status)
 }
 
 fn render(ctx: &PageCtx, config: &Config, shown: Shown<'_>, status: u16) -> Result<Response, AppError> {
@@ -123,6 +151,9 @@ fn render(ctx: &PageCtx, config: &Config, shown: Shown<'_>, status: u16) -> Resu
         idempotency_key: &key,
         coupon_tried: shown.coupon_tried,
         sign_in_again: shown.sign_in_again,
+        saved_addresses: shown.saved.book,
+        address_choice: shown.saved.choice,
+        save_address: shown.saved.save,
     };
     Ok(html(status, checkout_page(ctx, &view).into_string(), Vec::new()))
 }
@@ -157,7 +188,12 @@ async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, 
     let (ctx, config) = (&p.ctx, &p.config);
     require_secret(config)?;
     let Some(cart_id) = cart_id.as_ref() else { return Ok(redirect(&ctx.href("/cart"), Vec::new())) };
-    let form = parse_checkout_form(&p.form);
+    let mut form = parse_checkout_form(&p.form);
+    // Signed in: a saved address chosen replaces the address fields (only one of theirs).
+    let book = address_book(p, shopper.as_ref()).await?;
+    let choice_field = p.form.value("saved_address").to_string();
+    let choice = if shopper.is_some() { apply_choice(&mut form, &choice_field, p.form.value("save_address") == "1", &book) } else { AddressChoice::New { save: false } };
+    let saved = Saved { book: &book, choice: &choice_field, save: choice == AddressChoice::New { save: true } };
     // A signed-in shopper's order is theirs at once (guest orders attach once the email is
     // verified). A form sent after the session ended is not silently turned into a guest order:
     // the page asks first, and its button then says "as a guest".
@@ -165,12 +201,20 @@ async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, 
     let buyer = checkout_buyer(shopper.map(|s| s.customer.id), ended, p.form.value("as_guest") == "1");
     let request = match validate(&form, &config.providers()) {
         Ok(r) => r,
-        Err(errors) => return show_checkout(p, Some(cart_id), &form, &errors, buyer == Buyer::AskFirst, 422).await,
+        Err(errors) => return show_checkout(p, Some(cart_id), &form, &errors, buyer == Buyer::AskFirst, &saved, 422).await,
     };
     let account = match buyer {
         Buyer::Account(id) => Some(id),
         Buyer::Guest => None,
-        Buyer::AskFirst => return show_checkout(p, Some(cart_id), &form, &[], true, 409).await,
+        Buyer::AskFirst => return show_checkout(p, Some(cart_id), &form, &[], true, &saved, 409).await,
+    };
+    // The new address to add to the book once the order is placed.
+    let to_save = match (&account, &choice) {
+        (Some(customer), AddressChoice::New { save: true }) => {
+            let id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+            save_address_sql(&id, customer, &request, &book, now())
+        }
+        _ => None,
     };
     let key = p.form.get("idempotency_key").map(str::to_string).filter(|k| !k.is_empty() && k.len() <= 64);
     let key = match key {
@@ -181,6 +225,12 @@ async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, 
     match cart_call(p.env, cart_id, &call).await? {
         CartReply::Placed(placed) => {
             track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&placed.order.id));
+            // The order is placed whatever happens to the book: a failure to save is logged.
+            if let (Some(sql), false) = (to_save, placed.replayed) {
+                if let Err(e) = D1::open(p.env)?.batch(&[sql]).await {
+                    worker::console_error!("saving the checkout's address for {}: {e:?}", placed.order.id);
+                }
+            }
             let detail = load_order(p.env, &placed.order.id).await?.ok_or(AppError::NotFound)?;
             let location = pay_location(ctx, &detail, &placed.access_token).unwrap_or_else(|| order_location(ctx, &placed.order.id, &placed.access_token));
             let mut cookies = cart_cookies(ctx, config, cart_id, 0);

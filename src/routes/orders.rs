@@ -12,7 +12,10 @@ use super::http::{html, json_response, not_served, query_param, redirect, requir
 use super::Incoming;
 use crate::app::db::Db;
 use crate::app::orders::{order_detail_batch, OrderDetail, OrderRow};
-use crate::domain::cart::{is_cart_id, verify_order_access_token};
+use crate::app::order_lookup::find_order;
+use crate::domain::cart::{is_cart_id, order_access_token, verify_order_access_token};
+use crate::domain::order_lookup;
+use crate::domain::throttle::Action;
 use crate::domain::error::AppError;
 use crate::domain::orders::OrderStatus;
 use crate::domain::payments::PaymentStatus;
@@ -22,12 +25,15 @@ use crate::platform::d1::D1;
 use crate::domain::payments::bank;
 use crate::domain::payments::vietqr::{self, TransferMemo};
 use crate::views::order::{order_page, BankTransfer, PayChoice};
+use crate::views::tracking::{lookup_page, LookupView};
 use crate::views::PageCtx;
 
 /// The orders area's routes, each named here for the request log.
 pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
     let segments = incoming.segments();
     match (incoming.method.clone(), segments.as_slice()) {
+        (Method::Get, ["orders", "lookup"]) => serve_page(req, incoming, env, "orders.lookup_form", lookup_form).await,
+        (Method::Post, ["orders", "lookup"]) => serve_page(req, incoming, env, "orders.lookup", lookup_order).await,
         (Method::Post, ["orders", id @ .., "cancel"]) => serve_page(req, incoming, env, "orders.cancel", async |p| cancel_order(p, &id.join("/")).await).await,
         (Method::Get, ["orders", id @ ..]) => serve_page(req, incoming, env, "orders.show", async |p| show_order(p, &id.join("/")).await).await,
         (Method::Get, ["api", "v1", "orders", id]) => serve_machine(req, incoming, env, "api.orders.show", async |m| order_json_of(m, id).await).await,
@@ -83,6 +89,38 @@ pub(super) async fn authorized_order(env: &Env, config: &Config, order_id: &str,
         return Err(AppError::NotFound);
     }
     load_order(env, order_id).await?.ok_or(AppError::NotFound)
+}
+
+/// `GET /orders/lookup`: the form.
+async fn lookup_form(p: &Page<'_>) -> Result<Response, AppError> {
+    let view = LookupView { number: "", contact: "", errors: &[], not_found: false };
+    Ok(html(200, lookup_page(&p.ctx, &view).into_string(), Vec::new()))
+}
+
+/// `POST /orders/lookup` `number`, `contact`: the order page by a fresh signed link (303) when the
+/// number and the phone or email belong together; otherwise the form again with one answer (404)
+/// whether the number names no order or another contact's — nothing tells which numbers exist.
+/// Rate-limited per client.
+async fn lookup_order(p: &Page<'_>) -> Result<Response, AppError> {
+    if let Some(wait) = crate::platform::rate_limit_do::check(p.env, p.req, Action::OrderLookup).await? {
+        return Err(AppError::TooManyRequests { retry_after: wait });
+    }
+    let secret = require_secret(&p.config)?;
+    let (number, contact) = (p.field("number").unwrap_or_default(), p.field("contact").unwrap_or_default());
+    let lookup = match order_lookup::parse(&number, &contact) {
+        Ok(lookup) => lookup,
+        Err(errors) => {
+            let view = LookupView { number: &number, contact: &contact, errors: &errors, not_found: false };
+            return Ok(html(422, lookup_page(&p.ctx, &view).into_string(), Vec::new()));
+        }
+    };
+    match find_order(&D1::open(p.env)?, &lookup).await? {
+        Some(id) => Ok(redirect(&order_location(&p.ctx, &id, &order_access_token(secret.as_bytes(), &id)), Vec::new())),
+        None => {
+            let view = LookupView { number: &number, contact: &contact, errors: &[], not_found: true };
+            Ok(html(404, lookup_page(&p.ctx, &view).into_string(), Vec::new()))
+        }
+    }
 }
 
 /// `GET /orders/{id}?t=…[&payment=failed&code=…]`.

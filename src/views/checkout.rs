@@ -10,6 +10,8 @@ use super::promotions;
 use super::PageCtx;
 use crate::domain::promotions::Class;
 use crate::app::cart::CartView;
+use crate::app::prefill::{SavedAddress, NEW_ADDRESS};
+use crate::domain::phone::display_phone;
 use crate::domain::checkout::{CheckoutForm, ShippingMethod, ShippingRates};
 use crate::domain::listing::FieldError;
 use crate::domain::locale::Locale;
@@ -28,6 +30,11 @@ pub struct CheckoutView<'a> {
     /// The shopper's session has ended: the sign-in page that leads back here. The page says so and
     /// offers it, and its button places the order as a guest only as an explicit choice.
     pub sign_in_again: Option<&'a str>,
+    /// Signed in: the saved addresses to choose from, the chosen one (an id or `NEW_ADDRESS`;
+    /// empty for a guest) and whether a new address is to be saved to the book.
+    pub saved_addresses: &'a [SavedAddress],
+    pub address_choice: &'a str,
+    pub save_address: bool,
 }
 
 fn field<'a>(v: &CheckoutView<'a>, name: &str) -> Option<&'a FieldError> {
@@ -125,15 +132,33 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
             }
         }
         div.checkout {
-            form.checkout-form method="post" action=(ctx.href("/checkout")) novalidate {
+            form #checkout-form .checkout-form method="post" action=(ctx.href("/checkout")) novalidate {
                 (crate::views::security::csrf_field())
                 input type="hidden" name="idempotency_key" value=(v.idempotency_key);
                 @if v.sign_in_again.is_some() { input type="hidden" name="as_guest" value="1"; }
                 fieldset {
                     legend { (s.contact) }
-                    (input("email", s.email, &v.form.email, "email", "email", true, None))
+                    // Phone first: in Vietnam it is how the shop and the carrier reach the
+                    // shopper, and the email is optional (as `validate` has it).
+                    (input("phone", s.phone, &v.form.phone, "tel", "tel", true, Some(phone_hint(ctx))))
                     (input("name", s.full_name, &v.form.name, "text", "name", true, None))
-                    (input("phone", s.phone, &v.form.phone, "tel", "tel", true, Some(s.phone_hint)))
+                    (input("email", s.email, &v.form.email, "email", "email", !in_vietnam, in_vietnam.then(|| email_hint(ctx))))
+                }
+                @if !v.saved_addresses.is_empty() {
+                    fieldset.saved-addresses {
+                        legend { (ctx.locale.pick("Địa chỉ đã lưu", "Saved addresses")) }
+                        @for a in v.saved_addresses {
+                            label.choice {
+                                input type="radio" name="saved_address" value=(a.id) checked[v.address_choice == a.id]
+                                    data-line1=(a.line1) data-ward=(a.ward) data-district=(a.district) data-province=(a.province) data-country=(a.country);
+                                " " span { (a.name) " · " (display_phone(&a.phone)) br; (address_summary(ctx, a)) }
+                            }
+                        }
+                        label.choice {
+                            input type="radio" name="saved_address" value=(NEW_ADDRESS) checked[v.address_choice == NEW_ADDRESS];
+                            " " (ctx.locale.pick("Một địa chỉ mới", "A new address"))
+                        }
+                    }
                 }
                 fieldset {
                     legend { (s.address) }
@@ -150,6 +175,13 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                             }
                         }
                         (field_error(ctx, field(v, "address.country"), "address.country"))
+                    }
+                    @if !v.address_choice.is_empty() {
+                        // Shown for a new address; a saved one is in the book already.
+                        label.choice.save-address hidden[v.address_choice != NEW_ADDRESS && !v.saved_addresses.is_empty()] {
+                            input type="checkbox" name="save_address" value="1" checked[v.save_address];
+                            " " (ctx.locale.pick("Lưu địa chỉ này vào sổ địa chỉ", "Save this address to my address book"))
+                        }
                     }
                 }
                 fieldset {
@@ -183,7 +215,6 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                         aria-invalid=[field(v, "note").map(|_| "true")] aria-describedby=[described_by("note", false)] { (v.form.note.as_deref().unwrap_or("")) }
                     (field_error(ctx, field(v, "note"), "note"))
                 }
-                button.place-order type="submit" disabled[v.providers.is_empty()] { (if v.sign_in_again.is_some() { s.place_order_as_guest } else { s.place_order }) }
             }
             aside.summary {
                 h2 { (s.cart_title) }
@@ -219,9 +250,37 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                 p.summary-total { span { (s.total) } strong.money data-total=(total.minor()) { (money(total)) } }
                 (promotions::coupon_box(ctx, v.cart, "checkout", v.coupon_tried, None))
             }
+            // After the summary in the page's order, so on a phone the lines and the total are
+            // read before the button; it submits the form above by its id.
+            div.place-order-bar {
+                button.place-order type="submit" form="checkout-form" disabled[v.providers.is_empty()] { (if v.sign_in_again.is_some() { s.place_order_as_guest } else { s.place_order }) }
+            }
         }
     };
     page(ctx, head, main)
+}
+
+/// A saved address on one line: street, ward, district, province, country.
+fn address_summary(ctx: &PageCtx, a: &SavedAddress) -> String {
+    [a.line1.as_str(), a.ward.as_str(), a.district.as_str(), a.province.as_str(), country_name(ctx, &a.country)]
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn email_hint(ctx: &PageCtx) -> &'static str {
+    ctx.locale.pick(
+        "Không bắt buộc khi giao hàng trong Việt Nam; nếu có, chúng tôi gửi thông tin đơn hàng qua email.",
+        "Optional for a delivery in Vietnam; if given, we send the order's news by email.",
+    )
+}
+
+fn phone_hint(ctx: &PageCtx) -> &'static str {
+    ctx.locale.pick(
+        "Ví dụ: 0912 345 678. Số nước ngoài ghi kèm mã quốc gia, ví dụ +1 415 555 0100.",
+        "For example: 0912 345 678. A foreign number with its country code, e.g. +1 415 555 0100.",
+    )
 }
 
 pub fn provider_name(ctx: &PageCtx, provider: &str) -> String {

@@ -334,6 +334,8 @@ pub(crate) mod tests {
                 expires_at: 1_795_628_700,
                 paid_at: Some(1_795_628_000),
                 created_at: 1_795_627_800,
+                carrier: None,
+                tracking_number: None,
             },
             lines,
             events: vec![],

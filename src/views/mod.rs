@@ -23,6 +23,7 @@ pub mod qr;
 pub mod security;
 pub mod seo;
 pub mod shop_i18n;
+pub mod tracking;
 pub mod social;
 
 use crate::domain::catalog::Category;

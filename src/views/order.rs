@@ -10,7 +10,9 @@ use crate::app::orders::{OrderDetail, PaymentRow};
 use crate::domain::money::Vnd;
 use crate::domain::orders::OrderStatus;
 use crate::domain::payments::PaymentStatus;
+use crate::domain::phone::display_phone;
 use crate::domain::time::vn_time;
+use crate::domain::tracking::{timeline, Entry, Event};
 
 /// The payment methods an unpaid order may switch to, and why the last attempt failed.
 pub struct PayChoice<'a> {
@@ -142,19 +144,28 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
             p {
                 (o.name) br; (o.address_line1) br;
                 @if !locality.is_empty() { (locality) br; }
-                (o.address_province) ", " (country_name(ctx, &o.address_country)) br; (o.phone)
+                (o.address_province) ", " (country_name(ctx, &o.address_country)) br;
+                span data-phone=(o.phone) { (display_phone(&o.phone)) }
+                @if !o.email.is_empty() { br; (o.email) }
+            }
+            @if !o.note.is_empty() {
+                h2 { (ctx.locale.pick("Ghi chú của bạn", "Your note")) }
+                p.order-note { (o.note) }
             }
             h2 { (s.payment) }
             ul { @for p in &detail.payments { li { (payment_line(ctx, p)) } } }
             h2 { (s.timeline) }
-            ol.timeline {
-                @for e in &detail.events {
-                    li data-to=(e.to_status) { time { (vn_time(e.at)) } " — " (status_name(e.to_status)) }
-                }
-            }
+            (super::tracking::timeline(ctx, &order_timeline(detail)))
         }
     };
     page(ctx, head, main)
+}
+
+/// The order's timeline from its events and its carrier and tracking number.
+pub fn order_timeline(detail: &OrderDetail) -> Vec<Entry> {
+    let o = &detail.order;
+    let events: Vec<Event<'_>> = detail.events.iter().map(|e| Event { at: e.at, to: e.to_status.code(), reason: &e.reason }).collect();
+    timeline(o.created_at, &events, o.carrier.as_deref(), o.tracking_number.as_deref())
 }
 
 fn payment_line(ctx: &PageCtx, p: &PaymentRow) -> String {

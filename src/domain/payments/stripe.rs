@@ -48,13 +48,14 @@ pub fn create_session(c: &StripeConfig, a: &Attempt) -> Outbound {
         ("line_items[0][price_data][currency]", "vnd".to_string()),
         ("line_items[0][price_data][unit_amount]", a.amount.minor().to_string()),
         ("line_items[0][price_data][product_data][name]", format!("Vestify {}", a.order_number)),
-        ("customer_email", a.email.to_string()),
         ("locale", if a.locale == "en" { "en" } else { "vi" }.to_string()),
         ("success_url", a.return_url.clone()),
         ("cancel_url", a.cancel_url.clone()),
         ("expires_at", session_expires_at(a.expires_at, a.now).to_string()),
     ]
     .into_iter()
+    // An order placed without an email (allowed in Vietnam) lets Stripe ask for one, or not.
+    .chain((!a.email.is_empty()).then(|| ("customer_email", a.email.to_string())))
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     let o = Outbound::post(format!("{}/v1/checkout/sessions", c.api_base), "application/x-www-form-urlencoded", form_body(&pairs));

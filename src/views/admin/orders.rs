@@ -138,7 +138,7 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
             div.admin-grid {
                 section.admin-card {
                     h2 { (tr(ctx, "Khách hàng", "Customer")) }
-                    p { (o.name) br; a href=(format!("mailto:{}", o.email)) { (o.email) } br; (o.phone) }
+                    p { (o.name) br; @if !o.email.is_empty() { a href=(format!("mailto:{}", o.email)) { (o.email) } br; } a href=(format!("tel:{}", o.phone)) { (crate::domain::phone::display_phone(&o.phone)) } }
                     h3 { (tr(ctx, "Địa chỉ giao hàng", "Shipping address")) }
                     p { (o.address_line1) br; (o.address_ward) ", " (o.address_district) br; (o.address_province) " · " (o.address_country) }
                     @if !o.note.is_empty() { p.admin-muted { (tr(ctx, "Ghi chú: ", "Note: ")) (o.note) } }
@@ -215,7 +215,10 @@ fn action_form(ctx: &AdminCtx, order_id: &str, a: Action, refundable: Vnd) -> Ma
             (csrf_field())
             @match a {
                 Action::Fulfil => {
-                    label { (tr(ctx, "Đơn vị vận chuyển", "Carrier")) input name="carrier" maxlength="60" required; }
+                    label { (tr(ctx, "Đơn vị vận chuyển", "Carrier")) input name="carrier" maxlength="60" required list="carriers"; }
+                    // The carriers whose tracking page the shopper's order page links to; any other
+                    // name may still be typed.
+                    datalist #carriers { @for c in crate::domain::tracking::Carrier::ALL { option value=(c.name()); } }
                     label { (tr(ctx, "Mã vận đơn", "Tracking number")) input name="tracking_number" maxlength="100" required; }
                 }
                 Action::Refund => {
