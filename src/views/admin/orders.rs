@@ -21,9 +21,11 @@ fn tr(ctx: &AdminCtx, vi: &'static str, en: &'static str) -> &'static str {
 pub fn status_name(ctx: &AdminCtx, status: OrderStatus) -> &'static str {
     match status {
         OrderStatus::PendingPayment => tr(ctx, "Chờ thanh toán", "Awaiting payment"),
+        OrderStatus::Confirmed => tr(ctx, "Đã xác nhận (COD)", "Confirmed (COD)"),
         OrderStatus::Paid => tr(ctx, "Đã thanh toán", "Paid"),
         OrderStatus::Fulfilled => tr(ctx, "Đã gửi hàng", "Shipped"),
         OrderStatus::Delivered => tr(ctx, "Đã giao", "Delivered"),
+        OrderStatus::Returned => tr(ctx, "Đã hoàn hàng", "Returned"),
         OrderStatus::Expired => tr(ctx, "Hết hạn", "Expired"),
         OrderStatus::Cancelled => tr(ctx, "Đã huỷ", "Cancelled"),
         OrderStatus::Refunded => tr(ctx, "Đã hoàn tiền", "Refunded"),
