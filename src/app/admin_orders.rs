@@ -197,9 +197,17 @@ impl Action {
     }
 }
 
-/// Marks a paid order shipped, with its carrier and tracking number, once.
+/// The gate of shipping: not shipped yet, paid (or cash on delivery), and not closed. The same
+/// conditions as `OrderState::apply(Fulfil)`.
+pub const SHIPPABLE: &str = "o.fulfillment_status = 'unfulfilled' AND o.status IN ('paid', 'confirmed', 'partially_refunded') \
+    AND o.payment_status IN ('paid', 'cod_pending', 'partially_refunded')";
+/// The gate of delivery: shipped (a partial refund meanwhile does not stop it).
+pub const DELIVERABLE: &str = "o.fulfillment_status = 'shipped' AND o.status IN ('fulfilled', 'partially_refunded') \
+    AND o.payment_status IN ('paid', 'cod_pending', 'partially_refunded')";
+
+/// Marks a paid (or cash-on-delivery) order shipped, with its carrier and tracking number, once.
 pub fn fulfil_order(order_id: &str, carrier: &str, tracking: &str, actor: &str, now: i64) -> Vec<Sql> {
-    let mut batch = super::stock::order_move(order_id, "o.status = 'paid'", None, OrderStatus::Fulfilled, StockState::Committed, actor, &format!("{carrier} {tracking}"), now, ", carrier = ?5, tracking_number = ?6");
+    let mut batch = super::stock::order_move(order_id, SHIPPABLE, None, OrderStatus::Fulfilled, StockState::Committed, actor, &format!("{carrier} {tracking}"), now, ", fulfillment_status = 'shipped', carrier = ?5, tracking_number = ?6");
     if let Some(flip) = batch.pop() {
         batch.push(flip.bind(carrier).bind(tracking));
     }
@@ -208,7 +216,7 @@ pub fn fulfil_order(order_id: &str, carrier: &str, tracking: &str, actor: &str, 
 
 /// Marks a shipped order delivered, once.
 pub fn deliver_order(order_id: &str, actor: &str, now: i64) -> Vec<Sql> {
-    super::stock::order_move(order_id, "o.status = 'fulfilled'", None, OrderStatus::Delivered, StockState::Committed, actor, "delivered", now, "")
+    super::stock::order_move(order_id, DELIVERABLE, None, OrderStatus::Delivered, StockState::Committed, actor, "delivered", now, ", fulfillment_status = 'delivered'")
 }
 
 /// Puts `audit` right after the statement that flips the order's status, so its `changes()` gate

@@ -12,7 +12,7 @@ use crate::domain::orders::OrderStatus;
 use crate::domain::time::vn_time;
 use crate::views::checkout::provider_name_in;
 
-const PROVIDERS: [&str; 5] = ["sandbox", "stripe", "paypal", "momo", "zalopay"];
+const PROVIDERS: [&str; 6] = ["sandbox", "stripe", "paypal", "momo", "zalopay", "cod"];
 
 fn tr(ctx: &AdminCtx, vi: &'static str, en: &'static str) -> &'static str {
     ctx.locale.pick(vi, en)
