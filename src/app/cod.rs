@@ -122,6 +122,16 @@ pub fn cancel_cod_order(order_id: &str, actor: &str, reason: &str, now: i64) -> 
     closing_move(order_id, CANCELLABLE, OrderStatus::Cancelled, actor, reason, now, ", payment_status = 'voided'")
 }
 
+/// The cancel that fits the order: a COD order not shipped gives back sold units, an unpaid one its
+/// held units; anything else is left alone by the batch's gate.
+pub fn cancel_batch(order: &super::orders::OrderRow, actor: &str, reason: &str, now: i64) -> Vec<Sql> {
+    if order.status == OrderStatus::Confirmed {
+        cancel_cod_order(&order.id, actor, reason, now)
+    } else {
+        super::stock::cancel_unpaid_order(&order.id, now, actor, reason)
+    }
+}
+
 /// The shop confirms a COD parcel came back ("hoàn hàng"): recorded `returned`, its units back once.
 pub fn return_cod_order(order_id: &str, actor: &str, now: i64) -> Vec<Sql> {
     closing_move(order_id, RETURNABLE, OrderStatus::Returned, actor, "parcel returned to the shop", now, ", payment_status = 'voided', fulfillment_status = 'returned'")

@@ -121,6 +121,13 @@ impl Config {
         providers.push(COD);
         providers
     }
+
+    /// The providers that take the money online: what "pay another way" on an unpaid order offers
+    /// (a placed order cannot turn into cash on delivery: COD is decided at checkout), and what a
+    /// COD refusal names instead.
+    pub fn online_providers(&self) -> Vec<&'static str> {
+        self.providers().into_iter().filter(|p| *p != COD).collect()
+    }
 }
 
 /// Unix seconds now.

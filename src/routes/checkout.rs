@@ -20,7 +20,7 @@ use crate::app::db::Db;
 use crate::app::orders::{payment_by_id_sql, OrderDetail, PaymentRow};
 use crate::domain::analytics::EventKind;
 use crate::domain::cart::{is_cart_id, CartId};
-use crate::domain::checkout::{validate, AddressForm, CheckoutForm, COD};
+use crate::domain::checkout::{validate, AddressForm, CheckoutForm};
 use crate::domain::error::AppError;
 use crate::domain::http_cache;
 use crate::domain::listing::{FieldError, Problem};
@@ -248,7 +248,7 @@ pub(super) async fn submit_checkout_json(m: &Machine<'_>, id: &str, track: &Trac
             Ok(json_response(201, &value))
         }
         CartReply::Refused { refusal: CartError::CodUnavailable(r) } => {
-            let others: Vec<&str> = config.providers().into_iter().filter(|p| *p != COD).collect();
+            let others = config.online_providers();
             let field = crate::views::i18n::EN.field_error(&FieldError { field: "payment_provider", problem: Problem::CodUnavailable(r) });
             let mut error = json!({"code": "cod_unavailable", "message": r.message(), "fields": {"payment_provider": field}, "other_methods": others});
             if let Ok(serde_json::Value::Object(reason)) = serde_json::to_value(r) {

@@ -87,17 +87,17 @@ async fn show_order(p: &Page<'_>, order_id: &str) -> Result<Response, AppError> 
     let pay = token.as_deref().and_then(|t| pay_location(ctx, &detail, t));
     let declined = query_param(query, "payment").as_deref() == Some(PaymentStatus::Failed.code());
     let failure = super::payments::failure_text(ctx, &detail, query_param(query, "code").as_deref());
-    let choice = PayChoice { providers: &p.config.providers(), failure: failure.as_deref() };
+    let choice = PayChoice { providers: &p.config.online_providers(), failure: failure.as_deref() };
     Ok(html(200, order_page(ctx, &detail, pay.as_deref(), declined, token.as_deref().unwrap_or_default(), &choice).into_string(), Vec::new()))
 }
 
-/// `POST /orders/{id}/cancel` `t`: the shopper cancels an unpaid order; its units go back on sale at
-/// once (once, like expiry).
+/// `POST /orders/{id}/cancel` `t`: the shopper cancels an unpaid order, or a cash-on-delivery order
+/// before it ships; its units go back on sale at once (once, like expiry).
 async fn cancel_order(p: &Page<'_>, order_id: &str) -> Result<Response, AppError> {
     let token = p.field("t");
     let detail = authorized_order(p.env, &p.config, order_id, token.as_deref()).await?;
     let db = D1::open(p.env)?;
-    db.batch(&crate::app::stock::cancel_unpaid_order(&detail.order.id, now(), "shopper", "cancelled by the shopper")).await?;
+    db.batch(&crate::app::cod::cancel_batch(&detail.order, "shopper", "cancelled by the shopper", now())).await?;
     Ok(redirect(&order_location(&p.ctx, &detail.order.id, token.as_deref().unwrap_or_default()), Vec::new()))
 }
 
@@ -119,7 +119,10 @@ pub(super) fn order_json(d: &OrderDetail) -> Value {
             "id": o.id,
             "number": o.number,
             "status": o.status,
-            "expires_at": rfc3339(o.expires_at),
+            "payment_status": o.payment_status,
+            "fulfillment_status": o.fulfillment_status,
+            // Cash on delivery has no payment deadline.
+            "expires_at": (o.payment_provider != crate::domain::checkout::COD).then(|| rfc3339(o.expires_at)),
             "paid_at": o.paid_at.map(rfc3339),
             "created_at": rfc3339(o.created_at),
             "currency": o.currency,

@@ -8,7 +8,8 @@ use crate::app::admin_orders::{Action, OrderFilter, OrderListRow};
 use crate::app::orders::OrderDetail;
 use crate::app::refunds::RefundRow;
 use crate::domain::money::Vnd;
-use crate::domain::orders::OrderStatus;
+use crate::app::cod::{Collected, Finding, MismatchReason, Review};
+use crate::domain::orders::{FulfillmentStatus, OrderStatus, PaymentState};
 use crate::domain::time::vn_time;
 use crate::views::checkout::provider_name_in;
 
@@ -34,8 +35,30 @@ pub fn status_name(ctx: &AdminCtx, status: OrderStatus) -> &'static str {
     }
 }
 
+pub fn payment_status_name(ctx: &AdminCtx, s: PaymentState) -> &'static str {
+    match s {
+        PaymentState::Pending => tr(ctx, "Chờ thanh toán", "Pending"),
+        PaymentState::CodPending => tr(ctx, "Chờ thu tiền (COD)", "COD to collect"),
+        PaymentState::Paid => tr(ctx, "Đã thanh toán", "Paid"),
+        PaymentState::PartiallyRefunded => tr(ctx, "Hoàn tiền một phần", "Partially refunded"),
+        PaymentState::Refunded => tr(ctx, "Đã hoàn tiền", "Refunded"),
+        PaymentState::Voided => tr(ctx, "Không thu", "Voided"),
+    }
+}
+
+pub fn fulfillment_name(ctx: &AdminCtx, s: FulfillmentStatus) -> &'static str {
+    match s {
+        FulfillmentStatus::Unfulfilled => tr(ctx, "Chưa gửi", "Unfulfilled"),
+        FulfillmentStatus::Shipped => tr(ctx, "Đã gửi hàng", "Shipped"),
+        FulfillmentStatus::Delivered => tr(ctx, "Đã giao", "Delivered"),
+        FulfillmentStatus::Returned => tr(ctx, "Hoàn hàng", "Returned"),
+    }
+}
+
 fn action_name(ctx: &AdminCtx, action: Action) -> &'static str {
     match action {
+        Action::Collect => tr(ctx, "Đánh dấu đã thu tiền (COD)", "Mark cash collected (COD)"),
+        Action::Return => tr(ctx, "Xác nhận hàng hoàn về kho", "Confirm parcel returned"),
         Action::Fulfil => tr(ctx, "Đánh dấu đã gửi hàng", "Mark shipped"),
         Action::Deliver => tr(ctx, "Đánh dấu đã giao", "Mark delivered"),
         Action::Cancel => tr(ctx, "Huỷ đơn (trả hàng về kho)", "Cancel (restock)"),
@@ -64,6 +87,22 @@ pub fn orders_page(ctx: &AdminCtx, f: &OrderFilter, rows: &[OrderListRow], has_n
                             }
                         }
                     }
+                    label { (tr(ctx, "Thanh toán", "Payment status"))
+                        select name="payment_status" {
+                            option value="" { (tr(ctx, "Tất cả", "All")) }
+                            @for s in PaymentState::ALL {
+                                option value=(s.code()) selected[f.payment_status == Some(s)] { (payment_status_name(ctx, s)) }
+                            }
+                        }
+                    }
+                    label { (tr(ctx, "Giao hàng", "Fulfilment"))
+                        select name="fulfillment_status" {
+                            option value="" { (tr(ctx, "Tất cả", "All")) }
+                            @for s in FulfillmentStatus::ALL {
+                                option value=(s.code()) selected[f.fulfillment_status == Some(s)] { (fulfillment_name(ctx, s)) }
+                            }
+                        }
+                    }
                     label { (tr(ctx, "Cổng thanh toán", "Payment provider"))
                         select name="provider" {
                             option value="" { (tr(ctx, "Tất cả", "All")) }
@@ -81,24 +120,36 @@ pub fn orders_page(ctx: &AdminCtx, f: &OrderFilter, rows: &[OrderListRow], has_n
             @if rows.is_empty() {
                 p.admin-muted { (tr(ctx, "Không có đơn hàng nào khớp.", "No orders match.")) }
             } @else {
+                p { a href=(ctx.href("/admin/orders/cod-statement")) { (tr(ctx, "Đối soát COD: nhập bảng kê của đơn vị vận chuyển", "COD reconciliation: import a carrier's statement")) } }
+                form #collect-form method="post" action=(ctx.href("/admin/orders/collect")) {
+                    (csrf_field())
+                    button.secondary type="submit" { (tr(ctx, "Đánh dấu đã thu tiền các đơn COD đã chọn", "Mark the selected COD orders collected")) }
+                }
                 div.admin-table-wrap {
                     table.admin-table {
                         thead { tr {
+                            th scope="col" { span.visually-hidden { (tr(ctx, "Chọn", "Select")) } }
                             th scope="col" { (tr(ctx, "Mã đơn", "Number")) }
                             th scope="col" { (tr(ctx, "Ngày đặt", "Placed")) }
                             th scope="col" { (tr(ctx, "Khách hàng", "Customer")) }
                             th scope="col" { (tr(ctx, "Trạng thái", "Status")) }
                             th scope="col" { (tr(ctx, "Thanh toán", "Payment")) }
+                            th scope="col" { (tr(ctx, "Giao hàng", "Fulfilment")) }
                             th scope="col" class="num" { (tr(ctx, "Tổng", "Total")) }
                         } }
                         tbody {
                             @for o in shown {
                                 tr {
+                                    td { @if o.payment_status == PaymentState::CodPending {
+                                        input type="checkbox" name="order" value=(o.id) form="collect-form" aria-label=(format!("{} {}", tr(ctx, "Chọn", "Select"), o.number));
+                                    } }
                                     td { a href=(ctx.href(&format!("/admin/orders/{}", o.id))) { (o.number) } }
                                     td { (vn_time(o.created_at)) }
                                     td { (o.name) br; span.admin-muted { (o.email) " · " (o.phone) } }
                                     td { span class=(format!("order-status status-{}", o.status)) { (status_name(ctx, o.status)) } }
-                                    td { (provider_name_in(ctx.locale, &o.payment_provider)) }
+                                    td { (provider_name_in(ctx.locale, &o.payment_provider)) br;
+                                        span class=(format!("payment-status payment-{}", o.payment_status)) { (payment_status_name(ctx, o.payment_status)) } }
+                                    td { span class=(format!("fulfillment-status fulfillment-{}", o.fulfillment_status)) { (fulfillment_name(ctx, o.fulfillment_status)) } }
                                     td class="num" { (ctx.money(o.total)) @if o.refunded_total.is_positive() { br; span.admin-muted { "−" (ctx.money(o.refunded_total)) } } }
                                 }
                             }
@@ -133,6 +184,8 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
         html! {
             @if let Some(n) = notice { p.notice role="status" { (n) } }
             p { span class=(format!("order-status status-{}", o.status)) { (status_name(ctx, o.status)) }
+                " · " span class=(format!("payment-status payment-{}", o.payment_status)) { (payment_status_name(ctx, o.payment_status)) }
+                " · " span class=(format!("fulfillment-status fulfillment-{}", o.fulfillment_status)) { (fulfillment_name(ctx, o.fulfillment_status)) }
                 " · " (vn_time(o.created_at))
                 " · " a href=(ctx.href(&format!("/admin/orders/{}/invoice", o.id))) { (tr(ctx, "Hoá đơn", "Invoice")) }
                 " · " a href=(ctx.href(&format!("/admin/orders/{}/invoice.pdf", o.id))) { "PDF" } }
@@ -277,5 +330,72 @@ pub fn bad_request_page(ctx: &AdminCtx, current: Section, message: &str) -> Mark
     page(ctx, current, tr(ctx, "Yêu cầu không hợp lệ", "Bad request"), html! {
         p.notice.error role="alert" { (message) }
         p { a href=(ctx.href(current.path())) { (tr(ctx, "Bỏ lọc", "Clear the filters")) } }
+    })
+}
+
+/// After marking orders collected from the list: which were, which were left as they were.
+pub fn collected_page(ctx: &AdminCtx, done: &Collected) -> Markup {
+    let link = |id: &String| html! { a href=(ctx.href(&format!("/admin/orders/{id}"))) { (id) } };
+    page(ctx, Section::Orders, tr(ctx, "Đã thu tiền COD", "COD cash collected"), html! {
+        p.notice role="status" { (tr(ctx, "Đã ghi nhận đã thu tiền: ", "Marked collected: ")) (done.collected.len()) }
+        @if !done.unchanged.is_empty() {
+            p { (tr(ctx, "Không thay đổi (đã thu trước đó, không phải COD hoặc đã đóng): ", "Left unchanged (already collected, not COD, or closed): ")) }
+            ul { @for id in &done.unchanged { li { (link(id)) } } }
+        }
+        p { a href=(ctx.href("/admin/orders?payment_status=cod_pending")) { (tr(ctx, "← Các đơn COD chờ thu tiền", "← COD orders to collect")) } }
+    })
+}
+
+/// `/admin/orders/cod-statement`: the upload form, then the dry run (with the confirm button) or
+/// what applying did.
+pub fn statement_page(ctx: &AdminCtx, csv: &str, error: Option<&str>, review: Option<&Review>, applied: Option<&Collected>) -> Markup {
+    let finding = |f: &Finding| -> (&'static str, &'static str) {
+        match f {
+            Finding::Match { .. } => ("match", tr(ctx, "Khớp", "Match")),
+            Finding::Mismatch { reason: MismatchReason::Amount, .. } => ("mismatch", tr(ctx, "Lệch số tiền", "Amount differs")),
+            Finding::Mismatch { reason: MismatchReason::AlreadyCollected, .. } => ("mismatch", tr(ctx, "Đã thu trước đó", "Already collected")),
+            Finding::Mismatch { reason: MismatchReason::NotCod, .. } => ("mismatch", tr(ctx, "Không phải đơn COD đang chờ", "Not an open COD order")),
+            Finding::Unknown => ("unknown", tr(ctx, "Không có đơn này", "No such order")),
+        }
+    };
+    page(ctx, Section::Orders, tr(ctx, "Đối soát COD", "COD statement"), html! {
+        @if let Some(e) = error { p.notice.error role="alert" { (e) } }
+        @if let Some(done) = applied {
+            p.notice role="status" { (tr(ctx, "Đã ghi nhận đã thu tiền: ", "Marked collected: ")) (done.collected.len()) }
+        }
+        @if let Some(r) = review {
+            p #statement-summary data-matches=(r.count(|f| matches!(f, Finding::Match { .. }))) data-mismatches=(r.count(|f| matches!(f, Finding::Mismatch { .. }))) data-unknown=(r.count(|f| matches!(f, Finding::Unknown))) {
+                (tr(ctx, "Khớp: ", "Matches: ")) (r.count(|f| matches!(f, Finding::Match { .. })))
+                " · " (tr(ctx, "Lệch: ", "Mismatches: ")) (r.count(|f| matches!(f, Finding::Mismatch { .. })))
+                " · " (tr(ctx, "Không rõ: ", "Unknown: ")) (r.count(|f| matches!(f, Finding::Unknown)))
+            }
+            div.admin-table-wrap { table.admin-table {
+                thead { tr { th scope="col" { (tr(ctx, "Dòng", "Line")) } th scope="col" { (tr(ctx, "Mã đơn", "Number")) } th scope="col" class="num" { (tr(ctx, "Đã thu", "Collected")) } th scope="col" class="num" { (tr(ctx, "Phí", "Fee")) } th scope="col" class="num" { (tr(ctx, "Tổng đơn", "Order total")) } th scope="col" { (tr(ctx, "Kết quả", "Outcome")) } } }
+                tbody { @for (line, f) in &r.lines {
+                    @let (code, label) = finding(f);
+                    tr data-outcome=(code) {
+                        td { (line.line) } td { (line.number) } td.num { (ctx.money(line.collected)) } td.num { (ctx.money(line.fee)) }
+                        td.num { @match f { Finding::Match { total, .. } | Finding::Mismatch { total, .. } => { (ctx.money(*total)) } Finding::Unknown => { "—" } } }
+                        td { (label) }
+                    }
+                } }
+            } }
+            @if applied.is_none() && r.count(|f| matches!(f, Finding::Match { .. })) > 0 {
+                form method="post" action=(ctx.href("/admin/orders/cod-statement")) {
+                    (csrf_field())
+                    input type="hidden" name="csv" value=(csv);
+                    input type="hidden" name="confirm" value="yes";
+                    p { (tr(ctx, "Chỉ các dòng khớp được ghi nhận đã thu tiền; thao tác được ghi vào nhật ký.", "Only the matching lines are marked collected; this is recorded in the audit log.")) }
+                    button.danger type="submit" { (tr(ctx, "Xác nhận ghi nhận các dòng khớp", "Confirm: mark the matches collected")) }
+                }
+            }
+        }
+        form method="post" enctype="multipart/form-data" action=(ctx.href("/admin/orders/cod-statement")) {
+            (csrf_field())
+            p { (tr(ctx, "Bảng kê CSV có dòng tiêu đề order_number,collected,fee (hoặc ma_don,tien_thu,phi). Xem trước không thay đổi gì.", "A CSV statement with the header order_number,collected,fee (or ma_don,tien_thu,phi). The preview changes nothing.")) }
+            label { (tr(ctx, "Tệp CSV", "CSV file")) input type="file" name="file" accept=".csv,text/csv"; }
+            label { (tr(ctx, "Hoặc dán nội dung", "Or paste it")) textarea name="csv" rows="6" { (csv) } }
+            button.secondary type="submit" { (tr(ctx, "Xem trước", "Preview")) }
+        }
     })
 }
