@@ -399,3 +399,39 @@ pub fn statement_page(ctx: &AdminCtx, csv: &str, error: Option<&str>, review: Op
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::cod::StatementLine;
+    use crate::domain::locale::Locale;
+
+    fn ctx() -> AdminCtx {
+        AdminCtx { locale: Locale::Vi, path: "/admin/orders/cod-statement".into(), query: String::new(), user: "m@vestify.vn".into(), role: "Quản lý".into(), sections: vec![Section::Orders] }
+    }
+
+    fn line(n: usize, number: &str) -> StatementLine {
+        StatementLine { line: n, number: number.into(), collected: Vnd::new(250_000), fee: Vnd::new(15_000) }
+    }
+
+    #[test]
+    fn the_statement_dry_run_counts_each_outcome_and_offers_to_apply_only_the_matches() {
+        let csv = "order_number,collected,fee\nVS-000101,250000,15000\nVS-000102,250000,15000\nVS-999999,250000,15000\n";
+        let review = Review {
+            lines: vec![
+                (line(2, "VS-000101"), Finding::Match { order_id: "a".into(), total: Vnd::new(250_000) }),
+                (line(3, "VS-000102"), Finding::Mismatch { order_id: "b".into(), total: Vnd::new(300_000), reason: MismatchReason::Amount }),
+                (line(4, "VS-999999"), Finding::Unknown),
+            ],
+        };
+        let html = statement_page(&ctx(), csv, None, Some(&review), None).into_string();
+        assert!(html.contains(r#"data-matches="1" data-mismatches="1" data-unknown="1""#), "{html}");
+        assert!(html.contains(r#"name="confirm" value="yes""#), "the dry run offers to apply");
+        assert!(html.contains("VS-000101,250000,15000"), "the statement is carried to the confirmation");
+        let applied = Collected { collected: vec!["a".into()], unchanged: vec![] };
+        let after = statement_page(&ctx(), csv, None, Some(&review), Some(&applied)).into_string();
+        assert!(!after.contains(r#"name="confirm""#), "nothing left to confirm once applied");
+        let nothing = Review { lines: vec![(line(2, "VS-999999"), Finding::Unknown)] };
+        assert!(!statement_page(&ctx(), csv, None, Some(&nothing), None).into_string().contains(r#"name="confirm""#), "no confirmation without a match");
+    }
+}
