@@ -160,6 +160,59 @@ describe('order actions', () => {
   });
 });
 
+describe('cash on delivery and the split statuses', () => {
+  const codOrder = async (phone) => {
+    const [v] = pool.take(1);
+    const { order } = await s.placeOrder([[v.id, 1]], checkoutBody({ payment_provider: 'cod', phone }));
+    return { order, variant: v };
+  };
+  const state = async (id) => (await shop.sql(`SELECT status, payment_status, fulfillment_status FROM orders WHERE id = '${id}'`))[0];
+
+  it('marks COD orders collected from the list, many at once and once each, audited; a manager may, staff may not', async () => {
+    const one = (await codOrder('0903 222 001')).order;
+    const two = (await codOrder('0903 222 002')).order;
+    assert.equal((await act(admins.staff, one.id, 'fulfil', { carrier: 'GHTK', tracking_number: 'S1' })).done.status, 303);
+    const listed = await admins.manager.get('/admin/orders?payment_status=cod_pending&fulfillment_status=shipped');
+    assert.deepEqual(listed.doc.findAll('input[name="order"]').map((i) => i.attr('value')).filter((id) => id === one.id || id === two.id), [one.id], 'filtered by both statuses');
+    const collect = async (b, ids) => {
+      const csrf = await b.token('/admin/orders', '/admin/orders/collect');
+      const body = [...ids.map((id) => `order=${id}`), `csrf=${csrf}`].join('&');
+      return b.keep(await shop.request('/admin/orders/collect', {
+        method: 'POST', body,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: shop.url, 'sec-fetch-site': 'same-origin', cookie: b.cookie },
+      }));
+    };
+    assert.equal((await collect(admins.staff, [one.id])).status, 403, 'staff may not record cash');
+    const done = await collect(admins.manager, [one.id, two.id]);
+    assert.equal(done.status, 200, done.text.slice(0, 300));
+    assert.deepEqual(await state(one.id), { status: 'fulfilled', payment_status: 'paid', fulfillment_status: 'shipped' });
+    assert.deepEqual(await state(two.id), { status: 'confirmed', payment_status: 'paid', fulfillment_status: 'unfulfilled' });
+    assert.equal((await collect(admins.manager, [one.id, two.id])).status, 200);
+    assert.equal((await audits(one.id, 'order.collect')).length, 1, 'collected once');
+    const api = (await s.getOrder(one.id, one.access_token)).json.order;
+    assert.deepEqual([api.status, api.payment_status, api.fulfillment_status], ['fulfilled', 'paid', 'shipped']);
+  });
+
+  it('a returned COD parcel restocks once; a partial refund after shipping does not block delivery', async () => {
+    const { order, variant } = await codOrder('0903 222 003');
+    const onHand = async () => (await shop.sql(`SELECT on_hand FROM variants WHERE id = ${variant.id}`))[0].on_hand;
+    const sold = await onHand();
+    assert.equal((await act(admins.staff, order.id, 'fulfil', { carrier: 'GHN', tracking_number: 'R1' })).done.status, 303);
+    assert.equal((await act(admins.staff, order.id, 'return')).done.status, 303);
+    assert.deepEqual(await state(order.id), { status: 'returned', payment_status: 'voided', fulfillment_status: 'returned' });
+    assert.equal(await onHand(), sold + 1);
+    assert.equal((await forced(admins.staff, order.id, 'return', { confirm: 'yes' })).status, 409, 'confirmed once');
+    assert.equal(await onHand(), sold + 1, 'restocked once');
+
+    const paid = (await paidOrder()).order;
+    assert.equal((await act(admins.staff, paid.id, 'fulfil', { carrier: 'GHN', tracking_number: 'P1' })).done.status, 303);
+    assert.equal((await act(admins.manager, paid.id, 'refund', { amount: '10000', reason: 'một phần' })).done.status, 303);
+    assert.deepEqual(await state(paid.id), { status: 'partially_refunded', payment_status: 'partially_refunded', fulfillment_status: 'shipped' });
+    assert.equal((await act(admins.staff, paid.id, 'deliver')).done.status, 303);
+    assert.deepEqual(await state(paid.id), { status: 'delivered', payment_status: 'partially_refunded', fulfillment_status: 'delivered' });
+  });
+});
+
 describe('invoices', () => {
   it('as HTML and PDF for every role that sees orders', async () => {
     const { order } = await paidOrder();

@@ -484,6 +484,54 @@ describe('a shopper cancelling an unpaid order', () => {
   });
 });
 
+describe('cash on delivery', () => {
+  // Each test its own phone, so the open-COD limit per phone (3) counts only its orders.
+  const cod = (phone, overrides = {}) => checkoutBody({ payment_provider: 'cod', phone, ...overrides });
+
+  it('confirms an API order at once with its stock sold, and refuses delivery abroad with a 422 naming the other methods', async () => {
+    const [v] = pool.take(1);
+    const before = (await s.stock([v]))[v.id];
+    const { order, payment } = await s.placeOrder([[v.id, 2]], cod('0903 111 001'));
+    assert.deepEqual([order.status, order.payment_status, order.fulfillment_status, order.expires_at], ['confirmed', 'cod_pending', 'unfulfilled', null]);
+    assert.deepEqual(payment, { provider: 'cod', redirect_url: null }, 'nothing to pay online');
+    assert.deepEqual((await s.stock([v]))[v.id], { on_hand: before.on_hand - 2, reserved: before.reserved }, 'sold when placed');
+    assert.deepEqual(order.events.map((e) => e.to), ['pending_payment', 'confirmed']);
+
+    const { cart } = await s.cartWith([[pool.take(1)[0], 1]]);
+    const abroad = await s.checkout(cart, cod('+65 6123 4567', { address: { line1: '1 Orchard Rd', ward: '', district: '', province: 'Singapore', country: 'SG' } }));
+    assert.equal(abroad.status, 422, abroad.text);
+    assert.equal(abroad.json.error.code, 'cod_unavailable');
+    assert.equal(abroad.json.error.reason, 'abroad');
+    assert.ok(abroad.json.error.other_methods.includes('sandbox') && !abroad.json.error.other_methods.includes('cod'));
+    assert.equal((await shop.sql(`SELECT COUNT(*) AS n FROM orders WHERE cart_id = '${cart.id}'`))[0].n, 0);
+  });
+
+  it('places a COD order through the HTML form, shows what is due, and lets the shopper cancel it before shipping once', async () => {
+    const [v] = pool.take(1);
+    const before = (await s.stock([v]))[v.id];
+    const { cookie } = await htmlCartWith(v, 1);
+    const form = { ...(await filledCheckoutForm(cookie)), payment_provider: 'cod', phone: '0903 111 002' };
+    const placed = await s.postForm('/checkout', form, { cookie });
+    assert.equal(placed.status, 303, placed.text.slice(0, 300));
+    const location = placed.headers.get('location');
+    const [, id, token] = /^\/orders\/([0-9a-f]{32})\?t=([0-9a-f]{64})$/.exec(location) ?? [];
+    assert.ok(id, `to the order page, not a payment page: ${location}`);
+    const page = await s.getPage(location);
+    assert.equal(page.status, 200);
+    const due = page.doc.find('[data-cod-due]');
+    const total = (await shop.sql(`SELECT total FROM orders WHERE id = '${id}'`))[0].total;
+    assert.equal(Number(due?.attr('data-cod-due')), total, 'the amount due on delivery');
+    assert.deepEqual((await s.stock([v]))[v.id], { on_hand: before.on_hand - 1, reserved: before.reserved });
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await s.postForm(`/orders/${id}/cancel`, { t: token })).status, 303);
+    }
+    const after = (await s.getOrder(id, token)).json.order;
+    assert.deepEqual([after.status, after.payment_status, after.fulfillment_status], ['cancelled', 'voided', 'unfulfilled']);
+    assert.deepEqual(after.events.map((e) => e.to), ['pending_payment', 'confirmed', 'cancelled']);
+    assert.deepEqual((await s.stock([v]))[v.id], before, 'the unit is back, once');
+  });
+});
+
 describe('stock reconciliation', () => {
   it('explains every variant\'s reserved and on_hand by holds and orders, over the whole database', async () => {
     await assertStockReconciles(assert, shop, pool.baseline);

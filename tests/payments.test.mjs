@@ -78,7 +78,7 @@ function refund(orderId, body, key = newKey()) {
 }
 
 describe('checkout offers every configured gateway', () => {
-  it('lists the sandbox, the four gateways and the bank transfer, and refuses an unknown provider', async () => {
+  it('lists the sandbox, the four gateways, the bank transfer and cash on delivery, and refuses an unknown provider', async () => {
     const cart = await s.createCart();
     const [v] = pool.take(1);
     await s.addItem(cart, v.id, 1);
@@ -88,7 +88,7 @@ describe('checkout offers every configured gateway', () => {
     const { header } = cookiesOf(await s.postForm('/cart/items', { variant_id: v.id, quantity: 1 }));
     const page = await s.getPage('/checkout', header);
     const offered = page.doc.findAll('input[name="payment_provider"]').map((i) => i.attr('value'));
-    assert.deepEqual(offered, ['sandbox', 'stripe', 'paypal', 'momo', 'zalopay', 'bank']);
+    assert.deepEqual(offered, ['sandbox', 'stripe', 'paypal', 'momo', 'zalopay', 'bank', 'cod']);
   });
 });
 

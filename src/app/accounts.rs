@@ -222,13 +222,17 @@ pub struct OrderSummaryRow {
     pub id: String,
     pub number: String,
     pub status: String,
+    #[serde(default)]
+    pub payment_status: Option<crate::domain::orders::PaymentState>,
+    #[serde(default)]
+    pub fulfillment_status: Option<crate::domain::orders::FulfillmentStatus>,
     pub total: Vnd,
     pub created_at: i64,
 }
 
 /// The customer's orders, newest first (guest orders with their verified email are attached first).
 pub fn orders_sql(customer_id: &str) -> Sql {
-    Sql::new("SELECT id, number, status, total, created_at FROM orders WHERE customer_id = ? ORDER BY created_at DESC, id LIMIT 200").bind(customer_id)
+    Sql::new("SELECT id, number, status, payment_status, fulfillment_status, total, created_at FROM orders WHERE customer_id = ? ORDER BY created_at DESC, id LIMIT 200").bind(customer_id)
 }
 
 /// A signed-in checkout's order is the shopper's.

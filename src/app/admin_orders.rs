@@ -9,15 +9,19 @@ use super::sql::{Sql, SqlValue};
 use crate::domain::analytics::vn_day_start;
 use crate::domain::listing::{parse_query, FieldError, Problem};
 use crate::domain::money::Vnd;
-use crate::domain::orders::{transition, OrderEvent, OrderStatus, StockState};
+use crate::domain::checkout::COD;
+use crate::domain::orders::{FulfillmentStatus, OrderEvent, OrderState, OrderStatus, PaymentState, StockState};
 
 /// Orders on one page of the list.
 pub const PER_PAGE: i64 = 50;
 
-/// What the order list is filtered by (`?status&provider&from&to&q&page`).
+/// What the order list is filtered by
+/// (`?status&payment_status&fulfillment_status&provider&from&to&q&page`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OrderFilter {
     pub status: Option<OrderStatus>,
+    pub payment_status: Option<PaymentState>,
+    pub fulfillment_status: Option<FulfillmentStatus>,
     pub provider: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -36,6 +40,20 @@ impl OrderFilter {
             let parsed = OrderStatus::parse(&s);
             if parsed.is_none() {
                 errors.push(FieldError { field: "status", problem: Problem::UnknownChoice });
+            }
+            parsed
+        });
+        let payment_status = get("payment_status").and_then(|s| {
+            let parsed = PaymentState::parse(&s);
+            if parsed.is_none() {
+                errors.push(FieldError { field: "payment_status", problem: Problem::UnknownChoice });
+            }
+            parsed
+        });
+        let fulfillment_status = get("fulfillment_status").and_then(|s| {
+            let parsed = FulfillmentStatus::parse(&s);
+            if parsed.is_none() {
+                errors.push(FieldError { field: "fulfillment_status", problem: Problem::UnknownChoice });
             }
             parsed
         });
@@ -76,7 +94,7 @@ impl OrderFilter {
             }
         }
         if errors.is_empty() {
-            Ok(OrderFilter { status, provider, from, to, q, page })
+            Ok(OrderFilter { status, payment_status, fulfillment_status, provider, from, to, q, page })
         } else {
             Err(errors)
         }
@@ -87,6 +105,12 @@ impl OrderFilter {
         let mut pairs: Vec<(&str, String)> = Vec::new();
         if let Some(s) = self.status {
             pairs.push(("status", s.code().to_string()));
+        }
+        if let Some(s) = self.payment_status {
+            pairs.push(("payment_status", s.code().to_string()));
+        }
+        if let Some(s) = self.fulfillment_status {
+            pairs.push(("fulfillment_status", s.code().to_string()));
         }
         if let Some(p) = &self.provider {
             pairs.push(("provider", p.clone()));
@@ -109,6 +133,8 @@ pub struct OrderListRow {
     pub id: String,
     pub number: String,
     pub status: OrderStatus,
+    pub payment_status: PaymentState,
+    pub fulfillment_status: FulfillmentStatus,
     pub email: String,
     pub name: String,
     pub phone: String,
@@ -129,6 +155,14 @@ pub fn orders_list_sql(f: &OrderFilter) -> Sql {
     let mut params: Vec<SqlValue> = Vec::new();
     if let Some(s) = f.status {
         conditions.push("status = ?");
+        params.push(s.code().into());
+    }
+    if let Some(s) = f.payment_status {
+        conditions.push("payment_status = ?");
+        params.push(s.code().into());
+    }
+    if let Some(s) = f.fulfillment_status {
+        conditions.push("fulfillment_status = ?");
         params.push(s.code().into());
     }
     if let Some(p) = &f.provider {
@@ -153,7 +187,7 @@ pub fn orders_list_sql(f: &OrderFilter) -> Sql {
     }
     let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
     let mut sql = Sql::new(format!(
-        "SELECT id, number, status, email, name, phone, payment_provider, total, refunded_total, created_at FROM orders {filter} \
+        "SELECT id, number, status, payment_status, fulfillment_status, email, name, phone, payment_provider, total, refunded_total, created_at FROM orders {filter} \
          ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
     ));
     sql.params = params;
@@ -167,10 +201,14 @@ pub enum Action {
     Deliver,
     Cancel,
     Refund,
+    /// The cash of a COD order was collected.
+    Collect,
+    /// A shipped COD parcel came back to the shop ("hoàn hàng").
+    Return,
 }
 
 impl Action {
-    pub const ALL: [Action; 4] = [Action::Fulfil, Action::Deliver, Action::Cancel, Action::Refund];
+    pub const ALL: [Action; 6] = [Action::Fulfil, Action::Deliver, Action::Collect, Action::Return, Action::Cancel, Action::Refund];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -178,6 +216,8 @@ impl Action {
             Action::Deliver => "deliver",
             Action::Cancel => "cancel",
             Action::Refund => "refund",
+            Action::Collect => "collect",
+            Action::Return => "return",
         }
     }
 
@@ -185,21 +225,64 @@ impl Action {
         Action::ALL.into_iter().find(|a| a.code() == s)
     }
 
-    /// Whether the state machine allows it from `status`. Staff cancel only unpaid orders here (a
-    /// paid order is refunded instead, so the money goes back through the gateway).
-    pub fn allowed(self, status: OrderStatus) -> bool {
+    /// The event the action is, for the state machine.
+    pub fn event(self) -> OrderEvent {
         match self {
-            Action::Fulfil => transition(status, OrderEvent::Fulfil).is_ok(),
-            Action::Deliver => transition(status, OrderEvent::Deliver).is_ok(),
-            Action::Cancel => status == OrderStatus::PendingPayment && transition(status, OrderEvent::Cancel).is_ok(),
-            Action::Refund => transition(status, OrderEvent::Refund { full: true }).is_ok(),
+            Action::Fulfil => OrderEvent::Fulfil,
+            Action::Deliver => OrderEvent::Deliver,
+            Action::Cancel => OrderEvent::Cancel,
+            Action::Refund => OrderEvent::Refund { full: true },
+            Action::Collect => OrderEvent::Collect,
+            Action::Return => OrderEvent::Return,
         }
+    }
+
+    /// Whether the state machine allows it from the order's three statuses. Staff cancel only
+    /// orders nobody has paid for here (unpaid, or COD not shipped: a paid order is refunded
+    /// instead, so the money goes back through the gateway); COD cash is refunded by hand, outside
+    /// the gateways, so a COD order offers no gateway refund.
+    pub fn allowed(self, state: OrderState, provider: &str) -> bool {
+        let cod = provider == COD;
+        let legal = state.apply(self.event()).is_ok();
+        match self {
+            Action::Cancel => legal && matches!(state.status, OrderStatus::PendingPayment | OrderStatus::Confirmed),
+            Action::Refund => legal && !cod,
+            Action::Collect | Action::Return => legal && cod,
+            Action::Fulfil | Action::Deliver => legal,
+        }
+    }
+
+    /// What the order's statuses become when the action happens (`None`: not allowed).
+    pub fn target(self, state: OrderState) -> Option<OrderState> {
+        state.apply(self.event()).ok().map(|(next, _)| next)
+    }
+
+    /// The gated batch of a move (`None` for a refund, which goes through its gateway), chosen by
+    /// the order's state: a COD order's cancel gives back sold stock, an unpaid one's held stock.
+    pub fn batch(self, order: &super::orders::OrderRow, carrier: &str, tracking: &str, actor: &str, now: i64) -> Option<Vec<Sql>> {
+        let id = order.id.as_str();
+        Some(match self {
+            Action::Fulfil => fulfil_order(id, carrier, tracking, actor, now),
+            Action::Deliver => deliver_order(id, actor, now),
+            Action::Cancel => super::cod::cancel_batch(order, actor, "cancelled by staff", now),
+            Action::Collect => super::cod::collect_cod(id, None, actor, now),
+            Action::Return => super::cod::return_cod_order(id, actor, now),
+            Action::Refund => return None,
+        })
     }
 }
 
-/// Marks a paid order shipped, with its carrier and tracking number, once.
+/// The gate of shipping: not shipped yet, paid (or cash on delivery), and not closed. The same
+/// conditions as `OrderState::apply(Fulfil)`.
+pub const SHIPPABLE: &str = "o.fulfillment_status = 'unfulfilled' AND o.status IN ('paid', 'confirmed', 'partially_refunded') \
+    AND o.payment_status IN ('paid', 'cod_pending', 'partially_refunded')";
+/// The gate of delivery: shipped (a partial refund meanwhile does not stop it).
+pub const DELIVERABLE: &str = "o.fulfillment_status = 'shipped' AND o.status IN ('fulfilled', 'partially_refunded') \
+    AND o.payment_status IN ('paid', 'cod_pending', 'partially_refunded')";
+
+/// Marks a paid (or cash-on-delivery) order shipped, with its carrier and tracking number, once.
 pub fn fulfil_order(order_id: &str, carrier: &str, tracking: &str, actor: &str, now: i64) -> Vec<Sql> {
-    let mut batch = super::stock::order_move(order_id, "o.status = 'paid'", None, OrderStatus::Fulfilled, StockState::Committed, actor, &format!("{carrier} {tracking}"), now, ", carrier = ?5, tracking_number = ?6");
+    let mut batch = super::stock::order_move(order_id, SHIPPABLE, None, OrderStatus::Fulfilled, StockState::Committed, actor, &format!("{carrier} {tracking}"), now, ", fulfillment_status = 'shipped', carrier = ?5, tracking_number = ?6");
     if let Some(flip) = batch.pop() {
         batch.push(flip.bind(carrier).bind(tracking));
     }
@@ -208,7 +291,7 @@ pub fn fulfil_order(order_id: &str, carrier: &str, tracking: &str, actor: &str, 
 
 /// Marks a shipped order delivered, once.
 pub fn deliver_order(order_id: &str, actor: &str, now: i64) -> Vec<Sql> {
-    super::stock::order_move(order_id, "o.status = 'fulfilled'", None, OrderStatus::Delivered, StockState::Committed, actor, "delivered", now, "")
+    super::stock::order_move(order_id, DELIVERABLE, None, OrderStatus::Delivered, StockState::Committed, actor, "delivered", now, ", fulfillment_status = 'delivered'")
 }
 
 /// Puts `audit` right after the statement that flips the order's status, so its `changes()` gate
@@ -265,6 +348,12 @@ mod tests {
     fn filters_parse_and_bad_ones_are_named() {
         let f = OrderFilter::parse("?status=paid&provider=momo&from=2026-11-01&to=2026-11-03&q=VS-000001&page=2").unwrap();
         assert_eq!(f.status, Some(OrderStatus::Paid));
+        let split = OrderFilter::parse("?payment_status=cod_pending&fulfillment_status=shipped").unwrap();
+        assert_eq!((split.payment_status, split.fulfillment_status), (Some(PaymentState::CodPending), Some(FulfillmentStatus::Shipped)));
+        assert_eq!(split.query(), "?payment_status=cod_pending&fulfillment_status=shipped");
+        let sql = orders_list_sql(&split);
+        assert!(sql.text.contains("payment_status = ? AND fulfillment_status = ?") && sql.params[..2] == [SqlValue::from("cod_pending"), SqlValue::from("shipped")]);
+        assert_eq!(OrderFilter::parse("?payment_status=lost&fulfillment_status=x").unwrap_err().len(), 2);
         assert_eq!(f.page, 2);
         assert_eq!(f.query(), "?status=paid&provider=momo&from=2026-11-01&to=2026-11-03&q=VS-000001");
         let errors = OrderFilter::parse("?status=lost&from=yesterday&page=0").unwrap_err();
@@ -287,11 +376,22 @@ mod tests {
 
     #[test]
     fn actions_follow_the_state_machine() {
+        use FulfillmentStatus as F;
         use OrderStatus as S;
-        assert!(Action::Fulfil.allowed(S::Paid) && !Action::Fulfil.allowed(S::PendingPayment));
-        assert!(Action::Deliver.allowed(S::Fulfilled) && !Action::Deliver.allowed(S::Paid));
-        assert!(Action::Cancel.allowed(S::PendingPayment) && !Action::Cancel.allowed(S::Paid));
-        assert!(Action::Refund.allowed(S::NeedsRefund) && Action::Refund.allowed(S::Delivered) && !Action::Refund.allowed(S::Refunded));
+        use PaymentState as P;
+        let st = |status, payment, fulfillment| OrderState { status, payment, fulfillment };
+        let paid = st(S::Paid, P::Paid, F::Unfulfilled);
+        assert!(Action::Fulfil.allowed(paid, "momo") && !Action::Fulfil.allowed(st(S::PendingPayment, P::Pending, F::Unfulfilled), "momo"));
+        assert!(Action::Deliver.allowed(st(S::Fulfilled, P::Paid, F::Shipped), "momo") && !Action::Deliver.allowed(paid, "momo"));
+        assert!(Action::Cancel.allowed(st(S::PendingPayment, P::Pending, F::Unfulfilled), "momo") && !Action::Cancel.allowed(paid, "momo"));
+        assert!(Action::Refund.allowed(st(S::NeedsRefund, P::Paid, F::Unfulfilled), "momo"));
+        assert!(Action::Refund.allowed(st(S::Delivered, P::Paid, F::Delivered), "momo") && !Action::Refund.allowed(st(S::Refunded, P::Refunded, F::Delivered), "momo"));
+        assert!(Action::Deliver.allowed(st(S::PartiallyRefunded, P::PartiallyRefunded, F::Shipped), "stripe"), "a partial refund does not block delivery");
+        let cod = st(S::Confirmed, P::CodPending, F::Unfulfilled);
+        assert!(Action::Fulfil.allowed(cod, COD) && Action::Cancel.allowed(cod, COD) && Action::Collect.allowed(cod, COD));
+        assert!(!Action::Return.allowed(cod, COD) && Action::Return.allowed(st(S::Fulfilled, P::CodPending, F::Shipped), COD));
+        assert!(!Action::Refund.allowed(st(S::Delivered, P::Paid, F::Delivered), COD), "COD cash is refunded by hand");
+        assert!(!Action::Collect.allowed(paid, "momo"));
     }
 
     #[test]

@@ -15,8 +15,9 @@ use crate::domain::analytics::{daily_series, vn_day_start, EventKind, Funnel, Pe
 use crate::domain::money::Vnd;
 
 /// Order statuses whose payment counts as a sale (refunds are reported separately, on the day they
-/// succeed). `needs_refund` is money the shop must give back, not a sale.
-pub const SOLD_STATUSES: &str = "('paid', 'fulfilled', 'delivered', 'refunded', 'partially_refunded')";
+/// succeed). `needs_refund` is money the shop must give back, not a sale. A cash-on-delivery order
+/// counts once its cash is collected (its `paid_at`), whether or not it has shipped (`confirmed`).
+pub const SOLD_STATUSES: &str = "('paid', 'confirmed', 'fulfilled', 'delivered', 'refunded', 'partially_refunded')";
 
 /// A day as the tables store it.
 pub fn day_key(day: NaiveDate) -> String {

@@ -180,6 +180,8 @@ pub struct Settings {
     pub rates: ShippingRates,
     /// Signs order access tokens; checkout fails without it.
     pub shop_secret: Option<String>,
+    /// When cash on delivery is accepted (`COD_MAX_VND`, `COD_MAX_OPEN`).
+    pub cod: crate::domain::checkout::CodPolicy,
 }
 
 /// Where new ids come from (holds, orders, payments): the runtime's CSPRNG in the Worker, a
@@ -285,6 +287,9 @@ pub enum CartError {
     CartEmpty,
     /// Stock changed since the shopper last saw the cart (the cart shows the changes).
     CartChanged { cart: Box<CartView> },
+    /// Cash on delivery is not available for this order (abroad, above the limit, too many open COD
+    /// orders); the shopper may pay another way.
+    CodUnavailable(crate::domain::checkout::CodRefusal),
     #[serde(skip)]
     Internal(Failure),
 }
@@ -307,6 +312,7 @@ impl CartError {
             CartError::CouponNotFound => "coupon_not_found",
             CartError::CartEmpty => "cart_empty",
             CartError::CartChanged { .. } => "cart_changed",
+            CartError::CodUnavailable(_) => "cod_unavailable",
             CartError::Internal(_) => "internal_error",
         }
     }
@@ -328,6 +334,7 @@ impl CartError {
             CartError::CouponNotFound => "that code is not in this cart",
             CartError::CartEmpty => "the cart is empty",
             CartError::CartChanged { .. } => "some items are no longer available in the quantity asked; please review the cart",
+            CartError::CodUnavailable(_) => "cash on delivery is not available for this order; please choose another payment method",
             CartError::Internal(_) => "cart operation failed",
         }
     }
@@ -384,6 +391,7 @@ impl From<CheckoutError> for CartError {
             CheckoutError::CartEmpty => CartError::CartEmpty,
             CheckoutError::CartChanged { cart } => CartError::CartChanged { cart },
             CheckoutError::CouponRejected { cart } => CartError::CouponRejected { cart },
+            CheckoutError::CodRefused(refusal) => CartError::CodUnavailable(refusal),
             CheckoutError::Internal(f) => CartError::Internal(f),
         }
     }
@@ -736,7 +744,14 @@ pub(crate) mod fixtures {
 
     impl Shop {
         pub fn demo() -> Shop {
-            let settings = Settings { hold_seconds: HOLD, order_ttl_seconds: ORDER_TTL, bank_transfer_ttl_seconds: 7200, rates: ShippingRates::default(), shop_secret: Some("test secret".into()) };
+            let settings = Settings {
+                hold_seconds: HOLD,
+                order_ttl_seconds: ORDER_TTL,
+                bank_transfer_ttl_seconds: 7200,
+                rates: ShippingRates::default(),
+                shop_secret: Some("test secret".into()),
+                cod: crate::domain::checkout::CodPolicy::default(),
+            };
             Shop { db: Sqlite::demo(), settings, ids: Sequence(Cell::new(1 << 40)) }
         }
 

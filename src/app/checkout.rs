@@ -12,7 +12,7 @@ use super::db::{expect_n, Db, DbError};
 use super::orders::{create_order_batch, order_by_id_sql, order_by_idempotency_sql, NewOrder, OrderLine, OrderRow};
 use super::promotions::{claim_batch, customer, customer_batch, decorate, price_cart, pricing_batch, Buyer, CountRow, UseRow};
 use crate::domain::cart::{order_access_token, Cart};
-use crate::domain::checkout::{totals, CheckoutRequest, PricedLine, Totals};
+use crate::domain::checkout::{cod_refusal, totals, CheckoutRequest, CodRefusal, PricedLine, Totals, COD};
 use crate::domain::locale::Locale;
 use crate::domain::money::Vnd;
 use crate::domain::promotions::Pricing;
@@ -30,6 +30,10 @@ pub struct Submission {
     /// per-account limits count against it.
     #[serde(default)]
     pub account: Option<String>,
+    /// The client address the checkout came from (`cf-connecting-ip`): the open-COD limit counts
+    /// per client as well as per phone. Kept on a COD order only as a hash.
+    #[serde(default)]
+    pub client_ip: Option<String>,
 }
 
 /// The order placed (or, `replayed`, placed before under the same key).
@@ -50,6 +54,8 @@ pub enum CheckoutError {
     /// A code no longer applies for this buyer (first order only, used up…): the cart priced for
     /// them says why.
     CouponRejected { cart: Box<super::cart::CartView> },
+    /// Cash on delivery was chosen and is not available for this order.
+    CodRefused(CodRefusal),
     Internal(Failure),
 }
 
@@ -105,6 +111,14 @@ pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission
     for (line, priced) in lines.iter_mut().zip(&pricing.lines) {
         line.discount = priced.discount;
     }
+    // Cash on delivery: Vietnam only, up to the limit, a few open COD orders per phone and client.
+    let cod = request.payment_provider == COD;
+    let client = submission.client_ip.as_deref().map(super::cod::client_hash);
+    if cod {
+        if let Some(refusal) = cod_refused(cx, request, client.as_deref(), pricing.total).await? {
+            return Err(CheckoutError::CodRefused(refusal));
+        }
+    }
     let order_id = cx.ids.new_id().ok_or(Failure::NoRandomness)?;
     let payment_id = cx.ids.new_id().ok_or(Failure::NoRandomness)?;
     let token_hash = sha256_hex(order_access_token(secret.as_bytes(), &order_id).as_bytes());
@@ -132,10 +146,21 @@ pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission
     let line_nos: Vec<i64> = lines.iter().map(|l| l.line_no).collect();
     let buyer = Buyer { email: request.email_str(), phone: request.phone.as_str(), account };
     batch.extend(claim_batch(&order_id, &pricing, &line_nos, &buyer, cx.now));
+    if cod {
+        // Confirmed at once, its stock sold: the same gated statements as a paid order.
+        batch.extend(super::cod::confirm_cod_order(&order_id, client.as_deref(), cx.settings.cod.open_limit, cx.now));
+    }
     if let Err(e) = cx.db.batch(&batch).await {
         // A concurrent submission with the same key won: answer with its order.
         if let Some(order) = cx.db.first::<OrderRow>(&order_by_idempotency_sql(&key)).await? {
             return Ok(placed(secret, order, true));
+        }
+        // Concurrent COD checkouts of one phone or client went past the limit: the batch's guard
+        // refused this one.
+        if cod && e.is_constraint() {
+            if let Some(refusal) = cod_refused(cx, request, client.as_deref(), pricing.total).await? {
+                return Err(CheckoutError::CodRefused(refusal));
+            }
         }
         // Another order took the last use of a code meanwhile: say so.
         if !pricing.applied.is_empty() {
@@ -153,8 +178,21 @@ pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission
         return Err(CheckoutError::CartChanged { cart: Box::new(render(cx, cart, notices).await?) });
     }
     let order = cx.db.first::<OrderRow>(&order_by_id_sql(&order_id)).await?.ok_or(Failure::OrderVanished)?;
-    cart.ordered(&order_id, expires_at, cx.now);
+    if cod {
+        // No payment deadline: nothing for the cart's alarm to expire.
+        cart.clear();
+        cart.touched_at = cx.now;
+    } else {
+        cart.ordered(&order_id, expires_at, cx.now);
+    }
     Ok(placed(secret, order, false))
+}
+
+/// Why cash on delivery may not pay this order, if it may not (one round trip for the open-COD
+/// counts).
+async fn cod_refused<D: Db>(cx: &Context<'_, D>, request: &CheckoutRequest, client: Option<&str>, total: Vnd) -> Result<Option<CodRefusal>, Failure> {
+    let open = cx.db.first::<super::cod::OpenCod>(&super::cod::open_cod_sql(request.phone.as_str(), client)).await?.unwrap_or_default();
+    Ok(cod_refusal(cx.settings.cod, &request.address.country, total, open.by_phone, open.by_client))
 }
 
 fn placed(secret: &str, order: OrderRow, replayed: bool) -> Placed {
@@ -201,7 +239,7 @@ mod tests {
     use crate::domain::promotions::Rejection;
 
     fn submission(key: &str, email: &str) -> Submission {
-        Submission { request: request(email), idempotency_key: key.into(), locale: Locale::Vi, account: None }
+        Submission { request: request(email), idempotency_key: key.into(), locale: Locale::Vi, account: None, client_ip: None }
     }
 
     /// A cart holding `quantity` of `variant_id`, filled at `NOW`.
@@ -224,7 +262,7 @@ mod tests {
         let cx = shop.at(&id, NOW + 10);
         let mut request = request("an@example.vn");
         request.payment_provider = crate::domain::payments::bank::PROVIDER.into();
-        let submission = Submission { request, idempotency_key: "kb".into(), locale: Locale::Vi, account: None };
+        let submission = Submission { request, idempotency_key: "kb".into(), locale: Locale::Vi, account: None, client_ip: None };
         let placed = block_on(place_order(&cx, &mut cart, &submission)).unwrap();
         let ttl = shop.settings.bank_transfer_ttl_seconds;
         assert_ne!(ttl, ORDER_TTL);

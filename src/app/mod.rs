@@ -13,6 +13,7 @@ pub mod api_tokens;
 pub mod catalog;
 pub mod catalog_import;
 pub mod checkout;
+pub mod cod;
 pub mod db;
 pub mod product_media;
 pub mod taxonomy;

@@ -11,7 +11,7 @@ use super::stock;
 use crate::domain::checkout::{CheckoutRequest, Totals};
 use crate::domain::locale::Locale;
 use crate::domain::money::{Currency, Money, Vnd};
-use crate::domain::orders::{OrderStatus, StockState};
+use crate::domain::orders::{FulfillmentStatus, OrderState, OrderStatus, PaymentState, StockState};
 use crate::domain::payments::PaymentStatus;
 
 /// A line as the order keeps it: what was bought, at what price, whatever the catalog does later.
@@ -223,6 +223,17 @@ pub struct OrderRow {
     pub carrier: Option<String>,
     #[serde(default)]
     pub tracking_number: Option<String>,
+    /// Where the money stands, beside `status` (migration 0021).
+    pub payment_status: PaymentState,
+    /// Where the parcel stands (migration 0021).
+    pub fulfillment_status: FulfillmentStatus,
+}
+
+impl OrderRow {
+    /// The three statuses that decide what may happen next (`OrderState::apply`).
+    pub fn state(&self) -> OrderState {
+        OrderState { status: self.status, payment: self.payment_status, fulfillment: self.fulfillment_status }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -289,7 +300,7 @@ pub struct OrderDetail {
 
 const ORDER_COLUMNS: &str = "id, number, access_token_hash, status, stock_state, locale, email, name, phone, address_line1, address_ward, \
     address_district, address_province, address_country, shipping_method, note, payment_provider, currency, subtotal, shipping_fee, \
-    discount, total, expires_at, paid_at, created_at, refunded_total, carrier, tracking_number";
+    discount, total, expires_at, paid_at, created_at, refunded_total, carrier, tracking_number, payment_status, fulfillment_status";
 
 pub fn order_by_id_sql(id: &str) -> Sql {
     Sql::new(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?")).bind(id)

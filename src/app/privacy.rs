@@ -26,7 +26,7 @@ use crate::domain::time::rfc3339;
 pub const ERASE_PER_SWEEP: i64 = 200;
 
 /// The SQL condition (over `orders o`) of an order that no longer needs its buyer's details:
-/// delivered or refunded; expired or cancelled with no provider page still open (a late payment on
+/// delivered, refunded or returned (a COD parcel back at the shop); expired or cancelled with no provider page still open (a late payment on
 /// one would revive the order, and it would need delivering); partially refunded after delivery.
 fn closed() -> String {
     let list = |s: &[OrderStatus]| s.iter().map(|s| format!("'{}'", s.code())).collect::<Vec<_>>().join(", ");
@@ -34,7 +34,7 @@ fn closed() -> String {
         "(o.status IN ({finished}) \
          OR (o.status IN ({ended}) AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status = 'pending' AND p.external_id IS NOT NULL)) \
          OR (o.status = '{partial}' AND EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id AND e.to_status = '{delivered}')))",
-        finished = list(&[OrderStatus::Delivered, OrderStatus::Refunded]),
+        finished = list(&[OrderStatus::Delivered, OrderStatus::Refunded, OrderStatus::Returned]),
         ended = list(&[OrderStatus::Expired, OrderStatus::Cancelled]),
         partial = OrderStatus::PartiallyRefunded.code(),
         delivered = OrderStatus::Delivered.code(),

@@ -184,6 +184,9 @@ pub fn complete_refund(refund_id: &str, external_id: Option<&str>, actor: &str, 
         .bind(actor),
         Sql::new(format!(
             "UPDATE orders SET status = (SELECT {next_status} FROM orders o JOIN refunds r ON r.order_id = o.id WHERE r.id = ?1 AND o.id = orders.id), \
+             payment_status = (SELECT CASE WHEN o.refunded_total + r.amount >= o.total THEN 'refunded' \
+                               WHEN o.payment_status IN ('paid', 'partially_refunded') THEN 'partially_refunded' ELSE o.payment_status END \
+                               FROM orders o JOIN refunds r ON r.order_id = o.id WHERE r.id = ?1 AND o.id = orders.id), \
              refunded_total = refunded_total + (SELECT amount FROM ({pending})), updated_at = ?2 \
              WHERE id = (SELECT order_id FROM ({pending}))"
         ))

@@ -113,6 +113,11 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     // shows the dashboard to roles with `ViewReports` and the landing page to the others.
     ("GET", "/admin/dashboard.csv", Permission::ViewReports),
     ("GET", "/admin/orders", Permission::ViewOrders),
+    // Cash on delivery (issue 19): the carrier's statement (before `{id}`, which would match it),
+    // marking cash collected from the list, confirming a returned parcel.
+    ("GET", "/admin/orders/cod-statement", Permission::IssueRefunds),
+    ("POST", "/admin/orders/cod-statement", Permission::IssueRefunds),
+    ("POST", "/admin/orders/collect", Permission::IssueRefunds),
     ("GET", "/admin/orders/{id}", Permission::ViewOrders),
     ("GET", "/admin/orders/{id}/invoice", Permission::ViewOrders),
     ("GET", "/admin/orders/{id}/invoice.pdf", Permission::ViewOrders),
@@ -123,6 +128,8 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("GET", "/admin/bank-transfers", Permission::ViewOrders),
     ("POST", "/admin/bank-transfers/mark-paid", Permission::IssueRefunds),
     ("POST", "/admin/bank-transfers/{id}/match", Permission::IssueRefunds),
+    ("POST", "/admin/orders/{id}/collect", Permission::IssueRefunds),
+    ("POST", "/admin/orders/{id}/return", Permission::EditStock),
     // Catalog, second part: CSV import with dry run, product images, categories and collections
     // (`routes::admin_import`, `admin_media`, `admin_taxonomy`).
     ("POST", "/admin/import", Permission::EditProducts),

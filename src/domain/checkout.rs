@@ -254,6 +254,82 @@ pub fn totals(lines: &[PricedLine], method: ShippingMethod, rates: &ShippingRate
     Some(Totals { subtotal, shipping, discount: Vnd::ZERO, total: subtotal.checked_add(shipping)? })
 }
 
+/// The payment provider code of cash on delivery ("Thanh toán khi nhận hàng").
+pub const COD: &str = "cod";
+
+/// When cash on delivery is offered: Vietnamese addresses, orders up to `max` (`COD_MAX_VND`,
+/// 5.000.000 ₫ by default), at most `open_limit` open COD orders per phone and per client address
+/// (`COD_MAX_OPEN`, 3 by default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodPolicy {
+    pub max: Vnd,
+    pub open_limit: i64,
+}
+
+impl Default for CodPolicy {
+    fn default() -> Self {
+        CodPolicy { max: Vnd::new(5_000_000), open_limit: 3 }
+    }
+}
+
+/// Why cash on delivery was refused for an order. The shopper may pay another way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum CodRefusal {
+    /// Delivery outside Vietnam.
+    Abroad,
+    /// The order's total is above the policy's `max`.
+    AboveMax { max: Vnd },
+    /// The phone number or the client address already has `limit` open COD orders.
+    TooManyOpen { limit: i64 },
+}
+
+impl CodRefusal {
+    /// A sentence for the API's `message`.
+    pub fn message(self) -> String {
+        match self {
+            CodRefusal::Abroad => "cash on delivery is only for deliveries in Vietnam; please choose another payment method".into(),
+            CodRefusal::AboveMax { max } => format!("cash on delivery is available for orders up to {} VND; please choose another payment method", max.minor()),
+            CodRefusal::TooManyOpen { limit } => {
+                format!("at most {limit} cash-on-delivery orders may be open at once for one phone number or connection; please choose another payment method")
+            }
+        }
+    }
+}
+
+/// Whether an order of `total` delivered to `country` may be paid cash on delivery, given how many
+/// open COD orders its phone and its client address have.
+pub fn cod_refusal(policy: CodPolicy, country: &str, total: Vnd, open_by_phone: i64, open_by_client: i64) -> Option<CodRefusal> {
+    if country != "VN" {
+        Some(CodRefusal::Abroad)
+    } else if total > policy.max {
+        Some(CodRefusal::AboveMax { max: policy.max })
+    } else if open_by_phone >= policy.open_limit || open_by_client >= policy.open_limit {
+        Some(CodRefusal::TooManyOpen { limit: policy.open_limit })
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod cod_tests {
+    use super::*;
+
+    #[test]
+    fn cash_on_delivery_is_for_vietnam_up_to_the_limit_and_a_few_open_orders() {
+        let policy = CodPolicy::default();
+        assert_eq!(cod_refusal(policy, "VN", Vnd::new(5_000_000), 2, 2), None, "the limit itself is allowed");
+        assert_eq!(cod_refusal(policy, "VN", Vnd::new(5_000_001), 0, 0), Some(CodRefusal::AboveMax { max: Vnd::new(5_000_000) }));
+        assert_eq!(cod_refusal(policy, "US", Vnd::new(100_000), 0, 0), Some(CodRefusal::Abroad));
+        assert_eq!(cod_refusal(policy, "VN", Vnd::new(100_000), 3, 0), Some(CodRefusal::TooManyOpen { limit: 3 }));
+        assert_eq!(cod_refusal(policy, "VN", Vnd::new(100_000), 0, 3), Some(CodRefusal::TooManyOpen { limit: 3 }));
+        let strict = CodPolicy { max: Vnd::new(1_000_000), open_limit: 1 };
+        assert_eq!(cod_refusal(strict, "VN", Vnd::new(1_000_001), 0, 0), Some(CodRefusal::AboveMax { max: Vnd::new(1_000_000) }));
+        assert_eq!(cod_refusal(strict, "VN", Vnd::new(10), 1, 0), Some(CodRefusal::TooManyOpen { limit: 1 }));
+        assert_eq!(serde_json::to_value(CodRefusal::AboveMax { max: Vnd::new(5) }).unwrap(), serde_json::json!({"reason": "above_max", "max": 5}));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

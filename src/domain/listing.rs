@@ -74,6 +74,8 @@ pub enum Problem {
     TooLong { max: usize },
     TooShort { min: usize },
     InsufficientStock { available: i64 },
+    /// Cash on delivery is not available for this order (`payment_provider`).
+    CodUnavailable(super::checkout::CodRefusal),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]

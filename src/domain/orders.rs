@@ -9,9 +9,13 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     PendingPayment,
+    /// Accepted without payment (cash on delivery): its stock is sold, the cash comes later.
+    Confirmed,
     Paid,
     Fulfilled,
     Delivered,
+    /// A parcel that came back ("hoàn hàng"), its units back on sale.
+    Returned,
     Expired,
     Cancelled,
     Refunded,
@@ -21,11 +25,13 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 9] = [
+    pub const ALL: [OrderStatus; 11] = [
         OrderStatus::PendingPayment,
+        OrderStatus::Confirmed,
         OrderStatus::Paid,
         OrderStatus::Fulfilled,
         OrderStatus::Delivered,
+        OrderStatus::Returned,
         OrderStatus::Expired,
         OrderStatus::Cancelled,
         OrderStatus::Refunded,
@@ -36,9 +42,11 @@ impl OrderStatus {
     pub fn code(self) -> &'static str {
         match self {
             OrderStatus::PendingPayment => "pending_payment",
+            OrderStatus::Confirmed => "confirmed",
             OrderStatus::Paid => "paid",
             OrderStatus::Fulfilled => "fulfilled",
             OrderStatus::Delivered => "delivered",
+            OrderStatus::Returned => "returned",
             OrderStatus::Expired => "expired",
             OrderStatus::Cancelled => "cancelled",
             OrderStatus::Refunded => "refunded",
@@ -99,6 +107,10 @@ pub enum OrderEvent {
     Fulfil,
     Deliver,
     Refund { full: bool },
+    /// The shop records the cash of a cash-on-delivery order as collected.
+    Collect,
+    /// A shipped cash-on-delivery parcel came back to the shop ("hoàn hàng").
+    Return,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,10 +139,14 @@ pub enum StockEffect {
     Restock,
 }
 
-/// The legal moves: `pending_payment → paid → fulfilled → delivered`; `pending_payment → expired |
-/// cancelled`; `paid → cancelled` (with refund); `paid/fulfilled/delivered → refunded |
-/// partially_refunded`; a late payment revives an expired or cancelled order, or marks it
-/// `needs_refund` when its stock is gone.
+/// The legal moves of the headline status: `pending_payment → paid → fulfilled → delivered`;
+/// `pending_payment → expired | cancelled`; `paid → cancelled` (with refund);
+/// `paid/fulfilled/delivered → refunded | partially_refunded`; a late payment revives an expired or
+/// cancelled order, or marks it `needs_refund` when its stock is gone. Cash on delivery:
+/// `confirmed → fulfilled → delivered`, `confirmed → cancelled` (stock back), `fulfilled →
+/// returned` (stock back); collecting the cash leaves the headline as it is. A partially refunded
+/// order may still ship and be delivered: whether it has shipped is the fulfilment status's to say
+/// ([`OrderState::apply`]).
 pub fn transition(from: OrderStatus, event: OrderEvent) -> Result<(OrderStatus, StockEffect), IllegalTransition> {
     use OrderEvent as E;
     use OrderStatus as S;
@@ -141,8 +157,11 @@ pub fn transition(from: OrderStatus, event: OrderEvent) -> Result<(OrderStatus, 
         (S::PendingPayment, E::Expire) => (S::Expired, StockEffect::Release),
         (S::PendingPayment, E::Cancel) => (S::Cancelled, StockEffect::Release),
         (S::Paid, E::Cancel) => (S::Cancelled, StockEffect::Restock),
-        (S::Paid, E::Fulfil) => (S::Fulfilled, StockEffect::None),
-        (S::Fulfilled, E::Deliver) => (S::Delivered, StockEffect::None),
+        (S::Paid | S::Confirmed | S::PartiallyRefunded, E::Fulfil) => (S::Fulfilled, StockEffect::None),
+        (S::Fulfilled | S::PartiallyRefunded, E::Deliver) => (S::Delivered, StockEffect::None),
+        (S::Confirmed, E::Cancel) => (S::Cancelled, StockEffect::Restock),
+        (S::Fulfilled, E::Return) => (S::Returned, StockEffect::Restock),
+        (S::Confirmed | S::Fulfilled | S::Delivered, E::Collect) => (from, StockEffect::None),
         (S::Paid | S::Fulfilled | S::Delivered | S::PartiallyRefunded, E::Refund { full: true }) => (S::Refunded, StockEffect::None),
         (S::Paid | S::Fulfilled | S::Delivered | S::PartiallyRefunded, E::Refund { full: false }) => {
             (S::PartiallyRefunded, StockEffect::None)
@@ -151,6 +170,122 @@ pub fn transition(from: OrderStatus, event: OrderEvent) -> Result<(OrderStatus, 
         _ => return Err(IllegalTransition { from, event }),
     };
     Ok(next)
+}
+
+/// Where an order's money stands, kept beside its status (as Shopify keeps a financial status).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentState {
+    /// An online payment is awaited.
+    Pending,
+    /// Cash on delivery, not collected yet.
+    CodPending,
+    Paid,
+    PartiallyRefunded,
+    Refunded,
+    /// Nothing was or will be paid: expired, cancelled unpaid, a COD parcel returned.
+    Voided,
+}
+
+impl PaymentState {
+    pub const ALL: [PaymentState; 6] =
+        [PaymentState::Pending, PaymentState::CodPending, PaymentState::Paid, PaymentState::PartiallyRefunded, PaymentState::Refunded, PaymentState::Voided];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PaymentState::Pending => "pending",
+            PaymentState::CodPending => "cod_pending",
+            PaymentState::Paid => "paid",
+            PaymentState::PartiallyRefunded => "partially_refunded",
+            PaymentState::Refunded => "refunded",
+            PaymentState::Voided => "voided",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PaymentState> {
+        PaymentState::ALL.into_iter().find(|st| st.code() == s)
+    }
+}
+
+impl fmt::Display for PaymentState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Where an order's parcel stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FulfillmentStatus {
+    Unfulfilled,
+    Shipped,
+    Delivered,
+    /// Came back to the shop ("hoàn hàng").
+    Returned,
+}
+
+impl FulfillmentStatus {
+    pub const ALL: [FulfillmentStatus; 4] = [FulfillmentStatus::Unfulfilled, FulfillmentStatus::Shipped, FulfillmentStatus::Delivered, FulfillmentStatus::Returned];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            FulfillmentStatus::Unfulfilled => "unfulfilled",
+            FulfillmentStatus::Shipped => "shipped",
+            FulfillmentStatus::Delivered => "delivered",
+            FulfillmentStatus::Returned => "returned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FulfillmentStatus> {
+        FulfillmentStatus::ALL.into_iter().find(|st| st.code() == s)
+    }
+}
+
+impl fmt::Display for FulfillmentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// An order's three statuses together: the headline, the money and the parcel. Every decision
+/// about what may happen next is [`OrderState::apply`]'s; the SQL of each move is gated on the
+/// same conditions (`app::stock`, `app::admin_orders`, `app::cod`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderState {
+    pub status: OrderStatus,
+    pub payment: PaymentState,
+    pub fulfillment: FulfillmentStatus,
+}
+
+impl OrderState {
+    /// What `event` leads to, and what stock must do, or why it may not happen now.
+    pub fn apply(self, event: OrderEvent) -> Result<(OrderState, StockEffect), IllegalTransition> {
+        use FulfillmentStatus as F;
+        use OrderEvent as E;
+        use PaymentState as P;
+        let illegal = IllegalTransition { from: self.status, event };
+        let (status, stock) = transition(self.status, event)?;
+        let payment = match (self.payment, event) {
+            (P::Pending | P::Voided, E::PaymentSucceeded { .. }) => P::Paid,
+            (P::Pending, E::Expire | E::Cancel) => P::Voided,
+            (P::CodPending, E::Cancel | E::Return) => P::Voided,
+            (P::Paid | P::PartiallyRefunded, E::Cancel) => self.payment,
+            (P::Paid | P::CodPending | P::PartiallyRefunded, E::Fulfil | E::Deliver) => self.payment,
+            (P::CodPending, E::Collect) => P::Paid,
+            (P::Paid | P::PartiallyRefunded, E::Refund { full: true }) => P::Refunded,
+            (P::Paid | P::PartiallyRefunded, E::Refund { full: false }) => P::PartiallyRefunded,
+            _ => return Err(illegal),
+        };
+        let fulfillment = match (self.fulfillment, event) {
+            (F::Unfulfilled, E::Fulfil) => F::Shipped,
+            (F::Shipped, E::Deliver) => F::Delivered,
+            (F::Shipped, E::Return) => F::Returned,
+            (F::Unfulfilled, E::Cancel | E::Expire) => F::Unfulfilled,
+            (_, E::Fulfil | E::Deliver | E::Return | E::Cancel | E::Expire) => return Err(illegal),
+            (f, _) => f,
+        };
+        Ok((OrderState { status, payment, fulfillment }, stock))
+    }
 }
 
 /// Human order numbers: `VS-000123`.
@@ -220,8 +355,75 @@ mod tests {
         }
     }
 
+    fn state(status: S, payment: PaymentState, fulfillment: FulfillmentStatus) -> OrderState {
+        OrderState { status, payment, fulfillment }
+    }
+
+    #[test]
+    fn a_cod_order_ships_is_delivered_and_then_its_cash_is_collected() {
+        use FulfillmentStatus as F;
+        use PaymentState as P;
+        let placed = state(S::Confirmed, P::CodPending, F::Unfulfilled);
+        let (shipped, fx) = placed.apply(E::Fulfil).unwrap();
+        assert_eq!((shipped, fx), (state(S::Fulfilled, P::CodPending, F::Shipped), StockEffect::None));
+        let (delivered, _) = shipped.apply(E::Deliver).unwrap();
+        assert_eq!(delivered, state(S::Delivered, P::CodPending, F::Delivered));
+        let (collected, fx) = delivered.apply(E::Collect).unwrap();
+        assert_eq!((collected, fx), (state(S::Delivered, P::Paid, F::Delivered), StockEffect::None));
+        assert!(collected.apply(E::Collect).is_err(), "collected once");
+        assert!(placed.apply(E::Refund { full: true }).is_err(), "no refund of cash never collected");
+    }
+
+    #[test]
+    fn a_cod_order_gives_its_stock_back_when_cancelled_before_shipping_or_returned() {
+        use FulfillmentStatus as F;
+        use PaymentState as P;
+        let placed = state(S::Confirmed, P::CodPending, F::Unfulfilled);
+        assert_eq!(placed.apply(E::Cancel).unwrap(), (state(S::Cancelled, P::Voided, F::Unfulfilled), StockEffect::Restock));
+        let shipped = state(S::Fulfilled, P::CodPending, F::Shipped);
+        assert!(shipped.apply(E::Cancel).is_err(), "a shipped parcel comes back as a return, not a cancel");
+        let (returned, fx) = shipped.apply(E::Return).unwrap();
+        assert_eq!((returned, fx), (state(S::Returned, P::Voided, F::Returned), StockEffect::Restock));
+        assert!(returned.apply(E::Return).is_err(), "returned once");
+        assert!(placed.apply(E::Return).is_err(), "nothing comes back that never left");
+        assert!(state(S::Fulfilled, P::Paid, F::Shipped).apply(E::Return).is_err(), "a paid parcel is refunded instead");
+    }
+
+    #[test]
+    fn a_partial_refund_on_a_shipped_order_does_not_block_delivery() {
+        use FulfillmentStatus as F;
+        use PaymentState as P;
+        let shipped = state(S::Fulfilled, P::Paid, F::Shipped);
+        let (refunded, _) = shipped.apply(E::Refund { full: false }).unwrap();
+        assert_eq!(refunded, state(S::PartiallyRefunded, P::PartiallyRefunded, F::Shipped));
+        let (delivered, _) = refunded.apply(E::Deliver).unwrap();
+        assert_eq!(delivered, state(S::Delivered, P::PartiallyRefunded, F::Delivered));
+        let unshipped = state(S::PartiallyRefunded, P::PartiallyRefunded, F::Unfulfilled);
+        assert!(unshipped.apply(E::Deliver).is_err(), "not delivered before it ships");
+        assert_eq!(unshipped.apply(E::Fulfil).unwrap().0, state(S::Fulfilled, P::PartiallyRefunded, F::Shipped));
+    }
+
+    #[test]
+    fn online_payments_keep_their_payment_status_beside_the_headline() {
+        use FulfillmentStatus as F;
+        use PaymentState as P;
+        let pending = state(S::PendingPayment, P::Pending, F::Unfulfilled);
+        assert_eq!(pending.apply(E::PaymentSucceeded { stock_available: true }).unwrap().0, state(S::Paid, P::Paid, F::Unfulfilled));
+        assert_eq!(pending.apply(E::Expire).unwrap().0, state(S::Expired, P::Voided, F::Unfulfilled));
+        assert!(pending.apply(E::Collect).is_err(), "only cash on delivery is collected");
+        assert!(state(S::Paid, P::Paid, F::Unfulfilled).apply(E::Deliver).is_err());
+    }
+
     #[test]
     fn status_codes_round_trip() {
+        for s in PaymentState::ALL {
+            assert_eq!(PaymentState::parse(s.code()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.code()));
+        }
+        for s in FulfillmentStatus::ALL {
+            assert_eq!(FulfillmentStatus::parse(s.code()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.code()));
+        }
         for s in OrderStatus::ALL {
             assert_eq!(OrderStatus::parse(s.code()), Some(s));
             assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.code()), "serde writes the stored text");

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use worker::Env;
 
-use crate::domain::checkout::ShippingRates;
+use crate::domain::checkout::{CodPolicy, ShippingRates, COD};
 use crate::domain::money::Vnd;
 use crate::domain::origin::PublicOrigin;
 use crate::domain::payments::bank::BankConfig;
@@ -48,6 +48,9 @@ pub struct Config {
     /// `EDGE_CACHE = "off"`: catalog pages are rendered for every request, never looked up or stored
     /// (template work under `wrangler dev`; the benchmark's uncached pages). On by default.
     pub edge_cache: bool,
+    /// Cash on delivery: up to `COD_MAX_VND` (5.000.000 ₫), at most `COD_MAX_OPEN` (3) open COD
+    /// orders per phone and per client address.
+    pub cod: CodPolicy,
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -108,12 +111,17 @@ impl Config {
             },
             social: crate::domain::oauth::SocialConfig::from_lookup(|name| var(env, name)),
             edge_cache: var(env, "EDGE_CACHE").is_none_or(|v| !v.trim().eq_ignore_ascii_case("off")),
+            cod: CodPolicy {
+                max: vnd(env, "COD_MAX_VND", CodPolicy::default().max, 1_000_000_000_000),
+                open_limit: int(env, "COD_MAX_OPEN", CodPolicy::default().open_limit, 1, 1000),
+            },
             analytics_flush_events: var(env, "ANALYTICS_FLUSH_EVENTS").and_then(|v| v.trim().parse::<usize>().ok()).filter(|n| *n > 0),
         }
     }
 
     /// Payment providers offered at checkout: the sandbox while its secret is configured, then every
-    /// gateway with its credentials.
+    /// gateway with its credentials, then cash on delivery (always; whether it may pay a given
+    /// order — Vietnam, the limit, open COD orders — is decided at checkout).
     pub fn providers(&self) -> Vec<&'static str> {
         let mut providers = Vec::new();
         if self.sandbox_secret.is_some() {
@@ -123,7 +131,15 @@ impl Config {
         if self.bank.is_some() {
             providers.push(crate::domain::payments::bank::PROVIDER);
         }
+        providers.push(COD);
         providers
+    }
+
+    /// The providers that take the money online: what "pay another way" on an unpaid order offers
+    /// (a placed order cannot turn into cash on delivery: COD is decided at checkout), and what a
+    /// COD refusal names instead.
+    pub fn online_providers(&self) -> Vec<&'static str> {
+        self.providers().into_iter().filter(|p| *p != COD).collect()
     }
 }
 

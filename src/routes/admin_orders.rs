@@ -12,25 +12,26 @@ use crate::app::analytics;
 use crate::app::bank::{self, ManualError, QueuedTransfer};
 use crate::app::payments::Applied;
 use crate::app::admin::{audit_sql, Actor, AdminRow};
-use crate::app::admin_orders::{deliver_order, fulfil_order, orders_list_sql, with_audit, Action, OrderFilter, OrderListRow, PER_PAGE};
+use crate::app::admin_orders::{orders_list_sql, paid_event_sql, with_audit, Action, OrderFilter, OrderListRow, PER_PAGE};
+use crate::app::cod;
 use crate::app::orders::OrderDetail;
 use crate::app::refunds::{parse_amount, refundable, refunds_of_order_sql, RefundRequest, RefundRow};
-use crate::app::stock::cancel_unpaid_order;
 use crate::domain::admin::{Permission, Role};
+use crate::domain::cart::is_cart_id;
 use crate::domain::analytics::{vn_day, Period};
 use crate::domain::error::AppError;
 use crate::domain::http_cache;
 use crate::domain::listing::FieldError;
 use crate::domain::locale::Locale;
 use crate::domain::money::Vnd;
-use crate::domain::orders::OrderStatus;
+use crate::domain::orders::OrderState;
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::app::db::Db;
 use crate::platform::invoice::{invoice_font, invoice_settings};
 use crate::platform::random;
 use crate::views::admin::dashboard::{dashboard_csv, dashboard_page};
-use crate::views::admin::orders::{bank_queue_page, bad_request_page, confirm_page, order_page, orders_page, Offer};
+use crate::views::admin::orders::{bad_request_page, bank_queue_page, collected_page, confirm_page, order_page, orders_page, statement_page, Offer};
 use crate::views::admin::{AdminCtx, Section};
 use crate::views::invoice::{invoice_for_order, invoice_html};
 use crate::views::invoice_pdf::invoice_pdf;
@@ -177,7 +178,7 @@ fn offer(staff: &Staff, d: &OrderDetail, refunds: &[RefundRow]) -> Offer {
     let left = refundable(&d.payments, refunds);
     let actions = Action::ALL
         .into_iter()
-        .filter(|a| a.allowed(d.order.status))
+        .filter(|a| a.allowed(d.order.state(), &d.order.payment_provider))
         .filter(|a| staff.role.can(permission(*a)))
         .filter(|a| *a != Action::Refund || left.is_positive())
         .collect();
@@ -187,8 +188,8 @@ fn offer(staff: &Staff, d: &OrderDetail, refunds: &[RefundRow]) -> Offer {
 /// The permission each action needs (also in `domain::admin::ROUTES`).
 pub(super) fn permission(a: Action) -> Permission {
     match a {
-        Action::Refund => Permission::IssueRefunds,
-        Action::Fulfil | Action::Deliver | Action::Cancel => Permission::EditStock,
+        Action::Refund | Action::Collect => Permission::IssueRefunds,
+        Action::Fulfil | Action::Deliver | Action::Cancel | Action::Return => Permission::EditStock,
     }
 }
 
@@ -198,6 +199,8 @@ fn done_notice(query: &str) -> Option<&'static str> {
         Some("deliver") => Some("Đã đánh dấu đơn đã giao."),
         Some("cancel") => Some("Đã huỷ đơn và trả hàng về kho."),
         Some("refund") => Some("Đã hoàn tiền."),
+        Some("collect") => Some("Đã ghi nhận đã thu tiền mặt (COD)."),
+        Some("return") => Some("Đã ghi nhận hàng hoàn về kho; số lượng đã được trả lại kho."),
         _ => None,
     }
 }
@@ -233,7 +236,7 @@ pub(super) async fn invoice(env: &Env, id: &str, pdf: bool) -> Result<Response, 
 
 fn snapshot(d: &OrderDetail) -> serde_json::Value {
     let o = &d.order;
-    json!({"number": o.number, "status": o.status, "total": o.total, "refunded_total": o.refunded_total})
+    json!({"number": o.number, "status": o.status, "payment_status": o.payment_status, "fulfillment_status": o.fulfillment_status, "total": o.total, "refunded_total": o.refunded_total})
 }
 
 /// `POST /admin/orders/{id}/{fulfil|deliver|cancel|refund}`: without `confirm=yes` it shows the
@@ -248,7 +251,7 @@ pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, 
     if !staff.role.can(permission(action)) {
         return Err(AppError::NotFound);
     }
-    if !action.allowed(d.order.status) {
+    if !action.allowed(d.order.state(), &d.order.payment_provider) {
         return order_view(env, db, staff, id, "", 409, Some("Thao tác này không áp dụng được cho đơn ở trạng thái hiện tại.")).await;
     }
     // The values the action carries, checked before the confirmation step shows them.
@@ -283,7 +286,7 @@ pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, 
             };
             fields.push(("idempotency_key", key));
         }
-        Action::Deliver | Action::Cancel => {}
+        Action::Deliver | Action::Cancel | Action::Collect | Action::Return => {}
     }
     if let Some(e) = error {
         return Ok(page(422, confirm_page(&ctx, &d, action, &fields, Some(e))));
@@ -294,9 +297,11 @@ pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, 
     let now = now();
     let label = staff.label();
     let before = snapshot(&d);
-    let after = |status: OrderStatus| {
+    let after = |state: OrderState| {
         let mut v = before.clone();
-        v["status"] = json!(status);
+        v["status"] = json!(state.status);
+        v["payment_status"] = json!(state.payment);
+        v["fulfillment_status"] = json!(state.fulfillment);
         for (k, val) in &fields {
             if *k != "idempotency_key" {
                 v[*k] = json!(val);
@@ -305,16 +310,14 @@ pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, 
         v
     };
     let get = |k: &str| fields.iter().find(|(key, _)| *key == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let batch = match action {
-        Action::Fulfil => Some((fulfil_order(id, &get("carrier"), &get("tracking_number"), &label, now), OrderStatus::Fulfilled)),
-        Action::Deliver => Some((deliver_order(id, &label, now), OrderStatus::Delivered)),
-        Action::Cancel => Some((cancel_unpaid_order(id, now, &label, "cancelled by staff"), OrderStatus::Cancelled)),
-        Action::Refund => None,
-    };
-    if let Some((batch, to)) = batch {
+    let batch = action.batch(&d.order, &get("carrier"), &get("tracking_number"), &label, now);
+    if let (Some(mut batch), Some(to)) = (batch, action.target(d.order.state())) {
         let audit = audit_sql(staff.actor, &format!("order.{}", action.code()), "order", id, Some(&before), Some(&after(to)), now);
+        if action == Action::Collect {
+            batch.push(paid_event_sql(id, now));
+        }
         db.batch(&with_audit(batch, audit)).await?;
-        let moved = load_order(env, id).await?.is_some_and(|d| d.order.status == to);
+        let moved = load_order(env, id).await?.is_some_and(|d| d.order.state() == to);
         if !moved {
             return order_view(env, db, staff, id, "", 409, Some("Đơn đã thay đổi trong lúc bạn thao tác; không có gì được ghi.")).await;
         }
@@ -337,4 +340,50 @@ pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, 
             order_view(env, db, staff, id, "", if refused.status == 502 { 502 } else { 409 }, Some(&note)).await
         }
     }
+}
+
+/// `POST /admin/orders/collect` `order=…` (one or many, from the list or an order's page): marks
+/// the cash of those COD orders collected, once each, audited; the page says which were and which
+/// were left as they were.
+pub(super) async fn collect_many(db: &D1, staff: &Staff<'_>, form: &Form) -> Result<Response, AppError> {
+    let ids: Vec<String> = form.iter().filter(|(k, v)| k == "order" && is_cart_id(v)).map(|(_, v)| v.clone()).take(PER_PAGE as usize).collect();
+    let ctx = admin_ctx(staff, "/admin/orders", "");
+    if ids.is_empty() {
+        return Ok(page(422, bad_request_page(&ctx, Section::Orders, "Chọn ít nhất một đơn thanh toán khi nhận hàng.")));
+    }
+    let done = cod::mark_collected(db, &ids, staff.actor, &staff.label(), now()).await?;
+    Ok(page(200, collected_page(&ctx, &done)))
+}
+
+/// `GET /admin/orders/cod-statement`: the form for a carrier's COD statement.
+pub(super) fn statement_form(staff: &Staff<'_>) -> Result<Response, AppError> {
+    let ctx = admin_ctx(staff, "/admin/orders/cod-statement", "");
+    Ok(page(200, statement_page(&ctx, "", None, None, None)))
+}
+
+/// `POST /admin/orders/cod-statement` (`file` or `csv`; `confirm=yes` applies): without
+/// confirmation, the dry run (matches, mismatches, unknown orders; nothing changes); with it, the
+/// lines that still match are marked collected, each audited.
+pub(super) async fn statement(db: &D1, staff: &Staff<'_>, form: &Form, upload: Option<&super::admin_upload::Upload>) -> Result<Response, AppError> {
+    let ctx = admin_ctx(staff, "/admin/orders/cod-statement", "");
+    let text = match upload.filter(|u| !u.bytes.is_empty()) {
+        Some(u) => match String::from_utf8(u.bytes.clone()) {
+            Ok(t) => t,
+            Err(_) => return Ok(page(422, statement_page(&ctx, "", Some("Tệp phải là CSV mã hoá UTF-8."), None, None))),
+        },
+        None => form.value("csv").to_string(),
+    };
+    let lines = match cod::parse_statement(&text) {
+        Ok(lines) => lines,
+        Err(e) => {
+            let message = if e.line > 0 { format!("Dòng {}: {}", e.line, e.message) } else { e.message };
+            return Ok(page(422, statement_page(&ctx, &text, Some(&message), None, None)));
+        }
+    };
+    if form.value("confirm") != "yes" {
+        let review = cod::review_statement(db, lines).await?;
+        return Ok(page(200, statement_page(&ctx, &text, None, Some(&review), None)));
+    }
+    let (review, done) = cod::apply_statement(db, lines, staff.actor, &staff.label(), now()).await?;
+    Ok(page(200, statement_page(&ctx, &text, None, Some(&review), Some(&done))))
 }

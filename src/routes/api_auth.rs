@@ -318,7 +318,7 @@ async fn my_orders(req: &Request, env: &Env, config: &Config) -> Result<Response
     };
     let orders: Vec<Value> = orders
         .iter()
-        .map(|o| json!({"id": o.id, "number": o.number, "status": o.status, "total": o.total, "currency": "VND", "created_at": rfc3339(o.created_at), "url": format!("/api/v1/me/orders/{}", o.id)}))
+        .map(|o| json!({"id": o.id, "number": o.number, "status": o.status, "payment_status": o.payment_status, "fulfillment_status": o.fulfillment_status, "total": o.total, "currency": "VND", "created_at": rfc3339(o.created_at), "url": format!("/api/v1/me/orders/{}", o.id)}))
         .collect();
     Ok(answer(200, &json!({"orders": orders}), Vec::new()))
 }

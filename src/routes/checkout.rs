@@ -24,7 +24,7 @@ use crate::domain::cart::{is_cart_id, CartId};
 use crate::domain::checkout::{validate, AddressForm, CheckoutForm};
 use crate::domain::error::AppError;
 use crate::domain::http_cache;
-use crate::domain::listing::FieldError;
+use crate::domain::listing::{FieldError, Problem};
 use crate::domain::locale::Locale;
 use crate::domain::payments::PaymentStatus;
 use crate::domain::sandbox;
@@ -221,7 +221,8 @@ async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, 
         Some(k) => k,
         None => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
     };
-    let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: ctx.locale, account }));
+    let client_ip = client_ip(p.req);
+    let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: ctx.locale, account, client_ip }));
     match cart_call(p.env, cart_id, &call).await? {
         CartReply::Placed(placed) => {
             track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&placed.order.id));
@@ -242,6 +243,12 @@ async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, 
         }
         // A code stopped applying (used up meanwhile, first order only…): the page says why.
         CartReply::Refused { refusal: CartError::CouponRejected { cart } } => render_checkout(ctx, config, &cart, &form, &[], None, 409),
+        // Cash on delivery refused (abroad, above the limit, too many open): the form says why and
+        // names the other methods.
+        CartReply::Refused { refusal: CartError::CodUnavailable(r) } => {
+            let errors = [FieldError { field: "payment_provider", problem: Problem::CodUnavailable(r) }];
+            show_checkout(p, Some(cart_id), &form, &errors, false, &saved, 422).await
+        }
         CartReply::Refused { .. } => Ok(redirect(&ctx.href("/cart"), Vec::new())),
         CartReply::Cart { .. } | CartReply::Contents { .. } => Err(AppError::Internal("unexpected cart reply".into())),
     }
@@ -277,7 +284,8 @@ pub(super) async fn submit_checkout_json(m: &Machine<'_>, id: &str, track: &Trac
     } else {
         None
     };
-    let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: Locale::Vi, account }));
+    let client_ip = client_ip(req);
+    let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: Locale::Vi, account, client_ip }));
     match cart_call(env, &id, &call).await? {
         CartReply::Placed(placed) => {
             let Placed { order, access_token, .. } = *placed;
@@ -288,6 +296,17 @@ pub(super) async fn submit_checkout_json(m: &Machine<'_>, id: &str, track: &Trac
             value["order"]["access_token"] = json!(access_token);
             value["payment"] = json!({"provider": order.payment_provider, "redirect_url": redirect_url});
             Ok(json_response(201, &value))
+        }
+        CartReply::Refused { refusal: CartError::CodUnavailable(r) } => {
+            let others = config.online_providers();
+            let field = crate::views::i18n::EN.field_error(&FieldError { field: "payment_provider", problem: Problem::CodUnavailable(r) });
+            let mut error = json!({"code": "cod_unavailable", "message": r.message(), "fields": {"payment_provider": field}, "other_methods": others});
+            if let Ok(serde_json::Value::Object(reason)) = serde_json::to_value(r) {
+                for (k, v) in reason {
+                    error[k] = v;
+                }
+            }
+            Ok(json_response(422, &json!({"error": error})))
         }
         other => reply_json(other, false),
     }
@@ -343,6 +362,11 @@ async fn sandbox_pay(p: &Page<'_>, payment_id: &str) -> Result<Response, AppErro
         location.push_str("&payment=failed");
     }
     Ok(redirect(&location, Vec::new()))
+}
+
+/// The client's address (`cf-connecting-ip`), for the open-COD limit per client.
+fn client_ip(req: &Request) -> Option<String> {
+    req.headers().get("cf-connecting-ip").ok().flatten().filter(|ip| !ip.is_empty() && ip.len() <= 64)
 }
 
 /// The page context a JSON answer builds its links with (the API's orders are in Vietnamese).

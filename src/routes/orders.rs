@@ -140,7 +140,7 @@ async fn show_order(p: &Page<'_>, order_id: &str) -> Result<Response, AppError> 
         memo: memo.as_str(),
         payload: payload.as_str(),
     });
-    let choice = PayChoice { providers: &p.config.providers(), failure: failure.as_deref(), bank };
+    let choice = PayChoice { providers: &p.config.online_providers(), failure: failure.as_deref(), bank };
     Ok(html(200, order_page(ctx, &detail, pay.as_deref(), declined, token.as_deref().unwrap_or_default(), &choice).into_string(), Vec::new()))
 }
 
@@ -161,13 +161,13 @@ pub(super) fn bank_transfer_of(config: &Config, detail: &OrderDetail) -> Option<
     Some((memo.as_str().to_string(), payload))
 }
 
-/// `POST /orders/{id}/cancel` `t`: the shopper cancels an unpaid order; its units go back on sale at
-/// once (once, like expiry).
+/// `POST /orders/{id}/cancel` `t`: the shopper cancels an unpaid order, or a cash-on-delivery order
+/// before it ships; its units go back on sale at once (once, like expiry).
 async fn cancel_order(p: &Page<'_>, order_id: &str) -> Result<Response, AppError> {
     let token = p.field("t");
     let detail = authorized_order(p.env, &p.config, order_id, token.as_deref()).await?;
     let db = D1::open(p.env)?;
-    db.batch(&crate::app::stock::cancel_unpaid_order(&detail.order.id, now(), "shopper", "cancelled by the shopper")).await?;
+    db.batch(&crate::app::cod::cancel_batch(&detail.order, "shopper", "cancelled by the shopper", now())).await?;
     Ok(redirect(&order_location(&p.ctx, &detail.order.id, token.as_deref().unwrap_or_default()), Vec::new()))
 }
 
@@ -189,7 +189,10 @@ pub(super) fn order_json(d: &OrderDetail) -> Value {
             "id": o.id,
             "number": o.number,
             "status": o.status,
-            "expires_at": rfc3339(o.expires_at),
+            "payment_status": o.payment_status,
+            "fulfillment_status": o.fulfillment_status,
+            // Cash on delivery has no payment deadline.
+            "expires_at": (o.payment_provider != crate::domain::checkout::COD).then(|| rfc3339(o.expires_at)),
             "paid_at": o.paid_at.map(rfc3339),
             "created_at": rfc3339(o.created_at),
             "currency": o.currency,

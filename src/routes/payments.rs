@@ -230,7 +230,7 @@ async fn pay_another_way(ctx: &PageCtx, env: &Env, config: &Config, order_id: &s
     let detail = authorized_order(env, config, order_id, Some(&token)).await?;
     let order_url = order_location(ctx, &detail.order.id, &token);
     let provider = get("provider");
-    let providers = config.providers();
+    let providers = config.online_providers();
     let Some(provider) = providers.iter().find(|p| **p == provider) else {
         return Err(AppError::Invalid(vec![FieldError { field: "payment_provider", problem: Problem::UnknownChoice }]));
     };

@@ -12,8 +12,8 @@ use crate::domain::promotions::Class;
 use crate::app::cart::CartView;
 use crate::app::prefill::{SavedAddress, NEW_ADDRESS};
 use crate::domain::phone::display_phone;
-use crate::domain::checkout::{CheckoutForm, ShippingMethod, ShippingRates};
-use crate::domain::listing::FieldError;
+use crate::domain::checkout::{CheckoutForm, ShippingMethod, ShippingRates, COD};
+use crate::domain::listing::{FieldError, Problem};
 use crate::domain::locale::Locale;
 use crate::domain::money::Vnd;
 
@@ -208,6 +208,13 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                         }
                     }
                     (field_error(ctx, field(v, "payment_provider"), "payment_provider"))
+                    // Cash on delivery refused: the other methods, by name.
+                    @if field(v, "payment_provider").is_some_and(|e| matches!(e.problem, Problem::CodUnavailable(_))) {
+                        @let others: Vec<String> = v.providers.iter().filter(|p| **p != COD).map(|p| provider_name(ctx, p)).collect();
+                        @if !others.is_empty() {
+                            p.hint data-other-methods { (ctx.locale.pick("Bạn có thể thanh toán bằng: ", "You can pay with: ")) (others.join(", ")) "." }
+                        }
+                    }
                 }
                 div.field {
                     label for="f-note" { (s.note) }
@@ -291,6 +298,7 @@ pub fn provider_name(ctx: &PageCtx, provider: &str) -> String {
 pub fn provider_name_in(locale: Locale, provider: &str) -> String {
     match provider {
         "sandbox" => shop_t(locale).sandbox_name.to_string(),
+        "cod" => locale.pick("Thanh toán khi nhận hàng (COD)", "Cash on delivery (COD)").to_string(),
         "stripe" => locale.pick("Thẻ quốc tế (Stripe)", "Card (Stripe)").to_string(),
         "paypal" => "PayPal".to_string(),
         "momo" => locale.pick("Ví MoMo", "MoMo wallet").to_string(),

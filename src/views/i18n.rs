@@ -1,6 +1,7 @@
 //! Every sentence the shop shows, in Vietnamese and English. One struct per language, so a missing
 //! translation is a compile error, not a blank on a page.
 
+use crate::domain::checkout::CodRefusal;
 use crate::domain::listing::{FieldError, Problem, Sort};
 use crate::domain::locale::Locale;
 use crate::domain::search::QueryError;
@@ -229,6 +230,13 @@ pub static VI: Texts = Texts {
         Problem::TooLong { max } => format!("quá dài (tối đa {max} ký tự)"),
         Problem::TooShort { min } => format!("quá ngắn (ít nhất {min} ký tự)"),
         Problem::InsufficientStock { available } => format!("không đủ hàng, chỉ còn {available}"),
+        Problem::CodUnavailable(r) => match r {
+            CodRefusal::Abroad => "thanh toán khi nhận hàng chỉ áp dụng cho địa chỉ giao hàng tại Việt Nam; vui lòng chọn phương thức khác".to_string(),
+            CodRefusal::AboveMax { max } => format!("thanh toán khi nhận hàng chỉ áp dụng cho đơn đến {}; vui lòng chọn phương thức khác", max.format(Locale::Vi)),
+            CodRefusal::TooManyOpen { limit } => format!(
+                "số điện thoại hoặc thiết bị này đã có {limit} đơn thanh toán khi nhận hàng chưa hoàn tất; vui lòng chọn phương thức khác"
+            ),
+        },
     },
 };
 
@@ -360,5 +368,12 @@ pub static EN: Texts = Texts {
         Problem::TooLong { max } => format!("is too long ({max} characters at most)"),
         Problem::TooShort { min } => format!("is too short ({min} characters at least)"),
         Problem::InsufficientStock { available } => format!("is more than we have; only {available} left"),
+        Problem::CodUnavailable(r) => match r {
+            CodRefusal::Abroad => "cannot be cash on delivery outside Vietnam; please choose another method".to_string(),
+            CodRefusal::AboveMax { max } => format!("cannot be cash on delivery above {}; please choose another method", max.format(Locale::En)),
+            CodRefusal::TooManyOpen { limit } => {
+                format!("cannot be cash on delivery: this phone number or device already has {limit} open cash-on-delivery orders; please choose another method")
+            }
+        },
     },
 };

@@ -331,6 +331,8 @@ pub(crate) mod tests {
                 discount: Vnd::new(100_000),
                 total: Vnd::new(subtotal + 30_000 - 100_000),
                 refunded_total: Vnd::ZERO,
+                payment_status: crate::domain::orders::PaymentState::Paid,
+                fulfillment_status: crate::domain::orders::FulfillmentStatus::Unfulfilled,
                 expires_at: 1_795_628_700,
                 paid_at: Some(1_795_628_000),
                 created_at: 1_795_627_800,

@@ -8,7 +8,7 @@ use super::shop_i18n::shop_t;
 use super::PageCtx;
 use crate::app::orders::{OrderDetail, PaymentRow};
 use crate::domain::money::Vnd;
-use crate::domain::orders::OrderStatus;
+use crate::domain::orders::{FulfillmentStatus, OrderStatus, PaymentState};
 use crate::domain::payments::PaymentStatus;
 use crate::domain::phone::display_phone;
 use crate::domain::time::vn_time;
@@ -85,6 +85,20 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
         p.order-status { (s.order_status) ": " strong data-status=(o.status) { (status_name(o.status)) } }
         @if declined { p.notice role="alert" { (s.payment_declined) @if let Some(why) = choice.failure { " " span.payment-failure { (why) } } } }
         @if o.status == OrderStatus::Paid { p.success { (s.thanks_paid) } }
+        @if o.payment_status == PaymentState::CodPending && o.status != OrderStatus::Returned {
+            p.success.cod-due data-cod-due=(o.total.minor()) {
+                (ctx.locale.pick("Đơn hàng đã được xác nhận. Bạn thanh toán ", "Your order is confirmed. You pay "))
+                strong { (money(o.total)) }
+                (ctx.locale.pick(" bằng tiền mặt khi nhận hàng.", " in cash when it is delivered."))
+            }
+            @if o.status == OrderStatus::Confirmed && o.fulfillment_status == FulfillmentStatus::Unfulfilled {
+                form.cancel-order method="post" action=(ctx.href(&format!("/orders/{}/cancel", o.id))) {
+                    (crate::views::security::csrf_field())
+                    input type="hidden" name="t" value=(token);
+                    button type="submit" { (s.cancel_order) }
+                }
+            }
+        }
         @if o.status == OrderStatus::PendingPayment {
             p.notice { ((s.pay_before)(&vn_time(o.expires_at))) }
             @if let Some(url) = pay_url { p { a.button href=(url) { (s.pay_now) } } }

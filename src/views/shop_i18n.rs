@@ -138,9 +138,11 @@ static VI: ShopTexts = ShopTexts {
     payment_declined: "Thanh toán bị từ chối. Bạn có thể thử lại trước khi đơn hàng hết hạn.",
     status_name: |s| match s {
         OrderStatus::PendingPayment => "Chờ thanh toán",
+        OrderStatus::Confirmed => "Đã xác nhận",
         OrderStatus::Paid => "Đã thanh toán",
         OrderStatus::Fulfilled => "Đã giao cho đơn vị vận chuyển",
         OrderStatus::Delivered => "Đã giao hàng",
+        OrderStatus::Returned => "Đã hoàn hàng",
         OrderStatus::Expired => "Đã hết hạn",
         OrderStatus::Cancelled => "Đã huỷ",
         OrderStatus::Refunded => "Đã hoàn tiền",
@@ -217,9 +219,11 @@ static EN: ShopTexts = ShopTexts {
     payment_declined: "The payment was declined. You can try again before the order expires.",
     status_name: |s| match s {
         OrderStatus::PendingPayment => "Awaiting payment",
+        OrderStatus::Confirmed => "Confirmed",
         OrderStatus::Paid => "Paid",
         OrderStatus::Fulfilled => "Shipped",
         OrderStatus::Delivered => "Delivered",
+        OrderStatus::Returned => "Returned",
         OrderStatus::Expired => "Expired",
         OrderStatus::Cancelled => "Cancelled",
         OrderStatus::Refunded => "Refunded",

@@ -273,8 +273,8 @@ export function variantPool({ minOnHand = 12 } = {}) {
   };
 }
 
-/** Statuses in which an order's units are sold (stock committed). */
-export const PAID_STATUSES = ['paid', 'fulfilled', 'delivered', 'partially_refunded'];
+/** Statuses in which an order's units are sold (stock committed): paid, or confirmed cash on delivery. */
+export const PAID_STATUSES = ['paid', 'confirmed', 'fulfilled', 'delivered', 'partially_refunded'];
 
 /**
  * Every variant's stock next to what should explain it: units in live holds, in unpaid orders, and
@@ -307,7 +307,7 @@ export async function assertStockReconciles(assert, shop, baseline) {
     [],
     'every variant reconciles',
   );
-  const expectedStock = { pending_payment: 'reserved', paid: 'committed', expired: 'released', needs_refund: 'released' };
+  const expectedStock = { pending_payment: 'reserved', paid: 'committed', confirmed: 'committed', expired: 'released', needs_refund: 'released', returned: 'released' };
   assert.deepEqual(orders.filter((o) => o.stock_state !== (expectedStock[o.status] ?? o.stock_state)), [], 'every order says where its stock is');
   return { variants, orders };
 }

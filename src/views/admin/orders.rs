@@ -8,11 +8,12 @@ use crate::app::admin_orders::{Action, OrderFilter, OrderListRow};
 use crate::app::orders::OrderDetail;
 use crate::app::refunds::RefundRow;
 use crate::domain::money::Vnd;
-use crate::domain::orders::OrderStatus;
+use crate::app::cod::{Collected, Finding, MismatchReason, Review};
+use crate::domain::orders::{FulfillmentStatus, OrderStatus, PaymentState};
 use crate::domain::time::vn_time;
 use crate::views::checkout::provider_name_in;
 
-const PROVIDERS: [&str; 6] = ["sandbox", "stripe", "paypal", "momo", "zalopay", "bank"];
+const PROVIDERS: [&str; 7] = ["sandbox", "stripe", "paypal", "momo", "zalopay", "bank", "cod"];
 
 fn tr(ctx: &AdminCtx, vi: &'static str, en: &'static str) -> &'static str {
     ctx.locale.pick(vi, en)
@@ -21,9 +22,11 @@ fn tr(ctx: &AdminCtx, vi: &'static str, en: &'static str) -> &'static str {
 pub fn status_name(ctx: &AdminCtx, status: OrderStatus) -> &'static str {
     match status {
         OrderStatus::PendingPayment => tr(ctx, "Chờ thanh toán", "Awaiting payment"),
+        OrderStatus::Confirmed => tr(ctx, "Đã xác nhận (COD)", "Confirmed (COD)"),
         OrderStatus::Paid => tr(ctx, "Đã thanh toán", "Paid"),
         OrderStatus::Fulfilled => tr(ctx, "Đã gửi hàng", "Shipped"),
         OrderStatus::Delivered => tr(ctx, "Đã giao", "Delivered"),
+        OrderStatus::Returned => tr(ctx, "Đã hoàn hàng", "Returned"),
         OrderStatus::Expired => tr(ctx, "Hết hạn", "Expired"),
         OrderStatus::Cancelled => tr(ctx, "Đã huỷ", "Cancelled"),
         OrderStatus::Refunded => tr(ctx, "Đã hoàn tiền", "Refunded"),
@@ -32,8 +35,30 @@ pub fn status_name(ctx: &AdminCtx, status: OrderStatus) -> &'static str {
     }
 }
 
+pub fn payment_status_name(ctx: &AdminCtx, s: PaymentState) -> &'static str {
+    match s {
+        PaymentState::Pending => tr(ctx, "Chờ thanh toán", "Pending"),
+        PaymentState::CodPending => tr(ctx, "Chờ thu tiền (COD)", "COD to collect"),
+        PaymentState::Paid => tr(ctx, "Đã thanh toán", "Paid"),
+        PaymentState::PartiallyRefunded => tr(ctx, "Hoàn tiền một phần", "Partially refunded"),
+        PaymentState::Refunded => tr(ctx, "Đã hoàn tiền", "Refunded"),
+        PaymentState::Voided => tr(ctx, "Không thu", "Voided"),
+    }
+}
+
+pub fn fulfillment_name(ctx: &AdminCtx, s: FulfillmentStatus) -> &'static str {
+    match s {
+        FulfillmentStatus::Unfulfilled => tr(ctx, "Chưa gửi", "Unfulfilled"),
+        FulfillmentStatus::Shipped => tr(ctx, "Đã gửi hàng", "Shipped"),
+        FulfillmentStatus::Delivered => tr(ctx, "Đã giao", "Delivered"),
+        FulfillmentStatus::Returned => tr(ctx, "Hoàn hàng", "Returned"),
+    }
+}
+
 fn action_name(ctx: &AdminCtx, action: Action) -> &'static str {
     match action {
+        Action::Collect => tr(ctx, "Đánh dấu đã thu tiền (COD)", "Mark cash collected (COD)"),
+        Action::Return => tr(ctx, "Xác nhận hàng hoàn về kho", "Confirm parcel returned"),
         Action::Fulfil => tr(ctx, "Đánh dấu đã gửi hàng", "Mark shipped"),
         Action::Deliver => tr(ctx, "Đánh dấu đã giao", "Mark delivered"),
         Action::Cancel => tr(ctx, "Huỷ đơn (trả hàng về kho)", "Cancel (restock)"),
@@ -62,6 +87,22 @@ pub fn orders_page(ctx: &AdminCtx, f: &OrderFilter, rows: &[OrderListRow], has_n
                             }
                         }
                     }
+                    label { (tr(ctx, "Thanh toán", "Payment status"))
+                        select name="payment_status" {
+                            option value="" { (tr(ctx, "Tất cả", "All")) }
+                            @for s in PaymentState::ALL {
+                                option value=(s.code()) selected[f.payment_status == Some(s)] { (payment_status_name(ctx, s)) }
+                            }
+                        }
+                    }
+                    label { (tr(ctx, "Giao hàng", "Fulfilment"))
+                        select name="fulfillment_status" {
+                            option value="" { (tr(ctx, "Tất cả", "All")) }
+                            @for s in FulfillmentStatus::ALL {
+                                option value=(s.code()) selected[f.fulfillment_status == Some(s)] { (fulfillment_name(ctx, s)) }
+                            }
+                        }
+                    }
                     label { (tr(ctx, "Cổng thanh toán", "Payment provider"))
                         select name="provider" {
                             option value="" { (tr(ctx, "Tất cả", "All")) }
@@ -80,24 +121,36 @@ pub fn orders_page(ctx: &AdminCtx, f: &OrderFilter, rows: &[OrderListRow], has_n
             @if rows.is_empty() {
                 p.admin-muted { (tr(ctx, "Không có đơn hàng nào khớp.", "No orders match.")) }
             } @else {
+                p { a href=(ctx.href("/admin/orders/cod-statement")) { (tr(ctx, "Đối soát COD: nhập bảng kê của đơn vị vận chuyển", "COD reconciliation: import a carrier's statement")) } }
+                form #collect-form method="post" action=(ctx.href("/admin/orders/collect")) {
+                    (csrf_field())
+                    button.secondary type="submit" { (tr(ctx, "Đánh dấu đã thu tiền các đơn COD đã chọn", "Mark the selected COD orders collected")) }
+                }
                 div.admin-table-wrap {
                     table.admin-table {
                         thead { tr {
+                            th scope="col" { span.visually-hidden { (tr(ctx, "Chọn", "Select")) } }
                             th scope="col" { (tr(ctx, "Mã đơn", "Number")) }
                             th scope="col" { (tr(ctx, "Ngày đặt", "Placed")) }
                             th scope="col" { (tr(ctx, "Khách hàng", "Customer")) }
                             th scope="col" { (tr(ctx, "Trạng thái", "Status")) }
                             th scope="col" { (tr(ctx, "Thanh toán", "Payment")) }
+                            th scope="col" { (tr(ctx, "Giao hàng", "Fulfilment")) }
                             th scope="col" class="num" { (tr(ctx, "Tổng", "Total")) }
                         } }
                         tbody {
                             @for o in shown {
                                 tr {
+                                    td { @if o.payment_status == PaymentState::CodPending {
+                                        input type="checkbox" name="order" value=(o.id) form="collect-form" aria-label=(format!("{} {}", tr(ctx, "Chọn", "Select"), o.number));
+                                    } }
                                     td { a href=(ctx.href(&format!("/admin/orders/{}", o.id))) { (o.number) } }
                                     td { (vn_time(o.created_at)) }
                                     td { (o.name) br; span.admin-muted { (o.email) " · " (o.phone) } }
                                     td { span class=(format!("order-status status-{}", o.status)) { (status_name(ctx, o.status)) } }
-                                    td { (provider_name_in(ctx.locale, &o.payment_provider)) }
+                                    td { (provider_name_in(ctx.locale, &o.payment_provider)) br;
+                                        span class=(format!("payment-status payment-{}", o.payment_status)) { (payment_status_name(ctx, o.payment_status)) } }
+                                    td { span class=(format!("fulfillment-status fulfillment-{}", o.fulfillment_status)) { (fulfillment_name(ctx, o.fulfillment_status)) } }
                                     td class="num" { (ctx.money(o.total)) @if o.refunded_total.is_positive() { br; span.admin-muted { "−" (ctx.money(o.refunded_total)) } } }
                                 }
                             }
@@ -132,6 +185,8 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
         html! {
             @if let Some(n) = notice { p.notice role="status" { (n) } }
             p { span class=(format!("order-status status-{}", o.status)) { (status_name(ctx, o.status)) }
+                " · " span class=(format!("payment-status payment-{}", o.payment_status)) { (payment_status_name(ctx, o.payment_status)) }
+                " · " span class=(format!("fulfillment-status fulfillment-{}", o.fulfillment_status)) { (fulfillment_name(ctx, o.fulfillment_status)) }
                 " · " (vn_time(o.created_at))
                 " · " a href=(ctx.href(&format!("/admin/orders/{}/invoice", o.id))) { (tr(ctx, "Hoá đơn", "Invoice")) }
                 " · " a href=(ctx.href(&format!("/admin/orders/{}/invoice.pdf", o.id))) { "PDF" } }
@@ -356,4 +411,106 @@ pub fn bank_queue_page(ctx: &AdminCtx, rows: &[crate::app::bank::QueuedTransfer]
             }
         },
     )
+}
+/// After marking orders collected from the list: which were, which were left as they were.
+pub fn collected_page(ctx: &AdminCtx, done: &Collected) -> Markup {
+    let link = |id: &String| html! { a href=(ctx.href(&format!("/admin/orders/{id}"))) { (id) } };
+    page(ctx, Section::Orders, tr(ctx, "Đã thu tiền COD", "COD cash collected"), html! {
+        p.notice role="status" { (tr(ctx, "Đã ghi nhận đã thu tiền: ", "Marked collected: ")) (done.collected.len()) }
+        @if !done.unchanged.is_empty() {
+            p { (tr(ctx, "Không thay đổi (đã thu trước đó, không phải COD hoặc đã đóng): ", "Left unchanged (already collected, not COD, or closed): ")) }
+            ul { @for id in &done.unchanged { li { (link(id)) } } }
+        }
+        p { a href=(ctx.href("/admin/orders?payment_status=cod_pending")) { (tr(ctx, "← Các đơn COD chờ thu tiền", "← COD orders to collect")) } }
+    })
+}
+
+/// `/admin/orders/cod-statement`: the upload form, then the dry run (with the confirm button) or
+/// what applying did.
+pub fn statement_page(ctx: &AdminCtx, csv: &str, error: Option<&str>, review: Option<&Review>, applied: Option<&Collected>) -> Markup {
+    let finding = |f: &Finding| -> (&'static str, &'static str) {
+        match f {
+            Finding::Match { .. } => ("match", tr(ctx, "Khớp", "Match")),
+            Finding::Mismatch { reason: MismatchReason::Amount, .. } => ("mismatch", tr(ctx, "Lệch số tiền", "Amount differs")),
+            Finding::Mismatch { reason: MismatchReason::AlreadyCollected, .. } => ("mismatch", tr(ctx, "Đã thu trước đó", "Already collected")),
+            Finding::Mismatch { reason: MismatchReason::NotCod, .. } => ("mismatch", tr(ctx, "Không phải đơn COD đang chờ", "Not an open COD order")),
+            Finding::Unknown => ("unknown", tr(ctx, "Không có đơn này", "No such order")),
+        }
+    };
+    page(ctx, Section::Orders, tr(ctx, "Đối soát COD", "COD statement"), html! {
+        @if let Some(e) = error { p.notice.error role="alert" { (e) } }
+        @if let Some(done) = applied {
+            p.notice role="status" { (tr(ctx, "Đã ghi nhận đã thu tiền: ", "Marked collected: ")) (done.collected.len()) }
+        }
+        @if let Some(r) = review {
+            p #statement-summary data-matches=(r.count(|f| matches!(f, Finding::Match { .. }))) data-mismatches=(r.count(|f| matches!(f, Finding::Mismatch { .. }))) data-unknown=(r.count(|f| matches!(f, Finding::Unknown))) {
+                (tr(ctx, "Khớp: ", "Matches: ")) (r.count(|f| matches!(f, Finding::Match { .. })))
+                " · " (tr(ctx, "Lệch: ", "Mismatches: ")) (r.count(|f| matches!(f, Finding::Mismatch { .. })))
+                " · " (tr(ctx, "Không rõ: ", "Unknown: ")) (r.count(|f| matches!(f, Finding::Unknown)))
+            }
+            div.admin-table-wrap { table.admin-table {
+                thead { tr { th scope="col" { (tr(ctx, "Dòng", "Line")) } th scope="col" { (tr(ctx, "Mã đơn", "Number")) } th scope="col" class="num" { (tr(ctx, "Đã thu", "Collected")) } th scope="col" class="num" { (tr(ctx, "Phí", "Fee")) } th scope="col" class="num" { (tr(ctx, "Tổng đơn", "Order total")) } th scope="col" { (tr(ctx, "Kết quả", "Outcome")) } } }
+                tbody { @for (line, f) in &r.lines {
+                    @let (code, label) = finding(f);
+                    tr data-outcome=(code) {
+                        td { (line.line) } td { (line.number) } td.num { (ctx.money(line.collected)) } td.num { (ctx.money(line.fee)) }
+                        td.num { @match f { Finding::Match { total, .. } | Finding::Mismatch { total, .. } => { (ctx.money(*total)) } Finding::Unknown => { "—" } } }
+                        td { (label) }
+                    }
+                } }
+            } }
+            @if applied.is_none() && r.count(|f| matches!(f, Finding::Match { .. })) > 0 {
+                form method="post" action=(ctx.href("/admin/orders/cod-statement")) {
+                    (csrf_field())
+                    input type="hidden" name="csv" value=(csv);
+                    input type="hidden" name="confirm" value="yes";
+                    p { (tr(ctx, "Chỉ các dòng khớp được ghi nhận đã thu tiền; thao tác được ghi vào nhật ký.", "Only the matching lines are marked collected; this is recorded in the audit log.")) }
+                    button.danger type="submit" { (tr(ctx, "Xác nhận ghi nhận các dòng khớp", "Confirm: mark the matches collected")) }
+                }
+            }
+        }
+        form method="post" enctype="multipart/form-data" action=(ctx.href("/admin/orders/cod-statement")) {
+            (csrf_field())
+            p { (tr(ctx, "Bảng kê CSV có dòng tiêu đề order_number,collected,fee (hoặc ma_don,tien_thu,phi). Xem trước không thay đổi gì.", "A CSV statement with the header order_number,collected,fee (or ma_don,tien_thu,phi). The preview changes nothing.")) }
+            label { (tr(ctx, "Tệp CSV", "CSV file")) input type="file" name="file" accept=".csv,text/csv"; }
+            label { (tr(ctx, "Hoặc dán nội dung", "Or paste it")) textarea name="csv" rows="6" { (csv) } }
+            button.secondary type="submit" { (tr(ctx, "Xem trước", "Preview")) }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::cod::StatementLine;
+    use crate::domain::locale::Locale;
+
+    fn ctx() -> AdminCtx {
+        AdminCtx { locale: Locale::Vi, path: "/admin/orders/cod-statement".into(), query: String::new(), user: "m@vestify.vn".into(), role: "Quản lý".into(), sections: vec![Section::Orders] }
+    }
+
+    fn line(n: usize, number: &str) -> StatementLine {
+        StatementLine { line: n, number: number.into(), collected: Vnd::new(250_000), fee: Vnd::new(15_000) }
+    }
+
+    #[test]
+    fn the_statement_dry_run_counts_each_outcome_and_offers_to_apply_only_the_matches() {
+        let csv = "order_number,collected,fee\nVS-000101,250000,15000\nVS-000102,250000,15000\nVS-999999,250000,15000\n";
+        let review = Review {
+            lines: vec![
+                (line(2, "VS-000101"), Finding::Match { order_id: "a".into(), total: Vnd::new(250_000) }),
+                (line(3, "VS-000102"), Finding::Mismatch { order_id: "b".into(), total: Vnd::new(300_000), reason: MismatchReason::Amount }),
+                (line(4, "VS-999999"), Finding::Unknown),
+            ],
+        };
+        let html = statement_page(&ctx(), csv, None, Some(&review), None).into_string();
+        assert!(html.contains(r#"data-matches="1" data-mismatches="1" data-unknown="1""#), "{html}");
+        assert!(html.contains(r#"name="confirm" value="yes""#), "the dry run offers to apply");
+        assert!(html.contains("VS-000101,250000,15000"), "the statement is carried to the confirmation");
+        let applied = Collected { collected: vec!["a".into()], unchanged: vec![] };
+        let after = statement_page(&ctx(), csv, None, Some(&review), Some(&applied)).into_string();
+        assert!(!after.contains(r#"name="confirm""#), "nothing left to confirm once applied");
+        let nothing = Review { lines: vec![(line(2, "VS-999999"), Finding::Unknown)] };
+        assert!(!statement_page(&ctx(), csv, None, Some(&nothing), None).into_string().contains(r#"name="confirm""#), "no confirmation without a match");
+    }
 }
