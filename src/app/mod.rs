@@ -21,6 +21,7 @@ pub mod payments;
 pub mod privacy;
 pub mod refunds;
 pub mod regions;
+pub mod shipping;
 pub mod sign_in;
 pub mod promotion_form;
 pub mod promotions;

@@ -132,7 +132,7 @@ impl CartObject {
 }
 
 fn settings(config: &Config) -> Settings {
-    Settings { hold_seconds: config.hold_seconds, order_ttl_seconds: config.order_ttl_seconds, rates: config.rates, shop_secret: config.shop_secret.clone() }
+    Settings { hold_seconds: config.hold_seconds, order_ttl_seconds: config.order_ttl_seconds, shipping: config.shipping.clone(), shop_secret: config.shop_secret.clone() }
 }
 
 fn storage_failed(e: worker::Error) -> AppError {

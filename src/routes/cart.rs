@@ -223,7 +223,8 @@ fn refusal(refusal: &CartError) -> Response {
         | CartError::TooManyLines
         | CartError::CouponInvalid { .. }
         | CartError::TooManyCodes { .. }
-        | CartError::CouponRejected { .. } => 422,
+        | CartError::CouponRejected { .. }
+        | CartError::ShippingUnavailable { .. } => 422,
         CartError::Internal(_) => 500,
     };
     let mut error = json!({"code": refusal.code(), "message": refusal.message(), "fields": {}});
