@@ -318,6 +318,8 @@ pub enum CartError {
     /// The shipping method chosen is not offered to that place for this parcel (express outside
     /// its zones, or too heavy); the cart, priced for that place, shows what is.
     ShippingUnavailable { cart: Box<CartView> },
+    /// The order's total is not the one the shopper was shown (`Submission::expected_total`).
+    TotalChanged { cart: Box<CartView> },
     #[serde(skip)]
     Internal(Failure),
 }
@@ -341,6 +343,7 @@ impl CartError {
             CartError::CartEmpty => "cart_empty",
             CartError::CartChanged { .. } => "cart_changed",
             CartError::ShippingUnavailable { .. } => "shipping_unavailable",
+            CartError::TotalChanged { .. } => "total_changed",
             CartError::Internal(_) => "internal_error",
         }
     }
@@ -363,6 +366,7 @@ impl CartError {
             CartError::CartEmpty => "the cart is empty",
             CartError::CartChanged { .. } => "some items are no longer available in the quantity asked; please review the cart",
             CartError::ShippingUnavailable { .. } => "that shipping method is not offered to this address for this parcel; see cart.shipping",
+            CartError::TotalChanged { .. } => "the total is not expected_total; see the cart priced for this address",
             CartError::Internal(_) => "cart operation failed",
         }
     }
@@ -386,7 +390,8 @@ impl CartError {
             | CartError::TooManyCodes { cart }
             | CartError::CouponRejected { cart }
             | CartError::CartChanged { cart }
-            | CartError::ShippingUnavailable { cart } => Some(cart),
+            | CartError::ShippingUnavailable { cart }
+            | CartError::TotalChanged { cart } => Some(cart),
             _ => None,
         }
     }
@@ -421,6 +426,7 @@ impl From<CheckoutError> for CartError {
             CheckoutError::CartChanged { cart } => CartError::CartChanged { cart },
             CheckoutError::CouponRejected { cart } => CartError::CouponRejected { cart },
             CheckoutError::ShippingUnavailable { cart } => CartError::ShippingUnavailable { cart },
+            CheckoutError::TotalChanged { cart } => CartError::TotalChanged { cart },
             CheckoutError::Internal(f) => CartError::Internal(f),
         }
     }

@@ -35,6 +35,10 @@ pub struct Submission {
     /// per-account limits count against it.
     #[serde(default)]
     pub account: Option<String>,
+    /// The total the shopper was shown (the checkout page sends it back): the order is placed only
+    /// at that total, so a place or method changed without the summary following is asked again.
+    #[serde(default)]
+    pub expected_total: Option<Vnd>,
 }
 
 /// The order placed (or, `replayed`, placed before under the same key).
@@ -58,6 +62,8 @@ pub enum CheckoutError {
     /// The method chosen is not offered to the address for this parcel: the cart priced for that
     /// place shows what is.
     ShippingUnavailable { cart: Box<super::cart::CartView> },
+    /// The total is not the one the shopper was shown: the cart priced for the place says what it is.
+    TotalChanged { cart: Box<super::cart::CartView> },
     Internal(Failure),
 }
 
@@ -117,6 +123,9 @@ pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission
     let pricing = price_for_buyer(cx, cart, &variants, request, account, base.shipping).await?;
     if !pricing.rejected.is_empty() {
         return Err(coupon_rejected(cx, cart, pricing, request).await?);
+    }
+    if submission.expected_total.is_some_and(|shown| shown != pricing.total) {
+        return Err(CheckoutError::TotalChanged { cart: Box::new(render_to(cx, cart, Vec::new(), zone).await?) });
     }
     for (line, priced) in lines.iter_mut().zip(&pricing.lines) {
         line.discount = priced.discount;
@@ -242,9 +251,10 @@ mod tests {
     use crate::domain::orders::OrderStatus;
     use crate::domain::checkout::ShippingMethod;
     use crate::domain::promotions::Rejection;
+    use crate::domain::shipping::Zone;
 
     fn submission(key: &str, email: &str) -> Submission {
-        Submission { request: request(email), idempotency_key: key.into(), locale: Locale::Vi, account: None }
+        Submission { request: request(email), idempotency_key: key.into(), locale: Locale::Vi, account: None, expected_total: None }
     }
 
     /// A cart holding `quantity` of `variant_id`, filled at `NOW`.
@@ -439,5 +449,27 @@ mod tests {
         assert_eq!(located("79", "00070"), Err(vec!["address.ward_code"]), "Hoàn Kiếm is in Hà Nội");
         assert_eq!(located("99", "00070"), Err(vec!["address.province_code"]));
         assert_eq!(located("01", "99999"), Err(vec!["address.ward_code"]));
+    }
+
+    #[test]
+    fn an_order_is_placed_only_at_the_total_the_shopper_was_shown() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 5);
+        let id = Shop::cart_id(1);
+        let mut cart = filled(&shop, &id, v, 1);
+        let cx = shop.at(&id, NOW);
+        // The page showed standard's total; express was picked without the summary following.
+        let shown = block_on(crate::app::cart::show_to(&cx, &mut cart, Zone::OtherRegion)).unwrap();
+        let standard = shown.shipping.iter().find(|q| q.method == ShippingMethod::Standard).unwrap().fee;
+        let shown_total = shown.subtotal.checked_add(standard).unwrap();
+        let mut sub = to_place("01", "00070", ShippingMethod::Express, &shop);
+        sub.expected_total = Some(shown_total);
+        let refused = block_on(place_order(&cx, &mut cart, &sub));
+        let Err(CheckoutError::TotalChanged { cart: priced }) = refused else { panic!("{refused:?}") };
+        let express = priced.shipping.iter().find(|q| q.method == ShippingMethod::Express).unwrap().fee;
+        assert_eq!(orders_of(&shop, &id), 0);
+        sub.expected_total = Some(shown.subtotal.checked_add(express).unwrap());
+        let placed = block_on(place_order(&cx, &mut cart, &sub)).unwrap();
+        assert_eq!(placed.order.total, shown.subtotal.checked_add(express).unwrap(), "charged what was shown");
     }
 }

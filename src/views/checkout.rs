@@ -30,8 +30,8 @@ pub struct CheckoutView<'a> {
     /// (`POST /api/v1/carts/{id}/shipping-quote`).
     pub quote_url: Option<String>,
     pub cart_token: Option<String>,
-    /// The total this page shows, sent back with the order: a different total at the server
-    /// (the place or method changed without the summary being refreshed) shows the page again.
+    /// Why the page is shown again instead of placing the order.
+    pub notice: Option<&'a str>,
     pub providers: &'a [&'a str],
     /// The hidden key that makes a double submission create one order.
     pub idempotency_key: &'a str,
@@ -144,6 +144,9 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                 }
             }
         }
+        @if let Some(notice) = v.notice {
+            div.notice.total-changed role="alert" { p { (notice) } }
+        }
         @if let Some(sign_in) = v.sign_in_again {
             div.notice.session-ended role="alert" {
                 p { (s.session_ended_checkout) }
@@ -156,6 +159,9 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                 data-wards-url=(ctx.href("/api/v1/regions/provinces/")) {
                 (crate::views::security::csrf_field())
                 input type="hidden" name="idempotency_key" value=(v.idempotency_key);
+                // The total this page shows, sent back with the order: the server places the order
+                // only at that total (the place or method changed without the summary following
+                // shows the page again).
                 input type="hidden" name="expected_total" value=(chosen.map_or(String::new(), |q| priced(q).2.minor().to_string()));
                 @if v.sign_in_again.is_some() { input type="hidden" name="as_guest" value="1"; }
                 fieldset {
