@@ -41,3 +41,147 @@
     el.textContent = count > 0 ? String(count) : '';
   }
 })();
+
+// Checkout: the province's wards, filtered as you type, and the shipping fee and total for the
+// place and method chosen, at once. Without this script the page's "Update" button does the same
+// by reloading; either way the total shown is sent back (expected_total) and is the one charged.
+(() => {
+  'use strict';
+  const form = document.querySelector('form[data-checkout]');
+  if (!form) return;
+  const en = form.dataset.locale === 'en';
+  const $ = (sel) => form.querySelector(sel);
+  const country = $('#f-address-country');
+  const province = $('#f-address-province-code');
+  const ward = $('#f-address-ward-code');
+  const filter = $('#f-ward-filter');
+  const methods = $('#f-shipping-methods');
+  const expected = form.querySelector('input[name=expected_total]');
+  const summary = document.querySelector('aside.summary');
+  const money = (n) => {
+    const digits = String(Math.abs(n)).replace(/\B(?=(\d{3})+(?!\d))/g, en ? ',' : '.');
+    return (n < 0 ? '-' : '') + (en ? `₫${digits}` : `${digits} ₫`);
+  };
+  const free = en ? 'Free' : 'Miễn phí';
+  const names = { standard: en ? 'Standard' : 'Tiêu chuẩn', express: en ? 'Express' : 'Hoả tốc' };
+  const eta = ([a, b]) => {
+    if (a === 0 && b === 0) return en ? 'same day' : 'giao trong ngày';
+    const span = a === b ? `${a}` : `${a}–${b}`;
+    return en ? `${span} ${span === '1' ? 'day' : 'days'}` : `${span} ngày`;
+  };
+  const fold = (s) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
+
+  // The summary follows the checked method (its fee and total are on the radio).
+  const showChosen = () => {
+    const radio = form.querySelector('input[name=shipping_method]:checked');
+    const ship = summary?.querySelector('[data-shipping]');
+    const total = summary?.querySelector('[data-total]');
+    if (!radio || !ship || !total) return;
+    ship.textContent = radio.dataset.shippingText;
+    ship.dataset.shipping = radio.dataset.shipping;
+    total.textContent = radio.dataset.totalText;
+    total.dataset.total = radio.dataset.total;
+    if (expected) expected.value = radio.dataset.total;
+  };
+  form.addEventListener('change', (e) => {
+    if (e.target.name === 'shipping_method') showChosen();
+  });
+
+  // A quote for the place chosen: the methods offered there, with their fees and totals.
+  let asked = 0;
+  const quote = async () => {
+    const url = form.dataset.quoteUrl;
+    if (!url || !methods) return;
+    const body = { country: country?.value || 'VN', province_code: province?.value || '', ward_code: ward?.value || '' };
+    if (body.country === 'VN' && !body.province_code) return;
+    const mine = ++asked;
+    let res;
+    try {
+      res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-cart-token': form.dataset.cartToken || '' }, body: JSON.stringify(body) });
+    } catch { return; /* offline: the Update button still works */ }
+    if (!res.ok || mine !== asked) return;
+    const { methods: offered } = await res.json();
+    const current = form.querySelector('input[name=shipping_method]:checked')?.value;
+    const keep = offered.some((m) => m.code === current) ? current : offered[0]?.code;
+    for (const old of methods.querySelectorAll('label.choice, p.notice.no-method')) old.remove();
+    const anchor = methods.querySelector('legend');
+    let after = anchor;
+    if (offered.length === 0) {
+      const p = document.createElement('p');
+      p.className = 'notice no-method';
+      p.textContent = en ? 'No shipping method reaches this address for this parcel.' : 'Chưa có cách giao hàng nào tới địa chỉ này cho kiện hàng này.';
+      after.after(p);
+    }
+    offered.forEach((m, i) => {
+      const label = document.createElement('label');
+      label.className = 'choice';
+      const input = document.createElement('input');
+      input.type = 'radio';
+      input.name = 'shipping_method';
+      input.value = m.code;
+      if (i === 0) input.id = 'f-shipping-method';
+      input.checked = m.code === keep;
+      const shipping = m.fee - m.discount;
+      input.dataset.shipping = String(shipping);
+      input.dataset.total = String(m.total);
+      input.dataset.shippingText = shipping === 0 ? free : money(shipping);
+      input.dataset.totalText = money(m.total);
+      const window = document.createElement('span');
+      window.className = 'eta';
+      window.textContent = eta(m.eta_days);
+      label.append(input, ` ${names[m.code] || m.code} — ${m.fee === 0 ? free : money(m.fee)} · `, window);
+      after.after(label);
+      after = label;
+    });
+    showChosen();
+  };
+
+  // The wards of the province chosen, from the regions API (cached at the edge).
+  const loadWards = async () => {
+    if (!ward) return;
+    const code = province.value;
+    ward.replaceChildren(new Option(code ? (en ? '— Choose a ward or commune —' : '— Chọn phường/xã —') : (en ? '— Choose the province first —' : '— Chọn tỉnh/thành phố trước —'), ''));
+    if (filter) { filter.value = ''; filter.hidden = !code; }
+    if (!code) return;
+    try {
+      const res = await fetch(`${form.dataset.wardsUrl}${encodeURIComponent(code)}/wards`);
+      if (!res.ok || province.value !== code) return;
+      const { wards } = await res.json();
+      for (const w of wards) ward.add(new Option(w.name, w.code));
+    } catch { /* the Update button still lists them */ }
+  };
+
+  if (filter && ward) {
+    filter.hidden = ward.options.length <= 1;
+    filter.addEventListener('input', () => {
+      const q = fold(filter.value.trim());
+      let first = null;
+      for (const o of ward.options) {
+        if (!o.value) continue;
+        const show = !q || fold(o.text).includes(q);
+        o.hidden = !show;
+        o.disabled = !show;
+        if (show && !first) first = o;
+      }
+      // Typing narrows the list; the first match is chosen so Enter or Tab keeps it.
+      if (first && (ward.selectedOptions[0]?.hidden || !ward.value)) {
+        ward.value = first.value;
+        quote();
+      }
+    });
+  }
+  country?.addEventListener('change', () => {
+    const vn = country.value === 'VN';
+    form.querySelector('.vn-place').hidden = !vn;
+    form.querySelector('.abroad-place').hidden = vn;
+    quote();
+  });
+  province?.addEventListener('change', async () => {
+    await loadWards();
+    quote();
+  });
+  ward?.addEventListener('change', quote);
+  // With the script the lists and fees follow at once: the Update button is not needed.
+  const refresh = form.querySelector('.refresh-place');
+  if (refresh) refresh.hidden = true;
+})();

@@ -279,7 +279,7 @@ pub(super) async fn submit_checkout_json(m: &Machine<'_>, id: &str, track: &Trac
     }
     let form: CheckoutForm = parse_json(&m.body)?;
     let mut request = validate(&form, &config.providers())?;
-    locate_address(&D1::open(env)?, &mut request.address).await??;
+    locate_address(&D1::open(env)?, &mut request.address).await?.map_err(AppError::Unprocessable)?;
     // Optional: the total the client showed; the order is placed only at that total.
     let expected_total = serde_json::from_str::<serde_json::Value>(&m.body).ok().and_then(|v| v["expected_total"].as_i64()).map(Vnd::new);
     let key = req.headers().get("idempotency-key").ok().flatten().filter(|k| !k.is_empty() && k.len() <= 255);
@@ -357,7 +357,7 @@ pub(super) async fn shipping_quote_json(m: &Machine<'_>, id: &str) -> Result<Res
         if !known {
             // Which one is wrong: the province, or a ward not in it.
             let field = if !ward.is_empty() && regions::wards(&db, &province).await?.is_some() { "ward_code" } else { "province_code" };
-            return Err(vec![FieldError { field, problem: Problem::UnknownChoice }].into());
+            return Err(AppError::Unprocessable(vec![FieldError { field, problem: Problem::UnknownChoice }]));
         }
         Some(province)
     } else {

@@ -185,7 +185,7 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                     div.vn-place hidden[!in_vietnam] {
                         div.field {
                             label for="f-address-province-code" { (s.province) }
-                            select #f-address-province-code name="address.province_code" autocomplete="address-level1" data-refresh
+                            select #f-address-province-code name="address.province_code" autocomplete="address-level1" data-refresh required[in_vietnam]
                                 aria-invalid=[field(v, "address.province_code").map(|_| "true")] aria-describedby=[described_by("address.province_code", false)] {
                                 option value="" { (pick("— Chọn tỉnh/thành phố —", "— Choose a province or city —")) }
                                 @for p in v.provinces {
@@ -198,7 +198,7 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                             label for="f-address-ward-code" { (s.ward) }
                             input #f-ward-filter.ward-filter type="search" hidden placeholder=(pick("Gõ để lọc phường/xã", "Type to filter wards"))
                                 aria-label=(pick("Lọc danh sách phường/xã", "Filter the wards")) autocomplete="off";
-                            select #f-address-ward-code name="address.ward_code" autocomplete="address-level2" data-refresh
+                            select #f-address-ward-code name="address.ward_code" autocomplete="address-level2" data-refresh required[in_vietnam]
                                 aria-invalid=[field(v, "address.ward_code").map(|_| "true")] aria-describedby=[described_by("address.ward_code", false)] {
                                 @if v.wards.is_empty() {
                                     option value="" { (pick("— Chọn tỉnh/thành phố trước —", "— Choose the province first —")) }
