@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod inventory;
 pub mod cart;
 pub mod accounts;
+pub mod address_book;
 pub mod admin;
 pub mod admin_catalog;
 pub mod admin_orders;
