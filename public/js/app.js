@@ -42,20 +42,77 @@
   }
 })();
 
-// Checkout: the province's wards, filtered as you type, and the shipping fee and total for the
-// place and method chosen, at once. Without this script the page's "Update" button does the same
-// by reloading; either way the total shown is sent back (expected_total) and is the one charged.
+// Address forms (checkout, the account's address book): the province's wards fetched when it is
+// chosen and filtered as you type, and the Vietnamese or the foreign fields by country. Without this
+// script the forms' "Update" button lists them by reloading. `changed` is told of every change of
+// place.
+function placePicker(form, changed = () => {}) {
+  const en = form.dataset.locale === 'en';
+  const country = form.querySelector('select[name="address.country"]');
+  const province = form.querySelector('select[name="address.province_code"]');
+  const ward = form.querySelector('select[name="address.ward_code"]');
+  const filter = form.querySelector('input.ward-filter');
+  const fold = (s) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
+  const loadWards = async () => {
+    if (!ward || !province) return;
+    const code = province.value;
+    ward.replaceChildren(new Option(code ? (en ? '— Choose a ward or commune —' : '— Chọn phường/xã —') : (en ? '— Choose the province first —' : '— Chọn tỉnh/thành phố trước —'), ''));
+    if (filter) { filter.value = ''; filter.hidden = true; }
+    if (!code) return;
+    try {
+      const res = await fetch(`${form.dataset.wardsUrl}${encodeURIComponent(code)}/wards`);
+      if (!res.ok || province.value !== code) return;
+      const { wards } = await res.json();
+      for (const w of wards) ward.add(new Option(w.name, w.code));
+      if (filter) filter.hidden = false;
+    } catch { /* the Update button still lists them */ }
+  };
+  if (filter && ward) {
+    filter.hidden = ward.options.length <= 1;
+    filter.addEventListener('input', () => {
+      const q = fold(filter.value.trim());
+      let first = null;
+      for (const o of ward.options) {
+        if (!o.value) continue;
+        const show = !q || fold(o.text).includes(q);
+        o.hidden = !show;
+        o.disabled = !show;
+        if (show && !first) first = o;
+      }
+      // Typing narrows the list; the first match is chosen so Enter or Tab keeps it.
+      if (first && (ward.selectedOptions[0]?.hidden || !ward.value)) {
+        ward.value = first.value;
+        changed();
+      }
+    });
+  }
+  country?.addEventListener('change', () => {
+    const vn = country.value === 'VN';
+    for (const el of form.querySelectorAll('.vn-place')) el.hidden = !vn;
+    for (const el of form.querySelectorAll('.abroad-place')) el.hidden = vn;
+    changed();
+  });
+  province?.addEventListener('change', async () => {
+    await loadWards();
+    changed();
+  });
+  ward?.addEventListener('change', () => changed());
+  // With the script the lists follow at once: the Update button is not needed.
+  for (const el of form.querySelectorAll('.refresh-place')) el.hidden = true;
+  return { country, province, ward };
+}
+
+for (const form of document.querySelectorAll('form[data-places]')) placePicker(form);
+
+// Checkout: the shipping fee and total for the place and method chosen, at once (a quote from the
+// cart's shipping-quote endpoint). Without this script the "Update" button does the same by
+// reloading; either way the total shown is sent back (expected_total) and is the one charged.
 (() => {
   'use strict';
   const form = document.querySelector('form[data-checkout]');
   if (!form) return;
   const en = form.dataset.locale === 'en';
-  const $ = (sel) => form.querySelector(sel);
-  const country = $('#f-address-country');
-  const province = $('#f-address-province-code');
-  const ward = $('#f-address-ward-code');
-  const filter = $('#f-ward-filter');
-  const methods = $('#f-shipping-methods');
+  const methods = form.querySelector('#f-shipping-methods');
   const expected = form.querySelector('input[name=expected_total]');
   const summary = document.querySelector('aside.summary');
   const money = (n) => {
@@ -69,7 +126,6 @@
     const span = a === b ? `${a}` : `${a}–${b}`;
     return en ? `${span} ${span === '1' ? 'day' : 'days'}` : `${span} ngày`;
   };
-  const fold = (s) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
 
   // The summary follows the checked method (its fee and total are on the radio).
   const showChosen = () => {
@@ -89,10 +145,11 @@
 
   // A quote for the place chosen: the methods offered there, with their fees and totals.
   let asked = 0;
+  let place = null;
   const quote = async () => {
     const url = form.dataset.quoteUrl;
-    if (!url || !methods) return;
-    const body = { country: country?.value || 'VN', province_code: province?.value || '', ward_code: ward?.value || '' };
+    if (!url || !methods || !place) return;
+    const body = { country: place.country?.value || 'VN', province_code: place.province?.value || '', ward_code: place.ward?.value || '' };
     if (body.country === 'VN' && !body.province_code) return;
     const mine = ++asked;
     let res;
@@ -103,12 +160,11 @@
     const { methods: offered } = await res.json();
     const current = form.querySelector('input[name=shipping_method]:checked')?.value;
     const keep = offered.some((m) => m.code === current) ? current : offered[0]?.code;
-    for (const old of methods.querySelectorAll('label.choice, p.notice.no-method')) old.remove();
-    const anchor = methods.querySelector('legend');
-    let after = anchor;
+    for (const old of methods.querySelectorAll('label.choice, p.notice')) old.remove();
+    let after = methods.querySelector('legend');
     if (offered.length === 0) {
       const p = document.createElement('p');
-      p.className = 'notice no-method';
+      p.className = 'notice';
       p.textContent = en ? 'No shipping method reaches this address for this parcel.' : 'Chưa có cách giao hàng nào tới địa chỉ này cho kiện hàng này.';
       after.after(p);
     }
@@ -135,53 +191,5 @@
     });
     showChosen();
   };
-
-  // The wards of the province chosen, from the regions API (cached at the edge).
-  const loadWards = async () => {
-    if (!ward) return;
-    const code = province.value;
-    ward.replaceChildren(new Option(code ? (en ? '— Choose a ward or commune —' : '— Chọn phường/xã —') : (en ? '— Choose the province first —' : '— Chọn tỉnh/thành phố trước —'), ''));
-    if (filter) { filter.value = ''; filter.hidden = !code; }
-    if (!code) return;
-    try {
-      const res = await fetch(`${form.dataset.wardsUrl}${encodeURIComponent(code)}/wards`);
-      if (!res.ok || province.value !== code) return;
-      const { wards } = await res.json();
-      for (const w of wards) ward.add(new Option(w.name, w.code));
-    } catch { /* the Update button still lists them */ }
-  };
-
-  if (filter && ward) {
-    filter.hidden = ward.options.length <= 1;
-    filter.addEventListener('input', () => {
-      const q = fold(filter.value.trim());
-      let first = null;
-      for (const o of ward.options) {
-        if (!o.value) continue;
-        const show = !q || fold(o.text).includes(q);
-        o.hidden = !show;
-        o.disabled = !show;
-        if (show && !first) first = o;
-      }
-      // Typing narrows the list; the first match is chosen so Enter or Tab keeps it.
-      if (first && (ward.selectedOptions[0]?.hidden || !ward.value)) {
-        ward.value = first.value;
-        quote();
-      }
-    });
-  }
-  country?.addEventListener('change', () => {
-    const vn = country.value === 'VN';
-    form.querySelector('.vn-place').hidden = !vn;
-    form.querySelector('.abroad-place').hidden = vn;
-    quote();
-  });
-  province?.addEventListener('change', async () => {
-    await loadWards();
-    quote();
-  });
-  ward?.addEventListener('change', quote);
-  // With the script the lists and fees follow at once: the Update button is not needed.
-  const refresh = form.querySelector('.refresh-place');
-  if (refresh) refresh.hidden = true;
+  place = placePicker(form, quote);
 })();

@@ -342,6 +342,11 @@ pub fn country_name_in(locale: Locale, code: &str) -> &str {
     COUNTRIES.iter().find(|(c, _, _)| *c == code).map_or(code, |(_, vi, en)| locale.pick(vi, en))
 }
 
+/// Countries we ship to, Vietnam first: (code, Vietnamese name, English name).
+pub fn countries() -> &'static [(&'static str, &'static str, &'static str)] {
+    COUNTRIES
+}
+
 /// Countries we ship to, Vietnam first.
 const COUNTRIES: &[(&str, &str, &str)] = &[
     ("VN", "Việt Nam", "Vietnam"),
