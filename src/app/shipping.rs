@@ -5,7 +5,9 @@
 
 use serde::Deserialize;
 
+use super::admin::{audit_created_sql, audit_sql, Actor};
 use super::db::{expect_n, Db, DbError, Sql};
+use super::sql::SqlValue;
 use crate::domain::regions::{ProvinceCode, Region};
 use crate::domain::shipping::{self, Place, Quote, Rate, ShippingSettings, Zone};
 
@@ -58,6 +60,110 @@ pub async fn quote(db: &impl Db, settings: &ShippingSettings, zone: Zone, weight
     Ok(shipping::quote(&decode_rates(&rows)?, zone, weight_grams, subtotal, settings.free_standard_from))
 }
 
+/// A rate row as a manager typed it.
+#[derive(Clone, Debug, Default)]
+pub struct RateInput {
+    pub zone: String,
+    pub method: String,
+    /// Empty: any weight.
+    pub up_to_grams: String,
+    pub fee: String,
+    pub eta_min: String,
+    pub eta_max: String,
+}
+
+/// Why a manager's change was not made.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RateEditError {
+    /// A field that is not a number, an unknown zone or method, or a nonsense row.
+    Invalid(&'static str),
+    /// That bracket exists already for the zone and method.
+    Duplicate,
+    NotFound,
+}
+
+/// Parses and checks a typed row (`domain::shipping::check_rate`).
+pub fn parse_rate(input: &RateInput) -> Result<Rate, RateEditError> {
+    let int = |s: &str, field: &'static str| s.trim().replace(['.', ',', ' '], "").parse::<i64>().map_err(|_| RateEditError::Invalid(field));
+    let zone = Zone::parse(input.zone.trim()).ok_or(RateEditError::Invalid("zone"))?;
+    let method = crate::domain::checkout::ShippingMethod::parse(input.method.trim()).ok_or(RateEditError::Invalid("method"))?;
+    let up_to_grams = if input.up_to_grams.trim().is_empty() { None } else { Some(int(&input.up_to_grams, "up_to_grams")?) };
+    let rate = Rate {
+        zone,
+        method,
+        up_to_grams,
+        fee: crate::domain::money::Vnd::new(int(&input.fee, "fee")?),
+        eta_min: int(&input.eta_min, "eta_min")?,
+        eta_max: int(&input.eta_max, "eta_max")?,
+    };
+    shipping::check_rate(&rate).map_err(|p| {
+        RateEditError::Invalid(match p {
+            shipping::RateProblem::Fee => "fee",
+            shipping::RateProblem::Weight => "up_to_grams",
+            shipping::RateProblem::Eta => "eta",
+        })
+    })?;
+    Ok(rate)
+}
+
+fn rate_json(r: &Rate) -> serde_json::Value {
+    serde_json::json!({"zone": r.zone.code(), "method": r.method.code(), "up_to_grams": r.up_to_grams, "fee": r.fee, "eta_min": r.eta_min, "eta_max": r.eta_max})
+}
+
+/// Adds a row to the rate table, audited (`shipping_rate.create`).
+pub async fn add_rate(db: &impl Db, actor: &Actor<'_>, input: &RateInput, now: i64) -> Result<Result<(), RateEditError>, DbError> {
+    let rate = match parse_rate(input) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
+    let insert = Sql::new("INSERT INTO shipping_rates (zone, method, up_to_grams, fee, eta_min, eta_max, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(rate.zone.code())
+        .bind(rate.method.code())
+        .bind(rate.up_to_grams.map_or(SqlValue::Null, SqlValue::Int))
+        .bind(rate.fee)
+        .bind(rate.eta_min)
+        .bind(rate.eta_max)
+        .bind(now);
+    match db.batch(&[insert, audit_created_sql(actor, "shipping_rate.create", "shipping_rate", "shipping_rates", &rate_json(&rate), now)]).await {
+        Ok(_) => Ok(Ok(())),
+        Err(e) if e.is_constraint() => Ok(Err(RateEditError::Duplicate)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Changes a row, audited with what it was and what it becomes (`shipping_rate.update`).
+pub async fn update_rate(db: &impl Db, actor: &Actor<'_>, id: i64, input: &RateInput, now: i64) -> Result<Result<(), RateEditError>, DbError> {
+    let rate = match parse_rate(input) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
+    let Some(before) = rate_table(db).await?.into_iter().find(|r| r.id == id) else { return Ok(Err(RateEditError::NotFound)) };
+    let update = Sql::new("UPDATE shipping_rates SET zone = ?, method = ?, up_to_grams = ?, fee = ?, eta_min = ?, eta_max = ?, updated_at = ? WHERE id = ?")
+        .bind(rate.zone.code())
+        .bind(rate.method.code())
+        .bind(rate.up_to_grams.map_or(SqlValue::Null, SqlValue::Int))
+        .bind(rate.fee)
+        .bind(rate.eta_min)
+        .bind(rate.eta_max)
+        .bind(now)
+        .bind(id);
+    let audit = audit_sql(actor, "shipping_rate.update", "shipping_rate", &id.to_string(), Some(&rate_json(&before.rate)), Some(&rate_json(&rate)), now);
+    match db.batch(&[update, audit]).await {
+        Ok(_) => Ok(Ok(())),
+        Err(e) if e.is_constraint() => Ok(Err(RateEditError::Duplicate)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes a row (a zone and method left with no row are no longer offered), audited.
+pub async fn remove_rate(db: &impl Db, actor: &Actor<'_>, id: i64, now: i64) -> Result<bool, DbError> {
+    let Some(before) = rate_table(db).await?.into_iter().find(|r| r.id == id) else { return Ok(false) };
+    let delete = Sql::new("DELETE FROM shipping_rates WHERE id = ?").bind(id);
+    let audit = audit_sql(actor, "shipping_rate.delete", "shipping_rate", &id.to_string(), Some(&rate_json(&before.rate)), None, now);
+    let results = db.batch(&[delete, audit]).await?;
+    Ok(results.first().is_some_and(|r| r.changes() > 0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +207,53 @@ mod tests {
         assert_eq!(q(Zone::OtherRegion, 300, 1_000_000), vec![(Standard, 0, [3, 5]), (Express, 60_000, [2, 3])], "the free-shipping threshold");
         assert_eq!(q(Zone::International, 900, 5_000_000), vec![(Standard, 350_000, [7, 14])]);
         assert_eq!(q(Zone::International, 6_000, 100_000), vec![], "too heavy to send abroad");
+    }
+
+    fn typed(zone: &str, method: &str, up_to: &str, fee: &str, eta: (&str, &str)) -> RateInput {
+        RateInput { zone: zone.into(), method: method.into(), up_to_grams: up_to.into(), fee: fee.into(), eta_min: eta.0.into(), eta_max: eta.1.into() }
+    }
+
+    #[test]
+    fn a_managers_edits_change_the_quotes_and_are_audited() {
+        let db = Sqlite::migrated();
+        let actor = Actor { id: "a1", email: "manager@vestify.vn", ip: "127.0.0.1" };
+        let s = ShippingSettings::default();
+        let express_in_region = || block_on(quote(&db, &s, Zone::SameRegion, 300, Vnd::new(100_000))).unwrap().iter().find(|q| q.method == ShippingMethod::Express).map(|q| q.fee.minor());
+        assert_eq!(express_in_region(), Some(45_000));
+        let row = block_on(rate_table(&db)).unwrap().into_iter().find(|r| r.rate.zone == Zone::SameRegion && r.rate.method == ShippingMethod::Express && r.rate.up_to_grams == Some(500)).unwrap();
+        block_on(update_rate(&db, &actor, row.id, &typed("same_region", "express", "500", "40.000", ("1", "2")), 5)).unwrap().unwrap();
+        assert_eq!(express_in_region(), Some(40_000));
+        assert_eq!(db.text(&format!("SELECT before FROM audit_log WHERE action = 'shipping_rate.update' AND entity_id = '{}'", row.id)).contains("45000"), true);
+        // Express withdrawn from the region: not offered there any more.
+        for r in block_on(rate_table(&db)).unwrap().into_iter().filter(|r| r.rate.zone == Zone::SameRegion && r.rate.method == ShippingMethod::Express) {
+            assert!(block_on(remove_rate(&db, &actor, r.id, 6)).unwrap());
+        }
+        assert_eq!(express_in_region(), None);
+        assert_eq!(db.int("SELECT COUNT(*) FROM audit_log WHERE action = 'shipping_rate.delete'"), 4);
+        // And offered again up to 1 kg.
+        block_on(add_rate(&db, &actor, &typed("same_region", "express", "1000", "55000", ("1", "1")), 7)).unwrap().unwrap();
+        assert_eq!(express_in_region(), Some(55_000));
+        assert_eq!(db.int("SELECT COUNT(*) FROM audit_log WHERE action = 'shipping_rate.create'"), 1);
+        assert_eq!(block_on(add_rate(&db, &actor, &typed("same_region", "express", "1000", "1", ("1", "1")), 8)).unwrap(), Err(RateEditError::Duplicate));
+    }
+
+    #[test]
+    fn a_nonsense_row_is_refused_before_anything_changes() {
+        let db = Sqlite::migrated();
+        let actor = Actor { id: "a1", email: "m@vestify.vn", ip: "" };
+        let before = block_on(rate_table(&db)).unwrap();
+        for (input, field) in [
+            (typed("moon", "standard", "", "1", ("1", "2")), "zone"),
+            (typed("same_region", "drone", "", "1", ("1", "2")), "method"),
+            (typed("same_region", "standard", "0", "1", ("1", "2")), "up_to_grams"),
+            (typed("same_region", "standard", "", "-5", ("1", "2")), "fee"),
+            (typed("same_region", "standard", "", "abc", ("1", "2")), "fee"),
+            (typed("same_region", "standard", "", "1", ("3", "2")), "eta"),
+        ] {
+            assert_eq!(block_on(add_rate(&db, &actor, &input, 1)).unwrap(), Err(RateEditError::Invalid(field)));
+        }
+        assert_eq!(block_on(update_rate(&db, &actor, 999_999, &typed("same_region", "standard", "", "1", ("1", "2")), 1)).unwrap(), Err(RateEditError::NotFound));
+        assert_eq!(block_on(rate_table(&db)).unwrap(), before);
+        assert_eq!(db.int("SELECT COUNT(*) FROM audit_log"), 0);
     }
 }
