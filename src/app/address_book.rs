@@ -176,7 +176,7 @@ pub async fn save(db: &impl Db, customer_id: &str, editing: Option<&str>, new_id
         .bind(MAX_ADDRESSES),
     };
     let results = db.batch(&[write]).await?;
-    if !results.first().is_some_and(|r| r.changes() > 0) {
+    if results.first().is_none_or(|r| r.changes() == 0) {
         return Ok(Err(if editing.is_some() { SaveError::NotFound } else { SaveError::TooMany }));
     }
     if input.make_default && !set_default(db, customer_id, id).await? {

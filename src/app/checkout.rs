@@ -405,7 +405,7 @@ mod tests {
         let shop = Shop::demo();
         let v = shop.variant(0, 5);
         shop.db.exec(&format!("UPDATE variants SET weight_grams = 400 WHERE id = {v}"));
-        let mut order_for = |n, province, ward, method| {
+        let order_for = |n, province, ward, method| {
             let id = Shop::cart_id(n);
             let mut cart = filled(&shop, &id, v, 1);
             let placed = block_on(place_order(&shop.at(&id, NOW), &mut cart, &to_place(province, ward, method, &shop))).unwrap();

@@ -223,7 +223,8 @@ mod tests {
         let row = block_on(rate_table(&db)).unwrap().into_iter().find(|r| r.rate.zone == Zone::SameRegion && r.rate.method == ShippingMethod::Express && r.rate.up_to_grams == Some(500)).unwrap();
         block_on(update_rate(&db, &actor, row.id, &typed("same_region", "express", "500", "40.000", ("1", "2")), 5)).unwrap().unwrap();
         assert_eq!(express_in_region(), Some(40_000));
-        assert_eq!(db.text(&format!("SELECT before FROM audit_log WHERE action = 'shipping_rate.update' AND entity_id = '{}'", row.id)).contains("45000"), true);
+        let audited = db.text(&format!("SELECT before || ' -> ' || after FROM audit_log WHERE action = 'shipping_rate.update' AND entity_id = '{}'", row.id));
+        assert!(audited.contains("\"fee\":45000") && audited.contains("\"fee\":40000"), "{audited}");
         // Express withdrawn from the region: not offered there any more.
         for r in block_on(rate_table(&db)).unwrap().into_iter().filter(|r| r.rate.zone == Zone::SameRegion && r.rate.method == ShippingMethod::Express) {
             assert!(block_on(remove_rate(&db, &actor, r.id, 6)).unwrap());
