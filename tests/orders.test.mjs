@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { parseHtml } from './support/html.mjs';
 import { s, shop, useShop } from './support/setup.mjs';
 import { assertStockReconciles, checkoutBody, checkoutForm, cookiesOf, flip, newKey, shippingFee, signSandbox, variantPool } from './support/shopping.mjs';
 
@@ -161,6 +162,42 @@ describe('order totals', () => {
       const [row] = await shop.sql(`SELECT subtotal, shipping_fee, discount, total FROM orders WHERE id = '${order.id}'`);
       assert.deepEqual(row, { subtotal, shipping_fee: shipping, discount: 0, total: subtotal + shipping });
     }
+  });
+});
+
+describe('checkout without JavaScript', () => {
+  it('shows the wards and fees for the place on Update, and places the order only at the total shown', async () => {
+    const [v] = pool.take(1, (x) => x.price < 500_000);
+    const { cookie, cartId } = await htmlCartWith(v, 1);
+    const form = await filledCheckoutForm(cookie);
+    const hcm = { ...form, 'address.province_code': '79', 'address.ward_code': '', shipping_method: 'express' };
+    const standard = v.price + shippingFee('standard', v.price, v.weight_grams, 'same_province');
+    const express = v.price + shippingFee('express', v.price, v.weight_grams, 'same_province');
+
+    // "Update": the province's wards and the fees there, nothing placed.
+    const updated = await s.postForm('/checkout', { ...hcm, refresh: '1' }, { cookie });
+    assert.equal(updated.status, 200, updated.text.slice(0, 300));
+    updated.doc = parseHtml(updated.text);
+    assert.ok(updated.doc.find('select[name="address.ward_code"] option[value="26743"]'), 'Hồ Chí Minh City\'s wards');
+    const radio = (m) => updated.doc.find(`input[name="shipping_method"][value="${m}"]`);
+    assert.deepEqual([Number(radio('standard').attr('data-total')), Number(radio('express').attr('data-total'))], [standard, express]);
+    assert.equal(Number(updated.doc.find('.summary [data-total]').attr('data-total')), express, 'the summary shows the method chosen');
+    assert.equal(Number(updated.doc.find('input[name="expected_total"]').attr('value')), express);
+    assert.deepEqual(await ordersOfCart(cartId), []);
+
+    // Express sent with the total of a page that still showed standard: shown again, not placed.
+    const chosen = { ...hcm, 'address.ward_code': '26743' };
+    const stale = await s.postForm('/checkout', { ...chosen, expected_total: String(standard) }, { cookie });
+    assert.equal(stale.status, 409);
+    stale.doc = parseHtml(stale.text);
+    assert.ok(stale.doc.find('.total-changed'), 'the page says the total changed');
+    assert.equal(Number(stale.doc.find('.summary [data-total]').attr('data-total')), express);
+    assert.deepEqual(await ordersOfCart(cartId), []);
+
+    const placed = await s.postForm('/checkout', { ...chosen, expected_total: String(express) }, { cookie });
+    assert.equal(placed.status, 303, placed.text.slice(0, 300));
+    const [row] = await shop.sql(`SELECT total, shipping_method, shipping_zone FROM orders WHERE cart_id = '${cartId}'`);
+    assert.deepEqual(row, { total: express, shipping_method: 'express', shipping_zone: 'same_province' }, 'charged what was shown');
   });
 });
 
