@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 
 import { assertSchema, openapi, responseSchema } from './support/openapi.mjs';
 import { catalog } from './support/seed.mjs';
-import { shop, useShop } from './support/setup.mjs';
-import { checkoutBody, shippingFee, shopping, variantPool } from './support/shopping.mjs';
+import { s, shop, useShop } from './support/setup.mjs';
+import { checkoutBody, shippingFee, variantPool } from './support/shopping.mjs';
 
 const c = catalog();
 const { withVariant } = c;
@@ -330,7 +330,6 @@ describe('GET /api/v1/regions/provinces and /{code}/wards', () => {
 // --- shipping quotes and checkout by province and ward ---------------------------------------------
 
 describe('POST /api/v1/carts/{id}/shipping-quote and checkout by province and ward', () => {
-  const s = shopping(shop);
   const pool = variantPool();
   const grams = (lines) => lines.reduce((g, [v, q]) => g + v.weight_grams * q, 0);
   const priceOf = (lines) => lines.reduce((sum, [v, q]) => sum + v.price * q, 0);
