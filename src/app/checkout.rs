@@ -125,7 +125,11 @@ pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission
         return Err(coupon_rejected(cx, cart, pricing, request).await?);
     }
     if submission.expected_total.is_some_and(|shown| shown != pricing.total) {
-        return Err(CheckoutError::TotalChanged { cart: Box::new(render_to(cx, cart, Vec::new(), zone).await?) });
+        // Shown again priced for this buyer (what the order would cost), so the total the page now
+        // shows for the chosen method is the one a second submission is charged.
+        let mut shown = render_to(cx, cart, Vec::new(), zone).await?;
+        decorate(&mut shown, &cart.codes, &[(request.shipping_method.code(), pricing)]);
+        return Err(CheckoutError::TotalChanged { cart: Box::new(shown) });
     }
     for (line, priced) in lines.iter_mut().zip(&pricing.lines) {
         line.discount = priced.discount;
