@@ -112,7 +112,7 @@ describe('sign-in and sessions', () => {
     const csrf = await b.token('/account', '/account/addresses');
     const now = Math.floor(Date.now() / 1000);
     await shop.sql(`UPDATE sessions SET last_seen_at = ${now - 7 * 86400 - 5} WHERE subject_id = '${c.id}'`);
-    const address = { name: 'Trần Văn Cường', phone: '0901234567', 'address.line1': '12 Lý Thái Tổ', 'address.ward': 'Phường 1', 'address.district': 'Quận 10', 'address.province': 'TP. Hồ Chí Minh', 'address.country': 'VN' };
+    const address = { name: 'Trần Văn Cường', phone: '0901234567', 'address.line1': '12 Lý Thái Tổ', 'address.province_code': '79', 'address.ward_code': '26743', 'address.country': 'VN' };
     const sent = await b.submit('/account/addresses', address, { csrf });
     assert.equal(sent.status, 303);
     const location = sent.headers.get('location');
@@ -131,7 +131,9 @@ describe('sign-in and sessions', () => {
     const page = await b.get('/account');
     assert.match(page.text, /Những gì bạn đã nhập vẫn còn bên dưới/);
     const typed = (name) => page.doc.find(`form.add-address input[name="${name}"]`).attr('value');
-    assert.deepEqual(['name', 'phone', 'address.line1', 'address.province'].map(typed), ['Trần Văn Cường', '0901234567', '12 Lý Thái Tổ', 'TP. Hồ Chí Minh']);
+    assert.deepEqual(['name', 'phone', 'address.line1'].map(typed), ['Trần Văn Cường', '0901234567', '12 Lý Thái Tổ']);
+    const chosen = (name) => page.doc.find(`form.add-address select[name="${name}"] option[selected]`)?.attr('value');
+    assert.deepEqual([chosen('address.province_code'), chosen('address.ward_code')], ['79', '26743'], 'the province and ward, with the ward list');
     assert.ok(page.headers.getSetCookie().some((k) => /^vestify_kept=;/.test(k)), 'shown once');
     assert.equal((await b.get('/account')).doc.find('form.add-address input[name="address.line1"]').attr('value'), '');
   });
@@ -307,7 +309,7 @@ describe('the account', () => {
   it('keeps addresses per account: another account\'s address id is a 404', async () => {
     const one = await signedUp();
     const two = await signedUp();
-    const address = { name: 'Trần Văn Cường', phone: '0987 654 321', 'address.line1': '1 Hàng Bài', 'address.ward': 'Tràng Tiền', 'address.district': 'Hoàn Kiếm', 'address.province': 'Hà Nội', 'address.country': 'VN' };
+    const address = { name: 'Trần Văn Cường', phone: '0987 654 321', 'address.line1': '1 Hàng Bài', 'address.province_code': '01', 'address.ward_code': '00070', 'address.country': 'VN' };
     assert.equal((await one.b.submit('/account/addresses', address, { page: '/account' })).status, 303);
     const [row] = await shop.sql(`SELECT id FROM addresses WHERE customer_id = '${one.customer.id}'`);
     const probe = await two.b.submit(`/account/addresses/${row.id}/delete`, {}, { page: '/account', csrf: await two.b.token('/account', '/account/logout') });
@@ -318,6 +320,48 @@ describe('the account', () => {
     const action = `/account/addresses/${row.id}/delete`;
     assert.equal((await one.b.submit(action, {}, { page: '/account' })).status, 303);
     assert.deepEqual(await shop.sql(`SELECT id FROM addresses WHERE id = '${row.id}'`), []);
+  });
+
+  it('saves addresses by province and ward, edits them in place and makes one the default', async () => {
+    const { b, customer: c } = await signedUp();
+    const hanoi = { name: 'Lê Thị Hồng', phone: '0987 654 321', 'address.line1': '1 Hàng Bài', 'address.province_code': '01', 'address.ward_code': '00070', 'address.country': 'VN' };
+    const rows = () => shop.sql(`SELECT id, line1, ward, province, province_code, ward_code, district, is_default FROM addresses WHERE customer_id = '${c.id}' ORDER BY created_at, id`);
+    // A ward of another province is refused with the field, nothing saved.
+    const wrong = await b.submit('/account/addresses', { ...hanoi, 'address.province_code': '79' }, { page: '/account' });
+    assert.equal(wrong.status, 422);
+    const { parseHtml } = await import('./support/html.mjs');
+    assert.ok(parseHtml(wrong.text).find('.field-error[data-field="address.ward_code"]'), 'the ward is named');
+    assert.deepEqual(await rows(), []);
+    // Without JavaScript, "Update" lists the province's wards and saves nothing.
+    const listed = await b.submit('/account/addresses', { ...hanoi, 'address.ward_code': '', refresh: '1' }, { page: '/account' });
+    assert.equal(listed.status, 200);
+    assert.ok(parseHtml(listed.text).find('select[name="address.ward_code"] option[value="00070"]'), 'Hà Nội\'s wards are listed');
+    assert.deepEqual(await rows(), []);
+
+    assert.equal((await b.submit('/account/addresses', hanoi, { page: '/account' })).status, 303);
+    assert.equal((await b.submit('/account/addresses', { ...hanoi, 'address.line1': '2 Lê Lợi', 'address.province_code': '79', 'address.ward_code': '26743' }, { page: '/account' })).status, 303);
+    let [first, second] = await rows();
+    assert.deepEqual([first.province, first.ward, first.district, first.is_default], ['Thành phố Hà Nội', 'Phường Hoàn Kiếm', '', 1], 'official names; the first is the default');
+    assert.deepEqual([second.province_code, second.ward_code, second.is_default], ['79', '26743', 0]);
+
+    // Edit the second in place, then make it the default.
+    const edit = await b.get(`/account/addresses/${second.id}/edit`);
+    assert.equal(edit.status, 200);
+    assert.equal(edit.doc.find('select[name="address.ward_code"] option[selected]')?.attr('value'), '26743', 'the saved ward is chosen');
+    assert.equal((await b.submit(`/account/addresses/${second.id}`, { ...hanoi, 'address.line1': '3 Lê Lợi', 'address.province_code': '79', 'address.ward_code': '26743' }, { page: `/account/addresses/${second.id}/edit` })).status, 303);
+    assert.equal((await b.submit(`/account/addresses/${second.id}/default`, {}, { page: '/account' })).status, 303);
+    [first, second] = await rows();
+    assert.deepEqual([first.is_default, second.is_default, second.line1], [0, 1, '3 Lê Lợi'], 'one default, edited in place');
+    const page = await b.get('/account');
+    assert.deepEqual(page.doc.findAll('li[data-address]').map((li) => [li.attr('data-address'), li.attr('data-default')]), [[second.id, '1'], [first.id, '0']], 'the default first, marked');
+
+    // Another account can neither edit nor take it as its default.
+    const other = await signedUp();
+    assert.equal((await other.b.get(`/account/addresses/${first.id}/edit`)).status, 404);
+    const csrf = await other.b.token('/account', '/account/logout');
+    assert.equal((await other.b.submit(`/account/addresses/${first.id}/default`, {}, { page: '/account', csrf })).status, 404);
+    assert.equal((await other.b.submit(`/account/addresses/${first.id}`, hanoi, { page: '/account', csrf })).status, 404);
+    assert.deepEqual((await rows()).map((r) => [r.line1, r.is_default]), [['1 Hàng Bài', 0], ['3 Lê Lợi', 1]], 'untouched');
   });
 
   it('exports all of the shopper\'s data as a JSON download', async () => {

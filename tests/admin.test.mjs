@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 
 import { browser, newEmail } from './support/accounts.mjs';
 import { adminSession as signIn, auditCount, createOwner, OWNER_PASSWORD, PASSWORDS } from './support/admins.mjs';
-import { shop, useShop } from './support/setup.mjs';
+import { s, shop, useShop } from './support/setup.mjs';
+import { variantPool } from './support/shopping.mjs';
 
 const owner = newEmail('owner');
 
@@ -69,6 +70,8 @@ describe('the first owner', () => {
   });
 });
 
+let bracket = 0;
+
 describe('every role against every admin route', () => {
   // [method, path, permitted roles, fields]: the routes of domain::admin::ROUTES.
   const target = async () => {
@@ -86,6 +89,9 @@ describe('every role against every admin route', () => {
     ['POST', '/admin/users', ['owner'], async () => ({ email: newEmail('new'), name: 'N', role: 'staff', password: 'new admin password' })],
     ['POST', '/admin/users/{id}/role', ['owner'], async () => ({ role: 'staff' })],
     ['POST', '/admin/users/{id}/disable', ['owner'], async () => ({})],
+    ['GET', '/admin/shipping', ['owner', 'manager']],
+    // A new bracket each time (a bracket is unique per zone and method).
+    ['POST', '/admin/shipping', ['owner', 'manager'], async () => ({ zone: 'international', method: 'express', up_to_grams: String(100 + (bracket += 1)), fee: '500000', eta_min: '5', eta_max: '9' })],
   ];
 
   for (const [method, path, allowed, fields] of ROUTES) {
@@ -126,6 +132,34 @@ describe('every role against every admin route', () => {
 
   it('answers an admin path that is not a route with 404, whatever the role', async () => {
     for (const role of ['owner', 'support']) assert.equal((await admins[role].get('/admin/nope')).status, 404);
+  });
+});
+
+describe('the shipping rate table', () => {
+  it('is edited by a manager, audited, and the checkout quote follows at once', async () => {
+    const [v] = variantPool().take(1, (x) => x.weight_grams > 0 && x.weight_grams <= 500 && x.price < 500_000);
+    const { cart } = await s.cartWith([[v, 1]]);
+    const express = async () => (await s.shippingQuote(cart, { province_code: '92' })).json.methods.find((m) => m.code === 'express')?.fee;
+    assert.equal(await express(), 45_000, 'the seeded fee to another southern province');
+    const [row] = await shop.sql("SELECT id FROM shipping_rates WHERE zone = 'same_region' AND method = 'express' AND up_to_grams = 500");
+    const page = await admins.manager.get('/admin/shipping');
+    assert.equal(page.status, 200);
+    const edit = `/admin/shipping/${row.id}`;
+    const fields = { zone: 'same_region', method: 'express', up_to_grams: '500', fee: '41000', eta_min: '1', eta_max: '2' };
+    assert.equal((await admins.staff.submit(edit, fields, { csrf: await admins.staff.csrf() })).status, 403, 'staff may not');
+    const before = await auditCount(shop);
+    const res = await admins.manager.submit(edit, fields, { page: '/admin/shipping' });
+    assert.equal(res.status, 303, res.text.slice(0, 300));
+    assert.equal(await auditCount(shop), before + 1);
+    const [audit] = await shop.sql(`SELECT action, before, after FROM audit_log WHERE entity = 'shipping_rate' AND entity_id = '${row.id}'`);
+    assert.equal(audit.action, 'shipping_rate.update');
+    assert.deepEqual([JSON.parse(audit.before).fee, JSON.parse(audit.after).fee], [45_000, 41_000]);
+    assert.equal(await express(), 41_000);
+    // A nonsense row is refused with the reason, nothing changed.
+    const bad = await admins.manager.submit(edit, { ...fields, eta_min: '3', eta_max: '2' }, { page: '/admin/shipping' });
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /Số ngày giao/);
+    assert.equal(await auditCount(shop), before + 1);
   });
 });
 

@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 
 import { assertSchema, openapi, responseSchema } from './support/openapi.mjs';
 import { catalog } from './support/seed.mjs';
-import { shop, useShop } from './support/setup.mjs';
+import { s, shop, useShop } from './support/setup.mjs';
+import { checkoutBody, shippingFee, variantPool } from './support/shopping.mjs';
 
 const c = catalog();
 const { withVariant } = c;
@@ -323,6 +324,83 @@ describe('GET /api/v1/regions/provinces and /{code}/wards', () => {
       assert.equal(json.error.code, 'not_found');
       assert.equal(headers.get('cache-control'), 'no-store');
     }
+  });
+});
+
+// --- shipping quotes and checkout by province and ward ---------------------------------------------
+
+describe('POST /api/v1/carts/{id}/shipping-quote and checkout by province and ward', () => {
+  const pool = variantPool();
+  const grams = (lines) => lines.reduce((g, [v, q]) => g + v.weight_grams * q, 0);
+  const priceOf = (lines) => lines.reduce((sum, [v, q]) => sum + v.price * q, 0);
+  // From the warehouse in Hồ Chí Minh City (WAREHOUSE_PROVINCE_CODE's default).
+  const places = [
+    ['same_province', { province_code: '79', ward_code: '26743' }],
+    ['same_region', { province_code: '92', ward_code: '31120' }],
+    ['other_region', { province_code: '48', ward_code: '20195' }],
+    ['other_region', { province_code: '01' }],
+    ['international', { country: 'SG' }],
+  ];
+
+  it('prices each zone and weight bracket from the rate table, express only where offered', async () => {
+    const [light, heavy] = pool.take(2, (v) => v.price < 500_000 && v.weight_grams > 0);
+    for (const lines of [[[light, 1]], [[heavy, 2]]]) {
+      const { cart } = await s.cartWith(lines);
+      const subtotal = priceOf(lines);
+      assert.ok(subtotal < 1_000_000, "below the free-shipping threshold");
+      for (const [zone, place] of places) {
+        const res = await s.shippingQuote(cart, place);
+        assert.equal(res.status, 200, res.text);
+        assertSchema('ShippingQuote', res.json);
+        assert.equal(res.json.zone, zone, JSON.stringify(place));
+        assert.equal(res.json.weight_grams, grams(lines));
+        const expected = ['standard', 'express']
+          .map((code) => [code, shippingFee(code, subtotal, grams(lines), zone)])
+          .filter(([, fee]) => fee !== undefined)
+          .map(([code, fee]) => ({ code, fee, total: subtotal + fee }));
+        assert.deepEqual(res.json.methods.map((m) => ({ code: m.code, fee: m.fee, total: m.total })), expected, `${zone}, ${grams(lines)} g`);
+        for (const m of res.json.methods) {
+          assert.ok(m.eta_days[0] <= m.eta_days[1] && m.eta_days[0] >= 0, `a window in days: ${m.eta_days}`);
+        }
+      }
+    }
+  });
+
+  it('refuses an unknown province or a ward of another province with 422 and the field', async () => {
+    const [v] = pool.take(1);
+    const { cart } = await s.cartWith([[v, 1]]);
+    for (const [place, field] of [[{ province_code: '79', ward_code: '00070' }, 'ward_code'], [{ province_code: '99' }, 'province_code']]) {
+      const res = await s.shippingQuote(cart, place);
+      assert.equal(res.status, 422, res.text);
+      assert.deepEqual(Object.keys(res.json.error.fields), [field]);
+    }
+    const cases = [
+      [{ province_code: '79', ward_code: '00070' }, 'address.ward_code'],
+      [{ province_code: '99', ward_code: '26743' }, 'address.province_code'],
+    ];
+    for (const [codes, field] of cases) {
+      const body = checkoutBody();
+      body.address = { ...body.address, ...codes };
+      const res = await s.checkout(cart, body);
+      assert.equal(res.status, 422, res.text);
+      assert.equal(res.json.error.code, 'unprocessable');
+      assert.deepEqual(Object.keys(res.json.error.fields), [field]);
+    }
+    assert.deepEqual(await shop.sql(`SELECT id FROM orders WHERE cart_id = '${cart.id}'`), [], 'no order');
+  });
+
+  it('charges the zone\'s fee for the method chosen and keeps the codes and names on the order', async () => {
+    const [v] = pool.take(1, (x) => x.price < 500_000);
+    const lines = [[v, 1]];
+    const { cart } = await s.cartWith(lines);
+    const body = checkoutBody({ shipping_method: 'express' });
+    body.address = { line1: '1 Lê Lợi', province_code: '79', ward_code: '26743', country: 'VN' };
+    const res = await s.checkout(cart, body);
+    assert.equal(res.status, 201, res.text);
+    const fee = shippingFee('express', priceOf(lines), grams(lines), 'same_province');
+    assert.deepEqual(res.json.order.totals, { subtotal: priceOf(lines), shipping: fee, discount: 0, total: priceOf(lines) + fee });
+    const [row] = await shop.sql(`SELECT address_province_code, address_ward_code, address_province, address_ward, address_district, shipping_zone FROM orders WHERE id = '${res.json.order.id}'`);
+    assert.deepEqual(row, { address_province_code: '79', address_ward_code: '26743', address_province: 'Thành phố Hồ Chí Minh', address_ward: 'Phường Bến Thành', address_district: '', shipping_zone: 'same_province' });
   });
 });
 

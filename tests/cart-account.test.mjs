@@ -255,7 +255,7 @@ describe('promotions that depend on the account', () => {
       assert.equal((await s.applyCode(cart, c)).status, 200);
       carts.push(cart);
     }
-    const body = { email, name: 'Trần Văn Cường', phone: '0987 654 321', address: { line1: '1 Lê Lợi', ward: 'Bến Nghé', district: 'Quận 1', province: 'TP Hồ Chí Minh', country: 'VN' }, shipping_method: 'standard', payment_provider: 'sandbox' };
+    const body = { email, name: 'Trần Văn Cường', phone: '0987 654 321', address: { line1: '1 Lê Lợi', province_code: '79', ward_code: '26743', country: 'VN' }, shipping_method: 'standard', payment_provider: 'sandbox' };
     const results = await Promise.all(carts.map((cart) => s.checkout(cart, body)));
     const placed = results.filter((r) => r.status === 201);
     assert.equal(placed.length, 1, results.map((r) => `${r.status} ${r.text.slice(0, 200)}`).join('\n'));

@@ -5,8 +5,8 @@
 // threshold and one above it, so both sides of the standard-shipping rule are paid through the UI.
 //
 // Every price is taken from the JSON API of the same shop; only the shipping rule is written down
-// (it is the shop's configuration, `ShippingRates::default` in src/domain/checkout.rs, mirrored in
-// support/shopping.mjs). Each page is checked for console errors, uncaught exceptions, CSP
+// (the seeded rate table of migrations/0023_shipping_zones.sql, mirrored in support/shopping.mjs,
+// with the variants' weights from seed/demo.sql). Each page is checked for console errors, uncaught exceptions, CSP
 // violations and sideways overflow.
 //
 // Set SCREENSHOTS=1 to save a screenshot of every page of the journey to a temporary directory.
@@ -14,9 +14,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { assertFits, DESKTOP, navigateBy, openPage, PHONE, screenshot as saveScreenshot, screenshotDir, text, useBrowser } from './support/browser.mjs';
-import { vnd } from './support/seed.mjs';
+import { catalog, vnd } from './support/seed.mjs';
 import { shop, useShop } from './support/setup.mjs';
-import { FREE_STANDARD_FROM, standardFee } from './support/shopping.mjs';
+import { FREE_STANDARD_FROM, shippingFee, standardFee } from './support/shopping.mjs';
+
+const seeded = catalog();
+/** The parcel's weight for lines of API variants, from the seeded variant rows. */
+const weightOf = (lines) => lines.reduce((g, { variant, quantity }) => g + seeded.variants.find((v) => v.id === variant.id).weight_grams * quantity, 0);
 
 /** A variant is only chosen if it has stock to spare for the largest quantity a journey sets. */
 const MIN_AVAILABLE = 6;
@@ -129,10 +133,17 @@ const CONTACT = {
   'Email': 'khach.hang@example.vn',
   'Họ và tên': 'Nguyễn Thị Minh Anh',
   'Số nhà, tên đường': '12 Lý Thường Kiệt',
-  'Phường/Xã': 'Phường Hàng Bài',
-  'Quận/Huyện': 'Quận Hoàn Kiếm',
-  'Tỉnh/Thành phố': 'Hà Nội',
 };
+/** Hà Nội, Phường Hoàn Kiếm: another region than the warehouse in Hồ Chí Minh City. */
+const PLACE = { province: '01', ward: '00070' };
+
+/** Chooses the province, then (once the script has listed its wards) the ward. */
+async function choosePlace(page, { province, ward }) {
+  await page.getByLabel('Tỉnh/Thành phố', { exact: true }).selectOption(province);
+  const wards = page.getByLabel('Phường/Xã', { exact: true });
+  await wards.locator(`option[value="${ward}"]`).waitFor({ state: 'attached' });
+  await wards.selectOption(ward);
+}
 const GOOD_PHONE = '0912 345 678';
 const BAD_PHONE = '0912 345';
 
@@ -141,6 +152,7 @@ async function fillCheckout(page, phone) {
     await page.getByLabel(label, { exact: true }).fill(value);
   }
   await page.getByLabel('Số điện thoại', { exact: true }).fill(phone);
+  await choosePlace(page, PLACE);
   await page.locator('input[name=shipping_method][value=standard]').check();
   await page.locator('input[name=payment_provider][value=sandbox]').check();
 }
@@ -185,10 +197,11 @@ async function buyTwoVests(device, plan) {
     // Checkout: the summary and the standard fee for this subtotal.
     await navigateBy(page, () => page.locator('.cart-actions').getByRole('link', { name: 'Thanh toán' }).click());
     assert.equal(new URL(page.url()).pathname, '/checkout');
-    const fee = standardFee(finalSubtotal);
+    const fee = standardFee(finalSubtotal, weightOf(lines));
     assert.equal(Number(await page.locator('.summary [data-subtotal]').getAttribute('data-subtotal')), finalSubtotal);
     const standard = page.locator('label.choice', { has: page.locator('input[value=standard]') });
-    assert.ok((await text(standard)).endsWith(vnd(fee)), `standard shipping is offered at ${vnd(fee)}: ${await text(standard)}`);
+    const offered = fee === 0 ? '— Miễn phí ·' : `— ${vnd(fee)} ·`;
+    assert.ok((await text(standard)).includes(offered), `standard shipping is offered at ${vnd(fee)}, with its delivery window: ${await text(standard)}`);
 
     // The lines and the total come before the button in the page's order: on a phone they are
     // read on the way down to it.
@@ -229,6 +242,8 @@ async function buyTwoVests(device, plan) {
     for (const [label, value] of Object.entries(CONTACT)) {
       assert.equal(await page.getByLabel(label, { exact: true }).inputValue(), value, `${label} is kept`);
     }
+    assert.equal(await page.getByLabel('Tỉnh/Thành phố', { exact: true }).inputValue(), PLACE.province, 'the province is kept');
+    assert.equal(await page.getByLabel('Phường/Xã', { exact: true }).inputValue(), PLACE.ward, 'the ward is kept, its list shown');
     assert.equal(await phone.inputValue(), BAD_PHONE, 'the refused phone is kept to be corrected');
     assert.ok(await page.locator('input[name=shipping_method][value=standard]').isChecked());
     assert.ok(await page.locator('input[name=payment_provider][value=sandbox]').isChecked());
@@ -311,4 +326,62 @@ test('on a desktop screen, a guest buys two vests above the free-shipping thresh
     change: 3,
     freeShipping: true,
   });
+});
+
+test('on a phone, the total follows the province, ward and method at once, and is the total charged', async () => {
+  const products = (await productsByPrice()).filter((p) => buyableVariants(p).length > 0);
+  const product = products[4];
+  const session = await openPage({ name: 'phone', ...PHONE });
+  const { page } = session;
+  try {
+    const variant = await chooseVariant(page, product);
+    await addToCart(page, variant, 1);
+    const lines = [{ variant, quantity: 1 }];
+    const [subtotal, grams] = [variant.price, weightOf(lines)];
+    assert.ok(subtotal < FREE_STANDARD_FROM, 'precondition: below the free-shipping threshold');
+    await page.goto(`${shop.url}/checkout`);
+    const total = async () => Number(await page.locator('.summary [data-total]').getAttribute('data-total'));
+    const shown = async () => text(page.locator('.summary [data-total]'));
+    for (const [label, value] of Object.entries({ ...CONTACT, 'Số điện thoại': GOOD_PHONE })) {
+      await page.getByLabel(label, { exact: true }).fill(value);
+    }
+    // Hồ Chí Minh City, Phường Bến Thành: the warehouse's own province. The ward list is filtered as
+    // one types.
+    await page.getByLabel('Tỉnh/Thành phố', { exact: true }).selectOption('79');
+    const wards = page.getByLabel('Phường/Xã', { exact: true });
+    await wards.locator('option[value="26743"]').waitFor({ state: 'attached' });
+    const filter = page.getByLabel('Lọc danh sách phường/xã');
+    await filter.fill('ben thanh');
+    const visible = await wards.locator('option:not([disabled])').evaluateAll((os) => os.map((o) => o.textContent).filter((t) => !t.startsWith('—')));
+    assert.deepEqual(visible, ['Phường Bến Thành'], 'typing without accents narrows the list');
+    assert.equal(await wards.inputValue(), '26743', 'the only match is chosen');
+    const near = shippingFee('standard', subtotal, grams, 'same_province');
+    await page.waitForFunction((want) => Number(document.querySelector('.summary [data-total]').dataset.total) === want, subtotal + near);
+    assert.equal(await shown(), vnd(subtotal + near));
+
+    // Express: the summary changes at once, before any submit.
+    const express = shippingFee('express', subtotal, grams, 'same_province');
+    await page.locator('input[name=shipping_method][value=express]').check();
+    assert.equal(await total(), subtotal + express);
+    assert.equal(await shown(), vnd(subtotal + express));
+    assert.equal(await text(page.locator('.summary [data-shipping]')), vnd(express));
+
+    // Another region: the fees follow the province.
+    await page.getByLabel('Tỉnh/Thành phố', { exact: true }).selectOption('01');
+    const far = shippingFee('express', subtotal, grams, 'other_region');
+    await page.waitForFunction((want) => Number(document.querySelector('.summary [data-total]').dataset.total) === want, subtotal + far);
+    await wards.locator('option[value="00070"]').waitFor({ state: 'attached' });
+    await wards.selectOption('00070');
+    assert.ok(await page.locator('input[name=shipping_method][value=express]').isChecked(), 'express is still chosen');
+    await screenshot(session, 'checkout-express');
+
+    // What was shown is what the sandbox asks for, and what the order keeps.
+    await page.locator('input[name=payment_provider][value=sandbox]').check();
+    await navigateBy(page, () => page.getByRole('button', { name: 'Đặt hàng' }).click());
+    assert.match(new URL(page.url()).pathname, /^\/pay\/sandbox\/[^/]+$/, 'the sandbox payment page');
+    assert.equal(Number(await page.locator('.sandbox [data-amount]').getAttribute('data-amount')), subtotal + far);
+    session.assertClean();
+  } finally {
+    await session.close();
+  }
 });

@@ -17,7 +17,7 @@ let A;
 let B;
 let G;
 
-const ADDRESS = { name: 'Phạm Thị Hoa', phone: '0903 111 222', 'address.line1': '88 Đồng Khởi', 'address.ward': 'Bến Nghé', 'address.district': 'Quận 1', 'address.province': 'TP Hồ Chí Minh', 'address.country': 'VN' };
+const ADDRESS = { name: 'Phạm Thị Hoa', phone: '0903 111 222', 'address.line1': '88 Đồng Khởi', 'address.province_code': '79', 'address.ward_code': '26743', 'address.country': 'VN' };
 
 /** A shopper with an account (email verified), an order attached to it, an API cart, an address and API tokens. */
 async function shopper(tag, line1) {

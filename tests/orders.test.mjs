@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { browser } from './support/accounts.mjs';
 import { parseHtml } from './support/html.mjs';
 import { s, shop, useShop } from './support/setup.mjs';
-import { assertStockReconciles, checkoutBody, checkoutForm, cookiesOf, EXPRESS_FEE, flip, newKey, signSandbox, standardFee, variantPool } from './support/shopping.mjs';
+import { assertStockReconciles, checkoutBody, checkoutForm, cookiesOf, flip, newKey, shippingFee, signSandbox, variantPool } from './support/shopping.mjs';
 
 const pool = variantPool();
 
@@ -122,7 +122,8 @@ describe('order totals', () => {
     return res.json.product.variants.find((x) => x.id === v.id).price;
   }
 
-  const shippingFor = (method, subtotal) => (method === 'express' ? EXPRESS_FEE : standardFee(subtotal));
+  /** The fee to the body's address (Hà Nội, another region than the warehouse) for the seeded weights. */
+  const shippingFor = (method, subtotal, lines) => shippingFee(method, subtotal, lines.reduce((g, [v, q]) => g + v.weight_grams * q, 0));
 
   it('come from server prices and quantities, whatever price fields the body carries', async () => {
     const [cheap, other, pricey] = pool.take(3, (v) => v.price < 500_000);
@@ -151,7 +152,7 @@ describe('order totals', () => {
       const res = await s.checkout(cart, tampered);
       assert.equal(res.status, 201, res.text);
       const { order } = res.json;
-      const shipping = shippingFor(method, subtotal);
+      const shipping = shippingFor(method, subtotal, lines);
       assert.deepEqual(order.totals, { subtotal, shipping, discount: 0, total: subtotal + shipping }, `${method}, subtotal ${subtotal}`);
       assert.equal(order.currency, 'VND');
       assert.deepEqual(
@@ -162,6 +163,42 @@ describe('order totals', () => {
       const [row] = await shop.sql(`SELECT subtotal, shipping_fee, discount, total FROM orders WHERE id = '${order.id}'`);
       assert.deepEqual(row, { subtotal, shipping_fee: shipping, discount: 0, total: subtotal + shipping });
     }
+  });
+});
+
+describe('checkout without JavaScript', () => {
+  it('shows the wards and fees for the place on Update, and places the order only at the total shown', async () => {
+    const [v] = pool.take(1, (x) => x.price < 500_000);
+    const { cookie, cartId } = await htmlCartWith(v, 1);
+    const form = await filledCheckoutForm(cookie);
+    const hcm = { ...form, 'address.province_code': '79', 'address.ward_code': '', shipping_method: 'express' };
+    const standard = v.price + shippingFee('standard', v.price, v.weight_grams, 'same_province');
+    const express = v.price + shippingFee('express', v.price, v.weight_grams, 'same_province');
+
+    // "Update": the province's wards and the fees there, nothing placed.
+    const updated = await s.postForm('/checkout', { ...hcm, refresh: '1' }, { cookie });
+    assert.equal(updated.status, 200, updated.text.slice(0, 300));
+    updated.doc = parseHtml(updated.text);
+    assert.ok(updated.doc.find('select[name="address.ward_code"] option[value="26743"]'), 'Hồ Chí Minh City\'s wards');
+    const radio = (m) => updated.doc.find(`input[name="shipping_method"][value="${m}"]`);
+    assert.deepEqual([Number(radio('standard').attr('data-total')), Number(radio('express').attr('data-total'))], [standard, express]);
+    assert.equal(Number(updated.doc.find('.summary [data-total]').attr('data-total')), express, 'the summary shows the method chosen');
+    assert.equal(Number(updated.doc.find('input[name="expected_total"]').attr('value')), express);
+    assert.deepEqual(await ordersOfCart(cartId), []);
+
+    // Express sent with the total of a page that still showed standard: shown again, not placed.
+    const chosen = { ...hcm, 'address.ward_code': '26743' };
+    const stale = await s.postForm('/checkout', { ...chosen, expected_total: String(standard) }, { cookie });
+    assert.equal(stale.status, 409);
+    stale.doc = parseHtml(stale.text);
+    assert.ok(stale.doc.find('.total-changed'), 'the page says the total changed');
+    assert.equal(Number(stale.doc.find('.summary [data-total]').attr('data-total')), express);
+    assert.deepEqual(await ordersOfCart(cartId), []);
+
+    const placed = await s.postForm('/checkout', { ...chosen, expected_total: String(express) }, { cookie });
+    assert.equal(placed.status, 303, placed.text.slice(0, 300));
+    const [row] = await shop.sql(`SELECT total, shipping_method, shipping_zone FROM orders WHERE cart_id = '${cartId}'`);
+    assert.deepEqual(row, { total: express, shipping_method: 'express', shipping_zone: 'same_province' }, 'charged what was shown');
   });
 });
 
@@ -176,12 +213,12 @@ describe('checkout validation', () => {
       ['a bad email', checkoutBody({ email: 'an.nguyen@' }), ['email']],
       ['a bad phone', checkoutBody({ phone: '12345' }), ['phone']],
       ['a foreign-looking number for Vietnam', checkoutBody({ phone: '0112345678' }), ['phone']],
-      ['no address', noAddress, ['address.district', 'address.line1', 'address.province', 'address.ward']],
+      ['no address', noAddress, ['address.line1', 'address.province_code', 'address.ward_code']],
       ['an unknown shipping method', checkoutBody({ shipping_method: 'drone' }), ['shipping_method']],
       ['an unknown payment provider', checkoutBody({ payment_provider: 'cash' }), ['payment_provider']],
       // A Vietnamese delivery (the default) needs a phone, not an email.
-      ['nothing at all', {}, ['address.district', 'address.line1', 'address.province', 'address.ward', 'name', 'payment_provider', 'phone', 'shipping_method']],
-      ['no email abroad', checkoutBody({ email: '', phone: '+65 6123 4567', address: { ...checkoutBody().address, country: 'SG' } }), ['email']],
+      ['nothing at all', {}, ['address.line1', 'address.province_code', 'address.ward_code', 'name', 'payment_provider', 'phone', 'shipping_method']],
+      ['no email abroad', checkoutBody({ email: '', phone: '+65 6123 4567', address: { line1: '1 Raffles Place', province: 'Singapore', country: 'SG' } }), ['email']],
     ];
     for (const [what, body, fields] of cases) {
       const res = await s.checkout(cart, body);

@@ -61,22 +61,182 @@ if (navigator.clipboard) {
 }
 
 // Checkout, signed in: choosing a saved address fills the address fields with it ("a new address"
-// empties them). Without this the server still uses the chosen address, whatever the fields say.
+// empties them); its ward is put in the ward list as the only choice until the province changes.
+// Without this the server still uses the chosen address, whatever the fields say.
 (() => {
   'use strict';
-  const fields = ['line1', 'ward', 'district', 'province', 'country'];
+  const fields = ['line1', 'ward', 'district', 'province', 'country', 'province_code', 'postal_code'];
   for (const radio of document.querySelectorAll('input[name=saved_address]')) {
     radio.addEventListener('change', () => {
       const form = radio.form;
       if (!form || !radio.checked) return;
+      const fresh = radio.value === 'new';
       for (const f of fields) {
         const el = form.elements.namedItem(`address.${f}`);
         if (!el) continue;
-        const value = radio.value === 'new' ? (f === 'country' ? 'VN' : '') : (radio.dataset[f] ?? '');
-        el.value = value;
+        el.value = fresh ? (f === 'country' ? 'VN' : '') : (radio.dataset[f.replace(/_(\w)/g, (_, c) => c.toUpperCase())] ?? '');
+      }
+      const ward = form.elements.namedItem('address.ward_code');
+      if (ward && ward.tagName === 'SELECT') {
+        const code = fresh ? '' : (radio.dataset.wardCode ?? '');
+        if (code && ![...ward.options].some((o) => o.value === code)) ward.add(new Option(radio.dataset.ward ?? code, code));
+        ward.value = code;
+        ward.dispatchEvent(new Event('change', { bubbles: true }));
       }
       const save = form.elements.namedItem('save_address');
-      if (save) save.closest('.save-address').hidden = radio.value !== 'new';
+      if (save) save.closest('.save-address').hidden = !fresh;
     });
   }
+})();
+
+// Address forms (checkout, the account's address book): the province's wards fetched when it is
+// chosen and filtered as you type, and the Vietnamese or the foreign fields by country. Without this
+// script the forms' "Update" button lists them by reloading. `changed` is told of every change of
+// place.
+function placePicker(form, changed = () => {}) {
+  const en = form.dataset.locale === 'en';
+  const country = form.querySelector('select[name="address.country"]');
+  const province = form.querySelector('select[name="address.province_code"]');
+  const ward = form.querySelector('select[name="address.ward_code"]');
+  const filter = form.querySelector('input.ward-filter');
+  const fold = (s) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
+  const loadWards = async () => {
+    if (!ward || !province) return;
+    const code = province.value;
+    ward.replaceChildren(new Option(code ? (en ? '— Choose a ward or commune —' : '— Chọn phường/xã —') : (en ? '— Choose the province first —' : '— Chọn tỉnh/thành phố trước —'), ''));
+    if (filter) { filter.value = ''; filter.hidden = true; }
+    if (!code) return;
+    try {
+      const res = await fetch(`${form.dataset.wardsUrl}${encodeURIComponent(code)}/wards`);
+      if (!res.ok || province.value !== code) return;
+      const { wards } = await res.json();
+      for (const w of wards) ward.add(new Option(w.name, w.code));
+      if (filter) filter.hidden = false;
+    } catch { /* the Update button still lists them */ }
+  };
+  if (filter && ward) {
+    filter.hidden = ward.options.length <= 1;
+    filter.addEventListener('input', () => {
+      const q = fold(filter.value.trim());
+      let first = null;
+      for (const o of ward.options) {
+        if (!o.value) continue;
+        const show = !q || fold(o.text).includes(q);
+        o.hidden = !show;
+        o.disabled = !show;
+        if (show && !first) first = o;
+      }
+      // Typing narrows the list; the first match is chosen so Enter or Tab keeps it.
+      if (first && (ward.selectedOptions[0]?.hidden || !ward.value)) {
+        ward.value = first.value;
+        changed();
+      }
+    });
+  }
+  country?.addEventListener('change', () => {
+    const vn = country.value === 'VN';
+    for (const el of form.querySelectorAll('.vn-place')) el.hidden = !vn;
+    for (const el of form.querySelectorAll('.abroad-place')) el.hidden = vn;
+    changed();
+  });
+  province?.addEventListener('change', async () => {
+    await loadWards();
+    changed();
+  });
+  ward?.addEventListener('change', () => changed());
+  // With the script the lists follow at once: the Update button is not needed.
+  for (const el of form.querySelectorAll('.refresh-place')) el.hidden = true;
+  return { country, province, ward };
+}
+
+for (const form of document.querySelectorAll('form[data-places]')) placePicker(form);
+
+// Checkout: the shipping fee and total for the place and method chosen, at once (a quote from the
+// cart's shipping-quote endpoint). Without this script the "Update" button does the same by
+// reloading; either way the total shown is sent back (expected_total) and is the one charged.
+(() => {
+  'use strict';
+  const form = document.querySelector('form[data-checkout]');
+  if (!form) return;
+  const en = form.dataset.locale === 'en';
+  const methods = form.querySelector('#f-shipping-methods');
+  const expected = form.querySelector('input[name=expected_total]');
+  const summary = document.querySelector('aside.summary');
+  const money = (n) => {
+    const digits = String(Math.abs(n)).replace(/\B(?=(\d{3})+(?!\d))/g, en ? ',' : '.');
+    return (n < 0 ? '-' : '') + (en ? `₫${digits}` : `${digits} ₫`);
+  };
+  const free = en ? 'Free' : 'Miễn phí';
+  const names = { standard: en ? 'Standard' : 'Tiêu chuẩn', express: en ? 'Express' : 'Hoả tốc' };
+  const eta = ([a, b]) => {
+    if (a === 0 && b === 0) return en ? 'same day' : 'giao trong ngày';
+    const span = a === b ? `${a}` : `${a}–${b}`;
+    return en ? `${span} ${span === '1' ? 'day' : 'days'}` : `${span} ngày`;
+  };
+
+  // The summary follows the checked method (its fee and total are on the radio).
+  const showChosen = () => {
+    const radio = form.querySelector('input[name=shipping_method]:checked');
+    const ship = summary?.querySelector('[data-shipping]');
+    const total = summary?.querySelector('[data-total]');
+    if (!radio || !ship || !total) return;
+    ship.textContent = radio.dataset.shippingText;
+    ship.dataset.shipping = radio.dataset.shipping;
+    total.textContent = radio.dataset.totalText;
+    total.dataset.total = radio.dataset.total;
+    if (expected) expected.value = radio.dataset.total;
+  };
+  form.addEventListener('change', (e) => {
+    if (e.target.name === 'shipping_method') showChosen();
+  });
+
+  // A quote for the place chosen: the methods offered there, with their fees and totals.
+  let asked = 0;
+  let place = null;
+  const quote = async () => {
+    const url = form.dataset.quoteUrl;
+    if (!url || !methods || !place) return;
+    const body = { country: place.country?.value || 'VN', province_code: place.province?.value || '', ward_code: place.ward?.value || '' };
+    if (body.country === 'VN' && !body.province_code) return;
+    const mine = ++asked;
+    let res;
+    try {
+      res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-cart-token': form.dataset.cartToken || '' }, body: JSON.stringify(body) });
+    } catch { return; /* offline: the Update button still works */ }
+    if (!res.ok || mine !== asked) return;
+    const { methods: offered } = await res.json();
+    const current = form.querySelector('input[name=shipping_method]:checked')?.value;
+    const keep = offered.some((m) => m.code === current) ? current : offered[0]?.code;
+    for (const old of methods.querySelectorAll('label.choice, p.notice')) old.remove();
+    let after = methods.querySelector('legend');
+    if (offered.length === 0) {
+      const p = document.createElement('p');
+      p.className = 'notice';
+      p.textContent = en ? 'No shipping method reaches this address for this parcel.' : 'Chưa có cách giao hàng nào tới địa chỉ này cho kiện hàng này.';
+      after.after(p);
+    }
+    offered.forEach((m, i) => {
+      const label = document.createElement('label');
+      label.className = 'choice';
+      const input = document.createElement('input');
+      input.type = 'radio';
+      input.name = 'shipping_method';
+      input.value = m.code;
+      if (i === 0) input.id = 'f-shipping-method';
+      input.checked = m.code === keep;
+      const shipping = m.fee - m.discount;
+      input.dataset.shipping = String(shipping);
+      input.dataset.total = String(m.total);
+      input.dataset.shippingText = shipping === 0 ? free : money(shipping);
+      input.dataset.totalText = money(m.total);
+      const window = document.createElement('span');
+      window.className = 'eta';
+      window.textContent = eta(m.eta_days);
+      label.append(input, ` ${names[m.code] || m.code} — ${m.fee === 0 ? free : money(m.fee)} · `, window);
+      after.after(label);
+      after = label;
+    });
+    showChosen();
+  };
+  place = placePicker(form, quote);
 })();

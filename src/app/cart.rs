@@ -19,7 +19,8 @@ use super::sql::Sql;
 use super::stock;
 use crate::domain::cart::{Cart, CartId, Handover, HoldChange, PlanError, MAX_CODES, MAX_PER_VARIANT};
 use crate::domain::catalog::{ProductStatus, VariantStatus};
-use crate::domain::checkout::{ShippingMethod, ShippingRates};
+use crate::domain::checkout::ShippingMethod;
+use crate::domain::shipping::{self as ship, ShippingSettings, Zone};
 use crate::domain::error::{AppError, Cause};
 use crate::domain::money::Vnd;
 use crate::domain::promotions::{CouponCode, Customer, Pricing};
@@ -44,6 +45,12 @@ pub struct LineVariant {
     pub color_vi: Option<String>,
     pub color_en: Option<String>,
     pub image_url: Option<String>,
+    /// The variant's weight in grams (0: its product's default).
+    #[serde(default)]
+    pub weight_grams: i64,
+    /// The product's default weight in grams (0: the shop's fallback).
+    #[serde(default)]
+    pub product_weight_grams: i64,
 }
 
 impl LineVariant {
@@ -59,7 +66,7 @@ impl LineVariant {
 pub fn line_variants_sql(ids: &[i64]) -> Sql {
     let mut sql = Sql::new(format!(
         "SELECT v.id, v.product_id, v.sku, v.size, v.color, v.price, v.compare_at_price, v.on_hand, v.reserved, v.status, \
-         p.status AS product_status, p.slug, p.name_vi, p.name_en, c.name_vi AS color_vi, c.name_en AS color_en, \
+         v.weight_grams, p.weight_grams AS product_weight_grams, p.status AS product_status, p.slug, p.name_vi, p.name_en, c.name_vi AS color_vi, c.name_en AS color_en, \
          COALESCE((SELECT i.url FROM product_images i WHERE i.product_id = p.id AND i.color = v.color ORDER BY i.position, i.id LIMIT 1), \
            (SELECT i.url FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1)) AS image_url \
          FROM variants v JOIN products p ON p.id = v.product_id LEFT JOIN colors c ON c.code = v.color \
@@ -122,6 +129,28 @@ pub struct CartView {
     /// Entered codes, applied promotions and rejected codes (`app::promotions::decorate`).
     #[serde(default)]
     pub discounts: super::promotions::CartDiscounts,
+    /// The shipping methods offered to the zone the cart was priced for (fees before shipping
+    /// promotions, which are in `discounts.shipping`), standard first; empty when none is.
+    #[serde(default)]
+    pub shipping: Vec<ship::Quote>,
+    /// That zone (`app::shipping::ESTIMATE_ZONE` until an address is chosen).
+    #[serde(default = "estimate_zone")]
+    pub shipping_zone: Zone,
+    /// The parcel's weight in grams.
+    #[serde(default)]
+    pub weight_grams: i64,
+}
+
+fn estimate_zone() -> Zone {
+    super::shipping::ESTIMATE_ZONE
+}
+
+/// The parcel's weight: each line's variant weight (or its product's default) times its quantity.
+pub fn parcel_weight(cart: &Cart, variants: &[LineVariant]) -> i64 {
+    cart.lines
+        .iter()
+        .filter_map(|l| variants.iter().find(|v| v.id == l.variant_id).map(|v| ship::line_weight(v.weight_grams, v.product_weight_grams, l.quantity)))
+        .fold(0i64, i64::saturating_add)
 }
 
 pub fn view(cart_id: &str, cart: &Cart, variants: &[LineVariant], hold_seconds: i64, notices: Vec<Notice>) -> CartView {
@@ -161,6 +190,9 @@ pub fn view(cart_id: &str, cart: &Cart, variants: &[LineVariant], hold_seconds: 
         lines,
         notices,
         discounts: Default::default(),
+        shipping: Vec::new(),
+        shipping_zone: super::shipping::ESTIMATE_ZONE,
+        weight_grams: 0,
     }
 }
 
@@ -177,7 +209,7 @@ pub struct Settings {
     pub order_ttl_seconds: i64,
     /// How long an order paid by bank transfer waits for the money (`BANK_TRANSFER_TTL_SECONDS`).
     pub bank_transfer_ttl_seconds: i64,
-    pub rates: ShippingRates,
+    pub shipping: ShippingSettings,
     /// Signs order access tokens; checkout fails without it.
     pub shop_secret: Option<String>,
     /// When cash on delivery is accepted (`COD_MAX_VND`, `COD_MAX_OPEN`).
@@ -290,6 +322,11 @@ pub enum CartError {
     /// Cash on delivery is not available for this order (abroad, above the limit, too many open COD
     /// orders); the shopper may pay another way.
     CodUnavailable(crate::domain::checkout::CodRefusal),
+    /// The shipping method chosen is not offered to that place for this parcel (express outside
+    /// its zones, or too heavy); the cart, priced for that place, shows what is.
+    ShippingUnavailable { cart: Box<CartView> },
+    /// The order's total is not the one the shopper was shown (`Submission::expected_total`).
+    TotalChanged { cart: Box<CartView> },
     #[serde(skip)]
     Internal(Failure),
 }
@@ -313,6 +350,8 @@ impl CartError {
             CartError::CartEmpty => "cart_empty",
             CartError::CartChanged { .. } => "cart_changed",
             CartError::CodUnavailable(_) => "cod_unavailable",
+            CartError::ShippingUnavailable { .. } => "shipping_unavailable",
+            CartError::TotalChanged { .. } => "total_changed",
             CartError::Internal(_) => "internal_error",
         }
     }
@@ -335,6 +374,8 @@ impl CartError {
             CartError::CartEmpty => "the cart is empty",
             CartError::CartChanged { .. } => "some items are no longer available in the quantity asked; please review the cart",
             CartError::CodUnavailable(_) => "cash on delivery is not available for this order; please choose another payment method",
+            CartError::ShippingUnavailable { .. } => "that shipping method is not offered to this address for this parcel; see cart.shipping",
+            CartError::TotalChanged { .. } => "the total is not expected_total; see the cart priced for this address",
             CartError::Internal(_) => "cart operation failed",
         }
     }
@@ -357,7 +398,9 @@ impl CartError {
             | CartError::CouponInvalid { cart }
             | CartError::TooManyCodes { cart }
             | CartError::CouponRejected { cart }
-            | CartError::CartChanged { cart } => Some(cart),
+            | CartError::CartChanged { cart }
+            | CartError::ShippingUnavailable { cart }
+            | CartError::TotalChanged { cart } => Some(cart),
             _ => None,
         }
     }
@@ -392,6 +435,8 @@ impl From<CheckoutError> for CartError {
             CheckoutError::CartChanged { cart } => CartError::CartChanged { cart },
             CheckoutError::CouponRejected { cart } => CartError::CouponRejected { cart },
             CheckoutError::CodRefused(refusal) => CartError::CodUnavailable(refusal),
+            CheckoutError::ShippingUnavailable { cart } => CartError::ShippingUnavailable { cart },
+            CheckoutError::TotalChanged { cart } => CartError::TotalChanged { cart },
             CheckoutError::Internal(f) => CartError::Internal(f),
         }
     }
@@ -407,6 +452,8 @@ impl From<CheckoutError> for CartError {
 pub enum CartCall {
     /// The cart, its holds taken again where they ran out.
     View,
+    /// The cart as `View`, with shipping priced for `zone` (the checkout once a place is chosen).
+    Quote { zone: Zone },
     /// `add`: add to what the line has; otherwise set the line to `quantity` (0 removes it).
     SetQuantity { variant_id: i64, quantity: i64, add: bool },
     /// Places the order (idempotent per cart and key).
@@ -441,6 +488,7 @@ pub async fn serve<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, call: CartCall) 
     let shown = |cart: CartView| CartReply::Cart { cart: Box::new(cart) };
     let answer = match call {
         CartCall::View => show(cx, cart).await.map(shown),
+        CartCall::Quote { zone } => show_to(cx, cart, zone).await.map(shown),
         CartCall::SetQuantity { variant_id, quantity, add } => set_quantity(cx, cart, variant_id, quantity, add).await.map(shown),
         CartCall::Checkout(submission) => place_order(cx, cart, &submission).await.map(|placed| CartReply::Placed(Box::new(placed))).map_err(CartError::from),
         CartCall::RunAlarm => run_alarm(cx, cart).await.map(shown),
@@ -464,8 +512,13 @@ pub async fn serve<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, call: CartCall) 
 /// The cart as the shopper sees it now: holds that ran out (or were swept) are taken again, lines
 /// reduced to what is free or removed when no longer sold, each change told in `notices`.
 pub async fn show<D: Db>(cx: &Context<'_, D>, cart: &mut Cart) -> Result<CartView, CartError> {
+    show_to(cx, cart, super::shipping::ESTIMATE_ZONE).await
+}
+
+/// `show`, with shipping priced for a parcel to `zone`.
+pub async fn show_to<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, zone: Zone) -> Result<CartView, CartError> {
     let notices = rehold(cx, cart).await?;
-    Ok(render(cx, cart, notices).await?)
+    Ok(render_to(cx, cart, notices, zone).await?)
 }
 
 /// Sets a line to `quantity` (or adds `quantity` to it), taking, adjusting or giving back its
@@ -597,14 +650,20 @@ async fn run_alarm<D: Db>(cx: &Context<'_, D>, cart: &mut Cart) -> Result<CartVi
 // Steps shared with checkout
 // ---------------------------------------------------------------------------------------------
 
-/// The cart's lines with current variant data and prices for both shipping methods, in one round
-/// trip.
+/// The cart's lines with current variant data and prices for the shipping methods offered to the
+/// estimate zone, in one round trip.
 pub(crate) async fn render<D: Db>(cx: &Context<'_, D>, cart: &Cart, notices: Vec<Notice>) -> Result<CartView, Failure> {
+    render_to(cx, cart, notices, super::shipping::ESTIMATE_ZONE).await
+}
+
+/// `render`, with shipping priced for a parcel to `zone`.
+pub(crate) async fn render_to<D: Db>(cx: &Context<'_, D>, cart: &Cart, notices: Vec<Notice>, zone: Zone) -> Result<CartView, Failure> {
     let ids = cart.variant_ids();
     let mut batch = vec![line_variants_sql(&ids)];
     batch.extend(pricing_batch(&cart.codes, &ids, cx.now));
     batch.push(super::accounts::cart_owner_sql(cx.cart_id.as_str()));
-    let [variants, promotions, codes, places, owner] = expect_n::<5>(cx.db.batch(&batch).await?, "cart view")?;
+    batch.push(super::shipping::rates_sql());
+    let [variants, promotions, codes, places, owner, rates] = expect_n::<6>(cx.db.batch(&batch).await?, "cart view")?;
     let variants: Vec<LineVariant> = variants.decode()?;
     let data = pricing_data(&promotions, &codes, &places)?;
     let owner: Option<OwnerRow> = owner.first()?;
@@ -612,11 +671,20 @@ pub(crate) async fn render<D: Db>(cx: &Context<'_, D>, cart: &Cart, notices: Vec
     // In the cart the buyer is only known as the account owning it (if any): history-based
     // conditions (first order, uses per customer) are checked at checkout.
     let viewer = Customer { account: owner.map(|o| format!("account:{}", o.id)), ..Customer::default() };
-    let quotes: Vec<(&str, Pricing)> = [ShippingMethod::Standard, ShippingMethod::Express]
-        .into_iter()
-        .map(|m| (m.code(), price_cart(cart, &variants, &data, &viewer, cx.settings.rates.fee(m, shown.subtotal), cx.now)))
-        .collect();
-    decorate(&mut shown, &cart.codes, &quotes);
+    let weight = parcel_weight(cart, &variants);
+    let offered = ship::quote(&super::shipping::decode_rates(&rates)?, zone, weight, shown.subtotal, cx.settings.shipping.free_standard_from);
+    let mut quotes: Vec<(&str, Pricing)> = offered.iter().map(|q| (q.method.code(), price_cart(cart, &variants, &data, &viewer, q.fee, cx.now))).collect();
+    if quotes.is_empty() {
+        // Nothing ships this parcel there: the lines' discounts are still shown, with no fee.
+        quotes.push((ShippingMethod::Standard.code(), price_cart(cart, &variants, &data, &viewer, Vnd::ZERO, cx.now)));
+        decorate(&mut shown, &cart.codes, &quotes);
+        shown.discounts.shipping.clear();
+    } else {
+        decorate(&mut shown, &cart.codes, &quotes);
+    }
+    shown.shipping = offered;
+    shown.shipping_zone = zone;
+    shown.weight_grams = weight;
     Ok(shown)
 }
 
@@ -719,7 +787,8 @@ pub(crate) mod fixtures {
     use super::{Context, Ids, Settings};
     use crate::app::testing::Sqlite;
     use crate::domain::cart::CartId;
-    use crate::domain::checkout::{validate, AddressForm, CheckoutForm, CheckoutRequest, ShippingRates};
+    use crate::domain::checkout::{validate, AddressForm, CheckoutForm, CheckoutRequest};
+    use crate::domain::shipping::ShippingSettings;
 
     /// Unix seconds the tests start at.
     pub const NOW: i64 = 1_800_000_000;
@@ -748,7 +817,7 @@ pub(crate) mod fixtures {
                 hold_seconds: HOLD,
                 order_ttl_seconds: ORDER_TTL,
                 bank_transfer_ttl_seconds: 7200,
-                rates: ShippingRates::default(),
+                shipping: ShippingSettings::default(),
                 shop_secret: Some("test secret".into()),
                 cod: crate::domain::checkout::CodPolicy::default(),
             };
@@ -792,7 +861,7 @@ pub(crate) mod fixtures {
             email: email.into(),
             name: "Nguyễn Văn An".into(),
             phone: "0912345678".into(),
-            address: AddressForm { line1: "12 Lý Thường Kiệt".into(), ward: "Trần Hưng Đạo".into(), district: "Hoàn Kiếm".into(), province: "Hà Nội".into(), country: "VN".into() },
+            address: AddressForm { line1: "12 Lý Thường Kiệt".into(), province_code: "01".into(), ward_code: "00070".into(), ..AddressForm::default() },
             shipping_method: "standard".into(),
             payment_provider: "sandbox".into(),
             note: None,

@@ -7,7 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::cart::{pricing_data, rehold, render, Context, Failure, LineVariant};
+use super::cart::{parcel_weight, pricing_data, rehold, render, render_to, Context, Failure, LineVariant};
+use super::shipping;
 use super::db::{expect_n, Db, DbError};
 use super::orders::{create_order_batch, order_by_id_sql, order_by_idempotency_sql, NewOrder, OrderLine, OrderRow};
 use super::promotions::{claim_batch, customer, customer_batch, decorate, price_cart, pricing_batch, Buyer, CountRow, UseRow};
@@ -17,6 +18,10 @@ use crate::domain::locale::Locale;
 use crate::domain::money::Vnd;
 use crate::domain::promotions::Pricing;
 use crate::domain::signature::sha256_hex;
+use crate::domain::checkout::Address;
+use crate::domain::listing::{FieldError, Problem};
+use crate::domain::regions::{ProvinceCode, WardCode};
+use crate::domain::shipping::{ShippingSettings, Zone};
 
 /// A checkout as the Worker hands it to the cart.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -34,6 +39,10 @@ pub struct Submission {
     /// per client as well as per phone. Kept on a COD order only as a hash.
     #[serde(default)]
     pub client_ip: Option<String>,
+    /// The total the shopper was shown (the checkout page sends it back): the order is placed only
+    /// at that total, so a place or method changed without the summary following is asked again.
+    #[serde(default)]
+    pub expected_total: Option<Vnd>,
 }
 
 /// The order placed (or, `replayed`, placed before under the same key).
@@ -56,6 +65,11 @@ pub enum CheckoutError {
     CouponRejected { cart: Box<super::cart::CartView> },
     /// Cash on delivery was chosen and is not available for this order.
     CodRefused(CodRefusal),
+    /// The method chosen is not offered to the address for this parcel: the cart priced for that
+    /// place shows what is.
+    ShippingUnavailable { cart: Box<super::cart::CartView> },
+    /// The total is not the one the shopper was shown: the cart priced for the place says what it is.
+    TotalChanged { cart: Box<super::cart::CartView> },
     Internal(Failure),
 }
 
@@ -101,12 +115,27 @@ pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission
         priced.push(PricedLine { variant_id: v.id, unit_price: v.price, quantity: line.quantity });
         holds.push((line.hold_id.clone().unwrap_or_default(), line.held));
     }
-    let base = totals(&priced, request.shipping_method, &cx.settings.rates).ok_or(Failure::Overflow)?;
+    // The fee for this place and parcel, from the same table and rules the checkout page and the
+    // quote endpoint show.
+    let zone = destination_zone(cx.db, &cx.settings.shipping, &request.address).await?;
+    let subtotal = totals(&priced, Vnd::ZERO).ok_or(Failure::Overflow)?.subtotal;
+    let offered = shipping::quote(cx.db, &cx.settings.shipping, zone, parcel_weight(cart, &variants), subtotal).await?;
+    let Some(quote) = offered.iter().find(|q| q.method == request.shipping_method).copied() else {
+        return Err(CheckoutError::ShippingUnavailable { cart: Box::new(render_to(cx, cart, Vec::new(), zone).await?) });
+    };
+    let base = totals(&priced, quote.fee).ok_or(Failure::Overflow)?;
     // A code that no longer applies stops the order (the shopper sees why and decides) rather than
     // silently charging more.
     let pricing = price_for_buyer(cx, cart, &variants, request, account, base.shipping).await?;
     if !pricing.rejected.is_empty() {
         return Err(coupon_rejected(cx, cart, pricing, request).await?);
+    }
+    if submission.expected_total.is_some_and(|shown| shown != pricing.total) {
+        // Shown again priced for this buyer (what the order would cost), so the total the page now
+        // shows for the chosen method is the one a second submission is charged.
+        let mut shown = render_to(cx, cart, Vec::new(), zone).await?;
+        decorate(&mut shown, &cart.codes, &[(request.shipping_method.code(), pricing)]);
+        return Err(CheckoutError::TotalChanged { cart: Box::new(shown) });
     }
     for (line, priced) in lines.iter_mut().zip(&pricing.lines) {
         line.discount = priced.discount;
@@ -136,6 +165,8 @@ pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission
         holds: &holds,
         totals: Totals { subtotal: pricing.subtotal, shipping: pricing.shipping, discount: pricing.discount, total: pricing.total },
         payment_id: &payment_id,
+        zone,
+        eta_days: quote.eta_days,
         now: cx.now,
         expires_at,
     };
@@ -195,6 +226,32 @@ async fn cod_refused<D: Db>(cx: &Context<'_, D>, request: &CheckoutRequest, clie
     Ok(cod_refusal(cx.settings.cod, &request.address.country, total, open.by_phone, open.by_client))
 }
 
+/// The zone of a delivery to `address` (its province code in Vietnam, else abroad).
+pub async fn destination_zone(db: &impl Db, settings: &ShippingSettings, address: &Address) -> Result<Zone, DbError> {
+    let province = address.province_code.as_deref().and_then(ProvinceCode::parse);
+    shipping::destination_zone(db, settings, &address.country, province.as_ref()).await
+}
+
+/// Checks a Vietnamese address's province and ward codes against the lists and writes their
+/// official names into it (the order keeps codes and names as they were when it was placed). An
+/// unknown province, or a ward that is not in it, is a field error; abroad nothing is looked up.
+pub async fn locate_address(db: &impl Db, address: &mut Address) -> Result<Result<(), Vec<FieldError>>, DbError> {
+    let (Some(province), Some(ward)) = (address.province_code.as_deref(), address.ward_code.as_deref()) else { return Ok(Ok(())) };
+    let (Some(province), Some(ward)) = (ProvinceCode::parse(province), WardCode::parse(ward)) else {
+        return Ok(Err(vec![FieldError { field: "address.province_code", problem: Problem::UnknownChoice }]));
+    };
+    if let Some(found) = super::regions::locate(db, &province, &ward).await? {
+        address.province = found.province.name;
+        address.ward = found.ward.name;
+        address.district = String::new();
+        return Ok(Ok(()));
+    }
+    // Which of the two is wrong: an unknown province, or a ward of another (or no) province.
+    let known = db.first::<serde_json::Value>(&super::db::Sql::new("SELECT code FROM provinces WHERE code = ?").bind(province.as_str())).await?.is_some();
+    let field = if known { "address.ward_code" } else { "address.province_code" };
+    Ok(Err(vec![FieldError { field, problem: Problem::UnknownChoice }]))
+}
+
 fn placed(secret: &str, order: OrderRow, replayed: bool) -> Placed {
     let access_token = order_access_token(secret.as_bytes(), &order.id);
     Placed { order, access_token, replayed }
@@ -236,10 +293,12 @@ mod tests {
     use crate::app::testing::block_on;
     use crate::domain::cart::CartId;
     use crate::domain::orders::OrderStatus;
+    use crate::domain::checkout::ShippingMethod;
     use crate::domain::promotions::Rejection;
+    use crate::domain::shipping::Zone;
 
     fn submission(key: &str, email: &str) -> Submission {
-        Submission { request: request(email), idempotency_key: key.into(), locale: Locale::Vi, account: None, client_ip: None }
+        Submission { request: request(email), idempotency_key: key.into(), locale: Locale::Vi, account: None, client_ip: None, expected_total: None }
     }
 
     /// A cart holding `quantity` of `variant_id`, filled at `NOW`.
@@ -262,7 +321,7 @@ mod tests {
         let cx = shop.at(&id, NOW + 10);
         let mut request = request("an@example.vn");
         request.payment_provider = crate::domain::payments::bank::PROVIDER.into();
-        let submission = Submission { request, idempotency_key: "kb".into(), locale: Locale::Vi, account: None, client_ip: None };
+        let submission = Submission { request, idempotency_key: "kb".into(), locale: Locale::Vi, account: None, client_ip: None, expected_total: None };
         let placed = block_on(place_order(&cx, &mut cart, &submission)).unwrap();
         let ttl = shop.settings.bank_transfer_ttl_seconds;
         assert_ne!(ttl, ORDER_TTL);
@@ -425,5 +484,88 @@ mod tests {
         assert_eq!(shop.reserved(v), 0, "the units came back once");
         assert_eq!(shop.db.int(&format!("SELECT COUNT(*) FROM order_events WHERE order_id = '{order_id}' AND to_status = 'expired'")), 1);
         assert!(cart.pending_orders.is_empty(), "the alarm forgets the order it expired");
+    }
+
+    /// A request to `province`/`ward` by `method`, its place located as the edge does.
+    fn to_place(province: &str, ward: &str, method: ShippingMethod, shop: &Shop) -> Submission {
+        let mut sub = submission("k", "an@example.vn");
+        sub.request.address.province_code = Some(province.into());
+        sub.request.address.ward_code = Some(ward.into());
+        sub.request.shipping_method = method;
+        block_on(locate_address(&shop.db, &mut sub.request.address)).unwrap().unwrap();
+        sub
+    }
+
+    #[test]
+    fn the_order_is_charged_the_fee_of_its_zone_and_keeps_the_place_it_was_sent_to() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 5);
+        shop.db.exec(&format!("UPDATE variants SET weight_grams = 400 WHERE id = {v}"));
+        let order_for = |n, province, ward, method| {
+            let id = Shop::cart_id(n);
+            let mut cart = filled(&shop, &id, v, 1);
+            let placed = block_on(place_order(&shop.at(&id, NOW), &mut cart, &to_place(province, ward, method, &shop))).unwrap();
+            placed.order
+        };
+        // The warehouse is in Hồ Chí Minh City (the default): same province, then another region.
+        let near = order_for(1, "79", "26743", ShippingMethod::Express);
+        assert_eq!((near.shipping_fee.minor(), near.shipping_zone.as_deref(), near.shipping_eta_min, near.shipping_eta_max), (35_000, Some("same_province"), Some(0), Some(1)));
+        assert_eq!((near.address_province.as_str(), near.address_ward.as_str()), ("Thành phố Hồ Chí Minh", "Phường Bến Thành"));
+        assert_eq!((near.address_province_code.as_deref(), near.address_ward_code.as_deref()), (Some("79"), Some("26743")));
+        assert_eq!(near.total, near.subtotal.checked_add(near.shipping_fee).unwrap());
+        let far = order_for(2, "01", "00070", ShippingMethod::Standard);
+        assert_eq!((far.shipping_fee.minor(), far.shipping_zone.as_deref(), far.address_ward.as_str()), (30_000, Some("other_region"), "Phường Hoàn Kiếm"));
+    }
+
+    #[test]
+    fn a_method_not_offered_there_is_refused_with_the_cart_priced_for_the_place() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 20);
+        // 6 kg: above every express bracket.
+        shop.db.exec(&format!("UPDATE variants SET weight_grams = 1000 WHERE id = {v}"));
+        let id = Shop::cart_id(1);
+        let mut cart = filled(&shop, &id, v, 6);
+        let refused = block_on(place_order(&shop.at(&id, NOW), &mut cart, &to_place("01", "00070", ShippingMethod::Express, &shop)));
+        let Err(CheckoutError::ShippingUnavailable { cart: shown }) = refused else { panic!("{refused:?}") };
+        assert_eq!(shown.shipping.iter().map(|q| (q.method, q.fee.minor())).collect::<Vec<_>>(), vec![(ShippingMethod::Standard, 0)], "free from the threshold");
+        assert_eq!(shown.weight_grams, 6_000);
+        assert_eq!(orders_of(&shop, &id), 0);
+    }
+
+    #[test]
+    fn an_unknown_province_or_a_ward_of_another_province_is_a_field_error() {
+        let db = crate::app::testing::Sqlite::migrated();
+        let located = |p: &str, w: &str| {
+            let mut a = request("an@example.vn").address;
+            a.province_code = Some(p.into());
+            a.ward_code = Some(w.into());
+            block_on(locate_address(&db, &mut a)).unwrap().map(|()| (a.province, a.ward)).map_err(|e| e.iter().map(|e| e.field).collect::<Vec<_>>())
+        };
+        assert_eq!(located("01", "00070"), Ok(("Thành phố Hà Nội".into(), "Phường Hoàn Kiếm".into())));
+        assert_eq!(located("79", "00070"), Err(vec!["address.ward_code"]), "Hoàn Kiếm is in Hà Nội");
+        assert_eq!(located("99", "00070"), Err(vec!["address.province_code"]));
+        assert_eq!(located("01", "99999"), Err(vec!["address.ward_code"]));
+    }
+
+    #[test]
+    fn an_order_is_placed_only_at_the_total_the_shopper_was_shown() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 5);
+        let id = Shop::cart_id(1);
+        let mut cart = filled(&shop, &id, v, 1);
+        let cx = shop.at(&id, NOW);
+        // The page showed standard's total; express was picked without the summary following.
+        let shown = block_on(crate::app::cart::show_to(&cx, &mut cart, Zone::OtherRegion)).unwrap();
+        let standard = shown.shipping.iter().find(|q| q.method == ShippingMethod::Standard).unwrap().fee;
+        let shown_total = shown.subtotal.checked_add(standard).unwrap();
+        let mut sub = to_place("01", "00070", ShippingMethod::Express, &shop);
+        sub.expected_total = Some(shown_total);
+        let refused = block_on(place_order(&cx, &mut cart, &sub));
+        let Err(CheckoutError::TotalChanged { cart: priced }) = refused else { panic!("{refused:?}") };
+        let express = priced.shipping.iter().find(|q| q.method == ShippingMethod::Express).unwrap().fee;
+        assert_eq!(orders_of(&shop, &id), 0);
+        sub.expected_total = Some(shown.subtotal.checked_add(express).unwrap());
+        let placed = block_on(place_order(&cx, &mut cart, &sub)).unwrap();
+        assert_eq!(placed.order.total, shown.subtotal.checked_add(express).unwrap(), "charged what was shown");
     }
 }

@@ -79,6 +79,9 @@ pub struct NewOrder<'a> {
     pub holds: &'a [(String, i64)],
     pub totals: Totals,
     pub payment_id: &'a str,
+    /// The zone the shipping fee was priced for, and its delivery window in days.
+    pub zone: crate::domain::shipping::Zone,
+    pub eta_days: [i64; 2],
     pub now: i64,
     pub expires_at: i64,
 }
@@ -120,9 +123,10 @@ pub fn create_order_batch(o: &NewOrder) -> Vec<Sql> {
     let mut insert = Sql::new(format!(
         "INSERT INTO orders (id, number, access_token_hash, cart_id, idempotency_key, status, stock_state, locale, email, name, phone, \
          address_line1, address_ward, address_district, address_province, address_country, shipping_method, note, payment_provider, \
+         address_province_code, address_ward_code, address_postal_code, shipping_zone, shipping_eta_min, shipping_eta_max, \
          currency, subtotal, shipping_fee, discount, total, expires_at, created_at, updated_at) \
          VALUES (?, (SELECT printf('VS-%06d', value) FROM counters WHERE name = 'order_number'), ?, ?, ?, 'pending_payment', 'reserved', ?, ?, ?, ?, \
-         ?, ?, ?, ?, ?, ?, ?, ?, 'VND', ?, ?, ?, \
+         ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'VND', ?, ?, ?, \
          CASE WHEN (SELECT COUNT(*) FROM holds h WHERE h.order_id = ? AND h.state = 'converted' AND ({expected})) = ? THEN ? ELSE -1 END, \
          ?, ?, ?)"
     ))
@@ -142,6 +146,12 @@ pub fn create_order_batch(o: &NewOrder) -> Vec<Sql> {
     .bind(r.shipping_method.code())
     .bind(r.note.as_str())
     .bind(r.payment_provider.as_str())
+    .bind(r.address.province_code.as_deref())
+    .bind(r.address.ward_code.as_deref())
+    .bind(r.address.postal_code.as_str())
+    .bind(o.zone.code())
+    .bind(o.eta_days[0])
+    .bind(o.eta_days[1])
     .bind(o.totals.subtotal)
     .bind(o.totals.shipping)
     .bind(o.totals.discount)
@@ -223,6 +233,21 @@ pub struct OrderRow {
     pub carrier: Option<String>,
     #[serde(default)]
     pub tracking_number: Option<String>,
+    /// The place's codes in Vietnam (migration 0023; `None` for orders placed before, which show
+    /// their free-text province and district as they were).
+    #[serde(default)]
+    pub address_province_code: Option<String>,
+    #[serde(default)]
+    pub address_ward_code: Option<String>,
+    #[serde(default)]
+    pub address_postal_code: String,
+    /// The zone the fee was priced for and the delivery window in days (migration 0023).
+    #[serde(default)]
+    pub shipping_zone: Option<String>,
+    #[serde(default)]
+    pub shipping_eta_min: Option<i64>,
+    #[serde(default)]
+    pub shipping_eta_max: Option<i64>,
     /// Where the money stands, beside `status` (migration 0021).
     pub payment_status: PaymentState,
     /// Where the parcel stands (migration 0021).
@@ -300,7 +325,8 @@ pub struct OrderDetail {
 
 const ORDER_COLUMNS: &str = "id, number, access_token_hash, status, stock_state, locale, email, name, phone, address_line1, address_ward, \
     address_district, address_province, address_country, shipping_method, note, payment_provider, currency, subtotal, shipping_fee, \
-    discount, total, expires_at, paid_at, created_at, refunded_total, carrier, tracking_number, payment_status, fulfillment_status";
+    discount, total, expires_at, paid_at, created_at, refunded_total, carrier, tracking_number, payment_status, fulfillment_status, \
+    address_province_code, address_ward_code, address_postal_code, shipping_zone, shipping_eta_min, shipping_eta_max";
 
 pub fn order_by_id_sql(id: &str) -> Sql {
     Sql::new(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?")).bind(id)
@@ -472,7 +498,7 @@ pub(crate) mod fixtures {
             email: "an@example.vn".into(),
             name: "Nguyễn An".into(),
             phone: "0912345678".into(),
-            address: AddressForm { line1: "1 Lý Thái Tổ".into(), ward: "Tràng Tiền".into(), district: "Hoàn Kiếm".into(), province: "Hà Nội".into(), country: "VN".into() },
+            address: AddressForm { line1: "1 Lý Thái Tổ".into(), province_code: "01".into(), ward_code: "00070".into(), ..AddressForm::default() },
             shipping_method: "standard".into(),
             payment_provider: provider.into(),
             note: None,
@@ -493,6 +519,8 @@ pub(crate) mod fixtures {
             holds: &holds,
             totals,
             payment_id: &payment_id,
+            zone: crate::domain::shipping::Zone::OtherRegion,
+            eta_days: [3, 5],
             now,
             expires_at,
         };
@@ -512,7 +540,7 @@ mod tests {
             email: "a@b.vn".into(),
             name: "An".into(),
             phone: "0912345678".into(),
-            address: AddressForm { line1: "1".into(), ward: "w".into(), district: "d".into(), province: "p".into(), country: "VN".into() },
+            address: AddressForm { line1: "1".into(), province_code: "01".into(), ward_code: "00070".into(), ..AddressForm::default() },
             shipping_method: "standard".into(),
             payment_provider: "sandbox".into(),
             note: None,
@@ -549,6 +577,8 @@ mod tests {
             holds: &holds,
             totals: Totals { subtotal: Vnd::new(200), shipping: Vnd::new(30_000), discount: Vnd::ZERO, total: Vnd::new(30_200) },
             payment_id: "p",
+            zone: crate::domain::shipping::Zone::SameRegion,
+            eta_days: [2, 3],
             now: 1,
             expires_at: 901,
         };

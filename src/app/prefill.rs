@@ -2,9 +2,8 @@
 //! saved address they pick applied on submission (only one of their own), and "a new address" that
 //! may be saved to the book once the order is placed.
 
-use serde::Deserialize;
-
-use super::accounts::{add_address_sql, CustomerRow, NewAddress};
+pub use super::address_book::SavedAddress;
+use super::accounts::CustomerRow;
 use super::sql::Sql;
 use crate::domain::checkout::{AddressForm, CheckoutForm, CheckoutRequest};
 use crate::domain::phone::{display_phone, Phone};
@@ -12,42 +11,30 @@ use crate::domain::phone::{display_phone, Phone};
 /// The value of the address choice that means "the fields below, a new address".
 pub const NEW_ADDRESS: &str = "new";
 
-/// A saved address as checkout offers it.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct SavedAddress {
-    pub id: String,
-    pub name: String,
-    pub phone: String,
-    pub line1: String,
-    pub ward: String,
-    pub district: String,
-    pub province: String,
-    pub country: String,
-    pub created_at: i64,
-}
-
-/// The customer's saved addresses, the most recent first.
+/// The customer's saved addresses, the default first (`app::address_book`).
 pub fn saved_addresses_sql(customer_id: &str) -> Sql {
-    Sql::new(
-        "SELECT id, name, phone, line1, ward, district, province, country, created_at FROM addresses WHERE customer_id = ? \
-         ORDER BY created_at DESC, rowid DESC",
-    )
-    .bind(customer_id)
+    super::address_book::addresses_sql(customer_id)
 }
 
-/// The address checkout selects first: the most recent one (the book has no default flag yet; when
-/// it has one, that one wins here). `saved` is newest first, as `saved_addresses_sql` reads it.
+/// The address checkout selects first: the book's default (the first saved, unless the customer
+/// chose another), or the first listed when none is marked.
 pub fn default_address(saved: &[SavedAddress]) -> Option<&SavedAddress> {
-    // Among addresses saved in the same second, the first read (the later saved).
-    saved.iter().rev().max_by_key(|a| a.created_at)
+    saved.iter().find(|a| a.default).or_else(|| saved.first())
 }
 
-/// The address fields as a saved address fills them.
+/// The address fields as a saved address fills them (its province and ward codes too; an address
+/// saved before codes were kept fills the free-text fields only, and the form asks for the codes).
 fn address_form(a: &SavedAddress) -> AddressForm {
-    // The rest from the defaults, so fields the form gains (province and ward codes) start empty.
-    #[allow(clippy::needless_update)]
-    let form = AddressForm { line1: a.line1.clone(), ward: a.ward.clone(), district: a.district.clone(), province: a.province.clone(), country: a.country.clone(), ..AddressForm::default() };
-    form
+    AddressForm {
+        line1: a.line1.clone(),
+        ward: a.ward.clone(),
+        district: a.district.clone(),
+        province: a.province.clone(),
+        country: a.country.clone(),
+        province_code: a.province_code.clone().unwrap_or_default(),
+        ward_code: a.ward_code.clone().unwrap_or_default(),
+        postal_code: a.postal_code.clone(),
+    }
 }
 
 /// The checkout form a signed-in shopper first sees, and which address choice is selected: contact
@@ -105,18 +92,17 @@ pub fn apply_choice(form: &mut CheckoutForm, choice: &str, save_box: bool, saved
 pub fn save_address_sql(address_id: &str, customer_id: &str, request: &CheckoutRequest, saved: &[SavedAddress], now: i64) -> Option<Sql> {
     let a = &request.address;
     let same = saved.iter().any(|s| {
-        s.line1 == a.line1 && s.ward == a.ward && s.district == a.district && s.province == a.province && s.country == a.country && s.name == request.name
+        s.line1 == a.line1
+            && s.ward == a.ward
+            && s.district == a.district
+            && s.province == a.province
+            && s.country == a.country
+            && s.province_code == a.province_code
+            && s.ward_code == a.ward_code
+            && s.postal_code == a.postal_code
+            && s.name == request.name
     });
-    let new = NewAddress {
-        name: &request.name,
-        phone: request.phone.as_str(),
-        line1: &a.line1,
-        ward: &a.ward,
-        district: &a.district,
-        province: &a.province,
-        country: &a.country,
-    };
-    (!same).then(|| add_address_sql(address_id, customer_id, &new, now))
+    (!same).then(|| super::address_book::insert_sql(address_id, customer_id, &request.name, request.phone.as_str(), a, now))
 }
 
 #[cfg(test)]
@@ -139,28 +125,32 @@ mod tests {
         }
     }
 
-    fn address(id: &str, line1: &str, created_at: i64) -> SavedAddress {
+    fn address(id: &str, line1: &str, default: bool) -> SavedAddress {
         SavedAddress {
             id: id.into(),
             name: "Nguyễn An".into(),
             phone: "+84987654321".into(),
             line1: line1.into(),
-            ward: "Phường Bến Nghé".into(),
-            district: "Quận 1".into(),
-            province: "TP. Hồ Chí Minh".into(),
+            ward: "Phường Ba Đình".into(),
+            district: String::new(),
+            province: "Thành phố Hà Nội".into(),
             country: "VN".into(),
-            created_at,
+            province_code: Some("01".into()),
+            ward_code: Some("00070".into()),
+            postal_code: String::new(),
+            default,
         }
     }
 
     #[test]
-    fn the_profile_and_the_most_recent_address_fill_the_form() {
-        let book = [address("a2", "2 Lê Lợi", 20), address("a1", "1 Lê Lợi", 10)];
+    fn the_profile_and_the_default_address_fill_the_form() {
+        let book = [address("a2", "2 Lê Lợi", true), address("a1", "1 Lê Lợi", false)];
         let (form, chosen) = prefill(&customer("An", "+84912345678"), &book);
         assert_eq!((form.email.as_str(), form.name.as_str(), form.phone.as_str()), ("an@example.vn", "An", "0912 345 678"));
         assert_eq!((chosen.as_str(), form.address.line1.as_str(), form.address.country.as_str()), ("a2", "2 Lê Lợi", "VN"));
-        // The order of the rows does not decide: the most recent does.
-        let reversed = [address("a1", "1 Lê Lợi", 10), address("a2", "2 Lê Lợi", 20)];
+        assert_eq!((form.address.province_code.as_str(), form.address.ward_code.as_str()), ("01", "00070"), "the codes come with it");
+        // The order of the rows does not decide: the default does.
+        let reversed = [address("a1", "1 Lê Lợi", false), address("a2", "2 Lê Lợi", true)];
         assert_eq!(prefill(&customer("An", ""), &reversed).1, "a2");
         // A profile without name or phone takes the address's.
         let (form, _) = prefill(&customer("", ""), &book);
@@ -172,7 +162,7 @@ mod tests {
 
     #[test]
     fn a_chosen_saved_address_replaces_the_typed_one_and_anothers_id_does_not() {
-        let book = [address("a2", "2 Lê Lợi", 20), address("a1", "1 Lê Lợi", 10)];
+        let book = [address("a2", "2 Lê Lợi", true), address("a1", "1 Lê Lợi", false)];
         let mut form = CheckoutForm { name: "An".into(), phone: "0912345678".into(), note: Some("gọi trước".into()), ..CheckoutForm::default() };
         form.address.line1 = "typed".into();
         assert_eq!(apply_choice(&mut form, "a1", false, &book), AddressChoice::Saved("a1".into()));
@@ -190,13 +180,14 @@ mod tests {
         let db = Sqlite::demo();
         db.exec("INSERT INTO customers (id, email, created_at, updated_at) VALUES ('c1', 'an@example.vn', 1, 1)");
         let mut form = CheckoutForm { name: "An".into(), phone: "0912 345 678".into(), shipping_method: "standard".into(), payment_provider: "sandbox".into(), ..CheckoutForm::default() };
-        form.address = AddressForm { line1: "5 Đồng Khởi".into(), ward: "Bến Nghé".into(), district: "Quận 1".into(), province: "TP. Hồ Chí Minh".into(), ..AddressForm::default() };
+        form.address = AddressForm { line1: "5 Đồng Khởi".into(), province_code: "01".into(), ward_code: "00070".into(), ..AddressForm::default() };
         let request = validate(&form, &["sandbox"]).unwrap();
         let sql = save_address_sql("a9", "c1", &request, &[], 50).unwrap();
         block_on(db.batch(&[sql])).unwrap();
         let saved: Vec<SavedAddress> = block_on(db.all(&saved_addresses_sql("c1"))).unwrap();
         assert_eq!(saved.len(), 1);
         assert_eq!((saved[0].line1.as_str(), saved[0].phone.as_str(), saved[0].country.as_str()), ("5 Đồng Khởi", "+84912345678", "VN"));
+        assert_eq!((saved[0].province_code.as_deref(), saved[0].ward_code.as_deref(), saved[0].default), (Some("01"), Some("00070"), true));
         assert_eq!(save_address_sql("a10", "c1", &request, &saved, 60), None, "the same address is not saved twice");
     }
 }

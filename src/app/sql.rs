@@ -37,6 +37,12 @@ impl From<&str> for SqlValue {
     }
 }
 
+impl From<Option<&str>> for SqlValue {
+    fn from(s: Option<&str>) -> Self {
+        s.map_or(SqlValue::Null, SqlValue::from)
+    }
+}
+
 impl From<String> for SqlValue {
     fn from(s: String) -> Self {
         SqlValue::Text(s)

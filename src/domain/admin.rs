@@ -84,6 +84,11 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/users", Permission::ManageAdmins),
     ("POST", "/admin/users/{id}/role", Permission::ManageAdmins),
     ("POST", "/admin/users/{id}/disable", Permission::ManageAdmins),
+    // Shipping rates by zone and weight (issue 19): managers and owners, audited.
+    ("GET", "/admin/shipping", Permission::EditPrices),
+    ("POST", "/admin/shipping", Permission::EditPrices),
+    ("POST", "/admin/shipping/{id}", Permission::EditPrices),
+    ("POST", "/admin/shipping/{id}/delete", Permission::EditPrices),
     // Promotions (issue #7): managers and owners.
     ("GET", "/admin/promotions", Permission::ManageDiscounts),
     ("POST", "/admin/promotions", Permission::ManageDiscounts),

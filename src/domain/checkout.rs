@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::listing::{FieldError, Problem};
 use super::money::Vnd;
+use super::regions::{ProvinceCode, WardCode};
 
 pub const MAX_NOTE_CHARS: usize = 500;
 pub const MAX_TEXT_CHARS: usize = 200;
@@ -43,6 +44,14 @@ pub struct AddressForm {
     pub province: String,
     #[serde(default)]
     pub country: String,
+    /// Vietnam: the province's and ward's official codes (`domain::regions`), chosen from lists.
+    #[serde(default)]
+    pub province_code: String,
+    #[serde(default)]
+    pub ward_code: String,
+    /// Abroad: the postal code, free text (optional).
+    #[serde(default)]
+    pub postal_code: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,39 +105,25 @@ impl ShippingMethod {
     }
 }
 
-/// Fees from configuration (Worker vars), in VND.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ShippingRates {
-    pub standard: Vnd,
-    pub express: Vnd,
-    /// Standard shipping is free at or above this subtotal.
-    pub free_standard_from: Vnd,
-}
-
-impl Default for ShippingRates {
-    fn default() -> Self {
-        ShippingRates { standard: Vnd::new(30_000), express: Vnd::new(60_000), free_standard_from: Vnd::new(1_000_000) }
-    }
-}
-
-impl ShippingRates {
-    pub fn fee(&self, method: ShippingMethod, subtotal: Vnd) -> Vnd {
-        match method {
-            ShippingMethod::Standard if subtotal >= self.free_standard_from => Vnd::ZERO,
-            ShippingMethod::Standard => self.standard,
-            ShippingMethod::Express => self.express,
-        }
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
     pub line1: String,
+    /// In Vietnam, the ward's official name (filled from `ward_code` at the edge).
     pub ward: String,
+    /// Empty for addresses since 2025-07-01 (no districts); kept for the orders placed before.
     pub district: String,
+    /// In Vietnam, the province's official name (filled from `province_code` at the edge); abroad,
+    /// the state or region as typed.
     pub province: String,
     /// ISO 3166-1 alpha-2.
     pub country: String,
+    /// Vietnam: the codes chosen (checked to exist and belong together by `app::regions::locate`).
+    #[serde(default)]
+    pub province_code: Option<String>,
+    #[serde(default)]
+    pub ward_code: Option<String>,
+    #[serde(default)]
+    pub postal_code: String,
 }
 
 /// A checkout that passed `validate`: every field a valid domain value.
@@ -200,9 +195,32 @@ pub fn validate(form: &CheckoutForm, providers: &[&str]) -> Result<CheckoutReque
     }
     let vn = country == "VN";
     let line1 = text(&form.address.line1, "address.line1", true, &mut fail);
-    let ward = text(&form.address.ward, "address.ward", vn, &mut fail);
-    let district = text(&form.address.district, "address.district", vn, &mut fail);
-    let province = text(&form.address.province, "address.province", true, &mut fail);
+    // In Vietnam the place is two codes chosen from lists (their names are filled in once the pair
+    // is found to exist); abroad it is free text with an optional postal code.
+    let (mut province_code, mut ward_code) = (None, None);
+    let (ward, district, province, postal_code) = if vn {
+        let code = |value: &str, field: &'static str, parse: fn(&str) -> bool, fail: &mut dyn FnMut(&'static str, Problem)| {
+            let v = value.trim();
+            if v.is_empty() {
+                fail(field, Problem::Required);
+            } else if !parse(v) {
+                fail(field, Problem::UnknownChoice);
+            }
+            v.to_string()
+        };
+        province_code = Some(code(&form.address.province_code, "address.province_code", |s| ProvinceCode::parse(s).is_some(), &mut fail));
+        ward_code = Some(code(&form.address.ward_code, "address.ward_code", |s| WardCode::parse(s).is_some(), &mut fail));
+        (String::new(), String::new(), String::new(), String::new())
+    } else {
+        let ward = text(&form.address.ward, "address.ward", false, &mut fail);
+        let district = text(&form.address.district, "address.district", false, &mut fail);
+        let province = text(&form.address.province, "address.province", true, &mut fail);
+        let postal = text(&form.address.postal_code, "address.postal_code", false, &mut fail);
+        if (21..=MAX_TEXT_CHARS).contains(&postal.chars().count()) {
+            fail("address.postal_code", Problem::TooLong { max: 20 });
+        }
+        (ward, district, province, postal)
+    };
     let shipping = ShippingMethod::parse(form.shipping_method.trim());
     if shipping.is_none() {
         fail("shipping_method", Problem::UnknownChoice);
@@ -222,7 +240,7 @@ pub fn validate(form: &CheckoutForm, providers: &[&str]) -> Result<CheckoutReque
             email,
             name,
             phone,
-            address: Address { line1, ward, district, province, country },
+            address: Address { line1, ward, district, province, country, province_code, ward_code, postal_code },
             shipping_method,
             payment_provider: provider.to_string(),
             note,
@@ -247,10 +265,9 @@ pub struct Totals {
     pub total: Vnd,
 }
 
-/// Sums lines and shipping with checked arithmetic; `None` only on an absurd overflow.
-pub fn totals(lines: &[PricedLine], method: ShippingMethod, rates: &ShippingRates) -> Option<Totals> {
+/// Sums lines and the shipping fee with checked arithmetic; `None` only on an absurd overflow.
+pub fn totals(lines: &[PricedLine], shipping: Vnd) -> Option<Totals> {
     let subtotal = lines.iter().try_fold(Vnd::ZERO, |acc, l| acc.checked_add(l.unit_price.checked_mul(l.quantity)?))?;
-    let shipping = rates.fee(method, subtotal);
     Some(Totals { subtotal, shipping, discount: Vnd::ZERO, total: subtotal.checked_add(shipping)? })
 }
 
@@ -341,10 +358,9 @@ mod tests {
             phone: "0912 345 678".into(),
             address: AddressForm {
                 line1: "12 Lý Thường Kiệt".into(),
-                ward: "Phường Trần Hưng Đạo".into(),
-                district: "Quận Hoàn Kiếm".into(),
-                province: "Hà Nội".into(),
-                country: String::new(),
+                province_code: "01".into(),
+                ward_code: "00070".into(),
+                ..AddressForm::default()
             },
             shipping_method: "standard".into(),
             payment_provider: "sandbox".into(),
@@ -392,7 +408,7 @@ mod tests {
             ..CheckoutForm::default()
         };
         let fields: Vec<&str> = validate(&bad, &["sandbox"]).unwrap_err().iter().map(|e| e.field).collect();
-        for f in ["email", "name", "phone", "address.line1", "address.ward", "address.district", "address.province", "shipping_method", "payment_provider"] {
+        for f in ["email", "name", "phone", "address.line1", "address.province_code", "address.ward_code", "shipping_method", "payment_provider"] {
             assert!(fields.contains(&f), "{f} missing from {fields:?}");
         }
     }
@@ -413,6 +429,7 @@ mod tests {
         // Abroad, both are required.
         let mut f = form();
         f.address.country = "SG".into();
+        f.address.province = "Singapore".into();
         f.phone = "+65 6123 4567".into();
         f.email.clear();
         assert_eq!(validate(&f, &["sandbox"]).unwrap_err().iter().map(|e| e.field).collect::<Vec<_>>(), ["email"]);
@@ -427,26 +444,40 @@ mod tests {
     }
 
     #[test]
-    fn abroad_ward_and_district_are_optional() {
+    fn abroad_the_address_is_free_text_with_a_postal_code_and_no_ward() {
         let mut f = form();
         f.address.country = "sg".into();
-        f.address.ward.clear();
-        f.address.district.clear();
+        f.address.province = "Singapore".into();
+        f.address.postal_code = " 018956 ".into();
         f.phone = "+65 6123 4567".into();
-        assert_eq!(validate(&f, &["sandbox"]).unwrap().address.country, "SG");
+        let a = validate(&f, &["sandbox"]).unwrap().address;
+        assert_eq!((a.country.as_str(), a.postal_code.as_str(), a.province_code, a.ward_code), ("SG", "018956", None, None));
+        f.address.province.clear();
+        let fields: Vec<&str> = validate(&f, &["sandbox"]).unwrap_err().iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["address.province"], "the state or city is still asked for");
     }
 
     #[test]
-    fn standard_shipping_is_free_from_the_threshold() {
-        let rates = ShippingRates::default();
+    fn in_vietnam_the_place_is_a_province_code_and_a_ward_code() {
+        let req = validate(&form(), &["sandbox"]).unwrap();
+        assert_eq!((req.address.province_code.as_deref(), req.address.ward_code.as_deref()), (Some("01"), Some("00070")));
+        assert_eq!(req.address.district, "", "no district since 2025-07-01");
+        let mut f = form();
+        f.address.province_code = "1".into();
+        f.address.ward_code = "Hoàn Kiếm".into();
+        f.address.province = "Hà Nội".into();
+        let errors = validate(&f, &["sandbox"]).unwrap_err();
+        let fields: Vec<(&str, &Problem)> = errors.iter().map(|e| (e.field, &e.problem)).collect();
+        assert_eq!(fields, [("address.province_code", &Problem::UnknownChoice), ("address.ward_code", &Problem::UnknownChoice)], "free text is no code");
+    }
+
+    #[test]
+    fn totals_add_the_shipping_fee_and_refuse_an_overflow() {
         let line = |p, q| PricedLine { variant_id: 1, unit_price: Vnd::new(p), quantity: q };
-        let t = totals(&[line(450_000, 2)], ShippingMethod::Standard, &rates).unwrap();
+        let t = totals(&[line(450_000, 2)], Vnd::new(30_000)).unwrap();
         assert_eq!((t.subtotal, t.shipping, t.total), (Vnd::new(900_000), Vnd::new(30_000), Vnd::new(930_000)));
-        let t = totals(&[line(500_000, 2)], ShippingMethod::Standard, &rates).unwrap();
-        assert_eq!((t.shipping, t.total), (Vnd::ZERO, Vnd::new(1_000_000)));
-        let t = totals(&[line(500_000, 2)], ShippingMethod::Express, &rates).unwrap();
-        assert_eq!(t.total, Vnd::new(1_060_000));
-        assert_eq!(totals(&[line(i64::MAX, 2)], ShippingMethod::Express, &rates), None);
+        assert_eq!(totals(&[line(i64::MAX, 2)], Vnd::new(60_000)), None);
+        assert_eq!(totals(&[line(i64::MAX, 1)], Vnd::new(1)), None);
     }
 
     #[test]

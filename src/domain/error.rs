@@ -13,6 +13,9 @@ pub enum AppError {
     NotFound,
     /// The request is malformed; each field says what is wrong with it.
     Invalid(Vec<FieldError>),
+    /// The request is well formed but names what does not exist or does not belong together (a
+    /// ward of another province): 422, each field saying which.
+    Unprocessable(Vec<FieldError>),
     /// A missing or wrong signature or credential (webhooks, tokens).
     Unauthorized,
     /// Understood and refused: the caller may not do this (a role, a foreign form, a state).
@@ -98,6 +101,7 @@ impl AppError {
         match self {
             AppError::NotFound => 404,
             AppError::Invalid(_) => 400,
+            AppError::Unprocessable(_) => 422,
             AppError::Unauthorized => 401,
             AppError::Forbidden(_) => 403,
             AppError::MethodNotAllowed => 405,
@@ -113,6 +117,7 @@ impl AppError {
         match self {
             AppError::NotFound => "not_found",
             AppError::Invalid(_) => "invalid_parameters",
+            AppError::Unprocessable(_) => "unprocessable",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(r) | AppError::Conflict(r) => r.code,
             AppError::MethodNotAllowed => "method_not_allowed",
@@ -149,6 +154,7 @@ impl fmt::Display for AppError {
         match self {
             AppError::NotFound => f.write_str("not found"),
             AppError::Invalid(errors) => write!(f, "invalid request ({} fields)", errors.len()),
+            AppError::Unprocessable(errors) => write!(f, "unprocessable request ({} fields)", errors.len()),
             AppError::Unauthorized => f.write_str("unauthorized"),
             AppError::Forbidden(r) => write!(f, "forbidden ({})", r.code),
             AppError::MethodNotAllowed => f.write_str("method not allowed"),

@@ -30,6 +30,7 @@ pub mod password;
 pub mod sandbox;
 pub mod search;
 pub mod session;
+pub mod shipping;
 pub mod security;
 pub mod signature;
 pub mod slug;

@@ -100,7 +100,18 @@ impl KeptKind {
     pub fn fields(self) -> &'static [&'static str] {
         match self {
             KeptKind::Profile => &["name", "phone"],
-            KeptKind::Address => &["name", "phone", "address.line1", "address.ward", "address.district", "address.province"],
+            KeptKind::Address => &[
+                "name",
+                "phone",
+                "address.line1",
+                "address.ward",
+                "address.district",
+                "address.province",
+                "address.province_code",
+                "address.ward_code",
+                "address.postal_code",
+                "address.country",
+            ],
         }
     }
 }
@@ -180,7 +191,8 @@ mod tests {
         };
         let kept = KeptForm::new("c1", KeptKind::Address, sent, 1_000);
         let names: Vec<&str> = kept.fields.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(names, ["name", "phone", "address.line1", "address.district", "address.province"], "no password, no token, no blank");
+        let place = ["address.province_code", "address.ward_code", "address.postal_code", "address.country"];
+        assert_eq!(names, [&["name", "phone", "address.line1", "address.district", "address.province"][..], &place].concat(), "no password, no token, no blank");
         assert_eq!(kept.value("address.line1"), "12 Lý Thái Tổ");
         assert_eq!(kept.value("phone").chars().count(), 200);
         assert_eq!(kept.value("address.ward"), "");

@@ -134,7 +134,7 @@ impl CartObject {
 fn settings(config: &Config) -> Settings {
     Settings { hold_seconds: config.hold_seconds, order_ttl_seconds: config.order_ttl_seconds,
         bank_transfer_ttl_seconds: config.bank.as_ref().map_or(crate::domain::payments::bank::DEFAULT_TTL_SECONDS, |b| b.ttl_seconds),
-        rates: config.rates, shop_secret: config.shop_secret.clone(), cod: config.cod }
+        shipping: config.shipping.clone(), shop_secret: config.shop_secret.clone(), cod: config.cod }
 }
 
 fn storage_failed(e: worker::Error) -> AppError {

@@ -5,7 +5,8 @@ use std::rc::Rc;
 
 use worker::Env;
 
-use crate::domain::checkout::{CodPolicy, ShippingRates, COD};
+use crate::domain::checkout::{CodPolicy, COD};
+use crate::domain::shipping::ShippingSettings;
 use crate::domain::money::Vnd;
 use crate::domain::origin::PublicOrigin;
 use crate::domain::payments::bank::BankConfig;
@@ -15,7 +16,7 @@ use crate::domain::session::Policy;
 pub struct Config {
     pub hold_seconds: i64,
     pub order_ttl_seconds: i64,
-    pub rates: ShippingRates,
+    pub shipping: ShippingSettings,
     /// `PUBLIC_ORIGIN`: the shop's origin as shoppers reach it, the only source of absolute URLs
     /// and the hosts the shop answers (`domain::origin`). Unset or malformed, every request is a 500.
     pub public_origin: Option<PublicOrigin>,
@@ -84,13 +85,14 @@ impl Config {
     }
 
     fn read(env: &Env) -> Config {
-        let defaults = ShippingRates::default();
+        let defaults = ShippingSettings::default();
         Config {
             hold_seconds: int(env, "CART_HOLD_SECONDS", 900, 1, 86_400),
             order_ttl_seconds: int(env, "ORDER_TTL_SECONDS", 900, 1, 7 * 86_400),
-            rates: ShippingRates {
-                standard: vnd(env, "SHIPPING_STANDARD_FEE", defaults.standard, 10_000_000),
-                express: vnd(env, "SHIPPING_EXPRESS_FEE", defaults.express, 10_000_000),
+            shipping: ShippingSettings {
+                warehouse_province: var(env, "WAREHOUSE_PROVINCE_CODE")
+                    .filter(|c| crate::domain::regions::ProvinceCode::parse(c.trim()).is_some())
+                    .map_or(defaults.warehouse_province, |c| c.trim().to_string()),
                 free_standard_from: vnd(env, "FREE_SHIPPING_FROM", defaults.free_standard_from, i64::MAX),
             },
             public_origin: var(env, "PUBLIC_ORIGIN").and_then(|o| PublicOrigin::parse(&o)),

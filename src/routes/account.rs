@@ -12,11 +12,15 @@ use super::http::{
     SetCookie,
 };
 use super::Incoming;
+use crate::app::address_book::{self, AddressInput, SaveError};
+use crate::app::regions;
+use crate::domain::checkout::AddressForm;
+use crate::domain::regions::ProvinceCode;
 use crate::app::accounts::{
-    add_address_sql, addresses_sql, attach_guest_orders_sql, create_customer_sql, customer_by_email_sql,
-    delete_address_sql, end_all_sessions_sql, end_other_sessions_sql, end_session_sql,
+    attach_guest_orders_sql, create_customer_sql, customer_by_email_sql,
+    end_all_sessions_sql, end_other_sessions_sql, end_session_sql,
     issue_token_batch, live_token_sql, orders_sql, set_password_sql, update_profile_sql,
-    use_token_sql, verify_email_batch, CustomerRow, NewAddress, OrderSummaryRow, Purpose, TokenRow,
+    use_token_sql, verify_email_batch, CustomerRow, OrderSummaryRow, Purpose, TokenRow,
 };
 use crate::app::sign_in::{attempt, clear_failures_sql, Attempt};
 use crate::app::api_tokens::revoke_customer_sql;
@@ -141,7 +145,12 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
         (Method::Get, ["account", "verify", token]) => serve(req, incoming, env, "account.verify_email", async |c| verify_email(c, token).await).await,
         (Method::Post, ["account", "password"]) => serve(req, incoming, env, "account.change_password", change_password).await,
         (Method::Post, ["account", "profile"]) => serve(req, incoming, env, "account.update_profile", update_profile).await,
-        (Method::Post, ["account", "addresses"]) => serve(req, incoming, env, "account.add_address", add_address).await,
+        (Method::Post, ["account", "addresses"]) => serve(req, incoming, env, "account.add_address", async |c| save_address(c, None).await).await,
+        (Method::Get, ["account", "addresses", id, "edit"]) => serve(req, incoming, env, "account.edit_address_form", async |c| edit_address_form(c, id).await).await,
+        (Method::Post, ["account", "addresses", id]) => serve(req, incoming, env, "account.edit_address", async |c| save_address(c, Some(id)).await).await,
+        (Method::Post, ["account", "addresses", id, "default"]) => {
+            serve(req, incoming, env, "account.default_address", async |c| default_address(c, id).await).await
+        }
         (Method::Post, ["account", "addresses", id, "delete"]) => serve(req, incoming, env, "account.delete_address", async |c| delete_address(c, id).await).await,
         (Method::Get, ["account", "export"]) => serve(req, incoming, env, "account.export", export).await,
         (Method::Post, ["account", "delete"]) => serve(req, incoming, env, "account.delete", delete_account).await,
@@ -404,7 +413,7 @@ async fn show_account(call: &Call<'_>, notice: Option<&str>, errors: &[FieldErro
     };
     let c = &shopper.customer;
     let secret = require_secret(&call.config)?;
-    let batch = [attach_guest_orders_sql(&c.id), orders_sql(&c.id), addresses_sql(&c.id), crate::app::social::identities_sql(&c.id), open_orders_sql(&c.id)];
+    let batch = [attach_guest_orders_sql(&c.id), orders_sql(&c.id), address_book::addresses_sql(&c.id), crate::app::social::identities_sql(&c.id), open_orders_sql(&c.id)];
     let results = call.db.batch(&batch).await?;
     let [_, orders, addresses, identities, open] = results.as_slice() else { return Err(AppError::Internal("account batch".into())) };
     let orders: Vec<OrderSummary> = orders.decode::<OrderSummaryRow>()?
@@ -424,7 +433,25 @@ async fn show_account(call: &Call<'_>, notice: Option<&str>, errors: &[FieldErro
     let notice = notice.or_else(|| kept.as_ref().map(|_| account_t(call.ctx.locale).kept_form)).or_else(|| notice_text(&call.ctx, &call.ctx.query));
     let social = social::methods(&call.config, &identities.decode()?);
     let open_orders: Vec<OpenOrderRow> = open.decode()?;
-    let view = AccountView { customer: c, orders: &orders, addresses: &addresses, notice, errors, error, social: &social, kept: kept.as_ref(), open_orders: &open_orders };
+    let provinces = regions::provinces(&call.db).await?;
+    let kept_province = kept.as_ref().filter(|k| k.kind == KeptKind::Address).and_then(|k| ProvinceCode::parse(k.value("address.province_code")));
+    let wards = match kept_province {
+        Some(code) => regions::wards(&call.db, &code).await?.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let view = AccountView {
+        customer: c,
+        orders: &orders,
+        addresses: &addresses,
+        provinces: &provinces,
+        wards: &wards,
+        notice,
+        errors,
+        error,
+        social: &social,
+        kept: kept.as_ref(),
+        open_orders: &open_orders,
+    };
     let status = if errors.is_empty() && error.is_none() { 200 } else { 422 };
     let page = account::account_page(&call.ctx, &view).into_string();
     let holds_kept = cookie(call.req, KEPT_COOKIE).is_some();
@@ -475,35 +502,87 @@ async fn update_profile(call: &Call<'_>) -> Result<Response, AppError> {
     Ok(redirect(&format!("{}?notice=profile_saved", call.href(paths::ACCOUNT)), Vec::new()))
 }
 
-async fn add_address(call: &Call<'_>) -> Result<Response, AppError> {
+/// The address form's fields as typed.
+fn address_input(call: &Call<'_>) -> AddressInput {
+    AddressInput {
+        name: call.field("name"),
+        phone: call.field("phone"),
+        address: AddressForm {
+            line1: call.field("address.line1"),
+            province: call.field("address.province"),
+            country: call.field("address.country"),
+            province_code: call.field("address.province_code"),
+            ward_code: call.field("address.ward_code"),
+            postal_code: call.field("address.postal_code"),
+            ..AddressForm::default()
+        },
+        make_default: call.field("default") == "1",
+    }
+}
+
+/// The address form page: `values` the fields shown, the wards of the province chosen.
+async fn address_form_page(call: &Call<'_>, id: Option<&str>, values: &dyn Fn(&str) -> String, is_default: bool, errors: &[FieldError], status: u16) -> Result<Response, AppError> {
+    let provinces = regions::provinces(&call.db).await?;
+    let wards = match ProvinceCode::parse(&values("address.province_code")) {
+        Some(code) => regions::wards(&call.db, &code).await?.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let view = account::AddressEditView { id, form: account::PlaceForm { value: values, provinces: &provinces, wards: &wards, errors }, is_default };
+    Ok(call.page(status, account::address_edit_page(&call.ctx, &view)))
+}
+
+/// `POST /account/addresses` (new) and `/account/addresses/{id}` (edit): saves it, or shows the
+/// form again with what to fix ("Update" lists the wards of the province chosen, saving nothing).
+async fn save_address(call: &Call<'_>, editing: Option<&str>) -> Result<Response, AppError> {
     let shopper = match call.shopper() {
         Ok(s) => s,
         Err(r) => return Ok(r),
     };
-    let mut errors = Vec::new();
-    let mut take = |field: &'static str, max: usize| required(field, &call.field(field), max).map_err(|e| errors.push(e)).unwrap_or_default();
-    let name = take("name", 100);
-    let line1 = take("address.line1", 200);
-    let ward = take("address.ward", 100);
-    let district = take("address.district", 100);
-    let province = take("address.province", 100);
-    let country = call.field("address.country");
-    let country = if country.trim().is_empty() { "VN".to_string() } else { country.trim().to_uppercase() };
-    let phone = Phone::parse(&call.field("phone"), &country).map(|p| p.as_str().to_string());
-    if phone.is_none() {
-        errors.push(FieldError { field: "phone", problem: Problem::InvalidPhone });
-    }
-    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-        errors.push(FieldError { field: "address.country", problem: Problem::UnknownChoice });
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
+    let typed = |name: &str| call.field(name);
+    if call.field("refresh") == "1" {
+        return address_form_page(call, editing, &typed, false, &[], 200).await;
     }
     let id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
-    let phone = phone.unwrap_or_default();
-    let address = NewAddress { name: &name, phone: &phone, line1: &line1, ward: &ward, district: &district, province: &province, country: &country };
-    if !changed(&call.db, &[add_address_sql(&id, &shopper.customer.id, &address, now())]).await? {
-        return Err(AppError::Invalid(vec![FieldError { field: "addresses", problem: Problem::TooMany }]));
+    match address_book::save(&call.db, &shopper.customer.id, editing, &id, &address_input(call), now()).await? {
+        Ok(_) => Ok(redirect(&format!("{}?notice=address_saved", call.href(paths::ACCOUNT)), Vec::new())),
+        Err(SaveError::Invalid(errors)) => address_form_page(call, editing, &typed, false, &errors, 422).await,
+        Err(SaveError::NotFound) => Err(AppError::NotFound),
+        Err(SaveError::TooMany) => Err(AppError::Invalid(vec![FieldError { field: "addresses", problem: Problem::TooMany }])),
+    }
+}
+
+/// `GET /account/addresses/{id}/edit`: the saved address in the form (another account's is a 404).
+async fn edit_address_form(call: &Call<'_>, id: &str) -> Result<Response, AppError> {
+    let shopper = match call.shopper() {
+        Ok(s) => s,
+        Err(r) => return Ok(r),
+    };
+    let saved = address_book::addresses(&call.db, &shopper.customer.id).await?.into_iter().find(|a| a.id == id).ok_or(AppError::NotFound)?;
+    let values = |name: &str| {
+        match name {
+            "name" => saved.name.clone(),
+            "phone" => saved.phone.clone(),
+            "address.line1" => saved.line1.clone(),
+            "address.country" => saved.country.clone(),
+            "address.province_code" => saved.province_code.clone().unwrap_or_default(),
+            "address.ward_code" => saved.ward_code.clone().unwrap_or_default(),
+            // Abroad, the free-text place; an address from before the reform is chosen again.
+            "address.province" if saved.country != "VN" => saved.province.clone(),
+            "address.postal_code" => saved.postal_code.clone(),
+            _ => String::new(),
+        }
+    };
+    address_form_page(call, Some(id), &values, saved.default, &[], 200).await
+}
+
+/// `POST /account/addresses/{id}/default`.
+async fn default_address(call: &Call<'_>, id: &str) -> Result<Response, AppError> {
+    let shopper = match call.shopper() {
+        Ok(s) => s,
+        Err(r) => return Ok(r),
+    };
+    if !address_book::set_default(&call.db, &shopper.customer.id, id).await? {
+        return Err(AppError::NotFound);
     }
     Ok(redirect(&format!("{}?notice=address_saved", call.href(paths::ACCOUNT)), Vec::new()))
 }
@@ -514,7 +593,7 @@ async fn delete_address(call: &Call<'_>, id: &str) -> Result<Response, AppError>
         Err(r) => return Ok(r),
     };
     // Someone else's address (or none): nothing changes, and the answer is the same as for no address.
-    if !changed(&call.db, &[delete_address_sql(id, &shopper.customer.id)]).await? {
+    if !address_book::remove(&call.db, &shopper.customer.id, id).await? {
         return Err(AppError::NotFound);
     }
     Ok(redirect(&format!("{}?notice=address_removed", call.href(paths::ACCOUNT)), Vec::new()))

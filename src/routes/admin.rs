@@ -134,6 +134,29 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
             let next = (rows.len() as i64 == AUDIT_PAGE).then(|| rows.last().map(|r| r.id)).flatten();
             Ok(page(200, admin::audit_page(&signed.admin, &rows, next)))
         }
+        ("GET", ["admin", "shipping"]) => shipping_rates(&db, &signed, None, 200).await,
+        ("POST", ["admin", "shipping"]) => {
+            let input = rate_input(&field);
+            match crate::app::shipping::add_rate(&db, &actor, &input, now()).await? {
+                Ok(()) => Ok(redirect("/admin/shipping", Vec::new())),
+                Err(e) => shipping_rates(&db, &signed, Some(rate_error(&e)), 422).await,
+            }
+        }
+        ("POST", ["admin", "shipping", id]) => {
+            let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+            match crate::app::shipping::update_rate(&db, &actor, id, &rate_input(&field), now()).await? {
+                Ok(()) => Ok(redirect("/admin/shipping", Vec::new())),
+                Err(crate::app::shipping::RateEditError::NotFound) => Err(AppError::NotFound),
+                Err(e) => shipping_rates(&db, &signed, Some(rate_error(&e)), 422).await,
+            }
+        }
+        ("POST", ["admin", "shipping", id, "delete"]) => {
+            let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+            if !crate::app::shipping::remove_rate(&db, &actor, id, now()).await? {
+                return Err(AppError::NotFound);
+            }
+            Ok(redirect("/admin/shipping", Vec::new()))
+        }
         ("GET", ["admin", "users"]) => users(&db, &signed, None).await,
         ("POST", ["admin", "users"]) => create_admin(&db, &signed, &actor, &field("email"), &field("name"), &field("role"), &field("password")).await,
         ("POST", ["admin", "users", id, "role"]) => change_role(&db, &signed, &actor, id, &field("role")).await,
@@ -143,6 +166,35 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
             super::admin_promotions::handle(env, &db, &admin_ctx, ctx, &actor, m, &segments, &incoming.query, &form).await.unwrap_or(Err(AppError::NotFound))
         }
         _ => Err(AppError::NotFound),
+    }
+}
+
+/// `/admin/shipping`: the rate table (`error`: why the last change was refused).
+async fn shipping_rates(db: &D1, signed: &Signed, error: Option<&str>, status: u16) -> Result<Response, AppError> {
+    let rows = crate::app::shipping::rate_table(db).await?;
+    Ok(page(status, admin::shipping_page(&signed.admin, &rows, error)))
+}
+
+fn rate_input(field: &dyn Fn(&str) -> String) -> crate::app::shipping::RateInput {
+    crate::app::shipping::RateInput {
+        zone: field("zone"),
+        method: field("method"),
+        up_to_grams: field("up_to_grams"),
+        fee: field("fee"),
+        eta_min: field("eta_min"),
+        eta_max: field("eta_max"),
+    }
+}
+
+fn rate_error(e: &crate::app::shipping::RateEditError) -> &'static str {
+    use crate::app::shipping::RateEditError;
+    match e {
+        RateEditError::Invalid("zone" | "method") => "Vùng hoặc cách giao không hợp lệ.",
+        RateEditError::Invalid("up_to_grams") => "Mốc cân nặng phải là số gam từ 1 đến 1.000.000, hoặc để trống.",
+        RateEditError::Invalid("fee") => "Phí phải là số đồng từ 0 đến 100.000.000.",
+        RateEditError::Invalid(_) => "Số ngày giao phải từ 0 đến 90, ít nhất không quá nhiều nhất.",
+        RateEditError::Duplicate => "Đã có dòng cho vùng, cách giao và mốc cân nặng này.",
+        RateEditError::NotFound => "Không có dòng này.",
     }
 }
 

@@ -17,7 +17,7 @@ use worker::{Env, Method, Request, Response};
 use super::http::{error_body, read_body};
 use super::orders::{load_order, order_json};
 use super::Incoming;
-use crate::app::accounts::{addresses_sql, attach_guest_orders_sql, customer_by_email_sql, orders_sql, CustomerRow, OrderSummaryRow};
+use crate::app::accounts::{attach_guest_orders_sql, customer_by_email_sql, orders_sql, CustomerRow, OrderSummaryRow};
 use crate::app::sign_in::{attempt, Attempt};
 use crate::app::api_tokens::{
     insert_first_sql, is_refresh_token, live_family_customer_sql, revoke_family_sql, rotate_batch, RefreshRow, ROTATE_RESULT, ROTATE_SPEND,
@@ -293,7 +293,8 @@ async fn me(req: &Request, env: &Env, config: &Config) -> Result<Response, AppEr
         Ok(c) => c,
         Err(refusal) => return Ok(refusal),
     };
-    let addresses: Vec<Value> = db.all(&addresses_sql(&c.id)).await?;
+    // The account's address book, the default first and flagged (`default`).
+    let addresses: Vec<crate::app::address_book::SavedAddress> = db.all(&crate::app::address_book::addresses_sql(&c.id)).await?;
     let body = json!({
         "customer": {
             "id": c.id, "email": c.email, "email_verified": c.email_verified_at.is_some(), "name": c.name, "phone": c.phone,

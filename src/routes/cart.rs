@@ -55,6 +55,9 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env, wctx: &Context
         (Method::Post, ["api", "v1", "carts", id, "checkout"]) => {
             serve_machine(req, incoming, env, "api.checkout", async |m| super::checkout::submit_checkout_json(m, id, track).await).await
         }
+        (Method::Post, ["api", "v1", "carts", id, "shipping-quote"]) => {
+            serve_machine(req, incoming, env, "api.cart.shipping_quote", async |m| super::checkout::shipping_quote_json(m, id).await).await
+        }
         (Method::Post, ["api", "v1", "carts", id, "coupons"]) => {
             serve_machine(req, incoming, env, "api.cart.apply_coupon", async |m| apply_coupon_json(m, id).await).await
         }
@@ -74,7 +77,7 @@ fn cart_api_allow(segments: &[&str]) -> Option<&'static str> {
     match segments {
         ["api", "v1", "carts"] => Some("POST"),
         ["api", "v1", "carts", _] => Some("GET"),
-        ["api", "v1", "carts", _, "items" | "checkout" | "coupons"] => Some("POST"),
+        ["api", "v1", "carts", _, "items" | "checkout" | "coupons" | "shipping-quote"] => Some("POST"),
         ["api", "v1", "carts", _, "items", _] => Some("PATCH, DELETE"),
         ["api", "v1", "carts", _, "coupons", _] => Some("DELETE"),
         _ => None,
@@ -216,7 +219,7 @@ async fn remove_coupon(p: &Page<'_>, code: &str) -> Result<Response, AppError> {
 fn refusal(refusal: &CartError) -> Response {
     let status = match refusal {
         CartError::NotFound | CartError::VariantNotFound | CartError::LineNotFound | CartError::CouponNotFound => 404,
-        CartError::InsufficientStock { .. } | CartError::CartChanged { .. } | CartError::CartEmpty => 409,
+        CartError::InsufficientStock { .. } | CartError::CartChanged { .. } | CartError::CartEmpty | CartError::TotalChanged { .. } => 409,
         CartError::VariantUnavailable
         | CartError::InvalidQuantity
         | CartError::QuantityLimit { .. }
@@ -225,6 +228,7 @@ fn refusal(refusal: &CartError) -> Response {
         | CartError::TooManyCodes { .. }
         | CartError::CouponRejected { .. }
         | CartError::CodUnavailable(_) => 422,
+        | CartError::ShippingUnavailable { .. } => 422,
         CartError::Internal(_) => 500,
     };
     let mut error = json!({"code": refusal.code(), "message": refusal.message(), "fields": {}});

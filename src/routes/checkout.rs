@@ -15,7 +15,15 @@ use super::track::Tracker;
 use super::Incoming;
 use crate::app::analytics::ProductRef;
 use crate::app::cart::{CartCall, CartError, CartReply, CartView};
-use crate::app::checkout::{Placed, Submission};
+use crate::app::checkout::{locate_address, Placed, Submission};
+use crate::app::regions;
+use crate::app::shipping::{destination_zone, ESTIMATE_ZONE};
+use crate::domain::cart::cart_token;
+use crate::domain::listing::Problem;
+use crate::domain::money::Vnd;
+use crate::domain::regions::{ProvinceCode, WardCode};
+use crate::domain::checkout::ShippingMethod;
+use crate::domain::shipping::Zone;
 use crate::app::db::Db;
 use crate::app::orders::{payment_by_id_sql, OrderDetail, PaymentRow};
 use crate::app::prefill::{apply_choice, prefill, save_address_sql, saved_addresses_sql, AddressChoice, SavedAddress};
@@ -24,7 +32,7 @@ use crate::domain::cart::{is_cart_id, CartId};
 use crate::domain::checkout::{validate, AddressForm, CheckoutForm};
 use crate::domain::error::AppError;
 use crate::domain::http_cache;
-use crate::domain::listing::{FieldError, Problem};
+use crate::domain::listing::FieldError;
 use crate::domain::locale::Locale;
 use crate::domain::payments::PaymentStatus;
 use crate::domain::sandbox;
@@ -100,20 +108,32 @@ fn session_ended(p: &Page<'_>, shopper: Option<&Shopper>) -> bool {
     shopper.is_none() && has_session_cookie(p.req)
 }
 
-/// The checkout page for the shopper's cart (back to the cart when it is empty); `ended`: it asks
-/// to sign in again or go on as a guest.
+/// The checkout page for the shopper's cart (back to the cart when it is empty), its shipping
+/// priced for the place the form names; `ended`: it asks to sign in again or go on as a guest.
 async fn show_checkout(p: &Page<'_>, cart_id: Option<&CartId>, form: &CheckoutForm, errors: &[FieldError], ended: bool, saved: &Saved<'_>, status: u16) -> Result<Response, AppError> {
     let ctx = &p.ctx;
-    let cart = match cart_id {
-        Some(id) => match cart_call(p.env, id, &CartCall::View).await? {
-            CartReply::Cart { cart } if !cart.lines.is_empty() => cart,
-            _ => return Ok(redirect(&ctx.href("/cart"), Vec::new())),
-        },
-        None => return Ok(redirect(&ctx.href("/cart"), Vec::new())),
+    let Some(id) = cart_id else { return Ok(redirect(&ctx.href("/cart"), Vec::new())) };
+    let db = D1::open(p.env)?;
+    let zone = form_zone(&db, &p.config, form).await?;
+    let cart = match cart_call(p.env, id, &CartCall::Quote { zone }).await? {
+        CartReply::Cart { cart } if !cart.lines.is_empty() => cart,
+        _ => return Ok(redirect(&ctx.href("/cart"), Vec::new())),
     };
     let sign_in = ended.then(|| sign_in_again(&ctx.href(account_paths::LOGIN), &ctx.href("/checkout")));
     let status = if errors.is_empty() { status } else { 422 };
-    render(ctx, &p.config, Shown { cart: &cart, form, errors, coupon_tried: None, sign_in_again: sign_in.as_deref(), saved: *saved }, status)
+    render(p.env, ctx, &p.config, Shown { cart: &cart, form, errors, coupon_tried: None, sign_in_again: sign_in.as_deref(), saved: *saved, notice: None }, status).await
+}
+
+/// The shipping zone of the place a checkout form names so far (the estimate zone while a
+/// Vietnamese address has no province yet).
+async fn form_zone(db: &D1, config: &Config, form: &CheckoutForm) -> Result<Zone, AppError> {
+    let country = form.address.country.trim().to_ascii_uppercase();
+    let country = if country.is_empty() { "VN".to_string() } else { country };
+    let province = ProvinceCode::parse(form.address.province_code.trim());
+    if country == "VN" && province.is_none() {
+        return Ok(ESTIMATE_ZONE);
+    }
+    Ok(destination_zone(db, &config.shipping, &country, province.as_ref()).await?)
 }
 
 /// What the checkout page shows besides the cart's own figures.
@@ -124,10 +144,14 @@ struct Shown<'a> {
     coupon_tried: Option<&'a str>,
     sign_in_again: Option<&'a str>,
     saved: Saved<'a>,
+    /// Why the page is shown again instead of placing the order (the total changed).
+    notice: Option<&'a str>,
 }
 
 /// The checkout page for a cart already fetched (`coupon_tried`: a code the coupon box refused).
-pub(super) fn render_checkout(
+#[expect(clippy::too_many_arguments, reason = "the page's parts, each from a different caller's state")]
+pub(super) async fn render_checkout(
+    env: &Env,
     ctx: &PageCtx,
     config: &Config,
     cart: &CartView,
@@ -136,17 +160,35 @@ pub(super) fn render_checkout(
     coupon_tried: Option<&str>,
     status: u16,
 ) -> Result<Response, AppError> {
-    render(ctx, config, Shown { cart, form, errors, coupon_tried, sign_in_again: None, saved: NO_BOOK }, status)
+    render(env, ctx, config, Shown { cart, form, errors, coupon_tried, sign_in_again: None, saved: NO_BOOK, notice: None }, status).await
 }
 
-fn render(ctx: &PageCtx, config: &Config, shown: Shown<'_>, status: u16) -> Result<Response, AppError> {
+async fn render(env: &Env, ctx: &PageCtx, config: &Config, shown: Shown<'_>, status: u16) -> Result<Response, AppError> {
     let key = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
     let providers = config.providers();
+    // The provinces, and the wards of the one chosen (a list the page works with without
+    // JavaScript).
+    let db = D1::open(env)?;
+    let provinces = regions::provinces(&db).await?;
+    let wards = match ProvinceCode::parse(shown.form.address.province_code.trim()) {
+        Some(code) => regions::wards(&db, &code).await?.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let cart_id = CartId::parse(&shown.cart.id);
+    let token = match (cart_id.as_ref(), config.shop_secret.as_deref()) {
+        (Some(id), Some(secret)) => Some(cart_token(secret.as_bytes(), id)),
+        _ => None,
+    };
     let view = CheckoutView {
         cart: shown.cart,
         form: shown.form,
         errors: shown.errors,
-        rates: config.rates,
+        free_standard_from: config.shipping.free_standard_from,
+        provinces: &provinces,
+        wards: &wards,
+        quote_url: cart_id.map(|id| format!("/api/v1/carts/{id}/shipping-quote")),
+        cart_token: token,
+        notice: shown.notice,
         providers: &providers,
         idempotency_key: &key,
         coupon_tried: shown.coupon_tried,
@@ -171,6 +213,9 @@ fn parse_checkout_form(form: &Form) -> CheckoutForm {
             district: get("address.district"),
             province: get("address.province"),
             country: get("address.country"),
+            province_code: get("address.province_code"),
+            ward_code: get("address.ward_code"),
+            postal_code: get("address.postal_code"),
         },
         shipping_method: get("shipping_method"),
         payment_provider: get("payment_provider"),
@@ -194,15 +239,25 @@ async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, 
     let choice_field = p.form.value("saved_address").to_string();
     let choice = if shopper.is_some() { apply_choice(&mut form, &choice_field, p.form.value("save_address") == "1", &book) } else { AddressChoice::New { save: false } };
     let saved = Saved { book: &book, choice: &choice_field, save: choice == AddressChoice::New { save: true } };
+    // "Update": the lists and fees for the place chosen, nothing placed (the page without
+    // JavaScript).
+    if p.form.value("refresh") == "1" {
+        return show_checkout(p, Some(cart_id), &form, &[], session_ended(p, shopper.as_ref()), &saved, 200).await;
+    }
     // A signed-in shopper's order is theirs at once (guest orders attach once the email is
     // verified). A form sent after the session ended is not silently turned into a guest order:
     // the page asks first, and its button then says "as a guest".
     let ended = session_ended(p, shopper.as_ref());
     let buyer = checkout_buyer(shopper.map(|s| s.customer.id), ended, p.form.value("as_guest") == "1");
-    let request = match validate(&form, &config.providers()) {
+    let mut request = match validate(&form, &config.providers()) {
         Ok(r) => r,
         Err(errors) => return show_checkout(p, Some(cart_id), &form, &errors, buyer == Buyer::AskFirst, &saved, 422).await,
     };
+    if let Err(errors) = locate_address(&D1::open(p.env)?, &mut request.address).await? {
+        return show_checkout(p, Some(cart_id), &form, &errors, buyer == Buyer::AskFirst, &saved, 422).await;
+    }
+    // The total the page showed: the order is placed only at that total.
+    let expected_total = p.form.value("expected_total").trim().parse::<i64>().ok().map(Vnd::new);
     let account = match buyer {
         Buyer::Account(id) => Some(id),
         Buyer::Guest => None,
@@ -222,7 +277,7 @@ async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, 
         None => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
     };
     let client_ip = client_ip(p.req);
-    let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: ctx.locale, account, client_ip }));
+    let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: ctx.locale, account, client_ip, expected_total }));
     match cart_call(p.env, cart_id, &call).await? {
         CartReply::Placed(placed) => {
             track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&placed.order.id));
@@ -242,12 +297,25 @@ async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, 
             Ok(redirect(&location, cookies))
         }
         // A code stopped applying (used up meanwhile, first order only…): the page says why.
-        CartReply::Refused { refusal: CartError::CouponRejected { cart } } => render_checkout(ctx, config, &cart, &form, &[], None, 409),
+        CartReply::Refused { refusal: CartError::CouponRejected { cart } } => render_checkout(p.env, ctx, config, &cart, &form, &[], None, 409).await,
         // Cash on delivery refused (abroad, above the limit, too many open): the form says why and
         // names the other methods.
         CartReply::Refused { refusal: CartError::CodUnavailable(r) } => {
             let errors = [FieldError { field: "payment_provider", problem: Problem::CodUnavailable(r) }];
             show_checkout(p, Some(cart_id), &form, &errors, false, &saved, 422).await
+        }
+        // The method is not offered there, or the total is not the one the page showed: the page
+        // again, priced for this place, saying so.
+        CartReply::Refused { refusal: CartError::ShippingUnavailable { cart } } => {
+            let errors = [FieldError { field: "shipping_method", problem: Problem::UnknownChoice }];
+            render(p.env, ctx, config, Shown { cart: &cart, form: &form, errors: &errors, coupon_tried: None, sign_in_again: None, saved, notice: None }, 422).await
+        }
+        CartReply::Refused { refusal: CartError::TotalChanged { cart } } => {
+            let notice = ctx.locale.pick(
+                "Phí giao hàng hoặc tổng tiền đã thay đổi theo địa chỉ và cách giao bạn chọn. Vui lòng kiểm tra lại tổng tiền rồi đặt hàng.",
+                "The shipping fee or total changed with the address and method you chose. Please check the total, then place the order.",
+            );
+            render(p.env, ctx, config, Shown { cart: &cart, form: &form, errors: &[], coupon_tried: None, sign_in_again: None, saved, notice: Some(notice) }, 409).await
         }
         CartReply::Refused { .. } => Ok(redirect(&ctx.href("/cart"), Vec::new())),
         CartReply::Cart { .. } | CartReply::Contents { .. } => Err(AppError::Internal("unexpected cart reply".into())),
@@ -267,7 +335,10 @@ pub(super) async fn submit_checkout_json(m: &Machine<'_>, id: &str, track: &Trac
         return Ok(respond(rendered, http_cache::NO_STORE, None));
     }
     let form: CheckoutForm = parse_json(&m.body)?;
-    let request = validate(&form, &config.providers())?;
+    let mut request = validate(&form, &config.providers())?;
+    locate_address(&D1::open(env)?, &mut request.address).await?.map_err(AppError::Unprocessable)?;
+    // Optional: the total the client showed; the order is placed only at that total.
+    let expected_total = serde_json::from_str::<serde_json::Value>(&m.body).ok().and_then(|v| v["expected_total"].as_i64()).map(Vnd::new);
     let key = req.headers().get("idempotency-key").ok().flatten().filter(|k| !k.is_empty() && k.len() <= 255);
     let key = match key {
         Some(k) => k,
@@ -285,7 +356,7 @@ pub(super) async fn submit_checkout_json(m: &Machine<'_>, id: &str, track: &Trac
         None
     };
     let client_ip = client_ip(req);
-    let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: Locale::Vi, account, client_ip }));
+    let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: Locale::Vi, account, client_ip, expected_total }));
     match cart_call(env, &id, &call).await? {
         CartReply::Placed(placed) => {
             let Placed { order, access_token, .. } = *placed;
@@ -309,6 +380,88 @@ pub(super) async fn submit_checkout_json(m: &Machine<'_>, id: &str, track: &Trac
             Ok(json_response(422, &json!({"error": error})))
         }
         other => reply_json(other, false),
+    }
+}
+
+/// The body of `POST /api/v1/carts/{id}/shipping-quote`.
+#[derive(serde::Deserialize, Default)]
+struct QuoteBody {
+    #[serde(default)]
+    province_code: String,
+    #[serde(default)]
+    ward_code: String,
+    #[serde(default)]
+    country: String,
+}
+
+/// `POST /api/v1/carts/{id}/shipping-quote` `{province_code, ward_code, country}`: the methods
+/// offered to that place for this cart, `{"methods":[{code, name, fee, eta_days, discount, total}]}`
+/// (`fee` after the free-shipping threshold, `discount` what shipping promotions take off it,
+/// `total` the order's total with that method). In Vietnam the province is required and the ward,
+/// when given, must be one of its wards (422 with field errors); abroad neither is looked at.
+pub(super) async fn shipping_quote_json(m: &Machine<'_>, id: &str) -> Result<Response, AppError> {
+    let (req, env, config) = (m.req, m.env, &m.config);
+    let id = api_cart_id(req, config, id)?;
+    let body: QuoteBody = if m.body.trim().is_empty() { QuoteBody::default() } else { parse_json(&m.body)? };
+    let country = body.country.trim().to_ascii_uppercase();
+    let country = if country.is_empty() { "VN".to_string() } else { country };
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(vec![FieldError { field: "country", problem: Problem::BadValue }].into());
+    }
+    let db = D1::open(env)?;
+    let province = if country == "VN" {
+        let (code, ward) = (body.province_code.trim(), body.ward_code.trim());
+        let Some(province) = ProvinceCode::parse(code) else {
+            let problem = if code.is_empty() { Problem::Required } else { Problem::UnknownChoice };
+            return Err(vec![FieldError { field: "province_code", problem }].into());
+        };
+        let known = if ward.is_empty() {
+            regions::wards(&db, &province).await?.is_some()
+        } else {
+            match WardCode::parse(ward) {
+                Some(w) => regions::locate(&db, &province, &w).await?.is_some(),
+                None => false,
+            }
+        };
+        if !known {
+            // Which one is wrong: the province, or a ward not in it.
+            let field = if !ward.is_empty() && regions::wards(&db, &province).await?.is_some() { "ward_code" } else { "province_code" };
+            return Err(AppError::Unprocessable(vec![FieldError { field, problem: Problem::UnknownChoice }]));
+        }
+        Some(province)
+    } else {
+        None
+    };
+    let zone = destination_zone(&db, &config.shipping, &country, province.as_ref()).await?;
+    let cart = match cart_call(env, &id, &CartCall::Quote { zone }).await? {
+        CartReply::Cart { cart } => cart,
+        other => return reply_json(other, false),
+    };
+    let d = &cart.discounts;
+    let methods: Vec<serde_json::Value> = cart
+        .shipping
+        .iter()
+        .map(|q| {
+            let off = d.shipping.iter().find(|x| x.method == q.method.code() && x.fee == q.fee).map_or(Vnd::ZERO, |x| x.discount);
+            let total = cart.subtotal.saturating_sub(d.items_discount).saturating_add(q.fee.saturating_sub(off));
+            json!({
+                "code": q.method.code(),
+                "name": method_name_vi(q.method),
+                "fee": q.fee,
+                "eta_days": q.eta_days,
+                "discount": off,
+                "total": total,
+            })
+        })
+        .collect();
+    Ok(json_response(200, &json!({"zone": zone.code(), "weight_grams": cart.weight_grams, "methods": methods})))
+}
+
+/// A method's name in the API (Vietnamese, as the API's other names are).
+fn method_name_vi(method: ShippingMethod) -> &'static str {
+    match method {
+        ShippingMethod::Standard => "Tiêu chuẩn",
+        ShippingMethod::Express => "Hoả tốc",
     }
 }
 

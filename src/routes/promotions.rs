@@ -54,7 +54,7 @@ pub async fn apply_coupon(ctx: &PageCtx, env: &Env, config: &Config, cart_id: Op
                 _ => None,
             };
             if to_checkout && problem.is_none() && !cart.lines.is_empty() {
-                return render_checkout(ctx, config, cart, &CheckoutForm::default(), &[], normal.as_deref(), 422);
+                return render_checkout(env, ctx, config, cart, &CheckoutForm::default(), &[], normal.as_deref(), 422).await;
             }
             let tried = normal.as_deref().or(Some(code).filter(|c| c.len() <= 32));
             Ok(html(422, cart_page_with_coupon(ctx, Some(cart), None, tried, problem.as_ref()).into_string(), Vec::new()))

@@ -8,6 +8,7 @@ use super::layout::{page, Head};
 use super::security::csrf_field;
 use super::PageCtx;
 use crate::app::accounts::CustomerRow;
+use crate::app::regions::{Province, Ward};
 use crate::app::privacy::OpenOrderRow;
 use crate::domain::listing::FieldError;
 use crate::domain::http::query_param;
@@ -171,23 +172,141 @@ pub struct OrderSummary {
     pub url: String,
 }
 
-/// A saved address.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct AddressRow {
-    pub id: String,
-    pub name: String,
-    pub phone: String,
-    pub line1: String,
-    pub ward: String,
-    pub district: String,
-    pub province: String,
-    pub country: String,
+/// A saved address (`app::address_book`).
+pub use crate::app::address_book::SavedAddress as AddressRow;
+
+/// What an address form shows: the values typed (or saved), the lists for the province chosen,
+/// and the problems.
+pub struct PlaceForm<'a> {
+    pub value: &'a dyn Fn(&str) -> String,
+    pub provinces: &'a [Province],
+    pub wards: &'a [Ward],
+    pub errors: &'a [FieldError],
+}
+
+/// The address fields of the account's forms: country, then in Vietnam the province and its
+/// wards (an "Update" button lists them without JavaScript; with it they follow at once, filtered
+/// as you type), the street line; abroad the state or city and a postal code.
+pub fn place_fields(ctx: &PageCtx, a: &AccountTexts, f: &PlaceForm<'_>) -> Markup {
+    let shop = super::shop_i18n::shop_t(ctx.locale);
+    let pick = |vi: &'static str, en: &'static str| ctx.locale.pick(vi, en);
+    let country = { let c = (f.value)("address.country"); if c.is_empty() { "VN".to_string() } else { c } };
+    let in_vietnam = country == "VN";
+    let (province, ward) = ((f.value)("address.province_code"), (f.value)("address.ward_code"));
+    let error = |name: &str| f.errors.iter().find(|e| e.field == name);
+    let select_error = |name: &'static str, label: &str| html! {
+        @if let Some(e) = error(name) { span.field-error id=(format!("f-{name}-error")) data-field=(name) { (label) ": " (problem(ctx, e)) } }
+    };
+    html! {
+        div.field {
+            label for="f-address.country" { (shop.country) }
+            select #f-address.country name="address.country" autocomplete="country" {
+                @for (code, vi, en) in super::checkout::countries() {
+                    option value=(code) selected[*code == country] { (ctx.locale.pick(vi, en)) }
+                }
+            }
+        }
+        div.vn-place hidden[!in_vietnam] {
+            div.field {
+                label for="f-address.province_code" { (shop.province) }
+                select #f-address.province_code name="address.province_code" autocomplete="address-level1" required[in_vietnam]
+                    aria-invalid=[error("address.province_code").map(|_| "true")] aria-describedby=[error("address.province_code").map(|_| "f-address.province_code-error")] {
+                    option value="" { (pick("— Chọn tỉnh/thành phố —", "— Choose a province or city —")) }
+                    @for p in f.provinces { option value=(p.code) selected[p.code == province] { (p.name) } }
+                }
+                (select_error("address.province_code", shop.province))
+            }
+            div.field {
+                label for="f-address.ward_code" { (shop.ward) }
+                input.ward-filter type="search" hidden placeholder=(pick("Gõ để lọc phường/xã", "Type to filter wards"))
+                    aria-label=(pick("Lọc danh sách phường/xã", "Filter the wards")) autocomplete="off";
+                select #f-address.ward_code name="address.ward_code" autocomplete="address-level2" required[in_vietnam]
+                    aria-invalid=[error("address.ward_code").map(|_| "true")] aria-describedby=[error("address.ward_code").map(|_| "f-address.ward_code-error")] {
+                    option value="" { (if f.wards.is_empty() { pick("— Chọn tỉnh/thành phố trước —", "— Choose the province first —") } else { pick("— Chọn phường/xã —", "— Choose a ward or commune —") }) }
+                    @for w in f.wards { option value=(w.code) selected[w.code == ward] { (w.name) } }
+                }
+                (select_error("address.ward_code", shop.ward))
+            }
+        }
+        p.refresh-place {
+            button.secondary type="submit" name="refresh" value="1" formnovalidate { (pick("Cập nhật danh sách phường/xã", "Update the list of wards")) }
+        }
+        (input(ctx, "address.line1", a.street, "text", &(f.value)("address.line1"), "address-line1", f.errors))
+        div.abroad-place hidden[in_vietnam] {
+            (optional_input(ctx, "address.province", pick("Tỉnh/bang, thành phố", "State or region, city"), &(f.value)("address.province"), "address-level1", f.errors))
+            (optional_input(ctx, "address.postal_code", pick("Mã bưu chính", "Postal code"), &(f.value)("address.postal_code"), "postal-code", f.errors))
+        }
+    }
+}
+
+/// A text field that is not always required (the abroad-only ones).
+fn optional_input(ctx: &PageCtx, name: &'static str, label: &str, value: &str, autocomplete: &str, errors: &[FieldError]) -> Markup {
+    let id = format!("f-{name}");
+    let error = errors.iter().find(|e| e.field == name);
+    html! {
+        div.field {
+            label for=(id) { (label) }
+            input id=(id) type="text" name=(name) value=(value) autocomplete=(autocomplete) maxlength="200"
+                aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| format!("{id}-error"))];
+            @if let Some(e) = error {
+                span.field-error id=(format!("{id}-error")) data-field=(name) { (label) ": " (problem(ctx, e)) }
+            }
+        }
+    }
+}
+
+/// One saved address on a line, as it was saved (an address from before the 2025 reform keeps its
+/// district and free-text province).
+pub fn address_line(ctx: &PageCtx, addr: &AddressRow) -> String {
+    let country = super::checkout::country_name(ctx, &addr.country);
+    [addr.line1.as_str(), addr.ward.as_str(), addr.district.as_str(), addr.province.as_str(), addr.postal_code.as_str(), country]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `GET /account/addresses/{id}/edit`, or an address form again with what to fix (`id` `None`: a
+/// new address).
+pub struct AddressEditView<'a> {
+    pub id: Option<&'a str>,
+    pub form: PlaceForm<'a>,
+    pub is_default: bool,
+}
+
+pub fn address_edit_page(ctx: &PageCtx, v: &AddressEditView<'_>) -> Markup {
+    let a = account_t(ctx.locale);
+    let pick = |vi: &'static str, en: &'static str| ctx.locale.pick(vi, en);
+    let title = if v.id.is_some() { pick("Sửa địa chỉ", "Edit address") } else { a.add_address };
+    let head = Head { title: title.to_string(), description: String::new(), noindex: true, ..Head::default() };
+    let action = v.id.map_or_else(|| paths::ADDRESSES.to_string(), |id| format!("{}/{id}", paths::ADDRESSES));
+    let main = html! {
+        h1 { (title) }
+        @if !v.form.errors.is_empty() { p.notice.form-error role="alert" { (pick("Vui lòng sửa các mục được đánh dấu.", "Please fix the marked fields.")) } }
+        form.edit-address.address-form method="post" action=(ctx.href(&action)) novalidate data-places
+            data-wards-url=(ctx.href("/api/v1/regions/provinces/")) data-locale=(ctx.locale.code()) {
+            (csrf_field())
+            (input(ctx, "name", a.name, "text", &(v.form.value)("name"), "name", v.form.errors))
+            (input(ctx, "phone", a.phone, "tel", &(v.form.value)("phone"), "tel", v.form.errors))
+            (place_fields(ctx, a, &v.form))
+            label.choice {
+                input type="checkbox" name="default" value="1" checked[v.is_default || (v.form.value)("default") == "1"];
+                " " (pick("Dùng làm địa chỉ mặc định", "Use as my default address"))
+            }
+            button.button type="submit" { (a.save) }
+            " " a href=(ctx.href(paths::ACCOUNT)) { (pick("Quay lại tài khoản", "Back to the account")) }
+        }
+    };
+    page(ctx, head, main)
 }
 
 pub struct AccountView<'a> {
     pub customer: &'a CustomerRow,
     pub orders: &'a [OrderSummary],
     pub addresses: &'a [AddressRow],
+    /// The provinces, and the wards of the one chosen in the add form.
+    pub provinces: &'a [Province],
+    pub wards: &'a [Ward],
     pub notice: Option<&'a str>,
     pub errors: &'a [FieldError],
     pub error: Option<&'a str>,
@@ -271,8 +390,16 @@ pub fn account_page<'a>(ctx: &PageCtx, v: &AccountView<'a>) -> Markup {
             @if v.addresses.is_empty() { p.empty { (a.no_addresses) } }
             ul.addresses {
                 @for addr in v.addresses {
-                    li data-address=(addr.id) {
-                        (addr.name) ", " (addr.phone) ", " (addr.line1) ", " (addr.ward) ", " (addr.district) ", " (addr.province) ", " (addr.country)
+                    li data-address=(addr.id) data-default=(if addr.default { "1" } else { "0" }) {
+                        (addr.name) ", " (addr.phone) ", " (address_line(ctx, addr))
+                        @if addr.default { " " strong.badge.default-address { (ctx.locale.pick("Mặc định", "Default")) } }
+                        " " a.edit-address href=(ctx.href(&format!("{}/{}/edit", paths::ADDRESSES, addr.id))) { (ctx.locale.pick("Sửa", "Edit")) }
+                        @if !addr.default {
+                            form.default-address method="post" action=(ctx.href(&format!("{}/{}/default", paths::ADDRESSES, addr.id))) {
+                                (csrf_field())
+                                button.link type="submit" { (ctx.locale.pick("Đặt làm mặc định", "Make default")) }
+                            }
+                        }
                         form.delete-address method="post" action=(ctx.href(&format!("{}/{}/delete", paths::ADDRESSES, addr.id))) {
                             (csrf_field())
                             button.link type="submit" { (a.remove) }
@@ -280,15 +407,17 @@ pub fn account_page<'a>(ctx: &PageCtx, v: &AccountView<'a>) -> Markup {
                     }
                 }
             }
-            form.add-address method="post" action=(ctx.href(paths::ADDRESSES)) novalidate {
+            @let typed = |name: &str| kept(KeptKind::Address, name).to_string();
+            form.add-address.address-form method="post" action=(ctx.href(paths::ADDRESSES)) novalidate data-places
+                data-wards-url=(ctx.href("/api/v1/regions/provinces/")) data-locale=(ctx.locale.code()) {
                 (csrf_field())
                 (input(ctx, "name", a.name, "text", kept(KeptKind::Address, "name"), "name", &[]))
                 (input(ctx, "phone", a.phone, "tel", kept(KeptKind::Address, "phone"), "tel", &[]))
-                (input(ctx, "address.line1", a.street, "text", kept(KeptKind::Address, "address.line1"), "address-line1", &[]))
-                (input(ctx, "address.ward", a.ward, "text", kept(KeptKind::Address, "address.ward"), "address-level3", &[]))
-                (input(ctx, "address.district", a.district, "text", kept(KeptKind::Address, "address.district"), "address-level2", &[]))
-                (input(ctx, "address.province", a.province, "text", kept(KeptKind::Address, "address.province"), "address-level1", &[]))
-                input type="hidden" name="address.country" value="VN";
+                (place_fields(ctx, a, &PlaceForm { value: &typed, provinces: v.provinces, wards: v.wards, errors: &[] }))
+                label.choice {
+                    input type="checkbox" name="default" value="1";
+                    " " (ctx.locale.pick("Dùng làm địa chỉ mặc định", "Use as my default address"))
+                }
                 button.button type="submit" { (a.add_address) }
             }
         }

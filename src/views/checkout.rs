@@ -11,9 +11,11 @@ use super::PageCtx;
 use crate::domain::promotions::Class;
 use crate::app::cart::CartView;
 use crate::app::prefill::{SavedAddress, NEW_ADDRESS};
-use crate::domain::phone::display_phone;
-use crate::domain::checkout::{CheckoutForm, ShippingMethod, ShippingRates, COD};
+use crate::app::regions::{Province, Ward};
+use crate::domain::checkout::{CheckoutForm, ShippingMethod, COD};
 use crate::domain::listing::{FieldError, Problem};
+use crate::domain::phone::display_phone;
+use crate::domain::shipping::Quote;
 use crate::domain::locale::Locale;
 use crate::domain::money::Vnd;
 
@@ -21,7 +23,17 @@ pub struct CheckoutView<'a> {
     pub cart: &'a CartView,
     pub form: &'a CheckoutForm,
     pub errors: &'a [FieldError],
-    pub rates: ShippingRates,
+    /// Standard shipping in Vietnam is free from this subtotal.
+    pub free_standard_from: Vnd,
+    /// The 34 provinces, and the wards of the province chosen (empty until one is).
+    pub provinces: &'a [Province],
+    pub wards: &'a [Ward],
+    /// Where the page's script asks for a quote when the place changes, with the cart's token
+    /// (`POST /api/v1/carts/{id}/shipping-quote`).
+    pub quote_url: Option<String>,
+    pub cart_token: Option<String>,
+    /// Why the page is shown again instead of placing the order.
+    pub notice: Option<&'a str>,
     pub providers: &'a [&'a str],
     /// The hidden key that makes a double submission create one order.
     pub idempotency_key: &'a str,
@@ -56,6 +68,8 @@ fn field_label(s: &ShopTexts, name: &str) -> Option<&'static str> {
         "address.ward" => s.ward,
         "address.district" => s.district,
         "address.province" => s.province,
+        "address.province_code" => s.province,
+        "address.ward_code" => s.ward,
         "address.country" => s.country,
         "shipping_method" => s.shipping_method,
         "payment_provider" => s.payment_method,
@@ -104,10 +118,22 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
         }
     };
     let subtotal = v.cart.subtotal;
-    let method = ShippingMethod::parse(&v.form.shipping_method).unwrap_or(ShippingMethod::Standard);
+    let offered = &v.cart.shipping;
+    // The method asked for if it is offered here, else the first one offered.
+    let asked = ShippingMethod::parse(&v.form.shipping_method);
+    let method = asked.filter(|m| offered.iter().any(|q| q.method == *m)).or(offered.first().map(|q| q.method)).unwrap_or(ShippingMethod::Standard);
     let country = if v.form.address.country.is_empty() { "VN" } else { v.form.address.country.as_str() };
-    // Ward and district are required for a Vietnamese address only (as `validate` has it).
+    // A Vietnamese address is a province and ward from the lists; another country's is free text.
     let in_vietnam = country.eq_ignore_ascii_case("VN");
+    let d = &v.cart.discounts;
+    // What a method costs here after shipping promotions, and the order's total with it.
+    let priced = |q: &Quote| {
+        let off = d.shipping.iter().find(|x| x.method == q.method.code() && x.fee == q.fee).map_or(Vnd::ZERO, |x| x.discount);
+        let shipping = q.fee.saturating_sub(off);
+        (q.fee, shipping, subtotal.saturating_sub(d.items_discount).saturating_add(shipping))
+    };
+    let chosen = offered.iter().find(|q| q.method == method);
+    let pick = |vi: &'static str, en: &'static str| ctx.locale.pick(vi, en);
     let main = html! {
         h1 { (s.checkout_title) }
         @if !v.errors.is_empty() {
@@ -125,6 +151,9 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                 }
             }
         }
+        @if let Some(notice) = v.notice {
+            div.notice.total-changed role="alert" { p { (notice) } }
+        }
         @if let Some(sign_in) = v.sign_in_again {
             div.notice.session-ended role="alert" {
                 p { (s.session_ended_checkout) }
@@ -132,9 +161,15 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
             }
         }
         div.checkout {
-            form #checkout-form .checkout-form method="post" action=(ctx.href("/checkout")) novalidate {
+            form #checkout-form .checkout-form method="post" action=(ctx.href("/checkout")) novalidate data-checkout
+                data-quote-url=[v.quote_url.as_deref()] data-cart-token=[v.cart_token.as_deref()] data-locale=(ctx.locale.code())
+                data-wards-url=(ctx.href("/api/v1/regions/provinces/")) {
                 (crate::views::security::csrf_field())
                 input type="hidden" name="idempotency_key" value=(v.idempotency_key);
+                // The total this page shows, sent back with the order: the server places the order
+                // only at that total (the place or method changed without the summary following
+                // shows the page again).
+                input type="hidden" name="expected_total" value=(chosen.map_or(String::new(), |q| priced(q).2.minor().to_string()));
                 @if v.sign_in_again.is_some() { input type="hidden" name="as_guest" value="1"; }
                 fieldset {
                     legend { (s.contact) }
@@ -150,7 +185,9 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                         @for a in v.saved_addresses {
                             label.choice {
                                 input type="radio" name="saved_address" value=(a.id) checked[v.address_choice == a.id]
-                                    data-line1=(a.line1) data-ward=(a.ward) data-district=(a.district) data-province=(a.province) data-country=(a.country);
+                                    data-line1=(a.line1) data-ward=(a.ward) data-district=(a.district) data-province=(a.province) data-country=(a.country)
+                                    data-province-code=(a.province_code.as_deref().unwrap_or_default()) data-ward-code=(a.ward_code.as_deref().unwrap_or_default())
+                                    data-postal-code=(a.postal_code);
                                 " " span { (a.name) " · " (display_phone(&a.phone)) br; (address_summary(ctx, a)) }
                             }
                         }
@@ -160,21 +197,57 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                         }
                     }
                 }
-                fieldset {
+                fieldset #f-address data-in-vietnam=(if in_vietnam { "1" } else { "0" }) {
                     legend { (s.address) }
-                    (input("address.line1", s.street, &v.form.address.line1, "text", "address-line1", true, None))
-                    (input("address.ward", s.ward, &v.form.address.ward, "text", "address-level3", in_vietnam, None))
-                    (input("address.district", s.district, &v.form.address.district, "text", "address-level2", in_vietnam, None))
-                    (input("address.province", s.province, &v.form.address.province, "text", "address-level1", true, None))
                     div.field {
                         label for="f-address-country" { (s.country) }
-                        select #f-address-country name="address.country" autocomplete="country"
+                        select #f-address-country name="address.country" autocomplete="country" data-refresh
                             aria-invalid=[field(v, "address.country").map(|_| "true")] aria-describedby=[described_by("address.country", false)] {
                             @for (code, vi, en) in COUNTRIES {
                                 option value=(code) selected[*code == country] { (ctx.locale.pick(vi, en)) }
                             }
                         }
                         (field_error(ctx, field(v, "address.country"), "address.country"))
+                    }
+                    div.vn-place hidden[!in_vietnam] {
+                        div.field {
+                            label for="f-address-province-code" { (s.province) }
+                            select #f-address-province-code name="address.province_code" autocomplete="address-level1" data-refresh required[in_vietnam]
+                                aria-invalid=[field(v, "address.province_code").map(|_| "true")] aria-describedby=[described_by("address.province_code", false)] {
+                                option value="" { (pick("— Chọn tỉnh/thành phố —", "— Choose a province or city —")) }
+                                @for p in v.provinces {
+                                    option value=(p.code) selected[p.code == v.form.address.province_code] { (p.name) }
+                                }
+                            }
+                            (field_error(ctx, field(v, "address.province_code"), "address.province_code"))
+                        }
+                        div.field {
+                            label for="f-address-ward-code" { (s.ward) }
+                            input #f-ward-filter.ward-filter type="search" hidden placeholder=(pick("Gõ để lọc phường/xã", "Type to filter wards"))
+                                aria-label=(pick("Lọc danh sách phường/xã", "Filter the wards")) autocomplete="off";
+                            select #f-address-ward-code name="address.ward_code" autocomplete="address-level2" data-refresh required[in_vietnam]
+                                aria-invalid=[field(v, "address.ward_code").map(|_| "true")] aria-describedby=[described_by("address.ward_code", false)] {
+                                @if v.wards.is_empty() {
+                                    option value="" { (pick("— Chọn tỉnh/thành phố trước —", "— Choose the province first —")) }
+                                } @else {
+                                    option value="" { (pick("— Chọn phường/xã —", "— Choose a ward or commune —")) }
+                                }
+                                @for w in v.wards {
+                                    option value=(w.code) selected[w.code == v.form.address.ward_code] { (w.name) }
+                                }
+                            }
+                            (field_error(ctx, field(v, "address.ward_code"), "address.ward_code"))
+                        }
+                    }
+                    // Without JavaScript, a choice of country or province shows its lists and the
+                    // fees for it with this button; with it, they follow at once.
+                    p.refresh-place {
+                        button.secondary type="submit" name="refresh" value="1" formnovalidate { (pick("Cập nhật địa chỉ và phí giao hàng", "Update the address and shipping fee")) }
+                    }
+                    (input("address.line1", s.street, &v.form.address.line1, "text", "address-line1", true, None))
+                    div.abroad-place hidden[in_vietnam] {
+                        (input("address.province", pick("Tỉnh/bang, thành phố", "State or region, city"), &v.form.address.province, "text", "address-level1", !in_vietnam, None))
+                        (input("address.postal_code", pick("Mã bưu chính", "Postal code"), &v.form.address.postal_code, "text", "postal-code", false, None))
                     }
                     @if !v.address_choice.is_empty() {
                         // Shown for a new address; a saved one is in the book already.
@@ -184,17 +257,20 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                         }
                     }
                 }
-                fieldset {
+                fieldset #f-shipping-methods {
                     legend { (s.shipping_method) }
-                    label.choice {
-                        input #f-shipping-method type="radio" name="shipping_method" value="standard" checked[method == ShippingMethod::Standard];
-                        " " ((s.standard)(&money(v.rates.fee(ShippingMethod::Standard, subtotal))))
+                    @if offered.is_empty() { p.notice { (pick("Chưa có cách giao hàng nào tới địa chỉ này cho kiện hàng này.", "No shipping method reaches this address for this parcel.")) } }
+                    @for (i, q) in offered.iter().enumerate() {
+                        @let (fee, shipping, total) = priced(q);
+                        label.choice {
+                            input id=[(i == 0).then(|| control_id("shipping_method"))] type="radio" name="shipping_method" value=(q.method.code())
+                                checked[q.method == method] data-shipping=(shipping.minor()) data-total=(total.minor())
+                                data-shipping-text=(if shipping == Vnd::ZERO { s.free.to_string() } else { money(shipping) }) data-total-text=(money(total));
+                            " " (method_name(ctx, q.method)) " — " (if fee == Vnd::ZERO { s.free.to_string() } else { money(fee) })
+                            " · " span.eta { (eta_text(ctx, q.eta_days)) }
+                        }
                     }
-                    label.choice {
-                        input type="radio" name="shipping_method" value="express" checked[method == ShippingMethod::Express];
-                        " " ((s.express)(&money(v.rates.fee(ShippingMethod::Express, subtotal))))
-                    }
-                    p.hint { ((s.free_shipping_from)(&money(v.rates.free_standard_from))) }
+                    p.hint { ((s.free_shipping_from)(&money(v.free_standard_from))) }
                     (field_error(ctx, field(v, "shipping_method"), "shipping_method"))
                 }
                 fieldset {
@@ -234,26 +310,23 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                     }
                 }
                 p.summary-subtotal { span { (s.subtotal) } strong.money data-subtotal=(subtotal.minor()) { (money(subtotal)) } }
-                @let d = &v.cart.discounts;
                 @for a in d.applied.iter().filter(|a| a.class != Class::Shipping) {
                     p.summary-discount data-promotion=(a.promotion_id) {
                         span { (ctx.locale.pick(&a.name_vi, &a.name_en)) @if let Some(code) = &a.code { " · " (code) } }
                         span.money data-discount=(a.amount.minor()) { "−" (money(a.amount)) }
                     }
                 }
-                @let fee = v.rates.fee(method, subtotal);
-                // What shipping promotions take off the chosen method's fee (priced by the cart).
-                @let ship_off = d.shipping.iter().find(|q| q.method == method.code() && q.fee == fee).map_or(Vnd::ZERO, |q| q.discount);
-                // A shipping discount never exceeds the fee, nor the items' discounts the subtotal.
-                @let shipping = fee.saturating_sub(ship_off);
+                // The chosen method's fee after shipping promotions (priced by the cart for this
+                // place); a shipping discount never exceeds the fee, nor the items' discounts the
+                // subtotal.
+                @let (fee, shipping, total) = chosen.map_or((Vnd::ZERO, Vnd::ZERO, subtotal.saturating_sub(d.items_discount)), priced);
                 p.summary-shipping {
                     span { (s.shipping) }
                     span.money data-shipping=(shipping.minor()) {
-                        @if ship_off.is_positive() { del { (money(fee)) } " " }
-                        @if shipping == Vnd::ZERO { (s.free) } @else { (money(shipping)) }
+                        @if shipping < fee { del { (money(fee)) } " " }
+                        @if chosen.is_none() { "—" } @else if shipping == Vnd::ZERO { (s.free) } @else { (money(shipping)) }
                     }
                 }
-                @let total = subtotal.saturating_sub(d.items_discount).saturating_add(shipping);
                 p.summary-total { span { (s.total) } strong.money data-total=(total.minor()) { (money(total)) } }
                 (promotions::coupon_box(ctx, v.cart, "checkout", v.coupon_tried, None))
             }
@@ -290,6 +363,27 @@ fn phone_hint(ctx: &PageCtx) -> &'static str {
     )
 }
 
+/// A shipping method's name.
+pub fn method_name(ctx: &PageCtx, method: ShippingMethod) -> &'static str {
+    match method {
+        ShippingMethod::Standard => ctx.locale.pick("Tiêu chuẩn", "Standard"),
+        ShippingMethod::Express => ctx.locale.pick("Hoả tốc", "Express"),
+    }
+}
+
+/// "2–3 ngày", "trong ngày" (0–0), "1 day".
+pub fn eta_text(ctx: &PageCtx, [min, max]: [i64; 2]) -> String {
+    match (ctx.locale, min, max) {
+        (Locale::Vi, 0, 0) => "giao trong ngày".into(),
+        (Locale::En, 0, 0) => "same day".into(),
+        (Locale::Vi, a, b) if a == b => format!("{a} ngày"),
+        (Locale::Vi, a, b) => format!("{a}–{b} ngày"),
+        (Locale::En, 1, 1) => "1 day".into(),
+        (Locale::En, a, b) if a == b => format!("{a} days"),
+        (Locale::En, a, b) => format!("{a}–{b} days"),
+    }
+}
+
 pub fn provider_name(ctx: &PageCtx, provider: &str) -> String {
     provider_name_in(ctx.locale, provider)
 }
@@ -316,6 +410,11 @@ pub fn country_name<'a>(ctx: &PageCtx, code: &'a str) -> &'a str {
 /// The country's name in a language, or the code itself for one we do not list.
 pub fn country_name_in(locale: Locale, code: &str) -> &str {
     COUNTRIES.iter().find(|(c, _, _)| *c == code).map_or(code, |(_, vi, en)| locale.pick(vi, en))
+}
+
+/// Countries we ship to, Vietnam first: (code, Vietnamese name, English name).
+pub fn countries() -> &'static [(&'static str, &'static str, &'static str)] {
+    COUNTRIES
 }
 
 /// Countries we ship to, Vietnam first.

@@ -20,7 +20,7 @@ pub fn for_error(ctx: &PageCtx, error: &AppError, request_id: &str) -> Markup {
         AppError::Forbidden(_) => forbidden(ctx),
         AppError::TooManyRequests { retry_after } => too_many(ctx, *retry_after),
         AppError::PayloadTooLarge { .. } => too_large(ctx),
-        AppError::Invalid(fields) => bad_request(ctx, fields),
+        AppError::Invalid(fields) | AppError::Unprocessable(fields) => bad_request(ctx, fields),
         AppError::Internal(_) => internal(ctx),
     };
     let label = match ctx.locale {
@@ -38,6 +38,9 @@ pub fn envelope(error: &AppError) -> Value {
     let (message, fields) = match error {
         AppError::NotFound => ("The requested resource does not exist.".to_string(), BTreeMap::new()),
         AppError::Invalid(errors) => ("Some parameters are not valid.".to_string(), errors.iter().map(|e| (e.field.to_string(), en.field_error(e))).collect()),
+        AppError::Unprocessable(errors) => {
+            ("Some parameters name what does not exist or does not belong together.".to_string(), errors.iter().map(|e| (e.field.to_string(), en.field_error(e))).collect())
+        }
         AppError::MethodNotAllowed => ("This method is not allowed on this endpoint.".to_string(), BTreeMap::new()),
         AppError::Unauthorized => ("The signature or credential is missing or wrong.".to_string(), BTreeMap::new()),
         AppError::Forbidden(r) | AppError::Conflict(r) => (r.message.clone(), BTreeMap::new()),

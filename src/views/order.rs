@@ -158,13 +158,18 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
             p {
                 (o.name) br; (o.address_line1) br;
                 @if !locality.is_empty() { (locality) br; }
-                (o.address_province) ", " (country_name(ctx, &o.address_country)) br;
+                (o.address_province) @if !o.address_postal_code.is_empty() { " " (o.address_postal_code) } ", " (country_name(ctx, &o.address_country)) br;
                 span data-phone=(o.phone) { (display_phone(&o.phone)) }
                 @if !o.email.is_empty() { br; (o.email) }
             }
             @if !o.note.is_empty() {
                 h2 { (ctx.locale.pick("Ghi chú của bạn", "Your note")) }
                 p.order-note { (o.note) }
+            }
+            @if let (Some(method), Some(min), Some(max)) = (crate::domain::checkout::ShippingMethod::parse(&o.shipping_method), o.shipping_eta_min, o.shipping_eta_max) {
+                p.delivery-window data-eta-min=(min) data-eta-max=(max) {
+                    (super::checkout::method_name(ctx, method)) " · " (super::checkout::eta_text(ctx, [min, max]))
+                }
             }
             h2 { (s.payment) }
             ul { @for p in &detail.payments { li { (payment_line(ctx, p)) } } }

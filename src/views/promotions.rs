@@ -312,6 +312,8 @@ mod tests {
             color_vi: None,
             color_en: None,
             image_url: None,
+            weight_grams: 0,
+            product_weight_grams: 0,
         };
         let mut cart = Cart::default();
         cart.apply(7, 2, Some("h".into()), 2);

@@ -13,7 +13,8 @@ export function checkoutBody(overrides = {}) {
     email: 'an.nguyen@example.vn',
     name: 'Nguyễn Văn An',
     phone: '0912 345 678',
-    address: { line1: '12 Lý Thường Kiệt', ward: 'Phường Trần Hưng Đạo', district: 'Quận Hoàn Kiếm', province: 'Hà Nội', country: 'VN' },
+    // Phường Hoàn Kiếm, Hà Nội: another region than the warehouse (Hồ Chí Minh City).
+    address: { line1: '12 Lý Thường Kiệt', province_code: '01', ward_code: '00070', country: 'VN' },
     shipping_method: 'standard',
     payment_provider: 'sandbox',
     ...overrides,
@@ -27,9 +28,10 @@ export function checkoutForm(body = checkoutBody()) {
     name: body.name,
     phone: body.phone,
     'address.line1': body.address.line1,
-    'address.ward': body.address.ward,
-    'address.district': body.address.district,
-    'address.province': body.address.province,
+    'address.province_code': body.address.province_code ?? '',
+    'address.ward_code': body.address.ward_code ?? '',
+    'address.province': body.address.province ?? '',
+    'address.postal_code': body.address.postal_code ?? '',
     'address.country': body.address.country,
     shipping_method: body.shipping_method,
     payment_provider: body.payment_provider,
@@ -46,13 +48,27 @@ export const newKey = () => randomBytes(16).toString('hex');
 /** `token` with its last hex digit changed: a forgery one digit away from the real thing. */
 export const flip = (token) => token.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
 
-/** Mirrors `ShippingRates::default` (src/domain/checkout.rs): the shop's configured shipping rule. */
-export const STANDARD_FEE = 30_000;
+/**
+ * The seeded rate table (migrations/0023_shipping_zones.sql) as [up to grams, fee] brackets per zone
+ * and method, written out here as an independent statement of what the shop charges.
+ */
+export const RATES = {
+  same_province: { standard: [[500, 20_000], [1000, 22_000], [2000, 25_000], [5000, 35_000], [Infinity, 50_000]], express: [[500, 35_000], [1000, 38_000], [2000, 45_000], [5000, 60_000]] },
+  same_region: { standard: [[500, 25_000], [1000, 28_000], [2000, 32_000], [5000, 45_000], [Infinity, 65_000]], express: [[500, 45_000], [1000, 50_000], [2000, 60_000], [5000, 80_000]] },
+  other_region: { standard: [[500, 30_000], [1000, 35_000], [2000, 42_000], [5000, 60_000], [Infinity, 90_000]], express: [[500, 60_000], [1000, 70_000], [2000, 85_000], [5000, 115_000]] },
+  international: { standard: [[500, 250_000], [1000, 350_000], [2000, 500_000], [5000, 900_000]], express: [] },
+};
 export const FREE_STANDARD_FROM = 1_000_000;
-export const EXPRESS_FEE = 60_000;
 
-/** The standard shipping fee for a subtotal, per the shop's rule. */
-export const standardFee = (subtotal) => (subtotal >= FREE_STANDARD_FROM ? 0 : STANDARD_FEE);
+/** The fee for a parcel of `grams` to `zone` by `method` (undefined: not offered); standard is free in Vietnam from the threshold. */
+export function shippingFee(method, subtotal, grams, zone = 'other_region') {
+  const bracket = RATES[zone][method].find(([max]) => grams <= max);
+  if (!bracket) return undefined;
+  return method === 'standard' && zone !== 'international' && subtotal >= FREE_STANDARD_FROM ? 0 : bracket[1];
+}
+
+/** The standard fee to the checkout body's address (Hà Nội, another region than the warehouse). */
+export const standardFee = (subtotal, grams) => shippingFee('standard', subtotal, grams);
 
 /** Resolves once `probe()` returns a truthy value; fails with `what` after `timeoutMs`. */
 export async function waitFor(what, probe, { timeoutMs = 30_000, intervalMs = 250 } = {}) {
@@ -128,6 +144,8 @@ export function shopping(shop) {
     applyCode: (cart, code) => api('POST', `/api/v1/carts/${cart.id}/coupons`, { body: { code }, headers: cartHeaders(cart) }),
     /** DELETE /api/v1/carts/{id}/coupons/{code}. */
     removeCode: (cart, code) => api('DELETE', `/api/v1/carts/${cart.id}/coupons/${code}`, { headers: cartHeaders(cart) }),
+    /** POST /api/v1/carts/{id}/shipping-quote `{province_code, ward_code, country}`. */
+    shippingQuote: (cart, place) => api('POST', `/api/v1/carts/${cart.id}/shipping-quote`, { body: place, headers: cartHeaders(cart) }),
     checkout: (cart, body = checkoutBody(), key = newKey()) =>
       api('POST', `/api/v1/carts/${cart.id}/checkout`, { body, headers: { ...cartHeaders(cart), ...(key ? { 'idempotency-key': key } : {}) } }),
     getOrder: (orderId, token) => api('GET', `/api/v1/orders/${orderId}`, { headers: token ? { 'x-order-token': token } : {} }),

@@ -66,6 +66,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/admin/customers", "Khách hàng", Permission::ViewCustomers),
     ("/admin/users", "Tài khoản quản trị", Permission::ManageAdmins),
     ("/admin/audit", "Nhật ký thao tác", Permission::ViewAuditLog),
+    ("/admin/shipping", "Phí giao hàng", Permission::EditPrices),
 ];
 
 pub fn landing_page(admin: &AdminRow, role: Role) -> Markup {
@@ -184,4 +185,70 @@ pub fn audit_page(admin: &AdminRow, rows: &[AuditRow], next: Option<i64>) -> Mar
 
 pub fn forbidden_page(admin: &AdminRow) -> Markup {
     shell("Không có quyền", Some(admin), html! { h1 { "Không có quyền" } p { "Vai trò của bạn không được phép làm việc này." } })
+}
+
+/// `/admin/shipping`: the rate table by zone, method and weight bracket, each row editable, and a
+/// row to add (managers and owners; every change is in the audit log).
+pub fn shipping_page(admin: &AdminRow, rows: &[crate::app::shipping::RateRow], error: Option<&str>) -> Markup {
+    use crate::domain::shipping::Zone;
+    let zone_name = |z: Zone| match z {
+        Zone::SameProvince => "Cùng tỉnh với kho",
+        Zone::SameRegion => "Cùng miền",
+        Zone::OtherRegion => "Miền khác",
+        Zone::International => "Quốc tế",
+    };
+    let zone_select = |chosen: Option<Zone>| html! {
+        select name="zone" aria-label="Vùng" { @for z in Zone::ALL { option value=(z.code()) selected[Some(z) == chosen] { (zone_name(z)) } } }
+    };
+    let method_select = |chosen: &str| html! {
+        select name="method" aria-label="Cách giao" {
+            option value="standard" selected[chosen == "standard"] { "Tiêu chuẩn" }
+            option value="express" selected[chosen == "express"] { "Hoả tốc" }
+        }
+    };
+    shell(
+        "Phí giao hàng",
+        Some(admin),
+        html! {
+            h1 { "Phí giao hàng" }
+            p.hint { "Mỗi kiện lấy dòng có mốc cân nặng nhỏ nhất chứa được nó (để trống: mọi cân nặng). Cách giao không có dòng nào cho vùng và cân nặng đó thì không được cung cấp. Giao tiêu chuẩn trong nước miễn phí từ ngưỡng FREE_SHIPPING_FROM." }
+            @if let Some(e) = error { p.notice role="alert" { (e) } }
+            table.admin-shipping {
+                thead { tr { th { "Vùng" } th { "Cách giao" } th { "Đến (gam)" } th { "Phí (₫)" } th { "Ngày giao" } th {} } }
+                tbody {
+                    @for r in rows {
+                        tr data-rate=(r.id) data-zone=(r.rate.zone.code()) data-method=(r.rate.method.code()) {
+                            td colspan="6" {
+                                form.edit-rate method="post" action=(format!("/admin/shipping/{}", r.id)) {
+                                    (csrf_field())
+                                    (zone_select(Some(r.rate.zone)))
+                                    (method_select(r.rate.method.code()))
+                                    input type="number" name="up_to_grams" min="1" value=[r.rate.up_to_grams] aria-label="Đến (gam)" placeholder="mọi cân nặng";
+                                    input type="number" name="fee" min="0" value=(r.rate.fee.minor()) aria-label="Phí (₫)";
+                                    input type="number" name="eta_min" min="0" value=(r.rate.eta_min) aria-label="Ít nhất (ngày)";
+                                    input type="number" name="eta_max" min="0" value=(r.rate.eta_max) aria-label="Nhiều nhất (ngày)";
+                                    button type="submit" { "Lưu" }
+                                }
+                                form.delete-rate method="post" action=(format!("/admin/shipping/{}/delete", r.id)) {
+                                    (csrf_field())
+                                    button.link type="submit" { "Xoá" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "Thêm dòng" }
+            form.add-rate method="post" action="/admin/shipping" {
+                (csrf_field())
+                (zone_select(None))
+                (method_select("standard"))
+                input type="number" name="up_to_grams" min="1" aria-label="Đến (gam)" placeholder="mọi cân nặng";
+                input type="number" name="fee" min="0" aria-label="Phí (₫)" required;
+                input type="number" name="eta_min" min="0" aria-label="Ít nhất (ngày)" required;
+                input type="number" name="eta_max" min="0" aria-label="Nhiều nhất (ngày)" required;
+                button.button type="submit" { "Thêm" }
+            }
+        },
+    )
 }

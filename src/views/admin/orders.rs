@@ -195,7 +195,9 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
                     h2 { (tr(ctx, "Khách hàng", "Customer")) }
                     p { (o.name) br; @if !o.email.is_empty() { a href=(format!("mailto:{}", o.email)) { (o.email) } br; } a href=(format!("tel:{}", o.phone)) { (crate::domain::phone::display_phone(&o.phone)) } }
                     h3 { (tr(ctx, "Địa chỉ giao hàng", "Shipping address")) }
-                    p { (o.address_line1) br; (o.address_ward) ", " (o.address_district) br; (o.address_province) " · " (o.address_country) }
+                    // Since 2025-07-01 an address has no district; an older order shows the one it has.
+                    @let locality = [o.address_ward.as_str(), o.address_district.as_str()].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(", ");
+                    p { (o.address_line1) br; (locality) br; (o.address_province) @if !o.address_postal_code.is_empty() { " " (o.address_postal_code) } " · " (o.address_country) }
                     @if !o.note.is_empty() { p.admin-muted { (tr(ctx, "Ghi chú: ", "Note: ")) (o.note) } }
                 }
                 section.admin-card {
