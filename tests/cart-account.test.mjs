@@ -168,36 +168,36 @@ describe('a signed-in checkout', () => {
     const { email, b } = await newShopper(shop, 'prefill');
     assert.equal((await b.submit('/account/profile', { name: 'Lê Thị Dung', phone: '84912000111' }, { page: '/account' })).status, 303);
     const book = [
-      { name: 'Lê Thị Dung', phone: '0912000111', 'address.line1': '1 Lê Lợi', 'address.ward': 'Phường Bến Nghé', 'address.district': 'Quận 1', 'address.province': 'TP. Hồ Chí Minh', 'address.country': 'VN' },
-      { name: 'Lê Văn Em', phone: '0987000222', 'address.line1': '9 Tràng Tiền', 'address.ward': 'Phường Tràng Tiền', 'address.district': 'Quận Hoàn Kiếm', 'address.province': 'Hà Nội', 'address.country': 'VN' },
+      { name: 'Lê Thị Dung', phone: '0912000111', 'address.line1': '1 Lê Lợi', 'address.province_code': '79', 'address.ward_code': '25747', 'address.country': 'VN' },
+      { name: 'Lê Văn Em', phone: '0987000222', 'address.line1': '9 Tràng Tiền', 'address.province_code': '01', 'address.ward_code': '00070', 'address.country': 'VN' },
     ];
     for (const a of book) assert.equal((await b.submit('/account/addresses', a, { page: '/account' })).status, 303);
     const [c] = await shop.sql(`SELECT id FROM customers WHERE email = '${email}'`);
-    // The first one was saved earlier: the second, most recent, is selected.
-    await shop.sql(`UPDATE addresses SET created_at = created_at - 100 WHERE customer_id = '${c.id}' AND line1 = '1 Lê Lợi'`);
     const ids = Object.fromEntries((await shop.sql(`SELECT id, line1 FROM addresses WHERE customer_id = '${c.id}'`)).map((r) => [r.line1, r.id]));
+    // The first address saved is the default until the shopper makes the second one the default.
+    assert.equal((await b.submit(`/account/addresses/${ids['9 Tràng Tiền']}/default`, {}, { page: '/account' })).status, 303);
     await add(b, pool.take(1)[0], 1);
 
     const page = await b.get('/checkout');
     assert.equal(page.status, 200);
     const value = (name) => page.doc.find(`form.checkout-form input[name="${name}"]`)?.attr('value');
-    assert.deepEqual(['email', 'name', 'phone', 'address.line1', 'address.province'].map(value), [email, 'Lê Thị Dung', '0912 000 111', '9 Tràng Tiền', 'Hà Nội']);
+    assert.deepEqual(['email', 'name', 'phone', 'address.line1'].map(value), [email, 'Lê Thị Dung', '0912 000 111', '9 Tràng Tiền']);
     const choices = page.doc.findAll('input[name="saved_address"]').map((r) => [r.attr('value'), r.attr('checked') !== null && r.attr('checked') !== undefined]);
     assert.deepEqual(choices, [[ids['9 Tràng Tiền'], true], [ids['1 Lê Lợi'], false], ['new', false]]);
 
-    // The older saved address, chosen without script: the fields still say the other one; the choice wins.
+    // The other saved address, chosen without script: the fields still say the default one; the choice wins.
     const fields = { ...checkoutForm(checkoutBody({ email: '', name: 'Lê Thị Dung', phone: '0912 000 111' })), idempotency_key: newKey() };
     const chosen = await b.submit('/checkout', { ...fields, 'address.line1': '9 Tràng Tiền', saved_address: ids['1 Lê Lợi'] }, { page: '/checkout' });
     assert.equal(chosen.status, 303, chosen.text.slice(0, 500));
     const [first] = await shop.sql(`SELECT address_line1, address_province, customer_id FROM orders WHERE customer_id = '${c.id}'`);
-    assert.deepEqual(first, { address_line1: '1 Lê Lợi', address_province: 'TP. Hồ Chí Minh', customer_id: c.id });
+    assert.deepEqual(first, { address_line1: '1 Lê Lợi', address_province: 'Thành phố Hồ Chí Minh', customer_id: c.id });
 
     // A new address, saved to the book once the order is placed.
     await add(b, pool.take(1)[0], 1);
-    const typed = { ...fields, idempotency_key: newKey(), saved_address: 'new', save_address: '1', 'address.line1': '25 Hàng Bạc', 'address.ward': 'Phường Hàng Buồm', 'address.district': 'Quận Hoàn Kiếm', 'address.province': 'Hà Nội' };
+    const typed = { ...fields, idempotency_key: newKey(), saved_address: 'new', save_address: '1', 'address.line1': '25 Hàng Bạc', 'address.province_code': '01', 'address.ward_code': '00070' };
     assert.equal((await b.submit('/checkout', typed, { page: '/checkout' })).status, 303);
-    const saved = await shop.sql(`SELECT line1, phone FROM addresses WHERE customer_id = '${c.id}' ORDER BY created_at DESC, rowid DESC`);
-    assert.deepEqual(saved[0], { line1: '25 Hàng Bạc', phone: '+84912000111' });
+    const saved = await shop.sql(`SELECT line1, phone, province_code, ward_code FROM addresses WHERE customer_id = '${c.id}' ORDER BY created_at DESC, rowid DESC`);
+    assert.deepEqual(saved[0], { line1: '25 Hàng Bạc', phone: '+84912000111', province_code: '01', ward_code: '00070' });
     assert.equal(saved.length, 3);
   });
 });

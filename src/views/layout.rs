@@ -154,7 +154,7 @@ fn footer(ctx: &PageCtx) -> Markup {
                     p { (t.footer_about) }
                     p { (t.footer_shipping) }
                     p { (t.footer_contact) }
-                    p { a href=(ctx.href(super::tracking::LOOKUP_PATH)) { (ctx.locale.pick("Tra cứu đơn hàng", "Find your order")) } }
+                    p { a.footer-link href=(ctx.href(super::tracking::LOOKUP_PATH)) { (ctx.locale.pick("Tra cứu đơn hàng", "Find your order")) } }
                 }
                 // A different name from the header's category navigation: two landmarks with one name
                 // cannot be told apart in a screen reader's landmark list.
