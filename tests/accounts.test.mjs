@@ -325,7 +325,7 @@ describe('the account', () => {
   it('saves addresses by province and ward, edits them in place and makes one the default', async () => {
     const { b, customer: c } = await signedUp();
     const hanoi = { name: 'Lê Thị Hồng', phone: '0987 654 321', 'address.line1': '1 Hàng Bài', 'address.province_code': '01', 'address.ward_code': '00070', 'address.country': 'VN' };
-    const rows = () => shop.sql(`SELECT id, line1, ward, province, province_code, ward_code, district, is_default FROM addresses WHERE customer_id = '${c.id}' ORDER BY created_at, id`);
+    const rows = () => shop.sql(`SELECT id, line1, ward, province, province_code, ward_code, district, is_default FROM addresses WHERE customer_id = '${c.id}' ORDER BY created_at, rowid`);
     // A ward of another province is refused with the field, nothing saved.
     const wrong = await b.submit('/account/addresses', { ...hanoi, 'address.province_code': '79' }, { page: '/account' });
     assert.equal(wrong.status, 422);

@@ -54,7 +54,7 @@ fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 pub fn addresses_sql(customer_id: &str) -> Sql {
     Sql::new(
         "SELECT id, name, phone, line1, ward, district, province, country, province_code, ward_code, postal_code, is_default \
-         FROM addresses WHERE customer_id = ? ORDER BY is_default DESC, created_at, id",
+         FROM addresses WHERE customer_id = ? ORDER BY is_default DESC, created_at, rowid",
     )
     .bind(customer_id)
 }
