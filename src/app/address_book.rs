@@ -214,7 +214,7 @@ pub async fn remove(db: &impl Db, customer_id: &str, id: &str) -> Result<bool, D
         .batch(&[
             Sql::new("DELETE FROM addresses WHERE id = ? AND customer_id = ?").bind(id).bind(customer_id),
             Sql::new(
-                "UPDATE addresses SET is_default = 1 WHERE id = (SELECT id FROM addresses WHERE customer_id = ? ORDER BY created_at, id LIMIT 1) \
+                "UPDATE addresses SET is_default = 1 WHERE id = (SELECT id FROM addresses WHERE customer_id = ? ORDER BY created_at, rowid LIMIT 1) \
                  AND NOT EXISTS (SELECT 1 FROM addresses WHERE customer_id = ? AND is_default = 1)",
             )
             .bind(customer_id)
