@@ -11,11 +11,6 @@ use crate::domain::phone::{display_phone, Phone};
 /// The value of the address choice that means "the fields below, a new address".
 pub const NEW_ADDRESS: &str = "new";
 
-/// The customer's saved addresses, the default first (`app::address_book`).
-pub fn saved_addresses_sql(customer_id: &str) -> Sql {
-    super::address_book::addresses_sql(customer_id)
-}
-
 /// The address checkout selects first: the book's default (the first saved, unless the customer
 /// chose another), or the first listed when none is marked.
 pub fn default_address(saved: &[SavedAddress]) -> Option<&SavedAddress> {
@@ -184,7 +179,7 @@ mod tests {
         let request = validate(&form, &["sandbox"]).unwrap();
         let sql = save_address_sql("a9", "c1", &request, &[], 50).unwrap();
         block_on(db.batch(&[sql])).unwrap();
-        let saved: Vec<SavedAddress> = block_on(db.all(&saved_addresses_sql("c1"))).unwrap();
+        let saved: Vec<SavedAddress> = block_on(db.all(&crate::app::address_book::addresses_sql("c1"))).unwrap();
         assert_eq!(saved.len(), 1);
         assert_eq!((saved[0].line1.as_str(), saved[0].phone.as_str(), saved[0].country.as_str()), ("5 Đồng Khởi", "+84912345678", "VN"));
         assert_eq!((saved[0].province_code.as_deref(), saved[0].ward_code.as_deref(), saved[0].default), (Some("01"), Some("00070"), true));

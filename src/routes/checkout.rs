@@ -26,7 +26,7 @@ use crate::domain::checkout::ShippingMethod;
 use crate::domain::shipping::Zone;
 use crate::app::db::Db;
 use crate::app::orders::{payment_by_id_sql, OrderDetail, PaymentRow};
-use crate::app::prefill::{apply_choice, prefill, save_address_sql, saved_addresses_sql, AddressChoice, SavedAddress};
+use crate::app::prefill::{apply_choice, prefill, save_address_sql, AddressChoice, SavedAddress};
 use crate::domain::analytics::EventKind;
 use crate::domain::cart::{is_cart_id, CartId};
 use crate::domain::checkout::{validate, AddressForm, CheckoutForm};
@@ -86,7 +86,7 @@ async fn checkout_form(p: &Page<'_>) -> Result<Response, AppError> {
 /// The signed-in shopper's saved addresses (none for a guest).
 async fn address_book(p: &Page<'_>, shopper: Option<&Shopper>) -> Result<Vec<SavedAddress>, AppError> {
     match shopper {
-        Some(s) => Ok(D1::open(p.env)?.all(&saved_addresses_sql(&s.customer.id)).await?),
+        Some(s) => Ok(D1::open(p.env)?.all(&crate::app::address_book::addresses_sql(&s.customer.id)).await?),
         None => Ok(Vec::new()),
     }
 }
