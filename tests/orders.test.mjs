@@ -3,6 +3,7 @@
 // sandbox webhook (duplicates, forgeries, failures) and who may see an order. Expected values come
 // from the database and the product API.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 
 import { browser } from './support/accounts.mjs';
@@ -308,11 +309,26 @@ describe('order lookup', () => {
       const res = await b.submit('/orders/lookup', { number, contact }, ip);
       assert.equal(res.status, 303, `${number} ${contact}: ${res.status}`);
       const location = res.headers.get('location');
-      assert.equal(location, `/orders/${order.id}?t=${order.access_token}`);
+      // A fresh link that expires (`{expires}.{signature}`), not the order's lasting token.
+      const m = location.match(new RegExp(`^/orders/${order.id}\\?t=(\\d+)\\.([0-9a-f]{64})$`));
+      assert.ok(m, location);
+      const expires = Number(m[1]);
+      const inSeconds = expires - Date.now() / 1000;
+      assert.ok(inSeconds > 7100 && inSeconds <= 7200 + 5, `expires in ${inSeconds} s`);
       const page = await s.getPage(location);
       assert.equal(page.status, 200);
       assert.ok(page.text.includes(order.number));
+      // The link opens this order only, and only at the expiry it was signed with.
+      assert.equal((await s.getPage(`/orders/${order.id}?t=${expires + 86400}.${m[2]}`)).status, 404);
+      assert.equal((await s.getPage(`/orders/${'0'.repeat(32)}?t=${m[1]}.${m[2]}`)).status, 404);
     }
+    // A link signed by the shop whose time is over: the lookup form again, saying so.
+    const past = Math.floor(Date.now() / 1000) - 60;
+    const stale = createHmac('sha256', shop.secrets.shop).update(`order-lookup:${order.id}:${past}`).digest('hex');
+    const expired = await s.getPage(`/orders/${order.id}?t=${past}.${stale}`);
+    assert.equal(expired.status, 410);
+    assert.match(expired.doc.find('.lookup-expired').text, /đã hết hạn/);
+    assert.ok(!expired.text.includes(order.number));
     // A wrong phone, a wrong email, an unknown number: one answer, no link.
     const answers = [];
     for (const [number, contact] of [[order.number, '0912 000 111'], [order.number, 'someone@example.vn'], ['VS-987654', '0987654321'], ['VS-987654', 'tra.cuu@example.vn']]) {

@@ -4,6 +4,48 @@
 
 use super::checkout::{Email, Phone};
 use super::listing::{FieldError, Problem};
+use super::signature::{hmac_hex, verify_hex};
+
+/// How long the link the lookup answers with opens the order (seconds). The order's own link (in
+/// its confirmation) does not expire; the lookup's does, so a shared screen or a browser's history
+/// keeps no lasting key to the order.
+pub const LINK_TTL_SECONDS: i64 = 2 * 3600;
+
+/// The lookup's link token for an order: `{expires}.{hmac}`, the signature covering the order and
+/// the expiry (so neither can be changed).
+pub fn link_token(secret: &[u8], order_id: &str, now: i64) -> String {
+    let expires = now.saturating_add(LINK_TTL_SECONDS);
+    format!("{expires}.{}", hmac_hex(secret, link_message(order_id, expires).as_bytes()))
+}
+
+/// What a token says as a lookup link token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkToken {
+    /// Not of the lookup's shape (it may be the order's own token).
+    Other,
+    /// Signed for this order and not yet expired.
+    Valid,
+    /// Signed for this order, but its time is over: the shopper looks the order up again.
+    Expired,
+    /// Of the shape, but not signed by the shop for this order and expiry.
+    Forged,
+}
+
+pub fn check_link_token(secret: &[u8], order_id: &str, token: &str, now: i64) -> LinkToken {
+    let Some((expires, signature)) = token.split_once('.') else { return LinkToken::Other };
+    let Ok(expires) = expires.parse::<i64>() else { return LinkToken::Forged };
+    if !verify_hex(secret, link_message(order_id, expires).as_bytes(), signature) {
+        LinkToken::Forged
+    } else if now >= expires {
+        LinkToken::Expired
+    } else {
+        LinkToken::Valid
+    }
+}
+
+fn link_message(order_id: &str, expires: i64) -> String {
+    format!("order-lookup:{order_id}:{expires}")
+}
 
 /// What the shopper proves they know besides the number.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,6 +113,24 @@ pub fn decide<'a>(lookup: &Lookup, found: Option<(&'a str, &str, &str)>) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lookup_links_open_their_order_until_they_expire() {
+        let (secret, id, now) = (b"secret".as_slice(), "0123456789abcdef0123456789abcdef", 1_800_000_000);
+        let token = link_token(secret, id, now);
+        assert_eq!(check_link_token(secret, id, &token, now), LinkToken::Valid);
+        assert_eq!(check_link_token(secret, id, &token, now + LINK_TTL_SECONDS - 1), LinkToken::Valid);
+        assert_eq!(check_link_token(secret, id, &token, now + LINK_TTL_SECONDS), LinkToken::Expired);
+        // Another order, another secret, a moved expiry: not the shop's link.
+        assert_eq!(check_link_token(secret, "ffffffffffffffffffffffffffffffff", &token, now), LinkToken::Forged);
+        assert_eq!(check_link_token(b"other", id, &token, now), LinkToken::Forged);
+        let (_, sig) = token.split_once('.').unwrap();
+        let moved = format!("{}.{sig}", now + 10 * LINK_TTL_SECONDS);
+        assert_eq!(check_link_token(secret, id, &moved, now), LinkToken::Forged);
+        assert_eq!(check_link_token(secret, id, "x.y", now), LinkToken::Forged);
+        // The order's own token (hex, no dot) is not a lookup token.
+        assert_eq!(check_link_token(secret, id, &crate::domain::cart::order_access_token(secret, id), now), LinkToken::Other);
+    }
 
     #[test]
     fn order_numbers_are_read_as_people_type_them() {

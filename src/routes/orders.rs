@@ -13,8 +13,8 @@ use super::Incoming;
 use crate::app::db::Db;
 use crate::app::orders::{order_detail_batch, OrderDetail, OrderRow};
 use crate::app::order_lookup::find_order;
-use crate::domain::cart::{is_cart_id, order_access_token, verify_order_access_token};
-use crate::domain::order_lookup;
+use crate::domain::cart::{is_cart_id, verify_order_access_token};
+use crate::domain::order_lookup::{self, LinkToken};
 use crate::domain::throttle::Action;
 use crate::domain::error::AppError;
 use crate::domain::orders::OrderStatus;
@@ -85,7 +85,12 @@ pub(super) async fn load_order(env: &Env, order_id: &str) -> Result<Option<Order
 pub(super) async fn authorized_order(env: &Env, config: &Config, order_id: &str, token: Option<&str>) -> Result<OrderDetail, AppError> {
     let secret = require_secret(config)?;
     let token = token.ok_or(AppError::NotFound)?;
-    if !verify_order_access_token(secret.as_bytes(), order_id, token) {
+    let opens = match order_lookup::check_link_token(secret.as_bytes(), order_id, token, now()) {
+        LinkToken::Other => verify_order_access_token(secret.as_bytes(), order_id, token),
+        LinkToken::Valid => true,
+        LinkToken::Expired | LinkToken::Forged => false,
+    };
+    if !opens {
         return Err(AppError::NotFound);
     }
     load_order(env, order_id).await?.ok_or(AppError::NotFound)
@@ -93,7 +98,7 @@ pub(super) async fn authorized_order(env: &Env, config: &Config, order_id: &str,
 
 /// `GET /orders/lookup`: the form.
 async fn lookup_form(p: &Page<'_>) -> Result<Response, AppError> {
-    let view = LookupView { number: "", contact: "", errors: &[], not_found: false };
+    let view = LookupView { number: "", contact: "", errors: &[], not_found: false, expired: false };
     Ok(html(200, lookup_page(&p.ctx, &view).into_string(), Vec::new()))
 }
 
@@ -110,14 +115,14 @@ async fn lookup_order(p: &Page<'_>) -> Result<Response, AppError> {
     let lookup = match order_lookup::parse(&number, &contact) {
         Ok(lookup) => lookup,
         Err(errors) => {
-            let view = LookupView { number: &number, contact: &contact, errors: &errors, not_found: false };
+            let view = LookupView { number: &number, contact: &contact, errors: &errors, not_found: false, expired: false };
             return Ok(html(422, lookup_page(&p.ctx, &view).into_string(), Vec::new()));
         }
     };
     match find_order(&D1::open(p.env)?, &lookup).await? {
-        Some(id) => Ok(redirect(&order_location(&p.ctx, &id, &order_access_token(secret.as_bytes(), &id)), Vec::new())),
+        Some(id) => Ok(redirect(&order_location(&p.ctx, &id, &order_lookup::link_token(secret.as_bytes(), &id, now())), Vec::new())),
         None => {
-            let view = LookupView { number: &number, contact: &contact, errors: &[], not_found: true };
+            let view = LookupView { number: &number, contact: &contact, errors: &[], not_found: true, expired: false };
             Ok(html(404, lookup_page(&p.ctx, &view).into_string(), Vec::new()))
         }
     }
@@ -127,6 +132,13 @@ async fn lookup_order(p: &Page<'_>) -> Result<Response, AppError> {
 async fn show_order(p: &Page<'_>, order_id: &str) -> Result<Response, AppError> {
     let (ctx, query) = (&p.ctx, &p.incoming.query);
     let token = query_param(query, "t");
+    // A lookup link past its time: the lookup form again, saying so (410), rather than a bare 404.
+    if let (Some(t), Some(secret)) = (token.as_deref(), p.config.shop_secret.as_deref()) {
+        if order_lookup::check_link_token(secret.as_bytes(), order_id, t, now()) == LinkToken::Expired {
+            let view = LookupView { number: "", contact: "", errors: &[], not_found: false, expired: true };
+            return Ok(html(410, lookup_page(ctx, &view).into_string(), Vec::new()));
+        }
+    }
     let detail = authorized_order(p.env, &p.config, order_id, token.as_deref()).await?;
     let pay = token.as_deref().and_then(|t| pay_location(ctx, &detail, t));
     let declined = query_param(query, "payment").as_deref() == Some(PaymentStatus::Failed.code());

@@ -61,6 +61,8 @@ pub struct LookupView<'a> {
     pub contact: &'a str,
     pub errors: &'a [FieldError],
     pub not_found: bool,
+    /// The shopper came back by a lookup link whose time is over.
+    pub expired: bool,
 }
 
 pub const LOOKUP_PATH: &str = "/orders/lookup";
@@ -75,6 +77,11 @@ pub fn lookup_page(ctx: &PageCtx, v: &LookupView) -> Markup {
             p { (ctx.locale.pick(
                 "Nhập mã đơn hàng (ví dụ VS-000123) và số điện thoại hoặc email bạn đã dùng khi đặt hàng.",
                 "Enter the order number (e.g. VS-000123) and the phone number or email you ordered with.")) }
+            @if v.expired {
+                p.notice.lookup-expired role="alert" { (ctx.locale.pick(
+                    "Liên kết xem đơn hàng này đã hết hạn. Vui lòng tra cứu lại để nhận liên kết mới.",
+                    "This order link has expired. Please look your order up again for a new link.")) }
+            }
             @if v.not_found {
                 p.notice.lookup-not-found role="alert" { (ctx.locale.pick(
                     "Không tìm thấy đơn hàng nào khớp với mã đơn và số điện thoại/email này. Vui lòng kiểm tra lại.",
