@@ -328,7 +328,7 @@ test('on a desktop screen, a guest buys two vests above the free-shipping thresh
   });
 });
 
-test('on a phone, the total follows the province, ward and method at once, and is the total charged', async () => {
+test('on a phone, a cash-on-delivery order: the total follows the province, ward and method at once, and is what the courier collects', async () => {
   const products = (await productsByPrice()).filter((p) => buyableVariants(p).length > 0);
   const product = products[4];
   const session = await openPage({ name: 'phone', ...PHONE });
@@ -345,6 +345,15 @@ test('on a phone, the total follows the province, ward and method at once, and i
     for (const [label, value] of Object.entries({ ...CONTACT, 'Số điện thoại': GOOD_PHONE })) {
       await page.getByLabel(label, { exact: true }).fill(value);
     }
+    // Cash on delivery is offered in Vietnam only: choosing another country hides it, coming back
+    // shows it again.
+    const cod = page.locator('input[name=payment_provider][value=cod]');
+    assert.ok(await cod.isVisible(), 'cash on delivery is offered for Vietnam');
+    await page.getByLabel('Quốc gia', { exact: true }).selectOption('US');
+    await cod.waitFor({ state: 'hidden' });
+    assert.ok(await cod.isDisabled(), 'and is not sent abroad');
+    await page.getByLabel('Quốc gia', { exact: true }).selectOption('VN');
+    await cod.waitFor({ state: 'visible' });
     // Hồ Chí Minh City, Phường Bến Thành: the warehouse's own province. The ward list is filtered as
     // one types.
     await page.getByLabel('Tỉnh/Thành phố', { exact: true }).selectOption('79');
@@ -375,11 +384,18 @@ test('on a phone, the total follows the province, ward and method at once, and i
     assert.ok(await page.locator('input[name=shipping_method][value=express]').isChecked(), 'express is still chosen');
     await screenshot(session, 'checkout-express');
 
-    // What was shown is what the sandbox asks for, and what the order keeps.
-    await page.locator('input[name=payment_provider][value=sandbox]').check();
+    // Cash on delivery: what was shown is what the order says the courier collects; the order is
+    // confirmed at once and its page shows the timeline.
+    await page.locator('input[name=payment_provider][value=cod]').check();
+    assert.equal(await total(), subtotal + far, 'choosing the method keeps the total');
     await navigateBy(page, () => page.getByRole('button', { name: 'Đặt hàng' }).click());
-    assert.match(new URL(page.url()).pathname, /^\/pay\/sandbox\/[^/]+$/, 'the sandbox payment page');
-    assert.equal(Number(await page.locator('.sandbox [data-amount]').getAttribute('data-amount')), subtotal + far);
+    assert.match(new URL(page.url()).pathname, /^\/orders\/[^/]+$/, 'straight to the order page');
+    assert.equal(await page.locator('[data-status]').getAttribute('data-status'), 'confirmed');
+    assert.equal(Number(await page.locator('[data-cod-due]').getAttribute('data-cod-due')), subtotal + far);
+    assert.match(await text(page.locator('[data-cod-due]')), /tiền mặt khi nhận hàng/);
+    assert.equal(Number(await page.locator('table.order-lines [data-total]').getAttribute('data-total')), subtotal + far);
+    assert.deepEqual(await page.locator('ol.timeline li').evaluateAll((els) => els.map((el) => el.dataset.step)), ['placed', 'confirmed']);
+    await screenshot(session, 'order-cod');
     session.assertClean();
   } finally {
     await session.close();

@@ -190,6 +190,22 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
     if (e.target.name === 'shipping_method') showChosen();
   });
 
+  // Cash on delivery only for Vietnamese addresses: hidden (and not sent) abroad; if it was the
+  // method chosen, the first other one is chosen instead.
+  const codFor = (country) => {
+    const vn = (country || 'VN') === 'VN';
+    for (const label of form.querySelectorAll('label[data-vn-only]')) {
+      label.hidden = !vn;
+      const input = label.querySelector('input');
+      input.disabled = !vn;
+      if (!vn && input.checked) {
+        input.checked = false;
+        const other = form.querySelector('input[name=payment_provider]:not(:disabled)');
+        if (other) other.checked = true;
+      }
+    }
+  };
+
   // A quote for the place chosen: the methods offered there, with their fees and totals.
   let asked = 0;
   let place = null;
@@ -238,5 +254,8 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
     });
     showChosen();
   };
-  place = placePicker(form, quote);
+  place = placePicker(form, () => {
+    codFor(place?.country?.value);
+    quote();
+  });
 })();

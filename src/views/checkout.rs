@@ -276,10 +276,15 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
                 fieldset {
                     legend { (s.payment_method) }
                     @if v.providers.is_empty() { p.notice { (s.no_payment_methods) } }
+                    // Cash on delivery is for Vietnamese addresses only: abroad it is neither shown nor
+                    // sent (the script shows it again when the country becomes Vietnam).
+                    @let usable = |p: &str| in_vietnam || p != COD;
+                    @let default = v.providers.iter().position(|p| usable(p));
                     @for (i, p) in v.providers.iter().enumerate() {
-                        label.choice {
+                        label.choice hidden[!usable(p)] data-vn-only[*p == COD] {
                             input id=[(i == 0).then(|| control_id("payment_provider"))] type="radio" name="payment_provider" value=(p)
-                                checked[v.form.payment_provider == *p || (v.form.payment_provider.is_empty() && i == 0)];
+                                disabled[!usable(p)]
+                                checked[usable(p) && (v.form.payment_provider == *p || (!v.providers.iter().any(|q| usable(q) && v.form.payment_provider == *q) && Some(i) == default))];
                             " " (provider_name(ctx, p))
                         }
                     }
