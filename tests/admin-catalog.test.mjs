@@ -7,6 +7,7 @@ import { before, describe, it } from 'node:test';
 
 import { browser } from './support/accounts.mjs';
 import { adminsByRole, auditCount } from './support/admins.mjs';
+import { parseHtml } from './support/html.mjs';
 import { beforeAll, shop, useShop } from './support/setup.mjs';
 
 let admins;
@@ -201,11 +202,13 @@ describe('creating and editing a product', () => {
 
   it('is created by staff as a draft (audited) and appears on the storefront once published', async () => {
     const [c] = await shop.sql('SELECT id FROM categories ORDER BY id LIMIT 1');
-    const res = await admins.staff.submit('/admin/products/new', fields({ category: String(c.id) }));
+    const res = await admins.staff.submit('/admin/products/new', fields({ category: String(c.id), weight_grams: '420' }));
     assert.equal(res.status, 303, res.text.slice(0, 400));
     id = Number(/\/admin\/products\/(\d+)/.exec(res.headers.get('location'))[1]);
-    const [row] = await shop.sql(`SELECT status, name_en FROM products WHERE id = ${id}`);
-    assert.deepEqual(row, { status: 'draft', name_en: 'Test wool vest' });
+    const [row] = await shop.sql(`SELECT status, name_en, weight_grams FROM products WHERE id = ${id}`);
+    assert.deepEqual(row, { status: 'draft', name_en: 'Test wool vest', weight_grams: 420 }, 'with its default weight for shipping');
+    const form = parseHtml((await admins.staff.get(`/admin/products/${id}`)).text);
+    assert.equal(form.find('input[name="weight_grams"]').attr('value'), '420', 'the form shows it again');
     assert.deepEqual((await shop.sql(`SELECT tag FROM product_tags WHERE product_id = ${id} ORDER BY tag`)).map((t) => t.tag), ['len', 'ấm']);
     const [audit] = await shop.sql(`SELECT action FROM audit_log WHERE entity = 'product' AND entity_id = '${id}'`);
     assert.equal(audit.action, 'product.create');

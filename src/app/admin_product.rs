@@ -37,7 +37,13 @@ pub struct ProductInput {
     pub seo_description_en: String,
     pub status: ProductStatus,
     pub tags: Vec<String>,
+    /// The weight (grams) of its variants that have none of their own, for shipping fees.
+    #[serde(default)]
+    pub weight_grams: i64,
 }
+
+/// The heaviest default weight the form takes (100 kg): a typo's extra zeros are refused.
+const MAX_WEIGHT_GRAMS: i64 = 100_000;
 
 impl ProductInput {
     pub fn parse(form: &[(String, String)]) -> Result<ProductInput, Errors> {
@@ -77,6 +83,11 @@ impl ProductInput {
         if tags.len() > 20 || tags.iter().any(|t| t.chars().count() > 40) {
             errors.push(("tags", "Tối đa 20 thẻ, mỗi thẻ tối đa 40 ký tự."));
         }
+        let weight = get(form, "weight_grams");
+        let weight_grams = if weight.is_empty() { Some(0) } else { weight.parse::<i64>().ok().filter(|g| (0..=MAX_WEIGHT_GRAMS).contains(g)) };
+        if weight_grams.is_none() {
+            errors.push(("weight_grams", "Khối lượng là số gam từ 0 đến 100.000."));
+        }
         let Some(status) = status.filter(|_| errors.is_empty()) else { return Err(errors) };
         Ok(ProductInput {
             slug,
@@ -91,6 +102,7 @@ impl ProductInput {
             seo_description_en,
             status,
             tags,
+            weight_grams: weight_grams.unwrap_or(0),
         })
     }
 
@@ -110,6 +122,7 @@ impl ProductInput {
             seo_description_en: get(form, "seo_description_en"),
             status: ProductStatus::parse(&get(form, "status")).unwrap_or(ProductStatus::Draft),
             tags: get(form, "tags").split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
+            weight_grams: get(form, "weight_grams").parse().unwrap_or(0),
         }
     }
 
@@ -136,6 +149,8 @@ pub struct ProductRow {
     /// When it first went on sale (`None`: never); taking it back to draft keeps this.
     #[serde(default)]
     pub published_at: Option<String>,
+    #[serde(default)]
+    pub weight_grams: i64,
 }
 
 impl ProductRow {
@@ -161,6 +176,7 @@ impl ProductRow {
             seo_description_en: self.seo_description_en.clone(),
             status: self.status,
             tags,
+            weight_grams: self.weight_grams,
         }
     }
 }
@@ -169,7 +185,7 @@ pub fn product_sql(id: i64) -> Sql {
     Sql::new(
         "SELECT id, slug, category_id, name_vi, name_en, description_vi, description_en, seo_title_vi, seo_title_en, \
          seo_description_vi, seo_description_en, status, (SELECT group_concat(tag) FROM product_tags WHERE product_id = products.id) AS tags, \
-         published_at FROM products WHERE id = ?",
+         published_at, weight_grams FROM products WHERE id = ?",
     )
     .bind(id)
 }
@@ -185,7 +201,7 @@ fn tag_statements(id: i64, tags: &[String]) -> Vec<Sql> {
     out
 }
 
-/// Binds the form's fields in column order: slug, category, names, descriptions, SEO, status.
+/// Binds the form's fields in column order: slug, category, names, descriptions, SEO, status, weight.
 fn bind_fields(sql: Sql, p: &ProductInput) -> Sql {
     sql.bind(p.slug.as_str())
         .bind(p.category_id)
@@ -198,6 +214,7 @@ fn bind_fields(sql: Sql, p: &ProductInput) -> Sql {
         .bind(p.seo_description_vi.as_str())
         .bind(p.seo_description_en.as_str())
         .bind(p.status.code())
+        .bind(p.weight_grams)
 }
 
 /// A new product (its id chosen by the caller): insert unless the slug is taken, audit, tags.
@@ -206,7 +223,7 @@ pub fn create_batch(actor: &Actor, id: i64, p: &ProductInput, now: i64) -> Vec<S
         bind_fields(
             Sql::new(
                 "INSERT INTO products (id, slug, category_id, name_vi, name_en, description_vi, description_en, seo_title_vi, seo_title_en, \
-             seo_description_vi, seo_description_en, status) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
+             seo_description_vi, seo_description_en, status, weight_grams) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
              WHERE EXISTS (SELECT 1 FROM categories WHERE id = ?) AND NOT EXISTS (SELECT 1 FROM products WHERE slug = ? OR id = ?)",
             )
             .bind(id),
@@ -227,7 +244,7 @@ pub fn update_batch(actor: &Actor, before: &ProductRow, p: &ProductInput, now: i
         bind_fields(
             Sql::new(
                 "UPDATE products SET slug = ?, category_id = ?, name_vi = ?, name_en = ?, description_vi = ?, description_en = ?, \
-             seo_title_vi = ?, seo_title_en = ?, seo_description_vi = ?, seo_description_en = ?, status = ?, \
+             seo_title_vi = ?, seo_title_en = ?, seo_description_vi = ?, seo_description_en = ?, status = ?, weight_grams = ?, \
              updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND status = ? \
              AND EXISTS (SELECT 1 FROM categories WHERE id = ?) AND NOT EXISTS (SELECT 1 FROM products WHERE slug = ? AND id <> ?)",
             ),
@@ -485,6 +502,14 @@ mod tests {
         let errors = ProductInput::parse(&bad).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|(f, _)| *f).collect();
         assert_eq!(fields, vec!["name_vi", "name_en", "seo_title_vi", "slug", "category", "status"]);
+        // The default weight: grams, empty meaning none; anything else is refused by name.
+        assert_eq!(p.weight_grams, 0);
+        let weighed = |g: &str| ProductInput::parse(&[good_product(), form(&[("weight_grams", g)])].concat()).map(|p| p.weight_grams);
+        assert_eq!(weighed("450"), Ok(450));
+        assert_eq!(weighed(" 100000 "), Ok(100_000));
+        for bad in ["-1", "100001", "0.5", "450g"] {
+            assert_eq!(weighed(bad).unwrap_err().iter().map(|(f, _)| *f).collect::<Vec<_>>(), vec!["weight_grams"], "{bad}");
+        }
         assert_eq!(errors.last(), Some(&("status", "Trạng thái không hợp lệ.")), "an unknown status is named for the person");
         assert_eq!(ProductInput::parse_lenient(&bad).status, ProductStatus::Draft);
         let mut only_status_wrong = good_product();
@@ -531,6 +556,7 @@ mod tests {
             status: ProductStatus::Draft,
             tags: Some("b,a".into()),
             published_at: None,
+            weight_grams: 0,
         };
         assert_eq!(row.input().tags, vec!["a".to_string(), "b".to_string()]);
         let v = VariantInput {
@@ -639,9 +665,16 @@ mod flow_tests {
             seo_description_en: String::new(),
             status: ProductStatus::Draft,
             tags: Vec::new(),
+            weight_grams: 0,
         };
         let id = 9_000;
-        assert_eq!(block_on(db.batch(&create_batch(&STAFF, id, &input, 1))).unwrap()[0].changes(), 1);
+        assert_eq!(block_on(db.batch(&create_batch(&STAFF, id, &ProductInput { weight_grams: 450, ..input.clone() }, 1))).unwrap()[0].changes(), 1);
+        let saved: ProductRow = block_on(db.first(&product_sql(id))).unwrap().unwrap();
+        assert_eq!(saved.weight_grams, 450, "the default weight is saved with the product");
+        assert_eq!(block_on(db.batch(&update_batch(&STAFF, &saved, &ProductInput { weight_grams: 600, ..saved.input() }, 1))).unwrap()[0].changes(), 1);
+        let saved: ProductRow = block_on(db.first(&product_sql(id))).unwrap().unwrap();
+        assert_eq!(saved.weight_grams, 600, "and changed by an edit");
+        block_on(db.batch(&update_batch(&STAFF, &saved, &input, 1))).unwrap();
         block_on(add_variant(&db, &STAFF, id, &cheap("M", "navy"), false, 2)).unwrap();
         set_status(&db, id, ProductStatus::Active);
         set_status(&db, id, ProductStatus::Draft);

@@ -343,6 +343,11 @@ pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
                     (field_error(v, "category"))
                 }
                 (text_input(v, w(ctx, "Thẻ (cách nhau bởi dấu phẩy)", "Tags (comma-separated)"), "tags", &p.tags.join(", "), false))
+                label { (w(ctx, "Khối lượng mặc định (gam, cho biến thể chưa có khối lượng riêng)", "Default weight (grams, for variants without their own)"))
+                    input type="number" name="weight_grams" min="0" max="100000" step="1" inputmode="numeric" value=(p.weight_grams)
+                        aria-invalid=[v.errors.iter().any(|(f, _)| *f == "weight_grams").then_some("true")] disabled[!v.can_edit];
+                    (field_error(v, "weight_grams"))
+                }
                 label { (w(ctx, "Trạng thái", "Status"))
                     select name="status" disabled[!v.can_edit] {
                         @for s in ProductStatus::ALL { option value=(s.code()) selected[p.status == s] { (status_name(ctx, s)) } }
