@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::db::{expect_n, Db, DbError};
 use super::sql::{Sql, SqlValue};
 use crate::domain::catalog::{Category, Product, ProductCard, ProductImage, Variant};
 use crate::domain::listing::{ListingQuery, Sort};
@@ -19,6 +20,8 @@ pub struct Scope {
     pub category_path: Option<String>,
     /// An FTS5 match expression (from `SearchQuery`).
     pub fts_match: Option<String>,
+    /// And one for the accent-keeping index (the words typed with their marks).
+    pub exact_match: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +52,9 @@ fn from_where(scope: &Scope, q: &ListingQuery, leave: Leave) -> Sql {
         );
     }
     sql.push(" WHERE p.status = 'active'", []);
+    if let Some(m) = &scope.exact_match {
+        sql.push(" AND p.id IN (SELECT rowid FROM product_fts_marked WHERE product_fts_marked MATCH ?)", [SqlValue::from(m.as_str())]);
+    }
     if let Some(path) = &scope.category_path {
         sql.push(" AND c.path LIKE ? || '%'", [SqlValue::from(path.as_str())]);
     }
@@ -334,6 +340,20 @@ pub struct TagRow {
     pub tag: String,
 }
 
+/// One page of a listing in the scope, with its facets: one batch.
+pub async fn listing(db: &impl Db, scope: &Scope, q: &ListingQuery) -> Result<Listing, DbError> {
+    let [cards, count, sizes, colors, range] = expect_n(db.batch(&listing_batch(scope, q)).await?, "listing batch")?;
+    let cards: Vec<CardRow> = cards.decode()?;
+    let total = count.decode::<CountRow>()?.first().map_or(0, |r| r.total);
+    Ok(Listing {
+        cards: cards.into_iter().map(ProductCard::from).collect(),
+        total: u64::try_from(total).unwrap_or(0),
+        sizes: sizes.decode::<FacetCount>()?,
+        colors: colors.decode::<FacetCount>()?,
+        price_range: range.decode::<PriceRange>()?.into_iter().next().unwrap_or_default(),
+    })
+}
+
 /// Storage port for catalog reads; the Worker implements it over D1.
 #[expect(async_fn_in_trait, reason = "the Worker runs one request per task on one thread: futures need not be Send")]
 pub trait CatalogStore {
@@ -360,8 +380,8 @@ mod tests {
     fn every_statement_binds_exactly_its_placeholders() {
         let scopes = [
             Scope::default(),
-            Scope { category_path: Some("/outdoor/".into()), fts_match: None },
-            Scope { category_path: Some("/outdoor/".into()), fts_match: Some("\"gile\"*".into()) },
+            Scope { category_path: Some("/outdoor/".into()), fts_match: None, exact_match: None },
+            Scope { category_path: Some("/outdoor/".into()), fts_match: Some("\"gile\"*".into()), exact_match: Some("\"gilê\"".into()) },
         ];
         let queries = ["", "size=M&size=L&color=navy&min_price=1&max_price=9&in_stock=1&sort=price_desc&page=3", "color=black"];
         for scope in &scopes {

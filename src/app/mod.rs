@@ -27,6 +27,7 @@ pub mod privacy;
 pub mod refunds;
 pub mod regions;
 pub mod shipping;
+pub mod search;
 pub mod sign_in;
 pub mod promotion_form;
 pub mod promotions;

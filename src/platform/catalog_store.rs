@@ -5,7 +5,7 @@ use std::rc::Rc;
 use super::d1::D1;
 use crate::app::db::Db;
 use super::memo;
-use crate::app::catalog::{self, CardRow, CatalogStore, CountRow, FacetCount, IdRow, Listing, PriceRange, ProductPage, Scope, SitemapRow, TagRow};
+use crate::app::catalog::{self, CardRow, CatalogStore, IdRow, Listing, ProductPage, Scope, SitemapRow, TagRow};
 use crate::domain::catalog::{Category, Color, Product, ProductCard, ProductImage, Variant};
 use crate::domain::error::AppError;
 use crate::domain::listing::ListingQuery;
@@ -21,19 +21,7 @@ impl CatalogStore for D1 {
     }
 
     async fn listing(&self, scope: &Scope, q: &ListingQuery) -> Result<Listing, AppError> {
-        let results = self.batch(&catalog::listing_batch(scope, q)).await?;
-        let [cards, count, sizes, colors, range] = results.as_slice() else {
-            return Err(AppError::Internal(format!("listing batch returned {} results", results.len()).into()));
-        };
-        let cards: Vec<CardRow> = cards.decode()?;
-        let total = count.decode::<CountRow>()?.first().map_or(0, |r| r.total);
-        Ok(Listing {
-            cards: cards.into_iter().map(ProductCard::from).collect(),
-            total: u64::try_from(total).unwrap_or(0),
-            sizes: sizes.decode::<FacetCount>()?,
-            colors: colors.decode::<FacetCount>()?,
-            price_range: range.decode::<PriceRange>()?.into_iter().next().unwrap_or_default(),
-        })
+        Ok(catalog::listing(self, scope, q).await?)
     }
 
     async fn collections(&self, wanted: &[(&str, i64)]) -> Result<Vec<Vec<ProductCard>>, AppError> {

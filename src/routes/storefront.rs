@@ -11,9 +11,8 @@ use crate::app::catalog::{CatalogStore, Listing, Scope};
 use crate::domain::catalog::{Category, Color};
 use crate::domain::error::AppError;
 use crate::domain::http_cache;
-use crate::domain::listing::{FieldError, ListingQuery, Problem};
+use crate::domain::listing::ListingQuery;
 use crate::domain::locale::Locale;
-use crate::domain::search::SearchQuery;
 use crate::domain::slug::Slug;
 use crate::platform::d1::D1;
 use crate::platform::edge_cache::{self, Rendered};
@@ -162,7 +161,7 @@ async fn home_page(ctx: &PageCtx, db: &D1) -> Result<Markup, AppError> {
 async fn category_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
     let category = ctx.categories.iter().find(|c| c.slug == slug.as_str()).ok_or(AppError::NotFound)?;
     let q = listing_query(ctx)?;
-    let scope = Scope { category_path: Some(category.path.clone()), fts_match: None };
+    let scope = Scope { category_path: Some(category.path.clone()), fts_match: None, exact_match: None };
     let listing = db.listing(&scope, &q).await?;
     let view = listing::ListingView { kind: listing::Kind::Category(category), query: &q, listing: &listing, colors };
     let ancestry: Vec<i64> = category.ancestry(&ctx.categories).iter().map(|c| c.id).collect();
@@ -186,18 +185,9 @@ async fn product_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors
     Ok(product::product_page_with(ctx, &data, colors, &choice, &badges))
 }
 
-/// Runs a search listing: every word first; if that finds nothing, any word (`partial`).
+/// Runs a search listing (`app::search`).
 pub async fn search_listing(db: &D1, q: &ListingQuery) -> Result<(Listing, bool), AppError> {
-    let text = q.q.as_deref().unwrap_or_default();
-    let search = SearchQuery::parse(text).map_err(|e| vec![FieldError { field: "q", problem: Problem::Search(e) }])?;
-    let Some(search) = search else { return Ok((Listing::default(), false)) };
-    let all = Scope { fts_match: Some(search.match_all()), ..Scope::default() };
-    let listing = db.listing(&all, q).await?;
-    if listing.total > 0 || search.terms().len() < 2 {
-        return Ok((listing, false));
-    }
-    let any = Scope { fts_match: Some(search.match_any()), ..Scope::default() };
-    Ok((db.listing(&any, q).await?, true))
+    crate::app::search::search(db, q).await
 }
 
 async fn search_page(ctx: &PageCtx, db: &D1, version: &str, colors: &[Color]) -> Result<Markup, AppError> {
