@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 
 import { browser, newEmail } from './support/accounts.mjs';
 import { adminSession as signIn, auditCount, createOwner, OWNER_PASSWORD, PASSWORDS } from './support/admins.mjs';
+import { parseHtml } from './support/html.mjs';
 import { s, shop, useShop } from './support/setup.mjs';
 import { variantPool } from './support/shopping.mjs';
 
@@ -90,6 +91,7 @@ describe('every role against every admin route', () => {
     ['POST', '/admin/users/{id}/role', ['owner'], async () => ({ role: 'staff' })],
     ['POST', '/admin/users/{id}/disable', ['owner'], async () => ({})],
     ['GET', '/admin/shipping', ['owner', 'manager']],
+    ['GET', '/admin/search-words', ['owner', 'manager']],
     // A new bracket each time (a bracket is unique per zone and method).
     ['POST', '/admin/shipping', ['owner', 'manager'], async () => ({ zone: 'international', method: 'express', up_to_grams: String(100 + (bracket += 1)), fee: '500000', eta_min: '5', eta_max: '9' })],
   ];
@@ -160,6 +162,31 @@ describe('the shipping rate table', () => {
     assert.equal(bad.status, 422);
     assert.match(bad.text, /Số ngày giao/);
     assert.equal(await auditCount(shop), before + 1);
+  });
+});
+
+describe('search synonyms', () => {
+  it('are kept by managers, audited, and searches use a new group at once', async () => {
+    const word = `bodywarmer${process.pid}`;
+    const search = async () => parseHtml((await shop.get(`/search?q=${word}&per_page=60`)).text).findAll('main article.card[data-product]').length;
+    assert.equal(await search(), 0, 'an unknown word finds nothing');
+    const refused = await admins.staff.submit('/admin/search-words', { words: `${word}, gile` }, { csrf: await admins.staff.csrf() });
+    assert.equal(refused.status, 403, 'staff may not');
+    const bad = await admins.manager.submit('/admin/search-words', { words: word }, { page: '/admin/search-words' });
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /ít nhất 2/);
+    const before = await auditCount(shop);
+    const res = await admins.manager.submit('/admin/search-words', { words: `${word}, Gilê` }, { page: '/admin/search-words' });
+    assert.equal(res.status, 303, res.text.slice(0, 300));
+    assert.equal(await auditCount(shop), before + 1);
+    const [row] = await shop.sql(`SELECT id, words FROM search_synonyms WHERE words LIKE '${word}%'`);
+    assert.equal(row.words, `${word}, gilê`, 'kept as written, lowercased');
+    const gile = parseHtml((await shop.get('/search?q=gile&per_page=60')).text).findAll('main article.card[data-product]').length;
+    assert.ok(gile > 0);
+    assert.equal(await search(), gile, 'the new word finds what gile finds, past the edge cache');
+    const removed = await admins.manager.submit(`/admin/search-words/${row.id}/delete`, {}, { page: '/admin/search-words' });
+    assert.equal(removed.status, 303);
+    assert.equal(await search(), 0);
   });
 });
 

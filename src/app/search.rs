@@ -9,6 +9,7 @@
 
 use serde::Deserialize;
 
+use super::admin::{audit_created_sql, audit_sql, Actor};
 use super::catalog::{listing, Listing, Scope};
 use super::db::{Db, DbError};
 use super::sql::Sql;
@@ -52,6 +53,66 @@ pub fn vocabulary_sql(query: &SearchQuery) -> Option<Sql> {
         .bind(last)
         .bind(MAX_VOCABULARY),
     )
+}
+
+// --- the synonym groups managers keep (`/admin/search-words`) -----------------------------------
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct SynonymRow {
+    pub id: i64,
+    pub words: String,
+}
+
+/// Why a group was not saved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SynonymError {
+    /// Fewer than two entries, an entry of more than three words or 40 characters, or more than 20.
+    Invalid,
+    /// The same group exists.
+    Duplicate,
+    NotFound,
+}
+
+pub async fn synonym_rows(db: &impl Db) -> Result<Vec<SynonymRow>, DbError> {
+    db.all(&Sql::new("SELECT id, words FROM search_synonyms ORDER BY id")).await
+}
+
+fn group_json(words: &str) -> serde_json::Value {
+    serde_json::json!({ "words": words })
+}
+
+/// Adds a group as typed (`vest, gile, gilê`), normalised; audited (`search_synonyms.create`).
+pub async fn add_group(db: &impl Db, actor: &Actor<'_>, typed: &str, now: i64) -> Result<Result<(), SynonymError>, DbError> {
+    let Some(group) = SynonymGroup::parse(typed) else { return Ok(Err(SynonymError::Invalid)) };
+    let words = group.text();
+    let insert = Sql::new("INSERT INTO search_synonyms (words, created_at, updated_at) VALUES (?, ?, ?)").bind(words.as_str()).bind(now).bind(now);
+    match db.batch(&[insert, audit_created_sql(actor, "search_synonyms.create", "search_synonyms", "search_synonyms", &group_json(&words), now)]).await {
+        Ok(_) => Ok(Ok(())),
+        Err(e) if e.is_constraint() => Ok(Err(SynonymError::Duplicate)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Replaces a group's entries; audited with what it was and what it becomes.
+pub async fn update_group(db: &impl Db, actor: &Actor<'_>, id: i64, typed: &str, now: i64) -> Result<Result<(), SynonymError>, DbError> {
+    let Some(group) = SynonymGroup::parse(typed) else { return Ok(Err(SynonymError::Invalid)) };
+    let Some(before) = synonym_rows(db).await?.into_iter().find(|r| r.id == id) else { return Ok(Err(SynonymError::NotFound)) };
+    let words = group.text();
+    let update = Sql::new("UPDATE search_synonyms SET words = ?, updated_at = ? WHERE id = ?").bind(words.as_str()).bind(now).bind(id);
+    let audit = audit_sql(actor, "search_synonyms.update", "search_synonyms", &id.to_string(), Some(&group_json(&before.words)), Some(&group_json(&words)), now);
+    match db.batch(&[update, audit]).await {
+        Ok(_) => Ok(Ok(())),
+        Err(e) if e.is_constraint() => Ok(Err(SynonymError::Duplicate)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes a group, audited; `false` when there was none.
+pub async fn remove_group(db: &impl Db, actor: &Actor<'_>, id: i64, now: i64) -> Result<bool, DbError> {
+    let Some(before) = synonym_rows(db).await?.into_iter().find(|r| r.id == id) else { return Ok(false) };
+    let delete = Sql::new("DELETE FROM search_synonyms WHERE id = ?").bind(id);
+    let audit = audit_sql(actor, "search_synonyms.delete", "search_synonyms", &id.to_string(), Some(&group_json(&before.words)), None, now);
+    Ok(db.batch(&[delete, audit]).await?.first().is_some_and(|r| r.changes() > 0))
 }
 
 /// The synonym groups and the nearby vocabulary. Should the vocabulary not be readable (a database
@@ -147,6 +208,23 @@ mod tests {
         singular.sort();
         plural.sort();
         assert_eq!(plural, singular);
+    }
+
+    #[test]
+    fn managers_keep_the_groups_and_every_change_is_audited() {
+        let db = Sqlite::demo();
+        let actor = Actor { id: "m", email: "m@vestify.vn", ip: "" };
+        let audits = || db.int("SELECT COUNT(*) FROM audit_log WHERE entity = 'search_synonyms'");
+        assert_eq!(block_on(add_group(&db, &actor, " Áo Khoác , jacket,ÁO KHOÁC", 1)).unwrap(), Ok(()));
+        let rows = block_on(synonym_rows(&db)).unwrap();
+        let added = rows.iter().find(|r| r.words == "áo khoác, jacket").expect("normalised");
+        assert_eq!(block_on(add_group(&db, &actor, "áo khoác, jacket", 2)).unwrap(), Err(SynonymError::Duplicate));
+        assert_eq!(block_on(add_group(&db, &actor, "jacket", 2)).unwrap(), Err(SynonymError::Invalid));
+        assert_eq!(block_on(update_group(&db, &actor, added.id, "áo khoác, jacket, coat", 3)).unwrap(), Ok(()));
+        assert_eq!(block_on(update_group(&db, &actor, 9_999, "a, b", 3)).unwrap(), Err(SynonymError::NotFound));
+        assert!(block_on(remove_group(&db, &actor, added.id, 4)).unwrap());
+        assert!(!block_on(remove_group(&db, &actor, added.id, 4)).unwrap());
+        assert_eq!(audits(), 3, "create, update, delete");
     }
 
     #[test]

@@ -89,6 +89,11 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/shipping", Permission::EditPrices),
     ("POST", "/admin/shipping/{id}", Permission::EditPrices),
     ("POST", "/admin/shipping/{id}/delete", Permission::EditPrices),
+    // Search synonyms (issue 20): managers and owners, audited.
+    ("GET", "/admin/search-words", Permission::EditPrices),
+    ("POST", "/admin/search-words", Permission::EditPrices),
+    ("POST", "/admin/search-words/{id}", Permission::EditPrices),
+    ("POST", "/admin/search-words/{id}/delete", Permission::EditPrices),
     // Promotions (issue #7): managers and owners.
     ("GET", "/admin/promotions", Permission::ManageDiscounts),
     ("POST", "/admin/promotions", Permission::ManageDiscounts),

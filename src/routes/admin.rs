@@ -157,6 +157,29 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
             }
             Ok(redirect("/admin/shipping", Vec::new()))
         }
+        ("GET", ["admin", "search-words"]) => search_words(&db, &signed, None, "", 200).await,
+        ("POST", ["admin", "search-words"]) => {
+            let words = field("words");
+            match crate::app::search::add_group(&db, &actor, &words, now()).await? {
+                Ok(()) => search_words_saved(env).await,
+                Err(e) => search_words(&db, &signed, Some(synonym_error(e)), &words, 422).await,
+            }
+        }
+        ("POST", ["admin", "search-words", id]) => {
+            let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+            match crate::app::search::update_group(&db, &actor, id, &field("words"), now()).await? {
+                Ok(()) => search_words_saved(env).await,
+                Err(crate::app::search::SynonymError::NotFound) => Err(AppError::NotFound),
+                Err(e) => search_words(&db, &signed, Some(synonym_error(e)), "", 422).await,
+            }
+        }
+        ("POST", ["admin", "search-words", id, "delete"]) => {
+            let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+            if !crate::app::search::remove_group(&db, &actor, id, now()).await? {
+                return Err(AppError::NotFound);
+            }
+            search_words_saved(env).await
+        }
         ("GET", ["admin", "users"]) => users(&db, &signed, None).await,
         ("POST", ["admin", "users"]) => create_admin(&db, &signed, &actor, &field("email"), &field("name"), &field("role"), &field("password")).await,
         ("POST", ["admin", "users", id, "role"]) => change_role(&db, &signed, &actor, id, &field("role")).await,
@@ -173,6 +196,28 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
 async fn shipping_rates(db: &D1, signed: &Signed, error: Option<&str>, status: u16) -> Result<Response, AppError> {
     let rows = crate::app::shipping::rate_table(db).await?;
     Ok(page(status, admin::shipping_page(&signed.admin, &rows, error)))
+}
+
+/// `/admin/search-words`: the synonym groups (`error`: why the last change was refused, beside
+/// what was typed).
+async fn search_words(db: &D1, signed: &Signed, error: Option<&str>, typed: &str, status: u16) -> Result<Response, AppError> {
+    let rows = crate::app::search::synonym_rows(db).await?;
+    Ok(page(status, admin::search_words_page(&signed.admin, &rows, error, typed)))
+}
+
+/// After a change: cached search pages are made stale (a new catalog version), then the list again.
+async fn search_words_saved(env: &Env) -> Result<Response, AppError> {
+    super::admin_catalog::bump_catalog_version(env).await?;
+    Ok(redirect("/admin/search-words", Vec::new()))
+}
+
+fn synonym_error(e: crate::app::search::SynonymError) -> &'static str {
+    use crate::app::search::SynonymError;
+    match e {
+        SynonymError::Invalid => "Một nhóm cần ít nhất 2 và tối đa 20 từ, cách nhau bởi dấu phẩy; mỗi từ tối đa 3 chữ và 40 ký tự.",
+        SynonymError::Duplicate => "Nhóm này đã có.",
+        SynonymError::NotFound => "Không tìm thấy nhóm này.",
+    }
 }
 
 fn rate_input(field: &dyn Fn(&str) -> String) -> crate::app::shipping::RateInput {

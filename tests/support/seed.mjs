@@ -58,6 +58,39 @@ export function tokens(s) {
   return fold(s).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
 }
 
+/** The synonym groups the migration seeds: entries folded, and as written (lowercased, marks kept). */
+const SYNONYMS = (() => {
+  const sql = readFileSync(join(ROOT, 'migrations', '0031_search_synonyms.sql'), 'utf8');
+  const block = sql.slice(sql.indexOf('INSERT INTO search_synonyms'), sql.indexOf(';', sql.indexOf('INSERT INTO search_synonyms')));
+  return [...block.matchAll(/\('([^']+)'\)/g)].map(([, words]) => {
+    const written = words.split(',').map((e) => e.trim().toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean));
+    return { written, entries: written.map((e) => e.map(fold)) };
+  });
+})();
+
+/** An English plural's singular (vests → vest, dresses → dress), as `domain::search::singular`. */
+function singular(word) {
+  if (word.length < 4 || !/^[\x00-\x7f]*$/.test(word) || /(ss|us|is)$/.test(word)) return null;
+  if (/(sses|shes|ches|xes)$/.test(word)) return word.slice(0, -2);
+  return word.endsWith('s') ? word.slice(0, -1) : null;
+}
+
+/** At most one letter wrong, missing, extra, or two neighbours swapped. */
+function withinOneEdit(a, b) {
+  if (a === b) return true;
+  const [x, y] = [[...a], [...b]];
+  const [short, long] = x.length <= y.length ? [x, y] : [y, x];
+  if (long.length - short.length > 1) return false;
+  let k = 0;
+  while (k < short.length && short[k] === long[k]) k += 1;
+  const rest = (arr, from) => arr.slice(from).join('');
+  if (short.length === long.length) {
+    return rest(short, k + 1) === rest(long, k + 1)
+      || (short[k] === long[k + 1] && short[k + 1] === long[k] && rest(short, k + 2) === rest(long, k + 2));
+  }
+  return rest(short, k) === rest(long, k + 1);
+}
+
 /** The seed with the views tests need: active products, their active variants, category subtrees. */
 export function catalog() {
   const seed = loadSeed();
@@ -91,21 +124,79 @@ export function catalog() {
     };
   };
   /**
-   * Which active products a search should find: every word, the last one as a prefix; when that finds
-   * nothing and there are several words, any word (`partial`). Returns { slugs (sorted), partial }.
+   * Which active products a search should find (`app::search`): each word (or phrase of up to three)
+   * a concept widened by its synonym group (migrations/0031's seeded groups), an English plural by
+   * its singular, and a long word the index lacks by the index's words one letter away; every
+   * concept required, the last word a prefix. Words typed with marks must have them (the
+   * accent-keeping index) unless that finds nothing; when still nothing and there are several words,
+   * any concept (`partial`). Returns { slugs (sorted), partial }.
    */
+  const vocabulary = new Set(products.flatMap((p) => Object.values(searchColumns(p)).flat()));
   const searchModel = (q) => {
     const terms = tokens(q).slice(0, 8);
     if (terms.length === 0) return { slugs: [], partial: false };
-    const matches = (words, term, i) => (i === terms.length - 1 ? words.some((w) => w.startsWith(term)) : words.includes(term));
-    const words = (p) => Object.values(searchColumns(p)).flat();
-    let found = active.filter((p) => terms.every((t, i) => matches(words(p), t, i)));
+    const lower = q.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean).slice(0, 8);
+    const typed = lower.length === terms.length && lower.every((t, i) => fold(t) === terms[i]) ? lower : terms;
+    const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+    const has = (list, e) => list.some((x) => same(x, e));
+    const concepts = [];
+    for (let i = 0; i < terms.length;) {
+      let found = null;
+      for (let len = Math.min(3, terms.length - i); len >= 1 && !found; len -= 1) {
+        const [t, f] = [typed.slice(i, i + len), terms.slice(i, i + len)];
+        const group = SYNONYMS.find((g) => (same(t, f) ? has(g.entries, f) : has(g.written, t)));
+        if (group) found = { len, group };
+      }
+      const len = found?.len ?? 1;
+      const [t, f] = [typed.slice(i, i + len), terms.slice(i, i + len)];
+      const forms = [f];
+      let exact = same(t, f) ? null : [t];
+      if (found) {
+        for (const e of found.group.entries) if (!has(forms, e)) forms.push(e);
+        if (exact) for (const e of found.group.written) if (!has(exact, e)) exact.push(e);
+      }
+      const last = i + len === terms.length;
+      if (len === 1) {
+        const word = terms[i];
+        const one = singular(word);
+        if (one) {
+          const group = SYNONYMS.find((g) => has(g.entries, [one]));
+          if (group) { for (const e of group.entries) if (!has(forms, e)) forms.push(e); } else if (!has(forms, [one])) forms.push([one]);
+        }
+        const known = vocabulary.has(word) || (last && [...vocabulary].some((v) => v.startsWith(word)));
+        if ([...word].length >= 5 && !known) {
+          for (const v of vocabulary) if (withinOneEdit(v, word) && !has(forms, [v])) forms.push([v]);
+        }
+      }
+      concepts.push({ forms, exact, prefix: last && len === 1 });
+      i += len;
+    }
+    // A form matches a column when its words stand there in order (the first a prefix when asked).
+    const inColumn = (col, form, prefix) => col.some((_, k) => form.every((w, j) => (prefix && form.length === 1 ? col[k + j]?.startsWith(w) : col[k + j] === w)));
+    const matches = (columns, forms, prefix) => forms.some((form, j) => columns.some((col) => inColumn(col, form, prefix && j === 0)));
+    const folded = (p) => Object.values(searchColumns(p));
+    const marked = (p) => Object.values(markedColumns(p));
+    const every = (withExact) => active.filter((p) => concepts.every((c) => matches(folded(p), c.forms, c.prefix))
+      && (!withExact || concepts.every((c) => !c.exact || matches(marked(p), c.exact, c.prefix))));
+    let found = every(true);
+    if (found.length === 0 && concepts.some((c) => c.exact)) found = every(false);
     let partial = false;
     if (found.length === 0 && terms.length > 1) {
-      found = active.filter((p) => terms.some((t, i) => matches(words(p), t, i)));
+      found = active.filter((p) => concepts.some((c) => matches(folded(p), c.forms, c.prefix)));
       partial = true;
     }
     return { slugs: found.map((p) => p.slug).sort(), partial };
+  };
+  /** A product's words with their marks, lowercased, per column of the accent-keeping index. */
+  const markedColumns = (p) => {
+    const vs = variants.filter((v) => v.product_id === p.id);
+    const words = (text) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    return {
+      name: words(`${p.name_vi} ${p.name_en}`),
+      tags: words(tagsOf(p).join(' ')),
+      body: words([p.brand, p.description_vi, p.description_en, p.material_vi, p.material_en].join(' ')),
+      colors: words([...new Set(vs.map((v) => colorNames[v.color]))].join(' ')),
+    };
   };
   return {
     seed,
@@ -124,6 +215,8 @@ export function catalog() {
     tagsOf,
     searchColumns,
     searchModel,
+    /** Whether the search widens a word: an entry of a synonym group, or an English plural. */
+    widens: (word) => singular(word) !== null || SYNONYMS.some((g) => g.entries.some((e) => e.length === 1 && e[0] === word)),
     /** Those of `products` that have an active variant matching `pred`. */
     withVariant: (list, pred) => list.filter((p) => variantsOf(p).some(pred)),
     productById: (id) => products.find((p) => p.id === id),

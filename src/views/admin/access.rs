@@ -67,6 +67,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/admin/users", "Tài khoản quản trị", Permission::ManageAdmins),
     ("/admin/audit", "Nhật ký thao tác", Permission::ViewAuditLog),
     ("/admin/shipping", "Phí giao hàng", Permission::EditPrices),
+    ("/admin/search-words", "Từ đồng nghĩa khi tìm kiếm", Permission::EditPrices),
 ];
 
 pub fn landing_page(admin: &AdminRow, role: Role) -> Markup {
@@ -247,6 +248,49 @@ pub fn shipping_page(admin: &AdminRow, rows: &[crate::app::shipping::RateRow], e
                 input type="number" name="fee" min="0" aria-label="Phí (₫)" required;
                 input type="number" name="eta_min" min="0" aria-label="Ít nhất (ngày)" required;
                 input type="number" name="eta_max" min="0" aria-label="Nhiều nhất (ngày)" required;
+                button.button type="submit" { "Thêm" }
+            }
+        },
+    )
+}
+
+/// `/admin/search-words`: the synonym groups search uses ("vest, gile, gilê, gilet, ghi lê"), each
+/// editable, and one to add (managers and owners; every change is in the audit log).
+pub fn search_words_page(admin: &AdminRow, rows: &[crate::app::search::SynonymRow], error: Option<&str>, typed: &str) -> Markup {
+    shell(
+        "Từ đồng nghĩa khi tìm kiếm",
+        Some(admin),
+        html! {
+            h1 { "Từ đồng nghĩa khi tìm kiếm" }
+            p.hint { "Mỗi nhóm là những từ khách dùng cho cùng một thứ, cách nhau bởi dấu phẩy (mỗi từ tối đa 3 chữ). Tìm một từ của nhóm sẽ ra sản phẩm có bất kỳ từ nào của nhóm. Gõ có dấu thì tìm đúng dấu (“cưới” khác “cuối”); không dấu thì tìm mọi cách viết. Tìm kiếm dùng nhóm mới ngay khi lưu." }
+            @if let Some(e) = error { p.notice role="alert" { (e) } }
+            table.admin-search-words {
+                thead { tr { th scope="col" { "Nhóm từ" } th scope="col" { span.visually-hidden { "Thao tác" } } } }
+                tbody {
+                    @for r in rows {
+                        tr data-group=(r.id) {
+                            td {
+                                form.edit-group method="post" action=(format!("/admin/search-words/{}", r.id)) {
+                                    (csrf_field())
+                                    input type="text" name="words" value=(r.words) maxlength="1000" size="60" aria-label="Nhóm từ" required;
+                                    button type="submit" { "Lưu" }
+                                }
+                            }
+                            td {
+                                form.delete-group method="post" action=(format!("/admin/search-words/{}/delete", r.id)) {
+                                    (csrf_field())
+                                    button.link type="submit" { "Xoá" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "Thêm nhóm" }
+            form.add-group method="post" action="/admin/search-words" {
+                (csrf_field())
+                label for="f-words" { "Nhóm từ (ví dụ: áo khoác, jacket, coat)" }
+                input #f-words type="text" name="words" value=(typed) maxlength="1000" size="60" required;
                 button.button type="submit" { "Thêm" }
             }
         },
