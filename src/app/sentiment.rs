@@ -46,7 +46,8 @@ mod tests {
         assert_eq!(wire["label"], "negative");
         assert_eq!(wire["aspects"][0]["aspect"], "material");
         assert_eq!(wire["aspects"][0]["label"], "negative");
-        assert!(wire["score"].is_number());
+        assert_eq!(wire["score"].as_f64(), Some(scored.score));
+        assert_eq!(wire["score"].to_string().len(), scored.score.to_string().len(), "three decimals on the wire: {wire}");
     }
 
     #[test]

@@ -117,7 +117,8 @@ pub struct AspectSentiment {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Sentiment {
     pub label: Label,
-    pub score: f32,
+    /// Rounded to three decimals (as f64, so JSON shows `-0.839`, not the f32's digits).
+    pub score: f64,
     pub aspects: Vec<AspectSentiment>,
 }
 
@@ -200,21 +201,49 @@ fn tokenize(text: &str) -> Vec<Token> {
     // ("do" is not "dở"), and so is an English text ("on" is not "ổn"). Only a text typed without
     // any marks, and not English, is matched by folded forms. A word with decomposed marks (NFD)
     // cannot equal the lexicon's precomposed one, so it is matched by its folded form.
-    let english = tokens.iter().any(|t| matches!(t, Token::Word(w) if ENGLISH_MARKERS.contains(&w.text.as_str())));
+    let english = tokens.iter().any(|t| matches!(t, Token::Word(w) if looks_english(&w.text)));
     if english || fold(&lower) != lower {
         for token in &mut tokens {
             if let Token::Word(w) = token {
                 w.bare = w.text.chars().any(|c| ('\u{0300}'..='\u{036f}').contains(&c));
             }
         }
+    } else {
+        // Typed without marks: a syllable that folds like several common words is read as the
+        // one a clothing review most likely means ("mac" is "mặc", to wear, not "mắc", dear).
+        for token in &mut tokens {
+            if let Token::Word(w) = token {
+                if let Some((_, meant)) = BARE_READINGS.iter().find(|(bare, _)| *bare == w.text) {
+                    *w = Word::new(meant);
+                    w.bare = false;
+                }
+            }
+        }
     }
     tokens
 }
 
-/// Common English words that Vietnamese typed without marks does not use: a text with one of them
-/// is English (or English mixed in), and is matched with marks only.
-const ENGLISH_MARKERS: [&str; 22] =
-    ["the", "it", "is", "was", "and", "my", "this", "for", "with", "not", "very", "of", "to", "you", "are", "they", "have", "has", "its", "i", "on", "does"];
+/// How an ambiguous syllable typed without marks is read.
+#[rustfmt::skip]
+const BARE_READINGS: &[(&str, &str)] = &[
+    ("mac", "mặc"), ("lam", "lắm"), ("hoi", "hơi"), ("cung", "cũng"), ("do", "do"), ("vai", "vải"), ("dang", "đang"),
+    ("cho", "cho"), ("gia", "giá"), ("mau", "màu"), ("da", "đã"), ("co", "có"), ("chi", "chỉ"), ("len", "lên"),
+    ("bi", "bị"), ("hon", "hơn"), ("tien", "tiền"), ("ban", "bạn"), ("sai", "sai"), ("ma", "mà"), ("nhe", "nhé"),
+    ("mat", "mát"), ("lau", "lâu"), ("toi", "tôi"), ("cao", "cao"), ("tay", "tay"), ("ghi", "ghi"), ("ra", "ra"),
+    ("hop", "hợp"), ("rong", "rộng"), ("bo", "bỏ"), ("khac", "khác"), ("nong", "nóng"), ("chat", "chật"),
+];
+
+/// Whether a word is English rather than Vietnamese typed without marks: a common English word, or
+/// a word of three letters or more that no Vietnamese syllable could be (ending in s, d, l, r, x, v,
+/// b, f or z, or with f, w, z or j in it).
+fn looks_english(word: &str) -> bool {
+    const MARKERS: [&str; 21] =
+        ["the", "it", "is", "was", "and", "my", "this", "for", "with", "not", "very", "of", "to", "you", "are", "they", "have", "its", "i", "but", "at"];
+    MARKERS.contains(&word)
+        || (word.chars().count() >= 3
+            && word.chars().all(|c| c.is_ascii_alphabetic())
+            && word.ends_with(['s', 'd', 'l', 'r', 'x', 'v', 'b', 'f', 'z']))
+}
 
 fn words_of(lower: &str) -> Vec<Token> {
     let chars: Vec<char> = lower.chars().collect();
@@ -704,7 +733,7 @@ impl Reader {
         let score = self.total / (self.total.abs() + 1.0);
         Sentiment {
             label: Label::of(self.total, THRESHOLD),
-            score: (score * 1000.0).round() / 1000.0,
+            score: (f64::from(score) * 1000.0).round() / 1000.0,
             aspects: self.aspect_totals.iter().map(|(aspect, total)| AspectSentiment { aspect: *aspect, label: Label::of(*total, ASPECT_THRESHOLD) }).collect(),
         }
     }
@@ -719,7 +748,7 @@ mod tests {
         analyze(text).label
     }
 
-    fn score(text: &str) -> f32 {
+    fn score(text: &str) -> f64 {
         analyze(text).score
     }
 
@@ -756,6 +785,14 @@ mod tests {
         // Text typed without any marks is read by folded forms.
         check(&[("ao dep lam, giao hang nhanh", Label::Positive), ("vai mong, chat luong kem", Label::Negative), ("that vong qua", Label::Negative)]);
         assert_eq!(aspects("giao hang cham"), vec![(Aspect::Delivery, Label::Negative)]);
+        // Typed without marks, an ambiguous syllable is read as a clothing review means it:
+        // "mac" is "mặc" (to wear), not "mắc" (dear); "hoi" is "hơi" (a bit), not "hôi" (smelly).
+        assert_eq!(label("ao mac rat thoai mai"), Label::Positive);
+        assert_eq!(aspects("mac vua, gia hop ly"), vec![(Aspect::Size, Label::Positive), (Aspect::Price, Label::Positive)]);
+        assert!(score("vai hoi mong") > score("vai mong"));
+        assert_eq!(label("cam on shop, ao dep"), Label::Positive);
+        // An English text is not read as bare Vietnamese: "on" is not "ổn".
+        check(&[("Received it on Monday.", Label::Neutral), ("Delivered on Tuesday.", Label::Neutral)]);
         // Upper case and decomposed (NFD) marks read the same.
         assert_eq!(label("ÁO RẤT ĐẸP"), Label::Positive);
         assert_eq!(label("A\u{0301}o đe\u{0323}p la\u{0306}\u{0301}m"), Label::Positive);
@@ -860,6 +897,8 @@ mod tests {
         );
         assert_eq!(aspects("Pretty colour but the fabric is scratchy and it runs small."), vec![(Aspect::Size, Label::Negative), (Aspect::Material, Label::Negative), (Aspect::Colour, Label::Positive)]);
         assert_eq!(aspects("Giao hàng chậm."), vec![(Aspect::Delivery, Label::Negative)]);
+        assert_eq!(aspects("Áo đẹp nhưng vải mỏng, giao hàng chậm quá 😡"), vec![(Aspect::Material, Label::Negative), (Aspect::Delivery, Label::Negative)]);
+        assert_eq!(label("Fits perfectly, fast shipping, love it!"), Label::Positive);
         // Named without a judgement: neutral.
         assert_eq!(aspects("Mình mua size M."), vec![(Aspect::Size, Label::Neutral)]);
         assert_eq!(aspects("Áo đẹp lắm."), vec![]);
