@@ -184,7 +184,7 @@ impl Word {
     }
 }
 
-const EMOTICONS: [&str; 16] = [":-)", ":)", ":-d", ":d", "=)", "<3", "^^", "^_^", ":-(", ":(", ":'(", "t_t", ":-/", ":/", ">:(", ":((",];
+const EMOTICONS: [&str; 15] = [">:(", ":((", ":-)", ":)", ":-d", ":d", "=)", "<3", "^_^", "^^", ":-(", ":(", ":'(", ":-/", ":/"];
 
 /// Teencode and short forms, spelled out (folded forms of the common ones included).
 const SHORT_FORMS: [(&str, &str); 26] = [
@@ -263,7 +263,9 @@ fn words_of(lower: &str) -> Vec<Token> {
             i += 1;
             continue;
         }
-        if let Some(e) = EMOTICONS.iter().find(|e| starts_with_at(&chars, i, e)) {
+        // (":/" in "https://" is no frown.)
+        let emoticon = EMOTICONS.iter().find(|e| starts_with_at(&chars, i, e) && !(e.ends_with('/') && chars.get(i + e.chars().count()) == Some(&'/')));
+        if let Some(e) = emoticon {
             tokens.push(Token::Word(Word::new(e)));
             i += e.chars().count();
             continue;
@@ -535,7 +537,7 @@ const POLAR: &[(&str, f32, Option<Aspect>)] = &[
     ("😫", -1.2, None), ("☹", -1.2, None), ("🙁", -1.0, None), ("😕", -0.6, None), ("💩", -1.5, None),
     (":)", 1.0, None), (":-)", 1.0, None), (":d", 1.2, None), (":-d", 1.2, None), ("=)", 1.0, None), ("<3", 1.5, None),
     ("^^", 1.0, None), ("^_^", 1.0, None), (":(", -1.0, None), (":-(", -1.0, None), (":((", -1.5, None),
-    (":'(", -1.2, None), ("t_t", -1.2, None), (":/", -0.6, None), (":-/", -0.6, None), (">:(", -1.5, None),
+    (":'(", -1.2, None), (":/", -0.6, None), (":-/", -0.6, None), (">:(", -1.5, None),
 ];
 
 /// Words that name an aspect.
@@ -871,6 +873,8 @@ mod tests {
     fn emoji_and_emoticons_count() {
         check(&[("😍😍", Label::Positive), ("👍", Label::Positive), ("❤️", Label::Positive), (":)", Label::Positive), ("😡", Label::Negative), ("👎", Label::Negative), (":(", Label::Negative)]);
         assert!(score("Áo đẹp 😍") > score("Áo đẹp"));
+        assert!(score("Áo đẹp :((") < score("Áo đẹp :("));
+        assert_eq!(score("Xem https://shop.example/a"), 0.0);
     }
 
     #[test]
