@@ -1,7 +1,8 @@
 // Sales analytics against the built Worker: a generated history of a few thousand orders (every
 // status, four providers, refunds, funnel events), rolled up by day, must reconcile exactly with
 // the orders, order_lines, refunds and shop_events tables — every figure the dashboard shows,
-// computed here independently with SQL over the source tables.
+// computed here independently with SQL over the source tables. Also the other read-only operator
+// endpoint, review sentiment on demand (`POST /internal/sentiment`).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
@@ -146,5 +147,28 @@ describe('sales analytics', () => {
     assert.equal(rows[6][0], today);
     const json = (await s.internal('GET', '/internal/analytics?days=7')).json;
     assert.deepEqual(rows.map((r) => Number(r[1])), json.daily.map((r) => r.revenue));
+  });
+});
+
+describe('review sentiment on demand', () => {
+  it('scores a text with its aspects, behind the internal token', async () => {
+    const text = 'Áo đẹp nhưng vải mỏng, giao hàng chậm quá 😡';
+    assert.equal((await s.api('POST', '/internal/sentiment', { body: { text } })).status, 404);
+    const res = await s.internal('POST', '/internal/sentiment', { text });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.label, 'negative');
+    assert.ok(res.json.score < 0 && res.json.score >= -1, res.text);
+    assert.deepEqual(res.json.aspects, [{ aspect: 'material', label: 'negative' }, { aspect: 'delivery', label: 'negative' }]);
+    const praise = await s.internal('POST', '/internal/sentiment', { text: 'Fits perfectly, fast shipping, love it!' });
+    assert.equal(praise.json.label, 'positive', praise.text);
+  });
+
+  it('refuses a missing, empty or overlong text with 422', async () => {
+    for (const body of [{}, { text: '' }, { text: '   ' }, { text: 7 }, { text: 'đ'.repeat(5001) }]) {
+      const res = await s.internal('POST', '/internal/sentiment', body);
+      assert.equal(res.status, 422, `${JSON.stringify(body).slice(0, 40)}: ${res.text}`);
+      assert.ok(res.json.error.fields.text, res.text);
+    }
+    assert.equal((await s.internal('POST', '/internal/sentiment', { text: 'đ'.repeat(5000) })).status, 200);
   });
 });

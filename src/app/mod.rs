@@ -26,6 +26,7 @@ pub mod payments;
 pub mod privacy;
 pub mod refunds;
 pub mod regions;
+pub mod sentiment;
 pub mod shipping;
 pub mod search;
 pub mod sign_in;

@@ -29,6 +29,7 @@ pub mod oauth;
 pub mod password;
 pub mod sandbox;
 pub mod search;
+pub mod sentiment;
 pub mod session;
 pub mod shipping;
 pub mod security;

@@ -1,5 +1,6 @@
 //! The internal area: operators' endpoints behind the bearer `INTERNAL_TOKEN` (`/internal/…`):
-//! forcing a cart's alarm, running the expiry sweep, promotions and analytics. Refunds
+//! forcing a cart's alarm, running the expiry sweep, promotions, analytics and scoring a text's
+//! sentiment. Refunds
 //! (`/internal/orders/{id}/refunds`) are the payments area's.
 
 use worker::{Env, Method, Request, Response};
@@ -21,6 +22,7 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
             serve_machine(req, incoming, env, "internal.analytics", async |m| super::analytics::internal(m.req, m.incoming, m.env, &segments).await).await
         }
         (Method::Post, ["internal", "sweep"]) => serve_machine(req, incoming, env, "internal.sweep", run_sweep).await,
+        (Method::Post, ["internal", "sentiment"]) => serve_machine(req, incoming, env, "internal.sentiment", score_sentiment).await,
         _ => serve_machine(req, incoming, env, "internal.unknown", async |_| Err(AppError::NotFound)).await,
     }
 }
@@ -43,4 +45,12 @@ async fn run_sweep(m: &Machine<'_>) -> Result<Response, AppError> {
     internal_auth(m.req, &m.config)?;
     let report = crate::platform::sweep::run(m.env).await?;
     Ok(json_response(200, &report))
+}
+
+/// `POST /internal/sentiment` `{"text": …}`: the text's sentiment and aspects (`app::sentiment`).
+async fn score_sentiment(m: &Machine<'_>) -> Result<Response, AppError> {
+    internal_auth(m.req, &m.config)?;
+    let scored = crate::app::sentiment::score_request(&m.body)?;
+    let body = serde_json::to_value(&scored).map_err(|e| AppError::internal("sentiment", e))?;
+    Ok(json_response(200, &body))
 }
