@@ -15,6 +15,20 @@ pub fn vn_time(unix_seconds: i64) -> String {
     }
 }
 
+/// A time in Vietnam as the reader's language writes it: `14:05 25/11/2026` in Vietnamese,
+/// `25 Nov 2026, 14:05` in English (where `12:30 07/12/2026` reads as 12 July to an American).
+pub fn local_time(unix_seconds: i64, locale: Locale) -> String {
+    let Some(offset) = FixedOffset::east_opt(VN_OFFSET_SECONDS) else { return unix_seconds.to_string() };
+    let pattern = match locale {
+        Locale::Vi => "%H:%M %d/%m/%Y",
+        Locale::En => "%-d %b %Y, %H:%M",
+    };
+    match DateTime::from_timestamp(unix_seconds, 0) {
+        Some(utc) => utc.with_timezone(&offset).format(pattern).to_string(),
+        None => unix_seconds.to_string(),
+    }
+}
+
 /// The calendar day in Vietnam: `26/11/2026` in Vietnamese, `26 Nov 2026` in English (which has no
 /// day/month order all its readers agree on).
 pub fn vn_date(unix_seconds: i64, locale: Locale) -> String {
@@ -37,6 +51,15 @@ pub fn rfc3339(unix_seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn english_pages_read_times_without_a_day_month_puzzle() {
+        // 2026-12-07 05:30 UTC is 12:30 in Vietnam.
+        let t = 1_796_621_400;
+        assert_eq!(local_time(t, Locale::Vi), "12:30 07/12/2026");
+        assert_eq!(local_time(t, Locale::En), "7 Dec 2026, 12:30");
+        assert_eq!(vn_time(t), local_time(t, Locale::Vi));
+    }
 
     #[test]
     fn vietnam_is_seven_hours_ahead_of_utc() {

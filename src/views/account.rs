@@ -16,7 +16,7 @@ use crate::domain::listing::percent_encode_component;
 use crate::domain::money::Vnd;
 use crate::domain::oauth::{safe_return, Provider};
 use crate::domain::session::{KeptForm, KeptKind};
-use crate::domain::time::vn_time;
+use crate::domain::time::local_time;
 
 /// Paths of the account area (locale-free), shared by the router and the views.
 pub mod paths {
@@ -367,7 +367,7 @@ pub fn account_page<'a>(ctx: &PageCtx, v: &AccountView<'a>) -> Markup {
                         @for o in v.orders {
                             tr data-order=(o.id) {
                                 td { a href=(o.url) { (o.number) } }
-                                td { (vn_time(o.created_at)) }
+                                td { (local_time(o.created_at, ctx.locale)) }
                                 td data-status=(o.status) { (status(&o.status)) }
                                 td { (o.total.format(ctx.locale)) }
                             }
@@ -391,7 +391,7 @@ pub fn account_page<'a>(ctx: &PageCtx, v: &AccountView<'a>) -> Markup {
             ul.addresses {
                 @for addr in v.addresses {
                     li data-address=(addr.id) data-default=(if addr.default { "1" } else { "0" }) {
-                        (addr.name) ", " (addr.phone) ", " (address_line(ctx, addr))
+                        (addr.name) ", " (crate::domain::phone::display_phone(&addr.phone)) ", " (address_line(ctx, addr))
                         @if addr.default { " " strong.badge.default-address { (ctx.locale.pick("Mặc định", "Default")) } }
                         " " a.edit-address href=(ctx.href(&format!("{}/{}/edit", paths::ADDRESSES, addr.id))) { (ctx.locale.pick("Sửa", "Edit")) }
                         @if !addr.default {
@@ -434,7 +434,7 @@ pub fn account_page<'a>(ctx: &PageCtx, v: &AccountView<'a>) -> Markup {
                         p { (a.delete_open_orders) }
                         ul {
                             @for o in v.open_orders {
-                                li data-open-order=(o.id) { (o.number) " · " (vn_time(o.created_at)) " · " ((super::shop_i18n::shop_t(ctx.locale).status_name)(o.status)) }
+                                li data-open-order=(o.id) { (o.number) " · " (local_time(o.created_at, ctx.locale)) " · " ((super::shop_i18n::shop_t(ctx.locale).status_name)(o.status)) }
                             }
                         }
                     }

@@ -12,7 +12,7 @@ use crate::app::cart::{CartLineView, CartView, Notice};
 use crate::assets;
 use crate::domain::cart::MAX_PER_VARIANT;
 use crate::domain::money::Vnd;
-use crate::domain::time::vn_time;
+use crate::domain::time::local_time;
 
 /// A refusal to show above the cart, from the redirect after a form post.
 pub enum Flash {
@@ -71,7 +71,7 @@ pub fn cart_page_with_coupon(ctx: &PageCtx, cart: Option<&CartView>, flash: Opti
                     p.notice role="alert" data-notice="cart" { (notice_text(ctx, cart, notice)) }
                 }
                 @if let Some(until) = cart.hold_expires_at {
-                    p.hold-notice data-hold-expires=(until) { ((s.hold_notice)(&vn_time(until))) }
+                    p.hold-notice data-hold-expires=(until) { ((s.hold_notice)(&local_time(until, ctx.locale))) }
                 }
                 table.cart-lines {
                     thead { tr { th scope="col" { (s.product) } th scope="col" { (s.unit_price) } th scope="col" { (t.quantity) } th scope="col" { (s.line_total) } } }

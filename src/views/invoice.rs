@@ -10,7 +10,7 @@ use crate::assets;
 use crate::domain::invoice::{Buyer, Invoice, InvoiceError, InvoiceOrder, InvoiceLine, InvoiceSettings};
 use crate::domain::locale::Locale;
 use crate::domain::money::Vnd;
-use crate::domain::time::{vn_date, vn_time};
+use crate::domain::time::{local_time, vn_date};
 
 /// The invoice of a stored order in `locale`, or in the language the shopper ordered in when `None`.
 pub fn invoice_for_order(detail: &OrderDetail, settings: &InvoiceSettings, locale: Option<Locale>) -> Result<Invoice, InvoiceError> {
@@ -87,7 +87,7 @@ pub fn invoice_html(invoice: &Invoice, pdf_url: Option<&str>) -> Markup {
                             p.seller-name { strong { (invoice.shop.legal_name) } }
                             p { (invoice.shop.address) }
                             p { (t.tax_code) ": " span data-tax-code { (invoice.shop.tax_code) } }
-                            p { (t.email) ": " (invoice.shop.email) " · " (t.phone) ": " (invoice.shop.phone) }
+                            p { (t.email) ": " (invoice.shop.email) " · " (t.phone) ": " (crate::domain::phone::display_phone(&invoice.shop.phone)) }
                         }
                         div.invoice-id {
                             h1 { (t.title) }
@@ -103,15 +103,15 @@ pub fn invoice_html(invoice: &Invoice, pdf_url: Option<&str>) -> Markup {
                             h2 { (t.buyer) }
                             p { strong { (invoice.order.buyer.name) } }
                             @for l in &invoice.order.buyer.address_lines { p { (l) } }
-                            p { (t.phone) ": " (invoice.order.buyer.phone) }
+                            p { (t.phone) ": " (crate::domain::phone::display_phone(&invoice.order.buyer.phone)) }
                             p { (t.email) ": " (invoice.order.buyer.email) }
                         }
                         div.payment {
                             h2 { (t.payment) }
                             p { (invoice.order.payment_method) }
-                            p { (t.ordered_at) ": " (vn_time(invoice.order.ordered_at)) }
+                            p { (t.ordered_at) ": " (local_time(invoice.order.ordered_at, invoice.locale())) }
                             @match invoice.order.paid_at {
-                                Some(at) => p data-paid { (t.paid_at) ": " (vn_time(at)) },
+                                Some(at) => p data-paid { (t.paid_at) ": " (local_time(at, invoice.locale())) },
                                 None => p.unpaid data-unpaid { (t.unpaid) },
                             }
                         }

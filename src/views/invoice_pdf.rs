@@ -22,7 +22,7 @@ use ttf_parser::{Face, GlyphId};
 use super::invoice::invoice_t;
 use crate::domain::invoice::Invoice;
 use crate::domain::money::Vnd;
-use crate::domain::time::{vn_date, vn_time};
+use crate::domain::time::{local_time, vn_date};
 
 /// The font the Worker passes in: a file under `public/`, read through the assets binding.
 pub const INVOICE_FONT: &str = "fonts/DejaVuSans.ttf";
@@ -377,7 +377,7 @@ fn layout(invoice: &Invoice, w: &mut Writer) {
     w.y -= 3.0;
     w.paragraph(LEFT, half + 20.0, 8.5, INK, &invoice.shop.address);
     w.paragraph(LEFT, half + 20.0, 8.5, INK, &format!("{}: {}", t.tax_code, invoice.shop.tax_code));
-    w.paragraph(LEFT, half + 20.0, 8.5, INK, &format!("{}: {} · {}: {}", t.email, invoice.shop.email, t.phone, invoice.shop.phone));
+    w.paragraph(LEFT, half + 20.0, 8.5, INK, &format!("{}: {} · {}: {}", t.email, invoice.shop.email, t.phone, crate::domain::phone::display_phone(&invoice.shop.phone)));
     let seller_bottom = w.y;
 
     w.y = top - 18.0;
@@ -410,7 +410,7 @@ fn layout(invoice: &Invoice, w: &mut Writer) {
     for line in &invoice.order.buyer.address_lines {
         w.paragraph(LEFT, half - 12.0, 9.0, INK, line);
     }
-    w.paragraph(LEFT, half - 12.0, 9.0, INK, &format!("{}: {}", t.phone, invoice.order.buyer.phone));
+    w.paragraph(LEFT, half - 12.0, 9.0, INK, &format!("{}: {}", t.phone, crate::domain::phone::display_phone(&invoice.order.buyer.phone)));
     w.paragraph(LEFT, half - 12.0, 9.0, INK, &format!("{}: {}", t.email, invoice.order.buyer.email));
     let buyer_bottom = w.y;
 
@@ -420,9 +420,9 @@ fn layout(invoice: &Invoice, w: &mut Writer) {
     w.text(px, y, 7.5, MUTED, Align::Left, &t.payment.to_uppercase());
     w.y -= 2.0;
     w.paragraph(px, half - 12.0, 9.0, INK, &invoice.order.payment_method);
-    w.paragraph(px, half - 12.0, 9.0, INK, &format!("{}: {}", t.ordered_at, vn_time(invoice.order.ordered_at)));
+    w.paragraph(px, half - 12.0, 9.0, INK, &format!("{}: {}", t.ordered_at, local_time(invoice.order.ordered_at, invoice.locale())));
     match invoice.order.paid_at {
-        Some(at) => w.paragraph(px, half - 12.0, 9.0, INK, &format!("{}: {}", t.paid_at, vn_time(at))),
+        Some(at) => w.paragraph(px, half - 12.0, 9.0, INK, &format!("{}: {}", t.paid_at, local_time(at, invoice.locale()))),
         None => w.paragraph(px, half - 12.0, 9.0, (0.6, 0.165, 0.07), t.unpaid),
     };
     w.y = w.y.min(buyer_bottom) - 18.0;

@@ -11,7 +11,7 @@ use crate::domain::money::Vnd;
 use crate::domain::orders::{FulfillmentStatus, OrderStatus, PaymentState};
 use crate::domain::payments::PaymentStatus;
 use crate::domain::phone::display_phone;
-use crate::domain::time::vn_time;
+use crate::domain::time::local_time;
 use crate::domain::tracking::{timeline, Entry, Event};
 
 /// The payment methods an unpaid order may switch to, and why the last attempt failed.
@@ -100,7 +100,7 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
             }
         }
         @if o.status == OrderStatus::PendingPayment {
-            p.notice { ((s.pay_before)(&vn_time(o.expires_at))) }
+            p.notice { ((s.pay_before)(&local_time(o.expires_at, ctx.locale))) }
             @if let Some(url) = pay_url { p { a.button href=(url) { (s.pay_now) } } }
             @if let Some(b) = &choice.bank { (bank_transfer(ctx, b)) }
             @if !choice.providers.is_empty() {
@@ -145,7 +145,7 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
             tfoot {
                 tr { th scope="row" colspan="3" { (s.subtotal) } td.money { (money(o.subtotal)) } }
                 (super::promotions::order_discounts(ctx, &detail.discounts, 3))
-                tr { th scope="row" colspan="3" { (s.shipping) } td.money { (money(o.shipping_fee)) } }
+                tr { th scope="row" colspan="3" { (s.shipping) } td.money data-shipping=(o.shipping_fee.minor()) { @if o.shipping_fee == Vnd::ZERO { (s.free) } @else { (money(o.shipping_fee)) } } }
                 tr { th scope="row" colspan="3" { (s.total) } td.money data-total=(o.total.minor()) { strong { (money(o.total)) } } }
                 @if o.refunded_total.is_positive() {
                     tr.refunded { th scope="row" colspan="3" { (ctx.locale.pick("Đã hoàn tiền", "Refunded")) } td.money data-refunded=(o.refunded_total.minor()) { (money(o.refunded_total)) } }

@@ -10,7 +10,7 @@ use crate::app::promotions::RedemptionRow;
 use crate::domain::locale::Locale;
 use crate::domain::money::Vnd;
 use crate::domain::promotions::{Applied, Benefit, Class, Promotion, Rejection};
-use crate::domain::time::vn_time;
+use crate::domain::time::local_time;
 
 /// Where the coupon forms post.
 pub const COUPONS: &str = "/cart/coupons";
@@ -62,10 +62,10 @@ pub fn rejection_text(ctx: &PageCtx, code: &str, r: &Rejection) -> String {
         Rejection::UnknownCode => if v { format!("Mã {code} không tồn tại.") } else { format!("There is no code {code}.") },
         Rejection::Disabled => if v { format!("Mã {code} đã bị tắt.") } else { format!("The code {code} has been switched off.") },
         Rejection::NotStarted { starts_at } => {
-            if v { format!("Mã {code} chưa bắt đầu: dùng được từ {}.", vn_time(*starts_at)) } else { format!("The code {code} has not started yet: it works from {} (Vietnam time).", vn_time(*starts_at)) }
+            if v { format!("Mã {code} chưa bắt đầu: dùng được từ {}.", local_time(*starts_at, Locale::Vi)) } else { format!("The code {code} has not started yet: it works from {} (Vietnam time).", local_time(*starts_at, Locale::En)) }
         }
         Rejection::Expired { ended_at } => {
-            if v { format!("Mã {code} đã hết hạn lúc {}.", vn_time(*ended_at)) } else { format!("The code {code} expired at {} (Vietnam time).", vn_time(*ended_at)) }
+            if v { format!("Mã {code} đã hết hạn lúc {}.", local_time(*ended_at, Locale::Vi)) } else { format!("The code {code} expired at {} (Vietnam time).", local_time(*ended_at, Locale::En)) }
         }
         Rejection::MinSubtotal { required, missing } => {
             if v {
@@ -213,7 +213,7 @@ pub fn badges(ctx: &PageCtx, promotions: &[Promotion]) -> Markup {
                         strong { (ctx.locale.pick(&p.name_vi, &p.name_en)) }
                         " " (benefit_text(ctx, &p.benefit))
                         @if let Some(end) = p.conditions.ends_at {
-                            " · " (if vi(ctx) { "đến " } else { "until " }) (vn_time(end))
+                            " · " (if vi(ctx) { "đến " } else { "until " }) (local_time(end, ctx.locale))
                         }
                     }
                 }
@@ -284,7 +284,7 @@ mod tests {
             rejection_text(&ctx(Locale::Vi), "SALE", &Rejection::MinSubtotal { required: Vnd::new(1_000_000), missing: Vnd::new(250_000) }),
             "Mã SALE cần đơn tối thiểu 1.000.000 ₫: mua thêm 250.000 ₫."
         );
-        assert_eq!(rejection_text(&ctx(Locale::En), "SALE", &Rejection::Expired { ended_at: 1_795_798_800 }), "The code SALE expired at 00:00 28/11/2026 (Vietnam time).");
+        assert_eq!(rejection_text(&ctx(Locale::En), "SALE", &Rejection::Expired { ended_at: 1_795_798_800 }), "The code SALE expired at 28 Nov 2026, 00:00 (Vietnam time).");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use maud::{html, Markup};
 use super::layout::{page, Head};
 use super::PageCtx;
 use crate::domain::listing::FieldError;
-use crate::domain::time::{rfc3339, vn_time};
+use crate::domain::time::{local_time, rfc3339};
 use crate::domain::tracking::{Entry, Step};
 
 /// What a step is called on the order page.
@@ -33,7 +33,7 @@ pub fn timeline(ctx: &PageCtx, entries: &[Entry]) -> Markup {
         ol.timeline {
             @for e in entries {
                 li data-step=(e.step.code()) {
-                    time datetime=(rfc3339(e.at)) { (vn_time(e.at)) }
+                    time datetime=(rfc3339(e.at)) { (local_time(e.at, ctx.locale)) }
                     " — " strong { (step_name(ctx, e.step)) }
                     @if let Some(amount) = e.amount { " · " span.money data-amount=(amount.minor()) { (amount.format(ctx.locale)) } }
                     @if let Some(s) = &e.shipment {
