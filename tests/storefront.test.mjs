@@ -497,6 +497,26 @@ describe('product page', () => {
     assert.equal(en.doc.find('form.add-to-cart input[name="variant_id"]').attr('value'), String(v.id));
   });
 
+  it('keeps a listing\'s colour and size filter on the way to the product', async () => {
+    const cat = topCategories()[0];
+    const counts = {};
+    for (const p of c.inCategory(cat.slug)) for (const v of c.variantsOf(p)) if (v.size === 'M') counts[v.color] = (counts[v.color] ?? 0) + 1;
+    const color = Object.entries(counts).sort((a, b) => b[1] - a[1])[0][0];
+    const { doc } = await page(`/c/${cat.slug}?color=${color}&size=M`);
+    const links = doc.findAll('main article.card[data-product]').map((card) => card.find('a').attr('href'));
+    assert.ok(links.length > 0);
+    for (const href of links.slice(0, 3)) {
+      const sku = new URL(href, shop.url).searchParams.get('variant');
+      assert.ok(sku, `${href} names the variant shown`);
+      const product = await page(href);
+      assert.equal(product.doc.find('fieldset[data-picker="color"] a[aria-current]')?.attr('data-color'), color, href);
+      assert.equal(product.doc.find('fieldset[data-picker="size"] a[aria-current]')?.attr('data-size'), 'M', href);
+    }
+    // Unfiltered, a card links to the product itself.
+    const plain = (await page(`/c/${cat.slug}`)).doc.findAll('main article.card[data-product]').map((card) => card.find('a').attr('href'));
+    assert.ok(plain.every((href) => !href.includes('?')), plain.join(' '));
+  });
+
   it('shows stock per variant: a low-stock count, out of stock, or in stock', async () => {
     const low = allVariants().find(({ v }) => c.available(v) >= 1 && c.available(v) <= 3);
     const out = allVariants().find(({ p, v }) => c.available(v) === 0 && c.variantsOf(p).some((x) => c.available(x) > 3));

@@ -97,7 +97,7 @@ pub fn listing_sql(scope: &Scope, q: &ListingQuery) -> Sql {
     // With MIN() in the select list SQLite takes bare columns (compare_at_price) from the row holding
     // the minimum, so the card's compare-at price belongs to its cheapest variant.
     let mut sql = Sql::new(
-        "SELECT p.id, p.slug, p.name_vi, p.name_en, MIN(v.price) AS price, v.compare_at_price, \
+        "SELECT p.id, p.slug, p.name_vi, p.name_en, MIN(v.price) AS price, v.compare_at_price, v.sku AS variant_sku, \
          SUM(MAX(v.on_hand - v.reserved, 0)) AS available, p.created_at, \
          (SELECT i.url || char(31) || i.alt_vi || char(31) || i.alt_en FROM product_images i \
            WHERE i.product_id = p.id ORDER BY ",
@@ -180,6 +180,9 @@ pub struct CardRow {
     pub available: i64,
     pub created_at: String,
     pub image: Option<String>,
+    /// The card's variant (a listing's cheapest matching one), when the query names it.
+    #[serde(default)]
+    pub variant_sku: Option<String>,
 }
 
 impl From<CardRow> for ProductCard {
@@ -200,6 +203,7 @@ impl From<CardRow> for ProductCard {
             image_alt_vi,
             image_alt_en,
             created_at: row.created_at,
+            variant: None,
         }
     }
 }
@@ -345,8 +349,10 @@ pub async fn listing(db: &impl Db, scope: &Scope, q: &ListingQuery) -> Result<Li
     let [cards, count, sizes, colors, range] = expect_n(db.batch(&listing_batch(scope, q)).await?, "listing batch")?;
     let cards: Vec<CardRow> = cards.decode()?;
     let total = count.decode::<CountRow>()?.first().map_or(0, |r| r.total);
+    // A size or colour filter chose the card's variant: its link keeps that choice.
+    let chosen = !q.sizes.is_empty() || !q.colors.is_empty();
     Ok(Listing {
-        cards: cards.into_iter().map(ProductCard::from).collect(),
+        cards: cards.into_iter().map(|row| ProductCard { variant: row.variant_sku.clone().filter(|_| chosen), ..ProductCard::from(row) }).collect(),
         total: u64::try_from(total).unwrap_or(0),
         sizes: sizes.decode::<FacetCount>()?,
         colors: colors.decode::<FacetCount>()?,
@@ -419,6 +425,23 @@ mod tests {
     }
 
     #[test]
+    fn a_filtered_listing_links_each_card_to_the_variant_it_shows() {
+        use crate::app::testing::{block_on, Sqlite};
+        let db = Sqlite::demo();
+        let color: String = db.text("SELECT color FROM variants WHERE status = 'active' GROUP BY color ORDER BY COUNT(*) DESC LIMIT 1");
+        let filtered = block_on(listing(&db, &Scope::default(), &query(&format!("color={color}&size=M")))).unwrap();
+        assert!(!filtered.cards.is_empty());
+        for card in &filtered.cards {
+            let sku = card.variant.as_deref().expect("a filtered card names its variant");
+            let of = |col: &str| format!("SELECT v.{col} FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku = '{sku}' AND p.slug = '{}'", card.slug);
+            assert_eq!((db.text(&of("color")), db.text(&of("size"))), (color.clone(), "M".to_string()), "{sku}");
+            assert_eq!(db.int(&of("price")), card.price.minor(), "the variant whose price the card shows");
+        }
+        let plain = block_on(listing(&db, &Scope::default(), &query(""))).unwrap();
+        assert!(plain.cards.iter().all(|c| c.variant.is_none()), "without a filter the link is the product's");
+    }
+
+    #[test]
     fn card_rows_unpack_their_image() {
         let row = CardRow {
             id: 1,
@@ -430,6 +453,7 @@ mod tests {
             available: 0,
             created_at: String::new(),
             image: Some("/img/a.svg\u{1f}Áo\u{1f}Vest".into()),
+            variant_sku: Some("A-1".into()),
         };
         let card = ProductCard::from(row.clone());
         assert_eq!(card.image_url.as_deref(), Some("/img/a.svg"));

@@ -151,6 +151,10 @@ pub struct ProductCard {
     pub image_alt_vi: Option<String>,
     pub image_alt_en: Option<String>,
     pub created_at: String,
+    /// The SKU of the variant the card shows, when the listing was filtered by size or colour: the
+    /// link opens the product on it, so the filter is not lost on the way.
+    #[serde(default)]
+    pub variant: Option<String>,
 }
 
 impl ProductCard {

@@ -43,7 +43,10 @@ pub fn product_card(ctx: &PageCtx, card: &ProductCard) -> Markup {
     let name = card.name(ctx.locale);
     html! {
         article.card data-product=(card.slug) {
-            a href=(ctx.href(&paths::product(&card.slug))) {
+            a href=(match &card.variant {
+                Some(sku) => format!("{}?variant={}", ctx.href(&paths::product(&card.slug)), crate::domain::listing::percent_encode_component(sku)),
+                None => ctx.href(&paths::product(&card.slug)),
+            }) {
                 @if let Some(url) = &card.image_url {
                     img src=(assets::url(url)) alt="" width="400" height="400" loading="lazy" decoding="async";
                 }

@@ -285,7 +285,7 @@ mod render_cost {
             .iter()
             .filter(|o| o.id != p.id)
             .take(4)
-            .map(|o| ProductCard { id: o.id, slug: o.slug.into(), name_vi: o.name_vi.into(), name_en: o.name_en.into(), price: crate::domain::money::Vnd::new(500_000), compare_at_price: None, available: 5, image_url: None, image_alt_vi: None, image_alt_en: None, created_at: o.created_at.into() })
+            .map(|o| ProductCard { id: o.id, slug: o.slug.into(), name_vi: o.name_vi.into(), name_en: o.name_en.into(), price: crate::domain::money::Vnd::new(500_000), compare_at_price: None, available: 5, image_url: None, image_alt_vi: None, image_alt_en: None, created_at: o.created_at.into(), variant: None })
             .collect();
         let data = ProductPage { product, variants, images, tags: p.tags.iter().map(|t| t.to_string()).collect(), related, collections: vec![] };
         let colors: Vec<Color> = c.colors.iter().map(|k| Color { code: k.code.into(), name_vi: k.name_vi.into(), name_en: k.name_en.into(), hex: k.hex.into() }).collect();
