@@ -26,6 +26,18 @@ import { parseArgs } from 'node:util';
 
 import { ROOT, startShop } from '../tests/support/shop.mjs';
 
+/** The Worker's own WebAssembly memory in bytes, as `GET /internal/health` reports it (null if it cannot). */
+async function wasmMemory(url, shop) {
+  try {
+    const res = await fetch(`${url}/internal/health`, { headers: { authorization: `Bearer ${shop.secrets.internal}` } });
+    return res.ok ? (await res.json()).wasm_memory_bytes : null;
+  } catch {
+    return null;
+  }
+}
+
+const mib = (bytes) => (bytes == null ? '–' : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
+
 /** Throughput targets, as a fraction of /healthz (from the performance issue). */
 const CACHED_TARGET = 0.8;
 const UNCACHED_TARGET = 0.5;
@@ -453,6 +465,7 @@ async function main() {
       const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY, maxFreeSockets: CONCURRENCY });
       const procs = shopProcesses(base.port);
       const logBytesBefore = shop ? shop.logs.join('').length : 0;
+      const memoryBefore = shop ? await wasmMemory(url, shop) : null;
       console.log('');
       for (const endpoint of all.filter((e) => e.shop === group && (e.kind === 'ceiling' || wanted.includes(e)))) {
         process.stdout.write(`  ${pad(endpoint.name, 20)} `);
@@ -461,6 +474,10 @@ async function main() {
         console.log(`${r.rps.toFixed(0)} req/s, p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms${r.errors ? `, ${r.errors} errors ${JSON.stringify(r.failures)}` : ''}`);
       }
       agent.destroy();
+      if (memoryBefore) {
+        const after = await wasmMemory(url, shop);
+        console.log(`  wasm memory (GET /internal/health, one isolate) before ${mib(memoryBefore)}, after ${mib(after)} (${group} shop)`);
+      }
       if (shop) {
         logs.push({ group, bytes: shop.logs.join('').length - logBytesBefore, tail: shop.logs.join('').trimEnd().split('\n').slice(-20).join('\n') });
       }

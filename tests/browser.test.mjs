@@ -374,3 +374,31 @@ test('the filter sidebar is open on a wide screen with JavaScript', async () => 
   tab.assertClean();
   await tab.close();
 });
+
+test('a cached product page shows the stock carts leave now: its script fills the stock lines', async () => {
+  const { products } = await shop.apiJson('/api/v1/products?sort=price_desc');
+  const { product } = await shop.apiJson(`/api/v1/products/${products[products.length - 1].slug}`);
+  const v = product.variants[0];
+  const path = `/p/${product.slug}?variant=${encodeURIComponent(v.sku)}`;
+  await shop.sql(`UPDATE variants SET on_hand = 3, reserved = 0 WHERE id = ${v.id}`);
+  await new Promise((r) => setTimeout(r, 1_100)); // past any stock snapshot taken before the change
+  let cached;
+  for (let i = 0; i < 60 && cached?.headers.get('x-edge-cache') !== 'hit'; i += 1) cached = await shop.get(path);
+  assert.equal(cached.headers.get('x-edge-cache'), 'hit');
+  // One unit held elsewhere: no variant sold out, so the page keeps its cache entry, which says 3.
+  const held = await shop.request('/api/v1/carts', { method: 'POST', body: JSON.stringify({ variant_id: v.id, quantity: 1 }), headers: { 'content-type': 'application/json' } });
+  assert.equal(held.status, 201, held.text);
+  const stale = await shop.get(path);
+  assert.equal(stale.headers.get('x-edge-cache'), 'hit');
+  assert.ok(stale.text.includes('Chỉ còn 3 chiếc'), 'the cached HTML still says 3');
+
+  const tab = await openPage();
+  const { page } = tab;
+  await page.goto(`${shop.url}${path}`);
+  await page.locator('article.product[data-live-stock-filled]').waitFor();
+  assert.equal(await text(page.locator(`[data-live="badge"][data-variant-id="${v.id}"]`)), 'Chỉ còn 2 chiếc');
+  assert.equal(await text(page.locator(`a[data-variant-id="${v.id}"] .size-note`)), 'Chỉ còn 2 chiếc');
+  assert.equal(await page.locator('form.add-to-cart button[type=submit]').isEnabled(), true);
+  tab.assertClean();
+  await tab.close();
+});

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { assertSchema } from './support/openapi.mjs';
 import { catalog, formatVnd } from './support/seed.mjs';
-import { shop, useShop } from './support/setup.mjs';
+import { s, shop, useShop } from './support/setup.mjs';
 import { ROOT, startShop } from './support/shop.mjs';
 import { cookiesOf } from './support/shopping.mjs';
 
@@ -244,6 +245,90 @@ describe('edge cache', () => {
 
     const search = JSON.parse((await browser.get(pages.search)).text);
     assert.deepEqual(search.products.map((x) => x.slug), [p.slug], 'search finds the new name');
+  });
+});
+
+describe('live stock on cached pages', () => {
+  // A product no other test of this file uses, its first variant set to a few units.
+  const p = [...c.active].reverse().find((x) => x.id !== product.id && c.variantsOf(x).length > 1);
+  const v = c.variantsOf(p)[0];
+  const pagePath = `/p/${p.slug}?variant=${v.sku}`;
+  const apiPath = `/api/v1/products/${p.slug}`;
+  const apiAvailable = async () => JSON.parse((await browser.get(apiPath)).text).product.variants.find((x) => x.id === v.id).available;
+  /** The product page as a visitor without JavaScript gets it: what its HTML says of the variant. */
+  const pageStock = async () => {
+    const page = await shop.getHtml(pagePath);
+    return {
+      cache: page.headers.get('x-edge-cache'),
+      badge: page.doc.find(`[data-live="badge"][data-variant-id="${v.id}"] [data-stock]`)?.attr('data-stock'),
+      buttonDisabled: page.doc.find('form.add-to-cart button[type="submit"]')?.attr('disabled') !== undefined,
+    };
+  };
+  /** Polls `probe` until `ok(value)`; returns how long that took (ms). */
+  async function within(what, probe, ok) {
+    const start = Date.now();
+    let last;
+    while (Date.now() - start < 5_000) {
+      last = await probe();
+      if (ok(last)) return Date.now() - start;
+      await sleep(100);
+    }
+    assert.fail(`${what}: still ${JSON.stringify(last)} after 5 s`);
+  }
+
+  it('shows every unit held in carts as sold out within 2 s in the API and on the cached page without JavaScript, and back after release', async () => {
+    await shop.sql(`UPDATE variants SET on_hand = 3, reserved = 0 WHERE id = ${v.id}`);
+    await sleep(1_100); // past any snapshot of this product taken before the change
+    // Both cached, in stock.
+    assert.equal(await apiAvailable(), 3);
+    await untilHit(apiPath);
+    const before = await pageStock();
+    assert.equal(before.badge, 'low');
+    assert.equal(before.buttonDisabled, false);
+    await untilHit(pagePath);
+    const page = await shop.getHtml(pagePath);
+    assert.equal(page.doc.find('article.product').attr('data-stock-low'), 'Chỉ còn {n} chiếc', 'the script gets the page\'s own words');
+
+    // One unit held: the count follows (the API, the availability read), the page keeps its entry.
+    const { cart } = await s.cartWith([[v, 1]]);
+    const one = await within('API available after one hold', apiAvailable, (n) => n === 2);
+    assert.ok(one <= 2_000, `API followed in ${one} ms`);
+    const live = await s.api('GET', `/api/v1/availability?variants=${v.id}`);
+    assert.deepEqual(live.json, { variants: { [v.id]: 2 } });
+    assert.equal((await pageStock()).cache, 'hit', 'a count that stays above zero keeps the page cached');
+
+    // The rest held: sold out everywhere within 2 s.
+    assert.equal((await s.addItem(cart, v.id, 2)).status, 201);
+    const soldApi = await within('API sold out', apiAvailable, (n) => n === 0);
+    const soldPage = await within('page sold out', pageStock, (x) => x.badge === 'out' && x.buttonDisabled);
+    assert.ok(soldApi <= 2_000 && soldPage <= 2_000, `sold out shown in ${soldApi} ms (API) and ${soldPage} ms (page)`);
+    assert.deepEqual((await s.api('GET', `/api/v1/availability?variants=${v.id}`)).json, { variants: { [v.id]: 0 } });
+
+    // Released: back within 2 s.
+    assert.equal((await s.removeItem(cart, v.id)).status, 200);
+    const backApi = await within('API back', apiAvailable, (n) => n === 3);
+    const backPage = await within('page back', pageStock, (x) => x.badge === 'low' && !x.buttonDisabled);
+    assert.ok(backApi <= 2_000 && backPage <= 2_000, `back in ${backApi} ms (API) and ${backPage} ms (page)`);
+  });
+
+  it('answers /api/v1/availability uncached, for a bounded list of ids', async () => {
+    const [a, b] = c.variantsOf(p).slice(0, 2);
+    await shop.sql(`UPDATE variants SET on_hand = 5, reserved = 1 WHERE id = ${b.id}`);
+    const res = await s.api('GET', `/api/v1/availability?variants=${b.id},${a.id},${b.id},999999`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    assert.equal(res.json.variants[b.id], 4);
+    assert.equal(res.json.variants['999999'], 0, 'an unknown id has nothing to sell');
+    assert.deepEqual(Object.keys(res.json.variants).sort(), [String(a.id), String(b.id), '999999'].sort());
+    assertSchema('Availability', res.json);
+    const many = Array.from({ length: 51 }, (_, i) => i + 1).join(',');
+    for (const query of ['', '?variants=', '?variants=abc', '?variants=1,,2', `?variants=${many}`]) {
+      const bad = await s.api('GET', `/api/v1/availability${query}`);
+      assert.equal(bad.status, 400, query);
+      assert.equal(bad.json.error.code, 'invalid_parameters', query);
+      assert.equal(bad.headers.get('cache-control'), 'no-store');
+    }
   });
 });
 

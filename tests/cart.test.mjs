@@ -102,6 +102,38 @@ describe('one shopper changing a cart concurrently', () => {
   });
 });
 
+describe("a new buyer's first add to cart", () => {
+  it('creates the cart holding its first line in one request, and creates nothing usable when the line is refused', async () => {
+    const [v] = pool.take(1);
+    const before = (await s.stock([v]))[v.id];
+    const res = await s.api('POST', '/api/v1/carts', { body: { variant_id: v.id, quantity: 2 } });
+    assert.equal(res.status, 201, res.text);
+    assert.ok(res.json.id && res.json.token, 'the new cart with its token');
+    assert.deepEqual(linesOf(res.json), [[v.id, 2, 2]]);
+    assert.equal((await s.stock([v]))[v.id].reserved, before.reserved + 2, 'held at once');
+    const cart = { id: res.json.id, token: res.json.token };
+    assert.deepEqual(linesOf((await s.getCart(cart)).json), [[v.id, 2, 2]], 'kept by the cart');
+    assert.equal((await s.addItem(cart, v.id, 1)).status, 201, 'and added to as any cart');
+
+    const [w] = pool.take(1);
+    await shop.sql(`UPDATE variants SET on_hand = 1, reserved = 0 WHERE id = ${w.id}`);
+    pool.override(w.id, 1);
+    const short = await s.api('POST', '/api/v1/carts', { body: { variant_id: w.id, quantity: 2 } });
+    assert.equal(short.status, 409);
+    assert.equal(short.json.error.code, 'insufficient_stock');
+    assert.equal(short.json.error.available, 1);
+    assert.equal(short.json.token, undefined);
+    assert.equal((await s.stock([w]))[w.id].reserved, 0, 'nothing held');
+    for (const [body, status] of [[{ variant_id: w.id }, 400], [{ quantity: 1 }, 400], ['{"variant_id": ', 400], [{ variant_id: w.id, quantity: 0 }, 422]]) {
+      const bad = await s.api('POST', '/api/v1/carts', { body });
+      assert.equal(bad.status, status, JSON.stringify(body));
+    }
+    const empty = await s.api('POST', '/api/v1/carts');
+    assert.equal(empty.status, 201);
+    assert.deepEqual(empty.json.lines, [], 'without a body: an empty cart, as before');
+  });
+});
+
 describe('cart limits', () => {
   it('refuses what a cart may not hold and changes nothing when it does', async () => {
     const [v, w, inactive] = pool.take(3);

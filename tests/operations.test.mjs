@@ -1,6 +1,6 @@
 // Request ids (docs/OPERATIONS.md): every response names its request in `x-request-id`; error pages
 // and JSON errors show the same id, so a shopper or an app can quote it; a page served from the edge
-// cache never carries one visitor's id.
+// cache never carries one visitor's id. And the internal health endpoint (the Worker's own wasm memory).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
@@ -49,5 +49,18 @@ describe('request ids', () => {
     assert.equal(hit.headers.get('x-edge-cache'), 'hit');
     assert.ok(!hit.text.includes(idOf(hit)), 'the page does not hold this request\'s id');
     assert.ok(!/request-id|Mã yêu cầu|Request id/.test(hit.text), 'nor any request id');
+  });
+});
+
+describe('the internal health endpoint', () => {
+  it("reports the Worker's own wasm memory to the internal token only", async () => {
+    assert.equal((await shop.get('/internal/health')).status, 404, 'unknown without the token, as every internal path');
+    assert.equal((await shop.get('/internal/health', { authorization: 'Bearer wrong' })).status, 404);
+    const res = await shop.getJson('/internal/health', { authorization: `Bearer ${shop.secrets.internal}` });
+    assert.equal(res.status, 200);
+    const { wasm_memory_pages: pages, wasm_memory_bytes: bytes } = res.json;
+    assert.ok(Number.isInteger(pages) && pages > 0, `pages: ${pages}`);
+    assert.equal(bytes, pages * 65_536);
+    assert.ok(bytes < 128 * 2 ** 20, 'within the 128 MB an isolate has');
   });
 });

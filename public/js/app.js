@@ -259,3 +259,53 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
     quote();
   });
 })();
+
+// Live stock: a product page stays cached, so its stock lines may be up to a second or a cache
+// entry old; the counts now come from the uncached `/api/v1/availability` for the variant ids the
+// page carries. Without this script the page is still right about what is sold out (its cache key
+// follows that), only "only n left" may lag.
+(() => {
+  'use strict';
+  const root = document.querySelector('[data-live-stock]');
+  if (!root) return;
+  const els = [...document.querySelectorAll('[data-variant-id][data-live]')];
+  const ids = [...new Set(els.map((el) => el.dataset.variantId))];
+  if (ids.length === 0) return;
+  const words = root.dataset;
+  const lowMax = Number(words.stockLowMax);
+  const level = (n) => (n <= 0 ? 'out' : n <= lowMax ? 'low' : 'in');
+  const sentence = (n) => ({ out: words.stockOut, low: words.stockLow.replace('{n}', String(n)), in: words.stockIn })[level(n)];
+  fetch(`/api/v1/availability?variants=${ids.join(',')}`, { credentials: 'omit', cache: 'no-store' })
+    .then((res) => (res.ok ? res.json() : null))
+    .then((body) => {
+      if (!body || !body.variants) return;
+      for (const el of els) {
+        const n = body.variants[el.dataset.variantId];
+        if (typeof n !== 'number') continue;
+        if (el.dataset.live === 'badge') {
+          const badge = el.querySelector('[data-stock]');
+          if (!badge) continue;
+          badge.dataset.stock = level(n);
+          badge.className = `stock ${level(n) === 'in' ? 'ok' : level(n)}`;
+          badge.textContent = sentence(n);
+        } else if (el.dataset.live === 'size') {
+          el.dataset.stock = level(n);
+          const note = el.querySelector('.size-note');
+          if (note) note.textContent = sentence(n);
+        } else if (el.dataset.live === 'buy') {
+          const button = el.querySelector('button[type=submit]');
+          const qty = el.querySelector('input[name=quantity]');
+          if (qty) {
+            qty.disabled = n <= 0;
+            qty.max = String(Math.min(Math.max(n, 1), Number(qty.dataset.maxPerLine || 10)));
+          }
+          if (button) {
+            button.disabled = n <= 0;
+            button.textContent = n > 0 ? words.stockAdd : words.stockOut;
+          }
+        }
+      }
+      root.dataset.liveStockFilled = '';
+    })
+    .catch(() => { /* offline or refused: the page's own figures stay */ });
+})();

@@ -698,14 +698,44 @@ pub(crate) fn pricing_data(promotions: &Rows, codes: &Rows, places: &Rows) -> Re
     Ok(PricingData { promotions: promotions_of(&promotions.decode::<PromotionRow>()?), codes: codes.decode()?, places: places.decode()? })
 }
 
-/// Makes every line hold what it asks for again after its hold ran out (or was swept): takes all
-/// it can, reduces the line to what is free, drops lines no longer sold; then extends the holds.
-pub(crate) async fn rehold<D: Db>(cx: &Context<'_, D>, cart: &mut Cart) -> Result<Vec<Notice>, Failure> {
+/// What `rehold` reads in its one round trip: which holds are still live and the lines' variants,
+/// with the results of any `extra` statements the caller sent along (in their order).
+pub(crate) struct Reheld {
+    live: Vec<String>,
+    pub variants: Vec<LineVariant>,
+    pub extra: Vec<Rows>,
+}
+
+/// `rehold`'s round trip: extends the cart's holds (activity keeps them), reads which are still live
+/// and the lines' variants, and runs `extra` in the same batch, so a caller's own reads cost no
+/// round trip of their own. Nothing in the cart changes yet (`rehold_apply`).
+pub(crate) async fn rehold_read<D: Db>(cx: &Context<'_, D>, cart: &Cart, extra: &[Sql]) -> Result<Reheld, Failure> {
     let held: Vec<String> = cart.lines.iter().filter(|l| l.held > 0).filter_map(|l| l.hold_id.clone()).collect();
-    // Which holds are still live, and the lines' variants, in one round trip.
-    let [live, variants] = expect_n::<2>(cx.db.batch(&[stock::live_holds(&held), line_variants_sql(&cart.variant_ids())]).await?, "rehold")?;
-    let live: Vec<String> = live.decode::<IdRow>()?.into_iter().map(|r| r.id).collect();
-    let variants: Vec<LineVariant> = variants.decode()?;
+    let mut batch = Vec::with_capacity(3 + extra.len());
+    // A hold that is extended here and then found short is given back below; one taken again gets
+    // the same expiry from `take`.
+    if cart.holds_stock() {
+        batch.push(stock::extend_holds(cx.cart_id.as_str(), cx.hold_expiry(), cx.now));
+    }
+    let skip = batch.len();
+    batch.push(stock::live_holds(&held));
+    batch.push(line_variants_sql(&cart.variant_ids()));
+    batch.extend(extra.iter().cloned());
+    let mut results = cx.db.batch(&batch).await?;
+    if results.len() != batch.len() {
+        return Err(DbError::Shape("rehold").into());
+    }
+    let mut rest = results.split_off(skip);
+    let extra = rest.split_off(2);
+    let [live, variants] = expect_n::<2>(rest, "rehold")?;
+    Ok(Reheld { live: live.decode::<IdRow>()?.into_iter().map(|r| r.id).collect(), variants: variants.decode()?, extra })
+}
+
+/// Makes every line hold what it asks for again after its hold ran out (or was swept), from what
+/// `rehold_read` found: takes all it can, reduces the line to what is free, drops lines no longer
+/// sold. No round trip when every hold is live.
+pub(crate) async fn rehold_apply<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, read: &Reheld) -> Result<Vec<Notice>, Failure> {
+    let (live, variants) = (&read.live, &read.variants);
     for line in cart.lines.iter_mut().filter(|l| l.held > 0) {
         if !line.hold_id.as_ref().is_some_and(|id| live.contains(id)) {
             line.hold_id = None;
@@ -741,8 +771,14 @@ pub(crate) async fn rehold<D: Db>(cx: &Context<'_, D>, cart: &mut Cart) -> Resul
     }
     next.touched_at = cx.now;
     *cart = next;
-    extend(cx, cart).await?;
     Ok(notices)
+}
+
+/// Makes every line hold what it asks for again after its hold ran out (or was swept): takes all
+/// it can, reduces the line to what is free, drops lines no longer sold; the holds are extended.
+pub(crate) async fn rehold<D: Db>(cx: &Context<'_, D>, cart: &mut Cart) -> Result<Vec<Notice>, Failure> {
+    let read = rehold_read(cx, cart, &[]).await?;
+    rehold_apply(cx, cart, &read).await
 }
 
 #[derive(Deserialize)]

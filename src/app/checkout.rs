@@ -7,9 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::cart::{parcel_weight, pricing_data, rehold, render, render_to, Context, Failure, LineVariant};
+use super::cart::{parcel_weight, pricing_data, rehold, rehold_apply, rehold_read, render, render_to, Context, Failure, LineVariant};
 use super::shipping;
-use super::db::{expect_n, Db, DbError};
+use super::db::{expect_n, Db, DbError, Rows};
+use super::sql::Sql;
 use super::orders::{create_order_batch, order_by_id_sql, order_by_idempotency_sql, NewOrder, OrderLine, OrderRow};
 use super::promotions::{claim_batch, customer, customer_batch, decorate, price_cart, pricing_batch, Buyer, CountRow, UseRow};
 use crate::domain::cart::{order_access_token, Cart};
@@ -93,19 +94,23 @@ impl From<DbError> for CheckoutError {
 pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission: &Submission) -> Result<Placed, CheckoutError> {
     let secret = cx.settings.shop_secret.as_deref().ok_or(Failure::NoSecret)?;
     let key = format!("{}:{}", cx.cart_id, submission.idempotency_key);
-    if let Some(order) = cx.db.first::<OrderRow>(&order_by_idempotency_sql(&key)).await? {
+    // Round trip 1: an order placed before under this key, the holds (extended) and the lines'
+    // variants, read once for the whole checkout.
+    let read = rehold_read(cx, cart, &[order_by_idempotency_sql(&key)]).await?;
+    if let Some(order) = read.extra.first().map(|rows| rows.first::<OrderRow>()).transpose()?.flatten() {
         return Ok(placed(secret, order, true));
     }
     if cart.lines.is_empty() {
         return Err(CheckoutError::CartEmpty);
     }
-    let notices = rehold(cx, cart).await?;
+    // Only a hold that ran out costs more round trips here.
+    let notices = rehold_apply(cx, cart, &read).await?;
     if !notices.is_empty() || cart.lines.is_empty() {
         return Err(CheckoutError::CartChanged { cart: Box::new(render(cx, cart, notices).await?) });
     }
     let request = &submission.request;
     let account = submission.account.as_deref();
-    let variants: Vec<LineVariant> = cx.db.all(&super::cart::line_variants_sql(&cart.variant_ids())).await?;
+    let variants = read.variants;
     let mut lines = Vec::new();
     let mut priced = Vec::new();
     let mut holds = Vec::new();
@@ -115,18 +120,40 @@ pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission
         priced.push(PricedLine { variant_id: v.id, unit_price: v.price, quantity: line.quantity });
         holds.push((line.hold_id.clone().unwrap_or_default(), line.held));
     }
-    // The fee for this place and parcel, from the same table and rules the checkout page and the
-    // quote endpoint show.
-    let zone = destination_zone(cx.db, &cx.settings.shipping, &request.address).await?;
+    // Round trip 2: everything the price depends on — the destination's zone and the rate table (the
+    // same rules the checkout page and the quote endpoint show), the promotions and this buyer's
+    // history, and for cash on delivery the buyer's open COD orders.
+    let cod = request.payment_provider == COD;
+    let client = submission.client_ip.as_deref().map(super::cod::client_hash);
+    let province = request.address.province_code.as_deref().and_then(ProvinceCode::parse);
+    let zone_read = shipping::zone_sql(&cx.settings.shipping, &request.address.country, province.as_ref());
+    let mut reads = pricing_reads(cart, request, account, cx.now);
+    reads.push(shipping::rates_sql());
+    if cod {
+        reads.push(super::cod::open_cod_sql(request.phone.as_str(), client.as_deref()));
+    }
+    reads.extend(zone_read.clone());
+    let results = cx.db.batch(&reads).await?;
+    if results.len() != reads.len() {
+        return Err(Failure::Db(DbError::Shape("checkout reads")).into());
+    }
+    let mut results = results.into_iter();
+    let pricing_rows: Vec<Rows> = results.by_ref().take(PRICING_READS).collect();
+    let rates = results.next().ok_or(DbError::Shape("checkout reads"))?;
+    let open_cod = if cod { results.next().map(|rows| rows.first::<super::cod::OpenCod>()).transpose()?.flatten() } else { None };
+    let zone = match (zone_read, results.next()) {
+        (Some(_), Some(rows)) => shipping::zone_from(&cx.settings.shipping, province.as_ref(), &rows)?,
+        _ => Zone::International,
+    };
     let subtotal = totals(&priced, Vnd::ZERO).ok_or(Failure::Overflow)?.subtotal;
-    let offered = shipping::quote(cx.db, &cx.settings.shipping, zone, parcel_weight(cart, &variants), subtotal).await?;
+    let offered = shipping::quote_from(&cx.settings.shipping, &rates, zone, parcel_weight(cart, &variants), subtotal)?;
     let Some(quote) = offered.iter().find(|q| q.method == request.shipping_method).copied() else {
         return Err(CheckoutError::ShippingUnavailable { cart: Box::new(render_to(cx, cart, Vec::new(), zone).await?) });
     };
     let base = totals(&priced, quote.fee).ok_or(Failure::Overflow)?;
     // A code that no longer applies stops the order (the shopper sees why and decides) rather than
     // silently charging more.
-    let pricing = price_for_buyer(cx, cart, &variants, request, account, base.shipping).await?;
+    let pricing = priced_from(cx, cart, &variants, request, account, base.shipping, pricing_rows)?;
     if !pricing.rejected.is_empty() {
         return Err(coupon_rejected(cx, cart, pricing, request).await?);
     }
@@ -141,10 +168,9 @@ pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission
         line.discount = priced.discount;
     }
     // Cash on delivery: Vietnam only, up to the limit, a few open COD orders per phone and client.
-    let cod = request.payment_provider == COD;
-    let client = submission.client_ip.as_deref().map(super::cod::client_hash);
     if cod {
-        if let Some(refusal) = cod_refused(cx, request, client.as_deref(), pricing.total).await? {
+        let open = open_cod.unwrap_or_default();
+        if let Some(refusal) = cod_refusal(cx.settings.cod, &request.address.country, pricing.total, open.by_phone, open.by_client) {
             return Err(CheckoutError::CodRefused(refusal));
         }
     }
@@ -181,34 +207,39 @@ pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission
         // Confirmed at once, its stock sold: the same gated statements as a paid order.
         batch.extend(super::cod::confirm_cod_order(&order_id, client.as_deref(), cx.settings.cod.open_limit, cx.now));
     }
-    if let Err(e) = cx.db.batch(&batch).await {
-        // A concurrent submission with the same key won: answer with its order.
-        if let Some(order) = cx.db.first::<OrderRow>(&order_by_idempotency_sql(&key)).await? {
-            return Ok(placed(secret, order, true));
-        }
-        // Concurrent COD checkouts of one phone or client went past the limit: the batch's guard
-        // refused this one.
-        if cod && e.is_constraint() {
-            if let Some(refusal) = cod_refused(cx, request, client.as_deref(), pricing.total).await? {
-                return Err(CheckoutError::CodRefused(refusal));
+    // Round trip 3: the order written, and read back as stored, in one transaction.
+    batch.push(order_by_id_sql(&order_id));
+    let written = match cx.db.batch(&batch).await {
+        Ok(results) => results,
+        Err(e) => {
+            // A concurrent submission with the same key won: answer with its order.
+            if let Some(order) = cx.db.first::<OrderRow>(&order_by_idempotency_sql(&key)).await? {
+                return Ok(placed(secret, order, true));
             }
-        }
-        // Another order took the last use of a code meanwhile: say so.
-        if !pricing.applied.is_empty() {
-            let fresh = price_for_buyer(cx, cart, &variants, request, account, base.shipping).await?;
-            if !fresh.rejected.is_empty() {
-                return Err(coupon_rejected(cx, cart, fresh, request).await?);
+            // Concurrent COD checkouts of one phone or client went past the limit: the batch's guard
+            // refused this one.
+            if cod && e.is_constraint() {
+                if let Some(refusal) = cod_refused(cx, request, client.as_deref(), pricing.total).await? {
+                    return Err(CheckoutError::CodRefused(refusal));
+                }
             }
+            // Another order took the last use of a code meanwhile: say so.
+            if !pricing.applied.is_empty() {
+                let fresh = price_for_buyer(cx, cart, &variants, request, account, base.shipping).await?;
+                if !fresh.rejected.is_empty() {
+                    return Err(coupon_rejected(cx, cart, fresh, request).await?);
+                }
+            }
+            // A guard of the batch refused (a hold no longer held as counted): stock changed under the
+            // cart. Anything else failed on our side.
+            if !e.is_constraint() {
+                return Err(Failure::Db(e).into());
+            }
+            let notices = rehold(cx, cart).await?;
+            return Err(CheckoutError::CartChanged { cart: Box::new(render(cx, cart, notices).await?) });
         }
-        // A guard of the batch refused (a hold no longer held as counted): stock changed under the
-        // cart. Anything else failed on our side.
-        if !e.is_constraint() {
-            return Err(Failure::Db(e).into());
-        }
-        let notices = rehold(cx, cart).await?;
-        return Err(CheckoutError::CartChanged { cart: Box::new(render(cx, cart, notices).await?) });
-    }
-    let order = cx.db.first::<OrderRow>(&order_by_id_sql(&order_id)).await?.ok_or(Failure::OrderVanished)?;
+    };
+    let order = written.last().map(|rows| rows.first::<OrderRow>()).transpose()?.flatten().ok_or(Failure::OrderVanished)?;
     if cod {
         // No payment deadline: nothing for the cart's alarm to expire.
         cart.clear();
@@ -267,9 +298,24 @@ async fn price_for_buyer<D: Db>(
     account: Option<&str>,
     shipping: Vnd,
 ) -> Result<Pricing, Failure> {
-    let mut batch = pricing_batch(&cart.codes, &cart.variant_ids(), cx.now).to_vec();
+    let rows = cx.db.batch(&pricing_reads(cart, request, account, cx.now)).await?;
+    priced_from(cx, cart, variants, request, account, shipping, rows)
+}
+
+/// How many statements `pricing_reads` makes.
+const PRICING_READS: usize = 5;
+
+/// What pricing for this buyer reads: the promotions, the entered codes, the lines' catalog places,
+/// the buyer's prior orders and code uses (`PRICING_READS` statements).
+fn pricing_reads(cart: &Cart, request: &CheckoutRequest, account: Option<&str>, now: i64) -> Vec<Sql> {
+    let mut batch = pricing_batch(&cart.codes, &cart.variant_ids(), now).to_vec();
     batch.extend(customer_batch(request.email_str(), request.phone.as_str(), account));
-    let [promotions, codes, places, orders, uses] = expect_n::<5>(cx.db.batch(&batch).await?, "checkout pricing")?;
+    batch
+}
+
+/// The cart priced for this buyer from `pricing_reads`' rows.
+fn priced_from<D: Db>(cx: &Context<'_, D>, cart: &Cart, variants: &[LineVariant], request: &CheckoutRequest, account: Option<&str>, shipping: Vnd, rows: Vec<Rows>) -> Result<Pricing, Failure> {
+    let [promotions, codes, places, orders, uses] = expect_n::<PRICING_READS>(rows, "checkout pricing")?;
     let data = pricing_data(&promotions, &codes, &places)?;
     let prior = orders.first::<CountRow>()?.map_or(0, |r| r.n);
     let uses: Vec<UseRow> = uses.decode()?;
@@ -310,6 +356,37 @@ mod tests {
 
     fn orders_of(shop: &Shop, id: &CartId) -> i64 {
         shop.db.int(&format!("SELECT COUNT(*) FROM orders WHERE cart_id = '{id}'"))
+    }
+
+    /// The D1 round trips of a checkout, counted over SQLite as D1 would count them (each `batch`
+    /// one): a guest's order of two lines, and a cash-on-delivery order (which checks its open-order
+    /// limit too). The budget is 6 per checkout, the Worker's own reads included.
+    #[test]
+    fn a_checkout_takes_three_round_trips() {
+        let shop = Shop::demo();
+        let (a, b) = (shop.variant(0, 5), shop.variant(1, 5));
+        let id = Shop::cart_id(31);
+        let mut cart = filled(&shop, &id, a, 1);
+        block_on(set_quantity(&shop.at(&id, NOW), &mut cart, b, 2, true)).unwrap();
+        let cx = shop.at(&id, NOW + 10);
+        let before = shop.db.round_trips.get();
+        let placed = block_on(place_order(&cx, &mut cart, &submission("rt1", "an@example.vn"))).unwrap();
+        let used = shop.db.round_trips.get() - before;
+        assert!(!placed.replayed);
+        // One for the key, the holds and the variants; one for zone, rates and pricing; one for the
+        // order's batch read back. The Worker adds the address lookup and its reads of the order for
+        // the answer: 6, the budget.
+        assert_eq!(used, 3, "a checkout made {used} round trips");
+
+        let id = Shop::cart_id(32);
+        let mut cart = filled(&shop, &id, a, 1);
+        let cx = shop.at(&id, NOW + 10);
+        let mut cod = submission("rt2", "an@example.vn");
+        cod.request.payment_provider = COD.into();
+        let before = shop.db.round_trips.get();
+        block_on(place_order(&cx, &mut cart, &cod)).unwrap();
+        let used = shop.db.round_trips.get() - before;
+        assert_eq!(used, 3, "a COD checkout (its open-order count read with the prices) made {used} round trips");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! the platform layer only sends it to D1.
 
 pub mod analytics;
+pub mod availability;
 pub mod inventory;
 pub mod cart;
 pub mod accounts;

@@ -39,19 +39,37 @@ pub async fn rate_table(db: &impl Db) -> Result<Vec<RateRow>, DbError> {
 /// Where a delivery to `country` (and in Vietnam `province`) goes from the warehouse. A province
 /// code that is not in the table is the caller's to refuse; here it counts as another region.
 pub async fn destination_zone(db: &impl Db, settings: &ShippingSettings, country: &str, province: Option<&ProvinceCode>) -> Result<Zone, DbError> {
-    let Some(province) = province.filter(|_| country == "VN") else { return Ok(Zone::International) };
+    let Some(sql) = zone_sql(settings, country, province) else { return Ok(Zone::International) };
+    let [rows] = expect_n::<1>(db.batch(&[sql]).await?, "zone")?;
+    zone_from(settings, province, &rows)
+}
+
+/// The read `destination_zone` needs (`None`: abroad, nothing to read), for a caller that sends it
+/// in a batch of its own and decodes its rows with `zone_from`.
+pub fn zone_sql(settings: &ShippingSettings, country: &str, province: Option<&ProvinceCode>) -> Option<Sql> {
+    let province = province.filter(|_| country == "VN")?;
+    Some(Sql::new("SELECT code, region FROM provinces WHERE code IN (?, ?)").bind(settings.warehouse_province.as_str()).bind(province.as_str()))
+}
+
+/// The zone from `zone_sql`'s rows.
+pub fn zone_from(settings: &ShippingSettings, province: Option<&ProvinceCode>, rows: &super::db::Rows) -> Result<Zone, DbError> {
+    let Some(province) = province else { return Ok(Zone::International) };
     #[derive(Deserialize)]
     struct Row {
         code: String,
         region: Region,
     }
-    let sql = Sql::new("SELECT code, region FROM provinces WHERE code IN (?, ?)").bind(settings.warehouse_province.as_str()).bind(province.as_str());
-    let rows: Vec<Row> = db.all(&sql).await?;
+    let rows: Vec<Row> = rows.decode()?;
     let place = |code: &str| rows.iter().find(|r| r.code == code).map(|r| (r.code.as_str(), r.region));
     Ok(match (place(&settings.warehouse_province), place(province.as_str())) {
         (Some((wc, wr)), Some((pc, pr))) => shipping::zone(Place { province_code: wc, region: wr }, Some(Place { province_code: pc, region: pr })),
         _ => ESTIMATE_ZONE,
     })
+}
+
+/// `quote` from the rate table's rows (`rates_sql`) read in a caller's batch.
+pub fn quote_from(settings: &ShippingSettings, rates: &super::db::Rows, zone: Zone, weight_grams: i64, subtotal: crate::domain::money::Vnd) -> Result<Vec<Quote>, DbError> {
+    Ok(shipping::quote(&decode_rates(rates)?, zone, weight_grams, subtotal, settings.free_standard_from))
 }
 
 /// The methods offered for `weight_grams` to `zone` (one round trip for the table).

@@ -68,8 +68,16 @@ impl DurableObject for CartObject {
             return Response::error("bad cart call", 400);
         };
         let _turn = self.busy.lock().await;
-        match self.answer(&cart_id, call).await {
-            Ok(reply) => Response::from_json(&reply),
+        // Counted apart from whatever else this isolate is doing, and reported with the reply (the
+        // request log of the call counts them; `d1::add_round_trips`).
+        let others = super::d1::take_round_trips();
+        let answered = self.answer(&cart_id, call).await;
+        let mine = super::d1::take_round_trips();
+        super::d1::add_round_trips(others);
+        match answered {
+            Ok(reply) => Response::from_json(&reply).inspect(|r| {
+                let _ = r.headers().set(super::d1::ROUND_TRIPS_HEADER, &mine.to_string());
+            }),
             Err(e) => {
                 worker::console_error!("cart {cart_id}: {e}");
                 Response::error("cart operation failed", 500)

@@ -19,9 +19,9 @@ use crate::domain::security::{find_slots, Slot};
 const MAX_PAGES: usize = 256;
 /// Product data kept per isolate (the demo catalog has 31 products; a few KB each).
 const MAX_PRODUCTS: usize = 256;
-/// How long product data read from D1 is used without reading it again. Stock figures on product
-/// pages change without a catalog version (carts, orders): they may be this much older than D1, well
-/// inside what the edge cache already allows (`s-maxage=300`).
+/// How long product data read from D1 is used without reading it again. Its stock figures are not
+/// what pages show: a product page and the JSON product are rendered with the stock snapshot their
+/// cache key carries (`platform::live_stock`, at most a second old).
 pub const PRODUCT_FRESH_MS: f64 = 30_000.0;
 
 /// A rendered 200 response, as stored.

@@ -10,17 +10,20 @@ use worker::{Context, Env, Method, Response};
 use super::http::error_body;
 use super::storefront::search_listing;
 use super::Incoming;
+use crate::app::availability::{self, Availability};
 use crate::app::catalog::{CatalogStore, FacetCount, Listing, PriceRange, ProductPage, Scope};
 use crate::app::regions;
 use crate::assets;
 use crate::domain::catalog::{Category, ProductCard};
 use crate::domain::error::AppError;
+use crate::domain::http::Form;
 use crate::domain::http_cache;
 use crate::domain::listing::{total_pages, ListingQuery};
 use crate::domain::regions::ProvinceCode;
 use crate::domain::slug::Slug;
 use crate::platform::d1::D1;
 use crate::platform::edge_cache::{self, respond, Rendered};
+use crate::platform::live_stock;
 use crate::views::paths;
 
 const JSON: &str = "application/json; charset=utf-8";
@@ -41,7 +44,17 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
         ["openapi.json"] => serve(req, env, ctx, "api.openapi", async || Ok(OPENAPI.to_string())).await,
         ["categories"] => serve(req, env, ctx, "api.categories", async || to_json(categories(&D1::open(env)?).await?)).await,
         ["products"] => serve(req, env, ctx, "api.products", async || to_json(products(&D1::open(env)?, req).await?)).await,
-        ["products", slug] => serve(req, env, ctx, "api.product", async || to_json(product(&D1::open(env)?, req, slug).await?)).await,
+        ["products", slug] => {
+            // Keyed by every variant's count as D1 has it now (at most a second old), and rendered
+            // from that snapshot: `available` agrees with the cart (`app::availability`).
+            let stock = match Slug::parse(slug) {
+                Some(s) => live_stock::of_product(env, s.as_str()).await,
+                None => None,
+            };
+            let key = stock.as_ref().map(|s| live_stock::keyed(&req.path_and_query(), &s.exact_key()));
+            serve_keyed(req, env, ctx, "api.product", None, key, async || to_json(product(&D1::open(env)?, req, slug, stock.as_deref()).await?)).await
+        }
+        ["availability"] => availability(req, env).await,
         ["search"] => serve(req, env, ctx, "api.search", async || to_json(search(&D1::open(env)?, req).await?)).await,
         ["regions", "provinces"] => serve_as(req, env, ctx, "api.provinces", Some(http_cache::REFERENCE), async || to_json(provinces(&D1::open(env)?).await?)).await,
         ["regions", "provinces", code, "wards"] => serve_as(req, env, ctx, "api.wards", Some(http_cache::REFERENCE), async || to_json(wards(&D1::open(env)?, code).await?)).await,
@@ -58,13 +71,39 @@ where
     serve_as(req, env, ctx, route, None, render).await
 }
 
+/// `GET /api/v1/availability?variants=1,2,3` → `{"variants": {"1": 4, …}}`: what a shopper can buy
+/// of each now, never cached (what cached pages fill their stock lines with). At most
+/// `app::availability::MAX_IDS` ids; an id of nothing on sale has 0.
+async fn availability(req: &Incoming, env: &Env) -> Response {
+    req.name("api.availability");
+    let result = async {
+        let ids = availability::parse_ids(Form::parse(&req.query).get("variants")).map_err(|e| AppError::from(vec![e]))?;
+        let found = availability::of_variants(&D1::open(env)?, &ids).await?;
+        to_json(found.to_json())
+    }
+    .await;
+    let response = match result {
+        Ok(body) => respond(Rendered::new(200, JSON, body), http_cache::NO_STORE, None),
+        Err(e) => respond(error_body(req, &e), http_cache::NO_STORE, None),
+    };
+    with_cors(response)
+}
+
 /// `serve`, with `policy` as the success's Cache-Control instead of the catalog's.
 async fn serve_as<H>(req: &Incoming, env: &Env, ctx: &Context, route: &'static str, policy: Option<&'static str>, render: H) -> Response
 where
     H: AsyncFnOnce() -> Result<String, AppError>,
 {
+    serve_keyed(req, env, ctx, route, policy, None, render).await
+}
+
+/// `serve_as`, stored under `key` when given instead of the request's path and query.
+async fn serve_keyed<H>(req: &Incoming, env: &Env, ctx: &Context, route: &'static str, policy: Option<&'static str>, key: Option<String>, render: H) -> Response
+where
+    H: AsyncFnOnce() -> Result<String, AppError>,
+{
     req.name(route);
-    let key = req.path_and_query();
+    let key = key.unwrap_or_else(|| req.path_and_query());
     let response = edge_cache::serve(env, ctx, &req.origin, &key, req.if_none_match.as_deref(), None, |_version| async move {
         match render().await {
             Ok(value) => {
@@ -186,10 +225,13 @@ async fn search(db: &D1, req: &Incoming) -> Result<Value, AppError> {
     Ok(value)
 }
 
-async fn product(db: &D1, req: &Incoming, slug: &str) -> Result<Value, AppError> {
+async fn product(db: &D1, req: &Incoming, slug: &str, stock: Option<&Availability>) -> Result<Value, AppError> {
     let slug = Slug::parse(slug).ok_or(AppError::NotFound)?;
-    let ProductPage { product: p, variants, images, tags, related, .. } =
+    let ProductPage { product: p, mut variants, images, tags, related, .. } =
         db.product(slug.as_str()).await?.ok_or(AppError::NotFound)?;
+    if let Some(stock) = stock {
+        stock.apply(&mut variants);
+    }
     let origin = &req.origin;
     Ok(json!({
         "product": {

@@ -41,7 +41,7 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env, wctx: &Context
         (Method::Post, ["cart", "coupons", code @ .., "remove"]) => {
             serve_page(req, incoming, env, "cart.remove_coupon", async |p| remove_coupon(p, &code.join("/")).await).await
         }
-        (Method::Post, ["api", "v1", "carts"]) => serve_machine(req, incoming, env, "api.cart.create", create_cart).await,
+        (Method::Post, ["api", "v1", "carts"]) => serve_machine(req, incoming, env, "api.cart.create", async |m| create_cart(m, track).await).await,
         (Method::Get, ["api", "v1", "carts", id]) => serve_machine(req, incoming, env, "api.cart.show", async |m| cart_json_of(m, id).await).await,
         (Method::Post, ["api", "v1", "carts", id, "items"]) => {
             serve_machine(req, incoming, env, "api.cart.add_item", async |m| add_cart_item_json(m, id, track).await).await
@@ -100,6 +100,8 @@ pub(super) async fn cart_call(env: &Env, cart_id: &CartId, call: &CartCall) -> R
     if response.status_code() != 200 {
         return Err(AppError::internal("cart object", format!("answered {}", response.status_code())));
     }
+    let reported = response.headers().get(crate::platform::d1::ROUND_TRIPS_HEADER).ok().flatten().and_then(|n| n.parse().ok());
+    crate::platform::d1::add_round_trips(reported.unwrap_or(0));
     response.json::<CartReply>().await.map_err(|e| AppError::internal("cart reply", e))
 }
 
@@ -283,15 +285,41 @@ pub(super) fn reply_json(reply: CartReply, created: bool) -> Result<Response, Ap
     }
 }
 
-/// `POST /api/v1/carts`: a new cart and its token.
-async fn create_cart(m: &Machine<'_>) -> Result<Response, AppError> {
+/// `POST /api/v1/carts`: a new cart and its token; with a body `{variant_id, quantity}`, holding that
+/// first line — a new buyer's add to cart in one request and one call of the cart's object. A
+/// refused first line (stock, an unknown variant) creates nothing the client could use: it gets the
+/// refusal and no token.
+async fn create_cart(m: &Machine<'_>, track: &Tracker<'_>) -> Result<Response, AppError> {
     let secret = require_secret(&m.config)?;
+    let first = if m.body.trim().is_empty() { None } else { Some(item_to_add(&m.body)?) };
     let id = new_cart_id()?;
     let token = cart_token(secret.as_bytes(), &id);
-    match cart_call(m.env, &id, &CartCall::View).await? {
-        CartReply::Cart { cart } => Ok(json_response(201, &cart_json(&cart, Some(&token)))),
+    let call = match first {
+        Some((variant_id, quantity)) => CartCall::SetQuantity { variant_id, quantity, add: true },
+        None => CartCall::View,
+    };
+    match cart_call(m.env, &id, &call).await? {
+        CartReply::Cart { cart } => {
+            if let Some((variant_id, _)) = first {
+                track.record(EventKind::AddedToCart, ProductRef::Variant(variant_id), None);
+            }
+            Ok(json_response(201, &cart_json(&cart, Some(&token))))
+        }
         other => reply_json(other, false),
     }
+}
+
+/// `{variant_id, quantity}` of an add to cart, both required, the id within what JSON carries exactly.
+fn item_to_add(body: &str) -> Result<(i64, i64), AppError> {
+    let item: ItemBody = parse_json(body)?;
+    let (Some(variant_id), Some(quantity)) = (item.variant_id, item.quantity) else {
+        return Err(AppError::Invalid(vec![
+            FieldError { field: "variant_id", problem: Problem::Required },
+            FieldError { field: "quantity", problem: Problem::Required },
+        ]));
+    };
+    let variant_id = client_id(variant_id).ok_or_else(|| AppError::Invalid(vec![FieldError { field: "variant_id", problem: Problem::OutOfRange { min: 1, max: MAX_CLIENT_ID } }]))?;
+    Ok((variant_id, quantity))
 }
 
 /// `GET /api/v1/carts/{id}`.
@@ -303,14 +331,7 @@ async fn cart_json_of(m: &Machine<'_>, id: &str) -> Result<Response, AppError> {
 /// `POST /api/v1/carts/{id}/items` `{variant_id, quantity}`: adds to the line.
 async fn add_cart_item_json(m: &Machine<'_>, id: &str, track: &Tracker<'_>) -> Result<Response, AppError> {
     let id = api_cart_id(m.req, &m.config, id)?;
-    let item: ItemBody = parse_json(&m.body)?;
-    let (Some(variant_id), Some(quantity)) = (item.variant_id, item.quantity) else {
-        return Err(AppError::Invalid(vec![
-            FieldError { field: "variant_id", problem: Problem::Required },
-            FieldError { field: "quantity", problem: Problem::Required },
-        ]));
-    };
-    let variant_id = client_id(variant_id).ok_or_else(|| AppError::Invalid(vec![FieldError { field: "variant_id", problem: Problem::OutOfRange { min: 1, max: MAX_CLIENT_ID } }]))?;
+    let (variant_id, quantity) = item_to_add(&m.body)?;
     let reply = cart_call(m.env, &id, &CartCall::SetQuantity { variant_id, quantity, add: true }).await?;
     if matches!(reply, CartReply::Cart { .. }) {
         track.record(EventKind::AddedToCart, ProductRef::Variant(variant_id), None);

@@ -23,8 +23,18 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
         }
         (Method::Post, ["internal", "sweep"]) => serve_machine(req, incoming, env, "internal.sweep", run_sweep).await,
         (Method::Post, ["internal", "sentiment"]) => serve_machine(req, incoming, env, "internal.sentiment", score_sentiment).await,
+        (Method::Get, ["internal", "health"]) => serve_machine(req, incoming, env, "internal.health", health).await,
         _ => serve_machine(req, incoming, env, "internal.unknown", async |_| Err(AppError::NotFound)).await,
     }
+}
+
+/// `GET /internal/health`: this isolate's own WebAssembly memory (`memory.size`, in 64 KiB pages and
+/// bytes). A production isolate has 128 MB; the benchmark reads this before and after its runs to
+/// see whether the Worker's memory grows (workerd's process size says nothing about ours).
+async fn health(m: &Machine<'_>) -> Result<Response, AppError> {
+    internal_auth(m.req, &m.config)?;
+    let pages = core::arch::wasm32::memory_size(0);
+    Ok(json_response(200, &serde_json::json!({"wasm_memory_pages": pages, "wasm_memory_bytes": pages * 65_536})))
 }
 
 /// `POST /internal/carts/{id}/alarm`: runs the cart's alarm now (tests, operators).

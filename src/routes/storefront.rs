@@ -7,6 +7,7 @@ use worker::{Context, Env, Method, Response};
 
 use super::http::{error_page, error_rendered, moved_permanently, Form};
 use super::Incoming;
+use crate::app::availability::Availability;
 use crate::app::catalog::{CatalogStore, Listing, Scope};
 use crate::domain::catalog::{Category, Color};
 use crate::domain::error::AppError;
@@ -84,7 +85,17 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
         Page::Home | Page::Category(_) | Page::Search => Some((EventKind::PageViewed, None)),
         Page::Robots | Page::Sitemap | Page::NotFound => None,
     };
-    let response = edge_cache::serve(env, ctx, &req.origin, &key, req.if_none_match.as_deref(), Some(&req.visitor), |version| render(req, env, page, version)).await;
+    // A product page's key follows which of its variants are sold out (`app::availability`), and
+    // the page is rendered from that same snapshot.
+    let stock = match &page {
+        Page::Product(slug) => crate::platform::live_stock::of_product(env, slug.as_str()).await,
+        _ => None,
+    };
+    let key = match &stock {
+        Some(stock) => crate::platform::live_stock::keyed(&key, &stock.page_key()),
+        None => key,
+    };
+    let response = edge_cache::serve(env, ctx, &req.origin, &key, req.if_none_match.as_deref(), Some(&req.visitor), |version| render(req, env, page, version, stock)).await;
     if let Some((kind, slug)) = event.filter(|_| matches!(response.status_code(), 200 | 304)) {
         let product = slug.as_deref().map_or(ProductRef::None, ProductRef::Slug);
         super::track::Tracker::new(env, ctx, req).record(kind, product, None);
@@ -121,7 +132,7 @@ async fn lists(env: &Env, version: &str) -> Result<(Rc<Vec<Category>>, Rc<Vec<Co
     db.catalog_lists(version).await
 }
 
-async fn render(req: &Incoming, env: &Env, page: Page, version: String) -> Rendered {
+async fn render(req: &Incoming, env: &Env, page: Page, version: String, stock: Option<Rc<Availability>>) -> Rendered {
     let (locale, path) = Locale::split_path(&req.path);
     let ctx = page_ctx(req, env, locale, path, &version).await;
     let db = match env.d1(DB) {
@@ -135,7 +146,7 @@ async fn render(req: &Incoming, env: &Env, page: Page, version: String) -> Rende
     let result = match page {
         Page::Home => home_page(&ctx, &db).await.map(|m| html(200, m)),
         Page::Category(slug) => category_page(&ctx, &db, &version, &slug, &colors).await.map(|m| html(200, m)),
-        Page::Product(slug) => product_page(&ctx, &db, &version, &slug, &colors).await.map(|m| html(200, m)),
+        Page::Product(slug) => product_page(&ctx, &db, &version, &slug, &colors, stock.as_deref()).await.map(|m| html(200, m)),
         Page::Search => search_page(&ctx, &db, &version, &colors).await.map(|m| html(200, m)),
         Page::Robots => Ok(Rendered::new(200, "text/plain; charset=utf-8", seo::robots_txt(&ctx.origin))),
         Page::Sitemap => sitemap(&ctx, &db).await,
@@ -169,7 +180,7 @@ async fn category_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, color
     Ok(listing::listing_page_with(ctx, &view, &badges))
 }
 
-async fn product_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
+async fn product_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors: &[Color], stock: Option<&Availability>) -> Result<Markup, AppError> {
     let now_ms = worker::Date::now().as_millis() as f64;
     let data = match crate::platform::memo::product(version, slug.as_str(), now_ms) {
         Some(data) => data,
@@ -178,11 +189,21 @@ async fn product_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors
             crate::platform::memo::keep_product(version, slug.as_str(), now_ms, found)
         }
     };
+    let live;
+    let data = match stock {
+        Some(stock) => {
+            let mut own = (*data).clone();
+            stock.apply(&mut own.variants);
+            live = own;
+            &live
+        }
+        None => &*data,
+    };
     let pairs = Form::parse(&ctx.query);
     let choice = product::Choice { sku: pairs.get("variant"), color: pairs.get("color"), size: pairs.get("size") };
     let ancestry: Vec<i64> = ctx.categories.iter().find(|c| c.id == data.product.category_id).map_or_else(Vec::new, |c| c.ancestry(&ctx.categories).iter().map(|a| a.id).collect());
     let badges = super::promotions::badges_for(ctx, db, version, Some(data.product.id), &ancestry, &data.collections).await;
-    Ok(product::product_page_with(ctx, &data, colors, &choice, &badges))
+    Ok(product::product_page_with(ctx, data, colors, &choice, &badges))
 }
 
 /// Runs a search listing (`app::search`).

@@ -10,7 +10,7 @@ use super::listing::breadcrumb_json_ld;
 use super::{paths, seo, PageCtx};
 use crate::app::catalog::ProductPage;
 use crate::assets;
-use crate::domain::catalog::{Color, ProductImage, StockLevel, Variant, VariantMatrix};
+use crate::domain::catalog::{Color, ProductImage, StockLevel, Variant, VariantMatrix, LOW_STOCK_THRESHOLD};
 use crate::domain::listing::percent_encode;
 
 /// Most units of one variant a cart may hold (the cart enforces it too).
@@ -80,7 +80,8 @@ pub fn product_page_with(ctx: &PageCtx, data: &ProductPage, colors: &[Color], ch
 
     let main = html! {
         (breadcrumbs(ctx, &trail))
-        article.product data-sku=[selected.map(|v| v.sku.as_str())] {
+        article.product data-sku=[selected.map(|v| v.sku.as_str())] data-live-stock
+            data-stock-in=(t.in_stock) data-stock-out=(t.out_of_stock) data-stock-low=(low_template(ctx)) data-stock-low-max=(LOW_STOCK_THRESHOLD) data-stock-add=(t.add_to_cart) {
             section.gallery aria-label=(t.gallery) {
                 @for (i, img) in gallery.iter().enumerate() {
                     figure {
@@ -95,7 +96,7 @@ pub fn product_page_with(ctx: &PageCtx, data: &ProductPage, colors: &[Color], ch
                 p.brand { (t.brand) ": " (p.brand) }
                 @if let Some(v) = selected {
                     p.variant-price data-price=(v.price.minor()) { (price(ctx, v.price(), v.compare_at())) }
-                    p { (stock_badge(ctx, v.stock())) }
+                    p data-variant-id=(v.id) data-live="badge" { (stock_badge(ctx, v.stock())) }
                 }
                 fieldset.picker data-picker="color" {
                     legend { (t.choose_color) ": " strong { (selected_color.map(&color_name).unwrap_or_default()) } }
@@ -123,7 +124,7 @@ pub fn product_page_with(ctx: &PageCtx, data: &ProductPage, colors: &[Color], ch
                             li {
                                 @match selected_color.and_then(|c| matrix.find(c, size)) {
                                     Some(v) => {
-                                        a href=(variant_href(v)) data-size=(size) data-stock=(stock_code(v.stock()))
+                                        a href=(variant_href(v)) data-size=(size) data-stock=(stock_code(v.stock())) data-variant-id=(v.id) data-live="size"
                                             aria-current=[(selected.map(|s| s.id) == Some(v.id)).then_some("true")]
                                             title=(format!("{} · {}", v.price().format(ctx.locale), availability_text(ctx, v.stock()))) {
                                             span.size-code { (size) }
@@ -139,13 +140,13 @@ pub fn product_page_with(ctx: &PageCtx, data: &ProductPage, colors: &[Color], ch
                     }
                 }
                 @if let Some(v) = selected {
-                    form.add-to-cart method="post" action=(ctx.href(paths::CART_ITEMS)) {
+                    form.add-to-cart method="post" action=(ctx.href(paths::CART_ITEMS)) data-variant-id=(v.id) data-live="buy" {
                         (crate::views::security::csrf_field())
                         input type="hidden" name="variant_id" value=(v.id);
                         input type="hidden" name="sku" value=(v.sku);
                         label for="qty" { (t.quantity) }
                         input #qty type="number" name="quantity" value="1" min="1"
-                            max=(v.available().clamp(1, MAX_PER_LINE)) inputmode="numeric" required disabled[!v.stock().can_buy()];
+                            max=(v.available().clamp(1, MAX_PER_LINE)) data-max-per-line=(MAX_PER_LINE) inputmode="numeric" required disabled[!v.stock().can_buy()];
                         button type="submit" disabled[!v.stock().can_buy()] {
                             @if v.stock().can_buy() { (t.add_to_cart) } @else { (t.out_of_stock) }
                         }
@@ -188,6 +189,13 @@ fn gallery_images<'a>(images: &'a [ProductImage], color: Option<&str>) -> Vec<&'
     } else {
         images.iter().collect()
     }
+}
+
+/// "Chỉ còn {n} chiếc" for the live-stock script (`public/js/app.js`), from the same words the page
+/// renders: the count is formatted in, then replaced by the placeholder.
+fn low_template(ctx: &PageCtx) -> String {
+    const MARK: i64 = 987_654_321;
+    (ctx.t().only_left)(MARK).replace(&MARK.to_string(), "{n}")
 }
 
 fn stock_code(level: StockLevel) -> &'static str {

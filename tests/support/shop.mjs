@@ -63,7 +63,7 @@ async function startShopOnce({ vars, timeoutMs }) {
   const logs = [];
   const child = spawn(join(ROOT, 'scripts', 'serve'), [], {
     cwd: ROOT,
-    env: { ...process.env, ...vars, PORT: String(port), STATE_DIR: stateDir, WRANGLER_LOG_LEVEL: 'warn' },
+    env: { ...process.env, WRANGLER_LOG_LEVEL: 'warn', ...vars, PORT: String(port), STATE_DIR: stateDir },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
