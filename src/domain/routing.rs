@@ -49,6 +49,13 @@ fn segments(path: &str) -> Vec<&str> {
     path.strip_prefix('/').unwrap_or(path).split('/').collect()
 }
 
+/// Whether a write in this area can put messages in the outbox (an order placed or moved, a
+/// payment, a refund, a one-time link, a sweep): such a request starts a delivery pass after its
+/// response.
+pub fn writes_messages(area: Area) -> bool {
+    matches!(area, Area::Checkout | Area::Orders | Area::Payments | Area::Webhooks | Area::Account | Area::ApiAccount | Area::Admin | Area::Internal)
+}
+
 /// The area that answers `path`. `readable`: the method is GET or HEAD (static files and media
 /// answer only those; any other method there falls to the storefront's 405).
 pub fn area(path: &str, readable: bool) -> Area {

@@ -10,6 +10,7 @@ pub mod edge_cache;
 pub mod gateways;
 pub mod http;
 pub mod invoice;
+pub mod mail;
 pub mod memo;
 pub mod catalog_store;
 pub mod random;
