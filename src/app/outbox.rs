@@ -130,7 +130,7 @@ pub fn failed_sql(id: i64, claim: &str, next: AfterFailure, error: &str) -> Sql 
 
 /// Puts a dead (or sent) message back in the queue with fresh attempts ("resend" in the admin).
 pub fn resend_sql(id: i64, now: i64) -> Sql {
-    Sql::new("UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?2, last_error = NULL, lease_until = NULL, claim = NULL WHERE id = ?1 AND status IN ('dead', 'sent', 'skipped')")
+    Sql::new("UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?2, last_error = NULL, lease_until = NULL, claim = NULL, sent_at = NULL, provider_id = NULL WHERE id = ?1 AND status IN ('dead', 'sent', 'skipped')")
         .bind(id)
         .bind(now)
 }
@@ -152,6 +152,97 @@ pub struct Listed {
 pub fn recipient_messages_sql(to: &str) -> Sql {
     Sql::new("SELECT id, kind, channel, recipient AS \"to\", status, attempts, created_at, sent_at FROM outbox WHERE recipient = ? ORDER BY id LIMIT 200")
         .bind(to.trim())
+}
+
+/// A message as the admin's log shows it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LogRow {
+    pub id: i64,
+    pub kind: String,
+    pub channel: String,
+    pub recipient: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub provider_id: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+const LOG_COLUMNS: &str = "id, kind, channel, recipient, status, attempts, next_attempt_at, last_error, provider_id, created_at, sent_at";
+
+/// The admin log's filters, from its query string; an unknown kind, channel or status is refused.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    pub kind: Option<Kind>,
+    pub channel: Option<Channel>,
+    pub status: Option<Status>,
+    /// A whole email or phone, or part of one.
+    pub recipient: String,
+    /// Rows before this id (the next page), newest first.
+    pub before: Option<i64>,
+}
+
+/// Rows per page of the admin log.
+pub const LOG_PAGE: i64 = 50;
+
+impl LogFilter {
+    /// Reads `kind`, `channel`, `status`, `to` and `before`; the name of the first bad parameter otherwise.
+    pub fn parse(get: impl Fn(&str) -> Option<String>) -> Result<LogFilter, &'static str> {
+        let get = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let kind = get("kind").map(|k| Kind::parse(&k).ok_or("kind")).transpose()?;
+        let channel = get("channel").map(|c| Channel::parse(&c).ok_or("channel")).transpose()?;
+        let status = get("status").map(|c| Status::parse(&c).ok_or("status")).transpose()?;
+        let before = get("before").map(|b| b.parse::<i64>().map_err(|_| "before")).transpose()?;
+        let recipient: String = get("to").unwrap_or_default().chars().take(200).collect();
+        Ok(LogFilter { kind, channel, status, recipient, before })
+    }
+
+    /// The page of messages this filter selects (one more than a page, to know if another follows).
+    pub fn sql(&self) -> Sql {
+        let mut clauses = Vec::new();
+        let mut params: Vec<SqlValue> = Vec::new();
+        if let Some(k) = self.kind {
+            clauses.push("kind = ?");
+            params.push(k.code().into());
+        }
+        if let Some(c) = self.channel {
+            clauses.push("channel = ?");
+            params.push(c.code().into());
+        }
+        if let Some(s) = self.status {
+            clauses.push("status = ?");
+            params.push(s.code().into());
+        }
+        if !self.recipient.is_empty() {
+            clauses.push("instr(lower(recipient), lower(?)) > 0");
+            params.push(self.recipient.as_str().into());
+        }
+        if let Some(b) = self.before {
+            clauses.push("id < ?");
+            params.push(b.into());
+        }
+        let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+        let mut sql = Sql::new(format!("SELECT {LOG_COLUMNS} FROM outbox{filter} ORDER BY id DESC LIMIT {}", LOG_PAGE + 1));
+        sql.params = params;
+        sql
+    }
+}
+
+/// The messages about one order, oldest first (its admin page).
+pub fn order_messages_sql(order_id: &str) -> Sql {
+    Sql::new(format!("SELECT {LOG_COLUMNS} FROM outbox WHERE json_extract(payload, '$.order_id') = ? ORDER BY id")).bind(order_id)
+}
+
+/// One message by id.
+pub fn message_by_id_sql(id: i64) -> Sql {
+    Sql::new(format!("SELECT {LOG_COLUMNS} FROM outbox WHERE id = ?")).bind(id)
+}
+
+/// Dead letters waiting for a person (the admin log's count).
+pub fn dead_count_sql() -> Sql {
+    Sql::new("SELECT COUNT(*) AS n FROM outbox WHERE status = 'dead'")
 }
 
 /// The email transport: Resend's API, Cloudflare's binding, the local sink, a test's fake.
@@ -479,5 +570,27 @@ pub(crate) mod tests {
         db.exec(&format!("UPDATE orders SET email = '' WHERE id = '{}'", phone_only.id));
         block_on(db.batch(&stock::pay_order(&phone_only.id, NOW + 1, "test"))).unwrap();
         assert_eq!(db.int(&format!("SELECT COUNT(*) FROM outbox WHERE json_extract(payload, '$.order_id') = '{}' AND kind = 'order_paid'", phone_only.id)), 0);
+    }
+
+    #[test]
+    fn the_admin_log_filters_by_kind_channel_status_and_recipient() {
+        let db = Sqlite::demo();
+        let v = free_variant(&db, 2, 0);
+        let (a, b) = (place_order(&db, 1, v, 1, "sandbox", NOW, NOW + 900), place_order(&db, 2, v, 1, "sandbox", NOW, NOW + 900));
+        db.exec(&format!("UPDATE orders SET email = 'bo@example.vn' WHERE id = '{}'", b.id));
+        block_on(db.batch(&stock::pay_order(&b.id, NOW + 1, "test"))).unwrap();
+        db.exec(&format!("UPDATE outbox SET status = 'dead' WHERE json_extract(payload, '$.order_id') = '{}' AND kind = 'order_placed'", a.id));
+        let rows = |q: &[(&str, &str)]| {
+            let q: Vec<(String, String)> = q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let f = LogFilter::parse(|name| q.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap();
+            block_on(db.all::<LogRow>(&f.sql())).unwrap().into_iter().map(|r| format!("{} {} {}", r.kind, r.recipient, r.status)).collect::<Vec<_>>()
+        };
+        assert_eq!(rows(&[("status", "dead")]), ["order_placed an@example.vn dead"]);
+        assert_eq!(rows(&[("kind", "order_paid"), ("channel", "email")]), ["order_paid bo@example.vn pending"], "to the email the order had when it was paid");
+        assert_eq!(rows(&[("to", "AN@")]).len(), 2);
+        assert_eq!(rows(&[]).len(), 3);
+        assert_eq!(LogFilter::parse(|n| (n == "status").then(|| "lost".to_string())), Err("status"));
+        let order_rows: Vec<LogRow> = block_on(db.all(&order_messages_sql(&b.id))).unwrap();
+        assert_eq!(order_rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), ["order_placed", "order_paid"]);
     }
 }

@@ -61,6 +61,7 @@ pub struct OrderMail {
 
 /// The message to render.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[expect(clippy::large_enum_variant, reason = "one value per message rendered, never kept in bulk")]
 pub enum Mail {
     Order { kind: Kind, order: OrderMail },
     /// A one-time link (password reset, email verification).
@@ -210,6 +211,31 @@ pub fn render(mail: &Mail, locale: Locale, sender: &Sender) -> Rendered {
 }
 
 
+/// A made-up message of `kind` for the admin's preview: a bank-transfer order of two lines, shipped
+/// with GHN where the kind says so, refunded in part for a refund.
+pub fn sample(kind: Kind, origin: &str) -> Mail {
+    if !kind.is_order() {
+        return Mail::Link { kind, url: format!("{origin}/account/link/0123456789abcdef") };
+    }
+    let shipped = matches!(kind, Kind::OrderShipped | Kind::OrderDelivered);
+    Mail::Order {
+        kind,
+        order: OrderMail {
+            number: "VS-000123".into(),
+            name: "Nguyễn Văn An".into(),
+            link: format!("{origin}/orders/sample?t=sample"),
+            lines: vec![MailLine { name: "Áo gilê len (M)".into(), quantity: 2, total: Vnd::new(900_000) }, MailLine { name: "Gilê jean (L)".into(), quantity: 1, total: Vnd::new(550_000) }],
+            total: Vnd::new(1_450_000),
+            provider: crate::domain::payments::bank::PROVIDER.into(),
+            bank: Some(BankDetails { bank_name: "Vietcombank".into(), account_number: "0071000123456".into(), account_name: "CONG TY TNHH VESTIFY".into(), amount: Vnd::new(1_450_000), memo: "VS000123".into() }),
+            carrier: shipped.then(|| "GHN".into()),
+            tracking_number: shipped.then(|| "GHN123456".into()),
+            tracking_url: shipped.then(|| "https://donhang.ghn.vn/?order_code=GHN123456".into()),
+            refund: (kind == Kind::RefundIssued).then(|| Vnd::new(550_000)),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,5 +293,17 @@ mod tests {
         let r = render(&Mail::Order { kind: Kind::OrderShipped, order: o }, Locale::En, &sender());
         assert!(r.text.contains("GHN — GHN123") && r.html.contains("order_code=GHN123"));
         assert!(r.subject.starts_with("Your order has shipped"));
+    }
+
+    #[test]
+    fn the_admin_preview_samples_render_every_kind_with_the_details_it_names() {
+        for kind in Kind::ALL {
+            let r = render(&sample(kind, "https://vestify.vn"), Locale::En, &sender());
+            assert!(r.text.contains("https://vestify.vn/"), "{kind:?}");
+        }
+        let placed = render(&sample(Kind::OrderPlaced, "https://vestify.vn"), Locale::Vi, &sender());
+        assert!(placed.text.contains("VS000123") && placed.text.contains("0071000123456"));
+        assert!(render(&sample(Kind::OrderShipped, "o"), Locale::Vi, &sender()).text.contains("GHN123456"));
+        assert!(render(&sample(Kind::RefundIssued, "o"), Locale::Vi, &sender()).text.contains("550.000"));
     }
 }
