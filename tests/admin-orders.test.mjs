@@ -1,7 +1,8 @@
 // The admin panel's orders, invoices and sales dashboard against the built Worker: the list and its
 // filters, every order action by a role allowed and a role refused (with the confirmation step, the
 // order event and the audit row), a refund through the sandbox provider, the invoice as HTML and PDF,
-// the dashboard moving after a paid order, and the funnel events the storefront records.
+// the dashboard moving after a paid order, the funnel events the storefront records, and the
+// notifications log (the shop's mail goes to the development sink here).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
@@ -14,7 +15,7 @@ import { checkoutBody, variantPool, waitFor } from './support/shopping.mjs';
 const pool = variantPool();
 let admins;
 
-useShop({ vars: { ANALYTICS_FLUSH_EVENTS: '1' } });
+useShop({ vars: { ANALYTICS_FLUSH_EVENTS: '1', MAIL_TRANSPORT: 'sink' } });
 beforeAll(async () => {
   admins = await adminsByRole(shop, { name: (role) => `The ${role}` });
 });
@@ -50,6 +51,44 @@ async function act(b, orderId, action, fields = {}) {
 const orderStatus = async (id) => (await shop.sql(`SELECT status FROM orders WHERE id = '${id}'`))[0].status;
 const audits = (id, action) => shop.sql(`SELECT actor_email, action, before, after, ip FROM audit_log WHERE entity = 'order' AND entity_id = '${id}' AND action = '${action}'`);
 const events = (id) => shop.sql(`SELECT from_status, to_status, actor, reason FROM order_events WHERE order_id = '${id}' ORDER BY id`);
+
+describe('notifications', () => {
+  it('managers see an order\'s messages, the log with its filters and dead letters, resend one (audited) and preview every template; staff may not', async () => {
+    const email = newEmail('mails');
+    const { order } = await paidOrder(checkoutBody({ email }));
+    const messages = () => shop.sql(`SELECT id, kind, status, recipient FROM outbox WHERE json_extract(payload, '$.order_id') = '${order.id}' ORDER BY id`);
+    await waitFor('both messages sent to the sink', async () => (await messages()).filter((m) => m.status === 'sent').length === 2);
+    const [placed] = await messages();
+    assert.deepEqual([placed.kind, placed.recipient], ['order_placed', email]);
+    const page = await admins.manager.get(`/admin/orders/${order.id}`);
+    assert.equal(page.status, 200);
+    assert.deepEqual(page.doc.findAll('.order-messages tr[data-message]').map((r) => r.attr('data-status')), ['sent', 'sent']);
+
+    await shop.sql(`UPDATE outbox SET status = 'dead', attempts = 6, last_error = 'HTTP 500: fake' WHERE id = ${placed.id}`);
+    const dead = await admins.manager.get(`/admin/notifications?status=dead&to=${encodeURIComponent(email)}`);
+    assert.equal(dead.status, 200);
+    assert.deepEqual(dead.doc.findAll('tr[data-message]').map((r) => [r.attr('data-message'), r.attr('data-status')]), [[String(placed.id), 'dead']]);
+    assert.ok(dead.text.includes('HTTP 500: fake'));
+    assert.equal((await admins.manager.get('/admin/notifications?status=lost')).status, 400);
+    const resent = await admins.manager.submit(`/admin/notifications/${placed.id}/resend`, {}, { page: `/admin/notifications?status=dead&to=${encodeURIComponent(email)}` });
+    assert.equal(resent.status, 303);
+    await waitFor('the resent message delivered', async () => (await messages())[0].status === 'sent');
+    const [audit] = await shop.sql(`SELECT actor_email, action FROM audit_log WHERE entity = 'outbox' AND entity_id = '${placed.id}'`);
+    assert.deepEqual({ ...audit }, { actor_email: admins.emails.manager, action: 'notification.resend' });
+
+    const previews = await admins.manager.get('/admin/notifications/preview');
+    assert.equal(previews.status, 200);
+    const shown = previews.doc.findAll('[data-preview]').map((p) => p.attr('data-preview'));
+    for (const kind of ['order_placed', 'order_paid', 'order_expired', 'order_cancelled', 'order_fulfilled', 'order_delivered', 'refund_issued', 'password_reset', 'verify_email']) {
+      assert.ok(shown.includes(`${kind}-vi`) && shown.includes(`${kind}-en`), kind);
+    }
+    const html = await admins.manager.get('/admin/notifications/preview?kind=order_placed&locale=en');
+    assert.equal(html.status, 200);
+    assert.ok(html.text.includes('We received your order') && html.text.includes('VS000123'));
+
+    assert.equal((await admins.staff.get('/admin/notifications')).status, 403);
+  });
+});
 
 describe('the order list', () => {
   it('lists, filters, searches and pages; bad filters get a 400', async () => {

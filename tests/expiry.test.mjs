@@ -146,7 +146,10 @@ describe('unpaid orders', () => {
       SELECT kind, dedupe_key, json_extract(payload, '$.status') AS status FROM outbox WHERE json_extract(payload, '$.order_id') = '${order.id}' ORDER BY id;
       SELECT state FROM holds WHERE order_id = '${order.id}';
       SELECT status, stock_state FROM orders WHERE id = '${order.id}'`);
-    assert.deepEqual(outbox, [{ kind: 'order_expired', dedupe_key: `order_expired:${order.id}`, status: 'expired' }]);
+    assert.deepEqual(outbox, [
+      { kind: 'order_placed', dedupe_key: `order_placed:${order.id}`, status: 'pending_payment' },
+      { kind: 'order_expired', dedupe_key: `order_expired:${order.id}`, status: 'expired' },
+    ]);
     assert.deepEqual(holds, [{ state: 'released' }]);
     assert.deepEqual(row, [{ status: 'expired', stock_state: 'released' }]);
     assert.deepEqual(await s.stockRows([v]), before, 'its units are back on sale');
@@ -193,7 +196,7 @@ describe('a payment after expiry', () => {
     assert.deepEqual(flagged.payments.map((p) => p.status), ['succeeded'], 'the money is on record for the refund');
     assert.deepEqual(await s.stockRows([v]), before, 'stock unchanged');
     const [outbox] = await shop.sqlAll(`SELECT kind FROM outbox WHERE json_extract(payload, '$.order_id') = '${order.id}' ORDER BY id`);
-    assert.deepEqual(outbox.map((o) => o.kind), ['order_expired', 'order_needs_refund']);
+    assert.deepEqual(outbox.map((o) => o.kind), ['order_placed', 'order_expired', 'order_needs_refund']);
   });
 });
 

@@ -382,9 +382,9 @@ describe('sandbox payments', () => {
     assert.deepEqual(after[v.id], { on_hand: before[v.id].on_hand - 2, reserved: before[v.id].reserved - 2 }, 'sold once');
     const [recorded, outbox] = await shop.sqlAll(`
       SELECT COUNT(*) AS n FROM payment_events WHERE event_id = '${JSON.parse(body).event_id}';
-      SELECT kind FROM outbox WHERE json_extract(payload, '$.order_id') = '${order.id}'`);
+      SELECT kind FROM outbox WHERE json_extract(payload, '$.order_id') = '${order.id}' ORDER BY id`);
     assert.deepEqual(recorded, [{ n: 1 }]);
-    assert.deepEqual(outbox, [{ kind: 'order_paid' }]);
+    assert.deepEqual(outbox, [{ kind: 'order_placed' }, { kind: 'order_paid' }]);
   });
 
   it('change an order once when two different notifications confirm one payment', async () => {

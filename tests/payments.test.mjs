@@ -14,7 +14,7 @@ import { PHONE, openPage, useBrowser } from './support/browser.mjs';
 import { startGatewayFakes, signStripe } from './support/fakes/index.mjs';
 import { decodeSvgQr } from './support/qr.mjs';
 import { beforeAll, s, shop, useShop } from './support/setup.mjs';
-import { assertStockReconciles, checkoutBody, cookiesOf, newKey, variantPool } from './support/shopping.mjs';
+import { assertStockReconciles, checkoutBody, cookiesOf, newKey, variantPool, waitFor } from './support/shopping.mjs';
 
 const pool = variantPool();
 let fakes;
@@ -404,6 +404,39 @@ describe('Bank transfer with VietQR', () => {
       (SELECT COUNT(*) FROM payment_events WHERE provider = 'bank' AND event_id = '${tx.id}') AS events`);
     assert.deepEqual({ ...counts }, { paid: 1, events: 1 });
     await stockReconciles();
+  });
+
+  it('a guest who places and pays gets the confirmation and the payment mails through Resend, once each', async () => {
+    const email = `guest.${newKey().slice(0, 8)}@example.vn`;
+    const [v] = pool.take(1);
+    const { order: o, res } = await s.placeOrder([[v.id, 1]], checkoutBody({ payment_provider: 'bank', email }));
+    const token = o.access_token ?? res.json.order.access_token;
+    const memo = o.number.replace('-', '');
+    // Delivered right after the checkout (waitUntil), without a cron pass.
+    const [placed] = await waitFor('the order mail', () => fakes.resend.to(email).length >= 1 && fakes.resend.to(email));
+    assert.match(placed.subject, new RegExp(`^Đã nhận đơn hàng — ${o.number}`));
+    for (const part of [placed.text, placed.html]) {
+      assert.ok(part.includes(`${shop.url}/orders/${o.id}?t=${token}`), 'the order link');
+      assert.ok(part.includes(fakes.bank.vars.VIETQR_ACCOUNT_NO) && part.includes(memo), 'the transfer details');
+    }
+    assert.match(placed.idempotencyKey, new RegExp(`^order_placed:${o.id}/email/\\d+$`));
+    const tx = fakes.bank.transaction({ amount: o.totals.total, content: `chuyen tien ${memo}` });
+    assert.equal((await fakes.bank.deliver(tx)).status, 200);
+    const mails = await waitFor('the payment mail', () => fakes.resend.to(email).length >= 2 && fakes.resend.to(email));
+    assert.match(mails[1].subject, /^Đã nhận thanh toán/);
+    // Another pass, and a redelivered payment, send nothing more.
+    assert.equal((await fakes.bank.deliver(tx)).status, 200);
+    const run = await s.internal('POST', '/internal/outbox/run');
+    assert.equal(run.status, 200, run.text);
+    const listed = await s.internal('GET', `/internal/outbox?to=${encodeURIComponent(email)}`);
+    assert.equal(listed.status, 200, listed.text);
+    assert.deepEqual(listed.json.messages.map((m) => [m.kind, m.channel, m.to, m.status, m.attempts]), [
+      ['order_placed', 'email', email, 'sent', 1],
+      ['order_paid', 'email', email, 'sent', 1],
+    ]);
+    assert.ok(listed.json.messages.every((m) => Object.keys(m).sort().join() === 'attempts,channel,created_at,id,kind,sent_at,status,to' && m.sent_at >= m.created_at));
+    assert.equal(fakes.resend.to(email).length, 2);
+    assert.equal((await s.api('GET', `/internal/outbox?to=${encodeURIComponent(email)}`)).status, 404, 'without the internal token the area does not exist');
   });
 
   it('two deliveries of one transaction at the same moment have one effect', async () => {

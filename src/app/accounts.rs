@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::db::{Db, DbError};
 use super::sql::Sql;
 use crate::domain::money::Vnd;
+use crate::domain::notify::{Channel, Kind};
 use crate::domain::session::{id_hash, Policy, Realm, SessionRow};
 
 /// A customer as the account pages and sign-in need them.
@@ -138,6 +139,14 @@ impl Purpose {
         }
     }
 
+    /// The message its link goes out in.
+    pub fn kind(self) -> Kind {
+        match self {
+            Purpose::PasswordReset => Kind::PasswordReset,
+            Purpose::VerifyEmail => Kind::VerifyEmail,
+        }
+    }
+
     /// How long a link works.
     pub fn lifetime(self) -> i64 {
         match self {
@@ -153,7 +162,7 @@ pub fn token_hash(token: &str) -> String {
 
 /// The link's row and its outbox message, in one batch.
 pub fn issue_token_batch(purpose: Purpose, token: &str, customer: &CustomerRow, url: &str, locale: &str, now: i64) -> Vec<Sql> {
-    let payload = serde_json::json!({"to": customer.email, "locale": locale, "url": url, "customer_id": customer.id}).to_string();
+    let payload = serde_json::json!({"to": customer.email, "locale": locale, "url": url, "customer_id": customer.id});
     vec![
         Sql::new("INSERT INTO account_tokens (token_hash, purpose, customer_id, email, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(token_hash(token))
@@ -162,11 +171,7 @@ pub fn issue_token_batch(purpose: Purpose, token: &str, customer: &CustomerRow, 
             .bind(customer.email.as_str())
             .bind(now)
             .bind(now + purpose.lifetime()),
-        Sql::new("INSERT INTO outbox (dedupe_key, kind, payload, created_at) VALUES (?, ?, ?, ?)")
-            .bind(format!("{}:{}", purpose.code(), token_hash(token)))
-            .bind(purpose.code())
-            .bind(payload)
-            .bind(now),
+        super::outbox::message_sql(&format!("{}:{}", purpose.code(), token_hash(token)), purpose.kind(), Channel::Email, &customer.email, locale, &payload, now),
     ]
 }
 

@@ -21,6 +21,7 @@ pub mod product_media;
 pub mod taxonomy;
 pub mod order_lookup;
 pub mod orders;
+pub mod outbox;
 pub mod bank;
 pub mod prefill;
 pub mod payments;

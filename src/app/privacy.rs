@@ -56,7 +56,10 @@ fn erase_closed_orders(scope: &str, values: &[&str], limit: Option<i64>, now: i6
     );
     let bound = |text: String| values.iter().fold(Sql::new(text), |sql, v| sql.bind(*v));
     vec![
-        bound(format!("UPDATE outbox SET payload = json_remove(payload, '$.email') WHERE json_extract(payload, '$.order_id') IN ({target})")),
+        // The recipient is part of the message's unique key: it becomes a marker unique per row.
+        bound(format!(
+            "UPDATE outbox SET payload = json_remove(payload, '$.email'), recipient = 'deleted:' || id WHERE json_extract(payload, '$.order_id') IN ({target})"
+        )),
         bound(format!("UPDATE payment_events SET payload = '' WHERE payment_id IN (SELECT id FROM payments WHERE order_id IN ({target}))")),
         bound(format!("UPDATE payments SET last_notification = NULL WHERE order_id IN ({target})")),
         bound(format!(
@@ -374,9 +377,9 @@ mod tests {
     }
 
     /// The buyer's details an open order keeps until it closes, with the messages about it.
-    const KEPT: [(&str, &str); 7] = [
+    const KEPT: [(&str, &str); 8] = [
         ("orders", "email"), ("orders", "name"), ("orders", "phone"), ("orders", "address_line1"), ("orders", "address_ward"), ("orders", "note"),
-        ("outbox", "payload"),
+        ("outbox", "payload"), ("outbox", "recipient"),
     ];
 
     #[test]
@@ -392,7 +395,7 @@ mod tests {
                 ("customers", "email"), ("customers", "name"), ("customers", "phone"),
                 ("login_failures", "account"),
                 ("orders", "address_line1"), ("orders", "address_ward"), ("orders", "email"), ("orders", "name"), ("orders", "note"), ("orders", "phone"),
-                ("outbox", "payload"),
+                ("outbox", "payload"), ("outbox", "recipient"),
                 ("payment_events", "payload"),
                 ("payments", "last_notification"),
                 ("promotion_redemptions", "customer_email"), ("promotion_redemptions", "customer_phone"),

@@ -143,17 +143,20 @@ pub(crate) fn order_move(order_id: &str, gate: &str, stock: Option<String>, to: 
         .bind(actor)
         .bind(reason),
     );
-    out.push(
-        Sql::new(format!(
-            "INSERT INTO outbox (dedupe_key, kind, payload, created_at) \
-             SELECT 'order_' || ?3 || ':' || o.id, 'order_' || ?3, \
-                    json_object('order_id', o.id, 'number', o.number, 'email', o.email, 'locale', o.locale, 'status', ?3), ?2 \
-             FROM orders o WHERE o.id = ?1 AND o.email <> '' AND {gate} ON CONFLICT (dedupe_key) DO NOTHING"
-        ))
-        .bind(order_id)
-        .bind(now)
-        .bind(to_status),
-    );
+    // The buyer's email about it. A cash-on-delivery order is confirmed in the batch that places
+    // it: the "order placed" message already says so.
+    if to != OrderStatus::Confirmed {
+        out.push(
+            Sql::new(format!(
+                "{} AND {gate} {}",
+                super::outbox::order_email_select("'order_' || ?3", ", 'status', ?3"),
+                super::outbox::ON_CONFLICT
+            ))
+            .bind(order_id)
+            .bind(now)
+            .bind(to_status),
+        );
+    }
     out.push(
         Sql::new(format!(
             "UPDATE orders SET status = ?2, stock_state = ?3, updated_at = ?4{extra_set} WHERE id = ?1 AND \

@@ -32,7 +32,7 @@ impl Role {
         match permission {
             ViewDashboard | ViewOrders | ViewCustomers | ViewProducts => true,
             EditProducts | EditStock => matches!(self, Role::Owner | Role::Manager | Role::Staff),
-            EditPrices | ManageDiscounts | IssueRefunds | ViewReports => matches!(self, Role::Owner | Role::Manager),
+            EditPrices | ManageDiscounts | IssueRefunds | ViewReports | ManageNotifications => matches!(self, Role::Owner | Role::Manager),
             ManageAdmins | ManageSettings | ViewAuditLog => self == Role::Owner,
         }
     }
@@ -51,13 +51,15 @@ pub enum Permission {
     ManageDiscounts,
     IssueRefunds,
     ViewReports,
+    /// The notifications log, its dead letters and "resend", the template previews (issue 14).
+    ManageNotifications,
     ManageAdmins,
     ManageSettings,
     ViewAuditLog,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ViewDashboard,
         Permission::ViewOrders,
         Permission::ViewCustomers,
@@ -68,6 +70,7 @@ impl Permission {
         Permission::ManageDiscounts,
         Permission::IssueRefunds,
         Permission::ViewReports,
+        Permission::ManageNotifications,
         Permission::ManageAdmins,
         Permission::ManageSettings,
         Permission::ViewAuditLog,
@@ -140,6 +143,10 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/bank-transfers/{id}/match", Permission::IssueRefunds),
     ("POST", "/admin/orders/{id}/collect", Permission::IssueRefunds),
     ("POST", "/admin/orders/{id}/return", Permission::EditStock),
+    // Notifications (issue 14; `routes::admin_notifications`): the log, the template previews, resend.
+    ("GET", "/admin/notifications", Permission::ManageNotifications),
+    ("GET", "/admin/notifications/preview", Permission::ManageNotifications),
+    ("POST", "/admin/notifications/{id}/resend", Permission::ManageNotifications),
     // Catalog, second part: CSV import with dry run, product images, categories and collections
     // (`routes::admin_import`, `admin_media`, `admin_taxonomy`).
     ("POST", "/admin/import", Permission::EditProducts),
@@ -204,6 +211,7 @@ mod tests {
             (ManageDiscounts, true, true, false, false),
             (IssueRefunds, true, true, false, false),
             (ViewReports, true, true, false, false),
+            (ManageNotifications, true, true, false, false),
             (ManageAdmins, true, false, false, false),
             (ManageSettings, true, false, false, false),
             (ViewAuditLog, true, false, false, false),
@@ -233,6 +241,7 @@ mod tests {
         assert_eq!(required("GET", "/admin/nope"), None);
         assert_eq!(required("GET", "/admin/users/abc/role/x"), None);
         assert_eq!(required("GET", "/admin/orders/abc/invoice.pdf"), Some(ViewOrders));
+        assert_eq!(required("POST", "/admin/notifications/12/resend"), Some(ManageNotifications));
         assert_eq!(required("POST", "/admin/orders/abc/refund"), Some(IssueRefunds));
         assert_eq!(required("POST", "/admin/orders/abc/fulfil"), Some(EditStock));
         assert_eq!(required("GET", "/admin/dashboard.csv"), Some(ViewReports));

@@ -17,6 +17,7 @@ pub mod listing;
 pub mod locale;
 pub mod media;
 pub mod money;
+pub mod notify;
 pub mod order_lookup;
 pub mod orders;
 pub mod origin;

@@ -49,6 +49,15 @@ fn segments(path: &str) -> Vec<&str> {
     path.strip_prefix('/').unwrap_or(path).split('/').collect()
 }
 
+/// Whether a write in this area can put messages in the outbox (an order placed or moved, a
+/// payment, a refund, a one-time link, a sweep): such a request starts a delivery pass after its
+/// response.
+/// The cart area's only such write is the API's checkout (`/api/v1/carts/{id}/checkout`).
+pub fn writes_messages(area: Area, path: &str) -> bool {
+    matches!(area, Area::Checkout | Area::Orders | Area::Payments | Area::Webhooks | Area::Account | Area::ApiAccount | Area::Admin | Area::Internal)
+        || (area == Area::Cart && path.ends_with("/checkout"))
+}
+
 /// The area that answers `path`. `readable`: the method is GET or HEAD (static files and media
 /// answer only those; any other method there falls to the storefront's 405).
 pub fn area(path: &str, readable: bool) -> Area {
@@ -158,5 +167,14 @@ mod tests {
         for (path, readable, expected) in table {
             assert_eq!(area(path, *readable), *expected, "{path} (readable: {readable})");
         }
+    }
+
+    #[test]
+    fn writes_that_can_queue_messages_start_a_delivery_pass_and_cart_edits_do_not() {
+        assert!(writes_messages(area("/api/v1/carts/abc/checkout", false), "/api/v1/carts/abc/checkout"));
+        assert!(writes_messages(area("/checkout", false), "/checkout"));
+        assert!(writes_messages(area("/webhooks/bank", false), "/webhooks/bank"));
+        assert!(!writes_messages(area("/api/v1/carts/abc/items", false), "/api/v1/carts/abc/items"));
+        assert!(!writes_messages(area("/cart/add", false), "/cart/add"));
     }
 }

@@ -52,6 +52,9 @@ pub struct Config {
     /// Cash on delivery: up to `COD_MAX_VND` (5.000.000 ₫), at most `COD_MAX_OPEN` (3) open COD
     /// orders per phone and per client address.
     pub cod: CodPolicy,
+    /// Email delivery from the outbox: `MAIL_TRANSPORT`, `RESEND_API_KEY`, `RESEND_API_BASE`,
+    /// `MAIL_FROM`, `MAIL_BINDING` (`domain::notify::MailConfig`).
+    pub mail: crate::domain::notify::MailConfig,
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -117,6 +120,7 @@ impl Config {
                 max: vnd(env, "COD_MAX_VND", CodPolicy::default().max, 1_000_000_000_000),
                 open_limit: int(env, "COD_MAX_OPEN", CodPolicy::default().open_limit, 1, 1000),
             },
+            mail: crate::domain::notify::MailConfig::from_lookup(|name| var(env, name)),
             analytics_flush_events: var(env, "ANALYTICS_FLUSH_EVENTS").and_then(|v| v.trim().parse::<usize>().ok()).filter(|n| *n > 0),
         }
     }

@@ -11,6 +11,7 @@ pub mod gateways;
 pub mod http;
 pub mod invoice;
 pub mod live_stock;
+pub mod mail;
 pub mod memo;
 pub mod catalog_store;
 pub mod random;

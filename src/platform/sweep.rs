@@ -39,4 +39,10 @@ pub async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) 
         Ok(report) => worker::console_log!("sweep: {report}"),
         Err(e) => worker::console_error!("sweep failed: {e}"),
     }
+    // The outbox's retry pass: due messages, retries after their backoff, leases that lapsed.
+    match super::mail::deliver(&env).await {
+        Ok(report) if report.claimed > 0 => worker::console_log!("outbox: {}", serde_json::to_string(&report).unwrap_or_default()),
+        Ok(_) => {}
+        Err(e) => worker::console_error!("outbox pass failed: {e}"),
+    }
 }

@@ -208,8 +208,10 @@ fn done_notice(query: &str) -> Option<&'static str> {
 async fn order_view(env: &Env, db: &D1, staff: &Staff<'_>, id: &str, query: &str, status: u16, notice: Option<&str>) -> Result<Response, AppError> {
     let d = load_order(env, id).await?.ok_or(AppError::NotFound)?;
     let refunds: Vec<RefundRow> = db.all(&refunds_of_order_sql(id)).await?;
+    let messages: Vec<crate::app::outbox::LogRow> = db.all(&crate::app::outbox::order_messages_sql(id)).await?;
     let ctx = admin_ctx(staff, &format!("/admin/orders/{id}"), query);
-    Ok(page(status, order_page(&ctx, &d, &refunds, &offer(staff, &d, &refunds), notice.or(done_notice(query)))))
+    let can_resend = staff.role.can(Permission::ManageNotifications);
+    Ok(page(status, order_page(&ctx, &d, &refunds, &offer(staff, &d, &refunds), notice.or(done_notice(query)), &messages, can_resend)))
 }
 
 /// `GET /admin/orders/{id}`.

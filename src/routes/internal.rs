@@ -21,6 +21,8 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
         (_, ["internal", "analytics" | "analytics.csv", ..]) => {
             serve_machine(req, incoming, env, "internal.analytics", async |m| super::analytics::internal(m.req, m.incoming, m.env, &segments).await).await
         }
+        (Method::Post, ["internal", "outbox", "run"]) => serve_machine(req, incoming, env, "internal.outbox_run", run_outbox).await,
+        (Method::Get, ["internal", "outbox"]) => serve_machine(req, incoming, env, "internal.outbox", list_outbox).await,
         (Method::Post, ["internal", "sweep"]) => serve_machine(req, incoming, env, "internal.sweep", run_sweep).await,
         (Method::Post, ["internal", "sentiment"]) => serve_machine(req, incoming, env, "internal.sentiment", score_sentiment).await,
         (Method::Get, ["internal", "health"]) => serve_machine(req, incoming, env, "internal.health", health).await,
@@ -63,4 +65,20 @@ async fn score_sentiment(m: &Machine<'_>) -> Result<Response, AppError> {
     let scored = crate::app::sentiment::score_request(&m.body)?;
     let body = serde_json::to_value(&scored).map_err(|e| AppError::internal("sentiment", e))?;
     Ok(json_response(200, &body))
+}
+
+/// `POST /internal/outbox/run`: one delivery pass now (what the cron runs every minute).
+async fn run_outbox(m: &Machine<'_>) -> Result<Response, AppError> {
+    internal_auth(m.req, &m.config)?;
+    let report = crate::platform::mail::deliver(m.env).await?;
+    Ok(json_response(200, &serde_json::json!(report)))
+}
+
+/// `GET /internal/outbox?to=<email or phone>`: that recipient's messages, oldest first.
+async fn list_outbox(m: &Machine<'_>) -> Result<Response, AppError> {
+    internal_auth(m.req, &m.config)?;
+    let to = crate::domain::http::query_param(&m.incoming.query, "to").filter(|t| !t.trim().is_empty()).ok_or_else(|| AppError::Invalid(vec![crate::domain::listing::FieldError { field: "to", problem: crate::domain::listing::Problem::Required }]))?;
+    let db = crate::platform::d1::D1::open(m.env)?;
+    let messages: Vec<crate::app::outbox::Listed> = crate::app::db::Db::all(&db, &crate::app::outbox::recipient_messages_sql(&to)).await?;
+    Ok(json_response(200, &serde_json::json!({ "messages": messages })))
 }

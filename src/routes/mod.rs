@@ -11,6 +11,7 @@ mod account;
 mod account_cart;
 mod admin;
 mod admin_catalog;
+mod admin_notifications;
 mod admin_orders;
 mod admin_promotions;
 mod analytics;
@@ -149,7 +150,13 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
         request_id,
         route: Cell::new("unknown"),
     };
+    let writes = !matches!(incoming.method, Method::Get | Method::Head | Method::Options);
     let response = dispatch(area, req, &incoming, &env, &ctx).await;
+    // A change that wrote messages (an order placed or moved, a payment, a refund, a link) has them
+    // delivered right after the response; the cron retries what this misses.
+    if writes && response.status_code() < 500 && routing::writes_messages(area, &incoming.path) {
+        crate::platform::mail::deliver_soon(&env, &ctx);
+    }
     let response = security::seal(response, &incoming.visitor, tagged).await;
     http::finish(response, &incoming, started_ms).await
 }

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod cart;
 pub mod charts;
+pub mod email;
 pub mod account;
 pub mod account_i18n;
 pub mod checkout;

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod dashboard;
 pub mod import;
 pub mod media;
+pub mod notifications;
 pub mod orders;
 pub mod promotions;
 pub mod taxonomy;
@@ -30,11 +31,12 @@ pub enum Section {
     Stock,
     Orders,
     Promotions,
+    Notifications,
     Audit,
 }
 
 impl Section {
-    pub const ALL: [Section; 6] = [Section::Dashboard, Section::Products, Section::Stock, Section::Orders, Section::Promotions, Section::Audit];
+    pub const ALL: [Section; 7] = [Section::Dashboard, Section::Products, Section::Stock, Section::Orders, Section::Promotions, Section::Notifications, Section::Audit];
 
     /// What a role needs to see the section in the menu (the routes check their own permission).
     pub fn permission(self) -> Permission {
@@ -43,6 +45,7 @@ impl Section {
             Section::Products | Section::Stock => Permission::ViewProducts,
             Section::Orders => Permission::ViewOrders,
             Section::Promotions => Permission::ManageDiscounts,
+            Section::Notifications => Permission::ManageNotifications,
             Section::Audit => Permission::ViewAuditLog,
         }
     }
@@ -54,6 +57,7 @@ impl Section {
             Section::Stock => "/admin/stock",
             Section::Orders => "/admin/orders",
             Section::Promotions => "/admin/promotions",
+            Section::Notifications => "/admin/notifications",
             Section::Audit => "/admin/audit",
         }
     }

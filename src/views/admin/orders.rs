@@ -175,7 +175,7 @@ pub struct Offer {
 }
 
 /// `/admin/orders/{id}`.
-pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer: &Offer, notice: Option<&str>) -> Markup {
+pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer: &Offer, notice: Option<&str>, messages: &[crate::app::outbox::LogRow], can_resend: bool) -> Markup {
     let o = &d.order;
     let title = format!("{} {}", tr(ctx, "Đơn", "Order"), o.number);
     page(
@@ -251,6 +251,11 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
                         }
                     } }
                 }
+            }
+            section.admin-card.order-messages {
+                h2 { (tr(ctx, "Thông báo đã gửi khách", "Messages to the buyer")) }
+                @if messages.is_empty() { p.admin-muted { (tr(ctx, "Không có (đơn không có email).", "None (the order has no email).")) } }
+                @else { (super::notifications::messages_table(ctx, messages, can_resend)) }
             }
             section.admin-card {
                 h2 { (tr(ctx, "Diễn biến", "Timeline")) }

@@ -1,0 +1,351 @@
+//! Notifications' pure rules: what a message is (an event for one recipient on one channel), the
+//! kinds the shop sends, how a failed delivery is retried (exponential backoff, at most
+//! [`MAX_ATTEMPTS`], then a dead letter), and what a transport reports.
+
+use serde::{Deserialize, Serialize};
+
+/// How a message reaches its recipient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Email,
+    Push,
+    Zns,
+}
+
+impl Channel {
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Push => "push",
+            Channel::Zns => "zns",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Channel> {
+        [Channel::Email, Channel::Push, Channel::Zns].into_iter().find(|c| c.code() == code)
+    }
+}
+
+/// Where a message is in its delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Waiting for a pass (first try, or a retry once `next_attempt_at` is reached).
+    Pending,
+    /// Claimed by a pass until its lease ends.
+    Sending,
+    Sent,
+    /// Failed [`MAX_ATTEMPTS`] times, or refused for good: shown to managers, resent only by hand.
+    Dead,
+    /// Written before delivery existed; never sent.
+    Skipped,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [Status::Pending, Status::Sending, Status::Sent, Status::Dead, Status::Skipped];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Sending => "sending",
+            Status::Sent => "sent",
+            Status::Dead => "dead",
+            Status::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// The messages the shop sends. Order status changes are named `order_<status>` (written by the
+/// order's move itself); the others by the flow that causes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    OrderPlaced,
+    OrderConfirmed,
+    OrderPaid,
+    OrderExpired,
+    OrderCancelled,
+    OrderShipped,
+    OrderDelivered,
+    OrderReturned,
+    OrderRefunded,
+    OrderPartiallyRefunded,
+    OrderNeedsRefund,
+    /// A refund the provider confirmed (one per refund, beside the order's status message).
+    RefundIssued,
+    PasswordReset,
+    VerifyEmail,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 14] = [
+        Kind::OrderPlaced,
+        Kind::OrderConfirmed,
+        Kind::OrderPaid,
+        Kind::OrderExpired,
+        Kind::OrderCancelled,
+        Kind::OrderShipped,
+        Kind::OrderDelivered,
+        Kind::OrderReturned,
+        Kind::OrderRefunded,
+        Kind::OrderPartiallyRefunded,
+        Kind::OrderNeedsRefund,
+        Kind::RefundIssued,
+        Kind::PasswordReset,
+        Kind::VerifyEmail,
+    ];
+
+    /// The `kind` column's value. A shipped order's status is `fulfilled`: its message is
+    /// `order_fulfilled`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::OrderPlaced => "order_placed",
+            Kind::OrderConfirmed => "order_confirmed",
+            Kind::OrderPaid => "order_paid",
+            Kind::OrderExpired => "order_expired",
+            Kind::OrderCancelled => "order_cancelled",
+            Kind::OrderShipped => "order_fulfilled",
+            Kind::OrderDelivered => "order_delivered",
+            Kind::OrderReturned => "order_returned",
+            Kind::OrderRefunded => "order_refunded",
+            Kind::OrderPartiallyRefunded => "order_partially_refunded",
+            Kind::OrderNeedsRefund => "order_needs_refund",
+            Kind::RefundIssued => "refund_issued",
+            Kind::PasswordReset => "password_reset",
+            Kind::VerifyEmail => "verify_email",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// True for a message about an order (its payload names `order_id`).
+    pub fn is_order(self) -> bool {
+        !matches!(self, Kind::PasswordReset | Kind::VerifyEmail)
+    }
+}
+
+/// Tries per message, the first included.
+pub const MAX_ATTEMPTS: i64 = 6;
+
+/// How long a pass holds a claimed message before another pass may take it over (a pass that died
+/// mid-send).
+pub const LEASE_SECONDS: i64 = 120;
+
+/// The wait before try `attempts + 1` after `attempts` failed tries: 1 min, 5 min, 30 min, 2 h, 12 h.
+pub fn backoff_seconds(attempts: i64) -> i64 {
+    match attempts {
+        ..=1 => 60,
+        2 => 300,
+        3 => 1_800,
+        4 => 7_200,
+        _ => 43_200,
+    }
+}
+
+/// Why a transport did not deliver.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendError {
+    /// Worth another try: a 5xx, a 429, a timeout, no answer.
+    Retry(String),
+    /// The provider refused the message itself (a 4xx other than 408/429, a malformed address):
+    /// another try would fail the same way.
+    Permanent(String),
+}
+
+impl SendError {
+    /// Classifies a provider's HTTP answer that was not a success.
+    pub fn from_status(status: u16, body: &str) -> SendError {
+        let text: String = body.chars().take(300).collect();
+        let message = format!("HTTP {status}: {text}");
+        // A bad or revoked key (401, 403) is the shop's to fix: the messages wait for it rather than die.
+        if status >= 500 || matches!(status, 401 | 403 | 408 | 429) {
+            SendError::Retry(message)
+        } else {
+            SendError::Permanent(message)
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            SendError::Retry(m) | SendError::Permanent(m) => m,
+        }
+    }
+}
+
+/// What follows a failed try number `attempts` (counting it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterFailure {
+    RetryAt(i64),
+    Dead,
+}
+
+pub fn after_failure(attempts: i64, error: &SendError, now: i64) -> AfterFailure {
+    match error {
+        SendError::Permanent(_) => AfterFailure::Dead,
+        SendError::Retry(_) if attempts >= MAX_ATTEMPTS => AfterFailure::Dead,
+        SendError::Retry(_) => AfterFailure::RetryAt(now + backoff_seconds(attempts)),
+    }
+}
+
+/// A rendered email, ready for a transport.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    /// Extra headers (`List-Unsubscribe` on marketing mail).
+    pub headers: Vec<(String, String)>,
+    /// The provider's idempotency key: the same for every try of one message.
+    pub idempotency_key: String,
+}
+
+/// The idempotency key of a message for a provider that takes one (≤ 256 characters): the event's
+/// key, the channel and the row, so a retry of one row is recognised and two rows never collide.
+pub fn idempotency_key(dedupe_key: &str, channel: Channel, id: i64) -> String {
+    let key: String = dedupe_key.chars().take(200).collect();
+    format!("{key}/{}/{id}", channel.code())
+}
+
+/// Resend's API (`POST {base}/emails`): the request for one email, with the key as a bearer token
+/// and the message's idempotency key, so a retry after a lost answer is not sent twice.
+pub fn resend_request(base: &str, api_key: &str, from: &str, email: &Email) -> crate::domain::payments::Outbound {
+    let mut body = serde_json::json!({
+        "from": from,
+        "to": [email.to],
+        "subject": email.subject,
+        "html": email.html,
+        "text": email.text,
+    });
+    if !email.headers.is_empty() {
+        body["headers"] = email.headers.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str()))).collect::<serde_json::Map<_, _>>().into();
+    }
+    let mut out = crate::domain::payments::Outbound::post(format!("{}/emails", base.trim_end_matches('/')), "application/json", body.to_string());
+    out.headers.push(("authorization".into(), format!("Bearer {api_key}")));
+    out.headers.push(("idempotency-key".into(), email.idempotency_key.clone()));
+    out
+}
+
+/// Resend's answer: its message id on a 2xx (`{"id": …}`), the failure otherwise.
+pub fn resend_answer(status: u16, body: &str) -> Result<String, SendError> {
+    if !(200..300).contains(&status) {
+        return Err(SendError::from_status(status, body));
+    }
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("id").and_then(|id| id.as_str()).map(str::to_string))
+        .ok_or_else(|| SendError::Retry(format!("HTTP {status} without an id")))
+}
+
+/// Which transport carries email (`MAIL_TRANSPORT`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailTransport {
+    /// None configured: messages wait in the outbox (nothing is claimed) until one is.
+    Off,
+    /// Development: accepted and logged, listed by `GET /internal/outbox` and the admin log as sent.
+    Sink,
+    /// Resend's HTTP API at `base` (`RESEND_API_BASE`, default `https://api.resend.com`).
+    Resend { base: String, api_key: String },
+    /// Cloudflare Email Sending through the `send_email` binding named `binding` (`EMAIL`).
+    Cloudflare { binding: String },
+}
+
+/// The email settings read from the Worker's vars and secrets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    /// `MAIL_FROM`: the sender as the recipient sees it (`Vestify <shop@vestify.vn>`).
+    pub from: String,
+}
+
+pub const DEFAULT_RESEND_API_BASE: &str = "https://api.resend.com";
+
+impl MailConfig {
+    /// `MAIL_TRANSPORT` = `resend` | `cloudflare` | `sink` | `off`; unset, Resend when
+    /// `RESEND_API_KEY` is set, otherwise off. Resend without its key is off too.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> MailConfig {
+        let get = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let key = get("RESEND_API_KEY");
+        let resend = |key: Option<String>| match key {
+            Some(api_key) => MailTransport::Resend { base: get("RESEND_API_BASE").unwrap_or_else(|| DEFAULT_RESEND_API_BASE.to_string()), api_key },
+            None => MailTransport::Off,
+        };
+        let transport = match get("MAIL_TRANSPORT").map(|t| t.to_ascii_lowercase()).as_deref() {
+            Some("sink") => MailTransport::Sink,
+            Some("cloudflare") => MailTransport::Cloudflare { binding: get("MAIL_BINDING").unwrap_or_else(|| "EMAIL".to_string()) },
+            Some("resend") | None => resend(key),
+            Some(_) => MailTransport::Off,
+        };
+        MailConfig { transport, from: get("MAIL_FROM").unwrap_or_else(|| "Vestify <shop@vestify.vn>".to_string()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retryable_failure_backs_off_exponentially_then_dies_at_the_sixth_try() {
+        let retry = SendError::Retry("HTTP 500".into());
+        let waits: Vec<AfterFailure> = (1..=6).map(|n| after_failure(n, &retry, 1000)).collect();
+        assert_eq!(
+            waits,
+            [AfterFailure::RetryAt(1060), AfterFailure::RetryAt(1300), AfterFailure::RetryAt(2800), AfterFailure::RetryAt(8200), AfterFailure::RetryAt(44200), AfterFailure::Dead]
+        );
+    }
+
+    #[test]
+    fn a_refused_message_is_dead_at_once() {
+        assert_eq!(after_failure(1, &SendError::from_status(422, "invalid to"), 0), AfterFailure::Dead);
+        assert_eq!(SendError::from_status(503, "busy"), SendError::Retry("HTTP 503: busy".into()));
+        assert!(matches!(SendError::from_status(429, ""), SendError::Retry(_)));
+        assert!(matches!(SendError::from_status(401, ""), SendError::Retry(_)));
+        assert!(matches!(SendError::from_status(400, ""), SendError::Permanent(_)));
+    }
+
+    #[test]
+    fn kinds_and_statuses_read_back_from_their_codes() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.code()), Some(k));
+        }
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.code()), Some(s));
+        }
+        assert_eq!(Channel::parse("zns"), Some(Channel::Zns));
+        assert!(idempotency_key(&"x".repeat(400), Channel::Email, 12).len() <= 256);
+    }
+
+    #[test]
+    fn a_resend_request_carries_the_key_and_the_idempotency_key() {
+        let email = Email { to: "an@example.vn".into(), subject: "S".into(), html: "<p>h</p>".into(), text: "t".into(), headers: vec![], idempotency_key: "order_paid:o1/email/7".into() };
+        let r = resend_request("http://127.0.0.1:9/", "re_test", "Vestify <shop@vestify.vn>", &email);
+        assert_eq!(r.url, "http://127.0.0.1:9/emails");
+        assert!(r.headers.contains(&("authorization".into(), "Bearer re_test".into())));
+        assert!(r.headers.contains(&("idempotency-key".into(), "order_paid:o1/email/7".into())));
+        let body: serde_json::Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+        assert_eq!((body["to"][0].as_str(), body["from"].as_str(), body["text"].as_str()), (Some("an@example.vn"), Some("Vestify <shop@vestify.vn>"), Some("t")));
+        assert_eq!(resend_answer(200, r#"{"id":"abc"}"#), Ok("abc".into()));
+        assert!(matches!(resend_answer(500, "x"), Err(SendError::Retry(_))));
+        assert!(matches!(resend_answer(422, "bad to"), Err(SendError::Permanent(_))));
+    }
+
+    #[test]
+    fn the_mail_transport_follows_the_configuration() {
+        let config = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            MailConfig::from_lookup(move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+        };
+        assert_eq!(config(&[]).transport, MailTransport::Off);
+        assert_eq!(config(&[("RESEND_API_KEY", "re_1")]).transport, MailTransport::Resend { base: DEFAULT_RESEND_API_BASE.into(), api_key: "re_1".into() });
+        assert_eq!(config(&[("MAIL_TRANSPORT", "resend"), ("RESEND_API_BASE", "http://127.0.0.1:9")]).transport, MailTransport::Off, "no key, no Resend");
+        assert_eq!(config(&[("MAIL_TRANSPORT", "Sink"), ("RESEND_API_KEY", "re_1")]).transport, MailTransport::Sink);
+        assert_eq!(config(&[("MAIL_TRANSPORT", "cloudflare")]).transport, MailTransport::Cloudflare { binding: "EMAIL".into() });
+        assert_eq!(config(&[("MAIL_FROM", " Shop <a@b.vn> ")]).from, "Shop <a@b.vn>");
+    }
+}

@@ -1,0 +1,84 @@
+//! The outbox's delivery in the Worker: the email transports (Resend's HTTP API, Cloudflare's
+//! `send_email` binding, the development sink) behind `app::outbox::Mailer`, and the pass that the
+//! cron and `waitUntil` after a change run (`app::outbox::run_pass`). I/O only.
+
+use worker::{Context, Env};
+
+use super::config::{now, Config};
+use super::d1::D1;
+use crate::app::outbox::{run_pass, Mailer, PassReport, Settings, PASS_BATCH};
+use crate::domain::error::AppError;
+use crate::domain::invoice::ShopDetails;
+use crate::domain::notify::{resend_answer, resend_request, Email, MailTransport, SendError};
+use crate::views::email::Sender;
+
+struct WorkerMailer<'a> {
+    env: &'a Env,
+    config: &'a Config,
+}
+
+impl Mailer for WorkerMailer<'_> {
+    async fn send(&self, email: &Email) -> Result<String, SendError> {
+        let from = self.config.mail.from.as_str();
+        match &self.config.mail.transport {
+            MailTransport::Off => Err(SendError::Retry("no mail transport configured".into())),
+            MailTransport::Sink => {
+                worker::console_log!("mail sink: to {} — {}", email.to, email.subject);
+                Ok(format!("sink:{}", email.idempotency_key))
+            }
+            MailTransport::Resend { base, api_key } => match super::http::send(&resend_request(base, api_key, from, email)).await {
+                Ok(answer) => resend_answer(answer.status, &answer.body),
+                Err(e) => Err(SendError::Retry(format!("Resend unreachable: {e}"))),
+            },
+            MailTransport::Cloudflare { binding } => {
+                let sender = self.env.send_email(binding).map_err(|e| SendError::Retry(format!("send_email binding {binding}: {e}")))?;
+                let message = worker::SendEmailBuilder::builder(from, &email.to, &email.subject).text(&email.text).html(&email.html).build();
+                match sender.send_with_builder(&message).await {
+                    Ok(result) => Ok(result.message_id()),
+                    // The binding throws for refused recipients and for quota or outages alike: retried.
+                    Err(e) => Err(SendError::Retry(format!("send_email: {e:?}"))),
+                }
+            }
+        }
+    }
+}
+
+/// What messages need from the configuration: the shop as sender, the link secret, the bank account.
+pub fn settings(env: &Env, config: &Config) -> Settings {
+    let shop = ShopDetails::from_vars(|name| env.var(name).ok().map(|v| v.to_string()));
+    let origin = config.public_origin.as_ref().map(|o| o.as_string()).unwrap_or_default();
+    Settings {
+        sender: Sender {
+            name: env.var("SHOP_NAME").ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty()).unwrap_or_else(|| "Vestify".to_string()),
+            address: shop.address,
+            email: shop.email,
+            logo_url: format!("{origin}{}", crate::assets::url("img/logo.svg")),
+            origin,
+        },
+        shop_secret: config.shop_secret.clone(),
+        bank: config.bank.clone(),
+    }
+}
+
+/// One delivery pass over the due messages, if a transport is configured.
+pub async fn deliver(env: &Env) -> Result<PassReport, AppError> {
+    let config = Config::from_env(env);
+    if config.mail.transport == MailTransport::Off {
+        return Ok(PassReport::default());
+    }
+    let db = D1::open(env)?;
+    let claim = super::random::token(8).ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    Ok(run_pass(&db, &WorkerMailer { env, config: &config }, &settings(env, &config), &claim, now(), PASS_BATCH).await?)
+}
+
+/// Starts a pass after the response, without delaying it; a failure is logged.
+pub fn deliver_soon(env: &Env, ctx: &Context) {
+    let env = env.clone();
+    ctx.wait_until(async move {
+        match deliver(&env).await {
+            Ok(report) if report.claimed > 0 => worker::console_log!("outbox: {}", serde_json::to_string(&report).unwrap_or_default()),
+            Ok(_) => {}
+            Err(e) => worker::console_error!("outbox pass failed: {e}"),
+        }
+    });
+}
