@@ -52,6 +52,9 @@ pub struct Config {
     /// Cash on delivery: up to `COD_MAX_VND` (5.000.000 ₫), at most `COD_MAX_OPEN` (3) open COD
     /// orders per phone and per client address.
     pub cod: CodPolicy,
+    /// `API_ALLOWED_ORIGINS`: the web apps' origins allowed to call the API from a browser
+    /// (space-separated; none by default), `domain::cors`.
+    pub api_allowed_origins: crate::domain::cors::AllowedOrigins,
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -117,6 +120,7 @@ impl Config {
                 max: vnd(env, "COD_MAX_VND", CodPolicy::default().max, 1_000_000_000_000),
                 open_limit: int(env, "COD_MAX_OPEN", CodPolicy::default().open_limit, 1, 1000),
             },
+            api_allowed_origins: crate::domain::cors::AllowedOrigins::parse(&var(env, "API_ALLOWED_ORIGINS").unwrap_or_default()),
             analytics_flush_events: var(env, "ANALYTICS_FLUSH_EVENTS").and_then(|v| v.trim().parse::<usize>().ok()).filter(|n| *n > 0),
         }
     }

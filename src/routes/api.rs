@@ -33,7 +33,7 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
         req.name("api.unknown");
         let mut rendered = error_body(req, &AppError::MethodNotAllowed);
         rendered.headers.push(("allow", "GET, HEAD".to_string()));
-        return with_cors(respond(rendered, http_cache::NO_STORE, None));
+        return respond(rendered, http_cache::NO_STORE, None);
     }
     let path = req.path.as_str();
     let segments: Vec<&str> = path.strip_prefix("/api/v1/").map_or_else(Vec::new, |rest| rest.split('/').collect());
@@ -76,12 +76,8 @@ where
         }
     })
     .await;
-    with_cors(response)
-}
-
-fn with_cors(response: Response) -> Response {
-    // Read-only public data: any site may fetch it, without credentials.
-    let _ = response.headers().set("access-control-allow-origin", "*");
+    // Read-only public data: any site may fetch it, without credentials (`*` is set on the way out,
+    // `routes::cross_origin`).
     response
 }
 
