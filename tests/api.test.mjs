@@ -74,6 +74,25 @@ const cheapest = (p, pred = () => true) => Math.min(...c.variantsOf(p).filter(pr
 // --- documents --------------------------------------------------------------------------------------
 
 describe('openapi document', () => {
+  it('is readable as a reference at /api/v1/docs, rendered from the same document, without scripts', async () => {
+    const res = await shop.request('/api/v1/docs');
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(res.headers.get('content-security-policy') ?? '', /script-src/);
+    assert.ok(!/<script/i.test(res.text), 'no script, third-party or other');
+    for (const op of operations) {
+      const at = res.text.indexOf(`data-operation="${op}"`);
+      assert.ok(at >= 0, `${op} is on the page`);
+      const section = res.text.slice(at, res.text.indexOf('</section>', at));
+      assert.match(section, /<pre class="example"><code>curl/, `${op} has a curl example`);
+      const [method, path] = op.split(' ');
+      for (const status of Object.keys(openapi.paths[path][method.toLowerCase()].responses)) {
+        assert.ok(section.includes(`<dt><code>${status}</code></dt>`), `${op} shows ${status}`);
+      }
+    }
+    assert.ok(res.text.includes(`${shop.url}/api/v1/carts/$ID/checkout`), 'examples call this shop');
+  });
+
   it('serves the OpenAPI document the tests validate against', async () => {
     const res = await shop.getJson('/api/v1/openapi.json');
     assert.equal(res.status, 200);
@@ -793,6 +812,27 @@ describe('idempotency, content types and rate-limit headers', () => {
     const missing = await s.api('POST', `/api/v1/carts/${cart.id}/items`, { body: {}, headers: { 'x-cart-token': cart.token } });
     assert.equal(missing.status, 400);
     for (const [field, message] of Object.entries(missing.json.error.fields)) assert.ok(message.startsWith(`${field} `), message);
+  });
+
+  it('shows an app the order\'s contact, address with codes, statuses, shipment with its tracking page, and events', async () => {
+    const v = variantOf(6);
+    const body = checkoutBody({ note: 'Giao giờ hành chính' });
+    const { order } = await s.placeOrder([[v, 1]], body);
+    const read = async () => (await s.getOrder(order.id, order.access_token)).json.order;
+    const before = await read();
+    assert.deepEqual(before.contact, { name: body.name, email: body.email, phone: '+84912345678' });
+    assert.equal(before.shipping_address.line1, body.address.line1);
+    assert.equal(before.shipping_address.province_code, body.address.province_code);
+    assert.equal(before.shipping_address.ward_code, body.address.ward_code);
+    assert.ok(before.shipping_address.province.length > 0 && before.shipping_address.ward.length > 0, 'the names of the codes');
+    assert.equal(before.note, body.note);
+    assert.equal(before.shipment, null, 'nothing shipped yet');
+    assert.equal(before.fulfillment_status, 'unfulfilled');
+    assert.ok(before.events.length >= 1);
+    await shop.sql(`UPDATE orders SET carrier = 'GHN', tracking_number = 'GHN12345' WHERE id = '${order.id}'`);
+    const shipped = await read();
+    assert.deepEqual(shipped.shipment, { carrier: shipped.shipment.carrier, tracking_number: 'GHN12345', tracking_url: 'https://donhang.ghn.vn/?order_code=GHN12345' });
+    assertSchema('Order', shipped);
   });
 
   it('documents an unknown variant as the 404 it is, and shows a refused code\'s cart as a GET then shows it', async () => {

@@ -199,6 +199,18 @@ pub(super) fn order_json(d: &OrderDetail) -> Value {
             "totals": {"subtotal": o.subtotal, "shipping": o.shipping_fee, "discount": o.discount, "total": o.total},
             "shipping_method": o.shipping_method,
             "payment_provider": o.payment_provider,
+            "contact": {"name": o.name, "email": o.email, "phone": o.phone},
+            "shipping_address": {
+                "line1": o.address_line1, "ward": o.address_ward, "district": o.address_district, "province": o.address_province,
+                "country": o.address_country, "province_code": o.address_province_code, "ward_code": o.address_ward_code,
+                "postal_code": o.address_postal_code,
+            },
+            "note": o.note,
+            // The parcel once the shop recorded its carrier and tracking number.
+            "shipment": o.tracking_number.as_deref().filter(|t| !t.trim().is_empty()).map(|t| {
+                let shipment = crate::domain::tracking::Shipment::new(o.carrier.as_deref().unwrap_or_default(), t);
+                json!({"carrier": shipment.carrier, "tracking_number": shipment.tracking_number, "tracking_url": shipment.url})
+            }),
             "lines": d.lines.iter().map(|l| json!({
                 "sku": l.sku, "variant_id": l.variant_id, "name": {"vi": l.name_vi, "en": l.name_en},
                 "size": l.size, "color": l.color, "unit_price": l.unit_price, "quantity": l.quantity, "line_total": l.line_total,
