@@ -22,7 +22,7 @@ beforeAll(async () => {
   app = await startAppServer();
 });
 after(() => app?.server.close());
-useShop(() => ({ vars: { API_ALLOWED_ORIGINS: `${app.origin} https://other-app.example` } }));
+useShop(() => ({ vars: { API_ALLOWED_ORIGINS: `${app.origin} https://other-app.example`, API_APP_SCHEMES: 'vestify-app' } }));
 useBrowser();
 // The document is the contract: every answer this file gets from a documented operation is checked
 // against openapi.json (a status it does not document fails the test that got it, a body that does
@@ -833,6 +833,28 @@ describe('idempotency, content types and rate-limit headers', () => {
     const shipped = await read();
     assert.deepEqual(shipped.shipment, { carrier: shipped.shipment.carrier, tracking_number: 'GHN12345', tracking_url: 'https://donhang.ghn.vn/?order_code=GHN12345' });
     assertSchema('Order', shipped);
+  });
+
+  it('sends an app\'s shopper back to its return_url or cancel_url after paying, and refuses another origin\'s', async () => {
+    const v = variantOf(7);
+    const { cart } = await s.cartWith([[v, 1]]);
+    for (const url of ['https://evil.example/done', 'javascript:alert(1)', `${app.origin}@evil.example/`]) {
+      const bad = await s.checkout(cart, { ...checkoutBody(), return_url: url });
+      assert.equal(bad.status, 400, `${url}: ${bad.text}`);
+      assert.deepEqual(Object.keys(bad.json.error.fields), ['return_url'], url);
+    }
+    const res = await s.checkout(cart, { ...checkoutBody(), return_url: `${app.origin}/done`, cancel_url: 'vestify-app:/cart' });
+    assert.equal(res.status, 201, res.text);
+    const { order } = res.json;
+    const pay = order.payments[0].id;
+    const declined = await s.postForm(`/pay/sandbox/${pay}`, { result: 'failed', t: order.access_token });
+    assert.equal(declined.status, 303);
+    assert.equal(declined.headers.get('location'), `vestify-app:/cart?order_id=${order.id}&status=failed`);
+    const paid = await s.postForm(`/pay/sandbox/${pay}`, { result: 'succeeded', t: order.access_token });
+    assert.equal(paid.headers.get('location'), `${app.origin}/done?order_id=${order.id}&status=paid`);
+    const web = await s.placeOrder([[variantOf(8), 1]]);
+    const plain = await s.postForm(`/pay/sandbox/${web.order.payments[0].id}`, { result: 'succeeded', t: web.order.access_token });
+    assert.equal(plain.headers.get('location'), `/orders/${web.order.id}?t=${web.order.access_token}`, 'without a return_url, the order page');
   });
 
   it('documents an unknown variant as the 404 it is, and shows a refused code\'s cart as a GET then shows it', async () => {

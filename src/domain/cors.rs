@@ -51,6 +51,56 @@ impl AllowedOrigins {
     }
 }
 
+/// Where an app's shopper may be sent back after paying (`return_url`, `cancel_url` of an API
+/// checkout): a URL of an allowed origin (`https://app.example/done`), or of an app scheme listed
+/// in `API_APP_SCHEMES` (`vestify-app:/orders`). Anything else — another origin, credentials in
+/// the URL, spaces or control characters, a web scheme listed as an app's, over 2,000 bytes — is
+/// `None` (refused, so the shop never redirects a shopper somewhere an attacker chose).
+pub fn app_return_url(raw: &str, allowed: &AllowedOrigins, schemes: &[String]) -> Option<String> {
+    let url = raw.trim();
+    if url.is_empty() || url.len() > 2000 || url.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') {
+        return None;
+    }
+    let (scheme, rest) = url.split_once(':')?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme == "http" || scheme == "https" {
+        let after = rest.strip_prefix("//")?;
+        let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+        let authority = &after[..end];
+        if authority.contains('@') {
+            return None;
+        }
+        return allowed.allows(&format!("{scheme}://{authority}")).then(|| url.to_string());
+    }
+    let listed = schemes.contains(&scheme);
+    let web = ["javascript", "data", "file", "blob", "vbscript", "about", "ftp", "ws", "wss"].contains(&scheme.as_str());
+    (listed && !web).then(|| url.to_string())
+}
+
+/// `API_APP_SCHEMES`: the registered app schemes (`vestify-app com.example.shop`), lower case;
+/// an entry that is not a scheme is left out.
+pub fn app_schemes(configured: &str) -> Vec<String> {
+    configured
+        .split_whitespace()
+        .map(|s| s.trim_end_matches(':').to_ascii_lowercase())
+        .filter(|s| s.len() <= 64 && s.starts_with(|c: char| c.is_ascii_lowercase()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.')))
+        .filter(|s| s != "http" && s != "https")
+        .collect()
+}
+
+/// The app's URL with the order and how the payment ended (`paid`, `failed`, `cancelled`) added to
+/// its query: `https://app.example/done?order_id=…&status=paid`.
+pub fn app_redirect(base: &str, order_id: &str, status: &str) -> String {
+    let (url, fragment) = base.split_once('#').map_or((base, None), |(u, f)| (u, Some(f)));
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let mut out = format!("{url}{sep}order_id={order_id}&status={status}");
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
 /// What an API route takes from a browser: its methods (the preflight's and the 405's `Allow`) and
 /// the request headers beyond the safelisted ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,6 +232,27 @@ mod tests {
         assert_eq!(line.methods, "PATCH, DELETE");
         let catalog = route(&["v1", "products"]).expect("a route");
         assert_eq!(get(&preflight_headers(&allowed, Some("https://evil.example"), &catalog), "access-control-allow-origin"), Some("*"));
+    }
+
+    #[test]
+    fn an_app_return_url_is_an_allowed_origins_or_a_registered_schemes_and_nothing_else() {
+        let allowed = AllowedOrigins::parse("https://app.example http://127.0.0.1:5173");
+        let schemes = app_schemes("vestify-app com.example.Shop: https 1bad ja va");
+        assert_eq!(schemes, ["vestify-app", "com.example.shop", "ja", "va"]);
+        for ok in ["https://app.example/done", "https://app.example", "https://APP.example/x?y=1#z", "http://127.0.0.1:5173/paid", "vestify-app:/orders", "com.example.shop://paid?x=1"] {
+            assert_eq!(app_return_url(ok, &allowed, &schemes).as_deref(), Some(ok), "{ok}");
+        }
+        for bad in [
+            "", "https://evil.example/done", "https://app.example.evil.example/", "https://app.example@evil.example/", "https://evil.example\\@app.example/",
+            "http://app.example/done", "https://app.example:8443/", "//app.example/done", "/orders/1", "javascript:alert(1)", "other-app:/x",
+            "https://app.example/ done", "data:text/html,x",
+        ] {
+            assert_eq!(app_return_url(bad, &allowed, &schemes), None, "{bad}");
+        }
+        assert_eq!(app_return_url(&format!("https://app.example/{}", "a".repeat(2000)), &allowed, &schemes), None);
+        assert_eq!(app_return_url("javascript:alert(1)", &allowed, &app_schemes("javascript")), None, "a web scheme is never an app's");
+        assert_eq!(app_redirect("https://app.example/done", "o1", "paid"), "https://app.example/done?order_id=o1&status=paid");
+        assert_eq!(app_redirect("vestify-app:/x?a=1#top", "o1", "failed"), "vestify-app:/x?a=1&order_id=o1&status=failed#top");
     }
 
     #[test]

@@ -337,6 +337,21 @@ pub(super) async fn submit_checkout_json(m: &Machine<'_>, id: &str, track: &Trac
     }
     let form: CheckoutForm = parse_json(&m.body)?;
     let mut request = validate(&form, &config.providers())?;
+    // An app's checkout may name where the shopper goes after paying: only an allowed app origin's
+    // URL or a registered app scheme's (400 naming the field otherwise).
+    let fields = serde_json::from_str::<serde_json::Value>(&m.body).ok();
+    let app_url = |field: &'static str| -> Result<Option<String>, AppError> {
+        match fields.as_ref().and_then(|v| v.get(field)).filter(|v| !v.is_null()) {
+            None => Ok(None),
+            Some(v) => v
+                .as_str()
+                .and_then(|u| crate::domain::cors::app_return_url(u, &config.api_allowed_origins, &config.api_app_schemes))
+                .map(Some)
+                .ok_or_else(|| AppError::Invalid(vec![FieldError { field, problem: Problem::BadValue }])),
+        }
+    };
+    request.return_url = app_url("return_url")?;
+    request.cancel_url = app_url("cancel_url")?;
     locate_address(&D1::open(env)?, &mut request.address).await?.map_err(AppError::Unprocessable)?;
     // Optional: the total the client showed; the order is placed only at that total.
     let expected_total = serde_json::from_str::<serde_json::Value>(&m.body).ok().and_then(|v| v["expected_total"].as_i64()).map(Vnd::new);
@@ -520,7 +535,7 @@ async fn sandbox_pay(p: &Page<'_>, payment_id: &str) -> Result<Response, AppErro
     if status == PaymentStatus::Failed {
         location.push_str("&payment=failed");
     }
-    Ok(redirect(&location, Vec::new()))
+    Ok(redirect(&super::orders::after_payment(&detail.order, status == PaymentStatus::Succeeded, location), Vec::new()))
 }
 
 /// The client's address (`cf-connecting-ip`), for the open-COD limit per client.

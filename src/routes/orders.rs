@@ -181,6 +181,14 @@ async fn order_json_of(m: &Machine<'_>, id: &str) -> Result<Response, AppError> 
     Ok(json_response(200, &order_json(&detail)))
 }
 
+/// Where the shopper goes once a payment ended: for an app's checkout its `return_url` (paid) or
+/// `cancel_url` (failed or cancelled; the `return_url` when it gave none), with the order and the
+/// outcome in the query; otherwise `page`, the order page.
+pub(super) fn after_payment(order: &crate::app::orders::OrderRow, paid: bool, page: String) -> String {
+    let app = if paid { order.return_url.as_deref() } else { order.cancel_url.as_deref().or(order.return_url.as_deref()) };
+    app.map_or(page, |url| crate::domain::cors::app_redirect(url, &order.id, if paid { "paid" } else { "failed" }))
+}
+
 /// An order as the API shows it.
 pub(super) fn order_json(d: &OrderDetail) -> Value {
     let o = &d.order;
