@@ -912,7 +912,13 @@ describe('every operation of openapi.json', () => {
     await s.api('DELETE', `/api/v1/carts/${cart.id}/items/abc`, { headers: ct });
     await s.api('GET', '/api/v1/me', { headers: bearer });
     await s.api('GET', '/api/v1/me');
-    await s.api('GET', '/api/v1/me/orders', { headers: bearer });
+    const history = await s.api('GET', '/api/v1/me/orders', { headers: bearer });
+    assert.deepEqual([history.json.page, history.json.per_page, history.json.total, history.json.orders[0].id], [1, 20, 1, order.id]);
+    const beyond = await s.api('GET', '/api/v1/me/orders?page=2&per_page=1', { headers: bearer });
+    assert.deepEqual([beyond.json.orders.length, beyond.json.total, beyond.json.total_pages], [0, 1, 1], 'a page past the last is empty, not an error');
+    const badPage = await s.api('GET', '/api/v1/me/orders?page=0&per_page=101', { headers: bearer });
+    assert.equal(badPage.status, 400);
+    assert.deepEqual(Object.keys(badPage.json.error.fields).sort(), ['page', 'per_page']);
     await s.api('GET', `/api/v1/me/orders/${order.id}`, { headers: bearer });
     await s.api('GET', `/api/v1/me/orders/${none}`, { headers: bearer });
     await s.api('POST', '/api/v1/auth/refresh', { body: { refresh_token: tokens.refresh_token } });

@@ -82,6 +82,19 @@ pub fn declares_json(content_type: Option<&str>) -> bool {
     content_type.and_then(|t| t.split(';').next()).is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
 }
 
+/// `page` (1 to 1,000, default 1) and `per_page` (1 to 100, default 20) of a paged personal list
+/// (`/api/v1/me/orders`); a value out of range or not a number is a 400 naming it.
+pub fn page_params(query: &str) -> Result<(i64, i64), AppError> {
+    let read = |key: &'static str, default: i64, max: i64| match query_param(query, key) {
+        None => Ok(default),
+        Some(v) => v.trim().parse::<i64>().ok().filter(|n| (1..=max).contains(n)).ok_or(FieldError { field: key, problem: Problem::OutOfRange { min: 1, max } }),
+    };
+    match (read("page", 1, 1000), read("per_page", 20, 100)) {
+        (Ok(page), Ok(per_page)) => Ok((page, per_page)),
+        (page, per_page) => Err(AppError::Invalid([page.err(), per_page.err()].into_iter().flatten().collect())),
+    }
+}
+
 /// The `Idempotency-Key` as the API takes it: 1 to 255 characters (else none).
 pub fn idempotency_key(header: Option<&str>) -> Option<&str> {
     header.filter(|k| !k.is_empty() && k.len() <= 255)
@@ -335,6 +348,12 @@ mod tests {
         assert!(declares_json(Some("application/json")) && declares_json(Some("Application/JSON; charset=utf-8")));
         for other in [None, Some(""), Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("application/jsonp")] {
             assert!(!declares_json(other), "{other:?}");
+        }
+        assert_eq!(page_params("").ok(), Some((1, 20)));
+        assert_eq!(page_params("?page=3&per_page=100").ok(), Some((3, 100)));
+        match page_params("?page=0&per_page=x") {
+            Err(AppError::Invalid(fields)) => assert_eq!(fields.iter().map(|f| f.field).collect::<Vec<_>>(), ["page", "per_page"]),
+            other => panic!("{other:?}"),
         }
         assert_eq!(idempotency_key(Some("k")), Some("k"));
         assert_eq!(idempotency_key(Some("")), None);

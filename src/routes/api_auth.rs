@@ -17,7 +17,7 @@ use worker::{Env, Method, Request, Response};
 use super::http::{error_body, read_body};
 use super::orders::{load_order, order_json};
 use super::Incoming;
-use crate::app::accounts::{attach_guest_orders_sql, customer_by_email_sql, orders_sql, CustomerRow, OrderSummaryRow};
+use crate::app::accounts::{attach_guest_orders_sql, customer_by_email_sql, orders_page_sql, CustomerRow, OrderSummaryRow};
 use crate::app::sign_in::{attempt, Attempt};
 use crate::app::api_tokens::{
     insert_first_sql, is_refresh_token, live_family_customer_sql, revoke_family_sql, rotate_batch, RefreshRow, ROTATE_RESULT, ROTATE_SPEND,
@@ -321,17 +321,25 @@ async fn my_orders(req: &Request, env: &Env, config: &Config) -> Result<Response
         Ok(c) => c,
         Err(refusal) => return Ok(refusal),
     };
+    let query = req.url().ok().and_then(|u| u.query().map(str::to_string)).unwrap_or_default();
+    let (page, per_page) = crate::domain::http::page_params(&query)?;
     // Guest orders placed with the verified email become the shopper's first, as on the account page.
-    let results = db.batch(&[attach_guest_orders_sql(&c.id), orders_sql(&c.id)]).await?;
+    let [list, count] = orders_page_sql(&c.id, page, per_page);
+    let results = db.batch(&[attach_guest_orders_sql(&c.id), list, count]).await?;
     let orders: Vec<OrderSummaryRow> = match results.get(1) {
         Some(r) => r.decode()?,
+        None => return Err(AppError::Internal("orders batch".into())),
+    };
+    let total = match results.get(2) {
+        Some(r) => r.decode::<Value>()?.first().and_then(|v| v["n"].as_i64()).unwrap_or(0),
         None => return Err(AppError::Internal("orders batch".into())),
     };
     let orders: Vec<Value> = orders
         .iter()
         .map(|o| json!({"id": o.id, "number": o.number, "status": o.status, "payment_status": o.payment_status, "fulfillment_status": o.fulfillment_status, "total": o.total, "currency": "VND", "created_at": rfc3339(o.created_at), "url": format!("/api/v1/me/orders/{}", o.id)}))
         .collect();
-    Ok(answer(200, &json!({"orders": orders}), Vec::new()))
+    let pages = crate::domain::listing::total_pages(total.max(0) as u64, per_page as u32);
+    Ok(answer(200, &json!({"orders": orders, "page": page, "per_page": per_page, "total": total, "total_pages": pages}), Vec::new()))
 }
 
 /// An order if it is `customer_id`'s; `NotFound` for any other (or no) order.
