@@ -1,17 +1,42 @@
 // The public JSON API (/api/v1) against the built Worker: every body is checked against the OpenAPI
 // document (src/routes/openapi.json), and every answer against the seeded catalog (seed/demo.sql).
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { createServer } from 'node:http';
+import { after, describe, it } from 'node:test';
 
-import { assertSchema, openapi, responseSchema } from './support/openapi.mjs';
+import { assertDocumented, assertSchema, exercised, openapi, operations, responseSchema, templateOf } from './support/openapi.mjs';
+import { newShopper, PASSWORD } from './support/accounts.mjs';
 import { catalog } from './support/seed.mjs';
-import { s, shop, useShop } from './support/setup.mjs';
+import { openPage, useBrowser } from './support/browser.mjs';
+import { beforeAll, s, shop, useShop } from './support/setup.mjs';
 import { checkoutBody, shippingFee, variantPool } from './support/shopping.mjs';
 
 const c = catalog();
 const { withVariant } = c;
 
-useShop();
+// A web app on a second local origin (a tiny static server on another port), allowed to call the
+// API from a browser (API_ALLOWED_ORIGINS); the same server under the name `localhost` is a third
+// origin, not allowed.
+let app;
+beforeAll(async () => {
+  app = await startAppServer();
+});
+after(() => app?.server.close());
+useShop(() => ({ vars: { API_ALLOWED_ORIGINS: `${app.origin} https://other-app.example`, API_APP_SCHEMES: 'vestify-app' } }));
+useBrowser();
+// The document is the contract: every answer this file gets from a documented operation is checked
+// against openapi.json (a status it does not document fails the test that got it, a body that does
+// not match its schema too), and the last test asserts that every operation was exercised.
+beforeAll(() => {
+  const request = shop.request.bind(shop);
+  shop.request = async (path, init = {}) => {
+    const res = await request(path, init);
+    const method = (init.method ?? 'GET').toUpperCase();
+    const template = path.startsWith('/api/v1/') ? templateOf(path) : undefined;
+    if (template && openapi.paths[template][method.toLowerCase()]) assertDocumented(method, path, res);
+    return res;
+  };
+});
 
 // --- helpers (one per endpoint, in the style of zero2prod's TestApp) --------------------------------
 
@@ -49,6 +74,25 @@ const cheapest = (p, pred = () => true) => Math.min(...c.variantsOf(p).filter(pr
 // --- documents --------------------------------------------------------------------------------------
 
 describe('openapi document', () => {
+  it('is readable as a reference at /api/v1/docs, rendered from the same document, without scripts', async () => {
+    const res = await shop.request('/api/v1/docs');
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(res.headers.get('content-security-policy') ?? '', /script-src/);
+    assert.ok(!/<script/i.test(res.text), 'no script, third-party or other');
+    for (const op of operations) {
+      const at = res.text.indexOf(`data-operation="${op}"`);
+      assert.ok(at >= 0, `${op} is on the page`);
+      const section = res.text.slice(at, res.text.indexOf('</section>', at));
+      assert.match(section, /<pre class="example"><code>curl/, `${op} has a curl example`);
+      const [method, path] = op.split(' ');
+      for (const status of Object.keys(openapi.paths[path][method.toLowerCase()].responses)) {
+        assert.ok(section.includes(`<dt><code>${status}</code></dt>`), `${op} shows ${status}`);
+      }
+    }
+    assert.ok(res.text.includes(`${shop.url}/api/v1/carts/$ID/checkout`), 'examples call this shop');
+  });
+
   it('serves the OpenAPI document the tests validate against', async () => {
     const res = await shop.getJson('/api/v1/openapi.json');
     assert.equal(res.status, 200);
@@ -570,5 +614,325 @@ describe('bad input', () => {
       const { json } = await api(path, 404);
       assert.equal(json.error.code, 'not_found');
     }
+  });
+});
+
+// --- cross-origin apps (CORS) -----------------------------------------------------------------------
+
+/** The app's page: it drives the buying path with fetch against the shop given in `?shop=`. */
+const APP_PAGE = `<!doctype html><meta charset="utf-8"><title>app</title><script>
+const shop = new URLSearchParams(location.search).get('shop');
+async function call(method, path, { body, headers = {} } = {}) {
+  const init = { method, headers: { ...headers } };
+  if (body !== undefined) { init.body = JSON.stringify(body); init.headers['content-type'] = 'application/json'; }
+  const res = await fetch(shop + path, init);
+  return { status: res.status, json: await res.json().catch(() => null), requestId: res.headers.get('x-request-id') };
+}
+window.buy = async (variantId, checkout) => {
+  const created = await call('POST', '/api/v1/carts');
+  const cart = created.json;
+  const headers = { 'x-cart-token': cart.token };
+  const added = await call('POST', '/api/v1/carts/' + cart.id + '/items', { body: { variant_id: variantId, quantity: 1 }, headers: { ...headers, 'idempotency-key': 'add-' + cart.id } });
+  const bad = await call('PATCH', '/api/v1/carts/' + cart.id + '/items/999999', { body: { quantity: 1 }, headers });
+  const placed = await call('POST', '/api/v1/carts/' + cart.id + '/checkout', { body: checkout, headers: { ...headers, 'idempotency-key': 'buy-' + cart.id } });
+  const order = placed.json && placed.json.order;
+  const read = order ? await call('GET', '/api/v1/orders/' + order.id, { headers: { 'x-order-token': order.access_token } }) : null;
+  return { created, added, bad, placed, read };
+};
+window.tryCart = async () => {
+  try { return (await fetch(shop + '/api/v1/carts', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status; }
+  catch (e) { return 'blocked'; }
+};
+</script><p>app</p>`;
+
+async function startAppServer() {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(APP_PAGE);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { server, port, origin: `http://127.0.0.1:${port}` };
+}
+
+describe('cross-origin apps (CORS)', () => {
+  const preflight = (path, origin, method = 'POST', headers = 'content-type, x-cart-token') =>
+    shop.request(path, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': headers } });
+
+  it('answers a preflight from an allowed origin with the route\'s methods and headers, and refuses others', async () => {
+    const cart = await s.createCart();
+    const cases = [
+      [`/api/v1/carts/${cart.id}/items`, 'POST', 'Content-Type, X-Cart-Token, Authorization, Idempotency-Key'],
+      [`/api/v1/carts/${cart.id}/checkout`, 'POST', 'Content-Type, X-Cart-Token, Authorization, Idempotency-Key'],
+      [`/api/v1/carts/${cart.id}/items/1`, 'PATCH, DELETE', 'Content-Type, X-Cart-Token, Authorization'],
+      ['/api/v1/orders/0123456789abcdef0123456789abcdef', 'GET', 'X-Order-Token, Authorization'],
+      ['/api/v1/me', 'GET', 'Authorization'],
+      ['/api/v1/auth/token', 'POST', 'Content-Type'],
+    ];
+    for (const [path, methods, headers] of cases) {
+      const res = await preflight(path, app.origin, methods.split(',')[0]);
+      assert.equal(res.status, 204, `${path}: ${res.text}`);
+      assert.equal(res.headers.get('access-control-allow-origin'), app.origin, path);
+      assert.equal(res.headers.get('access-control-allow-methods'), methods, path);
+      assert.equal(res.headers.get('access-control-allow-headers'), headers, path);
+      assert.equal(res.headers.get('access-control-max-age'), '600', path);
+      assert.match(res.headers.get('vary') ?? '', /\bOrigin\b/, path);
+      assert.equal(res.headers.get('access-control-allow-credentials'), null, path);
+      const refused = await preflight(path, 'https://evil.example', methods.split(',')[0]);
+      assert.equal(refused.status, 204, path);
+      assert.equal(refused.headers.get('access-control-allow-origin'), null, `${path}: no other origin`);
+      assert.equal(refused.headers.get('access-control-allow-methods'), null, path);
+    }
+    const missing = await preflight('/api/v1/nope', app.origin);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers.get('access-control-allow-origin'), app.origin, 'a 404 is readable by the app too');
+  });
+
+  it('sends the allowed origin on every answer, errors included, and * only on catalog reads', async () => {
+    const other = 'https://other-app.example';
+    const cart = (await s.api('POST', '/api/v1/carts', { headers: { origin: other } }));
+    assert.equal(cart.status, 201);
+    assert.equal(cart.headers.get('access-control-allow-origin'), other);
+    assert.match(cart.headers.get('access-control-expose-headers') ?? '', /X-Request-Id/);
+    const errors = [
+      await s.api('GET', `/api/v1/carts/${cart.json.id}`, { headers: { origin: other } }),
+      await s.api('GET', '/api/v1/me', { headers: { origin: other } }),
+      await s.api('PUT', '/api/v1/carts', { headers: { origin: other } }),
+    ];
+    assert.deepEqual(errors.map((r) => r.status), [404, 401, 405]);
+    for (const res of errors) assert.equal(res.headers.get('access-control-allow-origin'), other, res.text);
+    const foreign = await s.api('POST', '/api/v1/carts', { headers: { origin: 'https://evil.example' } });
+    assert.equal(foreign.headers.get('access-control-allow-origin'), null, 'a personal answer is never *');
+    assert.match(foreign.headers.get('vary') ?? '', /\bOrigin\b/);
+    const catalogRead = await shop.request('/api/v1/categories', { headers: { origin: 'https://evil.example' } });
+    assert.equal(catalogRead.headers.get('access-control-allow-origin'), '*');
+    assert.equal(catalogRead.headers.get('access-control-allow-credentials'), null);
+  });
+
+  it('lets a web app on another origin run the buying path in a browser, and no other origin', async () => {
+    const variant = c.active.flatMap((p) => c.variantsOf(p)).filter((v) => v.on_hand >= 12).sort((a, b) => b.id - a.id)[0];
+    const { page, close } = await openPage();
+    await page.goto(`${app.origin}/?shop=${encodeURIComponent(shop.url)}`);
+    const run = await page.evaluate(([id, body]) => window.buy(id, body), [variant.id, checkoutBody()]);
+    assert.equal(run.created.status, 201, JSON.stringify(run.created));
+    assert.equal(run.added.status, 201, JSON.stringify(run.added));
+    assert.equal(run.added.json.lines.length, 1);
+    assert.equal(run.bad.status, 404, 'an error answer is readable by the app');
+    assert.equal(run.bad.json.error.code, 'variant_not_found');
+    assert.ok(run.bad.requestId, 'the app reads the exposed X-Request-Id');
+    assert.equal(run.placed.status, 201, JSON.stringify(run.placed).slice(0, 400));
+    assertSchema('CheckoutResult', run.placed.json);
+    assert.equal(run.read.status, 200);
+    assert.equal(run.read.json.order.id, run.placed.json.order.id);
+    await close();
+
+    const foreign = await openPage();
+    await foreign.page.goto(`http://localhost:${app.port}/?shop=${encodeURIComponent(shop.url)}`);
+    assert.equal(await foreign.page.evaluate(() => window.tryCart()), 'blocked', 'an origin not allowed cannot call the API');
+    await foreign.close();
+  });
+});
+
+// --- spec and behaviour agree (issue 21) -----------------------------------------------------------
+
+describe('idempotency, content types and rate-limit headers', () => {
+  const variantOf = (n) => c.active.flatMap((p) => c.variantsOf(p)).filter((v) => v.on_hand >= 12).sort((a, b) => b.id - a.id)[n];
+
+  it('adds once for a retried Idempotency-Key, marks the replay, and refuses the key with another body', async () => {
+    const v = variantOf(1);
+    const cart = await s.createCart();
+    const headers = { 'x-cart-token': cart.token, 'idempotency-key': 'add-once' };
+    const add = (quantity) => s.api('POST', `/api/v1/carts/${cart.id}/items`, { body: { variant_id: v.id, quantity }, headers });
+    const first = await add(2);
+    assert.equal(first.status, 201, first.text);
+    assert.equal(first.headers.get('idempotent-replayed'), null);
+    const again = await add(2);
+    assert.equal(again.status, 201, again.text);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assertSchema('Cart', again.json);
+    assert.equal(again.json.lines.find((l) => l.variant_id === v.id).quantity, 2, 'the retry did not add again');
+    const other = await add(3);
+    assert.equal(other.status, 422, other.text);
+    assert.equal(other.json.error.code, 'idempotency_key_reused');
+    assert.ok(Object.keys(openapi.paths['/api/v1/carts/{id}/items'].post.responses).includes('422'));
+    const unkeyed = await s.addItem(cart, v.id, 1);
+    assert.equal(unkeyed.json.lines.find((l) => l.variant_id === v.id).quantity, 3, 'without a key, every add adds');
+  });
+
+  it('replays a checkout for the same key and body, refuses the key with another body, and sends RateLimit headers', async () => {
+    const v = variantOf(2);
+    const { cart } = await s.cartWith([[v, 1]]);
+    const first = await s.checkout(cart, checkoutBody(), 'buy-once');
+    assert.equal(first.status, 201, first.text);
+    assert.equal(first.headers.get('idempotent-replayed'), null);
+    for (const name of ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']) {
+      assert.match(first.headers.get(name) ?? '', /^\d+$/, name);
+    }
+    assert.ok(Number(first.headers.get('ratelimit-remaining')) < Number(first.headers.get('ratelimit-limit')));
+    const again = await s.checkout(cart, checkoutBody(), 'buy-once');
+    assert.equal(again.status, 201, again.text);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.equal(again.json.order.id, first.json.order.id);
+    const other = await s.checkout(cart, checkoutBody({ email: 'someone.else@example.vn' }), 'buy-once');
+    assert.equal(other.status, 422, other.text);
+    assert.equal(other.json.error.code, 'idempotency_key_reused');
+    assertSchema('Error', other.json);
+  });
+
+  it('refuses a body not declared as JSON with 415 on every endpoint that takes one, as documented', async () => {
+    const v = variantOf(3);
+    const cart = await s.createCart();
+    const h = { 'x-cart-token': cart.token, 'content-type': 'text/plain' };
+    const cases = [
+      ['POST', `/api/v1/carts/${cart.id}/items`, '/api/v1/carts/{id}/items', 'post', JSON.stringify({ variant_id: v.id, quantity: 1 })],
+      ['PATCH', `/api/v1/carts/${cart.id}/items/${v.id}`, '/api/v1/carts/{id}/items/{line_id}', 'patch', '{"quantity":1}'],
+      ['POST', `/api/v1/carts/${cart.id}/coupons`, '/api/v1/carts/{id}/coupons', 'post', '{"code":"FREESHIP"}'],
+      ['POST', `/api/v1/carts/${cart.id}/checkout`, '/api/v1/carts/{id}/checkout', 'post', JSON.stringify(checkoutBody())],
+      ['POST', `/api/v1/carts/${cart.id}/shipping-quote`, '/api/v1/carts/{id}/shipping-quote', 'post', '{"province_code":"01"}'],
+      ['POST', '/api/v1/auth/token', '/api/v1/auth/token', 'post', '{"email":"a@b.vn","password":"x"}'],
+    ];
+    for (const [method, path, doc, op, body] of cases) {
+      const res = await s.api(method, path, { body, headers: h });
+      assert.equal(res.status, 415, `${method} ${path}: ${res.text}`);
+      assert.equal(res.json.error.code, 'unsupported_media_type');
+      assert.ok(openapi.paths[doc][op].responses['415'], `${method} ${doc} documents 415`);
+    }
+    assert.equal((await s.getCart(cart)).json.lines.length, 0, 'nothing was added');
+  });
+
+  it('answers 204 without a content type, and names the field in field errors', async () => {
+    const res = await shop.request('/api/v1/auth/logout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"refresh_token":"nope"}' });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get('content-type'), null);
+    assert.equal(res.text, '');
+    const cart = await s.createCart();
+    const quote = await s.shippingQuote(cart, { country: 'VN' });
+    assert.equal(quote.status, 400, quote.text);
+    assert.equal(quote.json.error.fields.province_code, 'province_code is required');
+    const missing = await s.api('POST', `/api/v1/carts/${cart.id}/items`, { body: {}, headers: { 'x-cart-token': cart.token } });
+    assert.equal(missing.status, 400);
+    for (const [field, message] of Object.entries(missing.json.error.fields)) assert.ok(message.startsWith(`${field} `), message);
+  });
+
+  it('shows an app the order\'s contact, address with codes, statuses, shipment with its tracking page, and events', async () => {
+    const v = variantOf(6);
+    const body = checkoutBody({ note: 'Giao giờ hành chính' });
+    const { order } = await s.placeOrder([[v, 1]], body);
+    const read = async () => (await s.getOrder(order.id, order.access_token)).json.order;
+    const before = await read();
+    assert.deepEqual(before.contact, { name: body.name, email: body.email, phone: '+84912345678' });
+    assert.equal(before.shipping_address.line1, body.address.line1);
+    assert.equal(before.shipping_address.province_code, body.address.province_code);
+    assert.equal(before.shipping_address.ward_code, body.address.ward_code);
+    assert.ok(before.shipping_address.province.length > 0 && before.shipping_address.ward.length > 0, 'the names of the codes');
+    assert.equal(before.note, body.note);
+    assert.equal(before.shipment, null, 'nothing shipped yet');
+    assert.equal(before.fulfillment_status, 'unfulfilled');
+    assert.ok(before.events.length >= 1);
+    await shop.sql(`UPDATE orders SET carrier = 'GHN', tracking_number = 'GHN12345' WHERE id = '${order.id}'`);
+    const shipped = await read();
+    assert.deepEqual(shipped.shipment, { carrier: shipped.shipment.carrier, tracking_number: 'GHN12345', tracking_url: 'https://donhang.ghn.vn/?order_code=GHN12345' });
+    assertSchema('Order', shipped);
+  });
+
+  it('sends an app\'s shopper back to its return_url or cancel_url after paying, and refuses another origin\'s', async () => {
+    const v = variantOf(7);
+    const { cart } = await s.cartWith([[v, 1]]);
+    for (const url of ['https://evil.example/done', 'javascript:alert(1)', `${app.origin}@evil.example/`]) {
+      const bad = await s.checkout(cart, { ...checkoutBody(), return_url: url });
+      assert.equal(bad.status, 400, `${url}: ${bad.text}`);
+      assert.deepEqual(Object.keys(bad.json.error.fields), ['return_url'], url);
+    }
+    const res = await s.checkout(cart, { ...checkoutBody(), return_url: `${app.origin}/done`, cancel_url: 'vestify-app:/cart' });
+    assert.equal(res.status, 201, res.text);
+    const { order } = res.json;
+    const pay = order.payments[0].id;
+    const declined = await s.postForm(`/pay/sandbox/${pay}`, { result: 'failed', t: order.access_token });
+    assert.equal(declined.status, 303);
+    assert.equal(declined.headers.get('location'), `vestify-app:/cart?order_id=${order.id}&status=failed`);
+    const paid = await s.postForm(`/pay/sandbox/${pay}`, { result: 'succeeded', t: order.access_token });
+    assert.equal(paid.headers.get('location'), `${app.origin}/done?order_id=${order.id}&status=paid`);
+    const web = await s.placeOrder([[variantOf(8), 1]]);
+    const plain = await s.postForm(`/pay/sandbox/${web.order.payments[0].id}`, { result: 'succeeded', t: web.order.access_token });
+    assert.equal(plain.headers.get('location'), `/orders/${web.order.id}?t=${web.order.access_token}`, 'without a return_url, the order page');
+  });
+
+  it('documents an unknown variant as the 404 it is, and shows a refused code\'s cart as a GET then shows it', async () => {
+    const cart = await s.createCart();
+    const res = await s.addItem(cart, 999999, 1);
+    assert.equal(res.status, 404);
+    assert.equal(res.json.error.code, 'variant_not_found');
+    assert.match(openapi.paths['/api/v1/carts/{id}/items'].post.responses['404'].description, /variant_not_found/);
+    const v = variantOf(4);
+    await s.addItem(cart, v.id, 1);
+    const refused = await s.applyCode(cart, 'NO-SUCH-CODE');
+    assert.equal(refused.status, 422);
+    const now = (await s.getCart(cart)).json;
+    const { rejected, ...shown } = refused.json.cart.discounts;
+    const { rejected: none, ...stays } = now.discounts;
+    assert.deepEqual(shown, stays, 'the refusal\'s cart is priced as a GET prices it');
+    assert.deepEqual(none, []);
+    assert.equal(refused.json.cart.subtotal, now.subtotal);
+  });
+});
+
+// --- the document is the contract -------------------------------------------------------------------
+
+describe('every operation of openapi.json', () => {
+  it('answers every documented operation as documented, success and refusals', async () => {
+    const v = c.active.flatMap((p) => c.variantsOf(p)).filter((x) => x.on_hand >= 12).sort((a, b) => b.id - a.id)[5];
+    const { email } = await newShopper(shop, 'contract');
+    const tokens = (await s.api('POST', '/api/v1/auth/token', { body: { email, password: PASSWORD } })).json;
+    const bearer = { authorization: `Bearer ${tokens.access_token}` };
+    await s.api('POST', '/api/v1/auth/token', { body: { email, password: 'wrong password' } });
+    await s.api('POST', '/api/v1/auth/token', { body: {} });
+    const cart = await s.createCart();
+    const ct = { 'x-cart-token': cart.token };
+    const none = '0123456789abcdef0123456789abcdef';
+    await s.api('GET', `/api/v1/carts/${cart.id}`, { headers: ct });
+    await s.api('GET', `/api/v1/carts/${none}`, { headers: ct });
+    await s.api('POST', `/api/v1/carts/${cart.id}/items`, { body: { variant_id: v.id, quantity: 1 }, headers: ct });
+    await s.api('POST', `/api/v1/carts/${cart.id}/items`, { body: { variant_id: v.id }, headers: ct });
+    await s.api('PATCH', `/api/v1/carts/${cart.id}/items/${v.id}`, { body: { quantity: 2 }, headers: ct });
+    await s.api('PATCH', `/api/v1/carts/${cart.id}/items/${v.id}`, { body: { quantity: 11 }, headers: ct });
+    await s.api('POST', `/api/v1/carts/${cart.id}/coupons`, { body: { code: 'FREESHIP' }, headers: ct });
+    await s.api('POST', `/api/v1/carts/${cart.id}/coupons`, { body: { code: 'x' }, headers: ct });
+    await s.api('DELETE', `/api/v1/carts/${cart.id}/coupons/FREESHIP`, { headers: ct });
+    await s.api('DELETE', `/api/v1/carts/${cart.id}/coupons/FREESHIP`, { headers: ct });
+    await s.api('POST', `/api/v1/carts/${cart.id}/shipping-quote`, { body: { province_code: '01' }, headers: ct });
+    await s.api('POST', `/api/v1/carts/${cart.id}/shipping-quote`, { body: { province_code: '99' }, headers: ct });
+    await s.api('POST', `/api/v1/carts/${cart.id}/checkout`, { body: checkoutBody({ email: 'x' }), headers: ct });
+    const placed = await s.api('POST', `/api/v1/carts/${cart.id}/checkout`, { body: checkoutBody(), headers: { ...ct, ...bearer, 'idempotency-key': 'contract' } });
+    assert.equal(placed.status, 201, placed.text);
+    const order = placed.json.order;
+    await s.api('GET', `/api/v1/orders/${order.id}`, { headers: { 'x-order-token': order.access_token } });
+    await s.api('GET', `/api/v1/orders/${order.id}`, { headers: bearer });
+    await s.api('GET', `/api/v1/orders/${order.id}`);
+    await s.api('DELETE', `/api/v1/carts/${cart.id}/items/${v.id}`, { headers: ct });
+    await s.api('DELETE', `/api/v1/carts/${cart.id}/items/abc`, { headers: ct });
+    await s.api('GET', '/api/v1/me', { headers: bearer });
+    await s.api('GET', '/api/v1/me');
+    const history = await s.api('GET', '/api/v1/me/orders', { headers: bearer });
+    assert.deepEqual([history.json.page, history.json.per_page, history.json.total, history.json.orders[0].id], [1, 20, 1, order.id]);
+    const beyond = await s.api('GET', '/api/v1/me/orders?page=2&per_page=1', { headers: bearer });
+    assert.deepEqual([beyond.json.orders.length, beyond.json.total, beyond.json.total_pages], [0, 1, 1], 'a page past the last is empty, not an error');
+    const badPage = await s.api('GET', '/api/v1/me/orders?page=0&per_page=101', { headers: bearer });
+    assert.equal(badPage.status, 400);
+    assert.deepEqual(Object.keys(badPage.json.error.fields).sort(), ['page', 'per_page']);
+    await s.api('GET', `/api/v1/me/orders/${order.id}`, { headers: bearer });
+    await s.api('GET', `/api/v1/me/orders/${none}`, { headers: bearer });
+    await s.api('POST', '/api/v1/auth/refresh', { body: { refresh_token: tokens.refresh_token } });
+    await s.api('POST', '/api/v1/auth/refresh', { body: { refresh_token: tokens.refresh_token } });
+    await s.api('POST', '/api/v1/auth/logout', { body: { refresh_token: tokens.refresh_token } });
+    for (const path of ['/api/v1/categories', '/api/v1/products', `/api/v1/products/${c.active[0].slug}`, '/api/v1/products/no-such-product', '/api/v1/search?q=gile', '/api/v1/regions/provinces', '/api/v1/regions/provinces/79/wards', '/api/v1/regions/provinces/00/wards', '/api/v1/products?page=0']) {
+      await shop.request(path);
+    }
+    const etag = (await shop.request('/api/v1/categories')).headers.get('etag');
+    await shop.request('/api/v1/categories', { headers: { 'if-none-match': etag } });
+  });
+
+  it('exercised every operation the document describes', () => {
+    const missing = operations.filter((op) => !exercised.has(op));
+    assert.deepEqual(missing, [], 'operations no test called');
   });
 });

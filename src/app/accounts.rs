@@ -240,6 +240,18 @@ pub fn orders_sql(customer_id: &str) -> Sql {
     Sql::new("SELECT id, number, status, payment_status, fulfillment_status, total, created_at FROM orders WHERE customer_id = ? ORDER BY created_at DESC, id LIMIT 200").bind(customer_id)
 }
 
+/// One page of an account's orders, newest first (`per_page` from the `(page - 1) * per_page`-th),
+/// and how many it has in all (`n`).
+pub fn orders_page_sql(customer_id: &str, page: i64, per_page: i64) -> [Sql; 2] {
+    [
+        Sql::new("SELECT id, number, status, payment_status, fulfillment_status, total, created_at FROM orders WHERE customer_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?")
+            .bind(customer_id)
+            .bind(per_page)
+            .bind((page - 1) * per_page),
+        Sql::new("SELECT COUNT(*) AS n FROM orders WHERE customer_id = ?").bind(customer_id),
+    ]
+}
+
 /// A signed-in checkout's order is the shopper's.
 pub fn claim_order_sql(order_id: &str, customer_id: &str) -> Sql {
     Sql::new("UPDATE orders SET customer_id = ? WHERE id = ? AND customer_id IS NULL").bind(customer_id).bind(order_id)

@@ -17,7 +17,7 @@ use super::db::{expect_n, Db, DbError, Rows};
 use super::promotions::{decorate, price_cart, pricing_batch, promotions_of, PricingData, PromotionRow};
 use super::sql::Sql;
 use super::stock;
-use crate::domain::cart::{Cart, CartId, Handover, HoldChange, PlanError, MAX_CODES, MAX_PER_VARIANT};
+use crate::domain::cart::{Cart, CartId, Handover, HoldChange, KeyUse, PlanError, MAX_CODES, MAX_PER_VARIANT};
 use crate::domain::catalog::{ProductStatus, VariantStatus};
 use crate::domain::checkout::ShippingMethod;
 use crate::domain::shipping::{self as ship, ShippingSettings, Zone};
@@ -327,6 +327,8 @@ pub enum CartError {
     ShippingUnavailable { cart: Box<CartView> },
     /// The order's total is not the one the shopper was shown (`Submission::expected_total`).
     TotalChanged { cart: Box<CartView> },
+    /// An `Idempotency-Key` already used on this cart for another request.
+    IdempotencyKeyReused,
     #[serde(skip)]
     Internal(Failure),
 }
@@ -352,6 +354,7 @@ impl CartError {
             CartError::CodUnavailable(_) => "cod_unavailable",
             CartError::ShippingUnavailable { .. } => "shipping_unavailable",
             CartError::TotalChanged { .. } => "total_changed",
+            CartError::IdempotencyKeyReused => "idempotency_key_reused",
             CartError::Internal(_) => "internal_error",
         }
     }
@@ -376,6 +379,7 @@ impl CartError {
             CartError::CodUnavailable(_) => "cash on delivery is not available for this order; please choose another payment method",
             CartError::ShippingUnavailable { .. } => "that shipping method is not offered to this address for this parcel; see cart.shipping",
             CartError::TotalChanged { .. } => "the total is not expected_total; see the cart priced for this address",
+            CartError::IdempotencyKeyReused => "this Idempotency-Key was already used with another request; use a new key for a new request",
             CartError::Internal(_) => "cart operation failed",
         }
     }
@@ -437,6 +441,7 @@ impl From<CheckoutError> for CartError {
             CheckoutError::CodRefused(refusal) => CartError::CodUnavailable(refusal),
             CheckoutError::ShippingUnavailable { cart } => CartError::ShippingUnavailable { cart },
             CheckoutError::TotalChanged { cart } => CartError::TotalChanged { cart },
+            CheckoutError::KeyReused => CartError::IdempotencyKeyReused,
             CheckoutError::Internal(f) => CartError::Internal(f),
         }
     }
@@ -455,7 +460,14 @@ pub enum CartCall {
     /// The cart as `View`, with shipping priced for `zone` (the checkout once a place is chosen).
     Quote { zone: Zone },
     /// `add`: add to what the line has; otherwise set the line to `quantity` (0 removes it).
-    SetQuantity { variant_id: i64, quantity: i64, add: bool },
+    /// `key`: the API's `Idempotency-Key` and the request's fingerprint, so a retried add adds once.
+    SetQuantity {
+        variant_id: i64,
+        quantity: i64,
+        add: bool,
+        #[serde(default)]
+        key: Option<(String, String)>,
+    },
     /// Places the order (idempotent per cart and key).
     Checkout(Box<Submission>),
     /// Runs the alarm's work now (tests and operators; the work is idempotent).
@@ -477,6 +489,8 @@ pub enum CartCall {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum CartReply {
     Cart { cart: Box<CartView> },
+    /// A keyed change seen before with the same request: not done again; the cart as it is.
+    Replayed { cart: Box<CartView> },
     Placed(Box<Placed>),
     Contents { contents: Handover },
     Refused { refusal: CartError },
@@ -489,7 +503,21 @@ pub async fn serve<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, call: CartCall) 
     let answer = match call {
         CartCall::View => show(cx, cart).await.map(shown),
         CartCall::Quote { zone } => show_to(cx, cart, zone).await.map(shown),
-        CartCall::SetQuantity { variant_id, quantity, add } => set_quantity(cx, cart, variant_id, quantity, add).await.map(shown),
+        CartCall::SetQuantity { variant_id, quantity, add, key: None } => set_quantity(cx, cart, variant_id, quantity, add).await.map(shown),
+        CartCall::SetQuantity { variant_id, quantity, add, key: Some((key, fingerprint)) } => {
+            let key = format!("items:{key}");
+            match cart.seen(&key, &fingerprint) {
+                KeyUse::Replay => render(cx, cart, Vec::new()).await.map(|cart| CartReply::Replayed { cart: Box::new(cart) }).map_err(CartError::from),
+                KeyUse::Reused => Err(CartError::IdempotencyKeyReused),
+                KeyUse::New => match set_quantity(cx, cart, variant_id, quantity, add).await {
+                    Ok(view) => {
+                        cart.remember_key(&key, &fingerprint);
+                        Ok(shown(view))
+                    }
+                    Err(e) => Err(e),
+                },
+            }
+        }
         CartCall::Checkout(submission) => place_order(cx, cart, &submission).await.map(|placed| CartReply::Placed(Box::new(placed))).map_err(CartError::from),
         CartCall::RunAlarm => run_alarm(cx, cart).await.map(shown),
         CartCall::ApplyCode { code } => apply_code(cx, cart, &code).await.map(shown),
@@ -587,10 +615,13 @@ pub async fn apply_code<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, raw: &str) 
     if tried.add_code(code.as_str()).is_err() {
         return Err(CartError::TooManyCodes { cart: Box::new(render(cx, cart, Vec::new()).await?) });
     }
-    let mut shown = render(cx, &tried, Vec::new()).await?;
-    if shown.discounts.rejected.iter().any(|r| r.code == code.as_str()) {
-        shown.discounts.codes = cart.codes.clone();
-        return Err(CartError::CouponRejected { cart: Box::new(shown) });
+    let shown = render(cx, &tried, Vec::new()).await?;
+    if let Some(why) = shown.discounts.rejected.iter().find(|r| r.code == code.as_str()).cloned() {
+        // The cart as it stays (without the code, priced as a GET shows it), saying why the code
+        // was refused: never a price the refused code had a part in.
+        let mut kept = render(cx, cart, Vec::new()).await?;
+        kept.discounts.rejected.push(why);
+        return Err(CartError::CouponRejected { cart: Box::new(kept) });
     }
     *cart = tried;
     Ok(shown)
@@ -1082,6 +1113,9 @@ mod tests {
         assert_eq!(shown.discounts.rejected[0].code, "NOPE-NOPE");
         assert_eq!(shown.discounts.codes, vec!["FREESHIP".to_string()], "the refused code is not kept");
         assert_eq!(cart.codes, vec!["FREESHIP".to_string()]);
+        let mut after = block_on(render(&cx, &cart, Vec::new())).unwrap();
+        after.discounts.rejected.push(shown.discounts.rejected[0].clone());
+        assert_eq!(*shown, after, "the refusal shows the cart as a GET then shows it, priced without the refused code");
         assert!(block_on(remove_code(&cx, &mut cart, "freeship")).unwrap().discounts.codes.is_empty());
     }
 
@@ -1128,8 +1162,29 @@ mod tests {
         let mut cart = Cart::default();
         let call: CartCall = serde_json::from_value(serde_json::json!({"op": "set_quantity", "variant_id": v, "quantity": 1, "add": true})).unwrap();
         assert!(matches!(block_on(serve(&cx, &mut cart, call)), Ok(CartReply::Cart { .. })));
-        let more = CartCall::SetQuantity { variant_id: v, quantity: 1, add: true };
+        let more = CartCall::SetQuantity { variant_id: v, quantity: 1, add: true, key: None };
         let reply = block_on(serve(&cx, &mut cart, more)).unwrap();
         assert!(matches!(reply, CartReply::Refused { refusal: CartError::InsufficientStock { available: 1, .. } }), "{reply:?}");
+    }
+
+    #[test]
+    fn a_keyed_add_retried_adds_once_and_its_key_with_another_body_is_refused() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 20);
+        let id = Shop::cart_id(4);
+        let cx = shop.at(&id, NOW);
+        let mut cart = Cart::default();
+        let add = |quantity: i64, fingerprint: &str| CartCall::SetQuantity { variant_id: v, quantity, add: true, key: Some(("a1".into(), fingerprint.into())) };
+        assert!(matches!(block_on(serve(&cx, &mut cart, add(2, "f1"))), Ok(CartReply::Cart { .. })));
+        let again = block_on(serve(&cx, &mut cart, add(2, "f1"))).unwrap();
+        assert!(matches!(&again, CartReply::Replayed { cart } if cart.item_count == 2), "{again:?}");
+        assert_eq!(cart.line(v).map(|l| l.quantity), Some(2), "the retry did not add again");
+        let other = block_on(serve(&cx, &mut cart, add(3, "f2"))).unwrap();
+        assert!(matches!(other, CartReply::Refused { refusal: CartError::IdempotencyKeyReused }), "{other:?}");
+        assert_eq!(cart.line(v).map(|l| l.quantity), Some(2));
+        let refused = CartCall::SetQuantity { variant_id: 999_999, quantity: 1, add: true, key: Some(("a2".into(), "f".into())) };
+        assert!(matches!(block_on(serve(&cx, &mut cart, refused)), Ok(CartReply::Refused { .. })));
+        assert_eq!(cart.seen("items:a2", "f"), KeyUse::New, "a refused add does not use up its key");
+        assert_eq!(shop.reserved(v), 2, "stock held once");
     }
 }

@@ -13,7 +13,7 @@ use super::db::{expect_n, Db, DbError, Rows};
 use super::sql::Sql;
 use super::orders::{create_order_batch, order_by_id_sql, order_by_idempotency_sql, NewOrder, OrderLine, OrderRow};
 use super::promotions::{claim_batch, customer, customer_batch, decorate, price_cart, pricing_batch, Buyer, CountRow, UseRow};
-use crate::domain::cart::{order_access_token, Cart};
+use crate::domain::cart::{order_access_token, Cart, KeyUse};
 use crate::domain::checkout::{cod_refusal, totals, CheckoutRequest, CodRefusal, PricedLine, Totals, COD};
 use crate::domain::locale::Locale;
 use crate::domain::money::Vnd;
@@ -44,6 +44,10 @@ pub struct Submission {
     /// at that total, so a place or method changed without the summary following is asked again.
     #[serde(default)]
     pub expected_total: Option<Vnd>,
+    /// The API request's fingerprint (`domain::http::request_fingerprint`): the key used again with
+    /// another request is refused (`KeyReused`) rather than answered with the first order.
+    #[serde(default)]
+    pub fingerprint: Option<String>,
 }
 
 /// The order placed (or, `replayed`, placed before under the same key).
@@ -71,6 +75,8 @@ pub enum CheckoutError {
     ShippingUnavailable { cart: Box<super::cart::CartView> },
     /// The total is not the one the shopper was shown: the cart priced for the place says what it is.
     TotalChanged { cart: Box<super::cart::CartView> },
+    /// The idempotency key placed an order for another request (another body).
+    KeyReused,
     Internal(Failure),
 }
 
@@ -94,6 +100,10 @@ impl From<DbError> for CheckoutError {
 pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission: &Submission) -> Result<Placed, CheckoutError> {
     let secret = cx.settings.shop_secret.as_deref().ok_or(Failure::NoSecret)?;
     let key = format!("{}:{}", cx.cart_id, submission.idempotency_key);
+    let cart_key = format!("checkout:{}", submission.idempotency_key);
+    if submission.fingerprint.as_deref().is_some_and(|f| cart.seen(&cart_key, f) == KeyUse::Reused) {
+        return Err(CheckoutError::KeyReused);
+    }
     // Round trip 1: an order placed before under this key, the holds (extended) and the lines'
     // variants, read once for the whole checkout.
     let read = rehold_read(cx, cart, &[order_by_idempotency_sql(&key)]).await?;
@@ -247,6 +257,9 @@ pub async fn place_order<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, submission
     } else {
         cart.ordered(&order_id, expires_at, cx.now);
     }
+    if let Some(fingerprint) = &submission.fingerprint {
+        cart.remember_key(&cart_key, fingerprint);
+    }
     Ok(placed(secret, order, false))
 }
 
@@ -344,7 +357,7 @@ mod tests {
     use crate::domain::shipping::Zone;
 
     fn submission(key: &str, email: &str) -> Submission {
-        Submission { request: request(email), idempotency_key: key.into(), locale: Locale::Vi, account: None, client_ip: None, expected_total: None }
+        Submission { request: request(email), idempotency_key: key.into(), locale: Locale::Vi, account: None, client_ip: None, expected_total: None, fingerprint: None }
     }
 
     /// A cart holding `quantity` of `variant_id`, filled at `NOW`.
@@ -398,13 +411,31 @@ mod tests {
         let cx = shop.at(&id, NOW + 10);
         let mut request = request("an@example.vn");
         request.payment_provider = crate::domain::payments::bank::PROVIDER.into();
-        let submission = Submission { request, idempotency_key: "kb".into(), locale: Locale::Vi, account: None, client_ip: None, expected_total: None };
+        let submission = Submission { request, idempotency_key: "kb".into(), locale: Locale::Vi, account: None, client_ip: None, expected_total: None, fingerprint: None };
         let placed = block_on(place_order(&cx, &mut cart, &submission)).unwrap();
         let ttl = shop.settings.bank_transfer_ttl_seconds;
         assert_ne!(ttl, ORDER_TTL);
         assert_eq!(placed.order.expires_at, NOW + 10 + ttl);
         assert_eq!(cart.pending_orders, vec![(placed.order.id.clone(), NOW + 10 + ttl)], "the cart's alarm expires it then");
         assert_eq!(shop.db.text(&format!("SELECT stock_state FROM orders WHERE id = '{}'", placed.order.id)), "reserved");
+    }
+
+    #[test]
+    fn a_key_used_again_with_another_request_is_refused_and_with_the_same_one_replayed() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 5);
+        let id = Shop::cart_id(11);
+        let mut cart = filled(&shop, &id, v, 1);
+        let cx = shop.at(&id, NOW + 10);
+        let keyed = |email: &str, fingerprint: &str| Submission { fingerprint: Some(fingerprint.into()), ..submission("k9", email) };
+        let first = block_on(place_order(&cx, &mut cart, &keyed("an@example.vn", "f1"))).unwrap();
+        assert!(!first.replayed);
+        let other = block_on(place_order(&cx, &mut cart, &keyed("binh@example.vn", "f2")));
+        assert!(matches!(other, Err(CheckoutError::KeyReused)), "{other:?}");
+        let again = block_on(place_order(&cx, &mut cart, &keyed("an@example.vn", "f1"))).unwrap();
+        assert!(again.replayed);
+        assert_eq!(again.order.id, first.order.id);
+        assert_eq!(orders_of(&shop, &id), 1);
     }
 
     #[test]

@@ -395,7 +395,7 @@ mod tests {
             form_phone = crate::domain::checkout::Phone::parse(phone, "VN").unwrap_or(form_phone);
             request.phone = form_phone;
         }
-        Submission { request, idempotency_key: key.into(), locale: Locale::Vi, account: None, client_ip: Some(ip.into()), expected_total: None }
+        Submission { request, idempotency_key: key.into(), locale: Locale::Vi, account: None, client_ip: Some(ip.into()), expected_total: None, fingerprint: None }
     }
 
     fn checkout(shop: &Shop, cart_no: u64, variant: i64, quantity: i64, sub: &Submission) -> Result<Placed, CheckoutError> {

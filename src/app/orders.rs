@@ -159,6 +159,9 @@ pub fn create_order_batch(o: &NewOrder) -> Vec<Sql> {
     insert.params.extend(expected_params);
     insert = insert.bind(o.holds.len() as i64).bind(o.totals.total).bind(o.expires_at).bind(o.now).bind(o.now);
     batch.push(insert);
+    if r.return_url.is_some() || r.cancel_url.is_some() {
+        batch.push(Sql::new("UPDATE orders SET return_url = ?, cancel_url = ? WHERE id = ?").bind(r.return_url.clone().map_or(SqlValue::Null, SqlValue::Text)).bind(r.cancel_url.clone().map_or(SqlValue::Null, SqlValue::Text)).bind(o.id));
+    }
 
     for l in o.lines {
         batch.push(
@@ -253,6 +256,11 @@ pub struct OrderRow {
     pub payment_status: PaymentState,
     /// Where the parcel stands (migration 0021).
     pub fulfillment_status: FulfillmentStatus,
+    /// An app's checkout: where the shopper returns after paying, or after a failed payment.
+    #[serde(default)]
+    pub return_url: Option<String>,
+    #[serde(default)]
+    pub cancel_url: Option<String>,
 }
 
 impl OrderRow {
@@ -327,7 +335,7 @@ pub struct OrderDetail {
 const ORDER_COLUMNS: &str = "id, number, access_token_hash, status, stock_state, locale, email, name, phone, address_line1, address_ward, \
     address_district, address_province, address_country, shipping_method, note, payment_provider, currency, subtotal, shipping_fee, \
     discount, total, expires_at, paid_at, created_at, refunded_total, carrier, tracking_number, payment_status, fulfillment_status, \
-    address_province_code, address_ward_code, address_postal_code, shipping_zone, shipping_eta_min, shipping_eta_max";
+    address_province_code, address_ward_code, address_postal_code, shipping_zone, shipping_eta_min, shipping_eta_max, return_url, cancel_url";
 
 pub fn order_by_id_sql(id: &str) -> Sql {
     Sql::new(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?")).bind(id)

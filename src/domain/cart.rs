@@ -84,10 +84,28 @@ pub struct Cart {
     /// Guest carts already merged into this one (newest last), so a repeated sign-in merges once.
     #[serde(default)]
     pub absorbed: Vec<String>,
+    /// The `Idempotency-Key`s of the API's writes that succeeded on this cart (newest last), each
+    /// with its operation (`"items:{key}"`, `"checkout:{key}"`) and the fingerprint of the request
+    /// it came with: the same key again is a replay, with another request a refusal.
+    #[serde(default)]
+    pub keys: Vec<(String, String)>,
 }
 
 /// How many merged guest carts a cart remembers.
 const ABSORBED_KEPT: usize = 20;
+/// How many idempotency keys a cart remembers.
+const KEYS_KEPT: usize = 50;
+
+/// What an idempotency key says about a request (`Cart::seen`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyUse {
+    /// Never used on this cart: run the request.
+    New,
+    /// Used with the same request: answer as the first time, without doing it again.
+    Replay,
+    /// Used with another request: refused (`idempotency_key_reused`).
+    Reused,
+}
 
 /// What a guest cart hands over when its shopper signs in: the quantities asked for and the codes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +136,27 @@ pub enum HoldChange {
 }
 
 impl Cart {
+    /// Whether `key` (with its operation, `"items:{key}"`) was used on this cart, and with the
+    /// request whose fingerprint is `fingerprint`.
+    pub fn seen(&self, key: &str, fingerprint: &str) -> KeyUse {
+        match self.keys.iter().find(|(k, _)| k == key) {
+            None => KeyUse::New,
+            Some((_, f)) if f == fingerprint => KeyUse::Replay,
+            Some(_) => KeyUse::Reused,
+        }
+    }
+
+    /// Remembers a key after its request succeeded (the oldest is forgotten past `KEYS_KEPT`).
+    pub fn remember_key(&mut self, key: &str, fingerprint: &str) {
+        if self.keys.iter().any(|(k, _)| k == key) {
+            return;
+        }
+        self.keys.push((key.to_string(), fingerprint.to_string()));
+        if self.keys.len() > KEYS_KEPT {
+            self.keys.remove(0);
+        }
+    }
+
     pub fn line(&self, variant_id: i64) -> Option<&CartLine> {
         self.lines.iter().find(|l| l.variant_id == variant_id)
     }
@@ -482,5 +521,24 @@ mod tests {
         assert_eq!(cart.pending_orders, vec![("late".to_string(), 2_000)]);
         cart.drop_holds();
         assert!(!cart.holds_due(900, 5_000), "nothing held, nothing due");
+    }
+
+    #[test]
+    fn an_idempotency_key_replays_the_same_request_and_refuses_another() {
+        let mut cart = Cart::default();
+        assert_eq!(cart.seen("items:k1", "f1"), KeyUse::New);
+        cart.remember_key("items:k1", "f1");
+        assert_eq!(cart.seen("items:k1", "f1"), KeyUse::Replay);
+        assert_eq!(cart.seen("items:k1", "f2"), KeyUse::Reused);
+        assert_eq!(cart.seen("checkout:k1", "f1"), KeyUse::New, "each operation has its own keys");
+        cart.remember_key("items:k1", "f2");
+        assert_eq!(cart.seen("items:k1", "f1"), KeyUse::Replay, "the first request stays the key's");
+        for i in 0..KEYS_KEPT {
+            cart.remember_key(&format!("items:n{i}"), "f");
+        }
+        assert_eq!(cart.keys.len(), KEYS_KEPT);
+        assert_eq!(cart.seen("items:k1", "f2"), KeyUse::New, "the oldest key is forgotten");
+        let old: Cart = serde_json::from_str(r#"{"lines":[],"touched_at":0}"#).expect("a cart saved before keys");
+        assert!(old.keys.is_empty());
     }
 }

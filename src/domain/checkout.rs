@@ -140,6 +140,12 @@ pub struct CheckoutRequest {
     pub shipping_method: ShippingMethod,
     pub payment_provider: String,
     pub note: String,
+    /// An app's checkout: where the shopper goes after paying, and after a failed or cancelled
+    /// payment (checked against the configured app origins and schemes, `domain::cors`).
+    #[serde(default)]
+    pub return_url: Option<String>,
+    #[serde(default)]
+    pub cancel_url: Option<String>,
 }
 
 impl CheckoutRequest {
@@ -244,6 +250,8 @@ pub fn validate(form: &CheckoutForm, providers: &[&str]) -> Result<CheckoutReque
             shipping_method,
             payment_provider: provider.to_string(),
             note,
+            return_url: None,
+            cancel_url: None,
         }),
         _ => Err(errors),
     }

@@ -68,6 +68,38 @@ pub fn json_body<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, AppErr
     serde_json::from_str(body).map_err(|_| body_error(Problem::BadValue))
 }
 
+/// The fingerprint of a JSON request body for its `Idempotency-Key`: the SHA-256 of the body as
+/// JSON with its object keys sorted and no spaces, so the same request sent with other whitespace
+/// or key order is the same request; a body that is not JSON is fingerprinted as sent.
+pub fn request_fingerprint(body: &str) -> String {
+    let canonical = serde_json::from_str::<serde_json::Value>(body).map_or_else(|_| body.to_string(), |v| v.to_string());
+    super::signature::sha256_hex(canonical.as_bytes())
+}
+
+/// Whether a `Content-Type` declares JSON (`application/json`, with or without parameters): the
+/// API's bodies are JSON, and one declared otherwise is refused with 415 on every endpoint alike.
+pub fn declares_json(content_type: Option<&str>) -> bool {
+    content_type.and_then(|t| t.split(';').next()).is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// `page` (1 to 1,000, default 1) and `per_page` (1 to 100, default 20) of a paged personal list
+/// (`/api/v1/me/orders`); a value out of range or not a number is a 400 naming it.
+pub fn page_params(query: &str) -> Result<(i64, i64), AppError> {
+    let read = |key: &'static str, default: i64, max: i64| match query_param(query, key) {
+        None => Ok(default),
+        Some(v) => v.trim().parse::<i64>().ok().filter(|n| (1..=max).contains(n)).ok_or(FieldError { field: key, problem: Problem::OutOfRange { min: 1, max } }),
+    };
+    match (read("page", 1, 1000), read("per_page", 20, 100)) {
+        (Ok(page), Ok(per_page)) => Ok((page, per_page)),
+        (page, per_page) => Err(AppError::Invalid([page.err(), per_page.err()].into_iter().flatten().collect())),
+    }
+}
+
+/// The `Idempotency-Key` as the API takes it: 1 to 255 characters (else none).
+pub fn idempotency_key(header: Option<&str>) -> Option<&str> {
+    header.filter(|k| !k.is_empty() && k.len() <= 255)
+}
+
 /// The fields of an `application/x-www-form-urlencoded` body (or a query string), in order.
 /// Derefs to the pairs, for code that takes `&[(String, String)]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -305,6 +337,27 @@ mod tests {
         for other in ["QUERY", "PROPFIND", "TRACE", "CONNECT", "REPORT", "MKCOL", "patch", "get", ""] {
             assert!(!is_served_method(other), "{other}");
         }
+    }
+
+    #[test]
+    fn a_request_fingerprint_ignores_whitespace_and_key_order_but_not_values() {
+        let a = request_fingerprint(r#"{"variant_id": 7, "quantity": 1}"#);
+        assert_eq!(a, request_fingerprint(r#"{"quantity":1,"variant_id":7}"#));
+        assert_ne!(a, request_fingerprint(r#"{"quantity":2,"variant_id":7}"#));
+        assert_ne!(request_fingerprint("not json"), request_fingerprint("not  json"));
+        assert!(declares_json(Some("application/json")) && declares_json(Some("Application/JSON; charset=utf-8")));
+        for other in [None, Some(""), Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("application/jsonp")] {
+            assert!(!declares_json(other), "{other:?}");
+        }
+        assert_eq!(page_params("").ok(), Some((1, 20)));
+        assert_eq!(page_params("?page=3&per_page=100").ok(), Some((3, 100)));
+        match page_params("?page=0&per_page=x") {
+            Err(AppError::Invalid(fields)) => assert_eq!(fields.iter().map(|f| f.field).collect::<Vec<_>>(), ["page", "per_page"]),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(idempotency_key(Some("k")), Some("k"));
+        assert_eq!(idempotency_key(Some("")), None);
+        assert_eq!(idempotency_key(Some(&"k".repeat(256))), None);
     }
 
     #[test]

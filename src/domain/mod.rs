@@ -6,6 +6,7 @@ pub mod cart;
 pub mod catalog;
 pub mod catalog_csv;
 pub mod checkout;
+pub mod cors;
 pub mod csv;
 pub mod encoding;
 pub mod error;

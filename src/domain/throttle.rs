@@ -110,6 +110,41 @@ impl Counter {
         self.current += 1;
         Ok(())
     }
+
+    /// What is left of `limit` at `now` after the requests counted so far: the `RateLimit-*`
+    /// headers of a limited API route.
+    pub fn status(&self, now: i64, limit: Limit) -> RateStatus {
+        let window = limit.window.max(1);
+        let start = now - now.rem_euclid(window);
+        let elapsed = now - start;
+        let (current, previous) = if start == self.window_start {
+            (self.current, self.previous)
+        } else if start - self.window_start == window {
+            (0, self.current)
+        } else {
+            (0, 0)
+        };
+        let weighted = current + previous * (window - elapsed) / window;
+        RateStatus { limit: limit.limit, remaining: (limit.limit - weighted).max(0), reset: (window - elapsed).max(1), retry_after: None }
+    }
+}
+
+/// A limited request's standing: allowed (`retry_after` none) or to wait, and what is left.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateStatus {
+    pub limit: i64,
+    pub remaining: i64,
+    /// Seconds until the current window ends.
+    pub reset: i64,
+    pub retry_after: Option<i64>,
+}
+
+impl RateStatus {
+    /// `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (IETF httpapi draft), on every
+    /// answer of a limited API route, a 429 included.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        vec![("ratelimit-limit", self.limit.to_string()), ("ratelimit-remaining", self.remaining.to_string()), ("ratelimit-reset", self.reset.to_string())]
+    }
 }
 
 #[cfg(test)]
@@ -130,6 +165,23 @@ mod tests {
     }
 
     #[test]
+    fn the_rate_limit_headers_count_down_what_is_left() {
+        let limit = Limit { limit: 3, window: 60 };
+        let mut c = Counter::default();
+        assert_eq!(c.status(120, limit).remaining, 3);
+        assert_eq!(c.hit(120, limit), Ok(()));
+        assert_eq!(c.status(120, limit), RateStatus { limit: 3, remaining: 2, reset: 60, retry_after: None });
+        assert_eq!(c.hit(150, limit), Ok(()));
+        assert_eq!(c.hit(150, limit), Ok(()));
+        assert_eq!(c.status(150, limit).remaining, 0);
+        assert_eq!(c.status(150, limit).reset, 30);
+        // Half the next window still counts half the previous one's three.
+        assert_eq!(c.status(210, limit).remaining, 2);
+        let headers = c.status(150, limit).headers();
+        assert_eq!(headers, vec![("ratelimit-limit", "3".to_string()), ("ratelimit-remaining", "0".to_string()), ("ratelimit-reset", "30".to_string())]);
+    }
+
+    #[test]
     fn a_client_gets_its_limit_then_waits() {
         let limit = Limit { limit: 3, window: 60 };
         let mut c = Counter::default();
@@ -142,6 +194,7 @@ mod tests {
         assert!(c.hit(182, limit).is_err());
         assert_eq!(c.hit(239, limit), Ok(()));
         // A long silence forgets everything.
+        assert_eq!(c.status(10_000, limit), RateStatus { limit: 3, remaining: 3, reset: 20, retry_after: None });
         let mut later = c;
         for _ in 0..3 {
             assert_eq!(later.hit(10_000, limit), Ok(()));

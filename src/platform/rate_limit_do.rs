@@ -13,7 +13,7 @@ use worker::{durable_object, DurableObject, Env, Headers, Method, Request, Reque
 use super::config::now;
 use super::RATE_LIMITER;
 use crate::domain::error::AppError;
-use crate::domain::throttle::{Action, Counter, Limit};
+use crate::domain::throttle::{Action, Counter, Limit, RateStatus};
 
 #[derive(Serialize, Deserialize)]
 struct Ask {
@@ -24,6 +24,8 @@ struct Ask {
 #[derive(Serialize, Deserialize)]
 struct Answer {
     retry_after: Option<i64>,
+    #[serde(default)]
+    status: RateStatus,
 }
 
 const COUNTER_KEY: &str = "counter";
@@ -46,7 +48,8 @@ impl DurableObject for RateLimiter {
         if retry_after.is_none() {
             storage.put(COUNTER_KEY, &counter).await?;
         }
-        Response::from_json(&Answer { retry_after })
+        let status = RateStatus { retry_after, ..counter.status(ask.now, ask.limit) };
+        Response::from_json(&Answer { retry_after, status })
     }
 }
 
@@ -72,6 +75,11 @@ pub fn client(req: &Request) -> String {
 
 /// Counts one `action` by the request's client; `Some(seconds)` when it must wait.
 pub async fn check(env: &Env, req: &Request, action: Action) -> std::result::Result<Option<i64>, AppError> {
+    Ok(standing(env, req, action).await?.retry_after)
+}
+
+/// `check`, with what is left of the limit (the API's `RateLimit-*` headers).
+pub async fn standing(env: &Env, req: &Request, action: Action) -> std::result::Result<RateStatus, AppError> {
     let key = format!("{}:{}", action.code(), client(req));
     let namespace = env.durable_object(RATE_LIMITER).map_err(|e| AppError::internal("rate limiter binding", e))?;
     let stub = namespace.id_from_name(&key).and_then(|id| id.get_stub()).map_err(|e| AppError::internal("rate limiter stub", e))?;
@@ -83,5 +91,5 @@ pub async fn check(env: &Env, req: &Request, action: Action) -> std::result::Res
     let request = Request::new_with_init("https://rate-limiter.internal/", &init).map_err(|e| AppError::internal("rate limit request", e))?;
     let mut response = stub.fetch_with_request(request).await.map_err(|e| AppError::internal("rate limit fetch", e))?;
     let answer: Answer = response.json().await.map_err(|e| AppError::internal("rate limit answer", e))?;
-    Ok(answer.retry_after)
+    Ok(RateStatus { retry_after: answer.retry_after, ..answer.status })
 }

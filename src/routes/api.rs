@@ -36,12 +36,13 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
         req.name("api.unknown");
         let mut rendered = error_body(req, &AppError::MethodNotAllowed);
         rendered.headers.push(("allow", "GET, HEAD".to_string()));
-        return with_cors(respond(rendered, http_cache::NO_STORE, None));
+        return respond(rendered, http_cache::NO_STORE, None);
     }
     let path = req.path.as_str();
     let segments: Vec<&str> = path.strip_prefix("/api/v1/").map_or_else(Vec::new, |rest| rest.split('/').collect());
     match segments.as_slice() {
         ["openapi.json"] => serve(req, env, ctx, "api.openapi", async || Ok(OPENAPI.to_string())).await,
+        ["docs"] => reference(req, env, ctx).await,
         ["categories"] => serve(req, env, ctx, "api.categories", async || to_json(categories(&D1::open(env)?).await?)).await,
         ["products"] => serve(req, env, ctx, "api.products", async || to_json(products(&D1::open(env)?, req).await?)).await,
         ["products", slug] => {
@@ -86,7 +87,7 @@ async fn availability(req: &Incoming, env: &Env) -> Response {
         Ok(body) => respond(Rendered::new(200, JSON, body), http_cache::NO_STORE, None),
         Err(e) => respond(error_body(req, &e), http_cache::NO_STORE, None),
     };
-    with_cors(response)
+    response
 }
 
 /// `serve`, with `policy` as the success's Cache-Control instead of the catalog's.
@@ -115,13 +116,23 @@ where
         }
     })
     .await;
-    with_cors(response)
+    // Read-only public data: any site may fetch it, without credentials (`*` is set on the way out,
+    // `routes::cross_origin`).
+    response
 }
 
-fn with_cors(response: Response) -> Response {
-    // Read-only public data: any site may fetch it, without credentials.
-    let _ = response.headers().set("access-control-allow-origin", "*");
-    response
+/// `GET /api/v1/docs`: the reference rendered from the OpenAPI document (`views::api_docs`),
+/// cached at the edge like the catalog.
+async fn reference(req: &Incoming, env: &Env, ctx: &Context) -> Response {
+    req.name("api.docs");
+    let key = req.path_and_query();
+    edge_cache::serve(env, ctx, &req.origin, &key, req.if_none_match.as_deref(), None, |_version| async move {
+        match serde_json::from_str::<Value>(OPENAPI) {
+            Ok(doc) => Rendered::new(200, "text/html; charset=utf-8", crate::views::api_docs::reference(&doc, &req.origin).into_string()),
+            Err(e) => error_body(req, &AppError::internal("openapi.json", e)),
+        }
+    })
+    .await
 }
 
 fn to_json(value: Value) -> Result<String, AppError> {

@@ -17,7 +17,7 @@ use worker::{Env, Method, Request, Response};
 use super::http::{error_body, read_body};
 use super::orders::{load_order, order_json};
 use super::Incoming;
-use crate::app::accounts::{attach_guest_orders_sql, customer_by_email_sql, orders_sql, CustomerRow, OrderSummaryRow};
+use crate::app::accounts::{attach_guest_orders_sql, customer_by_email_sql, orders_page_sql, CustomerRow, OrderSummaryRow};
 use crate::app::sign_in::{attempt, Attempt};
 use crate::app::api_tokens::{
     insert_first_sql, is_refresh_token, live_family_customer_sql, revoke_family_sql, rotate_batch, RefreshRow, ROTATE_RESULT, ROTATE_SPEND,
@@ -48,15 +48,15 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
     let result = match (method, segments.as_slice()) {
         (Method::Post, ["auth", "token"]) => {
             incoming.name("api.auth.token");
-            with_json_body(&mut req, incoming, async |req, body| issue(req, env, &config, body).await).await
+            with_json_body(&mut req, incoming, async |req, body| issue(req, incoming, env, &config, body).await).await
         }
         (Method::Post, ["auth", "refresh"]) => {
             incoming.name("api.auth.refresh");
-            with_json_body(&mut req, incoming, async |req, body| refresh(req, env, &config, body).await).await
+            with_json_body(&mut req, incoming, async |req, body| refresh(req, incoming, env, &config, body).await).await
         }
         (Method::Post, ["auth", "logout"]) => {
             incoming.name("api.auth.logout");
-            with_json_body(&mut req, incoming, async |req, body| logout(req, env, body).await).await
+            with_json_body(&mut req, incoming, async |req, body| logout(req, incoming, env, body).await).await
         }
         (Method::Get, ["me"]) => {
             incoming.name("api.me");
@@ -120,6 +120,14 @@ fn not_allowed(incoming: &Incoming, allow: &str) -> Response {
     response
 }
 
+/// Counts the request against `action`'s limit, with its `RateLimit-*` headers on the answer;
+/// `Some(seconds)` when it must wait.
+async fn limited(req: &Request, incoming: &Incoming, env: &Env, action: Action) -> Result<Option<i64>, AppError> {
+    let standing = rate_limit_do::standing(env, req, action).await?;
+    incoming.add_headers(standing.headers());
+    Ok(standing.retry_after)
+}
+
 fn too_many(wait: i64) -> Response {
     let body = json!({"error": {"code": "too_many_requests", "message": format!("Too many attempts; retry in {wait} seconds."), "fields": {}}});
     answer(429, &body, vec![("retry-after", wait.to_string())])
@@ -155,9 +163,8 @@ fn bad_body() -> AppError {
 
 /// The JSON body of a POST; a 415 unless it is declared `application/json`.
 async fn json_body(req: &mut Request, incoming: &Incoming) -> Result<Value, Response> {
-    let content_type = req.headers().get("content-type").ok().flatten().unwrap_or_default().to_ascii_lowercase();
-    if content_type.split(';').next().map(str::trim) != Some("application/json") {
-        return Err(refuse(415, "unsupported_media_type", "Send the body as application/json."));
+    if !crate::domain::http::declares_json(req.headers().get("content-type").ok().flatten().as_deref()) {
+        return Err(super::http::unsupported_media_type());
     }
     let text = read_body(req).await.map_err(|e| error(incoming, &e))?;
     serde_json::from_str::<Value>(&text).ok().filter(Value::is_object).ok_or_else(|| error(incoming, &bad_body()))
@@ -189,9 +196,9 @@ fn new_token() -> Result<String, AppError> {
 /// `POST /api/v1/auth/token`: the same checks as the sign-in form — per-client rate limit, then the
 /// per-account slow-down shared with it (`customer:{email}` in `login_failures`), a decoy hash for
 /// unknown emails — and a new refresh-token family.
-async fn issue(req: &Request, env: &Env, config: &Config, body: &Value) -> Result<Response, AppError> {
+async fn issue(req: &Request, incoming: &Incoming, env: &Env, config: &Config, body: &Value) -> Result<Response, AppError> {
     let secret = secret(config)?;
-    if let Some(wait) = rate_limit_do::check(env, req, Action::Token).await? {
+    if let Some(wait) = limited(req, incoming, env, Action::Token).await? {
         return Ok(too_many(wait));
     }
     let (email, password) = (field(body, "email"), field(body, "password"));
@@ -236,9 +243,9 @@ fn invalid_grant() -> Response {
 
 /// `POST /api/v1/auth/refresh`: spends the presented token and returns a new pair, in one batch
 /// (`app::api_tokens::rotate_batch`). A spent token presented again revokes its whole family.
-async fn refresh(req: &Request, env: &Env, config: &Config, body: &Value) -> Result<Response, AppError> {
+async fn refresh(req: &Request, incoming: &Incoming, env: &Env, config: &Config, body: &Value) -> Result<Response, AppError> {
     let secret = secret(config)?;
-    if let Some(wait) = rate_limit_do::check(env, req, Action::TokenRefresh).await? {
+    if let Some(wait) = limited(req, incoming, env, Action::TokenRefresh).await? {
         return Ok(too_many(wait));
     }
     let old = refresh_field(body)?;
@@ -262,15 +269,18 @@ async fn refresh(req: &Request, env: &Env, config: &Config, body: &Value) -> Res
 
 /// `POST /api/v1/auth/logout`: revokes the token's family (its refresh and access tokens). The
 /// answer is 204 whether or not the token was known (RFC 7009 §2.2).
-async fn logout(req: &Request, env: &Env, body: &Value) -> Result<Response, AppError> {
-    if let Some(wait) = rate_limit_do::check(env, req, Action::TokenRefresh).await? {
+async fn logout(req: &Request, incoming: &Incoming, env: &Env, body: &Value) -> Result<Response, AppError> {
+    if let Some(wait) = limited(req, incoming, env, Action::TokenRefresh).await? {
         return Ok(too_many(wait));
     }
     let token = refresh_field(body)?;
     if is_refresh_token(&token) {
         D1::open(env)?.batch(&[revoke_family_sql(&token, now())]).await?;
     }
-    Ok(respond(Rendered::new(204, JSON, String::new()), http_cache::NO_STORE, None))
+    // No content, so no content type.
+    let headers = worker::Headers::new();
+    let _ = headers.set("cache-control", http_cache::NO_STORE);
+    Ok(worker::ResponseBuilder::new().with_status(204).with_headers(headers).empty())
 }
 
 // --- bearer-authenticated endpoints ------------------------------------------------------------
@@ -311,17 +321,25 @@ async fn my_orders(req: &Request, env: &Env, config: &Config) -> Result<Response
         Ok(c) => c,
         Err(refusal) => return Ok(refusal),
     };
+    let query = req.url().ok().and_then(|u| u.query().map(str::to_string)).unwrap_or_default();
+    let (page, per_page) = crate::domain::http::page_params(&query)?;
     // Guest orders placed with the verified email become the shopper's first, as on the account page.
-    let results = db.batch(&[attach_guest_orders_sql(&c.id), orders_sql(&c.id)]).await?;
+    let [list, count] = orders_page_sql(&c.id, page, per_page);
+    let results = db.batch(&[attach_guest_orders_sql(&c.id), list, count]).await?;
     let orders: Vec<OrderSummaryRow> = match results.get(1) {
         Some(r) => r.decode()?,
+        None => return Err(AppError::Internal("orders batch".into())),
+    };
+    let total = match results.get(2) {
+        Some(r) => r.decode::<Value>()?.first().and_then(|v| v["n"].as_i64()).unwrap_or(0),
         None => return Err(AppError::Internal("orders batch".into())),
     };
     let orders: Vec<Value> = orders
         .iter()
         .map(|o| json!({"id": o.id, "number": o.number, "status": o.status, "payment_status": o.payment_status, "fulfillment_status": o.fulfillment_status, "total": o.total, "currency": "VND", "created_at": rfc3339(o.created_at), "url": format!("/api/v1/me/orders/{}", o.id)}))
         .collect();
-    Ok(answer(200, &json!({"orders": orders}), Vec::new()))
+    let pages = crate::domain::listing::total_pages(total.max(0) as u64, per_page as u32);
+    Ok(answer(200, &json!({"orders": orders, "page": page, "per_page": per_page, "total": total, "total_pages": pages}), Vec::new()))
 }
 
 /// An order if it is `customer_id`'s; `NotFound` for any other (or no) order.

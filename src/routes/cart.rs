@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
 use worker::{Context, Env, Headers, Method, Request, RequestInit, Response};
 
-use super::http::{cart_cookies, cart_from_cookie, html, json_response, not_served, parse_json, redirect, require_secret, serve_machine, serve_page, Form, Machine, Page};
+use super::http::{cart_cookies, cart_from_cookie, header, html, json_response, not_served, parse_json, redirect, require_secret, serve_machine, serve_page, Form, Machine, Page};
 use super::track::Tracker;
 use super::Incoming;
 use crate::app::analytics::ProductRef;
@@ -17,6 +17,7 @@ use crate::app::cart::{CartCall, CartError, CartReply, CartView};
 use crate::domain::analytics::EventKind;
 use crate::domain::cart::{cart_token, client_id, verify_cart_token, CartId, MAX_CLIENT_ID};
 use crate::domain::error::AppError;
+use crate::domain::http::{idempotency_key, request_fingerprint};
 use crate::domain::listing::{FieldError, Problem};
 use crate::domain::time::rfc3339;
 use crate::platform::accounts::{current_shopper, Shopper};
@@ -185,7 +186,7 @@ async fn change_line(p: &Page<'_>, cart_id: Option<CartId>, variant_id: i64, qua
         None => new_cart_id()?,
     };
     let cart_path = ctx.href("/cart");
-    let reply = cart_call(p.env, &cart_id, &CartCall::SetQuantity { variant_id, quantity, add }).await?;
+    let reply = cart_call(p.env, &cart_id, &CartCall::SetQuantity { variant_id, quantity, add, key: None }).await?;
     match reply {
         CartReply::Cart { cart } => Ok((redirect(&cart_path, cart_cookies(ctx, config, &cart_id, cart.item_count)), true)),
         CartReply::Refused { refusal } => {
@@ -196,7 +197,7 @@ async fn change_line(p: &Page<'_>, cart_id: Option<CartId>, variant_id: i64, qua
             let cookies = refusal.cart().map_or_else(Vec::new, |cart| cart_cookies(ctx, config, &cart_id, cart.item_count));
             Ok((redirect(&location, cookies), false))
         }
-        CartReply::Placed(_) | CartReply::Contents { .. } => Err(AppError::Internal("unexpected cart reply".into())),
+        CartReply::Placed(_) | CartReply::Contents { .. } | CartReply::Replayed { .. } => Err(AppError::Internal("unexpected cart reply".into())),
     }
 }
 
@@ -229,7 +230,8 @@ fn refusal(refusal: &CartError) -> Response {
         | CartError::CouponInvalid { .. }
         | CartError::TooManyCodes { .. }
         | CartError::CouponRejected { .. }
-        | CartError::CodUnavailable(_) => 422,
+        | CartError::CodUnavailable(_)
+        | CartError::IdempotencyKeyReused => 422,
         | CartError::ShippingUnavailable { .. } => 422,
         CartError::Internal(_) => 500,
     };
@@ -280,9 +282,16 @@ pub(super) fn api_cart_id(req: &Request, config: &Config, id: &str) -> Result<Ca
 pub(super) fn reply_json(reply: CartReply, created: bool) -> Result<Response, AppError> {
     match reply {
         CartReply::Cart { cart } => Ok(json_response(if created { 201 } else { 200 }, &cart_json(&cart, None))),
+        CartReply::Replayed { cart } => Ok(replayed(json_response(if created { 201 } else { 200 }, &cart_json(&cart, None)))),
         CartReply::Refused { refusal: refused } => Ok(refusal(&refused)),
         CartReply::Placed(_) | CartReply::Contents { .. } => Err(AppError::Internal("unexpected cart reply".into())),
     }
+}
+
+/// Marks the answer to a request replayed under its `Idempotency-Key` (as Stripe does).
+pub(super) fn replayed(response: Response) -> Response {
+    let _ = response.headers().set("idempotent-replayed", "true");
+    response
 }
 
 /// `POST /api/v1/carts`: a new cart and its token; with a body `{variant_id, quantity}`, holding that
@@ -295,7 +304,7 @@ async fn create_cart(m: &Machine<'_>, track: &Tracker<'_>) -> Result<Response, A
     let id = new_cart_id()?;
     let token = cart_token(secret.as_bytes(), &id);
     let call = match first {
-        Some((variant_id, quantity)) => CartCall::SetQuantity { variant_id, quantity, add: true },
+        Some((variant_id, quantity)) => CartCall::SetQuantity { variant_id, quantity, add: true, key: None },
         None => CartCall::View,
     };
     match cart_call(m.env, &id, &call).await? {
@@ -332,7 +341,9 @@ async fn cart_json_of(m: &Machine<'_>, id: &str) -> Result<Response, AppError> {
 async fn add_cart_item_json(m: &Machine<'_>, id: &str, track: &Tracker<'_>) -> Result<Response, AppError> {
     let id = api_cart_id(m.req, &m.config, id)?;
     let (variant_id, quantity) = item_to_add(&m.body)?;
-    let reply = cart_call(m.env, &id, &CartCall::SetQuantity { variant_id, quantity, add: true }).await?;
+    // A retried add with the same Idempotency-Key adds once (the cart remembers the key).
+    let key = idempotency_key(header(m.req, "idempotency-key").as_deref()).map(|k| (k.to_string(), request_fingerprint(&m.body)));
+    let reply = cart_call(m.env, &id, &CartCall::SetQuantity { variant_id, quantity, add: true, key }).await?;
     if matches!(reply, CartReply::Cart { .. }) {
         track.record(EventKind::AddedToCart, ProductRef::Variant(variant_id), None);
     }
@@ -345,14 +356,14 @@ async fn set_cart_item_json(m: &Machine<'_>, id: &str, line: &str) -> Result<Res
     let variant_id = line.parse().ok().and_then(client_id).ok_or(AppError::NotFound)?;
     let item: ItemBody = parse_json(&m.body)?;
     let quantity = item.quantity.ok_or_else(|| AppError::Invalid(vec![FieldError { field: "quantity", problem: Problem::Required }]))?;
-    reply_json(cart_call(m.env, &id, &CartCall::SetQuantity { variant_id, quantity, add: false }).await?, false)
+    reply_json(cart_call(m.env, &id, &CartCall::SetQuantity { variant_id, quantity, add: false, key: None }).await?, false)
 }
 
 /// `DELETE /api/v1/carts/{id}/items/{variant}`.
 async fn remove_cart_item_json(m: &Machine<'_>, id: &str, line: &str) -> Result<Response, AppError> {
     let id = api_cart_id(m.req, &m.config, id)?;
     let variant_id = line.parse().ok().and_then(client_id).ok_or(AppError::NotFound)?;
-    reply_json(cart_call(m.env, &id, &CartCall::SetQuantity { variant_id, quantity: 0, add: false }).await?, false)
+    reply_json(cart_call(m.env, &id, &CartCall::SetQuantity { variant_id, quantity: 0, add: false, key: None }).await?, false)
 }
 
 /// `POST /api/v1/carts/{id}/coupons` `{code}`.

@@ -277,7 +277,7 @@ async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, 
         None => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
     };
     let client_ip = client_ip(p.req);
-    let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: ctx.locale, account, client_ip, expected_total }));
+    let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: ctx.locale, account, client_ip, expected_total, fingerprint: None }));
     match cart_call(p.env, cart_id, &call).await? {
         CartReply::Placed(placed) => {
             track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&placed.order.id));
@@ -318,7 +318,7 @@ async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, 
             render(p.env, ctx, config, Shown { cart: &cart, form: &form, errors: &[], coupon_tried: None, sign_in_again: None, saved, notice: Some(notice) }, 409).await
         }
         CartReply::Refused { .. } => Ok(redirect(&ctx.href("/cart"), Vec::new())),
-        CartReply::Cart { .. } | CartReply::Contents { .. } => Err(AppError::Internal("unexpected cart reply".into())),
+        CartReply::Cart { .. } | CartReply::Contents { .. } | CartReply::Replayed { .. } => Err(AppError::Internal("unexpected cart reply".into())),
     }
 }
 
@@ -327,19 +327,37 @@ async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, 
 pub(super) async fn submit_checkout_json(m: &Machine<'_>, id: &str, track: &Tracker<'_>) -> Result<Response, AppError> {
     let (req, env, config, incoming) = (m.req, m.env, &m.config, m.incoming);
     let id = api_cart_id(req, config, id)?;
-    if let Some(wait) = crate::platform::rate_limit_do::check(env, req, Action::Checkout).await? {
+    let standing = crate::platform::rate_limit_do::standing(env, req, Action::Checkout).await?;
+    incoming.add_headers(standing.headers());
+    if let Some(wait) = standing.retry_after {
         let body = json!({"error": {"code": "too_many_requests", "message": format!("Too many checkouts; retry in {wait} seconds."), "fields": {}}});
         let mut rendered = Rendered::new(429, JSON, body.to_string());
         rendered.headers.push(("retry-after", wait.to_string()));
-        rendered.headers.push(("access-control-allow-origin", "*".into()));
         return Ok(respond(rendered, http_cache::NO_STORE, None));
     }
     let form: CheckoutForm = parse_json(&m.body)?;
     let mut request = validate(&form, &config.providers())?;
+    // An app's checkout may name where the shopper goes after paying: only an allowed app origin's
+    // URL or a registered app scheme's (400 naming the field otherwise).
+    let fields = serde_json::from_str::<serde_json::Value>(&m.body).ok();
+    let app_url = |field: &'static str| -> Result<Option<String>, AppError> {
+        match fields.as_ref().and_then(|v| v.get(field)).filter(|v| !v.is_null()) {
+            None => Ok(None),
+            Some(v) => v
+                .as_str()
+                .and_then(|u| crate::domain::cors::app_return_url(u, &config.api_allowed_origins, &config.api_app_schemes))
+                .map(Some)
+                .ok_or_else(|| AppError::Invalid(vec![FieldError { field, problem: Problem::BadValue }])),
+        }
+    };
+    request.return_url = app_url("return_url")?;
+    request.cancel_url = app_url("cancel_url")?;
     locate_address(&D1::open(env)?, &mut request.address).await?.map_err(AppError::Unprocessable)?;
     // Optional: the total the client showed; the order is placed only at that total.
     let expected_total = serde_json::from_str::<serde_json::Value>(&m.body).ok().and_then(|v| v["expected_total"].as_i64()).map(Vnd::new);
-    let key = req.headers().get("idempotency-key").ok().flatten().filter(|k| !k.is_empty() && k.len() <= 255);
+    let key = crate::domain::http::idempotency_key(req.headers().get("idempotency-key").ok().flatten().as_deref()).map(str::to_string);
+    // With a key, the request's fingerprint: the key used again with another body is refused.
+    let fingerprint = key.as_ref().map(|_| crate::domain::http::request_fingerprint(&m.body));
     let key = match key {
         Some(k) => k,
         None => random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?,
@@ -356,17 +374,20 @@ pub(super) async fn submit_checkout_json(m: &Machine<'_>, id: &str, track: &Trac
         None
     };
     let client_ip = client_ip(req);
-    let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: Locale::Vi, account, client_ip, expected_total }));
+    let call = CartCall::Checkout(Box::new(Submission { request, idempotency_key: key, locale: Locale::Vi, account, client_ip, expected_total, fingerprint }));
     match cart_call(env, &id, &call).await? {
         CartReply::Placed(placed) => {
-            let Placed { order, access_token, .. } = *placed;
-            track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&order.id));
+            let Placed { order, access_token, replayed, .. } = *placed;
+            if !replayed {
+                track.record(EventKind::CheckoutStarted, ProductRef::None, Some(&order.id));
+            }
             let detail = load_order(env, &order.id).await?.ok_or(AppError::NotFound)?;
             let redirect_url = pay_location(&api_ctx(incoming), &detail, &access_token).map(|p| format!("{}{p}", incoming.origin));
             let mut value = order_json(&detail);
             value["order"]["access_token"] = json!(access_token);
             value["payment"] = json!({"provider": order.payment_provider, "redirect_url": redirect_url});
-            Ok(json_response(201, &value))
+            let response = json_response(201, &value);
+            Ok(if replayed { super::cart::replayed(response) } else { response })
         }
         CartReply::Refused { refusal: CartError::CodUnavailable(r) } => {
             let others = config.online_providers();
@@ -514,7 +535,7 @@ async fn sandbox_pay(p: &Page<'_>, payment_id: &str) -> Result<Response, AppErro
     if status == PaymentStatus::Failed {
         location.push_str("&payment=failed");
     }
-    Ok(redirect(&location, Vec::new()))
+    Ok(redirect(&super::orders::after_payment(&detail.order, status == PaymentStatus::Succeeded, location), Vec::new()))
 }
 
 /// The client's address (`cf-connecting-ip`), for the open-COD limit per client.

@@ -142,11 +142,17 @@ where
     H: AsyncFnOnce(&Machine<'_>) -> Result<Response, AppError>,
 {
     incoming.name(route);
-    let body = if matches!(incoming.method, Method::Post | Method::Patch | Method::Put) { read_body(&mut req).await } else { Ok(String::new()) };
+    let writes = matches!(incoming.method, Method::Post | Method::Patch | Method::Put);
+    let body = if writes { read_body(&mut req).await } else { Ok(String::new()) };
     let body = match body {
         Ok(body) => body,
         Err(e) => return api_error(incoming, &e),
     };
+    // The API's bodies are JSON: one declared as anything else is refused as the token endpoints
+    // refuse it (an empty body, where an endpoint takes none, needs no type).
+    if writes && incoming.path.starts_with("/api/") && !body.trim().is_empty() && !crate::domain::http::declares_json(header(&req, "content-type").as_deref()) {
+        return unsupported_media_type();
+    }
     let call = Machine { req: &req, incoming, env, config: Config::from_env(env), body };
     handler(&call).await.unwrap_or_else(|e| api_error(incoming, &e))
 }
@@ -235,11 +241,10 @@ pub fn moved_permanently(location: &str) -> Response {
     respond(rendered, http_cache::CATALOG, None)
 }
 
-/// A JSON answer of the shop's machine endpoints: `no-store`, readable from any origin.
+/// A JSON answer of the shop's machine endpoints: `no-store` (the API's CORS headers are added on
+/// the way out, `routes::cross_origin`).
 pub fn json_response(status: u16, value: &Value) -> Response {
-    let mut rendered = Rendered::new(status, JSON, value.to_string());
-    rendered.headers.push(("access-control-allow-origin", "*".into()));
-    respond(rendered, http_cache::NO_STORE, None)
+    respond(Rendered::new(status, JSON, value.to_string()), http_cache::NO_STORE, None)
 }
 
 /// A personal file to download (`no-store`, `content-disposition: attachment`).
@@ -295,11 +300,14 @@ pub fn error_body(incoming: &Incoming, error: &AppError) -> Rendered {
 }
 
 /// An error of the shop's machine endpoints (carts, orders, webhooks, internal): the JSON envelope,
-/// `no-store`, readable from any origin.
+/// `no-store` (CORS as `json_response`).
 pub fn api_error(incoming: &Incoming, error: &AppError) -> Response {
-    let mut rendered = error_body(incoming, error);
-    rendered.headers.push(("access-control-allow-origin", "*".into()));
-    respond(rendered, http_cache::NO_STORE, None)
+    respond(error_body(incoming, error), http_cache::NO_STORE, None)
+}
+
+/// 415: the API takes JSON bodies only (`Content-Type: application/json`).
+pub fn unsupported_media_type() -> Response {
+    json_response(415, &serde_json::json!({"error": {"code": "unsupported_media_type", "message": "Send the body as application/json.", "fields": {}}}))
 }
 
 /// A machine path answered without running anything: 405 with the methods it serves in `Allow`,

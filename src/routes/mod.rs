@@ -33,12 +33,13 @@ mod storefront;
 mod track;
 mod webhooks;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use worker::{Context, Env, Method, Request, Response, ResponseBuilder};
 
 use self::http::plain;
 use crate::assets;
+use crate::domain::cors;
 use crate::domain::http_cache;
 use crate::domain::locale::Locale;
 use crate::domain::routing::{self, Area};
@@ -68,6 +69,9 @@ pub struct Incoming {
     /// The route's name in the log (`"cart.add_item"`), set by the area's match before its handler
     /// runs (so an error logged on the way names it too).
     route: Cell<&'static str>,
+    /// Headers a handler adds to whatever answer the request gets, its errors included (the API's
+    /// `RateLimit-*`), set on the way out.
+    extra_headers: RefCell<Vec<(&'static str, String)>>,
 }
 
 impl Incoming {
@@ -78,6 +82,11 @@ impl Incoming {
     /// The route's name in the log.
     pub fn route(&self) -> &'static str {
         self.route.get()
+    }
+
+    /// Adds headers to the request's answer, whatever it turns out to be.
+    pub fn add_headers(&self, headers: Vec<(&'static str, String)>) {
+        self.extra_headers.borrow_mut().extend(headers);
     }
 
     /// Names the route; called by the arm of the area's match that picks the handler.
@@ -149,9 +158,17 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
         visitor,
         request_id,
         route: Cell::new("unknown"),
+        extra_headers: RefCell::new(Vec::new()),
     };
     let writes = !matches!(incoming.method, Method::Get | Method::Head | Method::Options);
-    let response = dispatch(area, req, &incoming, &env, &ctx).await;
+    let api_origin = incoming.path.starts_with("/api/").then(|| http::header(&req, "origin"));
+    let response = match &api_origin {
+        Some(request_origin) => cross_origin(area, req, &incoming, &env, &ctx, &config.api_allowed_origins, request_origin.as_deref()).await,
+        None => dispatch(area, req, &incoming, &env, &ctx).await,
+    };
+    for (name, value) in incoming.extra_headers.borrow().iter() {
+        let _ = response.headers().set(name, value);
+    }
     // A change that wrote messages (an order placed or moved, a payment, a refund, a link) has them
     // delivered right after the response; the cron retries what this misses.
     if writes && response.status_code() < 500 && routing::writes_messages(area, &incoming.path) {
@@ -159,6 +176,31 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     }
     let response = security::seal(response, &incoming.visitor, tagged).await;
     http::finish(response, &incoming, started_ms).await
+}
+
+/// An API request (`/api/…`) with its CORS headers (`domain::cors`): a preflight (`OPTIONS`) is
+/// answered here with its route's methods and headers (a path the API does not have is its 404);
+/// every other answer, errors included, carries the headers for the request's `Origin`.
+async fn cross_origin(area: Area, req: Request, incoming: &Incoming, env: &Env, ctx: &Context, allowed: &cors::AllowedOrigins, origin: Option<&str>) -> Response {
+    let segments = incoming.segments();
+    let route = cors::route(segments.get(1..).unwrap_or_default());
+    let (response, headers) = match (&incoming.method, route) {
+        (Method::Options, Some(route)) => {
+            incoming.name("api.preflight");
+            (ResponseBuilder::new().with_status(204).empty(), cors::preflight_headers(allowed, origin, &route))
+        }
+        (Method::Options, None) => {
+            incoming.name("api.preflight");
+            (http::api_error(incoming, &crate::domain::error::AppError::NotFound), cors::response_headers(allowed, origin, false))
+        }
+        (_, route) => (dispatch(area, req, incoming, env, ctx).await, cors::response_headers(allowed, origin, route.is_some_and(|r| r.public))),
+    };
+    let out = response.headers();
+    let _ = out.delete("access-control-allow-origin");
+    for (name, value) in headers {
+        let _ = if name == "vary" { out.append(name, &value) } else { out.set(name, &value) };
+    }
+    response
 }
 
 /// The area's module. Each area names its routes and answers every path the table gives it,

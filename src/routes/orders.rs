@@ -193,6 +193,14 @@ async fn order_json_of(m: &Machine<'_>, id: &str) -> Result<Response, AppError> 
     Ok(json_response(200, &order_json(&detail)))
 }
 
+/// Where the shopper goes once a payment ended: for an app's checkout its `return_url` (paid) or
+/// `cancel_url` (failed or cancelled; the `return_url` when it gave none), with the order and the
+/// outcome in the query; otherwise `page`, the order page.
+pub(super) fn after_payment(order: &crate::app::orders::OrderRow, paid: bool, page: String) -> String {
+    let app = if paid { order.return_url.as_deref() } else { order.cancel_url.as_deref().or(order.return_url.as_deref()) };
+    app.map_or(page, |url| crate::domain::cors::app_redirect(url, &order.id, if paid { "paid" } else { "failed" }))
+}
+
 /// An order as the API shows it.
 pub(super) fn order_json(d: &OrderDetail) -> Value {
     let o = &d.order;
@@ -211,6 +219,18 @@ pub(super) fn order_json(d: &OrderDetail) -> Value {
             "totals": {"subtotal": o.subtotal, "shipping": o.shipping_fee, "discount": o.discount, "total": o.total},
             "shipping_method": o.shipping_method,
             "payment_provider": o.payment_provider,
+            "contact": {"name": o.name, "email": o.email, "phone": o.phone},
+            "shipping_address": {
+                "line1": o.address_line1, "ward": o.address_ward, "district": o.address_district, "province": o.address_province,
+                "country": o.address_country, "province_code": o.address_province_code, "ward_code": o.address_ward_code,
+                "postal_code": o.address_postal_code,
+            },
+            "note": o.note,
+            // The parcel once the shop recorded its carrier and tracking number.
+            "shipment": o.tracking_number.as_deref().filter(|t| !t.trim().is_empty()).map(|t| {
+                let shipment = crate::domain::tracking::Shipment::new(o.carrier.as_deref().unwrap_or_default(), t);
+                json!({"carrier": shipment.carrier, "tracking_number": shipment.tracking_number, "tracking_url": shipment.url})
+            }),
             "lines": d.lines.iter().map(|l| json!({
                 "sku": l.sku, "variant_id": l.variant_id, "name": {"vi": l.name_vi, "en": l.name_en},
                 "size": l.size, "color": l.color, "unit_price": l.unit_price, "quantity": l.quantity, "line_total": l.line_total,

@@ -168,8 +168,9 @@ async fn return_page(ctx: &PageCtx, env: &Env, config: &Config, provider: &str, 
     let token = query_param(query, "t").unwrap_or_default();
     let (payment, detail) = attempt_and_order(env, config, provider, &payment_id, &token).await?;
     let order_url = order_location(ctx, &detail.order.id, &token);
+    let back = |paid: bool, page: String| Ok(redirect(&super::orders::after_payment(&detail.order, paid, page), Vec::new()));
     if detail.order.status != OrderStatus::PendingPayment {
-        return Ok(redirect(&order_url, Vec::new()));
+        return back(detail.order.paid_at.is_some(), order_url.clone());
     }
     let now = now();
     if query_param(query, "cancelled").as_deref() == Some("1") {
@@ -179,10 +180,10 @@ async fn return_page(ctx: &PageCtx, env: &Env, config: &Config, provider: &str, 
             }
             D1::open(env)?.batch(&[settle_payment(&payment.id, PaymentStatus::Cancelled, now)]).await?;
         }
-        return Ok(redirect(&failed_location(&order_url, None), Vec::new()));
+        return back(false, failed_location(&order_url, None));
     }
     if payment.status.is_unsuccessful() {
-        return Ok(redirect(&failed_location(&order_url, payment.failure_code.as_deref()), Vec::new()));
+        return back(false, failed_location(&order_url, payment.failure_code.as_deref()));
     }
     let check_url = return_url(ctx, provider, &payment_id, &token);
     let confirming = || {
@@ -207,9 +208,9 @@ async fn return_page(ctx: &PageCtx, env: &Env, config: &Config, provider: &str, 
         Err(NoticeError::Unknown | NoticeError::Mismatch { .. }) => return confirming(),
     }
     match &answer.outcome {
-        Outcome::Paid { .. } => Ok(redirect(&order_url, Vec::new())),
-        Outcome::Failed { code } => Ok(redirect(&failed_location(&order_url, Some(code)), Vec::new())),
-        Outcome::Cancelled => Ok(redirect(&failed_location(&order_url, None), Vec::new())),
+        Outcome::Paid { .. } => back(true, order_url.clone()),
+        Outcome::Failed { code } => back(false, failed_location(&order_url, Some(code))),
+        Outcome::Cancelled => back(false, failed_location(&order_url, None)),
         Outcome::Pending => confirming(),
     }
 }

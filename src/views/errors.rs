@@ -37,9 +37,9 @@ pub fn envelope(error: &AppError) -> Value {
     let en = super::i18n::t(Locale::En);
     let (message, fields) = match error {
         AppError::NotFound => ("The requested resource does not exist.".to_string(), BTreeMap::new()),
-        AppError::Invalid(errors) => ("Some parameters are not valid.".to_string(), errors.iter().map(|e| (e.field.to_string(), en.field_error(e))).collect()),
+        AppError::Invalid(errors) => ("Some parameters are not valid.".to_string(), errors.iter().map(|e| (e.field.to_string(), api_field_error(en, e))).collect()),
         AppError::Unprocessable(errors) => {
-            ("Some parameters name what does not exist or does not belong together.".to_string(), errors.iter().map(|e| (e.field.to_string(), en.field_error(e))).collect())
+            ("Some parameters name what does not exist or does not belong together.".to_string(), errors.iter().map(|e| (e.field.to_string(), api_field_error(en, e))).collect())
         }
         AppError::MethodNotAllowed => ("This method is not allowed on this endpoint.".to_string(), BTreeMap::new()),
         AppError::Unauthorized => ("The signature or credential is missing or wrong.".to_string(), BTreeMap::new()),
@@ -49,6 +49,12 @@ pub fn envelope(error: &AppError) -> Value {
         AppError::Internal(_) => ("Something failed on our side. Please retry later.".to_string(), BTreeMap::new()),
     };
     json!({"error": {"code": error.code(), "message": message, "fields": fields}})
+}
+
+/// A field's error as the API says it: the field by its name in the request (`address.ward_code is
+/// required`), which a developer can find, rather than the label a form shows.
+pub fn api_field_error(en: &super::i18n::Texts, e: &FieldError) -> String {
+    format!("{} {}", e.field, (en.problem)(&e.problem))
 }
 
 fn error_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
@@ -156,7 +162,9 @@ mod tests {
     fn the_json_envelope_has_code_message_and_fields_and_no_internal_text() {
         let invalid = envelope(&AppError::Invalid(vec![FieldError { field: "page", problem: Problem::NotANumber }]));
         assert_eq!(invalid["error"]["code"], "invalid_parameters");
-        assert!(invalid["error"]["fields"]["page"].is_string());
+        assert_eq!(invalid["error"]["fields"]["page"], "page must be a whole number");
+        let unnamed = envelope(&AppError::Unprocessable(vec![FieldError { field: "address.ward_code", problem: Problem::Required }]));
+        assert_eq!(unnamed["error"]["fields"]["address.ward_code"], "address.ward_code is required", "every field is named, not called a parameter");
         let internal = envelope(&AppError::Internal(Cause::from("D1_ERROR: secret table")));
         assert_eq!(internal["error"]["code"], "internal_error");
         assert!(!internal.to_string().contains("secret"));

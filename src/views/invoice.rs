@@ -318,6 +318,8 @@ pub(crate) mod tests {
                 name: "Nguyễn Thị Ánh Tuyết".into(),
                 phone: "0912345678".into(),
                 address_line1: "25 Hàng Bạc".into(),
+                return_url: None,
+                cancel_url: None,
                 address_ward: "Phường Hàng Buồm".into(),
                 address_district: "Quận Hoàn Kiếm".into(),
                 address_province: "Hà Nội".into(),

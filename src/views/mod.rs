@@ -2,6 +2,7 @@
 //! markup, so pages render in host tests exactly as in the Worker.
 
 pub mod admin;
+pub mod api_docs;
 pub mod cart;
 pub mod charts;
 pub mod email;

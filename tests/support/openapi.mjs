@@ -38,3 +38,57 @@ export function responseSchema(path, status) {
   const ref = response.content?.['application/json']?.schema?.$ref;
   return ref ? ref.split('/').pop() : null;
 }
+
+// --- the document as the contract: every answer of every operation checked against it -------------
+
+const METHODS = ['get', 'head', 'post', 'put', 'patch', 'delete'];
+/** Every documented operation, as "METHOD /path/{template}". */
+export const operations = Object.entries(openapi.paths).flatMap(([path, ops]) =>
+  METHODS.filter((m) => ops[m]).map((m) => `${m.toUpperCase()} ${path}`));
+/** The operations a test file's answers were checked for (see `assertDocumented`). */
+export const exercised = new Set();
+
+const templates = Object.keys(openapi.paths).map((template) => ({
+  template,
+  pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+}));
+const pointer = (...parts) => parts.map((p) => encodeURIComponent(String(p).replace(/~/g, '~0').replace(/\//g, '~1'))).join('/');
+
+/** The documented path template a concrete path (without its query) matches, or undefined. */
+export function templateOf(path) {
+  const bare = path.split('?')[0];
+  // A literal segment wins over a parameter (`/regions/provinces` before `/products/{slug}`).
+  const matches = templates.filter((t) => t.pattern.test(bare));
+  return matches.sort((a, b) => (a.template.match(/\{/g) ?? []).length - (b.template.match(/\{/g) ?? []).length)[0]?.template;
+}
+
+/**
+ * Asserts that an answer is what the document says `method path` answers: the operation exists,
+ * the status is documented for it, and a JSON body matches that status's schema (a status
+ * documented without content has an empty body). Records the operation as exercised.
+ */
+export function assertDocumented(method, path, res) {
+  const template = templateOf(path);
+  assert.ok(template, `${method} ${path}: no such path in openapi.json`);
+  const m = method.toLowerCase();
+  const op = openapi.paths[template][m];
+  assert.ok(op, `${method} ${template} is not documented`);
+  let response = op.responses[String(res.status)];
+  assert.ok(response, `${method} ${template} answered ${res.status}, which openapi.json does not document (${Object.keys(op.responses).join(', ')}): ${String(res.text).slice(0, 200)}`);
+  let at = `#/${pointer('paths', template, m, 'responses', res.status)}`;
+  if (response.$ref) {
+    at = response.$ref;
+    response = openapi.components.responses[response.$ref.split('/').pop()];
+  }
+  const schema = response.content?.['application/json']?.schema;
+  if (schema) {
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/, `${method} ${path} ${res.status}`);
+    const validate = ajv.getSchema(`${ID}${at}/${pointer('content', 'application/json', 'schema')}`);
+    assert.ok(validate, `no schema at ${at}`);
+    const body = JSON.parse(res.text);
+    assert.ok(validate(body), `${method} ${path} ${res.status} does not match its schema: ${ajv.errorsText(validate.errors, { separator: '\n' })}\n${res.text.slice(0, 400)}`);
+  } else if (m !== 'head') {
+    assert.equal(res.text, '', `${method} ${path} ${res.status} is documented without content`);
+  }
+  exercised.add(`${method.toUpperCase()} ${template}`);
+}
