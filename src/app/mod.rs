@@ -25,6 +25,7 @@ pub mod prefill;
 pub mod payments;
 pub mod privacy;
 pub mod refunds;
+pub mod reviews;
 pub mod regions;
 pub mod shipping;
 pub mod sign_in;
