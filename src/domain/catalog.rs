@@ -151,6 +151,9 @@ pub struct ProductCard {
     pub image_alt_vi: Option<String>,
     pub image_alt_en: Option<String>,
     pub created_at: String,
+    /// Its published reviews in short (stars and count on the card), when it has any.
+    #[serde(default)]
+    pub rating: Option<super::reviews::CardRating>,
 }
 
 impl ProductCard {

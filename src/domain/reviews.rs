@@ -372,6 +372,33 @@ impl RatingSummary {
     }
 }
 
+/// A product's reviews in short, as a card shows them: the average (tenths) and the count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardRating {
+    pub count: i64,
+    pub average_tenths: i64,
+}
+
+impl CardRating {
+    /// From the listing query's `count␟sum`; `None` without reviews or for a malformed value.
+    pub fn unpack(packed: &str) -> Option<CardRating> {
+        let (count, total) = packed.split_once('\u{1f}')?;
+        let summary = RatingSummary { count: count.parse().ok()?, total: total.parse().ok()?, distribution: [0; 5] };
+        Some(CardRating { count: summary.count, average_tenths: summary.average_tenths()? })
+    }
+
+    /// "4,3" in Vietnamese, "4.3" in English.
+    pub fn average_text(&self, locale: super::locale::Locale) -> String {
+        format_tenths(self.average_tenths, locale)
+    }
+}
+
+/// Tenths as a one-decimal number in the locale's way: 43 → "4,3" (vi), "4.3" (en).
+pub fn format_tenths(tenths: i64, locale: super::locale::Locale) -> String {
+    let sep = if locale == super::locale::Locale::Vi { ',' } else { '.' };
+    format!("{}{sep}{}", tenths / 10, tenths % 10)
+}
+
 /// The order of a product's review list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ReviewSort {
@@ -605,6 +632,15 @@ mod tests {
         assert_eq!(s.percent(4), 67);
         assert_eq!(s.percent(1), 0);
         assert_eq!(s.percent(9), 0);
+    }
+
+    #[test]
+    fn a_card_reads_its_packed_figures() {
+        assert_eq!(CardRating::unpack("3\u{1f}13"), Some(CardRating { count: 3, average_tenths: 43 }));
+        assert_eq!(CardRating::unpack("0\u{1f}0"), None);
+        assert_eq!(CardRating::unpack("x"), None);
+        assert_eq!(format_tenths(43, super::super::locale::Locale::Vi), "4,3");
+        assert_eq!(format_tenths(50, super::super::locale::Locale::En), "5.0");
     }
 
     #[test]

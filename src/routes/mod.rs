@@ -28,6 +28,7 @@ mod media;
 mod orders;
 mod payments;
 mod promotions;
+mod reviews;
 mod storefront;
 mod track;
 mod webhooks;
@@ -186,6 +187,7 @@ async fn dispatch(area: Area, req: Request, incoming: &Incoming, env: &Env, ctx:
         Area::Webhooks => webhooks::handle(req, incoming, env).await,
         Area::Internal => internal::handle(req, incoming, env).await,
         Area::Api => api::handle(incoming, env, ctx).await,
+        Area::Reviews => reviews::handle(req, incoming, env, ctx).await,
         Area::Storefront => storefront::handle(incoming, env, ctx).await,
     }
 }
