@@ -695,4 +695,24 @@ mod tests {
         let newest = block_on(page(&db, product, &ReviewQuery { page: 1, ..ReviewQuery::default() })).expect("newest");
         assert_eq!(newest.reviews[0].id, "r22");
     }
+
+    #[test]
+    fn the_demo_reviews_load_twice_into_the_same_figures_that_a_publish_would_compute() {
+        let db = Sqlite::demo();
+        let sql = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/seed/reviews.sql")).expect("seed/reviews.sql");
+        db.exec(&sql);
+        db.exec(&sql);
+        let reviews = db.int("SELECT COUNT(*) FROM reviews");
+        assert!(reviews >= 60, "{reviews} demo reviews");
+        assert!(db.int("SELECT COUNT(*) FROM reviews WHERE locale = 'en'") > 10);
+        assert!(db.int("SELECT COUNT(DISTINCT review_id) FROM review_photos WHERE status = 'approved'") > 10);
+        assert!(db.int("SELECT COUNT(DISTINCT rating) FROM reviews") >= 4);
+        assert!(db.int("SELECT COUNT(*) FROM products WHERE status = 'active' AND id NOT IN (SELECT product_id FROM reviews)") > 0, "some have none");
+        let product = db.int("SELECT product_id FROM reviews GROUP BY product_id ORDER BY COUNT(*) DESC LIMIT 1");
+        let seeded = block_on(page(&db, product, &ReviewQuery { page: 1, ..ReviewQuery::default() })).expect("page").summary;
+        block_on(db.run(&refresh_rating_sql(product))).expect("recount");
+        let recounted = block_on(page(&db, product, &ReviewQuery { page: 1, ..ReviewQuery::default() })).expect("page").summary;
+        assert_eq!(seeded, recounted);
+        assert_eq!(seeded.count, db.int(&format!("SELECT COUNT(*) FROM reviews WHERE product_id = {product}")));
+    }
 }
