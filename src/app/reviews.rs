@@ -188,6 +188,77 @@ pub async fn submit(db: &impl Db, reviewer: &Reviewer, slug: &str, input: &Revie
     }
 }
 
+// --- review requests ---------------------------------------------------------------------------
+
+/// How long after delivery the review request should go out (the outbox's sender waits for
+/// `send_after`).
+pub const REQUEST_DELAY_SECONDS: i64 = 7 * 24 * 3600;
+
+#[derive(Debug, Deserialize)]
+struct RequestLineRow {
+    line_no: i64,
+    product_id: i64,
+    name_vi: String,
+    name_en: String,
+    size: String,
+    color: String,
+    email: String,
+    name: String,
+    locale: String,
+    number: String,
+    customer_id: Option<String>,
+}
+
+/// Queues the review request of a delivered order: one outbox row of kind `review_request`
+/// (dedupe key `review_request:{order}`, so a second call adds nothing) holding, for each line of a
+/// product still on sale, its signed review link (`domain::reviews::review_token`, 30 days) under
+/// `origin`. Nothing for an order that is not delivered or has no email. `Ok(true)`: queued now.
+pub async fn queue_review_request(db: &impl Db, secret: &[u8], origin: &str, order_id: &str, now: i64) -> Result<bool, DbError> {
+    let lines: Vec<RequestLineRow> = db
+        .all(
+            &Sql::new(
+                "SELECT l.line_no, l.product_id, l.name_vi, l.name_en, l.size, l.color, o.email, o.name, o.locale, o.number, o.customer_id \
+                 FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id \
+                 WHERE o.id = ? AND o.fulfillment_status = 'delivered' AND o.email <> '' AND p.status = 'active' ORDER BY l.line_no",
+            )
+            .bind(order_id),
+        )
+        .await?;
+    let Some(first) = lines.first() else { return Ok(false) };
+    let expires_at = now + crate::domain::reviews::LINK_SECONDS;
+    let prefix = if first.locale == "en" { "/en" } else { "" };
+    let items: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| {
+            let token = crate::domain::reviews::review_token(secret, order_id, l.line_no, expires_at);
+            json!({
+                "line_no": l.line_no,
+                "product_id": l.product_id,
+                "name": if l.locale == "en" { &l.name_en } else { &l.name_vi },
+                "size": l.size,
+                "color": l.color,
+                "url": format!("{origin}{prefix}/reviews/write?t={token}"),
+            })
+        })
+        .collect();
+    let payload = json!({
+        "to": first.email,
+        "name": first.name,
+        "locale": first.locale,
+        "order_id": order_id,
+        "number": first.number,
+        "customer_id": first.customer_id,
+        "send_after": now + REQUEST_DELAY_SECONDS,
+        "expires_at": expires_at,
+        "items": items,
+    });
+    let insert = Sql::new("INSERT INTO outbox (dedupe_key, kind, payload, created_at) VALUES (?, 'review_request', ?, ?) ON CONFLICT (dedupe_key) DO NOTHING")
+        .bind(format!("review_request:{order_id}"))
+        .bind(payload.to_string())
+        .bind(now);
+    Ok(db.run(&insert).await? == 1)
+}
+
 // --- a product's list --------------------------------------------------------------------------
 
 /// A published review as the product page and the API show it.
@@ -714,5 +785,24 @@ mod tests {
         let recounted = block_on(page(&db, product, &ReviewQuery { page: 1, ..ReviewQuery::default() })).expect("page").summary;
         assert_eq!(seeded, recounted);
         assert_eq!(seeded.count, db.int(&format!("SELECT COUNT(*) FROM reviews WHERE product_id = {product}")));
+    }
+
+    #[test]
+    fn a_delivered_order_queues_one_review_request_whose_links_review_its_lines() {
+        let db = Sqlite::demo();
+        let secret = b"a shop secret of enough length!!";
+        let (order, slug) = delivered(&db, 9, None, false);
+        assert!(!block_on(queue_review_request(&db, secret, "https://vestify.vn", &order, NOW)).expect("not delivered"));
+        db.exec(&format!("UPDATE orders SET status = 'delivered', fulfillment_status = 'delivered' WHERE id = '{order}'"));
+        assert!(block_on(queue_review_request(&db, secret, "https://vestify.vn", &order, NOW)).expect("queued"));
+        assert!(!block_on(queue_review_request(&db, secret, "https://vestify.vn", &order, NOW + 5)).expect("once"));
+        let payload: serde_json::Value = serde_json::from_str(&db.text("SELECT payload FROM outbox WHERE kind = 'review_request'")).expect("json");
+        assert_eq!(payload["to"], "an@example.vn");
+        assert_eq!(payload["send_after"], NOW + REQUEST_DELAY_SECONDS);
+        let url = payload["items"][0]["url"].as_str().expect("a link");
+        let token = url.strip_prefix("https://vestify.vn/reviews/write?t=").expect("the write form");
+        let (order_id, line_no) = crate::domain::reviews::verify_review_token(secret, token, NOW + 86_400).expect("signed");
+        let taken = block_on(submit(&db, &Reviewer::Link { order_id, line_no }, &slug, &good(5, "Nhận hàng rồi, rất ưng"), &id(12), NOW)).expect("taken");
+        assert_eq!(taken.status, ReviewStatus::Published);
     }
 }

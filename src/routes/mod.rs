@@ -13,6 +13,7 @@ mod admin;
 mod admin_catalog;
 mod admin_orders;
 mod admin_promotions;
+mod admin_reviews;
 mod analytics;
 mod api;
 mod admin_import;

@@ -9,6 +9,7 @@ pub mod import;
 pub mod media;
 pub mod orders;
 pub mod promotions;
+pub mod reviews;
 pub mod taxonomy;
 pub mod texts;
 
