@@ -7,7 +7,9 @@ import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 
 import { PASSWORD, newShopper } from './support/accounts.mjs';
-import { adminsByRole } from './support/admins.mjs';
+import { adminsByRole, PASSWORDS } from './support/admins.mjs';
+import { navigateBy, openPage, useBrowser } from './support/browser.mjs';
+import { png } from './support/images.mjs';
 import { assertSchema } from './support/openapi.mjs';
 import { beforeAll, s, shop, useShop } from './support/setup.mjs';
 import { checkoutBody, variantPool } from './support/shopping.mjs';
@@ -15,6 +17,7 @@ import { sqlText } from './support/shop.mjs';
 
 const LIFTED = ['login', 'signup', 'password_reset', 'checkout', 'token', 'token_refresh', 'reviews'].map((a) => `${a}=100000/60`).join(' ');
 useShop({ vars: { RATE_LIMITS: `${LIFTED} review_votes=4/3600` } });
+useBrowser();
 
 const pool = variantPool();
 /** Products without demo reviews (the seed leaves some without), fetched once. */
@@ -131,12 +134,14 @@ describe('writing a review', () => {
 
 /** The review the signed-in buyer's test left waiting for a moderator. */
 let heldReview = null;
+/** The signed-in admin browsers of the moderation test (`adminsByRole`). */
+let admins = null;
 
 describe('moderation', () => {
   test('support staff approve held text, reply, hide it later; each decision is audited and shows on the cached page', async () => {
     assert.ok(heldReview, 'the held review of the test before');
     const { id, slug } = heldReview;
-    const admins = await adminsByRole(shop);
+    admins = await adminsByRole(shop);
     const queue = await admins.support.get('/admin/reviews');
     assert.equal(queue.status, 200);
     assert.ok(queue.doc.find(`li[data-review="${id}"]`), 'the held review is in the queue');
@@ -238,4 +243,55 @@ test('the review block and the documented paths are answered where the routes ta
   assert.equal(res.status, 405);
   const missing = await s.api('GET', '/api/v1/products/no-such-vest/reviews');
   assert.equal(missing.status, 404);
+});
+
+test('browser: a delivered order is reviewed with a photo through its link, approved in the admin, and shows with stars on the product page and its card', async () => {
+  const v = freshVariant();
+  const slug = slugOf(v);
+  const [product] = await shop.sql(`SELECT name_vi FROM products WHERE slug = ${sqlText(slug)}`);
+  const order = await deliveredOrder(v);
+  const shopper = await openPage();
+  const { page } = shopper;
+  await page.goto(`${shop.url}/reviews/write?t=${reviewToken(order.id, 1)}`);
+  await page.check('input[name="rating"][value="5"]');
+  await page.fill('input[name="title"]', 'Ảnh thật của mình');
+  await page.fill('textarea[name="body"]', 'Áo ấm, mặc vừa, màu y như ảnh.');
+  await page.check('input[name="fit"][value="true_to_size"]');
+  await page.setInputFiles('input[name="photo"]', { name: 'ao.png', mimeType: 'image/png', buffer: png(64, 48) });
+  const sent = await navigateBy(page, () => page.click('form.review-form button[type="submit"]'));
+  assert.equal(sent.status(), 201);
+  assert.equal(await page.locator('.review-thanks .status').getAttribute('data-published'), 'true');
+  const [row] = await shop.sql(`SELECT r.id, ph.url, ph.status FROM reviews r JOIN review_photos ph ON ph.review_id = r.id WHERE r.order_id = ${sqlText(order.id)}`);
+  assert.equal(row.status, 'pending');
+  assert.match(row.url, /^\/media\/[0-9a-f]{64}\.png$/);
+
+  // Published text, photo waiting: the page shows the review without the photo yet.
+  await page.goto(`${shop.url}/p/${slug}`);
+  assert.equal(await page.locator(`#review-${row.id} .review-photos img`).count(), 0);
+
+  admins ??= await adminsByRole(shop);
+  const staff = await openPage();
+  await staff.page.goto(`${shop.url}/admin/login`);
+  await staff.page.fill('input[name="email"]', admins.emails.support);
+  await staff.page.fill('input[name="password"]', PASSWORDS.support);
+  await navigateBy(staff.page, () => staff.page.click('form[action="/admin/login"] button[type="submit"]'));
+  await staff.page.goto(`${shop.url}/admin/reviews`);
+  const item = staff.page.locator(`li[data-review="${row.id}"]`);
+  assert.equal(await item.locator('.review-photos img').count(), 1, 'the waiting photo is in the queue');
+  await navigateBy(staff.page, () => item.locator('form.approve button').click());
+  assert.match(staff.page.url(), /done=approve/);
+
+  await page.goto(`${shop.url}/p/${slug}`);
+  const review = page.locator(`#review-${row.id}`);
+  assert.equal(await review.locator('.review-photos img').count(), 1, 'the approved photo shows');
+  assert.equal(await review.locator('.stars .star.full').count(), 5);
+  assert.equal(await page.locator('.review-summary .stars').count(), 1);
+  await page.goto(`${shop.url}/search?q=${encodeURIComponent(product.name_vi)}`);
+  const card = page.locator(`article.card[data-product="${slug}"]`);
+  assert.equal(await card.count(), 1, 'the product is found');
+  assert.equal(await card.locator('.card-rating .count').innerText(), '(1)');
+  shopper.assertClean();
+  staff.assertClean();
+  await shopper.close();
+  await staff.close();
 });

@@ -133,7 +133,10 @@ pub struct Submitted {
 /// published at once and the product's figures rebuilt in the same batch; flagged text waits.
 /// Two submissions for one line at once: the unique (order, line) key lets one in, the other is
 /// `AlreadyReviewed`.
-pub async fn submit(db: &impl Db, reviewer: &Reviewer, slug: &str, input: &ReviewInput, id: &str, now: i64) -> Result<Submitted, ReviewError> {
+pub async fn submit(db: &impl Db, reviewer: &Reviewer, slug: &str, input: &ReviewInput, photos: &[String], id: &str, now: i64) -> Result<Submitted, ReviewError> {
+    if photos.len() > crate::domain::reviews::PHOTOS_MAX {
+        return Err(ReviewError::Invalid(vec![FieldError { field: "photo", problem: crate::domain::listing::Problem::TooMany }]));
+    }
     let product_id = db.first::<IdRow>(&product_id_sql(slug)).await?.ok_or(ReviewError::NotFound)?.id;
     let rows: Vec<CandidateRow> = db.all(&candidates_sql(product_id, reviewer)).await?;
     let customers: Vec<Option<String>> = rows.iter().map(|r| r.customer_id.clone()).collect();
@@ -181,11 +184,43 @@ pub async fn submit(db: &impl Db, reviewer: &Reviewer, slug: &str, input: &Revie
     .bind(now)
     .bind(published_at.map_or(SqlValue::Null, SqlValue::Int))
     .bind(now);
-    match db.batch(&[insert, refresh_rating_sql(product_id)]).await {
+    // Photos (already stored, content-hashed) wait for a moderator whatever the text's status.
+    let mut batch = vec![insert];
+    for (i, url) in photos.iter().enumerate() {
+        batch.push(
+            Sql::new("INSERT INTO review_photos (review_id, position, url, status, created_at) VALUES (?, ?, ?, 'pending', ?)")
+                .bind(id)
+                .bind(i as i64 + 1)
+                .bind(url.as_str())
+                .bind(now),
+        );
+    }
+    batch.push(refresh_rating_sql(product_id));
+    match db.batch(&batch).await {
         Ok(_) => Ok(Submitted { id: id.to_string(), product_id, status, flags }),
         Err(e) if e.is_unique("reviews", "order_id") => Err(ReviewError::Ineligible(Ineligible::AlreadyReviewed)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The order line a review link names, with its product (for the write form).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct LinkLine {
+    pub slug: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub size: String,
+    pub color_vi: String,
+    pub color_en: String,
+}
+
+pub fn link_line_sql(order_id: &str, line_no: i64) -> Sql {
+    Sql::new(
+        "SELECT p.slug, l.name_vi, l.name_en, l.size, COALESCE(c.name_vi, l.color) AS color_vi, COALESCE(c.name_en, l.color) AS color_en FROM order_lines l \
+         JOIN products p ON p.id = l.product_id LEFT JOIN colors c ON c.code = l.color WHERE l.order_id = ? AND l.line_no = ?",
+    )
+    .bind(order_id)
+    .bind(line_no)
 }
 
 // --- review requests ---------------------------------------------------------------------------
@@ -629,14 +664,14 @@ mod tests {
         let db = Sqlite::demo();
         let (order, slug) = delivered(&db, 1, Some("c1"), true);
         let me = Reviewer::Customer("c1".into());
-        let taken = block_on(submit(&db, &me, &slug, &good(4, "Vải mát, mặc vừa."), &id(1), NOW)).expect("taken");
+        let taken = block_on(submit(&db, &me, &slug, &good(4, "Vải mát, mặc vừa."), &[], &id(1), NOW)).expect("taken");
         assert_eq!(taken.status, ReviewStatus::Published);
         assert_eq!(db.text(&format!("SELECT order_id FROM reviews WHERE id = '{}'", id(1))), order);
         assert_eq!(db.text(&format!("SELECT author_name FROM reviews WHERE id = '{}'", id(1))), "An N.");
         assert_eq!(db.int(&format!("SELECT count FROM product_ratings WHERE product_id = {}", taken.product_id)), 1);
         assert_eq!(db.int(&format!("SELECT r4 FROM product_ratings WHERE product_id = {}", taken.product_id)), 1);
         // The same line again: 409.
-        let again = block_on(submit(&db, &me, &slug, &good(5, "Lần hai"), &id(2), NOW));
+        let again = block_on(submit(&db, &me, &slug, &good(5, "Lần hai"), &[], &id(2), NOW));
         assert_eq!(ineligible(again), Ineligible::AlreadyReviewed);
         let page = block_on(page_by_slug(&db, &slug, &ReviewQuery { page: 1, ..ReviewQuery::default() })).expect("page");
         assert_eq!(page.summary.count, 1);
@@ -649,12 +684,12 @@ mod tests {
         let db = Sqlite::demo();
         let (_, slug) = delivered(&db, 2, Some("buyer"), false);
         let stranger = Reviewer::Customer("stranger".into());
-        assert_eq!(ineligible(block_on(submit(&db, &stranger, &slug, &good(5, "x"), &id(3), NOW))), Ineligible::NotABuyer);
+        assert_eq!(ineligible(block_on(submit(&db, &stranger, &slug, &good(5, "x"), &[], &id(3), NOW))), Ineligible::NotABuyer);
         let buyer = Reviewer::Customer("buyer".into());
-        assert_eq!(ineligible(block_on(submit(&db, &buyer, &slug, &good(5, "x"), &id(4), NOW))), Ineligible::NotDelivered);
+        assert_eq!(ineligible(block_on(submit(&db, &buyer, &slug, &good(5, "x"), &[], &id(4), NOW))), Ineligible::NotDelivered);
         assert_eq!(db.int("SELECT COUNT(*) FROM reviews"), 0);
         // Unknown product: not found.
-        assert!(matches!(block_on(submit(&db, &buyer, "no-such-vest", &good(5, "x"), &id(5), NOW)), Err(ReviewError::NotFound)));
+        assert!(matches!(block_on(submit(&db, &buyer, "no-such-vest", &good(5, "x"), &[], &id(5), NOW)), Err(ReviewError::NotFound)));
     }
 
     #[test]
@@ -665,14 +700,14 @@ mod tests {
         let link = Reviewer::Link { order_id: order.clone(), line_no: 1 };
         // The link's line is of another product than `other_slug` (unless both picked the same product).
         if other_slug != slug {
-            assert_eq!(ineligible(block_on(submit(&db, &link, &other_slug, &good(5, "x"), &id(6), NOW))), Ineligible::NotABuyer);
+            assert_eq!(ineligible(block_on(submit(&db, &link, &other_slug, &good(5, "x"), &[], &id(6), NOW))), Ineligible::NotABuyer);
         }
-        let bad = block_on(submit(&db, &link, &slug, &good(9, ""), &id(7), NOW));
+        let bad = block_on(submit(&db, &link, &slug, &good(9, ""), &[], &id(7), NOW));
         match bad {
             Err(ReviewError::Invalid(fields)) => assert_eq!(fields.iter().map(|f| f.field).collect::<Vec<_>>(), vec!["rating", "body"]),
             other => panic!("{other:?}"),
         }
-        let taken = block_on(submit(&db, &link, &slug, &good(5, "Rất ưng"), &id(8), NOW)).expect("taken");
+        let taken = block_on(submit(&db, &link, &slug, &good(5, "Rất ưng"), &[], &id(8), NOW)).expect("taken");
         assert_eq!(taken.status, ReviewStatus::Published);
         assert_eq!(db.text(&format!("SELECT COALESCE(customer_id, 'none') FROM reviews WHERE id = '{}'", id(8))), "none");
     }
@@ -682,7 +717,7 @@ mod tests {
         let db = Sqlite::demo();
         let (_, slug) = delivered(&db, 5, Some("c5"), true);
         let me = Reviewer::Customer("c5".into());
-        let taken = block_on(submit(&db, &me, &slug, &good(2, "Mua sỉ gọi 0912 345 678"), &id(9), NOW)).expect("taken");
+        let taken = block_on(submit(&db, &me, &slug, &good(2, "Mua sỉ gọi 0912 345 678"), &[], &id(9), NOW)).expect("taken");
         assert_eq!(taken.status, ReviewStatus::Pending);
         assert_eq!(taken.flags, vec!["phone"]);
         let q = ReviewQuery { page: 1, ..ReviewQuery::default() };
@@ -710,7 +745,7 @@ mod tests {
         let db = Sqlite::demo();
         let (_, slug) = delivered(&db, 6, Some("c6"), true);
         let me = Reviewer::Customer("c6".into());
-        block_on(submit(&db, &me, &slug, &good(3, "Tạm được"), &id(10), NOW)).expect("taken");
+        block_on(submit(&db, &me, &slug, &good(3, "Tạm được"), &[], &id(10), NOW)).expect("taken");
         let actor = Actor { id: "a1", email: "support@vestify.vn", ip: "" };
         assert!(matches!(block_on(moderate(&db, &actor, &id(10), &Moderation::Reject { reason: " ".into() }, NOW)), Err(ReviewError::Invalid(_))));
         block_on(moderate(&db, &actor, &id(10), &Moderation::Reply { text: "Cảm ơn bạn!".into() }, NOW)).expect("reply");
@@ -725,7 +760,7 @@ mod tests {
     fn one_helpful_vote_per_visitor_and_none_from_the_author() {
         let db = Sqlite::demo();
         let (_, slug) = delivered(&db, 7, Some("c7"), true);
-        block_on(submit(&db, &Reviewer::Customer("c7".into()), &slug, &good(5, "Tốt"), &id(11), NOW)).expect("taken");
+        block_on(submit(&db, &Reviewer::Customer("c7".into()), &slug, &good(5, "Tốt"), &[], &id(11), NOW)).expect("taken");
         assert_eq!(block_on(vote_helpful(&db, &id(11), "ip:1", None, NOW)).expect("vote"), Voted { counted: true, helpful: 1 });
         assert_eq!(block_on(vote_helpful(&db, &id(11), "ip:1", None, NOW)).expect("vote"), Voted { counted: false, helpful: 1 });
         assert_eq!(block_on(vote_helpful(&db, &id(11), "c:c8", Some("c8"), NOW)).expect("vote"), Voted { counted: true, helpful: 2 });
@@ -802,7 +837,28 @@ mod tests {
         let url = payload["items"][0]["url"].as_str().expect("a link");
         let token = url.strip_prefix("https://vestify.vn/reviews/write?t=").expect("the write form");
         let (order_id, line_no) = crate::domain::reviews::verify_review_token(secret, token, NOW + 86_400).expect("signed");
-        let taken = block_on(submit(&db, &Reviewer::Link { order_id, line_no }, &slug, &good(5, "Nhận hàng rồi, rất ưng"), &id(12), NOW)).expect("taken");
+        let taken = block_on(submit(&db, &Reviewer::Link { order_id, line_no }, &slug, &good(5, "Nhận hàng rồi, rất ưng"), &[], &id(12), NOW)).expect("taken");
         assert_eq!(taken.status, ReviewStatus::Published);
+    }
+
+    #[test]
+    fn photos_wait_for_approval_while_the_text_is_published_and_six_are_refused() {
+        let db = Sqlite::demo();
+        let (_, slug) = delivered(&db, 10, Some("c10"), true);
+        let me = Reviewer::Customer("c10".into());
+        let six: Vec<String> = (0..6).map(|i| format!("/media/{i:064x}.jpg")).collect();
+        assert!(matches!(block_on(submit(&db, &me, &slug, &good(5, "Đẹp"), &six, &id(13), NOW)), Err(ReviewError::Invalid(_))));
+        let taken = block_on(submit(&db, &me, &slug, &good(5, "Đẹp"), &six[..2], &id(13), NOW)).expect("taken");
+        assert_eq!(taken.status, ReviewStatus::Published);
+        let q = ReviewQuery { page: 1, ..ReviewQuery::default() };
+        let shown = block_on(page_by_slug(&db, &slug, &q)).expect("page");
+        assert_eq!(shown.reviews[0].photo_urls(), Vec::<&str>::new(), "photos wait");
+        let queue: Vec<QueueRow> = block_on(db.all(&queue_sql(QueueFilter::Waiting, 50))).expect("queue");
+        assert_eq!(queue.iter().find(|r| r.id == id(13)).map(|r| r.pending_photos), Some(2));
+        let actor = Actor { id: "a1", email: "support@vestify.vn", ip: "" };
+        block_on(moderate(&db, &actor, &id(13), &Moderation::Approve, NOW + 1)).expect("approved");
+        let shown = block_on(page_by_slug(&db, &slug, &q)).expect("page");
+        assert_eq!(shown.reviews[0].photo_urls(), vec![six[0].as_str(), six[1].as_str()]);
+        assert!(block_on(page_by_slug(&db, &slug, &ReviewQuery { page: 1, media: true, ..ReviewQuery::default() })).expect("media").reviews.len() == 1);
     }
 }

@@ -48,6 +48,8 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env, ctx: &Context)
             incoming.name("api.reviews.unknown");
             not_served(incoming, None)
         }
+        (Method::Get, ["reviews", "write"]) => serve_page(req, incoming, env, "reviews.write_form", write_form).await,
+        (Method::Post, ["reviews", "write"]) => write_review_form(req, incoming, env).await,
         (Method::Post, ["reviews", id, "helpful"]) => serve_page(req, incoming, env, "reviews.helpful", async |p| helpful_form(p, id).await).await,
         (Method::Post, ["reviews", id, "report"]) => serve_page(req, incoming, env, "reviews.report", async |p| report_form(p, id).await).await,
         _ => serve_page(req, incoming, env, "reviews.unknown", async |_| Err(AppError::NotFound)).await,
@@ -137,7 +139,7 @@ async fn create_json(m: &Machine<'_>, slug: &str) -> Result<Response, AppError> 
         return Err(AppError::TooManyRequests { retry_after: wait });
     }
     let input = review_input(&body)?;
-    let taken = reviews::submit(&db, &reviewer, slug, &input, &new_id()?, now()).await.map_err(|e| e.into_app_error(Locale::En))?;
+    let taken = reviews::submit(&db, &reviewer, slug, &input, &[], &new_id()?, now()).await.map_err(|e| e.into_app_error(Locale::En))?;
     if taken.status == ReviewStatus::Published {
         bump_catalog_version(m.env).await?;
     }
@@ -194,4 +196,132 @@ async fn report_form(p: &Page<'_>, id: &str) -> Result<Response, AppError> {
     let reason = p.field("reason").unwrap_or_default();
     reviews::report(&D1::open(p.env)?, id, &visitor_key(p.req, secret), &reason, now()).await.map_err(|e| e.into_app_error(p.ctx.locale))?;
     Ok(redirect(&format!("{}#review-{id}", back(p)), Vec::new()))
+}
+
+// --- the write form (the signed review link) ----------------------------------------------------
+
+fn link_refusal(locale: Locale) -> &'static str {
+    match locale {
+        Locale::Vi => "Liên kết đánh giá không hợp lệ hoặc đã hết hạn. Hãy mở lại liên kết trong email của đơn hàng.",
+        Locale::En => "This review link is not valid or has expired. Open the link from your order email again.",
+    }
+}
+
+/// The line a link names, or the page saying why the link cannot be used.
+async fn linked_line(p: &Page<'_>, token: &str) -> Result<Result<(String, i64, crate::app::reviews::LinkLine), Response>, AppError> {
+    let secret = super::http::require_secret(&p.config)?;
+    let refused = |status| Ok(Err(super::http::html(status, crate::views::errors::message_page(&p.ctx, link_refusal(p.ctx.locale)).into_string(), Vec::new())));
+    let Some((order_id, line_no)) = verify_review_token(secret.as_bytes(), token, now()) else { return refused(403) };
+    let line: Option<crate::app::reviews::LinkLine> = crate::app::db::Db::first(&D1::open(p.env)?, &crate::app::reviews::link_line_sql(&order_id, line_no)).await?;
+    match line {
+        Some(line) => Ok(Ok((order_id, line_no, line))),
+        None => refused(404),
+    }
+}
+
+fn write_markup(p: &Page<'_>, line: &crate::app::reviews::LinkLine, token: &str, input: &ReviewInput, errors: &[FieldError], refusal: Option<&str>) -> maud::Markup {
+    let l = p.ctx.locale;
+    let view = crate::views::reviews::WriteLine { slug: &line.slug, name: l.pick(&line.name_vi, &line.name_en), size: &line.size, color: l.pick(&line.color_vi, &line.color_en) };
+    crate::views::reviews::write_page(&p.ctx, &view, token, input, errors, refusal, true)
+}
+
+/// `GET /reviews/write?t=…`.
+async fn write_form(p: &Page<'_>) -> Result<Response, AppError> {
+    let token = super::http::query_param(&p.incoming.query, "t").unwrap_or_default();
+    let (_, _, line) = match linked_line(p, &token).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
+    Ok(super::http::html(200, write_markup(p, &line, &token, &ReviewInput::default(), &[], None).into_string(), Vec::new()))
+}
+
+/// `POST /reviews/write` (urlencoded, or multipart with up to five `photo` files): as `serve_page`
+/// does — the page context, the form (here with its files; one over the upload limit is a 413), the
+/// CSRF check — then `write_review`.
+async fn write_review_form(mut req: Request, incoming: &Incoming, env: &Env) -> Response {
+    incoming.name("reviews.write");
+    let config = crate::platform::config::Config::from_env(env);
+    let (locale, local) = Locale::split_path(&incoming.path);
+    let version = crate::platform::edge_cache::catalog_version(env).await;
+    let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
+    let (form, uploads) = match super::admin_upload::read_form_with_files(&mut req, env, "photo", crate::domain::reviews::PHOTOS_MAX + 1).await {
+        Ok(Ok(read)) => read,
+        Ok(Err(too_large)) => return too_large,
+        Err(e) => return super::http::error_page(&ctx, incoming, e),
+    };
+    if !crate::platform::security::check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
+        return super::http::foreign_form(&ctx, incoming);
+    }
+    let page = Page { req: &req, incoming, env, config, ctx, form };
+    match write_review(&page, &uploads).await {
+        Ok(response) => response,
+        Err(e) => super::http::error_page(&page.ctx, incoming, e),
+    }
+}
+
+/// The photos checked by their bytes (JPEG, PNG or WebP only; the type is read from the content,
+/// never the name) and stored content-hashed in KV like the catalog's images; their `/media/…` URLs.
+async fn store_photos(p: &Page<'_>, uploads: &[super::admin_upload::Upload]) -> Result<Result<Vec<String>, Response>, AppError> {
+    use crate::domain::media::{check, Kind, Problem as MediaProblem};
+    let max = super::admin_upload::max_bytes(p.env);
+    let mut checked = Vec::new();
+    for upload in uploads {
+        match check(&upload.bytes, max) {
+            Ok(c) if matches!(c.kind, Kind::Jpeg | Kind::Png | Kind::Webp) => checked.push(c),
+            Err(MediaProblem::TooLarge { max }) => return Ok(Err(super::admin_upload::too_large(max))),
+            _ => return Err(AppError::Unprocessable(vec![FieldError { field: "photo", problem: Problem::BadValue }])),
+        }
+    }
+    let kv = p.env.kv(crate::platform::KV).map_err(|e| AppError::internal("kv binding", e))?;
+    let mut urls = Vec::new();
+    for c in checked {
+        if kv.get(&c.key()).bytes().await.ok().flatten().is_none() {
+            kv.put_bytes(&c.key(), &c.bytes).map_err(|e| AppError::internal("kv put", e))?.execute().await.map_err(|e| AppError::internal("kv put", e))?;
+        }
+        urls.push(c.url());
+    }
+    Ok(Ok(urls))
+}
+
+/// The form's review through `app::reviews::submit` as the link's line, with its photos.
+async fn write_review(p: &Page<'_>, uploads: &[super::admin_upload::Upload]) -> Result<Response, AppError> {
+    let token = p.field("t").unwrap_or_default();
+    let (order_id, line_no, line) = match linked_line(p, &token).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
+    let rating = p.field("rating").filter(|r| !r.is_empty());
+    let input = ReviewInput {
+        rating: rating.as_deref().map(|r| r.parse::<i64>().unwrap_or(0)),
+        title: p.field("title").unwrap_or_default(),
+        body: p.field("body").unwrap_or_default(),
+        fit: p.field("fit"),
+    };
+    if let Some(wait) = rate_limit_do::check(p.env, p.req, Action::Reviews).await? {
+        return Err(AppError::TooManyRequests { retry_after: wait });
+    }
+    let reviewer = Reviewer::Link { order_id, line_no };
+    let respond = |status: u16, markup: maud::Markup| super::http::html(status, markup.into_string(), Vec::new());
+    if uploads.len() > crate::domain::reviews::PHOTOS_MAX {
+        let errors = [FieldError { field: "photo", problem: Problem::TooMany }];
+        return Ok(respond(422, write_markup(p, &line, &token, &input, &errors, None)));
+    }
+    let photos = match store_photos(p, uploads).await {
+        Ok(Ok(urls)) => urls,
+        Ok(Err(too_large)) => return Ok(too_large),
+        Err(AppError::Unprocessable(errors)) => return Ok(respond(422, write_markup(p, &line, &token, &input, &errors, None))),
+        Err(e) => return Err(e),
+    };
+    match reviews::submit(&D1::open(p.env)?, &reviewer, &line.slug, &input, &photos, &new_id()?, now()).await {
+        Ok(taken) => {
+            let published = taken.status == ReviewStatus::Published;
+            if published {
+                bump_catalog_version(p.env).await?;
+            }
+            Ok(respond(201, crate::views::reviews::thanks_page(&p.ctx, &line.slug, published, !photos.is_empty())))
+        }
+        Err(reviews::ReviewError::Invalid(errors)) => Ok(respond(422, write_markup(p, &line, &token, &input, &errors, None))),
+        Err(reviews::ReviewError::Ineligible(why)) => Ok(respond(why.status(), write_markup(p, &line, &token, &input, &[], Some(why.message(p.ctx.locale))))),
+        Err(e) => Err(e.into_app_error(p.ctx.locale)),
+    }
 }

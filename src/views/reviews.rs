@@ -346,3 +346,95 @@ mod tests {
         assert!(card_rating(Locale::Vi, Some(&CardRating { count: 12, average_tenths: 45 })).into_string().contains("(12)"));
     }
 }
+
+/// The order line a review link names, as the write form shows it.
+pub struct WriteLine<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub size: &'a str,
+    pub color: &'a str,
+}
+
+fn write_words(locale: Locale) -> [&'static str; 10] {
+    match locale {
+        Locale::Vi => ["Viết đánh giá", "Số sao", "Tiêu đề (không bắt buộc)", "Nhận xét của bạn", "Kích cỡ thế nào?", "Gửi đánh giá", "Không chọn", "Ảnh (tối đa 5, JPEG/PNG/WebP)", "Cảm ơn bạn đã đánh giá!", "Xem sản phẩm"],
+        Locale::En => ["Write a review", "Rating", "Title (optional)", "Your review", "How does it fit?", "Send review", "No answer", "Photos (up to 5, JPEG/PNG/WebP)", "Thank you for your review!", "See the product"],
+    }
+}
+
+/// `/reviews/write?t=…`: the review form of the order line the signed link names. `errors` are the
+/// fields refused last time (422), `refusal` why this link cannot review (403/409), shown instead.
+pub fn write_page(ctx: &PageCtx, line: &WriteLine, token: &str, input: &crate::domain::reviews::ReviewInput, errors: &[crate::domain::listing::FieldError], refusal: Option<&str>, photos: bool) -> Markup {
+    let w = words(ctx.locale);
+    let [title, rating_label, title_label, body_label, fit_label, send, no_answer, photos_label, _, see] = write_words(ctx.locale);
+    let t = ctx.t();
+    let error_of = |field: &str| errors.iter().find(|e| e.field == field).map(|e| t.field_error(e));
+    let head = super::layout::Head { title: title.to_string(), description: title.to_string(), noindex: true, ..super::layout::Head::default() };
+    let main = html! {
+        section.review-write {
+            h1 { (title) }
+            p.product { a href=(ctx.href(&super::paths::product(line.slug))) { (line.name) } }
+            p.bought { (w.bought) ": " (line.color) " / " (line.size) }
+            @if let Some(r) = refusal {
+                p.notice role="alert" { (r) }
+            } @else {
+                @if !errors.is_empty() { p.notice role="alert" { @for e in errors { (t.field_error(e)) " " } } }
+                form.review-form method="post" action=(ctx.href("/reviews/write")) enctype=[photos.then_some("multipart/form-data")] {
+                    (crate::views::security::csrf_field())
+                    input type="hidden" name="t" value=(token);
+                    fieldset.rating {
+                        legend { (rating_label) }
+                        @for n in (1..=5).rev() {
+                            label { input type="radio" name="rating" value=(n) required checked[input.rating == Some(n)]; " " (n) " ★" }
+                        }
+                        @if let Some(e) = error_of("rating") { p.field-error { (e) } }
+                    }
+                    div.field { label for="r-title" { (title_label) } input #r-title type="text" name="title" maxlength="100" value=(input.title); }
+                    div.field {
+                        label for="r-body" { (body_label) }
+                        textarea #r-body name="body" maxlength="2000" rows="6" required { (input.body) }
+                        @if let Some(e) = error_of("body") { p.field-error { (e) } }
+                    }
+                    fieldset.fit {
+                        legend { (fit_label) }
+                        label { input type="radio" name="fit" value="" checked[input.fit.as_deref().unwrap_or_default().is_empty()]; " " (no_answer) }
+                        @for f in Fit::ALL {
+                            label { input type="radio" name="fit" value=(f.code()) checked[input.fit.as_deref() == Some(f.code())]; " " (fit_text(f, ctx.locale)) }
+                        }
+                    }
+                    @if photos {
+                        div.field {
+                            label for="r-photos" { (photos_label) }
+                            input #r-photos type="file" name="photo" accept="image/jpeg,image/png,image/webp" multiple;
+                            @if let Some(e) = error_of("photo") { p.field-error { (e) } }
+                        }
+                    }
+                    button.button type="submit" { (send) }
+                }
+            }
+            p { a href=(ctx.href(&super::paths::product(line.slug))) { (see) } }
+        }
+    };
+    super::layout::page(ctx, head, main)
+}
+
+/// After a review was taken: published at once, or waiting for a moderator (held text or photos).
+pub fn thanks_page(ctx: &PageCtx, slug: &str, published: bool, photos_waiting: bool) -> Markup {
+    let [_, _, _, _, _, _, _, _, thanks, see] = write_words(ctx.locale);
+    let note = match (ctx.locale, published, photos_waiting) {
+        (Locale::Vi, true, false) => "Đánh giá của bạn đã được đăng.",
+        (Locale::Vi, true, true) => "Đánh giá của bạn đã được đăng; ảnh sẽ hiển thị sau khi được duyệt.",
+        (Locale::Vi, false, _) => "Đánh giá của bạn sẽ hiển thị sau khi được duyệt.",
+        (Locale::En, true, false) => "Your review is published.",
+        (Locale::En, true, true) => "Your review is published; its photos show once approved.",
+        (Locale::En, false, _) => "Your review will show once a moderator approves it.",
+    };
+    let head = super::layout::Head { title: thanks.to_string(), description: thanks.to_string(), noindex: true, ..super::layout::Head::default() };
+    super::layout::page(ctx, head, html! {
+        section.review-thanks {
+            h1 { (thanks) }
+            p.status data-published=(published) { (note) }
+            p { a href=(format!("{}#reviews", ctx.href(&super::paths::product(slug)))) { (see) } }
+        }
+    })
+}
