@@ -271,82 +271,6 @@ pub fn json_ld(page: &ReviewsPage) -> Option<(Value, Vec<Value>)> {
     Some((aggregate, reviews))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::reviews::RatingSummary;
-
-    fn ctx(locale: Locale) -> PageCtx {
-        PageCtx { locale, path: "/p/gile".into(), query: String::new(), origin: "https://vestify.vn".into(), categories: Vec::new() }
-    }
-
-    fn row(id: &str, rating: i64, body: &str) -> ReviewRow {
-        ReviewRow {
-            id: id.into(),
-            rating,
-            title: "Áo đẹp".into(),
-            body: body.into(),
-            fit: Some("true_to_size".into()),
-            size: "M".into(),
-            color: "grey".into(),
-            author_name: "An N.".into(),
-            locale: "vi".into(),
-            created_at: 1_780_000_000,
-            published_at: Some(1_780_000_000),
-            reply: Some("Cảm ơn <b>bạn</b>".into()),
-            reply_at: Some(1_780_000_100),
-            helpful: 3,
-            photos: Some("/media/a.jpg\u{1f}/media/b.jpg".into()),
-        }
-    }
-
-    fn page(reviews: Vec<ReviewRow>, distribution: [i64; 5]) -> ReviewsPage {
-        let count = distribution.iter().sum();
-        let total = distribution.iter().enumerate().map(|(i, n)| (i as i64 + 1) * n).sum();
-        ReviewsPage { product_id: 1, summary: RatingSummary { count, total, distribution }, matching: reviews.len() as i64, reviews, page: 1 }
-    }
-
-    #[test]
-    fn the_block_shows_figures_the_variant_bought_and_text_as_text() {
-        let colors = [Color { code: "grey".into(), name_vi: "Xám".into(), name_en: "Grey".into(), hex: "#888".into() }];
-        let p = page(vec![row("r1", 4, "<script>alert(1)</script> vừa vặn")], [0, 0, 0, 1, 0]);
-        let html = review_section(&ctx(Locale::Vi), &p, &ReviewQuery { page: 1, ..ReviewQuery::default() }, "/p/gile", &colors).into_string();
-        assert!(html.contains("Đã mua: Xám / M"), "{html}");
-        assert!(html.contains("Kích cỡ: Vừa"));
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-        assert!(!html.contains("<script>alert"));
-        assert!(html.contains("Cảm ơn &lt;b&gt;bạn&lt;/b&gt;"));
-        assert!(html.contains("/media/b.jpg"));
-        assert!(html.contains("action=\"/reviews/r1/helpful\""));
-        assert!(html.contains("1 đánh giá"));
-        assert!(html.contains("aria-label=\"4,0 trên 5\""));
-        let empty = review_section(&ctx(Locale::En), &page(vec![], [0; 5]), &ReviewQuery::default(), "/p/gile", &colors).into_string();
-        assert!(empty.contains("No reviews yet"));
-    }
-
-    #[test]
-    fn json_ld_only_with_a_published_review_and_at_most_five() {
-        assert!(json_ld(&page(vec![], [0; 5])).is_none());
-        let many: Vec<ReviewRow> = (0..7).map(|i| row(&format!("r{i}"), 5, "ok")).collect();
-        let (aggregate, list) = json_ld(&page(many, [0, 0, 1, 0, 6])).expect("with reviews");
-        assert_eq!(aggregate["ratingValue"], json!(4.7));
-        assert_eq!(aggregate["reviewCount"], json!(7));
-        assert_eq!(list.len(), 5);
-        assert_eq!(list[0]["author"]["name"], json!("An N."));
-        assert_eq!(list[0]["datePublished"], json!("2026-05-28"));
-    }
-
-    #[test]
-    fn stars_fill_to_the_nearest_half() {
-        let html = stars(Locale::En, 43).into_string();
-        assert_eq!(html.matches("star full").count(), 4);
-        assert_eq!(html.matches("star half").count(), 1);
-        assert_eq!(stars(Locale::En, 48).into_string().matches("star full").count(), 5);
-        assert!(card_rating(Locale::Vi, None).into_string().is_empty());
-        assert!(card_rating(Locale::Vi, Some(&CardRating { count: 12, average_tenths: 45 })).into_string().contains("(12)"));
-    }
-}
-
 /// The order line a review link names, as the write form shows it.
 pub struct WriteLine<'a> {
     pub slug: &'a str,
@@ -437,4 +361,80 @@ pub fn thanks_page(ctx: &PageCtx, slug: &str, published: bool, photos_waiting: b
             p { a href=(format!("{}#reviews", ctx.href(&super::paths::product(slug)))) { (see) } }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::reviews::RatingSummary;
+
+    fn ctx(locale: Locale) -> PageCtx {
+        PageCtx { locale, path: "/p/gile".into(), query: String::new(), origin: "https://vestify.vn".into(), categories: Vec::new() }
+    }
+
+    fn row(id: &str, rating: i64, body: &str) -> ReviewRow {
+        ReviewRow {
+            id: id.into(),
+            rating,
+            title: "Áo đẹp".into(),
+            body: body.into(),
+            fit: Some("true_to_size".into()),
+            size: "M".into(),
+            color: "grey".into(),
+            author_name: "An N.".into(),
+            locale: "vi".into(),
+            created_at: 1_780_000_000,
+            published_at: Some(1_780_000_000),
+            reply: Some("Cảm ơn <b>bạn</b>".into()),
+            reply_at: Some(1_780_000_100),
+            helpful: 3,
+            photos: Some("/media/a.jpg\u{1f}/media/b.jpg".into()),
+        }
+    }
+
+    fn page(reviews: Vec<ReviewRow>, distribution: [i64; 5]) -> ReviewsPage {
+        let count = distribution.iter().sum();
+        let total = distribution.iter().enumerate().map(|(i, n)| (i as i64 + 1) * n).sum();
+        ReviewsPage { product_id: 1, summary: RatingSummary { count, total, distribution }, matching: reviews.len() as i64, reviews, page: 1 }
+    }
+
+    #[test]
+    fn the_block_shows_figures_the_variant_bought_and_text_as_text() {
+        let colors = [Color { code: "grey".into(), name_vi: "Xám".into(), name_en: "Grey".into(), hex: "#888".into() }];
+        let p = page(vec![row("r1", 4, "<script>alert(1)</script> vừa vặn")], [0, 0, 0, 1, 0]);
+        let html = review_section(&ctx(Locale::Vi), &p, &ReviewQuery { page: 1, ..ReviewQuery::default() }, "/p/gile", &colors).into_string();
+        assert!(html.contains("Đã mua: Xám / M"), "{html}");
+        assert!(html.contains("Kích cỡ: Vừa"));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(!html.contains("<script>alert"));
+        assert!(html.contains("Cảm ơn &lt;b&gt;bạn&lt;/b&gt;"));
+        assert!(html.contains("/media/b.jpg"));
+        assert!(html.contains("action=\"/reviews/r1/helpful\""));
+        assert!(html.contains("1 đánh giá"));
+        assert!(html.contains("aria-label=\"4,0 trên 5\""));
+        let empty = review_section(&ctx(Locale::En), &page(vec![], [0; 5]), &ReviewQuery::default(), "/p/gile", &colors).into_string();
+        assert!(empty.contains("No reviews yet"));
+    }
+
+    #[test]
+    fn json_ld_only_with_a_published_review_and_at_most_five() {
+        assert!(json_ld(&page(vec![], [0; 5])).is_none());
+        let many: Vec<ReviewRow> = (0..7).map(|i| row(&format!("r{i}"), 5, "ok")).collect();
+        let (aggregate, list) = json_ld(&page(many, [0, 0, 1, 0, 6])).expect("with reviews");
+        assert_eq!(aggregate["ratingValue"], json!(4.7));
+        assert_eq!(aggregate["reviewCount"], json!(7));
+        assert_eq!(list.len(), 5);
+        assert_eq!(list[0]["author"]["name"], json!("An N."));
+        assert_eq!(list[0]["datePublished"], json!("2026-05-28"));
+    }
+
+    #[test]
+    fn stars_fill_to_the_nearest_half() {
+        let html = stars(Locale::En, 43).into_string();
+        assert_eq!(html.matches("star full").count(), 4);
+        assert_eq!(html.matches("star half").count(), 1);
+        assert_eq!(stars(Locale::En, 48).into_string().matches("star full").count(), 5);
+        assert!(card_rating(Locale::Vi, None).into_string().is_empty());
+        assert!(card_rating(Locale::Vi, Some(&CardRating { count: 12, average_tenths: 45 })).into_string().contains("(12)"));
+    }
 }
