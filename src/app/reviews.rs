@@ -534,13 +534,18 @@ pub fn queue_sql(filter: QueueFilter, limit: i64) -> Sql {
         QueueFilter::Rejected => "r.status = 'rejected'",
         QueueFilter::Hidden => "r.status = 'hidden'",
     };
+    // What waits: the most reported first, then the oldest. The other tabs: the newest first.
+    let order = match filter {
+        QueueFilter::Waiting => "r.reports DESC, r.created_at ASC, r.id",
+        _ => "r.created_at DESC, r.id",
+    };
     Sql::new(format!(
         "SELECT r.id, r.product_id, p.slug AS product_slug, p.name_vi AS product_name, r.rating, r.title, r.body, r.author_name, \
          r.size, r.color, r.status, r.flags, r.moderation_note, r.reply, r.reports, r.created_at, r.sentiment, \
          (SELECT COUNT(*) FROM review_photos ph WHERE ph.review_id = r.id AND ph.status = 'pending') AS pending_photos, \
          (SELECT group_concat(url, char(31)) FROM (SELECT ph.url FROM review_photos ph WHERE ph.review_id = r.id ORDER BY ph.position)) AS photos \
          FROM reviews r JOIN products p ON p.id = r.product_id WHERE {condition} \
-         ORDER BY r.reports DESC, r.created_at ASC, r.id LIMIT ?"
+         ORDER BY {order} LIMIT ?"
     ))
     .bind(limit)
 }
@@ -800,6 +805,9 @@ mod tests {
         assert_eq!(media.reviews[0].photo_urls(), vec!["/media/a.jpg"]);
         let newest = block_on(page(&db, product, &ReviewQuery { page: 1, ..ReviewQuery::default() })).expect("newest");
         assert_eq!(newest.reviews[0].id, "r22");
+        // The moderators' published tab lists the newest first too.
+        let tab: Vec<QueueRow> = block_on(db.all(&queue_sql(QueueFilter::Published, 5))).expect("tab");
+        assert_eq!(tab.first().map(|r| r.id.as_str()), Some("r22"));
     }
 
     #[test]
