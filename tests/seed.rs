@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use vestify::seed::{demo_catalog, demo_images, demo_sql, ean13, Catalog, ProductRow, VariantRow};
+use vestify::seed::{demo_catalog, demo_images, demo_reviews_sql, demo_sql, ean13, Catalog, ProductRow, VariantRow};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -24,6 +24,12 @@ const REGENERATE: &str = "run `cargo run --bin seed -- .` and commit the result"
 fn committed_seed_sql_matches_the_generator() {
     let on_disk = std::fs::read_to_string(repo().join("seed/demo.sql")).expect("seed/demo.sql exists");
     assert!(on_disk == demo_sql(), "seed/demo.sql is stale: {REGENERATE}");
+}
+
+#[test]
+fn committed_seed_reviews_match_the_generator() {
+    let on_disk = std::fs::read_to_string(repo().join("seed/reviews.sql")).expect("seed/reviews.sql exists");
+    assert!(on_disk == demo_reviews_sql(), "seed/reviews.sql is stale: {REGENERATE}");
 }
 
 #[test]

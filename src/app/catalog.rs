@@ -90,7 +90,8 @@ fn from_where(scope: &Scope, q: &ListingQuery, leave: Leave) -> Sql {
 const CARD_COLUMNS: &str = "SELECT p.id, p.slug, p.name_vi, p.name_en, MIN(v.price) AS price, v.compare_at_price, \
     SUM(MAX(v.on_hand - v.reserved, 0)) AS available, p.created_at, \
     (SELECT i.url || char(31) || i.alt_vi || char(31) || i.alt_en FROM product_images i \
-      WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image";
+      WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image, \
+    (SELECT r.count || char(31) || r.total FROM product_ratings r WHERE r.product_id = p.id AND r.count > 0) AS rating";
 
 /// The page of product cards.
 pub fn listing_sql(scope: &Scope, q: &ListingQuery) -> Sql {
@@ -108,6 +109,8 @@ pub fn listing_sql(scope: &Scope, q: &ListingQuery) -> Sql {
         None => {}
     }
     sql.push("i.position, i.id LIMIT 1) AS image", []);
+    // The published reviews' count and sum of ratings (stars on the card).
+    sql.push(", (SELECT r.count || char(31) || r.total FROM product_ratings r WHERE r.product_id = p.id AND r.count > 0) AS rating", []);
     let body = from_where(scope, q, Leave::Nothing);
     sql.push(&body.text, body.params);
     let order = match q.effective_sort() {
@@ -183,6 +186,9 @@ pub struct CardRow {
     /// The card's variant (a listing's cheapest matching one), when the query names it.
     #[serde(default)]
     pub variant_sku: Option<String>,
+    /// `count␟sum` of the product's published reviews, when it has any.
+    #[serde(default)]
+    pub rating: Option<String>,
 }
 
 impl From<CardRow> for ProductCard {
@@ -204,6 +210,7 @@ impl From<CardRow> for ProductCard {
             image_alt_en,
             created_at: row.created_at,
             variant: None,
+            rating: row.rating.as_deref().and_then(crate::domain::reviews::CardRating::unpack),
         }
     }
 }
@@ -454,9 +461,11 @@ mod tests {
             created_at: String::new(),
             image: Some("/img/a.svg\u{1f}Áo\u{1f}Vest".into()),
             variant_sku: Some("A-1".into()),
+            rating: Some("2\u{1f}9".into()),
         };
         let card = ProductCard::from(row.clone());
         assert_eq!(card.image_url.as_deref(), Some("/img/a.svg"));
+        assert_eq!(card.rating, Some(crate::domain::reviews::CardRating { count: 2, average_tenths: 45 }));
         assert_eq!(card.image_alt_en.as_deref(), Some("Vest"));
         let card = ProductCard::from(CardRow { image: None, ..row });
         assert_eq!(card.image_url, None);

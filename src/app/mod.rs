@@ -27,6 +27,7 @@ pub mod prefill;
 pub mod payments;
 pub mod privacy;
 pub mod refunds;
+pub mod reviews;
 pub mod regions;
 pub mod sentiment;
 pub mod shipping;

@@ -40,6 +40,7 @@ mod host {
         let catalog = seed::demo_catalog();
         let sql_path = out.join("seed/demo.sql");
         write(&sql_path, &catalog.sql())?;
+        write(&out.join("seed/reviews.sql"), &catalog.reviews_sql())?;
 
         let public = out.join("public");
         let images = seed::demo_images();

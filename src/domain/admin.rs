@@ -30,7 +30,7 @@ impl Role {
     pub fn can(self, permission: Permission) -> bool {
         use Permission::*;
         match permission {
-            ViewDashboard | ViewOrders | ViewCustomers | ViewProducts => true,
+            ViewDashboard | ViewOrders | ViewCustomers | ViewProducts | ModerateReviews => true,
             EditProducts | EditStock => matches!(self, Role::Owner | Role::Manager | Role::Staff),
             EditPrices | ManageDiscounts | IssueRefunds | ViewReports | ManageNotifications => matches!(self, Role::Owner | Role::Manager),
             ManageAdmins | ManageSettings | ViewAuditLog => self == Role::Owner,
@@ -56,10 +56,12 @@ pub enum Permission {
     ManageAdmins,
     ManageSettings,
     ViewAuditLog,
+    /// The review moderation queue: approve, reject, hide, reply (support staff and up).
+    ModerateReviews,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ViewDashboard,
         Permission::ViewOrders,
         Permission::ViewCustomers,
@@ -74,6 +76,7 @@ impl Permission {
         Permission::ManageAdmins,
         Permission::ManageSettings,
         Permission::ViewAuditLog,
+        Permission::ModerateReviews,
     ];
 }
 
@@ -168,6 +171,9 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/collections/{id}/products", Permission::EditProducts),
     ("POST", "/admin/collections/{id}/products/{id}/move", Permission::EditProducts),
     ("POST", "/admin/collections/{id}/products/{id}/remove", Permission::EditProducts),
+    // Reviews (issue 22, `routes::admin_reviews`): the moderation queue, every decision audited.
+    ("GET", "/admin/reviews", Permission::ModerateReviews),
+    ("POST", "/admin/reviews/{id}/{id}", Permission::ModerateReviews),
 ];
 
 /// The permission a request needs, or `None` when no such admin route exists (a 404).
@@ -215,6 +221,7 @@ mod tests {
             (ManageAdmins, true, false, false, false),
             (ManageSettings, true, false, false, false),
             (ViewAuditLog, true, false, false, false),
+            (ModerateReviews, true, true, true, true),
         ];
         assert_eq!(table.len(), Permission::ALL.len());
         for (p, owner, manager, staff, support) in table {
@@ -246,6 +253,8 @@ mod tests {
         assert_eq!(required("POST", "/admin/orders/abc/fulfil"), Some(EditStock));
         assert_eq!(required("GET", "/admin/dashboard.csv"), Some(ViewReports));
         assert_eq!(required("POST", "/admin/orders/abc/explode"), None);
+        assert_eq!(required("GET", "/admin/reviews"), Some(ModerateReviews));
+        assert_eq!(required("POST", "/admin/reviews/abc/approve"), Some(ModerateReviews));
     }
 
     #[test]

@@ -155,6 +155,9 @@ pub struct ProductCard {
     /// link opens the product on it, so the filter is not lost on the way.
     #[serde(default)]
     pub variant: Option<String>,
+    /// Its published reviews in short (stars and count on the card), when it has any.
+    #[serde(default)]
+    pub rating: Option<super::reviews::CardRating>,
 }
 
 impl ProductCard {

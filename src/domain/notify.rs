@@ -79,10 +79,12 @@ pub enum Kind {
     RefundIssued,
     PasswordReset,
     VerifyEmail,
+    /// A week after delivery, the signed link to review what was bought (issue 22).
+    ReviewRequest,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::OrderPlaced,
         Kind::OrderConfirmed,
         Kind::OrderPaid,
@@ -97,6 +99,7 @@ impl Kind {
         Kind::RefundIssued,
         Kind::PasswordReset,
         Kind::VerifyEmail,
+        Kind::ReviewRequest,
     ];
 
     /// The `kind` column's value. A shipped order's status is `fulfilled`: its message is
@@ -117,6 +120,7 @@ impl Kind {
             Kind::RefundIssued => "refund_issued",
             Kind::PasswordReset => "password_reset",
             Kind::VerifyEmail => "verify_email",
+            Kind::ReviewRequest => "review_request",
         }
     }
 
@@ -126,7 +130,7 @@ impl Kind {
 
     /// True for a message about an order (its payload names `order_id`).
     pub fn is_order(self) -> bool {
-        !matches!(self, Kind::PasswordReset | Kind::VerifyEmail)
+        !matches!(self, Kind::PasswordReset | Kind::VerifyEmail | Kind::ReviewRequest)
     }
 }
 

@@ -40,6 +40,8 @@ pub enum Area {
     ApiAccount,
     /// Operators' endpoints behind the internal token: `/internal/…`.
     Internal,
+    /// Reviews: `/api/v1/products/{slug}/reviews`, `/api/v1/reviews/…` and the `/reviews/…` forms.
+    Reviews,
 }
 
 const GATEWAYS: [&str; 4] = ["stripe", "paypal", "momo", "zalopay"];
@@ -69,6 +71,7 @@ pub fn area(path: &str, readable: bool) -> Area {
         (["static", _, ..], _) if readable => Area::Static,
         (["media", _, ..], _) if readable => Area::Media,
         (_, ["account", ..]) | (_, ["auth", _, ..]) => Area::Account,
+        (["api", "v1", "products", _, "reviews"] | ["api", "v1", "reviews", ..], _) | (_, ["reviews", ..]) => Area::Reviews,
         (["admin", ..], _) => Area::Admin,
         (["api", "v1", "auth", _, ..] | ["api", "v1", "me", ..], _) => Area::ApiAccount,
         (_, ["pay", "sandbox", _, ..]) => Area::Checkout,
@@ -157,6 +160,11 @@ mod tests {
             ("/orders/", true, Orders),
             ("/orders/abc/cancel", false, Orders),
             ("/api/v1/orders/abc", true, Orders),
+            ("/api/v1/products/gile/reviews", false, Reviews),
+            ("/api/v1/products/gile/reviews", true, Reviews),
+            ("/api/v1/products/gile", true, Api),
+            ("/api/v1/reviews/abc/helpful", false, Reviews),
+            ("/en/reviews/abc/helpful", false, Reviews),
             ("/api/v1/orders", true, Api),
             ("/api/", true, Api),
             ("/api/v2/products", true, Api),

@@ -47,7 +47,10 @@ pub enum Action {
     Token,
     /// Rotating (and revoking) API refresh tokens.
     TokenRefresh,
+    /// Writing reviews (and asking questions).
     Reviews,
+    /// "Helpful" votes and abuse reports on reviews: 30 an hour per client.
+    ReviewVotes,
     /// Finding an order by its number and phone or email (`/orders/lookup`): few tries, so the
     /// form cannot be used to guess pairs.
     OrderLookup,
@@ -63,6 +66,7 @@ impl Action {
             Action::Token => "token",
             Action::TokenRefresh => "token_refresh",
             Action::Reviews => "reviews",
+            Action::ReviewVotes => "review_votes",
             Action::OrderLookup => "order_lookup",
         }
     }
@@ -76,6 +80,7 @@ impl Action {
             Action::Token => Limit { limit: 10, window: 60 },
             Action::TokenRefresh => Limit { limit: 30, window: 60 },
             Action::Reviews => Limit { limit: 5, window: 600 },
+            Action::ReviewVotes => Limit { limit: 30, window: 3600 },
             Action::OrderLookup => Limit { limit: 10, window: 600 },
         }
     }

@@ -187,6 +187,8 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
         ("POST", ["admin", "users"]) => create_admin(&db, &signed, &actor, &field("email"), &field("name"), &field("role"), &field("password")).await,
         ("POST", ["admin", "users", id, "role"]) => change_role(&db, &signed, &actor, id, &field("role")).await,
         ("POST", ["admin", "users", id, "disable"]) => disable(&db, &signed, &actor, id).await,
+        ("GET", ["admin", "reviews"]) => super::admin_reviews::queue(&db, &signed.admin, &incoming.query).await,
+        ("POST", ["admin", "reviews", id, action]) => super::admin_reviews::decide(env, &db, &signed.admin, &actor, id, action, &form).await,
         (m, ["admin", "promotions", ..]) => {
             let admin_ctx = crate::views::admin::AdminCtx::new(ctx.locale, path, &incoming.query, &signed.admin.email, signed.role);
             super::admin_promotions::handle(env, &db, &admin_ctx, ctx, &actor, m, &segments, &incoming.query, &form).await.unwrap_or(Err(AppError::NotFound))

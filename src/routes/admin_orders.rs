@@ -323,6 +323,12 @@ pub(super) async fn act(env: &Env, config: &Config, db: &D1, staff: &Staff<'_>, 
         if !moved {
             return order_view(env, db, staff, id, "", 409, Some("Đơn đã thay đổi trong lúc bạn thao tác; không có gì được ghi.")).await;
         }
+        if action == Action::Deliver {
+            // The shopper's signed review links, queued for the notifications' sender (docs/REVIEWS.md).
+            if let (Some(secret), Some(origin)) = (config.shop_secret.as_deref(), config.public_origin.as_ref()) {
+                crate::app::reviews::queue_review_request(db, secret.as_bytes(), &origin.as_string(), id, now).await?;
+            }
+        }
         return Ok(redirect(&format!("{path}?done={}", action.code()), Vec::new()));
     }
     // A refund through the gateway; its audit row joins the batch that completes it.

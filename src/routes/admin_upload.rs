@@ -98,3 +98,45 @@ pub fn too_large(max: usize) -> Response {
     };
     html(413, body.into_string(), Vec::new())
 }
+
+/// A form with up to `max_files` files in the field `field` (the shopper's review photos): its
+/// text fields and the non-empty files, or the 413 page when one file (or the body) is over the
+/// limit. An urlencoded form has no files.
+pub async fn read_form_with_files(req: &mut Request, env: &Env, field: &str, max_files: usize) -> Result<Result<(Form, Vec<Upload>), Response>, AppError> {
+    let multipart = req.headers().get("content-type").ok().flatten().is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return Ok(Ok((Form::parse(&read_body(req).await?), Vec::new())));
+    }
+    let max = max_bytes(env);
+    let bytes = match read_bytes_within(req, max * max_files.max(1) + FIELDS_ROOM).await {
+        Ok(bytes) => bytes,
+        Err(AppError::PayloadTooLarge { .. }) => return Ok(Err(too_large(max))),
+        Err(e) => return Err(e),
+    };
+    let data = multipart_form(req, bytes).await?;
+    let js: JsValue = data.into();
+    let mut form = Vec::new();
+    if let Ok(Some(entries)) = js_sys::try_iter(&js) {
+        for entry in entries.flatten() {
+            let pair = js_sys::Array::from(&entry);
+            if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                form.push((k, v));
+            }
+        }
+    }
+    let data = worker::FormData::from(js);
+    let mut uploads = Vec::new();
+    for entry in data.get_all(field).unwrap_or_default() {
+        if let FormEntry::File(file) = entry {
+            if file.size() == 0 {
+                continue;
+            }
+            if file.size() > max {
+                return Ok(Err(too_large(max)));
+            }
+            let bytes = file.bytes().await.map_err(|_| bad_body())?;
+            uploads.push(Upload { name: file.name(), bytes });
+        }
+    }
+    Ok(Ok((Form::from_pairs(form), uploads)))
+}

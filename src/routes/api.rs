@@ -65,7 +65,7 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
 
 /// Runs the route `route` through the edge cache: `render` runs on a miss, its error is the JSON
 /// envelope (never stored).
-async fn serve<H>(req: &Incoming, env: &Env, ctx: &Context, route: &'static str, render: H) -> Response
+pub(super) async fn serve<H>(req: &Incoming, env: &Env, ctx: &Context, route: &'static str, render: H) -> Response
 where
     H: AsyncFnOnce() -> Result<String, AppError>,
 {

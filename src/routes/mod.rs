@@ -14,6 +14,7 @@ mod admin_catalog;
 mod admin_notifications;
 mod admin_orders;
 mod admin_promotions;
+mod admin_reviews;
 mod analytics;
 mod api;
 mod admin_import;
@@ -29,6 +30,7 @@ mod media;
 mod orders;
 mod payments;
 mod promotions;
+mod reviews;
 mod storefront;
 mod track;
 mod webhooks;
@@ -235,6 +237,7 @@ async fn dispatch(area: Area, req: Request, incoming: &Incoming, env: &Env, ctx:
         Area::Webhooks => webhooks::handle(req, incoming, env).await,
         Area::Internal => internal::handle(req, incoming, env).await,
         Area::Api => api::handle(incoming, env, ctx).await,
+        Area::Reviews => reviews::handle(req, incoming, env, ctx).await,
         Area::Storefront => storefront::handle(incoming, env, ctx).await,
     }
 }

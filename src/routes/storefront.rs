@@ -203,7 +203,11 @@ async fn product_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors
     let choice = product::Choice { sku: pairs.get("variant"), color: pairs.get("color"), size: pairs.get("size") };
     let ancestry: Vec<i64> = ctx.categories.iter().find(|c| c.id == data.product.category_id).map_or_else(Vec::new, |c| c.ancestry(&ctx.categories).iter().map(|a| a.id).collect());
     let badges = super::promotions::badges_for(ctx, db, version, Some(data.product.id), &ancestry, &data.collections).await;
-    Ok(product::product_page_with(ctx, data, colors, &choice, &badges))
+    // The review block: filters from the page's query (a bad value shows the first page unfiltered).
+    let review_query = crate::domain::reviews::ReviewQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .unwrap_or(crate::domain::reviews::ReviewQuery { page: 1, ..Default::default() });
+    let reviews = crate::app::reviews::page(db, data.product.id, &review_query).await?;
+    Ok(product::product_page_reviewed(ctx, data, colors, &choice, &badges, Some((&reviews, &review_query))))
 }
 
 /// Runs a search listing (`app::search`).

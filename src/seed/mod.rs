@@ -8,6 +8,7 @@
 
 mod art;
 mod data;
+mod reviews;
 mod sql;
 
 use std::fmt::Write;
@@ -310,6 +311,8 @@ pub fn demo_catalog() -> Catalog {
 }
 
 /// The seed SQL: one idempotent insert per row, parents before children.
+pub use reviews::demo_reviews_sql;
+
 pub fn demo_sql() -> String {
     demo_catalog().sql()
 }

@@ -53,6 +53,7 @@ pub fn product_card(ctx: &PageCtx, card: &ProductCard) -> Markup {
                 h3 { (name) }
             }
             p { (price(ctx, card.price(), card.compare_at())) }
+            (super::reviews::card_rating(ctx.locale, card.rating.as_ref()))
             @if card.stock() != StockLevel::InStock {
                 p { (stock_badge(ctx, card.stock())) }
             }

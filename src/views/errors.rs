@@ -81,6 +81,16 @@ fn error_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
     page(ctx, head, main)
 }
 
+/// A refusal explained in one sentence (a review link that is not valid, …), with the error page's
+/// ways back.
+pub fn message_page(ctx: &PageCtx, message: &str) -> Markup {
+    let title = match ctx.locale {
+        Locale::Vi => "Không thể tiếp tục",
+        Locale::En => "This cannot continue",
+    };
+    error_page(ctx, title, html! { p.notice { (message) } })
+}
+
 fn not_found(ctx: &PageCtx) -> (&'static str, Markup) {
     let t = ctx.t();
     (t.not_found_title, html! { p { (t.not_found_text) } })

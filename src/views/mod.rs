@@ -22,6 +22,7 @@ pub mod payments;
 pub mod product;
 pub mod promotions;
 pub mod qr;
+pub mod reviews;
 pub mod security;
 pub mod seo;
 pub mod shop_i18n;

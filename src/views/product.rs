@@ -9,6 +9,8 @@ use super::layout::{page, Head};
 use super::listing::breadcrumb_json_ld;
 use super::{paths, seo, PageCtx};
 use crate::app::catalog::ProductPage;
+use crate::app::reviews::ReviewsPage;
+use crate::domain::reviews::ReviewQuery;
 use crate::assets;
 use crate::domain::catalog::{Color, ProductImage, StockLevel, Variant, VariantMatrix, LOW_STOCK_THRESHOLD};
 use crate::domain::listing::percent_encode;
@@ -30,6 +32,12 @@ pub fn product_page(ctx: &PageCtx, data: &ProductPage, colors: &[Color], choice:
 
 /// The product page with `extra` under its name (the live promotions that reach it).
 pub fn product_page_with(ctx: &PageCtx, data: &ProductPage, colors: &[Color], choice: &Choice, extra: &Markup) -> Markup {
+    product_page_reviewed(ctx, data, colors, choice, extra, None)
+}
+
+/// The product page with its review block (`reviews`: the page of reviews and the filters it was
+/// asked with), whose figures and first reviews also go into the JSON-LD.
+pub fn product_page_reviewed(ctx: &PageCtx, data: &ProductPage, colors: &[Color], choice: &Choice, extra: &Markup, reviews: Option<(&ReviewsPage, &ReviewQuery)>) -> Markup {
     let t = ctx.t();
     let p = &data.product;
     let matrix = VariantMatrix::new(&data.variants, choice.sku, choice.color, choice.size);
@@ -68,6 +76,11 @@ pub fn product_page_with(ctx: &PageCtx, data: &ProductPage, colors: &[Color], ch
             "itemCondition": "https://schema.org/NewCondition",
         })).collect::<Vec<_>>(),
     });
+    let mut product_ld = product_ld;
+    if let Some((aggregate, list)) = reviews.and_then(|(page, _)| super::reviews::json_ld(page)) {
+        product_ld["aggregateRating"] = aggregate;
+        product_ld["review"] = json!(list);
+    }
     let head = Head {
         title: p.seo_title(ctx.locale).to_string(),
         description: p.seo_description(ctx.locale).to_string(),
@@ -169,6 +182,9 @@ pub fn product_page_with(ctx: &PageCtx, data: &ProductPage, colors: &[Color], ch
                     ul.tags { @for tag in &data.tags { li { a href=(format!("{}?q={}", ctx.href(paths::SEARCH), percent_encode(tag))) { (tag) } } } }
                 }
             }
+        }
+        @if let Some((page, q)) = reviews {
+            (super::reviews::review_section(ctx, page, q, &base, colors))
         }
         @if !data.related.is_empty() {
             section.related aria-labelledby="related-title" {
@@ -293,7 +309,7 @@ mod render_cost {
             .iter()
             .filter(|o| o.id != p.id)
             .take(4)
-            .map(|o| ProductCard { id: o.id, slug: o.slug.into(), name_vi: o.name_vi.into(), name_en: o.name_en.into(), price: crate::domain::money::Vnd::new(500_000), compare_at_price: None, available: 5, image_url: None, image_alt_vi: None, image_alt_en: None, created_at: o.created_at.into(), variant: None })
+            .map(|o| ProductCard { id: o.id, slug: o.slug.into(), name_vi: o.name_vi.into(), name_en: o.name_en.into(), price: crate::domain::money::Vnd::new(500_000), compare_at_price: None, available: 5, image_url: None, image_alt_vi: None, image_alt_en: None, created_at: o.created_at.into(), variant: None, rating: None })
             .collect();
         let data = ProductPage { product, variants, images, tags: p.tags.iter().map(|t| t.to_string()).collect(), related, collections: vec![] };
         let colors: Vec<Color> = c.colors.iter().map(|k| Color { code: k.code.into(), name_vi: k.name_vi.into(), name_en: k.name_en.into(), hex: k.hex.into() }).collect();

@@ -10,7 +10,7 @@ use crate::assets;
 use crate::domain::admin::{Permission, Role};
 use crate::domain::time::vn_time;
 
-fn shell(title: &str, admin: Option<&AdminRow>, main: Markup) -> Markup {
+pub(super) fn shell(title: &str, admin: Option<&AdminRow>, main: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="vi" {
@@ -68,6 +68,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/admin/audit", "Nhật ký thao tác", Permission::ViewAuditLog),
     ("/admin/shipping", "Phí giao hàng", Permission::EditPrices),
     ("/admin/search-words", "Từ đồng nghĩa khi tìm kiếm", Permission::EditPrices),
+    ("/admin/reviews", "Đánh giá sản phẩm", Permission::ModerateReviews),
 ];
 
 pub fn landing_page(admin: &AdminRow, role: Role) -> Markup {

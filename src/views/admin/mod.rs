@@ -10,6 +10,7 @@ pub mod media;
 pub mod notifications;
 pub mod orders;
 pub mod promotions;
+pub mod reviews;
 pub mod taxonomy;
 pub mod texts;
 

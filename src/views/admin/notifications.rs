@@ -40,6 +40,7 @@ pub fn kind_name(ctx: &AdminCtx, kind: &str) -> &'static str {
         Some(Kind::RefundIssued) => tr(ctx, "Đã hoàn tiền", "Refund issued"),
         Some(Kind::PasswordReset) => tr(ctx, "Đặt lại mật khẩu", "Password reset"),
         Some(Kind::VerifyEmail) => tr(ctx, "Xác nhận email", "Email verification"),
+        Some(Kind::ReviewRequest) => tr(ctx, "Mời đánh giá", "Review request"),
         None => tr(ctx, "Khác", "Other"),
     }
 }

@@ -1,0 +1,301 @@
+// Reviews through the running Worker (issue 22, docs/REVIEWS.md): the verified-buyer rule, one review
+// per delivered line, moderation states, helpful-vote limits, the cached product page refreshed on
+// publish, and JSON-LD only with reviews. The rules themselves are host-tested in
+// src/domain/reviews.rs and src/app/reviews.rs; these check the wiring.
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { describe, test } from 'node:test';
+
+import { PASSWORD, newShopper } from './support/accounts.mjs';
+import { adminsByRole, PASSWORDS } from './support/admins.mjs';
+import { navigateBy, openPage, useBrowser } from './support/browser.mjs';
+import { png } from './support/images.mjs';
+import { assertSchema } from './support/openapi.mjs';
+import { beforeAll, s, shop, useShop } from './support/setup.mjs';
+import { checkoutBody, variantPool } from './support/shopping.mjs';
+import { sqlText } from './support/shop.mjs';
+
+const LIFTED = ['login', 'signup', 'password_reset', 'checkout', 'token', 'token_refresh', 'reviews'].map((a) => `${a}=100000/60`).join(' ');
+useShop({ vars: { RATE_LIMITS: `${LIFTED} review_votes=4/3600` } });
+useBrowser();
+
+const pool = variantPool();
+/** Products without demo reviews (the seed leaves some without), fetched once. */
+let unreviewed = [];
+beforeAll(async () => {
+  unreviewed = (await shop.sql("SELECT id, slug FROM products WHERE status = 'active' AND id NOT IN (SELECT product_id FROM reviews) ORDER BY id"));
+});
+
+/** Products a test has already reviewed: each test takes a product of its own. */
+const taken = new Set();
+
+/** A variant of a product without (demo or earlier tests') reviews. */
+function freshVariant() {
+  const ids = new Set(unreviewed.filter((p) => !taken.has(p.id)).map((p) => p.id));
+  const [v] = pool.take(1, (v) => ids.has(v.product_id));
+  taken.add(v.product_id);
+  return v;
+}
+
+/** Places an order of `variant` and marks it (with `customerId`, when given) as delivered; returns the order. */
+async function deliveredOrder(variant, { customerId = null, delivered = true } = {}) {
+  const { order } = await s.placeOrder([[variant, 1]], checkoutBody());
+  const set = [delivered ? "status = 'delivered', fulfillment_status = 'delivered'" : null, customerId ? `customer_id = ${sqlText(customerId)}` : null].filter(Boolean);
+  if (set.length) await shop.sql(`UPDATE orders SET ${set.join(', ')} WHERE id = ${sqlText(order.id)}`);
+  return order;
+}
+
+/** The signed review link's token (domain::reviews::review_token). */
+function reviewToken(orderId, lineNo, expires = Math.floor(Date.now() / 1000) + 3600) {
+  const sig = createHmac('sha256', shop.secrets.shop).update(`review:${orderId}:${lineNo}:${expires}`).digest('hex');
+  return `${orderId}.${lineNo}.${expires}.${sig}`;
+}
+
+const postReview = (slug, body, headers = {}) => s.api('POST', `/api/v1/products/${slug}/reviews`, { body, headers });
+const slugOf = (variant) => unreviewed.find((p) => p.id === variant.product_id).slug;
+
+function jsonLd(doc) {
+  return doc.findAll('script[type="application/ld+json"]').map((el) => JSON.parse(el.text));
+}
+
+describe('writing a review', () => {
+  test('a guest through the signed link reviews a delivered line once; bad fields are 422; others are refused with a reason', async () => {
+    const v = freshVariant();
+    const slug = slugOf(v);
+    const order = await deliveredOrder(v);
+    const token = reviewToken(order.id, 1);
+
+    const noCredential = await postReview(slug, { rating: 5, body: 'Đẹp' });
+    assert.equal(noCredential.status, 401, noCredential.text);
+    const forged = await postReview(slug, { rating: 5, body: 'Đẹp', review_token: token.replace(/.$/, (c) => (c === '0' ? '1' : '0')) });
+    assert.equal(forged.status, 401);
+
+    const bad = await postReview(slug, { rating: 6, body: '', review_token: token });
+    assert.equal(bad.status, 422, bad.text);
+    assert.deepEqual(Object.keys(bad.json.error.fields).sort(), ['body', 'rating']);
+    const tooLong = await postReview(slug, { rating: 4, body: 'a'.repeat(2001), review_token: token });
+    assert.equal(tooLong.status, 422);
+
+    const created = await postReview(slug, { rating: 4, title: '<b>Ổn</b>', body: 'Vải mát <script>alert(1)</script>', fit: 'large', review_token: token });
+    assert.equal(created.status, 201, created.text);
+    assertSchema('ReviewCreated', created.json);
+    assert.equal(created.json.review.status, 'published');
+
+    const again = await postReview(slug, { rating: 5, body: 'Lần hai', review_token: token });
+    assert.equal(again.status, 409, again.text);
+    assert.equal(again.json.error.code, 'already_reviewed');
+
+    // The link names one line of one product: another product is not theirs to review.
+    const other = unreviewed.find((p) => p.id !== v.product_id);
+    const notBuyer = await postReview(other.slug, { rating: 5, body: 'x', review_token: token });
+    assert.equal(notBuyer.status, 403);
+    assert.equal(notBuyer.json.error.code, 'not_a_verified_buyer');
+
+    const list = await s.api('GET', `/api/v1/products/${slug}/reviews`);
+    assert.equal(list.status, 200, list.text);
+    assertSchema('ReviewPage', list.json);
+    assert.equal(list.json.summary.count, 1);
+    assert.equal(list.json.summary.distribution['4'], 1);
+    assert.equal(list.json.reviews[0].body, 'Vải mát <script>alert(1)</script>');
+    assert.deepEqual(list.json.reviews[0].variant, { size: v.size, color: v.color });
+
+    // On the product page the text is text, never markup.
+    const page = await s.getPage(`/p/${slug}`);
+    assert.match(page.text, /Vải mát &lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+    assert.doesNotMatch(page.text, /<script>alert/);
+  });
+
+  test('a signed-in buyer needs a delivered order of the product, and flagged text waits for a moderator', async () => {
+    const { email } = await newShopper(shop, 'reviewer');
+    const tokenRes = await s.api('POST', '/api/v1/auth/token', { body: { email, password: PASSWORD } });
+    assert.equal(tokenRes.status, 200, tokenRes.text);
+    const bearer = { authorization: `Bearer ${tokenRes.json.access_token}` };
+    const customerId = (await shop.sql(`SELECT id FROM customers WHERE email = ${sqlText(email)}`))[0].id;
+
+    const v = freshVariant();
+    const slug = slugOf(v);
+    const notBought = await postReview(slug, { rating: 5, body: 'x' }, bearer);
+    assert.equal(notBought.status, 403);
+    assert.equal(notBought.json.error.code, 'not_a_verified_buyer');
+
+    const order = await deliveredOrder(v, { customerId, delivered: false });
+    const early = await postReview(slug, { rating: 5, body: 'x' }, bearer);
+    assert.equal(early.status, 403);
+    assert.equal(early.json.error.code, 'not_delivered');
+
+    await shop.sql(`UPDATE orders SET status = 'delivered', fulfillment_status = 'delivered' WHERE id = ${sqlText(order.id)}`);
+    const held = await postReview(slug, { rating: 2, body: 'Mua sỉ liên hệ 0912 345 678' }, bearer);
+    assert.equal(held.status, 201, held.text);
+    assert.equal(held.json.review.status, 'pending');
+    assert.deepEqual(held.json.review.flags, ['phone']);
+    const list = await s.api('GET', `/api/v1/products/${slug}/reviews`);
+    assert.equal(list.json.summary.count, 0, 'held text is not shown');
+    assert.equal(list.json.reviews.length, 0);
+    heldReview = { id: held.json.review.id, slug };
+  });
+});
+
+/** The review the signed-in buyer's test left waiting for a moderator. */
+let heldReview = null;
+/** The signed-in admin browsers of the moderation test (`adminsByRole`). */
+let admins = null;
+
+describe('moderation', () => {
+  test('support staff approve held text, reply, hide it later; each decision is audited and shows on the cached page', async () => {
+    assert.ok(heldReview, 'the held review of the test before');
+    const { id, slug } = heldReview;
+    admins = await adminsByRole(shop);
+    const queue = await admins.support.get('/admin/reviews');
+    assert.equal(queue.status, 200);
+    assert.ok(queue.doc.find(`li[data-review="${id}"]`), 'the held review is in the queue');
+    // Shoppers and signed-out visitors never reach it.
+    const anonymous = await shop.request('/admin/reviews');
+    assert.equal(anonymous.status, 303);
+
+    const before = await s.getPage(`/p/${slug}`);
+    assert.equal(before.doc.find('#reviews')?.attr('data-count'), '0');
+
+    const rejectEmpty = await admins.support.submit(`/admin/reviews/${id}/reject`, { reason: '', status: 'waiting' }, { page: '/admin/reviews' });
+    assert.equal(rejectEmpty.status, 422);
+    const approved = await admins.support.submit(`/admin/reviews/${id}/approve`, { status: 'waiting' }, { page: '/admin/reviews' });
+    assert.equal(approved.status, 303, approved.text.slice(0, 300));
+    const shown = await s.getPage(`/p/${slug}`);
+    assert.equal(shown.doc.find('#reviews')?.attr('data-count'), '1', 'the cached page was refreshed');
+    assert.ok(shown.doc.find(`#review-${id}`));
+
+    const replied = await admins.support.submit(`/admin/reviews/${id}/reply`, { reply: 'Cảm ơn bạn đã góp ý!', status: 'published' }, { page: '/admin/reviews?status=published' });
+    assert.equal(replied.status, 303);
+    assert.match((await s.getPage(`/p/${slug}`)).text, /Cảm ơn bạn đã góp ý!/);
+
+    const hidden = await admins.support.submit(`/admin/reviews/${id}/hide`, { status: 'published' }, { page: '/admin/reviews?status=published' });
+    assert.equal(hidden.status, 303);
+    assert.equal((await s.getPage(`/p/${slug}`)).doc.find('#reviews')?.attr('data-count'), '0');
+
+    const audit = await shop.sql(`SELECT action, actor_email FROM audit_log WHERE entity = 'review' AND entity_id = ${sqlText(id)} ORDER BY id`);
+    assert.deepEqual(audit.map((a) => a.action), ['review.approve', 'review.reply', 'review.hide']);
+    assert.ok(audit.every((a) => a.actor_email === admins.emails.support));
+  });
+});
+
+describe('the product page', () => {
+  test('the cached page shows a review as soon as it is published, with JSON-LD only then, and its card gets stars', async () => {
+    const v = freshVariant();
+    const slug = slugOf(v);
+    const order = await deliveredOrder(v);
+    const before = await s.getPage(`/p/${slug}`);
+    assert.equal(before.status, 200);
+    // Cached: the second read is a hit of the same page.
+    await s.getPage(`/p/${slug}`);
+    const product = jsonLd(before.doc).find((d) => d['@type'] === 'Product');
+    assert.equal(product.aggregateRating, undefined, 'no rating markup without a review');
+    assert.equal(product.review, undefined);
+    assert.equal(before.doc.find('#reviews')?.attr('data-count'), '0');
+
+    const created = await postReview(slug, { rating: 5, title: 'Tuyệt', body: 'Mặc rất vừa, vải đẹp.', review_token: reviewToken(order.id, 1) });
+    assert.equal(created.status, 201, created.text);
+
+    const after = await s.getPage(`/p/${slug}`);
+    assert.equal(after.doc.find('#reviews')?.attr('data-count'), '1');
+    assert.match(after.text, /Mặc rất vừa, vải đẹp\./);
+    const ld = jsonLd(after.doc).find((d) => d['@type'] === 'Product');
+    assert.deepEqual(ld.aggregateRating, { '@type': 'AggregateRating', ratingValue: 5, reviewCount: 1, bestRating: 5, worstRating: 1 });
+    assert.equal(ld.review.length, 1);
+    assert.equal(ld.review[0].reviewBody, 'Mặc rất vừa, vải đẹp.');
+
+    // The search page's card shows the stars; listing pages carry no rating markup.
+    const search = await s.getPage(`/search?q=${encodeURIComponent(slug.split('-')[0])}`);
+    const card = search.doc.find(`article.card[data-product="${slug}"]`);
+    if (card) assert.ok(card.find('.card-rating .stars'), 'stars on the card');
+    for (const doc of jsonLd(search.doc)) assert.equal(JSON.stringify(doc).includes('aggregateRating'), false);
+  });
+
+  test('demo reviews show with filters and paging, and a helpful vote counts once per visitor within the limit', async () => {
+    const [top] = await shop.sql('SELECT p.slug, r.count FROM product_ratings r JOIN products p ON p.id = r.product_id ORDER BY r.count DESC, p.id LIMIT 1');
+    const list = await s.api('GET', `/api/v1/products/${top.slug}/reviews?sort=helpful`);
+    assert.equal(list.status, 200);
+    assert.equal(list.json.summary.count, top.count);
+    const fives = await s.api('GET', `/api/v1/products/${top.slug}/reviews?stars=5`);
+    assert.ok(fives.json.reviews.every((r) => r.rating === 5));
+    assert.equal(fives.json.total, list.json.summary.distribution['5']);
+    const badStars = await s.api('GET', `/api/v1/products/${top.slug}/reviews?stars=7`);
+    assert.equal(badStars.status, 400);
+
+    const page = await s.getPage(`/p/${top.slug}?stars=5`);
+    assert.ok(page.doc.findAll('article.review').every((r) => r.attr('data-rating') === '5'));
+
+    const id = list.json.reviews[0].id;
+    const first = await s.api('POST', `/api/v1/reviews/${id}/helpful`);
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.json.counted, true);
+    const second = await s.api('POST', `/api/v1/reviews/${id}/helpful`);
+    assert.deepEqual(second.json, { counted: false, helpful: first.json.helpful });
+    const reported = await s.api('POST', `/api/v1/reviews/${id}/report`, { body: { reason: 'spam' } });
+    assert.equal(reported.status, 202);
+    // The limit (4 an hour per client here) counts votes and reports: the next ones wait.
+    await s.api('POST', `/api/v1/reviews/${id}/helpful`);
+    const limited = await s.api('POST', `/api/v1/reviews/${id}/helpful`);
+    assert.equal(limited.status, 429, limited.text);
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
+    const unknown = await s.api('POST', '/api/v1/reviews/nope/helpful');
+    assert.equal(unknown.status, 429, 'still limited');
+  });
+});
+
+test('the review block and the documented paths are answered where the routes table says', async () => {
+  const res = await s.api('DELETE', `/api/v1/products/${unreviewed[0].slug}/reviews`);
+  assert.equal(res.status, 405);
+  const missing = await s.api('GET', '/api/v1/products/no-such-vest/reviews');
+  assert.equal(missing.status, 404);
+});
+
+test('browser: a delivered order is reviewed with a photo through its link, approved in the admin, and shows with stars on the product page and its card', async () => {
+  const v = freshVariant();
+  const slug = slugOf(v);
+  const [product] = await shop.sql(`SELECT name_vi FROM products WHERE slug = ${sqlText(slug)}`);
+  const order = await deliveredOrder(v);
+  const shopper = await openPage();
+  const { page } = shopper;
+  await page.goto(`${shop.url}/reviews/write?t=${reviewToken(order.id, 1)}`);
+  await page.check('input[name="rating"][value="5"]');
+  await page.fill('input[name="title"]', 'Ảnh thật của mình');
+  await page.fill('textarea[name="body"]', 'Áo ấm, mặc vừa, màu y như ảnh.');
+  await page.check('input[name="fit"][value="true_to_size"]');
+  await page.setInputFiles('input[name="photo"]', { name: 'ao.png', mimeType: 'image/png', buffer: png(64, 48) });
+  const sent = await navigateBy(page, () => page.click('form.review-form button[type="submit"]'));
+  assert.equal(sent.status(), 201);
+  assert.equal(await page.locator('.review-thanks .status').getAttribute('data-published'), 'true');
+  const [row] = await shop.sql(`SELECT r.id, ph.url, ph.status FROM reviews r JOIN review_photos ph ON ph.review_id = r.id WHERE r.order_id = ${sqlText(order.id)}`);
+  assert.equal(row.status, 'pending');
+  assert.match(row.url, /^\/media\/[0-9a-f]{64}\.png$/);
+
+  // Published text, photo waiting: the page shows the review without the photo yet.
+  await page.goto(`${shop.url}/p/${slug}`);
+  assert.equal(await page.locator(`#review-${row.id} .review-photos img`).count(), 0);
+
+  admins ??= await adminsByRole(shop);
+  const staff = await openPage();
+  await staff.page.goto(`${shop.url}/admin/login`);
+  await staff.page.fill('input[name="email"]', admins.emails.support);
+  await staff.page.fill('input[name="password"]', PASSWORDS.support);
+  await navigateBy(staff.page, () => staff.page.click('form[action="/admin/login"] button[type="submit"]'));
+  await staff.page.goto(`${shop.url}/admin/reviews`);
+  const item = staff.page.locator(`li[data-review="${row.id}"]`);
+  assert.equal(await item.locator('.review-photos img').count(), 1, 'the waiting photo is in the queue');
+  await navigateBy(staff.page, () => item.locator('form.approve button').click());
+  assert.match(staff.page.url(), /done=approve/);
+
+  await page.goto(`${shop.url}/p/${slug}`);
+  const review = page.locator(`#review-${row.id}`);
+  assert.equal(await review.locator('.review-photos img').count(), 1, 'the approved photo shows');
+  assert.equal(await review.locator('.stars .star.full').count(), 5);
+  assert.equal(await page.locator('.review-summary .stars').count(), 1);
+  await page.goto(`${shop.url}/search?q=${encodeURIComponent(product.name_vi)}`);
+  const card = page.locator(`article.card[data-product="${slug}"]`);
+  assert.equal(await card.count(), 1, 'the product is found');
+  assert.equal(await card.locator('.card-rating .count').innerText(), '(1)');
+  shopper.assertClean();
+  // The admin pages are not checked for console lines here (their sign-in page logs a missing
+  // favicon); tests/admin-browser.test.mjs checks them for CSP violations.
+  await shopper.close();
+  await staff.close();
+});
