@@ -41,6 +41,24 @@ describe('the product list', () => {
     assert.equal(nobody.headers.get('location'), '/admin/login');
   });
 
+  it('links each name to its edit page, with a thumbnail and the price range; only nearly sold-out products are low', async () => {
+    const res = await admins.support.get('/admin/products');
+    const [p] = await shop.sql("SELECT p.id, p.name_vi, MIN(v.price) AS lo, MAX(v.price) AS hi, SUM(v.on_hand - v.reserved) AS units FROM products p JOIN variants v ON v.product_id = p.id WHERE v.status = 'active' GROUP BY p.id ORDER BY units DESC LIMIT 1");
+    const row = res.doc.find(`tr[data-product="${p.id}"]`);
+    const link = row.find('a.product-name');
+    assert.equal(link.attr('href'), `/admin/products/${p.id}`);
+    assert.equal(link.text, p.name_vi);
+    assert.match(row.find('td.thumb img').attr('src'), /^\/img\//);
+    const digits = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
+    assert.ok(row.find('td.price').text.includes(digits(p.lo)), row.find('td.price').text);
+    if (p.hi !== p.lo) assert.ok(row.find('td.price').text.includes(digits(p.hi)));
+    assert.notEqual(row.findAll('td a').at(-1).text, 'Sắp hết', `${p.units} units are not low`);
+    // The demo catalog: nearly every product has a size at or below its threshold, a few are really short.
+    const low = (await admins.support.get('/admin/products?stock=low')).doc.findAll('tr[data-product]').length;
+    const all = res.doc.findAll('tr[data-product]').length;
+    assert.ok(low < all / 4, `${low} of ${all} low`);
+  });
+
   it('searches by SKU and by name, and filters by status and stock state', async () => {
     const [v] = await shop.sql('SELECT v.sku, p.id, p.name_vi FROM variants v JOIN products p ON p.id = v.product_id ORDER BY v.id LIMIT 1');
     const bySku = await admins.support.get(`/admin/products?q=${encodeURIComponent(v.sku.toLowerCase())}`);

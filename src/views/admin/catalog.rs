@@ -69,7 +69,9 @@ fn products_table(ctx: &AdminCtx, v: &ProductsView) -> Markup {
             table.admin-table {
                 thead { tr {
                     @if v.can_edit { th { span.visually-hidden { (w(ctx, "Chọn", "Select")) } } }
+                    th { span.visually-hidden { (w(ctx, "Ảnh", "Image")) } }
                     th { (w(ctx, "Sản phẩm", "Product")) }
+                    th { (w(ctx, "Giá", "Price")) }
                     th { (w(ctx, "Danh mục", "Category")) }
                     th { (w(ctx, "Trạng thái", "Status")) }
                     th { (w(ctx, "Có thể bán", "Sellable")) }
@@ -77,20 +79,45 @@ fn products_table(ctx: &AdminCtx, v: &ProductsView) -> Markup {
                 } }
                 tbody {
                     @for r in v.rows {
+                        @let name = if ctx.locale == Locale::Vi { &r.name_vi } else { &r.name_en };
                         tr data-product=(r.id) {
                             @if v.can_edit {
                                 td { input type="checkbox" name="id" value=(r.id) aria-label=(format!("{} {}", w(ctx, "Chọn", "Select"), r.name_vi)); }
                             }
-                            td { (if ctx.locale == Locale::Vi { &r.name_vi } else { &r.name_en }) br; small { (r.slug) " · " (r.variants) " " (w(ctx, "biến thể", "variants")) } }
+                            td.thumb {
+                                @if let Some(url) = &r.image { img src=(url) alt="" width="48" height="48" loading="lazy"; }
+                            }
+                            td { a.product-name href=(ctx.href(&format!("/admin/products/{}", r.id))) { (name) } br; small { (r.slug) " · " (r.variants) " " (w(ctx, "biến thể", "variants")) } }
+                            td.num.price { (price_range(ctx, r)) }
                             td { (r.category) }
                             td.status { (status_name(ctx, r.status)) }
                             td.num { (ctx.number(r.available)) }
-                            td { a href=(ctx.href(&format!("/admin/stock?q={}", r.slug))) { (stock_name(ctx, r.stock_state())) } }
+                            td {
+                                a href=(ctx.href(&format!("/admin/stock?q={}", r.slug))) { (stock_name(ctx, r.stock_state())) }
+                                @if r.low > 0 || r.sold_out > 0 {
+                                    br; small.stock-detail {
+                                        @if r.low > 0 { (r.low) " " (w(ctx, "sắp hết", "low")) }
+                                        @if r.low > 0 && r.sold_out > 0 { " · " }
+                                        @if r.sold_out > 0 { (r.sold_out) " " (w(ctx, "hết hàng", "sold out")) }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// The cheapest price, or "cheapest – dearest" when the variants differ; a dash without variants.
+fn price_range(ctx: &AdminCtx, r: &ProductListRow) -> String {
+    if r.max_price <= 0 {
+        "—".into()
+    } else if r.min_price == r.max_price {
+        ctx.money(Vnd::new(r.min_price))
+    } else {
+        format!("{} – {}", ctx.money(Vnd::new(r.min_price)), ctx.money(Vnd::new(r.max_price)))
     }
 }
 
