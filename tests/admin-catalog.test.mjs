@@ -138,6 +138,18 @@ describe('stock', () => {
     const list = await admins.support.get('/admin/stock');
     assert.equal(list.status, 200);
     assert.ok(list.doc.find(`tr[data-variant="${variant.id}"]`));
+    // Paged: following "next" reaches every variant once.
+    const [{ n }] = await shop.sql('SELECT COUNT(*) AS n FROM variants');
+    const seen = new Set();
+    for (let url = '/admin/stock'; url; ) {
+      const page = await admins.support.get(url);
+      for (const tr of page.doc.findAll('tr[data-variant]')) {
+        assert.ok(!seen.has(tr.attr('data-variant')), `variant ${tr.attr('data-variant')} twice`);
+        seen.add(tr.attr('data-variant'));
+      }
+      url = page.doc.find('nav.pager a[rel="next"]')?.attr('href');
+    }
+    assert.equal(seen.size, n);
   });
 
   it('applies a resubmitted adjustment once, with one ledger row and one audit row', async () => {
@@ -157,6 +169,9 @@ describe('stock', () => {
     assert.equal(JSON.parse(audit.after).delta, 5);
     const page = await admins.staff.get(`/admin/stock/${variant.id}`);
     assert.equal(page.doc.findAll('table.ledger tbody tr').length, 1, 'the ledger history shows it');
+    const [staff] = await shop.sql(`SELECT a.name, a.email FROM admin_users a WHERE 'admin:' || a.id = '${(await shop.sql(`SELECT actor FROM stock_ledger WHERE variant_id = ${variant.id}`))[0].actor}'`);
+    assert.equal(page.doc.find('table.ledger td.actor').text, staff.name || staff.email, 'the person, not admin:<id>');
+    assert.match(page.doc.find('table.ledger time').text, /^\d\d:\d\d \d\d\/\d\d\/\d{4}$/, 'Vietnam time, not raw UTC');
   });
 
   it('is refused to support', async () => {
@@ -175,6 +190,7 @@ describe('stock', () => {
     const res = await admins.manager.submit(action(), { ...fields, delta: String(-(current - 1)), reason: 'correction' }, { csrf: fields.csrf });
     assert.equal(res.status, 409);
     assert.match(res.text, /đang được giữ/);
+    assert.ok(res.doc.find('p.notice.error').text.includes(`tối đa ${current - 2}`), res.doc.find('p.notice.error').text);
     assert.equal(await onHand(), current);
     const wrongSign = await admins.manager.submit(action(), { ...(await formFields(admins.manager, `/admin/stock/${variant.id}`, action())), delta: '4', reason: 'damaged' }, { page: `/admin/stock/${variant.id}` });
     assert.equal(wrongSign.status, 422);

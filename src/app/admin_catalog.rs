@@ -237,20 +237,42 @@ impl StockRow {
 
 const STOCK_COLUMNS: &str = "v.id, v.product_id, p.name_vi AS product, v.sku, v.size, v.color, v.on_hand, v.reserved, v.low_stock_threshold";
 
-/// Variants for the stock page: matching a SKU or product name, optionally only the low ones.
-pub fn stock_sql(q: &str, low_only: bool, limit: i64) -> Sql {
+/// Variants per page of the stock list.
+pub const STOCK_PAGE_SIZE: i64 = 100;
+
+/// One page (1-based) of the stock list: variants matching a SKU, product name or slug, optionally
+/// only the low ones; one row more than a page, so the caller knows whether there is a next. The
+/// order ends on the variant id, so pages neither repeat nor skip rows.
+pub fn stock_sql(q: &str, low_only: bool, page: i64) -> Sql {
     let mut sql = Sql::new(format!("SELECT {STOCK_COLUMNS} FROM variants v JOIN products p ON p.id = v.product_id WHERE 1 = 1"));
     if !q.is_empty() {
         let pattern = like(q);
-        sql.push(" AND (lower(v.sku) LIKE ? ESCAPE '\\' OR lower(p.name_vi) LIKE ? ESCAPE '\\')", [SqlValue::Text(pattern.clone()), SqlValue::Text(pattern)]);
+        sql.push(
+            " AND (lower(v.sku) LIKE ? ESCAPE '\\' OR lower(p.name_vi) LIKE ? ESCAPE '\\' OR p.slug LIKE ? ESCAPE '\\')",
+            [SqlValue::Text(pattern.clone()), SqlValue::Text(pattern.clone()), SqlValue::Text(pattern)],
+        );
     }
     if low_only {
-        sql.push(" AND v.on_hand - v.reserved <= v.low_stock_threshold AND p.status <> 'archived'", []);
-        sql.push(" ORDER BY v.on_hand - v.reserved, v.sku LIMIT ?", [SqlValue::Int(limit)]);
+        sql.push(" AND v.status = 'active' AND v.on_hand - v.reserved <= v.low_stock_threshold AND p.status <> 'archived'", []);
+        sql.push(" ORDER BY v.on_hand - v.reserved, v.sku, v.id", []);
     } else {
-        sql.push(" ORDER BY p.id DESC, v.position, v.id LIMIT ?", [SqlValue::Int(limit)]);
+        sql.push(" ORDER BY p.id DESC, v.position, v.id", []);
     }
+    sql.push(" LIMIT ? OFFSET ?", [SqlValue::Int(STOCK_PAGE_SIZE + 1), SqlValue::Int((page.max(1) - 1) * STOCK_PAGE_SIZE)]);
     sql
+}
+
+/// The stock list's query string for another page.
+pub fn stock_query_for_page(q: &str, low_only: bool, page: i64) -> String {
+    let mut parts = Vec::new();
+    if !q.is_empty() {
+        parts.push(format!("q={}", percent_encode_component(q)));
+    }
+    if low_only {
+        parts.push("low=1".to_string());
+    }
+    parts.push(format!("page={page}"));
+    format!("?{}", parts.join("&"))
 }
 
 pub fn variant_stock_sql(variant_id: i64) -> Sql {
@@ -282,6 +304,16 @@ pub struct LedgerRow {
     pub on_hand_after: i64,
     pub actor: String,
     pub created_at: i64,
+    /// The admin's name (or email when unnamed) for an `admin:{id}` actor still on file.
+    #[serde(default)]
+    pub actor_name: Option<String>,
+}
+
+impl LedgerRow {
+    /// Who made the change, as a person reads it: the admin's name or email, else the raw actor.
+    pub fn who(&self) -> &str {
+        self.actor_name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&self.actor)
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -344,7 +376,7 @@ mod tests {
             categories_sql(),
             statuses_sql(&[1, 2]),
             stock_sql("x", true, 10),
-            stock_sql("", false, 10),
+            stock_sql("", false, 1),
             variant_stock_sql(1),
         ];
         all.extend(bulk_status(&actor, &[StatusRow { id: 1, status: ProductStatus::Draft }], ProductStatus::Active, 1));
@@ -414,5 +446,44 @@ mod tests {
         // Once a variant is archived, its stock and threshold stop counting.
         db.exec("UPDATE variants SET status = 'inactive' WHERE product_id = 13");
         assert_eq!(list(&db, &ProductFilter { q: "".into(), page: 1, ..ProductFilter::default() }).iter().find(|r| r.id == 13).map(|r| (r.sold_out, r.min_price)), Some((0, 0)));
+    }
+
+    /// The demo catalog has 435 variants: the pages cover each exactly once.
+    #[test]
+    fn the_stock_list_pages_through_every_variant_once() {
+        use crate::app::db::Db;
+        let db = crate::app::testing::Sqlite::demo();
+        let total = db.int("SELECT COUNT(*) FROM variants");
+        assert!(total > 2 * STOCK_PAGE_SIZE, "{total}");
+        let mut seen = std::collections::BTreeSet::new();
+        let mut page = 1;
+        loop {
+            let rows: Vec<StockRow> = crate::app::testing::block_on(db.all(&stock_sql("", false, page))).expect("stock page");
+            let has_next = rows.len() as i64 > STOCK_PAGE_SIZE;
+            for r in rows.iter().take(STOCK_PAGE_SIZE as usize) {
+                assert!(seen.insert(r.id), "variant {} on two pages", r.id);
+            }
+            if !has_next {
+                break;
+            }
+            page += 1;
+        }
+        assert_eq!(seen.len() as i64, total);
+        assert_eq!(page, (total + STOCK_PAGE_SIZE - 1) / STOCK_PAGE_SIZE);
+        let slug = db.text("SELECT slug FROM products WHERE id = 1");
+        let by_slug: Vec<StockRow> = crate::app::testing::block_on(db.all(&stock_sql(&slug, false, 1))).expect("by slug");
+        assert!(!by_slug.is_empty() && by_slug.iter().all(|r| r.product_id == 1));
+        assert_eq!(stock_query_for_page("áo", true, 2), "?q=%C3%A1o&low=1&page=2");
+    }
+
+    #[test]
+    fn ledger_rows_name_the_admin() {
+        use crate::app::db::Db;
+        let db = crate::app::testing::Sqlite::demo();
+        db.exec("INSERT INTO admin_users (id, email, name, role, password_hash, created_at, updated_at) VALUES ('e7e1ef', 'lan@vestify.vn', 'Lan', 'staff', 'x', 1, 1), ('b2', 'minh@vestify.vn', '', 'staff', 'x', 1, 1)");
+        db.exec("INSERT INTO stock_ledger (variant_id, delta, reason, note, on_hand_after, actor, request_id, created_at) VALUES \
+                 (101, 1, 'received', '', 32, 'admin:e7e1ef', 'r1', 1), (101, 1, 'received', '', 33, 'admin:b2', 'r2', 2), (101, 1, 'received', '', 34, 'admin:gone', 'r3', 3)");
+        let rows: Vec<LedgerRow> = crate::app::testing::block_on(db.all(&crate::app::inventory::ledger_sql(101, 10))).expect("ledger");
+        assert_eq!(rows.iter().map(|r| r.who()).collect::<Vec<_>>(), ["admin:gone", "minh@vestify.vn", "Lan"]);
     }
 }

@@ -10,7 +10,7 @@ use super::http::{attachment, html, query_param, redirect, Form};
 use crate::app::admin::Actor;
 use crate::app::admin_catalog::{
     bulk_status, categories_sql, parse_count, products_sql, statuses_sql, stock_sql, threshold_batch, variant_stock_sql, CategoryRow, LedgerRow, OutcomeRow,
-    ProductFilter, ProductListRow, StatusRow, StockRow, PAGE_SIZE,
+    ProductFilter, ProductListRow, StatusRow, StockRow, PAGE_SIZE, STOCK_PAGE_SIZE,
 };
 use crate::app::admin_product::{
     colors_sql, create_batch, next_id_sql, prices, product_sql, remove_variant_batch, set_price_batch, sizes_sql, update_batch, variants_sql,
@@ -166,9 +166,12 @@ async fn bulk(r: &Req<'_>) -> Result<Response, AppError> {
 async fn stock(r: &Req<'_>) -> Result<Response, AppError> {
     let q: String = r.param("q").chars().take(100).collect();
     let low_only = r.param("low") == "1";
-    let rows: Vec<StockRow> = r.db.all(&stock_sql(&q, low_only, 200)).await?;
+    let page_no = r.param("page").parse::<i64>().ok().filter(|p| (1..=10_000).contains(p)).unwrap_or(1);
+    let mut rows: Vec<StockRow> = r.db.all(&stock_sql(&q, low_only, page_no)).await?;
+    let has_next = rows.len() as i64 > STOCK_PAGE_SIZE;
+    rows.truncate(STOCK_PAGE_SIZE as usize);
     let rows: Vec<(StockRow, String)> = rows.into_iter().map(|row| (row, random::id().unwrap_or_default())).collect();
-    let view = StockView { q: &q, low_only, rows: &rows, can_edit: r.role.can(Permission::EditStock) };
+    let view = StockView { q: &q, low_only, page: page_no, has_next, rows: &rows, can_edit: r.role.can(Permission::EditStock) };
     Ok(page(200, catalog::stock_page(&r.ctx("/admin/stock"), &view)))
 }
 
@@ -216,9 +219,7 @@ async fn adjust_stock(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
             Ok(redirect(&format!("/admin/stock/{id}?applied=1"), Vec::new()))
         }
         Outcome::BelowReserved { on_hand, reserved } => {
-            let msg = format!(
-                "Không thể giảm: còn {on_hand} trong kho nhưng {reserved} đang được giữ cho giỏ hàng và đơn chưa thanh toán; tồn kho không được thấp hơn số đang giữ."
-            );
+            let msg = catalog::below_reserved_message(&r.ctx(&format!("/admin/stock/{id}")), on_hand, reserved, -delta);
             variant(r, id, 409, Some((false, msg))).await
         }
         Outcome::Stale { on_hand } => variant(r, id, 409, Some((false, format!("Tồn kho đã thay đổi (hiện là {on_hand}); vui lòng xem lại.")))).await,

@@ -5,7 +5,7 @@
 use maud::{html, Markup};
 
 use super::{csrf_field, page, AdminCtx, Section};
-use crate::app::admin_catalog::{CategoryRow, LedgerRow, ProductFilter, ProductListRow, StockRow, StockState};
+use crate::app::admin_catalog::{stock_query_for_page, CategoryRow, LedgerRow, ProductFilter, ProductListRow, StockRow, StockState};
 use crate::app::inventory::Reason;
 use crate::domain::catalog::ProductStatus;
 use crate::domain::locale::Locale;
@@ -42,6 +42,28 @@ pub fn reason_name(ctx: &AdminCtx, r: Reason) -> &'static str {
         Reason::Correction => w(ctx, "Điều chỉnh kiểm kê", "Correction"),
         Reason::Return => w(ctx, "Khách trả hàng", "Return"),
         Reason::Import => w(ctx, "Nhập CSV", "CSV import"),
+    }
+}
+
+/// Why a reduction of `asked` units (positive) cannot be applied: how many can be removed at most
+/// and that the rest is held for shoppers' carts and unpaid orders.
+pub fn below_reserved_message(ctx: &AdminCtx, on_hand: i64, reserved: i64, asked: i64) -> String {
+    let removable = (on_hand - reserved).max(0);
+    match ctx.locale {
+        Locale::Vi => format!(
+            "Không thể bớt {asked}: chỉ có thể bớt tối đa {removable}. Trong {on_hand} sản phẩm tồn thực tế có {reserved} đang được giữ cho giỏ hàng và đơn chưa thanh toán; số đó chỉ trở lại khi giỏ hết hạn hoặc đơn bị huỷ.",
+            asked = ctx.number(asked),
+            removable = ctx.number(removable),
+            on_hand = ctx.number(on_hand),
+            reserved = ctx.number(reserved)
+        ),
+        Locale::En => format!(
+            "Cannot remove {asked}: at most {removable} can be removed. Of the {on_hand} units on hand, {reserved} are held for shoppers' carts and unpaid orders; they come back only when a cart expires or an order is cancelled.",
+            asked = ctx.number(asked),
+            removable = ctx.number(removable),
+            on_hand = ctx.number(on_hand),
+            reserved = ctx.number(reserved)
+        ),
     }
 }
 
@@ -203,6 +225,9 @@ fn adjust_form(ctx: &AdminCtx, row: &StockRow, request_id: &str) -> Markup {
 pub struct StockView<'a> {
     pub q: &'a str,
     pub low_only: bool,
+    /// 1-based, and whether a next page exists.
+    pub page: i64,
+    pub has_next: bool,
     /// Each variant with the request id of its adjust form.
     pub rows: &'a [(StockRow, String)],
     pub can_edit: bool,
@@ -241,6 +266,11 @@ pub fn stock_page(ctx: &AdminCtx, v: &StockView) -> Markup {
                     }
                 }
             }
+        }
+        nav.pager aria-label=(w(ctx, "Trang", "Pages")) {
+            @if v.page > 1 { a rel="prev" href=(format!("{}{}", ctx.href("/admin/stock"), stock_query_for_page(v.q, v.low_only, v.page - 1))) { (w(ctx, "← Trang trước", "← Previous")) } }
+            span { (w(ctx, "Trang ", "Page ")) (v.page) }
+            @if v.has_next { a rel="next" href=(format!("{}{}", ctx.href("/admin/stock"), stock_query_for_page(v.q, v.low_only, v.page + 1))) { (w(ctx, "Trang sau →", "Next →")) } }
         }
     };
     page(ctx, Section::Stock, title, main)
@@ -285,11 +315,11 @@ pub fn variant_page(ctx: &AdminCtx, v: &VariantView) -> Markup {
                     tbody {
                         @for l in v.ledger {
                             tr {
-                                td { (crate::domain::time::rfc3339(l.created_at)) }
+                                td { time datetime=(crate::domain::time::rfc3339(l.created_at)) { (crate::domain::time::vn_time(l.created_at)) } }
                                 td.num { @if l.delta > 0 { "+" } (l.delta) }
                                 td { (Reason::parse(&l.reason).map_or("?", |x| reason_name(ctx, x))) }
                                 td.num { (l.on_hand_after) }
-                                td { (l.actor) }
+                                td.actor title=(l.actor) { (l.who()) }
                                 td { (l.note) }
                             }
                         }
@@ -453,4 +483,39 @@ pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
     };
     let title = if v.id.is_some() { p.name_vi.clone() } else { w(ctx, "Sản phẩm mới", "New product").to_string() };
     page(ctx, Section::Products, &title, main)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::admin::Role;
+
+    fn ctx(locale: Locale, path: &str) -> AdminCtx {
+        AdminCtx::new(locale, path, "", "lan@vestify.vn", Role::Staff)
+    }
+
+    #[test]
+    fn an_over_large_reduction_says_how_many_can_be_removed_and_why() {
+        let vi = below_reserved_message(&ctx(Locale::Vi, "/admin/stock/1"), 1_250, 40, 1_249);
+        assert!(vi.contains("tối đa 1.210") && vi.contains("40 đang được giữ cho giỏ hàng"), "{vi}");
+        let en = below_reserved_message(&ctx(Locale::En, "/admin/stock/1"), 10, 12, 3);
+        assert!(en.contains("at most 0 can be removed") && en.contains("12 are held"), "{en}");
+    }
+
+    #[test]
+    fn the_ledger_shows_vietnam_time_and_the_person() {
+        let row = StockRow { id: 1, product_id: 1, product: "Áo".into(), sku: "S1".into(), size: "M".into(), color: "black".into(), on_hand: 5, reserved: 0, low_stock_threshold: 3 };
+        let ledger = [LedgerRow { id: 1, delta: 5, reason: "received".into(), note: "".into(), on_hand_after: 5, actor: "admin:e7e1ef".into(), created_at: 1_796_617_177, actor_name: Some("Lan".into()) }];
+        let html = variant_page(&ctx(Locale::Vi, "/admin/stock/1"), &VariantView { row: &row, ledger: &ledger, request_id: "r", can_edit: false, message: None }).into_string();
+        // 2026-12-07T04:19:37Z is 11:19 in Vietnam.
+        assert!(html.contains(">11:19 07/12/2026</time>"), "{html}");
+        assert!(html.contains(">Lan</td>") && !html.contains(">admin:e7e1ef<"));
+    }
+
+    #[test]
+    fn the_stock_list_links_its_pages_with_the_filters() {
+        let rows: Vec<(StockRow, String)> = Vec::new();
+        let html = stock_page(&ctx(Locale::Vi, "/admin/stock"), &StockView { q: "gile", low_only: true, page: 2, has_next: true, rows: &rows, can_edit: false }).into_string();
+        assert!(html.contains(r#"href="/admin/stock?q=gile&amp;low=1&amp;page=1""#) && html.contains(r#"href="/admin/stock?q=gile&amp;low=1&amp;page=3""#), "{html}");
+    }
 }
