@@ -275,6 +275,17 @@ describe('creating and editing a product', () => {
     assert.equal(ok.status, 303, ok.text.slice(0, 400));
     const dup = await admins.manager.submit(`/admin/products/${id}/variants`, variant, { page: `/admin/products/${id}` });
     assert.equal(dup.status, 422, 'the same SKU twice');
+    const errorOf = (res, field) => res.doc.find(`span.field-error[id="variant.${field}-error"]`)?.text;
+    assert.match(errorOf(dup, 'sku'), /SKU này đã có/);
+    assert.match(errorOf(dup, 'size'), /cùng cỡ và màu/);
+    assert.equal(errorOf(dup, 'barcode'), undefined, 'no barcode was given');
+    assert.equal(dup.doc.find('form.variant-form input[name="sku"]').attr('value'), variant.sku, 'what was typed stays');
+    const newSku = { ...variant, sku: `TST-${process.pid}-XL`, size: 'XL' };
+    const zero = await admins.manager.submit(`/admin/products/${id}/variants`, { ...newSku, price: '0' }, { page: `/admin/products/${id}` });
+    assert.equal(zero.status, 422);
+    assert.match(errorOf(zero, 'price'), /lớn hơn 0/);
+    assert.equal(zero.doc.find('form.variant-form input[name="price"]').attr('aria-invalid'), 'true');
+    assert.deepEqual(await shop.sql(`SELECT id FROM variants WHERE sku = '${newSku.sku}'`), []);
     const [v] = await shop.sql(`SELECT id, price, weight_grams FROM variants WHERE sku = 'TST-${process.pid}-M'`);
     assert.deepEqual([v.price, v.weight_grams], [450000, 300]);
     const price = await admins.manager.submit(`/admin/products/${id}/variants/${v.id}/price`, { price: '420000', compare_at_price: '450000' }, { page: `/admin/products/${id}` });
