@@ -223,9 +223,22 @@ pub struct StockRow {
     pub on_hand: i64,
     pub reserved: i64,
     pub low_stock_threshold: i64,
+    /// The colour's names (the code when the colour is not on file).
+    #[serde(default)]
+    pub color_vi: Option<String>,
+    #[serde(default)]
+    pub color_en: Option<String>,
 }
 
 impl StockRow {
+    pub fn color_name(&self, locale: crate::domain::locale::Locale) -> &str {
+        let name = match locale {
+            crate::domain::locale::Locale::Vi => self.color_vi.as_deref(),
+            crate::domain::locale::Locale::En => self.color_en.as_deref(),
+        };
+        name.unwrap_or(&self.color)
+    }
+
     pub fn available(&self) -> i64 {
         self.on_hand - self.reserved
     }
@@ -235,7 +248,8 @@ impl StockRow {
     }
 }
 
-const STOCK_COLUMNS: &str = "v.id, v.product_id, p.name_vi AS product, v.sku, v.size, v.color, v.on_hand, v.reserved, v.low_stock_threshold";
+const STOCK_COLUMNS: &str = "v.id, v.product_id, p.name_vi AS product, v.sku, v.size, v.color, v.on_hand, v.reserved, v.low_stock_threshold, \
+     (SELECT cl.name_vi FROM colors cl WHERE cl.code = v.color) AS color_vi, (SELECT cl.name_en FROM colors cl WHERE cl.code = v.color) AS color_en";
 
 /// Variants per page of the stock list.
 pub const STOCK_PAGE_SIZE: i64 = 100;
@@ -369,6 +383,8 @@ mod tests {
             on_hand: 5,
             reserved: 1,
             low_stock_threshold: 3,
+            color_vi: None,
+            color_en: None,
         };
         let mut all = vec![
             products_sql(&full),

@@ -256,7 +256,7 @@ pub fn stock_page(ctx: &AdminCtx, v: &StockView) -> Markup {
                     @for (r, request_id) in v.rows {
                         tr data-variant=(r.id) class=[r.is_low().then_some("low")] {
                             td { a href=(ctx.href(&format!("/admin/stock/{}", r.id))) { (r.sku) } }
-                            td { (r.product) " · " (r.size) " · " (r.color) }
+                            td { (r.product) " · " (r.size) " · " (r.color_name(ctx.locale)) }
                             td.num.on-hand { (ctx.number(r.on_hand)) }
                             td.num { (ctx.number(r.reserved)) }
                             td.num.available { (ctx.number(r.available())) }
@@ -288,7 +288,7 @@ pub fn variant_page(ctx: &AdminCtx, v: &VariantView) -> Markup {
     let r = v.row;
     let main = html! {
         (notice(v.message.as_ref()))
-        p { (r.product) " · " (r.size) " · " (r.color) }
+        p { (r.product) " · " (r.size) " · " (r.color_name(ctx.locale)) }
         dl.stock-figures {
             dt { (w(ctx, "Tồn thực tế", "On hand")) } dd.on-hand { (ctx.number(r.on_hand)) }
             dt { (w(ctx, "Đang giữ (giỏ hàng, đơn chưa trả)", "Reserved (carts, unpaid orders)")) } dd { (ctx.number(r.reserved)) }
@@ -339,7 +339,7 @@ pub struct ProductFormView<'a> {
     pub categories: &'a [CategoryRow],
     pub variants: &'a [crate::app::admin_product::VariantRow],
     pub sizes: &'a [String],
-    pub colors: &'a [String],
+    pub colors: &'a [crate::app::admin_product::ColorRow],
     pub errors: &'a [(&'static str, &'static str)],
     pub can_edit: bool,
     pub can_price: bool,
@@ -347,6 +347,8 @@ pub struct ProductFormView<'a> {
     pub can_add_variant: bool,
     pub message: Option<(bool, String)>,
     pub images: &'a [crate::app::product_media::ImageRow],
+    /// What was typed into a refused add-variant form (empty otherwise).
+    pub variant_values: &'a [(String, String)],
 }
 
 fn field_error(v: &ProductFormView, field: &str) -> Markup {
@@ -355,6 +357,15 @@ fn field_error(v: &ProductFormView, field: &str) -> Markup {
             span.field-error id=(format!("{f}-error")) { (msg) }
         }
     }
+}
+
+/// A value typed into the refused add-variant form.
+fn typed<'v>(v: &'v ProductFormView, name: &str) -> &'v str {
+    v.variant_values.iter().find(|(k, _)| k == name).map_or("", |(_, x)| x.as_str())
+}
+
+fn invalid(v: &ProductFormView, field: &str) -> Option<&'static str> {
+    v.errors.iter().any(|(f, _)| *f == field).then_some("true")
 }
 
 fn text_input(v: &ProductFormView, label: &str, name: &'static str, value: &str, textarea: bool) -> Markup {
@@ -425,11 +436,11 @@ pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
             h2 { (w(ctx, "Biến thể (cỡ × màu)", "Variants (size × colour)")) }
             div.table-scroll {
                 table.admin-table.variants {
-                    thead { tr { th { "SKU" } th { (w(ctx, "Cỡ", "Size")) } th { (w(ctx, "Màu", "Colour")) } th { (w(ctx, "Giá", "Price")) } th { (w(ctx, "Mã vạch", "Barcode")) } th { (w(ctx, "Gam", "Grams")) } th { (w(ctx, "Tồn", "On hand")) } th {} } }
+                    thead { tr { th { "SKU" } th { (w(ctx, "Cỡ", "Size")) } th { (w(ctx, "Màu", "Colour")) } th { (w(ctx, "Giá", "Price")) } th { (w(ctx, "Mã vạch", "Barcode")) } th { (w(ctx, "Gam", "Grams")) } th { (w(ctx, "Tồn", "On hand")) } th { span.visually-hidden { (w(ctx, "Xoá biến thể", "Remove variant")) } } } }
                     tbody {
                         @for r in v.variants {
                             tr data-variant=(r.id) {
-                                td { (r.sku) } td { (r.size) } td { (r.color) }
+                                td { (r.sku) } td { (r.size) } td { (crate::app::admin_product::ColorRow::name_of(v.colors, &r.color, ctx.locale)) }
                                 td {
                                     @if v.can_price {
                                         form method="post" action=(ctx.href(&format!("/admin/products/{id}/variants/{}/price", r.id))) {
@@ -463,13 +474,19 @@ pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
                 h3 { (w(ctx, "Thêm biến thể", "Add a variant")) }
                 form.variant-form method="post" action=(ctx.href(&format!("/admin/products/{id}/variants"))) {
                     (csrf_field())
-                    label { "SKU" input type="text" name="sku" required maxlength="40"; }
-                    label { (w(ctx, "Cỡ", "Size")) select name="size" { @for s in v.sizes { option value=(s) { (s) } } } }
-                    label { (w(ctx, "Màu", "Colour")) select name="color" { @for c in v.colors { option value=(c) { (c) } } } }
-                    label { (w(ctx, "Giá (₫)", "Price (₫)")) input type="text" inputmode="numeric" name="price" required; }
-                    label { (w(ctx, "Giá so sánh (₫)", "Compare-at price (₫)")) input type="text" inputmode="numeric" name="compare_at_price"; }
-                    label { (w(ctx, "Mã vạch", "Barcode")) input type="text" inputmode="numeric" name="barcode"; }
-                    label { (w(ctx, "Khối lượng (gam)", "Weight (grams)")) input type="number" min="0" max="100000" name="weight_grams"; }
+                    label { "SKU" input type="text" name="sku" required maxlength="40" value=(typed(v, "sku")) aria-invalid=[invalid(v, "variant.sku")]; (field_error(v, "variant.sku")) }
+                    label { (w(ctx, "Cỡ", "Size"))
+                        select name="size" aria-invalid=[invalid(v, "variant.size")] { @for s in v.sizes { option value=(s) selected[typed(v, "size") == s.as_str()] { (s) } } }
+                        (field_error(v, "variant.size"))
+                    }
+                    label { (w(ctx, "Màu", "Colour"))
+                        select name="color" aria-invalid=[invalid(v, "variant.color")] { @for c in v.colors { option value=(c.code) selected[typed(v, "color") == c.code.as_str()] { (ctx.locale.pick(&c.name_vi, &c.name_en)) } } }
+                        (field_error(v, "variant.color"))
+                    }
+                    label { (w(ctx, "Giá (₫)", "Price (₫)")) input type="text" inputmode="numeric" name="price" required value=(typed(v, "price")) aria-invalid=[invalid(v, "variant.price")]; (field_error(v, "variant.price")) }
+                    label { (w(ctx, "Giá so sánh (₫)", "Compare-at price (₫)")) input type="text" inputmode="numeric" name="compare_at_price" value=(typed(v, "compare_at_price")) aria-invalid=[invalid(v, "variant.compare_at_price")]; (field_error(v, "variant.compare_at_price")) }
+                    label { (w(ctx, "Mã vạch", "Barcode")) input type="text" inputmode="numeric" name="barcode" value=(typed(v, "barcode")) aria-invalid=[invalid(v, "variant.barcode")]; (field_error(v, "variant.barcode")) }
+                    label { (w(ctx, "Khối lượng (gam)", "Weight (grams)")) input type="number" min="0" max="100000" name="weight_grams" value=(typed(v, "weight_grams")) aria-invalid=[invalid(v, "variant.weight_grams")]; (field_error(v, "variant.weight_grams")) }
                     button type="submit" { (w(ctx, "Thêm", "Add")) }
                 }
             } @else if v.can_edit {
@@ -504,12 +521,13 @@ mod tests {
 
     #[test]
     fn the_ledger_shows_vietnam_time_and_the_person() {
-        let row = StockRow { id: 1, product_id: 1, product: "Áo".into(), sku: "S1".into(), size: "M".into(), color: "black".into(), on_hand: 5, reserved: 0, low_stock_threshold: 3 };
+        let row = StockRow { id: 1, product_id: 1, product: "Áo".into(), sku: "S1".into(), size: "M".into(), color: "navy".into(), on_hand: 5, reserved: 0, low_stock_threshold: 3, color_vi: Some("Xanh navy".into()), color_en: Some("Navy".into()) };
         let ledger = [LedgerRow { id: 1, delta: 5, reason: "received".into(), note: "".into(), on_hand_after: 5, actor: "admin:e7e1ef".into(), created_at: 1_796_617_177, actor_name: Some("Lan".into()) }];
         let html = variant_page(&ctx(Locale::Vi, "/admin/stock/1"), &VariantView { row: &row, ledger: &ledger, request_id: "r", can_edit: false, message: None }).into_string();
         // 2026-12-07T04:19:37Z is 11:19 in Vietnam.
         assert!(html.contains(">11:19 07/12/2026</time>"), "{html}");
         assert!(html.contains(">Lan</td>") && !html.contains(">admin:e7e1ef<"));
+        assert!(html.contains("M · Xanh navy"), "colour names, not codes");
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub fn promotions_page(ctx: &AdminCtx, shop: &PageCtx, list: &[Listed], notice: 
                     }
                     Notice::CodesMade { count, csv } => {
                         (l.pick("Đã tạo ", "Created ")) (count) (l.pick(" mã dùng một lần. ", " single-use codes. "))
-                        a href=(csv) download { (l.pick("Tải CSV", "Download CSV")) }
+                        a.csv-link href=(csv) download { (l.pick("Tải CSV", "Download CSV")) }
                     }
                 }
             }
@@ -125,7 +125,7 @@ pub fn promotions_page(ctx: &AdminCtx, shop: &PageCtx, list: &[Listed], notice: 
                                             label { (l.pick("Số mã", "How many")) input name="count" type="number" min="1" max="5000" value="100" required; }
                                             button.secondary type="submit" { (l.pick("Tạo mã dùng một lần", "Make single-use codes")) }
                                         }
-                                        a href=(ctx.href(&format!("/admin/promotions/{}/codes.csv", row.id))) download { (l.pick("Mã (CSV)", "Codes (CSV)")) }
+                                        a.csv-link href=(ctx.href(&format!("/admin/promotions/{}/codes.csv", row.id))) download { (l.pick("Mã (CSV)", "Codes (CSV)")) }
                                     }
                                 }
                             }
@@ -159,6 +159,7 @@ pub fn promotions_page(ctx: &AdminCtx, shop: &PageCtx, list: &[Listed], notice: 
                     legend { (l.pick("Ưu đãi", "Benefit")) }
                     label { (l.pick("Loại ưu đãi", "Type"))
                         select name="benefit" required {
+                            option value="" selected[value("benefit").is_empty()] { (l.pick("— Chọn loại —", "— Choose —")) }
                             @for b in BENEFITS { option value=(b) selected[value("benefit") == b] { (benefit_label(ctx, b)) } }
                         }
                     }
