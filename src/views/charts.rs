@@ -49,7 +49,8 @@ pub fn line_chart(chart: &LineChart) -> Markup {
     let title_id = format!("{}-title", chart.id);
     let desc_id = format!("{}-desc", chart.id);
     html! {
-        svg.chart.chart-line viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img" aria-labelledby=(format!("{title_id} {desc_id}")) {
+        // Scrolls sideways on a phone rather than shrinking its labels below 11 px.
+        div.chart-scroll { svg.chart.chart-line viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img" aria-labelledby=(format!("{title_id} {desc_id}")) {
             title id=(title_id) { (chart.title) }
             desc id=(desc_id) { (chart.description) }
             @for tick in &ticks {
@@ -67,7 +68,7 @@ pub fn line_chart(chart: &LineChart) -> Markup {
                     title { (series.name) }
                 }
             }
-        }
+        } }
     }
 }
 
@@ -80,27 +81,29 @@ pub struct BarChart<'a> {
     pub format: &'a dyn Fn(i64) -> String,
 }
 
-/// Horizontal bars, each labelled with its name and value, scaled to the largest.
+/// The bar chart's own width: narrow, so that on a phone it is drawn at about its natural size
+/// (its 12-unit text stays at least 11 px) and on a desktop it is scaled up, never down.
+const BAR_WIDTH: f64 = 360.0;
+
+/// Horizontal bars scaled to the largest, each under a line with its name (left) and value
+/// (right): a label never shares its line with a bar, so long names are not cut or overlapped.
 pub fn bar_chart(chart: &BarChart) -> Markup {
-    const ROW: f64 = 28.0;
-    const LABEL_W: f64 = 200.0;
-    const VALUE_W: f64 = 110.0;
+    const ROW: f64 = 38.0;
     let max = chart.bars.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
-    let height = ROW * chart.bars.len().max(1) as f64 + 8.0;
-    let bar_w = WIDTH - LABEL_W - VALUE_W;
+    let height = ROW * chart.bars.len().max(1) as f64 + 4.0;
     let title_id = format!("{}-title", chart.id);
     let desc_id = format!("{}-desc", chart.id);
     html! {
-        svg.chart.chart-bar viewBox=(format!("0 0 {WIDTH} {height}")) role="img" aria-labelledby=(format!("{title_id} {desc_id}")) {
+        svg.chart.chart-bar viewBox=(format!("0 0 {BAR_WIDTH} {height}")) role="img" aria-labelledby=(format!("{title_id} {desc_id}")) {
             title id=(title_id) { (chart.title) }
             desc id=(desc_id) { (chart.description) }
             @for (i, (label, value)) in chart.bars.iter().enumerate() {
-                @let top = 4.0 + ROW * i as f64;
-                text.chart-label x=(LABEL_W - 8.0) y=(fmt(top + 18.0)) text-anchor="end" { (truncate(label, 28)) }
-                rect.chart-series-0 x=(LABEL_W) y=(fmt(top + 4.0)) height="18" width=(fmt(bar_w * (*value).max(0) as f64 / max as f64)) {
+                @let top = 2.0 + ROW * i as f64;
+                text.chart-label x="0" y=(fmt(top + 13.0)) { (truncate(label, 34)) }
+                text.chart-axis x=(BAR_WIDTH) y=(fmt(top + 13.0)) text-anchor="end" { ((chart.format)(*value)) }
+                rect.chart-series-0 x="0" y=(fmt(top + 19.0)) height="12" width=(fmt(BAR_WIDTH * (*value).max(0) as f64 / max as f64)) {
                     title { (label) ": " ((chart.format)(*value)) }
                 }
-                text.chart-axis x=(fmt(LABEL_W + bar_w * (*value).max(0) as f64 / max as f64 + 6.0)) y=(fmt(top + 18.0)) { ((chart.format)(*value)) }
             }
         }
     }
@@ -179,9 +182,14 @@ mod tests {
     fn bar_chart_scales_to_the_largest_and_labels_each_bar() {
         let bars = vec![("Áo gile len".to_string(), 300), ("Áo phao".to_string(), 150), ("Không bán".to_string(), 0)];
         let svg = bar_chart(&BarChart { id: "top", title: "Bán chạy", description: "", bars: &bars, format: &|v| format!("{v} ₫") }).into_string();
-        assert!(svg.contains(r#"width="330""#), "{svg}");
-        assert!(svg.contains(r#"width="165""#));
+        assert!(svg.contains(r#"width="360""#), "{svg}");
+        assert!(svg.contains(r#"width="180""#));
         assert!(svg.contains(r#"width="0""#));
         assert!(svg.contains("Áo phao: 150 ₫"));
+        // Each label on its own line above its bar, the value right-aligned on that line.
+        assert!(svg.contains(r#"<text class="chart-label" x="0" y="15">Áo gile len</text><text class="chart-axis" x="360" y="15" text-anchor="end">300 ₫</text>"#), "{svg}");
+        let long = vec![("Áo gile len cổ tim dáng ôm phối nút sừng (bản giới hạn)".to_string(), 1)];
+        let svg = bar_chart(&BarChart { id: "t", title: "", description: "", bars: &long, format: &|v| v.to_string() }).into_string();
+        assert!(svg.contains("…</text>") && !svg.contains("(bản giới hạn)</text>"), "a long name is shortened to fit its line");
     }
 }
