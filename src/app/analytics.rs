@@ -196,8 +196,9 @@ pub fn funnel_sql(period: &Period) -> Sql {
 /// Variants whose sellable stock is at or below their threshold, fewest first.
 pub fn low_stock_sql(limit: i64) -> Sql {
     Sql::new(
-        "SELECT v.id, v.sku, v.size, v.color, v.on_hand, v.reserved, v.low_stock_threshold, p.slug, p.name_vi, p.name_en \
-         FROM variants v JOIN products p ON p.id = v.product_id \
+        "SELECT v.id, v.sku, v.size, v.color, v.on_hand, v.reserved, v.low_stock_threshold, p.slug, p.name_vi, p.name_en, \
+         COALESCE(c.name_vi, v.color) AS color_vi, COALESCE(c.name_en, v.color) AS color_en \
+         FROM variants v JOIN products p ON p.id = v.product_id LEFT JOIN colors c ON c.code = v.color \
          WHERE v.status = 'active' AND p.status = 'active' AND v.on_hand - v.reserved <= v.low_stock_threshold \
          ORDER BY v.on_hand - v.reserved, p.id, v.id LIMIT ?",
     )
@@ -244,6 +245,9 @@ pub struct LowStock {
     pub name_en: String,
     pub size: String,
     pub color: String,
+    /// The colour's names (its code when the colour is not on file).
+    pub color_vi: String,
+    pub color_en: String,
     pub on_hand: i64,
     pub reserved: i64,
     pub threshold: i64,
@@ -328,6 +332,8 @@ struct LowStockRow {
     slug: String,
     name_vi: String,
     name_en: String,
+    color_vi: String,
+    color_en: String,
 }
 
 impl From<LowStockRow> for LowStock {
@@ -339,6 +345,8 @@ impl From<LowStockRow> for LowStock {
             name_en: v.name_en,
             size: v.size,
             color: v.color,
+            color_vi: v.color_vi,
+            color_en: v.color_en,
             on_hand: v.on_hand,
             reserved: v.reserved,
             threshold: v.low_stock_threshold,
