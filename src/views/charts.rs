@@ -57,9 +57,11 @@ pub fn line_chart(chart: &LineChart) -> Markup {
                 line.chart-grid x1=(LEFT) x2=(WIDTH - RIGHT) y1=(fmt(y(*tick))) y2=(fmt(y(*tick))) {}
                 text.chart-axis x=(LEFT - 6.0) y=(fmt(y(*tick) + 4.0)) text-anchor="end" { ((chart.format)(*tick)) }
             }
+            // Evenly spaced back from the last label (always shown, so never crowding a neighbour),
+            // the last one ending at the plot's edge rather than running past the chart.
             @for (i, label) in chart.labels.iter().enumerate() {
-                @if i % label_every == 0 || i + 1 == points {
-                    text.chart-axis x=(fmt(x(i))) y=(HEIGHT - 8.0) text-anchor="middle" { (label) }
+                @if (points - 1 - i) % label_every == 0 {
+                    text.chart-axis x=(fmt(x(i))) y=(HEIGHT - 8.0) text-anchor=(if i + 1 == points && points > 1 { "end" } else { "middle" }) { (label) }
                 }
             }
             @for (n, series) in chart.series.iter().enumerate() {
@@ -176,6 +178,17 @@ mod tests {
         // Three points: the first at the left edge on the zero line, the last at the top right.
         assert!(svg.contains(r#"points="72,212 350,112 628,12""#), "{svg}");
         assert!(!svg.contains("style="));
+    }
+
+    #[test]
+    fn a_month_of_days_has_evenly_spaced_labels_ending_on_the_last_day() {
+        let labels: Vec<String> = (1..=30).map(|d| format!("{d:02}/11")).collect();
+        let values = vec![1; 30];
+        let chart = LineChart { id: "m", title: "", description: "", labels: &labels, series: &[Series { name: "", values: &values, muted: false }], format: &|v| v.to_string() };
+        let svg = line_chart(&chart).into_string();
+        let shown: Vec<&str> = labels.iter().map(String::as_str).filter(|l| svg.contains(&format!(">{l}</text>"))).collect();
+        assert_eq!(shown, ["02/11", "06/11", "10/11", "14/11", "18/11", "22/11", "26/11", "30/11"], "no two labels side by side");
+        assert!(svg.contains(r#"text-anchor="end">30/11</text>"#), "the last label ends inside the chart");
     }
 
     #[test]
