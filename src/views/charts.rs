@@ -84,7 +84,7 @@ pub struct BarChart<'a> {
 }
 
 /// The bar chart's own width: narrow, so that on a phone it is drawn at about its natural size
-/// (its 12-unit text stays at least 11 px) and on a desktop it is scaled up, never down.
+/// (its 13-unit text stays at least 11 px) and on a desktop it is scaled up, never down.
 const BAR_WIDTH: f64 = 360.0;
 
 /// Horizontal bars scaled to the largest, each under a line with its name (left) and value
@@ -101,7 +101,7 @@ pub fn bar_chart(chart: &BarChart) -> Markup {
             desc id=(desc_id) { (chart.description) }
             @for (i, (label, value)) in chart.bars.iter().enumerate() {
                 @let top = 2.0 + ROW * i as f64;
-                text.chart-label x="0" y=(fmt(top + 13.0)) { (truncate(label, 34)) }
+                text.chart-label x="0" y=(fmt(top + 13.0)) { (truncate(label, 32)) }
                 text.chart-axis x=(BAR_WIDTH) y=(fmt(top + 13.0)) text-anchor="end" { ((chart.format)(*value)) }
                 rect.chart-series-0 x="0" y=(fmt(top + 19.0)) height="12" width=(fmt(BAR_WIDTH * (*value).max(0) as f64 / max as f64)) {
                     title { (label) ": " ((chart.format)(*value)) }
