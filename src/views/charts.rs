@@ -60,7 +60,7 @@ pub fn line_chart(chart: &LineChart) -> Markup {
             // Evenly spaced back from the last label (always shown, so never crowding a neighbour),
             // the last one ending at the plot's edge rather than running past the chart.
             @for (i, label) in chart.labels.iter().enumerate() {
-                @if (points - 1 - i) % label_every == 0 {
+                @if (points - 1 - i).is_multiple_of(label_every) {
                     text.chart-axis x=(fmt(x(i))) y=(HEIGHT - 8.0) text-anchor=(if i + 1 == points && points > 1 { "end" } else { "middle" }) { (label) }
                 }
             }

@@ -67,6 +67,15 @@ pub fn below_reserved_message(ctx: &AdminCtx, on_hand: i64, reserved: i64, asked
     }
 }
 
+/// A ledger note as written by people, except the CSV import's own (`CSV import, line N`, stored in
+/// English), which is shown in the viewer's language.
+pub fn ledger_note(ctx: &AdminCtx, note: &str) -> String {
+    match note.strip_prefix("CSV import, line ").filter(|n| n.bytes().all(|b| b.is_ascii_digit())) {
+        Some(line) => format!("{} {line}", w(ctx, "Nhập CSV, dòng", "CSV import, line")),
+        None => note.to_string(),
+    }
+}
+
 /// A message above the page's content: `(ok, text)`.
 fn notice(message: Option<&(bool, String)>) -> Markup {
     html! {
@@ -320,7 +329,7 @@ pub fn variant_page(ctx: &AdminCtx, v: &VariantView) -> Markup {
                                 td { (Reason::parse(&l.reason).map_or("?", |x| reason_name(ctx, x))) }
                                 td.num { (l.on_hand_after) }
                                 td.actor title=(l.actor) { (l.who()) }
-                                td { (l.note) }
+                                td { (ledger_note(ctx, &l.note)) }
                             }
                         }
                     }
@@ -528,6 +537,13 @@ mod tests {
         assert!(html.contains(">11:19 07/12/2026</time>"), "{html}");
         assert!(html.contains(">Lan</td>") && !html.contains(">admin:e7e1ef<"));
         assert!(html.contains("M · Xanh navy"), "colour names, not codes");
+    }
+
+    #[test]
+    fn the_imports_ledger_note_reads_in_vietnamese() {
+        assert_eq!(ledger_note(&ctx(Locale::Vi, "/admin/stock/1"), "CSV import, line 12"), "Nhập CSV, dòng 12");
+        assert_eq!(ledger_note(&ctx(Locale::En, "/admin/stock/1"), "CSV import, line 12"), "CSV import, line 12");
+        assert_eq!(ledger_note(&ctx(Locale::Vi, "/admin/stock/1"), "lô hàng 12"), "lô hàng 12");
     }
 
     #[test]
