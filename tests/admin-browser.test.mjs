@@ -3,7 +3,8 @@
 // prices later is a manager's: see docs/SECURITY.md) and an uploaded PNG, publishes it and sees it
 // (image loaded) on the storefront, then adjusts stock and sees the storefront's availability
 // change; a manager refunds a paid order made through the sandbox payment flow and sees the
-// dashboard's refund figure change. Every step goes through the pages' own forms.
+// dashboard's refund figure change, the order's timeline in Vietnamese and the dashboard's charts
+// readable on a phone and a desktop. Every step goes through the pages' own forms.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -127,6 +128,35 @@ test('staff create, illustrate, publish and stock a product; a manager refunds a
   const digits = (t) => Number(t.replace(/[^\d]/g, ''));
   assert.equal(digits(afterFigure) - digits(before), o.total);
   assert.deepEqual(manager.problems, [], 'no CSP violations on the manager pages');
+
+  // The order's timeline and payments read in Vietnamese, the refund's amount as money.
+  await manager.page.goto(`${shop.url}/admin/orders/${order.id}`);
+  const timeline = await manager.page.locator('ol.admin-timeline').innerText();
+  assert.doesNotMatch(timeline, /order placed|payment confirmed|refund of|shopper/, timeline);
+  assert.match(timeline, /Đặt hàng/);
+  assert.ok(timeline.includes(`Hoàn tiền ${o.total.toLocaleString('de-DE')}`), timeline);
+  assert.doesNotMatch(await manager.page.locator('main').innerText(), /\bsucceeded\b/);
+
+  // The dashboard's charts: text at least 11 px and inside its chart, on a phone and on a desktop;
+  // no admin page asks for a favicon that is not there.
+  const missing = [];
+  manager.page.on('response', (r) => { if (r.status() === 404) missing.push(r.url()); });
+  for (const size of [{ width: 390, height: 844 }, { width: 1366, height: 900 }]) {
+    await manager.page.setViewportSize(size);
+    await manager.page.goto(`${shop.url}/admin?days=7`);
+    const texts = await manager.page.$$eval('svg.chart text', (els) => els.filter((t) => t.getClientRects().length).map((t) => {
+      const svg = t.ownerSVGElement.getBoundingClientRect();
+      const box = t.getBoundingClientRect();
+      const scroller = t.ownerSVGElement.parentElement.closest('.chart-scroll');
+      return { px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a, inside: box.left >= svg.left - 1 && box.right <= svg.right + 1, text: t.textContent, scrolls: !!scroller };
+    }));
+    assert.ok(texts.length > 5, `${size.width}: charts drawn`);
+    for (const t of texts) {
+      assert.ok(t.px >= 11, `${size.width}px: "${t.text}" is ${t.px.toFixed(1)} px`);
+      assert.ok(t.inside, `${size.width}px: "${t.text}" is cut`);
+    }
+  }
+  assert.deepEqual(missing, [], 'no 404 on the admin pages (favicon included)');
   await staff.context.close();
   await manager.context.close();
 });

@@ -41,6 +41,24 @@ describe('the product list', () => {
     assert.equal(nobody.headers.get('location'), '/admin/login');
   });
 
+  it('links each name to its edit page, with a thumbnail and the price range; only nearly sold-out products are low', async () => {
+    const res = await admins.support.get('/admin/products');
+    const [p] = await shop.sql("SELECT p.id, p.name_vi, MIN(v.price) AS lo, MAX(v.price) AS hi, SUM(v.on_hand - v.reserved) AS units FROM products p JOIN variants v ON v.product_id = p.id WHERE v.status = 'active' GROUP BY p.id ORDER BY units DESC LIMIT 1");
+    const row = res.doc.find(`tr[data-product="${p.id}"]`);
+    const link = row.find('a.product-name');
+    assert.equal(link.attr('href'), `/admin/products/${p.id}`);
+    assert.equal(link.text, p.name_vi);
+    assert.match(row.find('td.thumb img').attr('src'), /^\/img\//);
+    const digits = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
+    assert.ok(row.find('td.price').text.includes(digits(p.lo)), row.find('td.price').text);
+    if (p.hi !== p.lo) assert.ok(row.find('td.price').text.includes(digits(p.hi)));
+    assert.notEqual(row.findAll('td a').at(-1).text, 'Sắp hết', `${p.units} units are not low`);
+    // The demo catalog: nearly every product has a size at or below its threshold, a few are really short.
+    const low = (await admins.support.get('/admin/products?stock=low')).doc.findAll('tr[data-product]').length;
+    const all = res.doc.findAll('tr[data-product]').length;
+    assert.ok(low < all / 4, `${low} of ${all} low`);
+  });
+
   it('searches by SKU and by name, and filters by status and stock state', async () => {
     const [v] = await shop.sql('SELECT v.sku, p.id, p.name_vi FROM variants v JOIN products p ON p.id = v.product_id ORDER BY v.id LIMIT 1');
     const bySku = await admins.support.get(`/admin/products?q=${encodeURIComponent(v.sku.toLowerCase())}`);
@@ -120,6 +138,18 @@ describe('stock', () => {
     const list = await admins.support.get('/admin/stock');
     assert.equal(list.status, 200);
     assert.ok(list.doc.find(`tr[data-variant="${variant.id}"]`));
+    // Paged: following "next" reaches every variant once.
+    const [{ n }] = await shop.sql('SELECT COUNT(*) AS n FROM variants');
+    const seen = new Set();
+    for (let url = '/admin/stock'; url; ) {
+      const page = await admins.support.get(url);
+      for (const tr of page.doc.findAll('tr[data-variant]')) {
+        assert.ok(!seen.has(tr.attr('data-variant')), `variant ${tr.attr('data-variant')} twice`);
+        seen.add(tr.attr('data-variant'));
+      }
+      url = page.doc.find('nav.pager a[rel="next"]')?.attr('href');
+    }
+    assert.equal(seen.size, n);
   });
 
   it('applies a resubmitted adjustment once, with one ledger row and one audit row', async () => {
@@ -139,6 +169,9 @@ describe('stock', () => {
     assert.equal(JSON.parse(audit.after).delta, 5);
     const page = await admins.staff.get(`/admin/stock/${variant.id}`);
     assert.equal(page.doc.findAll('table.ledger tbody tr').length, 1, 'the ledger history shows it');
+    const [staff] = await shop.sql(`SELECT a.name, a.email FROM admin_users a WHERE 'admin:' || a.id = '${(await shop.sql(`SELECT actor FROM stock_ledger WHERE variant_id = ${variant.id}`))[0].actor}'`);
+    assert.equal(page.doc.find('table.ledger td.actor').text, staff.name || staff.email, 'the person, not admin:<id>');
+    assert.match(page.doc.find('table.ledger time').text, /^\d\d:\d\d \d\d\/\d\d\/\d{4}$/, 'Vietnam time, not raw UTC');
   });
 
   it('is refused to support', async () => {
@@ -157,6 +190,8 @@ describe('stock', () => {
     const res = await admins.manager.submit(action(), { ...fields, delta: String(-(current - 1)), reason: 'correction' }, { csrf: fields.csrf });
     assert.equal(res.status, 409);
     assert.match(res.text, /đang được giữ/);
+    const notice = parseHtml(res.text).find('p.notice.error').text;
+    assert.ok(notice.includes(`tối đa ${current - 2}`), notice);
     assert.equal(await onHand(), current);
     const wrongSign = await admins.manager.submit(action(), { ...(await formFields(admins.manager, `/admin/stock/${variant.id}`, action())), delta: '4', reason: 'damaged' }, { page: `/admin/stock/${variant.id}` });
     assert.equal(wrongSign.status, 422);
@@ -170,7 +205,8 @@ describe('stock', () => {
     const t = `/admin/stock/${variant.id}/threshold`;
     const res = await admins.staff.submit(t, { threshold: String((await onHand()) + 1) }, { page: `/admin/stock/${variant.id}` });
     assert.equal(res.status, 303);
-    const low = await admins.support.get('/admin/stock?low=1');
+    // The low list is paged (fewest sellable first): look the product up in it.
+    const low = await admins.support.get(`/admin/stock?low=1&q=${variant.slug}`);
     assert.ok(low.doc.find(`tr[data-variant="${variant.id}"]`), 'in the low-stock list');
     const [audit] = await shop.sql(`SELECT action FROM audit_log WHERE entity = 'variant' AND entity_id = '${variant.id}' ORDER BY id DESC LIMIT 1`);
     assert.equal(audit.action, 'variant.threshold');
@@ -241,6 +277,17 @@ describe('creating and editing a product', () => {
     assert.equal(ok.status, 303, ok.text.slice(0, 400));
     const dup = await admins.manager.submit(`/admin/products/${id}/variants`, variant, { page: `/admin/products/${id}` });
     assert.equal(dup.status, 422, 'the same SKU twice');
+    const errorOf = (res, field) => parseHtml(res.text).find(`span.field-error[id="variant.${field}-error"]`)?.text;
+    assert.match(errorOf(dup, 'sku'), /SKU này đã có/);
+    assert.match(errorOf(dup, 'size'), /cùng cỡ và màu/);
+    assert.equal(errorOf(dup, 'barcode'), undefined, 'no barcode was given');
+    assert.equal(parseHtml(dup.text).find('form.variant-form input[name="sku"]').attr('value'), variant.sku, 'what was typed stays');
+    const newSku = { ...variant, sku: `TST-${process.pid}-XL`, size: 'XL' };
+    const zero = await admins.manager.submit(`/admin/products/${id}/variants`, { ...newSku, price: '0' }, { page: `/admin/products/${id}` });
+    assert.equal(zero.status, 422);
+    assert.match(errorOf(zero, 'price'), /lớn hơn 0/);
+    assert.equal(parseHtml(zero.text).find('form.variant-form input[name="price"]').attr('aria-invalid'), 'true');
+    assert.deepEqual(await shop.sql(`SELECT id FROM variants WHERE sku = '${newSku.sku}'`), []);
     const [v] = await shop.sql(`SELECT id, price, weight_grams FROM variants WHERE sku = 'TST-${process.pid}-M'`);
     assert.deepEqual([v.price, v.weight_grams], [450000, 300]);
     const price = await admins.manager.submit(`/admin/products/${id}/variants/${v.id}/price`, { price: '420000', compare_at_price: '450000' }, { page: `/admin/products/${id}` });

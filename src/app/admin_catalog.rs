@@ -13,7 +13,10 @@ use crate::domain::listing::percent_encode_component;
 /// Products per page of the admin list.
 pub const PAGE_SIZE: i64 = 50;
 
-/// How a product stands on stock: nothing sellable, some variant at or below its threshold, or fine.
+/// How a product stands on stock, over its active variants: nothing sellable (`Out`); the product
+/// as a whole running out — its sellable units at or below the sum of its variants' low-stock
+/// thresholds (`Low`); or fine (`In`). One low size among twenty well-stocked ones does not make
+/// the product low: the list counts such variants separately (`ProductListRow::low`, `sold_out`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StockState {
     Out,
@@ -96,19 +99,35 @@ pub struct ProductListRow {
     pub status: ProductStatus,
     pub category: String,
     pub variants: i64,
+    /// Sellable units (on hand − reserved) over the active variants.
     pub available: i64,
+    /// Sum of the active variants' low-stock thresholds.
+    pub threshold: i64,
+    /// Active variants still sellable but at or below their own threshold.
     pub low: i64,
+    /// Active variants with nothing sellable.
+    pub sold_out: i64,
+    /// The cheapest and dearest active variant's price (0 when it has none).
+    pub min_price: i64,
+    pub max_price: i64,
+    /// The first image's URL, if any.
+    pub image: Option<String>,
 }
 
 impl ProductListRow {
     pub fn stock_state(&self) -> StockState {
-        if self.available <= 0 {
-            StockState::Out
-        } else if self.low > 0 {
-            StockState::Low
-        } else {
-            StockState::In
-        }
+        stock_state(self.available, self.threshold)
+    }
+}
+
+/// The product-level rule (see `StockState`); `products_sql`'s stock filter applies the same one.
+pub fn stock_state(available: i64, threshold: i64) -> StockState {
+    if available <= 0 {
+        StockState::Out
+    } else if available <= threshold {
+        StockState::Low
+    } else {
+        StockState::In
     }
 }
 
@@ -117,8 +136,14 @@ pub fn products_sql(f: &ProductFilter) -> Sql {
     let mut sql = Sql::new(
         "SELECT * FROM (SELECT p.id, p.slug, p.name_vi, p.name_en, p.status, c.name_vi AS category, \
          (SELECT COUNT(*) FROM variants v WHERE v.product_id = p.id) AS variants, \
-         (SELECT COALESCE(SUM(v.on_hand - v.reserved), 0) FROM variants v WHERE v.product_id = p.id) AS available, \
-         (SELECT COUNT(*) FROM variants v WHERE v.product_id = p.id AND v.on_hand - v.reserved <= v.low_stock_threshold) AS low \
+         (SELECT COALESCE(SUM(MAX(v.on_hand - v.reserved, 0)), 0) FROM variants v WHERE v.product_id = p.id AND v.status = 'active') AS available, \
+         (SELECT COALESCE(SUM(v.low_stock_threshold), 0) FROM variants v WHERE v.product_id = p.id AND v.status = 'active') AS threshold, \
+         (SELECT COUNT(*) FROM variants v WHERE v.product_id = p.id AND v.status = 'active' \
+           AND v.on_hand - v.reserved > 0 AND v.on_hand - v.reserved <= v.low_stock_threshold) AS low, \
+         (SELECT COUNT(*) FROM variants v WHERE v.product_id = p.id AND v.status = 'active' AND v.on_hand - v.reserved <= 0) AS sold_out, \
+         (SELECT COALESCE(MIN(v.price), 0) FROM variants v WHERE v.product_id = p.id AND v.status = 'active') AS min_price, \
+         (SELECT COALESCE(MAX(v.price), 0) FROM variants v WHERE v.product_id = p.id AND v.status = 'active') AS max_price, \
+         (SELECT i.url FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image \
          FROM products p JOIN categories c ON c.id = p.category_id WHERE 1 = 1",
     );
     if !f.q.is_empty() {
@@ -138,8 +163,8 @@ pub fn products_sql(f: &ProductFilter) -> Sql {
     sql.push(") WHERE 1 = 1", []);
     match f.stock {
         Some(StockState::Out) => sql.push(" AND available <= 0", []),
-        Some(StockState::Low) => sql.push(" AND available > 0 AND low > 0", []),
-        Some(StockState::In) => sql.push(" AND available > 0 AND low = 0", []),
+        Some(StockState::Low) => sql.push(" AND available > 0 AND available <= threshold", []),
+        Some(StockState::In) => sql.push(" AND available > threshold", []),
         None => {}
     }
     sql.push(" ORDER BY id DESC LIMIT ? OFFSET ?", [SqlValue::Int(PAGE_SIZE + 1), SqlValue::Int((f.page - 1) * PAGE_SIZE)]);
@@ -198,9 +223,22 @@ pub struct StockRow {
     pub on_hand: i64,
     pub reserved: i64,
     pub low_stock_threshold: i64,
+    /// The colour's names (the code when the colour is not on file).
+    #[serde(default)]
+    pub color_vi: Option<String>,
+    #[serde(default)]
+    pub color_en: Option<String>,
 }
 
 impl StockRow {
+    pub fn color_name(&self, locale: crate::domain::locale::Locale) -> &str {
+        let name = match locale {
+            crate::domain::locale::Locale::Vi => self.color_vi.as_deref(),
+            crate::domain::locale::Locale::En => self.color_en.as_deref(),
+        };
+        name.unwrap_or(&self.color)
+    }
+
     pub fn available(&self) -> i64 {
         self.on_hand - self.reserved
     }
@@ -210,22 +248,45 @@ impl StockRow {
     }
 }
 
-const STOCK_COLUMNS: &str = "v.id, v.product_id, p.name_vi AS product, v.sku, v.size, v.color, v.on_hand, v.reserved, v.low_stock_threshold";
+const STOCK_COLUMNS: &str = "v.id, v.product_id, p.name_vi AS product, v.sku, v.size, v.color, v.on_hand, v.reserved, v.low_stock_threshold, \
+     (SELECT cl.name_vi FROM colors cl WHERE cl.code = v.color) AS color_vi, (SELECT cl.name_en FROM colors cl WHERE cl.code = v.color) AS color_en";
 
-/// Variants for the stock page: matching a SKU or product name, optionally only the low ones.
-pub fn stock_sql(q: &str, low_only: bool, limit: i64) -> Sql {
+/// Variants per page of the stock list.
+pub const STOCK_PAGE_SIZE: i64 = 100;
+
+/// One page (1-based) of the stock list: variants matching a SKU, product name or slug, optionally
+/// only the low ones; one row more than a page, so the caller knows whether there is a next. The
+/// order ends on the variant id, so pages neither repeat nor skip rows.
+pub fn stock_sql(q: &str, low_only: bool, page: i64) -> Sql {
     let mut sql = Sql::new(format!("SELECT {STOCK_COLUMNS} FROM variants v JOIN products p ON p.id = v.product_id WHERE 1 = 1"));
     if !q.is_empty() {
         let pattern = like(q);
-        sql.push(" AND (lower(v.sku) LIKE ? ESCAPE '\\' OR lower(p.name_vi) LIKE ? ESCAPE '\\')", [SqlValue::Text(pattern.clone()), SqlValue::Text(pattern)]);
+        sql.push(
+            " AND (lower(v.sku) LIKE ? ESCAPE '\\' OR lower(p.name_vi) LIKE ? ESCAPE '\\' OR p.slug LIKE ? ESCAPE '\\')",
+            [SqlValue::Text(pattern.clone()), SqlValue::Text(pattern.clone()), SqlValue::Text(pattern)],
+        );
     }
     if low_only {
-        sql.push(" AND v.on_hand - v.reserved <= v.low_stock_threshold AND p.status <> 'archived'", []);
-        sql.push(" ORDER BY v.on_hand - v.reserved, v.sku LIMIT ?", [SqlValue::Int(limit)]);
+        sql.push(" AND v.status = 'active' AND v.on_hand - v.reserved <= v.low_stock_threshold AND p.status <> 'archived'", []);
+        sql.push(" ORDER BY v.on_hand - v.reserved, v.sku, v.id", []);
     } else {
-        sql.push(" ORDER BY p.id DESC, v.position, v.id LIMIT ?", [SqlValue::Int(limit)]);
+        sql.push(" ORDER BY p.id DESC, v.position, v.id", []);
     }
+    sql.push(" LIMIT ? OFFSET ?", [SqlValue::Int(STOCK_PAGE_SIZE + 1), SqlValue::Int((page.max(1) - 1) * STOCK_PAGE_SIZE)]);
     sql
+}
+
+/// The stock list's query string for another page.
+pub fn stock_query_for_page(q: &str, low_only: bool, page: i64) -> String {
+    let mut parts = Vec::new();
+    if !q.is_empty() {
+        parts.push(format!("q={}", percent_encode_component(q)));
+    }
+    if low_only {
+        parts.push("low=1".to_string());
+    }
+    parts.push(format!("page={page}"));
+    format!("?{}", parts.join("&"))
 }
 
 pub fn variant_stock_sql(variant_id: i64) -> Sql {
@@ -257,6 +318,16 @@ pub struct LedgerRow {
     pub on_hand_after: i64,
     pub actor: String,
     pub created_at: i64,
+    /// The admin's name (or email when unnamed) for an `admin:{id}` actor still on file.
+    #[serde(default)]
+    pub actor_name: Option<String>,
+}
+
+impl LedgerRow {
+    /// Who made the change, as a person reads it: the admin's name or email, else the raw actor.
+    pub fn who(&self) -> &str {
+        self.actor_name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&self.actor)
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -312,6 +383,8 @@ mod tests {
             on_hand: 5,
             reserved: 1,
             low_stock_threshold: 3,
+            color_vi: None,
+            color_en: None,
         };
         let mut all = vec![
             products_sql(&full),
@@ -319,7 +392,7 @@ mod tests {
             categories_sql(),
             statuses_sql(&[1, 2]),
             stock_sql("x", true, 10),
-            stock_sql("", false, 10),
+            stock_sql("", false, 1),
             variant_stock_sql(1),
         ];
         all.extend(bulk_status(&actor, &[StatusRow { id: 1, status: ProductStatus::Draft }], ProductStatus::Active, 1));
@@ -348,23 +421,85 @@ mod tests {
 
     #[test]
     fn stock_states_and_counts() {
-        let row = |available, low| ProductListRow {
-            id: 1,
-            slug: "s".into(),
-            name_vi: "".into(),
-            name_en: "".into(),
-            status: ProductStatus::Active,
-            category: "".into(),
-            variants: 2,
-            available,
-            low,
-        };
-        assert_eq!(row(0, 2).stock_state(), StockState::Out);
-        assert_eq!(row(4, 1).stock_state(), StockState::Low);
-        assert_eq!(row(40, 0).stock_state(), StockState::In);
+        assert_eq!(stock_state(0, 36), StockState::Out);
+        assert_eq!(stock_state(27, 36), StockState::Low);
+        assert_eq!(stock_state(36, 36), StockState::Low);
+        assert_eq!(stock_state(37, 36), StockState::In);
+        assert_eq!(stock_state(5, 0), StockState::In);
         assert_eq!(parse_count("+1.000"), Some(1000));
         assert_eq!(parse_count("-3"), Some(-3));
         assert_eq!(parse_count("abc"), None);
         assert_eq!(parse_count("99999999"), None);
+    }
+
+    fn list(db: &crate::app::testing::Sqlite, f: &ProductFilter) -> Vec<ProductListRow> {
+        use crate::app::db::Db;
+        crate::app::testing::block_on(db.all(&products_sql(f))).expect("products")
+    }
+
+    /// The demo catalog holds 233–591 units per product, but nearly every product has a size at
+    /// or below 3: only the nearly sold-out and sold-out products are flagged, the low sizes counted.
+    #[test]
+    fn a_well_stocked_product_with_one_low_size_is_not_low_and_the_filter_agrees() {
+        let db = crate::app::testing::Sqlite::demo();
+        let rows = list(&db, &ProductFilter { page: 1, ..ProductFilter::default() });
+        assert_eq!(rows.len(), 31);
+        let state = |id: i64| rows.iter().find(|r| r.id == id).map(|r| r.stock_state());
+        assert_eq!(state(7), Some(StockState::Low), "27 units over 12 sizes with thresholds of 3");
+        assert_eq!(state(13), Some(StockState::Out));
+        assert_eq!(state(1), Some(StockState::In), "585 units, one size at 2 and one sold out");
+        let one = rows.iter().find(|r| r.id == 1).expect("product 1");
+        assert_eq!((one.low, one.sold_out, one.variants), (1, 1, 20));
+        assert!(one.min_price > 0 && one.min_price <= one.max_price);
+        assert!(one.image.as_deref().is_some_and(|u| u.starts_with("/img/")));
+        let low: Vec<i64> = rows.iter().filter(|r| r.stock_state() == StockState::Low).map(|r| r.id).collect();
+        assert!(low.len() <= 2, "{low:?}");
+        for s in StockState::ALL {
+            let filtered = list(&db, &ProductFilter { stock: Some(s), page: 1, ..ProductFilter::default() });
+            let expected: Vec<i64> = rows.iter().filter(|r| r.stock_state() == s).map(|r| r.id).collect();
+            assert_eq!(filtered.iter().map(|r| r.id).collect::<Vec<_>>(), expected, "{s:?}");
+        }
+        // Once a variant is archived, its stock and threshold stop counting.
+        db.exec("UPDATE variants SET status = 'inactive' WHERE product_id = 13");
+        assert_eq!(list(&db, &ProductFilter { q: "".into(), page: 1, ..ProductFilter::default() }).iter().find(|r| r.id == 13).map(|r| (r.sold_out, r.min_price)), Some((0, 0)));
+    }
+
+    /// The demo catalog has 435 variants: the pages cover each exactly once.
+    #[test]
+    fn the_stock_list_pages_through_every_variant_once() {
+        use crate::app::db::Db;
+        let db = crate::app::testing::Sqlite::demo();
+        let total = db.int("SELECT COUNT(*) FROM variants");
+        assert!(total > 2 * STOCK_PAGE_SIZE, "{total}");
+        let mut seen = std::collections::BTreeSet::new();
+        let mut page = 1;
+        loop {
+            let rows: Vec<StockRow> = crate::app::testing::block_on(db.all(&stock_sql("", false, page))).expect("stock page");
+            let has_next = rows.len() as i64 > STOCK_PAGE_SIZE;
+            for r in rows.iter().take(STOCK_PAGE_SIZE as usize) {
+                assert!(seen.insert(r.id), "variant {} on two pages", r.id);
+            }
+            if !has_next {
+                break;
+            }
+            page += 1;
+        }
+        assert_eq!(seen.len() as i64, total);
+        assert_eq!(page, (total + STOCK_PAGE_SIZE - 1) / STOCK_PAGE_SIZE);
+        let slug = db.text("SELECT slug FROM products WHERE id = 1");
+        let by_slug: Vec<StockRow> = crate::app::testing::block_on(db.all(&stock_sql(&slug, false, 1))).expect("by slug");
+        assert!(!by_slug.is_empty() && by_slug.iter().all(|r| r.product_id == 1));
+        assert_eq!(stock_query_for_page("áo", true, 2), "?q=%C3%A1o&low=1&page=2");
+    }
+
+    #[test]
+    fn ledger_rows_name_the_admin() {
+        use crate::app::db::Db;
+        let db = crate::app::testing::Sqlite::demo();
+        db.exec("INSERT INTO admin_users (id, email, name, role, password_hash, created_at, updated_at) VALUES ('e7e1ef', 'lan@vestify.vn', 'Lan', 'staff', 'x', 1, 1), ('b2', 'minh@vestify.vn', '', 'staff', 'x', 1, 1)");
+        db.exec("INSERT INTO stock_ledger (variant_id, delta, reason, note, on_hand_after, actor, request_id, created_at) VALUES \
+                 (101, 1, 'received', '', 32, 'admin:e7e1ef', 'r1', 1), (101, 1, 'received', '', 33, 'admin:b2', 'r2', 2), (101, 1, 'received', '', 34, 'admin:gone', 'r3', 3)");
+        let rows: Vec<LedgerRow> = crate::app::testing::block_on(db.all(&crate::app::inventory::ledger_sql(101, 10))).expect("ledger");
+        assert_eq!(rows.iter().map(|r| r.who()).collect::<Vec<_>>(), ["admin:gone", "minh@vestify.vn", "Lan"]);
     }
 }

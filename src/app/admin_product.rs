@@ -292,7 +292,7 @@ impl VariantInput {
         if color.is_empty() || color.len() > 30 {
             errors.push(("color", "Hãy chọn màu."));
         }
-        let (price, compare_at_price) = match prices(form) {
+        let (price, compare_at_price) = match positive_prices(form) {
             Ok(p) => p,
             Err(e) => {
                 errors.extend(e);
@@ -335,6 +335,15 @@ pub fn prices(form: &[(String, String)]) -> Result<(Vnd, Option<Vnd>), Errors> {
     match money(&compare) {
         Some(c) if c > price => Ok((price, Some(c))),
         _ => Err(vec![("compare_at_price", "Giá so sánh phải cao hơn giá bán (hoặc để trống).")]),
+    }
+}
+
+/// A variant's price and compare-at price: as `prices`, and a price of 0 ₫ is refused (a variant
+/// is never given away by a slip of the keyboard).
+pub fn positive_prices(form: &[(String, String)]) -> Result<(Vnd, Option<Vnd>), Errors> {
+    match prices(form) {
+        Ok((price, _)) if price <= Vnd::ZERO => Err(vec![("price", "Giá phải lớn hơn 0 ₫.")]),
+        other => other,
     }
 }
 
@@ -381,8 +390,9 @@ pub enum VariantError {
     NotFound,
     /// The product is or has been on sale, and the actor may not set prices.
     NeedsPricePermission,
-    /// The SKU, barcode or size × colour is taken, or the size or colour does not exist.
-    Taken,
+    /// The SKU, barcode or size × colour is taken, or the size or colour does not exist: one
+    /// message per field at fault (`sku`, `barcode`, `size`, `color`).
+    Taken(Errors),
     Db(DbError),
 }
 
@@ -405,7 +415,63 @@ pub async fn add_variant(db: &impl Db, actor: &Actor<'_>, product_id: i64, v: &V
     if !(can_price || staff_may_add) {
         return Err(VariantError::NeedsPricePermission);
     }
-    Err(VariantError::Taken)
+    let conflict = db.first::<ConflictRow>(&conflicts_sql(product_id, v)).await?.unwrap_or_default();
+    Err(VariantError::Taken(conflict.errors()))
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ConflictRow {
+    pub sku: i64,
+    pub barcode: i64,
+    pub pair: i64,
+    pub size_known: i64,
+    pub color_known: i64,
+}
+
+impl ConflictRow {
+    /// One message per field at fault, in the form's order.
+    pub fn errors(&self) -> Errors {
+        let mut errors = Errors::new();
+        if self.sku > 0 {
+            errors.push(("sku", "SKU này đã có ở một biến thể khác."));
+        }
+        if self.size_known == 0 {
+            errors.push(("size", "Cỡ này không có trong danh sách cỡ."));
+        } else if self.pair > 0 {
+            errors.push(("size", "Sản phẩm đã có biến thể cùng cỡ và màu này."));
+        }
+        if self.color_known == 0 {
+            errors.push(("color", "Màu này không có trong danh sách màu."));
+        }
+        if self.barcode > 0 {
+            errors.push(("barcode", "Mã vạch này đã có ở một biến thể khác."));
+        }
+        if errors.is_empty() {
+            // Taken between the insert and this look: say so rather than nothing.
+            errors.push(("sku", "SKU, mã vạch hoặc cỡ × màu vừa được dùng; vui lòng thử lại."));
+        }
+        errors
+    }
+}
+
+/// Which of the variant's SKU, barcode and size × colour are already taken, and whether its size and
+/// colour exist.
+pub fn conflicts_sql(product_id: i64, v: &VariantInput) -> Sql {
+    let barcode = v.barcode.clone().map_or(SqlValue::Null, SqlValue::Text);
+    Sql::new(
+        "SELECT EXISTS (SELECT 1 FROM variants WHERE sku = ?) AS sku, \
+         EXISTS (SELECT 1 FROM variants WHERE ? IS NOT NULL AND barcode = ?) AS barcode, \
+         EXISTS (SELECT 1 FROM variants WHERE product_id = ? AND size = ? AND color = ?) AS pair, \
+         EXISTS (SELECT 1 FROM sizes WHERE code = ?) AS size_known, EXISTS (SELECT 1 FROM colors WHERE code = ?) AS color_known",
+    )
+    .bind(v.sku.as_str())
+    .bind(barcode.clone())
+    .bind(barcode)
+    .bind(product_id)
+    .bind(v.size.as_str())
+    .bind(v.color.as_str())
+    .bind(v.size.as_str())
+    .bind(v.color.as_str())
 }
 
 /// Removes a variant nobody holds, ordered or counted: no reservation, no order line, no hold, no
@@ -477,8 +543,22 @@ pub fn sizes_sql() -> Sql {
     Sql::new("SELECT code FROM sizes ORDER BY sort_order")
 }
 
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ColorRow {
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+}
+
+impl ColorRow {
+    /// The colour's name in `locale`, looked up by code among `colors` (the code if unknown).
+    pub fn name_of<'a>(colors: &'a [ColorRow], code: &'a str, locale: crate::domain::locale::Locale) -> &'a str {
+        colors.iter().find(|c| c.code == code).map_or(code, |c| locale.pick(&c.name_vi, &c.name_en))
+    }
+}
+
 pub fn colors_sql() -> Sql {
-    Sql::new("SELECT code FROM colors ORDER BY sort_order")
+    Sql::new("SELECT code, name_vi, name_en FROM colors ORDER BY sort_order")
 }
 
 #[cfg(test)]
@@ -645,7 +725,38 @@ mod flow_tests {
         block_on(add_variant(&db, &manager, id, &cheap(&size, &color), true, 2)).unwrap();
         assert_eq!(db.int("SELECT price FROM variants WHERE sku = 'CHEAP-1'"), 1_000);
         let again = block_on(add_variant(&db, &manager, id, &cheap(&size, &color), true, 3));
-        assert!(matches!(again, Err(VariantError::Taken)), "{again:?}");
+        assert!(matches!(&again, Err(VariantError::Taken(e)) if e.iter().map(|(f, _)| *f).collect::<Vec<_>>() == ["sku", "size"]), "{again:?}");
+    }
+
+    #[test]
+    fn a_refused_variant_names_each_field_already_taken() {
+        let db = Sqlite::demo();
+        let (id, size, color) = on_sale(&db);
+        let manager = Actor { id: "manager", email: "manager@x.vn", ip: "" };
+        let taken_barcode = db.text("SELECT barcode FROM variants WHERE barcode IS NOT NULL ORDER BY id LIMIT 1");
+        let fields = |v: &VariantInput| match block_on(add_variant(&db, &manager, id, v, true, 2)) {
+            Err(VariantError::Taken(e)) => e.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        let existing_sku = db.text("SELECT sku FROM variants ORDER BY id DESC LIMIT 1");
+        assert_eq!(fields(&VariantInput { sku: existing_sku, ..cheap(&size, &color) }), ["sku"]);
+        assert_eq!(fields(&VariantInput { barcode: Some(taken_barcode), ..cheap(&size, &color) }), ["barcode"]);
+        let (s1, c1) = (db.text(&format!("SELECT size FROM variants WHERE product_id = {id} LIMIT 1")), db.text(&format!("SELECT color FROM variants WHERE product_id = {id} LIMIT 1")));
+        assert_eq!(fields(&cheap(&s1, &c1)), ["size"]);
+        assert_eq!(fields(&cheap(&size, "chartreuse")), ["color"]);
+        assert_eq!(db.int("SELECT COUNT(*) FROM variants WHERE sku = 'CHEAP-1'"), 0);
+    }
+
+    #[test]
+    fn a_variant_price_of_zero_is_refused_with_the_field() {
+        let form = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+        let base = [("sku", "GL-1"), ("size", "M"), ("color", "navy"), ("weight_grams", "")];
+        for zero in ["0", "0.000", "0 ₫"] {
+            let errors = VariantInput::parse(&form(&[base.as_slice(), &[("price", zero)]].concat())).unwrap_err();
+            assert_eq!(errors.iter().map(|(f, _)| *f).collect::<Vec<_>>(), ["price"], "{zero}");
+        }
+        assert!(VariantInput::parse(&form(&[base.as_slice(), &[("price", "1")]].concat())).is_ok());
+        assert!(positive_prices(&form(&[("price", "0")])).is_err() && prices(&form(&[("price", "0")])).is_ok());
     }
 
     #[test]

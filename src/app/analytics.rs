@@ -116,12 +116,11 @@ pub fn rollup_day(day: NaiveDate) -> Vec<Sql> {
         Sql::new("DELETE FROM daily_funnel WHERE day = ?").bind(key.as_str()),
         Sql::new(
             "INSERT INTO daily_funnel (day, sessions, product_views, added_to_cart, checkout, paid) \
-             SELECT ?1, COUNT(DISTINCT visitor), \
-               COUNT(DISTINCT CASE WHEN kind = 'product_viewed' THEN visitor END), \
-               COUNT(DISTINCT CASE WHEN kind = 'added_to_cart' THEN visitor END), \
-               COUNT(DISTINCT CASE WHEN kind = 'checkout_started' THEN visitor END), \
-               COUNT(DISTINCT CASE WHEN kind = 'order_paid' THEN visitor END) \
-             FROM shop_events WHERE day = ?1",
+             SELECT ?1, COUNT(*), COALESCE(SUM(furthest >= 1), 0), COALESCE(SUM(furthest >= 2), 0), \
+               COALESCE(SUM(furthest >= 3), 0), COALESCE(SUM(furthest >= 4), 0) \
+             FROM (SELECT visitor, MAX(CASE kind WHEN 'product_viewed' THEN 1 WHEN 'added_to_cart' THEN 2 \
+                     WHEN 'checkout_started' THEN 3 WHEN 'order_paid' THEN 4 ELSE 0 END) AS furthest \
+                   FROM shop_events WHERE day = ?1 GROUP BY visitor)",
         )
         .bind(key.as_str()),
     ]
@@ -197,8 +196,9 @@ pub fn funnel_sql(period: &Period) -> Sql {
 /// Variants whose sellable stock is at or below their threshold, fewest first.
 pub fn low_stock_sql(limit: i64) -> Sql {
     Sql::new(
-        "SELECT v.id, v.sku, v.size, v.color, v.on_hand, v.reserved, v.low_stock_threshold, p.slug, p.name_vi, p.name_en \
-         FROM variants v JOIN products p ON p.id = v.product_id \
+        "SELECT v.id, v.sku, v.size, v.color, v.on_hand, v.reserved, v.low_stock_threshold, p.slug, p.name_vi, p.name_en, \
+         COALESCE(c.name_vi, v.color) AS color_vi, COALESCE(c.name_en, v.color) AS color_en \
+         FROM variants v JOIN products p ON p.id = v.product_id LEFT JOIN colors c ON c.code = v.color \
          WHERE v.status = 'active' AND p.status = 'active' AND v.on_hand - v.reserved <= v.low_stock_threshold \
          ORDER BY v.on_hand - v.reserved, p.id, v.id LIMIT ?",
     )
@@ -245,6 +245,9 @@ pub struct LowStock {
     pub name_en: String,
     pub size: String,
     pub color: String,
+    /// The colour's names (its code when the colour is not on file).
+    pub color_vi: String,
+    pub color_en: String,
     pub on_hand: i64,
     pub reserved: i64,
     pub threshold: i64,
@@ -329,6 +332,8 @@ struct LowStockRow {
     slug: String,
     name_vi: String,
     name_en: String,
+    color_vi: String,
+    color_en: String,
 }
 
 impl From<LowStockRow> for LowStock {
@@ -340,6 +345,8 @@ impl From<LowStockRow> for LowStock {
             name_en: v.name_en,
             size: v.size,
             color: v.color,
+            color_vi: v.color_vi,
+            color_en: v.color_en,
             on_hand: v.on_hand,
             reserved: v.reserved,
             threshold: v.low_stock_threshold,
@@ -529,6 +536,27 @@ mod tests {
             assert_eq!(d.top_categories.len(), 1);
             assert_eq!(d.funnel, Funnel { sessions: 1, product_views: 1, added_to_cart: 1, checkout: 1, paid: 1 }, "paid under the checkout's visitor");
             assert_eq!((d.previous, d.previous_funnel), (Totals::default(), Funnel::default()), "yesterday sold nothing");
+        }
+
+        /// A second order paid today whose visitor started checkout yesterday (or whose events came
+        /// under another visitor) used to make "paid 2 > checkout 1": each step now counts the day's
+        /// visitors who got at least that far, so every step is within the one before.
+        #[test]
+        fn the_funnel_never_widens_from_one_step_to_the_next() {
+            let db = Sqlite::demo();
+            let first = place_order(&db, 1, free_variant(&db, 2, 0), 1, "sandbox", NOW - 600, NOW + 300);
+            visit(&db, "visitor-1", &first, NOW - 600);
+            let rows = [
+                record_event(EventKind::ProductViewed, NOW - 500, "visitor-2", ProductRef::None, None, None),
+                record_event(EventKind::OrderPaid, NOW - 400, "visitor-3", ProductRef::None, Some(&first.id), Some(first.total)),
+                record_event(EventKind::OrderPaid, NOW - 300, "visitor-1", ProductRef::None, Some(&first.id), Some(first.total)),
+            ];
+            block_on(db.batch(&insert_events(&rows))).expect("events written");
+            block_on(rollup(&db, [vn_day(NOW)])).unwrap();
+            let f = block_on(dashboard(&db, today(), NOW)).unwrap().funnel;
+            assert_eq!(f, Funnel { sessions: 3, product_views: 3, added_to_cart: 2, checkout: 2, paid: 2 });
+            let steps = [f.sessions, f.product_views, f.added_to_cart, f.checkout, f.paid];
+            assert!(steps.windows(2).all(|w| w[0] >= w[1]), "{steps:?}");
         }
 
         #[test]

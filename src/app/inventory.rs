@@ -130,8 +130,9 @@ pub fn outcome(a: &Adjustment, row: Option<(i64, i64, Option<i64>)>) -> Outcome 
 /// The newest ledger rows of a variant.
 pub fn ledger_sql(variant_id: i64, limit: i64) -> Sql {
     Sql::new(
-        "SELECT id, delta, reason, note, on_hand_after, actor, created_at FROM stock_ledger \
-         WHERE variant_id = ? ORDER BY id DESC LIMIT ?",
+        "SELECT l.id, l.delta, l.reason, l.note, l.on_hand_after, l.actor, l.created_at, \
+         (SELECT COALESCE(NULLIF(a.name, ''), a.email) FROM admin_users a WHERE 'admin:' || a.id = l.actor) AS actor_name \
+         FROM stock_ledger l WHERE l.variant_id = ? ORDER BY l.id DESC LIMIT ?",
     )
     .bind(variant_id)
     .bind(limit)

@@ -27,6 +27,26 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.code() == s)
     }
 
+    /// The role's name as every admin page shows it.
+    pub fn name(self, locale: crate::domain::locale::Locale) -> &'static str {
+        use crate::domain::locale::Locale::{En, Vi};
+        match (self, locale) {
+            (Role::Owner, Vi) => "Chủ cửa hàng",
+            (Role::Manager, Vi) => "Quản lý",
+            (Role::Staff, Vi) => "Nhân viên",
+            (Role::Support, Vi) => "Hỗ trợ",
+            (Role::Owner, En) => "Owner",
+            (Role::Manager, En) => "Manager",
+            (Role::Staff, En) => "Staff",
+            (Role::Support, En) => "Support",
+        }
+    }
+
+    /// The name of a role stored as its code (the code itself if unknown).
+    pub fn name_of(code: &str, locale: crate::domain::locale::Locale) -> &str {
+        Role::parse(code).map_or(code, |r| r.name(locale))
+    }
+
     pub fn can(self, permission: Permission) -> bool {
         use Permission::*;
         match permission {

@@ -10,10 +10,10 @@ use super::http::{attachment, html, query_param, redirect, Form};
 use crate::app::admin::Actor;
 use crate::app::admin_catalog::{
     bulk_status, categories_sql, parse_count, products_sql, statuses_sql, stock_sql, threshold_batch, variant_stock_sql, CategoryRow, LedgerRow, OutcomeRow,
-    ProductFilter, ProductListRow, StatusRow, StockRow, PAGE_SIZE,
+    ProductFilter, ProductListRow, StatusRow, StockRow, PAGE_SIZE, STOCK_PAGE_SIZE,
 };
 use crate::app::admin_product::{
-    colors_sql, create_batch, next_id_sql, prices, product_sql, remove_variant_batch, set_price_batch, sizes_sql, update_batch, variants_sql,
+    colors_sql, create_batch, next_id_sql, positive_prices, product_sql, remove_variant_batch, set_price_batch, sizes_sql, update_batch, variants_sql,
     CodeRow, ProductInput, ProductRow, VariantError, VariantInput, VariantRow,
 };
 use crate::app::inventory::{adjust, ledger_sql, outcome, outcome_sql, Adjustment, Outcome, Reason};
@@ -166,9 +166,12 @@ async fn bulk(r: &Req<'_>) -> Result<Response, AppError> {
 async fn stock(r: &Req<'_>) -> Result<Response, AppError> {
     let q: String = r.param("q").chars().take(100).collect();
     let low_only = r.param("low") == "1";
-    let rows: Vec<StockRow> = r.db.all(&stock_sql(&q, low_only, 200)).await?;
+    let page_no = r.param("page").parse::<i64>().ok().filter(|p| (1..=10_000).contains(p)).unwrap_or(1);
+    let mut rows: Vec<StockRow> = r.db.all(&stock_sql(&q, low_only, page_no)).await?;
+    let has_next = rows.len() as i64 > STOCK_PAGE_SIZE;
+    rows.truncate(STOCK_PAGE_SIZE as usize);
     let rows: Vec<(StockRow, String)> = rows.into_iter().map(|row| (row, random::id().unwrap_or_default())).collect();
-    let view = StockView { q: &q, low_only, rows: &rows, can_edit: r.role.can(Permission::EditStock) };
+    let view = StockView { q: &q, low_only, page: page_no, has_next, rows: &rows, can_edit: r.role.can(Permission::EditStock) };
     Ok(page(200, catalog::stock_page(&r.ctx("/admin/stock"), &view)))
 }
 
@@ -216,9 +219,7 @@ async fn adjust_stock(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
             Ok(redirect(&format!("/admin/stock/{id}?applied=1"), Vec::new()))
         }
         Outcome::BelowReserved { on_hand, reserved } => {
-            let msg = format!(
-                "Không thể giảm: còn {on_hand} trong kho nhưng {reserved} đang được giữ cho giỏ hàng và đơn chưa thanh toán; tồn kho không được thấp hơn số đang giữ."
-            );
+            let msg = catalog::below_reserved_message(&r.ctx(&format!("/admin/stock/{id}")), on_hand, reserved, -delta);
             variant(r, id, 409, Some((false, msg))).await
         }
         Outcome::Stale { on_hand } => variant(r, id, 409, Some((false, format!("Tồn kho đã thay đổi (hiện là {on_hand}); vui lòng xem lại.")))).await,
@@ -268,8 +269,10 @@ async fn product_form(r: &Req<'_>, id: Option<i64>, input: Option<ProductInput>,
         None => Vec::new(),
     };
     let sizes: Vec<String> = r.db.all::<CodeRow>(&sizes_sql()).await?.into_iter().map(|c| c.code).collect();
-    let colors: Vec<String> = r.db.all::<CodeRow>(&colors_sql()).await?.into_iter().map(|c| c.code).collect();
+    let colors: Vec<crate::app::admin_product::ColorRow> = r.db.all(&colors_sql()).await?;
     let status = if !errors.is_empty() || matches!(message, Some((false, _))) { 422 } else { 200 };
+    // A refused variant keeps what was typed into its form.
+    let variant_values: &[(String, String)] = if errors.iter().any(|(f, _)| f.starts_with("variant.")) { r.form } else { &[] };
     let view = ProductFormView {
         id,
         input: &input,
@@ -283,6 +286,7 @@ async fn product_form(r: &Req<'_>, id: Option<i64>, input: Option<ProductInput>,
         can_add_variant: r.role.can(Permission::EditPrices) || (r.role.can(Permission::EditProducts) && staff_may_price),
         message,
         images: &images,
+        variant_values,
     };
     let path = id.map_or("/admin/products/new".to_string(), |id| format!("/admin/products/{id}"));
     Ok(page(status, catalog::product_form_page(&r.ctx(&path), &view)))
@@ -336,10 +340,7 @@ async fn save_product(r: &Req<'_>, id: Option<i64>) -> Result<Response, AppError
 async fn add_variant(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
     let input = match VariantInput::parse(r.form) {
         Ok(v) => v,
-        Err(errors) => {
-            let text = errors.iter().map(|(_, m)| *m).collect::<Vec<_>>().join(" ");
-            return product_form(r, Some(id), None, &[], Some((false, text))).await;
-        }
+        Err(errors) => return product_form(r, Some(id), None, &variant_errors(&errors), None).await,
     };
     match crate::app::admin_product::add_variant(r.db, r.actor, id, &input, r.role.can(Permission::EditPrices), now()).await {
         Ok(()) => {}
@@ -348,20 +349,37 @@ async fn add_variant(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
             let why = "Sản phẩm này đang hoặc đã từng được bán: chỉ quản lý mới thêm được biến thể (và đặt giá) cho nó. Nhân viên chỉ thêm biến thể cho sản phẩm chưa từng bán.";
             return Ok(product_form(r, Some(id), None, &[], Some((false, why.into()))).await?.with_status(403));
         }
-        Err(VariantError::Taken) => {
-            return product_form(r, Some(id), None, &[], Some((false, "Không thêm được: SKU, mã vạch hoặc cặp cỡ × màu đã có, hoặc cỡ/màu không tồn tại.".into()))).await;
-        }
+        Err(VariantError::Taken(errors)) => return product_form(r, Some(id), None, &variant_errors(&errors), None).await,
         Err(VariantError::Db(e)) => return Err(e.into()),
     }
     bump_catalog_version(r.env).await?;
     Ok(redirect(&format!("/admin/products/{id}?saved=1"), Vec::new()))
 }
 
+/// The add-variant form's errors, keyed apart from the product form's fields (both have a weight).
+fn variant_errors(errors: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    errors
+        .iter()
+        .map(|(field, message)| {
+            let key = match *field {
+                "sku" => "variant.sku",
+                "size" => "variant.size",
+                "color" => "variant.color",
+                "price" => "variant.price",
+                "compare_at_price" => "variant.compare_at_price",
+                "barcode" => "variant.barcode",
+                _ => "variant.weight_grams",
+            };
+            (key, *message)
+        })
+        .collect()
+}
+
 async fn variant_action(r: &Req<'_>, id: i64, vid: i64, action: &str) -> Result<Response, AppError> {
     let Some(variant) = r.db.all::<VariantRow>(&variants_sql(id)).await?.into_iter().find(|v| v.id == vid) else { return Err(AppError::NotFound) };
     match action {
         "price" => {
-            let (price, compare) = match prices(r.form) {
+            let (price, compare) = match positive_prices(r.form) {
                 Ok(p) => p,
                 Err(errors) => {
                     let text = errors.iter().map(|(_, m)| *m).collect::<Vec<_>>().join(" ");

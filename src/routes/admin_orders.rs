@@ -50,12 +50,7 @@ impl Staff<'_> {
 }
 
 fn role_name(role: Role, locale: Locale) -> &'static str {
-    match role {
-        Role::Owner => locale.pick("Chủ cửa hàng", "Owner"),
-        Role::Manager => locale.pick("Quản lý", "Manager"),
-        Role::Staff => locale.pick("Nhân viên", "Staff"),
-        Role::Support => locale.pick("Hỗ trợ", "Support"),
-    }
+    role.name(locale)
 }
 
 /// The page context of a signed-in admin: the sections their role may open.

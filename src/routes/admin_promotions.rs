@@ -72,9 +72,11 @@ async fn list(db: &D1, ctx: &AdminCtx, shop: &PageCtx, notice: Option<&Notice>, 
             list_promotions_sql(),
             analytics_sql(None),
             Sql::new("SELECT promotion_id AS n, COUNT(*) AS c FROM promotion_codes GROUP BY promotion_id"),
+            // Shared codes (bulk single-use ones have a batch) are few: named in the list.
+            Sql::new("SELECT promotion_id AS n, code FROM promotion_codes WHERE batch IS NULL ORDER BY promotion_id, code LIMIT 1000"),
         ])
         .await?;
-    let [promotions, analytics, counts] = results.as_slice() else { return Err(AppError::Internal("promotions batch".into())) };
+    let [promotions, analytics, counts, shared] = results.as_slice() else { return Err(AppError::Internal("promotions batch".into())) };
     let promotions: Vec<PromotionRow> = promotions.decode()?;
     let analytics: Vec<AnalyticsRow> = analytics.decode()?;
     #[derive(serde::Deserialize)]
@@ -83,12 +85,19 @@ async fn list(db: &D1, ctx: &AdminCtx, shop: &PageCtx, notice: Option<&Notice>, 
         c: i64,
     }
     let counts: Vec<Count> = counts.decode()?;
+    #[derive(serde::Deserialize)]
+    struct Shared {
+        n: i64,
+        code: String,
+    }
+    let shared: Vec<Shared> = shared.decode()?;
     let listed: Vec<Listed> = promotions
         .iter()
         .map(|row| Listed {
             row,
             analytics: analytics.iter().find(|a| a.promotion_id == row.id),
             codes: counts.iter().find(|c| c.n == row.id).map_or(0, |c| c.c),
+            shown_codes: shared.iter().filter(|s| s.n == row.id).take(crate::views::admin::promotions::SHOWN_CODES).map(|s| s.code.as_str()).collect(),
         })
         .collect();
     Ok(html(status, promotions_page(ctx, shop, &listed, notice, errors, form).into_string(), Vec::new()))

@@ -49,16 +49,19 @@ pub fn line_chart(chart: &LineChart) -> Markup {
     let title_id = format!("{}-title", chart.id);
     let desc_id = format!("{}-desc", chart.id);
     html! {
-        svg.chart.chart-line viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img" aria-labelledby=(format!("{title_id} {desc_id}")) {
+        // Scrolls sideways on a phone rather than shrinking its labels below 11 px.
+        div.chart-scroll { svg.chart.chart-line viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img" aria-labelledby=(format!("{title_id} {desc_id}")) {
             title id=(title_id) { (chart.title) }
             desc id=(desc_id) { (chart.description) }
             @for tick in &ticks {
                 line.chart-grid x1=(LEFT) x2=(WIDTH - RIGHT) y1=(fmt(y(*tick))) y2=(fmt(y(*tick))) {}
                 text.chart-axis x=(LEFT - 6.0) y=(fmt(y(*tick) + 4.0)) text-anchor="end" { ((chart.format)(*tick)) }
             }
+            // Evenly spaced back from the last label (always shown, so never crowding a neighbour),
+            // the last one ending at the plot's edge rather than running past the chart.
             @for (i, label) in chart.labels.iter().enumerate() {
-                @if i % label_every == 0 || i + 1 == points {
-                    text.chart-axis x=(fmt(x(i))) y=(HEIGHT - 8.0) text-anchor="middle" { (label) }
+                @if (points - 1 - i).is_multiple_of(label_every) {
+                    text.chart-axis x=(fmt(x(i))) y=(HEIGHT - 8.0) text-anchor=(if i + 1 == points && points > 1 { "end" } else { "middle" }) { (label) }
                 }
             }
             @for (n, series) in chart.series.iter().enumerate() {
@@ -67,7 +70,7 @@ pub fn line_chart(chart: &LineChart) -> Markup {
                     title { (series.name) }
                 }
             }
-        }
+        } }
     }
 }
 
@@ -80,27 +83,29 @@ pub struct BarChart<'a> {
     pub format: &'a dyn Fn(i64) -> String,
 }
 
-/// Horizontal bars, each labelled with its name and value, scaled to the largest.
+/// The bar chart's own width: narrow, so that on a phone it is drawn at about its natural size
+/// (its 13-unit text stays at least 11 px) and on a desktop it is scaled up, never down.
+const BAR_WIDTH: f64 = 360.0;
+
+/// Horizontal bars scaled to the largest, each under a line with its name (left) and value
+/// (right): a label never shares its line with a bar, so long names are not cut or overlapped.
 pub fn bar_chart(chart: &BarChart) -> Markup {
-    const ROW: f64 = 28.0;
-    const LABEL_W: f64 = 200.0;
-    const VALUE_W: f64 = 110.0;
+    const ROW: f64 = 38.0;
     let max = chart.bars.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
-    let height = ROW * chart.bars.len().max(1) as f64 + 8.0;
-    let bar_w = WIDTH - LABEL_W - VALUE_W;
+    let height = ROW * chart.bars.len().max(1) as f64 + 4.0;
     let title_id = format!("{}-title", chart.id);
     let desc_id = format!("{}-desc", chart.id);
     html! {
-        svg.chart.chart-bar viewBox=(format!("0 0 {WIDTH} {height}")) role="img" aria-labelledby=(format!("{title_id} {desc_id}")) {
+        svg.chart.chart-bar viewBox=(format!("0 0 {BAR_WIDTH} {height}")) role="img" aria-labelledby=(format!("{title_id} {desc_id}")) {
             title id=(title_id) { (chart.title) }
             desc id=(desc_id) { (chart.description) }
             @for (i, (label, value)) in chart.bars.iter().enumerate() {
-                @let top = 4.0 + ROW * i as f64;
-                text.chart-label x=(LABEL_W - 8.0) y=(fmt(top + 18.0)) text-anchor="end" { (truncate(label, 28)) }
-                rect.chart-series-0 x=(LABEL_W) y=(fmt(top + 4.0)) height="18" width=(fmt(bar_w * (*value).max(0) as f64 / max as f64)) {
+                @let top = 2.0 + ROW * i as f64;
+                text.chart-label x="0" y=(fmt(top + 13.0)) { (truncate(label, 32)) }
+                text.chart-axis x=(BAR_WIDTH) y=(fmt(top + 13.0)) text-anchor="end" { ((chart.format)(*value)) }
+                rect.chart-series-0 x="0" y=(fmt(top + 19.0)) height="12" width=(fmt(BAR_WIDTH * (*value).max(0) as f64 / max as f64)) {
                     title { (label) ": " ((chart.format)(*value)) }
                 }
-                text.chart-axis x=(fmt(LABEL_W + bar_w * (*value).max(0) as f64 / max as f64 + 6.0)) y=(fmt(top + 18.0)) { ((chart.format)(*value)) }
             }
         }
     }
@@ -176,12 +181,28 @@ mod tests {
     }
 
     #[test]
+    fn a_month_of_days_has_evenly_spaced_labels_ending_on_the_last_day() {
+        let labels: Vec<String> = (1..=30).map(|d| format!("{d:02}/11")).collect();
+        let values = vec![1; 30];
+        let chart = LineChart { id: "m", title: "", description: "", labels: &labels, series: &[Series { name: "", values: &values, muted: false }], format: &|v| v.to_string() };
+        let svg = line_chart(&chart).into_string();
+        let shown: Vec<&str> = labels.iter().map(String::as_str).filter(|l| svg.contains(&format!(">{l}</text>"))).collect();
+        assert_eq!(shown, ["02/11", "06/11", "10/11", "14/11", "18/11", "22/11", "26/11", "30/11"], "no two labels side by side");
+        assert!(svg.contains(r#"text-anchor="end">30/11</text>"#), "the last label ends inside the chart");
+    }
+
+    #[test]
     fn bar_chart_scales_to_the_largest_and_labels_each_bar() {
         let bars = vec![("Áo gile len".to_string(), 300), ("Áo phao".to_string(), 150), ("Không bán".to_string(), 0)];
         let svg = bar_chart(&BarChart { id: "top", title: "Bán chạy", description: "", bars: &bars, format: &|v| format!("{v} ₫") }).into_string();
-        assert!(svg.contains(r#"width="330""#), "{svg}");
-        assert!(svg.contains(r#"width="165""#));
+        assert!(svg.contains(r#"width="360""#), "{svg}");
+        assert!(svg.contains(r#"width="180""#));
         assert!(svg.contains(r#"width="0""#));
         assert!(svg.contains("Áo phao: 150 ₫"));
+        // Each label on its own line above its bar, the value right-aligned on that line.
+        assert!(svg.contains(r#"<text class="chart-label" x="0" y="15">Áo gile len</text><text class="chart-axis" x="360" y="15" text-anchor="end">300 ₫</text>"#), "{svg}");
+        let long = vec![("Áo gile len cổ tim dáng ôm phối nút sừng (bản giới hạn)".to_string(), 1)];
+        let svg = bar_chart(&BarChart { id: "t", title: "", description: "", bars: &long, format: &|v| v.to_string() }).into_string();
+        assert!(svg.contains("…</text>") && !svg.contains("(bản giới hạn)</text>"), "a long name is shortened to fit its line");
     }
 }

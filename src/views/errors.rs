@@ -64,7 +64,8 @@ fn error_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
         section.error-page {
             h1 { (title) }
             (body)
-            form.search role="search" action=(ctx.href(paths::SEARCH)) method="get" {
+            // Named, so it is told apart from the header's search landmark.
+            form.search role="search" aria-label=(ctx.locale.pick("Tìm sản phẩm khác", "Search for another product")) action=(ctx.href(paths::SEARCH)) method="get" {
                 label for="error-search" { (t.search) }
                 input #error-search type="search" name="q" maxlength="100";
                 button type="submit" { (t.search_button) }
@@ -148,6 +149,15 @@ mod tests {
         let en = for_error(&ctx(Locale::En), &AppError::NotFound, "8f1a-SIN").into_string();
         assert!(vi.contains(i18n_title(Locale::Vi)) && vi.contains("Mã yêu cầu: <code>8f1a-SIN</code>"), "{vi}");
         assert!(en.contains(i18n_title(Locale::En)) && en.contains("Request id: <code>8f1a-SIN</code>"), "{en}");
+    }
+
+    #[test]
+    fn the_404_page_names_its_search_apart_from_the_header_search() {
+        let html = for_error(&ctx(Locale::Vi), &AppError::NotFound, "r").into_string();
+        let labels: Vec<&str> = html.split(r#"role="search""#).skip(1).map(|rest| rest.split('>').next().unwrap_or("")).collect();
+        assert_eq!(labels.len(), 2, "{html}");
+        let names: Vec<Option<&str>> = labels.iter().map(|a| a.split(r#"aria-label=""#).nth(1).and_then(|x| x.split('"').next())).collect();
+        assert_ne!(names[0], names[1], "two search landmarks need different names: {names:?}");
     }
 
     fn i18n_title(locale: Locale) -> &'static str {

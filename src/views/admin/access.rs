@@ -19,6 +19,7 @@ pub(super) fn shell(title: &str, admin: Option<&AdminRow>, main: Markup) -> Mark
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="robots" content="noindex, nofollow";
                 title { (title) " | Vestify Admin" }
+                link rel="icon" href=(assets::url("img/favicon.svg")) type="image/svg+xml";
                 link rel="stylesheet" href=(assets::url("css/app.css"));
             }
             body.admin {
@@ -27,7 +28,7 @@ pub(super) fn shell(title: &str, admin: Option<&AdminRow>, main: Markup) -> Mark
                         a.logo href="/admin" { span { "Vestify Admin" } }
                         @if let Some(a) = admin {
                             div.utility {
-                                span.admin-who data-role=(a.role) { (a.email) " (" (a.role) ")" }
+                                span.admin-who data-role=(a.role) { (a.email) " (" (Role::name_of(&a.role, crate::domain::locale::Locale::Vi)) ")" }
                                 form.logout method="post" action="/admin/logout" {
                                     (csrf_field())
                                     button.link type="submit" { "Đăng xuất" }
@@ -124,14 +125,14 @@ pub fn users_page(admin: &AdminRow, users: &[AdminRow], error: Option<&str>) -> 
                     @for u in users {
                         tr data-admin=(u.id) {
                             td { (u.email) }
-                            td data-role=(u.role) { (u.role) }
+                            td data-role=(u.role) { (Role::name_of(&u.role, crate::domain::locale::Locale::Vi)) }
                             td { @if u.disabled_at.is_some() { "Đã khoá" } @else { "Hoạt động" } }
                             td {
                                 @if u.disabled_at.is_none() {
                                     form.set-role method="post" action=(format!("/admin/users/{}/role", u.id)) {
                                         (csrf_field())
                                         select name="role" aria-label="Vai trò" {
-                                            @for r in Role::ALL { option value=(r.code()) selected[r.code() == u.role] { (r.code()) } }
+                                            @for r in Role::ALL { option value=(r.code()) selected[r.code() == u.role] { (r.name(crate::domain::locale::Locale::Vi)) } }
                                         }
                                         button type="submit" { "Lưu" }
                                     }
@@ -150,7 +151,7 @@ pub fn users_page(admin: &AdminRow, users: &[AdminRow], error: Option<&str>) -> 
                 (csrf_field())
                 div.field { label for="f-email" { "Email" } input #f-email type="email" name="email" required; }
                 div.field { label for="f-name" { "Tên" } input #f-name type="text" name="name"; }
-                div.field { label for="f-role" { "Vai trò" } select #f-role name="role" { @for r in Role::ALL { option value=(r.code()) { (r.code()) } } } }
+                div.field { label for="f-role" { "Vai trò" } select #f-role name="role" { @for r in Role::ALL { option value=(r.code()) { (r.name(crate::domain::locale::Locale::Vi)) } } } }
                 div.field { label for="f-password" { "Mật khẩu tạm thời" } input #f-password type="password" name="password" autocomplete="new-password" required; }
                 button.button type="submit" { "Tạo" }
             }
@@ -296,4 +297,25 @@ pub fn search_words_page(admin: &AdminRow, rows: &[crate::app::search::SynonymRo
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admin(role: &str) -> AdminRow {
+        AdminRow { id: "a1".into(), email: "chu@vestify.vn".into(), name: String::new(), role: role.into(), password_hash: String::new(), disabled_at: None }
+    }
+
+    #[test]
+    fn every_page_links_the_favicon_and_names_the_role_as_the_menu_does() {
+        let owner = admin("owner");
+        for html in [login_page("", None).into_string(), users_page(&owner, &[admin("owner"), admin("support")], None).into_string()] {
+            assert!(html.contains(r#"rel="icon""#), "no favicon link, so the browser asks for /favicon.ico");
+        }
+        let users = users_page(&owner, &[admin("owner"), admin("support")], None).into_string();
+        assert!(users.contains("chu@vestify.vn (Chủ cửa hàng)") && users.contains(">Hỗ trợ</td>"), "{users}");
+        assert!(!users.contains(">owner<") && !users.contains("(owner)"));
+        assert_eq!(Role::Owner.name(crate::domain::locale::Locale::Vi), crate::views::admin::AdminCtx::new(crate::domain::locale::Locale::Vi, "/admin", "", "x", Role::Owner).role);
+    }
 }

@@ -5,7 +5,7 @@
 use maud::{html, Markup};
 
 use super::{csrf_field, page, AdminCtx, Section};
-use crate::app::admin_catalog::{CategoryRow, LedgerRow, ProductFilter, ProductListRow, StockRow, StockState};
+use crate::app::admin_catalog::{stock_query_for_page, CategoryRow, LedgerRow, ProductFilter, ProductListRow, StockRow, StockState};
 use crate::app::inventory::Reason;
 use crate::domain::catalog::ProductStatus;
 use crate::domain::locale::Locale;
@@ -45,6 +45,37 @@ pub fn reason_name(ctx: &AdminCtx, r: Reason) -> &'static str {
     }
 }
 
+/// Why a reduction of `asked` units (positive) cannot be applied: how many can be removed at most
+/// and that the rest is held for shoppers' carts and unpaid orders.
+pub fn below_reserved_message(ctx: &AdminCtx, on_hand: i64, reserved: i64, asked: i64) -> String {
+    let removable = (on_hand - reserved).max(0);
+    match ctx.locale {
+        Locale::Vi => format!(
+            "Không thể bớt {asked}: chỉ có thể bớt tối đa {removable}. Trong {on_hand} sản phẩm tồn thực tế có {reserved} đang được giữ cho giỏ hàng và đơn chưa thanh toán; số đó chỉ trở lại khi giỏ hết hạn hoặc đơn bị huỷ.",
+            asked = ctx.number(asked),
+            removable = ctx.number(removable),
+            on_hand = ctx.number(on_hand),
+            reserved = ctx.number(reserved)
+        ),
+        Locale::En => format!(
+            "Cannot remove {asked}: at most {removable} can be removed. Of the {on_hand} units on hand, {reserved} are held for shoppers' carts and unpaid orders; they come back only when a cart expires or an order is cancelled.",
+            asked = ctx.number(asked),
+            removable = ctx.number(removable),
+            on_hand = ctx.number(on_hand),
+            reserved = ctx.number(reserved)
+        ),
+    }
+}
+
+/// A ledger note as written by people, except the CSV import's own (`CSV import, line N`, stored in
+/// English), which is shown in the viewer's language.
+pub fn ledger_note(ctx: &AdminCtx, note: &str) -> String {
+    match note.strip_prefix("CSV import, line ").filter(|n| n.bytes().all(|b| b.is_ascii_digit())) {
+        Some(line) => format!("{} {line}", w(ctx, "Nhập CSV, dòng", "CSV import, line")),
+        None => note.to_string(),
+    }
+}
+
 /// A message above the page's content: `(ok, text)`.
 fn notice(message: Option<&(bool, String)>) -> Markup {
     html! {
@@ -69,7 +100,9 @@ fn products_table(ctx: &AdminCtx, v: &ProductsView) -> Markup {
             table.admin-table {
                 thead { tr {
                     @if v.can_edit { th { span.visually-hidden { (w(ctx, "Chọn", "Select")) } } }
+                    th { span.visually-hidden { (w(ctx, "Ảnh", "Image")) } }
                     th { (w(ctx, "Sản phẩm", "Product")) }
+                    th { (w(ctx, "Giá", "Price")) }
                     th { (w(ctx, "Danh mục", "Category")) }
                     th { (w(ctx, "Trạng thái", "Status")) }
                     th { (w(ctx, "Có thể bán", "Sellable")) }
@@ -77,20 +110,45 @@ fn products_table(ctx: &AdminCtx, v: &ProductsView) -> Markup {
                 } }
                 tbody {
                     @for r in v.rows {
+                        @let name = if ctx.locale == Locale::Vi { &r.name_vi } else { &r.name_en };
                         tr data-product=(r.id) {
                             @if v.can_edit {
                                 td { input type="checkbox" name="id" value=(r.id) aria-label=(format!("{} {}", w(ctx, "Chọn", "Select"), r.name_vi)); }
                             }
-                            td { (if ctx.locale == Locale::Vi { &r.name_vi } else { &r.name_en }) br; small { (r.slug) " · " (r.variants) " " (w(ctx, "biến thể", "variants")) } }
+                            td.thumb {
+                                @if let Some(url) = &r.image { img src=(url) alt="" width="48" height="48" loading="lazy"; }
+                            }
+                            td { a.product-name href=(ctx.href(&format!("/admin/products/{}", r.id))) { (name) } br; small { (r.slug) " · " (r.variants) " " (w(ctx, "biến thể", "variants")) } }
+                            td.num.price { (price_range(ctx, r)) }
                             td { (r.category) }
                             td.status { (status_name(ctx, r.status)) }
                             td.num { (ctx.number(r.available)) }
-                            td { a href=(ctx.href(&format!("/admin/stock?q={}", r.slug))) { (stock_name(ctx, r.stock_state())) } }
+                            td {
+                                a href=(ctx.href(&format!("/admin/stock?q={}", r.slug))) { (stock_name(ctx, r.stock_state())) }
+                                @if r.low > 0 || r.sold_out > 0 {
+                                    br; small.stock-detail {
+                                        @if r.low > 0 { (r.low) " " (w(ctx, "sắp hết", "low")) }
+                                        @if r.low > 0 && r.sold_out > 0 { " · " }
+                                        @if r.sold_out > 0 { (r.sold_out) " " (w(ctx, "hết hàng", "sold out")) }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// The cheapest price, or "cheapest – dearest" when the variants differ; a dash without variants.
+fn price_range(ctx: &AdminCtx, r: &ProductListRow) -> String {
+    if r.max_price <= 0 {
+        "—".into()
+    } else if r.min_price == r.max_price {
+        ctx.money(Vnd::new(r.min_price))
+    } else {
+        format!("{} – {}", ctx.money(Vnd::new(r.min_price)), ctx.money(Vnd::new(r.max_price)))
     }
 }
 
@@ -176,6 +234,9 @@ fn adjust_form(ctx: &AdminCtx, row: &StockRow, request_id: &str) -> Markup {
 pub struct StockView<'a> {
     pub q: &'a str,
     pub low_only: bool,
+    /// 1-based, and whether a next page exists.
+    pub page: i64,
+    pub has_next: bool,
     /// Each variant with the request id of its adjust form.
     pub rows: &'a [(StockRow, String)],
     pub can_edit: bool,
@@ -204,7 +265,7 @@ pub fn stock_page(ctx: &AdminCtx, v: &StockView) -> Markup {
                     @for (r, request_id) in v.rows {
                         tr data-variant=(r.id) class=[r.is_low().then_some("low")] {
                             td { a href=(ctx.href(&format!("/admin/stock/{}", r.id))) { (r.sku) } }
-                            td { (r.product) " · " (r.size) " · " (r.color) }
+                            td { (r.product) " · " (r.size) " · " (r.color_name(ctx.locale)) }
                             td.num.on-hand { (ctx.number(r.on_hand)) }
                             td.num { (ctx.number(r.reserved)) }
                             td.num.available { (ctx.number(r.available())) }
@@ -214,6 +275,11 @@ pub fn stock_page(ctx: &AdminCtx, v: &StockView) -> Markup {
                     }
                 }
             }
+        }
+        nav.pager aria-label=(w(ctx, "Trang", "Pages")) {
+            @if v.page > 1 { a rel="prev" href=(format!("{}{}", ctx.href("/admin/stock"), stock_query_for_page(v.q, v.low_only, v.page - 1))) { (w(ctx, "← Trang trước", "← Previous")) } }
+            span { (w(ctx, "Trang ", "Page ")) (v.page) }
+            @if v.has_next { a rel="next" href=(format!("{}{}", ctx.href("/admin/stock"), stock_query_for_page(v.q, v.low_only, v.page + 1))) { (w(ctx, "Trang sau →", "Next →")) } }
         }
     };
     page(ctx, Section::Stock, title, main)
@@ -231,7 +297,7 @@ pub fn variant_page(ctx: &AdminCtx, v: &VariantView) -> Markup {
     let r = v.row;
     let main = html! {
         (notice(v.message.as_ref()))
-        p { (r.product) " · " (r.size) " · " (r.color) }
+        p { (r.product) " · " (r.size) " · " (r.color_name(ctx.locale)) }
         dl.stock-figures {
             dt { (w(ctx, "Tồn thực tế", "On hand")) } dd.on-hand { (ctx.number(r.on_hand)) }
             dt { (w(ctx, "Đang giữ (giỏ hàng, đơn chưa trả)", "Reserved (carts, unpaid orders)")) } dd { (ctx.number(r.reserved)) }
@@ -258,12 +324,12 @@ pub fn variant_page(ctx: &AdminCtx, v: &VariantView) -> Markup {
                     tbody {
                         @for l in v.ledger {
                             tr {
-                                td { (crate::domain::time::rfc3339(l.created_at)) }
+                                td { time datetime=(crate::domain::time::rfc3339(l.created_at)) { (crate::domain::time::vn_time(l.created_at)) } }
                                 td.num { @if l.delta > 0 { "+" } (l.delta) }
                                 td { (Reason::parse(&l.reason).map_or("?", |x| reason_name(ctx, x))) }
                                 td.num { (l.on_hand_after) }
-                                td { (l.actor) }
-                                td { (l.note) }
+                                td.actor title=(l.actor) { (l.who()) }
+                                td { (ledger_note(ctx, &l.note)) }
                             }
                         }
                     }
@@ -282,7 +348,7 @@ pub struct ProductFormView<'a> {
     pub categories: &'a [CategoryRow],
     pub variants: &'a [crate::app::admin_product::VariantRow],
     pub sizes: &'a [String],
-    pub colors: &'a [String],
+    pub colors: &'a [crate::app::admin_product::ColorRow],
     pub errors: &'a [(&'static str, &'static str)],
     pub can_edit: bool,
     pub can_price: bool,
@@ -290,6 +356,8 @@ pub struct ProductFormView<'a> {
     pub can_add_variant: bool,
     pub message: Option<(bool, String)>,
     pub images: &'a [crate::app::product_media::ImageRow],
+    /// What was typed into a refused add-variant form (empty otherwise).
+    pub variant_values: &'a [(String, String)],
 }
 
 fn field_error(v: &ProductFormView, field: &str) -> Markup {
@@ -298,6 +366,15 @@ fn field_error(v: &ProductFormView, field: &str) -> Markup {
             span.field-error id=(format!("{f}-error")) { (msg) }
         }
     }
+}
+
+/// A value typed into the refused add-variant form.
+fn typed<'v>(v: &'v ProductFormView, name: &str) -> &'v str {
+    v.variant_values.iter().find(|(k, _)| k == name).map_or("", |(_, x)| x.as_str())
+}
+
+fn invalid(v: &ProductFormView, field: &str) -> Option<&'static str> {
+    v.errors.iter().any(|(f, _)| *f == field).then_some("true")
 }
 
 fn text_input(v: &ProductFormView, label: &str, name: &'static str, value: &str, textarea: bool) -> Markup {
@@ -368,11 +445,11 @@ pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
             h2 { (w(ctx, "Biến thể (cỡ × màu)", "Variants (size × colour)")) }
             div.table-scroll {
                 table.admin-table.variants {
-                    thead { tr { th { "SKU" } th { (w(ctx, "Cỡ", "Size")) } th { (w(ctx, "Màu", "Colour")) } th { (w(ctx, "Giá", "Price")) } th { (w(ctx, "Mã vạch", "Barcode")) } th { (w(ctx, "Gam", "Grams")) } th { (w(ctx, "Tồn", "On hand")) } th {} } }
+                    thead { tr { th { "SKU" } th { (w(ctx, "Cỡ", "Size")) } th { (w(ctx, "Màu", "Colour")) } th { (w(ctx, "Giá", "Price")) } th { (w(ctx, "Mã vạch", "Barcode")) } th { (w(ctx, "Gam", "Grams")) } th { (w(ctx, "Tồn", "On hand")) } th { span.visually-hidden { (w(ctx, "Xoá biến thể", "Remove variant")) } } } }
                     tbody {
                         @for r in v.variants {
                             tr data-variant=(r.id) {
-                                td { (r.sku) } td { (r.size) } td { (r.color) }
+                                td { (r.sku) } td { (r.size) } td { (crate::app::admin_product::ColorRow::name_of(v.colors, &r.color, ctx.locale)) }
                                 td {
                                     @if v.can_price {
                                         form method="post" action=(ctx.href(&format!("/admin/products/{id}/variants/{}/price", r.id))) {
@@ -406,13 +483,19 @@ pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
                 h3 { (w(ctx, "Thêm biến thể", "Add a variant")) }
                 form.variant-form method="post" action=(ctx.href(&format!("/admin/products/{id}/variants"))) {
                     (csrf_field())
-                    label { "SKU" input type="text" name="sku" required maxlength="40"; }
-                    label { (w(ctx, "Cỡ", "Size")) select name="size" { @for s in v.sizes { option value=(s) { (s) } } } }
-                    label { (w(ctx, "Màu", "Colour")) select name="color" { @for c in v.colors { option value=(c) { (c) } } } }
-                    label { (w(ctx, "Giá (₫)", "Price (₫)")) input type="text" inputmode="numeric" name="price" required; }
-                    label { (w(ctx, "Giá so sánh (₫)", "Compare-at price (₫)")) input type="text" inputmode="numeric" name="compare_at_price"; }
-                    label { (w(ctx, "Mã vạch", "Barcode")) input type="text" inputmode="numeric" name="barcode"; }
-                    label { (w(ctx, "Khối lượng (gam)", "Weight (grams)")) input type="number" min="0" max="100000" name="weight_grams"; }
+                    label { "SKU" input type="text" name="sku" required maxlength="40" value=(typed(v, "sku")) aria-invalid=[invalid(v, "variant.sku")]; (field_error(v, "variant.sku")) }
+                    label { (w(ctx, "Cỡ", "Size"))
+                        select name="size" aria-invalid=[invalid(v, "variant.size")] { @for s in v.sizes { option value=(s) selected[typed(v, "size") == s.as_str()] { (s) } } }
+                        (field_error(v, "variant.size"))
+                    }
+                    label { (w(ctx, "Màu", "Colour"))
+                        select name="color" aria-invalid=[invalid(v, "variant.color")] { @for c in v.colors { option value=(c.code) selected[typed(v, "color") == c.code.as_str()] { (ctx.locale.pick(&c.name_vi, &c.name_en)) } } }
+                        (field_error(v, "variant.color"))
+                    }
+                    label { (w(ctx, "Giá (₫)", "Price (₫)")) input type="text" inputmode="numeric" name="price" required value=(typed(v, "price")) aria-invalid=[invalid(v, "variant.price")]; (field_error(v, "variant.price")) }
+                    label { (w(ctx, "Giá so sánh (₫)", "Compare-at price (₫)")) input type="text" inputmode="numeric" name="compare_at_price" value=(typed(v, "compare_at_price")) aria-invalid=[invalid(v, "variant.compare_at_price")]; (field_error(v, "variant.compare_at_price")) }
+                    label { (w(ctx, "Mã vạch", "Barcode")) input type="text" inputmode="numeric" name="barcode" value=(typed(v, "barcode")) aria-invalid=[invalid(v, "variant.barcode")]; (field_error(v, "variant.barcode")) }
+                    label { (w(ctx, "Khối lượng (gam)", "Weight (grams)")) input type="number" min="0" max="100000" name="weight_grams" value=(typed(v, "weight_grams")) aria-invalid=[invalid(v, "variant.weight_grams")]; (field_error(v, "variant.weight_grams")) }
                     button type="submit" { (w(ctx, "Thêm", "Add")) }
                 }
             } @else if v.can_edit {
@@ -426,4 +509,47 @@ pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
     };
     let title = if v.id.is_some() { p.name_vi.clone() } else { w(ctx, "Sản phẩm mới", "New product").to_string() };
     page(ctx, Section::Products, &title, main)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::admin::Role;
+
+    fn ctx(locale: Locale, path: &str) -> AdminCtx {
+        AdminCtx::new(locale, path, "", "lan@vestify.vn", Role::Staff)
+    }
+
+    #[test]
+    fn an_over_large_reduction_says_how_many_can_be_removed_and_why() {
+        let vi = below_reserved_message(&ctx(Locale::Vi, "/admin/stock/1"), 1_250, 40, 1_249);
+        assert!(vi.contains("tối đa 1.210") && vi.contains("40 đang được giữ cho giỏ hàng"), "{vi}");
+        let en = below_reserved_message(&ctx(Locale::En, "/admin/stock/1"), 10, 12, 3);
+        assert!(en.contains("at most 0 can be removed") && en.contains("12 are held"), "{en}");
+    }
+
+    #[test]
+    fn the_ledger_shows_vietnam_time_and_the_person() {
+        let row = StockRow { id: 1, product_id: 1, product: "Áo".into(), sku: "S1".into(), size: "M".into(), color: "navy".into(), on_hand: 5, reserved: 0, low_stock_threshold: 3, color_vi: Some("Xanh navy".into()), color_en: Some("Navy".into()) };
+        let ledger = [LedgerRow { id: 1, delta: 5, reason: "received".into(), note: "".into(), on_hand_after: 5, actor: "admin:e7e1ef".into(), created_at: 1_796_617_177, actor_name: Some("Lan".into()) }];
+        let html = variant_page(&ctx(Locale::Vi, "/admin/stock/1"), &VariantView { row: &row, ledger: &ledger, request_id: "r", can_edit: false, message: None }).into_string();
+        // 2026-12-07T04:19:37Z is 11:19 in Vietnam.
+        assert!(html.contains(">11:19 07/12/2026</time>"), "{html}");
+        assert!(html.contains(">Lan</td>") && !html.contains(">admin:e7e1ef<"));
+        assert!(html.contains("M · Xanh navy"), "colour names, not codes");
+    }
+
+    #[test]
+    fn the_imports_ledger_note_reads_in_vietnamese() {
+        assert_eq!(ledger_note(&ctx(Locale::Vi, "/admin/stock/1"), "CSV import, line 12"), "Nhập CSV, dòng 12");
+        assert_eq!(ledger_note(&ctx(Locale::En, "/admin/stock/1"), "CSV import, line 12"), "CSV import, line 12");
+        assert_eq!(ledger_note(&ctx(Locale::Vi, "/admin/stock/1"), "lô hàng 12"), "lô hàng 12");
+    }
+
+    #[test]
+    fn the_stock_list_links_its_pages_with_the_filters() {
+        let rows: Vec<(StockRow, String)> = Vec::new();
+        let html = stock_page(&ctx(Locale::Vi, "/admin/stock"), &StockView { q: "gile", low_only: true, page: 2, has_next: true, rows: &rows, can_edit: false }).into_string();
+        assert!(html.contains(r#"href="/admin/stock?q=gile&amp;low=1&amp;page=1""#) && html.contains(r#"href="/admin/stock?q=gile&amp;low=1&amp;page=3""#), "{html}");
+    }
 }

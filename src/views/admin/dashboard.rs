@@ -194,8 +194,8 @@ pub fn dashboard_page(ctx: &AdminCtx, d: &Dashboard) -> Markup {
                     tbody {
                         @for v in &d.low_stock {
                             tr {
-                                th scope="row" { a href=(format!("{}?sku={}", ctx.href("/admin/stock"), v.sku)) { (v.sku) } }
-                                td { (localized(ctx, &v.name_vi, &v.name_en)) " · " (v.size) " · " (v.color) }
+                                th scope="row" { a href=(format!("{}?q={}", ctx.href("/admin/stock"), v.sku)) { (v.sku) } }
+                                td { (localized(ctx, &v.name_vi, &v.name_en)) " · " (v.size) " · " (localized(ctx, &v.color_vi, &v.color_en)) }
                                 td { (ctx.number(v.on_hand - v.reserved)) }
                                 td { (ctx.number(v.reserved)) }
                                 td { (ctx.number(v.threshold)) }
@@ -342,6 +342,8 @@ mod tests {
                 name_en: "Knit vest".into(),
                 size: "M".into(),
                 color: "navy".into(),
+                color_vi: "Xanh navy".into(),
+                color_en: "Navy".into(),
                 on_hand: 3,
                 reserved: 1,
                 threshold: 3,
@@ -359,7 +361,8 @@ mod tests {
         assert!(html.contains("So với 29/10/2026 – 31/10/2026"));
         assert!(html.contains(r#"role="img""#));
         assert!(html.contains("Gile len"));
-        assert!(html.contains(r#"href="/admin/stock?sku=VS-1""#));
+        assert!(html.contains("M · Xanh navy"), "the colour's name, not its code");
+        assert!(html.contains(r#"href="/admin/stock?q=VS-1""#));
         assert!(html.contains(crate::domain::security::CSRF_SLOT), "the logout form carries the token slot");
         assert!(!html.contains("style="));
         let en = dashboard_page(&ctx(Locale::En), &sample()).into_string();

@@ -82,16 +82,7 @@ pub struct AdminCtx {
 impl AdminCtx {
     /// The context for a signed-in admin: the menu lists the sections the role may open.
     pub fn new(locale: Locale, path: &str, query: &str, user: &str, role: Role) -> AdminCtx {
-        let role_name = match (role, locale) {
-            (Role::Owner, Locale::Vi) => "Chủ cửa hàng",
-            (Role::Manager, Locale::Vi) => "Quản lý",
-            (Role::Staff, Locale::Vi) => "Nhân viên",
-            (Role::Support, Locale::Vi) => "Hỗ trợ",
-            (Role::Owner, Locale::En) => "Owner",
-            (Role::Manager, Locale::En) => "Manager",
-            (Role::Staff, Locale::En) => "Staff",
-            (Role::Support, Locale::En) => "Support",
-        };
+        let role_name = role.name(locale);
         AdminCtx {
             locale,
             path: path.to_string(),

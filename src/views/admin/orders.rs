@@ -10,6 +10,7 @@ use crate::app::refunds::RefundRow;
 use crate::domain::money::Vnd;
 use crate::app::cod::{Collected, Finding, MismatchReason, Review};
 use crate::domain::orders::{FulfillmentStatus, OrderStatus, PaymentState};
+use crate::domain::payments::{PaymentStatus, RefundStatus};
 use crate::domain::time::vn_time;
 use crate::views::checkout::provider_name_in;
 
@@ -43,6 +44,71 @@ pub fn payment_status_name(ctx: &AdminCtx, s: PaymentState) -> &'static str {
         PaymentState::PartiallyRefunded => tr(ctx, "Hoàn tiền một phần", "Partially refunded"),
         PaymentState::Refunded => tr(ctx, "Đã hoàn tiền", "Refunded"),
         PaymentState::Voided => tr(ctx, "Không thu", "Voided"),
+    }
+}
+
+/// A payment attempt's status (`succeeded`, …) in the viewer's language.
+pub fn attempt_status_name(ctx: &AdminCtx, s: PaymentStatus) -> &'static str {
+    match s {
+        PaymentStatus::Pending => tr(ctx, "Đang chờ", "Pending"),
+        PaymentStatus::Succeeded => tr(ctx, "Thành công", "Succeeded"),
+        PaymentStatus::Failed => tr(ctx, "Thất bại", "Failed"),
+        PaymentStatus::Cancelled => tr(ctx, "Đã huỷ", "Cancelled"),
+    }
+}
+
+pub fn refund_status_name(ctx: &AdminCtx, s: RefundStatus) -> &'static str {
+    match s {
+        RefundStatus::Pending => tr(ctx, "Đang xử lý", "Pending"),
+        RefundStatus::Succeeded => tr(ctx, "Thành công", "Succeeded"),
+        RefundStatus::Failed => tr(ctx, "Thất bại", "Failed"),
+    }
+}
+
+/// An order event's reason as the timeline shows it. The system writes its reasons as fixed
+/// English phrases (kept in the table as written); those are shown in the viewer's language, a
+/// refund's amount formatted as money. A reason a person typed is shown as typed.
+pub fn event_reason(ctx: &AdminCtx, reason: &str) -> String {
+    let fixed = match reason {
+        "order placed" => Some(tr(ctx, "Đặt hàng", "Order placed")),
+        "payment confirmed" => Some(tr(ctx, "Đã xác nhận thanh toán", "Payment confirmed")),
+        "unpaid when it expired" => Some(tr(ctx, "Hết hạn khi chưa thanh toán", "Unpaid when it expired")),
+        "paid after expiry; stock still available" => Some(tr(ctx, "Thanh toán sau khi hết hạn; vẫn còn hàng", "Paid after expiry; stock still available")),
+        "paid after expiry; stock no longer available" => Some(tr(ctx, "Thanh toán sau khi hết hạn; đã hết hàng", "Paid after expiry; stock no longer available")),
+        "cash on delivery: confirmed" => Some(tr(ctx, "Thanh toán khi nhận hàng: đã xác nhận", "Cash on delivery: confirmed")),
+        "cash on delivery collected" => Some(tr(ctx, "Đã thu tiền khi giao hàng", "Cash on delivery collected")),
+        "parcel returned to the shop" => Some(tr(ctx, "Hàng hoàn về cửa hàng", "Parcel returned to the shop")),
+        "cancelled by staff" => Some(tr(ctx, "Nhân viên huỷ đơn", "Cancelled by staff")),
+        "cancelled by the shopper" => Some(tr(ctx, "Khách huỷ đơn", "Cancelled by the shopper")),
+        "delivered" => Some(tr(ctx, "Đã giao", "Delivered")),
+        _ => None,
+    };
+    if let Some(text) = fixed {
+        return text.to_string();
+    }
+    if let Some((amount, currency)) = reason.strip_prefix("refund of ").and_then(|rest| rest.split_once(' ')) {
+        if let (Ok(n), "VND") = (amount.parse::<i64>(), currency) {
+            return format!("{} {}", tr(ctx, "Hoàn tiền", "Refund of"), ctx.money(Vnd::new(n)));
+        }
+    }
+    reason.to_string()
+}
+
+/// Who moved an order, as a person reads it: the shopper, the system, a payment provider or the
+/// admin's email (`admin:{email}`).
+pub fn event_actor(ctx: &AdminCtx, actor: &str) -> String {
+    match actor {
+        "shopper" => tr(ctx, "Khách hàng", "Shopper").to_string(),
+        "alarm" | "sweep" | "cron" | "system" => tr(ctx, "Hệ thống", "System").to_string(),
+        _ => {
+            if let Some(provider) = actor.strip_prefix("payment:") {
+                format!("{} {}", tr(ctx, "Cổng thanh toán", "Payment provider"), provider_name_in(ctx.locale, provider))
+            } else if let Some(who) = actor.strip_prefix("admin:") {
+                who.to_string()
+            } else {
+                actor.to_string()
+            }
+        }
     }
 }
 
@@ -234,7 +300,7 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
                     thead { tr { th scope="col" { (tr(ctx, "Thời điểm", "When")) } th scope="col" { (tr(ctx, "Cổng", "Provider")) } th scope="col" { (tr(ctx, "Trạng thái", "Status")) } th scope="col" class="num" { (tr(ctx, "Số tiền", "Amount")) } th scope="col" { (tr(ctx, "Mã giao dịch", "Reference")) } } }
                     tbody {
                         @for p in &d.payments {
-                            tr { td { (vn_time(p.created_at)) } td { (provider_name_in(ctx.locale, &p.provider)) } td { (p.status) @if let Some(c) = &p.failure_code { " (" (c) ")" } } td.num { (ctx.money(p.amount)) } td { (p.charge_id.as_deref().or(p.external_id.as_deref()).unwrap_or("—")) } }
+                            tr { td { (vn_time(p.created_at)) } td { (provider_name_in(ctx.locale, &p.provider)) } td { (attempt_status_name(ctx, p.status)) @if let Some(c) = &p.failure_code { " (" (c) ")" } } td.num { (ctx.money(p.amount)) } td { (p.charge_id.as_deref().or(p.external_id.as_deref()).unwrap_or("—")) } }
                         }
                     }
                 } }
@@ -246,7 +312,7 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
                         thead { tr { th scope="col" { (tr(ctx, "Thời điểm", "When")) } th scope="col" { (tr(ctx, "Trạng thái", "Status")) } th scope="col" class="num" { (tr(ctx, "Số tiền", "Amount")) } th scope="col" { (tr(ctx, "Lý do", "Reason")) } } }
                         tbody {
                             @for r in refunds {
-                                tr { td { (vn_time(r.created_at)) } td { (r.status) @if let Some(f) = &r.failure { " (" (f) ")" } } td.num { (ctx.money(r.amount)) } td { (r.reason) } }
+                                tr { td { (vn_time(r.created_at)) } td { (refund_status_name(ctx, r.status)) @if let Some(f) = &r.failure { " (" (f) ")" } } td.num { (ctx.money(r.amount)) } td { (r.reason) } }
                             }
                         }
                     } }
@@ -262,7 +328,7 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
                 ol.admin-timeline {
                     @for e in &d.events {
                         li { time { (vn_time(e.at)) } " — " (e.from_status.map(|s| status_name(ctx, s)).unwrap_or("∅")) " → " strong { (status_name(ctx, e.to_status)) }
-                            " · " span.admin-muted { (e.actor) @if !e.reason.is_empty() { " · " (e.reason) } } }
+                            " · " span.admin-muted { (event_actor(ctx, &e.actor)) @if !e.reason.is_empty() { " · " (event_reason(ctx, &e.reason)) } } }
                     }
                 }
             }
@@ -494,6 +560,22 @@ mod tests {
 
     fn ctx() -> AdminCtx {
         AdminCtx { locale: Locale::Vi, path: "/admin/orders/cod-statement".into(), query: String::new(), user: "m@vestify.vn".into(), role: "Quản lý".into(), sections: vec![Section::Orders] }
+    }
+
+    #[test]
+    fn system_event_texts_and_statuses_read_in_vietnamese() {
+        let c = ctx();
+        assert_eq!(event_reason(&c, "order placed"), "Đặt hàng");
+        assert_eq!(event_reason(&c, "payment confirmed"), "Đã xác nhận thanh toán");
+        assert_eq!(event_reason(&c, "refund of 100000 VND"), format!("Hoàn tiền {}", c.money(Vnd::new(100_000))));
+        assert!(event_reason(&c, "refund of 100000 VND").contains("100.000"));
+        assert_eq!(event_reason(&c, "khách đổi ý"), "khách đổi ý", "a typed reason stays as typed");
+        assert_eq!(event_actor(&c, "shopper"), "Khách hàng");
+        assert_eq!(event_actor(&c, "admin:lan@vestify.vn"), "lan@vestify.vn");
+        assert_eq!(attempt_status_name(&c, PaymentStatus::Succeeded), "Thành công");
+        assert_eq!(refund_status_name(&c, RefundStatus::Succeeded), "Thành công");
+        let en = AdminCtx { locale: crate::domain::locale::Locale::En, ..ctx() };
+        assert_eq!(event_reason(&en, "refund of 100000 VND"), format!("Refund of {}", en.money(Vnd::new(100_000))));
     }
 
     fn line(n: usize, number: &str) -> StatementLine {

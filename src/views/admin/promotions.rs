@@ -17,8 +17,14 @@ use crate::views::PageCtx;
 pub struct Listed<'a> {
     pub row: &'a PromotionRow,
     pub analytics: Option<&'a AnalyticsRow>,
+    /// How many codes it has (shared and single-use).
     pub codes: i64,
+    /// Its shared codes (not the bulk single-use ones), at most three, to show by name.
+    pub shown_codes: Vec<&'a str>,
 }
+
+/// At most this many shared codes are named per promotion in the list.
+pub const SHOWN_CODES: usize = 3;
 
 /// What the page says above the list after an action.
 pub enum Notice {
@@ -66,7 +72,7 @@ pub fn promotions_page(ctx: &AdminCtx, shop: &PageCtx, list: &[Listed], notice: 
                     }
                     Notice::CodesMade { count, csv } => {
                         (l.pick("Đã tạo ", "Created ")) (count) (l.pick(" mã dùng một lần. ", " single-use codes. "))
-                        a href=(csv) download { (l.pick("Tải CSV", "Download CSV")) }
+                        a.csv-link href=(csv) download { (l.pick("Tải CSV", "Download CSV")) }
                     }
                 }
             }
@@ -101,7 +107,13 @@ pub fn promotions_page(ctx: &AdminCtx, shop: &PageCtx, list: &[Listed], notice: 
                                 th scope="row" {
                                     (l.pick(&row.name_vi, &row.name_en)) br;
                                     small.admin-muted {
-                                        @if row.automatic == 1 { (l.pick("Tự động", "Automatic")) } @else { (p.codes) (l.pick(" mã", " codes")) }
+                                        @if row.automatic == 1 { (l.pick("Tự động", "Automatic")) }
+                                        @else if p.shown_codes.is_empty() { (p.codes) (l.pick(" mã", " codes")) }
+                                        @else {
+                                            @for (i, code) in p.shown_codes.iter().enumerate() { @if i > 0 { ", " } code.promo-code { (code) } }
+                                            @let more = p.codes - p.shown_codes.len() as i64;
+                                            @if more > 0 { " " (l.pick("và ", "and ")) (more) (l.pick(" mã khác", " more")) }
+                                        }
                                         " · " @if active { (l.pick("đang bật", "on")) } @else { (l.pick("đã tắt", "off")) }
                                     }
                                 }
@@ -125,7 +137,7 @@ pub fn promotions_page(ctx: &AdminCtx, shop: &PageCtx, list: &[Listed], notice: 
                                             label { (l.pick("Số mã", "How many")) input name="count" type="number" min="1" max="5000" value="100" required; }
                                             button.secondary type="submit" { (l.pick("Tạo mã dùng một lần", "Make single-use codes")) }
                                         }
-                                        a href=(ctx.href(&format!("/admin/promotions/{}/codes.csv", row.id))) download { (l.pick("Mã (CSV)", "Codes (CSV)")) }
+                                        a.csv-link href=(ctx.href(&format!("/admin/promotions/{}/codes.csv", row.id))) download { (l.pick("Mã (CSV)", "Codes (CSV)")) }
                                     }
                                 }
                             }
@@ -159,6 +171,7 @@ pub fn promotions_page(ctx: &AdminCtx, shop: &PageCtx, list: &[Listed], notice: 
                     legend { (l.pick("Ưu đãi", "Benefit")) }
                     label { (l.pick("Loại ưu đãi", "Type"))
                         select name="benefit" required {
+                            option value="" selected[value("benefit").is_empty()] { (l.pick("— Chọn loại —", "— Choose —")) }
                             @for b in BENEFITS { option value=(b) selected[value("benefit") == b] { (benefit_label(ctx, b)) } }
                         }
                     }
@@ -201,4 +214,43 @@ pub fn promotions_page(ctx: &AdminCtx, shop: &PageCtx, list: &[Listed], notice: 
         }
     };
     page(ctx, Section::Promotions, l.pick("Khuyến mãi", "Promotions"), main)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::promotions::PromotionRow;
+    use crate::domain::admin::Role;
+    use crate::domain::locale::Locale;
+
+    #[test]
+    fn the_list_names_a_promotions_shared_codes() {
+        let row = |id: i64, automatic: i64| PromotionRow {
+            id,
+            name_vi: format!("KM {id}"),
+            name_en: format!("Promo {id}"),
+            automatic,
+            status: serde_json::from_str("\"active\"").expect("status"),
+            rule: "{}".into(),
+            priority: 0,
+            combinable: 0,
+            starts_at: None,
+            ends_at: None,
+            usage_limit: None,
+            per_customer_limit: None,
+            used_count: 0,
+        };
+        let (coded, bulk) = (row(1, 0), row(2, 0));
+        let list = [
+            Listed { row: &coded, analytics: None, codes: 104, shown_codes: vec!["GIAM10", "TET2027"] },
+            Listed { row: &bulk, analytics: None, codes: 50, shown_codes: Vec::new() },
+        ];
+        let ctx = AdminCtx::new(Locale::Vi, "/admin/promotions", "", "m@vestify.vn", Role::Manager);
+        let shop = PageCtx { locale: Locale::Vi, path: "/admin/promotions".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new() };
+        let html = promotions_page(&ctx, &shop, &list, None, &[], &[]).into_string();
+        assert!(html.contains(r#"<code class="promo-code">GIAM10</code>, <code class="promo-code">TET2027</code> và 102 mã khác"#), "{html}");
+        assert!(html.contains("50 mã"));
+        assert!(html.contains(r#"<option value="" selected>— Chọn loại —</option>"#), "the required select starts with a placeholder");
+        assert!(html.contains(r#"class="csv-link""#));
+    }
 }
