@@ -47,7 +47,7 @@ describe('the first owner', () => {
     assert.equal(landing.status, 200);
     assert.equal(landing.headers.get('cache-control'), 'no-store');
     // An owner lands on the sales dashboard (reports), in the panel's shell with its sections.
-    assert.deepEqual(landing.doc.findAll('header.admin-header nav a').map((a) => a.attr('href')), ['/admin', '/admin/products', '/admin/stock', '/admin/orders', '/admin/promotions', '/admin/audit']);
+    assert.deepEqual(landing.doc.findAll('header.admin-header nav a').map((a) => a.attr('href')), ['/admin', '/admin/products', '/admin/stock', '/admin/orders', '/admin/promotions', '/admin/notifications', '/admin/audit']);
     b.csrf = () => b.token('/admin', '/admin/logout');
     admins.owner = b;
   });

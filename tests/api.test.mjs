@@ -929,6 +929,20 @@ describe('every operation of openapi.json', () => {
     }
     const etag = (await shop.request('/api/v1/categories')).headers.get('etag');
     await shop.request('/api/v1/categories', { headers: { 'if-none-match': etag } });
+    // Live stock, and reviews (the demo reviews): reads, a refused review, a vote and a report.
+    await s.api('GET', `/api/v1/availability?variants=${v.id}`);
+    await s.api('GET', '/api/v1/availability?variants=abc');
+    const [top] = await shop.sql('SELECT p.slug FROM product_ratings r JOIN products p ON p.id = r.product_id ORDER BY r.count DESC, p.id LIMIT 1');
+    const reviews = await s.api('GET', `/api/v1/products/${top.slug}/reviews`);
+    assert.equal(reviews.status, 200, reviews.text);
+    await s.api('GET', `/api/v1/products/${top.slug}/reviews?stars=9`);
+    await s.api('GET', '/api/v1/products/no-such-product/reviews');
+    const review = { rating: 5, title: 'Tốt', body: 'Vải đẹp, mặc vừa.', fit: 'true_to_size' };
+    await s.api('POST', `/api/v1/products/${top.slug}/reviews`, { body: review });
+    await s.api('POST', `/api/v1/products/${top.slug}/reviews`, { body: review, headers: bearer });
+    const id = reviews.json.reviews[0].id;
+    await s.api('POST', `/api/v1/reviews/${id}/helpful`, { headers: { 'cf-connecting-ip': '198.51.100.77' } });
+    await s.api('POST', `/api/v1/reviews/${id}/report`, { body: { reason: 'spam' }, headers: { 'cf-connecting-ip': '198.51.100.78' } });
   });
 
   it('exercised every operation the document describes', () => {
