@@ -41,23 +41,10 @@ pub async fn read_form(req: &mut Request, env: &Env, post: bool) -> Result<Resul
     let max = max_bytes(env);
     // At most the limit is read (a larger Content-Length is refused before anything is), then the
     // bytes are parsed as the form they are.
-    let bytes = match read_bytes_within(req, max + FIELDS_ROOM).await {
-        Ok(bytes) => bytes,
-        Err(AppError::PayloadTooLarge { .. }) => return Ok(Err(too_large(max))),
-        Err(e) => return Err(e),
+    let (form, data) = match read_multipart(req, max + FIELDS_ROOM, max).await? {
+        Ok(read) => read,
+        Err(too_large) => return Ok(Err(too_large)),
     };
-    let data = multipart_form(req, bytes).await?;
-    let js: JsValue = data.into();
-    let mut form = Vec::new();
-    if let Ok(Some(entries)) = js_sys::try_iter(&js) {
-        for entry in entries.flatten() {
-            let pair = js_sys::Array::from(&entry);
-            if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
-                form.push((k, v));
-            }
-        }
-    }
-    let data = worker::FormData::from(js);
     let upload = match data.get("file") {
         Some(FormEntry::File(file)) if file.size() > 0 => {
             if file.size() > max {
@@ -99,18 +86,12 @@ pub fn too_large(max: usize) -> Response {
     html(413, body.into_string(), Vec::new())
 }
 
-/// A form with up to `max_files` files in the field `field` (the shopper's review photos): its
-/// text fields and the non-empty files, or the 413 page when one file (or the body) is over the
-/// limit. An urlencoded form has no files.
-pub async fn read_form_with_files(req: &mut Request, env: &Env, field: &str, max_files: usize) -> Result<Result<(Form, Vec<Upload>), Response>, AppError> {
-    let multipart = req.headers().get("content-type").ok().flatten().is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !multipart {
-        return Ok(Ok((Form::parse(&read_body(req).await?), Vec::new())));
-    }
-    let max = max_bytes(env);
-    let bytes = match read_bytes_within(req, max * max_files.max(1) + FIELDS_ROOM).await {
+/// A multipart body of at most `limit` bytes (else the 413 page naming `max_file`), parsed: its
+/// text fields, and the form data for its files.
+async fn read_multipart(req: &mut Request, limit: usize, max_file: usize) -> Result<Result<(Vec<(String, String)>, worker::FormData), Response>, AppError> {
+    let bytes = match read_bytes_within(req, limit).await {
         Ok(bytes) => bytes,
-        Err(AppError::PayloadTooLarge { .. }) => return Ok(Err(too_large(max))),
+        Err(AppError::PayloadTooLarge { .. }) => return Ok(Err(too_large(max_file))),
         Err(e) => return Err(e),
     };
     let data = multipart_form(req, bytes).await?;
@@ -124,7 +105,22 @@ pub async fn read_form_with_files(req: &mut Request, env: &Env, field: &str, max
             }
         }
     }
-    let data = worker::FormData::from(js);
+    Ok(Ok((form, worker::FormData::from(js))))
+}
+
+/// A form with up to `max_files` files in the field `field` (the shopper's review photos): its
+/// text fields and the non-empty files, or the 413 page when one file (or the body) is over the
+/// limit. An urlencoded form has no files.
+pub async fn read_form_with_files(req: &mut Request, env: &Env, field: &str, max_files: usize) -> Result<Result<(Form, Vec<Upload>), Response>, AppError> {
+    let multipart = req.headers().get("content-type").ok().flatten().is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return Ok(Ok((Form::parse(&read_body(req).await?), Vec::new())));
+    }
+    let max = max_bytes(env);
+    let (form, data) = match read_multipart(req, max * max_files.max(1) + FIELDS_ROOM, max).await? {
+        Ok(read) => read,
+        Err(too_large) => return Ok(Err(too_large)),
+    };
     let mut uploads = Vec::new();
     for entry in data.get_all(field).unwrap_or_default() {
         if let FormEntry::File(file) = entry {
