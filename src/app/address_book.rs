@@ -135,22 +135,13 @@ pub async fn save(db: &impl Db, customer_id: &str, editing: Option<&str>, new_id
     };
     let id = editing.unwrap_or(new_id);
     let write = match editing {
-        Some(id) => Sql::new(
-            "UPDATE addresses SET name = ?, phone = ?, line1 = ?, ward = ?, district = ?, province = ?, country = ?, province_code = ?, \
-             ward_code = ?, postal_code = ? WHERE id = ? AND customer_id = ?",
-        )
-        .bind(name.as_str())
-        .bind(phone.as_str())
-        .bind(a.line1.as_str())
-        .bind(a.ward.as_str())
-        .bind(a.district.as_str())
-        .bind(a.province.as_str())
-        .bind(a.country.as_str())
-        .bind(a.province_code.as_deref())
-        .bind(a.ward_code.as_deref())
-        .bind(a.postal_code.as_str())
-        .bind(id)
-        .bind(customer_id),
+        Some(id) => {
+            let update = Sql::new(
+                "UPDATE addresses SET name = ?, phone = ?, line1 = ?, ward = ?, district = ?, province = ?, country = ?, province_code = ?, \
+                 ward_code = ?, postal_code = ? WHERE id = ? AND customer_id = ?",
+            );
+            bind_address(update.bind(name.as_str()).bind(phone.as_str()), &a).bind(id).bind(customer_id)
+        }
         None => insert_sql(id, customer_id, name.as_str(), phone.as_str(), &a, now),
     };
     let results = db.batch(&[write]).await?;
@@ -166,7 +157,7 @@ pub async fn save(db: &impl Db, customer_id: &str, editing: Option<&str>, new_id
 /// Adds an address to the account's book (at most `MAX_ADDRESSES`: the insert is gated on the
 /// count; the first address saved is the default). `changes() = 0`: the book is full.
 pub fn insert_sql(id: &str, customer_id: &str, name: &str, phone: &str, a: &Address, now: i64) -> Sql {
-    Sql::new(
+    let insert = Sql::new(
         "INSERT INTO addresses (id, customer_id, name, phone, line1, ward, district, province, country, province_code, ward_code, \
          postal_code, is_default, created_at) \
          SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOT EXISTS (SELECT 1 FROM addresses WHERE customer_id = ?), ? \
@@ -175,19 +166,21 @@ pub fn insert_sql(id: &str, customer_id: &str, name: &str, phone: &str, a: &Addr
     .bind(id)
     .bind(customer_id)
     .bind(name)
-    .bind(phone)
-    .bind(a.line1.as_str())
-    .bind(a.ward.as_str())
-    .bind(a.district.as_str())
-    .bind(a.province.as_str())
-    .bind(a.country.as_str())
-    .bind(a.province_code.as_deref())
-    .bind(a.ward_code.as_deref())
-    .bind(a.postal_code.as_str())
-    .bind(customer_id)
-    .bind(now)
-    .bind(customer_id)
-    .bind(MAX_ADDRESSES)
+    .bind(phone);
+    bind_address(insert, a).bind(customer_id).bind(now).bind(customer_id).bind(MAX_ADDRESSES)
+}
+
+/// Binds an address's columns in the order the insert and the update name them: line1, ward,
+/// district, province, country, province_code, ward_code, postal_code.
+fn bind_address(sql: Sql, a: &Address) -> Sql {
+    sql.bind(a.line1.as_str())
+        .bind(a.ward.as_str())
+        .bind(a.district.as_str())
+        .bind(a.province.as_str())
+        .bind(a.country.as_str())
+        .bind(a.province_code.as_deref())
+        .bind(a.ward_code.as_deref())
+        .bind(a.postal_code.as_str())
 }
 
 /// Makes `id` the account's default address, in one transaction (the previous default stops

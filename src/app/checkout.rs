@@ -361,6 +361,16 @@ mod tests {
     }
 
     /// A cart holding `quantity` of `variant_id`, filled at `NOW`.
+    /// FIRST10: 10 % off a buyer's first order.
+    fn first_order_code(shop: &Shop) {
+        shop.db.exec(
+            "INSERT INTO promotions (id, name_vi, name_en, automatic, status, rule, combinable, created_at, updated_at) VALUES \
+             (900, 'Đơn đầu', 'First order', 0, 'active', \
+              '{\"benefit\":{\"type\":\"percent_off\",\"percent\":10},\"target\":{\"type\":\"order\"},\"conditions\":{\"first_order_only\":true}}', 0, 0, 0); \
+             INSERT INTO promotion_codes (code, promotion_id, max_uses, created_at) VALUES ('FIRST10', 900, NULL, 0);",
+        );
+    }
+
     fn filled(shop: &Shop, id: &CartId, variant_id: i64, quantity: i64) -> Cart {
         let mut cart = Cart::default();
         block_on(set_quantity(&shop.at(id, NOW), &mut cart, variant_id, quantity, true)).unwrap();
@@ -508,12 +518,7 @@ mod tests {
     #[test]
     fn a_code_refused_at_checkout_shows_the_reason() {
         let shop = Shop::demo();
-        shop.db.exec(
-            "INSERT INTO promotions (id, name_vi, name_en, automatic, status, rule, combinable, created_at, updated_at) VALUES \
-             (900, 'Đơn đầu', 'First order', 0, 'active', \
-              '{\"benefit\":{\"type\":\"percent_off\",\"percent\":10},\"target\":{\"type\":\"order\"},\"conditions\":{\"first_order_only\":true}}', 0, 0, 0); \
-             INSERT INTO promotion_codes (code, promotion_id, max_uses, created_at) VALUES ('FIRST10', 900, NULL, 0);",
-        );
+        first_order_code(&shop);
         let (v, w) = (shop.variant(0, 5), shop.variant(1, 5));
         let (before, now) = (Shop::cart_id(1), Shop::cart_id(2));
         let mut earlier = filled(&shop, &before, v, 1);
@@ -533,12 +538,7 @@ mod tests {
     #[test]
     fn phone_only_buyers_are_told_apart_by_phone_and_get_no_email() {
         let shop = Shop::demo();
-        shop.db.exec(
-            "INSERT INTO promotions (id, name_vi, name_en, automatic, status, rule, combinable, created_at, updated_at) VALUES \
-             (900, 'Đơn đầu', 'First order', 0, 'active', \
-              '{\"benefit\":{\"type\":\"percent_off\",\"percent\":10},\"target\":{\"type\":\"order\"},\"conditions\":{\"first_order_only\":true}}', 0, 0, 0); \
-             INSERT INTO promotion_codes (code, promotion_id, max_uses, created_at) VALUES ('FIRST10', 900, NULL, 0);",
-        );
+        first_order_code(&shop);
         let (v, w) = (shop.variant(0, 5), shop.variant(1, 5));
         let (first, second) = (Shop::cart_id(1), Shop::cart_id(2));
         let mut cart = filled(&shop, &first, v, 1);
