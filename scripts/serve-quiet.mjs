@@ -14,12 +14,15 @@ import { unstable_startWorker } from 'wrangler';
 // `--port N` (scripts/serve passes it) makes the process findable by port, as `wrangler dev` is.
 const portArg = process.argv.indexOf('--port');
 const port = Number(portArg > 0 ? process.argv[portArg + 1] : (process.env.PORT ?? 8787));
+// `--config FILE`: another Worker's configuration (the benchmark's floor, bench/floor); the shop's by default.
+const configArg = process.argv.indexOf('--config');
+const config = configArg > 0 ? process.argv[configArg + 1] : 'wrangler.toml';
 const persist = process.env.STATE_DIR ?? '.wrangler/state';
 const names = (process.env.VESTIFY_VARS ?? '').split(' ').filter(Boolean);
 const bindings = Object.fromEntries(names.map((name) => [name, { type: 'plain_text', value: process.env[name] }]));
 
 const worker = await unstable_startWorker({
-  config: 'wrangler.toml',
+  config,
   bindings,
   dev: {
     inspector: false,
