@@ -51,6 +51,20 @@ fn segments(path: &str) -> Vec<&str> {
     path.strip_prefix('/').unwrap_or(path).split('/').collect()
 }
 
+/// Whether a request is a health probe: `GET` or `HEAD` of `/healthz` (a query ignored), read off the
+/// request's absolute URL as the runtime gives it, before anything is parsed. The Worker answers
+/// such a probe first thing, without configuration, cookies or the request log (a load balancer's
+/// probe every few seconds would be most of the log), so it costs what a trivial Worker costs.
+pub fn is_health_probe(method: &str, url: &str) -> bool {
+    if method != "GET" && method != "HEAD" {
+        return false;
+    }
+    let Some((_, rest)) = url.split_once("://") else { return false };
+    let path = rest.find('/').map_or("", |at| &rest[at..]);
+    let path = path.split_once(['?', '#']).map_or(path, |(p, _)| p);
+    path == "/healthz"
+}
+
 /// Whether a write in this area can put messages in the outbox (an order placed or moved, a
 /// payment, a refund, a one-time link, a sweep): such a request starts a delivery pass after its
 /// response.
@@ -93,6 +107,20 @@ pub fn area(path: &str, readable: bool) -> Area {
 mod tests {
     use super::*;
     use Area::*;
+
+    #[test]
+    fn a_health_probe_is_a_read_of_healthz_and_nothing_else() {
+        for url in ["http://127.0.0.1:8787/healthz", "https://vestify.vn/healthz?probe=1", "https://vestify.vn/healthz#x"] {
+            assert!(is_health_probe("GET", url), "{url}");
+            assert!(is_health_probe("HEAD", url), "{url}");
+        }
+        for method in ["POST", "QUERY", "OPTIONS", "get"] {
+            assert!(!is_health_probe(method, "https://vestify.vn/healthz"), "{method}");
+        }
+        for url in ["https://vestify.vn/healthz/", "https://vestify.vn/en/healthz", "https://vestify.vn/healthzz", "https://vestify.vn/", "https://vestify.vn", "/healthz", "https://healthz/x"] {
+            assert!(!is_health_probe("GET", url), "{url}");
+        }
+    }
 
     /// The areas as the former chain of `owns(path)` checks assigned them, first claim first.
     #[test]

@@ -111,6 +111,15 @@ impl Incoming {
 }
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
+    // A health probe is answered before configuration, cookies and the request log
+    // (`routing::is_health_probe`); any other method on `/healthz` goes the whole way (its 405).
+    let raw = req.inner();
+    if routing::is_health_probe(&raw.method(), &raw.url()) {
+        let response = plain(200, "ok");
+        let id = crate::domain::http::request_id(http::header(&req, "cf-ray").as_deref(), || crate::platform::random::token(8).unwrap_or_default());
+        let _ = response.headers().set("x-request-id", &id);
+        return response;
+    }
     let started_ms = worker::Date::now().as_millis() as f64;
     // workers-rs reads a method it does not name (QUERY, PROPFIND…) as GET. Such a request is routed
     // as REPORT, which no route serves, so every area answers it as a method it does not serve
