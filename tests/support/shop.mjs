@@ -2,7 +2,8 @@
 // offers small HTTP helpers in the style of zero2prod's TestApp. Every test file gets its own shop.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -57,15 +58,74 @@ export async function startShop({ vars: given = {}, timeoutMs = 120_000 } = {}) 
   }
 }
 
+const STATE_ROOT = join(ROOT, 'tests', '.state');
+
+/**
+ * A state directory with the migrations applied and the demo data seeded, made once by
+ * `scripts/serve` (VESTIFY_PREPARE_ONLY) and copied for every shop: three wrangler runs (migrations,
+ * seed, catalog version) per shop start become one directory copy. It is named after what it is made
+ * from (migrations, seed files, scripts/serve), so a change to any of them prepares a new one; shops
+ * started in parallel wait for the one that prepares it.
+ */
+async function preparedState() {
+  const hash = createHash('sha256');
+  const inputs = [
+    ...readdirSync(join(ROOT, 'migrations')).filter((f) => f.endsWith('.sql')).sort().map((f) => join('migrations', f)),
+    'seed/demo.sql', 'seed/promotions.sql', 'seed/reviews.sql', 'scripts/serve',
+  ];
+  for (const file of inputs) hash.update(file).update('\0').update(readFileSync(join(ROOT, file))).update('\0');
+  const name = `prepared-${hash.digest('hex').slice(0, 16)}`;
+  const dir = join(STATE_ROOT, name);
+  if (existsSync(join(dir, '.ready'))) return dir;
+  mkdirSync(STATE_ROOT, { recursive: true });
+  const lock = join(STATE_ROOT, `${name}.lock`);
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (existsSync(join(dir, '.ready'))) return dir;
+      // A preparer that died leaves its lock: after two minutes it is taken over.
+      try { if (Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true }); } catch { /* gone meanwhile */ }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    if (existsSync(join(dir, '.ready'))) return dir;
+    const work = mkdtempSync(join(STATE_ROOT, 'preparing-'));
+    try {
+      await run(join(ROOT, 'scripts', 'serve'), [], {
+        cwd: ROOT,
+        env: { ...process.env, STATE_DIR: work, VESTIFY_PREPARE_ONLY: '1' },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+    } catch (error) {
+      rmSync(work, { recursive: true, force: true });
+      throw new Error(`preparing the shop's state failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+    }
+    writeFileSync(join(work, '.ready'), '');
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(work, dir);
+    // Older prepared states (other migrations or seeds) are of no further use.
+    for (const old of readdirSync(STATE_ROOT)) {
+      if (old.startsWith('prepared-') && old !== name && !old.endsWith('.lock')) rmSync(join(STATE_ROOT, old), { recursive: true, force: true });
+    }
+    return dir;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 async function startShopOnce({ vars, timeoutMs }) {
+  const prepared = await preparedState();
   const port = await freePort();
-  const stateRoot = join(ROOT, 'tests', '.state');
-  mkdirSync(stateRoot, { recursive: true });
-  const stateDir = mkdtempSync(join(stateRoot, 'shop-'));
+  const stateDir = mkdtempSync(join(STATE_ROOT, 'shop-'));
+  cpSync(prepared, stateDir, { recursive: true });
+  rmSync(join(stateDir, '.ready'), { force: true });
   const logs = [];
   const child = spawn(join(ROOT, 'scripts', 'serve'), [], {
     cwd: ROOT,
-    env: { ...process.env, WRANGLER_LOG_LEVEL: 'warn', ...vars, PORT: String(port), STATE_DIR: stateDir },
+    env: { ...process.env, WRANGLER_LOG_LEVEL: 'warn', ...vars, PORT: String(port), STATE_DIR: stateDir, VESTIFY_STATE_PREPARED: '1' },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
