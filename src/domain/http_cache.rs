@@ -50,9 +50,49 @@ pub fn if_none_match_hits(header: &str, etag: &str) -> bool {
     header.split(',').map(str::trim).any(|candidate| candidate == "*" || opaque(candidate) == wanted)
 }
 
+/// KV accepts one write a second to a key: the least time between two writes of the catalog version.
+pub const VERSION_WRITE_GAP_MS: f64 = 1_000.0;
+
+/// What a catalog write does about the catalog version, given when this isolate last wrote it and
+/// whether a write is already waiting its turn.
+#[derive(Debug, PartialEq)]
+pub enum VersionBump {
+    /// Write it now.
+    Now,
+    /// Wait this many milliseconds (the rest of the gap since the last write), then write it.
+    After(f64),
+    /// A write is already waiting and comes after this change: it carries this change too.
+    Joined,
+}
+
+/// Coalesces catalog-version writes so that a burst of catalog changes (a bulk edit, an app's stock
+/// updates) makes at most one KV write a second from an isolate: the first change after a write
+/// waits out the gap, and every change meanwhile joins that waiting write.
+pub fn version_bump(now_ms: f64, last_write_ms: Option<f64>, waiting: bool) -> VersionBump {
+    if waiting {
+        return VersionBump::Joined;
+    }
+    match last_write_ms {
+        Some(last) if (0.0..VERSION_WRITE_GAP_MS).contains(&(now_ms - last)) => VersionBump::After(VERSION_WRITE_GAP_MS - (now_ms - last)),
+        _ => VersionBump::Now,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn version_writes_are_at_least_a_second_apart_and_a_burst_is_one_write() {
+        assert_eq!(version_bump(10_000.0, None, false), VersionBump::Now);
+        assert_eq!(version_bump(10_000.0, Some(8_000.0), false), VersionBump::Now);
+        assert_eq!(version_bump(10_000.0, Some(9_000.0), false), VersionBump::Now);
+        assert_eq!(version_bump(10_000.0, Some(9_750.0), false), VersionBump::After(750.0));
+        assert_eq!(version_bump(10_000.0, Some(10_000.0), false), VersionBump::After(1_000.0));
+        assert_eq!(version_bump(10_000.0, Some(9_750.0), true), VersionBump::Joined);
+        // A clock that went back (another isolate's time does not come in here, but be safe): write.
+        assert_eq!(version_bump(10_000.0, Some(12_000.0), false), VersionBump::Now);
+    }
 
     #[test]
     fn tracking_parameters_leave_the_page_query() {

@@ -52,6 +52,51 @@ thread_local! {
     static REFRESHING: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
 }
 
+thread_local! {
+    /// When this isolate last wrote the catalog version, and whether a write is waiting its turn.
+    static LAST_BUMP: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
+    static BUMP_WAITING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Writes a new catalog version (`kind` marks who wrote it in the value: `a` the admin, `p` a
+/// promotion), so every cached page is missed as soon as KV delivers it. Writes from this isolate are
+/// at most one a second (`http_cache::version_bump`): one within a second of the last waits out the
+/// rest of it, and changes meanwhile join that write. KV refusing a write (its per-key limit, with
+/// another isolate's write) is tried once more a second later.
+pub async fn bump_version(env: &Env, kind: char) -> Result<(), crate::domain::error::AppError> {
+    use crate::domain::error::AppError;
+    use http_cache::VersionBump;
+    let kv = env.kv(KV).map_err(|e| AppError::internal("kv binding", e))?;
+    let now = || worker::Date::now().as_millis() as f64;
+    let sleep = |ms: f64| worker::Delay::from(std::time::Duration::from_millis(ms.max(0.0) as u64));
+    match http_cache::version_bump(now(), LAST_BUMP.with(|l| l.get()), BUMP_WAITING.with(|w| w.get())) {
+        VersionBump::Joined => return Ok(()),
+        VersionBump::After(ms) => {
+            BUMP_WAITING.with(|w| w.set(true));
+            sleep(ms).await;
+            BUMP_WAITING.with(|w| w.set(false));
+        }
+        VersionBump::Now => {}
+    }
+    let mut written = Ok(());
+    for attempt in 0..2 {
+        if attempt > 0 {
+            sleep(http_cache::VERSION_WRITE_GAP_MS).await;
+        }
+        let version = format!("{}{kind}{}", worker::Date::now().as_millis(), super::random::token(4).unwrap_or_default());
+        LAST_BUMP.with(|l| l.set(Some(now())));
+        written = match kv.put(CATALOG_VERSION_KEY, version) {
+            Ok(put) => put.execute().await.map_err(|e| AppError::internal("kv put", e)),
+            Err(e) => Err(AppError::internal("kv put", e)),
+        };
+        if written.is_ok() {
+            break;
+        }
+    }
+    forget_version();
+    written
+}
+
 /// Drops this isolate's remembered version, after a write of the version or schedule here, so the
 /// writer's own next page reflects the change at once.
 pub fn forget_version() {

@@ -31,7 +31,7 @@ use crate::domain::cart::CartId;
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::app::db::{Db, Rows};
-use crate::platform::edge_cache::{CATALOG_VERSION_KEY, PROMOTION_SCHEDULE_KEY};
+use crate::platform::edge_cache::PROMOTION_SCHEDULE_KEY;
 use crate::platform::KV;
 use crate::views::cart::cart_page_with_coupon;
 use crate::views::promotions::CouponProblem;
@@ -91,10 +91,7 @@ pub(super) async fn bump_catalog_version(env: &Env, db: &D1) -> Result<(), AppEr
     let instants: Vec<crate::app::promotions::CountRow> = db.all(&crate::app::promotions::schedule_sql(now())).await?;
     let schedule: Vec<String> = instants.iter().map(|r| r.n.to_string()).collect();
     kv.put(PROMOTION_SCHEDULE_KEY, schedule.join(",")).map_err(|e| AppError::internal("kv put", e))?.execute().await.map_err(|e| AppError::internal("kv put", e))?;
-    let version = format!("{}p{}", worker::Date::now().as_millis(), crate::platform::random::token(4).unwrap_or_default());
-    let written = kv.put(CATALOG_VERSION_KEY, version).map_err(|e| AppError::internal("kv put", e))?.execute().await.map_err(|e| AppError::internal("kv put", e));
-    crate::platform::edge_cache::forget_version();
-    written
+    crate::platform::edge_cache::bump_version(env, 'p').await
 }
 
 fn promotion_json(row: &PromotionRow, analytics: Option<&AnalyticsRow>) -> Value {
