@@ -605,14 +605,71 @@ describe('product page', () => {
       assert.equal(metaProperty(doc, 'og:url'), `${shop.url}${inLocale(locale, `/p/${p.slug}`)}`);
       assert.equal(metaProperty(doc, 'og:locale'), locale === 'vi' ? 'vi_VN' : 'en_US');
       assert.ok((metaProperty(doc, 'og:description') ?? '').length > 0);
-      const image = metaProperty(doc, 'og:image');
-      assert.ok(image?.startsWith(`${shop.url}/`), `og:image is absolute: ${image}`);
-      const res = await fetch(image);
-      assert.equal(res.status, 200, `og:image ${image} loads`);
-      await res.arrayBuffer();
+      const shown = c.variantsOf(p).find((v) => v.sku === doc.find('article.product').attr('data-sku'));
+      assert.equal(metaProperty(doc, 'product:price:amount'), String(shown.price));
+      assert.equal(metaProperty(doc, 'product:price:currency'), 'VND');
+      assert.equal(metaProperty(doc, 'product:availability'), shown.on_hand > 0 ? 'in stock' : 'out of stock');
+      assert.equal(metaProperty(doc, 'product:retailer_item_id'), shown.sku);
+      assert.equal(metaName(doc, 'twitter:card'), 'summary_large_image');
+      assert.equal(metaProperty(doc, 'og:image:alt'), nameIn(p, locale));
+      await assertSocialImage(doc, `/p/${p.slug}`);
     }
   });
+
+  it('gives the home page and every category a raster social image of its own', async () => {
+    const home = (await page('/')).doc;
+    assert.match(await assertSocialImage(home, '/'), /\/static\/img\/social\/home\.[0-9a-f]+\.png$/);
+    const seen = new Set();
+    for (const cat of c.categories) {
+      const { doc } = await page(`/en/c/${cat.slug}`);
+      const image = await assertSocialImage(doc, `/en/c/${cat.slug}`);
+      assert.match(image, new RegExp(`/static/img/social/categories/${cat.slug}\\.[0-9a-f]+\\.png$`));
+      assert.equal(metaProperty(doc, 'og:image:alt'), cat.name_en);
+      seen.add(image);
+    }
+    assert.equal(seen.size, c.categories.length, 'one image per category');
+  });
 });
+
+const metaName = (doc, name) => doc.find(`meta[name="${name}"]`)?.attr('content') ?? null;
+
+/**
+ * The page's og:image is an absolute URL that serves a 1200×630 PNG or JPEG (what the tags declare),
+ * which Facebook, Zalo and X display; returns the URL.
+ */
+async function assertSocialImage(doc, path) {
+  const image = metaProperty(doc, 'og:image');
+  assert.ok(image?.startsWith(`${shop.url}/`), `${path}: og:image is absolute: ${image}`);
+  assert.equal(metaProperty(doc, 'og:image:width'), '1200', path);
+  assert.equal(metaProperty(doc, 'og:image:height'), '630', path);
+  assert.ok((metaProperty(doc, 'og:image:alt') ?? '').length > 0, `${path}: og:image:alt`);
+  assert.equal(metaName(doc, 'twitter:image'), image, path);
+  const res = await fetch(image);
+  assert.equal(res.status, 200, `og:image ${image} loads`);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const type = res.headers.get('content-type');
+  assert.equal(metaProperty(doc, 'og:image:type'), type, path);
+  assert.deepEqual(imageSize(bytes, type), { width: 1200, height: 630 }, `${path}: ${image} is 1200×630`);
+  return image;
+}
+
+/** Width and height from a PNG's IHDR or a JPEG's start-of-frame marker. */
+function imageSize(b, type) {
+  if (type === 'image/png') {
+    assert.equal(b.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', 'PNG signature');
+    return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+  }
+  assert.equal(type, 'image/jpeg');
+  assert.equal(b.readUInt16BE(0), 0xffd8, 'JPEG signature');
+  for (let i = 2; i + 9 < b.length; ) {
+    const marker = b.readUInt16BE(i);
+    if (marker >= 0xffc0 && marker <= 0xffcf && ![0xffc4, 0xffc8, 0xffcc].includes(marker)) {
+      return { width: b.readUInt16BE(i + 7), height: b.readUInt16BE(i + 5) };
+    }
+    i += 2 + b.readUInt16BE(i + 2);
+  }
+  return null;
+}
 
 // --- search -----------------------------------------------------------------------------------------
 
