@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 
 import { squash } from './support/html.mjs';
 import { catalog, formatVnd, tokens } from './support/seed.mjs';
-import { shop, useShop } from './support/setup.mjs';
+import { s, shop, useShop } from './support/setup.mjs';
 
 const c = catalog();
 const { withVariant } = c;
@@ -614,6 +614,55 @@ describe('product page', () => {
       assert.equal(metaProperty(doc, 'og:image:alt'), nameIn(p, locale));
       await assertSocialImage(doc, `/p/${p.slug}`);
     }
+  });
+
+  it('shares through counted plain links with UTM parameters, each share counted by channel in the analytics', async () => {
+    const p = rich();
+    const { doc } = await page(`/p/${p.slug}`);
+    const bar = doc.find('section.share');
+    assert.ok(bar, 'a share bar');
+    const hrefs = Object.fromEntries(bar.findAll('a[data-share-channel]').map((a) => [a.attr('data-share-channel'), a.attr('href')]));
+    assert.deepEqual(Object.keys(hrefs), ['facebook', 'messenger', 'zalo', 'x', 'pinterest']);
+    for (const a of bar.findAll('a[data-share-channel]')) assert.match(a.attr('rel'), /nofollow/);
+    assert.ok(bar.find('button[data-share-channel="copy"]') && bar.find('button[data-share-channel="native"]'));
+    const shares = async () => {
+      const res = await s.internal('GET', '/internal/analytics?days=1');
+      assert.equal(res.status, 200, res.text);
+      return Object.fromEntries(res.json.shares.map((r) => [r.channel, r.shares]));
+    };
+    const before = await shares();
+    /** Follows one share link: the network's page it leads to, and the shop URL it shares. */
+    const follow = async (channel, param) => {
+      const res = await shop.get(hrefs[channel]);
+      assert.equal(res.status, 303, `${channel}: ${res.status}`);
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      const target = new URL(res.headers.get('location'));
+      const shared = new URL(target.searchParams.get(param));
+      assert.equal(`${shared.origin}${shared.pathname}`, `${shop.url}/p/${p.slug}`, channel);
+      assert.equal(shared.searchParams.get('utm_source'), channel);
+      assert.equal(shared.searchParams.get('utm_medium'), 'share');
+      return { target, shared };
+    };
+    const fb = await follow('facebook', 'u');
+    assert.equal(`${fb.target.origin}${fb.target.pathname}`, 'https://www.facebook.com/sharer/sharer.php');
+    assert.equal((await follow('x', 'url')).target.origin, 'https://x.com');
+    const pin = await follow('pinterest', 'url');
+    assert.equal(pin.target.searchParams.get('media'), metaProperty(doc, 'og:image'), 'Pinterest pins the social image');
+    assert.equal((await follow('messenger', 'link')).target.protocol, 'fb-messenger:');
+    // The shared URL lands on the product page (tracking parameters neither change nor split it).
+    const landed = await page(`${fb.shared.pathname}${fb.shared.search}`);
+    assert.equal(landed.doc.find('article.product').attr('data-sku'), doc.find('article.product').attr('data-sku'));
+    // The copy-link button's count (the script fetches it): no redirect.
+    assert.equal((await shop.get(bar.find('button[data-share-channel="copy"]').attr('data-count'))).status, 204);
+    // Nothing is counted for an unknown channel or product, or a write.
+    assert.equal((await shop.get(`/share/myspace/${p.slug}`)).status, 404);
+    assert.equal((await shop.get('/share/facebook/no-such-vest')).status, 404);
+    assert.equal((await shop.request(hrefs.facebook, { method: 'POST' })).status, 405);
+    const after = await shares();
+    for (const [channel, n] of Object.entries({ facebook: 1, x: 1, pinterest: 1, messenger: 1, copy: 1 })) {
+      assert.equal((after[channel] ?? 0) - (before[channel] ?? 0), n, channel);
+    }
+    assert.equal(after.myspace, undefined);
   });
 
   it('gives the home page and every category a raster social image of its own', async () => {

@@ -105,9 +105,105 @@ pub fn share_path(channel: Channel, slug: &str) -> String {
     format!("/share/{}/{slug}", channel.code())
 }
 
+/// A marketplace where the shop also sells a product ("Cũng có trên Shopee / TikTok Shop").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Marketplace {
+    Shopee,
+    TiktokShop,
+}
+
+impl Marketplace {
+    pub const ALL: [Marketplace; 2] = [Marketplace::Shopee, Marketplace::TiktokShop];
+
+    /// The stored code (`product_marketplace_links.marketplace`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Marketplace::Shopee => "shopee",
+            Marketplace::TiktokShop => "tiktok",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Marketplace> {
+        Marketplace::ALL.into_iter().find(|m| m.code() == code)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Marketplace::Shopee => "Shopee",
+            Marketplace::TiktokShop => "TikTok Shop",
+        }
+    }
+
+    /// The admin form's field.
+    pub fn field(self) -> &'static str {
+        match self {
+            Marketplace::Shopee => "shopee_url",
+            Marketplace::TiktokShop => "tiktok_url",
+        }
+    }
+
+    /// The hosts a link may point at: the marketplace's own domains and their subdomains
+    /// (`shopee.vn`, `vn.shp.ee` short links; `tiktok.com`, `shop.tiktok.com`, `vt.tiktok.com`).
+    fn domains(self) -> &'static [&'static str] {
+        match self {
+            Marketplace::Shopee => &["shopee.vn", "shp.ee"],
+            Marketplace::TiktokShop => &["tiktok.com"],
+        }
+    }
+
+    /// The link as typed: empty is no link; otherwise an `https://` URL on one of the
+    /// marketplace's domains, without credentials or a port, at most 500 characters.
+    pub fn parse_link(self, input: &str) -> Result<Option<String>, &'static str> {
+        let url = input.trim();
+        if url.is_empty() {
+            return Ok(None);
+        }
+        if url.len() > 500 || url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\\')) {
+            return Err("Liên kết không hợp lệ.");
+        }
+        let Some(rest) = url.get(..8).filter(|s| s.eq_ignore_ascii_case("https://")).map(|_| &url[8..]) else {
+            return Err("Liên kết phải bắt đầu bằng https://.");
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host = authority.to_ascii_lowercase();
+        let on_domain = self.domains().iter().any(|d| host == *d || host.ends_with(&format!(".{d}")));
+        if authority.contains(['@', ':']) || !on_domain {
+            return Err(match self {
+                Marketplace::Shopee => "Liên kết phải là một trang trên shopee.vn.",
+                Marketplace::TiktokShop => "Liên kết phải là một trang trên tiktok.com.",
+            });
+        }
+        Ok(Some(url.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_marketplace_link_must_be_https_on_that_marketplace() {
+        let shopee = Marketplace::Shopee;
+        assert_eq!(shopee.parse_link("  "), Ok(None));
+        assert_eq!(shopee.parse_link(" https://shopee.vn/Ao-gile-i.1.2 "), Ok(Some("https://shopee.vn/Ao-gile-i.1.2".into())));
+        assert!(shopee.parse_link("https://vn.shp.ee/abc").is_ok());
+        for bad in [
+            "http://shopee.vn/x",
+            "https://shopee.vn.evil.com/x",
+            "https://evilshopee.vn/x",
+            "https://shopee.vn@evil.com/x",
+            "https://shopee.vn:8443/x",
+            "javascript:alert(1)",
+            "https://shopee.vn/x y",
+            "https://tiktok.com/x",
+        ] {
+            assert!(shopee.parse_link(bad).is_err(), "{bad}");
+        }
+        let tiktok = Marketplace::TiktokShop;
+        assert!(tiktok.parse_link("https://shop.tiktok.com/view/product/1729").is_ok());
+        assert!(tiktok.parse_link("https://vt.tiktok.com/ZS123/").is_ok());
+        assert!(tiktok.parse_link("https://shopee.vn/x").is_err());
+    }
 
     #[test]
     fn every_channel_reads_back_from_its_code() {

@@ -172,6 +172,8 @@ pub fn product_page_reviewed(ctx: &PageCtx, data: &ProductPage, colors: &[Color]
                     summary { (t.size_guide) }
                     (size_guide(ctx))
                 }
+                (super::share::share_bar(ctx, &p.slug, p.name(ctx.locale), &ctx.absolute(&ctx.href(&base))))
+                (super::share::marketplace_links(ctx, &data.marketplace_links))
             }
             section.details {
                 h2 { (t.description) }
@@ -327,7 +329,7 @@ mod render_cost {
             .take(4)
             .map(|o| ProductCard { id: o.id, slug: o.slug.into(), name_vi: o.name_vi.into(), name_en: o.name_en.into(), price: crate::domain::money::Vnd::new(500_000), compare_at_price: None, available: 5, image_url: None, image_alt_vi: None, image_alt_en: None, created_at: o.created_at.into(), variant: None, rating: None })
             .collect();
-        let data = ProductPage { product, variants, images, tags: p.tags.iter().map(|t| t.to_string()).collect(), related, collections: vec![] };
+        let data = ProductPage { product, variants, images, tags: p.tags.iter().map(|t| t.to_string()).collect(), related, collections: vec![], marketplace_links: vec![] };
         let colors: Vec<Color> = c.colors.iter().map(|k| Color { code: k.code.into(), name_vi: k.name_vi.into(), name_en: k.name_en.into(), hex: k.hex.into() }).collect();
         let categories: Vec<Category> = c
             .categories
