@@ -26,6 +26,11 @@ pub fn url(path: &str) -> String {
     }
 }
 
+/// Whether the build ships this file under `public/` (with or without a leading slash).
+pub fn exists(path: &str) -> bool {
+    hash_of(path.trim_start_matches('/')).is_some()
+}
+
 /// Resolves a fingerprinted request path to the file under `public/` it names, only if the hash is
 /// the current one: an old hash is a 404, never a stale file under an immutable header.
 pub fn resolve(request_path: &str) -> Option<String> {

@@ -325,6 +325,38 @@ describe('creating and editing a product', () => {
     assert.equal(back.status, 422);
     assert.match(back.text, /về bản nháp trước/);
   });
+
+  it('links a product to Shopee and TikTok Shop (checked URLs, audited), shown on its page at once', async () => {
+    const [p] = await shop.sql("SELECT id, slug FROM products WHERE status = 'active' ORDER BY id LIMIT 1");
+    const page = `/admin/products/${p.id}`;
+    const action = `/admin/products/${p.id}/marketplaces`;
+    assert.equal((await shop.get(`/p/${p.slug}`)).status, 200, 'cached before the change');
+    const bad = await admins.staff.submit(action, { shopee_url: 'https://shopee.vn.evil.example/x', tiktok_url: '' }, { page });
+    assert.equal(bad.status, 422, bad.text.slice(0, 300));
+    assert.match(bad.text, /Liên kết phải là một trang trên shopee.vn/);
+    assert.equal(parseHtml(bad.text).find('input[name="shopee_url"]').attr('value'), 'https://shopee.vn.evil.example/x', 'what was typed is kept');
+    assert.equal((await shop.sql(`SELECT COUNT(*) AS n FROM product_marketplace_links WHERE product_id = ${p.id}`))[0].n, 0);
+    const refused = await admins.support.submit(action, { shopee_url: 'https://shopee.vn/a', tiktok_url: '' }, { page });
+    assert.equal(refused.status, 403);
+
+    const links = { shopee_url: 'https://shopee.vn/Ao-gile-i.123.456', tiktok_url: 'https://shop.tiktok.com/view/product/1729' };
+    const ok = await admins.staff.submit(action, links, { page });
+    assert.equal(ok.status, 303, ok.text.slice(0, 300));
+    assert.equal(ok.headers.get('location'), `${page}?saved=1#marketplaces`);
+    const form = await admins.staff.get(page);
+    assert.equal(form.doc.find('input[name="tiktok_url"]').attr('value'), links.tiktok_url);
+    const [audit] = await shop.sql(`SELECT action, after FROM audit_log WHERE entity = 'product' AND entity_id = '${p.id}' ORDER BY id DESC LIMIT 1`);
+    assert.equal(audit.action, 'product.marketplace_links');
+    assert.deepEqual(JSON.parse(audit.after).map((l) => l.marketplace), ['shopee', 'tiktok']);
+    const shown = (await shop.getHtml(`/p/${p.slug}`)).doc;
+    assert.equal(shown.find('a[data-marketplace="shopee"]')?.attr('href'), links.shopee_url);
+    assert.equal(shown.find('a[data-marketplace="tiktok"]')?.attr('href'), links.tiktok_url);
+
+    assert.equal((await admins.staff.submit(action, { shopee_url: '', tiktok_url: links.tiktok_url }, { page })).status, 303);
+    const after = (await shop.getHtml(`/p/${p.slug}`)).doc;
+    assert.equal(after.find('a[data-marketplace="shopee"]'), null, 'an emptied field removes its link');
+    assert.ok(after.find('a[data-marketplace="tiktok"]'));
+  });
 });
 
 describe('CSV export', () => {

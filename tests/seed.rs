@@ -389,3 +389,23 @@ fn quotes_in_text_are_escaped() {
     assert!(sql.contains("'Women''s vests'"));
     assert!(sql.contains("'Photographer''s vest'"));
 }
+
+#[test]
+fn every_product_category_and_the_home_page_has_a_committed_social_png() {
+    let c = catalog();
+    let mut wanted: Vec<String> = vec![vestify::domain::sharing::HOME_IMAGE.to_string()];
+    wanted.extend(c.categories.iter().map(|k| vestify::domain::sharing::category_image(k.slug)));
+    wanted.extend(c.products.iter().map(|p| vestify::domain::sharing::product_image(p.slug)));
+    for path in &wanted {
+        let bytes = std::fs::read(repo().join("public").join(path)).unwrap_or_default();
+        assert_eq!(vestify::seed::png_size(&bytes), Some((1200, 630)), "public/{path} is missing or not a 1200×630 PNG: {REGENERATE}");
+        assert!(bytes.len() < 300 * 1024, "public/{path} is {} bytes", bytes.len());
+    }
+    let wanted: HashSet<String> = wanted.into_iter().collect();
+    for dir in ["img/social/products", "img/social/categories"] {
+        for entry in std::fs::read_dir(repo().join("public").join(dir)).expect("social image folder exists") {
+            let name = entry.expect("readable entry").file_name().to_string_lossy().into_owned();
+            assert!(wanted.contains(&format!("{dir}/{name}")), "public/{dir}/{name} is not generated any more: {REGENERATE}");
+        }
+    }
+}

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 
 import { squash } from './support/html.mjs';
 import { catalog, formatVnd, tokens } from './support/seed.mjs';
-import { shop, useShop } from './support/setup.mjs';
+import { s, shop, useShop } from './support/setup.mjs';
 
 const c = catalog();
 const { withVariant } = c;
@@ -605,14 +605,120 @@ describe('product page', () => {
       assert.equal(metaProperty(doc, 'og:url'), `${shop.url}${inLocale(locale, `/p/${p.slug}`)}`);
       assert.equal(metaProperty(doc, 'og:locale'), locale === 'vi' ? 'vi_VN' : 'en_US');
       assert.ok((metaProperty(doc, 'og:description') ?? '').length > 0);
-      const image = metaProperty(doc, 'og:image');
-      assert.ok(image?.startsWith(`${shop.url}/`), `og:image is absolute: ${image}`);
-      const res = await fetch(image);
-      assert.equal(res.status, 200, `og:image ${image} loads`);
-      await res.arrayBuffer();
+      const shown = c.variantsOf(p).find((v) => v.sku === doc.find('article.product').attr('data-sku'));
+      assert.equal(metaProperty(doc, 'product:price:amount'), String(shown.price));
+      assert.equal(metaProperty(doc, 'product:price:currency'), 'VND');
+      assert.equal(metaProperty(doc, 'product:availability'), shown.on_hand > 0 ? 'in stock' : 'out of stock');
+      assert.equal(metaProperty(doc, 'product:retailer_item_id'), shown.sku);
+      assert.equal(metaName(doc, 'twitter:card'), 'summary_large_image');
+      assert.equal(metaProperty(doc, 'og:image:alt'), nameIn(p, locale));
+      await assertSocialImage(doc, `/p/${p.slug}`);
     }
   });
+
+  it('shares through counted plain links with UTM parameters, each share counted by channel in the analytics', async () => {
+    const p = rich();
+    const { doc } = await page(`/p/${p.slug}`);
+    const bar = doc.find('section.share');
+    assert.ok(bar, 'a share bar');
+    const hrefs = Object.fromEntries(bar.findAll('a[data-share-channel]').map((a) => [a.attr('data-share-channel'), a.attr('href')]));
+    assert.deepEqual(Object.keys(hrefs), ['facebook', 'messenger', 'zalo', 'x', 'pinterest']);
+    for (const a of bar.findAll('a[data-share-channel]')) assert.match(a.attr('rel'), /nofollow/);
+    assert.ok(bar.find('button[data-share-channel="copy"]') && bar.find('button[data-share-channel="native"]'));
+    const shares = async () => {
+      const res = await s.internal('GET', '/internal/analytics?days=1');
+      assert.equal(res.status, 200, res.text);
+      return Object.fromEntries(res.json.shares.map((r) => [r.channel, r.shares]));
+    };
+    const before = await shares();
+    /** Follows one share link: the network's page it leads to, and the shop URL it shares. */
+    const follow = async (channel, param) => {
+      const res = await shop.get(hrefs[channel]);
+      assert.equal(res.status, 303, `${channel}: ${res.status}`);
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      const target = new URL(res.headers.get('location'));
+      const shared = new URL(target.searchParams.get(param));
+      assert.equal(`${shared.origin}${shared.pathname}`, `${shop.url}/p/${p.slug}`, channel);
+      assert.equal(shared.searchParams.get('utm_source'), channel);
+      assert.equal(shared.searchParams.get('utm_medium'), 'share');
+      return { target, shared };
+    };
+    const fb = await follow('facebook', 'u');
+    assert.equal(`${fb.target.origin}${fb.target.pathname}`, 'https://www.facebook.com/sharer/sharer.php');
+    assert.equal((await follow('x', 'url')).target.origin, 'https://x.com');
+    const pin = await follow('pinterest', 'url');
+    assert.equal(pin.target.searchParams.get('media'), metaProperty(doc, 'og:image'), 'Pinterest pins the social image');
+    assert.equal((await follow('messenger', 'link')).target.protocol, 'fb-messenger:');
+    // The shared URL lands on the product page (tracking parameters neither change nor split it).
+    const landed = await page(`${fb.shared.pathname}${fb.shared.search}`);
+    assert.equal(landed.doc.find('article.product').attr('data-sku'), doc.find('article.product').attr('data-sku'));
+    // The copy-link button's count (the script fetches it): no redirect.
+    assert.equal((await shop.get(bar.find('button[data-share-channel="copy"]').attr('data-count'))).status, 204);
+    // Nothing is counted for an unknown channel or product, or a write.
+    assert.equal((await shop.get(`/share/myspace/${p.slug}`)).status, 404);
+    assert.equal((await shop.get('/share/facebook/no-such-vest')).status, 404);
+    assert.equal((await shop.request(hrefs.facebook, { method: 'POST' })).status, 405);
+    const after = await shares();
+    for (const [channel, n] of Object.entries({ facebook: 1, x: 1, pinterest: 1, messenger: 1, copy: 1 })) {
+      assert.equal((after[channel] ?? 0) - (before[channel] ?? 0), n, channel);
+    }
+    assert.equal(after.myspace, undefined);
+  });
+
+  it('gives the home page and every category a raster social image of its own', async () => {
+    const home = (await page('/')).doc;
+    assert.match(await assertSocialImage(home, '/'), /\/static\/img\/social\/home\.[0-9a-f]+\.png$/);
+    const seen = new Set();
+    for (const cat of c.categories) {
+      const { doc } = await page(`/en/c/${cat.slug}`);
+      const image = await assertSocialImage(doc, `/en/c/${cat.slug}`);
+      assert.match(image, new RegExp(`/static/img/social/categories/${cat.slug}\\.[0-9a-f]+\\.png$`));
+      assert.equal(metaProperty(doc, 'og:image:alt'), cat.name_en);
+      seen.add(image);
+    }
+    assert.equal(seen.size, c.categories.length, 'one image per category');
+  });
 });
+
+const metaName = (doc, name) => doc.find(`meta[name="${name}"]`)?.attr('content') ?? null;
+
+/**
+ * The page's og:image is an absolute URL that serves a 1200×630 PNG or JPEG (what the tags declare),
+ * which Facebook, Zalo and X display; returns the URL.
+ */
+async function assertSocialImage(doc, path) {
+  const image = metaProperty(doc, 'og:image');
+  assert.ok(image?.startsWith(`${shop.url}/`), `${path}: og:image is absolute: ${image}`);
+  assert.equal(metaProperty(doc, 'og:image:width'), '1200', path);
+  assert.equal(metaProperty(doc, 'og:image:height'), '630', path);
+  assert.ok((metaProperty(doc, 'og:image:alt') ?? '').length > 0, `${path}: og:image:alt`);
+  assert.equal(metaName(doc, 'twitter:image'), image, path);
+  const res = await fetch(image);
+  assert.equal(res.status, 200, `og:image ${image} loads`);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const type = res.headers.get('content-type');
+  assert.equal(metaProperty(doc, 'og:image:type'), type, path);
+  assert.deepEqual(imageSize(bytes, type), { width: 1200, height: 630 }, `${path}: ${image} is 1200×630`);
+  return image;
+}
+
+/** Width and height from a PNG's IHDR or a JPEG's start-of-frame marker. */
+function imageSize(b, type) {
+  if (type === 'image/png') {
+    assert.equal(b.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', 'PNG signature');
+    return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+  }
+  assert.equal(type, 'image/jpeg');
+  assert.equal(b.readUInt16BE(0), 0xffd8, 'JPEG signature');
+  for (let i = 2; i + 9 < b.length; ) {
+    const marker = b.readUInt16BE(i);
+    if (marker >= 0xffc0 && marker <= 0xffcf && ![0xffc4, 0xffc8, 0xffcc].includes(marker)) {
+      return { width: b.readUInt16BE(i + 7), height: b.readUInt16BE(i + 5) };
+    }
+    i += 2 + b.readUInt16BE(i + 2);
+  }
+  return null;
+}
 
 // --- search -----------------------------------------------------------------------------------------
 

@@ -309,3 +309,43 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
     })
     .catch(() => { /* offline or refused: the page's own figures stay */ });
 })();
+
+// The product page's share bar (src/views/share.rs): the phone's share sheet and "copy link", each
+// counted through the same /share/{channel}/{slug} path as the network links (which need no script).
+(() => {
+  'use strict';
+  const bar = document.querySelector('[data-share]');
+  if (!bar) return;
+  const status = bar.querySelector('.share-status');
+  const say = (text) => { status.textContent = text; };
+  // Counted on our side before the path's redirect, which is not followed.
+  const count = (path) => fetch(path, { credentials: 'same-origin', redirect: 'manual', keepalive: true }).catch(() => {});
+  const copy = (url) => (navigator.clipboard ? navigator.clipboard.writeText(url).then(() => true, () => false) : Promise.resolve(false));
+  const share = async (url, path) => {
+    try {
+      await navigator.share({ title: bar.dataset.shareTitle, url });
+      count(path);
+    } catch { /* cancelled (AbortError) or refused: nothing was shared, nothing is counted */ }
+  };
+  const copyButton = bar.querySelector('[data-share-channel="copy"]');
+  const nativeButton = bar.querySelector('[data-share-channel="native"]');
+  if (navigator.clipboard) copyButton.hidden = false;
+  if (navigator.share) nativeButton.hidden = false;
+  copyButton.addEventListener('click', async () => {
+    const ok = await copy(bar.dataset.copyUrl);
+    say(ok ? bar.dataset.copied : bar.dataset.copyFailed);
+    if (ok) count(copyButton.dataset.count);
+  });
+  nativeButton.addEventListener('click', () => share(bar.dataset.shareUrl, nativeButton.dataset.count));
+  // Zalo has no share link without its own script: on a phone the share sheet offers the Zalo app;
+  // elsewhere the link is copied as Zalo's web chat opens (through the counted link) to paste it in.
+  const zalo = bar.querySelector('[data-share-channel="zalo"]');
+  zalo?.addEventListener('click', (event) => {
+    if (navigator.share && matchMedia('(pointer: coarse)').matches) {
+      event.preventDefault();
+      share(bar.dataset.zaloUrl, zalo.getAttribute('href'));
+      return;
+    }
+    copy(bar.dataset.zaloUrl).then((ok) => ok && say(bar.dataset.zaloHint));
+  });
+})();

@@ -270,6 +270,8 @@ pub struct Dashboard {
     pub funnel: Funnel,
     pub previous_funnel: Funnel,
     pub low_stock: Vec<LowStock>,
+    /// Shares of product pages per channel (`app::sharing`), most shared first.
+    pub shares: Vec<super::sharing::ChannelShares>,
 }
 
 impl Dashboard {
@@ -391,9 +393,10 @@ pub async fn dashboard(db: &impl Db, period: Period, now: i64) -> Result<Dashboa
             funnel_sql(&period),
             funnel_sql(&previous),
             low_stock_sql(TOP * 2),
+            super::sharing::shares_by_channel_sql(&period),
         ])
         .await?;
-    let [totals, prev_totals, days, prev_days, providers, products, categories, funnel_now, funnel_prev, low] = expect_n::<10>(results, "dashboard reads")?;
+    let [totals, prev_totals, days, prev_days, providers, products, categories, funnel_now, funnel_prev, low, shares] = expect_n::<11>(results, "dashboard reads")?;
     let totals: TotalsRow = aggregate(&totals)?;
     let prev: TotalsRow = aggregate(&prev_totals)?;
     Ok(Dashboard {
@@ -410,6 +413,7 @@ pub async fn dashboard(db: &impl Db, period: Period, now: i64) -> Result<Dashboa
         funnel: aggregate::<FunnelRow>(&funnel_now)?.into(),
         previous_funnel: aggregate::<FunnelRow>(&funnel_prev)?.into(),
         low_stock: low.decode::<LowStockRow>()?.into_iter().map(LowStock::from).collect(),
+        shares: shares.decode()?,
     })
 }
 

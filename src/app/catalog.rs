@@ -252,6 +252,8 @@ pub struct ProductPage {
     pub related: Vec<ProductCard>,
     /// Ids of the collections the product is in (promotions can target collections).
     pub collections: Vec<i64>,
+    /// The same product on Shopee / TikTok Shop, as the admin set it (`app::sharing`).
+    pub marketplace_links: Vec<super::sharing::MarketplaceLink>,
 }
 
 pub fn product_by_slug_sql(slug: &str) -> Sql {

@@ -30,6 +30,7 @@ pub mod refunds;
 pub mod reviews;
 pub mod regions;
 pub mod sentiment;
+pub mod sharing;
 pub mod shipping;
 pub mod search;
 pub mod sign_in;

@@ -21,6 +21,8 @@ mod host {
 
     /// Directories the generator owns outright: stale files in them are removed.
     const OWNED_DIRS: &[&str] = &["img/products", "img/categories"];
+    /// Directories of the generated social images (PNG), owned outright as well.
+    const OWNED_SOCIAL_DIRS: &[&str] = &["img/social/products", "img/social/categories"];
 
     pub fn main() -> ExitCode {
         let Some(out) = std::env::args_os().nth(1).map(PathBuf::from) else {
@@ -59,6 +61,30 @@ mod host {
                 }
             }
         }
+        let social = seed::demo_social_images().map_err(io::Error::other)?;
+        let mut social_bytes = 0;
+        for (path, png) in &social {
+            let full = public.join(path);
+            // Rewritten only when different, so an unchanged image keeps its file (and its time).
+            if fs::read(&full).ok().as_deref() != Some(png.as_slice()) {
+                if let Some(dir) = full.parent() {
+                    fs::create_dir_all(dir)?;
+                }
+                fs::write(&full, png)?;
+            }
+            social_bytes += png.len();
+        }
+        let wanted_social: HashSet<PathBuf> = social.iter().map(|(path, _)| public.join(path)).collect();
+        for dir in OWNED_SOCIAL_DIRS {
+            for entry in fs::read_dir(public.join(dir))? {
+                let path = entry?.path();
+                if !wanted_social.contains(&path) {
+                    fs::remove_file(&path)?;
+                    println!("removed stale {}", path.display());
+                }
+            }
+        }
+        println!("wrote {} social images (1200×630 PNG, {} KiB)", social.len(), social_bytes / 1024);
         println!(
             "wrote {}: {} categories, {} products, {} variants, {} product images; {} SVG files ({} KiB) under {}",
             sql_path.display(),

@@ -139,6 +139,7 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     // adding to a product that is or was on sale, or changing a price, needs EditPrices (checked
     // in the variant insert itself: `app::admin_product::add_variant`).
     ("POST", "/admin/products/{id}/variants", Permission::EditProducts),
+    ("POST", "/admin/products/{id}/marketplaces", Permission::EditProducts),
     ("POST", "/admin/products/{id}/variants/{id}/price", Permission::EditPrices),
     ("POST", "/admin/products/{id}/variants/{id}/remove", Permission::EditProducts),
     ("GET", "/admin/stock", Permission::ViewProducts),

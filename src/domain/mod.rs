@@ -37,6 +37,7 @@ pub mod session;
 pub mod shipping;
 pub mod security;
 pub mod signature;
+pub mod sharing;
 pub mod slug;
 pub mod svg;
 pub mod throttle;

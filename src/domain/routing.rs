@@ -42,6 +42,8 @@ pub enum Area {
     Internal,
     /// Reviews: `/api/v1/products/{slug}/reviews`, `/api/v1/reviews/…` and the `/reviews/…` forms.
     Reviews,
+    /// `/share/{channel}/{slug}`: a product page's share button, counted, then on to the network.
+    Share,
 }
 
 const GATEWAYS: [&str; 4] = ["stripe", "paypal", "momo", "zalopay"];
@@ -99,6 +101,7 @@ pub fn area(path: &str, readable: bool) -> Area {
         (["webhooks", _, ..], _) => Area::Webhooks,
         (["internal", _, ..], _) => Area::Internal,
         (["api", _, ..], _) => Area::Api,
+        (_, ["share", _, _]) => Area::Share,
         _ => Area::Storefront,
     }
 }
@@ -137,6 +140,9 @@ mod tests {
             ("/c/gile", true, Storefront),
             ("/en/p/gile-phao", true, Storefront),
             ("/nope", false, Storefront),
+            ("/share/zalo/gile-len", true, Share),
+            ("/en/share/copy/gile-len", true, Share),
+            ("/share/zalo", true, Storefront),
             ("/api", true, Storefront),
             ("/en/admin", true, Storefront),
             ("/en/api/v1/products", true, Storefront),

@@ -39,9 +39,10 @@ impl CatalogStore for D1 {
                 catalog::tags_sql(slug),
                 catalog::related_sql(slug, RELATED),
                 catalog::product_collections_sql(slug),
+                crate::app::sharing::links_by_slug_sql(slug),
             ])
             .await?;
-        let [product, variants, images, tags, related, collections] = results.as_slice() else {
+        let [product, variants, images, tags, related, collections, marketplace_links] = results.as_slice() else {
             return Err(AppError::Internal(format!("product batch returned {} results", results.len()).into()));
         };
         let Some(product) = product.decode::<Product>()?.into_iter().next() else { return Ok(None) };
@@ -53,6 +54,7 @@ impl CatalogStore for D1 {
             tags: tags.decode::<TagRow>()?.into_iter().map(|t| t.tag).collect(),
             related: related.into_iter().map(ProductCard::from).collect(),
             collections: collections.decode::<IdRow>()?.into_iter().map(|r| r.id).collect(),
+            marketplace_links: marketplace_links.decode()?,
         }))
     }
 

@@ -77,6 +77,10 @@ pub async fn dispatch(r: &Req<'_>, method: &str, segments: &[&str]) -> Option<Re
             Ok(id) => save_product(r, Some(id)).await,
             Err(_) => Err(AppError::NotFound),
         },
+        ("POST", ["admin", "products", id, "marketplaces"]) => match id.parse() {
+            Ok(id) => save_marketplace_links(r, id).await,
+            Err(_) => Err(AppError::NotFound),
+        },
         ("POST", ["admin", "products", id, "variants"]) => match id.parse() {
             Ok(id) => add_variant(r, id).await,
             Err(_) => Err(AppError::NotFound),
@@ -263,6 +267,12 @@ async fn product_form(r: &Req<'_>, id: Option<i64>, input: Option<ProductInput>,
         Some(id) => r.db.all(&crate::app::product_media::images_sql(id)).await?,
         None => Vec::new(),
     };
+    let marketplace_links: Vec<crate::app::sharing::MarketplaceLink> = match id {
+        Some(id) => r.db.all(&crate::app::sharing::links_sql(id)).await?,
+        None => Vec::new(),
+    };
+    let marketplace_typed: &[(String, String)] =
+        if errors.iter().any(|(f, _)| crate::domain::sharing::Marketplace::ALL.iter().any(|m| m.field() == *f)) { r.form } else { &[] };
     let sizes: Vec<String> = r.db.all::<CodeRow>(&sizes_sql()).await?.into_iter().map(|c| c.code).collect();
     let colors: Vec<crate::app::admin_product::ColorRow> = r.db.all(&colors_sql()).await?;
     let status = if !errors.is_empty() || matches!(message, Some((false, _))) { 422 } else { 200 };
@@ -282,6 +292,8 @@ async fn product_form(r: &Req<'_>, id: Option<i64>, input: Option<ProductInput>,
         message,
         images: &images,
         variant_values,
+        marketplace_links: &marketplace_links,
+        marketplace_typed,
     };
     let path = id.map_or("/admin/products/new".to_string(), |id| format!("/admin/products/{id}"));
     Ok(page(status, catalog::product_form_page(&r.ctx(&path), &view)))
@@ -330,6 +342,22 @@ async fn save_product(r: &Req<'_>, id: Option<i64>) -> Result<Response, AppError
             Ok(redirect(&format!("/admin/products/{id}?saved=1"), Vec::new()))
         }
     }
+}
+
+/// The product's "also on Shopee / TikTok Shop" links: checked, replaced (audited), and the
+/// cached product page dropped with the catalog version.
+async fn save_marketplace_links(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
+    let links = match crate::app::sharing::parse_links(r.form) {
+        Ok(links) => links,
+        Err(errors) => return product_form(r, Some(id), None, &errors, None).await,
+    };
+    if r.db.all::<ProductRow>(&product_sql(id)).await?.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let before: Vec<crate::app::sharing::MarketplaceLink> = r.db.all(&crate::app::sharing::links_sql(id)).await?;
+    r.db.batch(&crate::app::sharing::set_links_batch(r.actor, id, &before, &links, now())).await?;
+    bump_catalog_version(r.env).await?;
+    Ok(redirect(&format!("/admin/products/{id}?saved=1#marketplaces"), Vec::new()))
 }
 
 async fn add_variant(r: &Req<'_>, id: i64) -> Result<Response, AppError> {

@@ -31,6 +31,7 @@ mod orders;
 mod payments;
 mod promotions;
 mod reviews;
+mod share;
 mod storefront;
 mod track;
 mod webhooks;
@@ -247,6 +248,7 @@ async fn dispatch(area: Area, req: Request, incoming: &Incoming, env: &Env, ctx:
         Area::Internal => internal::handle(req, incoming, env).await,
         Area::Api => api::handle(incoming, env, ctx).await,
         Area::Reviews => reviews::handle(req, incoming, env, ctx).await,
+        Area::Share => share::handle(req, incoming, env).await,
         Area::Storefront => storefront::handle(incoming, env, ctx).await,
     }
 }

@@ -9,7 +9,10 @@
 mod art;
 mod data;
 mod reviews;
+mod social;
 mod sql;
+
+pub use social::png_size;
 
 use std::fmt::Write;
 
@@ -320,6 +323,13 @@ pub fn demo_sql() -> String {
 /// Every SVG the catalog refers to, as (path under `public/`, file contents).
 pub fn demo_images() -> Vec<(String, String)> {
     demo_catalog().render_pictures()
+}
+
+/// Every social image (1200 × 630 PNG) of the catalog, as (path under `public/`, PNG bytes): one
+/// per product, per category and the home page's, drawn from the SVGs of `demo_images`.
+pub fn demo_social_images() -> Result<Vec<(String, Vec<u8>)>, String> {
+    let catalog = demo_catalog();
+    social::social_images(&catalog, &catalog.render_pictures())
 }
 
 impl Catalog {

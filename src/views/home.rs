@@ -40,7 +40,8 @@ pub fn home(ctx: &PageCtx, data: &HomeData) -> Markup {
         title: String::new(),
         description: t.hero_text.to_string(),
         canonical: Some(ctx.absolute(&ctx.href("/"))),
-        image: Some(ctx.absolute(&assets::url("img/hero.svg"))),
+        image: Some(seo::social_image(ctx, None)),
+        image_alt: format!("{} — {}", t.shop_name, t.tagline),
         json_ld: vec![seo::json_ld(&site), seo::json_ld(&org)],
         ..Head::default()
     };

@@ -15,8 +15,13 @@ pub struct Head {
     /// Absolute canonical URL; `None` for pages that should not be indexed at all.
     pub canonical: Option<String>,
     pub noindex: bool,
-    /// Absolute image URL for OpenGraph / Twitter cards.
+    /// Absolute URL of the page's social image for OpenGraph / Twitter cards: always a 1200 × 630
+    /// raster image (`domain::sharing`), which the tags declare.
     pub image: Option<String>,
+    /// The social image's text alternative (`og:image:alt`, `twitter:image:alt`).
+    pub image_alt: String,
+    /// More OpenGraph properties (`product:price:amount`…), in order.
+    pub og_extra: Vec<(&'static str, String)>,
     /// `website` or `product`.
     pub og_type: &'static str,
     /// JSON-LD documents, already serialised with `seo::json_ld`.
@@ -63,9 +68,19 @@ pub fn page(ctx: &PageCtx, head: Head, main: Markup) -> Markup {
                 }
                 @if let Some(image) = &head.image {
                     meta property="og:image" content=(image);
+                    meta property="og:image:type" content=(if image.ends_with(".png") { "image/png" } else { "image/jpeg" });
+                    meta property="og:image:width" content=(crate::domain::sharing::SOCIAL_WIDTH);
+                    meta property="og:image:height" content=(crate::domain::sharing::SOCIAL_HEIGHT);
+                    meta property="og:image:alt" content=(head.image_alt);
                     meta name="twitter:image" content=(image);
+                    meta name="twitter:image:alt" content=(head.image_alt);
+                }
+                @for (property, content) in &head.og_extra {
+                    meta property=(property) content=(content);
                 }
                 meta name="twitter:card" content="summary_large_image";
+                meta name="twitter:title" content=(if head.title.is_empty() { full_title.as_str() } else { head.title.as_str() });
+                meta name="twitter:description" content=(head.description);
                 meta name="theme-color" content="#1f3a5f";
                 link rel="icon" href=(assets::url("img/favicon.svg")) type="image/svg+xml";
                 link rel="stylesheet" href=(assets::url("css/app.css"));

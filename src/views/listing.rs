@@ -74,6 +74,14 @@ pub fn listing_page_with(ctx: &PageCtx, view: &ListingView, extra: &Markup) -> M
         description,
         canonical,
         noindex: q.is_noindex() || matches!(view.kind, Kind::Search { .. }),
+        image: Some(match &view.kind {
+            Kind::Category(c) => seo::social_image(ctx, Some(&crate::domain::sharing::category_image(&c.slug))),
+            Kind::Search { .. } => seo::social_image(ctx, None),
+        }),
+        image_alt: match &view.kind {
+            Kind::Category(c) => c.name(ctx.locale).to_string(),
+            Kind::Search { .. } => t.shop_name.to_string(),
+        },
         json_ld,
         ..Head::default()
     };

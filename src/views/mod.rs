@@ -25,6 +25,7 @@ pub mod qr;
 pub mod reviews;
 pub mod security;
 pub mod seo;
+pub mod share;
 pub mod shop_i18n;
 pub mod tracking;
 pub mod social;

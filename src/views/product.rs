@@ -85,7 +85,9 @@ pub fn product_page_reviewed(ctx: &PageCtx, data: &ProductPage, colors: &[Color]
         title: p.seo_title(ctx.locale).to_string(),
         description: p.seo_description(ctx.locale).to_string(),
         canonical: Some(ctx.absolute(&ctx.href(&base))),
-        image: image_urls.first().cloned(),
+        image: Some(seo::social_image(ctx, Some(&crate::domain::sharing::product_image(&p.slug)))),
+        image_alt: p.name(ctx.locale).to_string(),
+        og_extra: product_og(p, selected.or_else(|| data.variants.iter().find(|v| v.is_active()))),
         og_type: "product",
         json_ld: vec![seo::json_ld(&product_ld), breadcrumb_json_ld(ctx, &trail)],
         ..Head::default()
@@ -170,6 +172,8 @@ pub fn product_page_reviewed(ctx: &PageCtx, data: &ProductPage, colors: &[Color]
                     summary { (t.size_guide) }
                     (size_guide(ctx))
                 }
+                (super::share::share_bar(ctx, &p.slug, p.name(ctx.locale), &ctx.absolute(&ctx.href(&base))))
+                (super::share::marketplace_links(ctx, &data.marketplace_links))
             }
             section.details {
                 h2 { (t.description) }
@@ -194,6 +198,21 @@ pub fn product_page_reviewed(ctx: &PageCtx, data: &ProductPage, colors: &[Color]
         }
     };
     page(ctx, head, main)
+}
+
+/// Meta's product tags (OpenGraph flavour) for the shown variant: price, currency, availability and
+/// the SKU, which is the id the catalog feeds and the Pixel's `content_ids` use.
+/// <https://developers.facebook.com/docs/marketing-api/catalog/guides/microdata-tags/>
+fn product_og(p: &crate::domain::catalog::Product, shown: Option<&Variant>) -> Vec<(&'static str, String)> {
+    let mut tags = vec![("product:brand", p.brand.clone()), ("product:condition", "new".to_string())];
+    if let Some(v) = shown {
+        tags.push(("product:price:amount", v.price.minor().to_string()));
+        tags.push(("product:price:currency", "VND".to_string()));
+        tags.push(("product:availability", if v.stock().can_buy() { "in stock" } else { "out of stock" }.to_string()));
+        tags.push(("product:retailer_item_id", v.sku.clone()));
+        tags.push(("product:item_group_id", p.id.to_string()));
+    }
+    tags
 }
 
 /// The selected colour's images first (then images for no particular colour), else all of them.
@@ -265,9 +284,8 @@ mod render_cost {
     use crate::domain::locale::Locale;
     use crate::seed::demo_catalog;
 
-    #[test]
-    #[ignore]
-    fn product_page_render_cost() {
+    /// The demo catalog's product with the most variants, as its page is given it, in Vietnamese.
+    fn demo_product_page() -> (PageCtx, ProductPage, Vec<Color>) {
         let c = demo_catalog();
         let p = c.products.iter().max_by_key(|p| c.variants.iter().filter(|v| v.product_id == p.id).count()).expect("a product");
         let product = Product {
@@ -311,7 +329,7 @@ mod render_cost {
             .take(4)
             .map(|o| ProductCard { id: o.id, slug: o.slug.into(), name_vi: o.name_vi.into(), name_en: o.name_en.into(), price: crate::domain::money::Vnd::new(500_000), compare_at_price: None, available: 5, image_url: None, image_alt_vi: None, image_alt_en: None, created_at: o.created_at.into(), variant: None, rating: None })
             .collect();
-        let data = ProductPage { product, variants, images, tags: p.tags.iter().map(|t| t.to_string()).collect(), related, collections: vec![] };
+        let data = ProductPage { product, variants, images, tags: p.tags.iter().map(|t| t.to_string()).collect(), related, collections: vec![], marketplace_links: vec![] };
         let colors: Vec<Color> = c.colors.iter().map(|k| Color { code: k.code.into(), name_vi: k.name_vi.into(), name_en: k.name_en.into(), hex: k.hex.into() }).collect();
         let categories: Vec<Category> = c
             .categories
@@ -319,6 +337,50 @@ mod render_cost {
             .map(|k| Category { id: k.id, parent_id: k.parent_id, slug: k.slug.into(), path: k.path.clone(), name_vi: k.name_vi.into(), name_en: k.name_en.into(), description_vi: k.description_vi.into(), description_en: k.description_en.into(), image_path: Some(k.image_path.clone()), sort_order: k.sort_order, featured: i64::from(k.featured) })
             .collect();
         let ctx = PageCtx { locale: Locale::Vi, path: format!("/p/{}", p.slug), query: String::new(), origin: "https://vestify.vn".into(), categories };
+        (ctx, data, colors)
+    }
+
+    fn meta<'a>(html: &'a str, key: &str) -> Option<&'a str> {
+        let at = html.find(&format!("=\"{key}\" content=\""))?;
+        let rest = &html[at + key.len() + 13..];
+        rest.split('"').next()
+    }
+
+    #[test]
+    fn a_shared_product_shows_its_raster_image_price_and_sku() {
+        let (ctx, data, colors) = demo_product_page();
+        let html = product_page(&ctx, &data, &colors, &Choice::default()).into_string();
+        let shown = VariantMatrix::new(&data.variants, None, None, None).selected.expect("a buyable variant");
+        let image = meta(&html, "og:image").expect("og:image");
+        let file = crate::domain::sharing::product_image(&data.product.slug);
+        let stem = file.trim_end_matches(".png");
+        assert!(image.starts_with(&format!("https://vestify.vn/static/{stem}.")) && image.ends_with(".png"), "{image}");
+        assert_eq!(meta(&html, "og:image:width"), Some("1200"));
+        assert_eq!(meta(&html, "og:image:height"), Some("630"));
+        assert_eq!(meta(&html, "og:image:type"), Some("image/png"));
+        assert_eq!(meta(&html, "og:image:alt"), Some(data.product.name_vi.as_str()));
+        assert_eq!(meta(&html, "twitter:image"), Some(image));
+        assert_eq!(meta(&html, "twitter:card"), Some("summary_large_image"));
+        assert_eq!(meta(&html, "product:price:amount"), Some(shown.price.minor().to_string().as_str()));
+        assert_eq!(meta(&html, "product:price:currency"), Some("VND"));
+        assert_eq!(meta(&html, "product:availability"), Some("in stock"));
+        assert_eq!(meta(&html, "product:retailer_item_id"), Some(shown.sku.as_str()));
+    }
+
+    #[test]
+    fn a_sold_out_variant_is_shared_as_out_of_stock() {
+        let (ctx, mut data, colors) = demo_product_page();
+        let sku = data.variants[0].sku.clone();
+        data.variants[0].on_hand = 0;
+        let html = product_page(&ctx, &data, &colors, &Choice { sku: Some(&sku), ..Choice::default() }).into_string();
+        assert_eq!(meta(&html, "product:availability"), Some("out of stock"));
+        assert_eq!(meta(&html, "product:retailer_item_id"), Some(sku.as_str()));
+    }
+
+    #[test]
+    #[ignore]
+    fn product_page_render_cost() {
+        let (ctx, data, colors) = demo_product_page();
         let runs = 2_000;
         let started = std::time::Instant::now();
         let mut bytes = 0;

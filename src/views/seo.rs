@@ -2,7 +2,9 @@
 
 use serde_json::Value;
 
+use crate::assets;
 use crate::domain::locale::Locale;
+use crate::domain::sharing;
 
 /// Serialises JSON-LD for a `<script>` element. maud escapes text, not script content, so `<`, `>`
 /// and `&` become `\u003c`-style escapes: a product name can never close the script element.
@@ -20,6 +22,13 @@ pub fn json_ld(value: &Value) -> String {
         }
     }
     out
+}
+
+/// The absolute URL of a page's social image: `own` (a file under `public/`, such as the seed's
+/// generated PNG) when the build ships it, else the shop's own image, so every page has a raster one.
+pub fn social_image(ctx: &super::PageCtx, own: Option<&str>) -> String {
+    let path = own.filter(|p| assets::exists(p)).unwrap_or(sharing::HOME_IMAGE);
+    ctx.absolute(&assets::url(path))
 }
 
 pub fn robots_txt(origin: &str) -> String {

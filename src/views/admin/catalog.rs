@@ -358,6 +358,10 @@ pub struct ProductFormView<'a> {
     pub images: &'a [crate::app::product_media::ImageRow],
     /// What was typed into a refused add-variant form (empty otherwise).
     pub variant_values: &'a [(String, String)],
+    /// The product's links on Shopee / TikTok Shop (`app::sharing`).
+    pub marketplace_links: &'a [crate::app::sharing::MarketplaceLink],
+    /// What a refused marketplace form typed (empty otherwise).
+    pub marketplace_typed: &'a [(String, String)],
 }
 
 fn field_error(v: &ProductFormView, field: &str) -> Markup {
@@ -506,9 +510,42 @@ pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
     let main = html! {
         (main)
         @if let Some(id) = v.id { (super::media::images_section(ctx, id, v.images, v.variants, v.can_edit)) }
+        @if let Some(id) = v.id { (marketplace_section(ctx, v, id)) }
     };
     let title = if v.id.is_some() { p.name_vi.clone() } else { w(ctx, "Sản phẩm mới", "New product").to_string() };
     page(ctx, Section::Products, &title, main)
+}
+
+/// "Also on Shopee / TikTok Shop": the product page links to these when set. What a refused form
+/// typed is shown again with its error.
+fn marketplace_section(ctx: &AdminCtx, v: &ProductFormView, id: i64) -> Markup {
+    use crate::domain::sharing::Marketplace;
+    let refused = v.errors.iter().any(|(f, _)| Marketplace::ALL.iter().any(|m| m.field() == *f));
+    let value = |m: Marketplace| -> String {
+        if refused {
+            v.marketplace_typed.iter().find(|(k, _)| k == m.field()).map(|(_, x)| x.clone()).unwrap_or_default()
+        } else {
+            v.marketplace_links.iter().find(|l| l.marketplace() == Some(m)).map(|l| l.url.clone()).unwrap_or_default()
+        }
+    };
+    html! {
+        section.admin-card #marketplaces {
+            h2 { (w(ctx, "Cũng có trên Shopee / TikTok Shop", "Also on Shopee / TikTok Shop")) }
+            p.admin-muted { (w(ctx, "Trang sản phẩm hiện liên kết tới cùng sản phẩm trên sàn. Để trống để bỏ liên kết.", "The product page links to the same product on the marketplace. Leave empty to remove the link.")) }
+            form method="post" action=(ctx.href(&format!("/admin/products/{id}/marketplaces"))) {
+                (csrf_field())
+                @for m in Marketplace::ALL {
+                    label { (m.name())
+                        input type="url" name=(m.field()) maxlength="500" inputmode="url" value=(value(m))
+                            placeholder=(match m { Marketplace::Shopee => "https://shopee.vn/…", Marketplace::TiktokShop => "https://shop.tiktok.com/…" })
+                            aria-invalid=[v.errors.iter().any(|(f, _)| *f == m.field()).then_some("true")] disabled[!v.can_edit];
+                        (field_error(v, m.field()))
+                    }
+                }
+                @if v.can_edit { button type="submit" { (w(ctx, "Lưu liên kết", "Save links")) } }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,7 @@ pub fn dashboard_json(d: &Dashboard) -> serde_json::Value {
         "funnel": funnel(&d.funnel),
         "previous_funnel": funnel(&d.previous_funnel),
         "low_stock": d.low_stock,
+        "shares": d.shares,
     })
 }
 
@@ -184,6 +185,8 @@ pub fn dashboard_page(ctx: &AdminCtx, d: &Dashboard) -> Markup {
             }
         }
 
+        (shares_section(ctx, &d.shares))
+
         section.admin-card #low-stock {
             h2 { (t.low_stock) }
             @if d.low_stock.is_empty() {
@@ -207,6 +210,32 @@ pub fn dashboard_page(ctx: &AdminCtx, d: &Dashboard) -> Markup {
         }
     };
     page(ctx, Section::Dashboard, t.dashboard, main)
+}
+
+/// Shares of product pages by channel (the product page's share buttons).
+fn shares_section(ctx: &AdminCtx, rows: &[crate::app::sharing::ChannelShares]) -> Markup {
+    let (title, channel, shares, none) = match ctx.locale {
+        crate::domain::locale::Locale::Vi => ("Lượt chia sẻ theo kênh", "Kênh", "Lượt chia sẻ", "Chưa có lượt chia sẻ nào trong kỳ này."),
+        crate::domain::locale::Locale::En => ("Shares by channel", "Channel", "Shares", "No shares in this period."),
+    };
+    let name = |code: &str| crate::domain::sharing::Channel::parse(code).map_or(code.to_string(), |c| c.name().to_string());
+    html! {
+        section.admin-card #shares {
+            h2 { (title) }
+            @if rows.is_empty() {
+                p { (none) }
+            } @else {
+                table.admin-table {
+                    thead { tr { th scope="col" { (channel) } th scope="col" { (shares) } } }
+                    tbody {
+                        @for r in rows {
+                            tr data-channel=(r.channel) { th scope="row" { (name(&r.channel)) } td { (ctx.number(r.shares)) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn ranked_section(ctx: &AdminCtx, id: &str, title: &str, column: &str, rows: &[Ranked], link: impl Fn(&Ranked) -> String) -> Markup {
@@ -348,6 +377,7 @@ mod tests {
                 reserved: 1,
                 threshold: 3,
             }],
+            shares: vec![crate::app::sharing::ChannelShares { channel: "zalo".into(), shares: 7 }],
         }
     }
 
@@ -365,6 +395,7 @@ mod tests {
         assert!(html.contains(r#"href="/admin/stock?q=VS-1""#));
         assert!(html.contains(crate::domain::security::CSRF_SLOT), "the logout form carries the token slot");
         assert!(!html.contains("style="));
+        assert!(html.contains(r#"<tr data-channel="zalo"><th scope="row">Zalo</th><td>7</td></tr>"#), "shares by channel");
         let en = dashboard_page(&ctx(Locale::En), &sample()).into_string();
         assert!(en.contains("₫3,000,000") && en.contains("+50.0%") && en.contains("Knit vest"));
         assert!(en.contains(r#"href="/en/admin/orders""#));
