@@ -14,6 +14,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::listing::{FieldError, Problem};
+
 /// How many products each stored list keeps (the page shows 4; the API gives up to this many).
 pub const LIST_LEN: usize = 12;
 /// Fewest baskets (or view sessions) two products must share before the pair counts.
@@ -47,6 +49,46 @@ impl RecKind {
 
     pub fn parse(s: &str) -> Option<RecKind> {
         RecKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Cards a list gives when the request does not say.
+pub const DEFAULT_LIMIT: i64 = 4;
+
+/// `?kind=&limit=` of the recommendations endpoint: `kind` defaults to `similar`, `limit` to 4
+/// (1 to `LIST_LEN`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecQuery {
+    pub kind: RecKind,
+    pub limit: i64,
+}
+
+impl RecQuery {
+    pub fn parse(kind: Option<&str>, limit: Option<&str>) -> Result<RecQuery, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let kind = match kind.map(str::trim).filter(|k| !k.is_empty()) {
+            None => RecKind::Similar,
+            Some(k) => RecKind::parse(k).unwrap_or_else(|| {
+                errors.push(FieldError { field: "kind", problem: Problem::UnknownChoice });
+                RecKind::Similar
+            }),
+        };
+        let max = LIST_LEN as i64;
+        let limit = match limit.map(str::trim).filter(|l| !l.is_empty()) {
+            None => DEFAULT_LIMIT,
+            Some(l) => match l.parse::<i64>() {
+                Ok(n) if (1..=max).contains(&n) => n,
+                Ok(_) => {
+                    errors.push(FieldError { field: "limit", problem: Problem::OutOfRange { min: 1, max } });
+                    DEFAULT_LIMIT
+                }
+                Err(_) => {
+                    errors.push(FieldError { field: "limit", problem: Problem::NotANumber });
+                    DEFAULT_LIMIT
+                }
+            },
+        };
+        if errors.is_empty() { Ok(RecQuery { kind, limit }) } else { Err(errors) }
     }
 }
 
@@ -475,6 +517,16 @@ mod tests {
         let lists: Lists = [(1, vec![Scored { id: 2, score: 0.9 }, Scored { id: 3, score: 0.8 }])].into_iter().collect();
         assert_eq!(pairs_found(&lists, &[(1, 3), (1, 4)], 2), 0.5);
         assert_eq!(pairs_found(&lists, &[(1, 3)], 1), 0.0);
+    }
+
+    #[test]
+    fn the_query_defaults_and_refuses_what_it_cannot_read() {
+        assert_eq!(RecQuery::parse(None, None), Ok(RecQuery { kind: RecKind::Similar, limit: DEFAULT_LIMIT }));
+        assert_eq!(RecQuery::parse(Some("bought_together"), Some("12")), Ok(RecQuery { kind: RecKind::BoughtTogether, limit: 12 }));
+        let fields = |r: Result<RecQuery, Vec<FieldError>>| r.unwrap_err().into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(fields(RecQuery::parse(Some("popular"), Some("0"))), vec!["kind", "limit"]);
+        assert_eq!(fields(RecQuery::parse(None, Some("13"))), vec!["limit"]);
+        assert_eq!(fields(RecQuery::parse(None, Some("four"))), vec!["limit"]);
     }
 
     #[test]

@@ -59,6 +59,17 @@ pub fn forget_version() {
     REFRESHING.with(|r| r.set(0.0));
 }
 
+/// Writes a new catalog version so cached pages are missed at once (a catalog change, a review
+/// published, the recommendation lists recomputed).
+pub async fn bump_version(env: &Env) -> Result<(), crate::domain::error::AppError> {
+    use crate::domain::error::AppError;
+    let kv = env.kv(KV).map_err(|e| AppError::internal("kv binding", e))?;
+    let version = format!("{}a{}", worker::Date::now().as_millis(), super::random::token(4).unwrap_or_default());
+    let written = kv.put(CATALOG_VERSION_KEY, version).map_err(|e| AppError::internal("kv put", e))?.execute().await.map_err(|e| AppError::internal("kv put", e));
+    forget_version();
+    written
+}
+
 /// KV key holding the instants (unix seconds, comma-separated) at which a live automatic promotion
 /// starts or ends; written by every promotion change (`routes::promotions`).
 pub const PROMOTION_SCHEDULE_KEY: &str = "promotion_schedule";

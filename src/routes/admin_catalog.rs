@@ -25,8 +25,7 @@ use crate::platform::accounts::changed;
 use crate::platform::config::now;
 use crate::platform::d1::D1;
 use crate::app::db::Db;
-use crate::platform::edge_cache::CATALOG_VERSION_KEY;
-use crate::platform::{random, KV};
+use crate::platform::random;
 use crate::views::admin::catalog::{self, ProductFormView, ProductsView, StockView, VariantView};
 use crate::views::admin::{AdminCtx, Section};
 
@@ -121,11 +120,7 @@ fn page(status: u16, markup: maud::Markup) -> Response {
 
 /// Writes a new catalog version so cached storefront pages are missed at once.
 pub async fn bump_catalog_version(env: &Env) -> Result<(), AppError> {
-    let kv = env.kv(KV).map_err(|e| AppError::internal("kv binding", e))?;
-    let version = format!("{}a{}", worker::Date::now().as_millis(), random::token(4).unwrap_or_default());
-    let written = kv.put(CATALOG_VERSION_KEY, version).map_err(|e| AppError::internal("kv put", e))?.execute().await.map_err(|e| AppError::internal("kv put", e));
-    crate::platform::edge_cache::forget_version();
-    written
+    crate::platform::edge_cache::bump_version(env).await
 }
 
 async fn products(r: &Req<'_>, message: Option<(bool, String)>) -> Result<Response, AppError> {
