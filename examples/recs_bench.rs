@@ -6,8 +6,8 @@
 //! It prints HitRate@4, HitRate@8 and MRR for each list and for a popularity list, the share of
 //! planted pairs found in the first 4 of "bought together", and what computing the lists costs.
 //!
-//! `--orders N` (default 100000) and `--seed S` (default 15) change the history; the exit status is
-//! 1 when a target (docs/BENCHMARKS.md) is missed.
+//! `--orders N` (default 100000) and `--seed S` (default 15) change the history. Like the other
+//! benchmarks it is a measurement: it says which target (docs/BENCHMARKS.md) was missed, and exits 0.
 
 use std::time::Instant;
 
@@ -266,8 +266,5 @@ fn main() {
         total.as_secs_f64() * 1e3
     );
     println!("bought_together over all {} orders at once: {:.1} ms ({} products with a list)", all_orders.len(), t_all.as_secs_f64() * 1e3, all.len());
-    if !ok {
-        println!("\nA target was missed.");
-        std::process::exit(1);
-    }
+    println!("\n{}", if ok { "Every target met." } else { "A target was missed (see above)." });
 }

@@ -12,6 +12,7 @@ use super::catalog::{CardRow, CARD_COLUMNS};
 use super::db::{expect_n, Db, DbError};
 use super::sql::{Sql, SqlValue};
 use crate::domain::catalog::ProductCard;
+use crate::domain::money::Vnd;
 use crate::domain::recs::{self, Item, Lists, RecKind, LIST_LEN, MIN_SUPPORT, ORDER_WINDOW_DAYS, VIEW_WINDOW_DAYS};
 
 /// Who started a pass.
@@ -122,8 +123,14 @@ pub fn compute(items: &[Item], orders: &[Vec<i64>], sessions: &[Vec<i64>]) -> Ve
     vec![(RecKind::Similar, similar), (RecKind::BoughtTogether, bought), (RecKind::AlsoViewed, viewed)]
 }
 
-/// Computes every list and replaces the stored ones in one batch, with the pass's row.
+/// Computes every list and replaces the stored ones in one batch, with the pass's row; a manager's
+/// pass also writes the audit row it is given (after the pass's row, whose insert gates it).
 pub async fn recompute(db: &impl Db, now: i64, trigger: Trigger, actor: &str) -> Result<Report, DbError> {
+    recompute_audited(db, now, trigger, actor, |_| None).await
+}
+
+/// `recompute`, with `audit` making the audit row from the pass's report.
+pub async fn recompute_audited(db: &impl Db, now: i64, trigger: Trigger, actor: &str, audit: impl FnOnce(&Report) -> Option<Sql>) -> Result<Report, DbError> {
     let [items, lines, views] = expect_n(
         db.batch(&[items_sql(), order_lines_sql(now - ORDER_WINDOW_DAYS * 86_400), views_sql(now - VIEW_WINDOW_DAYS * 86_400)]).await?,
         "recs reads",
@@ -178,6 +185,7 @@ pub async fn recompute(db: &impl Db, now: i64, trigger: Trigger, actor: &str) ->
             .bind(report.sessions as i64)
             .bind(report.rows as i64),
     );
+    batch.extend(audit(&report));
     db.batch(&batch).await?;
     Ok(report)
 }
@@ -218,24 +226,25 @@ pub fn cards_sql(slug: &str, kind: RecKind, limit: i64) -> Sql {
     .bind(limit)
 }
 
-/// Up to `limit` cards recommended for a set of products (a cart's, an order's): their lists' scores
-/// added up (`domain::recs::for_set`), the set's own products left out.
-pub fn set_cards_sql(products: &[i64], kind: RecKind, limit: i64) -> Sql {
-    let ids = || products.iter().map(|&id| SqlValue::Int(id)).collect::<Vec<_>>();
-    let list = Sql::placeholders(products.len().max(1));
+/// Up to `limit` cards recommended for the products of a set of variants (a cart's lines, an
+/// order's): their lists' scores added up (`domain::recs::for_set`), the set's own products left out.
+pub fn set_cards_sql(variants: &[i64], kind: RecKind, limit: i64) -> Sql {
+    let list = Sql::placeholders(variants.len().max(1));
+    let of_set = format!("(SELECT product_id FROM variants WHERE id IN ({list}))");
     let mut sql = Sql::new(format!(
-        "{CARD_COLUMNS} FROM (SELECT rec_id, SUM(score) AS total FROM product_recs WHERE kind = ? AND product_id IN ({list}) \
-         AND rec_id NOT IN ({list}) GROUP BY rec_id) r \
+        "{CARD_COLUMNS} FROM (SELECT rec_id, SUM(score) AS total FROM product_recs WHERE kind = ? AND product_id IN {of_set} \
+         AND rec_id NOT IN {of_set} GROUP BY rec_id) r \
          JOIN products p ON p.id = r.rec_id AND p.status = 'active' \
          JOIN variants v ON v.product_id = p.id AND v.status = 'active' \
          GROUP BY p.id HAVING SUM(MAX(v.on_hand - v.reserved, 0)) > 0 ORDER BY MAX(r.total) DESC, p.id LIMIT ?"
     ));
     sql.params.push(SqlValue::from(kind.as_str()));
-    if products.is_empty() {
-        sql.params.extend([SqlValue::Null, SqlValue::Null]);
-    } else {
-        sql.params.extend(ids());
-        sql.params.extend(ids());
+    for _ in 0..2 {
+        if variants.is_empty() {
+            sql.params.push(SqlValue::Null);
+        } else {
+            sql.params.extend(variants.iter().map(|&id| SqlValue::Int(id)));
+        }
     }
     sql.params.push(SqlValue::Int(limit));
     sql
@@ -246,12 +255,33 @@ pub async fn cards(db: &impl Db, slug: &str, kind: RecKind, limit: i64) -> Resul
     Ok(db.all::<CardRow>(&cards_sql(slug, kind, limit)).await?.into_iter().map(ProductCard::from).collect())
 }
 
-/// Cards for a set of products.
-pub async fn set_cards(db: &impl Db, products: &[i64], kind: RecKind, limit: i64) -> Result<Vec<ProductCard>, DbError> {
-    if products.is_empty() {
+/// Cards for the products of a set of variants.
+pub async fn set_cards(db: &impl Db, variants: &[i64], kind: RecKind, limit: i64) -> Result<Vec<ProductCard>, DbError> {
+    if variants.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(db.all::<CardRow>(&set_cards_sql(products, kind, limit)).await?.into_iter().map(ProductCard::from).collect())
+    Ok(db.all::<CardRow>(&set_cards_sql(variants, kind, limit)).await?.into_iter().map(ProductCard::from).collect())
+}
+
+/// What the cart page offers: complements of its products, and (when the cart is short of free
+/// shipping by `gap`) the recommended products that alone close the gap.
+#[derive(Clone, Debug, Default)]
+pub struct CartRecs {
+    pub complements: Vec<ProductCard>,
+    pub gap: Vnd,
+    pub fillers: Vec<ProductCard>,
+}
+
+/// Cards the cart page shows.
+pub const CART_CARDS: usize = 4;
+
+/// The cart page's recommendations for its variants, `gap` short of free shipping (0 or less: none).
+pub async fn for_cart(db: &impl Db, variants: &[i64], gap: Vnd) -> Result<CartRecs, DbError> {
+    let candidates = set_cards(db, variants, RecKind::BoughtTogether, LIST_LEN as i64).await?;
+    let priced: Vec<(i64, i64)> = candidates.iter().map(|c| (c.id, c.price.minor())).collect();
+    let filler_ids = recs::gap_fillers(&priced, gap.minor(), CART_CARDS);
+    let fillers = filler_ids.iter().filter_map(|id| candidates.iter().find(|c| c.id == *id).cloned()).collect();
+    Ok(CartRecs { complements: candidates.into_iter().take(CART_CARDS).collect(), gap: if gap.is_positive() { gap } else { Vnd::new(0) }, fillers })
 }
 
 #[cfg(test)]
@@ -340,10 +370,19 @@ mod tests {
         assert!(after.iter().all(|&id| id != a));
         assert!(block_on(cards(&db, &slug(&db, a), RecKind::Similar, 3)).unwrap().len() <= 3);
         // A set (a cart): the lists of its products, its own products left out.
-        let for_cart: Vec<i64> = block_on(set_cards(&db, &[a, d], RecKind::BoughtTogether, 8)).unwrap().into_iter().map(|c| c.id).collect();
-        assert!(!for_cart.is_empty());
-        assert!(!for_cart.contains(&a) && !for_cart.contains(&d) && !for_cart.contains(&b) && !for_cart.contains(&c));
+        let variant = |p: i64| db.int(&format!("SELECT id FROM variants WHERE product_id = {p} ORDER BY id LIMIT 1"));
+        let of_set: Vec<i64> = block_on(set_cards(&db, &[variant(a), variant(d)], RecKind::BoughtTogether, 8)).unwrap().into_iter().map(|c| c.id).collect();
+        assert!(!of_set.is_empty());
+        assert!(!of_set.contains(&a) && !of_set.contains(&d) && !of_set.contains(&b) && !of_set.contains(&c));
         assert!(block_on(set_cards(&db, &[], RecKind::BoughtTogether, 8)).unwrap().is_empty());
+        // The cart page: fillers are recommended products whose price alone closes the gap.
+        let cart = block_on(for_cart(&db, &[variant(a)], Vnd::new(1))).unwrap();
+        assert!(!cart.complements.is_empty() && cart.complements.len() <= CART_CARDS);
+        assert!(!cart.fillers.is_empty());
+        let cart = block_on(for_cart(&db, &[variant(a)], Vnd::new(1_000_000_000))).unwrap();
+        assert!(cart.fillers.is_empty(), "nothing costs that much");
+        let cart = block_on(for_cart(&db, &[variant(a)], Vnd::new(0))).unwrap();
+        assert!(cart.fillers.is_empty(), "already free");
     }
 
     #[test]

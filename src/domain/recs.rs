@@ -338,6 +338,18 @@ pub fn popularity(baskets: &[Vec<i64>]) -> Vec<i64> {
     ids.into_iter().map(|(id, _)| id).collect()
 }
 
+/// "Add X ₫ more for free shipping": of the candidates `(id, price)` (in recommendation order), the
+/// ones whose price alone closes `gap`, cheapest first (the smallest extra spend), at most `k`.
+/// Nothing when there is no gap.
+pub fn gap_fillers(candidates: &[(i64, i64)], gap: i64, k: usize) -> Vec<i64> {
+    if gap <= 0 {
+        return Vec::new();
+    }
+    let mut fits: Vec<(usize, i64, i64)> = candidates.iter().enumerate().filter(|(_, &(_, price))| price >= gap).map(|(i, &(id, price))| (i, id, price)).collect();
+    fits.sort_by_key(|&(i, _, price)| (price, i));
+    fits.into_iter().take(k).map(|(_, id, _)| id).collect()
+}
+
 /// Hide-one evaluation's figures.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Figures {
@@ -527,6 +539,15 @@ mod tests {
         assert_eq!(fields(RecQuery::parse(Some("popular"), Some("0"))), vec!["kind", "limit"]);
         assert_eq!(fields(RecQuery::parse(None, Some("13"))), vec!["limit"]);
         assert_eq!(fields(RecQuery::parse(None, Some("four"))), vec!["limit"]);
+    }
+
+    #[test]
+    fn gap_fillers_close_the_gap_at_the_least_extra_spend() {
+        let candidates = [(1, 300_000), (2, 150_000), (3, 200_000), (4, 200_000), (5, 90_000)];
+        assert_eq!(gap_fillers(&candidates, 180_000, 2), vec![3, 4], "the cheapest that close it, ties in list order");
+        assert_eq!(gap_fillers(&candidates, 180_000, 8), vec![3, 4, 1]);
+        assert!(gap_fillers(&candidates, 400_000, 8).is_empty(), "nothing closes it");
+        assert!(gap_fillers(&candidates, 0, 8).is_empty(), "already free");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use super::config::now;
 use super::d1::D1;
+use crate::app::admin::{audit_sql, Actor};
 use crate::app::recs::{self, Report, Trigger};
 use crate::domain::error::AppError;
 
@@ -15,9 +16,19 @@ pub async fn nightly(env: &worker::Env) -> Result<Option<Report>, AppError> {
     Ok(Some(report))
 }
 
-/// A manager's recompute, now.
-pub async fn recompute(env: &worker::Env, db: &D1, actor: &str) -> Result<Report, AppError> {
-    let report = recs::recompute(db, now(), Trigger::Manager, actor).await?;
+/// The nightly pass now, whatever the hour (`/internal/recommendations`: operators, tests).
+pub async fn run_now(env: &worker::Env) -> Result<Report, AppError> {
+    let db = D1::open(env)?;
+    let report = recs::recompute(&db, now(), Trigger::Nightly, "").await?;
+    super::edge_cache::bump_version(env).await?;
+    Ok(report)
+}
+
+/// A manager's recompute, now, audited.
+pub async fn recompute(env: &worker::Env, db: &D1, actor: &Actor<'_>) -> Result<Report, AppError> {
+    let now = now();
+    let audit = |report: &Report| Some(audit_sql(actor, "recommendations.recompute", "recommendations", "", None, serde_json::to_value(report).ok().as_ref(), now));
+    let report = recs::recompute_audited(db, now, Trigger::Manager, actor.id, audit).await?;
     super::edge_cache::bump_version(env).await?;
     Ok(report)
 }

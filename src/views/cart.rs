@@ -1,6 +1,7 @@
 //! The cart page: lines with image, variant, price, quantity controls, subtotal, the hold-time
 //! notice, and "only N left" when a change could not be covered. Plain forms, no JS needed.
 
+use crate::app::recs::CartRecs;
 use maud::{html, Markup};
 
 use super::layout::{page, Head};
@@ -41,11 +42,45 @@ fn notice_text(ctx: &PageCtx, cart: &CartView, notice: &Notice) -> String {
 }
 
 pub fn cart_page(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>) -> Markup {
-    cart_page_with_coupon(ctx, cart, flash, None, None)
+    cart_page_full(ctx, cart, flash, None, None, None)
+}
+
+/// The cart page with its recommendations: complements, and what closes the free-shipping gap.
+pub fn cart_page_recommended(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>, recs: &CartRecs) -> Markup {
+    cart_page_full(ctx, cart, flash, None, None, Some(recs))
 }
 
 /// The cart page after a coupon attempt: `tried` is the code typed, `problem` a form-level error.
 pub fn cart_page_with_coupon(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>, tried: Option<&str>, problem: Option<&CouponProblem>) -> Markup {
+    cart_page_full(ctx, cart, flash, tried, problem, None)
+}
+
+/// The cart's recommendations: "add X ₫ more for free shipping" with products that alone close the
+/// gap, then complements of what is in the cart.
+fn cart_recs(ctx: &PageCtx, recs: &CartRecs) -> Markup {
+    html! {
+        @if !recs.fillers.is_empty() {
+            section.related.free-shipping-fillers aria-labelledby="fillers-title" data-gap=(recs.gap.minor()) {
+                h2 #fillers-title {
+                    @if ctx.locale == crate::domain::locale::Locale::En {
+                        "Add " (recs.gap.format(ctx.locale)) " more for free shipping"
+                    } @else {
+                        "Mua thêm " (recs.gap.format(ctx.locale)) " để được miễn phí giao hàng"
+                    }
+                }
+                (crate::views::components::card_grid(ctx, &recs.fillers))
+            }
+        }
+        @if !recs.complements.is_empty() {
+            section.related.cart-complements aria-labelledby="complements-title" {
+                h2 #complements-title { (ctx.locale.pick("Thường được mua cùng", "Frequently bought together")) }
+                (crate::views::components::card_grid(ctx, &recs.complements))
+            }
+        }
+    }
+}
+
+fn cart_page_full(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>, tried: Option<&str>, problem: Option<&CouponProblem>, recs: Option<&CartRecs>) -> Markup {
     let t = ctx.t();
     let s = shop_t(ctx.locale);
     let head = Head { title: s.cart_title.to_string(), description: s.cart_title.to_string(), noindex: true, ..Head::default() };
@@ -130,6 +165,7 @@ pub fn cart_page_with_coupon(ctx: &PageCtx, cart: Option<&CartView>, flash: Opti
                     " "
                     a.button href=(ctx.href("/checkout")) { (s.checkout) }
                 }
+                @if let Some(recs) = recs { (cart_recs(ctx, recs)) }
             }
         }
     };
