@@ -900,8 +900,7 @@ describe('GET /api/v1/products/{slug}/recommendations', () => {
     // One recommended product sells out, another is archived; the next pass leaves both out.
     const [soldOut, archived] = await list('similar');
     const reserved = await shop.sql(`SELECT id, reserved FROM variants WHERE product_id = ${soldOut.id}`);
-    await shop.sql(`UPDATE variants SET reserved = on_hand WHERE product_id = ${soldOut.id}`);
-    await shop.sql(`UPDATE products SET status = 'archived' WHERE id = ${archived.id}`);
+    await shop.sql(`UPDATE variants SET reserved = on_hand WHERE product_id = ${soldOut.id}; UPDATE products SET status = 'archived' WHERE id = ${archived.id}`);
     try {
       assert.equal((await s.internal('POST', '/internal/recommendations')).status, 200);
       for (const kind of ['similar', 'bought_together']) {
@@ -909,8 +908,8 @@ describe('GET /api/v1/products/{slug}/recommendations', () => {
         assert.ok(!ids.includes(soldOut.id) && !ids.includes(archived.id), `${kind}: ${ids}`);
       }
     } finally {
-      for (const v of reserved) await shop.sql(`UPDATE variants SET reserved = ${v.reserved} WHERE id = ${v.id}`);
-      await shop.sql(`UPDATE products SET status = 'active' WHERE id = ${archived.id}`);
+      const back = reserved.map((v) => `WHEN ${v.id} THEN ${v.reserved}`).join(' ');
+      await shop.sql(`UPDATE variants SET reserved = CASE id ${back} END WHERE product_id = ${soldOut.id}; UPDATE products SET status = 'active' WHERE id = ${archived.id}`);
       await s.internal('POST', '/internal/recommendations');
     }
     // Bad parameters name their field; an unknown product is a 404.
