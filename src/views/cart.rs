@@ -171,3 +171,44 @@ fn cart_page_full(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>, 
     };
     page(ctx, head, main)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::ProductCard;
+    use crate::domain::locale::Locale;
+
+    fn card(id: i64, price: i64) -> ProductCard {
+        ProductCard {
+            id,
+            slug: format!("p-{id}"),
+            name_vi: format!("Gile {id}"),
+            name_en: format!("Vest {id}"),
+            price: Vnd::new(price),
+            compare_at_price: None,
+            available: 3,
+            image_url: None,
+            image_alt_vi: None,
+            image_alt_en: None,
+            created_at: String::new(),
+            variant: None,
+            rating: None,
+        }
+    }
+
+    #[test]
+    fn the_cart_offers_what_closes_the_free_shipping_gap_then_complements() {
+        let recs = CartRecs { complements: vec![card(1, 300_000), card(2, 90_000)], gap: Vnd::new(150_000), fillers: vec![card(1, 300_000)] };
+        for locale in [Locale::Vi, Locale::En] {
+            let ctx = PageCtx { locale, path: "/cart".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new() };
+            let html = cart_recs(&ctx, &recs).into_string();
+            let gap = Vnd::new(150_000).format(locale);
+            assert!(html.contains(&gap), "{html}");
+            assert!(html.contains("data-gap=\"150000\"") && html.contains("/p/p-1") && html.contains("/p/p-2"));
+            assert!(html.find("fillers-title") < html.find("complements-title"), "the gap first");
+        }
+        let none = CartRecs::default();
+        let ctx = PageCtx { locale: Locale::Vi, path: "/cart".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new() };
+        assert!(cart_recs(&ctx, &none).into_string().is_empty(), "nothing to offer: no section");
+    }
+}
