@@ -48,6 +48,7 @@ async function api(path, status = 200) {
   assert.ok(res.json !== null, `${path} answers JSON`);
   const operation = path.split('?')[0]
     .replace(/^\/api\/v1\/products\/[^/]+$/, '/api/v1/products/{slug}')
+    .replace(/^\/api\/v1\/products\/[^/]+\/recommendations$/, '/api/v1/products/{slug}/recommendations')
     .replace(/^\/api\/v1\/regions\/provinces\/[^/]+\/wards$/, '/api/v1/regions/provinces/{code}/wards');
   const schema = openapi.paths[operation] ? responseSchema(operation, status) : 'Error';
   assertSchema(schema, res.json);
@@ -878,6 +879,46 @@ describe('idempotency, content types and rate-limit headers', () => {
 
 // --- the document is the contract -------------------------------------------------------------------
 
+describe('GET /api/v1/products/{slug}/recommendations', () => {
+  it('are computed by the pass, refresh the cached page and lists, and never give the product itself or one that cannot be bought', async () => {
+    const me = c.active[0];
+    const page = async () => (await shop.request(`/p/${me.slug}`)).text;
+    const list = async (kind) => (await api(`/api/v1/products/${me.slug}/recommendations?kind=${kind}&limit=12`)).json.products;
+    // Before any pass the page is cached without "bought together", and the lists are empty.
+    assert.doesNotMatch(await page(), /bought-together-title/);
+    assert.deepEqual(await list('bought_together'), []);
+    const pass = await s.internal('POST', '/internal/recommendations');
+    assert.equal(pass.status, 200, pass.text);
+    assert.ok(pass.json.products > 1 && pass.json.rows > 0, pass.text);
+    // The pass bumped the catalog version: the cached page and list are rendered again.
+    assert.match(await page(), /bought-together-title/);
+    for (const kind of ['similar', 'bought_together', 'also_viewed']) {
+      const products = await list(kind);
+      assert.ok(products.length > 0, kind);
+      assert.ok(products.every((p) => p.slug !== me.slug && p.available > 0), kind);
+    }
+    // One recommended product sells out, another is archived; the next pass leaves both out.
+    const [soldOut, archived] = await list('similar');
+    const reserved = await shop.sql(`SELECT id, reserved FROM variants WHERE product_id = ${soldOut.id}`);
+    await shop.sql(`UPDATE variants SET reserved = on_hand WHERE product_id = ${soldOut.id}; UPDATE products SET status = 'archived' WHERE id = ${archived.id}`);
+    try {
+      assert.equal((await s.internal('POST', '/internal/recommendations')).status, 200);
+      for (const kind of ['similar', 'bought_together']) {
+        const ids = (await list(kind)).map((p) => p.id);
+        assert.ok(!ids.includes(soldOut.id) && !ids.includes(archived.id), `${kind}: ${ids}`);
+      }
+    } finally {
+      const back = reserved.map((v) => `WHEN ${v.id} THEN ${v.reserved}`).join(' ');
+      await shop.sql(`UPDATE variants SET reserved = CASE id ${back} END WHERE product_id = ${soldOut.id}; UPDATE products SET status = 'active' WHERE id = ${archived.id}`);
+      await s.internal('POST', '/internal/recommendations');
+    }
+    // Bad parameters name their field; an unknown product is a 404.
+    const bad = await api(`/api/v1/products/${me.slug}/recommendations?kind=popular&limit=99`, 400);
+    assert.deepEqual(Object.keys(bad.json.error.fields).sort(), ['kind', 'limit']);
+    await api('/api/v1/products/no-such-product/recommendations', 404);
+  });
+});
+
 describe('every operation of openapi.json', () => {
   it('answers every documented operation as documented, success and refusals', async () => {
     const v = c.active.flatMap((p) => c.variantsOf(p)).filter((x) => x.on_hand >= 12).sort((a, b) => b.id - a.id)[5];
@@ -932,6 +973,9 @@ describe('every operation of openapi.json', () => {
     // Live stock, and reviews (the demo reviews): reads, a refused review, a vote and a report.
     await s.api('GET', `/api/v1/availability?variants=${v.id}`);
     await s.api('GET', '/api/v1/availability?variants=abc');
+    await s.api('GET', `/api/v1/products/${c.active[0].slug}/recommendations?kind=bought_together&limit=8`);
+    await s.api('GET', `/api/v1/products/${c.active[0].slug}/recommendations?limit=0`);
+    await s.api('GET', '/api/v1/products/no-such-product/recommendations');
     const [top] = await shop.sql('SELECT p.slug FROM product_ratings r JOIN products p ON p.id = r.product_id ORDER BY r.count DESC, p.id LIMIT 1');
     const reviews = await s.api('GET', `/api/v1/products/${top.slug}/reviews`);
     assert.equal(reviews.status, 200, reviews.text);

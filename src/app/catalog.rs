@@ -87,7 +87,7 @@ fn from_where(scope: &Scope, q: &ListingQuery, leave: Leave) -> Sql {
 /// A product card's columns over `products p` joined with its active `variants v` (grouped by
 /// product): the cheapest variant's price and its compare-at price, total availability, and the first
 /// image packed as `url␟alt_vi␟alt_en`.
-const CARD_COLUMNS: &str = "SELECT p.id, p.slug, p.name_vi, p.name_en, MIN(v.price) AS price, v.compare_at_price, \
+pub(crate) const CARD_COLUMNS: &str = "SELECT p.id, p.slug, p.name_vi, p.name_en, MIN(v.price) AS price, v.compare_at_price, \
     SUM(MAX(v.on_hand - v.reserved, 0)) AS available, p.created_at, \
     (SELECT i.url || char(31) || i.alt_vi || char(31) || i.alt_en FROM product_images i \
       WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image, \
@@ -249,7 +249,11 @@ pub struct ProductPage {
     pub variants: Vec<Variant>,
     pub images: Vec<ProductImage>,
     pub tags: Vec<String>,
+    /// "You may also like": the product's similar list (`app::recs`), or before any pass has run,
+    /// best sellers of its category.
     pub related: Vec<ProductCard>,
+    /// "Frequently bought together" (`app::recs`); empty before any pass has run.
+    pub bought_together: Vec<ProductCard>,
     /// Ids of the collections the product is in (promotions can target collections).
     pub collections: Vec<i64>,
     /// The same product on Shopee / TikTok Shop, as the admin set it (`app::sharing`).

@@ -26,6 +26,7 @@ pub mod bank;
 pub mod prefill;
 pub mod payments;
 pub mod privacy;
+pub mod recs;
 pub mod refunds;
 pub mod reviews;
 pub mod regions;

@@ -26,6 +26,7 @@ pub mod payments;
 pub mod phone;
 pub mod promotions;
 pub mod regions;
+pub mod recs;
 pub mod reviews;
 pub mod routing;
 pub mod oauth;

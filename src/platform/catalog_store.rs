@@ -5,12 +5,14 @@ use std::rc::Rc;
 use super::d1::D1;
 use crate::app::db::Db;
 use super::memo;
+use crate::app::recs;
+use crate::domain::recs::RecKind;
 use crate::app::catalog::{self, CardRow, CatalogStore, IdRow, Listing, ProductPage, Scope, SitemapRow, TagRow};
 use crate::domain::catalog::{Category, Color, Product, ProductCard, ProductImage, Variant};
 use crate::domain::error::AppError;
 use crate::domain::listing::ListingQuery;
 
-/// How many "you may also like" cards a product page shows.
+/// How many cards each of a product page's lists ("you may also like", "bought together") shows.
 const RELATED: i64 = 4;
 
 impl CatalogStore for D1 {
@@ -40,19 +42,24 @@ impl CatalogStore for D1 {
                 catalog::related_sql(slug, RELATED),
                 catalog::product_collections_sql(slug),
                 crate::app::sharing::links_by_slug_sql(slug),
+                recs::cards_sql(slug, RecKind::Similar, RELATED),
+                recs::cards_sql(slug, RecKind::BoughtTogether, RELATED),
             ])
             .await?;
-        let [product, variants, images, tags, related, collections, marketplace_links] = results.as_slice() else {
+        let [product, variants, images, tags, related, collections, marketplace_links, similar, bought_together] = results.as_slice() else {
             return Err(AppError::Internal(format!("product batch returned {} results", results.len()).into()));
         };
         let Some(product) = product.decode::<Product>()?.into_iter().next() else { return Ok(None) };
-        let related: Vec<CardRow> = related.decode()?;
+        // The similar list once a pass has written one; the category's best sellers before.
+        let similar: Vec<CardRow> = similar.decode()?;
+        let related: Vec<CardRow> = if similar.is_empty() { related.decode()? } else { similar };
         Ok(Some(ProductPage {
             product,
             variants: variants.decode::<Variant>()?,
             images: images.decode::<ProductImage>()?,
             tags: tags.decode::<TagRow>()?.into_iter().map(|t| t.tag).collect(),
             related: related.into_iter().map(ProductCard::from).collect(),
+            bought_together: bought_together.decode::<CardRow>()?.into_iter().map(ProductCard::from).collect(),
             collections: collections.decode::<IdRow>()?.into_iter().map(|r| r.id).collect(),
             marketplace_links: marketplace_links.decode()?,
         }))

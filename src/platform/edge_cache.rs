@@ -59,7 +59,7 @@ thread_local! {
 }
 
 /// Writes a new catalog version (`kind` marks who wrote it in the value: `a` the admin, `p` a
-/// promotion), so every cached page is missed as soon as KV delivers it. Writes from this isolate are
+/// promotion, `r` the recommendation lists), so every cached page is missed as soon as KV delivers it. Writes from this isolate are
 /// at most one a second (`http_cache::version_bump`): one within a second of the last waits out the
 /// rest of it, and changes meanwhile join that write. KV refusing a write (its per-key limit, with
 /// another isolate's write) is tried once more a second later.

@@ -15,6 +15,7 @@ pub mod mail;
 pub mod memo;
 pub mod catalog_store;
 pub mod random;
+pub mod recs;
 pub mod rate_limit_do;
 pub mod security;
 pub mod social;

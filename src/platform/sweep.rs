@@ -2,7 +2,8 @@
 //! orders expired, by the same gated statements as the carts' alarms), followed by the I/O around
 //! it: closing stale provider pages, erasing the buyer's details from orders of deleted accounts
 //! that have closed since (`app::privacy`), and rolling up the sales analytics of the days that can
-//! still change.
+//! still change. The same cron also runs the nightly recommendations pass (`platform::recs`) and the
+//! outbox's delivery.
 
 use serde_json::{json, Value};
 use worker::{event, Env, ScheduleContext, ScheduledEvent};
@@ -38,6 +39,12 @@ pub async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) 
     match run(&env).await {
         Ok(report) => worker::console_log!("sweep: {report}"),
         Err(e) => worker::console_error!("sweep failed: {e}"),
+    }
+    // The recommendation lists, once a night (then cached pages are rendered with the new lists).
+    match super::recs::nightly(&env).await {
+        Ok(Some(report)) => worker::console_log!("recommendations: {}", serde_json::to_string(&report).unwrap_or_default()),
+        Ok(None) => {}
+        Err(e) => worker::console_error!("recommendations pass failed: {e}"),
     }
     // The outbox's retry pass: due messages, retries after their backoff, leases that lapsed.
     match super::mail::deliver(&env).await {

@@ -66,6 +66,7 @@ pub async fn dispatch(r: &Req<'_>, method: &str, segments: &[&str]) -> Option<Re
     Some(match (method, segments) {
         ("GET", ["admin", "products"]) => products(r, None).await,
         ("GET", ["admin", "products.csv"]) => export_csv(r).await,
+        ("POST", ["admin", "recommendations"]) => recompute_recommendations(r).await,
         ("POST", ["admin", "products", "bulk"]) => bulk(r).await,
         ("GET", ["admin", "products", "new"]) => product_form(r, None, None, &[], None).await,
         ("POST", ["admin", "products", "new"]) => save_product(r, None).await,
@@ -137,8 +138,16 @@ async fn products(r: &Req<'_>, message: Option<(bool, String)>) -> Result<Respon
         Some((false, _)) => 422,
         _ => 200,
     };
-    let view = ProductsView { filter: &filter, categories: &categories, rows: &rows, has_next, can_edit: r.role.can(Permission::EditProducts), message };
+    let view = ProductsView { filter: &filter, categories: &categories, rows: &rows, has_next, can_edit: r.role.can(Permission::EditProducts), can_recompute: r.role.can(Permission::EditPrices), message };
     Ok(page(status, catalog::products_page(&r.ctx("/admin/products"), &view)))
+}
+
+/// A manager's "recompute the recommendations now" (`platform::recs`): the product list again, with
+/// what the pass read and wrote.
+async fn recompute_recommendations(r: &Req<'_>) -> Result<Response, AppError> {
+    let report = crate::platform::recs::recompute(r.env, r.db, r.actor).await?;
+    let message = format!("Đã tính lại gợi ý sản phẩm: {} sản phẩm, {} đơn hàng, {} phiên xem.", report.products, report.orders, report.sessions);
+    products(r, Some((true, message))).await
 }
 
 async fn bulk(r: &Req<'_>) -> Result<Response, AppError> {

@@ -11,7 +11,10 @@ use super::http::error_body;
 use super::storefront::search_listing;
 use super::Incoming;
 use crate::app::availability::{self, Availability};
-use crate::app::catalog::{CatalogStore, FacetCount, Listing, PriceRange, ProductPage, Scope};
+use crate::app::catalog::{self, CardRow, CatalogStore, FacetCount, IdRow, Listing, PriceRange, ProductPage, Scope};
+use crate::app::db::{expect_n, Db};
+use crate::app::recs;
+use crate::domain::recs::RecQuery;
 use crate::app::regions;
 use crate::assets;
 use crate::domain::catalog::{Category, ProductCard};
@@ -54,6 +57,9 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
             };
             let key = stock.as_ref().map(|s| live_stock::keyed(&req.path_and_query(), &s.exact_key()));
             serve_keyed(req, env, ctx, "api.product", None, key, async || to_json(product(&D1::open(env)?, req, slug, stock.as_deref()).await?)).await
+        }
+        ["products", slug, "recommendations"] => {
+            serve(req, env, ctx, "api.product_recommendations", async || to_json(recommendations(&D1::open(env)?, req, slug).await?)).await
         }
         ["availability"] => availability(req, env).await,
         ["search"] => serve(req, env, ctx, "api.search", async || to_json(search(&D1::open(env)?, req).await?)).await,
@@ -234,6 +240,21 @@ async fn search(db: &D1, req: &Incoming) -> Result<Value, AppError> {
     value["query"] = json!(q.q);
     value["partial"] = json!(partial);
     Ok(value)
+}
+
+/// `GET /api/v1/products/{slug}/recommendations?kind=&limit=` → `{"products": [cards]}`: one of the
+/// product's lists (`app::recs`), never the product itself nor one that cannot be bought. An unknown
+/// product is a 404; a bad `kind` or `limit` a 400 naming the field.
+async fn recommendations(db: &D1, req: &Incoming, slug: &str) -> Result<Value, AppError> {
+    let form = Form::parse(&req.query);
+    let q = RecQuery::parse(form.get("kind"), form.get("limit")).map_err(AppError::from)?;
+    let slug = Slug::parse(slug).ok_or(AppError::NotFound)?;
+    let [exists, cards] = expect_n(db.batch(&[catalog::product_by_slug_sql(slug.as_str()), recs::cards_sql(slug.as_str(), q.kind, q.limit)]).await?, "recommendations")?;
+    if exists.decode::<IdRow>()?.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let cards: Vec<ProductCard> = cards.decode::<CardRow>()?.into_iter().map(ProductCard::from).collect();
+    Ok(json!({"products": cards.iter().map(|c| card_json(&req.origin, c)).collect::<Vec<_>>()}))
 }
 
 async fn product(db: &D1, req: &Incoming, slug: &str, stock: Option<&Availability>) -> Result<Value, AppError> {

@@ -25,7 +25,7 @@ use crate::platform::cart_do::CART_ID_HEADER;
 use crate::platform::config::Config;
 use crate::platform::d1::D1;
 use crate::platform::{random, CART, DB};
-use crate::views::cart::{cart_page, Flash};
+use crate::views::cart::Flash;
 
 /// The cart area's routes, each named here for the request log.
 pub async fn handle(req: Request, incoming: &Incoming, env: &Env, wctx: &Context) -> Response {
@@ -143,7 +143,24 @@ async fn show_cart(p: &Page<'_>) -> Result<Response, AppError> {
         (Some(c), Some(id)) => cart_cookies(&p.ctx, &p.config, id, c.item_count),
         _ => Vec::new(),
     };
-    Ok(html(200, cart_page(&p.ctx, cart.as_deref(), flash).into_string(), cookies.into_iter().map(|c| ("set-cookie", c)).collect()))
+    // Complements of the cart's products and what closes the free-shipping gap (`app::recs`); a
+    // failed read leaves them out rather than failing the cart.
+    let recs = match cart.as_deref().filter(|c| !c.lines.is_empty()) {
+        Some(c) => {
+            let variants: Vec<i64> = c.lines.iter().map(|l| l.variant_id).collect();
+            let gap = p.config.shipping.free_standard_from.checked_sub(c.discounts.items_total).unwrap_or_default();
+            match crate::platform::d1::D1::open(p.env) {
+                Ok(db) => crate::app::recs::for_cart(&db, &variants, gap).await.unwrap_or_else(|e| {
+                    worker::console_error!("cart recommendations: {e}");
+                    Default::default()
+                }),
+                Err(_) => Default::default(),
+            }
+        }
+        None => Default::default(),
+    };
+    let body = crate::views::cart::cart_page_recommended(&p.ctx, cart.as_deref(), flash, &recs).into_string();
+    Ok(html(200, body, cookies.into_iter().map(|c| ("set-cookie", c)).collect()))
 }
 
 fn flash_from_query(query: &str) -> Option<Flash> {

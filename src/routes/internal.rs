@@ -1,6 +1,6 @@
 //! The internal area: operators' endpoints behind the bearer `INTERNAL_TOKEN` (`/internal/…`):
-//! forcing a cart's alarm, running the expiry sweep, promotions, analytics and scoring a text's
-//! sentiment. Refunds
+//! forcing a cart's alarm, running the expiry sweep or the recommendations pass, promotions,
+//! analytics and scoring a text's sentiment. Refunds
 //! (`/internal/orders/{id}/refunds`) are the payments area's.
 
 use worker::{Env, Method, Request, Response};
@@ -24,6 +24,7 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
         (Method::Post, ["internal", "outbox", "run"]) => serve_machine(req, incoming, env, "internal.outbox_run", run_outbox).await,
         (Method::Get, ["internal", "outbox"]) => serve_machine(req, incoming, env, "internal.outbox", list_outbox).await,
         (Method::Post, ["internal", "sweep"]) => serve_machine(req, incoming, env, "internal.sweep", run_sweep).await,
+        (Method::Post, ["internal", "recommendations"]) => serve_machine(req, incoming, env, "internal.recommendations", run_recommendations).await,
         (Method::Post, ["internal", "sentiment"]) => serve_machine(req, incoming, env, "internal.sentiment", score_sentiment).await,
         (Method::Get, ["internal", "health"]) => serve_machine(req, incoming, env, "internal.health", health).await,
         _ => serve_machine(req, incoming, env, "internal.unknown", async |_| Err(AppError::NotFound)).await,
@@ -57,6 +58,14 @@ async fn run_sweep(m: &Machine<'_>) -> Result<Response, AppError> {
     internal_auth(m.req, &m.config)?;
     let report = crate::platform::sweep::run(m.env).await?;
     Ok(json_response(200, &report))
+}
+
+/// `POST /internal/recommendations`: the recommendation lists' pass now (what the cron runs nightly),
+/// then a new catalog version; answers what it read and wrote.
+async fn run_recommendations(m: &Machine<'_>) -> Result<Response, AppError> {
+    internal_auth(m.req, &m.config)?;
+    let report = crate::platform::recs::run_now(m.env).await?;
+    Ok(json_response(200, &serde_json::json!(report)))
 }
 
 /// `POST /internal/sentiment` `{"text": …}`: the text's sentiment and aspects (`app::sentiment`).

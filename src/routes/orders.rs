@@ -24,7 +24,8 @@ use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::domain::payments::bank;
 use crate::domain::payments::vietqr::{self, TransferMemo};
-use crate::views::order::{order_page, BankTransfer, PayChoice};
+use crate::domain::recs::RecKind;
+use crate::views::order::{order_page_recommended, BankTransfer, PayChoice};
 use crate::views::tracking::{lookup_page, LookupView};
 use crate::views::PageCtx;
 
@@ -153,7 +154,17 @@ async fn show_order(p: &Page<'_>, order_id: &str) -> Result<Response, AppError> 
         payload: payload.as_str(),
     });
     let choice = PayChoice { providers: &p.config.online_providers(), failure: failure.as_deref(), bank };
-    Ok(html(200, order_page(ctx, &detail, pay.as_deref(), declined, token.as_deref().unwrap_or_default(), &choice).into_string(), Vec::new()))
+    // Complements of what was ordered (`app::recs`); a failed read leaves them out.
+    let variants: Vec<i64> = detail.lines.iter().map(|l| l.variant_id).collect();
+    let recommended = match crate::platform::d1::D1::open(p.env) {
+        Ok(db) => crate::app::recs::set_cards(&db, &variants, RecKind::BoughtTogether, crate::app::recs::CART_CARDS as i64).await.unwrap_or_else(|e| {
+            worker::console_error!("order recommendations: {e}");
+            Vec::new()
+        }),
+        Err(_) => Vec::new(),
+    };
+    let body = order_page_recommended(ctx, &detail, pay.as_deref(), declined, token.as_deref().unwrap_or_default(), &choice, &recommended);
+    Ok(html(200, body.into_string(), Vec::new()))
 }
 
 /// The memo and VietQR payload of an order waiting for a bank transfer (its latest attempt is a

@@ -1,6 +1,7 @@
 //! The cart page: lines with image, variant, price, quantity controls, subtotal, the hold-time
 //! notice, and "only N left" when a change could not be covered. Plain forms, no JS needed.
 
+use crate::app::recs::CartRecs;
 use maud::{html, Markup};
 
 use super::layout::{page, Head};
@@ -41,11 +42,45 @@ fn notice_text(ctx: &PageCtx, cart: &CartView, notice: &Notice) -> String {
 }
 
 pub fn cart_page(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>) -> Markup {
-    cart_page_with_coupon(ctx, cart, flash, None, None)
+    cart_page_full(ctx, cart, flash, None, None, None)
+}
+
+/// The cart page with its recommendations: complements, and what closes the free-shipping gap.
+pub fn cart_page_recommended(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>, recs: &CartRecs) -> Markup {
+    cart_page_full(ctx, cart, flash, None, None, Some(recs))
 }
 
 /// The cart page after a coupon attempt: `tried` is the code typed, `problem` a form-level error.
 pub fn cart_page_with_coupon(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>, tried: Option<&str>, problem: Option<&CouponProblem>) -> Markup {
+    cart_page_full(ctx, cart, flash, tried, problem, None)
+}
+
+/// The cart's recommendations: "add X ₫ more for free shipping" with products that alone close the
+/// gap, then complements of what is in the cart.
+fn cart_recs(ctx: &PageCtx, recs: &CartRecs) -> Markup {
+    html! {
+        @if !recs.fillers.is_empty() {
+            section.related.free-shipping-fillers aria-labelledby="fillers-title" data-gap=(recs.gap.minor()) {
+                h2 #fillers-title {
+                    @if ctx.locale == crate::domain::locale::Locale::En {
+                        "Add " (recs.gap.format(ctx.locale)) " more for free shipping"
+                    } @else {
+                        "Mua thêm " (recs.gap.format(ctx.locale)) " để được miễn phí giao hàng"
+                    }
+                }
+                (crate::views::components::card_grid(ctx, &recs.fillers))
+            }
+        }
+        @if !recs.complements.is_empty() {
+            section.related.cart-complements aria-labelledby="complements-title" {
+                h2 #complements-title { (ctx.locale.pick("Thường được mua cùng", "Frequently bought together")) }
+                (crate::views::components::card_grid(ctx, &recs.complements))
+            }
+        }
+    }
+}
+
+fn cart_page_full(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>, tried: Option<&str>, problem: Option<&CouponProblem>, recs: Option<&CartRecs>) -> Markup {
     let t = ctx.t();
     let s = shop_t(ctx.locale);
     let head = Head { title: s.cart_title.to_string(), description: s.cart_title.to_string(), noindex: true, ..Head::default() };
@@ -130,8 +165,50 @@ pub fn cart_page_with_coupon(ctx: &PageCtx, cart: Option<&CartView>, flash: Opti
                     " "
                     a.button href=(ctx.href("/checkout")) { (s.checkout) }
                 }
+                @if let Some(recs) = recs { (cart_recs(ctx, recs)) }
             }
         }
     };
     page(ctx, head, main)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::ProductCard;
+    use crate::domain::locale::Locale;
+
+    fn card(id: i64, price: i64) -> ProductCard {
+        ProductCard {
+            id,
+            slug: format!("p-{id}"),
+            name_vi: format!("Gile {id}"),
+            name_en: format!("Vest {id}"),
+            price: Vnd::new(price),
+            compare_at_price: None,
+            available: 3,
+            image_url: None,
+            image_alt_vi: None,
+            image_alt_en: None,
+            created_at: String::new(),
+            variant: None,
+            rating: None,
+        }
+    }
+
+    #[test]
+    fn the_cart_offers_what_closes_the_free_shipping_gap_then_complements() {
+        let recs = CartRecs { complements: vec![card(1, 300_000), card(2, 90_000)], gap: Vnd::new(150_000), fillers: vec![card(1, 300_000)] };
+        for locale in [Locale::Vi, Locale::En] {
+            let ctx = PageCtx { locale, path: "/cart".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new() };
+            let html = cart_recs(&ctx, &recs).into_string();
+            let gap = Vnd::new(150_000).format(locale);
+            assert!(html.contains(&gap), "{html}");
+            assert!(html.contains("data-gap=\"150000\"") && html.contains("/p/p-1") && html.contains("/p/p-2"));
+            assert!(html.find("fillers-title") < html.find("complements-title"), "the gap first");
+        }
+        let none = CartRecs::default();
+        let ctx = PageCtx { locale: Locale::Vi, path: "/cart".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new() };
+        assert!(cart_recs(&ctx, &none).into_string().is_empty(), "nothing to offer: no section");
+    }
 }

@@ -74,6 +74,11 @@ fn bank_transfer(ctx: &PageCtx, b: &BankTransfer) -> Markup {
 
 /// `token` is the order's access token, for the cancel and pay forms of an unpaid order.
 pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, declined: bool, token: &str, choice: &PayChoice) -> Markup {
+    order_page_recommended(ctx, detail, pay_url, declined, token, choice, &[])
+}
+
+/// The order page with "frequently bought together" cards for its products (`app::recs`).
+pub fn order_page_recommended(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, declined: bool, token: &str, choice: &PayChoice, recommended: &[crate::domain::catalog::ProductCard]) -> Markup {
     let t = ctx.t();
     let s = shop_t(ctx.locale);
     let o = &detail.order;
@@ -175,6 +180,12 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
             ul { @for p in &detail.payments { li { (payment_line(ctx, p)) } } }
             h2 { (s.timeline) }
             (super::tracking::timeline(ctx, &order_timeline(detail)))
+        }
+        @if !recommended.is_empty() {
+            section.related.order-recommendations aria-labelledby="order-recs-title" {
+                h2 #order-recs-title { (ctx.locale.pick("Thường được mua cùng", "Frequently bought together")) }
+                (super::components::card_grid(ctx, recommended))
+            }
         }
     };
     page(ctx, head, main)

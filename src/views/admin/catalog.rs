@@ -91,6 +91,8 @@ pub struct ProductsView<'a> {
     pub rows: &'a [ProductListRow],
     pub has_next: bool,
     pub can_edit: bool,
+    /// May recompute the recommendation lists now (managers and owners).
+    pub can_recompute: bool,
     pub message: Option<(bool, String)>,
 }
 
@@ -159,6 +161,12 @@ pub fn products_page(ctx: &AdminCtx, v: &ProductsView) -> Markup {
             a href=(ctx.href("/admin/categories")) { (w(ctx, "Danh mục", "Categories")) }
             a href=(ctx.href("/admin/collections")) { (w(ctx, "Bộ sưu tập", "Collections")) }
             @if v.can_edit { a href=(ctx.href("/admin/products/new")) { (w(ctx, "Thêm sản phẩm", "New product")) } }
+            @if v.can_recompute {
+                form.inline method="post" action=(ctx.href("/admin/recommendations")) {
+                    (csrf_field())
+                    button type="submit" { (w(ctx, "Tính lại gợi ý sản phẩm", "Recompute recommendations")) }
+                }
+            }
         }
         (notice(v.message.as_ref()))
         form.admin-filters method="get" action=(ctx.href("/admin/products")) {
