@@ -402,3 +402,80 @@ test('a cached product page shows the stock carts leave now: its script fills th
   tab.assertClean();
   await tab.close();
 });
+
+// ---------------------------------------------------------------------------------------------------
+// The installable app (src/views/pwa.rs): manifest, service worker, offline pages
+
+/** Waits until the service worker controls the page and has finished installing its caches. */
+async function controlled(page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+  });
+}
+
+const cacheNames = (page) => page.evaluate(() => caches.keys());
+
+test('the shop installs as an app and a visited product page opens offline, a cart offline shows the offline page', async () => {
+  const { products: [product] } = await shop.apiJson('/api/v1/products');
+  const tab = await openPage(PHONE);
+  const { page, context } = tab;
+  await page.goto(`${shop.url}/`);
+  await controlled(page);
+  const cdp = await context.newCDPSession(page);
+  const { errors } = await cdp.send('Page.getAppManifest');
+  assert.deepEqual(errors, [], 'the manifest parses without errors');
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  assert.deepEqual(installabilityErrors, [], 'Chromium finds nothing that stops installing the shop');
+
+  // Visited while online (and controlled): stored by the worker.
+  await page.goto(`${shop.url}/p/${product.slug}`);
+  const name = await text(page.locator('h1'));
+  assert.ok(name.length > 0);
+  await page.goto(`${shop.url}/cart`);
+  const stored = await page.evaluate(async () => {
+    const names = await caches.keys();
+    const pages = await caches.open(names.find((n) => n.startsWith('vestify-pages-')));
+    return (await pages.keys()).map((r) => new URL(r.url).pathname);
+  });
+  assert.ok(stored.includes(`/p/${product.slug}`), `the product page is stored: ${stored}`);
+  assert.ok(!stored.some((p) => /^\/(en\/)?(cart|checkout|account|admin|api|pay|orders)/.test(p)), `no private page is stored: ${stored}`);
+
+  await context.setOffline(true);
+  await page.goto(`${shop.url}/p/${product.slug}`);
+  assert.equal(await text(page.locator('h1')), name, 'the visited product page reloads offline');
+  await page.reload();
+  assert.equal(await text(page.locator('h1')), name);
+  await page.goto(`${shop.url}/cart`);
+  assert.equal(await text(page.locator('h1')), 'Không có kết nối mạng', 'the cart offline is the offline page, never a stored cart');
+  await page.goto(`${shop.url}/en/checkout`);
+  assert.equal(await text(page.locator('h1')), 'You are offline');
+  await context.setOffline(false);
+  tab.assertClean();
+  await tab.close();
+});
+
+test('a new build of the shop is a new service worker that removes the old caches', async () => {
+  const tab = await openPage();
+  const { page, context } = tab;
+  await page.goto(`${shop.url}/`);
+  await controlled(page);
+  const sw = await shop.get('/sw.js');
+  const version = sw.text.match(/const VERSION = "([^"]+)";/)[1];
+  assert.deepEqual((await cacheNames(page)).filter((n) => n.startsWith('vestify-shell-')), [`vestify-shell-${version}`]);
+  // The next build: the same worker with another digest (what a deploy serves at /sw.js).
+  await context.route('**/sw.js', async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: (await response.text()).replace(`const VERSION = "${version}";`, 'const VERSION = "nextbuild";') });
+  });
+  await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+  let names = [];
+  for (let i = 0; i < 100 && !(names.includes('vestify-shell-nextbuild') && names.every((n) => n.endsWith('-nextbuild'))); i += 1) {
+    await new Promise((r) => setTimeout(r, 200));
+    names = await cacheNames(page);
+  }
+  assert.ok(names.includes('vestify-shell-nextbuild'), `the new worker installed its caches: ${names}`);
+  assert.deepEqual(names.filter((n) => !n.endsWith('-nextbuild')), [], 'the old build\'s caches are gone');
+  tab.assertClean();
+  await tab.close();
+});

@@ -18,7 +18,7 @@ use crate::domain::slug::Slug;
 use crate::platform::d1::D1;
 use crate::platform::edge_cache::{self, Rendered};
 use crate::platform::DB;
-use crate::views::{home, listing, paths, product, seo, PageCtx};
+use crate::views::{home, listing, paths, product, pwa, seo, PageCtx};
 
 use crate::app::analytics::ProductRef;
 use crate::domain::analytics::EventKind;
@@ -32,6 +32,7 @@ enum Page {
     Category(Slug),
     Product(Slug),
     Search,
+    Offline,
     Robots,
     Sitemap,
     NotFound,
@@ -45,6 +46,7 @@ fn route(path: &str) -> (&'static str, Page) {
         ["c", slug] => ("storefront.category", Slug::parse(slug).map_or(Page::NotFound, Page::Category)),
         ["p", slug] => ("storefront.product", Slug::parse(slug).map_or(Page::NotFound, Page::Product)),
         ["search"] => ("storefront.search", Page::Search),
+        ["offline"] => ("storefront.offline", Page::Offline),
         _ => ("storefront.not_found", Page::NotFound),
     }
 }
@@ -58,6 +60,14 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     let query = http_cache::page_query(&req.query);
     let (name, page) = match req.path.as_str() {
         "/robots.txt" => ("storefront.robots", Page::Robots),
+        pwa::MANIFEST_PATH => {
+            req.name("storefront.manifest");
+            return app_file(req, "application/manifest+json", http_cache::REFERENCE, pwa::manifest().to_string());
+        }
+        pwa::SW_PATH => {
+            req.name("storefront.service_worker");
+            return app_file(req, "text/javascript; charset=utf-8", "no-cache", pwa::service_worker(crate::assets::BUILD_DIGEST));
+        }
         "/sitemap.xml" => ("storefront.sitemap", Page::Sitemap),
         // One URL per page: `/c/x/` redirects to `/c/x` (the locale roots keep their slash).
         // Leading slashes collapse too: `//host/` must not become a protocol-relative Location.
@@ -83,7 +93,7 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     let event = match &page {
         Page::Product(slug) => Some((EventKind::ProductViewed, Some(slug.as_str().to_string()))),
         Page::Home | Page::Category(_) | Page::Search => Some((EventKind::PageViewed, None)),
-        Page::Robots | Page::Sitemap | Page::NotFound => None,
+        Page::Robots | Page::Sitemap | Page::Offline | Page::NotFound => None,
     };
     // A product page's key follows which of its variants are sold out (`app::availability`), and
     // the page is rendered from that same snapshot.
@@ -101,6 +111,21 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
         super::track::Tracker::new(env, ctx, req).record(kind, product, None);
     }
     response
+}
+
+/// The manifest and the service worker: made from this build alone (no storage), with an ETag of the
+/// build so a revisit costs a 304. The worker's own CSP keeps what it may load and fetch to the shop.
+fn app_file(req: &Incoming, content_type: &'static str, cache_control: &str, body: String) -> Response {
+    let etag = http_cache::etag(body.as_bytes());
+    if req.if_none_match.as_deref().is_some_and(|inm| http_cache::if_none_match_hits(inm, &etag)) {
+        let headers = worker::Headers::new();
+        let _ = headers.set("etag", &etag);
+        let _ = headers.set("cache-control", cache_control);
+        return worker::ResponseBuilder::new().with_status(304).with_headers(headers).empty();
+    }
+    let mut rendered = Rendered::new(200, content_type, body);
+    rendered.headers.push(("content-security-policy", "default-src 'self'".to_string()));
+    edge_cache::respond(rendered, cache_control, Some(&etag))
 }
 
 /// A write to a storefront path: 405 with `allow: GET, HEAD`.
@@ -148,6 +173,7 @@ async fn render(req: &Incoming, env: &Env, page: Page, version: String, stock: O
         Page::Category(slug) => category_page(&ctx, &db, &version, &slug, &colors).await.map(|m| html(200, m)),
         Page::Product(slug) => product_page(&ctx, &db, &version, &slug, &colors, stock.as_deref()).await.map(|m| html(200, m)),
         Page::Search => search_page(&ctx, &db, &version, &colors).await.map(|m| html(200, m)),
+        Page::Offline => Ok(html(200, pwa::offline_page(&ctx))),
         Page::Robots => Ok(Rendered::new(200, "text/plain; charset=utf-8", seo::robots_txt(&ctx.origin))),
         Page::Sitemap => sitemap(&ctx, &db).await,
         Page::NotFound => Err(AppError::NotFound),

@@ -99,7 +99,7 @@ pub fn product_page_reviewed(ctx: &PageCtx, data: &ProductPage, colors: &[Color]
                 @for (i, img) in gallery.iter().enumerate() {
                     figure {
                         img src=(assets::url(&img.url)) alt=(img.alt(ctx.locale)) width=(img.width) height=(img.height)
-                            loading=(if i == 0 { "eager" } else { "lazy" }) decoding="async";
+                            loading=(if i == 0 { "eager" } else { "lazy" }) fetchpriority=[(i == 0).then_some("high")] decoding="async";
                     }
                 }
             }
