@@ -180,6 +180,50 @@ describe('pages', () => {
     const sitemap = /^Sitemap: (\S+)$/m.exec(res.text)?.[1];
     assert.equal(sitemap, `${shop.url}/sitemap.xml`);
     assert.match(res.text, /^Disallow: \/search$/m, 'search results are not for crawlers');
+    for (const path of ['/en/cart', '/en/checkout', '/account', '/admin', '/orders', '/pay']) assert.match(res.text, new RegExp(`^Disallow: ${path.replaceAll('/', '\\/')}$`, 'm'), path);
+  });
+
+  it('serves the shopping feeds: one item per sellable variant with a raster image, in each channel\'s format', async () => {
+    // The demo catalog's drawings are SVG, which no channel takes: a product photographed as JPEG.
+    const [product] = await shop.sqlAll("SELECT id, slug FROM products WHERE status = 'active' ORDER BY id LIMIT 1");
+    await shop.sql(`INSERT INTO product_images (id, product_id, url, position) VALUES (990001, ${product.id}, '/media/feed-test.jpg', -1)`);
+    await shop.bumpCatalogVersion();
+    try {
+      const skus = (await shop.sqlAll(`SELECT sku FROM variants WHERE product_id = ${product.id} AND status = 'active' ORDER BY sku`)).map((r) => r.sku);
+      const google = await shop.get('/feeds/google.xml');
+      assert.equal(google.status, 200);
+      assert.match(google.headers.get('content-type'), /^application\/xml/);
+      assert.match(google.text, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<rss version="2.0" xmlns:g="http:\/\/base.google.com\/ns\/1.0">/);
+      const items = google.text.split('<item>').slice(1);
+      assert.deepEqual(items.map((i) => /<g:id>([^<]+)<\/g:id>/.exec(i)[1]).sort(), skus, 'every sellable variant of the photographed product, nothing else');
+      for (const item of items) {
+        for (const tag of ['item_group_id', 'title', 'description', 'link', 'image_link', 'availability', 'price', 'brand', 'condition', 'size', 'color', 'gender', 'age_group', 'shipping']) {
+          assert.match(item, new RegExp(`<g:${tag}>[^<]`), tag);
+        }
+        assert.match(item, /<g:price>\d+ VND<\/g:price>/);
+        assert.match(item, /<g:availability>(in_stock|out_of_stock)<\/g:availability>/);
+        assert.match(item, new RegExp(`<g:image_link>${shop.url}/media/feed-test.jpg</g:image_link>`));
+        assert.match(item, new RegExp(`<g:link>${shop.url}/p/${product.slug}\\?variant=`));
+      }
+      // The price a shopper sees: the product API's variant prices.
+      const api = (await shop.apiJson(`/api/v1/products/${product.slug}`)).product;
+      for (const v of api.variants) {
+        const item = items.find((i) => i.includes(`<g:id>${v.sku}</g:id>`));
+        if (item) assert.ok(item.includes(`VND</g:sale_price>`) ? item.includes(`<g:sale_price>${v.price} VND<`) : item.includes(`<g:price>${v.price} VND<`), v.sku);
+      }
+      for (const [path, idColumn] of [['/feeds/meta.csv', 'id'], ['/feeds/tiktok.csv', 'sku_id']]) {
+        const res = await shop.get(path);
+        assert.equal(res.status, 200);
+        assert.match(res.headers.get('content-type'), /^text\/csv/);
+        const lines = res.text.trim().split('\r\n');
+        assert.equal(lines[0].split(',')[0], idColumn);
+        assert.equal(lines.length - 1, skus.length, path);
+        assert.ok(lines.slice(1).every((l) => / VND,/.test(l) && /,(in stock|out of stock),/.test(l)), path);
+      }
+    } finally {
+      await shop.sql('DELETE FROM product_images WHERE id = 990001');
+      await shop.bumpCatalogVersion();
+    }
   });
 
   it('lists every active product and category in both languages in sitemap.xml, and nothing else', async () => {

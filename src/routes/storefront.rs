@@ -33,6 +33,7 @@ enum Page {
     Product(Slug),
     Search,
     Offline,
+    Feed(Feed),
     Robots,
     Sitemap,
     NotFound,
@@ -60,6 +61,9 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     let query = http_cache::page_query(&req.query);
     let (name, page) = match req.path.as_str() {
         "/robots.txt" => ("storefront.robots", Page::Robots),
+        "/feeds/google.xml" => ("storefront.feed_google", Page::Feed(Feed::Google)),
+        "/feeds/meta.csv" => ("storefront.feed_meta", Page::Feed(Feed::Meta)),
+        "/feeds/tiktok.csv" => ("storefront.feed_tiktok", Page::Feed(Feed::TikTok)),
         pwa::MANIFEST_PATH => {
             req.name("storefront.manifest");
             return app_file(req, "application/manifest+json", http_cache::REFERENCE, pwa::manifest().to_string());
@@ -93,7 +97,7 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     let event = match &page {
         Page::Product(slug) => Some((EventKind::ProductViewed, Some(slug.as_str().to_string()))),
         Page::Home | Page::Category(_) | Page::Search => Some((EventKind::PageViewed, None)),
-        Page::Robots | Page::Sitemap | Page::Offline | Page::NotFound => None,
+        Page::Robots | Page::Sitemap | Page::Offline | Page::Feed(_) | Page::NotFound => None,
     };
     // A product page's key follows which of its variants are sold out (`app::availability`), and
     // the page is rendered from that same snapshot.
@@ -174,6 +178,7 @@ async fn render(req: &Incoming, env: &Env, page: Page, version: String, stock: O
         Page::Product(slug) => product_page(&ctx, &db, &version, &slug, &colors, stock.as_deref()).await.map(|m| html(200, m)),
         Page::Search => search_page(&ctx, &db, &version, &colors).await.map(|m| html(200, m)),
         Page::Offline => Ok(html(200, pwa::offline_page(&ctx))),
+        Page::Feed(feed) => feed_file(env, &ctx, &db, feed).await,
         Page::Robots => Ok(Rendered::new(200, "text/plain; charset=utf-8", seo::robots_txt(&ctx.origin))),
         Page::Sitemap => sitemap(&ctx, &db).await,
         Page::NotFound => Err(AppError::NotFound),
@@ -247,6 +252,26 @@ async fn search_page(ctx: &PageCtx, db: &D1, version: &str, colors: &[Color]) ->
     let view = listing::ListingView { kind: listing::Kind::Search { partial }, query: &q, listing: &listing, colors };
     let badges = super::promotions::badges_for(ctx, db, version, None, &[], &[]).await;
     Ok(listing::listing_page_with(ctx, &view, &badges))
+}
+
+/// The shopping feeds (docs/FEEDS.md). Rendered through the edge cache like a page, so each is
+/// built once per catalog version and place.
+#[derive(Clone, Copy)]
+enum Feed {
+    Google,
+    Meta,
+    TikTok,
+}
+
+async fn feed_file(env: &Env, ctx: &PageCtx, db: &D1, feed: Feed) -> Result<Rendered, AppError> {
+    let settings = crate::platform::config::Config::from_env(env).shipping;
+    let items = crate::app::feeds::items(db, &ctx.origin, &settings).await?;
+    let csv = "text/csv; charset=utf-8";
+    Ok(match feed {
+        Feed::Google => Rendered::new(200, "application/xml; charset=utf-8", crate::domain::feeds::google_xml(ctx.t().shop_name, &ctx.absolute("/"), &items)),
+        Feed::Meta => Rendered::new(200, csv, crate::domain::feeds::meta_csv(&items)),
+        Feed::TikTok => Rendered::new(200, csv, crate::domain::feeds::tiktok_csv(&items)),
+    })
 }
 
 async fn sitemap(ctx: &PageCtx, db: &D1) -> Result<Rendered, AppError> {
