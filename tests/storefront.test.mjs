@@ -606,7 +606,7 @@ describe('product page', () => {
     assert.equal(doc.find('.variant-price s'), null, 'a full-price variant has no struck-through price');
   });
 
-  it('describes the product in JSON-LD with one offer per variant', async () => {
+  it('describes the product in JSON-LD as a group with one variant and offer per variant', async () => {
     // A product filed under a category whose name has "&": JSON-LD must escape it and still parse.
     const amp = c.categories.find((x) => x.name_vi.includes('&'));
     const p = (amp && c.active.find((x) => ancestry(x.category_id).some((a) => a.id === amp.id))) ?? rich();
@@ -614,22 +614,25 @@ describe('product page', () => {
       const selected = c.variantsOf(p).at(-1);
       const { doc } = await page(`${inLocale(locale, `/p/${p.slug}`)}?variant=${selected.sku}`);
       const docs = jsonLd(doc);
-      const product = docs.find((d) => d.value['@type'] === 'Product')?.value;
-      assert.ok(product, 'a Product document');
+      const product = docs.find((d) => d.value['@type'] === 'ProductGroup')?.value;
+      assert.ok(product, 'a ProductGroup document');
       assert.equal(product['@context'], 'https://schema.org');
       assert.equal(product.name, nameIn(p, locale));
-      assert.equal(product.sku, selected.sku);
       assert.equal(product.brand?.name, p.brand);
       assert.ok(Array.isArray(product.image) && product.image.length > 0 && product.image.every((u) => u.startsWith(shop.url)));
       const variants = c.variantsOf(p);
-      assert.equal(product.offers.length, variants.length);
+      assert.equal(product.hasVariant.length, variants.length);
       for (const v of variants) {
-        const offer = product.offers.find((o) => o.sku === v.sku);
-        assert.ok(offer, `an offer for ${v.sku}`);
+        const variant = product.hasVariant.find((o) => o.sku === v.sku);
+        assert.ok(variant, `a variant ${v.sku}`);
+        assert.equal(variant.size, v.size);
+        const offer = variant.offers;
         assert.equal(Number(offer.price), v.price);
         assert.equal(offer.priceCurrency, 'VND');
         assert.equal(offer.availability, c.available(v) > 0 ? 'https://schema.org/InStock' : 'https://schema.org/OutOfStock');
         assert.equal(new URL(offer.url).searchParams.get('variant'), v.sku);
+        assert.equal(offer.shippingDetails.shippingDestination.addressCountry, 'VN');
+        assert.equal(offer.hasMerchantReturnPolicy.applicableCountry, 'VN');
       }
       const crumbs = docs.find((d) => d.value['@type'] === 'BreadcrumbList')?.value;
       assert.ok(crumbs, 'a BreadcrumbList document');

@@ -175,7 +175,7 @@ async fn render(req: &Incoming, env: &Env, page: Page, version: String, stock: O
     let result = match page {
         Page::Home => home_page(&ctx, &db).await.map(|m| html(200, m)),
         Page::Category(slug) => category_page(&ctx, &db, &version, &slug, &colors).await.map(|m| html(200, m)),
-        Page::Product(slug) => product_page(&ctx, &db, &version, &slug, &colors, stock.as_deref()).await.map(|m| html(200, m)),
+        Page::Product(slug) => product_page(&ctx, env, &db, &version, &slug, &colors, stock.as_deref()).await.map(|m| html(200, m)),
         Page::Search => search_page(&ctx, &db, &version, &colors).await.map(|m| html(200, m)),
         Page::Offline => Ok(html(200, pwa::offline_page(&ctx))),
         Page::Feed(feed) => feed_file(env, &ctx, &db, feed).await,
@@ -211,7 +211,7 @@ async fn category_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, color
     Ok(listing::listing_page_with(ctx, &view, &badges))
 }
 
-async fn product_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors: &[Color], stock: Option<&Availability>) -> Result<Markup, AppError> {
+async fn product_page(ctx: &PageCtx, env: &Env, db: &D1, version: &str, slug: &Slug, colors: &[Color], stock: Option<&Availability>) -> Result<Markup, AppError> {
     let now_ms = worker::Date::now().as_millis() as f64;
     let data = match crate::platform::memo::product(version, slug.as_str(), now_ms) {
         Some(data) => data,
@@ -238,7 +238,10 @@ async fn product_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors
     let review_query = crate::domain::reviews::ReviewQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .unwrap_or(crate::domain::reviews::ReviewQuery { page: 1, ..Default::default() });
     let reviews = crate::app::reviews::page(db, data.product.id, &review_query).await?;
-    Ok(product::product_page_reviewed(ctx, data, colors, &choice, &badges, Some((&reviews, &review_query))))
+    // The shop's shipping terms for the offers' structured data; without them the page still renders.
+    let rates = crate::app::shipping::rate_table(db).await.map_err(|e| worker::console_error!("shipping rates: {e}")).unwrap_or_default();
+    let terms = product::OfferTerms { rates: rates.into_iter().map(|r| r.rate).collect(), free_from: crate::platform::config::Config::from_env(env).shipping.free_standard_from };
+    Ok(product::product_page_full(ctx, data, colors, &choice, &badges, Some((&reviews, &review_query)), Some(&terms)))
 }
 
 /// Runs a search listing (`app::search`).

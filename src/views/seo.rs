@@ -22,6 +22,9 @@ pub fn json_ld(value: &Value) -> String {
     out
 }
 
+/// The shop's customer-service address, as the footer shows it (Organization's `contactPoint`).
+pub const SUPPORT_EMAIL: &str = "hotro@vestify.vn";
+
 /// Pages no search engine should crawl: carts, checkout, search results (endless query variants),
 /// the API, accounts, the admin, orders and payment pages, in both languages where they have two.
 /// A prefix rule covers what follows it (`/orders` covers `/orders/lookup`).
