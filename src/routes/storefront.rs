@@ -267,8 +267,9 @@ enum Feed {
 }
 
 async fn feed_file(env: &Env, ctx: &PageCtx, db: &D1, feed: Feed) -> Result<Rendered, AppError> {
-    let settings = crate::platform::config::Config::from_env(env).shipping;
-    let items = crate::app::feeds::items(db, &ctx.origin, &settings).await?;
+    let config = crate::platform::config::Config::from_env(env);
+    let settings = &config.shipping;
+    let items = crate::app::feeds::items(db, &ctx.origin, settings).await?;
     let csv = "text/csv; charset=utf-8";
     Ok(match feed {
         Feed::Google => Rendered::new(200, "application/xml; charset=utf-8", crate::domain::feeds::google_xml(ctx.t().shop_name, &ctx.absolute("/"), &items)),
