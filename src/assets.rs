@@ -31,6 +31,12 @@ pub fn exists(path: &str) -> bool {
     hash_of(path.trim_start_matches('/')).is_some()
 }
 
+/// The fingerprinted URL of a file under `public/` only if this build has it (an optional file that
+/// another part of the shop may add, like the Web Push handlers `js/sw-push.js`).
+pub fn url_if_present(path: &str) -> Option<String> {
+    hash_of(path.trim_start_matches('/')).map(|_| url(path))
+}
+
 /// Resolves a fingerprinted request path to the file under `public/` it names, only if the hash is
 /// the current one: an old hash is a 404, never a stale file under an immutable header.
 pub fn resolve(request_path: &str) -> Option<String> {

@@ -6,7 +6,13 @@
 //
 // Set SCREENSHOTS=1 to save a screenshot of every audited page to a temporary directory.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+
+import { chromium } from 'playwright-core';
 
 import { openPage, PHONE, screenshot, screenshotDir, textContent as text, useBrowser } from './support/browser.mjs';
 import { formatVnd } from './support/seed.mjs';
@@ -401,4 +407,124 @@ test('a cached product page shows the stock carts leave now: its script fills th
   assert.equal(await page.locator('form.add-to-cart button[type=submit]').isEnabled(), true);
   tab.assertClean();
   await tab.close();
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The installable app (src/views/pwa.rs): manifest, service worker, offline pages
+
+/** Waits until the service worker controls the page and has finished installing its caches. */
+async function controlled(page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+  });
+}
+
+const cacheNames = (page) => page.evaluate(() => caches.keys());
+
+test('Chromium finds the shop installable: its manifest parses and nothing stops installing it', async () => {
+  // Chromium never offers installation in an incognito profile (a fresh playwright context is one),
+  // so this check runs in a profile on disk.
+  const dir = mkdtempSync(join(tmpdir(), 'vestify-pwa-'));
+  const context = await chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run'], ...PHONE });
+  try {
+    const page = context.pages()[0] ?? await context.newPage();
+    await page.goto(`${shop.url}/`);
+    await controlled(page);
+    const cdp = await context.newCDPSession(page);
+    const { errors } = await cdp.send('Page.getAppManifest');
+    assert.deepEqual(errors, [], 'the manifest parses without errors');
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    assert.deepEqual(installabilityErrors, [], 'Chromium finds nothing that stops installing the shop');
+  } finally {
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a visited product page opens offline, a cart offline shows the offline page', async () => {
+  const { products: [product] } = await shop.apiJson('/api/v1/products');
+  const tab = await openPage(PHONE);
+  const { page, context } = tab;
+  await page.goto(`${shop.url}/`);
+  await controlled(page);
+
+  // Visited while online (and controlled): stored by the worker.
+  await page.goto(`${shop.url}/p/${product.slug}`);
+  const name = await text(page.locator('h1'));
+  assert.ok(name.length > 0);
+  await page.goto(`${shop.url}/cart`);
+  const storedPages = () => page.evaluate(async () => {
+    const name = (await caches.keys()).find((n) => n.startsWith('vestify-pages-'));
+    return name ? (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname) : [];
+  });
+  let stored = await storedPages();
+  for (let i = 0; i < 50 && !stored.includes(`/p/${product.slug}`); i += 1) {
+    await new Promise((r) => setTimeout(r, 100));
+    stored = await storedPages();
+  }
+  assert.ok(stored.includes(`/p/${product.slug}`), `the product page is stored: ${stored}`);
+  assert.ok(!stored.some((p) => /^\/(en\/)?(cart|checkout|account|admin|api|pay|orders)/.test(p)), `no private page is stored: ${stored}`);
+
+  tab.assertClean();
+  // Offline, the page's own requests (live stock) fail as they should: the console is not checked.
+  await context.setOffline(true);
+  await page.goto(`${shop.url}/p/${product.slug}`);
+  assert.equal(await text(page.locator('h1')), name, 'the visited product page reloads offline');
+  await page.reload();
+  assert.equal(await text(page.locator('h1')), name);
+  await page.goto(`${shop.url}/cart`);
+  assert.equal(await text(page.locator('h1')), 'Không có kết nối mạng', 'the cart offline is the offline page, never a stored cart');
+  await page.goto(`${shop.url}/en/checkout`);
+  assert.equal(await text(page.locator('h1')), 'You are offline');
+  await context.setOffline(false);
+  await tab.close();
+});
+
+/**
+ * The shop behind a small proxy that can play a deploy: after `deploy()`, /sw.js is the same worker
+ * with another build digest, as a new build serves it (playwright's routing does not reach a service
+ * worker's own script).
+ */
+async function deployableShop() {
+  let next = false;
+  const server = http.createServer(async (req, res) => {
+    const headers = {};
+    for (const name of ['accept', 'cookie', 'user-agent', 'accept-language', 'service-worker']) if (req.headers[name]) headers[name] = req.headers[name];
+    const upstream = await fetch(`${shop.url}${req.url}`, { method: req.method, headers, redirect: 'manual' });
+    let body = Buffer.from(await upstream.arrayBuffer());
+    if (next && req.url.split('?')[0] === '/sw.js') body = Buffer.from(body.toString().replace(/const VERSION = "[^"]+";/, 'const VERSION = "nextbuild";'));
+    const out = {};
+    upstream.headers.forEach((value, name) => { if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'etag'].includes(name)) out[name] = value; });
+    res.writeHead(upstream.status, out);
+    res.end(body);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, deploy: () => { next = true; }, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+test('a new build of the shop is a new service worker that removes the old caches', async () => {
+  const proxy = await deployableShop();
+  const tab = await openPage();
+  const { page } = tab;
+  try {
+    await page.goto(`${proxy.url}/`);
+    await controlled(page);
+    const sw = await shop.get('/sw.js');
+    const version = sw.text.match(/const VERSION = "([^"]+)";/)[1];
+    assert.deepEqual((await cacheNames(page)).filter((n) => n.startsWith('vestify-shell-')), [`vestify-shell-${version}`]);
+    proxy.deploy();
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+    let names = [];
+    for (let i = 0; i < 100 && !(names.includes('vestify-shell-nextbuild') && names.every((n) => n.endsWith('-nextbuild'))); i += 1) {
+      await new Promise((r) => setTimeout(r, 200));
+      names = await cacheNames(page);
+    }
+    assert.ok(names.includes('vestify-shell-nextbuild'), `the new worker installed its caches: ${names}`);
+    assert.deepEqual(names.filter((n) => !n.endsWith('-nextbuild')), [], 'the old build\'s caches are gone');
+    tab.assertClean();
+  } finally {
+    await tab.close();
+    await proxy.close();
+  }
 });

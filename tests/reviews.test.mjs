@@ -186,7 +186,7 @@ describe('the product page', () => {
     assert.equal(before.status, 200);
     // Cached: the second read is a hit of the same page.
     await s.getPage(`/p/${slug}`);
-    const product = jsonLd(before.doc).find((d) => d['@type'] === 'Product');
+    const product = jsonLd(before.doc).find((d) => d['@type'] === 'ProductGroup');
     assert.equal(product.aggregateRating, undefined, 'no rating markup without a review');
     assert.equal(product.review, undefined);
     assert.equal(before.doc.find('#reviews')?.attr('data-count'), '0');
@@ -197,7 +197,7 @@ describe('the product page', () => {
     const after = await s.getPage(`/p/${slug}`);
     assert.equal(after.doc.find('#reviews')?.attr('data-count'), '1');
     assert.match(after.text, /Mặc rất vừa, vải đẹp\./);
-    const ld = jsonLd(after.doc).find((d) => d['@type'] === 'Product');
+    const ld = jsonLd(after.doc).find((d) => d['@type'] === 'ProductGroup');
     assert.deepEqual(ld.aggregateRating, { '@type': 'AggregateRating', ratingValue: 5, reviewCount: 1, bestRating: 5, worstRating: 1 });
     assert.equal(ld.review.length, 1);
     assert.equal(ld.review[0].reviewBody, 'Mặc rất vừa, vải đẹp.');

@@ -180,6 +180,51 @@ describe('pages', () => {
     const sitemap = /^Sitemap: (\S+)$/m.exec(res.text)?.[1];
     assert.equal(sitemap, `${shop.url}/sitemap.xml`);
     assert.match(res.text, /^Disallow: \/search$/m, 'search results are not for crawlers');
+    for (const path of ['/en/cart', '/en/checkout', '/account', '/admin', '/orders', '/pay']) assert.match(res.text, new RegExp(`^Disallow: ${path.replaceAll('/', '\\/')}$`, 'm'), path);
+  });
+
+  it('serves the shopping feeds: one item per sellable variant with a raster image, in each channel\'s format', async () => {
+    // The demo catalog's drawings are SVG, which no channel takes: a product photographed as JPEG.
+    const [product] = await shop.sql("SELECT id, slug FROM products WHERE status = 'active' ORDER BY id LIMIT 1");
+    await shop.sql(`INSERT INTO product_images (id, product_id, url, position) VALUES (990001, ${product.id}, '/media/feed-test.jpg', -1)`);
+    await shop.bumpCatalogVersion();
+    try {
+      const variants = await shop.sql(`SELECT sku, price FROM variants WHERE product_id = ${product.id} AND status = 'active' ORDER BY sku`);
+      const skus = variants.map((r) => r.sku);
+      const google = await shop.get('/feeds/google.xml');
+      assert.equal(google.status, 200);
+      assert.match(google.headers.get('content-type'), /^application\/xml/);
+      assert.match(google.text, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<rss version="2.0" xmlns:g="http:\/\/base.google.com\/ns\/1.0">/);
+      const items = google.text.split('<item>').slice(1);
+      assert.deepEqual(items.map((i) => /<g:id>([^<]+)<\/g:id>/.exec(i)[1]).sort(), skus, 'every sellable variant of the photographed product, nothing else');
+      for (const item of items) {
+        for (const tag of ['item_group_id', 'title', 'description', 'link', 'image_link', 'availability', 'price', 'brand', 'condition', 'size', 'color', 'gender', 'age_group']) {
+          assert.match(item, new RegExp(`<g:${tag}>[^<]`), tag);
+        }
+        assert.match(item, /<g:price>\d+ VND<\/g:price>/);
+        assert.match(item, /<g:shipping><g:country>VN<\/g:country><g:service>Standard<\/g:service><g:price>\d+ VND<\/g:price>/);
+        assert.match(item, /<g:availability>(in_stock|out_of_stock)<\/g:availability>/);
+        assert.match(item, new RegExp(`<g:image_link>${shop.url}/media/feed-test.jpg</g:image_link>`));
+        assert.match(item, new RegExp(`<g:link>${shop.url}/p/${product.slug}\\?variant=`));
+      }
+      // The price a shopper pays: the variant's price (the sale price when the page crosses one out).
+      for (const v of variants) {
+        const item = items.find((i) => i.includes(`<g:id>${v.sku}</g:id>`));
+        assert.ok(item.includes('</g:sale_price>') ? item.includes(`<g:sale_price>${v.price} VND<`) : item.includes(`<g:price>${v.price} VND<`), v.sku);
+      }
+      for (const [path, idColumn] of [['/feeds/meta.csv', 'id'], ['/feeds/tiktok.csv', 'sku_id']]) {
+        const res = await shop.get(path);
+        assert.equal(res.status, 200);
+        assert.match(res.headers.get('content-type'), /^text\/csv/);
+        const lines = res.text.trim().split('\r\n');
+        assert.equal(lines[0].split(',')[0], idColumn);
+        assert.equal(lines.length - 1, skus.length, path);
+        assert.ok(lines.slice(1).every((l) => / VND,/.test(l) && /,(in stock|out of stock),/.test(l)), path);
+      }
+    } finally {
+      await shop.sql('DELETE FROM product_images WHERE id = 990001');
+      await shop.bumpCatalogVersion();
+    }
   });
 
   it('lists every active product and category in both languages in sitemap.xml, and nothing else', async () => {
@@ -562,7 +607,7 @@ describe('product page', () => {
     assert.equal(doc.find('.variant-price s'), null, 'a full-price variant has no struck-through price');
   });
 
-  it('describes the product in JSON-LD with one offer per variant', async () => {
+  it('describes the product in JSON-LD as a group with one variant and offer per variant', async () => {
     // A product filed under a category whose name has "&": JSON-LD must escape it and still parse.
     const amp = c.categories.find((x) => x.name_vi.includes('&'));
     const p = (amp && c.active.find((x) => ancestry(x.category_id).some((a) => a.id === amp.id))) ?? rich();
@@ -570,22 +615,25 @@ describe('product page', () => {
       const selected = c.variantsOf(p).at(-1);
       const { doc } = await page(`${inLocale(locale, `/p/${p.slug}`)}?variant=${selected.sku}`);
       const docs = jsonLd(doc);
-      const product = docs.find((d) => d.value['@type'] === 'Product')?.value;
-      assert.ok(product, 'a Product document');
+      const product = docs.find((d) => d.value['@type'] === 'ProductGroup')?.value;
+      assert.ok(product, 'a ProductGroup document');
       assert.equal(product['@context'], 'https://schema.org');
       assert.equal(product.name, nameIn(p, locale));
-      assert.equal(product.sku, selected.sku);
       assert.equal(product.brand?.name, p.brand);
       assert.ok(Array.isArray(product.image) && product.image.length > 0 && product.image.every((u) => u.startsWith(shop.url)));
       const variants = c.variantsOf(p);
-      assert.equal(product.offers.length, variants.length);
+      assert.equal(product.hasVariant.length, variants.length);
       for (const v of variants) {
-        const offer = product.offers.find((o) => o.sku === v.sku);
-        assert.ok(offer, `an offer for ${v.sku}`);
+        const variant = product.hasVariant.find((o) => o.sku === v.sku);
+        assert.ok(variant, `a variant ${v.sku}`);
+        assert.equal(variant.size, v.size);
+        const offer = variant.offers;
         assert.equal(Number(offer.price), v.price);
         assert.equal(offer.priceCurrency, 'VND');
         assert.equal(offer.availability, c.available(v) > 0 ? 'https://schema.org/InStock' : 'https://schema.org/OutOfStock');
         assert.equal(new URL(offer.url).searchParams.get('variant'), v.sku);
+        assert.equal(offer.shippingDetails.shippingDestination.addressCountry, 'VN');
+        assert.equal(offer.hasMerchantReturnPolicy.applicableCountry, 'VN');
       }
       const crumbs = docs.find((d) => d.value['@type'] === 'BreadcrumbList')?.value;
       assert.ok(crumbs, 'a BreadcrumbList document');

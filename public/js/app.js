@@ -347,5 +347,54 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
       return;
     }
     copy(bar.dataset.zaloUrl).then((ok) => ok && say(bar.dataset.zaloHint));
+// The installable app (src/views/pwa.rs, docs/PWA.md): the service worker keeps visited catalog pages
+// for offline use; from a shopper's second visit on, Chrome's install offer becomes a small bar they
+// can take or dismiss for good (the first visit is left alone).
+(() => {
+  'use strict';
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('/sw.js').catch(() => { /* unsupported here (http, private mode): pages work without it */ });
+  const VISITS = 'vestify:visits';
+  const DISMISSED = 'vestify:install-dismissed';
+  let visits = 0;
+  try {
+    visits = Number(localStorage.getItem(VISITS) || 0);
+    // A visit is a browser session, not a page view.
+    if (!sessionStorage.getItem(VISITS)) {
+      visits += 1;
+      localStorage.setItem(VISITS, String(visits));
+      sessionStorage.setItem(VISITS, '1');
+    }
+    if (localStorage.getItem(DISMISSED)) return;
+  } catch { return; /* storage blocked: no hint */ }
+  window.addEventListener('beforeinstallprompt', (event) => {
+    if (visits < 2) return;
+    event.preventDefault();
+    const en = document.documentElement.lang === 'en';
+    const bar = document.createElement('aside');
+    bar.className = 'install-hint';
+    bar.setAttribute('aria-label', en ? 'Install the app' : 'Cài ứng dụng');
+    const text = document.createElement('p');
+    text.textContent = en ? 'Add Vestify to your home screen: faster, and viewed products open offline.' : 'Thêm Vestify vào màn hình chính: mở nhanh hơn, xem lại sản phẩm cả khi mất mạng.';
+    const install = document.createElement('button');
+    install.type = 'button';
+    install.textContent = en ? 'Install' : 'Cài đặt';
+    const later = document.createElement('button');
+    later.type = 'button';
+    later.className = 'secondary';
+    later.textContent = en ? 'Not now' : 'Để sau';
+    const close = () => {
+      bar.remove();
+      try { localStorage.setItem(DISMISSED, '1'); } catch { /* the hint may come back next visit */ }
+    };
+    install.addEventListener('click', async () => {
+      bar.remove();
+      await event.prompt();
+      const { outcome } = await event.userChoice;
+      if (outcome !== 'accepted') close();
+    });
+    later.addEventListener('click', close);
+    bar.append(text, install, later);
+    document.body.append(bar);
   });
 })();

@@ -10,6 +10,7 @@ pub mod cors;
 pub mod csv;
 pub mod encoding;
 pub mod error;
+pub mod feeds;
 pub mod http;
 pub mod http_cache;
 pub mod invoice;

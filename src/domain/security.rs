@@ -57,7 +57,7 @@ pub fn same_origin(sec_fetch_site: Option<&str>, origin: Option<&str>, ours: &[&
 pub fn csp(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'self'; \
-         img-src 'self' data: https:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+         img-src 'self' data: https:; font-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'; upgrade-insecure-requests"
     )
 }

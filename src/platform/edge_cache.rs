@@ -246,7 +246,7 @@ fn build(page: &Page, cache_state: &str, visitor: Option<&Visitor>) -> Response 
 
 /// Content types this cache stores, as static strings (a stored response gives back its own).
 fn known_type(content_type: &str) -> &'static str {
-    ["text/html; charset=utf-8", "application/json; charset=utf-8", "application/xml; charset=utf-8", "text/plain; charset=utf-8"]
+    ["text/html; charset=utf-8", "application/json; charset=utf-8", "application/xml; charset=utf-8", "text/plain; charset=utf-8", "text/csv; charset=utf-8"]
         .into_iter()
         .find(|t| t.eq_ignore_ascii_case(content_type))
         .unwrap_or("application/octet-stream")

@@ -18,7 +18,7 @@ use crate::domain::slug::Slug;
 use crate::platform::d1::D1;
 use crate::platform::edge_cache::{self, Rendered};
 use crate::platform::DB;
-use crate::views::{home, listing, paths, product, seo, PageCtx};
+use crate::views::{home, listing, paths, product, pwa, seo, PageCtx};
 
 use crate::app::analytics::ProductRef;
 use crate::domain::analytics::EventKind;
@@ -32,6 +32,8 @@ enum Page {
     Category(Slug),
     Product(Slug),
     Search,
+    Offline,
+    Feed(Feed),
     Robots,
     Sitemap,
     NotFound,
@@ -45,6 +47,7 @@ fn route(path: &str) -> (&'static str, Page) {
         ["c", slug] => ("storefront.category", Slug::parse(slug).map_or(Page::NotFound, Page::Category)),
         ["p", slug] => ("storefront.product", Slug::parse(slug).map_or(Page::NotFound, Page::Product)),
         ["search"] => ("storefront.search", Page::Search),
+        ["offline"] => ("storefront.offline", Page::Offline),
         _ => ("storefront.not_found", Page::NotFound),
     }
 }
@@ -58,6 +61,17 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     let query = http_cache::page_query(&req.query);
     let (name, page) = match req.path.as_str() {
         "/robots.txt" => ("storefront.robots", Page::Robots),
+        "/feeds/google.xml" => ("storefront.feed_google", Page::Feed(Feed::Google)),
+        "/feeds/meta.csv" => ("storefront.feed_meta", Page::Feed(Feed::Meta)),
+        "/feeds/tiktok.csv" => ("storefront.feed_tiktok", Page::Feed(Feed::TikTok)),
+        pwa::MANIFEST_PATH => {
+            req.name("storefront.manifest");
+            return app_file(req, "application/manifest+json", http_cache::REFERENCE, pwa::manifest().to_string());
+        }
+        pwa::SW_PATH => {
+            req.name("storefront.service_worker");
+            return app_file(req, "text/javascript; charset=utf-8", "no-cache", pwa::service_worker(crate::assets::BUILD_DIGEST));
+        }
         "/sitemap.xml" => ("storefront.sitemap", Page::Sitemap),
         // One URL per page: `/c/x/` redirects to `/c/x` (the locale roots keep their slash).
         // Leading slashes collapse too: `//host/` must not become a protocol-relative Location.
@@ -83,7 +97,7 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     let event = match &page {
         Page::Product(slug) => Some((EventKind::ProductViewed, Some(slug.as_str().to_string()))),
         Page::Home | Page::Category(_) | Page::Search => Some((EventKind::PageViewed, None)),
-        Page::Robots | Page::Sitemap | Page::NotFound => None,
+        Page::Robots | Page::Sitemap | Page::Offline | Page::Feed(_) | Page::NotFound => None,
     };
     // A product page's key follows which of its variants are sold out (`app::availability`), and
     // the page is rendered from that same snapshot.
@@ -101,6 +115,21 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
         super::track::Tracker::new(env, ctx, req).record(kind, product, None);
     }
     response
+}
+
+/// The manifest and the service worker: made from this build alone (no storage), with an ETag of the
+/// build so a revisit costs a 304. The worker's own CSP keeps what it may load and fetch to the shop.
+fn app_file(req: &Incoming, content_type: &'static str, cache_control: &str, body: String) -> Response {
+    let etag = http_cache::etag(body.as_bytes());
+    if req.if_none_match.as_deref().is_some_and(|inm| http_cache::if_none_match_hits(inm, &etag)) {
+        let headers = worker::Headers::new();
+        let _ = headers.set("etag", &etag);
+        let _ = headers.set("cache-control", cache_control);
+        return worker::ResponseBuilder::new().with_status(304).with_headers(headers).empty();
+    }
+    let mut rendered = Rendered::new(200, content_type, body);
+    rendered.headers.push(("content-security-policy", "default-src 'self'".to_string()));
+    edge_cache::respond(rendered, cache_control, Some(&etag))
 }
 
 /// A write to a storefront path: 405 with `allow: GET, HEAD`.
@@ -146,8 +175,10 @@ async fn render(req: &Incoming, env: &Env, page: Page, version: String, stock: O
     let result = match page {
         Page::Home => home_page(&ctx, &db).await.map(|m| html(200, m)),
         Page::Category(slug) => category_page(&ctx, &db, &version, &slug, &colors).await.map(|m| html(200, m)),
-        Page::Product(slug) => product_page(&ctx, &db, &version, &slug, &colors, stock.as_deref()).await.map(|m| html(200, m)),
+        Page::Product(slug) => product_page(&ctx, env, &db, &version, &slug, &colors, stock.as_deref()).await.map(|m| html(200, m)),
         Page::Search => search_page(&ctx, &db, &version, &colors).await.map(|m| html(200, m)),
+        Page::Offline => Ok(html(200, pwa::offline_page(&ctx))),
+        Page::Feed(feed) => feed_file(env, &ctx, &db, feed).await,
         Page::Robots => Ok(Rendered::new(200, "text/plain; charset=utf-8", seo::robots_txt(&ctx.origin))),
         Page::Sitemap => sitemap(&ctx, &db).await,
         Page::NotFound => Err(AppError::NotFound),
@@ -180,7 +211,7 @@ async fn category_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, color
     Ok(listing::listing_page_with(ctx, &view, &badges))
 }
 
-async fn product_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors: &[Color], stock: Option<&Availability>) -> Result<Markup, AppError> {
+async fn product_page(ctx: &PageCtx, env: &Env, db: &D1, version: &str, slug: &Slug, colors: &[Color], stock: Option<&Availability>) -> Result<Markup, AppError> {
     let now_ms = worker::Date::now().as_millis() as f64;
     let data = match crate::platform::memo::product(version, slug.as_str(), now_ms) {
         Some(data) => data,
@@ -207,7 +238,10 @@ async fn product_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors
     let review_query = crate::domain::reviews::ReviewQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .unwrap_or(crate::domain::reviews::ReviewQuery { page: 1, ..Default::default() });
     let reviews = crate::app::reviews::page(db, data.product.id, &review_query).await?;
-    Ok(product::product_page_reviewed(ctx, data, colors, &choice, &badges, Some((&reviews, &review_query))))
+    // The shop's shipping terms for the offers' structured data; without them the page still renders.
+    let rates = crate::app::shipping::rate_table(db).await.map_err(|e| worker::console_error!("shipping rates: {e}")).unwrap_or_default();
+    let terms = product::OfferTerms { rates: rates.into_iter().map(|r| r.rate).collect(), free_from: crate::platform::config::Config::from_env(env).shipping.free_standard_from };
+    Ok(product::product_page_full(ctx, data, colors, &choice, &badges, Some((&reviews, &review_query)), Some(&terms)))
 }
 
 /// Runs a search listing (`app::search`).
@@ -221,6 +255,27 @@ async fn search_page(ctx: &PageCtx, db: &D1, version: &str, colors: &[Color]) ->
     let view = listing::ListingView { kind: listing::Kind::Search { partial }, query: &q, listing: &listing, colors };
     let badges = super::promotions::badges_for(ctx, db, version, None, &[], &[]).await;
     Ok(listing::listing_page_with(ctx, &view, &badges))
+}
+
+/// The shopping feeds (docs/FEEDS.md). Rendered through the edge cache like a page, so each is
+/// built once per catalog version and place.
+#[derive(Clone, Copy)]
+enum Feed {
+    Google,
+    Meta,
+    TikTok,
+}
+
+async fn feed_file(env: &Env, ctx: &PageCtx, db: &D1, feed: Feed) -> Result<Rendered, AppError> {
+    let config = crate::platform::config::Config::from_env(env);
+    let settings = &config.shipping;
+    let items = crate::app::feeds::items(db, &ctx.origin, settings).await?;
+    let csv = "text/csv; charset=utf-8";
+    Ok(match feed {
+        Feed::Google => Rendered::new(200, "application/xml; charset=utf-8", crate::domain::feeds::google_xml(ctx.t().shop_name, &ctx.absolute("/"), &items)),
+        Feed::Meta => Rendered::new(200, csv, crate::domain::feeds::meta_csv(&items)),
+        Feed::TikTok => Rendered::new(200, csv, crate::domain::feeds::tiktok_csv(&items)),
+    })
 }
 
 async fn sitemap(ctx: &PageCtx, db: &D1) -> Result<Rendered, AppError> {

@@ -58,6 +58,19 @@ pub struct CategoryRow {
     pub featured: bool,
 }
 
+/// Who a demo product is cut for (`products.gender`, migration 0044), read from its English name:
+/// "Men's …" and "Women's …" products, the rest unisex.
+pub fn demo_gender(name_en: &str) -> &'static str {
+    let name = name_en.to_ascii_lowercase();
+    if name.contains("women") {
+        "female"
+    } else if name.contains("men's") || name.starts_with("men ") {
+        "male"
+    } else {
+        "unisex"
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProductRow {
     pub id: i64,
@@ -414,6 +427,7 @@ impl Catalog {
                     "seo_description_vi",
                     "seo_description_en",
                     "sold_count",
+                    "gender",
                     "created_at",
                     "updated_at",
                 ],
@@ -436,6 +450,7 @@ impl Catalog {
                     p.seo_description_vi.as_str().into(),
                     p.seo_description_en.as_str().into(),
                     p.sold_count.into(),
+                    demo_gender(p.name_en).into(),
                     p.created_at.into(),
                     p.created_at.into(),
                 ],

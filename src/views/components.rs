@@ -40,6 +40,32 @@ pub fn stock_badge(ctx: &PageCtx, level: StockLevel) -> Markup {
 /// A product in a grid. The image has an empty `alt`: the product name beside it already names the
 /// link, and a described image would make a screen reader announce every card twice.
 pub fn product_card(ctx: &PageCtx, card: &ProductCard) -> Markup {
+    card_at(ctx, card, ImageLoad::Lazy)
+}
+
+/// How a card's image loads. A listing's first cards are above the fold on every screen: loading
+/// them lazily would hold back the page's largest paint, and the very first is that paint (its fetch
+/// goes first: `fetchpriority="high"`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ImageLoad {
+    Main,
+    Eager,
+    Lazy,
+}
+
+impl ImageLoad {
+    /// The cards of a category or search listing by position: one row of four on a wide screen, two
+    /// rows of two on a phone.
+    pub fn in_listing(position: usize) -> ImageLoad {
+        match position {
+            0 => ImageLoad::Main,
+            1..=3 => ImageLoad::Eager,
+            _ => ImageLoad::Lazy,
+        }
+    }
+}
+
+fn card_at(ctx: &PageCtx, card: &ProductCard, load: ImageLoad) -> Markup {
     let name = card.name(ctx.locale);
     html! {
         article.card data-product=(card.slug) {
@@ -48,7 +74,9 @@ pub fn product_card(ctx: &PageCtx, card: &ProductCard) -> Markup {
                 None => ctx.href(&paths::product(&card.slug)),
             }) {
                 @if let Some(url) = &card.image_url {
-                    img src=(assets::url(url)) alt="" width="400" height="400" loading="lazy" decoding="async";
+                    img src=(assets::url(url)) alt="" width="400" height="400"
+                        loading=(if load == ImageLoad::Lazy { "lazy" } else { "eager" })
+                        fetchpriority=[(load == ImageLoad::Main).then_some("high")] decoding="async";
                 }
                 h3 { (name) }
             }
@@ -56,6 +84,17 @@ pub fn product_card(ctx: &PageCtx, card: &ProductCard) -> Markup {
             (super::reviews::card_rating(ctx.locale, card.rating.as_ref()))
             @if card.stock() != StockLevel::InStock {
                 p { (stock_badge(ctx, card.stock())) }
+            }
+        }
+    }
+}
+
+/// A category's or a search's grid: its first images load at once (`ImageLoad::in_listing`).
+pub fn listing_grid(ctx: &PageCtx, cards: &[ProductCard]) -> Markup {
+    html! {
+        ul.grid {
+            @for (i, card) in cards.iter().enumerate() {
+                li { (card_at(ctx, card, ImageLoad::in_listing(i))) }
             }
         }
     }

@@ -34,7 +34,16 @@ pub fn home(ctx: &PageCtx, data: &HomeData) -> Markup {
         "@type": "Organization",
         "name": t.shop_name,
         "url": ctx.absolute("/"),
-        "logo": ctx.absolute(&assets::url("img/logo.svg")),
+        "logo": ctx.absolute(&assets::url("img/pwa/icon-512.png")),
+        // The footer's contact line ("Liên hệ: hotro@vestify.vn").
+        "email": seo::SUPPORT_EMAIL,
+        "contactPoint": {
+            "@type": "ContactPoint",
+            "contactType": "customer service",
+            "email": seo::SUPPORT_EMAIL,
+            "areaServed": "VN",
+            "availableLanguage": ["vi", "en"],
+        },
     });
     let head = Head {
         title: String::new(),
@@ -81,4 +90,28 @@ pub fn home(ctx: &PageCtx, data: &HomeData) -> Markup {
         }
     };
     page(ctx, head, main)
+}
+
+#[cfg(test)]
+mod structured_data {
+    use super::*;
+    use crate::domain::locale::Locale;
+
+    #[test]
+    fn the_organization_names_its_logo_and_customer_service_contact() {
+        let ctx = PageCtx { locale: Locale::Vi, path: "/".into(), query: String::new(), origin: "https://shop.test".into(), categories: vec![] };
+        let html = home(&ctx, &HomeData { new_arrivals: vec![], best_sellers: vec![] }).into_string();
+        let org: serde_json::Value = html
+            .split(r#"<script type="application/ld+json">"#)
+            .skip(1)
+            .map(|rest| serde_json::from_str::<serde_json::Value>(&rest[..rest.find("</script>").unwrap()]).unwrap())
+            .find(|d| d["@type"] == "Organization")
+            .expect("an Organization");
+        assert_eq!(org["url"], "https://shop.test/");
+        assert!(org["logo"].as_str().unwrap().starts_with("https://shop.test/static/img/pwa/icon-512."));
+        let contact = &org["contactPoint"];
+        assert_eq!(contact["@type"], "ContactPoint");
+        assert_eq!(contact["contactType"], "customer service");
+        assert!(contact["email"].as_str().is_some_and(|e| ctx.t().footer_contact.contains(e)), "the footer's address");
+    }
 }

@@ -81,8 +81,10 @@ pub fn page(ctx: &PageCtx, head: Head, main: Markup) -> Markup {
                 meta name="twitter:card" content="summary_large_image";
                 meta name="twitter:title" content=(if head.title.is_empty() { full_title.as_str() } else { head.title.as_str() });
                 meta name="twitter:description" content=(head.description);
-                meta name="theme-color" content="#1f3a5f";
+                meta name="theme-color" content=(super::pwa::THEME_COLOR);
                 link rel="icon" href=(assets::url("img/favicon.svg")) type="image/svg+xml";
+                link rel="manifest" href=(super::pwa::MANIFEST_PATH);
+                link rel="apple-touch-icon" href=(assets::url("img/pwa/icon-192.png"));
                 link rel="stylesheet" href=(assets::url("css/app.css"));
                 @for doc in &head.json_ld {
                     script type="application/ld+json" { (PreEscaped(doc)) }

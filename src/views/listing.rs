@@ -3,7 +3,7 @@
 use maud::{html, Markup};
 use serde_json::json;
 
-use super::components::{breadcrumbs, card_grid, pagination, swatch};
+use super::components::{breadcrumbs, listing_grid, pagination, swatch};
 use super::layout::{page, Head};
 use super::{paths, seo, PageCtx};
 use crate::app::catalog::{FacetCount, Listing};
@@ -121,7 +121,7 @@ pub fn listing_page_with(ctx: &PageCtx, view: &ListingView, extra: &Markup) -> M
                         p.empty { (t.no_products_match) }
                         p { a href=(link(&q.cleared())) { (t.clear_filters) } }
                     } @else {
-                        (card_grid(ctx, &view.listing.cards))
+                        (listing_grid(ctx, &view.listing.cards))
                     }
                     (pagination(ctx, q.page, pages, |p| link(&q.with_page(p))))
                 }

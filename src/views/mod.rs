@@ -20,6 +20,7 @@ pub mod listing;
 pub mod order;
 pub mod payments;
 pub mod product;
+pub mod pwa;
 pub mod promotions;
 pub mod qr;
 pub mod reviews;

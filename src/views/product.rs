@@ -14,6 +14,91 @@ use crate::domain::reviews::ReviewQuery;
 use crate::assets;
 use crate::domain::catalog::{Color, ProductImage, StockLevel, Variant, VariantMatrix, LOW_STOCK_THRESHOLD};
 use crate::domain::listing::percent_encode;
+use crate::domain::money::Vnd;
+use crate::domain::shipping::Rate;
+
+/// The product as Google's merchant listings read it
+/// (https://developers.google.com/search/docs/appearance/structured-data/product-variants): a
+/// `ProductGroup` varying by size and colour, one `Product` per active variant with its SKU, size,
+/// colour, image and `Offer` (price, availability, its own URL, shipping to Vietnam and the return
+/// policy).
+fn product_group_ld(ctx: &PageCtx, data: &ProductPage, image_urls: &[String], color_name: &dyn Fn(&str) -> String, variant_url: &dyn Fn(&Variant) -> String, terms: Option<&OfferTerms>) -> serde_json::Value {
+    let p = &data.product;
+    let url = ctx.absolute(&ctx.href(&paths::product(&p.slug)));
+    let return_policy = json!({
+        "@type": "MerchantReturnPolicy",
+        "applicableCountry": "VN",
+        "returnPolicyCategory": "https://schema.org/MerchantReturnFiniteReturnWindow",
+        "merchantReturnDays": RETURN_DAYS,
+    });
+    let day = |[min, max]: [i64; 2]| json!({"@type": "QuantitativeValue", "minValue": min, "maxValue": max, "unitCode": "DAY"});
+    let shipping = |v: &Variant| {
+        let terms = terms?;
+        // A garment's parcel (no weight on the page: the shop's fallback weight) to the farthest
+        // domestic zone, so the fee shown never undercuts the one charged.
+        let weight = crate::domain::shipping::line_weight(0, 0, 1);
+        let quote = crate::domain::shipping::quote(&terms.rates, crate::app::shipping::ESTIMATE_ZONE, weight, v.price, terms.free_from)
+            .into_iter()
+            .find(|q| q.method == crate::domain::checkout::ShippingMethod::Standard)?;
+        Some(json!({
+            "@type": "OfferShippingDetails",
+            "shippingRate": {"@type": "MonetaryAmount", "value": quote.fee.minor(), "currency": "VND"},
+            "shippingDestination": {"@type": "DefinedRegion", "addressCountry": "VN"},
+            "deliveryTime": {"@type": "ShippingDeliveryTime", "handlingTime": day([0, 1]), "transitTime": day(quote.eta_days)},
+        }))
+    };
+    let variant_image = |v: &Variant| {
+        data.images
+            .iter()
+            .position(|i| i.color.as_deref() == Some(v.color.as_str()))
+            .and_then(|i| image_urls.get(i))
+            .or(image_urls.first())
+            .cloned()
+    };
+    let variants: Vec<serde_json::Value> = data
+        .variants
+        .iter()
+        .filter(|v| v.is_active())
+        .map(|v| {
+            let mut offer = json!({
+                "@type": "Offer",
+                "sku": v.sku,
+                "price": v.price.minor().to_string(),
+                "priceCurrency": "VND",
+                "availability": if v.stock().can_buy() { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" },
+                "url": variant_url(v),
+                "itemCondition": "https://schema.org/NewCondition",
+                "hasMerchantReturnPolicy": return_policy,
+            });
+            if let Some(details) = shipping(v) {
+                offer["shippingDetails"] = details;
+            }
+            json!({
+                "@type": "Product",
+                "sku": v.sku,
+                "name": format!("{} — {} / {}", p.name(ctx.locale), color_name(&v.color), v.size),
+                "size": v.size,
+                "color": color_name(&v.color),
+                "image": variant_image(v),
+                "inProductGroupWithID": p.slug,
+                "offers": offer,
+            })
+        })
+        .collect();
+    json!({
+        "@context": "https://schema.org",
+        "@type": "ProductGroup",
+        "@id": format!("{url}#product"),
+        "name": p.name(ctx.locale),
+        "description": p.description(ctx.locale),
+        "brand": {"@type": "Brand", "name": p.brand},
+        "image": image_urls,
+        "url": url,
+        "productGroupID": p.slug,
+        "variesBy": ["https://schema.org/size", "https://schema.org/color"],
+        "hasVariant": variants,
+    })
+}
 
 /// Most units of one variant a cart may hold (the cart enforces it too).
 pub const MAX_PER_LINE: i64 = 10;
@@ -38,6 +123,29 @@ pub fn product_page_with(ctx: &PageCtx, data: &ProductPage, colors: &[Color], ch
 /// The product page with its review block (`reviews`: the page of reviews and the filters it was
 /// asked with), whose figures and first reviews also go into the JSON-LD.
 pub fn product_page_reviewed(ctx: &PageCtx, data: &ProductPage, colors: &[Color], choice: &Choice, extra: &Markup, reviews: Option<(&ReviewsPage, &ReviewQuery)>) -> Markup {
+    product_page_full(ctx, data, colors, choice, extra, reviews, None)
+}
+
+/// What every offer of the shop promises, for the product's structured data: shipping within
+/// Vietnam (the rate table and the free-shipping threshold) and the return window.
+pub struct OfferTerms {
+    pub rates: Vec<Rate>,
+    pub free_from: Vnd,
+}
+
+/// Days a buyer has to return an item (the footer's "Đổi trả trong 30 ngày").
+pub const RETURN_DAYS: i64 = 30;
+
+/// The product page with its reviews and the shop's shipping and return terms in its JSON-LD.
+pub fn product_page_full(
+    ctx: &PageCtx,
+    data: &ProductPage,
+    colors: &[Color],
+    choice: &Choice,
+    extra: &Markup,
+    reviews: Option<(&ReviewsPage, &ReviewQuery)>,
+    terms: Option<&OfferTerms>,
+) -> Markup {
     let t = ctx.t();
     let p = &data.product;
     let matrix = VariantMatrix::new(&data.variants, choice.sku, choice.color, choice.size);
@@ -56,27 +164,7 @@ pub fn product_page_reviewed(ctx: &PageCtx, data: &ProductPage, colors: &[Color]
     trail.push((p.name(ctx.locale).to_string(), base.clone()));
 
     let image_urls: Vec<String> = data.images.iter().map(|i| ctx.absolute(&assets::url(&i.url))).collect();
-    let product_ld = json!({
-        "@context": "https://schema.org",
-        "@type": "Product",
-        "name": p.name(ctx.locale),
-        "description": p.description(ctx.locale),
-        "brand": {"@type": "Brand", "name": p.brand},
-        "image": image_urls,
-        "sku": selected.map(|v| v.sku.clone()),
-        "url": ctx.absolute(&ctx.href(&base)),
-        "offers": data.variants.iter().filter(|v| v.is_active()).map(|v| json!({
-            "@type": "Offer",
-            "sku": v.sku,
-            "name": format!("{} — {} / {}", p.name(ctx.locale), color_name(&v.color), v.size),
-            "price": v.price.minor().to_string(),
-            "priceCurrency": "VND",
-            "availability": if v.stock().can_buy() { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" },
-            "url": ctx.absolute(&variant_href(v)),
-            "itemCondition": "https://schema.org/NewCondition",
-        })).collect::<Vec<_>>(),
-    });
-    let mut product_ld = product_ld;
+    let mut product_ld = product_group_ld(ctx, data, &image_urls, &color_name, &|v| ctx.absolute(&variant_href(v)), terms);
     if let Some((aggregate, list)) = reviews.and_then(|(page, _)| super::reviews::json_ld(page)) {
         product_ld["aggregateRating"] = aggregate;
         product_ld["review"] = json!(list);
@@ -101,7 +189,7 @@ pub fn product_page_reviewed(ctx: &PageCtx, data: &ProductPage, colors: &[Color]
                 @for (i, img) in gallery.iter().enumerate() {
                     figure {
                         img src=(assets::url(&img.url)) alt=(img.alt(ctx.locale)) width=(img.width) height=(img.height)
-                            loading=(if i == 0 { "eager" } else { "lazy" }) decoding="async";
+                            loading=(if i == 0 { "eager" } else { "lazy" }) fetchpriority=[(i == 0).then_some("high")] decoding="async";
                     }
                 }
             }
@@ -290,8 +378,8 @@ mod render_cost {
     use crate::domain::locale::Locale;
     use crate::seed::demo_catalog;
 
-    /// The demo catalog's product with the most variants, as its page is given it, in Vietnamese.
-    fn demo_product_page() -> (PageCtx, ProductPage, Vec<Color>) {
+    /// The demo catalog's product with the most variants, as its page gets it.
+    pub(super) fn demo_page() -> (PageCtx, ProductPage, Vec<Color>) {
         let c = demo_catalog();
         let p = c.products.iter().max_by_key(|p| c.variants.iter().filter(|v| v.product_id == p.id).count()).expect("a product");
         let product = Product {
@@ -354,7 +442,7 @@ mod render_cost {
 
     #[test]
     fn a_shared_product_shows_its_raster_image_price_and_sku() {
-        let (ctx, data, colors) = demo_product_page();
+        let (ctx, data, colors) = demo_page();
         let html = product_page(&ctx, &data, &colors, &Choice::default()).into_string();
         let shown = VariantMatrix::new(&data.variants, None, None, None).selected.expect("a buyable variant");
         let image = meta(&html, "og:image").expect("og:image");
@@ -375,7 +463,7 @@ mod render_cost {
 
     #[test]
     fn a_sold_out_variant_is_shared_as_out_of_stock() {
-        let (ctx, mut data, colors) = demo_product_page();
+        let (ctx, mut data, colors) = demo_page();
         let sku = data.variants[0].sku.clone();
         data.variants[0].on_hand = 0;
         let html = product_page(&ctx, &data, &colors, &Choice { sku: Some(&sku), ..Choice::default() }).into_string();
@@ -386,7 +474,7 @@ mod render_cost {
     #[test]
     #[ignore]
     fn product_page_render_cost() {
-        let (ctx, data, colors) = demo_product_page();
+        let (ctx, data, colors) = demo_page();
         let runs = 2_000;
         let started = std::time::Instant::now();
         let mut bytes = 0;
@@ -401,5 +489,80 @@ mod render_cost {
         }
         let hash = hash_start.elapsed().as_secs_f64() * 1000.0 / runs as f64;
         println!("product page ({} variants): {bytes} bytes, render {per:.3} ms, etag {hash:.3} ms (native)", data.variants.len());
+    }
+}
+
+#[cfg(test)]
+mod structured_data {
+    //! The product page's JSON-LD against Google's documented properties for product variants and
+    //! merchant listings (https://developers.google.com/search/docs/appearance/structured-data/product-variants,
+    //! …/merchant-listing, …/breadcrumb).
+    use serde_json::Value;
+
+    use super::*;
+    use crate::domain::shipping::Zone;
+
+    fn documents(html: &str) -> Vec<Value> {
+        html.split(r#"<script type="application/ld+json">"#).skip(1).map(|rest| serde_json::from_str(&rest[..rest.find("</script>").unwrap()]).unwrap()).collect()
+    }
+
+    fn terms() -> OfferTerms {
+        let rate = |up_to, fee| Rate { zone: Zone::OtherRegion, method: crate::domain::checkout::ShippingMethod::Standard, up_to_grams: Some(up_to), fee: Vnd::new(fee), eta_min: 3, eta_max: 5 };
+        OfferTerms { rates: vec![rate(500, 30_000), rate(2_000, 45_000)], free_from: Vnd::new(1_000_000) }
+    }
+
+    #[test]
+    fn the_product_is_a_group_of_variants_with_google_required_and_recommended_properties() {
+        let (ctx, data, colors) = super::render_cost::demo_page();
+        let html = product_page_full(&ctx, &data, &colors, &Choice::default(), &html! {}, None, Some(&terms())).into_string();
+        let docs = documents(&html);
+        let group = docs.iter().find(|d| d["@type"] == "ProductGroup").expect("a ProductGroup");
+        for field in ["name", "description", "url", "productGroupID"] {
+            assert!(group[field].as_str().is_some_and(|v| !v.is_empty()), "group {field}");
+        }
+        assert!(group["brand"]["name"].is_string() && group["image"].as_array().is_some_and(|a| !a.is_empty()));
+        assert_eq!(group["variesBy"], json!(["https://schema.org/size", "https://schema.org/color"]));
+        let variants = group["hasVariant"].as_array().unwrap();
+        assert_eq!(variants.len(), data.variants.iter().filter(|v| v.is_active()).count());
+        for (v, ld) in data.variants.iter().filter(|v| v.is_active()).zip(variants) {
+            assert_eq!(ld["@type"], "Product");
+            assert_eq!(ld["sku"], v.sku.as_str());
+            assert_eq!(ld["size"], v.size.as_str());
+            assert_eq!(ld["inProductGroupWithID"], group["productGroupID"]);
+            assert!(ld["color"].as_str().is_some_and(|c| !c.is_empty()) && ld["image"].as_str().is_some_and(|u| u.starts_with("https://")));
+            let offer = &ld["offers"];
+            assert_eq!(offer["price"], v.price.minor().to_string());
+            assert_eq!(offer["priceCurrency"], "VND");
+            assert!(offer["url"].as_str().unwrap().contains(&format!("variant={}", v.sku)));
+            assert_eq!(offer["availability"], if v.stock().can_buy() { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" });
+            assert_eq!(offer["itemCondition"], "https://schema.org/NewCondition");
+            let ship = &offer["shippingDetails"];
+            assert_eq!(ship["shippingDestination"]["addressCountry"], "VN");
+            let fee = ship["shippingRate"]["value"].as_i64().unwrap();
+            assert_eq!(fee, if v.price >= Vnd::new(1_000_000) { 0 } else { 30_000 }, "the 300 g parcel's fee, free from the threshold");
+            assert_eq!(ship["shippingRate"]["currency"], "VND");
+            assert_eq!(ship["deliveryTime"]["transitTime"]["maxValue"], 5);
+            let returns = &offer["hasMerchantReturnPolicy"];
+            assert_eq!(returns["applicableCountry"], "VN");
+            assert_eq!(returns["returnPolicyCategory"], "https://schema.org/MerchantReturnFiniteReturnWindow");
+            assert_eq!(returns["merchantReturnDays"], RETURN_DAYS);
+        }
+        let crumbs = docs.iter().find(|d| d["@type"] == "BreadcrumbList").expect("a BreadcrumbList");
+        let items = crumbs["itemListElement"].as_array().unwrap();
+        assert!(items.len() >= 2);
+        for (i, item) in items.iter().enumerate() {
+            assert_eq!(item["position"], i + 1);
+            assert!(item["name"].is_string());
+        }
+        assert!(items[..items.len() - 1].iter().all(|i| i["item"].as_str().is_some_and(|u| u.starts_with("https://"))), "every crumb but the last links its page");
+    }
+
+    #[test]
+    fn without_the_shipping_terms_the_offers_leave_shipping_out_rather_than_guess() {
+        let (ctx, data, colors) = super::render_cost::demo_page();
+        let html = product_page_full(&ctx, &data, &colors, &Choice::default(), &html! {}, None, None).into_string();
+        let group = documents(&html).into_iter().find(|d| d["@type"] == "ProductGroup").unwrap();
+        assert!(group["hasVariant"][0]["offers"]["shippingDetails"].is_null());
+        assert!(group["hasVariant"][0]["offers"]["hasMerchantReturnPolicy"].is_object());
     }
 }

@@ -31,9 +31,20 @@ pub fn social_image(ctx: &super::PageCtx, own: Option<&str>) -> String {
     ctx.absolute(&assets::url(path))
 }
 
+/// The shop's customer-service address, as the footer shows it (Organization's `contactPoint`).
+pub const SUPPORT_EMAIL: &str = "hotro@vestify.vn";
+
+/// Pages no search engine should crawl: carts, checkout, search results (endless query variants),
+/// the API, accounts, the admin, orders and payment pages, in both languages where they have two.
+/// A prefix rule covers what follows it (`/orders` covers `/orders/lookup`).
+const DISALLOWED: [&str; 14] = [
+    "/cart", "/en/cart", "/checkout", "/en/checkout", "/search", "/en/search", "/api/", "/account", "/en/account", "/admin", "/orders", "/en/orders", "/pay", "/en/pay",
+];
+
 pub fn robots_txt(origin: &str) -> String {
     format!(
-        "User-agent: *\nAllow: /\nDisallow: /cart\nDisallow: /checkout\nDisallow: /search\nDisallow: /en/search\nDisallow: /api/\n\nSitemap: {origin}/sitemap.xml\n"
+        "User-agent: *\nAllow: /\n{}\nSitemap: {origin}/sitemap.xml\n",
+        DISALLOWED.iter().map(|path| format!("Disallow: {path}\n")).collect::<String>()
     )
 }
 
@@ -78,6 +89,19 @@ mod tests {
         assert!(!doc.contains('<') && !doc.contains('>') && !doc.contains('&'));
         let back: Value = serde_json::from_str(&doc).unwrap();
         assert_eq!(back["name"], "</script><script>alert(1)</script> & co");
+    }
+
+    #[test]
+    fn robots_keeps_crawlers_out_of_private_and_transactional_pages() {
+        let txt = robots_txt("https://shop.test");
+        let rules: Vec<&str> = txt.lines().filter_map(|l| l.strip_prefix("Disallow: ")).collect();
+        for path in ["/cart", "/en/cart", "/checkout", "/en/checkout", "/account", "/admin", "/orders", "/pay", "/api/", "/search"] {
+            assert!(rules.contains(&path), "{path} is not disallowed");
+        }
+        for public in ["/", "/c/ao", "/p/vest", "/en/p/vest", "/sitemap.xml", "/feeds/google.xml"] {
+            assert!(!rules.iter().any(|r| public.starts_with(r)), "{public} is blocked");
+        }
+        assert!(txt.contains("Sitemap: https://shop.test/sitemap.xml"));
     }
 
     #[test]
