@@ -31,6 +31,7 @@ pub mod reviews;
 pub mod regions;
 pub mod sentiment;
 pub mod shipping;
+pub mod shop_info;
 pub mod search;
 pub mod sign_in;
 pub mod promotion_form;

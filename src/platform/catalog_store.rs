@@ -74,4 +74,12 @@ impl D1 {
         };
         Ok(memo::keep_lists(version, categories.decode()?, colors.decode()?))
     }
+
+    /// The footer's contact details (`app::shop_info`), from isolate memory for a version seen before.
+    pub async fn shop_info(&self, version: &str) -> Result<Rc<crate::domain::shop_info::ShopInfo>, AppError> {
+        if let Some(info) = memo::shop_info(version) {
+            return Ok(info);
+        }
+        Ok(memo::keep_shop_info(version, crate::app::shop_info::info(self).await?))
+    }
 }

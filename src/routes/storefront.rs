@@ -32,6 +32,7 @@ enum Page {
     Category(Slug),
     Product(Slug),
     Search,
+    Info(crate::domain::shop_info::InfoPage),
     Robots,
     Sitemap,
     NotFound,
@@ -45,6 +46,7 @@ fn route(path: &str) -> (&'static str, Page) {
         ["c", slug] => ("storefront.category", Slug::parse(slug).map_or(Page::NotFound, Page::Category)),
         ["p", slug] => ("storefront.product", Slug::parse(slug).map_or(Page::NotFound, Page::Product)),
         ["search"] => ("storefront.search", Page::Search),
+        ["pages", slug] => ("storefront.info_page", crate::domain::shop_info::InfoPage::parse(slug).map_or(Page::NotFound, Page::Info)),
         _ => ("storefront.not_found", Page::NotFound),
     }
 }
@@ -83,7 +85,7 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     let event = match &page {
         Page::Product(slug) => Some((EventKind::ProductViewed, Some(slug.as_str().to_string()))),
         Page::Home | Page::Category(_) | Page::Search => Some((EventKind::PageViewed, None)),
-        Page::Robots | Page::Sitemap | Page::NotFound => None,
+        Page::Info(_) | Page::Robots | Page::Sitemap | Page::NotFound => None,
     };
     // A product page's key follows which of its variants are sold out (`app::availability`), and
     // the page is rendered from that same snapshot.
@@ -124,7 +126,18 @@ pub async fn page_ctx(req: &Incoming, env: &Env, locale: Locale, path: &str, ver
             Vec::new()
         }
     };
-    PageCtx { locale, path: path.to_string(), query: req.query.clone(), origin: req.origin.clone(), categories }
+    let shop = match shop_info(env, version).await {
+        Ok(info) => (*info).clone(),
+        Err(e) => {
+            worker::console_error!("shop info: {e}");
+            Default::default()
+        }
+    };
+    PageCtx { locale, path: path.to_string(), query: req.query.clone(), origin: req.origin.clone(), categories, shop }
+}
+
+async fn shop_info(env: &Env, version: &str) -> Result<Rc<crate::domain::shop_info::ShopInfo>, AppError> {
+    D1::open(env)?.shop_info(version).await
 }
 
 async fn lists(env: &Env, version: &str) -> Result<(Rc<Vec<Category>>, Rc<Vec<Color>>), AppError> {
@@ -148,6 +161,7 @@ async fn render(req: &Incoming, env: &Env, page: Page, version: String, stock: O
         Page::Category(slug) => category_page(&ctx, &db, &version, &slug, &colors).await.map(|m| html(200, m)),
         Page::Product(slug) => product_page(&ctx, &db, &version, &slug, &colors, stock.as_deref()).await.map(|m| html(200, m)),
         Page::Search => search_page(&ctx, &db, &version, &colors).await.map(|m| html(200, m)),
+        Page::Info(which) => info_page(&ctx, &db, which).await.map(|m| html(200, m)),
         Page::Robots => Ok(Rendered::new(200, "text/plain; charset=utf-8", seo::robots_txt(&ctx.origin))),
         Page::Sitemap => sitemap(&ctx, &db).await,
         Page::NotFound => Err(AppError::NotFound),
@@ -223,9 +237,15 @@ async fn search_page(ctx: &PageCtx, db: &D1, version: &str, colors: &[Color]) ->
     Ok(listing::listing_page_with(ctx, &view, &badges))
 }
 
+async fn info_page(ctx: &PageCtx, db: &D1, which: crate::domain::shop_info::InfoPage) -> Result<Markup, AppError> {
+    let text = crate::app::shop_info::page(db, which).await?.ok_or(AppError::NotFound)?;
+    Ok(crate::views::shop_pages::info_page(ctx, which, &text))
+}
+
 async fn sitemap(ctx: &PageCtx, db: &D1) -> Result<Rendered, AppError> {
     let mut pages: Vec<(String, Option<String>)> = vec![("/".to_string(), None)];
     pages.extend(ctx.categories.iter().map(|c| (paths::category(&c.slug), None)));
+    pages.extend(crate::domain::shop_info::InfoPage::ALL.iter().map(|p| (p.path(), None)));
     pages.extend(
         db.sitemap_products()
             .await?

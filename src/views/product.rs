@@ -318,7 +318,7 @@ mod render_cost {
             .iter()
             .map(|k| Category { id: k.id, parent_id: k.parent_id, slug: k.slug.into(), path: k.path.clone(), name_vi: k.name_vi.into(), name_en: k.name_en.into(), description_vi: k.description_vi.into(), description_en: k.description_en.into(), image_path: Some(k.image_path.clone()), sort_order: k.sort_order, featured: i64::from(k.featured) })
             .collect();
-        let ctx = PageCtx { locale: Locale::Vi, path: format!("/p/{}", p.slug), query: String::new(), origin: "https://vestify.vn".into(), categories };
+        let ctx = PageCtx { locale: Locale::Vi, path: format!("/p/{}", p.slug), query: String::new(), origin: "https://vestify.vn".into(), categories, shop: Default::default() };
         let runs = 2_000;
         let started = std::time::Instant::now();
         let mut bytes = 0;

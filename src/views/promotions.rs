@@ -254,7 +254,7 @@ mod tests {
     use super::*;
 
     fn ctx(locale: Locale) -> PageCtx {
-        PageCtx { locale, path: "/cart".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new() }
+        PageCtx { locale, path: "/cart".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new(), shop: Default::default() }
     }
 
     #[test]
