@@ -46,11 +46,13 @@ impl CatalogStore for D1 {
         };
         let Some(product) = product.decode::<Product>()?.into_iter().next() else { return Ok(None) };
         let related: Vec<CardRow> = related.decode()?;
+        let (tags, tags_en) = tags.decode::<TagRow>()?.into_iter().map(|t| (t.tag, t.name_en)).unzip();
         Ok(Some(ProductPage {
             product,
             variants: variants.decode::<Variant>()?,
             images: images.decode::<ProductImage>()?,
-            tags: tags.decode::<TagRow>()?.into_iter().map(|t| t.tag).collect(),
+            tags,
+            tags_en,
             related: related.into_iter().map(ProductCard::from).collect(),
             collections: collections.decode::<IdRow>()?.into_iter().map(|r| r.id).collect(),
         }))

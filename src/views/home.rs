@@ -61,7 +61,9 @@ pub fn home(ctx: &PageCtx, data: &HomeData) -> Markup {
                         li {
                             a href=(ctx.href(&paths::category(&c.slug))) {
                                 @if let Some(img) = &c.image_path {
-                                    img src=(assets::url(img)) alt="" width="300" height="300" loading="lazy";
+                                    // Not lazy: the tiles sit on the first screen of a desktop, where a
+                                    // lazy image stays blank until layout has run.
+                                    img src=(assets::url(img)) alt="" width="300" height="300" decoding="async";
                                 }
                                 span { (c.name(ctx.locale)) }
                             }
@@ -80,4 +82,21 @@ pub fn home(ctx: &PageCtx, data: &HomeData) -> Markup {
         }
     };
     page(ctx, head, main)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::Category;
+    use crate::domain::locale::Locale;
+
+    #[test]
+    fn category_tiles_on_the_first_screen_are_not_lazy_loaded() {
+        let tile = Category { id: 1, parent_id: None, slug: "gile-phao".into(), path: "/gile-phao/".into(), name_vi: "Áo gile phao".into(), name_en: "Puffer vests".into(), description_vi: String::new(), description_en: String::new(), image_path: Some("img/hero.svg".into()), sort_order: 1, featured: 1 };
+        let ctx = PageCtx { locale: Locale::Vi, path: "/".into(), query: String::new(), origin: "https://vestify.vn".into(), categories: vec![tile], shop: Default::default() };
+        let html = home(&ctx, &HomeData { new_arrivals: Vec::new(), best_sellers: Vec::new() }).into_string();
+        let tiles = &html[html.find("category-tiles").unwrap()..];
+        let tiles = &tiles[..tiles.find("</ul>").unwrap()];
+        assert!(tiles.contains("<img") && !tiles.contains("loading=\"lazy\""), "{tiles}");
+    }
 }
