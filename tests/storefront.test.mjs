@@ -263,6 +263,11 @@ describe('pages', () => {
     const product = await shop.get(`/p/${p.slug}/`);
     assert.equal(product.status, 301);
     assert.equal(product.headers.get('location'), `/p/${p.slug}`);
+    // A filter form sent without JavaScript: its empty price fields leave the URL.
+    const empty = await shop.get(`/en/c/${cat.slug}?size=M&min_price=&max_price=&sort=price_asc`);
+    assert.equal(empty.status, 301);
+    assert.equal(empty.headers.get('location'), `/en/c/${cat.slug}?size=M&sort=price_asc`);
+    assert.equal((await shop.get('/search?q=gile&min_price=')).headers.get('location'), '/search?q=gile');
   });
 
   it('never redirects to another site', async () => {

@@ -73,6 +73,14 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
         }
         path => route(Locale::split_path(path).1),
     };
+    // A filter form sent without JavaScript carries its empty fields (`min_price=&max_price=`):
+    // the listing's one URL is without them.
+    if matches!(page, Page::Category(_) | Page::Search) {
+        if let Some(clean) = crate::domain::listing::without_empty_fields(&query) {
+            req.name("storefront.redirect");
+            return moved_permanently(&format!("{}{clean}", req.path));
+        }
+    }
     req.name(name);
     let cleaned;
     let req = if query == req.query {
