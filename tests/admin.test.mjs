@@ -219,7 +219,7 @@ describe('shop details and policy pages', () => {
     const [row] = await shop.sql("SELECT before, after FROM audit_log WHERE action = 'shop_pages.update' ORDER BY id DESC LIMIT 1");
     assert.match(row.before, /Vestify hoàn tiền/);
     assert.match(row.after, /Còn nguyên tem/);
-    assert.equal((await admins.manager.submit('/admin/shop-info/about', { title_vi: 'x' }, { page: '/admin/shop-info' })).status, 404);
+    assert.equal((await admins.manager.submit('/admin/shop-info/about', { title_vi: 'x' }, { csrf: await admins.manager.csrf() })).status, 404);
   });
 });
 
