@@ -405,9 +405,15 @@ describe('the account', () => {
     assert.match(form.text, /Giữ lại cho kế toán/);
     const en = await b.get('/en/account');
     assert.match(en.doc.find('form.delete-account').text, /we keep your name, phone, email and delivery address on them until they are delivered/);
-    const wrong = await b.submit('/account/delete', { confirm_password: 'not my password' }, { page: '/account' });
+    // Destructive and confirmed: a red button apart, behind a tick that says it is for good.
+    assert.ok(form.hasClass('danger-zone') && form.find('button.danger'));
+    assert.equal(form.find('input[name="confirm_delete"]').attr('required'), '');
+    const unticked = await b.submit('/account/delete', { confirm_password: PASSWORD }, { page: '/account' });
+    assert.equal(unticked.status, 422);
+    assert.match(unticked.text, /chưa bị xoá/);
+    const wrong = await b.submit('/account/delete', { confirm_password: 'not my password', confirm_delete: 'yes' }, { page: '/account' });
     assert.equal(wrong.status, 422);
-    const res = await b.submit('/account/delete', { confirm_password: PASSWORD }, { page: '/account' });
+    const res = await b.submit('/account/delete', { confirm_password: PASSWORD, confirm_delete: 'yes' }, { page: '/account' });
     assert.equal(res.status, 303);
     const [row] = await shop.sql(`SELECT * FROM customers WHERE id = '${c.id}'`);
     assert.equal(row.email, `deleted:${c.id}`);

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 
 import { newEmail } from './support/accounts.mjs';
 import { adminsByRole } from './support/admins.mjs';
+import { parseHtml } from './support/html.mjs';
 import { vnToday } from './support/history.mjs';
 import { beforeAll, s, shop, useShop } from './support/setup.mjs';
 import { checkoutBody, variantPool, waitFor } from './support/shopping.mjs';
@@ -270,6 +271,34 @@ describe('invoices', () => {
     assert.equal(pdf.headers.get('content-type'), 'application/pdf');
     assert.ok(pdf.text.startsWith('%PDF-'), 'a PDF document');
     assert.equal((await shop.request(`/admin/orders/${order.id}/invoice.pdf`)).status, 303, 'not without a session');
+  });
+});
+
+describe('the shopper\'s invoice', () => {
+  it('is linked from the paid order\'s page, in both languages and as a PDF, opened only by the order\'s token', async () => {
+    const { order } = await paidOrder();
+    const t = order.access_token;
+    const page = parseHtml((await shop.get(`/orders/${order.id}?t=${t}`)).text);
+    const links = page.find('p.invoice-links').findAll('a').map((a) => a.attr('href'));
+    assert.deepEqual(links, [`/orders/${order.id}/invoice?t=${t}`, `/orders/${order.id}/invoice.pdf?t=${t}`, `/en/orders/${order.id}/invoice?t=${t}`]);
+    const vi = await shop.get(links[0]);
+    assert.equal(vi.status, 200);
+    assert.match(vi.text, /<html lang="vi"/);
+    assert.match(vi.text, new RegExp(order.number));
+    assert.match(vi.text, new RegExp(`href="/orders/${order.id}/invoice.pdf\\?t=${t}"`), 'the page links its PDF');
+    const en = await shop.get(links[2]);
+    assert.match(en.text, /<html lang="en"/);
+    const pdf = await shop.request(links[1]);
+    assert.equal(pdf.status, 200);
+    assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+    assert.ok(pdf.text.startsWith('%PDF-'));
+    assert.equal((await shop.get(`/orders/${order.id}/invoice`)).status, 404, 'not without the token');
+    assert.equal((await shop.get(`/orders/${order.id}/invoice?t=${'0'.repeat(64)}`)).status, 404, 'nor with another');
+    // An unpaid order sold nothing yet: no invoice.
+    const [v] = pool.take(1);
+    const { order: unpaid } = await s.placeOrder([[v.id, 1]], checkoutBody());
+    assert.equal(parseHtml((await shop.get(`/orders/${unpaid.id}?t=${unpaid.access_token}`)).text).find('p.invoice-links'), null);
+    assert.equal((await shop.get(`/orders/${unpaid.id}/invoice?t=${unpaid.access_token}`)).status, 404);
   });
 });
 

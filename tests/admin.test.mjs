@@ -92,6 +92,7 @@ describe('every role against every admin route', () => {
     ['POST', '/admin/users/{id}/disable', ['owner'], async () => ({})],
     ['GET', '/admin/shipping', ['owner', 'manager']],
     ['GET', '/admin/search-words', ['owner', 'manager']],
+    ['GET', '/admin/shop-info', ['owner', 'manager']],
     // A new bracket each time (a bracket is unique per zone and method).
     ['POST', '/admin/shipping', ['owner', 'manager'], async () => ({ zone: 'international', method: 'express', up_to_grams: String(100 + (bracket += 1)), fee: '500000', eta_min: '5', eta_max: '9' })],
   ];
@@ -187,6 +188,38 @@ describe('search synonyms', () => {
     const removed = await admins.manager.submit(`/admin/search-words/${row.id}/delete`, {}, { page: '/admin/search-words' });
     assert.equal(removed.status, 303);
     assert.equal(await search(), 0);
+  });
+});
+
+describe('shop details and policy pages', () => {
+  it('are kept by managers, audited, refused with the field named, and the storefront shows them at once', async () => {
+    const footerTel = async () => parseHtml((await shop.get('/')).text).find('footer a[href^="tel:"]').attr('href');
+    assert.equal(await footerTel(), 'tel:+842838241234');
+    const refused = await admins.staff.submit('/admin/shop-info', { hotline: '0909123456' }, { csrf: await admins.staff.csrf() });
+    assert.equal(refused.status, 403, 'staff may not');
+    const form = parseHtml((await admins.manager.get('/admin/shop-info')).text);
+    const fields = Object.fromEntries(form.find('form.shop-contact').findAll('input[name]').filter((i) => i.attr('name') !== 'csrf').map((i) => [i.attr('name'), i.attr('value') ?? '']));
+    assert.equal(fields.hotline, '028 3824 1234');
+    const bad = await admins.manager.submit('/admin/shop-info', { ...fields, zalo_url: 'http://evil.example/zalo' }, { page: '/admin/shop-info' });
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /Liên kết Zalo/);
+    assert.equal(parseHtml(bad.text).find('#f-zalo').attr('aria-invalid'), 'true');
+    const before = await auditCount(shop);
+    const res = await admins.manager.submit('/admin/shop-info', { ...fields, hotline: '0909 123 456', notice_url: 'https://online.gov.vn/Home/WebDetails/4242' }, { page: '/admin/shop-info' });
+    assert.equal(res.status, 303, res.text.slice(0, 300));
+    assert.equal(await auditCount(shop), before + 1);
+    assert.equal(await footerTel(), 'tel:+84909123456', 'past the edge cache');
+    const notice = parseHtml((await shop.get('/en/')).text).find('footer a.notice');
+    assert.equal(notice.attr('href'), 'https://online.gov.vn/Home/WebDetails/4242');
+
+    const page = await admins.manager.submit('/admin/shop-info/returns', { title_vi: 'Đổi trả trong 30 ngày', title_en: '30-day returns', body_vi: 'Đổi trong 30 ngày.\r\n\r\n- Còn nguyên tem', body_en: 'Thirty days.' }, { page: '/admin/shop-info' });
+    assert.equal(page.status, 303, page.text.slice(0, 300));
+    const shown = parseHtml((await shop.get('/pages/returns')).text);
+    assert.equal(shown.find('main .info-page li').text.trim(), 'Còn nguyên tem');
+    const [row] = await shop.sql("SELECT before, after FROM audit_log WHERE action = 'shop_pages.update' ORDER BY id DESC LIMIT 1");
+    assert.match(row.before, /Vestify hoàn tiền/);
+    assert.match(row.after, /Còn nguyên tem/);
+    assert.equal((await admins.manager.submit('/admin/shop-info/about', { title_vi: 'x' }, { csrf: await admins.manager.csrf() })).status, 404);
   });
 });
 

@@ -310,7 +310,7 @@ describe('logout and revocation', () => {
 
   it('account deletion removes the refresh tokens and ends the access tokens', async () => {
     const { b, tokens, id } = await signedIn();
-    assert.equal((await b.submit('/account/delete', { confirm_password: PASSWORD }, { page: '/account' })).status, 303);
+    assert.equal((await b.submit('/account/delete', { confirm_password: PASSWORD, confirm_delete: 'yes' }, { page: '/account' })).status, 303);
     assert.deepEqual(await shop.sql(`SELECT * FROM refresh_tokens WHERE customer_id = '${id}'`), []);
     assertInvalidToken(await bearer('/api/v1/me', tokens.access_token), 'after deletion');
   });

@@ -150,9 +150,9 @@ async function browseFilterAndChoose({ javaScriptEnabled }) {
   // Home → category, through the navigation.
   await page.goto(`${shop.url}/`);
   assert.equal(await page.locator('html').getAttribute('lang'), 'vi');
-  await clickAndWait(page, page.locator(`nav.categories a[href="/c/${category.slug}"]`), (u) => u.pathname === `/c/${category.slug}`);
+  await clickAndWait(page, page.locator(`nav.categories .menu a[href="/c/${category.slug}"]`), (u) => u.pathname === `/c/${category.slug}`);
   assert.equal(await text(page.locator('main h1')), category.name.vi);
-  assert.equal(await page.locator('nav.categories a[aria-current=page]').getAttribute('href'), `/c/${category.slug}`);
+  assert.equal(await page.locator('nav.categories .menu a[aria-current=page]').getAttribute('href'), `/c/${category.slug}`);
   assert.deepEqual(await cardSlugs(page), (await api.listing({ category: category.slug })).products.map((p) => p.slug));
   await screenshot(page, shotDir, `flow-js-${javaScriptEnabled}-category`);
 
@@ -233,10 +233,10 @@ test('the header link switches to English, with English names and ₫1,234,567 p
   await page.goto(`${shop.url}/`);
   await clickAndWait(page, page.locator('header a.lang'), (u) => u.pathname === '/en/');
   assert.equal(await page.locator('html').getAttribute('lang'), 'en');
-  const navNames = await page.locator('nav.categories a').evaluateAll((as) => as.map((a) => a.textContent.trim()));
+  const navNames = await page.locator('nav.categories .menu > li > a').evaluateAll((as) => as.map((a) => a.textContent.trim()));
   assert.deepEqual(navNames, top.map((c) => c.name.en), 'the navigation names categories in English');
 
-  await clickAndWait(page, page.locator(`nav.categories a[href="/en/c/${category.slug}"]`), (u) => u.pathname === `/en/c/${category.slug}`);
+  await clickAndWait(page, page.locator(`nav.categories .menu a[href="/en/c/${category.slug}"]`), (u) => u.pathname === `/en/c/${category.slug}`);
   assert.equal(await text(page.locator('main h1')), category.name.en);
   const listing = await api.listing({ category: category.slug });
   const bySlug = new Map(listing.products.map((p) => [p.slug, p]));

@@ -354,7 +354,7 @@ describe('unlinking, export and deletion', () => {
     const res = await b.get('/account/export');
     const data = JSON.parse(res.text);
     assert.deepEqual(data.social_identities.map((i) => [i.provider, i.email]), [['google', user.email]]);
-    assert.equal((await b.submit('/account/delete', { confirm_password: PASSWORD }, { page: '/account' })).status, 303);
+    assert.equal((await b.submit('/account/delete', { confirm_password: PASSWORD, confirm_delete: 'yes' }, { page: '/account' })).status, 303);
     assert.equal(await identity('google', user.sub), undefined);
     assert.equal((await shop.sql(`SELECT COUNT(*) AS n FROM social_identities WHERE customer_id = ${q(customer.id)}`))[0].n, 0);
     // Signing in with it again makes a new account: the old one is gone.

@@ -91,6 +91,35 @@ describe('pages', () => {
     assert.equal(headers.get('cache-control'), 'private, no-cache');
   });
 
+  it('shows subcategories under their parent in the menu, and a footer that says how to reach the shop', async () => {
+    const { parent, child } = parentWithChildren();
+    for (const locale of LOCALES) {
+      const { doc } = await page(inLocale(locale, '/'));
+      const item = doc.find('header nav.categories .menu').findAll('li.has-sub').find((li) => li.find('a').attr('href') === inLocale(locale, `/c/${parent.slug}`));
+      assert.ok(item, `${parent.slug} has a dropdown`);
+      assert.ok(item.findAll('.submenu a').some((a) => a.attr('href') === inLocale(locale, `/c/${child.slug}`) && squash(a.text) === nameIn(child, locale)));
+      assert.ok(doc.find('header nav.categories details.nav-drawer').findAll('a').some((a) => a.attr('href') === inLocale(locale, `/c/${child.slug}`)), 'the phone drawer has it too');
+      const footer = doc.find('footer.site-footer');
+      assert.equal(footer.find('a[href^="tel:"]').attr('href'), 'tel:+842838241234');
+      assert.equal(squash(footer.find('a[href^="tel:"]').text), '028 3824 1234');
+      assert.match(footer.find('a[href^="https://zalo.me/"]').attr('href'), /^https:\/\/zalo\.me\/\d+$/);
+      assert.ok(footer.find('a[href^="https://m.me/"]'), 'Messenger');
+      assert.match(squash(footer.find('address').text), locale === 'vi' ? /Lê Thánh Tôn/ : /Le Thanh Ton/);
+      const returns = footer.find(`a[href="${inLocale(locale, '/pages/returns')}"]`);
+      assert.equal(squash(returns.text), locale === 'vi' ? 'Đổi trả trong 30 ngày' : '30-day returns');
+      for (const slug of ['shipping', 'privacy', 'terms']) assert.ok(footer.find(`a[href="${inLocale(locale, `/pages/${slug}`)}"]`), slug);
+      assert.match(squash(footer.find('.legal').text), /0312345678/);
+    }
+    // The returns page the footer promises, in both languages; an unknown page is a 404.
+    const vi = await page('/pages/returns');
+    assert.equal(squash(vi.doc.find('main h1').text), 'Đổi trả trong 30 ngày');
+    assert.ok(vi.doc.find('main .info-page ul li'), 'its conditions as a list');
+    const en = await page('/en/pages/returns');
+    assert.equal(squash(en.doc.find('main h1').text), '30-day returns');
+    assert.equal(canonical(en.doc), `${shop.url}/en/pages/returns`);
+    await page('/pages/about', 404);
+  });
+
   it('shows the seeded collections on the home page, in their order and in both languages', async () => {
     const collection = (slug) => {
       const col = c.seed.collections.find((x) => x.slug === slug);
@@ -232,7 +261,7 @@ describe('pages', () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type'), /xml/);
     const locs = [...res.text.matchAll(/<loc>([^<]*)<\/loc>/g)].map((m) => m[1]);
-    const paths = ['/', ...c.categories.map((x) => `/c/${x.slug}`), ...c.active.map((p) => `/p/${p.slug}`)];
+    const paths = ['/', ...c.categories.map((x) => `/c/${x.slug}`), ...['shipping', 'returns', 'privacy', 'terms'].map((s) => `/pages/${s}`), ...c.active.map((p) => `/p/${p.slug}`)];
     const expected = paths.flatMap((p) => LOCALES.map((l) => `${shop.url}${inLocale(l, p)}`));
     assert.deepEqual([...locs].sort(), [...expected].sort());
     assert.equal(new Set(locs).size, locs.length, 'no URL twice');
@@ -279,6 +308,11 @@ describe('pages', () => {
     const product = await shop.get(`/p/${p.slug}/`);
     assert.equal(product.status, 301);
     assert.equal(product.headers.get('location'), `/p/${p.slug}`);
+    // A filter form sent without JavaScript: its empty price fields leave the URL.
+    const empty = await shop.get(`/en/c/${cat.slug}?size=M&min_price=&max_price=&sort=price_asc`);
+    assert.equal(empty.status, 301);
+    assert.equal(empty.headers.get('location'), `/en/c/${cat.slug}?size=M&sort=price_asc`);
+    assert.equal((await shop.get('/search?q=gile&min_price=')).headers.get('location'), '/search?q=gile');
   });
 
   it('never redirects to another site', async () => {

@@ -19,6 +19,12 @@
       const control = [...form.elements].find((el) => el.name === kept.name && (el.type !== 'checkbox' || el.value === kept.value));
       if (control) control.focus();
     }
+    // Empty fields (no price typed) stay out of the URL; without this the server redirects past them.
+    form.addEventListener('formdata', (event) => {
+      for (const [name, value] of [...event.formData]) {
+        if (value === '') event.formData.delete(name);
+      }
+    });
     // Filters apply as soon as a choice changes; the Apply button stays for keyboards and no-JS.
     form.addEventListener('change', (event) => {
       const el = event.target;

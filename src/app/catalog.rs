@@ -249,6 +249,8 @@ pub struct ProductPage {
     pub variants: Vec<Variant>,
     pub images: Vec<ProductImage>,
     pub tags: Vec<String>,
+    /// Each tag's English name (the tag itself where `tag_translations` has none), in `tags`' order.
+    pub tags_en: Vec<String>,
     /// "You may also like": the product's similar list (`app::recs`), or before any pass has run,
     /// best sellers of its category.
     pub related: Vec<ProductCard>,
@@ -290,7 +292,10 @@ pub fn images_sql(slug: &str) -> Sql {
 }
 
 pub fn tags_sql(slug: &str) -> Sql {
-    Sql::new("SELECT t.tag FROM product_tags t JOIN products p ON p.id = t.product_id WHERE p.slug = ? ORDER BY t.tag")
+    Sql::new(
+        "SELECT t.tag, coalesce(tt.name_en, t.tag) AS name_en FROM product_tags t JOIN products p ON p.id = t.product_id
+         LEFT JOIN tag_translations tt ON tt.tag = t.tag WHERE p.slug = ? ORDER BY t.tag",
+    )
         .bind(slug)
 }
 
@@ -355,6 +360,7 @@ pub struct SitemapRow {
 #[derive(Clone, Debug, Deserialize)]
 pub struct TagRow {
     pub tag: String,
+    pub name_en: String,
 }
 
 /// One page of a listing in the scope, with its facets: one batch.

@@ -34,6 +34,7 @@ pub mod regions;
 pub mod sentiment;
 pub mod sharing;
 pub mod shipping;
+pub mod shop_info;
 pub mod search;
 pub mod sign_in;
 pub mod promotion_form;

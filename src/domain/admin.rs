@@ -120,6 +120,10 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/search-words", Permission::EditPrices),
     ("POST", "/admin/search-words/{id}", Permission::EditPrices),
     ("POST", "/admin/search-words/{id}/delete", Permission::EditPrices),
+    // The footer's contact details and the policy pages (issue 20): managers and owners, audited.
+    ("GET", "/admin/shop-info", Permission::EditPrices),
+    ("POST", "/admin/shop-info", Permission::EditPrices),
+    ("POST", "/admin/shop-info/{id}", Permission::EditPrices),
     // Promotions (issue #7): managers and owners.
     ("GET", "/admin/promotions", Permission::ManageDiscounts),
     ("POST", "/admin/promotions", Permission::ManageDiscounts),

@@ -352,6 +352,18 @@ pub fn parse_query(query: &str) -> Vec<(String, String)> {
     split_query(query).map(|(k, v)| (percent_decode(k), percent_decode(v))).collect()
 }
 
+/// A listing's query without its empty fields (`min_price=&max_price=` from a filter form submitted
+/// without JavaScript), as the one URL of the page; `None` when nothing is empty. An empty field
+/// means "no filter", so the page is the same without it.
+pub fn without_empty_fields(query: &str) -> Option<String> {
+    let parts: Vec<&str> = query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()).collect();
+    let kept: Vec<&str> = parts.iter().copied().filter(|p| p.split_once('=').is_some_and(|(_, v)| !v.is_empty())).collect();
+    if kept.len() == parts.len() {
+        return None;
+    }
+    Some(if kept.is_empty() { String::new() } else { format!("?{}", kept.join("&")) })
+}
+
 /// The raw `key=value` parts of a query string, still encoded.
 fn split_query(query: &str) -> impl Iterator<Item = (&str, &str)> {
     query
@@ -389,6 +401,15 @@ pub fn group_pairs(pairs: &[(String, String)]) -> BTreeMap<&str, Vec<&str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_filter_fields_are_dropped_from_the_url_and_nothing_else() {
+        assert_eq!(without_empty_fields("?size=M&min_price=&max_price=&sort=newest").as_deref(), Some("?size=M&sort=newest"));
+        assert_eq!(without_empty_fields("?min_price=&max_price=").as_deref(), Some(""));
+        assert_eq!(without_empty_fields("?in_stock").as_deref(), Some(""), "a bare key is empty too");
+        assert_eq!(without_empty_fields("?size=M&color=navy"), None);
+        assert_eq!(without_empty_fields(""), None);
+    }
 
     fn parse(q: &str) -> Result<ListingQuery, Vec<FieldError>> {
         let pairs = parse_query(q);

@@ -37,6 +37,7 @@ pub mod search;
 pub mod sentiment;
 pub mod session;
 pub mod shipping;
+pub mod shop_info;
 pub mod security;
 pub mod signature;
 pub mod sharing;

@@ -25,6 +25,13 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    /// Whether the shopper may download the order's invoice: a sale that took place (confirmed for
+    /// cash on delivery, or paid), refunded or not. An unpaid, expired, cancelled or returned order
+    /// sold nothing; an order awaiting a refund for stock that was gone never shipped.
+    pub fn has_invoice(self) -> bool {
+        matches!(self, OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::Fulfilled | OrderStatus::Delivered | OrderStatus::Refunded | OrderStatus::PartiallyRefunded)
+    }
+
     pub const ALL: [OrderStatus; 11] = [
         OrderStatus::PendingPayment,
         OrderStatus::Confirmed,
@@ -296,6 +303,12 @@ pub fn order_number(sequence: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_sale_that_took_place_has_an_invoice_for_the_shopper() {
+        let with: Vec<_> = OrderStatus::ALL.into_iter().filter(|s| s.has_invoice()).collect();
+        assert_eq!(with, [OrderStatus::Confirmed, OrderStatus::Paid, OrderStatus::Fulfilled, OrderStatus::Delivered, OrderStatus::Refunded, OrderStatus::PartiallyRefunded]);
+    }
     use OrderEvent as E;
     use OrderStatus as S;
 

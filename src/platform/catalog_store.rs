@@ -53,11 +53,13 @@ impl CatalogStore for D1 {
         // The similar list once a pass has written one; the category's best sellers before.
         let similar: Vec<CardRow> = similar.decode()?;
         let related: Vec<CardRow> = if similar.is_empty() { related.decode()? } else { similar };
+        let (tags, tags_en) = tags.decode::<TagRow>()?.into_iter().map(|t| (t.tag, t.name_en)).unzip();
         Ok(Some(ProductPage {
             product,
             variants: variants.decode::<Variant>()?,
             images: images.decode::<ProductImage>()?,
-            tags: tags.decode::<TagRow>()?.into_iter().map(|t| t.tag).collect(),
+            tags,
+            tags_en,
             related: related.into_iter().map(ProductCard::from).collect(),
             bought_together: bought_together.decode::<CardRow>()?.into_iter().map(ProductCard::from).collect(),
             collections: collections.decode::<IdRow>()?.into_iter().map(|r| r.id).collect(),
@@ -82,5 +84,13 @@ impl D1 {
             return Err(AppError::Internal(format!("lists batch returned {} results", results.len()).into()));
         };
         Ok(memo::keep_lists(version, categories.decode()?, colors.decode()?))
+    }
+
+    /// The footer's contact details (`app::shop_info`), from isolate memory for a version seen before.
+    pub async fn shop_info(&self, version: &str) -> Result<Rc<crate::domain::shop_info::ShopInfo>, AppError> {
+        if let Some(info) = memo::shop_info(version) {
+            return Ok(info);
+        }
+        Ok(memo::keep_shop_info(version, crate::app::shop_info::info(self).await?))
     }
 }

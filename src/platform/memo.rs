@@ -48,6 +48,7 @@ struct Memory {
     order: VecDeque<String>,
     lists: Option<(Rc<Vec<Category>>, Rc<Vec<Color>>)>,
     automatic: Option<Rc<Vec<PromotionRow>>>,
+    shop: Option<Rc<crate::domain::shop_info::ShopInfo>>,
     /// Product page data by slug, with when it was read (ms).
     products: HashMap<String, (f64, Rc<ProductPage>)>,
 }
@@ -114,6 +115,17 @@ pub fn keep_lists(version: &str, categories: Vec<Category>, colors: Vec<Color>) 
     let lists = (Rc::new(categories), Rc::new(colors));
     MEMORY.with(|m| m.borrow_mut().for_version(version).lists = Some(lists.clone()));
     lists
+}
+
+/// The shop's contact details for a catalog version: a change in the admin bumps the version.
+pub fn shop_info(version: &str) -> Option<Rc<crate::domain::shop_info::ShopInfo>> {
+    MEMORY.with(|m| m.borrow_mut().for_version(version).shop.clone())
+}
+
+pub fn keep_shop_info(version: &str, info: crate::domain::shop_info::ShopInfo) -> Rc<crate::domain::shop_info::ShopInfo> {
+    let info = Rc::new(info);
+    MEMORY.with(|m| m.borrow_mut().for_version(version).shop = Some(info.clone()));
+    info
 }
 
 /// The shop's automatic promotions (live or not) for a catalog version: a promotion change bumps

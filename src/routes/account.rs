@@ -616,6 +616,9 @@ async fn delete_account(call: &Call<'_>) -> Result<Response, AppError> {
         Err(r) => return Ok(r),
     };
     let c = &shopper.customer;
+    if call.field("confirm_delete") != "yes" {
+        return show_account(call, None, &[], Some(a.delete_unconfirmed)).await;
+    }
     if c.password_hash.is_some() && !verify_password(&call.field("confirm_password"), c.password_hash.as_deref()).await? {
         return show_account(call, None, &[], Some(a.wrong_current_password)).await;
     }

@@ -40,7 +40,7 @@ struct Signed {
 
 pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Response {
     let config = Config::from_env(env);
-    let ctx = PageCtx { locale: Locale::Vi, path: incoming.path.clone(), query: incoming.query.clone(), origin: incoming.origin.clone(), categories: Vec::new() };
+    let ctx = PageCtx { locale: Locale::Vi, path: incoming.path.clone(), query: incoming.query.clone(), origin: incoming.origin.clone(), categories: Vec::new(), shop: Default::default() };
     let result = run(&mut req, incoming, env, &config, &ctx).await;
     result.unwrap_or_else(|e| error_page(&ctx, incoming, e))
 }
@@ -183,6 +183,38 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
             }
             search_words_saved(env).await
         }
+        ("GET", ["admin", "shop-info"]) => shop_info(&db, &signed, None, 200).await,
+        ("POST", ["admin", "shop-info"]) => {
+            let typed = crate::domain::shop_info::ShopInfo {
+                hotline: field("hotline"),
+                email: field("email"),
+                zalo_url: field("zalo_url"),
+                messenger_url: field("messenger_url"),
+                address_vi: field("address_vi"),
+                address_en: field("address_en"),
+                registration_vi: field("registration_vi"),
+                registration_en: field("registration_en"),
+                notice_url: field("notice_url"),
+            };
+            match crate::app::shop_info::save_info(&db, &actor, typed, now()).await? {
+                Ok(()) => shop_info_saved(env).await,
+                Err(field) => shop_info(&db, &signed, Some((None, field)), 422).await,
+            }
+        }
+        ("POST", ["admin", "shop-info", slug]) => {
+            let which = crate::domain::shop_info::InfoPage::parse(slug).ok_or(AppError::NotFound)?;
+            let typed = crate::domain::shop_info::PageText {
+                slug: String::new(),
+                title_vi: field("title_vi"),
+                title_en: field("title_en"),
+                body_vi: field("body_vi"),
+                body_en: field("body_en"),
+            };
+            match crate::app::shop_info::save_page(&db, &actor, which, typed, now()).await? {
+                Ok(()) => shop_info_saved(env).await,
+                Err(field) => shop_info(&db, &signed, Some((Some(which), field)), 422).await,
+            }
+        }
         ("GET", ["admin", "users"]) => users(&db, &signed, None).await,
         ("POST", ["admin", "users"]) => create_admin(&db, &signed, &actor, &field("email"), &field("name"), &field("role"), &field("password")).await,
         ("POST", ["admin", "users", id, "role"]) => change_role(&db, &signed, &actor, id, &field("role")).await,
@@ -214,6 +246,36 @@ async fn search_words(db: &D1, signed: &Signed, error: Option<&str>, typed: &str
 async fn search_words_saved(env: &Env) -> Result<Response, AppError> {
     super::admin_catalog::bump_catalog_version(env).await?;
     Ok(redirect("/admin/search-words", Vec::new()))
+}
+
+/// `/admin/shop-info`: the footer's details and the policy pages (`refused`: which form and field
+/// the last change was refused for).
+async fn shop_info(db: &D1, signed: &Signed, refused: Option<(Option<crate::domain::shop_info::InfoPage>, crate::domain::shop_info::InfoField)>, status: u16) -> Result<Response, AppError> {
+    let info = crate::app::shop_info::info(db).await?;
+    let pages = crate::app::shop_info::pages(db).await?;
+    let refusal = refused.map(|(page, field)| admin::shop_info::Refusal { page, field, message: info_error(field) });
+    Ok(page(status, admin::shop_info::shop_info_page(&signed.admin, &info, &pages, refusal.as_ref())))
+}
+
+/// After a change: cached pages (whose footer shows the details) are made stale, then the form again.
+async fn shop_info_saved(env: &Env) -> Result<Response, AppError> {
+    super::admin_catalog::bump_catalog_version(env).await?;
+    Ok(redirect("/admin/shop-info", Vec::new()))
+}
+
+fn info_error(field: crate::domain::shop_info::InfoField) -> &'static str {
+    use crate::domain::shop_info::InfoField;
+    match field {
+        InfoField::Hotline => "Hotline phải là một số điện thoại hợp lệ, ví dụ 028 3824 1234 hoặc 0909 123 456.",
+        InfoField::Email => "Email hỗ trợ không hợp lệ.",
+        InfoField::Zalo => "Liên kết Zalo phải bắt đầu bằng https://zalo.me/ (hoặc để trống).",
+        InfoField::Messenger => "Liên kết Messenger phải bắt đầu bằng https://m.me/ hoặc https://www.messenger.com/ (hoặc để trống).",
+        InfoField::NoticeUrl => "Liên kết thông báo phải là một trang https://online.gov.vn/… (hoặc để trống).",
+        InfoField::Address => "Cần địa chỉ bằng cả hai thứ tiếng, mỗi địa chỉ một dòng, tối đa 200 ký tự.",
+        InfoField::Registration => "Dòng đăng ký kinh doanh là một dòng, tối đa 300 ký tự.",
+        InfoField::Title => "Cần tiêu đề bằng cả hai thứ tiếng, một dòng, tối đa 120 ký tự.",
+        InfoField::Body => "Cần nội dung bằng cả hai thứ tiếng, tối đa 20.000 ký tự.",
+    }
 }
 
 fn synonym_error(e: crate::app::search::SynonymError) -> &'static str {

@@ -217,9 +217,16 @@ pub(super) async fn show(env: &Env, db: &D1, staff: &Staff<'_>, id: &str, query:
 /// `GET /admin/orders/{id}/invoice` (HTML, print-styled) and `/invoice.pdf`.
 pub(super) async fn invoice(env: &Env, id: &str, pdf: bool) -> Result<Response, AppError> {
     let d = load_order(env, id).await?.ok_or(AppError::NotFound)?;
-    let inv = invoice_for_order(&d, &invoice_settings(env), None).map_err(|e| AppError::Internal(format!("invoice of {id}: {e}").into()))?;
+    invoice_response(env, &d, None, &format!("/admin/orders/{id}/invoice.pdf"), pdf).await
+}
+
+/// An order's invoice as the print-styled HTML page (linking the PDF at `pdf_url`) or as the PDF;
+/// in `locale`, or the language of the order when `None`. The admin's and the shopper's invoice.
+pub(super) async fn invoice_response(env: &Env, d: &OrderDetail, locale: Option<Locale>, pdf_url: &str, pdf: bool) -> Result<Response, AppError> {
+    let id = &d.order.id;
+    let inv = invoice_for_order(d, &invoice_settings(env), locale).map_err(|e| AppError::Internal(format!("invoice of {id}: {e}").into()))?;
     if !pdf {
-        return Ok(html(200, invoice_html(&inv, Some(&format!("/admin/orders/{id}/invoice.pdf"))).into_string(), Vec::new()));
+        return Ok(html(200, invoice_html(&inv, Some(pdf_url)).into_string(), Vec::new()));
     }
     let font = invoice_font(env).await?;
     let bytes = invoice_pdf(&inv, &font).map_err(|e| AppError::Internal(format!("invoice pdf of {id}: {e:?}").into()))?;

@@ -545,5 +545,5 @@ fn client_ip(req: &Request) -> Option<String> {
 
 /// The page context a JSON answer builds its links with (the API's orders are in Vietnamese).
 fn api_ctx(incoming: &Incoming) -> PageCtx {
-    PageCtx { locale: Locale::Vi, path: String::new(), query: String::new(), origin: incoming.origin.clone(), categories: Vec::new() }
+    PageCtx { locale: Locale::Vi, path: String::new(), query: String::new(), origin: incoming.origin.clone(), categories: Vec::new(), shop: Default::default() }
 }

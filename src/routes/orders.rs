@@ -36,6 +36,8 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
         (Method::Get, ["orders", "lookup"]) => serve_page(req, incoming, env, "orders.lookup_form", lookup_form).await,
         (Method::Post, ["orders", "lookup"]) => serve_page(req, incoming, env, "orders.lookup", lookup_order).await,
         (Method::Post, ["orders", id @ .., "cancel"]) => serve_page(req, incoming, env, "orders.cancel", async |p| cancel_order(p, &id.join("/")).await).await,
+        (Method::Get, ["orders", id, "invoice"]) => serve_page(req, incoming, env, "orders.invoice", async |p| show_invoice(p, id, false).await).await,
+        (Method::Get, ["orders", id, "invoice.pdf"]) => serve_page(req, incoming, env, "orders.invoice_pdf", async |p| show_invoice(p, id, true).await).await,
         (Method::Get, ["orders", id @ ..]) => serve_page(req, incoming, env, "orders.show", async |p| show_order(p, &id.join("/")).await).await,
         (Method::Get, ["api", "v1", "orders", id]) => serve_machine(req, incoming, env, "api.orders.show", async |m| order_json_of(m, id).await).await,
         (_, ["api", "v1", "orders", _]) => {
@@ -165,6 +167,18 @@ async fn show_order(p: &Page<'_>, order_id: &str) -> Result<Response, AppError> 
     };
     let body = order_page_recommended(ctx, &detail, pay.as_deref(), declined, token.as_deref().unwrap_or_default(), &choice, &recommended);
     Ok(html(200, body.into_string(), Vec::new()))
+}
+
+/// `GET /orders/{id}/invoice?t=…` and `/invoice.pdf?t=…`: the shopper's invoice, in the page's
+/// language (the admin's invoice, `admin_orders::invoice_response`), once the sale took place.
+async fn show_invoice(p: &Page<'_>, order_id: &str, pdf: bool) -> Result<Response, AppError> {
+    let token = query_param(&p.incoming.query, "t");
+    let detail = authorized_order(p.env, &p.config, order_id, token.as_deref()).await?;
+    if !detail.order.status.has_invoice() {
+        return Err(AppError::NotFound);
+    }
+    let pdf_url = crate::views::order::invoice_href(order_id, token.as_deref().unwrap_or_default(), p.ctx.locale, true);
+    super::admin_orders::invoice_response(p.env, &detail, Some(p.ctx.locale), &pdf_url, pdf).await
 }
 
 /// The memo and VietQR payload of an order waiting for a bank transfer (its latest attempt is a

@@ -34,6 +34,7 @@ enum Page {
     Search,
     Offline,
     Feed(Feed),
+    Info(crate::domain::shop_info::InfoPage),
     Robots,
     Sitemap,
     NotFound,
@@ -48,6 +49,7 @@ fn route(path: &str) -> (&'static str, Page) {
         ["p", slug] => ("storefront.product", Slug::parse(slug).map_or(Page::NotFound, Page::Product)),
         ["search"] => ("storefront.search", Page::Search),
         ["offline"] => ("storefront.offline", Page::Offline),
+        ["pages", slug] => ("storefront.info_page", crate::domain::shop_info::InfoPage::parse(slug).map_or(Page::NotFound, Page::Info)),
         _ => ("storefront.not_found", Page::NotFound),
     }
 }
@@ -85,6 +87,14 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
         }
         path => route(Locale::split_path(path).1),
     };
+    // A filter form sent without JavaScript carries its empty fields (`min_price=&max_price=`):
+    // the listing's one URL is without them.
+    if matches!(page, Page::Category(_) | Page::Search) {
+        if let Some(clean) = crate::domain::listing::without_empty_fields(&query) {
+            req.name("storefront.redirect");
+            return moved_permanently(&format!("{}{clean}", req.path));
+        }
+    }
     req.name(name);
     let cleaned;
     let req = if query == req.query {
@@ -97,7 +107,7 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     let event = match &page {
         Page::Product(slug) => Some((EventKind::ProductViewed, Some(slug.as_str().to_string()))),
         Page::Home | Page::Category(_) | Page::Search => Some((EventKind::PageViewed, None)),
-        Page::Robots | Page::Sitemap | Page::Offline | Page::Feed(_) | Page::NotFound => None,
+        Page::Info(_) | Page::Robots | Page::Sitemap | Page::Offline | Page::Feed(_) | Page::NotFound => None,
     };
     // A product page's key follows which of its variants are sold out (`app::availability`), and
     // the page is rendered from that same snapshot.
@@ -153,7 +163,18 @@ pub async fn page_ctx(req: &Incoming, env: &Env, locale: Locale, path: &str, ver
             Vec::new()
         }
     };
-    PageCtx { locale, path: path.to_string(), query: req.query.clone(), origin: req.origin.clone(), categories }
+    let shop = match shop_info(env, version).await {
+        Ok(info) => (*info).clone(),
+        Err(e) => {
+            worker::console_error!("shop info: {e}");
+            Default::default()
+        }
+    };
+    PageCtx { locale, path: path.to_string(), query: req.query.clone(), origin: req.origin.clone(), categories, shop }
+}
+
+async fn shop_info(env: &Env, version: &str) -> Result<Rc<crate::domain::shop_info::ShopInfo>, AppError> {
+    D1::open(env)?.shop_info(version).await
 }
 
 async fn lists(env: &Env, version: &str) -> Result<(Rc<Vec<Category>>, Rc<Vec<Color>>), AppError> {
@@ -179,6 +200,7 @@ async fn render(req: &Incoming, env: &Env, page: Page, version: String, stock: O
         Page::Search => search_page(&ctx, &db, &version, &colors).await.map(|m| html(200, m)),
         Page::Offline => Ok(html(200, pwa::offline_page(&ctx))),
         Page::Feed(feed) => feed_file(env, &ctx, &db, feed).await,
+        Page::Info(which) => info_page(&ctx, &db, which).await.map(|m| html(200, m)),
         Page::Robots => Ok(Rendered::new(200, "text/plain; charset=utf-8", seo::robots_txt(&ctx.origin))),
         Page::Sitemap => sitemap(&ctx, &db).await,
         Page::NotFound => Err(AppError::NotFound),
@@ -278,9 +300,15 @@ async fn feed_file(env: &Env, ctx: &PageCtx, db: &D1, feed: Feed) -> Result<Rend
     })
 }
 
+async fn info_page(ctx: &PageCtx, db: &D1, which: crate::domain::shop_info::InfoPage) -> Result<Markup, AppError> {
+    let text = crate::app::shop_info::page(db, which).await?.ok_or(AppError::NotFound)?;
+    Ok(crate::views::shop_pages::info_page(ctx, which, &text))
+}
+
 async fn sitemap(ctx: &PageCtx, db: &D1) -> Result<Rendered, AppError> {
     let mut pages: Vec<(String, Option<String>)> = vec![("/".to_string(), None)];
     pages.extend(ctx.categories.iter().map(|c| (paths::category(&c.slug), None)));
+    pages.extend(crate::domain::shop_info::InfoPage::ALL.iter().map(|p| (p.path(), None)));
     pages.extend(
         db.sitemap_products()
             .await?

@@ -329,14 +329,18 @@ fn security_section(ctx: &PageCtx, a: &AccountTexts, v: &AccountView) -> Markup 
                 p.hint { (a.password_hint) }
                 button.button type="submit" { (a.change_password) }
             }
-            form.logout method="post" action=(ctx.href(paths::LOGOUT)) {
-                (csrf_field())
-                button.button.secondary type="submit" { (a.sign_out) }
-            }
-            form.logout-everywhere method="post" action=(ctx.href(paths::LOGOUT_EVERYWHERE)) {
-                (csrf_field())
-                p.hint { (a.sign_out_everywhere_hint) }
-                button.button.secondary type="submit" { (a.sign_out_everywhere) }
+            // Apart from the password form: signing out is not a step of changing the password.
+            div.sessions {
+                h3 { (a.sign_out) }
+                form.logout method="post" action=(ctx.href(paths::LOGOUT)) {
+                    (csrf_field())
+                    button.button.secondary type="submit" { (a.sign_out) }
+                }
+                form.logout-everywhere method="post" action=(ctx.href(paths::LOGOUT_EVERYWHERE)) {
+                    (csrf_field())
+                    p.hint { (a.sign_out_everywhere_hint) }
+                    button.button.secondary type="submit" { (a.sign_out_everywhere) }
+                }
             }
         }
     }
@@ -366,10 +370,10 @@ pub fn account_page<'a>(ctx: &PageCtx, v: &AccountView<'a>) -> Markup {
                     tbody {
                         @for o in v.orders {
                             tr data-order=(o.id) {
-                                td { a href=(o.url) { (o.number) } }
-                                td { (local_time(o.created_at, ctx.locale)) }
-                                td data-status=(o.status) { (status(&o.status)) }
-                                td { (o.total.format(ctx.locale)) }
+                                td.order-number { a href=(o.url) { (o.number) } }
+                                td.order-date data-label=(a.order_date) { (local_time(o.created_at, ctx.locale)) }
+                                td.order-state data-label=(a.order_status) data-status=(o.status) { (status(&o.status)) }
+                                td.order-total data-label=(a.order_total) { (o.total.format(ctx.locale)) }
                             }
                         }
                     }
@@ -426,8 +430,9 @@ pub fn account_page<'a>(ctx: &PageCtx, v: &AccountView<'a>) -> Markup {
         section.account-privacy aria-labelledby="privacy-h" {
             h2 #privacy-h { (a.privacy) }
             p { a.button.secondary href=(ctx.href(paths::EXPORT)) download { (a.export) } }
-            form.delete-account method="post" action=(ctx.href(paths::DELETE)) {
+            form.delete-account.danger-zone method="post" action=(ctx.href(paths::DELETE)) {
                 (csrf_field())
+                h3 { (a.delete) }
                 p.hint { (a.delete_hint) }
                 @if !v.open_orders.is_empty() {
                     div.delete-open-orders role="note" {
@@ -440,7 +445,13 @@ pub fn account_page<'a>(ctx: &PageCtx, v: &AccountView<'a>) -> Markup {
                     }
                 }
                 p.hint.delete-kept { (a.delete_kept) }
-                (input(ctx, "confirm_password", a.current_password, "password", "", "current-password", &[]))
+                @if c.password_hash.is_some() {
+                    (input(ctx, "confirm_password", a.current_password, "password", "", "current-password", &[]))
+                }
+                label.choice.confirm-delete {
+                    input type="checkbox" name="confirm_delete" value="yes" required;
+                    " " (a.delete_confirm)
+                }
                 button.button.danger type="submit" { (a.delete) }
             }
         }

@@ -74,6 +74,8 @@ pub struct AccountTexts {
     /// Above the list of open orders whose delivery details deletion keeps until they close.
     pub delete_open_orders: &'static str,
     pub delete: &'static str,
+    pub delete_confirm: &'static str,
+    pub delete_unconfirmed: &'static str,
     pub account_deleted: &'static str,
 }
 
@@ -152,6 +154,8 @@ static VI: AccountTexts = AccountTexts {
     delete_kept: "Giữ lại cho kế toán (thời hạn lưu chứng từ kế toán, 10 năm theo Luật Kế toán): số đơn, ngày, sản phẩm, số tiền, thuế GTGT, thanh toán và hoàn tiền — không kèm tên, email, số điện thoại hay địa chỉ của bạn.",
     delete_open_orders: "Các đơn dưới đây chưa hoàn tất và vẫn sẽ được giao: chúng tôi giữ tên, số điện thoại, email và địa chỉ giao hàng trên các đơn này đến khi giao xong (hoặc đơn bị huỷ, hết hạn), rồi xoá cả những thông tin đó.",
     delete: "Xoá tài khoản",
+    delete_confirm: "Tôi hiểu tài khoản sẽ bị xoá vĩnh viễn và không thể khôi phục.",
+    delete_unconfirmed: "Tài khoản chưa bị xoá: hãy đánh dấu ô xác nhận rằng bạn hiểu việc xoá là vĩnh viễn.",
     account_deleted: "Tài khoản của bạn đã được xoá.",
 };
 
@@ -223,5 +227,7 @@ static EN: AccountTexts = AccountTexts {
     delete_kept: "Kept for accounting (the retention period for accounting records, 10 years under Vietnam's Law on Accounting): order numbers, dates, products, amounts, VAT, payments and refunds — without your name, email, phone or address.",
     delete_open_orders: "These orders are not finished and will still be delivered: we keep your name, phone, email and delivery address on them until they are delivered (or cancelled or expired), then erase those too.",
     delete: "Delete my account",
+    delete_confirm: "I understand my account will be deleted for good and cannot be restored.",
+    delete_unconfirmed: "Your account was not deleted: tick the box to confirm you understand deletion is permanent.",
     account_deleted: "Your account has been deleted.",
 };

@@ -200,7 +200,7 @@ mod tests {
     fn the_cart_offers_what_closes_the_free_shipping_gap_then_complements() {
         let recs = CartRecs { complements: vec![card(1, 300_000), card(2, 90_000)], gap: Vnd::new(150_000), fillers: vec![card(1, 300_000)] };
         for locale in [Locale::Vi, Locale::En] {
-            let ctx = PageCtx { locale, path: "/cart".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new() };
+            let ctx = PageCtx { locale, path: "/cart".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new(), shop: Default::default() };
             let html = cart_recs(&ctx, &recs).into_string();
             let gap = Vnd::new(150_000).format(locale);
             assert!(html.contains(&gap), "{html}");
@@ -208,7 +208,7 @@ mod tests {
             assert!(html.find("fillers-title") < html.find("complements-title"), "the gap first");
         }
         let none = CartRecs::default();
-        let ctx = PageCtx { locale: Locale::Vi, path: "/cart".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new() };
+        let ctx = PageCtx { locale: Locale::Vi, path: "/cart".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new(), shop: Default::default() };
         assert!(cart_recs(&ctx, &none).into_string().is_empty(), "nothing to offer: no section");
     }
 }

@@ -140,7 +140,7 @@ mod tests {
     use crate::domain::listing::Problem;
 
     fn ctx(locale: Locale) -> PageCtx {
-        PageCtx { locale, path: "/x".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new() }
+        PageCtx { locale, path: "/x".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new(), shop: Default::default() }
     }
 
     #[test]

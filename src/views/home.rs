@@ -35,16 +35,21 @@ pub fn home(ctx: &PageCtx, data: &HomeData) -> Markup {
         "name": t.shop_name,
         "url": ctx.absolute("/"),
         "logo": ctx.absolute(&assets::url("img/pwa/icon-512.png")),
-        // The footer's contact line ("Liên hệ: hotro@vestify.vn").
-        "email": seo::SUPPORT_EMAIL,
         "contactPoint": {
             "@type": "ContactPoint",
             "contactType": "customer service",
-            "email": seo::SUPPORT_EMAIL,
             "areaServed": "VN",
             "availableLanguage": ["vi", "en"],
         },
     });
+    // The footer's contacts, as managers set them (`/admin/shop-info`), where they are set.
+    let mut org = org;
+    for (field, value) in [("email", &ctx.shop.email), ("telephone", &ctx.shop.hotline)] {
+        if !value.is_empty() {
+            org[field] = json!(value);
+            org["contactPoint"][field] = json!(value);
+        }
+    }
     let head = Head {
         title: String::new(),
         description: t.hero_text.to_string(),
@@ -71,7 +76,9 @@ pub fn home(ctx: &PageCtx, data: &HomeData) -> Markup {
                         li {
                             a href=(ctx.href(&paths::category(&c.slug))) {
                                 @if let Some(img) = &c.image_path {
-                                    img src=(assets::url(img)) alt="" width="300" height="300" loading="lazy";
+                                    // Not lazy: the tiles sit on the first screen of a desktop, where a
+                                    // lazy image stays blank until layout has run.
+                                    img src=(assets::url(img)) alt="" width="300" height="300" decoding="async";
                                 }
                                 span { (c.name(ctx.locale)) }
                             }
@@ -99,7 +106,8 @@ mod structured_data {
 
     #[test]
     fn the_organization_names_its_logo_and_customer_service_contact() {
-        let ctx = PageCtx { locale: Locale::Vi, path: "/".into(), query: String::new(), origin: "https://shop.test".into(), categories: vec![] };
+        let shop = crate::domain::shop_info::ShopInfo { email: "hotro@shop.test".into(), hotline: "+842838241234".into(), ..Default::default() };
+        let ctx = PageCtx { locale: Locale::Vi, path: "/".into(), query: String::new(), origin: "https://shop.test".into(), categories: vec![], shop };
         let html = home(&ctx, &HomeData { new_arrivals: vec![], best_sellers: vec![] }).into_string();
         let org: serde_json::Value = html
             .split(r#"<script type="application/ld+json">"#)
@@ -112,6 +120,24 @@ mod structured_data {
         let contact = &org["contactPoint"];
         assert_eq!(contact["@type"], "ContactPoint");
         assert_eq!(contact["contactType"], "customer service");
-        assert!(contact["email"].as_str().is_some_and(|e| ctx.t().footer_contact.contains(e)), "the footer's address");
+        assert_eq!(contact["email"], "hotro@shop.test", "the footer's address");
+        assert_eq!(contact["telephone"], "+842838241234", "the footer's hotline");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::Category;
+    use crate::domain::locale::Locale;
+
+    #[test]
+    fn category_tiles_on_the_first_screen_are_not_lazy_loaded() {
+        let tile = Category { id: 1, parent_id: None, slug: "gile-phao".into(), path: "/gile-phao/".into(), name_vi: "Áo gile phao".into(), name_en: "Puffer vests".into(), description_vi: String::new(), description_en: String::new(), image_path: Some("img/hero.svg".into()), sort_order: 1, featured: 1 };
+        let ctx = PageCtx { locale: Locale::Vi, path: "/".into(), query: String::new(), origin: "https://vestify.vn".into(), categories: vec![tile], shop: Default::default() };
+        let html = home(&ctx, &HomeData { new_arrivals: Vec::new(), best_sellers: Vec::new() }).into_string();
+        let tiles = &html[html.find("category-tiles").unwrap()..];
+        let tiles = &tiles[..tiles.find("</ul>").unwrap()];
+        assert!(tiles.contains("<img") && !tiles.contains("loading=\"lazy\""), "{tiles}");
     }
 }

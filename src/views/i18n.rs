@@ -80,8 +80,6 @@ pub struct Texts {
     pub back_home: &'static str,
     pub browse_categories: &'static str,
     pub footer_about: &'static str,
-    pub footer_shipping: &'static str,
-    pub footer_contact: &'static str,
     pub share: &'static str,
     pub gallery: &'static str,
     pub sort_names: fn(Sort) -> &'static str,
@@ -175,8 +173,6 @@ pub static VI: Texts = Texts {
     back_home: "Về trang chủ",
     browse_categories: "Xem danh mục",
     footer_about: "Vestify — cửa hàng áo gile trực tuyến. Thiết kế tại Việt Nam.",
-    footer_shipping: "Giao hàng toàn quốc · Đổi trả trong 30 ngày",
-    footer_contact: "Liên hệ: hotro@vestify.vn",
     share: "Chia sẻ",
     gallery: "Hình ảnh sản phẩm",
     sort_names: |s| match s {
@@ -313,8 +309,6 @@ pub static EN: Texts = Texts {
     back_home: "Back to the home page",
     browse_categories: "Browse categories",
     footer_about: "Vestify — an online shop for vests. Designed in Vietnam.",
-    footer_shipping: "Nationwide delivery · 30-day returns",
-    footer_contact: "Contact: hotro@vestify.vn",
     share: "Share",
     gallery: "Product images",
     sort_names: |s| match s {

@@ -5,6 +5,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use super::PageCtx;
 use crate::assets;
 use crate::domain::locale::Locale;
+use crate::domain::shop_info::InfoPage;
 use crate::views::paths;
 
 /// What a page tells search engines and social networks about itself.
@@ -148,11 +149,42 @@ fn header(ctx: &PageCtx) -> Markup {
                     a.cart-link href=(ctx.href(paths::CART)) { (t.cart) span.cart-count data-cart-count="" {} }
                 }
             }
+            // Subcategories are a hover (or focus) away on a desktop, in a dropdown under their
+            // parent; on a phone the row of top categories scrolls and a drawer holds the whole tree.
+            // No script: `details` opens the drawer, CSS the dropdowns.
             nav.categories aria-label=(t.nav_label) {
-                ul {
-                    @for c in ctx.top_categories() {
-                        li {
-                            a href=(ctx.href(&paths::category(&c.slug))) aria-current=[current(c)] { (c.name(ctx.locale)) }
+                div.nav-inner {
+                    details.nav-drawer {
+                        summary { span.burger aria-hidden="true" {} (ctx.locale.pick("Danh mục", "Categories")) }
+                        ul.drawer {
+                            @for c in ctx.top_categories() {
+                                li {
+                                    a href=(ctx.href(&paths::category(&c.slug))) aria-current=[current(c)] { (c.name(ctx.locale)) }
+                                    @let children: Vec<_> = ctx.children_of(c.id).collect();
+                                    @if !children.is_empty() {
+                                        ul {
+                                            @for s in children {
+                                                li { a href=(ctx.href(&paths::category(&s.slug))) aria-current=[current(s)] { (s.name(ctx.locale)) } }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    ul.menu {
+                        @for c in ctx.top_categories() {
+                            @let children: Vec<_> = ctx.children_of(c.id).collect();
+                            li class=[(!children.is_empty()).then_some("has-sub")] {
+                                a href=(ctx.href(&paths::category(&c.slug))) aria-current=[current(c)] { (c.name(ctx.locale)) }
+                                @if !children.is_empty() {
+                                    ul.submenu {
+                                        @for s in children {
+                                            li { a href=(ctx.href(&paths::category(&s.slug))) aria-current=[current(s)] { (s.name(ctx.locale)) } }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -161,17 +193,55 @@ fn header(ctx: &PageCtx) -> Markup {
     }
 }
 
+/// The footer's policy links, in order, with their labels.
+fn policy_links(locale: Locale) -> [(InfoPage, &'static str); 4] {
+    [
+        (InfoPage::Shipping, locale.pick("Giao hàng toàn quốc", "Nationwide delivery")),
+        (InfoPage::Returns, locale.pick("Đổi trả trong 30 ngày", "30-day returns")),
+        (InfoPage::Privacy, locale.pick("Chính sách bảo mật", "Privacy policy")),
+        (InfoPage::Terms, locale.pick("Điều khoản sử dụng", "Terms of use")),
+    ]
+}
+
 fn footer(ctx: &PageCtx) -> Markup {
     let t = ctx.t();
+    let shop = &ctx.shop;
+    let l = ctx.locale;
     html! {
         footer.site-footer {
             div.cols {
-                div {
+                div.footer-shop {
                     p { strong { (t.shop_name) } }
                     p { (t.footer_about) }
-                    p { (t.footer_shipping) }
-                    p { (t.footer_contact) }
-                    p { a.footer-link href=(ctx.href(super::tracking::LOOKUP_PATH)) { (ctx.locale.pick("Tra cứu đơn hàng", "Find your order")) } }
+                    address {
+                        @if let Some((shown, tel)) = shop.hotline_display() {
+                            p { (l.pick("Hotline: ", "Hotline: ")) a.footer-link href=(tel) { (shown) } }
+                        }
+                        @if !shop.zalo_url.is_empty() || !shop.messenger_url.is_empty() || !shop.email.is_empty() {
+                            p.contact-links {
+                                @if !shop.zalo_url.is_empty() {
+                                    a.footer-link href=(shop.zalo_url) rel="noopener" { (l.pick("Chat Zalo", "Chat on Zalo")) }
+                                }
+                                @if !shop.messenger_url.is_empty() {
+                                    a.footer-link href=(shop.messenger_url) rel="noopener" { (l.pick("Chat Messenger", "Chat on Messenger")) }
+                                }
+                                @if !shop.email.is_empty() {
+                                    a.footer-link href=(format!("mailto:{}", shop.email)) { (shop.email) }
+                                }
+                            }
+                        }
+                        @if !shop.address(l).is_empty() {
+                            p { (shop.address(l)) }
+                        }
+                    }
+                }
+                nav aria-label=(l.pick("Hỗ trợ khách hàng", "Customer help")) {
+                    ul.footer-policies {
+                        @for (page, label) in policy_links(l) {
+                            li { a href=(ctx.href(&page.path())) { (label) } }
+                        }
+                        li { a href=(ctx.href(super::tracking::LOOKUP_PATH)) { (l.pick("Tra cứu đơn hàng", "Find your order")) } }
+                    }
                 }
                 // A different name from the header's category navigation: two landmarks with one name
                 // cannot be told apart in a screen reader's landmark list.
@@ -183,6 +253,78 @@ fn footer(ctx: &PageCtx) -> Markup {
                     }
                 }
             }
+            @if !shop.registration(l).is_empty() || !shop.notice_url.is_empty() {
+                div.legal {
+                    @if !shop.registration(l).is_empty() { p { (shop.registration(l)) } }
+                    @if !shop.notice_url.is_empty() {
+                        p { a.footer-link.notice href=(shop.notice_url) rel="noopener" { (l.pick("Đã thông báo Bộ Công Thương", "Registered with the Ministry of Industry and Trade")) } }
+                    }
+                }
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::Category;
+    use crate::domain::shop_info::ShopInfo;
+
+    fn category(id: i64, parent: Option<i64>, slug: &str, name: &str) -> Category {
+        Category { id, parent_id: parent, slug: slug.into(), path: slug.into(), name_vi: name.into(), name_en: format!("{name} EN"), description_vi: String::new(), description_en: String::new(), image_path: None, sort_order: id, featured: 0 }
+    }
+
+    fn ctx(locale: Locale) -> PageCtx {
+        let categories = vec![category(1, None, "gile", "Áo gile"), category(2, Some(1), "gile-phao", "Áo gile phao"), category(3, None, "vest", "Vest")];
+        let shop = ShopInfo {
+            hotline: "+842838241234".into(),
+            email: "hotro@vestify.vn".into(),
+            zalo_url: "https://zalo.me/842838241234".into(),
+            messenger_url: "https://m.me/vestify.vn".into(),
+            address_vi: "12 Lê Thánh Tôn".into(),
+            address_en: "12 Le Thanh Ton Street".into(),
+            registration_vi: "MSDN 0312345678".into(),
+            registration_en: "Enterprise code 0312345678".into(),
+            notice_url: "https://online.gov.vn/Home/WebDetails/1".into(),
+        };
+        PageCtx { locale, path: "/c/gile-phao".into(), query: String::new(), origin: "https://vestify.vn".into(), categories, shop }
+    }
+
+    #[test]
+    fn the_footer_tells_how_to_reach_the_shop_and_links_every_policy_page() {
+        let html = page(&ctx(Locale::Vi), Head::default(), html! {}).into_string();
+        let footer = &html[html.find("<footer").unwrap()..];
+        for needle in [
+            r#"href="tel:+842838241234">028 3824 1234</a>"#,
+            r#"href="https://zalo.me/842838241234""#,
+            r#"href="https://m.me/vestify.vn""#,
+            "12 Lê Thánh Tôn",
+            r#"<a href="/pages/returns">Đổi trả trong 30 ngày</a>"#,
+            r#"href="/pages/shipping""#,
+            r#"href="/pages/privacy""#,
+            r#"href="/pages/terms""#,
+            "MSDN 0312345678",
+            "Đã thông báo Bộ Công Thương",
+        ] {
+            assert!(footer.contains(needle), "{needle} not in {footer}");
+        }
+        let en = page(&ctx(Locale::En), Head::default(), html! {}).into_string();
+        assert!(en.contains(r#"<a href="/en/pages/returns">30-day returns</a>"#) && en.contains("12 Le Thanh Ton Street"));
+        // Nothing configured: no empty links or labels.
+        let bare = PageCtx { shop: ShopInfo::default(), ..ctx(Locale::Vi) };
+        let bare = page(&bare, Head::default(), html! {}).into_string();
+        assert!(!bare.contains("tel:") && !bare.contains("Bộ Công Thương") && !bare.contains("zalo"));
+    }
+
+    #[test]
+    fn the_menu_shows_subcategories_under_their_parent_in_the_dropdown_and_the_drawer() {
+        let html = page(&ctx(Locale::Vi), Head::default(), html! {}).into_string();
+        let nav = &html[html.find("<nav class=\"categories\"").unwrap()..html.find("</header>").unwrap()];
+        let menu = &nav[nav.find("<ul class=\"menu\">").unwrap()..];
+        assert!(menu.contains(r#"<li class="has-sub"><a href="/c/gile" aria-current="true">Áo gile</a><ul class="submenu"><li><a href="/c/gile-phao" aria-current="page">Áo gile phao</a></li></ul></li>"#), "{menu}");
+        assert!(menu.contains(r#"<li><a href="/c/vest">Vest</a></li>"#), "a category without children has no dropdown: {menu}");
+        let drawer = &nav[nav.find("<details class=\"nav-drawer\">").unwrap()..nav.find("<ul class=\"menu\">").unwrap()];
+        assert!(drawer.contains("<summary>") && drawer.contains(r#"href="/c/gile-phao""#), "{drawer}");
     }
 }

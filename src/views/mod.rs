@@ -28,6 +28,7 @@ pub mod security;
 pub mod seo;
 pub mod share;
 pub mod shop_i18n;
+pub mod shop_pages;
 pub mod tracking;
 pub mod social;
 
@@ -46,6 +47,8 @@ pub struct PageCtx {
     /// Scheme and host (`https://vestify.vn`), for canonical and OpenGraph URLs.
     pub origin: String,
     pub categories: Vec<Category>,
+    /// The shop's contact details for the footer (`app::shop_info`); empty where not read.
+    pub shop: crate::domain::shop_info::ShopInfo,
 }
 
 impl PageCtx {

@@ -90,6 +90,17 @@ pub fn order_page_recommended(ctx: &PageCtx, detail: &OrderDetail, pay_url: Opti
         p.order-status { (s.order_status) ": " strong data-status=(o.status) { (status_name(o.status)) } }
         @if declined { p.notice role="alert" { (s.payment_declined) @if let Some(why) = choice.failure { " " span.payment-failure { (why) } } } }
         @if o.status == OrderStatus::Paid { p.success { (s.thanks_paid) } }
+        @if o.status.has_invoice() && !token.is_empty() {
+            p.invoice-links {
+                (ctx.locale.pick("Hoá đơn: ", "Invoice: "))
+                a href=(invoice_href(&o.id, token, ctx.locale, false)) { (ctx.locale.pick("xem và in", "view and print")) }
+                " · "
+                a href=(invoice_href(&o.id, token, ctx.locale, true)) download { "PDF" }
+                " · "
+                @let other = ctx.locale.other();
+                a href=(invoice_href(&o.id, token, other, false)) hreflang=(other.code()) lang=(other.code()) { (other.pick("Bản tiếng Việt", "In English")) }
+            }
+        }
         @if o.payment_status == PaymentState::CodPending && o.status != OrderStatus::Returned {
             p.success.cod-due data-cod-due=(o.total.minor()) {
                 (ctx.locale.pick("Đơn hàng đã được xác nhận. Bạn thanh toán ", "Your order is confirmed. You pay "))
@@ -191,6 +202,11 @@ pub fn order_page_recommended(ctx: &PageCtx, detail: &OrderDetail, pay_url: Opti
     page(ctx, head, main)
 }
 
+/// The shopper's invoice of an order (HTML, or the PDF) in `locale`, opened by the order's token.
+pub fn invoice_href(order_id: &str, token: &str, locale: crate::domain::locale::Locale, pdf: bool) -> String {
+    format!("{}?t={token}", locale.path(&format!("/orders/{order_id}/invoice{}", if pdf { ".pdf" } else { "" })))
+}
+
 /// The order's timeline from its events and its carrier and tracking number.
 pub fn order_timeline(detail: &OrderDetail) -> Vec<Entry> {
     let o = &detail.order;
@@ -228,4 +244,28 @@ pub fn sandbox_page(ctx: &PageCtx, detail: &OrderDetail, payment: &PaymentRow, a
         }
     };
     page(ctx, head, main)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::locale::Locale;
+
+    fn ctx(locale: Locale) -> PageCtx {
+        PageCtx { locale, path: "/orders/abc".into(), query: String::new(), origin: "https://vestify.vn".into(), categories: Vec::new(), shop: Default::default() }
+    }
+
+    #[test]
+    fn a_paid_order_links_its_invoice_in_both_languages_and_as_a_pdf_and_an_unpaid_one_does_not() {
+        let choice = PayChoice { providers: &[], failure: None, bank: None };
+        let mut detail = crate::views::invoice::tests::sample_order();
+        let html = order_page(&ctx(Locale::Vi), &detail, None, false, "tok", &choice).into_string();
+        assert!(html.contains(r#"<a href="/orders/abc/invoice?t=tok">xem và in</a>"#), "{html}");
+        assert!(html.contains(r#"<a href="/orders/abc/invoice.pdf?t=tok" download>PDF</a>"#));
+        assert!(html.contains(r#"<a href="/en/orders/abc/invoice?t=tok" hreflang="en" lang="en">In English</a>"#));
+        let en = order_page(&ctx(Locale::En), &detail, None, false, "tok", &choice).into_string();
+        assert!(en.contains(r#"<a href="/orders/abc/invoice?t=tok" hreflang="vi" lang="vi">Bản tiếng Việt</a>"#), "{en}");
+        detail.order.status = OrderStatus::PendingPayment;
+        assert!(!order_page(&ctx(Locale::Vi), &detail, None, false, "tok", &choice).into_string().contains("/invoice"));
+    }
 }

@@ -270,8 +270,9 @@ pub fn product_page_full(
                 @if !material.is_empty() { h3 { (t.material) } p { (material) } }
                 @let care = ctx.locale.pick(&p.care_vi, &p.care_en);
                 @if !care.is_empty() { h3 { (t.care) } p { (care) } }
-                @if !data.tags.is_empty() {
-                    ul.tags { @for tag in &data.tags { li { a href=(format!("{}?q={}", ctx.href(paths::SEARCH), percent_encode(tag))) { (tag) } } } }
+                @let tags = shown_tags(&data.tags, &data.tags_en, ctx.locale);
+                @if !tags.is_empty() {
+                    ul.tags { @for (label, tag) in tags { li { a href=(format!("{}?q={}", ctx.href(paths::SEARCH), percent_encode(tag))) { (label) } } } }
                 }
             }
         }
@@ -369,6 +370,20 @@ fn size_guide(ctx: &PageCtx) -> Markup {
     }
 }
 
+/// The tags as a page shows them: `(label, tag)`, the label in the page's language (English names
+/// on English pages), each label once (a product tagged "công sở" and "office" shows "office" once).
+/// The link searches the tag as stored, which finds the products that carry it.
+pub fn shown_tags<'a>(tags: &'a [String], tags_en: &'a [String], locale: crate::domain::locale::Locale) -> Vec<(&'a str, &'a str)> {
+    let mut shown: Vec<(&str, &str)> = Vec::new();
+    for (i, tag) in tags.iter().enumerate() {
+        let label = locale.pick(tag.as_str(), tags_en.get(i).map_or(tag.as_str(), String::as_str));
+        if !shown.iter().any(|(l, _)| l.eq_ignore_ascii_case(label)) {
+            shown.push((label, tag));
+        }
+    }
+    shown
+}
+
 #[cfg(test)]
 mod render_cost {
     //! How long the product page takes to render natively, from the demo catalog's biggest product:
@@ -423,14 +438,14 @@ mod render_cost {
             .take(4)
             .map(|o| ProductCard { id: o.id, slug: o.slug.into(), name_vi: o.name_vi.into(), name_en: o.name_en.into(), price: crate::domain::money::Vnd::new(500_000), compare_at_price: None, available: 5, image_url: None, image_alt_vi: None, image_alt_en: None, created_at: o.created_at.into(), variant: None, rating: None })
             .collect();
-        let data = ProductPage { product, variants, images, tags: p.tags.iter().map(|t| t.to_string()).collect(), related, bought_together: vec![], collections: vec![], marketplace_links: vec![] };
+        let data = ProductPage { product, variants, images, tags: p.tags.iter().map(|t| t.to_string()).collect(), tags_en: p.tags.iter().map(|t| t.to_string()).collect(), related, bought_together: vec![], collections: vec![], marketplace_links: vec![] };
         let colors: Vec<Color> = c.colors.iter().map(|k| Color { code: k.code.into(), name_vi: k.name_vi.into(), name_en: k.name_en.into(), hex: k.hex.into() }).collect();
         let categories: Vec<Category> = c
             .categories
             .iter()
             .map(|k| Category { id: k.id, parent_id: k.parent_id, slug: k.slug.into(), path: k.path.clone(), name_vi: k.name_vi.into(), name_en: k.name_en.into(), description_vi: k.description_vi.into(), description_en: k.description_en.into(), image_path: Some(k.image_path.clone()), sort_order: k.sort_order, featured: i64::from(k.featured) })
             .collect();
-        let ctx = PageCtx { locale: Locale::Vi, path: format!("/p/{}", p.slug), query: String::new(), origin: "https://vestify.vn".into(), categories };
+        let ctx = PageCtx { locale: Locale::Vi, path: format!("/p/{}", p.slug), query: String::new(), origin: "https://vestify.vn".into(), categories, shop: Default::default() };
         (ctx, data, colors)
     }
 
@@ -564,5 +579,31 @@ mod structured_data {
         let group = documents(&html).into_iter().find(|d| d["@type"] == "ProductGroup").unwrap();
         assert!(group["hasVariant"][0]["offers"]["shippingDetails"].is_null());
         assert!(group["hasVariant"][0]["offers"]["hasMerchantReturnPolicy"].is_object());
+    }
+}
+
+#[cfg(test)]
+mod tags {
+    use super::*;
+    use crate::app::catalog::{tags_sql, TagRow};
+    use crate::app::db::Db;
+    use crate::app::testing::{block_on, Sqlite};
+    use crate::domain::locale::Locale;
+
+    #[test]
+    fn english_pages_show_the_tags_english_names_each_once_and_search_the_stored_tag() {
+        let db = Sqlite::demo();
+        let slug = db.text("SELECT slug FROM products WHERE id = 18");
+        let rows: Vec<TagRow> = block_on(db.all(&tags_sql(&slug))).unwrap();
+        let tags: Vec<String> = rows.iter().map(|r| r.tag.clone()).collect();
+        let tags_en: Vec<String> = rows.iter().map(|r| r.name_en.clone()).collect();
+        let en = shown_tags(&tags, &tags_en, Locale::En);
+        assert!(en.contains(&("V-neck", "cổ tim")) && en.contains(&("school", "đi học")), "{en:?}");
+        assert!(en.iter().all(|(label, _)| !label.contains(['ổ', 'đ', 'ọ'])), "no Vietnamese left: {en:?}");
+        let vi = shown_tags(&tags, &tags_en, Locale::Vi);
+        assert!(vi.contains(&("cổ tim", "cổ tim")));
+        let (vi_tags, en_tags) = (["công sở".to_string(), "office".to_string()], ["office".to_string(), "office".to_string()]);
+        let twice = shown_tags(&vi_tags, &en_tags, Locale::En);
+        assert_eq!(twice, [("office", "công sở")]);
     }
 }

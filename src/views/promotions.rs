@@ -83,6 +83,7 @@ pub fn rejection_text(ctx: &PageCtx, code: &str, r: &Rejection) -> String {
         Rejection::UsedUp => if v { format!("Mã {code} đã hết lượt sử dụng.") } else { format!("The code {code} has been used up.") },
         Rejection::CustomerLimit => if v { format!("Bạn đã dùng hết lượt của mã {code}.") } else { format!("You have already used the code {code} as often as it allows.") },
         Rejection::NoEligibleItems => if v { format!("Mã {code} không áp dụng cho sản phẩm nào trong giỏ.") } else { format!("The code {code} does not apply to anything in your cart.") },
+        Rejection::ShippingAlreadyFree => if v { format!("Đơn của bạn đã được miễn phí giao hàng, nên không cần mã {code}.") } else { format!("Your order already ships free, so the code {code} is not needed.") },
         Rejection::NotCombinable { with_vi, with_en } => {
             if v { format!("Mã {code} không dùng chung được với “{with_vi}”.") } else { format!("The code {code} cannot be combined with “{with_en}”.") }
         }
@@ -254,7 +255,7 @@ mod tests {
     use super::*;
 
     fn ctx(locale: Locale) -> PageCtx {
-        PageCtx { locale, path: "/cart".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new() }
+        PageCtx { locale, path: "/cart".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new(), shop: Default::default() }
     }
 
     #[test]
@@ -272,6 +273,7 @@ mod tests {
             Rejection::UsedUp,
             Rejection::CustomerLimit,
             Rejection::NoEligibleItems,
+            Rejection::ShippingAlreadyFree,
             Rejection::NotCombinable { with_vi: "Giảm 10%".into(), with_en: "10% off".into() },
             Rejection::AlreadyApplied,
         ];

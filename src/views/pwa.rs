@@ -111,7 +111,7 @@ mod tests {
     use crate::domain::locale::Locale;
 
     fn ctx(locale: Locale) -> PageCtx {
-        PageCtx { locale, path: OFFLINE_PATH.into(), query: String::new(), origin: "https://shop.test".into(), categories: vec![] }
+        PageCtx { locale, path: OFFLINE_PATH.into(), query: String::new(), origin: "https://shop.test".into(), categories: vec![], shop: Default::default() }
     }
 
     #[test]

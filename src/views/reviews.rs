@@ -369,7 +369,7 @@ mod tests {
     use crate::domain::reviews::RatingSummary;
 
     fn ctx(locale: Locale) -> PageCtx {
-        PageCtx { locale, path: "/p/gile".into(), query: String::new(), origin: "https://vestify.vn".into(), categories: Vec::new() }
+        PageCtx { locale, path: "/p/gile".into(), query: String::new(), origin: "https://vestify.vn".into(), categories: Vec::new(), shop: Default::default() }
     }
 
     fn row(id: &str, rating: i64, body: &str) -> ReviewRow {

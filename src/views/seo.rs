@@ -31,9 +31,6 @@ pub fn social_image(ctx: &super::PageCtx, own: Option<&str>) -> String {
     ctx.absolute(&assets::url(path))
 }
 
-/// The shop's customer-service address, as the footer shows it (Organization's `contactPoint`).
-pub const SUPPORT_EMAIL: &str = "hotro@vestify.vn";
-
 /// Pages no search engine should crawl: carts, checkout, search results (endless query variants),
 /// the API, accounts, the admin, orders and payment pages, in both languages where they have two.
 /// A prefix rule covers what follows it (`/orders` covers `/orders/lookup`).

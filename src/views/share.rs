@@ -100,7 +100,7 @@ mod tests {
 
     #[test]
     fn every_network_is_a_counted_plain_link_and_the_script_buttons_start_hidden() {
-        let ctx = PageCtx { locale: Locale::En, path: "/p/gile-len".into(), query: String::new(), origin: "https://vestify.vn".into(), categories: vec![] };
+        let ctx = PageCtx { locale: Locale::En, path: "/p/gile-len".into(), query: String::new(), origin: "https://vestify.vn".into(), categories: vec![], shop: Default::default() };
         let html = share_bar(&ctx, "gile-len", "Knit vest", "https://vestify.vn/en/p/gile-len").into_string();
         for c in ["facebook", "messenger", "zalo", "x", "pinterest"] {
             assert!(html.contains(&format!(r#"href="/en/share/{c}/gile-len" data-share-channel="{c}""#)), "{c}: {html}");
@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn the_marketplace_links_show_only_when_set() {
-        let ctx = PageCtx { locale: Locale::Vi, path: "/p/a".into(), query: String::new(), origin: "https://vestify.vn".into(), categories: vec![] };
+        let ctx = PageCtx { locale: Locale::Vi, path: "/p/a".into(), query: String::new(), origin: "https://vestify.vn".into(), categories: vec![], shop: Default::default() };
         assert_eq!(marketplace_links(&ctx, &[]).into_string(), "");
         let links = [
             MarketplaceLink { marketplace: "shopee".into(), url: "https://shopee.vn/a".into() },

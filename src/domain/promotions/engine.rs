@@ -56,7 +56,11 @@ pub fn price(input: &PricingInput) -> Pricing {
         let effect = effect(p, lines, &remaining, shipping_left, subtotal);
         if !effect.total().is_positive() {
             if let Some(code) = c.code {
-                rejected.push(RejectedCode { code: code.to_string(), rejection: Rejection::NoEligibleItems });
+                let rejection = match effect {
+                    Effect::Shipping(_) if !shipping_left.is_positive() => Rejection::ShippingAlreadyFree,
+                    _ => Rejection::NoEligibleItems,
+                };
+                rejected.push(RejectedCode { code: code.to_string(), rejection });
             }
             continue;
         }

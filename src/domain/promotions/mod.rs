@@ -349,6 +349,9 @@ pub enum Rejection {
     UsedUp,
     CustomerLimit,
     NoEligibleItems,
+    /// A shipping discount on an order whose shipping is already free (by its rate or another
+    /// promotion): nothing is left to take off.
+    ShippingAlreadyFree,
     NotCombinable { with_vi: String, with_en: String },
     AlreadyApplied,
 }
@@ -368,6 +371,7 @@ impl Rejection {
             Rejection::UsedUp => "used_up",
             Rejection::CustomerLimit => "customer_limit",
             Rejection::NoEligibleItems => "no_eligible_items",
+            Rejection::ShippingAlreadyFree => "shipping_already_free",
             Rejection::NotCombinable { .. } => "not_combinable",
             Rejection::AlreadyApplied => "already_applied",
         }

@@ -141,6 +141,9 @@ fn conditions_refuse_a_code_with_a_typed_reason() {
         assert!(r.applied.is_empty(), "{what}");
         assert_eq!(r.total, d(630_000), "{what}");
     }
+    // A free-shipping code on an order that ships free says so, not that it applies to nothing.
+    let free = run(&lines, 0, &[coded(promo(1, Benefit::FreeShipping { max_discount: None }))], &[code("FREESHIP", 1)], &Customer::default());
+    assert_eq!(free.rejected, vec![RejectedCode { code: "FREESHIP".into(), rejection: Rejection::ShippingAlreadyFree }]);
     let unknown = run(&lines, 0, &[], &[EnteredCode { code: CouponCode::parse("nope").unwrap(), found: None }], &Customer::default());
     assert_eq!(unknown.rejected[0].rejection, Rejection::UnknownCode);
     // A used-up code (its own limit) is refused even while its promotion has uses left.

@@ -517,7 +517,7 @@ pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
     };
     let main = html! {
         (main)
-        @if let Some(id) = v.id { (super::media::images_section(ctx, id, v.images, v.variants, v.can_edit)) }
+        @if let Some(id) = v.id { (super::media::images_section(ctx, id, v.images, v.variants, v.colors, v.can_edit)) }
         @if let Some(id) = v.id { (marketplace_section(ctx, v, id)) }
     };
     let title = if v.id.is_some() { p.name_vi.clone() } else { w(ctx, "Sản phẩm mới", "New product").to_string() };

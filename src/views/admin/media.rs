@@ -15,18 +15,18 @@ fn w(ctx: &AdminCtx, vi: &'static str, en: &'static str) -> &'static str {
     }
 }
 
-fn variant_select(ctx: &AdminCtx, variants: &[VariantRow], selected: Option<i64>) -> Markup {
+fn variant_select(ctx: &AdminCtx, variants: &[VariantRow], colors: &[crate::app::admin_product::ColorRow], selected: Option<i64>) -> Markup {
     html! {
         label { (w(ctx, "Biến thể", "Variant"))
             select name="variant" {
                 option value="" { (w(ctx, "Mọi biến thể", "All variants")) }
-                @for v in variants { option value=(v.id) selected[selected == Some(v.id)] { (v.sku) " · " (v.size) " · " (v.color) } }
+                @for v in variants { option value=(v.id) selected[selected == Some(v.id)] { (v.sku) " · " (v.size) " · " (crate::app::admin_product::ColorRow::name_of(colors, &v.color, ctx.locale)) } }
             }
         }
     }
 }
 
-pub fn images_section(ctx: &AdminCtx, product_id: i64, images: &[ImageRow], variants: &[VariantRow], can_edit: bool) -> Markup {
+pub fn images_section(ctx: &AdminCtx, product_id: i64, images: &[ImageRow], variants: &[VariantRow], colors: &[crate::app::admin_product::ColorRow], can_edit: bool) -> Markup {
     let base = format!("/admin/products/{product_id}/images");
     html! {
         section.product-images #images {
@@ -41,7 +41,7 @@ pub fn images_section(ctx: &AdminCtx, product_id: i64, images: &[ImageRow], vari
                                 (csrf_field())
                                 label { (w(ctx, "Mô tả ảnh (tiếng Việt)", "Alt text (Vietnamese)")) input type="text" name="alt_vi" maxlength="200" value=(img.alt_vi); }
                                 label { (w(ctx, "Mô tả ảnh (tiếng Anh)", "Alt text (English)")) input type="text" name="alt_en" maxlength="200" value=(img.alt_en); }
-                                (variant_select(ctx, variants, img.variant_id))
+                                (variant_select(ctx, variants, colors, img.variant_id))
                                 button type="submit" { (w(ctx, "Lưu ảnh", "Save image")) }
                             }
                             div.image-actions {
@@ -78,10 +78,27 @@ pub fn images_section(ctx: &AdminCtx, product_id: i64, images: &[ImageRow], vari
                     label { (w(ctx, "Tệp ảnh", "Image file")) input type="file" name="file" accept="image/jpeg,image/png,image/webp,image/avif,image/svg+xml" required; }
                     label { (w(ctx, "Mô tả ảnh (tiếng Việt)", "Alt text (Vietnamese)")) input type="text" name="alt_vi" maxlength="200"; }
                     label { (w(ctx, "Mô tả ảnh (tiếng Anh)", "Alt text (English)")) input type="text" name="alt_en" maxlength="200"; }
-                    (variant_select(ctx, variants, None))
+                    (variant_select(ctx, variants, colors, None))
                     button type="submit" { (w(ctx, "Tải lên", "Upload")) }
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::admin_product::ColorRow;
+    use crate::domain::locale::Locale;
+    use crate::domain::money::Vnd;
+
+    #[test]
+    fn the_image_variant_select_names_colours() {
+        let ctx = AdminCtx { locale: Locale::Vi, path: "/admin/products/1".into(), query: String::new(), user: "m".into(), role: "Quản lý".into(), sections: Vec::new() };
+        let variant = VariantRow { id: 7, sku: "GL-NAVY-M".into(), size: "M".into(), color: "navy".into(), price: Vnd::new(1), compare_at_price: None, barcode: None, weight_grams: 1, on_hand: 1, reserved: 0 };
+        let colors = [ColorRow { code: "navy".into(), name_vi: "Xanh navy".into(), name_en: "Navy".into() }];
+        let html = images_section(&ctx, 1, &[], &[variant], &colors, true).into_string();
+        assert!(html.contains("GL-NAVY-M · M · Xanh navy</option>"), "{html}");
     }
 }

@@ -282,7 +282,7 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
                     thead { tr { th scope="col" { "SKU" } th scope="col" { (tr(ctx, "Sản phẩm", "Product")) } th scope="col" class="num" { (tr(ctx, "SL", "Qty")) } th scope="col" class="num" { (tr(ctx, "Đơn giá", "Unit price")) } th scope="col" class="num" { (tr(ctx, "Thành tiền", "Line total")) } } }
                     tbody {
                         @for l in &d.lines {
-                            tr { td { (l.sku) } td { (ctx.locale.pick(&l.name_vi, &l.name_en)) " · " (l.size) " · " (l.color) } td.num { (l.quantity) } td.num { (ctx.money(l.unit_price)) } td.num { (ctx.money(l.line_total.saturating_sub(l.discount))) } }
+                            tr { td { (l.sku) } td { (ctx.locale.pick(&l.name_vi, &l.name_en)) " · " (l.size) " · " (ctx.locale.pick(l.color_vi.as_deref().unwrap_or(&l.color), l.color_en.as_deref().unwrap_or(&l.color))) } td.num { (l.quantity) } td.num { (ctx.money(l.unit_price)) } td.num { (ctx.money(l.line_total.saturating_sub(l.discount))) } }
                         }
                     }
                     tfoot {
@@ -576,6 +576,15 @@ mod tests {
         assert_eq!(refund_status_name(&c, RefundStatus::Succeeded), "Thành công");
         let en = AdminCtx { locale: crate::domain::locale::Locale::En, ..ctx() };
         assert_eq!(event_reason(&en, "refund of 100000 VND"), format!("Refund of {}", en.money(Vnd::new(100_000))));
+    }
+
+    #[test]
+    fn order_lines_name_the_colour_not_its_code() {
+        let d = crate::views::invoice::tests::sample_order();
+        let offer = Offer { actions: Vec::new(), refundable: Vnd::ZERO };
+        let html = order_page(&ctx(), &d, &[], &offer, None, &[], false).into_string();
+        assert!(html.contains("Gilê phao siêu nhẹ · M · Đen"), "{html}");
+        assert!(!html.contains(" · M · c<"), "the colour code is not shown");
     }
 
     fn line(n: usize, number: &str) -> StatementLine {

@@ -246,7 +246,7 @@ mod tests {
             Listed { row: &bulk, analytics: None, codes: 50, shown_codes: Vec::new() },
         ];
         let ctx = AdminCtx::new(Locale::Vi, "/admin/promotions", "", "m@vestify.vn", Role::Manager);
-        let shop = PageCtx { locale: Locale::Vi, path: "/admin/promotions".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new() };
+        let shop = PageCtx { locale: Locale::Vi, path: "/admin/promotions".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new(), shop: Default::default() };
         let html = promotions_page(&ctx, &shop, &list, None, &[], &[]).into_string();
         assert!(html.contains(r#"<code class="promo-code">GIAM10</code>, <code class="promo-code">TET2027</code> và 102 mã khác"#), "{html}");
         assert!(html.contains("50 mã"));
