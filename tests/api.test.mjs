@@ -5,7 +5,8 @@ import { createServer } from 'node:http';
 import { after, describe, it } from 'node:test';
 
 import { assertDocumented, assertSchema, exercised, openapi, operations, responseSchema, templateOf } from './support/openapi.mjs';
-import { newShopper, PASSWORD } from './support/accounts.mjs';
+import { newEmail, newShopper, PASSWORD } from './support/accounts.mjs';
+import { adminSession, createOwner, OWNER_PASSWORD } from './support/admins.mjs';
 import { catalog } from './support/seed.mjs';
 import { openPage, useBrowser } from './support/browser.mjs';
 import { beforeAll, s, shop, useShop } from './support/setup.mjs';
@@ -22,7 +23,9 @@ beforeAll(async () => {
   app = await startAppServer();
 });
 after(() => app?.server.close());
-useShop(() => ({ vars: { API_ALLOWED_ORIGINS: `${app.origin} https://other-app.example`, API_APP_SCHEMES: 'vestify-app' } }));
+// The harness's lifted limits, and a small one per API key (the keys' test runs into it).
+const lifted = ['login', 'signup', 'password_reset', 'checkout', 'token', 'token_refresh', 'reviews'].map((a) => `${a}=100000/60`).join(' ');
+useShop(() => ({ vars: { API_ALLOWED_ORIGINS: `${app.origin} https://other-app.example`, API_APP_SCHEMES: 'vestify-app', RATE_LIMITS: `${lifted} api_key=20/60` } }));
 useBrowser();
 // The document is the contract: every answer this file gets from a documented operation is checked
 // against openapi.json (a status it does not document fails the test that got it, a body that does
@@ -563,8 +566,10 @@ describe('bad input', () => {
     const cart = (await shop.request('/api/v1/carts', { method: 'POST' }));
     const { id } = JSON.parse(cart.text);
     const targets = [
-      ['/api/v1/me', 'GET'],
+      ['/api/v1/me', 'GET, PATCH'],
+      ['/api/v1/me/addresses', 'GET, POST'],
       ['/api/v1/me/orders', 'GET'],
+      ['/api/v1/server/orders', 'GET'],
       ['/api/v1/auth/token', 'POST'],
       ['/api/v1/products', 'GET, HEAD'],
       [`/api/v1/products/${c.active[0].slug}`, 'GET, HEAD'],
@@ -667,7 +672,8 @@ describe('cross-origin apps (CORS)', () => {
       [`/api/v1/carts/${cart.id}/checkout`, 'POST', 'Content-Type, X-Cart-Token, Authorization, Idempotency-Key'],
       [`/api/v1/carts/${cart.id}/items/1`, 'PATCH, DELETE', 'Content-Type, X-Cart-Token, Authorization'],
       ['/api/v1/orders/0123456789abcdef0123456789abcdef', 'GET', 'X-Order-Token, Authorization'],
-      ['/api/v1/me', 'GET', 'Authorization'],
+      ['/api/v1/me', 'GET, PATCH', 'Authorization, Content-Type'],
+      ['/api/v1/me/addresses/x', 'PUT, DELETE', 'Authorization, Content-Type'],
       ['/api/v1/auth/token', 'POST', 'Content-Type'],
     ];
     for (const [path, methods, headers] of cases) {
@@ -916,6 +922,176 @@ describe('GET /api/v1/products/{slug}/recommendations', () => {
     const bad = await api(`/api/v1/products/${me.slug}/recommendations?kind=popular&limit=99`, 400);
     assert.deepEqual(Object.keys(bad.json.error.fields).sort(), ['kind', 'limit']);
     await api('/api/v1/products/no-such-product/recommendations', 404);
+  });
+});
+
+describe('the account API (the account pages\' use cases)', () => {
+  // Its own client address: sign-up and reset requests are rate-limited per client.
+  const client = { 'cf-connecting-ip': '198.51.100.90' };
+  const linkToken = async (kind, email) => {
+    const [mail] = await shop.sql(`SELECT payload FROM outbox WHERE kind = '${kind}' AND recipient = '${email}' ORDER BY id DESC LIMIT 1`);
+    assert.ok(mail, `a ${kind} mail to ${email}`);
+    return JSON.parse(mail.payload).url;
+  };
+
+  it('signs up with a mailed verification link, verifies, and resets the password with a mailed link', async () => {
+    const email = `api-signup-${Date.now()}@example.vn`;
+    const signed = await s.api('POST', '/api/v1/auth/signup', { body: { email: ` ${email.toUpperCase()} `, name: ' An ', password: PASSWORD, locale: 'en' }, headers: client });
+    assert.equal(signed.status, 201, signed.text);
+    assert.deepEqual([signed.json.customer.email, signed.json.customer.name, signed.json.customer.email_verified], [email, 'An', false]);
+    assert.ok(signed.headers.get('ratelimit-limit'), 'the sign-up limit is announced');
+    const taken = await s.api('POST', '/api/v1/auth/signup', { body: { email, name: 'B', password: PASSWORD }, headers: client });
+    assert.deepEqual([taken.status, taken.json.error.code], [409, 'email_taken']);
+    const bad = await s.api('POST', '/api/v1/auth/signup', { body: { email: 'x', name: '', password: 'short' }, headers: client });
+    assert.equal(bad.status, 422, bad.text);
+    assert.deepEqual(Object.keys(bad.json.error.fields).sort(), ['email', 'name', 'password']);
+    const notText = await s.api('POST', '/api/v1/auth/signup', { body: { email: 1, name: 'B', password: PASSWORD }, headers: client });
+    assert.deepEqual([notText.status, Object.keys(notText.json.error.fields)], [400, ['email']]);
+
+    const url = await linkToken('verify_email', email);
+    assert.match(url, /\/en\/account\/verify\/[0-9a-f]{64}$/, 'the link opens the shop\'s page in the language asked for');
+    const token = url.split('/').pop();
+    assert.equal((await s.api('POST', '/api/v1/auth/verify', { body: { token: 'f'.repeat(64) } })).status, 404);
+    assert.equal((await s.api('POST', '/api/v1/auth/verify', { body: { token } })).status, 204);
+    assert.equal((await s.api('POST', '/api/v1/auth/verify', { body: { token } })).status, 404, 'a link works once');
+    const bearer = { authorization: `Bearer ${signed.json.access_token}` };
+    assert.equal((await s.api('GET', '/api/v1/me', { headers: bearer })).json.customer.email_verified, true);
+
+    const asked = await s.api('POST', '/api/v1/auth/password-reset', { body: { email }, headers: client });
+    assert.deepEqual([asked.status, asked.json.status], [202, 'sent_if_registered']);
+    const unknown = await s.api('POST', '/api/v1/auth/password-reset', { body: { email: 'nobody-here@example.vn' }, headers: client });
+    assert.deepEqual([unknown.status, unknown.json], [202, asked.json], 'the answer does not tell which emails have accounts');
+    assert.equal((await s.api('POST', '/api/v1/auth/password-reset', { body: {}, headers: client })).status, 422);
+    const reset = (await linkToken('password_reset', email)).split('/').pop();
+    const short = await s.api('POST', '/api/v1/auth/password-reset/confirm', { body: { token: reset, password: 'short' } });
+    assert.deepEqual([short.status, Object.keys(short.json.error.fields)], [422, ['password']]);
+    const fresh = 'một mật khẩu mới 456';
+    assert.equal((await s.api('POST', '/api/v1/auth/password-reset/confirm', { body: { token: reset, password: fresh } })).status, 204);
+    assert.equal((await s.api('POST', '/api/v1/auth/password-reset/confirm', { body: { token: reset, password: fresh } })).status, 404, 'once');
+    assert.equal((await s.api('GET', '/api/v1/me', { headers: bearer })).status, 401, 'a reset ends the app tokens');
+    assert.equal((await s.api('POST', '/api/v1/auth/token', { body: { email, password: PASSWORD } })).status, 401);
+    assert.equal((await s.api('POST', '/api/v1/auth/token', { body: { email, password: fresh } })).status, 200);
+  });
+
+  it('edits the profile and the address book with a default, as the account page does', async () => {
+    const { email } = await newShopper(shop, 'api-book');
+    const tokens = (await s.api('POST', '/api/v1/auth/token', { body: { email, password: PASSWORD } })).json;
+    const bearer = { authorization: `Bearer ${tokens.access_token}` };
+    const renamed = await s.api('PATCH', '/api/v1/me', { body: { phone: '0912 345 678' }, headers: bearer });
+    assert.equal(renamed.status, 200, renamed.text);
+    assert.equal(renamed.json.customer.phone, '+84912345678');
+    const named = await s.api('PATCH', '/api/v1/me', { body: { name: 'Chị Lan' }, headers: bearer });
+    assert.deepEqual([named.json.customer.name, named.json.customer.phone], ['Chị Lan', '+84912345678'], 'a field left out keeps its value');
+    const refused = await s.api('PATCH', '/api/v1/me', { body: { name: ' ', phone: '12' }, headers: bearer });
+    assert.deepEqual([refused.status, Object.keys(refused.json.error.fields).sort()], [422, ['name', 'phone']]);
+    assert.equal((await s.api('PATCH', '/api/v1/me', { body: { name: 'X' } })).status, 401);
+
+    const place = { name: 'Lan', phone: '0912 345 678', line1: '1 Lê Lợi', province_code: '79', ward_code: '26743' };
+    assert.deepEqual((await s.api('GET', '/api/v1/me/addresses', { headers: bearer })).json, { addresses: [] });
+    const first = await s.api('POST', '/api/v1/me/addresses', { body: place, headers: bearer });
+    assert.equal(first.status, 201, first.text);
+    assert.deepEqual([first.json.address.province, first.json.address.ward, first.json.address.default], ['Thành phố Hồ Chí Minh', 'Phường Bến Thành', true]);
+    const second = await s.api('POST', '/api/v1/me/addresses', { body: { ...place, line1: '2 Lê Lợi' }, headers: bearer });
+    assert.equal(second.json.address.default, false);
+    const wrongWard = await s.api('POST', '/api/v1/me/addresses', { body: { ...place, ward_code: '00070' }, headers: bearer });
+    assert.deepEqual([wrongWard.status, Object.keys(wrongWard.json.error.fields)], [422, ['ward_code']], 'the field named as the API names it');
+    const notFlag = await s.api('POST', '/api/v1/me/addresses', { body: { ...place, default: 'yes' }, headers: bearer });
+    assert.equal(notFlag.status, 400);
+    const edited = await s.api('PUT', `/api/v1/me/addresses/${second.json.address.id}`, { body: { ...place, line1: '3 Lê Lợi', default: true }, headers: bearer });
+    assert.deepEqual([edited.status, edited.json.address.line1, edited.json.address.default], [200, '3 Lê Lợi', true]);
+    assert.equal((await s.api('PUT', '/api/v1/me/addresses/none', { body: place, headers: bearer })).status, 404);
+    const moved = await s.api('POST', `/api/v1/me/addresses/${first.json.address.id}/default`, { headers: bearer });
+    assert.deepEqual(moved.json.addresses.map((a) => [a.id, a.default]), [[first.json.address.id, true], [second.json.address.id, false]]);
+    assert.equal((await s.api('POST', '/api/v1/me/addresses/none/default', { headers: bearer })).status, 404);
+    assert.equal((await s.api('DELETE', `/api/v1/me/addresses/${first.json.address.id}`, { headers: bearer })).status, 204);
+    assert.equal((await s.api('DELETE', `/api/v1/me/addresses/${first.json.address.id}`, { headers: bearer })).status, 404);
+    const left = (await s.api('GET', '/api/v1/me/addresses', { headers: bearer })).json.addresses;
+    assert.deepEqual(left.map((a) => [a.id, a.default]), [[second.json.address.id, true]], 'the remaining address became the default');
+    assert.equal((await s.api('GET', '/api/v1/me/addresses')).status, 401);
+  });
+});
+
+describe('API keys for servers (/api/v1/server)', () => {
+  it('lets an owner create scoped keys shown once and stored hashed; each key opens its scopes\' routes, rate-limited on its own, until revoked', async () => {
+    const ownerEmail = newEmail('keys-owner');
+    assert.equal((await createOwner(shop, ownerEmail)).code, 0);
+    const owner = await adminSession(shop, ownerEmail, OWNER_PASSWORD);
+    const create = async (name, scopes) => {
+      const csrf = await owner.token('/admin/api-keys', '/admin/api-keys');
+      const body = new URLSearchParams([['name', name], ...scopes.map((sc) => ['scope', sc]), ['csrf', csrf]]).toString();
+      const headers = { 'content-type': 'application/x-www-form-urlencoded', origin: shop.url, 'sec-fetch-site': 'same-origin', cookie: owner.cookie };
+      const res = await shop.request('/admin/api-keys', { method: 'POST', body, headers });
+      return { res, key: /data-api-key>(vsk_[0-9a-f]{64})</.exec(res.text)?.[1] };
+    };
+    const all = await create('ERP', ['catalog:read', 'orders:read', 'orders:write', 'stock:write']);
+    assert.equal(all.res.status, 201, all.res.text.slice(0, 300));
+    assert.ok(all.key, 'the new key is shown');
+    const [row] = await shop.sql("SELECT id, key_hash, prefix, scopes FROM api_keys WHERE name = 'ERP'");
+    assert.equal(row.prefix, all.key.slice(0, 12));
+    assert.ok(!(await shop.sql('SELECT * FROM api_keys')).some((r) => JSON.stringify(r).includes(all.key)), 'only a hash is stored');
+    assert.ok(!(await owner.get('/admin/api-keys')).text.includes(all.key), 'shown once');
+    assert.equal((await create('none', [])).res.status, 422);
+    const reader = (await create('Reader', ['catalog:read'])).key;
+    const burst = (await create('Burst', ['catalog:read'])).key;
+    const [created] = await shop.sql("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'api_key.create'");
+    assert.equal(created.n, 3, 'each creation audited');
+    const staffEmail = newEmail('keys-staff');
+    await owner.submit('/admin/users', { email: staffEmail, name: 'S', role: 'manager', password: 'manager password 1' }, { page: '/admin/users' });
+    const manager = await adminSession(shop, staffEmail, 'manager password 1');
+    assert.equal((await manager.get('/admin/api-keys')).status, 403, 'owners only');
+
+    const auth = (key) => ({ authorization: `Bearer ${key}` });
+    // A variant no other test here buys (the contract test takes the sixth from the end).
+    const v = c.active.flatMap((p) => c.variantsOf(p)).filter((x) => x.on_hand >= 12).sort((a, b) => b.id - a.id)[9];
+    const got = await s.api('GET', `/api/v1/server/variants/${v.sku}`, { headers: auth(all.key) });
+    assert.equal(got.status, 200, got.text);
+    assert.equal(got.headers.get('ratelimit-limit'), '20');
+    assert.equal(got.headers.get('access-control-allow-origin'), null, 'no CORS for keys');
+    const onHand = got.json.variant.on_hand;
+    assert.equal((await s.api('GET', `/api/v1/server/variants/${v.sku}`)).status, 401);
+    assert.equal((await s.api('GET', `/api/v1/server/variants/${v.sku}`, { headers: auth(`vsk_${'0'.repeat(64)}`) })).status, 401);
+    assert.equal((await s.api('GET', '/api/v1/server/variants/NO-SUCH-SKU', { headers: auth(reader) })).status, 404);
+    const denied = await s.api('PUT', `/api/v1/server/variants/${v.sku}/stock`, { body: { on_hand: 1, expected_on_hand: onHand }, headers: auth(reader) });
+    assert.deepEqual([denied.status, denied.json.error.code], [403, 'insufficient_scope']);
+
+    const set = (body, key = 'restock-1') => s.api('PUT', `/api/v1/server/variants/${v.sku}/stock`, { body, headers: { ...auth(all.key), 'idempotency-key': key } });
+    const applied = await set({ on_hand: onHand + 5, expected_on_hand: onHand });
+    assert.deepEqual([applied.status, applied.json.variant.on_hand, applied.json.applied], [200, onHand + 5, true], applied.text);
+    const retried = await set({ on_hand: onHand + 5, expected_on_hand: onHand });
+    assert.deepEqual([retried.status, retried.json.variant.on_hand, retried.json.applied], [200, onHand + 5, false], 'a retry applies once');
+    const stale = await set({ on_hand: 1, expected_on_hand: onHand }, 'restock-2');
+    assert.deepEqual([stale.status, stale.json.error.code], [409, 'stock_changed']);
+    assert.equal((await set({ on_hand: -1 }, 'restock-3')).status, 400);
+    const [ledger] = await shop.sql(`SELECT COUNT(*) AS n FROM stock_ledger WHERE variant_id = ${v.id} AND actor = 'api_key:${row.id}'`);
+    assert.equal(ledger.n, 1, 'one ledger row, by the key');
+
+    const { order } = await s.placeOrder([[v.id, 1]], checkoutBody({ payment_provider: 'cod', phone: '0903 222 090' }));
+    const list = await s.api('GET', '/api/v1/server/orders?per_page=5', { headers: auth(all.key) });
+    assert.equal(list.json.orders[0].id, order.id, list.text);
+    assert.equal((await s.api('GET', '/api/v1/server/orders?page=0', { headers: auth(all.key) })).status, 400);
+    assert.equal((await s.api('GET', `/api/v1/server/orders/${order.id}`, { headers: auth(all.key) })).json.order.id, order.id);
+    assert.equal((await s.api('GET', '/api/v1/server/orders/none', { headers: auth(all.key) })).status, 404);
+    assert.equal((await s.api('GET', '/api/v1/server/orders', { headers: auth(reader) })).status, 403);
+    const fulfil = (body) => s.api('POST', `/api/v1/server/orders/${order.id}/fulfil`, { body, headers: auth(all.key) });
+    assert.equal((await fulfil({ carrier: 'GHN' })).status, 400);
+    const shipped = await fulfil({ carrier: 'GHN', tracking_number: 'GHN123' });
+    assert.equal(shipped.status, 200, shipped.text);
+    assert.equal(shipped.json.order.fulfillment_status, 'shipped');
+    assert.equal((await fulfil({ carrier: 'GHN', tracking_number: 'GHN123' })).status, 409, 'once');
+    assert.equal((await s.api('POST', '/api/v1/server/orders/none/fulfil', { body: { carrier: 'GHN', tracking_number: 'x' }, headers: auth(all.key) })).status, 404);
+    const [audited] = await shop.sql(`SELECT actor_id FROM audit_log WHERE action = 'order.fulfil' AND entity_id = '${order.id}'`);
+    assert.equal(audited.actor_id, `api_key:${row.id}`);
+
+    let last;
+    for (let i = 0; i < 21; i += 1) last = await s.api('GET', `/api/v1/server/variants/${v.sku}`, { headers: auth(burst) });
+    assert.deepEqual([last.status, last.headers.get('ratelimit-remaining')], [429, '0']);
+    assert.equal((await s.api('GET', `/api/v1/server/variants/${v.sku}`, { headers: auth(reader) })).status, 200, 'each key has its own limit');
+
+    const revoked = await owner.submit(`/admin/api-keys/${row.id}/revoke`, {}, { page: '/admin/api-keys' });
+    assert.equal(revoked.status, 303);
+    assert.equal((await s.api('GET', `/api/v1/server/variants/${v.sku}`, { headers: auth(all.key) })).status, 401, 'a revoked key opens nothing');
+    const [revokes] = await shop.sql("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'api_key.revoke'");
+    assert.equal(revokes.n, 1);
   });
 });
 

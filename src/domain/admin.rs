@@ -110,6 +110,10 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/users", Permission::ManageAdmins),
     ("POST", "/admin/users/{id}/role", Permission::ManageAdmins),
     ("POST", "/admin/users/{id}/disable", Permission::ManageAdmins),
+    // API keys for server-to-server use (issue 21; owners only, audited).
+    ("GET", "/admin/api-keys", Permission::ManageSettings),
+    ("POST", "/admin/api-keys", Permission::ManageSettings),
+    ("POST", "/admin/api-keys/{id}/revoke", Permission::ManageSettings),
     // Shipping rates by zone and weight (issue 19): managers and owners, audited.
     ("GET", "/admin/shipping", Permission::EditPrices),
     ("POST", "/admin/shipping", Permission::EditPrices),

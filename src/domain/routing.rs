@@ -36,7 +36,8 @@ pub enum Area {
     Admin,
     /// The public catalog API: `/api/…` that no other area claims.
     Api,
-    /// App clients' tokens and account: `/api/v1/auth/…`, `/api/v1/me…`.
+    /// App clients' tokens and account: `/api/v1/auth/…`, `/api/v1/me…`; and the API-key routes
+    /// `/api/v1/server/…` (`routes::api_server`).
     ApiAccount,
     /// Operators' endpoints behind the internal token: `/internal/…`.
     Internal,
@@ -89,7 +90,7 @@ pub fn area(path: &str, readable: bool) -> Area {
         (_, ["account", ..]) | (_, ["auth", _, ..]) => Area::Account,
         (["api", "v1", "products", _, "reviews"] | ["api", "v1", "reviews", ..], _) | (_, ["reviews", ..]) => Area::Reviews,
         (["admin", ..], _) => Area::Admin,
-        (["api", "v1", "auth", _, ..] | ["api", "v1", "me", ..], _) => Area::ApiAccount,
+        (["api", "v1", "auth", _, ..] | ["api", "v1", "me", ..] | ["api", "v1", "server", _, ..], _) => Area::ApiAccount,
         (_, ["pay", "sandbox", _, ..]) => Area::Checkout,
         (_, ["pay", _, ..]) | (_, ["checkout", "return", _, ..]) => Area::Payments,
         (_, ["orders", _, ..]) if ends_with(&local, "pay") => Area::Payments,
@@ -164,6 +165,7 @@ mod tests {
             ("/api/v1/auth", false, Api),
             ("/api/v1/me", true, ApiAccount),
             ("/api/v1/me/orders/x", true, ApiAccount),
+            ("/api/v1/server/orders", true, ApiAccount),
             ("/pay/stripe/abc", true, Payments),
             ("/en/pay/momo/abc", true, Payments),
             ("/pay/sandbox", true, Payments),

@@ -80,7 +80,12 @@ pub async fn check(env: &Env, req: &Request, action: Action) -> std::result::Res
 
 /// `check`, with what is left of the limit (the API's `RateLimit-*` headers).
 pub async fn standing(env: &Env, req: &Request, action: Action) -> std::result::Result<RateStatus, AppError> {
-    let key = format!("{}:{}", action.code(), client(req));
+    standing_of(env, action, &client(req)).await
+}
+
+/// `standing`, counted against `subject` (an API key) instead of the client's address.
+pub async fn standing_of(env: &Env, action: Action, subject: &str) -> std::result::Result<RateStatus, AppError> {
+    let key = format!("{}:{}", action.code(), subject);
     let namespace = env.durable_object(RATE_LIMITER).map_err(|e| AppError::internal("rate limiter binding", e))?;
     let stub = namespace.id_from_name(&key).and_then(|id| id.get_stub()).map_err(|e| AppError::internal("rate limiter stub", e))?;
     let body = serde_json::to_string(&Ask { now: now(), limit: limit_for(env, action) }).map_err(|e| AppError::internal("rate limit ask", e))?;

@@ -16,17 +16,15 @@ use crate::app::address_book::{self, AddressInput, SaveError};
 use crate::app::regions;
 use crate::domain::checkout::AddressForm;
 use crate::domain::regions::ProvinceCode;
+use crate::app::account_flows;
 use crate::app::accounts::{
-    attach_guest_orders_sql, create_customer_sql, customer_by_email_sql,
-    end_all_sessions_sql, end_other_sessions_sql, end_session_sql,
-    issue_token_batch, live_token_sql, orders_sql, set_password_sql, update_profile_sql,
-    use_token_sql, verify_email_batch, CustomerRow, OrderSummaryRow, Purpose, TokenRow,
+    attach_guest_orders_sql, customer_by_email_sql, end_all_sessions_sql, end_other_sessions_sql, end_session_sql, orders_sql, set_password_sql,
+    CustomerRow, OrderSummaryRow, Purpose,
 };
-use crate::app::sign_in::{attempt, clear_failures_sql, Attempt};
+use crate::app::sign_in::{attempt, Attempt};
 use crate::app::api_tokens::revoke_customer_sql;
 use crate::app::privacy::{self, open_orders_sql, OpenOrderRow};
 use crate::domain::cart::order_access_token;
-use crate::domain::checkout::{Email, Phone};
 use crate::domain::error::AppError;
 use crate::domain::listing::{FieldError, Problem};
 use crate::domain::locale::Locale;
@@ -34,7 +32,7 @@ use crate::domain::password::NewPassword;
 use crate::domain::oauth::{open, safe_return, seal};
 use crate::domain::session::{sign_in_again, Ended, KeptForm, KeptKind, Realm, KEPT_SECONDS, SESSION_EXPIRED};
 use crate::domain::throttle::Action;
-use crate::platform::accounts::{changed, hash_password, session_cookie, shopper_or_ended, start_session, verify_password, Shopper};
+use crate::platform::accounts::{hash_password, session_cookie, shopper_or_ended, start_session, verify_password, Shopper};
 use crate::platform::config::{now, Config};
 use crate::platform::d1::D1;
 use crate::app::db::Db;
@@ -271,55 +269,37 @@ async fn login(call: &Call<'_>) -> Result<Response, AppError> {
     Ok(response)
 }
 
-fn required(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
-    let v = value.trim();
-    if v.is_empty() {
-        Err(FieldError { field, problem: Problem::Required })
-    } else if v.chars().count() > max {
-        Err(FieldError { field, problem: Problem::TooLong { max } })
-    } else {
-        Ok(v.to_string())
-    }
-}
-
 async fn signup(call: &Call<'_>) -> Result<Response, AppError> {
     let a = account_t(call.ctx.locale);
     if let Some(refusal) = limited(call, Action::SignUp).await? {
         return Ok(refusal);
     }
-    let (raw_email, raw_name, raw_password) = (call.field("email"), call.field("name"), call.field("password"));
-    let mut errors = Vec::new();
-    let name = required("name", &raw_name, 100).map_err(|e| errors.push(e)).ok();
-    let email = match Email::parse(&raw_email) {
-        Some(e) if raw_email.len() <= 254 => Some(e),
-        _ if raw_email.trim().is_empty() => {
-            errors.push(FieldError { field: "email", problem: Problem::Required });
-            None
-        }
-        _ => {
-            errors.push(FieldError { field: "email", problem: Problem::InvalidEmail });
-            None
-        }
-    };
-    let password = NewPassword::parse("password", &raw_password).map_err(|e| errors.push(e)).ok();
-    let (Some(name), Some(email), Some(password), true) = (name, email, password, errors.is_empty()) else {
-        return Ok(call.page(422, account::signup_page(&call.ctx, raw_email.trim(), raw_name.trim(), &errors, None)));
+    let (raw_email, raw_name) = (call.field("email"), call.field("name"));
+    let checked = match account_flows::check_sign_up(&raw_email, &raw_name, &call.field("password")) {
+        Ok(s) => s,
+        Err(errors) => return Ok(call.page(422, account::signup_page(&call.ctx, raw_email.trim(), raw_name.trim(), &errors, None))),
     };
     let id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
-    let hash = hash_password(password.as_str()).await?;
-    if !changed(&call.db, &[create_customer_sql(&id, email.as_str(), &name, Some(&hash), now())]).await? {
-        return Ok(call.page(409, account::signup_page(&call.ctx, email.as_str(), &name, &[], Some(a.email_taken))));
-    }
-    let customer = call.db.all::<CustomerRow>(&customer_by_email_sql(email.as_str())).await?.into_iter().next().ok_or(AppError::NotFound)?;
-    send_link(call, Purpose::VerifyEmail, &customer, paths::VERIFY).await?;
+    let hash = hash_password(checked.password.as_str()).await?;
+    let (token, url) = new_link(call, paths::VERIFY)?;
+    let link = account_flows::Link { token: &token, url: &url, locale: call.ctx.locale.code() };
+    let Some(customer) = account_flows::sign_up(&call.db, &id, &checked.email, &checked.name, &hash, &link, now()).await? else {
+        return Ok(call.page(409, account::signup_page(&call.ctx, checked.email.as_str(), &checked.name, &[], Some(a.email_taken))));
+    };
     sign_in(call, &customer, &call.href(paths::ACCOUNT)).await
 }
 
-/// Issues a one-time link and queues its email in the outbox.
-async fn send_link(call: &Call<'_>, purpose: Purpose, customer: &CustomerRow, base: &str) -> Result<(), AppError> {
+/// A new one-time link's token and the page it opens (`base/{token}`), in the visitor's language.
+fn new_link(call: &Call<'_>, base: &str) -> Result<(String, String), AppError> {
     let token = random::token(32).ok_or_else(|| AppError::Internal("no randomness".into()))?;
     let url = call.ctx.absolute(&call.href(&format!("{base}/{token}")));
-    call.db.batch(&issue_token_batch(purpose, &token, customer, &url, call.ctx.locale.code(), now())).await?;
+    Ok((token, url))
+}
+
+/// Issues a one-time link for an account that already exists and queues its email in the outbox.
+async fn send_link(call: &Call<'_>, purpose: Purpose, customer: &CustomerRow, base: &str) -> Result<(), AppError> {
+    let (token, url) = new_link(call, base)?;
+    call.db.batch(&crate::app::accounts::issue_token_batch(purpose, &token, customer, &url, call.ctx.locale.code(), now())).await?;
     Ok(())
 }
 
@@ -342,65 +322,41 @@ async fn request_reset(call: &Call<'_>) -> Result<Response, AppError> {
     if let Some(refusal) = limited(call, Action::PasswordReset).await? {
         return Ok(refusal);
     }
-    let email = call.field("email").trim().to_lowercase();
-    if let Some(customer) = call.db.all::<CustomerRow>(&customer_by_email_sql(&email)).await?.into_iter().next() {
-        send_link(call, Purpose::PasswordReset, &customer, paths::RESET).await?;
-    }
+    let (token, url) = new_link(call, paths::RESET)?;
+    let link = account_flows::Link { token: &token, url: &url, locale: call.ctx.locale.code() };
+    account_flows::request_reset(&call.db, &call.field("email"), &link, now()).await?;
     // The same answer either way: the page does not tell which emails have accounts.
     Ok(call.page(200, account::reset_request_page(&call.ctx, true)))
 }
 
-fn is_token(token: &str) -> bool {
-    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-async fn live_token(call: &Call<'_>, purpose: Purpose, token: &str) -> Result<Option<TokenRow>, AppError> {
-    if !is_token(token) {
-        return Ok(None);
-    }
-    Ok(call.db.all::<TokenRow>(&live_token_sql(purpose, token, now())).await?.into_iter().next())
-}
-
 async fn reset_form(call: &Call<'_>, token: &str) -> Result<Response, AppError> {
-    Ok(match live_token(call, Purpose::PasswordReset, token).await? {
+    Ok(match account_flows::live_link(&call.db, Purpose::PasswordReset, token, now()).await? {
         Some(_) => call.page(200, account::reset_page(&call.ctx, Some(token), &[])),
         None => call.page(404, account::reset_page(&call.ctx, None, &[])),
     })
 }
 
 async fn reset_password(call: &Call<'_>, token: &str) -> Result<Response, AppError> {
-    let Some(row) = live_token(call, Purpose::PasswordReset, token).await? else {
+    if account_flows::live_link(&call.db, Purpose::PasswordReset, token, now()).await?.is_none() {
         return Ok(call.page(404, account::reset_page(&call.ctx, None, &[])));
-    };
+    }
     let password = match NewPassword::parse("password", &call.field("password")) {
         Ok(p) => p,
         Err(e) => return Ok(call.page(422, account::reset_page(&call.ctx, Some(token), &[e]))),
     };
     let hash = hash_password(password.as_str()).await?;
     // Only the first use of the link changes anything.
-    if !changed(&call.db, &[use_token_sql(Purpose::PasswordReset, token, now())]).await? {
+    if !account_flows::reset_password(&call.db, token, &hash, now()).await? {
         return Ok(call.page(404, account::reset_page(&call.ctx, None, &[])));
     }
-    let mut batch = vec![
-        set_password_sql(&row.customer_id, &hash, now()),
-        end_all_sessions_sql(Realm::Customer, &row.customer_id),
-        revoke_customer_sql(&row.customer_id, now()),
-        clear_failures_sql(&format!("customer:{}", row.email)),
-    ];
-    // The link reached the inbox: that proves the email.
-    batch.extend(verify_email_batch(&row.customer_id, &row.email, now()));
-    call.db.batch(&batch).await?;
     let location = format!("{}?notice=reset_done", call.href(paths::LOGIN));
     Ok(redirect(&location, vec![SetCookie::removal(SESSION_COOKIE, "/", call.secure()).to_string()]))
 }
 
 async fn verify_email(call: &Call<'_>, token: &str) -> Result<Response, AppError> {
-    let Some(row) = live_token(call, Purpose::VerifyEmail, token).await? else {
+    if !account_flows::verify_email(&call.db, token, now()).await? {
         let a = account_t(call.ctx.locale);
         return Ok(call.page(404, account::login_page(&call.ctx, "", None, Some(a.verify_invalid), &call.config.social.offered())));
-    };
-    if changed(&call.db, &[use_token_sql(Purpose::VerifyEmail, token, now())]).await? {
-        call.db.batch(&verify_email_batch(&row.customer_id, &row.email, now())).await?;
     }
     let target = if call.shopper.is_some() { paths::ACCOUNT } else { paths::LOGIN };
     Ok(redirect(&format!("{}?notice=verified", call.href(target)), Vec::new()))
@@ -486,19 +442,9 @@ async fn update_profile(call: &Call<'_>) -> Result<Response, AppError> {
         Ok(s) => s,
         Err(r) => return Ok(r),
     };
-    let mut errors = Vec::new();
-    let name = required("name", &call.field("name"), 100).map_err(|e| errors.push(e)).ok();
-    let raw_phone = call.field("phone");
-    let phone = if raw_phone.trim().is_empty() {
-        Some(String::new())
-    } else {
-        Phone::parse(&raw_phone, "VN").map(|p| p.as_str().to_string()).or_else(|| {
-            errors.push(FieldError { field: "phone", problem: Problem::InvalidPhone });
-            None
-        })
-    };
-    let (Some(name), Some(phone)) = (name, phone) else { return show_account(call, None, &errors, None).await };
-    call.db.batch(&[update_profile_sql(&shopper.customer.id, &name, &phone, now())]).await?;
+    if let Err(errors) = account_flows::update_profile(&call.db, &shopper.customer.id, &call.field("name"), &call.field("phone"), now()).await? {
+        return show_account(call, None, &errors, None).await;
+    }
     Ok(redirect(&format!("{}?notice=profile_saved", call.href(paths::ACCOUNT)), Vec::new()))
 }
 

@@ -219,6 +219,15 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
         ("POST", ["admin", "users"]) => create_admin(&db, &signed, &actor, &field("email"), &field("name"), &field("role"), &field("password")).await,
         ("POST", ["admin", "users", id, "role"]) => change_role(&db, &signed, &actor, id, &field("role")).await,
         ("POST", ["admin", "users", id, "disable"]) => disable(&db, &signed, &actor, id).await,
+        ("GET", ["admin", "api-keys"]) => api_keys(&db, &signed, None, None).await,
+        ("POST", ["admin", "api-keys"]) => create_api_key(&db, &signed, &actor, &form).await,
+        ("POST", ["admin", "api-keys", id, "revoke"]) => {
+            let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+            if !changed(&db, &crate::app::api_keys::revoke_batch(&actor, id, now())).await? {
+                return Err(AppError::NotFound);
+            }
+            Ok(redirect("/admin/api-keys", Vec::new()))
+        }
         ("GET", ["admin", "reviews"]) => super::admin_reviews::queue(&db, &signed.admin, &incoming.query).await,
         ("POST", ["admin", "reviews", id, action]) => super::admin_reviews::decide(env, &db, &signed.admin, &actor, id, action, &form).await,
         (m, ["admin", "promotions", ..]) => {
@@ -345,6 +354,27 @@ fn too_many(retry_after: i64, email: &str) -> Response {
 async fn users(db: &D1, signed: &Signed, error: Option<&str>) -> Result<Response, AppError> {
     let all: Vec<AdminRow> = db.all(&admins_sql()).await?;
     Ok(page(if error.is_some() { 422 } else { 200 }, admin::users_page(&signed.admin, &all, error)))
+}
+
+/// `/admin/api-keys`: the keys; `created` a key just made (shown once), `error` why one was not.
+async fn api_keys(db: &D1, signed: &Signed, created: Option<&str>, error: Option<&str>) -> Result<Response, AppError> {
+    let keys: Vec<crate::app::api_keys::KeyRow> = db.all(&crate::app::api_keys::keys_sql()).await?;
+    let status = if error.is_some() { 422 } else if created.is_some() { 201 } else { 200 };
+    Ok(page(status, admin::api_keys_page(&signed.admin, &keys, created, error)))
+}
+
+/// Creates a key with a name and at least one scope; the page shows it once (its hash is kept).
+async fn create_api_key(db: &D1, signed: &Signed, actor: &Actor<'_>, form: &crate::domain::http::Form) -> Result<Response, AppError> {
+    use crate::app::api_keys::{create_batch, key_from_random, scopes_from_form, MAX_NAME_CHARS};
+    let name = form.trimmed("name");
+    let ticked: Vec<&str> = form.iter().filter(|(k, _)| k == "scope").map(|(_, v)| v.as_str()).collect();
+    let Some(scopes) = scopes_from_form(&ticked) else { return api_keys(db, signed, None, Some("Chọn ít nhất một quyền.")).await };
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return api_keys(db, signed, None, Some("Cần tên khoá (tối đa 80 ký tự).")).await;
+    }
+    let key = key_from_random(&random::token(32).ok_or_else(|| AppError::Internal("no randomness".into()))?);
+    db.batch(&create_batch(actor, name, &key, &scopes, now())).await?;
+    api_keys(db, signed, Some(&key), None).await
 }
 
 /// What the audit log keeps of an admin user (never the password hash).

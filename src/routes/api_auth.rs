@@ -18,7 +18,10 @@ use super::http::{error_body, read_body};
 use super::orders::{load_order, order_json};
 use super::Incoming;
 use crate::app::accounts::{attach_guest_orders_sql, customer_by_email_sql, orders_page_sql, CustomerRow, OrderSummaryRow};
+use crate::app::account_flows;
+use crate::app::address_book::{self, AddressInput, SaveError};
 use crate::app::sign_in::{attempt, Attempt};
+use crate::domain::checkout::AddressForm;
 use crate::app::api_tokens::{
     insert_first_sql, is_refresh_token, live_family_customer_sql, revoke_family_sql, rotate_batch, RefreshRow, ROTATE_RESULT, ROTATE_SPEND,
 };
@@ -44,6 +47,9 @@ const REALM: &str = "vestify-api";
 pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Response {
     let config = Config::from_env(env);
     let segments: Vec<&str> = incoming.path.trim_start_matches("/api/v1/").split('/').collect();
+    if let ["server", rest @ ..] = segments.as_slice() {
+        return super::api_server::handle(req, incoming, env, rest).await;
+    }
     let method = incoming.method.clone();
     let result = match (method, segments.as_slice()) {
         (Method::Post, ["auth", "token"]) => {
@@ -58,9 +64,49 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
             incoming.name("api.auth.logout");
             with_json_body(&mut req, incoming, async |req, body| logout(req, incoming, env, body).await).await
         }
+        (Method::Post, ["auth", "signup"]) => {
+            incoming.name("api.auth.signup");
+            with_json_body(&mut req, incoming, async |req, body| sign_up(req, incoming, env, &config, body).await).await
+        }
+        (Method::Post, ["auth", "verify"]) => {
+            incoming.name("api.auth.verify");
+            with_json_body(&mut req, incoming, async |_, body| verify(env, body).await).await
+        }
+        (Method::Post, ["auth", "password-reset"]) => {
+            incoming.name("api.auth.password_reset");
+            with_json_body(&mut req, incoming, async |req, body| request_reset(req, incoming, env, body).await).await
+        }
+        (Method::Post, ["auth", "password-reset", "confirm"]) => {
+            incoming.name("api.auth.password_reset_confirm");
+            with_json_body(&mut req, incoming, async |_, body| confirm_reset(env, body).await).await
+        }
         (Method::Get, ["me"]) => {
             incoming.name("api.me");
             me(&req, env, &config).await
+        }
+        (Method::Patch, ["me"]) => {
+            incoming.name("api.me.update");
+            with_json_body(&mut req, incoming, async |req, body| update_me(req, env, &config, body).await).await
+        }
+        (Method::Get, ["me", "addresses"]) => {
+            incoming.name("api.me.addresses");
+            list_addresses(&req, env, &config).await
+        }
+        (Method::Post, ["me", "addresses"]) => {
+            incoming.name("api.me.add_address");
+            with_json_body(&mut req, incoming, async |req, body| save_address(req, env, &config, None, body).await).await
+        }
+        (Method::Put, ["me", "addresses", id]) => {
+            incoming.name("api.me.edit_address");
+            with_json_body(&mut req, incoming, async |req, body| save_address(req, env, &config, Some(id), body).await).await
+        }
+        (Method::Delete, ["me", "addresses", id]) => {
+            incoming.name("api.me.delete_address");
+            delete_address(&req, env, &config, id).await
+        }
+        (Method::Post, ["me", "addresses", id, "default"]) => {
+            incoming.name("api.me.default_address");
+            default_address(&req, env, &config, id).await
         }
         (Method::Get, ["me", "orders"]) => {
             incoming.name("api.me.orders");
@@ -70,11 +116,23 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
             incoming.name("api.me.order");
             my_order(&req, env, &config, id).await
         }
-        (_, ["auth", "token" | "refresh" | "logout"]) => {
+        (_, ["auth", "token" | "refresh" | "logout" | "signup" | "verify" | "password-reset"] | ["auth", "password-reset", "confirm"] | ["me", "addresses", _, "default"]) => {
             incoming.name("api.account.unknown");
             Ok(not_allowed(incoming, "POST"))
         }
-        (_, ["me"] | ["me", "orders"] | ["me", "orders", _]) => {
+        (_, ["me"]) => {
+            incoming.name("api.account.unknown");
+            Ok(not_allowed(incoming, "GET, PATCH"))
+        }
+        (_, ["me", "addresses"]) => {
+            incoming.name("api.account.unknown");
+            Ok(not_allowed(incoming, "GET, POST"))
+        }
+        (_, ["me", "addresses", _]) => {
+            incoming.name("api.account.unknown");
+            Ok(not_allowed(incoming, "PUT, DELETE"))
+        }
+        (_, ["me", "orders"] | ["me", "orders", _]) => {
             incoming.name("api.account.unknown");
             Ok(not_allowed(incoming, "GET"))
         }
@@ -277,10 +335,7 @@ async fn logout(req: &Request, incoming: &Incoming, env: &Env, body: &Value) -> 
     if is_refresh_token(&token) {
         D1::open(env)?.batch(&[revoke_family_sql(&token, now())]).await?;
     }
-    // No content, so no content type.
-    let headers = worker::Headers::new();
-    let _ = headers.set("cache-control", http_cache::NO_STORE);
-    Ok(worker::ResponseBuilder::new().with_status(204).with_headers(headers).empty())
+    Ok(no_content())
 }
 
 // --- bearer-authenticated endpoints ------------------------------------------------------------
@@ -305,13 +360,7 @@ async fn me(req: &Request, env: &Env, config: &Config) -> Result<Response, AppEr
     };
     // The account's address book, the default first and flagged (`default`).
     let addresses: Vec<crate::app::address_book::SavedAddress> = db.all(&crate::app::address_book::addresses_sql(&c.id)).await?;
-    let body = json!({
-        "customer": {
-            "id": c.id, "email": c.email, "email_verified": c.email_verified_at.is_some(), "name": c.name, "phone": c.phone,
-            "created_at": rfc3339(c.created_at),
-        },
-        "addresses": addresses,
-    });
+    let body = json!({"customer": customer_json(&c), "addresses": addresses});
     Ok(answer(200, &body, Vec::new()))
 }
 
@@ -364,4 +413,226 @@ async fn my_order(req: &Request, env: &Env, config: &Config, id: &str) -> Result
         Err(refusal) => return Ok(refusal),
     };
     Ok(answer(200, &owned_order_json(env, &db, &c.id, id).await?, Vec::new()))
+}
+
+// --- the account: sign-up, verification, password reset, profile, addresses ----------------------
+// The same use cases as the account pages (`app::account_flows`, `app::address_book`): the same
+// checks, limits and messages.
+
+/// An optional string field ("" when absent or null); `BadValue` when it is not a string.
+fn text(body: &Value, name: &'static str) -> Result<String, FieldError> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(FieldError { field: name, problem: Problem::BadValue }),
+    }
+}
+
+/// The string fields `names` of the body, or the 400 naming each that is not a string.
+fn texts<const N: usize>(body: &Value, names: [&'static str; N]) -> Result<[String; N], AppError> {
+    let mut errors = Vec::new();
+    let values = names.map(|n| text(body, n).map_err(|e| errors.push(e)).unwrap_or_default());
+    if errors.is_empty() {
+        Ok(values)
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
+/// The language of the mail and of the page its link opens: the body's `locale` (`vi`, `en`),
+/// Vietnamese by default.
+fn mail_locale(body: &Value) -> crate::domain::locale::Locale {
+    body.get("locale").and_then(Value::as_str).and_then(crate::domain::locale::Locale::parse).unwrap_or(crate::domain::locale::Locale::Vi)
+}
+
+/// A new one-time link's token and its page on the shop (`base/{token}` in `locale`).
+fn new_link(incoming: &Incoming, locale: crate::domain::locale::Locale, base: &str) -> Result<(String, String), AppError> {
+    let token = new_token()?;
+    let url = format!("{}{}", incoming.origin, locale.path(&format!("{base}/{token}")));
+    Ok((token, url))
+}
+
+fn customer_json(c: &CustomerRow) -> Value {
+    json!({
+        "id": c.id, "email": c.email, "email_verified": c.email_verified_at.is_some(), "name": c.name, "phone": c.phone,
+        "created_at": rfc3339(c.created_at),
+    })
+}
+
+fn no_content() -> Response {
+    // No content, so no content type.
+    let headers = worker::Headers::new();
+    let _ = headers.set("cache-control", http_cache::NO_STORE);
+    worker::ResponseBuilder::new().with_status(204).with_headers(headers).empty()
+}
+
+/// `POST /api/v1/auth/signup` `{email, name, password, locale?}`: the sign-up form's checks and
+/// limit; the verification link is mailed (through the outbox) and the app is signed in at once
+/// (201 with the token pair), as the form signs the browser in.
+async fn sign_up(req: &Request, incoming: &Incoming, env: &Env, config: &Config, body: &Value) -> Result<Response, AppError> {
+    let secret = secret(config)?;
+    if let Some(wait) = limited(req, incoming, env, Action::SignUp).await? {
+        return Ok(too_many(wait));
+    }
+    let [email, name, password] = texts(body, ["email", "name", "password"])?;
+    let checked = account_flows::check_sign_up(&email, &name, &password).map_err(AppError::Unprocessable)?;
+    let db = D1::open(env)?;
+    let id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    let hash = crate::platform::accounts::hash_password(checked.password.as_str()).await?;
+    let locale = mail_locale(body);
+    let (token, url) = new_link(incoming, locale, crate::views::account::paths::VERIFY)?;
+    let link = account_flows::Link { token: &token, url: &url, locale: locale.code() };
+    let now = now();
+    let Some(customer) = account_flows::sign_up(&db, &id, &checked.email, &checked.name, &hash, &link, now).await? else {
+        return Ok(refuse(409, "email_taken", "An account with this email already exists. Sign in or reset the password."));
+    };
+    let family = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    let refresh_token = new_token()?;
+    db.batch(&[insert_first_sql(&refresh_token, &family, &customer.id, now)]).await?;
+    let access = jwt::sign(secret.as_bytes(), &Claims::access(&customer.id, &family, now));
+    let body = json!({
+        "customer": customer_json(&customer),
+        "access_token": access, "token_type": "Bearer", "expires_in": ACCESS_TOKEN_SECONDS, "refresh_token": refresh_token,
+    });
+    Ok(answer(201, &body, vec![("pragma", "no-cache".into())]))
+}
+
+fn link_invalid() -> Response {
+    refuse(404, "link_invalid", "This link is unknown, used or expired. Ask for a new one.")
+}
+
+/// `POST /api/v1/auth/verify` `{token}`: the token of the mailed verification link.
+async fn verify(env: &Env, body: &Value) -> Result<Response, AppError> {
+    let [token] = texts(body, ["token"])?;
+    if !account_flows::verify_email(&D1::open(env)?, &token, now()).await? {
+        return Ok(link_invalid());
+    }
+    Ok(no_content())
+}
+
+/// `POST /api/v1/auth/password-reset` `{email, locale?}`: 202 whether or not the email has an
+/// account (the answer does not tell), with the form's limit.
+async fn request_reset(req: &Request, incoming: &Incoming, env: &Env, body: &Value) -> Result<Response, AppError> {
+    if let Some(wait) = limited(req, incoming, env, Action::PasswordReset).await? {
+        return Ok(too_many(wait));
+    }
+    let [email] = texts(body, ["email"])?;
+    if email.trim().is_empty() {
+        return Err(AppError::Unprocessable(vec![FieldError { field: "email", problem: Problem::Required }]));
+    }
+    let locale = mail_locale(body);
+    let (token, url) = new_link(incoming, locale, crate::views::account::paths::RESET)?;
+    let link = account_flows::Link { token: &token, url: &url, locale: locale.code() };
+    account_flows::request_reset(&D1::open(env)?, &email, &link, now()).await?;
+    Ok(answer(202, &json!({"status": "sent_if_registered"}), Vec::new()))
+}
+
+/// `POST /api/v1/auth/password-reset/confirm` `{token, password}`: the link's token and the new
+/// password; every session and app token of the account ends.
+async fn confirm_reset(env: &Env, body: &Value) -> Result<Response, AppError> {
+    let [token, password] = texts(body, ["token", "password"])?;
+    let db = D1::open(env)?;
+    if account_flows::live_link(&db, crate::app::accounts::Purpose::PasswordReset, &token, now()).await?.is_none() {
+        return Ok(link_invalid());
+    }
+    let password = crate::domain::password::NewPassword::parse("password", &password).map_err(|e| AppError::Unprocessable(vec![e]))?;
+    let hash = crate::platform::accounts::hash_password(password.as_str()).await?;
+    if !account_flows::reset_password(&db, &token, &hash, now()).await? {
+        return Ok(link_invalid());
+    }
+    Ok(no_content())
+}
+
+/// `PATCH /api/v1/me` `{name?, phone?}`: a field left out keeps its value; the profile form's checks.
+async fn update_me(req: &Request, env: &Env, config: &Config, body: &Value) -> Result<Response, AppError> {
+    let db = D1::open(env)?;
+    let c = match bearer_customer(req, &db, config).await? {
+        Ok(c) => c,
+        Err(refusal) => return Ok(refusal),
+    };
+    let [name, phone] = texts(body, ["name", "phone"])?;
+    let name = if body.get("name").is_some_and(|v| !v.is_null()) { name } else { c.name.clone() };
+    let phone = if body.get("phone").is_some_and(|v| !v.is_null()) { phone } else { c.phone.clone() };
+    let (name, phone) = account_flows::update_profile(&db, &c.id, &name, &phone, now()).await?.map_err(AppError::Unprocessable)?;
+    let updated = CustomerRow { name, phone, ..c };
+    Ok(answer(200, &json!({"customer": customer_json(&updated)}), Vec::new()))
+}
+
+async fn list_addresses(req: &Request, env: &Env, config: &Config) -> Result<Response, AppError> {
+    let db = D1::open(env)?;
+    let c = match bearer_customer(req, &db, config).await? {
+        Ok(c) => c,
+        Err(refusal) => return Ok(refusal),
+    };
+    let addresses = address_book::addresses(&db, &c.id).await?;
+    Ok(answer(200, &json!({"addresses": addresses}), Vec::new()))
+}
+
+/// The address of a body: `{name, phone, line1, province_code, ward_code}` in Vietnam, or
+/// `{name, phone, line1, province, postal_code, country}` abroad; `default: true` makes it the default.
+fn address_input(body: &Value) -> Result<AddressInput, AppError> {
+    let [name, phone, line1, province, country, province_code, ward_code, postal_code] =
+        texts(body, ["name", "phone", "line1", "province", "country", "province_code", "ward_code", "postal_code"])?;
+    let make_default = match body.get("default") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(AppError::Invalid(vec![FieldError { field: "default", problem: Problem::BadValue }])),
+    };
+    let address = AddressForm { line1, province, country, province_code, ward_code, postal_code, ..AddressForm::default() };
+    Ok(AddressInput { name, phone, address, make_default })
+}
+
+/// The form's field names are `address.line1`…; the API's are `line1`….
+fn api_fields(errors: Vec<FieldError>) -> AppError {
+    AppError::Unprocessable(errors.into_iter().map(|e| FieldError { field: e.field.strip_prefix("address.").unwrap_or(e.field), ..e }).collect())
+}
+
+/// `POST /api/v1/me/addresses` (201) and `PUT /api/v1/me/addresses/{id}` (200): the address
+/// book's own save (the checkout's address rules, at most `MAX_ADDRESSES`).
+async fn save_address(req: &Request, env: &Env, config: &Config, editing: Option<&str>, body: &Value) -> Result<Response, AppError> {
+    let db = D1::open(env)?;
+    let c = match bearer_customer(req, &db, config).await? {
+        Ok(c) => c,
+        Err(refusal) => return Ok(refusal),
+    };
+    let input = address_input(body)?;
+    let new_id = random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+    let id = match address_book::save(&db, &c.id, editing, &new_id, &input, now()).await? {
+        Ok(id) => id,
+        Err(SaveError::Invalid(errors)) => return Err(api_fields(errors)),
+        Err(SaveError::NotFound) => return Err(AppError::NotFound),
+        Err(SaveError::TooMany) => {
+            return Ok(refuse(409, "address_book_full", &format!("An account keeps at most {} addresses.", address_book::MAX_ADDRESSES)));
+        }
+    };
+    let saved = address_book::addresses(&db, &c.id).await?.into_iter().find(|a| a.id == id).ok_or(AppError::NotFound)?;
+    Ok(answer(if editing.is_some() { 200 } else { 201 }, &json!({"address": saved}), Vec::new()))
+}
+
+/// `DELETE /api/v1/me/addresses/{id}`: the oldest remaining address becomes the default if this
+/// one was; another account's address is a 404.
+async fn delete_address(req: &Request, env: &Env, config: &Config, id: &str) -> Result<Response, AppError> {
+    let db = D1::open(env)?;
+    let c = match bearer_customer(req, &db, config).await? {
+        Ok(c) => c,
+        Err(refusal) => return Ok(refusal),
+    };
+    if !address_book::remove(&db, &c.id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(no_content())
+}
+
+/// `POST /api/v1/me/addresses/{id}/default`: the book, this address first.
+async fn default_address(req: &Request, env: &Env, config: &Config, id: &str) -> Result<Response, AppError> {
+    let db = D1::open(env)?;
+    let c = match bearer_customer(req, &db, config).await? {
+        Ok(c) => c,
+        Err(refusal) => return Ok(refusal),
+    };
+    if !address_book::set_default(&db, &c.id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let addresses = address_book::addresses(&db, &c.id).await?;
+    Ok(answer(200, &json!({"addresses": addresses}), Vec::new()))
 }

@@ -22,6 +22,7 @@ mod admin_media;
 mod admin_taxonomy;
 mod admin_upload;
 mod api_auth;
+mod api_server;
 mod cart;
 mod checkout;
 pub(crate) mod http;

@@ -147,6 +147,7 @@ pub fn users_page(admin: &AdminRow, users: &[AdminRow], error: Option<&str>) -> 
                     }
                 }
             }
+            p { a href="/admin/api-keys" { "Khoá API cho máy chủ đối tác" } }
             h2 { "Thêm tài khoản" }
             form.create-admin method="post" action="/admin/users" {
                 (csrf_field())
@@ -295,6 +296,63 @@ pub fn search_words_page(admin: &AdminRow, rows: &[crate::app::search::SynonymRo
                 label for="f-words" { "Nhóm từ (ví dụ: áo khoác, jacket, coat)" }
                 input #f-words type="text" name="words" value=(typed) maxlength="1000" size="60" required;
                 button.button type="submit" { "Thêm" }
+            }
+        },
+    )
+}
+
+/// `/admin/api-keys` (owners): the keys with their scopes, use and state; the form for a new key;
+/// `created`: a key just made, shown this once (only its hash is kept).
+pub fn api_keys_page(admin: &AdminRow, keys: &[crate::app::api_keys::KeyRow], created: Option<&str>, error: Option<&str>) -> Markup {
+    use crate::app::api_keys::{parse_scopes, Scope};
+    shell(
+        "Khoá API",
+        Some(admin),
+        html! {
+            h1 { "Khoá API" }
+            p { "Cho máy chủ của đối tác (ERP, kho, vận chuyển) gọi " code { "/api/v1/server/…" } " với " code { "Authorization: Bearer vsk_…" } ". Mỗi khoá có quyền riêng, giới hạn 120 yêu cầu/phút." }
+            @if let Some(e) = error { p.notice role="alert" { (e) } }
+            @if let Some(key) = created {
+                div.notice.api-key-created role="status" {
+                    p { "Khoá mới — chỉ hiện một lần, hãy sao chép ngay:" }
+                    p { code data-api-key { (key) } }
+                }
+            }
+            table.api-keys {
+                thead { tr { th { "Tên" } th { "Khoá" } th { "Quyền" } th { "Tạo lúc" } th { "Dùng gần nhất" } th { "Trạng thái" } } }
+                tbody {
+                    @for k in keys {
+                        tr data-api-key-id=(k.id) {
+                            td { (k.name) }
+                            td { code { (k.prefix) "…" } }
+                            td { @for s in parse_scopes(&k.scopes) { code { (s.code()) } " " } }
+                            td { (vn_time(k.created_at)) }
+                            td { @if let Some(t) = k.last_used_at { (vn_time(t)) } @else { "—" } }
+                            td {
+                                @if let Some(t) = k.revoked_at { "Đã thu hồi " (vn_time(t)) }
+                                @else {
+                                    form.revoke method="post" action=(format!("/admin/api-keys/{}/revoke", k.id)) {
+                                        (csrf_field())
+                                        button.link type="submit" { "Thu hồi" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "Tạo khoá" }
+            form.create-api-key method="post" action="/admin/api-keys" {
+                (csrf_field())
+                div.field { label for="k-name" { "Tên (để nhận ra khoá)" } input #k-name type="text" name="name" maxlength="80" required; }
+                fieldset {
+                    legend { "Quyền" }
+                    @for s in Scope::ALL {
+                        label { input type="checkbox" name="scope" value=(s.code()); " " code { (s.code()) } " — " (s.routes()) }
+                        br;
+                    }
+                }
+                button.button type="submit" { "Tạo khoá" }
             }
         },
     )
