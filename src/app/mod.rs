@@ -28,6 +28,7 @@ pub mod payments;
 pub mod privacy;
 pub mod refunds;
 pub mod reviews;
+pub mod review_videos;
 pub mod regions;
 pub mod sentiment;
 pub mod shipping;

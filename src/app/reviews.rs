@@ -323,6 +323,9 @@ pub struct ReviewRow {
     pub helpful: i64,
     /// Approved photo URLs joined by U+001F, in order.
     pub photos: Option<String>,
+    /// The approved video's Stream id (public at Stream), if any.
+    #[serde(default)]
+    pub video: Option<String>,
 }
 
 impl ReviewRow {
@@ -357,6 +360,9 @@ pub struct ReviewsPage {
     /// Reviews matching the filters (for paging).
     pub matching: i64,
     pub page: i64,
+    /// Stream's delivery base (the player, manifests, posters), when Stream is configured; set by
+    /// the caller, not read from the rows.
+    pub video_base: Option<String>,
 }
 
 impl ReviewsPage {
@@ -368,7 +374,8 @@ impl ReviewsPage {
 const REVIEW_COLUMNS: &str = "r.id, r.rating, r.title, r.body, r.fit, r.size, r.color, r.author_name, r.locale, r.created_at, \
      r.published_at, r.reply, r.reply_at, r.helpful, \
      (SELECT group_concat(url, char(31)) FROM (SELECT ph.url FROM review_photos ph WHERE ph.review_id = r.id \
-       AND ph.status = 'approved' ORDER BY ph.position)) AS photos";
+       AND ph.status = 'approved' ORDER BY ph.position)) AS photos, \
+     (SELECT v.uid FROM review_videos v WHERE v.review_id = r.id AND v.state = 'approved') AS video";
 
 fn filtered(product_id: i64, q: &ReviewQuery) -> (String, Vec<SqlValue>) {
     let mut text = String::from(" FROM reviews r WHERE r.product_id = ? AND r.status = 'published'");
@@ -378,7 +385,10 @@ fn filtered(product_id: i64, q: &ReviewQuery) -> (String, Vec<SqlValue>) {
         params.push(stars.into());
     }
     if q.media {
-        text.push_str(" AND EXISTS (SELECT 1 FROM review_photos ph WHERE ph.review_id = r.id AND ph.status = 'approved')");
+        text.push_str(
+            " AND (EXISTS (SELECT 1 FROM review_photos ph WHERE ph.review_id = r.id AND ph.status = 'approved') \
+             OR EXISTS (SELECT 1 FROM review_videos v WHERE v.review_id = r.id AND v.state = 'approved'))",
+        );
     }
     (text, params)
 }
@@ -411,6 +421,7 @@ pub async fn page(db: &impl Db, product_id: i64, q: &ReviewQuery) -> Result<Revi
         reviews: reviews.decode()?,
         matching: count.first::<IdRow>()?.map_or(0, |r| r.id),
         page: q.page.max(1),
+        video_base: None,
     })
 }
 
@@ -502,6 +513,11 @@ pub struct QueueRow {
     /// Every photo URL (any status) joined by U+001F.
     pub photos: Option<String>,
     pub sentiment: Option<String>,
+    /// The review's video at Stream and its state (`domain::stream::VideoState` code), if any.
+    #[serde(default)]
+    pub video_uid: Option<String>,
+    #[serde(default)]
+    pub video_state: Option<String>,
 }
 
 /// Which reviews the queue lists.
@@ -536,7 +552,8 @@ pub fn queue_sql(filter: QueueFilter, limit: i64) -> Sql {
     let condition = match filter {
         QueueFilter::Waiting => {
             "(r.status = 'pending' OR (r.status = 'published' AND r.reports > 0) \
-             OR (r.status IN ('pending', 'published') AND EXISTS (SELECT 1 FROM review_photos ph WHERE ph.review_id = r.id AND ph.status = 'pending')))"
+             OR (r.status IN ('pending', 'published') AND EXISTS (SELECT 1 FROM review_photos ph WHERE ph.review_id = r.id AND ph.status = 'pending')) \
+             OR (r.status IN ('pending', 'published') AND EXISTS (SELECT 1 FROM review_videos v WHERE v.review_id = r.id AND v.state = 'ready')))"
         }
         QueueFilter::Published => "r.status = 'published'",
         QueueFilter::Rejected => "r.status = 'rejected'",
@@ -551,8 +568,9 @@ pub fn queue_sql(filter: QueueFilter, limit: i64) -> Sql {
         "SELECT r.id, r.product_id, p.slug AS product_slug, p.name_vi AS product_name, r.rating, r.title, r.body, r.author_name, \
          r.size, r.color, r.status, r.flags, r.moderation_note, r.reply, r.reports, r.created_at, r.sentiment, \
          (SELECT COUNT(*) FROM review_photos ph WHERE ph.review_id = r.id AND ph.status = 'pending') AS pending_photos, \
-         (SELECT group_concat(url, char(31)) FROM (SELECT ph.url FROM review_photos ph WHERE ph.review_id = r.id ORDER BY ph.position)) AS photos \
-         FROM reviews r JOIN products p ON p.id = r.product_id WHERE {condition} \
+         (SELECT group_concat(url, char(31)) FROM (SELECT ph.url FROM review_photos ph WHERE ph.review_id = r.id ORDER BY ph.position)) AS photos, \
+         v.uid AS video_uid, v.state AS video_state \
+         FROM reviews r JOIN products p ON p.id = r.product_id LEFT JOIN review_videos v ON v.review_id = r.id WHERE {condition} \
          ORDER BY {order} LIMIT ?"
     ))
     .bind(limit)

@@ -38,6 +38,7 @@ pub mod shipping;
 pub mod security;
 pub mod signature;
 pub mod slug;
+pub mod stream;
 pub mod svg;
 pub mod throttle;
 pub mod time;

@@ -18,6 +18,7 @@ pub mod random;
 pub mod rate_limit_do;
 pub mod security;
 pub mod social;
+pub mod stream;
 pub mod webcrypto;
 pub mod sweep;
 

@@ -206,7 +206,8 @@ async fn product_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors
     // The review block: filters from the page's query (a bad value shows the first page unfiltered).
     let review_query = crate::domain::reviews::ReviewQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .unwrap_or(crate::domain::reviews::ReviewQuery { page: 1, ..Default::default() });
-    let reviews = crate::app::reviews::page(db, data.product.id, &review_query).await?;
+    let mut reviews = crate::app::reviews::page(db, data.product.id, &review_query).await?;
+    reviews.video_base = crate::platform::config::Config::cached().and_then(|c| c.stream.as_ref().map(|s| s.delivery_base.clone()));
     Ok(product::product_page_reviewed(ctx, data, colors, &choice, &badges, Some((&reviews, &review_query))))
 }
 
