@@ -14,6 +14,7 @@ use crate::app::reviews::{moderate, queue_sql, QueueFilter, QueueRow, ReviewErro
 use crate::domain::error::AppError;
 use crate::domain::locale::Locale;
 use crate::domain::reviews::Moderation;
+use crate::domain::sentiment::Label;
 use crate::platform::config::now;
 use crate::platform::d1::D1;
 use crate::views::admin::reviews::{reviews_page, Preview};
@@ -21,9 +22,10 @@ use crate::views::admin::reviews::{reviews_page, Preview};
 /// How many reviews one page of the queue lists.
 const QUEUE_PAGE: i64 = 100;
 
-/// `GET /admin/reviews?status=…`.
+/// `GET /admin/reviews?status=…&sentiment=…` (`positive`, `neutral`, `negative`; any other value: all).
 pub async fn queue(db: &D1, admin: &AdminRow, query: &str) -> Result<Response, AppError> {
     let filter = QueueFilter::parse(&query_param(query, "status").unwrap_or_default());
+    let sentiment = query_param(query, "sentiment").as_deref().and_then(Label::parse);
     let notice = query_param(query, "done").map(|d| match d.as_str() {
         "approve" => "Đã duyệt và đăng.",
         "reject" => "Đã từ chối.",
@@ -32,9 +34,9 @@ pub async fn queue(db: &D1, admin: &AdminRow, query: &str) -> Result<Response, A
         "reject-video" => "Đã từ chối video và xoá ở Stream.",
         _ => "Đã lưu.",
     });
-    let rows: Vec<QueueRow> = db.all(&queue_sql(filter, QUEUE_PAGE)).await?;
+    let rows: Vec<QueueRow> = db.all(&queue_sql(filter, sentiment, QUEUE_PAGE)).await?;
     let previews = previews(&rows).await?;
-    Ok(page(200, reviews_page(admin, filter, &rows, notice, &previews)))
+    Ok(page(200, reviews_page(admin, filter, sentiment, &rows, notice, &previews)))
 }
 
 /// Signed players for the videos waiting for approval (only moderators can play them before).
@@ -90,10 +92,10 @@ pub async fn decide(env: &Env, db: &D1, admin: &AdminRow, actor: &Actor<'_>, id:
         Ok(storefront_changed) => done(storefront_changed || video_changed).await,
         Err(ReviewError::WrongState(_)) if video_changed => done(true).await,
         Err(ReviewError::Invalid(_)) => {
-            let rows: Vec<QueueRow> = db.all(&queue_sql(filter, QUEUE_PAGE)).await?;
+            let rows: Vec<QueueRow> = db.all(&queue_sql(filter, None, QUEUE_PAGE)).await?;
             let why = if action == "reject" { "Hãy ghi lý do từ chối (tối đa 2.000 ký tự)." } else { "Hãy nhập phản hồi (tối đa 2.000 ký tự)." };
             let previews = previews(&rows).await?;
-            Ok(page(422, reviews_page(admin, filter, &rows, Some(why), &previews)))
+            Ok(page(422, reviews_page(admin, filter, None, &rows, Some(why), &previews)))
         }
         Err(e) => Err(e.into_app_error(Locale::Vi)),
     }
