@@ -141,6 +141,31 @@ describe('writing a review', () => {
   });
 });
 
+test('a signed-in buyer finds a delivered line on the account page and reviews it through the HTML form as themselves', async () => {
+  const { b, email } = await newShopper(shop, 'account-reviewer');
+  const customerId = (await shop.sql(`SELECT id FROM customers WHERE email = ${sqlText(email)}`))[0].id;
+  const v = freshVariant();
+  const slug = slugOf(v);
+  const order = await deliveredOrder(v, { customerId, delivered: false });
+  const before = await b.get('/account');
+  assert.equal(before.doc.find('.account-reviews'), null, 'nothing to review before delivery');
+  await shop.sql(`UPDATE orders SET status = 'delivered', fulfillment_status = 'delivered' WHERE id = ${sqlText(order.id)}`);
+  const account = await b.get('/account');
+  const link = account.doc.find(`.account-reviews li[data-order="${order.id}"] a`);
+  assert.ok(link, 'the delivered line is listed');
+  const href = link.attr('href');
+  assert.match(href, /^\/reviews\/write\?t=/);
+  const form = await b.get(href);
+  assert.equal(form.status, 200);
+  const token = new URLSearchParams(href.split('?')[1]).get('t');
+  const sent = await b.submit('/reviews/write', { t: token, rating: '4', title: '', body: 'Viết từ trang tài khoản, mặc vừa.', fit: 'true_to_size' }, { page: href });
+  assert.equal(sent.status, 201, sent.text.slice(0, 300));
+  const [row] = await shop.sql(`SELECT customer_id, status FROM reviews WHERE order_id = ${sqlText(order.id)}`);
+  assert.deepEqual(row, { customer_id: customerId, status: 'published' });
+  assert.equal((await b.get('/account')).doc.find(`.account-reviews li[data-order="${order.id}"]`), null, 'reviewed: no longer listed');
+  assert.match((await s.getPage(`/p/${slug}`)).text, /Viết từ trang tài khoản/);
+});
+
 /** The review the signed-in buyer's test left waiting for a moderator. */
 let heldReview = null;
 /** The signed-in admin browsers of the moderation test (`adminsByRole`). */

@@ -232,6 +232,34 @@ pub fn link_line_sql(order_id: &str, line_no: i64) -> Sql {
     .bind(line_no)
 }
 
+/// A delivered order line of the signed-in customer that has no review yet (the account page's
+/// "write a review" list).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct ReviewableLine {
+    pub order_id: String,
+    pub line_no: i64,
+    pub number: String,
+    pub slug: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub size: String,
+    pub color_vi: String,
+    pub color_en: String,
+}
+
+/// The customer's delivered lines of products on sale without a review, newest order first.
+pub fn reviewable_lines_sql(customer_id: &str) -> Sql {
+    Sql::new(
+        "SELECT l.order_id, l.line_no, o.number, p.slug, l.name_vi, l.name_en, l.size, COALESCE(c.name_vi, l.color) AS color_vi, \
+         COALESCE(c.name_en, l.color) AS color_en FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id \
+         LEFT JOIN colors c ON c.code = l.color \
+         WHERE o.customer_id = ? AND o.fulfillment_status = 'delivered' AND p.status = 'active' \
+           AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = l.order_id AND r.line_no = l.line_no) \
+         ORDER BY o.created_at DESC, l.line_no LIMIT 20",
+    )
+    .bind(customer_id)
+}
+
 // --- review requests ---------------------------------------------------------------------------
 
 /// How long after delivery the review request should go out (the outbox's sender waits for
@@ -756,6 +784,20 @@ mod tests {
         block_on(moderate(&db, &actor, &id(31), &Moderation::Approve, NOW + 1)).expect("approved");
         assert_eq!(label(&id(31)), "negative");
         assert_eq!(db.text(&format!("SELECT status FROM reviews WHERE id = '{}'", id(31))), "published");
+    }
+
+    #[test]
+    fn the_account_lists_delivered_lines_without_a_review_and_their_link_reviews_as_the_customer() {
+        let db = Sqlite::demo();
+        let (order, slug) = delivered(&db, 41, Some("acc1"), true);
+        delivered(&db, 42, Some("acc1"), false);
+        delivered(&db, 43, Some("someone-else"), true);
+        let lines: Vec<ReviewableLine> = block_on(db.all(&reviewable_lines_sql("acc1"))).expect("lines");
+        assert_eq!(lines.iter().map(|l| (l.order_id.as_str(), l.line_no, l.slug.as_str())).collect::<Vec<_>>(), vec![(order.as_str(), 1, slug.as_str())], "only delivered lines of this customer");
+        let link = Reviewer::Link { order_id: order.clone(), line_no: 1 };
+        block_on(submit(&db, &link, &slug, &good(4, "Ổn áp"), &[], &id(40), NOW)).expect("taken");
+        assert_eq!(db.text(&format!("SELECT customer_id FROM reviews WHERE id = '{}'", id(40))), "acc1", "the review is the customer's");
+        assert!(block_on(db.all::<ReviewableLine>(&reviewable_lines_sql("acc1"))).expect("lines").is_empty(), "reviewed: no longer listed");
     }
 
     #[test]
