@@ -275,8 +275,9 @@ describe('the product page', () => {
 describe('video reviews through Cloudflare Stream', () => {
   /** A published review of a fresh product by a guest link; its id, slug and token. */
   async function guestReview() {
-    const v = freshVariant();
-    const slug = slugOf(v);
+    // Any product will do (its own order line is reviewed): the products without reviews are few.
+    const [v] = pool.take(1, () => true);
+    const [{ slug }] = await shop.sql(`SELECT slug FROM products WHERE id = ${v.product_id}`);
     const order = await deliveredOrder(v);
     const token = reviewToken(order.id, 1);
     const created = await postReview(slug, { rating: 5, body: 'Có video mặc thử.', review_token: token });
