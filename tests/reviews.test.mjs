@@ -4,11 +4,12 @@
 // src/domain/reviews.rs and src/app/reviews.rs; these check the wiring.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 
 import { PASSWORD, newShopper } from './support/accounts.mjs';
 import { adminsByRole, PASSWORDS } from './support/admins.mjs';
 import { navigateBy, openPage, useBrowser } from './support/browser.mjs';
+import { startStreamFake } from './support/fakes/stream.mjs';
 import { png } from './support/images.mjs';
 import { assertSchema } from './support/openapi.mjs';
 import { beforeAll, s, shop, useShop } from './support/setup.mjs';
@@ -16,7 +17,12 @@ import { checkoutBody, variantPool } from './support/shopping.mjs';
 import { sqlText } from './support/shop.mjs';
 
 const LIFTED = ['login', 'signup', 'password_reset', 'checkout', 'token', 'token_refresh', 'reviews'].map((a) => `${a}=100000/60`).join(' ');
-useShop({ vars: { RATE_LIMITS: `${LIFTED} review_votes=4/3600` } });
+/** The fake Cloudflare Stream the shop's review videos go to (tests/support/fakes/stream.mjs). */
+let stream;
+beforeAll(async () => { stream = await startStreamFake(); });
+after(() => stream?.stop());
+useShop(() => ({ vars: { RATE_LIMITS: `${LIFTED} review_votes=4/3600`, ...stream.vars } }));
+beforeAll(() => stream.connect(shop.url));
 useBrowser();
 
 const pool = variantPool();
@@ -135,6 +141,31 @@ describe('writing a review', () => {
   });
 });
 
+test('a signed-in buyer finds a delivered line on the account page and reviews it through the HTML form as themselves', async () => {
+  const { b, email } = await newShopper(shop, 'account-reviewer');
+  const customerId = (await shop.sql(`SELECT id FROM customers WHERE email = ${sqlText(email)}`))[0].id;
+  const v = freshVariant();
+  const slug = slugOf(v);
+  const order = await deliveredOrder(v, { customerId, delivered: false });
+  const before = await b.get('/account');
+  assert.equal(before.doc.find('.account-reviews'), null, 'nothing to review before delivery');
+  await shop.sql(`UPDATE orders SET status = 'delivered', fulfillment_status = 'delivered' WHERE id = ${sqlText(order.id)}`);
+  const account = await b.get('/account');
+  const link = account.doc.find(`.account-reviews li[data-order="${order.id}"] a`);
+  assert.ok(link, 'the delivered line is listed');
+  const href = link.attr('href');
+  assert.match(href, /^\/reviews\/write\?t=/);
+  const form = await b.get(href);
+  assert.equal(form.status, 200);
+  const token = new URLSearchParams(href.split('?')[1]).get('t');
+  const sent = await b.submit('/reviews/write', { t: token, rating: '4', title: '', body: 'Viết từ trang tài khoản, mặc vừa.', fit: 'true_to_size' }, { page: href });
+  assert.equal(sent.status, 201, sent.text.slice(0, 300));
+  const [row] = await shop.sql(`SELECT customer_id, status FROM reviews WHERE order_id = ${sqlText(order.id)}`);
+  assert.deepEqual(row, { customer_id: customerId, status: 'published' });
+  assert.equal((await b.get('/account')).doc.find(`.account-reviews li[data-order="${order.id}"]`), null, 'reviewed: no longer listed');
+  assert.match((await s.getPage(`/p/${slug}`)).text, /Viết từ trang tài khoản/);
+});
+
 /** The review the signed-in buyer's test left waiting for a moderator. */
 let heldReview = null;
 /** The signed-in admin browsers of the moderation test (`adminsByRole`). */
@@ -241,6 +272,143 @@ describe('the product page', () => {
   });
 });
 
+describe('video reviews through Cloudflare Stream', () => {
+  /** A published review of a fresh product by a guest link; its id, slug and token. */
+  async function guestReview() {
+    // Any product will do (its own order line is reviewed): the products without reviews are few.
+    const [v] = pool.take(1, () => true);
+    const [{ slug }] = await shop.sql(`SELECT slug FROM products WHERE id = ${v.product_id}`);
+    const order = await deliveredOrder(v);
+    const token = reviewToken(order.id, 1);
+    const created = await postReview(slug, { rating: 5, body: 'Có video mặc thử.', review_token: token });
+    assert.equal(created.status, 201, created.text);
+    return { id: created.json.review.id, slug, token, order };
+  }
+  const askUpload = (id, body, headers = {}) => s.api('POST', `/api/v1/reviews/${id}/video-upload`, { body, headers });
+  const videoState = async (id) => (await shop.sql(`SELECT state, err_code FROM review_videos WHERE review_id = ${sqlText(id)}`))[0];
+  /** Uploads bytes to the link as the browser does (multipart, field `file`). */
+  async function upload(url) {
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.alloc(2048, 1)], { type: 'video/mp4' }), 'clip.mp4');
+    return fetch(url, { method: 'POST', body: form });
+  }
+
+  test('the author gets a direct upload of 90 s for 30 minutes with signed URLs naming the review; others are refused', async () => {
+    const { id, token, order } = await guestReview();
+    const other = await guestReview();
+    assert.equal((await askUpload(id, {})).status, 401, 'no credential');
+    const stranger = await askUpload(id, { review_token: other.token });
+    assert.equal(stranger.status, 403, stranger.text);
+    assert.equal(stranger.json.error.code, 'not_author');
+    assert.equal((await askUpload('0'.repeat(32), { review_token: token })).status, 404);
+    const asked = Math.floor(Date.now() / 1000);
+    const link = await askUpload(id, { review_token: token });
+    assert.equal(link.status, 201, link.text);
+    assertSchema('ReviewVideoUpload', link.json);
+    const sent = stream.uploads.find((u) => u.uid === link.json.video_id);
+    assert.ok(sent, 'the Worker asked Stream');
+    assert.equal(sent.body.maxDurationSeconds, 90);
+    assert.equal(sent.body.requireSignedURLs, true);
+    assert.ok(Math.abs(Date.parse(sent.body.expiry) / 1000 - (asked + 1800)) < 60, sent.body.expiry);
+    assert.deepEqual(sent.body.allowedOrigins, [new URL(shop.url).host]);
+    assert.equal(sent.body.creator, `review:${id}`);
+    assert.equal(sent.body.meta.review_id, id);
+    assert.equal(link.json.upload_url, `${stream.url}/upload/${link.json.video_id}`);
+    assert.equal((await videoState(id)).state, 'awaiting_upload');
+    assert.ok(order.id);
+    // Uploaded and encoded: a second link is refused.
+    assert.equal((await upload(link.json.upload_url)).status, 200);
+    assert.equal((await stream.emit(link.json.video_id, 'ready')).status, 200);
+    const again = await askUpload(id, { review_token: token });
+    assert.equal(again.status, 409, again.text);
+  });
+
+  test('the webhook is applied once when signed, and a forged, unsigned or stale one is 401 with no effect', async () => {
+    const { id, token, slug } = await guestReview();
+    const link = await askUpload(id, { review_token: token });
+    const uid = link.json.video_id;
+    await upload(link.json.upload_url);
+    const forged = await stream.emit(uid, 'ready', { secret: 'not-the-secret' });
+    assert.equal(forged.status, 401, forged.text);
+    assert.equal((await stream.emit(uid, 'ready', { header: null })).status, 401, 'unsigned');
+    assert.equal((await stream.emit(uid, 'ready', { time: Math.floor(Date.now() / 1000) - 600 })).status, 401, 'stale');
+    assert.equal((await videoState(id)).state, 'awaiting_upload', 'no effect');
+    const first = await stream.emit(uid, 'ready');
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.json.applied, 'ready');
+    const twice = await stream.emit(uid, 'ready');
+    assert.equal(twice.json.applied, 'unchanged');
+    const late = await stream.emit(uid, 'inprogress');
+    assert.equal(late.json.applied, 'unchanged', 'never backwards');
+    assert.equal((await videoState(id)).state, 'ready');
+    // Before approval nobody plays it by its id; the product page does not show it.
+    assert.equal((await fetch(`${stream.url}/${uid}/manifest/video.m3u8`)).status, 401);
+    const page = await s.getPage(`/p/${slug}`);
+    assert.equal(page.doc.find(`#review-${id} .review-video`), null);
+  });
+
+  test('moderators play a waiting video with a signed token; approval makes it public on the cached page, rejection deletes it at Stream', async () => {
+    const a = await guestReview();
+    const b = await guestReview();
+    const uids = {};
+    for (const r of [a, b]) {
+      const link = await askUpload(r.id, { review_token: r.token });
+      uids[r.id] = link.json.video_id;
+      await upload(link.json.upload_url);
+      await stream.emit(link.json.video_id, 'ready');
+    }
+    admins ??= await adminsByRole(shop);
+    const queue = await admins.support.get('/admin/reviews');
+    const item = queue.doc.find(`li[data-review="${a.id}"] .review-video-admin`);
+    assert.ok(item, 'the waiting video is in the queue');
+    const player = item.find('iframe').attr('src');
+    const signed = player.slice(stream.url.length + 1).split('/')[0];
+    assert.notEqual(signed, uids[a.id], 'a token, not the id');
+    assert.equal((await fetch(`${stream.url}/${signed}/manifest/video.m3u8`)).status, 200, 'the signed token plays (RS256 under the signing key)');
+    assert.equal((await fetch(`${stream.url}/${signed}/thumbnails/thumbnail.jpg`)).headers.get('content-type'), 'image/jpeg');
+
+    const before = await s.getPage(`/p/${a.slug}`);
+    assert.equal(before.doc.find(`#review-${a.id} .review-video`), null);
+    const approved = await admins.support.submit(`/admin/reviews/${a.id}/approve`, { status: 'waiting' }, { page: '/admin/reviews' });
+    assert.equal(approved.status, 303, approved.text.slice(0, 300));
+    assert.equal((await videoState(a.id)).state, 'approved');
+    assert.equal(stream.videos.get(uids[a.id]).requireSignedURLs, false, 'public at Stream');
+    const shown = await s.getPage(`/p/${a.slug}`);
+    const video = shown.doc.find(`#review-${a.id} .review-video iframe`);
+    assert.ok(video, 'the cached page was refreshed with the video');
+    assert.ok(video.attr('src').startsWith(`${stream.url}/${uids[a.id]}/iframe?`), video.attr('src'));
+    assert.match(video.attr('src'), /poster=/);
+    assert.equal((await fetch(`${stream.url}/${uids[a.id]}/manifest/video.m3u8`)).status, 200, 'public: plays by its id');
+    const listed = await s.api('GET', `/api/v1/products/${a.slug}/reviews?media=1`);
+    assert.equal(listed.json.reviews[0].video.id, uids[a.id]);
+    assertSchema('ReviewPage', listed.json);
+
+    const rejected = await admins.support.submit(`/admin/reviews/${b.id}/reject`, { reason: 'Video không liên quan', status: 'waiting' }, { page: '/admin/reviews' });
+    assert.equal(rejected.status, 303);
+    assert.equal((await videoState(b.id)).state, 'rejected');
+    assert.ok(stream.deleted.includes(uids[b.id]), 'deleted at Stream');
+    const audit = await shop.sql(`SELECT action FROM audit_log WHERE entity = 'review' AND entity_id IN (${sqlText(a.id)}, ${sqlText(b.id)}) ORDER BY id`);
+    assert.deepEqual(audit.map((r) => r.action), ['review.video_approve', 'review.approve', 'review.video_reject', 'review.reject']);
+  });
+
+  test('the cron reconciles a video whose webhook never came, and marks a link never used as expired', async () => {
+    const a = await guestReview();
+    const b = await guestReview();
+    const la = await askUpload(a.id, { review_token: a.token });
+    const lb = await askUpload(b.id, { review_token: b.token });
+    await upload(la.json.upload_url);
+    stream.finish(la.json.video_id, 'ready');
+    // Both asked for long ago (past the wait and b's link's expiry).
+    await shop.sql(`UPDATE review_videos SET updated_at = updated_at - 7200, upload_expires_at = upload_expires_at - 7200 WHERE review_id IN (${sqlText(a.id)}, ${sqlText(b.id)})`);
+    const swept = await s.sweep();
+    assert.equal(swept.status, 200, swept.text);
+    assert.ok(swept.json.review_videos.moved >= 1 && swept.json.review_videos.expired >= 1, JSON.stringify(swept.json));
+    assert.equal((await videoState(a.id)).state, 'ready');
+    assert.deepEqual(await videoState(b.id), { state: 'error', err_code: 'expired' });
+    assert.ok(lb.json.video_id);
+  });
+});
+
 test('the review block and the documented paths are answered where the routes table says', async () => {
   const res = await s.api('DELETE', `/api/v1/products/${unreviewed[0].slug}/reviews`);
   assert.equal(res.status, 405);
@@ -248,7 +416,7 @@ test('the review block and the documented paths are answered where the routes ta
   assert.equal(missing.status, 404);
 });
 
-test('browser: a delivered order is reviewed with a photo through its link, approved in the admin, and shows with stars on the product page and its card', async () => {
+test('browser: a delivered order is reviewed with a photo and a video through its link, approved in the admin, and shows with stars on the product page and its card', async () => {
   const v = freshVariant();
   const slug = slugOf(v);
   const [product] = await shop.sql(`SELECT name_vi FROM products WHERE slug = ${sqlText(slug)}`);
@@ -264,6 +432,15 @@ test('browser: a delivered order is reviewed with a photo through its link, appr
   const sent = await navigateBy(page, () => page.click('form.review-form button[type="submit"]'));
   assert.equal(sent.status(), 201);
   assert.equal(await page.locator('.review-thanks .status').getAttribute('data-published'), 'true');
+  // The video goes from the browser straight to (the fake) Stream, with a progress bar.
+  const box = page.locator('[data-video-upload]');
+  await box.locator('input[type=file]').setInputFiles({ name: 'mac-thu.mp4', mimeType: 'video/mp4', buffer: Buffer.alloc(64 * 1024, 7) });
+  await box.locator('button').click();
+  await page.waitForSelector('[data-video-upload][data-uploaded]:not([data-uploaded=""])');
+  assert.equal(await box.locator('progress').evaluate((el) => el.value), 100);
+  const videoId = await box.getAttribute('data-uploaded');
+  assert.equal(stream.videos.get(videoId)?.state, 'queued', 'Stream received the file');
+  assert.equal((await stream.emit(videoId, 'ready')).status, 200);
   const [row] = await shop.sql(`SELECT r.id, ph.url, ph.status FROM reviews r JOIN review_photos ph ON ph.review_id = r.id WHERE r.order_id = ${sqlText(order.id)}`);
   assert.equal(row.status, 'pending');
   assert.match(row.url, /^\/media\/[0-9a-f]{64}\.png$/);
@@ -287,6 +464,7 @@ test('browser: a delivered order is reviewed with a photo through its link, appr
   await page.goto(`${shop.url}/p/${slug}`);
   const review = page.locator(`#review-${row.id}`);
   assert.equal(await review.locator('.review-photos img').count(), 1, 'the approved photo shows');
+  assert.equal(await review.locator(`.review-video iframe[src^="${stream.url}/${videoId}/iframe"]`).count(), 1, 'the approved video plays from Stream');
   assert.equal(await review.locator('.stars .star.full').count(), 5);
   assert.equal(await page.locator('.review-summary .stars').count(), 1);
   await page.goto(`${shop.url}/search?q=${encodeURIComponent(product.name_vi)}`);

@@ -353,6 +353,9 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
       return;
     }
     copy(bar.dataset.zaloUrl).then((ok) => ok && say(bar.dataset.zaloHint));
+  });
+})();
+
 // The installable app (src/views/pwa.rs, docs/PWA.md): the service worker keeps visited catalog pages
 // for offline use; from a shopper's second visit on, Chrome's install offer becomes a small bar they
 // can take or dismiss for good (the first visit is left alone).
@@ -403,4 +406,56 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
     bar.append(text, install, later);
     document.body.append(bar);
   });
+})();
+
+// A review's video (issue 22): the shop asks Cloudflare Stream for a one-time upload link, then the
+// file goes straight from the browser to Stream (never through the shop), with a progress bar.
+(() => {
+  'use strict';
+  for (const box of document.querySelectorAll('[data-video-upload]')) {
+    const input = box.querySelector('input[type=file]');
+    const button = box.querySelector('button');
+    const bar = box.querySelector('progress');
+    const status = box.querySelector('[role=status]');
+    const say = (key) => { status.textContent = box.dataset[key] || ''; };
+    button.hidden = false;
+    button.addEventListener('click', async () => {
+      const file = input.files && input.files[0];
+      if (!file || !file.type.startsWith('video/')) { say('msgPick'); return; }
+      if (file.size > 200 * 1024 * 1024) { say('msgLarge'); return; }
+      button.disabled = true;
+      say('msgAsking');
+      let link;
+      try {
+        const res = await fetch(box.dataset.endpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ review_token: box.dataset.token }),
+        });
+        link = await res.json();
+        if (!res.ok) throw new Error(link?.error?.message || String(res.status));
+      } catch (error) {
+        status.textContent = `${box.dataset.msgFailed} ${error.message}`;
+        button.disabled = false;
+        return;
+      }
+      const form = new FormData();
+      form.append('file', file);
+      const xhr = new XMLHttpRequest();
+      bar.hidden = false;
+      bar.value = 0;
+      xhr.upload.addEventListener('progress', (e) => { if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100); });
+      xhr.addEventListener('load', () => {
+        const ok = xhr.status >= 200 && xhr.status < 300;
+        if (ok) bar.value = 100;
+        say(ok ? 'msgDone' : 'msgFailed');
+        box.dataset.uploaded = ok ? link.video_id : '';
+        button.disabled = ok;
+      });
+      xhr.addEventListener('error', () => { say('msgFailed'); button.disabled = false; });
+      say('msgUploading');
+      xhr.open('POST', link.upload_url);
+      xhr.send(form);
+    });
+  }
 })();

@@ -32,6 +32,7 @@ pub mod privacy;
 pub mod recs;
 pub mod refunds;
 pub mod reviews;
+pub mod review_videos;
 pub mod regions;
 pub mod sentiment;
 pub mod sharing;

@@ -119,6 +119,12 @@ fn refresh_rating_of_review_sql(review_id: &str) -> Sql {
     refresh_rating("(SELECT product_id FROM reviews WHERE id = ?)", vec![review_id.into()])
 }
 
+/// The sentiment label of a review's title and text (`domain::sentiment::analyze`).
+pub fn sentiment_of(title: &str, body: &str) -> crate::domain::sentiment::Label {
+    let text = if title.trim().is_empty() { body.to_string() } else { format!("{}. {body}", title.trim()) };
+    crate::domain::sentiment::analyze(&text).label
+}
+
 /// A review as taken.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Submitted {
@@ -162,9 +168,11 @@ pub async fn submit(db: &impl Db, reviewer: &Reviewer, slug: &str, input: &Revie
     let status = initial_status(&draft.flags);
     let flags: Vec<&'static str> = draft.flags.iter().map(|f| f.code()).collect();
     let published_at = (status == ReviewStatus::Published).then_some(now);
+    // The sentiment is for the shop's eyes only: it never decides whether the review is shown.
+    let sentiment = sentiment_of(&draft.title, &draft.body);
     let insert = Sql::new(
         "INSERT INTO reviews (id, product_id, order_id, line_no, customer_id, author_name, locale, rating, title, body, fit, size, color, \
-         status, flags, created_at, published_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         status, flags, sentiment, created_at, published_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(product_id)
@@ -181,6 +189,7 @@ pub async fn submit(db: &impl Db, reviewer: &Reviewer, slug: &str, input: &Revie
     .bind(line.color.as_str())
     .bind(status.code())
     .bind(flags.join(","))
+    .bind(sentiment.code())
     .bind(now)
     .bind(published_at.map_or(SqlValue::Null, SqlValue::Int))
     .bind(now);
@@ -221,6 +230,34 @@ pub fn link_line_sql(order_id: &str, line_no: i64) -> Sql {
     )
     .bind(order_id)
     .bind(line_no)
+}
+
+/// A delivered order line of the signed-in customer that has no review yet (the account page's
+/// "write a review" list).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct ReviewableLine {
+    pub order_id: String,
+    pub line_no: i64,
+    pub number: String,
+    pub slug: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub size: String,
+    pub color_vi: String,
+    pub color_en: String,
+}
+
+/// The customer's delivered lines of products on sale without a review, newest order first.
+pub fn reviewable_lines_sql(customer_id: &str) -> Sql {
+    Sql::new(
+        "SELECT l.order_id, l.line_no, o.number, p.slug, l.name_vi, l.name_en, l.size, COALESCE(c.name_vi, l.color) AS color_vi, \
+         COALESCE(c.name_en, l.color) AS color_en FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id \
+         LEFT JOIN colors c ON c.code = l.color \
+         WHERE o.customer_id = ? AND o.fulfillment_status = 'delivered' AND p.status = 'active' \
+           AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = l.order_id AND r.line_no = l.line_no) \
+         ORDER BY o.created_at DESC, l.line_no LIMIT 20",
+    )
+    .bind(customer_id)
 }
 
 // --- review requests ---------------------------------------------------------------------------
@@ -323,6 +360,9 @@ pub struct ReviewRow {
     pub helpful: i64,
     /// Approved photo URLs joined by U+001F, in order.
     pub photos: Option<String>,
+    /// The approved video's Stream id (public at Stream), if any.
+    #[serde(default)]
+    pub video: Option<String>,
 }
 
 impl ReviewRow {
@@ -357,6 +397,9 @@ pub struct ReviewsPage {
     /// Reviews matching the filters (for paging).
     pub matching: i64,
     pub page: i64,
+    /// Stream's delivery base (the player, manifests, posters), when Stream is configured; set by
+    /// the caller, not read from the rows.
+    pub video_base: Option<String>,
 }
 
 impl ReviewsPage {
@@ -368,7 +411,8 @@ impl ReviewsPage {
 const REVIEW_COLUMNS: &str = "r.id, r.rating, r.title, r.body, r.fit, r.size, r.color, r.author_name, r.locale, r.created_at, \
      r.published_at, r.reply, r.reply_at, r.helpful, \
      (SELECT group_concat(url, char(31)) FROM (SELECT ph.url FROM review_photos ph WHERE ph.review_id = r.id \
-       AND ph.status = 'approved' ORDER BY ph.position)) AS photos";
+       AND ph.status = 'approved' ORDER BY ph.position)) AS photos, \
+     (SELECT v.uid FROM review_videos v WHERE v.review_id = r.id AND v.state = 'approved') AS video";
 
 fn filtered(product_id: i64, q: &ReviewQuery) -> (String, Vec<SqlValue>) {
     let mut text = String::from(" FROM reviews r WHERE r.product_id = ? AND r.status = 'published'");
@@ -378,7 +422,10 @@ fn filtered(product_id: i64, q: &ReviewQuery) -> (String, Vec<SqlValue>) {
         params.push(stars.into());
     }
     if q.media {
-        text.push_str(" AND EXISTS (SELECT 1 FROM review_photos ph WHERE ph.review_id = r.id AND ph.status = 'approved')");
+        text.push_str(
+            " AND (EXISTS (SELECT 1 FROM review_photos ph WHERE ph.review_id = r.id AND ph.status = 'approved') \
+             OR EXISTS (SELECT 1 FROM review_videos v WHERE v.review_id = r.id AND v.state = 'approved'))",
+        );
     }
     (text, params)
 }
@@ -411,6 +458,7 @@ pub async fn page(db: &impl Db, product_id: i64, q: &ReviewQuery) -> Result<Revi
         reviews: reviews.decode()?,
         matching: count.first::<IdRow>()?.map_or(0, |r| r.id),
         page: q.page.max(1),
+        video_base: None,
     })
 }
 
@@ -502,6 +550,11 @@ pub struct QueueRow {
     /// Every photo URL (any status) joined by U+001F.
     pub photos: Option<String>,
     pub sentiment: Option<String>,
+    /// The review's video at Stream and its state (`domain::stream::VideoState` code), if any.
+    #[serde(default)]
+    pub video_uid: Option<String>,
+    #[serde(default)]
+    pub video_state: Option<String>,
 }
 
 /// Which reviews the queue lists.
@@ -532,11 +585,13 @@ impl QueueFilter {
     }
 }
 
-pub fn queue_sql(filter: QueueFilter, limit: i64) -> Sql {
+/// The queue's reviews in `filter`, only those of `sentiment` when one is given.
+pub fn queue_sql(filter: QueueFilter, sentiment: Option<crate::domain::sentiment::Label>, limit: i64) -> Sql {
     let condition = match filter {
         QueueFilter::Waiting => {
             "(r.status = 'pending' OR (r.status = 'published' AND r.reports > 0) \
-             OR (r.status IN ('pending', 'published') AND EXISTS (SELECT 1 FROM review_photos ph WHERE ph.review_id = r.id AND ph.status = 'pending')))"
+             OR (r.status IN ('pending', 'published') AND EXISTS (SELECT 1 FROM review_photos ph WHERE ph.review_id = r.id AND ph.status = 'pending')) \
+             OR (r.status IN ('pending', 'published') AND EXISTS (SELECT 1 FROM review_videos v WHERE v.review_id = r.id AND v.state = 'ready')))"
         }
         QueueFilter::Published => "r.status = 'published'",
         QueueFilter::Rejected => "r.status = 'rejected'",
@@ -551,10 +606,13 @@ pub fn queue_sql(filter: QueueFilter, limit: i64) -> Sql {
         "SELECT r.id, r.product_id, p.slug AS product_slug, p.name_vi AS product_name, r.rating, r.title, r.body, r.author_name, \
          r.size, r.color, r.status, r.flags, r.moderation_note, r.reply, r.reports, r.created_at, r.sentiment, \
          (SELECT COUNT(*) FROM review_photos ph WHERE ph.review_id = r.id AND ph.status = 'pending') AS pending_photos, \
-         (SELECT group_concat(url, char(31)) FROM (SELECT ph.url FROM review_photos ph WHERE ph.review_id = r.id ORDER BY ph.position)) AS photos \
-         FROM reviews r JOIN products p ON p.id = r.product_id WHERE {condition} \
-         ORDER BY {order} LIMIT ?"
+         (SELECT group_concat(url, char(31)) FROM (SELECT ph.url FROM review_photos ph WHERE ph.review_id = r.id ORDER BY ph.position)) AS photos, \
+         v.uid AS video_uid, v.state AS video_state \
+         FROM reviews r JOIN products p ON p.id = r.product_id LEFT JOIN review_videos v ON v.review_id = r.id WHERE {condition} \
+         AND (? IS NULL OR r.sentiment = ?) ORDER BY {order} LIMIT ?"
     ))
+    .bind(sentiment.map(|l| l.code()))
+    .bind(sentiment.map(|l| l.code()))
     .bind(limit)
 }
 
@@ -563,6 +621,9 @@ struct StateRow {
     status: ReviewStatus,
     reply: Option<String>,
     moderation_note: String,
+    title: String,
+    body: String,
+    sentiment: Option<String>,
 }
 
 /// A moderator's decision applied: the review's status (gated on the status it was read in), its
@@ -571,7 +632,7 @@ struct StateRow {
 pub async fn moderate(db: &impl Db, actor: &Actor<'_>, review_id: &str, decision: &Moderation, now: i64) -> Result<bool, ReviewError> {
     decision.check().map_err(ReviewError::Invalid)?;
     let state = db
-        .first::<StateRow>(&Sql::new("SELECT status, reply, moderation_note FROM reviews WHERE id = ?").bind(review_id))
+        .first::<StateRow>(&Sql::new("SELECT status, reply, moderation_note, title, body, sentiment FROM reviews WHERE id = ?").bind(review_id))
         .await?
         .ok_or(ReviewError::NotFound)?;
     if !decision.from_statuses().contains(&state.status) {
@@ -581,8 +642,16 @@ pub async fn moderate(db: &impl Db, actor: &Actor<'_>, review_id: &str, decision
     let before = json!({"status": from, "reply": state.reply, "moderation_note": state.moderation_note});
     let (update, after, photos) = match decision {
         Moderation::Approve => (
-            Sql::new("UPDATE reviews SET status = 'published', published_at = COALESCE(published_at, ?), moderation_note = '', updated_at = ? WHERE id = ? AND status = ?")
-                .bind(now)
+            // A review written before sentiment was scored (the demo's) gets its label when published.
+            Sql::new(
+                "UPDATE reviews SET status = 'published', published_at = COALESCE(published_at, ?), moderation_note = '', sentiment = COALESCE(sentiment, ?), \
+                 updated_at = ? WHERE id = ? AND status = ?",
+            )
+            .bind(now)
+            .bind(match &state.sentiment {
+                Some(_) => SqlValue::Null,
+                None => sentiment_of(&state.title, &state.body).code().into(),
+            })
                 .bind(now)
                 .bind(review_id)
                 .bind(from),
@@ -693,6 +762,45 @@ mod tests {
     }
 
     #[test]
+    fn each_review_is_scored_when_taken_or_published_and_the_queue_filters_by_sentiment() {
+        let db = Sqlite::demo();
+        let (_, a) = delivered(&db, 21, Some("s1"), true);
+        let (_, b) = delivered(&db, 22, Some("s2"), true);
+        let good_one = block_on(submit(&db, &Reviewer::Customer("s1".into()), &a, &good(5, "Áo rất đẹp, vải mát, mặc vừa vặn. Rất hài lòng!"), &[], &id(30), NOW)).expect("taken");
+        // Held text (a phone number) is scored too: sentiment never decides what is shown.
+        let bad_one = block_on(submit(&db, &Reviewer::Customer("s2".into()), &b, &good(1, "Vải xấu, không vừa, rất thất vọng. Gọi 0912 345 678"), &[], &id(31), NOW)).expect("taken");
+        assert_eq!(bad_one.status, ReviewStatus::Pending);
+        let label = |id: &str| db.text(&format!("SELECT COALESCE(sentiment, 'none') FROM reviews WHERE id = '{id}'"));
+        assert_eq!((label(&good_one.id), label(&bad_one.id)), ("positive".to_string(), "negative".to_string()));
+        let ids = |rows: Vec<QueueRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        use crate::domain::sentiment::Label;
+        let negative = block_on(db.all(&queue_sql(QueueFilter::Waiting, Some(Label::Negative), 50))).expect("queue");
+        assert_eq!(ids(negative), vec![id(31)]);
+        assert!(block_on(db.all::<QueueRow>(&queue_sql(QueueFilter::Waiting, Some(Label::Positive), 50))).expect("queue").is_empty());
+        assert_eq!(ids(block_on(db.all(&queue_sql(QueueFilter::Published, Some(Label::Positive), 50))).expect("tab")), vec![id(30)]);
+        // A review without a label (written before scoring) gets one when a moderator publishes it.
+        db.exec(&format!("UPDATE reviews SET sentiment = NULL WHERE id = '{}'", id(31)));
+        let actor = Actor { id: "a1", email: "support@vestify.vn", ip: "" };
+        block_on(moderate(&db, &actor, &id(31), &Moderation::Approve, NOW + 1)).expect("approved");
+        assert_eq!(label(&id(31)), "negative");
+        assert_eq!(db.text(&format!("SELECT status FROM reviews WHERE id = '{}'", id(31))), "published");
+    }
+
+    #[test]
+    fn the_account_lists_delivered_lines_without_a_review_and_their_link_reviews_as_the_customer() {
+        let db = Sqlite::demo();
+        let (order, slug) = delivered(&db, 41, Some("acc1"), true);
+        delivered(&db, 42, Some("acc1"), false);
+        delivered(&db, 43, Some("someone-else"), true);
+        let lines: Vec<ReviewableLine> = block_on(db.all(&reviewable_lines_sql("acc1"))).expect("lines");
+        assert_eq!(lines.iter().map(|l| (l.order_id.as_str(), l.line_no, l.slug.as_str())).collect::<Vec<_>>(), vec![(order.as_str(), 1, slug.as_str())], "only delivered lines of this customer");
+        let link = Reviewer::Link { order_id: order.clone(), line_no: 1 };
+        block_on(submit(&db, &link, &slug, &good(4, "Ổn áp"), &[], &id(40), NOW)).expect("taken");
+        assert_eq!(db.text(&format!("SELECT customer_id FROM reviews WHERE id = '{}'", id(40))), "acc1", "the review is the customer's");
+        assert!(block_on(db.all::<ReviewableLine>(&reviewable_lines_sql("acc1"))).expect("lines").is_empty(), "reviewed: no longer listed");
+    }
+
+    #[test]
     fn others_and_undelivered_orders_are_refused_with_their_reason() {
         let db = Sqlite::demo();
         let (_, slug) = delivered(&db, 2, Some("buyer"), false);
@@ -736,7 +844,7 @@ mod tests {
         let q = ReviewQuery { page: 1, ..ReviewQuery::default() };
         assert_eq!(block_on(page_by_slug(&db, &slug, &q)).expect("page").reviews.len(), 0, "held text is not shown");
         assert_eq!(block_on(page_by_slug(&db, &slug, &q)).expect("page").summary.count, 0);
-        let queue: Vec<QueueRow> = block_on(db.all(&queue_sql(QueueFilter::Waiting, 50))).expect("queue");
+        let queue: Vec<QueueRow> = block_on(db.all(&queue_sql(QueueFilter::Waiting, None, 50))).expect("queue");
         assert_eq!(queue.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), vec![id(9).as_str()]);
 
         let actor = Actor { id: "a1", email: "support@vestify.vn", ip: "" };
@@ -782,7 +890,7 @@ mod tests {
         // Reports: one per visitor; the review stays up and moves to the queue.
         assert!(block_on(report(&db, &id(11), "ip:1", "spam", NOW)).expect("report"));
         assert!(!block_on(report(&db, &id(11), "ip:1", "spam", NOW)).expect("report"));
-        let queue: Vec<QueueRow> = block_on(db.all(&queue_sql(QueueFilter::Waiting, 50))).expect("queue");
+        let queue: Vec<QueueRow> = block_on(db.all(&queue_sql(QueueFilter::Waiting, None, 50))).expect("queue");
         assert_eq!(queue.first().map(|r| r.reports), Some(1));
         let q = ReviewQuery { page: 1, sort: ReviewSort::Helpful, ..ReviewQuery::default() };
         assert_eq!(block_on(page_by_slug(&db, &slug, &q)).expect("page").reviews[0].helpful, 2);
@@ -814,7 +922,7 @@ mod tests {
         let newest = block_on(page(&db, product, &ReviewQuery { page: 1, ..ReviewQuery::default() })).expect("newest");
         assert_eq!(newest.reviews[0].id, "r22");
         // The moderators' published tab lists the newest first too.
-        let tab: Vec<QueueRow> = block_on(db.all(&queue_sql(QueueFilter::Published, 5))).expect("tab");
+        let tab: Vec<QueueRow> = block_on(db.all(&queue_sql(QueueFilter::Published, None, 5))).expect("tab");
         assert_eq!(tab.first().map(|r| r.id.as_str()), Some("r22"));
     }
 
@@ -869,7 +977,7 @@ mod tests {
         let q = ReviewQuery { page: 1, ..ReviewQuery::default() };
         let shown = block_on(page_by_slug(&db, &slug, &q)).expect("page");
         assert_eq!(shown.reviews[0].photo_urls(), Vec::<&str>::new(), "photos wait");
-        let queue: Vec<QueueRow> = block_on(db.all(&queue_sql(QueueFilter::Waiting, 50))).expect("queue");
+        let queue: Vec<QueueRow> = block_on(db.all(&queue_sql(QueueFilter::Waiting, None, 50))).expect("queue");
         assert_eq!(queue.iter().find(|r| r.id == id(13)).map(|r| r.pending_photos), Some(2));
         let actor = Actor { id: "a1", email: "support@vestify.vn", ip: "" };
         block_on(moderate(&db, &actor, &id(13), &Moderation::Approve, NOW + 1)).expect("approved");

@@ -42,6 +42,7 @@ pub mod security;
 pub mod signature;
 pub mod sharing;
 pub mod slug;
+pub mod stream;
 pub mod svg;
 pub mod throttle;
 pub mod time;

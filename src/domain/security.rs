@@ -53,11 +53,18 @@ pub fn same_origin(sec_fetch_site: Option<&str>, origin: Option<&str>, ours: &[&
 }
 
 /// The Content-Security-Policy of an HTML response: scripts only with this response's nonce (and
-/// what they load, `strict-dynamic`), no inline anything, no framing.
-pub fn csp(nonce: &str) -> String {
+/// what they load, `strict-dynamic`), no inline anything, no framing of the shop. `media`: the
+/// video service's origins (space-separated, Cloudflare Stream's player and upload hosts; empty
+/// without it), which may be framed, shown and uploaded to.
+pub fn csp(nonce: &str, media: &str) -> String {
+    let (frame, img, connect) = if media.is_empty() {
+        (String::new(), String::new(), String::new())
+    } else {
+        (format!("frame-src {media}; "), format!(" {media}"), format!(" {media}"))
+    };
     format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'self'; \
-         img-src 'self' data: https:; font-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; \
+         img-src 'self' data: https:{img}; font-src 'self'; connect-src 'self'{connect}; worker-src 'self'; manifest-src 'self'; {frame}object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'; upgrade-insecure-requests"
     )
 }
@@ -176,8 +183,13 @@ mod tests {
 
     #[test]
     fn the_policy_allows_only_nonced_scripts() {
-        let policy = csp("abc");
+        let policy = csp("abc", "");
         assert!(policy.contains("script-src 'nonce-abc' 'strict-dynamic'"));
+        assert!(!policy.contains("frame-src"), "nothing is framed without a video service");
+        let with_stream = csp("abc", "https://customer-x.cloudflarestream.com https://upload.videodelivery.net");
+        assert!(with_stream.contains("frame-src https://customer-x.cloudflarestream.com https://upload.videodelivery.net;"));
+        assert!(with_stream.contains("connect-src 'self' https://customer-x.cloudflarestream.com https://upload.videodelivery.net;"));
+        assert!(with_stream.contains("frame-ancestors 'none'"));
         assert!(policy.contains("frame-ancestors 'none'"));
         assert!(!policy.contains("unsafe-inline"));
     }

@@ -61,6 +61,11 @@ pub struct Config {
     /// `API_APP_SCHEMES`: the apps' registered URL schemes an API checkout may return to
     /// (space-separated, none by default).
     pub api_app_schemes: Vec<String>,
+    /// Cloudflare Stream for review videos (`domain::stream::StreamConfig`): `STREAM_ACCOUNT_ID`,
+    /// `STREAM_API_TOKEN`, `STREAM_CUSTOMER_CODE` (or `STREAM_DELIVERY_BASE`), `STREAM_API_BASE`,
+    /// `STREAM_UPLOAD_ORIGIN`, `STREAM_WEBHOOK_SECRET`, `STREAM_SIGNING_KEY_ID`, `STREAM_SIGNING_KEY`.
+    /// Unset: reviews take no video.
+    pub stream: Option<crate::domain::stream::StreamConfig>,
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -91,6 +96,12 @@ impl Config {
         let config = Rc::new(Config::read(env));
         CONFIG.with(|c| *c.borrow_mut() = Some(config.clone()));
         config
+    }
+
+    /// The configuration this isolate has read (every request reads it first, in `routes`), for
+    /// code that has no `Env` at hand; `None` only before the first request.
+    pub fn cached() -> Option<Rc<Config>> {
+        CONFIG.with(|c| c.borrow().clone())
     }
 
     fn read(env: &Env) -> Config {
@@ -129,6 +140,7 @@ impl Config {
             mail: crate::domain::notify::MailConfig::from_lookup(|name| var(env, name)),
             api_allowed_origins: crate::domain::cors::AllowedOrigins::parse(&var(env, "API_ALLOWED_ORIGINS").unwrap_or_default()),
             api_app_schemes: crate::domain::cors::app_schemes(&var(env, "API_APP_SCHEMES").unwrap_or_default()),
+            stream: crate::domain::stream::StreamConfig::from_lookup(|name| var(env, name)),
             analytics_flush_events: var(env, "ANALYTICS_FLUSH_EVENTS").and_then(|v| v.trim().parse::<usize>().ok()).filter(|n| *n > 0),
         }
     }

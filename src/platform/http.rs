@@ -18,7 +18,12 @@ pub async fn send(o: &Outbound) -> Result<Answer, AppError> {
         headers.set(name, value).map_err(|e| AppError::internal("outbound header", e))?;
     }
     let mut init = RequestInit::new();
-    init.with_method(if o.method == "GET" { Method::Get } else { Method::Post }).with_headers(headers);
+    let method = match o.method {
+        "GET" => Method::Get,
+        "DELETE" => Method::Delete,
+        _ => Method::Post,
+    };
+    init.with_method(method).with_headers(headers);
     if let Some(body) = &o.body {
         init.with_body(Some(JsValue::from_str(body)));
     }

@@ -19,6 +19,7 @@ pub mod recs;
 pub mod rate_limit_do;
 pub mod security;
 pub mod social;
+pub mod stream;
 pub mod webcrypto;
 pub mod sweep;
 

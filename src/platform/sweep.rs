@@ -1,9 +1,10 @@
 //! The cron entry of the expiry sweep (`app::orders::sweep`: overdue holds released, overdue unpaid
 //! orders expired, by the same gated statements as the carts' alarms), followed by the I/O around
 //! it: closing stale provider pages, erasing the buyer's details from orders of deleted accounts
-//! that have closed since (`app::privacy`), and rolling up the sales analytics of the days that can
-//! still change. The same cron also runs the nightly recommendations pass (`platform::recs`) and the
-//! outbox's delivery.
+//! that have closed since (`app::privacy`), rolling up the sales analytics of the days that can
+//! still change, and reconciling review videos whose Stream webhook never came (`app::review_videos`).
+//! The same cron also runs the nightly recommendations pass (`platform::recs`) and the outbox's
+//! delivery.
 
 use serde_json::{json, Value};
 use worker::{event, Env, ScheduleContext, ScheduledEvent};
@@ -24,6 +25,15 @@ pub async fn run(env: &Env) -> Result<Value, AppError> {
     let erased = crate::app::privacy::erase_closed_orders_of_deleted_accounts(&db, now).await?;
     // Sales analytics: the days whose figures can still change are recomputed whole.
     let rolled_up = analytics::rollup(&db, analytics::days_to_refresh(now)).await?;
+    // Review videos whose Stream webhook never came are looked up at Stream.
+    let config = Config::from_env(env);
+    let videos = match config.stream.as_ref() {
+        Some(cfg) => {
+            let stream = super::stream::Stream { cfg, allowed_origins: super::stream::allowed_origins(&config) };
+            Some(crate::app::review_videos::reconcile(&db, &stream, now).await?)
+        }
+        None => None,
+    };
     Ok(json!({
         "released_holds": report.released_holds,
         "expired_orders": report.expired_orders,
@@ -31,6 +41,7 @@ pub async fn run(env: &Env) -> Result<Value, AppError> {
         "closed_sessions": closed,
         "erased_orders": erased,
         "rolled_up_days": rolled_up,
+        "review_videos": videos,
     }))
 }
 

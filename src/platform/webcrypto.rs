@@ -1,5 +1,6 @@
 //! WebCrypto (`crypto.subtle`) from Rust: PBKDF2-HMAC-SHA256 for passwords and RSASSA-PKCS1-v1_5
-//! SHA-256 (RS256) signature checks for OpenID Connect ID tokens. The runtime does the work in
+//! SHA-256 (RS256) signature checks for OpenID Connect ID tokens and signatures for Stream's playback
+//! tokens. The runtime does the work in
 //! native code; the pure parts (formats, comparisons) live in `domain::password` and
 //! `domain::oauth::jwt`.
 
@@ -16,6 +17,8 @@ extern "C" {
     fn import_key(format: &str, key: &JsValue, algorithm: &JsValue, extractable: bool, usages: &Array) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = deriveBits, catch)]
     fn derive_bits(algorithm: &JsValue, key: &JsValue, length: u32) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = sign, catch)]
+    fn sign(algorithm: &JsValue, key: &JsValue, data: &Uint8Array) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = verify, catch)]
     fn verify(algorithm: &JsValue, key: &JsValue, signature: &Uint8Array, data: &Uint8Array) -> Result<Promise, JsValue>;
 }
@@ -66,4 +69,20 @@ pub async fn verify_rs256(n: &str, e: &str, signature: &[u8], data: &[u8]) -> Re
     let key = settle(import_key("jwk", &jwk, &algorithm, false, &usages), "rsa import").await?;
     let ok = settle(verify(&algorithm, &key, &Uint8Array::from(signature), &Uint8Array::from(data)), "rsa verify").await?;
     Ok(ok.as_bool().unwrap_or(false))
+}
+
+/// Signs `data` with RS256 (RSASSA-PKCS1-v1_5, SHA-256) under an RSA private key given as a JWK
+/// (JSON text): Stream's self-signed playback tokens. The runtime's native RSA does it, in constant
+/// time, with no RSA code in the Worker.
+pub async fn sign_rs256(jwk_json: &str, data: &[u8]) -> Result<Vec<u8>, AppError> {
+    let jwk = js_sys::JSON::parse(jwk_json).map_err(js_err("jwk parse"))?;
+    // WebCrypto refuses a JWK whose `alg`/`key_ops` disagree with the use; keep only the key.
+    for name in ["alg", "key_ops", "use"] {
+        let _ = Reflect::delete_property(&Object::from(jwk.clone()), &JsValue::from_str(name));
+    }
+    let algorithm = object(&[("name", JsValue::from_str("RSASSA-PKCS1-v1_5")), ("hash", JsValue::from_str("SHA-256"))]);
+    let usages = Array::of1(&JsValue::from_str("sign"));
+    let key = settle(import_key("jwk", &jwk, &algorithm, false, &usages), "rsa private import").await?;
+    let signature = settle(sign(&algorithm, &key, &Uint8Array::from(data)), "rsa sign").await?;
+    Ok(Uint8Array::new(&signature).to_vec())
 }

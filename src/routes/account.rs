@@ -369,9 +369,28 @@ async fn show_account(call: &Call<'_>, notice: Option<&str>, errors: &[FieldErro
     };
     let c = &shopper.customer;
     let secret = require_secret(&call.config)?;
-    let batch = [attach_guest_orders_sql(&c.id), orders_sql(&c.id), address_book::addresses_sql(&c.id), crate::app::social::identities_sql(&c.id), open_orders_sql(&c.id)];
+    let batch = [
+        attach_guest_orders_sql(&c.id),
+        orders_sql(&c.id),
+        address_book::addresses_sql(&c.id),
+        crate::app::social::identities_sql(&c.id),
+        open_orders_sql(&c.id),
+        crate::app::reviews::reviewable_lines_sql(&c.id),
+    ];
     let results = call.db.batch(&batch).await?;
-    let [_, orders, addresses, identities, open] = results.as_slice() else { return Err(AppError::Internal("account batch".into())) };
+    let [_, orders, addresses, identities, open, reviewable] = results.as_slice() else { return Err(AppError::Internal("account batch".into())) };
+    // Each delivered line without a review links to the review form with a fresh signed link: the
+    // same form (stars, text, fit, photos, then a video) a guest opens from the order's email.
+    let expires = now() + crate::domain::reviews::LINK_SECONDS;
+    let to_review: Vec<(crate::app::reviews::ReviewableLine, String)> = reviewable
+        .decode::<crate::app::reviews::ReviewableLine>()?
+        .into_iter()
+        .map(|l| {
+            let token = crate::domain::reviews::review_token(secret.as_bytes(), &l.order_id, l.line_no, expires);
+            let href = format!("{}?t={token}", call.href("/reviews/write"));
+            (l, href)
+        })
+        .collect();
     let orders: Vec<OrderSummary> = orders.decode::<OrderSummaryRow>()?
         .into_iter()
         .map(|o| OrderSummary {
@@ -407,6 +426,7 @@ async fn show_account(call: &Call<'_>, notice: Option<&str>, errors: &[FieldErro
         social: &social,
         kept: kept.as_ref(),
         open_orders: &open_orders,
+        to_review: &to_review,
     };
     let status = if errors.is_empty() && error.is_none() { 200 } else { 422 };
     let page = account::account_page(&call.ctx, &view).into_string();

@@ -6,6 +6,8 @@
 //!   body) → 201; 401 without either; 403 not a verified buyer (or not delivered); 409 already
 //!   reviewed; 422 field errors;
 //! - `POST /api/v1/reviews/{id}/helpful`, `POST /api/v1/reviews/{id}/report`;
+//! - `POST /api/v1/reviews/{id}/video-upload` (the author: bearer or `review_token`) →
+//!   `{"upload_url","video_id"}`, a direct upload to Cloudflare Stream (`app::review_videos`);
 //! - pages: `POST /reviews/{id}/helpful` and `/reviews/{id}/report` (the product page's forms).
 
 use serde_json::{json, Value};
@@ -40,7 +42,10 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env, ctx: &Context)
         }
         (Method::Post, ["api", "v1", "reviews", id, "helpful"]) => serve_machine(req, incoming, env, "api.reviews.helpful", async |m| helpful_json(m, id).await).await,
         (Method::Post, ["api", "v1", "reviews", id, "report"]) => serve_machine(req, incoming, env, "api.reviews.report", async |m| report_json(m, id).await).await,
-        (_, ["api", "v1", "reviews", _, "helpful" | "report"]) => {
+        (Method::Post, ["api", "v1", "reviews", id, "video-upload"]) => {
+            serve_machine(req, incoming, env, "api.reviews.video_upload", async |m| video_upload_json(m, id).await).await
+        }
+        (_, ["api", "v1", "reviews", _, "helpful" | "report" | "video-upload"]) => {
             incoming.name("api.reviews.unknown");
             not_served(incoming, Some("POST"))
         }
@@ -59,7 +64,12 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env, ctx: &Context)
 // --- JSON ----------------------------------------------------------------------------------------
 
 /// A review as the API shows it (the OpenAPI document's `Review`).
-pub fn review_json(r: &ReviewRow) -> Value {
+pub fn review_json(r: &ReviewRow, video_base: Option<&str>) -> Value {
+    use crate::domain::stream::{hls_url, iframe_url, thumbnail_url};
+    let video = match (r.video.as_deref(), video_base) {
+        (Some(uid), Some(base)) => json!({"id": uid, "player": iframe_url(base, uid), "hls": hls_url(base, uid), "poster": thumbnail_url(base, uid)}),
+        _ => Value::Null,
+    };
     json!({
         "id": r.id,
         "rating": r.rating,
@@ -71,7 +81,7 @@ pub fn review_json(r: &ReviewRow) -> Value {
         "locale": r.locale,
         "created_at": rfc3339(r.published_at.unwrap_or(r.created_at)),
         "photos": r.photo_urls(),
-        "video": Value::Null,
+        "video": video,
         "reply": r.reply.as_ref().map(|text| json!({"body": text, "created_at": r.reply_at.map(rfc3339)})),
         "helpful": r.helpful,
     })
@@ -82,7 +92,7 @@ pub fn page_json(page: &ReviewsPage) -> Value {
     let distribution: serde_json::Map<String, Value> = (1..=5).map(|n| (n.to_string(), json!(s.distribution[n - 1]))).collect();
     json!({
         "summary": {"average": s.average(), "count": s.count, "distribution": distribution},
-        "reviews": page.reviews.iter().map(review_json).collect::<Vec<_>>(),
+        "reviews": page.reviews.iter().map(|r| review_json(r, page.video_base.as_deref())).collect::<Vec<_>>(),
         "page": page.page,
         "pages": page.pages(),
         "total": page.matching,
@@ -96,7 +106,8 @@ fn review_query(query: &str) -> Result<ReviewQuery, AppError> {
 
 async fn list_json(env: &Env, incoming: &Incoming, slug: &str) -> Result<String, AppError> {
     let q = review_query(&incoming.query)?;
-    let page = reviews::page_by_slug(&D1::open(env)?, slug, &q).await.map_err(|e| e.into_app_error(Locale::En))?;
+    let mut page = reviews::page_by_slug(&D1::open(env)?, slug, &q).await.map_err(|e| e.into_app_error(Locale::En))?;
+    page.video_base = crate::platform::config::Config::from_env(env).stream.as_ref().map(|s| s.delivery_base.clone());
     Ok(page_json(&page).to_string())
 }
 
@@ -122,18 +133,9 @@ fn new_id() -> Result<String, AppError> {
 async fn create_json(m: &Machine<'_>, slug: &str) -> Result<Response, AppError> {
     let body: Value = parse_json::<Value>(&m.body).ok().filter(Value::is_object).ok_or_else(|| AppError::Invalid(vec![FieldError { field: "body", problem: Problem::BadValue }]))?;
     let db = D1::open(m.env)?;
-    let reviewer = if super::http::header(m.req, "authorization").is_some() {
-        match super::api_auth::bearer_customer(m.req, &db, &m.config).await? {
-            Ok(customer) => Reviewer::Customer(customer.id),
-            Err(refusal) => return Ok(refusal),
-        }
-    } else {
-        let secret = super::http::require_secret(&m.config)?;
-        let token = body.get("review_token").and_then(Value::as_str).unwrap_or_default();
-        match verify_review_token(secret.as_bytes(), token, now()) {
-            Some((order_id, line_no)) => Reviewer::Link { order_id, line_no },
-            None => return Err(AppError::Unauthorized),
-        }
+    let reviewer = match reviewer_of(m, &db, &body).await? {
+        Ok(reviewer) => reviewer,
+        Err(refusal) => return Ok(refusal),
     };
     if let Some(wait) = rate_limit_do::check(m.env, m.req, Action::Reviews).await? {
         return Err(AppError::TooManyRequests { retry_after: wait });
@@ -145,6 +147,42 @@ async fn create_json(m: &Machine<'_>, slug: &str) -> Result<Response, AppError> 
     }
     let answer = json!({"review": {"id": taken.id, "status": taken.status.code(), "flags": taken.flags}});
     Ok(json_response(201, &answer))
+}
+
+/// The reviewer a request speaks for: the bearer token's customer, or the review link's line
+/// (`review_token` in the body). `Err(response)`: the bearer was refused.
+async fn reviewer_of(m: &Machine<'_>, db: &D1, body: &Value) -> Result<Result<Reviewer, Response>, AppError> {
+    if super::http::header(m.req, "authorization").is_some() {
+        return Ok(match super::api_auth::bearer_customer(m.req, db, &m.config).await? {
+            Ok(customer) => Ok(Reviewer::Customer(customer.id)),
+            Err(refusal) => Err(refusal),
+        });
+    }
+    let secret = super::http::require_secret(&m.config)?;
+    let token = body.get("review_token").and_then(Value::as_str).unwrap_or_default();
+    match verify_review_token(secret.as_bytes(), token, now()) {
+        Some((order_id, line_no)) => Ok(Ok(Reviewer::Link { order_id, line_no })),
+        None => Err(AppError::Unauthorized),
+    }
+}
+
+/// `POST /api/v1/reviews/{id}/video-upload`: the review's author gets a one-time upload link to
+/// Cloudflare Stream (90 s at most, 30 minutes to use it); the file goes there, never here. 404
+/// when Stream is not configured.
+async fn video_upload_json(m: &Machine<'_>, id: &str) -> Result<Response, AppError> {
+    let cfg = m.config.stream.as_ref().ok_or(AppError::NotFound)?;
+    let body: Value = if m.body.trim().is_empty() { json!({}) } else { parse_json::<Value>(&m.body).ok().filter(Value::is_object).ok_or_else(|| AppError::Invalid(vec![FieldError { field: "body", problem: Problem::BadValue }]))? };
+    let db = D1::open(m.env)?;
+    let reviewer = match reviewer_of(m, &db, &body).await? {
+        Ok(reviewer) => reviewer,
+        Err(refusal) => return Ok(refusal),
+    };
+    if let Some(wait) = rate_limit_do::check(m.env, m.req, Action::Reviews).await? {
+        return Err(AppError::TooManyRequests { retry_after: wait });
+    }
+    let stream = crate::platform::stream::Stream { cfg, allowed_origins: crate::platform::stream::allowed_origins(&m.config) };
+    let upload = crate::app::review_videos::request_upload(&db, &stream, &reviewer, id, now()).await.map_err(|e| e.into_app_error(Locale::En))?;
+    Ok(json_response(201, &json!({"upload_url": upload.upload_url, "video_id": upload.uid, "max_duration_seconds": crate::domain::stream::MAX_DURATION_SECONDS})))
 }
 
 /// Who a vote or report counts as: the client address, hashed with the shop's secret (never stored
@@ -318,7 +356,10 @@ async fn write_review(p: &Page<'_>, uploads: &[super::admin_upload::Upload]) -> 
             if published {
                 bump_catalog_version(p.env).await?;
             }
-            Ok(respond(201, crate::views::reviews::thanks_page(&p.ctx, &line.slug, published, !photos.is_empty())))
+            // With Stream configured, the author may add a video through the same link.
+            let upload = crate::views::reviews::VideoUpload { review_id: &taken.id, token: &token };
+            let video = p.config.stream.as_ref().map(|_| &upload);
+            Ok(respond(201, crate::views::reviews::thanks_page(&p.ctx, &line.slug, published, !photos.is_empty(), video)))
         }
         Err(reviews::ReviewError::Invalid(errors)) => Ok(respond(422, write_markup(p, &line, &token, &input, &errors, None))),
         Err(reviews::ReviewError::Ineligible(why)) => Ok(respond(why.status(), write_markup(p, &line, &token, &input, &[], Some(why.message(p.ctx.locale))))),

@@ -259,7 +259,8 @@ async fn product_page(ctx: &PageCtx, env: &Env, db: &D1, version: &str, slug: &S
     // The review block: filters from the page's query (a bad value shows the first page unfiltered).
     let review_query = crate::domain::reviews::ReviewQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .unwrap_or(crate::domain::reviews::ReviewQuery { page: 1, ..Default::default() });
-    let reviews = crate::app::reviews::page(db, data.product.id, &review_query).await?;
+    let mut reviews = crate::app::reviews::page(db, data.product.id, &review_query).await?;
+    reviews.video_base = crate::platform::config::Config::cached().and_then(|c| c.stream.as_ref().map(|s| s.delivery_base.clone()));
     // The shop's shipping terms for the offers' structured data; without them the page still renders.
     let rates = crate::app::shipping::rate_table(db).await.map_err(|e| worker::console_error!("shipping rates: {e}")).unwrap_or_default();
     let terms = product::OfferTerms { rates: rates.into_iter().map(|r| r.rate).collect(), free_from: crate::platform::config::Config::from_env(env).shipping.free_standard_from };

@@ -1,7 +1,8 @@
 //! The webhooks area: notifications under `/webhooks/` that are not a real gateway's (those are the
 //! payments area's) — the sandbox provider's signed notice (`POST /webhooks/sandbox`), which the
 //! sandbox pay page also applies through `apply_sandbox_notice` — and the bank feed's transactions
-//! (`POST /webhooks/bank`, bank transfer with VietQR; `app::bank`).
+//! (`POST /webhooks/bank`, bank transfer with VietQR; `app::bank`) — and Cloudflare Stream's news
+//! about review videos (`POST /webhooks/stream`, `app::review_videos`).
 
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
@@ -23,8 +24,27 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
     match (incoming.method.clone(), segments.as_slice()) {
         (Method::Post, ["webhooks", "sandbox"]) => serve_machine(req, incoming, env, "webhooks.sandbox", sandbox_webhook).await,
         (Method::Post, ["webhooks", "bank"]) => serve_machine(req, incoming, env, "webhooks.bank", bank_webhook).await,
+        (Method::Post, ["webhooks", "stream"]) => serve_machine(req, incoming, env, "webhooks.stream", stream_webhook).await,
         _ => serve_machine(req, incoming, env, "webhooks.unknown", async |_| Err(AppError::MethodNotAllowed)).await,
     }
+}
+
+/// `POST /webhooks/stream`: Cloudflare Stream's news about a review video, signed
+/// (`Webhook-Signature: time=…,sig1=…` over `time.body`, five minutes, `domain::stream`). A forged,
+/// unsigned or stale one is 401 and changes nothing; the same one twice moves the video once
+/// (`app::review_videos::apply`). Without Stream's webhook secret the route does not exist.
+async fn stream_webhook(m: &Machine<'_>) -> Result<Response, AppError> {
+    let secret = m.config.stream.as_ref().and_then(|s| s.webhook_secret.as_deref()).ok_or(AppError::NotFound)?;
+    let header = m.req.headers().get(crate::domain::stream::SIGNATURE_HEADER).ok().flatten().ok_or(AppError::Unauthorized)?;
+    crate::domain::stream::verify_webhook(secret.as_bytes(), &header, &m.body, now()).map_err(|_| AppError::Unauthorized)?;
+    let video = crate::domain::stream::Video::parse(&m.body).ok_or_else(|| AppError::Invalid(vec![FieldError { field: "uid", problem: Problem::BadValue }]))?;
+    let applied = crate::app::review_videos::apply(&D1::open(m.env)?, &video, now()).await?;
+    let applied = match applied {
+        crate::app::review_videos::Applied::Moved(state) => state.code(),
+        crate::app::review_videos::Applied::Unchanged => "unchanged",
+        crate::app::review_videos::Applied::Unknown => "unknown",
+    };
+    Ok(json_response(200, &json!({"received": true, "applied": applied})))
 }
 
 /// `POST /webhooks/sandbox` with the signature header: applied (200) or refused.

@@ -316,6 +316,8 @@ pub struct AccountView<'a> {
     pub kept: Option<&'a KeptForm>,
     /// Orders whose delivery details deletion would keep until they close (`app::privacy`).
     pub open_orders: &'a [OpenOrderRow],
+    /// Delivered lines without a review, each with its write form's signed link.
+    pub to_review: &'a [(crate::app::reviews::ReviewableLine, String)],
 }
 
 fn security_section(ctx: &PageCtx, a: &AccountTexts, v: &AccountView) -> Markup {
@@ -375,6 +377,20 @@ pub fn account_page<'a>(ctx: &PageCtx, v: &AccountView<'a>) -> Markup {
                                 td.order-state data-label=(a.order_status) data-status=(o.status) { (status(&o.status)) }
                                 td.order-total data-label=(a.order_total) { (o.total.format(ctx.locale)) }
                             }
+                        }
+                    }
+                }
+            }
+        }
+        @if !v.to_review.is_empty() {
+            section.account-reviews aria-labelledby="to-review-h" {
+                h2 #to-review-h { (ctx.locale.pick("Đánh giá sản phẩm đã mua", "Review what you bought")) }
+                ul.to-review {
+                    @for (line, href) in v.to_review {
+                        li data-order=(line.order_id) data-line=(line.line_no) {
+                            (ctx.locale.pick(&line.name_vi, &line.name_en)) " — " (ctx.locale.pick(&line.color_vi, &line.color_en)) " / " (line.size)
+                            " (" (line.number) ") "
+                            a.button.secondary href=(href) { (ctx.locale.pick("Viết đánh giá", "Write a review")) }
                         }
                     }
                 }

@@ -190,7 +190,7 @@ pub fn review_section(ctx: &PageCtx, page: &ReviewsPage, q: &ReviewQuery, produc
                     }
                     ol.review-list {
                         @for r in &page.reviews {
-                            li { (review_item(ctx, r, &color_name, &return_to)) }
+                            li { (review_item(ctx, r, &color_name, &return_to, page.video_base.as_deref())) }
                         }
                     }
                     @if page.pages() > 1 {
@@ -202,7 +202,7 @@ pub fn review_section(ctx: &PageCtx, page: &ReviewsPage, q: &ReviewQuery, produc
     }
 }
 
-fn review_item(ctx: &PageCtx, r: &ReviewRow, color_name: &dyn Fn(&str) -> String, return_to: &str) -> Markup {
+fn review_item(ctx: &PageCtx, r: &ReviewRow, color_name: &dyn Fn(&str) -> String, return_to: &str, video_base: Option<&str>) -> Markup {
     let w = words(ctx.locale);
     let author = if r.author_name.is_empty() { w.anonymous } else { r.author_name.as_str() };
     let date = rfc3339(r.published_at.unwrap_or(r.created_at));
@@ -228,6 +228,9 @@ fn review_item(ctx: &PageCtx, r: &ReviewRow, color_name: &dyn Fn(&str) -> String
                     }
                 }
             }
+            @if let (Some(uid), Some(base)) = (r.video.as_deref(), video_base) {
+                (video_player(ctx.locale, base, uid))
+            }
             @if let Some(reply) = &r.reply {
                 blockquote.shop-reply { p { strong { (w.shop_reply) } } p { (reply) } }
             }
@@ -243,6 +246,19 @@ fn review_item(ctx: &PageCtx, r: &ReviewRow, color_name: &dyn Fn(&str) -> String
                     button.link type="submit" { (w.report) }
                 }
             }
+        }
+    }
+}
+
+/// Stream's player for a video (`id`: its uid once public, or a moderator's signed token), with its
+/// poster; the HLS manifest linked for players of the viewer's choice.
+pub fn video_player(locale: Locale, base: &str, id: &str) -> Markup {
+    use crate::domain::stream::{hls_url, iframe_url};
+    html! {
+        figure.review-video data-video=(id) {
+            iframe src=(iframe_url(base, id)) title=(locale.pick("Video đánh giá", "Review video")) width="640" height="360" loading="lazy"
+                allow="accelerometer; gyroscope; autoplay; encrypted-media; picture-in-picture" allowfullscreen {}
+            figcaption { a href=(hls_url(base, id)) { (locale.pick("Mở video (HLS)", "Open the video (HLS)")) } }
         }
     }
 }
@@ -343,7 +359,35 @@ pub fn write_page(ctx: &PageCtx, line: &WriteLine, token: &str, input: &crate::d
 }
 
 /// After a review was taken: published at once, or waiting for a moderator (held text or photos).
-pub fn thanks_page(ctx: &PageCtx, slug: &str, published: bool, photos_waiting: bool) -> Markup {
+/// The video upload a review's author gets after writing it (Stream configured): the review it is
+/// for and the credential the upload link is asked with (the review link's token).
+pub struct VideoUpload<'a> {
+    pub review_id: &'a str,
+    pub token: &'a str,
+}
+
+/// The box `public/js/app.js` turns into an upload straight to Stream with a progress bar.
+pub fn video_upload_box(locale: Locale, upload: &VideoUpload<'_>) -> Markup {
+    let l = locale;
+    html! {
+        section.video-upload data-video-upload data-endpoint=(format!("/api/v1/reviews/{}/video-upload", upload.review_id)) data-token=(upload.token)
+            data-msg-pick=(l.pick("Hãy chọn một tệp video.", "Choose a video file."))
+            data-msg-large=(l.pick("Video lớn hơn 200 MB.", "The video is larger than 200 MB."))
+            data-msg-asking=(l.pick("Đang chuẩn bị tải lên…", "Preparing the upload…"))
+            data-msg-uploading=(l.pick("Đang tải lên…", "Uploading…"))
+            data-msg-done=(l.pick("Đã tải video lên. Video sẽ hiển thị sau khi được duyệt.", "Video uploaded. It shows once a moderator approves it."))
+            data-msg-failed=(l.pick("Không tải được video.", "The video could not be uploaded.")) {
+            h2 { (l.pick("Thêm video (tối đa 90 giây)", "Add a video (up to 90 seconds)")) }
+            label { (l.pick("Tệp video", "Video file")) " " input type="file" name="video" accept="video/*"; }
+            " " button type="button" hidden { (l.pick("Tải video lên", "Upload the video")) }
+            progress max="100" value="0" hidden {}
+            p role="status" aria-live="polite" {}
+            noscript { p { (l.pick("Cần bật JavaScript để tải video lên.", "Uploading a video needs JavaScript.")) } }
+        }
+    }
+}
+
+pub fn thanks_page(ctx: &PageCtx, slug: &str, published: bool, photos_waiting: bool, video: Option<&VideoUpload<'_>>) -> Markup {
     let [_, _, _, _, _, _, _, _, thanks, see] = write_words(ctx.locale);
     let note = match (ctx.locale, published, photos_waiting) {
         (Locale::Vi, true, false) => "Đánh giá của bạn đã được đăng.",
@@ -358,6 +402,7 @@ pub fn thanks_page(ctx: &PageCtx, slug: &str, published: bool, photos_waiting: b
         section.review-thanks {
             h1 { (thanks) }
             p.status data-published=(published) { (note) }
+            @if let Some(upload) = video { (video_upload_box(ctx.locale, upload)) }
             p { a href=(format!("{}#reviews", ctx.href(&super::paths::product(slug)))) { (see) } }
         }
     })
@@ -389,13 +434,14 @@ mod tests {
             reply_at: Some(1_780_000_100),
             helpful: 3,
             photos: Some("/media/a.jpg\u{1f}/media/b.jpg".into()),
+            video: None,
         }
     }
 
     fn page(reviews: Vec<ReviewRow>, distribution: [i64; 5]) -> ReviewsPage {
         let count = distribution.iter().sum();
         let total = distribution.iter().enumerate().map(|(i, n)| (i as i64 + 1) * n).sum();
-        ReviewsPage { product_id: 1, summary: RatingSummary { count, total, distribution }, matching: reviews.len() as i64, reviews, page: 1 }
+        ReviewsPage { product_id: 1, summary: RatingSummary { count, total, distribution }, matching: reviews.len() as i64, reviews, page: 1, video_base: None }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::access::shell;
 use crate::app::admin::AdminRow;
 use crate::app::reviews::{QueueFilter, QueueRow};
 use crate::domain::reviews::{Moderation, ReviewStatus};
+use crate::domain::sentiment::Label;
 use crate::domain::time::vn_time;
 use crate::views::security::csrf_field;
 
@@ -42,8 +43,43 @@ fn allows(r: &QueueRow, decision: &Moderation) -> bool {
     decision.from_statuses().contains(&r.status)
 }
 
-/// The queue: `filter` chosen, `rows` in it, `notice` what the last decision did (or why it was refused).
-pub fn reviews_page(admin: &AdminRow, filter: QueueFilter, rows: &[QueueRow], notice: Option<&str>) -> Markup {
+/// The sentiment label (`domain::sentiment::Label`) in the admin's Vietnamese.
+fn sentiment_name(code: &str) -> &str {
+    match code {
+        "positive" => "Tích cực",
+        "neutral" => "Trung tính",
+        "negative" => "Tiêu cực",
+        other => other,
+    }
+}
+
+fn video_state_name(code: &str) -> &str {
+    match code {
+        "awaiting_upload" => "chờ người mua tải lên",
+        "processing" => "Stream đang xử lý",
+        "ready" => "chờ duyệt",
+        "error" => "lỗi",
+        "approved" => "đã duyệt, công khai",
+        "rejected" => "đã từ chối (đã xoá ở Stream)",
+        other => other,
+    }
+}
+
+/// A review video a moderator may play before approval: Stream's delivery base and the signed
+/// playback token (in place of the video's id).
+pub struct Preview {
+    pub review_id: String,
+    pub base: String,
+    pub token: String,
+}
+
+/// The queue: `filter` chosen, `rows` in it, `notice` what the last decision did (or why it was
+/// refused), `previews` the signed players of videos waiting for approval.
+pub fn reviews_page(admin: &AdminRow, filter: QueueFilter, sentiment: Option<Label>, rows: &[QueueRow], notice: Option<&str>, previews: &[Preview]) -> Markup {
+    let href = |f: QueueFilter, s: Option<Label>| match s {
+        Some(s) => format!("/admin/reviews?status={}&sentiment={}", f.code(), s.code()),
+        None => format!("/admin/reviews?status={}", f.code()),
+    };
     shell(
         "Đánh giá sản phẩm",
         Some(admin),
@@ -53,7 +89,14 @@ pub fn reviews_page(admin: &AdminRow, filter: QueueFilter, rows: &[QueueRow], no
             @if let Some(n) = notice { p.notice role="status" { (n) } }
             nav.review-filters aria-label="Lọc" {
                 @for f in QueueFilter::ALL {
-                    a href=(format!("/admin/reviews?status={}", f.code())) aria-current=[(f == filter).then_some("page")] { (filter_name(f)) }
+                    a href=(href(f, sentiment)) aria-current=[(f == filter).then_some("page")] { (filter_name(f)) }
+                }
+            }
+            nav.sentiment-filters aria-label="Lọc theo cảm xúc" {
+                "Cảm xúc: "
+                a href=(href(filter, None)) aria-current=[sentiment.is_none().then_some("page")] { "Tất cả" }
+                @for l in Label::ALL {
+                    " " a href=(href(filter, Some(l))) data-sentiment=(l.code()) aria-current=[(sentiment == Some(l)).then_some("page")] { (sentiment_name(l.code())) }
                 }
             }
             @if rows.is_empty() { p.empty { "Không có đánh giá nào." } }
@@ -73,15 +116,32 @@ pub fn reviews_page(admin: &AdminRow, filter: QueueFilter, rows: &[QueueRow], no
                             p.flags { "Gắn cờ: " @for (i, f) in r.flags.split(',').enumerate() { @if i > 0 { ", " } (flag_name(f)) } }
                         }
                         @if r.reports > 0 { p.reports { "Bị báo cáo: " (r.reports) " lần" } }
-                        @if let Some(sentiment) = &r.sentiment { p.sentiment data-sentiment=(sentiment) { "Cảm xúc: " (sentiment) } }
+                        @if let Some(sentiment) = &r.sentiment { p.sentiment data-sentiment=(sentiment) { "Cảm xúc: " (sentiment_name(sentiment)) } }
                         @if let Some(photos) = &r.photos {
                             p { "Ảnh" @if r.pending_photos > 0 { " (" (r.pending_photos) " chờ duyệt)" } ":" }
                             ul.review-photos { @for url in photos.split('\u{1f}') { li { a href=(url) { img src=(url) alt="" width="96" height="96" loading="lazy"; } } } }
                         }
+                        @if let (Some(uid), Some(state)) = (&r.video_uid, &r.video_state) {
+                            div.review-video-admin data-video=(uid) data-video-state=(state) {
+                                p { "Video: " (video_state_name(state)) }
+                                @if let Some(p) = previews.iter().find(|p| p.review_id == r.id) {
+                                    (crate::views::reviews::video_player(crate::domain::locale::Locale::Vi, &p.base, &p.token))
+                                } @else if state == "ready" {
+                                    p.hint { "Chưa cấu hình khoá ký của Stream (STREAM_SIGNING_KEY_ID, STREAM_SIGNING_KEY): không xem trước được." }
+                                }
+                                @if matches!(state.as_str(), "awaiting_upload" | "processing" | "ready" | "approved") {
+                                    form.reject-video method="post" action=(format!("/admin/reviews/{}/reject-video", r.id)) {
+                                        (csrf_field())
+                                        input type="hidden" name="status" value=(filter.code());
+                                        button type="submit" { "Từ chối video (xoá ở Stream)" }
+                                    }
+                                }
+                            }
+                        }
                         @if let Some(reply) = &r.reply { blockquote.shop-reply { "Phản hồi: " (reply) } }
                         @if !r.moderation_note.is_empty() { p.note { "Lý do từ chối: " (r.moderation_note) } }
                         div.actions {
-                            @if allows(r, &Moderation::Approve) && (r.status != ReviewStatus::Published || r.pending_photos > 0) {
+                            @if allows(r, &Moderation::Approve) && (r.status != ReviewStatus::Published || r.pending_photos > 0 || r.video_state.as_deref() == Some("ready")) {
                                 form.approve method="post" action=(format!("/admin/reviews/{}/approve", r.id)) {
                                     (csrf_field())
                                     input type="hidden" name="status" value=(filter.code());
@@ -144,6 +204,8 @@ mod tests {
             pending_photos,
             photos: None,
             sentiment: None,
+            video_uid: None,
+            video_state: None,
         }
     }
 
@@ -153,14 +215,38 @@ mod tests {
 
     #[test]
     fn each_review_offers_the_decisions_its_status_allows() {
-        let pending = reviews_page(&admin(), QueueFilter::Waiting, &[row(ReviewStatus::Pending, 0)], None).into_string();
+        let pending = reviews_page(&admin(), QueueFilter::Waiting, None, &[row(ReviewStatus::Pending, 0)], None, &[]).into_string();
         assert!(pending.contains("/admin/reviews/r1/approve") && pending.contains("/admin/reviews/r1/reject"));
         assert!(!pending.contains("/admin/reviews/r1/hide"));
         assert!(pending.contains("có số điện thoại"));
         assert!(pending.contains("&lt;i&gt;t&lt;/i&gt;"));
-        let published = reviews_page(&admin(), QueueFilter::Published, &[row(ReviewStatus::Published, 0)], None).into_string();
+        let published = reviews_page(&admin(), QueueFilter::Published, None, &[row(ReviewStatus::Published, 0)], None, &[]).into_string();
         assert!(published.contains("/admin/reviews/r1/hide") && !published.contains("/admin/reviews/r1/approve"));
-        let with_photos = reviews_page(&admin(), QueueFilter::Waiting, &[row(ReviewStatus::Published, 2)], None).into_string();
+        let with_photos = reviews_page(&admin(), QueueFilter::Waiting, None, &[row(ReviewStatus::Published, 2)], None, &[]).into_string();
         assert!(with_photos.contains("/admin/reviews/r1/approve"), "photos waiting can be approved");
+    }
+
+    #[test]
+    fn the_sentiment_shows_in_words_and_the_filter_keeps_the_tab() {
+        let mut r = row(ReviewStatus::Published, 0);
+        r.sentiment = Some("negative".into());
+        let page = reviews_page(&admin(), QueueFilter::Published, Some(Label::Negative), &[r], None, &[]).into_string();
+        assert!(page.contains("Cảm xúc: Tiêu cực"));
+        assert!(page.contains(r#"href="/admin/reviews?status=published&amp;sentiment=negative" data-sentiment="negative" aria-current="page""#), "{page}");
+        assert!(page.contains(r#"href="/admin/reviews?status=waiting&amp;sentiment=negative""#), "the tabs keep the filter");
+    }
+
+    #[test]
+    fn a_ready_video_is_played_with_its_signed_token_and_can_be_approved_or_rejected() {
+        let mut r = row(ReviewStatus::Published, 0);
+        r.video_uid = Some("6b9e68b07dfee8cc2d116e4c51d6a957".into());
+        r.video_state = Some("ready".into());
+        let preview = Preview { review_id: "r1".into(), base: "https://customer-x.cloudflarestream.com".into(), token: "eyJ.tok.sig".into() };
+        let page = reviews_page(&admin(), QueueFilter::Waiting, None, std::slice::from_ref(&r), None, &[preview]).into_string();
+        assert!(page.contains("/admin/reviews/r1/approve") && page.contains("/admin/reviews/r1/reject-video"));
+        assert!(page.contains("https://customer-x.cloudflarestream.com/eyJ.tok.sig/iframe"), "the token stands in for the id");
+        assert!(!page.contains("cloudflarestream.com/6b9e68b07dfee8cc2d116e4c51d6a957/"), "never the bare id before approval");
+        let unsigned = reviews_page(&admin(), QueueFilter::Waiting, None, &[r], None, &[]).into_string();
+        assert!(unsigned.contains("STREAM_SIGNING_KEY") && !unsigned.contains("<iframe"));
     }
 }

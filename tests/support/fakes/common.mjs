@@ -22,7 +22,7 @@ export async function serve(name, routes) {
       try {
         const out = await handler(entry, m);
         res.writeHead(out.status ?? 200, out.headers ?? { 'content-type': 'application/json' });
-        res.end(typeof out.body === 'string' ? out.body : JSON.stringify(out.body ?? {}));
+        res.end(typeof out.body === 'string' || Buffer.isBuffer(out.body) ? out.body : JSON.stringify(out.body ?? {}));
       } catch (error) {
         res.writeHead(500, { 'content-type': 'text/plain' });
         res.end(`${name} fake failed: ${error.stack}`);
