@@ -42,3 +42,5 @@ pub mod svg;
 pub mod throttle;
 pub mod time;
 pub mod tracking;
+pub mod webpush;
+pub mod zns;
