@@ -58,6 +58,10 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     let query = http_cache::page_query(&req.query);
     let (name, page) = match req.path.as_str() {
         "/robots.txt" => ("storefront.robots", Page::Robots),
+        "/sw.js" => {
+            req.name("storefront.service_worker");
+            return service_worker();
+        }
         "/sitemap.xml" => ("storefront.sitemap", Page::Sitemap),
         // One URL per page: `/c/x/` redirects to `/c/x` (the locale roots keep their slash).
         // Leading slashes collapse too: `//host/` must not become a protocol-relative Location.
@@ -153,6 +157,14 @@ async fn render(req: &Incoming, env: &Env, page: Page, version: String, stock: O
         Page::NotFound => Err(AppError::NotFound),
     };
     result.unwrap_or_else(|e| error_rendered(&ctx, req, &e))
+}
+
+/// `/sw.js`: the service worker, at the root so its scope is the whole shop. Its Web Push handlers
+/// live in `public/js/sw-push.js` (imported by its fingerprinted URL, so a new version is a new
+/// worker script); never cached, so browsers see a new version at once.
+fn service_worker() -> Response {
+    let body = format!("importScripts({});\n", serde_json::Value::from(crate::assets::url("js/sw-push.js")));
+    edge_cache::respond(Rendered::new(200, "text/javascript; charset=utf-8", body), crate::domain::http_cache::NO_STORE, None)
 }
 
 fn html(status: u16, markup: Markup) -> Rendered {

@@ -73,7 +73,9 @@ fn bank_transfer(ctx: &PageCtx, b: &BankTransfer) -> Markup {
 }
 
 /// `token` is the order's access token, for the cancel and pay forms of an unpaid order.
-pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, declined: bool, token: &str, choice: &PayChoice) -> Markup {
+/// `push_key`: the shop's VAPID public key when Web Push is configured (the opt-in is offered while
+/// the order still has news to come).
+pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, declined: bool, token: &str, choice: &PayChoice, push_key: Option<&str>) -> Markup {
     let t = ctx.t();
     let s = shop_t(ctx.locale);
     let o = &detail.order;
@@ -85,6 +87,9 @@ pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, de
         p.order-status { (s.order_status) ": " strong data-status=(o.status) { (status_name(o.status)) } }
         @if declined { p.notice role="alert" { (s.payment_declined) @if let Some(why) = choice.failure { " " span.payment-failure { (why) } } } }
         @if o.status == OrderStatus::Paid { p.success { (s.thanks_paid) } }
+        @if let Some(key) = push_key.filter(|_| matches!(o.status, OrderStatus::PendingPayment | OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::Fulfilled)) {
+            (crate::views::push::push_optin(ctx, crate::views::push::OptIn::Order, &ctx.href(&format!("/orders/{}/push", o.id)), key, &[("t", token)]))
+        }
         @if o.payment_status == PaymentState::CodPending && o.status != OrderStatus::Returned {
             p.success.cod-due data-cod-due=(o.total.minor()) {
                 (ctx.locale.pick("Đơn hàng đã được xác nhận. Bạn thanh toán ", "Your order is confirmed. You pay "))
