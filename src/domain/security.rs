@@ -53,11 +53,12 @@ pub fn same_origin(sec_fetch_site: Option<&str>, origin: Option<&str>, ours: &[&
 }
 
 /// The Content-Security-Policy of an HTML response: scripts only with this response's nonce (and
-/// what they load, `strict-dynamic`), no inline anything, no framing.
+/// what they load, `strict-dynamic`), no inline anything, no framing. `worker-src 'self'`: the
+/// service worker (`/sw.js`) is a URL, which a nonce cannot allow and `strict-dynamic` would block.
 pub fn csp(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'self'; \
-         img-src 'self' data: https:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+         img-src 'self' data: https:; font-src 'self'; connect-src 'self'; worker-src 'self'; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'; upgrade-insecure-requests"
     )
 }
@@ -179,6 +180,7 @@ mod tests {
         let policy = csp("abc");
         assert!(policy.contains("script-src 'nonce-abc' 'strict-dynamic'"));
         assert!(policy.contains("frame-ancestors 'none'"));
+        assert!(policy.contains("worker-src 'self';"), "the shop's own service worker only");
         assert!(!policy.contains("unsafe-inline"));
     }
 

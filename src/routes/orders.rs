@@ -203,7 +203,7 @@ async fn subscribe_push(p: &Page<'_>, order_id: &str) -> Result<Response, AppErr
 pub(super) fn parse_subscription(field: impl Fn(&str) -> Option<String>, push: &crate::app::push::PushConfig) -> Result<crate::domain::webpush::Subscription, AppError> {
     let value = |name: &str| field(name).unwrap_or_default();
     crate::domain::webpush::Subscription::parse(&value("endpoint"), &value("p256dh"), &value("auth"), &push.test_origins).map_err(|bad| {
-        AppError::Invalid(vec![crate::domain::listing::FieldError { field: bad.field(), problem: crate::domain::listing::Problem::BadValue }])
+        AppError::Unprocessable(vec![crate::domain::listing::FieldError { field: bad.field(), problem: crate::domain::listing::Problem::BadValue }])
     })
 }
 

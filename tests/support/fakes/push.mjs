@@ -45,10 +45,10 @@ export function vapidProblem(header, audience, publicKey) {
   const raw = Buffer.from(k, 'base64url');
   const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: b64url(raw.subarray(1, 33)), y: b64url(raw.subarray(33, 65)) }, format: 'jwk' });
   if (!verify('sha256', Buffer.from(`${h}.${c}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(sig ?? '', 'base64url'))) return 'bad signature';
-  const header = JSON.parse(Buffer.from(h, 'base64url'));
+  const head = JSON.parse(Buffer.from(h, 'base64url'));
   const claims = JSON.parse(Buffer.from(c, 'base64url'));
   const now = Date.now() / 1000;
-  if (header.alg !== 'ES256') return `alg ${header.alg}`;
+  if (head.alg !== 'ES256') return `alg ${head.alg}`;
   if (claims.aud !== audience) return `aud ${claims.aud}, expected ${audience}`;
   if (!(claims.exp > now && claims.exp <= now + 24 * 3600)) return `exp ${claims.exp}`;
   if (!/^(mailto:|https:)/.test(claims.sub ?? '')) return `sub ${claims.sub}`;
