@@ -12,21 +12,27 @@ import { QRPay } from 'vietnam-qr-pay';
 import { adminsByRole } from './support/admins.mjs';
 import { PHONE, openPage, useBrowser } from './support/browser.mjs';
 import { startGatewayFakes, signStripe } from './support/fakes/index.mjs';
+import { startPushFake } from './support/fakes/push.mjs';
+import { startZnsFake } from './support/fakes/zns.mjs';
 import { decodeSvgQr } from './support/qr.mjs';
 import { beforeAll, s, shop, useShop } from './support/setup.mjs';
 import { assertStockReconciles, checkoutBody, cookiesOf, newKey, variantPool, waitFor } from './support/shopping.mjs';
 
 const pool = variantPool();
 let fakes;
+let push;
+let zns;
 
 beforeAll(async () => {
   fakes = await startGatewayFakes();
+  push = await startPushFake();
+  zns = await startZnsFake();
 });
-useShop(() => ({ vars: fakes.vars }));
+useShop(() => ({ vars: { ...fakes.vars, ...push.vars, ...zns.vars } }));
 useBrowser();
 beforeAll(() => fakes.connect(shop.url));
 after(async () => {
-  await fakes?.stop();
+  await Promise.all([fakes?.stop(), push?.stop(), zns?.stop()]);
 });
 
 /** Places an order for one unit of a fresh variant, paid with `provider`; returns { order, token, payUrl }. */
@@ -527,5 +533,76 @@ describe('Bank transfer with VietQR', () => {
     await copy.click();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), memo);
     await assertClean();
+  });
+});
+
+describe('order messages by Web Push and Zalo ZNS', () => {
+  /** A bank-transfer order for one unit (`overrides` to the checkout body); paid by `pay()`. */
+  async function bankOrder(overrides = {}) {
+    const [v] = pool.take(1);
+    const { order: o, res } = await s.placeOrder([[v.id, 1]], checkoutBody({ payment_provider: 'bank', ...overrides }));
+    const token = o.access_token ?? res.json.order.access_token;
+    const pay = async () => assert.equal((await fakes.bank.deliver(fakes.bank.transaction({ amount: o.totals.total, content: o.number.replace('-', '') }))).status, 200);
+    return { order: o, token, pay, page: `/orders/${o.id}?t=${token}` };
+  }
+
+  const subscribe = (o, token, page, fields) => s.postForm(`/orders/${o.id}/push`, { t: token, ...fields }, { tokenPage: page });
+  const listed = async (to) => (await s.internal('GET', `/internal/outbox?to=${encodeURIComponent(to)}`)).json.messages;
+
+  it('a browser that opts in on the order page gets the payment confirmation by push, encrypted for it; bad subscriptions are 422', async () => {
+    const { order: o, token, pay, page } = await bankOrder();
+    // The opt-in is a button the script shows; nothing asks on page load.
+    const form = (await s.getPage(page)).doc.find('form[data-push-key]');
+    assert.equal(form.attr('data-push-key'), push.vapidPublicKey, 'the public key of the shop\'s VAPID key');
+    assert.notEqual(form.attr('hidden'), undefined, 'hidden until the script finds push support');
+    const browser = push.subscribe();
+    for (const [fields, why] of [
+      [{ endpoint: 'http://push.example.com/send/1', ...browser.keys }, 'http'],
+      [{ endpoint: 'https://127.0.0.1/send/1', ...browser.keys }, 'loopback'],
+      [{ endpoint: 'https://10.1.2.3/send/1', ...browser.keys }, 'private'],
+      [{ endpoint: 'https://169.254.169.254/latest', ...browser.keys }, 'link-local'],
+      [{ endpoint: `${push.url}x/push/1`, ...browser.keys }, 'not a configured test origin'],
+      [{ endpoint: browser.endpoint, p256dh: 'AAAA', auth: browser.keys.auth }, 'bad key'],
+      [{ endpoint: browser.endpoint, p256dh: browser.keys.p256dh, auth: 'AAAA' }, 'bad auth'],
+    ]) {
+      const res = await subscribe(o, token, page, fields);
+      assert.equal(res.status, 422, `${why}: ${res.status}`);
+    }
+    assert.equal((await subscribe(o, 'not-the-token', page, { endpoint: browser.endpoint, ...browser.keys })).status, 404);
+    assert.equal((await shop.sql(`SELECT COUNT(*) AS n FROM push_subscriptions WHERE owner = 'order:${o.id}'`))[0].n, 0);
+    const ok = await subscribe(o, token, page, { endpoint: browser.endpoint, ...browser.keys });
+    assert.equal(ok.status, 204, ok.text.slice(0, 300));
+    await pay();
+    const [shown] = await waitFor('the push', () => push.to(browser.endpoint).length >= 1 && push.to(browser.endpoint));
+    assert.match(shown.title, new RegExp(`^Đã nhận thanh toán — ${o.number}$`));
+    assert.equal(shown.url, `${shop.url}/orders/${o.id}?t=${token}`);
+    assert.deepEqual(push.refused, [], 'every VAPID token was valid');
+    assert.deepEqual((await listed(browser.endpoint)).map((m) => [m.kind, m.channel, m.status]), [['order_paid', 'push', 'sent']]);
+    // Its email went too, once.
+    await waitFor('the payment mail', () => fakes.resend.to(o.email ?? 'an.nguyen@example.vn').some((m) => m.subject.includes(o.number) && m.subject.startsWith('Đã nhận thanh toán')));
+  });
+
+  it('a subscription the push service says is gone (410) is removed, and its message is not retried', async () => {
+    const { order: o, token, pay, page } = await bankOrder();
+    const browser = push.subscribe();
+    assert.equal((await subscribe(o, token, page, { endpoint: browser.endpoint, ...browser.keys })).status, 204);
+    push.answer(browser.id, 410);
+    await pay();
+    await waitFor('the subscription removed', async () => (await shop.sql(`SELECT COUNT(*) AS n FROM push_subscriptions WHERE endpoint = '${browser.endpoint}'`))[0].n === 0);
+    assert.deepEqual((await listed(browser.endpoint)).map((m) => [m.kind, m.status, m.attempts]), [['order_paid', 'dead', 1]]);
+    assert.deepEqual(push.to(browser.endpoint), []);
+  });
+
+  it('a buyer who left only a phone gets the order and payment messages by Zalo ZNS', async () => {
+    const digits = `9${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    const { order: o, pay } = await bankOrder({ email: '', phone: `0${digits}` });
+    const [placed] = await waitFor('the ZNS order message', () => zns.to(`84${digits}`).length >= 1 && zns.to(`84${digits}`));
+    assert.equal(placed.template_id, zns.vars.ZNS_TEMPLATE_ID);
+    assert.deepEqual([placed.template_data.order_number, placed.template_data.status], [o.number, 'Đã nhận đơn hàng']);
+    assert.ok(placed.template_data.order_link.startsWith(`${shop.url}/orders/${o.id}?t=`));
+    await pay();
+    const both = await waitFor('the ZNS payment message', () => zns.to(`84${digits}`).length >= 2 && zns.to(`84${digits}`));
+    assert.equal(both[1].template_data.status, 'Đã nhận thanh toán');
+    assert.deepEqual((await listed(`+84${digits}`)).map((m) => [m.kind, m.channel, m.status]), [['order_placed', 'zns', 'sent'], ['order_paid', 'zns', 'sent']]);
   });
 });

@@ -552,14 +552,16 @@ mod tests {
         sub.request.phone = crate::domain::phone::Phone::parse("+1 415 555 0100", "VN").unwrap();
         let discounted = block_on(place_order(&cx, &mut other, &sub)).unwrap();
         assert!(discounted.order.discount.is_positive(), "first order of this phone");
-        // Placing and cancelling queue a message each for an order with an email only.
+        // Placing and cancelling queue an email each for an order with an email, and a ZNS message
+        // each for the phone-only one (`app::zns`).
         let mut with_email = filled(&shop, &Shop::cart_id(3), v, 1);
         let emailed = block_on(place_order(&shop.at(&Shop::cart_id(3), NOW), &mut with_email, &submission("k", "an@example.vn"))).unwrap();
         for id in [&placed.order.id, &emailed.order.id] {
             block_on(shop.db.batch(&stock::cancel_unpaid_order(id, NOW + 20, "shopper", "test"))).unwrap();
         }
-        let messages = |id: &str| shop.db.int(&format!("SELECT COUNT(*) FROM outbox WHERE json_extract(payload, '$.order_id') = '{id}'"));
-        assert_eq!((messages(&placed.order.id), messages(&emailed.order.id)), (0, 2));
+        let messages = |id: &str, channel: &str| shop.db.int(&format!("SELECT COUNT(*) FROM outbox WHERE json_extract(payload, '$.order_id') = '{id}' AND channel = '{channel}'"));
+        assert_eq!((messages(&placed.order.id, "email"), messages(&emailed.order.id, "email")), (0, 2));
+        assert_eq!((messages(&placed.order.id, "zns"), messages(&emailed.order.id, "zns")), (2, 0));
         let status = shop.db.text(&format!("SELECT status FROM orders WHERE id = '{}'", placed.order.id));
         assert_eq!(status, "cancelled", "everything else works without an email");
     }

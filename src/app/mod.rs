@@ -42,8 +42,10 @@ pub mod search;
 pub mod sign_in;
 pub mod promotion_form;
 pub mod promotions;
+pub mod push;
 pub mod social;
 pub mod sql;
 pub mod stock;
+pub mod zns;
 #[cfg(test)]
 pub mod testing;

@@ -199,6 +199,8 @@ pub fn create_order_batch(o: &NewOrder) -> Vec<Sql> {
             .bind(o.now),
     );
     batch.push(super::outbox::order_placed_sql(o.id, o.now));
+    batch.push(super::push::order_placed_push_sql(o.id, o.now));
+    batch.push(super::zns::order_placed_zns_sql(o.id, o.now));
     batch
 }
 

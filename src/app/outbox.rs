@@ -276,15 +276,31 @@ pub const PASS_BATCH: i64 = 50;
 /// One delivery pass over the email channel: claims up to `limit` due rows under `claim` (a token
 /// unique to this pass), sends each and records the outcome.
 pub async fn run_pass(db: &impl Db, mailer: &impl Mailer, settings: &Settings, claim: &str, now: i64, limit: i64) -> Result<PassReport, DbError> {
-    let mut report = PassReport::default();
-    let claimed: Vec<Claimed> = db.all(&claim_sql(claim, &[Channel::Email], now, limit)).await?;
-    report.claimed = claimed.len() as u64;
-    for message in &claimed {
-        let outcome = match render_email(db, message, settings).await? {
+    run_channel(db, Channel::Email, claim, now, limit, async |message: &Claimed| {
+        Ok(match render_email(db, message, settings).await? {
             Ok(email) => mailer.send(&email).await,
             Err(e) => Err(e),
-        };
-        let record = match outcome {
+        })
+    })
+    .await
+}
+
+/// One delivery pass over `channel`: claims up to `limit` due rows under `claim`, hands each to
+/// `send` (the channel's rendering and transport: the provider's id, or why not) and records the
+/// outcome — sent, retried after the backoff, or dead.
+pub(crate) async fn run_channel<D: Db>(
+    db: &D,
+    channel: Channel,
+    claim: &str,
+    now: i64,
+    limit: i64,
+    send: impl AsyncFn(&Claimed) -> Result<Result<String, SendError>, DbError>,
+) -> Result<PassReport, DbError> {
+    let mut report = PassReport::default();
+    let claimed: Vec<Claimed> = db.all(&claim_sql(claim, &[channel], now, limit)).await?;
+    report.claimed = claimed.len() as u64;
+    for message in &claimed {
+        let record = match send(message).await? {
             Ok(provider_id) => {
                 report.sent += 1;
                 sent_sql(message.id, claim, &provider_id, now)
@@ -303,8 +319,20 @@ pub async fn run_pass(db: &impl Db, mailer: &impl Mailer, settings: &Settings, c
     Ok(report)
 }
 
+impl PassReport {
+    /// The sum of two passes' reports (one per channel).
+    pub fn plus(self, other: PassReport) -> PassReport {
+        PassReport { claimed: self.claimed + other.claimed, sent: self.sent + other.sent, retried: self.retried + other.retried, dead: self.dead + other.dead }
+    }
+}
+
+/// The provider's idempotency key (or tracking id) of a claimed row: the same for every try.
+pub(crate) fn idempotency_key_of(message: &Claimed) -> String {
+    idempotency_key(&message.dedupe_key, Channel::parse(&message.channel).unwrap_or(Channel::Email), message.id)
+}
+
 /// The locale of a row (`vi` unless it says `en`).
-fn locale_of(code: &str) -> Locale {
+pub(crate) fn locale_of(code: &str) -> Locale {
     Locale::parse(code).unwrap_or(Locale::Vi)
 }
 
@@ -569,7 +597,7 @@ pub(crate) mod tests {
         let phone_only = place_order(&db, 2, w, 1, "sandbox", NOW, NOW + 900);
         db.exec(&format!("UPDATE orders SET email = '' WHERE id = '{}'", phone_only.id));
         block_on(db.batch(&stock::pay_order(&phone_only.id, NOW + 1, "test"))).unwrap();
-        assert_eq!(db.int(&format!("SELECT COUNT(*) FROM outbox WHERE json_extract(payload, '$.order_id') = '{}' AND kind = 'order_paid'", phone_only.id)), 0);
+        assert_eq!(db.int(&format!("SELECT COUNT(*) FROM outbox WHERE json_extract(payload, '$.order_id') = '{}' AND kind = 'order_paid' AND channel = 'email'", phone_only.id)), 0);
     }
 
     #[test]

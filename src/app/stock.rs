@@ -143,19 +143,13 @@ pub(crate) fn order_move(order_id: &str, gate: &str, stock: Option<String>, to: 
         .bind(actor)
         .bind(reason),
     );
-    // The buyer's email about it. A cash-on-delivery order is confirmed in the batch that places
-    // it: the "order placed" message already says so.
+    // The buyer's email about it (by ZNS to a phone-only buyer), and a push to each browser that
+    // follows the order. A cash-on-delivery order is confirmed in the batch that places it: the
+    // "order placed" message already says so.
     if to != OrderStatus::Confirmed {
-        out.push(
-            Sql::new(format!(
-                "{} AND {gate} {}",
-                super::outbox::order_email_select("'order_' || ?3", ", 'status', ?3"),
-                super::outbox::ON_CONFLICT
-            ))
-            .bind(order_id)
-            .bind(now)
-            .bind(to_status),
-        );
+        for select in [super::outbox::order_email_select("'order_' || ?3", ", 'status', ?3"), super::push::order_push_select("'order_' || ?3"), super::zns::order_zns_select("'order_' || ?3")] {
+            out.push(Sql::new(format!("{select} AND {gate} {}", super::outbox::ON_CONFLICT)).bind(order_id).bind(now).bind(to_status));
+        }
     }
     out.push(
         Sql::new(format!(

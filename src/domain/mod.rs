@@ -47,3 +47,5 @@ pub mod svg;
 pub mod throttle;
 pub mod time;
 pub mod tracking;
+pub mod webpush;
+pub mod zns;

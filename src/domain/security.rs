@@ -191,6 +191,7 @@ mod tests {
         assert!(with_stream.contains("connect-src 'self' https://customer-x.cloudflarestream.com https://upload.videodelivery.net;"));
         assert!(with_stream.contains("frame-ancestors 'none'"));
         assert!(policy.contains("frame-ancestors 'none'"));
+        assert!(policy.contains("worker-src 'self';"), "the shop's own service worker only");
         assert!(!policy.contains("unsafe-inline"));
     }
 

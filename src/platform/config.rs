@@ -55,6 +55,12 @@ pub struct Config {
     /// Email delivery from the outbox: `MAIL_TRANSPORT`, `RESEND_API_KEY`, `RESEND_API_BASE`,
     /// `MAIL_FROM`, `MAIL_BINDING` (`domain::notify::MailConfig`).
     pub mail: crate::domain::notify::MailConfig,
+    /// Web Push from the outbox: `VAPID_PRIVATE_KEY` (secret), `VAPID_SUBJECT`, `PUSH_TEST_ORIGINS`
+    /// (`app::push::PushConfig`); off (no opt-in shown, nothing sent) without a usable key.
+    pub push: Option<crate::app::push::PushConfig>,
+    /// Zalo ZNS for phone-only buyers: `ZNS_ACCESS_TOKEN` (secret), `ZNS_TEMPLATE_ID`,
+    /// `ZNS_API_BASE`, `ZNS_MODE` (`domain::zns::ZnsConfig`); off unless token and template are set.
+    pub zns: Option<crate::domain::zns::ZnsConfig>,
     /// `API_ALLOWED_ORIGINS`: the web apps' origins allowed to call the API from a browser
     /// (space-separated; none by default), `domain::cors`.
     pub api_allowed_origins: crate::domain::cors::AllowedOrigins,
@@ -138,6 +144,8 @@ impl Config {
                 open_limit: int(env, "COD_MAX_OPEN", CodPolicy::default().open_limit, 1, 1000),
             },
             mail: crate::domain::notify::MailConfig::from_lookup(|name| var(env, name)),
+            push: crate::app::push::PushConfig::from_lookup(|name| var(env, name)),
+            zns: crate::domain::zns::ZnsConfig::from_lookup(|name| var(env, name)),
             api_allowed_origins: crate::domain::cors::AllowedOrigins::parse(&var(env, "API_ALLOWED_ORIGINS").unwrap_or_default()),
             api_app_schemes: crate::domain::cors::app_schemes(&var(env, "API_APP_SCHEMES").unwrap_or_default()),
             stream: crate::domain::stream::StreamConfig::from_lookup(|name| var(env, name)),

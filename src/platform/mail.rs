@@ -1,12 +1,15 @@
 //! The outbox's delivery in the Worker: the email transports (Resend's HTTP API, Cloudflare's
 //! `send_email` binding, the development sink) behind `app::outbox::Mailer`, and the pass that the
-//! cron and `waitUntil` after a change run (`app::outbox::run_pass`). I/O only.
+//! cron and `waitUntil` after a change run over every configured channel (`app::outbox::run_pass`,
+//! `app::push::run_push_pass`, `app::zns::run_zns_pass`; their transports in `platform::push`). I/O only.
 
 use worker::{Context, Env};
 
 use super::config::{now, Config};
 use super::d1::D1;
 use crate::app::outbox::{run_pass, Mailer, PassReport, Settings, PASS_BATCH};
+use crate::app::push::run_push_pass;
+use crate::app::zns::run_zns_pass;
 use crate::domain::error::AppError;
 use crate::domain::invoice::ShopDetails;
 use crate::domain::notify::{resend_answer, resend_request, Email, MailTransport, SendError};
@@ -60,15 +63,28 @@ pub fn settings(env: &Env, config: &Config) -> Settings {
     }
 }
 
-/// One delivery pass over the due messages, if a transport is configured.
+/// One delivery pass over the due messages of each channel that has a transport configured
+/// (email, Web Push, ZNS); a channel without one keeps its messages waiting.
 pub async fn deliver(env: &Env) -> Result<PassReport, AppError> {
     let config = Config::from_env(env);
-    if config.mail.transport == MailTransport::Off {
+    let mail = config.mail.transport != MailTransport::Off;
+    if !mail && config.push.is_none() && config.zns.is_none() {
         return Ok(PassReport::default());
     }
     let db = D1::open(env)?;
     let claim = super::random::token(8).ok_or_else(|| AppError::Internal("no randomness".into()))?;
-    Ok(run_pass(&db, &WorkerMailer { env, config: &config }, &settings(env, &config), &claim, now(), PASS_BATCH).await?)
+    let settings = settings(env, &config);
+    let mut report = PassReport::default();
+    if mail {
+        report = report.plus(run_pass(&db, &WorkerMailer { env, config: &config }, &settings, &claim, now(), PASS_BATCH).await?);
+    }
+    if let Some(push) = &config.push {
+        report = report.plus(run_push_pass(&db, &super::push::WorkerPusher, &settings, push, &claim, now(), PASS_BATCH).await?);
+    }
+    if let Some(zns) = &config.zns {
+        report = report.plus(run_zns_pass(&db, &super::push::WorkerZns, &settings, zns, &claim, now(), PASS_BATCH).await?);
+    }
+    Ok(report)
 }
 
 /// Starts a pass after the response, without delaying it; a failure is logged.

@@ -12,6 +12,7 @@ pub mod http;
 pub mod invoice;
 pub mod live_stock;
 pub mod mail;
+pub mod push;
 pub mod memo;
 pub mod catalog_store;
 pub mod random;

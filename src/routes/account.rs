@@ -143,6 +143,7 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
         (Method::Get, ["account", "verify", token]) => serve(req, incoming, env, "account.verify_email", async |c| verify_email(c, token).await).await,
         (Method::Post, ["account", "password"]) => serve(req, incoming, env, "account.change_password", change_password).await,
         (Method::Post, ["account", "profile"]) => serve(req, incoming, env, "account.update_profile", update_profile).await,
+        (Method::Post, ["account", "push"]) => serve(req, incoming, env, "account.subscribe_push", subscribe_push).await,
         (Method::Post, ["account", "addresses"]) => serve(req, incoming, env, "account.add_address", async |c| save_address(c, None).await).await,
         (Method::Get, ["account", "addresses", id, "edit"]) => serve(req, incoming, env, "account.edit_address_form", async |c| edit_address_form(c, id).await).await,
         (Method::Post, ["account", "addresses", id]) => serve(req, incoming, env, "account.edit_address", async |c| save_address(c, Some(id)).await).await,
@@ -427,6 +428,7 @@ async fn show_account(call: &Call<'_>, notice: Option<&str>, errors: &[FieldErro
         kept: kept.as_ref(),
         open_orders: &open_orders,
         to_review: &to_review,
+        push_key: call.config.push.as_ref().map(|c| c.vapid.public_key.as_str()),
     };
     let status = if errors.is_empty() && error.is_none() { 200 } else { 422 };
     let page = account::account_page(&call.ctx, &view).into_string();
@@ -455,6 +457,20 @@ async fn change_password(call: &Call<'_>) -> Result<Response, AppError> {
         .await?;
     // A change of privilege: this device continues under a new session id.
     sign_in(call, &shopper.customer, &format!("{}?notice=password_changed", call.href(paths::ACCOUNT))).await
+}
+
+/// `POST /account/push` `endpoint`, `p256dh`, `auth`: this browser follows the signed-in customer's
+/// orders by Web Push (204); a bad subscription is a 422 (`orders::parse_subscription`).
+async fn subscribe_push(call: &Call<'_>) -> Result<Response, AppError> {
+    let push = call.config.push.as_ref().ok_or(AppError::NotFound)?;
+    let shopper = match call.shopper() {
+        Ok(s) => s,
+        Err(r) => return Ok(r),
+    };
+    let subscription = super::orders::parse_subscription(|name| Some(call.field(name)), push)?;
+    let owner = crate::app::push::Owner::Customer(shopper.customer.id.clone());
+    call.db.batch(&crate::app::push::subscribe_batch(&subscription, &owner, call.ctx.locale.code(), now())).await?;
+    Response::empty().map(|r| r.with_status(204)).map_err(|e| AppError::internal("response", e))
 }
 
 async fn update_profile(call: &Call<'_>) -> Result<Response, AppError> {

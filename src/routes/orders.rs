@@ -38,6 +38,7 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
         (Method::Post, ["orders", id @ .., "cancel"]) => serve_page(req, incoming, env, "orders.cancel", async |p| cancel_order(p, &id.join("/")).await).await,
         (Method::Get, ["orders", id, "invoice"]) => serve_page(req, incoming, env, "orders.invoice", async |p| show_invoice(p, id, false).await).await,
         (Method::Get, ["orders", id, "invoice.pdf"]) => serve_page(req, incoming, env, "orders.invoice_pdf", async |p| show_invoice(p, id, true).await).await,
+        (Method::Post, ["orders", id @ .., "push"]) => serve_page(req, incoming, env, "orders.subscribe_push", async |p| subscribe_push(p, &id.join("/")).await).await,
         (Method::Get, ["orders", id @ ..]) => serve_page(req, incoming, env, "orders.show", async |p| show_order(p, &id.join("/")).await).await,
         (Method::Get, ["api", "v1", "orders", id]) => serve_machine(req, incoming, env, "api.orders.show", async |m| order_json_of(m, id).await).await,
         (_, ["api", "v1", "orders", _]) => {
@@ -165,7 +166,8 @@ async fn show_order(p: &Page<'_>, order_id: &str) -> Result<Response, AppError> 
         }),
         Err(_) => Vec::new(),
     };
-    let body = order_page_recommended(ctx, &detail, pay.as_deref(), declined, token.as_deref().unwrap_or_default(), &choice, &recommended);
+    let push_key = p.config.push.as_ref().map(|c| c.vapid.public_key.as_str());
+    let body = order_page_recommended(ctx, &detail, pay.as_deref(), declined, token.as_deref().unwrap_or_default(), &choice, push_key, &recommended);
     Ok(html(200, body.into_string(), Vec::new()))
 }
 
@@ -206,6 +208,28 @@ async fn cancel_order(p: &Page<'_>, order_id: &str) -> Result<Response, AppError
     let db = D1::open(p.env)?;
     db.batch(&crate::app::cod::cancel_batch(&detail.order, "shopper", "cancelled by the shopper", now())).await?;
     Ok(redirect(&order_location(&p.ctx, &detail.order.id, token.as_deref().unwrap_or_default()), Vec::new()))
+}
+
+/// `POST /orders/{id}/push` `t`, `endpoint`, `p256dh`, `auth`: the browser follows the order by Web
+/// Push (204). A subscription with an http, private or malformed endpoint, or bad keys, is a 422;
+/// without Web Push configured, the route does not exist.
+async fn subscribe_push(p: &Page<'_>, order_id: &str) -> Result<Response, AppError> {
+    let push = p.config.push.as_ref().ok_or(AppError::NotFound)?;
+    let token = p.field("t");
+    let detail = authorized_order(p.env, &p.config, order_id, token.as_deref()).await?;
+    let subscription = parse_subscription(|name| p.field(name), push)?;
+    let owner = crate::app::push::Owner::Order(detail.order.id.clone());
+    D1::open(p.env)?.batch(&crate::app::push::subscribe_batch(&subscription, &owner, p.ctx.locale.code(), now())).await?;
+    Response::empty().map(|r| r.with_status(204)).map_err(|e| AppError::internal("response", e))
+}
+
+/// A posted subscription (`endpoint`, `p256dh`, `auth`), checked (`domain::webpush`); 422 with the
+/// field at fault.
+pub(super) fn parse_subscription(field: impl Fn(&str) -> Option<String>, push: &crate::app::push::PushConfig) -> Result<crate::domain::webpush::Subscription, AppError> {
+    let value = |name: &str| field(name).unwrap_or_default();
+    crate::domain::webpush::Subscription::parse(&value("endpoint"), &value("p256dh"), &value("auth"), &push.test_origins).map_err(|bad| {
+        AppError::Unprocessable(vec![crate::domain::listing::FieldError { field: bad.field(), problem: crate::domain::listing::Problem::BadValue }])
+    })
 }
 
 /// `GET /api/v1/orders/{id}` with `X-Order-Token`, or an app's bearer token for its customer's orders.

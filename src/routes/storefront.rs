@@ -208,6 +208,9 @@ async fn render(req: &Incoming, env: &Env, page: Page, version: String, stock: O
     result.unwrap_or_else(|e| error_rendered(&ctx, req, &e))
 }
 
+/// `/sw.js`: the service worker, at the root so its scope is the whole shop. Its Web Push handlers
+/// live in `public/js/sw-push.js` (imported by its fingerprinted URL, so a new version is a new
+/// worker script); never cached, so browsers see a new version at once.
 fn html(status: u16, markup: Markup) -> Rendered {
     Rendered::new(status, HTML, markup.into_string())
 }

@@ -318,6 +318,8 @@ pub struct AccountView<'a> {
     pub open_orders: &'a [OpenOrderRow],
     /// Delivered lines without a review, each with its write form's signed link.
     pub to_review: &'a [(crate::app::reviews::ReviewableLine, String)],
+    /// The shop's VAPID public key when Web Push is configured: the opt-in for the account's orders.
+    pub push_key: Option<&'a str>,
 }
 
 fn security_section(ctx: &PageCtx, a: &AccountTexts, v: &AccountView) -> Markup {
@@ -364,6 +366,7 @@ pub fn account_page<'a>(ctx: &PageCtx, v: &AccountView<'a>) -> Markup {
         @if c.email_verified_at.is_none() { p.notice { (a.email_unverified) } }
         section.account-orders aria-labelledby="orders-h" {
             h2 #orders-h { (a.order_history) }
+            @if let Some(key) = v.push_key { (crate::views::push::push_optin(ctx, crate::views::push::OptIn::Account, &ctx.href("/account/push"), key, &[])) }
             @if v.orders.is_empty() {
                 p.empty { (a.no_orders) }
             } @else {

@@ -106,6 +106,13 @@ fn words(kind: Kind, locale: Locale, number: &str) -> (String, &'static str, &'s
     (subject, lead, action)
 }
 
+/// A message's headline and lead sentence, for the short channels (a push notification, a ZNS
+/// message): the email's subject without the shop's name, and its first paragraph.
+pub fn headline(kind: Kind, locale: Locale, number: &str) -> (String, &'static str) {
+    let (subject, lead, _) = words(kind, locale, number);
+    (subject, lead)
+}
+
 /// Renders `mail` for `sender` in `locale`.
 pub fn render(mail: &Mail, locale: Locale, sender: &Sender) -> Rendered {
     let l = locale;

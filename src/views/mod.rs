@@ -18,6 +18,7 @@ pub mod invoice_pdf;
 pub mod layout;
 pub mod listing;
 pub mod order;
+pub mod push;
 pub mod payments;
 pub mod product;
 pub mod pwa;

@@ -73,12 +73,15 @@ fn bank_transfer(ctx: &PageCtx, b: &BankTransfer) -> Markup {
 }
 
 /// `token` is the order's access token, for the cancel and pay forms of an unpaid order.
-pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, declined: bool, token: &str, choice: &PayChoice) -> Markup {
-    order_page_recommended(ctx, detail, pay_url, declined, token, choice, &[])
+/// `push_key`: the shop's VAPID public key when Web Push is configured (the opt-in is offered while
+/// the order still has news to come).
+pub fn order_page(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, declined: bool, token: &str, choice: &PayChoice, push_key: Option<&str>) -> Markup {
+    order_page_recommended(ctx, detail, pay_url, declined, token, choice, push_key, &[])
 }
 
 /// The order page with "frequently bought together" cards for its products (`app::recs`).
-pub fn order_page_recommended(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, declined: bool, token: &str, choice: &PayChoice, recommended: &[crate::domain::catalog::ProductCard]) -> Markup {
+#[allow(clippy::too_many_arguments)]
+pub fn order_page_recommended(ctx: &PageCtx, detail: &OrderDetail, pay_url: Option<&str>, declined: bool, token: &str, choice: &PayChoice, push_key: Option<&str>, recommended: &[crate::domain::catalog::ProductCard]) -> Markup {
     let t = ctx.t();
     let s = shop_t(ctx.locale);
     let o = &detail.order;
@@ -100,6 +103,9 @@ pub fn order_page_recommended(ctx: &PageCtx, detail: &OrderDetail, pay_url: Opti
                 @let other = ctx.locale.other();
                 a href=(invoice_href(&o.id, token, other, false)) hreflang=(other.code()) lang=(other.code()) { (other.pick("Bản tiếng Việt", "In English")) }
             }
+        }
+        @if let Some(key) = push_key.filter(|_| matches!(o.status, OrderStatus::PendingPayment | OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::Fulfilled)) {
+            (crate::views::push::push_optin(ctx, crate::views::push::OptIn::Order, &ctx.href(&format!("/orders/{}/push", o.id)), key, &[("t", token)]))
         }
         @if o.payment_status == PaymentState::CodPending && o.status != OrderStatus::Returned {
             p.success.cod-due data-cod-due=(o.total.minor()) {
@@ -259,13 +265,13 @@ mod tests {
     fn a_paid_order_links_its_invoice_in_both_languages_and_as_a_pdf_and_an_unpaid_one_does_not() {
         let choice = PayChoice { providers: &[], failure: None, bank: None };
         let mut detail = crate::views::invoice::tests::sample_order();
-        let html = order_page(&ctx(Locale::Vi), &detail, None, false, "tok", &choice).into_string();
+        let html = order_page(&ctx(Locale::Vi), &detail, None, false, "tok", &choice, None).into_string();
         assert!(html.contains(r#"<a href="/orders/abc/invoice?t=tok">xem và in</a>"#), "{html}");
         assert!(html.contains(r#"<a href="/orders/abc/invoice.pdf?t=tok" download>PDF</a>"#));
         assert!(html.contains(r#"<a href="/en/orders/abc/invoice?t=tok" hreflang="en" lang="en">In English</a>"#));
-        let en = order_page(&ctx(Locale::En), &detail, None, false, "tok", &choice).into_string();
+        let en = order_page(&ctx(Locale::En), &detail, None, false, "tok", &choice, None).into_string();
         assert!(en.contains(r#"<a href="/orders/abc/invoice?t=tok" hreflang="vi" lang="vi">Bản tiếng Việt</a>"#), "{en}");
         detail.order.status = OrderStatus::PendingPayment;
-        assert!(!order_page(&ctx(Locale::Vi), &detail, None, false, "tok", &choice).into_string().contains("/invoice"));
+        assert!(!order_page(&ctx(Locale::Vi), &detail, None, false, "tok", &choice, None).into_string().contains("/invoice"));
     }
 }

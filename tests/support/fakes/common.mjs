@@ -12,9 +12,10 @@ export async function serve(name, routes) {
   const server = createServer(async (req, res) => {
     const chunks = [];
     for await (const c of req) chunks.push(c);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const raw = bytes.toString('utf8');
     const url = new URL(req.url, 'http://fake.local');
-    const entry = { method: req.method, path: url.pathname, query: url.searchParams, headers: req.headers, body: raw };
+    const entry = { method: req.method, path: url.pathname, query: url.searchParams, headers: req.headers, body: raw, bytes };
     requests.push(entry);
     for (const [method, pattern, handler] of routes) {
       const m = req.method === method && pattern.exec(url.pathname);

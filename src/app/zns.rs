@@ -1,0 +1,134 @@
+//! Order messages by Zalo ZNS for a buyer who left a Vietnamese phone and no email: one `zns` row
+//! per order event, written in the batch that places or moves the order (where the email row would
+//! be), delivered by a pass through the configured provider (`domain::zns`).
+
+use serde_json::Value;
+
+use super::db::{Db, DbError, Sql};
+use super::outbox::{idempotency_key_of, locale_of, mail_for, run_channel, Claimed, PassReport, Settings, INSERT, ON_CONFLICT};
+use crate::domain::notify::{Channel, Kind, SendError};
+use crate::domain::payments::Outbound;
+use crate::domain::zns::{self, OrderTemplate, ZnsConfig};
+use crate::views::email::{headline, Mail};
+
+/// The ZNS row of an order's event, selected from `orders o` (`?1` the order's id, `?2` now): only
+/// for an order without an email and with a Vietnamese phone. The caller appends its gate
+/// (`AND …`) and [`ON_CONFLICT`]; `kind` is an SQL expression.
+pub(crate) fn order_zns_select(kind: &str) -> String {
+    format!(
+        "{INSERT} SELECT {kind} || ':' || o.id, {kind}, 'zns', o.phone, o.locale, \
+         json_object('order_id', o.id, 'number', o.number, 'locale', o.locale), ?2, ?2 \
+         FROM orders o WHERE o.id = ?1 AND o.email = '' AND o.phone LIKE '+84%'"
+    )
+}
+
+/// "We received your order" by ZNS, in the batch that places it.
+pub fn order_placed_zns_sql(order_id: &str, now: i64) -> Sql {
+    Sql::new(format!("{} {ON_CONFLICT}", order_zns_select("'order_placed'"))).bind(order_id).bind(now)
+}
+
+/// The ZNS transport: the provider's HTTP API, or a test's fake.
+#[expect(async_fn_in_trait, reason = "used generically (`impl ZnsSender`), never as a `Send` future or a trait object")]
+pub trait ZnsSender {
+    /// Sends one request; the status and body, or why no answer came.
+    async fn send(&self, request: &Outbound) -> Result<(u16, String), String>;
+}
+
+/// One delivery pass over the ZNS channel.
+pub async fn run_zns_pass(db: &impl Db, sender: &impl ZnsSender, settings: &Settings, config: &ZnsConfig, claim: &str, now: i64, limit: i64) -> Result<PassReport, DbError> {
+    run_channel(db, Channel::Zns, claim, now, limit, async |message: &Claimed| {
+        let request = match zns_request(db, message, settings, config).await? {
+            Ok(request) => request,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(match sender.send(&request).await {
+            Ok((status, body)) => zns::answer(status, &body),
+            Err(e) => Err(SendError::Retry(format!("ZNS unreachable: {e}"))),
+        })
+    })
+    .await
+}
+
+async fn zns_request(db: &impl Db, message: &Claimed, settings: &Settings, config: &ZnsConfig) -> Result<Result<Outbound, SendError>, DbError> {
+    let Some(kind) = Kind::parse(&message.kind).filter(|k| k.is_order()) else { return Ok(Err(SendError::Permanent(format!("no ZNS template for {}", message.kind)))) };
+    let Some(phone) = zns::zns_phone(&message.recipient) else { return Ok(Err(SendError::Permanent("not a Vietnamese phone".into()))) };
+    let locale = locale_of(&message.locale);
+    let payload: Value = serde_json::from_str(&message.payload).unwrap_or(Value::Null);
+    let order = match mail_for(db, kind, locale, &payload, settings).await? {
+        Ok(Mail::Order { order, .. }) => order,
+        Ok(Mail::Link { .. }) => return Ok(Err(SendError::Permanent("not an order message".into()))),
+        Err(e) => return Ok(Err(e)),
+    };
+    let (status, _) = headline(kind, locale, "");
+    let values = OrderTemplate { order_number: order.number, customer_name: order.name, status, order_link: order.link };
+    Ok(Ok(zns::request(config, &phone, &values, &idempotency_key_of(message))))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::app::orders::fixtures::{free_variant, place_order};
+    use crate::app::outbox::tests::settings;
+    use crate::app::stock;
+    use crate::app::testing::{block_on, Sqlite};
+
+    const NOW: i64 = 1_800_000_000;
+
+    #[derive(Default)]
+    struct FakeZalo {
+        sent: RefCell<Vec<Value>>,
+    }
+
+    impl ZnsSender for FakeZalo {
+        async fn send(&self, request: &Outbound) -> Result<(u16, String), String> {
+            let body: Value = serde_json::from_str(request.body.as_deref().unwrap_or_default()).unwrap();
+            let phone = body["phone"].as_str().unwrap_or_default().to_string();
+            self.sent.borrow_mut().push(body);
+            Ok(if phone == "84900000000" { (200, r#"{"error":-108,"message":"Phone number is invalid"}"#.into()) } else { (200, format!(r#"{{"error":0,"message":"Success","data":{{"msg_id":"z{}"}}}}"#, self.sent.borrow().len())) })
+        }
+    }
+
+    fn config() -> ZnsConfig {
+        ZnsConfig { base: "http://zalo.test".into(), access_token: "tok".into(), template_id: "555".into(), development: false }
+    }
+
+    #[test]
+    fn a_phone_only_order_gets_its_messages_by_zns_and_an_order_with_email_does_not() {
+        let db = Sqlite::demo();
+        let v = free_variant(&db, 3, 0);
+        let phone_only = place_order(&db, 1, v, 1, "sandbox", NOW, NOW + 900);
+        let with_email = place_order(&db, 2, v, 1, "sandbox", NOW, NOW + 900);
+        db.exec(&format!("UPDATE orders SET email = '', phone = '+84912345678' WHERE id = '{}'", phone_only.id));
+        db.exec(&format!("DELETE FROM outbox WHERE json_extract(payload, '$.order_id') = '{}'", phone_only.id));
+        block_on(db.run(&order_placed_zns_sql(&phone_only.id, NOW))).unwrap();
+        for o in [&phone_only, &with_email] {
+            for _ in 0..2 {
+                block_on(db.batch(&stock::pay_order(&o.id, NOW + 10, "test"))).unwrap();
+            }
+        }
+        let zalo = FakeZalo::default();
+        let report = block_on(run_zns_pass(&db, &zalo, &settings(), &config(), "z", NOW + 20, 50)).unwrap();
+        assert_eq!((report.claimed, report.sent), (2, 2));
+        let sent = zalo.sent.borrow();
+        let number = db.text(&format!("SELECT number FROM orders WHERE id = '{}'", phone_only.id));
+        assert_eq!(sent.iter().map(|b| b["template_data"]["status"].as_str().unwrap()).collect::<Vec<_>>(), ["Đã nhận đơn hàng", "Đã nhận thanh toán"]);
+        assert!(sent.iter().all(|b| b["phone"] == "84912345678" && b["template_id"] == "555" && b["template_data"]["order_number"] == number.as_str()));
+        assert!(sent[0]["template_data"]["order_link"].as_str().unwrap().contains(&phone_only.id));
+        assert_eq!(db.text("SELECT group_concat(provider_id, ' ') FROM outbox WHERE channel = 'zns'"), "z1 z2");
+        assert_eq!(db.int(&format!("SELECT COUNT(*) FROM outbox WHERE channel = 'zns' AND json_extract(payload, '$.order_id') = '{}'", with_email.id)), 0);
+    }
+
+    #[test]
+    fn a_phone_zalo_refuses_is_a_dead_letter_at_once() {
+        let db = Sqlite::demo();
+        let v = free_variant(&db, 1, 0);
+        let o = place_order(&db, 1, v, 1, "sandbox", NOW, NOW + 900);
+        db.exec(&format!("UPDATE orders SET email = '', phone = '+84900000000' WHERE id = '{}'", o.id));
+        block_on(db.batch(&stock::pay_order(&o.id, NOW + 10, "test"))).unwrap();
+        let report = block_on(run_zns_pass(&db, &FakeZalo::default(), &settings(), &config(), "z", NOW + 20, 50)).unwrap();
+        assert_eq!(report.dead, 1);
+        assert_eq!(db.text("SELECT status || ' ' || last_error FROM outbox WHERE channel = 'zns'"), "dead ZNS error -108: Phone number is invalid");
+    }
+}
