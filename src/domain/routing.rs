@@ -42,6 +42,8 @@ pub enum Area {
     Internal,
     /// Reviews: `/api/v1/products/{slug}/reviews`, `/api/v1/reviews/…` and the `/reviews/…` forms.
     Reviews,
+    /// Shoppers' alerts and mail preferences: `/alerts/…`, `/email/…` (unsubscribe, preferences).
+    Notify,
 }
 
 const GATEWAYS: [&str; 4] = ["stripe", "paypal", "momo", "zalopay"];
@@ -56,7 +58,7 @@ fn segments(path: &str) -> Vec<&str> {
 /// response.
 /// The cart area's only such write is the API's checkout (`/api/v1/carts/{id}/checkout`).
 pub fn writes_messages(area: Area, path: &str) -> bool {
-    matches!(area, Area::Checkout | Area::Orders | Area::Payments | Area::Webhooks | Area::Account | Area::ApiAccount | Area::Admin | Area::Internal)
+    matches!(area, Area::Checkout | Area::Orders | Area::Payments | Area::Webhooks | Area::Account | Area::ApiAccount | Area::Admin | Area::Internal | Area::Notify)
         || (area == Area::Cart && path.ends_with("/checkout"))
 }
 
@@ -71,6 +73,7 @@ pub fn area(path: &str, readable: bool) -> Area {
         (["static", _, ..], _) if readable => Area::Static,
         (["media", _, ..], _) if readable => Area::Media,
         (_, ["account", ..]) | (_, ["auth", _, ..]) => Area::Account,
+        (_, ["alerts", ..]) | (_, ["email", ..]) => Area::Notify,
         (["api", "v1", "products", _, "reviews"] | ["api", "v1", "reviews", ..], _) | (_, ["reviews", ..]) => Area::Reviews,
         (["admin", ..], _) => Area::Admin,
         (["api", "v1", "auth", _, ..] | ["api", "v1", "me", ..], _) => Area::ApiAccount,
@@ -119,6 +122,10 @@ mod tests {
             ("/pay", true, Storefront),
             ("/auth", true, Storefront),
             ("/account", true, Account),
+            ("/alerts/stock", false, Notify),
+            ("/en/alerts/price", false, Notify),
+            ("/email/unsubscribe", false, Notify),
+            ("/en/email/preferences", true, Notify),
             ("/account/", true, Account),
             ("/en/account/login", false, Account),
             ("/auth/google/start", true, Account),

@@ -54,6 +54,8 @@ pub enum Action {
     /// Finding an order by its number and phone or email (`/orders/lookup`): few tries, so the
     /// form cannot be used to guess pairs.
     OrderLookup,
+    /// Signing an address up for alerts or the newsletter: each can mail a stranger, so few.
+    Subscribe,
 }
 
 impl Action {
@@ -68,6 +70,7 @@ impl Action {
             Action::Reviews => "reviews",
             Action::ReviewVotes => "review_votes",
             Action::OrderLookup => "order_lookup",
+            Action::Subscribe => "subscribe",
         }
     }
 
@@ -82,6 +85,7 @@ impl Action {
             Action::Reviews => Limit { limit: 5, window: 600 },
             Action::ReviewVotes => Limit { limit: 30, window: 3600 },
             Action::OrderLookup => Limit { limit: 10, window: 600 },
+            Action::Subscribe => Limit { limit: 10, window: 600 },
         }
     }
 }

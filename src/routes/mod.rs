@@ -30,6 +30,7 @@ mod media;
 mod orders;
 mod payments;
 mod promotions;
+mod notify;
 mod reviews;
 mod storefront;
 mod track;
@@ -238,6 +239,7 @@ async fn dispatch(area: Area, req: Request, incoming: &Incoming, env: &Env, ctx:
         Area::Internal => internal::handle(req, incoming, env).await,
         Area::Api => api::handle(incoming, env, ctx).await,
         Area::Reviews => reviews::handle(req, incoming, env, ctx).await,
+        Area::Notify => notify::handle(req, incoming, env).await,
         Area::Storefront => storefront::handle(incoming, env, ctx).await,
     }
 }

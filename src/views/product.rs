@@ -165,6 +165,7 @@ pub fn product_page_reviewed(ctx: &PageCtx, data: &ProductPage, colors: &[Color]
                         }
                     }
                     p.sku { (t.sku) ": " code { (v.sku) } }
+                    (super::notify::variant_alert_form(ctx, v))
                 }
                 details.size-guide {
                     summary { (t.size_guide) }
