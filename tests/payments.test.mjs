@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 
 import { QRPay } from 'vietnam-qr-pay';
 
-import { adminsByRole } from './support/admins.mjs';
+import { OWNER_PASSWORD, adminSession, adminsByRole, createOwner } from './support/admins.mjs';
 import { PHONE, openPage, useBrowser } from './support/browser.mjs';
 import { startGatewayFakes, signStripe } from './support/fakes/index.mjs';
 import { decodeSvgQr } from './support/qr.mjs';
@@ -534,7 +534,7 @@ describe('Bank transfer with VietQR', () => {
   });
 });
 
-describe('Back-in-stock alerts', () => {
+describe('Alerts, unsubscribe and the newsletter', () => {
   const countOf = async (sql) => (await shop.sql(sql))[0].n;
 
   it('a sold-out variant takes signups (422 on a bad email); a restock mails 3× its units, oldest first, linking to the variant, once', async () => {
@@ -559,13 +559,16 @@ describe('Back-in-stock alerts', () => {
     assert.equal(await countOf(`SELECT COUNT(*) AS n FROM outbox WHERE kind = 'back_in_stock'`), 0, 'nothing sent before a restock');
 
     // Two units received: six alerts (3 × 2), the oldest six, in the restock's own request.
-    const admins = await adminsByRole(shop);
-    const stockPage = await admins.manager.get(`/admin/stock/${v.id}`);
+    // The owner alone (creating every role's account costs seconds).
+    const ownerEmail = `owner.${newKey().slice(0, 8)}@example.vn`;
+    assert.equal((await createOwner(shop, ownerEmail)).code, 0);
+    const owner = await adminSession(shop, ownerEmail, OWNER_PASSWORD);
+    const stockPage = await owner.get(`/admin/stock/${v.id}`);
     const adjust = stockPage.doc.findAll('form[method="post"]').find((f) => f.attr('action') === `/admin/stock/${v.id}/adjust`);
     const fields = { delta: '2', reason: 'received', note: 'lô mới' };
     for (const input of adjust.findAll('input[type="hidden"]')) fields[input.attr('name')] = input.attr('value');
     for (let i = 0; i < 2; i += 1) {
-      const res = await admins.manager.submit(`/admin/stock/${v.id}/adjust`, fields, { csrf: fields.csrf });
+      const res = await owner.submit(`/admin/stock/${v.id}/adjust`, fields, { csrf: fields.csrf });
       assert.equal(res.status, 303, res.text.slice(0, 300));
     }
     const mails = await waitFor('six alerts', () => {
@@ -606,5 +609,34 @@ describe('Back-in-stock alerts', () => {
     const prefs = await s.getPage(new URL(preferences).pathname + new URL(preferences).search);
     assert.equal(prefs.status, 200);
     assert.equal(prefs.doc.find('section.email-preferences').attr('data-status'), 'unsubscribed');
+  });
+
+  it('the footer\'s newsletter signup is double opt-in: pending until the mailed link is followed', async () => {
+    assert.ok((await s.getPage('/')).doc.find('footer form.newsletter input[name="email"]'), 'the footer form');
+    const post = (fields, headers = {}) => shop.request('/newsletter', {
+      method: 'POST',
+      body: new URLSearchParams(fields).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: shop.url, 'sec-fetch-site': 'same-origin', ...headers },
+    });
+    const email = `news.${newKey().slice(0, 8)}@example.vn`;
+    const status = async () => (await shop.sql(`SELECT status FROM marketing_consents WHERE recipient = '${email}'`))[0]?.status ?? 'none';
+    const bad = await post({ email: 'news@' });
+    assert.equal(bad.status, 422);
+    assert.ok(parseHtml(bad.text).find('li[data-field="email"]'));
+    assert.equal((await post({ email }, { origin: 'https://other.example', 'sec-fetch-site': 'cross-site' })).status, 403, 'from another site');
+    assert.equal(await status(), 'none');
+    for (let i = 0; i < 2; i += 1) assert.equal((await post({ email })).status, 200);
+    assert.equal(await status(), 'pending');
+    const [mail] = await waitFor('the confirmation', () => fakes.resend.to(email).length >= 1 && fakes.resend.to(email));
+    assert.match(mail.subject, /^Xác nhận đăng ký nhận bản tin/);
+    const link = new URL(mail.text.match(/https?:\/\/\S+\/newsletter\/confirm\?t=\S+/)?.[0]);
+    const forged = new URL(link);
+    forged.searchParams.set('t', forged.searchParams.get('t').replace(/.$/, (c) => (c === '0' ? '1' : '0')));
+    assert.equal((await s.getPage(forged.pathname + forged.search)).status, 400);
+    assert.equal(await status(), 'pending', 'a forged link confirms nothing');
+    assert.equal((await s.getPage(link.pathname + link.search)).status, 200);
+    assert.equal(await status(), 'subscribed');
+    await s.internal('POST', '/internal/outbox/run');
+    assert.equal(fakes.resend.to(email).length, 1, 'one confirmation for a resubmitted form');
   });
 });

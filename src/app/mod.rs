@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod availability;
 pub mod inventory;
+pub mod newsletter;
 pub mod cart;
 pub mod accounts;
 pub mod address_book;

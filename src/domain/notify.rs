@@ -85,10 +85,12 @@ pub enum Kind {
     BackInStock,
     /// A variant the shopper watches costs less (`app::alerts`).
     PriceDrop,
+    /// The newsletter's double opt-in: the signed link that confirms the address (`app::newsletter`).
+    NewsletterConfirm,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 18] = [
         Kind::OrderPlaced,
         Kind::OrderConfirmed,
         Kind::OrderPaid,
@@ -106,6 +108,7 @@ impl Kind {
         Kind::ReviewRequest,
         Kind::BackInStock,
         Kind::PriceDrop,
+        Kind::NewsletterConfirm,
     ];
 
     /// The `kind` column's value. A shipped order's status is `fulfilled`: its message is
@@ -129,6 +132,7 @@ impl Kind {
             Kind::ReviewRequest => "review_request",
             Kind::BackInStock => "back_in_stock",
             Kind::PriceDrop => "price_drop",
+            Kind::NewsletterConfirm => "newsletter_confirm",
         }
     }
 
@@ -138,7 +142,7 @@ impl Kind {
 
     /// True for a message about an order (its payload names `order_id`).
     pub fn is_order(self) -> bool {
-        !matches!(self, Kind::PasswordReset | Kind::VerifyEmail | Kind::ReviewRequest | Kind::BackInStock | Kind::PriceDrop)
+        !matches!(self, Kind::PasswordReset | Kind::VerifyEmail | Kind::ReviewRequest | Kind::BackInStock | Kind::PriceDrop | Kind::NewsletterConfirm)
     }
 
     /// Marketing mail: it carries one-click unsubscribe (RFC 8058) and a preferences link, and is
@@ -189,6 +193,28 @@ pub fn verify_preferences_token(secret: &[u8], token: &str) -> Option<String> {
     let recipient = String::from_utf8(crate::domain::encoding::base64url_decode(address)?).ok()?;
     let signed = crate::domain::signature::verify_hex(secret, preferences_message(Channel::Email, &recipient).as_bytes(), sig);
     (signed && !recipient.is_empty()).then_some(recipient)
+}
+
+/// How long a newsletter confirmation link works.
+pub const NEWSLETTER_LINK_SECONDS: i64 = 7 * 86_400;
+
+/// The newsletter's double opt-in token: the address (base64url), its expiry and an HMAC of both.
+pub fn newsletter_token(secret: &[u8], email: &str, expires_at: i64) -> String {
+    let sig = crate::domain::signature::hmac_hex(secret, format!("newsletter\n{email}\n{expires_at}").as_bytes());
+    format!("{}.{expires_at}.{sig}", crate::domain::encoding::base64url(email.as_bytes()))
+}
+
+/// The address a newsletter token confirms, if its signature holds and it has not expired.
+pub fn verify_newsletter_token(secret: &[u8], token: &str, now: i64) -> Option<String> {
+    let mut parts = token.trim().split('.');
+    let (address, expires_at, sig) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let email = String::from_utf8(crate::domain::encoding::base64url_decode(address)?).ok()?;
+    let expires_at: i64 = expires_at.parse().ok()?;
+    let signed = crate::domain::signature::verify_hex(secret, format!("newsletter\n{email}\n{expires_at}").as_bytes(), sig);
+    (signed && now <= expires_at && !email.is_empty()).then_some(email)
 }
 
 /// The RFC 8058 headers of a marketing mail: the one-click unsubscribe URL (https, POSTed to by the
@@ -392,6 +418,17 @@ mod tests {
             [("List-Unsubscribe".to_string(), "<https://vestify.vn/email/unsubscribe?t=x>".to_string()), ("List-Unsubscribe-Post".to_string(), "List-Unsubscribe=One-Click".to_string())]
         );
         assert!(Kind::BackInStock.is_marketing() && !Kind::OrderPaid.is_marketing() && !Kind::PasswordReset.is_marketing());
+    }
+
+    #[test]
+    fn a_newsletter_token_confirms_its_address_until_it_expires() {
+        let token = newsletter_token(b"secret", "an@example.vn", 1_000);
+        assert_eq!(verify_newsletter_token(b"secret", &token, 1_000), Some("an@example.vn".into()));
+        assert_eq!(verify_newsletter_token(b"secret", &token, 1_001), None, "expired");
+        assert_eq!(verify_newsletter_token(b"other", &token, 0), None);
+        assert_eq!(verify_newsletter_token(b"secret", &token.replace(".1000.", ".9999."), 0), None, "a longer life is not signed");
+        let preferences = preferences_token(b"secret", Channel::Email, "an@example.vn");
+        assert_eq!(verify_newsletter_token(b"secret", &preferences, 0), None, "a preferences link confirms nothing");
     }
 
     #[test]

@@ -42,7 +42,8 @@ pub enum Area {
     Internal,
     /// Reviews: `/api/v1/products/{slug}/reviews`, `/api/v1/reviews/…` and the `/reviews/…` forms.
     Reviews,
-    /// Shoppers' alerts and mail preferences: `/alerts/…`, `/email/…` (unsubscribe, preferences).
+    /// Shoppers' alerts and mail preferences: `/alerts/…`, `/email/…` (unsubscribe, preferences),
+    /// `/newsletter…`.
     Notify,
 }
 
@@ -73,7 +74,7 @@ pub fn area(path: &str, readable: bool) -> Area {
         (["static", _, ..], _) if readable => Area::Static,
         (["media", _, ..], _) if readable => Area::Media,
         (_, ["account", ..]) | (_, ["auth", _, ..]) => Area::Account,
-        (_, ["alerts", ..]) | (_, ["email", ..]) => Area::Notify,
+        (_, ["alerts", ..]) | (_, ["email", ..]) | (_, ["newsletter", ..]) => Area::Notify,
         (["api", "v1", "products", _, "reviews"] | ["api", "v1", "reviews", ..], _) | (_, ["reviews", ..]) => Area::Reviews,
         (["admin", ..], _) => Area::Admin,
         (["api", "v1", "auth", _, ..] | ["api", "v1", "me", ..], _) => Area::ApiAccount,
@@ -126,6 +127,8 @@ mod tests {
             ("/en/alerts/price", false, Notify),
             ("/email/unsubscribe", false, Notify),
             ("/en/email/preferences", true, Notify),
+            ("/newsletter", false, Notify),
+            ("/newsletter/confirm", true, Notify),
             ("/account/", true, Account),
             ("/en/account/login", false, Account),
             ("/auth/google/start", true, Account),

@@ -155,6 +155,7 @@ fn footer(ctx: &PageCtx) -> Markup {
                     p { (t.footer_shipping) }
                     p { (t.footer_contact) }
                     p { a.footer-link href=(ctx.href(super::tracking::LOOKUP_PATH)) { (ctx.locale.pick("Tra cứu đơn hàng", "Find your order")) } }
+                    (super::notify::newsletter_form(ctx))
                 }
                 // A different name from the header's category navigation: two landmarks with one name
                 // cannot be told apart in a screen reader's landmark list.

@@ -87,3 +87,32 @@ pub fn preferences_page(ctx: &PageCtx, email: &str, status: &str, alerts: i64, t
         }
     })
 }
+
+/// Where the newsletter form posts, and the confirmation link's page.
+pub const NEWSLETTER: &str = "/newsletter";
+pub const NEWSLETTER_CONFIRM: &str = "/newsletter/confirm";
+
+/// The newsletter signup (footer): one field. No CSRF token, so pages stay cacheable for everyone;
+/// the handler checks the request's origin, and double opt-in stops a stranger's signup.
+pub fn newsletter_form(ctx: &PageCtx) -> Markup {
+    let l = ctx.locale;
+    html! {
+        form.newsletter method="post" action=(ctx.href(NEWSLETTER)) {
+            label for="newsletter-email" { (l.pick("Nhận bản tin và ưu đãi", "Get our newsletter and offers")) }
+            input #newsletter-email type="email" name="email" autocomplete="email" maxlength="254" required;
+            button type="submit" { (l.pick("Đăng ký", "Sign up")) }
+        }
+    }
+}
+
+/// A short page saying what happened (a signup recorded, an address confirmed).
+pub fn notice_page(ctx: &PageCtx, title: &str, text: &str) -> Markup {
+    let head = Head { title: title.to_string(), description: title.to_string(), noindex: true, ..Head::default() };
+    page(ctx, head, html! {
+        section.notice-page {
+            h1 { (title) }
+            p { (text) }
+            p { a href=(ctx.href("/")) { (ctx.locale.pick("Về trang chủ", "Back to the shop")) } }
+        }
+    })
+}

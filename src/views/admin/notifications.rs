@@ -43,6 +43,7 @@ pub fn kind_name(ctx: &AdminCtx, kind: &str) -> &'static str {
         Some(Kind::ReviewRequest) => tr(ctx, "Mời đánh giá", "Review request"),
         Some(Kind::BackInStock) => tr(ctx, "Có hàng trở lại", "Back in stock"),
         Some(Kind::PriceDrop) => tr(ctx, "Giảm giá", "Price drop"),
+        Some(Kind::NewsletterConfirm) => tr(ctx, "Xác nhận bản tin", "Newsletter confirmation"),
         None => tr(ctx, "Khác", "Other"),
     }
 }
