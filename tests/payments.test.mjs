@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 
 import { QRPay } from 'vietnam-qr-pay';
 
-import { OWNER_PASSWORD, adminSession, adminsByRole, createOwner } from './support/admins.mjs';
+import { adminsByRole } from './support/admins.mjs';
 import { PHONE, openPage, useBrowser } from './support/browser.mjs';
 import { startGatewayFakes, signStripe } from './support/fakes/index.mjs';
 import { decodeSvgQr } from './support/qr.mjs';
@@ -559,16 +559,13 @@ describe('Alerts, unsubscribe and the newsletter', () => {
     assert.equal(await countOf(`SELECT COUNT(*) AS n FROM outbox WHERE kind = 'back_in_stock'`), 0, 'nothing sent before a restock');
 
     // Two units received: six alerts (3 × 2), the oldest six, in the restock's own request.
-    // The owner alone (creating every role's account costs seconds).
-    const ownerEmail = `owner.${newKey().slice(0, 8)}@example.vn`;
-    assert.equal((await createOwner(shop, ownerEmail)).code, 0);
-    const owner = await adminSession(shop, ownerEmail, OWNER_PASSWORD);
-    const stockPage = await owner.get(`/admin/stock/${v.id}`);
+    const admins = await adminsByRole(shop);
+    const stockPage = await admins.manager.get(`/admin/stock/${v.id}`);
     const adjust = stockPage.doc.findAll('form[method="post"]').find((f) => f.attr('action') === `/admin/stock/${v.id}/adjust`);
     const fields = { delta: '2', reason: 'received', note: 'lô mới' };
     for (const input of adjust.findAll('input[type="hidden"]')) fields[input.attr('name')] = input.attr('value');
     for (let i = 0; i < 2; i += 1) {
-      const res = await owner.submit(`/admin/stock/${v.id}/adjust`, fields, { csrf: fields.csrf });
+      const res = await admins.manager.submit(`/admin/stock/${v.id}/adjust`, fields, { csrf: fields.csrf });
       assert.equal(res.status, 303, res.text.slice(0, 300));
     }
     const mails = await waitFor('six alerts', () => {
