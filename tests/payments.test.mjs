@@ -18,6 +18,9 @@ import { beforeAll, s, shop, useShop } from './support/setup.mjs';
 import { assertStockReconciles, checkoutBody, cookiesOf, newKey, variantPool, waitFor } from './support/shopping.mjs';
 
 const pool = variantPool();
+// One shop has one owner: the admins are made once and shared by the tests that need them.
+let admins_;
+const adminsOnce = () => (admins_ ??= adminsByRole(shop));
 let fakes;
 
 beforeAll(async () => {
@@ -483,7 +486,7 @@ describe('Bank transfer with VietQR', () => {
     assert.equal((await fakes.bank.deliver(stranger)).json.outcome, 'queued:unknown_memo');
     assert.equal((await orderJson(o, token)).status, 'pending_payment', 'nothing applied');
 
-    const admins = await adminsByRole(shop);
+    const admins = await adminsOnce();
     const list = await admins.staff.get('/admin/bank-transfers');
     assert.equal(list.status, 200);
     assert.ok(list.doc.find(`tr[data-transaction="${short.id}"] td[data-reason="underpaid"]`), 'the short transfer waits with its reason');
@@ -559,7 +562,7 @@ describe('Alerts, unsubscribe and the newsletter', () => {
     assert.equal(await countOf(`SELECT COUNT(*) AS n FROM outbox WHERE kind = 'back_in_stock'`), 0, 'nothing sent before a restock');
 
     // Two units received: six alerts (3 × 2), the oldest six, in the restock's own request.
-    const admins = await adminsByRole(shop);
+    const admins = await adminsOnce();
     const stockPage = await admins.manager.get(`/admin/stock/${v.id}`);
     const adjust = stockPage.doc.findAll('form[method="post"]').find((f) => f.attr('action') === `/admin/stock/${v.id}/adjust`);
     const fields = { delta: '2', reason: 'received', note: 'lô mới' };
