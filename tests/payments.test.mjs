@@ -15,10 +15,14 @@ import { startGatewayFakes, signStripe } from './support/fakes/index.mjs';
 import { startPushFake } from './support/fakes/push.mjs';
 import { startZnsFake } from './support/fakes/zns.mjs';
 import { decodeSvgQr } from './support/qr.mjs';
+import { parseHtml } from './support/html.mjs';
 import { beforeAll, s, shop, useShop } from './support/setup.mjs';
 import { assertStockReconciles, checkoutBody, cookiesOf, newKey, variantPool, waitFor } from './support/shopping.mjs';
 
 const pool = variantPool();
+// One shop has one owner: the admins are made once and shared by the tests that need them.
+let admins_;
+const adminsOnce = () => (admins_ ??= adminsByRole(shop));
 let fakes;
 let push;
 let zns;
@@ -428,6 +432,9 @@ describe('Bank transfer with VietQR', () => {
     assert.match(placed.idempotencyKey, new RegExp(`^order_placed:${o.id}/email/\\d+$`));
     const tx = fakes.bank.transaction({ amount: o.totals.total, content: `chuyen tien ${memo}` });
     assert.equal((await fakes.bank.deliver(tx)).status, 200);
+    // Two delivery passes at the same moment as the one the payment started: the mail goes once.
+    const runs = await Promise.all([s.internal('POST', '/internal/outbox/run'), s.internal('POST', '/internal/outbox/run')]);
+    for (const run of runs) assert.equal(run.status, 200, run.text);
     const mails = await waitFor('the payment mail', () => fakes.resend.to(email).length >= 2 && fakes.resend.to(email));
     assert.match(mails[1].subject, /^Đã nhận thanh toán/);
     // Another pass, and a redelivered payment, send nothing more.
@@ -485,7 +492,7 @@ describe('Bank transfer with VietQR', () => {
     assert.equal((await fakes.bank.deliver(stranger)).json.outcome, 'queued:unknown_memo');
     assert.equal((await orderJson(o, token)).status, 'pending_payment', 'nothing applied');
 
-    const admins = await adminsByRole(shop);
+    const admins = await adminsOnce();
     const list = await admins.staff.get('/admin/bank-transfers');
     assert.equal(list.status, 200);
     assert.ok(list.doc.find(`tr[data-transaction="${short.id}"] td[data-reason="underpaid"]`), 'the short transfer waits with its reason');
@@ -604,5 +611,109 @@ describe('order messages by Web Push and Zalo ZNS', () => {
     const both = await waitFor('the ZNS payment message', () => zns.to(`84${digits}`).length >= 2 && zns.to(`84${digits}`));
     assert.equal(both[1].template_data.status, 'Đã nhận thanh toán');
     assert.deepEqual((await listed(`+84${digits}`)).map((m) => [m.kind, m.channel, m.status]), [['order_placed', 'zns', 'sent'], ['order_paid', 'zns', 'sent']]);
+  });
+});
+
+describe('Alerts, unsubscribe and the newsletter', () => {
+  const countOf = async (sql) => (await shop.sql(sql))[0].n;
+
+  it('a sold-out variant takes signups (422 on a bad email); a restock mails 3× its units, oldest first, linking to the variant, once', async () => {
+    const [v] = pool.take(1);
+    await shop.sql(`UPDATE variants SET on_hand = reserved WHERE id = ${v.id}`);
+    pool.override(v.id, (await s.stock([v]))[v.id].on_hand);
+    const productPage = `/p/${v.slug}?variant=${encodeURIComponent(v.sku)}`;
+    const page = await s.getPage(productPage);
+    const form = page.doc.find(`form[data-alert="stock"]`);
+    assert.ok(form, 'the sold-out variant offers "báo khi có hàng"');
+    assert.equal(form.find('input[name="variant_id"]').attr('value'), String(v.id));
+    const bad = await s.postForm('/alerts/stock', { variant_id: String(v.id), email: 'not-an-email' }, { tokenPage: productPage });
+    assert.equal(bad.status, 422, bad.text.slice(0, 300));
+    assert.ok(parseHtml(bad.text).find('li[data-field="email"]'), 'the page names the field');
+    const tag = newKey().slice(0, 6);
+    const emails = Array.from({ length: 7 }, (_, i) => `wait${i}.${tag}@example.vn`);
+    for (const email of emails) {
+      const res = await s.postForm('/alerts/stock', { variant_id: String(v.id), email }, { tokenPage: productPage });
+      assert.equal(res.status, 200, res.text.slice(0, 300));
+    }
+    assert.equal(await countOf(`SELECT COUNT(*) AS n FROM alert_subscriptions WHERE variant_id = ${v.id}`), 7);
+    assert.equal(await countOf(`SELECT COUNT(*) AS n FROM outbox WHERE kind = 'back_in_stock'`), 0, 'nothing sent before a restock');
+
+    // Two units received: six alerts (3 × 2), the oldest six, in the restock's own request.
+    const admins = await adminsOnce();
+    const stockPage = await admins.manager.get(`/admin/stock/${v.id}`);
+    const adjust = stockPage.doc.findAll('form[method="post"]').find((f) => f.attr('action') === `/admin/stock/${v.id}/adjust`);
+    const fields = { delta: '2', reason: 'received', note: 'lô mới' };
+    for (const input of adjust.findAll('input[type="hidden"]')) fields[input.attr('name')] = input.attr('value');
+    for (let i = 0; i < 2; i += 1) {
+      const res = await admins.manager.submit(`/admin/stock/${v.id}/adjust`, fields, { csrf: fields.csrf });
+      assert.equal(res.status, 303, res.text.slice(0, 300));
+    }
+    const mails = await waitFor('six alerts', () => {
+      const sent = emails.flatMap((e) => fakes.resend.to(e));
+      return sent.length >= 6 && sent;
+    });
+    assert.deepEqual(mails.map((m) => m.to[0]).sort(), emails.slice(0, 6).sort());
+    assert.equal(fakes.resend.to(emails[6]).length, 0, 'the newest signup waits for the next restock');
+    const link = `${shop.url}/p/${v.slug}?variant=${encodeURIComponent(v.sku)}`;
+    for (const m of mails) {
+      assert.match(m.subject, /^Đã có hàng trở lại/);
+      assert.ok(m.text.includes(link) && m.html.includes(link.replace(/&/g, '&amp;')), m.text);
+    }
+    const landed = await s.getPage(new URL(link).pathname + new URL(link).search);
+    assert.equal(landed.doc.find('form.add-to-cart input[name="sku"]').attr('value'), v.sku, 'the link lands on the variant');
+    const run = await s.internal('POST', '/internal/outbox/run');
+    assert.equal(run.status, 200, run.text);
+    assert.equal(emails.flatMap((e) => fakes.resend.to(e)).length, 6, 'a resubmitted restock and another pass send nothing more');
+    assert.equal(await countOf(`SELECT COUNT(*) AS n FROM outbox WHERE kind = 'back_in_stock' AND status = 'sent'`), 6);
+
+    // RFC 8058: each alert carries one-click unsubscribe and the signed preferences link.
+    const [first] = fakes.resend.to(emails[0]);
+    assert.equal(first.headers['List-Unsubscribe-Post'], 'List-Unsubscribe=One-Click');
+    const unsubscribe = first.headers['List-Unsubscribe'].replace(/^<|>$/g, '');
+    assert.ok(unsubscribe.startsWith(`${shop.url}/email/unsubscribe?t=`), unsubscribe);
+    const preferences = first.text.match(/https?:\/\/\S+\/email\/preferences\?t=\S+/)?.[0];
+    assert.ok(preferences, first.text);
+    const oneClick = (url) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    const consent = async (email) => (await shop.sql(`SELECT status FROM marketing_consents WHERE recipient = '${email}'`))[0]?.status ?? 'none';
+    const forged = new URL(unsubscribe);
+    forged.searchParams.set('t', forged.searchParams.get('t').replace(/.$/, (c) => (c === '0' ? '1' : '0')));
+    assert.equal((await oneClick(forged)).status, 400, 'a bad signature');
+    assert.equal(await consent(emails[0]), 'none', 'nothing changed');
+    assert.equal((await s.getPage(new URL(forged).pathname + new URL(forged).search)).status, 400);
+    const clicked = await oneClick(unsubscribe);
+    assert.equal(clicked.status, 200, await clicked.text());
+    assert.equal(await consent(emails[0]), 'unsubscribed');
+    const prefs = await s.getPage(new URL(preferences).pathname + new URL(preferences).search);
+    assert.equal(prefs.status, 200);
+    assert.equal(prefs.doc.find('section.email-preferences').attr('data-status'), 'unsubscribed');
+  });
+
+  it('the footer\'s newsletter signup is double opt-in: pending until the mailed link is followed', async () => {
+    assert.ok((await s.getPage('/')).doc.find('footer form.newsletter input[name="email"]'), 'the footer form');
+    const post = (fields, headers = {}) => shop.request('/newsletter', {
+      method: 'POST',
+      body: new URLSearchParams(fields).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: shop.url, 'sec-fetch-site': 'same-origin', ...headers },
+    });
+    const email = `news.${newKey().slice(0, 8)}@example.vn`;
+    const status = async () => (await shop.sql(`SELECT status FROM marketing_consents WHERE recipient = '${email}'`))[0]?.status ?? 'none';
+    const bad = await post({ email: 'news@' });
+    assert.equal(bad.status, 422);
+    assert.ok(parseHtml(bad.text).find('li[data-field="email"]'));
+    assert.equal((await post({ email }, { origin: 'https://other.example', 'sec-fetch-site': 'cross-site' })).status, 403, 'from another site');
+    assert.equal(await status(), 'none');
+    for (let i = 0; i < 2; i += 1) assert.equal((await post({ email })).status, 200);
+    assert.equal(await status(), 'pending');
+    const [mail] = await waitFor('the confirmation', () => fakes.resend.to(email).length >= 1 && fakes.resend.to(email));
+    assert.match(mail.subject, /^Xác nhận đăng ký nhận bản tin/);
+    const link = new URL(mail.text.match(/https?:\/\/\S+\/newsletter\/confirm\?t=\S+/)?.[0]);
+    const forged = new URL(link);
+    forged.searchParams.set('t', forged.searchParams.get('t').replace(/.$/, (c) => (c === '0' ? '1' : '0')));
+    assert.equal((await s.getPage(forged.pathname + forged.search)).status, 400);
+    assert.equal(await status(), 'pending', 'a forged link confirms nothing');
+    assert.equal((await s.getPage(link.pathname + link.search)).status, 200);
+    assert.equal(await status(), 'subscribed');
+    await s.internal('POST', '/internal/outbox/run');
+    assert.equal(fakes.resend.to(email).length, 1, 'one confirmation for a resubmitted form');
   });
 });

@@ -492,12 +492,14 @@ pub fn remove_variant_batch(actor: &Actor, product_id: i64, variant_id: i64, sku
     ]
 }
 
-pub fn set_price_batch(actor: &Actor, product_id: i64, variant: &VariantRow, price: Vnd, compare: Option<Vnd>, now: i64) -> [Sql; 2] {
+/// A variant's new price, its audit row, and the price-drop alerts it causes (`app::alerts`).
+pub fn set_price_batch(actor: &Actor, product_id: i64, variant: &VariantRow, price: Vnd, compare: Option<Vnd>, now: i64) -> [Sql; 4] {
     let mut update =
         Sql::new("UPDATE variants SET price = ?, compare_at_price = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND product_id = ?")
             .bind(price);
     update.params.push(compare.into());
     let update = update.bind(variant.id).bind(product_id);
+    let [drop_alerts, new_baselines] = super::alerts::price_changed(variant.id, now);
     [
         update,
         audit_sql(
@@ -509,6 +511,8 @@ pub fn set_price_batch(actor: &Actor, product_id: i64, variant: &VariantRow, pri
             Some(&json!({"price": price, "compare_at_price": compare})),
             now,
         ),
+        drop_alerts,
+        new_baselines,
     ]
 }
 

@@ -19,7 +19,7 @@ use serde_json::json;
 
 use super::admin::{audit_sql, Actor};
 use super::db::{expect_n, Db, DbError};
-use super::inventory::{adjust, Adjustment, Reason};
+use super::inventory::{Adjustment, Reason};
 use super::sql::{Sql, SqlValue};
 use crate::domain::catalog_csv::{Change, Existing, FileProblem, ImportError, Plan, RowProblem, VariantRow};
 use crate::domain::locale::Locale;
@@ -356,7 +356,11 @@ pub fn step_statements(actor: &Actor, step: &Step, now: i64) -> Vec<Sql> {
                 .bind(row.color.as_str())
                 .bind(opt_text(&row.barcode))
                 .bind(opt_text(&row.barcode));
-            vec![update, audit_sql(actor, "import.variant.update", "variant", &row.sku, Some(&variant_json(b)), Some(&variant_json(row)), now)]
+            let mut out = vec![update, audit_sql(actor, "import.variant.update", "variant", &row.sku, Some(&variant_json(b)), Some(&variant_json(row)), now)];
+            if row.price < b.price {
+                out.extend(super::alerts::price_changed_sku(&row.sku, now));
+            }
+            out
         }
         Change::Stock { .. } => Vec::new(),
     }
@@ -373,7 +377,8 @@ pub fn stock_statements(actor: &Actor, draft: &str, variant_id: i64, line: usize
     let request_id = stock_request_id(draft, line);
     let note = format!("CSV import, line {line}");
     let a = Adjustment { variant_id, delta, reason: Reason::Import, note: &note, actor: &who, request_id: &request_id, expected_on_hand: Some(expected), now };
-    let mut out: Vec<Sql> = adjust(&a).into();
+    // An added count is a restock: its back-in-stock wave goes in the same batch.
+    let mut out: Vec<Sql> = super::alerts::restock(&a);
     out.push(audit_sql(
         actor,
         "import.stock",

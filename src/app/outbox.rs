@@ -17,7 +17,7 @@ use super::db::{Db, DbError, Sql, SqlValue};
 use crate::domain::cart::order_access_token;
 use crate::domain::locale::Locale;
 use crate::domain::money::Vnd;
-use crate::domain::notify::{after_failure, idempotency_key, AfterFailure, Channel, Email, Kind, SendError, Status, LEASE_SECONDS};
+use crate::domain::notify::{after_failure, idempotency_key, preferences_token, unsubscribe_headers, AfterFailure, Channel, Email, Kind, SendError, Status, LEASE_SECONDS};
 use crate::domain::payments::bank::BankConfig;
 use crate::domain::payments::vietqr::TransferMemo;
 use crate::domain::tracking::Shipment;
@@ -126,6 +126,11 @@ pub fn failed_sql(id: i64, claim: &str, next: AfterFailure, error: &str) -> Sql 
     .bind(status.code());
     sql.params.push(at);
     sql.bind(error)
+}
+
+/// Records a marketing message not sent because its recipient unsubscribed, under its claim.
+pub fn skipped_sql(id: i64, claim: &str) -> Sql {
+    Sql::new("UPDATE outbox SET status = 'skipped', last_error = 'unsubscribed', lease_until = NULL WHERE id = ? AND claim = ? AND status = 'sending'").bind(id).bind(claim)
 }
 
 /// Puts a dead (or sent) message back in the queue with fresh attempts ("resend" in the admin).
@@ -268,6 +273,8 @@ pub struct PassReport {
     pub sent: u64,
     pub retried: u64,
     pub dead: u64,
+    /// Marketing messages to an address that unsubscribed.
+    pub skipped: u64,
 }
 
 /// Rows claimed per round of a pass.
@@ -287,7 +294,8 @@ pub async fn run_pass(db: &impl Db, mailer: &impl Mailer, settings: &Settings, c
 
 /// One delivery pass over `channel`: claims up to `limit` due rows under `claim`, hands each to
 /// `send` (the channel's rendering and transport: the provider's id, or why not) and records the
-/// outcome — sent, retried after the backoff, or dead.
+/// outcome — sent, retried after the backoff, or dead; a marketing message to a recipient who
+/// unsubscribed is skipped.
 pub(crate) async fn run_channel<D: Db>(
     db: &D,
     channel: Channel,
@@ -300,6 +308,12 @@ pub(crate) async fn run_channel<D: Db>(
     let claimed: Vec<Claimed> = db.all(&claim_sql(claim, &[channel], now, limit)).await?;
     report.claimed = claimed.len() as u64;
     for message in &claimed {
+        // Marketing (the alerts) only to a recipient who still agrees, checked again at send time.
+        if Kind::parse(&message.kind).is_some_and(Kind::is_marketing) && !may_send(db, message).await? {
+            report.skipped += 1;
+            db.run(&skipped_sql(message.id, claim)).await?;
+            continue;
+        }
         let record = match send(message).await? {
             Ok(provider_id) => {
                 report.sent += 1;
@@ -322,7 +336,7 @@ pub(crate) async fn run_channel<D: Db>(
 impl PassReport {
     /// The sum of two passes' reports (one per channel).
     pub fn plus(self, other: PassReport) -> PassReport {
-        PassReport { claimed: self.claimed + other.claimed, sent: self.sent + other.sent, retried: self.retried + other.retried, dead: self.dead + other.dead }
+        PassReport { claimed: self.claimed + other.claimed, sent: self.sent + other.sent, retried: self.retried + other.retried, dead: self.dead + other.dead, skipped: self.skipped + other.skipped }
     }
 }
 
@@ -331,10 +345,21 @@ pub(crate) fn idempotency_key_of(message: &Claimed) -> String {
     idempotency_key(&message.dedupe_key, Channel::parse(&message.channel).unwrap_or(Channel::Email), message.id)
 }
 
+/// Whether the recipient of a marketing message still agrees to it.
+async fn may_send(db: &impl Db, message: &Claimed) -> Result<bool, DbError> {
+    let channel = Channel::parse(&message.channel).unwrap_or(Channel::Email);
+    Ok(db.first::<super::consent::MaySend>(&super::consent::may_send_sql(channel, &message.recipient)).await?.is_some_and(|m| m.ok == 1))
+}
+
 /// The locale of a row (`vi` unless it says `en`).
 pub(crate) fn locale_of(code: &str) -> Locale {
     Locale::parse(code).unwrap_or(Locale::Vi)
 }
+
+/// The signed preferences page (unsubscribe, subscribe again), under the recipient's language.
+pub const PREFERENCES_PATH: &str = "/email/preferences";
+/// RFC 8058's one-click endpoint (a POST from the mailbox provider); in a browser, the preferences.
+pub const UNSUBSCRIBE_PATH: &str = "/email/unsubscribe";
 
 /// Renders a claimed row into the email to send; `Err` (inside) when it cannot be rendered: an
 /// unknown kind, an order that is gone (dead at once), no secret to sign links with (retried).
@@ -346,15 +371,39 @@ pub async fn render_email(db: &impl Db, message: &Claimed, settings: &Settings) 
         Ok(mail) => mail,
         Err(e) => return Ok(Err(e)),
     };
-    let rendered = email::render(&mail, locale, &settings.sender);
+    // Marketing mail: one-click unsubscribe (RFC 8058) and the signed preferences link.
+    let (rendered, headers) = if kind.is_marketing() {
+        let Some(secret) = settings.shop_secret.as_deref() else { return Ok(Err(SendError::Retry("SHOP_SECRET is not set: no unsubscribe link".into()))) };
+        let token = preferences_token(secret.as_bytes(), Channel::Email, &message.recipient);
+        let origin = &settings.sender.origin;
+        let preferences = format!("{origin}{}?t={token}", locale.path(PREFERENCES_PATH));
+        let headers = unsubscribe_headers(&format!("{origin}{UNSUBSCRIBE_PATH}?t={token}"));
+        (email::render_marketing(&mail, locale, &settings.sender, &preferences), headers)
+    } else {
+        (email::render(&mail, locale, &settings.sender), Vec::new())
+    };
     Ok(Ok(Email {
         to: message.recipient.clone(),
         subject: rendered.subject,
         html: rendered.html,
         text: rendered.text,
-        headers: Vec::new(),
+        headers,
         idempotency_key: idempotency_key(&message.dedupe_key, Channel::Email, message.id),
     }))
+}
+
+/// An alert's mail: the variant as it is now, the link that selects it on its product page, and
+/// for a price drop the price the shopper was told of before.
+async fn alert_mail(db: &impl Db, kind: Kind, locale: Locale, payload: &Value, settings: &Settings) -> Result<Result<Mail, SendError>, DbError> {
+    let Some(variant_id) = payload.get("variant_id").and_then(Value::as_i64) else { return Ok(Err(SendError::Permanent("the alert names no variant".into()))) };
+    let Some(v) = db.first::<super::alerts::AlertVariant>(&super::alerts::alert_variant_sql(variant_id)).await? else {
+        return Ok(Err(SendError::Permanent(format!("variant {variant_id} is gone"))));
+    };
+    let path = locale.path(&crate::views::paths::product(&v.slug));
+    let url = format!("{}{path}?variant={}", settings.sender.origin, crate::domain::listing::percent_encode(&v.sku));
+    let was = payload.get("was").and_then(Value::as_i64).map(Vnd::new).filter(|_| kind == Kind::PriceDrop);
+    let alert = email::AlertMail { product: locale.pick(&v.name_vi, &v.name_en).to_string(), variant: format!("{} · {}", v.size, locale.pick(&v.color_vi, &v.color_en)), price: v.price, was, url };
+    Ok(Ok(Mail::Alert { kind, alert }))
 }
 
 #[derive(Deserialize)]
@@ -380,6 +429,9 @@ struct MailOrderLine {
 /// What the template of `kind` needs: for an order, the order as it is now (its lines, total,
 /// parcel) with its link and, for a bank transfer, the payment details.
 pub async fn mail_for(db: &impl Db, kind: Kind, locale: Locale, payload: &Value, settings: &Settings) -> Result<Result<Mail, SendError>, DbError> {
+    if kind.is_alert() {
+        return alert_mail(db, kind, locale, payload, settings).await;
+    }
     if !kind.is_order() {
         return Ok(match payload.get("url").and_then(Value::as_str) {
             Some(url) => Ok(Mail::Link { kind, url: url.to_string() }),

@@ -146,6 +146,8 @@ async fn push_request(db: &impl Db, message: &Claimed, settings: &Settings, conf
     let (number, url) = match mail_for(db, kind, locale, &payload, settings).await? {
         Ok(Mail::Order { order, .. }) => (order.number, order.link),
         Ok(Mail::Link { url, .. }) => (String::new(), url),
+        // An alert names its product where an order names its number.
+        Ok(Mail::Alert { alert, .. }) => (alert.product, alert.url),
         Err(e) => return Ok(Err(e)),
     };
     let (title, body) = headline(kind, locale, &number);

@@ -81,10 +81,16 @@ pub enum Kind {
     VerifyEmail,
     /// A week after delivery, the signed link to review what was bought (issue 22).
     ReviewRequest,
+    /// A variant the shopper asked about is back in stock (`app::alerts`).
+    BackInStock,
+    /// A variant the shopper watches costs less (`app::alerts`).
+    PriceDrop,
+    /// The newsletter's double opt-in: the signed link that confirms the address (`app::newsletter`).
+    NewsletterConfirm,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 18] = [
         Kind::OrderPlaced,
         Kind::OrderConfirmed,
         Kind::OrderPaid,
@@ -100,6 +106,9 @@ impl Kind {
         Kind::PasswordReset,
         Kind::VerifyEmail,
         Kind::ReviewRequest,
+        Kind::BackInStock,
+        Kind::PriceDrop,
+        Kind::NewsletterConfirm,
     ];
 
     /// The `kind` column's value. A shipped order's status is `fulfilled`: its message is
@@ -121,6 +130,9 @@ impl Kind {
             Kind::PasswordReset => "password_reset",
             Kind::VerifyEmail => "verify_email",
             Kind::ReviewRequest => "review_request",
+            Kind::BackInStock => "back_in_stock",
+            Kind::PriceDrop => "price_drop",
+            Kind::NewsletterConfirm => "newsletter_confirm",
         }
     }
 
@@ -130,8 +142,85 @@ impl Kind {
 
     /// True for a message about an order (its payload names `order_id`).
     pub fn is_order(self) -> bool {
-        !matches!(self, Kind::PasswordReset | Kind::VerifyEmail | Kind::ReviewRequest)
+        !matches!(self, Kind::PasswordReset | Kind::VerifyEmail | Kind::ReviewRequest | Kind::BackInStock | Kind::PriceDrop | Kind::NewsletterConfirm)
     }
+
+    /// Marketing mail: it carries one-click unsubscribe (RFC 8058) and a preferences link, and is
+    /// not sent to an address that unsubscribed. Everything else is transactional and always goes.
+    pub fn is_marketing(self) -> bool {
+        self.is_alert()
+    }
+
+    /// True for an alert about a variant (its payload names `variant_id`).
+    pub fn is_alert(self) -> bool {
+        matches!(self, Kind::BackInStock | Kind::PriceDrop)
+    }
+}
+
+/// A restock of `units` notifies at most this many waiting shoppers per unit: enough that the
+/// units sell if some shoppers do not come, few enough that most who come find one.
+pub const WAVE_FACTOR: i64 = 3;
+
+/// How many waiting shoppers a restock of `units` notifies (oldest first): 3 × the units, none
+/// for a removal.
+pub fn wave_size(units: i64) -> i64 {
+    units.max(0).saturating_mul(WAVE_FACTOR)
+}
+
+/// A price drop worth an alert: at least this many percent below the price the shopper saw.
+pub const PRICE_DROP_PERCENT: i64 = 5;
+
+/// Whether `price` is a drop from `baseline` worth telling a watcher about (≥ 5 %).
+pub fn is_price_drop(baseline: i64, price: i64) -> bool {
+    baseline > 0 && price >= 0 && (baseline - price) * 100 >= baseline * PRICE_DROP_PERCENT
+}
+
+/// The signed token of an address's unsubscribe and preferences links: the address (base64url)
+/// and an HMAC of the channel and the address under the shop's secret. It does not expire — an
+/// unsubscribe link must keep working — and names nothing but the address.
+pub fn preferences_token(secret: &[u8], channel: Channel, recipient: &str) -> String {
+    let sig = crate::domain::signature::hmac_hex(secret, preferences_message(channel, recipient).as_bytes());
+    format!("{}.{sig}", crate::domain::encoding::base64url(recipient.as_bytes()))
+}
+
+fn preferences_message(channel: Channel, recipient: &str) -> String {
+    format!("preferences\n{}\n{recipient}", channel.code())
+}
+
+/// The address a preferences token names, if its signature holds (email only for now).
+pub fn verify_preferences_token(secret: &[u8], token: &str) -> Option<String> {
+    let (address, sig) = token.trim().split_once('.')?;
+    let recipient = String::from_utf8(crate::domain::encoding::base64url_decode(address)?).ok()?;
+    let signed = crate::domain::signature::verify_hex(secret, preferences_message(Channel::Email, &recipient).as_bytes(), sig);
+    (signed && !recipient.is_empty()).then_some(recipient)
+}
+
+/// How long a newsletter confirmation link works.
+pub const NEWSLETTER_LINK_SECONDS: i64 = 7 * 86_400;
+
+/// The newsletter's double opt-in token: the address (base64url), its expiry and an HMAC of both.
+pub fn newsletter_token(secret: &[u8], email: &str, expires_at: i64) -> String {
+    let sig = crate::domain::signature::hmac_hex(secret, format!("newsletter\n{email}\n{expires_at}").as_bytes());
+    format!("{}.{expires_at}.{sig}", crate::domain::encoding::base64url(email.as_bytes()))
+}
+
+/// The address a newsletter token confirms, if its signature holds and it has not expired.
+pub fn verify_newsletter_token(secret: &[u8], token: &str, now: i64) -> Option<String> {
+    let mut parts = token.trim().split('.');
+    let (address, expires_at, sig) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let email = String::from_utf8(crate::domain::encoding::base64url_decode(address)?).ok()?;
+    let expires_at: i64 = expires_at.parse().ok()?;
+    let signed = crate::domain::signature::verify_hex(secret, format!("newsletter\n{email}\n{expires_at}").as_bytes(), sig);
+    (signed && now <= expires_at && !email.is_empty()).then_some(email)
+}
+
+/// The RFC 8058 headers of a marketing mail: the one-click unsubscribe URL (https, POSTed to by the
+/// mailbox provider with `List-Unsubscribe=One-Click`).
+pub fn unsubscribe_headers(unsubscribe_url: &str) -> Vec<(String, String)> {
+    vec![("List-Unsubscribe".to_string(), format!("<{unsubscribe_url}>")), ("List-Unsubscribe-Post".to_string(), "List-Unsubscribe=One-Click".to_string())]
 }
 
 /// Tries per message, the first included.
@@ -311,6 +400,50 @@ mod tests {
         assert!(matches!(SendError::from_status(429, ""), SendError::Retry(_)));
         assert!(matches!(SendError::from_status(401, ""), SendError::Retry(_)));
         assert!(matches!(SendError::from_status(400, ""), SendError::Permanent(_)));
+    }
+
+    #[test]
+    fn a_preferences_token_names_its_address_and_a_changed_one_names_none() {
+        let token = preferences_token(b"secret", Channel::Email, "an@example.vn");
+        assert_eq!(verify_preferences_token(b"secret", &token), Some("an@example.vn".into()));
+        assert_eq!(verify_preferences_token(b"other", &token), None);
+        let other = crate::domain::encoding::base64url(b"bo@example.vn");
+        let (_, sig) = token.split_once('.').unwrap();
+        assert_eq!(verify_preferences_token(b"secret", &format!("{other}.{sig}")), None, "another address under this signature");
+        for bad in ["", ".", "abc", "abc.def", "!!.00"] {
+            assert_eq!(verify_preferences_token(b"secret", bad), None, "{bad}");
+        }
+        assert_eq!(
+            unsubscribe_headers("https://vestify.vn/email/unsubscribe?t=x"),
+            [("List-Unsubscribe".to_string(), "<https://vestify.vn/email/unsubscribe?t=x>".to_string()), ("List-Unsubscribe-Post".to_string(), "List-Unsubscribe=One-Click".to_string())]
+        );
+        assert!(Kind::BackInStock.is_marketing() && !Kind::OrderPaid.is_marketing() && !Kind::PasswordReset.is_marketing());
+    }
+
+    #[test]
+    fn a_newsletter_token_confirms_its_address_until_it_expires() {
+        let token = newsletter_token(b"secret", "an@example.vn", 1_000);
+        assert_eq!(verify_newsletter_token(b"secret", &token, 1_000), Some("an@example.vn".into()));
+        assert_eq!(verify_newsletter_token(b"secret", &token, 1_001), None, "expired");
+        assert_eq!(verify_newsletter_token(b"other", &token, 0), None);
+        assert_eq!(verify_newsletter_token(b"secret", &token.replace(".1000.", ".9999."), 0), None, "a longer life is not signed");
+        let preferences = preferences_token(b"secret", Channel::Email, "an@example.vn");
+        assert_eq!(verify_newsletter_token(b"secret", &preferences, 0), None, "a preferences link confirms nothing");
+    }
+
+    #[test]
+    fn a_restock_notifies_three_shoppers_per_unit_and_a_removal_none() {
+        assert_eq!([wave_size(1), wave_size(4), wave_size(0), wave_size(-2)], [3, 12, 0, 0]);
+        assert_eq!(wave_size(i64::MAX), i64::MAX, "saturates");
+    }
+
+    #[test]
+    fn a_price_drop_counts_from_five_percent_below_the_baseline() {
+        assert!(is_price_drop(500_000, 475_000), "exactly 5 %");
+        assert!(!is_price_drop(500_000, 475_001));
+        assert!(!is_price_drop(500_000, 520_000), "a rise");
+        assert!(!is_price_drop(0, 0));
+        assert!(is_price_drop(100, 0));
     }
 
     #[test]

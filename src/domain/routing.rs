@@ -45,6 +45,9 @@ pub enum Area {
     Reviews,
     /// `/share/{channel}/{slug}`: a product page's share button, counted, then on to the network.
     Share,
+    /// Shoppers' alerts and mail preferences: `/alerts/…`, `/email/…` (unsubscribe, preferences),
+    /// `/newsletter…`.
+    Notify,
 }
 
 const GATEWAYS: [&str; 4] = ["stripe", "paypal", "momo", "zalopay"];
@@ -73,7 +76,7 @@ pub fn is_health_probe(method: &str, url: &str) -> bool {
 /// response.
 /// The cart area's only such write is the API's checkout (`/api/v1/carts/{id}/checkout`).
 pub fn writes_messages(area: Area, path: &str) -> bool {
-    matches!(area, Area::Checkout | Area::Orders | Area::Payments | Area::Webhooks | Area::Account | Area::ApiAccount | Area::Admin | Area::Internal)
+    matches!(area, Area::Checkout | Area::Orders | Area::Payments | Area::Webhooks | Area::Account | Area::ApiAccount | Area::Admin | Area::Internal | Area::Notify)
         || (area == Area::Cart && path.ends_with("/checkout"))
 }
 
@@ -88,6 +91,7 @@ pub fn area(path: &str, readable: bool) -> Area {
         (["static", _, ..], _) if readable => Area::Static,
         (["media", _, ..], _) if readable => Area::Media,
         (_, ["account", ..]) | (_, ["auth", _, ..]) => Area::Account,
+        (_, ["alerts", ..]) | (_, ["email", ..]) | (_, ["newsletter", ..]) => Area::Notify,
         (["api", "v1", "products", _, "reviews"] | ["api", "v1", "reviews", ..], _) | (_, ["reviews", ..]) => Area::Reviews,
         (["admin", ..], _) => Area::Admin,
         (["api", "v1", "auth", _, ..] | ["api", "v1", "me", ..] | ["api", "v1", "server", _, ..], _) => Area::ApiAccount,
@@ -154,6 +158,12 @@ mod tests {
             ("/pay", true, Storefront),
             ("/auth", true, Storefront),
             ("/account", true, Account),
+            ("/alerts/stock", false, Notify),
+            ("/en/alerts/price", false, Notify),
+            ("/email/unsubscribe", false, Notify),
+            ("/en/email/preferences", true, Notify),
+            ("/newsletter", false, Notify),
+            ("/newsletter/confirm", true, Notify),
             ("/account/", true, Account),
             ("/en/account/login", false, Account),
             ("/auth/google/start", true, Account),

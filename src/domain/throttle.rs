@@ -56,6 +56,8 @@ pub enum Action {
     OrderLookup,
     /// Requests made with one API key (counted per key, not per client address).
     ApiKey,
+    /// Signing an address up for alerts or the newsletter: each can mail a stranger, so few.
+    Subscribe,
 }
 
 impl Action {
@@ -71,6 +73,7 @@ impl Action {
             Action::ReviewVotes => "review_votes",
             Action::OrderLookup => "order_lookup",
             Action::ApiKey => "api_key",
+            Action::Subscribe => "subscribe",
         }
     }
 
@@ -86,6 +89,7 @@ impl Action {
             Action::ReviewVotes => Limit { limit: 30, window: 3600 },
             Action::OrderLookup => Limit { limit: 10, window: 600 },
             Action::ApiKey => Limit { limit: 120, window: 60 },
+            Action::Subscribe => Limit { limit: 10, window: 600 },
         }
     }
 }

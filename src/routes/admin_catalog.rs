@@ -16,7 +16,7 @@ use crate::app::admin_product::{
     colors_sql, create_batch, next_id_sql, positive_prices, product_sql, remove_variant_batch, set_price_batch, sizes_sql, update_batch, variants_sql,
     CodeRow, ProductInput, ProductRow, VariantError, VariantInput, VariantRow,
 };
-use crate::app::inventory::{adjust, ledger_sql, outcome, outcome_sql, Adjustment, Outcome, Reason};
+use crate::app::inventory::{ledger_sql, outcome, outcome_sql, Adjustment, Outcome, Reason};
 use crate::domain::admin::{required, Permission, Role};
 use crate::domain::catalog::ProductStatus;
 use crate::domain::error::AppError;
@@ -214,10 +214,12 @@ async fn adjust_stock(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
     }
     let actor = format!("admin:{}", r.actor.id);
     let a = Adjustment { variant_id: id, delta, reason, note: &note, actor: &actor, request_id: &request_id, expected_on_hand: None, now: now() };
-    let [update, ledger] = adjust(&a);
+    // The ledger's update and row, then (units added) the back-in-stock wave, then the audit row.
+    let mut batch = crate::app::alerts::restock(&a);
     let after = serde_json::json!({"delta": delta, "reason": reason.as_str(), "note": note, "request_id": request_id});
     let audit = crate::app::admin::audit_sql(r.actor, "stock.adjust", "variant", &id.to_string(), None, Some(&after), now());
-    let applied_now = changed(r.db, &[update, ledger, audit]).await?;
+    batch.push(audit);
+    let applied_now = changed(r.db, &batch).await?;
     let row = r.db.all::<OutcomeRow>(&outcome_sql(id, &request_id)).await?.into_iter().next();
     match outcome(&a, row.map(|o| (o.on_hand, o.reserved, o.applied_on_hand))) {
         Outcome::Applied { .. } => {

@@ -31,6 +31,7 @@ mod media;
 mod orders;
 mod payments;
 mod promotions;
+mod notify;
 mod reviews;
 mod share;
 mod storefront;
@@ -251,6 +252,7 @@ async fn dispatch(area: Area, req: Request, incoming: &Incoming, env: &Env, ctx:
         Area::Api => api::handle(incoming, env, ctx).await,
         Area::Reviews => reviews::handle(req, incoming, env, ctx).await,
         Area::Share => share::handle(req, incoming, env).await,
+        Area::Notify => notify::handle(req, incoming, env).await,
         Area::Storefront => storefront::handle(incoming, env, ctx).await,
     }
 }

@@ -59,13 +59,29 @@ pub struct OrderMail {
     pub refund: Option<Vnd>,
 }
 
+/// A variant a shopper asked to hear about: what it is, its price now (and before, for a drop) and
+/// the link that lands on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertMail {
+    pub product: String,
+    /// Size and colour, as the product page names them.
+    pub variant: String,
+    pub price: Vnd,
+    /// The price the shopper saw when they subscribed (a price drop).
+    pub was: Option<Vnd>,
+    /// The product page with the variant selected.
+    pub url: String,
+}
+
 /// The message to render.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[expect(clippy::large_enum_variant, reason = "one value per message rendered, never kept in bulk")]
+#[cfg_attr(not(target_arch = "wasm32"), expect(clippy::large_enum_variant, reason = "one value per message rendered, never kept in bulk; on wasm32 the variants are close enough"))]
 pub enum Mail {
     Order { kind: Kind, order: OrderMail },
     /// A one-time link (password reset, email verification).
     Link { kind: Kind, url: String },
+    /// Back in stock, price drop.
+    Alert { kind: Kind, alert: AlertMail },
 }
 
 /// A rendered email.
@@ -99,6 +115,9 @@ fn words(kind: Kind, locale: Locale, number: &str) -> (String, &'static str, &'s
         Kind::OrderNeedsRefund => ("Đơn hàng sẽ được hoàn tiền", "Your payment will be refunded", t(l, "Thanh toán đến sau khi đơn đã hết hạn và hàng không còn; chúng tôi sẽ hoàn tiền cho bạn.", "Your payment arrived after the order expired and the items were gone; we will refund you."), t(l, "Xem đơn hàng", "View your order")),
         Kind::PasswordReset => ("Đặt lại mật khẩu", "Reset your password", t(l, "Bấm vào liên kết dưới đây để đặt mật khẩu mới. Liên kết có hiệu lực trong 1 giờ. Nếu bạn không yêu cầu, hãy bỏ qua email này.", "Follow the link below to choose a new password. It works for one hour. If you did not ask for it, ignore this email."), t(l, "Đặt mật khẩu mới", "Choose a new password")),
         Kind::ReviewRequest => ("Bạn thấy sản phẩm thế nào?", "How do you like your order?", t(l, "Cảm ơn bạn đã mua hàng. Hãy dành một phút đánh giá sản phẩm để giúp những người mua sau — liên kết có hiệu lực trong 30 ngày.", "Thank you for your order. A minute to review what you bought helps the next shopper — the link works for 30 days."), t(l, "Viết đánh giá", "Write a review")),
+        Kind::BackInStock => ("Đã có hàng trở lại", "Back in stock", t(l, "Sản phẩm bạn chờ đã có hàng trở lại. Số lượng có hạn — hãy đặt sớm.", "The item you asked about is back in stock. Quantities are limited — order soon."), t(l, "Xem sản phẩm", "View the item")),
+        Kind::PriceDrop => ("Sản phẩm bạn theo dõi đã giảm giá", "A price dropped", t(l, "Sản phẩm bạn theo dõi vừa giảm giá.", "An item you watch costs less now."), t(l, "Xem sản phẩm", "View the item")),
+        Kind::NewsletterConfirm => ("Xác nhận đăng ký nhận bản tin", "Confirm your newsletter signup", t(l, "Bấm vào liên kết dưới đây để xác nhận bạn muốn nhận bản tin và ưu đãi qua email. Liên kết có hiệu lực trong 7 ngày. Nếu bạn không đăng ký, hãy bỏ qua email này — bạn sẽ không nhận thêm thư nào.", "Follow the link below to confirm you want our newsletter and offers by email. It works for seven days. If you did not sign up, ignore this email — you will get nothing more."), t(l, "Xác nhận đăng ký", "Confirm my signup")),
         Kind::VerifyEmail => ("Xác nhận địa chỉ email", "Confirm your email address", t(l, "Bấm vào liên kết dưới đây để xác nhận địa chỉ email của tài khoản. Liên kết có hiệu lực trong 7 ngày.", "Follow the link below to confirm your account's email address. It works for seven days."), t(l, "Xác nhận email", "Confirm my email")),
     };
     let subject = t(l, subject_vi, subject_en);
@@ -115,16 +134,41 @@ pub fn headline(kind: Kind, locale: Locale, number: &str) -> (String, &'static s
 
 /// Renders `mail` for `sender` in `locale`.
 pub fn render(mail: &Mail, locale: Locale, sender: &Sender) -> Rendered {
+    render_with(mail, locale, sender, None)
+}
+
+/// Renders marketing `mail` with the recipient's signed preferences link (unsubscribe, choices) in
+/// its footer, in both parts.
+pub fn render_marketing(mail: &Mail, locale: Locale, sender: &Sender, preferences_url: &str) -> Rendered {
+    render_with(mail, locale, sender, Some(preferences_url))
+}
+
+fn render_with(mail: &Mail, locale: Locale, sender: &Sender, preferences: Option<&str>) -> Rendered {
     let l = locale;
     let (kind, number, link) = match mail {
         Mail::Order { kind, order } => (*kind, order.number.as_str(), order.link.as_str()),
         Mail::Link { kind, url } => (*kind, "", url.as_str()),
+        Mail::Alert { kind, alert } => (*kind, "", alert.url.as_str()),
     };
     let (subject, lead, action) = words(kind, l, number);
     let subject = format!("{subject} · {}", sender.name);
     let mut text = vec![lead.to_string(), String::new()];
     let body: Markup = match mail {
         Mail::Link { .. } => html! {},
+        Mail::Alert { alert, .. } => {
+            text.push(format!("{} — {}", alert.product, alert.variant));
+            match alert.was {
+                Some(was) => text.push(format!("{}: {} ({} {})", t(l, "Giá", "Price"), alert.price.format(l), t(l, "trước đây", "was"), was.format(l))),
+                None => text.push(format!("{}: {}", t(l, "Giá", "Price"), alert.price.format(l))),
+            }
+            html! {
+                p { strong { (alert.product) } " — " (alert.variant) }
+                p {
+                    (t(l, "Giá", "Price")) ": " strong { (alert.price.format(l)) }
+                    @if let Some(was) = alert.was { " " s { (was.format(l)) } }
+                }
+            }
+        }
         Mail::Order { kind, order } => {
             let greet = format!("{} {},", t(l, "Xin chào", "Hello"), order.name);
             text.insert(0, greet.clone());
@@ -195,6 +239,11 @@ pub fn render(mail: &Mail, locale: Locale, sender: &Sender) -> Rendered {
     text.push(sender.name.clone());
     text.push(sender.address.clone());
     text.push(sender.origin.clone());
+    let preferences_label = t(l, "Huỷ đăng ký hoặc chọn email bạn muốn nhận", "Unsubscribe or choose the emails you get");
+    if let Some(url) = preferences {
+        text.push(String::new());
+        text.push(format!("{preferences_label}: {url}"));
+    }
     let html = html! {
         (DOCTYPE)
         html lang=(l.code()) {
@@ -212,6 +261,9 @@ pub fn render(mail: &Mail, locale: Locale, sender: &Sender) -> Rendered {
                     a href=(sender.origin) { (sender.origin) }
                     @if !sender.email.is_empty() { " · " (sender.email) }
                 }
+                @if let Some(url) = preferences {
+                    p style="font-size:12px;color:#666" { a href=(url) data-preferences { (preferences_label) } }
+                }
             }
         }
     };
@@ -222,6 +274,11 @@ pub fn render(mail: &Mail, locale: Locale, sender: &Sender) -> Rendered {
 /// A made-up message of `kind` for the admin's preview: a bank-transfer order of two lines, shipped
 /// with GHN where the kind says so, refunded in part for a refund.
 pub fn sample(kind: Kind, origin: &str) -> Mail {
+    if kind.is_alert() {
+        let was = (kind == Kind::PriceDrop).then(|| Vnd::new(500_000));
+        let alert = AlertMail { product: "Áo gilê len".into(), variant: "M · Xám".into(), price: Vnd::new(450_000), was, url: format!("{origin}/p/ao-gile-len?variant=GL-M-XAM") };
+        return Mail::Alert { kind, alert };
+    }
     if !kind.is_order() {
         return Mail::Link { kind, url: format!("{origin}/account/link/0123456789abcdef") };
     }
@@ -284,7 +341,7 @@ mod tests {
     #[test]
     fn every_kind_renders_in_both_languages_with_distinct_subjects() {
         for kind in Kind::ALL {
-            let mail = if kind.is_order() { Mail::Order { kind, order: order("stripe") } } else { Mail::Link { kind, url: "https://vestify.vn/x".into() } };
+            let mail = if kind.is_order() { Mail::Order { kind, order: order("stripe") } } else if kind.is_alert() { sample(kind, "https://vestify.vn") } else { Mail::Link { kind, url: "https://vestify.vn/x".into() } };
             let (vi, en) = (render(&mail, Locale::Vi, &sender()), render(&mail, Locale::En, &sender()));
             assert_ne!(vi.subject, en.subject, "{kind:?}");
             assert!(vi.html.contains("lang=\"vi\"") && en.html.contains("lang=\"en\""));

@@ -243,6 +243,9 @@ fn footer(ctx: &PageCtx) -> Markup {
                         li { a href=(ctx.href(super::tracking::LOOKUP_PATH)) { (l.pick("Tra cứu đơn hàng", "Find your order")) } }
                     }
                 }
+                div.footer-newsletter {
+                    (super::notify::newsletter_form(ctx))
+                }
                 // A different name from the header's category navigation: two landmarks with one name
                 // cannot be told apart in a screen reader's landmark list.
                 nav aria-label=(t.browse_categories) {

@@ -17,6 +17,7 @@ pub mod invoice;
 pub mod invoice_pdf;
 pub mod layout;
 pub mod listing;
+pub mod notify;
 pub mod order;
 pub mod push;
 pub mod payments;

@@ -255,6 +255,7 @@ pub fn product_page_full(
                         }
                     }
                     p.sku { (t.sku) ": " code { (v.sku) } }
+                    (super::notify::variant_alert_form(ctx, v))
                 }
                 details.size-guide {
                     summary { (t.size_guide) }

@@ -41,6 +41,9 @@ pub fn kind_name(ctx: &AdminCtx, kind: &str) -> &'static str {
         Some(Kind::PasswordReset) => tr(ctx, "Đặt lại mật khẩu", "Password reset"),
         Some(Kind::VerifyEmail) => tr(ctx, "Xác nhận email", "Email verification"),
         Some(Kind::ReviewRequest) => tr(ctx, "Mời đánh giá", "Review request"),
+        Some(Kind::BackInStock) => tr(ctx, "Có hàng trở lại", "Back in stock"),
+        Some(Kind::PriceDrop) => tr(ctx, "Giảm giá", "Price drop"),
+        Some(Kind::NewsletterConfirm) => tr(ctx, "Xác nhận bản tin", "Newsletter confirmation"),
         None => tr(ctx, "Khác", "Other"),
     }
 }

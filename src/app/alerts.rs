@@ -1,0 +1,300 @@
+//! Shoppers' alerts on a variant (issue 14, docs/NOTIFICATIONS.md): "báo khi có hàng" on a sold-out
+//! variant, and price drops. A subscription is a row of `alert_subscriptions` (kind, variant,
+//! channel, recipient); the messages it causes are outbox rows written in the same batch as the
+//! change that causes them, so a restock or a price change that is retried, or replayed, notifies
+//! once.
+//!
+//! - Back in stock: a restock of `n` units ([`restock`], the stock ledger's adjustment) notifies
+//!   the oldest waiting shoppers, at most [`wave_size`]`(n)` = 3 × n — one wave per restock, each
+//!   marked with the restock's ledger request id. A shopper not reached waits for the next restock.
+//! - Price drop: a price change ([`price_changed`]) notifies every watcher whose baseline (the price
+//!   when they subscribed, or at their last alert) is at least 5 % above the new price, and moves
+//!   their baseline down to it.
+//!
+//! Only email is offered on the product page today; the `channel` column carries push or a phone
+//! for those channels' own signup (their transports deliver the outbox rows of their channel).
+//! Wishlisted items (the wishlist issue) are meant to watch prices through [`subscribe_sql`] with
+//! [`AlertKind::PriceDrop`] when an item is added, so no second watcher table is needed.
+
+use super::db::{Sql, SqlValue};
+use super::inventory::{adjust, Adjustment};
+use super::outbox::{INSERT, ON_CONFLICT};
+use crate::domain::notify::{wave_size, Channel, PRICE_DROP_PERCENT};
+
+/// What a subscription waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlertKind {
+    BackInStock,
+    PriceDrop,
+}
+
+impl AlertKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            AlertKind::BackInStock => "back_in_stock",
+            AlertKind::PriceDrop => "price_drop",
+        }
+    }
+}
+
+/// Records (or renews) a subscription to an active variant of a product on sale; no row changes
+/// when the variant is not one (the caller answers 404). A back-in-stock signup after its alert
+/// went out waits again, behind those who signed up meanwhile; a price watch keeps its baseline.
+pub fn subscribe_sql(kind: AlertKind, variant_id: i64, channel: Channel, recipient: &str, locale: &str, now: i64) -> Sql {
+    Sql::new(
+        "INSERT INTO alert_subscriptions (kind, channel, recipient, locale, variant_id, price_at, created_at) \
+         SELECT ?, ?, ?, ?, v.id, v.price, ? FROM variants v JOIN products p ON p.id = v.product_id \
+         WHERE v.id = ? AND v.status = 'active' AND p.status = 'active' \
+         ON CONFLICT (kind, variant_id, channel, recipient) DO UPDATE SET locale = excluded.locale, \
+         created_at = CASE WHEN kind = 'back_in_stock' AND notified_at IS NOT NULL THEN excluded.created_at ELSE created_at END, \
+         wave = CASE WHEN kind = 'back_in_stock' THEN NULL ELSE wave END, \
+         notified_at = CASE WHEN kind = 'back_in_stock' THEN NULL ELSE notified_at END",
+    )
+    .bind(kind.code())
+    .bind(channel.code())
+    .bind(recipient)
+    .bind(locale)
+    .bind(now)
+    .bind(variant_id)
+}
+
+/// The back-in-stock wave of one restock, to run right after the stock ledger's insert of the
+/// same batch: when that insert wrote the ledger row (`changes() = 1`, so a replayed request
+/// notifies nobody new) and the variant can be bought, the oldest `wave_size(units)` waiting rows
+/// are marked with the restock's `request_id`; then each marked row gets its outbox message (keyed
+/// by subscription and wave, so writing it twice is a no-op).
+pub fn wave_sql(variant_id: i64, units: i64, request_id: &str, now: i64) -> [Sql; 2] {
+    [
+        Sql::new(
+            "UPDATE alert_subscriptions SET wave = ?, notified_at = ? WHERE id IN (\
+             SELECT a.id FROM alert_subscriptions a WHERE a.kind = 'back_in_stock' AND a.variant_id = ? AND a.notified_at IS NULL AND changes() = 1 \
+             AND (SELECT on_hand - reserved FROM variants WHERE id = ?) > 0 ORDER BY a.created_at, a.id LIMIT ?)",
+        )
+        .bind(request_id)
+        .bind(now)
+        .bind(variant_id)
+        .bind(variant_id)
+        .bind(wave_size(units)),
+        Sql::new(format!(
+            "{INSERT} SELECT 'back_in_stock:' || a.id || ':' || a.wave, 'back_in_stock', a.channel, a.recipient, a.locale, \
+             json_object('variant_id', a.variant_id, 'subscription_id', a.id), ?, ? \
+             FROM alert_subscriptions a WHERE a.wave = ? AND a.kind = 'back_in_stock' ORDER BY a.created_at, a.id {ON_CONFLICT}"
+        ))
+        .bind(now)
+        .bind(now)
+        .bind(request_id),
+    ]
+}
+
+/// A stock adjustment with its back-in-stock wave when it adds units: the ledger's two statements,
+/// then the wave's two.
+pub fn restock(a: &Adjustment) -> Vec<Sql> {
+    let mut batch: Vec<Sql> = adjust(a).into();
+    if a.delta > 0 {
+        batch.extend(wave_sql(a.variant_id, a.delta, a.request_id, a.now));
+    }
+    batch
+}
+
+/// The price-drop alerts of a variant whose price was just set (run after the price's update in
+/// the same batch): one message per watcher whose baseline is at least 5 % above the price now
+/// (keyed by the drop, so writing it twice is a no-op), then their baseline becomes this price.
+/// A rise moves no baseline: a drop is counted from the lowest price the watcher was told of.
+pub fn price_changed(variant_id: i64, now: i64) -> [Sql; 2] {
+    price_drops("a.variant_id = ?", SqlValue::Int(variant_id), now)
+}
+
+/// [`price_changed`] for the variant with this SKU (the catalog import's price change).
+pub fn price_changed_sku(sku: &str, now: i64) -> [Sql; 2] {
+    price_drops("a.variant_id = (SELECT id FROM variants WHERE sku = ?)", SqlValue::Text(sku.to_string()), now)
+}
+
+fn price_drops(variant: &str, key: SqlValue, now: i64) -> [Sql; 2] {
+    let dropped = format!("a.kind = 'price_drop' AND {variant} AND a.price_at > 0 AND (a.price_at - v.price) * 100 >= a.price_at * {PRICE_DROP_PERCENT}");
+    [
+        Sql::new(format!(
+            "{INSERT} SELECT 'price_drop:' || a.id || ':' || a.price_at || ':' || v.price, 'price_drop', a.channel, a.recipient, a.locale, \
+             json_object('variant_id', a.variant_id, 'subscription_id', a.id, 'was', a.price_at, 'price', v.price), ?, ? \
+             FROM alert_subscriptions a JOIN variants v ON v.id = a.variant_id WHERE {dropped} AND v.status = 'active' ORDER BY a.id {ON_CONFLICT}"
+        ))
+        .bind(now)
+        .bind(now)
+        .bind(key.clone()),
+        Sql::new(format!("UPDATE alert_subscriptions AS a SET price_at = v.price, notified_at = ? FROM variants v WHERE v.id = a.variant_id AND {dropped}"))
+            .bind(now)
+            .bind(key),
+    ]
+}
+
+/// What an alert's email shows of its variant (looked up when it is sent, so it says the price and
+/// name of the moment).
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct AlertVariant {
+    pub slug: String,
+    pub sku: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub size: String,
+    pub color_vi: String,
+    pub color_en: String,
+    pub price: crate::domain::money::Vnd,
+}
+
+pub fn alert_variant_sql(variant_id: i64) -> Sql {
+    Sql::new(
+        "SELECT p.slug, v.sku, p.name_vi, p.name_en, v.size, c.name_vi AS color_vi, c.name_en AS color_en, v.price \
+         FROM variants v JOIN products p ON p.id = v.product_id JOIN colors c ON c.code = v.color WHERE v.id = ?",
+    )
+    .bind(variant_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::db::Db;
+    use crate::app::inventory::Reason;
+    use crate::app::orders::fixtures::free_variant;
+    use crate::app::outbox::run_pass;
+    use crate::app::outbox::tests::{settings, FakeMailer};
+    use crate::app::testing::{block_on, Sqlite};
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn subscribe(db: &Sqlite, variant: i64, email: &str, at: i64) -> u64 {
+        block_on(db.run(&subscribe_sql(AlertKind::BackInStock, variant, Channel::Email, email, "vi", at))).unwrap()
+    }
+
+    fn restock_by(db: &Sqlite, variant: i64, units: i64, request_id: &str, at: i64) {
+        let a = Adjustment { variant_id: variant, delta: units, reason: Reason::Received, note: "", actor: "admin:1", request_id, expected_on_hand: None, now: at };
+        block_on(db.batch(&restock(&a))).unwrap();
+    }
+
+    /// The recipients of back-in-stock messages, in the order they were written.
+    fn notified(db: &Sqlite) -> String {
+        db.text("SELECT COALESCE(group_concat(recipient, ' '), '') FROM (SELECT recipient FROM outbox WHERE kind = 'back_in_stock' ORDER BY id)")
+    }
+
+    fn sold_out(db: &Sqlite) -> i64 {
+        let v = free_variant(db, 1, 0);
+        db.exec(&format!("UPDATE variants SET on_hand = 0, reserved = 0 WHERE id = {v}"));
+        v
+    }
+
+    #[test]
+    fn every_statement_binds_its_placeholders() {
+        let a = Adjustment { variant_id: 1, delta: 2, reason: Reason::Received, note: "", actor: "admin:1", request_id: "r", expected_on_hand: None, now: 1 };
+        let mut all = restock(&a);
+        all.extend(price_changed(1, 1));
+        all.extend(price_changed_sku("SKU-1", 1));
+        all.extend([subscribe_sql(AlertKind::PriceDrop, 1, Channel::Email, "a@b.vn", "vi", 1), alert_variant_sql(1)]);
+        for sql in &all {
+            assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text);
+        }
+    }
+
+    #[test]
+    fn a_restock_notifies_three_waiting_shoppers_per_unit_oldest_first_once() {
+        let db = Sqlite::demo();
+        let v = sold_out(&db);
+        for (i, who) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().enumerate() {
+            // Signed up in reverse order of their names, so the order is the time, not the id.
+            assert_eq!(subscribe(&db, v, &format!("{who}@example.vn"), NOW - i as i64), 1);
+        }
+        restock_by(&db, v, 2, "restock-one-000001", NOW);
+        assert_eq!(notified(&db), "h@example.vn g@example.vn f@example.vn e@example.vn d@example.vn c@example.vn", "3 × 2 units, oldest first");
+        // The same request again (a resubmitted form): no second wave.
+        restock_by(&db, v, 2, "restock-one-000001", NOW + 1);
+        assert_eq!(db.int("SELECT COUNT(*) FROM outbox WHERE kind = 'back_in_stock'"), 6);
+        // The next restock reaches the rest, and nobody twice.
+        restock_by(&db, v, 5, "restock-two-000002", NOW + 2);
+        assert_eq!(notified(&db), "h@example.vn g@example.vn f@example.vn e@example.vn d@example.vn c@example.vn b@example.vn a@example.vn");
+        let payload = db.text("SELECT payload FROM outbox WHERE recipient = 'a@example.vn'");
+        assert!(payload.contains(&format!("\"variant_id\":{v}")), "{payload}");
+    }
+
+    #[test]
+    fn a_removal_or_a_refused_restock_notifies_nobody() {
+        let db = Sqlite::demo();
+        let v = sold_out(&db);
+        subscribe(&db, v, "a@example.vn", NOW);
+        db.exec(&format!("UPDATE variants SET on_hand = 3 WHERE id = {v}"));
+        let damaged = Adjustment { variant_id: v, delta: -1, reason: Reason::Damaged, note: "", actor: "admin:1", request_id: "damaged-000000001", expected_on_hand: None, now: NOW };
+        assert_eq!(restock(&damaged).len(), 2, "a removal has no wave");
+        block_on(db.batch(&restock(&damaged))).unwrap();
+        assert_eq!(notified(&db), "");
+        // A refused adjustment (stale count) writes no ledger row and notifies nobody.
+        let stale = Adjustment { variant_id: v, delta: 4, reason: Reason::Received, note: "", actor: "admin:1", request_id: "stale-00000000001", expected_on_hand: Some(99), now: NOW };
+        block_on(db.batch(&restock(&stale))).unwrap();
+        assert_eq!(notified(&db), "");
+    }
+
+    #[test]
+    fn a_shopper_who_signs_up_again_after_an_alert_waits_behind_the_others() {
+        let db = Sqlite::demo();
+        let v = sold_out(&db);
+        subscribe(&db, v, "a@example.vn", NOW);
+        subscribe(&db, v, "a@example.vn", NOW + 1);
+        assert_eq!(db.int("SELECT COUNT(*) FROM alert_subscriptions"), 1, "one row per shopper and variant");
+        restock_by(&db, v, 1, "restock-000000001", NOW + 2);
+        // Sold out again; a signs up again after b.
+        db.exec(&format!("UPDATE variants SET on_hand = 0 WHERE id = {v}"));
+        subscribe(&db, v, "b@example.vn", NOW + 3);
+        subscribe(&db, v, "a@example.vn", NOW + 4);
+        subscribe(&db, v, "c@example.vn", NOW + 5);
+        let a = Adjustment { variant_id: v, delta: 1, reason: Reason::Received, note: "", actor: "admin:1", request_id: "restock-000000002", expected_on_hand: None, now: NOW + 6 };
+        block_on(db.batch(&restock(&a))).unwrap();
+        assert_eq!(notified(&db), "a@example.vn b@example.vn a@example.vn c@example.vn");
+        // Unknown or inactive variants take no subscription.
+        assert_eq!(subscribe(&db, 987_654, "a@example.vn", NOW), 0);
+        db.exec(&format!("UPDATE variants SET status = 'inactive' WHERE id = {v}"));
+        assert_eq!(subscribe(&db, v, "d@example.vn", NOW), 0);
+    }
+
+    #[test]
+    fn an_alert_email_lands_on_its_variant_with_its_price_now() {
+        let db = Sqlite::demo();
+        let v = sold_out(&db);
+        subscribe(&db, v, "a@example.vn", NOW);
+        block_on(db.run(&subscribe_sql(AlertKind::BackInStock, v, Channel::Email, "en@example.vn", "en", NOW + 1))).unwrap();
+        restock_by(&db, v, 1, "restock-000000001", NOW + 2);
+        let mailer = FakeMailer::default();
+        assert_eq!(block_on(run_pass(&db, &mailer, &settings(), "p", NOW + 3, 50)).unwrap().sent, 2);
+        let (slug, sku) = (db.text(&format!("SELECT p.slug FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = {v}")), db.text(&format!("SELECT sku FROM variants WHERE id = {v}")));
+        let sent = mailer.sent.borrow();
+        assert!(sent[0].subject.starts_with("Đã có hàng trở lại"), "{}", sent[0].subject);
+        assert!(sent[0].text.contains(&format!("https://vestify.vn/p/{slug}?variant={}", crate::domain::listing::percent_encode(&sku))), "{}", sent[0].text);
+        assert!(sent[1].subject.starts_with("Back in stock") && sent[1].text.contains(&format!("https://vestify.vn/en/p/{slug}?variant=")), "{}", sent[1].text);
+    }
+
+    #[test]
+    fn a_price_drop_of_five_percent_notifies_each_watcher_once_and_lowers_their_baseline() {
+        let db = Sqlite::demo();
+        let v = free_variant(&db, 3, 0);
+        db.exec(&format!("UPDATE variants SET price = 500000, compare_at_price = NULL WHERE id = {v}"));
+        let watch = |email: &str| block_on(db.run(&subscribe_sql(AlertKind::PriceDrop, v, Channel::Email, email, "vi", NOW))).unwrap();
+        watch("a@example.vn");
+        let set_price = |price: i64, at: i64| {
+            db.exec(&format!("UPDATE variants SET price = {price} WHERE id = {v}"));
+            for _ in 0..2 {
+                block_on(db.batch(&price_changed(v, at))).unwrap();
+            }
+        };
+        let drops = || db.text("SELECT COALESCE(group_concat(recipient || ' ' || json_extract(payload, '$.was') || '>' || json_extract(payload, '$.price'), ', '), '') FROM (SELECT * FROM outbox WHERE kind = 'price_drop' ORDER BY id)");
+        set_price(480_000, NOW + 1);
+        assert_eq!(drops(), "", "4 % is not a drop");
+        set_price(520_000, NOW + 2);
+        set_price(475_000, NOW + 3);
+        assert_eq!(drops(), "a@example.vn 500000>475000", "5 % below the price when subscribed, once though the batch ran twice");
+        watch("b@example.vn");
+        assert_eq!(db.int("SELECT price_at FROM alert_subscriptions WHERE recipient = 'b@example.vn'"), 475_000);
+        set_price(460_000, NOW + 4);
+        assert_eq!(drops(), "a@example.vn 500000>475000", "3 % below the new baseline");
+        set_price(450_000, NOW + 5);
+        assert_eq!(drops(), "a@example.vn 500000>475000, a@example.vn 475000>450000, b@example.vn 475000>450000");
+        let mailer = FakeMailer::default();
+        block_on(run_pass(&db, &mailer, &settings(), "p", NOW + 6, 50)).unwrap();
+        let sent = mailer.sent.borrow();
+        assert_eq!(sent.len(), 3);
+        assert!(sent[0].text.contains("450.000") && sent[0].text.contains("500.000"), "the price now and the one the shopper saw: {}", sent[0].text);
+    }
+}
