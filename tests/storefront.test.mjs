@@ -213,19 +213,21 @@ describe('pages', () => {
   });
 
   it('serves the shopping feeds: one item per sellable variant with a raster image, in each channel\'s format', async () => {
-    // The demo catalog's drawings are SVG, which no channel takes: a product photographed as JPEG.
+    // The demo catalog's drawings are SVG, which no channel takes: each product's generated social
+    // PNG stands in, and a product photographed as JPEG shows its photo.
     const [product] = await shop.sql("SELECT id, slug FROM products WHERE status = 'active' ORDER BY id LIMIT 1");
     await shop.sql(`INSERT INTO product_images (id, product_id, url, position) VALUES (990001, ${product.id}, '/media/feed-test.jpg', -1)`);
     await shop.bumpCatalogVersion();
     try {
       const variants = await shop.sql(`SELECT sku, price FROM variants WHERE product_id = ${product.id} AND status = 'active' ORDER BY sku`);
-      const skus = variants.map((r) => r.sku);
+      const sellable = await shop.sql("SELECT v.sku FROM variants v JOIN products p ON p.id = v.product_id WHERE p.status = 'active' AND v.status = 'active' ORDER BY v.sku");
+      const skus = sellable.map((r) => r.sku).sort();
       const google = await shop.get('/feeds/google.xml');
       assert.equal(google.status, 200);
       assert.match(google.headers.get('content-type'), /^application\/xml/);
       assert.match(google.text, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<rss version="2.0" xmlns:g="http:\/\/base.google.com\/ns\/1.0">/);
       const items = google.text.split('<item>').slice(1);
-      assert.deepEqual(items.map((i) => /<g:id>([^<]+)<\/g:id>/.exec(i)[1]).sort(), skus, 'every sellable variant of the photographed product, nothing else');
+      assert.deepEqual(items.map((i) => /<g:id>([^<]+)<\/g:id>/.exec(i)[1]).sort(), skus, 'every sellable variant, nothing else');
       for (const item of items) {
         for (const tag of ['item_group_id', 'title', 'description', 'link', 'image_link', 'availability', 'price', 'brand', 'condition', 'size', 'color', 'gender', 'age_group']) {
           assert.match(item, new RegExp(`<g:${tag}>[^<]`), tag);
@@ -233,9 +235,14 @@ describe('pages', () => {
         assert.match(item, /<g:price>\d+ VND<\/g:price>/);
         assert.match(item, /<g:shipping><g:country>VN<\/g:country><g:service>Standard<\/g:service><g:price>\d+ VND<\/g:price>/);
         assert.match(item, /<g:availability>(in_stock|out_of_stock)<\/g:availability>/);
-        assert.match(item, new RegExp(`<g:image_link>${shop.url}/media/feed-test.jpg</g:image_link>`));
-        assert.match(item, new RegExp(`<g:link>${shop.url}/p/${product.slug}\\?variant=`));
+        const photographed = item.includes(`<g:link>${shop.url}/p/${product.slug}?variant=`);
+        const image = /<g:image_link>([^<]+)<\/g:image_link>/.exec(item)[1];
+        if (photographed) assert.equal(image, `${shop.url}/media/feed-test.jpg`);
+        else assert.match(image, new RegExp(`^${shop.url}/static/img/social/products/[a-z0-9-]+\\.[0-9a-f]+\\.png$`));
       }
+      const social = await shop.get(new URL(/<g:image_link>([^<]+\.png)<\/g:image_link>/.exec(google.text)[1]).pathname);
+      assert.equal(social.status, 200, 'the generated image is served');
+      assert.match(social.headers.get('content-type'), /^image\/png/);
       // The price a shopper pays: the variant's price (the sale price when the page crosses one out).
       for (const v of variants) {
         const item = items.find((i) => i.includes(`<g:id>${v.sku}</g:id>`));

@@ -59,7 +59,7 @@ pub fn subscribe_sql(kind: AlertKind, variant_id: i64, channel: Channel, recipie
 }
 
 /// The back-in-stock wave of one restock, to run right after the stock ledger's insert of the
-/// same batch: when that insert wrote the ledger row (`changes() = 1`, so a replayed request
+/// same batch (or the audit row written with it, as [`restock`] does): when that insert wrote its row (`changes() = 1`, so a replayed request
 /// notifies nobody new) and the variant can be bought, the oldest `wave_size(units)` waiting rows
 /// are marked with the restock's `request_id`; then each marked row gets its outbox message (keyed
 /// by subscription and wave, so writing it twice is a no-op).
@@ -86,10 +86,14 @@ pub fn wave_sql(variant_id: i64, units: i64, request_id: &str, now: i64) -> [Sql
     ]
 }
 
-/// A stock adjustment with its back-in-stock wave when it adds units: the ledger's two statements,
-/// then the wave's two.
-pub fn restock(a: &Adjustment) -> Vec<Sql> {
+/// A stock adjustment with its audit row and, when it adds units, its back-in-stock wave: the
+/// ledger's two statements, the audit row, then the wave's two. The audit row is written only when
+/// the ledger row was (`changes() > 0`), and the wave only when the audit row was (`changes() = 1`
+/// of the statement just before): both follow the ledger's insert, so neither may come between it
+/// and the other.
+pub fn restock(a: &Adjustment, audit: Sql) -> Vec<Sql> {
     let mut batch: Vec<Sql> = adjust(a).into();
+    batch.push(audit);
     if a.delta > 0 {
         batch.extend(wave_sql(a.variant_id, a.delta, a.request_id, a.now));
     }
@@ -160,13 +164,18 @@ mod tests {
 
     const NOW: i64 = 1_800_000_000;
 
-    fn subscribe(db: &Sqlite, variant: i64, email: &str, at: i64) -> u64 {
+    /// The audit row the admin writes with an adjustment.
+    fn test_audit() -> Sql {
+        crate::app::admin::audit_sql(&crate::app::admin::Actor { id: "1", email: "kho@vestify.vn", ip: "" }, "stock.adjust", "variant", "1", None, None, NOW)
+    }
+
+        fn subscribe(db: &Sqlite, variant: i64, email: &str, at: i64) -> u64 {
         block_on(db.run(&subscribe_sql(AlertKind::BackInStock, variant, Channel::Email, email, "vi", at))).unwrap()
     }
 
     fn restock_by(db: &Sqlite, variant: i64, units: i64, request_id: &str, at: i64) {
         let a = Adjustment { variant_id: variant, delta: units, reason: Reason::Received, note: "", actor: "admin:1", request_id, expected_on_hand: None, now: at };
-        block_on(db.batch(&restock(&a))).unwrap();
+        block_on(db.batch(&restock(&a, test_audit()))).unwrap();
     }
 
     /// The recipients of back-in-stock messages, in the order they were written.
@@ -183,7 +192,7 @@ mod tests {
     #[test]
     fn every_statement_binds_its_placeholders() {
         let a = Adjustment { variant_id: 1, delta: 2, reason: Reason::Received, note: "", actor: "admin:1", request_id: "r", expected_on_hand: None, now: 1 };
-        let mut all = restock(&a);
+        let mut all = restock(&a, test_audit());
         all.extend(price_changed(1, 1));
         all.extend(price_changed_sku("SKU-1", 1));
         all.extend([subscribe_sql(AlertKind::PriceDrop, 1, Channel::Email, "a@b.vn", "vi", 1), alert_variant_sql(1)]);
@@ -219,12 +228,12 @@ mod tests {
         subscribe(&db, v, "a@example.vn", NOW);
         db.exec(&format!("UPDATE variants SET on_hand = 3 WHERE id = {v}"));
         let damaged = Adjustment { variant_id: v, delta: -1, reason: Reason::Damaged, note: "", actor: "admin:1", request_id: "damaged-000000001", expected_on_hand: None, now: NOW };
-        assert_eq!(restock(&damaged).len(), 2, "a removal has no wave");
-        block_on(db.batch(&restock(&damaged))).unwrap();
+        assert_eq!(restock(&damaged, test_audit()).len(), 3, "a removal has no wave");
+        block_on(db.batch(&restock(&damaged, test_audit()))).unwrap();
         assert_eq!(notified(&db), "");
         // A refused adjustment (stale count) writes no ledger row and notifies nobody.
         let stale = Adjustment { variant_id: v, delta: 4, reason: Reason::Received, note: "", actor: "admin:1", request_id: "stale-00000000001", expected_on_hand: Some(99), now: NOW };
-        block_on(db.batch(&restock(&stale))).unwrap();
+        block_on(db.batch(&restock(&stale, test_audit()))).unwrap();
         assert_eq!(notified(&db), "");
     }
 
@@ -242,7 +251,7 @@ mod tests {
         subscribe(&db, v, "a@example.vn", NOW + 4);
         subscribe(&db, v, "c@example.vn", NOW + 5);
         let a = Adjustment { variant_id: v, delta: 1, reason: Reason::Received, note: "", actor: "admin:1", request_id: "restock-000000002", expected_on_hand: None, now: NOW + 6 };
-        block_on(db.batch(&restock(&a))).unwrap();
+        block_on(db.batch(&restock(&a, test_audit()))).unwrap();
         assert_eq!(notified(&db), "a@example.vn b@example.vn a@example.vn c@example.vn");
         // Unknown or inactive variants take no subscription.
         assert_eq!(subscribe(&db, 987_654, "a@example.vn", NOW), 0);

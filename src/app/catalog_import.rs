@@ -377,9 +377,8 @@ pub fn stock_statements(actor: &Actor, draft: &str, variant_id: i64, line: usize
     let request_id = stock_request_id(draft, line);
     let note = format!("CSV import, line {line}");
     let a = Adjustment { variant_id, delta, reason: Reason::Import, note: &note, actor: &who, request_id: &request_id, expected_on_hand: Some(expected), now };
-    // An added count is a restock: its back-in-stock wave goes in the same batch.
-    let mut out: Vec<Sql> = super::alerts::restock(&a);
-    out.push(audit_sql(
+    // Audited, and an added count is a restock: its back-in-stock wave goes in the same batch.
+    let audit = audit_sql(
         actor,
         "import.stock",
         "variant",
@@ -387,8 +386,8 @@ pub fn stock_statements(actor: &Actor, draft: &str, variant_id: i64, line: usize
         Some(&json!({"sku": sku, "on_hand": expected})),
         Some(&json!({"sku": sku, "on_hand": expected + delta, "delta": delta, "request_id": request_id})),
         now,
-    ));
-    out
+    );
+    super::alerts::restock(&a, audit)
 }
 
 /// Ids of the named SKUs.

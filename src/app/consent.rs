@@ -106,7 +106,7 @@ mod tests {
 
     fn restocked(db: &Sqlite, v: i64, request_id: &str, at: i64) {
         let a = Adjustment { variant_id: v, delta: 1, reason: Reason::Received, note: "", actor: "admin:1", request_id, expected_on_hand: None, now: at };
-        block_on(db.batch(&restock(&a))).unwrap();
+        block_on(db.batch(&restock(&a, crate::app::admin::audit_sql(&crate::app::admin::Actor { id: "1", email: "kho@vestify.vn", ip: "" }, "stock.adjust", "variant", "1", None, None, 0)))).unwrap();
     }
 
     #[test]

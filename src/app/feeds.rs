@@ -71,8 +71,8 @@ fn absolute(origin: &str, url: &str) -> String {
 }
 
 /// The feeds' rows, in the shop's own language (Vietnamese) for its own country. A variant whose
-/// product has no raster image is left out: no channel accepts SVG, and an item without an image is
-/// refused anyway (docs/FEEDS.md, "Images").
+/// product has neither a raster photo nor a generated social image is left out: no channel accepts
+/// SVG, and an item without an image is refused anyway (docs/FEEDS.md, "Images").
 pub async fn items(db: &impl Db, origin: &str, settings: &ShippingSettings) -> Result<Vec<FeedItem>, DbError> {
     let rows = db.batch(&[variants_sql(), images_sql(), rates_sql()]).await?;
     let [variants, images, rates] = super::db::expect_n::<3>(rows, "feeds")?;
@@ -83,7 +83,14 @@ pub async fn items(db: &impl Db, origin: &str, settings: &ShippingSettings) -> R
         .into_iter()
         .filter_map(|v| {
             let raster = |colour: Option<&str>| images.iter().find(|i| i.product_id == v.product_id && feeds::is_raster(&i.url) && (colour.is_none() || i.color.as_deref() == colour));
-            let image = raster(Some(&v.color)).or_else(|| raster(None))?;
+            // An uploaded photo of the colour, else of the product, else the product's generated
+            // 1200×630 social image when the build ships one (the demo catalog's are drawn in SVG).
+            let social = crate::domain::sharing::product_image(&v.slug);
+            let image = match raster(Some(&v.color)).or_else(|| raster(None)) {
+                Some(photo) => photo.url.clone(),
+                None if assets::exists(&social) => social,
+                None => return None,
+            };
             let weight = shipping::line_weight(v.variant_grams, v.product_grams, 1);
             let shipping = shipping::quote(&rates, ESTIMATE_ZONE, weight, v.price, settings.free_standard_from)
                 .into_iter()
@@ -95,7 +102,7 @@ pub async fn items(db: &impl Db, origin: &str, settings: &ShippingSettings) -> R
                 title: feeds::clip(&format!("{} — {}, cỡ {}", v.name, v.color_name, v.size), feeds::TITLE_MAX),
                 description: feeds::clip(&feeds::plain(if v.description.trim().is_empty() { &v.name } else { &v.description }), feeds::DESCRIPTION_MAX),
                 link: format!("{origin}/p/{}?variant={}", v.slug, percent_encode(&v.sku)),
-                image_link: absolute(origin, &image.url),
+                image_link: absolute(origin, &image),
                 in_stock: v.available > 0,
                 price: v.price,
                 compare_at: v.compare_at_price.filter(|before| *before > v.price),
@@ -136,7 +143,7 @@ mod tests {
         let items = block_on(items(&db, ORIGIN, &ShippingSettings::default())).unwrap();
         let variants = db.int("SELECT count(*) FROM variants v JOIN products p ON p.id = v.product_id WHERE p.id = 1 AND p.status = 'active' AND v.status = 'active'");
         assert!(variants > 0);
-        assert_eq!(items.len() as i64, variants, "one item per sellable variant of the photographed product, none for SVG-only products");
+        assert!(items.len() as i64 > variants, "the photographed product's variants and the others' with their social images");
         let xml = feeds::google_xml("Vestify", ORIGIN, &items);
         let doc = roxmltree::Document::parse(&xml).unwrap();
         for item in doc.descendants().filter(|n| n.has_tag_name("item")) {
@@ -147,12 +154,32 @@ mod tests {
     }
 
     #[test]
+    fn the_demo_catalog_is_in_the_feeds_with_its_generated_social_images() {
+        let db = Sqlite::demo();
+        let items = block_on(items(&db, ORIGIN, &ShippingSettings::default())).unwrap();
+        let sellable = db.int("SELECT count(*) FROM variants v JOIN products p ON p.id = v.product_id WHERE p.status = 'active' AND v.status = 'active'");
+        assert_eq!(items.len() as i64, sellable, "every sellable variant of the demo catalog");
+        for item in &items {
+            assert!(item.image_link.starts_with("https://shop.test/static/img/social/products/") && item.image_link.ends_with(".png"), "{}", item.image_link);
+        }
+        let xml = feeds::google_xml("Vestify", ORIGIN, &items);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        for item in doc.descendants().filter(|n| n.has_tag_name("item")) {
+            check_google_item(item).unwrap();
+        }
+        // An uploaded photo comes before the generated image.
+        let photographed = block_on(super::items(&shop_with_a_photo(), ORIGIN, &ShippingSettings::default())).unwrap();
+        let first = db.text("SELECT slug FROM products WHERE id = 1");
+        assert!(photographed.iter().filter(|i| i.link.contains(&format!("/p/{first}?"))).all(|i| i.image_link.ends_with(".jpg")));
+    }
+
+    #[test]
     fn items_follow_the_page_price_stock_and_shipping() {
         let db = shop_with_a_photo();
         db.exec("UPDATE variants SET on_hand = reserved WHERE id = (SELECT min(id) FROM variants WHERE product_id = 1)");
         let items = block_on(items(&db, ORIGIN, &ShippingSettings::default())).unwrap();
         let sold_out = db.text("SELECT sku FROM variants WHERE id = (SELECT min(id) FROM variants WHERE product_id = 1)");
-        for item in &items {
+        for item in items.iter().filter(|i| i.group_id == "P1") {
             let price = db.int(&format!("SELECT price FROM variants WHERE sku = '{}'", item.id));
             assert_eq!(item.price, Vnd::new(price));
             let available = db.int(&format!("SELECT on_hand - reserved FROM variants WHERE sku = '{}'", item.id));
@@ -163,6 +190,6 @@ mod tests {
             assert_eq!(fee == Vnd::ZERO, item.price >= Vnd::new(1_000_000), "free standard shipping from the threshold");
         }
         db.exec("UPDATE products SET status = 'draft' WHERE id = 1");
-        assert!(block_on(super::items(&db, ORIGIN, &ShippingSettings::default())).unwrap().is_empty(), "a draft is not sold");
+        assert!(block_on(super::items(&db, ORIGIN, &ShippingSettings::default())).unwrap().iter().all(|i| i.group_id != "P1"), "a draft is not sold");
     }
 }

@@ -214,11 +214,10 @@ async fn adjust_stock(r: &Req<'_>, id: i64) -> Result<Response, AppError> {
     }
     let actor = format!("admin:{}", r.actor.id);
     let a = Adjustment { variant_id: id, delta, reason, note: &note, actor: &actor, request_id: &request_id, expected_on_hand: None, now: now() };
-    // The ledger's update and row, then (units added) the back-in-stock wave, then the audit row.
-    let mut batch = crate::app::alerts::restock(&a);
+    // The ledger's update and row, the audit row, then (units added) the back-in-stock wave.
     let after = serde_json::json!({"delta": delta, "reason": reason.as_str(), "note": note, "request_id": request_id});
     let audit = crate::app::admin::audit_sql(r.actor, "stock.adjust", "variant", &id.to_string(), None, Some(&after), now());
-    batch.push(audit);
+    let batch = crate::app::alerts::restock(&a, audit);
     let applied_now = changed(r.db, &batch).await?;
     let row = r.db.all::<OutcomeRow>(&outcome_sql(id, &request_id)).await?.into_iter().next();
     match outcome(&a, row.map(|o| (o.on_hand, o.reserved, o.applied_on_hand))) {
