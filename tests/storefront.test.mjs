@@ -209,7 +209,7 @@ describe('pages', () => {
     const sitemap = /^Sitemap: (\S+)$/m.exec(res.text)?.[1];
     assert.equal(sitemap, `${shop.url}/sitemap.xml`);
     assert.match(res.text, /^Disallow: \/search$/m, 'search results are not for crawlers');
-    for (const path of ['/en/cart', '/en/checkout', '/account', '/admin', '/orders', '/pay']) assert.match(res.text, new RegExp(`^Disallow: ${path.replaceAll('/', '\\/')}$`, 'm'), path);
+    for (const path of ['/en/cart', '/en/checkout', '/account', '/admin', '/orders', '/pay', '/share/']) assert.match(res.text, new RegExp(`^Disallow: ${path.replaceAll('/', '\\/')}$`, 'm'), path);
   });
 
   it('serves the shopping feeds: one item per sellable variant with a raster image, in each channel\'s format', async () => {

@@ -32,10 +32,11 @@ pub fn social_image(ctx: &super::PageCtx, own: Option<&str>) -> String {
 }
 
 /// Pages no search engine should crawl: carts, checkout, search results (endless query variants),
-/// the API, accounts, the admin, orders and payment pages, in both languages where they have two.
+/// the API, accounts, the admin, orders and payment pages, in both languages where they have two,
+/// and the share buttons' counting redirects (`/share/{channel}/{slug}`).
 /// A prefix rule covers what follows it (`/orders` covers `/orders/lookup`).
-const DISALLOWED: [&str; 14] = [
-    "/cart", "/en/cart", "/checkout", "/en/checkout", "/search", "/en/search", "/api/", "/account", "/en/account", "/admin", "/orders", "/en/orders", "/pay", "/en/pay",
+const DISALLOWED: [&str; 15] = [
+    "/cart", "/en/cart", "/checkout", "/en/checkout", "/search", "/en/search", "/api/", "/account", "/en/account", "/admin", "/orders", "/en/orders", "/pay", "/en/pay", "/share/",
 ];
 
 pub fn robots_txt(origin: &str) -> String {
@@ -92,7 +93,7 @@ mod tests {
     fn robots_keeps_crawlers_out_of_private_and_transactional_pages() {
         let txt = robots_txt("https://shop.test");
         let rules: Vec<&str> = txt.lines().filter_map(|l| l.strip_prefix("Disallow: ")).collect();
-        for path in ["/cart", "/en/cart", "/checkout", "/en/checkout", "/account", "/admin", "/orders", "/pay", "/api/", "/search"] {
+        for path in ["/cart", "/en/cart", "/checkout", "/en/checkout", "/account", "/admin", "/orders", "/pay", "/api/", "/search", "/share/"] {
             assert!(rules.contains(&path), "{path} is not disallowed");
         }
         for public in ["/", "/c/ao", "/p/vest", "/en/p/vest", "/sitemap.xml", "/feeds/google.xml"] {
