@@ -79,9 +79,9 @@ pub fn preferences_page(ctx: &PageCtx, email: &str, status: &str, alerts: i64, t
                 (crate::views::security::csrf_field())
                 input type="hidden" name="t" value=(token);
                 @if subscribed {
-                    button type="submit" name="choice" value="unsubscribe" { (l.pick("Huỷ đăng ký tất cả email khuyến mãi", "Unsubscribe from all marketing email")) }
+                    button.button type="submit" name="choice" value="unsubscribe" { (l.pick("Huỷ đăng ký tất cả email khuyến mãi", "Unsubscribe from all marketing email")) }
                 } @else {
-                    button type="submit" name="choice" value="subscribe" { (l.pick("Nhận lại email khuyến mãi", "Get marketing email again")) }
+                    button.button type="submit" name="choice" value="subscribe" { (l.pick("Nhận lại email khuyến mãi", "Get marketing email again")) }
                 }
             }
         }
