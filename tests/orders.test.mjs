@@ -264,10 +264,14 @@ describe('phone-first checkout', () => {
     assert.equal(page.status, 200);
     assert.equal(page.doc.find('[data-phone]').text.trim(), '0912 345 678');
     assert.equal(page.doc.find('.order-note').text.trim(), 'Gọi trước khi giao');
-    // Cancelling works as for any order, and queues no email to nobody.
+    // Cancelling works as for any order. No email goes to nobody: the buyer's messages go to the
+    // phone, by Zalo ZNS (docs/NOTIFICATIONS.md).
     assert.equal((await s.postForm(`/orders/${order.id}/cancel`, { t: order.access_token })).status, 303);
     assert.deepEqual(await shop.sql(`SELECT status FROM orders WHERE id = '${order.id}'`), [{ status: 'cancelled' }]);
-    assert.deepEqual(await shop.sql(`SELECT kind FROM outbox WHERE json_extract(payload, '$.order_id') = '${order.id}'`), []);
+    assert.deepEqual(await shop.sql(`SELECT kind, channel, recipient FROM outbox WHERE json_extract(payload, '$.order_id') = '${order.id}' ORDER BY id`), [
+      { kind: 'order_placed', channel: 'zns', recipient: '+84912345678' },
+      { kind: 'order_cancelled', channel: 'zns', recipient: '+84912345678' },
+    ]);
 
     // The HTML form: no email, the form still places the order.
     const html = await htmlCartWith(v, 1);
