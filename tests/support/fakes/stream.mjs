@@ -8,7 +8,7 @@
 //   JWT signed with the account's signing key (`STREAM_SIGNING_KEY`, made here) whose `sub` is the
 //   video and whose `exp` has not passed; anything else is 401, as Stream refuses it;
 // - `emit(uid, news)`: posts Stream's webhook (`Webhook-Signature: time=…,sig1=…`) to the shop.
-import { createHmac, createPublicKey, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 
 import { json, rid, serve } from './common.mjs';
 
@@ -38,7 +38,7 @@ export async function startStreamFake() {
     try {
       const header = JSON.parse(Buffer.from(h, 'base64url'));
       const claims = JSON.parse(Buffer.from(c, 'base64url'));
-      const ok = header.alg === 'RS256' && header.kid === keyId && verify('RSA-SHA256', Buffer.from(`${h}.${c}`), createPublicKey(publicKey), Buffer.from(sig, 'base64url'));
+      const ok = header.alg === 'RS256' && header.kid === keyId && verify('RSA-SHA256', Buffer.from(`${h}.${c}`), publicKey, Buffer.from(sig, 'base64url'));
       if (!ok || !(claims.exp > Date.now() / 1000)) return null;
       return videos.get(claims.sub) ?? null;
     } catch {
