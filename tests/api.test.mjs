@@ -273,7 +273,7 @@ describe('GET /api/v1/products', () => {
 // --- product detail ---------------------------------------------------------------------------------
 
 describe('GET /api/v1/products/{slug}', () => {
-  it('returns a product with every variant: id, sku, size, colour, price, compare-at and stock', async () => {
+  it('returns a product with every variant: id, sku, size, colour and its names, price, compare-at and stock', async () => {
     for (const p of [c.active[0], c.active.find((x) => c.variantsOf(x).some((v) => v.compare_at_price)), c.active.at(-1)]) {
       const { product, related } = await getProduct(p.slug);
       assert.equal(product.id, p.id);
@@ -289,6 +289,8 @@ describe('GET /api/v1/products/{slug}', () => {
         sku: v.sku,
         size: v.size,
         color: v.color,
+        color_vi: c.colors.find((x) => x.code === v.color).name_vi,
+        color_en: c.colors.find((x) => x.code === v.color).name_en,
         price: v.price,
         compare_at_price: v.compare_at_price,
         available: c.available(v),

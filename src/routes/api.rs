@@ -56,7 +56,13 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
                 None => None,
             };
             let key = stock.as_ref().map(|s| live_stock::keyed(&req.path_and_query(), &s.exact_key()));
-            serve_keyed(req, env, ctx, "api.product", None, key, async || to_json(product(&D1::open(env)?, req, slug, stock.as_deref()).await?)).await
+            serve_keyed(req, env, ctx, "api.product", None, key, async || {
+                let db = D1::open(env)?;
+                // The colours' names, from the lists kept per catalog version (as the pages get them).
+                let (_, colors) = db.catalog_lists(&edge_cache::catalog_version(env).await).await?;
+                to_json(product(&db, req, slug, stock.as_deref(), &colors).await?)
+            })
+            .await
         }
         ["products", slug, "recommendations"] => {
             serve(req, env, ctx, "api.product_recommendations", async || to_json(recommendations(&D1::open(env)?, req, slug).await?)).await
@@ -257,7 +263,7 @@ async fn recommendations(db: &D1, req: &Incoming, slug: &str) -> Result<Value, A
     Ok(json!({"products": cards.iter().map(|c| card_json(&req.origin, c)).collect::<Vec<_>>()}))
 }
 
-async fn product(db: &D1, req: &Incoming, slug: &str, stock: Option<&Availability>) -> Result<Value, AppError> {
+async fn product(db: &D1, req: &Incoming, slug: &str, stock: Option<&Availability>, colors: &[crate::domain::catalog::Color]) -> Result<Value, AppError> {
     let slug = Slug::parse(slug).ok_or(AppError::NotFound)?;
     let ProductPage { product: p, mut variants, images, tags, related, .. } =
         db.product(slug.as_str()).await?.ok_or(AppError::NotFound)?;
@@ -285,15 +291,21 @@ async fn product(db: &D1, req: &Incoming, slug: &str, stock: Option<&Availabilit
                 "width": i.width,
                 "height": i.height,
             })).collect::<Vec<_>>(),
-            "variants": variants.iter().filter(|v| v.is_active()).map(|v| json!({
+            "variants": variants.iter().filter(|v| v.is_active()).map(|v| {
+                let color = colors.iter().find(|c| c.code == v.color);
+                json!({
                 "id": v.id,
                 "sku": v.sku,
                 "size": v.size,
                 "color": v.color,
+                // The colour's name, as cart lines give it (null for a code the shop has no name for).
+                "color_vi": color.map(|c| c.name_vi.as_str()),
+                "color_en": color.map(|c| c.name_en.as_str()),
                 "price": v.price,
                 "compare_at_price": v.compare_at().map(|m| m.amount()),
                 "available": v.available(),
-            })).collect::<Vec<_>>(),
+                })
+            }).collect::<Vec<_>>(),
         },
         "related": related.iter().map(|c| card_json(origin, c)).collect::<Vec<_>>(),
     }))
