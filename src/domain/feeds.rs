@@ -189,27 +189,9 @@ pub fn meta_csv(items: &[FeedItem]) -> String {
     csv(
         &META_HEADER,
         items.iter().map(|i| {
-            let (price, sale) = sale_columns(i);
-            vec![
-                i.id.clone(),
-                i.group_id.clone(),
-                i.title.clone(),
-                i.description.clone(),
-                (if i.in_stock { "in stock" } else { "out of stock" }).to_string(),
-                "new".to_string(),
-                price,
-                sale,
-                i.link.clone(),
-                i.image_link.clone(),
-                i.brand.clone(),
-                i.gtin.clone().unwrap_or_default(),
-                i.mpn.clone().unwrap_or_default(),
-                i.size.clone(),
-                i.color.clone(),
-                i.gender.clone(),
-                i.age_group.clone(),
-                shipping_cell(i),
-            ]
+            let mut row = catalog_row(i);
+            row.push(shipping_cell(i));
+            row
         }),
     )
 }
@@ -221,31 +203,31 @@ pub const TIKTOK_HEADER: [&str; 17] = [
 ];
 
 pub fn tiktok_csv(items: &[FeedItem]) -> String {
-    csv(
-        &TIKTOK_HEADER,
-        items.iter().map(|i| {
-            let (price, sale) = sale_columns(i);
-            vec![
-                i.id.clone(),
-                i.group_id.clone(),
-                i.title.clone(),
-                i.description.clone(),
-                (if i.in_stock { "in stock" } else { "out of stock" }).to_string(),
-                "new".to_string(),
-                price,
-                sale,
-                i.link.clone(),
-                i.image_link.clone(),
-                i.brand.clone(),
-                i.gtin.clone().unwrap_or_default(),
-                i.mpn.clone().unwrap_or_default(),
-                i.size.clone(),
-                i.color.clone(),
-                i.gender.clone(),
-                i.age_group.clone(),
-            ]
-        }),
-    )
+    csv(&TIKTOK_HEADER, items.iter().map(catalog_row))
+}
+
+/// The columns Meta's and TikTok's catalogs share, in their headers' order (Meta adds `shipping`).
+fn catalog_row(i: &FeedItem) -> Vec<String> {
+    let (price, sale) = sale_columns(i);
+    vec![
+        i.id.clone(),
+        i.group_id.clone(),
+        i.title.clone(),
+        i.description.clone(),
+        (if i.in_stock { "in stock" } else { "out of stock" }).to_string(),
+        "new".to_string(),
+        price,
+        sale,
+        i.link.clone(),
+        i.image_link.clone(),
+        i.brand.clone(),
+        i.gtin.clone().unwrap_or_default(),
+        i.mpn.clone().unwrap_or_default(),
+        i.size.clone(),
+        i.color.clone(),
+        i.gender.clone(),
+        i.age_group.clone(),
+    ]
 }
 
 #[cfg(test)]
