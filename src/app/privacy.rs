@@ -90,6 +90,8 @@ pub fn delete_account_batch(customer_id: &str, now: i64) -> Vec<Sql> {
         Sql::new("DELETE FROM outbox WHERE json_extract(payload, '$.customer_id') = ?").bind(customer_id),
         Sql::new("DELETE FROM login_failures WHERE account = 'customer:' || (SELECT email FROM customers WHERE id = ?)").bind(customer_id),
         Sql::new("DELETE FROM addresses WHERE customer_id = ?").bind(customer_id),
+        Sql::new("DELETE FROM wishlist_items WHERE customer_id = ?").bind(customer_id),
+        Sql::new("DELETE FROM recently_viewed WHERE customer_id = ?").bind(customer_id),
         Sql::new("DELETE FROM account_tokens WHERE customer_id = ?").bind(customer_id),
         Sql::new("DELETE FROM refresh_tokens WHERE customer_id = ?").bind(customer_id),
         Sql::new("DELETE FROM social_identities WHERE customer_id = ?").bind(customer_id),

@@ -48,4 +48,5 @@ pub mod throttle;
 pub mod time;
 pub mod tracking;
 pub mod webpush;
+pub mod wishlist;
 pub mod zns;
