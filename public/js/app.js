@@ -459,3 +459,97 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
     });
   }
 })();
+
+// Wishlist hearts (src/views/wishlist.rs, docs/WISHLIST.md): cached pages render every heart empty;
+// the visitor's wishlisted products come from the uncached /wishlist/ids.json (asked only when the
+// `vestify_wishlist_n` cookie says the list has some) and a heart toggles in place. Without this
+// script a heart is a form that adds the product and shows the wishlist.
+(() => {
+  'use strict';
+  const wished = new Set();
+  const hearts = (root = document) => root.querySelectorAll('form.heart[data-wishlist]');
+  const show = (root) => {
+    for (const form of hearts(root)) {
+      const on = wished.has(form.dataset.wishlist);
+      const button = form.querySelector('button');
+      if (!button) continue;
+      button.setAttribute('aria-pressed', String(on));
+      button.setAttribute('aria-label', on ? form.dataset.remove : form.dataset.add);
+    }
+  };
+  const count = document.cookie.match(/(?:^|;\s*)vestify_wishlist_n=(\d+)/);
+  let loading = null;
+  const ready = () => {
+    loading ??= count && Number(count[1]) > 0
+      ? fetch('/wishlist/ids.json', { headers: { accept: 'application/json' } })
+        .then((res) => (res.ok ? res.json() : { products: [] }))
+        .then((body) => { for (const slug of body.products || []) wished.add(slug); show(document); })
+        .catch(() => { /* the hearts stay empty; the forms still work */ })
+      : Promise.resolve();
+    return loading;
+  };
+  if (hearts().length) ready();
+  document.addEventListener('submit', async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.matches('form.heart[data-wishlist]')) return;
+    event.preventDefault();
+    await ready();
+    const slug = form.dataset.wishlist;
+    const on = wished.has(slug);
+    const action = on ? form.action.replace(/\/add$/, '/remove') : form.action;
+    const button = form.querySelector('button');
+    if (button) button.disabled = true;
+    try {
+      const res = await fetch(action, { method: 'POST', headers: { accept: 'application/json' }, body: new URLSearchParams({ product: slug }) });
+      if (!res.ok) throw new Error(String(res.status));
+      if (on) wished.delete(slug); else wished.add(slug);
+      show(document);
+    } catch {
+      // The page the server answers explains it (a full list, a product no longer sold).
+      if (!on) form.submit();
+    } finally {
+      if (button) button.disabled = false;
+    }
+  });
+  // Hearts put in the page later (the recently viewed block) are filled too.
+  document.addEventListener('vestify:cards', (event) => { ready().then(() => show(event.target)); });
+})();
+
+// Recently viewed (docs/WISHLIST.md): the browser keeps up to 12 product ids, most recent first; a
+// product page adds its own, and the page's slot (product and cart pages) is filled with cards from
+// POST /recently-viewed, which also joins the list with the signed-in shopper's account. Without
+// JavaScript the block is simply not shown.
+(() => {
+  'use strict';
+  const KEY = 'vestify:recent';
+  const CAP = 12;
+  let list = [];
+  try { list = JSON.parse(localStorage.getItem(KEY)) || []; } catch { list = []; }
+  list = list.filter((id) => Number.isSafeInteger(id) && id > 0);
+  const save = () => { try { localStorage.setItem(KEY, JSON.stringify(list.slice(0, CAP))); } catch { /* storage blocked */ } };
+  const current = Number(document.querySelector('article.product form.heart[data-product-id]')?.dataset.productId);
+  if (Number.isSafeInteger(current) && current > 0) {
+    list = [current, ...list.filter((id) => id !== current)].slice(0, CAP);
+    save();
+  }
+  const slot = document.querySelector('[data-recent]');
+  if (!slot) return;
+  const exclude = slot.dataset.exclude || '';
+  const others = list.filter((id) => String(id) !== exclude);
+  let synced = false;
+  try { synced = sessionStorage.getItem(`${KEY}:synced`) === '1'; } catch { /* ask each time */ }
+  // Nothing to show and already joined with the account this session: no request.
+  if (!others.length && synced) return;
+  fetch(slot.dataset.recent, { method: 'POST', headers: { accept: 'application/json' }, body: new URLSearchParams({ ids: list.join(','), exclude }) })
+    .then((res) => (res.ok ? res.json() : null))
+    .then((body) => {
+      if (!body) return;
+      try { sessionStorage.setItem(`${KEY}:synced`, '1'); } catch { /* fine */ }
+      if (Array.isArray(body.ids)) { list = body.ids.slice(0, CAP); save(); }
+      if (body.html) {
+        slot.innerHTML = body.html;
+        slot.dispatchEvent(new CustomEvent('vestify:cards', { bubbles: true }));
+      }
+    })
+    .catch(() => { /* the block is optional */ });
+})();

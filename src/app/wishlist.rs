@@ -429,7 +429,7 @@ mod tests {
         let slug = &sellable(&db, 1, 0)[0];
         assert_eq!(block_on(add(&db, owner(), slug, NOW)), Ok(Added::Added));
         assert_eq!(block_on(add(&db, owner(), slug, NOW + 1)), Ok(Added::AlreadyThere));
-        assert_eq!(listed(&db), [slug.clone()]);
+        assert_eq!(listed(&db), std::slice::from_ref(slug));
         let price = db.int(&format!("SELECT MIN(price) FROM variants WHERE status = 'active' AND product_id = {}", id_of(&db, slug)));
         assert_eq!(db.int("SELECT price_at FROM wishlist_items"), price, "the price when added is kept");
         assert_eq!(db.int("SELECT added_at FROM wishlist_items"), NOW, "the second add changed nothing");

@@ -48,6 +48,9 @@ pub enum Area {
     /// Shoppers' alerts and mail preferences: `/alerts/…`, `/email/…` (unsubscribe, preferences),
     /// `/newsletter…`.
     Notify,
+    /// The wishlist's pages and hearts `/wishlist…`, and the recently viewed block
+    /// `/recently-viewed` (`routes::wishlist`).
+    Wishlist,
 }
 
 const GATEWAYS: [&str; 4] = ["stripe", "paypal", "momo", "zalopay"];
@@ -107,6 +110,7 @@ pub fn area(path: &str, readable: bool) -> Area {
         (["internal", _, ..], _) => Area::Internal,
         (["api", _, ..], _) => Area::Api,
         (_, ["share", _, _]) => Area::Share,
+        (_, ["wishlist", ..]) | (_, ["recently-viewed"]) => Area::Wishlist,
         _ => Area::Storefront,
     }
 }
@@ -148,6 +152,11 @@ mod tests {
             ("/share/zalo/gile-len", true, Share),
             ("/en/share/copy/gile-len", true, Share),
             ("/share/zalo", true, Storefront),
+            ("/wishlist", true, Wishlist),
+            ("/en/wishlist/add", false, Wishlist),
+            ("/wishlist/shared/1-2.abc", true, Wishlist),
+            ("/recently-viewed", false, Wishlist),
+            ("/recently-viewed/x", true, Storefront),
             ("/api", true, Storefront),
             ("/en/admin", true, Storefront),
             ("/en/api/v1/products", true, Storefront),

@@ -241,6 +241,8 @@ async fn sign_in(call: &Call<'_>, customer: &CustomerRow, location: &str) -> Res
         Ok(None) => {}
         Err(e) => worker::console_error!("cart merge for {}: {e}", customer.id),
     }
+    // The device's guest wishlist joins the account's too (never blocking the sign-in either).
+    cookies.extend(super::wishlist::on_sign_in(call.req, &call.db, &call.config, &call.ctx, customer).await);
     Ok(redirect(location, cookies))
 }
 

@@ -37,6 +37,7 @@ mod share;
 mod storefront;
 mod track;
 mod webhooks;
+mod wishlist;
 
 use std::cell::{Cell, RefCell};
 
@@ -253,6 +254,7 @@ async fn dispatch(area: Area, req: Request, incoming: &Incoming, env: &Env, ctx:
         Area::Reviews => reviews::handle(req, incoming, env, ctx).await,
         Area::Share => share::handle(req, incoming, env).await,
         Area::Notify => notify::handle(req, incoming, env).await,
+        Area::Wishlist => wishlist::handle(req, incoming, env).await,
         Area::Storefront => storefront::handle(incoming, env, ctx).await,
     }
 }

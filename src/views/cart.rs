@@ -168,6 +168,7 @@ fn cart_page_full(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>, 
                 @if let Some(recs) = recs { (cart_recs(ctx, recs)) }
             }
         }
+        (super::wishlist::recent_slot(ctx, None))
     };
     page(ctx, head, main)
 }

@@ -81,6 +81,7 @@ fn card_at(ctx: &PageCtx, card: &ProductCard, load: ImageLoad) -> Markup {
                 h3 { (name) }
             }
             p { (price(ctx, card.price(), card.compare_at())) }
+            (super::wishlist::heart(ctx, &card.slug, card.id))
             (super::reviews::card_rating(ctx.locale, card.rating.as_ref()))
             @if card.stock() != StockLevel::InStock {
                 p { (stock_badge(ctx, card.stock())) }

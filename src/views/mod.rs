@@ -32,6 +32,7 @@ pub mod share;
 pub mod shop_i18n;
 pub mod shop_pages;
 pub mod tracking;
+pub mod wishlist;
 pub mod social;
 
 use crate::domain::catalog::Category;

@@ -195,6 +195,7 @@ pub fn product_page_full(
             }
             section.buy {
                 h1 { (p.name(ctx.locale)) }
+                (super::wishlist::heart(ctx, &p.slug, p.id))
                 (extra)
                 p.brand { (t.brand) ": " (p.brand) }
                 @if let Some(v) = selected {
@@ -292,6 +293,7 @@ pub fn product_page_full(
                 (card_grid(ctx, &data.related))
             }
         }
+        (super::wishlist::recent_slot(ctx, Some(p.id)))
     };
     page(ctx, head, main)
 }
