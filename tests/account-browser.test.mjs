@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 
-import { newEmail, outbox } from './support/accounts.mjs';
+import { newEmail, newShopper, outbox, PASSWORD } from './support/accounts.mjs';
 import { browser, TIMEOUT, useBrowser } from './support/browser.mjs';
 import { startIdpFake } from './support/fakes/idp.mjs';
 import { beforeAll, s, shop, useShop } from './support/setup.mjs';
@@ -88,6 +88,43 @@ test('continue with Google from the sign-in page', async () => {
   const cookies = await context.cookies();
   assert.ok(cookies.some((c) => c.name === 'vestify_session' && c.httpOnly), 'signed in with an HttpOnly session');
   assert.ok(!cookies.some((c) => c.name.startsWith('vestify_oauth_')), 'the flow cookie is spent');
+  assert.deepEqual(problems, [], 'no console errors or CSP violations');
+  await context.close();
+});
+
+test('heart a product as a guest, see it on the next product page, sign in, and find it in the wishlist', async () => {
+  const { email } = await newShopper(shop, 'wish-browser');
+  const pool = variantPool();
+  const [v] = pool.take(1);
+  const [other] = pool.take(1, (x) => x.slug !== v.slug);
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+
+  await page.goto(`${shop.url}/p/${v.slug}`);
+  const heart = page.locator('article.product form.heart button');
+  assert.equal(await heart.getAttribute('aria-pressed'), 'false');
+  await heart.click();
+  await page.waitForSelector('article.product form.heart button[aria-pressed="true"]');
+  assert.equal(new URL(page.url()).pathname, `/p/${v.slug}`, 'toggled in place, without leaving the page');
+  await page.reload();
+  await page.waitForSelector('article.product form.heart button[aria-pressed="true"]');
+
+  // The next product page shows the first under "recently viewed", with its heart filled.
+  await page.goto(`${shop.url}/p/${other.slug}`);
+  await page.waitForSelector(`.recently-viewed article.card[data-product="${v.slug}"] form.heart button[aria-pressed="true"]`);
+  assert.equal(await page.locator(`.recently-viewed article.card[data-product="${other.slug}"]`).count(), 0, 'never the page\'s own product');
+
+  await page.goto(`${shop.url}/account/login`);
+  await page.fill('#f-email', email);
+  await page.fill('#f-password', PASSWORD);
+  await Promise.all([page.waitForURL((u) => u.pathname === '/account'), page.click('form.login button[type=submit]')]);
+  await page.goto(`${shop.url}/wishlist`);
+  assert.deepEqual(await page.locator('article.wish-item').evaluateAll((items) => items.map((i) => i.dataset.product)), [v.slug]);
+  assert.ok(!(await context.cookies()).some((c) => c.name === 'vestify_wishlist'), 'the guest list joined the account');
   assert.deepEqual(problems, [], 'no console errors or CSP violations');
   await context.close();
 });

@@ -1011,6 +1011,30 @@ describe('the account API (the account pages\' use cases)', () => {
     assert.deepEqual(left.map((a) => [a.id, a.default]), [[second.json.address.id, true]], 'the remaining address became the default');
     assert.equal((await s.api('GET', '/api/v1/me/addresses')).status, 401);
   });
+
+  it('keeps the wishlist: add once (201, then 200), list with prices now and when added, remove (204), unknown products 404, no slug 422', async () => {
+    const { email } = await newShopper(shop, 'api-wish');
+    const tokens = (await s.api('POST', '/api/v1/auth/token', { body: { email, password: PASSWORD } })).json;
+    const bearer = { authorization: `Bearer ${tokens.access_token}` };
+    const [first, second] = withVariant(c.active, () => true).slice(-2);
+    assert.deepEqual((await s.api('GET', '/api/v1/me/wishlist', { headers: bearer })).json, { items: [] });
+    const added = await s.api('POST', '/api/v1/me/wishlist', { body: { product: first.slug }, headers: bearer });
+    assert.equal(added.status, 201, added.text);
+    assert.deepEqual(added.json.items.map((i) => [i.product, i.change, i.price === i.price_at]), [[first.slug, 'none', true]]);
+    assert.equal(added.json.items[0].price, cheapest(first));
+    const again = await s.api('POST', '/api/v1/me/wishlist', { body: { product: first.slug }, headers: bearer });
+    assert.deepEqual([again.status, again.json.items.length], [200, 1], 'adding again changes nothing');
+    await s.api('POST', '/api/v1/me/wishlist', { body: { product: second.slug, locale: 'en' }, headers: bearer });
+    const listed = await s.api('GET', '/api/v1/me/wishlist', { headers: bearer });
+    assert.deepEqual(listed.json.items.map((i) => i.product).sort(), [first.slug, second.slug].sort());
+    assert.equal((await s.api('POST', '/api/v1/me/wishlist', { body: { product: 'no-such-product' }, headers: bearer })).status, 404);
+    const noSlug = await s.api('POST', '/api/v1/me/wishlist', { body: {}, headers: bearer });
+    assert.deepEqual([noSlug.status, Object.keys(noSlug.json.error.fields)], [422, ['product']]);
+    assert.equal((await s.api('DELETE', `/api/v1/me/wishlist/${first.slug}`, { headers: bearer })).status, 204);
+    assert.equal((await s.api('DELETE', `/api/v1/me/wishlist/${first.slug}`, { headers: bearer })).status, 404, 'no longer on the list');
+    assert.deepEqual((await s.api('GET', '/api/v1/me/wishlist', { headers: bearer })).json.items.map((i) => i.product), [second.slug]);
+    assert.equal((await s.api('GET', '/api/v1/me/wishlist')).status, 401);
+  });
 });
 
 describe('API keys for servers (/api/v1/server)', () => {

@@ -267,3 +267,99 @@ describe('promotions that depend on the account', () => {
     assert.equal(row.used_count, 1);
   });
 });
+
+describe('the wishlist follows the shopper (docs/WISHLIST.md)', () => {
+  /** Variants of `n` products no other test here took, one per product. */
+  const products = (n) => {
+    const picked = [];
+    for (let i = 0; i < n; i += 1) picked.push(...pool.take(1, (v) => !picked.some((p) => p.slug === v.slug)));
+    return picked;
+  };
+  const heart = (b, slug, path = '/wishlist/add') => b.submit(path, { product: slug }, { csrf: null });
+  const ids = async (b) => {
+    const res = await b.get('/wishlist/ids.json');
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('cache-control') ?? '', /no-store/);
+    return JSON.parse(res.text).products.sort();
+  };
+  const listed = async (b) => (await b.get('/wishlist')).doc.findAll('article.wish-item').map((a) => a.attr('data-product')).sort();
+
+  it('keeps a guest\'s hearts in a signed cookie, leaves cached pages neutral, and merges them into the account on sign-in once', async () => {
+    const [mine, theirs, both] = products(3);
+    const { email, b: account } = await newShopper(shop, 'wish');
+    assert.equal((await heart(account, theirs.slug)).status, 303);
+    assert.equal((await heart(account, both.slug)).status, 303);
+
+    const guest = browser(shop);
+    const page = await guest.get(`/p/${mine.slug}`);
+    assert.equal(page.doc.find(`article.product form.heart[data-wishlist="${mine.slug}"] button`)?.attr('aria-pressed'), 'false');
+    const added = await heart(guest, mine.slug);
+    assert.deepEqual([added.status, added.headers.get('location')], [303, '/wishlist?done=added']);
+    assert.match(guest.cookie, /vestify_wishlist=[^;]+~[0-9a-f]{64}/);
+    assert.match(guest.cookie, /vestify_wishlist_n=1/);
+    assert.equal((await heart(guest, both.slug)).status, 303);
+    assert.equal((await heart(guest, both.slug)).status, 303, 'a second heart changes nothing');
+    assert.deepEqual(await ids(guest), [mine.slug, both.slug].sort());
+    const again = await guest.get(`/p/${mine.slug}`);
+    assert.equal(again.doc.find(`article.product form.heart[data-wishlist="${mine.slug}"] button`)?.attr('aria-pressed'), 'false', 'the cached page is the same for everyone');
+
+    // Another site's form is refused; a forged cookie reads as an empty list; unknown products are 404.
+    assert.equal((await heart(guest, theirs.slug)).status, 303);
+    assert.equal((await guest.submit('/wishlist/remove', { product: theirs.slug }, { csrf: null, headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } })).status, 403);
+    assert.equal((await heart(guest, 'no-such-product')).status, 404);
+    assert.equal((await guest.submit('/wishlist/remove', { product: theirs.slug }, { csrf: null })).status, 303);
+    const forged = browser(shop);
+    forged.cookie = guest.cookie.replace(/vestify_wishlist=([^;~]+)/, (_, list) => `vestify_wishlist=${list}.1-1-1`);
+    assert.deepEqual(await ids(forged), []);
+
+    // The page: noindex, the products, a read-only share link that a stranger can open.
+    const wishlist = await guest.get('/wishlist');
+    assert.match(wishlist.text, /<meta name="robots" content="noindex/);
+    assert.deepEqual(await listed(guest), [mine.slug, both.slug].sort());
+    const share = new URL(wishlist.doc.find('input.share-link').attr('value'));
+    const stranger = await browser(shop).get(share.pathname);
+    assert.equal(stranger.status, 200);
+    assert.deepEqual(stranger.doc.findAll('article.card').map((a) => a.attr('data-product')).sort(), [mine.slug, both.slug].sort());
+    assert.equal((await browser(shop).get(share.pathname.replace(/.$/, (ch) => (ch === '0' ? '1' : '0')))).status, 404);
+
+    // Signing in merges the guest's list without duplicates and clears its cookie.
+    const kept = guest.cookie;
+    assert.equal((await guest.logIn(email)).status, 303);
+    assert.doesNotMatch(guest.cookie, /vestify_wishlist=[^;]+~/);
+    assert.match(guest.cookie, /vestify_wishlist_n=3/);
+    assert.deepEqual(await listed(guest), [mine.slug, theirs.slug, both.slug].sort());
+    assert.deepEqual(await ids(account), [mine.slug, theirs.slug, both.slug].sort(), 'every device of the account sees it');
+    const replay = browser(shop);
+    replay.cookie = kept;
+    assert.equal((await replay.logIn(email)).status, 303);
+    const [{ n }] = await shop.sql(`SELECT COUNT(*) AS n FROM wishlist_items w JOIN customers c ON c.id = w.customer_id WHERE c.email = '${email}'`);
+    assert.equal(n, 3, 'a second sign-in with the same cookie adds nothing');
+
+    // The account's price watches: one price-drop alert per product for the account's email.
+    const [{ watches }] = await shop.sql(`SELECT COUNT(*) AS watches FROM alert_subscriptions WHERE kind = 'price_drop' AND recipient = '${email}'`);
+    assert.equal(watches, 3);
+    assert.equal((await heart(account, mine.slug, '/wishlist/remove')).status, 303);
+    assert.deepEqual(await listed(account), [theirs.slug, both.slug].sort());
+  });
+
+  it('shows recently viewed products in the browser\'s order, without the page\'s own, and keeps the list with the account', async () => {
+    const [a, b2, c2] = products(3);
+    const id = async (slug) => (await shop.sql(`SELECT id FROM products WHERE slug = '${slug}'`))[0].id;
+    const [ia, ib, ic] = [await id(a.slug), await id(b2.slug), await id(c2.slug)];
+    const recent = async (b, list, exclude = '') => {
+      const res = await b.submit('/recently-viewed', { ids: list.join(','), exclude: String(exclude) }, { csrf: null });
+      assert.equal(res.status, 200, res.text.slice(0, 300));
+      return JSON.parse(res.text);
+    };
+    const guest = browser(shop);
+    const shown = await recent(guest, [ic, ia, ib], ia);
+    assert.deepEqual(shown.ids, [ic, ia, ib]);
+    assert.deepEqual([...shown.html.matchAll(/data-product="([^"]+)"/g)].map((m) => m[1]), [c2.slug, b2.slug]);
+    const { email, b: phone } = await newShopper(shop, 'recent');
+    await recent(phone, [ib]);
+    const laptop = browser(shop);
+    await laptop.logIn(email);
+    assert.deepEqual((await recent(laptop, [ia])).ids, [ia, ib], 'this device\'s views first, then the account\'s');
+    assert.equal((await guest.submit('/recently-viewed', { ids: '1' }, { csrf: null, headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } })).status, 403);
+  });
+});

@@ -136,6 +136,8 @@ pub fn route(segments: &[&str]) -> Option<RouteAccess> {
         ["v1", "me", "addresses", _] => access("PUT, DELETE", "Authorization, Content-Type"),
         ["v1", "me", "addresses", _, "default"] => access("POST", "Authorization"),
         ["v1", "me", "orders"] | ["v1", "me", "orders", _] => access("GET", "Authorization"),
+        ["v1", "me", "wishlist"] => access("GET, POST", "Authorization, Content-Type"),
+        ["v1", "me", "wishlist", _] => access("DELETE", "Authorization"),
         _ => None,
     }
 }
@@ -264,11 +266,11 @@ mod tests {
         for path in [
             "v1/openapi.json", "v1/docs", "v1/categories", "v1/products", "v1/products/gile", "v1/search", "v1/regions/provinces", "v1/regions/provinces/79/wards",
             "v1/carts", "v1/carts/c", "v1/carts/c/items", "v1/carts/c/items/1", "v1/carts/c/checkout", "v1/carts/c/coupons", "v1/carts/c/coupons/X", "v1/carts/c/shipping-quote",
-            "v1/orders/o", "v1/auth/token", "v1/auth/refresh", "v1/auth/logout", "v1/me", "v1/me/orders", "v1/me/orders/o",
+            "v1/orders/o", "v1/auth/token", "v1/auth/refresh", "v1/auth/logout", "v1/me", "v1/me/orders", "v1/me/orders/o", "v1/me/wishlist", "v1/me/wishlist/gile",
         ] {
             assert!(route(&path.split('/').collect::<Vec<_>>()).is_some(), "{path}");
         }
-        for path in ["v1", "v2/products", "v1/nope", "v1/orders", "v1/carts/c/nope", "v1/products/a/b", "v1/auth/nope"] {
+        for path in ["v1", "v2/products", "v1/nope", "v1/orders", "v1/carts/c/nope", "v1/products/a/b", "v1/auth/nope", "v1/me/wishlist/a/b"] {
             assert_eq!(route(&path.split('/').collect::<Vec<_>>()), None, "{path}");
         }
     }

@@ -116,6 +116,26 @@ pub async fn handle(mut req: Request, incoming: &Incoming, env: &Env) -> Respons
             incoming.name("api.me.order");
             my_order(&req, env, &config, id).await
         }
+        (Method::Get, ["me", "wishlist"]) => {
+            incoming.name("api.me.wishlist");
+            my_wishlist(&req, env, &config).await
+        }
+        (Method::Post, ["me", "wishlist"]) => {
+            incoming.name("api.me.wishlist_add");
+            with_json_body(&mut req, incoming, async |req, body| wishlist_add(req, env, &config, body).await).await
+        }
+        (Method::Delete, ["me", "wishlist", slug]) => {
+            incoming.name("api.me.wishlist_remove");
+            wishlist_remove(&req, env, &config, slug).await
+        }
+        (_, ["me", "wishlist"]) => {
+            incoming.name("api.account.unknown");
+            Ok(not_allowed(incoming, "GET, POST"))
+        }
+        (_, ["me", "wishlist", _]) => {
+            incoming.name("api.account.unknown");
+            Ok(not_allowed(incoming, "DELETE"))
+        }
         (_, ["auth", "token" | "refresh" | "logout" | "signup" | "verify" | "password-reset"] | ["auth", "password-reset", "confirm"] | ["me", "addresses", _, "default"]) => {
             incoming.name("api.account.unknown");
             Ok(not_allowed(incoming, "POST"))
@@ -635,4 +655,84 @@ async fn default_address(req: &Request, env: &Env, config: &Config, id: &str) ->
     }
     let addresses = address_book::addresses(&db, &c.id).await?;
     Ok(answer(200, &json!({"addresses": addresses}), Vec::new()))
+}
+
+// --- the wishlist (docs/WISHLIST.md) -------------------------------------------------------------
+
+/// A wishlist item as the API gives it: the product now and what changed since it was added.
+fn wishlist_item_json(item: &crate::app::wishlist::Item) -> Value {
+    use crate::domain::wishlist::Change;
+    let p = &item.product;
+    let (change, was) = match item.change {
+        Change::None => ("none", None),
+        Change::PriceDropped { was } => ("price_dropped", Some(was)),
+        Change::PriceRose { was } => ("price_rose", Some(was)),
+        Change::BackInStock => ("back_in_stock", None),
+        Change::SoldOut => ("sold_out", None),
+        Change::Unavailable => ("unavailable", None),
+    };
+    json!({
+        "product": p.slug,
+        "name_vi": p.name_vi,
+        "name_en": p.name_en,
+        "sellable": p.sellable(),
+        "price": p.price.filter(|_| p.sellable()),
+        "price_at": item.entry.price_at,
+        "in_stock": p.sellable() && p.available > 0,
+        "change": change,
+        "was": was,
+    })
+}
+
+async fn wishlist_json(db: &D1, customer_id: &str) -> Result<Value, AppError> {
+    let items = crate::app::wishlist::items(db, &crate::app::wishlist::entries(db, customer_id).await?).await?;
+    Ok(json!({"items": items.iter().map(wishlist_item_json).collect::<Vec<_>>()}))
+}
+
+/// `GET /api/v1/me/wishlist`: most recently added first.
+async fn my_wishlist(req: &Request, env: &Env, config: &Config) -> Result<Response, AppError> {
+    let db = D1::open(env)?;
+    let c = match bearer_customer(req, &db, config).await? {
+        Ok(c) => c,
+        Err(refusal) => return Ok(refusal),
+    };
+    Ok(answer(200, &wishlist_json(&db, &c.id).await?, Vec::new()))
+}
+
+/// `POST /api/v1/me/wishlist` `{"product": slug}`: 201 when added, 200 when it was already there
+/// (nothing changes), 404 for a product not on sale, 409 when the list is full.
+async fn wishlist_add(req: &Request, env: &Env, config: &Config, body: &Value) -> Result<Response, AppError> {
+    use crate::app::wishlist::{self as wl, Added, Owner, WishlistError};
+    let db = D1::open(env)?;
+    let c = match bearer_customer(req, &db, config).await? {
+        Ok(c) => c,
+        Err(refusal) => return Ok(refusal),
+    };
+    let slug = body.get("product").and_then(Value::as_str).and_then(crate::domain::slug::Slug::parse);
+    let Some(slug) = slug else {
+        return Err(AppError::Unprocessable(vec![FieldError { field: "product", problem: Problem::BadValue }]));
+    };
+    let locale = body.get("locale").and_then(Value::as_str).filter(|l| *l == "en").unwrap_or("vi");
+    let status = match wl::add(&db, Owner::of(&c, locale), slug.as_str(), now()).await {
+        Ok(Added::Added) => 201,
+        Ok(Added::AlreadyThere) => 200,
+        Err(WishlistError::Full) => {
+            return Ok(refuse(409, "wishlist_full", &format!("A wishlist keeps at most {} products.", crate::domain::wishlist::CAP)));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(answer(status, &wishlist_json(&db, &c.id).await?, Vec::new()))
+}
+
+/// `DELETE /api/v1/me/wishlist/{slug}`: 204, or 404 when the product is not on the list.
+async fn wishlist_remove(req: &Request, env: &Env, config: &Config, slug: &str) -> Result<Response, AppError> {
+    let db = D1::open(env)?;
+    let c = match bearer_customer(req, &db, config).await? {
+        Ok(c) => c,
+        Err(refusal) => return Ok(refusal),
+    };
+    if !crate::app::wishlist::remove(&db, crate::app::wishlist::Owner::of(&c, "vi"), slug).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(no_content())
 }
