@@ -13,8 +13,8 @@
 //!
 //! Only email is offered on the product page today; the `channel` column carries push or a phone
 //! for those channels' own signup (their transports deliver the outbox rows of their channel).
-//! Wishlisted items (the wishlist issue) are meant to watch prices through [`subscribe_sql`] with
-//! [`AlertKind::PriceDrop`] when an item is added, so no second watcher table is needed.
+//! Wishlisted products are watched through [`subscribe_sql`] too (`app::wishlist::watch`), so no
+//! second watcher table is needed.
 
 use super::db::{Sql, SqlValue};
 use super::inventory::{adjust, Adjustment};
