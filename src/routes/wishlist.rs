@@ -135,7 +135,11 @@ async fn change(c: &Call<'_>, add: bool) -> Result<Response, AppError> {
         Some(shopper) => {
             let owner = Owner::of(&shopper.customer, c.ctx.locale.code());
             if add {
-                let _: Added = wl::add(&c.db, owner, slug.as_str(), now()).await?;
+                match wl::add(&c.db, owner, slug.as_str(), now()).await {
+                    Ok(Added::Added | Added::AlreadyThere) => {}
+                    Err(WishlistError::Full) => return full(c).await,
+                    Err(e) => return Err(e.into()),
+                }
             } else {
                 wl::remove(&c.db, owner, slug.as_str()).await?;
             }
@@ -147,7 +151,9 @@ async fn change(c: &Call<'_>, add: bool) -> Result<Response, AppError> {
             let product = wl::product_now(&c.db, slug.as_str()).await?;
             if add {
                 let product = product.filter(wl::ProductNow::sellable).ok_or(AppError::NotFound)?;
-                list.add(product.entry()).map_err(|_| AppError::from(WishlistError::Full))?;
+                if list.add(product.entry()).is_err() {
+                    return full(c).await;
+                }
             } else if let Some(product) = product {
                 list.remove(product.id);
             }
@@ -176,6 +182,17 @@ async fn entries(c: &Call<'_>) -> Result<Vec<wishlist::Entry>, AppError> {
 
 /// `GET /wishlist`.
 async fn show(c: &Call<'_>) -> Result<Response, AppError> {
+    let notice = super::http::query_param(&c.ctx.query, "done").and_then(|code| view::notice(&c.ctx, &code));
+    show_with(c, 200, notice).await
+}
+
+/// A full list refuses a new product: the wishlist with the reason (422, which the script answers
+/// by sending the form, so the shopper sees this page either way).
+async fn full(c: &Call<'_>) -> Result<Response, AppError> {
+    show_with(c, 422, view::notice(&c.ctx, "full")).await
+}
+
+async fn show_with(c: &Call<'_>, status: u16, notice: Option<&str>) -> Result<Response, AppError> {
     let items = wl::items(&c.db, &entries(c).await?).await?;
     let share = match c.config.shop_secret.as_deref() {
         Some(secret) if !items.is_empty() => {
@@ -184,8 +201,7 @@ async fn show(c: &Call<'_>) -> Result<Response, AppError> {
         }
         _ => None,
     };
-    let notice = super::http::query_param(&c.ctx.query, "done").and_then(|code| view::notice(&c.ctx, &code));
-    Ok(page(200, view::wishlist_page(&c.ctx, &items, share.as_deref(), c.shopper.is_some(), notice)))
+    Ok(page(status, view::wishlist_page(&c.ctx, &items, share.as_deref(), c.shopper.is_some(), notice)))
 }
 
 /// `GET /wishlist/ids.json`.

@@ -65,6 +65,7 @@ pub fn notice(ctx: &PageCtx, code: &str) -> Option<&'static str> {
     Some(match code {
         "added" => l.pick("Đã thêm vào danh sách yêu thích.", "Added to your wishlist."),
         "removed" => l.pick("Đã bỏ khỏi danh sách yêu thích.", "Removed from your wishlist."),
+        "full" => l.pick("Danh sách yêu thích đã đủ 50 sản phẩm. Hãy bỏ bớt để thêm sản phẩm mới.", "Your wishlist holds 50 products, its limit. Remove one to add another."),
         _ => return None,
     })
 }
