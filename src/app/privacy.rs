@@ -177,6 +177,10 @@ fn export_statements(customer_id: &str) -> Vec<Sql> {
              WHERE json_extract(payload, '$.customer_id') = ?1 OR json_extract(payload, '$.order_id') IN {MINE} ORDER BY created_at, id"
         ),
         "SELECT client, tries, last_at FROM login_failures WHERE account = 'customer:' || (SELECT email FROM customers WHERE id = ?1)".to_string(),
+        "SELECT p.slug AS product, w.price_at AS price_when_added, w.added_at FROM wishlist_items w JOIN products p ON p.id = w.product_id \
+         WHERE w.customer_id = ?1 ORDER BY w.added_at, w.product_id"
+            .to_string(),
+        "SELECT product_ids, updated_at FROM recently_viewed WHERE customer_id = ?1".to_string(),
     ];
     texts.into_iter().map(|t| Sql::new(t).bind(customer_id)).collect()
 }
@@ -218,13 +222,13 @@ fn of(rows: &[Value], key: &str, id: &Value) -> Vec<Value> {
 /// Everything the shop holds about the customer, as one JSON document: the account, addresses,
 /// orders (with lines, status history, payments and their provider notifications, refunds, coupon
 /// uses), sessions, app sign-ins, social identities, one-time links (never the link itself),
-/// messages, sign-in failures. Every timestamp is RFC 3339 (UTC).
+/// messages, sign-in failures, the wishlist and the recently viewed products. Every timestamp is RFC 3339 (UTC).
 pub async fn export(db: &impl Db, customer: &CustomerRow, now: i64) -> Result<Value, DbError> {
     let mut batch = vec![attach_guest_orders_sql(&customer.id)];
     batch.extend(export_statements(&customer.id));
     let results = db.batch(&batch).await?;
-    let [_, account, addresses, orders, lines, events, payments, notices, refunds, coupons, sessions, apps, identities, links, messages, failures] =
-        expect_n::<16>(results, "export")?;
+    let [_, account, addresses, orders, lines, events, payments, notices, refunds, coupons, sessions, apps, identities, links, messages, failures, wishlist, recent] =
+        expect_n::<18>(results, "export")?;
     let decode = |rows: &super::db::Rows| rows.decode::<Value>();
     let (lines, events, payments, notices, refunds, coupons) = (decode(&lines)?, decode(&events)?, decode(&payments)?, decode(&notices)?, decode(&refunds)?, decode(&coupons)?);
     let orders: Vec<Value> = decode(&orders)?
@@ -271,6 +275,8 @@ pub async fn export(db: &impl Db, customer: &CustomerRow, now: i64) -> Result<Va
         "one_time_links": decode(&links)?,
         "messages": messages,
         "sign_in_failures": decode(&failures)?,
+        "wishlist": decode(&wishlist)?,
+        "recently_viewed": decode(&recent)?,
     });
     rfc3339_times(&mut body);
     Ok(body)
@@ -483,7 +489,13 @@ mod tests {
     fn the_export_holds_every_kind_of_data_with_rfc3339_timestamps() {
         let db = Sqlite::demo();
         let (delivered, open) = everything(&db);
+        db.exec(&format!(
+            "INSERT INTO wishlist_items (customer_id, product_id, price_at, in_stock_at, added_at) SELECT '{ID}', id, 450000, 1, {NOW} FROM products ORDER BY id LIMIT 1; \
+             INSERT INTO recently_viewed (customer_id, product_ids, updated_at) VALUES ('{ID}', '3,1', {NOW})"
+        ));
         let data = block_on(export(&db, &customer(&db), NOW + 1000)).unwrap();
+        assert_eq!(data["wishlist"][0]["price_when_added"], 450000);
+        assert_eq!(data["recently_viewed"][0]["product_ids"], "3,1");
         assert_eq!(data["account"]["email"], EMAIL);
         assert_eq!(data["account"]["phone"], PHONE);
         assert_eq!(data["account"]["has_password"], true);
@@ -523,5 +535,7 @@ mod tests {
         assert_eq!(data["account"]["created_at"], rfc3339(NOW - 86_400));
         assert_eq!(first["created_at"], rfc3339(NOW));
         assert_eq!(data["exported_at"], rfc3339(NOW + 1000));
+        run(&db, &delete_account_batch(ID, NOW + 2000));
+        assert_eq!(db.int(&format!("SELECT (SELECT COUNT(*) FROM wishlist_items WHERE customer_id = '{ID}') + (SELECT COUNT(*) FROM recently_viewed WHERE customer_id = '{ID}')")), 0, "deletion takes both lists");
     }
 }
