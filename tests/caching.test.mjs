@@ -496,3 +496,40 @@ describe('EDGE_CACHE=off', () => {
     assert.ok(directives(api.headers.get('cache-control')).public, 'JSON keeps its public policy');
   });
 });
+
+describe('READ_REPLICATION=on', () => {
+  let replicated;
+  before(async () => {
+    replicated = await startShop({ vars: { READ_REPLICATION: 'on' } });
+  });
+  after(async () => {
+    await replicated?.stop();
+  });
+
+  it('renders catalog pages on a D1 session from the bookmark the catalog version carries, and shows each write', async () => {
+    const internal = { authorization: `Bearer ${replicated.secrets.internal}` };
+    const health = async () => (await replicated.apiJson('/internal/health', internal)).read_replication;
+    const before = await health();
+    assert.equal(before.enabled, true);
+    assert.equal(before.catalog_bookmark, null, 'the seeded version has no bookmark: pages read the primary');
+    const p = c.active[2];
+    assert.equal((await replicated.getHtml(`/en/p/${p.slug}`)).status, 200, 'a page renders on a first-primary session');
+
+    const word = 'Quillmoor';
+    await replicated.sql(`UPDATE products SET name_en = name_en || ' ${word}', updated_at = '2031-01-01T00:00:00Z' WHERE id = ${p.id};`);
+    // A catalog write's bump (the recommendations pass bumps as an admin edit does) records the
+    // primary's bookmark with the new version.
+    const run = await replicated.request('/internal/recommendations', { method: 'POST', headers: internal });
+    assert.equal(run.status, 200, run.text);
+    const after = await health();
+    assert.match(after.catalog_bookmark ?? '', /^[0-9a-f]+(-[0-9a-f]+)+$/, `a D1 bookmark: ${after.catalog_bookmark}`);
+
+    const page = await replicated.getHtml(`/en/p/${p.slug}`);
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get('x-edge-cache'), 'miss', 'the new version misses');
+    assert.ok(page.doc.find('main h1').text.includes(word), 'the page read from the bookmark shows the write');
+    const listing = await replicated.getHtml(`/en/search?q=${word.toLowerCase()}`);
+    assert.equal(listing.status, 200);
+    assert.ok(listing.doc.find(`article.card[data-product="${p.slug}"]`).text.includes(word), 'search pages read the same session');
+  });
+});

@@ -27,6 +27,7 @@ pub mod payments;
 pub mod phone;
 pub mod promotions;
 pub mod regions;
+pub mod replication;
 pub mod recs;
 pub mod reviews;
 pub mod routing;

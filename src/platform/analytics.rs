@@ -73,7 +73,7 @@ pub fn record(env: &Env, ctx: &Context, now: i64, event: Event, flush_every: Opt
     let batch = sql::insert_events(&rows);
     let Ok(db) = env.d1(DB) else { return };
     ctx.wait_until(async move {
-        if let Err(e) = D1(db).batch(&batch).await {
+        if let Err(e) = D1::from_binding(db).batch(&batch).await {
             worker::console_error!("{} analytics events not recorded: {e:?}", rows.len());
         }
     });

@@ -49,6 +49,9 @@ pub struct Config {
     /// `EDGE_CACHE = "off"`: catalog pages are rendered for every request, never looked up or stored
     /// (template work under `wrangler dev`; the benchmark's uncached pages). On by default.
     pub edge_cache: bool,
+    /// `READ_REPLICATION = "on"`: catalog pages read through a D1 session that may use a replica,
+    /// anchored at the catalog version's bookmark (`domain::replication`); off by default.
+    pub read_replication: bool,
     /// Cash on delivery: up to `COD_MAX_VND` (5.000.000 ₫), at most `COD_MAX_OPEN` (3) open COD
     /// orders per phone and per client address.
     pub cod: CodPolicy,
@@ -138,6 +141,7 @@ impl Config {
                 absolute: int(env, "ADMIN_SESSION_MAX_SECONDS", Policy::ADMIN.absolute, 1, 7 * 86_400),
             },
             social: crate::domain::oauth::SocialConfig::from_lookup(|name| var(env, name)),
+            read_replication: var(env, "READ_REPLICATION").is_some_and(|v| v.trim().eq_ignore_ascii_case("on")),
             edge_cache: var(env, "EDGE_CACHE").is_none_or(|v| !v.trim().eq_ignore_ascii_case("off")),
             cod: CodPolicy {
                 max: vnd(env, "COD_MAX_VND", CodPolicy::default().max, 1_000_000_000_000),

@@ -3,12 +3,13 @@
 
 use std::cell::Cell;
 
-use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result, Env};
+use wasm_bindgen::{JsCast, JsValue};
+use worker::{D1Database, D1DatabaseSession, D1PreparedStatement, D1Result, Env};
 
 use super::DB;
 use crate::app::db::{Db, DbError, Rows, Sql, SqlValue};
 use crate::domain::error::AppError;
+use crate::domain::replication::{self, SessionStart};
 
 thread_local! {
     /// D1 round trips made by the request being served (one isolate thread serves its requests in
@@ -32,17 +33,58 @@ pub fn add_round_trips(n: u32) {
 /// The header in which the cart object reports the D1 round trips of a call.
 pub const ROUND_TRIPS_HEADER: &str = "x-d1-round-trips";
 
-pub struct D1(pub D1Database);
+/// The shop's database: the plain binding (every query on the primary), or a read-replication
+/// session (`domain::replication`) whose queries see at least what its start point saw.
+pub struct D1 {
+    db: D1Database,
+    session: Option<D1DatabaseSession>,
+}
 
 impl D1 {
     /// The shop's database binding.
     pub fn open(env: &Env) -> Result<D1, AppError> {
-        env.d1(DB).map(D1).map_err(|e| AppError::internal("d1 binding", e))
+        env.d1(DB).map(D1::from_binding).map_err(|e| AppError::internal("d1 binding", e))
+    }
+
+    pub fn from_binding(db: D1Database) -> D1 {
+        D1 { db, session: None }
+    }
+
+    /// The database for a catalog page's reads: with `READ_REPLICATION` on, a session that may read
+    /// a replica at least as new as the catalog version's bookmark (the primary without one); else
+    /// the plain binding.
+    pub fn catalog_reader(env: &Env, enabled: bool, bookmark: Option<&str>) -> Result<D1, AppError> {
+        let db = env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?;
+        let session = match replication::catalog_start(enabled, bookmark) {
+            None => None,
+            Some(start) => Some(db.with_session(Some(start.as_str())).map_err(|e| AppError::internal("d1 session", e))?),
+        };
+        Ok(D1 { db, session })
+    }
+
+    /// The primary's bookmark now: taken after a catalog write, it is at least as new as that write
+    /// (one small read on a `first-primary` session).
+    pub async fn primary_bookmark(env: &Env) -> Result<Option<String>, AppError> {
+        let db = env.d1(DB).map_err(|e| AppError::internal("d1 binding", e))?;
+        let session = db.with_session(Some(SessionStart::Primary.as_str())).map_err(|e| AppError::internal("d1 session", e))?;
+        let reader = D1 { db, session: Some(session) };
+        reader.batch(&[Sql::new("SELECT 1")]).await?;
+        let bookmark = reader.session.as_ref().map(|s| s.get_bookmark()).transpose().map_err(|e| AppError::internal("d1 bookmark", e))?.flatten();
+        Ok(bookmark.filter(|b| replication::is_bookmark(b)))
     }
 
     fn statement(&self, sql: &Sql) -> Result<D1PreparedStatement, DbError> {
         let params: Vec<JsValue> = sql.params.iter().map(to_js).collect();
-        self.0.prepare(sql.text.as_str()).bind(&params).map_err(|e| DbError::Failed(format!("bind: {e}")))
+        let prepared = match &self.session {
+            None => self.db.prepare(sql.text.as_str()),
+            // The session's own `prepare` (worker's wrapper unwraps the call; this one reports).
+            Some(session) => {
+                let session: &worker::worker_sys::D1DatabaseSession = session.as_ref().unchecked_ref();
+                let sys = session.session_prepare(sql.text.as_str()).map_err(|e| DbError::Failed(format!("prepare: {e:?}")))?;
+                D1PreparedStatement::from(sys)
+            }
+        };
+        prepared.bind(&params).map_err(|e| DbError::Failed(format!("bind: {e}")))
     }
 }
 
@@ -68,7 +110,11 @@ impl Db for D1 {
     async fn batch(&self, sqls: &[Sql]) -> Result<Vec<Rows>, DbError> {
         let statements = sqls.iter().map(|s| self.statement(s)).collect::<Result<Vec<_>, _>>()?;
         ROUND_TRIPS.with(|c| c.set(c.get() + 1));
-        let results = self.0.batch(statements).await.map_err(|e| DbError::from_message(&e.to_string()))?;
+        let results = match &self.session {
+            None => self.db.batch(statements).await,
+            Some(session) => session.batch(statements).await,
+        }
+        .map_err(|e| DbError::from_message(&e.to_string()))?;
         results.iter().map(read).collect()
     }
 }

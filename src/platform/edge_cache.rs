@@ -14,6 +14,7 @@ use worker::{Cache, Context, Env, Headers, Response, ResponseBuilder};
 use super::memo::{self, Page};
 use super::security::{self, Visitor};
 use super::KV;
+use crate::domain::replication;
 use crate::domain::http_cache;
 
 /// KV key holding the catalog version (any string; bumped on every catalog write).
@@ -84,6 +85,14 @@ pub async fn bump_version(env: &Env, kind: char) -> Result<(), crate::domain::er
             sleep(http_cache::VERSION_WRITE_GAP_MS).await;
         }
         let version = format!("{}{kind}{}", worker::Date::now().as_millis(), super::random::token(4).unwrap_or_default());
+        // With read replication, the primary's bookmark now (after the write being published) goes
+        // with the version, so no page of this version is rendered from an older replica. Without
+        // one (D1 unreachable) the version is written bare and its pages read the primary.
+        let bookmark = if replication_on(env) { super::d1::D1::primary_bookmark(env).await.unwrap_or_else(|e| {
+            worker::console_error!("catalog version bookmark: {e}");
+            None
+        }) } else { None };
+        let version = replication::version_value(&version, bookmark.as_deref());
         LAST_BUMP.with(|l| l.set(Some(now())));
         written = match kv.put(CATALOG_VERSION_KEY, version) {
             Ok(put) => put.execute().await.map_err(|e| AppError::internal("kv put", e)),
@@ -99,6 +108,11 @@ pub async fn bump_version(env: &Env, kind: char) -> Result<(), crate::domain::er
 
 /// Drops this isolate's remembered version, after a write of the version or schedule here, so the
 /// writer's own next page reflects the change at once.
+/// `READ_REPLICATION` (`on`): catalog renders may read D1 replicas (`domain::replication`).
+fn replication_on(env: &Env) -> bool {
+    super::config::Config::from_env(env).read_replication
+}
+
 pub fn forget_version() {
     VERSION.with(|v| *v.borrow_mut() = None);
     REFRESHING.with(|r| r.set(0.0));
@@ -137,11 +151,20 @@ pub async fn catalog_version(env: &Env) -> String {
             (version, schedule)
         }
     };
+    // The KV value may carry the bookmark of the write that made it (`domain::replication`); pages
+    // are keyed by the version alone.
+    let version = replication::split_version_value(&version).0;
     if schedule.is_empty() {
-        version
+        version.to_string()
     } else {
         format!("{version}.p{}", crate::domain::promotions::schedule_epoch(&schedule, super::config::now()))
     }
+}
+
+/// The bookmark recorded with the catalog version this isolate last read (`catalog_version` reads
+/// it first): catalog renders read a replica at least this new (`platform::d1::D1::catalog_reader`).
+pub fn catalog_bookmark() -> Option<String> {
+    VERSION.with(|v| v.borrow().as_ref().and_then(|(value, _, _)| replication::split_version_value(value).1.map(str::to_string)))
 }
 
 

@@ -172,7 +172,7 @@ where
     let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
     let fail = |ctx: &PageCtx, e: AppError| error_page(ctx, incoming, e);
     let db = match env.d1(DB) {
-        Ok(db) => D1(db),
+        Ok(db) => D1::from_binding(db),
         Err(e) => return fail(&ctx, AppError::internal("d1 binding", e)),
     };
     let post = incoming.method == Method::Post;

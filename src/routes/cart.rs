@@ -115,7 +115,7 @@ pub(super) fn new_cart_id() -> Result<CartId, AppError> {
 /// signed-in shopper the account's, on every device (`creates`: a new one when there is none).
 pub(super) async fn shopper_cart(p: &Page<'_>, creates: bool) -> Result<(Option<CartId>, Option<Shopper>), AppError> {
     let device_cart = cart_from_cookie(p.req, &p.config);
-    let Some(db) = p.env.d1(DB).ok().map(D1) else { return Ok((device_cart, None)) };
+    let Some(db) = p.env.d1(DB).ok().map(D1::from_binding) else { return Ok((device_cart, None)) };
     let shopper = current_shopper(p.req, &db, p.config.customer_sessions).await.ok().flatten();
     let cart_id = match &shopper {
         Some(s) => super::account_cart::resolve(&db, Some(&s.customer), device_cart, creates).await?,

@@ -33,11 +33,22 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
 
 /// `GET /internal/health`: this isolate's own WebAssembly memory (`memory.size`, in 64 KiB pages and
 /// bytes). A production isolate has 128 MB; the benchmark reads this before and after its runs to
-/// see whether the Worker's memory grows (workerd's process size says nothing about ours).
+/// see whether the Worker's memory grows (workerd's process size says nothing about ours). Also
+/// whether catalog pages read D1 replicas, and the bookmark they read from (`domain::replication`).
 async fn health(m: &Machine<'_>) -> Result<Response, AppError> {
     internal_auth(m.req, &m.config)?;
     let pages = core::arch::wasm32::memory_size(0);
-    Ok(json_response(200, &serde_json::json!({"wasm_memory_pages": pages, "wasm_memory_bytes": pages * 65_536})))
+    let version = crate::platform::edge_cache::catalog_version(m.env).await;
+    let bookmark = crate::platform::edge_cache::catalog_bookmark();
+    Ok(json_response(
+        200,
+        &serde_json::json!({
+            "wasm_memory_pages": pages,
+            "wasm_memory_bytes": pages * 65_536,
+            "catalog_version": version,
+            "read_replication": {"enabled": m.config.read_replication, "catalog_bookmark": bookmark},
+        }),
+    ))
 }
 
 /// `POST /internal/carts/{id}/alarm`: runs the cart's alarm now (tests, operators).

@@ -17,7 +17,6 @@ use crate::domain::locale::Locale;
 use crate::domain::slug::Slug;
 use crate::platform::d1::D1;
 use crate::platform::edge_cache::{self, Rendered};
-use crate::platform::DB;
 use crate::views::{home, listing, paths, product, pwa, seo, PageCtx};
 
 use crate::app::analytics::ProductRef;
@@ -174,20 +173,27 @@ pub async fn page_ctx(req: &Incoming, env: &Env, locale: Locale, path: &str, ver
 }
 
 async fn shop_info(env: &Env, version: &str) -> Result<Rc<crate::domain::shop_info::ShopInfo>, AppError> {
-    D1::open(env)?.shop_info(version).await
+    catalog_db(env)?.shop_info(version).await
 }
 
 async fn lists(env: &Env, version: &str) -> Result<(Rc<Vec<Category>>, Rc<Vec<Color>>), AppError> {
-    let db = D1::open(env)?;
-    db.catalog_lists(version).await
+    catalog_db(env)?.catalog_lists(version).await
+}
+
+/// The database for a catalog page's reads: a replica at least as new as the catalog version when
+/// `READ_REPLICATION` is on (`domain::replication`), else the primary. Call after
+/// `edge_cache::catalog_version`, which reads the version's bookmark.
+fn catalog_db(env: &Env) -> Result<D1, AppError> {
+    let config = crate::platform::config::Config::from_env(env);
+    D1::catalog_reader(env, config.read_replication, edge_cache::catalog_bookmark().as_deref())
 }
 
 async fn render(req: &Incoming, env: &Env, page: Page, version: String, stock: Option<Rc<Availability>>) -> Rendered {
     let (locale, path) = Locale::split_path(&req.path);
     let ctx = page_ctx(req, env, locale, path, &version).await;
-    let db = match env.d1(DB) {
-        Ok(db) => D1(db),
-        Err(e) => return error_rendered(&ctx, req, &AppError::internal("d1 binding", e)),
+    let db = match catalog_db(env) {
+        Ok(db) => db,
+        Err(e) => return error_rendered(&ctx, req, &e),
     };
     let colors = match db.catalog_lists(&version).await {
         Ok((_, colors)) => colors,
