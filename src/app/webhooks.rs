@@ -398,15 +398,7 @@ mod tests {
         assert_eq!((low["data"]["variant_id"].as_i64(), low["data"]["available"].as_i64(), low["data"]["threshold"].as_i64()), (Some(v), Some(2), Some(3)));
         // The refund the provider confirmed, recorded twice: one event.
         block_on(db.batch(&stock::pay_order(&o.id, NOW + 10, "test"))).unwrap();
-        db.exec(&format!(
-            "UPDATE payments SET status = 'succeeded' WHERE order_id = '{id}'; \
-             INSERT INTO refunds (id, order_id, payment_id, provider, amount, currency, provider_amount, provider_currency, status, idempotency_key, actor, created_at, updated_at) \
-             SELECT 'r1', '{id}', p.id, 'sandbox', 1000, 'VND', 1000, 'VND', 'pending', 'rk', 'admin:a', 0, 0 FROM payments p WHERE p.order_id = '{id}'",
-            id = o.id
-        ));
-        for _ in 0..2 {
-            block_on(db.batch(&crate::app::refunds::complete_refund("r1", None, "admin:a", NOW + 50))).unwrap();
-        }
+        crate::app::outbox::tests::confirm_refund_twice(&db, &o.id, NOW + 50);
         assert_eq!(db.text("SELECT json_extract(payload, '$.data.refund_id') || ' ' || json_extract(payload, '$.data.amount') FROM outbox WHERE kind = 'refund.created'"), "r1 1000");
         // A product edit in the admin: one event; an edit that changes nothing (a stale form): none.
         let product = db.int(&format!("SELECT product_id FROM variants WHERE id = {v}"));
