@@ -10,7 +10,8 @@ import { adminSession, createOwner, OWNER_PASSWORD } from './support/admins.mjs'
 import { catalog } from './support/seed.mjs';
 import { openPage, useBrowser } from './support/browser.mjs';
 import { beforeAll, s, shop, useShop } from './support/setup.mjs';
-import { checkoutBody, shippingFee, variantPool } from './support/shopping.mjs';
+import { checkoutBody, shippingFee, variantPool, waitFor } from './support/shopping.mjs';
+import { startWebhookReceiver } from './support/fakes/webhooks.mjs';
 
 const c = catalog();
 const { withVariant } = c;
@@ -19,13 +20,19 @@ const { withVariant } = c;
 // API from a browser (API_ALLOWED_ORIGINS); the same server under the name `localhost` is a third
 // origin, not allowed.
 let app;
+// An app's webhook endpoint (tests/support/fakes/webhooks.mjs), let through the SSRF guard.
+let hooks;
 beforeAll(async () => {
   app = await startAppServer();
+  hooks = await startWebhookReceiver();
 });
-after(() => app?.server.close());
+after(async () => {
+  app?.server.close();
+  await hooks?.stop();
+});
 // The harness's lifted limits, and a small one per API key (the keys' test runs into it).
 const lifted = ['login', 'signup', 'password_reset', 'checkout', 'token', 'token_refresh', 'reviews'].map((a) => `${a}=100000/60`).join(' ');
-useShop(() => ({ vars: { API_ALLOWED_ORIGINS: `${app.origin} https://other-app.example`, API_APP_SCHEMES: 'vestify-app', RATE_LIMITS: `${lifted} api_key=20/60` } }));
+useShop(() => ({ vars: { API_ALLOWED_ORIGINS: `${app.origin} https://other-app.example`, API_APP_SCHEMES: 'vestify-app', RATE_LIMITS: `${lifted} api_key=20/60`, ...hooks.vars } }));
 useBrowser();
 // The document is the contract: every answer this file gets from a documented operation is checked
 // against openapi.json (a status it does not document fails the test that got it, a body that does
@@ -1037,11 +1044,17 @@ describe('the account API (the account pages\' use cases)', () => {
   });
 });
 
+// One shop has one owner: made once, shared by the API keys' and the webhooks' tests.
+let owner_;
+const ownerOnce = () => (owner_ ??= (async () => {
+  const ownerEmail = newEmail('keys-owner');
+  assert.equal((await createOwner(shop, ownerEmail)).code, 0);
+  return adminSession(shop, ownerEmail, OWNER_PASSWORD);
+})());
+
 describe('API keys for servers (/api/v1/server)', () => {
   it('lets an owner create scoped keys shown once and stored hashed; each key opens its scopes\' routes, rate-limited on its own, until revoked', async () => {
-    const ownerEmail = newEmail('keys-owner');
-    assert.equal((await createOwner(shop, ownerEmail)).code, 0);
-    const owner = await adminSession(shop, ownerEmail, OWNER_PASSWORD);
+    const owner = await ownerOnce();
     const create = async (name, scopes) => {
       const csrf = await owner.token('/admin/api-keys', '/admin/api-keys');
       const body = new URLSearchParams([['name', name], ...scopes.map((sc) => ['scope', sc]), ['csrf', csrf]]).toString();
@@ -1118,6 +1131,63 @@ describe('API keys for servers (/api/v1/server)', () => {
     assert.equal((await s.api('GET', `/api/v1/server/variants/${v.sku}`, { headers: auth(all.key) })).status, 401, 'a revoked key opens nothing');
     const [revokes] = await shop.sql("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'api_key.revoke'");
     assert.equal(revokes.n, 1);
+  });
+});
+
+describe('webhooks for apps (docs/WEBHOOKS.md)', () => {
+  it('registers a public https endpoint in the admin with its secret shown once, and delivers a correctly signed order.created and a test ping', async () => {
+    const owner = await ownerOnce();
+    const register = async (url, events) => {
+      const csrf = await owner.token('/admin/webhooks', '/admin/webhooks');
+      const body = new URLSearchParams([['url', url], ...events.map((e) => ['event', e]), ['csrf', csrf]]).toString();
+      const headers = { 'content-type': 'application/x-www-form-urlencoded', origin: shop.url, 'sec-fetch-site': 'same-origin', cookie: owner.cookie };
+      const res = await shop.request('/admin/webhooks', { method: 'POST', body, headers });
+      return { res, secret: /data-webhook-secret>(whsec_[0-9a-f]{64})</.exec(res.text)?.[1] };
+    };
+    // The SSRF guard: loopback, the metadata address, localhost and plain http are refused.
+    for (const bad of ['https://127.0.0.1/hook', 'https://169.254.169.254/latest/meta-data', 'https://localhost/hook', 'http://hooks.example.com/hook']) {
+      assert.equal((await register(bad, ['order.created'])).res.status, 422, bad);
+    }
+    assert.equal((await register('https://hooks.example.com/hook', [])).res.status, 422, 'no event ticked');
+    const made = await register(`${hooks.url}/hook`, ['order.created', 'order.paid']);
+    assert.equal(made.res.status, 201, made.res.text.slice(0, 300));
+    assert.ok(made.secret, 'the secret is shown');
+    const [endpoint] = await shop.sql('SELECT id, url, events, secret FROM webhook_endpoints');
+    assert.equal(endpoint.events, 'order.created order.paid');
+    assert.ok(!endpoint.secret.includes(made.secret) && endpoint.secret.startsWith('v1.'), 'stored sealed');
+    assert.ok(!(await owner.get('/admin/webhooks')).text.includes(made.secret), 'shown once');
+    hooks.secret = made.secret;
+
+    const [v] = c.active.flatMap((p) => c.variantsOf(p)).filter((x) => x.on_hand >= 12).sort((a, b) => b.id - a.id).slice(12, 13);
+    const { order } = await s.placeOrder([[v.id, 1]], checkoutBody());
+    const run = await s.internal('POST', '/internal/outbox/run');
+    assert.equal(run.status, 200, run.text);
+    const got = await waitFor('a signed order.created', () => hooks.of('order.created', (d) => d.order_id === order.id)[0]);
+    assert.equal(got.event.data.number, order.number);
+    assert.equal(got.event.data.status, 'pending_payment');
+    assert.match(got.event.id, /^evt_[0-9a-f]{24}$/);
+    assert.equal(got.headers['vestify-event-id'], got.event.id);
+    assert.match(got.headers['vestify-signature'], /^t=\d+,v1=[0-9a-f]{64}$/);
+    assert.equal(hooks.deliveries.filter((d) => !d.verified).length, 0, 'every delivery verified');
+    const [row] = await shop.sql(`SELECT status, attempts, response_code FROM outbox WHERE channel = 'webhook' AND kind = 'order.created' AND json_extract(payload, '$.data.order_id') = '${order.id}'`);
+    assert.deepEqual([row.status, row.attempts, row.response_code], ['sent', 1, 204]);
+    // Another pass sends nothing again.
+    await s.internal('POST', '/internal/outbox/run');
+    assert.equal(hooks.of('order.created', (d) => d.order_id === order.id).length, 1);
+
+    // "Send test event", then the endpoint's delivery log; every change audited.
+    const tested = await owner.submit(`/admin/webhooks/${endpoint.id}/test`, {}, { page: '/admin/webhooks' });
+    assert.equal(tested.status, 303);
+    await s.internal('POST', '/internal/outbox/run');
+    await waitFor('the ping', () => hooks.of('ping').length === 1);
+    const log = await owner.get(`/admin/webhooks/${endpoint.id}`);
+    assert.equal(log.status, 200);
+    assert.match(log.text, /data-status="sent"/);
+    assert.ok(log.text.includes('>204<') && log.text.includes(got.event.id), 'the response code and the event id in the log');
+    const disabled = await owner.submit(`/admin/webhooks/${endpoint.id}/disable`, {}, { page: '/admin/webhooks' });
+    assert.equal(disabled.status, 303);
+    const audited = await shop.sql("SELECT action FROM audit_log WHERE entity = 'webhook_endpoint' ORDER BY id");
+    assert.deepEqual(audited.map((a) => a.action), ['webhook.create', 'webhook.test', 'webhook.disable']);
   });
 });
 

@@ -256,6 +256,8 @@ pub fn update_batch(actor: &Actor, before: &ProductRow, p: &ProductInput, now: i
         .bind(p.slug.as_str())
         .bind(before.id),
         audit_sql(actor, "product.update", "product", &before.id.to_string(), Some(&before.input().audit_json()), Some(&p.audit_json()), now),
+        // After the audit row: written only if the edit changed the product.
+        super::webhooks::product_updated_sql(before.id, now),
     ];
     batch.extend(tag_statements(before.id, &p.tags));
     batch
@@ -492,8 +494,9 @@ pub fn remove_variant_batch(actor: &Actor, product_id: i64, variant_id: i64, sku
     ]
 }
 
-/// A variant's new price, its audit row, and the price-drop alerts it causes (`app::alerts`).
-pub fn set_price_batch(actor: &Actor, product_id: i64, variant: &VariantRow, price: Vnd, compare: Option<Vnd>, now: i64) -> [Sql; 4] {
+/// A variant's new price, its audit row, the apps' `product.updated` webhook, and the price-drop
+/// alerts it causes (`app::alerts`).
+pub fn set_price_batch(actor: &Actor, product_id: i64, variant: &VariantRow, price: Vnd, compare: Option<Vnd>, now: i64) -> [Sql; 5] {
     let mut update =
         Sql::new("UPDATE variants SET price = ?, compare_at_price = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND product_id = ?")
             .bind(price);
@@ -511,6 +514,8 @@ pub fn set_price_batch(actor: &Actor, product_id: i64, variant: &VariantRow, pri
             Some(&json!({"price": price, "compare_at_price": compare})),
             now,
         ),
+        // After the audit row (which is written only if the price changed): the apps' webhook.
+        super::webhooks::product_updated_sql(product_id, now),
         drop_alerts,
         new_baselines,
     ]

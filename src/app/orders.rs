@@ -201,6 +201,7 @@ pub fn create_order_batch(o: &NewOrder) -> Vec<Sql> {
     batch.push(super::outbox::order_placed_sql(o.id, o.now));
     batch.push(super::push::order_placed_push_sql(o.id, o.now));
     batch.push(super::zns::order_placed_zns_sql(o.id, o.now));
+    batch.push(super::webhooks::order_created_sql(o.id, o.now));
     batch
 }
 

@@ -524,6 +524,20 @@ pub(crate) mod tests {
         }
     }
 
+    /// A pending refund `r1` of 1,000 đ on a paid order, confirmed by the provider twice (a retried
+    /// notice), as `app::refunds::complete_refund` records it.
+    pub fn confirm_refund_twice(db: &Sqlite, order_id: &str, at: i64) {
+        db.exec(&format!(
+            "UPDATE payments SET status = 'succeeded' WHERE order_id = '{id}'; \
+             INSERT INTO refunds (id, order_id, payment_id, provider, amount, currency, provider_amount, provider_currency, status, idempotency_key, actor, created_at, updated_at) \
+             SELECT 'r1', '{id}', p.id, 'sandbox', 1000, 'VND', 1000, 'VND', 'pending', 'rk', 'admin:a', 0, 0 FROM payments p WHERE p.order_id = '{id}'",
+            id = order_id
+        ));
+        for _ in 0..2 {
+            block_on(db.batch(&crate::app::refunds::complete_refund("r1", None, "admin:a", at))).unwrap();
+        }
+    }
+
     fn kinds(db: &Sqlite, order_id: &str) -> String {
         db.text(&format!("SELECT COALESCE(group_concat(kind || '=' || status, ' '), '') FROM (SELECT kind, status FROM outbox WHERE json_extract(payload, '$.order_id') = '{order_id}' ORDER BY id)"))
     }
@@ -546,15 +560,7 @@ pub(crate) mod tests {
             block_on(run_pass(&db, &mailer, &settings, "c", NOW + 40, 50)).unwrap();
         }
         // A refund the provider confirmed, recorded twice (a retried webhook): one message.
-        db.exec(&format!(
-            "UPDATE payments SET status = 'succeeded' WHERE order_id = '{id}'; \
-             INSERT INTO refunds (id, order_id, payment_id, provider, amount, currency, provider_amount, provider_currency, status, idempotency_key, actor, created_at, updated_at) \
-             SELECT 'r1', '{id}', p.id, 'sandbox', 1000, 'VND', 1000, 'VND', 'pending', 'rk', 'admin:a', 0, 0 FROM payments p WHERE p.order_id = '{id}'",
-            id = o.id
-        ));
-        for _ in 0..2 {
-            block_on(db.batch(&crate::app::refunds::complete_refund("r1", None, "admin:a", NOW + 50))).unwrap();
-        }
+        confirm_refund_twice(&db, &o.id, NOW + 50);
         block_on(run_pass(&db, &mailer, &settings, "e", NOW + 60, 50)).unwrap();
         assert_eq!(kinds(&db, &o.id), "order_placed=sent order_paid=sent order_fulfilled=sent order_delivered=sent refund_issued=sent");
         let sent = mailer.sent.borrow();

@@ -193,6 +193,7 @@ pub fn complete_refund(refund_id: &str, external_id: Option<&str>, actor: &str, 
         .bind(refund_id)
         .bind(now),
         super::outbox::refund_issued_sql(refund_id, now),
+        super::webhooks::refund_created_sql(refund_id, now),
         Sql::new("UPDATE refunds SET status = 'succeeded', external_id = COALESCE(?2, external_id), updated_at = ?3 WHERE id = ?1 AND status = 'pending'")
             .bind(refund_id)
             .bind(external_id.map_or(SqlValue::Null, |e| e.into()))

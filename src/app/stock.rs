@@ -151,6 +151,10 @@ pub(crate) fn order_move(order_id: &str, gate: &str, stock: Option<String>, to: 
             out.push(Sql::new(format!("{select} AND {gate} {}", super::outbox::ON_CONFLICT)).bind(order_id).bind(now).bind(to_status));
         }
     }
+    // The apps' webhook for the moves they subscribe to (paid, shipped, cancelled).
+    if let Some(event) = crate::domain::webhooks::Event::for_order_status(to) {
+        out.push(Sql::new(format!("{} AND {gate} {}", super::webhooks::order_event_select(event, "?3"), super::outbox::ON_CONFLICT)).bind(order_id).bind(now).bind(to_status));
+    }
     out.push(
         Sql::new(format!(
             "UPDATE orders SET status = ?2, stock_state = ?3, updated_at = ?4{extra_set} WHERE id = ?1 AND \

@@ -181,6 +181,14 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("GET", "/admin/notifications", Permission::ManageNotifications),
     ("GET", "/admin/notifications/preview", Permission::ManageNotifications),
     ("POST", "/admin/notifications/{id}/resend", Permission::ManageNotifications),
+    // Webhooks for apps (issue 21, `routes::admin_webhooks`): managers and owners, every write audited.
+    ("GET", "/admin/webhooks", Permission::ManageNotifications),
+    ("POST", "/admin/webhooks", Permission::ManageNotifications),
+    ("GET", "/admin/webhooks/{id}", Permission::ManageNotifications),
+    ("POST", "/admin/webhooks/{id}/test", Permission::ManageNotifications),
+    ("POST", "/admin/webhooks/{id}/disable", Permission::ManageNotifications),
+    ("POST", "/admin/webhooks/{id}/enable", Permission::ManageNotifications),
+    ("POST", "/admin/webhooks/{id}/delete", Permission::ManageNotifications),
     // Catalog, second part: CSV import with dry run, product images, categories and collections
     // (`routes::admin_import`, `admin_media`, `admin_taxonomy`).
     ("POST", "/admin/import", Permission::EditProducts),

@@ -11,6 +11,9 @@ pub enum Channel {
     Email,
     Push,
     Zns,
+    /// A signed POST to an endpoint an app registered (`app::webhooks`); the recipient is the
+    /// endpoint's id.
+    Webhook,
 }
 
 impl Channel {
@@ -19,11 +22,12 @@ impl Channel {
             Channel::Email => "email",
             Channel::Push => "push",
             Channel::Zns => "zns",
+            Channel::Webhook => "webhook",
         }
     }
 
     pub fn parse(code: &str) -> Option<Channel> {
-        [Channel::Email, Channel::Push, Channel::Zns].into_iter().find(|c| c.code() == code)
+        [Channel::Email, Channel::Push, Channel::Zns, Channel::Webhook].into_iter().find(|c| c.code() == code)
     }
 }
 

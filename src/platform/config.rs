@@ -64,6 +64,10 @@ pub struct Config {
     /// Zalo ZNS for phone-only buyers: `ZNS_ACCESS_TOKEN` (secret), `ZNS_TEMPLATE_ID`,
     /// `ZNS_API_BASE`, `ZNS_MODE` (`domain::zns::ZnsConfig`); off unless token and template are set.
     pub zns: Option<crate::domain::zns::ZnsConfig>,
+    /// Webhooks to apps (`app::webhooks::WebhookConfig`): `SHOP_SECRET` opens the endpoints' sealed
+    /// signing secrets; `WEBHOOK_TEST_ORIGINS` (space-separated) the local fakes' origins that the
+    /// SSRF guard lets through beside public https.
+    pub webhooks: crate::app::webhooks::WebhookConfig,
     /// `API_ALLOWED_ORIGINS`: the web apps' origins allowed to call the API from a browser
     /// (space-separated; none by default), `domain::cors`.
     pub api_allowed_origins: crate::domain::cors::AllowedOrigins,
@@ -150,6 +154,7 @@ impl Config {
             mail: crate::domain::notify::MailConfig::from_lookup(|name| var(env, name)),
             push: crate::app::push::PushConfig::from_lookup(|name| var(env, name)),
             zns: crate::domain::zns::ZnsConfig::from_lookup(|name| var(env, name)),
+            webhooks: crate::app::webhooks::WebhookConfig::from_lookup(|name| var(env, name)),
             api_allowed_origins: crate::domain::cors::AllowedOrigins::parse(&var(env, "API_ALLOWED_ORIGINS").unwrap_or_default()),
             api_app_schemes: crate::domain::cors::app_schemes(&var(env, "API_APP_SCHEMES").unwrap_or_default()),
             stream: crate::domain::stream::StreamConfig::from_lookup(|name| var(env, name)),

@@ -1,7 +1,8 @@
 //! The outbox's delivery in the Worker: the email transports (Resend's HTTP API, Cloudflare's
 //! `send_email` binding, the development sink) behind `app::outbox::Mailer`, and the pass that the
 //! cron and `waitUntil` after a change run over every configured channel (`app::outbox::run_pass`,
-//! `app::push::run_push_pass`, `app::zns::run_zns_pass`; their transports in `platform::push`). I/O only.
+//! `app::push::run_push_pass`, `app::zns::run_zns_pass`, `app::webhooks::run_webhook_pass`; their
+//! transports in `platform::push`). I/O only.
 
 use worker::{Context, Env};
 
@@ -9,6 +10,7 @@ use super::config::{now, Config};
 use super::d1::D1;
 use crate::app::outbox::{run_pass, Mailer, PassReport, Settings, PASS_BATCH};
 use crate::app::push::run_push_pass;
+use crate::app::webhooks::run_webhook_pass;
 use crate::app::zns::run_zns_pass;
 use crate::domain::error::AppError;
 use crate::domain::invoice::ShopDetails;
@@ -64,13 +66,10 @@ pub fn settings(env: &Env, config: &Config) -> Settings {
 }
 
 /// One delivery pass over the due messages of each channel that has a transport configured
-/// (email, Web Push, ZNS); a channel without one keeps its messages waiting.
+/// (email, Web Push, ZNS), and the apps' webhooks; a channel without one keeps its messages waiting.
 pub async fn deliver(env: &Env) -> Result<PassReport, AppError> {
     let config = Config::from_env(env);
     let mail = config.mail.transport != MailTransport::Off;
-    if !mail && config.push.is_none() && config.zns.is_none() {
-        return Ok(PassReport::default());
-    }
     let db = D1::open(env)?;
     let claim = super::random::token(8).ok_or_else(|| AppError::Internal("no randomness".into()))?;
     let settings = settings(env, &config);
@@ -84,6 +83,7 @@ pub async fn deliver(env: &Env) -> Result<PassReport, AppError> {
     if let Some(zns) = &config.zns {
         report = report.plus(run_zns_pass(&db, &super::push::WorkerZns, &settings, zns, &claim, now(), PASS_BATCH).await?);
     }
+    report = report.plus(run_webhook_pass(&db, &super::push::WorkerWebhooks, &config.webhooks, &claim, now(), PASS_BATCH).await?);
     Ok(report)
 }
 

@@ -137,6 +137,12 @@ pub fn reference(doc: &Value, origin: &str) -> Markup {
                     p lang="vi" { "Tài liệu API JSON của cửa hàng: mỗi thao tác, tham số, mã trạng thái và một lệnh curl để sao chép." }
                     p { (doc["info"]["description"].as_str().unwrap_or_default()) }
                     p { "Machine-readable: " a href="/api/v1/openapi.json" { code { "/api/v1/openapi.json" } } " (OpenAPI 3.1). Errors are " code { "{\"error\": {\"code\", \"message\", \"fields\", \"request_id\"}}" } "." }
+                    p id="webhooks" {
+                        "Webhooks: instead of polling, a shop manager registers your https endpoint at " code { "/admin/webhooks" } " for the events "
+                        @for (i, e) in crate::domain::webhooks::Event::SUBSCRIBABLE.iter().enumerate() { @if i > 0 { ", " } code { (e.code()) } }
+                        ". Each arrives as a POST of " code { "{\"id\", \"type\", \"created_at\", \"data\"}" } " signed " code { "Vestify-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>" } " with " code { "Vestify-Event-Id" }
+                        "; answer 2xx within 10 s, anything else is retried (6 tries). Verification recipe (Node, Rust), the 5-minute tolerance and a test vector: docs/WEBHOOKS.md in the repository."
+                    }
                     nav aria-label="Operations" {
                         ul {
                             @for o in &ops {
@@ -218,6 +224,7 @@ mod tests {
     fn every_operation_of_the_document_is_on_the_page_with_its_statuses_and_a_curl_example() {
         let doc = doc();
         let page = reference(&doc, "https://vestify.vn").into_string();
+        assert!(page.contains("id=\"webhooks\"") && page.contains("<code>stock.low</code>") && page.contains("Vestify-Signature"), "the webhooks paragraph");
         let ops = operations(&doc);
         assert!(ops.len() >= 20, "{}", ops.len());
         for o in &ops {

@@ -14,6 +14,7 @@ pub mod reviews;
 pub mod shop_info;
 pub mod taxonomy;
 pub mod texts;
+pub mod webhooks;
 
 use maud::{html, Markup, DOCTYPE};
 

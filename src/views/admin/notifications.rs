@@ -102,6 +102,7 @@ pub fn log_page(ctx: &AdminCtx, f: &LogFilter, rows: &[LogRow], dead: i64, notic
             p {
                 a href=(ctx.href("/admin/notifications?status=dead")) { (tr(ctx, "Thư thất bại", "Dead letters")) " (" (dead) ")" }
                 " · " a href=(ctx.href("/admin/notifications/preview")) { (tr(ctx, "Xem trước các mẫu", "Preview the templates")) }
+                " · " a href=(ctx.href("/admin/webhooks")) { "Webhooks" }
             }
             form.admin-filters method="get" action=(ctx.href("/admin/notifications")) {
                 fieldset {
@@ -112,7 +113,7 @@ pub fn log_page(ctx: &AdminCtx, f: &LogFilter, rows: &[LogRow], dead: i64, notic
                     } }
                     label { (tr(ctx, "Kênh", "Channel")) select name="channel" {
                         option value="" { (tr(ctx, "Tất cả", "All")) }
-                        @for c in [Channel::Email, Channel::Push, Channel::Zns] { option value=(c.code()) selected[f.channel == Some(c)] { (c.code()) } }
+                        @for c in [Channel::Email, Channel::Push, Channel::Zns, Channel::Webhook] { option value=(c.code()) selected[f.channel == Some(c)] { (c.code()) } }
                     } }
                     label { (tr(ctx, "Trạng thái", "Status")) select name="status" {
                         option value="" { (tr(ctx, "Tất cả", "All")) }
