@@ -240,6 +240,7 @@ fn refusal(refusal: &CartError) -> Response {
     let status = match refusal {
         CartError::NotFound | CartError::VariantNotFound | CartError::LineNotFound | CartError::CouponNotFound => 404,
         CartError::InsufficientStock { .. } | CartError::CartChanged { .. } | CartError::CartEmpty | CartError::TotalChanged { .. } => 409,
+        CartError::ItemSoldOut { .. } => 409,
         CartError::VariantUnavailable
         | CartError::InvalidQuantity
         | CartError::QuantityLimit { .. }
@@ -255,6 +256,9 @@ fn refusal(refusal: &CartError) -> Response {
     let mut error = json!({"code": refusal.code(), "message": refusal.message(), "fields": {}});
     if let Some(n) = refusal.available() {
         error["available"] = json!(n);
+    }
+    if let CartError::ItemSoldOut { item, .. } = refusal {
+        error["item"] = json!(item);
     }
     if let CartError::CouponRejected { cart } = refusal {
         if !cart.discounts.rejected.is_empty() {

@@ -42,6 +42,7 @@ fn benefit_label(ctx: &AdminCtx, key: &str) -> &'static str {
         "buy_x_get_y" => l.pick("Mua X tặng/giảm Y", "Buy X get Y"),
         "tiered_spend" => l.pick("Chi tiêu theo bậc", "Tiered spend"),
         "bundle_price" => l.pick("Giá combo", "Bundle price"),
+        "bundle_percent" => l.pick("Mua kèm giảm %", "Bundle percent off"),
         _ => l.pick("Quà tặng kèm", "Gift with purchase"),
     }
 }
