@@ -86,6 +86,7 @@ pub fn promotions_page(ctx: &AdminCtx, shop: &PageCtx, list: &[Listed], notice: 
         }
         section.admin-card {
             h2 { (l.pick("Các khuyến mãi", "Promotions")) }
+            p { a href=(ctx.href("/admin/bundles")) { (l.pick("Combo mua kèm →", "Bundles →")) } }
             @if list.is_empty() {
                 p { (l.pick("Chưa có khuyến mãi nào.", "No promotions yet.")) }
             } @else {
