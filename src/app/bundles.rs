@@ -284,14 +284,20 @@ impl Offer {
         self.items.iter().filter_map(|i| i.variants.iter().find(|v| v.available > 0).or_else(|| i.variants.first())).collect()
     }
 
-    /// What one set of these picks costs before and after the bundle, priced by the engine.
-    pub fn totals(&self, picks: &[&OfferRow], now: i64) -> (Vnd, Vnd) {
+    /// What one set of these picks costs before and after the bundle, priced by the engine. Whether
+    /// the bundle runs now is `live_at`'s question, so its dates are left out here.
+    pub fn totals(&self, picks: &[&OfferRow]) -> (Vnd, Vnd) {
         let lines: Vec<Line> = picks
             .iter()
             .map(|v| Line { variant_id: v.variant_id, product_id: v.product_id, categories: Vec::new(), collections: Vec::new(), unit_price: v.price, quantity: 1, on_sale: false })
             .collect();
-        let promotions: Vec<Promotion> = self.row.promotion().into_iter().collect();
-        let priced = price(&PricingInput { lines: &lines, shipping: Vnd::ZERO, promotions: &promotions, codes: &[], customer: &Customer::default(), now });
+        let promotions: Vec<Promotion> = self
+            .row
+            .promotion()
+            .map(|p| Promotion { active: true, conditions: crate::domain::promotions::Conditions { starts_at: None, ends_at: None, ..p.conditions.clone() }, ..p })
+            .into_iter()
+            .collect();
+        let priced = price(&PricingInput { lines: &lines, shipping: Vnd::ZERO, promotions: &promotions, codes: &[], customer: &Customer::default(), now: 0 });
         (priced.subtotal, priced.subtotal.saturating_sub(priced.items_discount))
     }
 }

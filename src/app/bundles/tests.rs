@@ -117,7 +117,7 @@ fn the_product_page_offers_a_live_bundle_with_its_items_variants_and_totals() {
     assert_eq!(offer.items.iter().map(|i| i.product_id).collect::<Vec<_>>(), vec![ps[0].0, ps[1].0], "in the manager's order");
     assert!(offer.items.iter().all(|i| !i.variants.is_empty() && i.variants.iter().all(|v| v.product_id == i.product_id)));
     let picks = offer.default_picks();
-    let (before, after) = offer.totals(&picks, NOW);
+    let (before, after) = offer.totals(&picks);
     let sum: i64 = picks.iter().map(|v| v.price.minor()).sum();
     assert_eq!(before, Vnd::new(sum));
     assert_eq!(after, Vnd::new(sum - sum / 10), "10% off, rounded down to the đồng");
