@@ -229,7 +229,9 @@ async fn add_cart_bundle(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, 
     let (ctx, config) = (&p.ctx, &p.config);
     require_secret(config)?;
     let bundle_id = p.field("bundle_id").and_then(|v| v.parse().ok()).and_then(client_id).ok_or(AppError::NotFound)?;
-    let picks: Vec<i64> = p.form.iter().filter(|(k, _)| k == "variant_ids").filter_map(|(_, v)| v.trim().parse().ok().and_then(client_id)).collect();
+    // One `variant_ids` field per item (the product page's pickers), or one comma-separated field.
+    let picks: Vec<i64> =
+        p.form.iter().filter(|(k, _)| k == "variant_ids").flat_map(|(_, v)| v.split(',')).filter_map(|v| v.trim().parse().ok().and_then(client_id)).collect();
     let (cart_id, _) = shopper_cart(p, true).await?;
     let db = D1::open(p.env)?;
     let ended = |cart: Option<&CartView>| {
