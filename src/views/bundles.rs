@@ -168,6 +168,23 @@ mod tests {
     }
 
     #[test]
+    fn the_order_groups_its_discounted_lines_under_the_bundle_its_snapshot_names() {
+        let line = |no: i64, product: i64, discount: i64| -> crate::app::orders::OrderLine {
+            serde_json::from_value(serde_json::json!({"line_no": no, "variant_id": no * 10, "product_id": product, "sku": format!("S{no}"), "name_vi": "A", "name_en": "A",
+                "size": "M", "color": "den", "image_url": null, "unit_price": 100, "quantity": 1, "line_total": 100, "discount": discount})).unwrap()
+        };
+        let redemption = |id: i64, benefit: serde_json::Value| -> crate::app::promotions::RedemptionRow {
+            serde_json::from_value(serde_json::json!({"promotion_id": id, "code": null, "class": "product", "name_vi": "Combo", "name_en": "Bundle",
+                "benefit": benefit.to_string(), "amount": 20, "state": "claimed"})).unwrap()
+        };
+        // Product 3's line carries no bundle discount (a second unit outside the set) and stays apart.
+        let lines = [line(1, 1, 10), line(2, 2, 10), line(3, 1, 0), line(4, 9, 5)];
+        let redemptions = [redemption(7, serde_json::json!({"type": "percent_off", "percent": 5})), redemption(8, serde_json::json!({"type": "bundle_percent", "products": [1, 2], "percent": 10}))];
+        let got: Vec<(i64, Vec<usize>)> = order_groups(&redemptions, &lines).iter().map(|(r, _, m)| (r.promotion_id, m.clone())).collect();
+        assert_eq!(got, vec![(8, vec![0, 1])]);
+    }
+
+    #[test]
     fn a_sold_out_item_is_named_in_both_languages() {
         let item = SoldOutItem { variant_id: 5, sku: "G-1".into(), name_vi: "Gile len".into(), name_en: "Wool vest".into(), size: "M".into(), color_vi: Some("Đen".into()), color_en: Some("Black".into()), available: 0 };
         let ctx = |locale| PageCtx { locale, path: "/cart".into(), query: String::new(), origin: "https://vestify.test".into(), categories: Vec::new(), shop: Default::default() };
