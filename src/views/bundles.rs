@@ -33,7 +33,10 @@ pub fn offers(ctx: &PageCtx, offers: &[Offer]) -> Markup {
             @let id = offer.row.id;
             @let picks = offer.default_picks();
             @let (before, after) = offer.totals(&picks);
-            section.bundle-offer aria-labelledby=(format!("bundle-{id}")) data-bundle=(id) {
+            @let rule = offer.row.promotion().map(|p| p.benefit);
+            @let percent = match &rule { Some(Benefit::BundlePercent { percent, .. }) => Some(*percent), _ => None };
+            @let set_price = match &rule { Some(Benefit::BundlePrice { price, .. }) => Some(price.minor()), _ => None };
+            section.bundle-offer aria-labelledby=(format!("bundle-{id}")) data-bundle=(id) data-bundle-percent=[percent] data-bundle-price=[set_price] data-locale=(ctx.locale.code()) {
                 h2 #(format!("bundle-{id}")) { (ctx.locale.pick(&offer.row.name_vi, &offer.row.name_en)) }
                 @if let Some(p) = offer.row.promotion() { p.bundle-benefit { (benefit_text(ctx, &p.benefit)) } }
                 form.bundle-form method="post" action=(ctx.href(CART_BUNDLES)) {
