@@ -14,7 +14,7 @@ use crate::domain::error::AppError;
 use crate::domain::listing::{percent_encode_component, FieldError};
 use crate::platform::config::now;
 use crate::platform::d1::D1;
-use crate::views::admin::bundles::{bundle_edit_page, bundles_page, fields_of, Notice};
+use crate::views::admin::bundles::{bundle_edit_page, bundles_page, fields_of, Listing, Notice};
 use crate::views::admin::AdminCtx;
 use crate::views::PageCtx;
 
@@ -63,7 +63,8 @@ async fn list(db: &D1, ctx: &AdminCtx, shop: &PageCtx, notice: Option<&Notice>, 
     let bundles: Vec<PromotionRow> = bundles.decode()?;
     let items: Vec<BundleProductRow> = items.decode()?;
     let choices: Vec<ProductChoice> = choices.decode()?;
-    Ok(html(status, bundles_page(ctx, shop, &bundles, &items, &choices, notice, errors, form).into_string(), Vec::new()))
+    let listing = Listing { bundles: &bundles, items: &items, choices: &choices };
+    Ok(html(status, bundles_page(ctx, shop, &listing, notice, errors, form).into_string(), Vec::new()))
 }
 
 fn bundle_id(id: &str) -> Result<i64, AppError> {

@@ -96,7 +96,7 @@ pub fn sold_out_text(ctx: &PageCtx, item: &SoldOutItem) -> String {
 /// The bundles that applied, with the positions (in `lines`' order) of the lines they discounted;
 /// a line discounted by two bundles goes with the first. `line_of(i)` is the i-th line's variant id
 /// and whether it carries a share of `applied`.
-pub fn groups<'a>(applied: &'a [Applied], count: usize, in_bundle: impl Fn(usize, &Applied) -> bool) -> Vec<(&'a Applied, Vec<usize>)> {
+pub fn groups(applied: &[Applied], count: usize, in_bundle: impl Fn(usize, &Applied) -> bool) -> Vec<(&Applied, Vec<usize>)> {
     let mut taken = vec![false; count];
     let mut out = Vec::new();
     for a in applied.iter().filter(|a| a.benefit.bundle_products().is_some()) {

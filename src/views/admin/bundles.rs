@@ -51,17 +51,16 @@ pub fn fields_of(row: &PromotionRow) -> Vec<(String, String)> {
     out
 }
 
+/// What the bundles page lists: the bundles, their products, and the products a bundle may take.
+pub struct Listing<'a> {
+    pub bundles: &'a [PromotionRow],
+    pub items: &'a [BundleProductRow],
+    pub choices: &'a [ProductChoice],
+}
+
 /// The list, the notice and the create form (`form`/`errors`: what was typed and why it was refused).
-pub fn bundles_page(
-    ctx: &AdminCtx,
-    shop: &PageCtx,
-    bundles: &[PromotionRow],
-    items: &[BundleProductRow],
-    choices: &[ProductChoice],
-    notice: Option<&Notice>,
-    errors: &[FieldError],
-    form: &[(String, String)],
-) -> Markup {
+pub fn bundles_page(ctx: &AdminCtx, shop: &PageCtx, listing: &Listing, notice: Option<&Notice>, errors: &[FieldError], form: &[(String, String)]) -> Markup {
+    let Listing { bundles, items, choices } = *listing;
     let l = ctx.locale;
     let main = html! {
         @if let Some(n) = notice {
