@@ -10,7 +10,7 @@ import { adminSession, createOwner, OWNER_PASSWORD } from './support/admins.mjs'
 import { catalog } from './support/seed.mjs';
 import { openPage, useBrowser } from './support/browser.mjs';
 import { beforeAll, s, shop, useShop } from './support/setup.mjs';
-import { checkoutBody, shippingFee, variantPool, waitFor } from './support/shopping.mjs';
+import { checkoutBody, createBundle, shippingFee, variantPool, waitFor } from './support/shopping.mjs';
 import { startWebhookReceiver } from './support/fakes/webhooks.mjs';
 
 const c = catalog();
@@ -1212,6 +1212,20 @@ describe('every operation of openapi.json', () => {
     await s.api('POST', `/api/v1/carts/${cart.id}/coupons`, { body: { code: 'x' }, headers: ct });
     await s.api('DELETE', `/api/v1/carts/${cart.id}/coupons/FREESHIP`, { headers: ct });
     await s.api('DELETE', `/api/v1/carts/${cart.id}/coupons/FREESHIP`, { headers: ct });
+    // A bundle (app::bundles): all of it added at once, then picks that are not one of each product.
+    const others = c.active.flatMap((p) => c.variantsOf(p)).filter((x) => x.on_hand >= 12 && x.product_id !== v.product_id).sort((a, b) => b.id - a.id);
+    const [b1] = others;
+    const b2 = others.find((x) => x.product_id !== b1.product_id);
+    const bundleId = await createBundle(shop, [b1.product_id, b2.product_id], 10);
+    const bundleCart = await s.createCart();
+    const bct = { 'x-cart-token': bundleCart.token };
+    const added = await s.api('POST', `/api/v1/carts/${bundleCart.id}/bundles`, { body: { bundle_id: bundleId, variant_ids: [b2.id, b1.id] }, headers: bct });
+    assert.equal(added.status, 200, added.text);
+    assert.ok(added.json.discounts.applied.some((a) => a.promotion_id === bundleId && a.benefit.type === 'bundle_percent'), added.text);
+    assert.equal((await s.api('POST', `/api/v1/carts/${bundleCart.id}/bundles`, { body: { bundle_id: bundleId, variant_ids: [b1.id] }, headers: bct })).status, 400);
+    await s.api('DELETE', `/api/v1/carts/${bundleCart.id}/items/${b1.id}`, { headers: bct });
+    await s.api('DELETE', `/api/v1/carts/${bundleCart.id}/items/${b2.id}`, { headers: bct });
+    await shop.sql(`UPDATE promotions SET status = 'disabled' WHERE id = ${bundleId}`);
     await s.api('POST', `/api/v1/carts/${cart.id}/shipping-quote`, { body: { province_code: '01' }, headers: ct });
     await s.api('POST', `/api/v1/carts/${cart.id}/shipping-quote`, { body: { province_code: '99' }, headers: ct });
     await s.api('POST', `/api/v1/carts/${cart.id}/checkout`, { body: checkoutBody({ email: 'x' }), headers: ct });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { s, shop, useShop } from './support/setup.mjs';
-import { assertStockReconciles, cookiesOf, flip, mapLimit, variantPool } from './support/shopping.mjs';
+import { assertStockReconciles, cookiesOf, createBundle, flip, mapLimit, variantPool } from './support/shopping.mjs';
 
 const pool = variantPool();
 
@@ -70,6 +70,56 @@ describe('a race for the last units', () => {
     assert.deepEqual(stock, [{ on_hand: N, reserved: N }], 'the orders keep the units reserved, never more');
     assert.deepEqual(pending, [{ orders: N, units: N }]);
     assert.deepEqual(converted, [{ state: 'converted', n: N }]);
+  });
+});
+
+describe("a bundle's add all", () => {
+  it('is all-or-nothing under a race for the last unit of one item: one cart gets the whole bundle, the other is unchanged, nothing is oversold', async () => {
+    const [first] = pool.take(1);
+    const [second] = pool.take(1, (v) => v.product_id !== first.product_id);
+    const [third] = pool.take(1, (v) => ![first.product_id, second.product_id].includes(v.product_id));
+    const items = [first, second, third];
+    const bundle = await createBundle(shop, items.map((v) => v.product_id), 10);
+    // The last unit of the second item.
+    await shop.sql(`UPDATE variants SET on_hand = 1, reserved = 0 WHERE id = ${second.id}`);
+    pool.override(second.id, 1);
+    const carts = [await s.createCart(), await s.createCart()];
+    // One of them already holds a line of the first item: "unchanged" covers its line and hold too.
+    assert.equal((await s.addItem(carts[1], first.id, 1)).status, 201);
+    const before = await snapshot(items, carts);
+    const linesBefore = await Promise.all(carts.map(async (c) => linesOf((await s.getCart(c)).json)));
+
+    const body = { bundle_id: bundle, variant_ids: items.map((v) => v.id) };
+    const results = await Promise.all(carts.map((cart) => s.api('POST', `/api/v1/carts/${cart.id}/bundles`, { body, headers: { 'x-cart-token': cart.token } })));
+    assert.deepEqual(results.map((r) => r.status).sort(), [200, 409], results.map((r) => r.text).join('\n'));
+    const w = results.findIndex((r) => r.status === 200);
+    const [won, lost] = [results[w], results[1 - w]];
+    assert.equal(lost.json.error.code, 'item_sold_out');
+    assert.deepEqual([lost.json.error.item.variant_id, lost.json.error.item.available], [second.id, 0], 'the refusal names the sold-out item');
+
+    // The winner holds one more of each item, priced with the bundle (10% of one set, rounded down).
+    for (const v of items) {
+      const line = won.json.lines.find((l) => l.variant_id === v.id);
+      assert.equal(line.held, line.quantity, `${v.sku} is held`);
+    }
+    const set = items.reduce((sum, v) => sum + won.json.lines.find((l) => l.variant_id === v.id).unit_price, 0);
+    const applied = won.json.discounts.applied.find((a) => a.promotion_id === bundle);
+    assert.deepEqual([applied?.benefit.type, applied?.amount], ['bundle_percent', Math.floor(set / 10)]);
+
+    // The loser's cart, its holds and every item's stock are as they were; the last unit is sold once.
+    const loser = carts[1 - w];
+    assert.deepEqual(linesOf((await s.getCart(loser)).json), linesBefore[1 - w]);
+    const after = await snapshot(items, carts);
+    assert.deepEqual(after.holds.filter((h) => h.cart_id === loser.id), before.holds.filter((h) => h.cart_id === loser.id));
+    const last = after.stock.find((v) => v.id === second.id);
+    assert.deepEqual([last.on_hand, last.reserved], [1, 1], 'no oversell');
+    for (const v of after.stock) assert.ok(v.reserved <= v.on_hand, `${v.id}: reserved ${v.reserved} <= on_hand ${v.on_hand}`);
+
+    // The HTML form says which item, in the shopper's language, with a 409 and nothing added.
+    const page = await s.postForm('/en/cart/bundles', { bundle_id: bundle, variant_ids: items.map((v) => v.id).join(',') });
+    assert.equal(page.status, 409, page.text.slice(0, 300));
+    assert.match(page.text, /is sold out: nothing from the bundle was added/);
+    await shop.sql(`UPDATE promotions SET status = 'disabled' WHERE id = ${bundle}`);
   });
 });
 

@@ -5,6 +5,10 @@
 // for console errors, uncaught exceptions, CSP violations and sideways overflow.
 //
 // Prices come from the JSON API of the same shop; the discount is computed from the rule created here.
+//
+// A manager makes a bundle ("Mua kèm giảm 10%") in the admin panel, picking its products by name;
+// the (edge-cached) product page offers it at once, and one button puts every item in the cart,
+// where the lines are grouped under the bundle with its discount.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -12,6 +16,8 @@ import { assertFits, browser, navigateBy, PHONE, text, TIMEOUT, useBrowser } fro
 import { catalog, vnd } from './support/seed.mjs';
 import { s, shop, useShop } from './support/setup.mjs';
 import { shippingFee, standardFee } from './support/shopping.mjs';
+import { newEmail } from './support/accounts.mjs';
+import { createOwner, OWNER_PASSWORD } from './support/admins.mjs';
 
 const PERCENT = 15;
 const CODE = 'CHAOXUAN15';
@@ -104,6 +110,72 @@ test('on a phone, a shopper applies a coupon in the cart, checks out and pays th
     assert.match(await text(page.locator('table.order-lines tr.discount-row')), /Chào xuân/);
     assert.equal(Number(await page.locator('[data-total]').getAttribute('data-total')), near);
     await assertFits(page, 'paid order with a discount');
+    assert.deepEqual(problems, [], 'no console errors, uncaught exceptions or CSP violations');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a manager makes a bundle; on a phone a shopper adds all of it from the product page and sees it grouped with its discount in the cart', async () => {
+  const owner = newEmail('owner');
+  const made = await createOwner(shop, owner);
+  assert.equal(made.code, 0, made.out);
+  const c = catalog();
+  // Two products with a variant in stock (by the live API), not the coupon test's product.
+  const listing = (await shop.getJson('/api/v1/products?sort=price_asc&per_page=60')).json.products.slice(1);
+  const picked = [];
+  for (const card of listing) {
+    if (picked.length === 2) break;
+    const product = (await shop.getJson(`/api/v1/products/${encodeURIComponent(card.slug)}`)).json.product;
+    if (product.variants.some((v) => v.available >= 2)) picked.push(c.productById(product.id));
+  }
+  assert.equal(picked.length, 2, 'precondition: two products in stock');
+
+  const context = await browser.newContext(PHONE);
+  context.setDefaultNavigationTimeout(TIMEOUT);
+  context.setDefaultTimeout(TIMEOUT);
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective}`));
+  });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`${page.url()}: ${msg.text()}`); });
+  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+  try {
+    await page.goto(`${shop.url}/admin/login`);
+    await page.fill('input[name="email"]', owner);
+    await page.fill('input[name="password"]', OWNER_PASSWORD);
+    await navigateBy(page, () => page.click('form[action="/admin/login"] button[type="submit"]'));
+    await page.goto(`${shop.url}/admin/bundles`);
+    await page.fill('#new-bundle input[name="name_vi"]', 'Mua kèm giảm 10%');
+    await page.fill('#new-bundle input[name="name_en"]', '10% off together');
+    const selects = page.locator('#new-bundle select[name="product"]');
+    await selects.nth(0).selectOption({ label: picked[0].name_vi });
+    await selects.nth(1).selectOption({ label: picked[1].name_vi });
+    await page.fill('#new-bundle input[name="percent"]', '10');
+    await navigateBy(page, () => page.locator('#new-bundle button[type="submit"]').click());
+    assert.match(await text(page.locator('p.notice')), /Đã tạo combo: Mua kèm giảm 10%/);
+
+    // The product page (a cached page, made anew by the bundle's new catalog version) offers it.
+    await page.goto(`${shop.url}/p/${picked[1].slug}`);
+    const offer = page.locator('section.bundle-offer');
+    assert.equal(await text(offer.locator('h2')), 'Mua kèm giảm 10%');
+    assert.equal(await offer.locator('li.bundle-item').count(), 2);
+    const prices = await offer.locator('select[name="variant_ids"]').evaluateAll((all) => all.map((s) => Number(s.selectedOptions[0].dataset.price)));
+    const set = prices.reduce((a, b) => a + b, 0);
+    const discount = Math.floor(set / 10);
+    assert.equal(Number(await offer.locator('[data-bundle-before]').getAttribute('data-bundle-before')), set);
+    assert.equal(Number(await offer.locator('[data-bundle-after]').getAttribute('data-bundle-after')), set - discount);
+    await assertFits(page, 'product page with a bundle');
+
+    await navigateBy(page, () => offer.getByRole('button', { name: 'Thêm cả bộ vào giỏ' }).click());
+    assert.equal(new URL(page.url()).pathname, '/cart');
+    const group = page.locator('tbody.bundle-group');
+    assert.match(await text(group.locator('tr.bundle-head')), /Combo: Mua kèm giảm 10%/);
+    assert.equal(Number(await group.locator('[data-bundle-discount]').getAttribute('data-bundle-discount')), discount);
+    assert.equal(await group.locator('tr[data-sku]').count(), 2, 'both items, in the bundle');
+    assert.equal(Number(await page.locator('[data-items-total]').getAttribute('data-items-total')), set - discount);
+    await assertFits(page, 'cart with a bundle');
     assert.deepEqual(problems, [], 'no console errors, uncaught exceptions or CSP violations');
   } finally {
     await context.close();

@@ -553,3 +553,26 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
     })
     .catch(() => { /* the block is optional */ });
 })();
+
+// Bundles (issue 15): the product page's "add all" offer shows the set's price for the variants
+// picked. The server priced the first picks; this repeats the engine's rule for one set (percent
+// rounded down to the đồng, or the bundle price when it is lower) as the pickers change.
+(() => {
+  const money = (n, locale) => (locale === 'en' ? `₫${n.toLocaleString('en-US')}` : `${n.toLocaleString('de-DE')} ₫`);
+  for (const offer of document.querySelectorAll('section.bundle-offer')) {
+    const before = offer.querySelector('[data-bundle-before]');
+    const after = offer.querySelector('[data-bundle-after]');
+    if (!after) continue;
+    offer.addEventListener('change', () => {
+      const set = [...offer.querySelectorAll('select[name="variant_ids"]')].reduce((sum, s) => sum + Number(s.selectedOptions[0]?.dataset.price || 0), 0);
+      const { bundlePercent: percent, bundlePrice: price, locale } = offer.dataset;
+      const off = percent ? Math.floor((set * Number(percent)) / 100) : Math.max(set - Number(price || set), 0);
+      after.dataset.bundleAfter = String(set - off);
+      after.textContent = money(set - off, locale);
+      if (before) {
+        before.dataset.bundleBefore = String(set);
+        before.textContent = money(set, locale);
+      }
+    });
+  }
+})();

@@ -290,6 +290,20 @@ impl From<Failure> for AppError {
     }
 }
 
+/// The item an all-or-nothing add could not hold: which variant, its names for the message, and
+/// how many more of it the cart could hold now (what is free plus what its line already holds).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SoldOutItem {
+    pub variant_id: i64,
+    pub sku: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub size: String,
+    pub color_vi: Option<String>,
+    pub color_en: Option<String>,
+    pub available: i64,
+}
+
 /// Why the cart refused a call: one variant per refusal, with what the shopper needs to see (the
 /// cart as it is now, how many are left). Crosses from the cart object to the Worker as JSON
 /// (`code` names the variant); `Internal` never does.
@@ -329,6 +343,9 @@ pub enum CartError {
     TotalChanged { cart: Box<CartView> },
     /// An `Idempotency-Key` already used on this cart for another request.
     IdempotencyKeyReused,
+    /// Adding several lines at once (a bundle's "add all"): this item could not be held, so nothing
+    /// was added and the cart is as it was.
+    ItemSoldOut { item: Box<SoldOutItem>, cart: Box<CartView> },
     #[serde(skip)]
     Internal(Failure),
 }
@@ -355,6 +372,7 @@ impl CartError {
             CartError::ShippingUnavailable { .. } => "shipping_unavailable",
             CartError::TotalChanged { .. } => "total_changed",
             CartError::IdempotencyKeyReused => "idempotency_key_reused",
+            CartError::ItemSoldOut { .. } => "item_sold_out",
             CartError::Internal(_) => "internal_error",
         }
     }
@@ -380,6 +398,7 @@ impl CartError {
             CartError::ShippingUnavailable { .. } => "that shipping method is not offered to this address for this parcel; see cart.shipping",
             CartError::TotalChanged { .. } => "the total is not expected_total; see the cart priced for this address",
             CartError::IdempotencyKeyReused => "this Idempotency-Key was already used with another request; use a new key for a new request",
+            CartError::ItemSoldOut { .. } => "one item cannot be held in the quantity asked (see error.item); nothing was added",
             CartError::Internal(_) => "cart operation failed",
         }
     }
@@ -390,6 +409,7 @@ impl CartError {
         match self {
             CartError::InsufficientStock { available, .. } => Some(*available),
             CartError::QuantityLimit { .. } => Some(MAX_PER_VARIANT),
+            CartError::ItemSoldOut { item, .. } => Some(item.available),
             _ => None,
         }
     }
@@ -404,7 +424,8 @@ impl CartError {
             | CartError::CouponRejected { cart }
             | CartError::CartChanged { cart }
             | CartError::ShippingUnavailable { cart }
-            | CartError::TotalChanged { cart } => Some(cart),
+            | CartError::TotalChanged { cart }
+            | CartError::ItemSoldOut { cart, .. } => Some(cart),
             _ => None,
         }
     }
@@ -468,6 +489,13 @@ pub enum CartCall {
         #[serde(default)]
         key: Option<(String, String)>,
     },
+    /// One more unit of each variant, all held or none (a bundle's "add all"); `key` as for
+    /// `SetQuantity`.
+    AddAll {
+        variant_ids: Vec<i64>,
+        #[serde(default)]
+        key: Option<(String, String)>,
+    },
     /// Places the order (idempotent per cart and key).
     Checkout(Box<Submission>),
     /// Runs the alarm's work now (tests and operators; the work is idempotent).
@@ -516,6 +544,18 @@ pub async fn serve<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, call: CartCall) 
                     }
                     Err(e) => Err(e),
                 },
+            }
+        }
+        CartCall::AddAll { variant_ids, key: None } => add_all(cx, cart, &variant_ids).await.map(shown),
+        CartCall::AddAll { variant_ids, key: Some((key, fingerprint)) } => {
+            let key = format!("items:{key}");
+            match cart.seen(&key, &fingerprint) {
+                KeyUse::Replay => render(cx, cart, Vec::new()).await.map(|cart| CartReply::Replayed { cart: Box::new(cart) }).map_err(CartError::from),
+                KeyUse::Reused => Err(CartError::IdempotencyKeyReused),
+                KeyUse::New => add_all(cx, cart, &variant_ids).await.map(|view| {
+                    cart.remember_key(&key, &fingerprint);
+                    shown(view)
+                }),
             }
         }
         CartCall::Checkout(submission) => place_order(cx, cart, &submission).await.map(|placed| CartReply::Placed(Box::new(placed))).map_err(CartError::from),
@@ -603,6 +643,88 @@ pub async fn set_quantity<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, variant_i
     cart.apply(variant_id, desired, hold_id, held);
     extend(cx, cart).await?;
     Ok(render(cx, cart, Vec::new()).await?)
+}
+
+/// Adds one unit of each variant (a bundle's "add all"), holding stock for every one of them or
+/// for none: every hold is taken in one batch (one D1 transaction) in which a variant short of
+/// stock fails the whole batch (`stock::take_hold_or_fail`). A line that already holds units gives
+/// its hold back and takes one for its new quantity inside the same batch, so a hold the alarm or
+/// the sweep released meanwhile needs nothing special. Refused with `item_sold_out`, naming the
+/// first item that could not be held, when stock is short; the cart is then unchanged.
+pub async fn add_all<D: Db>(cx: &Context<'_, D>, cart: &mut Cart, variant_ids: &[i64]) -> Result<CartView, CartError> {
+    let mut distinct = variant_ids.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if variant_ids.is_empty() || distinct.len() != variant_ids.len() {
+        return Err(CartError::InvalidQuantity);
+    }
+    // The limits first, on a copy: nothing is held when one line would break them.
+    let mut wanted: Vec<(i64, i64)> = Vec::with_capacity(variant_ids.len());
+    let mut trial = cart.clone();
+    for &variant_id in variant_ids {
+        let desired = cart.line(variant_id).map_or(0, |l| l.quantity).saturating_add(1);
+        if desired > MAX_PER_VARIANT {
+            return Err(CartError::QuantityLimit { cart: Box::new(render(cx, cart, Vec::new()).await?) });
+        }
+        trial.plan(variant_id, desired)?;
+        trial.apply(variant_id, desired, None, 0);
+        wanted.push((variant_id, desired));
+    }
+    let variants: Vec<LineVariant> = cx.db.all(&line_variants_sql(variant_ids)).await?;
+    let sold_out = |variant: &LineVariant, available: i64| SoldOutItem {
+        variant_id: variant.id,
+        sku: variant.sku.clone(),
+        name_vi: variant.name_vi.clone(),
+        name_en: variant.name_en.clone(),
+        size: variant.size.clone(),
+        color_vi: variant.color_vi.clone(),
+        color_en: variant.color_en.clone(),
+        available,
+    };
+    for &(variant_id, _) in &wanted {
+        let Some(variant) = variants.iter().find(|v| v.id == variant_id) else { return Err(CartError::VariantNotFound) };
+        if !variant.is_buyable() {
+            let item = Box::new(sold_out(variant, 0));
+            return Err(CartError::ItemSoldOut { item, cart: Box::new(render(cx, cart, Vec::new()).await?) });
+        }
+    }
+    let mut batch = Vec::with_capacity(wanted.len() * 4);
+    let mut taken: Vec<(i64, i64, String)> = Vec::with_capacity(wanted.len());
+    for &(variant_id, desired) in &wanted {
+        if let Some(old) = cart.line(variant_id).and_then(|l| l.hold_id.as_deref()) {
+            batch.extend(stock::release_hold(old, cx.now));
+        }
+        let hold_id = cx.new_id()?;
+        batch.extend(stock::take_hold_or_fail(&hold_id, cx.cart_id.as_str(), variant_id, desired, cx.now, cx.hold_expiry()));
+        taken.push((variant_id, desired, hold_id));
+    }
+    cart.touched_at = cx.now;
+    match cx.db.batch(&batch).await {
+        Ok(_) => {
+            for (variant_id, desired, hold_id) in taken {
+                cart.apply(variant_id, desired, Some(hold_id), desired);
+            }
+            extend(cx, cart).await?;
+            Ok(render(cx, cart, Vec::new()).await?)
+        }
+        Err(DbError::Constraint { .. }) => {
+            // Nothing was held. Name the first item short of stock now (a line's own live hold
+            // counts for it); if another cart gave units back meanwhile, the first item.
+            let now: Vec<LineVariant> = cx.db.all(&line_variants_sql(variant_ids)).await?;
+            let live = live_holds(cx.db, &cart.lines.iter().filter_map(|l| l.hold_id.clone()).collect::<Vec<_>>()).await?;
+            let own = |variant_id: i64| cart.line(variant_id).filter(|l| l.hold_id.as_ref().is_some_and(|h| live.contains(h))).map_or(0, |l| l.held);
+            let short = wanted
+                .iter()
+                .filter_map(|(id, desired)| now.iter().find(|v| v.id == *id).map(|v| (v, *desired)))
+                .find(|(v, desired)| v.available() + own(v.id) < *desired)
+                .or_else(|| wanted.first().and_then(|(id, desired)| now.iter().find(|v| v.id == *id).map(|v| (v, *desired))));
+            extend(cx, cart).await?;
+            let Some((variant, _)) = short else { return Err(CartError::VariantNotFound) };
+            let item = sold_out(variant, variant.available() + own(variant.id));
+            Err(CartError::ItemSoldOut { item: Box::new(item), cart: Box::new(render(cx, cart, Vec::new()).await?) })
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Adds a coupon code. Kept only when it applies to this cart now; otherwise refused with the cart

@@ -260,6 +260,8 @@ pub struct ProductPage {
     pub collections: Vec<i64>,
     /// The same product on Shopee / TikTok Shop, as the admin set it (`app::sharing`).
     pub marketplace_links: Vec<super::sharing::MarketplaceLink>,
+    /// The switched-on bundles the product is in (`app::bundles`); the page shows the live ones.
+    pub bundles: Vec<super::bundles::Offer>,
 }
 
 pub fn product_by_slug_sql(slug: &str) -> Sql {

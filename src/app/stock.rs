@@ -36,6 +36,29 @@ pub fn take_hold(hold_id: &str, cart_id: &str, variant_id: i64, quantity: i64, n
     ]
 }
 
+/// `take_hold` for a batch that must take every hold or none (a bundle's "add all"): the same
+/// conditional reservation, then the hold row whose `created_at` is NULL when the reservation
+/// changed no row. NULL breaks its NOT NULL constraint, which fails the statement and rolls back
+/// the whole batch (D1 runs a batch as one transaction), so stock short on any one variant leaves
+/// every variant and every hold as it was.
+pub fn take_hold_or_fail(hold_id: &str, cart_id: &str, variant_id: i64, quantity: i64, now: i64, expires_at: i64) -> [Sql; 2] {
+    let [reserve, _] = take_hold(hold_id, cart_id, variant_id, quantity, now, expires_at);
+    [
+        reserve,
+        Sql::new(
+            "INSERT INTO holds (id, cart_id, variant_id, quantity, state, expires_at, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, 'held', ?, CASE WHEN changes() = 1 THEN ? ELSE NULL END, ?)",
+        )
+        .bind(hold_id)
+        .bind(cart_id)
+        .bind(variant_id)
+        .bind(quantity)
+        .bind(expires_at)
+        .bind(now)
+        .bind(now),
+    ]
+}
+
 /// Changes a live hold by `delta` units (positive takes more, negative gives back). Refused when the
 /// hold is no longer held (the alarm or sweep released it) or, for more, when stock is short.
 pub fn adjust_hold(hold_id: &str, variant_id: i64, delta: i64, now: i64, expires_at: i64) -> [Sql; 2] {

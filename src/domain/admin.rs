@@ -213,6 +213,12 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     // Reviews (issue 22, `routes::admin_reviews`): the moderation queue, every decision audited.
     ("GET", "/admin/reviews", Permission::ModerateReviews),
     ("POST", "/admin/reviews/{id}/{id}", Permission::ModerateReviews),
+    // Bundles (issue 15, `routes::admin_bundles`): managers and owners, every write audited.
+    ("GET", "/admin/bundles", Permission::ManageDiscounts),
+    ("POST", "/admin/bundles", Permission::ManageDiscounts),
+    ("GET", "/admin/bundles/{id}", Permission::ManageDiscounts),
+    ("POST", "/admin/bundles/{id}", Permission::ManageDiscounts),
+    ("POST", "/admin/bundles/{id}/delete", Permission::ManageDiscounts),
 ];
 
 /// The permission a request needs, or `None` when no such admin route exists (a 404).

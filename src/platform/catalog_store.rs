@@ -33,6 +33,7 @@ impl CatalogStore for D1 {
     }
 
     async fn product(&self, slug: &str) -> Result<Option<ProductPage>, AppError> {
+        let [bundle_offers, bundle_items] = crate::app::bundles::offers_batch(slug);
         let results = self
             .batch(&[
                 catalog::product_by_slug_sql(slug),
@@ -44,9 +45,11 @@ impl CatalogStore for D1 {
                 crate::app::sharing::links_by_slug_sql(slug),
                 recs::cards_sql(slug, RecKind::Similar, RELATED),
                 recs::cards_sql(slug, RecKind::BoughtTogether, RELATED),
+                bundle_offers,
+                bundle_items,
             ])
             .await?;
-        let [product, variants, images, tags, related, collections, marketplace_links, similar, bought_together] = results.as_slice() else {
+        let [product, variants, images, tags, related, collections, marketplace_links, similar, bought_together, bundles, bundle_rows] = results.as_slice() else {
             return Err(AppError::Internal(format!("product batch returned {} results", results.len()).into()));
         };
         let Some(product) = product.decode::<Product>()?.into_iter().next() else { return Ok(None) };
@@ -64,6 +67,7 @@ impl CatalogStore for D1 {
             bought_together: bought_together.decode::<CardRow>()?.into_iter().map(ProductCard::from).collect(),
             collections: collections.decode::<IdRow>()?.into_iter().map(|r| r.id).collect(),
             marketplace_links: marketplace_links.decode()?,
+            bundles: crate::app::bundles::offers_from(bundles.decode()?, &bundle_rows.decode::<crate::app::bundles::OfferRow>()?),
         }))
     }
 

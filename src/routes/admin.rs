@@ -234,6 +234,10 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
         }
         ("GET", ["admin", "reviews"]) => super::admin_reviews::queue(&db, &signed.admin, &incoming.query).await,
         ("POST", ["admin", "reviews", id, action]) => super::admin_reviews::decide(env, &db, &signed.admin, &actor, id, action, &form).await,
+        (m, ["admin", "bundles", ..]) => {
+            let admin_ctx = crate::views::admin::AdminCtx::new(ctx.locale, path, &incoming.query, &signed.admin.email, signed.role);
+            super::admin_bundles::handle(env, &db, &admin_ctx, ctx, &actor, m, &segments, &incoming.query, &form).await.unwrap_or(Err(AppError::NotFound))
+        }
         (m, ["admin", "promotions", ..]) => {
             let admin_ctx = crate::views::admin::AdminCtx::new(ctx.locale, path, &incoming.query, &signed.admin.email, signed.role);
             super::admin_promotions::handle(env, &db, &admin_ctx, ctx, &actor, m, &segments, &incoming.query, &form).await.unwrap_or(Err(AppError::NotFound))

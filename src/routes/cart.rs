@@ -38,6 +38,7 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env, wctx: &Context
         (Method::Post, ["cart", "items", variant @ ..]) if !variant.is_empty() => {
             serve_page(req, incoming, env, "cart.set_item", async |p| set_cart_item(p, &variant.join("/")).await).await
         }
+        (Method::Post, ["cart", "bundles"]) => serve_page(req, incoming, env, "cart.add_bundle", async |p| add_cart_bundle(p, track).await).await,
         (Method::Post, ["cart", "coupons"]) => serve_page(req, incoming, env, "cart.apply_coupon", apply_coupon).await,
         (Method::Post, ["cart", "coupons", code @ .., "remove"]) => {
             serve_page(req, incoming, env, "cart.remove_coupon", async |p| remove_coupon(p, &code.join("/")).await).await
@@ -52,6 +53,9 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env, wctx: &Context
         }
         (Method::Delete, ["api", "v1", "carts", id, "items", line]) => {
             serve_machine(req, incoming, env, "api.cart.remove_item", async |m| remove_cart_item_json(m, id, line).await).await
+        }
+        (Method::Post, ["api", "v1", "carts", id, "bundles"]) => {
+            serve_machine(req, incoming, env, "api.cart.add_bundle", async |m| add_cart_bundle_json(m, id, track).await).await
         }
         (Method::Post, ["api", "v1", "carts", id, "checkout"]) => {
             serve_machine(req, incoming, env, "api.checkout", async |m| super::checkout::submit_checkout_json(m, id, track).await).await
@@ -78,7 +82,7 @@ fn cart_api_allow(segments: &[&str]) -> Option<&'static str> {
     match segments {
         ["api", "v1", "carts"] => Some("POST"),
         ["api", "v1", "carts", _] => Some("GET"),
-        ["api", "v1", "carts", _, "items" | "checkout" | "coupons" | "shipping-quote"] => Some("POST"),
+        ["api", "v1", "carts", _, "items" | "checkout" | "coupons" | "shipping-quote" | "bundles"] => Some("POST"),
         ["api", "v1", "carts", _, "items", _] => Some("PATCH, DELETE"),
         ["api", "v1", "carts", _, "coupons", _] => Some("DELETE"),
         _ => None,
@@ -218,6 +222,64 @@ async fn change_line(p: &Page<'_>, cart_id: Option<CartId>, variant_id: i64, qua
     }
 }
 
+/// `POST /cart/bundles` `bundle_id`, `variant_ids` (one per item of the bundle): one more of each,
+/// all held or none (a new cart when the shopper has none). Added: to the cart. Refused: the cart
+/// page, 409, saying which item could not be held (or that the bundle is no longer on offer).
+async fn add_cart_bundle(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, AppError> {
+    let (ctx, config) = (&p.ctx, &p.config);
+    require_secret(config)?;
+    let bundle_id = p.field("bundle_id").and_then(|v| v.parse().ok()).and_then(client_id).ok_or(AppError::NotFound)?;
+    // One `variant_ids` field per item (the product page's pickers), or one comma-separated field.
+    let picks: Vec<i64> =
+        p.form.iter().filter(|(k, _)| k == "variant_ids").flat_map(|(_, v)| v.split(',')).filter_map(|v| v.trim().parse().ok().and_then(client_id)).collect();
+    let (cart_id, _) = shopper_cart(p, true).await?;
+    let db = D1::open(p.env)?;
+    let ended = |cart: Option<&CartView>| {
+        let sentence = ctx.locale.pick("Combo này hiện không còn áp dụng; chưa thêm sản phẩm nào vào giỏ.", "This bundle is no longer on offer; nothing was added to your cart.");
+        html(409, crate::views::cart::cart_page_recommended(ctx, cart, Some(Flash::Bundle(sentence.to_string())), &Default::default()).into_string(), Vec::new())
+    };
+    let variant_ids = match crate::app::bundles::selection(&db, bundle_id, &picks, crate::platform::config::now()).await {
+        Ok((_, ids)) => ids,
+        Err(AppError::Conflict(_)) => {
+            let current = match &cart_id {
+                Some(id) => match cart_call(p.env, id, &CartCall::View).await? {
+                    CartReply::Cart { cart } => Some(cart),
+                    _ => None,
+                },
+                None => None,
+            };
+            return Ok(ended(current.as_deref()));
+        }
+        Err(e) => return Err(e),
+    };
+    let cart_id = match cart_id {
+        Some(id) => id,
+        None => new_cart_id()?,
+    };
+    match cart_call(p.env, &cart_id, &CartCall::AddAll { variant_ids: variant_ids.clone(), key: None }).await? {
+        CartReply::Cart { cart } => {
+            for v in variant_ids {
+                track.record(EventKind::AddedToCart, ProductRef::Variant(v), None);
+            }
+            Ok(redirect(&ctx.href("/cart"), cart_cookies(ctx, config, &cart_id, cart.item_count)))
+        }
+        CartReply::Refused { refusal: CartError::ItemSoldOut { item, cart } } => {
+            let flash = Flash::Bundle(crate::views::bundles::sold_out_text(ctx, &item));
+            let body = crate::views::cart::cart_page_recommended(ctx, Some(&cart), Some(flash), &Default::default()).into_string();
+            let cookies = cart_cookies(ctx, config, &cart_id, cart.item_count);
+            Ok(html(409, body, cookies.into_iter().map(|c| ("set-cookie", c)).collect()))
+        }
+        CartReply::Refused { refusal } => {
+            let mut location = format!("{}?notice={}", ctx.href("/cart"), refusal.code());
+            if let Some(n) = refusal.available() {
+                location.push_str(&format!("&available={n}"));
+            }
+            Ok(redirect(&location, Vec::new()))
+        }
+        CartReply::Placed(_) | CartReply::Contents { .. } | CartReply::Replayed { .. } => Err(AppError::Internal("unexpected cart reply".into())),
+    }
+}
+
 /// `POST /cart/coupons` `code`, `return`.
 async fn apply_coupon(p: &Page<'_>) -> Result<Response, AppError> {
     let (cart_id, _) = shopper_cart(p, false).await?;
@@ -240,6 +302,7 @@ fn refusal(refusal: &CartError) -> Response {
     let status = match refusal {
         CartError::NotFound | CartError::VariantNotFound | CartError::LineNotFound | CartError::CouponNotFound => 404,
         CartError::InsufficientStock { .. } | CartError::CartChanged { .. } | CartError::CartEmpty | CartError::TotalChanged { .. } => 409,
+        CartError::ItemSoldOut { .. } => 409,
         CartError::VariantUnavailable
         | CartError::InvalidQuantity
         | CartError::QuantityLimit { .. }
@@ -255,6 +318,9 @@ fn refusal(refusal: &CartError) -> Response {
     let mut error = json!({"code": refusal.code(), "message": refusal.message(), "fields": {}});
     if let Some(n) = refusal.available() {
         error["available"] = json!(n);
+    }
+    if let CartError::ItemSoldOut { item, .. } = refusal {
+        error["item"] = json!(item);
     }
     if let CartError::CouponRejected { cart } = refusal {
         if !cart.discounts.rejected.is_empty() {
@@ -365,6 +431,37 @@ async fn add_cart_item_json(m: &Machine<'_>, id: &str, track: &Tracker<'_>) -> R
         track.record(EventKind::AddedToCart, ProductRef::Variant(variant_id), None);
     }
     reply_json(reply, true)
+}
+
+#[derive(Deserialize)]
+struct BundleBody {
+    bundle_id: Option<i64>,
+    variant_ids: Option<Vec<i64>>,
+}
+
+/// `POST /api/v1/carts/{id}/bundles` `{bundle_id, variant_ids}`: one more of each picked variant
+/// (one per product of the bundle), all held or none; `409 item_sold_out` names the item that
+/// could not be held and the cart is unchanged. A retried request with the same `Idempotency-Key`
+/// adds once.
+async fn add_cart_bundle_json(m: &Machine<'_>, id: &str, track: &Tracker<'_>) -> Result<Response, AppError> {
+    let id = api_cart_id(m.req, &m.config, id)?;
+    let body: BundleBody = parse_json(&m.body)?;
+    let (Some(bundle_id), Some(picks)) = (body.bundle_id.and_then(client_id), body.variant_ids) else {
+        return Err(AppError::Invalid(vec![
+            FieldError { field: "bundle_id", problem: Problem::Required },
+            FieldError { field: "variant_ids", problem: Problem::Required },
+        ]));
+    };
+    let db = D1::open(m.env)?;
+    let (_, variant_ids) = crate::app::bundles::selection(&db, bundle_id, &picks, crate::platform::config::now()).await?;
+    let key = idempotency_key(header(m.req, "idempotency-key").as_deref()).map(|k| (k.to_string(), request_fingerprint(&m.body)));
+    let reply = cart_call(m.env, &id, &CartCall::AddAll { variant_ids: variant_ids.clone(), key }).await?;
+    if matches!(reply, CartReply::Cart { .. }) {
+        for v in variant_ids {
+            track.record(EventKind::AddedToCart, ProductRef::Variant(v), None);
+        }
+    }
+    reply_json(reply, false)
 }
 
 /// `PATCH /api/v1/carts/{id}/items/{variant}` `{quantity}`: sets the line.

@@ -10,6 +10,7 @@
 mod account;
 mod account_cart;
 mod admin;
+mod admin_bundles;
 mod admin_catalog;
 mod admin_notifications;
 mod admin_webhooks;

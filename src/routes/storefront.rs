@@ -261,6 +261,18 @@ async fn product_page(ctx: &PageCtx, env: &Env, db: &D1, version: &str, slug: &S
         }
         None => &*data,
     };
+    // Bundles that have not started or have ended stay off the page (the promotion schedule in
+    // the cache key makes the page anew at those instants).
+    let now = crate::platform::config::now();
+    let running;
+    let data = if data.bundles.iter().any(|b| !b.live_at(now)) {
+        let mut own = data.clone();
+        own.bundles.retain(|b| b.live_at(now));
+        running = own;
+        &running
+    } else {
+        data
+    };
     let pairs = Form::parse(&ctx.query);
     let choice = product::Choice { sku: pairs.get("variant"), color: pairs.get("color"), size: pairs.get("size") };
     let ancestry: Vec<i64> = ctx.categories.iter().find(|c| c.id == data.product.category_id).map_or_else(Vec::new, |c| c.ancestry(&ctx.categories).iter().map(|a| a.id).collect());

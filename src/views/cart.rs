@@ -20,6 +20,9 @@ pub enum Flash {
     Insufficient { available: i64 },
     QuantityLimit,
     Unavailable,
+    /// A bundle's "add all" added nothing: the sentence says why (the item that could not be held,
+    /// or the bundle no longer on offer).
+    Bundle(String),
 }
 
 pub fn line_name(ctx: &PageCtx, line: &CartLineView) -> String {
@@ -80,6 +83,48 @@ fn cart_recs(ctx: &PageCtx, recs: &CartRecs) -> Markup {
     }
 }
 
+/// One line of the cart's table: the product, its price, the quantity forms and the line's total.
+fn line_row(ctx: &PageCtx, cart: &CartView, line: &CartLineView) -> Markup {
+    let t = ctx.t();
+    let s = shop_t(ctx.locale);
+    let money = |n: Vnd| n.format(ctx.locale);
+    html! {
+        tr data-line=(line.line_id) data-sku=(line.sku) {
+            td.line-product {
+                @if let Some(url) = &line.image_url {
+                    img src=(assets::url(url)) alt="" width="64" height="64" loading="lazy";
+                }
+                span.line-name {
+                    a href=(format!("{}?variant={}", ctx.href(&paths::product(&line.slug)), line.sku)) { (line_name(ctx, line)) }
+                    @if line.held < line.quantity { span.stock.low { (s.not_held) } }
+                    (promotions::line_savings(ctx, cart, line))
+                }
+            }
+            td.line-price data-label=(s.unit_price) { (money(line.unit_price)) }
+            td.line-qty {
+                form.qty-form method="post" action=(ctx.href(&format!("{}/{}", paths::CART_ITEMS, line.line_id))) {
+                    (crate::views::security::csrf_field())
+                    label.visually-hidden for=(format!("qty-{}", line.line_id)) { (t.quantity) }
+                    input id=(format!("qty-{}", line.line_id)) type="number" name="quantity" value=(line.quantity)
+                        min="0" max=(MAX_PER_VARIANT) inputmode="numeric" required;
+                    button type="submit" { (s.update) }
+                }
+                form.remove-form method="post" action=(ctx.href(&format!("{}/{}", paths::CART_ITEMS, line.line_id))) {
+                    (crate::views::security::csrf_field())
+                    input type="hidden" name="quantity" value="0";
+                    button.link type="submit" { (s.remove) }
+                }
+            }
+            td.line-total data-label=(s.line_total) {
+                @if line.discount.is_positive() {
+                    @let net = line.line_total.saturating_sub(line.discount);
+                    del { (money(line.line_total)) } " " ins data-line-net=(net.minor()) { (money(net)) }
+                } @else { (money(line.line_total)) }
+            }
+        }
+    }
+}
+
 fn cart_page_full(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>, tried: Option<&str>, problem: Option<&CouponProblem>, recs: Option<&CartRecs>) -> Markup {
     let t = ctx.t();
     let s = shop_t(ctx.locale);
@@ -93,6 +138,7 @@ fn cart_page_full(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>, 
                     Flash::Insufficient { available } => { ((s.insufficient)(*available)) }
                     Flash::QuantityLimit => { (s.quantity_limit) }
                     Flash::Unavailable => { (s.unavailable) }
+                    Flash::Bundle(sentence) => { (sentence) }
                 }
             }
         }
@@ -110,41 +156,17 @@ fn cart_page_full(ctx: &PageCtx, cart: Option<&CartView>, flash: Option<Flash>, 
                 }
                 table.cart-lines {
                     thead { tr { th scope="col" { (s.product) } th scope="col" { (s.unit_price) } th scope="col" { (t.quantity) } th scope="col" { (s.line_total) } } }
+                    @let bundles = super::bundles::groups(&cart.discounts.applied, cart.lines.len(), |i, a| cart.lines.get(i).is_some_and(|l| a.lines.contains(&l.variant_id)));
+                    @let grouped: Vec<usize> = bundles.iter().flat_map(|(_, m)| m.iter().copied()).collect();
+                    @for (a, members) in &bundles {
+                        tbody.bundle-group data-bundle=(a.promotion_id) {
+                            (super::bundles::group_head(ctx, &a.name_vi, &a.name_en, Some(&a.benefit), a.amount, 3))
+                            @for i in members { @if let Some(line) = cart.lines.get(*i) { (line_row(ctx, cart, line)) } }
+                        }
+                    }
                     tbody {
-                        @for line in &cart.lines {
-                            tr data-line=(line.line_id) data-sku=(line.sku) {
-                                td.line-product {
-                                    @if let Some(url) = &line.image_url {
-                                        img src=(assets::url(url)) alt="" width="64" height="64" loading="lazy";
-                                    }
-                                    span.line-name {
-                                        a href=(format!("{}?variant={}", ctx.href(&paths::product(&line.slug)), line.sku)) { (line_name(ctx, line)) }
-                                        @if line.held < line.quantity { span.stock.low { (s.not_held) } }
-                                        (promotions::line_savings(ctx, cart, line))
-                                    }
-                                }
-                                td.line-price data-label=(s.unit_price) { (money(line.unit_price)) }
-                                td.line-qty {
-                                    form.qty-form method="post" action=(ctx.href(&format!("{}/{}", paths::CART_ITEMS, line.line_id))) {
-                                        (crate::views::security::csrf_field())
-                                        label.visually-hidden for=(format!("qty-{}", line.line_id)) { (t.quantity) }
-                                        input id=(format!("qty-{}", line.line_id)) type="number" name="quantity" value=(line.quantity)
-                                            min="0" max=(MAX_PER_VARIANT) inputmode="numeric" required;
-                                        button type="submit" { (s.update) }
-                                    }
-                                    form.remove-form method="post" action=(ctx.href(&format!("{}/{}", paths::CART_ITEMS, line.line_id))) {
-                                        (crate::views::security::csrf_field())
-                                        input type="hidden" name="quantity" value="0";
-                                        button.link type="submit" { (s.remove) }
-                                    }
-                                }
-                                td.line-total data-label=(s.line_total) {
-                                    @if line.discount.is_positive() {
-                                        @let net = line.line_total.saturating_sub(line.discount);
-                                        del { (money(line.line_total)) } " " ins data-line-net=(net.minor()) { (money(net)) }
-                                    } @else { (money(line.line_total)) }
-                                }
-                            }
+                        @for line in cart.lines.iter().enumerate().filter(|(i, _)| !grouped.contains(i)).map(|(_, l)| l) {
+                            (line_row(ctx, cart, line))
                         }
                     }
                     tfoot {

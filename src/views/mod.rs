@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api_docs;
+pub mod bundles;
 pub mod cart;
 pub mod charts;
 pub mod email;

@@ -149,19 +149,17 @@ pub fn order_page_recommended(ctx: &PageCtx, detail: &OrderDetail, pay_url: Opti
         }
         table.order-lines {
             thead { tr { th scope="col" { (s.product) } th scope="col" { (s.unit_price) } th scope="col" { (t.quantity) } th scope="col" { (s.line_total) } } }
+            @let bundles = super::bundles::order_groups(&detail.discounts, &detail.lines);
+            @let grouped: Vec<usize> = bundles.iter().flat_map(|(_, _, m)| m.iter().copied()).collect();
+            @for (r, benefit, members) in &bundles {
+                tbody.bundle-group data-bundle=(r.promotion_id) {
+                    (super::bundles::group_head(ctx, &r.name_vi, &r.name_en, Some(benefit), r.amount, 3))
+                    @for i in members { @if let Some(l) = detail.lines.get(*i) { (order_line_row(ctx, l)) } }
+                }
+            }
             tbody {
-                @for l in &detail.lines {
-                    tr data-sku=(l.sku) {
-                        td.line-product { (ctx.locale.pick(&l.name_vi, &l.name_en)) " — " (ctx.locale.pick(l.color_vi.as_deref().unwrap_or(&l.color), l.color_en.as_deref().unwrap_or(&l.color))) " / " (l.size) br; small { (t.sku) ": " (l.sku) } }
-                        td.line-price data-label=(s.unit_price) { (money(l.unit_price)) }
-                        td.line-qty data-label=(t.quantity) { (l.quantity) }
-                        td.line-total data-label=(s.line_total) {
-                            @if l.discount.is_positive() {
-                                @let net = l.line_total.saturating_sub(l.discount);
-                                del { (money(l.line_total)) } " " ins data-line-net=(net.minor()) { (money(net)) }
-                            } @else { (money(l.line_total)) }
-                        }
-                    }
+                @for l in detail.lines.iter().enumerate().filter(|(i, _)| !grouped.contains(i)).map(|(_, l)| l) {
+                    (order_line_row(ctx, l))
                 }
             }
             tfoot {
@@ -209,6 +207,26 @@ pub fn order_page_recommended(ctx: &PageCtx, detail: &OrderDetail, pay_url: Opti
 }
 
 /// The shopper's invoice of an order (HTML, or the PDF) in `locale`, opened by the order's token.
+/// One line of the order's table.
+fn order_line_row(ctx: &PageCtx, l: &crate::app::orders::OrderLine) -> Markup {
+    let t = ctx.t();
+    let s = crate::views::shop_i18n::shop_t(ctx.locale);
+    let money = |n: Vnd| n.format(ctx.locale);
+    html! {
+        tr data-sku=(l.sku) {
+            td.line-product { (ctx.locale.pick(&l.name_vi, &l.name_en)) " — " (ctx.locale.pick(l.color_vi.as_deref().unwrap_or(&l.color), l.color_en.as_deref().unwrap_or(&l.color))) " / " (l.size) br; small { (t.sku) ": " (l.sku) } }
+            td.line-price data-label=(s.unit_price) { (money(l.unit_price)) }
+            td.line-qty data-label=(t.quantity) { (l.quantity) }
+            td.line-total data-label=(s.line_total) {
+                @if l.discount.is_positive() {
+                    @let net = l.line_total.saturating_sub(l.discount);
+                    del { (money(l.line_total)) } " " ins data-line-net=(net.minor()) { (money(net)) }
+                } @else { (money(l.line_total)) }
+            }
+        }
+    }
+}
+
 pub fn invoice_href(order_id: &str, token: &str, locale: crate::domain::locale::Locale, pdf: bool) -> String {
     format!("{}?t={token}", locale.path(&format!("/orders/{order_id}/invoice{}", if pdf { ".pdf" } else { "" })))
 }

@@ -278,6 +278,7 @@ pub fn product_page_full(
                 }
             }
         }
+        (super::bundles::offers(ctx, &data.bundles))
         @if let Some((page, q)) = reviews {
             (super::reviews::review_section(ctx, page, q, &base, colors))
         }
@@ -441,7 +442,7 @@ mod render_cost {
             .take(4)
             .map(|o| ProductCard { id: o.id, slug: o.slug.into(), name_vi: o.name_vi.into(), name_en: o.name_en.into(), price: crate::domain::money::Vnd::new(500_000), compare_at_price: None, available: 5, image_url: None, image_alt_vi: None, image_alt_en: None, created_at: o.created_at.into(), variant: None, rating: None })
             .collect();
-        let data = ProductPage { product, variants, images, tags: p.tags.iter().map(|t| t.to_string()).collect(), tags_en: p.tags.iter().map(|t| t.to_string()).collect(), related, bought_together: vec![], collections: vec![], marketplace_links: vec![] };
+        let data = ProductPage { product, variants, images, tags: p.tags.iter().map(|t| t.to_string()).collect(), tags_en: p.tags.iter().map(|t| t.to_string()).collect(), related, bought_together: vec![], collections: vec![], marketplace_links: vec![], bundles: vec![] };
         let colors: Vec<Color> = c.colors.iter().map(|k| Color { code: k.code.into(), name_vi: k.name_vi.into(), name_en: k.name_en.into(), hex: k.hex.into() }).collect();
         let categories: Vec<Category> = c
             .categories

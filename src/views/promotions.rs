@@ -49,6 +49,9 @@ pub fn benefit_text(ctx: &PageCtx, b: &Benefit) -> String {
         Benefit::BundlePrice { products, price } => {
             if v { format!("Combo {} sản phẩm chỉ {}", products.len(), money(ctx, *price)) } else { format!("Bundle of {} for {}", products.len(), money(ctx, *price)) }
         }
+        Benefit::BundlePercent { products, percent } => {
+            if v { format!("Mua kèm {} sản phẩm giảm {percent}%", products.len()) } else { format!("Buy {} together, {percent}% off", products.len()) }
+        }
         Benefit::Gift { min_subtotal, .. } => {
             if v { format!("Quà tặng cho đơn từ {}", money(ctx, *min_subtotal)) } else { format!("Free gift on orders from {}", money(ctx, *min_subtotal)) }
         }
@@ -236,7 +239,7 @@ pub fn reaches(p: &Promotion, product_id: i64, categories: &[i64], collections: 
         Target::Collections(ids) => collections.iter().any(|c| ids.contains(c)),
         Target::Variants(_) => false,
     };
-    targeted || matches!(&p.benefit, Benefit::BundlePrice { products, .. } if products.contains(&product_id))
+    targeted || p.benefit.bundle_products().is_some_and(|products| products.contains(&product_id))
 }
 
 /// Whether a promotion belongs on a listing: order-wide ones everywhere, category ones on their

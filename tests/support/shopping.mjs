@@ -329,3 +329,17 @@ export async function assertStockReconciles(assert, shop, baseline) {
   assert.deepEqual(orders.filter((o) => o.stock_state !== (expectedStock[o.status] ?? o.stock_state)), [], 'every order says where its stock is');
   return { variants, orders };
 }
+
+/**
+ * A running bundle of `productIds` with `percent` off each complete set, written as the admin's
+ * form writes it (`app::bundles`: an automatic promotion plus its `bundle_products`); its id.
+ */
+export async function createBundle(shop, productIds, percent = 10, { name_vi = 'Mua kèm giảm 10%', name_en = '10% off together' } = {}) {
+  const ids = productIds.join(',');
+  const rule = JSON.stringify({ benefit: { type: 'bundle_percent', products: productIds, percent }, target: { type: 'products', ids: productIds } });
+  const rows = await shop.sqlAll(`
+    INSERT INTO promotions (name_vi, name_en, automatic, status, rule, priority, combinable, created_at, updated_at) VALUES ('${name_vi}', '${name_en}', 1, 'active', '${rule}', 0, 1, 0, 0);
+    ${productIds.map((p, i) => `INSERT INTO bundle_products (promotion_id, product_id, position) SELECT MAX(id), ${p}, ${i} FROM promotions;`).join('\n')}
+    SELECT MAX(id) AS id FROM promotions WHERE json_extract(rule, '$.benefit.products') = json('[${ids}]');`);
+  return rows[rows.length - 1][0].id;
+}

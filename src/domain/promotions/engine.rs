@@ -278,7 +278,7 @@ fn effect(p: &Promotion, lines: &[Line], remaining: &[Vnd], shipping_left: Vnd, 
             }
             capped(proposal)
         }
-        Benefit::BundlePrice { products, price } => {
+        Benefit::BundlePrice { products, .. } | Benefit::BundlePercent { products, .. } => {
             let mut wanted: Vec<i64> = products.clone();
             wanted.sort_unstable();
             wanted.dedup();
@@ -303,7 +303,11 @@ fn effect(p: &Promotion, lines: &[Line], remaining: &[Vnd], shipping_left: Vnd, 
             for k in 0..bundles {
                 let units: Vec<(Vnd, usize)> = per_product.iter().filter_map(|u| u.get(k).copied()).collect();
                 let value = Vnd::saturating_sum(units.iter().map(|u| u.0));
-                let off = value.saturating_sub(*price).max(Vnd::ZERO);
+                let off = match &p.benefit {
+                    Benefit::BundlePercent { percent, .. } => percent_of(value, *percent),
+                    Benefit::BundlePrice { price, .. } => value.saturating_sub(*price).max(Vnd::ZERO),
+                    _ => Vnd::ZERO,
+                };
                 let weights: Vec<Vnd> = units.iter().map(|u| u.0).collect();
                 for ((_, i), share) in units.iter().zip(allocate(off, &weights)) {
                     if let Some(slot) = proposal.get_mut(*i) {

@@ -30,7 +30,9 @@
 //! covers several lines (order-level discounts, fixed amounts on targets, bundles) is split across
 //! the lines in proportion to what each line still costs, by the largest-remainder method (ties go to
 //! the earlier line), so the lines' shares add up exactly to the discount and a refund can be made
-//! per line. No discount exceeds what its lines still cost, and a shipping discount never exceeds the
+//! per line. A bundle is priced set by set (one unit of each of its products, any variant, the
+//! cheapest units first): a percentage bundle takes its percent of each set's value rounded down, so
+//! two sets may give 1 đồng less than the percent of both together, never more. No discount exceeds what its lines still cost, and a shipping discount never exceeds the
 //! shipping fee: no amount ever goes negative.
 
 pub mod engine;
@@ -79,8 +81,10 @@ pub enum Benefit {
     BuyXGetY { buy: u32, get: u32, percent: u8 },
     /// The highest tier whose `min_subtotal` the order reaches gives its `amount` off the order.
     TieredSpend { tiers: Vec<Tier> },
-    /// One unit of each listed product, together, for `price`.
+    /// One unit of each listed product, together, for `price` (any variant of each product).
     BundlePrice { products: Vec<i64>, price: Vnd },
+    /// One unit of each listed product, together, `percent` off (any variant of each product).
+    BundlePercent { products: Vec<i64>, percent: u8 },
     /// One unit of `variant_id` free once the rest of the order reaches `min_subtotal`. The shopper
     /// adds the gift to the cart (so it is held like any line); the engine makes one unit free.
     Gift { variant_id: i64, min_subtotal: Vnd },
@@ -90,6 +94,16 @@ pub enum Benefit {
 pub struct Tier {
     pub min_subtotal: Vnd,
     pub amount: Vnd,
+}
+
+impl Benefit {
+    /// The products of a bundle (one unit of each makes a set); `None` for any other benefit.
+    pub fn bundle_products(&self) -> Option<&[i64]> {
+        match self {
+            Benefit::BundlePrice { products, .. } | Benefit::BundlePercent { products, .. } => Some(products),
+            _ => None,
+        }
+    }
 }
 
 /// Which lines a promotion looks at.
@@ -248,6 +262,7 @@ impl Promotion {
             Benefit::BuyXGetY { buy, get, percent } => *buy == 0 || *get == 0 || *buy > 100 || *get > 100 || !(1..=100).contains(percent),
             Benefit::TieredSpend { tiers } => tiers.is_empty() || tiers.iter().any(|t| !t.amount.is_positive() || t.min_subtotal.is_negative()),
             Benefit::BundlePrice { products, price } => products.len() < 2 || price.is_negative(),
+            Benefit::BundlePercent { products, percent } => products.len() < 2 || !(1..=100).contains(percent),
             Benefit::Gift { min_subtotal, .. } => min_subtotal.is_negative(),
         };
         if bad {

@@ -328,7 +328,8 @@ impl Gen {
             2 => Benefit::FreeShipping { max_discount: self.bool().then(|| d(self.int(1, 80_000))) },
             3 => Benefit::BuyXGetY { buy: self.int(1, 3) as u32, get: self.int(1, 2) as u32, percent: self.int(1, 100) as u8 },
             4 => Benefit::TieredSpend { tiers: (0..self.int(1, 3)).map(|_| Tier { min_subtotal: d(self.int(0, 3_000_000)), amount: d(self.int(1, 500_000)) }).collect() },
-            5 => Benefit::BundlePrice { products: vec![self.int(1, 4), self.int(1, 4)], price: d(self.int(0, 2_000_000)) },
+            5 if self.int(0, 1) == 0 => Benefit::BundlePrice { products: vec![self.int(1, 4), self.int(1, 4)], price: d(self.int(0, 2_000_000)) },
+            5 => Benefit::BundlePercent { products: vec![self.int(1, 4), self.int(1, 4), self.int(1, 4)], percent: u8::try_from(self.int(1, 100)).unwrap() },
             _ => Benefit::Gift { variant_id: self.int(1, 5), min_subtotal: d(self.int(0, 2_000_000)) },
         };
         let target = match self.int(0, 4) {
@@ -458,4 +459,107 @@ fn a_promotion_status_reads_and_writes_the_stored_text() {
         assert_eq!(PromotionStatus::switched(s.is_on()), s);
     }
     assert_eq!(PromotionStatus::parse("on"), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bundles ("Mua kèm giảm 10%"): a set is one unit of each product, any variant.
+// ---------------------------------------------------------------------------------------------
+
+fn bundle_percent(id: i64, products: &[i64], percent: u8) -> Promotion {
+    Promotion { target: Target::Products(products.to_vec()), ..promo(id, Benefit::BundlePercent { products: products.to_vec(), percent }) }
+}
+
+#[test]
+fn a_bundle_applies_per_complete_set_of_its_products_whatever_the_variants() {
+    let ten = bundle_percent(1, &[1, 2, 3], 10);
+    // (what, lines, items discount)
+    let cases: Vec<(&str, Vec<Line>, i64)> = vec![
+        ("one complete set", vec![line(11, 1, 300_000, 1), line(21, 2, 200_000, 1), line(31, 3, 100_000, 1)], 60_000),
+        ("a partial set gives nothing", vec![line(11, 1, 300_000, 1), line(21, 2, 200_000, 1)], 0),
+        ("two of one product and one of the others: still one set", vec![line(11, 1, 300_000, 2), line(21, 2, 200_000, 1), line(31, 3, 100_000, 1)], 60_000),
+        ("two sets", vec![line(11, 1, 300_000, 2), line(21, 2, 200_000, 2), line(31, 3, 100_000, 2)], 120_000),
+        (
+            "two sets in different variants (sizes, colours) of each product",
+            vec![line(11, 1, 300_000, 1), line(12, 1, 300_000, 1), line(21, 2, 200_000, 1), line(22, 2, 200_000, 1), line(31, 3, 100_000, 2)],
+            120_000,
+        ),
+        (
+            "variants priced differently: the cheapest units make the sets",
+            vec![line(11, 1, 300_000, 1), line(12, 1, 350_000, 1), line(21, 2, 200_000, 1), line(31, 3, 100_000, 1)],
+            60_000,
+        ),
+        ("lines of other products are untouched", vec![line(11, 1, 300_000, 1), line(21, 2, 200_000, 1), line(31, 3, 100_000, 1), line(41, 4, 500_000, 1)], 60_000),
+    ];
+    for (what, lines, expected) in cases {
+        let r = simple(&lines, std::slice::from_ref(&ten));
+        assert_eq!(r.items_discount, d(expected), "{what}");
+        assert_eq!(r.applied.len(), usize::from(expected > 0), "{what}");
+        if let Some(a) = r.applied.first() {
+            assert!(a.lines.iter().all(|v| *v != 41), "{what}: the bundle touches only its products' lines");
+        }
+        invariants(&r, 30_000);
+    }
+}
+
+#[test]
+fn a_bundle_price_is_per_set_and_never_raises_a_price() {
+    let for_450 = Promotion { target: Target::Products(vec![1, 2]), ..promo(1, Benefit::BundlePrice { products: vec![1, 2], price: d(450_000) }) };
+    let two_sets = [line(11, 1, 300_000, 2), line(21, 2, 200_000, 2)];
+    assert_eq!(simple(&two_sets, std::slice::from_ref(&for_450)).items_discount, d(100_000), "50.000 off each of two sets");
+    let dearer = Promotion { benefit: Benefit::BundlePrice { products: vec![1, 2], price: d(600_000) }, ..for_450 };
+    assert_eq!(simple(&two_sets, &[dearer]).items_discount, Vnd::ZERO, "a bundle price above the items' price gives nothing");
+}
+
+#[test]
+fn a_percentage_bundle_rounds_each_set_down_to_the_dong_and_its_shares_add_up() {
+    // 10% of 99.999 ₫ is 9.999,9 ₫: 9.999 ₫ off the set, split over its lines by what each costs.
+    let lines = [line(11, 1, 33_333, 1), line(21, 2, 66_666, 1)];
+    let r = simple(&lines, &[bundle_percent(1, &[1, 2], 10)]);
+    assert_eq!(r.items_discount, d(9_999));
+    let shares: Vec<i64> = r.lines.iter().map(|l| l.discount.minor()).collect();
+    assert_eq!(shares, vec![3_333, 6_666]);
+    // Two sets are rounded one by one: 2 × 9.999, one đồng less than 10% of both sets together.
+    let two = [line(11, 1, 33_333, 2), line(21, 2, 66_666, 2)];
+    assert_eq!(simple(&two, &[bundle_percent(1, &[1, 2], 10)]).items_discount, d(19_998));
+}
+
+#[test]
+fn a_bundle_stacks_with_an_order_coupon_which_takes_its_percent_of_what_is_left() {
+    let lines = [line(11, 1, 300_000, 1), line(21, 2, 200_000, 1), line(41, 4, 500_000, 1)]; // 1.000.000 ₫
+    let coupon = coded(promo(2, Benefit::PercentOff { percent: 10 }));
+    let r = run(&lines, 30_000, &[bundle_percent(1, &[1, 2], 10), coupon], &[code("VESTIFY10", 2)], &Customer::default());
+    // The bundle (product class) first: 50.000 ₫ off the set; the code (order class) then takes 10%
+    // of the 950.000 ₫ left: 95.000 ₫.
+    assert_eq!(r.applied.iter().map(|a| (a.promotion_id, a.amount.minor())).collect::<Vec<_>>(), vec![(1, 50_000), (2, 95_000)]);
+    assert_eq!(r.items_discount, d(145_000));
+    assert!(r.rejected.is_empty());
+}
+
+#[test]
+fn a_product_coupon_meets_a_bundle_by_the_engines_combination_rules() {
+    let lines = [line(11, 1, 300_000, 1), line(21, 2, 200_000, 1)];
+    // Both combinable: the code takes its 20% of what the bundle left of product 1's line.
+    let product_code = Promotion { target: Target::Products(vec![1]), ..coded(promo(2, Benefit::PercentOff { percent: 20 })) };
+    let r = run(&lines, 0, &[bundle_percent(1, &[1, 2], 10), product_code.clone()], &[code("AO20", 2)], &Customer::default());
+    assert_eq!(r.items_discount, d(50_000 + 54_000), "10% of the set, then 20% of the 270.000 ₫ left of line 1");
+    // A code that does not combine is refused in the product class once the bundle applied.
+    let alone = Promotion { combinable: false, ..product_code };
+    let r = run(&lines, 0, &[bundle_percent(1, &[1, 2], 10), alone], &[code("AO20", 2)], &Customer::default());
+    assert_eq!(r.items_discount, d(50_000));
+    assert!(matches!(r.rejected.first().map(|x| &x.rejection), Some(Rejection::NotCombinable { .. })));
+}
+
+#[test]
+fn a_bundle_outside_its_dates_or_switched_off_gives_nothing() {
+    let lines = [line(11, 1, 300_000, 1), line(21, 2, 200_000, 1)];
+    let mut later = bundle_percent(1, &[1, 2], 10);
+    later.conditions.starts_at = Some(NOW + 1);
+    let mut over = bundle_percent(1, &[1, 2], 10);
+    over.conditions.ends_at = Some(NOW);
+    let off = Promotion { active: false, ..bundle_percent(1, &[1, 2], 10) };
+    for p in [later, over, off] {
+        assert_eq!(simple(&lines, &[p]).items_discount, Vnd::ZERO);
+    }
+    assert_eq!(bundle_percent(1, &[1], 10).problems(), vec!["benefit"], "a bundle needs two products");
+    assert_eq!(bundle_percent(1, &[1, 2], 0).problems(), vec!["benefit"]);
 }

@@ -42,6 +42,7 @@ fn benefit_label(ctx: &AdminCtx, key: &str) -> &'static str {
         "buy_x_get_y" => l.pick("Mua X tặng/giảm Y", "Buy X get Y"),
         "tiered_spend" => l.pick("Chi tiêu theo bậc", "Tiered spend"),
         "bundle_price" => l.pick("Giá combo", "Bundle price"),
+        "bundle_percent" => l.pick("Mua kèm giảm %", "Bundle percent off"),
         _ => l.pick("Quà tặng kèm", "Gift with purchase"),
     }
 }
@@ -85,6 +86,7 @@ pub fn promotions_page(ctx: &AdminCtx, shop: &PageCtx, list: &[Listed], notice: 
         }
         section.admin-card {
             h2 { (l.pick("Các khuyến mãi", "Promotions")) }
+            p { a href=(ctx.href("/admin/bundles")) { (l.pick("Combo mua kèm →", "Bundles →")) } }
             @if list.is_empty() {
                 p { (l.pick("Chưa có khuyến mãi nào.", "No promotions yet.")) }
             } @else {
