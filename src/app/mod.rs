@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod availability;
+pub mod capi;
 pub mod feeds;
 pub mod inventory;
 pub mod newsletter;
