@@ -194,6 +194,21 @@ mod tests {
     }
 
     #[test]
+    fn a_paid_order_s_purchase_carries_the_conversions_api_s_event_id_and_an_unpaid_one_none() {
+        let mut detail = crate::views::invoice::tests::sample_order();
+        assert!(detail.order.paid_at.is_some());
+        let e = purchase(&detail, Locale::Vi).expect("paid");
+        assert_eq!(e["event"], "purchase");
+        assert_eq!(e["ecommerce"]["value"], detail.order.total.minor());
+        assert_eq!(e["ecommerce"]["currency"], "VND");
+        assert_eq!(e["ecommerce"]["transaction_id"], detail.order.number.as_str());
+        assert_eq!(e["ecommerce"]["event_id"], crate::domain::ad_tags::purchase_event_id(&detail.order.id));
+        assert_eq!(e["ecommerce"]["items"].as_array().map(Vec::len), Some(detail.lines.len()));
+        detail.order.paid_at = None;
+        assert_eq!(purchase(&detail, Locale::Vi), None, "nothing to count before the payment");
+    }
+
+    #[test]
     fn events_are_inert_json_with_value_and_currency() {
         set_tags(&Tags::new(Some("GTM-ABC123"), None, None, None));
         let e = event("purchase", Vnd::new(590_000), vec![item("VF-1-M", "Áo </script>", Vnd::new(590_000), 1)], &[("transaction_id", "VF-1"), ("event_id", "purchase-o1")]);
