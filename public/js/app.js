@@ -576,3 +576,144 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
     });
   }
 })();
+
+// Tags with consent (src/views/consent.rs, docs/TRACKING.md): Google Consent Mode v2 starts with
+// everything denied; the banner (hidden in the cached page) shows when this browser has no choice in
+// the `vestify_consent` cookie. Google Tag Manager loads only after analytics or advertising is
+// granted, the Meta Pixel only after advertising, each with this script's CSP nonce; the page's
+// e-commerce events (`#tag-events`) and add-to-cart go to the data layer and the Pixel after that.
+(() => {
+  'use strict';
+  const banner = document.getElementById('consent');
+  if (!banner) return;
+  const nonce = (document.currentScript && document.currentScript.nonce) || '';
+  const dataLayer = (window.dataLayer = window.dataLayer || []);
+  function gtag() { dataLayer.push(arguments); }
+  gtag('consent', 'default', { ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', analytics_storage: 'denied', personalization_storage: 'denied' });
+
+  const read = () => {
+    const m = document.cookie.match(/(?:^|;\s*)vestify_consent=a([01])\.d([01])\.p([01])(?:;|$)/);
+    return m && { analytics: m[1] === '1', advertising: m[2] === '1', personalisation: m[3] === '1' };
+  };
+  const write = (c) => {
+    const secure = location.protocol === 'https:' ? '; Secure' : '';
+    document.cookie = `vestify_consent=a${+c.analytics}.d${+c.advertising}.p${+c.personalisation}; Path=/; Max-Age=15552000; SameSite=Lax${secure}`;
+  };
+  const addScript = (src) => {
+    const s = document.createElement('script');
+    s.async = true;
+    s.src = src;
+    s.nonce = nonce;
+    document.head.append(s);
+  };
+
+  let data = { events: [] };
+  try { data = JSON.parse(document.getElementById('tag-events')?.textContent || '{"events":[]}'); } catch { /* no events */ }
+  const pixelCall = (e) => {
+    const ec = e.ecommerce || {};
+    const name = { view_item: 'ViewContent', add_to_cart: 'AddToCart', begin_checkout: 'InitiateCheckout', purchase: 'Purchase' }[e.event];
+    if (!name || !window.fbq) return;
+    const items = ec.items || [];
+    const params = { value: ec.value, currency: ec.currency, content_type: 'product', content_ids: items.map((i) => i.item_id), num_items: items.reduce((n, i) => n + (i.quantity || 1), 0) };
+    window.fbq('track', name, params, ec.event_id ? { eventID: ec.event_id } : undefined);
+  };
+  let gtm = false;
+  let pixel = false;
+  let granted = null;
+  const send = (e) => {
+    if (!granted) return;
+    if (gtm) {
+      dataLayer.push({ ecommerce: null });
+      dataLayer.push(e);
+    }
+    if (pixel) pixelCall(e);
+  };
+  const pageEvents = () => {
+    for (const e of data.events) {
+      // A purchase is counted once per browser, not on each reload of the order page.
+      const once = e.event === 'purchase' && `vestify:purchase:${e.ecommerce.transaction_id}`;
+      try {
+        if (once && localStorage.getItem(once)) continue;
+        if (once) localStorage.setItem(once, '1');
+      } catch { /* the providers deduplicate by transaction and event id */ }
+      send(e);
+    }
+  };
+  const apply = (c) => {
+    const g = (yes) => (yes ? 'granted' : 'denied');
+    gtag('consent', 'update', { analytics_storage: g(c.analytics), ad_storage: g(c.advertising), ad_user_data: g(c.advertising), ad_personalization: g(c.personalisation), personalization_storage: g(c.personalisation) });
+    const first = !granted;
+    granted = c.analytics || c.advertising ? c : null;
+    if (window.fbq) window.fbq('consent', c.advertising ? 'grant' : 'revoke');
+    if (!granted) return;
+    if (!gtm && banner.dataset.gtm) {
+      gtm = true;
+      dataLayer.push({ 'gtm.start': Date.now(), event: 'gtm.js' });
+      addScript(`${banner.dataset.gtmBase}/gtm.js?id=${encodeURIComponent(banner.dataset.gtm)}`);
+    }
+    if (!pixel && c.advertising && banner.dataset.pixel) {
+      pixel = true;
+      const fbq = (window.fbq = function () { fbq.callMethod ? fbq.callMethod.apply(fbq, arguments) : fbq.queue.push(arguments); });
+      if (!window._fbq) window._fbq = fbq;
+      Object.assign(fbq, { push: fbq, loaded: true, version: '2.0', queue: [] });
+      addScript(`${banner.dataset.pixelBase}/en_US/fbevents.js`);
+      fbq('init', banner.dataset.pixel);
+      fbq('track', 'PageView');
+    }
+    if (first) pageEvents();
+  };
+
+  const form = document.getElementById('consent-choices');
+  const customise = banner.querySelector('[data-consent="customise"]');
+  const opener = document.querySelector('[data-consent-open]');
+  let returnTo = null;
+  const show = (from) => {
+    returnTo = from || null;
+    const c = read() || {};
+    for (const box of form.querySelectorAll('input[type=checkbox]')) box.checked = Boolean(c[box.name]);
+    banner.hidden = false;
+    if (from) banner.querySelector('#consent-title').focus();
+  };
+  const choose = (c) => {
+    write(c);
+    banner.hidden = true;
+    form.hidden = true;
+    customise.setAttribute('aria-expanded', 'false');
+    apply(c);
+    if (returnTo) returnTo.focus();
+  };
+  banner.addEventListener('click', (event) => {
+    const which = event.target.closest('[data-consent]')?.dataset.consent;
+    if (which === 'accept') choose({ analytics: true, advertising: true, personalisation: true });
+    if (which === 'reject') choose({ analytics: false, advertising: false, personalisation: false });
+    if (which === 'customise') {
+      form.hidden = !form.hidden;
+      customise.setAttribute('aria-expanded', String(!form.hidden));
+      if (!form.hidden) form.querySelector('input').focus();
+    }
+  });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const on = (name) => form.elements[name].checked;
+    choose({ analytics: on('analytics'), advertising: on('advertising'), personalisation: on('personalisation') });
+  });
+  if (opener) {
+    opener.hidden = false;
+    opener.addEventListener('click', () => show(opener));
+  }
+
+  // Add to cart (the product page's form): the viewed variant's item with the quantity chosen.
+  document.addEventListener('submit', (event) => {
+    const buy = event.target.closest('form.add-to-cart');
+    const viewed = data.events.find((e) => e.event === 'view_item');
+    if (!buy || !viewed) return;
+    const item = viewed.ecommerce.items.find((i) => i.item_id === buy.elements.sku?.value);
+    if (!item) return;
+    const quantity = Math.max(1, Number(buy.elements.quantity?.value) || 1);
+    send({ event: 'add_to_cart', ecommerce: { currency: 'VND', value: item.price * quantity, items: [{ ...item, quantity }] } });
+  });
+
+  const stored = read();
+  if (stored) apply(stored);
+  else show(null);
+})();

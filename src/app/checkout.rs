@@ -413,6 +413,21 @@ mod tests {
     }
 
     #[test]
+    fn the_order_records_the_buyer_s_advertising_consent_as_the_checkout_read_it() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 5);
+        for (n, consent) in [(21, true), (22, false)] {
+            let id = Shop::cart_id(n);
+            let mut cart = filled(&shop, &id, v, 1);
+            let cx = shop.at(&id, NOW + 10);
+            let request = CheckoutRequest { ad_consent: consent, ..request("an@example.vn") };
+            let submission = Submission { request, idempotency_key: format!("kc{n}"), locale: Locale::Vi, account: None, client_ip: None, expected_total: None, fingerprint: None };
+            let placed = block_on(place_order(&cx, &mut cart, &submission)).unwrap();
+            assert_eq!(shop.db.int(&format!("SELECT ad_consent FROM orders WHERE id = '{}'", placed.order.id)), i64::from(consent));
+        }
+    }
+
+    #[test]
     fn a_bank_transfer_order_waits_for_the_transfer_ttl_holding_its_units() {
         let shop = Shop::demo();
         let v = shop.variant(0, 5);

@@ -205,6 +205,7 @@ pub async fn mark_collected<D: Db>(db: &D, ids: &[String], actor: &Actor<'_>, la
         let audit = audit_sql(actor, "order.collect", "order", &o.id, Some(&json!({"number": o.number, "payment_status": o.payment_status})), Some(&json!({"payment_status": PaymentState::Paid})), now);
         batch.extend(with_audit(collect_cod(&o.id, None, label, now), audit));
         batch.push(paid_event_sql(&o.id, now));
+        batch.push(super::capi::purchase_sql(&o.id, now));
     }
     if !batch.is_empty() {
         db.batch(&batch).await?;
@@ -362,6 +363,7 @@ pub async fn apply_statement<D: Db>(db: &D, lines: Vec<StatementLine>, actor: &A
             let audit = audit_sql(actor, "order.collect_statement", "order", order_id, Some(&json!({"number": line.number, "payment_status": PaymentState::CodPending})), Some(&after), now);
             batch.extend(with_audit(collect_cod(order_id, Some((line.collected, line.fee)), label, now), audit));
             batch.push(paid_event_sql(order_id, now));
+            batch.push(super::capi::purchase_sql(order_id, now));
             ids.push(order_id.clone());
         }
     }

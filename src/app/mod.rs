@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod availability;
 pub mod bundles;
+pub mod capi;
 pub mod feeds;
 pub mod inventory;
 pub mod newsletter;

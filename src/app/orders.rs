@@ -163,6 +163,10 @@ pub fn create_order_batch(o: &NewOrder) -> Vec<Sql> {
         batch.push(Sql::new("UPDATE orders SET return_url = ?, cancel_url = ? WHERE id = ?").bind(r.return_url.clone().map_or(SqlValue::Null, SqlValue::Text)).bind(r.cancel_url.clone().map_or(SqlValue::Null, SqlValue::Text)).bind(o.id));
     }
 
+    if r.ad_consent {
+        batch.push(Sql::new("UPDATE orders SET ad_consent = 1 WHERE id = ?").bind(o.id));
+    }
+
     for l in o.lines {
         batch.push(
             Sql::new(
@@ -484,6 +488,12 @@ pub(crate) mod fixtures {
     /// A cart (numbered `seed`) takes `quantity` units of `variant_id` at `now` and checks out,
     /// paying with `provider`; the order expires at `expires_at`.
     pub fn place_order(db: &Sqlite, seed: u32, variant_id: i64, quantity: i64, provider: &str, now: i64, expires_at: i64) -> Placed {
+        place_order_as(db, seed, variant_id, quantity, provider, now, expires_at, false)
+    }
+
+    /// `place_order` by a buyer whose consent cookie granted advertising (`ad_consent`) or not.
+    #[expect(clippy::too_many_arguments, reason = "a test fixture: place_order's arguments and the consent")]
+    pub fn place_order_as(db: &Sqlite, seed: u32, variant_id: i64, quantity: i64, provider: &str, now: i64, expires_at: i64, ad_consent: bool) -> Placed {
         let (order_id, payment_id, cart_id, hold_id) = (id(1, seed), id(2, seed), id(3, seed), id(4, seed));
         let held = block_on(db.batch(&stock::take_hold(&hold_id, &cart_id, variant_id, quantity, now, expires_at))).expect("hold");
         assert_eq!(held[1].changes(), 1, "the cart's hold was taken");
@@ -515,7 +525,7 @@ pub(crate) mod fixtures {
             payment_provider: provider.into(),
             note: None,
         };
-        let request = validate(&form, &[provider]).expect("a valid checkout");
+        let request = CheckoutRequest { ad_consent, ..validate(&form, &[provider]).expect("a valid checkout") };
         let shipping = Vnd::new(30_000);
         let totals = Totals { subtotal, shipping, discount: Vnd::ZERO, total: subtotal.checked_add(shipping).expect("a sane total") };
         let key = format!("{cart_id}:k");

@@ -310,6 +310,7 @@ pub async fn apply_notice(db: &impl Db, n: &PaymentNotice<'_>, now: i64) -> Resu
     let mut batch = settle.to_vec();
     batch.extend(moves.batch);
     batch.push(paid_event_sql(&order.id, now));
+    batch.push(super::capi::purchase_sql(&order.id, now));
     batch.push(record.clone());
     let results = match db.batch(&batch).await {
         Ok(results) => results,

@@ -146,6 +146,10 @@ pub struct CheckoutRequest {
     pub return_url: Option<String>,
     #[serde(default)]
     pub cancel_url: Option<String>,
+    /// The buyer agreed to advertising cookies (`domain::ad_tags::Choice`, read from their cookie at
+    /// checkout): only then does the paid order go to Meta's Conversions API.
+    #[serde(default)]
+    pub ad_consent: bool,
 }
 
 impl CheckoutRequest {
@@ -252,6 +256,7 @@ pub fn validate(form: &CheckoutForm, providers: &[&str]) -> Result<CheckoutReque
             note,
             return_url: None,
             cancel_url: None,
+            ad_consent: false,
         }),
         _ => Err(errors),
     }

@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod admin;
+pub mod ad_tags;
 pub mod cart;
 pub mod catalog;
 pub mod catalog_csv;

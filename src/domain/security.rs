@@ -55,13 +55,17 @@ pub fn same_origin(sec_fetch_site: Option<&str>, origin: Option<&str>, ours: &[&
 /// The Content-Security-Policy of an HTML response: scripts only with this response's nonce (and
 /// what they load, `strict-dynamic`), no inline anything, no framing of the shop. `media`: the
 /// video service's origins (space-separated, Cloudflare Stream's player and upload hosts; empty
-/// without it), which may be framed, shown and uploaded to.
-pub fn csp(nonce: &str, media: &str) -> String {
-    let (frame, img, connect) = if media.is_empty() {
+/// without it), which may be framed, shown and uploaded to. `tags`: where the consented tags send
+/// their beacons (`domain::ad_tags::Tags::csp_connect`; empty without tags), only `connect-src`.
+pub fn csp(nonce: &str, media: &str, tags: &str) -> String {
+    let (frame, img, mut connect) = if media.is_empty() {
         (String::new(), String::new(), String::new())
     } else {
         (format!("frame-src {media}; "), format!(" {media}"), format!(" {media}"))
     };
+    if !tags.is_empty() {
+        connect = format!("{connect} {tags}");
+    }
     format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'self'; \
          img-src 'self' data: https:{img}; font-src 'self'; connect-src 'self'{connect}; worker-src 'self'; manifest-src 'self'; {frame}object-src 'none'; \
@@ -183,16 +187,19 @@ mod tests {
 
     #[test]
     fn the_policy_allows_only_nonced_scripts() {
-        let policy = csp("abc", "");
+        let policy = csp("abc", "", "");
         assert!(policy.contains("script-src 'nonce-abc' 'strict-dynamic'"));
         assert!(!policy.contains("frame-src"), "nothing is framed without a video service");
-        let with_stream = csp("abc", "https://customer-x.cloudflarestream.com https://upload.videodelivery.net");
+        let with_stream = csp("abc", "https://customer-x.cloudflarestream.com https://upload.videodelivery.net", "");
         assert!(with_stream.contains("frame-src https://customer-x.cloudflarestream.com https://upload.videodelivery.net;"));
         assert!(with_stream.contains("connect-src 'self' https://customer-x.cloudflarestream.com https://upload.videodelivery.net;"));
         assert!(with_stream.contains("frame-ancestors 'none'"));
         assert!(policy.contains("frame-ancestors 'none'"));
         assert!(policy.contains("worker-src 'self';"), "the shop's own service worker only");
         assert!(!policy.contains("unsafe-inline"));
+        let with_tags = csp("abc", "", "https://*.google-analytics.com https://www.facebook.com");
+        assert!(with_tags.contains("connect-src 'self' https://*.google-analytics.com https://www.facebook.com;"), "{with_tags}");
+        assert!(with_tags.contains("script-src 'nonce-abc' 'strict-dynamic';"), "tag scripts come in through the nonced script, never by host");
     }
 
     #[test]

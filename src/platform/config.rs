@@ -79,6 +79,12 @@ pub struct Config {
     /// `STREAM_UPLOAD_ORIGIN`, `STREAM_WEBHOOK_SECRET`, `STREAM_SIGNING_KEY_ID`, `STREAM_SIGNING_KEY`.
     /// Unset: reviews take no video.
     pub stream: Option<crate::domain::stream::StreamConfig>,
+    /// Google Tag Manager and the Meta Pixel, loaded after consent (`domain::ad_tags::Tags`):
+    /// `GTM_ID`, `META_PIXEL_ID`, `GTM_SCRIPT_BASE`, `META_PIXEL_SCRIPT_BASE`. Unset: no banner, no tag.
+    pub tags: crate::domain::ad_tags::Tags,
+    /// Meta's Conversions API for paid orders with advertising consent: `META_PIXEL_ID`, the secret
+    /// `META_CAPI_TOKEN`, `META_CAPI_BASE`, `META_CAPI_VERSION`. Unset: nothing is sent.
+    pub meta_capi: Option<crate::domain::ad_tags::CapiConfig>,
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -158,6 +164,8 @@ impl Config {
             api_allowed_origins: crate::domain::cors::AllowedOrigins::parse(&var(env, "API_ALLOWED_ORIGINS").unwrap_or_default()),
             api_app_schemes: crate::domain::cors::app_schemes(&var(env, "API_APP_SCHEMES").unwrap_or_default()),
             stream: crate::domain::stream::StreamConfig::from_lookup(|name| var(env, name)),
+            tags: crate::domain::ad_tags::Tags::from_lookup(|name| var(env, name)),
+            meta_capi: crate::domain::ad_tags::CapiConfig::from_lookup(|name| var(env, name)),
             analytics_flush_events: var(env, "ANALYTICS_FLUSH_EVENTS").and_then(|v| v.trim().parse::<usize>().ok()).filter(|n| *n > 0),
         }
     }

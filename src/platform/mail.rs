@@ -48,6 +48,16 @@ impl Mailer for WorkerMailer<'_> {
     }
 }
 
+/// Meta's Graph API over `fetch` (`platform::http`).
+struct WorkerCapi;
+
+impl crate::app::capi::CapiSender for WorkerCapi {
+    async fn post(&self, url: &str, body: &str) -> Result<(u16, String), String> {
+        let answer = super::http::send(&crate::domain::payments::Outbound::post(url.to_string(), "application/json", body.to_string())).await.map_err(|e| e.to_string())?;
+        Ok((answer.status, answer.body))
+    }
+}
+
 /// What messages need from the configuration: the shop as sender, the link secret, the bank account.
 pub fn settings(env: &Env, config: &Config) -> Settings {
     let shop = ShopDetails::from_vars(|name| env.var(name).ok().map(|v| v.to_string()));
@@ -84,6 +94,10 @@ pub async fn deliver(env: &Env) -> Result<PassReport, AppError> {
         report = report.plus(run_zns_pass(&db, &super::push::WorkerZns, &settings, zns, &claim, now(), PASS_BATCH).await?);
     }
     report = report.plus(run_webhook_pass(&db, &super::push::WorkerWebhooks, &config.webhooks, &claim, now(), PASS_BATCH).await?);
+    // Meta's Conversions API for paid orders with advertising consent (`app::capi`).
+    if let Some(capi) = &config.meta_capi {
+        report = report.plus(crate::app::capi::run_pass(&db, &WorkerCapi, &capi.url(), &settings.sender.origin, &claim, now(), PASS_BATCH).await?);
+    }
     Ok(report)
 }
 

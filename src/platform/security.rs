@@ -42,6 +42,8 @@ pub struct Visitor {
     secure: bool,
     /// Extra CSP sources for the video service (`domain::security::csp`), empty without one.
     pub media: String,
+    /// Extra `connect-src` sources for the tags (`domain::ad_tags::Tags::csp_connect`), empty without one.
+    pub tags: String,
 }
 
 impl Visitor {
@@ -49,7 +51,7 @@ impl Visitor {
         let admin = path == "/admin" || path.starts_with("/admin/");
         let header = req.headers().get("cookie").ok().flatten().unwrap_or_default();
         let binding = cookie(&header, if admin { ADMIN_COOKIE } else { SESSION_COOKIE }).or_else(|| cookie(&header, CSRF_COOKIE)).map(str::to_string);
-        Visitor { secret: secret.map(str::to_string), binding, secure: origin.starts_with("https://"), media: String::new() }
+        Visitor { secret: secret.map(str::to_string), binding, secure: origin.starts_with("https://"), media: String::new(), tags: String::new() }
     }
 
     /// The ETag suffix for pages made for this visitor.
@@ -109,7 +111,7 @@ pub fn seal_html(body: &str, slots: &[(usize, Slot)], etag: Option<&str>, visito
         }
         set_cookie_value = minted.map(|value| SetCookie::new(CSRF_COOKIE, &value, visitor.secure).max_age(30 * 86_400).to_string());
     }
-    Some(Sealed { body: fill_found(body, slots, &nonce, &token), csp: csp(&nonce, &visitor.media), etag: tagged, set_cookie: set_cookie_value })
+    Some(Sealed { body: fill_found(body, slots, &nonce, &token), csp: csp(&nonce, &visitor.media, &visitor.tags), etag: tagged, set_cookie: set_cookie_value })
 }
 
 /// Every response on its way out. HTML gets a fresh nonce and its CSP, its CSRF slots filled (a

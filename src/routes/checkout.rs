@@ -253,6 +253,7 @@ async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, 
         Ok(r) => r,
         Err(errors) => return show_checkout(p, Some(cart_id), &form, &errors, buyer == Buyer::AskFirst, &saved, 422).await,
     };
+    request.ad_consent = advertising_consent(p.req);
     if let Err(errors) = locate_address(&D1::open(p.env)?, &mut request.address).await? {
         return show_checkout(p, Some(cart_id), &form, &errors, buyer == Buyer::AskFirst, &saved, 422).await;
     }
@@ -322,6 +323,12 @@ async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, 
     }
 }
 
+/// Whether the buyer's consent cookie (`domain::ad_tags::CONSENT_COOKIE`) grants advertising: the
+/// order records it, and only then is its payment reported to Meta's Conversions API.
+fn advertising_consent(req: &worker::Request) -> bool {
+    crate::domain::ad_tags::Choice::from_cookie_header(&super::http::header(req, "cookie").unwrap_or_default()).advertising
+}
+
 /// `POST /api/v1/carts/{id}/checkout` (a `CheckoutForm` as JSON, `Idempotency-Key`): the order, its
 /// access token and where to pay it (201), or the cart's refusal.
 pub(super) async fn submit_checkout_json(m: &Machine<'_>, id: &str, track: &Tracker<'_>) -> Result<Response, AppError> {
@@ -352,6 +359,7 @@ pub(super) async fn submit_checkout_json(m: &Machine<'_>, id: &str, track: &Trac
     };
     request.return_url = app_url("return_url")?;
     request.cancel_url = app_url("cancel_url")?;
+    request.ad_consent = advertising_consent(req);
     locate_address(&D1::open(env)?, &mut request.address).await?.map_err(AppError::Unprocessable)?;
     // Optional: the total the client showed; the order is placed only at that total.
     let expected_total = serde_json::from_str::<serde_json::Value>(&m.body).ok().and_then(|v| v["expected_total"].as_i64()).map(Vnd::new);

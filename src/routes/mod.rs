@@ -155,6 +155,8 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     let secret = config.shop_secret.clone();
     let mut visitor = security::Visitor::from_request(&req, url.path(), &origin, secret.as_deref());
     visitor.media = config.stream.as_ref().map(|s| s.csp_sources()).unwrap_or_default();
+    visitor.tags = config.tags.csp_connect();
+    crate::views::consent::set_tags(&config.tags);
     // An ETag made for this visitor's CSRF binding revalidates without its suffix; one made for
     // another binding must not match (see `domain::security::untag_if_none_match`).
     let (if_none_match, tagged) = match (http::header(&req, "if-none-match"), visitor.tag()) {

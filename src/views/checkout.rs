@@ -98,7 +98,7 @@ pub fn checkout_page(ctx: &PageCtx, v: &CheckoutView) -> Markup {
     let t = ctx.t();
     let s = shop_t(ctx.locale);
     let money = |n: Vnd| n.format(ctx.locale);
-    let head = Head { title: s.checkout_title.to_string(), description: s.checkout_title.to_string(), noindex: true, ..Head::default() };
+    let head = Head { title: s.checkout_title.to_string(), description: s.checkout_title.to_string(), noindex: true, events: vec![super::consent::begin_checkout(v.cart, ctx.locale)], ..Head::default() };
     let described_by = |name: &str, hint: bool| {
         let id = control_id(name);
         let ids: Vec<String> = [hint.then(|| format!("{id}-hint")), field(v, name).map(|_| format!("{id}-error"))].into_iter().flatten().collect();

@@ -27,6 +27,9 @@ pub struct Head {
     pub og_type: &'static str,
     /// JSON-LD documents, already serialised with `seo::json_ld`.
     pub json_ld: Vec<String>,
+    /// The page's e-commerce events for the tags (`views::consent::event`), pushed by the script
+    /// once the shopper has chosen; nothing is rendered without a configured tag.
+    pub events: Vec<serde_json::Value>,
 }
 
 pub fn page(ctx: &PageCtx, head: Head, main: Markup) -> Markup {
@@ -90,10 +93,12 @@ pub fn page(ctx: &PageCtx, head: Head, main: Markup) -> Markup {
                 @for doc in &head.json_ld {
                     script type="application/ld+json" { (PreEscaped(doc)) }
                 }
+                (super::consent::events_script(&head.events))
                 script src=(assets::url("js/app.js")) nonce=(super::security::nonce()) defer {}
             }
             body {
                 a.skip-link href="#main" { (t.skip_to_content) }
+                (super::consent::banner(ctx))
                 (header(ctx))
                 main #main tabindex="-1" { (main) }
                 (footer(ctx))
@@ -241,6 +246,7 @@ fn footer(ctx: &PageCtx) -> Markup {
                             li { a href=(ctx.href(&page.path())) { (label) } }
                         }
                         li { a href=(ctx.href(super::tracking::LOOKUP_PATH)) { (l.pick("Tra cứu đơn hàng", "Find your order")) } }
+                        (super::consent::settings_button(ctx))
                     }
                 }
                 div.footer-newsletter {

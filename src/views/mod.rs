@@ -11,6 +11,7 @@ pub mod account;
 pub mod account_i18n;
 pub mod checkout;
 pub mod components;
+pub mod consent;
 pub mod errors;
 pub mod home;
 pub mod i18n;

@@ -87,7 +87,7 @@ pub fn order_page_recommended(ctx: &PageCtx, detail: &OrderDetail, pay_url: Opti
     let o = &detail.order;
     let money = |n: Vnd| n.format(ctx.locale);
     let status_name = s.status_name;
-    let head = Head { title: (s.order_title)(&o.number), description: (s.order_title)(&o.number), noindex: true, ..Head::default() };
+    let head = Head { title: (s.order_title)(&o.number), description: (s.order_title)(&o.number), noindex: true, events: super::consent::purchase(detail, ctx.locale).into_iter().collect(), ..Head::default() };
     let main = html! {
         h1 { ((s.order_title)(&o.number)) }
         p.order-status { (s.order_status) ": " strong data-status=(o.status) { (status_name(o.status)) } }

@@ -178,6 +178,7 @@ pub fn product_page_full(
         og_extra: product_og(p, selected.or_else(|| data.variants.iter().find(|v| v.is_active()))),
         og_type: "product",
         json_ld: vec![seo::json_ld(&product_ld), breadcrumb_json_ld(ctx, &trail)],
+        events: super::consent::view_item(p, &data.variants, selected, ctx.locale).into_iter().collect(),
         ..Head::default()
     };
 
