@@ -205,6 +205,10 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     // Reviews (issue 22, `routes::admin_reviews`): the moderation queue, every decision audited.
     ("GET", "/admin/reviews", Permission::ModerateReviews),
     ("POST", "/admin/reviews/{id}/{id}", Permission::ModerateReviews),
+    // Questions and answers (approve, reject with a reason, the shop's answer), beside the review queue.
+    ("GET", "/admin/reviews/questions", Permission::ModerateReviews),
+    ("POST", "/admin/reviews/questions/{id}/{id}", Permission::ModerateReviews),
+    ("POST", "/admin/reviews/answers/{id}/{id}", Permission::ModerateReviews),
 ];
 
 /// The permission a request needs, or `None` when no such admin route exists (a 404).
@@ -286,6 +290,9 @@ mod tests {
         assert_eq!(required("POST", "/admin/orders/abc/explode"), None);
         assert_eq!(required("GET", "/admin/reviews"), Some(ModerateReviews));
         assert_eq!(required("POST", "/admin/reviews/abc/approve"), Some(ModerateReviews));
+        assert_eq!(required("GET", "/admin/reviews/questions"), Some(ModerateReviews));
+        assert_eq!(required("POST", "/admin/reviews/questions/abc/answer"), Some(ModerateReviews));
+        assert_eq!(required("POST", "/admin/reviews/answers/abc/reject"), Some(ModerateReviews));
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod origin;
 pub mod payments;
 pub mod phone;
 pub mod promotions;
+pub mod questions;
 pub mod regions;
 pub mod recs;
 pub mod reviews;
