@@ -554,3 +554,17 @@ describe('questions and answers', () => {
     assert.deepEqual(audit.map((a) => a.action), ['question.approve', 'question.answer', 'answer.approve']);
   });
 });
+
+test('support staff read review sentiment per month and the aspects complained about, for the shop and one product', async () => {
+  admins ??= await adminsByRole(shop);
+  const shopWide = await admins.support.get('/admin/reviews/sentiment');
+  assert.equal(shopWide.status, 200, shopWide.text.slice(0, 300));
+  assert.ok(shopWide.doc.find('svg.chart-sentiment'), 'the monthly chart');
+  assert.ok(shopWide.doc.find('svg.chart-bar'), 'the aspects chart');
+  const row = shopWide.doc.find('table.sentiment-products tr[data-product]');
+  assert.ok(row, 'the demo reviews\' products are listed');
+  const one = await admins.support.get(`/admin/reviews/sentiment?product=${row.attr('data-product')}`);
+  assert.equal(one.status, 200);
+  assert.ok(one.doc.find('table.sentiment-months tr[data-month]'));
+  assert.equal((await admins.support.get('/admin/reviews/sentiment?product=abc')).status, 404);
+});

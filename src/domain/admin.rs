@@ -205,10 +205,12 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     // Reviews (issue 22, `routes::admin_reviews`): the moderation queue, every decision audited.
     ("GET", "/admin/reviews", Permission::ModerateReviews),
     ("POST", "/admin/reviews/{id}/{id}", Permission::ModerateReviews),
-    // Questions and answers (approve, reject with a reason, the shop's answer), beside the review queue.
+    // Questions and answers (approve, reject with a reason, the shop's answer) and review sentiment
+    // per month and aspect, beside the review queue.
     ("GET", "/admin/reviews/questions", Permission::ModerateReviews),
     ("POST", "/admin/reviews/questions/{id}/{id}", Permission::ModerateReviews),
     ("POST", "/admin/reviews/answers/{id}/{id}", Permission::ModerateReviews),
+    ("GET", "/admin/reviews/sentiment", Permission::ModerateReviews),
 ];
 
 /// The permission a request needs, or `None` when no such admin route exists (a 404).
@@ -293,6 +295,7 @@ mod tests {
         assert_eq!(required("GET", "/admin/reviews/questions"), Some(ModerateReviews));
         assert_eq!(required("POST", "/admin/reviews/questions/abc/answer"), Some(ModerateReviews));
         assert_eq!(required("POST", "/admin/reviews/answers/abc/reject"), Some(ModerateReviews));
+        assert_eq!(required("GET", "/admin/reviews/sentiment"), Some(ModerateReviews));
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub mod password;
 pub mod sandbox;
 pub mod search;
 pub mod sentiment;
+pub mod sentiment_report;
 pub mod session;
 pub mod shipping;
 pub mod shop_info;

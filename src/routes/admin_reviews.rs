@@ -153,3 +153,29 @@ pub async fn decide_qa(env: &Env, db: &D1, admin: &AdminRow, actor: &Actor<'_>, 
         Err(e) => Err(e.into_app_error(Locale::Vi)),
     }
 }
+
+// --- sentiment ---------------------------------------------------------------------------------
+
+#[derive(serde::Deserialize)]
+struct ProductRow {
+    id: i64,
+    slug: String,
+    name_vi: String,
+}
+
+/// `GET /admin/reviews/sentiment[?product={id}]`: the whole shop's (or one product's) review
+/// sentiment per month and the aspects most complained about (`app::sentiment::report`).
+pub async fn sentiment(db: &D1, admin: &AdminRow, query: &str) -> Result<Response, AppError> {
+    use crate::views::admin::sentiment::{sentiment_page, ProductRef};
+    let product = match query_param(query, "product").filter(|p| !p.is_empty()) {
+        None => None,
+        Some(id) => {
+            let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+            let row: Option<ProductRow> = db.first(&crate::app::sql::Sql::new("SELECT id, slug, name_vi FROM products WHERE id = ?").bind(id)).await?;
+            Some(row.ok_or(AppError::NotFound)?)
+        }
+    };
+    let report = crate::app::sentiment::report(db, product.as_ref().map(|p| p.id)).await?;
+    let shown = product.as_ref().map(|p| ProductRef { id: p.id, slug: &p.slug, name: &p.name_vi });
+    Ok(page(200, sentiment_page(admin, shown.as_ref(), &report)))
+}

@@ -189,6 +189,8 @@ pub(super) fn tabs(current: &str) -> Markup {
             a href="/admin/reviews" aria-current=[(current == "reviews").then_some("page")] { "Đánh giá" }
             " "
             a href="/admin/reviews/questions" aria-current=[(current == "questions").then_some("page")] { "Hỏi đáp" }
+            " "
+            a href="/admin/reviews/sentiment" aria-current=[(current == "sentiment").then_some("page")] { "Cảm xúc" }
         }
     }
 }
