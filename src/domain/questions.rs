@@ -175,7 +175,7 @@ mod tests {
     #[test]
     fn a_question_is_trimmed_and_held_within_its_limits() {
         assert_eq!(validate_question("  Vải có nhăn không ạ?  ").as_deref(), Ok("Vải có nhăn không ạ?"));
-        let problem = |r: Result<String, Vec<FieldError>>| r.err().map(|e| (e[0].field, e[0].problem.clone()));
+        let problem = |r: Result<String, Vec<FieldError>>| r.err().map(|e| (e[0].field, e[0].problem));
         assert_eq!(problem(validate_question("   ")), Some(("body", Problem::Required)));
         assert_eq!(problem(validate_question("Size?")), Some(("body", Problem::TooShort { min: QUESTION_MIN })));
         assert_eq!(problem(validate_question(&"ạ".repeat(QUESTION_MAX + 1))), Some(("body", Problem::TooLong { max: QUESTION_MAX })));

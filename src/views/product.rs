@@ -136,7 +136,9 @@ pub struct OfferTerms {
 /// Days a buyer has to return an item (the footer's "Đổi trả trong 30 ngày").
 pub const RETURN_DAYS: i64 = 30;
 
-/// The product page with its reviews and the shop's shipping and return terms in its JSON-LD.
+/// The product page with its reviews and the shop's shipping and return terms in its JSON-LD, and
+/// its questions and answers.
+#[expect(clippy::too_many_arguments, reason = "the page's parts, each optional where a caller has none")]
 pub fn product_page_full(
     ctx: &PageCtx,
     data: &ProductPage,

@@ -391,7 +391,7 @@ mod tests {
             moderation_note: String::new(),
             created_at: 1_780_000_100,
         };
-        let html = questions_page(&admin(), QaFilter::Waiting, &[q.clone()], &[a], None).into_string();
+        let html = questions_page(&admin(), QaFilter::Waiting, std::slice::from_ref(&q), &[a], None).into_string();
         assert!(html.contains("&lt;b&gt;Giặt&lt;/b&gt;"));
         for action in ["/admin/reviews/questions/q1/approve", "/admin/reviews/questions/q1/reject", "/admin/reviews/questions/q1/answer", "/admin/reviews/answers/a1/approve", "/admin/reviews/answers/a1/reject"] {
             assert!(html.contains(action), "{action}");
