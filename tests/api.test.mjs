@@ -1276,6 +1276,16 @@ describe('every operation of openapi.json', () => {
     // A review video's upload link: this shop has no Stream account, so the route is not there (404);
     // the issued link is called in tests/reviews.test.mjs against the fake Stream.
     await s.api('POST', `/api/v1/reviews/${id}/video-upload`, { body: {} });
+    // Questions: the published list (and a bad page), a question without and with a token, a short
+    // one. The tokens above were revoked by the logout: a fresh one.
+    const asker = { authorization: `Bearer ${(await s.api('POST', '/api/v1/auth/token', { body: { email, password: PASSWORD } })).json.access_token}` };
+    await s.api('GET', `/api/v1/products/${top.slug}/questions`);
+    await s.api('GET', `/api/v1/products/${top.slug}/questions?page=0`);
+    await s.api('GET', '/api/v1/products/no-such-product/questions');
+    await s.api('POST', `/api/v1/products/${top.slug}/questions`, { body: { body: 'Áo này giặt máy được không ạ?' } });
+    await s.api('POST', `/api/v1/products/${top.slug}/questions`, { body: { body: 'Size?' }, headers: asker });
+    const asked = await s.api('POST', `/api/v1/products/${top.slug}/questions`, { body: { body: 'Áo này giặt máy được không ạ?' }, headers: asker });
+    assert.equal(asked.status, 201, asked.text);
   });
 
   it('exercised every operation the document describes', () => {

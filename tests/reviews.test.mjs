@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 
-import { PASSWORD, newShopper } from './support/accounts.mjs';
+import { PASSWORD, browser, newShopper } from './support/accounts.mjs';
 import { adminsByRole, PASSWORDS } from './support/admins.mjs';
 import { navigateBy, openPage, useBrowser } from './support/browser.mjs';
 import { startStreamFake } from './support/fakes/stream.mjs';
@@ -476,4 +476,95 @@ test('browser: a delivered order is reviewed with a photo and a video through it
   // favicon); tests/admin-browser.test.mjs checks them for CSP violations.
   await shopper.close();
   await staff.close();
+});
+
+describe('questions and answers', () => {
+  test('a signed-in shopper asks within the limits; the question shows once moderated, with the shop\'s answer and a verified buyer\'s', async () => {
+    // Any product will do: its questions are this test's own.
+    const [v] = pool.take(1, () => true);
+    const [{ slug }] = await shop.sql(`SELECT slug FROM products WHERE id = ${v.product_id}`);
+    const ask = (body, headers = {}) => s.api('POST', `/api/v1/products/${slug}/questions`, { body, headers });
+    const { b: asker, email } = await newShopper(shop, 'asker');
+    const tokenRes = await s.api('POST', '/api/v1/auth/token', { body: { email, password: PASSWORD } });
+    const bearer = { authorization: `Bearer ${tokenRes.json.access_token}` };
+
+    assert.equal((await ask({ body: 'Áo này giặt máy được không ạ?' })).status, 401);
+    const short = await ask({ body: 'Size?' }, bearer);
+    assert.equal(short.status, 422, short.text);
+    assert.ok(short.json.error.fields.body, short.text);
+    const asked = await ask({ body: 'Áo này <b>giặt máy</b> được không ạ?' }, bearer);
+    assert.equal(asked.status, 201, asked.text);
+    assertSchema('QuestionCreated', asked.json);
+    assert.equal(asked.json.question.status, 'pending');
+    const qid = asked.json.question.id;
+    // Five questions an hour per customer: the sixth waits.
+    for (let i = 1; i <= 4; i++) assert.equal((await ask({ body: `Câu hỏi số ${i} về sản phẩm này?` }, bearer)).status, 201);
+    const limited = await ask({ body: 'Thêm một câu hỏi nữa ạ?' }, bearer);
+    assert.equal(limited.status, 429, limited.text);
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
+
+    // Waiting for a moderator: neither listed nor on the (cached) page.
+    const waiting = await s.api('GET', `/api/v1/products/${slug}/questions`);
+    assert.equal(waiting.status, 200, waiting.text);
+    assert.equal(waiting.json.questions.some((q) => q.id === qid), false);
+    assert.equal((await s.getPage(`/p/${slug}`)).doc.find(`#question-${qid}`), null);
+
+    // The shop answers from the queue, which publishes the question with its answer.
+    admins ??= await adminsByRole(shop);
+    const queue = await admins.support.get('/admin/reviews/questions');
+    assert.equal(queue.status, 200);
+    assert.ok(queue.doc.find(`li[data-question="${qid}"]`), 'the question is in the Q&A queue');
+    const empty = await admins.support.submit(`/admin/reviews/questions/${qid}/answer`, { answer: '', status: 'waiting' }, { page: '/admin/reviews/questions' });
+    assert.equal(empty.status, 422);
+    const answered = await admins.support.submit(`/admin/reviews/questions/${qid}/answer`, { answer: 'Được ạ, giặt chế độ nhẹ.', status: 'waiting' }, { page: '/admin/reviews/questions' });
+    assert.equal(answered.status, 303, answered.text.slice(0, 300));
+    const listed = await s.api('GET', `/api/v1/products/${slug}/questions`);
+    assertSchema('QuestionPage', listed.json);
+    const q = listed.json.questions.find((x) => x.id === qid);
+    assert.equal(q.body, 'Áo này <b>giặt máy</b> được không ạ?', 'kept as typed');
+    assert.deepEqual(q.answers.map((a) => [a.by, a.body]), [['shop', 'Được ạ, giặt chế độ nhẹ.']]);
+    const page = await s.getPage(`/p/${slug}`);
+    assert.ok(page.doc.find(`#question-${qid}`), 'the cached page was refreshed');
+    assert.match(page.text, /Áo này &lt;b&gt;giặt máy&lt;\/b&gt; được không ạ\?/);
+
+    // Answering: a shopper without a delivered order of the product is refused with the reason;
+    // a verified buyer's answer waits for a moderator, then shows.
+    const stranger = await asker.submit(`/reviews/questions/${qid}/answers`, { body: 'Được mà', return: `/p/${slug}` }, { page: `/p/${slug}` });
+    assert.equal(stranger.status, 403, stranger.text.slice(0, 300));
+    assert.match(stranger.text, /Chỉ khách đã mua và nhận sản phẩm này/);
+    const { b: buyer, email: buyerEmail } = await newShopper(shop, 'qa-buyer');
+    const [{ id: buyerId }] = await shop.sql(`SELECT id FROM customers WHERE email = ${sqlText(buyerEmail)}`);
+    await deliveredOrder(v, { customerId: buyerId });
+    const sent = await buyer.submit(`/reviews/questions/${qid}/answers`, { body: 'Mình giặt máy ba tháng vẫn đẹp.', return: `/p/${slug}` }, { page: `/p/${slug}` });
+    assert.equal(sent.status, 303, sent.text.slice(0, 300));
+    assert.equal(sent.headers.get('location'), `/p/${slug}?qa=answered#question-${qid}`);
+    const [{ id: answerId }] = await shop.sql(`SELECT id FROM product_answers WHERE question_id = ${sqlText(qid)} AND by = 'buyer'`);
+    assert.equal((await s.api('GET', `/api/v1/products/${slug}/questions`)).json.questions.find((x) => x.id === qid).answers.length, 1, 'the buyer\'s answer waits');
+    const approved = await admins.support.submit(`/admin/reviews/answers/${answerId}/approve`, { status: 'waiting' }, { page: '/admin/reviews/questions' });
+    assert.equal(approved.status, 303);
+    const both = (await s.api('GET', `/api/v1/products/${slug}/questions`)).json.questions.find((x) => x.id === qid);
+    assert.deepEqual(both.answers.map((a) => a.by), ['shop', 'buyer']);
+    assert.match((await s.getPage(`/p/${slug}`)).text, /Mình giặt máy ba tháng vẫn đẹp\./);
+
+    // A signed-out visitor's question goes to sign-in first.
+    const signedOut = await browser(shop).submit('/reviews/questions', { slug, body: 'Áo này có màu đen không ạ?', return: `/p/${slug}` }, { page: `/p/${slug}` });
+    assert.equal(signedOut.status, 303);
+    assert.equal(signedOut.headers.get('location'), `/account/login?return=${encodeURIComponent(`/p/${slug}`)}`);
+    const audit = await shop.sql(`SELECT action FROM audit_log WHERE entity_id IN (${sqlText(qid)}, ${sqlText(answerId)}) ORDER BY id`);
+    assert.deepEqual(audit.map((a) => a.action), ['question.approve', 'question.answer', 'answer.approve']);
+  });
+});
+
+test('support staff read review sentiment per month and the aspects complained about, for the shop and one product', async () => {
+  admins ??= await adminsByRole(shop);
+  const shopWide = await admins.support.get('/admin/reviews/sentiment');
+  assert.equal(shopWide.status, 200, shopWide.text.slice(0, 300));
+  assert.ok(shopWide.doc.find('svg.chart-sentiment'), 'the monthly chart');
+  assert.ok(shopWide.doc.find('svg.chart-bar'), 'the aspects chart');
+  const row = shopWide.doc.find('table.sentiment-products tr[data-product]');
+  assert.ok(row, 'the demo reviews\' products are listed');
+  const one = await admins.support.get(`/admin/reviews/sentiment?product=${row.attr('data-product')}`);
+  assert.equal(one.status, 200);
+  assert.ok(one.doc.find('table.sentiment-months tr[data-month]'));
+  assert.equal((await admins.support.get('/admin/reviews/sentiment?product=abc')).status, 404);
 });

@@ -48,6 +48,7 @@ pub mod sign_in;
 pub mod promotion_form;
 pub mod promotions;
 pub mod push;
+pub mod questions;
 pub mod social;
 pub mod sql;
 pub mod stock;

@@ -219,6 +219,12 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("GET", "/admin/bundles/{id}", Permission::ManageDiscounts),
     ("POST", "/admin/bundles/{id}", Permission::ManageDiscounts),
     ("POST", "/admin/bundles/{id}/delete", Permission::ManageDiscounts),
+    // Questions and answers (approve, reject with a reason, the shop's answer) and review sentiment
+    // per month and aspect, beside the review queue.
+    ("GET", "/admin/reviews/questions", Permission::ModerateReviews),
+    ("POST", "/admin/reviews/questions/{id}/{id}", Permission::ModerateReviews),
+    ("POST", "/admin/reviews/answers/{id}/{id}", Permission::ModerateReviews),
+    ("GET", "/admin/reviews/sentiment", Permission::ModerateReviews),
 ];
 
 /// The permission a request needs, or `None` when no such admin route exists (a 404).
@@ -300,6 +306,10 @@ mod tests {
         assert_eq!(required("POST", "/admin/orders/abc/explode"), None);
         assert_eq!(required("GET", "/admin/reviews"), Some(ModerateReviews));
         assert_eq!(required("POST", "/admin/reviews/abc/approve"), Some(ModerateReviews));
+        assert_eq!(required("GET", "/admin/reviews/questions"), Some(ModerateReviews));
+        assert_eq!(required("POST", "/admin/reviews/questions/abc/answer"), Some(ModerateReviews));
+        assert_eq!(required("POST", "/admin/reviews/answers/abc/reject"), Some(ModerateReviews));
+        assert_eq!(required("GET", "/admin/reviews/sentiment"), Some(ModerateReviews));
     }
 
     #[test]

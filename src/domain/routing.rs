@@ -41,7 +41,8 @@ pub enum Area {
     ApiAccount,
     /// Operators' endpoints behind the internal token: `/internal/…`.
     Internal,
-    /// Reviews: `/api/v1/products/{slug}/reviews`, `/api/v1/reviews/…` and the `/reviews/…` forms.
+    /// Reviews: `/api/v1/products/{slug}/reviews`, `/api/v1/products/{slug}/questions`,
+    /// `/api/v1/reviews/…` and the `/reviews/…` forms (questions and answers included).
     Reviews,
     /// `/share/{channel}/{slug}`: a product page's share button, counted, then on to the network.
     Share,
@@ -95,7 +96,7 @@ pub fn area(path: &str, readable: bool) -> Area {
         (["media", _, ..], _) if readable => Area::Media,
         (_, ["account", ..]) | (_, ["auth", _, ..]) => Area::Account,
         (_, ["alerts", ..]) | (_, ["email", ..]) | (_, ["newsletter", ..]) => Area::Notify,
-        (["api", "v1", "products", _, "reviews"] | ["api", "v1", "reviews", ..], _) | (_, ["reviews", ..]) => Area::Reviews,
+        (["api", "v1", "products", _, "reviews" | "questions"] | ["api", "v1", "reviews", ..], _) | (_, ["reviews", ..]) => Area::Reviews,
         (["admin", ..], _) => Area::Admin,
         (["api", "v1", "auth", _, ..] | ["api", "v1", "me", ..] | ["api", "v1", "server", _, ..], _) => Area::ApiAccount,
         (_, ["pay", "sandbox", _, ..]) => Area::Checkout,
@@ -217,6 +218,9 @@ mod tests {
             ("/api/v1/orders/abc", true, Orders),
             ("/api/v1/products/gile/reviews", false, Reviews),
             ("/api/v1/products/gile/reviews", true, Reviews),
+            ("/api/v1/products/gile/questions", false, Reviews),
+            ("/api/v1/products/gile/questions", true, Reviews),
+            ("/en/reviews/questions/abc/answers", false, Reviews),
             ("/api/v1/products/gile", true, Api),
             ("/api/v1/reviews/abc/helpful", false, Reviews),
             ("/en/reviews/abc/helpful", false, Reviews),

@@ -233,6 +233,11 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
             Ok(redirect("/admin/api-keys", Vec::new()))
         }
         ("GET", ["admin", "reviews"]) => super::admin_reviews::queue(&db, &signed.admin, &incoming.query).await,
+        ("GET", ["admin", "reviews", "questions"]) => super::admin_reviews::questions(&db, &signed.admin, &incoming.query, None).await,
+        ("POST", ["admin", "reviews", kind @ ("questions" | "answers"), id, action]) => {
+            super::admin_reviews::decide_qa(env, &db, &signed.admin, &actor, kind, id, action, &form).await
+        }
+        ("GET", ["admin", "reviews", "sentiment"]) => super::admin_reviews::sentiment(&db, &signed.admin, &incoming.query).await,
         ("POST", ["admin", "reviews", id, action]) => super::admin_reviews::decide(env, &db, &signed.admin, &actor, id, action, &form).await,
         (m, ["admin", "bundles", ..]) => {
             let admin_ctx = crate::views::admin::AdminCtx::new(ctx.locale, path, &incoming.query, &signed.admin.email, signed.role);

@@ -1,7 +1,8 @@
 //! `/admin/reviews` (issue 22): the moderation queue and its decisions — approve, reject with a
 //! reason, hide, reply — each one `app::reviews::moderate` batch with its audit row. A decision
 //! that changes what the storefront shows bumps the catalog version, so the cached product pages
-//! (and their cards) show it at once.
+//! (and their cards) show it at once. The Q&A tab (`/admin/reviews/questions`) moderates questions
+//! and answers the same way (`app::questions`).
 
 use worker::{Env, Response};
 
@@ -17,7 +18,8 @@ use crate::domain::reviews::Moderation;
 use crate::domain::sentiment::Label;
 use crate::platform::config::now;
 use crate::platform::d1::D1;
-use crate::views::admin::reviews::{reviews_page, Preview};
+use crate::app::questions::QaFilter;
+use crate::views::admin::reviews::{questions_page, reviews_page, Preview};
 
 /// How many reviews one page of the queue lists.
 const QUEUE_PAGE: i64 = 100;
@@ -99,4 +101,81 @@ pub async fn decide(env: &Env, db: &D1, admin: &AdminRow, actor: &Actor<'_>, id:
         }
         Err(e) => Err(e.into_app_error(Locale::Vi)),
     }
+}
+
+// --- questions and answers ---------------------------------------------------------------------
+
+/// `GET /admin/reviews/questions?status=…`: the Q&A tab of the queue. `refused`: a decision sent
+/// back (422) with why.
+pub async fn questions(db: &D1, admin: &AdminRow, query: &str, refused: Option<&str>) -> Result<Response, AppError> {
+    let filter = QaFilter::parse(&query_param(query, "status").unwrap_or_default());
+    let notice = refused.or_else(|| {
+        query_param(query, "done").map(|d| match d.as_str() {
+            "approve" => "Đã duyệt và đăng.",
+            "reject" => "Đã từ chối.",
+            "answer" => "Đã đăng câu trả lời của cửa hàng.",
+            _ => "Đã lưu.",
+        })
+    });
+    let (rows, answers) = crate::app::questions::queue(db, filter, QUEUE_PAGE).await?;
+    Ok(page(if refused.is_some() { 422 } else { 200 }, questions_page(admin, filter, &rows, &answers, notice)))
+}
+
+/// `POST /admin/reviews/{questions|answers}/{id}/{approve|reject|answer}`: a moderator's decision
+/// (`app::questions`), audited; one that changes what the product page shows bumps the catalog
+/// version, so the cached pages show it at once.
+#[expect(clippy::too_many_arguments, reason = "the admin router's request parts, as `decide` takes them")]
+pub async fn decide_qa(env: &Env, db: &D1, admin: &AdminRow, actor: &Actor<'_>, kind: &str, id: &str, action: &str, form: &Form) -> Result<Response, AppError> {
+    use crate::app::questions::{answer_as_shop, moderate, QaError, Subject};
+    use crate::domain::questions::QaDecision;
+    let filter = QaFilter::parse(form.trimmed("status"));
+    let subject = if kind == "answers" { Subject::Answer } else { Subject::Question };
+    let outcome = match (subject, action) {
+        (Subject::Question, "answer") => {
+            let answer_id = crate::platform::random::id().ok_or_else(|| AppError::Internal("no randomness".into()))?;
+            answer_as_shop(db, actor, id, form.trimmed("answer"), &answer_id, now()).await.map(|_| true)
+        }
+        (_, "approve") => moderate(db, actor, subject, id, &QaDecision::Approve, now()).await.map(|d| d.storefront_changed),
+        (_, "reject") => moderate(db, actor, subject, id, &QaDecision::Reject { reason: form.trimmed("reason").to_string() }, now()).await.map(|d| d.storefront_changed),
+        _ => return Err(AppError::NotFound),
+    };
+    match outcome {
+        Ok(storefront_changed) => {
+            if storefront_changed {
+                bump_catalog_version(env).await?;
+            }
+            Ok(redirect(&format!("/admin/reviews/questions?status={}&done={action}", filter.code()), Vec::new()))
+        }
+        Err(QaError::Invalid(_)) => {
+            let why = if action == "reject" { "Hãy ghi lý do từ chối (tối đa 2.000 ký tự)." } else { "Hãy nhập câu trả lời (tối đa 2.000 ký tự)." };
+            questions(db, admin, &format!("status={}", filter.code()), Some(why)).await
+        }
+        Err(e) => Err(e.into_app_error(Locale::Vi)),
+    }
+}
+
+// --- sentiment ---------------------------------------------------------------------------------
+
+#[derive(serde::Deserialize)]
+struct ProductRow {
+    id: i64,
+    slug: String,
+    name_vi: String,
+}
+
+/// `GET /admin/reviews/sentiment[?product={id}]`: the whole shop's (or one product's) review
+/// sentiment per month and the aspects most complained about (`app::sentiment::report`).
+pub async fn sentiment(db: &D1, admin: &AdminRow, query: &str) -> Result<Response, AppError> {
+    use crate::views::admin::sentiment::{sentiment_page, ProductRef};
+    let product = match query_param(query, "product").filter(|p| !p.is_empty()) {
+        None => None,
+        Some(id) => {
+            let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+            let row: Option<ProductRow> = db.first(&crate::app::sql::Sql::new("SELECT id, slug, name_vi FROM products WHERE id = ?").bind(id)).await?;
+            Some(row.ok_or(AppError::NotFound)?)
+        }
+    };
+    let report = crate::app::sentiment::report(db, product.as_ref().map(|p| p.id)).await?;
+    let shown = product.as_ref().map(|p| ProductRef { id: p.id, slug: &p.slug, name: &p.name_vi });
+    Ok(page(200, sentiment_page(admin, shown.as_ref(), &report)))
 }

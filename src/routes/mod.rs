@@ -33,6 +33,7 @@ mod media;
 mod orders;
 mod payments;
 mod promotions;
+mod questions;
 mod notify;
 mod reviews;
 mod share;

@@ -8,7 +8,8 @@
 //! - `POST /api/v1/reviews/{id}/helpful`, `POST /api/v1/reviews/{id}/report`;
 //! - `POST /api/v1/reviews/{id}/video-upload` (the author: bearer or `review_token`) →
 //!   `{"upload_url","video_id"}`, a direct upload to Cloudflare Stream (`app::review_videos`);
-//! - pages: `POST /reviews/{id}/helpful` and `/reviews/{id}/report` (the product page's forms).
+//! - pages: `POST /reviews/{id}/helpful` and `/reviews/{id}/report` (the product page's forms);
+//! - questions and answers: `routes::questions`.
 
 use serde_json::{json, Value};
 use worker::{Context, Env, Method, Request, Response};
@@ -36,7 +37,14 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env, ctx: &Context)
             super::api::serve(incoming, env, ctx, "api.reviews.list", async || list_json(env, incoming, &slug).await).await
         }
         (Method::Post, ["api", "v1", "products", slug, "reviews"]) => serve_machine(req, incoming, env, "api.reviews.create", async |m| create_json(m, slug).await).await,
-        (_, ["api", "v1", "products", _, "reviews"]) => {
+        (Method::Get | Method::Head, ["api", "v1", "products", slug, "questions"]) => {
+            let slug = slug.to_string();
+            super::api::serve(incoming, env, ctx, "api.questions.list", async || super::questions::list_json(env, incoming, &slug).await).await
+        }
+        (Method::Post, ["api", "v1", "products", slug, "questions"]) => {
+            serve_machine(req, incoming, env, "api.questions.create", async |m| super::questions::create_json(m, slug).await).await
+        }
+        (_, ["api", "v1", "products", _, "reviews" | "questions"]) => {
             incoming.name("api.reviews.unknown");
             not_served(incoming, Some("GET, HEAD, POST"))
         }
@@ -55,6 +63,10 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env, ctx: &Context)
         }
         (Method::Get, ["reviews", "write"]) => serve_page(req, incoming, env, "reviews.write_form", write_form).await,
         (Method::Post, ["reviews", "write"]) => write_review_form(req, incoming, env).await,
+        (Method::Post, ["reviews", "questions"]) => serve_page(req, incoming, env, "questions.ask", super::questions::ask_form).await,
+        (Method::Post, ["reviews", "questions", id, "answers"]) => {
+            serve_page(req, incoming, env, "questions.answer", async |p| super::questions::answer_form(p, id).await).await
+        }
         (Method::Post, ["reviews", id, "helpful"]) => serve_page(req, incoming, env, "reviews.helpful", async |p| helpful_form(p, id).await).await,
         (Method::Post, ["reviews", id, "report"]) => serve_page(req, incoming, env, "reviews.report", async |p| report_form(p, id).await).await,
         _ => serve_page(req, incoming, env, "reviews.unknown", async |_| Err(AppError::NotFound)).await,

@@ -281,11 +281,14 @@ async fn product_page(ctx: &PageCtx, env: &Env, db: &D1, version: &str, slug: &S
     let review_query = crate::domain::reviews::ReviewQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .unwrap_or(crate::domain::reviews::ReviewQuery { page: 1, ..Default::default() });
     let mut reviews = crate::app::reviews::page(db, data.product.id, &review_query).await?;
+    // The Q&A block's page (`qpage`; a bad value shows the first).
+    let qpage = pairs.get("qpage").and_then(|n| n.parse::<i64>().ok()).filter(|n| (1..=1000).contains(n)).unwrap_or(1);
+    let questions = crate::app::questions::page(db, data.product.id, qpage).await?;
     reviews.video_base = crate::platform::config::Config::cached().and_then(|c| c.stream.as_ref().map(|s| s.delivery_base.clone()));
     // The shop's shipping terms for the offers' structured data; without them the page still renders.
     let rates = crate::app::shipping::rate_table(db).await.map_err(|e| worker::console_error!("shipping rates: {e}")).unwrap_or_default();
     let terms = product::OfferTerms { rates: rates.into_iter().map(|r| r.rate).collect(), free_from: crate::platform::config::Config::from_env(env).shipping.free_standard_from };
-    Ok(product::product_page_full(ctx, data, colors, &choice, &badges, Some((&reviews, &review_query)), Some(&terms)))
+    Ok(product::product_page_full(ctx, data, colors, &choice, &badges, Some((&reviews, &review_query)), Some(&terms), Some(&questions)))
 }
 
 /// Runs a search listing (`app::search`).

@@ -27,6 +27,7 @@ pub mod product;
 pub mod pwa;
 pub mod promotions;
 pub mod qr;
+pub mod questions;
 pub mod reviews;
 pub mod security;
 pub mod seo;

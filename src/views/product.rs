@@ -123,7 +123,7 @@ pub fn product_page_with(ctx: &PageCtx, data: &ProductPage, colors: &[Color], ch
 /// The product page with its review block (`reviews`: the page of reviews and the filters it was
 /// asked with), whose figures and first reviews also go into the JSON-LD.
 pub fn product_page_reviewed(ctx: &PageCtx, data: &ProductPage, colors: &[Color], choice: &Choice, extra: &Markup, reviews: Option<(&ReviewsPage, &ReviewQuery)>) -> Markup {
-    product_page_full(ctx, data, colors, choice, extra, reviews, None)
+    product_page_full(ctx, data, colors, choice, extra, reviews, None, None)
 }
 
 /// What every offer of the shop promises, for the product's structured data: shipping within
@@ -136,7 +136,9 @@ pub struct OfferTerms {
 /// Days a buyer has to return an item (the footer's "Đổi trả trong 30 ngày").
 pub const RETURN_DAYS: i64 = 30;
 
-/// The product page with its reviews and the shop's shipping and return terms in its JSON-LD.
+/// The product page with its reviews and the shop's shipping and return terms in its JSON-LD, and
+/// its questions and answers.
+#[expect(clippy::too_many_arguments, reason = "the page's parts, each optional where a caller has none")]
 pub fn product_page_full(
     ctx: &PageCtx,
     data: &ProductPage,
@@ -145,6 +147,7 @@ pub fn product_page_full(
     extra: &Markup,
     reviews: Option<(&ReviewsPage, &ReviewQuery)>,
     terms: Option<&OfferTerms>,
+    questions: Option<&crate::app::questions::QuestionsPage>,
 ) -> Markup {
     let t = ctx.t();
     let p = &data.product;
@@ -282,6 +285,9 @@ pub fn product_page_full(
         (super::bundles::offers(ctx, &data.bundles))
         @if let Some((page, q)) = reviews {
             (super::reviews::review_section(ctx, page, q, &base, colors))
+        }
+        @if let Some(questions) = questions {
+            (super::questions::question_section(ctx, questions, &base, &p.slug))
         }
         @if !data.bought_together.is_empty() {
             section.related.bought-together aria-labelledby="bought-together-title" {
@@ -534,7 +540,7 @@ mod structured_data {
     #[test]
     fn the_product_is_a_group_of_variants_with_google_required_and_recommended_properties() {
         let (ctx, data, colors) = super::render_cost::demo_page();
-        let html = product_page_full(&ctx, &data, &colors, &Choice::default(), &html! {}, None, Some(&terms())).into_string();
+        let html = product_page_full(&ctx, &data, &colors, &Choice::default(), &html! {}, None, Some(&terms()), None).into_string();
         let docs = documents(&html);
         let group = docs.iter().find(|d| d["@type"] == "ProductGroup").expect("a ProductGroup");
         for field in ["name", "description", "url", "productGroupID"] {
@@ -580,7 +586,7 @@ mod structured_data {
     #[test]
     fn without_the_shipping_terms_the_offers_leave_shipping_out_rather_than_guess() {
         let (ctx, data, colors) = super::render_cost::demo_page();
-        let html = product_page_full(&ctx, &data, &colors, &Choice::default(), &html! {}, None, None).into_string();
+        let html = product_page_full(&ctx, &data, &colors, &Choice::default(), &html! {}, None, None, None).into_string();
         let group = documents(&html).into_iter().find(|d| d["@type"] == "ProductGroup").unwrap();
         assert!(group["hasVariant"][0]["offers"]["shippingDetails"].is_null());
         assert!(group["hasVariant"][0]["offers"]["hasMerchantReturnPolicy"].is_object());

@@ -454,6 +454,7 @@ pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
             @if v.can_edit { button type="submit" { (w(ctx, "Lưu sản phẩm", "Save product")) } }
         }
         @if let Some(id) = v.id {
+            p.product-sentiment { a href=(format!("/admin/reviews/sentiment?product={id}")) { (w(ctx, "Cảm xúc trong đánh giá của sản phẩm", "Review sentiment for this product")) } }
             h2 { (w(ctx, "Biến thể (cỡ × màu)", "Variants (size × colour)")) }
             div.table-scroll {
                 table.admin-table.variants {

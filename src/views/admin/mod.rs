@@ -12,6 +12,7 @@ pub mod notifications;
 pub mod orders;
 pub mod promotions;
 pub mod reviews;
+pub mod sentiment;
 pub mod shop_info;
 pub mod taxonomy;
 pub mod texts;

@@ -6,7 +6,9 @@ use maud::{html, Markup};
 
 use super::access::shell;
 use crate::app::admin::AdminRow;
+use crate::app::questions::{QaFilter, QueueAnswer, QueueQuestion};
 use crate::app::reviews::{QueueFilter, QueueRow};
+use crate::domain::questions::{AnswerBy, QaDecision, QaStatus};
 use crate::domain::reviews::{Moderation, ReviewStatus};
 use crate::domain::sentiment::Label;
 use crate::domain::time::vn_time;
@@ -85,6 +87,7 @@ pub fn reviews_page(admin: &AdminRow, filter: QueueFilter, sentiment: Option<Lab
         Some(admin),
         html! {
             h1 { "Đánh giá sản phẩm" }
+            (tabs("reviews"))
             p.hint { "Nội dung không bị gắn cờ được đăng ngay; nội dung có đường dẫn, số điện thoại hoặc từ ngữ bị chặn, và mọi ảnh, chờ duyệt. Mỗi quyết định được ghi vào nhật ký thao tác." }
             @if let Some(n) = notice { p.notice role="status" { (n) } }
             nav.review-filters aria-label="Lọc" {
@@ -179,6 +182,120 @@ pub fn reviews_page(admin: &AdminRow, filter: QueueFilter, sentiment: Option<Lab
     )
 }
 
+/// The tabs above the review queue, the Q&A queue and the sentiment report.
+pub(super) fn tabs(current: &str) -> Markup {
+    html! {
+        nav.admin-tabs aria-label="Đánh giá và hỏi đáp" {
+            a href="/admin/reviews" aria-current=[(current == "reviews").then_some("page")] { "Đánh giá" }
+            " "
+            a href="/admin/reviews/questions" aria-current=[(current == "questions").then_some("page")] { "Hỏi đáp" }
+            " "
+            a href="/admin/reviews/sentiment" aria-current=[(current == "sentiment").then_some("page")] { "Cảm xúc" }
+        }
+    }
+}
+
+fn qa_filter_name(f: QaFilter) -> &'static str {
+    match f {
+        QaFilter::Waiting => "Chờ duyệt",
+        QaFilter::Published => "Đang hiển thị",
+        QaFilter::Rejected => "Đã từ chối",
+    }
+}
+
+fn qa_status_name(s: QaStatus) -> &'static str {
+    match s {
+        QaStatus::Pending => "Chờ duyệt",
+        QaStatus::Published => "Đang hiển thị",
+        QaStatus::Rejected => "Đã từ chối",
+    }
+}
+
+/// The approve and reject forms of a question or an answer (`kind`: `questions` or `answers`) in
+/// `status`, as far as its state allows.
+fn qa_decisions(kind: &str, id: &str, status: QaStatus, filter: QaFilter) -> Markup {
+    html! {
+        @if QaDecision::Approve.from_statuses().contains(&status) {
+            form.approve method="post" action=(format!("/admin/reviews/{kind}/{id}/approve")) {
+                (csrf_field())
+                input type="hidden" name="status" value=(filter.code());
+                button type="submit" { "Duyệt và đăng" }
+            }
+        }
+        @if (QaDecision::Reject { reason: String::new() }).from_statuses().contains(&status) {
+            form.reject method="post" action=(format!("/admin/reviews/{kind}/{id}/reject")) {
+                (csrf_field())
+                input type="hidden" name="status" value=(filter.code());
+                label { "Lý do từ chối " input type="text" name="reason" maxlength="2000" required; }
+                button type="submit" { (if status == QaStatus::Published { "Gỡ xuống" } else { "Từ chối" }) }
+            }
+        }
+    }
+}
+
+/// `/admin/reviews/questions`: questions (and the buyers' answers) waiting first, then published
+/// and rejected ones; approve, reject with a reason, and the shop's answer (which publishes a
+/// question still waiting). Every decision is audited.
+pub fn questions_page(admin: &AdminRow, filter: QaFilter, rows: &[QueueQuestion], answers: &[QueueAnswer], notice: Option<&str>) -> Markup {
+    shell(
+        "Hỏi đáp sản phẩm",
+        Some(admin),
+        html! {
+            h1 { "Hỏi đáp sản phẩm" }
+            (tabs("questions"))
+            p.hint { "Câu hỏi của khách và câu trả lời của khách đã mua chỉ hiển thị sau khi duyệt. Câu trả lời của cửa hàng được đăng ngay (và đăng luôn câu hỏi đang chờ). Mỗi quyết định được ghi vào nhật ký thao tác." }
+            @if let Some(n) = notice { p.notice role="status" { (n) } }
+            nav.review-filters aria-label="Lọc" {
+                @for f in QaFilter::ALL {
+                    a href=(format!("/admin/reviews/questions?status={}", f.code())) aria-current=[(f == filter).then_some("page")] { (qa_filter_name(f)) }
+                }
+            }
+            @if rows.is_empty() { p.empty { "Không có câu hỏi nào." } }
+            ol.admin-questions {
+                @for q in rows {
+                    li.question-item data-question=(q.id) data-status=(q.status.code()) {
+                        p {
+                            a href=(format!("/p/{}#questions", q.product_slug)) { (q.product_name) }
+                            " · " (qa_status_name(q.status)) " · " (vn_time(q.created_at))
+                        }
+                        p.body { strong { "Hỏi: " } (q.body) }
+                        p.meta { (if q.author_name.is_empty() { "Khách hàng" } else { q.author_name.as_str() }) }
+                        @if !q.flags.is_empty() {
+                            p.flags { "Gắn cờ: " @for (i, f) in q.flags.split(',').enumerate() { @if i > 0 { ", " } (flag_name(f)) } }
+                        }
+                        @if !q.moderation_note.is_empty() { p.note { "Lý do từ chối: " (q.moderation_note) } }
+                        div.actions { (qa_decisions("questions", &q.id, q.status, filter)) }
+                        @let theirs: Vec<&QueueAnswer> = answers.iter().filter(|a| a.question_id == q.id).collect();
+                        @if !theirs.is_empty() {
+                            ul.admin-answers {
+                                @for a in theirs {
+                                    li.answer-item data-answer=(a.id) data-status=(a.status.code()) data-by=(a.by.code()) {
+                                        p { strong { "Đáp" } " (" (if a.by == AnswerBy::Shop { "cửa hàng" } else { "khách đã mua" }) ", " (a.author_name) ") · " (qa_status_name(a.status)) " · " (vn_time(a.created_at)) }
+                                        p.body { (a.body) }
+                                        @if !a.flags.is_empty() {
+                                            p.flags { "Gắn cờ: " @for (i, f) in a.flags.split(',').enumerate() { @if i > 0 { ", " } (flag_name(f)) } }
+                                        }
+                                        @if !a.moderation_note.is_empty() { p.note { "Lý do từ chối: " (a.moderation_note) } }
+                                        div.actions { (qa_decisions("answers", &a.id, a.status, filter)) }
+                                    }
+                                }
+                            }
+                        }
+                        @if q.status != QaStatus::Rejected {
+                            form.answer method="post" action=(format!("/admin/reviews/questions/{}/answer", q.id)) {
+                                (csrf_field())
+                                input type="hidden" name="status" value=(filter.code());
+                                label { "Câu trả lời của cửa hàng " textarea name="answer" maxlength="2000" rows="2" required {} }
+                                button type="submit" { (if q.status == QaStatus::Pending { "Trả lời và đăng" } else { "Trả lời" }) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +365,41 @@ mod tests {
         assert!(!page.contains("cloudflarestream.com/6b9e68b07dfee8cc2d116e4c51d6a957/"), "never the bare id before approval");
         let unsigned = reviews_page(&admin(), QueueFilter::Waiting, None, &[r], None, &[]).into_string();
         assert!(unsigned.contains("STREAM_SIGNING_KEY") && !unsigned.contains("<iframe"));
+    }
+
+    #[test]
+    fn the_qa_tab_offers_each_decision_its_state_allows_and_shows_text_as_text() {
+        let q = QueueQuestion {
+            id: "q1".into(),
+            product_slug: "gile".into(),
+            product_name: "Gile".into(),
+            author_name: "An N.".into(),
+            body: "<b>Giặt</b> máy được không?".into(),
+            flags: String::new(),
+            status: QaStatus::Pending,
+            moderation_note: String::new(),
+            created_at: 1_780_000_000,
+        };
+        let a = QueueAnswer {
+            id: "a1".into(),
+            question_id: "q1".into(),
+            by: AnswerBy::Buyer,
+            author_name: "Bình T.".into(),
+            body: "Được".into(),
+            flags: "phone".into(),
+            status: QaStatus::Pending,
+            moderation_note: String::new(),
+            created_at: 1_780_000_100,
+        };
+        let html = questions_page(&admin(), QaFilter::Waiting, std::slice::from_ref(&q), &[a], None).into_string();
+        assert!(html.contains("&lt;b&gt;Giặt&lt;/b&gt;"));
+        for action in ["/admin/reviews/questions/q1/approve", "/admin/reviews/questions/q1/reject", "/admin/reviews/questions/q1/answer", "/admin/reviews/answers/a1/approve", "/admin/reviews/answers/a1/reject"] {
+            assert!(html.contains(action), "{action}");
+        }
+        assert!(html.contains("Trả lời và đăng") && html.contains("có số điện thoại"));
+        let rejected = QueueQuestion { status: QaStatus::Rejected, ..q };
+        let html = questions_page(&admin(), QaFilter::Rejected, &[rejected], &[], None).into_string();
+        assert!(!html.contains("/admin/reviews/questions/q1/answer") && !html.contains("/admin/reviews/questions/q1/reject"));
+        assert!(!html.contains("/admin/reviews/questions/q1/approve"), "a rejected question stays rejected");
     }
 }
