@@ -135,6 +135,8 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/promotions/{id}/disable", Permission::ManageDiscounts),
     ("POST", "/admin/promotions/{id}/codes", Permission::ManageDiscounts),
     ("GET", "/admin/promotions/{id}/codes.csv", Permission::ManageDiscounts),
+    ("GET", "/admin/promotions/{id}/edit", Permission::ManageDiscounts),
+    ("POST", "/admin/promotions/{id}", Permission::ManageDiscounts),
     // Recommendation lists recomputed now (issue 15): managers and owners, audited.
     ("POST", "/admin/recommendations", Permission::EditPrices),
     // Catalog and stock (routes::admin_catalog).
