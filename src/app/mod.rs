@@ -49,6 +49,7 @@ pub mod push;
 pub mod social;
 pub mod sql;
 pub mod stock;
+pub mod tag_names;
 pub mod zns;
 #[cfg(test)]
 pub mod testing;

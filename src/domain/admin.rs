@@ -124,6 +124,9 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/search-words", Permission::EditPrices),
     ("POST", "/admin/search-words/{id}", Permission::EditPrices),
     ("POST", "/admin/search-words/{id}/delete", Permission::EditPrices),
+    // Tags' English names (issue 20): managers and owners, audited.
+    ("GET", "/admin/tags", Permission::EditPrices),
+    ("POST", "/admin/tags", Permission::EditPrices),
     // The footer's contact details and the policy pages (issue 20): managers and owners, audited.
     ("GET", "/admin/shop-info", Permission::EditPrices),
     ("POST", "/admin/shop-info", Permission::EditPrices),

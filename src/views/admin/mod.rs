@@ -12,6 +12,7 @@ pub mod orders;
 pub mod promotions;
 pub mod reviews;
 pub mod shop_info;
+pub mod tags;
 pub mod taxonomy;
 pub mod texts;
 
