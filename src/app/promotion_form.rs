@@ -131,6 +131,33 @@ pub fn read(form: &[(String, String)]) -> Result<PromotionInput, Vec<FieldError>
     serde_json::from_value(Value::Object(input)).map_err(|_| vec![FieldError { field: "benefit", problem: Problem::BadValue }])
 }
 
+/// Validates the form as the JSON endpoints validate their input (`validate_input`), naming the
+/// chosen offer type's own field where the rules refuse its values (a percent of 0 is the
+/// `percent` field's problem, not the type select's).
+pub fn validate(form: &[(String, String)]) -> Result<(PromotionInput, Promotion, Vec<CouponCode>), Vec<FieldError>> {
+    let input = read(form)?;
+    match super::promotions::validate_input(&input) {
+        Ok((promotion, codes)) => Ok((input, promotion, codes)),
+        Err(mut errors) => {
+            let chosen = form.iter().find(|(k, _)| k == "benefit").map_or("", |(_, v)| v.trim());
+            let field = match chosen {
+                "percent_off" => "percent",
+                "amount_off" => "amount",
+                "free_shipping" => "max_discount",
+                "buy_x_get_y" => "buy",
+                "tiered_spend" => "tiers",
+                "bundle_price" => "bundle_products",
+                "gift" => "gift_min_subtotal",
+                _ => "benefit",
+            };
+            for e in errors.iter_mut().filter(|e| e.field == "benefit" && e.problem == Problem::BadValue) {
+                e.field = field;
+            }
+            Err(errors)
+        }
+    }
+}
+
 /// A whole, non-negative number; thousands separators and `₫` are allowed (`1.250.000 ₫`).
 fn num(field: &'static str, raw: &str, required: bool, errors: &mut Vec<FieldError>) -> Option<i64> {
     let raw: String = raw.chars().filter(|c| !matches!(c, '.' | ',' | ' ' | '₫')).collect();
@@ -319,8 +346,7 @@ pub fn prepare_edit(row: &PromotionRow, existing: &[CodeRow], form: &[(String, S
     let kind = if row.automatic == 1 { "automatic" } else { "code" };
     let form: Vec<(String, String)> =
         form.iter().filter(|(k, _)| k != "kind").cloned().chain([("kind".to_string(), kind.to_string())]).collect();
-    let input = read(&form)?;
-    let (mut promotion, codes) = super::promotions::validate_input(&input)?;
+    let (_, mut promotion, codes) = validate(&form)?;
     promotion.id = row.id;
     let (add, remove) = code_changes(existing, &codes).map_err(|e| vec![e])?;
     Ok(Edit { promotion, add, remove, codes: codes.iter().map(|c| c.as_str().to_string()).collect() })
@@ -570,6 +596,10 @@ mod tests {
         let input = read(&form(&[("name_vi", ""), ("name_en", "x"), ("benefit", "percent_off"), ("percent", "0")])).unwrap();
         let fields: Vec<&str> = validate_input(&input).unwrap_err().into_iter().map(|e| e.field).collect();
         assert!(fields.contains(&"name_vi"), "{fields:?}");
+        let named = |pairs: &[(&str, &str)]| validate(&form(pairs)).unwrap_err().into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(named(&[("name_vi", "a"), ("name_en", "a"), ("benefit", "percent_off"), ("percent", "0")]), vec!["percent"]);
+        assert_eq!(named(&[("name_vi", "a"), ("name_en", "a"), ("benefit", "bundle_price"), ("bundle_products", "3"), ("price", "1")]), vec!["bundle_products"]);
+        assert_eq!(named(&[("name_vi", "a"), ("name_en", "a"), ("benefit", "buy_x_get_y"), ("buy", "0"), ("get", "1")]), vec!["buy"]);
     }
 
     fn stored(db: &Sqlite, pairs: &[(&str, &str)]) -> PromotionRow {
@@ -633,7 +663,7 @@ mod tests {
         // The same rules as creating: a percent of 0 is refused, and nothing is written.
         set(&mut pairs, "percent", "0");
         let refused = prepare_edit(&before, &existing, &pairs).unwrap_err();
-        assert_eq!(refused.iter().map(|e| e.field).collect::<Vec<_>>(), vec!["benefit"]);
+        assert_eq!(refused.iter().map(|e| e.field).collect::<Vec<_>>(), vec!["percent"], "named by the type's own field");
         set(&mut pairs, "percent", "25");
         set(&mut pairs, "codes", "KEEP10, NEW25");
         set(&mut pairs, "kind", "automatic");

@@ -10,7 +10,7 @@ use super::promotions::{bump_catalog_version, generate_bulk};
 use super::http::{attachment, html, query_param, redirect, Form};
 use crate::app::admin::{audit_created_sql, audit_sql, Actor};
 use crate::app::promotions::{
-    analytics_sql, codes_csv, codes_sql, create_promotion, list_promotions_sql, promotion_sql, validate_input, AnalyticsRow, CodeRow, PromotionRow,
+    analytics_sql, codes_csv, codes_sql, create_promotion, list_promotions_sql, promotion_sql, AnalyticsRow, CodeRow, PromotionRow,
 };
 use crate::app::sql::Sql;
 use crate::domain::error::AppError;
@@ -112,8 +112,7 @@ async fn list(db: &D1, ctx: &AdminCtx, shop: &PageCtx, notice: Option<&Notice>, 
 }
 
 async fn create(env: &Env, db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, form: &Form) -> Result<Response, AppError> {
-    let validated = crate::app::promotion_form::read(form).and_then(|input| validate_input(&input).map(|v| (input, v)));
-    let (input, (promotion, codes)) = match validated {
+    let (input, promotion, codes) = match crate::app::promotion_form::validate(form) {
         Ok(v) => v,
         Err(errors) => return list(db, ctx, shop, None, &errors, form, 422).await,
     };
