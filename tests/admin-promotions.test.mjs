@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { adminsByRole } from './support/admins.mjs';
+import { axeViolations } from './support/axe.mjs';
 import { navigateBy, openPage, useBrowser } from './support/browser.mjs';
 import { beforeAll, s, shop, useShop } from './support/setup.mjs';
 import { variantPool } from './support/shopping.mjs';
@@ -151,7 +152,7 @@ describe('promotions in the admin panel', () => {
     assert.equal(applied.json.discounts.items_discount, Math.floor((line.unit_price * 30) / 100), 'the new code gives the edited 30 %');
   });
 
-  it('in Chromium, the edit page shows only the chosen offer type and picks products by name', async () => {
+  it('in Chromium, the edit page shows only the chosen offer type and picks products by name; axe finds nothing', async () => {
     const [product] = await shop.sql("SELECT id, name_vi FROM products WHERE status = 'active' AND name_vi LIKE 'Áo%' ORDER BY id LIMIT 1");
     const { page, assertClean, close } = await openPage();
     await page.goto(`${shop.url}/admin/login`);
@@ -159,10 +160,12 @@ describe('promotions in the admin panel', () => {
     await page.fill('input[name="password"]', 'manager password 123');
     await navigateBy(page, () => page.click('form[action="/admin/login"] button[type="submit"]'));
     await page.goto(`${shop.url}/admin/promotions`);
+    assert.deepEqual(await axeViolations(page), [], 'axe on the promotions list and the create form');
     await navigateBy(page, () => page.click(`a[href="/admin/promotions/${admins.promo}/edit"] >> nth=0`));
     assert.ok(await page.locator('fieldset[data-benefit="percent_off"]').isVisible(), 'the chosen type is shown');
     assert.equal(await page.locator('fieldset[data-benefit]:visible').count(), 1, 'and no other type');
     assert.ok(!(await page.locator('fieldset[data-target]').first().isVisible()), 'the whole order needs no list');
+    assert.deepEqual(await axeViolations(page), [], 'axe on the edit page');
 
     await page.selectOption('select[name="benefit"]', 'amount_off');
     assert.ok(await page.locator('fieldset[data-benefit="amount_off"]').isVisible());
@@ -177,9 +180,12 @@ describe('promotions in the admin panel', () => {
     const shown = picker.locator('label:visible');
     assert.ok((await shown.count()) >= 1 && (await shown.count()) < (await picker.locator('label').count()), 'the list is filtered');
     await picker.locator(`input[value="${product.id}"]`).check();
+    assert.deepEqual(await axeViolations(page), [], 'axe on the edit page with a list shown and filtered');
     await navigateBy(page, () => page.click('form[data-promotion-form] button[type="submit"]'));
     assert.match(page.url(), /\/admin\/promotions\?updated=/);
     assert.ok(await page.locator('p.notice[role="status"]').isVisible());
+    await page.goto(`${shop.url}/admin/tags`);
+    assert.deepEqual(await axeViolations(page), [], 'axe on the tags page');
     const [row] = await shop.sql(`SELECT rule FROM promotions WHERE id = ${admins.promo}`);
     const rule = JSON.parse(row.rule);
     assert.deepEqual(rule.benefit, { type: 'amount_off', amount: 50000 });
