@@ -5,8 +5,7 @@
 // change; a manager refunds a paid order made through the sandbox payment flow and sees the
 // dashboard's refund figure change, the order's timeline in Vietnamese and the dashboard's charts
 // readable on a phone and a desktop. Every step goes through the pages' own forms, and axe finds no
-// violation on the staff's pages it opens (the new product form, the product's edit page, a variant's
-// stock).
+// violation on the product form, a variant's stock and an order's page.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -125,6 +124,7 @@ test('staff create, illustrate, publish and stock a product; a manager refunds a
   };
   const before = await refundsFigure();
   await manager.page.goto(`${shop.url}/admin/orders/${order.id}`);
+  assert.deepEqual(await axeViolations(manager.page), [], 'axe on the order page');
   await submit(manager.page, `form[action="/admin/orders/${order.id}/refund"]`);
   await submit(manager.page, `form[action="/admin/orders/${order.id}/refund"]`);
   const [o] = await shop.sql(`SELECT status, refunded_total, total FROM orders WHERE id = '${order.id}'`);
