@@ -4,11 +4,13 @@
 // (image loaded) on the storefront, then adjusts stock and sees the storefront's availability
 // change; a manager refunds a paid order made through the sandbox payment flow and sees the
 // dashboard's refund figure change, the order's timeline in Vietnamese and the dashboard's charts
-// readable on a phone and a desktop. Every step goes through the pages' own forms.
+// readable on a phone and a desktop. Every step goes through the pages' own forms, and axe finds no
+// violation on the product form, a variant's stock and an order's page.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { adminsByRole, PASSWORDS } from './support/admins.mjs';
+import { axeViolations } from './support/axe.mjs';
 import { browser, TIMEOUT, useBrowser } from './support/browser.mjs';
 import { png } from './support/images.mjs';
 import { beforeAll, s, shop, useShop } from './support/setup.mjs';
@@ -54,6 +56,7 @@ test('staff create, illustrate, publish and stock a product; a manager refunds a
 
   // Create the product (a draft).
   await staff.page.goto(`${shop.url}/admin/products/new`);
+  assert.deepEqual(await axeViolations(staff.page), [], 'axe on the new product form');
   await staff.page.fill('input[name="name_vi"]', 'Gile thử trên trình duyệt');
   await staff.page.fill('input[name="name_en"]', 'Browser test vest');
   await staff.page.fill('input[name="slug"]', slug);
@@ -87,6 +90,7 @@ test('staff create, illustrate, publish and stock a product; a manager refunds a
 
   // Staff publish it and see it on the storefront, image loaded.
   await staff.page.goto(`${shop.url}/admin/products/${id}`);
+  assert.deepEqual(await axeViolations(staff.page), [], 'axe on the product edit page with its variants and image');
   await staff.page.selectOption('form.product-form select[name="status"]', 'active');
   await submit(staff.page, 'form.product-form');
   await staff.page.goto(`${shop.url}/p/${slug}`);
@@ -100,6 +104,7 @@ test('staff create, illustrate, publish and stock a product; a manager refunds a
 
   // Staff receive ten units of the first variant; the storefront shows it in stock at once.
   await staff.page.goto(`${shop.url}/admin/stock/${variants[0].id}`);
+  assert.deepEqual(await axeViolations(staff.page), [], 'axe on the stock page');
   await staff.page.fill(`form[action="/admin/stock/${variants[0].id}/adjust"] input[name="delta"]`, '10');
   await staff.page.selectOption(`form[action="/admin/stock/${variants[0].id}/adjust"] select[name="reason"]`, 'received');
   await submit(staff.page, `form[action="/admin/stock/${variants[0].id}/adjust"]`);
@@ -119,6 +124,7 @@ test('staff create, illustrate, publish and stock a product; a manager refunds a
   };
   const before = await refundsFigure();
   await manager.page.goto(`${shop.url}/admin/orders/${order.id}`);
+  assert.deepEqual(await axeViolations(manager.page), [], 'axe on the order page');
   await submit(manager.page, `form[action="/admin/orders/${order.id}/refund"]`);
   await submit(manager.page, `form[action="/admin/orders/${order.id}/refund"]`);
   const [o] = await shop.sql(`SELECT status, refunded_total, total FROM orders WHERE id = '${order.id}'`);

@@ -1,11 +1,15 @@
 // Promotions in the admin panel against the built Worker: managers and owners create a coupon or an
 // automatic promotion from the form (the same validation as the JSON endpoints, errors per field),
-// switch it off and on, and make single-use codes with their CSV; staff and support get 403; every
-// write leaves an audit row; a shopper's cart sees the code work and stop working.
+// edit it from its page, switch it off and on, and make single-use codes with their CSV; staff and
+// support get 403; every write leaves an audit row; a shopper's cart sees the code work, follow an
+// edit and stop working. In Chromium, the edit page shows only the chosen offer type's fields and
+// finds products by name.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { adminsByRole } from './support/admins.mjs';
+import { axeViolations } from './support/axe.mjs';
+import { navigateBy, openPage, useBrowser } from './support/browser.mjs';
 import { beforeAll, s, shop, useShop } from './support/setup.mjs';
 import { variantPool } from './support/shopping.mjs';
 
@@ -16,6 +20,7 @@ useShop();
 beforeAll(async () => {
   admins = await adminsByRole(shop, { password: (role) => `${role} password 123` });
 });
+useBrowser();
 
 const coupon = (code, extra = {}) => ({
   name_vi: `Giảm 15% ${code}`,
@@ -71,7 +76,7 @@ describe('promotions in the admin panel', () => {
 
   it('refuses a bad form with every field named and creates nothing', async () => {
     const before = await shop.sql('SELECT COUNT(*) AS n FROM promotions');
-    const res = await admins.owner.submit('/admin/promotions', coupon('BAD1', { name_vi: '', percent: 'lots', target: 'products', target_ids: '1,x' }), { page: '/admin/promotions' });
+    const res = await admins.owner.submit('/admin/promotions', coupon('BAD1', { name_vi: '', percent: 'lots', target: 'products', target_products: 'x' }), { page: '/admin/promotions' });
     assert.equal(res.status, 422);
     const text = res.text;
     assert.match(text, /role="alert"/);
@@ -115,5 +120,77 @@ describe('promotions in the admin panel', () => {
     const bad = await admins.owner.submit(`/admin/promotions/${admins.promo}/codes`, { prefix: '!', count: '0' }, { page: '/admin/promotions' });
     assert.equal(bad.status, 422);
     assert.equal((await admins.staff.get(link)).status, 403);
+  });
+
+  it('edits a promotion from its page: validated like a new one, audited with what changed, and the cart follows', async () => {
+    const edit = `/admin/promotions/${admins.promo}/edit`;
+    assert.equal((await admins.staff.get(edit)).status, 403);
+    const page = await admins.manager.get(edit);
+    assert.equal(page.status, 200);
+    assert.equal(page.doc.find('input[name="percent"]')?.attr('value'), '15', 'filled with the stored promotion');
+    assert.equal(page.doc.find('input[name="codes"]')?.attr('value'), 'ADMIN15');
+    const form = { ...coupon('ADMIN15'), codes: 'ADMIN15, ADMIN30', percent: '30' };
+    const refused = await admins.manager.submit(`/admin/promotions/${admins.promo}`, { ...form, percent: '0' }, { page: edit });
+    assert.equal(refused.status, 422);
+    assert.match(refused.text, /role="alert"/);
+    assert.deepEqual(await shop.sql(`SELECT json_extract(rule, '$.benefit.percent') AS p FROM promotions WHERE id = ${admins.promo}`), [{ p: 15 }]);
+
+    const saved = await admins.manager.submit(`/admin/promotions/${admins.promo}`, form, { page: edit });
+    assert.equal(saved.status, 303, saved.text.slice(0, 400));
+    assert.match(saved.headers.get('location'), /^\/admin\/promotions\?updated=/);
+    assert.deepEqual(await shop.sql(`SELECT json_extract(rule, '$.benefit.percent') AS p, usage_limit FROM promotions WHERE id = ${admins.promo}`), [{ p: 30, usage_limit: 10 }]);
+    const codes = await shop.sql(`SELECT code FROM promotion_codes WHERE promotion_id = ${admins.promo} AND batch IS NULL ORDER BY code`);
+    assert.deepEqual(codes.map((c) => c.code), ['ADMIN15', 'ADMIN30']);
+    const [audit] = await shop.sql(`SELECT before, after FROM audit_log WHERE action = 'promotion.update' AND entity_id = '${admins.promo}'`);
+    assert.deepEqual(JSON.parse(audit.before), { benefit: { type: 'percent_off', percent: 15 }, codes: ['ADMIN15'] });
+    assert.deepEqual(JSON.parse(audit.after), { benefit: { type: 'percent_off', percent: 30 }, codes: ['ADMIN15', 'ADMIN30'] });
+
+    const c = await cart();
+    const applied = await s.applyCode(c, 'ADMIN30');
+    assert.equal(applied.status, 200, applied.text);
+    const line = applied.json.lines[0];
+    assert.equal(applied.json.discounts.items_discount, Math.floor((line.unit_price * 30) / 100), 'the new code gives the edited 30 %');
+  });
+
+  it('in Chromium, the edit page shows only the chosen offer type and picks products by name; axe finds nothing', async () => {
+    const [product] = await shop.sql("SELECT id, name_vi FROM products WHERE status = 'active' AND name_vi LIKE 'Áo%' ORDER BY id LIMIT 1");
+    const { page, assertClean, close } = await openPage();
+    await page.goto(`${shop.url}/admin/login`);
+    await page.fill('input[name="email"]', admins.emails.manager);
+    await page.fill('input[name="password"]', 'manager password 123');
+    await navigateBy(page, () => page.click('form[action="/admin/login"] button[type="submit"]'));
+    await page.goto(`${shop.url}/admin/promotions`);
+    assert.deepEqual(await axeViolations(page), [], 'axe on the promotions list and the create form');
+    await navigateBy(page, () => page.click(`a[href="/admin/promotions/${admins.promo}/edit"] >> nth=0`));
+    assert.ok(await page.locator('fieldset[data-benefit="percent_off"]').isVisible(), 'the chosen type is shown');
+    assert.equal(await page.locator('fieldset[data-benefit]:visible').count(), 1, 'and no other type');
+    assert.ok(!(await page.locator('fieldset[data-target]').first().isVisible()), 'the whole order needs no list');
+    assert.deepEqual(await axeViolations(page), [], 'axe on the edit page');
+
+    await page.selectOption('select[name="benefit"]', 'amount_off');
+    assert.ok(await page.locator('fieldset[data-benefit="amount_off"]').isVisible());
+    assert.ok(!(await page.locator('fieldset[data-benefit="percent_off"]').isVisible()));
+    await page.fill('input[name="amount"]', '50.000');
+    await page.selectOption('select[name="target"]', 'products');
+    const picker = page.locator('fieldset[data-target="products"]');
+    assert.ok(await picker.isVisible());
+    // Typed without accents, as on a keyboard without a Vietnamese input method.
+    const typed = product.name_vi.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, 'd').toLowerCase();
+    await picker.locator('input[type="search"]').fill(typed);
+    const shown = picker.locator('label:visible');
+    assert.ok((await shown.count()) >= 1 && (await shown.count()) < (await picker.locator('label').count()), 'the list is filtered');
+    await picker.locator(`input[value="${product.id}"]`).check();
+    assert.deepEqual(await axeViolations(page), [], 'axe on the edit page with a list shown and filtered');
+    await navigateBy(page, () => page.click('form[data-promotion-form] button[type="submit"]'));
+    assert.match(page.url(), /\/admin\/promotions\?updated=/);
+    assert.ok(await page.locator('p.notice[role="status"]').isVisible());
+    await page.goto(`${shop.url}/admin/tags`);
+    assert.deepEqual(await axeViolations(page), [], 'axe on the tags page');
+    const [row] = await shop.sql(`SELECT rule FROM promotions WHERE id = ${admins.promo}`);
+    const rule = JSON.parse(row.rule);
+    assert.deepEqual(rule.benefit, { type: 'amount_off', amount: 50000 });
+    assert.deepEqual(rule.target, { type: 'products', ids: [product.id] });
+    assertClean();
+    await close();
   });
 });

@@ -92,6 +92,7 @@ describe('every role against every admin route', () => {
     ['POST', '/admin/users/{id}/disable', ['owner'], async () => ({})],
     ['GET', '/admin/shipping', ['owner', 'manager']],
     ['GET', '/admin/search-words', ['owner', 'manager']],
+    ['GET', '/admin/tags', ['owner', 'manager']],
     ['GET', '/admin/shop-info', ['owner', 'manager']],
     // A new bracket each time (a bracket is unique per zone and method).
     ['POST', '/admin/shipping', ['owner', 'manager'], async () => ({ zone: 'international', method: 'express', up_to_grams: String(100 + (bracket += 1)), fee: '500000', eta_min: '5', eta_max: '9' })],
@@ -188,6 +189,28 @@ describe('search synonyms', () => {
     const removed = await admins.manager.submit(`/admin/search-words/${row.id}/delete`, {}, { page: '/admin/search-words' });
     assert.equal(removed.status, 303);
     assert.equal(await search(), 0);
+  });
+});
+
+describe('tags in English', () => {
+  it('are named by managers, audited, and English product pages show the new name at once', async () => {
+    const [tagged] = await shop.sql("SELECT p.slug FROM product_tags t JOIN products p ON p.id = t.product_id WHERE t.tag = 'cổ tim' AND p.status = 'active' LIMIT 1");
+    const tags = async () => (await shop.get(`/en/p/${tagged.slug}`)).text;
+    assert.match(await tags(), /V-neck/, 'the seeded English name (and the page is now cached)');
+    const page = parseHtml((await admins.manager.get('/admin/tags')).text);
+    assert.equal(page.find('tr[data-tag="cổ tim"] input[name="name_en"]').attr('value'), 'V-neck');
+    const refused = await admins.staff.submit('/admin/tags', { tag: 'cổ tim', name_en: 'nope' }, { csrf: await admins.staff.csrf() });
+    assert.equal(refused.status, 403, 'staff may not');
+    const long = await admins.manager.submit('/admin/tags', { tag: 'cổ tim', name_en: 'x'.repeat(61) }, { page: '/admin/tags' });
+    assert.equal(long.status, 422);
+    assert.match(long.text, /role="alert"/);
+    const before = await auditCount(shop);
+    const res = await admins.manager.submit('/admin/tags', { tag: 'cổ tim', name_en: '  deep V neck ' }, { page: '/admin/tags' });
+    assert.equal(res.status, 303, res.text.slice(0, 300));
+    assert.equal(await auditCount(shop), before + 1);
+    assert.deepEqual(await shop.sql("SELECT name_en FROM tag_translations WHERE tag = 'cổ tim'"), [{ name_en: 'deep V neck' }]);
+    assert.match(await tags(), /deep V neck/, 'past the edge cache');
+    assert.equal((await admins.manager.submit('/admin/tags', { tag: 'không có thẻ này', name_en: 'x' }, { page: '/admin/tags' })).status, 404);
   });
 });
 

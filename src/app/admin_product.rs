@@ -12,6 +12,7 @@ use super::admin::{audit_sql, Actor};
 use super::db::{Db, DbError};
 use super::sql::{Sql, SqlValue};
 use crate::domain::catalog::ProductStatus;
+use crate::domain::feeds::{AgeGroup, Gender};
 use crate::domain::money::Vnd;
 use crate::domain::slug::Slug;
 
@@ -40,6 +41,11 @@ pub struct ProductInput {
     /// The weight (grams) of its variants that have none of their own, for shipping fees.
     #[serde(default)]
     pub weight_grams: i64,
+    /// Who it is cut for and for what age, as the shopping feeds say (Google's lists).
+    #[serde(default)]
+    pub gender: Gender,
+    #[serde(default)]
+    pub age_group: AgeGroup,
 }
 
 /// The heaviest default weight the form takes (100 kg): a typo's extra zeros are refused.
@@ -88,6 +94,22 @@ impl ProductInput {
         if weight_grams.is_none() {
             errors.push(("weight_grams", "Khối lượng là số gam từ 0 đến 100.000."));
         }
+        // Absent (a form from before these fields) is the column's default; anything else must be
+        // one of Google's values.
+        let gender = match get(form, "gender").as_str() {
+            "" => Some(Gender::default()),
+            g => Gender::parse(g),
+        };
+        if gender.is_none() {
+            errors.push(("gender", "Hãy chọn nam, nữ hoặc unisex."));
+        }
+        let age_group = match get(form, "age_group").as_str() {
+            "" => Some(AgeGroup::default()),
+            a => AgeGroup::parse(a),
+        };
+        if age_group.is_none() {
+            errors.push(("age_group", "Hãy chọn một nhóm tuổi trong danh sách."));
+        }
         let Some(status) = status.filter(|_| errors.is_empty()) else { return Err(errors) };
         Ok(ProductInput {
             slug,
@@ -103,6 +125,8 @@ impl ProductInput {
             status,
             tags,
             weight_grams: weight_grams.unwrap_or(0),
+            gender: gender.unwrap_or_default(),
+            age_group: age_group.unwrap_or_default(),
         })
     }
 
@@ -123,6 +147,8 @@ impl ProductInput {
             status: ProductStatus::parse(&get(form, "status")).unwrap_or(ProductStatus::Draft),
             tags: get(form, "tags").split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
             weight_grams: get(form, "weight_grams").parse().unwrap_or(0),
+            gender: Gender::parse(&get(form, "gender")).unwrap_or_default(),
+            age_group: AgeGroup::parse(&get(form, "age_group")).unwrap_or_default(),
         }
     }
 
@@ -151,6 +177,10 @@ pub struct ProductRow {
     pub published_at: Option<String>,
     #[serde(default)]
     pub weight_grams: i64,
+    #[serde(default)]
+    pub gender: Gender,
+    #[serde(default)]
+    pub age_group: AgeGroup,
 }
 
 impl ProductRow {
@@ -177,6 +207,8 @@ impl ProductRow {
             status: self.status,
             tags,
             weight_grams: self.weight_grams,
+            gender: self.gender,
+            age_group: self.age_group,
         }
     }
 }
@@ -185,7 +217,7 @@ pub fn product_sql(id: i64) -> Sql {
     Sql::new(
         "SELECT id, slug, category_id, name_vi, name_en, description_vi, description_en, seo_title_vi, seo_title_en, \
          seo_description_vi, seo_description_en, status, (SELECT group_concat(tag) FROM product_tags WHERE product_id = products.id) AS tags, \
-         published_at, weight_grams FROM products WHERE id = ?",
+         published_at, weight_grams, gender, age_group FROM products WHERE id = ?",
     )
     .bind(id)
 }
@@ -201,7 +233,8 @@ fn tag_statements(id: i64, tags: &[String]) -> Vec<Sql> {
     out
 }
 
-/// Binds the form's fields in column order: slug, category, names, descriptions, SEO, status, weight.
+/// Binds the form's fields in column order: slug, category, names, descriptions, SEO, status, weight,
+/// gender, age group.
 fn bind_fields(sql: Sql, p: &ProductInput) -> Sql {
     sql.bind(p.slug.as_str())
         .bind(p.category_id)
@@ -215,6 +248,8 @@ fn bind_fields(sql: Sql, p: &ProductInput) -> Sql {
         .bind(p.seo_description_en.as_str())
         .bind(p.status.code())
         .bind(p.weight_grams)
+        .bind(p.gender.code())
+        .bind(p.age_group.code())
 }
 
 /// A new product (its id chosen by the caller): insert unless the slug is taken, audit, tags.
@@ -223,7 +258,7 @@ pub fn create_batch(actor: &Actor, id: i64, p: &ProductInput, now: i64) -> Vec<S
         bind_fields(
             Sql::new(
                 "INSERT INTO products (id, slug, category_id, name_vi, name_en, description_vi, description_en, seo_title_vi, seo_title_en, \
-             seo_description_vi, seo_description_en, status, weight_grams) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
+             seo_description_vi, seo_description_en, status, weight_grams, gender, age_group) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
              WHERE EXISTS (SELECT 1 FROM categories WHERE id = ?) AND NOT EXISTS (SELECT 1 FROM products WHERE slug = ? OR id = ?)",
             )
             .bind(id),
@@ -245,7 +280,7 @@ pub fn update_batch(actor: &Actor, before: &ProductRow, p: &ProductInput, now: i
             Sql::new(
                 "UPDATE products SET slug = ?, category_id = ?, name_vi = ?, name_en = ?, description_vi = ?, description_en = ?, \
              seo_title_vi = ?, seo_title_en = ?, seo_description_vi = ?, seo_description_en = ?, status = ?, weight_grams = ?, \
-             updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND status = ? \
+             gender = ?, age_group = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND status = ? \
              AND EXISTS (SELECT 1 FROM categories WHERE id = ?) AND NOT EXISTS (SELECT 1 FROM products WHERE slug = ? AND id <> ?)",
             ),
             p,
@@ -607,6 +642,19 @@ mod tests {
     }
 
     #[test]
+    fn gender_and_age_group_are_googles_values_or_refused_by_name() {
+        let with = |g: &str, a: &str| ProductInput::parse(&[good_product(), form(&[("gender", g), ("age_group", a)])].concat());
+        let p = with("female", "kids").unwrap();
+        assert_eq!((p.gender, p.age_group), (Gender::Female, AgeGroup::Kids));
+        let absent = ProductInput::parse(&good_product()).unwrap();
+        assert_eq!((absent.gender, absent.age_group), (Gender::Unisex, AgeGroup::Adult), "the columns' defaults");
+        let fields = |g: &str, a: &str| with(g, a).unwrap_err().into_iter().map(|(f, _)| f).collect::<Vec<_>>();
+        assert_eq!(fields("women", "adult"), vec!["gender"]);
+        assert_eq!(fields("male", "teen"), vec!["age_group"]);
+        assert_eq!(fields("Male", "Adult"), vec!["gender", "age_group"], "the codes as Google spells them");
+    }
+
+    #[test]
     fn a_variant_form_parses_prices_and_refuses_nonsense() {
         let v = VariantInput::parse(&form(&[
             ("sku", "gl-m-nv"),
@@ -646,6 +694,8 @@ mod tests {
             tags: Some("b,a".into()),
             published_at: None,
             weight_grams: 0,
+            gender: Gender::Unisex,
+            age_group: AgeGroup::Adult,
         };
         assert_eq!(row.input().tags, vec!["a".to_string(), "b".to_string()]);
         let v = VariantInput {
@@ -707,6 +757,24 @@ mod flow_tests {
 
     fn cheap(size: &str, color: &str) -> VariantInput {
         VariantInput { sku: "CHEAP-1".into(), size: size.into(), color: color.into(), price: Vnd::new(1_000), compare_at_price: None, barcode: None, weight_grams: 0 }
+    }
+
+    /// What the product form says about gender and age group is what the shopping feeds send.
+    #[test]
+    fn the_feeds_send_the_gender_and_age_group_set_on_the_form() {
+        let db = Sqlite::demo();
+        let (id, _, _) = on_sale(&db);
+        let before: ProductRow = block_on(db.first(&product_sql(id))).unwrap().unwrap();
+        let input = ProductInput { gender: Gender::Female, age_group: AgeGroup::Kids, ..before.input() };
+        block_on(db.batch(&update_batch(&STAFF, &before, &input, 1))).unwrap();
+        let after: ProductRow = block_on(db.first(&product_sql(id))).unwrap().unwrap();
+        assert_eq!((after.gender, after.age_group), (Gender::Female, AgeGroup::Kids));
+        let items = block_on(crate::app::feeds::items(&db, "https://vestify.test", &Default::default())).unwrap();
+        let mine: Vec<_> = items.iter().filter(|i| i.group_id == format!("P{id}")).collect();
+        assert!(!mine.is_empty());
+        assert!(mine.iter().all(|i| (i.gender.as_str(), i.age_group.as_str()) == ("female", "kids")));
+        let audit = db.text(&format!("SELECT after FROM audit_log WHERE action = 'product.update' AND entity_id = '{id}'"));
+        assert!(audit.contains(r#""gender":"female""#) && audit.contains(r#""age_group":"kids""#), "{audit}");
     }
 
     #[test]
@@ -786,11 +854,14 @@ mod flow_tests {
             status: ProductStatus::Draft,
             tags: Vec::new(),
             weight_grams: 0,
+            gender: Gender::Male,
+            age_group: AgeGroup::Adult,
         };
         let id = 9_000;
         assert_eq!(block_on(db.batch(&create_batch(&STAFF, id, &ProductInput { weight_grams: 450, ..input.clone() }, 1))).unwrap()[0].changes(), 1);
         let saved: ProductRow = block_on(db.first(&product_sql(id))).unwrap().unwrap();
         assert_eq!(saved.weight_grams, 450, "the default weight is saved with the product");
+        assert_eq!(saved.gender, Gender::Male, "and who it is cut for");
         assert_eq!(block_on(db.batch(&update_batch(&STAFF, &saved, &ProductInput { weight_grams: 600, ..saved.input() }, 1))).unwrap()[0].changes(), 1);
         let saved: ProductRow = block_on(db.first(&product_sql(id))).unwrap().unwrap();
         assert_eq!(saved.weight_grams, 600, "and changed by an edit");

@@ -52,6 +52,7 @@ pub mod questions;
 pub mod social;
 pub mod sql;
 pub mod stock;
+pub mod tag_names;
 pub mod webhooks;
 pub mod wishlist;
 pub mod zns;

@@ -124,6 +124,9 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/search-words", Permission::EditPrices),
     ("POST", "/admin/search-words/{id}", Permission::EditPrices),
     ("POST", "/admin/search-words/{id}/delete", Permission::EditPrices),
+    // Tags' English names (issue 20): managers and owners, audited.
+    ("GET", "/admin/tags", Permission::EditPrices),
+    ("POST", "/admin/tags", Permission::EditPrices),
     // The footer's contact details and the policy pages (issue 20): managers and owners, audited.
     ("GET", "/admin/shop-info", Permission::EditPrices),
     ("POST", "/admin/shop-info", Permission::EditPrices),
@@ -135,6 +138,8 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/promotions/{id}/disable", Permission::ManageDiscounts),
     ("POST", "/admin/promotions/{id}/codes", Permission::ManageDiscounts),
     ("GET", "/admin/promotions/{id}/codes.csv", Permission::ManageDiscounts),
+    ("GET", "/admin/promotions/{id}/edit", Permission::ManageDiscounts),
+    ("POST", "/admin/promotions/{id}", Permission::ManageDiscounts),
     // Recommendation lists recomputed now (issue 15): managers and owners, audited.
     ("POST", "/admin/recommendations", Permission::EditPrices),
     // Catalog and stock (routes::admin_catalog).

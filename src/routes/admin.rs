@@ -187,6 +187,8 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
             }
             search_words_saved(env).await
         }
+        ("GET", ["admin", "tags"]) => tag_names(&db, &signed, &incoming.query).await,
+        ("POST", ["admin", "tags"]) => tag_name_saved(env, &db, &signed, &actor, &form).await,
         ("GET", ["admin", "shop-info"]) => shop_info(&db, &signed, None, 200).await,
         ("POST", ["admin", "shop-info"]) => {
             let typed = crate::domain::shop_info::ShopInfo {
@@ -268,6 +270,34 @@ async fn search_words(db: &D1, signed: &Signed, error: Option<&str>, typed: &str
 async fn search_words_saved(env: &Env) -> Result<Response, AppError> {
     super::admin_catalog::bump_catalog_version(env).await?;
     Ok(redirect("/admin/search-words", Vec::new()))
+}
+
+/// `/admin/tags`: every tag with its English name (`?saved=tag`: the one just saved).
+async fn tag_names(db: &D1, signed: &Signed, query: &str) -> Result<Response, AppError> {
+    let rows = crate::app::tag_names::tag_rows(db).await?;
+    let saved = crate::domain::http::Form::parse(query).get("saved").map(str::to_string);
+    let notice = saved.as_deref().map(admin::tags::TagNotice::Saved);
+    Ok(page(200, admin::tags::tags_page(&signed.admin, &rows, notice.as_ref())))
+}
+
+/// Saves a tag's English name, then makes cached pages stale (a new catalog version) so English
+/// pages show it at once; a refused name comes back beside the tag with a 422.
+async fn tag_name_saved(env: &Env, db: &D1, signed: &Signed, actor: &Actor<'_>, form: &crate::domain::http::Form) -> Result<Response, AppError> {
+    use crate::app::tag_names::{set_name, tag_rows, TagNameError};
+    let (tag, typed) = (form.trimmed("tag"), form.value("name_en"));
+    match set_name(db, actor, tag, typed, now()).await? {
+        Ok(changed) => {
+            if changed {
+                super::admin_catalog::bump_catalog_version(env).await?;
+            }
+            Ok(redirect(&format!("/admin/tags?saved={}", crate::domain::listing::percent_encode_component(tag)), Vec::new()))
+        }
+        Err(TagNameError::NotFound) => Err(AppError::NotFound),
+        Err(TagNameError::Invalid) => {
+            let rows = tag_rows(db).await?;
+            Ok(page(422, admin::tags::tags_page(&signed.admin, &rows, Some(&admin::tags::TagNotice::Refused { tag, typed }))))
+        }
+    }
 }
 
 /// `/admin/shop-info`: the footer's details and the policy pages (`refused`: which form and field

@@ -1,6 +1,7 @@
 //! Promotions in the admin panel (ManageDiscounts: managers and owners). The same validation and
-//! storage as the internal JSON endpoints (`routes::promotions`), an audit row in the batch of every
-//! write, and a new catalog version after it so storefront badges change at once.
+//! storage as the internal JSON endpoints (`routes::promotions`), creating and editing through
+//! `app::promotion_form`, an audit row in the batch of every write, and a new catalog version after
+//! it so storefront badges change at once.
 
 use serde_json::json;
 use worker::{Env, Response};
@@ -9,7 +10,7 @@ use super::promotions::{bump_catalog_version, generate_bulk};
 use super::http::{attachment, html, query_param, redirect, Form};
 use crate::app::admin::{audit_created_sql, audit_sql, Actor};
 use crate::app::promotions::{
-    analytics_sql, codes_csv, codes_sql, create_promotion, list_promotions_sql, promotion_sql, validate_input, AnalyticsRow, CodeRow, PromotionRow,
+    analytics_sql, codes_csv, codes_sql, create_promotion, list_promotions_sql, promotion_sql, AnalyticsRow, CodeRow, PromotionRow,
 };
 use crate::app::sql::Sql;
 use crate::domain::error::AppError;
@@ -18,7 +19,8 @@ use crate::domain::promotions::{parse_code_prefix, PromotionStatus, MAX_BULK_COD
 use crate::platform::config::now;
 use crate::platform::d1::D1;
 use crate::app::db::Db;
-use crate::views::admin::promotions::{promotions_page, Listed, Notice};
+use crate::app::promotion_form::{choices, choices_batch, edit_batch, prepare_edit, shared_codes_sql, to_form};
+use crate::views::admin::promotions::{edit_page, promotions_page, Listed, Notice};
 use crate::views::admin::AdminCtx;
 use crate::views::PageCtx;
 
@@ -40,6 +42,8 @@ pub async fn handle(
             list(db, ctx, shop, notice.as_ref(), &[], &[], 200).await
         }
         ("POST", ["admin", "promotions"]) => create(env, db, ctx, shop, actor, form).await,
+        ("GET", ["admin", "promotions", id, "edit"]) => edit_form(db, ctx, id, None).await,
+        ("POST", ["admin", "promotions", id]) => update(env, db, ctx, actor, id, form).await,
         ("POST", ["admin", "promotions", id, action @ ("enable" | "disable")]) => switch(env, db, ctx, actor, id, *action == "enable").await,
         ("POST", ["admin", "promotions", id, "codes"]) => codes(db, ctx, shop, actor, id, form).await,
         ("GET", ["admin", "promotions", id, "codes.csv"]) => csv(db, id, query).await,
@@ -55,6 +59,9 @@ fn notice_from(query: &str) -> Option<Notice> {
     if let Some(name) = get("created") {
         return Some(Notice::Created(name));
     }
+    if let Some(name) = get("updated") {
+        return Some(Notice::Updated(name));
+    }
     if let Some(name) = get("on") {
         return Some(Notice::Switched { name, active: true });
     }
@@ -67,16 +74,17 @@ fn notice_from(query: &str) -> Option<Notice> {
 }
 
 async fn list(db: &D1, ctx: &AdminCtx, shop: &PageCtx, notice: Option<&Notice>, errors: &[FieldError], form: &[(String, String)], status: u16) -> Result<Response, AppError> {
-    let results = db
-        .batch(&[
-            list_promotions_sql(),
-            analytics_sql(None),
-            Sql::new("SELECT promotion_id AS n, COUNT(*) AS c FROM promotion_codes GROUP BY promotion_id"),
-            // Shared codes (bulk single-use ones have a batch) are few: named in the list.
-            Sql::new("SELECT promotion_id AS n, code FROM promotion_codes WHERE batch IS NULL ORDER BY promotion_id, code LIMIT 1000"),
-        ])
-        .await?;
-    let [promotions, analytics, counts, shared] = results.as_slice() else { return Err(AppError::Internal("promotions batch".into())) };
+    let mut batch = vec![
+        list_promotions_sql(),
+        analytics_sql(None),
+        Sql::new("SELECT promotion_id AS n, COUNT(*) AS c FROM promotion_codes GROUP BY promotion_id"),
+        // Shared codes (bulk single-use ones have a batch) are few: named in the list.
+        Sql::new("SELECT promotion_id AS n, code FROM promotion_codes WHERE batch IS NULL ORDER BY promotion_id, code LIMIT 1000"),
+    ];
+    batch.extend(choices_batch());
+    let results = db.batch(&batch).await?;
+    let [promotions, analytics, counts, shared, picks @ ..] = results.as_slice() else { return Err(AppError::Internal("promotions batch".into())) };
+    let choices = choices(picks)?;
     let promotions: Vec<PromotionRow> = promotions.decode()?;
     let analytics: Vec<AnalyticsRow> = analytics.decode()?;
     #[derive(serde::Deserialize)]
@@ -100,12 +108,11 @@ async fn list(db: &D1, ctx: &AdminCtx, shop: &PageCtx, notice: Option<&Notice>, 
             shown_codes: shared.iter().filter(|s| s.n == row.id).take(crate::views::admin::promotions::SHOWN_CODES).map(|s| s.code.as_str()).collect(),
         })
         .collect();
-    Ok(html(status, promotions_page(ctx, shop, &listed, notice, errors, form).into_string(), Vec::new()))
+    Ok(html(status, promotions_page(ctx, shop, &listed, notice, errors, form, &choices).into_string(), Vec::new()))
 }
 
 async fn create(env: &Env, db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, form: &Form) -> Result<Response, AppError> {
-    let validated = crate::app::promotion_form::read(form).and_then(|input| validate_input(&input).map(|v| (input, v)));
-    let (input, (promotion, codes)) = match validated {
+    let (input, promotion, codes) = match crate::app::promotion_form::validate(form) {
         Ok(v) => v,
         Err(errors) => return list(db, ctx, shop, None, &errors, form, 422).await,
     };
@@ -129,6 +136,63 @@ async fn create(env: &Env, db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Acto
     bump_catalog_version(env, db).await?;
     let name = ctx.locale.pick(&input.name_vi, &input.name_en).to_string();
     Ok(redirect(&format!("{}?created={}", ctx.href("/admin/promotions"), percent_encode_component(&name)), Vec::new()))
+}
+
+/// The edit page: the form filled with the stored promotion, or (after a refused edit, `failed`)
+/// with what was sent and why it was refused.
+async fn edit_form(db: &D1, ctx: &AdminCtx, id: &str, failed: Option<(&[FieldError], &[(String, String)])>) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let mut batch = vec![promotion_sql(id), shared_codes_sql(id)];
+    batch.extend(choices_batch());
+    let results = db.batch(&batch).await?;
+    let [row, codes, picks @ ..] = results.as_slice() else { return Err(AppError::Internal("promotion edit batch".into())) };
+    let row: PromotionRow = row.decode::<PromotionRow>()?.into_iter().next().ok_or(AppError::NotFound)?;
+    if let Some(to) = bundle_editor(ctx, &row) {
+        return Ok(to);
+    }
+    let codes: Vec<String> = codes.decode::<CodeRow>()?.into_iter().map(|c| c.code).collect();
+    let choices = choices(picks)?;
+    let (errors, form, status) = match failed {
+        Some((errors, form)) => (errors, form.to_vec(), 422),
+        None => (&[][..], to_form(&row, &codes), 200),
+    };
+    Ok(html(status, edit_page(ctx, &row, &choices, errors, &form).into_string(), Vec::new()))
+}
+
+/// A bundle (a bundle price or percentage) is edited with its products and offer at
+/// `/admin/bundles/{id}`: its promotion's pages send it there (303 keeps a POST from being replayed).
+fn bundle_editor(ctx: &AdminCtx, row: &PromotionRow) -> Option<Response> {
+    let bundle = row.promotion().is_some_and(|p| p.benefit.bundle_products().is_some());
+    bundle.then(|| redirect(&ctx.href(&format!("/admin/bundles/{}", row.id)), Vec::new()))
+}
+
+/// Saves an edit: validated as a new promotion is, audited with what changed, then a new catalog
+/// version. Orders placed with it keep their snapshot (lines, discount, redemption).
+async fn update(env: &Env, db: &D1, ctx: &AdminCtx, actor: &Actor<'_>, id: &str, form: &Form) -> Result<Response, AppError> {
+    let pid: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let results = db.batch(&[promotion_sql(pid), shared_codes_sql(pid)]).await?;
+    let [row, codes] = results.as_slice() else { return Err(AppError::Internal("promotion edit batch".into())) };
+    let row: PromotionRow = row.decode::<PromotionRow>()?.into_iter().next().ok_or(AppError::NotFound)?;
+    if let Some(to) = bundle_editor(ctx, &row) {
+        return Ok(to);
+    }
+    let existing: Vec<CodeRow> = codes.decode()?;
+    let edit = match prepare_edit(&row, &existing, form) {
+        Ok(edit) => edit,
+        Err(errors) => return edit_form(db, ctx, id, Some((&errors, form))).await,
+    };
+    let before_codes: Vec<String> = existing.iter().map(|c| c.code.clone()).collect();
+    match db.batch(&edit_batch(&row, &before_codes, &edit, actor, now())).await {
+        Ok(_) => {}
+        Err(e) if e.is_unique("promotion_codes", "") => {
+            let errors = vec![FieldError { field: "codes", problem: Problem::BadValue }];
+            return edit_form(db, ctx, id, Some((&errors, form))).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    bump_catalog_version(env, db).await?;
+    let name = ctx.locale.pick(&edit.promotion.name_vi, &edit.promotion.name_en).to_string();
+    Ok(redirect(&format!("{}?updated={}", ctx.href("/admin/promotions"), percent_encode_component(&name)), Vec::new()))
 }
 
 async fn switch(env: &Env, db: &D1, ctx: &AdminCtx, actor: &Actor<'_>, id: &str, active: bool) -> Result<Response, AppError> {

@@ -69,6 +69,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/admin/audit", "Nhật ký thao tác", Permission::ViewAuditLog),
     ("/admin/shipping", "Phí giao hàng", Permission::EditPrices),
     ("/admin/search-words", "Từ đồng nghĩa khi tìm kiếm", Permission::EditPrices),
+    ("/admin/tags", "Tên tiếng Anh của thẻ sản phẩm", Permission::EditPrices),
     ("/admin/shop-info", "Thông tin cửa hàng và trang chính sách", Permission::EditPrices),
     ("/admin/reviews", "Đánh giá sản phẩm", Permission::ModerateReviews),
 ];

@@ -8,6 +8,7 @@ use super::{csrf_field, page, AdminCtx, Section};
 use crate::app::admin_catalog::{stock_query_for_page, CategoryRow, LedgerRow, ProductFilter, ProductListRow, StockRow, StockState};
 use crate::app::inventory::Reason;
 use crate::domain::catalog::ProductStatus;
+use crate::domain::feeds::{AgeGroup, Gender};
 use crate::domain::locale::Locale;
 use crate::domain::money::Vnd;
 
@@ -404,6 +405,24 @@ fn text_input(v: &ProductFormView, label: &str, name: &'static str, value: &str,
     }
 }
 
+fn gender_name(ctx: &AdminCtx, g: Gender) -> &'static str {
+    match g {
+        Gender::Male => w(ctx, "Nam", "Men"),
+        Gender::Female => w(ctx, "Nữ", "Women"),
+        Gender::Unisex => w(ctx, "Cả nam và nữ (unisex)", "Everyone (unisex)"),
+    }
+}
+
+fn age_group_name(ctx: &AdminCtx, a: AgeGroup) -> &'static str {
+    match a {
+        AgeGroup::Newborn => w(ctx, "Sơ sinh (0–3 tháng)", "Newborn (0–3 months)"),
+        AgeGroup::Infant => w(ctx, "Em bé (3–12 tháng)", "Infant (3–12 months)"),
+        AgeGroup::Toddler => w(ctx, "Trẻ nhỏ (1–5 tuổi)", "Toddler (1–5 years)"),
+        AgeGroup::Kids => w(ctx, "Trẻ em (5–13 tuổi)", "Kids (5–13 years)"),
+        AgeGroup::Adult => w(ctx, "Người lớn (từ tuổi teen)", "Adult (teens and up)"),
+    }
+}
+
 pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
     let p = v.input;
     let action = match v.id {
@@ -436,6 +455,19 @@ pub fn product_form_page(ctx: &AdminCtx, v: &ProductFormView) -> Markup {
                     input type="number" name="weight_grams" min="0" max="100000" step="1" inputmode="numeric" value=(p.weight_grams)
                         aria-invalid=[v.errors.iter().any(|(f, _)| *f == "weight_grams").then_some("true")] disabled[!v.can_edit];
                     (field_error(v, "weight_grams"))
+                }
+                // Google's gender and age_group, which the shopping feeds send (domain::feeds).
+                label { (w(ctx, "Dành cho (giới tính, cho Google/Facebook/TikTok)", "For (gender, for Google/Facebook/TikTok)"))
+                    select name="gender" aria-invalid=[v.errors.iter().any(|(f, _)| *f == "gender").then_some("true")] disabled[!v.can_edit] {
+                        @for g in Gender::ALL { option value=(g.code()) selected[p.gender == g] { (gender_name(ctx, g)) } }
+                    }
+                    (field_error(v, "gender"))
+                }
+                label { (w(ctx, "Nhóm tuổi", "Age group"))
+                    select name="age_group" aria-invalid=[v.errors.iter().any(|(f, _)| *f == "age_group").then_some("true")] disabled[!v.can_edit] {
+                        @for a in AgeGroup::ALL { option value=(a.code()) selected[p.age_group == a] { (age_group_name(ctx, a)) } }
+                    }
+                    (field_error(v, "age_group"))
                 }
                 label { (w(ctx, "Trạng thái", "Status"))
                     select name="status" disabled[!v.can_edit] {

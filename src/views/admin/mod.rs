@@ -14,6 +14,7 @@ pub mod promotions;
 pub mod reviews;
 pub mod sentiment;
 pub mod shop_info;
+pub mod tags;
 pub mod taxonomy;
 pub mod texts;
 pub mod webhooks;

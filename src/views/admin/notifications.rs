@@ -51,7 +51,7 @@ pub fn kind_name(ctx: &AdminCtx, kind: &str) -> &'static str {
 /// The table of messages, with "resend" on dead (and sent) ones when `can_resend`.
 pub fn messages_table(ctx: &AdminCtx, rows: &[LogRow], can_resend: bool) -> Markup {
     html! {
-        div.admin-table-wrap { table.admin-table.notifications {
+        div.admin-table-wrap tabindex="0" { table.admin-table.notifications {
             thead { tr {
                 th scope="col" { (tr(ctx, "Tạo lúc", "Created")) } th scope="col" { (tr(ctx, "Loại", "Kind")) } th scope="col" { (tr(ctx, "Kênh", "Channel")) }
                 th scope="col" { (tr(ctx, "Người nhận", "Recipient")) } th scope="col" { (tr(ctx, "Trạng thái", "Status")) } th scope="col" class="num" { (tr(ctx, "Lần thử", "Tries")) }

@@ -192,7 +192,7 @@ pub fn orders_page(ctx: &AdminCtx, f: &OrderFilter, rows: &[OrderListRow], has_n
                     (csrf_field())
                     button.secondary type="submit" { (tr(ctx, "Đánh dấu đã thu tiền các đơn COD đã chọn", "Mark the selected COD orders collected")) }
                 }
-                div.admin-table-wrap {
+                div.admin-table-wrap tabindex="0" {
                     table.admin-table {
                         thead { tr {
                             th scope="col" { span.visually-hidden { (tr(ctx, "Chọn", "Select")) } }
@@ -278,7 +278,7 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
             }
             section.admin-card {
                 h2 { (tr(ctx, "Sản phẩm", "Lines")) }
-                div.admin-table-wrap { table.admin-table {
+                div.admin-table-wrap tabindex="0" { table.admin-table {
                     thead { tr { th scope="col" { "SKU" } th scope="col" { (tr(ctx, "Sản phẩm", "Product")) } th scope="col" class="num" { (tr(ctx, "SL", "Qty")) } th scope="col" class="num" { (tr(ctx, "Đơn giá", "Unit price")) } th scope="col" class="num" { (tr(ctx, "Thành tiền", "Line total")) } } }
                     tbody {
                         @for l in &d.lines {
@@ -296,7 +296,7 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
             }
             section.admin-card {
                 h2 { (tr(ctx, "Lần thanh toán", "Payment attempts")) }
-                div.admin-table-wrap { table.admin-table {
+                div.admin-table-wrap tabindex="0" { table.admin-table {
                     thead { tr { th scope="col" { (tr(ctx, "Thời điểm", "When")) } th scope="col" { (tr(ctx, "Cổng", "Provider")) } th scope="col" { (tr(ctx, "Trạng thái", "Status")) } th scope="col" class="num" { (tr(ctx, "Số tiền", "Amount")) } th scope="col" { (tr(ctx, "Mã giao dịch", "Reference")) } } }
                     tbody {
                         @for p in &d.payments {
@@ -308,7 +308,7 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
             @if !refunds.is_empty() {
                 section.admin-card {
                     h2 { (tr(ctx, "Hoàn tiền", "Refunds")) }
-                    div.admin-table-wrap { table.admin-table {
+                    div.admin-table-wrap tabindex="0" { table.admin-table {
                         thead { tr { th scope="col" { (tr(ctx, "Thời điểm", "When")) } th scope="col" { (tr(ctx, "Trạng thái", "Status")) } th scope="col" class="num" { (tr(ctx, "Số tiền", "Amount")) } th scope="col" { (tr(ctx, "Lý do", "Reason")) } } }
                         tbody {
                             @for r in refunds {
@@ -435,7 +435,7 @@ pub fn bank_queue_page(ctx: &AdminCtx, rows: &[crate::app::bank::QueuedTransfer]
             @if rows.is_empty() {
                 p.admin-muted { (tr(ctx, "Không có giao dịch nào chờ đối soát.", "No transactions waiting.")) }
             } @else {
-                div.admin-table-wrap {
+                div.admin-table-wrap tabindex="0" {
                     table.admin-table.bank-queue {
                         thead { tr {
                             th scope="col" { (tr(ctx, "Mã giao dịch", "Transaction")) }
@@ -521,7 +521,7 @@ pub fn statement_page(ctx: &AdminCtx, csv: &str, error: Option<&str>, review: Op
                 " · " (tr(ctx, "Lệch: ", "Mismatches: ")) (r.count(|f| matches!(f, Finding::Mismatch { .. })))
                 " · " (tr(ctx, "Không rõ: ", "Unknown: ")) (r.count(|f| matches!(f, Finding::Unknown)))
             }
-            div.admin-table-wrap { table.admin-table {
+            div.admin-table-wrap tabindex="0" { table.admin-table {
                 thead { tr { th scope="col" { (tr(ctx, "Dòng", "Line")) } th scope="col" { (tr(ctx, "Mã đơn", "Number")) } th scope="col" class="num" { (tr(ctx, "Đã thu", "Collected")) } th scope="col" class="num" { (tr(ctx, "Phí", "Fee")) } th scope="col" class="num" { (tr(ctx, "Tổng đơn", "Order total")) } th scope="col" { (tr(ctx, "Kết quả", "Outcome")) } } }
                 tbody { @for (line, f) in &r.lines {
                     @let (code, label) = finding(f);
