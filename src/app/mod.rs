@@ -29,6 +29,7 @@ pub mod order_lookup;
 pub mod orders;
 pub mod outbox;
 pub mod bank;
+pub mod campaigns;
 pub mod prefill;
 pub mod payments;
 pub mod privacy;

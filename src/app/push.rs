@@ -148,6 +148,8 @@ async fn push_request(db: &impl Db, message: &Claimed, settings: &Settings, conf
         Ok(Mail::Link { url, .. }) => (String::new(), url),
         // An alert names its product where an order names its number.
         Ok(Mail::Alert { alert, .. }) => (alert.product, alert.url),
+        // Campaigns go by email only (their segments are email consents).
+        Ok(Mail::Campaign { .. }) => return Ok(Err(SendError::Permanent("campaigns are sent by email".into()))),
         Err(e) => return Ok(Err(e)),
     };
     let (title, body) = headline(kind, locale, &number);

@@ -56,7 +56,7 @@ async fn zns_request(db: &impl Db, message: &Claimed, settings: &Settings, confi
     let payload: Value = serde_json::from_str(&message.payload).unwrap_or(Value::Null);
     let order = match mail_for(db, kind, locale, &payload, settings).await? {
         Ok(Mail::Order { order, .. }) => order,
-        Ok(Mail::Link { .. } | Mail::Alert { .. }) => return Ok(Err(SendError::Permanent("not an order message".into()))),
+        Ok(Mail::Link { .. } | Mail::Alert { .. } | Mail::Campaign { .. }) => return Ok(Err(SendError::Permanent("not an order message".into()))),
         Err(e) => return Ok(Err(e)),
     };
     let (status, _) = headline(kind, locale, "");

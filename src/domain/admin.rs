@@ -181,6 +181,14 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("GET", "/admin/notifications", Permission::ManageNotifications),
     ("GET", "/admin/notifications/preview", Permission::ManageNotifications),
     ("POST", "/admin/notifications/{id}/resend", Permission::ManageNotifications),
+    // Campaigns (issue 14; `routes::admin_campaigns`): compose, preview, schedule, cancel.
+    ("GET", "/admin/campaigns", Permission::ManageNotifications),
+    ("POST", "/admin/campaigns", Permission::ManageNotifications),
+    ("GET", "/admin/campaigns/{id}", Permission::ManageNotifications),
+    ("POST", "/admin/campaigns/{id}", Permission::ManageNotifications),
+    ("GET", "/admin/campaigns/{id}/preview", Permission::ManageNotifications),
+    ("POST", "/admin/campaigns/{id}/schedule", Permission::ManageNotifications),
+    ("POST", "/admin/campaigns/{id}/cancel", Permission::ManageNotifications),
     // Catalog, second part: CSV import with dry run, product images, categories and collections
     // (`routes::admin_import`, `admin_media`, `admin_taxonomy`).
     ("POST", "/admin/import", Permission::EditProducts),

@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod admin;
+pub mod campaign;
 pub mod cart;
 pub mod catalog;
 pub mod catalog_csv;

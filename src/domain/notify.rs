@@ -87,10 +87,12 @@ pub enum Kind {
     PriceDrop,
     /// The newsletter's double opt-in: the signed link that confirms the address (`app::newsletter`).
     NewsletterConfirm,
+    /// A manager's campaign to a segment of the subscribers (`app::campaigns`).
+    Campaign,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 19] = [
         Kind::OrderPlaced,
         Kind::OrderConfirmed,
         Kind::OrderPaid,
@@ -109,6 +111,7 @@ impl Kind {
         Kind::BackInStock,
         Kind::PriceDrop,
         Kind::NewsletterConfirm,
+        Kind::Campaign,
     ];
 
     /// The `kind` column's value. A shipped order's status is `fulfilled`: its message is
@@ -133,6 +136,7 @@ impl Kind {
             Kind::BackInStock => "back_in_stock",
             Kind::PriceDrop => "price_drop",
             Kind::NewsletterConfirm => "newsletter_confirm",
+            Kind::Campaign => "campaign",
         }
     }
 
@@ -142,13 +146,13 @@ impl Kind {
 
     /// True for a message about an order (its payload names `order_id`).
     pub fn is_order(self) -> bool {
-        !matches!(self, Kind::PasswordReset | Kind::VerifyEmail | Kind::ReviewRequest | Kind::BackInStock | Kind::PriceDrop | Kind::NewsletterConfirm)
+        !matches!(self, Kind::PasswordReset | Kind::VerifyEmail | Kind::ReviewRequest | Kind::BackInStock | Kind::PriceDrop | Kind::NewsletterConfirm | Kind::Campaign)
     }
 
     /// Marketing mail: it carries one-click unsubscribe (RFC 8058) and a preferences link, and is
     /// not sent to an address that unsubscribed. Everything else is transactional and always goes.
     pub fn is_marketing(self) -> bool {
-        self.is_alert()
+        self.is_alert() || self == Kind::Campaign
     }
 
     /// True for an alert about a variant (its payload names `variant_id`).
@@ -417,7 +421,7 @@ mod tests {
             unsubscribe_headers("https://vestify.vn/email/unsubscribe?t=x"),
             [("List-Unsubscribe".to_string(), "<https://vestify.vn/email/unsubscribe?t=x>".to_string()), ("List-Unsubscribe-Post".to_string(), "List-Unsubscribe=One-Click".to_string())]
         );
-        assert!(Kind::BackInStock.is_marketing() && !Kind::OrderPaid.is_marketing() && !Kind::PasswordReset.is_marketing());
+        assert!(Kind::BackInStock.is_marketing() && Kind::Campaign.is_marketing() && !Kind::Campaign.is_order() && !Kind::OrderPaid.is_marketing() && !Kind::PasswordReset.is_marketing());
     }
 
     #[test]

@@ -87,6 +87,22 @@ pub async fn deliver(env: &Env) -> Result<PassReport, AppError> {
     Ok(report)
 }
 
+/// Outbox rows of one campaign waiting at once (`CAMPAIGN_BATCH`, 1–1000; default
+/// `app::campaigns::DEFAULT_BATCH`): the rate at which a campaign goes out.
+fn campaign_batch(env: &Env) -> i64 {
+    env.var("CAMPAIGN_BATCH").ok().and_then(|v| v.to_string().trim().parse::<i64>().ok()).filter(|n| (1..=1000).contains(n)).unwrap_or(crate::app::campaigns::DEFAULT_BATCH)
+}
+
+/// The campaigns' queueing pass (before a delivery pass): starts those whose time has come and
+/// queues their next recipients (`app::campaigns::run_due`). Nothing to do without email.
+pub async fn queue_campaigns(env: &Env) -> Result<crate::app::campaigns::QueueReport, AppError> {
+    if Config::from_env(env).mail.transport == MailTransport::Off {
+        return Ok(Default::default());
+    }
+    let db = D1::open(env)?;
+    Ok(crate::app::campaigns::run_due(&db, now(), campaign_batch(env)).await?)
+}
+
 /// Starts a pass after the response, without delaying it; a failure is logged.
 pub fn deliver_soon(env: &Env, ctx: &Context) {
     let env = env.clone();

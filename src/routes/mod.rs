@@ -12,6 +12,7 @@ mod account_cart;
 mod admin;
 mod admin_catalog;
 mod admin_notifications;
+mod admin_campaigns;
 mod admin_orders;
 mod admin_promotions;
 mod admin_reviews;

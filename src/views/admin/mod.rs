@@ -3,6 +3,7 @@
 //! only the sections the signed-in role may open; the server checks the role again on every route.
 
 pub mod access;
+pub mod campaigns;
 pub mod catalog;
 pub mod dashboard;
 pub mod import;
