@@ -225,6 +225,8 @@ pub struct QueueReport {
     pub queued: u64,
     /// Campaigns whose every recipient is now queued.
     pub finished: u64,
+    /// Abandoned-cart reminders queued in the same pass (`app::cart_reminders`; the Worker's pass).
+    pub cart_reminders: u64,
 }
 
 #[derive(Deserialize)]

@@ -432,6 +432,10 @@ pub async fn mail_for(db: &impl Db, kind: Kind, locale: Locale, payload: &Value,
     if kind.is_alert() {
         return alert_mail(db, kind, locale, payload, settings).await;
     }
+    if kind == Kind::CartReminder {
+        let url = format!("{}{}", settings.sender.origin, locale.path(crate::views::paths::CART));
+        return Ok(Ok(Mail::Link { kind, url }));
+    }
     if kind == Kind::Campaign {
         let Some(id) = payload.get("campaign_id").and_then(Value::as_i64) else { return Ok(Err(SendError::Permanent("the message names no campaign".into()))) };
         let Some(c) = db.first::<super::campaigns::CampaignText>(&super::campaigns::text_sql(id)).await? else {

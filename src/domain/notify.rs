@@ -89,10 +89,12 @@ pub enum Kind {
     NewsletterConfirm,
     /// A manager's campaign to a segment of the subscribers (`app::campaigns`).
     Campaign,
+    /// A signed-in shopper's cart left with items for an hour (`app::cart_reminders`).
+    CartReminder,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 20] = [
         Kind::OrderPlaced,
         Kind::OrderConfirmed,
         Kind::OrderPaid,
@@ -112,6 +114,7 @@ impl Kind {
         Kind::PriceDrop,
         Kind::NewsletterConfirm,
         Kind::Campaign,
+        Kind::CartReminder,
     ];
 
     /// The `kind` column's value. A shipped order's status is `fulfilled`: its message is
@@ -137,6 +140,7 @@ impl Kind {
             Kind::PriceDrop => "price_drop",
             Kind::NewsletterConfirm => "newsletter_confirm",
             Kind::Campaign => "campaign",
+            Kind::CartReminder => "cart_reminder",
         }
     }
 
@@ -146,13 +150,13 @@ impl Kind {
 
     /// True for a message about an order (its payload names `order_id`).
     pub fn is_order(self) -> bool {
-        !matches!(self, Kind::PasswordReset | Kind::VerifyEmail | Kind::ReviewRequest | Kind::BackInStock | Kind::PriceDrop | Kind::NewsletterConfirm | Kind::Campaign)
+        !matches!(self, Kind::PasswordReset | Kind::VerifyEmail | Kind::ReviewRequest | Kind::BackInStock | Kind::PriceDrop | Kind::NewsletterConfirm | Kind::Campaign | Kind::CartReminder)
     }
 
     /// Marketing mail: it carries one-click unsubscribe (RFC 8058) and a preferences link, and is
     /// not sent to an address that unsubscribed. Everything else is transactional and always goes.
     pub fn is_marketing(self) -> bool {
-        self.is_alert() || self == Kind::Campaign
+        self.is_alert() || matches!(self, Kind::Campaign | Kind::CartReminder)
     }
 
     /// True for an alert about a variant (its payload names `variant_id`).

@@ -93,14 +93,20 @@ fn campaign_batch(env: &Env) -> i64 {
     env.var("CAMPAIGN_BATCH").ok().and_then(|v| v.to_string().trim().parse::<i64>().ok()).filter(|n| (1..=1000).contains(n)).unwrap_or(crate::app::campaigns::DEFAULT_BATCH)
 }
 
-/// The campaigns' queueing pass (before a delivery pass): starts those whose time has come and
-/// queues their next recipients (`app::campaigns::run_due`). Nothing to do without email.
+/// The marketing queueing pass (before a delivery pass): abandoned-cart reminders due, then the
+/// campaigns whose time has come and their next recipients (`app::campaigns::run_due`). Nothing
+/// to do without email.
 pub async fn queue_campaigns(env: &Env) -> Result<crate::app::campaigns::QueueReport, AppError> {
     if Config::from_env(env).mail.transport == MailTransport::Off {
         return Ok(Default::default());
     }
     let db = D1::open(env)?;
-    Ok(crate::app::campaigns::run_due(&db, now(), campaign_batch(env)).await?)
+    let at = now();
+    // Abandoned carts idle an hour get their reminder queued first (`app::cart_reminders`).
+    let reminders = db.batch(&crate::app::cart_reminders::due_batch(at)).await?;
+    let mut report = crate::app::campaigns::run_due(&db, at, campaign_batch(env)).await?;
+    report.cart_reminders = reminders.first().map_or(0, |r| r.changes());
+    Ok(report)
 }
 
 /// Starts a pass after the response, without delaying it; a failure is logged.

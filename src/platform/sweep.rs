@@ -57,9 +57,9 @@ pub async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) 
         Ok(None) => {}
         Err(e) => worker::console_error!("recommendations pass failed: {e}"),
     }
-    // Campaigns due: their next recipients are queued, then delivered by the pass below.
+    // Abandoned-cart reminders and campaigns due are queued, then delivered by the pass below.
     match super::mail::queue_campaigns(&env).await {
-        Ok(report) if report.queued + report.started > 0 => worker::console_log!("campaigns: {}", serde_json::to_string(&report).unwrap_or_default()),
+        Ok(report) if report.queued + report.started + report.cart_reminders > 0 => worker::console_log!("campaigns: {}", serde_json::to_string(&report).unwrap_or_default()),
         Ok(_) => {}
         Err(e) => worker::console_error!("campaigns pass failed: {e}"),
     }

@@ -45,6 +45,7 @@ pub fn kind_name(ctx: &AdminCtx, kind: &str) -> &'static str {
         Some(Kind::PriceDrop) => tr(ctx, "Giảm giá", "Price drop"),
         Some(Kind::NewsletterConfirm) => tr(ctx, "Xác nhận bản tin", "Newsletter confirmation"),
         Some(Kind::Campaign) => tr(ctx, "Chiến dịch", "Campaign"),
+        Some(Kind::CartReminder) => tr(ctx, "Nhắc giỏ hàng", "Cart reminder"),
         None => tr(ctx, "Khác", "Other"),
     }
 }
