@@ -716,4 +716,48 @@ describe('Alerts, unsubscribe and the newsletter', () => {
     await s.internal('POST', '/internal/outbox/run');
     assert.equal(fakes.resend.to(email).length, 1, 'one confirmation for a resubmitted form');
   });
+
+  it('a manager composes a campaign (422 names the field), previews it with its reach and sends it now; two passes mail each subscriber once with one-click unsubscribe', async () => {
+    const admins = await adminsOnce();
+    const tag = newKey().slice(0, 8);
+    const subscribers = [`camp1.${tag}@example.vn`, `camp2.${tag}@example.vn`];
+    for (const [i, email] of subscribers.entries()) {
+      await shop.sql(`INSERT INTO marketing_consents (channel, recipient, locale, status, source, confirmed_at, created_at, updated_at) VALUES ('email', '${email}', '${i ? 'en' : 'vi'}', 'subscribed', 'newsletter', 1, 1, 1)`);
+    }
+    const pending = `camp3.${tag}@example.vn`;
+    await shop.sql(`INSERT INTO marketing_consents (channel, recipient, status, source, created_at, updated_at) VALUES ('email', '${pending}', 'pending', 'newsletter', 1, 1)`);
+    assert.equal((await admins.staff.get('/admin/campaigns')).status, 403, 'staff may not');
+    const fields = { subject_vi: `Ưu đãi ${tag}`, subject_en: `Offer ${tag}`, body_vi: 'Giảm **20%** <b>hôm nay</b>', body_en: '**20%** off [today](https://vestify.vn/c/gile)', segment: 'subscribers' };
+    const csrf = await admins.manager.csrf();
+    const refused = await admins.manager.submit('/admin/campaigns', { ...fields, subject_en: '' }, { csrf });
+    assert.equal(refused.status, 422);
+    assert.ok(parseHtml(refused.text).find('#subject_en-error'), 'the refused field is named');
+    const created = await admins.manager.submit('/admin/campaigns', fields, { csrf });
+    assert.equal(created.status, 303, created.text.slice(0, 300));
+    const path = new URL(created.headers.get('location'), shop.url).pathname;
+    const page = await admins.manager.get(path);
+    assert.equal(page.status, 200);
+    const reach = Number(page.doc.find('dd[data-reach]').attr('data-reach'));
+    assert.ok(reach >= 2, `the segment reaches the subscribers (${reach})`);
+    assert.ok(page.doc.find('section[data-preview="en"]').text().includes(`Offer ${tag}`) && page.doc.find('section[data-preview="vi"]').text().includes('<b>hôm nay</b>'));
+    const html = await admins.manager.get(`${path}/preview?locale=vi`);
+    assert.ok(html.text.includes('<strong>20%</strong> &lt;b&gt;hôm nay&lt;/b&gt;'), 'escaped in the layout');
+    const sent = await admins.manager.submit(`${path}/schedule`, { now: '1' }, { csrf });
+    assert.equal(sent.status, 303, sent.text.slice(0, 300));
+    await Promise.all([s.internal('POST', '/internal/outbox/run'), s.internal('POST', '/internal/outbox/run')]);
+    const mails = await waitFor('the campaign', () => {
+      const got = subscribers.flatMap((e) => fakes.resend.to(e));
+      return got.length >= 2 && got;
+    });
+    await s.internal('POST', '/internal/outbox/run');
+    for (const email of subscribers) assert.equal(fakes.resend.to(email).length, 1, `${email} once`);
+    assert.equal(fakes.resend.to(pending).length, 0, 'an unconfirmed signup gets nothing');
+    const en = mails.find((m) => m.to[0] === subscribers[1]);
+    assert.match(en.subject, new RegExp(`^Offer ${tag}`));
+    assert.ok(en.html.includes('href="https://vestify.vn/c/gile"'));
+    assert.equal(en.headers['List-Unsubscribe-Post'], 'List-Unsubscribe=One-Click');
+    const after = await admins.manager.get(path);
+    assert.equal(Number(after.doc.find('td[data-count="sent"]').text()), reach, 'every recipient counted sent');
+    assert.equal(await countOf(`SELECT COUNT(*) AS n FROM audit_log WHERE action IN ('campaign.create', 'campaign.schedule')`), 2);
+  });
 });
