@@ -7,6 +7,7 @@ use worker::{Context, Env};
 
 use super::config::{now, Config};
 use super::d1::D1;
+use crate::app::db::Db;
 use crate::app::outbox::{run_pass, Mailer, PassReport, Settings, PASS_BATCH};
 use crate::app::push::run_push_pass;
 use crate::app::zns::run_zns_pass;
