@@ -688,6 +688,34 @@ describe('Alerts, unsubscribe and the newsletter', () => {
     assert.equal(prefs.doc.find('section.email-preferences').attr('data-status'), 'unsubscribed');
   });
 
+  it('"báo khi có hàng" by phone goes out by Zalo ZNS on restock; a bad phone and a push endpoint the shop does not hold are 422 with the field', async () => {
+    const [v] = pool.take(1);
+    await shop.sql(`UPDATE variants SET on_hand = reserved WHERE id = ${v.id}`);
+    pool.override(v.id, (await s.stock([v]))[v.id].on_hand);
+    const productPage = `/p/${v.slug}?variant=${encodeURIComponent(v.sku)}`;
+    const form = (await s.getPage(productPage)).doc.find('form[data-alert="stock"]');
+    assert.ok(form.find('input[name="channel"][value="zns"]') && form.find('input[name="phone"]') && form.find('[data-alert-push][hidden]'), 'phone offered; push only where the browser has a subscription');
+    const post = (fields) => s.postForm('/alerts/stock', { variant_id: String(v.id), ...fields }, { tokenPage: productPage });
+    const badPhone = await post({ channel: 'zns', phone: '12' });
+    assert.equal(badPhone.status, 422);
+    assert.ok(parseHtml(badPhone.text).find('li[data-field="phone"]'));
+    const unknownPush = await post({ channel: 'push', endpoint: `https://push.example/${newKey()}` });
+    assert.equal(unknownPush.status, 422);
+    assert.ok(parseHtml(unknownPush.text).find('li[data-field="endpoint"]'));
+    const digits = `9${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    assert.equal((await post({ channel: 'zns', phone: `0${digits}` })).status, 200);
+    const admins = await adminsOnce();
+    const stockPage = await admins.manager.get(`/admin/stock/${v.id}`);
+    const adjust = stockPage.doc.findAll('form[method="post"]').find((f) => f.attr('action') === `/admin/stock/${v.id}/adjust`);
+    const fields = { delta: '1', reason: 'received', note: 'zalo' };
+    for (const input of adjust.findAll('input[type="hidden"]')) fields[input.attr('name')] = input.attr('value');
+    assert.equal((await admins.manager.submit(`/admin/stock/${v.id}/adjust`, fields, { csrf: fields.csrf })).status, 303);
+    const [alert] = await waitFor('the ZNS alert', () => zns.to(`84${digits}`).length >= 1 && zns.to(`84${digits}`));
+    assert.equal(alert.template_id, zns.vars.ZNS_ALERT_TEMPLATE_ID);
+    assert.equal(alert.template_data.status, 'Đã có hàng trở lại');
+    assert.equal(alert.template_data.product_link, `${shop.url}/p/${v.slug}?variant=${encodeURIComponent(v.sku)}`);
+  });
+
   it('the footer\'s newsletter signup is double opt-in: pending until the mailed link is followed', async () => {
     assert.ok((await s.getPage('/')).doc.find('footer form.newsletter input[name="email"]'), 'the footer form');
     const post = (fields, headers = {}) => shop.request('/newsletter', {

@@ -50,10 +50,26 @@ pub async fn run_zns_pass(db: &impl Db, sender: &impl ZnsSender, settings: &Sett
 }
 
 async fn zns_request(db: &impl Db, message: &Claimed, settings: &Settings, config: &ZnsConfig) -> Result<Result<Outbound, SendError>, DbError> {
-    let Some(kind) = Kind::parse(&message.kind).filter(|k| k.is_order()) else { return Ok(Err(SendError::Permanent(format!("no ZNS template for {}", message.kind)))) };
+    let alert_template = config.alert_template_id.as_deref().filter(|_| Kind::parse(&message.kind).is_some_and(Kind::is_alert));
+    let Some(kind) = Kind::parse(&message.kind).filter(|k| k.is_order() || alert_template.is_some()) else {
+        return Ok(Err(SendError::Permanent(format!("no ZNS template for {}", message.kind))));
+    };
     let Some(phone) = zns::zns_phone(&message.recipient) else { return Ok(Err(SendError::Permanent("not a Vietnamese phone".into()))) };
     let locale = locale_of(&message.locale);
     let payload: Value = serde_json::from_str(&message.payload).unwrap_or(Value::Null);
+    // An alert (back in stock, price drop) by the alert template: the product, the news, the link
+    // that lands on the variant.
+    if let Some(template_id) = alert_template {
+        return Ok(match mail_for(db, kind, locale, &payload, settings).await? {
+            Ok(Mail::Alert { alert, .. }) => {
+                let (status, _) = headline(kind, locale, "");
+                let values = zns::AlertTemplate { product_name: format!("{} ({})", alert.product, alert.variant), status, product_link: alert.url };
+                Ok(zns::alert_request(config, template_id, &phone, &values, &idempotency_key_of(message)))
+            }
+            Ok(_) => Err(SendError::Permanent("not an alert".into())),
+            Err(e) => Err(e),
+        });
+    }
     let order = match mail_for(db, kind, locale, &payload, settings).await? {
         Ok(Mail::Order { order, .. }) => order,
         Ok(Mail::Link { .. } | Mail::Alert { .. } | Mail::Campaign { .. }) => return Ok(Err(SendError::Permanent("not an order message".into()))),
@@ -91,7 +107,7 @@ mod tests {
     }
 
     fn config() -> ZnsConfig {
-        ZnsConfig { base: "http://zalo.test".into(), access_token: "tok".into(), template_id: "555".into(), development: false }
+        ZnsConfig { base: "http://zalo.test".into(), access_token: "tok".into(), template_id: "555".into(), development: false, alert_template_id: Some("777".into()) }
     }
 
     #[test]
@@ -118,6 +134,30 @@ mod tests {
         assert!(sent[0]["template_data"]["order_link"].as_str().unwrap().contains(&phone_only.id));
         assert_eq!(db.text("SELECT group_concat(provider_id, ' ') FROM outbox WHERE channel = 'zns'"), "z1 z2");
         assert_eq!(db.int(&format!("SELECT COUNT(*) FROM outbox WHERE channel = 'zns' AND json_extract(payload, '$.order_id') = '{}'", with_email.id)), 0);
+    }
+
+    #[test]
+    fn a_back_in_stock_signup_by_phone_is_sent_by_the_alert_template() {
+        let db = Sqlite::demo();
+        let v = free_variant(&db, 1, 0);
+        db.exec(&format!("UPDATE variants SET on_hand = reserved WHERE id = {v}"));
+        let sub = crate::app::alerts::subscribe_sql(crate::app::alerts::AlertKind::BackInStock, v, Channel::Zns, "+84912345678", "vi", NOW);
+        block_on(db.run(&sub)).unwrap();
+        let a = crate::app::inventory::Adjustment { variant_id: v, delta: 1, reason: crate::app::inventory::Reason::Received, note: "", actor: "admin:1", request_id: "restock-zns-0001", expected_on_hand: None, now: NOW + 1 };
+        let audit = crate::app::admin::audit_sql(&crate::app::admin::Actor { id: "1", email: "kho@vestify.vn", ip: "" }, "stock.adjust", "variant", "1", None, None, NOW);
+        block_on(db.batch(&crate::app::alerts::restock(&a, audit))).unwrap();
+        let zalo = FakeZalo::default();
+        let report = block_on(run_zns_pass(&db, &zalo, &settings(), &config(), "z", NOW + 2, 50)).unwrap();
+        assert_eq!(report.sent, 1, "{report:?}");
+        let sent = zalo.sent.borrow();
+        assert_eq!((sent[0]["phone"].as_str(), sent[0]["template_id"].as_str(), sent[0]["template_data"]["status"].as_str()), (Some("84912345678"), Some("777"), Some("Đã có hàng trở lại")));
+        let sku = db.text(&format!("SELECT sku FROM variants WHERE id = {v}"));
+        assert!(sent[0]["template_data"]["product_link"].as_str().unwrap().ends_with(&format!("?variant={sku}")), "{}", sent[0]);
+        // Without the alert template the message is not sent by the order template.
+        drop(sent);
+        db.exec("UPDATE outbox SET status = 'pending', attempts = 0 WHERE channel = 'zns'");
+        let no_template = ZnsConfig { alert_template_id: None, ..config() };
+        assert_eq!(block_on(run_zns_pass(&db, &zalo, &settings(), &no_template, "y", NOW + 3, 50)).unwrap().dead, 1);
     }
 
     #[test]

@@ -23,6 +23,10 @@ pub struct ZnsConfig {
     pub template_id: String,
     /// `ZNS_MODE=development`: Zalo delivers only to the OA's and the app's administrators.
     pub development: bool,
+    /// `ZNS_ALERT_TEMPLATE_ID`: the approved alert template (back in stock, price drop), with the
+    /// parameters `product_name`, `status` and `product_link`; without it no signup by phone is
+    /// taken.
+    pub alert_template_id: Option<String>,
 }
 
 impl ZnsConfig {
@@ -33,6 +37,7 @@ impl ZnsConfig {
             access_token: get("ZNS_ACCESS_TOKEN")?,
             template_id: get("ZNS_TEMPLATE_ID")?,
             development: get("ZNS_MODE").is_some_and(|m| m.eq_ignore_ascii_case("development")),
+            alert_template_id: get("ZNS_ALERT_TEMPLATE_ID"),
         })
     }
 }
@@ -65,6 +70,33 @@ pub fn request(config: &ZnsConfig, phone: &str, values: &OrderTemplate, tracking
             "customer_name": values.customer_name.chars().take(30).collect::<String>(),
             "status": values.status,
             "order_link": values.order_link,
+        },
+        "tracking_id": tracking_id.chars().take(48).collect::<String>(),
+    });
+    if config.development {
+        body["mode"] = "development".into();
+    }
+    Outbound::post(format!("{}/message/template", config.base.trim_end_matches('/')), "application/json", body.to_string()).header("access_token", config.access_token.clone())
+}
+
+/// The values of the alert template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertTemplate {
+    pub product_name: String,
+    /// "Đã có hàng trở lại", "Sản phẩm bạn theo dõi đã giảm giá".
+    pub status: String,
+    pub product_link: String,
+}
+
+/// The request sending an alert to `phone` with the alert template `template_id`.
+pub fn alert_request(config: &ZnsConfig, template_id: &str, phone: &str, values: &AlertTemplate, tracking_id: &str) -> Outbound {
+    let mut body = serde_json::json!({
+        "phone": phone,
+        "template_id": template_id,
+        "template_data": {
+            "product_name": values.product_name.chars().take(100).collect::<String>(),
+            "status": values.status,
+            "product_link": values.product_link,
         },
         "tracking_id": tracking_id.chars().take(48).collect::<String>(),
     });

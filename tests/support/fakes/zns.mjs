@@ -8,12 +8,14 @@ import { json, rid, serve } from './common.mjs';
 export async function startZnsFake() {
   const accessToken = `zns_${rid(8)}`;
   const templateId = String(100000 + Math.floor(Math.random() * 800000));
+  // The alert template (back in stock, price drop): another approved template of the OA.
+  const alertTemplateId = String(Number(templateId) + 1);
   const messages = [];
   const fake = await serve('zns', [
     ['POST', /^\/message\/template$/, async (req) => {
       if (req.headers.access_token !== accessToken) return json({ error: -124, message: 'Access token is invalid' });
       const body = JSON.parse(req.body);
-      if (body.template_id !== templateId) return json({ error: -131, message: 'Template is invalid' });
+      if (body.template_id !== templateId && body.template_id !== alertTemplateId) return json({ error: -131, message: 'Template is invalid' });
       if (!/^84\d{9,10}$/.test(body.phone ?? '')) return json({ error: -108, message: 'Phone number is invalid' });
       const msgId = rid(10);
       messages.push({ msgId, ...body });
@@ -25,6 +27,6 @@ export async function startZnsFake() {
     messages,
     /** Messages sent to `phone` (ZNS form, `84…`), oldest first. */
     to: (phone) => messages.filter((m) => m.phone === phone),
-    vars: { ZNS_API_BASE: fake.url, ZNS_ACCESS_TOKEN: accessToken, ZNS_TEMPLATE_ID: templateId },
+    vars: { ZNS_API_BASE: fake.url, ZNS_ACCESS_TOKEN: accessToken, ZNS_TEMPLATE_ID: templateId, ZNS_ALERT_TEMPLATE_ID: alertTemplateId },
   };
 }
