@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::db::{Db, DbError, Sql};
 use super::outbox::{locale_of, mail_for, run_channel, Claimed, PassReport, Settings, INSERT, ON_CONFLICT};
 use crate::domain::encoding::base64url;
-use crate::domain::notify::{Channel, Kind, SendError};
+use crate::domain::notify::{Channel, Kind, SendError, TransportError};
 use crate::domain::webpush::{self, PushOutcome, PushRequest, Subscription, Vapid};
 use crate::views::email::{headline, Mail};
 
@@ -74,7 +74,7 @@ pub fn order_placed_push_sql(order_id: &str, now: i64) -> Sql {
 #[expect(async_fn_in_trait, reason = "used generically (`impl Pusher`), never as a `Send` future or a trait object")]
 pub trait Pusher {
     /// Sends one request; the service's status, `Location` header and body, or why no answer came.
-    async fn push(&self, request: &PushRequest) -> Result<(u16, Option<String>, String), String>;
+    async fn push(&self, request: &PushRequest) -> Result<(u16, Option<String>, String), TransportError>;
     /// A fresh sender key (32 bytes) and salt (16 bytes) for one message.
     fn fresh(&self) -> Option<([u8; 32], [u8; 16])>;
 }
@@ -117,7 +117,7 @@ pub async fn run_push_pass(db: &impl Db, pusher: &impl Pusher, settings: &Settin
         };
         let (status, location, body) = match pusher.push(&request).await {
             Ok(answer) => answer,
-            Err(e) => return Ok(Err(SendError::Retry(format!("push service unreachable: {e}")))),
+            Err(e) => return Ok(Err(e.into_send_error("push service"))),
         };
         Ok(match webpush::outcome(status, location.as_deref(), &body) {
             PushOutcome::Sent(id) => Ok(id),
@@ -225,7 +225,7 @@ mod tests {
     }
 
     impl Pusher for FakePushService {
-        async fn push(&self, request: &PushRequest) -> Result<(u16, Option<String>, String), String> {
+        async fn push(&self, request: &PushRequest) -> Result<(u16, Option<String>, String), TransportError> {
             let status = if self.answers.borrow().is_empty() { 201 } else { self.answers.borrow_mut().remove(0) };
             self.sent.borrow_mut().push(request.clone());
             Ok((status, Some(format!("https://push.example.com/m/{}", self.sent.borrow().len())), String::new()))

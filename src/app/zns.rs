@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::db::{Db, DbError, Sql};
 use super::outbox::{idempotency_key_of, locale_of, mail_for, run_channel, Claimed, PassReport, Settings, INSERT, ON_CONFLICT};
-use crate::domain::notify::{Channel, Kind, SendError};
+use crate::domain::notify::{Channel, Kind, SendError, TransportError};
 use crate::domain::payments::Outbound;
 use crate::domain::zns::{self, OrderTemplate, ZnsConfig};
 use crate::views::email::{headline, Mail};
@@ -31,7 +31,7 @@ pub fn order_placed_zns_sql(order_id: &str, now: i64) -> Sql {
 #[expect(async_fn_in_trait, reason = "used generically (`impl ZnsSender`), never as a `Send` future or a trait object")]
 pub trait ZnsSender {
     /// Sends one request; the status and body, or why no answer came.
-    async fn send(&self, request: &Outbound) -> Result<(u16, String), String>;
+    async fn send(&self, request: &Outbound) -> Result<(u16, String), TransportError>;
 }
 
 /// One delivery pass over the ZNS channel.
@@ -43,7 +43,7 @@ pub async fn run_zns_pass(db: &impl Db, sender: &impl ZnsSender, settings: &Sett
         };
         Ok(match sender.send(&request).await {
             Ok((status, body)) => zns::answer(status, &body),
-            Err(e) => Err(SendError::Retry(format!("ZNS unreachable: {e}"))),
+            Err(e) => Err(e.into_send_error("ZNS")),
         })
     })
     .await
@@ -98,7 +98,10 @@ mod tests {
     }
 
     impl ZnsSender for FakeZalo {
-        async fn send(&self, request: &Outbound) -> Result<(u16, String), String> {
+        async fn send(&self, request: &Outbound) -> Result<(u16, String), TransportError> {
+            if request.url.contains("unreachable") {
+                return Err(TransportError::Unreachable("connection refused".into()));
+            }
             let body: Value = serde_json::from_str(request.body.as_deref().unwrap_or_default()).unwrap();
             let phone = body["phone"].as_str().unwrap_or_default().to_string();
             self.sent.borrow_mut().push(body);
@@ -158,6 +161,19 @@ mod tests {
         db.exec("UPDATE outbox SET status = 'pending', attempts = 0 WHERE channel = 'zns'");
         let no_template = ZnsConfig { alert_template_id: None, ..config() };
         assert_eq!(block_on(run_zns_pass(&db, &zalo, &settings(), &no_template, "y", NOW + 3, 50)).unwrap().dead, 1);
+    }
+
+    #[test]
+    fn zalo_out_of_reach_is_retried_with_the_backoff() {
+        let db = Sqlite::demo();
+        let v = free_variant(&db, 1, 0);
+        let o = place_order(&db, 1, v, 1, "sandbox", NOW, NOW + 900);
+        db.exec(&format!("UPDATE orders SET email = '', phone = '+84912345678' WHERE id = '{}'", o.id));
+        block_on(db.run(&order_placed_zns_sql(&o.id, NOW))).unwrap();
+        let away = ZnsConfig { base: "http://unreachable.test".into(), ..config() };
+        let report = block_on(run_zns_pass(&db, &FakeZalo::default(), &settings(), &away, "z", NOW + 20, 50)).unwrap();
+        assert_eq!((report.retried, report.dead), (1, 0));
+        assert_eq!(db.text("SELECT status || ' ' || last_error FROM outbox WHERE channel = 'zns'"), "pending ZNS unreachable: connection refused");
     }
 
     #[test]

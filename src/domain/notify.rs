@@ -279,6 +279,28 @@ impl SendError {
     }
 }
 
+/// Why a push or ZNS transport has no answer for the pass to judge (the provider's answers are
+/// judged by `webpush::outcome` and `zns::answer`), as `SendError` is the email transport's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    /// The request could not be made from the message (a header or URL the runtime refuses):
+    /// another try would fail the same way.
+    Request(String),
+    /// No answer: the network, DNS, a timeout, the runtime's fetch failing.
+    Unreachable(String),
+}
+
+impl TransportError {
+    /// What the outbox does with it: a request that cannot be made is dead at once, no answer is
+    /// retried with the backoff. `provider` names it in the message (`push service`, `ZNS`).
+    pub fn into_send_error(self, provider: &str) -> SendError {
+        match self {
+            TransportError::Request(m) => SendError::Permanent(format!("{provider} request refused by the runtime: {m}")),
+            TransportError::Unreachable(m) => SendError::Retry(format!("{provider} unreachable: {m}")),
+        }
+    }
+}
+
 /// What follows a failed try number `attempts` (counting it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AfterFailure {
@@ -399,6 +421,12 @@ mod tests {
             waits,
             [AfterFailure::RetryAt(1060), AfterFailure::RetryAt(1300), AfterFailure::RetryAt(2800), AfterFailure::RetryAt(8200), AfterFailure::RetryAt(44200), AfterFailure::Dead]
         );
+    }
+
+    #[test]
+    fn a_transport_that_cannot_make_the_request_is_dead_and_one_without_an_answer_retried() {
+        assert_eq!(TransportError::Request("bad header".into()).into_send_error("ZNS"), SendError::Permanent("ZNS request refused by the runtime: bad header".into()));
+        assert_eq!(TransportError::Unreachable("timeout".into()).into_send_error("push service"), SendError::Retry("push service unreachable: timeout".into()));
     }
 
     #[test]
