@@ -611,6 +611,10 @@ describe('order messages by Web Push and Zalo ZNS', () => {
     const both = await waitFor('the ZNS payment message', () => zns.to(`84${digits}`).length >= 2 && zns.to(`84${digits}`));
     assert.equal(both[1].template_data.status, 'Đã nhận thanh toán');
     assert.deepEqual((await listed(`+84${digits}`)).map((m) => [m.kind, m.channel, m.status]), [['order_placed', 'zns', 'sent'], ['order_paid', 'zns', 'sent']]);
+    // The OA token was refreshed from ZNS_REFRESH_TOKEN (single-use) and the new pair stored.
+    assert.ok(zns.refreshes.length >= 1, 'refreshed');
+    assert.equal(zns.refreshes[0].refresh_token, zns.vars.ZNS_REFRESH_TOKEN);
+    assert.equal(await (await shop.sql('SELECT COUNT(*) AS n FROM zns_tokens'))[0].n, 1);
   });
 });
 

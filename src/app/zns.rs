@@ -34,8 +34,72 @@ pub trait ZnsSender {
     async fn send(&self, request: &Outbound) -> Result<(u16, String), TransportError>;
 }
 
-/// One delivery pass over the ZNS channel.
+#[derive(serde::Deserialize)]
+struct StoredToken {
+    access_token: String,
+    refresh_token: String,
+    expires_at: i64,
+}
+
+fn stored_token_sql() -> Sql {
+    Sql::new("SELECT access_token, refresh_token, expires_at FROM zns_tokens WHERE id = 1")
+}
+
+/// The OA access token to send with: the configured one when no refresh is set up; otherwise the
+/// newest stored one while it has more than [`zns::REFRESH_MARGIN_SECONDS`] to live, else a fresh
+/// one from Zalo (the first from `ZNS_REFRESH_TOKEN`), stored under the refresh token it was made
+/// from. Two passes refreshing at once: Zalo takes the single-use refresh token once, one pair is
+/// stored, and the other pass uses it. `Err` (inside) when no usable token can be had now: the
+/// messages wait for the next pass.
+pub async fn access_token(db: &impl Db, sender: &impl ZnsSender, config: &ZnsConfig, now: i64) -> Result<Result<String, SendError>, DbError> {
+    let Some(refresh) = &config.refresh else { return Ok(Ok(config.access_token.clone())) };
+    let stored: Option<StoredToken> = db.first(&stored_token_sql()).await?;
+    if let Some(t) = stored.as_ref().filter(|t| t.expires_at > now + zns::REFRESH_MARGIN_SECONDS) {
+        return Ok(Ok(t.access_token.clone()));
+    }
+    let used = stored.as_ref().map_or(refresh.first_token.clone(), |t| t.refresh_token.clone());
+    let answer = match sender.send(&zns::refresh_request(refresh, &used)).await {
+        Ok((status, body)) => zns::refresh_answer(status, &body, now),
+        Err(e) => Err(e.into_send_error("Zalo OAuth")),
+    };
+    match answer {
+        Ok(fresh) => {
+            // Stored only over the pair it was made from (or as the first).
+            let store = match &stored {
+                Some(_) => Sql::new("UPDATE zns_tokens SET access_token = ?, refresh_token = ?, expires_at = ?, updated_at = ? WHERE id = 1 AND refresh_token = ?")
+                    .bind(fresh.access_token.as_str())
+                    .bind(fresh.refresh_token.as_str())
+                    .bind(fresh.expires_at)
+                    .bind(now)
+                    .bind(used.as_str()),
+                None => Sql::new("INSERT INTO zns_tokens (id, access_token, refresh_token, expires_at, updated_at) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")
+                    .bind(fresh.access_token.as_str())
+                    .bind(fresh.refresh_token.as_str())
+                    .bind(fresh.expires_at)
+                    .bind(now),
+            };
+            db.run(&store).await?;
+            Ok(Ok(fresh.access_token))
+        }
+        Err(e) => {
+            // Another pass may have spent the refresh token a moment ago: its pair is stored.
+            let now_stored: Option<StoredToken> = db.first(&stored_token_sql()).await?;
+            Ok(match now_stored.filter(|t| t.refresh_token != used && t.expires_at > now) {
+                Some(t) => Ok(t.access_token),
+                None => Err(e),
+            })
+        }
+    }
+}
+
+/// One delivery pass over the ZNS channel: with the OA's current access token ([`access_token`]);
+/// without one, nothing is claimed and the messages wait.
 pub async fn run_zns_pass(db: &impl Db, sender: &impl ZnsSender, settings: &Settings, config: &ZnsConfig, claim: &str, now: i64, limit: i64) -> Result<PassReport, DbError> {
+    let token = match access_token(db, sender, config, now).await? {
+        Ok(token) => token,
+        Err(_) => return Ok(PassReport::default()),
+    };
+    let config = &ZnsConfig { access_token: token, ..config.clone() };
     run_channel(db, Channel::Zns, claim, now, limit, async |message: &Claimed| {
         let request = match zns_request(db, message, settings, config).await? {
             Ok(request) => request,
@@ -95,6 +159,10 @@ mod tests {
     #[derive(Default)]
     struct FakeZalo {
         sent: RefCell<Vec<Value>>,
+        /// The access token each message was sent with.
+        tokens: RefCell<Vec<String>>,
+        refreshes: RefCell<Vec<String>>,
+        spent: RefCell<Vec<usize>>,
     }
 
     impl ZnsSender for FakeZalo {
@@ -102,6 +170,19 @@ mod tests {
             if request.url.contains("unreachable") {
                 return Err(TransportError::Unreachable("connection refused".into()));
             }
+            if request.url.ends_with("/v4/oa/access_token") {
+                // Each refresh token once: rtN → atN+1 / rtN+1.
+                self.refreshes.borrow_mut().push(request.body.clone().unwrap_or_default());
+                let body = request.body.as_deref().unwrap_or_default();
+                let n: usize = body.split('&').find_map(|p| p.strip_prefix("refresh_token=rt")).and_then(|n| n.parse().ok()).unwrap_or(usize::MAX);
+                let spent = self.spent.borrow().contains(&n);
+                if n == usize::MAX || spent {
+                    return Ok((200, r#"{"error":-14014,"error_description":"Invalid refresh token"}"#.into()));
+                }
+                self.spent.borrow_mut().push(n);
+                return Ok((200, format!(r#"{{"access_token":"at{m}","refresh_token":"rt{m}","expires_in":"90000"}}"#, m = n + 1)));
+            }
+            self.tokens.borrow_mut().push(request.headers.iter().find(|(k, _)| k == "access_token").map(|(_, v)| v.clone()).unwrap_or_default());
             let body: Value = serde_json::from_str(request.body.as_deref().unwrap_or_default()).unwrap();
             let phone = body["phone"].as_str().unwrap_or_default().to_string();
             self.sent.borrow_mut().push(body);
@@ -110,7 +191,7 @@ mod tests {
     }
 
     fn config() -> ZnsConfig {
-        ZnsConfig { base: "http://zalo.test".into(), access_token: "tok".into(), template_id: "555".into(), development: false, alert_template_id: Some("777".into()) }
+        ZnsConfig { base: "http://zalo.test".into(), access_token: "tok".into(), template_id: "555".into(), development: false, alert_template_id: Some("777".into()), refresh: None }
     }
 
     #[test]
@@ -161,6 +242,34 @@ mod tests {
         db.exec("UPDATE outbox SET status = 'pending', attempts = 0 WHERE channel = 'zns'");
         let no_template = ZnsConfig { alert_template_id: None, ..config() };
         assert_eq!(block_on(run_zns_pass(&db, &zalo, &settings(), &no_template, "y", NOW + 3, 50)).unwrap().dead, 1);
+    }
+
+    #[test]
+    fn the_oa_token_is_refreshed_before_it_lapses_with_each_refresh_token_once() {
+        let db = Sqlite::demo();
+        let refresh = zns::RefreshConfig { oauth_base: "http://oauth.test".into(), app_id: "app1".into(), app_secret: "s".into(), first_token: "rt0".into() };
+        let config = ZnsConfig { access_token: String::new(), refresh: Some(refresh), ..config() };
+        let zalo = FakeZalo::default();
+        // The first pass refreshes from ZNS_REFRESH_TOKEN and stores the pair; two at once spend it once.
+        let (a, b) = block_on(async { futures::join!(access_token(&db, &zalo, &config, NOW), access_token(&db, &zalo, &config, NOW)) });
+        assert_eq!((a.unwrap(), b.unwrap()), (Ok("at1".to_string()), Ok("at1".to_string())));
+        assert_eq!(db.text("SELECT access_token || ' ' || refresh_token || ' ' || expires_at FROM zns_tokens"), format!("at1 rt1 {}", NOW + 90_000));
+        // Used while it lives; refreshed with the stored (newest) refresh token near its end.
+        assert_eq!(block_on(access_token(&db, &zalo, &config, NOW + 80_000)).unwrap(), Ok("at1".to_string()));
+        assert_eq!(block_on(access_token(&db, &zalo, &config, NOW + 89_500)).unwrap(), Ok("at2".to_string()));
+        assert!(zalo.refreshes.borrow().last().unwrap().starts_with("refresh_token=rt1&app_id=app1"));
+        assert_eq!(db.text("SELECT refresh_token FROM zns_tokens"), "rt2");
+        // A pass sends with the current token.
+        let v = free_variant(&db, 1, 0);
+        let o = place_order(&db, 1, v, 1, "sandbox", NOW, NOW + 900);
+        db.exec(&format!("UPDATE orders SET email = '', phone = '+84912345678' WHERE id = '{}'", o.id));
+        block_on(db.run(&order_placed_zns_sql(&o.id, NOW))).unwrap();
+        assert_eq!(block_on(run_zns_pass(&db, &zalo, &settings(), &config, "z", NOW + 89_600, 50)).unwrap().sent, 1);
+        assert_eq!(zalo.tokens.borrow().as_slice(), ["at2"]);
+        // A refresh token Zalo refuses (spent elsewhere): nothing is claimed, the message waits.
+        db.exec("UPDATE zns_tokens SET refresh_token = 'rt0', expires_at = 0");
+        db.exec("UPDATE outbox SET status = 'pending', attempts = 0 WHERE channel = 'zns'");
+        assert_eq!(block_on(run_zns_pass(&db, &zalo, &settings(), &config, "y", NOW + 100_000, 50)).unwrap().claimed, 0);
     }
 
     #[test]

@@ -20,3 +20,15 @@ CREATE INDEX cart_activity_due ON cart_activity(active_at) WHERE items > 0 AND r
 CREATE INDEX cart_activity_by_customer ON cart_activity(customer_id);
 -- "No order from this cart since": orders by their cart.
 CREATE INDEX orders_by_cart ON orders(cart_id, created_at);
+
+-- Zalo ZNS: the Official Account's access token and its refresh token (docs/NOTIFICATIONS.md).
+-- Zalo's access tokens last about a day and each refresh token works once, so the newest pair is
+-- kept here (one row) and replaced only under the refresh token it was made from: two passes
+-- refreshing at once store one pair, and the other uses it.
+CREATE TABLE zns_tokens (
+  id             INTEGER PRIMARY KEY CHECK (id = 1),
+  access_token   TEXT NOT NULL,
+  refresh_token  TEXT NOT NULL,
+  expires_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL
+);
