@@ -771,7 +771,7 @@ describe('Alerts, unsubscribe and the newsletter', () => {
     assert.equal(page.status, 200);
     const reach = Number(page.doc.find('dd[data-reach]').attr('data-reach'));
     assert.ok(reach >= 2, `the segment reaches the subscribers (${reach})`);
-    assert.ok(page.doc.find('section[data-preview="en"]').text().includes(`Offer ${tag}`) && page.doc.find('section[data-preview="vi"]').text().includes('<b>hôm nay</b>'));
+    assert.ok(page.doc.find('section[data-preview="en"]').text.includes(`Offer ${tag}`) && page.doc.find('section[data-preview="vi"]').text.includes('<b>hôm nay</b>'));
     const html = await admins.manager.get(`${path}/preview?locale=vi`);
     assert.ok(html.text.includes('<strong>20%</strong> &lt;b&gt;hôm nay&lt;/b&gt;'), 'escaped in the layout');
     const sent = await admins.manager.submit(`${path}/schedule`, { now: '1' }, { csrf });
@@ -789,7 +789,7 @@ describe('Alerts, unsubscribe and the newsletter', () => {
     assert.ok(en.html.includes('href="https://vestify.vn/c/gile"'));
     assert.equal(en.headers['List-Unsubscribe-Post'], 'List-Unsubscribe=One-Click');
     const after = await admins.manager.get(path);
-    assert.equal(Number(after.doc.find('td[data-count="sent"]').text()), reach, 'every recipient counted sent');
+    assert.equal(Number(after.doc.find('td[data-count="sent"]').text), reach, 'every recipient counted sent');
     assert.equal(await countOf(`SELECT COUNT(*) AS n FROM audit_log WHERE action IN ('campaign.create', 'campaign.schedule')`), 2);
   });
 });
