@@ -286,6 +286,27 @@ mod tests {
     }
 
     #[test]
+    fn a_back_in_stock_signup_by_push_is_notified_on_restock_with_the_variants_link() {
+        let db = Sqlite::demo();
+        let v = free_variant(&db, 1, 0);
+        db.exec(&format!("UPDATE variants SET on_hand = reserved WHERE id = {v}"));
+        let browser = Browser::new(6);
+        block_on(db.batch(&subscribe_batch(&browser.subscription(ENDPOINT), &Owner::Customer("c1".into()), "vi", NOW))).unwrap();
+        let signup = crate::app::alerts::subscribe_sql(crate::app::alerts::AlertKind::BackInStock, v, Channel::Push, ENDPOINT, "vi", NOW);
+        block_on(db.run(&signup)).unwrap();
+        let a = crate::app::inventory::Adjustment { variant_id: v, delta: 1, reason: crate::app::inventory::Reason::Received, note: "", actor: "admin:1", request_id: "restock-push-0001", expected_on_hand: None, now: NOW + 1 };
+        let audit = crate::app::admin::audit_sql(&crate::app::admin::Actor { id: "1", email: "kho@vestify.vn", ip: "" }, "stock.adjust", "variant", "1", None, None, NOW);
+        block_on(db.batch(&crate::app::alerts::restock(&a, audit))).unwrap();
+        let service = FakePushService::default();
+        assert_eq!(block_on(run_push_pass(&db, &service, &settings(), &config(), "p", NOW + 2, 50)).unwrap().sent, 1);
+        let shown = browser.decrypt(&service.sent.borrow()[0].body);
+        let sku = db.text(&format!("SELECT sku FROM variants WHERE id = {v}"));
+        let name = db.text(&format!("SELECT p.name_vi FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = {v}"));
+        assert_eq!(shown["title"], format!("Đã có hàng trở lại — {name}"));
+        assert!(shown["url"].as_str().unwrap().ends_with(&format!("?variant={sku}")), "{shown}");
+    }
+
+    #[test]
     fn a_gone_subscription_is_removed_and_its_message_is_not_retried() {
         let db = Sqlite::demo();
         let v = free_variant(&db, 2, 0);
