@@ -258,10 +258,11 @@ pub fn queue_batch(id: i64, segment: Segment, batch: i64, now: i64) -> [Sql; 2] 
     let recipients = recipients_sql(segment);
     let key = dedupe_key(id);
     let not_queued = "NOT EXISTS (SELECT 1 FROM outbox q WHERE q.dedupe_key = ?2 AND q.channel = 'email' AND q.recipient = r.recipient)";
-    // The segment's own parameter is `?1`; the queueing's are numbered after it.
+    // The segment's own parameter is `?1`; the queueing's are numbered after it. D1 binds numbers
+    // as JavaScript doubles: the id is cast so the payload says `1`, not `1.0`.
     let reference = recipients.params.first().cloned().unwrap_or(SqlValue::Null);
     let mut queue = Sql::new(format!(
-        "{INSERT} SELECT ?2, '{kind}', 'email', r.recipient, r.locale, json_object('campaign_id', ?3), ?4, ?4 FROM ({inner}) r \
+        "{INSERT} SELECT ?2, '{kind}', 'email', r.recipient, r.locale, json_object('campaign_id', CAST(?3 AS INTEGER)), ?4, ?4 FROM ({inner}) r \
          WHERE {not_queued} AND (SELECT status FROM campaigns WHERE id = ?3) = 'sending' ORDER BY r.recipient \
          LIMIT max(0, ?5 - (SELECT COUNT(*) FROM outbox w WHERE w.dedupe_key = ?2 AND w.status IN ('pending', 'sending'))) {ON_CONFLICT}",
         kind = Kind::Campaign.code(),
@@ -412,6 +413,17 @@ mod tests {
         assert_eq!(db.int("SELECT COUNT(*) FROM outbox WHERE kind = 'campaign'"), 4);
         // More passes change nothing.
         assert_eq!(block_on(run_due(&db, NOW + 9000, 2)).unwrap(), QueueReport::default());
+    }
+
+    #[test]
+    fn a_campaign_id_written_as_a_double_by_d1_still_names_its_campaign() {
+        let db = Sqlite::demo();
+        subscribed(&db, "a1@example.vn", "vi");
+        let id = created(&db, Segment::Subscribers);
+        db.exec(&format!("INSERT INTO outbox (dedupe_key, kind, channel, recipient, payload, created_at) VALUES ('campaign:{id}', 'campaign', 'email', 'a1@example.vn', '{{\"campaign_id\":{id}.0}}', 0)"));
+        let mailer = FakeMailer::default();
+        assert_eq!(block_on(run_pass(&db, &mailer, &settings(), "p", NOW, 50)).unwrap().sent, 1);
+        assert!(mailer.sent.borrow()[0].subject.starts_with("Ưu đãi"));
     }
 
     #[test]

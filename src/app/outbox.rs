@@ -437,7 +437,9 @@ pub async fn mail_for(db: &impl Db, kind: Kind, locale: Locale, payload: &Value,
         return Ok(Ok(Mail::Link { kind, url }));
     }
     if kind == Kind::Campaign {
-        let Some(id) = payload.get("campaign_id").and_then(Value::as_i64) else { return Ok(Err(SendError::Permanent("the message names no campaign".into()))) };
+        // An integer, or a whole double as D1 may have written it.
+        let id = payload.get("campaign_id").and_then(|v| v.as_i64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)));
+        let Some(id) = id else { return Ok(Err(SendError::Permanent("the message names no campaign".into()))) };
         let Some(c) = db.first::<super::campaigns::CampaignText>(&super::campaigns::text_sql(id)).await? else {
             return Ok(Err(SendError::Permanent(format!("campaign {id} is gone"))));
         };
