@@ -611,6 +611,10 @@ describe('order messages by Web Push and Zalo ZNS', () => {
     const both = await waitFor('the ZNS payment message', () => zns.to(`84${digits}`).length >= 2 && zns.to(`84${digits}`));
     assert.equal(both[1].template_data.status, 'Đã nhận thanh toán');
     assert.deepEqual((await listed(`+84${digits}`)).map((m) => [m.kind, m.channel, m.status]), [['order_placed', 'zns', 'sent'], ['order_paid', 'zns', 'sent']]);
+    // The OA token was refreshed from ZNS_REFRESH_TOKEN (single-use) and the new pair stored.
+    assert.ok(zns.refreshes.length >= 1, 'refreshed');
+    assert.equal(zns.refreshes[0].refresh_token, zns.vars.ZNS_REFRESH_TOKEN);
+    assert.equal(await (await shop.sql('SELECT COUNT(*) AS n FROM zns_tokens'))[0].n, 1);
   });
 });
 
@@ -688,6 +692,35 @@ describe('Alerts, unsubscribe and the newsletter', () => {
     assert.equal(prefs.doc.find('section.email-preferences').attr('data-status'), 'unsubscribed');
   });
 
+  it('"báo khi có hàng" by phone goes out by Zalo ZNS on restock; a bad phone and a push endpoint the shop does not hold are 422 with the field', async () => {
+    const [v] = pool.take(1);
+    await shop.sql(`UPDATE variants SET on_hand = reserved WHERE id = ${v.id}`);
+    pool.override(v.id, (await s.stock([v]))[v.id].on_hand);
+    const productPage = `/p/${v.slug}?variant=${encodeURIComponent(v.sku)}`;
+    const form = (await s.getPage(productPage)).doc.find('form[data-alert="stock"]');
+    assert.ok(form.find('input[name="channel"][value="zns"]') && form.find('input[name="phone"]') && form.find('[data-alert-push][hidden]'), 'phone offered; push only where the browser has a subscription');
+    // From a client of its own: the signups of the tests around it share the 10-per-10-minutes limit.
+    const post = (fields) => s.postForm('/alerts/stock', { variant_id: String(v.id), ...fields }, { tokenPage: productPage, headers: { 'cf-connecting-ip': '198.51.100.14' } });
+    const badPhone = await post({ channel: 'zns', phone: '12' });
+    assert.equal(badPhone.status, 422);
+    assert.ok(parseHtml(badPhone.text).find('li[data-field="phone"]'));
+    const unknownPush = await post({ channel: 'push', endpoint: `https://push.example/${newKey()}` });
+    assert.equal(unknownPush.status, 422);
+    assert.ok(parseHtml(unknownPush.text).find('li[data-field="endpoint"]'));
+    const digits = `9${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    assert.equal((await post({ channel: 'zns', phone: `0${digits}` })).status, 200);
+    const admins = await adminsOnce();
+    const stockPage = await admins.manager.get(`/admin/stock/${v.id}`);
+    const adjust = stockPage.doc.findAll('form[method="post"]').find((f) => f.attr('action') === `/admin/stock/${v.id}/adjust`);
+    const fields = { delta: '1', reason: 'received', note: 'zalo' };
+    for (const input of adjust.findAll('input[type="hidden"]')) fields[input.attr('name')] = input.attr('value');
+    assert.equal((await admins.manager.submit(`/admin/stock/${v.id}/adjust`, fields, { csrf: fields.csrf })).status, 303);
+    const [alert] = await waitFor('the ZNS alert', () => zns.to(`84${digits}`).length >= 1 && zns.to(`84${digits}`));
+    assert.equal(alert.template_id, zns.vars.ZNS_ALERT_TEMPLATE_ID);
+    assert.equal(alert.template_data.status, 'Đã có hàng trở lại');
+    assert.equal(alert.template_data.product_link, `${shop.url}/p/${v.slug}?variant=${encodeURIComponent(v.sku)}`);
+  });
+
   it('the footer\'s newsletter signup is double opt-in: pending until the mailed link is followed', async () => {
     assert.ok((await s.getPage('/')).doc.find('footer form.newsletter input[name="email"]'), 'the footer form');
     const post = (fields, headers = {}) => shop.request('/newsletter', {
@@ -715,5 +748,49 @@ describe('Alerts, unsubscribe and the newsletter', () => {
     assert.equal(await status(), 'subscribed');
     await s.internal('POST', '/internal/outbox/run');
     assert.equal(fakes.resend.to(email).length, 1, 'one confirmation for a resubmitted form');
+  });
+
+  it('a manager composes a campaign (422 names the field), previews it with its reach and sends it now; two passes mail each subscriber once with one-click unsubscribe', async () => {
+    const admins = await adminsOnce();
+    const tag = newKey().slice(0, 8);
+    const subscribers = [`camp1.${tag}@example.vn`, `camp2.${tag}@example.vn`];
+    for (const [i, email] of subscribers.entries()) {
+      await shop.sql(`INSERT INTO marketing_consents (channel, recipient, locale, status, source, confirmed_at, created_at, updated_at) VALUES ('email', '${email}', '${i ? 'en' : 'vi'}', 'subscribed', 'newsletter', 1, 1, 1)`);
+    }
+    const pending = `camp3.${tag}@example.vn`;
+    await shop.sql(`INSERT INTO marketing_consents (channel, recipient, status, source, created_at, updated_at) VALUES ('email', '${pending}', 'pending', 'newsletter', 1, 1)`);
+    assert.equal((await admins.staff.get('/admin/campaigns')).status, 403, 'staff may not');
+    const fields = { subject_vi: `Ưu đãi ${tag}`, subject_en: `Offer ${tag}`, body_vi: 'Giảm **20%** <b>hôm nay</b>', body_en: '**20%** off [today](https://vestify.vn/c/gile)', segment: 'subscribers' };
+    const csrf = await admins.manager.csrf();
+    const refused = await admins.manager.submit('/admin/campaigns', { ...fields, subject_en: '' }, { csrf });
+    assert.equal(refused.status, 422);
+    assert.ok(parseHtml(refused.text).find('#subject_en-error'), 'the refused field is named');
+    const created = await admins.manager.submit('/admin/campaigns', fields, { csrf });
+    assert.equal(created.status, 303, created.text.slice(0, 300));
+    const path = new URL(created.headers.get('location'), shop.url).pathname;
+    const page = await admins.manager.get(path);
+    assert.equal(page.status, 200);
+    const reach = Number(page.doc.find('dd[data-reach]').attr('data-reach'));
+    assert.ok(reach >= 2, `the segment reaches the subscribers (${reach})`);
+    assert.ok(page.doc.find('section[data-preview="en"]').text.includes(`Offer ${tag}`) && page.doc.find('section[data-preview="vi"]').text.includes('<b>hôm nay</b>'));
+    const html = await admins.manager.get(`${path}/preview?locale=vi`);
+    assert.ok(html.text.includes('<strong>20%</strong> &lt;b&gt;hôm nay&lt;/b&gt;'), 'escaped in the layout');
+    const sent = await admins.manager.submit(`${path}/schedule`, { now: '1' }, { csrf });
+    assert.equal(sent.status, 303, sent.text.slice(0, 300));
+    await Promise.all([s.internal('POST', '/internal/outbox/run'), s.internal('POST', '/internal/outbox/run')]);
+    const mails = await waitFor('the campaign', () => {
+      const got = subscribers.flatMap((e) => fakes.resend.to(e));
+      return got.length >= 2 && got;
+    });
+    await s.internal('POST', '/internal/outbox/run');
+    for (const email of subscribers) assert.equal(fakes.resend.to(email).length, 1, `${email} once`);
+    assert.equal(fakes.resend.to(pending).length, 0, 'an unconfirmed signup gets nothing');
+    const en = mails.find((m) => m.to[0] === subscribers[1]);
+    assert.match(en.subject, new RegExp(`^Offer ${tag}`));
+    assert.ok(en.html.includes('href="https://vestify.vn/c/gile"'));
+    assert.equal(en.headers['List-Unsubscribe-Post'], 'List-Unsubscribe=One-Click');
+    const after = await admins.manager.get(path);
+    assert.equal(Number(after.doc.find('td[data-count="sent"]').text), reach, 'every recipient counted sent');
+    assert.equal(await countOf(`SELECT COUNT(*) AS n FROM audit_log WHERE action IN ('campaign.create', 'campaign.schedule')`), 2);
   });
 });

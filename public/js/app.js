@@ -717,3 +717,22 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
   if (stored) apply(stored);
   else show(null);
 })();
+
+// Alert signups by push ("báo khi có hàng", "báo khi giảm giá"): where this browser already receives
+// the shop's push notifications (it opted in on an order or the account page), the alert form offers
+// them too, with the subscription's endpoint; the shop accepts only an endpoint it holds.
+(() => {
+  'use strict';
+  const forms = document.querySelectorAll('form.variant-alert');
+  if (!forms.length || !('serviceWorker' in navigator) || !('PushManager' in window)) return;
+  navigator.serviceWorker.getRegistration().then((registration) => registration && registration.pushManager.getSubscription()).then((subscription) => {
+    if (!subscription) return;
+    for (const form of forms) {
+      const endpoint = form.querySelector('[data-alert-endpoint]');
+      const option = form.querySelector('[data-alert-push]');
+      if (!endpoint || !option) continue;
+      endpoint.value = subscription.endpoint;
+      option.hidden = false;
+    }
+  }).catch(() => {});
+})();

@@ -11,8 +11,9 @@
 //!   when they subscribed, or at their last alert) is at least 5 % above the new price, and moves
 //!   their baseline down to it.
 //!
-//! Only email is offered on the product page today; the `channel` column carries push or a phone
-//! for those channels' own signup (their transports deliver the outbox rows of their channel).
+//! The product page offers email, a phone (Zalo ZNS, when its alert template is configured) and
+//! Web Push (for a browser that already holds a push subscription); the `channel` column carries
+//! which, and a wave's outbox rows go out on it ([`signup_recipient`]).
 //! Wishlisted products are watched through [`subscribe_sql`] too (`app::wishlist::watch`), so no
 //! second watcher table is needed.
 
@@ -20,6 +21,37 @@ use super::db::{Sql, SqlValue};
 use super::inventory::{adjust, Adjustment};
 use super::outbox::{INSERT, ON_CONFLICT};
 use crate::domain::notify::{wave_size, Channel, PRICE_DROP_PERCENT};
+
+/// The recipient of a signup from the product page's form: `channel` (`email` by default, `zns`
+/// for a phone, `push` for the browser's push subscription) and its field — the email, a phone
+/// (Vietnamese: ZNS reaches Zalo accounts in Vietnam, and only when the alert template is
+/// configured, `zns_alerts`), or the push endpoint (the caller checks it is a subscription the
+/// shop holds). The field at fault otherwise, for a 422.
+pub fn signup_recipient(channel: &str, email: &str, phone: &str, endpoint: &str, zns_alerts: bool) -> Result<(Channel, String), crate::domain::listing::FieldError> {
+    use crate::domain::listing::{FieldError, Problem};
+    match channel.trim() {
+        "" | "email" => crate::domain::checkout::Email::parse(email)
+            .map(|e| (Channel::Email, e.as_str().to_string()))
+            .ok_or(FieldError { field: "email", problem: Problem::InvalidEmail }),
+        "zns" => crate::domain::phone::Phone::parse(phone, "VN")
+            .filter(|p| p.is_vietnamese() && zns_alerts)
+            .map(|p| (Channel::Zns, p.as_str().to_string()))
+            .ok_or(FieldError { field: "phone", problem: Problem::InvalidPhone }),
+        "push" => {
+            let endpoint = endpoint.trim();
+            (endpoint.starts_with("https://") && endpoint.len() <= 2048)
+                .then(|| (Channel::Push, endpoint.to_string()))
+                .ok_or(FieldError { field: "endpoint", problem: Problem::BadValue })
+        }
+        _ => Err(FieldError { field: "channel", problem: Problem::UnknownChoice }),
+    }
+}
+
+/// Whether `endpoint` is a push subscription the shop holds (`n` > 0): an alert by push goes only
+/// to a browser that opted in.
+pub fn push_endpoint_known_sql(endpoint: &str) -> Sql {
+    Sql::new("SELECT COUNT(*) AS n FROM push_subscriptions WHERE endpoint = ?").bind(endpoint)
+}
 
 /// What a subscription waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,6 +195,28 @@ mod tests {
     use crate::app::testing::{block_on, Sqlite};
 
     const NOW: i64 = 1_800_000_000;
+
+    #[test]
+    fn a_signup_names_its_channel_and_the_field_at_fault() {
+        let ok = |c, e, p, x, z| signup_recipient(c, e, p, x, z).map_err(|f| f.field);
+        assert_eq!(ok("", " An@Example.vn ", "", "", false), Ok((Channel::Email, "an@example.vn".into())));
+        assert_eq!(ok("email", "an@", "", "", true), Err("email"));
+        assert_eq!(ok("zns", "", "0912 345 678", "", true), Ok((Channel::Zns, "+84912345678".into())));
+        assert_eq!(ok("zns", "", "0912 345 678", "", false), Err("phone"), "no alert template: no phone signups");
+        assert_eq!(ok("zns", "", "+1 415 555 0100", "", true), Err("phone"), "ZNS reaches Vietnam only");
+        assert_eq!(ok("zns", "", "12", "", true), Err("phone"));
+        assert_eq!(ok("push", "", "", "https://push.example/abc", false), Ok((Channel::Push, "https://push.example/abc".into())));
+        assert_eq!(ok("push", "", "", "http://push.example/abc", false), Err("endpoint"));
+        assert_eq!(ok("sms", "", "", "", false), Err("channel"));
+        let db = Sqlite::demo();
+        db.exec("INSERT INTO push_subscriptions (endpoint, p256dh, auth, owner, created_at) VALUES ('https://push.example/abc', 'k', 'a', 'order:x', 0)");
+        #[derive(serde::Deserialize)]
+        struct N {
+            n: i64,
+        }
+        let known = |e: &str| block_on(db.first::<N>(&push_endpoint_known_sql(e))).unwrap().unwrap().n;
+        assert_eq!((known("https://push.example/abc"), known("https://push.example/other")), (1, 0));
+    }
 
     /// The audit row the admin writes with an adjustment.
     fn test_audit() -> Sql {

@@ -816,7 +816,9 @@ pub(crate) async fn render_to<D: Db>(cx: &Context<'_, D>, cart: &Cart, notices: 
     batch.extend(pricing_batch(&cart.codes, &ids, cx.now));
     batch.push(super::accounts::cart_owner_sql(cx.cart_id.as_str()));
     batch.push(super::shipping::rates_sql());
-    let [variants, promotions, codes, places, owner, rates] = expect_n::<6>(cx.db.batch(&batch).await?, "cart view")?;
+    // The cart's activity, visible to D1 for the abandoned-cart reminder (an account's cart only).
+    batch.push(super::cart_reminders::activity_sql(cx.cart_id.as_str(), cart.lines.iter().map(|l| l.quantity).sum(), cx.now));
+    let [variants, promotions, codes, places, owner, rates, _activity] = expect_n::<7>(cx.db.batch(&batch).await?, "cart view")?;
     let variants: Vec<LineVariant> = variants.decode()?;
     let data = pricing_data(&promotions, &codes, &places)?;
     let owner: Option<OwnerRow> = owner.first()?;
@@ -1287,6 +1289,19 @@ mod tests {
         let more = CartCall::SetQuantity { variant_id: v, quantity: 1, add: true, key: None };
         let reply = block_on(serve(&cx, &mut cart, more)).unwrap();
         assert!(matches!(reply, CartReply::Refused { refusal: CartError::InsufficientStock { available: 1, .. } }), "{reply:?}");
+    }
+
+    #[test]
+    fn an_accounts_cart_records_its_activity_for_the_reminder_and_a_guests_does_not() {
+        let shop = Shop::demo();
+        let v = shop.variant(0, 5);
+        let (mine, guest) = (Shop::cart_id(1), Shop::cart_id(2));
+        shop.db.exec(&format!("INSERT INTO customers (id, email, cart_id, created_at, updated_at) VALUES ('c1', 'an@example.vn', '{mine}', 0, 0)"));
+        let mut carts = [Cart::default(), Cart::default()];
+        for (id, n, at) in [(&mine, 0, NOW), (&guest, 1, NOW), (&mine, 0, NOW + 60)] {
+            block_on(serve(&shop.at(id, at), &mut carts[n], CartCall::SetQuantity { variant_id: v, quantity: 1, add: true, key: None })).unwrap();
+        }
+        assert_eq!(shop.db.text("SELECT cart_id || ' ' || customer_id || ' ' || items || ' ' || active_at FROM cart_activity"), format!("{mine} c1 2 {}", NOW + 60));
     }
 
     #[test]

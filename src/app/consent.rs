@@ -1,6 +1,6 @@
 //! Marketing consent (issue 14, docs/NOTIFICATIONS.md): whether an address gets marketing mail.
 //!
-//! Marketing mail (`Kind::is_marketing`: alerts today) carries RFC 8058 one-click unsubscribe and a
+//! Marketing mail (`Kind::is_marketing`: alerts, campaigns, cart reminders) carries RFC 8058 one-click unsubscribe and a
 //! signed preferences link (`domain::notify::preferences_token`). An unsubscribe, by either, marks
 //! the address `unsubscribed`, drops its alert subscriptions and skips its marketing messages still
 //! waiting in the outbox; the delivery pass checks again when it sends ([`may_send_sql`]).

@@ -31,6 +31,8 @@ pub mod order_lookup;
 pub mod orders;
 pub mod outbox;
 pub mod bank;
+pub mod campaigns;
+pub mod cart_reminders;
 pub mod prefill;
 pub mod payments;
 pub mod privacy;

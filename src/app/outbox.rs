@@ -432,6 +432,23 @@ pub async fn mail_for(db: &impl Db, kind: Kind, locale: Locale, payload: &Value,
     if kind.is_alert() {
         return alert_mail(db, kind, locale, payload, settings).await;
     }
+    if kind == Kind::CartReminder {
+        let url = format!("{}{}", settings.sender.origin, locale.path(crate::views::paths::CART));
+        return Ok(Ok(Mail::Link { kind, url }));
+    }
+    if kind == Kind::Campaign {
+        // An integer, or a whole double as D1 may have written it.
+        let id = payload.get("campaign_id").and_then(|v| v.as_i64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)));
+        let Some(id) = id else { return Ok(Err(SendError::Permanent("the message names no campaign".into()))) };
+        let Some(c) = db.first::<super::campaigns::CampaignText>(&super::campaigns::text_sql(id)).await? else {
+            return Ok(Err(SendError::Permanent(format!("campaign {id} is gone"))));
+        };
+        let (subject, body) = match locale {
+            Locale::Vi => (c.subject_vi, c.body_vi),
+            Locale::En => (c.subject_en, c.body_en),
+        };
+        return Ok(Ok(Mail::Campaign { subject, body }));
+    }
     if !kind.is_order() {
         return Ok(match payload.get("url").and_then(Value::as_str) {
             Some(url) => Ok(Mail::Link { kind, url: url.to_string() }),

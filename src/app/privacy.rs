@@ -9,7 +9,7 @@
 //! erases them once the order closes. Every order keeps what the accounting record needs (number,
 //! dates, lines, amounts, VAT, payments and refunds by amount and provider reference, status
 //! history), without personal details. Everything else — the profile, addresses, sign-in methods,
-//! sessions, links, messages, provider notifications' raw bodies, coupon uses' email and phone — is
+//! sessions, links, messages, provider notifications' raw bodies, coupon uses' email and phone, alert signups, push subscriptions, marketing consent and pending marketing mail — is
 //! erased or deleted in the deletion's one batch.
 
 use serde::{Deserialize, Serialize};
@@ -69,6 +69,19 @@ fn erase_closed_orders(scope: &str, values: &[&str], limit: Option<i64>, now: i6
     ]
 }
 
+/// Rows of a channel and recipient that are the account's (`?1`): its email, or its phone as
+/// stored or in the `+84` form ZNS uses.
+const MINE: &str = "((channel = 'email' AND recipient = (SELECT email FROM customers WHERE id = ?1)) \
+     OR (channel = 'zns' AND recipient <> '' AND recipient IN (SELECT phone FROM customers WHERE id = ?1 AND phone <> '' \
+         UNION ALL SELECT '+84' || substr(phone, 2) FROM customers WHERE id = ?1 AND phone LIKE '0%')))";
+
+/// Push subscriptions of the account (`?1`) and of its orders.
+const PUSH_OWNED: &str = "(owner = 'customer:' || ?1 OR owner IN (SELECT 'order:' || id FROM orders WHERE customer_id = ?1))";
+
+fn marketing_kinds() -> String {
+    crate::domain::notify::Kind::ALL.iter().filter(|k| k.is_marketing()).map(|k| format!("'{}'", k.code())).collect::<Vec<_>>().join(", ")
+}
+
 /// Erases the account in one batch: guest orders placed with its verified email become its own
 /// first (so they are covered too); closed orders lose the buyer's details now, open ones keep
 /// them until they close (see [`erase_closed_orders_batch`]); coupon uses lose email and phone;
@@ -89,6 +102,15 @@ pub fn delete_account_batch(customer_id: &str, now: i64) -> Vec<Sql> {
         .bind(customer_id),
         Sql::new("DELETE FROM outbox WHERE json_extract(payload, '$.customer_id') = ?").bind(customer_id),
         Sql::new("DELETE FROM login_failures WHERE account = 'customer:' || (SELECT email FROM customers WHERE id = ?)").bind(customer_id),
+        // Marketing: the alert signups by the account's email, phone or push endpoints, its push
+        // subscriptions (the account's and its orders'), its consent rows, its marketing messages
+        // not yet sent, and the cart's activity row — before the email and phone are erased below.
+        Sql::new(format!("DELETE FROM alert_subscriptions WHERE {MINE} OR (channel = 'push' AND recipient IN (SELECT endpoint FROM push_subscriptions WHERE {PUSH_OWNED}))"))
+            .bind(customer_id),
+        Sql::new(format!("DELETE FROM push_subscriptions WHERE {PUSH_OWNED}")).bind(customer_id),
+        Sql::new(format!("DELETE FROM marketing_consents WHERE {MINE}")).bind(customer_id),
+        Sql::new(format!("DELETE FROM outbox WHERE status IN ('pending', 'dead') AND kind IN ({}) AND {MINE}", marketing_kinds())).bind(customer_id),
+        Sql::new("DELETE FROM cart_activity WHERE customer_id = ?").bind(customer_id),
         Sql::new("DELETE FROM addresses WHERE customer_id = ?").bind(customer_id),
         Sql::new("DELETE FROM wishlist_items WHERE customer_id = ?").bind(customer_id),
         Sql::new("DELETE FROM recently_viewed WHERE customer_id = ?").bind(customer_id),
@@ -357,6 +379,19 @@ mod tests {
         run(db, &fulfil_order(&delivered, "GHN", "GHN123", "admin:x", NOW + 120));
         run(db, &deliver_order(&delivered, "admin:x", NOW + 180));
         let open = order(db, 902, 1);
+        // Marketing: alerts by email and by phone (ZNS), a push subscription, consent, a pending
+        // alert message, the cart's activity.
+        let v = db.int("SELECT id FROM variants WHERE status = 'active' ORDER BY id LIMIT 1");
+        run(db, &[crate::app::alerts::subscribe_sql(crate::app::alerts::AlertKind::BackInStock, v, crate::domain::notify::Channel::Email, EMAIL, "vi", NOW)]);
+        run(db, &[crate::app::alerts::subscribe_sql(crate::app::alerts::AlertKind::BackInStock, v, crate::domain::notify::Channel::Zns, &format!("+84{}", &PHONE[1..]), "vi", NOW)]);
+        run(db, &[crate::app::consent::subscribe_sql(crate::domain::notify::Channel::Email, EMAIL, "vi", "newsletter", NOW)]);
+        db.exec(&format!(
+            "INSERT INTO push_subscriptions (endpoint, p256dh, auth, owner, created_at) VALUES ('https://push.example/privacy-1', 'k', 'a', 'customer:{ID}', {NOW}), ('https://push.example/privacy-2', 'k', 'a', 'order:{open}', {NOW});
+             INSERT INTO alert_subscriptions (kind, channel, recipient, variant_id, created_at) VALUES ('price_drop', 'push', 'https://push.example/privacy-1', {v}, {NOW});
+             INSERT INTO outbox (dedupe_key, kind, channel, recipient, payload, created_at) VALUES ('back_in_stock:privacy', 'back_in_stock', 'email', '{EMAIL}', '{{}}', {NOW});
+             UPDATE customers SET cart_id = 'cart-privacy' WHERE id = '{ID}';"
+        ));
+        run(db, &[crate::app::cart_reminders::activity_sql("cart-privacy", 1, NOW)]);
         (delivered, open)
     }
 
@@ -399,9 +434,11 @@ mod tests {
             holders(&db),
             set(&[
                 ("account_tokens", "email"),
+                ("alert_subscriptions", "recipient"),
                 ("addresses", "line1"), ("addresses", "name"), ("addresses", "phone"), ("addresses", "ward"),
                 ("customers", "email"), ("customers", "name"), ("customers", "phone"),
                 ("login_failures", "account"),
+                ("marketing_consents", "recipient"),
                 ("orders", "address_line1"), ("orders", "address_ward"), ("orders", "email"), ("orders", "name"), ("orders", "note"), ("orders", "phone"),
                 ("outbox", "payload"), ("outbox", "recipient"),
                 ("payment_events", "payload"),
@@ -411,8 +448,13 @@ mod tests {
             ]),
             "the fixture puts the person's data in every column that can hold it"
         );
+        let marketing = "SELECT (SELECT COUNT(*) FROM push_subscriptions WHERE endpoint LIKE 'https://push.example/privacy-%') \
+             + (SELECT COUNT(*) FROM alert_subscriptions WHERE recipient LIKE 'https://push.example/privacy-%') + (SELECT COUNT(*) FROM cart_activity) \
+             + (SELECT COUNT(*) FROM outbox WHERE kind = 'back_in_stock')";
+        assert_eq!(db.int(marketing), 5);
         run(&db, &delete_account_batch(ID, NOW + 300));
         assert_eq!(holders(&db), set(&KEPT), "after deletion only the open order's buyer details remain");
+        assert_eq!(db.int(marketing), 0, "push subscriptions (the account's and its orders'), push alerts, the cart's activity, pending marketing mail");
         let elsewhere = format!(
             "SELECT (SELECT COUNT(*) FROM orders WHERE id <> '{open}' AND (email = '{EMAIL}' OR name = '{NAME}' OR address_line1 = '{STREET}')) \
              + (SELECT COUNT(*) FROM outbox WHERE instr(payload, '{EMAIL}') > 0 AND json_extract(payload, '$.order_id') IS NOT '{open}')"

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::db::{Db, DbError, Sql};
 use super::outbox::{locale_of, mail_for, run_channel, Claimed, PassReport, Settings, INSERT, ON_CONFLICT};
 use crate::domain::encoding::base64url;
-use crate::domain::notify::{Channel, Kind, SendError};
+use crate::domain::notify::{Channel, Kind, SendError, TransportError};
 use crate::domain::webpush::{self, PushOutcome, PushRequest, Subscription, Vapid};
 use crate::views::email::{headline, Mail};
 
@@ -74,7 +74,7 @@ pub fn order_placed_push_sql(order_id: &str, now: i64) -> Sql {
 #[expect(async_fn_in_trait, reason = "used generically (`impl Pusher`), never as a `Send` future or a trait object")]
 pub trait Pusher {
     /// Sends one request; the service's status, `Location` header and body, or why no answer came.
-    async fn push(&self, request: &PushRequest) -> Result<(u16, Option<String>, String), String>;
+    async fn push(&self, request: &PushRequest) -> Result<(u16, Option<String>, String), TransportError>;
     /// A fresh sender key (32 bytes) and salt (16 bytes) for one message.
     fn fresh(&self) -> Option<([u8; 32], [u8; 16])>;
 }
@@ -117,7 +117,7 @@ pub async fn run_push_pass(db: &impl Db, pusher: &impl Pusher, settings: &Settin
         };
         let (status, location, body) = match pusher.push(&request).await {
             Ok(answer) => answer,
-            Err(e) => return Ok(Err(SendError::Retry(format!("push service unreachable: {e}")))),
+            Err(e) => return Ok(Err(e.into_send_error("push service"))),
         };
         Ok(match webpush::outcome(status, location.as_deref(), &body) {
             PushOutcome::Sent(id) => Ok(id),
@@ -148,6 +148,8 @@ async fn push_request(db: &impl Db, message: &Claimed, settings: &Settings, conf
         Ok(Mail::Link { url, .. }) => (String::new(), url),
         // An alert names its product where an order names its number.
         Ok(Mail::Alert { alert, .. }) => (alert.product, alert.url),
+        // Campaigns go by email only (their segments are email consents).
+        Ok(Mail::Campaign { .. }) => return Ok(Err(SendError::Permanent("campaigns are sent by email".into()))),
         Err(e) => return Ok(Err(e)),
     };
     let (title, body) = headline(kind, locale, &number);
@@ -223,7 +225,7 @@ mod tests {
     }
 
     impl Pusher for FakePushService {
-        async fn push(&self, request: &PushRequest) -> Result<(u16, Option<String>, String), String> {
+        async fn push(&self, request: &PushRequest) -> Result<(u16, Option<String>, String), TransportError> {
             let status = if self.answers.borrow().is_empty() { 201 } else { self.answers.borrow_mut().remove(0) };
             self.sent.borrow_mut().push(request.clone());
             Ok((status, Some(format!("https://push.example.com/m/{}", self.sent.borrow().len())), String::new()))
@@ -281,6 +283,27 @@ mod tests {
         assert!(shown["url"].as_str().unwrap().starts_with(&format!("https://vestify.vn/en/orders/{}?t=", o.id)), "{shown}");
         // The email went its own way: one email row beside the push row.
         assert_eq!(db.int("SELECT COUNT(*) FROM outbox WHERE kind = 'order_paid' AND channel = 'email'"), 1);
+    }
+
+    #[test]
+    fn a_back_in_stock_signup_by_push_is_notified_on_restock_with_the_variants_link() {
+        let db = Sqlite::demo();
+        let v = free_variant(&db, 1, 0);
+        db.exec(&format!("UPDATE variants SET on_hand = reserved WHERE id = {v}"));
+        let browser = Browser::new(6);
+        block_on(db.batch(&subscribe_batch(&browser.subscription(ENDPOINT), &Owner::Customer("c1".into()), "vi", NOW))).unwrap();
+        let signup = crate::app::alerts::subscribe_sql(crate::app::alerts::AlertKind::BackInStock, v, Channel::Push, ENDPOINT, "vi", NOW);
+        block_on(db.run(&signup)).unwrap();
+        let a = crate::app::inventory::Adjustment { variant_id: v, delta: 1, reason: crate::app::inventory::Reason::Received, note: "", actor: "admin:1", request_id: "restock-push-0001", expected_on_hand: None, now: NOW + 1 };
+        let audit = crate::app::admin::audit_sql(&crate::app::admin::Actor { id: "1", email: "kho@vestify.vn", ip: "" }, "stock.adjust", "variant", "1", None, None, NOW);
+        block_on(db.batch(&crate::app::alerts::restock(&a, audit))).unwrap();
+        let service = FakePushService::default();
+        assert_eq!(block_on(run_push_pass(&db, &service, &settings(), &config(), "p", NOW + 2, 50)).unwrap().sent, 1);
+        let shown = browser.decrypt(&service.sent.borrow()[0].body);
+        let sku = db.text(&format!("SELECT sku FROM variants WHERE id = {v}"));
+        let name = db.text(&format!("SELECT p.name_vi FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = {v}"));
+        assert_eq!(shown["title"], format!("Đã có hàng trở lại — {name}"));
+        assert!(shown["url"].as_str().unwrap().ends_with(&format!("?variant={sku}")), "{shown}");
     }
 
     #[test]

@@ -194,6 +194,14 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/webhooks/{id}/disable", Permission::ManageNotifications),
     ("POST", "/admin/webhooks/{id}/enable", Permission::ManageNotifications),
     ("POST", "/admin/webhooks/{id}/delete", Permission::ManageNotifications),
+    // Campaigns (issue 14; `routes::admin_campaigns`): compose, preview, schedule, cancel.
+    ("GET", "/admin/campaigns", Permission::ManageNotifications),
+    ("POST", "/admin/campaigns", Permission::ManageNotifications),
+    ("GET", "/admin/campaigns/{id}", Permission::ManageNotifications),
+    ("POST", "/admin/campaigns/{id}", Permission::ManageNotifications),
+    ("GET", "/admin/campaigns/{id}/preview", Permission::ManageNotifications),
+    ("POST", "/admin/campaigns/{id}/schedule", Permission::ManageNotifications),
+    ("POST", "/admin/campaigns/{id}/cancel", Permission::ManageNotifications),
     // Catalog, second part: CSV import with dry run, product images, categories and collections
     // (`routes::admin_import`, `admin_media`, `admin_taxonomy`).
     ("POST", "/admin/import", Permission::EditProducts),

@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod admin;
 pub mod ad_tags;
+pub mod campaign;
 pub mod cart;
 pub mod catalog;
 pub mod catalog_csv;

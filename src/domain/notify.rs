@@ -91,10 +91,14 @@ pub enum Kind {
     PriceDrop,
     /// The newsletter's double opt-in: the signed link that confirms the address (`app::newsletter`).
     NewsletterConfirm,
+    /// A manager's campaign to a segment of the subscribers (`app::campaigns`).
+    Campaign,
+    /// A signed-in shopper's cart left with items for an hour (`app::cart_reminders`).
+    CartReminder,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 20] = [
         Kind::OrderPlaced,
         Kind::OrderConfirmed,
         Kind::OrderPaid,
@@ -113,6 +117,8 @@ impl Kind {
         Kind::BackInStock,
         Kind::PriceDrop,
         Kind::NewsletterConfirm,
+        Kind::Campaign,
+        Kind::CartReminder,
     ];
 
     /// The `kind` column's value. A shipped order's status is `fulfilled`: its message is
@@ -137,6 +143,8 @@ impl Kind {
             Kind::BackInStock => "back_in_stock",
             Kind::PriceDrop => "price_drop",
             Kind::NewsletterConfirm => "newsletter_confirm",
+            Kind::Campaign => "campaign",
+            Kind::CartReminder => "cart_reminder",
         }
     }
 
@@ -146,13 +154,13 @@ impl Kind {
 
     /// True for a message about an order (its payload names `order_id`).
     pub fn is_order(self) -> bool {
-        !matches!(self, Kind::PasswordReset | Kind::VerifyEmail | Kind::ReviewRequest | Kind::BackInStock | Kind::PriceDrop | Kind::NewsletterConfirm)
+        !matches!(self, Kind::PasswordReset | Kind::VerifyEmail | Kind::ReviewRequest | Kind::BackInStock | Kind::PriceDrop | Kind::NewsletterConfirm | Kind::Campaign | Kind::CartReminder)
     }
 
     /// Marketing mail: it carries one-click unsubscribe (RFC 8058) and a preferences link, and is
     /// not sent to an address that unsubscribed. Everything else is transactional and always goes.
     pub fn is_marketing(self) -> bool {
-        self.is_alert()
+        self.is_alert() || matches!(self, Kind::Campaign | Kind::CartReminder)
     }
 
     /// True for an alert about a variant (its payload names `variant_id`).
@@ -271,6 +279,28 @@ impl SendError {
     pub fn message(&self) -> &str {
         match self {
             SendError::Retry(m) | SendError::Permanent(m) => m,
+        }
+    }
+}
+
+/// Why a push or ZNS transport has no answer for the pass to judge (the provider's answers are
+/// judged by `webpush::outcome` and `zns::answer`), as `SendError` is the email transport's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    /// The request could not be made from the message (a header or URL the runtime refuses):
+    /// another try would fail the same way.
+    Request(String),
+    /// No answer: the network, DNS, a timeout, the runtime's fetch failing.
+    Unreachable(String),
+}
+
+impl TransportError {
+    /// What the outbox does with it: a request that cannot be made is dead at once, no answer is
+    /// retried with the backoff. `provider` names it in the message (`push service`, `ZNS`).
+    pub fn into_send_error(self, provider: &str) -> SendError {
+        match self {
+            TransportError::Request(m) => SendError::Permanent(format!("{provider} request refused by the runtime: {m}")),
+            TransportError::Unreachable(m) => SendError::Retry(format!("{provider} unreachable: {m}")),
         }
     }
 }
@@ -398,6 +428,12 @@ mod tests {
     }
 
     #[test]
+    fn a_transport_that_cannot_make_the_request_is_dead_and_one_without_an_answer_retried() {
+        assert_eq!(TransportError::Request("bad header".into()).into_send_error("ZNS"), SendError::Permanent("ZNS request refused by the runtime: bad header".into()));
+        assert_eq!(TransportError::Unreachable("timeout".into()).into_send_error("push service"), SendError::Retry("push service unreachable: timeout".into()));
+    }
+
+    #[test]
     fn a_refused_message_is_dead_at_once() {
         assert_eq!(after_failure(1, &SendError::from_status(422, "invalid to"), 0), AfterFailure::Dead);
         assert_eq!(SendError::from_status(503, "busy"), SendError::Retry("HTTP 503: busy".into()));
@@ -421,7 +457,7 @@ mod tests {
             unsubscribe_headers("https://vestify.vn/email/unsubscribe?t=x"),
             [("List-Unsubscribe".to_string(), "<https://vestify.vn/email/unsubscribe?t=x>".to_string()), ("List-Unsubscribe-Post".to_string(), "List-Unsubscribe=One-Click".to_string())]
         );
-        assert!(Kind::BackInStock.is_marketing() && !Kind::OrderPaid.is_marketing() && !Kind::PasswordReset.is_marketing());
+        assert!(Kind::BackInStock.is_marketing() && Kind::Campaign.is_marketing() && !Kind::Campaign.is_order() && !Kind::OrderPaid.is_marketing() && !Kind::PasswordReset.is_marketing());
     }
 
     #[test]

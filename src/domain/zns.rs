@@ -9,6 +9,8 @@ use super::notify::SendError;
 use super::payments::Outbound;
 
 pub const DEFAULT_ZNS_API_BASE: &str = "https://business.openapi.zalo.me";
+/// Zalo's OAuth server, where an OA access token is refreshed.
+pub const DEFAULT_ZNS_OAUTH_BASE: &str = "https://oauth.zaloapp.com";
 
 /// The ZNS settings (`ZNS_*`): delivery is off unless the access token and the template are set.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,16 +25,47 @@ pub struct ZnsConfig {
     pub template_id: String,
     /// `ZNS_MODE=development`: Zalo delivers only to the OA's and the app's administrators.
     pub development: bool,
+    /// `ZNS_ALERT_TEMPLATE_ID`: the approved alert template (back in stock, price drop), with the
+    /// parameters `product_name`, `status` and `product_link`; without it no signup by phone is
+    /// taken.
+    pub alert_template_id: Option<String>,
+    /// The OA token's refresh (`ZNS_APP_ID`, `ZNS_APP_SECRET` secret, `ZNS_REFRESH_TOKEN` secret:
+    /// the first refresh token, `ZNS_OAUTH_BASE`); without it the access token is used as set.
+    pub refresh: Option<RefreshConfig>,
+}
+
+/// What refreshing the OA's access token needs. Each refresh token is single-use: the newest is
+/// kept in D1 (`zns_tokens`, `app::zns::access_token`), `first_token` only seeds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefreshConfig {
+    pub oauth_base: String,
+    pub app_id: String,
+    pub app_secret: String,
+    pub first_token: String,
 }
 
 impl ZnsConfig {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Option<ZnsConfig> {
         let get = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let refresh = match (get("ZNS_APP_ID"), get("ZNS_APP_SECRET"), get("ZNS_REFRESH_TOKEN")) {
+            (Some(app_id), Some(app_secret), Some(first_token)) => {
+                Some(RefreshConfig { oauth_base: get("ZNS_OAUTH_BASE").unwrap_or_else(|| DEFAULT_ZNS_OAUTH_BASE.to_string()), app_id, app_secret, first_token })
+            }
+            _ => None,
+        };
+        // A refreshable token needs no access token to start from: the first pass refreshes.
+        let access_token = match (get("ZNS_ACCESS_TOKEN"), &refresh) {
+            (Some(token), _) => token,
+            (None, Some(_)) => String::new(),
+            (None, None) => return None,
+        };
         Some(ZnsConfig {
             base: get("ZNS_API_BASE").unwrap_or_else(|| DEFAULT_ZNS_API_BASE.to_string()),
-            access_token: get("ZNS_ACCESS_TOKEN")?,
+            access_token,
             template_id: get("ZNS_TEMPLATE_ID")?,
             development: get("ZNS_MODE").is_some_and(|m| m.eq_ignore_ascii_case("development")),
+            alert_template_id: get("ZNS_ALERT_TEMPLATE_ID"),
+            refresh,
         })
     }
 }
@@ -72,6 +105,75 @@ pub fn request(config: &ZnsConfig, phone: &str, values: &OrderTemplate, tracking
         body["mode"] = "development".into();
     }
     Outbound::post(format!("{}/message/template", config.base.trim_end_matches('/')), "application/json", body.to_string()).header("access_token", config.access_token.clone())
+}
+
+/// The values of the alert template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertTemplate {
+    pub product_name: String,
+    /// "Đã có hàng trở lại", "Sản phẩm bạn theo dõi đã giảm giá".
+    pub status: String,
+    pub product_link: String,
+}
+
+/// The request sending an alert to `phone` with the alert template `template_id`.
+pub fn alert_request(config: &ZnsConfig, template_id: &str, phone: &str, values: &AlertTemplate, tracking_id: &str) -> Outbound {
+    let mut body = serde_json::json!({
+        "phone": phone,
+        "template_id": template_id,
+        "template_data": {
+            "product_name": values.product_name.chars().take(100).collect::<String>(),
+            "status": values.status,
+            "product_link": values.product_link,
+        },
+        "tracking_id": tracking_id.chars().take(48).collect::<String>(),
+    });
+    if config.development {
+        body["mode"] = "development".into();
+    }
+    Outbound::post(format!("{}/message/template", config.base.trim_end_matches('/')), "application/json", body.to_string()).header("access_token", config.access_token.clone())
+}
+
+/// A token refreshed at least this long before it expires (a pass never sends with one about to lapse).
+pub const REFRESH_MARGIN_SECONDS: i64 = 600;
+
+/// Zalo's refresh of an OA access token: `POST {oauth}/v4/oa/access_token`, form
+/// `refresh_token`, `app_id`, `grant_type=refresh_token`, the app's secret in the `secret_key`
+/// header. <https://developers.zalo.me/docs/official-account/bat-dau/xac-thuc-va-uy-quyen-cho-ung-dung-new>
+pub fn refresh_request(refresh: &RefreshConfig, refresh_token: &str) -> Outbound {
+    let body = super::payments::form_body(&[
+        ("refresh_token".to_string(), refresh_token.to_string()),
+        ("app_id".to_string(), refresh.app_id.clone()),
+        ("grant_type".to_string(), "refresh_token".to_string()),
+    ]);
+    Outbound::post(format!("{}/v4/oa/access_token", refresh.oauth_base.trim_end_matches('/')), "application/x-www-form-urlencoded", body).header("secret_key", refresh.app_secret.clone())
+}
+
+/// A refreshed token pair and when the access token expires (unix seconds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refreshed {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_at: i64,
+}
+
+/// Zalo's answer to a refresh: `{"access_token", "refresh_token", "expires_in"}` (`expires_in` in
+/// seconds, a string in Zalo's answers, a number accepted too); an `error` otherwise.
+pub fn refresh_answer(status: u16, body: &str, now: i64) -> Result<Refreshed, SendError> {
+    if !(200..300).contains(&status) {
+        return Err(SendError::from_status(status, body));
+    }
+    let value: serde_json::Value = serde_json::from_str(body).map_err(|_| SendError::Retry(format!("token refresh: HTTP {status}: not JSON")))?;
+    let text = |k: &str| value.get(k).and_then(serde_json::Value::as_str).map(str::to_string).filter(|v| !v.is_empty());
+    let expires_in = value.get("expires_in").and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())));
+    match (text("access_token"), text("refresh_token"), expires_in) {
+        (Some(access_token), Some(refresh_token), Some(expires_in)) if expires_in > 0 => Ok(Refreshed { access_token, refresh_token, expires_at: now + expires_in }),
+        _ => {
+            let error = value.get("error").and_then(serde_json::Value::as_i64).unwrap_or(0);
+            let text = value.get("error_description").or_else(|| value.get("message")).and_then(serde_json::Value::as_str).unwrap_or_default();
+            Err(SendError::Retry(format!("token refresh: Zalo error {error}: {text}")))
+        }
+    }
 }
 
 /// Zalo's answer: the message id when `error` is 0. A non-zero `error` is the message's fault
@@ -120,6 +222,32 @@ mod tests {
         assert!(ZnsConfig::from_lookup(|n| (n == "ZNS_ACCESS_TOKEN").then(|| "t".into())).is_none());
         assert!(ZnsConfig::from_lookup(|n| (n == "ZNS_TEMPLATE_ID").then(|| "1".into())).is_none());
         assert_eq!(ZnsConfig::from_lookup(|n| matches!(n, "ZNS_ACCESS_TOKEN" | "ZNS_TEMPLATE_ID").then(|| "1".into())).unwrap().base, DEFAULT_ZNS_API_BASE);
+    }
+
+    #[test]
+    fn a_refresh_posts_the_single_use_token_and_reads_the_new_pair() {
+        let config = ZnsConfig::from_lookup(|n| match n {
+            "ZNS_TEMPLATE_ID" => Some("1".into()),
+            "ZNS_APP_ID" => Some("app1".into()),
+            "ZNS_APP_SECRET" => Some("s3cret".into()),
+            "ZNS_REFRESH_TOKEN" => Some("rt0".into()),
+            _ => None,
+        })
+        .expect("refreshable without an access token");
+        let refresh = config.refresh.clone().unwrap();
+        assert_eq!((refresh.oauth_base.as_str(), config.access_token.as_str()), (DEFAULT_ZNS_OAUTH_BASE, ""));
+        let r = refresh_request(&refresh, "rt1");
+        assert_eq!(r.url, "https://oauth.zaloapp.com/v4/oa/access_token");
+        assert!(r.headers.contains(&("secret_key".into(), "s3cret".into())));
+        assert!(r.headers.contains(&("content-type".into(), "application/x-www-form-urlencoded".into())));
+        assert_eq!(r.body.as_deref(), Some("refresh_token=rt1&app_id=app1&grant_type=refresh_token"));
+        assert_eq!(
+            refresh_answer(200, r#"{"access_token":"at2","refresh_token":"rt2","expires_in":"90000"}"#, 100),
+            Ok(Refreshed { access_token: "at2".into(), refresh_token: "rt2".into(), expires_at: 90_100 })
+        );
+        assert!(matches!(refresh_answer(200, r#"{"error":-14014,"error_description":"Invalid refresh token"}"#, 0), Err(SendError::Retry(m)) if m.contains("-14014")));
+        assert!(matches!(refresh_answer(503, "", 0), Err(SendError::Retry(_))));
+        assert!(ZnsConfig::from_lookup(|n| matches!(n, "ZNS_TEMPLATE_ID" | "ZNS_APP_ID").then(|| "1".into())).is_none(), "neither a token nor a refresh");
     }
 
     #[test]

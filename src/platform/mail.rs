@@ -8,6 +8,7 @@ use worker::{Context, Env};
 
 use super::config::{now, Config};
 use super::d1::D1;
+use crate::app::db::Db;
 use crate::app::outbox::{run_pass, Mailer, PassReport, Settings, PASS_BATCH};
 use crate::app::push::run_push_pass;
 use crate::app::webhooks::run_webhook_pass;
@@ -98,6 +99,28 @@ pub async fn deliver(env: &Env) -> Result<PassReport, AppError> {
     if let Some(capi) = &config.meta_capi {
         report = report.plus(crate::app::capi::run_pass(&db, &WorkerCapi, &capi.url(), &settings.sender.origin, &claim, now(), PASS_BATCH).await?);
     }
+    Ok(report)
+}
+
+/// Outbox rows of one campaign waiting at once (`CAMPAIGN_BATCH`, 1–1000; default
+/// `app::campaigns::DEFAULT_BATCH`): the rate at which a campaign goes out.
+fn campaign_batch(env: &Env) -> i64 {
+    env.var("CAMPAIGN_BATCH").ok().and_then(|v| v.to_string().trim().parse::<i64>().ok()).filter(|n| (1..=1000).contains(n)).unwrap_or(crate::app::campaigns::DEFAULT_BATCH)
+}
+
+/// The marketing queueing pass (before a delivery pass): abandoned-cart reminders due, then the
+/// campaigns whose time has come and their next recipients (`app::campaigns::run_due`). Nothing
+/// to do without email.
+pub async fn queue_campaigns(env: &Env) -> Result<crate::app::campaigns::QueueReport, AppError> {
+    if Config::from_env(env).mail.transport == MailTransport::Off {
+        return Ok(Default::default());
+    }
+    let db = D1::open(env)?;
+    let at = now();
+    // Abandoned carts idle an hour get their reminder queued first (`app::cart_reminders`).
+    let reminders = db.batch(&crate::app::cart_reminders::due_batch(at)).await?;
+    let mut report = crate::app::campaigns::run_due(&db, at, campaign_batch(env)).await?;
+    report.cart_reminders = reminders.first().map_or(0, |r| r.changes());
     Ok(report)
 }
 

@@ -3,8 +3,8 @@
 //! it: closing stale provider pages, erasing the buyer's details from orders of deleted accounts
 //! that have closed since (`app::privacy`), rolling up the sales analytics of the days that can
 //! still change, and reconciling review videos whose Stream webhook never came (`app::review_videos`).
-//! The same cron also runs the nightly recommendations pass (`platform::recs`) and the outbox's
-//! delivery.
+//! The same cron also runs the nightly recommendations pass (`platform::recs`), the campaigns'
+//! queueing and the outbox's delivery.
 
 use serde_json::{json, Value};
 use worker::{event, Env, ScheduleContext, ScheduledEvent};
@@ -56,6 +56,12 @@ pub async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) 
         Ok(Some(report)) => worker::console_log!("recommendations: {}", serde_json::to_string(&report).unwrap_or_default()),
         Ok(None) => {}
         Err(e) => worker::console_error!("recommendations pass failed: {e}"),
+    }
+    // Abandoned-cart reminders and campaigns due are queued, then delivered by the pass below.
+    match super::mail::queue_campaigns(&env).await {
+        Ok(report) if report.queued + report.started + report.cart_reminders > 0 => worker::console_log!("campaigns: {}", serde_json::to_string(&report).unwrap_or_default()),
+        Ok(_) => {}
+        Err(e) => worker::console_error!("campaigns pass failed: {e}"),
     }
     // The outbox's retry pass: due messages, retries after their backoff, leases that lapsed.
     match super::mail::deliver(&env).await {

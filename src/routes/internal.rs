@@ -87,11 +87,15 @@ async fn score_sentiment(m: &Machine<'_>) -> Result<Response, AppError> {
     Ok(json_response(200, &body))
 }
 
-/// `POST /internal/outbox/run`: one delivery pass now (what the cron runs every minute).
+/// `POST /internal/outbox/run`: one delivery pass now (what the cron runs every minute), after
+/// the campaigns' queueing pass (`campaigns`: started, queued, finished).
 async fn run_outbox(m: &Machine<'_>) -> Result<Response, AppError> {
     internal_auth(m.req, &m.config)?;
+    let campaigns = crate::platform::mail::queue_campaigns(m.env).await?;
     let report = crate::platform::mail::deliver(m.env).await?;
-    Ok(json_response(200, &serde_json::json!(report)))
+    let mut body = serde_json::json!(report);
+    body["campaigns"] = serde_json::json!(campaigns);
+    Ok(json_response(200, &body))
 }
 
 /// `GET /internal/outbox?to=<email or phone>`: that recipient's messages, oldest first.

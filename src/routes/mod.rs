@@ -14,6 +14,7 @@ mod admin_bundles;
 mod admin_catalog;
 mod admin_notifications;
 mod admin_webhooks;
+mod admin_campaigns;
 mod admin_orders;
 mod admin_promotions;
 mod admin_reviews;

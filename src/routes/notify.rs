@@ -18,7 +18,7 @@ use worker::{Env, Method, Request, Response};
 
 use super::http::{html, plain, serve_page, Page};
 use super::Incoming;
-use crate::app::alerts::{subscribe_sql, AlertKind};
+use crate::app::alerts::{push_endpoint_known_sql, signup_recipient, subscribe_sql, AlertKind};
 use crate::app::consent::{self, consent_sql, Consent};
 use crate::app::db::Db;
 use crate::domain::checkout::Email;
@@ -59,14 +59,24 @@ async fn subscribe(p: &Page<'_>, kind: AlertKind) -> Result<Response, AppError> 
     let Some(variant_id) = p.field("variant_id").and_then(|v| v.parse::<i64>().ok()) else {
         return Err(AppError::Unprocessable(vec![FieldError { field: "variant_id", problem: Problem::NotANumber }]));
     };
-    let Some(email) = p.field("email").as_deref().and_then(Email::parse) else {
-        return Err(AppError::Unprocessable(vec![FieldError { field: "email", problem: Problem::InvalidEmail }]));
-    };
+    let field = |name: &str| p.field(name).unwrap_or_default();
+    let zns_alerts = p.config.zns.as_ref().is_some_and(|z| z.alert_template_id.is_some());
+    let (channel, recipient) = signup_recipient(&field("channel"), &field("email"), &field("phone"), &field("endpoint"), zns_alerts).map_err(|e| AppError::Unprocessable(vec![e]))?;
     if let Some(wait) = rate_limit_do::check(p.env, p.req, Action::Subscribe).await? {
         return Err(AppError::TooManyRequests { retry_after: wait });
     }
     let db = D1::open(p.env)?;
-    if db.run(&subscribe_sql(kind, variant_id, Channel::Email, email.as_str(), p.ctx.locale.code(), now())).await? == 0 {
+    // By push only to a browser that opted in (its keys are the subscription's).
+    if channel == Channel::Push {
+        #[derive(serde::Deserialize)]
+        struct Known {
+            n: i64,
+        }
+        if db.first::<Known>(&push_endpoint_known_sql(&recipient)).await?.is_none_or(|k| k.n == 0) {
+            return Err(AppError::Unprocessable(vec![FieldError { field: "endpoint", problem: Problem::BadValue }]));
+        }
+    }
+    if db.run(&subscribe_sql(kind, variant_id, channel, &recipient, p.ctx.locale.code(), now())).await? == 0 {
         return Err(AppError::NotFound);
     }
     let landing: Option<Landing> = db

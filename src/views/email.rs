@@ -82,6 +82,9 @@ pub enum Mail {
     Link { kind: Kind, url: String },
     /// Back in stock, price drop.
     Alert { kind: Kind, alert: AlertMail },
+    /// A manager's campaign: its subject and its body (limited markdown, `domain::campaign`) in the
+    /// recipient's language.
+    Campaign { subject: String, body: String },
 }
 
 /// A rendered email.
@@ -118,6 +121,8 @@ fn words(kind: Kind, locale: Locale, number: &str) -> (String, &'static str, &'s
         Kind::BackInStock => ("Đã có hàng trở lại", "Back in stock", t(l, "Sản phẩm bạn chờ đã có hàng trở lại. Số lượng có hạn — hãy đặt sớm.", "The item you asked about is back in stock. Quantities are limited — order soon."), t(l, "Xem sản phẩm", "View the item")),
         Kind::PriceDrop => ("Sản phẩm bạn theo dõi đã giảm giá", "A price dropped", t(l, "Sản phẩm bạn theo dõi vừa giảm giá.", "An item you watch costs less now."), t(l, "Xem sản phẩm", "View the item")),
         Kind::NewsletterConfirm => ("Xác nhận đăng ký nhận bản tin", "Confirm your newsletter signup", t(l, "Bấm vào liên kết dưới đây để xác nhận bạn muốn nhận bản tin và ưu đãi qua email. Liên kết có hiệu lực trong 7 ngày. Nếu bạn không đăng ký, hãy bỏ qua email này — bạn sẽ không nhận thêm thư nào.", "Follow the link below to confirm you want our newsletter and offers by email. It works for seven days. If you did not sign up, ignore this email — you will get nothing more."), t(l, "Xác nhận đăng ký", "Confirm my signup")),
+        Kind::CartReminder => ("Bạn còn sản phẩm trong giỏ hàng", "You left items in your cart", t(l, "Các sản phẩm bạn chọn vẫn đang chờ trong giỏ hàng. Số lượng có hạn — hoàn tất đơn hàng khi bạn sẵn sàng.", "The items you chose are still waiting in your cart. Quantities are limited — check out when you are ready."), t(l, "Xem giỏ hàng", "View your cart")),
+        Kind::Campaign => ("Bản tin", "Newsletter", "", t(l, "Ghé cửa hàng", "Visit the shop")),
         Kind::VerifyEmail => ("Xác nhận địa chỉ email", "Confirm your email address", t(l, "Bấm vào liên kết dưới đây để xác nhận địa chỉ email của tài khoản. Liên kết có hiệu lực trong 7 ngày.", "Follow the link below to confirm your account's email address. It works for seven days."), t(l, "Xác nhận email", "Confirm my email")),
     };
     let subject = t(l, subject_vi, subject_en);
@@ -149,12 +154,21 @@ fn render_with(mail: &Mail, locale: Locale, sender: &Sender, preferences: Option
         Mail::Order { kind, order } => (*kind, order.number.as_str(), order.link.as_str()),
         Mail::Link { kind, url } => (*kind, "", url.as_str()),
         Mail::Alert { kind, alert } => (*kind, "", alert.url.as_str()),
+        Mail::Campaign { .. } => (Kind::Campaign, "", sender.origin.as_str()),
     };
     let (subject, lead, action) = words(kind, l, number);
-    let subject = format!("{subject} · {}", sender.name);
-    let mut text = vec![lead.to_string(), String::new()];
+    let subject = match mail {
+        Mail::Campaign { subject, .. } => format!("{subject} · {}", sender.name),
+        _ => format!("{subject} · {}", sender.name),
+    };
+    let mut text = if lead.is_empty() { Vec::new() } else { vec![lead.to_string(), String::new()] };
     let body: Markup = match mail {
         Mail::Link { .. } => html! {},
+        Mail::Campaign { body, .. } => {
+            let blocks = crate::domain::campaign::parse_body(body);
+            text.push(crate::domain::campaign::plain_text(&blocks));
+            campaign_body(&blocks)
+        }
         Mail::Alert { alert, .. } => {
             text.push(format!("{} — {}", alert.product, alert.variant));
             match alert.was {
@@ -250,7 +264,7 @@ fn render_with(mail: &Mail, locale: Locale, sender: &Sender, preferences: Option
             head { meta charset="utf-8"; title { (subject) } }
             body style="font-family:Arial,Helvetica,sans-serif;color:#222;max-width:600px;margin:0 auto;padding:16px" {
                 p { a href=(sender.origin) { img src=(sender.logo_url) alt=(sender.name) height="40"; } }
-                p { (lead) }
+                @if !lead.is_empty() { p { (lead) } }
                 (body)
                 p style="margin:24px 0" {
                     a href=(link) style="background:#1f4f46;color:#fff;padding:10px 16px;text-decoration:none;border-radius:4px" { (action) }
@@ -270,10 +284,37 @@ fn render_with(mail: &Mail, locale: Locale, sender: &Sender, preferences: Option
     Rendered { subject, html: html.into_string(), text: text.join("\n") }
 }
 
+/// A campaign's body as HTML: every piece of text escaped by maud, links only to http(s).
+pub fn campaign_body(blocks: &[crate::domain::campaign::Block]) -> Markup {
+    use crate::domain::campaign::{Block, Inline};
+    let line = |inl: &[Inline]| {
+        html! {
+            @for piece in inl {
+                @match piece {
+                    Inline::Text(t) => (t),
+                    Inline::Bold(t) => strong { (t) },
+                    Inline::Link { text, url } => a href=(url) { (text) },
+                }
+            }
+        }
+    };
+    html! {
+        @for block in blocks {
+            @match block {
+                Block::Paragraph(lines) => p { @for (i, l) in lines.iter().enumerate() { @if i > 0 { br; } (line(l)) } },
+                Block::List(items) => ul { @for item in items { li { (line(item)) } } },
+            }
+        }
+    }
+}
 
 /// A made-up message of `kind` for the admin's preview: a bank-transfer order of two lines, shipped
 /// with GHN where the kind says so, refunded in part for a refund.
 pub fn sample(kind: Kind, origin: &str) -> Mail {
+    if kind == Kind::Campaign {
+        let body = format!("Bộ sưu tập **thu đông** đã về.\n\n- Áo gilê len\n- Gilê jean\n\n[Xem ngay]({origin}/c/gile)");
+        return Mail::Campaign { subject: "Ưu đãi cuối tuần".into(), body };
+    }
     if kind.is_alert() {
         let was = (kind == Kind::PriceDrop).then(|| Vnd::new(500_000));
         let alert = AlertMail { product: "Áo gilê len".into(), variant: "M · Xám".into(), price: Vnd::new(450_000), was, url: format!("{origin}/p/ao-gile-len?variant=GL-M-XAM") };
@@ -352,6 +393,17 @@ mod tests {
     }
 
     #[test]
+    fn a_campaign_body_is_escaped_and_links_only_to_http() {
+        let mail = Mail::Campaign { subject: "<i>Sale</i>".into(), body: "<script>x</script> **<b>**\n\n[a](javascript:alert(1)) [b](https://x.vn/\"onclick=)".into() };
+        let r = render(&mail, Locale::En, &sender());
+        assert!(!r.html.contains("<script>x") && r.html.contains("&lt;script&gt;x&lt;/script&gt;") && r.html.contains("<strong>&lt;b&gt;</strong>"), "{}", r.html);
+        assert!(!r.html.contains("javascript:alert(1)\"") && !r.html.contains("href=\"javascript"));
+        assert!(r.html.contains(r#"href="https://x.vn/&quot;onclick=""#), "{}", r.html);
+        assert!(r.html.contains("<title>&lt;i&gt;Sale&lt;/i&gt; · Vestify</title>"));
+        assert!(r.text.starts_with("<script>x</script> <b>") && r.text.contains("Visit the shop: https://vestify.vn"), "{}", r.text);
+    }
+
+    #[test]
     fn a_shipped_order_names_its_carrier_and_tracking() {
         let mut o = order("cod");
         (o.carrier, o.tracking_number, o.tracking_url) = (Some("GHN".into()), Some("GHN123".into()), Some("https://donhang.ghn.vn/?order_code=GHN123".into()));
@@ -368,6 +420,9 @@ mod tests {
         }
         let placed = render(&sample(Kind::OrderPlaced, "https://vestify.vn"), Locale::Vi, &sender());
         assert!(placed.text.contains("VS000123") && placed.text.contains("0071000123456"));
+        let campaign = render(&sample(Kind::Campaign, "https://vestify.vn"), Locale::Vi, &sender());
+        assert_eq!(campaign.subject, "Ưu đãi cuối tuần · Vestify");
+        assert!(campaign.html.contains("<strong>thu đông</strong>") && campaign.html.contains("<li>Gilê jean</li>") && campaign.html.contains(r#"<a href="https://vestify.vn/c/gile">Xem ngay</a>"#));
         assert!(render(&sample(Kind::OrderShipped, "o"), Locale::Vi, &sender()).text.contains("GHN123456"));
         assert!(render(&sample(Kind::RefundIssued, "o"), Locale::Vi, &sender()).text.contains("550.000"));
     }

@@ -27,8 +27,17 @@ pub fn variant_alert_form(ctx: &PageCtx, variant: &Variant) -> Markup {
             input type="hidden" name="variant_id" value=(variant.id);
             fieldset {
                 legend { (legend) }
+                div.alert-channels role="radiogroup" aria-label=(l.pick("Báo qua", "Notify me by")) {
+                    label { input type="radio" name="channel" value="email" checked; " Email" }
+                    label { input type="radio" name="channel" value="zns"; " " (l.pick("Zalo (số điện thoại)", "Zalo (phone)")) }
+                    // Shown by app.js when this browser already receives the shop's push notifications.
+                    label data-alert-push hidden { input type="radio" name="channel" value="push"; " " (l.pick("Thông báo trên trình duyệt này", "This browser's notifications")) }
+                }
                 label for={ "alert-email-" (kind) } { "Email" }
-                input id={ "alert-email-" (kind) } type="email" name="email" autocomplete="email" maxlength="254" required;
+                input id={ "alert-email-" (kind) } type="email" name="email" autocomplete="email" maxlength="254";
+                label for={ "alert-phone-" (kind) } { (l.pick("Số điện thoại (Zalo)", "Phone (Zalo)")) }
+                input id={ "alert-phone-" (kind) } type="tel" name="phone" autocomplete="tel" maxlength="32";
+                input type="hidden" name="endpoint" value="" data-alert-endpoint;
                 button type="submit" { (button) }
             }
         }
@@ -40,9 +49,9 @@ pub fn alert_saved_page(ctx: &PageCtx, back: &str, stock: bool) -> Markup {
     let l = ctx.locale;
     let title = if stock { l.pick("Chúng tôi sẽ báo khi có hàng", "We will tell you when it is back") } else { l.pick("Chúng tôi sẽ báo khi giảm giá", "We will tell you when the price drops") };
     let text = if stock {
-        l.pick("Khi sản phẩm có hàng trở lại, chúng tôi gửi email theo thứ tự đăng ký — số lượng có hạn, hãy đặt sớm khi nhận được thư.", "When it is back in stock we email in the order people signed up — quantities are limited, so order soon when the email arrives.")
+        l.pick("Khi sản phẩm có hàng trở lại, chúng tôi báo cho bạn (email, Zalo hoặc thông báo trình duyệt, như bạn chọn) theo thứ tự đăng ký — số lượng có hạn, hãy đặt sớm khi nhận được tin.", "When it is back in stock we tell you (by email, Zalo or browser notification, as you chose) in the order people signed up — quantities are limited, so order soon when you hear.")
     } else {
-        l.pick("Khi giá giảm từ 5% trở lên, chúng tôi sẽ gửi email cho bạn.", "When the price drops by 5% or more, we will email you.")
+        l.pick("Khi giá giảm từ 5% trở lên, chúng tôi sẽ báo cho bạn.", "When the price drops by 5% or more, we will tell you.")
     };
     let head = Head { title: title.to_string(), description: title.to_string(), noindex: true, ..Head::default() };
     page(ctx, head, html! {

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod bundles;
+pub mod campaigns;
 pub mod catalog;
 pub mod dashboard;
 pub mod import;

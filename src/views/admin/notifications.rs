@@ -44,6 +44,8 @@ pub fn kind_name(ctx: &AdminCtx, kind: &str) -> &'static str {
         Some(Kind::BackInStock) => tr(ctx, "Có hàng trở lại", "Back in stock"),
         Some(Kind::PriceDrop) => tr(ctx, "Giảm giá", "Price drop"),
         Some(Kind::NewsletterConfirm) => tr(ctx, "Xác nhận bản tin", "Newsletter confirmation"),
+        Some(Kind::Campaign) => tr(ctx, "Chiến dịch", "Campaign"),
+        Some(Kind::CartReminder) => tr(ctx, "Nhắc giỏ hàng", "Cart reminder"),
         None => tr(ctx, "Khác", "Other"),
     }
 }
@@ -103,6 +105,7 @@ pub fn log_page(ctx: &AdminCtx, f: &LogFilter, rows: &[LogRow], dead: i64, notic
                 a href=(ctx.href("/admin/notifications?status=dead")) { (tr(ctx, "Thư thất bại", "Dead letters")) " (" (dead) ")" }
                 " · " a href=(ctx.href("/admin/notifications/preview")) { (tr(ctx, "Xem trước các mẫu", "Preview the templates")) }
                 " · " a href=(ctx.href("/admin/webhooks")) { "Webhooks" }
+                " · " a href=(ctx.href("/admin/campaigns")) { (tr(ctx, "Chiến dịch email", "Email campaigns")) }
             }
             form.admin-filters method="get" action=(ctx.href("/admin/notifications")) {
                 fieldset {
