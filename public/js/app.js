@@ -11,11 +11,17 @@
 
   for (const form of document.querySelectorAll('form[data-autosubmit]')) {
     const panel = form.querySelector('details[data-filter-panel]');
+    const apply = form.querySelector('button[data-apply]');
     const back = kept && kept.path === location.pathname;
-    // The facets are a sidebar on wide screens; on a phone they stay as the shopper left them.
-    if (panel && (wide.matches || (back && kept.open))) panel.open = true;
+    // A sidebar on wide screens; on a phone a sheet the shopper opens (and the products come first).
+    if (panel && wide.matches) panel.open = true;
+    // The sidebar's automatic submits stay where the shopper is; the phone's Apply goes to #results.
+    const action = form.getAttribute('action');
+    const toResults = () => form.setAttribute('action', wide.matches ? action.split('#')[0] : action);
+    toResults();
+    wide.addEventListener('change', toResults);
     // After an automatic submit, put focus back on the control that caused it.
-    if (back) {
+    if (back && wide.matches) {
       const control = [...form.elements].find((el) => el.name === kept.name && (el.type !== 'checkbox' || el.value === kept.value));
       if (control) control.focus();
     }
@@ -25,14 +31,47 @@
         if (value === '') event.formData.delete(name);
       }
     });
-    // Filters apply as soon as a choice changes; the Apply button stays for keyboards and no-JS.
+    // The sheet's Apply button counts what it leads to, from the listing's own count (no reload).
+    let asked = 0;
+    const recount = async () => {
+      if (!apply || !form.dataset.countUrl) return;
+      const params = new URLSearchParams(new FormData(form));
+      params.delete('sort');
+      const mine = ++asked;
+      try {
+        const res = await fetch(`${form.dataset.countUrl}?${params}`, { credentials: 'omit' });
+        if (!res.ok || mine !== asked) return;
+        const { total } = await res.json();
+        if (mine !== asked || typeof total !== 'number') return;
+        apply.textContent = total === 1 ? form.dataset.applyOne : form.dataset.applyMany.replace('{n}', String(total));
+        apply.dataset.count = String(total);
+      } catch { /* offline: Apply still submits; only its figure is stale */ }
+    };
+    let typing = 0;
+    form.addEventListener('input', (event) => {
+      if (wide.matches || event.target.type !== 'number') return;
+      clearTimeout(typing);
+      typing = setTimeout(recount, 400);
+    });
+    // On a wide screen filters apply as soon as a choice changes; on a phone only the sort does (it
+    // sits outside the sheet), a tick updates the count and Apply navigates once.
     form.addEventListener('change', (event) => {
       const el = event.target;
+      if (!wide.matches && el.tagName !== 'SELECT') {
+        recount();
+        return;
+      }
       if (!el.matches('input[type=checkbox], select')) return;
       try {
-        sessionStorage.setItem(KEY, JSON.stringify({ path: location.pathname, open: panel?.open, name: el.name, value: el.value }));
-      } catch { /* fine: only focus and the open panel are lost */ }
+        sessionStorage.setItem(KEY, JSON.stringify({ path: location.pathname, name: el.name, value: el.value }));
+      } catch { /* fine: only focus is lost */ }
       form.requestSubmit();
+    });
+    // Escape closes the sheet, back on its summary.
+    form.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape' || wide.matches || !panel?.open) return;
+      panel.open = false;
+      panel.querySelector('summary').focus();
     });
   }
 })();
