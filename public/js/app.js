@@ -498,3 +498,86 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
     });
   }
 })();
+
+// The product gallery (src/views/product.rs): thumbnails scroll the row of photos and follow the one
+// in view; a photo opens in a lightbox (<dialog>) where the arrow keys move, Escape closes and focus
+// goes back to the photo. Without this script the thumbnails are anchors and a photo opens its file.
+(() => {
+  'use strict';
+  const gallery = document.querySelector('[data-gallery]');
+  if (!gallery) return;
+  const row = gallery.querySelector('.photos');
+  const figures = [...row.querySelectorAll('figure')];
+  const thumbs = [...gallery.querySelectorAll('.thumbs a')];
+  const mark = (i) => thumbs.forEach((t, j) => (j === i ? t.setAttribute('aria-current', 'true') : t.removeAttribute('aria-current')));
+  const show = (i, behavior = 'smooth') => {
+    row.scrollTo({ left: figures[i].offsetLeft - figures[0].offsetLeft, behavior });
+    mark(i);
+  };
+  thumbs.forEach((thumb, i) => thumb.addEventListener('click', (event) => {
+    event.preventDefault();
+    show(i);
+  }));
+  if (thumbs.length && 'IntersectionObserver' in window) {
+    const seen = new IntersectionObserver((entries) => {
+      for (const e of entries) if (e.isIntersecting) mark(figures.indexOf(e.target));
+    }, { root: row, threshold: 0.6 });
+    figures.forEach((f) => seen.observe(f));
+  }
+
+  const words = gallery.dataset;
+  const dialog = document.createElement('dialog');
+  dialog.className = 'lightbox';
+  dialog.setAttribute('aria-label', gallery.getAttribute('aria-label'));
+  const big = document.createElement('img');
+  big.alt = '';
+  const bar = document.createElement('div');
+  const count = document.createElement('p');
+  count.setAttribute('aria-live', 'polite');
+  const button = (label, mark) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.setAttribute('aria-label', label);
+    b.textContent = mark;
+    return b;
+  };
+  const prev = button(words.prev, '‹');
+  const next = button(words.next, '›');
+  const close = button(words.close, '✕');
+  prev.hidden = next.hidden = figures.length < 2;
+  bar.append(prev, count, next, close);
+  dialog.append(big, bar);
+  document.body.append(dialog);
+  let at = 0;
+  const open = (i) => {
+    at = (i + figures.length) % figures.length;
+    const img = figures[at].querySelector('img');
+    big.src = figures[at].querySelector('a').href;
+    big.alt = img.alt;
+    count.textContent = `${at + 1} / ${figures.length}`;
+  };
+  row.addEventListener('click', (event) => {
+    const link = event.target.closest('a[data-zoom]');
+    if (!link) return;
+    event.preventDefault();
+    open(Number(link.dataset.zoom));
+    dialog.showModal();
+    close.focus();
+  });
+  prev.addEventListener('click', () => open(at - 1));
+  next.addEventListener('click', () => open(at + 1));
+  close.addEventListener('click', () => dialog.close());
+  // A tap beside the photo (on the backdrop) closes too.
+  dialog.addEventListener('click', (event) => { if (event.target === dialog) dialog.close(); });
+  dialog.addEventListener('keydown', (event) => {
+    if (event.key === 'ArrowRight') open(at + 1);
+    else if (event.key === 'ArrowLeft') open(at - 1);
+    else return;
+    event.preventDefault();
+  });
+  // Back on the page: the photo last seen is in view and has focus.
+  dialog.addEventListener('close', () => {
+    show(at, 'instant');
+    figures[at].querySelector('a').focus({ preventScroll: true });
+  });
+})();
