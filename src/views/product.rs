@@ -241,6 +241,7 @@ pub fn product_page_full(
                         input type="hidden" name="variant_id" value=(v.id);
                         input type="hidden" name="sku" value=(v.sku);
                         label for="qty" { (t.quantity) }
+                        span.bar-price aria-hidden="true" { (v.price().format(ctx.locale)) }
                         input #qty type="number" name="quantity" value="1" min="1"
                             max=(v.available().clamp(1, MAX_PER_LINE)) data-max-per-line=(MAX_PER_LINE) inputmode="numeric" required disabled[!v.stock().can_buy()];
                         button type="submit" disabled[!v.stock().can_buy()] {
