@@ -546,12 +546,14 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
   const close = button(words.close, '✕');
   prev.hidden = next.hidden = figures.length < 2;
   bar.append(prev, count, next, close);
-  dialog.append(big, bar);
+  // The large photo joins the dialog on first opening (an <img> without a source reads as broken).
+  dialog.append(bar);
   document.body.append(dialog);
   let at = 0;
   const open = (i) => {
     at = (i + figures.length) % figures.length;
     const img = figures[at].querySelector('img');
+    if (!big.isConnected) dialog.prepend(big);
     big.src = figures[at].querySelector('a').href;
     big.alt = img.alt;
     count.textContent = `${at + 1} / ${figures.length}`;
