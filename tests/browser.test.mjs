@@ -6,9 +6,10 @@
 //
 // Set SCREENSHOTS=1 to save a screenshot of every audited page to a temporary directory.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -356,18 +357,185 @@ test('on a phone, pages fit the screen, controls are big enough to tap, and filt
   const headerBottom = await page.locator('header.site-header').evaluate((h) => h.getBoundingClientRect().bottom);
   assert.ok(headerBottom <= PHONE.viewport.height * 0.15, `after scrolling the header covers ${headerBottom}px`);
 
-  // Ticking a size submits; the panel comes back open with focus on the box that was ticked.
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await panel.locator('summary').click();
-  const box = page.locator('form.filters input[name=size]').first();
-  const value = await box.getAttribute('value');
-  await Promise.all([page.waitForURL((u) => u.searchParams.get('size') === value), box.click()]);
-  await page.waitForLoadState('load');
-  assert.equal(await page.locator('form.filters details[data-filter-panel]').evaluate((d) => d.open), true, 'the panel stays open');
-  assert.equal(await page.evaluate(() => document.activeElement?.value), value, 'focus returns to the ticked size');
-
   tab.assertClean();
   await tab.close();
+});
+
+/** A top-level category whose listing navy + M narrows without emptying (from the API). */
+async function categoryWithNavyM() {
+  for (const category of await api.topCategories()) {
+    const all = (await api.listing({ category: category.slug })).total;
+    const some = (await api.listing({ category: category.slug, color: 'navy', size: 'M' })).total;
+    if (some > 0 && some < all) return { category, all, some };
+  }
+  throw new Error('no category that navy + M narrows');
+}
+
+test('on a phone the filters are a sheet: ticks update "Apply (N)" without a reload, Apply lands on the products', async () => {
+  const tab = await openPage(PHONE);
+  const { page } = tab;
+  const { category, all, some } = await categoryWithNavyM();
+  await page.goto(`${shop.url}/c/${category.slug}`);
+  const panel = page.locator('form.filters details[data-filter-panel]');
+  const apply = page.locator('form.filters button[data-apply]');
+  assert.equal(await text(apply), `Áp dụng (${all} sản phẩm)`);
+  await panel.locator('summary').click();
+  // The sheet covers the screen, its Apply button is on it.
+  const sheet = await panel.boundingBox();
+  assert.ok(sheet.y <= 1 && sheet.height >= PHONE.viewport.height - 1, `the sheet covers the screen (${JSON.stringify(sheet)})`);
+  const button = await apply.boundingBox();
+  assert.ok(button.y + button.height <= PHONE.viewport.height && button.y > PHONE.viewport.height / 2, `Apply sits at the foot of the screen (${button.y})`);
+  const loads = [];
+  page.on('framenavigated', (f) => { if (f === page.mainFrame()) loads.push(f.url()); });
+  await panel.locator('input[name=color][value=navy]').check();
+  await panel.locator('input[name=size][value=M]').check();
+  await page.waitForFunction((n) => document.querySelector('form.filters button[data-apply]')?.dataset.count === String(n), some);
+  assert.equal(await text(apply), `Áp dụng (${some} sản phẩm)`);
+  assert.deepEqual(loads, [], 'ticking does not navigate');
+  await screenshot(page, shotDir, 'phone-filter-sheet');
+  // Apply: one navigation, results first.
+  await Promise.all([page.waitForURL((u) => u.searchParams.get('color') === 'navy' && u.searchParams.get('size') === 'M'), apply.click()]);
+  await page.waitForLoadState('load');
+  assert.equal(loads.length, 1, `one navigation: ${loads}`);
+  const url = new URL(page.url());
+  assert.ok(![...url.searchParams.values()].includes(''), `no empty parameters: ${url.search}`);
+  assert.equal(await panel.evaluate((d) => d.open), false, 'the sheet is closed after applying');
+  const cards = page.locator('.results article.card');
+  assert.equal(await cards.count(), some);
+  const first = await cards.first().boundingBox();
+  assert.ok(first.y >= -1 && first.y + first.height / 2 < PHONE.viewport.height, `the first product is on the first screen (at ${first.y}px)`);
+  await screenshot(page, shotDir, 'phone-filter-applied');
+  tab.assertClean();
+  await tab.close();
+
+  // Without JavaScript the same sheet (CSS only) and one submit do it; the empty prices are dropped.
+  const plain = await openPage({ ...PHONE, javaScriptEnabled: false });
+  await plain.page.goto(`${shop.url}/c/${category.slug}`);
+  await plain.page.locator('form.filters details[data-filter-panel] > summary').click();
+  await plain.page.locator('form.filters input[name=color][value=navy]').check();
+  await plain.page.locator('form.filters input[name=size][value=M]').check();
+  await clickAndWait(plain.page, plain.page.locator('form.filters button[data-apply]'), (u) => u.searchParams.get('size') === 'M');
+  const plainUrl = new URL(plain.page.url());
+  assert.ok(!plainUrl.search.includes('min_price'), plainUrl.search);
+  assert.equal(await text(plain.page.locator('form.filters button[data-apply]')), `Áp dụng (${some} sản phẩm)`);
+  const plainFirst = await plain.page.locator('.results article.card').first().boundingBox();
+  assert.ok(plainFirst.y >= -1 && plainFirst.y + plainFirst.height / 2 < PHONE.viewport.height, `without JavaScript too (at ${plainFirst.y}px)`);
+  plain.assertClean();
+  await plain.close();
+});
+
+/** axe-core's rules (https://github.com/dequelabs/axe-core), run inside the page: its violations, one line each. */
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+async function axeViolations(page) {
+  // Evaluated through the driver, so the page's CSP (no inline script) does not apply.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return violations.map((v) => `${v.id} (${v.help}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+test('on a phone the product photos swipe, open in a lightbox, and add to cart stays on screen; axe finds nothing', async () => {
+  const tab = await openPage(PHONE);
+  const { page } = tab;
+  const { products } = await api.listing({ per_page: 60 });
+  let product = null;
+  for (const p of products) {
+    const full = await api.product(p.slug);
+    if (full.images.length >= 3 && full.variants.some((v) => v.available > 0)) { product = full; break; }
+  }
+  assert.ok(product, 'a product with three photos or more');
+  const buyable = product.variants.find((v) => v.available > 0);
+  await page.goto(`${shop.url}/p/${product.slug}?variant=${encodeURIComponent(buyable.sku)}`);
+  const photos = page.locator('section.gallery .photos figure img');
+  assert.equal(await photos.count(), product.images.length, 'every photo of the product');
+  assert.equal(await page.locator('section.gallery .thumbs a').count(), product.images.length, 'a thumbnail each');
+  const first = photos.first();
+  assert.equal(await first.getAttribute('fetchpriority'), 'high');
+  assert.equal(await first.getAttribute('loading'), 'eager');
+  assert.deepEqual([...new Set(await photos.evaluateAll((imgs) => imgs.slice(1).map((i) => i.getAttribute('loading'))))], ['lazy']);
+  const own = product.images.filter((i) => i.color === buyable.color).map((i) => new URL(i.url).pathname);
+  const firstSrc = await first.getAttribute('src');
+  assert.ok(own.length > 0 && own.includes(firstSrc), `the chosen colour's photo comes first (${firstSrc}, ${own})`);
+
+  // Swipe: the row scrolls sideways and snaps to the second photo; its thumbnail follows.
+  const row = page.locator('section.gallery .photos');
+  const box = await row.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2);
+  await row.evaluate((el) => el.scrollBy({ left: el.clientWidth * 0.6, behavior: 'instant' }));
+  await page.waitForFunction(() => document.querySelector('.thumbs a[aria-current]') === document.querySelectorAll('.thumbs a')[1]);
+  const snapped = await row.evaluate((el) => [el.scrollLeft, el.querySelectorAll('figure')[1].offsetLeft - el.querySelector('figure').offsetLeft]);
+  assert.ok(Math.abs(snapped[0] - snapped[1]) <= 2, `snapped to the second photo (${snapped})`);
+  // A thumbnail brings its photo without moving the page.
+  const y = await page.evaluate(() => window.scrollY);
+  await page.locator('section.gallery .thumbs a').nth(2).click();
+  await page.waitForFunction(() => document.querySelector('.thumbs a[aria-current]') === document.querySelectorAll('.thumbs a')[2]);
+  assert.equal(await page.evaluate(() => window.scrollY), y);
+
+  // The lightbox: opens on a photo, arrows move, Escape closes, focus is back on the photo shown.
+  await page.locator('section.gallery .photos a[data-zoom="2"]').click();
+  const dialog = page.locator('dialog.lightbox');
+  assert.ok(await dialog.evaluate((d) => d.open));
+  assert.equal(await dialog.locator('p').textContent(), `3 / ${product.images.length}`);
+  assert.deepEqual(await axeViolations(page), [], 'axe on the product page with the lightbox open');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await dialog.locator('p').textContent(), `${(3 % product.images.length) + 1} / ${product.images.length}`);
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await dialog.locator('p').textContent(), `2 / ${product.images.length}`);
+  await page.keyboard.press('Escape');
+  assert.equal(await dialog.evaluate((d) => d.open), false);
+  // The dialog's `close` event comes in a task of its own, after Chromium has put focus back on the opener.
+  await page.waitForFunction(() => document.activeElement?.dataset.zoom === '1');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.zoom), '1', 'focus is back on the photo last shown');
+
+  // Add to cart: at the foot of the first screen, with the price; it never hides the footer's end.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const bar = page.locator('form.add-to-cart');
+  const atTop = await bar.boundingBox();
+  assert.ok(Math.abs(atTop.y + atTop.height - PHONE.viewport.height) <= 1, `the bar sits at the bottom (${JSON.stringify(atTop)})`);
+  assert.ok(await bar.locator('button[type=submit]').isVisible());
+  assert.equal(await text(bar.locator('.bar-price')), formatVnd(buyable.price, 'vi'));
+  await page.evaluate(() => window.scrollTo(0, 1200));
+  assert.ok(Math.abs((await bar.boundingBox()).y + atTop.height - PHONE.viewport.height) <= 1, 'it stays while scrolling');
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  const footerEnd = await page.locator('footer.site-footer').evaluate((f) => {
+    const last = [...f.querySelectorAll('a, p, li')].filter((e) => e.getBoundingClientRect().height > 0).at(-1);
+    return last.getBoundingClientRect().bottom;
+  });
+  assert.ok(footerEnd <= (await bar.boundingBox()).y + 1, `the footer's last line (${footerEnd}) is above the bar`);
+  assert.deepEqual(await axeViolations(page), [], 'axe on the product page and its footer');
+  await screenshot(page, shotDir, 'phone-product-bar');
+  tab.assertClean();
+  await tab.close();
+
+  // On a desktop the form stays in the page, no bar.
+  const wide = await openPage();
+  await wide.page.goto(`${shop.url}/p/${product.slug}`);
+  assert.equal(await wide.page.locator('form.add-to-cart').evaluate((f) => getComputedStyle(f).position), 'static');
+  assert.equal(await wide.page.locator('form.add-to-cart .bar-price').isVisible(), false);
+  wide.assertClean();
+  await wide.close();
+});
+
+test('axe finds no violation on a listing with the filter sheet open, the menu drawer and the dropdown', async () => {
+  const { category } = await categoryWithNarrowingSize();
+  const phone = await openPage(PHONE);
+  await phone.page.goto(`${shop.url}/c/${category.slug}`);
+  await phone.page.locator('form.filters details[data-filter-panel] > summary').click();
+  assert.deepEqual(await axeViolations(phone.page), [], 'the category page with the filter sheet open');
+  await phone.page.keyboard.press('Escape');
+  assert.equal(await phone.page.locator('form.filters details[data-filter-panel]').evaluate((d) => d.open), false, 'Escape closes the sheet');
+  await phone.page.locator('details.nav-drawer > summary').click();
+  assert.deepEqual(await axeViolations(phone.page), [], 'the menu drawer open');
+  phone.assertClean();
+  await phone.close();
+  const wide = await openPage();
+  await wide.page.goto(`${shop.url}/c/${category.slug}`);
+  const parent = wide.page.locator('nav.categories li.has-sub').first();
+  await parent.hover();
+  assert.ok(await parent.locator('ul.submenu').isVisible(), 'the dropdown opens on hover');
+  assert.deepEqual(await axeViolations(wide.page), [], 'the dropdown open, on a desktop');
+  wide.assertClean();
+  await wide.close();
 });
 
 test('the filter sidebar is open on a wide screen with JavaScript', async () => {

@@ -408,6 +408,9 @@ describe('i18n', () => {
 
 // --- listing ----------------------------------------------------------------------------------------
 
+/** The filter form's action. */
+const doc0Action = (doc) => doc.find('form.filters').attr('action');
+
 describe('listing pages', () => {
   const { parent } = parentWithChildren();
   const base = `/c/${parent.slug}`;
@@ -463,6 +466,22 @@ describe('listing pages', () => {
     assert.equal(switcher.pathname, `/en${base}`);
     assert.deepEqual(switcher.searchParams.getAll('size'), ['M', 'L']);
     assert.equal(switcher.searchParams.get('color'), color);
+  });
+
+  it('answers the filter sheet\'s count with the listing\'s own total, and refuses bad filters as the page does', async () => {
+    for (const query of ['', 'size=M', 'size=M&color=black', 'in_stock=1&min_price=&max_price=', 'color=navy&sort=price_asc']) {
+      const res = await shop.get(`${base}/count?${query}`);
+      assert.equal(res.status, 200, query);
+      assert.match(res.headers.get('content-type'), /^application\/json/);
+      const { total } = JSON.parse(res.text);
+      const { doc } = await page(`${base}?${query.replace(/&?(min|max)_price=(?=&|$)/g, '')}`);
+      assert.equal(total, Number(/\d+/.exec(doc.find('p.count').text)[0]), `?${query}`);
+      assert.equal(doc.find('form.filters button[data-apply]').text.trim(), `Áp dụng (${total} sản phẩm)`);
+    }
+    assert.equal(doc0Action((await page(base)).doc), `${base}#results`, 'one submit lands on the results');
+    assert.equal((await shop.get(`${base}/count?min_price=abc`)).status, 400);
+    const search = JSON.parse((await shop.get('/search/count?q=gile&size=M')).text);
+    assert.ok(search.total > 0);
   });
 
   it('counts each facet value as the seed says, leaving out the facet\'s own filter', async () => {

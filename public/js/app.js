@@ -11,11 +11,17 @@
 
   for (const form of document.querySelectorAll('form[data-autosubmit]')) {
     const panel = form.querySelector('details[data-filter-panel]');
+    const apply = form.querySelector('button[data-apply]');
     const back = kept && kept.path === location.pathname;
-    // The facets are a sidebar on wide screens; on a phone they stay as the shopper left them.
-    if (panel && (wide.matches || (back && kept.open))) panel.open = true;
+    // A sidebar on wide screens; on a phone a sheet the shopper opens (and the products come first).
+    if (panel && wide.matches) panel.open = true;
+    // The sidebar's automatic submits stay where the shopper is; the phone's Apply goes to #results.
+    const action = form.getAttribute('action');
+    const toResults = () => form.setAttribute('action', wide.matches ? action.split('#')[0] : action);
+    toResults();
+    wide.addEventListener('change', toResults);
     // After an automatic submit, put focus back on the control that caused it.
-    if (back) {
+    if (back && wide.matches) {
       const control = [...form.elements].find((el) => el.name === kept.name && (el.type !== 'checkbox' || el.value === kept.value));
       if (control) control.focus();
     }
@@ -25,14 +31,47 @@
         if (value === '') event.formData.delete(name);
       }
     });
-    // Filters apply as soon as a choice changes; the Apply button stays for keyboards and no-JS.
+    // The sheet's Apply button counts what it leads to, from the listing's own count (no reload).
+    let asked = 0;
+    const recount = async () => {
+      if (!apply || !form.dataset.countUrl) return;
+      const params = new URLSearchParams(new FormData(form));
+      params.delete('sort');
+      const mine = ++asked;
+      try {
+        const res = await fetch(`${form.dataset.countUrl}?${params}`, { credentials: 'omit' });
+        if (!res.ok || mine !== asked) return;
+        const { total } = await res.json();
+        if (mine !== asked || typeof total !== 'number') return;
+        apply.textContent = total === 1 ? form.dataset.applyOne : form.dataset.applyMany.replace('{n}', String(total));
+        apply.dataset.count = String(total);
+      } catch { /* offline: Apply still submits; only its figure is stale */ }
+    };
+    let typing = 0;
+    form.addEventListener('input', (event) => {
+      if (wide.matches || event.target.type !== 'number') return;
+      clearTimeout(typing);
+      typing = setTimeout(recount, 400);
+    });
+    // On a wide screen filters apply as soon as a choice changes; on a phone only the sort does (it
+    // sits outside the sheet), a tick updates the count and Apply navigates once.
     form.addEventListener('change', (event) => {
       const el = event.target;
+      if (!wide.matches && el.tagName !== 'SELECT') {
+        recount();
+        return;
+      }
       if (!el.matches('input[type=checkbox], select')) return;
       try {
-        sessionStorage.setItem(KEY, JSON.stringify({ path: location.pathname, open: panel?.open, name: el.name, value: el.value }));
-      } catch { /* fine: only focus and the open panel are lost */ }
+        sessionStorage.setItem(KEY, JSON.stringify({ path: location.pathname, name: el.name, value: el.value }));
+      } catch { /* fine: only focus is lost */ }
       form.requestSubmit();
+    });
+    // Escape closes the sheet, back on its summary.
+    form.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape' || wide.matches || !panel?.open) return;
+      panel.open = false;
+      panel.querySelector('summary').focus();
     });
   }
 })();
@@ -735,4 +774,89 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
       option.hidden = false;
     }
   }).catch(() => {});
+})();
+
+// The product gallery (src/views/product.rs): thumbnails scroll the row of photos and follow the one
+// in view; a photo opens in a lightbox (<dialog>) where the arrow keys move, Escape closes and focus
+// goes back to the photo. Without this script the thumbnails are anchors and a photo opens its file.
+(() => {
+  'use strict';
+  const gallery = document.querySelector('[data-gallery]');
+  if (!gallery) return;
+  const row = gallery.querySelector('.photos');
+  const figures = [...row.querySelectorAll('figure')];
+  const thumbs = [...gallery.querySelectorAll('.thumbs a')];
+  const mark = (i) => thumbs.forEach((t, j) => (j === i ? t.setAttribute('aria-current', 'true') : t.removeAttribute('aria-current')));
+  const show = (i, behavior = 'smooth') => {
+    row.scrollTo({ left: figures[i].offsetLeft - figures[0].offsetLeft, behavior });
+    mark(i);
+  };
+  thumbs.forEach((thumb, i) => thumb.addEventListener('click', (event) => {
+    event.preventDefault();
+    show(i);
+  }));
+  if (thumbs.length && 'IntersectionObserver' in window) {
+    const seen = new IntersectionObserver((entries) => {
+      for (const e of entries) if (e.isIntersecting) mark(figures.indexOf(e.target));
+    }, { root: row, threshold: 0.6 });
+    figures.forEach((f) => seen.observe(f));
+  }
+
+  const words = gallery.dataset;
+  const dialog = document.createElement('dialog');
+  dialog.className = 'lightbox';
+  dialog.setAttribute('aria-label', gallery.getAttribute('aria-label'));
+  const big = document.createElement('img');
+  big.alt = '';
+  const bar = document.createElement('div');
+  const count = document.createElement('p');
+  count.setAttribute('aria-live', 'polite');
+  const button = (label, mark) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.setAttribute('aria-label', label);
+    b.textContent = mark;
+    return b;
+  };
+  const prev = button(words.prev, '‹');
+  const next = button(words.next, '›');
+  const close = button(words.close, '✕');
+  prev.hidden = next.hidden = figures.length < 2;
+  bar.append(prev, count, next, close);
+  // The large photo joins the dialog on first opening (an <img> without a source reads as broken).
+  dialog.append(bar);
+  document.body.append(dialog);
+  let at = 0;
+  const open = (i) => {
+    at = (i + figures.length) % figures.length;
+    const img = figures[at].querySelector('img');
+    if (!big.isConnected) dialog.prepend(big);
+    big.src = figures[at].querySelector('a').href;
+    big.alt = img.alt;
+    count.textContent = `${at + 1} / ${figures.length}`;
+  };
+  row.addEventListener('click', (event) => {
+    const link = event.target.closest('a[data-zoom]');
+    if (!link) return;
+    event.preventDefault();
+    open(Number(link.dataset.zoom));
+    dialog.showModal();
+    close.focus();
+  });
+  prev.addEventListener('click', () => open(at - 1));
+  next.addEventListener('click', () => open(at + 1));
+  close.addEventListener('click', () => dialog.close());
+  // A tap beside the photo (on the backdrop) closes too.
+  dialog.addEventListener('click', (event) => { if (event.target === dialog) dialog.close(); });
+  dialog.addEventListener('keydown', (event) => {
+    if (event.key === 'ArrowRight') open(at + 1);
+    else if (event.key === 'ArrowLeft') open(at - 1);
+    else return;
+    event.preventDefault();
+  });
+  // Back on the page: the photo last seen is in view and has focus.
+  dialog.addEventListener('close', () => {
+    show(at, 'instant');
+    figures[at].querySelector('a').focus({ preventScroll: true });
+  });
 })();

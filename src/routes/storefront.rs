@@ -31,6 +31,9 @@ enum Page {
     Category(Slug),
     Product(Slug),
     Search,
+    /// `/c/{slug}/count`, `/search/count`: how many products a listing's filters leave (`{"total": n}`),
+    /// for the filter sheet's Apply button (`public/js/app.js`).
+    Count(Option<Slug>),
     Offline,
     Feed(Feed),
     Info(crate::domain::shop_info::InfoPage),
@@ -47,6 +50,8 @@ fn route(path: &str) -> (&'static str, Page) {
         ["c", slug] => ("storefront.category", Slug::parse(slug).map_or(Page::NotFound, Page::Category)),
         ["p", slug] => ("storefront.product", Slug::parse(slug).map_or(Page::NotFound, Page::Product)),
         ["search"] => ("storefront.search", Page::Search),
+        ["c", slug, "count"] => ("storefront.listing_count", Slug::parse(slug).map_or(Page::NotFound, |s| Page::Count(Some(s)))),
+        ["search", "count"] => ("storefront.listing_count", Page::Count(None)),
         ["offline"] => ("storefront.offline", Page::Offline),
         ["pages", slug] => ("storefront.info_page", crate::domain::shop_info::InfoPage::parse(slug).map_or(Page::NotFound, Page::Info)),
         _ => ("storefront.not_found", Page::NotFound),
@@ -106,7 +111,7 @@ pub async fn handle(req: &Incoming, env: &Env, ctx: &Context) -> Response {
     let event = match &page {
         Page::Product(slug) => Some((EventKind::ProductViewed, Some(slug.as_str().to_string()))),
         Page::Home | Page::Category(_) | Page::Search => Some((EventKind::PageViewed, None)),
-        Page::Info(_) | Page::Robots | Page::Sitemap | Page::Offline | Page::Feed(_) | Page::NotFound => None,
+        Page::Count(_) | Page::Info(_) | Page::Robots | Page::Sitemap | Page::Offline | Page::Feed(_) | Page::NotFound => None,
     };
     // A product page's key follows which of its variants are sold out (`app::availability`), and
     // the page is rendered from that same snapshot.
@@ -204,6 +209,7 @@ async fn render(req: &Incoming, env: &Env, page: Page, version: String, stock: O
         Page::Category(slug) => category_page(&ctx, &db, &version, &slug, &colors).await.map(|m| html(200, m)),
         Page::Product(slug) => product_page(&ctx, env, &db, &version, &slug, &colors, stock.as_deref()).await.map(|m| html(200, m)),
         Page::Search => search_page(&ctx, &db, &version, &colors).await.map(|m| html(200, m)),
+        Page::Count(slug) => return listing_count(&ctx, req, &db, slug.as_ref()).await,
         Page::Offline => Ok(html(200, pwa::offline_page(&ctx))),
         Page::Feed(feed) => feed_file(env, &ctx, &db, feed).await,
         Page::Info(which) => info_page(&ctx, &db, which).await.map(|m| html(200, m)),
@@ -231,11 +237,34 @@ async fn home_page(ctx: &PageCtx, db: &D1) -> Result<Markup, AppError> {
     Ok(home::home(ctx, &data))
 }
 
-async fn category_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
+/// A category's listing for the page's query: the page and its count endpoint share it.
+async fn category_listing<'a>(ctx: &'a PageCtx, db: &D1, slug: &Slug) -> Result<(&'a Category, ListingQuery, Listing), AppError> {
     let category = ctx.categories.iter().find(|c| c.slug == slug.as_str()).ok_or(AppError::NotFound)?;
     let q = listing_query(ctx)?;
     let scope = Scope { category_path: Some(category.path.clone()), fts_match: None, exact_match: None };
     let listing = db.listing(&scope, &q).await?;
+    Ok((category, q, listing))
+}
+
+/// The number of products the listing at this path and query shows: the very same parsing and
+/// query as the page (`category_listing`, `search_listing`), so the Apply button never promises
+/// another figure than the page it leads to. JSON, cached at the edge per catalog version like the page.
+async fn listing_count(ctx: &PageCtx, req: &Incoming, db: &D1, slug: Option<&Slug>) -> Rendered {
+    let total = match slug {
+        Some(slug) => category_listing(ctx, db, slug).await.map(|(_, _, listing)| listing.total),
+        None => match listing_query(ctx) {
+            Ok(q) => search_listing(db, &q).await.map(|(listing, _)| listing.total),
+            Err(e) => Err(e),
+        },
+    };
+    match total {
+        Ok(total) => Rendered::new(200, "application/json; charset=utf-8", serde_json::json!({ "total": total }).to_string()),
+        Err(e) => super::http::error_body(req, &e),
+    }
+}
+
+async fn category_page(ctx: &PageCtx, db: &D1, version: &str, slug: &Slug, colors: &[Color]) -> Result<Markup, AppError> {
+    let (category, q, listing) = category_listing(ctx, db, slug).await?;
     let view = listing::ListingView { kind: listing::Kind::Category(category), query: &q, listing: &listing, colors };
     let ancestry: Vec<i64> = category.ancestry(&ctx.categories).iter().map(|c| c.id).collect();
     let badges = super::promotions::badges_for(ctx, db, version, None, &ancestry, &[]).await;

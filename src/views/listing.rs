@@ -115,7 +115,7 @@ pub fn listing_page_with(ctx: &PageCtx, view: &ListingView, extra: &Markup) -> M
             @if let Kind::Search { partial: true } = view.kind { p.notice { (t.search_partial) } }
             div.listing {
                 (filters(ctx, view, &base))
-                div.results {
+                div.results #results {
                     h2.visually-hidden { (t.results) }
                     @if view.listing.cards.is_empty() {
                         p.empty { (t.no_products_match) }
@@ -146,9 +146,12 @@ fn search_empty(ctx: &PageCtx, text: &str) -> Markup {
     }
 }
 
-/// The filter form: plain GET, so it works without JavaScript; `app.js` submits it on change. The
-/// facets sit in a `<details>` that starts closed, so on a phone the results come first; `app.js` opens
-/// it on wide screens, where it is a sidebar.
+/// The filter form: plain GET, so it works without JavaScript. The facets sit in a `<details>` that
+/// starts closed, so on a phone the results come first; opened there, it is a sheet over the page with
+/// the Apply button ("Áp dụng (N sản phẩm)") fixed beneath it (CSS only), and the form leads to
+/// `#results`, so one submit lands on the products. On a phone `app.js` updates N as boxes are ticked
+/// (from `…/count`, the listing's own query) and navigates only on Apply; on wide screens it opens the
+/// panel as a sidebar and submits on each change.
 fn filters(ctx: &PageCtx, view: &ListingView, base: &str) -> Markup {
     let t = ctx.t();
     let q = view.query;
@@ -166,7 +169,13 @@ fn filters(ctx: &PageCtx, view: &ListingView, base: &str) -> Markup {
         + usize::from(q.min_price.is_some() || q.max_price.is_some())
         + usize::from(q.in_stock);
     html! {
-        form.filters method="get" action=(base) data-autosubmit="" aria-label=(t.filters) {
+        @let count_path = match view.kind {
+            Kind::Category(c) => paths::category_count(&c.slug),
+            Kind::Search { .. } => paths::SEARCH_COUNT.to_string(),
+        };
+        @let (one, many) = ((t.apply_count)(1), (t.apply_count)(COUNT_MARK).replace(&COUNT_MARK.to_string(), "{n}"));
+        form.filters method="get" action=(format!("{base}#results")) data-autosubmit="" aria-label=(t.filters)
+            data-count-url=(count_path) data-apply-one=(one) data-apply-many=(many) {
             @if let Some(text) = &q.q { input type="hidden" name="q" value=(text); }
             div.sort {
                 label for="sort" { (t.sort_by) }
@@ -220,12 +229,15 @@ fn filters(ctx: &PageCtx, view: &ListingView, base: &str) -> Markup {
                 input type="hidden" name="per_page" value=(q.per_page);
             }
             div.actions {
-                button type="submit" { (t.apply_filters) }
+                button type="submit" data-apply="" { ((t.apply_count)(view.listing.total)) }
                 @if q.has_filters() { " " a href=(format!("{base}{}", q.cleared().query_string())) { (t.clear_filters) } }
             }
         }
     }
 }
+
+/// A count no listing reaches, formatted into the Apply label and replaced by `{n}` for `app.js`.
+const COUNT_MARK: u64 = 987_654_321;
 
 /// Facet values with counts, plus any selected value the current results no longer contain, so it can
 /// still be switched off.

@@ -91,11 +91,17 @@ pub mod paths {
         format!("/c/{slug}")
     }
 
+    /// How many products a category's filters leave (`{"total": n}`), for the filter sheet.
+    pub fn category_count(slug: &str) -> String {
+        format!("/c/{slug}/count")
+    }
+
     pub fn product(slug: &str) -> String {
         format!("/p/{slug}")
     }
 
     pub const SEARCH: &str = "/search";
+    pub const SEARCH_COUNT: &str = "/search/count";
     pub const CART: &str = "/cart";
     pub const CART_ITEMS: &str = "/cart/items";
 }

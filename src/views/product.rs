@@ -189,14 +189,7 @@ pub fn product_page_full(
         (breadcrumbs(ctx, &trail))
         article.product data-sku=[selected.map(|v| v.sku.as_str())] data-live-stock
             data-stock-in=(t.in_stock) data-stock-out=(t.out_of_stock) data-stock-low=(low_template(ctx)) data-stock-low-max=(LOW_STOCK_THRESHOLD) data-stock-add=(t.add_to_cart) {
-            section.gallery aria-label=(t.gallery) {
-                @for (i, img) in gallery.iter().enumerate() {
-                    figure {
-                        img src=(assets::url(&img.url)) alt=(img.alt(ctx.locale)) width=(img.width) height=(img.height)
-                            loading=(if i == 0 { "eager" } else { "lazy" }) fetchpriority=[(i == 0).then_some("high")] decoding="async";
-                    }
-                }
-            }
+            (gallery_section(ctx, &gallery))
             section.buy {
                 h1 { (p.name(ctx.locale)) }
                 (super::wishlist::heart(ctx, &p.slug, p.id))
@@ -253,6 +246,7 @@ pub fn product_page_full(
                         input type="hidden" name="variant_id" value=(v.id);
                         input type="hidden" name="sku" value=(v.sku);
                         label for="qty" { (t.quantity) }
+                        span.bar-price aria-hidden="true" { (v.price().format(ctx.locale)) }
                         input #qty type="number" name="quantity" value="1" min="1"
                             max=(v.available().clamp(1, MAX_PER_LINE)) data-max-per-line=(MAX_PER_LINE) inputmode="numeric" required disabled[!v.stock().can_buy()];
                         button type="submit" disabled[!v.stock().can_buy()] {
@@ -321,14 +315,52 @@ fn product_og(p: &crate::domain::catalog::Product, shown: Option<&Variant>) -> V
     tags
 }
 
-/// The selected colour's images first (then images for no particular colour), else all of them.
+/// Every image of the product, the selected colour's first, then those of no particular colour, then
+/// the other colours' (each group in the shop's order).
 fn gallery_images<'a>(images: &'a [ProductImage], color: Option<&str>) -> Vec<&'a ProductImage> {
-    let matching: Vec<&ProductImage> =
-        images.iter().filter(|i| i.color.is_none() || i.color.as_deref() == color).collect();
-    if matching.iter().any(|i| i.color.is_some()) {
-        matching
-    } else {
-        images.iter().collect()
+    let rank = |i: &ProductImage| match i.color.as_deref() {
+        Some(c) if Some(c) == color => 0,
+        None => 1,
+        Some(_) => 2,
+    };
+    let mut all: Vec<&ProductImage> = images.iter().collect();
+    all.sort_by_key(|i| rank(i));
+    all
+}
+
+/// The gallery: a row of photos that swipes sideways (CSS scroll-snap), thumbnails that link to each
+/// photo (`#photo-n`, so they work without JavaScript), each photo a link to its full file. With
+/// `app.js` a photo opens in a lightbox (`<dialog>`: arrows move, Escape closes, focus goes back).
+/// Only the first photo loads at once, with high priority; the others and the thumbnails are lazy.
+fn gallery_section(ctx: &PageCtx, gallery: &[&ProductImage]) -> Markup {
+    let t = ctx.t();
+    let l = ctx.locale;
+    html! {
+        section.gallery aria-label=(t.gallery) data-gallery=""
+            data-close=(l.pick("Đóng", "Close")) data-prev=(l.pick("Ảnh trước", "Previous photo")) data-next=(l.pick("Ảnh sau", "Next photo")) {
+            div.photos {
+                @for (i, img) in gallery.iter().enumerate() {
+                    figure id=(format!("photo-{}", i + 1)) {
+                        a href=(assets::url(&img.url)) data-zoom=(i) aria-label=(format!("{} ({})", img.alt(ctx.locale), l.pick("phóng to", "enlarge"))) {
+                            img src=(assets::url(&img.url)) alt=(img.alt(ctx.locale)) width=(img.width) height=(img.height)
+                                loading=(if i == 0 { "eager" } else { "lazy" }) fetchpriority=[(i == 0).then_some("high")] decoding="async";
+                        }
+                    }
+                }
+            }
+            @if gallery.len() > 1 {
+                ul.thumbs {
+                    @for (i, img) in gallery.iter().enumerate() {
+                        li {
+                            a href=(format!("#photo-{}", i + 1)) aria-current=[(i == 0).then_some("true")]
+                                aria-label=(format!("{} {} / {}", l.pick("Ảnh", "Photo"), i + 1, gallery.len())) {
+                                img src=(assets::url(&img.url)) alt="" width="64" height="64" loading="lazy" decoding="async";
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -616,5 +648,29 @@ mod tags {
         let (vi_tags, en_tags) = (["công sở".to_string(), "office".to_string()], ["office".to_string(), "office".to_string()]);
         let twice = shown_tags(&vi_tags, &en_tags, Locale::En);
         assert_eq!(twice, [("office", "công sở")]);
+    }
+}
+
+#[cfg(test)]
+mod gallery {
+    use super::*;
+
+    #[test]
+    fn the_gallery_shows_every_photo_with_the_chosen_colour_first_and_only_the_first_loads_at_once() {
+        let (ctx, mut data, colors) = super::render_cost::demo_page();
+        data.images.push(ProductImage { url: "img/extra.svg".into(), alt_vi: "Chi tiết".into(), alt_en: "Detail".into(), color: None, width: 800, height: 800 });
+        let colours: Vec<String> = data.images.iter().filter_map(|i| i.color.clone()).collect();
+        let last = colours.last().expect("photos per colour").clone();
+        let chosen = data.variants.iter().find(|v| v.color == last && v.stock().can_buy()).expect("a buyable variant of the last colour").sku.clone();
+        let html = product_page(&ctx, &data, &colors, &Choice { sku: Some(&chosen), ..Choice::default() }).into_string();
+        let gallery = &html[html.find("<section class=\"gallery\"").unwrap()..html.find("<section class=\"buy\"").unwrap()];
+        let photos: Vec<&str> = gallery.split("<figure").skip(1).collect();
+        assert_eq!(photos.len(), data.images.len(), "every photo of the product");
+        let own = data.images.iter().find(|i| i.color.as_deref() == Some(last.as_str())).unwrap();
+        assert!(photos[0].contains(&format!("alt=\"{}\"", own.alt_vi)), "the chosen colour's photo first: {}", photos[0]);
+        assert!(photos[0].contains("fetchpriority=\"high\"") && photos[0].contains("loading=\"eager\""));
+        assert!(photos[1].contains("alt=\"Chi tiết\""), "then the photos of no colour");
+        assert!(photos[1..].iter().all(|p| p.contains("loading=\"lazy\"") && !p.contains("fetchpriority")));
+        assert_eq!(gallery.matches("<li><a href=\"#photo-").count(), data.images.len(), "a thumbnail per photo");
     }
 }

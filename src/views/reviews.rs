@@ -223,8 +223,8 @@ fn review_item(ctx: &PageCtx, r: &ReviewRow, color_name: &dyn Fn(&str) -> String
             @let photos = r.photo_urls();
             @if !photos.is_empty() {
                 ul.review-photos {
-                    @for url in photos {
-                        li { a href=(url) { img src=(url) alt="" width="120" height="120" loading="lazy" decoding="async"; } }
+                    @for (i, url) in photos.iter().enumerate() {
+                        li { a href=(url) aria-label=(format!("{} {}", ctx.locale.pick("Ảnh của khách", "Customer photo"), i + 1)) { img src=(url) alt="" width="120" height="120" loading="lazy" decoding="async"; } }
                     }
                 }
             }
