@@ -157,6 +157,7 @@ test('staff create, illustrate, publish and stock a product; a manager refunds a
       return { px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a, inside: box.left >= svg.left - 1 && box.right <= svg.right + 1, text: t.textContent, scrolls: !!scroller };
     }));
     assert.ok(texts.length > 5, `${size.width}: charts drawn`);
+    assert.deepEqual(await axeViolations(manager.page), [], `axe on the dashboard at ${size.width} px`);
     for (const t of texts) {
       assert.ok(t.px >= 11, `${size.width}px: "${t.text}" is ${t.px.toFixed(1)} px`);
       assert.ok(t.inside, `${size.width}px: "${t.text}" is cut`);

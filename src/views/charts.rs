@@ -49,8 +49,9 @@ pub fn line_chart(chart: &LineChart) -> Markup {
     let title_id = format!("{}-title", chart.id);
     let desc_id = format!("{}-desc", chart.id);
     html! {
-        // Scrolls sideways on a phone rather than shrinking its labels below 11 px.
-        div.chart-scroll { svg.chart.chart-line viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img" aria-labelledby=(format!("{title_id} {desc_id}")) {
+        // Scrolls sideways on a phone rather than shrinking its labels below 11 px; focusable, so a
+        // keyboard can scroll it too (axe: scrollable-region-focusable).
+        div.chart-scroll tabindex="0" { svg.chart.chart-line viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img" aria-labelledby=(format!("{title_id} {desc_id}")) {
             title id=(title_id) { (chart.title) }
             desc id=(desc_id) { (chart.description) }
             @for tick in &ticks {

@@ -101,7 +101,7 @@ pub fn monthly_chart(id: &str, months: &[Month]) -> Markup {
         .collect::<Vec<_>>()
         .join("; ");
     html! {
-        div.chart-scroll { svg.chart.chart-line.chart-sentiment viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img" aria-labelledby=(format!("{title_id} {desc_id}")) {
+        div.chart-scroll tabindex="0" { svg.chart.chart-line.chart-sentiment viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img" aria-labelledby=(format!("{title_id} {desc_id}")) {
             title id=(title_id) { "Tỷ lệ tích cực / trung tính / tiêu cực theo tháng và điểm trung bình" }
             desc id=(desc_id) { (description) }
             @for pct in [0, 25, 50, 75, 100] {
