@@ -11,7 +11,7 @@
 //
 // Without --min it only reports (exit 0) and exits non-zero only when it cannot measure at all.
 // The performance score is a simulation from one load; on a loaded machine it varies between runs.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -76,7 +76,9 @@ async function main() {
   const version = (await run(bin, ['--version'])).stdout.trim();
   const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   console.log(`Lighthouse ${version}, mobile (simulated throttling), Chromium ${chrome}`);
-  console.log(`  commit    ${process.env.VESTIFY_COMMIT ?? 'unknown'}`);
+  let commit = process.env.VESTIFY_COMMIT;
+  try { commit ??= execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { commit = 'unknown'; }
+  console.log(`  commit    ${commit}`);
   console.log(`  machine   ${os.cpus().length} CPUs, load average ${load} at start`);
   const dir = opts.save ?? mkdtempSync(join(os.tmpdir(), 'vestify-lighthouse-'));
   mkdirSync(dir, { recursive: true });
