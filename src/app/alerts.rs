@@ -6,7 +6,8 @@
 //!
 //! - Back in stock: a restock of `n` units ([`restock`], the stock ledger's adjustment) notifies
 //!   the oldest waiting shoppers, at most [`wave_size`]`(n)` = 3 × n — one wave per restock, each
-//!   marked with the restock's ledger request id. A shopper not reached waits for the next restock.
+//!   marked with the restock's ledger request id. A shopper not reached is reached by the cron's
+//!   follow-up waves ([`follow_up_waves`]) while stock remains, one wave per variant per gap.
 //! - Price drop: a price change ([`price_changed`]) notifies every watcher whose baseline (the price
 //!   when they subscribed, or at their last alert) is at least 5 % above the new price, and moves
 //!   their baseline down to it.
