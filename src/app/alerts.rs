@@ -6,7 +6,8 @@
 //!
 //! - Back in stock: a restock of `n` units ([`restock`], the stock ledger's adjustment) notifies
 //!   the oldest waiting shoppers, at most [`wave_size`]`(n)` = 3 × n — one wave per restock, each
-//!   marked with the restock's ledger request id. A shopper not reached waits for the next restock.
+//!   marked with the restock's ledger request id. A shopper not reached is reached by the cron's
+//!   follow-up waves ([`follow_up_waves`]) while stock remains, one wave per variant per gap.
 //! - Price drop: a price change ([`price_changed`]) notifies every watcher whose baseline (the price
 //!   when they subscribed, or at their last alert) is at least 5 % above the new price, and moves
 //!   their baseline down to it.
@@ -107,15 +108,59 @@ pub fn wave_sql(variant_id: i64, units: i64, request_id: &str, now: i64) -> [Sql
         .bind(variant_id)
         .bind(variant_id)
         .bind(wave_size(units)),
-        Sql::new(format!(
-            "{INSERT} SELECT 'back_in_stock:' || a.id || ':' || a.wave, 'back_in_stock', a.channel, a.recipient, a.locale, \
-             json_object('variant_id', a.variant_id, 'subscription_id', a.id), ?, ? \
-             FROM alert_subscriptions a WHERE a.wave = ? AND a.kind = 'back_in_stock' ORDER BY a.created_at, a.id {ON_CONFLICT}"
-        ))
-        .bind(now)
-        .bind(now)
-        .bind(request_id),
+        wave_messages_sql(request_id, now),
     ]
+}
+
+/// The outbox message of each subscription marked with `wave`, on its channel (keyed by
+/// subscription and wave, so writing it twice is a no-op).
+fn wave_messages_sql(wave: &str, now: i64) -> Sql {
+    Sql::new(format!(
+        "{INSERT} SELECT 'back_in_stock:' || a.id || ':' || a.wave, 'back_in_stock', a.channel, a.recipient, a.locale, \
+         json_object('variant_id', a.variant_id, 'subscription_id', a.id), ?, ? \
+         FROM alert_subscriptions a WHERE a.wave = ? AND a.kind = 'back_in_stock' ORDER BY a.created_at, a.id {ON_CONFLICT}"
+    ))
+    .bind(now)
+    .bind(now)
+    .bind(wave)
+}
+
+/// Hours between two back-in-stock waves of a variant by default (`ALERT_WAVE_GAP_HOURS`).
+pub const DEFAULT_WAVE_GAP_HOURS: i64 = 6;
+
+/// The follow-up waves (the cron's pass, before delivery), two statements: for each variant that
+/// can be bought (it and its product active) with stock available (on hand minus held) and shoppers
+/// still waiting, and no wave in the last `gap` seconds (a restock's or a follow-up's; never one,
+/// when its stock came back without a restock — an expired order's units), the oldest
+/// [`wave_size`]`(available)` waiting rows are marked with the wave `follow-up:<now>` and get the
+/// same message as a restock's wave. A second pass at the same moment finds the wave just sent
+/// within the gap and marks nobody; its messages' keys are those already written.
+pub fn follow_up_wave_sql(gap: i64, now: i64) -> [Sql; 2] {
+    let wave = format!("follow-up:{now}");
+    [
+        Sql::new(format!(
+            "UPDATE alert_subscriptions SET wave = ?, notified_at = ? WHERE id IN (\
+             SELECT id FROM (SELECT a.id, ROW_NUMBER() OVER (PARTITION BY a.variant_id ORDER BY a.created_at, a.id) AS n, \
+             (v.on_hand - v.reserved) * {factor} AS cap \
+             FROM alert_subscriptions a JOIN variants v ON v.id = a.variant_id JOIN products p ON p.id = v.product_id \
+             WHERE a.kind = 'back_in_stock' AND a.notified_at IS NULL AND v.status = 'active' AND p.status = 'active' \
+             AND v.on_hand - v.reserved > 0 \
+             AND NOT EXISTS (SELECT 1 FROM alert_subscriptions w WHERE w.variant_id = a.variant_id AND w.kind = 'back_in_stock' \
+             AND w.notified_at > ? - ?)) WHERE n <= cap)",
+            factor = wave_size(1)
+        ))
+        .bind(wave.as_str())
+        .bind(now)
+        .bind(now)
+        .bind(gap.max(1)),
+        wave_messages_sql(&wave, now),
+    ]
+}
+
+/// Runs [`follow_up_wave_sql`]: how many waiting shoppers it reached.
+pub async fn follow_up_waves(db: &impl super::db::Db, gap: i64, now: i64) -> Result<u64, super::db::DbError> {
+    let results = db.batch(&follow_up_wave_sql(gap, now)).await?;
+    Ok(results.first().map_or(0, |r| r.changes()))
 }
 
 /// A stock adjustment with its audit row and, when it adds units, its back-in-stock wave: the
@@ -249,6 +294,7 @@ mod tests {
         let mut all = restock(&a, test_audit());
         all.extend(price_changed(1, 1));
         all.extend(price_changed_sku("SKU-1", 1));
+        all.extend(follow_up_wave_sql(GAP, 1));
         all.extend([subscribe_sql(AlertKind::PriceDrop, 1, Channel::Email, "a@b.vn", "vi", 1), alert_variant_sql(1)]);
         for sql in &all {
             assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text);
@@ -273,6 +319,69 @@ mod tests {
         assert_eq!(notified(&db), "h@example.vn g@example.vn f@example.vn e@example.vn d@example.vn c@example.vn b@example.vn a@example.vn");
         let payload = db.text("SELECT payload FROM outbox WHERE recipient = 'a@example.vn'");
         assert!(payload.contains(&format!("\"variant_id\":{v}")), "{payload}");
+    }
+
+    const HOUR: i64 = 3600;
+    const GAP: i64 = DEFAULT_WAVE_GAP_HOURS * HOUR;
+
+    fn follow_up(db: &Sqlite, at: i64) -> u64 {
+        block_on(follow_up_waves(db, GAP, at)).unwrap()
+    }
+
+    #[test]
+    fn a_follow_up_wave_reaches_the_next_shoppers_once_the_gap_has_passed_while_stock_remains() {
+        let db = Sqlite::demo();
+        let v = sold_out(&db);
+        for (i, who) in ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"].iter().enumerate() {
+            subscribe(&db, v, &format!("{who}@example.vn"), NOW - i as i64);
+        }
+        restock_by(&db, v, 2, "restock-one-000001", NOW);
+        assert_eq!(notified(&db), "j@example.vn i@example.vn h@example.vn g@example.vn f@example.vn e@example.vn");
+        // One of the two units is held by a cart: 1 available, so at most 3 shoppers per wave.
+        db.exec(&format!("UPDATE variants SET reserved = 1 WHERE id = {v}"));
+        assert_eq!(follow_up(&db, NOW + GAP - 1), 0, "not before the gap");
+        assert_eq!(follow_up(&db, NOW + GAP), 3, "3 × the 1 unit available, oldest first");
+        assert_eq!(notified(&db), "j@example.vn i@example.vn h@example.vn g@example.vn f@example.vn e@example.vn d@example.vn c@example.vn b@example.vn");
+        // A second pass at the same moment (or soon after) reaches nobody new.
+        assert_eq!(follow_up(&db, NOW + GAP), 0);
+        assert_eq!(follow_up(&db, NOW + GAP + HOUR), 0);
+        assert_eq!(db.int("SELECT COUNT(*) FROM outbox WHERE kind = 'back_in_stock'"), 9);
+        // Sold out (the last unit held too): no wave however long the wait.
+        db.exec(&format!("UPDATE variants SET reserved = 2 WHERE id = {v}"));
+        assert_eq!(follow_up(&db, NOW + 5 * GAP), 0);
+        assert_eq!(db.int("SELECT COUNT(*) FROM outbox WHERE kind = 'back_in_stock'"), 9);
+        // The hold lapses: the last shopper gets the follow-up's message, on the same terms.
+        db.exec(&format!("UPDATE variants SET reserved = 0 WHERE id = {v}"));
+        assert_eq!(follow_up(&db, NOW + 5 * GAP), 1);
+        let payload = db.text("SELECT payload FROM outbox WHERE recipient = 'a@example.vn'");
+        assert!(payload.contains(&format!("\"variant_id\":{v}")), "{payload}");
+        assert_eq!(db.int("SELECT COUNT(*) FROM alert_subscriptions WHERE notified_at IS NULL"), 0);
+    }
+
+    #[test]
+    fn stock_back_without_a_restock_gets_its_wave_and_two_passes_send_each_shopper_once() {
+        let db = Sqlite::demo();
+        let v = sold_out(&db);
+        let other = db.int(&format!("SELECT v.id FROM variants v JOIN products p ON p.id = v.product_id WHERE p.status = 'active' AND v.status = 'active' AND v.product_id <> (SELECT product_id FROM variants WHERE id = {v}) ORDER BY v.id LIMIT 1"));
+        db.exec(&format!("UPDATE variants SET on_hand = 0, reserved = 0 WHERE id = {other}"));
+        subscribe(&db, v, "a@example.vn", NOW);
+        block_on(db.run(&subscribe_sql(AlertKind::BackInStock, v, Channel::Email, "en@example.vn", "en", NOW + 1))).unwrap();
+        subscribe(&db, other, "b@example.vn", NOW);
+        assert_eq!(follow_up(&db, NOW + 2), 0, "nothing in stock");
+        // An expired order's unit comes back (its hold released): no ledger restock, no wave yet.
+        db.exec(&format!("UPDATE variants SET on_hand = 1, reserved = 1 WHERE id = {v}"));
+        db.exec(&format!("UPDATE variants SET reserved = 0 WHERE id = {v}"));
+        // The other variant has stock too, but its product is no longer on sale.
+        db.exec(&format!("UPDATE variants SET on_hand = 4 WHERE id = {other}"));
+        db.exec(&format!("UPDATE products SET status = 'draft' WHERE id = (SELECT product_id FROM variants WHERE id = {other})"));
+        // Two passes at the same moment.
+        assert_eq!(follow_up(&db, NOW + 3) + follow_up(&db, NOW + 3), 2);
+        assert_eq!(notified(&db), "a@example.vn en@example.vn");
+        let mailer = FakeMailer::default();
+        assert_eq!(block_on(run_pass(&db, &mailer, &settings(), "p", NOW + 4, 50)).unwrap().sent, 2);
+        assert_eq!(block_on(run_pass(&db, &mailer, &settings(), "p", NOW + 5, 50)).unwrap().sent, 0);
+        let sent = mailer.sent.borrow();
+        assert!(sent[0].subject.starts_with("Đã có hàng trở lại") && sent[1].subject.starts_with("Back in stock"), "{} / {}", sent[0].subject, sent[1].subject);
     }
 
     #[test]

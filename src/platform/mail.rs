@@ -124,6 +124,19 @@ pub async fn queue_campaigns(env: &Env) -> Result<crate::app::campaigns::QueueRe
     Ok(report)
 }
 
+/// Hours between two back-in-stock waves of a variant (`ALERT_WAVE_GAP_HOURS`, 1–168; default
+/// `app::alerts::DEFAULT_WAVE_GAP_HOURS`).
+fn wave_gap_hours(env: &Env) -> i64 {
+    env.var("ALERT_WAVE_GAP_HOURS").ok().and_then(|v| v.to_string().trim().parse::<i64>().ok()).filter(|n| (1..=168).contains(n)).unwrap_or(crate::app::alerts::DEFAULT_WAVE_GAP_HOURS)
+}
+
+/// The back-in-stock follow-up waves (before a delivery pass; `app::alerts::follow_up_waves`): how
+/// many waiting shoppers were reached. Every channel, so it runs with or without email.
+pub async fn queue_follow_up_waves(env: &Env) -> Result<u64, AppError> {
+    let db = D1::open(env)?;
+    Ok(crate::app::alerts::follow_up_waves(&db, wave_gap_hours(env) * 3600, now()).await?)
+}
+
 /// Starts a pass after the response, without delaying it; a failure is logged.
 pub fn deliver_soon(env: &Env, ctx: &Context) {
     let env = env.clone();

@@ -4,7 +4,8 @@
 //! that have closed since (`app::privacy`), rolling up the sales analytics of the days that can
 //! still change, and reconciling review videos whose Stream webhook never came (`app::review_videos`).
 //! The same cron also runs the nightly recommendations pass (`platform::recs`), the campaigns'
-//! queueing and the outbox's delivery.
+//! queueing, the back-in-stock follow-up waves (`app::alerts::follow_up_waves`) and the outbox's
+//! delivery.
 
 use serde_json::{json, Value};
 use worker::{event, Env, ScheduleContext, ScheduledEvent};
@@ -62,6 +63,12 @@ pub async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) 
         Ok(report) if report.queued + report.started + report.cart_reminders > 0 => worker::console_log!("campaigns: {}", serde_json::to_string(&report).unwrap_or_default()),
         Ok(_) => {}
         Err(e) => worker::console_error!("campaigns pass failed: {e}"),
+    }
+    // Back-in-stock follow-up waves for variants still in stock with shoppers waiting.
+    match super::mail::queue_follow_up_waves(&env).await {
+        Ok(0) => {}
+        Ok(n) => worker::console_log!("back-in-stock follow-up waves: {n} shoppers"),
+        Err(e) => worker::console_error!("follow-up waves pass failed: {e}"),
     }
     // The outbox's retry pass: due messages, retries after their backoff, leases that lapsed.
     match super::mail::deliver(&env).await {

@@ -88,13 +88,16 @@ async fn score_sentiment(m: &Machine<'_>) -> Result<Response, AppError> {
 }
 
 /// `POST /internal/outbox/run`: one delivery pass now (what the cron runs every minute), after
-/// the campaigns' queueing pass (`campaigns`: started, queued, finished).
+/// the campaigns' queueing pass (`campaigns`: started, queued, finished) and the back-in-stock
+/// follow-up waves (`follow_up_waves`: shoppers reached).
 async fn run_outbox(m: &Machine<'_>) -> Result<Response, AppError> {
     internal_auth(m.req, &m.config)?;
     let campaigns = crate::platform::mail::queue_campaigns(m.env).await?;
+    let waves = crate::platform::mail::queue_follow_up_waves(m.env).await?;
     let report = crate::platform::mail::deliver(m.env).await?;
     let mut body = serde_json::json!(report);
     body["campaigns"] = serde_json::json!(campaigns);
+    body["follow_up_waves"] = serde_json::json!(waves);
     Ok(json_response(200, &body))
 }
 
