@@ -152,12 +152,18 @@ async function startShopOnce({ vars, timeoutMs }) {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  // A second process opening the shop's SQLite file while the shop writes can find it locked
-  // (SQLITE_BUSY: nothing was run); that is the harness's problem, not the test's, so it waits and
-  // tries again.
+  // Tests read and change the shop's D1 database directly, as an admin's SQL console would. With the
+  // `sqlite3` command (scripts/test installs it) that is the SQLite file itself: ~20 ms a query,
+  // where `wrangler d1 execute --local` starts Node and a second runtime for each (~2 s on this
+  // machine, several hundred times per suite). Without it, or with VESTIFY_TEST_SQL=wrangler,
+  // wrangler runs them as before. Either way a second process opening the file while the shop
+  // writes can find it locked (SQLITE_BUSY: nothing was run); that is the harness's problem, not
+  // the test's, so it waits and tries again.
+  const d1File = SQLITE3 ? d1DatabaseFile(stateDir) : null;
   async function d1(command) {
     for (let attempt = 1; ; attempt += 1) {
       try {
+        if (d1File) return await sqliteExecute(d1File, command);
         const { stdout } = await wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', stateDir, '--json', '--command', command]);
         return JSON.parse(stdout);
       } catch (error) {
@@ -261,6 +267,68 @@ async function startShopOnce({ vars, timeoutMs }) {
     },
   };
   return shop;
+}
+
+/** The `sqlite3` command when it is installed (and not turned off), else null. */
+const SQLITE3 = (() => {
+  if (process.env.VESTIFY_TEST_SQL === 'wrangler') return null;
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir && existsSync(join(dir, 'sqlite3'))) return join(dir, 'sqlite3');
+  }
+  return null;
+})();
+
+/** The shop's D1 database file in its local state (miniflare keeps one SQLite file per database). */
+function d1DatabaseFile(stateDir) {
+  const dir = join(stateDir, 'v3', 'd1', 'miniflare-D1DatabaseObject');
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite') : [];
+  if (files.length !== 1) throw new Error(`expected one D1 database in ${dir}, found ${files.length}`);
+  return join(dir, files[0]);
+}
+
+/**
+ * The statements of `command` (split at `;` outside quotes and comments), without empty ones.
+ * Trigger bodies (`BEGIN … END`) are not expected in tests and not handled.
+ */
+export function splitStatements(command) {
+  const out = [];
+  let current = '';
+  for (let i = 0; i < command.length; i += 1) {
+    const c = command[i];
+    if (c === "'" || c === '"' || c === '`') {
+      const end = command.indexOf(c, i + 1);
+      const stop = end === -1 ? command.length : end;
+      current += command.slice(i, stop + 1);
+      i = stop;
+    } else if (c === '-' && command[i + 1] === '-') {
+      const end = command.indexOf('\n', i);
+      i = end === -1 ? command.length : end - 1;
+    } else if (c === ';') {
+      if (current.trim()) out.push(current.trim());
+      current = '';
+    } else {
+      current += c;
+    }
+  }
+  if (current.trim()) out.push(current.trim());
+  return out;
+}
+
+const STATEMENT_END = '@@vestify-statement-end@@';
+
+/**
+ * Runs `command` with the sqlite3 command on the D1 file, with D1's foreign key enforcement, and
+ * answers as `wrangler d1 execute --json` does: one `{ results }` per statement, in order.
+ */
+async function sqliteExecute(file, command) {
+  const statements = splitStatements(command);
+  const args = ['-bail', '-json', '-cmd', '.timeout 10000', '-cmd', 'PRAGMA foreign_keys = ON', file];
+  for (const statement of statements) args.push(statement, `.print ${STATEMENT_END}`);
+  const { stdout } = await run(SQLITE3, args, { maxBuffer: 64 * 1024 * 1024 });
+  const chunks = stdout.split(`${STATEMENT_END}\n`);
+  chunks.pop();
+  if (chunks.length !== statements.length) throw new Error(`sqlite3 answered ${chunks.length} of ${statements.length} statements:\n${stdout.slice(0, 500)}`);
+  return chunks.map((chunk) => ({ results: chunk.trim() ? JSON.parse(chunk) : [], success: true }));
 }
 
 async function ensureBuilt() {
