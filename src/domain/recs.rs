@@ -366,6 +366,8 @@ pub enum Recommender<'a> {
     Lists(&'a Lists),
     /// The same ranking for everyone (the popularity baseline), minus what the set holds.
     Ranking(&'a [i64]),
+    /// Any other ranking of a set's recommendations, best first (the benchmark's oracle).
+    Custom(&'a dyn Fn(&[i64], usize) -> Vec<i64>),
 }
 
 impl Recommender<'_> {
@@ -373,6 +375,7 @@ impl Recommender<'_> {
         match self {
             Recommender::Lists(lists) => for_set(lists, set, k),
             Recommender::Ranking(ids) => ids.iter().copied().filter(|id| !set.contains(id)).take(k).collect(),
+            Recommender::Custom(rank) => rank(set, k),
         }
     }
 }
