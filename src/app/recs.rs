@@ -5,6 +5,8 @@
 //! an order). A read never gives the product itself, an inactive product or one with nothing left
 //! to sell.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use serde_json::json;
 
@@ -13,7 +15,7 @@ use super::db::{expect_n, Db, DbError};
 use super::sql::{Sql, SqlValue};
 use crate::domain::catalog::ProductCard;
 use crate::domain::money::Vnd;
-use crate::domain::recs::{self, Item, Lists, RecKind, LIST_LEN, MIN_SUPPORT, ORDER_WINDOW_DAYS, VIEW_WINDOW_DAYS};
+use crate::domain::recs::{self, Item, Lists, RecKind, Smoothing, LIST_LEN, MIN_SUPPORT, ORDER_WINDOW_DAYS, VIEW_WINDOW_DAYS};
 
 /// Who started a pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,9 +114,15 @@ fn baskets(rows: Vec<BasketRow>) -> Vec<Vec<i64>> {
 
 /// The three lists of every active product, from what the reads returned.
 pub fn compute(items: &[Item], orders: &[Vec<i64>], sessions: &[Vec<i64>]) -> Vec<(RecKind, Lists)> {
+    compute_with(items, orders, sessions, Smoothing::DEFAULT)
+}
+
+/// `compute` with other priors for "bought together" (the benchmark compares them).
+pub fn compute_with(items: &[Item], orders: &[Vec<i64>], sessions: &[Vec<i64>], smoothing: Smoothing) -> Vec<(RecKind, Lists)> {
     let similar = recs::similar(items, LIST_LEN);
-    let active = |id: i64| items.iter().any(|i| i.id == id);
-    let mut bought = recs::co_occurrence(orders, MIN_SUPPORT, LIST_LEN * 2);
+    let category: HashMap<i64, i64> = items.iter().map(|i| (i.id, i.category_id)).collect();
+    let active = |id: i64| category.contains_key(&id);
+    let mut bought = recs::blended(orders, &category, smoothing, LIST_LEN * 2);
     recs::retain(&mut bought, active);
     let mut viewed = recs::co_occurrence(sessions, MIN_SUPPORT, LIST_LEN * 2);
     recs::retain(&mut viewed, active);
