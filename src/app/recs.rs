@@ -272,7 +272,7 @@ pub async fn set_cards(db: &impl Db, variants: &[i64], kind: RecKind, limit: i64
 }
 
 /// What the cart page offers: complements of its products, and (when the cart is short of free
-/// shipping by `gap`) the recommended products that alone close the gap.
+/// shipping by `gap`) the recommended products that alone close the gap; no product in both.
 #[derive(Clone, Debug, Default)]
 pub struct CartRecs {
     pub complements: Vec<ProductCard>,
@@ -289,7 +289,9 @@ pub async fn for_cart(db: &impl Db, variants: &[i64], gap: Vnd) -> Result<CartRe
     let priced: Vec<(i64, i64)> = candidates.iter().map(|c| (c.id, c.price.minor())).collect();
     let filler_ids = recs::gap_fillers(&priced, gap.minor(), CART_CARDS);
     let fillers = filler_ids.iter().filter_map(|id| candidates.iter().find(|c| c.id == *id).cloned()).collect();
-    Ok(CartRecs { complements: candidates.into_iter().take(CART_CARDS).collect(), gap: if gap.is_positive() { gap } else { Vnd::new(0) }, fillers })
+    // A product offered as a filler is not offered again among the complements.
+    let complements = candidates.into_iter().filter(|c| !filler_ids.contains(&c.id)).take(CART_CARDS).collect();
+    Ok(CartRecs { complements, gap: if gap.is_positive() { gap } else { Vnd::new(0) }, fillers })
 }
 
 #[cfg(test)]
@@ -387,6 +389,7 @@ mod tests {
         let cart = block_on(for_cart(&db, &[variant(a)], Vnd::new(1))).unwrap();
         assert!(!cart.complements.is_empty() && cart.complements.len() <= CART_CARDS);
         assert!(!cart.fillers.is_empty());
+        assert!(cart.complements.iter().all(|c| !cart.fillers.iter().any(|f| f.id == c.id)), "a product is offered once on the page");
         let cart = block_on(for_cart(&db, &[variant(a)], Vnd::new(1_000_000_000))).unwrap();
         assert!(cart.fillers.is_empty(), "nothing costs that much");
         let cart = block_on(for_cart(&db, &[variant(a)], Vnd::new(0))).unwrap();
