@@ -110,8 +110,11 @@ test('heart a product as a guest, see it on the next product page, sign in, and 
   await heart.click();
   await page.waitForSelector('article.product form.heart button[aria-pressed="true"]');
   assert.equal(new URL(page.url()).pathname, `/p/${v.slug}`, 'toggled in place, without leaving the page');
+  const headerCount = () => page.waitForFunction(() => document.querySelector('header a.wishlist-link [data-wishlist-count]')?.textContent === '1');
+  await headerCount();
   await page.reload();
   await page.waitForSelector('article.product form.heart button[aria-pressed="true"]');
+  await headerCount();
 
   // The next product page shows the first under "recently viewed", with its heart filled.
   await page.goto(`${shop.url}/p/${other.slug}`);
@@ -122,7 +125,9 @@ test('heart a product as a guest, see it on the next product page, sign in, and 
   await page.fill('#f-email', email);
   await page.fill('#f-password', PASSWORD);
   await Promise.all([page.waitForURL((u) => u.pathname === '/account'), page.click('form.login button[type=submit]')]);
-  await page.goto(`${shop.url}/wishlist`);
+  // The account page links the wishlist; the header's heart counts it.
+  await headerCount();
+  await Promise.all([page.waitForURL((u) => u.pathname === '/wishlist'), page.click('main p.account-wishlist a')]);
   assert.deepEqual(await page.locator('article.wish-item').evaluateAll((items) => items.map((i) => i.dataset.product)), [v.slug]);
   assert.ok(!(await context.cookies()).some((c) => c.name === 'vestify_wishlist'), 'the guest list joined the account');
   assert.deepEqual(problems, [], 'no console errors or CSP violations');

@@ -1217,6 +1217,16 @@ describe('every operation of openapi.json', () => {
     const [b1] = others;
     const b2 = others.find((x) => x.product_id !== b1.product_id);
     const bundleId = await createBundle(shop, [b1.product_id, b2.product_id], 10);
+    // The product's detail lists the bundle (written by SQL here: the caches are told as the admin's form tells them).
+    await shop.bumpCatalogVersion();
+    const inBundle = c.active.find((p) => p.id === b2.product_id);
+    const detail = await s.api('GET', `/api/v1/products/${inBundle.slug}`);
+    const listed = detail.json.bundles.find((b) => b.id === bundleId);
+    assert.ok(listed, detail.text);
+    assert.deepEqual([listed.name.vi, listed.benefit.type, listed.benefit.percent], ['Mua kèm giảm 10%', 'bundle_percent', 10]);
+    assert.deepEqual(listed.products.map((p) => p.id), [b1.product_id, b2.product_id], 'in the bundle\'s order');
+    assert.equal(listed.price, listed.products.reduce((sum, p) => sum + p.price, 0));
+    assert.ok(listed.bundle_price < listed.price && listed.saving === listed.price - listed.bundle_price, detail.text);
     const bundleCart = await s.createCart();
     const bct = { 'x-cart-token': bundleCart.token };
     const added = await s.api('POST', `/api/v1/carts/${bundleCart.id}/bundles`, { body: { bundle_id: bundleId, variant_ids: [b2.id, b1.id] }, headers: bct });
@@ -1226,6 +1236,8 @@ describe('every operation of openapi.json', () => {
     await s.api('DELETE', `/api/v1/carts/${bundleCart.id}/items/${b1.id}`, { headers: bct });
     await s.api('DELETE', `/api/v1/carts/${bundleCart.id}/items/${b2.id}`, { headers: bct });
     await shop.sql(`UPDATE promotions SET status = 'disabled' WHERE id = ${bundleId}`);
+    await shop.bumpCatalogVersion();
+    assert.ok(!(await s.api('GET', `/api/v1/products/${inBundle.slug}`)).json.bundles.some((b) => b.id === bundleId), 'a switched-off bundle is not listed');
     await s.api('POST', `/api/v1/carts/${cart.id}/shipping-quote`, { body: { province_code: '01' }, headers: ct });
     await s.api('POST', `/api/v1/carts/${cart.id}/shipping-quote`, { body: { province_code: '99' }, headers: ct });
     await s.api('POST', `/api/v1/carts/${cart.id}/checkout`, { body: checkoutBody({ email: 'x' }), headers: ct });

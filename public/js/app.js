@@ -507,7 +507,10 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
   'use strict';
   const wished = new Set();
   const hearts = (root = document) => root.querySelectorAll('form.heart[data-wishlist]');
+  // The header's heart counts the list (empty when it has nothing).
+  const counters = document.querySelectorAll('[data-wishlist-count]');
   const show = (root) => {
+    for (const el of counters) el.textContent = wished.size > 0 ? String(wished.size) : '';
     for (const form of hearts(root)) {
       const on = wished.has(form.dataset.wishlist);
       const button = form.querySelector('button');
@@ -527,7 +530,7 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
       : Promise.resolve();
     return loading;
   };
-  if (hearts().length) ready();
+  if (hearts().length || counters.length) ready();
   document.addEventListener('submit', async (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.matches('form.heart[data-wishlist]')) return;

@@ -5,6 +5,8 @@
 //! an order). A read never gives the product itself, an inactive product or one with nothing left
 //! to sell.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use serde_json::json;
 
@@ -13,7 +15,7 @@ use super::db::{expect_n, Db, DbError};
 use super::sql::{Sql, SqlValue};
 use crate::domain::catalog::ProductCard;
 use crate::domain::money::Vnd;
-use crate::domain::recs::{self, Item, Lists, RecKind, LIST_LEN, MIN_SUPPORT, ORDER_WINDOW_DAYS, VIEW_WINDOW_DAYS};
+use crate::domain::recs::{self, Item, Lists, RecKind, Smoothing, LIST_LEN, MIN_SUPPORT, ORDER_WINDOW_DAYS, VIEW_WINDOW_DAYS};
 
 /// Who started a pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,9 +114,15 @@ fn baskets(rows: Vec<BasketRow>) -> Vec<Vec<i64>> {
 
 /// The three lists of every active product, from what the reads returned.
 pub fn compute(items: &[Item], orders: &[Vec<i64>], sessions: &[Vec<i64>]) -> Vec<(RecKind, Lists)> {
+    compute_with(items, orders, sessions, Smoothing::DEFAULT)
+}
+
+/// `compute` with other priors for "bought together" (the benchmark compares them).
+pub fn compute_with(items: &[Item], orders: &[Vec<i64>], sessions: &[Vec<i64>], smoothing: Smoothing) -> Vec<(RecKind, Lists)> {
     let similar = recs::similar(items, LIST_LEN);
-    let active = |id: i64| items.iter().any(|i| i.id == id);
-    let mut bought = recs::co_occurrence(orders, MIN_SUPPORT, LIST_LEN * 2);
+    let category: HashMap<i64, i64> = items.iter().map(|i| (i.id, i.category_id)).collect();
+    let active = |id: i64| category.contains_key(&id);
+    let mut bought = recs::blended(orders, &category, smoothing, LIST_LEN * 2);
     recs::retain(&mut bought, active);
     let mut viewed = recs::co_occurrence(sessions, MIN_SUPPORT, LIST_LEN * 2);
     recs::retain(&mut viewed, active);
@@ -264,7 +272,7 @@ pub async fn set_cards(db: &impl Db, variants: &[i64], kind: RecKind, limit: i64
 }
 
 /// What the cart page offers: complements of its products, and (when the cart is short of free
-/// shipping by `gap`) the recommended products that alone close the gap.
+/// shipping by `gap`) the recommended products that alone close the gap; no product in both.
 #[derive(Clone, Debug, Default)]
 pub struct CartRecs {
     pub complements: Vec<ProductCard>,
@@ -281,7 +289,9 @@ pub async fn for_cart(db: &impl Db, variants: &[i64], gap: Vnd) -> Result<CartRe
     let priced: Vec<(i64, i64)> = candidates.iter().map(|c| (c.id, c.price.minor())).collect();
     let filler_ids = recs::gap_fillers(&priced, gap.minor(), CART_CARDS);
     let fillers = filler_ids.iter().filter_map(|id| candidates.iter().find(|c| c.id == *id).cloned()).collect();
-    Ok(CartRecs { complements: candidates.into_iter().take(CART_CARDS).collect(), gap: if gap.is_positive() { gap } else { Vnd::new(0) }, fillers })
+    // A product offered as a filler is not offered again among the complements.
+    let complements = candidates.into_iter().filter(|c| !filler_ids.contains(&c.id)).take(CART_CARDS).collect();
+    Ok(CartRecs { complements, gap: if gap.is_positive() { gap } else { Vnd::new(0) }, fillers })
 }
 
 #[cfg(test)]
@@ -379,6 +389,7 @@ mod tests {
         let cart = block_on(for_cart(&db, &[variant(a)], Vnd::new(1))).unwrap();
         assert!(!cart.complements.is_empty() && cart.complements.len() <= CART_CARDS);
         assert!(!cart.fillers.is_empty());
+        assert!(cart.complements.iter().all(|c| !cart.fillers.iter().any(|f| f.id == c.id)), "a product is offered once on the page");
         let cart = block_on(for_cart(&db, &[variant(a)], Vnd::new(1_000_000_000))).unwrap();
         assert!(cart.fillers.is_empty(), "nothing costs that much");
         let cart = block_on(for_cart(&db, &[variant(a)], Vnd::new(0))).unwrap();

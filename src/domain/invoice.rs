@@ -165,6 +165,9 @@ pub struct InvoiceLine {
     pub unit_price: Vnd,
     pub quantity: i64,
     pub line_total: Vnd,
+    /// The bundle the line was sold in, as its group's heading ("Combo: … · tiết kiệm 54.000 ₫");
+    /// a bundle's lines stand together, each carrying the same heading.
+    pub bundle: Option<String>,
 }
 
 /// The VAT contained in the total.
@@ -301,7 +304,7 @@ mod tests {
 
     fn line(sku: &str, unit_price: i64, quantity: i64) -> InvoiceLine {
         let (unit_price, line_total) = (Vnd::new(unit_price), Vnd::new(unit_price * quantity));
-        InvoiceLine { sku: sku.into(), name: sku.into(), variant: "Đen / M".into(), unit_price, quantity, line_total }
+        InvoiceLine { sku: sku.into(), name: sku.into(), variant: "Đen / M".into(), unit_price, quantity, line_total, bundle: None }
     }
 
     fn input(lines: Vec<InvoiceLine>, shipping: i64, discount: i64) -> InvoiceOrder {

@@ -11,6 +11,7 @@ use super::http::error_body;
 use super::storefront::search_listing;
 use super::Incoming;
 use crate::app::availability::{self, Availability};
+use crate::app::bundles::Offer;
 use crate::app::catalog::{self, CardRow, CatalogStore, FacetCount, IdRow, Listing, PriceRange, ProductPage, Scope};
 use crate::app::db::{expect_n, Db};
 use crate::app::recs;
@@ -265,8 +266,9 @@ async fn recommendations(db: &D1, req: &Incoming, slug: &str) -> Result<Value, A
 
 async fn product(db: &D1, req: &Incoming, slug: &str, stock: Option<&Availability>, colors: &[crate::domain::catalog::Color]) -> Result<Value, AppError> {
     let slug = Slug::parse(slug).ok_or(AppError::NotFound)?;
-    let ProductPage { product: p, mut variants, images, tags, related, .. } =
+    let ProductPage { product: p, mut variants, images, tags, related, bundles, .. } =
         db.product(slug.as_str()).await?.ok_or(AppError::NotFound)?;
+    let now = crate::platform::config::now();
     if let Some(stock) = stock {
         stock.apply(&mut variants);
     }
@@ -308,5 +310,32 @@ async fn product(db: &D1, req: &Incoming, slug: &str, stock: Option<&Availabilit
             }).collect::<Vec<_>>(),
         },
         "related": related.iter().map(|c| card_json(origin, c)).collect::<Vec<_>>(),
+        "bundles": bundles.iter().filter(|b| b.live_at(now)).map(|b| bundle_json(origin, b)).collect::<Vec<_>>(),
     }))
+}
+
+/// A running bundle the product is in, priced as the product page prices it: each product at the
+/// variant shown first (the first that can be bought), the set before and after the bundle.
+fn bundle_json(origin: &str, offer: &Offer) -> Value {
+    let picks = offer.default_picks();
+    let (price, bundle_price) = offer.totals(&picks);
+    json!({
+        "id": offer.row.id,
+        "name": Localized { vi: &offer.row.name_vi, en: &offer.row.name_en },
+        "benefit": offer.row.promotion().map(|p| p.benefit),
+        "products": offer.items.iter().zip(&picks).map(|(item, pick)| json!({
+            "id": item.product_id,
+            "slug": item.slug,
+            "name": Localized { vi: &item.name_vi, en: &item.name_en },
+            "url": format!("{origin}{}", paths::product(&item.slug)),
+            "image_url": item.image_url.as_deref().map(|u| format!("{origin}{}", assets::url(u))),
+            "variant_id": pick.variant_id,
+            "price": pick.price,
+            "in_stock": item.variants.iter().any(|v| v.available > 0),
+        })).collect::<Vec<_>>(),
+        "price": price,
+        "bundle_price": bundle_price,
+        "saving": price.saturating_sub(bundle_price),
+        "currency": "VND",
+    })
 }

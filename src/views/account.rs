@@ -364,6 +364,7 @@ pub fn account_page<'a>(ctx: &PageCtx, v: &AccountView<'a>) -> Markup {
         p.signed-in data-email=(c.email) { ((a.signed_in_as)(&c.email)) }
         (message(v.notice, v.error))
         @if c.email_verified_at.is_none() { p.notice { (a.email_unverified) } }
+        p.account-wishlist { a href=(ctx.href(super::wishlist::WISHLIST)) { (ctx.locale.pick("Danh sách yêu thích của bạn", "Your wishlist")) } }
         section.account-orders aria-labelledby="orders-h" {
             h2 #orders-h { (a.order_history) }
             @if let Some(key) = v.push_key { (crate::views::push::push_optin(ctx, crate::views::push::OptIn::Account, &ctx.href("/account/push"), key, &[])) }

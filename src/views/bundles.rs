@@ -133,6 +133,25 @@ pub fn order_groups<'a>(redemptions: &'a [crate::app::promotions::RedemptionRow]
     out
 }
 
+/// A page context with nothing but the language, for the words of a bundle outside the shop's pages
+/// (the admin's order page, the invoice).
+pub fn words_ctx(locale: crate::domain::locale::Locale) -> PageCtx {
+    PageCtx { locale, path: String::new(), query: String::new(), origin: String::new(), categories: Vec::new(), shop: Default::default() }
+}
+
+/// "Combo: Mua kèm giảm 10% — Mua kèm 2 sản phẩm giảm 10% · tiết kiệm 54.000 ₫": a bundle's group
+/// of lines named where the saving cannot stand in a money column (the invoice).
+pub fn group_label(ctx: &PageCtx, name_vi: &str, name_en: &str, benefit: &Benefit, saving: crate::domain::money::Vnd) -> String {
+    format!(
+        "{}{} — {} · {}{}",
+        ctx.locale.pick("Combo: ", "Bundle: "),
+        ctx.locale.pick(name_vi, name_en),
+        benefit_text(ctx, benefit),
+        ctx.locale.pick("tiết kiệm ", "you save "),
+        saving.format(ctx.locale)
+    )
+}
+
 /// The heading row of a bundle's group of lines (cart and order tables).
 pub fn group_head(ctx: &PageCtx, name_vi: &str, name_en: &str, benefit: Option<&Benefit>, amount: crate::domain::money::Vnd, cols: u8) -> Markup {
     html! {

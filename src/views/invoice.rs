@@ -23,10 +23,19 @@ pub fn invoice_for_order(detail: &OrderDetail, settings: &InvoiceSettings, local
         .collect::<Vec<_>>()
         .join(", ");
     let address_lines = [o.address_line1.clone(), locality, region].into_iter().filter(|l| !l.trim().is_empty()).collect();
-    let lines = detail
-        .lines
-        .iter()
-        .map(|l| {
+    // A bundle's lines first and together under its heading (as the order page groups them), then the rest.
+    let words = super::bundles::words_ctx(locale);
+    let groups = super::bundles::order_groups(&detail.discounts, &detail.lines);
+    let mut order: Vec<(usize, Option<String>)> = Vec::with_capacity(detail.lines.len());
+    for (r, benefit, members) in &groups {
+        let label = super::bundles::group_label(&words, &r.name_vi, &r.name_en, benefit, r.amount);
+        order.extend(members.iter().map(|&i| (i, Some(label.clone()))));
+    }
+    order.extend((0..detail.lines.len()).filter(|i| !order.iter().any(|(j, _)| j == i)).map(|i| (i, None)).collect::<Vec<_>>());
+    let lines = order
+        .into_iter()
+        .filter_map(|(i, bundle)| detail.lines.get(i).map(|l| (l, bundle)))
+        .map(|(l, bundle)| {
             let color = locale.pick(l.color_vi.as_deref().unwrap_or(&l.color), l.color_en.as_deref().unwrap_or(&l.color));
             InvoiceLine {
                 sku: l.sku.clone(),
@@ -35,6 +44,7 @@ pub fn invoice_for_order(detail: &OrderDetail, settings: &InvoiceSettings, local
                 unit_price: l.unit_price,
                 quantity: l.quantity,
                 line_total: l.line_total,
+                bundle,
             }
         })
         .collect();
@@ -128,6 +138,9 @@ pub fn invoice_html(invoice: &Invoice, pdf_url: Option<&str>) -> Markup {
                         }
                         tbody {
                             @for (i, l) in invoice.order.lines.iter().enumerate() {
+                                @if let Some(label) = l.bundle.as_ref().filter(|b| invoice.order.lines.get(i.wrapping_sub(1)).and_then(|p| p.bundle.as_ref()) != Some(*b)) {
+                                    tr.invoice-bundle { td {} td colspan="4" { strong { (label) } } }
+                                }
                                 tr data-sku=(l.sku) {
                                     td { (i + 1) }
                                     td { (l.name) br; small { (l.variant) " · " (t.sku) ": " (l.sku) } }
@@ -352,6 +365,40 @@ pub(crate) mod tests {
             payments: vec![],
             discounts: vec![],
         }
+    }
+
+    /// `sample_order` with its first and last lines sold as a bundle (its 100,000 discount).
+    pub(crate) fn bundle_order() -> OrderDetail {
+        let mut d = sample_order();
+        d.lines[0].discount = Vnd::new(40_000);
+        d.lines[2].discount = Vnd::new(60_000);
+        d.discounts = vec![crate::app::promotions::RedemptionRow {
+            promotion_id: 7,
+            code: None,
+            class: "product".into(),
+            name_vi: "Mua kèm giảm 10%".into(),
+            name_en: "10% off together".into(),
+            benefit: r#"{"type":"bundle_percent","products":[1,3],"percent":10}"#.into(),
+            amount: Vnd::new(100_000),
+            state: "claimed".into(),
+        }];
+        d
+    }
+
+    #[test]
+    fn a_bundles_lines_stand_together_under_its_name_and_saving() {
+        let inv = invoice_for_order(&bundle_order(), &InvoiceSettings::default(), None).unwrap();
+        let skus: Vec<&str> = inv.order.lines.iter().map(|l| l.sku.as_str()).collect();
+        assert_eq!(skus, ["GL-PHAO-DEN-M", "GL-DU-KAKI-XL", "GL-LEN-XAM-L"], "the bundle's lines first, together");
+        let html = invoice_html(&inv, None).into_string();
+        let heading = "Combo: Mua kèm giảm 10% — Mua kèm 2 sản phẩm giảm 10% · tiết kiệm 100.000 ₫";
+        assert_eq!(html.matches(heading).count(), 1, "one heading for the group: {html}");
+        let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle} missing"));
+        assert!(at(heading) < at("data-sku=\"GL-PHAO-DEN-M\"") && at("data-sku=\"GL-DU-KAKI-XL\"") < at("data-sku=\"GL-LEN-XAM-L\""));
+        let en = invoice_html(&invoice_for_order(&bundle_order(), &InvoiceSettings::default(), Some(Locale::En)).unwrap(), None).into_string();
+        assert!(en.contains("Bundle: 10% off together — Buy 2 together, 10% off · you save ₫100,000"), "{en}");
+        let plain = invoice_for_order(&sample_order(), &InvoiceSettings::default(), None).unwrap();
+        assert!(plain.order.lines.iter().all(|l| l.bundle.is_none()) && !invoice_html(&plain, None).into_string().contains("invoice-bundle"));
     }
 
     #[test]

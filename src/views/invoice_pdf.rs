@@ -430,6 +430,19 @@ fn layout(invoice: &Invoice, w: &mut Writer) {
     // The lines, with the table's head repeated on every page they run onto.
     table_head(w, t);
     for (i, l) in invoice.order.lines.iter().enumerate() {
+        // A bundle's heading above its first line.
+        if let Some(label) = l.bundle.as_ref().filter(|b| invoice.order.lines.get(i.wrapping_sub(1)).and_then(|p| p.bundle.as_ref()) != Some(*b)) {
+            let heading = w.wrap(label, COLUMNS.item_width, 9.0);
+            if w.ensure(heading.len() as f32 * 12.0 + 4.0) {
+                table_head(w, t);
+            }
+            for line in &heading {
+                w.y -= 12.0;
+                let y = w.y;
+                w.text(COLUMNS.item, y, 9.0, INK, Align::Left, line);
+            }
+            w.y -= 4.0;
+        }
         let name = w.wrap(&l.name, COLUMNS.item_width, 9.5);
         let detail = w.wrap(&format!("{} · {}: {}", l.variant, t.sku, l.sku), COLUMNS.item_width, 8.0);
         let height = name.len() as f32 * 12.5 + detail.len() as f32 * 10.5 + 8.0;
@@ -790,6 +803,14 @@ mod tests {
         }
         assert!(texts.iter().filter(|p| p.contains("SKU-")).count() >= 2, "the lines run over pages");
         assert!(text.contains(&inv.money(inv.order.total)));
+    }
+
+    #[test]
+    fn a_bundles_heading_stands_above_its_lines() {
+        let inv = invoice_for_order(&crate::views::invoice::tests::bundle_order(), &InvoiceSettings::default(), None).unwrap();
+        let text = extract_text(&invoice_pdf(&inv, FONT).unwrap());
+        let heading = text.find("Combo: Mua kèm giảm 10%").unwrap_or_else(|| panic!("{text}"));
+        assert!(heading < text.find("Gilê phao siêu nhẹ").unwrap() && text.find("Áo gilê dù").unwrap() < text.find("Gilê len dệt kim").unwrap(), "{text}");
     }
 
     #[test]

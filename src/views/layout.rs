@@ -144,13 +144,17 @@ fn header(ctx: &PageCtx) -> Markup {
                         maxlength="100" autocomplete="off" enterkeyhint="search";
                     button type="submit" { (t.search_button) }
                 }
-                // Not a landmark: three links (language, account, cart) are not a navigation section, and a
+                // Not a landmark: four links (language, account, wishlist, cart) are not a navigation section, and a
                 // "Language" label would misname the other links inside it.
                 div.utility {
                     a.lang href=(ctx.in_locale(ctx.locale.other())) hreflang=(ctx.locale.other().code())
                         lang=(ctx.locale.other().code()) { (t.switch_to) }
                     // The same link for everyone: cached pages never say who is signed in.
                     a.account-link href=(ctx.href(super::account::paths::ACCOUNT)) { (super::account_i18n::account_t(ctx.locale).account) }
+                    // The count comes from /wishlist/ids.json (public/js/app.js): the cached page holds none.
+                    a.wishlist-link href=(ctx.href(super::wishlist::WISHLIST)) aria-label=(ctx.locale.pick("Danh sách yêu thích", "Wishlist")) {
+                        span aria-hidden="true" { "♡" } span.wishlist-count data-wishlist-count="" {}
+                    }
                     a.cart-link href=(ctx.href(paths::CART)) { (t.cart) span.cart-count data-cart-count="" {} }
                 }
             }
@@ -324,6 +328,16 @@ mod tests {
         let bare = PageCtx { shop: ShopInfo::default(), ..ctx(Locale::Vi) };
         let bare = page(&bare, Head::default(), html! {}).into_string();
         assert!(!bare.contains("tel:") && !bare.contains("Bộ Công Thương") && !bare.contains("zalo"));
+    }
+
+    #[test]
+    fn the_header_links_the_wishlist_with_an_empty_count_for_the_script_to_fill() {
+        for (locale, href, label) in [(Locale::Vi, "/wishlist", "Danh sách yêu thích"), (Locale::En, "/en/wishlist", "Wishlist")] {
+            let html = page(&ctx(locale), Head::default(), html! {}).into_string();
+            let header = &html[html.find("<header").unwrap()..html.find("</header>").unwrap()];
+            let link = format!(r#"<a class="wishlist-link" href="{href}" aria-label="{label}"><span aria-hidden="true">♡</span><span class="wishlist-count" data-wishlist-count=""></span></a>"#);
+            assert!(header.contains(&link), "{header}");
+        }
     }
 
     #[test]

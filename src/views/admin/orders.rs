@@ -280,9 +280,21 @@ pub fn order_page(ctx: &AdminCtx, d: &OrderDetail, refunds: &[RefundRow], offer:
                 h2 { (tr(ctx, "Sản phẩm", "Lines")) }
                 div.admin-table-wrap tabindex="0" { table.admin-table {
                     thead { tr { th scope="col" { "SKU" } th scope="col" { (tr(ctx, "Sản phẩm", "Product")) } th scope="col" class="num" { (tr(ctx, "SL", "Qty")) } th scope="col" class="num" { (tr(ctx, "Đơn giá", "Unit price")) } th scope="col" class="num" { (tr(ctx, "Thành tiền", "Line total")) } } }
+                    @let line_row = |l: &crate::app::orders::OrderLine| html! {
+                        tr { td { (l.sku) } td { (ctx.locale.pick(&l.name_vi, &l.name_en)) " · " (l.size) " · " (ctx.locale.pick(l.color_vi.as_deref().unwrap_or(&l.color), l.color_en.as_deref().unwrap_or(&l.color))) } td.num { (l.quantity) } td.num { (ctx.money(l.unit_price)) } td.num { (ctx.money(l.line_total.saturating_sub(l.discount))) } }
+                    };
+                    // A bundle's lines together under its name and saving, as the shopper's order page shows them.
+                    @let bundles = crate::views::bundles::order_groups(&d.discounts, &d.lines);
+                    @let grouped: Vec<usize> = bundles.iter().flat_map(|(_, _, m)| m.iter().copied()).collect();
+                    @for (r, benefit, members) in &bundles {
+                        tbody.bundle-group data-bundle=(r.promotion_id) {
+                            (crate::views::bundles::group_head(&crate::views::bundles::words_ctx(ctx.locale), &r.name_vi, &r.name_en, Some(benefit), r.amount, 4))
+                            @for i in members { @if let Some(l) = d.lines.get(*i) { (line_row(l)) } }
+                        }
+                    }
                     tbody {
-                        @for l in &d.lines {
-                            tr { td { (l.sku) } td { (ctx.locale.pick(&l.name_vi, &l.name_en)) " · " (l.size) " · " (ctx.locale.pick(l.color_vi.as_deref().unwrap_or(&l.color), l.color_en.as_deref().unwrap_or(&l.color))) } td.num { (l.quantity) } td.num { (ctx.money(l.unit_price)) } td.num { (ctx.money(l.line_total.saturating_sub(l.discount))) } }
+                        @for l in d.lines.iter().enumerate().filter(|(i, _)| !grouped.contains(i)).map(|(_, l)| l) {
+                            (line_row(l))
                         }
                     }
                     tfoot {
@@ -585,6 +597,21 @@ mod tests {
         let html = order_page(&ctx(), &d, &[], &offer, None, &[], false).into_string();
         assert!(html.contains("Gilê phao siêu nhẹ · M · Đen"), "{html}");
         assert!(!html.contains(" · M · c<"), "the colour code is not shown");
+    }
+
+    #[test]
+    fn a_bundles_lines_are_grouped_under_its_name_and_discount() {
+        let d = crate::views::invoice::tests::bundle_order();
+        let offer = Offer { actions: Vec::new(), refundable: Vnd::ZERO };
+        let html = order_page(&ctx(), &d, &[], &offer, None, &[], false).into_string();
+        let group = html.find(r#"<tbody class="bundle-group" data-bundle="7">"#).unwrap_or_else(|| panic!("{html}"));
+        let rest = group + html[group..].find("</tbody>").unwrap();
+        let inside = &html[group..rest];
+        assert!(inside.contains("Combo: ") && inside.contains("Mua kèm giảm 10%") && inside.contains("−100.000"), "{inside}");
+        assert!(inside.contains("GL-PHAO-DEN-M") && inside.contains("GL-DU-KAKI-XL") && !inside.contains("GL-LEN-XAM-L"), "{inside}");
+        assert!(html[rest..].contains("GL-LEN-XAM-L"), "the other line after the group");
+        let plain = order_page(&ctx(), &crate::views::invoice::tests::sample_order(), &[], &offer, None, &[], false).into_string();
+        assert!(!plain.contains("bundle-group"));
     }
 
     fn line(n: usize, number: &str) -> StatementLine {
