@@ -152,6 +152,11 @@ impl ProductInput {
         }
     }
 
+    /// A new product's empty form: nothing typed, a draft.
+    pub fn blank() -> ProductInput {
+        ProductInput::parse_lenient(&[])
+    }
+
     fn audit_json(&self) -> Value {
         json!(self)
     }
@@ -845,17 +850,9 @@ mod flow_tests {
             category_id: category,
             name_vi: "Gile mới".into(),
             name_en: "New vest".into(),
-            description_vi: String::new(),
-            description_en: String::new(),
-            seo_title_vi: String::new(),
-            seo_title_en: String::new(),
-            seo_description_vi: String::new(),
-            seo_description_en: String::new(),
-            status: ProductStatus::Draft,
-            tags: Vec::new(),
-            weight_grams: 0,
             gender: Gender::Male,
             age_group: AgeGroup::Adult,
+            ..ProductInput::blank()
         };
         let id = 9_000;
         assert_eq!(block_on(db.batch(&create_batch(&STAFF, id, &ProductInput { weight_grams: 450, ..input.clone() }, 1))).unwrap()[0].changes(), 1);

@@ -14,13 +14,13 @@ use super::db::{Db, DbError, Sql};
 use super::outbox::PassReport;
 use crate::domain::ad_tags::{capi_body, Purchase};
 use crate::domain::money::Vnd;
-use crate::domain::notify::{after_failure, AfterFailure, SendError, LEASE_SECONDS};
+use crate::domain::notify::{after_failure, AfterFailure, SendError, TransportError, LEASE_SECONDS};
 
 /// The transport: Meta's Graph API over `fetch`, or a test's fake.
 #[expect(async_fn_in_trait, reason = "used generically (`impl CapiSender`), never as a `Send` future or a trait object")]
 pub trait CapiSender {
     /// Posts one JSON body to `url`; the answer's status and body, or why none came.
-    async fn post(&self, url: &str, body: &str) -> Result<(u16, String), String>;
+    async fn post(&self, url: &str, body: &str) -> Result<(u16, String), TransportError>;
 }
 
 /// The order's Purchase event, in the batch that records its payment (after the order's row is
@@ -80,7 +80,7 @@ pub async fn run_pass(db: &impl Db, sender: &impl CapiSender, url: &str, origin:
         let outcome = match sender.post(url, &capi_body(&purchase).to_string()).await {
             Ok((status, _)) if (200..300).contains(&status) => Ok(()),
             Ok((status, body)) => Err(SendError::from_status(status, &body)),
-            Err(e) => Err(SendError::Retry(e)),
+            Err(e) => Err(e.into_send_error("Conversions API")),
         };
         let record = match outcome {
             Ok(()) => {
@@ -128,18 +128,18 @@ mod tests {
 
     /// Answers each post with the next status (200 when none is left) and keeps what it was sent.
     struct Fake {
-        answers: RefCell<Vec<Result<u16, String>>>,
+        answers: RefCell<Vec<Result<u16, TransportError>>>,
         sent: RefCell<Vec<serde_json::Value>>,
     }
 
     impl Fake {
-        fn new(answers: Vec<Result<u16, String>>) -> Fake {
+        fn new(answers: Vec<Result<u16, TransportError>>) -> Fake {
             Fake { answers: RefCell::new(answers), sent: RefCell::new(Vec::new()) }
         }
     }
 
     impl CapiSender for Fake {
-        async fn post(&self, url: &str, body: &str) -> Result<(u16, String), String> {
+        async fn post(&self, url: &str, body: &str) -> Result<(u16, String), TransportError> {
             assert!(url.contains("/events?access_token="), "{url}");
             self.sent.borrow_mut().push(serde_json::from_str(body).expect("JSON"));
             let next = if self.answers.borrow().is_empty() { Ok(200) } else { self.answers.borrow_mut().remove(0) };
@@ -206,7 +206,7 @@ mod tests {
         let db = Sqlite::demo();
         let first = order(&db, 1, true, true);
         let second = order(&db, 2, true, true);
-        let fake = Fake::new(vec![Err("timeout".into()), Ok(400)]);
+        let fake = Fake::new(vec![Err(TransportError::Unreachable("timeout".into())), Ok(400)]);
         let report = block_on(run_pass(&db, &fake, URL, "https://vestify.vn", "c1", NOW, 50)).expect("pass");
         assert_eq!((report.retried, report.dead), (1, 1));
         let status = |id: &str| db.text(&format!("SELECT status || '/' || attempts FROM capi_events WHERE order_id = '{id}'"));
@@ -217,5 +217,18 @@ mod tests {
         let later = block_on(run_pass(&db, &fake, URL, "https://vestify.vn", "c3", NOW + 86_400, 50)).expect("later");
         assert_eq!(later.sent, 1);
         assert_eq!((status(&retried).as_str(), status(&dead).as_str()), ("sent/2", "dead/1"));
+    }
+
+    #[test]
+    fn a_request_the_runtime_refuses_to_make_is_dead_at_once() {
+        let db = Sqlite::demo();
+        let id = order(&db, 1, true, true);
+        let fake = Fake::new(vec![Err(TransportError::Request("header content-type: invalid value".into()))]);
+        let report = block_on(run_pass(&db, &fake, URL, "https://vestify.vn", "c1", NOW, 50)).expect("pass");
+        assert_eq!((report.claimed, report.retried, report.dead), (1, 0, 1));
+        let row = db.text(&format!("SELECT status || '/' || attempts || ' ' || last_error FROM capi_events WHERE order_id = '{id}'"));
+        assert_eq!(row, "dead/1 Conversions API request refused by the runtime: header content-type: invalid value");
+        // Dead is final: no later pass sends it again.
+        assert_eq!(block_on(run_pass(&db, &fake, URL, "https://vestify.vn", "c2", NOW + 86_400, 50)).expect("later").claimed, 0);
     }
 }

@@ -348,15 +348,7 @@ mod tests {
     use super::*;
     use crate::domain::money::Currency;
 
-    fn balanced(sqls: &[Sql]) {
-        for sql in sqls {
-            let highest = (1..=12).rev().find(|n| sql.text.contains(&format!("?{n}")));
-            match highest {
-                Some(n) => assert_eq!(n, sql.params.len(), "{}", sql.text),
-                None => assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text),
-            }
-        }
-    }
+    use crate::app::testing::assert_balanced as balanced;
 
     #[test]
     fn every_statement_binds_its_placeholders() {

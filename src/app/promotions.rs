@@ -682,13 +682,7 @@ mod tests {
     use super::*;
     use crate::domain::promotions::{price, Applied, Class, PricingInput};
 
-    fn balanced(sqls: &[Sql]) {
-        for sql in sqls {
-            if !sql.text.contains("?1") {
-                assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text);
-            }
-        }
-    }
+    use crate::app::testing::assert_balanced as balanced;
 
     fn pricing() -> Pricing {
         let lines = [Line { variant_id: 1, product_id: 1, categories: vec![], collections: vec![], unit_price: Vnd::new(100), quantity: 2, on_sale: false }];

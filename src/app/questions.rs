@@ -109,12 +109,28 @@ async fn check_pace(db: &impl Db, customer_id: &str, now: i64) -> Result<(), QaE
 }
 
 /// The condition an insert of a customer's post carries, so two posts at once cannot both pass the
-/// limit: fewer than the limit within the window (binds: customer, since, customer, since).
+/// limit: fewer than the limit within the window (binds: customer, since, customer, since, limit).
 const UNDER_LIMIT: &str = "(SELECT COUNT(*) FROM product_questions WHERE customer_id = ? AND created_at > ?) \
      + (SELECT COUNT(*) FROM product_answers WHERE customer_id = ? AND by = 'buyer' AND created_at > ?) < ?";
 
-fn under_limit(sql: Sql, customer_id: &str, now: i64) -> Sql {
-    sql.bind(customer_id).bind(now - POST_WINDOW).bind(customer_id).bind(now - POST_WINDOW).bind(POSTS_PER_WINDOW)
+/// `insert` (an `INSERT … SELECT` of a customer's post) gated on `UNDER_LIMIT`.
+fn under_limit(mut insert: Sql, customer_id: &str, now: i64) -> Sql {
+    let since = now - POST_WINDOW;
+    insert.push(&format!(" WHERE {UNDER_LIMIT}"), [customer_id.into(), since.into(), customer_id.into(), since.into(), POSTS_PER_WINDOW.into()]);
+    insert
+}
+
+/// Takes a customer's post (a question, or a buyer's answer; `body` already checked): its author's
+/// name and the pace first, then `insert` — an `INSERT … SELECT` of the row, given the name and the
+/// flags — gated on `UNDER_LIMIT` in the same statement. The post waits for a moderator.
+async fn post_under_limit(db: &impl Db, customer_id: &str, body: &str, id: &str, now: i64, insert: impl FnOnce(String, String) -> Sql) -> Result<Posted, QaError> {
+    let name = author(db, customer_id).await?;
+    check_pace(db, customer_id, now).await?;
+    let flags: Vec<&'static str> = flags(body).iter().map(|f| f.code()).collect();
+    if db.run(&under_limit(insert(name, flags.join(",")), customer_id, now)).await? == 0 {
+        return Err(QaError::TooMany { retry_after: 60 });
+    }
+    Ok(Posted { id: id.to_string(), status: QaStatus::Pending, flags })
 }
 
 /// A question or an answer as taken.
@@ -130,30 +146,22 @@ pub struct Posted {
 pub async fn ask(db: &impl Db, customer_id: &str, slug: &str, body: &str, locale: &str, id: &str, now: i64) -> Result<Posted, QaError> {
     let product_id = product_id(db, slug).await?;
     let body = validate_question(body).map_err(QaError::Invalid)?;
-    let name = author(db, customer_id).await?;
-    check_pace(db, customer_id, now).await?;
-    let flags: Vec<&'static str> = flags(&body).iter().map(|f| f.code()).collect();
-    let insert = under_limit(
-        Sql::new(format!(
+    post_under_limit(db, customer_id, &body, id, now, |name, flags| {
+        Sql::new(
             "INSERT INTO product_questions (id, product_id, customer_id, author_name, locale, body, flags, status, created_at, updated_at) \
-             SELECT ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ? WHERE {UNDER_LIMIT}"
-        ))
+             SELECT ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?",
+        )
         .bind(id)
         .bind(product_id)
         .bind(customer_id)
         .bind(name)
         .bind(if locale == "en" { "en" } else { "vi" })
         .bind(body.as_str())
-        .bind(flags.join(","))
+        .bind(flags)
         .bind(now)
-        .bind(now),
-        customer_id,
-        now,
-    );
-    if db.run(&insert).await? == 0 {
-        return Err(QaError::TooMany { retry_after: 60 });
-    }
-    Ok(Posted { id: id.to_string(), status: QaStatus::Pending, flags })
+        .bind(now)
+    })
+    .await
 }
 
 /// The published question `question_id` of a product on sale: its product, or `NotFound`.
@@ -185,29 +193,21 @@ pub async fn answer_as_buyer(db: &impl Db, customer_id: &str, question_id: &str,
         return Err(QaError::NotABuyer);
     }
     let body = validate_answer(body).map_err(QaError::Invalid)?;
-    let name = author(db, customer_id).await?;
-    check_pace(db, customer_id, now).await?;
-    let flags: Vec<&'static str> = flags(&body).iter().map(|f| f.code()).collect();
-    let insert = under_limit(
-        Sql::new(format!(
+    post_under_limit(db, customer_id, &body, id, now, |name, flags| {
+        Sql::new(
             "INSERT INTO product_answers (id, question_id, by, customer_id, author_name, body, flags, status, created_at, updated_at) \
-             SELECT ?, ?, 'buyer', ?, ?, ?, ?, 'pending', ?, ? WHERE {UNDER_LIMIT}"
-        ))
+             SELECT ?, ?, 'buyer', ?, ?, ?, ?, 'pending', ?, ?",
+        )
         .bind(id)
         .bind(question_id)
         .bind(customer_id)
         .bind(name)
         .bind(body.as_str())
-        .bind(flags.join(","))
+        .bind(flags)
         .bind(now)
-        .bind(now),
-        customer_id,
-        now,
-    );
-    if db.run(&insert).await? == 0 {
-        return Err(QaError::TooMany { retry_after: 60 });
-    }
-    Ok(Posted { id: id.to_string(), status: QaStatus::Pending, flags })
+        .bind(now)
+    })
+    .await
 }
 
 /// The shop's answer from the admin, published at once (a moderator wrote it). Answering a question
@@ -605,7 +605,7 @@ mod tests {
         ask_ok(&db, "c3", &slug, 22, NOW + POST_WINDOW + 1);
         // The insert itself holds the limit, whatever the check before it saw.
         let raced = under_limit(
-            Sql::new(format!("INSERT INTO product_questions (id, product_id, customer_id, author_name, body, status, created_at, updated_at) SELECT 'x', 1, 'c3', 'A', 'b', 'pending', ?, ? WHERE {UNDER_LIMIT}"))
+            Sql::new("INSERT INTO product_questions (id, product_id, customer_id, author_name, body, status, created_at, updated_at) SELECT 'x', 1, 'c3', 'A', 'b', 'pending', ?, ?")
                 .bind(NOW + 10)
                 .bind(NOW + 10),
             "c3",

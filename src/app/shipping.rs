@@ -128,20 +128,24 @@ fn rate_json(r: &Rate) -> serde_json::Value {
     serde_json::json!({"zone": r.zone.code(), "method": r.method.code(), "up_to_grams": r.up_to_grams, "fee": r.fee, "eta_min": r.eta_min, "eta_max": r.eta_max})
 }
 
+/// `sql` with a rate's six columns bound in the table's order (zone, method, up_to_grams, fee,
+/// eta_min, eta_max).
+fn bind_rate(sql: Sql, rate: &Rate) -> Sql {
+    sql.bind(rate.zone.code())
+        .bind(rate.method.code())
+        .bind(rate.up_to_grams.map_or(SqlValue::Null, SqlValue::Int))
+        .bind(rate.fee)
+        .bind(rate.eta_min)
+        .bind(rate.eta_max)
+}
+
 /// Adds a row to the rate table, audited (`shipping_rate.create`).
 pub async fn add_rate(db: &impl Db, actor: &Actor<'_>, input: &RateInput, now: i64) -> Result<Result<(), RateEditError>, DbError> {
     let rate = match parse_rate(input) {
         Ok(r) => r,
         Err(e) => return Ok(Err(e)),
     };
-    let insert = Sql::new("INSERT INTO shipping_rates (zone, method, up_to_grams, fee, eta_min, eta_max, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(rate.zone.code())
-        .bind(rate.method.code())
-        .bind(rate.up_to_grams.map_or(SqlValue::Null, SqlValue::Int))
-        .bind(rate.fee)
-        .bind(rate.eta_min)
-        .bind(rate.eta_max)
-        .bind(now);
+    let insert = bind_rate(Sql::new("INSERT INTO shipping_rates (zone, method, up_to_grams, fee, eta_min, eta_max, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"), &rate).bind(now);
     match db.batch(&[insert, audit_created_sql(actor, "shipping_rate.create", "shipping_rate", "shipping_rates", &rate_json(&rate), now)]).await {
         Ok(_) => Ok(Ok(())),
         Err(e) if e.is_constraint() => Ok(Err(RateEditError::Duplicate)),
@@ -156,15 +160,8 @@ pub async fn update_rate(db: &impl Db, actor: &Actor<'_>, id: i64, input: &RateI
         Err(e) => return Ok(Err(e)),
     };
     let Some(before) = rate_table(db).await?.into_iter().find(|r| r.id == id) else { return Ok(Err(RateEditError::NotFound)) };
-    let update = Sql::new("UPDATE shipping_rates SET zone = ?, method = ?, up_to_grams = ?, fee = ?, eta_min = ?, eta_max = ?, updated_at = ? WHERE id = ?")
-        .bind(rate.zone.code())
-        .bind(rate.method.code())
-        .bind(rate.up_to_grams.map_or(SqlValue::Null, SqlValue::Int))
-        .bind(rate.fee)
-        .bind(rate.eta_min)
-        .bind(rate.eta_max)
-        .bind(now)
-        .bind(id);
+    let update =
+        bind_rate(Sql::new("UPDATE shipping_rates SET zone = ?, method = ?, up_to_grams = ?, fee = ?, eta_min = ?, eta_max = ?, updated_at = ? WHERE id = ?"), &rate).bind(now).bind(id);
     let audit = audit_sql(actor, "shipping_rate.update", "shipping_rate", &id.to_string(), Some(&rate_json(&before.rate)), Some(&rate_json(&rate)), now);
     match db.batch(&[update, audit]).await {
         Ok(_) => Ok(Ok(())),

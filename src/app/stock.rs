@@ -279,14 +279,7 @@ pub fn overdue_orders(now: i64, limit: i64) -> Sql {
 mod tests {
     use super::*;
 
-    fn balanced(sqls: &[Sql]) {
-        for sql in sqls {
-            // Numbered placeholders (?1) may repeat; plain ones must match the values one to one.
-            if !sql.text.contains("?1") {
-                assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text);
-            }
-        }
-    }
+    use crate::app::testing::assert_balanced as balanced;
 
     #[test]
     fn every_batch_binds_its_placeholders() {

@@ -136,6 +136,18 @@ impl Db for Sqlite {
     }
 }
 
+/// Asserts that each statement binds as many values as its placeholders take: plain `?` one to one,
+/// numbered ones (`?1`, which may repeat) up to the highest number.
+pub fn assert_balanced(sqls: &[Sql]) {
+    for sql in sqls {
+        let highest = (1..=12).rev().find(|n| sql.text.contains(&format!("?{n}")));
+        match highest {
+            Some(n) => assert_eq!(n, sql.params.len(), "{}", sql.text),
+            None => assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text),
+        }
+    }
+}
+
 /// Runs a future to completion on the test thread.
 pub fn block_on<F: Future>(f: F) -> F::Output {
     futures::executor::block_on(f)

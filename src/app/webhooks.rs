@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use super::admin::{audit_created_sql, audit_sql, Actor};
 use super::db::{Db, DbError, Sql, SqlValue};
 use super::outbox::{run_channel, Claimed, PassReport, INSERT, ON_CONFLICT};
-use crate::domain::notify::{Channel, SendError};
+use crate::domain::notify::{Channel, SendError, TransportError};
 use crate::domain::webhooks::{self, check_url, event_id, events_from_form, BadUrl, Delivery, Event};
 
 /// The endpoints `e` subscribed to `event` and active (a join condition).
@@ -237,7 +237,7 @@ pub fn deliveries_sql(endpoint_id: i64) -> Sql {
 #[expect(async_fn_in_trait, reason = "used generically (`impl WebhookSender`), never as a `Send` future or a trait object")]
 pub trait WebhookSender {
     /// POSTs one delivery; the receiver's status and body, or why no answer came (a timeout too).
-    async fn post(&self, delivery: &Delivery) -> Result<(u16, String), String>;
+    async fn post(&self, delivery: &Delivery) -> Result<(u16, String), TransportError>;
 }
 
 /// What delivery needs from the configuration.
@@ -274,7 +274,7 @@ pub async fn run_webhook_pass(db: &impl Db, sender: &impl WebhookSender, config:
         };
         let (code, result) = match sender.post(&delivery).await {
             Ok((status, body)) => (SqlValue::Int(i64::from(status)), webhooks::outcome(status, &body)),
-            Err(e) => (SqlValue::Null, Err(SendError::Retry(format!("no answer: {e}")))),
+            Err(e) => (SqlValue::Null, Err(e.into_send_error("endpoint"))),
         };
         let mut record = Sql::new("UPDATE outbox SET response_code = ? WHERE id = ? AND claim = ?");
         record.params.push(code);
@@ -339,11 +339,11 @@ mod tests {
     #[derive(Default)]
     struct FakeReceiver {
         got: RefCell<Vec<Delivery>>,
-        answers: RefCell<Vec<Result<(u16, String), String>>>,
+        answers: RefCell<Vec<Result<(u16, String), TransportError>>>,
     }
 
     impl WebhookSender for FakeReceiver {
-        async fn post(&self, d: &Delivery) -> Result<(u16, String), String> {
+        async fn post(&self, d: &Delivery) -> Result<(u16, String), TransportError> {
             self.got.borrow_mut().push(d.clone());
             if self.answers.borrow().is_empty() { Ok((200, "ok".into())) } else { self.answers.borrow_mut().remove(0) }
         }
@@ -419,9 +419,9 @@ mod tests {
         let v = free_variant(&db, 1, 0);
         let o = place_order(&db, 1, v, 1, "sandbox", NOW, NOW + 900);
         let receiver = FakeReceiver::default();
-        *receiver.answers.borrow_mut() = vec![Ok((500, "down".into())), Err("timed out".into())];
+        *receiver.answers.borrow_mut() = vec![Ok((500, "down".into())), Err(TransportError::Unreachable("timed out".into()))];
         let mut at = NOW;
-        for expected in ["HTTP 500: down", "no answer: timed out"] {
+        for expected in ["HTTP 500: down", "endpoint unreachable: timed out"] {
             let report = block_on(run_webhook_pass(&db, &receiver, &config(), "p", at, 50)).unwrap();
             assert_eq!((report.claimed, report.retried), (1, 1));
             assert_eq!(db.text("SELECT last_error FROM outbox WHERE channel = 'webhook'"), expected);
@@ -444,6 +444,23 @@ mod tests {
         assert_eq!((log.len(), log[0].status.as_str(), log[0].response_code), (1, "sent", Some(200)));
         // Nothing left to send.
         assert_eq!(block_on(run_webhook_pass(&db, &receiver, &config(), "q", at + 100_000, 50)).unwrap(), PassReport::default());
+    }
+
+    #[test]
+    fn a_request_the_runtime_refuses_to_make_is_dead_at_once_and_no_answer_is_retried() {
+        let db = Sqlite::demo();
+        let (unbuildable, _) = endpoint(&db, &["order.created"]);
+        let (unreachable, _) = endpoint(&db, &["order.created"]);
+        let v = free_variant(&db, 1, 0);
+        place_order(&db, 1, v, 1, "sandbox", NOW, NOW + 900);
+        // Answers in the order the pass claims the rows (by id: the first endpoint's first).
+        let receiver = FakeReceiver::default();
+        *receiver.answers.borrow_mut() = vec![Err(TransportError::Request("header x-bad: invalid value".into())), Err(TransportError::Unreachable("dns".into()))];
+        let report = block_on(run_webhook_pass(&db, &receiver, &config(), "p", NOW, 50)).unwrap();
+        assert_eq!((report.claimed, report.dead, report.retried), (2, 1, 1));
+        let row = |id: i64| db.text(&format!("SELECT status || '/' || attempts || ' ' || COALESCE(response_code, 'none') || ' ' || last_error FROM outbox WHERE channel = 'webhook' AND recipient = '{id}'"));
+        assert_eq!(row(unbuildable), "dead/1 none endpoint request refused by the runtime: header x-bad: invalid value");
+        assert_eq!(row(unreachable), "pending/1 none endpoint unreachable: dns");
     }
 
     #[test]

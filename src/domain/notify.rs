@@ -283,8 +283,10 @@ impl SendError {
     }
 }
 
-/// Why a push or ZNS transport has no answer for the pass to judge (the provider's answers are
-/// judged by `webpush::outcome` and `zns::answer`), as `SendError` is the email transport's.
+/// Why an HTTP transport of the outbox (Resend, Web Push, ZNS, the apps' webhooks, Meta's
+/// Conversions API) has no answer for the pass to judge; each judges an answer its own way
+/// (`resend_answer`, `webpush::outcome`, `zns::answer`, `webhooks::outcome`, `SendError::from_status`).
+/// `into_send_error` is the one decision between dead and retried for a try that got no answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TransportError {
     /// The request could not be made from the message (a header or URL the runtime refuses):
@@ -294,13 +296,22 @@ pub enum TransportError {
     Unreachable(String),
 }
 
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::Request(m) => write!(f, "request refused by the runtime: {m}"),
+            TransportError::Unreachable(m) => write!(f, "unreachable: {m}"),
+        }
+    }
+}
+
 impl TransportError {
     /// What the outbox does with it: a request that cannot be made is dead at once, no answer is
     /// retried with the backoff. `provider` names it in the message (`push service`, `ZNS`).
     pub fn into_send_error(self, provider: &str) -> SendError {
         match self {
-            TransportError::Request(m) => SendError::Permanent(format!("{provider} request refused by the runtime: {m}")),
-            TransportError::Unreachable(m) => SendError::Retry(format!("{provider} unreachable: {m}")),
+            TransportError::Request(_) => SendError::Permanent(format!("{provider} {self}")),
+            TransportError::Unreachable(_) => SendError::Retry(format!("{provider} {self}")),
         }
     }
 }

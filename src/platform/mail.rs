@@ -15,7 +15,7 @@ use crate::app::webhooks::run_webhook_pass;
 use crate::app::zns::run_zns_pass;
 use crate::domain::error::AppError;
 use crate::domain::invoice::ShopDetails;
-use crate::domain::notify::{resend_answer, resend_request, Email, MailTransport, SendError};
+use crate::domain::notify::{resend_answer, resend_request, Email, MailTransport, SendError, TransportError};
 use crate::views::email::Sender;
 
 struct WorkerMailer<'a> {
@@ -32,9 +32,9 @@ impl Mailer for WorkerMailer<'_> {
                 worker::console_log!("mail sink: to {} — {}", email.to, email.subject);
                 Ok(format!("sink:{}", email.idempotency_key))
             }
-            MailTransport::Resend { base, api_key } => match super::http::send(&resend_request(base, api_key, from, email)).await {
+            MailTransport::Resend { base, api_key } => match super::http::exchange(&resend_request(base, api_key, from, email)).await {
                 Ok(answer) => resend_answer(answer.status, &answer.body),
-                Err(e) => Err(SendError::Retry(format!("Resend unreachable: {e}"))),
+                Err(e) => Err(e.into_send_error("Resend")),
             },
             MailTransport::Cloudflare { binding } => {
                 let sender = self.env.send_email(binding).map_err(|e| SendError::Retry(format!("send_email binding {binding}: {e}")))?;
@@ -53,8 +53,8 @@ impl Mailer for WorkerMailer<'_> {
 struct WorkerCapi;
 
 impl crate::app::capi::CapiSender for WorkerCapi {
-    async fn post(&self, url: &str, body: &str) -> Result<(u16, String), String> {
-        let answer = super::http::send(&crate::domain::payments::Outbound::post(url.to_string(), "application/json", body.to_string())).await.map_err(|e| e.to_string())?;
+    async fn post(&self, url: &str, body: &str) -> Result<(u16, String), TransportError> {
+        let answer = super::http::exchange(&crate::domain::payments::Outbound::post(url.to_string(), "application/json", body.to_string())).await?;
         Ok((answer.status, answer.body))
     }
 }

@@ -41,8 +41,7 @@ pub struct WorkerZns;
 
 impl ZnsSender for WorkerZns {
     async fn send(&self, request: &Outbound) -> Result<(u16, String), TransportError> {
-        // `http::send` fails before an answer only when the runtime's fetch does (or refuses a header).
-        let answer = super::http::send(request).await.map_err(|e| TransportError::Unreachable(e.to_string()))?;
+        let answer = super::http::exchange(request).await?;
         Ok((answer.status, answer.body))
     }
 }
@@ -53,30 +52,30 @@ pub struct WorkerWebhooks;
 const WEBHOOK_TIMEOUT_MS: u64 = 10_000;
 
 impl WebhookSender for WorkerWebhooks {
-    async fn post(&self, delivery: &Delivery) -> Result<(u16, String), String> {
+    async fn post(&self, delivery: &Delivery) -> Result<(u16, String), TransportError> {
         use futures::future::{select, Either};
         let headers = Headers::new();
         for (name, value) in &delivery.headers {
-            headers.set(name, value).map_err(|e| format!("header {name}: {e}"))?;
+            headers.set(name, value).map_err(|e| TransportError::Request(format!("header {name}: {e}")))?;
         }
         let mut init = RequestInit::new();
         // No redirects: a 3xx is an answer (retried), never a hop to an address the guard did not check.
         init.with_method(Method::Post).with_headers(headers).with_redirect(worker::RequestRedirect::Manual);
         init.with_body(Some(wasm_bindgen::JsValue::from_str(&delivery.body)));
-        let outgoing = Request::new_with_init(&delivery.url, &init).map_err(|e| format!("request: {e}"))?;
+        let outgoing = Request::new_with_init(&delivery.url, &init).map_err(|e| TransportError::Request(format!("request: {e}")))?;
         let controller = worker::AbortController::default();
         let signal = controller.signal();
         let send = async move {
-            let mut response = Fetch::Request(outgoing).send_with_signal(&signal).await.map_err(|e| format!("fetch: {e}"))?;
+            let mut response = Fetch::Request(outgoing).send_with_signal(&signal).await.map_err(|e| TransportError::Unreachable(format!("fetch: {e}")))?;
             let body = response.text().await.unwrap_or_default();
-            Ok::<_, String>((response.status_code(), body))
+            Ok::<_, TransportError>((response.status_code(), body))
         };
         let timeout = worker::Delay::from(std::time::Duration::from_millis(WEBHOOK_TIMEOUT_MS));
         match select(Box::pin(send), timeout).await {
             Either::Left((answer, _)) => answer,
             Either::Right(((), _)) => {
                 controller.abort();
-                Err(format!("timed out after {} s", WEBHOOK_TIMEOUT_MS / 1000))
+                Err(TransportError::Unreachable(format!("timed out after {} s", WEBHOOK_TIMEOUT_MS / 1000)))
             }
         }
     }

@@ -78,6 +78,15 @@ pub async fn check(env: &Env, req: &Request, action: Action) -> std::result::Res
     Ok(standing(env, req, action).await?.retry_after)
 }
 
+/// Counts one `action` by the request's client; over the limit, the 429 that says when to retry
+/// (`AppError::TooManyRequests`).
+pub async fn within(env: &Env, req: &Request, action: Action) -> std::result::Result<(), AppError> {
+    match check(env, req, action).await? {
+        Some(retry_after) => Err(AppError::TooManyRequests { retry_after }),
+        None => Ok(()),
+    }
+}
+
 /// `check`, with what is left of the limit (the API's `RateLimit-*` headers).
 pub async fn standing(env: &Env, req: &Request, action: Action) -> std::result::Result<RateStatus, AppError> {
     standing_of(env, action, &client(req)).await

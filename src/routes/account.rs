@@ -8,8 +8,8 @@
 use worker::{Env, Method, Request, Response};
 
 use super::http::{
-    attachment, cart_cookies, cart_from_cookie, clear_cart_cookies, cookie, error_page, foreign_form, html, query_param, read_form, redirect, require_secret, Form,
-    SetCookie,
+    attachment, cart_cookies, cart_from_cookie, clear_cart_cookies, cookie, error_page, html, query_param, redirect, require_secret, serve_guarded_page, FormGuard,
+    Page, SetCookie,
 };
 use super::Incoming;
 use crate::app::address_book::{self, AddressInput, SaveError};
@@ -33,11 +33,11 @@ use crate::domain::oauth::{open, safe_return, seal};
 use crate::domain::session::{sign_in_again, Ended, KeptForm, KeptKind, Realm, KEPT_SECONDS, SESSION_EXPIRED};
 use crate::domain::throttle::Action;
 use crate::platform::accounts::{hash_password, session_cookie, shopper_or_ended, start_session, verify_password, Shopper};
-use crate::platform::config::{now, Config};
+use crate::platform::config::now;
 use crate::platform::d1::D1;
 use crate::app::db::Db;
-use crate::platform::security::{check_form, SESSION_COOKIE};
-use crate::platform::{random, rate_limit_do, DB};
+use crate::platform::security::SESSION_COOKIE;
+use crate::platform::{random, rate_limit_do};
 use crate::views::account::{self, paths, AccountView, AddressRow, OrderSummary};
 use crate::views::account_i18n::account_t;
 use crate::views::PageCtx;
@@ -45,18 +45,22 @@ use crate::views::PageCtx;
 /// Social sign-in (`/auth/{provider}/…`): the same calls, sign-in and pages as the rest of the account.
 mod social;
 
-/// What every handler here gets.
+/// What every handler here gets: the page (request, context, form) with the database and the
+/// signed-in shopper.
 struct Call<'a> {
-    req: &'a Request,
-    incoming: &'a Incoming,
-    env: &'a Env,
-    ctx: PageCtx,
-    config: std::rc::Rc<Config>,
+    page: &'a Page<'a>,
     db: D1,
-    form: Form,
     shopper: Option<Shopper>,
     /// The session this device had, when it has ended (the shopper is then `None`).
     ended: Option<Ended>,
+}
+
+impl<'a> std::ops::Deref for Call<'a> {
+    type Target = Page<'a>;
+
+    fn deref(&self) -> &Page<'a> {
+        self.page
+    }
 }
 
 impl Call<'_> {
@@ -158,38 +162,22 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
     }
 }
 
-/// Runs the route `route`: names it, then what every account page does first (the page context,
-/// the form and its CSRF check, the signed-in shopper), then `handler`; its error is the page in
-/// the visitor's language.
-async fn serve<H>(mut req: Request, incoming: &Incoming, env: &Env, route: &'static str, handler: H) -> Response
+/// Runs the route `route` as every page area does (`serve_guarded_page`: the page context, the
+/// form and its CSRF check), with the signed-in shopper (or the session that ended) found before
+/// `handler`.
+async fn serve<H>(req: Request, incoming: &Incoming, env: &Env, route: &'static str, handler: H) -> Response
 where
     H: AsyncFnOnce(&Call<'_>) -> Result<Response, AppError>,
 {
-    incoming.name(route);
-    let config = Config::from_env(env);
-    let (locale, local) = Locale::split_path(&incoming.path);
-    let version = crate::platform::edge_cache::catalog_version(env).await;
-    let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
-    let fail = |ctx: &PageCtx, e: AppError| error_page(ctx, incoming, e);
-    let db = match env.d1(DB) {
-        Ok(db) => D1::from_binding(db),
-        Err(e) => return fail(&ctx, AppError::internal("d1 binding", e)),
-    };
-    let post = incoming.method == Method::Post;
-    let form = match read_form(&mut req, post).await {
-        Ok(form) => form,
-        Err(e) => return fail(&ctx, e),
-    };
     // Apple's form_post callback is a cross-site POST by design; its state and PKCE protect it.
-    if post && !social::is_cross_site_callback(local) && !check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
-        return foreign_form(&ctx, incoming);
-    }
-    let (shopper, ended) = match shopper_or_ended(&req, &db, config.customer_sessions).await {
-        Ok(s) => s,
-        Err(e) => return fail(&ctx, e),
-    };
-    let call = Call { req: &req, incoming, env, ctx, config, db, form, shopper, ended };
-    handler(&call).await.unwrap_or_else(|e| fail(&call.ctx, e))
+    let (_, local) = Locale::split_path(&incoming.path);
+    let guard = if social::is_cross_site_callback(local) { FormGuard::CrossSite } else { FormGuard::CsrfToken };
+    serve_guarded_page(req, incoming, env, route, guard, async |page| {
+        let db = D1::open(env)?;
+        let (shopper, ended) = shopper_or_ended(page.req, &db, page.config.customer_sessions).await?;
+        handler(&Call { page, db, shopper, ended }).await
+    })
+    .await
 }
 
 fn notice_text(ctx: &PageCtx, query: &str) -> Option<&'static str> {

@@ -248,13 +248,10 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
         }
         ("GET", ["admin", "reviews", "sentiment"]) => super::admin_reviews::sentiment(&db, &signed.admin, &incoming.query).await,
         ("POST", ["admin", "reviews", id, action]) => super::admin_reviews::decide(env, &db, &signed.admin, &actor, id, action, &form).await,
-        (m, ["admin", "bundles", ..]) => {
+        (m, ["admin", area @ ("bundles" | "promotions"), ..]) => {
             let admin_ctx = crate::views::admin::AdminCtx::new(ctx.locale, path, &incoming.query, &signed.admin.email, signed.role);
-            super::admin_bundles::handle(env, &db, &admin_ctx, ctx, &actor, m, &segments, &incoming.query, &form).await.unwrap_or(Err(AppError::NotFound))
-        }
-        (m, ["admin", "promotions", ..]) => {
-            let admin_ctx = crate::views::admin::AdminCtx::new(ctx.locale, path, &incoming.query, &signed.admin.email, signed.role);
-            super::admin_promotions::handle(env, &db, &admin_ctx, ctx, &actor, m, &segments, &incoming.query, &form).await.unwrap_or(Err(AppError::NotFound))
+            let d = super::admin_promotions::Discounts { env, db: &db, ctx: &admin_ctx, shop: ctx, actor: &actor, query: &incoming.query, form: &form };
+            if *area == "bundles" { super::admin_bundles::handle(&d, m, &segments).await } else { super::admin_promotions::handle(&d, m, &segments).await }
         }
         _ => Err(AppError::NotFound),
     }

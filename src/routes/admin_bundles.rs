@@ -4,42 +4,31 @@
 
 use worker::{Env, Response};
 
-use super::http::{html, redirect, Form};
-use super::promotions::bump_catalog_version;
+use super::admin_promotions::{id_of, one, written, Discounts};
+use super::http::{html, Form};
 use crate::app::admin::Actor;
 use crate::app::bundles::{bundle_sql, create_batch, list_batch, product_choices_sql, read_form, remove_batch, update_batch, BundleProductRow, ProductChoice};
 use crate::app::db::{expect_n, Db};
 use crate::app::promotions::PromotionRow;
 use crate::domain::error::AppError;
-use crate::domain::listing::{percent_encode_component, FieldError};
+use crate::domain::listing::FieldError;
 use crate::platform::config::now;
 use crate::platform::d1::D1;
 use crate::views::admin::bundles::{bundle_edit_page, bundles_page, fields_of, Listing, Notice};
 use crate::views::admin::AdminCtx;
 use crate::views::PageCtx;
 
-/// Where an admin request for bundles goes; `None` when the path is not one of ours.
-#[expect(clippy::too_many_arguments, reason = "the admin dispatcher's context, as for promotions")]
-pub async fn handle(
-    env: &Env,
-    db: &D1,
-    ctx: &AdminCtx,
-    shop: &PageCtx,
-    actor: &Actor<'_>,
-    method: &str,
-    segments: &[&str],
-    query: &str,
-    form: &Form,
-) -> Option<Result<Response, AppError>> {
-    let result = match (method, segments) {
+/// Where an admin request for bundles goes (a path not one of ours: not found).
+pub async fn handle(d: &Discounts<'_>, method: &str, segments: &[&str]) -> Result<Response, AppError> {
+    let Discounts { env, db, ctx, shop, actor, query, form } = *d;
+    match (method, segments) {
         ("GET", ["admin", "bundles"]) => list(db, ctx, shop, notice_from(query).as_ref(), &[], &[], 200).await,
         ("POST", ["admin", "bundles"]) => create(env, db, ctx, shop, actor, form).await,
         ("GET", ["admin", "bundles", id]) => edit(db, ctx, id).await,
         ("POST", ["admin", "bundles", id]) => update(env, db, ctx, actor, id, form).await,
         ("POST", ["admin", "bundles", id, "delete"]) => remove(env, db, ctx, actor, id).await,
-        _ => return None,
-    };
-    Some(result)
+        _ => Err(AppError::NotFound),
+    }
 }
 
 fn notice_from(query: &str) -> Option<Notice> {
@@ -67,35 +56,25 @@ async fn list(db: &D1, ctx: &AdminCtx, shop: &PageCtx, notice: Option<&Notice>, 
     Ok(html(status, bundles_page(ctx, shop, &listing, notice, errors, form).into_string(), Vec::new()))
 }
 
-fn bundle_id(id: &str) -> Result<i64, AppError> {
-    id.parse().map_err(|_| AppError::NotFound)
-}
-
-async fn one(db: &D1, id: i64) -> Result<PromotionRow, AppError> {
-    db.all::<PromotionRow>(&bundle_sql(id)).await?.into_iter().next().ok_or(AppError::NotFound)
-}
-
 async fn create(env: &Env, db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, form: &Form) -> Result<Response, AppError> {
     let bundle = match read_form(form) {
         Ok(b) => b,
         Err(errors) => return list(db, ctx, shop, None, &errors, form, 422).await,
     };
     db.batch(&create_batch(actor, &bundle, now())).await?;
-    bump_catalog_version(env, db).await?;
-    let name = ctx.locale.pick(&bundle.name_vi, &bundle.name_en).to_string();
-    Ok(redirect(&format!("{}?created={}", ctx.href("/admin/bundles"), percent_encode_component(&name)), Vec::new()))
+    written(env, db, ctx, "/admin/bundles", "created", ctx.locale.pick(&bundle.name_vi, &bundle.name_en)).await
 }
 
 async fn edit(db: &D1, ctx: &AdminCtx, id: &str) -> Result<Response, AppError> {
-    let id = bundle_id(id)?;
-    let row = one(db, id).await?;
+    let id = id_of(id)?;
+    let row = one(db, &bundle_sql(id)).await?;
     let choices: Vec<ProductChoice> = db.all(&product_choices_sql()).await?;
     Ok(html(200, bundle_edit_page(ctx, id, &choices, &[], &fields_of(&row)).into_string(), Vec::new()))
 }
 
 async fn update(env: &Env, db: &D1, ctx: &AdminCtx, actor: &Actor<'_>, id: &str, form: &Form) -> Result<Response, AppError> {
-    let id = bundle_id(id)?;
-    let before = one(db, id).await?.promotion().ok_or(AppError::NotFound)?;
+    let id = id_of(id)?;
+    let before = one(db, &bundle_sql(id)).await?.promotion().ok_or(AppError::NotFound)?;
     let bundle = match read_form(form) {
         Ok(b) => b,
         Err(errors) => {
@@ -104,16 +83,13 @@ async fn update(env: &Env, db: &D1, ctx: &AdminCtx, actor: &Actor<'_>, id: &str,
         }
     };
     db.batch(&update_batch(actor, id, &before, &bundle, now())).await?;
-    bump_catalog_version(env, db).await?;
-    let name = ctx.locale.pick(&bundle.name_vi, &bundle.name_en).to_string();
-    Ok(redirect(&format!("{}?saved={}", ctx.href("/admin/bundles"), percent_encode_component(&name)), Vec::new()))
+    written(env, db, ctx, "/admin/bundles", "saved", ctx.locale.pick(&bundle.name_vi, &bundle.name_en)).await
 }
 
 async fn remove(env: &Env, db: &D1, ctx: &AdminCtx, actor: &Actor<'_>, id: &str) -> Result<Response, AppError> {
-    let id = bundle_id(id)?;
-    let before = one(db, id).await?.promotion().ok_or(AppError::NotFound)?;
+    let id = id_of(id)?;
+    let before = one(db, &bundle_sql(id)).await?.promotion().ok_or(AppError::NotFound)?;
     db.batch(&remove_batch(actor, id, &before, now())).await?;
     let gone = db.all::<PromotionRow>(&bundle_sql(id)).await?.is_empty();
-    bump_catalog_version(env, db).await?;
-    Ok(redirect(&format!("{}?removed={}", ctx.href("/admin/bundles"), if gone { "1" } else { "kept" }), Vec::new()))
+    written(env, db, ctx, "/admin/bundles", "removed", if gone { "1" } else { "kept" }).await
 }

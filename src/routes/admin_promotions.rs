@@ -24,19 +24,22 @@ use crate::views::admin::promotions::{edit_page, promotions_page, Listed, Notice
 use crate::views::admin::AdminCtx;
 use crate::views::PageCtx;
 
-/// Where an admin request for promotions goes; `None` when the path is not one of ours.
-pub async fn handle(
-    env: &Env,
-    db: &D1,
-    ctx: &AdminCtx,
-    shop: &PageCtx,
-    actor: &Actor<'_>,
-    method: &str,
-    segments: &[&str],
-    query: &str,
-    form: &Form,
-) -> Option<Result<Response, AppError>> {
-    let result = match (method, segments) {
+/// What an admin request for promotions or bundles (`routes::admin_bundles`) brings along: the
+/// admin dispatcher builds it once for both areas.
+pub struct Discounts<'a> {
+    pub env: &'a Env,
+    pub db: &'a D1,
+    pub ctx: &'a AdminCtx,
+    pub shop: &'a PageCtx,
+    pub actor: &'a Actor<'a>,
+    pub query: &'a str,
+    pub form: &'a Form,
+}
+
+/// Where an admin request for promotions goes (a path not one of ours: not found).
+pub async fn handle(d: &Discounts<'_>, method: &str, segments: &[&str]) -> Result<Response, AppError> {
+    let Discounts { env, db, ctx, shop, actor, query, form } = *d;
+    match (method, segments) {
         ("GET", ["admin", "promotions"]) => {
             let notice = notice_from(query);
             list(db, ctx, shop, notice.as_ref(), &[], &[], 200).await
@@ -47,9 +50,26 @@ pub async fn handle(
         ("POST", ["admin", "promotions", id, action @ ("enable" | "disable")]) => switch(env, db, ctx, actor, id, *action == "enable").await,
         ("POST", ["admin", "promotions", id, "codes"]) => codes(db, ctx, shop, actor, id, form).await,
         ("GET", ["admin", "promotions", id, "codes.csv"]) => csv(db, id, query).await,
-        _ => return None,
-    };
-    Some(result)
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// A promotion's (or bundle's) id from the path: one that is not a number names nothing.
+pub(super) fn id_of(id: &str) -> Result<i64, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+/// The promotion (or bundle) `sql` reads, or not found.
+pub(super) async fn one(db: &D1, sql: &Sql) -> Result<PromotionRow, AppError> {
+    db.all::<PromotionRow>(sql).await?.into_iter().next().ok_or(AppError::NotFound)
+}
+
+/// After a write: a new catalog version (the storefront's badges and the product pages' bundle
+/// offers are edge-cached), then back to the list at `list` saying `?{key}={value}` (a name in the
+/// admin's language).
+pub(super) async fn written(env: &Env, db: &D1, ctx: &AdminCtx, list: &str, key: &str, value: &str) -> Result<Response, AppError> {
+    bump_catalog_version(env, db).await?;
+    Ok(redirect(&format!("{}?{key}={}", ctx.href(list), percent_encode_component(value)), Vec::new()))
 }
 
 /// After a redirect, what to say: `?created=Name`, `?on=Name`/`?off=Name`, `?codes=N&csv=…`.
@@ -133,15 +153,13 @@ async fn create(env: &Env, db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Acto
         }
         Err(e) => return Err(e.into()),
     }
-    bump_catalog_version(env, db).await?;
-    let name = ctx.locale.pick(&input.name_vi, &input.name_en).to_string();
-    Ok(redirect(&format!("{}?created={}", ctx.href("/admin/promotions"), percent_encode_component(&name)), Vec::new()))
+    written(env, db, ctx, "/admin/promotions", "created", ctx.locale.pick(&input.name_vi, &input.name_en)).await
 }
 
 /// The edit page: the form filled with the stored promotion, or (after a refused edit, `failed`)
 /// with what was sent and why it was refused.
 async fn edit_form(db: &D1, ctx: &AdminCtx, id: &str, failed: Option<(&[FieldError], &[(String, String)])>) -> Result<Response, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let id = id_of(id)?;
     let mut batch = vec![promotion_sql(id), shared_codes_sql(id)];
     batch.extend(choices_batch());
     let results = db.batch(&batch).await?;
@@ -169,7 +187,7 @@ fn bundle_editor(ctx: &AdminCtx, row: &PromotionRow) -> Option<Response> {
 /// Saves an edit: validated as a new promotion is, audited with what changed, then a new catalog
 /// version. Orders placed with it keep their snapshot (lines, discount, redemption).
 async fn update(env: &Env, db: &D1, ctx: &AdminCtx, actor: &Actor<'_>, id: &str, form: &Form) -> Result<Response, AppError> {
-    let pid: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let pid = id_of(id)?;
     let results = db.batch(&[promotion_sql(pid), shared_codes_sql(pid)]).await?;
     let [row, codes] = results.as_slice() else { return Err(AppError::Internal("promotion edit batch".into())) };
     let row: PromotionRow = row.decode::<PromotionRow>()?.into_iter().next().ok_or(AppError::NotFound)?;
@@ -190,14 +208,12 @@ async fn update(env: &Env, db: &D1, ctx: &AdminCtx, actor: &Actor<'_>, id: &str,
         }
         Err(e) => return Err(e.into()),
     }
-    bump_catalog_version(env, db).await?;
-    let name = ctx.locale.pick(&edit.promotion.name_vi, &edit.promotion.name_en).to_string();
-    Ok(redirect(&format!("{}?updated={}", ctx.href("/admin/promotions"), percent_encode_component(&name)), Vec::new()))
+    written(env, db, ctx, "/admin/promotions", "updated", ctx.locale.pick(&edit.promotion.name_vi, &edit.promotion.name_en)).await
 }
 
 async fn switch(env: &Env, db: &D1, ctx: &AdminCtx, actor: &Actor<'_>, id: &str, active: bool) -> Result<Response, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let row = db.all::<PromotionRow>(&promotion_sql(id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
+    let id = id_of(id)?;
+    let row = one(db, &promotion_sql(id)).await?;
     let (from, to) = (PromotionStatus::switched(!active), PromotionStatus::switched(active));
     let now = now();
     db.batch(&[
@@ -205,13 +221,11 @@ async fn switch(env: &Env, db: &D1, ctx: &AdminCtx, actor: &Actor<'_>, id: &str,
         audit_sql(actor, if active { "promotion.enable" } else { "promotion.disable" }, "promotion", &id.to_string(), Some(&json!({"status": from})), Some(&json!({"status": to})), now),
     ])
     .await?;
-    bump_catalog_version(env, db).await?;
-    let name = ctx.locale.pick(&row.name_vi, &row.name_en).to_string();
-    Ok(redirect(&format!("{}?{}={}", ctx.href("/admin/promotions"), if active { "on" } else { "off" }, percent_encode_component(&name)), Vec::new()))
+    written(env, db, ctx, "/admin/promotions", if active { "on" } else { "off" }, ctx.locale.pick(&row.name_vi, &row.name_en)).await
 }
 
 async fn codes(db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, id: &str, form: &Form) -> Result<Response, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let id = id_of(id)?;
     let get = |k: &str| form.trimmed(k);
     let mut errors = Vec::new();
     let prefix = parse_code_prefix(get("prefix"));
@@ -223,7 +237,7 @@ async fn codes(db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, id: &
         errors.push(FieldError { field: "count", problem: Problem::OutOfRange { min: 1, max: MAX_BULK_CODES as i64 } });
     }
     let (Some(prefix), Some(count)) = (prefix, count) else { return list(db, ctx, shop, None, &errors, &[], 422).await };
-    let row = db.all::<PromotionRow>(&promotion_sql(id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
+    let row = one(db, &promotion_sql(id)).await?;
     if row.automatic == 1 {
         return Err(AppError::NotFound);
     }
@@ -242,8 +256,8 @@ async fn codes(db: &D1, ctx: &AdminCtx, shop: &PageCtx, actor: &Actor<'_>, id: &
 }
 
 async fn csv(db: &D1, id: &str, query: &str) -> Result<Response, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    db.all::<PromotionRow>(&promotion_sql(id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
+    let id = id_of(id)?;
+    one(db, &promotion_sql(id)).await?;
     let batch = query_param(query, "batch");
     let codes: Vec<CodeRow> = db.all(&codes_sql(id, batch.as_deref())).await?;
     Ok(attachment("text/csv; charset=utf-8", codes_csv(&codes), &format!("promotion-{id}-codes.csv")))

@@ -227,9 +227,7 @@ fn parse_checkout_form(form: &Form) -> CheckoutForm {
 /// or back to the form with what to fix.
 async fn submit_checkout(p: &Page<'_>, track: &Tracker<'_>) -> Result<Response, AppError> {
     let (cart_id, shopper) = shopper_cart(p, false).await?;
-    if let Some(wait) = crate::platform::rate_limit_do::check(p.env, p.req, Action::Checkout).await? {
-        return Err(AppError::TooManyRequests { retry_after: wait });
-    }
+    crate::platform::rate_limit_do::within(p.env, p.req, Action::Checkout).await?;
     let (ctx, config) = (&p.ctx, &p.config);
     require_secret(config)?;
     let Some(cart_id) = cart_id.as_ref() else { return Ok(redirect(&ctx.href("/cart"), Vec::new())) };

@@ -98,9 +98,43 @@ impl Page<'_> {
     }
 }
 
+/// How a page area's POSTs prove that they come from the shop's own pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormGuard {
+    /// Our origin (`Sec-Fetch-Site`/`Origin`) and the visitor's CSRF token (`check_form`): every
+    /// form on a personal page.
+    CsrfToken,
+    /// Our origin only: the forms of edge-cached pages (the wishlist's hearts, the recently viewed
+    /// block), which cannot carry a per-visitor token.
+    SameOrigin,
+    /// Nothing: a POST that comes from another site by design (Apple's `form_post` sign-in
+    /// callback), which its own state and PKCE protect.
+    CrossSite,
+}
+
+impl FormGuard {
+    /// Whether a POST with `form` passes this guard.
+    fn admits(self, req: &Request, incoming: &Incoming, config: &Config, form: &Form) -> bool {
+        match self {
+            FormGuard::CsrfToken => crate::platform::security::check_form(req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), form),
+            FormGuard::SameOrigin => crate::domain::security::same_origin(header(req, "sec-fetch-site").as_deref(), header(req, "origin").as_deref(), &[&incoming.origin]),
+            FormGuard::CrossSite => true,
+        }
+    }
+}
+
 /// Runs the route `route` of a page area: names it, builds the page context, reads the form and
 /// refuses a foreign one (403), then `handler`; its error is the page in the visitor's language.
-pub async fn serve_page<H>(mut req: Request, incoming: &Incoming, env: &Env, route: &'static str, handler: H) -> Response
+/// Forms must carry the visitor's CSRF token (`FormGuard::CsrfToken`).
+pub async fn serve_page<H>(req: Request, incoming: &Incoming, env: &Env, route: &'static str, handler: H) -> Response
+where
+    H: AsyncFnOnce(&Page<'_>) -> Result<Response, AppError>,
+{
+    serve_guarded_page(req, incoming, env, route, FormGuard::CsrfToken, handler).await
+}
+
+/// `serve_page` with the check of a POST's form named by `guard`.
+pub async fn serve_guarded_page<H>(mut req: Request, incoming: &Incoming, env: &Env, route: &'static str, guard: FormGuard, handler: H) -> Response
 where
     H: AsyncFnOnce(&Page<'_>) -> Result<Response, AppError>,
 {
@@ -114,9 +148,9 @@ where
         Ok(form) => form,
         Err(e) => return error_page(&ctx, incoming, e),
     };
-    // Forms post only from our own pages, with the visitor's CSRF token: anything else is refused
-    // before it touches a cart or an order.
-    if post && !crate::platform::security::check_form(&req, &incoming.path, &incoming.origin, config.shop_secret.as_deref(), &form) {
+    // Forms post only from our own pages (with the visitor's CSRF token where the guard asks for
+    // it): anything else is refused before it touches a cart or an order.
+    if post && !guard.admits(&req, incoming, &config, &form) {
         return foreign_form(&ctx, incoming);
     }
     let page = Page { req: &req, incoming, env, config, ctx, form };

@@ -62,9 +62,7 @@ async fn subscribe(p: &Page<'_>, kind: AlertKind) -> Result<Response, AppError> 
     let field = |name: &str| p.field(name).unwrap_or_default();
     let zns_alerts = p.config.zns.as_ref().is_some_and(|z| z.alert_template_id.is_some());
     let (channel, recipient) = signup_recipient(&field("channel"), &field("email"), &field("phone"), &field("endpoint"), zns_alerts).map_err(|e| AppError::Unprocessable(vec![e]))?;
-    if let Some(wait) = rate_limit_do::check(p.env, p.req, Action::Subscribe).await? {
-        return Err(AppError::TooManyRequests { retry_after: wait });
-    }
+    rate_limit_do::within(p.env, p.req, Action::Subscribe).await?;
     let db = D1::open(p.env)?;
     // By push only to a browser that opted in (its keys are the subscription's).
     if channel == Channel::Push {
@@ -170,9 +168,7 @@ async fn signup(p: &Page<'_>) -> Result<Response, AppError> {
     let Some(email) = p.field("email").as_deref().and_then(Email::parse) else {
         return Err(AppError::Unprocessable(vec![FieldError { field: "email", problem: Problem::InvalidEmail }]));
     };
-    if let Some(wait) = rate_limit_do::check(p.env, p.req, Action::Subscribe).await? {
-        return Err(AppError::TooManyRequests { retry_after: wait });
-    }
+    rate_limit_do::within(p.env, p.req, Action::Subscribe).await?;
     let secret = super::http::require_secret(&p.config)?;
     let at = now();
     let token = newsletter_token(secret.as_bytes(), email.as_str(), at + NEWSLETTER_LINK_SECONDS);

@@ -111,9 +111,7 @@ async fn lookup_form(p: &Page<'_>) -> Result<Response, AppError> {
 /// whether the number names no order or another contact's — nothing tells which numbers exist.
 /// Rate-limited per client.
 async fn lookup_order(p: &Page<'_>) -> Result<Response, AppError> {
-    if let Some(wait) = crate::platform::rate_limit_do::check(p.env, p.req, Action::OrderLookup).await? {
-        return Err(AppError::TooManyRequests { retry_after: wait });
-    }
+    crate::platform::rate_limit_do::within(p.env, p.req, Action::OrderLookup).await?;
     let secret = require_secret(&p.config)?;
     let (number, contact) = (p.field("number").unwrap_or_default(), p.field("contact").unwrap_or_default());
     let lookup = match order_lookup::parse(&number, &contact) {

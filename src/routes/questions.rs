@@ -85,9 +85,7 @@ pub async fn create_json(m: &Machine<'_>, slug: &str) -> Result<Response, AppErr
         Err(refusal) => return Ok(refusal),
     };
     let body: Value = parse_json::<Value>(&m.body).ok().filter(Value::is_object).ok_or_else(|| AppError::Invalid(vec![FieldError { field: "body", problem: Problem::BadValue }]))?;
-    if let Some(wait) = rate_limit_do::check(m.env, m.req, Action::Reviews).await? {
-        return Err(AppError::TooManyRequests { retry_after: wait });
-    }
+    rate_limit_do::within(m.env, m.req, Action::Reviews).await?;
     let text = match body.get("body") {
         None | Some(Value::Null) => "",
         Some(Value::String(s)) => s.as_str(),
@@ -121,9 +119,7 @@ pub async fn ask_form(p: &Page<'_>) -> Result<Response, AppError> {
         Ok(id) => id,
         Err(to_login) => return Ok(to_login),
     };
-    if let Some(wait) = rate_limit_do::check(p.env, p.req, Action::Reviews).await? {
-        return Err(AppError::TooManyRequests { retry_after: wait });
-    }
+    rate_limit_do::within(p.env, p.req, Action::Reviews).await?;
     let slug = p.field("slug").unwrap_or_default();
     let body = p.field("body").unwrap_or_default();
     let to = back(p);
@@ -145,9 +141,7 @@ pub async fn answer_form(p: &Page<'_>, question_id: &str) -> Result<Response, Ap
         Ok(id) => id,
         Err(to_login) => return Ok(to_login),
     };
-    if let Some(wait) = rate_limit_do::check(p.env, p.req, Action::Reviews).await? {
-        return Err(AppError::TooManyRequests { retry_after: wait });
-    }
+    rate_limit_do::within(p.env, p.req, Action::Reviews).await?;
     let body = p.field("body").unwrap_or_default();
     let to = back(p);
     let action = format!("/reviews/questions/{question_id}/answers");

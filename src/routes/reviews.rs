@@ -149,9 +149,7 @@ async fn create_json(m: &Machine<'_>, slug: &str) -> Result<Response, AppError> 
         Ok(reviewer) => reviewer,
         Err(refusal) => return Ok(refusal),
     };
-    if let Some(wait) = rate_limit_do::check(m.env, m.req, Action::Reviews).await? {
-        return Err(AppError::TooManyRequests { retry_after: wait });
-    }
+    rate_limit_do::within(m.env, m.req, Action::Reviews).await?;
     let input = review_input(&body)?;
     let taken = reviews::submit(&db, &reviewer, slug, &input, &[], &new_id()?, now()).await.map_err(|e| e.into_app_error(Locale::En))?;
     if taken.status == ReviewStatus::Published {
@@ -189,9 +187,7 @@ async fn video_upload_json(m: &Machine<'_>, id: &str) -> Result<Response, AppErr
         Ok(reviewer) => reviewer,
         Err(refusal) => return Ok(refusal),
     };
-    if let Some(wait) = rate_limit_do::check(m.env, m.req, Action::Reviews).await? {
-        return Err(AppError::TooManyRequests { retry_after: wait });
-    }
+    rate_limit_do::within(m.env, m.req, Action::Reviews).await?;
     let stream = crate::platform::stream::Stream { cfg, allowed_origins: crate::platform::stream::allowed_origins(&m.config) };
     let upload = crate::app::review_videos::request_upload(&db, &stream, &reviewer, id, now()).await.map_err(|e| e.into_app_error(Locale::En))?;
     Ok(json_response(201, &json!({"upload_url": upload.upload_url, "video_id": upload.uid, "max_duration_seconds": crate::domain::stream::MAX_DURATION_SECONDS})))
@@ -205,18 +201,14 @@ fn visitor_key(req: &Request, secret: &str) -> String {
 
 async fn helpful_json(m: &Machine<'_>, id: &str) -> Result<Response, AppError> {
     let secret = super::http::require_secret(&m.config)?;
-    if let Some(wait) = rate_limit_do::check(m.env, m.req, Action::ReviewVotes).await? {
-        return Err(AppError::TooManyRequests { retry_after: wait });
-    }
+    rate_limit_do::within(m.env, m.req, Action::ReviewVotes).await?;
     let voted = reviews::vote_helpful(&D1::open(m.env)?, id, &visitor_key(m.req, secret), None, now()).await.map_err(|e| e.into_app_error(Locale::En))?;
     Ok(json_response(200, &json!({"counted": voted.counted, "helpful": voted.helpful})))
 }
 
 async fn report_json(m: &Machine<'_>, id: &str) -> Result<Response, AppError> {
     let secret = super::http::require_secret(&m.config)?;
-    if let Some(wait) = rate_limit_do::check(m.env, m.req, Action::ReviewVotes).await? {
-        return Err(AppError::TooManyRequests { retry_after: wait });
-    }
+    rate_limit_do::within(m.env, m.req, Action::ReviewVotes).await?;
     let reason = parse_json::<Value>(&m.body).ok().and_then(|b| b.get("reason").and_then(Value::as_str).map(str::to_string)).unwrap_or_default();
     let counted = reviews::report(&D1::open(m.env)?, id, &visitor_key(m.req, secret), &reason, now()).await.map_err(|e| e.into_app_error(Locale::En))?;
     Ok(json_response(202, &json!({"counted": counted})))
@@ -231,18 +223,14 @@ fn back(p: &Page<'_>) -> String {
 
 async fn helpful_form(p: &Page<'_>, id: &str) -> Result<Response, AppError> {
     let secret = super::http::require_secret(&p.config)?;
-    if let Some(wait) = rate_limit_do::check(p.env, p.req, Action::ReviewVotes).await? {
-        return Err(AppError::TooManyRequests { retry_after: wait });
-    }
+    rate_limit_do::within(p.env, p.req, Action::ReviewVotes).await?;
     reviews::vote_helpful(&D1::open(p.env)?, id, &visitor_key(p.req, secret), None, now()).await.map_err(|e| e.into_app_error(p.ctx.locale))?;
     Ok(redirect(&format!("{}#review-{id}", back(p)), Vec::new()))
 }
 
 async fn report_form(p: &Page<'_>, id: &str) -> Result<Response, AppError> {
     let secret = super::http::require_secret(&p.config)?;
-    if let Some(wait) = rate_limit_do::check(p.env, p.req, Action::ReviewVotes).await? {
-        return Err(AppError::TooManyRequests { retry_after: wait });
-    }
+    rate_limit_do::within(p.env, p.req, Action::ReviewVotes).await?;
     let reason = p.field("reason").unwrap_or_default();
     reviews::report(&D1::open(p.env)?, id, &visitor_key(p.req, secret), &reason, now()).await.map_err(|e| e.into_app_error(p.ctx.locale))?;
     Ok(redirect(&format!("{}#review-{id}", back(p)), Vec::new()))
@@ -347,9 +335,7 @@ async fn write_review(p: &Page<'_>, uploads: &[super::admin_upload::Upload]) -> 
         body: p.field("body").unwrap_or_default(),
         fit: p.field("fit"),
     };
-    if let Some(wait) = rate_limit_do::check(p.env, p.req, Action::Reviews).await? {
-        return Err(AppError::TooManyRequests { retry_after: wait });
-    }
+    rate_limit_do::within(p.env, p.req, Action::Reviews).await?;
     let reviewer = Reviewer::Link { order_id, line_no };
     let respond = |status: u16, markup: maud::Markup| super::http::html(status, markup.into_string(), Vec::new());
     if uploads.len() > crate::domain::reviews::PHOTOS_MAX {

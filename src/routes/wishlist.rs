@@ -17,13 +17,12 @@
 
 use worker::{Env, Method, Request, Response};
 
-use super::http::{cookie_where, error_page, foreign_form, json_response, page, read_form, redirect, require_secret, Form, SetCookie};
+use super::http::{cookie_where, json_response, page, redirect, require_secret, serve_guarded_page, Form, FormGuard, Page, SetCookie};
 use super::Incoming;
 use crate::app::accounts::CustomerRow;
 use crate::app::wishlist::{self as wl, Added, Owner, WishlistError};
 use crate::domain::error::AppError;
 use crate::domain::listing::{FieldError, Problem};
-use crate::domain::locale::Locale;
 use crate::domain::slug::Slug;
 use crate::domain::wishlist::{self, GuestList};
 use crate::platform::accounts::{current_shopper, Shopper};
@@ -32,13 +31,20 @@ use crate::platform::d1::D1;
 use crate::views::wishlist as view;
 use crate::views::PageCtx;
 
+/// What every handler here gets: the page (request, context, form) with the database and the
+/// signed-in shopper.
 struct Call<'a> {
-    req: &'a Request,
-    config: std::rc::Rc<Config>,
-    ctx: PageCtx,
+    page: &'a Page<'a>,
     db: D1,
-    form: Form,
     shopper: Option<Shopper>,
+}
+
+impl<'a> std::ops::Deref for Call<'a> {
+    type Target = Page<'a>;
+
+    fn deref(&self) -> &Page<'a> {
+        self.page
+    }
 }
 
 impl Call<'_> {
@@ -74,39 +80,18 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
     }
 }
 
-/// Names the route, builds the page context, reads the form and refuses a POST from elsewhere,
-/// finds the signed-in shopper, then runs `handler`; its error is the page in the visitor's language.
-async fn serve<H>(mut req: Request, incoming: &Incoming, env: &Env, route: &'static str, handler: H) -> Response
+/// Runs the route `route` as every page area does (`serve_guarded_page`), its POSTs checked for our
+/// origin only (see the module doc), with the signed-in shopper found before `handler`.
+async fn serve<H>(req: Request, incoming: &Incoming, env: &Env, route: &'static str, handler: H) -> Response
 where
     H: AsyncFnOnce(&Call<'_>) -> Result<Response, AppError>,
 {
-    incoming.name(route);
-    let config = Config::from_env(env);
-    let (locale, local) = Locale::split_path(&incoming.path);
-    let version = crate::platform::edge_cache::catalog_version(env).await;
-    let ctx = super::storefront::page_ctx(incoming, env, locale, local, &version).await;
-    let post = incoming.method == Method::Post;
-    let form = match read_form(&mut req, post).await {
-        Ok(form) => form,
-        Err(e) => return error_page(&ctx, incoming, e),
-    };
-    let header = |name: &str| req.headers().get(name).ok().flatten();
-    if post && !crate::domain::security::same_origin(header("sec-fetch-site").as_deref(), header("origin").as_deref(), &[&incoming.origin]) {
-        return foreign_form(&ctx, incoming);
-    }
-    let db = match D1::open(env) {
-        Ok(db) => db,
-        Err(e) => return error_page(&ctx, incoming, e),
-    };
-    let shopper = match current_shopper(&req, &db, config.customer_sessions).await {
-        Ok(s) => s,
-        Err(e) => return error_page(&ctx, incoming, e),
-    };
-    let call = Call { req: &req, config, ctx, db, form, shopper };
-    match handler(&call).await {
-        Ok(response) => response,
-        Err(e) => error_page(&call.ctx, incoming, e),
-    }
+    serve_guarded_page(req, incoming, env, route, FormGuard::SameOrigin, async |page| {
+        let db = D1::open(env)?;
+        let shopper = current_shopper(page.req, &db, page.config.customer_sessions).await?;
+        handler(&Call { page, db, shopper }).await
+    })
+    .await
 }
 
 fn secure(ctx: &PageCtx) -> bool {

@@ -3,12 +3,12 @@
 
 use maud::{html, Markup};
 
+use super::promotions::{on_off, window};
 use super::{csrf_field, page, AdminCtx, Section};
 use crate::app::bundles::{BundleProductRow, ProductChoice, MAX_PRODUCTS};
 use crate::app::promotions::PromotionRow;
 use crate::domain::listing::FieldError;
 use crate::domain::promotions::Benefit;
-use crate::domain::time::vn_time;
 use crate::views::promotions::benefit_text;
 use crate::views::PageCtx;
 
@@ -94,11 +94,11 @@ pub fn bundles_page(ctx: &AdminCtx, shop: &PageCtx, listing: &Listing, notice: O
                             tr {
                                 th scope="row" {
                                     (l.pick(&row.name_vi, &row.name_en)) br;
-                                    small.admin-muted { @if row.status.is_on() { (l.pick("đang bật", "on")) } @else { (l.pick("đã tắt", "off")) } }
+                                    small.admin-muted { (on_off(ctx, row)) }
                                 }
                                 td { ul { @for item in items.iter().filter(|i| i.promotion_id == row.id) { li { (l.pick(&item.name_vi, &item.name_en)) } } } }
                                 td { (row.promotion().map(|p| benefit_text(shop, &p.benefit)).unwrap_or_default()) }
-                                td { (row.starts_at.map(vn_time).unwrap_or_else(|| "—".into())) " → " (row.ends_at.map(vn_time).unwrap_or_else(|| "—".into())) }
+                                td { (window(row)) }
                                 td { (row.used_count) }
                                 td {
                                     a href=(ctx.href(&format!("/admin/bundles/{}", row.id))) { (l.pick("Sửa", "Edit")) }

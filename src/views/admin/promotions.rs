@@ -126,6 +126,16 @@ fn errors_box(ctx: &AdminCtx, heading: &str, errors: &[FieldError]) -> Markup {
     }
 }
 
+/// A promotion's (or bundle's) dates in Vietnam time, `—` for an open end: the list's "When" cell.
+pub(super) fn window(row: &PromotionRow) -> Markup {
+    html! { (row.starts_at.map(vn_time).unwrap_or_else(|| "—".into())) " → " (row.ends_at.map(vn_time).unwrap_or_else(|| "—".into())) }
+}
+
+/// Whether a promotion (or bundle) is switched on, in the admin's words.
+pub(super) fn on_off(ctx: &AdminCtx, row: &PromotionRow) -> &'static str {
+    if row.status.is_on() { ctx.locale.pick("đang bật", "on") } else { ctx.locale.pick("đã tắt", "off") }
+}
+
 pub fn promotions_page(ctx: &AdminCtx, shop: &PageCtx, list: &[Listed], notice: Option<&Notice>, errors: &[FieldError], form: &[(String, String)], choices: &Choices) -> Markup {
     let l = ctx.locale;
     let main = html! {
@@ -178,13 +188,11 @@ pub fn promotions_page(ctx: &AdminCtx, shop: &PageCtx, list: &[Listed], notice: 
                                             @let more = p.codes - p.shown_codes.len() as i64;
                                             @if more > 0 { " " (l.pick("và ", "and ")) (more) (l.pick(" mã khác", " more")) }
                                         }
-                                        " · " @if active { (l.pick("đang bật", "on")) } @else { (l.pick("đã tắt", "off")) }
+                                        " · " (on_off(ctx, row))
                                     }
                                 }
                                 td { (row.promotion().map(|p| benefit_text(shop, &p.benefit)).unwrap_or_default()) }
-                                td {
-                                    (row.starts_at.map(vn_time).unwrap_or_else(|| "—".into())) " → " (row.ends_at.map(vn_time).unwrap_or_else(|| "—".into()))
-                                }
+                                td { (window(row)) }
                                 td { (row.used_count) @if let Some(limit) = row.usage_limit { " / " (limit) } }
                                 td { (p.analytics.map_or(0, |a| a.orders)) }
                                 td { (ctx.money(p.analytics.map_or(Vnd::ZERO, |a| a.revenue))) }
