@@ -14,11 +14,11 @@
 // Node built-ins only: the client shares the CPU with workerd.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { ROOT, isProxyDrop, startShop } from '../tests/support/shop.mjs';
+import { machine } from './machine.mjs';
 import { checkoutBody, mapLimit, newKey } from '../tests/support/shopping.mjs';
 
 const { values: opts } = parseArgs({
@@ -44,26 +44,6 @@ function positiveInt(name, raw) {
   return n;
 }
 
-function machine() {
-  const tryRun = (file, args) => {
-    try {
-      return execFileSync(file, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    } catch {
-      return 'unknown';
-    }
-  };
-  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  return {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    cpu: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown',
-    nproc: tryRun('nproc', []),
-    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
-    node: process.version,
-    workerd: tryRun(join(ROOT, 'node_modules/.bin/workerd'), ['--version']),
-    commit: process.env.VESTIFY_COMMIT ?? tryRun('git', ['rev-parse', '--short', 'HEAD']),
-    loadavg: os.loadavg().map((l) => l.toFixed(2)).join(' '),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------------
 // The shop: started here, or one already running (--url with the --state-dir it persists to).

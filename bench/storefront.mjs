@@ -21,14 +21,16 @@
 //                             [--cookies on|off]     # on (default): each connection keeps its cookies, like a
 //                                                    # browser; off: every request is a first visit
 //                             [--floor on|off]       # on (default, not with --url): measure the floor Worker
+//                             [--cold 3]             # fresh shop starts for the cold start (0: none)
 //
 // Node built-ins only, so the client stays cheap: it shares the CPU with workerd.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 
 import { ROOT, freePort, startShop } from '../tests/support/shop.mjs';
 
@@ -68,6 +70,7 @@ const { values: opts } = parseArgs({
     inspector: { type: 'string', default: 'off' },
     cookies: { type: 'string', default: 'on' },
     floor: { type: 'string', default: 'on' },
+    cold: { type: 'string', default: '3' },
   },
 });
 if (!['on', 'off'].includes(opts.floor)) usage(`--floor is on or off, not ${opts.floor}`);
@@ -76,6 +79,7 @@ if (!['on', 'off'].includes(opts.inspector)) usage(`--inspector is on or off, no
 const CONCURRENCY = positiveInt('concurrency', opts.concurrency);
 const WARMUP_MS = positiveNumber('warmup', opts.warmup) * 1000;
 const DURATION_MS = positiveNumber('duration', opts.duration) * 1000;
+const COLD_STARTS = opts.cold === '0' ? 0 : positiveInt('cold', opts.cold);
 
 function positiveInt(name, raw) {
   const n = Number(raw);
@@ -416,6 +420,127 @@ async function startFloor() {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Cold start: the first requests to a new isolate, and the wasm's own compile and instantiation.
+
+/** The Worker's wasm as built (build/index_bg.wasm), or null. */
+function workerWasm() {
+  const file = join(ROOT, 'build', 'index_bg.wasm');
+  return existsSync(file) ? file : null;
+}
+
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
+};
+
+/**
+ * `runs` shops started on fresh state, one after the other: from spawning `scripts/serve` (wrangler
+ * dev: node, then workerd loading the Worker, which compiles and instantiates the wasm) to the first
+ * 200 from /healthz, that first request's latency, then the first product page (a render on a cold
+ * isolate: V8 compiles each wasm function on its first call) against five more renders of it.
+ */
+async function coldStarts(runs, slug) {
+  const timed = async (url, path) => {
+    const started = performance.now();
+    const res = await fetch(url + path);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`cold start: GET ${path}: HTTP ${res.status}`);
+    return performance.now() - started;
+  };
+  const rows = [];
+  for (let i = 0; i < runs; i += 1) {
+    const shop = await startShop({ pollMs: 20 });
+    try {
+      const firstPage = await timed(shop.url, `/p/${slug}`);
+      const pages = [];
+      for (let k = 1; k <= 5; k += 1) pages.push(await timed(shop.url, `/p/${slug}?cold=${k}`));
+      const healthz = [];
+      for (let k = 1; k <= 5; k += 1) healthz.push(await timed(shop.url, '/healthz'));
+      rows.push({ ready: shop.startup.readyMs, firstHealthz: shop.startup.firstRequestMs, healthz: median(healthz), firstPage, page: median(pages) });
+    } finally {
+      await shop.stop();
+    }
+  }
+  return rows;
+}
+
+/**
+ * The wasm's compile (`WebAssembly.compile`) and instantiation (every import a stub; nothing runs) in
+ * Chromium's V8 (Debian's /usr/bin/chromium through playwright-core: Node 20's V8 cannot compile this
+ * wasm, which uses the new exception handling), median of five, each time with a unique custom section
+ * appended so that V8's module cache cannot answer. Measured with V8's default lazy compilation
+ * (functions compiled on their first call, as workerd does) and with every function compiled up front
+ * (`--no-wasm-lazy-compilation`). Returns null when Chromium is not there.
+ */
+async function wasmCompileTimes(file) {
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch {
+    return null;
+  }
+  if (!existsSync('/usr/bin/chromium')) return null;
+  const base64 = readFileSync(file).toString('base64');
+  const run = async (jsFlags) => {
+    const args = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', ...(jsFlags ? [`--js-flags=${jsFlags}`] : [])];
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args });
+    try {
+      const page = await browser.newPage();
+      return await page.evaluate(async (b64) => {
+        const wire = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const compile = [];
+        const instantiate = [];
+        for (let i = 0; i < 5; i += 1) {
+          // A custom section named "bench" holding the run's number: new bytes, same code.
+          const bytes = new Uint8Array(wire.length + 9);
+          bytes.set(wire);
+          bytes.set([0, 7, 5, 98, 101, 110, 99, 104, 48 + i], wire.length);
+          let t = performance.now();
+          const module = await WebAssembly.compile(bytes);
+          compile.push(performance.now() - t);
+          const imports = {};
+          for (const imp of WebAssembly.Module.imports(module)) {
+            const value = imp.kind === 'tag' ? WebAssembly.JSTag : () => { throw new Error('not called here'); };
+            (imports[imp.module] ??= {})[imp.name] = value;
+          }
+          t = performance.now();
+          await WebAssembly.instantiate(module, imports);
+          instantiate.push(performance.now() - t);
+        }
+        const med = (xs) => xs.sort((a, b) => a - b)[2];
+        return { compile: med(compile), instantiate: med(instantiate) };
+      }, base64);
+    } catch (e) {
+      return { error: String(e.message ?? e).split('\n')[0] };
+    } finally {
+      await browser.close();
+    }
+  };
+  const version = (await (async () => { const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox'] }); const v = b.version(); await b.close(); return v; })());
+  return { version, lazy: await run(null), eager: await run('--no-wasm-lazy-compilation') };
+}
+
+function printColdStart(rows, compile, wasm) {
+  if (wasm) {
+    const bytes = readFileSync(wasm);
+    console.log(`\nThe Worker's wasm: ${bytes.length.toLocaleString('en')} bytes, ${gzipSync(bytes, { level: 9 }).length.toLocaleString('en')} gzipped (zlib level 9; the gzip command's -9 comes out ~0.5 % smaller).`);
+  }
+  if (compile) {
+    const f = (r) => (r.error ? r.error : `compile ${ms(r.compile)} ms, instantiate ${ms(r.instantiate)} ms`);
+    console.log(`wasm in Chromium ${compile.version}'s V8, median of 5: lazy (default) ${f(compile.lazy)}; eager (--no-wasm-lazy-compilation) ${f(compile.eager)}`);
+  }
+  if (!rows.length) return;
+  console.log(`\nCold start: ${rows.length} fresh shops (wrangler dev, fresh state), one after the other:\n`);
+  const table = [['start', 'spawn → ready ms', 'first /healthz ms', 'next /healthz ms (median of 5)', 'first product page ms', 'next pages ms (median of 5)']];
+  rows.forEach((r, i) => table.push([String(i + 1), ms(r.ready), ms(r.firstHealthz), ms(r.healthz), ms(r.firstPage), ms(r.page)]));
+  const mid = (key) => ms(median(rows.map((r) => r[key])));
+  table.push(['median', mid('ready'), mid('firstHealthz'), mid('healthz'), mid('firstPage'), mid('page')]);
+  printColumns(table, [0]);
+  console.log('  (spawn → ready: wrangler\'s node start, workerd start, the Worker loaded with its wasm compiled and instantiated,');
+  console.log('   polled every 20 ms. Product pages are cache misses every time: the first is the cold one.)');
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Report
 
 const ms = (v) => (Number.isFinite(v) ? v.toFixed(1) : '-');
@@ -567,12 +692,24 @@ async function main() {
     }
 
     await measureFloor('floor-again', 'floor Worker ("ok", again)');
+    await stopShop();
+    await stopFloor();
+    const wasm = workerWasm();
+    const compile = wasm ? await wasmCompileTimes(wasm) : null;
+    let cold = [];
+    if (COLD_STARTS && !given) {
+      const slug = new URL(all.find((e) => e.name === 'product').label, 'http://x').pathname.split('/').pop();
+      process.stdout.write(`\n  cold start  ${COLD_STARTS} fresh shops… `);
+      cold = await coldStarts(COLD_STARTS, slug);
+      console.log('done');
+    }
     const ceilings = ceilingsByShop(results);
     const floorMean = floorRate(results);
     const described = Object.entries(ceilings).map(([g, rps]) => `${rps.toFixed(0)} req/s ${g === 'render' ? 'with EDGE_CACHE=off' : 'as deployed'}`);
     console.log(`\nResults (ratios against the mean rate of the floor Worker${floorMean ? ` (${floorMean.toFixed(0)} req/s)` : ', not measured'} and the mean /healthz rate of the same shop: ${described.join('; ')}):\n`);
     printTable(results, ceilings, floorMean);
     printCpu(results, m.nproc);
+    printColdStart(cold, compile, wasm);
 
     const notes = [];
     for (const [group, ceiling] of Object.entries(ceilings)) {

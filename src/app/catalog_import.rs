@@ -115,7 +115,7 @@ pub fn review(plan: Plan, existing: &HashMap<String, Existing>, can_price: bool)
             }
         }
     }
-    issues.sort_by_key(|i| (i.line, i.column));
+    crate::domain::sort::sort_by_key(&mut issues, |i| (i.line, i.column));
     issues.dedup();
     Review { steps, issues, unchanged: plan.unchanged }
 }
@@ -596,7 +596,7 @@ pub async fn confirm(db: &impl Db, actor: &Actor<'_>, draft_id: &str, sha256: &s
         };
         done.conflicts.push(ImportConflict { line, item: sku, why });
     }
-    done.conflicts.sort_by_key(|c| c.line);
+    crate::domain::sort::sort_by_key(&mut done.conflicts, |c| c.line);
     Ok(done)
 }
 

@@ -39,7 +39,7 @@ const PROVINCE_COLUMNS: &str = "code, name, name_en, region";
 /// Every province, by name.
 pub async fn provinces(db: &impl Db) -> Result<Vec<Province>, DbError> {
     let mut all: Vec<Province> = db.all(&Sql::new(format!("SELECT {PROVINCE_COLUMNS} FROM provinces"))).await?;
-    all.sort_by(|a, b| compare_divisions(&a.name, &b.name));
+    crate::domain::sort::sort_by(&mut all, |a, b| compare_divisions(&a.name, &b.name));
     Ok(all)
 }
 
@@ -56,7 +56,7 @@ pub async fn wards(db: &impl Db, province: &ProvinceCode) -> Result<Option<Vec<W
         return Ok(None);
     }
     let mut wards: Vec<Ward> = wards.decode()?;
-    wards.sort_by(|a, b| compare_divisions(&a.name, &b.name));
+    crate::domain::sort::sort_by(&mut wards, |a, b| compare_divisions(&a.name, &b.name));
     Ok(Some(wards))
 }
 

@@ -108,7 +108,7 @@ pub async fn report(db: &impl Db, product_id: Option<i64>) -> Result<Report, DbE
         line.negative += i64::from(s.label == Label::Negative);
         line.score_milli += (s.score * 1000.0).round() as i64;
     }
-    products.sort_by(|a, b| b.negative.cmp(&a.negative).then(b.count.cmp(&a.count)).then(a.product_id.cmp(&b.product_id)));
+    crate::domain::sort::sort_by(&mut products, |a, b| b.negative.cmp(&a.negative).then(b.count.cmp(&a.count)).then(a.product_id.cmp(&b.product_id)));
     Ok(Report { reviews: rows.len() as i64, months: by_month(&items), complaints: complaints(&items), products })
 }
 

@@ -21,7 +21,7 @@ pub async fn info(db: &impl Db) -> Result<ShopInfo, DbError> {
 /// Every policy page, in the footer's order.
 pub async fn pages(db: &impl Db) -> Result<Vec<PageText>, DbError> {
     let mut rows: Vec<PageText> = db.all(&Sql::new("SELECT slug, title_vi, title_en, body_vi, body_en FROM shop_pages")).await?;
-    rows.sort_by_key(|r| InfoPage::ALL.iter().position(|p| p.slug() == r.slug));
+    crate::domain::sort::sort_by_key(&mut rows, |r| InfoPage::ALL.iter().position(|p| p.slug() == r.slug));
     Ok(rows)
 }
 

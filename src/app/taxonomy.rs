@@ -114,7 +114,7 @@ pub fn tree(rows: &[CategoryRow]) -> Vec<(usize, &CategoryRow)> {
 /// The categories under one parent, in their order.
 pub fn siblings(rows: &[CategoryRow], parent: Option<i64>) -> Vec<&CategoryRow> {
     let mut list: Vec<&CategoryRow> = rows.iter().filter(|c| c.parent_id == parent).collect();
-    list.sort_by_key(|c| (c.sort_order, c.id));
+    crate::domain::sort::sort_by_key(&mut list, |c| (c.sort_order, c.id));
     list
 }
 

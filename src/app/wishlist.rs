@@ -338,7 +338,7 @@ pub async fn cards_in_order(db: &impl Db, ids: &[i64]) -> Result<Vec<ProductCard
     ));
     sql.params.extend(ids.iter().map(|&id| SqlValue::Int(id)));
     let mut cards: Vec<ProductCard> = db.all::<CardRow>(&sql).await?.into_iter().map(ProductCard::from).collect();
-    cards.sort_by_key(|c| ids.iter().position(|&id| id == c.id));
+    crate::domain::sort::sort_by_key(&mut cards, |c| ids.iter().position(|&id| id == c.id));
     Ok(cards)
 }
 

@@ -242,7 +242,7 @@ pub fn plan(text: &str, existing: &HashMap<String, Existing>, vocabulary: &Vocab
     }
     product_changes.append(&mut plan.changes);
     plan.changes = product_changes;
-    plan.errors.sort_by_key(|e| (e.line, e.column));
+    crate::domain::sort::sort_by_key(&mut plan.errors, |e| (e.line, e.column));
     Ok(plan)
 }
 

@@ -48,6 +48,7 @@ pub mod signature;
 pub mod ssrf;
 pub mod sharing;
 pub mod slug;
+pub mod sort;
 pub mod stream;
 pub mod svg;
 pub mod throttle;

@@ -431,7 +431,7 @@ fn build_lexicon() -> Lexicon {
     }
     for entries in by_first.values_mut() {
         // Stable: equally long entries keep lexicon order.
-        entries.sort_by_key(|e| std::cmp::Reverse(e.words.len()));
+        crate::domain::sort::sort_by_key(entries, |e| std::cmp::Reverse(e.words.len()));
     }
     Lexicon { by_first }
 }
@@ -731,7 +731,7 @@ impl Reader {
     }
 
     fn finish(mut self) -> Sentiment {
-        self.aspect_totals.sort_by_key(|(a, _)| *a);
+        crate::domain::sort::sort_by_key(&mut self.aspect_totals, |(a, _)| *a);
         let score = self.total / (self.total.abs() + 1.0);
         Sentiment {
             label: Label::of(self.total, THRESHOLD),

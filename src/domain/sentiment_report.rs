@@ -49,7 +49,7 @@ impl Month {
         let mut parts = [(Label::Positive, self.positive, p), (Label::Neutral, self.neutral, u), (Label::Negative, self.negative, pct(self.negative))];
         let left = 100 - parts.iter().map(|x| x.2).sum::<i64>();
         let mut order: Vec<usize> = (0..3).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(parts[i].1 * 100 % self.count));
+        crate::domain::sort::sort_by_key(&mut order, |&i| std::cmp::Reverse(parts[i].1 * 100 % self.count));
         for &i in order.iter().take(left.max(0) as usize) {
             parts[i].2 += 1;
         }
@@ -105,7 +105,7 @@ pub fn complaints(items: &[Scored<'_>]) -> Vec<(Aspect, i64)> {
             }
         }
     }
-    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    crate::domain::sort::sort_by_key(&mut counts, |c| std::cmp::Reverse(c.1));
     counts
 }
 

@@ -35,7 +35,10 @@ pub struct Page {
 }
 
 impl Page {
-    pub fn new(content_type: &'static str, body: String, etag: String, headers: Vec<(&'static str, String)>) -> Page {
+    pub fn new(content_type: &'static str, mut body: String, etag: String, headers: Vec<(&'static str, String)>) -> Page {
+        // A rendered body is built by appending, so its buffer can be up to twice its length; a kept
+        // page holds only its bytes (256 pages of 20–50 KB: the soak in docs/BENCHMARKS.md).
+        body.shrink_to_fit();
         let slots = if content_type.starts_with("text/html") { find_slots(&body) } else { Vec::new() };
         Page { content_type, body, etag, headers, slots }
     }

@@ -324,7 +324,7 @@ fn gallery_images<'a>(images: &'a [ProductImage], color: Option<&str>) -> Vec<&'
         Some(_) => 2,
     };
     let mut all: Vec<&ProductImage> = images.iter().collect();
-    all.sort_by_key(|i| rank(i));
+    crate::domain::sort::sort_by_key(&mut all, |i| rank(i));
     all
 }
 

@@ -37,7 +37,7 @@ export const sqlText = (v) => `'${String(v).replace(/'/g, "''")}'`;
  * Starts a shop with fresh D1/KV state. `vars` become Worker vars (e.g. { CART_HOLD_SECONDS: '3' }).
  * Returns { url, stateDir, secrets, get, getJson, apiJson, getHtml, requestWithHost, sql, sqlAll, bumpCatalogVersion, stop, logs }.
  */
-export async function startShop({ vars: given = {}, timeoutMs = 120_000 } = {}) {
+export async function startShop({ vars: given = {}, timeoutMs = 120_000, pollMs = 250 } = {}) {
   // Every test client (and benchmark buyer) comes from one address, so the per-client rate limits
   // are lifted unless a test sets its own (tests/ratelimit.test.mjs does).
   const vars = { RATE_LIMITS: LIFTED_RATE_LIMITS, ...given };
@@ -48,7 +48,7 @@ export async function startShop({ vars: given = {}, timeoutMs = 120_000 } = {}) 
   // a shop that lost that race is started again rather than failing the whole file.
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await startShopOnce({ vars, timeoutMs });
+      return await startShopOnce({ vars, timeoutMs, pollMs });
     } catch (error) {
       // A busy machine can also make workerd miss its startup ("The Workers runtime failed to start"),
       // and wrangler's local `d1 execute` of the seed once failed with its own internal assertion
@@ -116,13 +116,16 @@ async function preparedState() {
   }
 }
 
-async function startShopOnce({ vars, timeoutMs }) {
+async function startShopOnce({ vars, timeoutMs, pollMs }) {
   const prepared = await preparedState();
   const port = await freePort();
   const stateDir = mkdtempSync(join(STATE_ROOT, 'shop-'));
   cpSync(prepared, stateDir, { recursive: true });
   rmSync(join(stateDir, '.ready'), { force: true });
   const logs = [];
+  const spawnedAt = performance.now();
+  // When the shop first answered and how long that first answer took (the benchmark's cold start).
+  const startup = { readyMs: NaN, firstRequestMs: NaN };
   const child = spawn(join(ROOT, 'scripts', 'serve'), [], {
     cwd: ROOT,
     env: { ...process.env, WRANGLER_LOG_LEVEL: 'warn', ...vars, PORT: String(port), STATE_DIR: stateDir, VESTIFY_STATE_PREPARED: '1' },
@@ -141,8 +144,14 @@ async function startShopOnce({ vars, timeoutMs }) {
       throw new Error(`shop exited with ${exited}:\n${logs.join('')}`);
     }
     try {
+      const sent = performance.now();
       const res = await fetch(`${url}/healthz`);
-      if (res.status === 200) break;
+      if (res.status === 200) {
+        await res.arrayBuffer();
+        startup.firstRequestMs = performance.now() - sent;
+        startup.readyMs = performance.now() - spawnedAt;
+        break;
+      }
     } catch { /* not up yet */ }
     if (Date.now() > deadline) {
       stopChild(child);
@@ -150,7 +159,7 @@ async function startShopOnce({ vars, timeoutMs }) {
       rmSync(stateDir, { recursive: true, force: true });
       throw new Error(`shop did not start within ${timeoutMs} ms:\n${logs.join('')}`);
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
   // Tests read and change the shop's D1 database directly, as an admin's SQL console would. With the
   // `sqlite3` command (scripts/test installs it) that is the SQLite file itself: ~20 ms a query,
@@ -176,6 +185,8 @@ async function startShopOnce({ vars, timeoutMs }) {
     url,
     port,
     logs,
+    /** From spawning scripts/serve to the first 200 from /healthz (`readyMs`), and that request's latency. */
+    startup,
     /** The shop's local D1/KV state (wrangler's --persist-to directory). */
     stateDir,
     /**

@@ -102,7 +102,7 @@ pub fn price(input: &PricingInput) -> Pricing {
             lines: touched,
         });
     }
-    rejected.sort_by(|a, b| a.code.cmp(&b.code));
+    crate::domain::sort::sort_by(&mut rejected, |a, b| a.code.cmp(&b.code));
 
     let priced: Vec<LinePrice> = lines
         .iter()
@@ -131,7 +131,7 @@ pub fn price(input: &PricingInput) -> Pricing {
 fn candidates<'a>(input: &'a PricingInput, rejected: &mut Vec<RejectedCode>) -> Vec<Candidate<'a>> {
     let mut out: Vec<Candidate<'a>> = input.promotions.iter().filter(|p| p.automatic).map(|p| Candidate { promotion: p, code: None, code_usage: Usage::default() }).collect();
     let mut codes: Vec<&EnteredCode> = input.codes.iter().collect();
-    codes.sort_by(|a, b| a.code.cmp(&b.code));
+    crate::domain::sort::sort_by(&mut codes, |a, b| a.code.cmp(&b.code));
     codes.dedup_by(|a, b| a.code == b.code);
     let mut seen = BTreeSet::new();
     for entered in codes {
@@ -143,7 +143,7 @@ fn candidates<'a>(input: &'a PricingInput, rejected: &mut Vec<RejectedCode>) -> 
             Some((p, info)) => out.push(Candidate { promotion: p, code: Some(code), code_usage: info.usage }),
         }
     }
-    out.sort_by(|a, b| {
+    crate::domain::sort::sort_by(&mut out, |a, b| {
         (a.promotion.class(), -a.promotion.priority, a.promotion.id, a.code).cmp(&(b.promotion.class(), -b.promotion.priority, b.promotion.id, b.code))
     });
     out
@@ -268,7 +268,7 @@ fn effect(p: &Promotion, lines: &[Line], remaining: &[Vnd], shipping_left: Vnd, 
                     units.push((l.unit_price, i));
                 }
             }
-            units.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            crate::domain::sort::sort_by(&mut units, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             let free = usize::try_from((units.len() as i64 / group.max(1)) * i64::from(*get)).unwrap_or(0);
             let mut proposal = vec![Vnd::ZERO; lines.len()];
             for (price, i) in units.iter().rev().take(free) {
@@ -294,7 +294,7 @@ fn effect(p: &Promotion, lines: &[Line], remaining: &[Vnd], shipping_left: Vnd, 
                             units.push((l.unit_price, i));
                         }
                     }
-                    units.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+                    crate::domain::sort::sort_by(&mut units, |a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
                     units
                 })
                 .collect();
@@ -352,7 +352,7 @@ pub fn allocate(amount: Vnd, weights: &[Vnd]) -> Vec<Vnd> {
         remainders.push((exact % total, i));
     }
     let mut left = amount - shares.iter().sum::<i128>();
-    remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    crate::domain::sort::sort_by(&mut remainders, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     for (rem, i) in remainders {
         if left <= 0 {
             break;
