@@ -459,10 +459,9 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
     } catch { /* storage blocked: no hint */ }
     return offer;
   };
-  afterLoad(() => {
-    navigator.serviceWorker.register('/sw.js').catch(() => { /* unsupported here (http, private mode): pages work without it */ });
-    visit();
-  });
+  // Two pieces: each may wait on the browser (registering, opening the storage).
+  afterLoad(() => navigator.serviceWorker.register('/sw.js').catch(() => { /* unsupported here (http, private mode): pages work without it */ }));
+  afterLoad(visit);
   window.addEventListener('beforeinstallprompt', (event) => {
     if (!visit()) return;
     event.preventDefault();
