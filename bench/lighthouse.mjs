@@ -72,6 +72,14 @@ function failing(lhr, category) {
     .map((a) => (a.scoreDisplayMode === 'binary' ? a.id : `${a.id} (${Math.round(a.score * 100)}${a.displayValue ? `, ${a.displayValue}` : ''})`));
 }
 
+/** The performance figures behind the score: TBT, LCP, main-thread work and app.js's script evaluation. */
+function timings(lhr) {
+  const a = lhr.audits;
+  const ms = (id) => Math.round(a[id]?.numericValue ?? NaN);
+  const app = a['bootup-time']?.details?.items?.find((i) => /\/js\/app(\.[0-9a-f]+)?\.js$/.test(i.url));
+  return `TBT ${ms('total-blocking-time')} ms, LCP ${(ms('largest-contentful-paint') / 1000).toFixed(1)} s, main thread ${ms('mainthread-work-breakdown')} ms, app.js ${app ? `${Math.round(app.scripting)} ms script evaluation` : 'not listed (under the audit\'s threshold)'}`;
+}
+
 async function main() {
   const version = (await run(bin, ['--version'])).stdout.trim();
   const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -100,7 +108,7 @@ async function main() {
       const scores = Object.fromEntries(CATEGORIES.map((c) => [c, lhr.categories[c].score == null ? null : Math.round(lhr.categories[c].score * 100)]));
       const fails = Object.fromEntries(CATEGORIES.filter((c) => scores[c] !== 100).map((c) => [c, failing(lhr, c)]));
       rows.push({ ...page, scores, fails });
-      console.log(CATEGORIES.map((c) => scores[c] ?? '–').join('/'));
+      console.log(`${CATEGORIES.map((c) => scores[c] ?? '–').join('/')}  (${timings(lhr)})`);
     }
   } finally {
     await shop?.stop();

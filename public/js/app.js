@@ -1,6 +1,43 @@
 // Progressive enhancement only: every page works without this file.
+
+// Work a shopper does not need before they first touch the page (the gallery's lightbox, the service
+// worker, recently viewed, push alert options) waits until the page has loaded, then runs in idle
+// time one piece per task, so that no long task blocks the main thread while the page comes in
+// (docs/BENCHMARKS.md, "Lighthouse"). A first tap, click, key press or focus before that runs what is
+// left at once, before the page's own handlers see the event, so every control works as before.
+const afterLoad = (() => {
+  'use strict';
+  const queue = [];
+  const inputs = ['pointerdown', 'keydown', 'click', 'focusin'];
+  let done = false;
+  // A piece that throws is reported as an uncaught error would be; the others still run.
+  const run = (job) => {
+    try { job(); } catch (error) { setTimeout(() => { throw error; }); }
+  };
+  const drain = () => {
+    done = true;
+    for (const type of inputs) window.removeEventListener(type, drain, true);
+    while (queue.length) run(queue.shift());
+  };
+  const idle = window.requestIdleCallback ? (f) => window.requestIdleCallback(f, { timeout: 1000 }) : (f) => setTimeout(f, 1);
+  const next = () => {
+    if (done) return;
+    if (queue.length) run(queue.shift());
+    if (queue.length) idle(next);
+    else drain();
+  };
+  for (const type of inputs) window.addEventListener(type, drain, { capture: true, passive: true });
+  if (document.readyState === 'complete') idle(next);
+  else window.addEventListener('load', () => idle(next), { once: true });
+  return (job) => (done ? run(job) : queue.push(job));
+})();
+
 (() => {
   'use strict';
+  // Only listings have these forms; other pages skip the session storage read (a synchronous trip to
+  // the browser on a page's first use).
+  const forms = document.querySelectorAll('form[data-autosubmit]');
+  if (!forms.length) return;
   const KEY = 'vestify:filters';
   const wide = window.matchMedia('(min-width: 900px)');
   let kept = null;
@@ -9,7 +46,7 @@
     sessionStorage.removeItem(KEY);
   } catch { /* storage blocked: nothing to restore */ }
 
-  for (const form of document.querySelectorAll('form[data-autosubmit]')) {
+  for (const form of forms) {
     const panel = form.querySelector('details[data-filter-panel]');
     const apply = form.querySelector('button[data-apply]');
     const back = kept && kept.path === location.pathname;
@@ -398,25 +435,35 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
 // The installable app (src/views/pwa.rs, docs/PWA.md): the service worker keeps visited catalog pages
 // for offline use; from a shopper's second visit on, Chrome's install offer becomes a small bar they
 // can take or dismiss for good (the first visit is left alone).
+// The worker is registered and the visit counted once the page has loaded (afterLoad); the install
+// offer may come before that, and counts the visit itself then.
 (() => {
   'use strict';
   if (!('serviceWorker' in navigator)) return;
-  navigator.serviceWorker.register('/sw.js').catch(() => { /* unsupported here (http, private mode): pages work without it */ });
   const VISITS = 'vestify:visits';
   const DISMISSED = 'vestify:install-dismissed';
-  let visits = 0;
-  try {
-    visits = Number(localStorage.getItem(VISITS) || 0);
-    // A visit is a browser session, not a page view.
-    if (!sessionStorage.getItem(VISITS)) {
-      visits += 1;
-      localStorage.setItem(VISITS, String(visits));
-      sessionStorage.setItem(VISITS, '1');
-    }
-    if (localStorage.getItem(DISMISSED)) return;
-  } catch { return; /* storage blocked: no hint */ }
+  // Whether the bar may show: a second visit or later, never dismissed (null: not counted yet).
+  let offer = null;
+  const visit = () => {
+    if (offer !== null) return offer;
+    offer = false;
+    try {
+      let visits = Number(localStorage.getItem(VISITS) || 0);
+      // A visit is a browser session, not a page view.
+      if (!sessionStorage.getItem(VISITS)) {
+        visits += 1;
+        localStorage.setItem(VISITS, String(visits));
+        sessionStorage.setItem(VISITS, '1');
+      }
+      offer = visits >= 2 && !localStorage.getItem(DISMISSED);
+    } catch { /* storage blocked: no hint */ }
+    return offer;
+  };
+  // Two pieces: each may wait on the browser (registering, opening the storage).
+  afterLoad(() => navigator.serviceWorker.register('/sw.js').catch(() => { /* unsupported here (http, private mode): pages work without it */ }));
+  afterLoad(visit);
   window.addEventListener('beforeinstallprompt', (event) => {
-    if (visits < 2) return;
+    if (!visit()) return;
     event.preventDefault();
     const en = document.documentElement.lang === 'en';
     const bar = document.createElement('aside');
@@ -560,8 +607,8 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
 // Recently viewed (docs/WISHLIST.md): the browser keeps up to 12 product ids, most recent first; a
 // product page adds its own, and the page's slot (product and cart pages) is filled with cards from
 // POST /recently-viewed, which also joins the list with the signed-in shopper's account. Without
-// JavaScript the block is simply not shown.
-(() => {
+// JavaScript the block is simply not shown. Done after load (afterLoad): the block is at the page's foot.
+afterLoad(() => {
   'use strict';
   const KEY = 'vestify:recent';
   const CAP = 12;
@@ -594,7 +641,7 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
       }
     })
     .catch(() => { /* the block is optional */ });
-})();
+});
 
 // Bundles (issue 15): the product page's "add all" offer shows the set's price for the variants
 // picked. The server priced the first picks; this repeats the engine's rule for one set (percent
@@ -762,8 +809,8 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
 
 // Alert signups by push ("báo khi có hàng", "báo khi giảm giá"): where this browser already receives
 // the shop's push notifications (it opted in on an order or the account page), the alert form offers
-// them too, with the subscription's endpoint; the shop accepts only an endpoint it holds.
-(() => {
+// them too, with the subscription's endpoint; the shop accepts only an endpoint it holds. After load.
+afterLoad(() => {
   'use strict';
   const forms = document.querySelectorAll('form.variant-alert');
   if (!forms.length || !('serviceWorker' in navigator) || !('PushManager' in window)) return;
@@ -777,12 +824,13 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
       option.hidden = false;
     }
   }).catch(() => {});
-})();
+});
 
 // The product gallery (src/views/product.rs): thumbnails scroll the row of photos and follow the one
 // in view; a photo opens in a lightbox (<dialog>) where the arrow keys move, Escape closes and focus
 // goes back to the photo. Without this script the thumbnails are anchors and a photo opens its file.
-(() => {
+// Wired after load (afterLoad), or at the shopper's first tap or key press, whichever comes first.
+afterLoad(() => {
   'use strict';
   const gallery = document.querySelector('[data-gallery]');
   if (!gallery) return;
@@ -862,4 +910,4 @@ for (const form of document.querySelectorAll('form[data-places]')) placePicker(f
     show(at, 'instant');
     figures[at].querySelector('a').focus({ preventScroll: true });
   });
-})();
+});
