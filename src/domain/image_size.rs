@@ -281,12 +281,15 @@ pub fn check_derived(original: &Original, slot: Slot, bytes: &[u8], max: usize) 
             if width != declared {
                 return Err(DerivedProblem::WrongWidth { declared, actual: width });
             }
-            if width > original.width {
+            // A phone photo's header gives its sensor's shape; its EXIF orientation may turn it
+            // upright (the browser decodes it so), which swaps width and height.
+            let upright = Original { width: original.height, height: original.width, ..*original };
+            if width > original.width.max(original.height) {
                 return Err(DerivedProblem::WiderThanOriginal { width, original: original.width });
             }
-            let expected = original.height_at(width);
-            if height.abs_diff(expected) > 1 {
-                return Err(DerivedProblem::WrongRatio { expected, actual: height });
+            let fits = |o: &Original| width <= o.width && height.abs_diff(o.height_at(width)) <= 1;
+            if !fits(original) && !fits(&upright) {
+                return Err(DerivedProblem::WrongRatio { expected: original.height_at(width), actual: height });
             }
             if bytes.len() > original.bytes {
                 return Err(DerivedProblem::LargerThanOriginal { bytes: bytes.len(), original: original.bytes });
@@ -515,6 +518,9 @@ mod tests {
         // The right width but another shape (the original is square).
         let square = Original { width: 1000, height: 1000, bytes: 2_000_000 };
         assert_eq!(check_derived(&square, Slot::Width(320), WEBP_320, 5_000_000), Err(DerivedProblem::WrongRatio { expected: 320, actual: 213 }));
+        // A photo turned upright by its EXIF orientation: the copy has the swapped shape.
+        let sideways = Original { width: 2000, height: 3000, bytes: 2_000_000 };
+        assert!(check_derived(&sideways, Slot::Width(320), WEBP_320, 5_000_000).is_ok());
         // Wider than the original.
         let small = Original { width: 300, height: 200, bytes: 2_000_000 };
         assert_eq!(check_derived(&small, Slot::Width(320), WEBP_320, 5_000_000), Err(DerivedProblem::WiderThanOriginal { width: 320, original: 300 }));
