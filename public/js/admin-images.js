@@ -1,5 +1,5 @@
 // A product's images in the admin (views/admin/media.rs): the browser makes an uploaded photo's
-// smaller copies, so the Worker never decodes an image (issue #16, docs/IMAGES.md). The photo is
+// smaller copies, so the Worker never decodes an image (issue #16, docs/OPERATIONS.md). The photo is
 // decoded upright (EXIF orientation), drawn at widths 320, 640 and 1280 (never wider than it) and
 // encoded as WebP (JPEG where this browser's canvas cannot encode WebP), plus a 1200×630 centre
 // crop as JPEG for link previews; they travel with the original in the same form (fields size_320,
