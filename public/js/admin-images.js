@@ -97,9 +97,13 @@
         if (!original.ok) throw new Error(`HTTP ${original.status}`);
         const body = new FormData(form);
         for (const [field, copy] of await copies(await original.blob())) body.append(field, copy);
-        const sent = await fetch(form.action, { method: 'POST', body });
-        if (!sent.ok) throw new Error(`HTTP ${sent.status}`);
-        location.assign(sent.url);
+        // The answer is a redirect to this page: not followed here (the page's CSP upgrades a
+        // fetch's plain-HTTP redirect, which breaks on a local shop), the page is loaded anew.
+        const sent = await fetch(form.action, { method: 'POST', body, redirect: 'manual' });
+        if (sent.type !== 'opaqueredirect' && !sent.ok) throw new Error(`HTTP ${sent.status}`);
+        const next = `${location.pathname}?saved=1`;
+        if (location.pathname + location.search === next) location.reload();
+        else location.assign(`${next}#images`);
       } catch (error) {
         status.textContent = `${status.dataset.failed} (${error.message})`;
         button.disabled = false;
