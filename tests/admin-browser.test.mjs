@@ -250,5 +250,32 @@ test('an uploaded phone photo reaches a phone as a small copy and is shared as i
   const drawn = await page.evaluate(async (url) => { const i = new Image(); i.src = url; await i.decode(); return [i.naturalWidth, i.naturalHeight]; }, social.url);
   assert.deepEqual(drawn, [1200, 630]);
   await phone.close();
+
+  // A photo uploaded without script has no copies: the admin page marks it, and its button makes them.
+  const second = Buffer.from(await staff.page.evaluate(async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 1000;
+    canvas.height = 750;
+    const c = canvas.getContext('2d');
+    c.fillStyle = '#8a3b2c';
+    c.fillRect(0, 0, 1000, 750);
+    c.fillStyle = '#f2e6d0';
+    c.fillRect(250, 200, 500, 350);
+    const blob = await new Promise((r) => canvas.toBlob(r, 'image/jpeg', 0.95));
+    return [...new Uint8Array(await blob.arrayBuffer())];
+  }));
+  const plain = await browser.newContext({ javaScriptEnabled: false, storageState: await staff.context.storageState() });
+  const noScript = await plain.newPage();
+  noScript.setDefaultTimeout(TIMEOUT);
+  await noScript.goto(`${shop.url}/admin/products/${product.id}`);
+  await noScript.setInputFiles('form.image-upload input[name="file"]', { name: 'second.jpg', mimeType: 'image/jpeg', buffer: second });
+  await submit(noScript, 'form.image-upload');
+  await plain.close();
+  await staff.page.goto(`${shop.url}/admin/products/${product.id}`);
+  assert.equal(await staff.page.locator('[data-no-sizes]').count(), 1, 'the photo without copies is marked');
+  await Promise.all([staff.page.waitForNavigation(), staff.page.locator('form[data-sizes-for] button').click()]);
+  assert.equal(await staff.page.locator('[data-no-sizes]').count(), 0, 'its copies were made');
+  const [made] = await shop.sql(`SELECT COUNT(*) AS n FROM media_sizes s JOIN product_images i ON i.url = s.original WHERE i.product_id = ${product.id} AND i.width = 1000`);
+  assert.equal(made.n, 3, '320, 640 and the crop of a 1000 px photo');
   await staff.context.close();
 });
