@@ -167,3 +167,115 @@ test('staff create, illustrate, publish and stock a product; a manager refunds a
   await staff.context.close();
   await manager.context.close();
 });
+
+// Issue #16, "Images that fit the screen": a 12-megapixel photo uploaded through the admin form (its
+// script makes the smaller copies) reaches a phone as a copy of the phone's width, never as the
+// original, and the product is shared as its 1200×630 crop.
+test('an uploaded phone photo reaches a phone as a small copy and is shared as its 1200×630 crop', async () => {
+  const staff = await signIn('staff', PASSWORDS.staff);
+  const [product] = await shop.sql("SELECT id, slug FROM products WHERE status = 'active' ORDER BY id DESC LIMIT 1");
+  await shop.sql(`DELETE FROM product_images WHERE product_id = ${product.id}`);
+
+  // A photo-like 4000×3000 JPEG made in Chromium: a gradient with grain, a few MB.
+  const photo = Buffer.from(await staff.page.evaluate(async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 4000;
+    canvas.height = 3000;
+    const c = canvas.getContext('2d');
+    const g = c.createLinearGradient(0, 0, 4000, 3000);
+    g.addColorStop(0, '#1d4e89');
+    g.addColorStop(0.5, '#c9a66b');
+    g.addColorStop(1, '#2f6b3a');
+    c.fillStyle = g;
+    c.fillRect(0, 0, 4000, 3000);
+    const grain = c.getImageData(0, 0, 4000, 3000);
+    let seed = 7;
+    for (let i = 0; i < grain.data.length; i += 4) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const n = (seed % 25) - 12;
+      grain.data[i] += n;
+      grain.data[i + 1] += n;
+      grain.data[i + 2] += n;
+    }
+    c.putImageData(grain, 0, 0);
+    for (const quality of [0.95, 0.9, 0.85, 0.8]) {
+      const blob = await new Promise((r) => canvas.toBlob(r, 'image/jpeg', quality));
+      if (blob.size < 4.5 * 1024 * 1024) return [...new Uint8Array(await blob.arrayBuffer())];
+    }
+    throw new Error('the photo stays over the upload limit');
+  }));
+  assert.ok(photo.length > 1_000_000, `a photo of a few MB (${photo.length} bytes)`);
+
+  await staff.page.goto(`${shop.url}/admin/products/${product.id}`);
+  await staff.page.setInputFiles('form.image-upload input[name="file"]', { name: 'phone.jpg', mimeType: 'image/jpeg', buffer: photo });
+  await staff.page.fill('form.image-upload input[name="alt_vi"]', 'Ảnh chụp bằng điện thoại');
+  await submit(staff.page, 'form.image-upload');
+  assert.match(staff.page.url(), /saved=1/, 'uploaded with its copies');
+  const [image] = await shop.sql(`SELECT url, width, height FROM product_images WHERE product_id = ${product.id}`);
+  assert.deepEqual([image.width, image.height], [4000, 3000]);
+  const sizes = await shop.sql(`SELECT social, width, height, url, bytes FROM media_sizes WHERE original = '${image.url}' ORDER BY social, width`);
+  assert.deepEqual(sizes.map((s) => [s.social, s.width, s.height]), [[0, 320, 240], [0, 640, 480], [0, 1280, 960], [1, 1200, 630]]);
+  assert.equal(await staff.page.locator('[data-no-sizes]').count(), 0, 'the admin page lists no image without copies');
+
+  // A phone (390 × 844 at 2×) opens the product page: the photo comes as a copy.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const page = await phone.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  const media = [];
+  page.on('response', async (r) => {
+    if (new URL(r.url()).pathname.startsWith('/media/')) media.push({ path: new URL(r.url()).pathname, bytes: (await r.body().catch(() => Buffer.alloc(0))).length });
+  });
+  await page.goto(`${shop.url}/p/${product.slug}`, { timeout: TIMEOUT });
+  const main = page.locator('section.gallery figure img').first();
+  await page.waitForFunction(() => { const i = document.querySelector('section.gallery figure img'); return i && i.complete && i.naturalWidth > 0; });
+  assert.equal(await main.getAttribute('fetchpriority'), 'high');
+  assert.equal(await main.getAttribute('loading'), 'eager');
+  const chosen = await main.evaluate((i) => ({ src: new URL(i.currentSrc).pathname, width: i.naturalWidth }));
+  assert.ok(chosen.width <= 1280, `a copy no wider than 1280 px (${chosen.width})`);
+  await page.waitForLoadState('networkidle');
+  assert.ok(media.length > 0, 'the photo was downloaded');
+  assert.ok(media.every((m) => m.path !== image.url), `the original was not downloaded: ${JSON.stringify(media)}`);
+  const copy = media.find((m) => m.path === chosen.src);
+  assert.ok(copy && copy.bytes < 250_000 && copy.bytes * 10 < photo.length, `the copy is small (${copy?.bytes} bytes against ${photo.length})`);
+  console.log(`phone product page: ${media.reduce((n, m) => n + m.bytes, 0)} bytes of uploaded images (${JSON.stringify(media)}); the original: ${photo.length} bytes`);
+
+  // Shared links show the 1200×630 crop.
+  const og = await page.locator('meta[property="og:image"]').getAttribute('content');
+  const social = sizes.find((s) => s.social === 1);
+  assert.equal(new URL(og).pathname, social.url);
+  assert.deepEqual(
+    [await page.locator('meta[property="og:image:width"]').getAttribute('content'), await page.locator('meta[property="og:image:height"]').getAttribute('content')],
+    ['1200', '630'],
+  );
+  const drawn = await page.evaluate(async (url) => { const i = new Image(); i.src = url; await i.decode(); return [i.naturalWidth, i.naturalHeight]; }, social.url);
+  assert.deepEqual(drawn, [1200, 630]);
+  await phone.close();
+
+  // A photo uploaded without script has no copies: the admin page marks it, and its button makes them.
+  const second = Buffer.from(await staff.page.evaluate(async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 1000;
+    canvas.height = 750;
+    const c = canvas.getContext('2d');
+    c.fillStyle = '#8a3b2c';
+    c.fillRect(0, 0, 1000, 750);
+    c.fillStyle = '#f2e6d0';
+    c.fillRect(250, 200, 500, 350);
+    const blob = await new Promise((r) => canvas.toBlob(r, 'image/jpeg', 0.95));
+    return [...new Uint8Array(await blob.arrayBuffer())];
+  }));
+  const plain = await browser.newContext({ javaScriptEnabled: false, storageState: await staff.context.storageState() });
+  const noScript = await plain.newPage();
+  noScript.setDefaultTimeout(TIMEOUT);
+  await noScript.goto(`${shop.url}/admin/products/${product.id}`);
+  await noScript.setInputFiles('form.image-upload input[name="file"]', { name: 'second.jpg', mimeType: 'image/jpeg', buffer: second });
+  await submit(noScript, 'form.image-upload');
+  await plain.close();
+  await staff.page.goto(`${shop.url}/admin/products/${product.id}`);
+  assert.equal(await staff.page.locator('[data-no-sizes]').count(), 1, 'the photo without copies is marked');
+  await Promise.all([staff.page.waitForNavigation(), staff.page.locator('form[data-sizes-for] button').click()]);
+  assert.equal(await staff.page.locator('[data-no-sizes]').count(), 0, 'its copies were made');
+  const [made] = await shop.sql(`SELECT COUNT(*) AS n FROM media_sizes s JOIN product_images i ON i.url = s.original WHERE i.product_id = ${product.id} AND i.width = 1000`);
+  assert.equal(made.n, 3, '320, 640 and the crop of a 1000 px photo');
+  await staff.context.close();
+});

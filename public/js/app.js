@@ -882,7 +882,10 @@ afterLoad(() => {
     at = (i + figures.length) % figures.length;
     const img = figures[at].querySelector('img');
     if (!big.isConnected) dialog.prepend(big);
-    big.src = figures[at].querySelector('a').href;
+    const link = figures[at].querySelector('a');
+    // An uploaded photo's smaller copies (srcset): the screen's width, not the original's.
+    if (link.dataset.srcset) { big.sizes = '100vw'; big.srcset = link.dataset.srcset; } else big.removeAttribute('srcset');
+    big.src = link.href;
     big.alt = img.alt;
     count.textContent = `${at + 1} / ${figures.length}`;
   };

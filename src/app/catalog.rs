@@ -86,11 +86,12 @@ fn from_where(scope: &Scope, q: &ListingQuery, leave: Leave) -> Sql {
 
 /// A product card's columns over `products p` joined with its active `variants v` (grouped by
 /// product): the cheapest variant's price and its compare-at price, total availability, and the first
-/// image packed as `url␟alt_vi␟alt_en`.
+/// image packed as `url␟alt_vi␟alt_en␟width␟sizes` (its smaller copies as `width url,…`).
 pub(crate) const CARD_COLUMNS: &str = "SELECT p.id, p.slug, p.name_vi, p.name_en, MIN(v.price) AS price, v.compare_at_price, \
     SUM(MAX(v.on_hand - v.reserved, 0)) AS available, p.created_at, \
-    (SELECT i.url || char(31) || i.alt_vi || char(31) || i.alt_en FROM product_images i \
-      WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image, \
+    (SELECT i.url || char(31) || i.alt_vi || char(31) || i.alt_en || char(31) || i.width || char(31) || \
+      COALESCE((SELECT group_concat(s.width || ' ' || s.url, ',') FROM media_sizes s WHERE s.original = i.url AND s.social = 0), '') \
+      FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image, \
     (SELECT r.count || char(31) || r.total FROM product_ratings r WHERE r.product_id = p.id AND r.count > 0) AS rating";
 
 /// The page of product cards.
@@ -100,8 +101,9 @@ pub fn listing_sql(scope: &Scope, q: &ListingQuery) -> Sql {
     let mut sql = Sql::new(
         "SELECT p.id, p.slug, p.name_vi, p.name_en, MIN(v.price) AS price, v.compare_at_price, v.sku AS variant_sku, \
          SUM(MAX(v.on_hand - v.reserved, 0)) AS available, p.created_at, \
-         (SELECT i.url || char(31) || i.alt_vi || char(31) || i.alt_en FROM product_images i \
-           WHERE i.product_id = p.id ORDER BY ",
+         (SELECT i.url || char(31) || i.alt_vi || char(31) || i.alt_en || char(31) || i.width || char(31) || \
+           COALESCE((SELECT group_concat(s.width || ' ' || s.url, ',') FROM media_sizes s WHERE s.original = i.url AND s.social = 0), '') \
+           FROM product_images i WHERE i.product_id = p.id ORDER BY ",
     );
     // Show the colour the shopper filtered on, when there is one.
     match q.colors.first() {
@@ -193,10 +195,12 @@ pub struct CardRow {
 
 impl From<CardRow> for ProductCard {
     fn from(row: CardRow) -> Self {
-        let mut parts = row.image.as_deref().unwrap_or("").splitn(3, '\u{1f}').map(str::to_string);
+        let mut parts = row.image.as_deref().unwrap_or("").splitn(5, '\u{1f}').map(str::to_string);
         let image_url = parts.next().filter(|u| !u.is_empty());
         let image_alt_vi = parts.next();
         let image_alt_en = parts.next();
+        let image_width = parts.next().and_then(|w| w.parse().ok()).unwrap_or(0);
+        let image_sizes = parts.next().unwrap_or_default();
         ProductCard {
             id: row.id,
             slug: row.slug,
@@ -208,6 +212,8 @@ impl From<CardRow> for ProductCard {
             image_url,
             image_alt_vi,
             image_alt_en,
+            image_width,
+            image_sizes,
             created_at: row.created_at,
             variant: None,
             rating: row.rating.as_deref().and_then(crate::domain::reviews::CardRating::unpack),
@@ -286,7 +292,10 @@ pub fn variants_sql(slug: &str) -> Sql {
 
 pub fn images_sql(slug: &str) -> Sql {
     Sql::new(
-        "SELECT i.url, i.alt_vi, i.alt_en, i.color, i.width, i.height FROM product_images i \
+        "SELECT i.url, i.alt_vi, i.alt_en, i.color, i.width, i.height, \
+         COALESCE((SELECT group_concat(s.width || ' ' || s.url, ',') FROM media_sizes s WHERE s.original = i.url AND s.social = 0), '') AS sizes, \
+         (SELECT s.url FROM media_sizes s WHERE s.original = i.url AND s.social = 1) AS social \
+         FROM product_images i \
          JOIN products p ON p.id = i.product_id WHERE p.slug = ? AND p.status = 'active' \
          ORDER BY i.position, i.id",
     )
@@ -483,5 +492,28 @@ mod tests {
         assert_eq!(card.image_alt_en.as_deref(), Some("Vest"));
         let card = ProductCard::from(CardRow { image: None, ..row });
         assert_eq!(card.image_url, None);
+    }
+
+    #[test]
+    fn cards_and_the_gallery_carry_an_uploaded_photos_smaller_copies() {
+        use crate::app::testing::{block_on, Sqlite};
+        let db = Sqlite::demo();
+        let slug = db.text("SELECT slug FROM products WHERE id = 1");
+        let photo = format!("/media/{}.jpg", "b".repeat(64));
+        db.exec(&format!("INSERT INTO product_images (product_id, url, width, height, position) VALUES (1, '{photo}', 4000, 3000, -1)"));
+        db.exec(&format!(
+            "INSERT INTO media_sizes VALUES ('{photo}', 0, 320, 240, '/media/s.webp', 9), ('{photo}', 0, 640, 480, '/media/m.webp', 9), ('{photo}', 1, 1200, 630, '/media/c.jpg', 9)"
+        ));
+        let listing = block_on(listing(&db, &Scope::default(), &query("sort=newest&per_page=60"))).unwrap();
+        let card = listing.cards.iter().find(|c| c.id == 1).expect("the product's card");
+        assert_eq!((card.image_url.as_deref(), card.image_width), (Some(photo.as_str()), 4000));
+        assert_eq!(crate::domain::image_size::unpack(&card.image_sizes).len(), 2, "{}", card.image_sizes);
+        let related: Vec<CardRow> = block_on(db.all(&related_sql(&db.text("SELECT slug FROM products WHERE id = 2"), 100))).unwrap();
+        let card = ProductCard::from(related.into_iter().find(|c| c.id == 1).expect("a related card"));
+        assert_eq!(crate::domain::image_size::unpack(&card.image_sizes).len(), 2, "{}", card.image_sizes);
+        let images: Vec<ProductImage> = block_on(db.all(&images_sql(&slug))).unwrap();
+        assert_eq!(images[0].url, photo);
+        assert_eq!((images[0].social.as_deref(), images[0].sizes.matches("webp").count()), (Some("/media/c.jpg"), 2));
+        assert!(images[1..].iter().all(|i| i.sizes.is_empty() && i.social.is_none()), "the demo's drawings have none");
     }
 }

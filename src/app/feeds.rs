@@ -56,7 +56,11 @@ fn variants_sql() -> Sql {
 
 fn images_sql() -> Sql {
     Sql::new(
-        "SELECT i.product_id, i.color, i.url FROM product_images i JOIN products p ON p.id = i.product_id \
+        // An uploaded photo's 1200×630 crop, else its largest smaller copy, else the photo itself
+        // (`media_sizes`): the feeds' `image_link` need not be a 4 MB original.
+        "SELECT i.product_id, i.color, COALESCE((SELECT s.url FROM media_sizes s WHERE s.original = i.url AND s.social = 1), \
+                (SELECT s.url FROM media_sizes s WHERE s.original = i.url AND s.social = 0 ORDER BY s.width DESC LIMIT 1), i.url) AS url \
+         FROM product_images i JOIN products p ON p.id = i.product_id \
          WHERE p.status = 'active' ORDER BY i.product_id, i.position, i.id",
     )
 }
@@ -171,6 +175,21 @@ mod tests {
         let photographed = block_on(super::items(&shop_with_a_photo(), ORIGIN, &ShippingSettings::default())).unwrap();
         let first = db.text("SELECT slug FROM products WHERE id = 1");
         assert!(photographed.iter().filter(|i| i.link.contains(&format!("/p/{first}?"))).all(|i| i.image_link.ends_with(".jpg")));
+    }
+
+    #[test]
+    fn a_photo_with_smaller_copies_is_fed_as_its_social_crop_else_its_largest_copy() {
+        let db = shop_with_a_photo();
+        let photo = db.text("SELECT url FROM product_images WHERE product_id = 1 AND position = -1 ORDER BY id LIMIT 1");
+        let color = db.text(&format!("SELECT color FROM product_images WHERE url = '{photo}'"));
+        db.exec(&format!("INSERT INTO media_sizes VALUES ('{photo}', 0, 640, 480, '/media/small.webp', 9), ('{photo}', 0, 1280, 960, '/media/large.webp', 9)"));
+        let link = |db: &Sqlite| {
+            let items = block_on(items(db, ORIGIN, &ShippingSettings::default())).unwrap();
+            items.into_iter().find(|i| i.group_id == "P1" && i.color == db.text(&format!("SELECT name_vi FROM colors WHERE code = '{color}'"))).unwrap().image_link
+        };
+        assert_eq!(link(&db), "https://shop.test/media/large.webp");
+        db.exec(&format!("INSERT INTO media_sizes VALUES ('{photo}', 1, 1200, 630, '/media/social.jpg', 9)"));
+        assert_eq!(link(&db), "https://shop.test/media/social.jpg");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::admin::{audit_sql, Actor};
 use super::sql::{Sql, SqlValue};
+use crate::domain::image_size::Slot;
 use crate::domain::media::Checked;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -21,11 +22,17 @@ pub struct ImageRow {
     pub width: i64,
     pub height: i64,
     pub position: i64,
+    /// How many smaller copies it has (`media_sizes`): none for an SVG, or for a photo uploaded
+    /// without the page's script (the admin page then offers to make them).
+    #[serde(default)]
+    pub sizes: i64,
 }
 
 pub fn images_sql(product_id: i64) -> Sql {
     Sql::new(
-        "SELECT id, url, alt_vi, alt_en, variant_id, color, width, height, position FROM product_images WHERE product_id = ? ORDER BY position, id",
+        "SELECT id, url, alt_vi, alt_en, variant_id, color, width, height, position, \
+         (SELECT COUNT(*) FROM media_sizes s WHERE s.original = product_images.url) AS sizes \
+         FROM product_images WHERE product_id = ? ORDER BY position, id",
     )
     .bind(product_id)
 }
@@ -60,6 +67,26 @@ pub fn add_batch(actor: &Actor, product_id: i64, image: &Checked, alt_vi: &str, 
         .bind(variant_value(variant_id));
     let after = json!({"url": image.url(), "alt_vi": alt_vi, "alt_en": alt_en, "variant_id": variant_id, "width": image.width, "height": image.height});
     vec![insert, audit_sql(actor, "image.add", "product", &product_id.to_string(), None, Some(&after), now)]
+}
+
+/// The smaller copies of the original at `original` (its `/media/` URL), recorded once each (a
+/// copy made again replaces the one before), then audited against the product.
+pub fn sizes_batch(actor: &Actor, product_id: i64, original: &str, copies: &[(Slot, Checked)], now: i64) -> Vec<Sql> {
+    let mut batch: Vec<Sql> = copies
+        .iter()
+        .map(|(slot, c)| {
+            Sql::new("INSERT OR REPLACE INTO media_sizes (original, social, width, height, url, bytes) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(original)
+                .bind(i64::from(*slot == Slot::Social))
+                .bind(c.width)
+                .bind(c.height)
+                .bind(c.url())
+                .bind(c.bytes.len() as i64)
+        })
+        .collect();
+    let after: Vec<_> = copies.iter().map(|(_, c)| json!({"url": c.url(), "width": c.width, "height": c.height, "bytes": c.bytes.len()})).collect();
+    batch.push(audit_sql(actor, "image.sizes", "product", &product_id.to_string(), None, Some(&json!({"original": original, "sizes": after})), now));
+    batch
 }
 
 /// New alt texts and variant for an image of this product.
@@ -121,17 +148,18 @@ mod tests {
     fn batches_bind_every_placeholder_and_audit() {
         let actor = Actor { id: "a", email: "a@x.vn", ip: "" };
         let image = Checked { kind: Kind::Png, bytes: Vec::new(), hash: "0".repeat(64), width: 10, height: 20 };
-        let row = ImageRow { id: 3, url: image.url(), alt_vi: "".into(), alt_en: "".into(), variant_id: None, color: None, width: 10, height: 20, position: 1 };
+        let row = ImageRow { id: 3, url: image.url(), alt_vi: "".into(), alt_en: "".into(), variant_id: None, color: None, width: 10, height: 20, position: 1, sizes: 0 };
         let mut all = add_batch(&actor, 1, &image, "a", "b", Some(4), 1);
         all.extend(add_batch(&actor, 1, &image, "a", "b", None, 1));
         all.extend(update_batch(&actor, 1, &row, "x", "y", Some(2), 1));
         all.extend(reorder_batch(&actor, 1, 3, &[3, 4], &[4, 3], 1));
         all.extend(delete_batch(&actor, 1, &row, 1));
+        all.extend(sizes_batch(&actor, 1, &image.url(), &[(Slot::Width(320), image.clone()), (Slot::Social, image.clone())], 1));
         all.push(images_sql(1));
         for sql in &all {
             assert_eq!(sql.placeholder_count(), sql.params.len(), "{}", sql.text);
         }
-        assert_eq!(all.iter().filter(|s| s.text.contains("audit_log")).count(), 5);
+        assert_eq!(all.iter().filter(|s| s.text.contains("audit_log")).count(), 6);
         assert_eq!(alt(&format!("  {}  ", "á".repeat(300))).chars().count(), 200);
     }
 }

@@ -210,6 +210,7 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/admin/products/{id}/images/{id}", Permission::EditProducts),
     ("POST", "/admin/products/{id}/images/{id}/move", Permission::EditProducts),
     ("POST", "/admin/products/{id}/images/{id}/delete", Permission::EditProducts),
+    ("POST", "/admin/products/{id}/images/{id}/sizes", Permission::EditProducts),
     ("GET", "/admin/categories", Permission::ViewProducts),
     ("POST", "/admin/categories", Permission::EditProducts),
     ("GET", "/admin/categories/{id}", Permission::ViewProducts),

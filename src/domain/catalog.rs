@@ -150,6 +150,12 @@ pub struct ProductCard {
     pub image_url: Option<String>,
     pub image_alt_vi: Option<String>,
     pub image_alt_en: Option<String>,
+    /// The image's width in pixels and its smaller copies packed as `width url,…`
+    /// (`domain::image_size::unpack`); empty when it has none.
+    #[serde(default)]
+    pub image_width: i64,
+    #[serde(default)]
+    pub image_sizes: String,
     pub created_at: String,
     /// The SKU of the variant the card shows, when the listing was filtered by size or colour: the
     /// link opens the product on it, so the filter is not lost on the way.
@@ -278,6 +284,12 @@ pub struct ProductImage {
     pub color: Option<String>,
     pub width: i64,
     pub height: i64,
+    /// Its smaller copies packed as `width url,…` (`domain::image_size::unpack`), and its 1200×630
+    /// social crop, when it is an uploaded photo that has them.
+    #[serde(default)]
+    pub sizes: String,
+    #[serde(default)]
+    pub social: Option<String>,
 }
 
 impl ProductImage {

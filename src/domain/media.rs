@@ -65,8 +65,9 @@ pub enum Problem {
 }
 
 /// A checked upload: its kind, the bytes to store (a raster image as uploaded, an SVG as written
-/// anew by the sanitiser), their hash and the size in pixels (800 × 800 when the format's header
-/// does not say, as the storefront's layout only needs the ratio).
+/// anew by the sanitiser), their hash and the size in pixels from the header
+/// (`domain::image_size`; 800 × 800 when it cannot be read, as the storefront's layout only needs
+/// the ratio).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checked {
     pub kind: Kind,
@@ -110,7 +111,7 @@ pub fn check(bytes: &[u8], max: usize) -> Result<Checked, Problem> {
         })?;
         (clean.bytes, clean.size)
     } else {
-        (bytes.to_vec(), dimensions(kind, bytes))
+        (bytes.to_vec(), super::image_size::dimensions(kind, bytes).ok().map(|(w, h)| (i64::from(w), i64::from(h))))
     };
     let (width, height) = size.unwrap_or((800, 800));
     Ok(Checked { kind, hash: sha256_hex(&stored), bytes: stored, width, height })
@@ -167,32 +168,6 @@ fn root_is_svg(text: &str) -> bool {
             return rest.starts_with("<svg") && rest[4..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/');
         }
     }
-}
-
-/// Width and height from the format's header, where it is simple to read.
-fn dimensions(kind: Kind, b: &[u8]) -> Option<(i64, i64)> {
-    let be32 = |i: usize| b.get(i..i + 4).map(|s| i64::from(u32::from_be_bytes([s[0], s[1], s[2], s[3]])));
-    let be16 = |i: usize| b.get(i..i + 2).map(|s| i64::from(u16::from_be_bytes([s[0], s[1]])));
-    let size = match kind {
-        Kind::Png => (be32(16)?, be32(20)?),
-        Kind::Jpeg => {
-            // Walk the segments to the first start-of-frame marker (SOF0–SOF15 but DHT, JPG, DAC).
-            let mut i = 2;
-            loop {
-                if *b.get(i)? != 0xFF {
-                    return None;
-                }
-                let marker = *b.get(i + 1)?;
-                let len = be16(i + 2)? as usize;
-                if (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker) {
-                    break (be16(i + 7)?, be16(i + 5)?);
-                }
-                i += 2 + len;
-            }
-        }
-        Kind::Svg | Kind::Webp | Kind::Avif => return None,
-    };
-    Some(size).filter(|(w, h)| (1..=100_000).contains(w) && (1..=100_000).contains(h))
 }
 
 /// Reads `/media/{hash}.{ext}`: a 64-hex-digit hash and a known extension.

@@ -14,6 +14,7 @@ pub mod encoding;
 pub mod error;
 pub mod feeds;
 pub mod http;
+pub mod image_size;
 pub mod http_cache;
 pub mod invoice;
 pub mod jwt;

@@ -85,6 +85,10 @@ pub struct Config {
     /// Meta's Conversions API for paid orders with advertising consent: `META_PIXEL_ID`, the secret
     /// `META_CAPI_TOKEN`, `META_CAPI_BASE`, `META_CAPI_VERSION`. Unset: nothing is sent.
     pub meta_capi: Option<crate::domain::ad_tags::CapiConfig>,
+    /// `IMAGE_TRANSFORMS`: `cloudflare` lists the widths an uploaded photo has no stored copy of as
+    /// Cloudflare image transformations (`/cdn-cgi/image/…`); `off` (the default) lists only the
+    /// stored copies (`domain::image_size::sources`, docs/OPERATIONS.md).
+    pub image_transforms: crate::domain::image_size::Transforms,
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -166,6 +170,7 @@ impl Config {
             stream: crate::domain::stream::StreamConfig::from_lookup(|name| var(env, name)),
             tags: crate::domain::ad_tags::Tags::from_lookup(|name| var(env, name)),
             meta_capi: crate::domain::ad_tags::CapiConfig::from_lookup(|name| var(env, name)),
+            image_transforms: crate::domain::image_size::Transforms::parse(&var(env, "IMAGE_TRANSFORMS").unwrap_or_default()),
             analytics_flush_events: var(env, "ANALYTICS_FLUSH_EVENTS").and_then(|v| v.trim().parse::<usize>().ok()).filter(|n| *n > 0),
         }
     }

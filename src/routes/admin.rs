@@ -68,7 +68,7 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
         _ => None,
     };
     incoming.name(signing_in.as_ref().map(|(name, _)| *name).or_else(|| route_pattern(&method, path)).unwrap_or("admin.unknown"));
-    let (form, upload) = match super::admin_upload::read_form(req, env, post).await? {
+    let super::admin_upload::AdminForm { form, upload, derived } = match super::admin_upload::read_form(req, env, post).await? {
         Ok(read) => read,
         Err(too_large) => return Ok(too_large),
     };
@@ -104,7 +104,7 @@ async fn run(req: &mut Request, incoming: &Incoming, env: &Env, config: &Config,
     let actor = Actor { id: &signed.admin.id, email: &signed.admin.email, ip: &ip };
     let staff = admin_orders::Staff { admin: &signed.admin, role: signed.role, actor: &actor };
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let catalog = super::admin_catalog::Req { db: &db, env, role: signed.role, user: &signed.admin.email, actor: &actor, query: &incoming.query, form: &form, upload: upload.as_ref() };
+    let catalog = super::admin_catalog::Req { db: &db, env, role: signed.role, user: &signed.admin.email, actor: &actor, query: &incoming.query, form: &form, upload: upload.as_ref(), derived: &derived };
     if let Some(result) = super::admin_catalog::dispatch(&catalog, &method, &segments).await {
         return result;
     }

@@ -40,6 +40,8 @@ pub struct Req<'a> {
     pub form: &'a Form,
     /// The file of a multipart form (CSV import, image upload).
     pub upload: Option<&'a super::admin_upload::Upload>,
+    /// The smaller copies of an image that the admin page's script made (`domain::image_size`).
+    pub derived: &'a [(crate::domain::image_size::Slot, super::admin_upload::Upload)],
 }
 
 impl Req<'_> {

@@ -1,6 +1,9 @@
 //! A product's images in the admin panel: upload (checked by content, stored in KV under its
 //! SHA-256), alt texts and variant, order, delete. Each write is audited and bumps the catalog
-//! version, so the storefront shows the change at once.
+//! version, so the storefront shows the change at once. With the page's script the upload also
+//! carries the image's smaller copies (widths 320/640/1280 and the 1200×630 social crop, made in
+//! the admin's browser); each is checked against the original (`domain::image_size`) and stored
+//! like it. `POST …/images/{id}/sizes` adds them later to an image uploaded without them.
 
 use crate::app::db::Db;
 use worker::Response;
@@ -8,10 +11,11 @@ use worker::Response;
 use super::admin_catalog::{bump_catalog_version, product_form_with, Req};
 use super::admin_upload::{max_bytes, too_large};
 use super::http::redirect;
-use crate::app::product_media::{add_batch, alt, delete_batch, images_sql, reorder_batch, update_batch, ImageRow};
+use crate::app::product_media::{add_batch, alt, delete_batch, images_sql, reorder_batch, sizes_batch, update_batch, ImageRow};
 use crate::app::taxonomy::{moved, Direction};
 use crate::domain::error::AppError;
-use crate::domain::media::{check, Problem};
+use crate::domain::image_size::{check_derived, Original, Slot};
+use crate::domain::media::{self, check, Checked, Problem};
 use crate::platform::accounts::changed;
 use crate::platform::config::now;
 use crate::platform::KV;
@@ -46,9 +50,30 @@ pub async fn upload(r: &Req<'_>, product_id: i64) -> Result<Response, AppError> 
             return refuse(r, product_id, 400, msg).await;
         }
     };
+    let copies = match checked_copies(r, Original::read(checked.kind, &checked.bytes)) {
+        Ok(copies) => copies,
+        Err(message) => return refuse(r, product_id, 422, message).await,
+    };
+    store(r, &checked).await?;
+    for (_, copy) in &copies {
+        store(r, copy).await?;
+    }
+    let mut batch = add_batch(r.actor, product_id, &checked, &alt(&r.field("alt_vi")), &alt(&r.field("alt_en")), variant_field(r), now());
+    if !copies.is_empty() {
+        batch.extend(sizes_batch(r.actor, product_id, &checked.url(), &copies, now()));
+    }
+    if !changed(r.db, &batch).await? {
+        return refuse(r, product_id, 422, "Không thêm được ảnh: biến thể không thuộc sản phẩm này.".into()).await;
+    }
+    bump_catalog_version(r.env).await?;
+    Ok(redirect(&format!("/admin/products/{product_id}?saved=1#images"), Vec::new()))
+}
+
+/// Stores checked bytes in KV under their hash. Same hash, same bytes: an upload already stored
+/// needs no second write. What is stored is what was checked (an SVG as the sanitiser wrote it),
+/// never the bytes as they came.
+async fn store(r: &Req<'_>, checked: &Checked) -> Result<(), AppError> {
     let kv = r.env.kv(KV).map_err(|e| AppError::internal("kv binding", e))?;
-    // Same hash, same bytes: an upload already stored needs no second write. What is stored is
-    // what was checked (an SVG as the sanitiser wrote it), never the bytes as they came.
     if kv.get(&checked.key()).bytes().await.ok().flatten().is_none() {
         kv.put_bytes(&checked.key(), &checked.bytes)
             .map_err(|e| AppError::internal("kv put", e))?
@@ -56,10 +81,43 @@ pub async fn upload(r: &Req<'_>, product_id: i64) -> Result<Response, AppError> 
             .await
             .map_err(|e| AppError::internal("kv put", e))?;
     }
-    let batch = add_batch(r.actor, product_id, &checked, &alt(&r.field("alt_vi")), &alt(&r.field("alt_en")), variant_field(r), now());
-    if !changed(r.db, &batch).await? {
-        return refuse(r, product_id, 422, "Không thêm được ảnh: biến thể không thuộc sản phẩm này.".into()).await;
+    Ok(())
+}
+
+/// The smaller copies the form carries, each checked against the original; the first refusal as
+/// the admin's message. Copies of an SVG (or of an image whose size cannot be read) are refused.
+fn checked_copies(r: &Req<'_>, original: Option<Original>) -> Result<Vec<(Slot, Checked)>, String> {
+    if r.derived.is_empty() {
+        return Ok(Vec::new());
     }
+    let Some(original) = original else {
+        return Err("Ảnh này (SVG, hoặc không đọc được kích thước) không cần bản nhỏ. / This image (SVG, or of unreadable size) takes no smaller copies.".into());
+    };
+    let max = max_bytes(r.env);
+    r.derived.iter().map(|(slot, file)| check_derived(&original, *slot, &file.bytes, max).map(|c| (*slot, c)).map_err(|p| p.message(*slot))).collect()
+}
+
+/// Adds the smaller copies, made in the admin's browser from the stored original, to an image
+/// uploaded without them.
+async fn add_sizes(r: &Req<'_>, product_id: i64, image: &ImageRow) -> Result<Response, AppError> {
+    if r.derived.is_empty() {
+        return refuse(r, product_id, 400, "Không có bản nhỏ nào được gửi lên. / No smaller copies were sent.".into()).await;
+    }
+    let original = match media::parse_path(&image.url) {
+        Some((hash, kind)) => {
+            let kv = r.env.kv(KV).map_err(|e| AppError::internal("kv binding", e))?;
+            kv.get(&media::key(&hash)).bytes().await.ok().flatten().and_then(|bytes| Original::read(kind, &bytes))
+        }
+        None => None,
+    };
+    let copies = match checked_copies(r, original) {
+        Ok(copies) => copies,
+        Err(message) => return refuse(r, product_id, 422, message).await,
+    };
+    for (_, copy) in &copies {
+        store(r, copy).await?;
+    }
+    r.db.batch(&sizes_batch(r.actor, product_id, &image.url, &copies, now())).await?;
     bump_catalog_version(r.env).await?;
     Ok(redirect(&format!("/admin/products/{product_id}?saved=1#images"), Vec::new()))
 }
@@ -82,6 +140,7 @@ pub async fn act(r: &Req<'_>, product_id: i64, image_id: i64, action: Option<&st
             }
             delete_batch(r.actor, product_id, image, now())
         }
+        Some("sizes") => return add_sizes(r, product_id, image).await,
         Some(_) => return Err(AppError::NotFound),
     };
     if !changed(r.db, &batch).await? {

@@ -8,6 +8,7 @@ use worker::{Env, FormEntry, Headers, Method, Request, RequestInit, Response};
 
 use super::http::{html, read_body, read_bytes_within, Form};
 use crate::domain::error::AppError;
+use crate::domain::image_size::Slot;
 use crate::domain::listing::{FieldError, Problem};
 use crate::domain::media::DEFAULT_MAX_BYTES;
 
@@ -29,19 +30,29 @@ fn bad_body() -> AppError {
     AppError::Invalid(vec![FieldError { field: "body", problem: Problem::BadValue }])
 }
 
-/// The form's text fields and its file, or the 413 page to answer with.
-pub async fn read_form(req: &mut Request, env: &Env, post: bool) -> Result<Result<(Form, Option<Upload>), Response>, AppError> {
+/// An admin form as read: its text fields, its file (field `file`) and the smaller copies of an
+/// image that the admin page's script made (fields `size_320`, `size_640`, `size_1280`, `social`:
+/// `domain::image_size::Slot`).
+pub struct AdminForm {
+    pub form: Form,
+    pub upload: Option<Upload>,
+    pub derived: Vec<(Slot, Upload)>,
+}
+
+/// The form's text fields and its files, or the 413 page to answer with. The body may carry the
+/// file (at most the limit) and its smaller copies (together at most the limit again).
+pub async fn read_form(req: &mut Request, env: &Env, post: bool) -> Result<Result<AdminForm, Response>, AppError> {
     if !post {
-        return Ok(Ok((Form::default(), None)));
+        return Ok(Ok(AdminForm { form: Form::default(), upload: None, derived: Vec::new() }));
     }
     let multipart = req.headers().get("content-type").ok().flatten().is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"));
     if !multipart {
-        return Ok(Ok((Form::parse(&read_body(req).await?), None)));
+        return Ok(Ok(AdminForm { form: Form::parse(&read_body(req).await?), upload: None, derived: Vec::new() }));
     }
     let max = max_bytes(env);
     // At most the limit is read (a larger Content-Length is refused before anything is), then the
     // bytes are parsed as the form they are.
-    let (form, data) = match read_multipart(req, max + FIELDS_ROOM, max).await? {
+    let (form, data) = match read_multipart(req, 2 * max + FIELDS_ROOM, max).await? {
         Ok(read) => read,
         Err(too_large) => return Ok(Err(too_large)),
     };
@@ -55,7 +66,22 @@ pub async fn read_form(req: &mut Request, env: &Env, post: bool) -> Result<Resul
         }
         _ => None,
     };
-    Ok(Ok((Form::from_pairs(form), upload)))
+    let mut derived = Vec::new();
+    let mut total = 0;
+    for slot in [320, 640, 1280].map(Slot::Width).into_iter().chain([Slot::Social]) {
+        if let Some(FormEntry::File(file)) = data.get(&slot.field()) {
+            if file.size() == 0 {
+                continue;
+            }
+            total += file.size();
+            if total > max {
+                return Ok(Err(too_large(max)));
+            }
+            let bytes = file.bytes().await.map_err(|_| bad_body())?;
+            derived.push((slot, Upload { name: file.name(), bytes }));
+        }
+    }
+    Ok(Ok(AdminForm { form: Form::from_pairs(form), upload, derived }))
 }
 
 /// The multipart body read, parsed by the runtime as the form data it is (its boundary is in the

@@ -144,6 +144,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
         Err(_) => return answer(plain(400, "Bad Request")),
     };
     let config = crate::platform::config::Config::from_env(&env);
+    crate::views::components::set_image_transforms(config.image_transforms);
     // Absolute URLs come from configuration only; a host the shop does not serve is refused before
     // anything is rendered, cached or sent (docs/SECURITY.md, "The shop's origin").
     let Some(public_origin) = config.public_origin.as_ref() else {

@@ -213,6 +213,8 @@ mod tests {
             image_url: None,
             image_alt_vi: None,
             image_alt_en: None,
+            image_width: 0,
+            image_sizes: String::new(),
             created_at: String::new(),
             variant: None,
             rating: None,

@@ -5,6 +5,7 @@ use maud::{html, Markup};
 use super::{paths, PageCtx};
 use crate::assets;
 use crate::domain::catalog::{ProductCard, StockLevel};
+use crate::domain::image_size;
 use crate::domain::money::Money;
 
 /// A price, with the compare-at price struck through and the saving when on sale.
@@ -43,6 +44,29 @@ pub fn product_card(ctx: &PageCtx, card: &ProductCard) -> Markup {
     card_at(ctx, card, ImageLoad::Lazy)
 }
 
+/// How wide a card's image is drawn: a grid of two columns on a phone, three, then four.
+const CARD_SIZES: &str = "(min-width: 1000px) 25vw, (min-width: 700px) 33vw, 50vw";
+
+/// An image's `src` and `srcset` (`domain::image_size::sources`): a file of the build by its
+/// fingerprinted URL, an uploaded photo with its stored smaller copies (`sizes`, packed
+/// `width url,…`) and, with `IMAGE_TRANSFORMS=cloudflare`, Cloudflare's transformations for the
+/// widths it has no copy of.
+pub fn image_sources(url: &str, width: i64, sizes: &str) -> (String, Option<String>) {
+    let transforms = TRANSFORMS.with(std::cell::Cell::get);
+    let (src, srcset) = image_size::sources(url, width, &image_size::unpack(sizes), transforms);
+    (assets::url(&src), srcset)
+}
+
+thread_local! {
+    static TRANSFORMS: std::cell::Cell<image_size::Transforms> = const { std::cell::Cell::new(image_size::Transforms::Off) };
+}
+
+/// The isolate's `IMAGE_TRANSFORMS` (fixed for its life, like all configuration), set by the router
+/// before anything is rendered.
+pub fn set_image_transforms(transforms: image_size::Transforms) {
+    TRANSFORMS.with(|t| t.set(transforms));
+}
+
 /// How a card's image loads. A listing's first cards are above the fold on every screen: loading
 /// them lazily would hold back the page's largest paint, and the very first is that paint (its fetch
 /// goes first: `fetchpriority="high"`).
@@ -74,7 +98,8 @@ fn card_at(ctx: &PageCtx, card: &ProductCard, load: ImageLoad) -> Markup {
                 None => ctx.href(&paths::product(&card.slug)),
             }) {
                 @if let Some(url) = &card.image_url {
-                    img src=(assets::url(url)) alt="" width="400" height="400"
+                    @let (src, srcset) = image_sources(url, card.image_width, &card.image_sizes);
+                    img src=(src) srcset=[srcset.as_deref()] sizes=[srcset.as_ref().map(|_| CARD_SIZES)] alt="" width="400" height="400"
                         loading=(if load == ImageLoad::Lazy { "lazy" } else { "eager" })
                         fetchpriority=[(load == ImageLoad::Main).then_some("high")] decoding="async";
                 }

@@ -176,7 +176,11 @@ pub fn product_page_full(
         title: p.seo_title(ctx.locale).to_string(),
         description: p.seo_description(ctx.locale).to_string(),
         canonical: Some(ctx.absolute(&ctx.href(&base))),
-        image: Some(seo::social_image(ctx, Some(&crate::domain::sharing::product_image(&p.slug)))),
+        // An uploaded photo's 1200×630 crop (`media_sizes`), else the generated one of the build.
+        image: Some(match data.images.iter().find_map(|i| i.social.as_deref()) {
+            Some(crop) => ctx.absolute(crop),
+            None => seo::social_image(ctx, Some(&crate::domain::sharing::product_image(&p.slug))),
+        }),
         image_alt: p.name(ctx.locale).to_string(),
         og_extra: product_og(p, selected.or_else(|| data.variants.iter().find(|v| v.is_active()))),
         og_type: "product",
@@ -317,6 +321,9 @@ fn product_og(p: &crate::domain::catalog::Product, shown: Option<&Variant>) -> V
 
 /// Every image of the product, the selected colour's first, then those of no particular colour, then
 /// the other colours' (each group in the shop's order).
+/// How wide the gallery's photo is drawn: 86% of a phone's width, about half a wide screen's.
+const GALLERY_SIZES: &str = "(min-width: 900px) 50vw, 86vw";
+
 fn gallery_images<'a>(images: &'a [ProductImage], color: Option<&str>) -> Vec<&'a ProductImage> {
     let rank = |i: &ProductImage| match i.color.as_deref() {
         Some(c) if Some(c) == color => 0,
@@ -332,6 +339,7 @@ fn gallery_images<'a>(images: &'a [ProductImage], color: Option<&str>) -> Vec<&'
 /// photo (`#photo-n`, so they work without JavaScript), each photo a link to its full file. With
 /// `app.js` a photo opens in a lightbox (`<dialog>`: arrows move, Escape closes, focus goes back).
 /// Only the first photo loads at once, with high priority; the others and the thumbnails are lazy.
+/// An uploaded photo lists its smaller copies (`srcset`), so a phone fetches one of its width.
 fn gallery_section(ctx: &PageCtx, gallery: &[&ProductImage]) -> Markup {
     let t = ctx.t();
     let l = ctx.locale;
@@ -341,8 +349,9 @@ fn gallery_section(ctx: &PageCtx, gallery: &[&ProductImage]) -> Markup {
             div.photos {
                 @for (i, img) in gallery.iter().enumerate() {
                     figure id=(format!("photo-{}", i + 1)) {
-                        a href=(assets::url(&img.url)) data-zoom=(i) aria-label=(format!("{} ({})", img.alt(ctx.locale), l.pick("phóng to", "enlarge"))) {
-                            img src=(assets::url(&img.url)) alt=(img.alt(ctx.locale)) width=(img.width) height=(img.height)
+                        @let (src, srcset) = super::components::image_sources(&img.url, img.width, &img.sizes);
+                        a href=(assets::url(&img.url)) data-zoom=(i) data-srcset=[srcset.as_deref()] aria-label=(format!("{} ({})", img.alt(ctx.locale), l.pick("phóng to", "enlarge"))) {
+                            img src=(src) srcset=[srcset.as_deref()] sizes=[srcset.as_ref().map(|_| GALLERY_SIZES)] alt=(img.alt(ctx.locale)) width=(img.width) height=(img.height)
                                 loading=(if i == 0 { "eager" } else { "lazy" }) fetchpriority=[(i == 0).then_some("high")] decoding="async";
                         }
                     }
@@ -354,7 +363,8 @@ fn gallery_section(ctx: &PageCtx, gallery: &[&ProductImage]) -> Markup {
                         li {
                             a href=(format!("#photo-{}", i + 1)) aria-current=[(i == 0).then_some("true")]
                                 aria-label=(format!("{} {} / {}", l.pick("Ảnh", "Photo"), i + 1, gallery.len())) {
-                                img src=(assets::url(&img.url)) alt="" width="64" height="64" loading="lazy" decoding="async";
+                                @let (src, srcset) = super::components::image_sources(&img.url, img.width, &img.sizes);
+                                img src=(src) srcset=[srcset.as_deref()] sizes=[srcset.as_ref().map(|_| "72px")] alt="" width="64" height="64" loading="lazy" decoding="async";
                             }
                         }
                     }
@@ -472,14 +482,14 @@ mod render_cost {
             .images
             .iter()
             .filter(|i| i.product_id == p.id)
-            .map(|i| ProductImage { url: i.url.clone(), alt_vi: i.alt_vi.clone(), alt_en: i.alt_en.clone(), color: Some(i.color.into()), width: i.width, height: i.height })
+            .map(|i| ProductImage { url: i.url.clone(), alt_vi: i.alt_vi.clone(), alt_en: i.alt_en.clone(), color: Some(i.color.into()), width: i.width, height: i.height, sizes: String::new(), social: None })
             .collect();
         let related: Vec<ProductCard> = c
             .products
             .iter()
             .filter(|o| o.id != p.id)
             .take(4)
-            .map(|o| ProductCard { id: o.id, slug: o.slug.into(), name_vi: o.name_vi.into(), name_en: o.name_en.into(), price: crate::domain::money::Vnd::new(500_000), compare_at_price: None, available: 5, image_url: None, image_alt_vi: None, image_alt_en: None, created_at: o.created_at.into(), variant: None, rating: None })
+            .map(|o| ProductCard { id: o.id, slug: o.slug.into(), name_vi: o.name_vi.into(), name_en: o.name_en.into(), price: crate::domain::money::Vnd::new(500_000), compare_at_price: None, available: 5, image_url: None, image_alt_vi: None, image_alt_en: None, image_width: 0, image_sizes: String::new(), created_at: o.created_at.into(), variant: None, rating: None })
             .collect();
         let data = ProductPage { product, variants, images, tags: p.tags.iter().map(|t| t.to_string()).collect(), tags_en: p.tags.iter().map(|t| t.to_string()).collect(), related, bought_together: vec![], collections: vec![], marketplace_links: vec![], bundles: vec![] };
         let colors: Vec<Color> = c.colors.iter().map(|k| Color { code: k.code.into(), name_vi: k.name_vi.into(), name_en: k.name_en.into(), hex: k.hex.into() }).collect();
@@ -658,7 +668,7 @@ mod gallery {
     #[test]
     fn the_gallery_shows_every_photo_with_the_chosen_colour_first_and_only_the_first_loads_at_once() {
         let (ctx, mut data, colors) = super::render_cost::demo_page();
-        data.images.push(ProductImage { url: "img/extra.svg".into(), alt_vi: "Chi tiết".into(), alt_en: "Detail".into(), color: None, width: 800, height: 800 });
+        data.images.push(ProductImage { url: "img/extra.svg".into(), alt_vi: "Chi tiết".into(), alt_en: "Detail".into(), color: None, width: 800, height: 800, sizes: String::new(), social: None });
         let colours: Vec<String> = data.images.iter().filter_map(|i| i.color.clone()).collect();
         let last = colours.last().expect("photos per colour").clone();
         let chosen = data.variants.iter().find(|v| v.color == last && v.stock().can_buy()).expect("a buyable variant of the last colour").sku.clone();
@@ -672,5 +682,32 @@ mod gallery {
         assert!(photos[1].contains("alt=\"Chi tiết\""), "then the photos of no colour");
         assert!(photos[1..].iter().all(|p| p.contains("loading=\"lazy\"") && !p.contains("fetchpriority")));
         assert_eq!(gallery.matches("<li><a href=\"#photo-").count(), data.images.len(), "a thumbnail per photo");
+    }
+
+    #[test]
+    fn an_uploaded_photo_offers_its_smaller_copies_and_is_shared_as_its_crop() {
+        let (ctx, mut data, colors) = super::render_cost::demo_page();
+        let photo = format!("/media/{}.jpg", "a".repeat(64));
+        let sizes = "320 /media/s.webp,1280 /media/l.webp,640 /media/m.webp".to_string();
+        let shown = VariantMatrix::new(&data.variants, None, None, None).selected.expect("a buyable variant").color.clone();
+        data.images.insert(0, ProductImage { url: photo.clone(), alt_vi: "Ảnh".into(), alt_en: "Photo".into(), color: Some(shown), width: 4000, height: 3000, sizes, social: Some("/media/c.jpg".into()) });
+        let html = product_page(&ctx, &data, &colors, &Choice::default()).into_string();
+        let set = format!("/media/s.webp 320w, /media/m.webp 640w, /media/l.webp 1280w, {photo} 4000w");
+        let first = html.split("<figure").nth(1).unwrap();
+        assert!(first.contains(&format!("<img src=\"/media/m.webp\" srcset=\"{set}\" sizes=\"{GALLERY_SIZES}\"")), "{first}");
+        assert!(first.contains("width=\"4000\" height=\"3000\"") && first.contains("fetchpriority=\"high\"") && first.contains("loading=\"eager\""));
+        assert!(first.contains(&format!("href=\"{photo}\" data-zoom=\"0\" data-srcset=\"{set}\"")), "the lightbox picks from the same copies");
+        assert!(html.contains("property=\"og:image\" content=\"https://vestify.vn/media/c.jpg\""), "the crop is the social image");
+        assert!(html.contains("property=\"og:image:type\" content=\"image/jpeg\""));
+        // The demo's SVG drawings keep a plain src.
+        let second = html.split("<figure").nth(2).unwrap();
+        assert!(!second.contains("srcset"), "{second}");
+        // With Cloudflare's transformations, a photo without copies lists the widths it lacks.
+        crate::views::components::set_image_transforms(crate::domain::image_size::Transforms::Cloudflare);
+        data.images[0].sizes.clear();
+        let html = product_page(&ctx, &data, &colors, &Choice::default()).into_string();
+        crate::views::components::set_image_transforms(crate::domain::image_size::Transforms::Off);
+        let first = html.split("<figure").nth(1).unwrap();
+        assert!(first.contains(&format!("/cdn-cgi/image/width=640,format=auto,fit=scale-down{photo} 640w")), "{first}");
     }
 }
