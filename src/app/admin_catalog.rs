@@ -133,7 +133,7 @@ pub fn stock_state(available: i64, threshold: i64) -> StockState {
 
 /// One page of the list (one row more than a page, so the caller knows whether there is a next).
 pub fn products_sql(f: &ProductFilter) -> Sql {
-    let mut sql = Sql::new(
+    let mut sql = Sql::new(format!(
         "SELECT * FROM (SELECT p.id, p.slug, p.name_vi, p.name_en, p.status, c.name_vi AS category, \
          (SELECT COUNT(*) FROM variants v WHERE v.product_id = p.id) AS variants, \
          (SELECT COALESCE(SUM(MAX(v.on_hand - v.reserved, 0)), 0) FROM variants v WHERE v.product_id = p.id AND v.status = 'active') AS available, \
@@ -143,9 +143,10 @@ pub fn products_sql(f: &ProductFilter) -> Sql {
          (SELECT COUNT(*) FROM variants v WHERE v.product_id = p.id AND v.status = 'active' AND v.on_hand - v.reserved <= 0) AS sold_out, \
          (SELECT COALESCE(MIN(v.price), 0) FROM variants v WHERE v.product_id = p.id AND v.status = 'active') AS min_price, \
          (SELECT COALESCE(MAX(v.price), 0) FROM variants v WHERE v.product_id = p.id AND v.status = 'active') AS max_price, \
-         (SELECT i.url FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image \
+         (SELECT {thumb} FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image \
          FROM products p JOIN categories c ON c.id = p.category_id WHERE 1 = 1",
-    );
+        thumb = crate::app::catalog::THUMBNAIL_URL,
+    ));
     if !f.q.is_empty() {
         let pattern = like(&f.q);
         sql.push(

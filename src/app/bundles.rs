@@ -207,12 +207,13 @@ pub fn offers_batch(slug: &str) -> [Sql; 2] {
         Sql::new(format!("SELECT {COLUMNS} FROM promotions WHERE id IN ({mine}) ORDER BY priority DESC, id")).bind(slug),
         Sql::new(format!(
             "SELECT bp.promotion_id, bp.position, p.id AS product_id, p.slug, p.name_vi, p.name_en, \
-             (SELECT i.url FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image_url, \
+             (SELECT {thumb} FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image_url, \
              v.id AS variant_id, v.sku, v.size, v.color, c.name_vi AS color_vi, c.name_en AS color_en, v.price, \
              MAX(v.on_hand - v.reserved, 0) AS available \
              FROM bundle_products bp JOIN products p ON p.id = bp.product_id AND p.status = 'active' \
              JOIN variants v ON v.product_id = p.id AND v.status = 'active' LEFT JOIN colors c ON c.code = v.color \
-             WHERE bp.promotion_id IN ({mine}) ORDER BY bp.promotion_id, bp.position, v.color, v.id"
+             WHERE bp.promotion_id IN ({mine}) ORDER BY bp.promotion_id, bp.position, v.color, v.id",
+            thumb = crate::app::catalog::THUMBNAIL_URL,
         ))
         .bind(slug),
     ]

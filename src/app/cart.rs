@@ -67,11 +67,12 @@ pub fn line_variants_sql(ids: &[i64]) -> Sql {
     let mut sql = Sql::new(format!(
         "SELECT v.id, v.product_id, v.sku, v.size, v.color, v.price, v.compare_at_price, v.on_hand, v.reserved, v.status, \
          v.weight_grams, p.weight_grams AS product_weight_grams, p.status AS product_status, p.slug, p.name_vi, p.name_en, c.name_vi AS color_vi, c.name_en AS color_en, \
-         COALESCE((SELECT i.url FROM product_images i WHERE i.product_id = p.id AND i.color = v.color ORDER BY i.position, i.id LIMIT 1), \
-           (SELECT i.url FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1)) AS image_url \
+         COALESCE((SELECT {thumb} FROM product_images i WHERE i.product_id = p.id AND i.color = v.color ORDER BY i.position, i.id LIMIT 1), \
+           (SELECT {thumb} FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1)) AS image_url \
          FROM variants v JOIN products p ON p.id = v.product_id LEFT JOIN colors c ON c.code = v.color \
          WHERE v.id IN ({})",
-        Sql::placeholders(ids.len().max(1))
+        Sql::placeholders(ids.len().max(1)),
+        thumb = crate::app::catalog::THUMBNAIL_URL,
     ));
     if ids.is_empty() {
         sql.params.push(0i64.into());

@@ -94,6 +94,18 @@ pub(crate) const CARD_COLUMNS: &str = "SELECT p.id, p.slug, p.name_vi, p.name_en
       FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image, \
     (SELECT r.count || char(31) || r.total FROM product_ratings r WHERE r.product_id = p.id AND r.count > 0) AS rating";
 
+/// The column of a thumbnail a few dozen pixels wide: the smallest stored copy of the product image
+/// `i.url` (`media_sizes`), else the image itself. Used where a row carries one image URL and no
+/// `srcset` (cart and order lines, wishlist rows, bundle items, the admin's product list), so an
+/// uploaded photo does not reach them at full size.
+macro_rules! thumbnail_url {
+    () => {
+        "COALESCE((SELECT s.url FROM media_sizes s WHERE s.original = i.url AND s.social = 0 ORDER BY s.width LIMIT 1), i.url)"
+    };
+}
+pub(crate) use thumbnail_url;
+pub(crate) const THUMBNAIL_URL: &str = thumbnail_url!();
+
 /// The page of product cards.
 pub fn listing_sql(scope: &Scope, q: &ListingQuery) -> Sql {
     // With MIN() in the select list SQLite takes bare columns (compare_at_price) from the row holding
@@ -515,5 +527,34 @@ mod tests {
         assert_eq!(images[0].url, photo);
         assert_eq!((images[0].social.as_deref(), images[0].sizes.matches("webp").count()), (Some("/media/c.jpg"), 2));
         assert!(images[1..].iter().all(|i| i.sizes.is_empty() && i.social.is_none()), "the demo's drawings have none");
+    }
+
+    #[test]
+    fn thumbnails_without_a_srcset_take_an_uploaded_photos_smallest_copy() {
+        use crate::app::testing::{block_on, Sqlite};
+        let db = Sqlite::demo();
+        let slug = db.text("SELECT slug FROM products WHERE id = 1");
+        let photo = format!("/media/{}.jpg", "c".repeat(64));
+        let variant = db.int("SELECT id FROM variants WHERE product_id = 1 ORDER BY id LIMIT 1");
+        // The product's first photo, and the one of the cart line's colour.
+        db.exec(&format!(
+            "INSERT INTO product_images (product_id, url, width, height, position, color) \
+             SELECT 1, '{photo}', 4000, 3000, -1, color FROM variants WHERE id = {variant}"
+        ));
+        let thumbnails = || {
+            let line: crate::app::cart::LineVariant = block_on(db.first(&crate::app::cart::line_variants_sql(&[variant]))).unwrap().expect("the line's variant");
+            let wished: crate::app::wishlist::ProductNow = block_on(db.first(&crate::app::wishlist::product_by_slug_sql(&slug))).unwrap().expect("the product");
+            let listed: Vec<crate::app::admin_catalog::ProductListRow> =
+                block_on(db.all(&crate::app::admin_catalog::products_sql(&crate::app::admin_catalog::ProductFilter::default()))).unwrap();
+            let listed = listed.into_iter().find(|r| r.id == 1).expect("the product in the admin's list");
+            [line.image_url, wished.image, listed.image]
+        };
+        // Without copies the photo itself (as before); with them the smallest, never the 1200×630 crop.
+        assert_eq!(thumbnails(), [Some(photo.clone()), Some(photo.clone()), Some(photo.clone())]);
+        db.exec(&format!(
+            "INSERT INTO media_sizes VALUES ('{photo}', 0, 640, 480, '/media/m.webp', 9), ('{photo}', 0, 320, 240, '/media/s.webp', 9), ('{photo}', 1, 1200, 630, '/media/c.jpg', 9)"
+        ));
+        let small = Some("/media/s.webp".to_string());
+        assert_eq!(thumbnails(), [small.clone(), small.clone(), small]);
     }
 }

@@ -57,11 +57,15 @@ impl ProductNow {
     }
 }
 
-const PRODUCT_COLUMNS: &str = "SELECT p.id, p.slug, p.name_vi, p.name_en, (p.status = 'active') AS active, \
+const PRODUCT_COLUMNS: &str = concat!(
+    "SELECT p.id, p.slug, p.name_vi, p.name_en, (p.status = 'active') AS active, \
     MIN(v.price) AS price, COALESCE(SUM(MAX(v.on_hand - v.reserved, 0)), 0) AS available, COUNT(v.id) AS variants, \
     CASE WHEN COUNT(v.id) = 1 THEN MIN(v.id) END AS only_variant, CASE WHEN COUNT(v.id) = 1 THEN MIN(v.sku) END AS only_sku, \
-    (SELECT i.url FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image \
-    FROM products p LEFT JOIN variants v ON v.product_id = p.id AND v.status = 'active'";
+    (SELECT ",
+    crate::app::catalog::thumbnail_url!(),
+    " FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image \
+    FROM products p LEFT JOIN variants v ON v.product_id = p.id AND v.status = 'active'"
+);
 
 /// A product by slug, as the wishlist sees it.
 pub fn product_by_slug_sql(slug: &str) -> Sql {
