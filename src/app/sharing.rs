@@ -11,10 +11,23 @@ use crate::domain::sharing::{Channel, Marketplace};
 use super::admin::{audit_sql, Actor};
 use serde_json::json;
 
-/// Counts one share of the active product `slug` on `channel` at `now`; `false` when no active
+/// A counted share: what the network's link needs beyond the product's URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shared {
+    /// The 1200×630 crop of the product's first uploaded photo (`media_sizes`), when it has one;
+    /// otherwise the page falls back to the generated social image or the shop's.
+    pub social_image: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Crop {
+    url: String,
+}
+
+/// Counts one share of the active product `slug` on `channel` at `now`; `None` when no active
 /// product has that slug (nothing is counted, and the caller answers 404).
-pub async fn record_share(db: &impl Db, slug: &str, channel: Channel, now: i64) -> Result<bool, DbError> {
-    let sql = Sql::new(
+pub async fn record_share(db: &impl Db, slug: &str, channel: Channel, now: i64) -> Result<Option<Shared>, DbError> {
+    let count = Sql::new(
         "INSERT INTO product_shares (day, product_id, channel, shares)
          SELECT ?, id, ?, 1 FROM products WHERE slug = ? AND status = 'active'
          ON CONFLICT (day, product_id, channel) DO UPDATE SET shares = shares + 1",
@@ -22,7 +35,22 @@ pub async fn record_share(db: &impl Db, slug: &str, channel: Channel, now: i64) 
     .bind(day_key(vn_day(now)))
     .bind(channel.code())
     .bind(slug);
-    Ok(db.run(&sql).await? > 0)
+    let crop = Sql::new(
+        "SELECT s.url FROM products p JOIN product_images i ON i.product_id = p.id
+         JOIN media_sizes s ON s.original = i.url AND s.social = 1
+         WHERE p.slug = ? ORDER BY i.position, i.id LIMIT 1",
+    )
+    .bind(slug);
+    let rows = db.batch(&[count, crop]).await?;
+    let counted = rows.first().is_some_and(|r| r.changes() > 0);
+    if !counted {
+        return Ok(None);
+    }
+    let social_image = match rows.get(1) {
+        Some(r) => r.first::<Crop>()?.map(|c| c.url),
+        None => None,
+    };
+    Ok(Some(Shared { social_image }))
 }
 
 /// A channel's shares in a period.
@@ -123,15 +151,26 @@ mod tests {
         let slug = db.text("SELECT slug FROM products WHERE status = 'active' ORDER BY id LIMIT 1");
         let now = 1_796_000_000;
         for channel in [Channel::Facebook, Channel::Zalo, Channel::Facebook, Channel::Copy] {
-            assert!(block_on(record_share(&db, &slug, channel, now)).unwrap());
+            assert_eq!(block_on(record_share(&db, &slug, channel, now)).unwrap(), Some(Shared { social_image: None }));
         }
-        assert!(!block_on(record_share(&db, "no-such-vest", Channel::X, now)).unwrap());
+        assert_eq!(block_on(record_share(&db, "no-such-vest", Channel::X, now)).unwrap(), None);
         let rows: Vec<ChannelShares> = block_on(db.all(&shares_by_channel_sql(&today(now)))).unwrap();
         let got: Vec<(&str, i64)> = rows.iter().map(|r| (r.channel.as_str(), r.shares)).collect();
         assert_eq!(got, [("facebook", 2), ("copy", 1), ("zalo", 1)]);
         // Another day is another row.
-        assert!(block_on(record_share(&db, &slug, Channel::Facebook, now + 86_400)).unwrap());
+        assert!(block_on(record_share(&db, &slug, Channel::Facebook, now + 86_400)).unwrap().is_some());
         assert_eq!(db.int("SELECT COUNT(*) FROM product_shares"), 4);
+    }
+
+    #[test]
+    fn a_share_of_a_product_with_an_uploaded_photo_carries_its_social_crop() {
+        let db = Sqlite::demo();
+        let (id, slug) = (db.int("SELECT id FROM products WHERE status = 'active' ORDER BY id LIMIT 1"), db.text("SELECT slug FROM products WHERE status = 'active' ORDER BY id LIMIT 1"));
+        let photo = format!("/media/{}.jpg", "d".repeat(64));
+        db.exec(&format!("INSERT INTO product_images (product_id, url, width, height, position) VALUES ({id}, '{photo}', 4000, 3000, -1)"));
+        db.exec(&format!("INSERT INTO media_sizes VALUES ('{photo}', 0, 320, 240, '/media/s.webp', 9), ('{photo}', 1, 1200, 630, '/media/c.jpg', 9)"));
+        let shared = block_on(record_share(&db, &slug, Channel::Pinterest, 1_796_000_000)).unwrap();
+        assert_eq!(shared, Some(Shared { social_image: Some("/media/c.jpg".into()) }));
     }
 
     #[test]
@@ -158,6 +197,6 @@ mod tests {
         let db = Sqlite::demo();
         let slug = db.text("SELECT slug FROM products ORDER BY id LIMIT 1");
         db.exec(&format!("UPDATE products SET status = 'draft' WHERE slug = '{slug}'"));
-        assert!(!block_on(record_share(&db, &slug, Channel::Facebook, 1_796_000_000)).unwrap());
+        assert_eq!(block_on(record_share(&db, &slug, Channel::Facebook, 1_796_000_000)).unwrap(), None);
     }
 }

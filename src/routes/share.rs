@@ -27,11 +27,15 @@ pub async fn handle(req: Request, incoming: &Incoming, env: &Env) -> Response {
     };
     serve_page(req, incoming, env, "share.product", async |p| {
         let channel = channel.ok_or(AppError::NotFound)?;
-        if !record_share(&D1::open(p.env)?, &slug, channel, now()).await? {
+        let Some(shared) = record_share(&D1::open(p.env)?, &slug, channel, now()).await? else {
             return Err(AppError::NotFound);
-        }
+        };
         let page = sharing::shared_url(&p.ctx.absolute(&p.ctx.href(&paths::product(&slug))), channel);
-        let image = seo::social_image(&p.ctx, Some(&sharing::product_image(&slug)));
+        // The uploaded photo's crop (served from /media/), else the generated image, else the shop's.
+        let image = match shared.social_image {
+            Some(crop) => p.ctx.absolute(&crop),
+            None => seo::social_image(&p.ctx, Some(&sharing::product_image(&slug))),
+        };
         let response = match channel.target(&page, &image) {
             Some(target) => redirect(&target, Vec::new()),
             None => ResponseBuilder::new().with_status(204).empty(),
