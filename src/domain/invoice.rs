@@ -234,6 +234,16 @@ pub struct InvoiceOrder {
     pub total: Vnd,
 }
 
+impl InvoiceOrder {
+    /// The bundle heading to print above line `i`: its bundle's, when the line before it is not in
+    /// the same bundle (a bundle's lines stand together, so the heading comes once, above the first).
+    pub fn bundle_heading(&self, i: usize) -> Option<&str> {
+        let bundle = self.lines.get(i)?.bundle.as_deref()?;
+        let previous = i.checked_sub(1).and_then(|p| self.lines.get(p)).and_then(|p| p.bundle.as_deref());
+        (previous != Some(bundle)).then_some(bundle)
+    }
+}
+
 impl Invoice {
     /// Checks that the order's figures add up (each line is price × quantity, the lines make the
     /// subtotal, subtotal + shipping − discount is the total) and works out the VAT. An order that

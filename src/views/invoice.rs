@@ -138,7 +138,7 @@ pub fn invoice_html(invoice: &Invoice, pdf_url: Option<&str>) -> Markup {
                         }
                         tbody {
                             @for (i, l) in invoice.order.lines.iter().enumerate() {
-                                @if let Some(label) = l.bundle.as_ref().filter(|b| invoice.order.lines.get(i.wrapping_sub(1)).and_then(|p| p.bundle.as_ref()) != Some(*b)) {
+                                @if let Some(label) = invoice.order.bundle_heading(i) {
                                     tr.invoice-bundle { td {} td colspan="4" { strong { (label) } } }
                                 }
                                 tr data-sku=(l.sku) {

@@ -431,7 +431,7 @@ fn layout(invoice: &Invoice, w: &mut Writer) {
     table_head(w, t);
     for (i, l) in invoice.order.lines.iter().enumerate() {
         // A bundle's heading above its first line.
-        if let Some(label) = l.bundle.as_ref().filter(|b| invoice.order.lines.get(i.wrapping_sub(1)).and_then(|p| p.bundle.as_ref()) != Some(*b)) {
+        if let Some(label) = invoice.order.bundle_heading(i) {
             let heading = w.wrap(label, COLUMNS.item_width, 9.0);
             if w.ensure(heading.len() as f32 * 12.0 + 4.0) {
                 table_head(w, t);
